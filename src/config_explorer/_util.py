@@ -1,0 +1,36 @@
+"""Small helpers shared by the loaders: name normalisation and close-match suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+
+__all__ = ["closest", "normalize_name"]
+
+_NON_ALNUM = re.compile(r"[^a-z0-9.]+")
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case ``name`` and drop spaces, dashes and underscores (``H100-SXM`` -> ``h100sxm``)."""
+    return _NON_ALNUM.sub("", name.lower())
+
+
+def closest(query: str, index: Mapping[str, str], n: int = 3) -> list[str]:
+    """Up to ``n`` distinct display names whose normalised keys are closest to ``query``.
+
+    ``index`` maps normalised keys to display names; substring hits rank before fuzzy ones.
+    """
+    key = normalize_name(query)
+    hits: list[str] = []
+    if key:
+        hits.extend(index[k] for k in sorted(index, key=len) if key in k or k in key)
+    hits.extend(index[k] for k in difflib.get_close_matches(key, list(index), n=n * 4, cutoff=0.4))
+    return _unique(hits)[:n]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

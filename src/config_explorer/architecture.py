@@ -1,0 +1,783 @@
+"""ModelArchitecture: what a Hugging Face config.json says about a model, and the figures derived from it.
+
+Everything here is a pure function of the config: parameter counts (total and active), weight
+bytes at a precision, KV-cache bytes per token, and FLOPs per token. The engine reads these
+per-layer figures; it never looks at raw config keys.
+
+Layer kinds
+-----------
+``attention_kinds`` holds one entry per decoder layer: ``"full"`` (global attention),
+``"sliding"`` (a window of ``sliding_window`` tokens; Llama 4's chunked attention is modelled as one),
+``"mamba"`` (a Mamba-2 mixer) or ``"linear"`` (Gated DeltaNet linear attention, as in Qwen3-Next).
+The last two keep a fixed-size state per sequence instead of a KV cache. ``mlp_kinds`` holds
+``"dense"`` or ``"moe"``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from config_explorer.errors import ModelLoadError
+from config_explorer.precision import bytes_per_value, normalize_precision
+
+__all__ = ["ModelArchitecture", "load_model"]
+
+#: model types whose MLP is a plain up/down projection (no gate)
+_NON_GATED_TYPES = frozenset(
+    {"phi", "phi-msft", "gpt2", "gpt_neox", "gptj", "opt", "falcon", "bloom", "gpt_bigcode", "starcoder2", "mpt"}
+)
+#: model types whose q/k/v projections carry biases
+_QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
+
+
+class _Config:
+    """Typed access to a config mapping; every failure names the field."""
+
+    def __init__(self, data: Mapping[str, Any], model_id: str) -> None:
+        self.data = data
+        self.model_id = model_id
+
+    def has(self, *keys: str) -> bool:
+        return any(self.data.get(k) is not None for k in keys)
+
+    def raw(self, *keys: str) -> Any:
+        for key in keys:
+            if self.data.get(key) is not None:
+                return self.data[key]
+        return None
+
+    def int(self, *keys: str, default: int | None = None, minimum: int = 1) -> int:
+        value = self.raw(*keys)
+        if value is None:
+            if default is not None:
+                return default
+            raise ModelLoadError(
+                f"{self.model_id}: config.json lacks {' / '.join(repr(k) for k in keys)} (needed for the architecture)"
+            )
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise ModelLoadError(f"{self.model_id}: config field {keys[0]!r} must be an integer, got {value!r}")
+        if int(value) < minimum:
+            raise ModelLoadError(f"{self.model_id}: config field {keys[0]!r} must be >= {minimum}, got {value!r}")
+        return int(value)
+
+    def optional_int(self, *keys: str, minimum: int = 1) -> int | None:
+        return self.int(*keys, minimum=minimum) if self.has(*keys) else None
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise ModelLoadError(f"{self.model_id}: config field {key!r} must be true or false, got {value!r}")
+        return value
+
+    def str(self, key: str, default: str = "") -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise ModelLoadError(f"{self.model_id}: config field {key!r} must be a string, got {value!r}")
+        return value
+
+
+def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
+    """(precision, quantization method, scope) from ``quantization_config`` or ``torch_dtype``.
+
+    Scope ``"linear"``: every linear layer but embeddings and lm_head is stored at that precision;
+    ``"experts"``: only MoE expert weights are (gpt-oss's MXFP4 checkpoint).
+    """
+    quant = cfg.raw("quantization_config", "compression_config")
+    if quant is not None:
+        if not isinstance(quant, Mapping):
+            raise ModelLoadError(f"{cfg.model_id}: 'quantization_config' must be an object, got {quant!r}")
+        method = str(quant.get("quant_method") or quant.get("quant_algo") or "").lower()
+        precision = _quantized_precision(quant, method)
+        if precision is None:
+            raise ModelLoadError(
+                f"{cfg.model_id}: unsupported quantization_config quant_method {method!r}; understood: fp8, "
+                "fbgemm_fp8, compressed-tensors, modelopt, mxfp4, awq, gptq, bitsandbytes"
+            )
+        scope = "experts" if method == "mxfp4" else "linear"
+        return precision, method, scope
+    dtype = cfg.str("torch_dtype") or cfg.str("dtype") or "bfloat16"
+    dtype = dtype.replace("torch.", "")
+    mapping = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp16", "float": "fp16", "half": "fp16"}
+    # vLLM's dtype="auto" serves fp32 checkpoints in fp16
+    return mapping.get(dtype, "bf16"), None, "linear"
+
+
+def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
+    if method in ("fp8", "fbgemm_fp8", "ptpc_fp8", "fp8_pc_pt"):
+        return "fp8"
+    if method == "mxfp4":
+        return "mxfp4"
+    if method in ("awq", "gptq", "awq_marlin", "gptq_marlin", "auto-round"):
+        bits = quant.get("bits", quant.get("w_bit", 4))
+        return "int8" if bits == 8 else "int4"
+    if method == "bitsandbytes":
+        return "int4" if quant.get("load_in_4bit") else "int8"
+    if method in ("modelopt", "nvfp4", "modelopt_fp4") or "quant_algo" in quant:
+        algo = str(quant.get("quant_algo", method)).lower()
+        return "fp4" if "fp4" in algo else "fp8"
+    if method == "compressed-tensors":
+        groups = quant.get("config_groups") or {}
+        for group in groups.values() if isinstance(groups, Mapping) else ():
+            weights = group.get("weights") if isinstance(group, Mapping) else None
+            if isinstance(weights, Mapping):
+                bits, kind = weights.get("num_bits"), str(weights.get("type", "int"))
+                if bits == 8:
+                    return "fp8" if kind == "float" else "int8"
+                if bits == 4:
+                    return "fp4" if kind == "float" else "int4"
+        return "fp8"
+    return None
+
+
+def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tuple[str, ...], int | None]:
+    window = cfg.optional_int("sliding_window")
+    types = cfg.raw("layer_types", "layers_block_type")
+    if types is not None:
+        if not isinstance(types, list) or len(types) != num_layers:
+            raise ModelLoadError(
+                f"{cfg.model_id}: 'layer_types' must list one entry per layer ({num_layers}), got {types!r}"[:300]
+            )
+        kinds = []
+        for entry in types:
+            text = str(entry).lower()
+            if "mamba" in text or text == "ssm":
+                kinds.append("mamba")
+            elif text in ("linear_attention", "linear"):
+                kinds.append("linear")
+            elif "sliding" in text or text == "local":
+                kinds.append("sliding")
+            else:
+                kinds.append("full")
+        if "sliding" in kinds and window is None:
+            raise ModelLoadError(f"{cfg.model_id}: sliding layers in 'layer_types' but no 'sliding_window'")
+        return tuple(kinds), window
+    interval = cfg.optional_int("full_attention_interval")
+    if interval is not None:  # Qwen3-Next: one gated full-attention layer every `interval`, linear otherwise
+        return tuple("full" if (i + 1) % interval == 0 else "linear" for i in range(num_layers)), None
+    chunk = cfg.optional_int("attention_chunk_size")
+    if model_type.startswith("llama4") and chunk is not None:
+        # Llama 4: every fourth layer is global (NoPE); the others attend within chunks of `chunk` tokens
+        return tuple("full" if (i + 1) % 4 == 0 else "sliding" for i in range(num_layers)), chunk
+    if window is None or cfg.data.get("use_sliding_window") is False:
+        return ("full",) * num_layers, None
+    if model_type == "gemma2":
+        # Gemma 2 alternates local and global layers, local first
+        return tuple("sliding" if i % 2 == 0 else "full" for i in range(num_layers)), window
+    if model_type in ("gemma3", "gemma3_text"):
+        pattern = cfg.int("sliding_window_pattern", default=6)
+        return tuple("full" if (i + 1) % pattern == 0 else "sliding" for i in range(num_layers)), window
+    if window >= cfg.int("max_position_embeddings", default=window + 1):
+        return ("full",) * num_layers, None
+    return ("sliding",) * num_layers, window
+
+
+def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ...]:
+    if num_experts == 0:
+        return ("dense",) * num_layers
+    first_dense = cfg.int("first_k_dense_replace", default=0, minimum=0)
+    step = cfg.int("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_freq", default=1)
+    only_dense = cfg.raw("mlp_only_layers") or []
+    kinds = []
+    for i in range(num_layers):
+        moe = i >= first_dense and (i + 1) % step == 0 and i not in only_dense
+        kinds.append("moe" if moe else "dense")
+    return tuple(kinds)
+
+
+@attrs.frozen(init=False)
+class ModelArchitecture:
+    """A decoder LLM's architecture, read from its Hugging Face ``config.json``.
+
+    Build it from a model id or path (``ModelArchitecture("meta-llama/Llama-3.1-70B")``: bundled
+    catalog, then a local file or folder, then the hub), from a config mapping
+    (``ModelArchitecture(config_dict)`` or :meth:`from_config`), or field by field with keywords.
+    """
+
+    model_id: str
+    architecture: str
+    model_type: str
+    hidden_size: int
+    num_layers: int
+    num_attention_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate_size: int
+    vocab_size: int
+    mlp_gated: bool = True
+    tie_word_embeddings: bool = False
+    qkv_bias: bool = False
+    attention_kinds: tuple[str, ...] = ()
+    sliding_window: int | None = None
+    mlp_kinds: tuple[str, ...] = ()
+    num_experts: int = 0
+    num_experts_per_token: int = 0
+    moe_intermediate_size: int = 0
+    shared_expert_intermediate_size: int = 0
+    kv_lora_rank: int | None = None
+    q_lora_rank: int | None = None
+    qk_nope_head_dim: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
+    mamba_num_heads: int = 0
+    mamba_head_dim: int = 0
+    mamba_state_size: int = 0
+    mamba_num_groups: int = 0
+    mamba_conv_kernel: int = 4
+    linear_num_key_heads: int = 0
+    linear_num_value_heads: int = 0
+    linear_key_head_dim: int = 0
+    linear_value_head_dim: int = 0
+    linear_conv_kernel: int = 4
+    attention_output_gate: bool = False
+    max_position_embeddings: int | None = None
+    native_precision: str = "bf16"
+    quantization_method: str | None = None
+    quantized_scope: str = "linear"
+    source: str = attrs.field(default="", eq=False)
+    official_total_params: float | None = attrs.field(default=None, eq=False)
+    official_active_params: float | None = attrs.field(default=None, eq=False)
+    official_params_source: str | None = attrs.field(default=None, eq=False)
+    active_excludes_embedding: bool = attrs.field(default=False, eq=False)
+
+    def __init__(self, model: str | os.PathLike[str] | Mapping[str, Any] | None = None, /, **fields: Any) -> None:
+        if model is None:
+            self.__attrs_init__(**fields)  # type: ignore[attr-defined]
+            return
+        if fields.keys() - {"model_id"}:
+            raise TypeError("pass either a model id / config mapping, or the fields by keyword, not both")
+        if isinstance(model, Mapping):
+            built = ModelArchitecture.from_config(model, model_id=fields.get("model_id"))
+        else:
+            built = load_model(model)
+        self.__attrs_init__(**attrs.asdict(built, recurse=False))  # type: ignore[attr-defined]
+
+    def __attrs_post_init__(self) -> None:
+        n = self.num_layers
+        if not self.attention_kinds:
+            object.__setattr__(self, "attention_kinds", ("full",) * n)
+        if not self.mlp_kinds:
+            object.__setattr__(self, "mlp_kinds", ("moe" if self.num_experts else "dense",) * n)
+        for name in ("hidden_size", "num_layers", "num_attention_heads", "num_kv_heads", "head_dim", "vocab_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ModelLoadError(f"{self.model_id}: {name} must be a positive integer, got {value!r}")
+        if len(self.attention_kinds) != n or len(self.mlp_kinds) != n:
+            raise ModelLoadError(f"{self.model_id}: per-layer kinds must have num_layers={n} entries")
+        if self.num_attention_heads % self.num_kv_heads:
+            raise ModelLoadError(
+                f"{self.model_id}: num_attention_heads={self.num_attention_heads} is not a multiple of "
+                f"num_key_value_heads={self.num_kv_heads}"
+            )
+        if "moe" in self.mlp_kinds and not (
+            0 < self.num_experts_per_token <= self.num_experts and self.moe_intermediate_size > 0
+        ):
+            raise ModelLoadError(
+                f"{self.model_id}: MoE layers need 0 < experts per token ({self.num_experts_per_token}) <= "
+                f"experts ({self.num_experts}) and a positive expert width ({self.moe_intermediate_size})"
+            )
+        if "dense" in self.mlp_kinds and self.intermediate_size < 1:
+            raise ModelLoadError(f"{self.model_id}: intermediate_size must be positive for dense MLP layers")
+        if "sliding" in self.attention_kinds and not self.sliding_window:
+            raise ModelLoadError(f"{self.model_id}: sliding attention layers need a positive sliding_window")
+        if "mamba" in self.attention_kinds and not (
+            self.mamba_num_heads > 0 and self.mamba_head_dim > 0 and self.mamba_state_size > 0
+        ):
+            raise ModelLoadError(f"{self.model_id}: Mamba layers need mamba_n_heads, mamba_d_head, mamba_d_state")
+        if "linear" in self.attention_kinds and not (
+            self.linear_num_key_heads > 0 and self.linear_num_value_heads > 0 and self.linear_key_head_dim > 0
+        ):
+            raise ModelLoadError(f"{self.model_id}: linear-attention layers need the linear_* head sizes")
+        normalize_precision(self.native_precision)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], model_id: str | None = None, **metadata: Any) -> ModelArchitecture:
+        """Read a Hugging Face ``config.json`` mapping (multimodal configs: its ``text_config``)."""
+        if not isinstance(config, Mapping):
+            raise ModelLoadError(f"a model config must be a JSON object, got {type(config).__name__}")
+        name = model_id or config.get("_name_or_path") or "<config>"
+        if not isinstance(name, str):
+            name = "<config>"
+        data: dict[str, Any] = dict(config)
+        text = config.get("text_config")
+        if isinstance(text, Mapping):
+            data.update({k: v for k, v in text.items() if v is not None})
+            for key in ("quantization_config", "torch_dtype"):
+                if key in config and key not in text:
+                    data[key] = config[key]
+        cfg = _Config(data, name)
+        try:
+            return cls._from_cfg(cfg, name, metadata)
+        except ModelLoadError:
+            raise
+        except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+            raise ModelLoadError(f"{name}: malformed config.json ({type(exc).__name__}: {exc})") from exc
+
+    @classmethod
+    def _from_cfg(cls, cfg: _Config, name: str, metadata: Mapping[str, Any]) -> ModelArchitecture:
+        model_type = cfg.str("model_type", "unknown")
+        architectures = cfg.raw("architectures")
+        architecture = (
+            str(architectures[0]) if isinstance(architectures, list) and architectures else model_type or "unknown"
+        )
+        hidden = cfg.int("hidden_size", "n_embd", "d_model")
+        layers = cfg.int("num_hidden_layers", "n_layer", "num_layers")
+        heads = cfg.int("num_attention_heads", "n_head")
+        if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
+            kv_heads = 1
+        else:
+            kv_heads = cfg.int("num_key_value_heads", "num_kv_heads", default=heads)
+        head_dim = cfg.int("head_dim", default=hidden // heads if hidden >= heads else 0)
+        if head_dim < 1:
+            raise ModelLoadError(f"{name}: head_dim is 0 (hidden_size {hidden} < num_attention_heads {heads})")
+        if model_type == "gemma3_text" and not cfg.has("vocab_size"):
+            # Gemma 3's published multimodal config omits it; transformers' Gemma3TextConfig default is 262208
+            vocab = 262208
+        else:
+            vocab = cfg.int("vocab_size")
+        # experts
+        num_experts = cfg.int("num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0)
+        top_k = cfg.int("num_experts_per_tok", "experts_per_token", "num_experts_per_token", default=0, minimum=0)
+        if num_experts and not top_k:
+            raise ModelLoadError(f"{name}: MoE config lacks 'num_experts_per_tok'")
+        moe_width = cfg.int("moe_intermediate_size", "intermediate_size", default=0, minimum=0) if num_experts else 0
+        if "n_shared_experts" in cfg.data and cfg.data["n_shared_experts"]:
+            shared = cfg.int("n_shared_experts", minimum=0) * moe_width
+        elif model_type.startswith("llama4") and num_experts:
+            shared = moe_width  # Llama 4 MoE layers always add one shared expert of the routed width
+        else:
+            shared = cfg.int("shared_expert_intermediate_size", "shared_intermediate_size", default=0, minimum=0)
+        mlp_kinds = _mlp_kinds(cfg, layers, num_experts)
+        if "dense" in mlp_kinds:
+            if cfg.raw("intermediate_size", "n_inner", "ffn_dim", "intermediate_size_mlp") is None and (
+                "n_inner" in cfg.data
+            ):
+                intermediate = 4 * hidden  # GPT-2 style: n_inner null means 4 * hidden
+            else:
+                intermediate = cfg.int("intermediate_size_mlp", "intermediate_size", "n_inner", "ffn_dim")
+        else:
+            intermediate = cfg.int("intermediate_size", default=0, minimum=0)
+        attention_kinds, window = _attention_kinds(cfg, model_type, layers)
+        precision, method, scope = _native_precision(cfg)
+        mla = cfg.optional_int("kv_lora_rank")
+        mamba = "mamba" in attention_kinds
+        linear = "linear" in attention_kinds
+        mamba_heads = cfg.int("mamba_n_heads", default=0, minimum=0) if mamba else 0
+        mamba_head_dim = cfg.int("mamba_d_head", default=0, minimum=0) if mamba else 0
+        if mamba and not mamba_head_dim and mamba_heads:
+            mamba_head_dim = cfg.int("mamba_expand", default=2) * hidden // mamba_heads
+        return cls(
+            model_id=name,
+            architecture=architecture,
+            model_type=model_type,
+            hidden_size=hidden,
+            num_layers=layers,
+            num_attention_heads=heads,
+            num_kv_heads=kv_heads if not mla else heads,
+            head_dim=head_dim,
+            intermediate_size=intermediate,
+            vocab_size=vocab,
+            mlp_gated=model_type not in _NON_GATED_TYPES,
+            tie_word_embeddings=cfg.bool("tie_word_embeddings", True),
+            qkv_bias=cfg.bool("attention_bias", model_type in _QKV_BIAS_TYPES)
+            or cfg.bool("qkv_bias", False)
+            or cfg.bool("bias", False),
+            attention_kinds=attention_kinds,
+            sliding_window=window,
+            mlp_kinds=mlp_kinds,
+            num_experts=num_experts,
+            num_experts_per_token=top_k,
+            moe_intermediate_size=moe_width,
+            shared_expert_intermediate_size=shared,
+            kv_lora_rank=mla,
+            q_lora_rank=cfg.optional_int("q_lora_rank") if mla else None,
+            qk_nope_head_dim=cfg.int("qk_nope_head_dim", default=0, minimum=0) if mla else 0,
+            qk_rope_head_dim=cfg.int("qk_rope_head_dim", default=0, minimum=0) if mla else 0,
+            v_head_dim=cfg.int("v_head_dim", default=head_dim) if mla else 0,
+            mamba_num_heads=mamba_heads,
+            mamba_head_dim=mamba_head_dim,
+            mamba_state_size=cfg.int("mamba_d_state", "ssm_state_size", default=0, minimum=0) if mamba else 0,
+            mamba_num_groups=cfg.int("mamba_n_groups", "n_groups", default=1) if mamba else 0,
+            mamba_conv_kernel=cfg.int("mamba_d_conv", "conv_kernel", default=4) if mamba else 4,
+            linear_num_key_heads=cfg.int("linear_num_key_heads") if linear else 0,
+            linear_num_value_heads=cfg.int("linear_num_value_heads") if linear else 0,
+            linear_key_head_dim=cfg.int("linear_key_head_dim") if linear else 0,
+            linear_value_head_dim=cfg.int("linear_value_head_dim") if linear else 0,
+            linear_conv_kernel=cfg.int("linear_conv_kernel_dim", default=4) if linear else 4,
+            attention_output_gate=model_type == "qwen3_next" or cfg.bool("attn_output_gate", False),
+            max_position_embeddings=cfg.optional_int("max_position_embeddings"),
+            native_precision=precision,
+            quantization_method=method,
+            quantized_scope=scope,
+            **metadata,
+        )
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def is_moe(self) -> bool:
+        return "moe" in self.mlp_kinds
+
+    @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank is not None
+
+    @property
+    def is_hybrid(self) -> bool:
+        """Some layers keep a recurrent state (Mamba-2 or linear attention) instead of a KV cache."""
+        return "mamba" in self.attention_kinds or "linear" in self.attention_kinds
+
+    @property
+    def num_attention_layers(self) -> int:
+        return sum(1 for k in self.attention_kinds if k in ("full", "sliding"))
+
+    @property
+    def num_linear_layers(self) -> int:
+        return self.attention_kinds.count("linear")
+
+    @property
+    def num_mamba_layers(self) -> int:
+        return self.attention_kinds.count("mamba")
+
+    @property
+    def num_moe_layers(self) -> int:
+        return self.mlp_kinds.count("moe")
+
+    @property
+    def q_head_dim(self) -> int:
+        return self.qk_nope_head_dim + self.qk_rope_head_dim if self.is_mla else self.head_dim
+
+    @property
+    def mamba_inner_size(self) -> int:
+        return self.mamba_num_heads * self.mamba_head_dim
+
+    # ------------------------------------------------------------------ parameters, per component
+    @property
+    def embedding_params(self) -> int:
+        return self.vocab_size * self.hidden_size
+
+    @property
+    def lm_head_params(self) -> int:
+        return 0 if self.tie_word_embeddings else self.vocab_size * self.hidden_size
+
+    @property
+    def attention_params_per_layer(self) -> int:
+        """Projection weights of one attention layer (norms excluded)."""
+        h = self.hidden_size
+        if self.is_mla:
+            assert self.kv_lora_rank is not None
+            nq = self.num_attention_heads
+            if self.q_lora_rank:
+                q = h * self.q_lora_rank + self.q_lora_rank + self.q_lora_rank * nq * self.q_head_dim
+            else:
+                q = h * nq * self.q_head_dim
+            kv_a = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
+            kv_b = self.kv_lora_rank * nq * (self.qk_nope_head_dim + self.v_head_dim)
+            return q + kv_a + kv_b + nq * self.v_head_dim * h
+        q_width = self.num_attention_heads * self.head_dim
+        kv_width = self.num_kv_heads * self.head_dim
+        q_out = 2 * q_width if self.attention_output_gate else q_width  # gated attention: query and gate
+        bias = q_out + 2 * kv_width if self.qkv_bias else 0
+        return h * (q_out + 2 * kv_width) + q_width * h + bias
+
+    @property
+    def mamba_params_per_layer(self) -> int:
+        """Mamba-2 mixer: in_proj (z, x, B, C, dt), depthwise conv, dt/A/D, gated norm, out_proj."""
+        if "mamba" not in self.attention_kinds:
+            return 0
+        inner = self.mamba_inner_size
+        bc = 2 * self.mamba_num_groups * self.mamba_state_size
+        in_proj = self.hidden_size * (2 * inner + bc + self.mamba_num_heads)
+        conv = (inner + bc) * (self.mamba_conv_kernel + 1)
+        return in_proj + conv + 3 * self.mamba_num_heads + inner + inner * self.hidden_size
+
+    @property
+    def _linear_key_width(self) -> int:
+        return self.linear_num_key_heads * self.linear_key_head_dim
+
+    @property
+    def _linear_value_width(self) -> int:
+        return self.linear_num_value_heads * self.linear_value_head_dim
+
+    @property
+    def linear_attention_params_per_layer(self) -> int:
+        """Gated DeltaNet: q/k/v/z and beta/alpha projections, depthwise conv, decay terms, norm, out_proj."""
+        if "linear" not in self.attention_kinds:
+            return 0
+        kw, vw = self._linear_key_width, self._linear_value_width
+        in_proj = self.hidden_size * (2 * kw + 2 * vw + 2 * self.linear_num_value_heads)
+        conv = (2 * kw + vw) * self.linear_conv_kernel
+        return in_proj + conv + 2 * self.linear_num_value_heads + self.linear_value_head_dim + vw * self.hidden_size
+
+    @property
+    def dense_mlp_params_per_layer(self) -> int:
+        return (3 if self.mlp_gated else 2) * self.hidden_size * self.intermediate_size
+
+    @property
+    def expert_params(self) -> int:
+        """One routed expert (gated MLP of width ``moe_intermediate_size``)."""
+        return 3 * self.hidden_size * self.moe_intermediate_size
+
+    @property
+    def shared_expert_params_per_layer(self) -> int:
+        return 3 * self.hidden_size * self.shared_expert_intermediate_size
+
+    @property
+    def router_params_per_layer(self) -> int:
+        return self.hidden_size * self.num_experts
+
+    @property
+    def norm_params(self) -> int:
+        return (2 * self.num_layers + 1) * self.hidden_size
+
+    def _mixer_params(self) -> int:
+        return (
+            self.num_attention_layers * self.attention_params_per_layer
+            + self.num_mamba_layers * self.mamba_params_per_layer
+            + self.num_linear_layers * self.linear_attention_params_per_layer
+        )
+
+    def _mlp_params(self, experts_per_layer: float) -> float:
+        dense = self.mlp_kinds.count("dense") * self.dense_mlp_params_per_layer
+        moe = self.num_moe_layers * (
+            experts_per_layer * self.expert_params + self.shared_expert_params_per_layer + self.router_params_per_layer
+        )
+        return dense + moe
+
+    @property
+    def total_params(self) -> int:
+        """Every weight of the model, embeddings included."""
+        total = (
+            self.embedding_params
+            + self.lm_head_params
+            + self.norm_params
+            + self._mixer_params()
+            + self._mlp_params(self.num_experts)
+        )
+        return int(total)
+
+    @property
+    def active_params(self) -> int:
+        """Weights one token passes through: shared layers plus ``num_experts_per_token`` experts per MoE layer.
+
+        The embedding table counts (as most model cards count it); for cards that leave it out, see
+        :attr:`active_params_excluding_embedding`.
+        """
+        total = (
+            self.embedding_params
+            + self.lm_head_params
+            + self.norm_params
+            + self._mixer_params()
+            + self._mlp_params(self.num_experts_per_token)
+        )
+        return int(total)
+
+    @property
+    def active_params_excluding_embedding(self) -> int:
+        return self.active_params - self.embedding_params
+
+    # ------------------------------------------------------------------ bytes
+    def _linear_params(self, experts_per_layer: float) -> float:
+        """Weights of the matmuls that quantization applies to (not embeddings, lm_head, norms, router)."""
+        return self._mixer_params() + self._mlp_params(experts_per_layer) - self.num_moe_layers * (
+            self.router_params_per_layer
+        )
+
+    def _expert_weight_params(self) -> int:
+        return self.num_moe_layers * self.num_experts * self.expert_params
+
+    def weight_bytes(self, precision: str | None = None) -> float:
+        """Bytes of all weights when stored at ``precision`` (default: the checkpoint's native one).
+
+        Quantized formats apply to the linear layers; embeddings, lm_head, norms and router stay 16-bit
+        (as vLLM loads FP8/INT4 checkpoints). The native MXFP4 gpt-oss checkpoint quantizes only experts.
+        """
+        p = normalize_precision(precision) if precision else self.native_precision
+        total = float(self.total_params)
+        if p in ("fp32", "bf16", "fp16"):
+            return total * bytes_per_value(p)
+        if p == self.native_precision and self.quantized_scope == "experts":
+            quantized = float(self._expert_weight_params())
+        else:
+            quantized = self._linear_params(self.num_experts)
+        return quantized * bytes_per_value(p) + (total - quantized) * 2.0
+
+    def kv_bytes_per_token_per_layer(self, kv_precision: str | None = None) -> float:
+        """KV cache one token adds in one attention layer (MLA: the compressed latent plus the rope key)."""
+        b = bytes_per_value(kv_precision or self._default_kv_precision())
+        if self.is_mla:
+            assert self.kv_lora_rank is not None
+            return (self.kv_lora_rank + self.qk_rope_head_dim) * b
+        return 2 * self.num_kv_heads * self.head_dim * b
+
+    def _default_kv_precision(self) -> str:
+        return "bf16" if self.native_precision not in ("fp16",) else "fp16"
+
+    def kv_cache_bytes(self, context_length: int, kv_precision: str | None = None) -> float:
+        """KV cache one sequence of ``context_length`` tokens holds (sliding layers keep only their window)."""
+        per = self.kv_bytes_per_token_per_layer(kv_precision)
+        full = self.attention_kinds.count("full") * context_length
+        windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
+        return per * (full + windowed)
+
+    def kv_cache_bytes_per_token(self, kv_precision: str | None = None) -> float:
+        """KV bytes per token while the context is within every window (all attention layers store it)."""
+        return self.kv_bytes_per_token_per_layer(kv_precision) * self.num_attention_layers
+
+    def kv_cache_bytes_per_token_long_context(self, kv_precision: str | None = None) -> float:
+        """KV bytes each further token adds once past the sliding windows (global layers only)."""
+        return self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
+
+    def mamba_state_bytes_per_sequence(self, precision: str = "bf16") -> float:
+        """Fixed per-sequence state of the recurrent layers (Mamba-2 and linear attention):
+        the convolution window plus the SSM / delta-rule state."""
+        if not self.is_hybrid:
+            return 0.0
+        conv = (self.mamba_inner_size + 2 * self.mamba_num_groups * self.mamba_state_size) * (
+            self.mamba_conv_kernel - 1
+        )
+        ssm = self.mamba_num_heads * self.mamba_head_dim * self.mamba_state_size
+        kw, vw = self._linear_key_width, self._linear_value_width
+        linear_conv = (2 * kw + vw) * (self.linear_conv_kernel - 1)
+        linear_state = self.linear_num_value_heads * self.linear_key_head_dim * self.linear_value_head_dim
+        per_mamba = (conv + ssm) * self.num_mamba_layers
+        per_linear = (linear_conv + linear_state) * self.num_linear_layers
+        return (per_mamba + per_linear) * bytes_per_value(precision)
+
+    # ------------------------------------------------------------------ FLOPs
+    @property
+    def matmul_params_per_token(self) -> float:
+        """Weights multiplied per token: active weights without the embedding lookup (lm_head included)."""
+        lm_head = self.vocab_size * self.hidden_size
+        return self.active_params - self.embedding_params - self.lm_head_params + lm_head - self.norm_params
+
+    def attention_flops_per_token(self, context_length: float) -> float:
+        """Score and value FLOPs for one query token attending to ``context_length`` tokens."""
+        nq = self.num_attention_heads
+        per_key = 2 * nq * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
+        full = self.attention_kinds.count("full") * context_length
+        windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
+        return per_key * (full + windowed)
+
+    def mamba_flops_per_token(self) -> float:
+        """SSM scan work per token (state update and readout); small next to the projections."""
+        mamba = self.num_mamba_layers * 6.0 * self.mamba_inner_size * self.mamba_state_size
+        linear = self.num_linear_layers * 6.0 * self.linear_num_value_heads * self.linear_key_head_dim * (
+            self.linear_value_head_dim
+        )
+        return mamba + linear
+
+    def flops_per_token(self, context_length: int) -> float:
+        """Forward FLOPs for one token at position ``context_length`` (a decode step's per-sequence cost)."""
+        return 2.0 * self.matmul_params_per_token + self.attention_flops_per_token(context_length) + (
+            self.mamba_flops_per_token()
+        )
+
+    def prefill_flops(self, prompt_length: int) -> float:
+        """Forward FLOPs of a whole prompt with causal attention (each token sees the ones before it)."""
+        n = prompt_length
+        per_key = 2 * self.num_attention_heads * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
+        full = self.attention_kinds.count("full") * n * (n + 1) / 2
+        w = self.sliding_window or 0
+        if n <= w:
+            window_pairs = n * (n + 1) / 2
+        else:
+            window_pairs = w * (w + 1) / 2 + (n - w) * w
+        windowed = self.attention_kinds.count("sliding") * window_pairs
+        return n * (2.0 * self.matmul_params_per_token + self.mamba_flops_per_token()) + per_key * (full + windowed)
+
+    # ------------------------------------------------------------------ reporting
+    def summary(self) -> dict[str, Any]:
+        """The architecture and its derived figures, as plain JSON-ready values."""
+        kinds = []
+        if self.is_moe:
+            kinds.append("moe")
+        if self.is_mla:
+            kinds.append("mla")
+        if self.is_hybrid:
+            kinds.append("hybrid-mamba")
+        if "sliding" in self.attention_kinds:
+            kinds.append("sliding-window")
+        if not kinds:
+            kinds.append("dense")
+        return {
+            "model_id": self.model_id,
+            "architecture": self.architecture,
+            "model_type": self.model_type,
+            "kind": "+".join(kinds),
+            "num_layers": self.num_layers,
+            "hidden_size": self.hidden_size,
+            "num_attention_heads": self.num_attention_heads,
+            "num_kv_heads": self.num_kv_heads,
+            "head_dim": self.head_dim,
+            "intermediate_size": self.intermediate_size,
+            "vocab_size": self.vocab_size,
+            "mlp_gated": self.mlp_gated,
+            "tie_word_embeddings": self.tie_word_embeddings,
+            "layer_kinds": {k: self.attention_kinds.count(k) for k in ("full", "sliding", "mamba", "linear")},
+            "sliding_window": self.sliding_window,
+            "num_experts": self.num_experts,
+            "num_experts_per_token": self.num_experts_per_token,
+            "moe_intermediate_size": self.moe_intermediate_size,
+            "shared_expert_intermediate_size": self.shared_expert_intermediate_size,
+            "num_moe_layers": self.num_moe_layers,
+            "kv_lora_rank": self.kv_lora_rank,
+            "max_position_embeddings": self.max_position_embeddings,
+            "native_precision": self.native_precision,
+            "quantization_method": self.quantization_method,
+            "total_params": self.total_params,
+            "active_params": self.active_params,
+            "weight_bytes": self.weight_bytes(),
+            "weight_gib": self.weight_bytes() / 1024**3,
+            "kv_cache_bytes_per_token": self.kv_cache_bytes_per_token(),
+            "kv_cache_bytes_per_token_long_context": self.kv_cache_bytes_per_token_long_context(),
+            "mamba_state_bytes_per_sequence": self.mamba_state_bytes_per_sequence(),
+            "flops_per_token_at_1k_context": self.flops_per_token(1024),
+            "official_total_params": self.official_total_params,
+            "official_active_params": self.official_active_params,
+            "source": self.source,
+        }
+
+
+def load_model(model: str | os.PathLike[str] | Mapping[str, Any] | ModelArchitecture) -> ModelArchitecture:
+    """Resolve a model id, path, config mapping or architecture into a :class:`ModelArchitecture`.
+
+    Ids resolve from the bundled catalog, then a local file/folder, then the Hugging Face hub
+    (with the ``hf`` extra). Results for ids are cached per process.
+    """
+    if isinstance(model, ModelArchitecture):
+        return model
+    if isinstance(model, Mapping):
+        return ModelArchitecture.from_config(model)
+    return _load_by_id(os.fspath(model))
+
+
+def _load_by_id(model_id: str) -> ModelArchitecture:
+    cached = _CACHE.get(model_id)
+    if cached is not None:
+        return cached
+    from config_explorer.catalogs.models import resolve_config
+
+    entry = resolve_config(model_id)
+    arch = ModelArchitecture.from_config(
+        entry.config,
+        model_id=entry.model_id,
+        source=entry.source,
+        official_total_params=entry.official_total_params,
+        official_active_params=entry.official_active_params,
+        official_params_source=entry.official_params_source,
+        active_excludes_embedding=entry.active_excludes_embedding,
+    )
+    if len(_CACHE) < 512:
+        _CACHE[model_id] = arch
+    return arch
+
+
+_CACHE: dict[str, ModelArchitecture] = {}

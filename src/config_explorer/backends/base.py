@@ -1,0 +1,57 @@
+"""The one protocol every estimation backend implements, and the request it receives."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.records import PerformanceEstimate, SweepResult
+from config_explorer.engine.sweep import DEFAULT_LEVELS, sweep
+
+__all__ = ["Backend", "EstimateRequest", "sweep_with"]
+
+
+@attrs.frozen(kw_only=True)
+class EstimateRequest:
+    """One configuration to estimate, in our names (backends map them onto their own)."""
+
+    arch: ModelArchitecture
+    gpu: GPUSpec
+    num_gpus: int = 1
+    #: ``None``: the backend picks (native: the smallest TP that fits)
+    tp: int | None = None
+    pp: int = 1
+    precision: str | None = None
+    kv_precision: str | None = None
+    input_length: int
+    output_length: int
+    concurrency: int = 1
+    engine: str = "vllm"
+    gpu_memory_utilization: float = 0.9
+    max_num_batched_tokens: int | None = None
+    max_num_seqs: int | None = None
+    #: let a backend fetch the model config from the Hugging Face hub itself (network)
+    allow_hub: bool = False
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Estimates configurations. ``estimate`` never raises for a configuration that merely does not fit
+    or that the backend cannot handle: the record's ``error`` says why. It raises our errors for
+    invalid arguments."""
+
+    name: str
+
+    def estimate(self, request: EstimateRequest) -> PerformanceEstimate: ...
+
+    def describe(self) -> dict[str, object]:
+        """What this backend is: name, version, whether it is usable here and why not."""
+        ...
+
+
+def sweep_with(backend: Backend, request: EstimateRequest, levels: tuple[int, ...] = DEFAULT_LEVELS) -> SweepResult:
+    """Concurrency sweep of ``request`` through any backend."""
+    return sweep(lambda c: backend.estimate(attrs.evolve(request, concurrency=c)), levels)

@@ -1,0 +1,36 @@
+"""The native backend: config-explorer's own roofline and serving model (no network, microseconds)."""
+
+from __future__ import annotations
+
+from config_explorer.backends.base import EstimateRequest
+from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.serving import estimate
+
+__all__ = ["NativeBackend"]
+
+
+class NativeBackend:
+    name = "native"
+
+    def estimate(self, request: EstimateRequest) -> PerformanceEstimate:
+        return estimate(
+            request.arch,
+            request.gpu,
+            num_gpus=request.num_gpus,
+            tp=request.tp,
+            pp=request.pp,
+            precision=request.precision,
+            kv_precision=request.kv_precision,
+            input_length=request.input_length,
+            output_length=request.output_length,
+            concurrency=request.concurrency,
+            engine=request.engine,
+            gpu_memory_utilization=request.gpu_memory_utilization,
+            max_num_batched_tokens=request.max_num_batched_tokens,
+            max_num_seqs=request.max_num_seqs,
+        )
+
+    def describe(self) -> dict[str, object]:
+        from config_explorer import __version__
+
+        return {"name": self.name, "available": True, "version": __version__, "detail": "built in"}

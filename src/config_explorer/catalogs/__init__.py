@@ -1,0 +1,1 @@
+"""Bundled data and its loaders: the GPU catalog and the model config.json catalog."""

@@ -1,0 +1,411 @@
+"""The ``config-explorer`` command line (also ``python -m config_explorer``).
+
+Thin by design: parse arguments, call the public API, render. With ``--json`` every subcommand
+prints exactly one JSON document on stdout. Our errors print one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
+
+__all__ = ["main"]
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _add_workload(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--input-len", "--input-length", dest="input_len", type=int, help="prompt tokens per request")
+    p.add_argument("--output-len", "--output-length", dest="output_len", type=int, help="output tokens per request")
+    p.add_argument("--workload", help="preset: chat (512/256), rag (4096/512), code (1024/1024), summarization (10240/1536)")
+
+
+def _lengths(args: argparse.Namespace) -> tuple[int, int]:
+    if args.workload:
+        from config_explorer.recommender.workloads import get_workload
+
+        w = get_workload(args.workload)
+        return args.input_len or w.input_length, args.output_len or w.output_length
+    if args.input_len is None or args.output_len is None:
+        raise InvalidArgumentError("give --input-len and --output-len, or --workload NAME")
+    return args.input_len, args.output_len
+
+
+def _add_slos(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-ttft-ms", type=float)
+    p.add_argument("--max-itl-ms", type=float)
+    p.add_argument("--max-e2e-s", dest="max_e2e_s", type=float)
+    p.add_argument("--constraints", help="llm-optimizer syntax, e.g. 'ttft:p95<300ms;itl:p95<20ms'")
+    p.add_argument("--slo-percentile", default="mean", help="statistic the --max-* bounds apply to (mean, p50, p95, p99)")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--precision", help="weight precision (default: the checkpoint's): bf16, fp16, fp8, int8, int4, ...")
+    p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8")
+    p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
+    p.add_argument("--engine", default="vllm", help="serving engine profile: vllm (default), sglang, trtllm")
+    p.add_argument("--gpu-memory-utilization", type=float, default=0.9)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+# ---------------------------------------------------------------------------------------------- gpus
+def cmd_gpus(args: argparse.Namespace) -> int:
+    from config_explorer.catalogs.gpus import list_gpus
+    from config_explorer.reports import fmt, render_table
+
+    specs = list_gpus()
+    if args.json:
+        _emit_json([s.to_dict() for s in specs])
+        return 0
+    rows = [
+        [s.name, s.vendor, fmt(s.memory_gib), fmt(s.memory_gb, 0), fmt(s.memory_bandwidth_tb_s, 2),
+         fmt(s.tflops.bf16 or s.tflops.fp16, 0), fmt(s.tflops.fp8, 0), f"{s.interconnect_kind} {s.interconnect_bandwidth_gb_s:g}",
+         fmt(s.tdp_w, 0), ", ".join(s.aliases[:3])]
+        for s in specs
+    ]
+    print(render_table(["GPU", "vendor", "GiB", "GB", "TB/s", "bf16 TFLOPS", "fp8 TFLOPS", "link GB/s", "TDP W",
+                        "aliases"], rows))
+    print("TFLOPS are dense (vendor figures with sparsity halved).")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- model
+def cmd_model(args: argparse.Namespace) -> int:
+    from config_explorer.architecture import load_model
+
+    arch = load_model(args.model)
+    info = arch.summary()
+    if args.json:
+        _emit_json(info)
+        return 0
+    for key, value in info.items():
+        if isinstance(value, float):
+            value = f"{value:,.0f}" if value > 100 else f"{value:.3f}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        print(f"{key:40s} {value}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- estimate
+def cmd_estimate(args: argparse.Namespace) -> int:
+    import attrs
+
+    from config_explorer.backends import EstimateRequest, get_backend, sweep_with
+    from config_explorer.catalogs.gpus import get_gpu
+    from config_explorer.engine.slo import check_slos, constraints_from_kwargs
+    from config_explorer.recommender.performance import estimate_performance, resolve_model
+    from config_explorer.reports import estimate_text, fmt, render_table
+
+    isl, osl = _lengths(args)
+    slos = constraints_from_kwargs(constraints=args.constraints, max_ttft_ms=args.max_ttft_ms,
+                                   max_itl_ms=args.max_itl_ms, max_e2e_latency_s=args.max_e2e_s,
+                                   percentile=args.slo_percentile)
+    knobs = {"precision": args.precision, "kv_precision": args.kv_precision, "engine": args.engine,
+             "gpu_memory_utilization": args.gpu_memory_utilization, "pipeline_parallel_size": args.pp}
+    if not args.sweep:
+        est = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency,
+                                   args.backend, **knobs)
+        misses = check_slos(est, slos) if est.ok else []
+        if args.json:
+            _emit_json({**est.to_dict(), "slo_violations": misses, "slos": [str(s) for s in slos]})
+        else:
+            print(estimate_text(est))
+            if slos:
+                print("SLOs: " + ("all met" if est.ok and not misses else "; ".join(misses) or "not checked"))
+        return 0
+    backend = get_backend(args.backend)
+    first = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs)
+    request = EstimateRequest(arch=resolve_model(args.model), gpu=get_gpu(args.gpu), num_gpus=args.num_gpus,
+                              tp=first.tp if first.ok else args.tp, pp=args.pp, precision=args.precision,
+                              kv_precision=args.kv_precision, input_length=isl, output_length=osl,
+                              engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization)
+    result = sweep_with(backend, request)
+    meeting = [p for p in result.points if p.ok and not check_slos(p, slos)]
+    best_slo = max(meeting, key=lambda p: p.output_throughput_tok_s or 0.0, default=None)
+    if args.json:
+        doc = result.to_dict()
+        doc["slos"] = [str(s) for s in slos]
+        doc["best_within_slos"] = attrs.asdict(best_slo) if best_slo else None
+        _emit_json(doc)
+        return 0
+    if not result.points or not result.points[0].ok:
+        print(estimate_text(result.points[0] if result.points else first))
+        return 0
+    frontier = {p.concurrency for p in result.pareto_frontier}
+    rows = [[fmt(p.concurrency), fmt(p.ttft_ms), fmt(p.ttft_p95_ms), fmt(p.itl_ms, 2), fmt(p.e2e_latency_s, 2),
+             fmt(p.output_throughput_tok_s, 0), fmt(p.requests_per_s, 2),
+             ("pareto " if p.concurrency in frontier else "") + ("" if not slos else ("meets SLO" if p in meeting else "misses SLO"))]
+            for p in result.points]
+    print(estimate_text(result.points[0]).split("\nlatency")[0])
+    print(render_table(["conc", "TTFT ms", "TTFT p95", "ITL ms", "E2E s", "out tok/s", "req/s", ""], rows))
+    if result.best_throughput:
+        print(f"best throughput: concurrency {result.best_throughput.concurrency}; best latency: concurrency "
+              f"{result.best_latency.concurrency if result.best_latency else '-'}; optimal (knee): {result.optimal_concurrency}")
+    if slos:
+        print("best within SLOs: " + (f"concurrency {best_slo.concurrency}, {best_slo.output_throughput_tok_s:,.0f} tok/s"
+                                       if best_slo else "none"))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- recommend
+def _progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 200:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} layouts")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from config_explorer.recommender.costs import parse_gpu_cost
+    from config_explorer.recommender.recommend import recommend_gpus
+    from config_explorer.reports import fmt, render_table
+
+    models = [*(args.model or []), *(args.models or [])]
+    if not models:
+        raise InvalidArgumentError("give at least one --model (or --models M1 M2 ...)")
+    isl, osl = _lengths(args)
+    costs = dict(parse_gpu_cost(c) for c in args.gpu_cost or [])
+    results = []
+    for model in models:
+        results.append(recommend_gpus(
+            model, isl, osl, gpus=args.gpus, max_gpus=args.max_gpus, metric=args.metric,
+            constraints=args.constraints, max_ttft_ms=args.max_ttft_ms, max_itl_ms=args.max_itl_ms,
+            max_e2e_latency_s=args.max_e2e_s, gpu_costs=costs or None, estimate_performance_flag=not args.no_estimate,
+            backend=args.backend, num_gpus=args.num_gpus, concurrency=args.concurrency,
+            target_requests_per_s=args.target_rps, target_output_tok_s=args.target_tok_s,
+            slo_percentile=args.slo_percentile, precision=args.precision, kv_precision=args.kv_precision,
+            engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization,
+            progress=_progress_printer(args.quiet),
+        ))
+    document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
+    if args.output_json:
+        Path(args.output_json).write_text(json.dumps(document, indent=2, default=str) + "\n", "utf-8")
+    if args.csv:
+        rows = [row for r in results for row in r.to_records()]
+        with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
+            keys: list[str] = []
+            for row in rows:
+                keys.extend(k for k in row if k not in keys)
+            writer = csv.DictWriter(fh, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(rows)
+    if args.plot:
+        from config_explorer.plots import plot_frontier
+
+        plot_frontier(results, args.plot)
+    if args.json:
+        _emit_json(document)
+        return 0
+    for r in results:
+        print(r.summary(top=args.top))
+        print()
+    if len(results) > 1:
+        print("Best GPU per model:")
+        print(render_table(["model", "best", "GPUs", "TP", "out tok/s", "tok/s/GPU", "E2E s"], [
+            [r.model_id, r.best.gpu if r.best else "none", fmt(r.best.num_gpus if r.best else None),
+             fmt(r.best.tp if r.best else None),
+             fmt(r.best.estimate.output_throughput_tok_s if r.best and r.best.estimate else None, 0),
+             fmt(r.best.estimate.output_throughput_tok_s_per_gpu if r.best and r.best.estimate else None, 0),
+             fmt(r.best.estimate.e2e_latency_s if r.best and r.best.estimate else None, 2)]
+            for r in results]))
+    for path, what in ((args.output_json, "JSON"), (args.csv, "CSV"), (args.plot, "plot")):
+        if path:
+            print(f"wrote {what} to {path}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- serve-command
+def cmd_serve_command(args: argparse.Namespace) -> int:
+    from config_explorer.recommender.performance import estimate_performance, resolve_model
+    from config_explorer.recommender.serve_command import serve_commands
+
+    isl, osl = _lengths(args)
+    est = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency, "native",
+                               precision=args.precision, kv_precision=args.kv_precision)
+    if not est.ok:
+        raise InvalidArgumentError(f"cannot build a launch command: {est.error}")
+    commands = serve_commands(resolve_model(args.model), est)
+    if args.json:
+        _emit_json({"model_id": est.model_id, "gpu": est.gpu, "num_gpus": est.num_gpus, "tp": est.tp,
+                    "replicas": est.replicas, **commands})
+    else:
+        print(f"# vLLM\n{commands['vllm']}\n# SGLang\n{commands['sglang']}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- parse
+def cmd_parse(args: argparse.Namespace) -> int:
+    from config_explorer.backends.llm_optimizer_text import parse_llm_optimizer_output
+
+    try:
+        text = Path(args.file).read_text("utf-8", errors="replace") if args.file != "-" else sys.stdin.read()
+    except OSError as exc:
+        raise InvalidArgumentError(f"cannot read {args.file!r}: {exc.strerror}") from exc
+    parsed = parse_llm_optimizer_output(text)
+    data = parsed.to_dict()
+    if args.json:
+        _emit_json(data)
+    else:
+        for key, value in data.items():
+            print(f"{key:36s} {'-' if value is None else value}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- backends
+def cmd_backends(args: argparse.Namespace) -> int:
+    from config_explorer.backends import describe_backends, get_backend
+    from config_explorer.recommender.performance import estimate_performance
+    from config_explorer.reports import fmt, render_table
+
+    statuses = describe_backends()
+    auto = get_backend("auto")
+    probe = {"model": args.probe_model, "gpu": args.probe_gpu, "num_gpus": 1, "input_length": 1024,
+             "output_length": 256, "concurrency": 8}
+    estimates: dict[str, Any] = {}
+    for status in statuses:
+        name = str(status["name"])
+        if name == "llm-optimizer-cli" or not status.get("available"):
+            continue
+        try:
+            est = estimate_performance(args.probe_model, args.probe_gpu, 1, None, 1024, 256, 8, name)
+            estimates[name] = est.to_dict()
+        except ConfigExplorerError as exc:
+            estimates[name] = {"error": str(exc)}
+    doc = {"backends": statuses, "auto_selects": auto.name, "probe": probe, "estimates": estimates}
+    if args.json:
+        _emit_json(doc)
+        return 0
+    print(render_table(["backend", "available", "status", "version", "detail"], [
+        [str(s["name"]), fmt(bool(s.get("available"))), str(s.get("status", "ok" if s.get("available") else "-")),
+         str(s.get("version") or "-"), str(s.get("detail") or s.get("path") or "")[:90]] for s in statuses]))
+    print(f"\nbackend='auto' selects: {auto.name}")
+    print(f"probe: {args.probe_model} on 1 x {args.probe_gpu}, 1024 in / 256 out, concurrency 8")
+    keys = [("ttft_ms", 1), ("itl_ms", 2), ("e2e_latency_s", 2), ("output_throughput_tok_s", 0), ("fits", 0)]
+    rows = [[k] + [fmt(e.get(k), d) if "error" not in e or k == "fits" else str(e.get("error"))[:40]
+                   for e in estimates.values()] for k, d in keys]
+    print(render_table(["metric", *estimates], rows))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    from config_explorer import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="config-explorer",
+        description="Which GPU, how many, and which layout to serve an LLM on, and what it will give.",
+    )
+    parser.add_argument("--version", action="version", version=f"config-explorer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("gpus", help="list the GPU catalog")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_gpus)
+
+    p = sub.add_parser("model", help="show a model's architecture and derived figures")
+    p.add_argument("model", help="hub id, short name (llama-3.1-70b), or path to config.json")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("estimate", help="estimate one configuration (or sweep concurrency)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--gpu", required=True)
+    p.add_argument("--num-gpus", type=int, default=1)
+    p.add_argument("--tp", type=int, help="tensor-parallel degree (default: smallest that fits)")
+    p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
+    _add_workload(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--concurrency", "--batch-size", dest="concurrency", type=int, default=1)
+    group.add_argument("--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit")
+    _add_slos(p)
+    _add_common(p)
+    p.set_defaults(func=cmd_estimate)
+
+    p = sub.add_parser("recommend", help="rank GPU types, counts and layouts for one or more models")
+    p.add_argument("--model", action="append", help="model id (repeat for several)")
+    p.add_argument("--models", nargs="+", help="several model ids at once")
+    p.add_argument("--gpus", nargs="+", help="GPU names (default: the whole catalog)")
+    _add_workload(p)
+    p.add_argument("--max-gpus", type=int, default=8)
+    p.add_argument("--num-gpus", type=int, help="exactly this many GPUs per layout")
+    p.add_argument("--metric", default="throughput",
+                   help="throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
+                        "cost_per_million_tokens, throughput_per_dollar, cost (with a target)")
+    p.add_argument("--concurrency", type=int, help="judge every layout at this concurrency")
+    p.add_argument("--target-rps", type=float, help="requests/s to serve: size replicas and cost")
+    p.add_argument("--target-tok-s", type=float, help="output tokens/s to serve: size replicas and cost")
+    p.add_argument("--gpu-cost", action="append", metavar="GPU=USD", help="$/GPU-hour override (repeatable)")
+    p.add_argument("--no-estimate", action="store_true", help="rank by memory fit only (fast planning)")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--csv", metavar="FILE", help="write every candidate as CSV")
+    p.add_argument("--output-json", metavar="FILE", help="write the JSON document to FILE")
+    p.add_argument("--plot", metavar="FILE.png", help="throughput-per-GPU vs latency frontier (needs the plot extra)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_slos(p)
+    _add_common(p)
+    p.set_defaults(func=cmd_recommend)
+
+    p = sub.add_parser("serve-command", help="vLLM and SGLang launch commands for a configuration")
+    p.add_argument("--model", required=True)
+    p.add_argument("--gpu", required=True)
+    p.add_argument("--num-gpus", type=int, default=1)
+    p.add_argument("--tp", type=int)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--precision")
+    p.add_argument("--kv-precision")
+    _add_workload(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_serve_command)
+
+    p = sub.add_parser("parse", help="parse a saved `llm-optimizer estimate` text report")
+    p.add_argument("file", help="report file, or - for standard input")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("backends", help="which estimation backends are usable, and how far they disagree")
+    p.add_argument("--probe-model", default="meta-llama/Llama-3.1-8B-Instruct")
+    p.add_argument("--probe-gpu", default="H100")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backends)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigExplorerError as exc:
+        message = " ".join(str(exc).split())
+        print(f"config-explorer: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("config-explorer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,247 @@
+"""How a model is laid out over GPUs, what each GPU holds, and whether it fits.
+
+A deployment of ``num_gpus`` GPUs runs ``replicas`` copies of the model, each split over
+``tp * pp`` GPUs: tensor parallelism shards every layer's matmuls (attention heads, MLP width,
+vocabulary) over ``tp`` GPUs; pipeline parallelism gives each of ``pp`` stages ``num_layers / pp``
+layers. Memory is budgeted as vLLM does: ``gpu_memory_utilization`` of the GPU, minus weights,
+minus the activation peak of one step at the token budget, minus runtime overhead, leaves the
+KV cache.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.calibration import EngineProfile
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.precision import bytes_per_value, normalize_precision
+
+__all__ = ["MemoryPlan", "ShardCosts", "check_layout", "memory_plan", "shard_costs"]
+
+GIB = 1024**3
+
+
+def check_layout(arch: ModelArchitecture, num_gpus: int, tp: int, pp: int) -> str | None:
+    """Why this layout is invalid (vLLM's rules), or ``None`` when it is valid."""
+    if tp < 1 or pp < 1:
+        return f"tp and pp must be >= 1, got tp={tp}, pp={pp}"
+    if num_gpus % (tp * pp):
+        return f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}"
+    if arch.num_attention_heads % tp:
+        valid = [d for d in range(1, arch.num_attention_heads + 1) if arch.num_attention_heads % d == 0 and d <= 64]
+        return (
+            f"tp={tp} does not divide the {arch.num_attention_heads} attention heads of {arch.model_id}; "
+            f"valid tp: {', '.join(map(str, valid))}"
+        )
+    kv = arch.num_kv_heads
+    if not arch.is_mla and kv % tp and tp % kv:
+        return f"tp={tp} and the {kv} KV heads must divide one another"
+    if pp > arch.num_layers:
+        return f"pp={pp} exceeds the {arch.num_layers} layers of {arch.model_id}"
+    return None
+
+
+@attrs.frozen
+class ShardCosts:
+    """What one GPU of one pipeline stage holds and does, per step and per token."""
+
+    tp: int
+    pp: int
+    layers: int
+    #: weights read every step whatever the batch: attention/mixer, dense MLP, shared experts (bytes)
+    dense_weight_bytes: float
+    lm_head_bytes: float
+    #: one routed expert's shard (bytes); MoE layers on this stage; experts per layer; top-k
+    expert_bytes: float
+    moe_layers: int
+    num_experts: int
+    experts_per_token: int
+    #: GEMM FLOPs per token on this GPU, excluding the lm_head (which runs only for sampled tokens)
+    gemm_flops_per_token: float
+    lm_head_flops_per_token: float
+    #: KV bytes one token adds per GPU: in global layers, and in windowed layers (up to ``window``)
+    kv_bytes_per_token_full: float
+    kv_bytes_per_token_windowed: float
+    window: int
+    #: attention FLOPs per (query, key) pair on this GPU, global and windowed layers
+    attention_flops_per_pair_full: float
+    attention_flops_per_pair_windowed: float
+    #: recurrent (Mamba / linear-attention) state per sequence on this GPU (bytes)
+    state_bytes_per_sequence: float
+    recurrent_flops_per_token: float
+    #: bytes all-reduced per token per layer pair, and all-reduce calls per step
+    allreduce_bytes_per_token: float
+    allreduce_calls: int
+    gemm_kernels: int
+    #: bytes elementwise kernels (norms, residual adds, rope, activation) move per token on this GPU
+    elementwise_bytes_per_token: float
+    #: weights resident on this GPU (bytes), the largest stage
+    resident_weight_bytes: float
+
+    def kv_bytes(self, context: float) -> float:
+        """KV cache of one sequence at ``context`` tokens on this GPU."""
+        return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(context, self.window)
+
+    def attention_pairs_prefill(self, prompt: float) -> tuple[float, float]:
+        """(global, windowed) causal query-key pairs of one prompt."""
+        full = prompt * (prompt + 1) / 2
+        w = self.window
+        windowed = full if prompt <= w else w * (w + 1) / 2 + (prompt - w) * w
+        return full, windowed
+
+
+def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float, float, float]:
+    """(bytes per value of non-expert linear weights, of expert weights, of 16-bit parts, embedding bytes)."""
+    p = normalize_precision(precision)
+    wide = bytes_per_value(p) if p in ("fp32", "bf16", "fp16") else 2.0
+    quant = bytes_per_value(p)
+    if p == arch.native_precision and arch.quantized_scope == "experts":
+        return wide, quant, wide, arch.embedding_params * wide
+    return quant, quant, wide, arch.embedding_params * wide
+
+
+def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
+    """Per-GPU figures for ``arch`` at ``precision`` split ``tp`` ways and over ``pp`` stages."""
+    linear_b, expert_b, wide_b, embed_bytes = _weight_parts(arch, precision)
+    h = arch.hidden_size
+    layers_per_stage = math.ceil(arch.num_layers / pp)
+    frac = layers_per_stage / arch.num_layers
+
+    # Attention projections: K/V replicate when tp exceeds the KV heads.
+    kv_heads_per_gpu = max(arch.num_kv_heads / tp, 1.0)
+    if arch.is_mla:
+        attn_per_gpu = arch.attention_params_per_layer / tp
+    else:
+        q_width = arch.num_attention_heads * arch.head_dim * (2 if arch.attention_output_gate else 1)
+        kv_width = kv_heads_per_gpu * arch.head_dim
+        attn_per_gpu = h * (q_width / tp + 2 * kv_width) + arch.num_attention_heads * arch.head_dim * h / tp
+    recurrent_params = (
+        arch.num_mamba_layers * arch.mamba_params_per_layer + arch.num_linear_layers * arch.linear_attention_params_per_layer
+    )
+    mixer = (arch.num_attention_layers * attn_per_gpu + recurrent_params / tp) * frac
+    dense_mlp = arch.mlp_kinds.count("dense") * arch.dense_mlp_params_per_layer / tp * frac
+    moe_layers = math.ceil(arch.num_moe_layers * frac)
+    shared = moe_layers * arch.shared_expert_params_per_layer / tp
+    router = moe_layers * arch.router_params_per_layer
+    dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
+    expert_bytes = arch.expert_params / tp * expert_b
+    lm_head_bytes = arch.vocab_size * h / tp * wide_b
+    norms = arch.norm_params * frac * wide_b
+    # The first stage holds the embedding, the last the lm_head; with pp == 1 one GPU holds both.
+    # vLLM shards the vocabulary over tp; tied embeddings are stored once.
+    if pp == 1:
+        vocab_bytes = (embed_bytes / tp) + (0.0 if arch.tie_word_embeddings else lm_head_bytes)
+    else:
+        vocab_bytes = max(embed_bytes / tp, lm_head_bytes)
+    resident = dense_weight_bytes + moe_layers * arch.num_experts * expert_bytes + vocab_bytes + norms
+
+    mlp_width = max(
+        arch.intermediate_size if "dense" in arch.mlp_kinds else 0,
+        arch.num_experts_per_token * arch.moe_intermediate_size + arch.shared_expert_intermediate_size,
+    )
+    gemm_params = (mixer + dense_mlp + shared) + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
+    kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
+    if not arch.is_mla:
+        kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
+    full_layers = arch.attention_kinds.count("full") * frac
+    windowed_layers = arch.attention_kinds.count("sliding") * frac
+    heads_per_gpu = arch.num_attention_heads / tp
+    v_dim = arch.v_head_dim if arch.is_mla else arch.head_dim
+    flops_per_pair_layer = 2 * heads_per_gpu * (arch.q_head_dim + v_dim)
+    return ShardCosts(
+        tp=tp,
+        pp=pp,
+        layers=layers_per_stage,
+        dense_weight_bytes=dense_weight_bytes,
+        lm_head_bytes=lm_head_bytes,
+        expert_bytes=expert_bytes,
+        moe_layers=moe_layers,
+        num_experts=arch.num_experts,
+        experts_per_token=arch.num_experts_per_token,
+        gemm_flops_per_token=2.0 * gemm_params,
+        lm_head_flops_per_token=2.0 * arch.vocab_size * h / tp,
+        kv_bytes_per_token_full=kv_per_layer * full_layers,
+        kv_bytes_per_token_windowed=kv_per_layer * windowed_layers,
+        window=arch.sliding_window or 0,
+        attention_flops_per_pair_full=flops_per_pair_layer * full_layers,
+        attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
+        state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / tp,
+        recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
+        allreduce_bytes_per_token=h * 2.0 if tp > 1 else 0.0,
+        allreduce_calls=2 * layers_per_stage if tp > 1 else 0,
+        gemm_kernels=layers_per_stage * (4 + (3 if arch.is_moe else 0)),
+        elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h + 3 * mlp_width / tp),
+        resident_weight_bytes=resident,
+    )
+
+
+@attrs.frozen
+class MemoryPlan:
+    """Per-GPU memory budget (GiB) and the KV-cache capacity it leaves."""
+
+    total_gib: float
+    usable_gib: float
+    weights_gib: float
+    activations_gib: float
+    overhead_gib: float
+    kv_capacity_gib: float
+    fits: bool
+    reason: str | None
+
+
+def memory_plan(
+    arch: ModelArchitecture,
+    gpu: GPUSpec,
+    costs: ShardCosts,
+    profile: EngineProfile,
+    *,
+    gpu_memory_utilization: float,
+    max_num_batched_tokens: int,
+    max_num_seqs: int,
+    sequence_tokens: int,
+    precision: str,
+) -> MemoryPlan:
+    """Budget one GPU's memory as vLLM does and say whether one sequence of ``sequence_tokens`` fits."""
+    if not 0 < gpu_memory_utilization <= 1:
+        raise InvalidArgumentError(
+            f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization!r}"
+        )
+    tp = costs.tp
+    usable = gpu.memory_gib * gpu_memory_utilization
+    weights = costs.resident_weight_bytes / GIB
+    width = (
+        4 * arch.hidden_size
+        + (arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.head_dim / tp
+        + 2 * max(arch.intermediate_size, arch.num_experts_per_token * arch.moe_intermediate_size) / tp
+    )
+    activations = (max_num_batched_tokens * width * 2.0 + max_num_seqs * arch.vocab_size * 4.0 / tp) / GIB
+    overhead = profile.runtime_overhead_gib + (0.5 if tp * costs.pp > 1 else 0.0)
+    kv_capacity = usable - weights - activations - overhead
+    needed = (costs.kv_bytes(sequence_tokens) + costs.state_bytes_per_sequence) / GIB
+    reason = None
+    if weights > usable - overhead:
+        reason = (
+            f"weights need {weights:.1f} GiB per GPU at {precision} (tp={tp}, pp={costs.pp}) but only "
+            f"{usable - overhead:.1f} GiB of the {gpu.name}'s {gpu.memory_gib:.1f} GiB are usable "
+            f"at gpu_memory_utilization={gpu_memory_utilization}"
+        )
+    elif kv_capacity < needed:
+        reason = (
+            f"after {weights:.1f} GiB of weights and {activations + overhead:.1f} GiB of activations and "
+            f"runtime, {max(kv_capacity, 0):.2f} GiB is left for KV cache per GPU, less than the "
+            f"{needed:.2f} GiB one {sequence_tokens}-token sequence needs"
+        )
+    return MemoryPlan(
+        total_gib=gpu.memory_gib,
+        usable_gib=usable,
+        weights_gib=weights,
+        activations_gib=activations,
+        overhead_gib=overhead,
+        kv_capacity_gib=max(kv_capacity, 0.0),
+        fits=reason is None,
+        reason=reason,
+    )

@@ -1,0 +1,146 @@
+"""GPURecommender: the multi-model x multi-GPU comparison of the earlier tool."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from config_explorer.backends import Backend, get_backend
+from config_explorer.catalogs.gpus import GPUSpec, get_gpu
+from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.slo import check_slos, constraints_from_kwargs
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender.performance import ModelLike, estimate_performance, resolve_model
+
+__all__ = ["GPURecommendation", "GPURecommender"]
+
+_METRICS = {
+    "throughput": ("output_throughput_tok_s", True),
+    "throughput_per_gpu": ("output_throughput_tok_s_per_gpu", True),
+    "latency": ("e2e_latency_s", False),
+    "e2e_latency": ("e2e_latency_s", False),
+    "ttft": ("ttft_ms", False),
+    "itl": ("itl_ms", False),
+}
+
+
+@attrs.frozen(kw_only=True)
+class GPURecommendation:
+    """The best GPU for one model, and the estimate for every GPU tried."""
+
+    model_id: str
+    input_length: int
+    output_length: int
+    num_gpus: int
+    metric: str
+    best_gpu: str | None
+    best_estimate: PerformanceEstimate | None
+    analysis: dict[str, PerformanceEstimate] = attrs.field(eq=False)
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "input_length": self.input_length,
+            "output_length": self.output_length,
+            "num_gpus": self.num_gpus,
+            "metric": self.metric,
+            "best_gpu": self.best_gpu,
+            "reason": self.reason,
+            "best_estimate": self.best_estimate.to_dict() if self.best_estimate else None,
+            "analysis": {gpu: e.to_dict() for gpu, e in self.analysis.items()},
+        }
+
+
+class GPURecommender:
+    """Compare GPUs for several models at one workload: ``recommend_gpus(models, gpus, num_gpus, metric)``.
+
+    Each model is estimated on each GPU at ``num_gpus`` GPUs (the smallest TP that fits, the rest
+    replicas) and ``concurrency`` requests in flight; the best fitting GPU by ``metric`` wins. A model
+    that fits on none gets a recommendation saying so and the smallest GPU count that would fit.
+    """
+
+    def __init__(
+        self,
+        input_len: int = 1024,
+        output_len: int = 256,
+        *,
+        concurrency: int = 32,
+        backend: str | Backend = "auto",
+        max_ttft_ms: float | None = None,
+        max_itl_ms: float | None = None,
+        max_e2e_latency_s: float | None = None,
+        constraints: str | None = None,
+        precision: str | None = None,
+        **knobs: Any,
+    ) -> None:
+        self.input_len = input_len
+        self.output_len = output_len
+        self.concurrency = concurrency
+        self.backend = get_backend(backend) if isinstance(backend, str) else backend
+        self.slos = constraints_from_kwargs(constraints=constraints, max_ttft_ms=max_ttft_ms, max_itl_ms=max_itl_ms,
+                                            max_e2e_latency_s=max_e2e_latency_s)
+        self.precision = precision
+        self.knobs: Mapping[str, Any] = knobs
+
+    def recommend_gpus(
+        self,
+        models: Sequence[ModelLike],
+        gpus: Sequence[str | GPUSpec],
+        num_gpus: int = 1,
+        metric: str = "throughput",
+    ) -> list[GPURecommendation]:
+        key = metric.strip().lower().replace("-", "_")
+        if key not in _METRICS:
+            raise InvalidArgumentError(f"unknown metric {metric!r}; accepted: {', '.join(_METRICS)}")
+        specs = [get_gpu(g) for g in gpus]
+        return [self._one(resolve_model(m), specs, num_gpus, key) for m in models]
+
+    def _one(self, arch: Any, specs: Sequence[GPUSpec], num_gpus: int, metric: str) -> GPURecommendation:
+        field, higher = _METRICS[metric]
+        analysis: dict[str, PerformanceEstimate] = {}
+        usable: list[tuple[float, str]] = []
+        for spec in specs:
+            est = estimate_performance(arch, spec, num_gpus, None, self.input_len, self.output_len,
+                                       self.concurrency, self.backend, precision=self.precision, **self.knobs)
+            misses = check_slos(est, self.slos) if est.ok else []
+            if misses:
+                est = attrs.evolve(est, error="misses SLO: " + "; ".join(misses))
+            analysis[spec.name] = est
+            value = getattr(est, field)
+            if est.ok and not misses and value is not None:
+                usable.append((-value if higher else value, spec.name))
+        if usable:
+            usable.sort()
+            best = usable[0][1]
+            e = analysis[best]
+            reason = (f"{best} gives the best {metric} ({getattr(e, field):,.1f} {field.rsplit('_', 1)[-1]}) "
+                      f"among {len(usable)} GPU(s) that fit at {num_gpus} GPU(s)")
+            return GPURecommendation(model_id=arch.model_id, input_length=self.input_len,
+                                     output_length=self.output_len, num_gpus=num_gpus, metric=metric,
+                                     best_gpu=best, best_estimate=e, analysis=analysis, reason=reason)
+        return GPURecommendation(model_id=arch.model_id, input_length=self.input_len, output_length=self.output_len,
+                                 num_gpus=num_gpus, metric=metric, best_gpu=None, best_estimate=None,
+                                 analysis=analysis, reason=self._why_none(arch, specs, num_gpus))
+
+    def _why_none(self, arch: Any, specs: Sequence[GPUSpec], num_gpus: int) -> str:
+        smallest = []
+        for spec in specs:
+            for count in (2, 4, 8, 16, 32, 64):
+                if count <= num_gpus:
+                    continue
+                est = estimate_performance(arch, spec, count, None, self.input_len, self.output_len, 1, "native",
+                                           precision=self.precision)
+                if est.ok:
+                    smallest.append(f"{count} x {spec.name} (tp={est.tp})")
+                    break
+        fits = "; smallest that fit: " + ", ".join(smallest) if smallest else "; none fits on up to 64 GPUs"
+        slo = " or meets the SLOs" if self.slos else ""
+        return f"fits on none of {', '.join(s.name for s in specs)} at num_gpus={num_gpus}{slo}{fits}"
+
+    def print_recommendations(self, recommendations: Sequence[GPURecommendation]) -> None:
+        from config_explorer.reports import gpu_recommendations_table
+
+        print(gpu_recommendations_table(recommendations))

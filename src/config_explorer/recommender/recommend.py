@@ -1,0 +1,407 @@
+"""recommend_gpus: enumerate GPU type x count x tensor-parallel layout, fit, estimate, rank.
+
+For every GPU type and count up to ``max_gpus``, each valid tensor-parallel degree is tried
+(the remaining GPUs become data-parallel replicas). A layout that does not fit in memory, or whose
+best operating point misses the SLOs, is rejected with the reason. The rest are ranked by the
+metric at their *operating point*:
+
+* an explicit ``concurrency``, if given;
+* else, for latency metrics, one request in flight (the best latency the layout can give);
+* else the highest-throughput point of a concurrency sweep (1, 2, 4, ... 1024 and the KV-cache
+  limit) that meets every SLO; with no SLO, the knee of that sweep (the smallest concurrency
+  within 5% of the best throughput), so queueing does not masquerade as throughput.
+
+With a target load (``target_requests_per_s`` or ``target_output_tok_s``), each candidate also
+gets the number of copies of its layout needed to carry the load at its operating point, the GPU
+total and cost per hour; ``metric="cost"`` ranks by that cost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.backends import Backend, EstimateRequest, get_backend
+from config_explorer.catalogs.gpus import GPUSpec, get_gpu, list_gpus
+from config_explorer.engine.layout import check_layout
+from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.serving import plan_deployment
+from config_explorer.engine.slo import SLOConstraint, check_slos, constraints_from_kwargs
+from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
+from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
+from config_explorer.recommender.costs import GPUCosts
+from config_explorer.recommender.performance import ModelLike, resolve_model
+from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.workloads import get_workload
+
+__all__ = ["METRICS", "Candidate", "RecommendationResult", "recommend_gpus"]
+
+#: metric -> (record field, higher is better); aliases of the earlier tools included
+METRICS: Final[dict[str, tuple[str, bool]]] = {
+    "throughput": ("output_throughput_tok_s", True),
+    "throughput_per_gpu": ("output_throughput_tok_s_per_gpu", True),
+    "ttft": ("ttft_ms", False),
+    "itl": ("itl_ms", False),
+    "e2e_latency": ("e2e_latency_s", False),
+    "latency": ("e2e_latency_s", False),
+    "cost_per_hour": ("cost_per_hour_usd", False),
+    "cost_per_million_tokens": ("cost_per_million_output_tokens_usd", False),
+    "throughput_per_dollar": ("output_tok_s_per_usd_hour", True),
+    "cost": ("cost_per_hour_for_target_usd", False),
+    "fit": ("kv_headroom", True),
+}
+_LATENCY_METRICS = frozenset({"ttft", "itl", "e2e_latency", "latency"})
+
+
+@attrs.frozen(kw_only=True)
+class Candidate:
+    """One layout of one GPU type: its operating-point estimate, costs, and why it was rejected if it was."""
+
+    model_id: str
+    gpu: str
+    num_gpus: int
+    tp: int
+    pp: int = 1
+    replicas: int = 1
+    concurrency: int | None = None
+    estimate: PerformanceEstimate | None = None
+    fits: bool = False
+    rejected_reason: str | None = None
+    cost_per_gpu_hour_usd: float | None = None
+    cost_per_hour_usd: float | None = None
+    cost_per_million_output_tokens_usd: float | None = None
+    output_tok_s_per_usd_hour: float | None = None
+    copies_for_target: int | None = None
+    total_gpus_for_target: int | None = None
+    cost_per_hour_for_target_usd: float | None = None
+    kv_headroom: float | None = None
+    serve_commands: dict[str, str] = attrs.field(factory=dict, eq=False)
+    rank: int | None = None
+
+    def value(self, metric: str) -> float | None:
+        field, _ = METRICS[metric]
+        if hasattr(self, field):
+            result: float | None = getattr(self, field)
+            return result
+        return None if self.estimate is None else getattr(self.estimate, field)
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat dict (one row of a table, ready for ``pandas.DataFrame``)."""
+        row: dict[str, Any] = {
+            k: v for k, v in attrs.asdict(self, recurse=False).items() if k not in ("estimate", "serve_commands")
+        }
+        if self.estimate is not None:
+            for key, value in self.estimate.to_dict().items():
+                if key not in row and not isinstance(value, (list, tuple, dict)):
+                    row[key] = value
+            row["warnings"] = "; ".join(self.estimate.warnings)
+        row["vllm_command"] = self.serve_commands.get("vllm")
+        return row
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=False)
+        data["estimate"] = self.estimate.to_dict() if self.estimate else None
+        return data
+
+
+@attrs.frozen(kw_only=True)
+class RecommendationResult:
+    """Ranked candidates for one model and workload, the rejected ones with reasons, and the settings used."""
+
+    model_id: str
+    input_length: int
+    output_length: int
+    metric: str
+    constraints: tuple[SLOConstraint, ...]
+    ranked: tuple[Candidate, ...]
+    rejected: tuple[Candidate, ...]
+    backend: str
+    target_requests_per_s: float | None = None
+    target_output_tok_s: float | None = None
+    cost_note: str = ""
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.ranked[0] if self.ranked else None
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [c.to_record() for c in (*self.ranked, *self.rejected)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "input_length": self.input_length,
+            "output_length": self.output_length,
+            "metric": self.metric,
+            "constraints": [str(c) for c in self.constraints],
+            "backend": self.backend,
+            "target_requests_per_s": self.target_requests_per_s,
+            "target_output_tok_s": self.target_output_tok_s,
+            "cost_note": self.cost_note,
+            "best": self.best.to_dict() if self.best else None,
+            "ranked": [c.to_dict() for c in self.ranked],
+            "rejected": [c.to_dict() for c in self.rejected],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def summary(self, top: int = 10) -> str:
+        """A readable ranked table of the top candidates and a count of the rejected ones."""
+        from config_explorer.reports import recommendation_table
+
+        return recommendation_table(self, top=top)
+
+
+def _layouts(arch: ModelArchitecture, gpu: GPUSpec, max_gpus: int) -> Iterable[tuple[int, int]]:
+    for count in range(1, max_gpus + 1):
+        for tp in range(1, count + 1):
+            if count % tp == 0 and check_layout(arch, count, tp, 1) is None:
+                yield count, tp
+
+
+def _operating_point(
+    backend: Backend,
+    request: EstimateRequest,
+    metric: str,
+    constraints: Sequence[SLOConstraint],
+    concurrency: int | None,
+) -> tuple[PerformanceEstimate, str | None]:
+    """The estimate a candidate is judged at, and why it is rejected (or None)."""
+    if concurrency is not None or metric in _LATENCY_METRICS:
+        est = backend.estimate(attrs.evolve(request, concurrency=concurrency or 1))
+        if not est.ok:
+            return est, est.error or "does not fit"
+        misses = check_slos(est, constraints)
+        return est, ("misses SLO: " + "; ".join(misses)) if misses else None
+    first = backend.estimate(attrs.evolve(request, concurrency=1))
+    if not first.ok:
+        return first, first.error or "does not fit"
+    levels = sorted({*DEFAULT_LEVELS, *([first.max_concurrency_kv] if first.max_concurrency_kv else [])})
+    points = [first]
+    for c in levels[1:]:
+        point = backend.estimate(attrs.evolve(request, concurrency=c))
+        if not point.ok:
+            break
+        points.append(point)
+        if point.max_concurrency_kv and c >= point.max_concurrency_kv:
+            break
+    meeting = [p for p in points if not check_slos(p, constraints)]
+    if not meeting:
+        return first, "misses SLO even at concurrency 1: " + "; ".join(check_slos(first, constraints))
+    knee = optimal_concurrency(points)
+    if constraints:
+        best = max(meeting, key=lambda p: p.output_throughput_tok_s or 0.0)
+    else:
+        best = next(p for p in points if p.concurrency == knee)
+    return attrs.evolve(best, optimal_concurrency=knee), None
+
+
+def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts) -> dict[str, float | None]:
+    per_gpu = costs.per_gpu_hour(gpu)
+    if per_gpu is None:
+        return {"cost_per_gpu_hour_usd": None, "cost_per_hour_usd": None,
+                "cost_per_million_output_tokens_usd": None, "output_tok_s_per_usd_hour": None}
+    hourly = per_gpu * num_gpus
+    tput = est.output_throughput_tok_s if est is not None else None
+    return {
+        "cost_per_gpu_hour_usd": per_gpu,
+        "cost_per_hour_usd": hourly,
+        "cost_per_million_output_tokens_usd": hourly / (tput * 3600) * 1e6 if tput else None,
+        "output_tok_s_per_usd_hour": tput / hourly if tput else None,
+    }
+
+
+def _target(
+    est: PerformanceEstimate, num_gpus: int, per_gpu_cost: float | None, rps: float | None, tok_s: float | None
+) -> dict[str, float | int | None]:
+    if rps is None and tok_s is None:
+        return {}
+    if rps is not None:
+        have = est.requests_per_s or 0.0
+        copies = math.ceil(rps / have - 1e-9) if have else None
+    else:
+        assert tok_s is not None
+        have = est.output_throughput_tok_s or 0.0
+        copies = math.ceil(tok_s / have - 1e-9) if have else None
+    if copies is None:
+        return {}
+    copies = max(copies, 1)
+    total = copies * num_gpus
+    return {
+        "copies_for_target": copies,
+        "total_gpus_for_target": total,
+        "cost_per_hour_for_target_usd": None if per_gpu_cost is None else total * per_gpu_cost,
+    }
+
+
+def recommend_gpus(
+    model: ModelLike,
+    input_length: int | None = None,
+    output_length: int | None = None,
+    gpus: Sequence[str | GPUSpec] | None = None,
+    max_gpus: int = 8,
+    max_gpus_per_type: Mapping[str, int] | int | None = None,
+    metric: str = "throughput",
+    constraints: str | Sequence[SLOConstraint] | None = None,
+    max_ttft_ms: float | None = None,
+    max_itl_ms: float | None = None,
+    max_e2e_latency_s: float | None = None,
+    gpu_costs: Mapping[str, float] | None = None,
+    estimate_performance_flag: bool = True,
+    backend: str | Backend = "auto",
+    *,
+    workload: str | None = None,
+    num_gpus: int | None = None,
+    concurrency: int | None = None,
+    target_requests_per_s: float | None = None,
+    target_output_tok_s: float | None = None,
+    slo_percentile: str = "mean",
+    precision: str | None = None,
+    kv_precision: str | None = None,
+    engine: str = "vllm",
+    gpu_memory_utilization: float = 0.9,
+    progress: Callable[[int, int], None] | None = None,
+) -> RecommendationResult:
+    """Rank every GPU type x count x TP layout for ``model`` on a workload.
+
+    ``workload`` names a preset (chat, rag, code, summarization) used when lengths are not given.
+    ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
+    ``max_*`` bounds apply to ``slo_percentile`` (mean by default); ``constraints`` takes
+    llm-optimizer's string syntax. ``progress(done, total)`` is called after each layout.
+    """
+    if workload is not None:
+        preset = get_workload(workload)
+        input_length = input_length or preset.input_length
+        output_length = output_length or preset.output_length
+    if input_length is None or output_length is None:
+        raise InvalidArgumentError("give input_length and output_length, or a workload preset name")
+    for name, value in (("input_length", input_length), ("output_length", output_length), ("max_gpus", max_gpus)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
+    metric = metric.strip().lower().replace("-", "_")
+    if metric not in METRICS:
+        raise InvalidArgumentError(f"unknown metric {metric!r}; accepted: {', '.join(METRICS)}")
+    if num_gpus is not None:
+        if isinstance(num_gpus, bool) or not isinstance(num_gpus, int) or num_gpus < 1:
+            raise InvalidArgumentError(f"num_gpus must be an integer >= 1, got {num_gpus!r}")
+        max_gpus = max(max_gpus, num_gpus)
+    if metric == "cost" and target_requests_per_s is None and target_output_tok_s is None:
+        raise InvalidArgumentError("metric='cost' needs target_requests_per_s or target_output_tok_s")
+    for name, target in (("target_requests_per_s", target_requests_per_s), ("target_output_tok_s", target_output_tok_s)):
+        if target is not None and not target > 0:
+            raise InvalidArgumentError(f"{name} must be positive, got {target!r}")
+    slos = tuple(
+        constraints_from_kwargs(
+            constraints=constraints, max_ttft_ms=max_ttft_ms, max_itl_ms=max_itl_ms,
+            max_e2e_latency_s=max_e2e_latency_s, percentile=slo_percentile,
+        )
+    )
+    arch = resolve_model(model)
+    specs = list_gpus() if gpus is None else [get_gpu(g) for g in gpus]
+    costs = GPUCosts(gpu_costs)
+    chosen = get_backend(backend) if isinstance(backend, str) else backend
+
+    plan: list[tuple[GPUSpec, int, int]] = []
+    for spec in specs:
+        limit = max_gpus
+        if isinstance(max_gpus_per_type, int):
+            limit = min(limit, max_gpus_per_type)
+        elif max_gpus_per_type:
+            caps = {get_gpu(k).name: v for k, v in max_gpus_per_type.items()}
+            limit = min(limit, caps.get(spec.name, limit))
+        plan.extend((spec, n, tp) for n, tp in _layouts(arch, spec, limit) if num_gpus is None or n == num_gpus)
+
+    ranked: list[Candidate] = []
+    rejected: list[Candidate] = []
+    for done, (spec, count, tp) in enumerate(plan, start=1):
+        candidate = _evaluate(
+            arch, spec, count, tp, chosen, metric, slos, concurrency, costs, estimate_performance_flag,
+            input_length, output_length, precision, kv_precision, engine, gpu_memory_utilization,
+            target_requests_per_s, target_output_tok_s,
+        )
+        (ranked if candidate.rejected_reason is None else rejected).append(candidate)
+        if progress is not None:
+            progress(done, len(plan))
+
+    field_metric = "fit" if not estimate_performance_flag else metric
+    _, higher = METRICS[field_metric]
+
+    def sort_key(c: Candidate) -> tuple[bool, float, int, float]:
+        value = c.value(field_metric)
+        number = 0.0 if value is None else (-value if higher else value)
+        if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
+            return (False, float(c.num_gpus), 0, -(value or 0.0))
+        # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper
+        return (value is None, number, c.num_gpus, c.cost_per_hour_usd or math.inf)
+
+    ranked.sort(key=sort_key)
+    ranked = [attrs.evolve(c, rank=i) for i, c in enumerate(ranked, start=1)]
+    return RecommendationResult(
+        model_id=arch.model_id,
+        input_length=input_length,
+        output_length=output_length,
+        metric=field_metric,
+        constraints=slos,
+        ranked=tuple(ranked),
+        rejected=tuple(rejected),
+        backend=chosen.name,
+        target_requests_per_s=target_requests_per_s,
+        target_output_tok_s=target_output_tok_s,
+        cost_note=_cost_note(gpu_costs),
+    )
+
+
+def _cost_note(overrides: Mapping[str, float] | None) -> str:
+    from config_explorer.recommender.costs import reference_costs
+
+    ref = reference_costs()
+    note = f"GPU prices: reference values as of {ref['as_of']} ({ref['unit']}, {ref['currency']}); {ref['disclaimer']}"
+    if overrides:
+        note += f" User prices for: {', '.join(sorted(overrides))}."
+    return note
+
+
+def _evaluate(
+    arch: ModelArchitecture, spec: GPUSpec, count: int, tp: int, backend: Backend, metric: str,
+    slos: Sequence[SLOConstraint], concurrency: int | None, costs: GPUCosts, estimate_flag: bool,
+    input_length: int, output_length: int, precision: str | None, kv_precision: str | None, engine: str,
+    gpu_memory_utilization: float, target_rps: float | None, target_tok_s: float | None,
+) -> Candidate:
+    base: dict[str, Any] = {"model_id": arch.model_id, "gpu": spec.name, "num_gpus": count, "tp": tp,
+                            "replicas": count // tp}
+    try:
+        if not estimate_flag:
+            dep = plan_deployment(arch, spec, num_gpus=count, tp=tp, precision=precision, kv_precision=kv_precision,
+                                  input_length=input_length, output_length=output_length, engine=engine,
+                                  gpu_memory_utilization=gpu_memory_utilization)
+            if not dep.memory.fits:
+                return Candidate(**base, rejected_reason=f"does not fit: {dep.memory.reason}")
+            return Candidate(**base, fits=True, kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
+                             **_price(None, spec.name, count, costs))
+        request = EstimateRequest(
+            arch=arch, gpu=spec, num_gpus=count, tp=tp, precision=precision, kv_precision=kv_precision,
+            input_length=input_length, output_length=output_length, engine=engine,
+            gpu_memory_utilization=gpu_memory_utilization,
+        )
+        est, reason = _operating_point(backend, request, metric, slos, concurrency)
+    except ConfigExplorerError as exc:
+        return Candidate(**base, rejected_reason=str(exc))
+    prices = _price(est, spec.name, count, costs)
+    target = _target(est, count, prices["cost_per_gpu_hour_usd"], target_rps, target_tok_s) if reason is None else {}
+    return Candidate(
+        **base,
+        concurrency=est.concurrency,
+        estimate=est,
+        fits=est.fits,
+        rejected_reason=reason,
+        kv_headroom=float(est.max_concurrency_kv or 0),
+        serve_commands=serve_commands(arch, est, gpu_memory_utilization=gpu_memory_utilization) if reason is None else {},
+        **prices,
+        **target,
+    )
