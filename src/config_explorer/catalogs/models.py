@@ -71,8 +71,6 @@ def _bundled() -> tuple[dict[str, CatalogEntry], dict[str, str]]:
     for model_id in entries:
         short = normalize_name(model_id.split("/", 1)[-1])
         index.setdefault(short, model_id)
-        if short.startswith("meta"):  # "Meta-Llama-3.1-8B" names of older uploads
-            index.setdefault(short[4:], model_id)
     return entries, index
 
 
@@ -87,7 +85,10 @@ def find_bundled(model_id: str) -> CatalogEntry | None:
     norm = normalize_name(model_id)
     hit = index.get(norm)
     if hit is None and "/" in model_id:
-        hit = index.get(normalize_name(model_id.split("/", 1)[1]))
+        norm = normalize_name(model_id.split("/", 1)[1])
+        hit = index.get(norm)
+    if hit is None and norm.startswith("meta"):  # "Meta-Llama-3.1-8B", the name of older uploads
+        hit = index.get(norm[4:])
     return entries[hit] if hit else None
 
 

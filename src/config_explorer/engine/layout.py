@@ -20,29 +20,44 @@ from config_explorer.engine.calibration import EngineProfile
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import bytes_per_value, normalize_precision
 
-__all__ = ["MemoryPlan", "ShardCosts", "check_layout", "memory_plan", "shard_costs"]
+__all__ = ["MemoryPlan", "ShardCosts", "check_layout", "memory_plan", "shard_costs", "valid_tp_degrees"]
 
 GIB = 1024**3
+
+
+def _tp_ok(arch: ModelArchitecture, tp: int) -> bool:
+    kv = arch.num_kv_heads
+    return arch.num_attention_heads % tp == 0 and (arch.is_mla or kv % tp == 0 or tp % kv == 0)
+
+
+def valid_tp_degrees(arch: ModelArchitecture, num_gpus: int, pp: int = 1) -> list[int]:
+    """Tensor-parallel degrees that split ``arch`` evenly and divide ``num_gpus / pp``."""
+    if pp < 1 or num_gpus % pp:
+        return []
+    per_stage = num_gpus // pp
+    return [t for t in range(1, per_stage + 1) if per_stage % t == 0 and _tp_ok(arch, t)]
 
 
 def check_layout(arch: ModelArchitecture, num_gpus: int, tp: int, pp: int) -> str | None:
     """Why this layout is invalid (vLLM's rules), or ``None`` when it is valid."""
     if tp < 1 or pp < 1:
         return f"tp and pp must be >= 1, got tp={tp}, pp={pp}"
-    if num_gpus % (tp * pp):
-        return f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}"
-    if arch.num_attention_heads % tp:
-        valid = [d for d in range(1, arch.num_attention_heads + 1) if arch.num_attention_heads % d == 0 and d <= 64]
-        return (
-            f"tp={tp} does not divide the {arch.num_attention_heads} attention heads of {arch.model_id}; "
-            f"valid tp: {', '.join(map(str, valid))}"
-        )
-    kv = arch.num_kv_heads
-    if not arch.is_mla and kv % tp and tp % kv:
-        return f"tp={tp} and the {kv} KV heads must divide one another"
     if pp > arch.num_layers:
         return f"pp={pp} exceeds the {arch.num_layers} layers of {arch.model_id}"
-    return None
+    if num_gpus % (tp * pp) == 0 and _tp_ok(arch, tp):
+        return None
+    valid = ", ".join(map(str, valid_tp_degrees(arch, num_gpus, pp))) or "none"
+    if num_gpus % (tp * pp):
+        return f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}; valid tp for {num_gpus} GPUs: {valid}"
+    if arch.num_attention_heads % tp:
+        return (
+            f"tp={tp} does not divide the {arch.num_attention_heads} attention heads of {arch.model_id}; "
+            f"valid tp for {num_gpus} GPUs: {valid}"
+        )
+    return (
+        f"tp={tp} and the {arch.num_kv_heads} KV heads of {arch.model_id} must divide one another; "
+        f"valid tp for {num_gpus} GPUs: {valid}"
+    )
 
 
 @attrs.frozen

@@ -31,7 +31,15 @@ import attrs
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import PIPELINE_P2P_US, EngineProfile, efficiency_for, profile_for
-from config_explorer.engine.layout import GIB, MemoryPlan, ShardCosts, check_layout, memory_plan, shard_costs
+from config_explorer.engine.layout import (
+    GIB,
+    MemoryPlan,
+    ShardCosts,
+    check_layout,
+    memory_plan,
+    shard_costs,
+    valid_tp_degrees,
+)
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import Rates, StepTime, rates_for, step_time
 from config_explorer.errors import InfeasibleConfigurationError, InvalidArgumentError
@@ -376,7 +384,7 @@ def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, o
     num_gpus = int(common["num_gpus"])  # type: ignore[call-overload]
     pp = int(common["pp"])  # type: ignore[call-overload]
     _check_positive_int("num_gpus", num_gpus)
-    candidates = [t for t in range(1, num_gpus // pp + 1) if check_layout(arch, num_gpus, t, pp) is None]
+    candidates = valid_tp_degrees(arch, num_gpus, pp)
     if not candidates:
         raise InvalidArgumentError(
             f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp} "

@@ -28,7 +28,7 @@ import attrs
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu, list_gpus
-from config_explorer.engine.layout import check_layout
+from config_explorer.engine.layout import valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import plan_deployment
 from config_explorer.engine.slo import SLOConstraint, check_slos, constraints_from_kwargs
@@ -158,11 +158,10 @@ class RecommendationResult:
         return recommendation_table(self, top=top)
 
 
-def _layouts(arch: ModelArchitecture, gpu: GPUSpec, max_gpus: int) -> Iterable[tuple[int, int]]:
+def _layouts(arch: ModelArchitecture, max_gpus: int) -> Iterable[tuple[int, int]]:
     for count in range(1, max_gpus + 1):
-        for tp in range(1, count + 1):
-            if count % tp == 0 and check_layout(arch, count, tp, 1) is None:
-                yield count, tp
+        for tp in valid_tp_degrees(arch, count):
+            yield count, tp
 
 
 def _operating_point(
@@ -315,7 +314,7 @@ def recommend_gpus(
         elif max_gpus_per_type:
             caps = {get_gpu(k).name: v for k, v in max_gpus_per_type.items()}
             limit = min(limit, caps.get(spec.name, limit))
-        plan.extend((spec, n, tp) for n, tp in _layouts(arch, spec, limit) if num_gpus is None or n == num_gpus)
+        plan.extend((spec, n, tp) for n, tp in _layouts(arch, limit) if num_gpus is None or n == num_gpus)
 
     ranked: list[Candidate] = []
     rejected: list[Candidate] = []

@@ -1,0 +1,948 @@
+"""The llm-optimizer backend: BentoML's llm-optimizer, called in-process, answering in our records.
+
+Why an adapter rather than a thin wrapper: upstream (github.com/bentoml/llm-optimizer) is not on PyPI,
+a PyPI project of the same name installs an unrelated package also called ``llm_optimizer``, and
+upstream speaks its own names (``gpu_name``, ``concurrency``, ``PerformanceResult``, GB that are
+GiB, ``inf`` for "does not fit"). This module finds out which ``llm_optimizer`` is installed, maps our
+:class:`EstimateRequest` onto upstream's arguments, and turns whatever it returns (a dataclass object, or
+a dict in older versions) into :class:`PerformanceEstimate`, saying on each record what it had to map,
+ignore or approximate.
+
+What upstream cannot express is recorded, not hidden: it pools all ``num_gpus`` GPUs as one device
+(no tensor or pipeline parallelism), knows only fp16, bf16 and fp8 (other formats are estimated at the
+nearest one it knows), keeps the KV cache at the weight precision, models no serving engine, and derives
+latency percentiles from the mean with fixed multipliers.
+
+The model goes to upstream as a ``ModelConfig`` built from our :class:`ModelArchitecture` (our
+parameter count, which counts every MoE expert), so no network is needed; only a request with
+``allow_hub=True`` lets upstream read the config from the Hugging Face hub itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import math
+import re
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any, Final
+
+import attrs
+
+from config_explorer.backends.base import EstimateRequest
+from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.errors import (
+    BackendError,
+    BackendUnavailableError,
+    InvalidArgumentError,
+    UnsupportedByBackendError,
+)
+from config_explorer.precision import normalize_precision
+
+__all__ = [
+    "BACKEND_NAME",
+    "INSTALL_HINT",
+    "LATENCY_PERCENTILE_MULTIPLIERS",
+    "UPSTREAM_PRECISIONS",
+    "LLMOptimizerBackend",
+    "LLMOptimizerEstimation",
+    "describe_llm_optimizer",
+    "normalize_best_configs",
+    "normalize_estimation_result",
+    "normalize_result",
+    "upstream_gpu_name",
+]
+
+BACKEND_NAME: Final = "llm-optimizer"
+
+#: the top-level package both upstream and its PyPI namesake install
+_PACKAGE: Final = "llm_optimizer"
+#: the distribution name both use
+_DISTRIBUTION: Final = "llm-optimizer"
+
+INSTALL_HINT: Final = (
+    "Install BentoML's llm-optimizer from its repository: "
+    "pip install git+https://github.com/bentoml/llm-optimizer.git "
+    "(it is not on PyPI; the PyPI package named llm-optimizer is an unrelated API-cost tool)"
+)
+
+#: the only precisions upstream's ``get_precision_bytes_per_param`` accepts
+UPSTREAM_PRECISIONS: Final = ("fp16", "bf16", "fp8")
+
+#: our precision -> the one upstream is asked for, for formats upstream lacks (nearest it knows)
+_PRECISION_FALLBACK: Final[Mapping[str, str]] = {
+    # 4 bytes has no upstream counterpart; bf16 keeps the range of fp32 (fp16 would not)
+    "fp32": "bf16",
+    "int8": "fp8",
+    # upstream's smallest format is one byte per weight
+    "int4": "fp8",
+    "mxfp4": "fp8",
+    "fp4": "fp8",
+}
+
+#: upstream's latency percentiles: fixed multiples of the mean (``performance.py``, SLO checks)
+LATENCY_PERCENTILE_MULTIPLIERS: Final[Mapping[str, float]] = {"p50": 1.1, "p95": 1.3, "p99": 1.6}
+
+_PERCENTILE_NOTE: Final = (
+    "latency percentiles are llm-optimizer's fixed multipliers of the mean "
+    "(p50 = 1.1x, p95 = 1.3x, p99 = 1.6x), not a queueing model"
+)
+
+#: fields a result must carry to be read as upstream's ``PerformanceResult``
+_REQUIRED_RESULT_FIELDS: Final = ("ttft_ms", "itl_ms", "e2e_latency_s", "output_throughput_tps")
+
+_BEST_CONFIG_KEYS: Final = ("best_latency", "best_input_throughput", "best_output_throughput")
+_LIMIT_KEYS: Final = ("kv_cache_limit", "prefill_compute_limit", "decode_capacity_limit", "overall_limit")
+
+_MISSING: Final = object()
+
+
+# --------------------------------------------------------------------------------------------------
+# Which llm_optimizer is installed
+# --------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Upstream:
+    """The three upstream modules this adapter calls."""
+
+    performance: ModuleType
+    common: ModuleType
+    gpus: ModuleType
+
+
+@attrs.frozen
+class _Probe:
+    status: str  # "ok" | "not installed" | "wrong package" | "broken"
+    detail: str
+    distribution: str | None = None
+    version: str | None = None
+    location: str | None = None
+    upstream: _Upstream | None = None
+
+
+def _one_line(text: object) -> str:
+    """An exception's text on one line without '. ', so that it never ends the message's first sentence."""
+    lines = str(text).strip().splitlines()
+    return (lines[0] if lines else "").replace(". ", "; ")[:200]
+
+
+def _installed_distribution() -> tuple[str | None, str | None]:
+    """(distribution name, version) that installed ``llm_optimizer``, from importlib.metadata; Nones if unknown."""
+    names: list[str] = []
+    try:
+        names = list(importlib.metadata.packages_distributions().get(_PACKAGE, []))
+    except Exception:  # broken metadata anywhere on sys.path must not break the diagnosis
+        names = []
+    candidates = [*dict.fromkeys(names), _DISTRIBUTION]
+    for name in candidates:
+        try:
+            version = importlib.metadata.distribution(name).version
+        except Exception:
+            continue
+        return name, version or None
+    return (names[0] if names else None), None
+
+
+def _package_location(spec: importlib.machinery.ModuleSpec) -> str | None:
+    locations = list(spec.submodule_search_locations or ())
+    return locations[0] if locations else spec.origin
+
+
+def _probe() -> _Probe:
+    """Find ``llm_optimizer`` without importing it, then import upstream's modules if it looks like upstream.
+
+    The top-level package is located with ``find_spec`` (which does not run it) and searched for a
+    ``performance`` submodule, so the PyPI namesake is recognised even when its own dependencies
+    (anthropic, openai) are missing.
+    """
+    try:
+        spec = importlib.util.find_spec(_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return _Probe(
+            status="not installed",
+            detail=f"BentoML's llm-optimizer is not installed (no module named {_PACKAGE}). {INSTALL_HINT}.",
+        )
+    distribution, version = _installed_distribution()
+    location = _package_location(spec)
+    where = f" It was found at {location}." if location else ""
+    origin = (
+        f"distribution {distribution!r} {version or '(version unknown)'}"
+        if distribution
+        else "no package metadata"
+    )
+    search = spec.submodule_search_locations
+    has_performance = (
+        search is not None and importlib.machinery.PathFinder.find_spec(f"{_PACKAGE}.performance", list(search))
+    ) is not None
+    wrong = _Probe(
+        status="wrong package",
+        detail=(
+            f"The installed {_PACKAGE} package is not BentoML's llm-optimizer ({origin}): it has "
+            f"no {_PACKAGE}.performance.estimate_llm_performance.{where} Uninstall it "
+            f"(pip uninstall {distribution or _DISTRIBUTION}). {INSTALL_HINT}."
+        ),
+        distribution=distribution,
+        version=version,
+        location=location,
+    )
+    if not has_performance:
+        return wrong
+    try:
+        performance = importlib.import_module(f"{_PACKAGE}.performance")
+        common = importlib.import_module(f"{_PACKAGE}.common")
+        gpus = importlib.import_module(f"{_PACKAGE}.predefined.gpus")
+    except Exception as exc:  # upstream's own import failed: a missing dependency, a broken install
+        return _Probe(
+            status="broken",
+            detail=(
+                f"BentoML's llm-optimizer ({origin}) is installed but does not import "
+                f"({type(exc).__name__}: {_one_line(exc)}).{where} Reinstall it with its dependencies. "
+                f"{INSTALL_HINT}."
+            ),
+            distribution=distribution,
+            version=version,
+            location=location,
+        )
+    missing = [
+        name
+        for name, present in (
+            ("performance.estimate_llm_performance", callable(getattr(performance, "estimate_llm_performance", None))),
+            ("common.ModelConfig", callable(getattr(common, "ModelConfig", None))),
+            ("predefined.gpus.GPU_SPECS", isinstance(getattr(gpus, "GPU_SPECS", None), Mapping)),
+        )
+        if not present
+    ]
+    if "performance.estimate_llm_performance" in missing:
+        return wrong
+    if missing:
+        return _Probe(
+            status="wrong package",
+            detail=(
+                f"The installed llm-optimizer ({origin}) lacks {', '.join(f'{_PACKAGE}.{m}' for m in missing)}, "
+                f"which this adapter needs.{where} {INSTALL_HINT}."
+            ),
+            distribution=distribution,
+            version=version,
+            location=location,
+        )
+    return _Probe(
+        status="ok",
+        detail=f"BentoML's llm-optimizer ({origin}), called in-process",
+        distribution=distribution,
+        version=version,
+        location=location,
+        upstream=_Upstream(performance=performance, common=common, gpus=gpus),
+    )
+
+
+def describe_llm_optimizer() -> dict[str, object]:
+    """Whether BentoML's llm-optimizer is usable here, and if not why; never raises.
+
+    ``status`` is ``"ok"``, ``"not installed"``, ``"wrong package"`` (something else installs
+    ``llm_optimizer``, e.g. the unrelated PyPI project) or ``"broken"`` (upstream fails to import).
+    """
+    try:
+        probe = _probe()
+    except Exception as exc:  # the promise is "never raises": report the probe's own failure instead
+        probe = _Probe(status="broken", detail=f"could not inspect {_PACKAGE}: {type(exc).__name__}: {exc}")
+    return {
+        "name": BACKEND_NAME,
+        "available": probe.status == "ok",
+        "status": probe.status,
+        "distribution": probe.distribution,
+        "version": probe.version,
+        "location": probe.location,
+        "detail": probe.detail,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Mapping our request onto upstream's arguments
+# --------------------------------------------------------------------------------------------------
+
+
+def _gpu_key(name: str) -> str:
+    """'NVIDIA H100-SXM' -> 'h100sxm': lower case, alphanumerics only, no vendor prefix."""
+    key = re.sub(r"[^a-z0-9]", "", name.lower())
+    for vendor in ("nvidia", "amd"):
+        if key.startswith(vendor) and len(key) > len(vendor):
+            return key[len(vendor) :]
+    return key
+
+
+def upstream_gpu_name(gpu: GPUSpec, upstream_gpus: Sequence[str]) -> str | None:
+    """The key of upstream's ``GPU_SPECS`` that names ``gpu``, matched on its name first, then its aliases."""
+    by_key: dict[str, str] = {}
+    for name in upstream_gpus:
+        by_key.setdefault(_gpu_key(str(name)), str(name))
+    for candidate in (gpu.name, *gpu.aliases):
+        hit = by_key.get(_gpu_key(candidate))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _upstream_precision(precision: str) -> tuple[str, str | None]:
+    """(precision upstream is asked for, note saying what was mapped) for one of our precisions."""
+    if precision in UPSTREAM_PRECISIONS:
+        return precision, None
+    mapped = _PRECISION_FALLBACK[precision]
+    why = (
+        "overstating weight memory and bandwidth"
+        if precision in ("int4", "mxfp4", "fp4")
+        else "at the same bytes per weight"
+        if precision == "int8"
+        else "understating weight memory and bandwidth"
+    )
+    note = (
+        f"precision {precision} is not supported by llm-optimizer (fp16, bf16, fp8 only); "
+        f"estimated at {mapped}, the nearest it supports, {why}"
+    )
+    return mapped, note
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
+
+def _check_request(request: object) -> EstimateRequest:
+    if not isinstance(request, EstimateRequest):
+        raise InvalidArgumentError(f"request must be an EstimateRequest, got {type(request).__name__}")
+    for name in ("num_gpus", "concurrency", "input_length", "output_length", "pp"):
+        _check_positive_int(name, getattr(request, name))
+    if request.tp is not None:
+        _check_positive_int("tp", request.tp)
+    utilization: object = request.gpu_memory_utilization
+    if (
+        isinstance(utilization, bool)
+        or not isinstance(utilization, (int, float))
+        or not 0 < utilization <= 1
+    ):
+        raise InvalidArgumentError(
+            f"gpu_memory_utilization must be a fraction in (0, 1], got {request.gpu_memory_utilization!r}"
+        )
+    return request
+
+
+@attrs.frozen(kw_only=True)
+class _Context:
+    """What a record says about its configuration, whatever upstream returned."""
+
+    model_id: str
+    gpu: str
+    num_gpus: int | None
+    precision: str
+    input_length: int
+    output_length: int
+    concurrency: int | None = None
+    engine: str = "vllm"
+    memory_total_gib: float | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> tuple[_Context, str]:
+    """The record context of ``request`` and the precision to ask upstream for, with every mapping noted."""
+    gpus = request.num_gpus if num_gpus is None else num_gpus
+    ours = normalize_precision(request.precision) if request.precision else request.arch.native_precision
+    precision, precision_note = _upstream_precision(ours)
+    notes: list[str] = [precision_note] if precision_note else []
+    if request.tp is not None and request.tp != gpus:
+        notes.append(f"llm-optimizer pools all {gpus} GPUs as one device; tp={request.tp} was ignored")
+    if request.pp != 1:
+        notes.append(f"llm-optimizer pools all {gpus} GPUs as one device; pp={request.pp} was ignored")
+    if request.kv_precision is not None:
+        kv = normalize_precision(request.kv_precision)
+        if kv != precision:
+            notes.append(
+                f"kv_precision={kv} was ignored: llm-optimizer keeps the KV cache at the weight precision ({precision})"
+            )
+    knobs = [
+        f"{name}={value!r}"
+        for name, value, default in (
+            ("engine", request.engine, "vllm"),
+            ("max_num_batched_tokens", request.max_num_batched_tokens, None),
+            ("max_num_seqs", request.max_num_seqs, None),
+        )
+        if value != default
+    ]
+    if knobs:
+        notes.append(f"llm-optimizer models no serving engine: {', '.join(knobs)} ignored")
+    arch = request.arch
+    if arch.is_moe:
+        notes.append(
+            f"llm-optimizer treats this MoE model as dense: all {arch.total_params / 1e9:.1f}B parameters are read "
+            f"and multiplied for every token (only {arch.active_params / 1e9:.1f}B are active), so its latencies "
+            "are pessimistic"
+        )
+    if arch.is_hybrid or "sliding" in arch.attention_kinds or arch.is_mla:
+        notes.append(
+            "llm-optimizer models every layer as full multi-head/grouped attention (no sliding window, "
+            "Mamba, linear attention or MLA), so its KV-cache figures differ from this model's"
+        )
+    context = _Context(
+        model_id=arch.model_id,
+        gpu=request.gpu.name,
+        num_gpus=gpus,
+        precision=precision,
+        input_length=request.input_length,
+        output_length=request.output_length,
+        concurrency=request.concurrency,
+        engine=request.engine,
+        memory_total_gib=request.gpu.memory_gib,
+        notes=tuple(notes),
+    )
+    return context, precision
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading upstream's answers
+# --------------------------------------------------------------------------------------------------
+
+
+def _field(obj: object, name: str) -> Any:
+    """``obj[name]`` for a mapping, ``obj.name`` for anything else; ``_MISSING`` when absent."""
+    if isinstance(obj, Mapping):
+        return obj.get(name, _MISSING)
+    return getattr(obj, name, _MISSING)
+
+
+def _number(value: object) -> float | None:
+    """A finite float, or None for anything else (absent, inf, nan, bool, text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _bound(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "memory" if value else "compute"
+    return None
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def _per_gpu(value: float | None, num_gpus: int | None) -> float | None:
+    return None if value is None or not num_gpus else value / num_gpus
+
+
+def _is_out_of_memory(result: object) -> bool:
+    """Upstream's "does not fit" answer: infinite latency (its own test), or more memory needed than usable."""
+    ttft = _field(result, "ttft_ms")
+    if isinstance(ttft, (int, float)) and not isinstance(ttft, bool) and math.isinf(ttft):
+        return True
+    needed = _number(_field(result, "memory_needed_gb"))
+    usable = _number(_field(result, "usable_vram_gb"))
+    return needed is not None and usable is not None and usable > 0 and needed > usable
+
+
+def _check_result(result: object) -> None:
+    if result is None or isinstance(result, (str, bytes, int, float)):
+        raise BackendError(
+            f"llm-optimizer returned {type(result).__name__} {result!r:.80}, not a PerformanceResult or dict"
+        )
+    missing = [name for name in _REQUIRED_RESULT_FIELDS if _field(result, name) is _MISSING]
+    if missing:
+        present = sorted(result) if isinstance(result, Mapping) else sorted(vars(result)) if hasattr(result, "__dict__") else []
+        raise BackendError(
+            f"llm-optimizer's result lacks {', '.join(missing)} (it has: {', '.join(map(str, present)) or 'nothing'}); "
+            "this adapter reads PerformanceResult's fields"
+        )
+
+
+def _memory_note(result: object, context: _Context) -> str | None:
+    needed = _number(_field(result, "memory_needed_gb"))
+    if needed is None or needed <= 0:
+        return None
+    n = context.num_gpus or 1
+    usable = _number(_field(result, "usable_vram_gb"))
+    usable_text = f" of {usable / n:.2f} GiB usable" if usable is not None and usable > 0 else ""
+    pooled = f" ({needed:.2f} GiB over {n} pooled GPUs)" if n > 1 else ""
+    return (
+        f"llm-optimizer's memory check: weights + KV cache need {needed / n:.2f} GiB per GPU{usable_text}{pooled}; "
+        "it does not split weights from KV cache, so the memory breakdown fields are left empty"
+    )
+
+
+def _out_of_memory_error(result: object, context: _Context) -> str:
+    needed = _number(_field(result, "memory_needed_gb"))
+    usable = _number(_field(result, "usable_vram_gb"))
+    n = context.num_gpus
+    layout = f"{n}x {context.gpu}" if n else context.gpu
+    concurrency = _count(_field(result, "concurrency")) or context.concurrency
+    if needed is not None and usable is not None and usable > 0:
+        amounts = f"needs {needed:.1f} GiB of weights + KV cache, {usable:.1f} GiB usable"
+    else:
+        amounts = "weights + KV cache exceed usable memory"
+    workload = (
+        f" for {concurrency} requests of {context.input_length + context.output_length} tokens" if concurrency else ""
+    )
+    return (
+        f"does not fit in memory according to llm-optimizer ({amounts} on {layout} at {context.precision}{workload})"
+    )
+
+
+def _normalize(result: object, context: _Context, extra_notes: Sequence[str] = ()) -> PerformanceEstimate:
+    """One upstream result (object or dict) as our record; raises BackendError when it is not one."""
+    try:
+        _check_result(result)
+        return _build_record(result, context, extra_notes)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BackendError(f"cannot read llm-optimizer's result: {type(exc).__name__}: {exc}") from exc
+
+
+def _build_record(result: object, context: _Context, extra_notes: Sequence[str]) -> PerformanceEstimate:
+    concurrency = _count(_field(result, "concurrency")) or context.concurrency or 0
+    num_gpus = context.num_gpus or 0
+    base: dict[str, Any] = {
+        "model_id": context.model_id,
+        "gpu": context.gpu,
+        "num_gpus": num_gpus,
+        # upstream pools every GPU into one device: the nearest of our layouts is one TP group over all
+        "tp": num_gpus,
+        "pp": 1,
+        "replicas": 1,
+        "precision": context.precision,
+        "kv_precision": context.precision,
+        "compute_precision": context.precision,
+        "input_length": context.input_length,
+        "output_length": context.output_length,
+        "concurrency": concurrency,
+        "engine": context.engine,
+        "backend": BACKEND_NAME,
+        "memory_total_gib": context.memory_total_gib,
+        "hardware_ops_per_byte": _number(_field(result, "hardware_ops_per_byte")) or None,
+    }
+    notes = list(context.notes) + list(extra_notes)
+    memory_note = _memory_note(result, context)
+    if memory_note:
+        notes.append(memory_note)
+    if _is_out_of_memory(result):
+        return PerformanceEstimate(
+            **base, fits=False, error=_out_of_memory_error(result, context), backend_notes=tuple(notes)
+        )
+    ttft_ms = _number(_field(result, "ttft_ms"))
+    itl_ms = _number(_field(result, "itl_ms"))
+    e2e_s = _number(_field(result, "e2e_latency_s"))
+    output_tps = _number(_field(result, "output_throughput_tps"))
+    input_tps = _number(_field(result, "input_throughput_tps"))
+    notes.append(_PERCENTILE_NOTE)
+    p50, p95, p99 = (LATENCY_PERCENTILE_MULTIPLIERS[k] for k in ("p50", "p95", "p99"))
+    return PerformanceEstimate(
+        **base,
+        ttft_ms=ttft_ms,
+        itl_ms=itl_ms,
+        e2e_latency_s=e2e_s,
+        ttft_p50_ms=_scaled(ttft_ms, p50),
+        ttft_p95_ms=_scaled(ttft_ms, p95),
+        ttft_p99_ms=_scaled(ttft_ms, p99),
+        itl_p50_ms=_scaled(itl_ms, p50),
+        itl_p95_ms=_scaled(itl_ms, p95),
+        itl_p99_ms=_scaled(itl_ms, p99),
+        e2e_latency_p50_s=_scaled(e2e_s, p50),
+        e2e_latency_p95_s=_scaled(e2e_s, p95),
+        e2e_latency_p99_s=_scaled(e2e_s, p99),
+        output_throughput_tok_s=output_tps,
+        input_throughput_tok_s=input_tps,
+        requests_per_s=_number(_field(result, "requests_per_sec")),
+        output_throughput_tok_s_per_gpu=_per_gpu(output_tps, num_gpus),
+        input_throughput_tok_s_per_gpu=_per_gpu(input_tps, num_gpus),
+        prefill_arithmetic_intensity=_number(_field(result, "prefill_arithmetic_intensity")),
+        decode_arithmetic_intensity=_number(_field(result, "decode_arithmetic_intensity")),
+        prefill_bound=_bound(_field(result, "prefill_is_memory_bound")),
+        decode_bound=_bound(_field(result, "decode_is_memory_bound")),
+        fits=True,
+        backend_notes=tuple(notes),
+    )
+
+
+def normalize_result(result: object, *, request: EstimateRequest, num_gpus: int | None = None) -> PerformanceEstimate:
+    """Upstream's ``PerformanceResult`` (object, or a dict with the same keys) for ``request``, as our record.
+
+    ``num_gpus`` is the count upstream pooled (default: ``request.num_gpus``); per-GPU throughputs divide
+    by it. Upstream's "does not fit" answer (infinite latencies, zero throughput) becomes ``fits=False``
+    with every latency and throughput ``None``.
+
+    Raises:
+        BackendError: ``result`` is neither an object nor a dict carrying PerformanceResult's fields.
+        InvalidArgumentError: ``request`` is not a valid :class:`EstimateRequest`.
+    """
+    _check_request(request)
+    if num_gpus is not None:
+        _check_positive_int("num_gpus", num_gpus)
+    context, _ = _request_context(request, num_gpus)
+    return _normalize(result, context)
+
+
+def _explicit_context(
+    *,
+    request: EstimateRequest | None,
+    num_gpus: int | None,
+    model_id: str | None,
+    gpu: str | None,
+    precision: str | None,
+    input_length: int | None,
+    output_length: int | None,
+) -> _Context:
+    if request is not None:
+        context, _ = _request_context(_check_request(request), num_gpus)
+        return attrs.evolve(context, concurrency=None)
+    given = {
+        "model_id": model_id,
+        "gpu": gpu,
+        "num_gpus": num_gpus,
+        "precision": precision,
+        "input_length": input_length,
+        "output_length": output_length,
+    }
+    unknown = [name for name, value in given.items() if value is None]
+    notes = (
+        (f"not given to the normalizer, so recorded as unknown ('unknown' or 0): {', '.join(unknown)}",)
+        if unknown
+        else ()
+    )
+    return _Context(
+        model_id=model_id or "unknown",
+        gpu=gpu or "unknown",
+        num_gpus=num_gpus,
+        precision=precision or "unknown",
+        input_length=input_length or 0,
+        output_length=output_length or 0,
+        notes=notes,
+    )
+
+
+def _normalize_best(best_configs: object, context: _Context) -> dict[str, PerformanceEstimate | None]:
+    if not isinstance(best_configs, Mapping):
+        raise BackendError(
+            f"llm-optimizer's best configurations must be a dict with keys {', '.join(_BEST_CONFIG_KEYS)}, "
+            f"got {type(best_configs).__name__}"
+        )
+    return {
+        key: None if best_configs.get(key) is None else _normalize(best_configs[key], context)
+        for key in _BEST_CONFIG_KEYS
+    }
+
+
+def normalize_best_configs(
+    best_configs: Mapping[str, object],
+    *,
+    request: EstimateRequest | None = None,
+    num_gpus: int | None = None,
+    model_id: str | None = None,
+    gpu: str | None = None,
+    precision: str | None = None,
+    input_length: int | None = None,
+    output_length: int | None = None,
+) -> dict[str, PerformanceEstimate | None]:
+    """``find_best_performance``'s dict (``best_latency``, ``best_input_throughput``,
+    ``best_output_throughput``: each a result object, a dict, or None) as our records.
+
+    Upstream's results carry no model, GPU or lengths: pass the ``request`` they answer, or the
+    fields by keyword. What is not given is recorded as ``"unknown"`` (text) or 0 (counts), with a note.
+    """
+    context = _explicit_context(
+        request=request,
+        num_gpus=num_gpus,
+        model_id=model_id,
+        gpu=gpu,
+        precision=precision,
+        input_length=input_length,
+        output_length=output_length,
+    )
+    return _normalize_best(best_configs, context)
+
+
+@attrs.frozen(kw_only=True)
+class LLMOptimizerEstimation:
+    """``run_performance_estimation``'s answer in our terms: best configurations, limits, the knee."""
+
+    model_id: str
+    gpu: str
+    num_gpus: int | None
+    precision: str
+    input_length: int
+    output_length: int
+    best_latency: PerformanceEstimate | None
+    best_input_throughput: PerformanceEstimate | None
+    best_output_throughput: PerformanceEstimate | None
+    #: upstream's keys: kv_cache_limit, prefill_compute_limit, decode_capacity_limit, overall_limit
+    concurrency_limits: dict[str, int] = attrs.field(factory=dict)
+    optimal_concurrency: int | None = None
+    #: the best configuration meeting the SLO constraints, when upstream returned one
+    constrained: PerformanceEstimate | None = None
+    tuning_commands: object = None
+    backend_notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        def record(estimate: PerformanceEstimate | None) -> dict[str, Any] | None:
+            return None if estimate is None else estimate.to_dict()
+
+        return {
+            "model_id": self.model_id,
+            "gpu": self.gpu,
+            "num_gpus": self.num_gpus,
+            "precision": self.precision,
+            "input_length": self.input_length,
+            "output_length": self.output_length,
+            "best_latency": record(self.best_latency),
+            "best_input_throughput": record(self.best_input_throughput),
+            "best_output_throughput": record(self.best_output_throughput),
+            "concurrency_limits": dict(self.concurrency_limits),
+            "optimal_concurrency": self.optimal_concurrency,
+            "constrained": record(self.constrained),
+            "tuning_commands": self.tuning_commands,
+            "backend_notes": list(self.backend_notes),
+        }
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _with_limits(
+    estimate: PerformanceEstimate | None, limits: Mapping[str, int], optimal: int | None
+) -> PerformanceEstimate | None:
+    if estimate is None:
+        return None
+    return attrs.evolve(
+        estimate,
+        max_concurrency_kv=limits.get("kv_cache_limit"),
+        prefill_compute_limit=limits.get("prefill_compute_limit"),
+        decode_capacity_limit=limits.get("decode_capacity_limit"),
+        theoretical_concurrency_limit=limits.get("overall_limit"),
+        optimal_concurrency=optimal,
+    )
+
+
+def normalize_estimation_result(pair: object) -> LLMOptimizerEstimation:
+    """``run_performance_estimation``'s ``(PerformanceEstimationParams, PerformanceEstimationResult)``,
+    each an object or a dict, as an :class:`LLMOptimizerEstimation`.
+
+    The model, GPU, GPU count and lengths come from the params (upstream's names: ``model``, ``gpu``,
+    ``num_gpus``, ``input_len``, ``output_len``); the precision from the params, else the one upstream
+    inferred for the model. Concurrency limits keep only whole numbers.
+
+    Raises:
+        BackendError: ``pair`` is not such a pair, or a result in it is not readable.
+    """
+    if not isinstance(pair, Sequence) or isinstance(pair, (str, bytes)) or len(pair) != 2:
+        raise BackendError(
+            "run_performance_estimation's answer must be a (PerformanceEstimationParams, "
+            f"PerformanceEstimationResult) pair, got {type(pair).__name__}"
+        )
+    params, result = pair
+    if params is None or result is None:
+        raise BackendError("run_performance_estimation's answer holds None instead of params or result")
+    model_config = _field(result, "model_config")
+    precision = _text(_field(params, "precision")) or _text(
+        _field(model_config, "inferred_precision") if model_config not in (None, _MISSING) else None
+    )
+    num_gpus = _count(_field(params, "num_gpus"))
+    context = _Context(
+        model_id=_text(_field(params, "model")) or "unknown",
+        gpu=_text(_field(params, "gpu")) or "unknown",
+        num_gpus=num_gpus,
+        precision=precision or "unknown",
+        input_length=_count(_field(params, "input_len")) or 0,
+        output_length=_count(_field(params, "output_len")) or 0,
+    )
+    best = _field(result, "best_configs")
+    best_records = _normalize_best({} if best in (None, _MISSING) else best, context)
+    raw_limits = _field(result, "concurrency_limits")
+    limits: dict[str, int] = {}
+    if isinstance(raw_limits, Mapping):
+        for key, value in raw_limits.items():
+            number = _count(value)
+            if number is not None:
+                limits[str(key)] = number
+    optimal = _count(_field(result, "optimal_concurrency"))
+    constrained_raw = _field(result, "constrained_result")
+    constrained = None
+    if constrained_raw not in (None, _MISSING) and _field(constrained_raw, "ttft_ms") is not _MISSING:
+        constrained = _normalize(constrained_raw, context)
+    tuning = _field(result, "tuning_commands")
+    return LLMOptimizerEstimation(
+        model_id=context.model_id,
+        gpu=context.gpu,
+        num_gpus=num_gpus,
+        precision=context.precision,
+        input_length=context.input_length,
+        output_length=context.output_length,
+        best_latency=_with_limits(best_records["best_latency"], limits, optimal),
+        best_input_throughput=_with_limits(best_records["best_input_throughput"], limits, optimal),
+        best_output_throughput=_with_limits(best_records["best_output_throughput"], limits, optimal),
+        concurrency_limits=limits,
+        optimal_concurrency=optimal,
+        constrained=_with_limits(constrained, limits, optimal),
+        tuning_commands=None if tuning is _MISSING else tuning,
+        backend_notes=(_PERCENTILE_NOTE,),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The backend
+# --------------------------------------------------------------------------------------------------
+
+
+class LLMOptimizerBackend:
+    """BentoML's llm-optimizer as a :class:`~config_explorer.backends.base.Backend`.
+
+    Construction imports upstream and raises :class:`BackendUnavailableError` when it is missing,
+    the wrong package, or broken. :meth:`estimate` raises only for invalid arguments; whatever
+    upstream cannot do or fails at comes back as a record whose ``error`` says why.
+    """
+
+    name = BACKEND_NAME
+
+    def __init__(self) -> None:
+        probe = _probe()
+        if probe.upstream is None:
+            raise BackendUnavailableError(probe.detail)
+        self._upstream = probe.upstream
+
+    # ---------------------------------------------------------------- upstream's tables
+    def upstream_gpus(self) -> list[str]:
+        """The GPU names upstream knows (the keys of ``llm_optimizer.predefined.gpus.GPU_SPECS``)."""
+        specs = getattr(self._upstream.gpus, "GPU_SPECS", {})
+        return [str(k) for k in specs] if isinstance(specs, Mapping) else []
+
+    def _model_config(self, request: EstimateRequest, precision: str) -> tuple[object, list[str]]:
+        """Upstream's ``ModelConfig``: from the hub when allowed and it works, else from our architecture."""
+        arch = request.arch
+        native, _ = _upstream_precision(arch.native_precision)
+        notes: list[str] = []
+        if request.allow_hub:
+            loader = getattr(self._upstream.common, "get_model_config_and_precision_from_hf", None)
+            try:
+                if loader is None:
+                    raise AttributeError("llm_optimizer.common has no get_model_config_and_precision_from_hf")
+                loaded = loader(arch.model_id)
+                config = loaded[0] if isinstance(loaded, tuple) else loaded
+                upstream_params = _field(config, "num_params")
+                notes.append(
+                    f"model config read from the Hugging Face hub by llm-optimizer (its num_params="
+                    f"{upstream_params}, config-explorer counts {arch.total_params})"
+                )
+                return config, notes
+            except Exception as exc:
+                notes.append(
+                    f"llm-optimizer could not read {arch.model_id!r} from the hub ({type(exc).__name__}: "
+                    f"{_one_line(exc)}); used config-explorer's architecture instead"
+                )
+        config = self._upstream.common.ModelConfig(
+            num_params=int(arch.total_params),
+            num_layers=int(arch.num_layers),
+            hidden_dim=int(arch.hidden_size),
+            num_heads=int(arch.num_attention_heads),
+            num_kv_heads=int(arch.num_kv_heads),
+            vocab_size=int(arch.vocab_size),
+            inferred_precision=native,
+        )
+        return config, notes
+
+    # ---------------------------------------------------------------- the protocol
+    def estimate(self, request: EstimateRequest) -> PerformanceEstimate:
+        """One configuration through upstream's ``estimate_llm_performance``, as our record."""
+        _check_request(request)
+        context, precision = _request_context(request)
+        upstream_gpus = self.upstream_gpus()
+        gpu_name = upstream_gpu_name(request.gpu, upstream_gpus)
+        if gpu_name is None:
+            error = UnsupportedByBackendError(
+                f"GPU {request.gpu.name!r} is not supported by llm-optimizer: its GPU table has only "
+                f"{', '.join(sorted(upstream_gpus)) or 'no GPUs'} (use backend 'native' for this GPU)"
+            )
+            return self._failure(context, str(error))
+        notes: list[str] = []
+        if _gpu_key(gpu_name) != _gpu_key(request.gpu.name):
+            notes.append(f"GPU {request.gpu.name!r} is llm-optimizer's {gpu_name!r}")
+        arguments: dict[str, Any] = {
+            "num_gpus": request.num_gpus,
+            "gpu_name": gpu_name,
+            "precision": precision,
+            "input_length": request.input_length,
+            "output_length": request.output_length,
+            "vram_util_factor": float(request.gpu_memory_utilization),
+        }
+        try:
+            model_config, config_notes = self._model_config(request, precision)
+            notes.extend(config_notes)
+            result = self._upstream.performance.estimate_llm_performance(
+                model_config=model_config, concurrency=request.concurrency, **arguments
+            )
+            record = _normalize(result, context, notes)
+        except BackendError as exc:
+            return self._failure(context, str(exc), notes)
+        except Exception as exc:  # upstream's ValueError (unknown GPU, precision) or any failure of its own
+            return self._failure(context, f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}", notes)
+        if record.fits:
+            record = self._add_limits(record, model_config, arguments)
+        return record
+
+    def _add_limits(self, record: PerformanceEstimate, model_config: object, arguments: Mapping[str, Any]) -> PerformanceEstimate:
+        """Upstream's concurrency limits (KV cache, prefill, decode) on a record that fits; a note if they fail."""
+        calculate = getattr(self._upstream.performance, "calculate_concurrency_limits", None)
+        if calculate is None:
+            return record
+        try:
+            limits = calculate(model_config=model_config, **arguments)
+            counts = {key: _count(limits.get(key)) for key in _LIMIT_KEYS} if isinstance(limits, Mapping) else {}
+        except Exception as exc:
+            note = f"llm-optimizer's concurrency limits failed ({type(exc).__name__}: {_one_line(exc)})"
+            return attrs.evolve(record, backend_notes=(*record.backend_notes, note))
+        return attrs.evolve(
+            record,
+            max_concurrency_kv=counts.get("kv_cache_limit"),
+            prefill_compute_limit=counts.get("prefill_compute_limit"),
+            decode_capacity_limit=counts.get("decode_capacity_limit"),
+            theoretical_concurrency_limit=counts.get("overall_limit"),
+        )
+
+    @staticmethod
+    def _failure(context: _Context, error: str, notes: Sequence[str] = ()) -> PerformanceEstimate:
+        n = context.num_gpus or 0
+        return PerformanceEstimate(
+            model_id=context.model_id,
+            gpu=context.gpu,
+            num_gpus=n,
+            tp=n,
+            pp=1,
+            replicas=1,
+            precision=context.precision,
+            kv_precision=context.precision,
+            compute_precision=context.precision,
+            input_length=context.input_length,
+            output_length=context.output_length,
+            concurrency=context.concurrency or 0,
+            engine=context.engine,
+            backend=BACKEND_NAME,
+            memory_total_gib=context.memory_total_gib,
+            fits=False,
+            error=error,
+            backend_notes=(*context.notes, *notes),
+        )
+
+    def describe(self) -> dict[str, object]:
+        return {**describe_llm_optimizer(), "gpus": sorted(self.upstream_gpus())}

@@ -1,0 +1,1 @@
+"""``llm_optimizer.predefined`` of the test double."""

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config_explorer.architecture import ModelArchitecture, load_model
+from config_explorer.catalogs.models import bundled_models, find_bundled
+from config_explorer.errors import ModelLoadError, UnknownModelError
+from tests.strategies import json_values, mutated_config
+
+SEED_MODELS = [
+    "Qwen/Qwen2.5-7B", "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-70B", "openai/gpt-oss-120b",
+    "RedHatAI/Qwen3-8B-FP8-dynamic", "Qwen/Qwen3-8B", "ibm-granite/granite-4.0-h-small",
+    "mistralai/Mixtral-8x7B-v0.1", "microsoft/phi-2", "meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-405B",
+    "Qwen/Qwen3-32B", "Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-235B-A22B", "deepseek-ai/DeepSeek-V3", "openai/gpt-oss-20b",
+    "google/gemma-3-27b-it", "mistralai/Mistral-7B-v0.1", "mistralai/Mixtral-8x22B-v0.1",
+]
+
+
+def test_catalog_holds_the_seed_models_and_at_least_25() -> None:
+    ids = {e.model_id for e in bundled_models()}
+    assert len(ids) >= 25
+    assert set(SEED_MODELS) <= ids
+
+
+@pytest.mark.parametrize("short", ["llama-3.1-70b", "gpt-oss-120b", "Qwen3-8B-FP8-dynamic", "granite-4.0-h-small",
+                                   "Meta-Llama-3.1-8B"])
+def test_short_names_resolve(short: str) -> None:
+    assert find_bundled(short) is not None
+
+
+@pytest.mark.parametrize("entry", bundled_models(), ids=lambda e: e.model_id)
+def test_parameter_counts_match_model_cards(entry) -> None:  # type: ignore[no-untyped-def]
+    """Within 2% of the card's count; 10% where the card states only a size class ("7B", "14B")."""
+    arch = load_model(entry.model_id)
+    tolerance = 0.10 if entry.official_params_size_class else 0.02
+    if entry.official_total_params:
+        assert arch.total_params == pytest.approx(entry.official_total_params, rel=tolerance)
+    if entry.official_active_params:
+        active = arch.active_params_excluding_embedding if entry.active_excludes_embedding else arch.active_params
+        assert active == pytest.approx(entry.official_active_params, rel=max(tolerance, 0.02))
+
+
+def test_llama_31_8b_figures_by_hand() -> None:
+    m = load_model("meta-llama/Llama-3.1-8B")
+    assert m.total_params == 8_030_261_248
+    # 2 (K,V) * 8 heads * 128 dims * 2 bytes * 32 layers
+    assert m.kv_cache_bytes_per_token() == 2 * 8 * 128 * 2 * 32
+    assert m.kv_cache_bytes_per_token("fp8") == 2 * 8 * 128 * 32
+    assert m.weight_bytes("bf16") == m.total_params * 2
+    # fp8: linear layers 1 byte, embeddings and lm_head stay 16-bit
+    vocab = 2 * 128256 * 4096
+    assert m.weight_bytes("fp8") == pytest.approx((m.total_params - vocab - m.norm_params) + (vocab + m.norm_params) * 2)
+    # decode FLOPs at context L: 2 * matmul weights + 4 * heads * head_dim * L per layer
+    assert m.flops_per_token(1000) == pytest.approx(2 * m.matmul_params_per_token + 4 * 32 * 128 * 1000 * 32)
+
+
+def test_mla_caches_the_latent() -> None:
+    m = load_model("deepseek-ai/DeepSeek-V3")
+    assert m.is_mla and m.is_moe
+    assert m.kv_cache_bytes_per_token() == (512 + 64) * 2 * 61
+    assert m.native_precision == "fp8"
+    assert m.mlp_kinds[:3] == ("dense",) * 3 and m.num_moe_layers == 58
+
+
+def test_sliding_window_layers_keep_only_their_window() -> None:
+    m = load_model("openai/gpt-oss-120b")
+    per_layer = 2 * 8 * 64 * 2
+    assert m.kv_cache_bytes(100) == per_layer * 36 * 100
+    assert m.kv_cache_bytes(10_000) == per_layer * (18 * 10_000 + 18 * 128)
+    assert m.native_precision == "mxfp4" and m.quantized_scope == "experts"
+    assert 55 < m.weight_bytes() / 1024**3 < 66  # the published checkpoint is ~61 GiB
+
+
+def test_hybrid_mamba_has_state_not_kv() -> None:
+    m = load_model("ibm-granite/granite-4.0-h-small")
+    assert m.is_hybrid and m.num_mamba_layers == 36 and m.num_attention_layers == 4
+    assert m.kv_cache_bytes_per_token() == 2 * 8 * 128 * 2 * 4
+    assert m.mamba_state_bytes_per_sequence() > 0
+
+
+def test_quantization_config_sets_native_precision() -> None:
+    assert load_model("RedHatAI/Qwen3-8B-FP8-dynamic").native_precision == "fp8"
+    assert load_model("hugging-quants/Mixtral-8x7B-Instruct-v0.1-AWQ-INT4").native_precision == "int4"
+    assert load_model("Qwen/Qwen3-8B").native_precision == "bf16"
+
+
+def test_non_gated_mlp_and_tied_embeddings() -> None:
+    phi = load_model("microsoft/phi-2")
+    assert not phi.mlp_gated
+    assert phi.dense_mlp_params_per_layer == 2 * 2560 * 10240
+    small = load_model("meta-llama/Llama-3.2-1B")
+    assert small.tie_word_embeddings and small.lm_head_params == 0
+
+
+def test_constructors_agree(tmp_path: Path) -> None:
+    by_id = ModelArchitecture("meta-llama/Llama-3.1-8B")
+    entry = find_bundled("meta-llama/Llama-3.1-8B")
+    assert entry is not None
+    by_mapping = ModelArchitecture(dict(entry.config), model_id="meta-llama/Llama-3.1-8B")
+    folder = tmp_path / "llama"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(entry.config))
+    by_path = ModelArchitecture(str(folder))
+    assert by_id == by_mapping
+    assert by_path.total_params == by_id.total_params
+    assert attrs.evolve(by_id, intermediate_size=7168).total_params < by_id.total_params
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        by_id.num_layers = 3  # type: ignore[misc]
+
+
+def test_unknown_model_says_what_was_tried() -> None:
+    with pytest.raises(UnknownModelError) as info:
+        load_model("nobody/no-such-model")
+    text = str(info.value)
+    assert "bundled catalog" in text and "local path" in text and "Hugging Face hub" in text
+    assert "config.json" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"hidden_size": None}, "hidden_size"), ({"num_attention_heads": 0}, "num_attention_heads"),
+     ({"num_hidden_layers": -2}, "num_hidden_layers"), ({"vocab_size": "big"}, "vocab_size"),
+     ({"num_key_value_heads": 3}, "num_key_value_heads")],
+)
+def test_malformed_config_names_the_field(change: dict[str, object], field: str) -> None:
+    entry = find_bundled("meta-llama/Llama-3.1-8B")
+    assert entry is not None
+    config = {**entry.config, **change}
+    config = {k: v for k, v in config.items() if v is not None}
+    with pytest.raises(ModelLoadError, match=field):
+        ModelArchitecture.from_config(config, model_id="broken")
+
+
+@given(st.dictionaries(st.text(max_size=12), json_values, max_size=8))
+def test_arbitrary_json_gives_architecture_or_our_error(config: dict[str, object]) -> None:
+    try:
+        arch = ModelArchitecture.from_config(config)
+    except ModelLoadError:
+        return
+    assert arch.total_params > 0
+
+
+@given(mutated_config())
+def test_mutated_real_configs_give_architecture_or_our_error(config: dict[str, object]) -> None:
+    try:
+        arch = ModelArchitecture.from_config(config, model_id="mutated")
+    except ModelLoadError:
+        return
+    assert arch.total_params > 0 and arch.weight_bytes() > 0 and arch.kv_cache_bytes(1000) >= 0

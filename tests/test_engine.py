@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import math
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config_explorer.architecture import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.layout import check_layout
+from config_explorer.engine.roofline import expected_distinct_experts
+from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
+from config_explorer.engine.slo import check_slos, constraints_from_kwargs, parse_slo_constraints
+from config_explorer.engine.sweep import sweep
+from config_explorer.errors import InvalidArgumentError, ParseError
+from tests.strategies import DENSE_SMALL, GPUS, VARIED
+
+LLAMA8 = load_model("meta-llama/Llama-3.1-8B")
+H100 = get_gpu("H100")
+
+
+def test_decode_at_batch_one_is_weight_streaming() -> None:
+    """ITL at concurrency 1 is the weights read at the achievable bandwidth, plus fixed per-kernel costs."""
+    e = estimate(LLAMA8, H100, input_length=128, output_length=128, concurrency=1)
+    eff = efficiency_for("hopper")
+    weights_s = LLAMA8.weight_bytes("bf16") / (3.35e12 * eff.gemm_bandwidth)
+    assert e.itl_ms is not None
+    assert weights_s * 1e3 < e.itl_ms < weights_s * 1e3 * 1.35
+    assert e.decode_bound == "memory"
+
+
+def test_prefill_is_compute_bound_at_achievable_flops() -> None:
+    e = estimate(LLAMA8, H100, input_length=4096, output_length=2, concurrency=1)
+    eff = efficiency_for("hopper")
+    gemm_s = 2 * LLAMA8.matmul_params_per_token * 4096 / (989.5e12 * eff.gemm_compute_16bit)
+    assert e.prefill_bound == "compute"
+    assert e.ttft_ms is not None and gemm_s * 1e3 < e.ttft_ms < gemm_s * 1e3 * 1.6
+
+
+def test_fp8_weights_halve_weight_memory_and_speed_up_decode() -> None:
+    bf16 = estimate(LLAMA8, H100, input_length=512, output_length=256, concurrency=1)
+    fp8 = estimate(LLAMA8, H100, precision="fp8", input_length=512, output_length=256, concurrency=1)
+    assert fp8.memory_weights_gib is not None and bf16.memory_weights_gib is not None
+    assert fp8.memory_weights_gib < 0.6 * bf16.memory_weights_gib
+    assert fp8.itl_ms is not None and bf16.itl_ms is not None and fp8.itl_ms < bf16.itl_ms
+
+
+def test_fp8_on_a100_is_emulated_with_a_warning() -> None:
+    e = estimate(LLAMA8, get_gpu("A100"), precision="fp8", input_length=512, output_length=256)
+    assert e.compute_precision == "bf16"
+    assert any("no fp8 tensor cores" in w for w in e.warnings)
+
+
+def test_model_that_does_not_fit_says_what_it_needs() -> None:
+    e = estimate(load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=1, tp=1, input_length=2048, output_length=512)
+    assert not e.fits and e.error is not None
+    assert "needs TP >= 2 on H100 SXM at bf16" in e.error
+    assert e.ttft_ms is None and e.output_throughput_tok_s is None
+
+
+def test_default_tp_is_smallest_that_fits_and_rest_are_replicas() -> None:
+    e = estimate(load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=8, input_length=2048, output_length=512)
+    assert (e.tp, e.replicas) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("gpus", "tp", "message"),
+    [(3, 3, r"does not divide the 32 attention heads.*valid tp for 3 GPUs: 1"),
+     (8, 16, r"does not divide num_gpus = 8; valid tp for 8 GPUs: 1, 2, 4, 8")],
+)
+def test_invalid_tp_is_rejected_with_accepted_values(gpus: int, tp: int, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        estimate(LLAMA8, H100, num_gpus=gpus, tp=tp, input_length=10, output_length=10)
+
+
+@pytest.mark.parametrize("bad", [{"input_length": 0}, {"output_length": -3}, {"concurrency": 0}])
+def test_bad_workload_raises(bad: dict[str, int]) -> None:
+    kwargs = {"input_length": 10, "output_length": 10, "concurrency": 1, **bad}
+    with pytest.raises(InvalidArgumentError):
+        estimate(LLAMA8, H100, **kwargs)
+
+
+def test_expected_distinct_experts() -> None:
+    assert expected_distinct_experts(1, 128, 8) == pytest.approx(8)
+    assert expected_distinct_experts(10_000, 128, 8) == pytest.approx(128)
+    assert 8 < expected_distinct_experts(4, 128, 8) < 32
+
+
+def test_moe_decode_reads_more_experts_as_batch_grows() -> None:
+    arch = load_model("Qwen/Qwen3-30B-A3B")
+    dep = plan_deployment(arch, H100, num_gpus=1, tp=1, input_length=512, output_length=512)
+    one, many = dep.step(1, 0, 0), dep.step(64, 0, 0)
+    assert many.bytes > 4 * one.bytes
+
+
+def test_hybrid_and_mla_models_estimate() -> None:
+    for model, gpu, n in (("ibm-granite/granite-4.0-h-small", "H100", 1), ("deepseek-ai/DeepSeek-V3", "H200", 8)):
+        e = estimate(load_model(model), get_gpu(gpu), num_gpus=n, input_length=2048, output_length=256, concurrency=16)
+        assert e.ok, e.error
+        assert e.ttft_ms and e.itl_ms and e.output_throughput_tok_s
+
+
+def test_little_law_and_per_gpu_figures() -> None:
+    e = estimate(LLAMA8, H100, num_gpus=2, input_length=1000, output_length=500, concurrency=64)
+    assert e.output_throughput_tok_s == pytest.approx(64 * 500 / e.e2e_latency_s, rel=1e-6)  # type: ignore[operator]
+    assert e.requests_per_s == pytest.approx(64 / e.e2e_latency_s, rel=1e-6)  # type: ignore[operator]
+    assert e.output_throughput_tok_s_per_gpu == pytest.approx(e.output_throughput_tok_s / 2)  # type: ignore[operator]
+
+
+def test_percentiles_are_ordered() -> None:
+    e = estimate(LLAMA8, H100, input_length=4000, output_length=200, concurrency=256)
+    assert e.ttft_p50_ms <= e.ttft_p95_ms <= e.ttft_p99_ms  # type: ignore[operator]
+    assert e.itl_p50_ms <= e.itl_p95_ms <= e.itl_p99_ms  # type: ignore[operator]
+    assert e.e2e_latency_p50_s <= e.e2e_latency_p95_s <= e.e2e_latency_p99_s  # type: ignore[operator]
+
+
+def test_sweep_finds_points_and_frontier() -> None:
+    def at(c: int):  # type: ignore[no-untyped-def]
+        return estimate(LLAMA8, H100, input_length=1000, output_length=1000, concurrency=c)
+
+    result = sweep(at)
+    assert result.best_latency is not None and result.best_latency.concurrency == 1
+    assert result.best_throughput is not None and result.best_throughput.concurrency > 32
+    assert result.optimal_concurrency is not None and result.pareto_frontier
+    kv_limit = result.points[0].max_concurrency_kv
+    assert kv_limit in {p.concurrency for p in result.points}
+    tputs = [p.output_throughput_tok_s for p in result.pareto_frontier]
+    assert tputs == sorted(tputs)
+
+
+def test_static_batch_isolates_decode() -> None:
+    dep = plan_deployment(LLAMA8, H100, num_gpus=1, tp=1, input_length=128, output_length=128)
+    small, big = estimate_static_batch(dep, 8), estimate_static_batch(dep, 64)
+    assert big.output_throughput_tok_s > 4 * small.output_throughput_tok_s
+
+
+def test_slo_syntax() -> None:
+    slos = parse_slo_constraints("ttft:p95<300ms; itl<=0.02s ;e2e_latency:median<5s")
+    assert [str(s) for s in slos] == ["ttft:p95<300ms", "itl:mean<=20ms", "e2e:p50<5000ms"]
+    with pytest.raises(ParseError, match="ttft:p95"):
+        parse_slo_constraints("ttft is fast")
+    e = estimate(LLAMA8, H100, input_length=1000, output_length=100, concurrency=1)
+    assert check_slos(e, constraints_from_kwargs(max_ttft_ms=10_000)) == []
+    assert check_slos(e, constraints_from_kwargs(max_itl_ms=0.001, percentile="p99"))
+
+
+def test_check_layout_rules() -> None:
+    assert check_layout(LLAMA8, 8, 8, 1) is None
+    assert check_layout(LLAMA8, 8, 3, 1) is not None
+    assert check_layout(load_model("meta-llama/Llama-2-7b-hf"), 2, 2, 1) is None
+
+
+# ---------------------------------------------------------------- invariants (hypothesis)
+models = st.sampled_from(VARIED)
+gpus = st.sampled_from(GPUS)
+
+
+@given(models, gpus, st.floats(1.05, 4.0), st.integers(1, 256), st.integers(16, 8192))
+def test_more_bandwidth_or_flops_never_makes_a_phase_slower(model: str, gpu: str, k: float, batch: int, prompt: int) -> None:
+    arch, spec = load_model(model), get_gpu(gpu)
+    base = dict(num_gpus=8, tp=None, input_length=prompt, output_length=128)
+    tp = estimate(arch, spec, **base).tp  # type: ignore[arg-type]
+    faster_mem = attrs.evolve(spec, memory_bandwidth_tb_s=spec.memory_bandwidth_tb_s * k)
+    t = spec.tflops
+    faster_cmp = attrs.evolve(spec, tflops=attrs.evolve(t, **{f: v * k for f, v in attrs.asdict(t).items() if v}))
+    for fast in (faster_mem, faster_cmp):
+        slow_dep = plan_deployment(arch, spec, num_gpus=8, tp=tp, input_length=prompt, output_length=128)
+        fast_dep = plan_deployment(arch, fast, num_gpus=8, tp=tp, input_length=prompt, output_length=128)
+        assert fast_dep.step(batch, 0, 0).total_s <= slow_dep.step(batch, 0, 0).total_s * (1 + 1e-12)
+        assert fast_dep.step(0, prompt, 1).total_s <= slow_dep.step(0, prompt, 1).total_s * (1 + 1e-12)
+
+
+@given(st.sampled_from(DENSE_SMALL), gpus, st.integers(1, 512), st.integers(1, 16000), st.integers(1, 4000),
+       st.integers(2, 1024))
+def test_longer_prompts_never_shorten_ttft(model: str, gpu: str, concurrency: int, isl: int, extra: int, osl: int) -> None:
+    arch, spec = load_model(model), get_gpu(gpu)
+    short = estimate(arch, spec, num_gpus=2, input_length=isl, output_length=osl, concurrency=concurrency)
+    long = estimate(arch, spec, num_gpus=2, input_length=isl + extra, output_length=osl, concurrency=concurrency)
+    if short.ok and long.ok and short.tp == long.tp:
+        assert long.ttft_ms >= short.ttft_ms * (1 - 1e-9)  # type: ignore[operator]
+
+
+@given(models, gpus, st.integers(1, 1500), st.integers(1, 1500), st.integers(64, 8000), st.integers(2, 2000))
+def test_more_concurrency_never_lowers_kv_in_use(model: str, gpu: str, c1: int, dc: int, isl: int, osl: int) -> None:
+    arch, spec = load_model(model), get_gpu(gpu)
+    low = estimate(arch, spec, num_gpus=4, input_length=isl, output_length=osl, concurrency=c1)
+    high = estimate(arch, spec, num_gpus=4, input_length=isl, output_length=osl, concurrency=c1 + dc)
+    if low.ok and high.ok:
+        assert high.memory_kv_cache_gib >= low.memory_kv_cache_gib * (1 - 1e-6)  # type: ignore[operator]
+
+
+@given(models, gpus, st.floats(1.0, 3.0), st.integers(64, 32000), st.integers(1, 4000), st.sampled_from([1, 2, 4, 8]))
+def test_a_config_that_fits_keeps_fitting_with_more_memory(model: str, gpu: str, k: float, isl: int, osl: int, n: int) -> None:
+    arch, spec = load_model(model), get_gpu(gpu)
+    e = estimate(arch, spec, num_gpus=n, input_length=isl, output_length=osl)
+    if e.fits:
+        bigger = attrs.evolve(spec, memory_gib=spec.memory_gib * k)
+        assert estimate(arch, bigger, num_gpus=n, tp=e.tp, input_length=isl, output_length=osl).fits
+
+
+@given(models, gpus, st.sampled_from([1, 2, 4]), st.integers(64, 8000), st.integers(2, 2000))
+def test_more_gpus_never_shrink_capacity(model: str, gpu: str, n: int, isl: int, osl: int) -> None:
+    arch, spec = load_model(model), get_gpu(gpu)
+    few = estimate(arch, spec, num_gpus=n, input_length=isl, output_length=osl)
+    more = estimate(arch, spec, num_gpus=2 * n, input_length=isl, output_length=osl)
+    if few.fits:
+        assert more.fits
+        assert more.max_concurrency_kv >= few.max_concurrency_kv  # type: ignore[operator]
+
+
+@given(models, gpus, st.integers(1, 2048), st.integers(1, 8000), st.integers(1, 2000))
+def test_throughput_is_concurrency_times_output_over_e2e(model: str, gpu: str, c: int, isl: int, osl: int) -> None:
+    e = estimate(load_model(model), get_gpu(gpu), num_gpus=8, input_length=isl, output_length=osl, concurrency=c)
+    if e.ok:
+        assert e.output_throughput_tok_s == pytest.approx(c * osl / e.e2e_latency_s, rel=1e-6)  # type: ignore[operator]
+        for value in attrs.asdict(e).values():
+            assert not (isinstance(value, float) and not math.isfinite(value))
