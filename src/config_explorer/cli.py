@@ -301,7 +301,7 @@ def cmd_backends(args: argparse.Namespace) -> int:
     print(f"\nbackend='auto' selects: {auto.name}")
     print(f"probe: {args.probe_model} on 1 x {args.probe_gpu}, 1024 in / 256 out, concurrency 8")
     keys = [("ttft_ms", 1), ("itl_ms", 2), ("e2e_latency_s", 2), ("output_throughput_tok_s", 0), ("fits", 0)]
-    rows = [[k] + [fmt(e.get(k), d) if "error" not in e or k == "fits" else str(e.get("error"))[:40]
+    rows = [[k] + [str(e["error"])[:40] if e.get("error") and k != "fits" else fmt(e.get(k), d)
                    for e in estimates.values()] for k, d in keys]
     print(render_table(["metric", *estimates], rows))
     return 0

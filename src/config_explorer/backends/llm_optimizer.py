@@ -132,7 +132,7 @@ def _one_line(text: object) -> str:
 
 
 def _installed_distribution() -> tuple[str | None, str | None]:
-    """(distribution name, version) that installed ``llm_optimizer``, from importlib.metadata; Nones if unknown."""
+    """(distribution, version) that installed ``llm_optimizer``, per importlib.metadata; None if unknown."""
     names: list[str] = []
     try:
         names = list(importlib.metadata.packages_distributions().get(_PACKAGE, []))
@@ -179,7 +179,8 @@ def _probe() -> _Probe:
     )
     search = spec.submodule_search_locations
     has_performance = (
-        search is not None and importlib.machinery.PathFinder.find_spec(f"{_PACKAGE}.performance", list(search))
+        search is not None
+        and importlib.machinery.PathFinder.find_spec(f"{_PACKAGE}.performance", list(search))
     ) is not None
     wrong = _Probe(
         status="wrong package",
@@ -213,7 +214,10 @@ def _probe() -> _Probe:
     missing = [
         name
         for name, present in (
-            ("performance.estimate_llm_performance", callable(getattr(performance, "estimate_llm_performance", None))),
+            (
+                "performance.estimate_llm_performance",
+                callable(getattr(performance, "estimate_llm_performance", None)),
+            ),
             ("common.ModelConfig", callable(getattr(common, "ModelConfig", None))),
             ("predefined.gpus.GPU_SPECS", isinstance(getattr(gpus, "GPU_SPECS", None), Mapping)),
         )
@@ -225,8 +229,9 @@ def _probe() -> _Probe:
         return _Probe(
             status="wrong package",
             detail=(
-                f"The installed llm-optimizer ({origin}) lacks {', '.join(f'{_PACKAGE}.{m}' for m in missing)}, "
-                f"which this adapter needs.{where} {INSTALL_HINT}."
+                f"The installed llm-optimizer ({origin}) lacks "
+                f"{', '.join(f'{_PACKAGE}.{m}' for m in missing)}, which this adapter needs."
+                f"{where} {INSTALL_HINT}."
             ),
             distribution=distribution,
             version=version,
@@ -322,11 +327,7 @@ def _check_request(request: object) -> EstimateRequest:
     if request.tp is not None:
         _check_positive_int("tp", request.tp)
     utilization: object = request.gpu_memory_utilization
-    if (
-        isinstance(utilization, bool)
-        or not isinstance(utilization, (int, float))
-        or not 0 < utilization <= 1
-    ):
+    if isinstance(utilization, bool) or not isinstance(utilization, (int, float)) or not 0 < utilization <= 1:
         raise InvalidArgumentError(
             f"gpu_memory_utilization must be a fraction in (0, 1], got {request.gpu_memory_utilization!r}"
         )
@@ -363,7 +364,8 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
         kv = normalize_precision(request.kv_precision)
         if kv != precision:
             notes.append(
-                f"kv_precision={kv} was ignored: llm-optimizer keeps the KV cache at the weight precision ({precision})"
+                f"kv_precision={kv} was ignored: llm-optimizer keeps the KV cache at the weight precision "
+                f"({precision})"
             )
     knobs = [
         f"{name}={value!r}"
@@ -379,9 +381,9 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
     arch = request.arch
     if arch.is_moe:
         notes.append(
-            f"llm-optimizer treats this MoE model as dense: all {arch.total_params / 1e9:.1f}B parameters are read "
-            f"and multiplied for every token (only {arch.active_params / 1e9:.1f}B are active), so its latencies "
-            "are pessimistic"
+            f"llm-optimizer treats this MoE model as dense: all {arch.total_params / 1e9:.1f}B parameters "
+            f"are read and multiplied for every token (only {arch.active_params / 1e9:.1f}B are active), "
+            "so its latencies are pessimistic"
         )
     if arch.is_hybrid or "sliding" in arch.attention_kinds or arch.is_mla:
         notes.append(
@@ -448,7 +450,7 @@ def _per_gpu(value: float | None, num_gpus: int | None) -> float | None:
 
 
 def _is_out_of_memory(result: object) -> bool:
-    """Upstream's "does not fit" answer: infinite latency (its own test), or more memory needed than usable."""
+    """Upstream's "does not fit" answer: infinite latency (its own test), or more memory needed than usable"""
     ttft = _field(result, "ttft_ms")
     if isinstance(ttft, (int, float)) and not isinstance(ttft, bool) and math.isinf(ttft):
         return True
@@ -464,9 +466,16 @@ def _check_result(result: object) -> None:
         )
     missing = [name for name in _REQUIRED_RESULT_FIELDS if _field(result, name) is _MISSING]
     if missing:
-        present = sorted(result) if isinstance(result, Mapping) else sorted(vars(result)) if hasattr(result, "__dict__") else []
+        present = (
+            sorted(result)
+            if isinstance(result, Mapping)
+            else sorted(vars(result))
+            if hasattr(result, "__dict__")
+            else []
+        )
         raise BackendError(
-            f"llm-optimizer's result lacks {', '.join(missing)} (it has: {', '.join(map(str, present)) or 'nothing'}); "
+            f"llm-optimizer's result lacks {', '.join(missing)} "
+            f"(it has: {', '.join(map(str, present)) or 'nothing'}); "
             "this adapter reads PerformanceResult's fields"
         )
 
@@ -480,8 +489,8 @@ def _memory_note(result: object, context: _Context) -> str | None:
     usable_text = f" of {usable / n:.2f} GiB usable" if usable is not None and usable > 0 else ""
     pooled = f" ({needed:.2f} GiB over {n} pooled GPUs)" if n > 1 else ""
     return (
-        f"llm-optimizer's memory check: weights + KV cache need {needed / n:.2f} GiB per GPU{usable_text}{pooled}; "
-        "it does not split weights from KV cache, so the memory breakdown fields are left empty"
+        f"llm-optimizer's memory check: weights + KV cache need {needed / n:.2f} GiB per GPU{usable_text}"
+        f"{pooled}; it does not split weights from KV cache, so the memory breakdown fields are left empty"
     )
 
 
@@ -496,11 +505,12 @@ def _out_of_memory_error(result: object, context: _Context) -> str:
     else:
         amounts = "weights + KV cache exceed usable memory"
     workload = (
-        f" for {concurrency} requests of {context.input_length + context.output_length} tokens" if concurrency else ""
+        f" for {concurrency} requests of {context.input_length + context.output_length} tokens"
+        if concurrency
+        else ""
     )
-    return (
-        f"does not fit in memory according to llm-optimizer ({amounts} on {layout} at {context.precision}{workload})"
-    )
+    where = f"on {layout} at {context.precision}{workload}"
+    return f"does not fit in memory according to llm-optimizer ({amounts} {where})"
 
 
 def _normalize(result: object, context: _Context, extra_notes: Sequence[str] = ()) -> PerformanceEstimate:
@@ -577,7 +587,9 @@ def _build_record(result: object, context: _Context, extra_notes: Sequence[str])
     )
 
 
-def normalize_result(result: object, *, request: EstimateRequest, num_gpus: int | None = None) -> PerformanceEstimate:
+def normalize_result(
+    result: object, *, request: EstimateRequest, num_gpus: int | None = None
+) -> PerformanceEstimate:
     """Upstream's ``PerformanceResult`` (object, or a dict with the same keys) for ``request``, as our record.
 
     ``num_gpus`` is the count upstream pooled (default: ``request.num_gpus``); per-GPU throughputs divide
@@ -896,19 +908,25 @@ class LLMOptimizerBackend:
         except BackendError as exc:
             return self._failure(context, str(exc), notes)
         except Exception as exc:  # upstream's ValueError (unknown GPU, precision) or any failure of its own
-            return self._failure(context, f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}", notes)
+            return self._failure(
+                context, f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}", notes
+            )
         if record.fits:
             record = self._add_limits(record, model_config, arguments)
         return record
 
-    def _add_limits(self, record: PerformanceEstimate, model_config: object, arguments: Mapping[str, Any]) -> PerformanceEstimate:
-        """Upstream's concurrency limits (KV cache, prefill, decode) on a record that fits; a note if they fail."""
+    def _add_limits(
+        self, record: PerformanceEstimate, model_config: object, arguments: Mapping[str, Any]
+    ) -> PerformanceEstimate:
+        """Upstream's concurrency limits (KV cache, prefill, decode) on a fitting record; a note if not."""
         calculate = getattr(self._upstream.performance, "calculate_concurrency_limits", None)
         if calculate is None:
             return record
         try:
             limits = calculate(model_config=model_config, **arguments)
-            counts = {key: _count(limits.get(key)) for key in _LIMIT_KEYS} if isinstance(limits, Mapping) else {}
+            counts = (
+                {key: _count(limits.get(key)) for key in _LIMIT_KEYS} if isinstance(limits, Mapping) else {}
+            )
         except Exception as exc:
             note = f"llm-optimizer's concurrency limits failed ({type(exc).__name__}: {_one_line(exc)})"
             return attrs.evolve(record, backend_notes=(*record.backend_notes, note))

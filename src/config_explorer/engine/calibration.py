@@ -13,8 +13,9 @@ Hopper figures are fitted to ``shared/data/kernels/`` (measured on an H100 SXM a
   (0.64 of 1979).
 * decode attention (SDPA on a contiguous cache, > 200 MB of KV): 2.60 / 2.73 TB/s (0.78 / 0.57 of
   peak); vLLM's paged FlashAttention/FlashInfer decode kernels do at least as well, so 0.75.
-* causal prefill attention: SDPA (FlashAttention-2 class) reaches 0.13-0.33 of the bf16 peak from
-  1k to 16k tokens; vLLM on Hopper runs FlashAttention-3, published at 1.5-2x FA2, so 0.45.
+* causal prefill attention: SDPA (FlashAttention-2 class) reaches 0.14-0.34 of the bf16 peak from
+  1k to 32k tokens (0.02-0.07 below 1k, where attention is a small share of prefill anyway); vLLM
+  on Hopper runs FlashAttention-3, published at 1.5-2x FA2, so 0.45.
 
 Other families have no measurement here. Their factors are the Hopper ones scaled by what
 public GEMM and bandwidth benchmarks report relative to Hopper, and say so: treat estimates for

@@ -70,6 +70,8 @@ class Deployment:
     max_num_batched_tokens: int
     max_num_seqs: int
     warnings: tuple[str, ...]
+    #: figures that depend only on the deployment (limits, prefill roofline), computed once
+    memo: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def kv_limit_per_replica(self) -> int:
@@ -470,9 +472,11 @@ def _estimate_fitting(dep: Deployment, concurrency: int) -> PerformanceEstimate:
     requests = steady.requests_per_s * dep.replicas
     output_tps = requests * dep.output_length
     input_tps = requests * dep.input_length
-    e2e_low = _low_load_e2e(dep)
-    kv_limit, prefill_limit, decode_limit = _concurrency_limits(dep, e2e_low)
-    prefill_ai, prefill_bound = _prefill_roofline(dep)
+    if "limits" not in dep.memo:
+        dep.memo["limits"] = _concurrency_limits(dep, _low_load_e2e(dep))
+        dep.memo["prefill"] = _prefill_roofline(dep)
+    kv_limit, prefill_limit, decode_limit = dep.memo["limits"]  # type: ignore[misc]
+    prefill_ai, prefill_bound = dep.memo["prefill"]  # type: ignore[misc]
     in_use = steady.decode_seqs * (
         dep.costs.kv_bytes(dep.input_length + dep.output_length / 2) + dep.costs.state_bytes_per_sequence
     )

@@ -114,7 +114,12 @@ def _check_model_config(model_config: object) -> ModelConfig:
 
 
 def _check_common(
-    num_gpus: object, gpu_name: object, model_config: object, precision: object, input_length: object, output_length: object
+    num_gpus: object,
+    gpu_name: object,
+    model_config: object,
+    precision: object,
+    input_length: object,
+    output_length: object,
 ) -> dict[str, float | None]:
     _int("num_gpus", num_gpus)
     if not isinstance(gpu_name, str):
@@ -241,7 +246,9 @@ def estimate_llm_performance(
     prefill_bytes = weight_bytes + kv_per_token * input_length * concurrency
     prefill_ai = prefill_flops / prefill_bytes
     prefill_memory_bound = prefill_ai < hardware_ops_per_byte
-    ttft_s = prefill_bytes / bytes_per_s if prefill_memory_bound else prefill_flops / (flops_per_s * mfu_prefill)
+    ttft_s = (
+        prefill_bytes / bytes_per_s if prefill_memory_bound else prefill_flops / (flops_per_s * mfu_prefill)
+    )
     decode_flops = 2.0 * model_config.num_params * concurrency
     decode_bytes = weight_bytes + kv_per_token * (input_length + 1) * concurrency
     decode_ai = decode_flops / decode_bytes
@@ -285,7 +292,11 @@ def find_best_performance(
 ) -> dict[str, Any]:
     """Concurrency 1, 2, 4, ... up to ``max_concurrency``, stopping at the first that does not fit."""
     _int("max_concurrency", max_concurrency)
-    best: dict[str, Any] = {"best_latency": None, "best_input_throughput": None, "best_output_throughput": None}
+    best: dict[str, Any] = {
+        "best_latency": None,
+        "best_input_throughput": None,
+        "best_output_throughput": None,
+    }
     for concurrency in (c for c in CONCURRENCY_LEVELS if c <= max_concurrency):
         result = estimate_llm_performance(
             num_gpus=num_gpus,
@@ -330,10 +341,14 @@ def calculate_concurrency_limits(
         raise TypeError(f"the double takes no extra arguments, got {sorted(kwargs)}")
     bytes_per_param = get_precision_bytes_per_param(precision)
     weight_gib = model_config.num_params * bytes_per_param / GIB
-    kv_per_request_gib = _kv_bytes_per_token(model_config, bytes_per_param) * (input_length + output_length) / GIB
+    kv_per_request_gib = (
+        _kv_bytes_per_token(model_config, bytes_per_param) * (input_length + output_length) / GIB
+    )
     kv_limit = max(1, int((_usable_gib(spec, num_gpus, vram_util_factor) - weight_gib) / kv_per_request_gib))
     flops_per_s = num_gpus * _tflops(spec, precision) * 1e12
-    prefill_limit = max(1, min(int(flops_per_s * mfu_prefill * 0.5 / (2 * model_config.num_params * input_length)), 512))
+    prefill_limit = max(
+        1, min(int(flops_per_s * mfu_prefill * 0.5 / (2 * model_config.num_params * input_length)), 512)
+    )
     decode_limit = max(1, min(int(flops_per_s * mfu_decode * 0.05 / (2 * model_config.num_params)), 1024))
     return {
         "kv_cache_limit": kv_limit,
