@@ -58,11 +58,29 @@ def max_throughput_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
             isl, osl = int(row["input_len"]), int(row["output_len"])
             precision = row["weight_precision"]
 
-            def at(c: int, arch: Any = arch, gpu: Any = gpu, n: int = n, tp: int = tp, isl: int = isl,
-                   osl: int = osl, precision: str = precision) -> Any:
-                return estimate(arch, gpu, num_gpus=n, tp=tp, precision=precision, kv_precision="fp8",
-                                input_length=isl, output_length=osl, concurrency=c, engine=profile,
-                                gpu_memory_utilization=0.9)
+            def at(
+                c: int,
+                arch: Any = arch,
+                gpu: Any = gpu,
+                n: int = n,
+                tp: int = tp,
+                isl: int = isl,
+                osl: int = osl,
+                precision: str = precision,
+            ) -> Any:
+                return estimate(
+                    arch,
+                    gpu,
+                    num_gpus=n,
+                    tp=tp,
+                    precision=precision,
+                    kv_precision="fp8",
+                    input_length=isl,
+                    output_length=osl,
+                    concurrency=c,
+                    engine=profile,
+                    gpu_memory_utilization=0.9,
+                )
 
             best = sweep(at, SWEEP_LEVELS).best_throughput
             predicted = best.output_throughput_tok_s if best else None
@@ -78,9 +96,18 @@ def static_batch_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
             gpu = get_gpu(row["gpu"])
             n, tp = int(row["num_gpus"]), int(row["tp"])
             isl, osl, batch = int(row["input_len"]), int(row["output_len"]), int(row["batch_size"])
-            dep = plan_deployment(arch, gpu, num_gpus=n, tp=tp, precision=row["weight_precision"],
-                                  kv_precision=row["kv_precision"], input_length=isl, output_length=osl,
-                                  engine=profile, max_num_batched_tokens=max(isl * batch, 8192))
+            dep = plan_deployment(
+                arch,
+                gpu,
+                num_gpus=n,
+                tp=tp,
+                precision=row["weight_precision"],
+                kv_precision=row["kv_precision"],
+                input_length=isl,
+                output_length=osl,
+                engine=profile,
+                max_num_batched_tokens=max(isl * batch, 8192),
+            )
             result = estimate_static_batch(dep, batch)
             metric = row["metric"]
             if metric == "ttft_ms":
@@ -95,7 +122,9 @@ def static_batch_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(scenario: str, row: dict[str, str], metric: str, measured: float, predicted: float | None) -> dict[str, Any]:
+def _row(
+    scenario: str, row: dict[str, str], metric: str, measured: float, predicted: float | None
+) -> dict[str, Any]:
     err = None if predicted is None else (predicted - measured) / measured * 100
     return {
         "scenario": scenario,
@@ -126,7 +155,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
         out[key] = {
             "n": len(errs),
             "median_abs_pct": statistics.median(errs),
-            "p90_abs_pct": errs[min(len(errs) - 1, int(round(0.9 * (len(errs) - 1))))],
+            "p90_abs_pct": errs[min(len(errs) - 1, round(0.9 * (len(errs) - 1)))],
         }
     return out
 
@@ -141,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists():
         print(f"no data folder at {args.data}; pass --data", file=sys.stderr)
         return 2
-    rows = max_throughput_rows(args.data, args.engine_profile) + static_batch_rows(args.data, args.engine_profile)
+    rows = max_throughput_rows(args.data, args.engine_profile) + static_batch_rows(
+        args.data, args.engine_profile
+    )
     summary = summarize(rows)
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
@@ -153,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nworst {args.worst} rows:")
     worst = sorted((r for r in rows if r["error_pct"] is not None), key=lambda r: -abs(r["error_pct"]))
     for r in worst[: args.worst]:
-        print(f"  {r['scenario']:14s} {r['model'][:34]:34s} {r['gpu']:14s} tp{r['tp']} {r['isl']:>5}/{r['osl']:<5} "
-              f"{r['metric']:22s} measured {r['measured']:9.1f} predicted {r['predicted']:9.1f} ({r['error_pct']:+.0f}%)")
+        print(
+            f"  {r['scenario']:14s} {r['model'][:34]:34s} {r['gpu']:14s} tp{r['tp']} {r['isl']:>5}/{r['osl']:<5} "
+            f"{r['metric']:22s} measured {r['measured']:9.1f} predicted {r['predicted']:9.1f} ({r['error_pct']:+.0f}%)"
+        )
     missing = [r for r in rows if r["predicted"] is None]
     if missing:
-        print(f"\n{len(missing)} rows not estimated (configuration does not fit): "
-              + ", ".join(f"{r['model']} {r['gpu']} tp{r['tp']}" for r in missing))
+        print(
+            f"\n{len(missing)} rows not estimated (configuration does not fit): "
+            + ", ".join(f"{r['model']} {r['gpu']} tp{r['tp']}" for r in missing)
+        )
     return 0
 
 

@@ -35,26 +35,45 @@ def main(argv: list[str] | None = None) -> int:
         stem = path.name.removesuffix("_kernels.csv")
         gpu = get_gpu(GPU_OF.get(stem, stem))
         rows = list(csv.DictReader(path.open()))
-        print(f"{path.name} ({gpu.name}: {gpu.memory_bandwidth_tb_s} TB/s, bf16 {gpu.tflops.bf16} / fp8 {gpu.tflops.fp8} TFLOP/s dense)")
+        print(
+            f"{path.name} ({gpu.name}: {gpu.memory_bandwidth_tb_s} TB/s, "
+            f"bf16 {gpu.tflops.bf16} / fp8 {gpu.tflops.fp8} TFLOP/s dense)"
+        )
         for dtype, peak in (("bf16", gpu.tflops.bf16), ("fp8", gpu.tflops.fp8)):
             decode = [r for r in rows if r["kind"] == "gemm" and r["dtype"] == dtype and int(r["m"]) <= 8]
             if not decode or not peak:
                 continue
-            launch, slope = fit_line([float(r["bytes"]) for r in decode], [float(r["time_us"]) * 1e-6 for r in decode])
+            launch, slope = fit_line(
+                [float(r["bytes"]) for r in decode], [float(r["time_us"]) * 1e-6 for r in decode]
+            )
             bw = 1 / slope / 1e12
-            big = [float(r["tflops"]) for r in rows if r["kind"] == "gemm" and r["dtype"] == dtype and int(r["m"]) >= 2048]
-            print(f"  {dtype} decode GEMMs: {launch * 1e6:5.1f} us + bytes at {bw:.2f} TB/s "
-                  f"({bw / gpu.memory_bandwidth_tb_s:.2f} of peak), n={len(decode)}")
-            print(f"  {dtype} large GEMMs: median {statistics.median(big):.0f} TFLOP/s "
-                  f"({statistics.median(big) / peak:.2f} of dense peak), n={len(big)}")
+            big = [
+                float(r["tflops"])
+                for r in rows
+                if r["kind"] == "gemm" and r["dtype"] == dtype and int(r["m"]) >= 2048
+            ]
+            print(
+                f"  {dtype} decode GEMMs: {launch * 1e6:5.1f} us + bytes at {bw:.2f} TB/s "
+                f"({bw / gpu.memory_bandwidth_tb_s:.2f} of peak), n={len(decode)}"
+            )
+            print(
+                f"  {dtype} large GEMMs: median {statistics.median(big):.0f} TFLOP/s "
+                f"({statistics.median(big) / peak:.2f} of dense peak), n={len(big)}"
+            )
         attn = [float(r["tb_s"]) for r in rows if r["kind"] == "attn_decode" and float(r["bytes"]) > 2e8]
         if attn:
-            print(f"  decode attention (> 200 MB KV): median {statistics.median(attn):.2f} TB/s "
-                  f"({statistics.median(attn) / gpu.memory_bandwidth_tb_s:.2f} of peak), n={len(attn)}")
+            print(
+                f"  decode attention (> 200 MB KV): median {statistics.median(attn):.2f} TB/s "
+                f"({statistics.median(attn) / gpu.memory_bandwidth_tb_s:.2f} of peak), n={len(attn)}"
+            )
         for length in sorted({int(r["q_len"]) for r in rows if r["kind"] == "attn_prefill"}):
-            vals = [float(r["tflops"]) for r in rows if r["kind"] == "attn_prefill" and int(r["q_len"]) == length]
-            print(f"  prefill attention, {length:>5} tokens: median {statistics.median(vals):.0f} TFLOP/s "
-                  f"({statistics.median(vals) / (gpu.tflops.bf16 or 1):.2f} of bf16 peak)")
+            vals = [
+                float(r["tflops"]) for r in rows if r["kind"] == "attn_prefill" and int(r["q_len"]) == length
+            ]
+            print(
+                f"  prefill attention, {length:>5} tokens: median {statistics.median(vals):.0f} TFLOP/s "
+                f"({statistics.median(vals) / (gpu.tflops.bf16 or 1):.2f} of bf16 peak)"
+            )
     return 0
 
 

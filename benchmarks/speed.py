@@ -6,6 +6,7 @@ Run: ``python benchmarks/speed.py``. Prints medians over repeated runs (goals: o
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
@@ -37,18 +38,23 @@ def main() -> None:
         return estimate(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512, concurrency=64)
 
     def a_sweep() -> object:
-        return sweep(lambda c: estimate(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512,
-                                        concurrency=c))
+        return sweep(
+            lambda c: estimate(
+                arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512, concurrency=c
+            )
+        )
 
     layouts = [(g, n, tp) for g in list_gpus() for n in range(1, 9) for tp in valid_tp_degrees(arch, n)]
 
     def catalog() -> object:
         out = []
         for gpu, n, tp in layouts:
-            try:
-                out.append(estimate(arch, gpu, num_gpus=n, tp=tp, input_length=2048, output_length=512, concurrency=64))
-            except ConfigExplorerError:
-                pass
+            with contextlib.suppress(ConfigExplorerError):
+                out.append(
+                    estimate(
+                        arch, gpu, num_gpus=n, tp=tp, input_length=2048, output_length=512, concurrency=64
+                    )
+                )
         return out
 
     def cold_plan() -> object:

@@ -21,14 +21,43 @@ VARIED = [
 ]
 GPUS = ["H100", "H200", "A100", "L40S", "MI300X", "B200", "L4"]
 
-json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 CONFIG_KEYS = [
-    "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size",
-    "vocab_size", "head_dim", "num_local_experts", "num_experts", "num_experts_per_tok", "moe_intermediate_size",
-    "sliding_window", "layer_types", "kv_lora_rank", "tie_word_embeddings", "quantization_config", "torch_dtype",
-    "model_type", "text_config", "mamba_n_heads", "mamba_d_head", "mamba_d_state", "first_k_dense_replace",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "intermediate_size",
+    "vocab_size",
+    "head_dim",
+    "num_local_experts",
+    "num_experts",
+    "num_experts_per_tok",
+    "moe_intermediate_size",
+    "sliding_window",
+    "layer_types",
+    "kv_lora_rank",
+    "tie_word_embeddings",
+    "quantization_config",
+    "torch_dtype",
+    "model_type",
+    "text_config",
+    "mamba_n_heads",
+    "mamba_d_head",
+    "mamba_d_state",
+    "first_k_dense_replace",
 ]
 
 

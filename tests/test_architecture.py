@@ -7,18 +7,32 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.strategies import json_values, mutated_config
 
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.models import bundled_models, find_bundled
 from config_explorer.errors import ModelLoadError, UnknownModelError
-from tests.strategies import json_values, mutated_config
 
 SEED_MODELS = [
-    "Qwen/Qwen2.5-7B", "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-70B", "openai/gpt-oss-120b",
-    "RedHatAI/Qwen3-8B-FP8-dynamic", "Qwen/Qwen3-8B", "ibm-granite/granite-4.0-h-small",
-    "mistralai/Mixtral-8x7B-v0.1", "microsoft/phi-2", "meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-405B",
-    "Qwen/Qwen3-32B", "Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-235B-A22B", "deepseek-ai/DeepSeek-V3", "openai/gpt-oss-20b",
-    "google/gemma-3-27b-it", "mistralai/Mistral-7B-v0.1", "mistralai/Mixtral-8x22B-v0.1",
+    "Qwen/Qwen2.5-7B",
+    "meta-llama/Llama-3.3-70B-Instruct",
+    "meta-llama/Llama-3.1-70B",
+    "openai/gpt-oss-120b",
+    "RedHatAI/Qwen3-8B-FP8-dynamic",
+    "Qwen/Qwen3-8B",
+    "ibm-granite/granite-4.0-h-small",
+    "mistralai/Mixtral-8x7B-v0.1",
+    "microsoft/phi-2",
+    "meta-llama/Llama-3.1-8B",
+    "meta-llama/Llama-3.1-405B",
+    "Qwen/Qwen3-32B",
+    "Qwen/Qwen3-30B-A3B",
+    "Qwen/Qwen3-235B-A22B",
+    "deepseek-ai/DeepSeek-V3",
+    "openai/gpt-oss-20b",
+    "google/gemma-3-27b-it",
+    "mistralai/Mistral-7B-v0.1",
+    "mistralai/Mixtral-8x22B-v0.1",
 ]
 
 
@@ -28,8 +42,10 @@ def test_catalog_holds_the_seed_models_and_at_least_25() -> None:
     assert set(SEED_MODELS) <= ids
 
 
-@pytest.mark.parametrize("short", ["llama-3.1-70b", "gpt-oss-120b", "Qwen3-8B-FP8-dynamic", "granite-4.0-h-small",
-                                   "Meta-Llama-3.1-8B"])
+@pytest.mark.parametrize(
+    "short",
+    ["llama-3.1-70b", "gpt-oss-120b", "Qwen3-8B-FP8-dynamic", "granite-4.0-h-small", "Meta-Llama-3.1-8B"],
+)
 def test_short_names_resolve(short: str) -> None:
     assert find_bundled(short) is not None
 
@@ -42,7 +58,9 @@ def test_parameter_counts_match_model_cards(entry) -> None:  # type: ignore[no-u
     if entry.official_total_params:
         assert arch.total_params == pytest.approx(entry.official_total_params, rel=tolerance)
     if entry.official_active_params:
-        active = arch.active_params_excluding_embedding if entry.active_excludes_embedding else arch.active_params
+        active = (
+            arch.active_params_excluding_embedding if entry.active_excludes_embedding else arch.active_params
+        )
         assert active == pytest.approx(entry.official_active_params, rel=max(tolerance, 0.02))
 
 
@@ -55,7 +73,9 @@ def test_llama_31_8b_figures_by_hand() -> None:
     assert m.weight_bytes("bf16") == m.total_params * 2
     # fp8: linear layers 1 byte, embeddings and lm_head stay 16-bit
     vocab = 2 * 128256 * 4096
-    assert m.weight_bytes("fp8") == pytest.approx((m.total_params - vocab - m.norm_params) + (vocab + m.norm_params) * 2)
+    assert m.weight_bytes("fp8") == pytest.approx(
+        (m.total_params - vocab - m.norm_params) + (vocab + m.norm_params) * 2
+    )
     # decode FLOPs at context L: 2 * matmul weights + 4 * heads * head_dim * L per layer
     assert m.flops_per_token(1000) == pytest.approx(2 * m.matmul_params_per_token + 4 * 32 * 128 * 1000 * 32)
 
@@ -124,9 +144,13 @@ def test_unknown_model_says_what_was_tried() -> None:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"hidden_size": None}, "hidden_size"), ({"num_attention_heads": 0}, "num_attention_heads"),
-     ({"num_hidden_layers": -2}, "num_hidden_layers"), ({"vocab_size": "big"}, "vocab_size"),
-     ({"num_key_value_heads": 3}, "num_key_value_heads")],
+    [
+        ({"hidden_size": None}, "hidden_size"),
+        ({"num_attention_heads": 0}, "num_attention_heads"),
+        ({"num_hidden_layers": -2}, "num_hidden_layers"),
+        ({"vocab_size": "big"}, "vocab_size"),
+        ({"num_key_value_heads": 3}, "num_key_value_heads"),
+    ],
 )
 def test_malformed_config_names_the_field(change: dict[str, object], field: str) -> None:
     entry = find_bundled("meta-llama/Llama-3.1-8B")

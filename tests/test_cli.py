@@ -26,16 +26,51 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         ["gpus", "--json"],
         ["model", "llama-3.1-70b", "--json"],
         ["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--workload", "chat", "--json"],
-        ["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--workload", "chat", "--sweep", "--json",
-         "--max-itl-ms", "15"],
-        ["recommend", "--model", "Qwen/Qwen3-8B", "--gpus", "H100", "L40S", "--workload", "chat", "--max-gpus", "2",
-         "--json"],
-        ["serve-command", "--model", "llama-3.1-70b", "--gpu", "H100", "--num-gpus", "4", "--workload", "rag", "--json"],
+        [
+            "estimate",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--gpu",
+            "H100",
+            "--workload",
+            "chat",
+            "--sweep",
+            "--json",
+            "--max-itl-ms",
+            "15",
+        ],
+        [
+            "recommend",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--gpus",
+            "H100",
+            "L40S",
+            "--workload",
+            "chat",
+            "--max-gpus",
+            "2",
+            "--json",
+        ],
+        [
+            "serve-command",
+            "--model",
+            "llama-3.1-70b",
+            "--gpu",
+            "H100",
+            "--num-gpus",
+            "4",
+            "--workload",
+            "rag",
+            "--json",
+        ],
         ["parse", str(FIXTURES / "qwen3_4b_4xl40_bf16.txt"), "--json"],
         ["backends", "--json"],
     ],
 )
-def test_every_subcommand_prints_one_json_document(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_subcommand_prints_one_json_document(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(argv, capsys)
     assert code == 0
     json.loads(out)  # exactly one document: json.loads rejects trailing data
@@ -44,35 +79,129 @@ def test_every_subcommand_prints_one_json_document(argv: list[str], capsys: pyte
 def test_model_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["model", "openai/gpt-oss-120b", "--json"], capsys)
     doc = json.loads(out)
-    for key in ("model_id", "architecture", "num_layers", "hidden_size", "num_attention_heads", "num_kv_heads",
-                "total_params", "active_params", "native_precision", "weight_bytes", "kv_cache_bytes_per_token"):
+    for key in (
+        "model_id",
+        "architecture",
+        "num_layers",
+        "hidden_size",
+        "num_attention_heads",
+        "num_kv_heads",
+        "total_params",
+        "active_params",
+        "native_precision",
+        "weight_bytes",
+        "kv_cache_bytes_per_token",
+    ):
         assert key in doc
     assert doc["native_precision"] == "mxfp4"
 
 
 def test_estimate_json_keys_are_record_fields(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run(["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--input-len", "100",
-                     "--output-len", "50", "--concurrency", "4", "--backend", "native", "--json"], capsys)
+    _, out, _ = run(
+        [
+            "estimate",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--gpu",
+            "H100",
+            "--input-len",
+            "100",
+            "--output-len",
+            "50",
+            "--concurrency",
+            "4",
+            "--backend",
+            "native",
+            "--json",
+        ],
+        capsys,
+    )
     doc = json.loads(out)
-    assert {"ttft_ms", "itl_ms", "e2e_latency_s", "output_throughput_tok_s", "memory_weights_gib", "fits"} <= set(doc)
+    assert {
+        "ttft_ms",
+        "itl_ms",
+        "e2e_latency_s",
+        "output_throughput_tok_s",
+        "memory_weights_gib",
+        "fits",
+    } <= set(doc)
 
 
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H1000", "--input-len", "1", "--output-len", "1"], "unknown GPU"),
-        (["estimate", "--model", "nobody/none", "--gpu", "H100", "--input-len", "1", "--output-len", "1"], "unknown model"),
-        (["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--input-len", "0", "--output-len", "1"], "input_length"),
-        (["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--num-gpus", "8", "--tp", "3", "--input-len", "1",
-          "--output-len", "1"], "valid tp"),
+        (
+            [
+                "estimate",
+                "--model",
+                "Qwen/Qwen3-8B",
+                "--gpu",
+                "H1000",
+                "--input-len",
+                "1",
+                "--output-len",
+                "1",
+            ],
+            "unknown GPU",
+        ),
+        (
+            ["estimate", "--model", "nobody/none", "--gpu", "H100", "--input-len", "1", "--output-len", "1"],
+            "unknown model",
+        ),
+        (
+            [
+                "estimate",
+                "--model",
+                "Qwen/Qwen3-8B",
+                "--gpu",
+                "H100",
+                "--input-len",
+                "0",
+                "--output-len",
+                "1",
+            ],
+            "input_length",
+        ),
+        (
+            [
+                "estimate",
+                "--model",
+                "Qwen/Qwen3-8B",
+                "--gpu",
+                "H100",
+                "--num-gpus",
+                "8",
+                "--tp",
+                "3",
+                "--input-len",
+                "1",
+                "--output-len",
+                "1",
+            ],
+            "valid tp",
+        ),
         (["recommend", "--model", "Qwen/Qwen3-8B", "--workload", "nap"], "unknown workload"),
         (["recommend", "--model", "Qwen/Qwen3-8B", "--workload", "chat", "--gpu-cost", "H100"], "NAME=USD"),
-        (["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--workload", "chat", "--backend", "llm-optimizer"],
-         "llm-optimizer"),
+        (
+            [
+                "estimate",
+                "--model",
+                "Qwen/Qwen3-8B",
+                "--gpu",
+                "H100",
+                "--workload",
+                "chat",
+                "--backend",
+                "llm-optimizer",
+            ],
+            "llm-optimizer",
+        ),
         (["parse", "/no/such/file"], "cannot read"),
     ],
 )
-def test_errors_are_one_line_on_stderr(argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_one_line_on_stderr(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(argv, capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
@@ -80,9 +209,30 @@ def test_errors_are_one_line_on_stderr(argv: list[str], fragment: str, capsys: p
 
 def test_recommend_writes_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_csv, out_json = tmp_path / "c.csv", tmp_path / "r.json"
-    code, out, _ = run(["recommend", "--model", "Qwen/Qwen3-8B", "--model", "microsoft/phi-2", "--gpus", "H100", "L4",
-                        "--workload", "chat", "--max-gpus", "2", "--csv", str(out_csv), "--output-json", str(out_json),
-                        "--gpu-cost", "L4=0.5", "--quiet"], capsys)
+    code, out, _ = run(
+        [
+            "recommend",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--model",
+            "microsoft/phi-2",
+            "--gpus",
+            "H100",
+            "L4",
+            "--workload",
+            "chat",
+            "--max-gpus",
+            "2",
+            "--csv",
+            str(out_csv),
+            "--output-json",
+            str(out_json),
+            "--gpu-cost",
+            "L4=0.5",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0 and "Best GPU per model" in out
     rows = list(csv.DictReader(out_csv.open()))
     assert {r["model_id"] for r in rows} == {"Qwen/Qwen3-8B", "microsoft/phi-2"}
@@ -92,12 +242,33 @@ def test_recommend_writes_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFix
 @pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="plot extra not installed")
 def test_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = tmp_path / "f.png"
-    code, _, _ = run(["recommend", "--model", "Qwen/Qwen3-8B", "--gpus", "H100", "L40S", "--workload", "chat",
-                      "--max-gpus", "2", "--plot", str(png), "--quiet"], capsys)
+    code, _, _ = run(
+        [
+            "recommend",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--gpus",
+            "H100",
+            "L40S",
+            "--workload",
+            "chat",
+            "--max-gpus",
+            "2",
+            "--plot",
+            str(png),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0 and png.stat().st_size > 1000
 
 
 def test_python_dash_m_is_the_same_cli() -> None:
-    proc = subprocess.run([sys.executable, "-m", "config_explorer", "gpus", "--json"], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "config_explorer", "gpus", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) >= 20

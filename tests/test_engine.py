@@ -6,6 +6,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.strategies import DENSE_SMALL, GPUS, VARIED
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -16,7 +17,6 @@ from config_explorer.engine.serving import estimate, estimate_static_batch, plan
 from config_explorer.engine.slo import check_slos, constraints_from_kwargs, parse_slo_constraints
 from config_explorer.engine.sweep import sweep
 from config_explorer.errors import InvalidArgumentError, ParseError
-from tests.strategies import DENSE_SMALL, GPUS, VARIED
 
 LLAMA8 = load_model("meta-llama/Llama-3.1-8B")
 H100 = get_gpu("H100")
@@ -55,21 +55,27 @@ def test_fp8_on_a100_is_emulated_with_a_warning() -> None:
 
 
 def test_model_that_does_not_fit_says_what_it_needs() -> None:
-    e = estimate(load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=1, tp=1, input_length=2048, output_length=512)
+    e = estimate(
+        load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=1, tp=1, input_length=2048, output_length=512
+    )
     assert not e.fits and e.error is not None
     assert "needs TP >= 2 on H100 SXM at bf16" in e.error
     assert e.ttft_ms is None and e.output_throughput_tok_s is None
 
 
 def test_default_tp_is_smallest_that_fits_and_rest_are_replicas() -> None:
-    e = estimate(load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=8, input_length=2048, output_length=512)
+    e = estimate(
+        load_model("meta-llama/Llama-3.1-70B"), H100, num_gpus=8, input_length=2048, output_length=512
+    )
     assert (e.tp, e.replicas) == (2, 4)
 
 
 @pytest.mark.parametrize(
     ("gpus", "tp", "message"),
-    [(3, 3, r"does not divide the 32 attention heads.*valid tp for 3 GPUs: 1"),
-     (8, 16, r"does not divide num_gpus = 8; valid tp for 8 GPUs: 1, 2, 4, 8")],
+    [
+        (3, 3, r"does not divide the 32 attention heads.*valid tp for 3 GPUs: 1"),
+        (8, 16, r"does not divide num_gpus = 8; valid tp for 8 GPUs: 1, 2, 4, 8"),
+    ],
 )
 def test_invalid_tp_is_rejected_with_accepted_values(gpus: int, tp: int, message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
@@ -97,8 +103,13 @@ def test_moe_decode_reads_more_experts_as_batch_grows() -> None:
 
 
 def test_hybrid_and_mla_models_estimate() -> None:
-    for model, gpu, n in (("ibm-granite/granite-4.0-h-small", "H100", 1), ("deepseek-ai/DeepSeek-V3", "H200", 8)):
-        e = estimate(load_model(model), get_gpu(gpu), num_gpus=n, input_length=2048, output_length=256, concurrency=16)
+    for model, gpu, n in (
+        ("ibm-granite/granite-4.0-h-small", "H100", 1),
+        ("deepseek-ai/DeepSeek-V3", "H200", 8),
+    ):
+        e = estimate(
+            load_model(model), get_gpu(gpu), num_gpus=n, input_length=2048, output_length=256, concurrency=16
+        )
         assert e.ok, e.error
         assert e.ttft_ms and e.itl_ms and e.output_throughput_tok_s
 
@@ -159,13 +170,17 @@ gpus = st.sampled_from(GPUS)
 
 
 @given(models, gpus, st.floats(1.05, 4.0), st.integers(1, 256), st.integers(16, 8192))
-def test_more_bandwidth_or_flops_never_makes_a_phase_slower(model: str, gpu: str, k: float, batch: int, prompt: int) -> None:
+def test_more_bandwidth_or_flops_never_makes_a_phase_slower(
+    model: str, gpu: str, k: float, batch: int, prompt: int
+) -> None:
     arch, spec = load_model(model), get_gpu(gpu)
-    base = dict(num_gpus=8, tp=None, input_length=prompt, output_length=128)
+    base = {"num_gpus": 8, "tp": None, "input_length": prompt, "output_length": 128}
     tp = estimate(arch, spec, **base).tp  # type: ignore[arg-type]
     faster_mem = attrs.evolve(spec, memory_bandwidth_tb_s=spec.memory_bandwidth_tb_s * k)
     t = spec.tflops
-    faster_cmp = attrs.evolve(spec, tflops=attrs.evolve(t, **{f: v * k for f, v in attrs.asdict(t).items() if v}))
+    faster_cmp = attrs.evolve(
+        spec, tflops=attrs.evolve(t, **{f: v * k for f, v in attrs.asdict(t).items() if v})
+    )
     for fast in (faster_mem, faster_cmp):
         slow_dep = plan_deployment(arch, spec, num_gpus=8, tp=tp, input_length=prompt, output_length=128)
         fast_dep = plan_deployment(arch, fast, num_gpus=8, tp=tp, input_length=prompt, output_length=128)
@@ -173,18 +188,30 @@ def test_more_bandwidth_or_flops_never_makes_a_phase_slower(model: str, gpu: str
         assert fast_dep.step(0, prompt, 1).total_s <= slow_dep.step(0, prompt, 1).total_s * (1 + 1e-12)
 
 
-@given(st.sampled_from(DENSE_SMALL), gpus, st.integers(1, 512), st.integers(1, 16000), st.integers(1, 4000),
-       st.integers(2, 1024))
-def test_longer_prompts_never_shorten_ttft(model: str, gpu: str, concurrency: int, isl: int, extra: int, osl: int) -> None:
+@given(
+    st.sampled_from(DENSE_SMALL),
+    gpus,
+    st.integers(1, 512),
+    st.integers(1, 16000),
+    st.integers(1, 4000),
+    st.integers(2, 1024),
+)
+def test_longer_prompts_never_shorten_ttft(
+    model: str, gpu: str, concurrency: int, isl: int, extra: int, osl: int
+) -> None:
     arch, spec = load_model(model), get_gpu(gpu)
     short = estimate(arch, spec, num_gpus=2, input_length=isl, output_length=osl, concurrency=concurrency)
-    long = estimate(arch, spec, num_gpus=2, input_length=isl + extra, output_length=osl, concurrency=concurrency)
+    long = estimate(
+        arch, spec, num_gpus=2, input_length=isl + extra, output_length=osl, concurrency=concurrency
+    )
     if short.ok and long.ok and short.tp == long.tp:
         assert long.ttft_ms >= short.ttft_ms * (1 - 1e-9)  # type: ignore[operator]
 
 
 @given(models, gpus, st.integers(1, 1500), st.integers(1, 1500), st.integers(64, 8000), st.integers(2, 2000))
-def test_more_concurrency_never_lowers_kv_in_use(model: str, gpu: str, c1: int, dc: int, isl: int, osl: int) -> None:
+def test_more_concurrency_never_lowers_kv_in_use(
+    model: str, gpu: str, c1: int, dc: int, isl: int, osl: int
+) -> None:
     arch, spec = load_model(model), get_gpu(gpu)
     low = estimate(arch, spec, num_gpus=4, input_length=isl, output_length=osl, concurrency=c1)
     high = estimate(arch, spec, num_gpus=4, input_length=isl, output_length=osl, concurrency=c1 + dc)
@@ -192,8 +219,17 @@ def test_more_concurrency_never_lowers_kv_in_use(model: str, gpu: str, c1: int, 
         assert high.memory_kv_cache_gib >= low.memory_kv_cache_gib * (1 - 1e-6)  # type: ignore[operator]
 
 
-@given(models, gpus, st.floats(1.0, 3.0), st.integers(64, 32000), st.integers(1, 4000), st.sampled_from([1, 2, 4, 8]))
-def test_a_config_that_fits_keeps_fitting_with_more_memory(model: str, gpu: str, k: float, isl: int, osl: int, n: int) -> None:
+@given(
+    models,
+    gpus,
+    st.floats(1.0, 3.0),
+    st.integers(64, 32000),
+    st.integers(1, 4000),
+    st.sampled_from([1, 2, 4, 8]),
+)
+def test_a_config_that_fits_keeps_fitting_with_more_memory(
+    model: str, gpu: str, k: float, isl: int, osl: int, n: int
+) -> None:
     arch, spec = load_model(model), get_gpu(gpu)
     e = estimate(arch, spec, num_gpus=n, input_length=isl, output_length=osl)
     if e.fits:
@@ -212,8 +248,12 @@ def test_more_gpus_never_shrink_capacity(model: str, gpu: str, n: int, isl: int,
 
 
 @given(models, gpus, st.integers(1, 2048), st.integers(1, 8000), st.integers(1, 2000))
-def test_throughput_is_concurrency_times_output_over_e2e(model: str, gpu: str, c: int, isl: int, osl: int) -> None:
-    e = estimate(load_model(model), get_gpu(gpu), num_gpus=8, input_length=isl, output_length=osl, concurrency=c)
+def test_throughput_is_concurrency_times_output_over_e2e(
+    model: str, gpu: str, c: int, isl: int, osl: int
+) -> None:
+    e = estimate(
+        load_model(model), get_gpu(gpu), num_gpus=8, input_length=isl, output_length=osl, concurrency=c
+    )
     if e.ok:
         assert e.output_throughput_tok_s == pytest.approx(c * osl / e.e2e_latency_s, rel=1e-6)  # type: ignore[operator]
         for value in attrs.asdict(e).values():

@@ -1,17 +1,37 @@
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
 
-from config_explorer.catalogs.gpus import gpu_from_mapping, get_gpu, list_gpus, register_gpu, unregister_gpu
+from config_explorer.catalogs.gpus import get_gpu, gpu_from_mapping, list_gpus, register_gpu, unregister_gpu
 from config_explorer.errors import InvalidArgumentError, UnknownGPUError
 
 REQUIRED = [
-    "H100 SXM", "H100 PCIe", "H100 NVL", "H200 SXM", "H200 NVL", "A100 SXM 40GB", "A100 SXM 80GB",
-    "A100 PCIe 40GB", "A100 PCIe 80GB", "L40", "L40S", "L4", "A10G", "A10", "T4", "V100 SXM2 32GB", "B200",
-    "GB200", "MI300X", "MI325X", "RTX 4090", "RTX 6000 Ada",
+    "H100 SXM",
+    "H100 PCIe",
+    "H100 NVL",
+    "H200 SXM",
+    "H200 NVL",
+    "A100 SXM 40GB",
+    "A100 SXM 80GB",
+    "A100 PCIe 40GB",
+    "A100 PCIe 80GB",
+    "L40",
+    "L40S",
+    "L4",
+    "A10G",
+    "A10",
+    "T4",
+    "V100 SXM2 32GB",
+    "B200",
+    "GB200",
+    "MI300X",
+    "MI325X",
+    "RTX 4090",
+    "RTX 6000 Ada",
 ]
 
 
@@ -35,8 +55,16 @@ def test_every_entry_is_sourced_and_sane(spec) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize(
     ("query", "name"),
-    [("H100", "H100 SXM"), ("h100-sxm", "H100 SXM"), ("H100 SXM 80GB", "H100 SXM"), ("a100", "A100 SXM 80GB"),
-     ("NVIDIA H200", "H200 SXM"), ("mi300x", "MI300X"), ("L40S", "L40S"), ("4090", "RTX 4090")],
+    [
+        ("H100", "H100 SXM"),
+        ("h100-sxm", "H100 SXM"),
+        ("H100 SXM 80GB", "H100 SXM"),
+        ("a100", "A100 SXM 80GB"),
+        ("NVIDIA H200", "H200 SXM"),
+        ("mi300x", "MI300X"),
+        ("L40S", "L40S"),
+        ("4090", "RTX 4090"),
+    ],
 )
 def test_lookup_by_alias_is_case_and_punctuation_insensitive(query: str, name: str) -> None:
     assert get_gpu(query).name == name
@@ -52,9 +80,13 @@ def test_unknown_gpu_suggests_three_close_names() -> None:
 
 def _spec(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "name": "Test GPU X1", "memory_gib": 64, "memory_bandwidth_tb_s": 2.0,
-        "tflops": {"bf16": 400, "fp8": 800}, "interconnect": {"kind": "PCIe Gen5 x16", "bandwidth_gb_s": 128},
-        "aliases": ["tgx1"], "family": "hopper",
+        "name": "Test GPU X1",
+        "memory_gib": 64,
+        "memory_bandwidth_tb_s": 2.0,
+        "tflops": {"bf16": 400, "fp8": 800},
+        "interconnect": {"kind": "PCIe Gen5 x16", "bandwidth_gb_s": 128},
+        "aliases": ["tgx1"],
+        "family": "hopper",
     }
     data.update(overrides)
     return data
@@ -70,7 +102,7 @@ def test_register_from_dict_json_and_toml(tmp_path: Path) -> None:
         toml = tmp_path / "gpu.toml"
         toml.write_text(
             'name = "Toml GPU"\nmemory_gib = 32\nmemory_bandwidth_tb_s = 1.0\naliases = ["tgpu"]\n'
-            "[tflops]\nbf16 = 100\n[interconnect]\nkind = \"PCIe Gen4 x16\"\nbandwidth_gb_s = 64\n"
+            '[tflops]\nbf16 = 100\n[interconnect]\nkind = "PCIe Gen4 x16"\nbandwidth_gb_s = 64\n'
         )
         assert register_gpu(toml).name == "Toml GPU"
         assert get_gpu("tgpu").name == "Toml GPU"
@@ -78,10 +110,8 @@ def test_register_from_dict_json_and_toml(tmp_path: Path) -> None:
             register_gpu(_spec())
     finally:
         for name in ("Test GPU X1", "Json GPU", "Toml GPU"):
-            try:
+            with contextlib.suppress(UnknownGPUError):
                 unregister_gpu(name)
-            except UnknownGPUError:
-                pass
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,9 @@ GPUS = ["H100", "H200", "L40S", "A100"]
 
 
 def test_estimate_performance_records_config_and_numbers() -> None:
-    e = estimate_performance("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, None, 1000, 500, 16, backend="native")
+    e = estimate_performance(
+        "meta-llama/Llama-3.1-8B-Instruct", "H100", 1, None, 1000, 500, 16, backend="native"
+    )
     assert e.ok and e.backend == "native" and e.concurrency == 16
     assert e.time_to_first_token_ms == e.ttft_ms and e.inter_token_latency_ms == e.itl_ms
     assert e.throughput_tokens_per_sec == e.output_throughput_tok_s
@@ -34,7 +36,11 @@ def test_estimate_performance_raises_only_for_bad_arguments() -> None:
 
 def test_batch_keeps_order_and_isolates_bad_entries() -> None:
     records = estimate_performance_batch(
-        "Qwen/Qwen3-8B", [("H100", 1), ("nope", 1), ("A100", 2, 2), ("H100", 4, 3), "junk"], 512, 128, backend="native"
+        "Qwen/Qwen3-8B",
+        [("H100", 1), ("nope", 1), ("A100", 2, 2), ("H100", 4, 3), "junk"],
+        512,
+        128,
+        backend="native",
     )
     assert [r.gpu for r in records][:1] == ["H100 SXM"]
     assert records[0].ok and records[2].ok and records[2].tp == 2
@@ -58,10 +64,23 @@ def test_recommend_ranks_and_explains_rejections() -> None:
     assert "ranked by throughput" in result.summary()
 
 
-@pytest.mark.parametrize("metric", ["throughput_per_gpu", "ttft", "itl", "e2e_latency", "latency", "cost_per_hour",
-                                    "cost_per_million_tokens", "throughput_per_dollar"])
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "throughput_per_gpu",
+        "ttft",
+        "itl",
+        "e2e_latency",
+        "latency",
+        "cost_per_hour",
+        "cost_per_million_tokens",
+        "throughput_per_dollar",
+    ],
+)
 def test_every_metric_orders_the_ranking(metric: str) -> None:
-    result = recommend_gpus("Qwen/Qwen3-8B", 1024, 256, gpus=GPUS, max_gpus=2, metric=metric, backend="native")
+    result = recommend_gpus(
+        "Qwen/Qwen3-8B", 1024, 256, gpus=GPUS, max_gpus=2, metric=metric, backend="native"
+    )
     values = [c.value(metric) for c in result.ranked if c.value(metric) is not None]
     assert values
     higher = metric in ("throughput_per_gpu", "throughput_per_dollar")
@@ -69,8 +88,16 @@ def test_every_metric_orders_the_ranking(metric: str) -> None:
 
 
 def test_slos_reject_with_reasons_and_bound_the_operating_point() -> None:
-    result = recommend_gpus("Qwen/Qwen3-32B", 2048, 512, gpus=["H100", "L40S"], max_gpus=2, max_itl_ms=25,
-                            constraints="ttft:p95<1500ms", backend="native")
+    result = recommend_gpus(
+        "Qwen/Qwen3-32B",
+        2048,
+        512,
+        gpus=["H100", "L40S"],
+        max_gpus=2,
+        max_itl_ms=25,
+        constraints="ttft:p95<1500ms",
+        backend="native",
+    )
     assert result.ranked
     for c in result.ranked:
         assert c.estimate is not None and c.estimate.itl_ms is not None and c.estimate.itl_ms <= 25
@@ -79,9 +106,18 @@ def test_slos_reject_with_reasons_and_bound_the_operating_point() -> None:
 
 
 def test_target_load_sizes_copies_and_cost() -> None:
-    result = recommend_gpus("meta-llama/Llama-3.1-8B-Instruct", 512, 256, gpus=["H100", "L40S", "A100"], max_gpus=2,
-                            metric="cost", target_requests_per_s=50, max_itl_ms=40, backend="native",
-                            gpu_costs={"H100": 2.0})
+    result = recommend_gpus(
+        "meta-llama/Llama-3.1-8B-Instruct",
+        512,
+        256,
+        gpus=["H100", "L40S", "A100"],
+        max_gpus=2,
+        metric="cost",
+        target_requests_per_s=50,
+        max_itl_ms=40,
+        backend="native",
+        gpu_costs={"H100": 2.0},
+    )
     best = result.best
     assert best is not None and best.copies_for_target and best.cost_per_hour_for_target_usd
     assert best.estimate is not None
@@ -94,8 +130,13 @@ def test_target_load_sizes_copies_and_cost() -> None:
 
 
 def test_fit_only_planning_needs_no_estimates() -> None:
-    result = recommend_gpus("meta-llama/Llama-3.1-70B", workload="rag", gpus=GPUS, estimate_performance_flag=False,
-                            backend="native")
+    result = recommend_gpus(
+        "meta-llama/Llama-3.1-70B",
+        workload="rag",
+        gpus=GPUS,
+        estimate_performance_flag=False,
+        backend="native",
+    )
     assert result.input_length == 4096 and result.output_length == 512
     assert result.best is not None and result.best.estimate is None
     counts = [c.num_gpus for c in result.ranked]
@@ -104,14 +145,23 @@ def test_fit_only_planning_needs_no_estimates() -> None:
 
 def test_progress_callback_sees_every_layout() -> None:
     seen: list[tuple[int, int]] = []
-    recommend_gpus("Qwen/Qwen3-8B", 512, 128, gpus=["H100"], max_gpus=2, backend="native",
-                   progress=lambda done, total: seen.append((done, total)))
+    recommend_gpus(
+        "Qwen/Qwen3-8B",
+        512,
+        128,
+        gpus=["H100"],
+        max_gpus=2,
+        backend="native",
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen and seen[-1][0] == seen[-1][1] == len(seen)
 
 
 def test_gpu_recommender_explains_models_that_fit_nowhere() -> None:
     rec = GPURecommender(input_len=2000, output_len=256, backend="native")
-    recs = rec.recommend_gpus(models=["Qwen3-8B", "meta-llama/Llama-3.1-405B"], gpus=["H200", "L40"], num_gpus=1)
+    recs = rec.recommend_gpus(
+        models=["Qwen3-8B", "meta-llama/Llama-3.1-405B"], gpus=["H200", "L40"], num_gpus=1
+    )
     assert recs[0].best_gpu == "H200 SXM"
     assert set(recs[0].analysis) == {"H200 SXM", "L40"}
     assert recs[1].best_gpu is None

@@ -28,7 +28,19 @@ __all__ = ["ModelArchitecture", "load_model"]
 
 #: model types whose MLP is a plain up/down projection (no gate)
 _NON_GATED_TYPES = frozenset(
-    {"phi", "phi-msft", "gpt2", "gpt_neox", "gptj", "opt", "falcon", "bloom", "gpt_bigcode", "starcoder2", "mpt"}
+    {
+        "phi",
+        "phi-msft",
+        "gpt2",
+        "gpt_neox",
+        "gptj",
+        "opt",
+        "falcon",
+        "bloom",
+        "gpt_bigcode",
+        "starcoder2",
+        "mpt",
+    }
 )
 #: model types whose q/k/v projections carry biases
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
@@ -50,7 +62,7 @@ class _Config:
                 return self.data[key]
         return None
 
-    def int(self, *keys: str, default: int | None = None, minimum: int = 1) -> int:
+    def integer(self, *keys: str, default: int | None = None, minimum: int = 1) -> int:
         value = self.raw(*keys)
         if value is None:
             if default is not None:
@@ -59,23 +71,29 @@ class _Config:
                 f"{self.model_id}: config.json lacks {' / '.join(repr(k) for k in keys)} (needed for the architecture)"
             )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise ModelLoadError(f"{self.model_id}: config field {keys[0]!r} must be an integer, got {value!r}")
+            raise ModelLoadError(
+                f"{self.model_id}: config field {keys[0]!r} must be an integer, got {value!r}"
+            )
         if int(value) < minimum:
-            raise ModelLoadError(f"{self.model_id}: config field {keys[0]!r} must be >= {minimum}, got {value!r}")
+            raise ModelLoadError(
+                f"{self.model_id}: config field {keys[0]!r} must be >= {minimum}, got {value!r}"
+            )
         return int(value)
 
     def optional_int(self, *keys: str, minimum: int = 1) -> int | None:
-        return self.int(*keys, minimum=minimum) if self.has(*keys) else None
+        return self.integer(*keys, minimum=minimum) if self.has(*keys) else None
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise ModelLoadError(f"{self.model_id}: config field {key!r} must be true or false, got {value!r}")
+            raise ModelLoadError(
+                f"{self.model_id}: config field {key!r} must be true or false, got {value!r}"
+            )
         return value
 
-    def str(self, key: str, default: str = "") -> str:
+    def text(self, key: str, default: str = "") -> str:
         value = self.data.get(key, default)
         if value is None:
             return default
@@ -103,7 +121,7 @@ def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
             )
         scope = "experts" if method == "mxfp4" else "linear"
         return precision, method, scope
-    dtype = cfg.str("torch_dtype") or cfg.str("dtype") or "bfloat16"
+    dtype = cfg.text("torch_dtype") or cfg.text("dtype") or "bfloat16"
     dtype = dtype.replace("torch.", "")
     mapping = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp16", "float": "fp16", "half": "fp16"}
     # vLLM's dtype="auto" serves fp32 checkpoints in fp16
@@ -143,7 +161,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     if types is not None:
         if not isinstance(types, list) or len(types) != num_layers:
             raise ModelLoadError(
-                f"{cfg.model_id}: 'layer_types' must list one entry per layer ({num_layers}), got {types!r}"[:300]
+                f"{cfg.model_id}: 'layer_types' must list one entry per layer ({num_layers}), got {types!r}"[
+                    :300
+                ]
             )
         kinds = []
         for entry in types:
@@ -172,9 +192,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
         # Gemma 2 alternates local and global layers, local first
         return tuple("sliding" if i % 2 == 0 else "full" for i in range(num_layers)), window
     if model_type in ("gemma3", "gemma3_text"):
-        pattern = cfg.int("sliding_window_pattern", default=6)
+        pattern = cfg.integer("sliding_window_pattern", default=6)
         return tuple("full" if (i + 1) % pattern == 0 else "sliding" for i in range(num_layers)), window
-    if window >= cfg.int("max_position_embeddings", default=window + 1):
+    if window >= cfg.integer("max_position_embeddings", default=window + 1):
         return ("full",) * num_layers, None
     return ("sliding",) * num_layers, window
 
@@ -182,8 +202,8 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
 def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ...]:
     if num_experts == 0:
         return ("dense",) * num_layers
-    first_dense = cfg.int("first_k_dense_replace", default=0, minimum=0)
-    step = cfg.int("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_freq", default=1)
+    first_dense = cfg.integer("first_k_dense_replace", default=0, minimum=0)
+    step = cfg.integer("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_freq", default=1)
     only_dense = cfg.raw("mlp_only_layers") or []
     kinds = []
     for i in range(num_layers):
@@ -247,9 +267,11 @@ class ModelArchitecture:
     official_params_source: str | None = attrs.field(default=None, eq=False)
     active_excludes_embedding: bool = attrs.field(default=False, eq=False)
 
-    def __init__(self, model: str | os.PathLike[str] | Mapping[str, Any] | None = None, /, **fields: Any) -> None:
+    def __init__(
+        self, model: str | os.PathLike[str] | Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> None:
         if model is None:
-            self.__attrs_init__(**fields)  # type: ignore[attr-defined]
+            self.__attrs_init__(**fields)
             return
         if fields.keys() - {"model_id"}:
             raise TypeError("pass either a model id / config mapping, or the fields by keyword, not both")
@@ -257,7 +279,7 @@ class ModelArchitecture:
             built = ModelArchitecture.from_config(model, model_id=fields.get("model_id"))
         else:
             built = load_model(model)
-        self.__attrs_init__(**attrs.asdict(built, recurse=False))  # type: ignore[attr-defined]
+        self.__attrs_init__(**attrs.asdict(built, recurse=False))
 
     def __attrs_post_init__(self) -> None:
         n = self.num_layers
@@ -265,7 +287,14 @@ class ModelArchitecture:
             object.__setattr__(self, "attention_kinds", ("full",) * n)
         if not self.mlp_kinds:
             object.__setattr__(self, "mlp_kinds", ("moe" if self.num_experts else "dense",) * n)
-        for name in ("hidden_size", "num_layers", "num_attention_heads", "num_kv_heads", "head_dim", "vocab_size"):
+        for name in (
+            "hidden_size",
+            "num_layers",
+            "num_attention_heads",
+            "num_kv_heads",
+            "head_dim",
+            "vocab_size",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ModelLoadError(f"{self.model_id}: {name} must be a positive integer, got {value!r}")
@@ -290,7 +319,9 @@ class ModelArchitecture:
         if "mamba" in self.attention_kinds and not (
             self.mamba_num_heads > 0 and self.mamba_head_dim > 0 and self.mamba_state_size > 0
         ):
-            raise ModelLoadError(f"{self.model_id}: Mamba layers need mamba_n_heads, mamba_d_head, mamba_d_state")
+            raise ModelLoadError(
+                f"{self.model_id}: Mamba layers need mamba_n_heads, mamba_d_head, mamba_d_state"
+            )
         if "linear" in self.attention_kinds and not (
             self.linear_num_key_heads > 0 and self.linear_num_value_heads > 0 and self.linear_key_head_dim > 0
         ):
@@ -299,7 +330,9 @@ class ModelArchitecture:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], model_id: str | None = None, **metadata: Any) -> ModelArchitecture:
+    def from_config(
+        cls, config: Mapping[str, Any], model_id: str | None = None, **metadata: Any
+    ) -> ModelArchitecture:
         """Read a Hugging Face ``config.json`` mapping (multimodal configs: its ``text_config``)."""
         if not isinstance(config, Mapping):
             raise ModelLoadError(f"a model config must be a JSON object, got {type(config).__name__}")
@@ -323,38 +356,48 @@ class ModelArchitecture:
 
     @classmethod
     def _from_cfg(cls, cfg: _Config, name: str, metadata: Mapping[str, Any]) -> ModelArchitecture:
-        model_type = cfg.str("model_type", "unknown")
+        model_type = cfg.text("model_type", "unknown")
         architectures = cfg.raw("architectures")
         architecture = (
-            str(architectures[0]) if isinstance(architectures, list) and architectures else model_type or "unknown"
+            str(architectures[0])
+            if isinstance(architectures, list) and architectures
+            else model_type or "unknown"
         )
-        hidden = cfg.int("hidden_size", "n_embd", "d_model")
-        layers = cfg.int("num_hidden_layers", "n_layer", "num_layers")
-        heads = cfg.int("num_attention_heads", "n_head")
+        hidden = cfg.integer("hidden_size", "n_embd", "d_model")
+        layers = cfg.integer("num_hidden_layers", "n_layer", "num_layers")
+        heads = cfg.integer("num_attention_heads", "n_head")
         if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
             kv_heads = 1
         else:
-            kv_heads = cfg.int("num_key_value_heads", "num_kv_heads", default=heads)
-        head_dim = cfg.int("head_dim", default=hidden // heads if hidden >= heads else 0)
+            kv_heads = cfg.integer("num_key_value_heads", "num_kv_heads", default=heads)
+        head_dim = cfg.integer("head_dim", default=hidden // heads if hidden >= heads else 0)
         if head_dim < 1:
-            raise ModelLoadError(f"{name}: head_dim is 0 (hidden_size {hidden} < num_attention_heads {heads})")
+            raise ModelLoadError(
+                f"{name}: head_dim is 0 (hidden_size {hidden} < num_attention_heads {heads})"
+            )
         if model_type == "gemma3_text" and not cfg.has("vocab_size"):
             # Gemma 3's published multimodal config omits it; transformers' Gemma3TextConfig default is 262208
             vocab = 262208
         else:
-            vocab = cfg.int("vocab_size")
+            vocab = cfg.integer("vocab_size")
         # experts
-        num_experts = cfg.int("num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0)
-        top_k = cfg.int("num_experts_per_tok", "experts_per_token", "num_experts_per_token", default=0, minimum=0)
+        num_experts = cfg.integer("num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0)
+        top_k = cfg.integer(
+            "num_experts_per_tok", "experts_per_token", "num_experts_per_token", default=0, minimum=0
+        )
         if num_experts and not top_k:
             raise ModelLoadError(f"{name}: MoE config lacks 'num_experts_per_tok'")
-        moe_width = cfg.int("moe_intermediate_size", "intermediate_size", default=0, minimum=0) if num_experts else 0
-        if "n_shared_experts" in cfg.data and cfg.data["n_shared_experts"]:
-            shared = cfg.int("n_shared_experts", minimum=0) * moe_width
+        moe_width = (
+            cfg.integer("moe_intermediate_size", "intermediate_size", default=0, minimum=0) if num_experts else 0
+        )
+        if cfg.data.get("n_shared_experts"):
+            shared = cfg.integer("n_shared_experts", minimum=0) * moe_width
         elif model_type.startswith("llama4") and num_experts:
             shared = moe_width  # Llama 4 MoE layers always add one shared expert of the routed width
         else:
-            shared = cfg.int("shared_expert_intermediate_size", "shared_intermediate_size", default=0, minimum=0)
+            shared = cfg.integer(
+                "shared_expert_intermediate_size", "shared_intermediate_size", default=0, minimum=0
+            )
         mlp_kinds = _mlp_kinds(cfg, layers, num_experts)
         if "dense" in mlp_kinds:
             if cfg.raw("intermediate_size", "n_inner", "ffn_dim", "intermediate_size_mlp") is None and (
@@ -362,18 +405,18 @@ class ModelArchitecture:
             ):
                 intermediate = 4 * hidden  # GPT-2 style: n_inner null means 4 * hidden
             else:
-                intermediate = cfg.int("intermediate_size_mlp", "intermediate_size", "n_inner", "ffn_dim")
+                intermediate = cfg.integer("intermediate_size_mlp", "intermediate_size", "n_inner", "ffn_dim")
         else:
-            intermediate = cfg.int("intermediate_size", default=0, minimum=0)
+            intermediate = cfg.integer("intermediate_size", default=0, minimum=0)
         attention_kinds, window = _attention_kinds(cfg, model_type, layers)
         precision, method, scope = _native_precision(cfg)
         mla = cfg.optional_int("kv_lora_rank")
         mamba = "mamba" in attention_kinds
         linear = "linear" in attention_kinds
-        mamba_heads = cfg.int("mamba_n_heads", default=0, minimum=0) if mamba else 0
-        mamba_head_dim = cfg.int("mamba_d_head", default=0, minimum=0) if mamba else 0
+        mamba_heads = cfg.integer("mamba_n_heads", default=0, minimum=0) if mamba else 0
+        mamba_head_dim = cfg.integer("mamba_d_head", default=0, minimum=0) if mamba else 0
         if mamba and not mamba_head_dim and mamba_heads:
-            mamba_head_dim = cfg.int("mamba_expand", default=2) * hidden // mamba_heads
+            mamba_head_dim = cfg.integer("mamba_expand", default=2) * hidden // mamba_heads
         return cls(
             model_id=name,
             architecture=architecture,
@@ -386,10 +429,10 @@ class ModelArchitecture:
             intermediate_size=intermediate,
             vocab_size=vocab,
             mlp_gated=model_type not in _NON_GATED_TYPES,
-            tie_word_embeddings=cfg.bool("tie_word_embeddings", True),
-            qkv_bias=cfg.bool("attention_bias", model_type in _QKV_BIAS_TYPES)
-            or cfg.bool("qkv_bias", False)
-            or cfg.bool("bias", False),
+            tie_word_embeddings=cfg.flag("tie_word_embeddings", True),
+            qkv_bias=cfg.flag("attention_bias", model_type in _QKV_BIAS_TYPES)
+            or cfg.flag("qkv_bias", False)
+            or cfg.flag("bias", False),
             attention_kinds=attention_kinds,
             sliding_window=window,
             mlp_kinds=mlp_kinds,
@@ -399,20 +442,20 @@ class ModelArchitecture:
             shared_expert_intermediate_size=shared,
             kv_lora_rank=mla,
             q_lora_rank=cfg.optional_int("q_lora_rank") if mla else None,
-            qk_nope_head_dim=cfg.int("qk_nope_head_dim", default=0, minimum=0) if mla else 0,
-            qk_rope_head_dim=cfg.int("qk_rope_head_dim", default=0, minimum=0) if mla else 0,
-            v_head_dim=cfg.int("v_head_dim", default=head_dim) if mla else 0,
+            qk_nope_head_dim=cfg.integer("qk_nope_head_dim", default=0, minimum=0) if mla else 0,
+            qk_rope_head_dim=cfg.integer("qk_rope_head_dim", default=0, minimum=0) if mla else 0,
+            v_head_dim=cfg.integer("v_head_dim", default=head_dim) if mla else 0,
             mamba_num_heads=mamba_heads,
             mamba_head_dim=mamba_head_dim,
-            mamba_state_size=cfg.int("mamba_d_state", "ssm_state_size", default=0, minimum=0) if mamba else 0,
-            mamba_num_groups=cfg.int("mamba_n_groups", "n_groups", default=1) if mamba else 0,
-            mamba_conv_kernel=cfg.int("mamba_d_conv", "conv_kernel", default=4) if mamba else 4,
-            linear_num_key_heads=cfg.int("linear_num_key_heads") if linear else 0,
-            linear_num_value_heads=cfg.int("linear_num_value_heads") if linear else 0,
-            linear_key_head_dim=cfg.int("linear_key_head_dim") if linear else 0,
-            linear_value_head_dim=cfg.int("linear_value_head_dim") if linear else 0,
-            linear_conv_kernel=cfg.int("linear_conv_kernel_dim", default=4) if linear else 4,
-            attention_output_gate=model_type == "qwen3_next" or cfg.bool("attn_output_gate", False),
+            mamba_state_size=cfg.integer("mamba_d_state", "ssm_state_size", default=0, minimum=0) if mamba else 0,
+            mamba_num_groups=cfg.integer("mamba_n_groups", "n_groups", default=1) if mamba else 0,
+            mamba_conv_kernel=cfg.integer("mamba_d_conv", "conv_kernel", default=4) if mamba else 4,
+            linear_num_key_heads=cfg.integer("linear_num_key_heads") if linear else 0,
+            linear_num_value_heads=cfg.integer("linear_num_value_heads") if linear else 0,
+            linear_key_head_dim=cfg.integer("linear_key_head_dim") if linear else 0,
+            linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
+            linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
+            attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
             max_position_embeddings=cfg.optional_int("max_position_embeddings"),
             native_precision=precision,
             quantization_method=method,
@@ -514,7 +557,13 @@ class ModelArchitecture:
         kw, vw = self._linear_key_width, self._linear_value_width
         in_proj = self.hidden_size * (2 * kw + 2 * vw + 2 * self.linear_num_value_heads)
         conv = (2 * kw + vw) * self.linear_conv_kernel
-        return in_proj + conv + 2 * self.linear_num_value_heads + self.linear_value_head_dim + vw * self.hidden_size
+        return (
+            in_proj
+            + conv
+            + 2 * self.linear_num_value_heads
+            + self.linear_value_head_dim
+            + vw * self.hidden_size
+        )
 
     @property
     def dense_mlp_params_per_layer(self) -> int:
@@ -547,7 +596,9 @@ class ModelArchitecture:
     def _mlp_params(self, experts_per_layer: float) -> float:
         dense = self.mlp_kinds.count("dense") * self.dense_mlp_params_per_layer
         moe = self.num_moe_layers * (
-            experts_per_layer * self.expert_params + self.shared_expert_params_per_layer + self.router_params_per_layer
+            experts_per_layer * self.expert_params
+            + self.shared_expert_params_per_layer
+            + self.router_params_per_layer
         )
         return dense + moe
 
@@ -586,8 +637,10 @@ class ModelArchitecture:
     # ------------------------------------------------------------------ bytes
     def _linear_params(self, experts_per_layer: float) -> float:
         """Weights of the matmuls that quantization applies to (not embeddings, lm_head, norms, router)."""
-        return self._mixer_params() + self._mlp_params(experts_per_layer) - self.num_moe_layers * (
-            self.router_params_per_layer
+        return (
+            self._mixer_params()
+            + self._mlp_params(experts_per_layer)
+            - self.num_moe_layers * (self.router_params_per_layer)
         )
 
     def _expert_weight_params(self) -> int:
@@ -669,21 +722,31 @@ class ModelArchitecture:
     def mamba_flops_per_token(self) -> float:
         """SSM scan work per token (state update and readout); small next to the projections."""
         mamba = self.num_mamba_layers * 6.0 * self.mamba_inner_size * self.mamba_state_size
-        linear = self.num_linear_layers * 6.0 * self.linear_num_value_heads * self.linear_key_head_dim * (
-            self.linear_value_head_dim
+        linear = (
+            self.num_linear_layers
+            * 6.0
+            * self.linear_num_value_heads
+            * self.linear_key_head_dim
+            * (self.linear_value_head_dim)
         )
         return mamba + linear
 
     def flops_per_token(self, context_length: int) -> float:
         """Forward FLOPs for one token at position ``context_length`` (a decode step's per-sequence cost)."""
-        return 2.0 * self.matmul_params_per_token + self.attention_flops_per_token(context_length) + (
-            self.mamba_flops_per_token()
+        return (
+            2.0 * self.matmul_params_per_token
+            + self.attention_flops_per_token(context_length)
+            + (self.mamba_flops_per_token())
         )
 
     def prefill_flops(self, prompt_length: int) -> float:
         """Forward FLOPs of a whole prompt with causal attention (each token sees the ones before it)."""
         n = prompt_length
-        per_key = 2 * self.num_attention_heads * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
+        per_key = (
+            2
+            * self.num_attention_heads
+            * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
+        )
         full = self.attention_kinds.count("full") * n * (n + 1) / 2
         w = self.sliding_window or 0
         if n <= w:
@@ -691,7 +754,9 @@ class ModelArchitecture:
         else:
             window_pairs = w * (w + 1) / 2 + (n - w) * w
         windowed = self.attention_kinds.count("sliding") * window_pairs
-        return n * (2.0 * self.matmul_params_per_token + self.mamba_flops_per_token()) + per_key * (full + windowed)
+        return n * (2.0 * self.matmul_params_per_token + self.mamba_flops_per_token()) + per_key * (
+            full + windowed
+        )
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> dict[str, Any]:

@@ -24,9 +24,16 @@ def _emit_json(data: Any) -> None:
 
 
 def _add_workload(p: argparse.ArgumentParser, required: bool = True) -> None:
-    p.add_argument("--input-len", "--input-length", dest="input_len", type=int, help="prompt tokens per request")
-    p.add_argument("--output-len", "--output-length", dest="output_len", type=int, help="output tokens per request")
-    p.add_argument("--workload", help="preset: chat (512/256), rag (4096/512), code (1024/1024), summarization (10240/1536)")
+    p.add_argument(
+        "--input-len", "--input-length", dest="input_len", type=int, help="prompt tokens per request"
+    )
+    p.add_argument(
+        "--output-len", "--output-length", dest="output_len", type=int, help="output tokens per request"
+    )
+    p.add_argument(
+        "--workload",
+        help="preset: chat (512/256), rag (4096/512), code (1024/1024), summarization (10240/1536)",
+    )
 
 
 def _lengths(args: argparse.Namespace) -> tuple[int, int]:
@@ -45,11 +52,15 @@ def _add_slos(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-itl-ms", type=float)
     p.add_argument("--max-e2e-s", dest="max_e2e_s", type=float)
     p.add_argument("--constraints", help="llm-optimizer syntax, e.g. 'ttft:p95<300ms;itl:p95<20ms'")
-    p.add_argument("--slo-percentile", default="mean", help="statistic the --max-* bounds apply to (mean, p50, p95, p99)")
+    p.add_argument(
+        "--slo-percentile", default="mean", help="statistic the --max-* bounds apply to (mean, p50, p95, p99)"
+    )
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--precision", help="weight precision (default: the checkpoint's): bf16, fp16, fp8, int8, int4, ...")
+    p.add_argument(
+        "--precision", help="weight precision (default: the checkpoint's): bf16, fp16, fp8, int8, int4, ..."
+    )
     p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8")
     p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
     p.add_argument("--engine", default="vllm", help="serving engine profile: vllm (default), sglang, trtllm")
@@ -67,13 +78,37 @@ def cmd_gpus(args: argparse.Namespace) -> int:
         _emit_json([s.to_dict() for s in specs])
         return 0
     rows = [
-        [s.name, s.vendor, fmt(s.memory_gib), fmt(s.memory_gb, 0), fmt(s.memory_bandwidth_tb_s, 2),
-         fmt(s.tflops.bf16 or s.tflops.fp16, 0), fmt(s.tflops.fp8, 0), f"{s.interconnect_kind} {s.interconnect_bandwidth_gb_s:g}",
-         fmt(s.tdp_w, 0), ", ".join(s.aliases[:3])]
+        [
+            s.name,
+            s.vendor,
+            fmt(s.memory_gib),
+            fmt(s.memory_gb, 0),
+            fmt(s.memory_bandwidth_tb_s, 2),
+            fmt(s.tflops.bf16 or s.tflops.fp16, 0),
+            fmt(s.tflops.fp8, 0),
+            f"{s.interconnect_kind} {s.interconnect_bandwidth_gb_s:g}",
+            fmt(s.tdp_w, 0),
+            ", ".join(s.aliases[:3]),
+        ]
         for s in specs
     ]
-    print(render_table(["GPU", "vendor", "GiB", "GB", "TB/s", "bf16 TFLOPS", "fp8 TFLOPS", "link GB/s", "TDP W",
-                        "aliases"], rows))
+    print(
+        render_table(
+            [
+                "GPU",
+                "vendor",
+                "GiB",
+                "GB",
+                "TB/s",
+                "bf16 TFLOPS",
+                "fp8 TFLOPS",
+                "link GB/s",
+                "TDP W",
+                "aliases",
+            ],
+            rows,
+        )
+    )
     print("TFLOPS are dense (vendor figures with sparsity halved).")
     return 0
 
@@ -107,14 +142,24 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from config_explorer.reports import estimate_text, fmt, render_table
 
     isl, osl = _lengths(args)
-    slos = constraints_from_kwargs(constraints=args.constraints, max_ttft_ms=args.max_ttft_ms,
-                                   max_itl_ms=args.max_itl_ms, max_e2e_latency_s=args.max_e2e_s,
-                                   percentile=args.slo_percentile)
-    knobs = {"precision": args.precision, "kv_precision": args.kv_precision, "engine": args.engine,
-             "gpu_memory_utilization": args.gpu_memory_utilization, "pipeline_parallel_size": args.pp}
+    slos = constraints_from_kwargs(
+        constraints=args.constraints,
+        max_ttft_ms=args.max_ttft_ms,
+        max_itl_ms=args.max_itl_ms,
+        max_e2e_latency_s=args.max_e2e_s,
+        percentile=args.slo_percentile,
+    )
+    knobs = {
+        "precision": args.precision,
+        "kv_precision": args.kv_precision,
+        "engine": args.engine,
+        "gpu_memory_utilization": args.gpu_memory_utilization,
+        "pipeline_parallel_size": args.pp,
+    }
     if not args.sweep:
-        est = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency,
-                                   args.backend, **knobs)
+        est = estimate_performance(
+            args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency, args.backend, **knobs
+        )
         misses = check_slos(est, slos) if est.ok else []
         if args.json:
             _emit_json({**est.to_dict(), "slo_violations": misses, "slos": [str(s) for s in slos]})
@@ -125,10 +170,19 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         return 0
     backend = get_backend(args.backend)
     first = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs)
-    request = EstimateRequest(arch=resolve_model(args.model), gpu=get_gpu(args.gpu), num_gpus=args.num_gpus,
-                              tp=first.tp if first.ok else args.tp, pp=args.pp, precision=args.precision,
-                              kv_precision=args.kv_precision, input_length=isl, output_length=osl,
-                              engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization)
+    request = EstimateRequest(
+        arch=resolve_model(args.model),
+        gpu=get_gpu(args.gpu),
+        num_gpus=args.num_gpus,
+        tp=first.tp if first.ok else args.tp,
+        pp=args.pp,
+        precision=args.precision,
+        kv_precision=args.kv_precision,
+        input_length=isl,
+        output_length=osl,
+        engine=args.engine,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+    )
     result = sweep_with(backend, request)
     meeting = [p for p in result.points if p.ok and not check_slos(p, slos)]
     best_slo = max(meeting, key=lambda p: p.output_throughput_tok_s or 0.0, default=None)
@@ -142,18 +196,37 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print(estimate_text(result.points[0] if result.points else first))
         return 0
     frontier = {p.concurrency for p in result.pareto_frontier}
-    rows = [[fmt(p.concurrency), fmt(p.ttft_ms), fmt(p.ttft_p95_ms), fmt(p.itl_ms, 2), fmt(p.e2e_latency_s, 2),
-             fmt(p.output_throughput_tok_s, 0), fmt(p.requests_per_s, 2),
-             ("pareto " if p.concurrency in frontier else "") + ("" if not slos else ("meets SLO" if p in meeting else "misses SLO"))]
-            for p in result.points]
+    rows = [
+        [
+            fmt(p.concurrency),
+            fmt(p.ttft_ms),
+            fmt(p.ttft_p95_ms),
+            fmt(p.itl_ms, 2),
+            fmt(p.e2e_latency_s, 2),
+            fmt(p.output_throughput_tok_s, 0),
+            fmt(p.requests_per_s, 2),
+            ("pareto " if p.concurrency in frontier else "")
+            + ("" if not slos else ("meets SLO" if p in meeting else "misses SLO")),
+        ]
+        for p in result.points
+    ]
     print(estimate_text(result.points[0]).split("\nlatency")[0])
     print(render_table(["conc", "TTFT ms", "TTFT p95", "ITL ms", "E2E s", "out tok/s", "req/s", ""], rows))
     if result.best_throughput:
-        print(f"best throughput: concurrency {result.best_throughput.concurrency}; best latency: concurrency "
-              f"{result.best_latency.concurrency if result.best_latency else '-'}; optimal (knee): {result.optimal_concurrency}")
+        print(
+            f"best throughput: concurrency {result.best_throughput.concurrency}; best latency: concurrency "
+            f"{result.best_latency.concurrency if result.best_latency else '-'}; "
+            f"optimal (knee): {result.optimal_concurrency}"
+        )
     if slos:
-        print("best within SLOs: " + (f"concurrency {best_slo.concurrency}, {best_slo.output_throughput_tok_s:,.0f} tok/s"
-                                       if best_slo else "none"))
+        print(
+            "best within SLOs: "
+            + (
+                f"concurrency {best_slo.concurrency}, {best_slo.output_throughput_tok_s:,.0f} tok/s"
+                if best_slo
+                else "none"
+            )
+        )
     return 0
 
 
@@ -187,16 +260,33 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     costs = dict(parse_gpu_cost(c) for c in args.gpu_cost or [])
     results = []
     for model in models:
-        results.append(recommend_gpus(
-            model, isl, osl, gpus=args.gpus, max_gpus=args.max_gpus, metric=args.metric,
-            constraints=args.constraints, max_ttft_ms=args.max_ttft_ms, max_itl_ms=args.max_itl_ms,
-            max_e2e_latency_s=args.max_e2e_s, gpu_costs=costs or None, estimate_performance_flag=not args.no_estimate,
-            backend=args.backend, num_gpus=args.num_gpus, concurrency=args.concurrency,
-            target_requests_per_s=args.target_rps, target_output_tok_s=args.target_tok_s,
-            slo_percentile=args.slo_percentile, precision=args.precision, kv_precision=args.kv_precision,
-            engine=args.engine, gpu_memory_utilization=args.gpu_memory_utilization,
-            progress=_progress_printer(args.quiet),
-        ))
+        results.append(
+            recommend_gpus(
+                model,
+                isl,
+                osl,
+                gpus=args.gpus,
+                max_gpus=args.max_gpus,
+                metric=args.metric,
+                constraints=args.constraints,
+                max_ttft_ms=args.max_ttft_ms,
+                max_itl_ms=args.max_itl_ms,
+                max_e2e_latency_s=args.max_e2e_s,
+                gpu_costs=costs or None,
+                estimate_performance_flag=not args.no_estimate,
+                backend=args.backend,
+                num_gpus=args.num_gpus,
+                concurrency=args.concurrency,
+                target_requests_per_s=args.target_rps,
+                target_output_tok_s=args.target_tok_s,
+                slo_percentile=args.slo_percentile,
+                precision=args.precision,
+                kv_precision=args.kv_precision,
+                engine=args.engine,
+                gpu_memory_utilization=args.gpu_memory_utilization,
+                progress=_progress_printer(args.quiet),
+            )
+        )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
     if args.output_json:
         Path(args.output_json).write_text(json.dumps(document, indent=2, default=str) + "\n", "utf-8")
@@ -221,13 +311,30 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print()
     if len(results) > 1:
         print("Best GPU per model:")
-        print(render_table(["model", "best", "GPUs", "TP", "out tok/s", "tok/s/GPU", "E2E s"], [
-            [r.model_id, r.best.gpu if r.best else "none", fmt(r.best.num_gpus if r.best else None),
-             fmt(r.best.tp if r.best else None),
-             fmt(r.best.estimate.output_throughput_tok_s if r.best and r.best.estimate else None, 0),
-             fmt(r.best.estimate.output_throughput_tok_s_per_gpu if r.best and r.best.estimate else None, 0),
-             fmt(r.best.estimate.e2e_latency_s if r.best and r.best.estimate else None, 2)]
-            for r in results]))
+        print(
+            render_table(
+                ["model", "best", "GPUs", "TP", "out tok/s", "tok/s/GPU", "E2E s"],
+                [
+                    [
+                        r.model_id,
+                        r.best.gpu if r.best else "none",
+                        fmt(r.best.num_gpus if r.best else None),
+                        fmt(r.best.tp if r.best else None),
+                        fmt(
+                            r.best.estimate.output_throughput_tok_s if r.best and r.best.estimate else None, 0
+                        ),
+                        fmt(
+                            r.best.estimate.output_throughput_tok_s_per_gpu
+                            if r.best and r.best.estimate
+                            else None,
+                            0,
+                        ),
+                        fmt(r.best.estimate.e2e_latency_s if r.best and r.best.estimate else None, 2),
+                    ]
+                    for r in results
+                ],
+            )
+        )
     for path, what in ((args.output_json, "JSON"), (args.csv, "CSV"), (args.plot, "plot")):
         if path:
             print(f"wrote {what} to {path}", file=sys.stderr)
@@ -240,14 +347,32 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
     from config_explorer.recommender.serve_command import serve_commands
 
     isl, osl = _lengths(args)
-    est = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency, "native",
-                               precision=args.precision, kv_precision=args.kv_precision)
+    est = estimate_performance(
+        args.model,
+        args.gpu,
+        args.num_gpus,
+        args.tp,
+        isl,
+        osl,
+        args.concurrency,
+        "native",
+        precision=args.precision,
+        kv_precision=args.kv_precision,
+    )
     if not est.ok:
         raise InvalidArgumentError(f"cannot build a launch command: {est.error}")
     commands = serve_commands(resolve_model(args.model), est)
     if args.json:
-        _emit_json({"model_id": est.model_id, "gpu": est.gpu, "num_gpus": est.num_gpus, "tp": est.tp,
-                    "replicas": est.replicas, **commands})
+        _emit_json(
+            {
+                "model_id": est.model_id,
+                "gpu": est.gpu,
+                "num_gpus": est.num_gpus,
+                "tp": est.tp,
+                "replicas": est.replicas,
+                **commands,
+            }
+        )
     else:
         print(f"# vLLM\n{commands['vllm']}\n# SGLang\n{commands['sglang']}")
     return 0
@@ -279,8 +404,14 @@ def cmd_backends(args: argparse.Namespace) -> int:
 
     statuses = describe_backends()
     auto = get_backend("auto")
-    probe = {"model": args.probe_model, "gpu": args.probe_gpu, "num_gpus": 1, "input_length": 1024,
-             "output_length": 256, "concurrency": 8}
+    probe = {
+        "model": args.probe_model,
+        "gpu": args.probe_gpu,
+        "num_gpus": 1,
+        "input_length": 1024,
+        "output_length": 256,
+        "concurrency": 8,
+    }
     estimates: dict[str, Any] = {}
     for status in statuses:
         name = str(status["name"])
@@ -295,14 +426,32 @@ def cmd_backends(args: argparse.Namespace) -> int:
     if args.json:
         _emit_json(doc)
         return 0
-    print(render_table(["backend", "available", "status", "version", "detail"], [
-        [str(s["name"]), fmt(bool(s.get("available"))), str(s.get("status", "ok" if s.get("available") else "-")),
-         str(s.get("version") or "-"), str(s.get("detail") or s.get("path") or "")[:90]] for s in statuses]))
+    print(
+        render_table(
+            ["backend", "available", "status", "version", "detail"],
+            [
+                [
+                    str(s["name"]),
+                    fmt(bool(s.get("available"))),
+                    str(s.get("status", "ok" if s.get("available") else "-")),
+                    str(s.get("version") or "-"),
+                    str(s.get("detail") or s.get("path") or "")[:90],
+                ]
+                for s in statuses
+            ],
+        )
+    )
     print(f"\nbackend='auto' selects: {auto.name}")
     print(f"probe: {args.probe_model} on 1 x {args.probe_gpu}, 1024 in / 256 out, concurrency 8")
     keys = [("ttft_ms", 1), ("itl_ms", 2), ("e2e_latency_s", 2), ("output_throughput_tok_s", 0), ("fits", 0)]
-    rows = [[k] + [str(e["error"])[:40] if e.get("error") and k != "fits" else fmt(e.get(k), d)
-                   for e in estimates.values()] for k, d in keys]
+    rows = [
+        [k]
+        + [
+            str(e["error"])[:40] if e.get("error") and k != "fits" else fmt(e.get(k), d)
+            for e in estimates.values()
+        ]
+        for k, d in keys
+    ]
     print(render_table(["metric", *estimates], rows))
     return 0
 
@@ -336,7 +485,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workload(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--concurrency", "--batch-size", dest="concurrency", type=int, default=1)
-    group.add_argument("--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit")
+    group.add_argument(
+        "--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit"
+    )
     _add_slos(p)
     _add_common(p)
     p.set_defaults(func=cmd_estimate)
@@ -348,9 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workload(p)
     p.add_argument("--max-gpus", type=int, default=8)
     p.add_argument("--num-gpus", type=int, help="exactly this many GPUs per layout")
-    p.add_argument("--metric", default="throughput",
-                   help="throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
-                        "cost_per_million_tokens, throughput_per_dollar, cost (with a target)")
+    p.add_argument(
+        "--metric",
+        default="throughput",
+        help="throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
+        "cost_per_million_tokens, throughput_per_dollar, cost (with a target)",
+    )
     p.add_argument("--concurrency", type=int, help="judge every layout at this concurrency")
     p.add_argument("--target-rps", type=float, help="requests/s to serve: size replicas and cost")
     p.add_argument("--target-tok-s", type=float, help="output tokens/s to serve: size replicas and cost")
@@ -359,7 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10)
     p.add_argument("--csv", metavar="FILE", help="write every candidate as CSV")
     p.add_argument("--output-json", metavar="FILE", help="write the JSON document to FILE")
-    p.add_argument("--plot", metavar="FILE.png", help="throughput-per-GPU vs latency frontier (needs the plot extra)")
+    p.add_argument(
+        "--plot", metavar="FILE.png", help="throughput-per-GPU vs latency frontier (needs the plot extra)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_slos(p)
     _add_common(p)

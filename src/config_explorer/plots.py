@@ -23,9 +23,7 @@ def plot_frontier(results: Sequence[RecommendationResult], path: str | Path) -> 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise InvalidArgumentError(
-            "--plot needs matplotlib: pip install 'config-explorer[plot]'"
-        ) from exc
+        raise InvalidArgumentError("--plot needs matplotlib: pip install 'config-explorer[plot]'") from exc
     out = Path(path)
     fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), squeeze=False)
     for ax, result in zip(axes[0], results):
@@ -45,14 +43,29 @@ def plot_frontier(results: Sequence[RecommendationResult], path: str | Path) -> 
                 frontier.append((x, y))
                 best = y
         if frontier:
-            ax.plot([p[0] for p in frontier], [p[1] for p in frontier], color="black", linewidth=1, label="Pareto frontier")
+            ax.plot(
+                [p[0] for p in frontier],
+                [p[1] for p in frontier],
+                color="black",
+                linewidth=1,
+                label="Pareto frontier",
+            )
         pick = result.best
         if pick is not None and pick.estimate is not None and pick.estimate.e2e_latency_s is not None:
-            ax.scatter([pick.estimate.e2e_latency_s], [pick.estimate.output_throughput_tok_s_per_gpu], marker="*",
-                       s=250, color="red", label=f"pick: {pick.num_gpus} x {pick.gpu} tp={pick.tp}", zorder=5)
+            ax.scatter(
+                [pick.estimate.e2e_latency_s],
+                [pick.estimate.output_throughput_tok_s_per_gpu],
+                marker="*",
+                s=250,
+                color="red",
+                label=f"pick: {pick.num_gpus} x {pick.gpu} tp={pick.tp}",
+                zorder=5,
+            )
         ax.set_xlabel("E2E latency (s)")
         ax.set_ylabel("output tokens/s per GPU")
-        ax.set_title(f"{result.model_id}\n{result.input_length} in / {result.output_length} out, by {result.metric}")
+        ax.set_title(
+            f"{result.model_id}\n{result.input_length} in / {result.output_length} out, by {result.metric}"
+        )
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()

@@ -32,7 +32,10 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+    body = [
+        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in rows
+    ]
     return "\n".join([line, rule, *body])
 
 
@@ -44,19 +47,47 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     if result.constraints:
         head += f", SLOs {'; '.join(str(c) for c in result.constraints)}"
     lines = [head]
-    headers = ["#", "GPU", "GPUs", "TP", "rep", "conc", "TTFT ms", "ITL ms", "E2E s", "out tok/s", "tok/s/GPU",
-               "$/h", "$/M tok"]
+    headers = [
+        "#",
+        "GPU",
+        "GPUs",
+        "TP",
+        "rep",
+        "conc",
+        "TTFT ms",
+        "ITL ms",
+        "E2E s",
+        "out tok/s",
+        "tok/s/GPU",
+        "$/h",
+        "$/M tok",
+    ]
     if result.target_requests_per_s or result.target_output_tok_s:
         headers += ["copies", "GPUs@target", "$/h@target"]
     rows = []
     for c in result.ranked[:top]:
         e = c.estimate
-        row = [fmt(c.rank), c.gpu, fmt(c.num_gpus), fmt(c.tp), fmt(c.replicas), fmt(c.concurrency),
-               fmt(e.ttft_ms if e else None), fmt(e.itl_ms if e else None, 2), fmt(e.e2e_latency_s if e else None, 2),
-               fmt(e.output_throughput_tok_s if e else None, 0), fmt(e.output_throughput_tok_s_per_gpu if e else None, 0),
-               fmt(c.cost_per_hour_usd, 2), fmt(c.cost_per_million_output_tokens_usd, 3)]
+        row = [
+            fmt(c.rank),
+            c.gpu,
+            fmt(c.num_gpus),
+            fmt(c.tp),
+            fmt(c.replicas),
+            fmt(c.concurrency),
+            fmt(e.ttft_ms if e else None),
+            fmt(e.itl_ms if e else None, 2),
+            fmt(e.e2e_latency_s if e else None, 2),
+            fmt(e.output_throughput_tok_s if e else None, 0),
+            fmt(e.output_throughput_tok_s_per_gpu if e else None, 0),
+            fmt(c.cost_per_hour_usd, 2),
+            fmt(c.cost_per_million_output_tokens_usd, 3),
+        ]
         if result.target_requests_per_s or result.target_output_tok_s:
-            row += [fmt(c.copies_for_target), fmt(c.total_gpus_for_target), fmt(c.cost_per_hour_for_target_usd, 2)]
+            row += [
+                fmt(c.copies_for_target),
+                fmt(c.total_gpus_for_target),
+                fmt(c.cost_per_hour_for_target_usd, 2),
+            ]
         rows.append(row)
     if rows:
         lines.append(render_table(headers, rows))
@@ -64,7 +95,9 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         lines.append("no configuration fits and meets the constraints")
     if result.best is not None:
         b = result.best
-        lines.append(f"best: {b.num_gpus} x {b.gpu} (tp={b.tp}, replicas={b.replicas}) at concurrency {b.concurrency}")
+        lines.append(
+            f"best: {b.num_gpus} x {b.gpu} (tp={b.tp}, replicas={b.replicas}) at concurrency {b.concurrency}"
+        )
         if b.serve_commands:
             lines.append(f"  {b.serve_commands['vllm']}")
     if result.rejected:
@@ -72,7 +105,11 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         for c in result.rejected:
             kind = (c.rejected_reason or "").split(":")[0][:40]
             reasons[kind] = reasons.get(kind, 0) + 1
-        lines.append(f"rejected {len(result.rejected)} layouts (" + ", ".join(f"{k}: {v}" for k, v in reasons.items()) + ")")
+        lines.append(
+            f"rejected {len(result.rejected)} layouts ("
+            + ", ".join(f"{k}: {v}" for k, v in reasons.items())
+            + ")"
+        )
     if result.ranked and any(c.cost_per_hour_usd is None for c in result.ranked[:top]):
         lines.append("'-' in $ columns: no reference price for that GPU (pass gpu_costs / --gpu-cost)")
     lines.append(result.cost_note)
@@ -95,7 +132,8 @@ def estimate_text(e: PerformanceEstimate) -> str:
             f"per GPU), {fmt(e.input_throughput_tok_s, 0)} input tok/s, {fmt(e.requests_per_s, 2)} req/s",
             f"memory/GPU: {fmt(e.memory_weights_gib)} GiB weights, {fmt(e.memory_kv_cache_gib)} GiB KV in use of "
             f"{fmt(e.memory_kv_capacity_gib)} GiB, {fmt(e.memory_free_gib)} GiB free of {fmt(e.memory_total_gib)} GiB",
-            f"roofline:   {fmt(e.hardware_ops_per_byte, 0)} ops/byte hardware; prefill AI {fmt(e.prefill_arithmetic_intensity, 0)} "
+            f"roofline:   {fmt(e.hardware_ops_per_byte, 0)} ops/byte hardware; "
+            f"prefill AI {fmt(e.prefill_arithmetic_intensity, 0)} "
             f"({e.prefill_bound}-bound), decode AI {fmt(e.decode_arithmetic_intensity, 1)} ({e.decode_bound}-bound)",
             f"limits:     KV cache {fmt(e.max_concurrency_kv)}, prefill compute {fmt(e.prefill_compute_limit)}, "
             f"decode capacity {fmt(e.decode_capacity_limit)} concurrent requests"
@@ -108,21 +146,48 @@ def estimate_text(e: PerformanceEstimate) -> str:
 def gpu_recommendations_table(recs: Sequence[GPURecommendation]) -> str:
     lines = []
     for rec in recs:
-        lines.append(f"\n{rec.model_id}: {rec.input_length} in / {rec.output_length} out, {rec.num_gpus} GPU(s) each, "
-                     f"by {rec.metric}")
+        lines.append(
+            f"\n{rec.model_id}: {rec.input_length} in / {rec.output_length} out, {rec.num_gpus} GPU(s) each, "
+            f"by {rec.metric}"
+        )
         rows = []
         for gpu, e in rec.analysis.items():
             mark = "*" if rec.best_gpu == gpu else ""
             if e.ok:
-                rows.append([mark + gpu, fmt(e.tp), fmt(e.concurrency), fmt(e.ttft_ms), fmt(e.itl_ms, 2),
-                             fmt(e.e2e_latency_s, 2), fmt(e.output_throughput_tok_s, 0), fmt(e.max_concurrency_kv), ""])
+                rows.append(
+                    [
+                        mark + gpu,
+                        fmt(e.tp),
+                        fmt(e.concurrency),
+                        fmt(e.ttft_ms),
+                        fmt(e.itl_ms, 2),
+                        fmt(e.e2e_latency_s, 2),
+                        fmt(e.output_throughput_tok_s, 0),
+                        fmt(e.max_concurrency_kv),
+                        "",
+                    ]
+                )
             else:
                 rows.append([gpu, "-", "-", "-", "-", "-", "-", "-", (e.error or "")[:70]])
-        lines.append(render_table(["GPU", "TP", "conc", "TTFT ms", "ITL ms", "E2E s", "out tok/s", "KV max", "note"], rows))
+        lines.append(
+            render_table(
+                ["GPU", "TP", "conc", "TTFT ms", "ITL ms", "E2E s", "out tok/s", "KV max", "note"], rows
+            )
+        )
         lines.append(f"-> {rec.reason}")
     lines.append("\nSummary (best GPU per model):")
-    lines.append(render_table(["model", "best GPU", "out tok/s", "why"],
-                              [[r.model_id, r.best_gpu or "none",
-                                fmt(r.best_estimate.output_throughput_tok_s if r.best_estimate else None, 0),
-                                r.reason[:80]] for r in recs]))
+    lines.append(
+        render_table(
+            ["model", "best GPU", "out tok/s", "why"],
+            [
+                [
+                    r.model_id,
+                    r.best_gpu or "none",
+                    fmt(r.best_estimate.output_throughput_tok_s if r.best_estimate else None, 0),
+                    r.reason[:80],
+                ]
+                for r in recs
+            ],
+        )
+    )
     return "\n".join(lines)

@@ -52,6 +52,8 @@ class Backend(Protocol):
         ...
 
 
-def sweep_with(backend: Backend, request: EstimateRequest, levels: tuple[int, ...] = DEFAULT_LEVELS) -> SweepResult:
+def sweep_with(
+    backend: Backend, request: EstimateRequest, levels: tuple[int, ...] = DEFAULT_LEVELS
+) -> SweepResult:
     """Concurrency sweep of ``request`` through any backend."""
     return sweep(lambda c: backend.estimate(attrs.evolve(request, concurrency=c)), levels)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from importlib import resources
@@ -38,7 +39,12 @@ FAMILIES = ("volta", "turing", "ampere", "ada", "hopper", "blackwell", "cdna2", 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise InvalidArgumentError(f"GPU field {attribute.name!r} must be a positive number, got {value!r}")
 
 
@@ -189,10 +195,14 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
             memory_gb=_optional_number(name, "memory_gb", data.get("memory_gb")),
             memory_type=data.get("memory_type"),
             memory_bandwidth_tb_s=_number(name, "memory_bandwidth_tb_s", data["memory_bandwidth_tb_s"]),
-            tflops=TensorThroughput(**{k: _optional_number(name, f"tflops.{k}", v) for k, v in tflops.items()}),
+            tflops=TensorThroughput(
+                **{k: _optional_number(name, f"tflops.{k}", v) for k, v in tflops.items()}
+            ),
             interconnect_bandwidth_gb_s=_number(name, "interconnect.bandwidth_gb_s", link["bandwidth_gb_s"]),
             interconnect_kind=str(link.get("kind", "unknown")),
-            scale_up_domain=int(_number(name, "interconnect.scale_up_domain", link.get("scale_up_domain", 8))),
+            scale_up_domain=int(
+                _number(name, "interconnect.scale_up_domain", link.get("scale_up_domain", 8))
+            ),
             vendor=str(data.get("vendor", "unknown")),
             architecture=data.get("architecture"),
             family=str(data.get("family", "other")).lower(),
@@ -317,19 +327,22 @@ def load_gpu_file(path: str | os.PathLike[str]) -> GPUSpec:
         else:
             data = json.loads(text)
     except ValueError as exc:
-        raise InvalidArgumentError(f"GPU spec file {str(file)!r} is not valid {file.suffix[1:].upper()}: {exc}") from exc
+        raise InvalidArgumentError(
+            f"GPU spec file {str(file)!r} is not valid {file.suffix[1:].upper()}: {exc}"
+        ) from exc
     return gpu_from_mapping(data)
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # pragma: no cover - Python 3.10
         try:
             import tomli as tomllib
         except ImportError as exc:
             raise InvalidArgumentError("reading TOML on Python 3.10 needs `pip install tomli`") from exc
-    return tomllib.loads(text)
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
 
 
 def register_gpu(

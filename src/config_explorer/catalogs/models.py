@@ -103,7 +103,7 @@ def _read_json_file(path: Path) -> Mapping[str, Any]:
         raise ModelLoadError(f"{str(path)!r} must hold a JSON object, got {type(data).__name__}")
     # a catalog-style entry file is accepted too
     if "config" in data and "model_id" in data and isinstance(data["config"], dict):
-        return data["config"]  # type: ignore[no-any-return]
+        return data["config"]
     return data
 
 
@@ -117,8 +117,11 @@ def _local(model_id: str) -> CatalogEntry | None:
         return None
     config = _read_json_file(path)
     name = config.get("_name_or_path") if isinstance(config.get("_name_or_path"), str) else None
-    return CatalogEntry(model_id=name or str(path.parent.name if path.name == "config.json" else path.stem),
-                        config=config, source=f"local file {str(path)!r}")
+    return CatalogEntry(
+        model_id=name or str(path.parent.name if path.name == "config.json" else path.stem),
+        config=config,
+        source=f"local file {str(path)!r}",
+    )
 
 
 def _hub(model_id: str) -> tuple[CatalogEntry | None, str]:

@@ -184,7 +184,11 @@ class EngineProfile:
     large_gpu_gib: float = 70.0
 
     def max_num_seqs(self, gpu_memory_gib: float) -> int:
-        return self.max_num_seqs_large_gpu if gpu_memory_gib >= self.large_gpu_gib else self.max_num_seqs_small_gpu
+        return (
+            self.max_num_seqs_large_gpu
+            if gpu_memory_gib >= self.large_gpu_gib
+            else self.max_num_seqs_small_gpu
+        )
 
     def max_num_batched_tokens(self, gpu_memory_gib: float) -> int:
         if gpu_memory_gib >= self.large_gpu_gib:

@@ -48,7 +48,9 @@ def check_layout(arch: ModelArchitecture, num_gpus: int, tp: int, pp: int) -> st
         return None
     valid = ", ".join(map(str, valid_tp_degrees(arch, num_gpus, pp))) or "none"
     if num_gpus % (tp * pp):
-        return f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}; valid tp for {num_gpus} GPUs: {valid}"
+        return (
+            f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}; valid tp for {num_gpus} GPUs: {valid}"
+        )
     if arch.num_attention_heads % tp:
         return (
             f"tp={tp} does not divide the {arch.num_attention_heads} attention heads of {arch.model_id}; "
@@ -99,7 +101,9 @@ class ShardCosts:
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU."""
-        return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(context, self.window)
+        return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(
+            context, self.window
+        )
 
     def attention_pairs_prefill(self, prompt: float) -> tuple[float, float]:
         """(global, windowed) causal query-key pairs of one prompt."""
@@ -135,7 +139,8 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         kv_width = kv_heads_per_gpu * arch.head_dim
         attn_per_gpu = h * (q_width / tp + 2 * kv_width) + arch.num_attention_heads * arch.head_dim * h / tp
     recurrent_params = (
-        arch.num_mamba_layers * arch.mamba_params_per_layer + arch.num_linear_layers * arch.linear_attention_params_per_layer
+        arch.num_mamba_layers * arch.mamba_params_per_layer
+        + arch.num_linear_layers * arch.linear_attention_params_per_layer
     )
     mixer = (arch.num_attention_layers * attn_per_gpu + recurrent_params / tp) * frac
     dense_mlp = arch.mlp_kinds.count("dense") * arch.dense_mlp_params_per_layer / tp * frac
@@ -158,7 +163,9 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         arch.intermediate_size if "dense" in arch.mlp_kinds else 0,
         arch.num_experts_per_token * arch.moe_intermediate_size + arch.shared_expert_intermediate_size,
     )
-    gemm_params = (mixer + dense_mlp + shared) + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
+    gemm_params = (
+        mixer + dense_mlp + shared
+    ) + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
     kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads

@@ -17,6 +17,8 @@ sit about 20% above max(a, b) where the two are equal, and meet it elsewhere.
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from config_explorer.catalogs.gpus import GPUSpec
@@ -30,7 +32,7 @@ _SCALE_OUT_BYTES_S = 50e9
 
 
 def soft_max(a: float, b: float) -> float:
-    return float((a**4 + b**4) ** 0.25)
+    return math.sqrt(math.sqrt(a**4 + b**4))
 
 
 def expected_distinct_experts(tokens: float, experts: int, top_k: int) -> float:
@@ -41,7 +43,7 @@ def expected_distinct_experts(tokens: float, experts: int, top_k: int) -> float:
     """
     if experts == 0 or tokens <= 0:
         return 0.0
-    return experts * (1.0 - (1.0 - top_k / experts) ** tokens)
+    return experts * (1.0 - math.pow(1.0 - top_k / experts, tokens))
 
 
 @attrs.frozen
@@ -139,7 +141,10 @@ def step_time(
     prefill_attn_flops = 0.0
     if prefill_tokens > 0 and prompt_length > 0:
         full_pairs, windowed_pairs = c.attention_pairs_prefill(prompt_length)
-        per_prompt = c.attention_flops_per_pair_full * full_pairs + c.attention_flops_per_pair_windowed * windowed_pairs
+        per_prompt = (
+            c.attention_flops_per_pair_full * full_pairs
+            + c.attention_flops_per_pair_windowed * windowed_pairs
+        )
         prefill_attn_flops = per_prompt * prefill_tokens / prompt_length
     recurrent_flops = tokens * c.recurrent_flops_per_token
     attn_cmp = (prefill_attn_flops + recurrent_flops) / r.attention_flops
@@ -148,7 +153,9 @@ def step_time(
     comm = 0.0
     if c.allreduce_calls:
         ring = 2.0 * (c.tp - 1) / c.tp
-        comm = c.allreduce_calls * (r.allreduce_latency_s + ring * tokens * c.allreduce_bytes_per_token / r.link_bytes_s)
+        comm = c.allreduce_calls * (
+            r.allreduce_latency_s + ring * tokens * c.allreduce_bytes_per_token / r.link_bytes_s
+        )
 
     elementwise = tokens * c.elementwise_bytes_per_token / r.gemm_bandwidth
     fixed = c.gemm_kernels * r.gemm_kernel_s + c.layers * r.layer_misc_s

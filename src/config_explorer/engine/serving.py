@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import attrs
 
@@ -71,12 +72,14 @@ class Deployment:
     max_num_seqs: int
     warnings: tuple[str, ...]
     #: figures that depend only on the deployment (limits, prefill roofline), computed once
-    memo: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def kv_limit_per_replica(self) -> int:
         """Sequences of the full ``input + output`` length the KV cache holds (a guaranteed figure)."""
-        per_seq = self.costs.kv_bytes(self.input_length + self.output_length) + self.costs.state_bytes_per_sequence
+        per_seq = (
+            self.costs.kv_bytes(self.input_length + self.output_length) + self.costs.state_bytes_per_sequence
+        )
         if per_seq <= 0:
             return self.max_num_seqs
         return int(self.memory.kv_capacity_gib * GIB // per_seq)
@@ -152,7 +155,9 @@ def plan_deployment(
     weights = normalize_precision(precision) if precision else arch.native_precision
     kv = normalize_precision(kv_precision) if kv_precision else ("fp16" if weights == "fp16" else "bf16")
     if kv in ("int4", "mxfp4", "fp4"):
-        raise InvalidArgumentError(f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32")
+        raise InvalidArgumentError(
+            f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32"
+        )
     profile = profile_for(engine)
     warnings: list[str] = []
     if not gpu.supports_natively(weights):
@@ -161,7 +166,9 @@ def plan_deployment(
             "(weight-only kernels, as vLLM's Marlin does), so only memory, not compute, benefits"
         )
     if kv == "fp8" and gpu.tflops.fp8 is None:
-        warnings.append(f"{gpu.name} has no native fp8: an fp8 KV cache is stored at 8 bits and upcast to attend")
+        warnings.append(
+            f"{gpu.name} has no native fp8: an fp8 KV cache is stored at 8 bits and upcast to attend"
+        )
     if tp > gpu.scale_up_domain:
         warnings.append(
             f"tp={tp} exceeds the {gpu.name}'s scale-up domain of {gpu.scale_up_domain} GPUs: all-reduces cross "
@@ -373,18 +380,30 @@ def estimate(
             dep = _smallest_fitting(arch, gpu, common)
         else:
             _check_positive_int("tp", tp)
-            dep = plan_deployment(arch, gpu, tp=tp, **common)  # type: ignore[arg-type]
+            dep = plan_deployment(arch, gpu, tp=tp, **common)
     except InfeasibleConfigurationError as exc:
-        return _failed(arch, gpu, num_gpus, tp or 1, pp, precision, kv_precision, input_length, output_length,
-                       concurrency, engine, str(exc))
+        return _failed(
+            arch,
+            gpu,
+            num_gpus,
+            tp or 1,
+            pp,
+            precision,
+            kv_precision,
+            input_length,
+            output_length,
+            concurrency,
+            engine,
+            str(exc),
+        )
     if not dep.memory.fits:
         return _unfit(dep, concurrency, common)
     return _estimate_fitting(dep, concurrency)
 
 
-def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, object]) -> Deployment:
-    num_gpus = int(common["num_gpus"])  # type: ignore[call-overload]
-    pp = int(common["pp"])  # type: ignore[call-overload]
+def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any]) -> Deployment:
+    num_gpus = int(common["num_gpus"])
+    pp = int(common["pp"])
     _check_positive_int("num_gpus", num_gpus)
     candidates = valid_tp_degrees(arch, num_gpus, pp)
     if not candidates:
@@ -394,35 +413,35 @@ def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, o
         )
     first: Deployment | None = None
     for t in candidates:
-        dep = plan_deployment(arch, gpu, tp=t, **common)  # type: ignore[arg-type]
+        dep = plan_deployment(arch, gpu, tp=t, **common)
         first = first or dep
         if dep.memory.fits:
             return dep
     # none fits: report the largest TP tried (the closest to fitting)
-    return plan_deployment(arch, gpu, tp=candidates[-1], **common)  # type: ignore[arg-type]
+    return plan_deployment(arch, gpu, tp=candidates[-1], **common)
 
 
-def _needs(dep: Deployment, common: dict[str, object]) -> str:
+def _needs(dep: Deployment, common: dict[str, Any]) -> str:
     """What would make an unfit configuration fit: a larger TP, or 8-bit weights."""
     arch, gpu = dep.arch, dep.gpu
     hints = []
     for t in (2, 4, 8, 16, 32, 64):
         if t <= dep.tp or check_layout(arch, t, t, 1):
             continue
-        trial = plan_deployment(arch, gpu, **{**common, "num_gpus": t, "pp": 1}, tp=t)  # type: ignore[arg-type]
+        trial = plan_deployment(arch, gpu, **{**common, "num_gpus": t, "pp": 1}, tp=t)
         if trial.memory.fits:
             hints.append(f"needs TP >= {t} on {gpu.name} at {dep.precision}")
             break
     else:
         hints.append(f"does not fit on up to 64 {gpu.name} at {dep.precision} with tensor parallelism alone")
     if dep.precision in ("bf16", "fp16", "fp32"):
-        trial = plan_deployment(arch, gpu, **{**common, "precision": "fp8"}, tp=dep.tp)  # type: ignore[arg-type]
+        trial = plan_deployment(arch, gpu, **{**common, "precision": "fp8"}, tp=dep.tp)
         if trial.memory.fits:
             hints.append(f"or fp8 weights at tp={dep.tp}")
     return "; ".join(hints)
 
 
-def _base_fields(dep: Deployment, concurrency: int) -> dict[str, object]:
+def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:
     return {
         "model_id": dep.arch.model_id,
         "gpu": dep.gpu.name,
@@ -446,20 +465,42 @@ def _base_fields(dep: Deployment, concurrency: int) -> dict[str, object]:
     }
 
 
-def _unfit(dep: Deployment, concurrency: int, common: dict[str, object]) -> PerformanceEstimate:
+def _unfit(dep: Deployment, concurrency: int, common: dict[str, Any]) -> PerformanceEstimate:
     reason = f"does not fit: {dep.memory.reason}; {_needs(dep, common)}"
-    return PerformanceEstimate(**_base_fields(dep, concurrency), fits=False, error=reason, max_concurrency_kv=0)  # type: ignore[arg-type]
+    return PerformanceEstimate(
+        **_base_fields(dep, concurrency), fits=False, error=reason, max_concurrency_kv=0
+    )
 
 
 def _failed(
-    arch: ModelArchitecture, gpu: GPUSpec, num_gpus: int, tp: int, pp: int, precision: str | None,
-    kv_precision: str | None, input_length: int, output_length: int, concurrency: int, engine: str, error: str,
+    arch: ModelArchitecture,
+    gpu: GPUSpec,
+    num_gpus: int,
+    tp: int,
+    pp: int,
+    precision: str | None,
+    kv_precision: str | None,
+    input_length: int,
+    output_length: int,
+    concurrency: int,
+    engine: str,
+    error: str,
 ) -> PerformanceEstimate:
     return PerformanceEstimate(
-        model_id=arch.model_id, gpu=gpu.name, num_gpus=num_gpus, tp=tp, pp=pp, replicas=max(num_gpus // (tp * pp), 1),
-        precision=precision or arch.native_precision, kv_precision=kv_precision or "bf16",
-        input_length=input_length, output_length=output_length, concurrency=concurrency, engine=engine,
-        fits=False, error=error,
+        model_id=arch.model_id,
+        gpu=gpu.name,
+        num_gpus=num_gpus,
+        tp=tp,
+        pp=pp,
+        replicas=max(num_gpus // (tp * pp), 1),
+        precision=precision or arch.native_precision,
+        kv_precision=kv_precision or "bf16",
+        input_length=input_length,
+        output_length=output_length,
+        concurrency=concurrency,
+        engine=engine,
+        fits=False,
+        error=error,
     )
 
 
@@ -475,8 +516,8 @@ def _estimate_fitting(dep: Deployment, concurrency: int) -> PerformanceEstimate:
     if "limits" not in dep.memo:
         dep.memo["limits"] = _concurrency_limits(dep, _low_load_e2e(dep))
         dep.memo["prefill"] = _prefill_roofline(dep)
-    kv_limit, prefill_limit, decode_limit = dep.memo["limits"]  # type: ignore[misc]
-    prefill_ai, prefill_bound = dep.memo["prefill"]  # type: ignore[misc]
+    kv_limit, prefill_limit, decode_limit = dep.memo["limits"]
+    prefill_ai, prefill_bound = dep.memo["prefill"]
     in_use = steady.decode_seqs * (
         dep.costs.kv_bytes(dep.input_length + dep.output_length / 2) + dep.costs.state_bytes_per_sequence
     )
@@ -486,7 +527,7 @@ def _estimate_fitting(dep: Deployment, concurrency: int) -> PerformanceEstimate:
     itl_pct = {q: _percentile_itl(steady, q) for q in (0.5, 0.95, 0.99)}
     mean_decode = decode_steps * (itl or 0.0)
     return PerformanceEstimate(
-        **_base_fields(dep, concurrency),  # type: ignore[arg-type]
+        **_base_fields(dep, concurrency),
         ttft_ms=steady.ttft_s * 1e3,
         itl_ms=None if itl is None else itl * 1e3,
         e2e_latency_s=e2e,

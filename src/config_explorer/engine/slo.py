@@ -30,8 +30,21 @@ _OPS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
-_METRICS: Final[dict[str, str]] = {"ttft": "ttft", "itl": "itl", "e2e": "e2e", "e2e_latency": "e2e", "tpot": "itl"}
-_STATS: Final[dict[str, str]] = {"mean": "mean", "avg": "mean", "median": "p50", "p50": "p50", "p95": "p95", "p99": "p99"}
+_METRICS: Final[dict[str, str]] = {
+    "ttft": "ttft",
+    "itl": "itl",
+    "e2e": "e2e",
+    "e2e_latency": "e2e",
+    "tpot": "itl",
+}
+_STATS: Final[dict[str, str]] = {
+    "mean": "mean",
+    "avg": "mean",
+    "median": "p50",
+    "p50": "p50",
+    "p95": "p95",
+    "p99": "p99",
+}
 _PATTERN = re.compile(
     r"^\s*(?P<metric>[a-z_0-9]+)\s*(?::\s*(?P<stat>[a-z0-9]+))?\s*(?P<op><=|>=|==|!=|<|>)\s*"
     r"(?P<value>[0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*(?P<unit>ms|s)?\s*$",
@@ -122,7 +135,11 @@ def constraints_from_kwargs(
     stat = _STATS.get(percentile.lower())
     if stat is None:
         raise InvalidArgumentError(f"percentile {percentile!r}; accepted: mean, median, p95, p99")
-    for metric, value, scale in (("ttft", max_ttft_ms, 1.0), ("itl", max_itl_ms, 1.0), ("e2e", max_e2e_latency_s, 1e3)):
+    for metric, value, scale in (
+        ("ttft", max_ttft_ms, 1.0),
+        ("itl", max_itl_ms, 1.0),
+        ("e2e", max_e2e_latency_s, 1e3),
+    ):
         if value is not None:
             out.append(SLOConstraint(metric, stat, "<=", float(value) * scale))
     return out

@@ -16,7 +16,9 @@ DEFAULT_LEVELS: tuple[int, ...] = tuple(2**i for i in range(11))
 
 def pareto_frontier(points: Sequence[PerformanceEstimate]) -> tuple[PerformanceEstimate, ...]:
     """Points that no other point beats on both output throughput (higher) and E2E latency (lower)."""
-    usable = [p for p in points if p.ok and p.output_throughput_tok_s is not None and p.e2e_latency_s is not None]
+    usable = [
+        p for p in points if p.ok and p.output_throughput_tok_s is not None and p.e2e_latency_s is not None
+    ]
     usable.sort(key=lambda p: (p.e2e_latency_s, -(p.output_throughput_tok_s or 0.0)))
     frontier: list[PerformanceEstimate] = []
     best = -1.0

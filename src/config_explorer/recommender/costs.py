@@ -32,7 +32,9 @@ class GPUCosts:
             ref = reference_costs()
             for name, entry in ref["prices"].items():
                 self._prices[name] = float(entry["usd_per_hour"])
-                self._sources[name] = f"reference ({entry.get('source', 'see gpu_costs.json')}, as of {ref['as_of']})"
+                self._sources[name] = (
+                    f"reference ({entry.get('source', 'see gpu_costs.json')}, as of {ref['as_of']})"
+                )
         for name, price in (overrides or {}).items():
             if isinstance(price, bool) or not isinstance(price, (int, float)) or not price > 0:
                 raise InvalidArgumentError(f"GPU cost for {name!r} must be a positive $/hour, got {price!r}")

@@ -80,8 +80,12 @@ class GPURecommender:
         self.output_len = output_len
         self.concurrency = concurrency
         self.backend = get_backend(backend) if isinstance(backend, str) else backend
-        self.slos = constraints_from_kwargs(constraints=constraints, max_ttft_ms=max_ttft_ms, max_itl_ms=max_itl_ms,
-                                            max_e2e_latency_s=max_e2e_latency_s)
+        self.slos = constraints_from_kwargs(
+            constraints=constraints,
+            max_ttft_ms=max_ttft_ms,
+            max_itl_ms=max_itl_ms,
+            max_e2e_latency_s=max_e2e_latency_s,
+        )
         self.precision = precision
         self.knobs: Mapping[str, Any] = knobs
 
@@ -103,8 +107,18 @@ class GPURecommender:
         analysis: dict[str, PerformanceEstimate] = {}
         usable: list[tuple[float, str]] = []
         for spec in specs:
-            est = estimate_performance(arch, spec, num_gpus, None, self.input_len, self.output_len,
-                                       self.concurrency, self.backend, precision=self.precision, **self.knobs)
+            est = estimate_performance(
+                arch,
+                spec,
+                num_gpus,
+                None,
+                self.input_len,
+                self.output_len,
+                self.concurrency,
+                self.backend,
+                precision=self.precision,
+                **self.knobs,
+            )
             misses = check_slos(est, self.slos) if est.ok else []
             if misses:
                 est = attrs.evolve(est, error="misses SLO: " + "; ".join(misses))
@@ -116,14 +130,32 @@ class GPURecommender:
             usable.sort()
             best = usable[0][1]
             e = analysis[best]
-            reason = (f"{best} gives the best {metric} ({getattr(e, field):,.1f} {field.rsplit('_', 1)[-1]}) "
-                      f"among {len(usable)} GPU(s) that fit at {num_gpus} GPU(s)")
-            return GPURecommendation(model_id=arch.model_id, input_length=self.input_len,
-                                     output_length=self.output_len, num_gpus=num_gpus, metric=metric,
-                                     best_gpu=best, best_estimate=e, analysis=analysis, reason=reason)
-        return GPURecommendation(model_id=arch.model_id, input_length=self.input_len, output_length=self.output_len,
-                                 num_gpus=num_gpus, metric=metric, best_gpu=None, best_estimate=None,
-                                 analysis=analysis, reason=self._why_none(arch, specs, num_gpus))
+            reason = (
+                f"{best} gives the best {metric} ({getattr(e, field):,.1f} {field.rsplit('_', 1)[-1]}) "
+                f"among {len(usable)} GPU(s) that fit at {num_gpus} GPU(s)"
+            )
+            return GPURecommendation(
+                model_id=arch.model_id,
+                input_length=self.input_len,
+                output_length=self.output_len,
+                num_gpus=num_gpus,
+                metric=metric,
+                best_gpu=best,
+                best_estimate=e,
+                analysis=analysis,
+                reason=reason,
+            )
+        return GPURecommendation(
+            model_id=arch.model_id,
+            input_length=self.input_len,
+            output_length=self.output_len,
+            num_gpus=num_gpus,
+            metric=metric,
+            best_gpu=None,
+            best_estimate=None,
+            analysis=analysis,
+            reason=self._why_none(arch, specs, num_gpus),
+        )
 
     def _why_none(self, arch: Any, specs: Sequence[GPUSpec], num_gpus: int) -> str:
         smallest = []
@@ -131,8 +163,17 @@ class GPURecommender:
             for count in (2, 4, 8, 16, 32, 64):
                 if count <= num_gpus:
                     continue
-                est = estimate_performance(arch, spec, count, None, self.input_len, self.output_len, 1, "native",
-                                           precision=self.precision)
+                est = estimate_performance(
+                    arch,
+                    spec,
+                    count,
+                    None,
+                    self.input_len,
+                    self.output_len,
+                    1,
+                    "native",
+                    precision=self.precision,
+                )
                 if est.ok:
                     smallest.append(f"{count} x {spec.name} (tp={est.tp})")
                     break

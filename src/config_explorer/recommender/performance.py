@@ -16,7 +16,12 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends import Backend, EstimateRequest, get_backend
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.errors import BackendError, BackendUnavailableError, ConfigExplorerError, InvalidArgumentError
+from config_explorer.errors import (
+    BackendError,
+    BackendUnavailableError,
+    ConfigExplorerError,
+    InvalidArgumentError,
+)
 
 __all__ = ["ModelLike", "error_record", "estimate_performance", "estimate_performance_batch", "resolve_model"]
 
@@ -34,14 +39,30 @@ def _positive(name: str, value: object) -> int:
 
 
 def error_record(
-    model_id: str, gpu: str, num_gpus: int, tp: int | None, input_length: int, output_length: int,
-    concurrency: int, error: str, backend: str = "native",
+    model_id: str,
+    gpu: str,
+    num_gpus: int,
+    tp: int | None,
+    input_length: int,
+    output_length: int,
+    concurrency: int,
+    error: str,
+    backend: str = "native",
 ) -> PerformanceEstimate:
     """A record for a configuration that could not be estimated (numbers absent, ``error`` set)."""
     return PerformanceEstimate(
-        model_id=model_id, gpu=gpu, num_gpus=num_gpus, tp=tp or 0, precision="", kv_precision="",
-        input_length=input_length, output_length=output_length, concurrency=concurrency, backend=backend,
-        fits=False, error=error,
+        model_id=model_id,
+        gpu=gpu,
+        num_gpus=num_gpus,
+        tp=tp or 0,
+        precision="",
+        kv_precision="",
+        input_length=input_length,
+        output_length=output_length,
+        concurrency=concurrency,
+        backend=backend,
+        fits=False,
+        error=error,
     )
 
 
@@ -76,29 +97,53 @@ def estimate_performance(
     _positive("num_gpus", num_gpus)
     _positive("input_length", input_length)
     _positive("output_length", output_length)
-    users = _positive("concurrency" if concurrency is not None else "batch_size",
-                      concurrency if concurrency is not None else batch_size)
+    users = _positive(
+        "concurrency" if concurrency is not None else "batch_size",
+        concurrency if concurrency is not None else batch_size,
+    )
     if tensor_parallel_size is not None:
         _positive("tensor_parallel_size", tensor_parallel_size)
     chosen = get_backend(backend) if isinstance(backend, str) else backend
     request = EstimateRequest(
-        arch=arch, gpu=gpu, num_gpus=num_gpus, tp=tensor_parallel_size, pp=pipeline_parallel_size,
-        precision=precision, kv_precision=kv_precision, input_length=input_length, output_length=output_length,
-        concurrency=users, engine=engine, gpu_memory_utilization=gpu_memory_utilization,
-        max_num_batched_tokens=max_num_batched_tokens, max_num_seqs=max_num_seqs, allow_hub=allow_hub,
+        arch=arch,
+        gpu=gpu,
+        num_gpus=num_gpus,
+        tp=tensor_parallel_size,
+        pp=pipeline_parallel_size,
+        precision=precision,
+        kv_precision=kv_precision,
+        input_length=input_length,
+        output_length=output_length,
+        concurrency=users,
+        engine=engine,
+        gpu_memory_utilization=gpu_memory_utilization,
+        max_num_batched_tokens=max_num_batched_tokens,
+        max_num_seqs=max_num_seqs,
+        allow_hub=allow_hub,
     )
     try:
         return chosen.estimate(request)
     except BackendUnavailableError:
         raise
     except BackendError as exc:
-        return error_record(arch.model_id, gpu.name, num_gpus, tensor_parallel_size, input_length,
-                            output_length, users, str(exc), backend=chosen.name)
+        return error_record(
+            arch.model_id,
+            gpu.name,
+            num_gpus,
+            tensor_parallel_size,
+            input_length,
+            output_length,
+            users,
+            str(exc),
+            backend=chosen.name,
+        )
 
 
 def _entry(config: Sequence[Any]) -> tuple[Any, int, int | None]:
     if isinstance(config, (str, bytes)) or not isinstance(config, Sequence) or len(config) not in (2, 3):
-        raise InvalidArgumentError(f"each gpu_configs entry must be (gpu, num_gpus) or (gpu, num_gpus, tp), got {config!r}")
+        raise InvalidArgumentError(
+            f"each gpu_configs entry must be (gpu, num_gpus) or (gpu, num_gpus, tp), got {config!r}"
+        )
     gpu, count = config[0], config[1]
     tp = config[2] if len(config) == 3 else None
     return gpu, count, tp
@@ -126,18 +171,42 @@ def estimate_performance_batch(
         try:
             gpu, count, tp = _entry(config)
         except InvalidArgumentError as exc:
-            results.append(error_record(arch.model_id, str(config), 0, None, input_length, output_length,
-                                        batch_size, str(exc), backend=chosen.name))
+            results.append(
+                error_record(
+                    arch.model_id,
+                    str(config),
+                    0,
+                    None,
+                    input_length,
+                    output_length,
+                    batch_size,
+                    str(exc),
+                    backend=chosen.name,
+                )
+            )
             continue
         tp = tp if tp is not None else tensor_parallel_size
         try:
             results.append(
-                estimate_performance(arch, gpu, count, tp, input_length, output_length, batch_size, chosen, **knobs)
+                estimate_performance(
+                    arch, gpu, count, tp, input_length, output_length, batch_size, chosen, **knobs
+                )
             )
         except BackendUnavailableError:
             raise
         except ConfigExplorerError as exc:
             name = gpu.name if isinstance(gpu, GPUSpec) else str(gpu)
-            results.append(error_record(arch.model_id, name, count if isinstance(count, int) else 0, tp,
-                                        input_length, output_length, batch_size, str(exc), backend=chosen.name))
+            results.append(
+                error_record(
+                    arch.model_id,
+                    name,
+                    count if isinstance(count, int) else 0,
+                    tp,
+                    input_length,
+                    output_length,
+                    batch_size,
+                    str(exc),
+                    backend=chosen.name,
+                )
+            )
     return results

@@ -93,7 +93,9 @@ class Candidate:
     def to_record(self) -> dict[str, Any]:
         """A flat dict (one row of a table, ready for ``pandas.DataFrame``)."""
         row: dict[str, Any] = {
-            k: v for k, v in attrs.asdict(self, recurse=False).items() if k not in ("estimate", "serve_commands")
+            k: v
+            for k, v in attrs.asdict(self, recurse=False).items()
+            if k not in ("estimate", "serve_commands")
         }
         if self.estimate is not None:
             for key, value in self.estimate.to_dict().items():
@@ -201,11 +203,17 @@ def _operating_point(
     return attrs.evolve(best, optimal_concurrency=knee), None
 
 
-def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts) -> dict[str, float | None]:
+def _price(
+    est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts
+) -> dict[str, Any]:
     per_gpu = costs.per_gpu_hour(gpu)
     if per_gpu is None:
-        return {"cost_per_gpu_hour_usd": None, "cost_per_hour_usd": None,
-                "cost_per_million_output_tokens_usd": None, "output_tok_s_per_usd_hour": None}
+        return {
+            "cost_per_gpu_hour_usd": None,
+            "cost_per_hour_usd": None,
+            "cost_per_million_output_tokens_usd": None,
+            "output_tok_s_per_usd_hour": None,
+        }
     hourly = per_gpu * num_gpus
     tput = est.output_throughput_tok_s if est is not None else None
     return {
@@ -217,8 +225,12 @@ def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUC
 
 
 def _target(
-    est: PerformanceEstimate, num_gpus: int, per_gpu_cost: float | None, rps: float | None, tok_s: float | None
-) -> dict[str, float | int | None]:
+    est: PerformanceEstimate,
+    num_gpus: int,
+    per_gpu_cost: float | None,
+    rps: float | None,
+    tok_s: float | None,
+) -> dict[str, Any]:
     if rps is None and tok_s is None:
         return {}
     if rps is not None:
@@ -280,7 +292,11 @@ def recommend_gpus(
         output_length = output_length or preset.output_length
     if input_length is None or output_length is None:
         raise InvalidArgumentError("give input_length and output_length, or a workload preset name")
-    for name, value in (("input_length", input_length), ("output_length", output_length), ("max_gpus", max_gpus)):
+    for name, value in (
+        ("input_length", input_length),
+        ("output_length", output_length),
+        ("max_gpus", max_gpus),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
     metric = metric.strip().lower().replace("-", "_")
@@ -292,13 +308,19 @@ def recommend_gpus(
         max_gpus = max(max_gpus, num_gpus)
     if metric == "cost" and target_requests_per_s is None and target_output_tok_s is None:
         raise InvalidArgumentError("metric='cost' needs target_requests_per_s or target_output_tok_s")
-    for name, target in (("target_requests_per_s", target_requests_per_s), ("target_output_tok_s", target_output_tok_s)):
+    for name, target in (
+        ("target_requests_per_s", target_requests_per_s),
+        ("target_output_tok_s", target_output_tok_s),
+    ):
         if target is not None and not target > 0:
             raise InvalidArgumentError(f"{name} must be positive, got {target!r}")
     slos = tuple(
         constraints_from_kwargs(
-            constraints=constraints, max_ttft_ms=max_ttft_ms, max_itl_ms=max_itl_ms,
-            max_e2e_latency_s=max_e2e_latency_s, percentile=slo_percentile,
+            constraints=constraints,
+            max_ttft_ms=max_ttft_ms,
+            max_itl_ms=max_itl_ms,
+            max_e2e_latency_s=max_e2e_latency_s,
+            percentile=slo_percentile,
         )
     )
     arch = resolve_model(model)
@@ -320,9 +342,24 @@ def recommend_gpus(
     rejected: list[Candidate] = []
     for done, (spec, count, tp) in enumerate(plan, start=1):
         candidate = _evaluate(
-            arch, spec, count, tp, chosen, metric, slos, concurrency, costs, estimate_performance_flag,
-            input_length, output_length, precision, kv_precision, engine, gpu_memory_utilization,
-            target_requests_per_s, target_output_tok_s,
+            arch,
+            spec,
+            count,
+            tp,
+            chosen,
+            metric,
+            slos,
+            concurrency,
+            costs,
+            estimate_performance_flag,
+            input_length,
+            output_length,
+            precision,
+            kv_precision,
+            engine,
+            gpu_memory_utilization,
+            target_requests_per_s,
+            target_output_tok_s,
         )
         (ranked if candidate.rejected_reason is None else rejected).append(candidate)
         if progress is not None:
@@ -367,32 +404,75 @@ def _cost_note(overrides: Mapping[str, float] | None) -> str:
 
 
 def _evaluate(
-    arch: ModelArchitecture, spec: GPUSpec, count: int, tp: int, backend: Backend, metric: str,
-    slos: Sequence[SLOConstraint], concurrency: int | None, costs: GPUCosts, estimate_flag: bool,
-    input_length: int, output_length: int, precision: str | None, kv_precision: str | None, engine: str,
-    gpu_memory_utilization: float, target_rps: float | None, target_tok_s: float | None,
+    arch: ModelArchitecture,
+    spec: GPUSpec,
+    count: int,
+    tp: int,
+    backend: Backend,
+    metric: str,
+    slos: Sequence[SLOConstraint],
+    concurrency: int | None,
+    costs: GPUCosts,
+    estimate_flag: bool,
+    input_length: int,
+    output_length: int,
+    precision: str | None,
+    kv_precision: str | None,
+    engine: str,
+    gpu_memory_utilization: float,
+    target_rps: float | None,
+    target_tok_s: float | None,
 ) -> Candidate:
-    base: dict[str, Any] = {"model_id": arch.model_id, "gpu": spec.name, "num_gpus": count, "tp": tp,
-                            "replicas": count // tp}
+    base: dict[str, Any] = {
+        "model_id": arch.model_id,
+        "gpu": spec.name,
+        "num_gpus": count,
+        "tp": tp,
+        "replicas": count // tp,
+    }
     try:
         if not estimate_flag:
-            dep = plan_deployment(arch, spec, num_gpus=count, tp=tp, precision=precision, kv_precision=kv_precision,
-                                  input_length=input_length, output_length=output_length, engine=engine,
-                                  gpu_memory_utilization=gpu_memory_utilization)
+            dep = plan_deployment(
+                arch,
+                spec,
+                num_gpus=count,
+                tp=tp,
+                precision=precision,
+                kv_precision=kv_precision,
+                input_length=input_length,
+                output_length=output_length,
+                engine=engine,
+                gpu_memory_utilization=gpu_memory_utilization,
+            )
             if not dep.memory.fits:
                 return Candidate(**base, rejected_reason=f"does not fit: {dep.memory.reason}")
-            return Candidate(**base, fits=True, kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
-                             **_price(None, spec.name, count, costs))
+            return Candidate(
+                **base,
+                fits=True,
+                kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
+                **_price(None, spec.name, count, costs),
+            )
         request = EstimateRequest(
-            arch=arch, gpu=spec, num_gpus=count, tp=tp, precision=precision, kv_precision=kv_precision,
-            input_length=input_length, output_length=output_length, engine=engine,
+            arch=arch,
+            gpu=spec,
+            num_gpus=count,
+            tp=tp,
+            precision=precision,
+            kv_precision=kv_precision,
+            input_length=input_length,
+            output_length=output_length,
+            engine=engine,
             gpu_memory_utilization=gpu_memory_utilization,
         )
         est, reason = _operating_point(backend, request, metric, slos, concurrency)
     except ConfigExplorerError as exc:
         return Candidate(**base, rejected_reason=str(exc))
     prices = _price(est, spec.name, count, costs)
-    target = _target(est, count, prices["cost_per_gpu_hour_usd"], target_rps, target_tok_s) if reason is None else {}
+    target = (
+        _target(est, count, prices["cost_per_gpu_hour_usd"], target_rps, target_tok_s)
+        if reason is None
+        else {}
+    )
     return Candidate(
         **base,
         concurrency=est.concurrency,
@@ -400,7 +480,9 @@ def _evaluate(
         fits=est.fits,
         rejected_reason=reason,
         kv_headroom=float(est.max_concurrency_kv or 0),
-        serve_commands=serve_commands(arch, est, gpu_memory_utilization=gpu_memory_utilization) if reason is None else {},
+        serve_commands=serve_commands(arch, est, gpu_memory_utilization=gpu_memory_utilization)
+        if reason is None
+        else {},
         **prices,
         **target,
     )
