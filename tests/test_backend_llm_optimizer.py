@@ -814,3 +814,46 @@ def test_gpu_spec_objects_not_in_the_catalog_map_by_alias(upstream: ModuleType) 
     request = attrs.evolve(request_for(), gpu=custom)
     record = LLMOptimizerBackend().estimate(request)
     assert record.ok and record.gpu == "My Cloud H100" and upstream.CALLS[0]["gpu_name"] == "H100"
+
+
+# --------------------------------------------------------------------------------------------------
+# Every public entry point works with backend="llm-optimizer"
+# --------------------------------------------------------------------------------------------------
+
+
+def test_every_public_entry_point_runs_on_the_adapter(
+    upstream: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from config_explorer.cli import main
+    from config_explorer.recommender import (
+        GPURecommender,
+        estimate_performance,
+        estimate_performance_batch,
+        recommend_gpus,
+    )
+
+    single = estimate_performance("meta-llama/Llama-3.1-8B", "H100", 1, None, 512, 128, 4, "llm-optimizer")
+    assert single.backend == "llm-optimizer" and single.ok
+    batch = estimate_performance_batch(
+        "meta-llama/Llama-3.1-8B",
+        [("H100", 1), ("MI300X", 1), ("nope", 1)],
+        512,
+        128,
+        backend="llm-optimizer",
+    )
+    assert batch[0].ok and batch[1].error and "unknown GPU" in (batch[2].error or "")
+    result = recommend_gpus(
+        "meta-llama/Llama-3.1-8B", 512, 128, gpus=["H100", "A100"], max_gpus=2, backend="llm-optimizer"
+    )
+    assert result.backend == "llm-optimizer" and result.best is not None
+    assert result.best.estimate is not None and result.best.estimate.backend == "llm-optimizer"
+    recs = GPURecommender(input_len=512, output_len=128, backend="llm-optimizer").recommend_gpus(
+        ["meta-llama/Llama-3.1-8B"], ["H100", "L40"]
+    )
+    assert recs[0].best_gpu is not None
+    assert main(["backends", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["auto_selects"] == "llm-optimizer"
+    assert set(doc["estimates"]) == {"native", "llm-optimizer"}
