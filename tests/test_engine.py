@@ -258,3 +258,43 @@ def test_throughput_is_concurrency_times_output_over_e2e(
         assert e.output_throughput_tok_s == pytest.approx(c * osl / e.e2e_latency_s, rel=1e-6)  # type: ignore[operator]
         for value in attrs.asdict(e).values():
             assert not (isinstance(value, float) and not math.isfinite(value))
+
+
+def test_tensor_parallel_all_reduce_costs_time_and_pcie_costs_more() -> None:
+    arch = load_model("meta-llama/Llama-3.1-70B")
+    nvlink = plan_deployment(arch, H100, num_gpus=4, tp=4, input_length=1024, output_length=128)
+    pcie = plan_deployment(arch, get_gpu("L40S"), num_gpus=4, tp=4, input_length=1024, output_length=128)
+    small, big = nvlink.step(8, 0, 0), nvlink.step(8, 4096, 1)
+    assert 0 < small.comm_s < big.comm_s
+    assert pcie.step(8, 4096, 1).comm_s > 3 * big.comm_s
+    single = plan_deployment(LLAMA8, H100, num_gpus=1, tp=1, input_length=1024, output_length=128)
+    assert single.step(8, 0, 0).comm_s == 0
+
+
+def test_chunked_prefill_raises_itl_with_prompt_length_and_concurrency() -> None:
+    def itl(isl: int, c: int) -> float:
+        e = estimate(LLAMA8, H100, input_length=isl, output_length=256, concurrency=c)
+        assert e.itl_ms is not None
+        return e.itl_ms
+
+    assert itl(256, 32) < itl(4096, 32) < itl(16000, 32)
+    assert itl(2048, 1) < itl(2048, 16) < itl(2048, 128)
+
+
+def test_ttft_includes_waiting_when_the_scheduler_is_full() -> None:
+    light = estimate(LLAMA8, H100, input_length=2000, output_length=2000, concurrency=8)
+    heavy = estimate(LLAMA8, H100, input_length=2000, output_length=2000, concurrency=2000)
+    assert heavy.max_concurrency_kv is not None and heavy.max_concurrency_kv < 2000
+    assert heavy.ttft_ms > 20 * light.ttft_ms  # type: ignore[operator]
+    assert heavy.ttft_p99_ms > heavy.ttft_ms  # type: ignore[operator]
+
+
+def test_causal_and_windowed_attention_flops() -> None:
+    mistral = load_model("mistralai/Mistral-7B-v0.1")  # sliding window 4096 on every layer
+    assert mistral.sliding_window == 4096
+    per_pair = 2 * 32 * (128 + 128) * 32
+    matmul = 2 * mistral.matmul_params_per_token
+    assert mistral.prefill_flops(100) == pytest.approx(100 * matmul + per_pair * 100 * 101 / 2)
+    long = 10_000
+    window_pairs = 4096 * 4097 / 2 + (long - 4096) * 4096
+    assert mistral.prefill_flops(long) == pytest.approx(long * matmul + per_pair * window_pairs)

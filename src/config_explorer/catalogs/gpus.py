@@ -133,8 +133,8 @@ class GPUSpec:
         fallback = self.tflops.bf16 or self.tflops.fp16
         if fallback is None:
             raise InfeasibleConfigurationError(
-                f"GPU {self.name!r} has no published 16-bit tensor TFLOPS figure, so its compute time cannot be "
-                "estimated; register a spec with your own figure (register_gpu({...}, replace=True))"
+                f"cannot estimate: GPU {self.name!r} has no published 16-bit tensor TFLOPS figure; register a spec "
+                "with your own figure (register_gpu({...}, replace=True))"
             )
         return fallback, "bf16" if self.tflops.bf16 else "fp16"
 

@@ -397,9 +397,12 @@ def _cost_note(overrides: Mapping[str, float] | None) -> str:
     from config_explorer.recommender.costs import reference_costs
 
     ref = reference_costs()
-    note = f"GPU prices: reference values as of {ref['as_of']} ({ref['unit']}, {ref['currency']}); {ref['disclaimer']}"
+    note = (
+        f"Prices: reference {ref['currency']} {ref['unit']} as of {ref['as_of']}, public list prices that vary by "
+        "provider (sources in gpu_costs.json); override with gpu_costs / --gpu-cost."
+    )
     if overrides:
-        note += f" User prices for: {', '.join(sorted(overrides))}."
+        note += f" Your prices for: {', '.join(sorted(overrides))}."
     return note
 
 
