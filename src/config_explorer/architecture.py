@@ -381,14 +381,18 @@ class ModelArchitecture:
         else:
             vocab = cfg.integer("vocab_size")
         # experts
-        num_experts = cfg.integer("num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0)
+        num_experts = cfg.integer(
+            "num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0
+        )
         top_k = cfg.integer(
             "num_experts_per_tok", "experts_per_token", "num_experts_per_token", default=0, minimum=0
         )
         if num_experts and not top_k:
             raise ModelLoadError(f"{name}: MoE config lacks 'num_experts_per_tok'")
         moe_width = (
-            cfg.integer("moe_intermediate_size", "intermediate_size", default=0, minimum=0) if num_experts else 0
+            cfg.integer("moe_intermediate_size", "intermediate_size", default=0, minimum=0)
+            if num_experts
+            else 0
         )
         if cfg.data.get("n_shared_experts"):
             shared = cfg.integer("n_shared_experts", minimum=0) * moe_width
@@ -447,7 +451,9 @@ class ModelArchitecture:
             v_head_dim=cfg.integer("v_head_dim", default=head_dim) if mla else 0,
             mamba_num_heads=mamba_heads,
             mamba_head_dim=mamba_head_dim,
-            mamba_state_size=cfg.integer("mamba_d_state", "ssm_state_size", default=0, minimum=0) if mamba else 0,
+            mamba_state_size=cfg.integer("mamba_d_state", "ssm_state_size", default=0, minimum=0)
+            if mamba
+            else 0,
             mamba_num_groups=cfg.integer("mamba_n_groups", "n_groups", default=1) if mamba else 0,
             mamba_conv_kernel=cfg.integer("mamba_d_conv", "conv_kernel", default=4) if mamba else 4,
             linear_num_key_heads=cfg.integer("linear_num_key_heads") if linear else 0,

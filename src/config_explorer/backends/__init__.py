@@ -12,9 +12,18 @@ import attrs
 
 from config_explorer.backends.base import Backend, EstimateRequest, sweep_with
 from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.serving import Deployment
 from config_explorer.errors import BackendUnavailableError, InvalidArgumentError
 
-__all__ = ["BACKEND_NAMES", "Backend", "EstimateRequest", "describe_backends", "get_backend", "sweep_with"]
+__all__ = [
+    "BACKEND_NAMES",
+    "Backend",
+    "EstimateRequest",
+    "describe_backends",
+    "get_backend",
+    "plan_request",
+    "sweep_with",
+]
 
 log = logging.getLogger("config_explorer.backends")
 
@@ -67,6 +76,27 @@ def get_backend(name: str = "auto") -> Backend:
             log.info("backend=auto: using native (%s)", reason)
             return _AutoFallback(reason)
     raise InvalidArgumentError(f"unknown backend {name!r}; accepted: {', '.join(BACKEND_NAMES)}")
+
+
+def plan_request(request: EstimateRequest) -> Deployment:
+    """The native engine's layout and memory plan for ``request`` (no estimate): cheap fit checks."""
+    from config_explorer.engine.serving import plan_deployment
+
+    return plan_deployment(
+        request.arch,
+        request.gpu,
+        num_gpus=request.num_gpus,
+        tp=request.tp if request.tp is not None else 1,
+        pp=request.pp,
+        precision=request.precision,
+        kv_precision=request.kv_precision,
+        input_length=request.input_length,
+        output_length=request.output_length,
+        engine=request.engine,
+        gpu_memory_utilization=request.gpu_memory_utilization,
+        max_num_batched_tokens=request.max_num_batched_tokens,
+        max_num_seqs=request.max_num_seqs,
+    )
 
 
 def describe_backends() -> list[dict[str, object]]:

@@ -126,35 +126,27 @@ class GPURecommender:
             value = getattr(est, field)
             if est.ok and not misses and value is not None:
                 usable.append((-value if higher else value, spec.name))
+        best: str | None = None
         if usable:
             usable.sort()
             best = usable[0][1]
-            e = analysis[best]
+            value = getattr(analysis[best], field)
             reason = (
-                f"{best} gives the best {metric} ({getattr(e, field):,.1f} {field.rsplit('_', 1)[-1]}) "
+                f"{best} gives the best {metric} ({value:,.1f} {field.rsplit('_', 1)[-1]}) "
                 f"among {len(usable)} GPU(s) that fit at {num_gpus} GPU(s)"
             )
-            return GPURecommendation(
-                model_id=arch.model_id,
-                input_length=self.input_len,
-                output_length=self.output_len,
-                num_gpus=num_gpus,
-                metric=metric,
-                best_gpu=best,
-                best_estimate=e,
-                analysis=analysis,
-                reason=reason,
-            )
+        else:
+            reason = self._why_none(arch, specs, num_gpus)
         return GPURecommendation(
             model_id=arch.model_id,
             input_length=self.input_len,
             output_length=self.output_len,
             num_gpus=num_gpus,
             metric=metric,
-            best_gpu=None,
-            best_estimate=None,
+            best_gpu=best,
+            best_estimate=analysis[best] if best else None,
             analysis=analysis,
-            reason=self._why_none(arch, specs, num_gpus),
+            reason=reason,
         )
 
     def _why_none(self, arch: Any, specs: Sequence[GPUSpec], num_gpus: int) -> str:

@@ -26,11 +26,10 @@ from typing import Any, Final
 import attrs
 
 from config_explorer.architecture import ModelArchitecture
-from config_explorer.backends import Backend, EstimateRequest, get_backend
+from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu, list_gpus
 from config_explorer.engine.layout import valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.serving import plan_deployment
 from config_explorer.engine.slo import SLOConstraint, check_slos, constraints_from_kwargs
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
@@ -203,9 +202,7 @@ def _operating_point(
     return attrs.evolve(best, optimal_concurrency=knee), None
 
 
-def _price(
-    est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts
-) -> dict[str, Any]:
+def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts) -> dict[str, Any]:
     per_gpu = costs.per_gpu_hour(gpu)
     if per_gpu is None:
         return {
@@ -433,20 +430,21 @@ def _evaluate(
         "tp": tp,
         "replicas": count // tp,
     }
+    request = EstimateRequest(
+        arch=arch,
+        gpu=spec,
+        num_gpus=count,
+        tp=tp,
+        precision=precision,
+        kv_precision=kv_precision,
+        input_length=input_length,
+        output_length=output_length,
+        engine=engine,
+        gpu_memory_utilization=gpu_memory_utilization,
+    )
     try:
         if not estimate_flag:
-            dep = plan_deployment(
-                arch,
-                spec,
-                num_gpus=count,
-                tp=tp,
-                precision=precision,
-                kv_precision=kv_precision,
-                input_length=input_length,
-                output_length=output_length,
-                engine=engine,
-                gpu_memory_utilization=gpu_memory_utilization,
-            )
+            dep = plan_request(request)
             if not dep.memory.fits:
                 return Candidate(**base, rejected_reason=f"does not fit: {dep.memory.reason}")
             return Candidate(
@@ -455,18 +453,6 @@ def _evaluate(
                 kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
                 **_price(None, spec.name, count, costs),
             )
-        request = EstimateRequest(
-            arch=arch,
-            gpu=spec,
-            num_gpus=count,
-            tp=tp,
-            precision=precision,
-            kv_precision=kv_precision,
-            input_length=input_length,
-            output_length=output_length,
-            engine=engine,
-            gpu_memory_utilization=gpu_memory_utilization,
-        )
         est, reason = _operating_point(backend, request, metric, slos, concurrency)
     except ConfigExplorerError as exc:
         return Candidate(**base, rejected_reason=str(exc))
