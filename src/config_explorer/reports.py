@@ -43,6 +43,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     head = (
         f"{result.model_id}: {result.input_length} in / {result.output_length} out tokens, "
         f"ranked by {result.metric}, backend {result.backend}"
+        + (f" (auto: {result.backend_note})" if result.backend_note else "")
     )
     if result.constraints:
         head += f", SLOs {'; '.join(str(c) for c in result.constraints)}"

@@ -122,6 +122,8 @@ class RecommendationResult:
     ranked: tuple[Candidate, ...]
     rejected: tuple[Candidate, ...]
     backend: str
+    #: why ``backend="auto"`` chose the backend it did, when it fell back
+    backend_note: str = ""
     target_requests_per_s: float | None = None
     target_output_tok_s: float | None = None
     cost_note: str = ""
@@ -141,6 +143,7 @@ class RecommendationResult:
             "metric": self.metric,
             "constraints": [str(c) for c in self.constraints],
             "backend": self.backend,
+            "backend_note": self.backend_note,
             "target_requests_per_s": self.target_requests_per_s,
             "target_output_tok_s": self.target_output_tok_s,
             "cost_note": self.cost_note,
@@ -384,6 +387,7 @@ def recommend_gpus(
         ranked=tuple(ranked),
         rejected=tuple(rejected),
         backend=chosen.name,
+        backend_note=str(getattr(chosen, "reason", "")),
         target_requests_per_s=target_requests_per_s,
         target_output_tok_s=target_output_tok_s,
         cost_note=_cost_note(gpu_costs),
