@@ -43,16 +43,18 @@ def main() -> None:
     print(f"{MODEL}: 2048 in / 512 out tokens, 16 requests in flight, backend native\n")
     rows = []
     for entry, record in zip(CONFIGS, records, strict=True):
-        rows.append([
-            repr(entry),
-            "yes" if record.ok else "no",
-            fmt(record.tp if record.ok else None),
-            fmt(record.ttft_ms),
-            fmt(record.itl_ms, 2),
-            fmt(record.output_throughput_tok_s, 0),
-            fmt(record.memory_weights_gib),
-            fmt(record.max_concurrency_kv),
-        ])
+        rows.append(
+            [
+                repr(entry),
+                "yes" if record.ok else "no",
+                fmt(record.tp if record.ok else None),
+                fmt(record.ttft_ms),
+                fmt(record.itl_ms, 2),
+                fmt(record.output_throughput_tok_s, 0),
+                fmt(record.memory_weights_gib),
+                fmt(record.max_concurrency_kv),
+            ]
+        )
     headers = ["entry", "ok", "TP", "TTFT ms", "ITL ms", "out tok/s", "weights GiB/GPU", "KV max"]
     print(render_table(headers, rows))
 

@@ -68,16 +68,18 @@ def rank_layouts() -> None:
         print()
         best = result.best
         estimate = best.estimate if best is not None else None
-        best_rows.append([
-            model,
-            f"{best.num_gpus} x {best.gpu}" if best else "none fits",
-            fmt(best.tp if best else None),
-            fmt(best.concurrency if best else None),
-            fmt(estimate.output_throughput_tok_s_per_gpu if estimate else None, 0),
-            fmt(estimate.ttft_ms if estimate else None),
-            fmt(estimate.itl_ms if estimate else None, 2),
-            fmt(best.cost_per_million_output_tokens_usd if best else None, 3),
-        ])
+        best_rows.append(
+            [
+                model,
+                f"{best.num_gpus} x {best.gpu}" if best else "none fits",
+                fmt(best.tp if best else None),
+                fmt(best.concurrency if best else None),
+                fmt(estimate.output_throughput_tok_s_per_gpu if estimate else None, 0),
+                fmt(estimate.ttft_ms if estimate else None),
+                fmt(estimate.itl_ms if estimate else None, 2),
+                fmt(best.cost_per_million_output_tokens_usd if best else None, 3),
+            ]
+        )
     print("Best layout per model (by output tokens/s per GPU):")
     headers = ["model", "layout", "TP", "conc", "tok/s/GPU", "TTFT ms", "ITL ms", "$/M tok"]
     print(render_table(headers, best_rows))

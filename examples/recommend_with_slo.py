@@ -47,13 +47,19 @@ def main() -> None:
         print("\nNothing meets the SLOs; loosen them or allow more GPUs.")
         return
     e = best.estimate
-    print(f"\nPick: {best.copies_for_target} copies of {best.num_gpus} x {best.gpu} (tp={best.tp}), "
-          f"{best.total_gpus_for_target} GPUs, ${best.cost_per_hour_for_target_usd:,.2f}/hour")
-    print(f"  each copy at {best.concurrency} requests in flight: {e.requests_per_s:.2f} req/s, "
-          f"TTFT {e.ttft_ms:.0f} ms (p95 {e.ttft_p95_ms:.0f}), "
-          f"ITL {e.itl_ms:.1f} ms (p95 {e.itl_p95_ms:.1f})")
-    print(f"  memory per GPU: {e.memory_weights_gib:.1f} GiB weights, "
-          f"{e.memory_kv_capacity_gib:.1f} GiB KV cache capacity")
+    print(
+        f"\nPick: {best.copies_for_target} copies of {best.num_gpus} x {best.gpu} (tp={best.tp}), "
+        f"{best.total_gpus_for_target} GPUs, ${best.cost_per_hour_for_target_usd:,.2f}/hour"
+    )
+    print(
+        f"  each copy at {best.concurrency} requests in flight: {e.requests_per_s:.2f} req/s, "
+        f"TTFT {e.ttft_ms:.0f} ms (p95 {e.ttft_p95_ms:.0f}), "
+        f"ITL {e.itl_ms:.1f} ms (p95 {e.itl_p95_ms:.1f})"
+    )
+    print(
+        f"  memory per GPU: {e.memory_weights_gib:.1f} GiB weights, "
+        f"{e.memory_kv_capacity_gib:.1f} GiB KV cache capacity"
+    )
     print(f"  launch: {best.serve_commands['vllm']}")
 
     reasons = Counter((c.rejected_reason or "").split(":")[0] for c in result.rejected)

@@ -124,8 +124,11 @@ def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
     dtype = cfg.text("torch_dtype") or cfg.text("dtype") or "bfloat16"
     dtype = dtype.replace("torch.", "")
     mapping = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp16", "float": "fp16", "half": "fp16"}
-    # vLLM's dtype="auto" serves fp32 checkpoints in fp16
-    return mapping.get(dtype, "bf16"), None, "linear"
+    precision = mapping.get(dtype, "bf16")
+    # vLLM's dtype="auto" serves fp32 checkpoints in fp16, except for models fp16 is unstable for
+    if dtype in ("float32", "float") and cfg.text("model_type").startswith(("gemma2", "gemma3")):
+        precision = "bf16"
+    return precision, None, "linear"
 
 
 def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
@@ -772,8 +775,10 @@ class ModelArchitecture:
             kinds.append("moe")
         if self.is_mla:
             kinds.append("mla")
-        if self.is_hybrid:
+        if "mamba" in self.attention_kinds:
             kinds.append("hybrid-mamba")
+        if "linear" in self.attention_kinds:
+            kinds.append("hybrid-linear-attention")
         if "sliding" in self.attention_kinds:
             kinds.append("sliding-window")
         if not kinds:

@@ -50,7 +50,7 @@ def _lengths(args: argparse.Namespace) -> tuple[int, int]:
 def _add_slos(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-ttft-ms", type=float)
     p.add_argument("--max-itl-ms", type=float)
-    p.add_argument("--max-e2e-s", dest="max_e2e_s", type=float)
+    p.add_argument("--max-e2e-latency-s", "--max-e2e-s", dest="max_e2e_s", type=float)
     p.add_argument("--constraints", help="llm-optimizer syntax, e.g. 'ttft:p95<300ms;itl:p95<20ms'")
     p.add_argument(
         "--slo-percentile", default="mean", help="statistic the --max-* bounds apply to (mean, p50, p95, p99)"
@@ -503,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric",
         default="throughput",
         help="throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
-        "cost_per_million_tokens, throughput_per_dollar, cost (with a target)",
+        "cost_per_million_tokens, throughput_per_dollar, cost (with a target), fit (memory only)",
     )
     p.add_argument("--concurrency", type=int, help="judge every layout at this concurrency")
     p.add_argument("--target-rps", type=float, help="requests/s to serve: size replicas and cost")

@@ -17,8 +17,9 @@ queue and TTFT grows until Little's law holds. E2E = TTFT + (O - 1) * ITL, and o
 
 Percentiles: TTFT's waiting part is taken as exponential (p = tau + W * ln(1 / (1 - q))); ITL is a
 two-point mix of decode-only steps and steps that carry a prefill chunk (a step with a chunk is
-the p95/p99 ITL once chunks appear in more than 5% / 1% of steps); E2E adds the mean decode time to
-the TTFT percentile.
+the p95/p99 ITL once chunks appear in more than 5% / 1% of steps; below that the percentile is a
+decode-only step, a little under the mean that the rare chunk steps pull up); E2E adds the mean
+decode time to the TTFT percentile.
 """
 
 from __future__ import annotations
@@ -284,9 +285,15 @@ def _solve(dep: Deployment, concurrency: float) -> _Steady:
     decode_time = steps_per_request * step.total_s
     rate = decode_seqs / decode_time
     ttft = max(service, (concurrency - decode_seqs) / rate)
+    # ITL distribution: steps either decode only, or also carry a prefill chunk. A chunk step holds up
+    # to the free budget; with short prompts it packs several, so it holds at least one prompt or the
+    # per-step prefill share, whichever is larger. The share of chunk steps keeps the mean consistent.
     prefill_tokens = decode_seqs * prompt / steps_per_request
+    fill = min(chunk, max(float(prompt), prefill_tokens))
     decode_only = dep.step(decode_seqs, 0.0, 0.0).total_s
-    chunk_fraction = min(1.0, prefill_tokens / chunk) if chunk > 0 else 0.0
+    if fill != min(chunk, prompt):
+        with_chunk = dep.step(decode_seqs, fill, fill / prompt).total_s
+    chunk_fraction = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
     return _Steady(
         decode_seqs, step, service, ttft, step.total_s, rate, decode_only, with_chunk, chunk_fraction
     )
@@ -438,7 +445,7 @@ def _needs(dep: Deployment, common: dict[str, Any]) -> str:
         trial = plan_deployment(arch, gpu, **{**common, "precision": "fp8"}, tp=dep.tp)
         if trial.memory.fits:
             hints.append(f"or fp8 weights at tp={dep.tp}")
-    return "; ".join(hints)
+    return ", ".join(hints)
 
 
 def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:

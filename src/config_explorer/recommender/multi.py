@@ -16,6 +16,13 @@ from config_explorer.recommender.performance import ModelLike, estimate_performa
 
 __all__ = ["GPURecommendation", "GPURecommender"]
 
+_UNITS = {
+    "output_throughput_tok_s": "tok/s",
+    "output_throughput_tok_s_per_gpu": "tok/s per GPU",
+    "e2e_latency_s": "s",
+    "ttft_ms": "ms",
+    "itl_ms": "ms",
+}
 _METRICS = {
     "throughput": ("output_throughput_tok_s", True),
     "throughput_per_gpu": ("output_throughput_tok_s_per_gpu", True),
@@ -132,7 +139,7 @@ class GPURecommender:
             best = usable[0][1]
             value = getattr(analysis[best], field)
             reason = (
-                f"{best} gives the best {metric} ({value:,.1f} {field.rsplit('_', 1)[-1]}) "
+                f"{best} gives the best {metric} ({value:,.1f} {_UNITS[field]}) "
                 f"among {len(usable)} GPU(s) that fit at {num_gpus} GPU(s)"
             )
         else:

@@ -185,7 +185,9 @@ def _operating_point(
     first = backend.estimate(attrs.evolve(request, concurrency=1))
     if not first.ok:
         return first, first.error or "does not fit"
-    levels = sorted({*DEFAULT_LEVELS, *([first.max_concurrency_kv] if first.max_concurrency_kv else [])})
+    # sweep the concurrency each replica carries (1, 2, 4, ... 1024), plus the KV-cache limit
+    replicas = max(first.replicas, 1)
+    levels = sorted({replicas * level for level in DEFAULT_LEVELS} | {first.max_concurrency_kv or 1} | {1})
     points = [first]
     for c in levels[1:]:
         point = backend.estimate(attrs.evolve(request, concurrency=c))
@@ -370,7 +372,8 @@ def recommend_gpus(
 
     def sort_key(c: Candidate) -> tuple[bool, float, int, float]:
         value = c.value(field_metric)
-        number = 0.0 if value is None else (-value if higher else value)
+        # nine significant digits: copies of one layout tie exactly, so the tie-breaks below apply
+        number = 0.0 if value is None else float(f"{(-value if higher else value):.9g}")
         if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
             return (False, float(c.num_gpus), 0, -(value or 0.0))
         # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper
