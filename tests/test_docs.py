@@ -67,3 +67,22 @@ def test_examples_run(
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip()
+
+
+def test_rendered_docs_match_their_templates() -> None:
+    """Every number in the docs is what the code prints now (tools/docs/render.py --check)."""
+    import os
+    import subprocess
+    import sys
+
+    if not (ROOT.parent / "shared" / "data").exists():
+        pytest.skip("../shared/data (measured points) is not beside this checkout")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "docs" / "render.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,6 +1,7 @@
 """Render tools/docs/templates/*.md into the repository, running every example and pasting its output.
 
-Run from anywhere: ``python tools/docs/render.py PERFORMANCE_ESTIMATION.md CHANGELOG.md docs/*.md``.
+Run from anywhere: ``python tools/docs/render.py`` (every template) or name some; ``--check`` only
+reports rendered files that differ from a fresh render (the test suite runs it).
 Edit the templates, never the rendered files: every number in the docs comes from this run.
 
 Markers (each on its own line):
@@ -17,16 +18,19 @@ Indentation of the marker line is applied to the emitted blocks.
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-ENV = {**os.environ, "PYTHONPATH": "src", "HF_HUB_OFFLINE": "1", "COLUMNS": "100"}
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "COLUMNS": "100"}
+#: CLI examples write their output files (--csv, --output-json) here, not into the repository
+SCRATCH = tempfile.mkdtemp(prefix="render-docs-")
 ENV.pop("VIRTUAL_ENV", None)
 
 
-def run(argv, shell=False, stdin=None):
-    r = subprocess.run(argv, shell=shell, cwd=ROOT, env=ENV, capture_output=True, text=True, input=stdin)
+def run(argv, shell=False, stdin=None, cwd=ROOT):
+    r = subprocess.run(argv, shell=shell, cwd=cwd, env=ENV, capture_output=True, text=True, input=stdin)
     out = r.stdout + (r.stderr if r.returncode else "")
     if r.returncode and not os.environ.get("ALLOW_FAIL"):
         print(f"FAILED ({r.returncode}): {argv!r}\n{out}", file=sys.stderr)
@@ -64,7 +68,8 @@ def render(text):
                         out.append("")
                         out.append(fence("text", result, indent))
             elif kind in ("cli", "cli-text"):
-                result, rc = run(f"{sys.executable} -m config_explorer {arg}", shell=True)
+                cwd = SCRATCH if kind == "cli" else ROOT  # cli-text examples may read repository files
+                result, rc = run(f"{sys.executable} -m config_explorer {arg}", shell=True, cwd=cwd)
                 fails += rc != 0 and kind == "cli"
                 out.append(fence("bash" if kind == "cli" else "text", f"config-explorer {arg}", indent))
                 out.append("")
@@ -87,12 +92,27 @@ def render(text):
     return "\n".join(out) + "\n", fails
 
 
-total = 0
-for name in sys.argv[1:]:
-    src = TEMPLATES / name
-    text, fails = render(src.read_text())
-    total += fails
-    (ROOT / name).parent.mkdir(parents=True, exist_ok=True)
-    (ROOT / name).write_text(text)
-    print(f"wrote {name} ({fails} failures)")
-sys.exit(1 if total else 0)
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    names = [a for a in argv if a != "--check"] or [
+        str(p.relative_to(TEMPLATES)) for p in sorted(TEMPLATES.rglob("*.md"))
+    ]
+    total, stale = 0, []
+    for name in names:
+        text, fails = render((TEMPLATES / name).read_text())
+        total += fails
+        target = ROOT / name
+        if check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(name)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        print(f"wrote {name} ({fails} failures)")
+    if stale:
+        print("stale (re-run python tools/docs/render.py): " + ", ".join(stale), file=sys.stderr)
+    return 1 if total or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
