@@ -298,3 +298,23 @@ def test_causal_and_windowed_attention_flops() -> None:
     long = 10_000
     window_pairs = 4096 * 4097 / 2 + (long - 4096) * 4096
     assert mistral.prefill_flops(long) == pytest.approx(long * matmul + per_pair * window_pairs)
+
+
+def test_context_beyond_the_model_is_flagged() -> None:
+    e = estimate(load_model("Qwen/Qwen3-8B"), H100, input_length=50_000, output_length=100)
+    assert any("exceeds Qwen/Qwen3-8B's context of 40960 tokens" in w for w in e.warnings)
+
+
+def test_one_output_token_is_pure_prefill() -> None:
+    e = estimate(LLAMA8, H100, input_length=2000, output_length=1, concurrency=16)
+    assert e.ok and e.itl_ms is None and e.decode_bound is None and e.decode_arithmetic_intensity is None
+    assert e.ttft_ms is not None and e.e2e_latency_s == pytest.approx(e.ttft_ms / 1e3)
+    assert e.output_throughput_tok_s == pytest.approx(16 / e.e2e_latency_s)
+
+
+def test_pipeline_parallel_layout() -> None:
+    arch = load_model("meta-llama/Llama-3.1-70B")
+    pp = estimate(arch, H100, num_gpus=4, tp=2, pp=2, input_length=2000, output_length=200, concurrency=32)
+    tp = estimate(arch, H100, num_gpus=4, tp=4, input_length=2000, output_length=200, concurrency=32)
+    assert pp.ok and (pp.tp, pp.pp, pp.replicas) == (2, 2, 1)
+    assert pp.memory_weights_gib == pytest.approx(tp.memory_weights_gib, rel=0.05)  # same share of weights

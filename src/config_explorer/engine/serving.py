@@ -170,6 +170,12 @@ def plan_deployment(
         warnings.append(
             f"{gpu.name} has no native fp8: an fp8 KV cache is stored at 8 bits and upcast to attend"
         )
+    context = input_length + output_length
+    if arch.max_position_embeddings and context > arch.max_position_embeddings:
+        warnings.append(
+            f"prompt + output = {context} tokens exceeds {arch.model_id}'s context of "
+            f"{arch.max_position_embeddings} tokens (max_position_embeddings); a server would reject these requests"
+        )
     if tp > gpu.scale_up_domain:
         warnings.append(
             f"tp={tp} exceeds the {gpu.name}'s scale-up domain of {gpu.scale_up_domain} GPUs: all-reduces cross "
@@ -554,9 +560,9 @@ def _estimate_fitting(dep: Deployment, concurrency: int) -> PerformanceEstimate:
         input_throughput_tok_s_per_gpu=input_tps / dep.num_gpus,
         hardware_ops_per_byte=dep.rates.peak_gemm_flops / dep.rates.peak_bandwidth,
         prefill_arithmetic_intensity=prefill_ai,
-        decode_arithmetic_intensity=steady.step.flops / max(steady.step.bytes, 1.0),
+        decode_arithmetic_intensity=None if itl is None else steady.step.flops / max(steady.step.bytes, 1.0),
         prefill_bound=prefill_bound,
-        decode_bound=steady.step.bound,
+        decode_bound=None if itl is None else steady.step.bound,
         memory_kv_cache_gib=memory_kv,
         memory_free_gib=max(dep.memory.total_gib - used, 0.0),
         fits=True,
