@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,14 @@ if TYPE_CHECKING:
     from config_explorer.recommender.multi import GPURecommendation
     from config_explorer.recommender.recommend import RecommendationResult
 
-__all__ = ["estimate_text", "fmt", "recommendation_table", "render_table"]
+__all__ = [
+    "estimate_text",
+    "fmt",
+    "gpu_recommendations_table",
+    "recommendation_table",
+    "render_table",
+    "short_reason",
+]
 
 
 def fmt(value: Any, digits: int = 1) -> str:
@@ -26,17 +34,22 @@ def fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+_NUMERIC = re.compile(r"^[-+$]?[\d,.]+%?$|^-$")
+
+
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned, text left-aligned."""
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
-    rule = "  ".join("-" * w for w in widths)
-    body = [
-        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-        for row in rows
-    ]
-    return "\n".join([line, rule, *body])
+
+    def cell(text: str, width: int) -> str:
+        return text.rjust(width) if _NUMERIC.match(text) else text.ljust(width)
+
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(cell(c, w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join(lines)
 
 
 def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
@@ -144,6 +157,14 @@ def estimate_text(e: PerformanceEstimate) -> str:
     return "\n".join(lines)
 
 
+def short_reason(error: str | None, width: int = 80) -> str:
+    """A table-sized reason: for a layout that does not fit, what it would need."""
+    text = error or ""
+    if text.startswith("does not fit") and "; " in text:
+        text = "does not fit: " + text.rsplit("; ", 1)[1]
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def gpu_recommendations_table(recs: Sequence[GPURecommendation]) -> str:
     lines = []
     for rec in recs:
@@ -169,7 +190,7 @@ def gpu_recommendations_table(recs: Sequence[GPURecommendation]) -> str:
                     ]
                 )
             else:
-                rows.append([gpu, "-", "-", "-", "-", "-", "-", "-", (e.error or "")[:70]])
+                rows.append([gpu, "-", "-", "-", "-", "-", "-", "-", short_reason(e.error)])
         lines.append(
             render_table(
                 ["GPU", "TP", "conc", "TTFT ms", "ITL ms", "E2E s", "out tok/s", "KV max", "note"], rows
