@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = [
     "list_gpus",
     "load_gpu_file",
     "register_gpu",
+    "unregister_gpu",
 ]
 
 FAMILIES = ("volta", "turing", "ampere", "ada", "hopper", "blackwell", "cdna2", "cdna3", "cdna4", "other")
@@ -362,6 +363,3 @@ def unregister_gpu(name: str) -> None:
     """Remove a GPU (registered or bundled) from this process's catalog."""
     _REGISTRY.unregister(name)
 
-
-def iter_gpu_names() -> Iterator[str]:
-    return (spec.name for spec in _REGISTRY.all())

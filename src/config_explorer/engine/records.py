@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["PerformanceEstimate", "SweepPoint", "SweepResult"]
+__all__ = ["PerformanceEstimate", "SweepResult"]
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -126,12 +126,6 @@ class PerformanceEstimate:
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)
-
-
-@attrs.frozen
-class SweepPoint:
-    concurrency: int
-    estimate: PerformanceEstimate
 
 
 @attrs.frozen
