@@ -362,4 +362,3 @@ def register_gpu(
 def unregister_gpu(name: str) -> None:
     """Remove a GPU (registered or bundled) from this process's catalog."""
     _REGISTRY.unregister(name)
-

@@ -180,6 +180,9 @@ class EngineProfile:
     #: preempt on overflow), "full" reserves prompt + max output up front (TensorRT-LLM's default
     #: GUARANTEED_NO_EVICT scheduler), which halves the batch when outputs are long
     kv_admission: str = "current"
+    #: time a request spends in the serving front end before and around its first token, outside the GPU
+    #: steps: HTTP and chat-template handling, tokenisation, scheduler hand-off, first-token streaming (ms)
+    request_overhead_ms: float = 0.0
     #: GPUs with at least this much memory get the large defaults
     large_gpu_gib: float = 70.0
 
@@ -196,6 +199,9 @@ class EngineProfile:
         return self.max_num_batched_tokens_small_gpu
 
 
+#: front-end time per request, ms; trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 52.0, "sglang": 16.0, "trtllm": 0.0}
+
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
     # microseconds per sequence (sampling, output processing) show at small and large batch.
@@ -208,6 +214,9 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         step_overhead_ms=0.5,
         per_sequence_overhead_ms=0.004,
         runtime_overhead_gib=1.5,
+        # median TTFT residual of the 7 low-load (concurrency <= 8) vLLM points on Hopper in benchmarks/data
+        # (GPUStack, vLLM 0.10.2, OpenAI chat endpoint); refit: benchmarks/accuracy.py --fit-request-overhead
+        request_overhead_ms=REQUEST_OVERHEAD_MS["vllm"],
     ),
     "sglang": EngineProfile(
         name="sglang",
@@ -218,6 +227,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         step_overhead_ms=0.4,
         per_sequence_overhead_ms=0.003,
         runtime_overhead_gib=1.5,
+        # the one low-load SGLang point on Hopper (GPUStack, Qwen3-8B on H100, bench_serving): weak evidence
+        request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],
     ),
     # TensorRT-LLM's C++ executor keeps host work off the critical path.
     "trtllm": EngineProfile(

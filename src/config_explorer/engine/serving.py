@@ -242,7 +242,8 @@ def _prefill_service(dep: Deployment, decode_seqs: float, mean_step: float) -> t
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     with_chunk = dep.step(decode_seqs, min(chunk, prompt), 1.0).total_s
-    service = mean_step / 2  # on average a new request waits half a step for the next one to start
+    # on average a new request waits half a step for the next one to start; the front end adds its own time
+    service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
         if remainder > 0:
@@ -259,9 +260,12 @@ def _solve(dep: Deployment, concurrency: float) -> _Steady:
     if steps_per_request == 0:
         tokens = min(concurrency * prompt, float(dep.max_num_batched_tokens))
         step = dep.step(0.0, tokens, tokens / prompt)
-        rate = tokens / prompt / step.total_s
-        ttft = max(concurrency / rate, step.total_s)
-        return _Steady(0.0, step, step.total_s, ttft, None, rate, step.total_s, step.total_s, 1.0)
+        service = step.total_s + dep.profile.request_overhead_ms * 1e-3
+        ttft = max(concurrency / (tokens / prompt / step.total_s), service)
+        rate = (
+            concurrency / ttft
+        )  # Little's law: the GPU's prefill rate, or fewer when the front end paces it
+        return _Steady(0.0, step, service, ttft, None, rate, step.total_s, step.total_s, 1.0)
 
     cap = min(
         concurrency,
