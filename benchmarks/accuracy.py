@@ -178,35 +178,23 @@ def published_rows(path: Path) -> list[dict[str, Any]]:
             kv = row["kv_precision"] or None
             metric, measured = row["metric"], float(row["value"])
             predicted: float | None = None
+            layout: dict[str, Any] = {
+                "num_gpus": n,
+                "tp": tp,
+                "precision": row["weight_precision"] or None,
+                "kv_precision": kv,
+                "input_length": isl,
+                "output_length": osl,
+                "engine": engine,
+            }
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
-                e = estimate(
-                    arch,
-                    gpu,
-                    num_gpus=n,
-                    tp=tp,
-                    precision=row["weight_precision"] or None,
-                    kv_precision=kv,
-                    input_length=isl,
-                    output_length=osl,
-                    concurrency=int(row["concurrency"]),
-                    engine=engine,
-                )
+                e = estimate(arch, gpu, concurrency=int(row["concurrency"]), **layout)
                 reader = _CLOSED_LOOP.get(metric)
                 predicted = reader(e) if reader and e.ok else None
             elif row["concurrency"]:
                 scenario = "batch_at_once"
-                dep = plan_deployment(
-                    arch,
-                    gpu,
-                    num_gpus=n,
-                    tp=tp,
-                    precision=row["weight_precision"] or None,
-                    kv_precision=kv,
-                    input_length=isl,
-                    output_length=osl,
-                    engine=engine,
-                )
+                dep = plan_deployment(arch, gpu, **layout)
                 batch = int(row["concurrency"])
                 if dep.memory.fits and batch <= max(dep.kv_limit_per_replica, 1) * dep.replicas:
                     result = estimate_static_batch(dep, batch)
