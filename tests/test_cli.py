@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from config_explorer.catalogs.gpus import unregister_gpu
 from config_explorer.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "llm_optimizer"
@@ -272,3 +273,34 @@ def test_python_dash_m_is_the_same_cli() -> None:
         check=False,
     )
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) >= 20
+
+
+def test_custom_gpu_from_a_spec_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "mygpu.toml"
+    spec.write_text(
+        'name = "Lab GPU 96"\nmemory_gib = 96\nmemory_bandwidth_tb_s = 4.0\naliases = ["lab96"]\nfamily = "hopper"\n'
+        '[tflops]\nbf16 = 900\nfp8 = 1800\n[interconnect]\nkind = "NVLink 4"\nbandwidth_gb_s = 900\n'
+    )
+    code, out, _ = run(
+        [
+            "estimate",
+            "--model",
+            "Qwen/Qwen3-8B",
+            "--gpu",
+            "lab96",
+            "--gpu-spec",
+            str(spec),
+            "--workload",
+            "chat",
+            "--backend",
+            "native",
+            "--json",
+        ],
+        capsys,
+    )
+    unregister_gpu("Lab GPU 96")
+    assert code == 0 and json.loads(out)["gpu"] == "Lab GPU 96"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nmemory_gib = -1\n')
+    code, _, err = run(["gpus", "--gpu-spec", str(bad)], capsys)
+    assert code == 2 and "lacks required field" in err

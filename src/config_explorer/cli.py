@@ -66,6 +66,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", default="vllm", help="serving engine profile: vllm (default), sglang, trtllm")
     p.add_argument("--gpu-memory-utilization", type=float, default=0.9)
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    _add_gpu_spec(p)
+
+
+def _add_gpu_spec(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--gpu-spec",
+        action="append",
+        metavar="FILE",
+        help="register a custom GPU from a JSON or TOML file laid out like the catalog's entries (repeatable)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- gpus
@@ -469,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gpus", help="list the GPU catalog")
     p.add_argument("--json", action="store_true")
+    _add_gpu_spec(p)
     p.set_defaults(func=cmd_gpus)
 
     p = sub.add_parser("model", help="show a model's architecture and derived figures")
@@ -531,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kv-precision")
     _add_workload(p)
     p.add_argument("--json", action="store_true")
+    _add_gpu_spec(p)
     p.set_defaults(func=cmd_serve_command)
 
     p = sub.add_parser("parse", help="parse a saved `llm-optimizer estimate` text report")
@@ -550,6 +562,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "gpu_spec", None):
+            from config_explorer.catalogs.gpus import register_gpu
+
+            for path in args.gpu_spec:
+                register_gpu(path, replace=True)
         code: int = args.func(args)
         return code
     except ConfigExplorerError as exc:
