@@ -47,8 +47,8 @@ class FamilyEfficiency:
     attention_compute: float
     #: fixed cost of one GEMM kernel (launch, tail wave), microseconds
     gemm_kernel_us: float
-    #: fixed cost of the other kernels of one layer (norms, rope, activation, residual), microseconds
-    layer_misc_us: float
+    #: fixed cost of one small kernel (norm, rope, activation, top-k, cache write, scan), microseconds
+    small_kernel_us: float
     #: fraction of the per-direction link bandwidth an all-reduce reaches
     link_efficiency: float
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``)
@@ -63,7 +63,7 @@ _HOPPER = FamilyEfficiency(
     attention_bandwidth=0.75,
     attention_compute=0.45,
     gemm_kernel_us=6.0,
-    layer_misc_us=8.0,
+    small_kernel_us=1.4,
     link_efficiency=0.80,
     allreduce_us=10.0,
     evidence="fitted to shared/data/kernels (H100 SXM, H200 SXM)",
@@ -83,7 +83,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         attention_bandwidth=0.75,
         attention_compute=0.40,
         gemm_kernel_us=6.0,
-        layer_misc_us=10.0,
+        small_kernel_us=1.7,
         link_efficiency=0.80,
         allreduce_us=12.0,
         evidence="public A100 GEMM/bandwidth microbenchmarks relative to Hopper; not measured here",
@@ -97,7 +97,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         attention_bandwidth=0.72,
         attention_compute=0.35,
         gemm_kernel_us=6.0,
-        layer_misc_us=10.0,
+        small_kernel_us=1.7,
         link_efficiency=0.75,
         allreduce_us=15.0,
         evidence="public Ada microbenchmarks relative to Hopper; not measured here",
@@ -109,7 +109,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         attention_bandwidth=0.65,
         attention_compute=0.30,
         gemm_kernel_us=8.0,
-        layer_misc_us=14.0,
+        small_kernel_us=2.3,
         link_efficiency=0.70,
         allreduce_us=20.0,
         evidence="older generation; conservative assumption, not measured here",
@@ -121,7 +121,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         attention_bandwidth=0.65,
         attention_compute=0.30,
         gemm_kernel_us=8.0,
-        layer_misc_us=14.0,
+        small_kernel_us=2.3,
         link_efficiency=0.70,
         allreduce_us=15.0,
         evidence="older generation; conservative assumption, not measured here",
@@ -135,7 +135,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         attention_bandwidth=0.65,
         attention_compute=0.30,
         gemm_kernel_us=8.0,
-        layer_misc_us=12.0,
+        small_kernel_us=2.0,
         link_efficiency=0.70,
         allreduce_us=15.0,
         evidence="public MI300X GEMM/bandwidth benchmarks (ROCm 6.x); not measured here",

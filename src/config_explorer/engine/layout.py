@@ -94,6 +94,7 @@ class ShardCosts:
     allreduce_bytes_per_token: float
     allreduce_calls: int
     gemm_kernels: int
+    small_kernels: int
     #: bytes elementwise kernels (norms, residual adds, rope, activation) move per token on this GPU
     elementwise_bytes_per_token: float
     #: weights resident on this GPU (bytes), the largest stage
@@ -123,9 +124,34 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
     return quant, quant, wide, arch.embedding_params * wide
 
 
+#: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
+_MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
+_MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1)}
+
+
+def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
+    """(GEMM kernels, small kernels) one forward step launches, from the layer kinds.
+
+    Attention: fused QKV and output projections, plus norm, rope, attention, KV-cache write. MLA adds the
+    low-rank projections and their norms. MoE: router, the two fused expert GEMMs, plus top-k, token
+    alignment, activation, combine and norm; a shared expert adds its own two GEMMs and activation.
+    """
+    gemm = small = 0
+    for kind in arch.attention_kinds:
+        g, k = _MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
+        gemm, small = gemm + g, small + k
+    for kind in arch.mlp_kinds:
+        g, k = _MLP_KERNELS[kind]
+        if kind == "moe" and arch.shared_expert_intermediate_size:
+            g, k = g + _MLP_KERNELS["shared_expert"][0], k + _MLP_KERNELS["shared_expert"][1]
+        gemm, small = gemm + g, small + k
+    return gemm + 1, small + 1  # lm_head, final norm
+
+
 def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
     """Per-GPU figures for ``arch`` at ``precision`` split ``tp`` ways and over ``pp`` stages."""
     linear_b, expert_b, wide_b, embed_bytes = _weight_parts(arch, precision)
+    kernels = kernels_per_model(arch)
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
@@ -195,7 +221,8 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 if tp > 1 else 0.0,
         allreduce_calls=2 * layers_per_stage if tp > 1 else 0,
-        gemm_kernels=layers_per_stage * (4 + (3 if arch.is_moe else 0)),
+        gemm_kernels=round(kernels[0] * frac),
+        small_kernels=round(kernels[1] * frac),
         elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h + 3 * mlp_width / tp),
         resident_weight_bytes=resident,
     )

@@ -9,7 +9,8 @@ A step processes ``decode_seqs`` decode tokens and ``prefill_tokens`` prompt tok
                 + causal prefill attention FLOPs / achievable FLOP/s
     comm:       tensor-parallel all-reduces: calls * (latency + ring factor * bytes / link bandwidth)
     elementwise: norms, residual adds, rope and the MLP activation stream tokens * width bytes
-    overhead:   per-layer small kernels + the engine's host time per step and per sequence
+    overhead:   a fixed cost per kernel (GEMMs, and the small ones: norms, rope, top-k...) + the
+                engine's host time per step and per sequence
 
 ``softmax`` is a smooth maximum ((a^4 + b^4)^(1/4)): the measured GEMMs of shared/data/kernels
 sit about 20% above max(a, b) where the two are equal, and meet it elsewhere.
@@ -57,7 +58,7 @@ class Rates:
     link_bytes_s: float
     allreduce_latency_s: float
     gemm_kernel_s: float
-    layer_misc_s: float
+    small_kernel_s: float
     peak_gemm_flops: float
     peak_bandwidth: float
 
@@ -83,7 +84,7 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
             link_bytes_s=link,
             allreduce_latency_s=latency,
             gemm_kernel_s=eff.gemm_kernel_us * 1e-6,
-            layer_misc_s=eff.layer_misc_us * 1e-6,
+            small_kernel_s=eff.small_kernel_us * 1e-6,
             peak_gemm_flops=peak * 1e12,
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
         ),
@@ -158,7 +159,7 @@ def step_time(
         )
 
     elementwise = tokens * c.elementwise_bytes_per_token / r.gemm_bandwidth
-    fixed = c.gemm_kernels * r.gemm_kernel_s + c.layers * r.layer_misc_s
+    fixed = c.gemm_kernels * r.gemm_kernel_s + c.small_kernels * r.small_kernel_s
     host = (profile.step_overhead_ms + profile.per_sequence_overhead_ms * sampled) * 1e-3
     total = soft_max(gemm_mem, gemm_cmp) + attention + elementwise + comm + fixed + host
     return StepTime(
