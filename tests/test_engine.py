@@ -326,3 +326,14 @@ def test_pipeline_parallel_layout() -> None:
     tp = estimate(arch, H100, num_gpus=4, tp=4, input_length=2000, output_length=200, concurrency=32)
     assert pp.ok and (pp.tp, pp.pp, pp.replicas) == (2, 2, 1)
     assert pp.memory_weights_gib == pytest.approx(tp.memory_weights_gib, rel=0.05)  # same share of weights
+
+
+def test_vllm_scheduler_defaults_follow_the_gpu() -> None:
+    for gpu, budget, seqs in (
+        ("H100", 8192, 1024),
+        ("A100", 2048, 256),
+        ("L40S", 2048, 256),
+        ("MI300X", 8192, 1024),
+    ):
+        dep = plan_deployment(LLAMA8, get_gpu(gpu), num_gpus=1, tp=1, input_length=100, output_length=100)
+        assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs), gpu

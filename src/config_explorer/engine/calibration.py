@@ -159,8 +159,9 @@ def efficiency_for(family: str) -> FamilyEfficiency:
 class EngineProfile:
     """Scheduler defaults and host-side costs of one serving engine.
 
-    Defaults follow each engine's documentation: vLLM V1 sets ``max_num_seqs`` 1024 and
-    ``max_num_batched_tokens`` 8192 for the API server on GPUs with >= 70 GiB (256 / 2048 below);
+    Defaults follow each engine's source: vLLM's ``EngineArgs.get_batch_defaults`` sets ``max_num_seqs``
+    1024 and ``max_num_batched_tokens`` 8192 for the API server on GPUs with >= 70 GiB that are not an
+    A100 (256 / 2048 otherwise);
     SGLang's ``chunked_prefill_size`` is 8192 on large GPUs; ``trtllm-bench`` picks batch 2048
     and 8192 tokens for max-throughput runs.
     """
@@ -183,20 +184,23 @@ class EngineProfile:
     #: time a request spends in the serving front end before and around its first token, outside the GPU
     #: steps: HTTP and chat-template handling, tokenisation, scheduler hand-off, first-token streaming (ms)
     request_overhead_ms: float = 0.0
-    #: GPUs with at least this much memory get the large defaults
+    #: GPUs with at least this much memory get the large defaults ...
     large_gpu_gib: float = 70.0
+    #: ... unless their name contains one of these (vLLM keeps A100s on the small defaults: a larger
+    #: token budget lowered their throughput, vLLM PR #17885)
+    small_default_gpus: tuple[str, ...] = ()
 
-    def max_num_seqs(self, gpu_memory_gib: float) -> int:
-        return (
-            self.max_num_seqs_large_gpu
-            if gpu_memory_gib >= self.large_gpu_gib
-            else self.max_num_seqs_small_gpu
-        )
+    def _large(self, gpu_name: str, gpu_memory_gib: float) -> bool:
+        excluded = any(part.lower() in gpu_name.lower() for part in self.small_default_gpus)
+        return gpu_memory_gib >= self.large_gpu_gib and not excluded
 
-    def max_num_batched_tokens(self, gpu_memory_gib: float) -> int:
-        if gpu_memory_gib >= self.large_gpu_gib:
-            return self.max_num_batched_tokens_large_gpu
-        return self.max_num_batched_tokens_small_gpu
+    def max_num_seqs(self, gpu_name: str, gpu_memory_gib: float) -> int:
+        large = self._large(gpu_name, gpu_memory_gib)
+        return self.max_num_seqs_large_gpu if large else self.max_num_seqs_small_gpu
+
+    def max_num_batched_tokens(self, gpu_name: str, gpu_memory_gib: float) -> int:
+        large = self._large(gpu_name, gpu_memory_gib)
+        return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
 
 #: front-end time per request, ms; trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
@@ -217,6 +221,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         # median TTFT residual of the 7 low-load (concurrency <= 8) vLLM points on Hopper in benchmarks/data
         # (GPUStack, vLLM 0.10.2, OpenAI chat endpoint); refit: benchmarks/accuracy.py --fit-request-overhead
         request_overhead_ms=REQUEST_OVERHEAD_MS["vllm"],
+        small_default_gpus=("A100",),
     ),
     "sglang": EngineProfile(
         name="sglang",

@@ -184,8 +184,8 @@ def plan_deployment(
     eff = efficiency_for(gpu.family)
     rates, mode = rates_for(gpu, eff, weights, tp)
     costs = _costs(arch, weights, kv, tp, pp)
-    budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.memory_gib)
-    seqs = max_num_seqs or profile.max_num_seqs(gpu.memory_gib)
+    budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
+    seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     _check_positive_int("max_num_batched_tokens", budget)
     _check_positive_int("max_num_seqs", seqs)
     memory = memory_plan(
