@@ -6,7 +6,17 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
-__all__ = ["closest", "normalize_name"]
+__all__ = ["closest", "normalize_name", "require_positive_int"]
+
+
+def require_positive_int(name: str, value: object) -> int:
+    """``value`` if it is an integer >= 1 (bools excluded); else our error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        from config_explorer.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
+    return value
+
 
 _NON_ALNUM = re.compile(r"[^a-z0-9.]+")
 

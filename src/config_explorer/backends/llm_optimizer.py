@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import attrs
 
+from config_explorer._util import require_positive_int
 from config_explorer.backends.base import EstimateRequest
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate
@@ -313,19 +314,13 @@ def _upstream_precision(precision: str) -> tuple[str, str | None]:
     return mapped, note
 
 
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
-
-
 def _check_request(request: object) -> EstimateRequest:
     if not isinstance(request, EstimateRequest):
         raise InvalidArgumentError(f"request must be an EstimateRequest, got {type(request).__name__}")
     for name in ("num_gpus", "concurrency", "input_length", "output_length", "pp"):
-        _check_positive_int(name, getattr(request, name))
+        require_positive_int(name, getattr(request, name))
     if request.tp is not None:
-        _check_positive_int("tp", request.tp)
+        require_positive_int("tp", request.tp)
     utilization: object = request.gpu_memory_utilization
     if isinstance(utilization, bool) or not isinstance(utilization, (int, float)) or not 0 < utilization <= 1:
         raise InvalidArgumentError(
@@ -602,7 +597,7 @@ def normalize_result(
     """
     _check_request(request)
     if num_gpus is not None:
-        _check_positive_int("num_gpus", num_gpus)
+        require_positive_int("num_gpus", num_gpus)
     context, _ = _request_context(request, num_gpus)
     return _normalize(result, context)
 

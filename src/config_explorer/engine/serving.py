@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from config_explorer._util import require_positive_int
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import PIPELINE_P2P_US, EngineProfile, efficiency_for, profile_for
@@ -115,12 +116,6 @@ class Deployment:
         return attrs.evolve(stage, total_s=stage.total_s * self.pp + p2p, comm_s=stage.comm_s + p2p)
 
 
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
-
-
 @functools.lru_cache(maxsize=4096)
 def _costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
     return shard_costs(arch, precision, kv_precision, tp, pp)
@@ -147,9 +142,9 @@ def plan_deployment(
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
-    _check_positive_int("num_gpus", num_gpus)
-    _check_positive_int("input_length", input_length)
-    _check_positive_int("output_length", output_length)
+    require_positive_int("num_gpus", num_gpus)
+    require_positive_int("input_length", input_length)
+    require_positive_int("output_length", output_length)
     why = check_layout(arch, num_gpus, tp, pp)
     if why:
         raise InvalidArgumentError(why)
@@ -186,8 +181,8 @@ def plan_deployment(
     costs = _costs(arch, weights, kv, tp, pp)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
-    _check_positive_int("max_num_batched_tokens", budget)
-    _check_positive_int("max_num_seqs", seqs)
+    require_positive_int("max_num_batched_tokens", budget)
+    require_positive_int("max_num_seqs", seqs)
     memory = memory_plan(
         arch,
         gpu,
@@ -375,8 +370,8 @@ def estimate(
     become data-parallel replicas. A configuration that does not fit returns a record with
     ``fits=False`` and ``error`` saying what it would need; invalid arguments raise.
     """
-    _check_positive_int("concurrency", concurrency)
-    _check_positive_int("pp", pp)
+    require_positive_int("concurrency", concurrency)
+    require_positive_int("pp", pp)
     knobs = {
         "engine": engine,
         "gpu_memory_utilization": gpu_memory_utilization,
@@ -396,7 +391,7 @@ def estimate(
         if tp is None:
             dep = _smallest_fitting(arch, gpu, common)
         else:
-            _check_positive_int("tp", tp)
+            require_positive_int("tp", tp)
             dep = plan_deployment(arch, gpu, tp=tp, **common)
     except InfeasibleConfigurationError as exc:
         return _failed(
@@ -421,21 +416,19 @@ def estimate(
 def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any]) -> Deployment:
     num_gpus = int(common["num_gpus"])
     pp = int(common["pp"])
-    _check_positive_int("num_gpus", num_gpus)
+    require_positive_int("num_gpus", num_gpus)
     candidates = valid_tp_degrees(arch, num_gpus, pp)
     if not candidates:
         raise InvalidArgumentError(
             f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp} "
             f"({arch.num_attention_heads} attention heads, {arch.num_kv_heads} KV heads)"
         )
-    first: Deployment | None = None
     for t in candidates:
         dep = plan_deployment(arch, gpu, tp=t, **common)
-        first = first or dep
         if dep.memory.fits:
-            return dep
-    # none fits: report the largest TP tried (the closest to fitting)
-    return plan_deployment(arch, gpu, tp=candidates[-1], **common)
+            break
+    # the smallest TP that fits, or, when none does, the largest tried (the closest to fitting)
+    return dep
 
 
 def _needs(dep: Deployment, common: dict[str, Any]) -> str:
@@ -594,7 +587,7 @@ def estimate_static_batch(dep: Deployment, batch: int) -> StaticBatchResult:
     This is the older TensorRT-LLM benchmark's scenario; it isolates the cost of a decode step
     at a known batch. Decode steps read the KV cache at the mean context ``I + O / 2``.
     """
-    _check_positive_int("batch", batch)
+    require_positive_int("batch", batch)
     prompt_tokens = float(batch * dep.input_length)
     budget = float(max(dep.max_num_batched_tokens, dep.input_length))
     full_chunks = int(prompt_tokens // budget)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from config_explorer._util import require_positive_int
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends import Backend, EstimateRequest, get_backend
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu
@@ -30,12 +31,6 @@ ModelLike = str | os.PathLike[str] | Mapping[str, Any] | ModelArchitecture
 
 def resolve_model(model: ModelLike) -> ModelArchitecture:
     return load_model(model)
-
-
-def _positive(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
-    return value
 
 
 def error_record(
@@ -94,15 +89,15 @@ def estimate_performance(
     """
     arch = resolve_model(model_id)
     gpu = get_gpu(gpu_name)
-    _positive("num_gpus", num_gpus)
-    _positive("input_length", input_length)
-    _positive("output_length", output_length)
-    users = _positive(
+    require_positive_int("num_gpus", num_gpus)
+    require_positive_int("input_length", input_length)
+    require_positive_int("output_length", output_length)
+    users = require_positive_int(
         "concurrency" if concurrency is not None else "batch_size",
         concurrency if concurrency is not None else batch_size,
     )
     if tensor_parallel_size is not None:
-        _positive("tensor_parallel_size", tensor_parallel_size)
+        require_positive_int("tensor_parallel_size", tensor_parallel_size)
     chosen = get_backend(backend) if isinstance(backend, str) else backend
     request = EstimateRequest(
         arch=arch,

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import attrs
 
+from config_explorer._util import require_positive_int
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu, list_gpus
@@ -299,15 +300,12 @@ def recommend_gpus(
         ("output_length", output_length),
         ("max_gpus", max_gpus),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
+        require_positive_int(name, value)
     metric = metric.strip().lower().replace("-", "_")
     if metric not in METRICS:
         raise InvalidArgumentError(f"unknown metric {metric!r}; accepted: {', '.join(METRICS)}")
     if num_gpus is not None:
-        if isinstance(num_gpus, bool) or not isinstance(num_gpus, int) or num_gpus < 1:
-            raise InvalidArgumentError(f"num_gpus must be an integer >= 1, got {num_gpus!r}")
-        max_gpus = max(max_gpus, num_gpus)
+        max_gpus = max(max_gpus, require_positive_int("num_gpus", num_gpus))
     if metric == "cost" and target_requests_per_s is None and target_output_tok_s is None:
         raise InvalidArgumentError("metric='cost' needs target_requests_per_s or target_output_tok_s")
     for name, target in (
