@@ -1,22 +1,27 @@
 """Compare the native engine with every measured point we have and print error figures.
 
-Run: ``python benchmarks/accuracy.py [--data DIR] [--engine-profile trtllm|vllm|sglang] [--json]``.
+Run: ``python benchmarks/accuracy.py [--data DIR] [--serving-model simulated|analytic] [--json]
+[--fit-request-overhead] [--worst N]``.
 
-Two sets of measurements:
+Every row is estimated the way it was measured, with the profile of the engine that measured it:
 
-* ``../shared/data`` (TensorRT-LLM, see its README):
-  ``trtllm_max_throughput.csv`` is offline maximum throughput (every request queued at once, the
-  engine picks its batch), compared with the best-throughput point of a concurrency sweep up to
-  4096; ``trtllm_static_batch.csv`` holds static batches (all requests start and finish together)
-  and batch-1 TTFT with one output token, compared with :func:`estimate_static_batch`. That data has
-  no ITL column; for decode-dominated rows (output >= 8 x prompt) ITL is read as batch / total output
-  rate, for the measurement and the estimate alike ("itl (proxy)"). These rows use the engine
-  profile given by ``--engine-profile`` (default ``trtllm``, the engine that measured them).
-* ``benchmarks/data/published_serving_points.csv`` (vLLM and SGLang, see the README beside it):
-  closed-loop runs at a fixed concurrency (compared with an estimate at that concurrency),
-  all-at-once runs (best point of a sweep) and N-at-once runs (a static batch of N). Each row is
-  estimated with the profile of the engine that measured it. Rows whose lengths vary per request
-  (``random_uniform``, ``sharegpt``) are estimated at the mean lengths, which is approximate.
+* ``../shared/data/trtllm_max_throughput.csv``: offline maximum throughput (every request queued at
+  once; TensorRT-LLM, ``trtllm-bench`` sizing its batch and token budget from the lengths);
+* ``../shared/data/trtllm_static_batch.csv``: static batches of N requests (an offline run of N) and
+  batch-1 TTFT with one output token. That data has no ITL column; for decode-dominated rows
+  (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
+  estimate alike ("itl (proxy)");
+* ``benchmarks/data/published_serving_points.csv`` (vLLM, SGLang; sources in the README beside it):
+  closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
+  all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
+  varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
+  over [1, L] (its default range ratio 0), ShareGPT approximated as uniform over [1, 2 x mean].
+
+In-sample and held-out figures are printed apart. The only constants fitted on serving measurements
+are the engines' front-end times (calibration.REQUEST_OVERHEAD_MS), fitted on the rows this script
+names ``fit`` (``--fit-request-overhead`` prints the fit); every other row is held out. Everything
+else in the engine comes from kernel measurements (``shared/data/kernels``, ``benchmarks/data/
+moe_kernel_times.csv``) and datasheets, never from these rows.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import statistics
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,29 +41,28 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import profile_for
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
-from config_explorer.engine.sweep import sweep
-from config_explorer.errors import UnknownModelError
+from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.errors import ConfigExplorerError, UnknownModelError
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 PUBLISHED = HERE / "data" / "published_serving_points.csv"
-SWEEP_LEVELS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 
-#: published metric -> how to read it off an estimate (closed loop)
-_CLOSED_LOOP: dict[str, Callable[[PerformanceEstimate], float | None]] = {
+#: published metric -> how to read it off an estimate
+READERS: dict[str, Callable[[PerformanceEstimate], float | None]] = {
     "output_tok_s_total": lambda e: e.output_throughput_tok_s,
     "total_tok_s_total": lambda e: (e.output_throughput_tok_s or 0) + (e.input_throughput_tok_s or 0) or None,
     "request_s": lambda e: e.requests_per_s,
     "ttft_ms_mean": lambda e: e.ttft_ms,
     "ttft_ms_median": lambda e: e.ttft_p50_ms,
     "ttft_ms_p99": lambda e: e.ttft_p99_ms,
-    "tpot_ms_mean": lambda e: e.itl_ms,
+    "tpot_ms_mean": lambda e: e.tpot_ms,
     "itl_ms_mean": lambda e: e.itl_ms,
     "itl_ms_median": lambda e: e.itl_p50_ms,
     "e2e_s_mean": lambda e: e.e2e_latency_s,
 }
 #: metric -> the family it is summarised under
-_FAMILY = {
+FAMILY = {
     "ttft_ms": "ttft",
     "ttft_ms_mean": "ttft",
     "ttft_ms_median": "ttft",
@@ -68,14 +73,17 @@ _FAMILY = {
     "itl_ms_proxy": "itl (proxy)",
     "e2e_s_mean": "e2e",
 }
+#: the rows the front-end time is fitted on: closed-loop TTFT of a small dense model at low load on
+#: Hopper (where the GPU side is calibrated on measured kernels, so what is left is the front end):
+#: GPUStack's Qwen3-8B on one H100, vLLM at concurrency 1 and SGLang at 4 (its lowest)
+FIT_ROWS = (
+    ("vllm", "Qwen/Qwen3-8B", "1"),
+    ("sglang", "Qwen/Qwen3-8B", "4"),
+)
 
 
 def _model(data_dir: Path, name: str) -> ModelArchitecture:
-    """The row's model: a config path under the data folder, a bundled id, or its base model.
-
-    An -Instruct fine-tune has its base model's architecture, so the base entry stands in when
-    only that one is bundled (Llama-3.1-405B-Instruct -> Llama-3.1-405B).
-    """
+    """The row's model: a config path under the data folder, a bundled id, or its base model."""
     path = data_dir / name
     if path.exists():
         return load_model(str(path))
@@ -85,68 +93,116 @@ def _model(data_dir: Path, name: str) -> ModelArchitecture:
         return load_model(name.removesuffix("-Instruct"))
 
 
-def _best_throughput(
-    arch: ModelArchitecture, row: dict[str, str], profile: str, kv: str | None
-) -> float | None:
-    def at(c: int) -> PerformanceEstimate:
-        return estimate(
-            arch,
-            get_gpu(row["gpu"]),
-            num_gpus=int(row["num_gpus"]),
-            tp=int(row["tp"]),
-            precision=row["weight_precision"] or None,
-            kv_precision=kv,
-            input_length=int(row["input_len"]),
-            output_length=int(row["output_len"]),
-            concurrency=c,
-            engine=profile,
-        )
+def _trtllm_bench_settings(isl: int, osl: int, kv_limit: int) -> tuple[int, int]:
+    """``trtllm-bench throughput``'s own batch size and token budget for these lengths.
 
-    best = sweep(at, SWEEP_LEVELS).best_throughput
-    return best.output_throughput_tok_s if best else None
+    ``bench/build/tuning.py``: the batch is what the KV cache holds (at most 4096), the token budget
+    that batch times (1 + ISL / OSL) capped at 32768 (batch at least 64, budget at least 2048); with
+    chunked context off the budget also holds the longest prompt plus the batch.
+    """
+    batch = max(min(kv_limit, 4096), 64)
+    tokens = max(min(int(batch * (1 + isl / osl)), 32768), 2048)
+    return batch, max(tokens, isl + batch)
 
 
-def max_throughput_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
+def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_max_throughput.csv").open() as fh:
         for row in csv.DictReader(fh):
-            predicted = _best_throughput(_model(data_dir, row["model"]), row, profile, "fp8")
+            arch = _model(data_dir, row["model"])
+            isl, osl = int(row["input_len"]), int(row["output_len"])
+            layout = _layout(row, "trtllm", "fp8")
+            probe = plan_deployment(arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl)
+            batch, tokens = _trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
+            predicted = None
+            if probe.memory.fits:
+                if serving_model == "analytic":
+                    predicted = _best_analytic(arch, row, layout, isl, osl, batch, tokens)
+                else:
+                    traffic = Traffic(
+                        input_lengths=Lengths.fixed(isl),
+                        output_lengths=Lengths.fixed(osl),
+                        arrival="offline",
+                        num_requests=min(max(3 * min(batch, probe.kv_limit_per_replica), 500), 6000),
+                    )
+                    e = _run(arch, row, layout, traffic, max_num_seqs=batch, max_num_batched_tokens=tokens)
+                    predicted = e.output_throughput_tok_s if e.ok else None
             rows.append(
-                _row("trtllm", "max_throughput", row, "output_tok_s_total", float(row["value"]), predicted)
+                _row("trtllm", "offline", row, "output_tok_s_total", float(row["value"]), predicted, arch)
             )
     return rows
 
 
-def static_batch_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
+def _best_analytic(
+    arch: ModelArchitecture, row: dict[str, str], layout: dict[str, Any], isl: int, osl: int, batch: int, tokens: int
+) -> float | None:
+    best = None
+    for c in (64, 128, 256, 512, 1024, 2048, 4096):
+        e = estimate(
+            arch,
+            get_gpu(row["gpu"]),
+            **layout,
+            input_length=isl,
+            output_length=osl,
+            concurrency=c,
+            serving_model="analytic",
+            max_num_seqs=batch,
+            max_num_batched_tokens=tokens,
+        )
+        if e.ok and e.output_throughput_tok_s:
+            best = max(best or 0.0, e.output_throughput_tok_s)
+    return best
+
+
+def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
+    return {
+        "num_gpus": int(row["num_gpus"]),
+        "tp": int(row["tp"]),
+        "precision": row["weight_precision"] or None,
+        "kv_precision": kv,
+        "engine": engine,
+    }
+
+
+def _run(
+    arch: ModelArchitecture, row: dict[str, str], layout: dict[str, Any], traffic: Traffic, **knobs: Any
+) -> PerformanceEstimate:
+    return estimate(arch, get_gpu(row["gpu"]), **layout, traffic=traffic, **knobs)
+
+
+def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_static_batch.csv").open() as fh:
         for row in csv.DictReader(fh):
             arch = _model(data_dir, row["model"])
             n, tp = int(row["num_gpus"]), int(row["tp"])
             isl, osl, batch = int(row["input_len"]), int(row["output_len"]), int(row["batch_size"])
-            dep = plan_deployment(
-                arch,
-                get_gpu(row["gpu"]),
-                num_gpus=n,
-                tp=tp,
-                precision=row["weight_precision"],
-                kv_precision=row["kv_precision"],
-                input_length=isl,
-                output_length=osl,
-                engine=profile,
-                max_num_batched_tokens=max(isl * batch, 8192),
-            )
-            result = estimate_static_batch(dep, batch)
+            layout = _layout(row, "trtllm", row["kv_precision"])
+            knobs = {"max_num_batched_tokens": max(isl * batch, 8192), "max_num_seqs": batch}
+            dep = plan_deployment(arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs)
             metric = row["metric"]
-            if metric == "ttft_ms":
-                predicted: float | None = result.ttft_s * 1e3
-            elif metric == "output_tok_s_per_gpu":
-                predicted = result.output_throughput_tok_s / n
-            else:
-                predicted = result.output_throughput_tok_s
-            if not dep.memory.fits:
-                predicted = None
-            rows.append(_row("trtllm", "static_batch", row, metric, float(row["value"]), predicted))
+            predicted: float | None = None
+            if dep.memory.fits:
+                if serving_model == "analytic":
+                    result = estimate_static_batch(dep, batch)
+                    ttft_s, total_rate = result.ttft_s, result.output_throughput_tok_s
+                else:
+                    traffic = Traffic(
+                        input_lengths=Lengths.fixed(isl),
+                        output_lengths=Lengths.fixed(osl),
+                        arrival="offline",
+                        num_requests=batch * dep.replicas,
+                    )
+                    e = _run(arch, row, layout, traffic, **knobs)
+                    ttft_s = (e.ttft_p99_ms or 0) / 1e3
+                    total_rate = e.output_throughput_tok_s or 0.0
+                if metric == "ttft_ms":
+                    predicted = ttft_s * 1e3
+                elif metric == "output_tok_s_per_gpu":
+                    predicted = total_rate / n
+                else:
+                    predicted = total_rate
+            rows.append(_row("trtllm", "static_batch", row, metric, float(row["value"]), predicted, arch))
             if metric != "ttft_ms" and osl >= 8 * isl:
                 # Decode-dominated static batch: the time per output token is the batch over the total rate.
                 per_gpu = metric == "output_tok_s_per_gpu"
@@ -160,57 +216,74 @@ def static_batch_rows(data_dir: Path, profile: str) -> list[dict[str, Any]]:
                         "itl_ms_proxy",
                         batch / measured_total * 1e3,
                         None if predicted_total is None else batch / predicted_total * 1e3,
+                        arch,
                     )
                 )
     return rows
 
 
-def published_rows(path: Path) -> list[dict[str, Any]]:
-    """vLLM / SGLang points, each estimated with its own engine's profile."""
+def _number(pattern: str, text: str) -> int | None:
+    match = re.search(pattern, text)
+    return int(match.group(1)) if match else None
+
+
+def _lengths(row: dict[str, str]) -> tuple[Lengths, Lengths]:
+    """Per-request lengths as the row's benchmark client drew them."""
+    isl, osl = int(row["input_len"]), int(row["output_len"])
+    dataset = row["dataset"]
+    if dataset == "random_uniform":  # SGLang random, range ratio 0: uniform over [1, L]
+        nominal_in = _number(r"random-input-len (\d+)", row["notes"]) or 2 * isl
+        nominal_out = _number(r"random-output-len (\d+)", row["notes"]) or 2 * osl
+        return Lengths.sglang_random(nominal_in), Lengths.sglang_random(nominal_out)
+    if dataset == "sharegpt":
+        return Lengths.uniform(1, max(2 * isl - 1, 1)), Lengths.uniform(1, max(2 * osl - 1, 1))
+    return Lengths.fixed(isl), Lengths.fixed(osl)
+
+
+def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
+    """vLLM / SGLang points, each estimated with its own engine's profile and its own traffic."""
     rows = []
     with path.open() as fh:
         for row in csv.DictReader(fh):
             arch = load_model(row["model"])
-            gpu = get_gpu(row["gpu"])
-            n, tp = int(row["num_gpus"]), int(row["tp"])
-            isl, osl = int(row["input_len"]), int(row["output_len"])
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
-            kv = row["kv_precision"] or None
+            layout = _layout(row, engine, row["kv_precision"] or None)
             metric, measured = row["metric"], float(row["value"])
-            predicted: float | None = None
-            layout: dict[str, Any] = {
-                "num_gpus": n,
-                "tp": tp,
-                "precision": row["weight_precision"] or None,
-                "kv_precision": kv,
-                "input_length": isl,
-                "output_length": osl,
-                "engine": engine,
-            }
+            prompts = _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
+            inputs, outputs = _lengths(row)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
-                e = estimate(arch, gpu, concurrency=int(row["concurrency"]), **layout)
-                reader = _CLOSED_LOOP.get(metric)
-                predicted = reader(e) if reader and e.ok else None
-            elif row["concurrency"]:
-                scenario = "batch_at_once"
-                dep = plan_deployment(arch, gpu, **layout)
-                batch = int(row["concurrency"])
-                if dep.memory.fits and batch <= max(dep.kv_limit_per_replica, 1) * dep.replicas:
-                    result = estimate_static_batch(dep, batch)
-                    predicted = {
-                        "output_tok_s_total": result.output_throughput_tok_s,
-                        "total_tok_s_total": result.output_throughput_tok_s * (isl + osl) / osl,
-                        "e2e_s_mean": result.total_s,
-                    }.get(metric)
-            else:
-                scenario = "all_at_once"
-                if metric == "output_tok_s_total":
-                    predicted = _best_throughput(arch, row, engine, kv)
-            rows.append(
-                _row(
-                    f"published/{engine}", scenario, row, metric, measured, predicted, dataset=row["dataset"]
+                traffic = Traffic(
+                    input_lengths=inputs,
+                    output_lengths=outputs,
+                    arrival="closed_loop",
+                    concurrency=int(row["concurrency"]),
+                    num_requests=prompts,
                 )
+            else:
+                scenario = "batch_at_once" if row["concurrency"] else "offline"
+                n = int(row["concurrency"]) if row["concurrency"] else (prompts or 1000)
+                traffic = Traffic(input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=n)
+            predicted: float | None = None
+            try:
+                if serving_model == "analytic" and scenario == "closed_loop":
+                    e = estimate(
+                        arch,
+                        get_gpu(row["gpu"]),
+                        **layout,
+                        input_length=int(row["input_len"]),
+                        output_length=int(row["output_len"]),
+                        concurrency=int(row["concurrency"]),
+                        serving_model="analytic",
+                    )
+                else:
+                    e = _run(arch, row, layout, traffic)
+                reader = READERS.get(metric)
+                predicted = reader(e) if reader and e.ok else None
+            except ConfigExplorerError as exc:
+                print(f"  cannot estimate {row['model']} on {row['gpu']}: {exc}", file=sys.stderr)
+            rows.append(
+                _row(f"published/{engine}", scenario, row, metric, measured, predicted, arch, dataset=row["dataset"])
             )
     return rows
 
@@ -222,63 +295,71 @@ def _row(
     metric: str,
     measured: float,
     predicted: float | None,
+    arch: ModelArchitecture,
     dataset: str = "fixed",
 ) -> dict[str, Any]:
     err = None if predicted is None else (predicted - measured) / measured * 100
+    engine = source.split("/")[-1]
+    batch = row.get("batch_size") or row.get("concurrency") or ""
+    fit = FAMILY.get(metric) == "ttft" and scenario == "closed_loop" and (engine, row["model"], batch) in FIT_ROWS
     return {
         "source": source,
+        "engine": engine,
         "scenario": scenario,
         "dataset": dataset,
         "model": row["model"].split("/")[-2] if row["model"].endswith("config.json") else row["model"],
+        "kind": "moe" if arch.is_moe else "dense",
         "gpu": row["gpu"],
+        "gpu_family": get_gpu(row["gpu"]).family,
         "tp": int(row["tp"]),
         "isl": int(row["input_len"]),
         "osl": int(row["output_len"]),
-        "batch": row.get("batch_size") or row.get("concurrency") or "",
+        "batch": batch,
         "metric": metric,
+        "family": FAMILY.get(metric, "throughput"),
+        "split": "fit" if fit else "held-out",
         "measured": measured,
         "predicted": predicted,
         "error_pct": err,
     }
 
 
-def fit_request_overhead(
-    rows: list[dict[str, Any]], max_concurrency: int = 8
-) -> dict[str, tuple[int, float]]:
-    """Per engine: (points, median TTFT residual in ms) over closed-loop points at low load.
+def fit_request_overhead(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[int, float]]:
+    """Per engine: (points, median TTFT residual in ms) over the ``fit`` rows.
 
-    At low load TTFT is the GPU's prefill time plus the front end's fixed time, so the residual
-    (measured - predicted GPU time) estimates that fixed time. Only Hopper points count: there the GPU
-    side is calibrated on measured kernels, so what is left is the front end, not an efficiency guess
-    for an unmeasured GPU. The current overhead is added back, so the fit does not depend on the value
-    it refits.
+    At one request in flight TTFT is the GPU's prefill plus the front end's fixed time, so the residual
+    (measured - predicted GPU time) estimates that fixed time. The current value is added back, so the
+    fit does not depend on the value it refits.
     """
     residuals: dict[str, list[float]] = {}
     for r in rows:
-        if (
-            r["scenario"] == "closed_loop"
-            and _FAMILY.get(r["metric"]) == "ttft"
-            and r["predicted"] is not None
-            and r["batch"]
-            and int(r["batch"]) <= max_concurrency
-            and get_gpu(r["gpu"]).family == "hopper"
-        ):
-            engine = r["source"].split("/")[-1]
-            gpu_only = r["predicted"] - profile_for(engine).request_overhead_ms
-            residuals.setdefault(engine, []).append(r["measured"] - gpu_only)
+        if r["split"] == "fit" and r["predicted"] is not None:
+            gpu_only = r["predicted"] - profile_for(r["engine"]).request_overhead_ms
+            residuals.setdefault(r["engine"], []).append(r["measured"] - gpu_only)
     return {engine: (len(v), statistics.median(v)) for engine, v in sorted(residuals.items())}
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
+    """Median and p90 |error| per metric family, over all held-out rows and split every way."""
     groups: dict[str, list[float]] = {}
     for r in rows:
         if r["error_pct"] is None:
             continue
-        family = _FAMILY.get(r["metric"], "throughput")
-        for key in (f"all:{family}", f"{r['source']}:{family}", f"{r['source']}:{r['scenario']}:{family}"):
+        family = r["family"]
+        if r["split"] == "fit":
+            keys = [f"in-sample (fit rows):{family}"]
+        else:
+            keys = [
+                f"held-out:{family}",
+                f"held-out by scenario:{r['scenario']}:{family}",
+                f"held-out by engine:{r['engine']}:{family}",
+                f"held-out by GPU family:{r['gpu_family']}:{family}",
+                f"held-out by kind:{r['kind']}:{family}",
+            ]
+        for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))
     out: dict[str, dict[str, float | int]] = {}
-    for key, errs in sorted(groups.items()):
+    for key, errs in groups.items():
         errs.sort()
         out[key] = {
             "n": len(errs),
@@ -288,17 +369,19 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
     return out
 
 
+def all_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
+    rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
+    if PUBLISHED.exists():
+        rows += published_rows(PUBLISHED, serving_model)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument(
-        "--engine-profile",
-        default="trtllm",
-        choices=["trtllm", "vllm", "sglang"],
-        help="profile for the TensorRT-LLM rows (published rows use their own engine)",
-    )
+    parser.add_argument("--serving-model", default="simulated", choices=["simulated", "analytic"])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--worst", type=int, default=8)
+    parser.add_argument("--worst", type=int, default=10)
     parser.add_argument(
         "--fit-request-overhead",
         action="store_true",
@@ -308,42 +391,42 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists():
         print(f"no data folder at {args.data}; pass --data", file=sys.stderr)
         return 2
-    rows = max_throughput_rows(args.data, args.engine_profile) + static_batch_rows(
-        args.data, args.engine_profile
-    )
-    if PUBLISHED.exists():
-        rows += published_rows(PUBLISHED)
-    summary = summarize(rows)
+    rows = all_rows(args.data, args.serving_model)
     if args.fit_request_overhead:
         for engine, (n, median) in fit_request_overhead(rows).items():
             print(
-                f"{engine}: median TTFT residual at concurrency <= 8 over {n} Hopper points: {median:.1f} ms "
+                f"{engine}: median TTFT residual over its {n} fit rows: {median:.1f} ms "
                 f"(calibration has {profile_for(engine).request_overhead_ms:g} ms)"
             )
         return 0
+    summary = summarize(rows)
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
         return 0
     estimated = sum(r["error_pct"] is not None for r in rows)
+    held = sum(r["error_pct"] is not None and r["split"] == "held-out" for r in rows)
     print(
-        f"native engine vs measured points: {len(rows)} rows, {estimated} estimated "
-        f"(TensorRT-LLM rows with profile {args.engine_profile}; published rows with their own engine)\n"
+        f"native engine ({args.serving_model}) vs measured points: {len(rows)} rows, {estimated} estimated, "
+        f"{held} held out (each row with its own engine's profile and traffic)\n"
     )
-    print(f"{'group:metric family':52s} {'n':>4s} {'median |err| %':>15s} {'p90 |err| %':>12s}")
-    for key, s in summary.items():
-        print(f"{key:52s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
-    print(f"\nworst {args.worst} rows:")
-    worst = sorted((r for r in rows if r["error_pct"] is not None), key=lambda r: -abs(r["error_pct"]))
+    print(f"{'group:metric family':58s} {'n':>4s} {'median |err| %':>15s} {'p90 |err| %':>12s}")
+    for key in sorted(summary, key=lambda k: (not k.startswith("held-out:"), k)):
+        s = summary[key]
+        print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
+    print(f"\nworst {args.worst} held-out rows:")
+    worst = sorted(
+        (r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"), key=lambda r: -abs(r["error_pct"])
+    )
     for r in worst[: args.worst]:
         print(
-            f"  {r['source']:16s} {r['scenario']:14s} {r['model'][:30]:30s} {r['gpu']:14s} tp{r['tp']} "
+            f"  {r['source']:16s} {r['scenario']:13s} {r['model'][:28]:28s} {r['gpu']:13s} tp{r['tp']} "
             f"{r['isl']:>5}/{r['osl']:<5} c={r['batch']:<5} {r['metric']:18s} measured {r['measured']:9.1f} "
             f"predicted {r['predicted']:9.1f} ({r['error_pct']:+.0f}%)"
         )
     missing = [r for r in rows if r["predicted"] is None]
     if missing:
         print(
-            f"\n{len(missing)} rows not estimated (layout does not fit, or batch beyond the KV cache): "
+            f"\n{len(missing)} rows not estimated (layout does not fit, or the engine would refuse): "
             + ", ".join(sorted({f"{r['model']} {r['gpu']} tp{r['tp']}" for r in missing}))
         )
     return 0

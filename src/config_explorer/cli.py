@@ -64,7 +64,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8")
     p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
     p.add_argument("--engine", default="vllm", help="serving engine profile: vllm (default), sglang, trtllm")
-    p.add_argument("--gpu-memory-utilization", type=float, default=0.9)
+    p.add_argument(
+        "--gpu-memory-utilization",
+        type=float,
+        help="share of GPU memory the engine may use (default: the engine's own: vLLM 0.9, SGLang its formula)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _add_gpu_spec(p)
 

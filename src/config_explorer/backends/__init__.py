@@ -12,7 +12,7 @@ import attrs
 
 from config_explorer.backends.base import Backend, EstimateRequest, sweep_with
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.serving import Deployment
+from config_explorer.engine.deployment import Deployment
 from config_explorer.errors import BackendUnavailableError, InvalidArgumentError
 
 __all__ = [
@@ -80,7 +80,7 @@ def get_backend(name: str = "auto") -> Backend:
 
 def plan_request(request: EstimateRequest) -> Deployment:
     """The native engine's layout and memory plan for ``request`` (no estimate): cheap fit checks."""
-    from config_explorer.engine.serving import plan_deployment
+    from config_explorer.engine.deployment import plan_deployment
 
     return plan_deployment(
         request.arch,
@@ -96,6 +96,7 @@ def plan_request(request: EstimateRequest) -> Deployment:
         gpu_memory_utilization=request.gpu_memory_utilization,
         max_num_batched_tokens=request.max_num_batched_tokens,
         max_num_seqs=request.max_num_seqs,
+        max_model_len=request.max_model_len,
     )
 
 

@@ -30,9 +30,13 @@ class EstimateRequest:
     output_length: int
     concurrency: int = 1
     engine: str = "vllm"
-    gpu_memory_utilization: float = 0.9
+    #: ``None``: the engine's own default (vLLM 0.9; SGLang its mem_fraction_static formula)
+    gpu_memory_utilization: float | None = None
     max_num_batched_tokens: int | None = None
     max_num_seqs: int | None = None
+    max_model_len: int | None = None
+    #: native engine: "simulated" (the scheduler stepped request by request) or "analytic" (closed form)
+    serving_model: str = "simulated"
     #: let a backend fetch the model config from the Hugging Face hub itself (network)
     allow_hub: bool = False
 

@@ -322,7 +322,9 @@ def _check_request(request: object) -> EstimateRequest:
     if request.tp is not None:
         require_positive_int("tp", request.tp)
     utilization: object = request.gpu_memory_utilization
-    if isinstance(utilization, bool) or not isinstance(utilization, (int, float)) or not 0 < utilization <= 1:
+    if utilization is not None and (
+        isinstance(utilization, bool) or not isinstance(utilization, (int, float)) or not 0 < utilization <= 1
+    ):
         raise InvalidArgumentError(
             f"gpu_memory_utilization must be a fraction in (0, 1], got {request.gpu_memory_utilization!r}"
         )
@@ -891,7 +893,7 @@ class LLMOptimizerBackend:
             "precision": precision,
             "input_length": request.input_length,
             "output_length": request.output_length,
-            "vram_util_factor": float(request.gpu_memory_utilization),
+            "vram_util_factor": 0.9 if request.gpu_memory_utilization is None else float(request.gpu_memory_utilization),
         }
         try:
             model_config, config_notes = self._model_config(request, precision)

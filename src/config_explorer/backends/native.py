@@ -28,6 +28,8 @@ class NativeBackend:
             gpu_memory_utilization=request.gpu_memory_utilization,
             max_num_batched_tokens=request.max_num_batched_tokens,
             max_num_seqs=request.max_num_seqs,
+            max_model_len=request.max_model_len,
+            serving_model=request.serving_model,
         )
 
     def describe(self) -> dict[str, object]:

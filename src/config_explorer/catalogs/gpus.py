@@ -74,6 +74,9 @@ class GPUSpec:
     interconnect_kind: str = "PCIe Gen4 x16"
     scale_up_domain: int = attrs.field(default=8, validator=_positive)
     memory_gb: float | None = attrs.field(default=None, validator=_positive)
+    #: memory the framework sees (``torch.cuda.mem_get_info`` total, GiB): less than nvidia-smi's
+    #: figure by what the driver reserves; ``None`` when unmeasured (then ``memory_gib`` less 0.5 GiB)
+    framework_memory_gib: float | None = attrs.field(default=None, validator=_positive)
     memory_type: str | None = None
     vendor: str = "unknown"
     architecture: str | None = None
@@ -91,6 +94,17 @@ class GPUSpec:
             raise InvalidArgumentError(
                 f"GPU {self.name!r}: unknown family {self.family!r}; accepted: {', '.join(FAMILIES)}"
             )
+
+    @property
+    def visible_memory_gib(self) -> float:
+        """What a serving framework budgets from: the measured figure, or ``memory_gib`` less 0.5 GiB.
+
+        Measured gaps between nvidia-smi and ``torch.cuda.mem_get_info`` run 0.26-0.85 GiB (T4 to A100
+        80GB, see the catalog's sources); 0.5 GiB is their middle.
+        """
+        if self.framework_memory_gib is not None:
+            return min(self.framework_memory_gib, self.memory_gib)
+        return max(self.memory_gib - 0.5, self.memory_gib * 0.5)
 
     @property
     def memory_bytes(self) -> float:
@@ -194,6 +208,7 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
             name=name.strip(),
             memory_gib=_number(name, "memory_gib", memory_gib),
             memory_gb=_optional_number(name, "memory_gb", data.get("memory_gb")),
+            framework_memory_gib=_optional_number(name, "framework_memory_gib", data.get("framework_memory_gib")),
             memory_type=data.get("memory_type"),
             memory_bandwidth_tb_s=_number(name, "memory_bandwidth_tb_s", data["memory_bandwidth_tb_s"]),
             tflops=TensorThroughput(

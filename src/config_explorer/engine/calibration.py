@@ -28,6 +28,8 @@ from typing import Final
 
 import attrs
 
+from config_explorer.precision import normalize_precision
+
 __all__ = ["ENGINE_PROFILES", "EngineProfile", "FamilyEfficiency", "efficiency_for", "profile_for"]
 
 
@@ -54,6 +56,24 @@ class FamilyEfficiency:
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``)
     allreduce_us: float
     evidence: str
+    #: MoE layer time beyond its kernels' fixed costs on the quantized expert paths, microseconds:
+    #: (8-bit, 4-bit) weights add activation quantisation and scale handling around the grouped GEMMs
+    moe_quantized_layer_us: tuple[float, float] = (15.0, 25.0)
+    #: expert shard width (intermediate / tp) at which a grouped GEMM's compute reaches half the dense
+    #: GEMM efficiency, for 16-bit and 8-bit tensor modes
+    moe_half_width_16bit: float = 320.0
+    moe_half_width_8bit: float = 700.0
+
+    def moe_layer_us(self, weight_precision: str) -> float:
+        p = normalize_precision(weight_precision)
+        if p in ("fp8", "int8"):
+            return self.moe_quantized_layer_us[0]
+        if p in ("int4", "mxfp4", "fp4"):
+            return self.moe_quantized_layer_us[1]
+        return 0.0
+
+    def moe_half_width(self, mode: str) -> float:
+        return self.moe_half_width_8bit if mode in ("fp8", "int8", "fp4") else self.moe_half_width_16bit
 
 
 _HOPPER = FamilyEfficiency(
@@ -72,8 +92,16 @@ _HOPPER = FamilyEfficiency(
 #: per family; anything unknown falls back to "other"
 _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
     "hopper": _HOPPER,
-    # Blackwell: same software stack generation; assume Hopper's fractions until measured.
-    "blackwell": attrs.evolve(_HOPPER, evidence="assumed equal to Hopper (no measurement here)"),
+    # Blackwell: grouped expert GEMMs streaming every expert (Mixtral TP2 at 4 tokens, Qwen3-30B at 64)
+    # reach 5.7-6.0 TB/s on a B200, 0.71-0.74 of its 8 TB/s, where an H200 reaches 0.82 and an H100 0.84
+    # (aiconfigurator's TensorRT-LLM kernel database, benchmarks/data/moe_kernel_times.csv); wide GEMMs
+    # reach the same share of their dense peak as on Hopper (Mixtral at 16384 tokens: 0.79 on both).
+    "blackwell": attrs.evolve(
+        _HOPPER,
+        gemm_bandwidth=0.73,
+        attention_bandwidth=0.66,
+        evidence="bandwidth from measured MoE kernels on B200 (aiconfigurator database); compute as Hopper",
+    ),
     # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in
     # public microbenchmarks; no fp8 tensor cores (8-bit factor applies to INT8 only).
     "ampere": FamilyEfficiency(
@@ -149,10 +177,112 @@ _FAMILIES["other"] = _FAMILIES["ampere"]
 PCIE_ALLREDUCE_US: Final[float] = 25.0
 #: point-to-point send between pipeline stages, microseconds
 PIPELINE_P2P_US: Final[float] = 20.0
+#: grouped MoE GEMMs: output columns per tile (vLLM's fused_moe configs for small batches use 64) and
+#: the rate one tile streams its weights at; an expert's K dimension walked by one tile bounds the
+#: GEMM's time when few experts are touched (fitted with benchmarks/fit_moe.py)
+MOE_TILE_N: Final[int] = 64
+MOE_TILE_GB_S: Final[float] = 40.0
+#: tokens per expert at which a grouped GEMM's tiles are half filled (tile M of 16-64 rows)
+MOE_HALF_TOKENS: Final[float] = 16.0
+#: scale-out bandwidth per GPU assumed when TP spans more GPUs than one scale-up domain (400 Gb/s NIC)
+SCALE_OUT_BYTES_S: Final[float] = 50e9
 
 
 def efficiency_for(family: str) -> FamilyEfficiency:
     return _FAMILIES.get(family, _FAMILIES["other"])
+
+
+@attrs.frozen
+class MemoryBudget:
+    """How one engine release budgets GPU memory before it sizes the KV cache (per GPU, GiB).
+
+    vLLM V1 (``gpu_worker.determine_available_memory``): the KV cache gets ``total x
+    gpu_memory_utilization`` (``total`` as ``torch.cuda.mem_get_info`` sees it) less the weights, the
+    torch peak of a profile run and the non-torch memory that grew meanwhile (NCCL, cuBLAS). The profile
+    run is one forward pass of ``max_num_batched_tokens`` tokens split over ``min(max_num_seqs,
+    tokens)`` requests, then the sampler on those requests' logits (gathered to the whole vocabulary,
+    copied to fp32, sorted for top-k/top-p): its peak grows with requests x vocabulary.
+    """
+
+    #: peak bytes of the profile's sampler step per (request, vocabulary entry), and a base, GiB
+    sampler_bytes_per_logit: float
+    sampler_base_gib: float
+    #: non-torch memory that grows during start-up, one GPU alone and with tensor parallelism
+    non_torch_gib: float
+    non_torch_tp_gib: float
+    #: CUDA-graph memory subtracted before the KV cache is sized (vLLM >= 0.21: its estimate), or
+    #: captured afterwards out of the (1 - utilization) headroom (earlier releases)
+    cuda_graphs_in_budget: bool
+    evidence: str
+
+
+#: vLLM releases by their first version, each with the budget it follows; fitted by
+#: ``benchmarks/fit_memory.py`` on the Llama-3.1-8B and Qwen3 start-up logs of each era and scored
+#: on every other logged start-up in benchmarks/data/vllm_startup_memory.csv
+VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
+    (
+        (0, 10),
+        MemoryBudget(
+            sampler_bytes_per_logit=36.4,
+            sampler_base_gib=0.43,
+            non_torch_gib=0.13,
+            non_torch_tp_gib=0.55,
+            cuda_graphs_in_budget=False,
+            evidence="v0.11-era llm-d start-up logs on H100 (full-vocabulary sort of fp32 logits in the sampler)",
+        ),
+    ),
+    (
+        (0, 17),
+        MemoryBudget(
+            sampler_bytes_per_logit=14.7,
+            sampler_base_gib=0.13,
+            non_torch_gib=0.25,
+            non_torch_tp_gib=2.1,
+            cuda_graphs_in_budget=False,
+            evidence="vLLM 0.17-0.19 start-up logs on H100 (llm-d planner sweep)",
+        ),
+    ),
+    (
+        (0, 21),
+        MemoryBudget(
+            sampler_bytes_per_logit=14.7,
+            sampler_base_gib=0.13,
+            non_torch_gib=0.25,
+            non_torch_tp_gib=2.1,
+            cuda_graphs_in_budget=True,
+            evidence="as 0.17, and the CUDA-graph estimate is subtracted (default since v0.21.0, as its log says)",
+        ),
+    ),
+)
+#: the vLLM release the ``vllm`` profile follows when no version is given: the V1 engine as most
+#: published measurements ran it (0.10-0.11)
+DEFAULT_VLLM_VERSION: Final = "0.11"
+#: CUDA-graph pool per GPU: a base plus a share per layer on the stage (vLLM 0.19 logs: 0.51 GiB at 8
+#: layers to 1.8 GiB at 80)
+CUDA_GRAPH_BASE_GIB: Final[float] = 0.35
+CUDA_GRAPH_PER_LAYER_GIB: Final[float] = 0.016
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    """``"0.11.0"`` -> (0, 11); raises our error for anything else."""
+    from config_explorer.errors import InvalidArgumentError
+
+    parts = str(text).strip().lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise InvalidArgumentError(
+            f"cannot read engine version {text!r}; accepted: a release number such as 0.11.0"
+        ) from None
+
+
+def vllm_memory_budget(version: str) -> MemoryBudget:
+    key = parse_version(version)
+    chosen = VLLM_MEMORY_BUDGETS[0][1]
+    for since, budget in VLLM_MEMORY_BUDGETS:
+        if key >= since:
+            chosen = budget
+    return chosen
 
 
 @attrs.frozen
@@ -176,6 +306,7 @@ class EngineProfile:
     #: further host time per running sequence per step, ms
     per_sequence_overhead_ms: float
     #: GPU memory the engine keeps outside weights and KV (CUDA context, graphs, allocator slack), GiB
+    #: (SGLang and TensorRT-LLM; vLLM budgets through ``memory``)
     runtime_overhead_gib: float
     #: KV admission: "current" admits while the blocks a sequence holds *now* fit (vLLM, SGLang:
     #: preempt on overflow), "full" reserves prompt + max output up front (TensorRT-LLM's default
@@ -184,6 +315,21 @@ class EngineProfile:
     #: time a request spends in the serving front end before and around its first token, outside the GPU
     #: steps: HTTP and chat-template handling, tokenisation, scheduler hand-off, first-token streaming (ms)
     request_overhead_ms: float = 0.0
+    #: the engine release this profile follows, and (vLLM) how that release budgets memory
+    version: str = ""
+    memory: MemoryBudget | None = None
+    #: steps of at most this many tokens replay captured CUDA graphs (vLLM V1: piecewise graphs for
+    #: batch sizes up to min(2 x max_num_seqs, 512); SGLang: decode batches up to cuda_graph_max_bs)
+    graph_max_tokens: int = 512
+    #: whether steps that carry prompt tokens can replay graphs (SGLang runs prefill batches eagerly)
+    prefill_in_graphs: bool = True
+    #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
+    #: has issued every kernel (Python dispatch and launch), microseconds
+    eager_kernel_us: float = 4.0
+    #: scheduler policy the simulator follows: "vllm" (V1), "sglang" or "trtllm"
+    scheduler: str = "vllm"
+    #: tokens per KV-cache block (page)
+    block_size: int = 16
     #: GPUs with at least this much memory get the large defaults ...
     large_gpu_gib: float = 70.0
     #: ... unless their name contains one of these (vLLM keeps A100s on the small defaults: a larger
@@ -203,8 +349,12 @@ class EngineProfile:
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
 
+#: host time per kernel of an eager step, us (an assumption, not fitted): vLLM's torch.compile'd
+#: (Inductor) code issues kernels with little Python around them; SGLang runs its prefill batches in
+#: eager PyTorch, about 10 us of Python dispatch and launch per kernel; TensorRT-LLM's C++ runtime ~1 us
+EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 10.0, "trtllm": 1.0}
 #: front-end time per request, ms; trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
-REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 52.0, "sglang": 16.0, "trtllm": 0.0}
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 50.0, "sglang": 13.0, "trtllm": 0.0}
 
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
@@ -218,6 +368,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         step_overhead_ms=0.5,
         per_sequence_overhead_ms=0.004,
         runtime_overhead_gib=1.5,
+        version=DEFAULT_VLLM_VERSION,
+        memory=vllm_memory_budget(DEFAULT_VLLM_VERSION),
         # median TTFT residual of the 7 low-load (concurrency <= 8) vLLM points on Hopper in benchmarks/data
         # (GPUStack, vLLM 0.10.2, OpenAI chat endpoint); refit: benchmarks/accuracy.py --fit-request-overhead
         request_overhead_ms=REQUEST_OVERHEAD_MS["vllm"],
@@ -232,6 +384,10 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         step_overhead_ms=0.4,
         per_sequence_overhead_ms=0.003,
         runtime_overhead_gib=1.5,
+        scheduler="sglang",
+        block_size=1,
+        prefill_in_graphs=False,
+        eager_kernel_us=EAGER_KERNEL_US["sglang"],
         # the one low-load SGLang point on Hopper (GPUStack, Qwen3-8B on H100, bench_serving): weak evidence
         request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],
     ),
@@ -246,16 +402,35 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         per_sequence_overhead_ms=0.001,
         runtime_overhead_gib=1.0,
         kv_admission="full",
+        scheduler="trtllm",
+        block_size=32,
+        graph_max_tokens=2048,
+        eager_kernel_us=1.0,
     ),
 }
 
 
-def profile_for(engine: str) -> EngineProfile:
+def profile_for(engine: str, version: str | None = None) -> EngineProfile:
+    """The profile of ``engine`` (``vllm``, ``sglang``, ``trtllm``), at ``version`` where that matters.
+
+    ``engine`` may also carry the version as ``"vllm==0.19.0"``.
+    """
     from config_explorer.errors import InvalidArgumentError
 
+    name = engine
+    if isinstance(engine, str) and "==" in engine:
+        name, _, pinned = engine.partition("==")
+        version = version or pinned
     try:
-        return ENGINE_PROFILES[engine.lower()]
+        profile = ENGINE_PROFILES[name.strip().lower()]
     except (KeyError, AttributeError):
         raise InvalidArgumentError(
-            f"unknown serving engine {engine!r}; accepted: {', '.join(ENGINE_PROFILES)}"
+            f"unknown serving engine {engine!r}; accepted: {', '.join(ENGINE_PROFILES)} "
+            "(optionally with a release, e.g. vllm==0.19.0)"
         ) from None
+    if version is None:
+        return profile
+    parse_version(version)
+    if profile.memory is not None:
+        return attrs.evolve(profile, version=str(version), memory=vllm_memory_budget(version))
+    return attrs.evolve(profile, version=str(version))

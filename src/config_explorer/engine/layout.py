@@ -16,13 +16,23 @@ import attrs
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import EngineProfile
+from config_explorer.engine.calibration import CUDA_GRAPH_BASE_GIB, CUDA_GRAPH_PER_LAYER_GIB, EngineProfile
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import bytes_per_value, normalize_precision
 
-__all__ = ["MemoryPlan", "ShardCosts", "check_layout", "memory_plan", "shard_costs", "valid_tp_degrees"]
+__all__ = [
+    "MemoryPlan",
+    "ShardCosts",
+    "check_layout",
+    "memory_plan",
+    "sequence_capacity_tokens",
+    "shard_costs",
+    "valid_tp_degrees",
+]
 
 GIB = 1024**3
+#: MXFP4 MoE kernels pad each expert shard's intermediate width to this multiple
+MXFP4_PAD = 256
 
 
 def _tp_ok(arch: ModelArchitecture, tp: int) -> bool:
@@ -79,6 +89,17 @@ class ShardCosts:
     experts_per_token: int
     #: GEMM FLOPs per token on this GPU, excluding the lm_head (which runs only for sampled tokens)
     gemm_flops_per_token: float
+    #: the part of it outside the routed experts (attention/mixer projections, dense MLP, shared experts)
+    dense_gemm_flops_per_token: float
+    #: FLOPs of one token through one routed expert's shard (one token-expert assignment, one layer)
+    expert_flops_per_assignment: float
+    #: one routed expert's shard: its width (intermediate / tp), its input width, bytes per weight value
+    expert_width: float
+    expert_hidden: int
+    expert_value_bytes: float
+    #: bytes the routing moves per token over all MoE layers: dispatch into the experts' order, the
+    #: gate/up output and its activation, the down output and the weighted combine (16-bit)
+    moe_traffic_bytes_per_token: float
     lm_head_flops_per_token: float
     #: KV bytes one token adds per GPU: in global layers, and in windowed layers (up to ``window``)
     kv_bytes_per_token_full: float
@@ -174,7 +195,12 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
     shared = moe_layers * arch.shared_expert_params_per_layer / tp
     router = moe_layers * arch.router_params_per_layer
     dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
-    expert_bytes = arch.expert_params / tp * expert_b
+    expert_width = arch.moe_intermediate_size / tp
+    if normalize_precision(precision) == "mxfp4" and expert_width:
+        # MXFP4 expert kernels store each shard's intermediate width padded to a multiple of 256
+        # (gpt-oss-120b: 2880 -> 3072, which is what vLLM's "Model loading took 64.4 GiB" shows)
+        expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
+    expert_bytes = 3 * h * expert_width * expert_b
     lm_head_bytes = arch.vocab_size * h / tp * wide_b
     norms = arch.norm_params * frac * wide_b
     # The first stage holds the embedding, the last the lm_head; with pp == 1 one GPU holds both.
@@ -189,9 +215,9 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         arch.intermediate_size if "dense" in arch.mlp_kinds else 0,
         arch.num_experts_per_token * arch.moe_intermediate_size + arch.shared_expert_intermediate_size,
     )
-    gemm_params = (
-        mixer + dense_mlp + shared
-    ) + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
+    dense_gemm_params = mixer + dense_mlp + shared
+    gemm_params = dense_gemm_params + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
+    moe_traffic = moe_layers * arch.num_experts_per_token * 2.0 * (3 * h + 4 * expert_width)
     kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
@@ -211,6 +237,12 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         num_experts=arch.num_experts,
         experts_per_token=arch.num_experts_per_token,
         gemm_flops_per_token=2.0 * gemm_params,
+        dense_gemm_flops_per_token=2.0 * dense_gemm_params,
+        expert_flops_per_assignment=2.0 * arch.expert_params / tp,
+        moe_traffic_bytes_per_token=moe_traffic,
+        expert_width=expert_width,
+        expert_hidden=h,
+        expert_value_bytes=expert_b,
         lm_head_flops_per_token=2.0 * arch.vocab_size * h / tp,
         kv_bytes_per_token_full=kv_per_layer * full_layers,
         kv_bytes_per_token_windowed=kv_per_layer * windowed_layers,
@@ -232,14 +264,48 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
 class MemoryPlan:
     """Per-GPU memory budget (GiB) and the KV-cache capacity it leaves."""
 
+    #: what the framework sees (``torch.cuda.mem_get_info`` total) and the share the engine may use
     total_gib: float
     usable_gib: float
+    gpu_memory_utilization: float
     weights_gib: float
+    #: the profile run's torch peak (forward pass at the token budget, the sampler's logits)
     activations_gib: float
+    #: memory outside torch's allocator (NCCL, cuBLAS) and CUDA graphs; ``overhead_gib`` is what of
+    #: them the KV budget had to leave aside
+    non_torch_gib: float
+    cuda_graph_gib: float
     overhead_gib: float
     kv_capacity_gib: float
     fits: bool
     reason: str | None
+
+
+def _sglang_fraction(gpu: GPUSpec, costs: ShardCosts, chunk: int) -> float:
+    """SGLang's default ``mem_fraction_static`` (server_args): the GPU less a reserve for activations."""
+    total_mib = gpu.memory_gib * 1024
+    reserved = 512 + max(chunk, 2048) * 1.5 + 2 * 256 + costs.tp * costs.pp / 8 * 1024
+    if gpu.memory_gib > 60:
+        reserved = max(reserved, 10240)
+    return round((total_mib - reserved) / total_mib, 3)
+
+
+def _forward_peak_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int, wide: float) -> float:
+    """Activations a forward pass over ``tokens`` holds at its peak (the MLP or attention block), bytes."""
+    tp = costs.tp
+    attention = (2 * arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.head_dim / tp
+    mlp = 3 * max(arch.intermediate_size if "dense" in arch.mlp_kinds else 0, arch.shared_expert_intermediate_size) / tp
+    return tokens * wide * (2 * arch.hidden_size + max(attention, mlp))
+
+
+def _moe_workspace_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int, precision: str) -> float:
+    """The fused-MoE kernels' cached intermediates at ``tokens`` tokens (gate/up, activation, down), bytes.
+
+    vLLM keeps them allocated through the profile run; the MXFP4 path allocates per call instead.
+    """
+    if not arch.is_moe or normalize_precision(precision) == "mxfp4":
+        return 0.0
+    return tokens * arch.num_experts_per_token * 2.0 * (3 * costs.expert_width + arch.hidden_size)
 
 
 def memory_plan(
@@ -248,49 +314,101 @@ def memory_plan(
     costs: ShardCosts,
     profile: EngineProfile,
     *,
-    gpu_memory_utilization: float,
+    gpu_memory_utilization: float | None,
     max_num_batched_tokens: int,
     max_num_seqs: int,
     sequence_tokens: int,
     precision: str,
 ) -> MemoryPlan:
-    """Budget one GPU's memory as vLLM does and say whether one sequence of ``sequence_tokens`` fits."""
-    if not 0 < gpu_memory_utilization <= 1:
-        raise InvalidArgumentError(
-            f"gpu_memory_utilization must be in (0, 1], got {gpu_memory_utilization!r}"
-        )
+    """Budget one GPU's memory as the engine does and say whether one ``sequence_tokens`` sequence fits.
+
+    vLLM: ``total x utilization - weights - profile-run peak - non-torch [- CUDA graphs, >= 0.21]``
+    (see :class:`~config_explorer.engine.calibration.MemoryBudget`); SGLang: ``total x
+    mem_fraction_static - weights`` (its default fraction leaves room for activations and graphs);
+    TensorRT-LLM: ``utilization x`` what is free after weights and a warm-up pass.
+    """
+    util = gpu_memory_utilization
+    if util is not None and not (isinstance(util, (int, float)) and 0 < util <= 1):
+        raise InvalidArgumentError(f"gpu_memory_utilization must be in (0, 1], got {util!r}")
     tp = costs.tp
-    usable = gpu.memory_gib * gpu_memory_utilization
+    total = gpu.visible_memory_gib
     weights = costs.resident_weight_bytes / GIB
-    width = (
-        4 * arch.hidden_size
-        + (arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.head_dim / tp
-        + 2 * max(arch.intermediate_size, arch.num_experts_per_token * arch.moe_intermediate_size) / tp
-    )
-    activations = (max_num_batched_tokens * width * 2.0 + max_num_seqs * arch.vocab_size * 4.0 / tp) / GIB
-    overhead = profile.runtime_overhead_gib + (0.5 if tp * costs.pp > 1 else 0.0)
-    kv_capacity = usable - weights - activations - overhead
+    wide = 4.0 if arch.native_precision == "fp32" or normalize_precision(precision) == "fp32" else 2.0
+    forward = _forward_peak_bytes(arch, costs, max_num_batched_tokens, wide) / GIB
+    workspace = _moe_workspace_bytes(arch, costs, max_num_batched_tokens, precision) / GIB
+    graphs = CUDA_GRAPH_BASE_GIB + CUDA_GRAPH_PER_LAYER_GIB * costs.layers
+    budget = profile.memory
+    if budget is not None:  # vLLM
+        util = 0.9 if util is None else float(util)
+        requests = min(max_num_seqs, max_num_batched_tokens)
+        sampler = budget.sampler_base_gib + requests * arch.vocab_size * budget.sampler_bytes_per_logit / GIB
+        activations = max(sampler, forward) + workspace
+        non_torch = budget.non_torch_tp_gib if tp > 1 else budget.non_torch_gib
+        overhead = non_torch + (graphs if budget.cuda_graphs_in_budget else 0.0)
+        usable = total * util
+        kv_capacity = usable - weights - activations - overhead
+    elif profile.scheduler == "sglang":
+        util = _sglang_fraction(gpu, costs, max_num_batched_tokens) if util is None else float(util)
+        activations, non_torch, overhead = 0.0, 0.0, 0.0
+        usable = total * util
+        kv_capacity = usable - weights
+    else:  # TensorRT-LLM: a share of what is free after the weights and a warm-up pass
+        util = 0.9 if util is None else float(util)
+        activations, non_torch = forward + workspace, profile.runtime_overhead_gib
+        overhead = non_torch
+        usable = total
+        kv_capacity = (total - weights - activations - overhead) * util
     needed = (costs.kv_bytes(sequence_tokens) + costs.state_bytes_per_sequence) / GIB
     reason = None
     if weights > usable - overhead:
         reason = (
             f"weights need {weights:.1f} GiB per GPU at {precision} (tp={tp}, pp={costs.pp}) but only "
-            f"{usable - overhead:.1f} GiB of the {gpu.name}'s {gpu.memory_gib:.1f} GiB are usable "
-            f"at gpu_memory_utilization={gpu_memory_utilization}"
+            f"{usable - overhead:.1f} GiB of the {gpu.name}'s {total:.2f} GiB are usable "
+            f"at gpu_memory_utilization={util:g}"
+        )
+    elif kv_capacity <= 0:
+        reason = (
+            f"no memory is left for the KV cache: {weights:.1f} GiB of weights, {activations:.2f} GiB of "
+            f"profiled activations and {overhead:.2f} GiB of runtime memory exceed the {usable:.1f} GiB usable "
+            f"per GPU ({profile.name} refuses to start: raise gpu_memory_utilization, or use more GPUs)"
         )
     elif kv_capacity < needed:
         reason = (
             f"after {weights:.1f} GiB of weights and {activations + overhead:.1f} GiB of activations and "
-            f"runtime, {max(kv_capacity, 0):.2f} GiB is left for KV cache per GPU, less than the "
-            f"{needed:.2f} GiB one {sequence_tokens}-token sequence needs"
+            f"runtime, {kv_capacity:.2f} GiB is left for KV cache per GPU, less than the "
+            f"{needed:.2f} GiB one {sequence_tokens}-token sequence needs ({profile.name} refuses to start "
+            "with this max_model_len)"
         )
     return MemoryPlan(
-        total_gib=gpu.memory_gib,
+        total_gib=total,
         usable_gib=usable,
+        gpu_memory_utilization=util,
         weights_gib=weights,
         activations_gib=activations,
+        non_torch_gib=non_torch,
+        cuda_graph_gib=graphs,
         overhead_gib=overhead,
         kv_capacity_gib=max(kv_capacity, 0.0),
         fits=reason is None,
         reason=reason,
     )
+
+
+#: what "unbounded" means for a sequence's length when its KV does not grow with context
+UNBOUNDED_TOKENS = 10**9
+
+
+def sequence_capacity_tokens(costs: ShardCosts, kv_capacity_bytes: float, block_size: int) -> int:
+    """The longest single sequence the KV cache holds (whole blocks), as vLLM checks ``max_model_len``.
+
+    Windowed layers hold at most their window and recurrent layers a fixed state, so only the
+    global-attention layers bound the length; a model without them is bounded by memory alone.
+    """
+    fixed = costs.kv_bytes_per_token_windowed * costs.window + costs.state_bytes_per_sequence
+    left = kv_capacity_bytes - fixed
+    if left < 0:
+        return 0
+    if costs.kv_bytes_per_token_full <= 0:
+        return UNBOUNDED_TOKENS
+    blocks = int(left // (costs.kv_bytes_per_token_full * block_size))
+    return min(blocks * block_size, UNBOUNDED_TOKENS)

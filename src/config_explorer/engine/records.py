@@ -46,17 +46,38 @@ class PerformanceEstimate:
     concurrency: int
     engine: str = "vllm"
     backend: str = "native"
+    #: which serving model produced the figures: "simulated" (the engine's scheduler stepped request by
+    #: request) or "analytic" (the closed-form steady state); other backends leave it None
+    serving_model: str | None = None
+    #: the traffic: "closed_loop" (``concurrency`` in flight), "poisson" (``request_rate`` per second) or
+    #: "offline" (every request queued at once); ``num_requests`` simulated (whole deployment)
+    arrival: str = "closed_loop"
+    request_rate: float | None = None
+    num_requests: int | None = None
+    # the engine's settings (its defaults where the caller left them open)
+    max_model_len: int | None = None
+    max_num_seqs: int | None = None
+    max_num_batched_tokens: int | None = None
     # latency (means unless the name says otherwise)
     ttft_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     itl_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     e2e_latency_s: float | None = attrs.field(default=None, converter=_finite_or_none)
+    #: time per output token of each request, (E2E - TTFT) / (output - 1), as vllm bench serve reports it
+    tpot_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     ttft_p50_ms: float | None = None
+    ttft_p90_ms: float | None = None
     ttft_p95_ms: float | None = None
     ttft_p99_ms: float | None = None
     itl_p50_ms: float | None = None
+    itl_p90_ms: float | None = None
     itl_p95_ms: float | None = None
     itl_p99_ms: float | None = None
+    tpot_p50_ms: float | None = None
+    tpot_p90_ms: float | None = None
+    tpot_p95_ms: float | None = None
+    tpot_p99_ms: float | None = None
     e2e_latency_p50_s: float | None = None
+    e2e_latency_p90_s: float | None = None
     e2e_latency_p95_s: float | None = None
     e2e_latency_p99_s: float | None = None
     # throughput (whole deployment, then per GPU)
@@ -87,6 +108,8 @@ class PerformanceEstimate:
     decode_capacity_limit: int | None = None
     theoretical_concurrency_limit: int | None = None
     optimal_concurrency: int | None = None
+    #: sequences preempted (vLLM) or retracted (SGLang) when the KV cache overflowed (simulated runs)
+    preemptions: int | None = None
     # provenance
     error: str | None = None
     warnings: tuple[str, ...] = ()

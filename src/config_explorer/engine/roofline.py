@@ -1,19 +1,23 @@
-"""Time of one serving step on one GPU: a roofline over the real per-layer work.
+"""Time of one serving step on one GPU: a roofline over exactly what that step contains.
 
-A step processes ``decode_seqs`` decode tokens and ``prefill_tokens`` prompt tokens together
-(chunked prefill). Its time is
+A step carries ``D`` decoding sequences (one token each, reading their whole KV cache) and some
+prompt chunks (chunked prefill), ``T`` tokens in all with the decodes. Its time is the sum of
 
-    GEMMs:      softmax(weight bytes / achievable bandwidth, GEMM FLOPs / achievable FLOP/s)
-                + fixed cost per GEMM kernel
-    attention:  KV bytes read by decode queries / achievable bandwidth
-                + causal prefill attention FLOPs / achievable FLOP/s
-    comm:       tensor-parallel all-reduces: calls * (latency + ring factor * bytes / link bandwidth)
-    elementwise: norms, residual adds, rope and the MLP activation stream tokens * width bytes
-    overhead:   a fixed cost per kernel (GEMMs, and the small ones: norms, rope, top-k...) + the
-                engine's host time per step and per sequence
+    dense GEMMs:  softmax(weight bytes / achievable bandwidth, FLOPs / achievable FLOP/s)
+    MoE experts:  per MoE layer, the grouped GEMMs over the experts this step's tokens touch,
+                  at the efficiency their shapes reach (tokens per expert, the shard's width),
+                  plus the routing traffic (dispatch, activation, combine) of every token
+    attention:    softmax(KV bytes read / bandwidth, query-key FLOPs / FLOP/s), decode and prefill
+                  chunks in one kernel as vLLM V1 runs them; recurrent (Mamba) state and scan
+    comm:         tensor-parallel all-reduces: calls * (latency + ring factor * bytes / link bandwidth)
+    elementwise:  norms, residual adds, rope and the MLP activation: tokens * width bytes
+    overhead:     a fixed cost per kernel, and the engine's host time per step and per sequence
 
 ``softmax`` is a smooth maximum ((a^4 + b^4)^(1/4)): the measured GEMMs of shared/data/kernels
 sit about 20% above max(a, b) where the two are equal, and meet it elsewhere.
+
+:class:`StepCost` holds every per-deployment constant, so timing one step is a few dozen
+floating-point operations: the simulator calls it once per scheduler step.
 """
 
 from __future__ import annotations
@@ -23,13 +27,19 @@ import math
 import attrs
 
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import PCIE_ALLREDUCE_US, EngineProfile, FamilyEfficiency
+from config_explorer.engine.calibration import (
+    MOE_HALF_TOKENS,
+    MOE_TILE_GB_S,
+    MOE_TILE_N,
+    PCIE_ALLREDUCE_US,
+    PIPELINE_P2P_US,
+    SCALE_OUT_BYTES_S,
+    EngineProfile,
+    FamilyEfficiency,
+)
 from config_explorer.engine.layout import ShardCosts
 
-__all__ = ["Rates", "StepTime", "expected_distinct_experts", "rates_for", "step_time"]
-
-#: scale-out bandwidth per GPU assumed when TP spans more GPUs than one scale-up domain (400 Gb/s NIC)
-_SCALE_OUT_BYTES_S = 50e9
+__all__ = ["Rates", "StepCost", "StepTime", "expected_distinct_experts", "rates_for", "soft_max"]
 
 
 def soft_max(a: float, b: float) -> float:
@@ -61,6 +71,10 @@ class Rates:
     small_kernel_s: float
     peak_gemm_flops: float
     peak_bandwidth: float
+    #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds
+    moe_layer_s: float = 0.0
+    #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
+    moe_half_width: float = 0.0
 
 
 def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: int) -> tuple[Rates, str]:
@@ -73,7 +87,7 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
     if not gpu.has_nvlink_class_link:
         latency += PCIE_ALLREDUCE_US * 1e-6
     if tp > gpu.scale_up_domain:
-        link = min(link, _SCALE_OUT_BYTES_S * eff.link_efficiency)
+        link = min(link, SCALE_OUT_BYTES_S * eff.link_efficiency)
         latency += PCIE_ALLREDUCE_US * 1e-6
     return (
         Rates(
@@ -87,6 +101,8 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
             small_kernel_s=eff.small_kernel_us * 1e-6,
             peak_gemm_flops=peak * 1e12,
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
+            moe_layer_s=eff.moe_layer_us(weight_precision) * 1e-6,
+            moe_half_width=eff.moe_half_width(mode),
         ),
         mode,
     )
@@ -111,63 +127,219 @@ class StepTime:
         return max(terms, key=terms.__getitem__)
 
 
-def step_time(
-    c: ShardCosts,
-    r: Rates,
-    profile: EngineProfile,
-    *,
-    decode_seqs: float,
-    decode_context: float,
-    prefill_tokens: float,
-    prompt_length: float,
-    prefill_seqs: float,
-) -> StepTime:
-    """Time of one step on one GPU of one pipeline stage."""
-    tokens = decode_seqs + prefill_tokens
-    sampled = decode_seqs + prefill_seqs  # the lm_head runs only where a token is sampled
-    gemm_flops = tokens * c.gemm_flops_per_token + sampled * c.lm_head_flops_per_token
-    weight_bytes = c.dense_weight_bytes + c.lm_head_bytes
-    if c.moe_layers:
-        distinct = expected_distinct_experts(tokens, c.num_experts, c.experts_per_token)
-        weight_bytes += c.moe_layers * distinct * c.expert_bytes
-    gemm_mem = weight_bytes / r.gemm_bandwidth
-    gemm_cmp = gemm_flops / r.gemm_flops
+class StepCost:
+    """The time of a step of one replica (all its pipeline stages) from the step's contents.
 
-    kv_read = decode_seqs * (c.kv_bytes(decode_context) + 2.0 * c.state_bytes_per_sequence)
-    attn_mem = kv_read / r.attention_bandwidth
-    decode_attn_flops = decode_seqs * (
-        c.attention_flops_per_pair_full * decode_context
-        + c.attention_flops_per_pair_windowed * min(decode_context, c.window)
+    Contents, summed over the replica's sequences in the step:
+
+    * ``decode_seqs``: sequences decoding one token;
+    * ``kv_tokens`` / ``kv_tokens_windowed``: the context they attend to in global / windowed layers
+      (each sequence's context, capped at the window for the latter);
+    * ``prefill_tokens``: prompt tokens of this step's chunks;
+    * ``prefill_pairs`` / ``prefill_pairs_windowed``: the causal query-key pairs of those chunks;
+    * ``sampled``: sequences whose logits are computed (every decode and every chunk).
+
+    With ``pp`` pipeline stages, ``pp`` micro-batches of a ``1/pp`` share each pass every stage in
+    turn, so the step takes ``pp`` stage times plus the sends between stages.
+    """
+
+    __slots__ = (
+        "_allreduce_bytes",
+        "_allreduce_calls",
+        "_allreduce_latency",
+        "_attn_bw",
+        "_attn_flops",
+        "_dense_bytes",
+        "_dense_flops_token",
+        "_eager",
+        "_elementwise_token",
+        "_expert_bytes",
+        "_expert_flops",
+        "_experts",
+        "_fixed",
+        "_gemm_bw",
+        "_gemm_flops",
+        "_graph_tokens",
+        "_host_seq",
+        "_host_step",
+        "_kv_state",
+        "_kv_token",
+        "_kv_token_windowed",
+        "_lm_head_flops",
+        "_moe_fixed",
+        "_moe_floor",
+        "_moe_flops",
+        "_moe_half_tokens",
+        "_moe_layers",
+        "_moe_miss",
+        "_moe_traffic_token",
+        "_p2p",
+        "_pair_flops",
+        "_pair_flops_windowed",
+        "_pp",
+        "_prefill_graphs",
+        "_recurrent_token",
+        "_ring",
+        "_top_k",
+        "costs",
+        "rates",
     )
-    prefill_attn_flops = 0.0
-    if prefill_tokens > 0 and prompt_length > 0:
-        full_pairs, windowed_pairs = c.attention_pairs_prefill(prompt_length)
-        per_prompt = (
-            c.attention_flops_per_pair_full * full_pairs
-            + c.attention_flops_per_pair_windowed * windowed_pairs
-        )
-        prefill_attn_flops = per_prompt * prefill_tokens / prompt_length
-    recurrent_flops = tokens * c.recurrent_flops_per_token
-    attn_cmp = (prefill_attn_flops + recurrent_flops) / r.attention_flops
-    attention = soft_max(attn_mem, attn_cmp + decode_attn_flops / r.attention_flops)
 
-    comm = 0.0
-    if c.allreduce_calls:
-        ring = 2.0 * (c.tp - 1) / c.tp
-        comm = c.allreduce_calls * (
-            r.allreduce_latency_s + ring * tokens * c.allreduce_bytes_per_token / r.link_bytes_s
-        )
+    def __init__(self, costs: ShardCosts, rates: Rates, profile: EngineProfile) -> None:
+        self.costs, self.rates = costs, rates
+        c, r = costs, rates
+        self._pp = costs.pp
+        self._p2p = (costs.pp - 1) * PIPELINE_P2P_US * 1e-6
+        self._gemm_bw, self._gemm_flops = r.gemm_bandwidth, r.gemm_flops
+        self._attn_bw, self._attn_flops = r.attention_bandwidth, r.attention_flops
+        self._dense_bytes = c.dense_weight_bytes + c.lm_head_bytes
+        self._dense_flops_token = c.dense_gemm_flops_per_token
+        self._lm_head_flops = c.lm_head_flops_per_token
+        self._moe_layers = c.moe_layers
+        self._experts = c.num_experts
+        self._top_k = c.experts_per_token
+        self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
+        self._expert_bytes = c.expert_bytes
+        self._expert_flops = c.expert_flops_per_assignment
+        # two grouped GEMMs per MoE layer (gate/up, down), each paying the per-expert cost
+        width = c.expert_width
+        self._moe_floor = c.expert_hidden * MOE_TILE_N * c.expert_value_bytes / (MOE_TILE_GB_S * 1e9)
+        self._moe_flops = r.gemm_flops * width / (width + r.moe_half_width) if width else r.gemm_flops
+        self._moe_half_tokens = MOE_HALF_TOKENS
+        self._moe_fixed = r.moe_layer_s
+        self._moe_traffic_token = c.moe_traffic_bytes_per_token
+        self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
+        self._kv_state = 2.0 * c.state_bytes_per_sequence
+        self._pair_flops = c.attention_flops_per_pair_full
+        self._pair_flops_windowed = c.attention_flops_per_pair_windowed
+        self._recurrent_token = c.recurrent_flops_per_token
+        self._allreduce_calls = c.allreduce_calls
+        self._ring = 2.0 * (c.tp - 1) / c.tp
+        self._allreduce_latency = r.allreduce_latency_s
+        self._allreduce_bytes = c.allreduce_bytes_per_token / r.link_bytes_s if c.allreduce_calls else 0.0
+        self._elementwise_token = c.elementwise_bytes_per_token
+        self._fixed = c.gemm_kernels * r.gemm_kernel_s + c.small_kernels * r.small_kernel_s
+        self._eager = (c.gemm_kernels + c.small_kernels) * profile.eager_kernel_us * 1e-6
+        self._graph_tokens = profile.graph_max_tokens
+        self._prefill_graphs = profile.prefill_in_graphs
+        self._host_step = profile.step_overhead_ms * 1e-3
+        self._host_seq = profile.per_sequence_overhead_ms * 1e-3
 
-    elementwise = tokens * c.elementwise_bytes_per_token / r.gemm_bandwidth
-    fixed = c.gemm_kernels * r.gemm_kernel_s + c.small_kernels * r.small_kernel_s
-    host = (profile.step_overhead_ms + profile.per_sequence_overhead_ms * sampled) * 1e-3
-    total = soft_max(gemm_mem, gemm_cmp) + attention + elementwise + comm + fixed + host
-    return StepTime(
-        total_s=total,
-        compute_s=gemm_cmp + attn_cmp + decode_attn_flops / r.attention_flops,
-        memory_s=gemm_mem + attn_mem + elementwise,
-        comm_s=comm,
-        overhead_s=fixed + host,
-        flops=gemm_flops + prefill_attn_flops + decode_attn_flops + recurrent_flops,
-        bytes=weight_bytes + kv_read + tokens * c.elementwise_bytes_per_token,
-    )
+    def time(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+    ) -> float:
+        """Seconds the step takes (the hot path: no record is built)."""
+        return self._terms(
+            decode_seqs,
+            kv_tokens,
+            kv_tokens_windowed,
+            prefill_tokens,
+            prefill_pairs,
+            prefill_pairs_windowed,
+            sampled,
+        )[0]
+
+    def breakdown(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+    ) -> StepTime:
+        """The step's time and what it was spent on (compute, memory, communication, overhead)."""
+        total, compute, memory, comm, overhead, flops, moved = self._terms(
+            decode_seqs,
+            kv_tokens,
+            kv_tokens_windowed,
+            prefill_tokens,
+            prefill_pairs,
+            prefill_pairs_windowed,
+            sampled,
+        )
+        return StepTime(total, compute, memory, comm, overhead, flops, moved)
+
+    def _terms(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+    ) -> tuple[float, float, float, float, float, float, float]:
+        pp = self._pp
+        if pp > 1:  # one micro-batch: a 1/pp share of everything, on one stage
+            decode_seqs, kv_tokens, kv_tokens_windowed = (
+                decode_seqs / pp,
+                kv_tokens / pp,
+                kv_tokens_windowed / pp,
+            )
+            prefill_tokens, prefill_pairs = prefill_tokens / pp, prefill_pairs / pp
+            prefill_pairs_windowed, sampled = prefill_pairs_windowed / pp, sampled / pp
+        tokens = decode_seqs + prefill_tokens
+
+        gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
+        gemm_mem = self._dense_bytes / self._gemm_bw
+        gemm_cmp = gemm_flops / self._gemm_flops
+        gemm = soft_max(gemm_mem, gemm_cmp)
+
+        moe = moe_mem = moe_cmp = moe_bytes = moe_flops = 0.0
+        if self._moe_layers and tokens > 0:
+            # the experts this step's tokens touch are streamed once each by the grouped GEMMs; a
+            # grouped GEMM cannot finish before one tile has walked its expert's K dimension, and
+            # its compute runs at an efficiency set by the tokens per expert and the shard's width
+            touched = self._experts * (1.0 - self._moe_miss**tokens)
+            assignments = tokens * self._top_k
+            per_expert = assignments / touched
+            moe_bytes = touched * self._expert_bytes
+            moe_flops = assignments * self._expert_flops
+            moe_mem = max(moe_bytes / self._gemm_bw, self._moe_floor)
+            moe_cmp = moe_flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
+            moe = self._moe_layers * (soft_max(moe_mem, moe_cmp) + self._moe_fixed)
+            moe_mem, moe_cmp = self._moe_layers * moe_mem, self._moe_layers * moe_cmp
+            moe_bytes, moe_flops = self._moe_layers * moe_bytes, self._moe_layers * moe_flops
+
+        kv_read = self._kv_token * kv_tokens + self._kv_token_windowed * kv_tokens_windowed
+        kv_read += decode_seqs * self._kv_state
+        attn_mem = kv_read / self._attn_bw
+        attn_flops = (
+            self._pair_flops * (kv_tokens + prefill_pairs)
+            + self._pair_flops_windowed * (kv_tokens_windowed + prefill_pairs_windowed)
+            + tokens * self._recurrent_token
+        )
+        attn_cmp = attn_flops / self._attn_flops
+        attention = soft_max(attn_mem, attn_cmp)
+
+        comm = 0.0
+        if self._allreduce_calls:
+            comm = self._allreduce_calls * (
+                self._allreduce_latency + self._ring * tokens * self._allreduce_bytes
+            )
+        streamed = tokens * (self._elementwise_token + self._moe_traffic_token)
+        elementwise = streamed / self._gemm_bw
+        overhead = self._fixed + self._host_step + self._host_seq * sampled
+        stage = gemm + moe + attention + elementwise + comm + overhead
+        if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs):
+            # an eager step: the GPU cannot run ahead of the host issuing its kernels
+            stage = max(stage, self._eager + self._host_step + self._host_seq * sampled)
+        total = stage * pp + self._p2p if pp > 1 else stage
+        return (
+            total,
+            gemm_cmp + moe_cmp + attn_cmp,
+            gemm_mem + moe_mem + attn_mem + elementwise,
+            comm + self._p2p,
+            overhead,
+            gemm_flops + moe_flops + attn_flops,
+            self._dense_bytes + moe_bytes + kv_read + streamed,
+        )

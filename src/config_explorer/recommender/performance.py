@@ -76,7 +76,7 @@ def estimate_performance(
     kv_precision: str | None = None,
     pipeline_parallel_size: int = 1,
     engine: str = "vllm",
-    gpu_memory_utilization: float = 0.9,
+    gpu_memory_utilization: float | None = None,
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
     allow_hub: bool = False,

@@ -279,7 +279,7 @@ def recommend_gpus(
     precision: str | None = None,
     kv_precision: str | None = None,
     engine: str = "vllm",
-    gpu_memory_utilization: float = 0.9,
+    gpu_memory_utilization: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
@@ -424,7 +424,7 @@ def _evaluate(
     precision: str | None,
     kv_precision: str | None,
     engine: str,
-    gpu_memory_utilization: float,
+    gpu_memory_utilization: float | None,
     target_rps: float | None,
     target_tok_s: float | None,
 ) -> Candidate:

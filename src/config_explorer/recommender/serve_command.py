@@ -17,7 +17,7 @@ def _max_num_seqs(estimate: PerformanceEstimate) -> int:
 
 
 def serve_commands(
-    arch: ModelArchitecture, estimate: PerformanceEstimate, *, gpu_memory_utilization: float = 0.9
+    arch: ModelArchitecture, estimate: PerformanceEstimate, *, gpu_memory_utilization: float | None = None
 ) -> dict[str, str]:
     """``vllm serve`` and SGLang launch lines for ``estimate``'s layout.
 
@@ -33,7 +33,9 @@ def serve_commands(
         vllm += ["--pipeline-parallel-size", str(estimate.pp)]
     if estimate.replicas > 1:
         vllm += ["--data-parallel-size", str(estimate.replicas)]
-    vllm += ["--max-model-len", str(context), "--gpu-memory-utilization", str(gpu_memory_utilization)]
+    vllm += ["--max-model-len", str(context)]
+    if gpu_memory_utilization is not None:
+        vllm += ["--gpu-memory-utilization", str(gpu_memory_utilization)]
     vllm += ["--max-num-seqs", str(seqs)]
     if quantize:
         vllm += ["--quantization", "fp8"]
@@ -44,7 +46,9 @@ def serve_commands(
         sglang += ["--dp", str(estimate.replicas)]
     if estimate.pp > 1:
         sglang += ["--pp", str(estimate.pp)]
-    sglang += ["--context-length", str(context), "--mem-fraction-static", str(gpu_memory_utilization)]
+    sglang += ["--context-length", str(context)]
+    if gpu_memory_utilization is not None:
+        sglang += ["--mem-fraction-static", str(gpu_memory_utilization)]
     sglang += ["--max-running-requests", str(seqs)]
     if quantize:
         sglang += ["--quantization", "fp8"]

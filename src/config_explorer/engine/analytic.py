@@ -1,0 +1,163 @@
+"""The analytic steady state of continuous batching: the fast screen beside the simulator.
+
+The workload is a closed loop: ``C`` requests always in flight, ``C / replicas`` per replica, each with
+``I`` prompt and ``O`` output tokens. In steady state a replica has ``D`` sequences decoding; each step
+emits one token for each, and new prompts arrive at ``D / (O - 1)`` per step. A prompt is prefilled in
+chunks that fill the step's free token budget, so steps are of two kinds: decode-only steps, and steps
+that also carry a chunk. With ``f`` the share of chunk steps,
+
+    ITL  = (1 - f) * T_decode(D) + f * T_chunk(D)     the mean gap between a sequence's tokens
+    rate = D / ((O - 1) * ITL)                        requests per second per replica
+    TTFT = tau(D) + queueing                          tau: the prompt's own chunks, plus the front end
+    C    = D + rate * TTFT                            Little's law over the prefill stage
+
+``D`` is the largest value the scheduler allows (``max_num_seqs``, the step token budget, the KV
+cache) that satisfies ``C >= D * (1 + tau / ((O - 1) * ITL))``; when a cap binds, the excess requests
+queue and TTFT grows until Little's law holds. E2E = TTFT + (O - 1) * ITL, and output throughput
+= C * O / E2E exactly.
+
+Decode-only steps touch the MoE experts of their ``D`` tokens only; a chunk step's tokens touch many
+more. Keeping the two kinds apart (rather than one step with the average prefill share) is what makes
+low-concurrency MoE decoding right.
+
+Percentiles: TTFT's waiting part is taken as exponential (p = tau + W * ln(1 / (1 - q))); ITL is the
+two-point mix of decode-only and chunk steps; E2E adds the mean decode time to the TTFT percentile.
+What this misses and the simulator sees: requests that arrive together and share chunks (cohorts),
+the start-up burst of a closed-loop run, preemption when the KV cache overflows, and the spread of
+varying lengths. ``benchmarks/analytic_vs_simulated.py`` prints where the two differ.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+
+from config_explorer.engine.deployment import Deployment
+from config_explorer.engine.metrics import Stats
+from config_explorer.engine.roofline import StepTime
+
+__all__ = ["SteadyState", "solve"]
+
+
+@attrs.frozen
+class SteadyState:
+    """One replica's steady state at a closed-loop concurrency (seconds, per replica)."""
+
+    decode_seqs: float
+    decode_step: StepTime
+    ttft_service_s: float
+    ttft_s: float
+    itl_s: float | None
+    requests_per_s: float
+    itl_decode_only_s: float
+    itl_with_chunk_s: float
+    chunk_fraction: float
+
+    def ttft_stats(self) -> Stats:
+        wait = max(self.ttft_s - self.ttft_service_s, 0.0)
+
+        def at(q: float) -> float:
+            return self.ttft_service_s + wait * math.log(1.0 / (1.0 - q))
+
+        return Stats(self.ttft_s, at(0.5), at(0.9), at(0.95), at(0.99))
+
+    def itl_stats(self) -> Stats | None:
+        if self.itl_s is None:
+            return None
+
+        def at(q: float) -> float:
+            return self.itl_with_chunk_s if self.chunk_fraction > 1.0 - q else self.itl_decode_only_s
+
+        return Stats(self.itl_s, at(0.5), at(0.9), at(0.95), at(0.99))
+
+
+def _prefill_service(dep: Deployment, decode_seqs: float, mean_step: float) -> tuple[float, float, float]:
+    """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
+    budget = dep.max_num_batched_tokens
+    chunk = max(budget - decode_seqs, budget * 0.05)
+    prompt = dep.input_length
+    full_chunks = int(prompt // chunk)
+    remainder = prompt - full_chunks * chunk
+    with_chunk = dep.step(decode_seqs, min(chunk, prompt), 1.0).total_s
+    # on average a new request waits half a step for the next one to start; the front end adds its own time
+    service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
+    if full_chunks:
+        service += full_chunks * with_chunk
+        if remainder > 0:
+            service += dep.step(decode_seqs, remainder, 1.0).total_s
+    else:
+        service += with_chunk  # the whole prompt is one chunk
+    return service, with_chunk, chunk
+
+
+def _mean_step(dep: Deployment, decode_seqs: float, chunk: float) -> tuple[float, float, float, float]:
+    """(mean step, decode-only step, chunk step, share of chunk steps) at ``decode_seqs`` decoding.
+
+    A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
+    free budget; the share of chunk steps is what keeps the prefill work per step at its steady value.
+    """
+    prompt = dep.input_length
+    prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
+    fill = min(chunk, max(float(prompt), prefill_tokens))
+    decode_only = dep.step(decode_seqs, 0.0, 0.0).total_s
+    with_chunk = dep.step(decode_seqs, fill, fill / prompt).total_s
+    share = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
+    return (1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share
+
+
+def solve(dep: Deployment, concurrency: float) -> SteadyState:
+    """Steady state of one replica carrying ``concurrency`` requests in flight."""
+    prompt = dep.input_length
+    steps_per_request = dep.output_length - 1
+    if steps_per_request == 0:
+        tokens = min(concurrency * prompt, float(dep.max_num_batched_tokens))
+        step = dep.step(0.0, tokens, tokens / prompt)
+        service = step.total_s + dep.profile.request_overhead_ms * 1e-3
+        ttft = max(concurrency / (tokens / prompt / step.total_s), service)
+        rate = (
+            concurrency / ttft
+        )  # Little's law: the GPU's prefill rate, or fewer when the front end paces it
+        return SteadyState(0.0, step, service, ttft, None, rate, step.total_s, step.total_s, 1.0)
+
+    cap = min(
+        concurrency,
+        float(dep.max_num_seqs),
+        dep.kv_limit_steady,
+        dep.max_num_batched_tokens * steps_per_request / (steps_per_request + prompt),
+    )
+    cap = max(cap, min(1.0, concurrency))
+    budget = dep.max_num_batched_tokens
+
+    def evaluate(decode_seqs: float) -> tuple[float, float]:
+        chunk = max(budget - decode_seqs, budget * 0.05)
+        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk)
+        service, _, _ = _prefill_service(dep, decode_seqs, mean)
+        return mean, service
+
+    # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.
+    decode_seqs = cap
+    for _ in range(40):
+        mean, service = evaluate(decode_seqs)
+        decode_time = steps_per_request * mean
+        target = min(cap, concurrency * decode_time / (decode_time + service))
+        if abs(target - decode_seqs) <= 1e-7 * max(decode_seqs, 1.0):
+            decode_seqs = target
+            break
+        decode_seqs = target
+    chunk = max(budget - decode_seqs, budget * 0.05)
+    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk)
+    service, _, _ = _prefill_service(dep, decode_seqs, mean)
+    rate = decode_seqs / (steps_per_request * mean)
+    ttft = max(service, (concurrency - decode_seqs) / rate)
+    return SteadyState(
+        decode_seqs,
+        dep.step(decode_seqs, 0.0, 0.0),
+        service,
+        ttft,
+        mean,
+        rate,
+        decode_only,
+        with_chunk,
+        share,
+    )

@@ -1,0 +1,258 @@
+"""One configuration fixed before any traffic: layout, per-GPU costs, memory budget, engine settings.
+
+:func:`plan_deployment` validates a layout (vLLM's rules), picks the engine's defaults for what the
+caller leaves open (``max_num_seqs``, ``max_num_batched_tokens``, ``max_model_len``), budgets each
+GPU's memory and builds the step-cost model both serving models share.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import attrs
+
+from config_explorer._util import require_positive_int
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.calibration import EngineProfile, efficiency_for, profile_for
+from config_explorer.engine.layout import (
+    GIB,
+    MemoryPlan,
+    ShardCosts,
+    check_layout,
+    memory_plan,
+    sequence_capacity_tokens,
+    shard_costs,
+)
+from config_explorer.engine.roofline import Rates, StepCost, StepTime, rates_for
+from config_explorer.engine.simulator import SchedulerConfig
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.precision import normalize_precision
+
+__all__ = ["Deployment", "plan_deployment"]
+
+
+@attrs.frozen
+class Deployment:
+    """Everything fixed about one configuration before the workload's concurrency is applied."""
+
+    arch: ModelArchitecture
+    gpu: GPUSpec
+    num_gpus: int
+    tp: int
+    pp: int
+    replicas: int
+    precision: str
+    kv_precision: str
+    compute_mode: str
+    profile: EngineProfile
+    costs: ShardCosts
+    rates: Rates
+    memory: MemoryPlan
+    input_length: int
+    output_length: int
+    max_num_batched_tokens: int
+    max_num_seqs: int
+    max_model_len: int
+    step_cost: StepCost = attrs.field(eq=False, repr=False)
+    warnings: tuple[str, ...]
+    #: figures that depend only on the deployment (limits, prefill roofline), computed once
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def kv_limit_per_replica(self) -> int:
+        """Sequences of the full ``input + output`` length the KV cache holds (a guaranteed figure)."""
+        per_seq = (
+            self.costs.kv_bytes(self.input_length + self.output_length) + self.costs.state_bytes_per_sequence
+        )
+        if per_seq <= 0:
+            return self.max_num_seqs
+        return int(self.memory.kv_capacity_gib * GIB // per_seq)
+
+    @property
+    def kv_limit_steady(self) -> float:
+        """Sequences the scheduler keeps running, as the KV cache allows.
+
+        Engines that admit by current use hold each sequence at, on average, half its output;
+        engines that reserve the whole request up front hold prompt + output for each.
+        """
+        held = self.output_length / 2 if self.profile.kv_admission == "current" else self.output_length
+        per_seq = self.costs.kv_bytes(self.input_length + held) + self.costs.state_bytes_per_sequence
+        return math.inf if per_seq <= 0 else self.memory.kv_capacity_gib * GIB / per_seq
+
+    def step(self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float) -> StepTime:
+        """A step at the workload's mean context: ``decode_seqs`` decodes, ``prefill_tokens`` of prompts.
+
+        The analytic model's view of a step; the simulator states each step's contents exactly.
+        """
+        context = self.input_length + self.output_length / 2
+        full, windowed = self.costs.attention_pairs_prefill(self.input_length)
+        share = prefill_tokens / self.input_length
+        return self.step_cost.breakdown(
+            decode_seqs,
+            decode_seqs * context,
+            decode_seqs * min(context, self.costs.window),
+            prefill_tokens,
+            full * share,
+            windowed * share,
+            decode_seqs + prefill_seqs,
+        )
+
+    def scheduler_config(self) -> SchedulerConfig:
+        """The simulator's view of this deployment: the engine's policy and the KV cache in blocks."""
+        c = self.costs
+        block = self.profile.block_size
+        capacity = self.memory.kv_capacity_gib * GIB
+        fixed_bytes = (
+            c.kv_bytes_per_token_windowed * min(c.window, self.max_model_len) + c.state_bytes_per_sequence
+        )
+        grows = c.kv_bytes_per_token_full > 0
+        unit = block * c.kv_bytes_per_token_full if grows else max(fixed_bytes, 1.0)
+        return SchedulerConfig(
+            policy=self.profile.scheduler,
+            max_num_seqs=self.max_num_seqs,
+            max_num_batched_tokens=self.max_num_batched_tokens,
+            block_size=block if grows else 1,
+            num_blocks=int(capacity // unit),
+            grows=grows,
+            fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
+            window=c.window,
+            max_model_len=self.max_model_len,
+            request_overhead_s=self.profile.request_overhead_ms * 1e-3,
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
+    return shard_costs(arch, precision, kv_precision, tp, pp)
+
+
+@functools.lru_cache(maxsize=2048)
+def plan_deployment(
+    arch: ModelArchitecture,
+    gpu: GPUSpec,
+    *,
+    num_gpus: int,
+    tp: int,
+    pp: int = 1,
+    precision: str | None = None,
+    kv_precision: str | None = None,
+    input_length: int,
+    output_length: int,
+    engine: str = "vllm",
+    gpu_memory_utilization: float | None = None,
+    max_num_batched_tokens: int | None = None,
+    max_num_seqs: int | None = None,
+    max_model_len: int | None = None,
+) -> Deployment:
+    """Validate a layout and compute its per-GPU costs and memory budget.
+
+    ``max_model_len=None`` does what ``vllm serve --max-model-len auto`` does: the model's whole
+    context when one such sequence fits the KV cache, else the longest that fits (with a warning:
+    the engine started with its plain default would refuse). A stated ``max_model_len`` fits exactly
+    when the engine would start: one sequence of that length must fit the KV cache.
+
+    Raises :class:`InvalidArgumentError` for an invalid layout or argument.
+    """
+    require_positive_int("num_gpus", num_gpus)
+    require_positive_int("input_length", input_length)
+    require_positive_int("output_length", output_length)
+    why = check_layout(arch, num_gpus, tp, pp)
+    if why:
+        raise InvalidArgumentError(why)
+    weights = normalize_precision(precision) if precision else arch.native_precision
+    kv = normalize_precision(kv_precision) if kv_precision else ("fp16" if weights == "fp16" else "bf16")
+    if kv in ("int4", "mxfp4", "fp4"):
+        raise InvalidArgumentError(
+            f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32"
+        )
+    profile = profile_for(engine)
+    warnings: list[str] = []
+    if not gpu.supports_natively(weights):
+        warnings.append(
+            f"{gpu.name} has no {weights} tensor cores: weights are stored at {weights} but GEMMs run at 16-bit "
+            "(weight-only kernels, as vLLM's Marlin does), so only memory, not compute, benefits"
+        )
+    if kv == "fp8" and gpu.tflops.fp8 is None:
+        warnings.append(
+            f"{gpu.name} has no native fp8: an fp8 KV cache is stored at 8 bits and upcast to attend"
+        )
+    request = input_length + output_length
+    context = arch.max_position_embeddings
+    if context and request > context:
+        raise InvalidArgumentError(
+            f"prompt + output = {request} tokens exceeds {arch.model_id}'s context of {context} tokens "
+            "(max_position_embeddings); the engine rejects such requests: shorten input_length or output_length"
+        )
+    if max_model_len is not None:
+        require_positive_int("max_model_len", max_model_len)
+        if context and max_model_len > context:
+            raise InvalidArgumentError(
+                f"max_model_len={max_model_len} exceeds {arch.model_id}'s context of {context} tokens; "
+                f"accepted: {request} to {context}"
+            )
+        if max_model_len < request:
+            raise InvalidArgumentError(
+                f"max_model_len={max_model_len} is shorter than prompt + output = {request} tokens: the engine "
+                f"would reject every request; accepted: {request}"
+                + (f" to {context}" if context else " or more")
+            )
+    if tp > gpu.scale_up_domain:
+        warnings.append(
+            f"tp={tp} exceeds the {gpu.name}'s scale-up domain of {gpu.scale_up_domain} GPUs: all-reduces cross "
+            "the network at an assumed 50 GB/s per GPU"
+        )
+    eff = efficiency_for(gpu.family)
+    rates, mode = rates_for(gpu, eff, weights, tp)
+    costs = _costs(arch, weights, kv, tp, pp)
+    budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
+    seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
+    require_positive_int("max_num_batched_tokens", budget)
+    require_positive_int("max_num_seqs", seqs)
+    memory = memory_plan(
+        arch,
+        gpu,
+        costs,
+        profile,
+        gpu_memory_utilization=gpu_memory_utilization,
+        max_num_batched_tokens=budget,
+        max_num_seqs=seqs,
+        sequence_tokens=request if max_model_len is None else max_model_len,
+        precision=weights,
+    )
+    longest = sequence_capacity_tokens(costs, memory.kv_capacity_gib * GIB, profile.block_size)
+    if max_model_len is None:
+        default = context or request
+        resolved = max(min(default, longest), request)
+        if memory.fits and resolved < default:
+            warnings.append(
+                f"the KV cache holds at most {longest:,} tokens per sequence, less than the model's context of "
+                f"{default:,}: {profile.name} started with its default max_model_len would refuse to start; this "
+                f"estimate assumes --max-model-len {resolved} (or vLLM's --max-model-len auto)"
+            )
+    else:
+        resolved = max_model_len
+    return Deployment(
+        arch=arch,
+        gpu=gpu,
+        num_gpus=num_gpus,
+        tp=tp,
+        pp=pp,
+        replicas=num_gpus // (tp * pp),
+        precision=weights,
+        kv_precision=kv,
+        compute_mode=mode,
+        profile=profile,
+        costs=costs,
+        rates=rates,
+        memory=memory,
+        input_length=input_length,
+        output_length=output_length,
+        max_num_batched_tokens=budget,
+        max_num_seqs=seqs,
+        max_model_len=resolved,
+        step_cost=StepCost(costs, rates, profile),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,596 @@
+"""A step-level simulation of one serving engine's scheduler, the reference serving model.
+
+Requests arrive (:mod:`config_explorer.engine.traffic`); each scheduler step the engine's policy
+decides what the step holds (which sequences decode, which prompt chunks prefill, which requests are
+admitted, preempted or retracted), the step's duration is the roofline cost of exactly those
+contents (:class:`~config_explorer.engine.roofline.StepCost`), and the clock moves on. Per request
+it records TTFT, E2E and TPOT; per step the inter-token gap every decoding sequence sees. Statistics
+are then computed the way ``vllm bench serve`` computes them: TTFT from the client's send, TPOT per
+request as ``(E2E - TTFT) / (output - 1)``, ITL over every inter-token gap, throughput as tokens over
+the run's duration (first send to last completion).
+
+Policies (each read from the engine's source; see :mod:`config_explorer.engine.calibration`):
+
+* ``vllm`` (V1): every step first gives each running request its next tokens in admission order
+  (one for a decode, the next chunk for a partial prefill), then admits waiting requests first come
+  first served while the token budget, ``max_num_seqs`` and free KV blocks allow. Blocks are allocated
+  as tokens are computed; a running request that cannot get a block preempts the most recently
+  admitted request, which frees its blocks and recomputes from the start when readmitted.
+* ``sglang``: prefill and decode run as separate batches; a prefill batch (up to the chunked-prefill
+  size) runs whenever a waiting request can be admitted, and admission reserves a decaying share
+  (``new_token_ratio``) of every running request's remaining output. When a decode step cannot get
+  its KV slots, requests are retracted (back to the queue, recomputed later) and the ratio resets.
+* ``trtllm``: mixed steps as vLLM, but admission reserves the whole prompt plus output up front
+  (``GUARANTEED_NO_EVICT``), so nothing is ever preempted.
+
+Speed: between events (an arrival, a completion, a prompt chunk, running out of KV blocks) every
+step decodes the same sequences with contexts one token longer, so runs of such steps are taken at
+once. A step's time is affine in the total context, so the run's time is exact at its mean context.
+KV blocks are counted exactly: decoding sequences are grouped by the step at which each next needs
+a new block (its phase modulo the block size).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+
+import attrs
+
+from config_explorer.engine.metrics import Stats
+from config_explorer.engine.roofline import StepCost
+from config_explorer.engine.traffic import Traffic
+from config_explorer.errors import InvalidArgumentError
+
+__all__ = [
+    "MAX_SIMULATED_STEPS",
+    "SchedulerConfig",
+    "SimulationResult",
+    "simulate",
+]
+
+#: the simulator's work bound: scheduler steps evaluated per replica run
+MAX_SIMULATED_STEPS = 400_000
+#: SGLang reserves at most this many of a request's remaining output tokens at admission
+#: (``CLIP_MAX_NEW_TOKENS``, python/sglang/srt/managers/schedule_policy.py, v0.5.3)
+SGLANG_CLIP_MAX_NEW_TOKENS = 4096
+
+
+@attrs.frozen(kw_only=True)
+class SchedulerConfig:
+    """What the simulation needs of the engine and the memory plan of one replica."""
+
+    policy: str
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    block_size: int
+    #: KV blocks the replica holds: ``block_size`` tokens of the global-attention layers each
+    num_blocks: int
+    #: whether a sequence's blocks grow with its tokens (False: no global-attention layers)
+    grows: bool
+    #: per-sequence KV that does not grow with context (windowed layers at their window, recurrent
+    #: state), in blocks, taken when a request is admitted
+    fixed_blocks_per_seq: int
+    window: int
+    max_model_len: int
+    #: front-end time before a request reaches the scheduler (tokenising, HTTP), seconds
+    request_overhead_s: float
+    #: SGLang: initial, minimum and per-decode-step decay of the reserved share of remaining output
+    new_token_ratio: tuple[float, float, float] = (0.7, 0.098, 0.001)
+
+
+@attrs.frozen(kw_only=True)
+class SimulationResult:
+    """What the run measured, as a benchmark client would report it (times in seconds)."""
+
+    num_requests: int
+    duration_s: float
+    output_tokens: int
+    input_tokens: int
+    ttft_s: Stats
+    tpot_s: Stats | None
+    itl_s: Stats | None
+    e2e_s: Stats
+    #: time-averaged sequences decoding per step, and the largest batch seen
+    mean_decode_batch: float
+    max_decode_batch: int
+    #: the KV cache's peak fill (fraction of blocks) and preemptions / retractions during the run
+    peak_kv_fraction: float
+    preemptions: int
+    steps: int
+
+    @property
+    def output_throughput_tok_s(self) -> float:
+        return self.output_tokens / self.duration_s
+
+    @property
+    def input_throughput_tok_s(self) -> float:
+        return self.input_tokens / self.duration_s
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.num_requests / self.duration_s
+
+
+def _windowed_prefix(x: float, window: int) -> float:
+    """Sum over positions 1..x of min(position, window): the windowed pairs of a prompt's first x tokens."""
+    if window <= 0:
+        return 0.0
+    if x <= window:
+        return x * (x + 1) / 2
+    return window * (window + 1) / 2 + (x - window) * window
+
+
+class _Replica:
+    """One replica's run: its queues, KV blocks, clock and measurements."""
+
+    def __init__(
+        self,
+        cost: StepCost,
+        cfg: SchedulerConfig,
+        prompts: list[int],
+        outputs: list[int],
+        sends: list[float] | None,
+        concurrency: int | None,
+    ) -> None:
+        self.cost, self.cfg = cost, cfg
+        self.prompt, self.out = prompts, outputs
+        n = len(prompts)
+        self.n = n
+        self.block = cfg.block_size
+        self.reserve_full = cfg.policy == "trtllm"
+        # blocks grow with each decoded token unless the whole request was reserved up front or the
+        # model has no global-attention layers (windowed KV and recurrent state are fixed per sequence)
+        self.grows = cfg.grows and not self.reserve_full
+        self.send = [math.inf] * n
+        self.first = [math.nan] * n
+        self.finish = [math.nan] * n
+        self.computed = [0] * n  # tokens whose KV is computed
+        self.generated = [0] * n  # output tokens sampled (as of joining the decode set, while decoding)
+        self.held = [0] * n  # KV blocks held
+        self.join_round = [0] * n
+        self.epoch = [0] * n  # bumps when a request leaves the decode set (lazy heap deletion)
+        self.pending: list[tuple[float, int]] = []  # (time it reaches the scheduler, id)
+        self.waiting: deque[int] = deque()
+        # running and still-prefilling requests, in admission order (dicts: ordered, O(1) removal)
+        self.running: dict[int, None] = {}
+        self.prefilling: dict[int, None] = {}
+        self.remaining = 0  # output tokens the running requests have still to produce (SGLang's reserve)
+        self.decoding: set[int] = set()
+        self.round = 0  # decode rounds so far: every decoding sequence gains a token per round
+        self.kv_tokens = 0  # sum over decoding sequences of the context their next round attends to
+        self.phase = [0] * self.block  # decoding sequences by the round (mod block) they next need a block
+        self.finish_heap: list[tuple[int, int, int]] = []  # (last round, epoch, id)
+        self.free_blocks = cfg.num_blocks
+        self.t = 0.0
+        self.steps = 0
+        self.preemptions = 0
+        self.min_free = cfg.num_blocks
+        self.decode_seconds = 0.0  # integral of the decode batch over time
+        self.max_decode = 0
+        self.stall = 0.0  # SGLang: prefill time the decoding sequences have waited since their last token
+        self.gaps: list[float] = []
+        self.gap_weights: list[float] = []
+        self.ratio = cfg.new_token_ratio[0]
+        self.concurrency = concurrency
+        self.next_send = 0
+        if sends is not None:
+            for i, at in enumerate(sends):
+                self.send[i] = at
+                heapq.heappush(self.pending, (at + cfg.request_overhead_s, i))
+        else:
+            assert concurrency is not None
+            self.next_send = min(concurrency, n)
+            for i in range(self.next_send):
+                self.send[i] = 0.0
+                heapq.heappush(self.pending, (cfg.request_overhead_s, i))
+
+    # -- arrivals ----------------------------------------------------------------------------------
+    def _arrive(self) -> None:
+        pending = self.pending
+        while pending and pending[0][0] <= self.t:
+            self.waiting.append(heapq.heappop(pending)[1])
+
+    def _newest(self) -> int:
+        return next(reversed(self.running))
+
+    def _done(self, i: int) -> None:
+        """Request ``i`` produced its last token now; a closed-loop client sends the next one."""
+        del self.running[i]
+        self.free_blocks += self.held[i] + self.cfg.fixed_blocks_per_seq
+        self.held[i] = 0
+        self.finish[i] = self.t
+        if self.concurrency is not None and self.next_send < self.n:
+            j = self.next_send
+            self.next_send += 1
+            self.send[j] = self.t
+            heapq.heappush(self.pending, (self.t + self.cfg.request_overhead_s, j))
+
+    # -- KV blocks ---------------------------------------------------------------------------------
+    def _blocks_for(self, tokens: float) -> int:
+        return -(-math.ceil(tokens) // self.block)
+
+    def _decode_need(self, rounds: int) -> int:
+        """Blocks the decode set needs over the next ``rounds`` rounds (nobody joining or leaving)."""
+        if not self.grows:
+            return 0
+        b = self.block
+        full, rem = divmod(rounds, b)
+        total = full * len(self.decoding)
+        r0 = self.round
+        for j in range(rem):
+            total += self.phase[(-(r0 + j)) % b]
+        return total
+
+    def _rounds_before_short(self, limit: int) -> int:
+        """Decode rounds (at most ``limit``) that fit in the free blocks."""
+        d = len(self.decoding)
+        if not self.grows or d == 0:
+            return limit
+        b, free, r0 = self.block, self.free_blocks, self.round
+        rounds = min((free // d) * b, limit)
+        used = (rounds // b) * d
+        while rounds < limit:
+            need = self.phase[(-(r0 + rounds)) % b]
+            if used + need > free:
+                break
+            used += need
+            rounds += 1
+        return rounds
+
+    # -- the decode set ------------------------------------------------------------------------------
+    def _join_decode(self, i: int) -> None:
+        self.decoding.add(i)
+        self.join_round[i] = self.round
+        context = self.prompt[i] + self.generated[i]  # KV after this round's token
+        self.kv_tokens += context
+        # the round's token starts a new block when the tokens already held are a multiple of the block
+        self.phase[(context - 1 - self.round) % self.block] += 1
+        last = self.round + self.out[i] - self.generated[i] - 1
+        heapq.heappush(self.finish_heap, (last, self.epoch[i], i))
+
+    def _leave_decode(self, i: int) -> None:
+        context = self.prompt[i] + self.generated[i]
+        grown = self.round - self.join_round[i]
+        self.decoding.discard(i)
+        self.phase[(context - 1 - self.join_round[i]) % self.block] -= 1
+        self.kv_tokens -= context + grown
+        self.generated[i] += grown
+        self.epoch[i] += 1
+        if self.grows:
+            self.held[i] = self._blocks_for(self.prompt[i] + self.generated[i] - 1)
+
+    def _generated_now(self, i: int) -> int:
+        return self.generated[i] + (self.round - self.join_round[i] if i in self.decoding else 0)
+
+    def _preempt(self, victim: int) -> None:
+        """Recompute preemption (vLLM: back to the queue's front) or retraction (SGLang: to its end)."""
+        if victim in self.decoding:
+            self._leave_decode(victim)
+        self.prefilling.pop(victim, None)
+        del self.running[victim]
+        self.remaining -= self.out[victim] - self.generated[victim]
+        self.free_blocks += self.held[victim] + self.cfg.fixed_blocks_per_seq
+        self.held[victim] = 0
+        self.computed[victim] = 0
+        if self.cfg.policy == "sglang":
+            self.waiting.append(victim)
+        else:
+            self.waiting.appendleft(victim)
+        self.preemptions += 1
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        step = self._sglang_step if self.cfg.policy == "sglang" else self._mixed_step
+        while True:
+            self._arrive()
+            if not self.running and not self.waiting:
+                if not self.pending:
+                    return
+                self.t = max(self.t, self.pending[0][0])
+                continue
+            if self.steps >= MAX_SIMULATED_STEPS:
+                raise InvalidArgumentError(
+                    f"the simulation passed its bound of {MAX_SIMULATED_STEPS:,} scheduler steps per replica; "
+                    "simulate fewer requests (num_requests) or use serving_model='analytic'"
+                )
+            step()
+
+    def _continue_prefills(
+        self, budget: int, *, may_preempt: bool
+    ) -> tuple[list[tuple[int, int]], int, bool]:
+        """Next chunks of the running requests still prefilling, in admission order."""
+        chunks: list[tuple[int, int]] = []
+        preempted = False
+        for i in list(self.prefilling):
+            if budget <= 0 or i not in self.prefilling:
+                continue
+            n = min(self.prompt[i] + self.generated[i] - self.computed[i], budget)
+            need = max(self._blocks_for(self.computed[i] + n) - self.held[i], 0)
+            while need > self.free_blocks and may_preempt and self._newest() != i:
+                self._preempt(self._newest())
+                preempted = True
+            if need > self.free_blocks:
+                if may_preempt:
+                    self._preempt(i)
+                    preempted = True
+                continue
+            self.free_blocks -= need
+            self.held[i] += need
+            chunks.append((i, n))
+            budget -= n
+        return chunks, budget, preempted
+
+    def _admit_one(self, i: int, n: int, reserve_tokens: int) -> None:
+        self.waiting.popleft()
+        need = self._blocks_for(reserve_tokens) + self.cfg.fixed_blocks_per_seq
+        self.free_blocks -= need
+        self.held[i] = need - self.cfg.fixed_blocks_per_seq
+        self.running[i] = None
+        self.prefilling[i] = None
+        self.remaining += self.out[i] - self.generated[i]
+
+    def _mixed_step(self) -> None:
+        """vLLM V1 and TensorRT-LLM: every decode, then prefill chunks, in one step."""
+        cfg = self.cfg
+        budget = cfg.max_num_batched_tokens
+        if self.decoding and self.grows:
+            # this round's new blocks; a decode that cannot get one preempts the newest request
+            while self.decoding and self.phase[(-self.round) % self.block] > self.free_blocks:
+                self._preempt(self._newest())
+        budget -= len(self.decoding)
+        chunks, budget, preempted = self._continue_prefills(budget, may_preempt=not self.reserve_full)
+        if not preempted:
+            while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
+                i = self.waiting[0]
+                target = self.prompt[i] + self.generated[i]
+                n = min(target - self.computed[i], budget)
+                reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else n
+                if self._blocks_for(reserve) + cfg.fixed_blocks_per_seq > self.free_blocks:
+                    break
+                self._admit_one(i, n, reserve)
+                chunks.append((i, n))
+                budget -= n
+        if chunks:
+            self._execute(chunks, decode=True)
+        else:
+            self._decode_run()
+
+    def _sglang_step(self) -> None:
+        """SGLang: a prefill batch whenever one can be formed, else a decode step for every running request."""
+        cfg = self.cfg
+        chunks, budget, _ = self._continue_prefills(cfg.max_num_batched_tokens, may_preempt=False)
+        # admission keeps room for a share (new_token_ratio) of every running request's remaining output
+        clip = SGLANG_CLIP_MAX_NEW_TOKENS
+        reserved = self.ratio * self.remaining
+        while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
+            i = self.waiting[0]
+            target = self.prompt[i] + self.generated[i]
+            n = min(target - self.computed[i], budget)
+            own = self.ratio * min(self.out[i] - self.generated[i], clip)
+            if self._blocks_for(target + own + reserved) + cfg.fixed_blocks_per_seq > self.free_blocks:
+                break
+            self._admit_one(i, n, n)
+            reserved += own
+            chunks.append((i, n))
+            budget -= n
+        if chunks:
+            self._execute(chunks, decode=False)
+            return
+        if self.decoding and self.grows:
+            short = self.phase[(-self.round) % self.block] > self.free_blocks
+            while len(self.decoding) > 1 and self.phase[(-self.round) % self.block] > self.free_blocks:
+                # retract the request with the least output so far (ties: the longest prompt)
+                victim = min(self.decoding, key=lambda r: (self._generated_now(r), -self.prompt[r]))
+                self._preempt(victim)
+            if short:
+                self.ratio = cfg.new_token_ratio[0]
+        self._decode_run()
+
+    # -- time ----------------------------------------------------------------------------------------
+    def _decode_run(self) -> None:
+        """Decode-only rounds up to the next event (a completion, an arrival, running out of blocks)."""
+        d = len(self.decoding)
+        if d == 0:
+            if self.pending:  # nothing can run: wait for the next arrival
+                self.t = max(self.t, self.pending[0][0])
+                return
+            raise InvalidArgumentError(
+                "a request can never be admitted: its prompt needs more KV blocks than the cache holds"
+            )
+        heap = self.finish_heap
+        while self.epoch[heap[0][2]] != heap[0][1]:
+            heapq.heappop(heap)
+        rounds = max(self._rounds_before_short(heap[0][0] - self.round + 1), 1)
+        window = self.cfg.window
+        cost = self.cost.time
+        if self.pending:
+            one = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
+            rounds = max(1, min(rounds, int((self.pending[0][0] - self.t) / one) + 1))
+        mean_kv = self.kv_tokens + d * (rounds - 1) / 2
+        step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
+        if self.stall:
+            self.gaps.append(step + self.stall)
+            self.gap_weights.append(float(d))
+            if rounds > 1:
+                self.gaps.append(step)
+                self.gap_weights.append(float(d * (rounds - 1)))
+            self.stall = 0.0
+        else:
+            self.gaps.append(step)
+            self.gap_weights.append(float(d * rounds))
+        self.free_blocks -= self._decode_need(rounds)
+        self.min_free = min(self.min_free, self.free_blocks)
+        self.kv_tokens += d * rounds
+        self.remaining -= d * rounds
+        self.round += rounds
+        self.steps += rounds
+        self._clock(step * rounds, d)
+        if self.cfg.policy == "sglang":
+            self.ratio = max(self.cfg.new_token_ratio[1], self.ratio - self.cfg.new_token_ratio[2] * rounds)
+        self._retire()
+
+    def _clock(self, seconds: float, decode_batch: int) -> None:
+        self.t += seconds
+        self.decode_seconds += decode_batch * seconds
+        self.max_decode = max(self.max_decode, decode_batch)
+
+    def _retire(self) -> None:
+        """Requests whose last decode round has run are complete."""
+        heap = self.finish_heap
+        while heap and heap[0][0] < self.round:
+            _, ep, i = heapq.heappop(heap)
+            if self.epoch[i] == ep:
+                self._leave_decode(i)
+                self._done(i)
+
+    def _execute(self, chunks: list[tuple[int, int]], *, decode: bool) -> None:
+        """One step: ``chunks`` of prompt, and (``decode``) one token for every decoding sequence."""
+        window = self.cfg.window
+        d = len(self.decoding) if decode else 0
+        prefill = pairs = windowed = 0.0
+        for i, n in chunks:
+            a = self.computed[i]
+            prefill += n
+            pairs += n * a + n * (n + 1) / 2
+            windowed += _windowed_prefix(a + n, window) - _windowed_prefix(a, window)
+        kv = self.kv_tokens if d else 0
+        step = self.cost.time(
+            d, kv, d * min(kv / d, window) if d else 0.0, prefill, pairs, windowed, d + len(chunks)
+        )
+        if d:
+            self.free_blocks -= self._decode_need(1)
+            self.gaps.append(step + self.stall)
+            self.gap_weights.append(float(d))
+            self.stall = 0.0
+            self.kv_tokens += d
+            self.remaining -= d
+            self.round += 1
+        elif self.decoding:
+            self.stall += step  # SGLang: the decoding sequences wait through the prefill batch
+        self.min_free = min(self.min_free, self.free_blocks)
+        self.steps += 1
+        self._clock(step, d)
+        for i, n in chunks:
+            self.computed[i] += n
+            if self.computed[i] < self.prompt[i] + self.generated[i]:
+                continue
+            del self.prefilling[i]
+            if self.generated[i] == 0:
+                self.first[i] = self.t
+            self.generated[i] += 1
+            self.remaining -= 1
+            if self.generated[i] >= self.out[i]:
+                self._done(i)
+            else:
+                self._join_decode(i)
+        if d:
+            self._retire()
+
+
+def _split(total: int, parts: int) -> list[tuple[int, int]]:
+    """``total`` spread over ``parts`` as evenly as integers allow: [(share, how many parts get it)]."""
+    q, r = divmod(total, parts)
+    return [(share, count) for share, count in ((q + 1, r), (q, parts - r)) if count and share]
+
+
+def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: int = 1) -> SimulationResult:
+    """Run ``traffic`` through ``replicas`` identical replicas and measure it as a benchmark client would.
+
+    Closed-loop clients and offline requests are spread evenly over the replicas, Poisson arrivals
+    split into one Poisson stream per replica (a router sending each request to any replica at
+    random gives exactly that). Replicas with the same share are simulated once.
+    """
+    rng = random.Random(traffic.seed)
+    if traffic.arrival == "closed_loop":
+        assert traffic.concurrency is not None
+        loads = _split(traffic.concurrency, replicas)
+    else:
+        loads = [(1, replicas)]
+    total_requests = traffic.requests_to_simulate(cfg.max_num_seqs * replicas)
+    runs: list[tuple[_Replica, int]] = []
+    for share, count in loads:
+        if traffic.arrival == "closed_loop":
+            n = max(round(total_requests * share / traffic.concurrency), share)  # type: ignore[operator]
+        else:
+            n = max(total_requests // replicas, 1)
+        prompts = traffic.input_lengths.sample(rng, n)
+        outputs = traffic.output_lengths.sample(rng, n)
+        for p, o in zip(prompts, outputs):
+            if p + o > cfg.max_model_len:
+                raise InvalidArgumentError(
+                    f"a request of {p} prompt + {o} output tokens exceeds max_model_len={cfg.max_model_len}; "
+                    "the engine would reject it (raise max_model_len or shorten the lengths)"
+                )
+        sends: list[float] | None = None
+        concurrency = None
+        if traffic.arrival == "closed_loop":
+            concurrency = share
+        elif traffic.arrival == "poisson":
+            assert traffic.request_rate is not None
+            rate = traffic.request_rate / replicas
+            at, sends = 0.0, []
+            for _ in range(n):
+                sends.append(at)
+                at += rng.expovariate(rate)
+        else:
+            sends = [0.0] * n
+        replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency)
+        replica.run()
+        runs.append((replica, count))
+    return _measure(runs)
+
+
+def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
+    ttft: list[float] = []
+    e2e: list[float] = []
+    tpot: list[float] = []
+    weights: list[float] = []
+    tpot_weights: list[float] = []
+    gaps: list[float] = []
+    gap_weights: list[float] = []
+    duration = 0.0
+    requests = output_tokens = input_tokens = steps = preemptions = max_batch = 0
+    decode_seconds = 0.0
+    peak = 0.0
+    for rep, count in runs:
+        start = min(rep.send)
+        end = max(rep.finish)
+        duration = max(duration, end - start)
+        for i in range(rep.n):
+            ttft.append(rep.first[i] - rep.send[i])
+            e2e.append(rep.finish[i] - rep.send[i])
+            weights.append(count)
+            if rep.out[i] > 1:
+                tpot.append((rep.finish[i] - rep.first[i]) / (rep.out[i] - 1))
+                tpot_weights.append(count)
+        gaps.extend(rep.gaps)
+        gap_weights.extend(w * count for w in rep.gap_weights)
+        requests += rep.n * count
+        output_tokens += sum(rep.out) * count
+        input_tokens += sum(rep.prompt) * count
+        steps += rep.steps * count
+        preemptions += rep.preemptions * count
+        max_batch = max(max_batch, rep.max_decode)
+        decode_seconds += rep.decode_seconds / max(end - start, 1e-12) * count
+        if rep.cfg.num_blocks:
+            peak = max(peak, 1.0 - rep.min_free / rep.cfg.num_blocks)
+    replicas = sum(count for _, count in runs)
+    has_gaps = bool(gaps) and sum(gap_weights) > 0
+    return SimulationResult(
+        num_requests=requests,
+        duration_s=duration,
+        output_tokens=output_tokens,
+        input_tokens=input_tokens,
+        ttft_s=Stats.of(ttft, weights),
+        tpot_s=Stats.of(tpot, tpot_weights) if tpot else None,
+        itl_s=Stats.of(gaps, gap_weights) if has_gaps else None,
+        e2e_s=Stats.of(e2e, weights),
+        mean_decode_batch=decode_seconds / replicas,
+        max_decode_batch=max_batch,
+        peak_kv_fraction=peak,
+        preemptions=preemptions,
+        steps=steps,
+    )
