@@ -73,11 +73,12 @@ FAMILY = {
     "itl_ms_proxy": "itl (proxy)",
     "e2e_s_mean": "e2e",
 }
-#: the rows the front-end time is fitted on: closed-loop TTFT of a small dense model at low load on
-#: Hopper (where the GPU side is calibrated on measured kernels, so what is left is the front end):
-#: GPUStack's Qwen3-8B on one H100, vLLM at concurrency 1 and SGLang at 4 (its lowest)
+#: the rows the front-end time is fitted on: closed-loop TTFT at low load (at most 4 in flight), one row
+#: per benchmark page, so no page's setup dominates: GPUStack's vLLM pages (Qwen3-8B on an H100 at 1,
+#: gpt-oss-120b on an H100 and on an A100 at 4) and its one SGLang run (Qwen3-8B on an H100 at 4)
 FIT_ROWS = (
     ("vllm", "Qwen/Qwen3-8B", "1"),
+    ("vllm", "openai/gpt-oss-120b", "4"),
     ("sglang", "Qwen/Qwen3-8B", "4"),
 )
 

@@ -59,7 +59,7 @@ def test_parameter_counts_match_model_cards(entry) -> None:  # type: ignore[no-u
         assert arch.total_params == pytest.approx(entry.official_total_params, rel=tolerance)
     if entry.official_active_params:
         active = (
-            arch.active_params_excluding_embedding if entry.active_excludes_embedding else arch.active_params
+            arch.active_params if entry.active_excludes_embedding else arch.active_params_including_embedding
         )
         assert active == pytest.approx(entry.official_active_params, rel=max(tolerance, 0.02))
 

@@ -625,11 +625,17 @@ class ModelArchitecture:
 
     @property
     def active_params(self) -> int:
-        """Weights one token passes through: shared layers plus ``num_experts_per_token`` experts per MoE layer.
-
-        The embedding table counts (as most model cards count it); for cards that leave it out, see
-        :attr:`active_params_excluding_embedding`.
+        """Weights one token is multiplied by: shared layers, ``num_experts_per_token`` experts per MoE
+        layer and the output projection, without the input embedding table (a row lookup, not a matrix
+        read), as gpt-oss's card counts 5.1B / 3.6B. With tied embeddings the table is the output
+        projection and counts once. These are also the weights a decode step streams.
         """
+        untied_table = 0 if self.tie_word_embeddings else self.embedding_params
+        return self.active_params_including_embedding - untied_table
+
+    @property
+    def active_params_including_embedding(self) -> int:
+        """:attr:`active_params` plus the input embedding table, the convention of most other cards."""
         total = (
             self.embedding_params
             + self.lm_head_params
@@ -641,7 +647,8 @@ class ModelArchitecture:
 
     @property
     def active_params_excluding_embedding(self) -> int:
-        return self.active_params - self.embedding_params
+        """Alias of :attr:`active_params` (kept for code written against earlier releases)."""
+        return self.active_params
 
     # ------------------------------------------------------------------ bytes
     def _linear_params(self, experts_per_layer: float) -> float:
@@ -718,7 +725,13 @@ class ModelArchitecture:
     def matmul_params_per_token(self) -> float:
         """Weights multiplied per token: active weights without the embedding lookup (lm_head included)."""
         lm_head = self.vocab_size * self.hidden_size
-        return self.active_params - self.embedding_params - self.lm_head_params + lm_head - self.norm_params
+        return (
+            self.active_params_including_embedding
+            - self.embedding_params
+            - self.lm_head_params
+            + lm_head
+            - self.norm_params
+        )
 
     def attention_flops_per_token(self, context_length: float) -> float:
         """Score and value FLOPs for one query token attending to ``context_length`` tokens."""

@@ -16,7 +16,10 @@ cache) that satisfies ``C >= D * (1 + tau / ((O - 1) * ITL))``; when a cap binds
 queue and TTFT grows until Little's law holds. E2E = TTFT + (O - 1) * ITL, and output throughput
 = C * O / E2E exactly.
 
-Decode-only steps touch the MoE experts of their ``D`` tokens only; a chunk step's tokens touch many
+Identical requests in a closed loop move in lockstep groups (the start-up burst fills whole chunks,
+and each group finishes, is replaced and prefills together again), so a prompt is prefilled together
+with the rest of its group: up to a chunk's worth of prompts. Decode-only steps touch the MoE experts
+of their ``D`` tokens only; a chunk step's tokens touch many
 more. Keeping the two kinds apart (rather than one step with the average prefill share) is what makes
 low-concurrency MoE decoding right.
 
@@ -72,14 +75,27 @@ class SteadyState:
         return Stats(self.itl_s, at(0.5), at(0.9), at(0.95), at(0.99))
 
 
-def _prefill_service(dep: Deployment, decode_seqs: float, mean_step: float) -> tuple[float, float, float]:
+def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
+    """Prompts that arrive together: a closed loop of identical requests moves in lockstep groups.
+
+    The start-up burst admits ``chunk / I`` prompts per step; those finish in the same decode round and
+    their successors arrive and prefill together again, so a prompt shares its chunk with the rest of
+    its group (up to a full chunk, and never more than the clients in the loop).
+    """
+    return max(1.0, min(concurrency, chunk / dep.input_length))
+
+
+def _prefill_service(
+    dep: Deployment, decode_seqs: float, mean_step: float, cohort: float = 1.0
+) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
     budget = dep.max_num_batched_tokens
     chunk = max(budget - decode_seqs, budget * 0.05)
     prompt = dep.input_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
-    with_chunk = dep.step(decode_seqs, min(chunk, prompt), 1.0).total_s
+    group = min(chunk, prompt * cohort)
+    with_chunk = dep.step(decode_seqs, group, group / prompt).total_s
     # on average a new request waits half a step for the next one to start; the front end adds its own time
     service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
@@ -91,7 +107,9 @@ def _prefill_service(dep: Deployment, decode_seqs: float, mean_step: float) -> t
     return service, with_chunk, chunk
 
 
-def _mean_step(dep: Deployment, decode_seqs: float, chunk: float) -> tuple[float, float, float, float]:
+def _mean_step(
+    dep: Deployment, decode_seqs: float, chunk: float, cohort: float = 1.0
+) -> tuple[float, float, float, float]:
     """(mean step, decode-only step, chunk step, share of chunk steps) at ``decode_seqs`` decoding.
 
     A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
@@ -99,7 +117,7 @@ def _mean_step(dep: Deployment, decode_seqs: float, chunk: float) -> tuple[float
     """
     prompt = dep.input_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
-    fill = min(chunk, max(float(prompt), prefill_tokens))
+    fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
     decode_only = dep.step(decode_seqs, 0.0, 0.0).total_s
     with_chunk = dep.step(decode_seqs, fill, fill / prompt).total_s
     share = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
@@ -131,8 +149,9 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
 
     def evaluate(decode_seqs: float) -> tuple[float, float]:
         chunk = max(budget - decode_seqs, budget * 0.05)
-        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk)
-        service, _, _ = _prefill_service(dep, decode_seqs, mean)
+        cohort = _cohort(dep, concurrency, chunk)
+        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk, cohort)
+        service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort)
         return mean, service
 
     # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.
@@ -146,8 +165,9 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
             break
         decode_seqs = target
     chunk = max(budget - decode_seqs, budget * 0.05)
-    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk)
-    service, _, _ = _prefill_service(dep, decode_seqs, mean)
+    cohort = _cohort(dep, concurrency, chunk)
+    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk, cohort)
+    service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort)
     rate = decode_seqs / (steps_per_request * mean)
     ttft = max(service, (concurrency - decode_seqs) / rate)
     return SteadyState(

@@ -56,6 +56,9 @@ class FamilyEfficiency:
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``)
     allreduce_us: float
     evidence: str
+    #: fixed cost of one decode-attention kernel, microseconds: the intercept of time against KV bytes
+    #: over the measured decode-attention kernels (benchmarks/fit_kernels.py: 14.7 us on H100 and H200)
+    attention_kernel_us: float = 14.7
     #: MoE layer time beyond its kernels' fixed costs on the quantized expert paths, microseconds:
     #: (8-bit, 4-bit) weights add activation quantisation and scale handling around the grouped GEMMs
     moe_quantized_layer_us: tuple[float, float] = (15.0, 25.0)
@@ -223,8 +226,8 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
     (
         (0, 10),
         MemoryBudget(
-            sampler_bytes_per_logit=36.4,
-            sampler_base_gib=0.43,
+            sampler_bytes_per_logit=39.0,
+            sampler_base_gib=0.0,
             non_torch_gib=0.13,
             non_torch_tp_gib=0.55,
             cuda_graphs_in_budget=False,
@@ -234,8 +237,8 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
     (
         (0, 17),
         MemoryBudget(
-            sampler_bytes_per_logit=14.7,
-            sampler_base_gib=0.13,
+            sampler_bytes_per_logit=13.6,
+            sampler_base_gib=0.26,
             non_torch_gib=0.25,
             non_torch_tp_gib=2.1,
             cuda_graphs_in_budget=False,
@@ -245,8 +248,8 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
     (
         (0, 21),
         MemoryBudget(
-            sampler_bytes_per_logit=14.7,
-            sampler_base_gib=0.13,
+            sampler_bytes_per_logit=13.6,
+            sampler_base_gib=0.26,
             non_torch_gib=0.25,
             non_torch_tp_gib=2.1,
             cuda_graphs_in_budget=True,
@@ -315,6 +318,9 @@ class EngineProfile:
     #: time a request spends in the serving front end before and around its first token, outside the GPU
     #: steps: HTTP and chat-template handling, tokenisation, scheduler hand-off, first-token streaming (ms)
     request_overhead_ms: float = 0.0
+    #: of that, the part before the scheduler sees a request (HTTP, tokenising the prompt), ms; the rest
+    #: is on the first token's way back (response stream set-up, detokeniser start) and delays only TTFT
+    arrival_delay_ms: float = 0.0
     #: the engine release this profile follows, and (vLLM) how that release budgets memory
     version: str = ""
     memory: MemoryBudget | None = None
@@ -353,8 +359,14 @@ class EngineProfile:
 #: (Inductor) code issues kernels with little Python around them; SGLang runs its prefill batches in
 #: eager PyTorch, about 10 us of Python dispatch and launch per kernel; TensorRT-LLM's C++ runtime ~1 us
 EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 10.0, "trtllm": 1.0}
-#: front-end time per request, ms; trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
-REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 50.0, "sglang": 13.0, "trtllm": 0.0}
+#: front-end time per request (HTTP, chat template, tokenising, streaming back), ms: the median TTFT
+#: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
+#: SGLang run; the SGLang value moves between 12 and 17 ms as the refit is iterated: 14 is their middle);
+#: every other row is held out. trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": 12.0, "trtllm": 0.0}
+#: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
+#: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
+ARRIVAL_DELAY_MS: Final[float] = 2.0
 
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
@@ -370,9 +382,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         runtime_overhead_gib=1.5,
         version=DEFAULT_VLLM_VERSION,
         memory=vllm_memory_budget(DEFAULT_VLLM_VERSION),
-        # median TTFT residual of the 7 low-load (concurrency <= 8) vLLM points on Hopper in benchmarks/data
-        # (GPUStack, vLLM 0.10.2, OpenAI chat endpoint); refit: benchmarks/accuracy.py --fit-request-overhead
         request_overhead_ms=REQUEST_OVERHEAD_MS["vllm"],
+        arrival_delay_ms=ARRIVAL_DELAY_MS,
         small_default_gpus=("A100",),
     ),
     "sglang": EngineProfile(
@@ -388,8 +399,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         block_size=1,
         prefill_in_graphs=False,
         eager_kernel_us=EAGER_KERNEL_US["sglang"],
-        # the one low-load SGLang point on Hopper (GPUStack, Qwen3-8B on H100, bench_serving): weak evidence
         request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],
+        arrival_delay_ms=ARRIVAL_DELAY_MS,
     ),
     # TensorRT-LLM's C++ executor keeps host work off the critical path.
     "trtllm": EngineProfile(

@@ -120,7 +120,8 @@ class Deployment:
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window=c.window,
             max_model_len=self.max_model_len,
-            request_overhead_s=self.profile.request_overhead_ms * 1e-3,
+            arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
+            first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0) * 1e-3,
         )
 
 

@@ -116,6 +116,8 @@ class ShardCosts:
     allreduce_calls: int
     gemm_kernels: int
     small_kernels: int
+    #: attention kernels per step on this GPU (one per attention layer; counted among ``small_kernels``)
+    attention_kernels: int
     #: bytes elementwise kernels (norms, residual adds, rope, activation) move per token on this GPU
     elementwise_bytes_per_token: float
     #: weights resident on this GPU (bytes), the largest stage
@@ -255,6 +257,7 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         allreduce_calls=2 * layers_per_stage if tp > 1 else 0,
         gemm_kernels=round(kernels[0] * frac),
         small_kernels=round(kernels[1] * frac),
+        attention_kernels=round(full_layers + windowed_layers),
         elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h + 3 * mlp_width / tp),
         resident_weight_bytes=resident,
     )

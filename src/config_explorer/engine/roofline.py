@@ -71,6 +71,8 @@ class Rates:
     small_kernel_s: float
     peak_gemm_flops: float
     peak_bandwidth: float
+    #: fixed cost of one decode-attention kernel, seconds
+    attention_kernel_s: float = 0.0
     #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
@@ -102,6 +104,7 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
             peak_gemm_flops=peak * 1e12,
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
             moe_layer_s=eff.moe_layer_us(weight_precision) * 1e-6,
+            attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=eff.moe_half_width(mode),
         ),
         mode,
@@ -218,7 +221,12 @@ class StepCost:
         self._allreduce_latency = r.allreduce_latency_s
         self._allreduce_bytes = c.allreduce_bytes_per_token / r.link_bytes_s if c.allreduce_calls else 0.0
         self._elementwise_token = c.elementwise_bytes_per_token
-        self._fixed = c.gemm_kernels * r.gemm_kernel_s + c.small_kernels * r.small_kernel_s
+        # an attention kernel's fixed cost is larger than an elementwise kernel's (it is one of the small ones)
+        self._fixed = (
+            c.gemm_kernels * r.gemm_kernel_s
+            + c.small_kernels * r.small_kernel_s
+            + c.attention_kernels * max(r.attention_kernel_s - r.small_kernel_s, 0.0)
+        )
         self._eager = (c.gemm_kernels + c.small_kernels) * profile.eager_kernel_us * 1e-6
         self._graph_tokens = profile.graph_max_tokens
         self._prefill_graphs = profile.prefill_in_graphs

@@ -111,7 +111,7 @@ def estimate(
     }
     try:
         if tp is None:
-            dep = _smallest_fitting(arch, gpu, common)
+            dep = _smallest_fitting(arch, gpu, common, concurrency)
         else:
             require_positive_int("tp", tp)
             dep = plan_deployment(arch, gpu, tp=tp, **common)
@@ -137,7 +137,13 @@ def estimate(
     return _from_simulation(dep, traffic)
 
 
-def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any]) -> Deployment:
+def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any], concurrency: int) -> Deployment:
+    """The smallest TP whose shard fits and whose KV cache holds the requests in flight.
+
+    Past fitting, a larger TP leaves more KV room per replica but fewer replicas: the smallest TP
+    that holds ``concurrency`` whole requests wins; when none does, the fitting one holding the most.
+    When nothing fits, the largest TP tried (the closest to fitting) is returned.
+    """
     num_gpus = int(common["num_gpus"])
     pp = int(common["pp"])
     require_positive_int("num_gpus", num_gpus)
@@ -147,11 +153,15 @@ def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, A
             f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp} "
             f"({arch.num_attention_heads} attention heads, {arch.num_kv_heads} KV heads)"
         )
+    fitting: list[Deployment] = []
     for t in candidates:
         dep = plan_deployment(arch, gpu, tp=t, **common)
         if dep.memory.fits:
-            break
-    # the smallest TP that fits, or, when none does, the largest tried (the closest to fitting)
+            if dep.kv_limit_per_replica * dep.replicas >= concurrency:
+                return dep
+            fitting.append(dep)
+    if fitting:
+        return max(fitting, key=lambda d: d.kv_limit_per_replica * d.replicas)
     return dep
 
 

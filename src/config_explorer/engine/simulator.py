@@ -75,8 +75,10 @@ class SchedulerConfig:
     fixed_blocks_per_seq: int
     window: int
     max_model_len: int
-    #: front-end time before a request reaches the scheduler (tokenising, HTTP), seconds
-    request_overhead_s: float
+    #: front-end time before a request reaches the scheduler (HTTP, tokenising), and on its first token's
+    #: way back to the client (added to TTFT and E2E, not to the engine's clock), seconds
+    arrival_delay_s: float
+    first_token_delay_s: float = 0.0
     #: SGLang: initial, minimum and per-decode-step decay of the reserved share of remaining output
     new_token_ratio: tuple[float, float, float] = (0.7, 0.098, 0.001)
 
@@ -179,13 +181,13 @@ class _Replica:
         if sends is not None:
             for i, at in enumerate(sends):
                 self.send[i] = at
-                heapq.heappush(self.pending, (at + cfg.request_overhead_s, i))
+                heapq.heappush(self.pending, (at + cfg.arrival_delay_s, i))
         else:
             assert concurrency is not None
             self.next_send = min(concurrency, n)
             for i in range(self.next_send):
                 self.send[i] = 0.0
-                heapq.heappush(self.pending, (cfg.request_overhead_s, i))
+                heapq.heappush(self.pending, (cfg.arrival_delay_s, i))
 
     # -- arrivals ----------------------------------------------------------------------------------
     def _arrive(self) -> None:
@@ -203,10 +205,12 @@ class _Replica:
         self.held[i] = 0
         self.finish[i] = self.t
         if self.concurrency is not None and self.next_send < self.n:
+            # the client is done when it holds the last token, and never before the (later-delivered) first
+            done = max(self.t, self.first[i] + self.cfg.first_token_delay_s)
             j = self.next_send
             self.next_send += 1
-            self.send[j] = self.t
-            heapq.heappush(self.pending, (self.t + self.cfg.request_overhead_s, j))
+            self.send[j] = done
+            heapq.heappush(self.pending, (done + self.cfg.arrival_delay_s, j))
 
     # -- KV blocks ---------------------------------------------------------------------------------
     def _blocks_for(self, tokens: float) -> int:
@@ -557,14 +561,19 @@ def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
     peak = 0.0
     for rep, count in runs:
         start = min(rep.send)
-        end = max(rep.finish)
+        late = rep.cfg.first_token_delay_s
+        end = max(max(f, t + late) for f, t in zip(rep.finish, rep.first))
         duration = max(duration, end - start)
         for i in range(rep.n):
-            ttft.append(rep.first[i] - rep.send[i])
-            e2e.append(rep.finish[i] - rep.send[i])
+            # the first token's way back takes longer than the later ones' (it sets the stream up); the
+            # last token, and so E2E, is not held up by it, and TPOT is measured as a client measures it
+            first = rep.first[i] - rep.send[i] + late
+            whole = max(rep.finish[i] - rep.send[i], first)
+            ttft.append(first)
+            e2e.append(whole)
             weights.append(count)
             if rep.out[i] > 1:
-                tpot.append((rep.finish[i] - rep.first[i]) / (rep.out[i] - 1))
+                tpot.append((whole - first) / (rep.out[i] - 1))
                 tpot_weights.append(count)
         gaps.extend(rep.gaps)
         gap_weights.extend(w * count for w in rep.gap_weights)

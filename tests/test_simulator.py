@@ -1,0 +1,229 @@
+"""The step-level scheduler simulator: hand checks, scheduler behaviour, invariants, bad input, work bounds."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config_explorer.architecture import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.metrics import Stats, weighted_percentile
+from config_explorer.engine.serving import estimate
+from config_explorer.engine.simulator import simulate
+from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, Traffic, parse_lengths
+from config_explorer.errors import InvalidArgumentError
+
+H100, H200 = get_gpu("H100"), get_gpu("H200")
+LLAMA8 = load_model("meta-llama/Llama-3.1-8B-Instruct")
+
+
+def _itl(model: str, gpu: str, n: int, isl: int, osl: int, c: int) -> float:
+    e = estimate(load_model(model), get_gpu(gpu), num_gpus=n, tp=n, input_length=isl, output_length=osl, concurrency=c)
+    assert e.ok and e.itl_ms is not None, e.error
+    return e.itl_ms
+
+
+# -------------------------------------------------------------- hand checks (issue #10's table)
+@pytest.mark.parametrize(
+    ("model", "n", "expected_ms"),
+    [
+        # 12.8 GB of active weights per token at TP2 over an H100's 2.8 TB/s achievable, plus fixed costs
+        ("mistralai/Mixtral-8x7B-Instruct-v0.1", 2, 7.5),
+        # 3.3B active of which 8 of 128 experts per layer: 5.5-6.5 ms
+        ("Qwen/Qwen3-30B-A3B", 1, 6.0),
+        # hybrid Mamba-2 / MoE: ~9.6 ms
+        ("ibm-granite/granite-4.0-h-small", 1, 9.6),
+    ],
+)
+def test_moe_decode_at_concurrency_one_reads_only_the_routed_experts(model: str, n: int, expected_ms: float) -> None:
+    assert _itl(model, "H100", n, 1024, 256, 1) == pytest.approx(expected_ms, rel=0.15)
+
+
+def test_dense_8b_at_concurrency_64_itl() -> None:
+    assert _itl("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 2000, 256, 64) == pytest.approx(24.3, rel=0.15)
+
+
+def test_concurrency_one_has_no_prefill_inside_decode() -> None:
+    """At one request in flight no prompt shares a step with decoding: every gap is a decode-only step."""
+    e = estimate(LLAMA8, H100, input_length=1024, output_length=256, concurrency=1)
+    assert e.itl_p99_ms == pytest.approx(e.itl_ms, rel=0.02)
+    assert e.itl_p50_ms <= e.itl_p99_ms  # type: ignore[operator]
+
+
+def test_refusal_when_one_max_model_len_sequence_does_not_fit() -> None:
+    """Llama-3.3-70B in fp8 on one H100 at max-model-len 16000: vLLM refuses to start."""
+    e = estimate(
+        load_model("meta-llama/Llama-3.3-70B-Instruct"),
+        H100,
+        precision="fp8",
+        input_length=1000,
+        output_length=1000,
+        max_model_len=16000,
+    )
+    assert not e.fits and e.error is not None and "refuses to start" in e.error
+
+
+# -------------------------------------------------------------- what the record says
+def test_records_say_which_model_produced_them_and_carry_percentiles() -> None:
+    sim = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=16)
+    ana = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=16, serving_model="analytic")
+    assert (sim.serving_model, ana.serving_model) == ("simulated", "analytic")
+    for e in (sim, ana):
+        assert e.ttft_p50_ms <= e.ttft_p90_ms <= e.ttft_p95_ms <= e.ttft_p99_ms  # type: ignore[operator]
+        assert e.itl_p50_ms <= e.itl_p90_ms <= e.itl_p95_ms <= e.itl_p99_ms  # type: ignore[operator]
+        assert e.tpot_ms is not None and e.max_model_len and e.max_num_seqs and e.max_num_batched_tokens
+    assert sim.num_requests == 200 and sim.arrival == "closed_loop"
+    with pytest.raises(InvalidArgumentError, match="serving_model"):
+        estimate(LLAMA8, H100, input_length=10, output_length=10, serving_model="exact")
+
+
+@pytest.mark.parametrize(
+    ("model", "gpu", "n", "isl", "osl", "c"),
+    [
+        ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 512, 256, 1),
+        ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1024, 512, 8),
+        ("Qwen/Qwen3-32B", "H100", 2, 1024, 256, 4),
+        ("mistralai/Mixtral-8x7B-Instruct-v0.1", "H100", 2, 512, 256, 1),
+    ],
+)
+def test_analytic_screen_agrees_with_the_simulator_at_light_load(
+    model: str, gpu: str, n: int, isl: int, osl: int, c: int
+) -> None:
+    """Where requests rarely overlap their prefills the two serving models agree closely (the screen's
+    regime); benchmarks/analytic_vs_simulated.py prints where they part."""
+    common = {"num_gpus": n, "tp": n, "input_length": isl, "output_length": osl, "concurrency": c}
+    sim = estimate(load_model(model), get_gpu(gpu), **common)  # type: ignore[arg-type]
+    ana = estimate(load_model(model), get_gpu(gpu), serving_model="analytic", **common)  # type: ignore[arg-type]
+    assert ana.itl_ms == pytest.approx(sim.itl_ms, rel=0.05)
+    assert ana.output_throughput_tok_s == pytest.approx(sim.output_throughput_tok_s, rel=0.10)
+    assert ana.ttft_ms == pytest.approx(sim.ttft_ms, rel=0.25)
+
+
+# -------------------------------------------------------------- scheduler behaviour
+def _offline(dep_engine: str, n: int, isl: int, osl: int) -> object:
+    return estimate(
+        LLAMA8,
+        get_gpu("L40S"),
+        engine=dep_engine,
+        traffic=Traffic(input_lengths=Lengths.fixed(isl), output_lengths=Lengths.fixed(osl), arrival="offline", num_requests=n),
+    )
+
+
+def test_vllm_preempts_when_the_kv_cache_overflows_and_trtllm_never_does() -> None:
+    vllm = _offline("vllm", 400, 2000, 2000)
+    trt = _offline("trtllm", 400, 2000, 2000)
+    assert vllm.ok and trt.ok  # type: ignore[attr-defined]
+    assert vllm.preemptions > 0 and any("preemption" in w for w in vllm.warnings)  # type: ignore[attr-defined]
+    assert trt.preemptions == 0  # type: ignore[attr-defined]
+
+
+def test_sglang_prefill_batches_stall_decoding() -> None:
+    """SGLang runs prompts in their own batches, so the decoding sequences' worst gaps include them."""
+    common = {"input_length": 4000, "output_length": 256, "concurrency": 32}
+    vllm = estimate(LLAMA8, H100, **common)  # type: ignore[arg-type]
+    sglang = estimate(LLAMA8, H100, engine="sglang", **common)  # type: ignore[arg-type]
+    assert sglang.itl_p99_ms > 2 * sglang.itl_p50_ms  # type: ignore[operator]
+    assert vllm.itl_p99_ms > vllm.itl_p50_ms  # type: ignore[operator]
+
+
+def test_poisson_arrivals_at_low_rate_see_no_queue() -> None:
+    light = estimate(LLAMA8, H100, traffic=Traffic(
+        input_lengths=Lengths.fixed(1000), output_lengths=Lengths.fixed(100), arrival="poisson", request_rate=0.2,
+        num_requests=60,
+    ))
+    alone = estimate(LLAMA8, H100, input_length=1000, output_length=100, concurrency=1)
+    assert light.ttft_p50_ms == pytest.approx(alone.ttft_p50_ms, rel=0.10)
+    assert light.requests_per_s == pytest.approx(0.2, rel=0.35)  # 60 exponential gaps
+
+
+def test_length_distributions_are_simulated_not_averaged() -> None:
+    uniform = Traffic(
+        input_lengths=Lengths.uniform(100, 3900), output_lengths=Lengths.fixed(200), arrival="closed_loop",
+        concurrency=8, num_requests=400,
+    )
+    e = estimate(LLAMA8, H100, traffic=uniform)
+    assert e.input_length == 2000
+    assert e.ttft_p99_ms > 1.5 * e.ttft_p50_ms  # type: ignore[operator]  # long prompts take longer
+
+
+def test_the_same_seed_gives_the_same_run() -> None:
+    t = Traffic(input_lengths=Lengths.uniform(10, 500), output_lengths=Lengths.uniform(10, 300), concurrency=16)
+    a = estimate(LLAMA8, H100, traffic=t)
+    b = estimate(LLAMA8, H100, traffic=t)
+    assert a == b
+
+
+# -------------------------------------------------------------- invariants (hypothesis, small runs)
+@settings(max_examples=25)
+@given(st.integers(1, 64), st.integers(1, 64), st.integers(16, 2048), st.integers(2, 300))
+def test_simulated_closed_loop_invariants(c: int, dc: int, isl: int, osl: int) -> None:
+    """Throughput follows Little's law over the run, and more clients never lower throughput."""
+    low = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c, num_requests=4 * c + 8))
+    high = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c + dc, num_requests=4 * (c + dc) + 8))
+    assert low.ok and high.ok
+    assert high.output_throughput_tok_s >= low.output_throughput_tok_s * 0.97  # type: ignore[operator]
+    # in flight on average = request rate x mean latency <= the clients in the loop
+    in_flight = low.requests_per_s * low.e2e_latency_s  # type: ignore[operator]
+    assert in_flight <= c * 1.0001
+    assert in_flight >= 0.5 * c
+
+
+@settings(max_examples=20)
+@given(st.integers(1, 32), st.integers(16, 4000), st.integers(1, 3000), st.integers(2, 200))
+def test_simulated_longer_prompts_never_shorten_ttft(c: int, isl: int, extra: int, osl: int) -> None:
+    short = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c, num_requests=3 * c + 4))
+    long = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl + extra, osl, c, num_requests=3 * c + 4))
+    assert long.ttft_ms >= short.ttft_ms * 0.98  # type: ignore[operator]
+
+
+# -------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Lengths.fixed(0), "length must be an integer"),
+        (lambda: Lengths.uniform(10, 5), "low <= high"),
+        (lambda: Lengths.vllm_random(100, 1.5), "range_ratio"),
+        (lambda: Lengths.empirical([]), "non-empty"),
+        (lambda: parse_lengths("ten"), "cannot read length 'ten'"),
+        (lambda: Traffic(input_lengths=Lengths.fixed(1), output_lengths=Lengths.fixed(1), arrival="burst"), "arrival"),
+        (lambda: Traffic.closed_loop(10, 10, 0), "concurrency >= 1"),
+        (
+            lambda: Traffic(input_lengths=Lengths.fixed(1), output_lengths=Lengths.fixed(1), arrival="poisson", request_rate=float("inf")),
+            "finite request_rate",
+        ),
+        (lambda: Traffic.closed_loop(10, 10, 1, num_requests=MAX_SIMULATED_REQUESTS + 1), "simulator's bound"),
+    ],
+)
+def test_bad_traffic_is_named(build: object, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        build()  # type: ignore[operator]
+
+
+def test_a_request_longer_than_max_model_len_is_an_error() -> None:
+    t = Traffic(input_lengths=Lengths.uniform(100, 5000), output_lengths=Lengths.fixed(100), concurrency=4)
+    with pytest.raises(InvalidArgumentError, match="exceeds max_model_len=4000"):
+        estimate(LLAMA8, H100, input_length=2000, output_length=100, max_model_len=4000, traffic=t)
+
+
+def test_parse_lengths_forms() -> None:
+    assert parse_lengths("512") == Lengths.fixed(512)
+    assert parse_lengths("100-300") == Lengths.uniform(100, 300)
+    assert parse_lengths("5,7,9").mean == pytest.approx(7)
+    assert Lengths.sglang_random(1000).low == 1 and Lengths.vllm_random(1000, 0.5).high == 1500
+
+
+def test_weighted_percentiles() -> None:
+    assert weighted_percentile([1.0, 2.0, 3.0], [1, 1, 1], [0.5]) == (2.0,)
+    low, high = weighted_percentile([1.0, 10.0], [99, 1], [0.3, 0.999])
+    assert low == 1.0 and high == 10.0
+    s = Stats.of([1.0, 2.0, 3.0, 4.0])
+    assert s.mean == 2.5 and s.p50 <= s.p90 <= s.p99
+
+
+def test_simulator_runs_without_the_estimate_wrapper() -> None:
+    dep = plan_deployment(LLAMA8, H200, num_gpus=2, tp=1, input_length=300, output_length=50)
+    run = simulate(dep.step_cost, dep.scheduler_config(), Traffic.closed_loop(300, 50, 5, num_requests=40), dep.replicas)
+    assert run.num_requests == 40 and run.output_tokens == 40 * 50
+    assert run.ttft_s.mean > 0 and run.itl_s is not None and run.steps > 0
