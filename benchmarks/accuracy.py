@@ -135,7 +135,13 @@ def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, An
 
 
 def _best_analytic(
-    arch: ModelArchitecture, row: dict[str, str], layout: dict[str, Any], isl: int, osl: int, batch: int, tokens: int
+    arch: ModelArchitecture,
+    row: dict[str, str],
+    layout: dict[str, Any],
+    isl: int,
+    osl: int,
+    batch: int,
+    tokens: int,
 ) -> float | None:
     best = None
     for c in (64, 128, 256, 512, 1024, 2048, 4096):
@@ -176,11 +182,13 @@ def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]
     with (data_dir / "trtllm_static_batch.csv").open() as fh:
         for row in csv.DictReader(fh):
             arch = _model(data_dir, row["model"])
-            n, tp = int(row["num_gpus"]), int(row["tp"])
+            n = int(row["num_gpus"])
             isl, osl, batch = int(row["input_len"]), int(row["output_len"]), int(row["batch_size"])
             layout = _layout(row, "trtllm", row["kv_precision"])
             knobs = {"max_num_batched_tokens": max(isl * batch, 8192), "max_num_seqs": batch}
-            dep = plan_deployment(arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs)
+            dep = plan_deployment(
+                arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs
+            )
             metric = row["metric"]
             predicted: float | None = None
             if dep.memory.fits:
@@ -264,7 +272,9 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             else:
                 scenario = "batch_at_once" if row["concurrency"] else "offline"
                 n = int(row["concurrency"]) if row["concurrency"] else (prompts or 1000)
-                traffic = Traffic(input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=n)
+                traffic = Traffic(
+                    input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=n
+                )
             predicted: float | None = None
             try:
                 if serving_model == "analytic" and scenario == "closed_loop":
@@ -284,7 +294,16 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             except ConfigExplorerError as exc:
                 print(f"  cannot estimate {row['model']} on {row['gpu']}: {exc}", file=sys.stderr)
             rows.append(
-                _row(f"published/{engine}", scenario, row, metric, measured, predicted, arch, dataset=row["dataset"])
+                _row(
+                    f"published/{engine}",
+                    scenario,
+                    row,
+                    metric,
+                    measured,
+                    predicted,
+                    arch,
+                    dataset=row["dataset"],
+                )
             )
     return rows
 
@@ -302,7 +321,11 @@ def _row(
     err = None if predicted is None else (predicted - measured) / measured * 100
     engine = source.split("/")[-1]
     batch = row.get("batch_size") or row.get("concurrency") or ""
-    fit = FAMILY.get(metric) == "ttft" and scenario == "closed_loop" and (engine, row["model"], batch) in FIT_ROWS
+    fit = (
+        FAMILY.get(metric) == "ttft"
+        and scenario == "closed_loop"
+        and (engine, row["model"], batch) in FIT_ROWS
+    )
     return {
         "source": source,
         "engine": engine,
@@ -416,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
     print(f"\nworst {args.worst} held-out rows:")
     worst = sorted(
-        (r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"), key=lambda r: -abs(r["error_pct"])
+        (r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"),
+        key=lambda r: -abs(r["error_pct"]),
     )
     for r in worst[: args.worst]:
         print(

@@ -59,7 +59,13 @@ GPUS = {
     "H200": "H200 SXM",
 }
 #: the rows the sampler constants are fitted on: dense Llama-3.1-8B and Qwen3 start-ups
-FIT_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen3-0.6B", "Qwen/Qwen3-8B", "Qwen/Qwen3-14B", "Qwen/Qwen3-32B")
+FIT_MODELS = (
+    "meta-llama/Llama-3.1-8B-Instruct",
+    "Qwen/Qwen3-0.6B",
+    "Qwen/Qwen3-8B",
+    "Qwen/Qwen3-14B",
+    "Qwen/Qwen3-32B",
+)
 
 
 def _number(text: str) -> float | None:
@@ -96,7 +102,11 @@ def rows() -> list[dict[str, Any]]:
             version = row["engine_version"] or DEFAULT_VLLM_VERSION
             if parse_version(version) < (0, 7):
                 continue
-            kv = row["kv_precision"].lower() if row["kv_precision"].lower() in ("fp8", "bf16", "fp16") else None
+            kv = (
+                row["kv_precision"].lower()
+                if row["kv_precision"].lower() in ("fp8", "bf16", "fp16")
+                else None
+            )
             knobs: dict[str, Any] = {}
             for key in ("max_num_seqs", "max_num_batched_tokens", "max_model_len"):
                 value = _number(row[key])
@@ -105,7 +115,9 @@ def rows() -> list[dict[str, Any]]:
             # not on the command line: vLLM's own default, the model's whole context
             knobs.setdefault("max_model_len", arch.max_position_embeddings)
             refused = row["refused"].strip().lower().startswith("yes")
-            figures = [_number(row[k]) for k in ("requested_memory_gib", "weights_gib", "activation_peak_gib")]
+            figures = [
+                _number(row[k]) for k in ("requested_memory_gib", "weights_gib", "activation_peak_gib")
+            ]
             util = _number(row["gpu_memory_utilization"]) or 0.9
             logged_kv = _number(row["available_kv_gib"])
             consistent = True
@@ -165,7 +177,9 @@ def fit(data: list[dict[str, Any]]) -> None:
     for r in data:
         if r["split"] == "fit" and r["logged_activation_gib"] is not None and r["pp"] == 1:
             budget = vllm_memory_budget(r["version"])
-            eras.setdefault(budget.evidence, []).append((r["requests"] * r["vocab"], r["logged_activation_gib"]))
+            eras.setdefault(budget.evidence, []).append(
+                (r["requests"] * r["vocab"], r["logged_activation_gib"])
+            )
     for evidence, points in eras.items():
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         if len({round(x) for x in xs}) < 2:
@@ -174,7 +188,9 @@ def fit(data: list[dict[str, Any]]) -> None:
         mx, my = statistics.fmean(xs), statistics.fmean(ys)
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
         base = my - slope * mx
-        print(f"{evidence}\n  {len(points)} rows: base {base:.2f} GiB, {slope * GIB:.1f} bytes per (request, vocab entry)")
+        print(
+            f"{evidence}\n  {len(points)} rows: base {base:.2f} GiB, {slope * GIB:.1f} bytes per (request, vocab entry)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    print(f"{'model':44s} {'gpu':9s} tp pp {'vllm':8s} {'split':8s} {'weights GiB':>13s} {'activ. GiB':>11s} "
-          f"{'KV GiB log/est':>16s} {'refused':>9s}")
+    print(
+        f"{'model':44s} {'gpu':9s} tp pp {'vllm':8s} {'split':8s} {'weights GiB':>13s} {'activ. GiB':>11s} "
+        f"{'KV GiB log/est':>16s} {'refused':>9s}"
+    )
     within = []
     for r in data:
         kv_log, kv = r["logged_kv_gib"], r["kv_gib"]

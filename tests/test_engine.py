@@ -46,7 +46,9 @@ def test_prefill_is_compute_bound_at_achievable_flops() -> None:
 
 def test_front_end_time_is_in_ttft_and_little_law_still_holds() -> None:
     vllm = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=4, **ANALYTIC)
-    trt = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=4, engine="trtllm", **ANALYTIC)
+    trt = estimate(
+        LLAMA8, H100, input_length=512, output_length=128, concurrency=4, engine="trtllm", **ANALYTIC
+    )
     assert vllm.ttft_ms - trt.ttft_ms > 0.8 * profile_for("vllm").request_overhead_ms  # type: ignore[operator]
     assert vllm.output_throughput_tok_s == pytest.approx(4 * 128 / vllm.e2e_latency_s)  # type: ignore[operator]
 
@@ -219,7 +221,13 @@ def test_longer_prompts_never_shorten_ttft(
         arch, spec, num_gpus=2, input_length=isl, output_length=osl, concurrency=concurrency, **ANALYTIC
     )
     long = estimate(
-        arch, spec, num_gpus=2, input_length=isl + extra, output_length=osl, concurrency=concurrency, **ANALYTIC
+        arch,
+        spec,
+        num_gpus=2,
+        input_length=isl + extra,
+        output_length=osl,
+        concurrency=concurrency,
+        **ANALYTIC,
     )
     if short.ok and long.ok and short.tp == long.tp:
         assert long.ttft_ms >= short.ttft_ms * (1 - 1e-9)  # type: ignore[operator]
@@ -255,9 +263,13 @@ def test_a_config_that_fits_keeps_fitting_with_more_memory(
     if e.fits:
         more = spec.memory_gib * k
         bigger = attrs.evolve(
-            spec, memory_gib=more, framework_memory_gib=None if spec.framework_memory_gib is None else more - 0.5
+            spec,
+            memory_gib=more,
+            framework_memory_gib=None if spec.framework_memory_gib is None else more - 0.5,
         )
-        assert estimate(arch, bigger, num_gpus=n, tp=e.tp, input_length=isl, output_length=osl, **ANALYTIC).fits
+        assert estimate(
+            arch, bigger, num_gpus=n, tp=e.tp, input_length=isl, output_length=osl, **ANALYTIC
+        ).fits
 
 
 @given(models, gpus, st.sampled_from([1, 2, 4]), st.integers(64, 8000), st.integers(2, 2000))

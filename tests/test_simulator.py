@@ -20,7 +20,9 @@ LLAMA8 = load_model("meta-llama/Llama-3.1-8B-Instruct")
 
 
 def _itl(model: str, gpu: str, n: int, isl: int, osl: int, c: int) -> float:
-    e = estimate(load_model(model), get_gpu(gpu), num_gpus=n, tp=n, input_length=isl, output_length=osl, concurrency=c)
+    e = estimate(
+        load_model(model), get_gpu(gpu), num_gpus=n, tp=n, input_length=isl, output_length=osl, concurrency=c
+    )
     assert e.ok and e.itl_ms is not None, e.error
     return e.itl_ms
 
@@ -37,7 +39,9 @@ def _itl(model: str, gpu: str, n: int, isl: int, osl: int, c: int) -> float:
         ("ibm-granite/granite-4.0-h-small", 1, 9.6),
     ],
 )
-def test_moe_decode_at_concurrency_one_reads_only_the_routed_experts(model: str, n: int, expected_ms: float) -> None:
+def test_moe_decode_at_concurrency_one_reads_only_the_routed_experts(
+    model: str, n: int, expected_ms: float
+) -> None:
     assert _itl(model, "H100", n, 1024, 256, 1) == pytest.approx(expected_ms, rel=0.15)
 
 
@@ -68,7 +72,9 @@ def test_refusal_when_one_max_model_len_sequence_does_not_fit() -> None:
 # -------------------------------------------------------------- what the record says
 def test_records_say_which_model_produced_them_and_carry_percentiles() -> None:
     sim = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=16)
-    ana = estimate(LLAMA8, H100, input_length=512, output_length=128, concurrency=16, serving_model="analytic")
+    ana = estimate(
+        LLAMA8, H100, input_length=512, output_length=128, concurrency=16, serving_model="analytic"
+    )
     assert (sim.serving_model, ana.serving_model) == ("simulated", "analytic")
     for e in (sim, ana):
         assert e.ttft_p50_ms <= e.ttft_p90_ms <= e.ttft_p95_ms <= e.ttft_p99_ms  # type: ignore[operator]
@@ -107,7 +113,12 @@ def _offline(dep_engine: str, n: int, isl: int, osl: int) -> object:
         LLAMA8,
         get_gpu("L40S"),
         engine=dep_engine,
-        traffic=Traffic(input_lengths=Lengths.fixed(isl), output_lengths=Lengths.fixed(osl), arrival="offline", num_requests=n),
+        traffic=Traffic(
+            input_lengths=Lengths.fixed(isl),
+            output_lengths=Lengths.fixed(osl),
+            arrival="offline",
+            num_requests=n,
+        ),
     )
 
 
@@ -129,10 +140,17 @@ def test_sglang_prefill_batches_stall_decoding() -> None:
 
 
 def test_poisson_arrivals_at_low_rate_see_no_queue() -> None:
-    light = estimate(LLAMA8, H100, traffic=Traffic(
-        input_lengths=Lengths.fixed(1000), output_lengths=Lengths.fixed(100), arrival="poisson", request_rate=0.2,
-        num_requests=60,
-    ))
+    light = estimate(
+        LLAMA8,
+        H100,
+        traffic=Traffic(
+            input_lengths=Lengths.fixed(1000),
+            output_lengths=Lengths.fixed(100),
+            arrival="poisson",
+            request_rate=0.2,
+            num_requests=60,
+        ),
+    )
     alone = estimate(LLAMA8, H100, input_length=1000, output_length=100, concurrency=1)
     assert light.ttft_p50_ms == pytest.approx(alone.ttft_p50_ms, rel=0.10)
     assert light.requests_per_s == pytest.approx(0.2, rel=0.35)  # 60 exponential gaps
@@ -140,8 +158,11 @@ def test_poisson_arrivals_at_low_rate_see_no_queue() -> None:
 
 def test_length_distributions_are_simulated_not_averaged() -> None:
     uniform = Traffic(
-        input_lengths=Lengths.uniform(100, 3900), output_lengths=Lengths.fixed(200), arrival="closed_loop",
-        concurrency=8, num_requests=400,
+        input_lengths=Lengths.uniform(100, 3900),
+        output_lengths=Lengths.fixed(200),
+        arrival="closed_loop",
+        concurrency=8,
+        num_requests=400,
     )
     e = estimate(LLAMA8, H100, traffic=uniform)
     assert e.input_length == 2000
@@ -149,7 +170,9 @@ def test_length_distributions_are_simulated_not_averaged() -> None:
 
 
 def test_the_same_seed_gives_the_same_run() -> None:
-    t = Traffic(input_lengths=Lengths.uniform(10, 500), output_lengths=Lengths.uniform(10, 300), concurrency=16)
+    t = Traffic(
+        input_lengths=Lengths.uniform(10, 500), output_lengths=Lengths.uniform(10, 300), concurrency=16
+    )
     a = estimate(LLAMA8, H100, traffic=t)
     b = estimate(LLAMA8, H100, traffic=t)
     assert a == b
@@ -161,7 +184,9 @@ def test_the_same_seed_gives_the_same_run() -> None:
 def test_simulated_closed_loop_invariants(c: int, dc: int, isl: int, osl: int) -> None:
     """Throughput follows Little's law over the run, and more clients never lower throughput."""
     low = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c, num_requests=4 * c + 8))
-    high = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c + dc, num_requests=4 * (c + dc) + 8))
+    high = estimate(
+        LLAMA8, H100, traffic=Traffic.closed_loop(isl, osl, c + dc, num_requests=4 * (c + dc) + 8)
+    )
     assert low.ok and high.ok
     assert high.output_throughput_tok_s >= low.output_throughput_tok_s * 0.97  # type: ignore[operator]
     # in flight on average = request rate x mean latency <= the clients in the loop
@@ -187,13 +212,24 @@ def test_simulated_longer_prompts_never_shorten_ttft(c: int, isl: int, extra: in
         (lambda: Lengths.vllm_random(100, 1.5), "range_ratio"),
         (lambda: Lengths.empirical([]), "non-empty"),
         (lambda: parse_lengths("ten"), "cannot read length 'ten'"),
-        (lambda: Traffic(input_lengths=Lengths.fixed(1), output_lengths=Lengths.fixed(1), arrival="burst"), "arrival"),
+        (
+            lambda: Traffic(input_lengths=Lengths.fixed(1), output_lengths=Lengths.fixed(1), arrival="burst"),
+            "arrival",
+        ),
         (lambda: Traffic.closed_loop(10, 10, 0), "concurrency >= 1"),
         (
-            lambda: Traffic(input_lengths=Lengths.fixed(1), output_lengths=Lengths.fixed(1), arrival="poisson", request_rate=float("inf")),
+            lambda: Traffic(
+                input_lengths=Lengths.fixed(1),
+                output_lengths=Lengths.fixed(1),
+                arrival="poisson",
+                request_rate=float("inf"),
+            ),
             "finite request_rate",
         ),
-        (lambda: Traffic.closed_loop(10, 10, 1, num_requests=MAX_SIMULATED_REQUESTS + 1), "simulator's bound"),
+        (
+            lambda: Traffic.closed_loop(10, 10, 1, num_requests=MAX_SIMULATED_REQUESTS + 1),
+            "simulator's bound",
+        ),
     ],
 )
 def test_bad_traffic_is_named(build: object, message: str) -> None:
@@ -224,6 +260,8 @@ def test_weighted_percentiles() -> None:
 
 def test_simulator_runs_without_the_estimate_wrapper() -> None:
     dep = plan_deployment(LLAMA8, H200, num_gpus=2, tp=1, input_length=300, output_length=50)
-    run = simulate(dep.step_cost, dep.scheduler_config(), Traffic.closed_loop(300, 50, 5, num_requests=40), dep.replicas)
+    run = simulate(
+        dep.step_cost, dep.scheduler_config(), Traffic.closed_loop(300, 50, 5, num_requests=40), dep.replicas
+    )
     assert run.num_requests == 40 and run.output_tokens == 40 * 50
     assert run.ttft_s.mean > 0 and run.itl_s is not None and run.steps > 0

@@ -11,8 +11,8 @@ import logging
 import attrs
 
 from config_explorer.backends.base import Backend, EstimateRequest, sweep_with
-from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.deployment import Deployment
+from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import BackendUnavailableError, InvalidArgumentError
 
 __all__ = [

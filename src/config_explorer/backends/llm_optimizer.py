@@ -893,7 +893,9 @@ class LLMOptimizerBackend:
             "precision": precision,
             "input_length": request.input_length,
             "output_length": request.output_length,
-            "vram_util_factor": 0.9 if request.gpu_memory_utilization is None else float(request.gpu_memory_utilization),
+            "vram_util_factor": 0.9
+            if request.gpu_memory_utilization is None
+            else float(request.gpu_memory_utilization),
         }
         try:
             model_config, config_notes = self._model_config(request, precision)

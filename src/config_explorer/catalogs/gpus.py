@@ -208,7 +208,9 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
             name=name.strip(),
             memory_gib=_number(name, "memory_gib", memory_gib),
             memory_gb=_optional_number(name, "memory_gb", data.get("memory_gb")),
-            framework_memory_gib=_optional_number(name, "framework_memory_gib", data.get("framework_memory_gib")),
+            framework_memory_gib=_optional_number(
+                name, "framework_memory_gib", data.get("framework_memory_gib")
+            ),
             memory_type=data.get("memory_type"),
             memory_bandwidth_tb_s=_number(name, "memory_bandwidth_tb_s", data["memory_bandwidth_tb_s"]),
             tflops=TensorThroughput(

@@ -121,7 +121,8 @@ class Deployment:
             window=c.window,
             max_model_len=self.max_model_len,
             arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
-            first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0) * 1e-3,
+            first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0)
+            * 1e-3,
         )
 
 

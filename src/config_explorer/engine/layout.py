@@ -297,7 +297,13 @@ def _forward_peak_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int,
     """Activations a forward pass over ``tokens`` holds at its peak (the MLP or attention block), bytes."""
     tp = costs.tp
     attention = (2 * arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.head_dim / tp
-    mlp = 3 * max(arch.intermediate_size if "dense" in arch.mlp_kinds else 0, arch.shared_expert_intermediate_size) / tp
+    mlp = (
+        3
+        * max(
+            arch.intermediate_size if "dense" in arch.mlp_kinds else 0, arch.shared_expert_intermediate_size
+        )
+        / tp
+    )
     return tokens * wide * (2 * arch.hidden_size + max(attention, mlp))
 
 

@@ -137,7 +137,9 @@ def estimate(
     return _from_simulation(dep, traffic)
 
 
-def _smallest_fitting(arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any], concurrency: int) -> Deployment:
+def _smallest_fitting(
+    arch: ModelArchitecture, gpu: GPUSpec, common: dict[str, Any], concurrency: int
+) -> Deployment:
     """The smallest TP whose shard fits and whose KV cache holds the requests in flight.
 
     Past fitting, a larger TP leaves more KV room per replica but fewer replicas: the smallest TP
@@ -260,10 +262,10 @@ def _deployment_figures(dep: Deployment) -> tuple[tuple[int, int, int], tuple[fl
     if figures is None:
         figures = (_concurrency_limits(dep, _low_load_e2e(dep)), _prefill_roofline(dep))
         dep.memo["figures"] = figures
-    return figures  # type: ignore[no-any-return]
+    return figures
 
 
-def _stat_fields(prefix: str, stats: Stats | None, scale: float, unit: str) -> dict[str, float | None]:
+def _stat_fields(prefix: str, stats: Stats | None, scale: float, unit: str) -> dict[str, Any]:
     """``{prefix}_{unit}`` (the mean) and ``{prefix}_p50_{unit}`` ... from ``stats`` (seconds) times ``scale``."""
     if stats is None:
         return {

@@ -56,6 +56,8 @@ METRICS: Final[dict[str, tuple[str, bool]]] = {
     "fit": ("kv_headroom", True),
 }
 _LATENCY_METRICS = frozenset({"ttft", "itl", "e2e_latency", "latency"})
+#: the leading candidates the native engine's simulator judges after its analytic screen ranked all
+JUDGED_CANDIDATES: Final = 12
 
 
 @attrs.frozen(kw_only=True)
@@ -175,12 +177,26 @@ def _operating_point(
     metric: str,
     constraints: Sequence[SLOConstraint],
     concurrency: int | None,
+    judge: bool = True,
 ) -> tuple[PerformanceEstimate, str | None]:
-    """The estimate a candidate is judged at, and why it is rejected (or None)."""
+    """The estimate a candidate is judged at, and why it is rejected (or None).
+
+    The native engine screens the concurrency sweep with its analytic model (microseconds a point) and
+    then judges the chosen operating point with the simulator; a point the simulation shows missing an
+    SLO gives way to the next best one the screen found.
+    """
+    native = backend.name == "native"
+    if native:
+        request = attrs.evolve(request, serving_model="analytic")
+    judge = judge and native
     if concurrency is not None or metric in _LATENCY_METRICS:
         est = backend.estimate(attrs.evolve(request, concurrency=concurrency or 1))
         if not est.ok:
             return est, est.error or "does not fit"
+        if judge:
+            est = backend.estimate(
+                attrs.evolve(request, concurrency=concurrency or 1, serving_model="simulated")
+            )
         misses = check_slos(est, constraints)
         return est, ("misses SLO: " + "; ".join(misses)) if misses else None
     first = backend.estimate(attrs.evolve(request, concurrency=1))
@@ -202,10 +218,24 @@ def _operating_point(
         return first, "misses SLO even at concurrency 1: " + "; ".join(check_slos(first, constraints))
     knee = optimal_concurrency(points)
     if constraints:
-        best = max(meeting, key=lambda p: p.output_throughput_tok_s or 0.0)
+        ordered = sorted(meeting, key=lambda p: -(p.output_throughput_tok_s or 0.0))
     else:
-        best = next(p for p in points if p.concurrency == knee)
-    return attrs.evolve(best, optimal_concurrency=knee), None
+        ordered = [next(p for p in points if p.concurrency == knee)]
+    if not judge:
+        return attrs.evolve(ordered[0], optimal_concurrency=knee), None
+    missed: list[str] = []
+    for screened in ordered[:_SIMULATED_TRIES]:
+        judged = backend.estimate(
+            attrs.evolve(request, concurrency=screened.concurrency, serving_model="simulated")
+        )
+        missed = check_slos(judged, constraints)
+        if judged.ok and not missed:
+            return attrs.evolve(judged, optimal_concurrency=knee), None
+    return first, "missed SLO when simulated: " + "; ".join(missed)
+
+
+#: operating points the simulator judges per candidate, best screened first
+_SIMULATED_TRIES = 3
 
 
 def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts) -> dict[str, Any]:
@@ -340,8 +370,10 @@ def recommend_gpus(
 
     ranked: list[Candidate] = []
     rejected: list[Candidate] = []
-    for done, (spec, count, tp) in enumerate(plan, start=1):
-        candidate = _evaluate(
+    layout_of: dict[int, tuple[GPUSpec, int, int]] = {}
+
+    def evaluate(spec: GPUSpec, count: int, tp: int, judge: bool) -> Candidate:
+        return _evaluate(
             arch,
             spec,
             count,
@@ -360,7 +392,13 @@ def recommend_gpus(
             gpu_memory_utilization,
             target_requests_per_s,
             target_output_tok_s,
+            judge,
         )
+
+    # screen every layout (the native engine's analytic model), then judge the leaders by simulation
+    for done, (spec, count, tp) in enumerate(plan, start=1):
+        candidate = evaluate(spec, count, tp, judge=False)
+        layout_of[id(candidate)] = (spec, count, tp)
         (ranked if candidate.rejected_reason is None else rejected).append(candidate)
         if progress is not None:
             progress(done, len(plan))
@@ -377,6 +415,12 @@ def recommend_gpus(
         # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper
         return (value is None, number, c.num_gpus, c.cost_per_hour_usd or math.inf)
 
+    ranked.sort(key=sort_key)
+    if estimate_performance_flag and chosen.name == "native":
+        leaders, rest = ranked[:JUDGED_CANDIDATES], ranked[JUDGED_CANDIDATES:]
+        judged = [evaluate(*layout_of[id(c)], judge=True) for c in leaders]
+        rejected.extend(c for c in judged if c.rejected_reason is not None)
+        ranked = sorted([c for c in judged if c.rejected_reason is None], key=sort_key) + rest
     ranked.sort(key=sort_key)
     ranked = [attrs.evolve(c, rank=i) for i, c in enumerate(ranked, start=1)]
     return RecommendationResult(
@@ -427,6 +471,7 @@ def _evaluate(
     gpu_memory_utilization: float | None,
     target_rps: float | None,
     target_tok_s: float | None,
+    judge: bool = False,
 ) -> Candidate:
     base: dict[str, Any] = {
         "model_id": arch.model_id,
@@ -458,7 +503,7 @@ def _evaluate(
                 kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
                 **_price(None, spec.name, count, costs),
             )
-        est, reason = _operating_point(backend, request, metric, slos, concurrency)
+        est, reason = _operating_point(backend, request, metric, slos, concurrency, judge)
     except ConfigExplorerError as exc:
         return Candidate(**base, rejected_reason=str(exc))
     prices = _price(est, spec.name, count, costs)
