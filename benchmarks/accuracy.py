@@ -11,7 +11,8 @@ Every row is estimated the way it was measured, with the profile of the engine t
   batch-1 TTFT with one output token. That data has no ITL column; for decode-dominated rows
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
   estimate alike ("itl (proxy)");
-* ``benchmarks/data/published_serving_points.csv`` (vLLM, SGLang; sources in the README beside it):
+* ``benchmarks/data/published_serving_points.csv`` and ``published_serving_points_more.csv`` (vLLM,
+  SGLang; sources in the README beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -46,7 +47,7 @@ from config_explorer.errors import ConfigExplorerError, UnknownModelError
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
-PUBLISHED = HERE / "data" / "published_serving_points.csv"
+PUBLISHED = (HERE / "data" / "published_serving_points.csv", HERE / "data" / "published_serving_points_more.csv")
 
 #: published metric -> how to read it off an estimate
 READERS: dict[str, Callable[[PerformanceEstimate], float | None]] = {
@@ -258,7 +259,8 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
             layout = _layout(row, engine, row["kv_precision"] or None)
             metric, measured = row["metric"], float(row["value"])
-            prompts = _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
+            prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
+            prompts = prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
             inputs, outputs = _lengths(row)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
@@ -395,8 +397,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
 
 def all_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
-    if PUBLISHED.exists():
-        rows += published_rows(PUBLISHED, serving_model)
+    for path in PUBLISHED:
+        if path.exists():
+            rows += published_rows(path, serving_model)
     return rows
 
 

@@ -1,7 +1,8 @@
-"""Time the native engine: one estimate, one concurrency sweep, a whole-catalog search for a 70B model.
+"""Time the native engine: simulated and analytic estimates, a sweep, a whole-catalog search.
 
-Run: ``python benchmarks/speed.py``. Prints medians over repeated runs (goals: one estimate
-<= 100 us, one sweep <= 2 ms, whole catalog x counts 1-8 x valid TP <= 50 ms for single estimates).
+Run: ``python benchmarks/speed.py``. Prints medians over repeated runs. Budgets (issue #10): one
+simulated closed-loop point for Llama-3.3-70B chat at concurrency 64 <= 20 ms; one analytic estimate
+<= 100 us; ``recommend_gpus`` over the whole catalog <= 1 s in-process.
 """
 
 from __future__ import annotations
@@ -35,9 +36,40 @@ def main() -> None:
     h100 = get_gpu("H100")
 
     def one() -> object:
-        return estimate(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512, concurrency=64)
+        return estimate(
+            arch,
+            h100,
+            num_gpus=4,
+            tp=4,
+            input_length=2048,
+            output_length=512,
+            concurrency=64,
+            serving_model="analytic",
+        )
+
+    llama33 = load_model("meta-llama/Llama-3.3-70B-Instruct")
+
+    def simulated_chat() -> object:
+        return estimate(llama33, h100, num_gpus=4, tp=4, input_length=512, output_length=256, concurrency=64)
+
+    def simulated_long() -> object:
+        return estimate(arch, h100, num_gpus=8, tp=4, input_length=8000, output_length=1000, concurrency=256)
 
     def a_sweep() -> object:
+        return sweep(
+            lambda c: estimate(
+                arch,
+                h100,
+                num_gpus=4,
+                tp=4,
+                input_length=2048,
+                output_length=512,
+                concurrency=c,
+                serving_model="analytic",
+            )
+        )
+
+    def a_simulated_sweep() -> object:
         return sweep(
             lambda c: estimate(
                 arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512, concurrency=c
@@ -52,7 +84,14 @@ def main() -> None:
             with contextlib.suppress(ConfigExplorerError):
                 out.append(
                     estimate(
-                        arch, gpu, num_gpus=n, tp=tp, input_length=2048, output_length=512, concurrency=64
+                        arch,
+                        gpu,
+                        num_gpus=n,
+                        tp=tp,
+                        input_length=2048,
+                        output_length=512,
+                        concurrency=64,
+                        serving_model="analytic",
                     )
                 )
         return out
@@ -61,17 +100,18 @@ def main() -> None:
         plan_deployment.cache_clear()
         return plan_deployment(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512)
 
-    llama33 = load_model("meta-llama/Llama-3.3-70B-Instruct")
-
     def recommend() -> object:
         return recommend_gpus(llama33, 512, 256, backend="native")
 
     rows = [
-        ("one estimate (70B, 4 x H100, tp=4, c=64)", median_seconds(one, 2000)),
+        ("simulated: Llama-3.3-70B chat 512/256, 4 x H100 tp4, c=64", median_seconds(simulated_chat, 30)),
+        ("simulated: 70B 8000/1000, 8 x H100 tp4, c=256", median_seconds(simulated_long, 5)),
+        ("simulated: concurrency sweep (1..1024 + KV limit)", median_seconds(a_simulated_sweep, 3)),
+        ("analytic: one estimate (70B, 4 x H100, tp=4, c=64)", median_seconds(one, 2000)),
         ("one deployment plan, uncached", median_seconds(cold_plan, 500)),
-        ("one concurrency sweep (1..1024 + KV limit)", median_seconds(a_sweep, 200)),
-        (f"whole catalog, one estimate per layout ({len(layouts)} layouts)", median_seconds(catalog, 20)),
-        ("recommend_gpus Llama-3.3-70B, whole catalog, with sweeps", median_seconds(recommend, 5)),
+        ("analytic: one concurrency sweep (1..1024 + KV limit)", median_seconds(a_sweep, 200)),
+        (f"analytic: whole catalog, one estimate per layout ({len(layouts)})", median_seconds(catalog, 20)),
+        ("recommend_gpus Llama-3.3-70B, whole catalog (screen + simulate)", median_seconds(recommend, 5)),
     ]
     for label, seconds in rows:
         value = f"{seconds * 1e6:10.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:10.2f} ms"

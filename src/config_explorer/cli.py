@@ -34,9 +34,91 @@ def _add_workload(p: argparse.ArgumentParser, required: bool = True) -> None:
         "--workload",
         help="preset: chat (512/256), rag (4096/512), code (1024/1024), summarization (10240/1536)",
     )
+    _add_engine_limits(p)
+
+
+def _add_engine_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-model-len",
+        type=int,
+        help="the engine's max_model_len (default: the model's context, or the longest that fits, as "
+        "vLLM's --max-model-len auto)",
+    )
+    p.add_argument("--max-num-seqs", type=int, help="the engine's max_num_seqs (default: the engine's)")
+    p.add_argument(
+        "--max-num-batched-tokens", type=int, help="the engine's step token budget (default: the engine's)"
+    )
+
+
+def _add_traffic(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--input-dist",
+        help="prompt lengths per request instead of --input-len: LOW-HIGH (uniform) or N1,N2,... (empirical)",
+    )
+    p.add_argument("--output-dist", help="output lengths per request: LOW-HIGH or N1,N2,...")
+    p.add_argument(
+        "--request-rate", type=float, help="Poisson arrivals at this many requests/s instead of a closed loop"
+    )
+    p.add_argument(
+        "--offline", action="store_true", help="every request queued at once (the engine forms its own batch)"
+    )
+    p.add_argument(
+        "--num-requests", type=int, help="requests in the simulated run (default: enough for a steady state)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated lengths and arrivals")
+    p.add_argument(
+        "--serving-model",
+        choices=["simulated", "analytic"],
+        default="simulated",
+        help="native engine: the scheduler simulated step by step (default) or the closed-form screen",
+    )
+
+
+def _traffic(args: argparse.Namespace, isl: int | None, osl: int | None, concurrency: int) -> Any:
+    """A Traffic when the arguments ask for more than a closed loop of fixed lengths, else None."""
+    from config_explorer.engine.traffic import Lengths, Traffic, parse_lengths
+
+    plain = not (
+        args.input_dist or args.output_dist or args.request_rate or args.offline or args.num_requests
+    )
+    if plain and args.seed == 0:
+        return None
+    inputs = parse_lengths(args.input_dist, "--input-dist") if args.input_dist else None
+    outputs = parse_lengths(args.output_dist, "--output-dist") if args.output_dist else None
+    if inputs is None:
+        if isl is None:
+            raise InvalidArgumentError("give --input-len, --input-dist or --workload")
+        inputs = Lengths.fixed(isl)
+    if outputs is None:
+        if osl is None:
+            raise InvalidArgumentError("give --output-len, --output-dist or --workload")
+        outputs = Lengths.fixed(osl)
+    if args.request_rate is not None and args.offline:
+        raise InvalidArgumentError("give --request-rate or --offline, not both")
+    arrival = "poisson" if args.request_rate is not None else "offline" if args.offline else "closed_loop"
+    return Traffic(
+        input_lengths=inputs,
+        output_lengths=outputs,
+        arrival=arrival,
+        concurrency=concurrency if arrival == "closed_loop" else None,
+        request_rate=args.request_rate,
+        num_requests=args.num_requests,
+        seed=args.seed,
+    )
 
 
 def _lengths(args: argparse.Namespace) -> tuple[int, int]:
+    dist_in, dist_out = getattr(args, "input_dist", None), getattr(args, "output_dist", None)
+    if (dist_in or dist_out) and not args.workload:
+        from config_explorer.engine.traffic import parse_lengths
+
+        isl = args.input_len or (round(parse_lengths(dist_in, "--input-dist").mean) if dist_in else None)
+        osl = args.output_len or (round(parse_lengths(dist_out, "--output-dist").mean) if dist_out else None)
+        if isl is None or osl is None:
+            raise InvalidArgumentError(
+                "give both prompt and output lengths (--input-len/--input-dist, --output-len/--output-dist)"
+            )
+        return isl, osl
     if args.workload:
         from config_explorer.recommender.workloads import get_workload
 
@@ -63,7 +145,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8")
     p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
-    p.add_argument("--engine", default="vllm", help="serving engine profile: vllm (default), sglang, trtllm")
+    p.add_argument(
+        "--engine",
+        default="vllm",
+        help="serving engine profile: vllm (default), sglang, trtllm; a release may follow, e.g. vllm==0.19.0",
+    )
     p.add_argument(
         "--gpu-memory-utilization",
         type=float,
@@ -169,10 +255,23 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         "engine": args.engine,
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "pipeline_parallel_size": args.pp,
+        "max_model_len": args.max_model_len,
+        "max_num_seqs": args.max_num_seqs,
+        "max_num_batched_tokens": args.max_num_batched_tokens,
+        "serving_model": args.serving_model,
     }
     if not args.sweep:
         est = estimate_performance(
-            args.model, args.gpu, args.num_gpus, args.tp, isl, osl, args.concurrency, args.backend, **knobs
+            args.model,
+            args.gpu,
+            args.num_gpus,
+            args.tp,
+            isl,
+            osl,
+            args.concurrency,
+            args.backend,
+            traffic=_traffic(args, isl, osl, args.concurrency),
+            **knobs,
         )
         misses = check_slos(est, slos) if est.ok else []
         if args.json:
@@ -196,6 +295,10 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         output_length=osl,
         engine=args.engine,
         gpu_memory_utilization=args.gpu_memory_utilization,
+        max_model_len=args.max_model_len,
+        max_num_seqs=args.max_num_seqs,
+        max_num_batched_tokens=args.max_num_batched_tokens,
+        serving_model=args.serving_model,
     )
     result = sweep_with(backend, request)
     meeting = [p for p in result.points if p.ok and not check_slos(p, slos)]
@@ -298,6 +401,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 kv_precision=args.kv_precision,
                 engine=args.engine,
                 gpu_memory_utilization=args.gpu_memory_utilization,
+                max_model_len=args.max_model_len,
+                max_num_seqs=args.max_num_seqs,
+                max_num_batched_tokens=args.max_num_batched_tokens,
                 progress=_progress_printer(args.quiet),
             )
         )
@@ -372,6 +478,9 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         "native",
         precision=args.precision,
         kv_precision=args.kv_precision,
+        max_model_len=args.max_model_len,
+        max_num_seqs=args.max_num_seqs,
+        max_num_batched_tokens=args.max_num_batched_tokens,
     )
     if not est.ok:
         raise InvalidArgumentError(f"cannot build a launch command: {est.error}")
@@ -503,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit"
     )
+    _add_traffic(p)
     _add_slos(p)
     _add_common(p)
     p.set_defaults(func=cmd_estimate)

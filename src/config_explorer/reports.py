@@ -134,14 +134,15 @@ def estimate_text(e: PerformanceEstimate) -> str:
     lines = [
         f"{e.model_id} on {e.num_gpus} x {e.gpu} (tp={e.tp}, pp={e.pp}, replicas={e.replicas}), weights {e.precision}, "
         f"KV {e.kv_precision}, backend {e.backend}",
-        f"workload: {e.input_length} in / {e.output_length} out tokens, concurrency {e.concurrency}",
+        _workload_line(e),
     ]
     if e.error:
         lines.append(f"error: {e.error}")
     else:
         lines += [
-            f"latency:    TTFT {fmt(e.ttft_ms)} ms (p95 {fmt(e.ttft_p95_ms)}), ITL {fmt(e.itl_ms, 2)} ms "
-            f"(p95 {fmt(e.itl_p95_ms, 2)}), E2E {fmt(e.e2e_latency_s, 2)} s",
+            f"latency:    TTFT {fmt(e.ttft_ms)} ms (p50 {fmt(e.ttft_p50_ms)}, p90 {fmt(e.ttft_p90_ms)}, "
+            f"p99 {fmt(e.ttft_p99_ms)}), ITL {fmt(e.itl_ms, 2)} ms (p50 {fmt(e.itl_p50_ms, 2)}, "
+            f"p99 {fmt(e.itl_p99_ms, 2)}), TPOT {fmt(e.tpot_ms, 2)} ms, E2E {fmt(e.e2e_latency_s, 2)} s",
             f"throughput: {fmt(e.output_throughput_tok_s, 0)} output tok/s ({fmt(e.output_throughput_tok_s_per_gpu, 0)} "
             f"per GPU), {fmt(e.input_throughput_tok_s, 0)} input tok/s, {fmt(e.requests_per_s, 2)} req/s",
             f"memory/GPU: {fmt(e.memory_weights_gib)} GiB weights, {fmt(e.memory_kv_cache_gib)} GiB KV in use of "
@@ -155,6 +156,26 @@ def estimate_text(e: PerformanceEstimate) -> str:
         ]
     lines += [f"warning: {w}" for w in e.warnings] + [f"note: {n}" for n in e.backend_notes]
     return "\n".join(lines)
+
+
+def _workload_line(e: PerformanceEstimate) -> str:
+    if e.arrival == "poisson":
+        load = f"Poisson arrivals at {fmt(e.request_rate, 2)} req/s ({e.concurrency} in flight on average)"
+    elif e.arrival == "offline":
+        load = f"offline: every request queued at once ({e.concurrency} in flight on average)"
+    else:
+        load = f"concurrency {e.concurrency}"
+    text = f"workload: {e.input_length} in / {e.output_length} out tokens (means), {load}"
+    if e.serving_model:
+        text += f"; {e.serving_model}"
+        if e.num_requests:
+            text += f" over {e.num_requests:,} requests"
+        if e.preemptions:
+            text += f", {e.preemptions:,} preemptions"
+    if e.max_model_len:
+        text += f"; engine: max_model_len {e.max_model_len:,}, max_num_seqs {fmt(e.max_num_seqs)}, "
+        text += f"max_num_batched_tokens {fmt(e.max_num_batched_tokens)}"
+    return text
 
 
 def short_reason(error: str | None, width: int = 80) -> str:

@@ -10,6 +10,7 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate, SweepResult
 from config_explorer.engine.sweep import DEFAULT_LEVELS, sweep
+from config_explorer.engine.traffic import Traffic
 
 __all__ = ["Backend", "EstimateRequest", "sweep_with"]
 
@@ -37,6 +38,8 @@ class EstimateRequest:
     max_model_len: int | None = None
     #: native engine: "simulated" (the scheduler stepped request by request) or "analytic" (closed form)
     serving_model: str = "simulated"
+    #: the native engine's traffic beyond a closed loop of fixed lengths (arrivals, distributions)
+    traffic: Traffic | None = None
     #: let a backend fetch the model config from the Hugging Face hub itself (network)
     allow_hub: bool = False
 

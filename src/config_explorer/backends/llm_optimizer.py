@@ -370,11 +370,18 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
             ("engine", request.engine, "vllm"),
             ("max_num_batched_tokens", request.max_num_batched_tokens, None),
             ("max_num_seqs", request.max_num_seqs, None),
+            ("max_model_len", request.max_model_len, None),
         )
         if value != default
     ]
     if knobs:
         notes.append(f"llm-optimizer models no serving engine: {', '.join(knobs)} ignored")
+    if request.traffic is not None:
+        notes.append(
+            f"llm-optimizer models a closed loop of fixed lengths only: the {request.traffic.arrival} traffic was "
+            f"estimated as {request.concurrency} requests in flight of {request.input_length}/{request.output_length} "
+            "tokens"
+        )
     arch = request.arch
     if arch.is_moe:
         notes.append(

@@ -30,6 +30,7 @@ class NativeBackend:
             max_num_seqs=request.max_num_seqs,
             max_model_len=request.max_model_len,
             serving_model=request.serving_model,
+            traffic=request.traffic,
         )
 
     def describe(self) -> dict[str, object]:

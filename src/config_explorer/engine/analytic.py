@@ -95,13 +95,13 @@ def _prefill_service(
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
-    with_chunk = dep.step(decode_seqs, group, group / prompt).total_s
+    with_chunk = dep.step_s(decode_seqs, group, group / prompt)
     # on average a new request waits half a step for the next one to start; the front end adds its own time
     service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
         if remainder > 0:
-            service += dep.step(decode_seqs, remainder, 1.0).total_s
+            service += dep.step_s(decode_seqs, remainder, 1.0)
     else:
         service += with_chunk  # the whole prompt is one chunk
     return service, with_chunk, chunk
@@ -118,8 +118,8 @@ def _mean_step(
     prompt = dep.input_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
     fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
-    decode_only = dep.step(decode_seqs, 0.0, 0.0).total_s
-    with_chunk = dep.step(decode_seqs, fill, fill / prompt).total_s
+    decode_only = dep.step_s(decode_seqs, 0.0, 0.0)
+    with_chunk = dep.step_s(decode_seqs, fill, fill / prompt)
     share = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
     return (1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share
 
@@ -160,7 +160,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         mean, service = evaluate(decode_seqs)
         decode_time = steps_per_request * mean
         target = min(cap, concurrency * decode_time / (decode_time + service))
-        if abs(target - decode_seqs) <= 1e-7 * max(decode_seqs, 1.0):
+        if abs(target - decode_seqs) <= 1e-4 * max(decode_seqs, 1.0):
             decode_seqs = target
             break
         decode_seqs = target
@@ -168,8 +168,9 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     cohort = _cohort(dep, concurrency, chunk)
     mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk, cohort)
     service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort)
-    rate = decode_seqs / (steps_per_request * mean)
-    ttft = max(service, (concurrency - decode_seqs) / rate)
+    ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
+    # Little's law over the whole request, exactly: C requests each taking TTFT + (O - 1) gaps
+    rate = concurrency / (ttft + steps_per_request * mean)
     return SteadyState(
         decode_seqs,
         dep.step(decode_seqs, 0.0, 0.0),

@@ -87,10 +87,19 @@ class Deployment:
 
         The analytic model's view of a step; the simulator states each step's contents exactly.
         """
+        return self.step_cost.breakdown(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
+
+    def step_s(self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float) -> float:
+        """:meth:`step`'s time alone (seconds), without building the breakdown."""
+        return self.step_cost.time(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
+
+    def _contents(
+        self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float
+    ) -> tuple[float, float, float, float, float, float, float]:
         context = self.input_length + self.output_length / 2
         full, windowed = self.costs.attention_pairs_prefill(self.input_length)
         share = prefill_tokens / self.input_length
-        return self.step_cost.breakdown(
+        return (
             decode_seqs,
             decode_seqs * context,
             decode_seqs * min(context, self.costs.window),

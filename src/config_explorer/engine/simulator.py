@@ -270,7 +270,7 @@ class _Replica:
         return self.generated[i] + (self.round - self.join_round[i] if i in self.decoding else 0)
 
     def _preempt(self, victim: int) -> None:
-        """Recompute preemption (vLLM: back to the queue's front) or retraction (SGLang: to its end)."""
+        """Recompute preemption (vLLM) or retraction (SGLang): free its KV, requeue it first in line."""
         if victim in self.decoding:
             self._leave_decode(victim)
         self.prefilling.pop(victim, None)
@@ -279,10 +279,9 @@ class _Replica:
         self.free_blocks += self.held[victim] + self.cfg.fixed_blocks_per_seq
         self.held[victim] = 0
         self.computed[victim] = 0
-        if self.cfg.policy == "sglang":
-            self.waiting.append(victim)
-        else:
-            self.waiting.appendleft(victim)
+        # back to the front: vLLM prepends it; SGLang's first-come-first-served policy orders the queue by
+        # arrival, and a retracted request arrived before anything still waiting
+        self.waiting.appendleft(victim)
         self.preemptions += 1
 
     # -- the loop ----------------------------------------------------------------------------------

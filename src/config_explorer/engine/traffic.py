@@ -187,14 +187,15 @@ class Traffic:
         """The run's request count: the stated one, or enough for the start-up burst to wash out.
 
         A closed loop starts with every client sending at once, so the first ``C`` requests queue
-        behind one another; ten rounds of ``C`` (at least 200 requests) keep that start-up wave below
-        a tenth of what is measured, as a long ``vllm bench serve`` run does.
+        behind one another; four rounds of ``C`` (at least 200 requests, at most 4,000) keep that
+        start-up wave to a quarter of what is measured or less, and the run short. Pass
+        ``num_requests`` to match a benchmark's ``--num-prompts`` exactly.
         """
         if self.num_requests is not None:
             return self.num_requests
         if self.arrival == "closed_loop":
             assert self.concurrency is not None
-            return min(max(10 * self.concurrency, 200), MAX_SIMULATED_REQUESTS)
+            return min(max(4 * self.concurrency, 200), 4000)
         if self.arrival == "poisson":
             return 500
         return min(max(4 * default_concurrency, 500), MAX_SIMULATED_REQUESTS)

@@ -17,6 +17,7 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends import Backend, EstimateRequest, get_backend
 from config_explorer.catalogs.gpus import GPUSpec, get_gpu
 from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.traffic import Traffic
 from config_explorer.errors import (
     BackendError,
     BackendUnavailableError,
@@ -79,11 +80,18 @@ def estimate_performance(
     gpu_memory_utilization: float | None = None,
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
+    max_model_len: int | None = None,
+    serving_model: str = "simulated",
+    traffic: Traffic | None = None,
     allow_hub: bool = False,
 ) -> PerformanceEstimate:
     """Estimate ``model_id`` on ``num_gpus`` x ``gpu_name`` at ``concurrency`` requests in flight.
 
     ``batch_size`` is the earlier tools' name for ``concurrency`` (closed-loop requests in flight).
+    ``traffic`` states anything else (Poisson arrivals, an offline batch, length distributions, the
+    number of requests); ``serving_model`` is ``"simulated"`` (the engine's scheduler stepped request
+    by request, the default) or ``"analytic"`` (the closed-form screen). ``max_model_len``,
+    ``max_num_seqs`` and ``max_num_batched_tokens`` default as the engine does.
     ``tensor_parallel_size=None`` picks the smallest TP whose shard fits; the other GPUs become
     replicas. ``backend`` is ``"native"``, ``"llm-optimizer"``, ``"auto"`` or a backend object.
     """
@@ -114,6 +122,9 @@ def estimate_performance(
         gpu_memory_utilization=gpu_memory_utilization,
         max_num_batched_tokens=max_num_batched_tokens,
         max_num_seqs=max_num_seqs,
+        max_model_len=max_model_len,
+        serving_model=serving_model,
+        traffic=traffic,
         allow_hub=allow_hub,
     )
     try:

@@ -310,6 +310,9 @@ def recommend_gpus(
     kv_precision: str | None = None,
     engine: str = "vllm",
     gpu_memory_utilization: float | None = None,
+    max_model_len: int | None = None,
+    max_num_seqs: int | None = None,
+    max_num_batched_tokens: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
@@ -318,6 +321,9 @@ def recommend_gpus(
     ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
     ``max_*`` bounds apply to ``slo_percentile`` (mean by default); ``constraints`` takes
     llm-optimizer's string syntax. ``progress(done, total)`` is called after each layout.
+    ``max_model_len``, ``max_num_seqs`` and ``max_num_batched_tokens`` set the engine's limits (its own
+    defaults otherwise). The native engine screens every layout with its analytic model and judges the
+    leading ``JUDGED_CANDIDATES`` by simulating the scheduler; each record says which model produced it.
     """
     if workload is not None:
         preset = get_workload(workload)
@@ -393,7 +399,14 @@ def recommend_gpus(
             target_requests_per_s,
             target_output_tok_s,
             judge,
+            limits,
         )
+
+    limits = {
+        "max_model_len": max_model_len,
+        "max_num_seqs": max_num_seqs,
+        "max_num_batched_tokens": max_num_batched_tokens,
+    }
 
     # screen every layout (the native engine's analytic model), then judge the leaders by simulation
     for done, (spec, count, tp) in enumerate(plan, start=1):
@@ -472,6 +485,7 @@ def _evaluate(
     target_rps: float | None,
     target_tok_s: float | None,
     judge: bool = False,
+    limits: Mapping[str, int | None] | None = None,
 ) -> Candidate:
     base: dict[str, Any] = {
         "model_id": arch.model_id,
@@ -491,6 +505,9 @@ def _evaluate(
         output_length=output_length,
         engine=engine,
         gpu_memory_utilization=gpu_memory_utilization,
+        max_model_len=(limits or {}).get("max_model_len"),
+        max_num_seqs=(limits or {}).get("max_num_seqs"),
+        max_num_batched_tokens=(limits or {}).get("max_num_batched_tokens"),
     )
     try:
         if not estimate_flag:

@@ -1,0 +1,71 @@
+"""Where the analytic screen agrees with the simulator, and where it does not.
+
+Run: ``python benchmarks/analytic_vs_simulated.py``. For a grid of models, GPUs, lengths and
+concurrencies it estimates each closed-loop point with both serving models and prints the signed
+difference (analytic vs simulated) of TTFT, ITL and output throughput, then the median |difference| per
+load band. The screen is trusted to rank layouts; the simulator judges the ones that lead.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from config_explorer.architecture import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.serving import estimate
+
+CASES = [
+    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1),
+    ("Qwen/Qwen3-32B", "H100", 2),
+    ("meta-llama/Llama-3.3-70B-Instruct", "H200", 4),
+    ("Qwen/Qwen3-30B-A3B", "H100", 1),
+    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "H100", 2),
+]
+LENGTHS = [(512, 256), (2000, 256), (4096, 512), (1000, 1000)]
+CONCURRENCY = [1, 4, 16, 64, 256]
+
+
+def band(c: int) -> str:
+    return "light (c <= 4)" if c <= 4 else "medium (16)" if c <= 16 else "heavy (>= 64)"
+
+
+def main() -> None:
+    diffs: dict[tuple[str, str], list[float]] = {}
+    print(
+        f"{'model':36s} {'gpu':5s} tp {'isl/osl':>9s} {'c':>4s} | {'TTFT %':>8s} {'ITL %':>7s} {'tok/s %':>8s}"
+    )
+    for model, gpu, tp in CASES:
+        arch, spec = load_model(model), get_gpu(gpu)
+        for isl, osl in LENGTHS:
+            for c in CONCURRENCY:
+                common = {
+                    "num_gpus": tp,
+                    "tp": tp,
+                    "input_length": isl,
+                    "output_length": osl,
+                    "concurrency": c,
+                }
+                sim = estimate(arch, spec, **common)  # type: ignore[arg-type]
+                ana = estimate(arch, spec, serving_model="analytic", **common)  # type: ignore[arg-type]
+                if not (sim.ok and ana.ok):
+                    continue
+                row = []
+                for name, a, s in (
+                    ("ttft", ana.ttft_ms, sim.ttft_ms),
+                    ("itl", ana.itl_ms, sim.itl_ms),
+                    ("throughput", ana.output_throughput_tok_s, sim.output_throughput_tok_s),
+                ):
+                    d = (a - s) / s * 100 if a is not None and s else float("nan")
+                    diffs.setdefault((band(c), name), []).append(abs(d))
+                    row.append(d)
+                print(
+                    f"{model[:36]:36s} {gpu:5s} {tp:2d} {isl:>4}/{osl:<4} {c:4d} | "
+                    f"{row[0]:+8.1f} {row[1]:+7.1f} {row[2]:+8.1f}"
+                )
+    print("\nmedian |analytic - simulated| / simulated, %:")
+    for (load, name), values in sorted(diffs.items()):
+        print(f"  {load:15s} {name:10s} {statistics.median(values):6.1f}  (n={len(values)})")
+
+
+if __name__ == "__main__":
+    main()
