@@ -47,7 +47,10 @@ from config_explorer.errors import ConfigExplorerError, UnknownModelError
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
-PUBLISHED = (HERE / "data" / "published_serving_points.csv", HERE / "data" / "published_serving_points_more.csv")
+PUBLISHED = (
+    HERE / "data" / "published_serving_points.csv",
+    HERE / "data" / "published_serving_points_more.csv",
+)
 
 #: published metric -> how to read it off an estimate
 READERS: dict[str, Callable[[PerformanceEstimate], float | None]] = {
