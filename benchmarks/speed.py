@@ -15,6 +15,7 @@ from collections.abc import Callable
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu, list_gpus
 from config_explorer.engine.layout import valid_tp_degrees
+from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, plan_deployment
 from config_explorer.engine.sweep import sweep
 from config_explorer.errors import ConfigExplorerError
@@ -35,7 +36,8 @@ def main() -> None:
     arch = load_model("meta-llama/Llama-3.1-70B")
     h100 = get_gpu("H100")
 
-    def one() -> object:
+    def at(concurrency: int, serving_model: str) -> PerformanceEstimate:
+        """70B on 4 x H100 at tp=4, 2048 in / 512 out."""
         return estimate(
             arch,
             h100,
@@ -43,9 +45,12 @@ def main() -> None:
             tp=4,
             input_length=2048,
             output_length=512,
-            concurrency=64,
-            serving_model="analytic",
+            concurrency=concurrency,
+            serving_model=serving_model,
         )
+
+    def one() -> object:
+        return at(64, "analytic")
 
     llama33 = load_model("meta-llama/Llama-3.3-70B-Instruct")
 
@@ -56,25 +61,10 @@ def main() -> None:
         return estimate(arch, h100, num_gpus=8, tp=4, input_length=8000, output_length=1000, concurrency=256)
 
     def a_sweep() -> object:
-        return sweep(
-            lambda c: estimate(
-                arch,
-                h100,
-                num_gpus=4,
-                tp=4,
-                input_length=2048,
-                output_length=512,
-                concurrency=c,
-                serving_model="analytic",
-            )
-        )
+        return sweep(lambda c: at(c, "analytic"))
 
     def a_simulated_sweep() -> object:
-        return sweep(
-            lambda c: estimate(
-                arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512, concurrency=c
-            )
-        )
+        return sweep(lambda c: at(c, "simulated"))
 
     layouts = [(g, n, tp) for g in list_gpus() for n in range(1, 9) for tp in valid_tp_degrees(arch, n)]
 

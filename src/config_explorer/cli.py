@@ -50,6 +50,14 @@ def _add_engine_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _engine_limits(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "max_model_len": args.max_model_len,
+        "max_num_seqs": args.max_num_seqs,
+        "max_num_batched_tokens": args.max_num_batched_tokens,
+    }
+
+
 def _add_traffic(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--input-dist",
@@ -255,9 +263,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         "engine": args.engine,
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "pipeline_parallel_size": args.pp,
-        "max_model_len": args.max_model_len,
-        "max_num_seqs": args.max_num_seqs,
-        "max_num_batched_tokens": args.max_num_batched_tokens,
+        **_engine_limits(args),
         "serving_model": args.serving_model,
     }
     if not args.sweep:
@@ -295,9 +301,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         output_length=osl,
         engine=args.engine,
         gpu_memory_utilization=args.gpu_memory_utilization,
-        max_model_len=args.max_model_len,
-        max_num_seqs=args.max_num_seqs,
-        max_num_batched_tokens=args.max_num_batched_tokens,
+        **_engine_limits(args),
         serving_model=args.serving_model,
     )
     result = sweep_with(backend, request)
@@ -401,9 +405,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 kv_precision=args.kv_precision,
                 engine=args.engine,
                 gpu_memory_utilization=args.gpu_memory_utilization,
-                max_model_len=args.max_model_len,
-                max_num_seqs=args.max_num_seqs,
-                max_num_batched_tokens=args.max_num_batched_tokens,
+                **_engine_limits(args),
                 progress=_progress_printer(args.quiet),
             )
         )
@@ -478,9 +480,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         "native",
         precision=args.precision,
         kv_precision=args.kv_precision,
-        max_model_len=args.max_model_len,
-        max_num_seqs=args.max_num_seqs,
-        max_num_batched_tokens=args.max_num_batched_tokens,
+        **_engine_limits(args),
     )
     if not est.ok:
         raise InvalidArgumentError(f"cannot build a launch command: {est.error}")

@@ -222,6 +222,14 @@ class MemoryBudget:
 #: vLLM releases by their first version, each with the budget it follows; fitted by
 #: ``benchmarks/fit_memory.py`` on the Llama-3.1-8B and Qwen3 start-up logs of each era and scored
 #: on every other logged start-up in benchmarks/data/vllm_startup_memory.csv
+_VLLM_0_17 = MemoryBudget(
+    sampler_bytes_per_logit=13.6,
+    sampler_base_gib=0.26,
+    non_torch_gib=0.25,
+    non_torch_tp_gib=2.1,
+    cuda_graphs_in_budget=False,
+    evidence="vLLM 0.17-0.19 start-up logs on H100 (llm-d planner sweep)",
+)
 VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
     (
         (0, 10),
@@ -234,24 +242,11 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
             evidence="v0.11-era llm-d start-up logs on H100 (full-vocabulary sort of fp32 logits in the sampler)",
         ),
     ),
-    (
-        (0, 17),
-        MemoryBudget(
-            sampler_bytes_per_logit=13.6,
-            sampler_base_gib=0.26,
-            non_torch_gib=0.25,
-            non_torch_tp_gib=2.1,
-            cuda_graphs_in_budget=False,
-            evidence="vLLM 0.17-0.19 start-up logs on H100 (llm-d planner sweep)",
-        ),
-    ),
+    ((0, 17), _VLLM_0_17),
     (
         (0, 21),
-        MemoryBudget(
-            sampler_bytes_per_logit=13.6,
-            sampler_base_gib=0.26,
-            non_torch_gib=0.25,
-            non_torch_tp_gib=2.1,
+        attrs.evolve(
+            _VLLM_0_17,
             cuda_graphs_in_budget=True,
             evidence="as 0.17, and the CUDA-graph estimate is subtracted (default since v0.21.0, as its log says)",
         ),

@@ -28,6 +28,7 @@ __all__ = [
     "sequence_capacity_tokens",
     "shard_costs",
     "valid_tp_degrees",
+    "windowed_pairs",
 ]
 
 GIB = 1024**3
@@ -131,10 +132,17 @@ class ShardCosts:
 
     def attention_pairs_prefill(self, prompt: float) -> tuple[float, float]:
         """(global, windowed) causal query-key pairs of one prompt."""
-        full = prompt * (prompt + 1) / 2
-        w = self.window
-        windowed = full if prompt <= w else w * (w + 1) / 2 + (prompt - w) * w
-        return full, windowed
+        return prompt * (prompt + 1) / 2, windowed_pairs(prompt, self.window)
+
+
+def windowed_pairs(tokens: float, window: int) -> float:
+    """Causal query-key pairs of a prompt's first ``tokens`` tokens in a layer with a sliding ``window``:
+    the sum over positions 1..tokens of min(position, window)."""
+    if window <= 0:
+        return 0.0
+    if tokens <= window:
+        return tokens * (tokens + 1) / 2
+    return window * (window + 1) / 2 + (tokens - window) * window
 
 
 def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float, float, float]:

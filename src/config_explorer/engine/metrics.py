@@ -31,8 +31,15 @@ class Stats:
         pct = weighted_percentile(values, w, PERCENTILES)
         return cls(mean, *pct)
 
-    def scaled(self, factor: float) -> Stats:
-        return Stats(*(getattr(self, f) * factor for f in ("mean", "p50", "p90", "p95", "p99")))
+    def shifted(self, seconds: float) -> Stats:
+        """Every statistic plus ``seconds`` (a constant added to every sample)."""
+        return Stats(
+            self.mean + seconds,
+            self.p50 + seconds,
+            self.p90 + seconds,
+            self.p95 + seconds,
+            self.p99 + seconds,
+        )
 
 
 def weighted_percentile(

@@ -339,7 +339,7 @@ def _from_analytic(dep: Deployment, concurrency: int) -> PerformanceEstimate:
     ttft = steady.ttft_stats()
     itl = steady.itl_stats()
     decode = (dep.output_length - 1) * (steady.itl_s or 0.0)
-    e2e = Stats(*(getattr(ttft, f) + decode for f in ("mean", "p50", "p90", "p95", "p99")))
+    e2e = ttft.shifted(decode)
     in_use = steady.decode_seqs * (
         dep.costs.kv_bytes(dep.input_length + dep.output_length / 2) + dep.costs.state_bytes_per_sequence
     )

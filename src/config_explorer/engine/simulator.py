@@ -39,6 +39,7 @@ from collections import deque
 
 import attrs
 
+from config_explorer.engine.layout import windowed_pairs
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.roofline import StepCost
 from config_explorer.engine.traffic import Traffic
@@ -114,15 +115,6 @@ class SimulationResult:
     @property
     def requests_per_s(self) -> float:
         return self.num_requests / self.duration_s
-
-
-def _windowed_prefix(x: float, window: int) -> float:
-    """Sum over positions 1..x of min(position, window): the windowed pairs of a prompt's first x tokens."""
-    if window <= 0:
-        return 0.0
-    if x <= window:
-        return x * (x + 1) / 2
-    return window * (window + 1) / 2 + (x - window) * window
 
 
 class _Replica:
@@ -458,7 +450,7 @@ class _Replica:
             a = self.computed[i]
             prefill += n
             pairs += n * a + n * (n + 1) / 2
-            windowed += _windowed_prefix(a + n, window) - _windowed_prefix(a, window)
+            windowed += windowed_pairs(a + n, window) - windowed_pairs(a, window)
         kv = self.kv_tokens if d else 0
         step = self.cost.time(
             d, kv, d * min(kv / d, window) if d else 0.0, prefill, pairs, windowed, d + len(chunks)

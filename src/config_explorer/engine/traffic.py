@@ -101,13 +101,6 @@ class Lengths:
             return [rng.randint(self.low, self.high) for _ in range(count)]
         return [rng.choice(self.values) for _ in range(count)]
 
-    def describe(self) -> str:
-        if self.kind == "fixed":
-            return str(self.low)
-        if self.kind == "uniform":
-            return f"uniform {self.low}-{self.high}"
-        return f"empirical ({len(self.values)} values, mean {self.mean:.0f})"
-
 
 def _ratio(value: float, *, upper: float, upper_open: bool) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
