@@ -200,7 +200,7 @@ def check_contract(backend: LLMOptimizerBackend) -> None:
 
 def test_object_result_is_normalized_field_by_field(upstream: ModuleType) -> None:
     backend = LLMOptimizerBackend()
-    record = backend.estimate(request_for(num_gpus=2, concurrency=8))
+    record = backend.estimate(request_for(num_gpus=2, tp=2, concurrency=8))
     (call,) = upstream.CALLS
     raw = raw_call(upstream, call)
     assert isinstance(raw, upstream.PerformanceResult)
@@ -222,7 +222,7 @@ def test_dict_result_gives_the_same_record_as_the_object(
     upstream: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     backend = LLMOptimizerBackend()
-    request = request_for(num_gpus=2, concurrency=16)
+    request = request_for(num_gpus=2, tp=2, concurrency=16)
     from_object = backend.estimate(request)
     monkeypatch.setattr(upstream, "RESULT_STYLE", "dict")
     from_dict = backend.estimate(request)
@@ -312,7 +312,7 @@ def test_normalize_result_accepts_objects_and_dicts_and_rejects_the_rest(upstrea
 
 def test_the_double_receives_upstreams_argument_names_and_types(upstream: ModuleType) -> None:
     arch = load_model(LLAMA_8B)
-    LLMOptimizerBackend().estimate(request_for(num_gpus=2, concurrency=8, gpu_memory_utilization=0.8))
+    LLMOptimizerBackend().estimate(request_for(num_gpus=2, tp=2, concurrency=8, gpu_memory_utilization=0.8))
     (call,) = upstream.CALLS
     assert set(call) == {
         "num_gpus", "gpu_name", "model_config", "precision", "concurrency", "input_length", "output_length",
@@ -387,7 +387,7 @@ def test_gpu_table_is_read_at_run_time(upstream: ModuleType, monkeypatch: pytest
     gpus = sys.modules["llm_optimizer.predefined.gpus"]
     backend = LLMOptimizerBackend()
     assert backend.estimate(request_for(gpu="MI300X")).error is not None
-    spec = {"VRAM_GB": 192, "FP16_TFLOPS": 1307.0, "FP8_TFLOPS": 2615.0, "MEMORY_BW_TBS": 5.3}
+    spec = {"VRAM_GB": 192, "FP16_TFLOPS": 1307.0, "FP8_TFLOPS": 2615.0, "Memory_Bandwidth_GBs": 5300}
     monkeypatch.setitem(gpus.GPU_SPECS, "MI300X", spec)
     record = backend.estimate(request_for(gpu="MI300X"))
     assert record.ok and upstream.CALLS[-1]["gpu_name"] == "MI300X"
@@ -409,9 +409,9 @@ def test_upstream_value_error_becomes_a_record_error(
     upstream: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(upstream, "RESULT_STYLE", "raise")
-    monkeypatch.setattr(upstream, "RAISE_WITH", ValueError("Unsupported precision: fp8 for A100"))
-    record = LLMOptimizerBackend().estimate(request_for(gpu="A100", precision="fp8"))
-    assert record.error == "llm-optimizer failed: ValueError: Unsupported precision: fp8 for A100"
+    monkeypatch.setattr(upstream, "RAISE_WITH", ValueError("Unsupported precision: fp8 for H100"))
+    record = LLMOptimizerBackend().estimate(request_for(gpu="H100", precision="fp8"))
+    assert record.error == "llm-optimizer failed: ValueError: Unsupported precision: fp8 for H100"
     assert not record.fits and record.ttft_ms is None
 
 
@@ -427,23 +427,40 @@ def test_any_upstream_failure_becomes_a_record_error(
     assert record.error is not None and "returned str 'not a result'" in record.error
 
 
-def test_tp_is_ignored_with_a_note(upstream: ModuleType) -> None:
+def test_tp_groups_are_pooled_and_replicas_share_the_requests(upstream: ModuleType) -> None:
+    """Upstream pools the GPUs it is given: one call per TP group, the replicas split the requests."""
     backend = LLMOptimizerBackend()
-    ignored = backend.estimate(request_for(num_gpus=4, tp=2))
-    assert "llm-optimizer pools all 4 GPUs as one device; tp=2 was ignored" in ignored.backend_notes
-    assert (ignored.tp, ignored.replicas, ignored.num_gpus) == (4, 1, 4)
-    for tp in (None, 4):
-        record = backend.estimate(request_for(num_gpus=4, tp=tp))
-        assert not any("was ignored" in note for note in record.backend_notes), tp
-    assert all(call["num_gpus"] == 4 for call in upstream.CALLS)
+    pooled = backend.estimate(request_for(num_gpus=4, tp=4, concurrency=8))
+    (call,) = upstream.CALLS
+    assert (call["num_gpus"], call["concurrency"]) == (4, 8)
+    assert (pooled.num_gpus, pooled.tp, pooled.replicas, pooled.concurrency) == (4, 4, 1, 8)
+    upstream.CALLS.clear()
+    split = backend.estimate(request_for(num_gpus=4, tp=2, concurrency=9))
+    assert sorted((c["num_gpus"], c["concurrency"]) for c in upstream.CALLS) == [(2, 4), (2, 5)]
+    assert (split.num_gpus, split.tp, split.replicas, split.concurrency) == (4, 2, 2, 9)
+    raws = {c["concurrency"]: raw_call(upstream, c) for c in list(upstream.CALLS)}
+    assert split.output_throughput_tok_s == pytest.approx(sum(r.output_throughput_tps for r in raws.values()))
+    assert split.itl_ms == pytest.approx((4 * raws[4].itl_ms + 5 * raws[5].itl_ms) / 9)
+    assert split.output_throughput_tok_s_per_gpu == pytest.approx(split.output_throughput_tok_s / 4)
+    assert any("2 data-parallel replicas" in n and "1 x 5, 1 x 4" in n for n in split.backend_notes)
+    with pytest.raises(InvalidArgumentError, match="valid tp"):
+        backend.estimate(request_for(num_gpus=8, tp=3))
     piped = backend.estimate(request_for(num_gpus=4, tp=2, pp=2))
-    assert "llm-optimizer pools all 4 GPUs as one device; pp=2 was ignored" in piped.backend_notes
+    assert not piped.fits and "pipeline parallelism" in (piped.error or "")
+    assert (piped.tp, piped.pp, piped.num_gpus) == (2, 2, 4)
+
+
+def test_tp_none_picks_the_smallest_degree_that_fits(upstream: ModuleType) -> None:
+    record = LLMOptimizerBackend().estimate(request_for(num_gpus=4, concurrency=4))
+    assert record.ok and (record.tp, record.replicas) == (1, 4)
+    assert all(c["num_gpus"] == 1 for c in upstream.CALLS)
+    assert any(n.startswith("tp not given: tp=1") for n in record.backend_notes)
 
 
 def test_gpt_oss_mxfp4_is_estimated_at_fp8_with_a_note(upstream: ModuleType) -> None:
     arch = load_model(GPT_OSS_120B)
     assert arch.native_precision == "mxfp4"
-    record = LLMOptimizerBackend().estimate(request_for(GPT_OSS_120B, num_gpus=2))
+    record = LLMOptimizerBackend().estimate(request_for(GPT_OSS_120B, num_gpus=2, tp=2))
     assert upstream.CALLS[0]["precision"] == "fp8"
     assert upstream.CALLS[0]["model_config"].inferred_precision == "fp8"
     assert upstream.CALLS[0]["model_config"].num_params == arch.total_params
@@ -453,7 +470,9 @@ def test_gpt_oss_mxfp4_is_estimated_at_fp8_with_a_note(upstream: ModuleType) -> 
         "precision mxfp4 is not supported by llm-optimizer (fp16, bf16, fp8 only); estimated at fp8, "
         "the nearest it supports, overstating weight memory and bandwidth"
     )
-    assert any("treats this MoE model as dense" in n for n in record.backend_notes)
+    assert any(
+        "rebuilds the weights from hidden_size" in n and "every expert" in n for n in record.backend_notes
+    )
 
 
 @pytest.mark.parametrize(
@@ -490,7 +509,7 @@ def test_kv_precision_and_engine_knobs_are_noted_as_ignored(upstream: ModuleType
 
 
 def test_concurrency_limits_come_from_upstream(upstream: ModuleType) -> None:
-    record = LLMOptimizerBackend().estimate(request_for(num_gpus=2))
+    record = LLMOptimizerBackend().estimate(request_for(num_gpus=2, tp=2))
     call = {
         k: v for k, v in upstream.CALLS[0].items() if k not in ("concurrency", "mfu_prefill", "mfu_decode")
     }
@@ -652,10 +671,27 @@ def test_get_backend_by_name_uses_the_double(upstream: ModuleType) -> None:
     assert described["status"] == "ok" and described["gpus"] == DOUBLE_GPUS.split(", ")
 
 
-def test_auto_picks_llm_optimizer_when_present(upstream: ModuleType) -> None:
-    backend = get_backend("auto")
-    assert isinstance(backend, LLMOptimizerBackend)
-    assert backend.estimate(request_for()).backend == "llm-optimizer"
+def test_auto_picks_llm_optimizer_when_present_for_models_it_represents(upstream: ModuleType) -> None:
+    dense = get_backend("auto", load_model(LLAMA_8B))
+    assert dense.name == "llm-optimizer"
+    record = dense.estimate(request_for())
+    assert record.backend == "llm-optimizer"
+    assert any(
+        "backend=auto chose llm-optimizer" in n and "dense full-attention" in n for n in record.backend_notes
+    )
+    for model, why in (
+        (GPT_OSS_120B, "sliding-window"),
+        ("Qwen/Qwen3-30B-A3B", "mixture of experts"),
+        ("deepseek-ai/DeepSeek-V3", "latent attention"),
+        ("ibm-granite/granite-4.0-h-small", "Mamba"),
+    ):
+        chosen = get_backend("auto", load_model(model))
+        assert chosen.name == "native", model
+        assert why in str(getattr(chosen, "reason", "")), model
+        assert any(why in n for n in chosen.estimate(request_for(model, "H200", num_gpus=8)).backend_notes)
+    per_request = get_backend("auto")
+    assert per_request.estimate(request_for()).backend == "llm-optimizer"
+    assert per_request.estimate(request_for("Qwen/Qwen3-30B-A3B")).backend == "native"
 
 
 @pytest.mark.parametrize("situation", ["not_installed", "wrong_package"])
@@ -684,7 +720,7 @@ def test_auto_falls_back_to_native_when_absent_or_wrong(
 def test_wrong_package_is_refused_naming_its_distribution(wrong_package: None) -> None:
     # the fake dist-info beside the fake package is what importlib.metadata reads from sys.path
     assert importlib.metadata.version("llm-optimizer") == "0.4.3"
-    assert importlib.metadata.packages_distributions()["llm_optimizer"] == ["llm-optimizer"]
+    assert set(importlib.metadata.packages_distributions()["llm_optimizer"]) == {"llm-optimizer"}
     with pytest.raises(BackendUnavailableError) as caught:
         LLMOptimizerBackend()
     message = str(caught.value)
@@ -787,8 +823,9 @@ def test_contract_against_the_real_llm_optimizer() -> None:
         backend = LLMOptimizerBackend()
         assert "IS_TEST_DOUBLE" not in vars(sys.modules["llm_optimizer"])
         check_contract(backend)
-        record = backend.estimate(request_for(GPT_OSS_120B, num_gpus=2, tp=1))
-        assert "llm-optimizer pools all 2 GPUs as one device; tp=1 was ignored" in record.backend_notes
+        record = backend.estimate(request_for(GPT_OSS_120B, num_gpus=4, tp=2, concurrency=9))
+        assert (record.num_gpus, record.tp, record.replicas) == (4, 2, 2)
+        assert any("2 data-parallel replicas" in n and "1 x 5, 1 x 4" in n for n in record.backend_notes)
         assert any(n.startswith("precision mxfp4") for n in record.backend_notes)
     finally:
         _purge()
@@ -857,3 +894,70 @@ def test_every_public_entry_point_runs_on_the_adapter(
     doc = json.loads(capsys.readouterr().out)
     assert doc["auto_selects"] == "llm-optimizer"
     assert set(doc["estimates"]) == {"native", "llm-optimizer"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparing the two backends
+# --------------------------------------------------------------------------------------------------
+
+
+def test_compare_backends_pairs_the_figures_on_one_layout(upstream: ModuleType) -> None:
+    from config_explorer.recommender import compare_backends
+
+    comparison = compare_backends(LLAMA_8B, "H100", 4, None, 1024, 256, 8)
+    ours, theirs = comparison.baseline, comparison.other
+    assert (ours.backend, theirs.backend) == ("native", "llm-optimizer")
+    # tp not given: the baseline chose it and the other backend was asked for the same layout
+    assert theirs.tp == ours.tp and theirs.replicas == ours.replicas
+    assert comparison.reasons[0] == f"tp not given: both backends estimated at native's choice, tp={ours.tp}"
+    itl = comparison.figure("itl_ms")
+    assert (itl.baseline, itl.other) == (ours.itl_ms, theirs.itl_ms)
+    assert itl.ratio == pytest.approx((theirs.itl_ms or 0) / (ours.itl_ms or 1))
+    # every upstream note is among the reasons, in order
+    assert list(comparison.reasons[1:]) == list(theirs.backend_notes)
+    json.dumps(comparison.to_dict(), allow_nan=False)
+    with pytest.raises(InvalidArgumentError, match=r"unknown figure 'ttft'.*ttft_ms"):
+        comparison.figure("ttft")
+
+
+def test_compare_backends_carries_a_failed_side_without_ratios(upstream: ModuleType) -> None:
+    from config_explorer.recommender import compare_backends
+
+    comparison = compare_backends(LLAMA_8B, "H100", 4, 2, 1024, 256, 8, pipeline_parallel_size=2)
+    assert comparison.baseline.ok
+    assert not comparison.other.ok and "pipeline parallelism" in (comparison.other.error or "")
+    assert all(f.other is None and f.ratio is None for f in comparison.figures)
+
+
+def test_compare_backends_cli(upstream: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    from config_explorer.cli import main
+
+    argv = [
+        "compare-backends",
+        "--model",
+        LLAMA_8B,
+        "--gpu",
+        "H100",
+        "--workload",
+        "chat",
+        "--concurrency",
+        "4",
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert (
+        "llm-optimizer / native" in text
+        and "why: llm-optimizer's latency ignores the parameter count" in text
+    )
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["other"]["backend"] == "llm-optimizer" and {f["figure"] for f in doc["figures"]} >= {"ttft_ms"}
+
+
+def test_compare_backends_without_upstream_exits_2_with_the_install_hint(
+    not_installed: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from config_explorer.cli import main
+
+    assert main(["compare-backends", "--model", LLAMA_8B, "--gpu", "H100", "--workload", "chat"]) == 2
+    assert "not installed" in capsys.readouterr().err

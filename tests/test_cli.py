@@ -183,20 +183,6 @@ def test_estimate_json_keys_are_record_fields(capsys: pytest.CaptureFixture[str]
         ),
         (["recommend", "--model", "Qwen/Qwen3-8B", "--workload", "nap"], "unknown workload"),
         (["recommend", "--model", "Qwen/Qwen3-8B", "--workload", "chat", "--gpu-cost", "H100"], "NAME=USD"),
-        (
-            [
-                "estimate",
-                "--model",
-                "Qwen/Qwen3-8B",
-                "--gpu",
-                "H100",
-                "--workload",
-                "chat",
-                "--backend",
-                "llm-optimizer",
-            ],
-            "llm-optimizer",
-        ),
         (["parse", "/no/such/file"], "cannot read"),
     ],
 )
@@ -206,6 +192,19 @@ def test_errors_are_one_line_on_stderr(
     code, out, err = run(argv, capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and fragment in err and "Traceback" not in err
+
+
+def test_an_unavailable_backend_is_one_line_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # whatever is installed here, `import llm_optimizer` fails (a None entry in sys.modules blocks it)
+    for name in [m for m in sys.modules if m == "llm_optimizer" or m.startswith("llm_optimizer.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "llm_optimizer", None)
+    argv = ["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "H100", "--workload", "chat"]
+    code, out, err = run([*argv, "--backend", "llm-optimizer"], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "llm-optimizer is not installed" in err and "Traceback" not in err
 
 
 def test_recommend_writes_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,12 +71,15 @@ def test_examples_run(
 
 def test_rendered_docs_match_their_templates() -> None:
     """Every number in the docs is what the code prints now (tools/docs/render.py --check)."""
+    import importlib.util
     import os
     import subprocess
     import sys
 
     if not (ROOT.parent / "shared" / "data").exists():
         pytest.skip("../shared/data (measured points) is not beside this checkout")
+    if importlib.util.find_spec("llm_optimizer") is not None:
+        pytest.skip("the docs show what a bare install prints; an llm_optimizer package is importable here")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "docs" / "render.py"), "--check"],
         capture_output=True,

@@ -42,7 +42,13 @@ from config_explorer.backends.llm_optimizer_text import (
     parse_llm_optimizer_output,
     run_llm_optimizer_cli,
 )
-from config_explorer.errors import BackendError, BackendUnavailableError, InvalidArgumentError, ParseError
+from config_explorer.errors import (
+    BackendError,
+    BackendUnavailableError,
+    InvalidArgumentError,
+    ParseError,
+    UpstreamReportedError,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "llm_optimizer"
 QWEN = "qwen3_4b_4xl40_bf16.txt"
@@ -289,13 +295,19 @@ def test_ttft_under_constraints_is_not_best_latency() -> None:
 
 
 def test_unsatisfiable_constraints_are_an_answer() -> None:
-    for line in (
-        "❌ Cannot satisfy the given constraints with this configuration",
-        "Error: Cannot satisfy the given constraints with this configuration",
-    ):
-        estimate = parse_llm_optimizer_output(f"💡 Inferred precision from model config: bf16\n{line}\n")
-        assert estimate.constraints_satisfied is False
-        assert estimate.precision == "bf16"
+    line = "❌ Cannot satisfy the given constraints with this configuration"
+    estimate = parse_llm_optimizer_output(f"💡 Inferred precision from model config: bf16\n{line}\n")
+    assert estimate.constraints_satisfied is False
+    assert estimate.precision == "bf16"
+
+
+def test_unsatisfiable_constraints_as_an_error_line_are_upstream_failing() -> None:
+    # Newer upstream raises instead ("Error: Cannot satisfy ...") and prints no report at all.
+    text = "💡 Inferred precision from model config: bf16\nError: Cannot satisfy the given constraints\n"
+    with pytest.raises(UpstreamReportedError) as caught:
+        parse_llm_optimizer_output(text)
+    assert caught.value.upstream_message == "Cannot satisfy the given constraints"
+    assert "line 2" in str(caught.value)
 
 
 def test_tuning_commands_are_ignored() -> None:
@@ -421,27 +433,32 @@ def test_empty_text_is_a_parse_error(text: str) -> None:
         parse_llm_optimizer_output(text)
 
 
-def test_unrelated_text_is_a_parse_error_quoting_its_first_line() -> None:
+def test_unrelated_text_is_a_parse_error_that_never_quotes_it() -> None:
     with pytest.raises(ParseError) as caught:
-        parse_llm_optimizer_output("\n\n  Hello there, general Kenobi  \nnothing else here\n")
-    assert "'Hello there, general Kenobi'" in str(caught.value)
+        parse_llm_optimizer_output(
+            "\n\n  HF_TOKEN=hf_secret general Kenobi  \nnothing else here\n", source="x.txt"
+        )
+    message = str(caught.value)
+    assert "hf_secret" not in message and "Kenobi" not in message and "nothing" not in message
+    assert "in x.txt" in message and "line 3" in message
 
 
-def test_upstream_error_line_is_quoted_in_preference() -> None:
-    text = "💡 Inferred precision from model config: bf16\nError: 401 Client Error: Unauthorized for url\n"
-    # The precision line is recognised, so this one is a (nearly empty) report, not an error...
-    assert parse_llm_optimizer_output(text).precision == "bf16"
-    # ...but without it, the Error line is what the message shows.
-    with pytest.raises(ParseError, match="401 Client Error"):
-        parse_llm_optimizer_output("Traceback follows\nError: 401 Client Error: Unauthorized for url\n")
+def test_upstream_error_line_raises_with_its_message() -> None:
+    for text in (
+        "💡 Inferred precision from model config: bf16\nError: 401 Client Error: Unauthorized for url\n",
+        "Traceback follows\nError: 401 Client Error: Unauthorized for url\n",
+    ):
+        with pytest.raises(UpstreamReportedError, match="401 Client Error") as caught:
+            parse_llm_optimizer_output(text)
+        assert caught.value.upstream_message == "401 Client Error: Unauthorized for url"
+        assert isinstance(caught.value, BackendError) and isinstance(caught.value, ParseError)
 
 
-def test_long_offending_line_is_shortened() -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_llm_optimizer_output("x" * 500)
-    quoted = str(caught.value).split("'")[1]
-    assert len(quoted) == 80
-    assert quoted.endswith("…")
+def test_long_upstream_error_is_shortened() -> None:
+    with pytest.raises(UpstreamReportedError) as caught:
+        parse_llm_optimizer_output("Error: " + "x" * 5000)
+    assert len(caught.value.upstream_message) == 200
+    assert caught.value.upstream_message.endswith("…")
 
 
 def test_random_bytes_are_a_parse_error() -> None:

@@ -15,11 +15,13 @@ from config_explorer.errors import (
     ConfigExplorerError,
     InfeasibleConfigurationError,
     InvalidArgumentError,
+    InvalidModelConfigError,
     ModelLoadError,
     ParseError,
     UnknownGPUError,
     UnknownModelError,
     UnsupportedByBackendError,
+    UpstreamReportedError,
 )
 
 __version__ = "0.1.0"
@@ -31,12 +33,14 @@ __all__ = [
     "GPUSpec",
     "InfeasibleConfigurationError",
     "InvalidArgumentError",
+    "InvalidModelConfigError",
     "ModelArchitecture",
     "ModelLoadError",
     "ParseError",
     "UnknownGPUError",
     "UnknownModelError",
     "UnsupportedByBackendError",
+    "UpstreamReportedError",
     "__version__",
     "get_gpu",
     "list_gpus",

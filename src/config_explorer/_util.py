@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
-__all__ = ["closest", "normalize_name", "require_positive_int"]
+__all__ = ["closest", "normalize_name", "require_int_in", "require_positive_int", "short_repr"]
 
 
 def require_positive_int(name: str, value: object) -> int:
@@ -16,6 +16,26 @@ def require_positive_int(name: str, value: object) -> int:
 
         raise InvalidArgumentError(f"{name} must be an integer >= 1, got {value!r}")
     return value
+
+
+def require_int_in(name: str, value: object, high: int) -> int:
+    """``value`` if it is an integer in ``[1, high]`` (bools excluded); else our error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        from config_explorer.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{name} must be an integer in [1, {high:,}], got {short_repr(value)}")
+    return value
+
+
+def short_repr(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error messages quote arbitrary input without echoing it all."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's digit limit for str()
+        text = (
+            f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
+        )
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9.]+")

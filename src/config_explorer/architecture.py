@@ -16,15 +16,22 @@ The last two keep a fixed-size state per sequence instead of a KV cache. ``mlp_k
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from config_explorer.errors import ModelLoadError
+from config_explorer._util import short_repr
+from config_explorer.errors import (
+    ConfigExplorerError,
+    InvalidArgumentError,
+    InvalidModelConfigError,
+    ModelLoadError,
+)
 from config_explorer.precision import bytes_per_value, normalize_precision
 
-__all__ = ["ModelArchitecture", "load_model"]
+__all__ = ["FIELD_RANGES", "ModelArchitecture", "load_model"]
 
 #: model types whose MLP is a plain up/down projection (no gate)
 _NON_GATED_TYPES = frozenset(
@@ -45,6 +52,55 @@ _NON_GATED_TYPES = frozenset(
 #: model types whose q/k/v projections carry biases
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
 
+#: the physical range (inclusive) of each integer field: generous bounds around every published decoder
+#: (Llama 3.1 405B: 126 layers of width 16384; Gemma 3: a 262k vocabulary; Qwen3-Next: 512 experts;
+#: Llama 4 Scout: a 10M-token context). A value outside is a typo or a unit slip, and the arithmetic
+#: downstream (one entry per layer, bytes and FLOPs) would blow up or turn meaningless on it.
+FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
+    "hidden_size": (1, 131_072),
+    "num_layers": (1, 1024),
+    "num_attention_heads": (1, 1024),
+    "num_kv_heads": (1, 1024),
+    "head_dim": (1, 8192),
+    "intermediate_size": (0, 1_048_576),
+    "vocab_size": (1, 10_000_000),
+    "sliding_window": (1, 100_000_000),
+    "num_experts": (0, 4096),
+    "num_experts_per_token": (0, 4096),
+    "moe_intermediate_size": (0, 1_048_576),
+    "shared_expert_intermediate_size": (0, 1_048_576),
+    "kv_lora_rank": (1, 65_536),
+    "q_lora_rank": (1, 65_536),
+    "qk_nope_head_dim": (0, 8192),
+    "qk_rope_head_dim": (0, 8192),
+    "v_head_dim": (0, 8192),
+    "mamba_num_heads": (0, 16_384),
+    "mamba_head_dim": (0, 8192),
+    "mamba_state_size": (0, 8192),
+    "mamba_num_groups": (0, 16_384),
+    "mamba_conv_kernel": (1, 1024),
+    "linear_num_key_heads": (0, 16_384),
+    "linear_num_value_heads": (0, 16_384),
+    "linear_key_head_dim": (0, 8192),
+    "linear_value_head_dim": (0, 8192),
+    "linear_conv_kernel": (1, 1024),
+    "max_position_embeddings": (1, 100_000_000),
+}
+#: integer fields that may be ``None`` (absent from the config)
+_OPTIONAL_INTS = frozenset({"sliding_window", "kv_lora_rank", "q_lora_rank", "max_position_embeddings"})
+#: no config integer is read past this (the largest of FIELD_RANGES), whatever it is for
+_CONFIG_INT_MAX = 100_000_000
+_BOOL_FIELDS = (
+    "mlp_gated",
+    "tie_word_embeddings",
+    "qkv_bias",
+    "attention_output_gate",
+    "active_excludes_embedding",
+)
+_ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
+_MLP_KINDS = frozenset({"dense", "moe"})
+_SCOPES = ("linear", "experts")
+
 
 class _Config:
     """Typed access to a config mapping; every failure names the field."""
@@ -62,34 +118,38 @@ class _Config:
                 return self.data[key]
         return None
 
-    def integer(self, *keys: str, default: int | None = None, minimum: int = 1) -> int:
+    def integer(
+        self, *keys: str, default: int | None = None, minimum: int = 1, bound: str | None = None
+    ) -> int:
+        """The first of ``keys`` present, as an integer in ``FIELD_RANGES[bound]`` (else ``[minimum, 1e8]``)."""
         value = self.raw(*keys)
         if value is None:
             if default is not None:
                 return default
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{self.model_id}: config.json lacks {' / '.join(repr(k) for k in keys)} (needed for the architecture)"
             )
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise ModelLoadError(
-                f"{self.model_id}: config field {keys[0]!r} must be an integer, got {value!r}"
-            )
-        if int(value) < minimum:
-            raise ModelLoadError(
-                f"{self.model_id}: config field {keys[0]!r} must be >= {minimum}, got {value!r}"
+        low, high = FIELD_RANGES[bound] if bound else (minimum, _CONFIG_INT_MAX)
+        low = max(low, minimum)
+        key = next(k for k in keys if self.data.get(k) is not None)
+        integral = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not integral or not low <= value <= high:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: config field {key!r} must be an integer from {low:,} to {high:,}, "
+                f"got {short_repr(value)}"
             )
         return int(value)
 
-    def optional_int(self, *keys: str, minimum: int = 1) -> int | None:
-        return self.integer(*keys, minimum=minimum) if self.has(*keys) else None
+    def optional_int(self, *keys: str, minimum: int = 1, bound: str | None = None) -> int | None:
+        return self.integer(*keys, minimum=minimum, bound=bound) if self.has(*keys) else None
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise ModelLoadError(
-                f"{self.model_id}: config field {key!r} must be true or false, got {value!r}"
+            raise InvalidModelConfigError(
+                f"{self.model_id}: config field {key!r} must be true or false, got {short_repr(value)}"
             )
         return value
 
@@ -98,7 +158,9 @@ class _Config:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise ModelLoadError(f"{self.model_id}: config field {key!r} must be a string, got {value!r}")
+            raise InvalidModelConfigError(
+                f"{self.model_id}: config field {key!r} must be a string, got {short_repr(value)}"
+            )
         return value
 
 
@@ -111,11 +173,13 @@ def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
     quant = cfg.raw("quantization_config", "compression_config")
     if quant is not None:
         if not isinstance(quant, Mapping):
-            raise ModelLoadError(f"{cfg.model_id}: 'quantization_config' must be an object, got {quant!r}")
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: 'quantization_config' must be an object, got {short_repr(quant)}"
+            )
         method = str(quant.get("quant_method") or quant.get("quant_algo") or "").lower()
         precision = _quantized_precision(quant, method)
         if precision is None:
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{cfg.model_id}: unsupported quantization_config quant_method {method!r}; understood: fp8, "
                 "fbgemm_fp8, compressed-tensors, modelopt, mxfp4, awq, gptq, bitsandbytes"
             )
@@ -159,14 +223,13 @@ def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
 
 
 def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tuple[str, ...], int | None]:
-    window = cfg.optional_int("sliding_window")
+    window = cfg.optional_int("sliding_window", bound="sliding_window")
     types = cfg.raw("layer_types", "layers_block_type")
     if types is not None:
         if not isinstance(types, list) or len(types) != num_layers:
-            raise ModelLoadError(
-                f"{cfg.model_id}: 'layer_types' must list one entry per layer ({num_layers}), got {types!r}"[
-                    :300
-                ]
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: 'layer_types' must list one entry per layer ({num_layers}), "
+                f"got {short_repr(types, 200)}"
             )
         kinds = []
         for entry in types:
@@ -180,7 +243,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
             else:
                 kinds.append("full")
         if "sliding" in kinds and window is None:
-            raise ModelLoadError(f"{cfg.model_id}: sliding layers in 'layer_types' but no 'sliding_window'")
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: sliding layers in 'layer_types' but no 'sliding_window'"
+            )
         return tuple(kinds), window
     interval = cfg.optional_int("full_attention_interval")
     if interval is not None:  # Qwen3-Next: one gated full-attention layer every `interval`, linear otherwise
@@ -270,66 +335,130 @@ class ModelArchitecture:
     official_params_source: str | None = attrs.field(default=None, eq=False)
     active_excludes_embedding: bool = attrs.field(default=False, eq=False)
 
-    def __init__(
-        self, model: str | os.PathLike[str] | Mapping[str, Any] | None = None, /, **fields: Any
-    ) -> None:
-        if model is None:
-            self.__attrs_init__(**fields)
+    def __init__(self, *model: str | os.PathLike[str] | Mapping[str, Any], **fields: Any) -> None:
+        if not model:
+            try:
+                self.__attrs_init__(**fields)
+            except TypeError as exc:  # a field missing or unknown: attrs' own message names it
+                raise InvalidModelConfigError(
+                    f"ModelArchitecture takes a model id, a path or a config mapping, or every field by keyword: {exc}"
+                ) from exc
             return
+        if len(model) > 1:
+            raise TypeError(f"ModelArchitecture takes one model id / path / config mapping, got {len(model)}")
         if fields.keys() - {"model_id"}:
             raise TypeError("pass either a model id / config mapping, or the fields by keyword, not both")
-        if isinstance(model, Mapping):
-            built = ModelArchitecture.from_config(model, model_id=fields.get("model_id"))
+        source = model[0]
+        if isinstance(source, Mapping):
+            built = ModelArchitecture.from_config(source, model_id=fields.get("model_id"))
+        elif isinstance(source, (str, os.PathLike)):
+            built = load_model(source)
         else:
-            built = load_model(model)
+            raise InvalidModelConfigError(
+                "ModelArchitecture takes a model id, a path to a config.json (or its folder) or a config mapping, "
+                f"got {type(source).__name__} {short_repr(source)}"
+            )
         self.__attrs_init__(**attrs.asdict(built, recurse=False))
 
     def __attrs_post_init__(self) -> None:
+        self._check_fields()
         n = self.num_layers
+        # lists (as JSON gives them) become tuples: the record stays hashable, a cache key
+        for name in ("attention_kinds", "mlp_kinds"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.attention_kinds:
             object.__setattr__(self, "attention_kinds", ("full",) * n)
         if not self.mlp_kinds:
             object.__setattr__(self, "mlp_kinds", ("moe" if self.num_experts else "dense",) * n)
-        for name in (
-            "hidden_size",
-            "num_layers",
-            "num_attention_heads",
-            "num_kv_heads",
-            "head_dim",
-            "vocab_size",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ModelLoadError(f"{self.model_id}: {name} must be a positive integer, got {value!r}")
+        for name, accepted in (("attention_kinds", _ATTENTION_KINDS), ("mlp_kinds", _MLP_KINDS)):
+            kinds = getattr(self, name)
+            if not isinstance(kinds, tuple) or not all(isinstance(k, str) and k in accepted for k in kinds):
+                raise InvalidModelConfigError(
+                    f"{self.model_id}: {name} must list one of {', '.join(sorted(accepted))} per layer, "
+                    f"got {short_repr(kinds)}"
+                )
         if len(self.attention_kinds) != n or len(self.mlp_kinds) != n:
-            raise ModelLoadError(f"{self.model_id}: per-layer kinds must have num_layers={n} entries")
+            raise InvalidModelConfigError(
+                f"{self.model_id}: per-layer kinds must have num_layers={n} entries"
+            )
         if self.num_attention_heads % self.num_kv_heads:
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{self.model_id}: num_attention_heads={self.num_attention_heads} is not a multiple of "
                 f"num_key_value_heads={self.num_kv_heads}"
             )
         if "moe" in self.mlp_kinds and not (
             0 < self.num_experts_per_token <= self.num_experts and self.moe_intermediate_size > 0
         ):
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{self.model_id}: MoE layers need 0 < experts per token ({self.num_experts_per_token}) <= "
                 f"experts ({self.num_experts}) and a positive expert width ({self.moe_intermediate_size})"
             )
         if "dense" in self.mlp_kinds and self.intermediate_size < 1:
-            raise ModelLoadError(f"{self.model_id}: intermediate_size must be positive for dense MLP layers")
+            raise InvalidModelConfigError(
+                f"{self.model_id}: intermediate_size must be positive for dense MLP layers"
+            )
         if "sliding" in self.attention_kinds and not self.sliding_window:
-            raise ModelLoadError(f"{self.model_id}: sliding attention layers need a positive sliding_window")
+            raise InvalidModelConfigError(
+                f"{self.model_id}: sliding attention layers need a positive sliding_window"
+            )
         if "mamba" in self.attention_kinds and not (
             self.mamba_num_heads > 0 and self.mamba_head_dim > 0 and self.mamba_state_size > 0
         ):
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{self.model_id}: Mamba layers need mamba_n_heads, mamba_d_head, mamba_d_state"
             )
         if "linear" in self.attention_kinds and not (
             self.linear_num_key_heads > 0 and self.linear_num_value_heads > 0 and self.linear_key_head_dim > 0
         ):
-            raise ModelLoadError(f"{self.model_id}: linear-attention layers need the linear_* head sizes")
-        normalize_precision(self.native_precision)
+            raise InvalidModelConfigError(
+                f"{self.model_id}: linear-attention layers need the linear_* head sizes"
+            )
+        try:
+            object.__setattr__(self, "native_precision", normalize_precision(self.native_precision))
+        except InvalidArgumentError as exc:
+            raise InvalidModelConfigError(f"{self.model_id}: native_precision: {exc}") from exc
+
+    def _check_fields(self) -> None:
+        """Each field of the right kind, each count in its physical range (:data:`FIELD_RANGES`).
+
+        Runs before anything else reads the fields: the per-layer defaults, and every figure derived
+        from them, can then trust them.
+        """
+        if not isinstance(self.model_id, str):
+            raise InvalidModelConfigError(f"model_id must be a string, got {short_repr(self.model_id)}")
+        who = self.model_id
+        for name, (low, high) in FIELD_RANGES.items():
+            value = getattr(self, name)
+            optional = name in _OPTIONAL_INTS
+            if value is None and optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidModelConfigError(
+                    f"{who}: {name} must be an integer from {low:,} to {high:,}{' or None' if optional else ''}, "
+                    f"got {short_repr(value)}"
+                )
+        for name in _BOOL_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise InvalidModelConfigError(f"{who}: {name} must be True or False, got {short_repr(value)}")
+        texts = ("architecture", "model_type", "native_precision", "quantized_scope", "source")
+        for name in (*texts, "quantization_method", "official_params_source"):
+            value = getattr(self, name)
+            if not isinstance(value, str) and not (value is None and name not in texts):
+                raise InvalidModelConfigError(f"{who}: {name} must be a string, got {short_repr(value)}")
+        if self.quantized_scope not in _SCOPES:
+            raise InvalidModelConfigError(
+                f"{who}: quantized_scope must be one of {', '.join(_SCOPES)}, got {short_repr(self.quantized_scope)}"
+            )
+        for name in ("official_total_params", "official_active_params"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1e16:
+                raise InvalidModelConfigError(
+                    f"{who}: {name} must be a parameter count in (0, 1e16] or None, got {short_repr(value)}"
+                )
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -338,7 +467,9 @@ class ModelArchitecture:
     ) -> ModelArchitecture:
         """Read a Hugging Face ``config.json`` mapping (multimodal configs: its ``text_config``)."""
         if not isinstance(config, Mapping):
-            raise ModelLoadError(f"a model config must be a JSON object, got {type(config).__name__}")
+            raise InvalidModelConfigError(
+                f"a model config must be a JSON object, got {type(config).__name__}"
+            )
         name = model_id or config.get("_name_or_path") or "<config>"
         if not isinstance(name, str):
             name = "<config>"
@@ -355,7 +486,9 @@ class ModelArchitecture:
         except ModelLoadError:
             raise
         except (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
-            raise ModelLoadError(f"{name}: malformed config.json ({type(exc).__name__}: {exc})") from exc
+            raise InvalidModelConfigError(
+                f"{name}: malformed config.json ({type(exc).__name__}: {exc})"
+            ) from exc
 
     @classmethod
     def _from_cfg(cls, cfg: _Config, name: str, metadata: Mapping[str, Any]) -> ModelArchitecture:
@@ -366,32 +499,39 @@ class ModelArchitecture:
             if isinstance(architectures, list) and architectures
             else model_type or "unknown"
         )
-        hidden = cfg.integer("hidden_size", "n_embd", "d_model")
-        layers = cfg.integer("num_hidden_layers", "n_layer", "num_layers")
-        heads = cfg.integer("num_attention_heads", "n_head")
+        hidden = cfg.integer("hidden_size", "n_embd", "d_model", bound="hidden_size")
+        layers = cfg.integer("num_hidden_layers", "n_layer", "num_layers", bound="num_layers")
+        heads = cfg.integer("num_attention_heads", "n_head", bound="num_attention_heads")
         if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
             kv_heads = 1
         else:
-            kv_heads = cfg.integer("num_key_value_heads", "num_kv_heads", default=heads)
-        head_dim = cfg.integer("head_dim", default=hidden // heads if hidden >= heads else 0)
+            kv_heads = cfg.integer("num_key_value_heads", "num_kv_heads", default=heads, bound="num_kv_heads")
+        head_dim = cfg.integer(
+            "head_dim", default=hidden // heads if hidden >= heads else 0, bound="head_dim"
+        )
         if head_dim < 1:
-            raise ModelLoadError(
+            raise InvalidModelConfigError(
                 f"{name}: head_dim is 0 (hidden_size {hidden} < num_attention_heads {heads})"
             )
         if model_type == "gemma3_text" and not cfg.has("vocab_size"):
             # Gemma 3's published multimodal config omits it; transformers' Gemma3TextConfig default is 262208
             vocab = 262208
         else:
-            vocab = cfg.integer("vocab_size")
+            vocab = cfg.integer("vocab_size", bound="vocab_size")
         # experts
         num_experts = cfg.integer(
-            "num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0
+            "num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0, bound="num_experts"
         )
         top_k = cfg.integer(
-            "num_experts_per_tok", "experts_per_token", "num_experts_per_token", default=0, minimum=0
+            "num_experts_per_tok",
+            "experts_per_token",
+            "num_experts_per_token",
+            default=0,
+            minimum=0,
+            bound="num_experts_per_token",
         )
         if num_experts and not top_k:
-            raise ModelLoadError(f"{name}: MoE config lacks 'num_experts_per_tok'")
+            raise InvalidModelConfigError(f"{name}: MoE config lacks 'num_experts_per_tok'")
         moe_width = (
             cfg.integer("moe_intermediate_size", "intermediate_size", default=0, minimum=0)
             if num_experts
@@ -417,7 +557,7 @@ class ModelArchitecture:
             intermediate = cfg.integer("intermediate_size", default=0, minimum=0)
         attention_kinds, window = _attention_kinds(cfg, model_type, layers)
         precision, method, scope = _native_precision(cfg)
-        mla = cfg.optional_int("kv_lora_rank")
+        mla = cfg.optional_int("kv_lora_rank", bound="kv_lora_rank")
         mamba = "mamba" in attention_kinds
         linear = "linear" in attention_kinds
         mamba_heads = cfg.integer("mamba_n_heads", default=0, minimum=0) if mamba else 0
@@ -465,7 +605,9 @@ class ModelArchitecture:
             linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
             linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
             attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
-            max_position_embeddings=cfg.optional_int("max_position_embeddings"),
+            max_position_embeddings=cfg.optional_int(
+                "max_position_embeddings", bound="max_position_embeddings"
+            ),
             native_precision=precision,
             quantization_method=method,
             quantized_scope=scope,
@@ -835,38 +977,65 @@ class ModelArchitecture:
         }
 
 
-def load_model(model: str | os.PathLike[str] | Mapping[str, Any] | ModelArchitecture) -> ModelArchitecture:
+def load_model(
+    model: str | os.PathLike[str] | Mapping[str, Any] | ModelArchitecture, *, allow_hub: bool | None = None
+) -> ModelArchitecture:
     """Resolve a model id, path, config mapping or architecture into a :class:`ModelArchitecture`.
 
     Ids resolve from the bundled catalog, then a local file/folder, then the Hugging Face hub
-    (with the ``hf`` extra). Results for ids are cached per process.
+    (with the ``hf`` extra; ``allow_hub`` as in :func:`config_explorer.catalogs.models.resolve_config`:
+    True asks it, False never does, None asks it only for ids the catalog does not nearly match,
+    online mode permitting). Results for ids are cached per process.
     """
     if isinstance(model, ModelArchitecture):
         return model
     if isinstance(model, Mapping):
         return ModelArchitecture.from_config(model)
-    return _load_by_id(os.fspath(model))
+    if not isinstance(model, (str, os.PathLike)):
+        raise InvalidModelConfigError(
+            "a model is a model id, a path to a config.json (or its folder), a config mapping or a "
+            f"ModelArchitecture; got {type(model).__name__} {short_repr(model)}"
+        )
+    return _load_by_id(os.fspath(model), allow_hub)
 
 
-def _load_by_id(model_id: str) -> ModelArchitecture:
+def _load_by_id(model_id: str, allow_hub: bool | None = None) -> ModelArchitecture:
     cached = _CACHE.get(model_id)
     if cached is not None:
         return cached
     from config_explorer.catalogs.models import resolve_config
 
-    entry = resolve_config(model_id)
-    arch = ModelArchitecture.from_config(
-        entry.config,
-        model_id=entry.model_id,
-        source=entry.source,
-        official_total_params=entry.official_total_params,
-        official_active_params=entry.official_active_params,
-        official_params_source=entry.official_params_source,
-        active_excludes_embedding=entry.active_excludes_embedding,
-    )
-    if len(_CACHE) < 512:
-        _CACHE[model_id] = arch
+    entry = resolve_config(model_id, allow_hub=allow_hub)
+    try:
+        arch = ModelArchitecture.from_config(
+            entry.config,
+            model_id=entry.model_id,
+            source=entry.source,
+            official_total_params=entry.official_total_params,
+            official_active_params=entry.official_active_params,
+            official_params_source=entry.official_params_source,
+            active_excludes_embedding=entry.active_excludes_embedding,
+        )
+    except ConfigExplorerError as exc:
+        if entry.source.startswith("bundled"):
+            raise
+        raise _from_file(exc, entry.source) from exc
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:  # not ours: a bad value in a file
+        raise ModelLoadError(f"{entry.source}: unusable config.json ({type(exc).__name__})") from exc
+    with _CACHE_LOCK:  # racing loads of one id all return the architecture published first
+        if len(_CACHE) < 512:
+            arch = _CACHE.setdefault(model_id, arch)
     return arch
 
 
+def _from_file(error: ConfigExplorerError, source: str) -> ConfigExplorerError:
+    """``error`` of the same kind, its message led by the file (or hub) the config came from."""
+    try:
+        return type(error)(f"{source}: {error}")
+    except TypeError:  # an error class whose constructor takes other arguments
+        return ModelLoadError(f"{source}: {error}")
+
+
+#: architectures by id, filled once per id (a value is never replaced) and read without the lock
 _CACHE: dict[str, ModelArchitecture] = {}
+_CACHE_LOCK = threading.Lock()

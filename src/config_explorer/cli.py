@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
+import io
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from config_explorer import validation
+from config_explorer._files import check_output_path, write_text
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
 __all__ = ["main"]
 
 
 def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    """One strict JSON document on stdout: a non-finite figure is ``null`` with a ``<field>_note`` (``_json``)."""
+    from config_explorer._json import dumps_strict
+
+    sys.stdout.write(dumps_strict(data, indent=2, default=str) + "\n")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with our error convention: one line on stderr, exit 2 (argparse prints usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        line = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
 
 
 def _add_workload(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -87,7 +99,11 @@ def _traffic(args: argparse.Namespace, isl: int | None, osl: int | None, concurr
     from config_explorer.engine.traffic import Lengths, Traffic, parse_lengths
 
     plain = not (
-        args.input_dist or args.output_dist or args.request_rate or args.offline or args.num_requests
+        args.input_dist
+        or args.output_dist
+        or args.request_rate is not None
+        or args.offline
+        or args.num_requests is not None
     )
     if plain and args.seed == 0:
         return None
@@ -120,21 +136,20 @@ def _lengths(args: argparse.Namespace) -> tuple[int, int]:
     if (dist_in or dist_out) and not args.workload:
         from config_explorer.engine.traffic import parse_lengths
 
-        isl = args.input_len or (round(parse_lengths(dist_in, "--input-dist").mean) if dist_in else None)
-        osl = args.output_len or (round(parse_lengths(dist_out, "--output-dist").mean) if dist_out else None)
+        isl, osl = args.input_len, args.output_len
+        if isl is None and dist_in:
+            isl = max(round(parse_lengths(dist_in, "--input-dist").mean), 1)
+        if osl is None and dist_out:
+            osl = max(round(parse_lengths(dist_out, "--output-dist").mean), 1)
         if isl is None or osl is None:
             raise InvalidArgumentError(
                 "give both prompt and output lengths (--input-len/--input-dist, --output-len/--output-dist)"
             )
-        return isl, osl
-    if args.workload:
-        from config_explorer.recommender.workloads import get_workload
-
-        w = get_workload(args.workload)
-        return args.input_len or w.input_length, args.output_len or w.output_length
-    if args.input_len is None or args.output_len is None:
+        return validation.request_lengths(isl, osl)
+    if args.workload is None and (args.input_len is None or args.output_len is None):
         raise InvalidArgumentError("give --input-len and --output-len, or --workload NAME")
-    return args.input_len, args.output_len
+    # a preset fills only a length left out: --input-len 0 is an error, not the preset's value
+    return validation.request_lengths(args.input_len, args.output_len, args.workload)
 
 
 def _add_slos(p: argparse.ArgumentParser) -> None:
@@ -147,12 +162,13 @@ def _add_slos(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+def _add_common(p: argparse.ArgumentParser, backend: bool = True) -> None:
     p.add_argument(
         "--precision", help="weight precision (default: the checkpoint's): bf16, fp16, fp8, int8, int4, ..."
     )
     p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8")
-    p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
+    if backend:
+        p.add_argument("--backend", default="auto", help="native, llm-optimizer or auto (default)")
     p.add_argument(
         "--engine",
         default="vllm",
@@ -165,6 +181,17 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _add_gpu_spec(p)
+    _add_hub(p)
+
+
+def _add_hub(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hub",
+        action="store_true",
+        help="look a model id the bundled catalog lacks up on the Hugging Face hub even when it looks like a "
+        "typo of a bundled one (without --hub the hub is asked only for other ids, and never under "
+        "HF_HUB_OFFLINE=1)",
+    )
 
 
 def _add_gpu_spec(p: argparse.ArgumentParser) -> None:
@@ -241,21 +268,15 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------------- estimate
 def cmd_estimate(args: argparse.Namespace) -> int:
-    import attrs
-
     from config_explorer.backends import EstimateRequest, get_backend, sweep_with
     from config_explorer.catalogs.gpus import get_gpu
-    from config_explorer.engine.slo import check_slos, constraints_from_kwargs
-    from config_explorer.recommender.performance import estimate_performance, resolve_model
+    from config_explorer.engine.slo import check_slos
+    from config_explorer.recommender.performance import checked_settings, estimate_performance, resolve_model
     from config_explorer.reports import estimate_text, fmt, render_table
 
     isl, osl = _lengths(args)
-    slos = constraints_from_kwargs(
-        constraints=args.constraints,
-        max_ttft_ms=args.max_ttft_ms,
-        max_itl_ms=args.max_itl_ms,
-        max_e2e_latency_s=args.max_e2e_s,
-        percentile=args.slo_percentile,
+    slos = validation.slo_constraints(
+        args.constraints, args.max_ttft_ms, args.max_itl_ms, args.max_e2e_s, args.slo_percentile
     )
     knobs = {
         "precision": args.precision,
@@ -274,8 +295,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             args.tp,
             isl,
             osl,
-            args.concurrency,
-            args.backend,
+            backend=args.backend,
+            concurrency=args.concurrency,
             traffic=_traffic(args, isl, osl, args.concurrency),
             **knobs,
         )
@@ -287,22 +308,16 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             if slos:
                 print("SLOs: " + ("all met" if est.ok and not misses else "; ".join(misses) or "not checked"))
         return 0
-    backend = get_backend(args.backend)
+    backend = get_backend(args.backend, resolve_model(args.model))
     first = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs)
+    # the arguments passed the boundary in estimate_performance; the sweep takes their canonical form
+    settings = checked_settings(input_length=isl, output_length=osl, batch_size=1, **knobs)
     request = EstimateRequest(
         arch=resolve_model(args.model),
         gpu=get_gpu(args.gpu),
         num_gpus=args.num_gpus,
         tp=first.tp if first.ok else args.tp,
-        pp=args.pp,
-        precision=args.precision,
-        kv_precision=args.kv_precision,
-        input_length=isl,
-        output_length=osl,
-        engine=args.engine,
-        gpu_memory_utilization=args.gpu_memory_utilization,
-        **_engine_limits(args),
-        serving_model=args.serving_model,
+        **settings,
     )
     result = sweep_with(backend, request)
     meeting = [p for p in result.points if p.ok and not check_slos(p, slos)]
@@ -310,7 +325,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.json:
         doc = result.to_dict()
         doc["slos"] = [str(s) for s in slos]
-        doc["best_within_slos"] = attrs.asdict(best_slo) if best_slo else None
+        doc["best_within_slos"] = best_slo.to_dict() if best_slo else None
         _emit_json(doc)
         return 0
     if not result.points or not result.points[0].ok:
@@ -371,14 +386,27 @@ def _progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from config_explorer.recommender.costs import parse_gpu_cost
+    from config_explorer.recommender.performance import resolve_model
     from config_explorer.recommender.recommend import recommend_gpus
     from config_explorer.reports import fmt, render_table
 
-    models = [*(args.model or []), *(args.models or [])]
-    if not models:
+    names = [*(args.model or []), *(args.models or [])]
+    if not names:
         raise InvalidArgumentError("give at least one --model (or --models M1 M2 ...)")
+    for path, what in (
+        (args.output_json, "the JSON document"),
+        (args.csv, "the CSV table"),
+        (args.plot, "the plot"),
+    ):
+        if path is not None:
+            check_output_path(path, what=what)  # a bad output path fails now, not after the search
+    validation.integer("--top", args.top)
     isl, osl = _lengths(args)
     costs = dict(parse_gpu_cost(c) for c in args.gpu_cost or [])
+    limits = validation.engine_limits(args.max_model_len, args.max_num_seqs, args.max_num_batched_tokens)
+    models = [resolve_model(name) for name in names]  # every model known before any is searched
+    for arch in models:
+        validation.check_fits_model(arch, isl, osl, limits["max_model_len"])
     results = []
     for model in models:
         results.append(
@@ -411,16 +439,21 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
     if args.output_json:
-        Path(args.output_json).write_text(json.dumps(document, indent=2, default=str) + "\n", "utf-8")
+        from config_explorer._json import dumps_strict
+
+        write_text(
+            args.output_json, dumps_strict(document, indent=2, default=str) + "\n", what="the JSON document"
+        )
     if args.csv:
         rows = [row for r in results for row in r.to_records()]
-        with Path(args.csv).open("w", newline="", encoding="utf-8") as fh:
-            keys: list[str] = []
-            for row in rows:
-                keys.extend(k for k in row if k not in keys)
-            writer = csv.DictWriter(fh, fieldnames=keys)
-            writer.writeheader()
-            writer.writerows(rows)
+        table = io.StringIO(newline="")
+        keys: list[str] = []
+        for row in rows:
+            keys.extend(k for k in row if k not in keys)
+        writer = csv.DictWriter(table, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text(args.csv, table.getvalue(), what="the CSV table")
     if args.plot:
         from config_explorer.plots import plot_frontier
 
@@ -476,8 +509,8 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         args.tp,
         isl,
         osl,
-        args.concurrency,
-        "native",
+        backend="native",
+        concurrency=args.concurrency,
         precision=args.precision,
         kv_precision=args.kv_precision,
         **_engine_limits(args),
@@ -503,13 +536,17 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------------- parse
 def cmd_parse(args: argparse.Namespace) -> int:
+    from config_explorer._files import PATH_QUOTE_CHARS, REPORT_LIMIT_BYTES, quote, read_stdin_text, read_text
     from config_explorer.backends.llm_optimizer_text import parse_llm_optimizer_output
 
-    try:
-        text = Path(args.file).read_text("utf-8", errors="replace") if args.file != "-" else sys.stdin.read()
-    except OSError as exc:
-        raise InvalidArgumentError(f"cannot read {args.file!r}: {exc.strerror}") from exc
-    parsed = parse_llm_optimizer_output(text)
+    what = "llm-optimizer report"
+    if args.file == "-":
+        text = read_stdin_text(what=what, limit_bytes=REPORT_LIMIT_BYTES)
+        source = "standard input"
+    else:
+        text = read_text(args.file, what=what, limit_bytes=REPORT_LIMIT_BYTES)
+        source = quote(args.file, PATH_QUOTE_CHARS)
+    parsed = parse_llm_optimizer_output(text, source=source)
     data = parsed.to_dict()
     if args.json:
         _emit_json(data)
@@ -522,11 +559,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- backends
 def cmd_backends(args: argparse.Namespace) -> int:
     from config_explorer.backends import describe_backends, get_backend
-    from config_explorer.recommender.performance import estimate_performance
+    from config_explorer.recommender.performance import estimate_performance, resolve_model
     from config_explorer.reports import fmt, render_table
 
+    # the probe's model and GPU are arguments like any other: an unknown one is an error, not a table row
+    validation.gpu(args.probe_gpu, "--probe-gpu")
     statuses = describe_backends()
-    auto = get_backend("auto")
+    auto = get_backend("auto", resolve_model(args.probe_model))
     probe = {
         "model": args.probe_model,
         "gpu": args.probe_gpu,
@@ -545,7 +584,13 @@ def cmd_backends(args: argparse.Namespace) -> int:
             estimates[name] = est.to_dict()
         except ConfigExplorerError as exc:
             estimates[name] = {"error": str(exc)}
-    doc = {"backends": statuses, "auto_selects": auto.name, "probe": probe, "estimates": estimates}
+    doc = {
+        "backends": statuses,
+        "auto_selects": auto.name,
+        "auto_reason": str(getattr(auto, "reason", "")),
+        "probe": probe,
+        "estimates": estimates,
+    }
     if args.json:
         _emit_json(doc)
         return 0
@@ -564,7 +609,7 @@ def cmd_backends(args: argparse.Namespace) -> int:
             ],
         )
     )
-    print(f"\nbackend='auto' selects: {auto.name}")
+    print(f"\nbackend='auto' selects for {args.probe_model}: {auto.name} ({getattr(auto, 'reason', '')})")
     print(f"probe: {args.probe_model} on 1 x {args.probe_gpu}, 1024 in / 256 out, concurrency 8")
     keys = [("ttft_ms", 1), ("itl_ms", 2), ("e2e_latency_s", 2), ("output_throughput_tok_s", 0), ("fits", 0)]
     rows = [
@@ -579,11 +624,41 @@ def cmd_backends(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------- compare-backends
+def cmd_compare_backends(args: argparse.Namespace) -> int:
+    from config_explorer.recommender.compare import compare_backends
+    from config_explorer.reports import comparison_text
+
+    isl, osl = _lengths(args)
+    comparison = compare_backends(
+        args.model,
+        args.gpu,
+        args.num_gpus,
+        args.tp,
+        isl,
+        osl,
+        args.concurrency,
+        baseline=args.baseline,
+        other=args.other,
+        precision=args.precision,
+        kv_precision=args.kv_precision,
+        engine=args.engine,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+        pipeline_parallel_size=args.pp,
+        **_engine_limits(args),
+    )
+    if args.json:
+        _emit_json(comparison.to_dict())
+    else:
+        print(comparison_text(comparison))
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from config_explorer import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="config-explorer",
         description="Which GPU, how many, and which layout to serve an LLM on, and what it will give.",
     )
@@ -598,6 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("model", help="show a model's architecture and derived figures")
     p.add_argument("model", help="hub id, short name (llama-3.1-70b), or path to config.json")
     p.add_argument("--json", action="store_true")
+    _add_hub(p)
     p.set_defaults(func=cmd_model)
 
     p = sub.add_parser("estimate", help="estimate one configuration (or sweep concurrency)")
@@ -657,7 +733,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workload(p)
     p.add_argument("--json", action="store_true")
     _add_gpu_spec(p)
+    _add_hub(p)
     p.set_defaults(func=cmd_serve_command)
+
+    p = sub.add_parser(
+        "compare-backends",
+        help="one configuration on two backends (native and llm-optimizer) side by side, with the reasons",
+    )
+    p.add_argument("--model", required=True)
+    p.add_argument("--gpu", required=True)
+    p.add_argument("--num-gpus", type=int, default=1)
+    p.add_argument(
+        "--tp", type=int, help="tensor-parallel degree (default: the baseline's smallest that fits)"
+    )
+    p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
+    p.add_argument("--concurrency", "--batch-size", dest="concurrency", type=int, default=1)
+    _add_workload(p)
+    p.add_argument("--baseline", default="native", help="the backend compared against (default: native)")
+    p.add_argument("--other", default="llm-optimizer", help="the backend compared (default: llm-optimizer)")
+    _add_common(p, backend=False)
+    p.set_defaults(func=cmd_compare_backends)
 
     p = sub.add_parser("parse", help="parse a saved `llm-optimizer estimate` text report")
     p.add_argument("file", help="report file, or - for standard input")
@@ -674,14 +769,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a usage error (one line already on stderr), --help or --version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         if getattr(args, "gpu_spec", None):
             from config_explorer.catalogs.gpus import register_gpu
 
             for path in args.gpu_spec:
                 register_gpu(path, replace=True)
-        code: int = args.func(args)
+        from config_explorer.catalogs.models import hub_access
+
+        with hub_access(True if getattr(args, "hub", False) else None):
+            code: int = args.func(args)
         return code
     except ConfigExplorerError as exc:
         message = " ".join(str(exc).split())

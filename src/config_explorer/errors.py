@@ -15,11 +15,13 @@ __all__ = [
     "ConfigExplorerError",
     "InfeasibleConfigurationError",
     "InvalidArgumentError",
+    "InvalidModelConfigError",
     "ModelLoadError",
     "ParseError",
     "UnknownGPUError",
     "UnknownModelError",
     "UnsupportedByBackendError",
+    "UpstreamReportedError",
 ]
 
 
@@ -48,6 +50,15 @@ class ModelLoadError(ConfigExplorerError, ValueError):
     """A model's config.json could not be read or is not a usable architecture."""
 
 
+class InvalidModelConfigError(ModelLoadError, InvalidArgumentError):
+    """A model config, or a :class:`~config_explorer.architecture.ModelArchitecture` field, is missing,
+    of the wrong kind or outside its physical range (the message names the field and the range).
+
+    Both a :class:`ModelLoadError` (the config could not become an architecture) and an
+    :class:`InvalidArgumentError` (the caller passed a bad value), so either ``except`` catches it.
+    """
+
+
 class UnknownModelError(ModelLoadError, LookupError):
     """No source (bundled catalog, local path, hub) knows the model id."""
 
@@ -56,8 +67,11 @@ class UnknownModelError(ModelLoadError, LookupError):
         self.tried = tuple(tried)
         self.suggestions = tuple(suggestions)
         hint = f"; closest bundled: {', '.join(self.suggestions)}" if self.suggestions else ""
+        shown = repr(model_id)
+        if len(shown) > 80:  # an id may be anything typed or pasted: the message stays one readable line
+            shown = shown[:79] + "…"
         super().__init__(
-            f"unknown model {model_id!r}: tried {'; '.join(self.tried)}{hint}. "
+            f"unknown model {shown}: tried {'; '.join(self.tried)}{hint}. "
             "Pass the path of a local config.json (or of a folder holding one) instead."
         )
 
@@ -80,3 +94,15 @@ class UnsupportedByBackendError(BackendError):
 
 class ParseError(ConfigExplorerError, ValueError):
     """Text (an llm-optimizer report, an SLO string, a spec file) could not be parsed."""
+
+
+class UpstreamReportedError(BackendError, ParseError):
+    """llm-optimizer printed ``Error: ...`` instead of an estimate; ``upstream_message`` holds its words.
+
+    A :class:`BackendError` (the backend failed) and a :class:`ParseError` (the text holds no estimate),
+    so code written against either keeps catching it.
+    """
+
+    def __init__(self, message: str, *, upstream_message: str) -> None:
+        super().__init__(message)
+        self.upstream_message = upstream_message

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config_explorer._files import PATH_QUOTE_CHARS, quote, write_with
 from config_explorer.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -24,7 +26,6 @@ def plot_frontier(results: Sequence[RecommendationResult], path: str | Path) -> 
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise InvalidArgumentError("--plot needs matplotlib: pip install 'config-explorer[plot]'") from exc
-    out = Path(path)
     fig, axes = plt.subplots(1, len(results), figsize=(7 * len(results), 5), squeeze=False)
     for ax, result in zip(axes[0], results):
         series: dict[str, list[tuple[float, float]]] = {}
@@ -69,6 +70,16 @@ def plot_frontier(results: Sequence[RecommendationResult], path: str | Path) -> 
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+
+    def save(temporary: Path) -> None:
+        try:
+            fig.savefig(temporary, dpi=110)
+        except ValueError as exc:  # a suffix matplotlib has no writer for
+            raise InvalidArgumentError(
+                f"cannot write the plot to {quote(os.fspath(path), PATH_QUOTE_CHARS)}: {str(exc)[:160]}"
+            ) from exc
+
+    try:
+        return write_with(path, save, what="the plot")
+    finally:
+        plt.close(fig)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from config_explorer.engine.records import PerformanceEstimate
+    from config_explorer.recommender.compare import BackendComparison
     from config_explorer.recommender.multi import GPURecommendation
     from config_explorer.recommender.recommend import RecommendationResult
 
@@ -22,7 +24,7 @@ __all__ = [
 
 
 def fmt(value: Any, digits: int = 1) -> str:
-    """Format a number for a table: '-' for None, thousands separators, fixed decimals."""
+    """Format a number for a table: '-' for None (and NaN), 'unbounded' for +inf, fixed decimals."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -30,6 +32,8 @@ def fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
+        if not math.isfinite(value):  # never print inf / nan: the JSON writes these as null with a note
+            return "unbounded" if value > 0 else "-"
         return f"{value:,.{digits}f}"
     return str(value)
 
@@ -117,7 +121,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     if result.rejected:
         reasons: dict[str, int] = {}
         for c in result.rejected:
-            kind = (c.rejected_reason or "").split(":")[0][:40]
+            kind = rejection_kind(c.rejected_reason or "")
             reasons[kind] = reasons.get(kind, 0) + 1
         lines.append(
             f"rejected {len(result.rejected)} layouts ("
@@ -128,6 +132,19 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         lines.append("'-' in $ columns: no reference price for that GPU (pass gpu_costs / --gpu-cost)")
     lines.append(result.cost_note)
     return "\n".join(lines)
+
+
+def rejection_kind(reason: str) -> str:
+    """The kind of a rejection reason, for counting: its first clause, whole words only."""
+    lowered = reason.lower()
+    if lowered.startswith(("misses slo", "missed slo")):
+        return "misses SLO"
+    if "does not fit" in lowered:
+        return "does not fit"
+    clause = reason.split(": ")[0].split(" (")[0].split("; ")[0]
+    if len(clause) <= 48:
+        return clause
+    return clause[:48].rsplit(" ", 1)[0] + " ..."
 
 
 def estimate_text(e: PerformanceEstimate) -> str:
@@ -233,4 +250,29 @@ def gpu_recommendations_table(recs: Sequence[GPURecommendation]) -> str:
             ],
         )
     )
+    return "\n".join(lines)
+
+
+def comparison_text(c: BackendComparison) -> str:
+    """Two backends' estimates of one configuration side by side, the ratio, then the reasons."""
+    b, o = c.baseline, c.other
+    lines = [
+        f"{b.model_id} on {b.num_gpus} x {b.gpu}, {b.input_length} in / {b.output_length} out, "
+        f"concurrency {b.concurrency}",
+        f"{b.backend}: tp={b.tp}, pp={b.pp}, replicas={b.replicas}, weights {b.precision}, KV {b.kv_precision}",
+        f"{o.backend}: tp={o.tp}, pp={o.pp}, replicas={o.replicas}, weights {o.precision}, KV {o.kv_precision}",
+    ]
+    lines += [f"{r.backend} error: {r.error}" for r in (b, o) if r.error]
+    digits = {"itl_ms": 2, "e2e_latency_s": 2, "requests_per_s": 2, "output_throughput_tok_s": 0}
+    rows = [
+        [
+            f.figure,
+            fmt(f.baseline, digits.get(f.figure, 1)),
+            fmt(f.other, digits.get(f.figure, 1)),
+            fmt(f.ratio, 2),
+        ]
+        for f in c.figures
+    ]
+    lines.append(render_table(["figure", b.backend, o.backend, f"{o.backend} / {b.backend}"], rows))
+    lines += [f"why: {r}" for r in c.reasons]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import logging
 
 import attrs
 
+from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends.base import Backend, EstimateRequest, sweep_with
 from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.records import PerformanceEstimate
@@ -30,38 +31,77 @@ log = logging.getLogger("config_explorer.backends")
 BACKEND_NAMES = ("native", "llm-optimizer", "auto")
 
 
-class _AutoFallback:
-    """``auto`` when BentoML's llm-optimizer is not usable: native, with the reason on every record."""
+class _AutoChoice:
+    """``auto`` resolved for one model: the chosen backend, with the reason on every record."""
 
-    def __init__(self, reason: str) -> None:
-        from config_explorer.backends.native import NativeBackend
-
-        self._native = NativeBackend()
-        self.name = "native"
+    def __init__(self, chosen: Backend, reason: str) -> None:
+        self._chosen = chosen
+        self.name = chosen.name
         self.reason = reason
 
     def estimate(self, request: EstimateRequest) -> PerformanceEstimate:
-        record = self._native.estimate(request)
-        note = f"backend=auto chose native: {self.reason}"
+        record = self._chosen.estimate(request)
+        note = f"backend=auto chose {self.name}: {self.reason}"
         return attrs.evolve(record, backend_notes=(*record.backend_notes, note))
 
     def describe(self) -> dict[str, object]:
-        return {**self._native.describe(), "auto_reason": self.reason}
+        return {**self._chosen.describe(), "auto_reason": self.reason}
 
 
-def get_backend(name: str = "auto") -> Backend:
+class _AutoPerModel:
+    """``auto`` before the model is known: each request goes to the backend chosen for its model."""
+
+    name = "auto"
+
+    def __init__(self, upstream: Backend) -> None:
+        self._upstream = upstream
+        self.reason = "llm-optimizer for dense full-attention decoders, native for the rest"
+
+    def estimate(self, request: EstimateRequest) -> PerformanceEstimate:
+        return _choose(self._upstream, request.arch).estimate(request)
+
+    def describe(self) -> dict[str, object]:
+        return {**self._upstream.describe(), "auto_reason": self.reason}
+
+
+def _native() -> Backend:
+    from config_explorer.backends.native import NativeBackend
+
+    return NativeBackend()
+
+
+def _choose(upstream: Backend, arch: ModelArchitecture) -> _AutoChoice:
+    from config_explorer.backends.llm_optimizer import upstream_limitations
+
+    limits = upstream_limitations(arch)
+    if limits:
+        return _AutoChoice(
+            _native(), f"{arch.model_id} has {', '.join(limits)}, which llm-optimizer's method does not model"
+        )
+    return _AutoChoice(
+        upstream,
+        f"llm-optimizer is installed and {arch.model_id} is a dense full-attention decoder it models",
+    )
+
+
+def get_backend(name: str = "auto", arch: ModelArchitecture | None = None) -> Backend:
     """The backend called ``name``.
 
-    ``auto`` is BentoML's llm-optimizer when the real package is importable, else the native
-    engine (logged at INFO, and recorded in each estimate's ``backend_notes``).
-    ``llm-optimizer`` raises :class:`BackendUnavailableError` when it is missing or the wrong
-    package is installed.
+    ``auto`` picks the backend that can represent the model: BentoML's llm-optimizer when the real
+    package is importable and ``arch`` is a dense full-attention decoder (what upstream's method models),
+    else the native engine (MoE, MLA, hybrid Mamba / linear attention, sliding windows, or upstream
+    missing). The reason is in each estimate's ``backend_notes`` and in the backend's ``reason``.
+    Without ``arch``, ``auto`` decides per request. ``llm-optimizer`` raises
+    :class:`BackendUnavailableError` when it is missing or the wrong package is installed; it runs
+    upstream on any model, with notes on what upstream's method does with it.
     """
-    key = str(name).strip().lower().replace("_", "-")
+    if not isinstance(name, str):
+        raise InvalidArgumentError(
+            f"backend must be a name ({', '.join(BACKEND_NAMES)}) or a backend object, got {type(name).__name__}"
+        )
+    key = name.strip().lower().replace("_", "-")
     if key in ("native", "roofline"):
-        from config_explorer.backends.native import NativeBackend
-
-        return NativeBackend()
+        return _native()
     if key in ("llm-optimizer", "llmoptimizer", "bentoml"):
         from config_explorer.backends.llm_optimizer import LLMOptimizerBackend
 
@@ -70,12 +110,13 @@ def get_backend(name: str = "auto") -> Backend:
         from config_explorer.backends.llm_optimizer import LLMOptimizerBackend
 
         try:
-            return LLMOptimizerBackend()
+            upstream = LLMOptimizerBackend()
         except BackendUnavailableError as exc:
             reason = str(exc).split(". ")[0]
             log.info("backend=auto: using native (%s)", reason)
-            return _AutoFallback(reason)
-    raise InvalidArgumentError(f"unknown backend {name!r}; accepted: {', '.join(BACKEND_NAMES)}")
+            return _AutoChoice(_native(), reason)
+        return _choose(upstream, arch) if arch is not None else _AutoPerModel(upstream)
+    raise InvalidArgumentError(f"unknown backend {name!r:.40}; accepted: {', '.join(BACKEND_NAMES)}")
 
 
 def plan_request(request: EstimateRequest) -> Deployment:

@@ -33,8 +33,10 @@ from typing import Any, Final
 import attrs
 
 from config_explorer._util import require_positive_int
+from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends.base import EstimateRequest
 from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.layout import check_layout, valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import (
     BackendError,
@@ -353,10 +355,6 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
     ours = normalize_precision(request.precision) if request.precision else request.arch.native_precision
     precision, precision_note = _upstream_precision(ours)
     notes: list[str] = [precision_note] if precision_note else []
-    if request.tp is not None and request.tp != gpus:
-        notes.append(f"llm-optimizer pools all {gpus} GPUs as one device; tp={request.tp} was ignored")
-    if request.pp != 1:
-        notes.append(f"llm-optimizer pools all {gpus} GPUs as one device; pp={request.pp} was ignored")
     if request.kv_precision is not None:
         kv = normalize_precision(request.kv_precision)
         if kv != precision:
@@ -383,17 +381,7 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
             "tokens"
         )
     arch = request.arch
-    if arch.is_moe:
-        notes.append(
-            f"llm-optimizer treats this MoE model as dense: all {arch.total_params / 1e9:.1f}B parameters "
-            f"are read and multiplied for every token (only {arch.active_params / 1e9:.1f}B are active), "
-            "so its latencies are pessimistic"
-        )
-    if arch.is_hybrid or "sliding" in arch.attention_kinds or arch.is_mla:
-        notes.append(
-            "llm-optimizer models every layer as full multi-head/grouped attention (no sliding window, "
-            "Mamba, linear attention or MLA), so its KV-cache figures differ from this model's"
-        )
+    notes.extend(_method_notes(arch))
     context = _Context(
         model_id=arch.model_id,
         gpu=request.gpu.name,
@@ -407,6 +395,83 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
         notes=tuple(notes),
     )
     return context, precision
+
+
+def upstream_weights_per_step(arch: ModelArchitecture) -> int:
+    """Weights upstream's latency reads per decode step and multiplies per token (its
+    ``calculate_memory_access_bytes``): per layer, Q/K/V and output projections with head_dim taken as
+    hidden / heads, plus a two-matrix MLP of 4 x hidden; no experts, no embeddings, no output head."""
+    hidden, heads = arch.hidden_size, arch.num_attention_heads
+    kv_width = arch.num_kv_heads * (hidden // heads)
+    per_layer = hidden * (hidden + 2 * kv_width) + hidden * hidden + 2 * hidden * 4 * hidden
+    return per_layer * arch.num_layers
+
+
+def upstream_kv_values_per_token(arch: ModelArchitecture) -> int:
+    """KV values per token in upstream's memory check and decode traffic: K and V of every layer with
+    head_dim = hidden / heads (its ``calculate_kv_cache_memory``)."""
+    return 2 * arch.num_layers * arch.num_kv_heads * (arch.hidden_size // arch.num_attention_heads)
+
+
+def upstream_limitations(arch: ModelArchitecture) -> tuple[str, ...]:
+    """What of ``arch`` upstream's method cannot represent (empty for a dense full-attention decoder);
+    ``auto`` picks the native engine for a model with any."""
+    reasons: list[str] = []
+    if arch.is_moe:
+        reasons.append(
+            f"mixture of experts ({arch.num_experts} experts, {arch.num_experts_per_token} per token)"
+        )
+    if arch.is_mla:
+        reasons.append("multi-head latent attention (MLA)")
+    if arch.num_mamba_layers:
+        reasons.append(f"{arch.num_mamba_layers} Mamba layers")
+    if arch.num_linear_layers:
+        reasons.append(f"{arch.num_linear_layers} linear-attention layers")
+    sliding = arch.attention_kinds.count("sliding")
+    if sliding:
+        reasons.append(f"{sliding} sliding-window layers")
+    return tuple(reasons)
+
+
+def _method_notes(arch: ModelArchitecture) -> list[str]:
+    """What upstream's method does with this architecture, in numbers (each checked against upstream's
+    own functions by the test suite)."""
+    rebuilt = upstream_weights_per_step(arch)
+    active = arch.active_params
+    direction = "optimistic" if rebuilt < active else "pessimistic"
+    experts = (
+        f"; all {arch.total_params / 1e9:.1f}B parameters (every expert) count only in its memory check"
+        if arch.is_moe
+        else ""
+    )
+    notes = [
+        f"llm-optimizer's latency ignores the parameter count: it rebuilds the weights from hidden_size as "
+        f"attention plus a two-matrix MLP of 4 x hidden, with no experts or embeddings, and so reads "
+        f"{rebuilt / 1e9:.2f}B weights per decode step where this model reads {active / 1e9:.2f}B "
+        f"({rebuilt / active:.2f}x): its decode latency is {direction}{experts}"
+    ]
+    ours = arch.kv_cache_bytes_per_token("bf16") / 2
+    theirs = upstream_kv_values_per_token(arch)
+    if abs(theirs - ours) > 0.01 * ours:
+        why = []
+        if not arch.is_mla and arch.head_dim != arch.hidden_size // arch.num_attention_heads:
+            why.append(
+                f"head_dim taken as hidden / heads = {arch.hidden_size // arch.num_attention_heads}, "
+                f"not {arch.head_dim}"
+            )
+        if arch.is_mla:
+            why.append("MLA's compressed latent modelled as full K and V")
+        if arch.num_attention_layers != arch.num_layers:
+            why.append(
+                f"all {arch.num_layers} layers hold KV, not the {arch.num_attention_layers} attention layers"
+            )
+        if arch.attention_kinds.count("sliding"):
+            why.append("sliding windows ignored")
+        notes.append(
+            f"llm-optimizer's KV cache is {theirs:,} values per token where this model's is {ours:,.0f} "
+            f"({theirs / ours:.2f}x" + (f": {'; '.join(why)}" if why else "") + ")"
+        )
+    return notes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -818,6 +883,135 @@ def normalize_estimation_result(pair: object) -> LLMOptimizerEstimation:
 
 
 # --------------------------------------------------------------------------------------------------
+# Layouts: what upstream really takes is a pool of GPUs; our layouts are TP groups times replicas
+# --------------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Layout:
+    tp: int
+    pp: int
+    num_gpus: int
+
+    @property
+    def replicas(self) -> int:
+        return max(self.num_gpus // (self.tp * self.pp), 1)
+
+
+def replica_shares(concurrency: int, replicas: int) -> list[tuple[int, int]]:
+    """``concurrency`` requests spread as evenly as whole requests allow over ``replicas``:
+    ``[(requests per replica, replicas carrying that many), ...]``, heaviest first, idle replicas left out."""
+    base, extra = divmod(concurrency, replicas)
+    shares = [(base + 1, extra), (base, replicas - extra)]
+    return [(load, count) for load, count in shares if load > 0 and count > 0]
+
+
+def _layout_notes(layout: _Layout, concurrency: int, shares: Sequence[tuple[int, int]]) -> list[str]:
+    notes = []
+    if layout.tp > 1:
+        notes.append(
+            f"llm-optimizer pools each replica's {layout.tp} GPUs as one device (memory, bandwidth and FLOPs "
+            "summed, no tensor-parallel communication)"
+        )
+    if layout.replicas > 1:
+        spread = ", ".join(f"{count} x {load}" for load, count in shares)
+        notes.append(
+            f"{layout.replicas} data-parallel replicas: llm-optimizer estimated each at its share of the "
+            f"{concurrency} requests ({spread}); throughputs are summed, latencies averaged over requests"
+        )
+    return notes
+
+
+def _gpu_table_notes(gpu_name: str, table: Mapping[str, Any]) -> list[str]:
+    """Upstream reads its table's "GB" and "GB/s" as 1024^3 bytes (``GPUResourceManager``)."""
+    memory, bandwidth = _number(table.get("VRAM_GB")), _number(table.get("Memory_Bandwidth_GBs"))
+    if memory is None or bandwidth is None:
+        return []
+    gib = 1024**3 / 1e9
+    return [
+        f"llm-optimizer reads its GPU table's GB as GiB (x 1024^3): {gpu_name}'s {memory:g} GB and "
+        f"{bandwidth / 1000:g} TB/s become {memory * gib:.1f} GB and {bandwidth * gib / 1000:.2f} TB/s "
+        f"({gib - 1:.1%} more memory and bandwidth)"
+    ]
+
+
+def _little_note(record: PerformanceEstimate) -> str | None:
+    """Upstream's output throughput is concurrency / ITL: time in prefill is left out."""
+    e2e, tput = record.e2e_latency_s, record.output_throughput_tok_s
+    if not e2e or not tput or record.ttft_ms is None:
+        return None
+    little = record.concurrency * record.output_length / e2e
+    return (
+        f"llm-optimizer's output throughput is concurrency / ITL ({tput:,.0f} tok/s), which leaves out the "
+        f"time requests spend in prefill; concurrency x output length / E2E (Little's law) is {little:,.0f} tok/s"
+    )
+
+
+def _combine_replicas(
+    parts: Sequence[tuple[PerformanceEstimate, int]], layout: _Layout, concurrency: int
+) -> PerformanceEstimate:
+    """One record for the whole layout from upstream's records of each replica share."""
+    layout_fields: dict[str, Any] = {
+        "num_gpus": layout.num_gpus,
+        "tp": layout.tp,
+        "pp": layout.pp,
+        "replicas": layout.replicas,
+        "concurrency": concurrency,
+    }
+    for record, _ in parts:
+        if not record.fits:
+            error = record.error or "does not fit according to llm-optimizer"
+            if layout.replicas > 1:
+                error += f" (each of {layout.replicas} replicas of tp={layout.tp})"
+            return attrs.evolve(record, error=error, **layout_fields)
+    first = parts[0][0]
+    if len(parts) == 1 and parts[0][1] == 1:
+        combined = attrs.evolve(first, **layout_fields)
+    else:
+
+        def summed(name: str) -> float | None:
+            values = [(getattr(r, name), n) for r, n in parts]
+            return None if any(v is None for v, _ in values) else float(sum(v * n for v, n in values))
+
+        def per_request(name: str) -> float | None:
+            values = [(getattr(r, name), r.concurrency * n) for r, n in parts]
+            if any(v is None for v, _ in values):
+                return None
+            return float(sum(v * w for v, w in values)) / sum(w for _, w in values)
+
+        averaged: dict[str, Any] = {
+            name: per_request(name)
+            for name in (
+                "ttft_ms",
+                "itl_ms",
+                "e2e_latency_s",
+                "ttft_p50_ms",
+                "ttft_p95_ms",
+                "ttft_p99_ms",
+                "itl_p50_ms",
+                "itl_p95_ms",
+                "itl_p99_ms",
+                "e2e_latency_p50_s",
+                "e2e_latency_p95_s",
+                "e2e_latency_p99_s",
+            )
+        }
+        totals: dict[str, Any] = {
+            name: summed(name)
+            for name in ("output_throughput_tok_s", "input_throughput_tok_s", "requests_per_s")
+        }
+        combined = attrs.evolve(first, **layout_fields, **averaged, **totals)
+    output, input_ = combined.output_throughput_tok_s, combined.input_throughput_tok_s
+    combined = attrs.evolve(
+        combined,
+        output_throughput_tok_s_per_gpu=_per_gpu(output, layout.num_gpus),
+        input_throughput_tok_s_per_gpu=_per_gpu(input_, layout.num_gpus),
+    )
+    note = _little_note(combined)
+    return attrs.evolve(combined, backend_notes=(*combined.backend_notes, note)) if note else combined
+
+
+# --------------------------------------------------------------------------------------------------
 # The backend
 # --------------------------------------------------------------------------------------------------
 
@@ -880,9 +1074,29 @@ class LLMOptimizerBackend:
 
     # ---------------------------------------------------------------- the protocol
     def estimate(self, request: EstimateRequest) -> PerformanceEstimate:
-        """One configuration through upstream's ``estimate_llm_performance``, as our record."""
+        """One layout through upstream's ``estimate_llm_performance``, as our record.
+
+        Upstream pools the GPUs it is given into one device, so each tensor-parallel group of ``tp``
+        GPUs is one upstream call, and the ``num_gpus / tp`` data-parallel replicas share the requests
+        (one call per distinct share). ``tp=None`` picks the smallest valid degree whose replicas pass
+        upstream's memory check. Pipeline parallelism has no upstream counterpart and is refused on the
+        record.
+        """
         _check_request(request)
+        arch = request.arch
+        if request.tp is not None:
+            invalid = check_layout(arch, request.num_gpus, request.tp, request.pp)
+            if invalid:
+                raise InvalidArgumentError(invalid)
         context, precision = _request_context(request)
+        layout = _Layout(tp=request.tp or request.num_gpus, pp=request.pp, num_gpus=request.num_gpus)
+        if request.pp != 1:
+            return self._failure(
+                context,
+                f"llm-optimizer cannot represent pipeline parallelism (pp={request.pp}): it pools the GPUs "
+                "it is given as one device; use tp without pp, or backend 'native'",
+                layout=layout,
+            )
         upstream_gpus = self.upstream_gpus()
         gpu_name = upstream_gpu_name(request.gpu, upstream_gpus)
         if gpu_name is None:
@@ -890,12 +1104,67 @@ class LLMOptimizerBackend:
                 f"GPU {request.gpu.name!r} is not supported by llm-optimizer: its GPU table has only "
                 f"{', '.join(sorted(upstream_gpus)) or 'no GPUs'} (use backend 'native' for this GPU)"
             )
-            return self._failure(context, str(error))
+            return self._failure(context, str(error), layout=layout)
         notes: list[str] = []
         if _gpu_key(gpu_name) != _gpu_key(request.gpu.name):
             notes.append(f"GPU {request.gpu.name!r} is llm-optimizer's {gpu_name!r}")
+        table = self._gpu_table(gpu_name)
+        notes.extend(_gpu_table_notes(gpu_name, table))
+        if precision == "fp8" and table.get("FP8_TFLOPS") is None:
+            return self._failure(
+                context,
+                f"llm-optimizer refuses fp8 on {gpu_name}: its GPU table has no FP8 throughput for it "
+                "(vLLM itself runs FP8 checkpoints there as weight-only FP8 with Marlin kernels); "
+                "use bf16, or backend 'native'",
+                notes,
+                layout=layout,
+            )
+        try:
+            model_config, config_notes = self._model_config(request, precision)
+        except Exception as exc:  # upstream's ModelConfig refusing our figures
+            return self._failure(
+                context, f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}", notes, layout=layout
+            )
+        notes.extend(config_notes)
+        degrees = (
+            [request.tp]
+            if request.tp is not None
+            else valid_tp_degrees(arch, request.num_gpus) or [request.num_gpus]
+        )
+        record = None
+        for tp in degrees:
+            layout = _Layout(tp=tp, pp=1, num_gpus=request.num_gpus)
+            record = self._estimate_layout(request, context, precision, gpu_name, model_config, notes, layout)
+            if record.fits or record.error is None or "does not fit" not in record.error:
+                break
+        assert record is not None
+        if request.tp is None and len(degrees) > 1 and record.fits:
+            note = (
+                f"tp not given: tp={record.tp}, the smallest valid degree whose replicas pass "
+                "llm-optimizer's memory check"
+            )
+            record = attrs.evolve(record, backend_notes=(*record.backend_notes, note))
+        return record
+
+    def _gpu_table(self, gpu_name: str) -> Mapping[str, Any]:
+        specs = getattr(self._upstream.gpus, "GPU_SPECS", {})
+        entry = specs.get(gpu_name) if isinstance(specs, Mapping) else None
+        return entry if isinstance(entry, Mapping) else {}
+
+    def _estimate_layout(
+        self,
+        request: EstimateRequest,
+        context: _Context,
+        precision: str,
+        gpu_name: str,
+        model_config: object,
+        notes: Sequence[str],
+        layout: _Layout,
+    ) -> PerformanceEstimate:
+        """Each replica's share of the requests through upstream (one call per distinct share), combined."""
+        group = attrs.evolve(context, num_gpus=layout.tp)
         arguments: dict[str, Any] = {
-            "num_gpus": request.num_gpus,
+            "num_gpus": layout.tp,
             "gpu_name": gpu_name,
             "precision": precision,
             "input_length": request.input_length,
@@ -904,27 +1173,45 @@ class LLMOptimizerBackend:
             if request.gpu_memory_utilization is None
             else float(request.gpu_memory_utilization),
         }
-        try:
-            model_config, config_notes = self._model_config(request, precision)
-            notes.extend(config_notes)
-            result = self._upstream.performance.estimate_llm_performance(
-                model_config=model_config, concurrency=request.concurrency, **arguments
+        shares = replica_shares(request.concurrency, layout.replicas)
+        layout_notes = [*notes, *_layout_notes(layout, request.concurrency, shares)]
+        heaviest = shares[0][0]
+        if heaviest > 1:
+            layout_notes.append(
+                f"llm-optimizer's TTFT is the prefill of all {heaviest} prompts a replica holds as one batch "
+                f"({heaviest * request.input_length:,} tokens), so it grows with concurrency; an engine "
+                "admits requests as they arrive"
             )
-            record = _normalize(result, context, notes)
+        parts: list[tuple[PerformanceEstimate, int]] = []
+        try:
+            for load, count in shares:
+                result = self._upstream.performance.estimate_llm_performance(
+                    model_config=model_config, concurrency=load, **arguments
+                )
+                parts.append((_normalize(result, attrs.evolve(group, concurrency=load), layout_notes), count))
         except BackendError as exc:
-            return self._failure(context, str(exc), notes)
+            return self._failure(context, str(exc), layout_notes, layout=layout)
         except Exception as exc:  # upstream's ValueError (unknown GPU, precision) or any failure of its own
             return self._failure(
-                context, f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}", notes
+                context,
+                f"llm-optimizer failed: {type(exc).__name__}: {_one_line(exc)}",
+                layout_notes,
+                layout=layout,
             )
+        record = _combine_replicas(parts, layout, request.concurrency)
         if record.fits:
-            record = self._add_limits(record, model_config, arguments)
+            record = self._add_limits(record, model_config, arguments, layout.replicas)
         return record
 
     def _add_limits(
-        self, record: PerformanceEstimate, model_config: object, arguments: Mapping[str, Any]
+        self,
+        record: PerformanceEstimate,
+        model_config: object,
+        arguments: Mapping[str, Any],
+        replicas: int = 1,
     ) -> PerformanceEstimate:
-        """Upstream's concurrency limits (KV cache, prefill, decode) on a fitting record; a note if not."""
+        """Upstream's concurrency limits (KV cache, prefill, decode) of one replica times the replicas,
+        on a fitting record; a note if they fail."""
         calculate = getattr(self._upstream.performance, "calculate_concurrency_limits", None)
         if calculate is None:
             return record
@@ -936,24 +1223,31 @@ class LLMOptimizerBackend:
         except Exception as exc:
             note = f"llm-optimizer's concurrency limits failed ({type(exc).__name__}: {_one_line(exc)})"
             return attrs.evolve(record, backend_notes=(*record.backend_notes, note))
+
+        def total(key: str) -> int | None:
+            value = counts.get(key)
+            return None if value is None else value * replicas
+
         return attrs.evolve(
             record,
-            max_concurrency_kv=counts.get("kv_cache_limit"),
-            prefill_compute_limit=counts.get("prefill_compute_limit"),
-            decode_capacity_limit=counts.get("decode_capacity_limit"),
-            theoretical_concurrency_limit=counts.get("overall_limit"),
+            max_concurrency_kv=total("kv_cache_limit"),
+            prefill_compute_limit=total("prefill_compute_limit"),
+            decode_capacity_limit=total("decode_capacity_limit"),
+            theoretical_concurrency_limit=total("overall_limit"),
         )
 
     @staticmethod
-    def _failure(context: _Context, error: str, notes: Sequence[str] = ()) -> PerformanceEstimate:
+    def _failure(
+        context: _Context, error: str, notes: Sequence[str] = (), *, layout: _Layout | None = None
+    ) -> PerformanceEstimate:
         n = context.num_gpus or 0
         return PerformanceEstimate(
             model_id=context.model_id,
             gpu=context.gpu,
-            num_gpus=n,
-            tp=n,
-            pp=1,
-            replicas=1,
+            num_gpus=layout.num_gpus if layout else n,
+            tp=layout.tp if layout else n,
+            pp=layout.pp if layout else 1,
+            replicas=layout.replicas if layout else 1,
             precision=context.precision,
             kv_precision=context.precision,
             compute_precision=context.precision,

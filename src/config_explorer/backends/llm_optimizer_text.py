@@ -19,18 +19,26 @@ not recognise it skips; whatever the report lacks stays ``None``.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
 import os
 import re
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from config_explorer.errors import BackendError, BackendUnavailableError, InvalidArgumentError, ParseError
+from config_explorer.errors import (
+    BackendError,
+    BackendUnavailableError,
+    InvalidArgumentError,
+    ParseError,
+    UpstreamReportedError,
+)
 
 __all__ = [
     "INSTALL_HINT",
@@ -53,7 +61,7 @@ SUPPORTED_PRECISIONS: Final = ("fp16", "bf16", "fp8")
 
 _BOUNDS: Final = ("compute", "memory")
 
-# No report quotes more than this of an offending line: enough to recognise it, short enough for one line.
+# No message quotes more than this of llm-optimizer's own output: enough to recognise it, one line.
 _QUOTE_CHARS: Final = 80
 
 # Integers above this are not concurrency levels or GPU counts but garbage; refusing them also keeps
@@ -189,13 +197,35 @@ def _is_decoration(char: str) -> bool:
     return category[0] in "SPZCM"
 
 
+class _SpacingTable(dict[int, "int | str | None"]):
+    """``str.translate`` table, filled on first sight of each character: control characters and
+    spaces of any width become a plain space, format characters (zero-width joiners, BOMs) vanish."""
+
+    def __missing__(self, code: int) -> int | str | None:
+        category = unicodedata.category(chr(code))
+        value: int | str | None = " " if category in ("Cc", "Zs") else None if category == "Cf" else code
+        self[code] = value
+        return value
+
+
+_SPACING = _SpacingTable()
+# ASCII decoration, stripped at either end of a line with str.strip (one C call instead of a loop).
+_ASCII_DECORATION: Final = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
+_ASCII_DECORATION_AT_END: Final = "".join(c for c in _ASCII_DECORATION if c not in ")]%")
+
+
 def _clean(raw_line: str) -> str:
-    """One report line without colour codes, decoration at either end, or runs of spaces inside."""
-    line = _ANSI_ESCAPE.sub("", raw_line)
-    # NFKC folds fullwidth colons and digits, the micro sign and no-break spaces into plain forms.
-    line = unicodedata.normalize("NFKC", line)
-    line = "".join(" " if unicodedata.category(char) in ("Cc", "Zs") else char for char in line)
-    line = "".join(char for char in line if unicodedata.category(char) != "Cf")
+    """One report line without colour codes, decoration at either end, or runs of spaces inside.
+
+    Linear in the line's length, and mostly in C: reports can arrive inside logs of many megabytes.
+    """
+    line = _ANSI_ESCAPE.sub("", raw_line) if "\x1b" in raw_line else raw_line
+    if not line.isascii():
+        # NFKC folds fullwidth colons and digits, the micro sign and no-break spaces into plain forms.
+        line = unicodedata.normalize("NFKC", line)
+    line = line.translate(_SPACING)
+    if line.isascii():
+        return " ".join(line.lstrip(_ASCII_DECORATION).rstrip(_ASCII_DECORATION_AT_END).split())
     start = 0
     while start < len(line) and _is_decoration(line[start]):
         start += 1
@@ -351,27 +381,50 @@ def _first_word(text: str) -> str | None:
 # Values with more than one part
 # --------------------------------------------------------------------------------------------------
 
-_GPU_VALUE = re.compile(
-    r"^(?:(?P<count>[0-9]+)\s*[x×*]\s*)?(?P<name>.+?)(?:\s*[x×*]\s*(?P<count_after>[0-9]+))?$", re.I
-)
-_LENGTHS = re.compile(r"(?P<input>[0-9][0-9,_]*)\s*/\s*(?P<output>[0-9][0-9,_]*)")
+# The patterns below never let a repetition run into a second, overlapping one: each runs in time
+# linear in the value, whatever its length (a 20,000-character line once took 11 s).
+_GPU_COUNT_BEFORE = re.compile(r"(?P<count>[0-9]+)\s*[x×*]\s*", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"[0-9][0-9,_]*")
+_SLASH_THEN_COUNT = re.compile(r"\s*/\s*(?P<output>[0-9][0-9,_]*)")
+_LAYERS_WORD = re.compile(r"\s*layers?\b", re.IGNORECASE)
 # Upstream prints the raw count with a 'B' after it ("3668377600.0B parameters"), so a number that
 # is already huge is the count itself; a small one with a suffix ("8.0B parameters") is scaled.
 _PARAMETERS = re.compile(
-    r"^(?P<number>[0-9][0-9,_]*(?:\.[0-9]+)?)\s*(?P<suffix>[kmbt])?\s*param(?:eter)?s?\b"
-    r"(?:.*?(?P<layers>[0-9][0-9,_]*)\s*layers?\b)?",
-    re.IGNORECASE,
+    r"(?P<number>[0-9][0-9,_]*(?:\.[0-9]+)?)\s*(?P<suffix>[kmbt])?\s*param(?:eter)?s?\b", re.IGNORECASE
 )
 _SUFFIX_SCALE: Final[Mapping[str, float]] = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _RAW_COUNT_THRESHOLD: Final = 1e5
 
 
+def _run_followed_by(
+    value: str, follower: re.Pattern[str], start: int = 0
+) -> tuple[str, re.Match[str]] | None:
+    """The first run of digits (with ',' or '_' separators) that ``follower`` matches right after.
+
+    What ``[0-9][0-9,_]*FOLLOWER`` searched for would find, but each run is tried once, from its
+    first digit, instead of from every digit in it (which made a long digit run quadratic).
+    """
+    for run in _DIGIT_RUN.finditer(value, start):
+        after = follower.match(value, run.end())
+        if after is not None:
+            return run.group(), after
+    return None
+
+
 def _gpu_fields(value: str) -> dict[str, object]:
-    match = _GPU_VALUE.match(value)
-    if match is None:  # pragma: no cover - '.+?' matches any non-empty value
-        return {}
-    count_text = match.group("count") or match.group("count_after")
-    fields: dict[str, object] = {"gpu": match.group("name").strip() or None}
+    """'1x H100', 'H100 x 8', '4 × L40' -> GPU name and count."""
+    name, count_text = value, None
+    before = _GPU_COUNT_BEFORE.match(name)
+    if before is not None and before.end() < len(name):
+        name, count_text = name[before.end() :], before.group("count")
+    digits_end = len(name)
+    digits_start = len(name.rstrip("0123456789"))
+    if digits_start < digits_end:  # 'H100 x 8': a count after the name
+        rest = name[:digits_start].rstrip()
+        if rest[-1:].lower() in ("x", "×", "*") and rest[:-1].strip():
+            count_text = count_text or name[digits_start:digits_end]
+            name = rest[:-1]
+    fields: dict[str, object] = {"gpu": name.strip() or None}
     if count_text is not None:
         count = _as_count(count_text)
         fields["num_gpus"] = count if count is not None and count >= 1 else None
@@ -379,12 +432,12 @@ def _gpu_fields(value: str) -> dict[str, object]:
 
 
 def _length_fields(value: str) -> dict[str, object]:
-    match = _LENGTHS.search(value)
-    if match is None:
+    found = _run_followed_by(value, _SLASH_THEN_COUNT)
+    if found is None:
         return {}
     return {
-        "input_length": _as_count(match.group("input")),
-        "output_length": _as_count(match.group("output")),
+        "input_length": _as_count(found[0]),
+        "output_length": _as_count(found[1].group("output")),
     }
 
 
@@ -399,7 +452,8 @@ def _parameter_fields(value: str) -> dict[str, object] | None:
     if number is not None and suffix and number < _RAW_COUNT_THRESHOLD:
         number *= _SUFFIX_SCALE[suffix]
     parameters = int(number) if number is not None and number <= _MAX_COUNT else None
-    layers = _as_count(match.group("layers")) if match.group("layers") else None
+    layers_found = _run_followed_by(value, _LAYERS_WORD, match.end())
+    layers = _as_count(layers_found[0]) if layers_found is not None else None
     return {"num_parameters": parameters, "num_layers": layers}
 
 
@@ -423,12 +477,43 @@ _BLOCK_HEADING = re.compile(
 _BLOCK_CONCURRENCY = re.compile(r"concurrency\s*[=:]\s*(?P<count>[0-9][0-9,_]*)")
 _UNSATISFIABLE = "cannot satisfy the given constraints"
 _ERROR_LINE = re.compile(r"^error\b", re.IGNORECASE)
+_ERROR_PREFIX = re.compile(r"^error\b\s*[:\-]?", re.IGNORECASE)
+# How much of upstream's own error message is repeated: one line, enough for its longest real messages.
+_UPSTREAM_MESSAGE_CHARS: Final = 200
 
-# 'Label: value', 'Label = value', 'Label .... value', 'Label │ value'; the label must hold a letter.
-_KEY_VALUE = re.compile(
-    r"^(?P<label>[^:=│┃║|]*?[^\W\d_][^:=│┃║|]*?)\s*(?::|=|\.{3,}|…+|[│┃║|])\s*(?P<value>.*)$"
-)
-_LABEL_UNIT = re.compile(r"^(?P<label>.*?)\s*\((?P<unit>[^()]*)\)\s*$")
+_FIRST_LETTER = re.compile(r"[^\W\d_]")
+_LABEL_STOP = re.compile(r"[:=│┃║|]")
+_SEPARATOR = re.compile(r"[:=│┃║|]|\.{3,}|…+")
+# Upstream's labels are at most ~40 characters; a longer 'label' is prose or garbage, never looked up.
+_MAX_LABEL_CHARS: Final = 120
+
+
+def _label_and_value(line: str) -> tuple[str, str] | None:
+    """'Label: value', 'Label = value', 'Label .... value', 'Label │ value'; the label must hold a letter.
+
+    The label ends at the first separator after its first letter; a ':', '=' or bar before that letter
+    means the line is not a label line. Three searches, each linear in the line.
+    """
+    letter = _FIRST_LETTER.search(line)
+    if letter is None or _LABEL_STOP.search(line, 0, letter.start()) is not None:
+        return None
+    separator = _SEPARATOR.search(line, letter.end())
+    if separator is None:
+        return None
+    return line[: separator.start()].rstrip(), line[separator.end() :].strip()
+
+
+def _label_unit(label: str) -> tuple[str, str] | None:
+    """'TTFT (ms)' -> ('TTFT', 'ms'): a unit in parentheses closing the label, else None."""
+    stripped = label.rstrip()
+    if not stripped.endswith(")"):
+        return None
+    opening = stripped.rfind("(")
+    unit = stripped[opening + 1 : -1]
+    if opening < 0 or ")" in unit:
+        return None
+    return stripped[:opening].rstrip(), unit
+
 
 # A handler turns a label's value (and a unit named in the label, if any) into record fields.
 _Handler = Callable[[str, str], dict[str, object]]
@@ -545,10 +630,29 @@ _OUTSIDE_ANY_BLOCK: Final[Mapping[str, _Handler]] = {
 }
 
 
+def _first_words_pattern(flags: int = 0) -> re.Pattern[str]:
+    """A line whose first word (after ASCII decoration) may start a label, heading or Error line.
+
+    Labels, headings and upstream's Error line all begin a cleaned line, and cleaning only strips
+    decoration, so a line that can mean anything to _read_line starts with one of these words, or
+    holds a character that cleaning may fold into one (non-ASCII, colour codes: looked for apart).
+    """
+    labels = [*_ANYWHERE, *_BEST_LATENCY, *_BEST_THROUGHPUT, *_UNDER_CONSTRAINTS, *_SECTIONS]
+    words = {re.split(r"[^a-z0-9]+", label)[0] for label in labels} | {"best", "error"}
+    alternatives = "|".join(sorted(map(re.escape, words), key=lambda word: (-len(word), word)))
+    return re.compile(rf"^[^a-z0-9\n]*(?:{alternatives})", re.MULTILINE | flags)
+
+
+_FIRST_WORDS: Final = _first_words_pattern()
+_FIRST_WORDS_ANY_CASE: Final = _first_words_pattern(re.IGNORECASE)
+
+
 @attrs.define
 class _Reading:
     """Where the parser is in a report, and what it has found so far."""
 
+    source: str | None = None
+    unsatisfiable_is_answer: bool = False
     section: str | None = None
     block: str | None = None
     recognised: int = 0
@@ -556,6 +660,16 @@ class _Reading:
     saw_performance_heading: bool = False
     saw_best_block: bool = False
     saw_section_after_performance: bool = False
+
+    def state(self) -> tuple[object, ...]:
+        """Everything but the values and the count that decides what the next line means."""
+        return (
+            self.section,
+            self.block,
+            self.saw_performance_heading,
+            self.saw_best_block,
+            self.saw_section_after_performance,
+        )
 
     def put(self, fields: Mapping[str, object]) -> None:
         """Keep the first value seen for a field: a repeated label (two reports pasted) never overwrites."""
@@ -586,7 +700,7 @@ class _Reading:
         return _ANYWHERE
 
 
-def _read_line(reading: _Reading, line: str) -> None:
+def _read_line(reading: _Reading, line: str, number: int) -> None:
     lowered = line.lower()
     if lowered in _SECTIONS:
         reading.enter_section(lowered)
@@ -594,12 +708,15 @@ def _read_line(reading: _Reading, line: str) -> None:
         return
     if reading.section == _TUNING:
         return  # generated commands are full of '=' and ':' and mean nothing to us
-    if _UNSATISFIABLE in lowered:
+    is_error = _ERROR_LINE.match(line) is not None
+    if _UNSATISFIABLE in lowered and (reading.unsatisfiable_is_answer or not is_error):
         reading.put({"constraints_satisfied": False})
         reading.recognised += 1
         return
-    if _ERROR_LINE.match(line):
-        return
+    if is_error:
+        # Upstream catches its own exceptions and prints 'Error: <message>' instead of (the rest of)
+        # a report: nothing it printed can be trusted as an estimate.
+        raise _upstream_error(line, number, reading.source)
     block = _BLOCK_HEADING.match(lowered)
     if block is not None:
         reading.block = block.group("kind")
@@ -614,14 +731,14 @@ def _read_line(reading: _Reading, line: str) -> None:
             reading.put({field: _as_count(concurrency.group("count"))})
         reading.recognised += 1
         return
-    pair = _KEY_VALUE.match(line)
-    if pair is None:
+    pair = _label_and_value(line)
+    if pair is None or len(pair[0]) > _MAX_LABEL_CHARS:
         return
-    label, value = pair.group("label"), pair.group("value").strip()
+    label, value = pair
     unit_hint = ""
-    with_unit = _LABEL_UNIT.match(label)
+    with_unit = _label_unit(label)
     if with_unit is not None:  # 'TTFT (s): 0.0168'
-        label, unit_hint = with_unit.group("label"), "".join(with_unit.group("unit").lower().split())
+        label, unit_hint = with_unit[0], "".join(with_unit[1].lower().split())
     handler = reading.handlers().get(_label_key(label))
     if handler is None:
         return
@@ -630,56 +747,150 @@ def _read_line(reading: _Reading, line: str) -> None:
         reading.put(handler(value, unit_hint))
 
 
-def _quote(line: str) -> str:
-    line = " ".join(line.split())
-    return line if len(line) <= _QUOTE_CHARS else line[: _QUOTE_CHARS - 1] + "…"
+def _in(source: str | None) -> str:
+    return f" in {source}" if source else ""
 
 
-def _no_report(raw_lines: Sequence[str]) -> ParseError:
-    meaningful = [line for line in raw_lines if line.strip()]
-    if not meaningful:
-        return ParseError("no llm-optimizer estimate report found: the text is empty")
-    # An 'Error: ...' line is what upstream prints instead of a report; it explains the most.
-    errors = [line for line in meaningful if _ERROR_LINE.match(_clean(line))]
-    offending = _quote((errors or meaningful)[0].strip())
-    return ParseError(
-        f"no llm-optimizer estimate report found: {offending!r} matches none of its labels "
-        "(expected lines such as '=== Performance Analysis ===', 'TTFT: 16.8 ms' or "
-        "'KV Cache Memory Limit: 1258 concurrent requests')"
+def _upstream_error(line: str, number: int, source: str | None) -> UpstreamReportedError:
+    words = _ERROR_PREFIX.sub("", line, count=1).strip() or line
+    shown = words if len(words) <= _UPSTREAM_MESSAGE_CHARS else words[: _UPSTREAM_MESSAGE_CHARS - 1] + "…"
+    return UpstreamReportedError(
+        f"llm-optimizer reported an error instead of an estimate{_in(source)} (line {number}): {shown}",
+        upstream_message=shown,
     )
 
 
-def parse_llm_optimizer_output(text: str | bytes) -> ParsedEstimate:
-    """Read the report ``llm-optimizer estimate`` printed; fields the report lacks come back ``None``.
+def _no_report(report: str, source: str | None) -> ParseError:
+    # Never quotes the text: it may be any file at all, secrets included.
+    first = _NOT_SPACE.search(report)
+    if first is None:
+        return ParseError(f"no llm-optimizer estimate report found{_in(source)}: the text is empty")
+    number = report.count("\n", 0, first.start()) + 1
+    return ParseError(
+        f"no llm-optimizer estimate report found{_in(source)}: no line, from the first non-empty one "
+        f"(line {number}) on, matches its labels (expected lines such as '=== Performance Analysis ===', "
+        "'TTFT: 16.8 ms' or 'KV Cache Memory Limit: 1258 concurrent requests')"
+    )
 
-    Tolerates emoji, box drawing, colour codes, ``:``/``=``/dotted separators, unit suffixes (converted
-    into each field's unit) and thousands separators, and skips every line it does not know. Bytes are
-    decoded as UTF-8, which is what upstream writes.
 
-    Raises:
-        ParseError: when not one line looks like part of an llm-optimizer report; the message quotes
-            the first such line (or upstream's ``Error:`` line), shortened to 80 characters.
-        InvalidArgumentError: when ``text`` is neither ``str`` nor ``bytes``.
+# Every line break str.splitlines knows but '\n' (and '\r\n', replaced first).
+_OTHER_LINE_BREAKS: Final = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+_NOT_SPACE = re.compile(r"\S")
+_REMEMBERED_LINE_CHARS: Final = 256
+_REMEMBERED_LINES: Final = 65536
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _one_line_break(report: str) -> str:
+    """``report`` with every line break made '\n', so that lines split as ``str.splitlines`` splits them."""
+    report = report.replace("\r\n", "\n")
+    for other in _OTHER_LINE_BREAKS:
+        if other in report:
+            report = report.replace(other, "\n")
+    return report
+
+
+def _lines_holding(report: str, find: Callable[[int], int]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line holding a hit of ``find(from_position)`` (-1: no more), each once."""
+    position = 0  # always the start of a line, so that the backward search never passes it
+    while True:
+        hit = find(position)
+        if hit < 0:
+            return
+        previous_break = report.rfind("\n", position, hit)
+        end = report.find("\n", hit)
+        yield (position if previous_break < 0 else previous_break + 1), (len(report) if end < 0 else end)
+        if end < 0:
+            return
+        position = end + 1
+
+
+def _searcher(pattern: re.Pattern[str], text: str) -> Callable[[int], int]:
+    def find(position: int) -> int:
+        found = pattern.search(text, position)
+        return -1 if found is None else found.start()
+
+    return find
+
+
+def _lines_worth_reading(report: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) for the lines of ``report`` (split on '\n') that may hold something.
+
+    The others are skipped by searches over the whole text, in C, without a string made for each:
+    a 50 MB log of short lines is millions of them, and Python-level work per line would take a minute.
     """
-    report: object = text  # checked at run time too: callers outside mypy pass anything
+    lowered = report.lower()
+    if len(lowered) == len(report):  # lower-casing kept every offset: search the lower-case copy
+        first_words = _searcher(_FIRST_WORDS, lowered)
+    else:
+        lowered, first_words = report, _searcher(_FIRST_WORDS_ANY_CASE, report)
+    finders: list[Callable[[int], int]] = [first_words, functools.partial(lowered.find, "cannot")]
+    if "\x1b" in report:
+        finders.append(functools.partial(report.find, "\x1b"))
+    if not report.isascii():
+        finders.append(_searcher(_NOT_ASCII, report))
+    counted_to, number, previous = 0, 1, -1
+    for start, end in heapq.merge(*(_lines_holding(report, find) for find in finders)):
+        if start == previous:
+            continue
+        previous = start
+        number += report.count("\n", counted_to, start)
+        counted_to = start
+        yield number, report[start:end]
+
+
+def _parse(text: object, *, source: str | None, unsatisfiable_is_answer: bool) -> ParsedEstimate:
+    report = text  # checked at run time too: callers outside mypy pass anything
     if isinstance(report, bytes):
         report = report.decode("utf-8", errors="replace")
     if not isinstance(report, str):
         raise InvalidArgumentError(f"report text must be str or bytes, got {type(report).__name__}")
-    raw_lines = report.splitlines()
-    reading = _Reading()
-    for raw_line in raw_lines:
+    report = _one_line_break(report)
+    reading = _Reading(source=source, unsatisfiable_is_answer=unsatisfiable_is_answer)
+    # A line read again where nothing changed since reads the same: its values are in already (first
+    # value wins), so only the count of recognised lines moves. Remembering short lines' outcomes keeps
+    # a text of one line repeated millions of times as fast as skipping it.
+    outcomes: dict[tuple[str, tuple[object, ...]], int] = {}
+    for number, raw_line in _lines_worth_reading(report):
+        key = (raw_line, reading.state()) if len(raw_line) <= _REMEMBERED_LINE_CHARS else None
+        if key is not None and key in outcomes:
+            reading.recognised += outcomes[key]
+            continue
+        recognised_before = reading.recognised
         line = _clean(raw_line)
         if line:
-            _read_line(reading, line)
+            _read_line(reading, line, number)
+        if key is not None and reading.state() == key[1] and len(outcomes) < _REMEMBERED_LINES:
+            outcomes[key] = reading.recognised - recognised_before
     if reading.recognised == 0:
-        raise _no_report(raw_lines)
+        raise _no_report(report, source)
     if reading.saw_performance_heading and reading.saw_section_after_performance:
         # Upstream prints no Best blocks exactly when concurrency 1 already overflows GPU memory.
         reading.put({"fits_in_memory": reading.saw_best_block})
     elif reading.saw_best_block:
         reading.put({"fits_in_memory": True})
     return ParsedEstimate(**{k: v for k, v in reading.values.items() if k in _FIELD_NAMES})
+
+
+def parse_llm_optimizer_output(text: str | bytes, *, source: str | None = None) -> ParsedEstimate:
+    """Read the report ``llm-optimizer estimate`` printed; fields the report lacks come back ``None``.
+
+    Tolerates emoji, box drawing, colour codes, ``:``/``=``/dotted separators, unit suffixes (converted
+    into each field's unit) and thousands separators, and skips every line it does not know. Bytes are
+    decoded as UTF-8, which is what upstream writes. Runs in time linear in the text's length.
+    ``source`` names where the text came from (a file name) in error messages.
+
+    A ``❌ Cannot satisfy the given constraints`` line is an answer (``constraints_satisfied=False``);
+    a line starting ``Error`` is what upstream prints when it failed, and raises.
+
+    Raises:
+        UpstreamReportedError: the text holds upstream's ``Error: ...`` line; ``upstream_message`` has
+            its words (at most 200 characters). Both a BackendError and a ParseError.
+        ParseError: when not one line looks like part of an llm-optimizer report. The message gives
+            line numbers, never the text itself (it may be any file, secrets included).
+        InvalidArgumentError: when ``text`` is neither ``str`` nor ``bytes``.
+    """
+    return _parse(text, source=source, unsatisfiable_is_answer=False)
 
 
 parse_bentoml_output = parse_llm_optimizer_output
@@ -706,6 +917,15 @@ def _require_positive_int(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InvalidArgumentError(f"{name} must be a whole number >= 1, got {value!r}")
     return value
+
+
+def _quote(line: str) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= _QUOTE_CHARS else line[: _QUOTE_CHARS - 1] + "…"
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "(no output)")
 
 
 def _last_line(*texts: str) -> str:
@@ -751,7 +971,8 @@ def run_llm_optimizer_cli(
     Raises:
         InvalidArgumentError: an argument is out of range (named in the message).
         BackendUnavailableError: the executable is not found or cannot be started.
-        BackendError: it timed out, exited non-zero, or printed an ``Error:`` line.
+        BackendError: it timed out or exited non-zero; :class:`UpstreamReportedError` (a BackendError)
+            when it printed an ``Error:`` line, ``upstream_message`` holding its words.
         ParseError: it exited 0 but printed nothing that reads as a report.
     """
     _require_text("model", model)
@@ -823,14 +1044,21 @@ def run_llm_optimizer_cli(
     if completed.returncode != 0:
         raise BackendError(
             f"llm-optimizer estimate exited with status {completed.returncode}: "
-            f"{_last_line(completed.stderr, completed.stdout)!r}{_wrong_program_hint(completed.stderr)}"
+            f"{_quote(_last_line(completed.stderr, completed.stdout))!r}{_wrong_program_hint(completed.stderr)}"
         )
-    for raw_line in completed.stdout.splitlines():
-        line = _clean(raw_line)
-        if _ERROR_LINE.match(line) and _UNSATISFIABLE not in line.lower():
-            raise BackendError(f"llm-optimizer estimate reported {_quote(line)!r} (model {model!r})")
-
-    estimate = parse_llm_optimizer_output(completed.stdout)
+    try:
+        estimate = _parse(completed.stdout, source=None, unsatisfiable_is_answer=True)
+    except UpstreamReportedError as exc:
+        raise UpstreamReportedError(
+            f"llm-optimizer estimate reported an error: {exc.upstream_message} (model {model!r})",
+            upstream_message=exc.upstream_message,
+        ) from None
+    except ParseError as exc:
+        # Our own subprocess's output, not a user's file: its first line is worth quoting (shortened).
+        raise ParseError(
+            f"llm-optimizer estimate printed no report (model {model!r}); its output begins "
+            f"{_quote(_first_line(completed.stdout))!r}"
+        ) from exc
     supplied: dict[str, Any] = {
         "model": model,
         "gpu": gpu,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from config_explorer._util import require_positive_int
+from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import EngineProfile, efficiency_for, profile_for
@@ -28,10 +28,18 @@ from config_explorer.engine.layout import (
 )
 from config_explorer.engine.roofline import Rates, StepCost, StepTime, rates_for
 from config_explorer.engine.simulator import SchedulerConfig
+from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import normalize_precision
 
-__all__ = ["Deployment", "plan_deployment"]
+__all__ = ["MAX_NUM_GPUS", "MAX_SCHEDULER_LIMIT", "Deployment", "plan_deployment"]
+
+#: the largest deployment the engine plans (GPUs of one model): past any cluster serving one model,
+#: and small enough to enumerate its tensor-parallel degrees
+MAX_NUM_GPUS: Final = 65_536
+#: the largest ``max_num_batched_tokens``, ``max_num_seqs`` or ``max_model_len`` the engine takes (the
+#: longest context a model may declare); past it token counts stop being meaningful floats
+MAX_SCHEDULER_LIMIT: Final = 100_000_000
 
 
 @attrs.frozen
@@ -58,8 +66,11 @@ class Deployment:
     max_model_len: int
     step_cost: StepCost = attrs.field(eq=False, repr=False)
     warnings: tuple[str, ...]
-    #: figures that depend only on the deployment (limits, prefill roofline), computed once
-    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
+    #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
+    #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
+    #: an ``attrs.evolve`` copy starts empty instead of inheriting figures of another deployment.
+    memo: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     @property
     def kv_limit_per_replica(self) -> int:
@@ -167,9 +178,9 @@ def plan_deployment(
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
-    require_positive_int("num_gpus", num_gpus)
-    require_positive_int("input_length", input_length)
-    require_positive_int("output_length", output_length)
+    require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
+    require_int_in("input_length", input_length, MAX_REQUEST_TOKENS)
+    require_int_in("output_length", output_length, MAX_REQUEST_TOKENS)
     why = check_layout(arch, num_gpus, tp, pp)
     if why:
         raise InvalidArgumentError(why)
@@ -198,7 +209,7 @@ def plan_deployment(
             "(max_position_embeddings); the engine rejects such requests: shorten input_length or output_length"
         )
     if max_model_len is not None:
-        require_positive_int("max_model_len", max_model_len)
+        require_int_in("max_model_len", max_model_len, MAX_SCHEDULER_LIMIT)
         if context and max_model_len > context:
             raise InvalidArgumentError(
                 f"max_model_len={max_model_len} exceeds {arch.model_id}'s context of {context} tokens; "
@@ -220,8 +231,15 @@ def plan_deployment(
     costs = _costs(arch, weights, kv, tp, pp)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
-    require_positive_int("max_num_batched_tokens", budget)
-    require_positive_int("max_num_seqs", seqs)
+    require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
+    require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
+    if budget < seqs:
+        # vLLM's SchedulerConfig refuses to start below this; every running sequence's decode token must
+        # fit in a step, which both serving models assume (the analytic one overstates throughput past it)
+        raise InvalidArgumentError(
+            f"max_num_batched_tokens={budget:,} is below max_num_seqs={seqs:,}: the engine needs "
+            "max_num_batched_tokens >= max_num_seqs (vLLM's SchedulerConfig refuses to start otherwise)"
+        )
     memory = memory_plan(
         arch,
         gpu,

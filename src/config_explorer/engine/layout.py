@@ -26,6 +26,7 @@ __all__ = [
     "check_layout",
     "memory_plan",
     "sequence_capacity_tokens",
+    "sequence_kv_bytes",
     "shard_costs",
     "valid_tp_degrees",
     "windowed_pairs",
@@ -375,7 +376,7 @@ def memory_plan(
         overhead = non_torch
         usable = total
         kv_capacity = (total - weights - activations - overhead) * util
-    needed = (costs.kv_bytes(sequence_tokens) + costs.state_bytes_per_sequence) / GIB
+    needed = sequence_kv_bytes(costs, sequence_tokens, profile.block_size) / GIB
     reason = None
     if weights > usable - overhead:
         reason = (
@@ -415,17 +416,34 @@ def memory_plan(
 UNBOUNDED_TOKENS = 10**9
 
 
+def sequence_kv_bytes(costs: ShardCosts, tokens: int, block_size: int) -> float:
+    """KV cache one sequence of ``tokens`` tokens takes on this GPU, in the whole blocks it is allocated in.
+
+    The engine allocates the global-attention layers' KV in blocks of ``block_size`` tokens (vLLM
+    checks ``max_model_len`` as ``cdiv(max_model_len, block_size)`` pages); the windowed layers' KV and
+    the recurrent state, fixed per sequence, are counted in the same blocks, as the simulator takes
+    them (:meth:`~config_explorer.engine.deployment.Deployment.scheduler_config`). A sequence that fits
+    by this count can always be admitted by the simulated scheduler.
+    """
+    fixed = costs.kv_bytes_per_token_windowed * min(tokens, costs.window) + costs.state_bytes_per_sequence
+    if costs.kv_bytes_per_token_full <= 0:
+        return fixed
+    unit = block_size * costs.kv_bytes_per_token_full
+    return (math.ceil(tokens / block_size) + math.ceil(fixed / unit)) * unit
+
+
 def sequence_capacity_tokens(costs: ShardCosts, kv_capacity_bytes: float, block_size: int) -> int:
     """The longest single sequence the KV cache holds (whole blocks), as vLLM checks ``max_model_len``.
 
     Windowed layers hold at most their window and recurrent layers a fixed state, so only the
     global-attention layers bound the length; a model without them is bounded by memory alone.
+    Blocks are counted as :func:`sequence_kv_bytes` counts them.
     """
     fixed = costs.kv_bytes_per_token_windowed * costs.window + costs.state_bytes_per_sequence
-    left = kv_capacity_bytes - fixed
-    if left < 0:
+    if kv_capacity_bytes - fixed < 0:
         return 0
     if costs.kv_bytes_per_token_full <= 0:
         return UNBOUNDED_TOKENS
-    blocks = int(left // (costs.kv_bytes_per_token_full * block_size))
-    return min(blocks * block_size, UNBOUNDED_TOKENS)
+    unit = costs.kv_bytes_per_token_full * block_size
+    blocks = int(kv_capacity_bytes // unit) - math.ceil(fixed / unit)
+    return min(max(blocks, 0) * block_size, UNBOUNDED_TOKENS)

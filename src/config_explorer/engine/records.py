@@ -6,11 +6,12 @@ never 0 or infinity; ``error`` then says why.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import attrs
+
+from config_explorer._json import dumps_strict, finite_or_null
 
 __all__ = ["PerformanceEstimate", "SweepResult"]
 
@@ -142,13 +143,16 @@ class PerformanceEstimate:
         return self.error is None and self.fits
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` (see ``_json``)."""
         data = attrs.asdict(self)
         data["warnings"] = list(self.warnings)
         data["backend_notes"] = list(self.backend_notes)
-        return data
+        clean: dict[str, Any] = finite_or_null(data)
+        return clean
 
     def to_json(self, **kwargs: Any) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        """Strict JSON (``allow_nan=False``): a non-finite figure is written as ``null`` with a note."""
+        return dumps_strict(self.to_dict(), **kwargs)
 
 
 @attrs.frozen

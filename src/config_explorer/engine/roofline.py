@@ -43,7 +43,12 @@ __all__ = ["Rates", "StepCost", "StepTime", "expected_distinct_experts", "rates_
 
 
 def soft_max(a: float, b: float) -> float:
-    return math.sqrt(math.sqrt(a**4 + b**4))
+    """``(a^4 + b^4)^(1/4)`` for non-negative ``a``, ``b``; scaled by the larger when the fourth powers overflow."""
+    try:
+        return math.sqrt(math.sqrt(a**4 + b**4))
+    except OverflowError:
+        top = max(a, b)
+        return top * math.sqrt(math.sqrt((a / top) ** 4 + (b / top) ** 4))
 
 
 def expected_distinct_experts(tokens: float, experts: int, top_k: int) -> float:

@@ -17,17 +17,17 @@ from typing import Any, Final
 
 import attrs
 
-from config_explorer._util import require_positive_int
+from config_explorer._util import require_int_in, require_positive_int
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
-from config_explorer.engine.deployment import Deployment, plan_deployment
+from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, valid_tp_degrees
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
 from config_explorer.engine.simulator import SimulationResult, simulate
-from config_explorer.engine.traffic import Traffic
+from config_explorer.engine.traffic import MAX_CONCURRENCY, MAX_REQUEST_TOKENS, Traffic
 from config_explorer.errors import InfeasibleConfigurationError, InvalidArgumentError
 
 __all__ = [
@@ -78,9 +78,9 @@ def estimate(
     if traffic is None:
         if input_length is None or output_length is None:
             raise InvalidArgumentError("input_length and output_length are required when no traffic is given")
-        require_positive_int("input_length", input_length)
-        require_positive_int("output_length", output_length)
-        require_positive_int("concurrency", concurrency)
+        require_int_in("input_length", input_length, MAX_REQUEST_TOKENS)
+        require_int_in("output_length", output_length, MAX_REQUEST_TOKENS)
+        require_int_in("concurrency", concurrency, MAX_CONCURRENCY)
         traffic = Traffic.closed_loop(input_length, output_length, concurrency)
     else:
         input_length = input_length or max(round(traffic.input_lengths.mean), 1)
@@ -148,7 +148,7 @@ def _smallest_fitting(
     """
     num_gpus = int(common["num_gpus"])
     pp = int(common["pp"])
-    require_positive_int("num_gpus", num_gpus)
+    require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
     candidates = valid_tp_degrees(arch, num_gpus, pp)
     if not candidates:
         raise InvalidArgumentError(
@@ -256,7 +256,8 @@ def _failed(
 def _deployment_figures(dep: Deployment) -> tuple[tuple[int, int, int], tuple[float, str]]:
     """Concurrency limits and prefill roofline: figures of the deployment alone, computed once.
 
-    One assignment of one tuple, so threads sharing a cached deployment never see half of it.
+    Computed whole, then published with one assignment of one immutable tuple, so threads sharing a
+    cached deployment never see half of it (two threads may both compute it; they get equal values).
     """
     figures = dep.memo.get("figures")
     if figures is None:

@@ -42,7 +42,7 @@ import attrs
 from config_explorer.engine.layout import windowed_pairs
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.roofline import StepCost
-from config_explorer.engine.traffic import Traffic
+from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Traffic
 from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
@@ -138,6 +138,8 @@ class _Replica:
         # blocks grow with each decoded token unless the whole request was reserved up front or the
         # model has no global-attention layers (windowed KV and recurrent state are fixed per sequence)
         self.grows = cfg.grows and not self.reserve_full
+        # without global-attention layers a sequence's KV is its fixed blocks alone, whatever its length
+        self.tokens_take_blocks = cfg.grows
         self.send = [math.inf] * n
         self.first = [math.nan] * n
         self.finish = [math.nan] * n
@@ -206,6 +208,8 @@ class _Replica:
 
     # -- KV blocks ---------------------------------------------------------------------------------
     def _blocks_for(self, tokens: float) -> int:
+        if not self.tokens_take_blocks:
+            return 0
         return -(-math.ceil(tokens) // self.block)
 
     def _decode_need(self, rounds: int) -> int:
@@ -502,6 +506,11 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
     if traffic.arrival == "closed_loop":
         assert traffic.concurrency is not None
         loads = _split(traffic.concurrency, replicas)
+        if loads[0][0] > MAX_SIMULATED_REQUESTS:  # each client sends at least one request
+            raise InvalidArgumentError(
+                f"a closed loop of {traffic.concurrency:,} clients puts {loads[0][0]:,} on one replica, past the "
+                f"simulator's bound of {MAX_SIMULATED_REQUESTS:,} requests per run; use serving_model='analytic'"
+            )
     else:
         loads = [(1, replicas)]
     total_requests = traffic.requests_to_simulate(cfg.max_num_seqs * replicas)

@@ -26,20 +26,33 @@ from typing import Final
 
 import attrs
 
+from config_explorer._util import short_repr
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["ARRIVALS", "MAX_SIMULATED_REQUESTS", "Lengths", "Traffic", "parse_lengths"]
+__all__ = [
+    "ARRIVALS",
+    "MAX_CONCURRENCY",
+    "MAX_REQUEST_TOKENS",
+    "MAX_SIMULATED_REQUESTS",
+    "Lengths",
+    "Traffic",
+    "parse_lengths",
+]
 
 ARRIVALS: Final = ("closed_loop", "poisson", "offline")
 #: the simulator never takes on more requests than this per run (its work bound)
 MAX_SIMULATED_REQUESTS: Final = 20_000
 #: tokens a single request may have on either side (prompt or output); above any model's context
-_MAX_TOKENS: Final = 10_000_000
+MAX_REQUEST_TOKENS: Final = 10_000_000
+#: closed-loop clients: far past any deployment, and small enough that every figure stays a float
+MAX_CONCURRENCY: Final = 100_000_000
 
 
 def _positive_length(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_TOKENS:
-        raise InvalidArgumentError(f"{name} must be an integer in [1, {_MAX_TOKENS:,}], got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REQUEST_TOKENS:
+        raise InvalidArgumentError(
+            f"{name} must be an integer in [1, {MAX_REQUEST_TOKENS:,}], got {short_repr(value)}"
+        )
     return value
 
 
@@ -147,8 +160,10 @@ class Traffic:
             raise InvalidArgumentError(f"unknown arrival {self.arrival!r}; accepted: {', '.join(ARRIVALS)}")
         if self.arrival == "closed_loop":
             c = self.concurrency
-            if isinstance(c, bool) or not isinstance(c, int) or c < 1:
-                raise InvalidArgumentError(f"a closed loop needs concurrency >= 1, got {c!r}")
+            if isinstance(c, bool) or not isinstance(c, int) or not 1 <= c <= MAX_CONCURRENCY:
+                raise InvalidArgumentError(
+                    f"a closed loop needs concurrency >= 1 (an integer up to {MAX_CONCURRENCY:,}), got {short_repr(c)}"
+                )
         if self.arrival == "poisson":
             rate = self.request_rate
             ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate)

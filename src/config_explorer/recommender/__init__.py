@@ -9,6 +9,7 @@ from __future__ import annotations
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.engine.records import PerformanceEstimate, SweepResult
 from config_explorer.engine.slo import SLOConstraint, parse_slo_constraints
+from config_explorer.recommender.compare import BackendComparison, FigureComparison, compare_backends
 from config_explorer.recommender.costs import GPUCosts
 from config_explorer.recommender.multi import GPURecommendation, GPURecommender
 from config_explorer.recommender.performance import estimate_performance, estimate_performance_batch
@@ -19,7 +20,9 @@ from config_explorer.recommender.workloads import WORKLOADS, Workload, get_workl
 __all__ = [
     "METRICS",
     "WORKLOADS",
+    "BackendComparison",
     "Candidate",
+    "FigureComparison",
     "GPUCosts",
     "GPURecommendation",
     "GPURecommender",
@@ -29,6 +32,7 @@ __all__ = [
     "SLOConstraint",
     "SweepResult",
     "Workload",
+    "compare_backends",
     "estimate_performance",
     "estimate_performance_batch",
     "get_workload",

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from config_explorer import validation
+from config_explorer._util import short_repr
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.errors import InvalidArgumentError
 
@@ -35,11 +37,9 @@ class GPUCosts:
                 self._sources[name] = (
                     f"reference ({entry.get('source', 'see gpu_costs.json')}, as of {ref['as_of']})"
                 )
-        for name, price in (overrides or {}).items():
-            if isinstance(price, bool) or not isinstance(price, (int, float)) or not price > 0:
-                raise InvalidArgumentError(f"GPU cost for {name!r} must be a positive $/hour, got {price!r}")
+        for name, price in (validation.gpu_costs(overrides) or {}).items():
             canonical = get_gpu(name).name
-            self._prices[canonical] = float(price)
+            self._prices[canonical] = price
             self._sources[canonical] = "user"
 
     def per_gpu_hour(self, gpu: str) -> float | None:
@@ -50,12 +50,14 @@ class GPUCosts:
 
 
 def parse_gpu_cost(text: str) -> tuple[str, float]:
-    """Read ``NAME=USD`` (as in ``--gpu-cost H100=2.5``)."""
-    name, sep, value = text.partition("=")
+    """Read ``NAME=USD`` (as in ``--gpu-cost H100=2.5``): a finite, positive price in range."""
+    name, sep, value = validation.text("--gpu-cost", text).partition("=")
     try:
         price = float(value)
     except ValueError:
-        price = -1.0
-    if not sep or not name.strip() or not price > 0:
-        raise InvalidArgumentError(f"--gpu-cost expects NAME=USD_PER_HOUR such as H100=2.5, got {text!r}")
-    return name.strip(), price
+        price = None
+    if not sep or not name.strip() or price is None:
+        raise InvalidArgumentError(
+            f"--gpu-cost expects NAME=USD_PER_HOUR such as H100=2.5, got {short_repr(text)}"
+        )
+    return name.strip(), validation.gpu_price(name.strip(), price)

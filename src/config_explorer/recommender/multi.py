@@ -7,12 +7,22 @@ from typing import Any
 
 import attrs
 
+from config_explorer import validation
+from config_explorer._json import finite_or_null
+from config_explorer._util import short_repr
+from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, get_backend
-from config_explorer.catalogs.gpus import GPUSpec, get_gpu
+from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.slo import check_slos, constraints_from_kwargs
+from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
-from config_explorer.recommender.performance import ModelLike, estimate_performance, resolve_model
+from config_explorer.recommender.performance import (
+    SETTING_NAMES,
+    ModelLike,
+    checked_settings,
+    estimate_performance,
+    resolve_model,
+)
 
 __all__ = ["GPURecommendation", "GPURecommender"]
 
@@ -48,7 +58,8 @@ class GPURecommendation:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` beside it."""
+        data = {
             "model_id": self.model_id,
             "input_length": self.input_length,
             "output_length": self.output_length,
@@ -59,6 +70,8 @@ class GPURecommendation:
             "best_estimate": self.best_estimate.to_dict() if self.best_estimate else None,
             "analysis": {gpu: e.to_dict() for gpu, e in self.analysis.items()},
         }
+        clean: dict[str, Any] = finite_or_null(data)
+        return clean
 
 
 class GPURecommender:
@@ -83,17 +96,27 @@ class GPURecommender:
         precision: str | None = None,
         **knobs: Any,
     ) -> None:
-        self.input_len = input_len
-        self.output_len = output_len
-        self.concurrency = concurrency
-        self.backend = get_backend(backend) if isinstance(backend, str) else backend
-        self.slos = constraints_from_kwargs(
-            constraints=constraints,
-            max_ttft_ms=max_ttft_ms,
-            max_itl_ms=max_itl_ms,
-            max_e2e_latency_s=max_e2e_latency_s,
+        unknown = sorted(set(knobs) - SETTING_NAMES)
+        if unknown:
+            raise InvalidArgumentError(
+                f"unknown keyword argument(s) {', '.join(unknown)}; accepted: {', '.join(sorted(SETTING_NAMES))}"
+            )
+        settings = checked_settings(
+            input_length=input_len,
+            output_length=output_len,
+            batch_size=concurrency,
+            precision=precision,
+            **knobs,
         )
-        self.precision = precision
+        self.input_len: int = settings["input_length"]
+        self.output_len: int = settings["output_length"]
+        self.concurrency: int = settings["concurrency"]
+        checked = validation.backend(backend)
+        self.backend = get_backend(checked) if isinstance(checked, str) else checked
+        self.slos = validation.slo_constraints(
+            constraints, max_ttft_ms, max_itl_ms, max_e2e_latency_s, "mean"
+        )
+        self.precision: str | None = settings["precision"]
         self.knobs: Mapping[str, Any] = knobs
 
     def recommend_gpus(
@@ -103,11 +126,22 @@ class GPURecommender:
         num_gpus: int = 1,
         metric: str = "throughput",
     ) -> list[GPURecommendation]:
-        key = metric.strip().lower().replace("-", "_")
+        key = validation.text("metric", metric, ", ".join(_METRICS)).lower().replace("-", "_")
         if key not in _METRICS:
-            raise InvalidArgumentError(f"unknown metric {metric!r}; accepted: {', '.join(_METRICS)}")
-        specs = [get_gpu(g) for g in gpus]
-        return [self._one(resolve_model(m), specs, num_gpus, key) for m in models]
+            raise InvalidArgumentError(
+                f"unknown metric {short_repr(metric)}; accepted: {', '.join(_METRICS)}"
+            )
+        specs = validation.gpu_list(gpus)
+        if specs is None:
+            raise InvalidArgumentError("gpus must be a non-empty list of GPU names or specs, got None")
+        count = validation.num_gpus(num_gpus)
+        listed = [models] if isinstance(models, (str, ModelArchitecture)) else models
+        if not isinstance(listed, Sequence) or not listed:
+            raise InvalidArgumentError(
+                f"models must be a non-empty list of model ids, got {short_repr(models)}"
+            )
+        archs = [resolve_model(validation.model(m)) for m in listed]
+        return [self._one(arch, specs, count, key) for arch in archs]
 
     def _one(self, arch: Any, specs: Sequence[GPUSpec], num_gpus: int, metric: str) -> GPURecommendation:
         field, higher = _METRICS[metric]

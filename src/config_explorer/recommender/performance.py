@@ -12,10 +12,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from config_explorer._util import require_positive_int
+from config_explorer import validation
+from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends import Backend, EstimateRequest, get_backend
-from config_explorer.catalogs.gpus import GPUSpec, get_gpu
+from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.traffic import Traffic
 from config_explorer.errors import (
@@ -94,30 +95,17 @@ def estimate_performance(
     ``max_num_seqs`` and ``max_num_batched_tokens`` default as the engine does.
     ``tensor_parallel_size=None`` picks the smallest TP whose shard fits; the other GPUs become
     replicas. ``backend`` is ``"native"``, ``"llm-optimizer"``, ``"auto"`` or a backend object.
+    Every argument is checked first (:mod:`config_explorer.validation`); an invalid one raises
+    :class:`InvalidArgumentError` naming it and what is accepted.
     """
-    arch = resolve_model(model_id)
-    gpu = get_gpu(gpu_name)
-    require_positive_int("num_gpus", num_gpus)
-    require_positive_int("input_length", input_length)
-    require_positive_int("output_length", output_length)
-    users = require_positive_int(
-        "concurrency" if concurrency is not None else "batch_size",
-        concurrency if concurrency is not None else batch_size,
-    )
-    if tensor_parallel_size is not None:
-        require_positive_int("tensor_parallel_size", tensor_parallel_size)
-    chosen = get_backend(backend) if isinstance(backend, str) else backend
-    request = EstimateRequest(
-        arch=arch,
-        gpu=gpu,
-        num_gpus=num_gpus,
-        tp=tensor_parallel_size,
-        pp=pipeline_parallel_size,
-        precision=precision,
-        kv_precision=kv_precision,
+    settings = checked_settings(
         input_length=input_length,
         output_length=output_length,
-        concurrency=users,
+        concurrency=concurrency,
+        batch_size=batch_size,
+        precision=precision,
+        kv_precision=kv_precision,
+        pipeline_parallel_size=pipeline_parallel_size,
         engine=engine,
         gpu_memory_utilization=gpu_memory_utilization,
         max_num_batched_tokens=max_num_batched_tokens,
@@ -127,28 +115,110 @@ def estimate_performance(
         traffic=traffic,
         allow_hub=allow_hub,
     )
+    gpu = validation.gpu(gpu_name, "gpu_name")
+    count = validation.num_gpus(num_gpus)
+    tp = (
+        None
+        if tensor_parallel_size is None
+        else validation.parallel_degree("tensor_parallel_size", tensor_parallel_size)
+    )
+    validation.check_token_budget(settings, settings["engine"], [gpu])
+    arch = resolve_model(validation.model(model_id))
+    validation.check_fits_model(
+        arch, settings["input_length"], settings["output_length"], settings["max_model_len"]
+    )
+    chosen = _backend(backend, arch)
+    return _estimate(chosen, EstimateRequest(arch=arch, gpu=gpu, num_gpus=count, tp=tp, **settings))
+
+
+#: the keyword settings ``estimate_performance`` takes besides the layout (``estimate_performance_batch``'s knobs)
+SETTING_NAMES = frozenset(
+    {
+        "concurrency",
+        "precision",
+        "kv_precision",
+        "pipeline_parallel_size",
+        "engine",
+        "gpu_memory_utilization",
+        "max_num_batched_tokens",
+        "max_num_seqs",
+        "max_model_len",
+        "serving_model",
+        "traffic",
+        "allow_hub",
+    }
+)
+
+
+def checked_settings(
+    *,
+    input_length: object,
+    output_length: object,
+    batch_size: object,
+    concurrency: object = None,
+    precision: object = None,
+    kv_precision: object = None,
+    pipeline_parallel_size: object = 1,
+    engine: object = "vllm",
+    gpu_memory_utilization: object = None,
+    max_num_batched_tokens: object = None,
+    max_num_seqs: object = None,
+    max_model_len: object = None,
+    serving_model: object = "simulated",
+    traffic: object = None,
+    allow_hub: object = False,
+) -> dict[str, Any]:
+    """Everything but the model and the layout, validated once, in :class:`EstimateRequest`'s names."""
+    isl, osl = validation.request_lengths(input_length, output_length)
+    users = validation.concurrency(
+        concurrency if concurrency is not None else batch_size,
+        "concurrency" if concurrency is not None else "batch_size",
+    )
+    canonical_engine = validation.engine(engine)
+    return {
+        "pp": validation.parallel_degree("pipeline_parallel_size", pipeline_parallel_size),
+        "precision": validation.precision(precision),
+        "kv_precision": validation.kv_precision(kv_precision, canonical_engine),
+        "input_length": isl,
+        "output_length": osl,
+        "concurrency": users,
+        "engine": canonical_engine,
+        "gpu_memory_utilization": validation.gpu_memory_utilization(gpu_memory_utilization),
+        **validation.engine_limits(max_model_len, max_num_seqs, max_num_batched_tokens),
+        "serving_model": validation.serving_model(serving_model),
+        "traffic": validation.traffic(traffic),
+        "allow_hub": validation.flag("allow_hub", allow_hub),
+    }
+
+
+def _backend(backend: object, arch: ModelArchitecture) -> Backend:
+    checked = validation.backend(backend)
+    return get_backend(checked, arch) if isinstance(checked, str) else checked
+
+
+def _estimate(chosen: Backend, request: EstimateRequest) -> PerformanceEstimate:
     try:
         return chosen.estimate(request)
     except BackendUnavailableError:
         raise
     except BackendError as exc:
         return error_record(
-            arch.model_id,
-            gpu.name,
-            num_gpus,
-            tensor_parallel_size,
-            input_length,
-            output_length,
-            users,
+            request.arch.model_id,
+            request.gpu.name,
+            request.num_gpus,
+            request.tp,
+            request.input_length,
+            request.output_length,
+            request.concurrency,
             str(exc),
             backend=chosen.name,
         )
 
 
-def _entry(config: Sequence[Any]) -> tuple[Any, int, int | None]:
+def _entry(config: object) -> tuple[Any, Any, Any]:
     if isinstance(config, (str, bytes)) or not isinstance(config, Sequence) or len(config) not in (2, 3):
         raise InvalidArgumentError(
-            f"each gpu_configs entry must be (gpu, num_gpus) or (gpu, num_gpus, tp), got {config!r}"
+            f"each gpu_configs entry must be (gpu, num_gpus) or (gpu, num_gpus, tp), got {short_repr(config)}"
         )
     gpu, count = config[0], config[1]
     tp = config[2] if len(config) == 3 else None
@@ -168,49 +238,74 @@ def estimate_performance_batch(
     """One record per ``(gpu, num_gpus)`` or ``(gpu, num_gpus, tp)`` entry, in input order.
 
     An entry's own tp wins over ``tensor_parallel_size``. A bad entry (unknown GPU, invalid TP, a
-    layout that does not fit) yields a record whose ``error`` says why; the rest are computed.
+    layout that does not fit) yields a record whose ``error`` says why; the rest are computed. An
+    argument every entry shares (the model, lengths, ``batch_size``, ``knobs``) raises
+    :class:`InvalidArgumentError` when invalid, before any entry is estimated.
     """
-    arch = resolve_model(model_id)
-    chosen = get_backend(backend) if isinstance(backend, str) else backend
+    unknown = sorted(set(knobs) - SETTING_NAMES)
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown keyword argument(s) {', '.join(unknown)}; accepted: {', '.join(sorted(SETTING_NAMES))}"
+        )
+    settings = checked_settings(
+        input_length=input_length, output_length=output_length, batch_size=batch_size, **knobs
+    )
+    shared_tp = (
+        None
+        if tensor_parallel_size is None
+        else validation.parallel_degree("tensor_parallel_size", tensor_parallel_size)
+    )
+    if isinstance(gpu_configs, (str, bytes)) or not isinstance(gpu_configs, Iterable):
+        raise InvalidArgumentError(
+            f"gpu_configs must be a list of (gpu, num_gpus[, tp]) entries, got {short_repr(gpu_configs)}"
+        )
+    arch = resolve_model(validation.model(model_id))
+    validation.check_fits_model(
+        arch, settings["input_length"], settings["output_length"], settings["max_model_len"]
+    )
+    chosen = _backend(backend, arch)
     results = []
     for config in gpu_configs:
+        gpu: Any = config
+        count: Any = 0
+        tp: Any = shared_tp
         try:
-            gpu, count, tp = _entry(config)
-        except InvalidArgumentError as exc:
+            gpu, count, own_tp = _entry(config)
+            spec = validation.gpu(gpu, "gpu")
+            count = validation.num_gpus(count)
+            tp = shared_tp if own_tp is None else validation.parallel_degree("tp", own_tp)
+            validation.check_token_budget(settings, settings["engine"], [spec])
+        except ConfigExplorerError as exc:
+            name = gpu.name if isinstance(gpu, GPUSpec) else gpu if isinstance(gpu, str) else short_repr(gpu)
             results.append(
                 error_record(
                     arch.model_id,
-                    str(config),
-                    0,
-                    None,
-                    input_length,
-                    output_length,
-                    batch_size,
+                    name,
+                    count if isinstance(count, int) and not isinstance(count, bool) else 0,
+                    tp if isinstance(tp, int) and not isinstance(tp, bool) else None,
+                    settings["input_length"],
+                    settings["output_length"],
+                    settings["concurrency"],
                     str(exc),
                     backend=chosen.name,
                 )
             )
             continue
-        tp = tp if tp is not None else tensor_parallel_size
+        request = EstimateRequest(arch=arch, gpu=spec, num_gpus=count, tp=tp, **settings)
         try:
-            results.append(
-                estimate_performance(
-                    arch, gpu, count, tp, input_length, output_length, batch_size, chosen, **knobs
-                )
-            )
+            results.append(_estimate(chosen, request))
         except BackendUnavailableError:
             raise
-        except ConfigExplorerError as exc:
-            name = gpu.name if isinstance(gpu, GPUSpec) else str(gpu)
+        except ConfigExplorerError as exc:  # the layout itself is invalid (e.g. a TP that does not divide)
             results.append(
                 error_record(
                     arch.model_id,
-                    name,
-                    count if isinstance(count, int) else 0,
+                    spec.name,
+                    count,
                     tp,
-                    input_length,
-                    output_length,
-                    batch_size,
+                    settings["input_length"],
+                    settings["output_length"],
+                    settings["concurrency"],
                     str(exc),
                     backend=chosen.name,
                 )

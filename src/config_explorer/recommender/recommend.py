@@ -18,26 +18,27 @@ total and cost per hour; ``metric="cost"`` ranks by that cost.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from config_explorer._util import require_positive_int
+from config_explorer import validation
+from config_explorer._json import dumps_strict, finite_or_null
+from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
-from config_explorer.catalogs.gpus import GPUSpec, get_gpu, list_gpus
+from config_explorer.catalogs.gpus import GPUSpec, list_gpus
 from config_explorer.engine.layout import valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.slo import SLOConstraint, check_slos, constraints_from_kwargs
+from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
+from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 from config_explorer.recommender.costs import GPUCosts
 from config_explorer.recommender.performance import ModelLike, resolve_model
 from config_explorer.recommender.serve_command import serve_commands
-from config_explorer.recommender.workloads import get_workload
 
 __all__ = ["METRICS", "Candidate", "RecommendationResult", "recommend_gpus"]
 
@@ -105,12 +106,15 @@ class Candidate:
                     row[key] = value
             row["warnings"] = "; ".join(self.estimate.warnings)
         row["vllm_command"] = self.serve_commands.get("vllm")
-        return row
+        clean: dict[str, Any] = finite_or_null(row)
+        return clean
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` beside it."""
         data = attrs.asdict(self, recurse=False)
         data["estimate"] = self.estimate.to_dict() if self.estimate else None
-        return data
+        clean: dict[str, Any] = finite_or_null(data)
+        return clean
 
 
 @attrs.frozen(kw_only=True)
@@ -139,6 +143,7 @@ class RecommendationResult:
         return [c.to_record() for c in (*self.ranked, *self.rejected)]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` beside it."""
         return {
             "model_id": self.model_id,
             "input_length": self.input_length,
@@ -147,8 +152,12 @@ class RecommendationResult:
             "constraints": [str(c) for c in self.constraints],
             "backend": self.backend,
             "backend_note": self.backend_note,
-            "target_requests_per_s": self.target_requests_per_s,
-            "target_output_tok_s": self.target_output_tok_s,
+            **finite_or_null(
+                {
+                    "target_requests_per_s": self.target_requests_per_s,
+                    "target_output_tok_s": self.target_output_tok_s,
+                }
+            ),
             "cost_note": self.cost_note,
             "best": self.best.to_dict() if self.best else None,
             "ranked": [c.to_dict() for c in self.ranked],
@@ -156,7 +165,8 @@ class RecommendationResult:
         }
 
     def to_json(self, **kwargs: Any) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
+        """Strict JSON (``allow_nan=False``): a non-finite figure is written as ``null`` with a note."""
+        return dumps_strict(self.to_dict(), **kwargs)
 
     def summary(self, top: int = 10) -> str:
         """A readable ranked table of the top candidates and a count of the rejected ones."""
@@ -165,10 +175,24 @@ class RecommendationResult:
         return recommendation_table(self, top=top)
 
 
-def _layouts(arch: ModelArchitecture, max_gpus: int) -> Iterable[tuple[int, int]]:
-    for count in range(1, max_gpus + 1):
-        for tp in valid_tp_degrees(arch, count):
-            yield count, tp
+def _per_type_caps(value: object) -> Callable[[str], int | None]:
+    """``max_gpus_per_type`` checked: no cap, one cap for every GPU type, or a cap per GPU name."""
+    if value is None:
+        return lambda name: None
+    if isinstance(value, int) and not isinstance(value, bool):
+        cap = validation.search_gpus(value, "max_gpus_per_type")
+        return lambda name: cap
+    if isinstance(value, Mapping):
+        caps = {
+            validation.gpu(gpu, "each GPU in max_gpus_per_type").name: validation.search_gpus(
+                count, f"max_gpus_per_type[{short_repr(gpu)}]"
+            )
+            for gpu, count in value.items()
+        }
+        return caps.get
+    raise InvalidArgumentError(
+        f"max_gpus_per_type must be None, an integer or a mapping of GPU name -> count, got {short_repr(value)}"
+    )
 
 
 def _operating_point(
@@ -202,9 +226,11 @@ def _operating_point(
     first = backend.estimate(attrs.evolve(request, concurrency=1))
     if not first.ok:
         return first, first.error or "does not fit"
-    # sweep the concurrency each replica carries (1, 2, 4, ... 1024), plus the KV-cache limit
+    # sweep the concurrency each replica carries (1, 2, 4, ... 1024), plus the KV-cache limit, up to what
+    # the simulator can judge (a short request's KV limit can be hundreds of thousands of sequences)
     replicas = max(first.replicas, 1)
-    levels = sorted({replicas * level for level in DEFAULT_LEVELS} | {first.max_concurrency_kv or 1} | {1})
+    kv_limit = min(first.max_concurrency_kv or 1, replicas * MAX_SIMULATED_REQUESTS)
+    levels = sorted({replicas * level for level in DEFAULT_LEVELS} | {kv_limit} | {1})
     points = [first]
     for c in levels[1:]:
         point = backend.estimate(attrs.evolve(request, concurrency=c))
@@ -324,55 +350,51 @@ def recommend_gpus(
     ``max_model_len``, ``max_num_seqs`` and ``max_num_batched_tokens`` set the engine's limits (its own
     defaults otherwise). The native engine screens every layout with its analytic model and judges the
     leading ``JUDGED_CANDIDATES`` by simulating the scheduler; each record says which model produced it.
+
+    Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
+    one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
     """
-    if workload is not None:
-        preset = get_workload(workload)
-        input_length = input_length or preset.input_length
-        output_length = output_length or preset.output_length
-    if input_length is None or output_length is None:
-        raise InvalidArgumentError("give input_length and output_length, or a workload preset name")
-    for name, value in (
-        ("input_length", input_length),
-        ("output_length", output_length),
-        ("max_gpus", max_gpus),
-    ):
-        require_positive_int(name, value)
-    metric = metric.strip().lower().replace("-", "_")
-    if metric not in METRICS:
-        raise InvalidArgumentError(f"unknown metric {metric!r}; accepted: {', '.join(METRICS)}")
+    # the argument boundary: everything checked (and made canonical) before any layout is tried
+    input_length, output_length = validation.request_lengths(input_length, output_length, workload)
+    max_gpus = validation.search_gpus(max_gpus)
     if num_gpus is not None:
-        max_gpus = max(max_gpus, require_positive_int("num_gpus", num_gpus))
+        num_gpus = validation.search_gpus(num_gpus, "num_gpus")
+        max_gpus = max(max_gpus, num_gpus)
+    cap_of = _per_type_caps(max_gpus_per_type)
+    metric = validation.text("metric", metric, ", ".join(METRICS)).lower().replace("-", "_")
+    if metric not in METRICS:
+        raise InvalidArgumentError(f"unknown metric {short_repr(metric)}; accepted: {', '.join(METRICS)}")
+    target_requests_per_s = validation.target_requests_per_s(target_requests_per_s)
+    target_output_tok_s = validation.target_output_tok_s(target_output_tok_s)
     if metric == "cost" and target_requests_per_s is None and target_output_tok_s is None:
         raise InvalidArgumentError("metric='cost' needs target_requests_per_s or target_output_tok_s")
-    for name, target in (
-        ("target_requests_per_s", target_requests_per_s),
-        ("target_output_tok_s", target_output_tok_s),
-    ):
-        if target is not None and not target > 0:
-            raise InvalidArgumentError(f"{name} must be positive, got {target!r}")
     slos = tuple(
-        constraints_from_kwargs(
-            constraints=constraints,
-            max_ttft_ms=max_ttft_ms,
-            max_itl_ms=max_itl_ms,
-            max_e2e_latency_s=max_e2e_latency_s,
-            percentile=slo_percentile,
-        )
+        validation.slo_constraints(constraints, max_ttft_ms, max_itl_ms, max_e2e_latency_s, slo_percentile)
     )
-    arch = resolve_model(model)
-    specs = list_gpus() if gpus is None else [get_gpu(g) for g in gpus]
+    gpu_costs = validation.gpu_costs(gpu_costs)
+    estimate_performance_flag = validation.flag("estimate_performance_flag", estimate_performance_flag)
+    if concurrency is not None:
+        concurrency = validation.judged_concurrency(concurrency)
+    engine = validation.engine(engine)
+    precision = validation.precision(precision)
+    kv_precision = validation.kv_precision(kv_precision, engine)
+    gpu_memory_utilization = validation.gpu_memory_utilization(gpu_memory_utilization)
+    checked_limits = validation.engine_limits(max_model_len, max_num_seqs, max_num_batched_tokens)
+    progress = validation.callback("progress", progress)
+    backend = validation.backend(backend)
+    specs = validation.gpu_list(gpus) or list_gpus()
+    validation.check_token_budget(checked_limits, engine, specs)
+    arch = resolve_model(validation.model(model))
+    validation.check_fits_model(arch, input_length, output_length, checked_limits["max_model_len"])
     costs = GPUCosts(gpu_costs)
-    chosen = get_backend(backend) if isinstance(backend, str) else backend
+    chosen = get_backend(backend, arch) if isinstance(backend, str) else backend
 
     plan: list[tuple[GPUSpec, int, int]] = []
     for spec in specs:
-        limit = max_gpus
-        if isinstance(max_gpus_per_type, int):
-            limit = min(limit, max_gpus_per_type)
-        elif max_gpus_per_type:
-            caps = {get_gpu(k).name: v for k, v in max_gpus_per_type.items()}
-            limit = min(limit, caps.get(spec.name, limit))
-        plan.extend((spec, n, tp) for n, tp in _layouts(arch, limit) if num_gpus is None or n == num_gpus)
+        cap = cap_of(spec.name)
+        limit = max_gpus if cap is None else min(max_gpus, cap)
+        counts = range(1, limit + 1) if num_gpus is None else [num_gpus] if num_gpus <= limit else []
+        plan.extend((spec, n, tp) for n in counts for tp in valid_tp_degrees(arch, n))
 
     ranked: list[Candidate] = []
     rejected: list[Candidate] = []
@@ -402,11 +424,7 @@ def recommend_gpus(
             limits,
         )
 
-    limits = {
-        "max_model_len": max_model_len,
-        "max_num_seqs": max_num_seqs,
-        "max_num_batched_tokens": max_num_batched_tokens,
-    }
+    limits = checked_limits
 
     # screen every layout (the native engine's analytic model), then judge the leaders by simulation
     for done, (spec, count, tp) in enumerate(plan, start=1):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shlex
 
+from config_explorer import validation
+from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.errors import InvalidArgumentError
 
 __all__ = ["serve_commands"]
 
@@ -22,8 +25,20 @@ def serve_commands(
     """``vllm serve`` and SGLang launch lines for ``estimate``'s layout.
 
     ``--max-model-len`` is the workload's prompt + output; ``--max-num-seqs`` leaves room for
-    twice the per-replica concurrency, capped by what the KV cache holds at that length.
+    twice the per-replica concurrency, capped by what the KV cache holds at that length. ``estimate``
+    must be one that fits (``estimate.ok``): there is no command for a layout that cannot run.
     """
+    if not isinstance(arch, ModelArchitecture):
+        raise InvalidArgumentError(
+            f"arch must be a ModelArchitecture (load_model(...)), got {short_repr(arch)}"
+        )
+    if not isinstance(estimate, PerformanceEstimate):
+        raise InvalidArgumentError(f"estimate must be a PerformanceEstimate, got {short_repr(estimate)}")
+    if not estimate.ok:
+        raise InvalidArgumentError(
+            f"cannot build a launch command for a configuration that does not run: {estimate.error or 'does not fit'}"
+        )
+    gpu_memory_utilization = validation.gpu_memory_utilization(gpu_memory_utilization)
     model = arch.model_id
     context = estimate.input_length + estimate.output_length
     seqs = _max_num_seqs(estimate)

@@ -224,7 +224,7 @@ def estimate_llm_performance(
     needed_gib = (weight_bytes + kv_per_token * (input_length + output_length) * concurrency) / GIB
     usable_gib = _usable_gib(spec, num_gpus, vram_util_factor)
     flops_per_s = num_gpus * _tflops(spec, precision) * 1e12
-    bytes_per_s = num_gpus * (spec["MEMORY_BW_TBS"] or 0.0) * 1e12
+    bytes_per_s = num_gpus * (spec["Memory_Bandwidth_GBs"] or 0.0) * 1e9
     hardware_ops_per_byte = flops_per_s / bytes_per_s
     if needed_gib > usable_gib:
         return _answer(

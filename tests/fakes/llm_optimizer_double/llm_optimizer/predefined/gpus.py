@@ -7,9 +7,9 @@ follow upstream's naming ("A100" is the 80 GB part, "A100-40GB" the 40 GB one).
 from __future__ import annotations
 
 GPU_SPECS: dict[str, dict[str, float | None]] = {
-    "H100": {"VRAM_GB": 80, "FP16_TFLOPS": 989.0, "FP8_TFLOPS": 1979.0, "MEMORY_BW_TBS": 3.35},
-    "H200": {"VRAM_GB": 141, "FP16_TFLOPS": 989.0, "FP8_TFLOPS": 1979.0, "MEMORY_BW_TBS": 4.8},
-    "A100": {"VRAM_GB": 80, "FP16_TFLOPS": 312.0, "FP8_TFLOPS": None, "MEMORY_BW_TBS": 2.039},
-    "A100-40GB": {"VRAM_GB": 40, "FP16_TFLOPS": 312.0, "FP8_TFLOPS": None, "MEMORY_BW_TBS": 1.555},
-    "L40": {"VRAM_GB": 48, "FP16_TFLOPS": 181.0, "FP8_TFLOPS": 362.0, "MEMORY_BW_TBS": 0.864},
+    "H100": {"VRAM_GB": 80, "FP16_TFLOPS": 989.0, "FP8_TFLOPS": 1979.0, "Memory_Bandwidth_GBs": 3350},
+    "H200": {"VRAM_GB": 141, "FP16_TFLOPS": 989.0, "FP8_TFLOPS": 1979.0, "Memory_Bandwidth_GBs": 4800},
+    "A100": {"VRAM_GB": 80, "FP16_TFLOPS": 312.0, "FP8_TFLOPS": None, "Memory_Bandwidth_GBs": 2039},
+    "A100-40GB": {"VRAM_GB": 40, "FP16_TFLOPS": 312.0, "FP8_TFLOPS": None, "Memory_Bandwidth_GBs": 1555},
+    "L40": {"VRAM_GB": 48, "FP16_TFLOPS": 181.0, "FP8_TFLOPS": 362.0, "Memory_Bandwidth_GBs": 864},
 }
