@@ -398,8 +398,12 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
     return out
 
 
-def all_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
-    rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
+def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
+    """Every measured row: TensorRT-LLM's tables under ``data_dir`` (when given) and the in-repo
+    published vLLM / SGLang points."""
+    rows = []
+    if data_dir is not None:
+        rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
     for path in PUBLISHED:
         if path.exists():
             rows += published_rows(path, serving_model)
@@ -408,7 +412,12 @@ def all_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="folder of TensorRT-LLM's measured tables (default: ../shared/data beside the checkout, when "
+        "present; without it only the in-repo published points in benchmarks/data are scored)",
+    )
     parser.add_argument("--serving-model", default="simulated", choices=["simulated", "analytic"])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--worst", type=int, default=10)
@@ -418,10 +427,18 @@ def main(argv: list[str] | None = None) -> int:
         help="print the per-engine front-end time that calibration.REQUEST_OVERHEAD_MS holds",
     )
     args = parser.parse_args(argv)
-    if not args.data.exists():
-        print(f"no data folder at {args.data}; pass --data", file=sys.stderr)
+    data_dir: Path | None = args.data
+    if data_dir is not None and not data_dir.exists():
+        print(f"no data folder at {data_dir}; pass --data DIR (a folder with trtllm_*.csv)", file=sys.stderr)
         return 2
-    rows = all_rows(args.data, args.serving_model)
+    if data_dir is None:
+        data_dir = DEFAULT_DATA if DEFAULT_DATA.exists() else None
+    if data_dir is None and not args.json:
+        print(
+            f"{DEFAULT_DATA} is not beside this checkout: scoring the in-repo published points only "
+            "(benchmarks/data/published_serving_points*.csv); pass --data DIR for TensorRT-LLM's tables\n"
+        )
+    rows = all_rows(data_dir, args.serving_model)
     if args.fit_request_overhead:
         for engine, (n, median) in fit_request_overhead(rows).items():
             print(

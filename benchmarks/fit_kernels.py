@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import statistics
+import sys
 from pathlib import Path
 
 from config_explorer.catalogs.gpus import get_gpu
@@ -31,7 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT)
     args = parser.parse_args(argv)
-    for path in sorted(args.data.glob("*_kernels.csv")):
+    files = sorted(args.data.glob("*_kernels.csv")) if args.data.is_dir() else []
+    if not files:
+        print(
+            f"no *_kernels.csv under {args.data}: nothing fitted (pass --data DIR, e.g. ../shared/data/kernels)",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"fitting {len(files)} kernel table(s) from {args.data}; the results are printed, not written: "
+        "engine/calibration.py holds the constants taken from them, each with its source\n"
+    )
+    for path in files:
         stem = path.name.removesuffix("_kernels.csv")
         gpu = get_gpu(GPU_OF.get(stem, stem))
         rows = list(csv.DictReader(path.open()))

@@ -91,7 +91,10 @@ def main() -> None:
         return plan_deployment(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512)
 
     def recommend() -> object:
-        return recommend_gpus(llama33, 512, 256, backend="native")
+        return recommend_gpus(llama33, 512, 256, backend="native", metric="throughput")
+
+    def recommend_chat() -> object:
+        return recommend_gpus(llama33, workload="chat", target_requests_per_s=20, backend="native")
 
     rows = [
         ("simulated: Llama-3.3-70B chat 512/256, 4 x H100 tp4, c=64", median_seconds(simulated_chat, 30)),
@@ -102,6 +105,7 @@ def main() -> None:
         ("analytic: one concurrency sweep (1..1024 + KV limit)", median_seconds(a_sweep, 200)),
         (f"analytic: whole catalog, one estimate per layout ({len(layouts)})", median_seconds(catalog, 20)),
         ("recommend_gpus Llama-3.3-70B, whole catalog (screen + simulate)", median_seconds(recommend, 5)),
+        ("recommend_gpus, chat SLOs at 20 req/s (searched operating points)", median_seconds(recommend_chat, 3)),
     ]
     for label, seconds in rows:
         value = f"{seconds * 1e6:10.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:10.2f} ms"

@@ -961,3 +961,35 @@ def test_compare_backends_without_upstream_exits_2_with_the_install_hint(
 
     assert main(["compare-backends", "--model", LLAMA_8B, "--gpu", "H100", "--workload", "chat"]) == 2
     assert "not installed" in capsys.readouterr().err
+
+
+def test_the_weights_note_counts_the_experts_a_batch_routes_to(upstream: ModuleType) -> None:
+    """An MoE batch reads every distinct expert it routes to, not only one token's: at 8 sequences
+    Qwen3-30B-A3B touches about 52 of its 128 experts per layer, so upstream's rebuilt weights are far
+    below what a step reads, and its decode latency is optimistic, not pessimistic."""
+    from config_explorer.backends.llm_optimizer import model_weights_per_step, upstream_weights_per_step
+
+    arch = load_model("Qwen/Qwen3-30B-A3B")
+    one, eight = model_weights_per_step(arch, 1), model_weights_per_step(arch, 8)
+    assert one == arch.active_params and eight > 3 * one
+    assert model_weights_per_step(arch, 100_000) == pytest.approx(
+        arch.total_params - arch.embedding_params, rel=0.01
+    )
+    record = LLMOptimizerBackend().estimate(request_for("Qwen/Qwen3-30B-A3B", concurrency=8, tp=1))
+    (note,) = [n for n in record.backend_notes if "rebuilds the weights" in n]
+    ratio = upstream_weights_per_step(arch) / eight
+    assert f"at 8 sequences per step, 51.6 of 128 experts per MoE layer ({ratio:.2f}x)" in note
+    assert "optimistic" in note and "concurrency limits" in note
+    dense = LLMOptimizerBackend().estimate(request_for(LLAMA_8B, concurrency=8, tp=1))
+    assert any("7.50B at 8 sequences per step (0.75x)" in n for n in dense.backend_notes)
+
+
+def test_an_fp8_checkpoints_kv_cache_is_noted_at_upstreams_precision(upstream: ModuleType) -> None:
+    record = LLMOptimizerBackend().estimate(request_for("RedHatAI/Qwen3-8B-FP8-dynamic", tp=1))
+    assert record.precision == "fp8"
+    assert any(
+        n.startswith("llm-optimizer keeps the KV cache at the weight precision (fp8")
+        for n in record.backend_notes
+    )
+    plain = LLMOptimizerBackend().estimate(request_for(LLAMA_8B, tp=1))
+    assert not any("keeps the KV cache" in n for n in plain.backend_notes)

@@ -301,13 +301,14 @@ def test_unsatisfiable_constraints_are_an_answer() -> None:
     assert estimate.precision == "bf16"
 
 
-def test_unsatisfiable_constraints_as_an_error_line_are_upstream_failing() -> None:
-    # Newer upstream raises instead ("Error: Cannot satisfy ...") and prints no report at all.
+def test_unsatisfiable_constraints_as_an_error_line_are_an_answer_too() -> None:
+    # Upstream's CLI now raises instead ("Error: Cannot satisfy ...") and prints no report: still an answer
     text = "💡 Inferred precision from model config: bf16\nError: Cannot satisfy the given constraints\n"
+    estimate = parse_llm_optimizer_output(text)
+    assert estimate.constraints_satisfied is False and estimate.precision == "bf16"
     with pytest.raises(UpstreamReportedError) as caught:
-        parse_llm_optimizer_output(text)
-    assert caught.value.upstream_message == "Cannot satisfy the given constraints"
-    assert "line 2" in str(caught.value)
+        parse_llm_optimizer_output(text.replace("Cannot satisfy the given constraints", "CUDA is on fire"))
+    assert caught.value.upstream_message == "CUDA is on fire" and "line 2" in str(caught.value)
 
 
 def test_tuning_commands_are_ignored() -> None:

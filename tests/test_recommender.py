@@ -50,7 +50,9 @@ def test_batch_keeps_order_and_isolates_bad_entries() -> None:
 
 
 def test_recommend_ranks_and_explains_rejections() -> None:
-    result = recommend_gpus("meta-llama/Llama-3.1-70B", 2048, 512, gpus=GPUS, max_gpus=4, backend="native")
+    result = recommend_gpus(
+        "meta-llama/Llama-3.1-70B", 2048, 512, gpus=GPUS, max_gpus=4, backend="native", metric="throughput"
+    )
     assert result.best is not None and result.ranked[0].rank == 1
     values = [c.estimate.output_throughput_tok_s for c in result.ranked if c.estimate]
     assert values == sorted(values, reverse=True)
@@ -59,7 +61,7 @@ def test_recommend_ranks_and_explains_rejections() -> None:
     doc = json.loads(result.to_json())
     assert doc["best"]["gpu"] == result.best.gpu
     rows = result.to_records()
-    assert len(rows) == len(result.ranked) + len(result.rejected)
+    assert len(rows) == len(result.ranked) + len(result.other_layouts) + len(result.rejected)
     assert all(not isinstance(v, (dict, list)) for row in rows for v in row.values())
     assert "ranked by throughput" in result.summary()
 

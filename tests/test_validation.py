@@ -195,7 +195,7 @@ def test_the_engine_also_refuses_a_budget_below_the_sequences() -> None:
             "finite",
         ),
         (lambda: recommend_gpus(None, 512, 256, gpus=["H100"]), "model must be"),  # type: ignore[arg-type]
-        (lambda: recommend_gpus(QWEN, 512, 256, gpus=["H100"], metric=None), "metric"),  # type: ignore[arg-type]
+        (lambda: recommend_gpus(QWEN, 512, 256, gpus=["H100"], metric=5), "metric"),  # type: ignore[arg-type]
         (lambda: recommend_gpus(QWEN, 512, 256, gpus=["H100"], max_gpus=10**9), "[1, 512]"),
         (lambda: recommend_gpus(QWEN, 512, 256, gpus=["H100"], max_gpus_per_type="2"), "max_gpus_per_type"),  # type: ignore[arg-type]
         (lambda: recommend_gpus(QWEN, 512, 256, gpus=["H100"], progress=3), "progress"),  # type: ignore[arg-type]

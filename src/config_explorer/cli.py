@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from config_explorer import validation
 from config_explorer._files import check_output_path, write_text
+from config_explorer._util import short_repr
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
 __all__ = ["main"]
@@ -33,6 +34,89 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         line = " ".join(message.split())
         self.exit(2, f"{self.prog}: error: {line} (see {self.prog} --help)\n")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` that states each option's default and prints the examples (the epilog) as written.
+
+    An option whose help already says its default, or whose default is None or False (nothing to state:
+    its help says what happens without it), is left as it is.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or "default" in text
+            or default is None
+            or default is False
+            or default == argparse.SUPPRESS
+        ):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
+#: the examples each subcommand's --help ends with (tests/test_cli_discoverable.py runs them)
+_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "config-explorer models qwen3",
+        "config-explorer recommend --model meta-llama/Llama-3.3-70B-Instruct --workload chat",
+        "config-explorer serve-command --model meta-llama/Llama-3.1-70B --gpu H100 --num-gpus 4 --workload rag",
+    ),
+    "gpus": ("config-explorer gpus", "config-explorer gpus h100", "config-explorer gpus amd --json"),
+    "models": (
+        "config-explorer models",
+        "config-explorer models llama",
+        "config-explorer models qwen3 --json",
+    ),
+    "model": ("config-explorer model openai/gpt-oss-120b", "config-explorer model llama-3.1-8b --json"),
+    "estimate": (
+        "config-explorer estimate --model Qwen/Qwen3-8B --gpu H100 --workload chat --concurrency 32",
+        "config-explorer estimate --model meta-llama/Llama-3.3-70B-Instruct --gpu H200 --num-gpus 2 "
+        "--workload rag --sweep --max-itl-ms 40",
+    ),
+    "recommend": (
+        "config-explorer recommend --model meta-llama/Llama-3.3-70B-Instruct --workload chat",
+        "config-explorer recommend --model Qwen/Qwen3-8B --workload chat --target-rps 20 --gpus H100 L40S",
+        "config-explorer recommend --model openai/gpt-oss-120b --workload code --metric throughput_per_gpu --json",
+    ),
+    "serve-command": (
+        "config-explorer serve-command --model meta-llama/Llama-3.1-70B --gpu H100 --num-gpus 4 --workload rag",
+        "config-explorer serve-command --model Qwen/Qwen3-32B --gpu H200 --num-gpus 2 --workload chat "
+        "--concurrency 64 --engine sglang",
+        "config-explorer serve-command --model meta-llama/Llama-3.3-70B-Instruct --gpu H200 --num-gpus 4 "
+        "--workload chat --engine trtllm --kv-precision fp8 --json",
+    ),
+    "compare-backends": (
+        "config-explorer compare-backends --model meta-llama/Llama-3.1-8B --gpu H100 --workload chat --concurrency 8",
+    ),
+    "parse": (
+        "config-explorer parse report.txt --json",
+        "llm-optimizer estimate ... | config-explorer parse -",
+    ),
+    "backends": (
+        "config-explorer backends",
+        "config-explorer backends --probe-model Qwen/Qwen3-8B --probe-gpu L40S",
+    ),
+}
+
+
+def _finish_help(parser: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Every parser gets the formatter, its one-line help as description, and its examples as epilog."""
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, p in [("", parser), *sub.choices.items()]:
+        p.formatter_class = _HelpFormatter
+        if p.description is None:
+            p.description = helps.get(name)
+        examples = _EXAMPLES.get(name, ())
+        if examples:
+            lines = ["examples:", *(f"  {line}" for line in examples)]
+            if not name:
+                lines.append(
+                    "\nrun 'config-explorer COMMAND --help' for a command's options, defaults and examples"
+                )
+            p.epilog = "\n".join(lines)
 
 
 def _add_workload(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -153,12 +237,20 @@ def _lengths(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def _add_slos(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-ttft-ms", type=float)
-    p.add_argument("--max-itl-ms", type=float)
-    p.add_argument("--max-e2e-latency-s", "--max-e2e-s", dest="max_e2e_s", type=float)
+    p.add_argument("--max-ttft-ms", type=float, help="SLO: time to first token, ms (at --slo-percentile)")
+    p.add_argument("--max-itl-ms", type=float, help="SLO: inter-token latency, ms (at --slo-percentile)")
+    p.add_argument(
+        "--max-e2e-latency-s",
+        "--max-e2e-s",
+        dest="max_e2e_s",
+        type=float,
+        help="SLO: end-to-end latency, s (at --slo-percentile)",
+    )
     p.add_argument("--constraints", help="llm-optimizer syntax, e.g. 'ttft:p95<300ms;itl:p95<20ms'")
     p.add_argument(
-        "--slo-percentile", default="mean", help="statistic the --max-* bounds apply to (mean, p50, p95, p99)"
+        "--slo-percentile",
+        default="mean",
+        help="statistic the --max-* bounds apply to: mean, p50 (or median), p95, p99",
     )
 
 
@@ -209,6 +301,15 @@ def cmd_gpus(args: argparse.Namespace) -> int:
     from config_explorer.reports import fmt, render_table
 
     specs = list_gpus()
+    if args.filter is not None:
+        wanted = args.filter.strip().lower()
+        chosen = [s for s in specs if any(wanted in text.lower() for text in (s.name, s.vendor, *s.aliases))]
+        if not chosen:
+            raise InvalidArgumentError(
+                f"no GPU in the catalog matches {short_repr(args.filter)} (by name, vendor or alias); "
+                f"accepted: part of any of {', '.join(s.name for s in specs)}"
+            )
+        specs = chosen
     if args.json:
         _emit_json([s.to_dict() for s in specs])
         return 0
@@ -245,6 +346,67 @@ def cmd_gpus(args: argparse.Namespace) -> int:
         )
     )
     print("TFLOPS are dense (vendor figures with sparsity halved).")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- models
+def _billions(count: float | None) -> str:
+    """A parameter count as people say it: 8.03B, 70.6B, 671B."""
+    if not count:
+        return "-"
+    value = count / 1e9
+    return f"{value:,.0f}B" if value >= 1000 else f"{value:.3g}B"
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from config_explorer.architecture import load_model
+    from config_explorer.catalogs.models import bundled_models
+    from config_explorer.reports import render_table
+
+    archs = [load_model(entry.model_id) for entry in bundled_models()]
+    if args.filter is not None:
+        wanted = args.filter.strip().lower()
+        chosen = [a for a in archs if wanted in a.model_id.lower() or wanted in a.model_type.lower()]
+        if not chosen:
+            families = sorted({a.model_type for a in archs})
+            raise InvalidArgumentError(
+                f"no bundled model matches {short_repr(args.filter)} (by id or family); accepted: part of a "
+                f"model id (config-explorer models lists them) or a family: {', '.join(families)}"
+            )
+        archs = chosen
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "model_id": a.model_id,
+                    "family": a.model_type,
+                    "architecture": a.architecture,
+                    "moe": a.is_moe,
+                    "total_params": a.total_params,
+                    "active_params": a.active_params if a.is_moe else None,
+                    "native_precision": a.native_precision,
+                    "context_length": a.max_position_embeddings,
+                }
+                for a in archs
+            ]
+        )
+        return 0
+    rows = [
+        [
+            a.model_id,
+            a.model_type,
+            _billions(a.total_params),
+            _billions(a.active_params if a.is_moe else None),
+            a.native_precision,
+            f"{a.max_position_embeddings:,}" if a.max_position_embeddings else "-",
+        ]
+        for a in archs
+    ]
+    print(render_table(["model", "family", "params", "active", "precision", "context"], rows))
+    print(
+        f"{len(rows)} bundled model(s); params are computed from each config.json (active: per token, MoE "
+        "only); any other hub id or local config.json works too (config-explorer model ID)."
+    )
     return 0
 
 
@@ -435,6 +597,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 gpu_memory_utilization=args.gpu_memory_utilization,
                 **_engine_limits(args),
                 progress=_progress_printer(args.quiet),
+                workload=args.workload,
+                all_layouts=args.all_layouts,
+                default_slos=not args.no_default_slos,
             )
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
@@ -499,9 +664,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- serve-command
 def cmd_serve_command(args: argparse.Namespace) -> int:
     from config_explorer.recommender.performance import estimate_performance, resolve_model
-    from config_explorer.recommender.serve_command import serve_commands
+    from config_explorer.recommender.serve_command import engine_flags, launch_limits, serve_command
 
     isl, osl = _lengths(args)
+    flags = engine_flags(args.engine)  # an unknown engine fails before anything is estimated
     est = estimate_performance(
         args.model,
         args.gpu,
@@ -513,11 +679,30 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         precision=args.precision,
         kv_precision=args.kv_precision,
+        engine=args.engine,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+        pipeline_parallel_size=args.pp,
         **_engine_limits(args),
     )
     if not est.ok:
         raise InvalidArgumentError(f"cannot build a launch command: {est.error}")
-    commands = serve_commands(resolve_model(args.model), est)
+    arch = resolve_model(args.model)
+    limits = launch_limits(arch, est)
+    command = serve_command(arch, est, gpu_memory_utilization=args.gpu_memory_utilization)
+    context = arch.max_position_embeddings
+    if limits.max_model_len is None:
+        length = "max_model_len: the engine's (the model's config states no context)"
+    elif limits.max_model_len == context:
+        length = f"max_model_len {limits.max_model_len:,} (the model's context)"
+    elif args.max_model_len is not None:
+        length = f"max_model_len {limits.max_model_len:,} (as asked)"
+    else:
+        length = (
+            f"max_model_len {limits.max_model_len:,} (the longest the KV cache holds; the model's context is "
+            f"{context:,})"
+            if context
+            else f"max_model_len {limits.max_model_len:,}"
+        )
     if args.json:
         _emit_json(
             {
@@ -525,12 +710,30 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
                 "gpu": est.gpu,
                 "num_gpus": est.num_gpus,
                 "tp": est.tp,
+                "pp": est.pp,
                 "replicas": est.replicas,
-                **commands,
+                "engine": flags.engine,
+                "engine_release": flags.release,
+                "engine_flags_source": list(flags.source_paths),
+                "concurrency": est.concurrency,
+                "concurrency_per_replica": limits.concurrency_per_replica,
+                "max_num_seqs": limits.max_num_seqs,
+                "max_model_len": limits.max_model_len,
+                "max_num_batched_tokens": limits.max_num_batched_tokens,
+                "command": command,
             }
         )
     else:
-        print(f"# vLLM\n{commands['vllm']}\n# SGLang\n{commands['sglang']}")
+        copies = f"{est.replicas} replicas" if est.replicas > 1 else "1 replica"
+        pipeline = f" x PP{est.pp}" if est.pp > 1 else ""
+        print(
+            f"# {flags.title}: {est.model_id} on {est.num_gpus} x {est.gpu}, TP{est.tp}{pipeline}, {copies}"
+        )
+        print(
+            f"# sized for {limits.concurrency_per_replica} requests in flight per replica (max_num_seqs "
+            f"{limits.max_num_seqs}); {length}"
+        )
+        print(command)
     return 0
 
 
@@ -666,25 +869,40 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("gpus", help="list the GPU catalog")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "filter", nargs="?", help="show only GPUs whose name, vendor or an alias contains this (any case)"
+    )
+    p.add_argument("--json", action="store_true", help="print every field of each spec as one JSON list")
     _add_gpu_spec(p)
     p.set_defaults(func=cmd_gpus)
 
+    p = sub.add_parser("models", help="list the bundled models")
+    p.add_argument("filter", nargs="?", help="show only models whose id or family contains this (any case)")
+    p.add_argument("--json", action="store_true", help="print the list as one JSON document")
+    p.set_defaults(func=cmd_models)
+
     p = sub.add_parser("model", help="show a model's architecture and derived figures")
     p.add_argument("model", help="hub id, short name (llama-3.1-70b), or path to config.json")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
     _add_hub(p)
     p.set_defaults(func=cmd_model)
 
     p = sub.add_parser("estimate", help="estimate one configuration (or sweep concurrency)")
-    p.add_argument("--model", required=True)
-    p.add_argument("--gpu", required=True)
-    p.add_argument("--num-gpus", type=int, default=1)
+    p.add_argument("--model", required=True, help="model id, short name or path to config.json")
+    p.add_argument("--gpu", required=True, help="GPU name or alias (config-explorer gpus lists them)")
+    p.add_argument("--num-gpus", type=int, default=1, help="GPUs in the deployment; the rest become replicas")
     p.add_argument("--tp", type=int, help="tensor-parallel degree (default: smallest that fits)")
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
     _add_workload(p)
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--concurrency", "--batch-size", dest="concurrency", type=int, default=1)
+    group.add_argument(
+        "--concurrency",
+        "--batch-size",
+        dest="concurrency",
+        type=int,
+        default=1,
+        help="requests in flight (closed loop)",
+    )
     group.add_argument(
         "--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit"
     )
@@ -698,20 +916,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", help="several model ids at once")
     p.add_argument("--gpus", nargs="+", help="GPU names (default: the whole catalog)")
     _add_workload(p)
-    p.add_argument("--max-gpus", type=int, default=8)
+    p.add_argument("--max-gpus", type=int, default=8, help="largest GPU count per layout")
     p.add_argument("--num-gpus", type=int, help="exactly this many GPUs per layout")
     p.add_argument(
         "--metric",
-        default="throughput",
-        help="throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
-        "cost_per_million_tokens, throughput_per_dollar, cost (with a target), fit (memory only)",
+        help="rank by: throughput, throughput_per_gpu, ttft, itl, e2e_latency (latency), cost_per_hour, "
+        "cost_per_million_tokens, throughput_per_dollar, cost or gpus_for_target (with a target), fit "
+        "(memory only); default: the cheapest deployment meeting the SLOs ($/M output tokens; with a "
+        "target, $/h for it; with no prices, GPUs needed)",
+    )
+    p.add_argument(
+        "--all-layouts", action="store_true", help="rank every layout, not only each GPU type's best"
+    )
+    p.add_argument(
+        "--no-default-slos",
+        action="store_true",
+        help="do not apply the --workload preset's default SLOs (MLPerf Inference's server scenarios)",
     )
     p.add_argument("--concurrency", type=int, help="judge every layout at this concurrency")
     p.add_argument("--target-rps", type=float, help="requests/s to serve: size replicas and cost")
     p.add_argument("--target-tok-s", type=float, help="output tokens/s to serve: size replicas and cost")
     p.add_argument("--gpu-cost", action="append", metavar="GPU=USD", help="$/GPU-hour override (repeatable)")
     p.add_argument("--no-estimate", action="store_true", help="rank by memory fit only (fast planning)")
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", type=int, default=10, help="rows to print per model")
     p.add_argument("--csv", metavar="FILE", help="write every candidate as CSV")
     p.add_argument("--output-json", metavar="FILE", help="write the JSON document to FILE")
     p.add_argument(
@@ -722,16 +949,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_recommend)
 
-    p = sub.add_parser("serve-command", help="vLLM and SGLang launch commands for a configuration")
-    p.add_argument("--model", required=True)
-    p.add_argument("--gpu", required=True)
-    p.add_argument("--num-gpus", type=int, default=1)
-    p.add_argument("--tp", type=int)
-    p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--precision")
-    p.add_argument("--kv-precision")
+    p = sub.add_parser(
+        "serve-command", help="the launch command of vLLM, SGLang or TensorRT-LLM for a configuration"
+    )
+    p.add_argument("--model", required=True, help="model id, short name or path to config.json")
+    p.add_argument("--gpu", required=True, help="GPU name or alias (config-explorer gpus lists them)")
+    p.add_argument("--num-gpus", type=int, default=1, help="GPUs in the deployment; the rest become replicas")
+    p.add_argument("--tp", type=int, help="tensor-parallel degree (default: the smallest that fits)")
+    p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        help="requests in flight (all replicas) the server is sized for; --max-num-seqs is never below "
+        "each replica's share",
+    )
+    p.add_argument(
+        "--engine",
+        default="vllm",
+        help="vllm (vllm serve), sglang (python -m sglang.launch_server) or trtllm (trtllm-serve); also "
+        "spelled tensorrt-llm, trt-llm; a release may follow, e.g. vllm==0.19.0",
+    )
+    p.add_argument(
+        "--precision", help="weight precision (default: the checkpoint's): bf16, fp16, fp8, int4, ..."
+    )
+    p.add_argument("--kv-precision", help="KV-cache precision: bf16, fp16, fp8 (trtllm also int8)")
+    p.add_argument(
+        "--gpu-memory-utilization",
+        type=float,
+        help="share of GPU memory the engine may use, written as vLLM's --gpu-memory-utilization, SGLang's "
+        "--mem-fraction-static or TensorRT-LLM's --kv_cache_free_gpu_memory_fraction (default: the engine's)",
+    )
     _add_workload(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: the layout, the limits and the chosen engine's command",
+    )
     _add_gpu_spec(p)
     _add_hub(p)
     p.set_defaults(func=cmd_serve_command)
@@ -740,14 +994,21 @@ def build_parser() -> argparse.ArgumentParser:
         "compare-backends",
         help="one configuration on two backends (native and llm-optimizer) side by side, with the reasons",
     )
-    p.add_argument("--model", required=True)
-    p.add_argument("--gpu", required=True)
-    p.add_argument("--num-gpus", type=int, default=1)
+    p.add_argument("--model", required=True, help="model id, short name or path to config.json")
+    p.add_argument("--gpu", required=True, help="GPU name or alias (config-explorer gpus lists them)")
+    p.add_argument("--num-gpus", type=int, default=1, help="GPUs in the deployment; the rest become replicas")
     p.add_argument(
         "--tp", type=int, help="tensor-parallel degree (default: the baseline's smallest that fits)"
     )
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
-    p.add_argument("--concurrency", "--batch-size", dest="concurrency", type=int, default=1)
+    p.add_argument(
+        "--concurrency",
+        "--batch-size",
+        dest="concurrency",
+        type=int,
+        default=1,
+        help="requests in flight (closed loop)",
+    )
     _add_workload(p)
     p.add_argument("--baseline", default="native", help="the backend compared against (default: native)")
     p.add_argument("--other", default="llm-optimizer", help="the backend compared (default: llm-optimizer)")
@@ -756,14 +1017,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="parse a saved `llm-optimizer estimate` text report")
     p.add_argument("file", help="report file, or - for standard input")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("backends", help="which estimation backends are usable, and how far they disagree")
-    p.add_argument("--probe-model", default="meta-llama/Llama-3.1-8B-Instruct")
-    p.add_argument("--probe-gpu", default="H100")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--probe-model", default="meta-llama/Llama-3.1-8B-Instruct", help="model of the probe estimate"
+    )
+    p.add_argument("--probe-gpu", default="H100", help="GPU of the probe estimate (1 GPU, 1024 in / 256 out)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_backends)
+    _finish_help(parser, sub)
     return parser
 
 

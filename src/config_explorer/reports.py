@@ -57,19 +57,37 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
+    from config_explorer.recommender.recommend import CAVEATS
+
     head = (
         f"{result.model_id}: {result.input_length} in / {result.output_length} out tokens, "
         f"ranked by {result.metric}, backend {result.backend}"
         + (f" (auto: {result.backend_note})" if result.backend_note else "")
     )
-    if result.constraints:
-        head += f", SLOs {'; '.join(str(c) for c in result.constraints)}"
     lines = [head]
+    if result.target_requests_per_s or result.target_output_tok_s:
+        load = (
+            f"{fmt(result.target_requests_per_s, 2)} requests/s"
+            if result.target_requests_per_s
+            else f"{fmt(result.target_output_tok_s, 0)} output tok/s"
+        )
+        lines.append(f"target load: {load}")
+    if result.constraints:
+        note = f" ({result.slo_note})" if result.slo_note else ""
+        lines.append(f"SLOs {'; '.join(str(c) for c in result.constraints)}{note}")
+    elif result.slo_note:
+        lines.append(result.slo_note)
+    if result.other_layouts:
+        lines.append(
+            f"one row per GPU type, its best layout ({len(result.other_layouts)} other layouts ranked; "
+            "all_layouts=True / --all-layouts lists them)"
+        )
     headers = [
         "#",
         "GPU",
         "GPUs",
         "TP",
+        "PP",
         "rep",
         "conc",
         "TTFT ms",
@@ -80,8 +98,11 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         "$/h",
         "$/M tok",
     ]
+    if result.constraints:
+        headers.append("binds")
+    headers.append("caveats")
     if result.target_requests_per_s or result.target_output_tok_s:
-        headers += ["copies", "GPUs@target", "$/h@target"]
+        headers += ["copies", "GPUs@target", "$/h@target", "spare"]
     rows = []
     for c in result.ranked[:top]:
         e = c.estimate
@@ -90,6 +111,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             c.gpu,
             fmt(c.num_gpus),
             fmt(c.tp),
+            fmt(c.pp),
             fmt(c.replicas),
             fmt(c.concurrency),
             fmt(e.ttft_ms if e else None),
@@ -100,24 +122,34 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             fmt(c.cost_per_hour_usd, 2),
             fmt(c.cost_per_million_output_tokens_usd, 3),
         ]
+        if result.constraints:
+            row.append(_binds(c.binding_slo))
+        row.append("".join(CAVEATS[k][0] for k in c.caveats if k in CAVEATS) or "-")
         if result.target_requests_per_s or result.target_output_tok_s:
             row += [
                 fmt(c.copies_for_target),
                 fmt(c.total_gpus_for_target),
                 fmt(c.cost_per_hour_for_target_usd, 2),
+                "-" if c.headroom_for_target is None else f"{c.headroom_for_target:.0%}",
             ]
         rows.append(row)
     if rows:
         lines.append(render_table(headers, rows))
     else:
         lines.append("no configuration fits and meets the constraints")
+    shown = {k for c in result.ranked[:top] for k in c.caveats if k in CAVEATS}
+    if shown:
+        lines.append(
+            "caveats: " + "; ".join(f"{CAVEATS[k][0]} {CAVEATS[k][1]}" for k in CAVEATS if k in shown)
+        )
     if result.best is not None:
         b = result.best
         lines.append(
-            f"best: {b.num_gpus} x {b.gpu} (tp={b.tp}, replicas={b.replicas}) at concurrency {b.concurrency}"
+            f"best: {b.num_gpus} x {b.gpu} (tp={b.tp}, pp={b.pp}, replicas={b.replicas}) at concurrency "
+            f"{b.concurrency}"
         )
         if b.serve_commands:
-            lines.append(f"  {b.serve_commands['vllm']}")
+            lines.append(f"  {b.launch_command}")
     if result.rejected:
         reasons: dict[str, int] = {}
         for c in result.rejected:
@@ -128,10 +160,19 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             + ", ".join(f"{k}: {v}" for k, v in reasons.items())
             + ")"
         )
-    if result.ranked and any(c.cost_per_hour_usd is None for c in result.ranked[:top]):
-        lines.append("'-' in $ columns: no reference price for that GPU (pass gpu_costs / --gpu-cost)")
     lines.append(result.cost_note)
     return "\n".join(lines)
+
+
+def _binds(binding: str | None) -> str:
+    """The binding limit, short enough for a table cell: the SLO itself, or the kind of capacity limit."""
+    if binding is None:
+        return "-"
+    if binding.startswith("capacity"):
+        return "capacity"
+    if binding.startswith("none"):
+        return "none"
+    return binding
 
 
 def rejection_kind(reason: str) -> str:

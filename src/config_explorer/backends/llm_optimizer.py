@@ -38,6 +38,7 @@ from config_explorer.backends.base import EstimateRequest
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.layout import check_layout, valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.roofline import expected_distinct_experts
 from config_explorer.errors import (
     BackendError,
     BackendUnavailableError,
@@ -362,6 +363,12 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
                 f"kv_precision={kv} was ignored: llm-optimizer keeps the KV cache at the weight precision "
                 f"({precision})"
             )
+    elif precision == "fp8":
+        notes.append(
+            "llm-optimizer keeps the KV cache at the weight precision (fp8, 1 byte a value) where an engine "
+            "keeps it at 16 bits unless told otherwise (kv_precision): its KV cache is half the bytes, and "
+            "about twice the requests fit"
+        )
     knobs = [
         f"{name}={value!r}"
         for name, value, default in (
@@ -433,23 +440,43 @@ def upstream_limitations(arch: ModelArchitecture) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def _method_notes(arch: ModelArchitecture) -> list[str]:
-    """What upstream's method does with this architecture, in numbers (each checked against upstream's
-    own functions by the test suite)."""
+def model_weights_per_step(arch: ModelArchitecture, sequences: int) -> float:
+    """Weights a decode step of ``sequences`` sequences reads in this model: the active weights plus, in
+    each MoE layer, the other distinct experts the batch routes to (uniform routing)."""
+    if not arch.is_moe:
+        return float(arch.active_params)
+    k, experts = arch.num_experts_per_token, arch.num_experts
+    distinct = expected_distinct_experts(max(sequences, 1), experts, k)
+    return arch.active_params + arch.num_moe_layers * (distinct - k) * arch.expert_params
+
+
+def _weights_note(arch: ModelArchitecture, sequences: int) -> str:
+    """Upstream's rebuilt decode weights against what a step of ``sequences`` sequences reads here."""
     rebuilt = upstream_weights_per_step(arch)
-    active = arch.active_params
-    direction = "optimistic" if rebuilt < active else "pessimistic"
-    experts = (
-        f"; all {arch.total_params / 1e9:.1f}B parameters (every expert) count only in its memory check"
-        if arch.is_moe
-        else ""
-    )
-    notes = [
+    ours = model_weights_per_step(arch, sequences)
+    direction = "optimistic" if rebuilt < ours else "pessimistic"
+    if arch.is_moe:
+        distinct = expected_distinct_experts(max(sequences, 1), arch.num_experts, arch.num_experts_per_token)
+        routed = f", {distinct:.1f} of {arch.num_experts} experts per MoE layer"
+        counted = (
+            f"; all {arch.total_params / 1e9:.1f}B parameters (every expert) enter only its memory check "
+            "and its concurrency limits"
+        )
+    else:
+        routed = counted = ""
+    return (
         f"llm-optimizer's latency ignores the parameter count: it rebuilds the weights from hidden_size as "
         f"attention plus a two-matrix MLP of 4 x hidden, with no experts or embeddings, and so reads "
-        f"{rebuilt / 1e9:.2f}B weights per decode step where this model reads {active / 1e9:.2f}B "
-        f"({rebuilt / active:.2f}x): its decode latency is {direction}{experts}"
-    ]
+        f"{rebuilt / 1e9:.2f}B weights per decode step where this model reads {ours / 1e9:.2f}B at "
+        f"{sequences} sequence{'s' if sequences != 1 else ''} per step{routed} ({rebuilt / ours:.2f}x): "
+        f"its decode latency is {direction}{counted}"
+    )
+
+
+def _method_notes(arch: ModelArchitecture) -> list[str]:
+    """What upstream's method does with this architecture's KV cache, in numbers (checked against
+    upstream's own functions by the test suite)."""
+    notes: list[str] = []
     ours = arch.kv_cache_bytes_per_token("bf16") / 2
     theirs = upstream_kv_values_per_token(arch)
     if abs(theirs - ours) > 0.01 * ours:
@@ -1176,6 +1203,7 @@ class LLMOptimizerBackend:
         shares = replica_shares(request.concurrency, layout.replicas)
         layout_notes = [*notes, *_layout_notes(layout, request.concurrency, shares)]
         heaviest = shares[0][0]
+        layout_notes.append(_weights_note(request.arch, heaviest))
         if heaviest > 1:
             layout_notes.append(
                 f"llm-optimizer's TTFT is the prefill of all {heaviest} prompts a replica holds as one batch "

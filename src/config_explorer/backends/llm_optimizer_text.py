@@ -880,8 +880,10 @@ def parse_llm_optimizer_output(text: str | bytes, *, source: str | None = None) 
     decoded as UTF-8, which is what upstream writes. Runs in time linear in the text's length.
     ``source`` names where the text came from (a file name) in error messages.
 
-    A ``❌ Cannot satisfy the given constraints`` line is an answer (``constraints_satisfied=False``);
-    a line starting ``Error`` is what upstream prints when it failed, and raises.
+    "Cannot satisfy the given constraints" is an answer (``constraints_satisfied=False``), whether as
+    the ``❌`` line of older releases or the ``Error: ...`` line upstream's CLI prints now (its
+    ``run_performance_estimation`` raises it before printing a report); any other line starting
+    ``Error`` is what upstream prints when it failed, and raises.
 
     Raises:
         UpstreamReportedError: the text holds upstream's ``Error: ...`` line; ``upstream_message`` has
@@ -890,7 +892,7 @@ def parse_llm_optimizer_output(text: str | bytes, *, source: str | None = None) 
             line numbers, never the text itself (it may be any file, secrets included).
         InvalidArgumentError: when ``text`` is neither ``str`` nor ``bytes``.
     """
-    return _parse(text, source=source, unsatisfiable_is_answer=False)
+    return _parse(text, source=source, unsatisfiable_is_answer=True)
 
 
 parse_bentoml_output = parse_llm_optimizer_output

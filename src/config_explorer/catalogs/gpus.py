@@ -46,10 +46,11 @@ FIGURE_RANGES: Final[dict[str, tuple[float, float, str]]] = {
     "tflops": (1.0, 100_000.0, "TFLOP/s"),
     "interconnect_bandwidth_gb_s": (1.0, 10_000.0, "GB/s"),
     "scale_up_domain": (1, 1024, "GPUs"),
+    "gpus_per_node": (1, 1024, "GPUs"),
     "tdp_w": (1.0, 10_000.0, "W"),
     "release_year": (1990, 2100, ""),
 }
-_INTEGER_FIGURES = frozenset({"scale_up_domain", "release_year"})
+_INTEGER_FIGURES = frozenset({"scale_up_domain", "gpus_per_node", "release_year"})
 _MAX_NAME = 200
 
 
@@ -111,6 +112,25 @@ def _strings(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
         )
 
 
+def _powers_of_two_per_node(spec: GPUSpec) -> tuple[int, ...]:
+    """1, 2, 4, ... up to a whole node: how cloud instances of one GPU type are usually sized."""
+    return tuple(c for c in (1, 2, 4, 8, 16, 32, 64) if c <= spec.gpus_per_node) or (spec.gpus_per_node,)
+
+
+def _sold_counts(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    per_node = getattr(instance, "gpus_per_node", 8)
+    ok = (
+        isinstance(value, tuple)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= per_node for v in value)
+    )
+    if not ok:
+        raise InvalidArgumentError(
+            f"GPU {_owner(instance)!r}: field 'sold_counts' must be a non-empty tuple of GPU counts from 1 to "
+            f"gpus_per_node ({per_node}), got {short_repr(value)}"
+        )
+
+
 def _sources(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     pairs = isinstance(value, tuple) and all(
         isinstance(v, tuple) and len(v) == 2 and all(isinstance(t, str) for t in v) for v in value
@@ -169,7 +189,20 @@ class GPUSpec:
     aliases: tuple[str, ...] = attrs.field(default=(), validator=_strings)
     sources: tuple[tuple[str, str], ...] = attrs.field(default=(), validator=_sources)
     notes: str = attrs.field(default="", validator=_text())
+    #: GPUs in one server (a GB200 compute tray holds 4); layouts larger than one node span several
+    gpus_per_node: int = attrs.field(default=8, validator=_in_range("gpus_per_node"))
+    #: the GPU counts below a whole node that can be rented or bought (instances of 1, 2, 4 GPUs ...)
+    sold_counts: tuple[int, ...] = attrs.field(
+        default=attrs.Factory(_powers_of_two_per_node, takes_self=True), validator=_sold_counts
+    )
     builtin: bool = False
+
+    def deployable_counts(self, limit: int) -> list[int]:
+        """GPU counts this GPU is deployed in, up to ``limit``: the counts sold below a node, then whole
+        nodes (``gpus_per_node`` x 1, 2, 3, ...)."""
+        counts = {c for c in self.sold_counts if c <= limit}
+        counts.update(range(self.gpus_per_node, limit + 1, self.gpus_per_node))
+        return sorted(counts)
 
     def __attrs_post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -340,6 +373,7 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
             aliases=tuple(aliases),
             sources=sources,
             notes=_text_value(name, "notes", data.get("notes"), ""),
+            **_deployment(name, data.get("deployment")),
             builtin=builtin,
         )
     except TypeError as exc:  # wrong field types that attrs itself rejects
@@ -349,6 +383,30 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
 def _optional_figure(gpu: str, field: str, value: Any, key: str | None = None) -> Any:
     """``None``, or ``value`` checked against ``FIGURE_RANGES[key or field]``."""
     return None if value is None else _figure(gpu, field, value, key or field)
+
+
+def _deployment(name: str, block: Any) -> dict[str, Any]:
+    """``gpus_per_node`` and ``sold_counts`` from a spec's optional ``deployment`` block."""
+    if block is None:
+        return {}
+    if not isinstance(block, Mapping):
+        raise InvalidArgumentError(
+            f"GPU {name!r}: 'deployment' must be a mapping with 'gpus_per_node' and 'sold_counts', "
+            f"got {short_repr(block)}"
+        )
+    out: dict[str, Any] = {}
+    if "gpus_per_node" in block:
+        out["gpus_per_node"] = int(
+            _figure(name, "deployment.gpus_per_node", _integral(block["gpus_per_node"]), "gpus_per_node")
+        )
+    counts = block.get("sold_counts")
+    if counts is not None:
+        if not isinstance(counts, (list, tuple)):
+            raise InvalidArgumentError(
+                f"GPU {name!r}: 'deployment.sold_counts' must be a list of GPU counts, got {short_repr(counts)}"
+            )
+        out["sold_counts"] = tuple(_integral(c) for c in counts)
+    return out
 
 
 def _integral(value: Any) -> Any:

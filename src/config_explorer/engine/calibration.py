@@ -56,6 +56,9 @@ class FamilyEfficiency:
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``)
     allreduce_us: float
     evidence: str
+    #: how far this family's efficiencies rest on measurement: "measured" (kernels timed on the family),
+    #: "partly measured", "literature" (published microbenchmarks) or "assumed"
+    calibration: str = "assumed"
     #: fixed cost of one decode-attention kernel, microseconds: the intercept of time against KV bytes
     #: over the measured decode-attention kernels (benchmarks/fit_kernels.py: 14.7 us on H100 and H200)
     attention_kernel_us: float = 14.7
@@ -90,6 +93,7 @@ _HOPPER = FamilyEfficiency(
     link_efficiency=0.80,
     allreduce_us=10.0,
     evidence="fitted to shared/data/kernels (H100 SXM, H200 SXM)",
+    calibration="measured",
 )
 
 #: per family; anything unknown falls back to "other"
@@ -104,6 +108,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_bandwidth=0.73,
         attention_bandwidth=0.66,
         evidence="bandwidth from measured MoE kernels on B200 (aiconfigurator database); compute as Hopper",
+        calibration="partly measured",
     ),
     # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in
     # public microbenchmarks; no fp8 tensor cores (8-bit factor applies to INT8 only).
@@ -118,6 +123,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         link_efficiency=0.80,
         allreduce_us=12.0,
         evidence="public A100 GEMM/bandwidth microbenchmarks relative to Hopper; not measured here",
+        calibration="literature",
     ),
     # Ada (L40S, L4, RTX): GDDR6 streams at ~0.8-0.85 of peak; clocks throttle under sustained
     # tensor load at 300 W / 72 W, so GEMMs sit lower against the boost-clock datasheet figure.
@@ -132,6 +138,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         link_efficiency=0.75,
         allreduce_us=15.0,
         evidence="public Ada microbenchmarks relative to Hopper; not measured here",
+        calibration="literature",
     ),
     "turing": FamilyEfficiency(
         gemm_bandwidth=0.75,
@@ -170,11 +177,12 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         link_efficiency=0.70,
         allreduce_us=15.0,
         evidence="public MI300X GEMM/bandwidth benchmarks (ROCm 6.x); not measured here",
+        calibration="literature",
     ),
 }
 _FAMILIES["cdna2"] = _FAMILIES["cdna3"]
 _FAMILIES["cdna4"] = _FAMILIES["cdna3"]
-_FAMILIES["other"] = _FAMILIES["ampere"]
+_FAMILIES["other"] = attrs.evolve(_FAMILIES["ampere"], calibration="assumed")
 
 #: extra fixed cost of an all-reduce over PCIe (no NVLink-class link), microseconds
 PCIE_ALLREDUCE_US: Final[float] = 25.0

@@ -227,7 +227,7 @@ def plan_deployment(
             "the network at an assumed 50 GB/s per GPU"
         )
     eff = efficiency_for(gpu.family)
-    rates, mode = rates_for(gpu, eff, weights, tp)
+    rates, mode = rates_for(gpu, eff, weights, tp, pp)
     costs = _costs(arch, weights, kv, tp, pp)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)

@@ -124,6 +124,8 @@ class ShardCosts:
     elementwise_bytes_per_token: float
     #: weights resident on this GPU (bytes), the largest stage
     resident_weight_bytes: float
+    #: hidden-state bytes one token carries from one pipeline stage to the next (16-bit activations)
+    activation_bytes_per_token: float = 0.0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU."""
@@ -269,6 +271,7 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         attention_kernels=round(full_layers + windowed_layers),
         elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h + 3 * mlp_width / tp),
         resident_weight_bytes=resident,
+        activation_bytes_per_token=h * 2.0,
     )
 
 

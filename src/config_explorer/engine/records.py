@@ -154,6 +154,72 @@ class PerformanceEstimate:
         """Strict JSON (``allow_nan=False``): a non-finite figure is written as ``null`` with a note."""
         return dumps_strict(self.to_dict(), **kwargs)
 
+    def __repr__(self) -> str:
+        """One line: the configuration and its headline figures (``to_dict()`` has every field)."""
+        from config_explorer._util import short_repr
+
+        def num(value: float | None, digits: int) -> str:
+            return "None" if value is None else f"{value:.{digits}f}"
+
+        head = (
+            f"PerformanceEstimate(model_id={short_repr(self.model_id, 60)}, gpu={short_repr(self.gpu, 30)}, "
+            f"num_gpus={self.num_gpus}, tp={self.tp}, pp={self.pp}, replicas={self.replicas}, "
+            f"precision={self.precision!r}, concurrency={self.concurrency}"
+        )
+        if self.error is not None or not self.fits:
+            return f"{head}, fits={self.fits}, error={short_repr(self.error, 70)})"
+        return (
+            f"{head}, ttft_ms={num(self.ttft_ms, 1)}, itl_ms={num(self.itl_ms, 2)}, "
+            f"output_throughput_tok_s={num(self.output_throughput_tok_s, 0)}, fits=True)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: configuration, workload, latency, throughput, memory."""
+        import html
+
+        def num(value: float | None, digits: int, unit: str = "") -> str:
+            return "-" if value is None else f"{value:,.{digits}f}{unit}"
+
+        layout = f"{self.num_gpus} x {self.gpu}, TP{self.tp}" + (f" x PP{self.pp}" if self.pp > 1 else "")
+        rows = [
+            ("model", self.model_id),
+            ("layout", layout + (f", {self.replicas} replicas" if self.replicas > 1 else "")),
+            (
+                "precision",
+                f"{self.precision} weights, {self.kv_precision} KV; {self.engine} ({self.backend})",
+            ),
+            (
+                "workload",
+                f"{self.input_length} in / {self.output_length} out, concurrency {self.concurrency}",
+            ),
+        ]
+        if self.error is not None or not self.fits:
+            rows.append(("error", self.error or "does not fit"))
+        else:
+            rows += [
+                ("TTFT", f"{num(self.ttft_ms, 1, ' ms')} mean, {num(self.ttft_p99_ms, 1, ' ms')} p99"),
+                ("ITL", f"{num(self.itl_ms, 2, ' ms')} mean, {num(self.itl_p99_ms, 2, ' ms')} p99"),
+                ("E2E", f"{num(self.e2e_latency_s, 2, ' s')} mean"),
+                (
+                    "throughput",
+                    f"{num(self.output_throughput_tok_s, 0)} out tok/s "
+                    f"({num(self.output_throughput_tok_s_per_gpu, 0)} per GPU), "
+                    f"{num(self.requests_per_s, 2)} req/s",
+                ),
+                (
+                    "memory per GPU",
+                    f"{num(self.memory_weights_gib, 1)} GiB weights, {num(self.memory_kv_capacity_gib, 1)} GiB KV "
+                    f"(holds {num(self.max_concurrency_kv, 0)} requests)",
+                ),
+            ]
+        if self.warnings:
+            rows.append(("warnings", "; ".join(self.warnings)))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table><caption>PerformanceEstimate</caption>{body}</table>"
+
 
 @attrs.frozen
 class SweepResult:
@@ -174,3 +240,63 @@ class SweepResult:
             "optimal_concurrency": self.optimal_concurrency,
             "pareto_frontier_concurrencies": [p.concurrency for p in self.pareto_frontier],
         }
+
+    def __repr__(self) -> str:
+        """One line: what was swept and its best points (``to_dict()`` has every point)."""
+        from config_explorer._util import short_repr
+
+        if not self.points:
+            return "SweepResult(points=0)"
+        first, best = self.points[0], self.best_throughput
+        levels = [p.concurrency for p in self.points]
+        tput = best.output_throughput_tok_s if best is not None else None
+        return (
+            f"SweepResult(model_id={short_repr(first.model_id, 60)}, gpu={short_repr(first.gpu, 30)}, "
+            f"num_gpus={first.num_gpus}, tp={first.tp}, points={len(self.points)}, "
+            f"concurrency={min(levels)}..{max(levels)}, optimal_concurrency={self.optimal_concurrency}, "
+            f"best_throughput_concurrency={best.concurrency if best else None}, "
+            f"best_output_throughput_tok_s={'None' if tput is None else f'{tput:.0f}'})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: one row per point, the best ones and the frontier marked."""
+        import html
+
+        def num(value: float | None, digits: int) -> str:
+            return "-" if value is None else f"{value:,.{digits}f}"
+
+        if not self.points:
+            return "<p>SweepResult: no points</p>"
+        first, best, fastest = self.points[0], self.best_throughput, self.best_latency
+        frontier = {p.concurrency for p in self.pareto_frontier}
+        head = "".join(
+            f"<th>{html.escape(h)}</th>"
+            for h in ("concurrency", "TTFT ms", "ITL ms", "E2E s", "out tok/s", "req/s", "")
+        )
+        rows = []
+        for p in self.points:
+            marks = [
+                name
+                for name, hit in (
+                    ("best throughput", best is not None and p.concurrency == best.concurrency),
+                    ("best latency", fastest is not None and p.concurrency == fastest.concurrency),
+                    ("knee", p.concurrency == self.optimal_concurrency),
+                    ("pareto", p.concurrency in frontier),
+                )
+                if hit
+            ]
+            cells = [
+                str(p.concurrency),
+                num(p.ttft_ms, 1),
+                num(p.itl_ms, 2),
+                num(p.e2e_latency_s, 2),
+                num(p.output_throughput_tok_s, 0),
+                num(p.requests_per_s, 2),
+                ", ".join(marks) if p.ok else (p.error or "does not fit"),
+            ]
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        caption = html.escape(
+            f"SweepResult: {first.model_id} on {first.num_gpus} x {first.gpu}, TP{first.tp}, "
+            f"{first.input_length} in / {first.output_length} out"
+        )
+        return f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>"

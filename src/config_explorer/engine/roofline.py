@@ -82,9 +82,14 @@ class Rates:
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
+    #: bandwidth of a send between pipeline stages (the scale-up link, or the network when one replica's
+    #: ``tp x pp`` GPUs span more than one scale-up domain), bytes/s
+    pipeline_link_bytes_s: float = 0.0
 
 
-def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: int) -> tuple[Rates, str]:
+def rates_for(
+    gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: int, pp: int = 1
+) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in."""
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -93,9 +98,12 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
     latency = eff.allreduce_us * 1e-6
     if not gpu.has_nvlink_class_link:
         latency += PCIE_ALLREDUCE_US * 1e-6
+    scale_up_link = link
     if tp > gpu.scale_up_domain:
         link = min(link, SCALE_OUT_BYTES_S * eff.link_efficiency)
         latency += PCIE_ALLREDUCE_US * 1e-6
+    crosses = tp * pp > gpu.scale_up_domain
+    pipeline_link = min(scale_up_link, SCALE_OUT_BYTES_S * eff.link_efficiency) if crosses else scale_up_link
     return (
         Rates(
             gemm_bandwidth=gpu.memory_bandwidth_bytes_s * eff.gemm_bandwidth,
@@ -111,6 +119,7 @@ def rates_for(gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: in
             moe_layer_s=eff.moe_layer_us(weight_precision) * 1e-6,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=eff.moe_half_width(mode),
+            pipeline_link_bytes_s=pipeline_link,
         ),
         mode,
     )
@@ -182,6 +191,7 @@ class StepCost:
         "_moe_miss",
         "_moe_traffic_token",
         "_p2p",
+        "_p2p_token",
         "_pair_flops",
         "_pair_flops_windowed",
         "_pp",
@@ -198,6 +208,9 @@ class StepCost:
         c, r = costs, rates
         self._pp = costs.pp
         self._p2p = (costs.pp - 1) * PIPELINE_P2P_US * 1e-6
+        # each micro-batch's hidden states cross the pp - 1 stage boundaries on the step's critical path
+        link = r.pipeline_link_bytes_s
+        self._p2p_token = c.activation_bytes_per_token / link if costs.pp > 1 and link > 0 else 0.0
         self._gemm_bw, self._gemm_flops = r.gemm_bandwidth, r.gemm_flops
         self._attn_bw, self._attn_flops = r.attention_bandwidth, r.attention_flops
         self._dense_bytes = c.dense_weight_bytes + c.lm_head_bytes
@@ -346,12 +359,13 @@ class StepCost:
         if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs):
             # an eager step: the GPU cannot run ahead of the host issuing its kernels
             stage = max(stage, self._eager + self._host_step + self._host_seq * sampled)
-        total = stage * pp + self._p2p if pp > 1 else stage
+        sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
+        total = stage * pp + sends if pp > 1 else stage
         return (
             total,
             gemm_cmp + moe_cmp + attn_cmp,
             gemm_mem + moe_mem + attn_mem + elementwise,
-            comm + self._p2p,
+            comm + sends,
             overhead,
             gemm_flops + moe_flops + attn_flops,
             self._dense_bytes + moe_bytes + kv_read + streamed,

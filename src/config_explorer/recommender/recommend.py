@@ -30,15 +30,17 @@ from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
+from config_explorer.engine.calibration import efficiency_for
 from config_explorer.engine.layout import valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
-from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS
+from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, Traffic
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 from config_explorer.recommender.costs import GPUCosts
 from config_explorer.recommender.performance import ModelLike, resolve_model
 from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.workloads import Workload, get_workload, merge_slos
 
 __all__ = ["METRICS", "Candidate", "RecommendationResult", "recommend_gpus"]
 
@@ -54,11 +56,14 @@ METRICS: Final[dict[str, tuple[str, bool]]] = {
     "cost_per_million_tokens": ("cost_per_million_output_tokens_usd", False),
     "throughput_per_dollar": ("output_tok_s_per_usd_hour", True),
     "cost": ("cost_per_hour_for_target_usd", False),
+    "gpus_for_target": ("total_gpus_for_target", False),
     "fit": ("kv_headroom", True),
 }
 _LATENCY_METRICS = frozenset({"ttft", "itl", "e2e_latency", "latency"})
 #: the leading candidates the native engine's simulator judges after its analytic screen ranked all
 JUDGED_CANDIDATES: Final = 12
+#: at most this many layouts of one GPU type are judged by simulation (its best is always judged)
+JUDGED_PER_TYPE: Final = 3
 
 
 @attrs.frozen(kw_only=True)
@@ -82,9 +87,23 @@ class Candidate:
     copies_for_target: int | None = None
     total_gpus_for_target: int | None = None
     cost_per_hour_for_target_usd: float | None = None
+    #: capacity of the copies for the target over the target, minus one (0.25: 25% spare)
+    headroom_for_target: float | None = None
+    #: what stops a higher operating point: an SLO (``tpot:p99<=40ms``), the KV cache, or None when the
+    #: point was not searched (a given concurrency, a latency metric, no SLOs)
+    binding_slo: str | None = None
+    #: what lowers trust in this row (see :data:`CAVEATS`): calibration of the GPU family, how the GPUs
+    #: are sold, traffic crossing nodes, an operating point bound by the KV cache, no price
+    caveats: tuple[str, ...] = ()
     kv_headroom: float | None = None
     serve_commands: dict[str, str] = attrs.field(factory=dict, eq=False)
     rank: int | None = None
+
+    @property
+    def launch_command(self) -> str | None:
+        """The launch command of the engine this candidate was estimated for (vLLM's when unknown)."""
+        engine = (self.estimate.engine if self.estimate is not None else "vllm").split("==")[0]
+        return self.serve_commands.get(engine) or self.serve_commands.get("vllm")
 
     def value(self, metric: str) -> float | None:
         field, _ = METRICS[metric]
@@ -105,7 +124,9 @@ class Candidate:
                 if key not in row and not isinstance(value, (list, tuple, dict)):
                     row[key] = value
             row["warnings"] = "; ".join(self.estimate.warnings)
+        row["caveats"] = "; ".join(self.caveats)
         row["vllm_command"] = self.serve_commands.get("vllm")
+        row["launch_command"] = self.launch_command
         clean: dict[str, Any] = finite_or_null(row)
         return clean
 
@@ -115,6 +136,77 @@ class Candidate:
         data["estimate"] = self.estimate.to_dict() if self.estimate else None
         clean: dict[str, Any] = finite_or_null(data)
         return clean
+
+    def __repr__(self) -> str:
+        """One line: the layout, its operating point and headline figures (``to_dict()`` has every field)."""
+        est = self.estimate
+        tput = est.output_throughput_tok_s if est is not None else None
+        cost = self.cost_per_hour_usd
+        head = (
+            f"Candidate(rank={self.rank}, gpu={short_repr(self.gpu, 30)}, num_gpus={self.num_gpus}, tp={self.tp}, "
+            f"pp={self.pp}, replicas={self.replicas}, concurrency={self.concurrency}"
+        )
+        if self.rejected_reason is not None:
+            return f"{head}, rejected_reason={short_repr(self.rejected_reason, 90)})"
+        return (
+            f"{head}, output_throughput_tok_s={'None' if tput is None else f'{tput:.0f}'}, "
+            f"cost_per_hour_usd={'None' if cost is None else f'{cost:.2f}'}, "
+            f"binding_slo={short_repr(getattr(self, 'binding_slo', None), 40)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks: layout, operating point, figures, costs, launch command."""
+        import html
+
+        def num(value: float | None, digits: int, unit: str = "") -> str:
+            return "-" if value is None else f"{value:,.{digits}f}{unit}"
+
+        est = self.estimate
+        layout = f"{self.num_gpus} x {self.gpu}, TP{self.tp}" + (f" x PP{self.pp}" if self.pp > 1 else "")
+        rows = [
+            ("rank", "-" if self.rank is None else str(self.rank)),
+            ("layout", layout + (f", {self.replicas} replicas" if self.replicas > 1 else "")),
+            ("concurrency", "-" if self.concurrency is None else str(self.concurrency)),
+        ]
+        if self.rejected_reason is not None:
+            rows.append(("rejected", self.rejected_reason))
+        if est is not None and est.ok:
+            rows += [
+                ("TTFT / ITL", f"{num(est.ttft_ms, 1, ' ms')} / {num(est.itl_ms, 2, ' ms')} (mean)"),
+                (
+                    "throughput",
+                    f"{num(est.output_throughput_tok_s, 0)} out tok/s "
+                    f"({num(est.output_throughput_tok_s_per_gpu, 0)} per GPU)",
+                ),
+            ]
+        binding = getattr(self, "binding_slo", None)
+        if binding:
+            rows.append(("binding", str(binding)))
+        rows.append(
+            (
+                "cost",
+                f"{num(self.cost_per_hour_usd, 2)} $/h, {num(self.cost_per_million_output_tokens_usd, 3)} $/M out tok",
+            )
+        )
+        if self.copies_for_target is not None:
+            rows.append(
+                (
+                    "for the target",
+                    f"{self.copies_for_target} copies, {self.total_gpus_for_target} GPUs, "
+                    f"{num(self.cost_per_hour_for_target_usd, 2)} $/h",
+                )
+            )
+        command = self.launch_command
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in rows
+        )
+        if command:
+            body += (
+                "<tr><th style='text-align:left'>launch</th><td style='text-align:left'>"
+                f"<code>{html.escape(command)}</code></td></tr>"
+            )
+        return f"<table><caption>{html.escape(f'Candidate: {self.model_id}')}</caption>{body}</table>"
 
 
 @attrs.frozen(kw_only=True)
@@ -134,13 +226,17 @@ class RecommendationResult:
     target_requests_per_s: float | None = None
     target_output_tok_s: float | None = None
     cost_note: str = ""
+    #: where the SLOs came from: the workload preset's defaults (and their source), the caller's, or both
+    slo_note: str = ""
+    #: the other ranked layouts of each GPU type (empty with ``all_layouts=True``, where ``ranked`` has all)
+    other_layouts: tuple[Candidate, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
         return self.ranked[0] if self.ranked else None
 
     def to_records(self) -> list[dict[str, Any]]:
-        return [c.to_record() for c in (*self.ranked, *self.rejected)]
+        return [c.to_record() for c in (*self.ranked, *self.other_layouts, *self.rejected)]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` beside it."""
@@ -159,8 +255,10 @@ class RecommendationResult:
                 }
             ),
             "cost_note": self.cost_note,
+            "slo_note": self.slo_note,
             "best": self.best.to_dict() if self.best else None,
             "ranked": [c.to_dict() for c in self.ranked],
+            "other_layouts": [c.to_dict() for c in self.other_layouts],
             "rejected": [c.to_dict() for c in self.rejected],
         }
 
@@ -173,6 +271,71 @@ class RecommendationResult:
         from config_explorer.reports import recommendation_table
 
         return recommendation_table(self, top=top)
+
+    def __repr__(self) -> str:
+        """One line: the question and the best answer (``summary()`` is the table, ``to_dict()`` everything)."""
+        best = self.best
+        answer = "None"
+        if best is not None:
+            tput = best.estimate.output_throughput_tok_s if best.estimate is not None else None
+            answer = repr(
+                f"{best.num_gpus} x {best.gpu} TP{best.tp}"
+                + (f" PP{best.pp}" if best.pp > 1 else "")
+                + ("" if tput is None else f", {tput:,.0f} tok/s")
+            )
+        return (
+            f"RecommendationResult(model_id={short_repr(self.model_id, 60)}, input_length={self.input_length}, "
+            f"output_length={self.output_length}, metric={self.metric!r}, constraints={len(self.constraints)}, "
+            f"ranked={len(self.ranked)}, rejected={len(self.rejected)}, best={answer})"
+        )
+
+    def _repr_html_(self, top: int = 10) -> str:
+        """A compact table for notebooks: the question, then the ``top`` ranked candidates."""
+        import html
+
+        def num(value: float | None, digits: int) -> str:
+            return "-" if value is None else f"{value:,.{digits}f}"
+
+        target = self.target_requests_per_s is not None or self.target_output_tok_s is not None
+        headers = ["rank", "GPU", "GPUs", "TP", "PP", "conc", "TTFT ms", "ITL ms", "out tok/s", "tok/s/GPU"]
+        headers += ["$/h", "$/M tok", "binding"] + (["GPUs for target", "$/h for target"] if target else [])
+        rows = []
+        for c in self.ranked[:top]:
+            est = c.estimate
+            cells = [
+                "-" if c.rank is None else str(c.rank),
+                c.gpu,
+                str(c.num_gpus),
+                str(c.tp),
+                str(c.pp),
+                "-" if c.concurrency is None else str(c.concurrency),
+                num(est.ttft_ms if est else None, 1),
+                num(est.itl_ms if est else None, 2),
+                num(est.output_throughput_tok_s if est else None, 0),
+                num(est.output_throughput_tok_s_per_gpu if est else None, 0),
+                num(c.cost_per_hour_usd, 2),
+                num(c.cost_per_million_output_tokens_usd, 3),
+                str(getattr(c, "binding_slo", None) or "-"),
+            ]
+            if target:
+                cells += ["-" if c.total_gpus_for_target is None else str(c.total_gpus_for_target)]
+                cells += [num(c.cost_per_hour_for_target_usd, 2)]
+            rows.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in cells) + "</tr>")
+        slos = ", ".join(str(c) for c in self.constraints) or "none"
+        caption = html.escape(
+            f"{self.model_id}: {self.input_length} in / {self.output_length} out, ranked by {self.metric}; "
+            f"SLOs: {slos}"
+        )
+        more = len(self.ranked) - min(top, len(self.ranked))
+        foot = html.escape(
+            (f"{more} more ranked; " if more else "")
+            + f"{len(self.rejected)} rejected (summary() and to_dict())"
+        )
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+        return (
+            f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>"
+            f"<p><small>{foot}</small></p>"
+        )
 
 
 def _per_type_caps(value: object) -> Callable[[str], int | None]:
@@ -195,6 +358,126 @@ def _per_type_caps(value: object) -> Callable[[str], int | None]:
     )
 
 
+@attrs.frozen
+class _Point:
+    """A candidate's operating point: the estimate it is judged at, why it is rejected (or None), and
+    what stops a higher point (or None when no search was made)."""
+
+    estimate: PerformanceEstimate
+    reason: str | None = None
+    binding: str | None = None
+
+
+#: the SLO operating point is searched to within this share of its concurrency
+OPERATING_POINT_TOLERANCE: Final = 0.02
+#: simulated bisection steps when the simulator finds the screened point missing an SLO
+_SIMULATED_STEPS: Final = 8
+
+
+#: caveat -> (its mark in a table, what it means: the legend printed under a recommendation table)
+CAVEATS: Final[dict[str, tuple[str, str]]] = {
+    "calibration: partly measured": (
+        "P",
+        "the GPU family's kernel efficiencies are partly measured, partly taken from Hopper",
+    ),
+    "calibration: literature": (
+        "L",
+        "the GPU family's efficiencies come from published microbenchmarks, not measured here",
+    ),
+    "calibration: assumed": ("A", "the GPU family's efficiencies are assumed (older or unknown family)"),
+    "not sold in this count": (
+        "S",
+        "this GPU is not rented or sold in this count (see the catalog's deployment block)",
+    ),
+    "spans nodes": (
+        "N",
+        "one replica spans more GPUs than a node or scale-up domain: its traffic crosses the network",
+    ),
+    "KV-bound": ("K", "the operating point is capped by the KV cache, not by an SLO"),
+    "no price": ("$", "no reference price for this GPU: pass gpu_costs / --gpu-cost"),
+}
+
+
+def row_caveats(
+    spec: GPUSpec, count: int, tp: int, pp: int, binding: str | None, priced: bool
+) -> tuple[str, ...]:
+    """What lowers trust in a candidate's row, as keys of :data:`CAVEATS`."""
+    found = []
+    calibration = efficiency_for(spec.family).calibration
+    if calibration != "measured":
+        found.append(f"calibration: {calibration}")
+    if count not in spec.deployable_counts(count):
+        found.append("not sold in this count")
+    if tp * pp > max(spec.scale_up_domain, spec.gpus_per_node):
+        found.append("spans nodes")
+    if binding is not None and binding.startswith("capacity") and "KV" in binding:
+        found.append("KV-bound")
+    if not priced:
+        found.append("no price")
+    return tuple(found)
+
+
+#: pipeline-parallel degrees the search tries (each must divide the GPU count and the stages hold layers)
+PIPELINE_DEGREES: Final = (1, 2, 4, 8)
+
+
+def deployment_layouts(arch: ModelArchitecture, spec: GPUSpec, count: int) -> list[tuple[int, int]]:
+    """The (tp, pp) layouts of ``count`` GPUs of ``spec`` worth trying: tensor parallelism inside one
+    node or scale-up domain (its all-reduces stay off the network), the rest data-parallel replicas;
+    beyond one node, pipeline stages of 2, 4 or 8 across nodes as well (a replica larger than a node)."""
+    widest = max(spec.scale_up_domain, spec.gpus_per_node)
+    layouts: list[tuple[int, int]] = []
+    for pp in PIPELINE_DEGREES:
+        if count % pp or pp > arch.num_layers or (pp > 1 and count <= widest):
+            continue
+        layouts.extend((tp, pp) for tp in valid_tp_degrees(arch, count, pp) if tp <= widest)
+    return layouts
+
+
+def _binding(point: PerformanceEstimate | None, constraints: Sequence[SLOConstraint]) -> str:
+    """What the first point above the operating point breaks: the tightest SLO it misses, or why it
+    could not run (the KV cache, the simulator's bound)."""
+    if point is None:
+        return "none within the searched concurrency"
+    if not point.ok:
+        return f"capacity: {point.error or 'does not fit'}"
+    missed = [
+        (observed / c.value_ms, c)
+        for c in constraints
+        if c.violation(point) is not None and (observed := c.observed_ms(point)) is not None
+    ]
+    if not missed:
+        return "none within the searched concurrency"
+    return str(max(missed, key=lambda item: item[0])[1])
+
+
+def _search(
+    estimate_at: Callable[[int], PerformanceEstimate],
+    constraints: Sequence[SLOConstraint],
+    low: PerformanceEstimate,
+    high: int,
+    replicas: int,
+    steps: int | None = None,
+) -> tuple[PerformanceEstimate, PerformanceEstimate | None]:
+    """Bisect the requests each replica carries between ``low`` (meets every SLO) and ``high`` (misses
+    one, or cannot run) until they are within :data:`OPERATING_POINT_TOLERANCE`; the best point found
+    and the first above it. ``estimate_at`` takes the concurrency of all replicas together."""
+    above: PerformanceEstimate | None = None
+    taken = 0
+    lo, hi = low.concurrency // replicas, high // replicas
+    while hi - lo > max(1, math.floor(OPERATING_POINT_TOLERANCE * lo)):
+        if steps is not None and taken >= steps:
+            break
+        middle = (lo + hi) // 2
+        point = estimate_at(middle * replicas)
+        taken += 1
+        if point.ok and not check_slos(point, constraints):
+            low, lo = point, middle
+        else:
+            hi, above = middle, point
+    return low, above
+
+
 def _operating_point(
     backend: Backend,
     request: EstimateRequest,
@@ -202,66 +485,100 @@ def _operating_point(
     constraints: Sequence[SLOConstraint],
     concurrency: int | None,
     judge: bool = True,
-) -> tuple[PerformanceEstimate, str | None]:
-    """The estimate a candidate is judged at, and why it is rejected (or None).
+) -> _Point:
+    """The estimate a candidate is judged at, why it is rejected (or None), and what binds.
 
-    The native engine screens the concurrency sweep with its analytic model (microseconds a point) and
-    then judges the chosen operating point with the simulator; a point the simulation shows missing an
-    SLO gives way to the next best one the screen found.
+    The native engine screens with its analytic model (microseconds a point) and judges the chosen
+    operating point with the simulator. With SLOs the point is the most throughput that meets every
+    one: a sweep of 1, 2, 4, ... requests per replica brackets it and a bisection narrows it to within
+    2% of its concurrency; a point the simulation shows missing an SLO is searched again by simulation.
     """
     native = backend.name == "native"
     if native:
         request = attrs.evolve(request, serving_model="analytic")
     judge = judge and native
+
+    def screen(c: int) -> PerformanceEstimate:
+        return backend.estimate(attrs.evolve(request, concurrency=c))
+
+    def simulate(c: int) -> PerformanceEstimate:
+        # A deployment's users arrive at random, not as a benchmark's synchronized clients (whose
+        # fixed-length requests start, finish and re-send together, so their prompts always prefill as
+        # one burst): judge the point as Poisson arrivals at the rate the screen gives for ``c`` in flight
+        rate = screen(c).requests_per_s
+        if not rate:
+            return screen(c)
+        traffic = Traffic(
+            input_lengths=Lengths.fixed(request.input_length),
+            output_lengths=Lengths.fixed(request.output_length),
+            arrival="poisson",
+            request_rate=rate,
+        )
+        return backend.estimate(
+            attrs.evolve(request, concurrency=c, serving_model="simulated", traffic=traffic)
+        )
+
     if concurrency is not None or metric in _LATENCY_METRICS:
-        est = backend.estimate(attrs.evolve(request, concurrency=concurrency or 1))
+        est = screen(concurrency or 1)
         if not est.ok:
-            return est, est.error or "does not fit"
+            return _Point(est, est.error or "does not fit")
         if judge:
-            est = backend.estimate(
-                attrs.evolve(request, concurrency=concurrency or 1, serving_model="simulated")
-            )
+            est = simulate(concurrency or 1)
         misses = check_slos(est, constraints)
-        return est, ("misses SLO: " + "; ".join(misses)) if misses else None
-    first = backend.estimate(attrs.evolve(request, concurrency=1))
+        return _Point(est, ("misses SLO: " + "; ".join(misses)) if misses else None)
+    first = screen(1)
     if not first.ok:
-        return first, first.error or "does not fit"
+        return _Point(first, first.error or "does not fit")
     # sweep the concurrency each replica carries (1, 2, 4, ... 1024), plus the KV-cache limit, up to what
     # the simulator can judge (a short request's KV limit can be hundreds of thousands of sequences)
+    # every replica carries the same share, so copies of a layout have the same per-GPU figures
     replicas = max(first.replicas, 1)
     kv_limit = min(first.max_concurrency_kv or 1, replicas * MAX_SIMULATED_REQUESTS)
-    levels = sorted({replicas * level for level in DEFAULT_LEVELS} | {kv_limit} | {1})
+    kv_share = max(kv_limit // replicas, 1) * replicas
+    levels = sorted({replicas * level for level in DEFAULT_LEVELS} | {kv_share} | {1})
     points = [first]
+    stopped: PerformanceEstimate | None = None
     for c in levels[1:]:
-        point = backend.estimate(attrs.evolve(request, concurrency=c))
+        point = screen(c)
         if not point.ok:
+            stopped = point
             break
         points.append(point)
         if point.max_concurrency_kv and c >= point.max_concurrency_kv:
             break
+    knee = optimal_concurrency(points)
+    if not constraints:
+        # no latency to judge: the knee of the closed-loop throughput curve, simulated as a closed loop
+        chosen = next(p for p in points if p.concurrency == knee)
+        if judge:
+            chosen = backend.estimate(
+                attrs.evolve(request, concurrency=chosen.concurrency, serving_model="simulated")
+            )
+        return _Point(attrs.evolve(chosen, optimal_concurrency=knee))
     meeting = [p for p in points if not check_slos(p, constraints)]
     if not meeting:
-        return first, "misses SLO even at concurrency 1: " + "; ".join(check_slos(first, constraints))
-    knee = optimal_concurrency(points)
-    if constraints:
-        ordered = sorted(meeting, key=lambda p: -(p.output_throughput_tok_s or 0.0))
-    else:
-        ordered = [next(p for p in points if p.concurrency == knee)]
+        return _Point(first, "misses SLO even at concurrency 1: " + "; ".join(check_slos(first, constraints)))
+    best = max(meeting, key=lambda p: (p.output_throughput_tok_s or 0.0, -p.concurrency))
+    above = next((p for p in points if p.concurrency > best.concurrency), stopped)
+    if above is not None:
+        best, above = _search(screen, constraints, best, above.concurrency, replicas)
+    binding = _binding(above, constraints)
+    if above is None and best.max_concurrency_kv and best.concurrency >= best.max_concurrency_kv:
+        binding = f"capacity: the KV cache holds {best.max_concurrency_kv:,} sequences"
     if not judge:
-        return attrs.evolve(ordered[0], optimal_concurrency=knee), None
-    missed: list[str] = []
-    for screened in ordered[:_SIMULATED_TRIES]:
-        judged = backend.estimate(
-            attrs.evolve(request, concurrency=screened.concurrency, serving_model="simulated")
+        return _Point(attrs.evolve(best, optimal_concurrency=knee), None, binding)
+    judged = simulate(best.concurrency)
+    if judged.ok and not check_slos(judged, constraints):
+        return _Point(attrs.evolve(judged, optimal_concurrency=knee), None, binding)
+    # the screen was optimistic here: search again below it, by simulation
+    low = simulate(replicas)
+    if not low.ok or check_slos(low, constraints):
+        missed = check_slos(low, constraints) if low.ok else [low.error or "does not fit"]
+        return _Point(
+            first, "missed SLO when simulated, even at one request per replica: " + "; ".join(missed)
         )
-        missed = check_slos(judged, constraints)
-        if judged.ok and not missed:
-            return attrs.evolve(judged, optimal_concurrency=knee), None
-    return first, "missed SLO when simulated: " + "; ".join(missed)
-
-
-#: operating points the simulator judges per candidate, best screened first
-_SIMULATED_TRIES = 3
+    found, above = _search(simulate, constraints, low, best.concurrency, replicas, steps=_SIMULATED_STEPS)
+    return _Point(attrs.evolve(found, optimal_concurrency=knee), None, _binding(above or judged, constraints))
 
 
 def _price(est: PerformanceEstimate | None, gpu: str, num_gpus: int, costs: GPUCosts) -> dict[str, Any]:
@@ -303,10 +620,13 @@ def _target(
         return {}
     copies = max(copies, 1)
     total = copies * num_gpus
+    wanted = rps if rps is not None else tok_s
+    assert wanted is not None
     return {
         "copies_for_target": copies,
         "total_gpus_for_target": total,
         "cost_per_hour_for_target_usd": None if per_gpu_cost is None else total * per_gpu_cost,
+        "headroom_for_target": copies * have / wanted - 1.0,
     }
 
 
@@ -317,7 +637,7 @@ def recommend_gpus(
     gpus: Sequence[str | GPUSpec] | None = None,
     max_gpus: int = 8,
     max_gpus_per_type: Mapping[str, int] | int | None = None,
-    metric: str = "throughput",
+    metric: str | None = None,
     constraints: str | Sequence[SLOConstraint] | None = None,
     max_ttft_ms: float | None = None,
     max_itl_ms: float | None = None,
@@ -340,10 +660,19 @@ def recommend_gpus(
     max_num_seqs: int | None = None,
     max_num_batched_tokens: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    all_layouts: bool = False,
+    default_slos: bool = True,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
-    ``workload`` names a preset (chat, rag, code, summarization) used when lengths are not given.
+    With no ``metric`` it answers the planner's question: the cheapest deployment that meets the SLOs,
+    ranked by cost per million output tokens at each layout's best operating point within the SLOs (with
+    a target load, by the hourly cost of carrying it); where no GPU has a price, by GPUs needed (with a
+    target) or throughput per GPU. ``workload`` names a preset (chat, rag, code, summarization) whose
+    lengths are used when none are given and whose default SLOs (``WORKLOADS[name].slos``, from MLPerf
+    Inference's server scenarios) apply unless ``default_slos=False``; a bound you give on a metric
+    replaces the preset's on that metric. One row per GPU type (its best layout) is ranked; the others
+    are in ``other_layouts``, or all in ``ranked`` with ``all_layouts=True``.
     ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
     ``max_*`` bounds apply to ``slo_percentile`` (mean by default); ``constraints`` takes
     llm-optimizer's string syntax. ``progress(done, total)`` is called after each layout.
@@ -361,16 +690,23 @@ def recommend_gpus(
         num_gpus = validation.search_gpus(num_gpus, "num_gpus")
         max_gpus = max(max_gpus, num_gpus)
     cap_of = _per_type_caps(max_gpus_per_type)
-    metric = validation.text("metric", metric, ", ".join(METRICS)).lower().replace("-", "_")
-    if metric not in METRICS:
-        raise InvalidArgumentError(f"unknown metric {short_repr(metric)}; accepted: {', '.join(METRICS)}")
+    if metric is not None:
+        metric = validation.text("metric", metric, ", ".join(METRICS)).lower().replace("-", "_")
+        if metric not in METRICS:
+            raise InvalidArgumentError(f"unknown metric {short_repr(metric)}; accepted: {', '.join(METRICS)}")
     target_requests_per_s = validation.target_requests_per_s(target_requests_per_s)
     target_output_tok_s = validation.target_output_tok_s(target_output_tok_s)
-    if metric == "cost" and target_requests_per_s is None and target_output_tok_s is None:
-        raise InvalidArgumentError("metric='cost' needs target_requests_per_s or target_output_tok_s")
-    slos = tuple(
+    has_target = target_requests_per_s is not None or target_output_tok_s is not None
+    if metric in ("cost", "gpus_for_target") and not has_target:
+        raise InvalidArgumentError(f"metric={metric!r} needs target_requests_per_s or target_output_tok_s")
+    given = tuple(
         validation.slo_constraints(constraints, max_ttft_ms, max_itl_ms, max_e2e_latency_s, slo_percentile)
     )
+    all_layouts = validation.flag("all_layouts", all_layouts)
+    default_slos = validation.flag("default_slos", default_slos)
+    preset = get_workload(workload) if workload is not None and default_slos else None
+    slos = merge_slos(preset.slos, given) if preset is not None else given
+    slo_note = _slo_note(preset, given, slos)
     gpu_costs = validation.gpu_costs(gpu_costs)
     estimate_performance_flag = validation.flag("estimate_performance_flag", estimate_performance_flag)
     if concurrency is not None:
@@ -388,19 +724,27 @@ def recommend_gpus(
     validation.check_fits_model(arch, input_length, output_length, checked_limits["max_model_len"])
     costs = GPUCosts(gpu_costs)
     chosen = get_backend(backend, arch) if isinstance(backend, str) else backend
+    if metric is None:
+        priced = any(costs.per_gpu_hour(spec.name) is not None for spec in specs)
+        if priced:
+            metric = "cost" if has_target else "cost_per_million_tokens"
+        else:
+            metric = "gpus_for_target" if has_target else "throughput_per_gpu"
 
-    plan: list[tuple[GPUSpec, int, int]] = []
+    plan: list[tuple[GPUSpec, int, int, int]] = []
     for spec in specs:
         cap = cap_of(spec.name)
         limit = max_gpus if cap is None else min(max_gpus, cap)
-        counts = range(1, limit + 1) if num_gpus is None else [num_gpus] if num_gpus <= limit else []
-        plan.extend((spec, n, tp) for n in counts for tp in valid_tp_degrees(arch, n))
+        counts = (
+            spec.deployable_counts(limit) if num_gpus is None else [num_gpus] if num_gpus <= limit else []
+        )
+        plan.extend((spec, n, tp, pp) for n in counts for tp, pp in deployment_layouts(arch, spec, n))
 
     ranked: list[Candidate] = []
     rejected: list[Candidate] = []
-    layout_of: dict[int, tuple[GPUSpec, int, int]] = {}
+    layout_of: dict[int, tuple[GPUSpec, int, int, int]] = {}
 
-    def evaluate(spec: GPUSpec, count: int, tp: int, judge: bool) -> Candidate:
+    def evaluate(spec: GPUSpec, count: int, tp: int, pp: int, judge: bool) -> Candidate:
         return _evaluate(
             arch,
             spec,
@@ -422,14 +766,15 @@ def recommend_gpus(
             target_output_tok_s,
             judge,
             limits,
+            pp,
         )
 
     limits = checked_limits
 
     # screen every layout (the native engine's analytic model), then judge the leaders by simulation
-    for done, (spec, count, tp) in enumerate(plan, start=1):
-        candidate = evaluate(spec, count, tp, judge=False)
-        layout_of[id(candidate)] = (spec, count, tp)
+    for done, (spec, count, tp, pp) in enumerate(plan, start=1):
+        candidate = evaluate(spec, count, tp, pp, judge=False)
+        layout_of[id(candidate)] = (spec, count, tp, pp)
         (ranked if candidate.rejected_reason is None else rejected).append(candidate)
         if progress is not None:
             progress(done, len(plan))
@@ -448,11 +793,39 @@ def recommend_gpus(
 
     ranked.sort(key=sort_key)
     if estimate_performance_flag and chosen.name == "native":
-        leaders, rest = ranked[:JUDGED_CANDIDATES], ranked[JUDGED_CANDIDATES:]
-        judged = [evaluate(*layout_of[id(c)], judge=True) for c in leaders]
-        rejected.extend(c for c in judged if c.rejected_reason is not None)
-        ranked = sorted([c for c in judged if c.rejected_reason is None], key=sort_key) + rest
+        # judge by simulation until the leaders, and each GPU type's best, were all simulated: a judged
+        # candidate can fall below screened ones, which must then be judged in turn
+        judged_ids: set[int] = set()
+        judged_per_type: dict[str, int] = {}
+        while True:
+            types: set[str] = set()
+            pending = []
+            for position, c in enumerate(ranked):
+                first_of_type = c.gpu not in types
+                types.add(c.gpu)
+                within = judged_per_type.get(c.gpu, 0) < JUDGED_PER_TYPE
+                if id(c) not in judged_ids and within and (position < JUDGED_CANDIDATES or first_of_type):
+                    pending.append(c)
+                    judged_per_type[c.gpu] = judged_per_type.get(c.gpu, 0) + 1
+            if not pending:
+                break
+            waiting = {id(c) for c in pending}
+            ranked = [c for c in ranked if id(c) not in waiting]
+            for c in pending:
+                result = evaluate(*layout_of[id(c)], judge=True)
+                layout_of[id(result)] = layout_of[id(c)]
+                judged_ids.add(id(result))
+                (ranked if result.rejected_reason is None else rejected).append(result)
+            ranked.sort(key=sort_key)
     ranked.sort(key=sort_key)
+    others: list[Candidate] = []
+    if not all_layouts:
+        seen: set[str] = set()
+        kept: list[Candidate] = []
+        for c in ranked:
+            (others if c.gpu in seen else kept).append(c)
+            seen.add(c.gpu)
+        ranked = kept
     ranked = [attrs.evolve(c, rank=i) for i, c in enumerate(ranked, start=1)]
     return RecommendationResult(
         model_id=arch.model_id,
@@ -467,7 +840,23 @@ def recommend_gpus(
         target_requests_per_s=target_requests_per_s,
         target_output_tok_s=target_output_tok_s,
         cost_note=_cost_note(gpu_costs),
+        slo_note=slo_note,
+        other_layouts=tuple(others),
     )
+
+
+def _slo_note(preset: Workload | None, given: Sequence[SLOConstraint], slos: Sequence[SLOConstraint]) -> str:
+    """Where the SLOs a result was judged against come from."""
+    if not slos:
+        return "no SLOs: each layout is judged at the knee of its throughput curve"
+    if preset is None:
+        return "yours"
+    kept = [str(c) for c in slos if c not in given]
+    if not kept:
+        return f"yours, replacing every default of the {preset.name!r} preset"
+    if not given:
+        return f"the {preset.name!r} preset's: {preset.slo_source}"
+    return f"{', '.join(kept)} from the {preset.name!r} preset ({preset.slo_source}); the rest yours"
 
 
 def _cost_note(overrides: Mapping[str, float] | None) -> str:
@@ -504,19 +893,22 @@ def _evaluate(
     target_tok_s: float | None,
     judge: bool = False,
     limits: Mapping[str, int | None] | None = None,
+    pp: int = 1,
 ) -> Candidate:
     base: dict[str, Any] = {
         "model_id": arch.model_id,
         "gpu": spec.name,
         "num_gpus": count,
         "tp": tp,
-        "replicas": count // tp,
+        "pp": pp,
+        "replicas": count // (tp * pp),
     }
     request = EstimateRequest(
         arch=arch,
         gpu=spec,
         num_gpus=count,
         tp=tp,
+        pp=pp,
         precision=precision,
         kv_precision=kv_precision,
         input_length=input_length,
@@ -538,9 +930,10 @@ def _evaluate(
                 kv_headroom=float(dep.kv_limit_per_replica * dep.replicas),
                 **_price(None, spec.name, count, costs),
             )
-        est, reason = _operating_point(backend, request, metric, slos, concurrency, judge)
+        point = _operating_point(backend, request, metric, slos, concurrency, judge)
     except ConfigExplorerError as exc:
         return Candidate(**base, rejected_reason=str(exc))
+    est, reason = point.estimate, point.reason
     prices = _price(est, spec.name, count, costs)
     target = (
         _target(est, count, prices["cost_per_gpu_hour_usd"], target_rps, target_tok_s)
@@ -553,6 +946,15 @@ def _evaluate(
         estimate=est,
         fits=est.fits,
         rejected_reason=reason,
+        binding_slo=point.binding if reason is None else None,
+        caveats=row_caveats(
+            spec,
+            count,
+            tp,
+            pp,
+            point.binding if reason is None else None,
+            prices["cost_per_gpu_hour_usd"] is not None,
+        ),
         kv_headroom=float(est.max_concurrency_kv or 0),
         serve_commands=serve_commands(arch, est, gpu_memory_utilization=gpu_memory_utilization)
         if reason is None

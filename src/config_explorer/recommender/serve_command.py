@@ -1,8 +1,41 @@
-"""Launch commands (vLLM and SGLang) for a recommended configuration."""
+"""Launch commands for an estimated configuration: ``vllm serve``, SGLang and ``trtllm-serve``.
+
+A command is safe to paste when the engine starts with it and runs the load the estimate was made at:
+
+* ``max_num_seqs`` (SGLang ``--max-running-requests``, TensorRT-LLM ``--max_batch_size``) is never below
+  the requests each replica carries at the operating point. A closed loop's concurrency per replica is
+  rounded up to a multiple of 8, or to the engine's own setting when that is smaller (the setting the
+  estimate ran with); a limit near the operating point holds the latency the estimate promised when
+  traffic bursts, queueing the excess instead of slowing every stream. With Poisson arrivals the
+  requests in flight vary around their mean (the estimate's concurrency, by Little's law): with
+  independent service times their count is Poisson distributed (the M/G/infinity queue), so the limit
+  leaves room for three standard deviations, mean + 3 sqrt(mean), before rounding. Offline runs (every
+  request queued at once) keep the engine's setting: the engine forms its own batch.
+* ``max_model_len`` (SGLang ``--context-length``, TensorRT-LLM ``--max_seq_len``) is the estimate's: the
+  model's context, or the longest sequence the KV cache holds when the context does not fit, or the
+  ``max_model_len`` the caller asked for. It is never the workload's prompt + output, which would make
+  the engine reject every longer request.
+* The step token budget is the estimate's, raised to ``max_num_seqs`` where it is smaller (vLLM refuses
+  to start with ``max_num_batched_tokens < max_num_seqs``).
+
+Every option a command uses is one of that engine's options as its own source defines them:
+``config_explorer/data/engine_flags/<engine>.json`` lists them with the release and the files they were
+read from, and ``tests/test_serve_command_flags.py`` checks every generated command against those lists.
+What a command cannot do (quantize to a precision the engine does not produce on load; start several
+TensorRT-LLM copies) is said on ``#`` comment lines above it, which a shell ignores.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import shlex
+from collections.abc import Mapping
+from importlib import resources
+from typing import Final
+
+import attrs
 
 from config_explorer import validation
 from config_explorer._util import short_repr
@@ -10,24 +43,89 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["serve_commands"]
+__all__ = [
+    "ENGINES",
+    "TRTLLM_OPTIONS_FILE",
+    "EngineFlags",
+    "LaunchLimits",
+    "engine_flags",
+    "launch_limits",
+    "serve_command",
+    "serve_commands",
+]
+
+#: the engines a launch command can be written for, in the order ``serve_commands`` returns them
+ENGINES: Final = ("vllm", "sglang", "trtllm")
+#: ``max_num_seqs`` is rounded up to a multiple of this: below 256, vLLM 0.34 captures CUDA graphs for
+#: batch sizes 1, 2, 4 and every multiple of 8 (``range(8, 256, 8)`` in ``vllm/config/vllm.py``), and
+#: SGLang 0.5.23 for multiples of 8 from 16 (``arg_groups/cuda_graph_hook.py``)
+_SEQS_MULTIPLE: Final = 8
+#: standard deviations of a Poisson count of requests in flight that ``max_num_seqs`` leaves room for
+#: (a Poisson count exceeds its mean by three of them well under 1% of the time)
+_POISSON_SIGMAS: Final = 3.0
+#: the file the TensorRT-LLM command writes its LLM-API options to (an FP8 KV cache has no plain flag)
+TRTLLM_OPTIONS_FILE: Final = "trtllm-llm-api-options.yaml"
+_ENGINE_TITLES: Final = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
+#: checkpoints vLLM and SGLang quantize to FP8 on load (``--quantization fp8``); an already quantized one
+#: (FP8, MXFP4, AWQ ...) keeps its own format
+_UNQUANTIZED: Final = frozenset({"bf16", "fp16", "fp32"})
 
 
-def _max_num_seqs(estimate: PerformanceEstimate) -> int:
-    per_replica = max(1, estimate.concurrency // max(estimate.replicas, 1))
-    kv = (estimate.max_concurrency_kv or per_replica * estimate.replicas) // max(estimate.replicas, 1)
-    return max(1, min(max(per_replica, 1) * 2, kv) if kv else per_replica)
+@attrs.frozen
+class EngineFlags:
+    """One engine's server options as its source defines them, and where they were read."""
+
+    engine: str
+    #: how the server is started, e.g. ``vllm serve MODEL``
+    program: str
+    release: str
+    commit: str | None
+    source_paths: tuple[str, ...]
+    #: every option string the server's parser accepts (aliases included)
+    flags: frozenset[str] = attrs.field(repr=False)
+    #: the accepted values of the options whose value is a fixed set, for the options used here
+    values: Mapping[str, tuple[str, ...]] = attrs.field(repr=False, factory=dict)
+
+    @property
+    def title(self) -> str:
+        """``vLLM 0.34.0`` and the like, for a header line."""
+        release = self.release if self.release[:1].isdigit() else f"(commit {(self.commit or '?')[:8]})"
+        return f"{_ENGINE_TITLES[self.engine]} {release}"
 
 
-def serve_commands(
-    arch: ModelArchitecture, estimate: PerformanceEstimate, *, gpu_memory_utilization: float | None = None
-) -> dict[str, str]:
-    """``vllm serve`` and SGLang launch lines for ``estimate``'s layout.
+@functools.cache
+def engine_flags(engine: str) -> EngineFlags:
+    """The option list of ``engine`` (``vllm``, ``sglang``, ``trtllm``; aliases and release pins accepted)."""
+    name = validation.engine(engine).partition("==")[0]
+    text = (resources.files("config_explorer") / "data" / "engine_flags" / f"{name}.json").read_text("utf-8")
+    data = json.loads(text)
+    return EngineFlags(
+        engine=name,
+        program=str(data["program"]),
+        release=str(data["release"]),
+        commit=data.get("commit"),
+        source_paths=tuple(data["source_paths"]),
+        flags=frozenset(data["flags"]),
+        values={k: tuple(v) for k, v in data.get("values", {}).items() if not k.startswith("_")},
+    )
 
-    ``--max-model-len`` is the workload's prompt + output; ``--max-num-seqs`` leaves room for
-    twice the per-replica concurrency, capped by what the KV cache holds at that length. ``estimate``
-    must be one that fits (``estimate.ok``): there is no command for a layout that cannot run.
-    """
+
+@attrs.frozen
+class LaunchLimits:
+    """The engine limits a launch command sets, per replica (one copy of the layout)."""
+
+    #: requests each replica carries at the estimate's operating point
+    concurrency_per_replica: int
+    #: vLLM ``--max-num-seqs``, SGLang ``--max-running-requests``, TensorRT-LLM ``--max_batch_size``
+    max_num_seqs: int
+    #: vLLM ``--max-model-len``, SGLang ``--context-length``, TensorRT-LLM ``--max_seq_len``; None when
+    #: neither the estimate nor the model states one (the engine then reads the model's config)
+    max_model_len: int | None
+    #: vLLM ``--max-num-batched-tokens``, SGLang ``--chunked-prefill-size``, TensorRT-LLM ``--max_num_tokens``
+    max_num_batched_tokens: int | None
+
+
+def _checked(arch: object, estimate: object) -> tuple[ModelArchitecture, PerformanceEstimate]:
     if not isinstance(arch, ModelArchitecture):
         raise InvalidArgumentError(
             f"arch must be a ModelArchitecture (load_model(...)), got {short_repr(arch)}"
@@ -38,35 +136,166 @@ def serve_commands(
         raise InvalidArgumentError(
             f"cannot build a launch command for a configuration that does not run: {estimate.error or 'does not fit'}"
         )
-    gpu_memory_utilization = validation.gpu_memory_utilization(gpu_memory_utilization)
-    model = arch.model_id
-    context = estimate.input_length + estimate.output_length
-    seqs = _max_num_seqs(estimate)
-    quantize = estimate.precision != arch.native_precision and estimate.precision == "fp8"
-    vllm = ["vllm", "serve", model, "--tensor-parallel-size", str(estimate.tp)]
-    if estimate.pp > 1:
-        vllm += ["--pipeline-parallel-size", str(estimate.pp)]
-    if estimate.replicas > 1:
-        vllm += ["--data-parallel-size", str(estimate.replicas)]
-    vllm += ["--max-model-len", str(context)]
-    if gpu_memory_utilization is not None:
-        vllm += ["--gpu-memory-utilization", str(gpu_memory_utilization)]
-    vllm += ["--max-num-seqs", str(seqs)]
-    if quantize:
-        vllm += ["--quantization", "fp8"]
-    if estimate.kv_precision == "fp8":
-        vllm += ["--kv-cache-dtype", "fp8"]
-    sglang = ["python", "-m", "sglang.launch_server", "--model-path", model, "--tp", str(estimate.tp)]
-    if estimate.replicas > 1:
-        sglang += ["--dp", str(estimate.replicas)]
-    if estimate.pp > 1:
-        sglang += ["--pp", str(estimate.pp)]
-    sglang += ["--context-length", str(context)]
-    if gpu_memory_utilization is not None:
-        sglang += ["--mem-fraction-static", str(gpu_memory_utilization)]
-    sglang += ["--max-running-requests", str(seqs)]
-    if quantize:
-        sglang += ["--quantization", "fp8"]
-    if estimate.kv_precision == "fp8":
-        sglang += ["--kv-cache-dtype", "fp8_e4m3"]
-    return {"vllm": shlex.join(vllm), "sglang": shlex.join(sglang)}
+    return arch, estimate
+
+
+def launch_limits(arch: ModelArchitecture, estimate: PerformanceEstimate) -> LaunchLimits:
+    """The ``max_num_seqs``, ``max_model_len`` and token budget a launch command sets (see the module text)."""
+    arch, estimate = _checked(arch, estimate)
+    replicas = max(estimate.replicas, 1)
+    per_replica = max(1, math.ceil(estimate.concurrency / replicas))
+    engine_setting = estimate.max_num_seqs
+    if estimate.arrival == "offline" and engine_setting:
+        seqs = engine_setting
+    else:
+        wanted = float(per_replica)
+        if estimate.arrival == "poisson":
+            wanted += _POISSON_SIGMAS * math.sqrt(per_replica)
+        seqs = math.ceil(wanted / _SEQS_MULTIPLE) * _SEQS_MULTIPLE
+        if engine_setting:
+            seqs = min(seqs, engine_setting)
+        seqs = max(seqs, per_replica)
+    budget = estimate.max_num_batched_tokens
+    if budget is not None:
+        budget = max(budget, seqs)
+    return LaunchLimits(
+        concurrency_per_replica=per_replica,
+        max_num_seqs=seqs,
+        max_model_len=estimate.max_model_len or arch.max_position_embeddings,
+        max_num_batched_tokens=budget,
+    )
+
+
+def _fp8_on_load(arch: ModelArchitecture, estimate: PerformanceEstimate) -> bool:
+    """Whether ``--quantization fp8`` (vLLM, SGLang) turns the checkpoint into the estimate's weights."""
+    return estimate.precision == "fp8" and arch.native_precision in _UNQUANTIZED
+
+
+def _precision_note(arch: ModelArchitecture, estimate: PerformanceEstimate, engine: str) -> list[str]:
+    """A comment when the estimate's weights are not the checkpoint's and the command cannot make them so."""
+    wanted, native = estimate.precision, arch.native_precision
+    if wanted == native or (engine != "trtllm" and _fp8_on_load(arch, estimate)):
+        return []
+    how = (
+        "TensorRT-LLM loads pre-quantized checkpoints, e.g. from NVIDIA ModelOpt"
+        if engine == "trtllm"
+        else f"this command does not quantize to {wanted} on load"
+    )
+    return [
+        f"# the estimate assumes {wanted} weights but {arch.model_id} is a {native} checkpoint: serve a checkpoint "
+        f"of it in {wanted} instead ({how})"
+    ]
+
+
+def _vllm(arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None) -> str:
+    argv = ["vllm", "serve", arch.model_id, "--tensor-parallel-size", str(est.tp)]
+    if est.pp > 1:
+        argv += ["--pipeline-parallel-size", str(est.pp)]
+    if est.replicas > 1:
+        argv += ["--data-parallel-size", str(est.replicas)]
+    if limits.max_model_len:
+        argv += ["--max-model-len", str(limits.max_model_len)]
+    argv += ["--max-num-seqs", str(limits.max_num_seqs)]
+    if limits.max_num_batched_tokens:
+        argv += ["--max-num-batched-tokens", str(limits.max_num_batched_tokens)]
+    if util is not None:
+        argv += ["--gpu-memory-utilization", f"{util:g}"]
+    if _fp8_on_load(arch, est):
+        argv += ["--quantization", "fp8"]
+    if est.kv_precision == "fp8":
+        argv += ["--kv-cache-dtype", "fp8"]
+    return "\n".join([*_precision_note(arch, est, "vllm"), shlex.join(argv)])
+
+
+def _sglang(
+    arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None
+) -> str:
+    argv = ["python", "-m", "sglang.launch_server", "--model-path", arch.model_id, "--tp-size", str(est.tp)]
+    if est.pp > 1:
+        argv += ["--pp-size", str(est.pp)]
+    if est.replicas > 1:
+        argv += ["--dp-size", str(est.replicas)]
+    if limits.max_model_len:
+        argv += ["--context-length", str(limits.max_model_len)]
+    argv += ["--max-running-requests", str(limits.max_num_seqs)]
+    if limits.max_num_batched_tokens:
+        argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens)]
+    if util is not None:
+        argv += ["--mem-fraction-static", f"{util:g}"]
+    if _fp8_on_load(arch, est):
+        argv += ["--quantization", "fp8"]
+    if est.kv_precision == "fp8":
+        argv += ["--kv-cache-dtype", "fp8_e4m3"]
+    return "\n".join([*_precision_note(arch, est, "sglang"), shlex.join(argv)])
+
+
+def _trtllm(
+    arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None
+) -> str:
+    lines = _precision_note(arch, est, "trtllm")
+    if est.replicas > 1:
+        gpus = est.tp * est.pp
+        lines.append(
+            f"# trtllm-serve runs one copy of the model: start {est.replicas} of these, each on its own "
+            f"{gpus} GPU{'s' if gpus > 1 else ''} (CUDA_VISIBLE_DEVICES) and port (--port), behind a load balancer"
+        )
+    argv = ["trtllm-serve", arch.model_id, "--backend", "pytorch", "--tp_size", str(est.tp)]
+    if est.pp > 1:
+        argv += ["--pp_size", str(est.pp)]
+    if limits.max_model_len:
+        argv += ["--max_seq_len", str(limits.max_model_len)]
+    argv += ["--max_batch_size", str(limits.max_num_seqs)]
+    if limits.max_num_batched_tokens:
+        argv += ["--max_num_tokens", str(limits.max_num_batched_tokens)]
+    # trtllm-serve leaves chunked prefill off; without it a prompt longer than --max_num_tokens is never
+    # scheduled, and the estimate (like vLLM's V1 scheduler) chunks prompts into each step's budget
+    argv.append("--enable_chunked_prefill")
+    if util is not None:
+        argv += ["--kv_cache_free_gpu_memory_fraction", f"{util:g}"]
+    if est.kv_precision == "fp8":
+        # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
+        lines.append(f"printf 'kv_cache_config:\\n  dtype: fp8\\n' > {TRTLLM_OPTIONS_FILE}")
+        argv += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
+    elif est.kv_precision == "int8":
+        lines.append("# an INT8 KV cache needs the TensorRT backend and an engine built for it: not set here")
+    return "\n".join([*lines, shlex.join(argv)])
+
+
+_BUILDERS: Final = {"vllm": _vllm, "sglang": _sglang, "trtllm": _trtllm}
+
+
+def serve_command(
+    arch: ModelArchitecture,
+    estimate: PerformanceEstimate,
+    engine: str | None = None,
+    *,
+    gpu_memory_utilization: float | None = None,
+) -> str:
+    """The launch command of ``engine`` (default: the engine ``estimate`` was made for) for its layout.
+
+    Tensor-, pipeline- and data-parallel sizes come from the estimate, the limits from
+    :func:`launch_limits`, and quantization / KV-cache options are added when they differ from the
+    checkpoint. ``gpu_memory_utilization`` becomes vLLM's ``--gpu-memory-utilization``, SGLang's
+    ``--mem-fraction-static`` or TensorRT-LLM's ``--kv_cache_free_gpu_memory_fraction`` (each engine's
+    own meaning, as the estimate budgets it). ``estimate`` must be one that fits (``estimate.ok``).
+    The result may hold ``#`` comment lines and a line writing an options file before the command.
+    """
+    arch, estimate = _checked(arch, estimate)
+    name = validation.engine(estimate.engine if engine is None else engine).partition("==")[0]
+    util = validation.gpu_memory_utilization(gpu_memory_utilization)
+    return _BUILDERS[name](arch, estimate, launch_limits(arch, estimate), util)
+
+
+def serve_commands(
+    arch: ModelArchitecture, estimate: PerformanceEstimate, *, gpu_memory_utilization: float | None = None
+) -> dict[str, str]:
+    """Every engine's launch command for ``estimate``'s layout: ``{"vllm": ..., "sglang": ..., "trtllm": ...}``.
+
+    Each is :func:`serve_command` for that engine, with the same limits. The estimate's figures hold for
+    the engine it was made for (``estimate.engine``); the others start with the same layout and limits.
+    """
+    arch, estimate = _checked(arch, estimate)
+    return {
+        name: serve_command(arch, estimate, name, gpu_memory_utilization=gpu_memory_utilization)
+        for name in ENGINES
+    }

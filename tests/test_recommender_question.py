@@ -1,0 +1,166 @@
+"""The recommender's default question: the cheapest deployment that meets the SLOs at the load."""
+
+from __future__ import annotations
+
+import pytest
+
+from config_explorer.engine.slo import SLOConstraint, check_slos
+from config_explorer.recommender import WORKLOADS, recommend_gpus
+from config_explorer.recommender.recommend import OPERATING_POINT_TOLERANCE
+from config_explorer.recommender.workloads import merge_slos
+
+MODEL = "Qwen/Qwen3-8B"
+GPUS = ["H100", "L40S", "A100"]
+
+
+@pytest.fixture(scope="module")
+def chat() -> object:
+    return recommend_gpus(MODEL, workload="chat", gpus=GPUS, max_gpus=2, backend="native")
+
+
+def test_the_default_is_cost_per_million_tokens_within_the_presets_slos(chat: object) -> None:
+    result = chat
+    assert result.metric == "cost_per_million_tokens"  # type: ignore[attr-defined]
+    assert set(result.constraints) == set(WORKLOADS["chat"].slos)  # type: ignore[attr-defined]
+    assert "MLPerf" in result.slo_note  # type: ignore[attr-defined]
+    costs = [c.cost_per_million_output_tokens_usd for c in result.ranked]  # type: ignore[attr-defined]
+    assert costs == sorted(costs)
+    for c in result.ranked:  # type: ignore[attr-defined]
+        assert c.estimate is not None and not check_slos(c.estimate, result.constraints)  # type: ignore[attr-defined]
+
+
+def test_one_row_per_gpu_type_unless_all_layouts(chat: object) -> None:
+    gpus = [c.gpu for c in chat.ranked]  # type: ignore[attr-defined]
+    assert len(gpus) == len(set(gpus))
+    every = recommend_gpus(MODEL, workload="chat", gpus=GPUS, max_gpus=2, backend="native", all_layouts=True)
+    assert every.other_layouts == () and len(every.ranked) == len(chat.ranked) + len(chat.other_layouts)  # type: ignore[attr-defined]
+    # each type's row is its best layout
+    for row in chat.ranked:  # type: ignore[attr-defined]
+        same = [c for c in every.ranked if c.gpu == row.gpu]
+        assert row.cost_per_million_output_tokens_usd == pytest.approx(
+            min(c.cost_per_million_output_tokens_usd for c in same)
+        )
+
+
+def test_the_operating_point_is_the_most_a_layout_carries_within_the_slos(chat: object) -> None:
+    """Within 2% (or one request per replica): one more request per replica breaks the named SLO."""
+    from config_explorer.recommender import estimate_performance
+
+    best = chat.ranked[0]  # type: ignore[attr-defined]
+    assert best.binding_slo is not None
+    assert best.binding_slo in {str(c) for c in chat.constraints} or best.binding_slo.startswith(  # type: ignore[attr-defined]
+        ("capacity", "none")
+    )
+    per_replica = best.concurrency // best.replicas
+    step = max(1, int(OPERATING_POINT_TOLERANCE * per_replica))
+    above = estimate_performance(
+        MODEL, best.gpu, best.num_gpus, best.tp, 512, 256, backend="native",
+        concurrency=(per_replica + step + 1) * best.replicas, serving_model="analytic",
+    )  # fmt: skip
+    if best.binding_slo in {str(c) for c in chat.constraints}:  # type: ignore[attr-defined]
+        # the screen (analytic) at a higher point is at least as loaded as the judged one
+        assert above.tpot_ms is None or above.tpot_ms >= best.estimate.tpot_ms * 0.9
+
+
+def test_a_bound_you_give_replaces_the_presets_bound_on_that_metric() -> None:
+    mine = (SLOConstraint("ttft", "p95", "<=", 2000.0),)
+    merged = merge_slos(WORKLOADS["chat"].slos, mine)
+    assert merged[0] == mine[0] and [c.metric for c in merged] == ["ttft", "tpot"]
+    assert merge_slos(WORKLOADS["chat"].slos, (SLOConstraint("itl", "mean", "<=", 50.0),))[1].metric == "ttft"
+    result = recommend_gpus(
+        MODEL,
+        workload="chat",
+        gpus=["H100"],
+        max_gpus=1,
+        backend="native",
+        max_ttft_ms=2000,
+        slo_percentile="p95",
+    )
+    assert str(mine[0]) in [str(c) for c in result.constraints] and "the rest yours" in result.slo_note
+    bare = recommend_gpus(
+        MODEL, workload="chat", gpus=["H100"], max_gpus=1, backend="native", default_slos=False
+    )
+    assert bare.constraints == () and "no SLOs" in bare.slo_note
+
+
+def test_a_target_load_sizes_copies_and_headroom_and_ranks_by_its_cost() -> None:
+    result = recommend_gpus(
+        MODEL, workload="chat", gpus=GPUS, max_gpus=2, backend="native", target_requests_per_s=20
+    )
+    assert result.metric == "cost"
+    for c in result.ranked:
+        assert c.copies_for_target and c.estimate is not None and c.estimate.requests_per_s
+        carried = c.copies_for_target * c.estimate.requests_per_s
+        assert carried >= 20 * (1 - 1e-9)
+        assert c.headroom_for_target == pytest.approx(carried / 20 - 1)
+        assert (c.copies_for_target - 1) * c.estimate.requests_per_s < 20  # no copy too many
+    text = result.summary()
+    assert "target load: 20.00 requests/s" in text and "spare" in text and "binds" in text
+
+
+def test_without_prices_it_ranks_by_gpus_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config_explorer.recommender import costs
+
+    monkeypatch.setattr(costs.GPUCosts, "per_gpu_hour", lambda self, gpu: None)
+    result = recommend_gpus(
+        MODEL, workload="chat", gpus=GPUS, max_gpus=2, backend="native", target_requests_per_s=5
+    )
+    assert result.metric == "gpus_for_target"
+    needed = [c.total_gpus_for_target for c in result.ranked]
+    assert needed == sorted(needed)
+    plain = recommend_gpus(MODEL, workload="chat", gpus=GPUS, max_gpus=2, backend="native")
+    assert plain.metric == "throughput_per_gpu"
+
+
+def test_gpu_counts_follow_how_each_gpu_is_sold() -> None:
+    from config_explorer import get_gpu
+
+    assert get_gpu("H100").deployable_counts(16) == [1, 2, 4, 8, 16]
+    gb200 = get_gpu("GB200")
+    assert (gb200.gpus_per_node, gb200.sold_counts) == (4, (4,))
+    assert gb200.deployable_counts(12) == [4, 8, 12]
+    result = recommend_gpus(
+        MODEL, workload="chat", gpus=["GB200", "H100"], max_gpus=8, backend="native", all_layouts=True
+    )
+    counts = {(c.gpu, c.num_gpus) for c in (*result.ranked, *result.rejected)}
+    assert {n for g, n in counts if g == "GB200"} <= {4, 8}
+    assert {n for g, n in counts if g == "H100 SXM"} <= {1, 2, 4, 8}
+
+
+def test_pipeline_parallelism_is_searched_and_tp_stays_inside_a_node() -> None:
+    from config_explorer import get_gpu, load_model
+    from config_explorer.recommender.recommend import deployment_layouts
+
+    layouts = deployment_layouts(load_model("deepseek-ai/DeepSeek-V3"), get_gpu("H100"), 16)
+    assert (8, 2) in layouts and (16, 1) not in layouts  # TP8 x PP2, never TP16 across two nodes
+    assert all(tp <= 8 for tp, _ in layouts)
+
+
+def test_pipeline_sends_across_nodes_cost_network_time() -> None:
+    """The same TP8 x PP2 replica: its stage-to-stage sends take longer when the stages are two
+    servers joined by the network than when they share one NVLink domain (GB200 NVL72)."""
+    from config_explorer import get_gpu
+    from config_explorer.engine.calibration import efficiency_for
+    from config_explorer.engine.roofline import rates_for
+
+    h100 = get_gpu("H100")
+    inside, _ = rates_for(h100, efficiency_for("hopper"), "bf16", 4, 2)
+    across, _ = rates_for(h100, efficiency_for("hopper"), "bf16", 8, 2)
+    assert across.pipeline_link_bytes_s < inside.pipeline_link_bytes_s
+    nvl, _ = rates_for(get_gpu("GB200"), efficiency_for("blackwell"), "bf16", 8, 2)
+    assert nvl.pipeline_link_bytes_s > across.pipeline_link_bytes_s
+
+
+def test_rows_carry_their_caveats_with_a_legend() -> None:
+    from config_explorer.recommender.recommend import CAVEATS
+
+    result = recommend_gpus(
+        MODEL, workload="chat", gpus=["H100", "B200", "MI300X"], max_gpus=2, backend="native", num_gpus=3
+    )
+    rows = {c.gpu: c for c in (*result.ranked, *result.other_layouts)}
+    assert "not sold in this count" in rows["H100 SXM"].caveats
+    assert "calibration: partly measured" in rows["B200"].caveats
+    assert "calibration: literature" in rows["MI300X"].caveats
+    assert not any(k.startswith("calibration") for k in rows["H100 SXM"].caveats)
+    text = result.summary()
+    assert "caveats: " in text and CAVEATS["not sold in this count"][1] in text
