@@ -105,7 +105,10 @@ def main() -> None:
         ("analytic: one concurrency sweep (1..1024 + KV limit)", median_seconds(a_sweep, 200)),
         (f"analytic: whole catalog, one estimate per layout ({len(layouts)})", median_seconds(catalog, 20)),
         ("recommend_gpus Llama-3.3-70B, whole catalog (screen + simulate)", median_seconds(recommend, 5)),
-        ("recommend_gpus, chat SLOs at 20 req/s (searched operating points)", median_seconds(recommend_chat, 3)),
+        (
+            "recommend_gpus, chat SLOs at 20 req/s (searched operating points)",
+            median_seconds(recommend_chat, 3),
+        ),
     ]
     for label, seconds in rows:
         value = f"{seconds * 1e6:10.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:10.2f} ms"
