@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import statistics
 import sys
@@ -435,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = DEFAULT_DATA if DEFAULT_DATA.exists() else None
     if data_dir is None and not args.json:
         print(
-            f"{DEFAULT_DATA} is not beside this checkout: scoring the in-repo published points only "
+            f"{os.path.relpath(DEFAULT_DATA)} is not beside this checkout: scoring the in-repo published points only "
             "(benchmarks/data/published_serving_points*.csv); pass --data DIR for TensorRT-LLM's tables\n"
         )
     rows = all_rows(data_dir, args.serving_model)

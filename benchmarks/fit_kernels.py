@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     print(
-        f"fitting {len(files)} kernel table(s) from {args.data}; the results are printed, not written: "
+        f"fitting {len(files)} kernel table(s) from {os.path.relpath(args.data)}; the results are printed, not written: "
         "engine/calibration.py holds the constants taken from them, each with its source\n"
     )
     for path in files:

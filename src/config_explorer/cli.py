@@ -559,6 +559,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         (args.output_json, "the JSON document"),
         (args.csv, "the CSV table"),
         (args.plot, "the plot"),
+        (args.html, "the HTML report"),
     ):
         if path is not None:
             check_output_path(path, what=what)  # a bad output path fails now, not after the search
@@ -623,6 +624,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from config_explorer.plots import plot_frontier
 
         plot_frontier(results, args.plot)
+    if args.html:
+        from config_explorer.html_report import write_html_report
+
+        write_html_report(results, args.html)
     if args.json:
         _emit_json(document)
         return 0
@@ -655,7 +660,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 ],
             )
         )
-    for path, what in ((args.output_json, "JSON"), (args.csv, "CSV"), (args.plot, "plot")):
+    for path, what in (
+        (args.output_json, "JSON"),
+        (args.csv, "CSV"),
+        (args.plot, "plot"),
+        (args.html, "HTML"),
+    ):
         if path:
             print(f"wrote {what} to {path}", file=sys.stderr)
     return 0
@@ -942,7 +952,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write every candidate as CSV")
     p.add_argument("--output-json", metavar="FILE", help="write the JSON document to FILE")
     p.add_argument(
-        "--plot", metavar="FILE.png", help="throughput-per-GPU vs latency frontier (needs the plot extra)"
+        "--plot",
+        metavar="FILE.png",
+        help="throughput per GPU against tokens/s per user, one curve per GPU type's best layout, SLO lines "
+        "(needs the plot extra)",
+    )
+    p.add_argument(
+        "--html",
+        metavar="FILE.html",
+        help="one self-contained page (inline SVG and CSS, no scripts, no network): the question, the ranked "
+        "table, the frontier, the caveats and the launch command, for people who do not run Python",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_slos(p)

@@ -123,7 +123,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             fmt(c.cost_per_million_output_tokens_usd, 3),
         ]
         if result.constraints:
-            row.append(_binds(c.binding_slo))
+            row.append(binds_label(c.binding_slo))
         row.append("".join(CAVEATS[k][0] for k in c.caveats if k in CAVEATS) or "-")
         if result.target_requests_per_s or result.target_output_tok_s:
             row += [
@@ -164,7 +164,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _binds(binding: str | None) -> str:
+def binds_label(binding: str | None) -> str:
     """The binding limit, short enough for a table cell: the SLO itself, or the kind of capacity limit."""
     if binding is None:
         return "-"
