@@ -164,3 +164,39 @@ def test_rows_carry_their_caveats_with_a_legend() -> None:
     assert not any(k.startswith("calibration") for k in rows["H100 SXM"].caveats)
     text = result.summary()
     assert "caveats: " in text and CAVEATS["not sold in this count"][1] in text
+
+
+def test_max_gpus_caps_the_gpus_a_target_load_takes() -> None:
+    result = recommend_gpus(
+        "meta-llama/Llama-3.3-70B-Instruct",
+        workload="chat",
+        gpus=["H100"],
+        backend="native",
+        target_requests_per_s=200,
+    )
+    assert result.ranked == ()
+    capped = [
+        c for c in result.rejected if (c.rejected_reason or "").startswith("exceeds max_gpus for the target")
+    ]
+    assert capped and all((c.total_gpus_for_target or 0) > 8 for c in capped)
+    fewest = min(c.total_gpus_for_target or 0 for c in capped)
+    assert f"raise max_gpus (--max-gpus) to at least {fewest}" in result.summary()
+    wider = recommend_gpus(
+        "meta-llama/Llama-3.3-70B-Instruct",
+        workload="chat",
+        gpus=["H100"],
+        backend="native",
+        target_requests_per_s=200,
+        max_gpus=fewest,
+    )
+    assert wider.best is not None and (wider.best.total_gpus_for_target or 0) <= fewest
+
+
+def test_slos_nothing_meets_name_the_closest_layout_and_by_how_much() -> None:
+    result = recommend_gpus(
+        MODEL, workload="chat", gpus=["H100"], max_gpus=1, backend="native", max_ttft_ms=1
+    )
+    assert result.ranked == ()
+    text = result.summary()
+    assert "No layout fits and meets the SLOs." in text
+    assert "Closest: 1 x H100 SXM, TP1 at concurrency 1," in text and "over its tightest bound" in text

@@ -28,7 +28,8 @@ from config_explorer.plots import (
     slo_lines,
     undrawn_slos,
 )
-from config_explorer.reports import binds_label, fmt, rejection_kind, short_reason
+from config_explorer.reports import binds_label, fmt, nothing_met, rejection_kind
+from config_explorer.reports import layout_text as _layout
 
 if TYPE_CHECKING:
     from config_explorer.recommender.recommend import Candidate, RecommendationResult
@@ -158,11 +159,6 @@ def _overview(results: Sequence[RecommendationResult]) -> str:
         '<div class="scroll"><table class="overview"><thead><tr><th>model</th><th>best</th><th>$/M tok</th>'
         "<th>for the target</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
     )
-
-
-def _layout(c: Candidate) -> str:
-    text = f"{c.num_gpus} x {c.gpu}, TP{c.tp}" + (f" x PP{c.pp}" if c.pp > 1 else "")
-    return text + (f", {c.replicas} replicas" if c.replicas > 1 else "")
 
 
 def _section(result: RecommendationResult, number: int) -> str:
@@ -298,42 +294,7 @@ def _caveat_legend(result: RecommendationResult) -> str:
 
 def _nothing_met(result: RecommendationResult) -> str:
     """Why the table is empty: nothing tried, nothing fit, or the layout that came closest to the SLOs."""
-    if not result.rejected:
-        return '<p class="none">No layout was tried: no GPU in the search could hold this model.</p>'
-    if all(rejection_kind(c.rejected_reason or "") == "does not fit" for c in result.rejected):
-        lines = ["No layout fits in memory."]
-    elif result.constraints:
-        lines = ["No layout fits and meets the SLOs."]
-    else:
-        lines = ["No layout fits and could be estimated."]
-    closest = _closest(result)
-    if closest is not None:
-        candidate, over = closest
-        lines.append(
-            f"Closest: {_layout(candidate)} at concurrency {fmt(candidate.concurrency)}, "
-            f"{over:.0%} over its tightest bound ({short_reason(candidate.rejected_reason, 200)})."
-        )
-    else:
-        first = result.rejected[0]
-        lines.append(f"For example {_layout(first)}: {short_reason(first.rejected_reason, 200)}.")
-    return '<p class="none">' + " ".join(_e(line) for line in lines) + "</p>"
-
-
-def _closest(result: RecommendationResult) -> tuple[Candidate, float] | None:
-    """The rejected layout whose worst upper-bound SLO is missed by the smallest share, and that share."""
-    best: tuple[Candidate, float] | None = None
-    for c in result.rejected:
-        e = c.estimate
-        if e is None or not e.ok or not c.rejected_reason or "SLO" not in c.rejected_reason:
-            continue
-        shares = []
-        for constraint in result.constraints:
-            observed = constraint.observed_ms(e)
-            if constraint.op in ("<", "<=") and observed is not None and constraint.violation(e):
-                shares.append(observed / constraint.value_ms - 1.0)
-        if shares and (best is None or max(shares) < best[1]):
-            best = (c, max(shares))
-    return best
+    return '<p class="none">' + " ".join(_e(line) for line in nothing_met(result)) + "</p>"
 
 
 def _rejected(result: RecommendationResult) -> str:

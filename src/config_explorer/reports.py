@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from config_explorer.engine.records import PerformanceEstimate
     from config_explorer.recommender.compare import BackendComparison
     from config_explorer.recommender.multi import GPURecommendation
-    from config_explorer.recommender.recommend import RecommendationResult
+    from config_explorer.recommender.recommend import Candidate, RecommendationResult
 
 __all__ = [
     "estimate_text",
@@ -136,7 +136,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     if rows:
         lines.append(render_table(headers, rows))
     else:
-        lines.append("no configuration fits and meets the constraints")
+        lines.extend(nothing_met(result))
     shown = {k for c in result.ranked[:top] for k in c.caveats if k in CAVEATS}
     if shown:
         lines.append(
@@ -317,3 +317,65 @@ def comparison_text(c: BackendComparison) -> str:
     lines.append(render_table(["figure", b.backend, o.backend, f"{o.backend} / {b.backend}"], rows))
     lines += [f"why: {r}" for r in c.reasons]
     return "\n".join(lines)
+
+
+def layout_text(c: Candidate) -> str:
+    """``8 x H100 SXM, TP4 x PP2, 2 replicas``."""
+    text = f"{c.num_gpus} x {c.gpu}, TP{c.tp}" + (f" x PP{c.pp}" if c.pp > 1 else "")
+    return text + (f", {c.replicas} replicas" if c.replicas > 1 else "")
+
+
+def closest_miss(result: RecommendationResult) -> tuple[Candidate, float] | None:
+    """The rejected layout whose worst upper-bound SLO is missed by the smallest share, and that share."""
+    best: tuple[Candidate, float] | None = None
+    for c in result.rejected:
+        e = c.estimate
+        if e is None or not e.ok or not c.rejected_reason or "SLO" not in c.rejected_reason:
+            continue
+        shares = []
+        for constraint in result.constraints:
+            observed = constraint.observed_ms(e)
+            if constraint.op in ("<", "<=") and observed is not None and constraint.violation(e):
+                shares.append(observed / constraint.value_ms - 1.0)
+        if shares and (best is None or max(shares) < best[1]):
+            best = (c, max(shares))
+    return best
+
+
+def nothing_met(result: RecommendationResult) -> list[str]:
+    """Why nothing is ranked: nothing tried, nothing fit, or the layout that came closest to the SLOs
+    and by how much it missed."""
+    if not result.rejected:
+        return ["No layout was tried: no GPU in the search could hold this model."]
+    if all(rejection_kind(c.rejected_reason or "") == "does not fit" for c in result.rejected):
+        lines = ["No layout fits in memory."]
+    elif result.constraints:
+        lines = ["No layout fits and meets the SLOs."]
+    else:
+        lines = ["No layout fits and could be estimated."]
+    too_big = [
+        c
+        for c in result.rejected
+        if (c.rejected_reason or "").startswith("exceeds max_gpus") and c.total_gpus_for_target
+    ]
+    if too_big:
+        fewest = min(
+            too_big, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)
+        )
+        lines.append(
+            f"The target load needs at least {fewest.total_gpus_for_target} GPUs ({fewest.copies_for_target} "
+            f"copies of {layout_text(fewest)}); raise max_gpus (--max-gpus) to at least "
+            f"{fewest.total_gpus_for_target}."
+        )
+        return lines
+    closest = closest_miss(result)
+    if closest is not None:
+        candidate, over = closest
+        lines.append(
+            f"Closest: {layout_text(candidate)} at concurrency {fmt(candidate.concurrency)}, "
+            f"{over:.0%} over its tightest bound ({short_reason(candidate.rejected_reason, 200)})."
+        )
+    else:
+        first = result.rejected[0]
+        lines.append(f"For example {layout_text(first)}: {short_reason(first.rejected_reason, 200)}.")
+    return lines

@@ -767,6 +767,7 @@ def recommend_gpus(
             judge,
             limits,
             pp,
+            max_gpus,
         )
 
     limits = checked_limits
@@ -894,6 +895,7 @@ def _evaluate(
     judge: bool = False,
     limits: Mapping[str, int | None] | None = None,
     pp: int = 1,
+    max_total_gpus: int | None = None,
 ) -> Candidate:
     base: dict[str, Any] = {
         "model_id": arch.model_id,
@@ -940,6 +942,12 @@ def _evaluate(
         if reason is None
         else {}
     )
+    needed = target.get("total_gpus_for_target")
+    if max_total_gpus is not None and needed is not None and needed > max_total_gpus:
+        reason = (
+            f"exceeds max_gpus for the target: carrying it takes {needed} GPUs ({target['copies_for_target']} "
+            f"copies of {count} x {spec.name}), above max_gpus={max_total_gpus}"
+        )
     return Candidate(
         **base,
         concurrency=est.concurrency,
