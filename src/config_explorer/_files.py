@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Final
 
+from config_explorer._util import short_repr
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
 __all__ = [
@@ -58,13 +59,7 @@ ErrorFactory = Callable[[str], ConfigExplorerError]
 
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     """``repr(value)`` cut to ``limit`` characters with an ellipsis, for error messages."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int past Python's digit limit for str()
-        text = (
-            f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
-        )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_repr(value, limit, "…")
 
 
 def _shown(path: str | os.PathLike[str]) -> str:

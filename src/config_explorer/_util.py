@@ -27,7 +27,7 @@ def require_int_in(name: str, value: object, high: int) -> int:
     return value
 
 
-def short_repr(value: object, limit: int = 40) -> str:
+def short_repr(value: object, limit: int = 40, ellipsis: str = "...") -> str:
     """``repr(value)`` cut to ``limit`` characters: error messages quote arbitrary input without echoing it all."""
     try:
         text = repr(value)
@@ -35,7 +35,7 @@ def short_repr(value: object, limit: int = 40) -> str:
         text = (
             f"<int of {value.bit_length()} bits>" if isinstance(value, int) else f"<{type(value).__name__}>"
         )
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - len(ellipsis)] + ellipsis
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9.]+")

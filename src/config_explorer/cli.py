@@ -146,6 +146,18 @@ def _add_engine_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _serving_knobs(args: argparse.Namespace) -> dict[str, Any]:
+    """The precision, engine, memory share, pipeline degree and engine limits of one configuration."""
+    return {
+        "precision": args.precision,
+        "kv_precision": args.kv_precision,
+        "engine": args.engine,
+        "gpu_memory_utilization": args.gpu_memory_utilization,
+        "pipeline_parallel_size": args.pp,
+        **_engine_limits(args),
+    }
+
+
 def _engine_limits(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "max_model_len": args.max_model_len,
@@ -440,15 +452,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     slos = validation.slo_constraints(
         args.constraints, args.max_ttft_ms, args.max_itl_ms, args.max_e2e_s, args.slo_percentile
     )
-    knobs = {
-        "precision": args.precision,
-        "kv_precision": args.kv_precision,
-        "engine": args.engine,
-        "gpu_memory_utilization": args.gpu_memory_utilization,
-        "pipeline_parallel_size": args.pp,
-        **_engine_limits(args),
-        "serving_model": args.serving_model,
-    }
+    knobs = {**_serving_knobs(args), "serving_model": args.serving_model}
     if not args.sweep:
         est = estimate_performance(
             args.model,
@@ -853,12 +857,7 @@ def cmd_compare_backends(args: argparse.Namespace) -> int:
         args.concurrency,
         baseline=args.baseline,
         other=args.other,
-        precision=args.precision,
-        kv_precision=args.kv_precision,
-        engine=args.engine,
-        gpu_memory_utilization=args.gpu_memory_utilization,
-        pipeline_parallel_size=args.pp,
-        **_engine_limits(args),
+        **_serving_knobs(args),
     )
     if args.json:
         _emit_json(comparison.to_dict())
