@@ -40,7 +40,7 @@ _REJECTED = re.compile(r"^rejected (?P<count>\d+) layouts \((?P<kinds>.*)\)$", r
 
 
 #: rejections that are answers about a layout, not an argument error in disguise
-_ANSWERS = ("does not fit", "misses SLO", "missed SLO")
+_ANSWERS = ("does not fit", "misses SLO", "missed SLO", "exceeds max_gpus for the target")
 
 
 @attrs.frozen
