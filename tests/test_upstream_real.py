@@ -27,6 +27,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from tests.test_backend_llm_optimizer import _purge, _real_upstream_importable
 
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends.base import EstimateRequest
@@ -35,7 +36,6 @@ from config_explorer.backends.llm_optimizer import (
     _LIMIT_KEYS,
     LATENCY_PERCENTILE_MULTIPLIERS,
     LLMOptimizerBackend,
-    describe_llm_optimizer,
     upstream_gpu_name,
     upstream_kv_values_per_token,
     upstream_weights_per_step,
@@ -59,23 +59,6 @@ ALL_MODELS = tuple(entry.model_id for entry in bundled_models())
 # --------------------------------------------------------------------------------------------------
 # Isolation: the real upstream, never the double
 # --------------------------------------------------------------------------------------------------
-
-
-def _purge() -> None:
-    for name in list(sys.modules):
-        if name == "llm_optimizer" or name.startswith("llm_optimizer."):
-            del sys.modules[name]
-
-
-def _real_upstream_importable() -> bool:
-    """True when the real BentoML llm-optimizer imports without the double on sys.path."""
-    saved = {k: v for k, v in sys.modules.items() if k == "llm_optimizer" or k.startswith("llm_optimizer.")}
-    _purge()
-    try:
-        return describe_llm_optimizer()["status"] == "ok" and not any(str(DOUBLE) in str(p) for p in sys.path)
-    finally:
-        _purge()
-        sys.modules.update(saved)
 
 
 pytestmark = [
