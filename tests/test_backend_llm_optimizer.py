@@ -993,3 +993,13 @@ def test_an_fp8_checkpoints_kv_cache_is_noted_at_upstreams_precision(upstream: M
     )
     plain = LLMOptimizerBackend().estimate(request_for(LLAMA_8B, tp=1))
     assert not any("keeps the KV cache" in n for n in plain.backend_notes)
+
+
+def test_auto_picks_native_for_features_only_native_models(upstream: ModuleType) -> None:
+    from config_explorer.recommender import estimate_performance
+
+    plain = estimate_performance(LLAMA_8B, "H100", 1, 1, 1024, 256, concurrency=4)
+    assert plain.backend == "llm-optimizer"
+    fast = estimate_performance(LLAMA_8B, "H100", 1, 1, 1024, 256, concurrency=4, speculative="eagle3")
+    assert fast.backend == "native" and fast.speculative_method == "eagle3"
+    assert any("only the native engine models speculative decoding" in n for n in fast.backend_notes)

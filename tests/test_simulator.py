@@ -273,3 +273,17 @@ def test_simulator_runs_without_the_estimate_wrapper() -> None:
     )
     assert run.num_requests == 40 and run.output_tokens == 40 * 50
     assert run.ttft_s.mean > 0 and run.itl_s is not None and run.steps > 0
+
+
+def test_a_closed_loop_left_to_its_own_length_reports_the_steady_state() -> None:
+    """Replaying a benchmark (``num_requests`` stated), the start-up wave (every client's first request,
+    all sent at once) is measured, as the benchmark client measures it; left to choose its own length,
+    the run describes the deployment in its steady state and leaves that wave out."""
+    steady = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(2000, 256, 64))
+    replay = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(2000, 256, 64, num_requests=256))
+    assert steady.ttft_ms is not None and replay.ttft_ms is not None
+    assert steady.ttft_ms < 0.7 * replay.ttft_ms  # the wave: 64 prompts of 2,000 tokens queued at once
+    assert steady.output_throughput_tok_s == pytest.approx(replay.output_throughput_tok_s, rel=0.02)
+    one = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(512, 128, 1))
+    one_replay = estimate(LLAMA8, H100, traffic=Traffic.closed_loop(512, 128, 1, num_requests=200))
+    assert one.ttft_ms == pytest.approx(one_replay.ttft_ms, rel=0.01)  # one client: no wave to leave out

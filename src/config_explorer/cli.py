@@ -99,6 +99,14 @@ _EXAMPLES: dict[str, tuple[str, ...]] = {
         "config-explorer backends",
         "config-explorer backends --probe-model Qwen/Qwen3-8B --probe-gpu L40S",
     ),
+    "calibrate": (
+        "config-explorer calibrate --model meta-llama/Llama-3.1-8B-Instruct --gpu H100 --num-gpus 1 --tp 1 "
+        "vllm-c1.json vllm-c32.json -o h100-llama8b.json",
+    ),
+    "validate": (
+        "config-explorer validate --model meta-llama/Llama-3.1-8B-Instruct --gpu H100 --num-gpus 1 --tp 1 "
+        "vllm-c64.json --calibration h100-llama8b.json",
+    ),
 }
 
 
@@ -188,6 +196,78 @@ def _add_traffic(p: argparse.ArgumentParser) -> None:
         default="simulated",
         help="native engine: the scheduler simulated step by step (default) or the closed-form screen",
     )
+
+
+def _add_features(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("prefix caching and speculative decoding (native engine)")
+    g.add_argument(
+        "--prefix-len",
+        type=int,
+        help="tokens of a shared prompt prefix (a system prompt) the prefix cache reuses",
+    )
+    g.add_argument(
+        "--prefix-share", type=float, help="fraction of requests that carry the one shared prefix (default 1)"
+    )
+    g.add_argument(
+        "--num-prefixes",
+        type=int,
+        help="distinct shared prefixes, every request carrying one (vllm bench serve --prefix-repetition-num-prefixes)",
+    )
+    g.add_argument(
+        "--prefix-zipf",
+        type=float,
+        default=0.0,
+        help="Zipf exponent of the prefixes' popularity (default 0: equal)",
+    )
+    g.add_argument(
+        "--speculative", metavar="METHOD", help="speculative decoding: eagle3, eagle, mtp, ngram, draft_model"
+    )
+    g.add_argument("--num-speculative-tokens", type=int, help="draft tokens per step (default: the method's)")
+    g.add_argument(
+        "--acceptance-rate",
+        help="acceptance rate per draft position: one mean A, or A1,A2,... (default: the method's published figures)",
+    )
+    g.add_argument(
+        "--draft-model",
+        help="the draft checkpoint: the model of --speculative draft_model (sized from its config), and the "
+        "draft a launch command names for eagle/eagle3 heads",
+    )
+
+
+def _features(args: argparse.Namespace) -> dict[str, Any]:
+    """``prefix=`` and ``speculative=`` from the feature flags (both None when none is given)."""
+    from config_explorer.engine.speculative import SpeculativeConfig
+    from config_explorer.engine.traffic import SharedPrefix
+
+    prefix = None
+    if args.prefix_len is not None:
+        if args.prefix_share is not None and args.num_prefixes is not None:
+            raise InvalidArgumentError("give --prefix-share or --num-prefixes, not both")
+        if args.num_prefixes is not None:
+            prefix = SharedPrefix.distinct(args.prefix_len, args.num_prefixes, args.prefix_zipf)
+        else:
+            share = 1.0 if args.prefix_share is None else args.prefix_share
+            prefix = SharedPrefix(length=args.prefix_len, share=share, zipf_s=args.prefix_zipf)
+    elif args.prefix_share is not None or args.num_prefixes is not None:
+        raise InvalidArgumentError("--prefix-share and --num-prefixes need --prefix-len")
+    speculative = None
+    if args.speculative is not None:
+        rates: float | list[float] | None = None
+        if args.acceptance_rate is not None:
+            try:
+                parts = [float(a) for a in args.acceptance_rate.split(",") if a.strip()]
+            except ValueError:
+                raise InvalidArgumentError(
+                    f"cannot read --acceptance-rate {args.acceptance_rate!r}; accepted: A or A1,A2,... in (0, 1]"
+                ) from None
+            rates = parts[0] if len(parts) == 1 else parts
+        extra = {"draft_model": args.draft_model} if args.draft_model else {}
+        speculative = SpeculativeConfig.of(args.speculative, args.num_speculative_tokens, rates, **extra)
+    elif args.num_speculative_tokens is not None or args.acceptance_rate is not None or args.draft_model:
+        raise InvalidArgumentError(
+            "--num-speculative-tokens, --acceptance-rate and --draft-model need --speculative METHOD"
+        )
+    return {"prefix": prefix, "speculative": speculative}
 
 
 def _traffic(args: argparse.Namespace, isl: int | None, osl: int | None, concurrency: int) -> Any:
@@ -443,9 +523,12 @@ def cmd_model(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- estimate
 def cmd_estimate(args: argparse.Namespace) -> int:
     from config_explorer.backends import EstimateRequest, get_backend, sweep_with
+    from config_explorer.calibrate_cli import load_calibrations
     from config_explorer.catalogs.gpus import get_gpu
     from config_explorer.engine.slo import check_slos
+    from config_explorer.recommender.calibrated import calibrated
     from config_explorer.recommender.performance import checked_settings, estimate_performance, resolve_model
+    from config_explorer.recommender.speculation import resolve_speculative
     from config_explorer.reports import estimate_text, fmt, render_table
 
     isl, osl = _lengths(args)
@@ -453,6 +536,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         args.constraints, args.max_ttft_ms, args.max_itl_ms, args.max_e2e_s, args.slo_percentile
     )
     knobs = {**_serving_knobs(args), "serving_model": args.serving_model}
+    features = _features(args)
+    calibration = load_calibrations(args.calibration)
     if not args.sweep:
         est = estimate_performance(
             args.model,
@@ -465,6 +550,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             traffic=_traffic(args, isl, osl, args.concurrency),
             **knobs,
+            **features,
+            calibration=calibration,
         )
         misses = check_slos(est, slos) if est.ok else []
         if args.json:
@@ -474,15 +561,21 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             if slos:
                 print("SLOs: " + ("all met" if est.ok and not misses else "; ".join(misses) or "not checked"))
         return 0
-    backend = get_backend(args.backend, resolve_model(args.model))
-    first = estimate_performance(args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs)
+    # every point of the sweep is rescaled by the profile of its GPU type
+    backend = calibrated(get_backend(args.backend, resolve_model(args.model)), calibration)
+    first = estimate_performance(
+        args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs, **features
+    )
     # the arguments passed the boundary in estimate_performance; the sweep takes their canonical form
     settings = checked_settings(input_length=isl, output_length=osl, batch_size=1, **knobs)
+    arch = resolve_model(args.model)
     request = EstimateRequest(
-        arch=resolve_model(args.model),
+        arch=arch,
         gpu=get_gpu(args.gpu),
         num_gpus=args.num_gpus,
         tp=first.tp if first.ok else args.tp,
+        speculative=resolve_speculative(features["speculative"], arch, settings["engine"]),
+        prefix=features["prefix"],
         **settings,
     )
     result = sweep_with(backend, request)
@@ -551,6 +644,7 @@ def _progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from config_explorer.calibrate_cli import load_calibrations
     from config_explorer.recommender.costs import parse_gpu_cost
     from config_explorer.recommender.performance import resolve_model
     from config_explorer.recommender.recommend import recommend_gpus
@@ -574,6 +668,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     models = [resolve_model(name) for name in names]  # every model known before any is searched
     for arch in models:
         validation.check_fits_model(arch, isl, osl, limits["max_model_len"])
+    features = _features(args)
+    calibration = load_calibrations(args.calibration)
     results = []
     for model in models:
         results.append(
@@ -605,6 +701,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 workload=args.workload,
                 all_layouts=args.all_layouts,
                 default_slos=not args.no_default_slos,
+                **features,
+                calibration=calibration,
             )
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
@@ -677,6 +775,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------------- serve-command
 def cmd_serve_command(args: argparse.Namespace) -> int:
+    from config_explorer.calibrate_cli import load_calibrations
     from config_explorer.recommender.performance import estimate_performance, resolve_model
     from config_explorer.recommender.serve_command import engine_flags, launch_limits, serve_command
 
@@ -697,12 +796,16 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         gpu_memory_utilization=args.gpu_memory_utilization,
         pipeline_parallel_size=args.pp,
         **_engine_limits(args),
+        **_features(args),
+        calibration=load_calibrations(args.calibration),
     )
     if not est.ok:
         raise InvalidArgumentError(f"cannot build a launch command: {est.error}")
     arch = resolve_model(args.model)
     limits = launch_limits(arch, est)
-    command = serve_command(arch, est, gpu_memory_utilization=args.gpu_memory_utilization)
+    command = serve_command(
+        arch, est, gpu_memory_utilization=args.gpu_memory_utilization, speculative_model=args.draft_model
+    )
     context = arch.max_position_embeddings
     if limits.max_model_len is None:
         length = "max_model_len: the engine's (the model's config states no context)"
@@ -869,6 +972,8 @@ def cmd_compare_backends(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from config_explorer import __version__
+    from config_explorer.calibrate_cli import add_calibration_option
+    from config_explorer.calibrate_cli import add_commands as add_calibration_commands
 
     parser = _Parser(
         prog="config-explorer",
@@ -916,8 +1021,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--sweep", action="store_true", help="sweep concurrency 1, 2, 4, ... 1024 and the KV limit"
     )
     _add_traffic(p)
+    _add_features(p)
     _add_slos(p)
     _add_common(p)
+    add_calibration_option(p)
     p.set_defaults(func=cmd_estimate)
 
     p = sub.add_parser("recommend", help="rank GPU types, counts and layouts for one or more models")
@@ -963,8 +1070,10 @@ def build_parser() -> argparse.ArgumentParser:
         "table, the frontier, the caveats and the launch command, for people who do not run Python",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_features(p)
     _add_slos(p)
     _add_common(p)
+    add_calibration_option(p)
     p.set_defaults(func=cmd_recommend)
 
     p = sub.add_parser(
@@ -1004,8 +1113,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one JSON object: the layout, the limits and the chosen engine's command",
     )
+    _add_features(p)
     _add_gpu_spec(p)
     _add_hub(p)
+    add_calibration_option(p)
     p.set_defaults(func=cmd_serve_command)
 
     p = sub.add_parser(
@@ -1045,6 +1156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probe-gpu", default="H100", help="GPU of the probe estimate (1 GPU, 1024 in / 256 out)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_backends)
+    add_calibration_commands(sub)
     _finish_help(parser, sub)
     return parser
 

@@ -77,6 +77,8 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         lines.append(f"SLOs {'; '.join(str(c) for c in result.constraints)}{note}")
     elif result.slo_note:
         lines.append(result.slo_note)
+    if result.speculative_note:
+        lines.append(f"speculative decoding: {result.speculative_note}")
     if result.other_layouts:
         lines.append(
             f"one row per GPU type, its best layout ({len(result.other_layouts)} other layouts ranked; "
@@ -212,6 +214,16 @@ def estimate_text(e: PerformanceEstimate) -> str:
             f"decode capacity {fmt(e.decode_capacity_limit)} concurrent requests"
             + (f"; optimal concurrency {e.optimal_concurrency}" if e.optimal_concurrency else ""),
         ]
+        features = []
+        if e.prefix_cache_hit_rate is not None:
+            features.append(f"prefix cache hit rate {e.prefix_cache_hit_rate:.0%} of prompt tokens")
+        if e.speculative_method is not None:
+            features.append(
+                f"speculative decoding {e.speculative_method}, {e.num_speculative_tokens} draft tokens, "
+                f"{fmt(e.tokens_per_decode_step, 2)} tokens per decode step (ITL and TPOT per token)"
+            )
+        if features:
+            lines.append("features:   " + "; ".join(features))
     lines += [f"warning: {w}" for w in e.warnings] + [f"note: {n}" for n in e.backend_notes]
     return "\n".join(lines)
 

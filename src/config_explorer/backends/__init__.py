@@ -84,14 +84,18 @@ def _choose(upstream: Backend, arch: ModelArchitecture) -> _AutoChoice:
     )
 
 
-def get_backend(name: str = "auto", arch: ModelArchitecture | None = None) -> Backend:
+def get_backend(
+    name: str = "auto", arch: ModelArchitecture | None = None, features: tuple[str, ...] = ()
+) -> Backend:
     """The backend called ``name``.
 
     ``auto`` picks the backend that can represent the model: BentoML's llm-optimizer when the real
     package is importable and ``arch`` is a dense full-attention decoder (what upstream's method models),
     else the native engine (MoE, MLA, hybrid Mamba / linear attention, sliding windows, or upstream
     missing). The reason is in each estimate's ``backend_notes`` and in the backend's ``reason``.
-    Without ``arch``, ``auto`` decides per request. ``llm-optimizer`` raises
+    Without ``arch``, ``auto`` decides per request. ``features`` names what the estimates need beyond
+    a plain closed loop (speculative decoding, prefix caching): ``auto`` then picks the native engine,
+    the only one that models them. ``llm-optimizer`` raises
     :class:`BackendUnavailableError` when it is missing or the wrong package is installed; it runs
     upstream on any model, with notes on what upstream's method does with it.
     """
@@ -108,6 +112,9 @@ def get_backend(name: str = "auto", arch: ModelArchitecture | None = None) -> Ba
         return LLMOptimizerBackend()
     if key == "auto":
         from config_explorer.backends.llm_optimizer import LLMOptimizerBackend
+
+        if features:
+            return _AutoChoice(_native(), f"only the native engine models {' and '.join(features)}")
 
         try:
             upstream = LLMOptimizerBackend()
@@ -138,6 +145,7 @@ def plan_request(request: EstimateRequest) -> Deployment:
         max_num_batched_tokens=request.max_num_batched_tokens,
         max_num_seqs=request.max_num_seqs,
         max_model_len=request.max_model_len,
+        speculative=request.speculative,
     )
 
 

@@ -9,8 +9,9 @@ import attrs
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate, SweepResult
+from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, sweep
-from config_explorer.engine.traffic import Traffic
+from config_explorer.engine.traffic import SharedPrefix, Traffic
 
 __all__ = ["Backend", "EstimateRequest", "sweep_with"]
 
@@ -40,6 +41,11 @@ class EstimateRequest:
     serving_model: str = "simulated"
     #: the native engine's traffic beyond a closed loop of fixed lengths (arrivals, distributions)
     traffic: Traffic | None = None
+    #: native engine: speculative decoding (None: off), checked for the model and engine
+    speculative: SpeculativeConfig | None = None
+    #: native engine: shared prompt prefixes the prefix cache reuses, applied to ``traffic`` (or to the
+    #: closed loop the request states) when that has none
+    prefix: SharedPrefix | None = None
     #: let a backend fetch the model config from the Hugging Face hub itself (network)
     allow_hub: bool = False
 

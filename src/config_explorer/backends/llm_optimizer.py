@@ -387,6 +387,10 @@ def _request_context(request: EstimateRequest, num_gpus: int | None = None) -> t
             f"estimated as {request.concurrency} requests in flight of {request.input_length}/{request.output_length} "
             "tokens"
         )
+    if request.speculative is not None:
+        notes.append(f"llm-optimizer models no speculative decoding: {request.speculative.method} ignored")
+    if request.prefix is not None or (request.traffic is not None and request.traffic.prefix is not None):
+        notes.append("llm-optimizer models no prefix caching: the shared prefixes were prefilled in full")
     arch = request.arch
     notes.extend(_method_notes(arch))
     context = _Context(

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import attrs
+
 from config_explorer.backends.base import EstimateRequest
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate
+from config_explorer.engine.traffic import Traffic
 
 __all__ = ["NativeBackend"]
+
+
+def _with_prefix(request: EstimateRequest) -> Traffic | None:
+    """The request's traffic, carrying its shared prefixes (a closed loop of its lengths when it states none)."""
+    traffic, prefix = request.traffic, request.prefix
+    if prefix is None or (traffic is not None and traffic.prefix is not None):
+        return traffic
+    if traffic is None:
+        return Traffic.closed_loop(
+            request.input_length, request.output_length, request.concurrency, prefix=prefix
+        )
+    return attrs.evolve(traffic, prefix=prefix)
 
 
 class NativeBackend:
@@ -30,7 +45,8 @@ class NativeBackend:
             max_num_seqs=request.max_num_seqs,
             max_model_len=request.max_model_len,
             serving_model=request.serving_model,
-            traffic=request.traffic,
+            traffic=_with_prefix(request),
+            speculative=request.speculative,
         )
 
     def describe(self) -> dict[str, object]:

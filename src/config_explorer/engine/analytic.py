@@ -82,7 +82,7 @@ def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
     their successors arrive and prefill together again, so a prompt shares its chunk with the rest of
     its group (up to a full chunk, and never more than the clients in the loop).
     """
-    return max(1.0, min(concurrency, chunk / dep.input_length))
+    return max(1.0, min(concurrency, chunk / dep.prefill_length))
 
 
 def _prefill_service(
@@ -91,7 +91,7 @@ def _prefill_service(
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
     budget = dep.max_num_batched_tokens
     chunk = max(budget - decode_seqs, budget * 0.05)
-    prompt = dep.input_length
+    prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
@@ -115,7 +115,7 @@ def _mean_step(
     A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
     free budget; the share of chunk steps is what keeps the prefill work per step at its steady value.
     """
-    prompt = dep.input_length
+    prompt = dep.prefill_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
     fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
     decode_only = dep.step_s(decode_seqs, 0.0, 0.0)
@@ -126,7 +126,7 @@ def _mean_step(
 
 def solve(dep: Deployment, concurrency: float) -> SteadyState:
     """Steady state of one replica carrying ``concurrency`` requests in flight."""
-    prompt = dep.input_length
+    prompt = dep.prefill_length
     steps_per_request = dep.output_length - 1
     if steps_per_request == 0:
         tokens = min(concurrency * prompt, float(dep.max_num_batched_tokens))

@@ -3,6 +3,13 @@
 :func:`plan_deployment` validates a layout (vLLM's rules), picks the engine's defaults for what the
 caller leaves open (``max_num_seqs``, ``max_num_batched_tokens``, ``max_model_len``), budgets each
 GPU's memory and builds the step-cost model both serving models share.
+
+Two serving features change the plan: speculative decoding (:mod:`config_explorer.engine.speculative`)
+adds the draft's weights to each GPU and its KV per token to every cached token (the KV capacity
+reported is the target's share), and makes each decode step the draft's passes plus a verification pass;
+shared prefixes served from the prefix cache (``cached_prompt_tokens`` per request, the steady-state
+approximation the analytic model uses) are never prefilled, though the prompt's other tokens still
+attend to them.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from config_explorer.engine.layout import (
 )
 from config_explorer.engine.roofline import Rates, StepCost, StepTime, rates_for
 from config_explorer.engine.simulator import SchedulerConfig
+from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
 from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import normalize_precision
@@ -66,6 +74,9 @@ class Deployment:
     max_model_len: int
     step_cost: StepCost = attrs.field(eq=False, repr=False)
     warnings: tuple[str, ...]
+    speculative: SpeculativeConfig | None = None
+    #: prompt tokens per request served from the prefix cache in steady state (the analytic view)
+    cached_prompt_tokens: int = 0
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -93,6 +104,11 @@ class Deployment:
         per_seq = self.costs.kv_bytes(self.input_length + held) + self.costs.state_bytes_per_sequence
         return math.inf if per_seq <= 0 else self.memory.kv_capacity_gib * GIB / per_seq
 
+    @property
+    def prefill_length(self) -> int:
+        """Prompt tokens a request's prefill computes: the prompt less what the prefix cache serves."""
+        return self.input_length - self.cached_prompt_tokens
+
     def step(self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float) -> StepTime:
         """A step at the workload's mean context: ``decode_seqs`` decodes, ``prefill_tokens`` of prompts.
 
@@ -109,7 +125,10 @@ class Deployment:
     ) -> tuple[float, float, float, float, float, float, float]:
         context = self.input_length + self.output_length / 2
         full, windowed = self.costs.attention_pairs_prefill(self.input_length)
-        share = prefill_tokens / self.input_length
+        if self.cached_prompt_tokens:  # the computed tokens attend to the cached ones too
+            cached_full, cached_windowed = self.costs.attention_pairs_prefill(self.cached_prompt_tokens)
+            full, windowed = full - cached_full, windowed - cached_windowed
+        share = prefill_tokens / self.prefill_length
         return (
             decode_seqs,
             decode_seqs * context,
@@ -168,6 +187,8 @@ def plan_deployment(
     max_num_batched_tokens: int | None = None,
     max_num_seqs: int | None = None,
     max_model_len: int | None = None,
+    speculative: SpeculativeConfig | None = None,
+    cached_prompt_tokens: int = 0,
 ) -> Deployment:
     """Validate a layout and compute its per-GPU costs and memory budget.
 
@@ -251,6 +272,12 @@ def plan_deployment(
         sequence_tokens=request if max_model_len is None else max_model_len,
         precision=weights,
     )
+    if speculative is not None:
+        memory = _with_draft(memory, costs, speculative)
+    if not 0 <= cached_prompt_tokens < input_length:
+        raise InvalidArgumentError(
+            f"cached_prompt_tokens={cached_prompt_tokens} must be in [0, input_length={input_length})"
+        )
     longest = sequence_capacity_tokens(costs, memory.kv_capacity_gib * GIB, profile.block_size)
     if max_model_len is None:
         default = context or request
@@ -282,6 +309,22 @@ def plan_deployment(
         max_num_batched_tokens=budget,
         max_num_seqs=seqs,
         max_model_len=resolved,
-        step_cost=StepCost(costs, rates, profile),
+        step_cost=StepCost(costs, rates, profile)
+        if speculative is None
+        else SpeculativeStepCost(costs, rates, profile, speculative),
         warnings=tuple(warnings),
+        speculative=speculative,
+        cached_prompt_tokens=cached_prompt_tokens,
+    )
+
+
+def _with_draft(memory: MemoryPlan, costs: ShardCosts, spec: SpeculativeConfig) -> MemoryPlan:
+    """The memory plan with the draft's weights resident and its KV beside the target's in the cache."""
+    draft = spec.weight_fraction(costs) * costs.resident_weight_bytes / GIB
+    kv = max(memory.kv_capacity_gib - draft, 0.0) / (1.0 + spec.kv_fraction(costs))
+    reason = memory.reason
+    if memory.fits and kv <= 0:
+        reason = f"the {spec.method} draft's {draft:.1f} GiB of weights leave no room for the KV cache"
+    return attrs.evolve(
+        memory, weights_gib=memory.weights_gib + draft, kv_capacity_gib=kv, fits=reason is None, reason=reason
     )

@@ -111,6 +111,13 @@ class PerformanceEstimate:
     optimal_concurrency: int | None = None
     #: sequences preempted (vLLM) or retracted (SGLang) when the KV cache overflowed (simulated runs)
     preemptions: int | None = None
+    #: prompt tokens served from the prefix cache over prompt tokens admitted (None: no shared prefixes)
+    prefix_cache_hit_rate: float | None = None
+    #: speculative decoding: its method (None: off), draft tokens per step, and the tokens each decode
+    #: step yields on average (1 + the expected accepted draft tokens)
+    speculative_method: str | None = None
+    num_speculative_tokens: int | None = None
+    tokens_per_decode_step: float | None = None
     # provenance
     error: str | None = None
     warnings: tuple[str, ...] = ()

@@ -272,6 +272,28 @@ class StepCost:
             sampled,
         )[0]
 
+    def graphed_time(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+    ) -> float:
+        """:meth:`time` of a step whose extra tokens run in CUDA graphs (speculative verification)."""
+        return self._terms(
+            decode_seqs,
+            kv_tokens,
+            kv_tokens_windowed,
+            prefill_tokens,
+            prefill_pairs,
+            prefill_pairs_windowed,
+            sampled,
+            graphed=True,
+        )[0]
+
     def breakdown(
         self,
         decode_seqs: float,
@@ -303,6 +325,7 @@ class StepCost:
         prefill_pairs: float,
         prefill_pairs_windowed: float,
         sampled: float,
+        graphed: bool = False,
     ) -> tuple[float, float, float, float, float, float, float]:
         pp = self._pp
         if pp > 1:  # one micro-batch: a 1/pp share of everything, on one stage
@@ -356,7 +379,7 @@ class StepCost:
         elementwise = streamed / self._gemm_bw
         overhead = self._fixed + self._host_step + self._host_seq * sampled
         stage = gemm + moe + attention + elementwise + comm + overhead
-        if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs):
+        if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs and not graphed):
             # an eager step: the GPU cannot run ahead of the host issuing its kernels
             stage = max(stage, self._eager + self._host_step + self._host_seq * sampled)
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0

@@ -9,6 +9,12 @@ Two serving models share one step-cost model (:mod:`config_explorer.engine.roofl
   times faster, used to screen many layouts before the simulator judges the shortlist.
 
 Every record says which model produced it (``serving_model``).
+
+Shared prefixes (``traffic.prefix``): the simulator runs the prefix cache block by block and reports the
+hit rate it achieved; the analytic model takes the steady state in which every request carrying a prefix
+finds it cached (its full blocks), so its prefill is that much shorter, and reports that share as its hit
+rate (an upper bound: it ignores cold misses and eviction under KV pressure). Speculative decoding
+(``speculative``) changes the step cost both models share (:mod:`config_explorer.engine.speculative`).
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ from config_explorer._util import require_int_in, require_positive_int
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
+from config_explorer.engine.calibration import profile_for
 from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, valid_tp_degrees
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
 from config_explorer.engine.simulator import SimulationResult, simulate
+from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.traffic import MAX_CONCURRENCY, MAX_REQUEST_TOKENS, Traffic
 from config_explorer.errors import InfeasibleConfigurationError, InvalidArgumentError
 
@@ -61,6 +69,7 @@ def estimate(
     max_model_len: int | None = None,
     serving_model: str = "simulated",
     traffic: Traffic | None = None,
+    speculative: SpeculativeConfig | None = None,
 ) -> PerformanceEstimate:
     """Estimate one configuration (whole deployment).
 
@@ -70,7 +79,14 @@ def estimate(
     degree whose shard fits; the remaining GPUs become data-parallel replicas. A configuration that
     does not fit returns a record with ``fits=False`` and ``error`` saying what it would need; invalid
     arguments raise :class:`InvalidArgumentError`.
+
+    ``traffic.prefix`` describes shared prompt prefixes the engine's prefix cache reuses, and
+    ``speculative`` turns speculative decoding on (see the module text for how each serving model treats them).
     """
+    if speculative is not None and not isinstance(speculative, SpeculativeConfig):
+        raise InvalidArgumentError(
+            f"speculative must be a SpeculativeConfig (SpeculativeConfig.of('eagle3')), got {type(speculative).__name__}"
+        )
     if serving_model not in SERVING_MODELS:
         raise InvalidArgumentError(
             f"unknown serving_model {serving_model!r}; accepted: {', '.join(SERVING_MODELS)}"
@@ -108,6 +124,8 @@ def estimate(
         "max_num_batched_tokens": max_num_batched_tokens,
         "max_num_seqs": max_num_seqs,
         "max_model_len": max_model_len,
+        "speculative": speculative,
+        "cached_prompt_tokens": _steady_cached_tokens(traffic, engine, input_length),
     }
     try:
         if tp is None:
@@ -135,6 +153,17 @@ def estimate(
     if serving_model == "analytic":
         return _from_analytic(dep, concurrency)
     return _from_simulation(dep, traffic)
+
+
+def _steady_cached_tokens(traffic: Traffic, engine: str, input_length: int) -> int:
+    """Prompt tokens per request the prefix cache serves in steady state: the share carrying a prefix
+    times its full blocks (the analytic model's approximation)."""
+    prefix = traffic.prefix
+    if prefix is None:
+        return 0
+    block = profile_for(engine).block_size
+    cached = round(prefix.steady_hit_share * (prefix.length // block) * block)
+    return min(cached, input_length - 1)
 
 
 def _smallest_fitting(
@@ -211,6 +240,18 @@ def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:
         "memory_activations_gib": dep.memory.activations_gib,
         "memory_overhead_gib": dep.memory.overhead_gib,
         "warnings": dep.warnings,
+        **_speculative_fields(dep),
+    }
+
+
+def _speculative_fields(dep: Deployment) -> dict[str, Any]:
+    spec = dep.speculative
+    if spec is None:
+        return {}
+    return {
+        "speculative_method": spec.method,
+        "num_speculative_tokens": spec.num_speculative_tokens,
+        "tokens_per_decode_step": spec.tokens_per_step,
     }
 
 
@@ -358,7 +399,9 @@ def _from_analytic(dep: Deployment, concurrency: int) -> PerformanceEstimate:
         decode_batch=steady.decode_seqs,
         kv_in_use_gib=in_use / GIB,
         decode_step=None if steady.itl_s is None else steady.decode_step,
-        extra={},
+        extra={"prefix_cache_hit_rate": dep.cached_prompt_tokens / dep.input_length}
+        if dep.cached_prompt_tokens
+        else {},
     )
 
 
@@ -396,6 +439,7 @@ def _from_simulation(dep: Deployment, traffic: Traffic) -> PerformanceEstimate:
             "request_rate": traffic.request_rate,
             "num_requests": run.num_requests,
             "preemptions": run.preemptions,
+            "prefix_cache_hit_rate": run.prefix_cache_hit_rate,
             "warnings": (*dep.warnings, *notes),
         },
     )

@@ -23,6 +23,17 @@ Policies (each read from the engine's source; see :mod:`config_explorer.engine.c
 * ``trtllm``: mixed steps as vLLM, but admission reserves the whole prompt plus output up front
   (``GUARANTEED_NO_EVICT``), so nothing is ever preempted.
 
+Prefix caching (a workload with :class:`~config_explorer.engine.traffic.SharedPrefix`): the full KV
+blocks of a shared prefix are kept once computed, shared by every running request that starts with it
+and, when no running request holds them, kept as evictable cache. Free blocks are taken first; when a
+step needs more, cached prefixes nobody holds are evicted least recently used first (vLLM's free-block
+queue hands out the least recently freed cached block first, ``vllm/v1/core/block_pool.py``; SGLang's
+radix cache evicts LRU leaves, ``--radix-eviction-policy lru``), so the hit rate falls as running requests'
+KV presses on the cache. An admitted request whose prefix is cached starts with those tokens computed:
+its prefill skips them, but its chunks still attend to them (the query-key pairs count the whole
+context). A request publishes its prefix blocks once its prefill has computed them. The run reports the
+hit rate as vLLM's metrics do: prompt tokens served from the cache over prompt tokens admitted.
+
 Speed: between events (an arrival, a completion, a prompt chunk, running out of KV blocks) every
 step decodes the same sequences with contexts one token longer, so runs of such steps are taken at
 once. A step's time is affine in the total context, so the run's time is exact at its mean context.
@@ -35,7 +46,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections import deque
+from collections import OrderedDict, deque
 
 import attrs
 
@@ -103,6 +114,8 @@ class SimulationResult:
     peak_kv_fraction: float
     preemptions: int
     steps: int
+    #: prompt tokens served from the prefix cache over prompt tokens admitted (None: no shared prefixes)
+    prefix_cache_hit_rate: float | None = None
 
     @property
     def output_throughput_tok_s(self) -> float:
@@ -128,6 +141,8 @@ class _Replica:
         outputs: list[int],
         sends: list[float] | None,
         concurrency: int | None,
+        prefixes: list[int] | None = None,
+        prefix_length: int = 0,
     ) -> None:
         self.cost, self.cfg = cost, cfg
         self.prompt, self.out = prompts, outputs
@@ -170,6 +185,18 @@ class _Replica:
         self.gaps: list[float] = []
         self.gap_weights: list[float] = []
         self.ratio = cfg.new_token_ratio[0]
+        # prefix cache: each request's prefix (-1: none), the full blocks a prefix fills, the cached
+        # prefixes in LRU order (oldest first), how many running requests hold each, and the blocks of
+        # cached prefixes nobody holds (evictable)
+        self.caching = prefixes is not None
+        self.prefix_of = prefixes if prefixes is not None else [-1] * n
+        self.prefix_blocks = prefix_length // self.block if cfg.grows else 0
+        self.cache: OrderedDict[int, int] = OrderedDict()
+        self.refs: dict[int, int] = {}
+        self.evictable = 0
+        self.shared = [0] * n  # blocks of request i's KV that the cache holds
+        self.hit_tokens = 0
+        self.query_tokens = 0
         self.concurrency = concurrency
         self.next_send = 0
         if sends is not None:
@@ -197,6 +224,7 @@ class _Replica:
         del self.running[i]
         self.free_blocks += self.held[i] + self.cfg.fixed_blocks_per_seq
         self.held[i] = 0
+        self._unpin(i)
         self.finish[i] = self.t
         if self.concurrency is not None and self.next_send < self.n:
             # the client is done when it holds the last token, and never before the (later-delivered) first
@@ -205,6 +233,61 @@ class _Replica:
             self.next_send += 1
             self.send[j] = done
             heapq.heappush(self.pending, (done + self.cfg.arrival_delay_s, j))
+
+    # -- the prefix cache ------------------------------------------------------------------------------
+    def _fits(self, need: float) -> bool:
+        """Whether ``need`` blocks could be had, counting unheld cached prefixes (an admission check: evicts nothing)."""
+        return need <= self.free_blocks + self.evictable
+
+    def _room(self, need: int) -> bool:
+        """Whether ``need`` blocks can be had, evicting unheld cached prefixes (LRU) to free them."""
+        if need <= self.free_blocks:
+            return True
+        if need > self.free_blocks + self.evictable:
+            return False
+        for p in list(self.cache):
+            if self.free_blocks >= need:
+                break
+            if self.refs[p] == 0:
+                blocks = self.cache.pop(p)
+                del self.refs[p]
+                self.evictable -= blocks
+                self.free_blocks += blocks
+        return True
+
+    def _lookup(self, i: int) -> int:
+        """Prompt tokens of request ``i`` the cache holds (its prefix, pinned for it), 0 on a miss."""
+        p = self.prefix_of[i]
+        if p < 0 or p not in self.cache:
+            return 0
+        blocks = self.cache[p]
+        self.cache.move_to_end(p)
+        if self.refs[p] == 0:
+            self.evictable -= blocks
+        self.refs[p] += 1
+        self.shared[i] = blocks
+        return blocks * self.block
+
+    def _unpin(self, i: int) -> None:
+        """Request ``i`` no longer holds its cached prefix (done, preempted, or not admitted after all)."""
+        if not self.shared[i]:
+            return
+        p = self.prefix_of[i]
+        self.refs[p] -= 1
+        if self.refs[p] == 0:
+            self.evictable += self.cache[p]
+        self.shared[i] = 0
+
+    def _publish(self, i: int) -> None:
+        """Request ``i`` has computed its prefix's blocks: the cache takes them over (if it lacks them)."""
+        p = self.prefix_of[i]
+        blocks = self.prefix_blocks
+        if p < 0 or self.shared[i] or not blocks or p in self.cache or self.computed[i] < blocks * self.block:
+            return
+        self.cache[p] = blocks
+        self.refs[p] = 1
+        self.held[i] -= blocks
+        self.shared[i] = blocks
 
     # -- KV blocks ---------------------------------------------------------------------------------
     def _blocks_for(self, tokens: float) -> int:
@@ -230,6 +313,7 @@ class _Replica:
         if not self.grows or d == 0:
             return limit
         b, free, r0 = self.block, self.free_blocks, self.round
+        free += self.evictable
         rounds = min((free // d) * b, limit)
         used = (rounds // b) * d
         while rounds < limit:
@@ -260,7 +344,7 @@ class _Replica:
         self.generated[i] += grown
         self.epoch[i] += 1
         if self.grows:
-            self.held[i] = self._blocks_for(self.prompt[i] + self.generated[i] - 1)
+            self.held[i] = self._blocks_for(self.prompt[i] + self.generated[i] - 1) - self.shared[i]
 
     def _generated_now(self, i: int) -> int:
         return self.generated[i] + (self.round - self.join_round[i] if i in self.decoding else 0)
@@ -274,6 +358,7 @@ class _Replica:
         self.remaining -= self.out[victim] - self.generated[victim]
         self.free_blocks += self.held[victim] + self.cfg.fixed_blocks_per_seq
         self.held[victim] = 0
+        self._unpin(victim)
         self.computed[victim] = 0
         # back to the front: vLLM prepends it; SGLang's first-come-first-served policy orders the queue by
         # arrival, and a retracted request arrived before anything still waiting
@@ -307,11 +392,11 @@ class _Replica:
             if budget <= 0 or i not in self.prefilling:
                 continue
             n = min(self.prompt[i] + self.generated[i] - self.computed[i], budget)
-            need = max(self._blocks_for(self.computed[i] + n) - self.held[i], 0)
-            while need > self.free_blocks and may_preempt and self._newest() != i:
+            need = max(self._blocks_for(self.computed[i] + n) - self.held[i] - self.shared[i], 0)
+            while not self._room(need) and may_preempt and self._newest() != i:
                 self._preempt(self._newest())
                 preempted = True
-            if need > self.free_blocks:
+            if not self._room(need):
                 if may_preempt:
                     self._preempt(i)
                     preempted = True
@@ -322,11 +407,16 @@ class _Replica:
             budget -= n
         return chunks, budget, preempted
 
-    def _admit_one(self, i: int, n: int, reserve_tokens: int) -> None:
+    def _admit_one(self, i: int, n: int, reserve_tokens: int, hit: int) -> None:
         self.waiting.popleft()
-        need = self._blocks_for(reserve_tokens) + self.cfg.fixed_blocks_per_seq
+        need = self._blocks_for(reserve_tokens) - self.shared[i] + self.cfg.fixed_blocks_per_seq
+        self._room(need)
         self.free_blocks -= need
         self.held[i] = need - self.cfg.fixed_blocks_per_seq
+        self.computed[i] = hit
+        if self.caching:
+            self.hit_tokens += hit
+            self.query_tokens += self.prompt[i]
         self.running[i] = None
         self.prefilling[i] = None
         self.remaining += self.out[i] - self.generated[i]
@@ -337,7 +427,7 @@ class _Replica:
         budget = cfg.max_num_batched_tokens
         if self.decoding and self.grows:
             # this round's new blocks; a decode that cannot get one preempts the newest request
-            while self.decoding and self.phase[(-self.round) % self.block] > self.free_blocks:
+            while self.decoding and not self._room(self.phase[(-self.round) % self.block]):
                 self._preempt(self._newest())
         budget -= len(self.decoding)
         chunks, budget, preempted = self._continue_prefills(budget, may_preempt=not self.reserve_full)
@@ -345,11 +435,13 @@ class _Replica:
             while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
                 i = self.waiting[0]
                 target = self.prompt[i] + self.generated[i]
-                n = min(target - self.computed[i], budget)
-                reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else n
-                if self._blocks_for(reserve) + cfg.fixed_blocks_per_seq > self.free_blocks:
+                hit = self._lookup(i) if self.prefix_blocks else 0
+                n = min(target - hit, budget)
+                reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
+                if not self._fits(self._blocks_for(reserve) - self.shared[i] + cfg.fixed_blocks_per_seq):
+                    self._unpin(i)
                     break
-                self._admit_one(i, n, reserve)
+                self._admit_one(i, n, reserve, hit)
                 chunks.append((i, n))
                 budget -= n
         if chunks:
@@ -367,11 +459,14 @@ class _Replica:
         while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
             i = self.waiting[0]
             target = self.prompt[i] + self.generated[i]
-            n = min(target - self.computed[i], budget)
+            hit = self._lookup(i) if self.prefix_blocks else 0
+            n = min(target - hit, budget)
             own = self.ratio * min(self.out[i] - self.generated[i], clip)
-            if self._blocks_for(target + own + reserved) + cfg.fixed_blocks_per_seq > self.free_blocks:
+            wanted = self._blocks_for(target + own + reserved) - self.shared[i] + cfg.fixed_blocks_per_seq
+            if not self._fits(wanted):
+                self._unpin(i)
                 break
-            self._admit_one(i, n, n)
+            self._admit_one(i, n, hit + n, hit)
             reserved += own
             chunks.append((i, n))
             budget -= n
@@ -379,8 +474,8 @@ class _Replica:
             self._execute(chunks, decode=False)
             return
         if self.decoding and self.grows:
-            short = self.phase[(-self.round) % self.block] > self.free_blocks
-            while len(self.decoding) > 1 and self.phase[(-self.round) % self.block] > self.free_blocks:
+            short = not self._room(self.phase[(-self.round) % self.block])
+            while len(self.decoding) > 1 and not self._room(self.phase[(-self.round) % self.block]):
                 # retract the request with the least output so far (ties: the longest prompt)
                 victim = min(self.decoding, key=lambda r: (self._generated_now(r), -self.prompt[r]))
                 self._preempt(victim)
@@ -420,7 +515,9 @@ class _Replica:
         else:
             self.gaps.append(step)
             self.gap_weights.append(float(d * rounds))
-        self.free_blocks -= self._decode_need(rounds)
+        need = self._decode_need(rounds)
+        self._room(need)
+        self.free_blocks -= need
         self.min_free = min(self.min_free, self.free_blocks)
         self.kv_tokens += d * rounds
         self.remaining -= d * rounds
@@ -460,7 +557,9 @@ class _Replica:
             d, kv, d * min(kv / d, window) if d else 0.0, prefill, pairs, windowed, d + len(chunks)
         )
         if d:
-            self.free_blocks -= self._decode_need(1)
+            need = self._decode_need(1)
+            self._room(need)
+            self.free_blocks -= need
             self.gaps.append(step + self.stall)
             self.gap_weights.append(float(d))
             self.stall = 0.0
@@ -474,6 +573,8 @@ class _Replica:
         self._clock(step, d)
         for i, n in chunks:
             self.computed[i] += n
+            if self.prefix_blocks:
+                self._publish(i)
             if self.computed[i] < self.prompt[i] + self.generated[i]:
                 continue
             del self.prefilling[i]
@@ -514,6 +615,8 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
     else:
         loads = [(1, replicas)]
     total_requests = traffic.requests_to_simulate(cfg.max_num_seqs * replicas)
+    # prefixes draw from their own stream, so the lengths and arrivals are those of the same run without them
+    prefix_rng = random.Random(traffic.seed + 1)
     runs: list[tuple[_Replica, int]] = []
     for share, count in loads:
         if traffic.arrival == "closed_loop":
@@ -541,13 +644,19 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
                 at += rng.expovariate(rate)
         else:
             sends = [0.0] * n
-        replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency)
+        prefixes = None if traffic.prefix is None else traffic.prefix.sample(prefix_rng, n)
+        length = 0 if traffic.prefix is None else traffic.prefix.length
+        replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency, prefixes, length)
         replica.run()
         runs.append((replica, count))
-    return _measure(runs)
+    # a closed loop of stated length replays a benchmark run, start-up wave included; left to choose its
+    # own length it describes the deployment's steady state, so each client's first request (all sent at
+    # once at the start) is left out of the latency statistics
+    steady = traffic.arrival == "closed_loop" and traffic.num_requests is None
+    return _measure(runs, skip_start_up=steady)
 
 
-def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
+def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> SimulationResult:
     ttft: list[float] = []
     e2e: list[float] = []
     tpot: list[float] = []
@@ -559,12 +668,15 @@ def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
     requests = output_tokens = input_tokens = steps = preemptions = max_batch = 0
     decode_seconds = 0.0
     peak = 0.0
+    hits = queries = 0.0
+    caching = False
     for rep, count in runs:
         start = min(rep.send)
         late = rep.cfg.first_token_delay_s
         end = max(max(f, t + late) for f, t in zip(rep.finish, rep.first))
         duration = max(duration, end - start)
-        for i in range(rep.n):
+        first_measured = min(rep.concurrency or 0, rep.n - 1) if skip_start_up else 0
+        for i in range(first_measured, rep.n):
             # the first token's way back takes longer than the later ones' (it sets the stream up); the
             # last token, and so E2E, is not held up by it, and TPOT is measured as a client measures it
             first = rep.first[i] - rep.send[i] + late
@@ -586,6 +698,9 @@ def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
         decode_seconds += rep.decode_seconds / max(end - start, 1e-12) * count
         if rep.cfg.num_blocks:
             peak = max(peak, 1.0 - rep.min_free / rep.cfg.num_blocks)
+        caching = caching or rep.caching
+        hits += rep.hit_tokens * count
+        queries += rep.query_tokens * count
     replicas = sum(count for _, count in runs)
     has_gaps = bool(gaps) and sum(gap_weights) > 0
     return SimulationResult(
@@ -602,4 +717,5 @@ def _measure(runs: list[tuple[_Replica, int]]) -> SimulationResult:
         peak_kv_fraction=peak,
         preemptions=preemptions,
         steps=steps,
+        prefix_cache_hit_rate=(hits / queries if queries else 0.0) if caching else None,
     )

@@ -15,6 +15,22 @@ Arrivals (:class:`Traffic`):
 * ``offline``: every request queued at time zero, the engine forms its own batch (``--request-rate inf``,
   ``benchmark_throughput.py``, ``trtllm-bench throughput``); ``num_requests`` of them, so a static batch of
   ``N`` is an offline run of ``N`` requests.
+
+Shared prefixes (:class:`SharedPrefix`): the first ``length`` tokens of a prompt are one of a few
+shared texts (a chat system prompt, a RAG template), which an engine with prefix caching computes once
+and reuses. Two benchmark datasets generate such prompts, and both spellings are here:
+
+* vLLM's prefix-repetition dataset (vllm-project/vllm ``vllm/benchmarks/datasets.py``,
+  ``PrefixRepetitionRandomDataset``: ``--prefix-repetition-prefix-len``, ``--prefix-repetition-num-prefixes``,
+  each prompt one of ``num_prefixes`` random prefixes plus a random suffix): :meth:`SharedPrefix.distinct`;
+* SGLang's generated-shared-prefix dataset (sgl-project/sglang ``python/sglang/bench_serving.py``,
+  ``sample_generated_shared_prefix_requests``: ``--gsp-num-groups`` groups, each a system prompt of
+  ``--gsp-system-prompt-len`` tokens shared by ``--gsp-prompts-per-group`` questions): also
+  :meth:`SharedPrefix.distinct`, with ``num_prefixes`` the number of groups;
+* a single prefix that a ``share`` of the requests carry (the rest have none): :meth:`SharedPrefix.common`.
+
+Prefixes may be equally popular (both datasets) or Zipf-distributed (``zipf_s > 0``: prefix ``j`` is
+drawn with weight ``1 / j^s``), the usual shape of template popularity in production traces.
 """
 
 from __future__ import annotations
@@ -35,6 +51,7 @@ __all__ = [
     "MAX_REQUEST_TOKENS",
     "MAX_SIMULATED_REQUESTS",
     "Lengths",
+    "SharedPrefix",
     "Traffic",
     "parse_lengths",
 ]
@@ -140,6 +157,70 @@ def parse_lengths(text: str, what: str = "length") -> Lengths:
         ) from None
 
 
+def _share(value: object) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not 0 < value <= 1:  # type: ignore[operator]
+        raise InvalidArgumentError(f"prefix share must be a number in (0, 1], got {short_repr(value)}")
+    return float(value)  # type: ignore[arg-type]
+
+
+@attrs.frozen(kw_only=True)
+class SharedPrefix:
+    """The shared prompt prefixes of a workload: their length, how many there are and how popular.
+
+    Each request's prompt starts with prefix ``j`` (of ``num_prefixes``) with probability proportional to
+    ``1 / j^zipf_s`` (``zipf_s = 0``: equally popular), or with no shared prefix at all with probability
+    ``1 - share``. Its remaining prompt tokens are its own.
+    """
+
+    #: tokens of each shared prefix
+    length: int
+    num_prefixes: int = 1
+    #: fraction of requests that carry a shared prefix
+    share: float = 1.0
+    zipf_s: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        _positive_length("prefix length", self.length)
+        n = self.num_prefixes
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SIMULATED_REQUESTS:
+            raise InvalidArgumentError(
+                f"num_prefixes must be an integer in [1, {MAX_SIMULATED_REQUESTS:,}], got {short_repr(n)}"
+            )
+        _share(self.share)
+        z = self.zipf_s
+        if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or not 0 <= z <= 10:
+            raise InvalidArgumentError(f"zipf_s must be a number in [0, 10], got {short_repr(z)}")
+
+    @classmethod
+    def common(cls, length: int, share: float = 1.0) -> SharedPrefix:
+        """One prefix (a chat system prompt) that ``share`` of the requests start with."""
+        return cls(length=length, num_prefixes=1, share=_share(share))
+
+    @classmethod
+    def distinct(cls, length: int, num_prefixes: int, zipf_s: float = 0.0) -> SharedPrefix:
+        """Every request starts with one of ``num_prefixes`` prefixes (vLLM prefix-repetition, SGLang gsp)."""
+        return cls(length=length, num_prefixes=num_prefixes, zipf_s=zipf_s)
+
+    def sample(self, rng: random.Random, count: int) -> list[int]:
+        """Each request's prefix: an index in ``[0, num_prefixes)``, or -1 for none."""
+        weights = [1.0 / (j + 1) ** self.zipf_s for j in range(self.num_prefixes)]
+        picks = rng.choices(range(self.num_prefixes), weights=weights, k=count)
+        if self.share >= 1.0:
+            return picks
+        return [p if rng.random() < self.share else -1 for p in picks]
+
+    @property
+    def steady_hit_share(self) -> float:
+        """Requests whose prefix is served from the cache in steady state.
+
+        The steady-state approximation the analytic screen uses: every prefix stays cached after its first
+        use, so every request carrying one hits (the ``num_prefixes`` cold misses wash out over a long run)
+        and eviction under KV pressure is ignored. The simulator measures the real rate.
+        """
+        return self.share
+
+
 @attrs.frozen(kw_only=True)
 class Traffic:
     """Requests the clients send: their lengths, how they arrive, and how many."""
@@ -154,8 +235,20 @@ class Traffic:
     #: requests in the run; ``None`` picks enough for a steady state (see :meth:`requests_to_simulate`)
     num_requests: int | None = None
     seed: int = 0
+    #: shared prompt prefixes an engine with prefix caching reuses (None: every prompt is unique)
+    prefix: SharedPrefix | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.prefix is not None:
+            if not isinstance(self.prefix, SharedPrefix):
+                raise InvalidArgumentError(
+                    f"prefix must be a SharedPrefix (SharedPrefix.common(...)), got {short_repr(self.prefix)}"
+                )
+            if self.prefix.length >= self.input_lengths.low:
+                raise InvalidArgumentError(
+                    f"the shared prefix of {self.prefix.length} tokens is not shorter than the shortest prompt "
+                    f"({self.input_lengths.low} tokens); accepted: a prefix length below {self.input_lengths.low}"
+                )
         if self.arrival not in ARRIVALS:
             raise InvalidArgumentError(f"unknown arrival {self.arrival!r}; accepted: {', '.join(ARRIVALS)}")
         if self.arrival == "closed_loop":
@@ -195,9 +288,10 @@ class Traffic:
         """The run's request count: the stated one, or enough for the start-up burst to wash out.
 
         A closed loop starts with every client sending at once, so the first ``C`` requests queue
-        behind one another; four rounds of ``C`` (at least 200 requests, at most 4,000) keep that
-        start-up wave to a quarter of what is measured or less, and the run short. Pass
-        ``num_requests`` to match a benchmark's ``--num-prompts`` exactly.
+        behind one another. Left to choose its length, a run is four rounds of ``C`` (at least 200
+        requests, at most 4,000) and describes the steady state: that start-up wave is left out of its
+        latency statistics. Pass ``num_requests`` to replay a benchmark's ``--num-prompts`` exactly;
+        the wave is then measured, as the benchmark client measures it.
         """
         if self.num_requests is not None:
             return self.num_requests

@@ -9,12 +9,15 @@ from __future__ import annotations
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.engine.records import PerformanceEstimate, SweepResult
 from config_explorer.engine.slo import SLOConstraint, parse_slo_constraints
+from config_explorer.engine.speculative import SpeculativeConfig
+from config_explorer.engine.traffic import SharedPrefix
 from config_explorer.recommender.compare import BackendComparison, FigureComparison, compare_backends
 from config_explorer.recommender.costs import GPUCosts
 from config_explorer.recommender.multi import GPURecommendation, GPURecommender
 from config_explorer.recommender.performance import estimate_performance, estimate_performance_batch
 from config_explorer.recommender.recommend import METRICS, Candidate, RecommendationResult, recommend_gpus
 from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.speculation import speculative_break_even
 from config_explorer.recommender.workloads import WORKLOADS, Workload, get_workload
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
     "PerformanceEstimate",
     "RecommendationResult",
     "SLOConstraint",
+    "SharedPrefix",
+    "SpeculativeConfig",
     "SweepResult",
     "Workload",
     "compare_backends",
@@ -39,4 +44,5 @@ __all__ = [
     "parse_slo_constraints",
     "recommend_gpus",
     "serve_commands",
+    "speculative_break_even",
 ]

@@ -18,13 +18,16 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.backends import Backend, EstimateRequest, get_backend
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.traffic import Traffic
+from config_explorer.engine.speculative import SpeculativeConfig
+from config_explorer.engine.traffic import SharedPrefix, Traffic
+from config_explorer.engine.user_calibration import CalibrationProfile, apply_calibration
 from config_explorer.errors import (
     BackendError,
     BackendUnavailableError,
     ConfigExplorerError,
     InvalidArgumentError,
 )
+from config_explorer.recommender.speculation import checked_prefix, resolve_speculative
 
 __all__ = ["ModelLike", "error_record", "estimate_performance", "estimate_performance_batch", "resolve_model"]
 
@@ -85,6 +88,9 @@ def estimate_performance(
     serving_model: str = "simulated",
     traffic: Traffic | None = None,
     allow_hub: bool = False,
+    speculative: SpeculativeConfig | str | None = None,
+    prefix: SharedPrefix | None = None,
+    calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
 ) -> PerformanceEstimate:
     """Estimate ``model_id`` on ``num_gpus`` x ``gpu_name`` at ``concurrency`` requests in flight.
 
@@ -96,7 +102,13 @@ def estimate_performance(
     ``tensor_parallel_size=None`` picks the smallest TP whose shard fits; the other GPUs become
     replicas. ``backend`` is ``"native"``, ``"llm-optimizer"``, ``"auto"`` or a backend object.
     Every argument is checked first (:mod:`config_explorer.validation`); an invalid one raises
-    :class:`InvalidArgumentError` naming it and what is accepted.
+    :class:`InvalidArgumentError` naming it and what is accepted. ``traffic.prefix`` states shared
+    prompt prefixes (prefix caching); ``speculative`` a method name (its published defaults) or a
+    :class:`~config_explorer.engine.speculative.SpeculativeConfig` (native backend). ``calibration``
+    is one or more profiles from ``config-explorer calibrate`` (:func:`config_explorer.calibrate.load_profile`):
+    the one measured on this GPU type rescales the figures
+    (:func:`~config_explorer.engine.user_calibration.apply_calibration`); on another GPU type none is
+    applied and ``warnings`` say so.
     """
     settings = checked_settings(
         input_length=input_length,
@@ -127,8 +139,30 @@ def estimate_performance(
     validation.check_fits_model(
         arch, settings["input_length"], settings["output_length"], settings["max_model_len"]
     )
-    chosen = _backend(backend, arch)
-    return _estimate(chosen, EstimateRequest(arch=arch, gpu=gpu, num_gpus=count, tp=tp, **settings))
+    spec = resolve_speculative(speculative, arch, settings["engine"])
+    shared = checked_prefix(prefix, settings["input_length"], settings["traffic"])
+    chosen = _backend(backend, arch, native_only_features(spec, shared))
+    request = EstimateRequest(
+        arch=arch, gpu=gpu, num_gpus=count, tp=tp, speculative=spec, prefix=shared, **settings
+    )
+    return apply_calibration(_estimate(chosen, request), checked_calibration(calibration))
+
+
+def checked_calibration(value: object) -> list[CalibrationProfile] | None:
+    """``calibration=`` as a list of profiles (None: none given), checked at the boundary."""
+    if value is None:
+        return None
+    profiles = [value] if isinstance(value, CalibrationProfile) else value
+    if (
+        isinstance(profiles, (str, bytes))
+        or not isinstance(profiles, Sequence)
+        or not all(isinstance(p, CalibrationProfile) for p in profiles)
+    ):
+        raise InvalidArgumentError(
+            f"calibration must be a CalibrationProfile or a list of them (config_explorer.calibrate.load_profile), "
+            f"got {short_repr(value)}"
+        )
+    return list(profiles)
 
 
 #: the keyword settings ``estimate_performance`` takes besides the layout (``estimate_performance_batch``'s knobs)
@@ -191,9 +225,18 @@ def checked_settings(
     }
 
 
-def _backend(backend: object, arch: ModelArchitecture) -> Backend:
+def native_only_features(speculative: object, prefix: object) -> tuple[str, ...]:
+    """The serving features a request asks for that only the native engine models."""
+    return tuple(
+        name
+        for name, value in (("speculative decoding", speculative), ("prefix caching", prefix))
+        if value is not None
+    )
+
+
+def _backend(backend: object, arch: ModelArchitecture, features: tuple[str, ...] = ()) -> Backend:
     checked = validation.backend(backend)
-    return get_backend(checked, arch) if isinstance(checked, str) else checked
+    return get_backend(checked, arch, features) if isinstance(checked, str) else checked
 
 
 def _estimate(chosen: Backend, request: EstimateRequest) -> PerformanceEstimate:
@@ -233,6 +276,7 @@ def estimate_performance_batch(
     tensor_parallel_size: int | None = None,
     batch_size: int = 1,
     backend: str | Backend = "auto",
+    calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
     **knobs: Any,
 ) -> list[PerformanceEstimate]:
     """One record per ``(gpu, num_gpus)`` or ``(gpu, num_gpus, tp)`` entry, in input order.
@@ -240,8 +284,10 @@ def estimate_performance_batch(
     An entry's own tp wins over ``tensor_parallel_size``. A bad entry (unknown GPU, invalid TP, a
     layout that does not fit) yields a record whose ``error`` says why; the rest are computed. An
     argument every entry shares (the model, lengths, ``batch_size``, ``knobs``) raises
-    :class:`InvalidArgumentError` when invalid, before any entry is estimated.
+    :class:`InvalidArgumentError` when invalid, before any entry is estimated. ``calibration`` as in
+    :func:`estimate_performance`, each record getting its own GPU type's profile.
     """
+    profiles = checked_calibration(calibration)
     unknown = sorted(set(knobs) - SETTING_NAMES)
     if unknown:
         raise InvalidArgumentError(
@@ -293,7 +339,7 @@ def estimate_performance_batch(
             continue
         request = EstimateRequest(arch=arch, gpu=spec, num_gpus=count, tp=tp, **settings)
         try:
-            results.append(_estimate(chosen, request))
+            results.append(apply_calibration(_estimate(chosen, request), profiles))
         except BackendUnavailableError:
             raise
         except ConfigExplorerError as exc:  # the layout itself is invalid (e.g. a TP that does not divide)

@@ -34,12 +34,25 @@ from config_explorer.engine.calibration import efficiency_for
 from config_explorer.engine.layout import valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.slo import SLOConstraint, check_slos
+from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
-from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, Traffic
+from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, SharedPrefix, Traffic
+from config_explorer.engine.user_calibration import CalibrationProfile
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
+from config_explorer.recommender.calibrated import calibrated
 from config_explorer.recommender.costs import GPUCosts
-from config_explorer.recommender.performance import ModelLike, resolve_model
+from config_explorer.recommender.performance import (
+    ModelLike,
+    checked_calibration,
+    native_only_features,
+    resolve_model,
+)
 from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.speculation import (
+    checked_prefix,
+    resolve_speculative,
+    speculative_break_even,
+)
 from config_explorer.recommender.workloads import Workload, get_workload, merge_slos
 
 __all__ = ["METRICS", "Candidate", "RecommendationResult", "recommend_gpus"]
@@ -230,6 +243,8 @@ class RecommendationResult:
     slo_note: str = ""
     #: the other ranked layouts of each GPU type (empty with ``all_layouts=True``, where ``ranked`` has all)
     other_layouts: tuple[Candidate, ...] = ()
+    #: with speculative decoding: where it stops paying on the best layout (``speculative_break_even``)
+    speculative_note: str = ""
 
     @property
     def best(self) -> Candidate | None:
@@ -256,6 +271,7 @@ class RecommendationResult:
             ),
             "cost_note": self.cost_note,
             "slo_note": self.slo_note,
+            "speculative_note": self.speculative_note,
             "best": self.best.to_dict() if self.best else None,
             "ranked": [c.to_dict() for c in self.ranked],
             "other_layouts": [c.to_dict() for c in self.other_layouts],
@@ -662,6 +678,9 @@ def recommend_gpus(
     progress: Callable[[int, int], None] | None = None,
     all_layouts: bool = False,
     default_slos: bool = True,
+    speculative: SpeculativeConfig | str | None = None,
+    prefix: SharedPrefix | None = None,
+    calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
@@ -679,6 +698,8 @@ def recommend_gpus(
     ``max_model_len``, ``max_num_seqs`` and ``max_num_batched_tokens`` set the engine's limits (its own
     defaults otherwise). The native engine screens every layout with its analytic model and judges the
     leading ``JUDGED_CANDIDATES`` by simulating the scheduler; each record says which model produced it.
+    ``calibration`` (profiles from ``config-explorer calibrate``) rescales every estimate of a GPU type
+    the profile was measured on, before the SLOs judge it; other GPU types are left as estimated.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
@@ -722,8 +743,16 @@ def recommend_gpus(
     validation.check_token_budget(checked_limits, engine, specs)
     arch = resolve_model(validation.model(model))
     validation.check_fits_model(arch, input_length, output_length, checked_limits["max_model_len"])
+    # speculative decoding and shared prefixes travel on every estimate request (native engine)
+    features = {
+        "speculative": resolve_speculative(speculative, arch, engine),
+        "prefix": checked_prefix(prefix, input_length),
+    }
     costs = GPUCosts(gpu_costs)
-    chosen = get_backend(backend, arch) if isinstance(backend, str) else backend
+    needs = native_only_features(features["speculative"], features["prefix"])
+    chosen = get_backend(backend, arch, needs) if isinstance(backend, str) else backend
+    # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
+    chosen = calibrated(chosen, checked_calibration(calibration))
     if metric is None:
         priced = any(costs.per_gpu_hour(spec.name) is not None for spec in specs)
         if priced:
@@ -768,6 +797,7 @@ def recommend_gpus(
             limits,
             pp,
             max_gpus,
+            features,
         )
 
     limits = checked_limits
@@ -843,6 +873,40 @@ def recommend_gpus(
         cost_note=_cost_note(gpu_costs),
         slo_note=slo_note,
         other_layouts=tuple(others),
+        speculative_note=_speculative_note(
+            arch, ranked[0] if ranked else None, features, input_length, output_length
+        ),
+    )
+
+
+def _speculative_note(
+    arch: ModelArchitecture,
+    best: Candidate | None,
+    features: Mapping[str, Any],
+    input_length: int,
+    output_length: int,
+) -> str:
+    """Where speculative decoding stops paying on the best layout: the decode batch from which it slows decode."""
+    spec = features.get("speculative")
+    if spec is None or best is None or best.estimate is None or not best.estimate.ok:
+        return ""
+    est = best.estimate
+    even = speculative_break_even(
+        arch,
+        est.gpu,
+        spec,
+        input_length=input_length,
+        output_length=output_length,
+        num_gpus=est.tp * est.pp,
+        tp=est.tp,
+        precision=est.precision,
+        engine=est.engine,
+    )
+    if even is None:
+        return f"{spec.method} speeds decode at every batch up to max_num_seqs on {est.gpu} tp={est.tp}"
+    return (
+        f"{spec.method} makes decode slower from a batch of {even} sequences per replica on {est.gpu} tp={est.tp}; "
+        f"this layout runs {est.decode_batch_per_replica or 0:.0f}"
     )
 
 
@@ -896,6 +960,7 @@ def _evaluate(
     limits: Mapping[str, int | None] | None = None,
     pp: int = 1,
     max_total_gpus: int | None = None,
+    features: Mapping[str, Any] | None = None,
 ) -> Candidate:
     base: dict[str, Any] = {
         "model_id": arch.model_id,
@@ -920,6 +985,7 @@ def _evaluate(
         max_model_len=(limits or {}).get("max_model_len"),
         max_num_seqs=(limits or {}).get("max_num_seqs"),
         max_num_batched_tokens=(limits or {}).get("max_num_batched_tokens"),
+        **(features or {}),
     )
     try:
         if not estimate_flag:

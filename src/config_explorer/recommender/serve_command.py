@@ -23,6 +23,18 @@ Every option a command uses is one of that engine's options as its own source de
 read from, and ``tests/test_serve_command_flags.py`` checks every generated command against those lists.
 What a command cannot do (quantize to a precision the engine does not produce on load; start several
 TensorRT-LLM copies) is said on ``#`` comment lines above it, which a shell ignores.
+
+Prefix caching needs no option: it is on by default in all three engines (vLLM V1's
+``enable_prefix_caching`` resolves to True for generative models, ``vllm/config/cache.py``; SGLang's radix
+cache is on unless ``--disable-radix-cache``; TensorRT-LLM's ``KvCacheConfig.enable_block_reuse`` defaults
+to True), so a command for an estimate with shared prefixes is the same command. Speculative decoding is
+written as each engine spells it: vLLM ``--speculative-config '{"method": ..., "num_speculative_tokens":
+k}'`` (``vllm/config/speculative.py``), SGLang ``--speculative-algorithm EAGLE3|EAGLE|STANDALONE|NGRAM``
+with ``--speculative-num-steps k --speculative-eagle-topk 1 --speculative-num-draft-tokens k+1``
+(``python/sglang/srt/speculative/spec_info.py``; DeepSeek's MTP runs as ``EAGLE`` with the model's own
+next-n layer as the draft), TensorRT-LLM a ``speculative_config`` in the LLM-API options file. Draft heads
+and draft models are checkpoints of their own: pass ``speculative_model``, or the command names
+``DRAFT_MODEL`` for you to replace (a comment says so).
 """
 
 from __future__ import annotations
@@ -66,6 +78,27 @@ _POISSON_SIGMAS: Final = 3.0
 #: the file the TensorRT-LLM command writes its LLM-API options to (an FP8 KV cache has no plain flag)
 TRTLLM_OPTIONS_FILE: Final = "trtllm-llm-api-options.yaml"
 _ENGINE_TITLES: Final = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
+#: the placeholder a command names when the draft's checkpoint is not given
+DRAFT_PLACEHOLDER: Final = "DRAFT_MODEL"
+#: each method's name in vLLM's speculative config, SGLang's --speculative-algorithm and TensorRT-LLM's
+#: decoding_type (TensorRT-LLM has no EAGLE-1 path in its PyTorch backend)
+_SPEC_NAMES: Final = {
+    "vllm": {
+        "eagle3": "eagle3",
+        "eagle": "eagle",
+        "mtp": "mtp",
+        "ngram": "ngram",
+        "draft_model": "draft_model",
+    },
+    "sglang": {
+        "eagle3": "EAGLE3",
+        "eagle": "EAGLE",
+        "mtp": "EAGLE",
+        "ngram": "NGRAM",
+        "draft_model": "STANDALONE",
+    },
+    "trtllm": {"eagle3": "Eagle3", "mtp": "MTP", "ngram": "NGram", "draft_model": "DraftTarget"},
+}
 #: checkpoints vLLM and SGLang quantize to FP8 on load (``--quantization fp8``); an already quantized one
 #: (FP8, MXFP4, AWQ ...) keeps its own format
 _UNQUANTIZED: Final = frozenset({"bf16", "fp16", "fp32"})
@@ -187,7 +220,25 @@ def _precision_note(arch: ModelArchitecture, estimate: PerformanceEstimate, engi
     ]
 
 
-def _vllm(arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None) -> str:
+_NEEDS_DRAFT: Final = frozenset({"eagle3", "eagle", "draft_model"})
+
+
+def _draft_note(est: PerformanceEstimate, draft: str | None) -> list[str]:
+    if est.speculative_method not in _NEEDS_DRAFT or draft:
+        return []
+    return [
+        f"# replace {DRAFT_PLACEHOLDER} with the {est.speculative_method} draft checkpoint trained for this model "
+        "(e.g. a Hugging Face id)"
+    ]
+
+
+def _vllm(
+    arch: ModelArchitecture,
+    est: PerformanceEstimate,
+    limits: LaunchLimits,
+    util: float | None,
+    draft: str | None = None,
+) -> str:
     argv = ["vllm", "serve", arch.model_id, "--tensor-parallel-size", str(est.tp)]
     if est.pp > 1:
         argv += ["--pipeline-parallel-size", str(est.pp)]
@@ -204,11 +255,25 @@ def _vllm(arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimit
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
         argv += ["--kv-cache-dtype", "fp8"]
-    return "\n".join([*_precision_note(arch, est, "vllm"), shlex.join(argv)])
+    notes = _precision_note(arch, est, "vllm")
+    if est.speculative_method is not None:
+        config: dict[str, object] = {"method": _SPEC_NAMES["vllm"][est.speculative_method]}
+        if est.speculative_method in _NEEDS_DRAFT:
+            config["model"] = draft or DRAFT_PLACEHOLDER
+        config["num_speculative_tokens"] = est.num_speculative_tokens
+        if est.speculative_method == "ngram":
+            config["prompt_lookup_max"] = 4
+        argv += ["--speculative-config", json.dumps(config)]
+        notes += _draft_note(est, draft)
+    return "\n".join([*notes, shlex.join(argv)])
 
 
 def _sglang(
-    arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None
+    arch: ModelArchitecture,
+    est: PerformanceEstimate,
+    limits: LaunchLimits,
+    util: float | None,
+    draft: str | None = None,
 ) -> str:
     argv = ["python", "-m", "sglang.launch_server", "--model-path", arch.model_id, "--tp-size", str(est.tp)]
     if est.pp > 1:
@@ -226,11 +291,25 @@ def _sglang(
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
         argv += ["--kv-cache-dtype", "fp8_e4m3"]
-    return "\n".join([*_precision_note(arch, est, "sglang"), shlex.join(argv)])
+    notes = _precision_note(arch, est, "sglang")
+    if est.speculative_method is not None and est.num_speculative_tokens:
+        k = est.num_speculative_tokens
+        argv += ["--speculative-algorithm", _SPEC_NAMES["sglang"][est.speculative_method]]
+        if est.speculative_method in _NEEDS_DRAFT:
+            argv += ["--speculative-draft-model-path", draft or DRAFT_PLACEHOLDER]
+        if est.speculative_method != "ngram":
+            argv += ["--speculative-num-steps", str(k), "--speculative-eagle-topk", "1"]
+        argv += ["--speculative-num-draft-tokens", str(k + 1)]
+        notes += _draft_note(est, draft)
+    return "\n".join([*notes, shlex.join(argv)])
 
 
 def _trtllm(
-    arch: ModelArchitecture, est: PerformanceEstimate, limits: LaunchLimits, util: float | None
+    arch: ModelArchitecture,
+    est: PerformanceEstimate,
+    limits: LaunchLimits,
+    util: float | None,
+    draft: str | None = None,
 ) -> str:
     lines = _precision_note(arch, est, "trtllm")
     if est.replicas > 1:
@@ -252,12 +331,29 @@ def _trtllm(
     argv.append("--enable_chunked_prefill")
     if util is not None:
         argv += ["--kv_cache_free_gpu_memory_fraction", f"{util:g}"]
+    options: list[str] = []
     if est.kv_precision == "fp8":
         # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
-        lines.append(f"printf 'kv_cache_config:\\n  dtype: fp8\\n' > {TRTLLM_OPTIONS_FILE}")
-        argv += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
+        options += ["kv_cache_config:", "  dtype: fp8"]
     elif est.kv_precision == "int8":
         lines.append("# an INT8 KV cache needs the TensorRT backend and an engine built for it: not set here")
+    method = est.speculative_method
+    if method is not None and method not in _SPEC_NAMES["trtllm"]:
+        lines.append(f"# TensorRT-LLM's PyTorch backend has no {method} speculative decoding: not set here")
+    elif method is not None:
+        # speculative decoding has no flag either: the LLM-API's speculative_config
+        options += ["speculative_config:", f"  decoding_type: {_SPEC_NAMES['trtllm'][method]}"]
+        if method == "mtp":
+            options.append(f"  num_nextn_predict_layers: {est.num_speculative_tokens}")
+        else:
+            options.append(f"  max_draft_len: {est.num_speculative_tokens}")
+        if method in _NEEDS_DRAFT:
+            options.append(f"  speculative_model_dir: {draft or DRAFT_PLACEHOLDER}")
+            lines += _draft_note(est, draft)
+    if options:
+        text = "\\n".join(options) + "\\n"
+        lines.append(f"printf '{text}' > {TRTLLM_OPTIONS_FILE}")
+        argv += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
     return "\n".join([*lines, shlex.join(argv)])
 
 
@@ -270,6 +366,7 @@ def serve_command(
     engine: str | None = None,
     *,
     gpu_memory_utilization: float | None = None,
+    speculative_model: str | None = None,
 ) -> str:
     """The launch command of ``engine`` (default: the engine ``estimate`` was made for) for its layout.
 
@@ -277,17 +374,28 @@ def serve_command(
     :func:`launch_limits`, and quantization / KV-cache options are added when they differ from the
     checkpoint. ``gpu_memory_utilization`` becomes vLLM's ``--gpu-memory-utilization``, SGLang's
     ``--mem-fraction-static`` or TensorRT-LLM's ``--kv_cache_free_gpu_memory_fraction`` (each engine's
-    own meaning, as the estimate budgets it). ``estimate`` must be one that fits (``estimate.ok``).
+    own meaning, as the estimate budgets it). An estimate with speculative decoding gets the engine's
+    speculative options; ``speculative_model`` names the draft checkpoint (heads and draft models).
+    ``estimate`` must be one that fits (``estimate.ok``).
     The result may hold ``#`` comment lines and a line writing an options file before the command.
     """
     arch, estimate = _checked(arch, estimate)
     name = validation.engine(estimate.engine if engine is None else engine).partition("==")[0]
     util = validation.gpu_memory_utilization(gpu_memory_utilization)
-    return _BUILDERS[name](arch, estimate, launch_limits(arch, estimate), util)
+    draft = (
+        None
+        if speculative_model is None
+        else validation.text("speculative_model", speculative_model, "a model id")
+    )
+    return _BUILDERS[name](arch, estimate, launch_limits(arch, estimate), util, draft)
 
 
 def serve_commands(
-    arch: ModelArchitecture, estimate: PerformanceEstimate, *, gpu_memory_utilization: float | None = None
+    arch: ModelArchitecture,
+    estimate: PerformanceEstimate,
+    *,
+    gpu_memory_utilization: float | None = None,
+    speculative_model: str | None = None,
 ) -> dict[str, str]:
     """Every engine's launch command for ``estimate``'s layout: ``{"vllm": ..., "sglang": ..., "trtllm": ...}``.
 
@@ -296,6 +404,12 @@ def serve_commands(
     """
     arch, estimate = _checked(arch, estimate)
     return {
-        name: serve_command(arch, estimate, name, gpu_memory_utilization=gpu_memory_utilization)
+        name: serve_command(
+            arch,
+            estimate,
+            name,
+            gpu_memory_utilization=gpu_memory_utilization,
+            speculative_model=speculative_model,
+        )
         for name in ENGINES
     }

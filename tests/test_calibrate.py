@@ -1,0 +1,320 @@
+"""Calibration from measured points: the fit recovers factors the engine's own points were scaled by,
+clamps at the physical bounds, keeps what the points cannot identify at its prior, and round-trips."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+import pytest
+
+from config_explorer.bench_results import MeasuredPoint
+from config_explorer.calibrate import (
+    PROFILE_SCHEMA,
+    PROFILE_SCHEMA_VERSION,
+    CalibrationFit,
+    estimate_point,
+    fit_calibration,
+    fit_points,
+    load_profile,
+    profile_to_json,
+    validate_points,
+    write_profile,
+)
+from config_explorer.cli import main
+from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.user_calibration import CalibrationProfile, apply_calibration, rescale
+from config_explorer.errors import InvalidArgumentError, ParseError
+from config_explorer.recommender import estimate_performance, estimate_performance_batch, recommend_gpus
+
+MODEL = "meta-llama/Llama-3.1-8B-Instruct"
+GPU = "H100 SXM"
+LAYOUT = {"model": MODEL, "gpu": GPU, "num_gpus": 1, "tp": 1}
+FIXTURES = Path(__file__).parent / "fixtures" / "bench_results"
+#: low-load points at four prompt lengths (TTFT spreads 10x: the front-end time is identifiable) and loaded ones
+WORKLOADS = ((256, 128, 1), (1024, 128, 1), (4096, 128, 1), (8192, 128, 1), (1024, 256, 8), (1024, 256, 32))
+
+
+def _blank(isl: int, osl: int, c: int, index: int = 0) -> MeasuredPoint:
+    return MeasuredPoint(
+        source_file="synthetic.json",
+        format="vllm",
+        index=index,
+        input_length=isl,
+        output_length=osl,
+        arrival="closed_loop",
+        concurrency=c,
+    )
+
+
+def synthetic(
+    d: float, p: float, f: float, workloads: Sequence[tuple[int, int, int]] = WORKLOADS, *, ttft: bool = True
+) -> tuple[list[MeasuredPoint], list[PerformanceEstimate]]:
+    """Points 'measured' as the engine's own estimate rescaled by known factors, and the estimates."""
+    points, records = [], []
+    for i, (isl, osl, c) in enumerate(workloads):
+        record = estimate_point(_blank(isl, osl, c, i), **LAYOUT)
+        truth = rescale(record, d, p, f)
+        assert truth.e2e_latency_s is not None
+        points.append(
+            attrs.evolve(
+                _blank(isl, osl, c, i),
+                ttft_ms_mean=truth.ttft_ms if ttft else None,
+                itl_ms_mean=truth.itl_ms,
+                tpot_ms_mean=truth.tpot_ms,
+                e2e_ms_mean=truth.e2e_latency_s * 1000,
+                output_throughput_tok_s=truth.output_throughput_tok_s,
+            )
+        )
+        records.append(record)
+    return points, records
+
+
+def fit(points: list[MeasuredPoint], records: list[PerformanceEstimate]) -> CalibrationFit:
+    fields = {"model_id": records[0].model_id, "gpu": records[0].gpu, "num_gpus": 1, "tp": 1}
+    return fit_points(points, records, profile_fields=fields)
+
+
+def factor(result: CalibrationFit, name: str) -> float:
+    return next(f.value for f in result.factors if f.name == name)
+
+
+def test_the_fit_recovers_known_factors() -> None:
+    result = fit(*synthetic(1.4, 0.8, 30.0))
+    assert factor(result, "decode_factor") == pytest.approx(1.4, rel=0.01)
+    assert factor(result, "prefill_factor") == pytest.approx(0.8, rel=0.03)
+    assert factor(result, "frontend_ms") == pytest.approx(30.0, abs=2.0)
+    assert all(f.identified and not f.clamped for f in result.factors)
+    assert result.median_error("after") == pytest.approx(0.0, abs=0.005)
+    assert result.median_error("before") > 0.1
+    loo = result.median_error("loo")
+    assert loo is not None and loo < 0.02  # exact factors: leaving a point out changes nothing much
+    assert all(f.uncertainty is not None and f.uncertainty < 0.05 * max(f.value, 10) for f in result.factors)
+
+
+def test_a_fit_that_would_leave_the_bounds_is_clamped_and_reported() -> None:
+    result = fit(*synthetic(5.0, 1.0, 0.0, WORKLOADS[:3]))
+    decode = next(f for f in result.factors if f.name == "decode_factor")
+    assert decode.value == pytest.approx(3.0) and decode.clamped
+    assert any("decode_factor" in w and "clamped" in w for w in result.warnings)
+
+
+def test_factors_the_points_cannot_identify_stay_at_their_prior() -> None:
+    result = fit(*synthetic(1.2, 1.0, 0.0, WORKLOADS[4:], ttft=False))
+    by_name = {f.name: f for f in result.factors}
+    assert by_name["decode_factor"].identified
+    assert by_name["decode_factor"].value == pytest.approx(1.2, rel=0.01)
+    for name, prior in (("prefill_factor", 1.0), ("frontend_ms", 0.0)):
+        assert not by_name[name].identified and by_name[name].value == prior
+        assert by_name[name].uncertainty is None
+    assert "no TTFT was measured" in by_name["prefill_factor"].note
+    assert any(w.startswith("prefill_factor kept at its prior 1") for w in result.warnings)
+
+
+def test_one_prompt_length_cannot_separate_front_end_from_scale() -> None:
+    result = fit(*synthetic(1.0, 1.5, 0.0, ((1024, 64, 1), (1024, 128, 1), (1024, 256, 1))))
+    by_name = {f.name: f for f in result.factors}
+    assert by_name["prefill_factor"].identified
+    assert by_name["prefill_factor"].value == pytest.approx(1.5, rel=0.02)
+    assert not by_name["frontend_ms"].identified and by_name["frontend_ms"].value == 0.0
+    assert "estimated TTFT differ" in by_name["frontend_ms"].note
+
+
+def test_contradictory_points_are_reported() -> None:
+    points, records = synthetic(1.0, 1.0, 0.0, ((1024, 128, 1), (1024, 128, 1)))
+    points[1] = attrs.evolve(points[1], itl_ms_mean=(points[1].itl_ms_mean or 1) * 3)
+    result = fit(points, records)
+    assert any("contradictory points" in w and "itl_ms" in w for w in result.warnings)
+
+
+def test_no_points_is_a_clear_error() -> None:
+    with pytest.raises(InvalidArgumentError, match="at least one measured point"):
+        fit_points([], [], profile_fields={})
+
+
+# -- applying a profile -----------------------------------------------------------------------------
+def test_round_trip_validate_on_the_fitted_points_shows_no_error(tmp_path: Path) -> None:
+    points, records = synthetic(1.3, 0.9, 20.0)
+    result = fit(points, records)
+    path = write_profile(result, tmp_path / "profile.json")
+    profile = load_profile(path)
+    rows = validate_points(points, **LAYOUT, calibration=profile)
+    assert rows and max(abs(r.error_after) for r in rows) < 0.01
+    assert max(abs(r.error_before) for r in rows) > 0.1
+
+
+def test_the_profile_document_is_versioned_and_records_its_inputs(tmp_path: Path) -> None:
+    result = fit_calibration(
+        [FIXTURES / "sglang_bench_serving.jsonl", FIXTURES / "vllm_bench_serve.json"], **LAYOUT
+    )
+    doc = profile_to_json(result)
+    assert doc["schema"] == PROFILE_SCHEMA and doc["schema_version"] == PROFILE_SCHEMA_VERSION
+    assert (doc["model"], doc["gpu"], doc["num_gpus"], doc["tp"], doc["engine"]) == (MODEL, GPU, 1, 1, "vllm")
+    assert set(doc["factors"]) == {"decode_factor", "prefill_factor", "frontend_ms"}
+    for entry in doc["factors"].values():
+        assert {"value", "uncertainty", "prior", "bounds", "identified", "clamped", "note"} <= set(entry)
+    assert [i["file"] for i in doc["inputs"]] == ["sglang_bench_serving.jsonl", "vllm_bench_serve.json"]
+    assert all(len(i["sha256"]) == 64 for i in doc["inputs"])
+    assert {"median_abs_error_before", "median_abs_error_after", "median_abs_error_leave_one_out"} <= set(
+        doc["fit"]
+    )
+    json.dumps(doc)  # plain JSON
+
+
+def test_a_profile_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"schema": PROFILE_SCHEMA, "schema_version": 99}))
+    with pytest.raises(ParseError, match="schema_version"):
+        load_profile(path)
+    path.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ParseError, match="not a config-explorer calibration profile"):
+        load_profile(path)
+
+
+def test_estimate_performance_takes_a_calibration() -> None:
+    profile = CalibrationProfile(
+        model_id=MODEL, gpu=GPU, num_gpus=1, tp=1, decode_factor=1.5, frontend_ms=10.0
+    )
+    plain = estimate_performance(MODEL, GPU, 1, 1, input_length=1024, output_length=128, concurrency=4)
+    tuned = estimate_performance(
+        MODEL, GPU, 1, 1, input_length=1024, output_length=128, concurrency=4, calibration=profile
+    )
+    assert (
+        plain.itl_ms is not None and plain.ttft_ms is not None and plain.output_throughput_tok_s is not None
+    )
+    assert tuned.itl_ms == pytest.approx(1.5 * plain.itl_ms)
+    assert tuned.ttft_ms == pytest.approx(plain.ttft_ms + 10.0)
+    assert (
+        tuned.output_throughput_tok_s is not None
+        and tuned.output_throughput_tok_s < plain.output_throughput_tok_s
+    )
+    # Little's law holds after rescaling: throughput x E2E = requests in flight x output tokens
+    assert tuned.e2e_latency_s is not None and plain.e2e_latency_s is not None
+    assert tuned.output_throughput_tok_s * tuned.e2e_latency_s == pytest.approx(
+        plain.output_throughput_tok_s * plain.e2e_latency_s
+    )
+    assert any(w.startswith("calibrated") for w in tuned.warnings)
+
+
+def test_a_profile_applies_only_to_its_gpu_type() -> None:
+    profile = CalibrationProfile(model_id=MODEL, gpu=GPU, num_gpus=1, tp=1, decode_factor=2.0)
+    plain = estimate_performance(MODEL, "A100", 1, 1, input_length=512, output_length=64)
+    other = apply_calibration(plain, profile)
+    assert other.itl_ms == plain.itl_ms
+    assert any("calibration not applied" in w and GPU in w for w in other.warnings)
+
+
+def test_batch_and_recommend_apply_each_gpu_types_profile() -> None:
+    slow_h100 = CalibrationProfile(model_id=MODEL, gpu=GPU, num_gpus=1, tp=1, decode_factor=2.0)
+    plain, tuned = (
+        estimate_performance_batch(MODEL, [("H100", 1), ("A100", 1)], calibration=cal)
+        for cal in (None, slow_h100)
+    )
+    assert tuned[0].itl_ms == pytest.approx(2.0 * (plain[0].itl_ms or 0))
+    assert tuned[1].itl_ms == plain[1].itl_ms and "calibration not applied" in tuned[1].warnings[-1]
+    # the screen, the sweep and the judge all see the calibrated H100: it now serves fewer tokens per GPU
+    before, after = (
+        recommend_gpus(MODEL, 512, 256, gpus=["H100"], num_gpus=1, calibration=cal)
+        for cal in (None, slow_h100)
+    )
+    assert before.ranked[0].estimate is not None and after.ranked[0].estimate is not None
+    assert any(w.startswith("calibrated") for w in after.ranked[0].estimate.warnings)
+    assert (after.ranked[0].estimate.itl_ms or 0) > (before.ranked[0].estimate.itl_ms or 0)
+
+
+def test_out_of_range_factors_are_refused() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"decode_factor must be a number in \[0.3, 3\]"):
+        CalibrationProfile(model_id=MODEL, gpu=GPU, num_gpus=1, tp=1, decode_factor=7.0)
+    with pytest.raises(InvalidArgumentError, match="calibration must be a CalibrationProfile"):
+        estimate_performance(MODEL, GPU, calibration="profile.json")  # type: ignore[arg-type]
+
+
+# -- CLI --------------------------------------------------------------------------------------------
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+LAYOUT_ARGS = ["--model", MODEL, "--gpu", "H100", "--num-gpus", "1", "--tp", "1"]
+
+
+def test_cli_calibrate_validate_and_estimate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "h100.json"
+    files = [str(FIXTURES / "sglang_bench_serving.jsonl"), str(FIXTURES / "vllm_bench_serve.json")]
+    code, out, err = _cli(["calibrate", *LAYOUT_ARGS, *files, "-o", str(profile)], capsys)
+    assert code == 0, err
+    assert "decode_factor" in out and "leave-one-out" in out and "median |error|" in out
+    assert json.loads(profile.read_text())["schema"] == PROFILE_SCHEMA
+
+    code, out, err = _cli(["validate", *LAYOUT_ARGS, *files, "--calibration", str(profile), "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["calibrated"] is True and doc["points"]
+    assert {"point", "metric", "measured", "estimated", "error", "uncalibrated_error"} <= set(
+        doc["points"][0]
+    )
+
+    code, out, err = _cli(["validate", *LAYOUT_ARGS, files[0]], capsys)
+    assert code == 0 and "ttft_ms" in out and "uncalibrated" not in out
+
+    code, out, err = _cli(
+        ["estimate", "--model", MODEL, "--gpu", "H100", "--workload", "chat", "--calibration", str(profile)],
+        capsys,
+    )
+    assert code == 0, err
+    assert "calibrated (decode x" in out
+
+    code, out, err = _cli(
+        [
+            "estimate",
+            "--model",
+            MODEL,
+            "--gpu",
+            "H100",
+            "--workload",
+            "chat",
+            "--sweep",
+            "--calibration",
+            str(profile),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+
+    serve = [
+        "serve-command",
+        "--model",
+        MODEL,
+        "--gpu",
+        "H100",
+        "--workload",
+        "chat",
+        "--calibration",
+        str(profile),
+    ]
+    code, out, err = _cli(serve, capsys)
+    assert code == 0 and "vllm serve" in out, err
+
+
+def test_cli_bad_result_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"password": "swordfish"}')
+    code, _, err = _cli(["calibrate", *LAYOUT_ARGS, str(bad)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "notes.json" in err and "swordfish" not in err
+
+
+def test_cli_plots_measured_against_estimated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "fit.png"
+    files = [str(FIXTURES / "sglang_bench_serving.jsonl"), str(FIXTURES / "guidellm_report.json")]
+    code, out, err = _cli(["calibrate", *LAYOUT_ARGS, *files, "--plot", str(plot)], capsys)
+    assert code == 0, err
+    assert "plot written to" in out
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    code, _, err = _cli(["validate", *LAYOUT_ARGS, *files, "--plot", str(tmp_path / "v.svg")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "v.svg").read_text().lstrip().startswith("<?xml")
