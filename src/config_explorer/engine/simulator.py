@@ -425,10 +425,14 @@ class _Replica:
         """vLLM V1 and TensorRT-LLM: every decode, then prefill chunks, in one step."""
         cfg = self.cfg
         budget = cfg.max_num_batched_tokens
+        held_for_decode = 0
         if self.decoding and self.grows:
             # this round's new blocks; a decode that cannot get one preempts the newest request
             while self.decoding and not self._room(self.phase[(-self.round) % self.block]):
                 self._preempt(self._newest())
+            # the running requests' blocks are allocated first: chunks and admissions take what is left
+            held_for_decode = self.phase[(-self.round) % self.block] if self.decoding else 0
+            self.free_blocks -= held_for_decode
         budget -= len(self.decoding)
         chunks, budget, preempted = self._continue_prefills(budget, may_preempt=not self.reserve_full)
         if not preempted:
@@ -444,6 +448,7 @@ class _Replica:
                 self._admit_one(i, n, reserve, hit)
                 chunks.append((i, n))
                 budget -= n
+        self.free_blocks += held_for_decode
         if chunks:
             self._execute(chunks, decode=True)
         else:
