@@ -341,3 +341,27 @@ def test_every_policy_caches_prefixes_and_conserves_tokens(engine: str) -> None:
     assert 0.2 < run.prefix_cache_hit_rate <= 900 / 2000 + 0.02
     assert run.output_tokens == plain.output_tokens and run.input_tokens == plain.input_tokens
     assert run.ttft_s.mean < plain.ttft_s.mean
+
+
+def test_the_batch_call_takes_both_features() -> None:
+    from config_explorer.engine.traffic import SharedPrefix
+    from config_explorer.recommender import estimate_performance_batch
+
+    plain, fast = (
+        estimate_performance_batch(
+            "meta-llama/Llama-3.1-8B-Instruct",
+            [("H100", 1), ("nope", 1)],
+            1024,
+            256,
+            batch_size=8,
+            **features,
+        )
+        for features in (
+            {"backend": "native"},
+            {"backend": "auto", "speculative": "eagle3", "prefix": SharedPrefix.common(512, 1.0)},
+        )
+    )
+    assert fast[0].ok and fast[0].backend == "native" and fast[0].speculative_method == "eagle3"
+    assert fast[0].prefix_cache_hit_rate is not None and fast[0].prefix_cache_hit_rate > 0
+    assert (fast[0].itl_ms or 0) < (plain[0].itl_ms or 0)
+    assert "unknown GPU" in (fast[1].error or "")  # one bad row never sinks the rest

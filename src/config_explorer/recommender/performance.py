@@ -277,6 +277,9 @@ def estimate_performance_batch(
     batch_size: int = 1,
     backend: str | Backend = "auto",
     calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
+    *,
+    speculative: SpeculativeConfig | str | None = None,
+    prefix: SharedPrefix | None = None,
     **knobs: Any,
 ) -> list[PerformanceEstimate]:
     """One record per ``(gpu, num_gpus)`` or ``(gpu, num_gpus, tp)`` entry, in input order.
@@ -284,8 +287,9 @@ def estimate_performance_batch(
     An entry's own tp wins over ``tensor_parallel_size``. A bad entry (unknown GPU, invalid TP, a
     layout that does not fit) yields a record whose ``error`` says why; the rest are computed. An
     argument every entry shares (the model, lengths, ``batch_size``, ``knobs``) raises
-    :class:`InvalidArgumentError` when invalid, before any entry is estimated. ``calibration`` as in
-    :func:`estimate_performance`, each record getting its own GPU type's profile.
+    :class:`InvalidArgumentError` when invalid, before any entry is estimated. ``calibration``,
+    ``speculative`` and ``prefix`` as in :func:`estimate_performance` (each record getting its own GPU
+    type's calibration profile).
     """
     profiles = checked_calibration(calibration)
     unknown = sorted(set(knobs) - SETTING_NAMES)
@@ -309,7 +313,9 @@ def estimate_performance_batch(
     validation.check_fits_model(
         arch, settings["input_length"], settings["output_length"], settings["max_model_len"]
     )
-    chosen = _backend(backend, arch)
+    spec_config = resolve_speculative(speculative, arch, settings["engine"])
+    shared = checked_prefix(prefix, settings["input_length"], settings["traffic"])
+    chosen = _backend(backend, arch, native_only_features(spec_config, shared))
     results = []
     for config in gpu_configs:
         gpu: Any = config
@@ -337,7 +343,9 @@ def estimate_performance_batch(
                 )
             )
             continue
-        request = EstimateRequest(arch=arch, gpu=spec, num_gpus=count, tp=tp, **settings)
+        request = EstimateRequest(
+            arch=arch, gpu=spec, num_gpus=count, tp=tp, speculative=spec_config, prefix=shared, **settings
+        )
         try:
             results.append(apply_calibration(_estimate(chosen, request), profiles))
         except BackendUnavailableError:
