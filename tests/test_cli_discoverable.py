@@ -141,7 +141,14 @@ def test_every_subcommand_is_in_the_examples_table() -> None:
             "estimate",
             ["--num-gpus NUM_GPUS", "(default: 1)", "--pp PP", "(default: mean)", "{simulated,analytic}"],
         ),
-        ("recommend", ["(default: 8)", "(default: 10)", "rows to print per model"]),
+        (
+            "recommend",
+            [
+                "(default: 8 per layout; 64 in all for a target load)",
+                "(default: 10)",
+                "rows to print per model",
+            ],
+        ),
         ("serve-command", ["(default: 32)", "(default: vllm)", "(default: 1)"]),
         ("backends", ["(default: meta-llama/Llama-3.1-8B-Instruct)", "(default: H100)"]),
         ("compare-backends", ["(default: native)", "(default: llm-optimizer)"]),

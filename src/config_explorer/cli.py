@@ -1032,7 +1032,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", help="several model ids at once")
     p.add_argument("--gpus", nargs="+", help="GPU names (default: the whole catalog)")
     _add_workload(p)
-    p.add_argument("--max-gpus", type=int, default=8, help="largest GPU count per layout")
+    p.add_argument(
+        "--max-gpus",
+        type=int,
+        help="largest GPU count per layout, and with a target load the most GPUs it may take in all "
+        "(default: 8 per layout; 64 in all for a target load)",
+    )
     p.add_argument("--num-gpus", type=int, help="exactly this many GPUs per layout")
     p.add_argument(
         "--metric",

@@ -75,6 +75,10 @@ METRICS: Final[dict[str, tuple[str, bool]]] = {
 _LATENCY_METRICS = frozenset({"ttft", "itl", "e2e_latency", "latency"})
 #: the leading candidates the native engine's simulator judges after its analytic screen ranked all
 JUDGED_CANDIDATES: Final = 12
+#: layouts go up to one node of GPUs unless ``max_gpus`` says otherwise
+DEFAULT_MAX_GPUS: Final = 8
+#: with a target load and no ``max_gpus``, the copies of a layout may take up to this many GPUs in all
+DEFAULT_MAX_GPUS_FOR_TARGET: Final = 64
 #: at most this many layouts of one GPU type are judged by simulation (its best is always judged)
 JUDGED_PER_TYPE: Final = 3
 
@@ -651,7 +655,7 @@ def recommend_gpus(
     input_length: int | None = None,
     output_length: int | None = None,
     gpus: Sequence[str | GPUSpec] | None = None,
-    max_gpus: int = 8,
+    max_gpus: int | None = None,
     max_gpus_per_type: Mapping[str, int] | int | None = None,
     metric: str | None = None,
     constraints: str | Sequence[SLOConstraint] | None = None,
@@ -693,6 +697,9 @@ def recommend_gpus(
     replaces the preset's on that metric. One row per GPU type (its best layout) is ranked; the others
     are in ``other_layouts``, or all in ``ranked`` with ``all_layouts=True``.
     ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
+    ``max_gpus`` bounds each layout and, with a target load, the GPUs the load takes in all; left out,
+    layouts go up to one node (:data:`DEFAULT_MAX_GPUS`) and a target load may take up to
+    :data:`DEFAULT_MAX_GPUS_FOR_TARGET` GPUs (copies of those layouts).
     ``max_*`` bounds apply to ``slo_percentile`` (mean by default); ``constraints`` takes
     llm-optimizer's string syntax. ``progress(done, total)`` is called after each layout.
     ``max_model_len``, ``max_num_seqs`` and ``max_num_batched_tokens`` set the engine's limits (its own
@@ -706,7 +713,9 @@ def recommend_gpus(
     """
     # the argument boundary: everything checked (and made canonical) before any layout is tried
     input_length, output_length = validation.request_lengths(input_length, output_length, workload)
-    max_gpus = validation.search_gpus(max_gpus)
+    total_cap = DEFAULT_MAX_GPUS_FOR_TARGET if max_gpus is None else None
+    max_gpus = validation.search_gpus(DEFAULT_MAX_GPUS if max_gpus is None else max_gpus)
+    total_cap = max_gpus if total_cap is None else total_cap
     if num_gpus is not None:
         num_gpus = validation.search_gpus(num_gpus, "num_gpus")
         max_gpus = max(max_gpus, num_gpus)
@@ -796,7 +805,7 @@ def recommend_gpus(
             judge,
             limits,
             pp,
-            max_gpus,
+            total_cap,
             features,
         )
 
@@ -1012,7 +1021,7 @@ def _evaluate(
     if max_total_gpus is not None and needed is not None and needed > max_total_gpus:
         reason = (
             f"exceeds max_gpus for the target: carrying it takes {needed} GPUs ({target['copies_for_target']} "
-            f"copies of {count} x {spec.name}), above max_gpus={max_total_gpus}"
+            f"copies of {count} x {spec.name}), above the {max_total_gpus} allowed in all"
         )
     return Candidate(
         **base,
