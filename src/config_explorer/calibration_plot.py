@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config_explorer._files import PATH_QUOTE_CHARS, quote, write_with
 from config_explorer.errors import InvalidArgumentError
+from config_explorer.plots import pyplot, save_figure
 
 if TYPE_CHECKING:
     from config_explorer.calibrate import PointError
@@ -35,13 +35,7 @@ def plot_measured_vs_estimated(
     """Write the figure to ``path`` (its suffix picks the format), atomically; returns the path."""
     from config_explorer.calibrate import FAMILY
 
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise InvalidArgumentError("--plot needs matplotlib: pip install 'config-explorer[plot]'") from exc
+    plt = pyplot()
     if not rows:
         raise InvalidArgumentError("nothing to plot: no measured point could be estimated")
     fig, axes = plt.subplots(1, len(_PANELS), figsize=(4.2 * len(_PANELS), 4.2), squeeze=False)
@@ -56,19 +50,7 @@ def plot_measured_vs_estimated(
         measured = [r.measured for r in picked]
         _draw(ax, measured, [r.before for r in picked], [r.after for r in picked], calibrated)
     fig.tight_layout()
-
-    def save(temporary: Path) -> None:
-        try:
-            fig.savefig(temporary, dpi=110, bbox_inches="tight")
-        except ValueError as exc:  # a suffix matplotlib has no writer for
-            raise InvalidArgumentError(
-                f"cannot write the plot to {quote(os.fspath(path), PATH_QUOTE_CHARS)}: {str(exc)[:160]}"
-            ) from exc
-
-    try:
-        return write_with(path, save, what="the plot")
-    finally:
-        plt.close(fig)
+    return save_figure(fig, path)
 
 
 def _draw(ax: Any, measured: list[float], before: list[float], after: list[float], calibrated: bool) -> None:

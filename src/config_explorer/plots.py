@@ -257,17 +257,42 @@ def undrawn_slos(result: RecommendationResult) -> tuple[str, ...]:
 Y_SCALE: Final = "log"
 
 
-def frontier_figure(results: Sequence[RecommendationResult]) -> Any:
-    """A matplotlib ``Figure`` with each result's frontier, one panel per model stacked, each legend outside
-    its axes (for notebooks; :func:`plot_frontier` writes it to a file). Needs matplotlib."""
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend, or a clear error naming the ``plot`` extra."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.lines import Line2D
     except ImportError as exc:
         raise InvalidArgumentError("--plot needs matplotlib: pip install 'config-explorer[plot]'") from exc
+    return plt
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` to ``path`` atomically (its suffix picks the format) and close it; returns the path."""
+    plt = pyplot()
+
+    def save(temporary: Path) -> None:
+        try:
+            fig.savefig(temporary, dpi=110, bbox_inches="tight")
+        except ValueError as exc:  # a suffix matplotlib has no writer for
+            raise InvalidArgumentError(
+                f"cannot write the plot to {quote(os.fspath(path), PATH_QUOTE_CHARS)}: {str(exc)[:160]}"
+            ) from exc
+
+    try:
+        return write_with(path, save, what="the plot")
+    finally:
+        plt.close(fig)
+
+
+def frontier_figure(results: Sequence[RecommendationResult]) -> Any:
+    """A matplotlib ``Figure`` with each result's frontier, one panel per model stacked, each legend outside
+    its axes (for notebooks; :func:`plot_frontier` writes it to a file). Needs matplotlib."""
+    plt = pyplot()
+    from matplotlib.lines import Line2D
+
     results = list(results)
     if not results:
         raise InvalidArgumentError("the frontier plot needs at least one recommendation result, got none")
@@ -290,21 +315,7 @@ def frontier_figure(results: Sequence[RecommendationResult]) -> Any:
 def plot_frontier(results: Sequence[RecommendationResult], path: str | Path) -> Path:
     """Draw :func:`frontier_figure` of ``results`` into ``path`` (its suffix picks the format: .png, .svg,
     .pdf), written atomically; returns the path. Needs matplotlib."""
-    fig = frontier_figure(results)
-    import matplotlib.pyplot as plt
-
-    def save(temporary: Path) -> None:
-        try:
-            fig.savefig(temporary, dpi=110, bbox_inches="tight")
-        except ValueError as exc:  # a suffix matplotlib has no writer for
-            raise InvalidArgumentError(
-                f"cannot write the plot to {quote(os.fspath(path), PATH_QUOTE_CHARS)}: {str(exc)[:160]}"
-            ) from exc
-
-    try:
-        return write_with(path, save, what="the plot")
-    finally:
-        plt.close(fig)
+    return save_figure(frontier_figure(results), path)
 
 
 def _draw_panel(ax: Any, result: RecommendationResult, curves: Sequence[FrontierCurve], line2d: Any) -> None:
