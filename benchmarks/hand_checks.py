@@ -1,0 +1,47 @@
+"""The hand checks of issue 10: cases whose answer can be worked out by hand or read from a published run.
+
+Run: ``PYTHONPATH=src python benchmarks/hand_checks.py``. Each line prints the native engine's estimate
+(simulated scheduler, engine defaults) beside the reference value and where it comes from; the last
+lines compare a closed loop's steady state with a replay of a 256-request benchmark run, which measures
+the start-up wave too.
+"""
+
+from __future__ import annotations
+
+from config_explorer.engine.traffic import Traffic
+from config_explorer.recommender import estimate_performance
+
+#: (model, GPU, GPUs, tp, input, output, concurrency, figure, reference, where the reference comes from)
+CASES = (
+    ("mistralai/Mixtral-8x7B-v0.1", "H100", 2, 2, 1024, 256, 1, "itl_ms", "~7.5",
+     "12.8 GB of active weights / 2.8 TB/s + overheads"),
+    ("Qwen/Qwen3-30B-A3B", "H100", 1, 1, 1024, 256, 1, "itl_ms", "5.5-6.5", "issue 10's hand check"),
+    ("ibm-granite/granite-4.0-h-small", "H100", 1, 1, 1024, 256, 1, "itl_ms", "~9.6", "issue 10's hand check"),
+    ("deepseek-ai/DeepSeek-R1", "H200", 8, 8, 1024, 256, 4, "tpot_ms", "19.4", "published vLLM TPOT"),
+    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1, 2000, 256, 64, "itl_ms", "23.9-24.8",
+     "issue 10's hand check"),
+    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1, 2000, 256, 64, "ttft_ms", "~240", "issue 10's hand check"),
+)  # fmt: skip
+
+
+def main() -> None:
+    for model, gpu, n, tp, isl, osl, c, figure, reference, source in CASES:
+        e = estimate_performance(model, gpu, n, tp, isl, osl, backend="native", concurrency=c)
+        value = getattr(e, figure)
+        print(
+            f"{model:34s} {n}x {gpu:5s} tp{tp} {isl}/{osl} c={c:<3d} {figure:8s} {value:8.2f}  "
+            f"reference {reference:>9s} ({source})"
+        )
+    model, isl, osl, c = "meta-llama/Llama-3.1-8B-Instruct", 2000, 256, 64
+    for label, traffic in (
+        ("steady state (length left to the engine)", Traffic.closed_loop(isl, osl, c)),
+        ("replay of a 256-request run", Traffic.closed_loop(isl, osl, c, num_requests=256)),
+    ):
+        e = estimate_performance(model, "H100", 1, 1, isl, osl, backend="native", traffic=traffic)
+        print(
+            f"8B H100 {isl}/{osl} c={c}, {label}: mean TTFT {e.ttft_ms:.0f} ms, median {e.ttft_p50_ms:.0f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
