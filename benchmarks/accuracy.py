@@ -17,6 +17,14 @@ Every row is estimated the way it was measured, with the profile of the engine t
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
   over [1, L] (its default range ratio 0), ShareGPT approximated as uniform over [1, 2 x mean].
+  The scheduler and memory flags the row's launch command sets (``--max-num-seqs``,
+  ``--max-num-batched-tokens``, ``--gpu-memory-utilization`` and SGLang's ``--max-running-requests``,
+  ``--chunked-prefill-size``, ``--mem-fraction-static``, read from the notes' ``server:``/``launch:``
+  command) are replayed; others keep the engine's defaults.
+
+Two feature groups come from ``benchmarks/features.py``: the error of estimated vs published speedup
+ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
+(``published_prefix_cache_points.csv``); nothing in the engine is fitted on them.
 
 In-sample and held-out figures are printed apart. The only constants fitted on serving measurements
 are the engines' front-end times (calibration.REQUEST_OVERHEAD_MS), fitted on the rows this script
@@ -166,6 +174,33 @@ def _best_analytic(
     return best
 
 
+#: launch flags a row's notes may state -> the estimate's knob (and its type); the scheduler limits and
+#: the memory fraction change what the engine runs, so a row is replayed with them
+SERVE_FLAGS: dict[str, tuple[str, type]] = {
+    "--max-num-seqs": ("max_num_seqs", int),
+    "--max-num-batched-tokens": ("max_num_batched_tokens", int),
+    "--gpu-memory-utilization": ("gpu_memory_utilization", float),
+    "--max-running-requests": ("max_num_seqs", int),
+    "--chunked-prefill-size": ("max_num_batched_tokens", int),
+    "--mem-fraction-static": ("gpu_memory_utilization", float),
+}
+
+
+def serve_knobs(notes: str) -> dict[str, Any]:
+    """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
+    ``launch: ...`` or an offline ``benchmark_throughput.py`` command), as estimate knobs."""
+    knobs: dict[str, Any] = {}
+    for segment in notes.split(";"):
+        text = segment.strip()
+        if not (text.startswith(("server:", "launch:")) or "benchmark_throughput.py" in text):
+            continue
+        for flag, (knob, kind) in SERVE_FLAGS.items():
+            found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
+            if found:
+                knobs[knob] = kind(found.group(1))
+    return knobs
+
+
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     return {
         "num_gpus": int(row["num_gpus"]),
@@ -173,6 +208,7 @@ def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
         "precision": row["weight_precision"] or None,
         "kv_precision": kv,
         "engine": engine,
+        **serve_knobs(row.get("notes", "")),
     }
 
 
@@ -399,6 +435,25 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
     return out
 
 
+def feature_summary() -> dict[str, dict[str, float | int]]:
+    """The feature groups (benchmarks/features.py): |error| of estimated vs published speedup ratios."""
+    import features
+
+    out: dict[str, dict[str, float | int]] = {}
+    for key, rows in (
+        ("held-out features:speculative decoding speedup", features.published(quiet=True)),
+        ("held-out features:prefix caching ratio", features.prefix_rows(quiet=True)),
+    ):
+        errs = sorted(abs(error) * 100 for _, _, error in rows)
+        if errs:
+            out[key] = {
+                "n": len(errs),
+                "median_abs_pct": statistics.median(errs),
+                "p90_abs_pct": errs[min(len(errs) - 1, round(0.9 * (len(errs) - 1)))],
+            }
+    return out
+
+
 def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
     """Every measured row: TensorRT-LLM's tables under ``data_dir`` (when given) and the in-repo
     published vLLM / SGLang points."""
@@ -448,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     summary = summarize(rows)
+    summary.update(feature_summary())
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
         return 0
@@ -458,7 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{held} held out (each row with its own engine's profile and traffic)\n"
     )
     print(f"{'group:metric family':58s} {'n':>4s} {'median |err| %':>15s} {'p90 |err| %':>12s}")
-    for key in sorted(summary, key=lambda k: (not k.startswith("held-out:"), k)):
+    for key in sorted(
+        summary, key=lambda k: (not k.startswith("held-out:"), k.startswith("held-out features"), k)
+    ):
         s = summary[key]
         print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
     print(f"\nworst {args.worst} held-out rows:")

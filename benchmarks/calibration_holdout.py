@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"{'sweep':<62} {'pts':>3} {'fit':>3}  "
         + "  ".join(f"{f:>17}" for f in FAMILIES)
-        + "  factors (d, p, f)"
+        + "  factors (d, p, f, s)"
     )
     print(header)
     for r in results:
@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{_pct(b):>7} -> {_pct(a):>6}" if b is not None else f"{'-':>17}")
         f = r["factors"]
         shown = ", ".join(
-            "-" if f[n] is None else f"{f[n]:.3g}" for n in ("decode_factor", "prefill_factor", "frontend_ms")
+            "-" if f[n] is None else f"{f[n]:.3g}"
+            for n in ("decode_factor", "prefill_factor", "frontend_ms", "decode_ms_per_seq")
         )
         print(
             f"{r['sweep'][:62]:<62} {r['points']:>3} {r['fit_points']:>3}  " + "  ".join(cells) + f"  {shown}"

@@ -5,6 +5,15 @@ model, GPU and layout with and without the feature (a closed loop at the row's c
 engine's simulator, each method's published default acceptance), then prints the estimated and the
 published speedup and the median |error| of the ratio.
 
+Part 1b does the same for prefix caching with ``benchmarks/data/published_prefix_cache_points.csv``:
+each row is replayed as it was run (an offline batch, or Poisson arrivals at the offered rate), with
+and without the shared prefix the row states, and the ratio of the row's metric is compared (on/off
+for throughput, off/on for latencies), plus the achieved hit rate where the source printed one. Rows
+that carry no shared prefix (the cost of the cache's bookkeeping alone, which the engine does not
+charge), latency rows whose measured run without the cache could not carry the offered rate (their TTFT
+and E2E grow with the run's unstated length) and throughput rows where both measured runs carried it
+(the ratio is 1 by construction) are printed but kept out of the median.
+
 Part 2 answers the planner's question for Llama-3.1-8B-Instruct (H100) and DeepSeek-R1 (H200): how much
 each feature changes ITL and throughput at a fixed load, and the GPUs needed for a chat load
 (``recommend_gpus(..., workload="chat", target_requests_per_s=...)``). The chat load here carries a
@@ -17,14 +26,29 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 
-from config_explorer.engine.traffic import SharedPrefix
+import attrs
+
+from config_explorer.engine.traffic import Lengths, SharedPrefix, Traffic
 from config_explorer.recommender.performance import estimate_performance
 from config_explorer.recommender.recommend import recommend_gpus
 from config_explorer.recommender.speculation import speculative_break_even
 
 DATA = Path(__file__).parent / "data" / "published_feature_speedups.csv"
+PREFIX_DATA = Path(__file__).parent / "data" / "published_prefix_cache_points.csv"
+#: checkpoints the catalog does not bundle -> the bundled model of the same architecture
+SAME_ARCHITECTURE = {
+    "neuralmagic/Meta-Llama-3-8B-Instruct-FP8": "meta-llama/Llama-3.1-8B-Instruct",
+    "huggyllama/llama-7b": "meta-llama/Llama-2-7b-hf",
+    # not bundled: its published config.json, kept beside the data
+    "meta-llama/Llama-2-13b-hf": str(Path(__file__).parent / "data" / "configs" / "Llama-2-13b-hf.json"),
+}
+#: requests replayed for a Poisson row whose source does not state how many were sent (our assumption)
+POISSON_REQUESTS = 1000
+#: vLLM caches whole blocks only, and recomputes a fully cached prompt's last block
+BLOCK = 16
 CHAT_PREFIX = SharedPrefix.common(384)
 #: the chat preset's prompt is 512 tokens; with a system prompt in front it is this long
 CHAT_INPUT, CHAT_OUTPUT = 896, 256
@@ -34,7 +58,13 @@ CASES = (
 )
 
 
-def published() -> list[tuple[str, float, float]]:
+def _printer(quiet: bool) -> Callable[..., None]:
+    return (lambda *args, **kwargs: None) if quiet else print
+
+
+def published(quiet: bool = False) -> list[tuple[str, float, float]]:
+    """(label, estimated speedup, error) of each speculative-decoding row; prints them unless ``quiet``."""
+    print = _printer(quiet)
     rows = []
     print("Speculative decoding: estimated vs published speedup (output tokens/s, feature on / off)")
     print(f"{'model':36} {'gpu':5} {'method':7} {'conc':>4} {'est':>6} {'pub':>6} {'err':>7}  source")
@@ -58,7 +88,7 @@ def published() -> list[tuple[str, float, float]]:
         estimated = (on.output_throughput_tok_s or 0.0) / (base.output_throughput_tok_s or 1.0)
         target = float(row["speedup"])
         error = estimated / target - 1.0
-        rows.append((row["model"], estimated, error))
+        rows.append((f"{row['model']} {row['method']} c={row['concurrency']}", estimated, error))
         print(
             f"{row['model']:36} {row['gpu']:5} {row['method']:7} {row['concurrency']:>4} {estimated:6.2f} "
             f"{target:6.2f} {error:+7.1%}  {row['source']}"
@@ -67,6 +97,108 @@ def published() -> list[tuple[str, float, float]]:
         f"median |error| of the speedup ratio: {statistics.median(abs(e) for _, _, e in rows):.1%} over {len(rows)} rows"
     )
     return rows
+
+
+def _prefix_workload(row: dict[str, str]) -> tuple[Traffic, Traffic]:
+    """The row's traffic without and with its shared prefixes."""
+    prompts = int(row["num_prompts"]) if row["num_prompts"] else POISSON_REQUESTS
+    if row["input_len"]:
+        isl, prefix_len, osl = int(row["input_len"]), int(row["prefix_len"] or 0), int(row["output_len"])
+    else:
+        # benchmark_prefix_caching.py: prompts of 256-512 tokens (mean 384), each sent repeat-count times
+        # as a whole, so every full block but the last is reusable; 10 output tokens (the printed input
+        # and output rates, 17,829 / 483 tok/s, are 37 prompt tokens per output token: 384 / 10)
+        isl, osl = 384, 10
+        prefix_len = (isl - 1) // BLOCK * BLOCK
+    if row["request_rate"]:
+        kw = {"arrival": "poisson", "request_rate": float(row["request_rate"]), "num_requests": prompts}
+    else:
+        repeats = round(1 / float(row["prefix_share"])) if row["prefix_share"] else 1
+        kw = {"arrival": "offline", "num_requests": prompts * repeats}
+    base = Traffic(input_lengths=Lengths.fixed(isl), output_lengths=Lengths.fixed(osl), **kw)  # type: ignore[arg-type]
+    if not prefix_len:
+        return base, base
+    if row["num_prefixes"]:
+        prefix = SharedPrefix.distinct(prefix_len, int(row["num_prefixes"]))
+    else:
+        prefix = SharedPrefix.common(prefix_len)
+    return base, attrs.evolve(base, prefix=prefix)
+
+
+PREFIX_READERS = {
+    "output_tok_s": (lambda e: e.output_throughput_tok_s, False),
+    "total_tok_s": (lambda e: (e.output_throughput_tok_s or 0) + (e.input_throughput_tok_s or 0), False),
+    "request_s": (lambda e: e.requests_per_s, False),
+    "ttft_ms_mean": (lambda e: e.ttft_ms, True),
+    "e2e_s_mean": (lambda e: e.e2e_latency_s, True),
+}
+
+
+def _kept_up(rows: list[dict[str, str]]) -> dict[str, bool]:
+    """Offered rate -> whether the published run without the cache carried it (achieved >= 95%)."""
+    return {
+        r["request_rate"]: float(r["baseline"]) >= 0.95 * float(r["request_rate"])
+        for r in rows
+        if r["request_rate"] and r["metric"] == "request_s"
+    }
+
+
+def prefix_rows(quiet: bool = False) -> list[tuple[str, float, float]]:
+    """(label, estimated ratio, error) of each prefix-cache row scored; prints every row unless ``quiet``."""
+    print = _printer(quiet)
+    scored = []
+    rows = list(csv.DictReader(PREFIX_DATA.open(encoding="utf-8")))
+    kept_up = _kept_up(rows)
+    print()
+    print("Prefix caching: estimated vs published ratio (throughput on/off, latency off/on)")
+    print(
+        f"{'model':34} {'gpu':13} {'load':>10} {'metric':13} {'est':>6} {'pub':>6} {'err':>7}  hit est/pub  source"
+    )
+    for row in rows:
+        model = SAME_ARCHITECTURE.get(row["model"], row["model"])
+        target = float(row["speedup"])
+        if row["prefix_len"] == "0":  # nothing shared: the engine charges the cache nothing, so 1.00
+            print(
+                f"{model[-34:]:34} {row['gpu'][:13]:13} {'offline':>10} {row['metric']:13} {1.0:6.2f} {target:6.2f} "
+                f"{1.0 / target - 1.0:+7.1%}  {'-/-':>11}  {row['source']}  [not scored: no shared prefix: "
+                "bookkeeping cost only]"
+            )
+            continue
+        base_traffic, cached_traffic = _prefix_workload(row)
+        kw = {
+            "precision": row["weight_precision"],
+            "tensor_parallel_size": int(row["tp"]),
+            "backend": "native",
+        }
+        off = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=base_traffic, **kw)  # type: ignore[arg-type]
+        on = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=cached_traffic, **kw)  # type: ignore[arg-type]
+        read, lower_is_better = PREFIX_READERS[row["metric"]]
+        a, b = read(off), read(on)
+        if not a or not b:
+            print(f"{row['model']:34} not estimated: {off.error or on.error}")
+            continue
+        estimated = a / b if lower_is_better else b / a
+        error = estimated / target - 1.0
+        load = f"{float(row['request_rate']):g} req/s" if row["request_rate"] else "offline"
+        hit = "-" if on.prefix_cache_hit_rate is None else f"{on.prefix_cache_hit_rate:.2f}"
+        hit += "/" + (row["hit_rate"] or "-")
+        why = ""
+        if row["request_rate"] and lower_is_better and not kept_up.get(row["request_rate"], True):
+            why = "the measured run without the cache was overloaded: its latency grows with the run's unstated length"
+        elif row["request_rate"] and not lower_is_better and kept_up.get(row["request_rate"], False):
+            why = "both measured runs carried the offered rate: the ratio is 1 by construction"
+        print(
+            f"{row['model'][-34:]:34} {row['gpu'][:13]:13} {load:>10} {row['metric']:13} {estimated:6.2f} {target:6.2f} "
+            f"{error:+7.1%}  {hit:>11}  {row['source']}{'  [not scored: ' + why + ']' if why else ''}"
+        )
+        if not why:
+            scored.append((f"{row['model']} {row['gpu']} {load} {row['metric']}", estimated, error))
+    if scored:
+        print(
+            f"median |error| of the prefix-cache ratio: {statistics.median(abs(e) for _, _, e in scored):.1%} "
+            f"over {len(scored)} scored rows"
+        )
+    return scored
 
 
 def planner() -> None:
@@ -120,4 +252,5 @@ def planner() -> None:
 
 if __name__ == "__main__":
     published()
+    prefix_rows()
     planner()

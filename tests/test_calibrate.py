@@ -50,13 +50,19 @@ def _blank(isl: int, osl: int, c: int, index: int = 0) -> MeasuredPoint:
 
 
 def synthetic(
-    d: float, p: float, f: float, workloads: Sequence[tuple[int, int, int]] = WORKLOADS, *, ttft: bool = True
+    d: float,
+    p: float,
+    f: float,
+    workloads: Sequence[tuple[int, int, int]] = WORKLOADS,
+    *,
+    ttft: bool = True,
+    s: float = 0.0,
 ) -> tuple[list[MeasuredPoint], list[PerformanceEstimate]]:
     """Points 'measured' as the engine's own estimate rescaled by known factors, and the estimates."""
     points, records = [], []
     for i, (isl, osl, c) in enumerate(workloads):
         record = estimate_point(_blank(isl, osl, c, i), **LAYOUT)
-        truth = rescale(record, d, p, f)
+        truth = rescale(record, d, p, f, s)
         assert truth.e2e_latency_s is not None
         points.append(
             attrs.evolve(
@@ -113,13 +119,51 @@ def test_factors_the_points_cannot_identify_stay_at_their_prior() -> None:
     assert any(w.startswith("prefill_factor kept at its prior 1") for w in result.warnings)
 
 
-def test_one_prompt_length_cannot_separate_front_end_from_scale() -> None:
-    result = fit(*synthetic(1.0, 1.5, 0.0, ((1024, 64, 1), (1024, 128, 1), (1024, 256, 1))))
+ONE_LENGTH = ((1024, 64, 1), (1024, 128, 1), (1024, 256, 1))
+
+
+def test_one_prompt_length_reads_the_ttft_residual_as_a_front_end_time() -> None:
+    points, records = synthetic(1.0, 1.0, 40.0, ONE_LENGTH)
+    result = fit(points, records)
+    by_name = {f.name: f for f in result.factors}
+    assert by_name["frontend_ms"].identified
+    assert by_name["frontend_ms"].value == pytest.approx(40.0, abs=1.0)
+    assert not by_name["prefill_factor"].identified and by_name["prefill_factor"].value == 1.0
+    assert "estimated TTFT differ" in by_name["prefill_factor"].note
+    assert result.median_error("after", "ttft_ms") == pytest.approx(0.0, abs=0.01)
+
+
+def test_an_overstated_ttft_is_fitted_as_a_scale_not_a_negative_front_end() -> None:
+    result = fit(*synthetic(1.0, 0.7, 0.0, ONE_LENGTH))
     by_name = {f.name: f for f in result.factors}
     assert by_name["prefill_factor"].identified
-    assert by_name["prefill_factor"].value == pytest.approx(1.5, rel=0.02)
+    assert by_name["prefill_factor"].value == pytest.approx(0.7, rel=0.02)
     assert not by_name["frontend_ms"].identified and by_name["frontend_ms"].value == 0.0
-    assert "estimated TTFT differ" in by_name["frontend_ms"].note
+    assert "cannot be negative" in by_name["frontend_ms"].note
+
+
+def test_a_per_sequence_decode_time_is_recovered_from_a_concurrency_sweep() -> None:
+    result = fit(*synthetic(1.1, 1.0, 0.0, s=0.05))
+    assert factor(result, "decode_ms_per_seq") == pytest.approx(0.05, rel=0.05)
+    assert factor(result, "decode_factor") == pytest.approx(1.1, rel=0.02)
+    assert result.median_error("after", "itl_ms") == pytest.approx(0.0, abs=0.005)
+
+
+def test_one_load_cannot_identify_a_per_sequence_time() -> None:
+    result = fit(*synthetic(1.3, 1.0, 0.0, ONE_LENGTH))
+    per_seq = next(f for f in result.factors if f.name == "decode_ms_per_seq")
+    assert not per_seq.identified and per_seq.value == 0.0 and "batches" in per_seq.note
+    assert factor(result, "decode_factor") == pytest.approx(1.3, rel=0.01)
+
+
+def test_a_version_1_profile_still_loads(tmp_path: Path) -> None:
+    doc = profile_to_json(fit(*synthetic(1.2, 1.0, 10.0)))
+    doc["schema_version"] = 1
+    del doc["factors"]["decode_ms_per_seq"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc))
+    profile = load_profile(path)
+    assert profile.decode_ms_per_seq == 0.0 and profile.decode_factor == pytest.approx(1.2, rel=0.02)
 
 
 def test_contradictory_points_are_reported() -> None:
@@ -152,7 +196,7 @@ def test_the_profile_document_is_versioned_and_records_its_inputs(tmp_path: Path
     doc = profile_to_json(result)
     assert doc["schema"] == PROFILE_SCHEMA and doc["schema_version"] == PROFILE_SCHEMA_VERSION
     assert (doc["model"], doc["gpu"], doc["num_gpus"], doc["tp"], doc["engine"]) == (MODEL, GPU, 1, 1, "vllm")
-    assert set(doc["factors"]) == {"decode_factor", "prefill_factor", "frontend_ms"}
+    assert set(doc["factors"]) == {"decode_factor", "prefill_factor", "frontend_ms", "decode_ms_per_seq"}
     for entry in doc["factors"].values():
         assert {"value", "uncertainty", "prior", "bounds", "identified", "clamped", "note"} <= set(entry)
     assert [i["file"] for i in doc["inputs"]] == ["sglang_bench_serving.jsonl", "vllm_bench_serve.json"]

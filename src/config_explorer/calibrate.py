@@ -2,10 +2,18 @@
 
 Why a few multiplicative factors and not a re-fit of the engine: a handful of points (a concurrency
 sweep of one model on one layout) can identify how much slower or faster each phase runs than the
-roofline model says, not the dozens of constants inside it. Three factors are fitted (see
+roofline model says, not the dozens of constants inside it. Four factors are fitted (see
 :mod:`config_explorer.engine.user_calibration` for how they apply): ``decode_factor`` (ITL/TPOT, and
-through them E2E and throughput), ``prefill_factor`` (TTFT) and ``frontend_ms`` (a fixed per-request
-time added to TTFT).
+through them E2E and throughput), ``decode_ms_per_seq`` (a time per running sequence added to each
+decode step: the part of the error that grows with load), ``prefill_factor`` (TTFT) and ``frontend_ms``
+(a fixed per-request time added to TTFT).
+
+Which of them the points can identify: ``decode_ms_per_seq`` needs decode times measured at mean decode
+batches at least 2x apart; ``frontend_ms`` needs one TTFT; ``prefill_factor`` needs TTFT at points whose
+estimated TTFT differ 2x or more (several prompt lengths), because one prompt length cannot tell a scale
+from an offset. With a single prompt length the TTFT residual is read as a front-end time (the usual
+cause at low load: HTTP, tokenizer, detokenizer), unless the model overestimates TTFT, which a
+front-end time cannot mend; then the scale is fitted instead.
 
 The fit minimises a robust loss (soft-L1, in log space, so a 10% miss weighs the same at 10 ms and at
 10 s, and one wild point cannot drag the fit) over the measured figures of every point, by coordinate
@@ -38,10 +46,12 @@ from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, Traffic
 from config_explorer.engine.user_calibration import (
     DECODE_FACTOR_RANGE,
+    DECODE_MS_PER_SEQ_RANGE,
     FRONTEND_MS_RANGE,
     PREFILL_FACTOR_RANGE,
     CalibrationProfile,
     apply_calibration,
+    decode_batch,
 )
 from config_explorer.errors import InvalidArgumentError, ParseError
 
@@ -65,7 +75,9 @@ __all__ = [
 ]
 
 PROFILE_SCHEMA: Final = "config-explorer/calibration-profile"
-PROFILE_SCHEMA_VERSION: Final = 1
+PROFILE_SCHEMA_VERSION: Final = 2
+#: versions :func:`load_profile` reads (version 1 had no ``decode_ms_per_seq``: it reads as 0)
+READABLE_SCHEMA_VERSIONS: Final = (1, 2)
 #: the figures compared, in the names of :class:`PerformanceEstimate` / :class:`MeasuredPoint`
 #: (a point's median is compared with the estimate's median, and only when the file has no mean)
 METRICS: Final = (
@@ -94,8 +106,12 @@ FAMILY: Final = {
 #: soft-L1 scale in log space: residuals below ~5% count quadratically, larger ones linearly
 _LOSS_SCALE: Final = 0.05
 #: TTFT points must spread this much (estimated max/min) to tell a fixed front-end time from a scale
-_FRONTEND_SPREAD: Final = 2.0
-_FRONTEND_MIN_POINTS: Final = 3
+_PREFILL_SPREAD: Final = 2.0
+_PREFILL_MIN_POINTS: Final = 3
+#: decode times must be measured at mean decode batches this far apart to identify a per-sequence time
+_BATCH_SPREAD: Final = 2.0
+#: the factors, in the order the fit holds them
+FACTORS: Final = ("decode_factor", "prefill_factor", "frontend_ms", "decode_ms_per_seq")
 _CYCLES: Final = 6
 _GOLDEN_STEPS: Final = 48
 #: two measurements of one configuration differing by more than this factor are reported as contradictory
@@ -190,6 +206,7 @@ class _Base:
     decode_steps: int
     poisson: bool
     figures: Mapping[str, float]
+    batch: float = 1.0
 
     @classmethod
     def of(cls, record: PerformanceEstimate) -> _Base:
@@ -201,9 +218,10 @@ class _Base:
             decode_steps=max(record.output_length - 1, 0),
             poisson=record.arrival == "poisson",
             figures=figures,
+            batch=decode_batch(record),
         )
 
-    def predict(self, metric: str, d: float, p: float, f: float) -> float | None:
+    def predict(self, metric: str, d: float, p: float, f: float, s: float = 0.0) -> float | None:
         """The calibrated figure, by the same formulas as :func:`user_calibration.rescale`."""
         base = self.figures.get(metric)
         if base is None:
@@ -211,9 +229,12 @@ class _Base:
         family = FAMILY[metric]
         if family == "ttft":
             return p * base + f
+        per_seq = s * self.batch
         if family == "itl":
-            return d * base
-        added = (p * self.ttft_ms + f - self.ttft_ms) + self.decode_steps * self.per_token_ms * (d - 1.0)
+            return d * base + per_seq
+        added = (p * self.ttft_ms + f - self.ttft_ms) + self.decode_steps * (
+            self.per_token_ms * (d - 1.0) + per_seq
+        )
         e2e = self.figures.get("e2e_ms")
         if e2e is None:
             return base
@@ -295,10 +316,14 @@ def _soft_l1(z: float) -> float:
 Observation = tuple[_Base, str, float]
 
 
-def _loss(observations: Sequence[Observation], d: float, p: float, f: float) -> float:
+Factors = tuple[float, float, float, float]
+PRIORS: Final[Factors] = (1.0, 1.0, 0.0, 0.0)
+
+
+def _loss(observations: Sequence[Observation], d: float, p: float, f: float, s: float) -> float:
     total = 0.0
     for base, metric, measured in observations:
-        predicted = base.predict(metric, d, p, f)
+        predicted = base.predict(metric, d, p, f, s)
         if predicted is None or predicted <= 0:
             total += 1e6
             continue
@@ -331,20 +356,26 @@ def _identify(observations: Sequence[Observation]) -> dict[str, str]:
     metrics = [metric for _, metric, _ in observations]
     if all(FAMILY[m] == "ttft" for m in metrics):
         reasons["decode_factor"] = "no ITL, TPOT, E2E or throughput was measured"
+    batches = [base.batch for base, metric, _ in observations if FAMILY[metric] != "ttft"]
+    if not batches or max(batches) < _BATCH_SPREAD * min(batches):
+        reasons["decode_ms_per_seq"] = (
+            f"needs decode times at mean decode batches {_BATCH_SPREAD:g}x apart or more (e.g. a concurrency "
+            "sweep) to tell a per-sequence time from a scale"
+        )
     ttft = [base.figures[metric] for base, metric, _ in observations if FAMILY[metric] == "ttft"]
     if not ttft:
-        reasons["prefill_factor"] = "no TTFT was measured"
-    if len(ttft) < _FRONTEND_MIN_POINTS or max(ttft) < _FRONTEND_SPREAD * min(ttft):
-        reasons["frontend_ms"] = (
-            f"needs TTFT at >= {_FRONTEND_MIN_POINTS} points whose estimated TTFT differ by "
-            f"{_FRONTEND_SPREAD:g}x or more (e.g. low-load runs at different prompt lengths) to tell a fixed "
-            f"per-request time from a scale; got {len(ttft)} TTFT point(s)"
+        reasons["prefill_factor"] = reasons["frontend_ms"] = "no TTFT was measured"
+    elif len(ttft) < _PREFILL_MIN_POINTS or max(ttft) < _PREFILL_SPREAD * min(ttft):
+        reasons["prefill_factor"] = (
+            f"needs TTFT at >= {_PREFILL_MIN_POINTS} points whose estimated TTFT differ by "
+            f"{_PREFILL_SPREAD:g}x or more (e.g. low-load runs at different prompt lengths) to tell a scale "
+            f"from a fixed per-request time; got {len(ttft)} TTFT point(s), read as a front-end time"
         )
     return reasons
 
 
 def _along(
-    observations: Sequence[Observation], index: int, at: tuple[float, float, float], *, log_scale: bool
+    observations: Sequence[Observation], index: int, at: Factors, *, log_scale: bool
 ) -> Callable[[float], float]:
     """The loss as a function of one factor (its log when ``log_scale``), the others held at ``at``."""
 
@@ -356,29 +387,49 @@ def _along(
     return loss
 
 
-def _fit(observations: Sequence[Observation]) -> tuple[float, float, float]:
-    reasons = _identify(observations)
-    d, p, f = 1.0, 1.0, 0.0
-    free = [name for name in ("decode_factor", "prefill_factor", "frontend_ms") if name not in reasons]
-    if not free:
-        return d, p, f
-    log_d = (math.log(DECODE_FACTOR_RANGE[0]), math.log(DECODE_FACTOR_RANGE[1]))
-    log_p = (math.log(PREFILL_FACTOR_RANGE[0]), math.log(PREFILL_FACTOR_RANGE[1]))
+_RANGES: Final = (DECODE_FACTOR_RANGE, PREFILL_FACTOR_RANGE, FRONTEND_MS_RANGE, DECODE_MS_PER_SEQ_RANGE)
+_LOG_SCALE: Final = (True, True, False, False)
+
+
+def _descend(observations: Sequence[Observation], free: Sequence[int]) -> Factors:
+    """Coordinate descent over the ``free`` factors (indices into :data:`FACTORS`), the rest at their priors."""
+    at = list(PRIORS)
     for _ in range(_CYCLES):
-        if "decode_factor" in free:
-            d = math.exp(_golden(_along(observations, 0, (d, p, f), log_scale=True), *log_d))
-        if "prefill_factor" in free:
-            p = math.exp(_golden(_along(observations, 1, (d, p, f), log_scale=True), *log_p))
-        if "frontend_ms" in free:
-            f = _golden(_along(observations, 2, (d, p, f), log_scale=False), *FRONTEND_MS_RANGE)
+        for i in free:
+            low, high = _RANGES[i]
+            if _LOG_SCALE[i]:
+                at[i] = math.exp(
+                    _golden(_along(observations, i, tuple(at), log_scale=True), math.log(low), math.log(high))  # type: ignore[arg-type]
+                )
+            else:
+                at[i] = _golden(_along(observations, i, tuple(at), log_scale=False), low, high)  # type: ignore[arg-type]
         if len(free) == 1:
             break
     # exp(log(bound)) can land a rounding error outside the bound
-    return (
-        min(max(d, DECODE_FACTOR_RANGE[0]), DECODE_FACTOR_RANGE[1]),
-        min(max(p, PREFILL_FACTOR_RANGE[0]), PREFILL_FACTOR_RANGE[1]),
-        min(max(f, FRONTEND_MS_RANGE[0]), FRONTEND_MS_RANGE[1]),
-    )
+    d, p, f, s = (min(max(v, low), high) for v, (low, high) in zip(at, _RANGES, strict=True))
+    return d, p, f, s
+
+
+_SWAPPED: Final = (
+    "the estimates overstate TTFT at these points and a front-end time cannot be negative, "
+    "so the TTFT scale was fitted instead"
+)
+
+
+def _fit(observations: Sequence[Observation]) -> tuple[Factors, dict[str, str]]:
+    """The fitted factors, and why each factor left at its prior is so."""
+    reasons = _identify(observations)
+    free = [i for i, name in enumerate(FACTORS) if name not in reasons]
+    if not free:
+        return PRIORS, reasons
+    fitted = _descend(observations, free)
+    frontend, prefill = FACTORS.index("frontend_ms"), FACTORS.index("prefill_factor")
+    if frontend in free and prefill not in free and fitted[frontend] <= FRONTEND_MS_RANGE[0] + 1e-6:
+        swapped = [prefill if i == frontend else i for i in free]
+        reasons = {k: v for k, v in reasons.items() if k != "prefill_factor"}
+        reasons["frontend_ms"] = _SWAPPED
+        return _descend(observations, swapped), reasons
+    return fitted, reasons
 
 
 def _observations(bases: Sequence[_Base], points: Sequence[MeasuredPoint]) -> list[Observation]:
@@ -441,18 +492,17 @@ def fit_points(
     observations = _observations(bases, pts)
     if not observations:
         raise InvalidArgumentError("the measured points hold no TTFT, ITL, TPOT, E2E or throughput to fit")
-    reasons = _identify(observations)
-    d, p, f = _fit(observations)
+    (d, p, f, s), reasons = _fit(observations)
 
     # leave one point out: the held-out point's prediction, and the jackknife spread of the factors
-    loo_fits: list[tuple[float, float, float]] = []
+    loo_fits: list[Factors] = []
     loo_predictions: dict[tuple[int, str], float] = {}
     if len(pts) >= 2:
         for i in range(len(pts)):
             rest = [obs for obs in observations if obs[0] is not bases[i]]
             if not rest:
                 continue
-            fitted = _fit(rest)
+            fitted, _ = _fit(rest)
             loo_fits.append(fitted)
             for metric in bases[i].figures:
                 predicted = bases[i].predict(metric, *fitted)
@@ -472,12 +522,13 @@ def fit_points(
         ("decode_factor", d, 1.0, DECODE_FACTOR_RANGE, 0),
         ("prefill_factor", p, 1.0, PREFILL_FACTOR_RANGE, 1),
         ("frontend_ms", f, 0.0, FRONTEND_MS_RANGE, 2),
+        ("decode_ms_per_seq", s, 0.0, DECODE_MS_PER_SEQ_RANGE, 3),
     )
     for name, value, prior, (low, high), index in specs:
         identified = name not in reasons
         tolerance = 1e-3 * max(high - low, 1.0)
-        # a front-end time of 0 is a physical value (none), not a bound the fit was stopped at
-        at_low = abs(value - low) < tolerance and name != "frontend_ms"
+        # a front-end or per-sequence time of 0 is a physical value (none), not a bound the fit was stopped at
+        at_low = abs(value - low) < tolerance and name not in ("frontend_ms", "decode_ms_per_seq")
         clamped = identified and (at_low or abs(value - high) < tolerance)
         note = reasons.get(name, "")
         if clamped:
@@ -504,13 +555,15 @@ def fit_points(
     for i, (point, base) in enumerate(zip(pts, bases, strict=True)):
         for metric, measured in _measured(point).items():
             before = base.figures.get(metric)
-            after = base.predict(metric, d, p, f)
+            after = base.predict(metric, d, p, f, s)
             if before is None or after is None:
                 continue
             rows.append(
                 PointError(point.label, metric, measured, before, after, loo_predictions.get((i, metric)))
             )
-    profile = CalibrationProfile(decode_factor=d, prefill_factor=p, frontend_ms=f, **profile_fields)
+    profile = CalibrationProfile(
+        decode_factor=d, prefill_factor=p, frontend_ms=f, decode_ms_per_seq=s, **profile_fields
+    )
     return CalibrationFit(profile=profile, factors=tuple(factors), rows=tuple(rows), warnings=tuple(warnings))
 
 
@@ -632,19 +685,20 @@ def _field(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], sho
 
 
 def load_profile(path: str | os.PathLike[str]) -> CalibrationProfile:
-    """Read a profile written by ``config-explorer calibrate`` (schema version 1)."""
+    """Read a profile written by ``config-explorer calibrate`` (schema versions 1 and 2)."""
     shown = Path(path).name
     data = read_json(path, what="calibration profile", limit_bytes=SPEC_LIMIT_BYTES, error=ParseError)
     if not isinstance(data, Mapping) or data.get("schema") != PROFILE_SCHEMA:
         raise ParseError(f"{shown}: not a config-explorer calibration profile (field 'schema')")
     version = data.get("schema_version")
-    if version != PROFILE_SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_SCHEMA_VERSIONS:
+        readable = ", ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
         raise ParseError(
-            f"{shown}: field 'schema_version' is {version!r}; this config-explorer reads version {PROFILE_SCHEMA_VERSION}"
+            f"{shown}: field 'schema_version' is {version!r}; this config-explorer reads versions {readable}"
         )
     factors = _field(data, "factors", Mapping, shown)
     values = {}
-    for name in ("decode_factor", "prefill_factor", "frontend_ms"):
+    for name in FACTORS if version >= 2 else FACTORS[:3]:
         entry = _field(factors, name, Mapping, f"{shown}: factors")
         values[name] = float(_field(entry, "value", (int, float), f"{shown}: factors.{name}"))
     precision = data.get("precision")

@@ -1,22 +1,25 @@
 """A calibration measured by the user (``config-explorer calibrate``), and how it rescales an estimate.
 
-A profile holds three factors fitted to the user's own benchmark results for one model x GPU x layout:
+A profile holds four factors fitted to the user's own benchmark results for one model x GPU x layout:
 
 - ``decode_factor`` multiplies the time of each decode step: ITL and TPOT (and their percentiles);
+- ``decode_ms_per_seq`` adds a time per running sequence to each decode step: what grows with the batch
+  and the model does not see (host-side sampling and output processing, streaming each token back);
 - ``prefill_factor`` multiplies the estimated TTFT (the prompt's compute-bound prefill, and what waits
   behind it);
 - ``frontend_ms`` adds a fixed per-request time to TTFT (HTTP, tokenizer, detokenizer, scheduling the
   request: what the engine model does not see).
 
 Applying a profile rescales the estimate's *outputs*, consistently: TTFT = prefill x TTFT + front-end,
-ITL/TPOT = decode x ITL/TPOT, E2E = TTFT + (output - 1) x TPOT, and the throughputs follow from Little's
-law (a closed loop or an offline batch keeps its requests in flight, so throughput scales by the old
-over the new E2E; a Poisson stream keeps its arrival rate, so throughput is unchanged). This is exactly
-what the fit minimised, so on the configuration it was fitted on the calibrated figures are the fitted
-ones. Elsewhere (other lengths, loads, models, layouts on the same GPU type) it assumes the estimate's
-error is a constant ratio per phase, which is what the hold-out benchmark
-(``benchmarks/calibration_holdout.py``) measures. It does not feed the factors back into the
-scheduler: a slower decode at a fixed Poisson rate would queue more than the rescaled figures show.
+ITL/TPOT = decode x ITL/TPOT + per-sequence time x the estimate's mean decode batch,
+E2E = TTFT + (output - 1) x TPOT, and the throughputs follow from Little's law (a closed loop or an
+offline batch keeps its requests in flight, so throughput scales by the old over the new E2E; a Poisson
+stream keeps its arrival rate, so throughput is unchanged). This is exactly what the fit minimised, so on
+the configuration it was fitted on the calibrated figures are the fitted ones. Elsewhere (other lengths,
+loads, models, layouts on the same GPU type) it assumes the estimate's error is a constant ratio per phase
+(plus a time per running sequence), which is what the hold-out benchmark
+(``benchmarks/calibration_holdout.py``) measures. It does not feed the factors back into the scheduler: a
+slower decode at a fixed Poisson rate would queue more than the rescaled figures show.
 
 A profile measured on one GPU type applies to that GPU type only; on another it is not applied and the
 record's ``warnings`` say so.
@@ -35,6 +38,7 @@ from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
     "DECODE_FACTOR_RANGE",
+    "DECODE_MS_PER_SEQ_RANGE",
     "FRONTEND_MS_RANGE",
     "PREFILL_FACTOR_RANGE",
     "CalibrationProfile",
@@ -46,6 +50,9 @@ __all__ = [
 #: is a different engine or a broken measurement, not something a factor should absorb
 DECODE_FACTOR_RANGE: Final = (0.3, 3.0)
 PREFILL_FACTOR_RANGE: Final = (0.3, 3.0)
+#: time per running sequence per decode step the model does not see, ms: none to 1 ms (an old engine's
+#: Python output processing costs a few tenths of a millisecond per sequence; more is not host time)
+DECODE_MS_PER_SEQ_RANGE: Final = (0.0, 1.0)
 #: per-request front-end time: 0 (none) to half a second (a slow tokenizer on long prompts, a proxy hop)
 FRONTEND_MS_RANGE: Final = (0.0, 500.0)
 
@@ -73,13 +80,14 @@ class CalibrationProfile:
     decode_factor: float = attrs.field(default=1.0, validator=_in_range(*DECODE_FACTOR_RANGE))
     prefill_factor: float = attrs.field(default=1.0, validator=_in_range(*PREFILL_FACTOR_RANGE))
     frontend_ms: float = attrs.field(default=0.0, validator=_in_range(*FRONTEND_MS_RANGE))
+    decode_ms_per_seq: float = attrs.field(default=0.0, validator=_in_range(*DECODE_MS_PER_SEQ_RANGE))
     #: where it came from (the profile file's name), for messages
     source: str = ""
 
     def describe(self) -> str:
         return (
-            f"decode x{self.decode_factor:.3g}, prefill x{self.prefill_factor:.3g}, "
-            f"front-end +{self.frontend_ms:.3g} ms"
+            f"decode x{self.decode_factor:.3g} +{self.decode_ms_per_seq:.3g} ms per sequence, "
+            f"prefill x{self.prefill_factor:.3g}, front-end +{self.frontend_ms:.3g} ms"
         )
 
 
@@ -114,6 +122,14 @@ def choose_profile(
     return best, notes
 
 
+def decode_batch(record: PerformanceEstimate) -> float:
+    """The mean number of sequences in a decode step of one replica (the record's, else its concurrency)."""
+    batch = record.decode_batch_per_replica
+    if batch is None or batch <= 0:
+        batch = record.concurrency / max(record.replicas, 1)
+    return max(float(batch), 1.0)
+
+
 def _scaled(value: float | None, factor: float, offset: float = 0.0) -> float | None:
     return None if value is None else value * factor + offset
 
@@ -135,6 +151,7 @@ def apply_calibration(
         profile.decode_factor,
         profile.prefill_factor,
         profile.frontend_ms,
+        profile.decode_ms_per_seq,
         notes=(
             f"calibrated ({profile.describe()}{', from ' + profile.source if profile.source else ''})",
             *notes,
@@ -147,20 +164,25 @@ def rescale(
     decode_factor: float,
     prefill_factor: float,
     frontend_ms: float,
+    decode_ms_per_seq: float = 0.0,
     *,
     notes: Sequence[str] = (),
 ) -> PerformanceEstimate:
-    """``record`` with TTFT = prefill x TTFT + front-end, ITL/TPOT x decode, E2E and throughputs consistent."""
+    """``record`` with TTFT = prefill x TTFT + front-end, ITL/TPOT = decode x ITL/TPOT + per-sequence time x
+    the mean decode batch, E2E and throughputs consistent."""
     d, p, f = decode_factor, prefill_factor, frontend_ms
     ttft = record.ttft_ms
     assert ttft is not None
     new_ttft = p * ttft + f
+    s = decode_ms_per_seq * decode_batch(record)
     per_token = record.tpot_ms if record.tpot_ms is not None else record.itl_ms
     decode_steps = max(record.output_length - 1, 0)
     e2e = record.e2e_latency_s
     new_e2e = None
     if e2e is not None:
-        added_ms = (new_ttft - ttft) + (0.0 if per_token is None else decode_steps * per_token * (d - 1.0))
+        added_ms = (new_ttft - ttft) + (
+            0.0 if per_token is None else decode_steps * (per_token * (d - 1.0) + s)
+        )
         new_e2e = max(e2e + added_ms / 1000.0, 1e-6)
     e2e_ratio = 1.0 if e2e is None or new_e2e is None or e2e <= 0 else new_e2e / e2e
     # Little's law: requests in flight fixed (closed loop, offline) => rate scales by 1 / E2E ratio
@@ -174,16 +196,16 @@ def rescale(
         ttft_p90_ms=_scaled(record.ttft_p90_ms, p, f),
         ttft_p95_ms=_scaled(record.ttft_p95_ms, p, f),
         ttft_p99_ms=_scaled(record.ttft_p99_ms, p, f),
-        itl_ms=_scaled(record.itl_ms, d),
-        itl_p50_ms=_scaled(record.itl_p50_ms, d),
-        itl_p90_ms=_scaled(record.itl_p90_ms, d),
-        itl_p95_ms=_scaled(record.itl_p95_ms, d),
-        itl_p99_ms=_scaled(record.itl_p99_ms, d),
-        tpot_ms=_scaled(record.tpot_ms, d),
-        tpot_p50_ms=_scaled(record.tpot_p50_ms, d),
-        tpot_p90_ms=_scaled(record.tpot_p90_ms, d),
-        tpot_p95_ms=_scaled(record.tpot_p95_ms, d),
-        tpot_p99_ms=_scaled(record.tpot_p99_ms, d),
+        itl_ms=_scaled(record.itl_ms, d, s),
+        itl_p50_ms=_scaled(record.itl_p50_ms, d, s),
+        itl_p90_ms=_scaled(record.itl_p90_ms, d, s),
+        itl_p95_ms=_scaled(record.itl_p95_ms, d, s),
+        itl_p99_ms=_scaled(record.itl_p99_ms, d, s),
+        tpot_ms=_scaled(record.tpot_ms, d, s),
+        tpot_p50_ms=_scaled(record.tpot_p50_ms, d, s),
+        tpot_p90_ms=_scaled(record.tpot_p90_ms, d, s),
+        tpot_p95_ms=_scaled(record.tpot_p95_ms, d, s),
+        tpot_p99_ms=_scaled(record.tpot_p99_ms, d, s),
         e2e_latency_s=new_e2e,
         e2e_latency_p50_s=_scaled(record.e2e_latency_p50_s, e2e_ratio),
         e2e_latency_p90_s=_scaled(record.e2e_latency_p90_s, e2e_ratio),
