@@ -424,34 +424,28 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
             ]
         for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))
-    out: dict[str, dict[str, float | int]] = {}
-    for key, errs in groups.items():
-        errs.sort()
-        out[key] = {
-            "n": len(errs),
-            "median_abs_pct": statistics.median(errs),
-            "p90_abs_pct": errs[min(len(errs) - 1, round(0.9 * (len(errs) - 1)))],
-        }
-    return out
+    return {key: _stats(errs) for key, errs in groups.items()}
+
+
+def _stats(errors: Iterable[float]) -> dict[str, float | int]:
+    """Count, median and p90 of absolute errors (percent)."""
+    errs = sorted(errors)
+    return {
+        "n": len(errs),
+        "median_abs_pct": statistics.median(errs),
+        "p90_abs_pct": errs[min(len(errs) - 1, round(0.9 * (len(errs) - 1)))],
+    }
 
 
 def feature_summary() -> dict[str, dict[str, float | int]]:
     """The feature groups (benchmarks/features.py): |error| of estimated vs published speedup ratios."""
     import features
 
-    out: dict[str, dict[str, float | int]] = {}
-    for key, rows in (
-        ("held-out features:speculative decoding speedup", features.published(quiet=True)),
-        ("held-out features:prefix caching ratio", features.prefix_rows(quiet=True)),
-    ):
-        errs = sorted(abs(error) * 100 for _, _, error in rows)
-        if errs:
-            out[key] = {
-                "n": len(errs),
-                "median_abs_pct": statistics.median(errs),
-                "p90_abs_pct": errs[min(len(errs) - 1, round(0.9 * (len(errs) - 1)))],
-            }
-    return out
+    groups = {
+        "held-out features:speculative decoding speedup": features.published(quiet=True),
+        "held-out features:prefix caching ratio": features.prefix_rows(quiet=True),
+    }
+    return {key: _stats(abs(error) * 100 for _, _, error in rows) for key, rows in groups.items() if rows}
 
 
 def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:

@@ -103,7 +103,7 @@ def _prefix_workload(row: dict[str, str]) -> tuple[Traffic, Traffic]:
     """The row's traffic without and with its shared prefixes."""
     prompts = int(row["num_prompts"]) if row["num_prompts"] else POISSON_REQUESTS
     if row["input_len"]:
-        isl, prefix_len, osl = int(row["input_len"]), int(row["prefix_len"] or 0), int(row["output_len"])
+        isl, prefix_len, osl = int(row["input_len"]), int(row["prefix_len"]), int(row["output_len"])
     else:
         # benchmark_prefix_caching.py: prompts of 256-512 tokens (mean 384), each sent repeat-count times
         # as a whole, so every full block but the last is reusable; 10 output tokens (the printed input
@@ -116,8 +116,6 @@ def _prefix_workload(row: dict[str, str]) -> tuple[Traffic, Traffic]:
         repeats = round(1 / float(row["prefix_share"])) if row["prefix_share"] else 1
         kw = {"arrival": "offline", "num_requests": prompts * repeats}
     base = Traffic(input_lengths=Lengths.fixed(isl), output_lengths=Lengths.fixed(osl), **kw)  # type: ignore[arg-type]
-    if not prefix_len:
-        return base, base
     if row["num_prefixes"]:
         prefix = SharedPrefix.distinct(prefix_len, int(row["num_prefixes"]))
     else:
@@ -157,36 +155,33 @@ def prefix_rows(quiet: bool = False) -> list[tuple[str, float, float]]:
     for row in rows:
         model = SAME_ARCHITECTURE.get(row["model"], row["model"])
         target = float(row["speedup"])
-        if row["prefix_len"] == "0":  # nothing shared: the engine charges the cache nothing, so 1.00
-            print(
-                f"{model[-34:]:34} {row['gpu'][:13]:13} {'offline':>10} {row['metric']:13} {1.0:6.2f} {target:6.2f} "
-                f"{1.0 / target - 1.0:+7.1%}  {'-/-':>11}  {row['source']}  [not scored: no shared prefix: "
-                "bookkeeping cost only]"
-            )
-            continue
-        base_traffic, cached_traffic = _prefix_workload(row)
-        kw = {
-            "precision": row["weight_precision"],
-            "tensor_parallel_size": int(row["tp"]),
-            "backend": "native",
-        }
-        off = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=base_traffic, **kw)  # type: ignore[arg-type]
-        on = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=cached_traffic, **kw)  # type: ignore[arg-type]
-        read, lower_is_better = PREFIX_READERS[row["metric"]]
-        a, b = read(off), read(on)
-        if not a or not b:
-            print(f"{row['model']:34} not estimated: {off.error or on.error}")
-            continue
-        estimated = a / b if lower_is_better else b / a
-        error = estimated / target - 1.0
         load = f"{float(row['request_rate']):g} req/s" if row["request_rate"] else "offline"
-        hit = "-" if on.prefix_cache_hit_rate is None else f"{on.prefix_cache_hit_rate:.2f}"
+        read, lower_is_better = PREFIX_READERS[row["metric"]]
+        if row["prefix_len"] == "0":  # nothing shared: the engine charges the cache nothing, so 1.00
+            estimated, hit = 1.0, "-"
+            why = "no shared prefix: bookkeeping cost only"
+        else:
+            base_traffic, cached_traffic = _prefix_workload(row)
+            kw = {
+                "precision": row["weight_precision"],
+                "tensor_parallel_size": int(row["tp"]),
+                "backend": "native",
+            }
+            off = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=base_traffic, **kw)  # type: ignore[arg-type]
+            on = estimate_performance(model, row["gpu"], int(row["num_gpus"]), traffic=cached_traffic, **kw)  # type: ignore[arg-type]
+            a, b = read(off), read(on)
+            if not a or not b:
+                print(f"{row['model']:34} not estimated: {off.error or on.error}")
+                continue
+            estimated = a / b if lower_is_better else b / a
+            hit = "-" if on.prefix_cache_hit_rate is None else f"{on.prefix_cache_hit_rate:.2f}"
+            why = ""
+            if row["request_rate"] and lower_is_better and not kept_up.get(row["request_rate"], True):
+                why = "the measured run without the cache was overloaded: its latency grows with the run's unstated length"
+            elif row["request_rate"] and not lower_is_better and kept_up.get(row["request_rate"], False):
+                why = "both measured runs carried the offered rate: the ratio is 1 by construction"
+        error = estimated / target - 1.0
         hit += "/" + (row["hit_rate"] or "-")
-        why = ""
-        if row["request_rate"] and lower_is_better and not kept_up.get(row["request_rate"], True):
-            why = "the measured run without the cache was overloaded: its latency grows with the run's unstated length"
-        elif row["request_rate"] and not lower_is_better and kept_up.get(row["request_rate"], False):
-            why = "both measured runs carried the offered rate: the ratio is 1 by construction"
         print(
             f"{row['model'][-34:]:34} {row['gpu'][:13]:13} {load:>10} {row['metric']:13} {estimated:6.2f} {target:6.2f} "
             f"{error:+7.1%}  {hit:>11}  {row['source']}{'  [not scored: ' + why + ']' if why else ''}"

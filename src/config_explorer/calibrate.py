@@ -138,21 +138,14 @@ def estimate_point(
     isl, osl = point.input_length, point.output_length
     traffic: Traffic | None = None
     concurrency = point.concurrency or 1
-    if point.arrival == "poisson":
-        traffic = Traffic(
-            input_lengths=Lengths.fixed(isl),
-            output_lengths=Lengths.fixed(osl),
-            arrival="poisson",
-            request_rate=point.request_rate,
+    if point.arrival in ("poisson", "offline"):  # only the simulator replays these
+        load: dict[str, Any] = (
+            {"request_rate": point.request_rate}
+            if point.arrival == "poisson"
+            else {"num_requests": min(point.num_prompts or 1000, MAX_SIMULATED_REQUESTS)}
         )
-        serving_model = "simulated"
-    elif point.arrival == "offline":
-        count = min(point.num_prompts or 1000, MAX_SIMULATED_REQUESTS)
         traffic = Traffic(
-            input_lengths=Lengths.fixed(isl),
-            output_lengths=Lengths.fixed(osl),
-            arrival="offline",
-            num_requests=count,
+            input_lengths=Lengths.fixed(isl), output_lengths=Lengths.fixed(osl), arrival=point.arrival, **load
         )
         serving_model = "simulated"
     return estimate_performance(
@@ -375,7 +368,7 @@ def _identify(observations: Sequence[Observation]) -> dict[str, str]:
 
 
 def _along(
-    observations: Sequence[Observation], index: int, at: Factors, *, log_scale: bool
+    observations: Sequence[Observation], index: int, at: Sequence[float], *, log_scale: bool
 ) -> Callable[[float], float]:
     """The loss as a function of one factor (its log when ``log_scale``), the others held at ``at``."""
 
@@ -398,11 +391,10 @@ def _descend(observations: Sequence[Observation], free: Sequence[int]) -> Factor
         for i in free:
             low, high = _RANGES[i]
             if _LOG_SCALE[i]:
-                at[i] = math.exp(
-                    _golden(_along(observations, i, tuple(at), log_scale=True), math.log(low), math.log(high))  # type: ignore[arg-type]
-                )
+                along = _along(observations, i, at, log_scale=True)
+                at[i] = math.exp(_golden(along, math.log(low), math.log(high)))
             else:
-                at[i] = _golden(_along(observations, i, tuple(at), log_scale=False), low, high)  # type: ignore[arg-type]
+                at[i] = _golden(_along(observations, i, at, log_scale=False), low, high)
         if len(free) == 1:
             break
     # exp(log(bound)) can land a rounding error outside the bound
@@ -492,7 +484,8 @@ def fit_points(
     observations = _observations(bases, pts)
     if not observations:
         raise InvalidArgumentError("the measured points hold no TTFT, ITL, TPOT, E2E or throughput to fit")
-    (d, p, f, s), reasons = _fit(observations)
+    best, reasons = _fit(observations)
+    d, p, f, s = best
 
     # leave one point out: the held-out point's prediction, and the jackknife spread of the factors
     loo_fits: list[Factors] = []
@@ -518,17 +511,13 @@ def fit_points(
         return math.sqrt((n - 1) / n * sum((v - mean) ** 2 for v in values))
 
     factors = []
-    specs = (
-        ("decode_factor", d, 1.0, DECODE_FACTOR_RANGE, 0),
-        ("prefill_factor", p, 1.0, PREFILL_FACTOR_RANGE, 1),
-        ("frontend_ms", f, 0.0, FRONTEND_MS_RANGE, 2),
-        ("decode_ms_per_seq", s, 0.0, DECODE_MS_PER_SEQ_RANGE, 3),
-    )
-    for name, value, prior, (low, high), index in specs:
+    for index, name in enumerate(FACTORS):
+        value, prior, (low, high) = best[index], PRIORS[index], _RANGES[index]
         identified = name not in reasons
         tolerance = 1e-3 * max(high - low, 1.0)
-        # a front-end or per-sequence time of 0 is a physical value (none), not a bound the fit was stopped at
-        at_low = abs(value - low) < tolerance and name not in ("frontend_ms", "decode_ms_per_seq")
+        # a factor whose prior is its lower bound (a front-end or per-sequence time of 0: none) may sit
+        # there as a physical value, not as a bound the fit was stopped at
+        at_low = abs(value - low) < tolerance and prior != low
         clamped = identified and (at_low or abs(value - high) < tolerance)
         note = reasons.get(name, "")
         if clamped:

@@ -272,28 +272,6 @@ class StepCost:
             sampled,
         )[0]
 
-    def graphed_time(
-        self,
-        decode_seqs: float,
-        kv_tokens: float,
-        kv_tokens_windowed: float,
-        prefill_tokens: float,
-        prefill_pairs: float,
-        prefill_pairs_windowed: float,
-        sampled: float,
-    ) -> float:
-        """:meth:`time` of a step whose extra tokens run in CUDA graphs (speculative verification)."""
-        return self._terms(
-            decode_seqs,
-            kv_tokens,
-            kv_tokens_windowed,
-            prefill_tokens,
-            prefill_pairs,
-            prefill_pairs_windowed,
-            sampled,
-            graphed=True,
-        )[0]
-
     def breakdown(
         self,
         decode_seqs: float,

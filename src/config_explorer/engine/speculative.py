@@ -247,7 +247,8 @@ class SpeculativeStepCost(StepCost):
 
     def _decode_step(self, d: float, kv: float, kvw: float) -> float:
         """A speculative decode-only step: the draft's passes and one verification pass."""
-        verify = self.graphed_time(*self._speculative(d, kv, kvw, 0.0, 0.0, 0.0, d))
+        # the verification pass replays CUDA graphs however many tokens it carries
+        verify = self._terms(*self._speculative(d, kv, kvw, 0.0, 0.0, 0.0, d), graphed=True)[0]
         return verify + self._draft(d, kv, kvw)
 
     def time(
