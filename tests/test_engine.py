@@ -11,7 +11,7 @@ from tests.strategies import DENSE_SMALL, GPUS, VARIED
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for, profile_for
-from config_explorer.engine.layout import check_layout
+from config_explorer.engine.layout import check_layout, kernels_per_model
 from config_explorer.engine.roofline import expected_distinct_experts
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.slo import check_slos, constraints_from_kwargs, parse_slo_constraints
@@ -371,3 +371,35 @@ def test_vllm_scheduler_defaults_follow_the_gpu() -> None:
     ):
         dep = plan_deployment(LLAMA8, get_gpu(gpu), num_gpus=1, tp=1, input_length=100, output_length=100)
         assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs), gpu
+
+
+def test_sglang_eager_kernel_time_is_the_published_fit() -> None:
+    """EAGER_KERNEL_US["sglang"] is what benchmarks/eager_prefill.py fits on SGLang PR #12160's eager
+    forward (rounded to 0.1 us): a change to the kernel count or the data shows up here."""
+    import importlib.util
+    from pathlib import Path
+
+    from config_explorer.engine.calibration import EAGER_KERNEL_US
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "eager_prefill.py"
+    spec = importlib.util.spec_from_file_location("eager_prefill", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert EAGER_KERNEL_US["sglang"] == round(module.fitted_kernel_us(), 1)
+
+
+def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
+    """SGLang issues a prefill's kernels from Python: a short prompt on a many-layer MoE waits for the
+    host, not the GPU, so its TTFT barely moves with the prompt, while vLLM's piecewise graphs do not pay it."""
+    r1, b200 = load_model("deepseek-ai/DeepSeek-R1"), get_gpu("B200")
+    ttft: dict[tuple[str, int], float] = {}
+    for engine in ("sglang", "vllm"):
+        for isl in (64, 256):
+            e = estimate(r1, b200, num_gpus=8, tp=8, input_length=isl, output_length=64, engine=engine)
+            assert e.ttft_ms is not None
+            ttft[engine, isl] = e.ttft_ms
+    floor_ms = profile_for("sglang").eager_kernel_us * 1e-3 * sum(kernels_per_model(r1))
+    assert ttft["sglang", 64] >= floor_ms
+    assert abs(ttft["sglang", 256] - ttft["sglang", 64]) < 0.05 * ttft["sglang", 64]
+    assert ttft["vllm", 64] < 0.5 * ttft["sglang", 64]

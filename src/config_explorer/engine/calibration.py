@@ -358,18 +358,22 @@ class EngineProfile:
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
 
-#: host time per kernel of an eager step, us (an assumption, not fitted): vLLM's torch.compile'd
-#: (Inductor) code issues kernels with little Python around them; SGLang runs its prefill batches in
-#: eager PyTorch, about 10 us of Python dispatch and launch per kernel; TensorRT-LLM's C++ runtime ~1 us
-EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 10.0, "trtllm": 1.0}
-#: front-end time per request (HTTP, chat template, tokenising, streaming back), ms: the median TTFT
-#: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
-#: SGLang run; the SGLang value moves between 12 and 17 ms as the refit is iterated: 14 is their middle);
-#: every other row is held out. trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
-REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": 12.0, "trtllm": 0.0}
+#: host time per kernel of an eager step, us (counted as ``layout.kernels_per_model`` counts them: one
+#: per fused kernel; an eager forward issues several PyTorch ops around each). SGLang runs prefill batches
+#: in eager PyTorch: fitted on the one published eager forward time, SGLang PR #12160's 82.6 ms for a
+#: 1-token DeepSeek-V3 prefill (benchmarks/eager_prefill.py prints the fit, and checks it held out on PR
+#: #13094's TTFT with and without piecewise CUDA graphs). vLLM's torch.compile'd (Inductor) code issues
+#: kernels with little Python around them, TensorRT-LLM's C++ runtime less still (assumptions, not fitted)
+EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 62.5, "trtllm": 1.0}
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
+#: front-end time per request (HTTP, chat template, tokenising, streaming back), ms: the median TTFT
+#: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
+#: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-1.3 ms) once its
+#: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
+#: trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}
 
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
