@@ -16,8 +16,9 @@ and E2E grow with the run's unstated length) and throughput rows where both meas
 
 Part 2 answers the planner's question for Llama-3.1-8B-Instruct (H100) and DeepSeek-R1 (H200): how much
 each feature changes ITL and throughput at a fixed load, and the GPUs needed for a chat load
-(``recommend_gpus(..., workload="chat", target_requests_per_s=...)``). The chat load here carries a
-shared 384-token system prompt in front of its 512-token prompts (our assumption, stated).
+(``recommend_gpus(..., workload="chat", target_requests_per_s=...)``). The chat load is the library's
+chat preset: 512-token prompts that start with one of 10 shared prefixes of 256 tokens (``vllm bench
+serve``'s ``prefix_repetition`` defaults); "none" is the same load with ``preset_prefix=False``.
 
     PYTHONPATH=src python benchmarks/features.py
 """
@@ -35,6 +36,7 @@ from config_explorer.engine.traffic import Lengths, SharedPrefix, Traffic
 from config_explorer.recommender.performance import estimate_performance
 from config_explorer.recommender.recommend import recommend_gpus
 from config_explorer.recommender.speculation import speculative_break_even
+from config_explorer.recommender.workloads import WORKLOADS
 
 DATA = Path(__file__).parent / "data" / "published_feature_speedups.csv"
 PREFIX_DATA = Path(__file__).parent / "data" / "published_prefix_cache_points.csv"
@@ -49,9 +51,7 @@ SAME_ARCHITECTURE = {
 POISSON_REQUESTS = 1000
 #: vLLM caches whole blocks only, and recomputes a fully cached prompt's last block
 BLOCK = 16
-CHAT_PREFIX = SharedPrefix.common(384)
-#: the chat preset's prompt is 512 tokens; with a system prompt in front it is this long
-CHAT_INPUT, CHAT_OUTPUT = 896, 256
+CHAT = WORKLOADS["chat"]
 CASES = (
     ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, "eagle3", 20.0),
     ("deepseek-ai/DeepSeek-R1", "H200", 8, "mtp", 20.0),
@@ -197,39 +197,41 @@ def prefix_rows(quiet: bool = False) -> list[tuple[str, float, float]]:
 
 
 def planner() -> None:
+    assert CHAT.prefix is not None
     print()
     print(
-        f"Chat load ({CHAT_INPUT} in / {CHAT_OUTPUT} out, a shared {CHAT_PREFIX.length}-token system prompt): "
-        "ITL and throughput at concurrency 32, GPUs for the target rate (chat SLOs: TTFT 500 ms, TPOT 40 ms p99)"
+        f"Chat preset ({CHAT.input_length} in / {CHAT.output_length} out, each prompt starting with one of "
+        f"{CHAT.prefix.num_prefixes} shared {CHAT.prefix.length}-token prefixes): ITL and throughput at "
+        "concurrency 32, GPUs for the target rate (chat SLOs: TTFT 500 ms, TPOT 40 ms p99)"
     )
     print(f"{'model':34} {'features':16} {'ITL ms':>7} {'out tok/s':>10} {'hit':>5} {'GPUs for target':>16}")
     for model, gpu, gpus, method, rate in CASES:
-        for name, features in (
-            ("none", {}),
-            ("prefix cache", {"prefix": CHAT_PREFIX}),
-            (method, {"speculative": method}),
-            (f"prefix + {method}", {"prefix": CHAT_PREFIX, "speculative": method}),
+        for name, cached, spec in (
+            ("none", False, None),
+            ("prefix cache", True, None),
+            (method, False, method),
+            (f"prefix + {method}", True, method),
         ):
             est = estimate_performance(
                 model,
                 gpu,
                 gpus,
-                input_length=CHAT_INPUT,
-                output_length=CHAT_OUTPUT,
+                input_length=CHAT.input_length,
+                output_length=CHAT.output_length,
                 concurrency=32,
                 backend="native",
-                **features,  # type: ignore[arg-type]
+                prefix=CHAT.prefix if cached else None,
+                speculative=spec,
             )
             rec = recommend_gpus(
                 model,
-                CHAT_INPUT,
-                CHAT_OUTPUT,
                 gpus=[gpu],
                 max_gpus=64,
                 workload="chat",
                 target_requests_per_s=rate,
                 backend="native",
-                **features,  # type: ignore[arg-type]
+                speculative=spec,
+                preset_prefix=cached,
             )
             best = rec.best
             needed = "none meets SLOs" if best is None else f"{best.total_gpus_for_target} ({rate:g} req/s)"
@@ -239,7 +241,12 @@ def planner() -> None:
                 f"{hit:>5} {needed:>16}"
             )
         even = speculative_break_even(
-            model, gpu, method, input_length=CHAT_INPUT, output_length=CHAT_OUTPUT, num_gpus=gpus
+            model,
+            gpu,
+            method,
+            input_length=CHAT.input_length,
+            output_length=CHAT.output_length,
+            num_gpus=gpus,
         )
         where = "never up to max_num_seqs" if even is None else f"from a decode batch of {even} per replica"
         print(f"  {method} makes decode slower {where}")

@@ -172,7 +172,7 @@ def test_max_gpus_caps_the_gpus_a_target_load_takes() -> None:
         workload="chat",
         gpus=["H100"],
         backend="native",
-        target_requests_per_s=200,
+        target_requests_per_s=300,
     )
     assert result.ranked == ()
     capped = [
@@ -186,7 +186,7 @@ def test_max_gpus_caps_the_gpus_a_target_load_takes() -> None:
         workload="chat",
         gpus=["H100"],
         backend="native",
-        target_requests_per_s=200,
+        target_requests_per_s=300,
         max_gpus=fewest,
     )
     assert wider.best is not None and (wider.best.total_gpus_for_target or 0) <= fewest

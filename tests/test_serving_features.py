@@ -365,3 +365,74 @@ def test_the_batch_call_takes_both_features() -> None:
     assert fast[0].prefix_cache_hit_rate is not None and fast[0].prefix_cache_hit_rate > 0
     assert (fast[0].itl_ms or 0) < (plain[0].itl_ms or 0)
     assert "unknown GPU" in (fast[1].error or "")  # one bad row never sinks the rest
+
+
+# -- presets and the multi-model recommender ---------------------------------------------------------------
+def test_the_chat_preset_carries_vllm_bench_prefix_repetition_defaults() -> None:
+    """The chat preset's prompts start with one of vllm bench serve's prefix_repetition defaults' prefixes
+    (10 of 256 tokens before a 256-token suffix: the preset's 512); they apply only where the preset sets
+    the prompt length and the backend models them, and can be left out."""
+    from config_explorer.recommender.workloads import WORKLOADS, preset_prefix
+
+    chat = WORKLOADS["chat"]
+    assert chat.prefix == SharedPrefix.distinct(256, 10) and "prefix_repetition" in chat.prefix_source
+    assert chat.prefix.length + 256 == chat.input_length
+    applied, note = preset_prefix("chat", 512, None, use_preset=True, backend_name="native")
+    assert applied == chat.prefix and "applied" in note
+    mine = SharedPrefix.common(100)
+    assert preset_prefix("chat", 512, mine, use_preset=True, backend_name="native") == (mine, "")
+    assert preset_prefix("chat", 800, None, use_preset=True, backend_name="native") == (None, "")
+    assert preset_prefix("rag", 4096, None, use_preset=True, backend_name="native") == (None, "")
+    left, why = preset_prefix("chat", 512, None, use_preset=True, backend_name="llm-optimizer")
+    assert left is None and "does not model prefix caching" in why
+    left, why = preset_prefix("chat", 512, None, use_preset=False, backend_name="native")
+    assert left is None and "as asked" in why
+
+
+def test_recommend_applies_the_chat_preset_prefix_and_says_so() -> None:
+    kwargs = {"workload": "chat", "gpus": ["H100"], "max_gpus": 1, "backend": "native"}
+    with_prefix = recommend_gpus(MODEL, **kwargs)  # type: ignore[arg-type]
+    without = recommend_gpus(MODEL, preset_prefix=False, **kwargs)  # type: ignore[arg-type]
+    assert with_prefix.best is not None and with_prefix.best.estimate is not None
+    assert without.best is not None and without.best.estimate is not None
+    hit = with_prefix.best.estimate.prefix_cache_hit_rate
+    assert hit is not None and 0.3 < hit <= 0.5  # at most the prefix's share of the prompt
+    assert without.best.estimate.prefix_cache_hit_rate is None
+    assert "applied" in with_prefix.prefix_note and "prefix caching:" in with_prefix.summary()
+    assert "as asked" in without.prefix_note
+    document = json.loads(with_prefix.to_json())
+    assert document["prefix_note"] == with_prefix.prefix_note and document["prefix"]["length"] == 256
+    # a length the caller sets is a different workload: the preset's prefix stays out
+    own = recommend_gpus(MODEL, 900, None, **kwargs)  # type: ignore[arg-type]
+    assert own.prefix_note == "" and own.best is not None and own.best.estimate is not None
+    assert own.best.estimate.prefix_cache_hit_rate is None
+
+
+def test_cli_applies_and_drops_the_preset_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--model", MODEL, "--gpu", "H100", "--workload", "chat", "--backend", "native", "--json"]
+    assert main(["estimate", *base]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["prefix_cache_hit_rate"] > 0 and "applied" in doc["prefix_note"]
+    assert main(["estimate", *base, "--no-preset-prefix"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["prefix_cache_hit_rate"] is None and "as asked" in doc["prefix_note"]
+    serve = ["serve-command", "--model", MODEL, "--gpu", "H100", "--workload", "chat"]
+    assert main(serve) == 0
+    assert "# prefix caching:" in capsys.readouterr().out
+
+
+def test_the_multi_model_recommender_takes_both_features() -> None:
+    from config_explorer.recommender import GPURecommender
+
+    fast = GPURecommender(1024, 256, concurrency=8, speculative="eagle3", prefix=SharedPrefix.common(512))
+    plain = GPURecommender(1024, 256, concurrency=8, backend="native")
+    (a,) = fast.recommend_gpus([MODEL], ["H100"])
+    (b,) = plain.recommend_gpus([MODEL], ["H100"])
+    assert a.best_estimate is not None and b.best_estimate is not None
+    assert a.best_estimate.speculative_method == "eagle3" and a.best_estimate.backend == "native"
+    assert (a.best_estimate.prefix_cache_hit_rate or 0) > 0
+    assert (a.best_estimate.itl_ms or 0) < (b.best_estimate.itl_ms or 0)
+    with pytest.raises(InvalidArgumentError, match="medusa"):
+        GPURecommender(1024, 256, speculative="medusa")
+    with pytest.raises(InvalidArgumentError, match="not shorter than the prompt"):
+        GPURecommender(1024, 256, prefix=SharedPrefix.common(1024))

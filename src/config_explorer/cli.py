@@ -220,6 +220,12 @@ def _add_features(p: argparse.ArgumentParser) -> None:
         help="Zipf exponent of the prefixes' popularity (default 0: equal)",
     )
     g.add_argument(
+        "--no-preset-prefix",
+        action="store_true",
+        help="leave out the --workload preset's shared prompt prefixes (chat: vllm bench serve's "
+        "prefix_repetition defaults, 10 prefixes of 256 tokens)",
+    )
+    g.add_argument(
         "--speculative", metavar="METHOD", help="speculative decoding: eagle3, eagle, mtp, ngram, draft_model"
     )
     g.add_argument("--num-speculative-tokens", type=int, help="draft tokens per step (default: the method's)")
@@ -305,6 +311,24 @@ def _traffic(args: argparse.Namespace, isl: int | None, osl: int | None, concurr
         num_requests=args.num_requests,
         seed=args.seed,
     )
+
+
+def _preset_features(args: argparse.Namespace, isl: int, backend: str) -> tuple[dict[str, Any], str]:
+    """``_features`` plus the ``--workload`` preset's own shared prefixes where they apply (the preset set
+    the prompt length, no --prefix-len, a backend that models prefix caching), and the note saying so."""
+    from config_explorer.backends import get_backend
+    from config_explorer.recommender.performance import native_only_features, resolve_model
+    from config_explorer.recommender.workloads import preset_prefix
+
+    features = _features(args)
+    if args.workload is None or features["prefix"] is not None:
+        return features, ""
+    needs = native_only_features(features["speculative"], None)
+    name = "native" if backend == "native" else get_backend(backend, resolve_model(args.model), needs).name
+    features["prefix"], note = preset_prefix(
+        args.workload, isl, None, use_preset=not args.no_preset_prefix, backend_name=name
+    )
+    return features, note
 
 
 def _lengths(args: argparse.Namespace) -> tuple[int, int]:
@@ -536,7 +560,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         args.constraints, args.max_ttft_ms, args.max_itl_ms, args.max_e2e_s, args.slo_percentile
     )
     knobs = {**_serving_knobs(args), "serving_model": args.serving_model}
-    features = _features(args)
+    features, prefix_note = _preset_features(args, isl, args.backend)
     calibration = load_calibrations(args.calibration)
     if not args.sweep:
         est = estimate_performance(
@@ -555,9 +579,18 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         )
         misses = check_slos(est, slos) if est.ok else []
         if args.json:
-            _emit_json({**est.to_dict(), "slo_violations": misses, "slos": [str(s) for s in slos]})
+            _emit_json(
+                {
+                    **est.to_dict(),
+                    "slo_violations": misses,
+                    "slos": [str(s) for s in slos],
+                    "prefix_note": prefix_note,
+                }
+            )
         else:
             print(estimate_text(est))
+            if prefix_note:
+                print(f"prefix caching: {prefix_note}")
             if slos:
                 print("SLOs: " + ("all met" if est.ok and not misses else "; ".join(misses) or "not checked"))
         return 0
@@ -585,6 +618,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         doc = result.to_dict()
         doc["slos"] = [str(s) for s in slos]
         doc["best_within_slos"] = best_slo.to_dict() if best_slo else None
+        doc["prefix_note"] = prefix_note
         _emit_json(doc)
         return 0
     if not result.points or not result.points[0].ok:
@@ -703,6 +737,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 default_slos=not args.no_default_slos,
                 **features,
                 calibration=calibration,
+                preset_prefix=not args.no_preset_prefix,
             )
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
@@ -781,6 +816,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
 
     isl, osl = _lengths(args)
     flags = engine_flags(args.engine)  # an unknown engine fails before anything is estimated
+    features, prefix_note = _preset_features(args, isl, "native")
     est = estimate_performance(
         args.model,
         args.gpu,
@@ -796,7 +832,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         gpu_memory_utilization=args.gpu_memory_utilization,
         pipeline_parallel_size=args.pp,
         **_engine_limits(args),
-        **_features(args),
+        **features,
         calibration=load_calibrations(args.calibration),
     )
     if not est.ok:
@@ -837,6 +873,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
                 "max_num_seqs": limits.max_num_seqs,
                 "max_model_len": limits.max_model_len,
                 "max_num_batched_tokens": limits.max_num_batched_tokens,
+                "prefix_note": prefix_note,
                 "command": command,
             }
         )
@@ -850,6 +887,8 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
             f"# sized for {limits.concurrency_per_replica} requests in flight per replica (max_num_seqs "
             f"{limits.max_num_seqs}); {length}"
         )
+        if prefix_note:
+            print(f"# prefix caching: {prefix_note}")
         print(command)
     return 0
 

@@ -209,6 +209,8 @@ def _sweep(model: Any, candidate: Candidate, result: RecommendationResult) -> tu
                 concurrency=concurrency,
                 pipeline_parallel_size=candidate.pp,
                 serving_model="analytic",
+                speculative=result.speculative,
+                prefix=result.prefix,
                 **settings,
             )
         except ConfigExplorerError:

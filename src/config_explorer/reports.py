@@ -79,6 +79,8 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
         lines.append(result.slo_note)
     if result.speculative_note:
         lines.append(f"speculative decoding: {result.speculative_note}")
+    if result.prefix_note:
+        lines.append(f"prefix caching: {result.prefix_note}")
     if result.other_layouts:
         lines.append(
             f"one row per GPU type, its best layout ({len(result.other_layouts)} other layouts ranked; "

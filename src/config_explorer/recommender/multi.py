@@ -15,14 +15,18 @@ from config_explorer.backends import Backend, get_backend
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.slo import check_slos
+from config_explorer.engine.speculative import SpeculativeConfig
+from config_explorer.engine.traffic import SharedPrefix
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import (
     SETTING_NAMES,
     ModelLike,
     checked_settings,
     estimate_performance,
+    native_only_features,
     resolve_model,
 )
+from config_explorer.recommender.speculation import checked_prefix
 
 __all__ = ["GPURecommendation", "GPURecommender"]
 
@@ -80,6 +84,9 @@ class GPURecommender:
     Each model is estimated on each GPU at ``num_gpus`` GPUs (the smallest TP that fits, the rest
     replicas) and ``concurrency`` requests in flight; the best fitting GPU by ``metric`` wins. A model
     that fits on none gets a recommendation saying so and the smallest GPU count that would fit.
+    ``speculative`` and ``prefix`` turn on speculative decoding and shared prompt prefixes for every
+    estimate, as in :func:`~config_explorer.recommender.estimate_performance` (``backend="auto"`` then
+    picks the native engine, the one that models them).
     """
 
     def __init__(
@@ -94,6 +101,8 @@ class GPURecommender:
         max_e2e_latency_s: float | None = None,
         constraints: str | None = None,
         precision: str | None = None,
+        speculative: SpeculativeConfig | str | None = None,
+        prefix: SharedPrefix | None = None,
         **knobs: Any,
     ) -> None:
         unknown = sorted(set(knobs) - SETTING_NAMES)
@@ -111,8 +120,18 @@ class GPURecommender:
         self.input_len: int = settings["input_length"]
         self.output_len: int = settings["output_length"]
         self.concurrency: int = settings["concurrency"]
+        self.prefix = checked_prefix(prefix, self.input_len, settings.get("traffic"))
+        if isinstance(speculative, str):
+            SpeculativeConfig.of(speculative)  # an unknown method fails here, not on every estimate
+        elif speculative is not None and not isinstance(speculative, SpeculativeConfig):
+            raise InvalidArgumentError(
+                f"speculative must be a method name or a SpeculativeConfig, got {short_repr(speculative)}"
+            )
+        # a method name is resolved per model (its published defaults for that model's family)
+        self.speculative = speculative
         checked = validation.backend(backend)
-        self.backend = get_backend(checked) if isinstance(checked, str) else checked
+        needs = native_only_features(speculative, self.prefix)
+        self.backend = get_backend(checked, None, needs) if isinstance(checked, str) else checked
         self.slos = validation.slo_constraints(
             constraints, max_ttft_ms, max_itl_ms, max_e2e_latency_s, "mean"
         )
@@ -158,6 +177,8 @@ class GPURecommender:
                 self.concurrency,
                 self.backend,
                 precision=self.precision,
+                speculative=self.speculative,
+                prefix=self.prefix,
                 **self.knobs,
             )
             misses = check_slos(est, self.slos) if est.ok else []
@@ -206,6 +227,8 @@ class GPURecommender:
                     1,
                     "native",
                     precision=self.precision,
+                    speculative=self.speculative,
+                    prefix=self.prefix,
                 )
                 if est.ok:
                     smallest.append(f"{count} x {spec.name} (tp={est.tp})")

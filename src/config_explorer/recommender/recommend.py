@@ -54,6 +54,7 @@ from config_explorer.recommender.speculation import (
     speculative_break_even,
 )
 from config_explorer.recommender.workloads import Workload, get_workload, merge_slos
+from config_explorer.recommender.workloads import preset_prefix as workload_prefix
 
 __all__ = ["METRICS", "Candidate", "RecommendationResult", "recommend_gpus"]
 
@@ -249,6 +250,12 @@ class RecommendationResult:
     other_layouts: tuple[Candidate, ...] = ()
     #: with speculative decoding: where it stops paying on the best layout (``speculative_break_even``)
     speculative_note: str = ""
+    #: whether the workload preset's shared prompt prefixes were applied, and where they come from
+    prefix_note: str = ""
+    #: the shared prompt prefixes every estimate carried (the caller's or the preset's), if any
+    prefix: SharedPrefix | None = None
+    #: the speculative decoding every estimate ran with (the method's defaults resolved), if any
+    speculative: SpeculativeConfig | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -276,6 +283,9 @@ class RecommendationResult:
             "cost_note": self.cost_note,
             "slo_note": self.slo_note,
             "speculative_note": self.speculative_note,
+            "prefix_note": self.prefix_note,
+            "prefix": attrs.asdict(self.prefix) if self.prefix else None,
+            "speculative": attrs.asdict(self.speculative) if self.speculative else None,
             "best": self.best.to_dict() if self.best else None,
             "ranked": [c.to_dict() for c in self.ranked],
             "other_layouts": [c.to_dict() for c in self.other_layouts],
@@ -685,6 +695,7 @@ def recommend_gpus(
     speculative: SpeculativeConfig | str | None = None,
     prefix: SharedPrefix | None = None,
     calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
+    preset_prefix: bool = True,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
@@ -694,7 +705,10 @@ def recommend_gpus(
     target) or throughput per GPU. ``workload`` names a preset (chat, rag, code, summarization) whose
     lengths are used when none are given and whose default SLOs (``WORKLOADS[name].slos``, from MLPerf
     Inference's server scenarios) apply unless ``default_slos=False``; a bound you give on a metric
-    replaces the preset's on that metric. One row per GPU type (its best layout) is ranked; the others
+    replaces the preset's on that metric. A preset's shared prompt prefixes (the chat preset's: ``vllm
+    bench serve``'s ``prefix_repetition`` defaults) apply when the preset sets the prompt length, no
+    ``prefix`` is given and the backend is the native engine, unless ``preset_prefix=False``; the
+    result's ``prefix_note`` says which. One row per GPU type (its best layout) is ranked; the others
     are in ``other_layouts``, or all in ``ranked`` with ``all_layouts=True``.
     ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
     ``max_gpus`` bounds each layout and, with a target load, the GPUs the load takes in all; left out,
@@ -753,13 +767,22 @@ def recommend_gpus(
     arch = resolve_model(validation.model(model))
     validation.check_fits_model(arch, input_length, output_length, checked_limits["max_model_len"])
     # speculative decoding and shared prefixes travel on every estimate request (native engine)
-    features = {
-        "speculative": resolve_speculative(speculative, arch, engine),
-        "prefix": checked_prefix(prefix, input_length),
-    }
+    drafting, given_prefix = (
+        resolve_speculative(speculative, arch, engine),
+        checked_prefix(prefix, input_length),
+    )
+    preset_prefix = validation.flag("preset_prefix", preset_prefix)
     costs = GPUCosts(gpu_costs)
-    needs = native_only_features(features["speculative"], features["prefix"])
-    chosen = get_backend(backend, arch, needs) if isinstance(backend, str) else backend
+    chosen = (
+        get_backend(backend, arch, native_only_features(drafting, given_prefix))
+        if isinstance(backend, str)
+        else backend
+    )
+    # a preset's own prefixes ride along only where the chosen backend models them
+    shared, prefix_note = workload_prefix(
+        workload, input_length, given_prefix, use_preset=preset_prefix, backend_name=chosen.name
+    )
+    features = {"speculative": drafting, "prefix": shared}
     # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
     chosen = calibrated(chosen, checked_calibration(calibration))
     if metric is None:
@@ -885,6 +908,9 @@ def recommend_gpus(
         speculative_note=_speculative_note(
             arch, ranked[0] if ranked else None, features, input_length, output_length
         ),
+        prefix_note=prefix_note,
+        prefix=shared,
+        speculative=drafting,
     )
 
 
