@@ -177,3 +177,37 @@ def test_mutated_real_configs_give_architecture_or_our_error(config: dict[str, o
     except ModelLoadError:
         return
     assert arch.total_params > 0 and arch.weight_bytes() > 0 and arch.kv_cache_bytes(1000) >= 0
+
+
+def test_a_multimodal_checkpoint_counts_its_image_encoder() -> None:
+    """Gemma 3's SigLIP encoder (27 layers of width 1152, MLP 4304, 896-pixel images in 14-pixel patches)
+    and its projector into the 5376-wide text model, by hand: ~0.42B weights, which vLLM loads beside the
+    language model; a text-only model has none."""
+    gemma = load_model("google/gemma-3-27b-it")
+    h, i, n, patches = 1152, 4304, 27, (896 // 14) ** 2
+    by_hand = (
+        n * (4 * (h * h + h) + 2 * h * i + h + i + 4 * h)
+        + 3 * 14 * 14 * h
+        + h
+        + patches * h
+        + 2 * h
+        + h * 5376
+    )
+    assert gemma.vision_params == by_hand
+    assert 0.40e9 < gemma.vision_params < 0.45e9
+    assert load_model("meta-llama/Llama-3.1-8B").vision_params == 0
+    from config_explorer.engine.layout import shard_costs
+
+    text_only = attrs.evolve(gemma, vision_params=0)
+    grown = shard_costs(gemma, "bf16", "bf16", 2, 1).resident_weight_bytes
+    assert grown - shard_costs(text_only, "bf16", "bf16", 2, 1).resident_weight_bytes == by_hand * 2 / 2
+
+
+def test_a_malformed_vision_config_is_named() -> None:
+    config = json.loads(json.dumps(find_bundled("google/gemma-3-27b-it").config))  # type: ignore[union-attr]
+    config["vision_config"]["patch_size"] = "14"
+    with pytest.raises(ModelLoadError, match=r"vision_config\.patch_size"):
+        ModelArchitecture.from_config(config, "gemma-copy")
+    # an encoder described in other terms is not counted (the docs say so)
+    config["vision_config"] = {"depth": 32, "embed_dim": 1280}
+    assert ModelArchitecture.from_config(config, "gemma-copy").vision_params == 0

@@ -86,6 +86,8 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "linear_conv_kernel": (1, 1024),
     "max_position_embeddings": (1, 100_000_000),
 }
+#: an image encoder's weights (a derived count, not a config integer): at most this many
+MAX_VISION_PARAMS: Final = 100_000_000_000
 #: integer fields that may be ``None`` (absent from the config)
 _OPTIONAL_INTS = frozenset({"sliding_window", "kv_lora_rank", "q_lora_rank", "max_position_embeddings"})
 #: no config integer is read past this (the largest of FIELD_RANGES), whatever it is for
@@ -326,6 +328,8 @@ class ModelArchitecture:
     linear_conv_kernel: int = 4
     attention_output_gate: bool = False
     max_position_embeddings: int | None = None
+    #: weights of an image encoder (a ViT: SigLIP, CLIP) and its projector, 0 for a text-only model
+    vision_params: int = 0
     native_precision: str = "bf16"
     quantization_method: str | None = None
     quantized_scope: str = "linear"
@@ -438,6 +442,11 @@ class ModelArchitecture:
                     f"{who}: {name} must be an integer from {low:,} to {high:,}{' or None' if optional else ''}, "
                     f"got {short_repr(value)}"
                 )
+        vision = self.vision_params
+        if isinstance(vision, bool) or not isinstance(vision, int) or not 0 <= vision <= MAX_VISION_PARAMS:
+            raise InvalidModelConfigError(
+                f"{who}: vision_params must be an integer from 0 to {MAX_VISION_PARAMS:,}, got {short_repr(vision)}"
+            )
         for name in _BOOL_FIELDS:
             value = getattr(self, name)
             if not isinstance(value, bool):
@@ -608,6 +617,7 @@ class ModelArchitecture:
             max_position_embeddings=cfg.optional_int(
                 "max_position_embeddings", bound="max_position_embeddings"
             ),
+            vision_params=_vision_params(cfg.raw("vision_config"), hidden, name),
             native_precision=precision,
             quantization_method=method,
             quantized_scope=scope,
@@ -755,9 +765,10 @@ class ModelArchitecture:
 
     @property
     def total_params(self) -> int:
-        """Every weight of the model, embeddings included."""
+        """Every weight of the model, embeddings and an image encoder included."""
         total = (
-            self.embedding_params
+            self.vision_params
+            + self.embedding_params
             + self.lm_head_params
             + self.norm_params
             + self._mixer_params()
@@ -1039,3 +1050,38 @@ def _from_file(error: ConfigExplorerError, source: str) -> ConfigExplorerError:
 #: architectures by id, filled once per id (a value is never replaced) and read without the lock
 _CACHE: dict[str, ModelArchitecture] = {}
 _CACHE_LOCK = threading.Lock()
+
+
+#: ViT-style image encoders counted by :func:`_vision_params` (what their ``vision_config`` calls its sizes)
+_VIT_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers")
+
+
+def _vision_params(vision: object, text_hidden: int, name: str) -> int:
+    """Weights of a multimodal checkpoint's ViT image encoder (SigLIP, CLIP: ``vision_config``) and the
+    projection into the text model, which the serving engine loads beside the language model.
+
+    Per layer: the q/k/v/o projections and the two MLP matrices with their biases, and two layer norms;
+    then the patch embedding, one position embedding per patch and a final norm, and a
+    ``vision hidden x text hidden`` projector. Encoders described otherwise (``depth`` / ``embed_dim``
+    style) count 0: the KV budget is then optimistic by their size.
+    """
+    if not isinstance(vision, Mapping) or not all(k in vision for k in _VIT_KEYS):
+        return 0
+    sizes = {}
+    for key, default in (
+        *((k, None) for k in _VIT_KEYS),
+        ("patch_size", 14),
+        ("image_size", 224),
+        ("num_channels", 3),
+    ):
+        value = vision.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 1_000_000:
+            raise InvalidModelConfigError(
+                f"{name}: vision_config.{key} must be a positive integer, got {short_repr(value)}"
+            )
+        sizes[key] = value
+    h, i, n = sizes["hidden_size"], sizes["intermediate_size"], sizes["num_hidden_layers"]
+    patch, channels = sizes["patch_size"], sizes["num_channels"]
+    per_layer = 4 * (h * h + h) + 2 * h * i + h + i + 4 * h
+    patches = (sizes["image_size"] // patch) ** 2
+    return n * per_layer + channels * patch * patch * h + h + patches * h + 2 * h + h * text_hidden

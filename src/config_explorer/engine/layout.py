@@ -222,7 +222,12 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         vocab_bytes = (embed_bytes / tp) + (0.0 if arch.tie_word_embeddings else lm_head_bytes)
     else:
         vocab_bytes = max(embed_bytes / tp, lm_head_bytes)
-    resident = dense_weight_bytes + moe_layers * arch.num_experts * expert_bytes + vocab_bytes + norms
+    # a multimodal checkpoint's image encoder is loaded too (with pp on the first stage, counted here on
+    # the stage this plan sizes), split over tp; it never runs on a text step
+    vision = arch.vision_params * wide_b / tp
+    resident = (
+        dense_weight_bytes + moe_layers * arch.num_experts * expert_bytes + vocab_bytes + norms + vision
+    )
 
     mlp_width = max(
         arch.intermediate_size if "dense" in arch.mlp_kinds else 0,
