@@ -16,7 +16,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
-  over [1, L] (its default range ratio 0), ShareGPT approximated as uniform over [1, 2 x mean].
+  over [1, L] (its default range ratio 0); ShareGPT as its length distribution is shaped (outputs
+  Weibull, prompts log-normal, fitted on the vLLM paper's length file: data/sharegpt_lengths_evidence.md),
+  scaled to the row's printed means and replayed once per request, so the run's totals are the printed ones.
   The scheduler and memory flags the row's launch command sets (``--max-num-seqs``,
   ``--max-num-batched-tokens``, ``--gpu-memory-utilization`` and SGLang's ``--max-running-requests``,
   ``--chunked-prefill-size``, ``--mem-fraction-static``, read from the notes' ``server:``/``launch:``
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import statistics
@@ -277,7 +280,42 @@ def _number(pattern: str, text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _lengths(row: dict[str, str]) -> tuple[Lengths, Lengths]:
+#: ShareGPT as the benchmark clients sample it (prompt <= 1024 tokens, prompt + output <= 2048), shapes
+#: fitted on the vLLM paper's length file (data/sharegpt_lengths_evidence.md): outputs Weibull with shape
+#: 1.24, prompts log-normal with sigma 1.35 (log tokens); each scaled to the row's printed mean
+SHAREGPT_OUTPUT_WEIBULL_SHAPE = 1.24
+SHAREGPT_INPUT_LOG_SIGMA = 1.35
+SHAREGPT_MAX_INPUT, SHAREGPT_MAX_TOTAL = 1024, 2048
+
+
+def _scaled_to_mean(quantiles: list[float], mean: float, cap: int) -> Lengths:
+    """``quantiles`` (a shape) scaled so that, capped at ``cap`` and rounded, their mean is ``mean``."""
+    scale = 1.0
+    values = [1] * len(quantiles)
+    for _ in range(30):
+        values = [max(1, min(cap, round(q * scale))) for q in quantiles]
+        got = sum(values) / len(values)
+        if abs(got - mean) < 0.5 or got == 0:
+            break
+        scale *= mean / got
+    return Lengths.replay(values)
+
+
+def sharegpt_lengths(mean_input: float, mean_output: float, requests: int) -> tuple[Lengths, Lengths]:
+    """A run of ``requests`` ShareGPT requests with the printed means: the shapes' quantiles at
+    ``(k + 1/2) / requests``, replayed once each, so the run's totals are the printed ones."""
+    n = max(requests, 1)
+    probs = [(k + 0.5) / n for k in range(n)]
+    normal = statistics.NormalDist(0.0, SHAREGPT_INPUT_LOG_SIGMA)
+    inputs = [math.exp(normal.inv_cdf(p)) for p in probs]
+    outputs = [(-math.log(1.0 - p)) ** (1.0 / SHAREGPT_OUTPUT_WEIBULL_SHAPE) for p in probs]
+    return (
+        _scaled_to_mean(inputs, mean_input, SHAREGPT_MAX_INPUT),
+        _scaled_to_mean(outputs, mean_output, SHAREGPT_MAX_TOTAL - SHAREGPT_MAX_INPUT // 2),
+    )
+
+
+def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
     """Per-request lengths as the row's benchmark client drew them."""
     isl, osl = int(row["input_len"]), int(row["output_len"])
     dataset = row["dataset"]
@@ -286,7 +324,7 @@ def _lengths(row: dict[str, str]) -> tuple[Lengths, Lengths]:
         nominal_out = _number(r"random-output-len (\d+)", row["notes"]) or 2 * osl
         return Lengths.sglang_random(nominal_in), Lengths.sglang_random(nominal_out)
     if dataset == "sharegpt":
-        return Lengths.uniform(1, max(2 * isl - 1, 1)), Lengths.uniform(1, max(2 * osl - 1, 1))
+        return sharegpt_lengths(isl, osl, requests)
     return Lengths.fixed(isl), Lengths.fixed(osl)
 
 
@@ -301,7 +339,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             metric, measured = row["metric"], float(row["value"])
             prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
             prompts = prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
-            inputs, outputs = _lengths(row)
+            inputs, outputs = _lengths(row, prompts or 1000)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
                 traffic = Traffic(

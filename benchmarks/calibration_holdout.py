@@ -109,9 +109,9 @@ def _order(point: tuple[str, ...]) -> tuple[float, int, int, str]:
 
 
 def _traffic(row: dict[str, str]) -> Traffic:
-    inputs, outputs = _lengths(row)
     prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
     prompts = prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
+    inputs, outputs = _lengths(row, prompts or 1000)
     if row["concurrency"] and not row["request_rate"]:
         return Traffic(
             input_lengths=inputs,

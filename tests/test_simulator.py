@@ -304,3 +304,18 @@ def test_decodes_get_their_blocks_before_new_prompts_do() -> None:
     )
     run = simulate(dep.step_cost, cfg, traffic)
     assert run.preemptions > 0 and run.peak_kv_fraction <= 1.0
+
+
+def test_replayed_lengths_are_each_used_once_per_pass() -> None:
+    """``Lengths.replay``: a run of as many requests as values uses each once (its mean is theirs);
+    a longer run starts another shuffled pass; one distinct value is a fixed length."""
+    import random
+
+    values = [5, 50, 500, 5000, 7, 70]
+    replay = Lengths.replay(values)
+    assert replay.kind == "replay" and replay.mean == sum(values) / len(values)
+    rng = random.Random(3)
+    assert sorted(replay.sample(rng, len(values))) == sorted(values)
+    twice = replay.sample(rng, 2 * len(values))
+    assert sorted(twice[: len(values)]) == sorted(values) == sorted(twice[len(values) :])
+    assert Lengths.replay([9, 9]) == Lengths.fixed(9)

@@ -75,7 +75,8 @@ def _positive_length(name: str, value: object) -> int:
 
 @attrs.frozen
 class Lengths:
-    """A distribution of token counts: ``fixed``, ``uniform`` (inclusive range) or ``empirical``."""
+    """A distribution of token counts: ``fixed``, ``uniform`` (inclusive range), ``empirical`` (drawn
+    with replacement) or ``replay`` (each value once per pass)."""
 
     kind: str
     low: int
@@ -118,9 +119,16 @@ class Lengths:
             return cls.fixed(checked[0])
         return cls("empirical", min(checked), max(checked), checked)
 
+    @classmethod
+    def replay(cls, values: Sequence[int]) -> Lengths:
+        """Each of ``values`` once per pass, in a shuffled order (a benchmark run's own lengths, so that
+        a run of ``len(values)`` requests has exactly their mean); more requests start another pass."""
+        drawn = cls.empirical(values)
+        return drawn if drawn.kind == "fixed" else attrs.evolve(drawn, kind="replay")
+
     @property
     def mean(self) -> float:
-        if self.kind == "empirical":
+        if self.kind in ("empirical", "replay"):
             return sum(self.values) / len(self.values)
         return (self.low + self.high) / 2
 
@@ -129,6 +137,13 @@ class Lengths:
             return [self.low] * count
         if self.kind == "uniform":
             return [rng.randint(self.low, self.high) for _ in range(count)]
+        if self.kind == "replay":
+            drawn: list[int] = []
+            while len(drawn) < count:
+                batch = list(self.values)
+                rng.shuffle(batch)
+                drawn.extend(batch)
+            return drawn[:count]
         return [rng.choice(self.values) for _ in range(count)]
 
 
