@@ -362,3 +362,45 @@ def test_cli_plots_measured_against_estimated(tmp_path: Path, capsys: pytest.Cap
     code, _, err = _cli(["validate", *LAYOUT_ARGS, *files, "--plot", str(tmp_path / "v.svg")], capsys)
     assert code == 0, err
     assert (tmp_path / "v.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_cli_reads_the_setup_from_a_sidecar_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The layout comes from the flags, ``--setup FILE.toml`` or a ``RESULT.toml`` beside the result;
+    flags win; sidecars that disagree, unknown keys, wrong types and a missing layout are named."""
+    result = tmp_path / "run.json"
+    result.write_text((FIXTURES / "vllm_bench_serve.json").read_text())
+    setup = f'model = "{MODEL}"\ngpu = "H100"\nnum_gpus = 1\ntp = 1\n'
+    (tmp_path / "run.toml").write_text(setup)
+    code, out, err = _cli(["validate", str(result), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["points"]
+    # a flag wins over the file: an unknown GPU given on the command line is what fails
+    code, _, err = _cli(["validate", str(result), "--gpu", "no-such-gpu"], capsys)
+    assert code == 2 and "no-such-gpu" in err
+
+    other = tmp_path / "other.json"
+    other.write_text(result.read_text())
+    (tmp_path / "other.toml").write_text(
+        setup.replace("num_gpus = 1", "num_gpus = 2").replace("tp = 1", "tp = 2")
+    )
+    code, _, err = _cli(["validate", str(result), str(other)], capsys)
+    assert code == 2 and "disagree on num_gpus" in err and "--num-gpus" in err
+
+    explicit = tmp_path / "setup.toml"
+    explicit.write_text(setup + 'color = "blue"\n')
+    code, _, err = _cli(
+        ["calibrate", "--setup", str(explicit), str(FIXTURES / "sglang_bench_serving.jsonl")], capsys
+    )
+    assert code == 2 and "unknown setup key(s) color" in err and "accepted: model" in err
+    explicit.write_text(setup.replace("tp = 1", 'tp = "one"'))
+    code, _, err = _cli(
+        ["calibrate", "--setup", str(explicit), str(FIXTURES / "sglang_bench_serving.jsonl")], capsys
+    )
+    assert code == 2 and "'tp' must be an integer" in err and '"one"' not in err
+    explicit.write_text("model = [unclosed\n")
+    code, _, err = _cli(
+        ["calibrate", "--setup", str(explicit), str(FIXTURES / "sglang_bench_serving.jsonl")], capsys
+    )
+    assert code == 2 and "not valid TOML" in err and "unclosed" not in err
+    code, _, err = _cli(["calibrate", "--model", MODEL, str(FIXTURES / "sglang_bench_serving.jsonl")], capsys)
+    assert code == 2 and "--gpu, --num-gpus, --tp" in err and "RESULT.toml" in err

@@ -48,13 +48,32 @@ def add_calibration_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: what a setup file (``--setup``, or ``RESULT.toml`` beside a result file) may state, and its type
+SETUP_KEYS: dict[str, type] = {
+    "model": str,
+    "gpu": str,
+    "num_gpus": int,
+    "tp": int,
+    "precision": str,
+    "engine": str,
+}
+#: the layout every point needs, from the command line or a setup file
+REQUIRED_SETUP = ("model", "gpu", "num_gpus", "tp")
+
+
 def _add_layout(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="model id, short name or path to config.json")
-    p.add_argument("--gpu", required=True, help="GPU the results were measured on (name or alias)")
-    p.add_argument("--num-gpus", type=int, required=True, help="GPUs the benchmarked server used")
-    p.add_argument("--tp", type=int, required=True, help="its tensor-parallel degree")
+    p.add_argument("--model", help="model id, short name or path to config.json")
+    p.add_argument("--gpu", help="GPU the results were measured on (name or alias)")
+    p.add_argument("--num-gpus", type=int, help="GPUs the benchmarked server used")
+    p.add_argument("--tp", type=int, help="its tensor-parallel degree")
     p.add_argument("--precision", help="weight precision served (default: the checkpoint's)")
-    p.add_argument("--engine", default="vllm", help="serving engine benchmarked: vllm, sglang, trtllm")
+    p.add_argument("--engine", help="serving engine benchmarked: vllm (default), sglang, trtllm")
+    p.add_argument(
+        "--setup",
+        metavar="SETUP.toml",
+        help="a TOML file stating model, gpu, num_gpus, tp (and precision, engine) for the results; a "
+        "RESULT.toml beside a result file is read too; flags given here win",
+    )
     p.add_argument(
         "--serving-model",
         default="simulated",
@@ -163,20 +182,65 @@ def fit_text(fit: CalibrationFit) -> str:
     return "\n".join(parts)
 
 
+def _read_setup(path: str) -> dict[str, Any]:
+    """The keys of one setup TOML file, each checked; never quotes the file's contents."""
+    from config_explorer._files import read_toml
+
+    document = read_toml(path, what="the setup file")
+    unknown = sorted(set(document) - set(SETUP_KEYS))
+    if unknown:
+        raise InvalidArgumentError(
+            f"{path}: unknown setup key(s) {', '.join(unknown)}; accepted: {', '.join(SETUP_KEYS)}"
+        )
+    for key, value in document.items():
+        kind = SETUP_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise InvalidArgumentError(
+                f"{path}: setup key {key!r} must be {'an integer' if kind is int else 'a string'}, "
+                f"got a {type(value).__name__}"
+            )
+    return dict(document)
+
+
+def _setup(args: argparse.Namespace) -> dict[str, Any]:
+    """The layout the results were measured on: the flags, else ``--setup``, else ``RESULT.toml`` sidecars
+    beside the result files (which must agree with each other)."""
+    from pathlib import Path
+
+    stated: dict[str, tuple[Any, str]] = {}
+    files = [args.setup] if args.setup else []
+    files += [str(side) for side in (Path(r).with_suffix(".toml") for r in args.results) if side.is_file()]
+    for path in files:
+        for key, value in _read_setup(path).items():
+            if key in stated and stated[key][0] != value:
+                raise InvalidArgumentError(
+                    f"setup files disagree on {key}: {stated[key][1]} says {stated[key][0]!r}, {path} says "
+                    f"{value!r}; give --{key.replace('_', '-')} to choose"
+                )
+            stated.setdefault(key, (value, path))
+    layout = {key: value for key, (value, _) in stated.items()}
+    for key in SETUP_KEYS:
+        flag = getattr(args, key)
+        if flag is not None:
+            layout[key] = flag
+    missing = [key for key in REQUIRED_SETUP if key not in layout]
+    if missing:
+        raise InvalidArgumentError(
+            f"the results need {', '.join('--' + k.replace('_', '-') for k in missing)}: give them as flags, in "
+            "--setup SETUP.toml, or in a RESULT.toml beside the result file (keys: "
+            + ", ".join(SETUP_KEYS)
+            + ")"
+        )
+    layout.setdefault("engine", "vllm")
+    layout.setdefault("precision", None)
+    return layout
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from config_explorer.calibrate import fit_calibration, profile_to_json, write_profile
     from config_explorer.cli import _emit_json
 
-    fit = fit_calibration(
-        args.results,
-        model=args.model,
-        gpu=args.gpu,
-        num_gpus=args.num_gpus,
-        tp=args.tp,
-        precision=args.precision,
-        engine=args.engine,
-        serving_model=args.serving_model,
-    )
+    fit = fit_calibration(args.results, **_setup(args), serving_model=args.serving_model)
     if args.json:
         _emit_json(profile_to_json(fit))
     else:
@@ -231,15 +295,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     profiles = load_calibrations(args.calibration)
     rows = validate_points(
-        read_many(args.results),
-        model=args.model,
-        gpu=args.gpu,
-        num_gpus=args.num_gpus,
-        tp=args.tp,
-        precision=args.precision,
-        engine=args.engine,
-        serving_model=args.serving_model,
-        calibration=profiles,
+        read_many(args.results), **_setup(args), serving_model=args.serving_model, calibration=profiles
     )
     if not rows:
         raise InvalidArgumentError(
