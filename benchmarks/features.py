@@ -53,7 +53,7 @@ POISSON_REQUESTS = 1000
 BLOCK = 16
 CHAT = WORKLOADS["chat"]
 CASES = (
-    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, "eagle3", 20.0),
+    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, "eagle3", 60.0),
     ("deepseek-ai/DeepSeek-R1", "H200", 8, "mtp", 20.0),
 )
 
@@ -248,8 +248,10 @@ def planner() -> None:
             output_length=CHAT.output_length,
             num_gpus=gpus,
         )
-        where = "never up to max_num_seqs" if even is None else f"from a decode batch of {even} per replica"
-        print(f"  {method} makes decode slower {where}")
+        if even is None:
+            print(f"  {method} does not make decode slower at any decode batch up to max_num_seqs")
+        else:
+            print(f"  {method} makes decode slower from a decode batch of {even} per replica")
 
 
 if __name__ == "__main__":
