@@ -33,12 +33,16 @@ varying lengths. ``benchmarks/analytic_vs_simulated.py`` prints where the two di
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import attrs
 
 from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.roofline import StepTime
+
+#: a step's seconds from its contents (decodes, prefill tokens, prompts), as ``Deployment.step_s``
+StepSeconds = Callable[[float, float, float], float]
 
 __all__ = ["SteadyState", "solve"]
 
@@ -86,40 +90,50 @@ def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
 
 
 def _prefill_service(
-    dep: Deployment, decode_seqs: float, mean_step: float, cohort: float = 1.0
+    dep: Deployment,
+    decode_seqs: float,
+    mean_step: float,
+    cohort: float = 1.0,
+    step_s: StepSeconds | None = None,
 ) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
+    step_s = step_s or dep.step_s
     budget = dep.max_num_batched_tokens
     chunk = max(budget - decode_seqs, budget * 0.05)
     prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
-    with_chunk = dep.step_s(decode_seqs, group, group / prompt)
+    with_chunk = step_s(decode_seqs, group, group / prompt)
     # on average a new request waits half a step for the next one to start; the front end adds its own time
     service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
         if remainder > 0:
-            service += dep.step_s(decode_seqs, remainder, 1.0)
+            service += step_s(decode_seqs, remainder, 1.0)
     else:
         service += with_chunk  # the whole prompt is one chunk
     return service, with_chunk, chunk
 
 
 def _mean_step(
-    dep: Deployment, decode_seqs: float, chunk: float, cohort: float = 1.0
+    dep: Deployment,
+    decode_seqs: float,
+    chunk: float,
+    cohort: float = 1.0,
+    step_s: StepSeconds | None = None,
 ) -> tuple[float, float, float, float]:
     """(mean step, decode-only step, chunk step, share of chunk steps) at ``decode_seqs`` decoding.
 
     A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
     free budget; the share of chunk steps is what keeps the prefill work per step at its steady value.
     """
+    step_s = step_s or dep.step_s
     prompt = dep.prefill_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
     fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
-    decode_only = dep.step_s(decode_seqs, 0.0, 0.0)
-    with_chunk = dep.step_s(decode_seqs, fill, fill / prompt)
+    decode_only = step_s(decode_seqs, 0.0, 0.0)
+    with_chunk = step_s(decode_seqs, fill, fill / prompt)
     share = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
     return (1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share
 
@@ -146,12 +160,20 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     )
     cap = max(cap, min(1.0, concurrency))
     budget = dep.max_num_batched_tokens
+    # the fixed point and the final figures evaluate the same few steps again: each is costed once
+    seen: dict[tuple[float, float, float], float] = {}
+
+    def step_s(decode_seqs: float, prefill_tokens: float, prefill_seqs: float) -> float:
+        key = (decode_seqs, prefill_tokens, prefill_seqs)
+        if key not in seen:
+            seen[key] = dep.step_s(decode_seqs, prefill_tokens, prefill_seqs)
+        return seen[key]
 
     def evaluate(decode_seqs: float) -> tuple[float, float]:
         chunk = max(budget - decode_seqs, budget * 0.05)
         cohort = _cohort(dep, concurrency, chunk)
-        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk, cohort)
-        service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort)
+        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk, cohort, step_s)
+        service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort, step_s)
         return mean, service
 
     # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.
@@ -166,8 +188,8 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         decode_seqs = target
     chunk = max(budget - decode_seqs, budget * 0.05)
     cohort = _cohort(dep, concurrency, chunk)
-    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk, cohort)
-    service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort)
+    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk, cohort, step_s)
+    service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort, step_s)
     ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
     # Little's law over the whole request, exactly: C requests each taking TTFT + (O - 1) gaps
     rate = concurrency / (ttft + steps_per_request * mean)
