@@ -97,15 +97,24 @@ def estimate(
         require_int_in("input_length", input_length, MAX_REQUEST_TOKENS)
         require_int_in("output_length", output_length, MAX_REQUEST_TOKENS)
         require_int_in("concurrency", concurrency, MAX_CONCURRENCY)
-        traffic = Traffic.closed_loop(input_length, output_length, concurrency)
+        # the analytic screen's plain closed loop needs no request list (the simulator builds one)
+        traffic = (
+            None
+            if serving_model == "analytic"
+            else Traffic.closed_loop(input_length, output_length, concurrency)
+        )
     else:
         input_length = input_length or max(round(traffic.input_lengths.mean), 1)
         output_length = output_length or max(round(traffic.output_lengths.mean), 1)
         concurrency = traffic.concurrency or concurrency
-    if serving_model == "analytic" and (
-        traffic.arrival != "closed_loop"
-        or traffic.input_lengths.kind != "fixed"
-        or traffic.output_lengths.kind != "fixed"
+    if (
+        serving_model == "analytic"
+        and traffic is not None
+        and (
+            traffic.arrival != "closed_loop"
+            or traffic.input_lengths.kind != "fixed"
+            or traffic.output_lengths.kind != "fixed"
+        )
     ):
         raise InvalidArgumentError(
             "the analytic serving model covers a closed loop of fixed lengths only; "
@@ -125,7 +134,9 @@ def estimate(
         "max_num_seqs": max_num_seqs,
         "max_model_len": max_model_len,
         "speculative": speculative,
-        "cached_prompt_tokens": _steady_cached_tokens(traffic, engine, input_length),
+        "cached_prompt_tokens": 0
+        if traffic is None
+        else _steady_cached_tokens(traffic, engine, input_length),
     }
     try:
         if tp is None:
@@ -152,6 +163,7 @@ def estimate(
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
         return _from_analytic(dep, concurrency)
+    assert traffic is not None  # built above for every simulated run
     return _from_simulation(dep, traffic)
 
 
