@@ -291,11 +291,10 @@ SHAREGPT_MAX_INPUT, SHAREGPT_MAX_TOTAL = 1024, 2048
 def _scaled_to_mean(quantiles: list[float], mean: float, cap: int) -> Lengths:
     """``quantiles`` (a shape) scaled so that, capped at ``cap`` and rounded, their mean is ``mean``."""
     scale = 1.0
-    values = [1] * len(quantiles)
     for _ in range(30):
         values = [max(1, min(cap, round(q * scale))) for q in quantiles]
         got = sum(values) / len(values)
-        if abs(got - mean) < 0.5 or got == 0:
+        if abs(got - mean) < 0.5:
             break
         scale *= mean / got
     return Lengths.replay(values)
@@ -313,6 +312,12 @@ def sharegpt_lengths(mean_input: float, mean_output: float, requests: int) -> tu
         _scaled_to_mean(inputs, mean_input, SHAREGPT_MAX_INPUT),
         _scaled_to_mean(outputs, mean_output, SHAREGPT_MAX_TOTAL - SHAREGPT_MAX_INPUT // 2),
     )
+
+
+def run_prompts(row: dict[str, str]) -> int | None:
+    """Requests the row's benchmark run sent (its ``num_prompts`` column, else its notes), if stated."""
+    prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
+    return prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
 
 
 def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
@@ -337,8 +342,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
             layout = _layout(row, engine, row["kv_precision"] or None)
             metric, measured = row["metric"], float(row["value"])
-            prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
-            prompts = prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
+            prompts = run_prompts(row)
             inputs, outputs = _lengths(row, prompts or 1000)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accuracy import PUBLISHED, _layout, _lengths, _number, _run
+from accuracy import PUBLISHED, _layout, _lengths, _run, run_prompts
 
 from config_explorer.architecture import load_model
 from config_explorer.bench_results import MeasuredPoint
@@ -109,8 +109,7 @@ def _order(point: tuple[str, ...]) -> tuple[float, int, int, str]:
 
 
 def _traffic(row: dict[str, str]) -> Traffic:
-    prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
-    prompts = prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
+    prompts = run_prompts(row)
     inputs, outputs = _lengths(row, prompts or 1000)
     if row["concurrency"] and not row["request_rate"]:
         return Traffic(

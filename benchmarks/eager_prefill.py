@@ -41,6 +41,8 @@ FIT_SOURCE = "https://github.com/sgl-project/sglang/pull/12160"
 FIT_MODEL = "deepseek-ai/DeepSeek-V3"
 #: the check's GPU: PR #13094 does not name one (our assumption)
 CHECK_GPU = "H100"
+#: PR #13094's --piecewise-cuda-graph-max-tokens
+PIECEWISE_GRAPH_MAX_TOKENS = 32768
 
 
 def rows() -> list[dict[str, str]]:
@@ -69,8 +71,12 @@ def prefill_step_ms(model: str, precision: str, tp: int, tokens: int, graphed: b
         output_length=16,
         engine="sglang",
     )
-    # --piecewise-cuda-graph-max-tokens in PR #13094 was 32768: every step of its runs was graphed
-    profile = attrs.evolve(d.profile, prefill_in_graphs=graphed, graph_max_tokens=32768 if graphed else 512)
+    # with piecewise graphs up to that many tokens, every step of the PR's runs was graphed
+    profile = (
+        attrs.evolve(d.profile, prefill_in_graphs=True, graph_max_tokens=PIECEWISE_GRAPH_MAX_TOKENS)
+        if graphed
+        else d.profile
+    )
     step = StepCost(d.costs, d.rates, profile)
     return step.time(0, 0, 0, tokens, tokens * (tokens + 1) / 2, 0, 1) * 1e3
 

@@ -90,14 +90,9 @@ def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
 
 
 def _prefill_service(
-    dep: Deployment,
-    decode_seqs: float,
-    mean_step: float,
-    cohort: float = 1.0,
-    step_s: StepSeconds | None = None,
+    dep: Deployment, step_s: StepSeconds, decode_seqs: float, mean_step: float, cohort: float = 1.0
 ) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
-    step_s = step_s or dep.step_s
     budget = dep.max_num_batched_tokens
     chunk = max(budget - decode_seqs, budget * 0.05)
     prompt = dep.prefill_length
@@ -117,18 +112,13 @@ def _prefill_service(
 
 
 def _mean_step(
-    dep: Deployment,
-    decode_seqs: float,
-    chunk: float,
-    cohort: float = 1.0,
-    step_s: StepSeconds | None = None,
+    dep: Deployment, step_s: StepSeconds, decode_seqs: float, chunk: float, cohort: float = 1.0
 ) -> tuple[float, float, float, float]:
     """(mean step, decode-only step, chunk step, share of chunk steps) at ``decode_seqs`` decoding.
 
     A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
     free budget; the share of chunk steps is what keeps the prefill work per step at its steady value.
     """
-    step_s = step_s or dep.step_s
     prompt = dep.prefill_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
     fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
@@ -169,27 +159,25 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
             seen[key] = dep.step_s(decode_seqs, prefill_tokens, prefill_seqs)
         return seen[key]
 
-    def evaluate(decode_seqs: float) -> tuple[float, float]:
+    def evaluate(decode_seqs: float) -> tuple[tuple[float, float, float, float], float]:
+        """(:func:`_mean_step`'s figures, prefill service time) at ``decode_seqs`` decoding."""
         chunk = max(budget - decode_seqs, budget * 0.05)
         cohort = _cohort(dep, concurrency, chunk)
-        mean, _, _, _ = _mean_step(dep, decode_seqs, chunk, cohort, step_s)
-        service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort, step_s)
-        return mean, service
+        steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
+        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort)
+        return steps, service
 
     # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.
     decode_seqs = cap
     for _ in range(40):
-        mean, service = evaluate(decode_seqs)
+        (mean, _, _, _), service = evaluate(decode_seqs)
         decode_time = steps_per_request * mean
         target = min(cap, concurrency * decode_time / (decode_time + service))
         if abs(target - decode_seqs) <= 1e-4 * max(decode_seqs, 1.0):
             decode_seqs = target
             break
         decode_seqs = target
-    chunk = max(budget - decode_seqs, budget * 0.05)
-    cohort = _cohort(dep, concurrency, chunk)
-    mean, decode_only, with_chunk, share = _mean_step(dep, decode_seqs, chunk, cohort, step_s)
-    service, _, _ = _prefill_service(dep, decode_seqs, mean, cohort, step_s)
+    (mean, decode_only, with_chunk, share), service = evaluate(decode_seqs)
     ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
     # Little's law over the whole request, exactly: C requests each taking TTFT + (O - 1) gaps
     rate = concurrency / (ttft + steps_per_request * mean)
