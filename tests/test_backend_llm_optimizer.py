@@ -1003,3 +1003,19 @@ def test_auto_picks_native_for_features_only_native_models(upstream: ModuleType)
     fast = estimate_performance(LLAMA_8B, "H100", 1, 1, 1024, 256, concurrency=4, speculative="eagle3")
     assert fast.backend == "native" and fast.speculative_method == "eagle3"
     assert any("only the native engine models speculative decoding" in n for n in fast.backend_notes)
+
+
+def test_an_estimate_sweep_with_a_feature_runs_where_its_first_point_did(
+    upstream: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``estimate --sweep --prefix-len``: every point of the sweep is estimated by the backend ``auto``
+    chose for the feature (native), as the single estimate is, not by llm-optimizer, which has no prefix cache."""
+    from config_explorer.cli import main
+
+    argv = ["estimate", "--model", LLAMA_8B, "--gpu", "H100", "--input-len", "1024", "--output-len", "128"]
+    assert main([*argv, "--prefix-len", "512", "--sweep", "--json"]) == 0
+    points = json.loads(capsys.readouterr().out)["points"]
+    assert points and {p["backend"] for p in points} == {"native"}
+    assert all((p["prefix_cache_hit_rate"] or 0) > 0 for p in points if p["fits"])
+    assert main([*argv, "--sweep", "--json"]) == 0  # without the feature, auto keeps llm-optimizer
+    assert {p["backend"] for p in json.loads(capsys.readouterr().out)["points"]} == {"llm-optimizer"}

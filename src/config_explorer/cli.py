@@ -551,7 +551,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from config_explorer.catalogs.gpus import get_gpu
     from config_explorer.engine.slo import check_slos
     from config_explorer.recommender.calibrated import calibrated
-    from config_explorer.recommender.performance import checked_settings, estimate_performance, resolve_model
+    from config_explorer.recommender.performance import (
+        checked_settings,
+        estimate_performance,
+        native_only_features,
+        resolve_model,
+    )
     from config_explorer.recommender.speculation import resolve_speculative
     from config_explorer.reports import estimate_text, fmt, render_table
 
@@ -594,8 +599,10 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             if slos:
                 print("SLOs: " + ("all met" if est.ok and not misses else "; ".join(misses) or "not checked"))
         return 0
+    # the sweep's backend is chosen as the single estimate's is (auto: native when a feature needs it);
     # every point of the sweep is rescaled by the profile of its GPU type
-    backend = calibrated(get_backend(args.backend, resolve_model(args.model)), calibration)
+    needs = native_only_features(features["speculative"], features["prefix"])
+    backend = calibrated(get_backend(args.backend, resolve_model(args.model), needs), calibration)
     first = estimate_performance(
         args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs, **features
     )
