@@ -24,8 +24,10 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``--chunked-prefill-size``, ``--mem-fraction-static``, read from the notes' ``server:``/``launch:``
   command) are replayed; others keep the engine's defaults.
 
-Two feature groups come from ``benchmarks/features.py``: the error of estimated vs published speedup
-ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
+Two scale groups come from ``benchmarks/scale.py`` (published expert-parallel / data-parallel-attention
+deployments: each phase of a disaggregated deployment on its own pool, and whole aggregated runs), scored
+apart from the rows above. Two feature groups come from ``benchmarks/features.py``: the error of
+estimated vs published speedup ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
 (``published_prefix_cache_points.csv``); nothing in the engine is fitted on them.
 
 In-sample and held-out figures are printed apart. The only constants fitted on serving measurements
@@ -490,6 +492,23 @@ def feature_summary() -> dict[str, dict[str, float | int]]:
     return {key: _stats(abs(error) * 100 for _, _, error in rows) for key, rows in groups.items() if rows}
 
 
+def scale_summary() -> dict[str, dict[str, float | int]]:
+    """The scale groups (benchmarks/scale.py): published expert-parallel / data-parallel-attention
+    deployments, one phase of a disaggregated deployment per pool, and whole aggregated runs."""
+    import scale
+
+    rows = scale.held_out(scale.scale_rows())
+    groups = {
+        "held-out scale:disaggregated pools, per phase": "phase",
+        "held-out scale:EP / DP attention end-to-end": "end-to-end",
+    }
+    return {
+        key: _stats(abs(r["error_pct"]) for r in rows if r["group"] == group)
+        for key, group in groups.items()
+        if any(r["group"] == group for r in rows)
+    }
+
+
 def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
     """Every measured row: TensorRT-LLM's tables under ``data_dir`` (when given) and the in-repo
     published vLLM / SGLang points."""
@@ -540,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     summary = summarize(rows)
     summary.update(feature_summary())
+    summary.update(scale_summary())
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
         return 0

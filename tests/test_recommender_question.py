@@ -132,8 +132,10 @@ def test_pipeline_parallelism_is_searched_and_tp_stays_inside_a_node() -> None:
     from config_explorer.recommender.recommend import deployment_layouts
 
     layouts = deployment_layouts(load_model("deepseek-ai/DeepSeek-V3"), get_gpu("H100"), 16)
-    assert (8, 2) in layouts and (16, 1) not in layouts  # TP8 x PP2, never TP16 across two nodes
-    assert all(tp <= 8 for tp, _ in layouts)
+    shapes = {(layout.tp, layout.pp) for layout in layouts if layout.dp_attention == 1}
+    assert (8, 2) in shapes and (16, 1) not in shapes  # TP8 x PP2, never TP16 across two nodes
+    # past one node only the wide expert-parallel layout spans both: attention stays on each GPU
+    assert all(layout.tp <= 8 or (layout.ep, layout.dp_attention) == (16, 16) for layout in layouts)
 
 
 def test_pipeline_sends_across_nodes_cost_network_time() -> None:

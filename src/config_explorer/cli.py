@@ -155,14 +155,61 @@ def _add_engine_limits(p: argparse.ArgumentParser) -> None:
 
 
 def _serving_knobs(args: argparse.Namespace) -> dict[str, Any]:
-    """The precision, engine, memory share, pipeline degree and engine limits of one configuration."""
+    """The precision, engine, memory share, layout and engine limits of one configuration."""
     return {
         "precision": args.precision,
         "kv_precision": args.kv_precision,
         "engine": args.engine,
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "pipeline_parallel_size": args.pp,
+        **_moe_layout(args),
         **_engine_limits(args),
+    }
+
+
+def _add_moe_layout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--ep",
+        type=int,
+        default=1,
+        help="MoE: expert-parallel ranks per stage, dividing --tp (each holds num_experts/ep whole experts)",
+    )
+    p.add_argument(
+        "--dp-attention",
+        type=int,
+        default=1,
+        help="MoE: attention data-parallel groups per stage, dividing --tp (each runs attention for its own "
+        "sequences and holds their KV cache)",
+    )
+    p.add_argument(
+        "--redundant-experts",
+        type=int,
+        default=0,
+        help="MoE with --ep: extra copies of the busiest experts over the ranks (EPLB)",
+    )
+    p.add_argument(
+        "--expert-imbalance",
+        type=float,
+        help="MoE with --ep: the busiest rank's load over the mean (default 1.2, from published deployments)",
+    )
+    p.add_argument(
+        "--two-batch-overlap",
+        action="store_true",
+        help="with --dp-attention: two micro-batches per step, one's token exchange under the other's kernels "
+        "(SGLang --enable-two-batch-overlap, vLLM --enable-dbo)",
+    )
+
+
+def _moe_layout(args: argparse.Namespace) -> dict[str, Any]:
+    """The MoE layout flags of commands that take them (others leave the defaults)."""
+    if not hasattr(args, "ep"):
+        return {}
+    return {
+        "expert_parallel_size": args.ep,
+        "dp_attention": args.dp_attention,
+        "redundant_experts": args.redundant_experts,
+        "expert_imbalance": args.expert_imbalance,
+        "two_batch_overlap": args.two_batch_overlap,
     }
 
 
@@ -601,7 +648,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         return 0
     # the sweep's backend is chosen as the single estimate's is (auto: native when a feature needs it);
     # every point of the sweep is rescaled by the profile of its GPU type
-    needs = native_only_features(features["speculative"], features["prefix"])
+    needs = native_only_features(
+        features["speculative"], features["prefix"], {"ep": args.ep, "dp_attention": args.dp_attention}
+    )
     backend = calibrated(get_backend(args.backend, resolve_model(args.model), needs), calibration)
     first = estimate_performance(
         args.model, args.gpu, args.num_gpus, args.tp, isl, osl, 1, backend, **knobs, **features
@@ -745,6 +794,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 **features,
                 calibration=calibration,
                 preset_prefix=not args.no_preset_prefix,
+                parallelism=args.parallelism,
+                disaggregated=args.disaggregated,
             )
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
@@ -818,6 +869,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- serve-command
 def cmd_serve_command(args: argparse.Namespace) -> int:
     from config_explorer.calibrate_cli import load_calibrations
+    from config_explorer.engine.records import layout_text
     from config_explorer.recommender.performance import estimate_performance, resolve_model
     from config_explorer.recommender.serve_command import engine_flags, launch_limits, serve_command
 
@@ -838,6 +890,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         engine=args.engine,
         gpu_memory_utilization=args.gpu_memory_utilization,
         pipeline_parallel_size=args.pp,
+        **_moe_layout(args),
         **_engine_limits(args),
         **features,
         calibration=load_calibrations(args.calibration),
@@ -886,13 +939,11 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         )
     else:
         copies = f"{est.replicas} replicas" if est.replicas > 1 else "1 replica"
-        pipeline = f" x PP{est.pp}" if est.pp > 1 else ""
-        print(
-            f"# {flags.title}: {est.model_id} on {est.num_gpus} x {est.gpu}, TP{est.tp}{pipeline}, {copies}"
-        )
+        shape = layout_text(est.tp, est.pp, est.ep, est.dp_attention)
+        print(f"# {flags.title}: {est.model_id} on {est.num_gpus} x {est.gpu}, {shape}, {copies}")
         print(
             f"# sized for {limits.concurrency_per_replica} requests in flight per replica (max_num_seqs "
-            f"{limits.max_num_seqs}); {length}"
+            f"{limits.max_num_seqs}{' per attention group' if est.dp_attention > 1 else ''}); {length}"
         )
         if prefix_note:
             print(f"# prefix caching: {prefix_note}")
@@ -1053,6 +1104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-gpus", type=int, default=1, help="GPUs in the deployment; the rest become replicas")
     p.add_argument("--tp", type=int, help="tensor-parallel degree (default: smallest that fits)")
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
+    _add_moe_layout(p)
     _add_workload(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -1096,6 +1148,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--all-layouts", action="store_true", help="rank every layout, not only each GPU type's best"
     )
     p.add_argument(
+        "--disaggregated",
+        action="store_true",
+        help="with --target-rps or --target-tok-s: also search prefill and decode on separate pools and compare "
+        "the best such plan with the best aggregated one (native engine)",
+    )
+    p.add_argument(
+        "--parallelism",
+        default="tp,pp,ep,dp-attention",
+        help="the ways of splitting a model to search, comma-separated from tp, pp, ep, dp-attention "
+        "(default: all; ep and dp-attention apply to MoE models on the native engine)",
+    )
+    p.add_argument(
         "--no-default-slos",
         action="store_true",
         help="do not apply the --workload preset's default SLOs (MLPerf Inference's server scenarios)",
@@ -1135,6 +1199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-gpus", type=int, default=1, help="GPUs in the deployment; the rest become replicas")
     p.add_argument("--tp", type=int, help="tensor-parallel degree (default: the smallest that fits)")
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
+    _add_moe_layout(p)
     p.add_argument(
         "--concurrency",
         type=int,

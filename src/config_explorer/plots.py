@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from config_explorer._files import PATH_QUOTE_CHARS, quote, write_with
+from config_explorer.engine.records import layout_text
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -109,12 +110,17 @@ class FrontierCurve:
     points: tuple[FrontierPoint, ...]
     #: the point the recommendation judged (simulated for the leaders), or None when it has no figures
     operating_point: FrontierPoint | None
+    #: expert-parallel ranks and attention groups per stage (MoE layouts)
+    ep: int = 1
+    dp_attention: int = 1
 
     @property
     def label(self) -> str:
         """``#1 H100 SXM x8 TP8`` (``PP`` added when the layout has pipeline stages)."""
         rank = "" if self.rank is None else f"#{self.rank} "
-        return f"{rank}{self.gpu} x{self.num_gpus} TP{self.tp}" + (f" PP{self.pp}" if self.pp > 1 else "")
+        return f"{rank}{self.gpu} x{self.num_gpus} " + layout_text(
+            self.tp, self.pp, self.ep, self.dp_attention
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -173,6 +179,8 @@ def frontier_curves(result: RecommendationResult) -> tuple[FrontierCurve, ...]:
                 num_gpus=candidate.num_gpus,
                 tp=candidate.tp,
                 pp=candidate.pp,
+                ep=candidate.ep,
+                dp_attention=candidate.dp_attention,
                 points=points,
                 operating_point=operating,
             )
@@ -208,6 +216,8 @@ def _sweep(model: Any, candidate: Candidate, result: RecommendationResult) -> tu
                 backend=result.backend or "native",
                 concurrency=concurrency,
                 pipeline_parallel_size=candidate.pp,
+                expert_parallel_size=candidate.ep,
+                dp_attention=candidate.dp_attention,
                 serving_model="analytic",
                 speculative=result.speculative,
                 prefix=result.prefix,

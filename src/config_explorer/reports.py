@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from config_explorer.engine.records import layout_text as layout_label
+
 if TYPE_CHECKING:
     from config_explorer.engine.records import PerformanceEstimate
     from config_explorer.recommender.compare import BackendComparison
@@ -86,12 +88,15 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             f"one row per GPU type, its best layout ({len(result.other_layouts)} other layouts ranked; "
             "all_layouts=True / --all-layouts lists them)"
         )
+    # MoE layouts that split experts or attention get their own columns (a dense search never has them)
+    moe = any(c.ep > 1 or c.dp_attention > 1 for c in result.ranked[:top])
     headers = [
         "#",
         "GPU",
         "GPUs",
         "TP",
         "PP",
+        *(("EP", "DPA") if moe else ()),
         "rep",
         "conc",
         "TTFT ms",
@@ -116,6 +121,7 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
             fmt(c.num_gpus),
             fmt(c.tp),
             fmt(c.pp),
+            *((fmt(c.ep), fmt(c.dp_attention)) if moe else ()),
             fmt(c.replicas),
             fmt(c.concurrency),
             fmt(e.ttft_ms if e else None),
@@ -149,11 +155,13 @@ def recommendation_table(result: RecommendationResult, top: int = 10) -> str:
     if result.best is not None:
         b = result.best
         lines.append(
-            f"best: {b.num_gpus} x {b.gpu} (tp={b.tp}, pp={b.pp}, replicas={b.replicas}) at concurrency "
-            f"{b.concurrency}"
+            f"best: {b.num_gpus} x {b.gpu} ({layout_label(b.tp, b.pp, b.ep, b.dp_attention)}, "
+            f"replicas={b.replicas}) at concurrency {b.concurrency}"
         )
         if b.serve_commands:
             lines.append(f"  {b.launch_command}")
+    if result.disaggregated or result.disaggregation_note:
+        lines += disaggregated_lines(result, top)
     if result.rejected:
         reasons: dict[str, int] = {}
         for c in result.rejected:
@@ -192,12 +200,72 @@ def rejection_kind(reason: str) -> str:
     return clause[:48].rsplit(" ", 1)[0] + " ..."
 
 
+def _disaggregated_split(e: PerformanceEstimate) -> str:
+    """``prefill 2 x TP8 + decode 3 x TP8 EP8`` for a disaggregated record, else ``""``."""
+    if e.prefill_tp is None:
+        return ""
+    prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
+    decode = layout_label(e.tp, 1, e.ep, e.dp_attention)
+    move = f"KV move {e.kv_transfer_ms or 0:.2f} ms"
+    return f"prefill {e.prefill_replicas} x {prefill} + decode {e.decode_replicas} x {decode}, {move}"
+
+
+def _moe_split(e: PerformanceEstimate) -> str:
+    """``, ep=8, dp_attention=8, two-batch overlap`` for a MoE layout that splits experts or attention."""
+    parts = [f"ep={e.ep}"] if e.ep > 1 else []
+    if e.redundant_experts:
+        parts.append(f"redundant_experts={e.redundant_experts}")
+    if e.dp_attention > 1:
+        parts.append(f"dp_attention={e.dp_attention}")
+    if e.two_batch_overlap:
+        parts.append("two-batch overlap")
+    return "".join(f", {p}" for p in parts)
+
+
+def disaggregated_lines(result: RecommendationResult, top: int = 10) -> list[str]:
+    """The disaggregated plans' table (prefill pool, decode pool, GPUs, latency, cost) and the comparison."""
+    lines = [f"disaggregated prefill/decode: {result.disaggregation_note}"]
+    rows = []
+    for c in result.disaggregated[:top]:
+        e = c.estimate
+        if e is None or e.prefill_tp is None:
+            continue
+        prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
+        rows.append(
+            [
+                fmt(c.rank),
+                c.gpu,
+                f"{e.prefill_replicas} x {prefill}",
+                f"{e.decode_replicas} x {layout_label(c.tp, 1, c.ep, c.dp_attention)}",
+                fmt(c.num_gpus),
+                fmt(e.ttft_p99_ms),
+                fmt(e.tpot_p99_ms, 2),
+                fmt(e.kv_transfer_ms, 2),
+                fmt(e.decode_batch_per_replica, 0),
+                fmt(c.cost_per_hour_usd, 2),
+            ]
+        )
+    if rows:
+        headers = ["#", "GPU", "prefill pool", "decode pool", "GPUs", "TTFT p99 ms", "TPOT p99 ms"]
+        lines.append(render_table([*headers, "KV move ms", "decode batch", "$/h"], rows))
+        best = result.disaggregated[0]
+        if best.serve_commands:
+            engine = (best.estimate.engine if best.estimate else "vllm").split("==")[0]
+            text = best.serve_commands.get(engine) or best.serve_commands.get("vllm", "")
+            lines += [f"  {line}" for line in text.splitlines()]
+    return lines
+
+
 def estimate_text(e: PerformanceEstimate) -> str:
+    nodes = f", {e.nodes} nodes" if e.nodes and e.nodes > 1 else ""
     lines = [
-        f"{e.model_id} on {e.num_gpus} x {e.gpu} (tp={e.tp}, pp={e.pp}, replicas={e.replicas}), weights {e.precision}, "
-        f"KV {e.kv_precision}, backend {e.backend}",
+        f"{e.model_id} on {e.num_gpus} x {e.gpu} (tp={e.tp}, pp={e.pp}{_moe_split(e)}, replicas={e.replicas}"
+        f"{nodes}), weights {e.precision}, KV {e.kv_precision}, backend {e.backend}",
         _workload_line(e),
     ]
+    split = _disaggregated_split(e)
+    if split:
+        lines.insert(1, f"disaggregated: {split}")
     if e.error:
         lines.append(f"error: {e.error}")
     else:
@@ -335,7 +403,7 @@ def comparison_text(c: BackendComparison) -> str:
 
 def layout_text(c: Candidate) -> str:
     """``8 x H100 SXM, TP4 x PP2, 2 replicas``."""
-    text = f"{c.num_gpus} x {c.gpu}, TP{c.tp}" + (f" x PP{c.pp}" if c.pp > 1 else "")
+    text = f"{c.num_gpus} x {c.gpu}, " + layout_label(c.tp, c.pp, c.ep, c.dp_attention)
     return text + (f", {c.replicas} replicas" if c.replicas > 1 else "")
 
 
@@ -372,6 +440,9 @@ def nothing_met(result: RecommendationResult) -> list[str]:
         for c in result.rejected
         if (c.rejected_reason or "").startswith("exceeds max_gpus") and c.total_gpus_for_target
     ]
+    # simulated figures where the search judged some: the screen's can promise fewer GPUs than they take
+    judged = [c for c in too_big if c.estimate is not None and c.estimate.serving_model == "simulated"]
+    too_big = judged or too_big
     if too_big:
         fewest = min(
             too_big, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)

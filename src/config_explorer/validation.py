@@ -362,6 +362,57 @@ def parallel_degree(name: str, value: object) -> int:
     return integer(name, value, high=MAX_NUM_GPUS, limit=f"at most {MAX_NUM_GPUS:,} GPUs in one deployment")
 
 
+def expert_imbalance(value: object) -> float | None:
+    """The busiest expert-parallel rank's load over the mean (None: the engine's stated default)."""
+    from config_explorer.engine.deployment import MAX_EXPERT_IMBALANCE
+
+    return optional_number(
+        "expert_imbalance",
+        value,
+        low=1.0,
+        low_open=False,
+        high=MAX_EXPERT_IMBALANCE,
+        limit="1 is perfect balance; past it one rank would hold more than the step",
+    )
+
+
+#: the most redundant expert copies taken (SGLang's examples use 32 on top of 256 experts)
+MAX_REDUNDANT_EXPERTS: Final = 4096
+
+
+def redundant_experts(value: object) -> int:
+    """Extra expert copies spread over the expert-parallel ranks (EPLB)."""
+    return integer(
+        "redundant_experts",
+        value,
+        low=0,
+        high=MAX_REDUNDANT_EXPERTS,
+        limit=f"at most {MAX_REDUNDANT_EXPERTS:,} extra copies",
+    )
+
+
+def parallelism(value: object, accepted: Sequence[str]) -> tuple[str, ...]:
+    """The kinds of parallelism a search combines: names from ``accepted`` (a list, or one comma-separated
+    string; ``None``: all). Tensor parallelism is always included."""
+    if value is None:
+        return tuple(accepted)
+    names = value.split(",") if isinstance(value, str) else value
+    if isinstance(names, (bytes, Mapping)) or not isinstance(names, Sequence):
+        raise InvalidArgumentError(
+            f"parallelism must be a list of names or a comma-separated string ({', '.join(accepted)}), "
+            f"got {short_repr(value)}"
+        )
+    chosen = []
+    for name in names:
+        key = name.strip().lower().replace("_", "-") if isinstance(name, str) else name
+        if key not in accepted:
+            raise InvalidArgumentError(
+                f"unknown parallelism {short_repr(name)}; accepted: {', '.join(accepted)}"
+            )
+        chosen.append(key)
+    return tuple(dict.fromkeys(["tp", *chosen]))
+
+
 def search_gpus(value: object, name: str = "max_gpus") -> int:
     return integer(
         name,

@@ -26,6 +26,14 @@ class EstimateRequest:
     #: ``None``: the backend picks (native: the smallest TP that fits)
     tp: int | None = None
     pp: int = 1
+    #: expert-parallel ranks and attention groups per stage (MoE models; native engine), and the busiest
+    #: expert-parallel rank's load over the mean (None: the engine's stated default)
+    ep: int = 1
+    dp_attention: int = 1
+    redundant_experts: int = 0
+    expert_imbalance: float | None = None
+    #: native engine: two micro-batches per step overlapping the MoE token exchange (needs dp_attention > 1)
+    two_batch_overlap: bool = False
     precision: str | None = None
     kv_precision: str | None = None
     input_length: int

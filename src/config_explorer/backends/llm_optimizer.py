@@ -1116,7 +1116,9 @@ class LLMOptimizerBackend:
         _check_request(request)
         arch = request.arch
         if request.tp is not None:
-            invalid = check_layout(arch, request.num_gpus, request.tp, request.pp)
+            invalid = check_layout(
+                arch, request.num_gpus, request.tp, request.pp, request.ep, request.dp_attention
+            )
             if invalid:
                 raise InvalidArgumentError(invalid)
         context, precision = _request_context(request)
@@ -1126,6 +1128,14 @@ class LLMOptimizerBackend:
                 context,
                 f"llm-optimizer cannot represent pipeline parallelism (pp={request.pp}): it pools the GPUs "
                 "it is given as one device; use tp without pp, or backend 'native'",
+                layout=layout,
+            )
+        if request.ep != 1 or request.dp_attention != 1:
+            return self._failure(
+                context,
+                f"llm-optimizer cannot represent expert parallelism or data-parallel attention "
+                f"(ep={request.ep}, dp_attention={request.dp_attention}): it costs every layer as tensor "
+                "parallel; use backend 'native'",
                 layout=layout,
             )
         upstream_gpus = self.upstream_gpus()

@@ -93,7 +93,7 @@ def _prefill_service(
     dep: Deployment, step_s: StepSeconds, decode_seqs: float, mean_step: float, cohort: float = 1.0
 ) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
-    budget = dep.max_num_batched_tokens
+    budget = dep.step_token_budget
     chunk = max(budget - decode_seqs, budget * 0.05)
     prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
@@ -133,7 +133,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     prompt = dep.prefill_length
     steps_per_request = dep.output_length - 1
     if steps_per_request == 0:
-        tokens = min(concurrency * prompt, float(dep.max_num_batched_tokens))
+        tokens = min(concurrency * prompt, float(dep.step_token_budget))
         step = dep.step(0.0, tokens, tokens / prompt)
         service = step.total_s + dep.profile.request_overhead_ms * 1e-3
         ttft = max(concurrency / (tokens / prompt / step.total_s), service)
@@ -144,12 +144,12 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
 
     cap = min(
         concurrency,
-        float(dep.max_num_seqs),
+        float(dep.running_limit),
         dep.kv_limit_steady,
-        dep.max_num_batched_tokens * steps_per_request / (steps_per_request + prompt),
+        dep.step_token_budget * steps_per_request / (steps_per_request + prompt),
     )
     cap = max(cap, min(1.0, concurrency))
-    budget = dep.max_num_batched_tokens
+    budget = dep.step_token_budget
     # the fixed point and the final figures evaluate the same few steps again: each is costed once
     seen: dict[tuple[float, float, float], float] = {}
 

@@ -197,6 +197,17 @@ MOE_TILE_GB_S: Final[float] = 40.0
 MOE_HALF_TOKENS: Final[float] = 16.0
 #: scale-out bandwidth per GPU assumed when TP spans more GPUs than one scale-up domain (400 Gb/s NIC)
 SCALE_OUT_BYTES_S: Final[float] = 50e9
+#: fixed cost of one MoE token dispatch or combine between attention groups, microseconds: fitted by
+#: benchmarks/ep_exchange.py on DeepEP's published low-latency kernel times at EP16/EP32 (H800, 128
+#: tokens per GPU; the median of measured time less the modelled transfer), held out on EP8 and EP64-256
+EXCHANGE_US: Final[float] = 14.4
+#: the busiest expert-parallel rank's load over the mean, when none is stated. Published whole-step
+#: effects of balancing (the MoE share of a step is smaller, so the ranks' own ratio is at least this):
+#: SGLang's DeepSeek-V3 EP32 prefill, 59,337 vs 50,302 tok/s per node with simulated-perfect vs its
+#: measured expert placement (1.18x; lm-sys blog 2025-05-05-large-scale-ep); ROCm ATOM PR #1210,
+#: DeepSeek-V4 EP8 prefill, +16.7% from EPLB without redundant experts; vLLM PR #50647, Kimi EP16,
+#: median max/mean rank load 1.069 without EPLB. Evidence: benchmarks/data/ep_evidence.md
+EXPERT_IMBALANCE: Final[float] = 1.2
 
 
 def efficiency_for(family: str) -> FamilyEfficiency:

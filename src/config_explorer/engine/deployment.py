@@ -23,7 +23,7 @@ import attrs
 from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import EngineProfile, efficiency_for, profile_for
+from config_explorer.engine.calibration import EXPERT_IMBALANCE, EngineProfile, efficiency_for, profile_for
 from config_explorer.engine.layout import (
     GIB,
     MemoryPlan,
@@ -82,6 +82,32 @@ class Deployment:
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
     #: an ``attrs.evolve`` copy starts empty instead of inheriting figures of another deployment.
     memo: dict[str, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    @property
+    def ep(self) -> int:
+        """Expert-parallel ranks per pipeline stage (1: the experts are split over all ``tp`` GPUs)."""
+        return self.costs.ep
+
+    @property
+    def dp_attention(self) -> int:
+        """Attention groups per pipeline stage (1: attention split over all ``tp`` GPUs)."""
+        return self.costs.dp_attention
+
+    @property
+    def two_batch_overlap(self) -> bool:
+        """Whether each step runs as two micro-batches overlapping the token exchange."""
+        return self.rates.two_batch_overlap
+
+    @property
+    def running_limit(self) -> int:
+        """Sequences one replica runs at once: ``max_num_seqs`` in each attention group (vLLM's
+        ``--max-num-seqs`` is per data-parallel rank)."""
+        return self.max_num_seqs * self.costs.dp_attention
+
+    @property
+    def step_token_budget(self) -> int:
+        """Tokens one replica's step holds: ``max_num_batched_tokens`` in each attention group."""
+        return self.max_num_batched_tokens * self.costs.dp_attention
 
     @property
     def kv_limit_per_replica(self) -> int:
@@ -151,8 +177,8 @@ class Deployment:
         unit = block * c.kv_bytes_per_token_full if grows else max(fixed_bytes, 1.0)
         return SchedulerConfig(
             policy=self.profile.scheduler,
-            max_num_seqs=self.max_num_seqs,
-            max_num_batched_tokens=self.max_num_batched_tokens,
+            max_num_seqs=self.running_limit,
+            max_num_batched_tokens=self.step_token_budget,
             block_size=block if grows else 1,
             num_blocks=int(capacity // unit),
             grows=grows,
@@ -166,8 +192,17 @@ class Deployment:
 
 
 @functools.lru_cache(maxsize=4096)
-def _costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
-    return shard_costs(arch, precision, kv_precision, tp, pp)
+def _costs(
+    arch: ModelArchitecture,
+    precision: str,
+    kv_precision: str,
+    tp: int,
+    pp: int,
+    ep: int,
+    dp_attention: int,
+    redundant_experts: int,
+) -> ShardCosts:
+    return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -178,6 +213,11 @@ def plan_deployment(
     num_gpus: int,
     tp: int,
     pp: int = 1,
+    ep: int = 1,
+    dp_attention: int = 1,
+    redundant_experts: int = 0,
+    expert_imbalance: float | None = None,
+    two_batch_overlap: bool = False,
     precision: str | None = None,
     kv_precision: str | None = None,
     input_length: int,
@@ -197,14 +237,28 @@ def plan_deployment(
     the engine started with its plain default would refuse). A stated ``max_model_len`` fits exactly
     when the engine would start: one sequence of that length must fit the KV cache.
 
+    ``ep`` splits the experts (and ``redundant_experts`` extra copies) over expert-parallel ranks and
+    ``dp_attention`` runs attention in data-parallel groups (see :mod:`config_explorer.engine.layout`);
+    ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (default
+    :data:`EXPERT_IMBALANCE`, used when ``ep > 1``);
+    ``two_batch_overlap`` runs each step as two micro-batches whose token exchanges overlap the other's
+    kernels (SGLang's ``--enable-two-batch-overlap``, vLLM's ``--enable-dbo``; needs ``dp_attention > 1``).
+
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
     require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
     require_int_in("input_length", input_length, MAX_REQUEST_TOKENS)
     require_int_in("output_length", output_length, MAX_REQUEST_TOKENS)
-    why = check_layout(arch, num_gpus, tp, pp)
+    why = check_layout(arch, num_gpus, tp, pp, ep, dp_attention, redundant_experts)
     if why:
         raise InvalidArgumentError(why)
+    imbalance = _expert_imbalance(expert_imbalance, ep)
+    if two_batch_overlap is not False and (two_batch_overlap is not True or dp_attention == 1 or pp > 1):
+        raise InvalidArgumentError(
+            f"two_batch_overlap={two_batch_overlap!r}: it overlaps the MoE token exchange between attention "
+            f"groups, so it needs dp_attention > 1 and pp = 1 (got dp_attention={dp_attention}, pp={pp}); "
+            "accepted: True with such a layout, or False"
+        )
     weights = normalize_precision(precision) if precision else arch.native_precision
     kv = normalize_precision(kv_precision) if kv_precision else ("fp16" if weights == "fp16" else "bf16")
     if kv in ("int4", "mxfp4", "fp4"):
@@ -242,14 +296,19 @@ def plan_deployment(
                 f"would reject every request; accepted: {request}"
                 + (f" to {context}" if context else " or more")
             )
-    if tp > gpu.scale_up_domain:
+    if tp // dp_attention > gpu.scale_up_domain:
         warnings.append(
             f"tp={tp} exceeds the {gpu.name}'s scale-up domain of {gpu.scale_up_domain} GPUs: all-reduces cross "
             "the network at an assumed 50 GB/s per GPU"
         )
+    elif tp > gpu.scale_up_domain:
+        warnings.append(
+            f"the {tp} GPUs of one stage span {math.ceil(tp / gpu.scale_up_domain)} scale-up domains of the "
+            f"{gpu.name}: the MoE layers' token exchange crosses the network at an assumed 50 GB/s per GPU"
+        )
     eff = efficiency_for(gpu.family)
-    rates, mode = rates_for(gpu, eff, weights, tp, pp)
-    costs = _costs(arch, weights, kv, tp, pp)
+    rates, mode = rates_for(gpu, eff, weights, tp, pp, imbalance, dp_attention, two_batch_overlap)
+    costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
@@ -316,6 +375,26 @@ def plan_deployment(
         speculative=speculative,
         cached_prompt_tokens=cached_prompt_tokens,
     )
+
+
+#: the largest expert imbalance taken: every assignment of the step on one rank of a wide layout
+MAX_EXPERT_IMBALANCE: Final = 64.0
+
+
+def _expert_imbalance(value: float | None, ep: int) -> float:
+    """The busiest rank's load over the mean: the stated value, else :data:`EXPERT_IMBALANCE` (1 at ep=1)."""
+    if value is None:
+        return EXPERT_IMBALANCE if ep > 1 else 1.0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 1.0 <= value <= MAX_EXPERT_IMBALANCE
+    ):
+        raise InvalidArgumentError(
+            f"expert_imbalance must be a number in [1, {MAX_EXPERT_IMBALANCE:g}] (the busiest expert-parallel "
+            f"rank's load over the mean; 1 is perfect balance), got {value!r}"
+        )
+    return float(value) if ep > 1 else 1.0
 
 
 def _with_draft(memory: MemoryPlan, costs: ShardCosts, spec: SpeculativeConfig) -> MemoryPlan:

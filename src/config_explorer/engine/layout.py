@@ -3,7 +3,19 @@
 A deployment of ``num_gpus`` GPUs runs ``replicas`` copies of the model, each split over
 ``tp * pp`` GPUs: tensor parallelism shards every layer's matmuls (attention heads, MLP width,
 vocabulary) over ``tp`` GPUs; pipeline parallelism gives each of ``pp`` stages ``num_layers / pp``
-layers. Memory is budgeted as vLLM does: ``gpu_memory_utilization`` of the GPU, minus weights,
+layers.
+
+Two refinements split a stage's ``tp`` GPUs differently for MoE models, as SGLang's ``--tp N --ep E
+--enable-dp-attention --dp D`` and TensorRT-LLM's ``--tp N --ep E`` with ``enable_attention_dp`` do:
+
+* expert parallelism (``ep``): each of ``ep`` ranks holds ``num_experts / ep`` whole experts, each
+  split ``tp / ep`` ways (``ep = 1``: every expert split over all ``tp`` GPUs); ``redundant_experts``
+  extra copies of the busiest experts (EPLB: SGLang's ``--ep-num-redundant-experts``, vLLM's
+  ``num_redundant_experts``) make ``(num_experts + redundant_experts) / ep`` per rank;
+* data-parallel attention (``dp_attention``): ``dp_attention`` groups of ``tp / dp_attention`` GPUs
+  each run attention (and the dense layers, embedding and lm_head) for their own share of the
+  sequences, so a group holds only its sequences' KV cache; the MoE layers then exchange tokens
+  between groups. Memory is budgeted as vLLM does: ``gpu_memory_utilization`` of the GPU, minus weights,
 minus the activation peak of one step at the token budget, minus runtime overhead, leaves the
 KV cache.
 """
@@ -23,7 +35,9 @@ from config_explorer.precision import bytes_per_value, normalize_precision
 __all__ = [
     "MemoryPlan",
     "ShardCosts",
+    "check_expert_layout",
     "check_layout",
+    "expert_layouts",
     "memory_plan",
     "sequence_capacity_tokens",
     "sequence_kv_bytes",
@@ -50,18 +64,35 @@ def valid_tp_degrees(arch: ModelArchitecture, num_gpus: int, pp: int = 1) -> lis
     return [t for t in range(1, per_stage + 1) if per_stage % t == 0 and _tp_ok(arch, t)]
 
 
-def check_layout(arch: ModelArchitecture, num_gpus: int, tp: int, pp: int) -> str | None:
-    """Why this layout is invalid (vLLM's rules), or ``None`` when it is valid."""
+def check_layout(
+    arch: ModelArchitecture,
+    num_gpus: int,
+    tp: int,
+    pp: int,
+    ep: int = 1,
+    dp_attention: int = 1,
+    redundant_experts: int = 0,
+) -> str | None:
+    """Why this layout is invalid (the engines' rules), or ``None`` when it is valid."""
     if tp < 1 or pp < 1:
         return f"tp and pp must be >= 1, got tp={tp}, pp={pp}"
     if pp > arch.num_layers:
         return f"pp={pp} exceeds the {arch.num_layers} layers of {arch.model_id}"
-    if num_gpus % (tp * pp) == 0 and _tp_ok(arch, tp):
+    why = check_expert_layout(arch, tp, ep, dp_attention, redundant_experts)
+    if why:
+        return why
+    if num_gpus % (tp * pp) == 0 and _tp_ok(arch, tp // dp_attention):
         return None
     valid = ", ".join(map(str, valid_tp_degrees(arch, num_gpus, pp))) or "none"
     if num_gpus % (tp * pp):
         return (
             f"tp*pp = {tp * pp} does not divide num_gpus = {num_gpus}; valid tp for {num_gpus} GPUs: {valid}"
+        )
+    if dp_attention > 1:
+        return (
+            f"attention tensor parallelism tp/dp_attention = {tp // dp_attention} does not split the "
+            f"{arch.num_attention_heads} attention heads and {arch.num_kv_heads} KV heads of {arch.model_id}; "
+            f"accepted dp_attention: the divisors d of tp={tp} with tp/d among {valid}"
         )
     if arch.num_attention_heads % tp:
         return (
@@ -74,9 +105,64 @@ def check_layout(arch: ModelArchitecture, num_gpus: int, tp: int, pp: int) -> st
     )
 
 
+def check_expert_layout(
+    arch: ModelArchitecture, tp: int, ep: int, dp_attention: int, redundant_experts: int = 0
+) -> str | None:
+    """Why ``ep`` / ``dp_attention`` (and ``redundant_experts``) cannot split ``arch`` over a stage of
+    ``tp`` GPUs, or ``None``."""
+    r = redundant_experts
+    if not isinstance(r, int) or isinstance(r, bool) or r < 0:
+        return f"redundant_experts must be an integer >= 0, got {r!r}"
+    if r and ep == 1:
+        return f"redundant_experts={r} needs expert parallelism (ep > 1); accepted with ep=1: 0"
+    for name, value in (("ep", ep), ("dp_attention", dp_attention)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"{name} must be an integer >= 1, got {value!r}"
+        if tp % value:
+            divisors = ", ".join(str(d) for d in range(1, tp + 1) if tp % d == 0)
+            return f"{name}={value} does not divide tp={tp}; accepted: {divisors}"
+    if ep > 1 and not arch.is_moe:
+        return f"ep={ep} asks for expert parallelism but {arch.model_id} has no experts; accepted: ep=1"
+    if ep > 1 and (arch.num_experts + r) % ep:
+        physical = arch.num_experts + r
+        divisors = ", ".join(str(d) for d in range(1, tp + 1) if tp % d == 0 and physical % d == 0)
+        extra = f" + {r} redundant" if r else ""
+        return (
+            f"ep={ep} does not divide the {arch.num_experts}{extra} experts of {arch.model_id}; "
+            f"accepted with tp={tp}: {divisors} (or redundant experts that make the count a multiple of ep)"
+        )
+    if dp_attention > 1 and not arch.is_moe:
+        return (
+            f"dp_attention={dp_attention} applies to MoE models (the experts are shared between the "
+            f"attention groups); {arch.model_id} is dense: use replicas (more GPUs at the same tp) instead"
+        )
+    return None
+
+
+def expert_layouts(arch: ModelArchitecture, tp: int) -> list[tuple[int, int]]:
+    """The (ep, dp_attention) splits of a stage of ``tp`` GPUs worth planning for ``arch``.
+
+    Plain tensor parallelism (1, 1); experts over all ``tp`` GPUs (tp, 1), as vLLM's
+    ``--enable-expert-parallel`` does; and that with attention data parallel over every GPU (tp, tp),
+    the wide-EP layout of the large MoE deployments, when the attention splits that way.
+    """
+    out = [(1, 1)]
+    if not arch.is_moe or tp == 1 or arch.num_experts % tp:
+        return out
+    out.append((tp, 1))
+    if check_expert_layout(arch, tp, tp, tp) is None and _tp_ok(arch, 1):
+        out.append((tp, tp))
+    return out
+
+
 @attrs.frozen
 class ShardCosts:
-    """What one GPU of one pipeline stage holds and does, per step and per token."""
+    """What one GPU of one pipeline stage holds and does, per step and per token.
+
+    Per-token figures are per token of the whole replica's step: with data-parallel attention a GPU
+    works on ``1 / dp_attention`` of the replica's sequences, so its attention, dense-layer and KV
+    figures per replica token are that share of its own group's.
+    """
 
     tp: int
     pp: int
@@ -126,9 +212,20 @@ class ShardCosts:
     resident_weight_bytes: float
     #: hidden-state bytes one token carries from one pipeline stage to the next (16-bit activations)
     activation_bytes_per_token: float = 0.0
+    #: expert-parallel ranks (each holds ``(num_experts + redundant_experts) / ep`` whole experts) and
+    #: attention groups
+    ep: int = 1
+    dp_attention: int = 1
+    redundant_experts: int = 0
+    #: MoE layers' token exchange between attention groups (``dp_attention > 1``): the bytes of one
+    #: token's hidden state sent to one destination and returned (dispatch + combine), summed over the
+    #: MoE layers, and the number of exchanges (dispatches and combines) per step
+    moe_exchange_token_bytes: float = 0.0
+    moe_exchange_calls: int = 0
 
     def kv_bytes(self, context: float) -> float:
-        """KV cache of one sequence at ``context`` tokens on this GPU."""
+        """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
+        replica-wide average: a ``1 / dp_attention`` share of what its own group holds for it)."""
         return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(
             context, self.window
         )
@@ -182,68 +279,103 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     return gemm + 1, small + 1  # lm_head, final norm
 
 
-def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: int, pp: int) -> ShardCosts:
-    """Per-GPU figures for ``arch`` at ``precision`` split ``tp`` ways and over ``pp`` stages."""
+def shard_costs(
+    arch: ModelArchitecture,
+    precision: str,
+    kv_precision: str,
+    tp: int,
+    pp: int,
+    ep: int = 1,
+    dp_attention: int = 1,
+    redundant_experts: int = 0,
+) -> ShardCosts:
+    """Per-GPU figures for ``arch`` at ``precision`` split ``tp`` ways and over ``pp`` stages.
+
+    ``ep``, ``dp_attention`` and ``redundant_experts`` split a stage's ``tp`` GPUs for the experts and
+    for attention (see the module text); ``1, 1, 0`` is plain tensor parallelism.
+    """
+    why = check_expert_layout(arch, tp, ep, dp_attention, redundant_experts)
+    if why:
+        raise InvalidArgumentError(why)
+    groups = dp_attention
+    attn_tp = tp // groups  # GPUs of one attention group: attention, dense layers, vocabulary
+    moe_tp = tp // ep  # GPUs one expert is split over
     linear_b, expert_b, wide_b, embed_bytes = _weight_parts(arch, precision)
     kernels = kernels_per_model(arch)
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
 
-    # Attention projections: K/V replicate when tp exceeds the KV heads.
-    kv_heads_per_gpu = max(arch.num_kv_heads / tp, 1.0)
+    # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
+    kv_heads_per_gpu = max(arch.num_kv_heads / attn_tp, 1.0)
     if arch.is_mla:
-        attn_per_gpu = arch.attention_params_per_layer / tp
+        attn_per_gpu = arch.attention_params_per_layer / attn_tp
     else:
         q_width = arch.num_attention_heads * arch.head_dim * (2 if arch.attention_output_gate else 1)
         kv_width = kv_heads_per_gpu * arch.head_dim
-        attn_per_gpu = h * (q_width / tp + 2 * kv_width) + arch.num_attention_heads * arch.head_dim * h / tp
+        attn_per_gpu = (
+            h * (q_width / attn_tp + 2 * kv_width) + arch.num_attention_heads * arch.head_dim * h / attn_tp
+        )
     recurrent_params = (
         arch.num_mamba_layers * arch.mamba_params_per_layer
         + arch.num_linear_layers * arch.linear_attention_params_per_layer
     )
-    mixer = (arch.num_attention_layers * attn_per_gpu + recurrent_params / tp) * frac
-    dense_mlp = arch.mlp_kinds.count("dense") * arch.dense_mlp_params_per_layer / tp * frac
+    mixer = (arch.num_attention_layers * attn_per_gpu + recurrent_params / attn_tp) * frac
+    dense_layers = arch.mlp_kinds.count("dense") * frac
+    dense_mlp = dense_layers * arch.dense_mlp_params_per_layer / attn_tp
     moe_layers = math.ceil(arch.num_moe_layers * frac)
-    shared = moe_layers * arch.shared_expert_params_per_layer / tp
+    shared = moe_layers * arch.shared_expert_params_per_layer / attn_tp
     router = moe_layers * arch.router_params_per_layer
     dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
-    expert_width = arch.moe_intermediate_size / tp
+    expert_width = arch.moe_intermediate_size / moe_tp
     if normalize_precision(precision) == "mxfp4" and expert_width:
         # MXFP4 expert kernels store each shard's intermediate width padded to a multiple of 256
         # (gpt-oss-120b: 2880 -> 3072, which is what vLLM's "Model loading took 64.4 GiB" shows)
         expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
     expert_bytes = 3 * h * expert_width * expert_b
-    lm_head_bytes = arch.vocab_size * h / tp * wide_b
+    lm_head_bytes = arch.vocab_size * h / attn_tp * wide_b
     norms = arch.norm_params * frac * wide_b
     # The first stage holds the embedding, the last the lm_head; with pp == 1 one GPU holds both.
-    # vLLM shards the vocabulary over tp; tied embeddings are stored once.
+    # vLLM shards the vocabulary over tp (SGLang's --enable-dp-lm-head over the attention group);
+    # tied embeddings are stored once.
     if pp == 1:
-        vocab_bytes = (embed_bytes / tp) + (0.0 if arch.tie_word_embeddings else lm_head_bytes)
+        vocab_bytes = (embed_bytes / attn_tp) + (0.0 if arch.tie_word_embeddings else lm_head_bytes)
     else:
-        vocab_bytes = max(embed_bytes / tp, lm_head_bytes)
+        vocab_bytes = max(embed_bytes / attn_tp, lm_head_bytes)
     # a multimodal checkpoint's image encoder is loaded too (with pp on the first stage, counted here on
     # the stage this plan sizes), split over tp; it never runs on a text step
-    vision = arch.vision_params * wide_b / tp
-    resident = (
-        dense_weight_bytes + moe_layers * arch.num_experts * expert_bytes + vocab_bytes + norms + vision
-    )
+    vision = arch.vision_params * wide_b / attn_tp
+    local_experts = (arch.num_experts + redundant_experts) // ep if arch.num_experts else 0
+    resident = dense_weight_bytes + moe_layers * local_experts * expert_bytes + vocab_bytes + norms + vision
 
     mlp_width = max(
         arch.intermediate_size if "dense" in arch.mlp_kinds else 0,
         arch.num_experts_per_token * arch.moe_intermediate_size + arch.shared_expert_intermediate_size,
     )
-    dense_gemm_params = mixer + dense_mlp + shared
+    # a GPU works on a 1/groups share of the replica's tokens outside the experts
+    dense_gemm_params = (mixer + dense_mlp + shared) / groups
     gemm_params = dense_gemm_params + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
-    moe_traffic = moe_layers * arch.num_experts_per_token * 2.0 * (3 * h + 4 * expert_width)
+    moe_traffic = moe_layers * arch.num_experts_per_token / ep * 2.0 * (3 * h + 4 * expert_width)
     kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
+    kv_per_layer /= groups
     full_layers = arch.attention_kinds.count("full") * frac
     windowed_layers = arch.attention_kinds.count("sliding") * frac
-    heads_per_gpu = arch.num_attention_heads / tp
+    heads_per_gpu = arch.num_attention_heads / attn_tp
     v_dim = arch.v_head_dim if arch.is_mla else arch.head_dim
-    flops_per_pair_layer = 2 * heads_per_gpu * (arch.q_head_dim + v_dim)
+    flops_per_pair_layer = 2 * heads_per_gpu * (arch.q_head_dim + v_dim) / groups
+    if groups > 1:
+        # attention and dense MLP outputs are all-reduced inside a group; the MoE layers exchange tokens
+        # between groups (roofline.exchange_seconds_per_token): a token goes out 8-bit where the experts
+        # are 8-bit or narrower (as DeepEP dispatches) and comes back 16-bit
+        allreduce_calls = round(layers_per_stage + dense_layers) if attn_tp > 1 else 0
+        dispatch_b = 1.0 if expert_b <= 1.0 else 2.0
+        exchange = h * (dispatch_b + 2.0) * moe_layers
+        exchange_calls = 2 * moe_layers
+    else:
+        allreduce_calls = 2 * layers_per_stage if tp > 1 else 0
+        exchange, exchange_calls = 0.0, 0
     return ShardCosts(
         tp=tp,
         pp=pp,
@@ -256,7 +388,7 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         experts_per_token=arch.num_experts_per_token,
         gemm_flops_per_token=2.0 * gemm_params,
         dense_gemm_flops_per_token=2.0 * dense_gemm_params,
-        expert_flops_per_assignment=2.0 * arch.expert_params / tp,
+        expert_flops_per_assignment=2.0 * arch.expert_params / moe_tp,
         moe_traffic_bytes_per_token=moe_traffic,
         expert_width=expert_width,
         expert_hidden=h,
@@ -267,16 +399,21 @@ def shard_costs(arch: ModelArchitecture, precision: str, kv_precision: str, tp: 
         window=arch.sliding_window or 0,
         attention_flops_per_pair_full=flops_per_pair_layer * full_layers,
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
-        state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / tp,
+        state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / attn_tp / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
-        allreduce_bytes_per_token=h * 2.0 if tp > 1 else 0.0,
-        allreduce_calls=2 * layers_per_stage if tp > 1 else 0,
+        allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
+        allreduce_calls=allreduce_calls,
         gemm_kernels=round(kernels[0] * frac),
         small_kernels=round(kernels[1] * frac),
         attention_kernels=round(full_layers + windowed_layers),
-        elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h + 3 * mlp_width / tp),
+        elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h / groups + 3 * mlp_width / tp),
         resident_weight_bytes=resident,
-        activation_bytes_per_token=h * 2.0,
+        activation_bytes_per_token=h * 2.0 / groups,
+        ep=ep,
+        dp_attention=groups,
+        redundant_experts=redundant_experts,
+        moe_exchange_token_bytes=exchange,
+        moe_exchange_calls=exchange_calls,
     )
 
 
@@ -312,7 +449,7 @@ def _sglang_fraction(gpu: GPUSpec, costs: ShardCosts, chunk: int) -> float:
 
 def _forward_peak_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int, wide: float) -> float:
     """Activations a forward pass over ``tokens`` holds at its peak (the MLP or attention block), bytes."""
-    tp = costs.tp
+    tp = costs.tp // costs.dp_attention
     attention = (2 * arch.num_attention_heads + 2 * arch.num_kv_heads) * arch.head_dim / tp
     mlp = (
         3
@@ -431,12 +568,16 @@ def sequence_kv_bytes(costs: ShardCosts, tokens: int, block_size: int) -> float:
     checks ``max_model_len`` as ``cdiv(max_model_len, block_size)`` pages); the windowed layers' KV and
     the recurrent state, fixed per sequence, are counted in the same blocks, as the simulator takes
     them (:meth:`~config_explorer.engine.deployment.Deployment.scheduler_config`). A sequence that fits
-    by this count can always be admitted by the simulated scheduler.
+    by this count can always be admitted by the simulated scheduler. With data-parallel attention the
+    sequence lives in one attention group, whose GPUs hold all of its KV.
     """
-    fixed = costs.kv_bytes_per_token_windowed * min(tokens, costs.window) + costs.state_bytes_per_sequence
+    groups = costs.dp_attention
+    fixed = (
+        costs.kv_bytes_per_token_windowed * min(tokens, costs.window) + costs.state_bytes_per_sequence
+    ) * groups
     if costs.kv_bytes_per_token_full <= 0:
         return fixed
-    unit = block_size * costs.kv_bytes_per_token_full
+    unit = block_size * costs.kv_bytes_per_token_full * groups
     return (math.ceil(tokens / block_size) + math.ceil(fixed / unit)) * unit
 
 
@@ -447,11 +588,12 @@ def sequence_capacity_tokens(costs: ShardCosts, kv_capacity_bytes: float, block_
     global-attention layers bound the length; a model without them is bounded by memory alone.
     Blocks are counted as :func:`sequence_kv_bytes` counts them.
     """
-    fixed = costs.kv_bytes_per_token_windowed * costs.window + costs.state_bytes_per_sequence
+    groups = costs.dp_attention
+    fixed = (costs.kv_bytes_per_token_windowed * costs.window + costs.state_bytes_per_sequence) * groups
     if kv_capacity_bytes - fixed < 0:
         return 0
     if costs.kv_bytes_per_token_full <= 0:
         return UNBOUNDED_TOKENS
-    unit = costs.kv_bytes_per_token_full * block_size
+    unit = costs.kv_bytes_per_token_full * groups * block_size
     blocks = int(kv_capacity_bytes // unit) - math.ceil(fixed / unit)
     return min(max(blocks, 0) * block_size, UNBOUNDED_TOKENS)

@@ -13,7 +13,17 @@ import attrs
 
 from config_explorer._json import dumps_strict, finite_or_null
 
-__all__ = ["PerformanceEstimate", "SweepResult"]
+__all__ = ["PerformanceEstimate", "SweepResult", "layout_text"]
+
+
+def layout_text(tp: int, pp: int = 1, ep: int = 1, dp_attention: int = 1) -> str:
+    """A layout as people write it: ``TP8``, ``TP4 x PP2``, ``TP8 EP8``, ``TP8 EP8 DP-attention 8``."""
+    text = f"TP{tp}" + (f" x PP{pp}" if pp > 1 else "")
+    if ep > 1:
+        text += f" EP{ep}"
+    if dp_attention > 1:
+        text += f" DP-attention {dp_attention}"
+    return text
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -39,6 +49,25 @@ class PerformanceEstimate:
     tp: int
     pp: int = 1
     replicas: int = 1
+    #: expert-parallel ranks per stage (1: experts split over the tp GPUs) and attention groups per
+    #: stage (1: attention split over the tp GPUs); see :mod:`config_explorer.engine.layout`
+    ep: int = 1
+    dp_attention: int = 1
+    #: extra copies of the busiest experts spread over the expert-parallel ranks (EPLB)
+    redundant_experts: int = 0
+    #: nodes the deployment spans (its GPUs over the GPU's ``gpus_per_node``); None where not known
+    nodes: int | None = None
+    #: each step as two micro-batches, one's MoE token exchange under the other's kernels
+    two_batch_overlap: bool = False
+    #: disaggregated prefill/decode (``serving_model="disaggregated"``): the prefill and decode pools'
+    #: replicas, the prefill replica's layout (the layout fields above are the decode replica's), and the
+    #: time to move one prompt's KV cache between them
+    prefill_replicas: int | None = None
+    decode_replicas: int | None = None
+    prefill_tp: int | None = None
+    prefill_ep: int | None = None
+    prefill_dp_attention: int | None = None
+    kv_transfer_ms: float | None = None
     precision: str
     kv_precision: str
     compute_precision: str | None = None
@@ -170,7 +199,10 @@ class PerformanceEstimate:
 
         head = (
             f"PerformanceEstimate(model_id={short_repr(self.model_id, 60)}, gpu={short_repr(self.gpu, 30)}, "
-            f"num_gpus={self.num_gpus}, tp={self.tp}, pp={self.pp}, replicas={self.replicas}, "
+            f"num_gpus={self.num_gpus}, tp={self.tp}, pp={self.pp}, "
+            + (f"ep={self.ep}, " if self.ep > 1 else "")
+            + (f"dp_attention={self.dp_attention}, " if self.dp_attention > 1 else "")
+            + f"replicas={self.replicas}, "
             f"precision={self.precision!r}, concurrency={self.concurrency}"
         )
         if self.error is not None or not self.fits:
@@ -187,7 +219,7 @@ class PerformanceEstimate:
         def num(value: float | None, digits: int, unit: str = "") -> str:
             return "-" if value is None else f"{value:,.{digits}f}{unit}"
 
-        layout = f"{self.num_gpus} x {self.gpu}, TP{self.tp}" + (f" x PP{self.pp}" if self.pp > 1 else "")
+        layout = f"{self.num_gpus} x {self.gpu}, " + layout_text(self.tp, self.pp, self.ep, self.dp_attention)
         rows = [
             ("model", self.model_id),
             ("layout", layout + (f", {self.replicas} replicas" if self.replicas > 1 else "")),

@@ -28,6 +28,7 @@ import attrs
 
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
+    EXCHANGE_US,
     MOE_HALF_TOKENS,
     MOE_TILE_GB_S,
     MOE_TILE_N,
@@ -39,7 +40,16 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.layout import ShardCosts
 
-__all__ = ["Rates", "StepCost", "StepTime", "expected_distinct_experts", "rates_for", "soft_max"]
+__all__ = [
+    "Rates",
+    "StepCost",
+    "StepTime",
+    "exchange_seconds_per_token",
+    "exchange_sends",
+    "expected_distinct_experts",
+    "rates_for",
+    "soft_max",
+]
 
 
 def soft_max(a: float, b: float) -> float:
@@ -85,12 +95,34 @@ class Rates:
     #: bandwidth of a send between pipeline stages (the scale-up link, or the network when one replica's
     #: ``tp x pp`` GPUs span more than one scale-up domain), bytes/s
     pipeline_link_bytes_s: float = 0.0
+    #: the MoE token exchange between attention groups: per-GPU bandwidth of the scale-up link and of
+    #: the scale-out network, GPUs per scale-up domain, and the fixed cost of one dispatch or combine (s)
+    scale_up_bytes_s: float = 0.0
+    scale_out_bytes_s: float = 0.0
+    scale_up_domain: int = 1
+    exchange_latency_s: float = 0.0
+    #: the busiest expert-parallel rank's load over the mean (1 when the experts are not split)
+    expert_imbalance: float = 1.0
+    #: two-batch overlap (SGLang ``--enable-two-batch-overlap``, vLLM ``--enable-dbo``): each step runs
+    #: as two micro-batches, one's communication under the other's kernels
+    two_batch_overlap: bool = False
 
 
 def rates_for(
-    gpu: GPUSpec, eff: FamilyEfficiency, weight_precision: str, tp: int, pp: int = 1
+    gpu: GPUSpec,
+    eff: FamilyEfficiency,
+    weight_precision: str,
+    tp: int,
+    pp: int = 1,
+    expert_imbalance: float = 1.0,
+    dp_attention: int = 1,
+    two_batch_overlap: bool = False,
 ) -> tuple[Rates, str]:
-    """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in."""
+    """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
+
+    ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (used when experts are
+    split over ranks); all-reduces run inside attention groups of ``tp / dp_attention`` GPUs.
+    """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
     sixteen, _ = gpu.gemm_tflops("bf16")
@@ -99,11 +131,13 @@ def rates_for(
     if not gpu.has_nvlink_class_link:
         latency += PCIE_ALLREDUCE_US * 1e-6
     scale_up_link = link
-    if tp > gpu.scale_up_domain:
+    if tp // dp_attention > gpu.scale_up_domain:
         link = min(link, SCALE_OUT_BYTES_S * eff.link_efficiency)
         latency += PCIE_ALLREDUCE_US * 1e-6
     crosses = tp * pp > gpu.scale_up_domain
-    pipeline_link = min(scale_up_link, SCALE_OUT_BYTES_S * eff.link_efficiency) if crosses else scale_up_link
+    scale_out = SCALE_OUT_BYTES_S * eff.link_efficiency
+    pipeline_link = min(scale_up_link, scale_out) if crosses else scale_up_link
+
     return (
         Rates(
             gemm_bandwidth=gpu.memory_bandwidth_bytes_s * eff.gemm_bandwidth,
@@ -120,9 +154,55 @@ def rates_for(
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=eff.moe_half_width(mode),
             pipeline_link_bytes_s=pipeline_link,
+            scale_up_bytes_s=scale_up_link,
+            scale_out_bytes_s=min(scale_up_link, scale_out),
+            scale_up_domain=gpu.scale_up_domain,
+            exchange_latency_s=EXCHANGE_US * 1e-6,
+            expert_imbalance=expert_imbalance,
+            two_batch_overlap=two_batch_overlap,
         ),
         mode,
     )
+
+
+def exchange_sends(ep: int, domain: int, top_k: int, *, per_expert: bool) -> tuple[float, float]:
+    """(sends inside the scale-up domain, sends across it) one token makes to reach its ``top_k``
+    experts over ``ep`` ranks filling domains of ``domain`` GPUs, uniform routing.
+
+    ``per_expert``: one send per remote expert (DeepEP's low-latency kernels, which decode uses);
+    otherwise one send per remote rank in the token's own domain and one per remote domain, forwarded
+    inside it (DeepEP's normal kernels, which prefill uses).
+    """
+    local = min(domain, ep)
+    if per_expert:
+        return top_k * (local - 1) / ep, top_k * (ep - local) / ep
+    domains = ep / local
+    inside = (local - 1) * (1.0 - (1.0 - 1.0 / ep) ** top_k)
+    across = (domains - 1) * (1.0 - (1.0 - 1.0 / domains) ** top_k) if domains > 1 else 0.0
+    return inside, across
+
+
+def exchange_seconds_per_token(costs: ShardCosts, rates: Rates, *, decode: bool) -> float:
+    """Seconds of one GPU's link time per token of a replica's step spent exchanging MoE tokens
+    between attention groups (0 without data-parallel attention).
+
+    With experts split over ``ep`` ranks each GPU sends its ``1 / tp`` share of the step's tokens to
+    their experts' ranks and takes the results back, over the scale-up link inside a domain and over
+    the network across domains, the busier of the two setting the time (the busiest rank gets
+    ``expert_imbalance`` times the mean). With the experts split over all GPUs (``ep = 1``) each GPU
+    instead gathers every other group's tokens and reduce-scatters the results (16-bit both ways).
+    """
+    c, r = costs, rates
+    if not c.moe_exchange_calls:
+        return 0.0
+    crosses = c.tp > r.scale_up_domain
+    if c.ep == 1:
+        link = r.scale_out_bytes_s if crosses else r.scale_up_bytes_s
+        hidden = c.expert_hidden * 2.0 * c.moe_layers  # 16-bit hidden states, gathered and scattered back
+        return 2.0 * hidden * (1.0 - 1.0 / c.dp_attention) / link
+    inside, across = exchange_sends(c.ep, r.scale_up_domain, c.experts_per_token, per_expert=decode)
+    seconds = max(inside / r.scale_up_bytes_s, across / r.scale_out_bytes_s if across else 0.0)
+    return seconds * c.moe_exchange_token_bytes / c.tp * r.expert_imbalance
 
 
 @attrs.frozen
@@ -170,6 +250,8 @@ class StepCost:
         "_dense_flops_token",
         "_eager",
         "_elementwise_token",
+        "_exchange_calls",
+        "_exchange_token",
         "_expert_bytes",
         "_expert_flops",
         "_experts",
@@ -177,19 +259,23 @@ class StepCost:
         "_gemm_bw",
         "_gemm_flops",
         "_graph_tokens",
+        "_groups",
         "_host_seq",
         "_host_step",
         "_kv_state",
         "_kv_token",
         "_kv_token_windowed",
         "_lm_head_flops",
+        "_local_experts",
         "_moe_fixed",
         "_moe_floor",
         "_moe_flops",
         "_moe_half_tokens",
         "_moe_layers",
+        "_moe_load",
         "_moe_miss",
         "_moe_traffic_token",
+        "_overlap",
         "_p2p",
         "_p2p_token",
         "_pair_flops",
@@ -218,6 +304,11 @@ class StepCost:
         self._lm_head_flops = c.lm_head_flops_per_token
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
+        # with experts split over ep ranks, the busiest rank sets the layer's time: it holds
+        # num_experts / ep experts and gets expert_imbalance times the mean share of the assignments
+        self._local_experts = (c.num_experts + c.redundant_experts) / c.ep
+        self._moe_load = r.expert_imbalance / c.ep if c.ep > 1 else 1.0
+        self._groups = c.dp_attention
         self._top_k = c.experts_per_token
         self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
         self._expert_bytes = c.expert_bytes
@@ -235,10 +326,16 @@ class StepCost:
         self._pair_flops_windowed = c.attention_flops_per_pair_windowed
         self._recurrent_token = c.recurrent_flops_per_token
         self._allreduce_calls = c.allreduce_calls
-        self._ring = 2.0 * (c.tp - 1) / c.tp
+        group = c.tp // c.dp_attention  # all-reduces run inside one attention group
+        self._ring = 2.0 * (group - 1) / group
         self._allreduce_latency = r.allreduce_latency_s
         self._allreduce_bytes = c.allreduce_bytes_per_token / r.link_bytes_s if c.allreduce_calls else 0.0
         self._elementwise_token = c.elementwise_bytes_per_token
+        self._exchange_calls = c.moe_exchange_calls
+        self._exchange_token = (
+            exchange_seconds_per_token(c, r, decode=True),
+            exchange_seconds_per_token(c, r, decode=False),
+        )
         # an attention kernel's fixed cost is larger than an elementwise kernel's (it is one of the small ones)
         self._fixed = (
             c.gemm_kernels * r.gemm_kernel_s
@@ -246,10 +343,12 @@ class StepCost:
             + c.attention_kernels * max(r.attention_kernel_s - r.small_kernel_s, 0.0)
         )
         self._eager = (c.gemm_kernels + c.small_kernels) * profile.eager_kernel_us * 1e-6
-        self._graph_tokens = profile.graph_max_tokens
+        # each attention group runs its own graphs and host loop over its share of the sequences
+        self._graph_tokens = profile.graph_max_tokens * c.dp_attention
         self._prefill_graphs = profile.prefill_in_graphs
         self._host_step = profile.step_overhead_ms * 1e-3
-        self._host_seq = profile.per_sequence_overhead_ms * 1e-3
+        self._host_seq = profile.per_sequence_overhead_ms * 1e-3 / c.dp_attention
+        self._overlap = r.two_batch_overlap
 
     def time(
         self,
@@ -305,6 +404,39 @@ class StepCost:
         sampled: float,
         graphed: bool = False,
     ) -> tuple[float, float, float, float, float, float, float]:
+        contents = (
+            decode_seqs,
+            kv_tokens,
+            kv_tokens_windowed,
+            prefill_tokens,
+            prefill_pairs,
+            prefill_pairs_windowed,
+            sampled,
+        )
+        if not self._overlap or decode_seqs + prefill_tokens <= 0:
+            return self._batch_terms(*contents, graphed=graphed)
+        # Two-batch overlap: two micro-batches of half the step each, one's token exchange running under
+        # the other's kernels. Each half reads the weights and launches the kernels again; the pipeline
+        # of two leaves the shorter of one half's work and one half's communication exposed.
+        d, kv, kvw, prefill, pairs, pairs_w, sampled = (x / 2 for x in contents)
+        half = self._batch_terms(d, kv, kvw, prefill, pairs, pairs_w, sampled, graphed=graphed)
+        _, compute, memory, comm, overhead, flops, moved = half
+        work = half[0] - comm
+        total = max(2 * work, 2 * comm) + min(work, comm)
+        return (total, 2 * compute, 2 * memory, 2 * comm, 2 * overhead, 2 * flops, 2 * moved)
+
+    def _batch_terms(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+        graphed: bool = False,
+    ) -> tuple[float, float, float, float, float, float, float]:
+        """One batch's (total, compute, memory, communication, overhead, FLOPs, bytes)."""
         pp = self._pp
         if pp > 1:  # one micro-batch: a 1/pp share of everything, on one stage
             decode_seqs, kv_tokens, kv_tokens_windowed = (
@@ -329,6 +461,9 @@ class StepCost:
             touched = self._experts * (1.0 - self._moe_miss**tokens)
             assignments = tokens * self._top_k
             per_expert = assignments / touched
+            if self._moe_load != 1.0:  # the busiest expert-parallel rank
+                touched = min(touched * self._moe_load, self._local_experts)
+                assignments *= self._moe_load
             moe_bytes = touched * self._expert_bytes
             moe_flops = assignments * self._expert_flops
             moe_mem = max(moe_bytes / self._gemm_bw, self._moe_floor)
@@ -353,6 +488,9 @@ class StepCost:
             comm = self._allreduce_calls * (
                 self._allreduce_latency + self._ring * tokens * self._allreduce_bytes
             )
+        if self._exchange_calls and tokens > 0:
+            per_token = self._exchange_token[1 if prefill_tokens > 0 else 0]
+            comm += self._exchange_calls * self.rates.exchange_latency_s + tokens * per_token
         streamed = tokens * (self._elementwise_token + self._moe_traffic_token)
         elementwise = streamed / self._gemm_bw
         overhead = self._fixed + self._host_step + self._host_seq * sampled

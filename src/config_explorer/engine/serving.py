@@ -29,7 +29,7 @@ from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
 from config_explorer.engine.calibration import profile_for
 from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
-from config_explorer.engine.layout import GIB, check_layout, valid_tp_degrees
+from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
@@ -57,6 +57,11 @@ def estimate(
     num_gpus: int = 1,
     tp: int | None = None,
     pp: int = 1,
+    ep: int = 1,
+    dp_attention: int = 1,
+    redundant_experts: int = 0,
+    expert_imbalance: float | None = None,
+    two_batch_overlap: bool = False,
     precision: str | None = None,
     kv_precision: str | None = None,
     input_length: int | None = None,
@@ -121,9 +126,16 @@ def estimate(
             "use serving_model='simulated' for other traffic"
         )
     require_positive_int("pp", pp)
+    require_positive_int("ep", ep)
+    require_positive_int("dp_attention", dp_attention)
     common: dict[str, Any] = {
         "num_gpus": num_gpus,
         "pp": pp,
+        "ep": ep,
+        "dp_attention": dp_attention,
+        "redundant_experts": redundant_experts,
+        "expert_imbalance": expert_imbalance,
+        "two_batch_overlap": two_batch_overlap,
         "precision": precision,
         "kv_precision": kv_precision,
         "input_length": input_length,
@@ -151,6 +163,8 @@ def estimate(
             num_gpus,
             tp or 1,
             pp,
+            ep,
+            dp_attention,
             precision,
             kv_precision,
             input_length,
@@ -188,12 +202,19 @@ def _smallest_fitting(
     When nothing fits, the largest TP tried (the closest to fitting) is returned.
     """
     num_gpus = int(common["num_gpus"])
-    pp = int(common["pp"])
+    pp, ep, groups = int(common["pp"]), int(common["ep"]), int(common["dp_attention"])
+    redundant = int(common["redundant_experts"])
     require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
-    candidates = valid_tp_degrees(arch, num_gpus, pp)
+    per_stage = num_gpus // pp if num_gpus % pp == 0 else 0
+    candidates = [
+        t
+        for t in range(1, per_stage + 1)
+        if per_stage % t == 0 and check_layout(arch, num_gpus, t, pp, ep, groups, redundant) is None
+    ]
     if not candidates:
+        split = (f", ep={ep}" if ep > 1 else "") + (f", dp_attention={groups}" if groups > 1 else "")
         raise InvalidArgumentError(
-            f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp} "
+            f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp}{split} "
             f"({arch.num_attention_heads} attention heads, {arch.num_kv_heads} KV heads)"
         )
     fitting: list[Deployment] = []
@@ -213,7 +234,7 @@ def _needs(dep: Deployment, common: dict[str, Any]) -> str:
     arch, gpu = dep.arch, dep.gpu
     hints = []
     for t in (2, 4, 8, 16, 32, 64):
-        if t <= dep.tp or check_layout(arch, t, t, 1):
+        if t <= dep.tp or check_layout(arch, t, t, 1, dep.ep, dep.dp_attention, dep.costs.redundant_experts):
             continue
         trial = plan_deployment(arch, gpu, **{**common, "num_gpus": t, "pp": 1}, tp=t)
         if trial.memory.fits:
@@ -236,6 +257,11 @@ def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:
         "tp": dep.tp,
         "pp": dep.pp,
         "replicas": dep.replicas,
+        "ep": dep.ep,
+        "dp_attention": dep.dp_attention,
+        "redundant_experts": dep.costs.redundant_experts,
+        "nodes": -(-dep.num_gpus // dep.gpu.gpus_per_node),
+        "two_batch_overlap": dep.two_batch_overlap,
         "precision": dep.precision,
         "kv_precision": dep.kv_precision,
         "compute_precision": dep.compute_mode,
@@ -280,6 +306,8 @@ def _failed(
     num_gpus: int,
     tp: int,
     pp: int,
+    ep: int,
+    dp_attention: int,
     precision: str | None,
     kv_precision: str | None,
     input_length: int,
@@ -294,6 +322,8 @@ def _failed(
         num_gpus=num_gpus,
         tp=tp,
         pp=pp,
+        ep=ep,
+        dp_attention=dp_attention,
         replicas=max(num_gpus // (tp * pp), 1),
         precision=precision or arch.native_precision,
         kv_precision=kv_precision or "bf16",
@@ -474,7 +504,7 @@ def _concurrency_limits(dep: Deployment, e2e_low_load_s: float) -> tuple[int, in
     """(KV-cache limit, prefill-compute limit, decode-capacity limit), each for the whole deployment."""
     replicas = dep.replicas
     kv_limit = dep.kv_limit_per_replica * replicas
-    budget = float(dep.max_num_batched_tokens)
+    budget = float(dep.step_token_budget)
     full = dep.step(0.0, budget, budget / dep.input_length)
     prefill_rate = budget / dep.input_length / full.total_s  # requests/s if the GPU did nothing but prefill
     prefill_limit = int(prefill_rate * e2e_low_load_s) * replicas
@@ -508,7 +538,7 @@ def estimate_static_batch(dep: Deployment, batch: int) -> StaticBatchResult:
     """
     require_positive_int("batch", batch)
     prompt_tokens = float(batch * dep.input_length)
-    budget = float(max(dep.max_num_batched_tokens, dep.input_length))
+    budget = float(max(dep.step_token_budget, dep.input_length))
     full_chunks = int(prompt_tokens // budget)
     remainder = prompt_tokens - full_chunks * budget
     prefill = full_chunks * dep.step(0.0, budget, budget / dep.input_length).total_s

@@ -13,6 +13,7 @@ from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.traffic import SharedPrefix
 from config_explorer.recommender.compare import BackendComparison, FigureComparison, compare_backends
 from config_explorer.recommender.costs import GPUCosts
+from config_explorer.recommender.disaggregated import PoolLayout, estimate_disaggregated
 from config_explorer.recommender.multi import GPURecommendation, GPURecommender
 from config_explorer.recommender.performance import estimate_performance, estimate_performance_batch
 from config_explorer.recommender.recommend import METRICS, Candidate, RecommendationResult, recommend_gpus
@@ -31,6 +32,7 @@ __all__ = [
     "GPURecommender",
     "ModelArchitecture",
     "PerformanceEstimate",
+    "PoolLayout",
     "RecommendationResult",
     "SLOConstraint",
     "SharedPrefix",
@@ -38,6 +40,7 @@ __all__ = [
     "SweepResult",
     "Workload",
     "compare_backends",
+    "estimate_disaggregated",
     "estimate_performance",
     "estimate_performance_batch",
     "get_workload",

@@ -80,6 +80,11 @@ def estimate_performance(
     precision: str | None = None,
     kv_precision: str | None = None,
     pipeline_parallel_size: int = 1,
+    expert_parallel_size: int = 1,
+    dp_attention: int = 1,
+    redundant_experts: int = 0,
+    expert_imbalance: float | None = None,
+    two_batch_overlap: bool = False,
     engine: str = "vllm",
     gpu_memory_utilization: float | None = None,
     max_num_batched_tokens: int | None = None,
@@ -108,7 +113,13 @@ def estimate_performance(
     is one or more profiles from ``config-explorer calibrate`` (:func:`config_explorer.calibrate.load_profile`):
     the one measured on this GPU type rescales the figures
     (:func:`~config_explorer.engine.user_calibration.apply_calibration`); on another GPU type none is
-    applied and ``warnings`` say so.
+    applied and ``warnings`` say so. For MoE models, ``expert_parallel_size`` splits the experts over
+    ranks of each tensor-parallel group and ``dp_attention`` runs attention in that many data-parallel
+    groups (native backend; :mod:`config_explorer.engine.layout`), ``redundant_experts`` extra expert
+    copies spread over the expert-parallel ranks (EPLB); ``expert_imbalance`` is the busiest
+    expert-parallel rank's load over the mean (default: the engine's stated figure);
+    ``two_batch_overlap`` runs each step as two micro-batches overlapping the token exchange
+    (``dp_attention > 1``).
     """
     settings = checked_settings(
         input_length=input_length,
@@ -118,6 +129,11 @@ def estimate_performance(
         precision=precision,
         kv_precision=kv_precision,
         pipeline_parallel_size=pipeline_parallel_size,
+        expert_parallel_size=expert_parallel_size,
+        dp_attention=dp_attention,
+        redundant_experts=redundant_experts,
+        expert_imbalance=expert_imbalance,
+        two_batch_overlap=two_batch_overlap,
         engine=engine,
         gpu_memory_utilization=gpu_memory_utilization,
         max_num_batched_tokens=max_num_batched_tokens,
@@ -141,7 +157,7 @@ def estimate_performance(
     )
     spec = resolve_speculative(speculative, arch, settings["engine"])
     shared = checked_prefix(prefix, settings["input_length"], settings["traffic"])
-    chosen = _backend(backend, arch, native_only_features(spec, shared))
+    chosen = _backend(backend, arch, native_only_features(spec, shared, settings))
     request = EstimateRequest(
         arch=arch, gpu=gpu, num_gpus=count, tp=tp, speculative=spec, prefix=shared, **settings
     )
@@ -172,6 +188,11 @@ SETTING_NAMES = frozenset(
         "precision",
         "kv_precision",
         "pipeline_parallel_size",
+        "expert_parallel_size",
+        "dp_attention",
+        "redundant_experts",
+        "expert_imbalance",
+        "two_batch_overlap",
         "engine",
         "gpu_memory_utilization",
         "max_num_batched_tokens",
@@ -193,6 +214,11 @@ def checked_settings(
     precision: object = None,
     kv_precision: object = None,
     pipeline_parallel_size: object = 1,
+    expert_parallel_size: object = 1,
+    dp_attention: object = 1,
+    redundant_experts: object = 0,
+    expert_imbalance: object = None,
+    two_batch_overlap: object = False,
     engine: object = "vllm",
     gpu_memory_utilization: object = None,
     max_num_batched_tokens: object = None,
@@ -211,6 +237,11 @@ def checked_settings(
     canonical_engine = validation.engine(engine)
     return {
         "pp": validation.parallel_degree("pipeline_parallel_size", pipeline_parallel_size),
+        "ep": validation.parallel_degree("expert_parallel_size", expert_parallel_size),
+        "dp_attention": validation.parallel_degree("dp_attention", dp_attention),
+        "redundant_experts": validation.redundant_experts(redundant_experts),
+        "expert_imbalance": validation.expert_imbalance(expert_imbalance),
+        "two_batch_overlap": validation.flag("two_batch_overlap", two_batch_overlap),
         "precision": validation.precision(precision),
         "kv_precision": validation.kv_precision(kv_precision, canonical_engine),
         "input_length": isl,
@@ -225,12 +256,20 @@ def checked_settings(
     }
 
 
-def native_only_features(speculative: object, prefix: object) -> tuple[str, ...]:
-    """The serving features a request asks for that only the native engine models."""
+def native_only_features(
+    speculative: object, prefix: object, settings: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
+    """The serving features (and layouts) a request asks for that only the native engine models."""
+    layout = settings or {}
     return tuple(
         name
-        for name, value in (("speculative decoding", speculative), ("prefix caching", prefix))
-        if value is not None
+        for name, asked in (
+            ("speculative decoding", speculative is not None),
+            ("prefix caching", prefix is not None),
+            ("expert parallelism", layout.get("ep", 1) != 1),
+            ("data-parallel attention", layout.get("dp_attention", 1) != 1),
+        )
+        if asked
     )
 
 
@@ -315,7 +354,7 @@ def estimate_performance_batch(
     )
     spec_config = resolve_speculative(speculative, arch, settings["engine"])
     shared = checked_prefix(prefix, settings["input_length"], settings["traffic"])
-    chosen = _backend(backend, arch, native_only_features(spec_config, shared))
+    chosen = _backend(backend, arch, native_only_features(spec_config, shared, settings))
     results = []
     for config in gpu_configs:
         gpu: Any = config

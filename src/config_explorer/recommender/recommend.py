@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -31,8 +31,8 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
 from config_explorer.engine.calibration import efficiency_for
-from config_explorer.engine.layout import valid_tp_degrees
-from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.layout import check_layout, expert_layouts, valid_tp_degrees
+from config_explorer.engine.records import PerformanceEstimate, layout_text
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
@@ -41,13 +41,14 @@ from config_explorer.engine.user_calibration import CalibrationProfile
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 from config_explorer.recommender.calibrated import calibrated
 from config_explorer.recommender.costs import GPUCosts
+from config_explorer.recommender.disaggregated import DISAGGREGATED_PLANS_KEPT, search_disaggregated
 from config_explorer.recommender.performance import (
     ModelLike,
     checked_calibration,
     native_only_features,
     resolve_model,
 )
-from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.serve_command import disaggregated_commands, serve_commands
 from config_explorer.recommender.speculation import (
     checked_prefix,
     resolve_speculative,
@@ -82,6 +83,8 @@ DEFAULT_MAX_GPUS: Final = 8
 DEFAULT_MAX_GPUS_FOR_TARGET: Final = 64
 #: at most this many layouts of one GPU type are judged by simulation (its best is always judged)
 JUDGED_PER_TYPE: Final = 3
+#: a GPU type's leading layout is judged until one holds its place, up to this many layouts of the type
+LEADERS_JUDGED_PER_TYPE: Final = 9
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +96,9 @@ class Candidate:
     num_gpus: int
     tp: int
     pp: int = 1
+    #: expert-parallel ranks and attention groups per stage (MoE layouts; 1 and 1: plain tensor parallel)
+    ep: int = 1
+    dp_attention: int = 1
     replicas: int = 1
     concurrency: int | None = None
     estimate: PerformanceEstimate | None = None
@@ -180,7 +186,7 @@ class Candidate:
             return "-" if value is None else f"{value:,.{digits}f}{unit}"
 
         est = self.estimate
-        layout = f"{self.num_gpus} x {self.gpu}, TP{self.tp}" + (f" x PP{self.pp}" if self.pp > 1 else "")
+        layout = f"{self.num_gpus} x {self.gpu}, " + layout_text(self.tp, self.pp, self.ep, self.dp_attention)
         rows = [
             ("rank", "-" if self.rank is None else str(self.rank)),
             ("layout", layout + (f", {self.replicas} replicas" if self.replicas > 1 else "")),
@@ -256,6 +262,11 @@ class RecommendationResult:
     prefix: SharedPrefix | None = None
     #: the speculative decoding every estimate ran with (the method's defaults resolved), if any
     speculative: SpeculativeConfig | None = None
+    #: with ``disaggregated=True``: prefill/decode plans meeting the SLOs at the target load, cheapest
+    #: first (each record's ``prefill_*`` / ``decode_replicas`` fields say its pools), and how the best
+    #: compares with the best aggregated plan
+    disaggregated: tuple[Candidate, ...] = ()
+    disaggregation_note: str = ""
 
     @property
     def best(self) -> Candidate | None:
@@ -290,6 +301,8 @@ class RecommendationResult:
             "ranked": [c.to_dict() for c in self.ranked],
             "other_layouts": [c.to_dict() for c in self.other_layouts],
             "rejected": [c.to_dict() for c in self.rejected],
+            "disaggregated": [c.to_dict() for c in self.disaggregated],
+            "disaggregation_note": self.disaggregation_note,
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -309,8 +322,8 @@ class RecommendationResult:
         if best is not None:
             tput = best.estimate.output_throughput_tok_s if best.estimate is not None else None
             answer = repr(
-                f"{best.num_gpus} x {best.gpu} TP{best.tp}"
-                + (f" PP{best.pp}" if best.pp > 1 else "")
+                f"{best.num_gpus} x {best.gpu} "
+                + layout_text(best.tp, best.pp, best.ep, best.dp_attention).replace(" x PP", " PP")
                 + ("" if tput is None else f", {tput:,.0f} tok/s")
             )
         return (
@@ -449,18 +462,52 @@ def row_caveats(
 
 #: pipeline-parallel degrees the search tries (each must divide the GPU count and the stages hold layers)
 PIPELINE_DEGREES: Final = (1, 2, 4, 8)
+#: the ways of splitting a model the search can combine (``parallelism=``); tensor parallelism is always on
+PARALLELISM: Final = ("tp", "pp", "ep", "dp-attention")
 
 
-def deployment_layouts(arch: ModelArchitecture, spec: GPUSpec, count: int) -> list[tuple[int, int]]:
-    """The (tp, pp) layouts of ``count`` GPUs of ``spec`` worth trying: tensor parallelism inside one
-    node or scale-up domain (its all-reduces stay off the network), the rest data-parallel replicas;
-    beyond one node, pipeline stages of 2, 4 or 8 across nodes as well (a replica larger than a node)."""
+class Layout(NamedTuple):
+    """How one replica is split: tensor and pipeline parallelism, and for MoE models the experts over
+    ``ep`` ranks and attention in ``dp_attention`` groups of each stage (:mod:`config_explorer.engine.layout`)."""
+
+    tp: int
+    pp: int
+    ep: int = 1
+    dp_attention: int = 1
+
+
+def deployment_layouts(
+    arch: ModelArchitecture, spec: GPUSpec, count: int, parallelism: Sequence[str] = PARALLELISM
+) -> list[Layout]:
+    """The layouts of ``count`` GPUs of ``spec`` worth trying, with the kinds of ``parallelism`` allowed.
+
+    Tensor parallelism inside one node or scale-up domain (its all-reduces stay off the network), the
+    rest data-parallel replicas; beyond one node, pipeline stages of 2, 4 or 8 across nodes as well (a
+    replica larger than a node). For MoE models, each such stage also with its experts over all its GPUs
+    (``ep``) and that with attention data-parallel over them (``dp-attention``); and, past one node, one
+    wide expert-parallel replica over all ``count`` GPUs with data-parallel attention, the layout of the
+    large DeepSeek deployments (its attention never leaves a GPU; only the experts' token exchange
+    crosses the network).
+    """
     widest = max(spec.scale_up_domain, spec.gpus_per_node)
-    layouts: list[tuple[int, int]] = []
+    layouts: list[Layout] = []
     for pp in PIPELINE_DEGREES:
-        if count % pp or pp > arch.num_layers or (pp > 1 and count <= widest):
+        if count % pp or pp > arch.num_layers or (pp > 1 and (count <= widest or "pp" not in parallelism)):
             continue
-        layouts.extend((tp, pp) for tp in valid_tp_degrees(arch, count, pp) if tp <= widest)
+        for tp in valid_tp_degrees(arch, count, pp):
+            if tp > widest:
+                continue
+            for ep, groups in expert_layouts(arch, tp):
+                if (ep > 1 and "ep" not in parallelism) or (groups > 1 and "dp-attention" not in parallelism):
+                    continue
+                layouts.append(Layout(tp, pp, ep, groups))
+    wide = Layout(count, 1, count, count)
+    if (
+        count > widest
+        and {"ep", "dp-attention"} <= set(parallelism)
+        and check_layout(arch, count, count, 1, count, count) is None
+    ):
+        layouts.append(wide)
     return layouts
 
 
@@ -696,6 +743,8 @@ def recommend_gpus(
     prefix: SharedPrefix | None = None,
     calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
     preset_prefix: bool = True,
+    parallelism: Sequence[str] | str | None = None,
+    disaggregated: bool = False,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
@@ -721,6 +770,14 @@ def recommend_gpus(
     leading ``JUDGED_CANDIDATES`` by simulating the scheduler; each record says which model produced it.
     ``calibration`` (profiles from ``config-explorer calibrate``) rescales every estimate of a GPU type
     the profile was measured on, before the SLOs judge it; other GPU types are left as estimated.
+    ``parallelism`` names the ways of splitting the model the search combines (``PARALLELISM``:
+    ``tp``, ``pp``, ``ep``, ``dp-attention``; a list or a comma-separated string; all by default): for a
+    MoE model the native engine also tries experts split over ranks and data-parallel attention
+    (:func:`deployment_layouts`); other backends try tensor and pipeline parallelism only.
+    ``disaggregated=True`` (native engine, with a target load) also searches disaggregated plans, prefill
+    and decode on separate pools of those layouts (:mod:`config_explorer.recommender.disaggregated`):
+    ``result.disaggregated`` ranks them and ``result.disaggregation_note`` compares the best with the
+    best aggregated plan in GPUs and $/h for the same load.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
@@ -772,6 +829,13 @@ def recommend_gpus(
         checked_prefix(prefix, input_length),
     )
     preset_prefix = validation.flag("preset_prefix", preset_prefix)
+    splits = validation.parallelism(parallelism, PARALLELISM)
+    disaggregated = validation.flag("disaggregated", disaggregated)
+    if disaggregated and not has_target:
+        raise InvalidArgumentError(
+            "disaggregated=True sizes prefill and decode pools for a load: give target_requests_per_s or "
+            "target_output_tok_s"
+        )
     costs = GPUCosts(gpu_costs)
     chosen = (
         get_backend(backend, arch, native_only_features(drafting, given_prefix))
@@ -792,25 +856,32 @@ def recommend_gpus(
         else:
             metric = "gpus_for_target" if has_target else "throughput_per_gpu"
 
-    plan: list[tuple[GPUSpec, int, int, int]] = []
+    if chosen.name != "native":  # only the native engine models experts over ranks or attention groups
+        splits = tuple(s for s in splits if s not in ("ep", "dp-attention"))
+        if disaggregated:
+            raise InvalidArgumentError(
+                f"disaggregated=True needs the native engine, which models prefill and decode pools; backend "
+                f"{chosen.name!r} cannot: use backend='native' (or 'auto' without llm-optimizer)"
+            )
+    plan: list[tuple[GPUSpec, int, Layout]] = []
     for spec in specs:
         cap = cap_of(spec.name)
         limit = max_gpus if cap is None else min(max_gpus, cap)
         counts = (
             spec.deployable_counts(limit) if num_gpus is None else [num_gpus] if num_gpus <= limit else []
         )
-        plan.extend((spec, n, tp, pp) for n in counts for tp, pp in deployment_layouts(arch, spec, n))
+        plan.extend((spec, n, layout) for n in counts for layout in deployment_layouts(arch, spec, n, splits))
 
     ranked: list[Candidate] = []
     rejected: list[Candidate] = []
-    layout_of: dict[int, tuple[GPUSpec, int, int, int]] = {}
+    layout_of: dict[int, tuple[GPUSpec, int, Layout]] = {}
 
-    def evaluate(spec: GPUSpec, count: int, tp: int, pp: int, judge: bool) -> Candidate:
+    def evaluate(spec: GPUSpec, count: int, layout: Layout, judge: bool) -> Candidate:
         return _evaluate(
             arch,
             spec,
             count,
-            tp,
+            layout,
             chosen,
             metric,
             slos,
@@ -827,7 +898,6 @@ def recommend_gpus(
             target_output_tok_s,
             judge,
             limits,
-            pp,
             total_cap,
             features,
         )
@@ -835,9 +905,9 @@ def recommend_gpus(
     limits = checked_limits
 
     # screen every layout (the native engine's analytic model), then judge the leaders by simulation
-    for done, (spec, count, tp, pp) in enumerate(plan, start=1):
-        candidate = evaluate(spec, count, tp, pp, judge=False)
-        layout_of[id(candidate)] = (spec, count, tp, pp)
+    for done, (spec, count, layout) in enumerate(plan, start=1):
+        candidate = evaluate(spec, count, layout, judge=False)
+        layout_of[id(candidate)] = (spec, count, layout)
         (ranked if candidate.rejected_reason is None else rejected).append(candidate)
         if progress is not None:
             progress(done, len(plan))
@@ -845,14 +915,21 @@ def recommend_gpus(
     field_metric = "fit" if not estimate_performance_flag else metric
     _, higher = METRICS[field_metric]
 
-    def sort_key(c: Candidate) -> tuple[bool, float, int, float]:
+    def sort_key(c: Candidate) -> tuple[bool, float, int, float, float]:
         value = c.value(field_metric)
         # nine significant digits: copies of one layout tie exactly, so the tie-breaks below apply
         number = 0.0 if value is None else float(f"{(-value if higher else value):.9g}")
         if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
-            return (False, float(c.num_gpus), 0, -(value or 0.0))
-        # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper
-        return (value is None, number, c.num_gpus, c.cost_per_hour_usd or math.inf)
+            return (False, float(c.num_gpus), 0, -(value or 0.0), 0.0)
+        # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper,
+        # then (with a target load) the most spare capacity at that cost
+        return (
+            value is None,
+            number,
+            c.num_gpus,
+            c.cost_per_hour_usd or math.inf,
+            -(c.headroom_for_target or 0.0),
+        )
 
     ranked.sort(key=sort_key)
     if estimate_performance_flag and chosen.name == "native":
@@ -867,7 +944,10 @@ def recommend_gpus(
                 first_of_type = c.gpu not in types
                 types.add(c.gpu)
                 within = judged_per_type.get(c.gpu, 0) < JUDGED_PER_TYPE
-                if id(c) not in judged_ids and within and (position < JUDGED_CANDIDATES or first_of_type):
+                # a type's leading row is simulated (up to LEADERS_JUDGED_PER_TYPE tries): a screened figure
+                # does not head its type while simulations that could replace it are left
+                leader = first_of_type and judged_per_type.get(c.gpu, 0) < LEADERS_JUDGED_PER_TYPE
+                if id(c) not in judged_ids and (leader or (within and position < JUDGED_CANDIDATES)):
                     pending.append(c)
                     judged_per_type[c.gpu] = judged_per_type.get(c.gpu, 0) + 1
             if not pending:
@@ -890,6 +970,32 @@ def recommend_gpus(
             seen.add(c.gpu)
         ranked = kept
     ranked = [attrs.evolve(c, rank=i) for i, c in enumerate(ranked, start=1)]
+    split_plans: tuple[Candidate, ...] = ()
+    split_note = ""
+    if disaggregated:
+        rate = target_requests_per_s or (target_output_tok_s or 0.0) / output_length
+        split_plans, split_note = _disaggregated_plans(
+            arch,
+            specs,
+            rate,
+            input_length,
+            output_length,
+            slos,
+            max_gpus,
+            total_cap,
+            costs,
+            splits,
+            {
+                "engine": engine,
+                "precision": precision,
+                "kv_precision": kv_precision,
+                "gpu_memory_utilization": gpu_memory_utilization,
+                "max_num_seqs": checked_limits["max_num_seqs"],
+                "max_num_batched_tokens": checked_limits["max_num_batched_tokens"],
+            },
+            ranked[0] if ranked else None,
+            features,
+        )
     return RecommendationResult(
         model_id=arch.model_id,
         input_length=input_length,
@@ -911,7 +1017,102 @@ def recommend_gpus(
         prefix_note=prefix_note,
         prefix=shared,
         speculative=drafting,
+        disaggregated=split_plans,
+        disaggregation_note=split_note,
     )
+
+
+def _disaggregated_plans(
+    arch: ModelArchitecture,
+    specs: Sequence[GPUSpec],
+    rate: float,
+    input_length: int,
+    output_length: int,
+    slos: Sequence[SLOConstraint],
+    max_gpus: int,
+    total_cap: int,
+    costs: GPUCosts,
+    splits: Sequence[str],
+    settings: Mapping[str, Any],
+    aggregated: Candidate | None,
+    features: Mapping[str, Any],
+) -> tuple[tuple[Candidate, ...], str]:
+    """The disaggregated search's plans as candidates, and the note comparing the best with ``aggregated``."""
+    found = search_disaggregated(
+        arch,
+        specs,
+        request_rate=rate,
+        input_length=input_length,
+        output_length=output_length,
+        slos=slos,
+        max_gpus_per_pool=max_gpus,
+        max_total_gpus=total_cap,
+        costs=costs,
+        layouts_of=lambda a, s, n: deployment_layouts(a, s, n, splits),
+        settings=settings,
+    )
+    plans = []
+    for rank, (record, hourly) in enumerate(found[:DISAGGREGATED_PLANS_KEPT], start=1):
+        spec = next(s for s in specs if s.name == record.gpu)
+        plans.append(
+            Candidate(
+                model_id=arch.model_id,
+                gpu=record.gpu,
+                num_gpus=record.num_gpus,
+                tp=record.tp,
+                ep=record.ep,
+                dp_attention=record.dp_attention,
+                replicas=record.decode_replicas or 1,
+                concurrency=record.concurrency,
+                estimate=record,
+                fits=True,
+                cost_per_gpu_hour_usd=costs.per_gpu_hour(spec.name),
+                cost_per_hour_usd=hourly,
+                copies_for_target=1,
+                total_gpus_for_target=record.num_gpus,
+                cost_per_hour_for_target_usd=hourly,
+                caveats=row_caveats(spec, record.tp, record.tp, 1, None, hourly is not None),
+                serve_commands=disaggregated_commands(arch, record),
+                rank=rank,
+            )
+        )
+    ignored = [
+        name
+        for name, value in (
+            ("prefix caching", features.get("prefix")),
+            ("speculative decoding", features.get("speculative")),
+        )
+        if value
+    ]
+    caveat = f" (estimated without {' and '.join(ignored)})" if ignored else ""
+    if not plans:
+        return (
+            (),
+            f"no disaggregated plan meets the SLOs at {rate:.2f} requests/s within {total_cap} GPUs{caveat}",
+        )
+    best = plans[0]
+    est = best.estimate
+    assert est is not None and est.prefill_tp is not None
+    prefill = layout_text(est.prefill_tp, 1, est.prefill_ep or 1, est.prefill_dp_attention or 1)
+    text = f"best plan: {est.prefill_replicas} prefill x ({prefill}) + "
+    text += (
+        f"{best.replicas} decode x ({layout_text(best.tp, 1, best.ep, best.dp_attention)}) on {best.gpu}, "
+    )
+    text += f"{best.num_gpus} GPUs" + (
+        f", ${best.cost_per_hour_usd:,.2f}/h" if best.cost_per_hour_usd else ""
+    )
+    if aggregated is not None and aggregated.total_gpus_for_target:
+        text += f"; aggregated best: {aggregated.total_gpus_for_target} GPUs of {aggregated.gpu}"
+        if aggregated.cost_per_hour_for_target_usd:
+            text += f", ${aggregated.cost_per_hour_for_target_usd:,.2f}/h"
+        cheaper = _key_cost(best) < _key_cost(aggregated)
+        text += "; disaggregation is " + ("cheaper" if cheaper else "not cheaper") + " for this load"
+    return tuple(plans), text + caveat
+
+
+def _key_cost(c: Candidate) -> tuple[float, int]:
+    cost = c.cost_per_hour_for_target_usd
+    return (cost if cost is not None else math.inf, c.total_gpus_for_target or c.num_gpus)
 
 
 def _speculative_note(
@@ -976,7 +1177,7 @@ def _evaluate(
     arch: ModelArchitecture,
     spec: GPUSpec,
     count: int,
-    tp: int,
+    layout: Layout,
     backend: Backend,
     metric: str,
     slos: Sequence[SLOConstraint],
@@ -993,16 +1194,18 @@ def _evaluate(
     target_tok_s: float | None,
     judge: bool = False,
     limits: Mapping[str, int | None] | None = None,
-    pp: int = 1,
     max_total_gpus: int | None = None,
     features: Mapping[str, Any] | None = None,
 ) -> Candidate:
+    tp, pp = layout.tp, layout.pp
     base: dict[str, Any] = {
         "model_id": arch.model_id,
         "gpu": spec.name,
         "num_gpus": count,
         "tp": tp,
         "pp": pp,
+        "ep": layout.ep,
+        "dp_attention": layout.dp_attention,
         "replicas": count // (tp * pp),
     }
     request = EstimateRequest(
@@ -1011,6 +1214,8 @@ def _evaluate(
         num_gpus=count,
         tp=tp,
         pp=pp,
+        ep=layout.ep,
+        dp_attention=layout.dp_attention,
         precision=precision,
         kv_precision=kv_precision,
         input_length=input_length,

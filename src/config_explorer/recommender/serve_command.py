@@ -149,7 +149,8 @@ class LaunchLimits:
 
     #: requests each replica carries at the estimate's operating point
     concurrency_per_replica: int
-    #: vLLM ``--max-num-seqs``, SGLang ``--max-running-requests``, TensorRT-LLM ``--max_batch_size``
+    #: vLLM ``--max-num-seqs``, SGLang ``--max-running-requests``, TensorRT-LLM ``--max_batch_size``:
+    #: per attention group with data-parallel attention (SGLang's flag is that times the groups)
     max_num_seqs: int
     #: vLLM ``--max-model-len``, SGLang ``--context-length``, TensorRT-LLM ``--max_seq_len``; None when
     #: neither the estimate nor the model states one (the engine then reads the model's config)
@@ -177,17 +178,19 @@ def launch_limits(arch: ModelArchitecture, estimate: PerformanceEstimate) -> Lau
     arch, estimate = _checked(arch, estimate)
     replicas = max(estimate.replicas, 1)
     per_replica = max(1, math.ceil(estimate.concurrency / replicas))
+    # with data-parallel attention each attention group runs its own share of the sequences
+    per_group = max(1, math.ceil(per_replica / max(estimate.dp_attention, 1)))
     engine_setting = estimate.max_num_seqs
     if estimate.arrival == "offline" and engine_setting:
         seqs = engine_setting
     else:
-        wanted = float(per_replica)
+        wanted = float(per_group)
         if estimate.arrival == "poisson":
-            wanted += _POISSON_SIGMAS * math.sqrt(per_replica)
+            wanted += _POISSON_SIGMAS * math.sqrt(per_group)
         seqs = math.ceil(wanted / _SEQS_MULTIPLE) * _SEQS_MULTIPLE
         if engine_setting:
             seqs = min(seqs, engine_setting)
-        seqs = max(seqs, per_replica)
+        seqs = max(seqs, per_group)
     budget = estimate.max_num_batched_tokens
     if budget is not None:
         budget = max(budget, seqs)
@@ -232,6 +235,43 @@ def _draft_note(est: PerformanceEstimate, draft: str | None) -> list[str]:
     ]
 
 
+def _split_copies(est: PerformanceEstimate, server: str) -> list[str]:
+    """The note for replicas of a MoE layout that splits experts or attention: one server per replica
+    (the engines' own data parallelism would join them into one expert-parallel group)."""
+    if est.replicas == 1 or (est.ep == 1 and est.dp_attention == 1):
+        return []
+    gpus = est.tp * est.pp
+    return [
+        f"# {server} joins its data-parallel ranks into one expert-parallel group: for {est.replicas} "
+        f"independent copies start {est.replicas} of these, each on its own {gpus} GPUs and port, behind a "
+        "load balancer"
+    ]
+
+
+def _vllm_moe(est: PerformanceEstimate, argv: list[str]) -> list[str] | None:
+    """vLLM's expert-parallel and data-parallel-attention options (``argv`` extended); ``None`` when vLLM
+    cannot run the layout (its expert parallelism spans every GPU of the stage or none)."""
+    if est.ep not in (1, est.tp):
+        return None
+    if est.dp_attention > 1:
+        # each data-parallel rank is an engine with its own attention, KV cache and scheduler limits
+        argv += ["--data-parallel-size", str(est.dp_attention)]
+    if est.ep > 1:
+        argv.append("--enable-expert-parallel")
+        if est.dp_attention > 1:
+            # the token exchange the estimate costs (DeepEP's kernels; vLLM's default gathers every token)
+            argv += ["--all2all-backend", "deepep_low_latency"]
+        if est.redundant_experts:
+            argv += [
+                "--enable-eplb",
+                "--eplb-config",
+                json.dumps({"num_redundant_experts": est.redundant_experts}),
+            ]
+    if est.two_batch_overlap:
+        argv.append("--enable-dbo")
+    return argv
+
+
 def _vllm(
     arch: ModelArchitecture,
     est: PerformanceEstimate,
@@ -239,10 +279,18 @@ def _vllm(
     util: float | None,
     draft: str | None = None,
 ) -> str:
-    argv = ["vllm", "serve", arch.model_id, "--tensor-parallel-size", str(est.tp)]
+    attention_tp = est.tp // est.dp_attention
+    argv = ["vllm", "serve", arch.model_id, "--tensor-parallel-size", str(attention_tp)]
     if est.pp > 1:
         argv += ["--pipeline-parallel-size", str(est.pp)]
-    if est.replicas > 1:
+    moe = _vllm_moe(est, argv)
+    if moe is None:
+        return (
+            f"# vLLM cannot run ep={est.ep} over tp={est.tp}: --enable-expert-parallel spreads the experts over "
+            "every GPU of the stage; use SGLang (--ep-size) or TensorRT-LLM (--ep_size), or ep=1 or ep=tp"
+        )
+    notes = _split_copies(est, "vLLM")
+    if est.replicas > 1 and not notes:
         argv += ["--data-parallel-size", str(est.replicas)]
     if limits.max_model_len:
         argv += ["--max-model-len", str(limits.max_model_len)]
@@ -255,7 +303,7 @@ def _vllm(
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
         argv += ["--kv-cache-dtype", "fp8"]
-    notes = _precision_note(arch, est, "vllm")
+    notes += _precision_note(arch, est, "vllm")
     if est.speculative_method is not None:
         config: dict[str, object] = {"method": _SPEC_NAMES["vllm"][est.speculative_method]}
         if est.speculative_method in _NEEDS_DRAFT:
@@ -278,20 +326,37 @@ def _sglang(
     argv = ["python", "-m", "sglang.launch_server", "--model-path", arch.model_id, "--tp-size", str(est.tp)]
     if est.pp > 1:
         argv += ["--pp-size", str(est.pp)]
-    if est.replicas > 1:
+    notes: list[str] = []
+    if est.replicas > 1:  # 0.5.23: whole copies of the model (attention groups are --attn-dp-size)
         argv += ["--dp-size", str(est.replicas)]
+    groups = est.dp_attention
+    if est.ep > 1:
+        argv += ["--ep-size", str(est.ep)]
+        if est.redundant_experts:
+            argv += ["--enable-eplb", "--ep-num-redundant-experts", str(est.redundant_experts)]
+    if groups > 1:
+        # attention groups (0.5.23's spelling of --enable-dp-attention --dp-size), the vocabulary split
+        # inside each group, and the dense layers data-parallel where each group is one GPU
+        argv += ["--attn-dp-size", str(groups), "--enable-dp-lm-head"]
+        if groups == est.tp:
+            argv += ["--moe-dense-tp-size", "1"]
+        if est.ep == est.tp:
+            argv += ["--moe-a2a-backend", "deepep"]
+    if est.two_batch_overlap:
+        argv.append("--enable-two-batch-overlap")
     if limits.max_model_len:
         argv += ["--context-length", str(limits.max_model_len)]
-    argv += ["--max-running-requests", str(limits.max_num_seqs)]
+    # SGLang's running-request cap and prefill chunk are the server's: it divides them over the groups
+    argv += ["--max-running-requests", str(limits.max_num_seqs * groups)]
     if limits.max_num_batched_tokens:
-        argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens)]
+        argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens * groups)]
     if util is not None:
         argv += ["--mem-fraction-static", f"{util:g}"]
     if _fp8_on_load(arch, est):
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
         argv += ["--kv-cache-dtype", "fp8_e4m3"]
-    notes = _precision_note(arch, est, "sglang")
+    notes += _precision_note(arch, est, "sglang")
     if est.speculative_method is not None and est.num_speculative_tokens:
         k = est.num_speculative_tokens
         argv += ["--speculative-algorithm", _SPEC_NAMES["sglang"][est.speculative_method]]
@@ -311,6 +376,11 @@ def _trtllm(
     util: float | None,
     draft: str | None = None,
 ) -> str:
+    if est.dp_attention not in (1, est.tp):
+        return (
+            f"# TensorRT-LLM cannot run dp_attention={est.dp_attention} over tp={est.tp}: enable_attention_dp makes "
+            "every GPU its own attention group; use SGLang (--attn-dp-size), or dp_attention=1 or dp_attention=tp"
+        )
     lines = _precision_note(arch, est, "trtllm")
     if est.replicas > 1:
         gpus = est.tp * est.pp
@@ -321,6 +391,12 @@ def _trtllm(
     argv = ["trtllm-serve", arch.model_id, "--backend", "pytorch", "--tp_size", str(est.tp)]
     if est.pp > 1:
         argv += ["--pp_size", str(est.pp)]
+    if est.ep > 1:
+        argv += ["--ep_size", str(est.ep)]
+    if est.redundant_experts:
+        lines.append("# redundant experts take TensorRT-LLM's MoE load-balancer configuration: not set here")
+    if est.two_batch_overlap:
+        lines.append("# two-batch overlap has no trtllm-serve switch: not set here")
     if limits.max_model_len:
         argv += ["--max_seq_len", str(limits.max_model_len)]
     argv += ["--max_batch_size", str(limits.max_num_seqs)]
@@ -332,6 +408,8 @@ def _trtllm(
     if util is not None:
         argv += ["--kv_cache_free_gpu_memory_fraction", f"{util:g}"]
     options: list[str] = []
+    if est.dp_attention > 1:  # no flag of its own: the LLM-API's enable_attention_dp
+        options.append("enable_attention_dp: true")
     if est.kv_precision == "fp8":
         # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
         options += ["kv_cache_config:", "  dtype: fp8"]
@@ -413,3 +491,66 @@ def serve_commands(
         )
         for name in ENGINES
     }
+
+
+#: what each engine adds to a pool's command to run one side of a disaggregated deployment; vLLM's NIXL
+#: connector (``--kv-transfer-config``, ``KVConnectorFactory`` registers ``NixlConnector`` in
+#: ``vllm/distributed/kv_transfer/kv_connector/factory.py``; ``kv_role`` in ``vllm/config/kv_transfer.py``)
+#: and SGLang's ``--disaggregation-mode prefill|decode`` (``arg_groups/fields/disagg.py``)
+def _role_flags(engine: str, role: str) -> list[str]:
+    if engine == "vllm":
+        return ["--kv-transfer-config", json.dumps({"kv_connector": "NixlConnector", "kv_role": "kv_both"})]
+    return ["--disaggregation-mode", role]
+
+
+_ROLE_ENGINES: Final = ("vllm", "sglang")
+
+
+def disaggregated_commands(arch: ModelArchitecture, estimate: PerformanceEstimate) -> dict[str, str]:
+    """Each engine's launch commands for a disaggregated estimate: one for a prefill replica and one for a
+    decode replica, each with the engine's disaggregation option and a comment giving the pool's size.
+
+    TensorRT-LLM's disaggregated serving is launched from a cluster configuration file
+    (``trtllm-serve disaggregated -c``), which is not written here: its entry says so.
+    """
+    if estimate.prefill_replicas is None or estimate.prefill_tp is None or not estimate.ok:
+        raise InvalidArgumentError("disaggregated_commands needs a disaggregated estimate that fits")
+    prefill_tp = estimate.prefill_tp
+    prefill_ep, prefill_groups = estimate.prefill_ep or 1, estimate.prefill_dp_attention or 1
+    rate = estimate.request_rate or 0.0
+    ttft_s = (estimate.ttft_ms or 0.0) / 1e3
+    pools = {
+        "prefill": attrs.evolve(
+            estimate,
+            tp=prefill_tp,
+            ep=prefill_ep,
+            dp_attention=prefill_groups,
+            replicas=1,
+            num_gpus=prefill_tp,
+            concurrency=max(1, math.ceil(rate / estimate.prefill_replicas * ttft_s)),
+            max_num_seqs=None,
+        ),
+        "decode": attrs.evolve(
+            estimate,
+            replicas=1,
+            num_gpus=estimate.tp,
+            concurrency=max(1, math.ceil(estimate.decode_batch_per_replica or 1.0)),
+        ),
+    }
+    counts = {"prefill": estimate.prefill_replicas, "decode": estimate.decode_replicas or 1}
+    out = {}
+    for name in ENGINES:
+        if name not in _ROLE_ENGINES:
+            out[name] = (
+                "# TensorRT-LLM runs disaggregated serving from a cluster configuration (trtllm-serve disaggregated -c "
+                "FILE): not generated here; the vLLM and SGLang commands give each pool's layout"
+            )
+            continue
+        lines = []
+        for role, pool in pools.items():
+            text = serve_command(arch, pool, name)
+            extra = shlex.join(_role_flags(name, role))
+            lines.append(f"# {role} pool: {counts[role]} replica{'s' if counts[role] > 1 else ''} of this")
+            lines.append(f"{text} {extra}")
+        out[name] = "\n".join(lines)
+    return out

@@ -1,0 +1,328 @@
+"""Serving at scale: expert parallelism and data-parallel attention against published deployments.
+
+Every row of ``benchmarks/data/published_scale_points.csv`` (sources and setups in its columns and
+notes) is estimated with the layout it ran: a stage of ``tp x dp`` GPUs, the experts over ``ep`` ranks
+(with the redundant experts its notes state), attention in ``dp`` groups, two-batch overlap where the
+notes say it was on, the engine's own profile. Two groups are scored apart:
+
+* **phase** rows measure one phase of a prefill/decode-disaggregated deployment on its own pool (the
+  LMSYS 96-H100 and GB200 NVL72 DeepSeek deployments, vLLM's wide-EP pools): a decode pool's step at
+  the stated sequences per GPU and KV length (where the batch is not printed, the batch its KV cache
+  holds, the "slow-down" saturation those posts describe), a prefill pool's step at the stated tokens
+  per GPU (16,384 where not printed: the LMSYS profile runs' figure);
+* **end-to-end** rows are whole aggregated runs (TensorRT-LLM's attention-DP max-throughput tables,
+  SGLang's gpt-oss DP attention run, GPUStack's Qwen3-235B TP vs EP runs), simulated with their traffic
+  and scheduler limits.
+
+Rows left out say why: estimates derived by their source rather than measured, simulated or production
+averages, speculative (MTP) runs, GPUs outside the catalog (H800). Nothing in the engine is fitted on
+these rows; ``EXPERT_IMBALANCE``'s default cites the EP32 prefill pair (59,337 vs 50,302), so the
+50,302 row is reported in-sample, not held out.
+
+    PYTHONPATH=src python benchmarks/scale.py
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+from accuracy import sharegpt_lengths
+
+from config_explorer.architecture import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.deployment import Deployment, plan_deployment
+from config_explorer.engine.layout import GIB
+from config_explorer.engine.serving import estimate
+from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.errors import ConfigExplorerError, UnknownGPUError
+from config_explorer.precision import normalize_precision
+
+DATA = Path(__file__).resolve().parent / "data" / "published_scale_points.csv"
+#: tokens per GPU of a prefill step where the row does not print it (the LMSYS profile runs' figure)
+DEFAULT_PREFILL_TOKENS_PER_GPU = 16384
+#: the row whose pair sets EXPERT_IMBALANCE's default: reported, not held out
+IN_SAMPLE = {("prefill_only", "4096", "50302")}
+ENGINES = {"sglang": "sglang", "vllm": "vllm"}
+
+
+def _engine(name: str) -> str:
+    return ENGINES.get(name, "trtllm" if name.startswith("tensorrt") else "")
+
+
+def _precision(text: str) -> str | None:
+    head = text.split(" ")[0].strip()
+    return normalize_precision(head) if head else None
+
+
+def _layout(row: dict[str, str]) -> dict[str, Any]:
+    """The row's layout in this library's terms: a stage of tp x dp GPUs split for experts and attention."""
+    groups = int(row["dp"] or 1) if row["dp_attention"] == "yes" else 1
+    world = int(row["tp"] or 1) * groups
+    notes = row["notes"]
+    redundant = re.search(r"(\d+) redundant experts", notes)
+    ep = int(row["ep"] or 1)
+    extra = int(redundant.group(1)) if redundant and ep > 1 else 0
+    experts = load_model(row["model"]).num_experts
+    if ep > 1 and (experts + extra) % ep:
+        # an EP size that does not divide the experts runs with redundant copies (EPLB); where the source
+        # does not state how many, the fewest that make the count a multiple of ep
+        extra = -experts % ep
+    overlap = (
+        bool(
+            re.search(r"two-batch overlap \(TBO\) on|--enable-dbo|dual-batch overlap \(--enable-dbo\)", notes)
+        )
+        and "disabled" not in notes.split("Two-batch overlap")[-1][:12]
+    )
+    return {
+        "num_gpus": world,
+        "tp": world,
+        "ep": ep,
+        "dp_attention": groups,
+        "redundant_experts": extra,
+        "two_batch_overlap": overlap and groups > 1,
+        "precision": _precision(row["weight_precision"]),
+        "kv_precision": _precision(row["kv_precision"]),
+        "engine": _engine(row["engine"]),
+    }
+
+
+def _skip_reason(row: dict[str, str]) -> str | None:
+    if row["value_kind"] in ("printed_simulated", "derived_by_source"):
+        return f"{row['value_kind']}: not a served measurement"
+    if row["phase"].endswith("production"):
+        return "a day's production average at unstated lengths and load"
+    if "MTP" in row["notes"] and row["metric"] == "output_tok_s_per_user":
+        return "speculative (MTP) run"
+    if not _engine(row["engine"]):
+        return f"engine {row['engine']!r} has no profile"
+    try:
+        get_gpu(row["gpu"])
+    except UnknownGPUError:
+        return f"GPU {row['gpu']} is not in the catalog"
+    return None
+
+
+def _per_gpu(row: dict[str, str], value_per_gpu: float) -> float:
+    """The row's metric from a per-GPU rate (per node: the GPU's node size)."""
+    if row["metric"].endswith("_per_node"):
+        return value_per_gpu * get_gpu(row["gpu"]).gpus_per_node
+    return value_per_gpu
+
+
+def _phase_deployment(row: dict[str, str], layout: dict[str, Any], **knobs: Any) -> Deployment:
+    arch = load_model(row["model"])
+    isl = int(float(row["input_len"] or 2000))
+    osl = int(float(row["output_len"] or 2))
+    return plan_deployment(arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs)
+
+
+def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float | None, str]:
+    """(the row's metric as the engine estimates it, how the step was filled)."""
+    world = layout["tp"]
+    isl = int(float(row["input_len"] or 2000))
+    if row["phase"] == "prefill_only":
+        tokens = int(row["batch_per_rank"] or DEFAULT_PREFILL_TOKENS_PER_GPU)
+        dep = _phase_deployment(row, layout, max_num_batched_tokens=tokens)
+        prompts = tokens * world / isl
+        step = dep.step_cost.time(0, 0, 0, tokens * world, prompts * isl * (isl + 1) / 2, 0, prompts)
+        return _per_gpu(row, tokens / step), f"{tokens} prompt tokens per GPU"
+    osl = int(float(row["output_len"])) if row["output_len"] else 0
+    context = isl + osl / 2
+    dep = _phase_deployment(row, layout, max_num_batched_tokens=8192, max_num_seqs=4096)
+    if row["batch_per_rank"]:
+        batch = int(row["batch_per_rank"])
+        how = f"{batch} sequences per GPU"
+    else:
+        per_sequence = dep.costs.kv_bytes(context) + dep.costs.state_bytes_per_sequence
+        batch = int(dep.memory.kv_capacity_gib * GIB / per_sequence / world)
+        how = f"{batch} sequences per GPU (what the KV cache holds)"
+    if not dep.memory.fits or batch < 1:
+        return None, "does not fit"
+    seqs = batch * world
+    step = dep.step_cost.time(seqs, seqs * context, seqs * min(context, dep.costs.window), 0, 0, 0, seqs)
+    return _per_gpu(row, batch / step), how
+
+
+def _flag(notes: str, name: str) -> float | None:
+    found = re.search(re.escape(name) + r"[ =]([0-9.]+)", notes)
+    return float(found.group(1)) if found else None
+
+
+def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float | None, str]:
+    """A whole run simulated with its traffic and the scheduler limits its command states."""
+    arch = load_model(row["model"])
+    notes = row["notes"]
+    isl, osl = float(row["input_len"]), float(row["output_len"])
+    knobs: dict[str, Any] = {}
+    batch = _flag(notes, "--max_batch_size")
+    tokens = _flag(notes, "--max_num_tokens")
+    fraction = _flag(notes, "--kv_cache_free_gpu_mem_fraction") or _flag(notes, "--mem-fraction-static")
+    running = _flag(notes, "--max-running-requests")
+    if batch:
+        knobs["max_num_seqs"] = int(batch)
+    elif running:
+        knobs["max_num_seqs"] = int(running) // layout["dp_attention"]
+    if tokens:
+        knobs["max_num_batched_tokens"] = max(int(tokens), knobs.get("max_num_seqs", 0))
+    if fraction:
+        knobs["gpu_memory_utilization"] = fraction
+    if row["dataset"] == "sharegpt":
+        requests = 984
+        inputs, outputs = sharegpt_lengths(isl, osl, requests)
+        traffic = Traffic(
+            input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=requests
+        )
+        how = f"ShareGPT, {requests} requests at once"
+    else:
+        concurrency = int(row["concurrency"])
+        traffic = Traffic(
+            input_lengths=Lengths.fixed(int(isl)),
+            output_lengths=Lengths.fixed(int(osl)),
+            arrival="closed_loop",
+            concurrency=concurrency,
+            num_requests=2 * concurrency,
+        )
+        how = f"closed loop of {concurrency}"
+    e = estimate(arch, get_gpu(row["gpu"]), **layout, traffic=traffic, **knobs)
+    if not e.ok:
+        return None, e.error or "not estimated"
+    metric = row["metric"]
+    if metric == "tpot_ms_mean":
+        return e.tpot_ms, how
+    total = e.output_throughput_tok_s
+    if total is None:
+        return None, how
+    return (total / e.num_gpus if metric == "output_tok_s_per_gpu" else total), how
+
+
+def scale_rows() -> list[dict[str, Any]]:
+    """Every scored row: group, layout, measured, predicted and error (percent)."""
+    out = []
+    for row in csv.DictReader(DATA.open()):
+        reason = _skip_reason(row)
+        layout = _layout(row) if reason is None else {}
+        predicted: float | None = None
+        how = ""
+        group = "phase" if row["phase"].endswith("_only") else "end-to-end"
+        if reason is None:
+            try:
+                if group == "phase":
+                    predicted, how = phase_estimate(row, layout)
+                else:
+                    predicted, how = end_to_end_estimate(row, layout)
+            except ConfigExplorerError as exc:
+                reason = str(exc)
+        measured = float(row["value"])
+        in_sample = (row["phase"], row["input_len"], row["value"]) in IN_SAMPLE
+        out.append(
+            {
+                "group": group,
+                "engine": row["engine"].split(" ")[0],
+                "model": row["model"],
+                "gpu": row["gpu"],
+                "layout": layout,
+                "phase": row["phase"],
+                "metric": row["metric"],
+                "measured": measured,
+                "predicted": predicted,
+                "error_pct": None if predicted is None else (predicted / measured - 1.0) * 100,
+                "split": "in-sample" if in_sample else "held-out",
+                "how": how,
+                "skipped": reason,
+            }
+        )
+    return out
+
+
+def held_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scored rows nothing was fitted on."""
+    return [r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"]
+
+
+def _label(layout: dict[str, Any]) -> str:
+    text = f"TP{layout['tp']}"
+    if layout["ep"] > 1:
+        text += f" EP{layout['ep']}"
+    if layout["dp_attention"] > 1:
+        text += f" DPA{layout['dp_attention']}"
+    if layout["redundant_experts"]:
+        text += f" +{layout['redundant_experts']}red"
+    if layout["two_batch_overlap"]:
+        text += " TBO"
+    return text
+
+
+#: LMSYS's two-batch-overlap ablation, DeepSeek-V3 decode on 72 H100s (EP72, 2,000-token context):
+#: tokens per GPU -> measured change in throughput
+TBO_ABLATION = {32: -0.27, 256: 0.255}
+
+
+def overlap_ablation() -> list[tuple[int, float, float]]:
+    """(tokens per GPU, the engine's throughput change from two-batch overlap, the blog's)."""
+    model = load_model("deepseek-ai/DeepSeek-V3")
+    out = []
+    for batch, measured in TBO_ABLATION.items():
+        rates = []
+        for overlap in (False, True):
+            dep = plan_deployment(
+                model,
+                get_gpu("H100 SXM"),
+                num_gpus=72,
+                tp=72,
+                ep=72,
+                dp_attention=72,
+                redundant_experts=32,
+                two_batch_overlap=overlap,
+                input_length=2000,
+                output_length=2,
+                engine="sglang",
+                max_num_seqs=batch,
+                max_num_batched_tokens=8192,
+            )
+            seqs = batch * 72
+            rates.append(batch / dep.step_cost.time(seqs, seqs * 2000.0, 0.0, 0.0, 0.0, 0.0, seqs))
+        out.append((batch, rates[1] / rates[0] - 1.0, measured))
+    return out
+
+
+def main() -> int:
+    rows = scale_rows()
+    print(
+        "published EP / DP-attention deployments vs the native engine (benchmarks/data/published_scale_points.csv)\n"
+    )
+    for r in rows:
+        if r["skipped"]:
+            continue
+        err = "" if r["error_pct"] is None else f"{r['error_pct']:+6.1f}%"
+        pred = "-" if r["predicted"] is None else f"{r['predicted']:,.1f}"
+        print(
+            f"  {r['group']:10s} {r['engine']:13s} {r['model'].split('/')[-1][:22]:22s} {r['gpu']:9s} "
+            f"{_label(r['layout']):26s} {r['metric']:22s} measured {r['measured']:>9,.1f} predicted {pred:>9s} "
+            f"{err:>7s} {r['split']:9s} ({r['how']})"
+        )
+    print()
+    for group in ("phase", "end-to-end"):
+        errs = [
+            abs(r["error_pct"])
+            for r in rows
+            if r["group"] == group and r["error_pct"] is not None and r["split"] == "held-out"
+        ]
+        if errs:
+            print(f"held-out {group}: median |error| {statistics.median(errs):.1f}% over {len(errs)} rows")
+    print("\ntwo-batch overlap, DeepSeek-V3 decode on 72 H100 (EP72): engine vs LMSYS's ablation")
+    for batch, model_change, measured in overlap_ablation():
+        print(f"  {batch:4d} tokens per GPU: {model_change:+.1%} (measured {measured:+.1%})")
+    skipped = [r for r in rows if r["skipped"]]
+    print(f"\n{len(skipped)} rows not scored:")
+    for r in skipped:
+        print(f"  {r['engine']:13s} {r['gpu']:9s} {r['phase']:18s} {r['measured']:>9,.1f}: {r['skipped']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,519 @@
+"""Expert parallelism, data-parallel attention, redundant experts and two-batch overlap (MoE layouts).
+
+Hand checks on DeepSeek-R1 / Qwen3-30B-A3B, the physics as properties (imbalance never speeds a step,
+more expert-parallel ranks never send fewer tokens), the published signs of two-batch overlap, the bad
+inputs the layout refuses, and the layouts through the API, the CLI, the recommender and the launch
+commands (each flag checked against the engine's own option list).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.test_serve_command_flags import assert_valid
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.cli import main
+from config_explorer.engine.calibration import EXCHANGE_US, EXPERT_IMBALANCE
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.layout import GIB, check_layout, sequence_kv_bytes, shard_costs
+from config_explorer.engine.roofline import exchange_sends
+from config_explorer.engine.slo import check_slos
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender.performance import estimate_performance
+from config_explorer.recommender.recommend import deployment_layouts, recommend_gpus
+from config_explorer.recommender.serve_command import serve_commands
+
+R1 = load_model("deepseek-ai/DeepSeek-R1")
+V3 = load_model("deepseek-ai/DeepSeek-V3")
+QWEN_MOE = load_model("Qwen/Qwen3-30B-A3B")
+LLAMA8 = load_model("meta-llama/Llama-3.1-8B")
+H200 = get_gpu("H200")
+H100 = get_gpu("H100")
+
+
+def _plan(arch=R1, gpu=H200, tp=8, **kw):  # type: ignore[no-untyped-def]
+    return plan_deployment(arch, gpu, num_gpus=tp, tp=tp, input_length=1024, output_length=1024, **kw)
+
+
+# -- what each GPU holds ---------------------------------------------------------------------------
+def test_expert_parallel_keeps_the_experts_bytes_and_splits_them_whole() -> None:
+    """EP8 over 8 GPUs holds the same expert bytes per GPU as TP8 (32 whole experts instead of 256 slices
+    of 1/8), so the weights per GPU are equal; each expert shard is the full intermediate width."""
+    tp8 = shard_costs(QWEN_MOE, "bf16", "bf16", 8, 1)
+    ep8 = shard_costs(QWEN_MOE, "bf16", "bf16", 8, 1, ep=8)
+    assert ep8.resident_weight_bytes == pytest.approx(tp8.resident_weight_bytes)
+    assert ep8.expert_width == QWEN_MOE.moe_intermediate_size == 8 * tp8.expert_width
+    assert ep8.expert_bytes == pytest.approx(8 * tp8.expert_bytes)
+
+
+def test_dp_attention_replicates_attention_and_splits_the_mla_cache() -> None:
+    """DeepSeek's MLA cache is one latent per token that TP cannot split: at TP8 every GPU holds every
+    sequence's; with 8 attention groups each holds only its own, so the replica holds about 8x the
+    sequences, while the attention weights, now whole on every GPU, take more memory."""
+    tp = _plan()
+    dp = _plan(ep=8, dp_attention=8)
+    assert dp.memory.weights_gib > tp.memory.weights_gib + 5
+    per_seq_tp = tp.costs.kv_bytes(2048)
+    per_seq_dp = dp.costs.kv_bytes(2048)
+    assert per_seq_dp == pytest.approx(per_seq_tp / 8)
+    assert dp.kv_limit_per_replica > 4 * tp.kv_limit_per_replica
+    # one sequence still lives whole in one group: its own KV per GPU is what TP8's is
+    assert sequence_kv_bytes(dp.costs, 4096, 16) == pytest.approx(sequence_kv_bytes(tp.costs, 4096, 16))
+
+
+def test_redundant_experts_add_copies_to_each_rank() -> None:
+    plain = shard_costs(V3, "fp8", "bf16", 64, 1, ep=64, dp_attention=64)
+    spare = shard_costs(V3, "fp8", "bf16", 72, 1, ep=72, dp_attention=72, redundant_experts=32)
+    assert spare.resident_weight_bytes > 0 and plain.resident_weight_bytes > 0
+    per_rank = (V3.num_experts + 32) // 72
+    dense = spare.resident_weight_bytes - spare.moe_layers * per_rank * spare.expert_bytes
+    assert per_rank == 4 and dense > 0
+
+
+# -- bad layouts ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"ep": 3}, "ep=3 does not divide tp=8; accepted: 1, 2, 4, 8"),
+        ({"dp_attention": 3}, "dp_attention=3 does not divide tp=8"),
+        ({"ep": 0}, "ep must be an integer >= 1, got 0"),
+        ({"redundant_experts": 8}, "redundant_experts=8 needs expert parallelism"),
+        ({"ep": 8, "redundant_experts": -1}, "redundant_experts must be an integer >= 0"),
+        ({"ep": 8, "redundant_experts": 4}, "ep=8 does not divide the 256 + 4 redundant experts"),
+        ({"two_batch_overlap": True}, "two_batch_overlap=True"),
+        ({"ep": 8, "expert_imbalance": 0.5}, "expert_imbalance must be a number in [1, 64]"),
+    ],
+)
+def test_bad_layouts_name_the_value_and_what_is_accepted(kw: dict[str, object], needle: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=None) as info:
+        _plan(**kw)
+    assert needle in str(info.value)
+
+
+def test_expert_layouts_need_experts() -> None:
+    assert "has no experts" in (check_layout(LLAMA8, 8, 8, 1, ep=2) or "")
+    assert "applies to MoE models" in (check_layout(LLAMA8, 8, 8, 1, dp_attention=2) or "")
+    # EP72 needs redundant experts to split DeepSeek's 256 experts: 32 make 288 = 72 x 4
+    assert "does not divide the 256 experts" in (check_layout(V3, 72, 72, 1, ep=72, dp_attention=72) or "")
+    assert check_layout(V3, 72, 72, 1, ep=72, dp_attention=72, redundant_experts=32) is None
+
+
+# -- the token exchange and the busiest rank ---------------------------------------------------------
+def test_exchange_sends_by_hand() -> None:
+    # one node of 8: every remote expert is inside it; top-8 of 8 ranks sends 7 per-expert copies
+    assert exchange_sends(8, 8, 8, per_expert=True) == pytest.approx((7.0, 0.0))
+    # per remote rank instead: 7 x (1 - (7/8)^8) = 4.59 distinct ranks
+    inside, across = exchange_sends(8, 8, 8, per_expert=False)
+    assert inside == pytest.approx(7 * (1 - (7 / 8) ** 8)) and across == 0.0
+    # 64 ranks over 8 nodes: per expert, 56 of every 64 experts are across the network
+    assert exchange_sends(64, 8, 8, per_expert=True) == pytest.approx((8 * 7 / 64, 8 * 56 / 64))
+
+
+@settings(max_examples=40, deadline=None)
+@given(ep=st.sampled_from([2, 4, 8, 16, 32, 64, 128]), k=st.integers(1, 16))
+def test_per_rank_sends_never_exceed_per_expert_sends(ep: int, k: int) -> None:
+    for domain in (4, 8, 72):
+        dedup = sum(exchange_sends(ep, domain, k, per_expert=False))
+        each = sum(exchange_sends(ep, domain, k, per_expert=True))
+        assert dedup <= each + 1e-9
+        assert each == pytest.approx(k * (ep - 1) / ep)
+
+
+@settings(max_examples=25, deadline=None)
+@given(low=st.floats(1.0, 3.0), extra=st.floats(0.0, 2.0), batch=st.sampled_from([1, 16, 256, 2048]))
+def test_more_expert_imbalance_never_speeds_a_step(low: float, extra: float, batch: int) -> None:
+    even = _plan(ep=8, dp_attention=8, expert_imbalance=low)
+    skewed = _plan(ep=8, dp_attention=8, expert_imbalance=low + extra)
+    args = (batch, batch * 2048.0, 0.0, 0.0, 0.0, 0.0, float(batch))
+    assert skewed.step_cost.time(*args) >= even.step_cost.time(*args) * (1 - 1e-12)
+
+
+def test_default_imbalance_is_the_stated_figure() -> None:
+    assert _plan(ep=8).rates.expert_imbalance == EXPERT_IMBALANCE
+    assert _plan().rates.expert_imbalance == 1.0  # no expert parallelism, no busiest rank
+
+
+def _benchmark(name: str) -> Any:
+    """A script of benchmarks/ as a module (it imports its sibling scripts by name)."""
+    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_exchange_constant_is_the_deepep_fit() -> None:
+    """EXCHANGE_US is what benchmarks/ep_exchange.py fits on DeepEP's EP16/EP32 low-latency kernel
+    times (rounded to 0.1 us): a change to the exchange model or the data shows up here."""
+    module = _benchmark("ep_exchange")
+    assert round(module.fitted_latency_us(), 1) == EXCHANGE_US
+
+
+def test_two_batch_overlap_hurts_small_batches_and_helps_large_ones() -> None:
+    """LMSYS's DeepSeek-V3 decode on 72 H100s (EP72, DeepEP): two-batch overlap cost 27% at 32 tokens
+    per GPU and gained 25.5% at 256. The engine gets both signs from the mechanism: each half re-reads
+    the weights and relaunches the kernels, and hides only the other half's exchange
+    (benchmarks/scale.py prints the figures beside the blog's)."""
+    module = _benchmark("scale")
+    for _batch, engine_change, measured in module.overlap_ablation():
+        assert engine_change * measured > 0  # the same sign as measured
+
+
+def test_wide_layouts_exchange_over_the_network() -> None:
+    one_node = _plan(ep=8, dp_attention=8)
+    four_nodes = plan_deployment(
+        R1, H200, num_gpus=32, tp=32, ep=32, dp_attention=32, input_length=1024, output_length=1024
+    )
+    assert "scale-up domains" in " ".join(four_nodes.warnings)
+    assert four_nodes.rates.scale_out_bytes_s < one_node.rates.scale_up_bytes_s / 4
+    # per GPU, a 64-sequence decode step of the 4-node layout spends longer exchanging tokens
+    one = one_node.step_cost.breakdown(512, 512 * 2048.0, 0, 0, 0, 0, 512)
+    four = four_nodes.step_cost.breakdown(2048, 2048 * 2048.0, 0, 0, 0, 0, 2048)
+    assert four.comm_s > 2 * one.comm_s
+
+
+def test_expert_parallel_speeds_a_large_moe_decode_at_tp8() -> None:
+    """TP8 slices DeepSeek's 2048-wide experts into 256-wide shards whose grouped GEMMs run far below a
+    whole expert's; at a large batch the whole-expert layout decodes faster."""
+    tp = _plan()
+    ep = _plan(ep=8)
+    args = (1024, 1024 * 2048.0, 0.0, 0.0, 0.0, 0.0, 1024.0)
+    assert ep.step_cost.time(*args) < tp.step_cost.time(*args)
+
+
+# -- through the API, the CLI, the recommender and the launch commands --------------------------------
+def test_estimate_records_the_layout_and_picks_the_native_engine() -> None:
+    est = estimate_performance(
+        "deepseek-ai/DeepSeek-R1",
+        "H200",
+        8,
+        8,
+        1024,
+        256,
+        concurrency=64,
+        expert_parallel_size=8,
+        dp_attention=8,
+        serving_model="analytic",
+    )
+    assert est.ok and est.backend == "native"
+    assert (est.ep, est.dp_attention, est.nodes, est.redundant_experts) == (8, 8, 1, 0)
+    data = json.loads(est.to_json())
+    assert data["ep"] == 8 and data["dp_attention"] == 8
+    assert "ep=8" in repr(est)
+
+
+def test_llm_optimizer_backend_refuses_expert_layouts() -> None:
+    from config_explorer.backends.base import EstimateRequest
+    from config_explorer.backends.llm_optimizer import LLMOptimizerBackend
+
+    try:
+        backend = LLMOptimizerBackend()
+    except Exception:
+        pytest.skip("BentoML's llm-optimizer is not importable here")
+    record = backend.estimate(
+        EstimateRequest(arch=R1, gpu=H200, num_gpus=8, tp=8, ep=8, input_length=100, output_length=10)
+    )
+    assert not record.ok and "expert parallelism" in (record.error or "")
+
+
+def test_cli_estimate_takes_the_moe_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "estimate",
+            "--model",
+            "deepseek-ai/DeepSeek-R1",
+            "--gpu",
+            "H200",
+            "--num-gpus",
+            "8",
+            "--tp",
+            "8",
+            "--ep",
+            "8",
+            "--dp-attention",
+            "8",
+            "--input-len",
+            "512",
+            "--output-len",
+            "64",
+            "--concurrency",
+            "16",
+            "--serving-model",
+            "analytic",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "ep=8, dp_attention=8" in out
+
+
+def test_cli_refuses_an_unknown_parallelism(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "recommend",
+            "--model",
+            "Qwen/Qwen3-30B-A3B",
+            "--gpus",
+            "H100",
+            "--workload",
+            "chat",
+            "--parallelism",
+            "tp,zp",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code != 0 and "unknown parallelism 'zp'; accepted: tp, pp, ep, dp-attention" in err
+
+
+def test_search_offers_expert_layouts_for_moe_models_only() -> None:
+    moe = deployment_layouts(R1, H200, 8)
+    assert {(x.ep, x.dp_attention) for x in moe if x.tp == 8} == {(1, 1), (8, 1), (8, 8)}
+    assert all((x.ep, x.dp_attention) == (1, 1) for x in deployment_layouts(LLAMA8, H200, 8))
+    assert all((x.ep, x.dp_attention) == (1, 1) for x in deployment_layouts(R1, H200, 8, ("tp", "pp")))
+    wide = deployment_layouts(R1, H100, 32)
+    assert (32, 1, 32, 32) in wide  # one expert-parallel replica over four nodes
+
+
+def test_recommender_ranks_expert_layouts_for_deepseek() -> None:
+    result = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1",
+        1024,
+        256,
+        gpus=["H200"],
+        max_gpus=8,
+        target_requests_per_s=5,
+        max_itl_ms=100,
+        all_layouts=True,
+        default_slos=False,
+    )
+    layouts = {(c.tp, c.ep, c.dp_attention) for c in result.ranked}
+    assert (8, 8, 8) in layouts and (8, 1, 1) in layouts
+    best = result.best
+    assert best is not None
+    assert (best.ep, best.dp_attention) == (best.estimate.ep, best.estimate.dp_attention)  # type: ignore[union-attr]
+    plain = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1",
+        1024,
+        256,
+        gpus=["H200"],
+        max_gpus=8,
+        target_requests_per_s=5,
+        max_itl_ms=100,
+        all_layouts=True,
+        default_slos=False,
+        parallelism="tp,pp",
+    )
+    assert all((c.ep, c.dp_attention) == (1, 1) for c in plain.ranked)
+
+
+@pytest.mark.parametrize(
+    ("ep", "groups", "overlap", "redundant"),
+    [(8, 1, False, 0), (8, 8, False, 0), (8, 8, True, 8), (4, 1, False, 0), (8, 2, False, 0)],
+)
+def test_launch_commands_use_each_engines_own_options(
+    ep: int, groups: int, overlap: bool, redundant: int
+) -> None:
+    est = estimate_performance(
+        "deepseek-ai/DeepSeek-R1",
+        "H200",
+        16,
+        8,
+        1024,
+        256,
+        concurrency=128,
+        expert_parallel_size=ep,
+        dp_attention=groups,
+        two_batch_overlap=overlap,
+        redundant_experts=redundant,
+        serving_model="analytic",
+        backend="native",
+    )
+    assert est.ok
+    commands = serve_commands(R1, est)
+    if ep in (1, 8):
+        options = assert_valid("vllm", commands["vllm"])
+        assert options["--tensor-parallel-size"] == str(8 // groups)
+        assert ("--enable-expert-parallel" in options) == (ep > 1)
+        if groups > 1:
+            assert options["--data-parallel-size"] == str(groups)
+            assert "start 2 of these" in commands["vllm"]
+        assert ("--enable-dbo" in options) == overlap
+    else:
+        assert commands["vllm"].startswith("# vLLM cannot run ep=4 over tp=8")
+    sglang = assert_valid("sglang", commands["sglang"])
+    assert sglang["--ep-size"] == str(ep) and sglang["--dp-size"] == "2"
+    if groups > 1:
+        assert sglang["--attn-dp-size"] == str(groups)
+        # SGLang's running-request cap is the server's, split over its attention groups
+        assert int(sglang["--max-running-requests"] or 0) % groups == 0
+    if groups in (1, 8):
+        trt = assert_valid("trtllm", commands["trtllm"])
+        assert trt["--ep_size"] == str(ep)
+        assert ("enable_attention_dp: true" in commands["trtllm"]) == (groups > 1)
+    else:
+        assert commands["trtllm"].startswith("# TensorRT-LLM cannot run dp_attention=2 over tp=8")
+
+
+def test_dp_attention_sizes_each_group_for_its_share() -> None:
+    est = estimate_performance(
+        "deepseek-ai/DeepSeek-R1",
+        "H200",
+        8,
+        8,
+        1024,
+        256,
+        concurrency=256,
+        expert_parallel_size=8,
+        dp_attention=8,
+        serving_model="analytic",
+    )
+    commands = serve_commands(R1, est)
+    vllm = assert_valid("vllm", commands["vllm"])
+    assert vllm["--max-num-seqs"] == "32"  # 256 in flight over 8 data-parallel ranks
+    sglang = assert_valid("sglang", commands["sglang"])
+    assert sglang["--max-running-requests"] == "256"
+    assert math.isfinite(est.memory_kv_capacity_gib or math.nan) and est.memory_kv_capacity_gib * GIB > 0  # type: ignore[operator]
+
+
+# -- disaggregated prefill / decode ----------------------------------------------------------------
+def _split(**kw):  # type: ignore[no-untyped-def]
+    from config_explorer.engine.disaggregated import PoolLayout, estimate_disaggregated
+
+    args = {
+        "prefill": PoolLayout(8),
+        "decode": PoolLayout(8, 8, 8),
+        "prefill_replicas": 1,
+        "decode_replicas": 1,
+        "input_length": 2000,
+        "output_length": 400,
+        "request_rate": 8.0,
+    }
+    args.update(kw)
+    return estimate_disaggregated(R1, H200, **args)
+
+
+def test_disaggregated_ttft_is_prefill_plus_transfer_plus_a_decode_step() -> None:
+    from config_explorer.engine.disaggregated import PoolLayout, kv_transfer_s
+
+    e = _split()
+    assert e.ok and e.serving_model == "disaggregated"
+    assert (e.prefill_replicas, e.decode_replicas, e.prefill_tp, e.num_gpus) == (1, 1, 8, 16)
+    transfer = kv_transfer_s(R1, H200, PoolLayout(8), PoolLayout(8, 8, 8), 2000, "bf16")
+    assert e.kv_transfer_ms == pytest.approx(transfer * 1e3)
+    # MLA's latent for 2,000 tokens, over one NIC (the decode group is one GPU): milliseconds, not micro
+    assert 1.0 < (e.kv_transfer_ms or 0) < 20.0
+    assert e.ttft_ms is not None and e.itl_ms is not None
+    assert e.ttft_ms > e.itl_ms + e.kv_transfer_ms  # type: ignore[operator]
+    # every decode step is alike: the ITL tail is the mean; E2E = TTFT + (output - 1) ITL
+    assert e.itl_p99_ms == pytest.approx(e.itl_ms)
+    assert e.e2e_latency_s == pytest.approx(e.ttft_ms / 1e3 + 399 * e.itl_ms / 1e3)
+    # Little's law: requests in flight = rate x E2E
+    assert e.concurrency == max(round(8.0 * (e.e2e_latency_s or 0)), 1)
+    assert e.output_throughput_tok_s_per_gpu == pytest.approx(8.0 * 400 / 16)
+
+
+def test_more_decode_replicas_never_slow_decode() -> None:
+    itls = [_split(decode_replicas=y).itl_ms for y in (1, 2, 4)]
+    assert all(a is not None for a in itls)
+    assert itls[0] >= itls[1] >= itls[2]  # type: ignore[operator]
+
+
+def test_a_pool_that_cannot_keep_up_says_which() -> None:
+    slow = _split(request_rate=500.0)
+    assert not slow.ok and "cannot keep up" in (slow.error or "")
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"prefill_replicas": 0}, "prefill_replicas must be an integer from 1"),
+        ({"decode_replicas": 1.5}, "decode_replicas must be an integer from 1"),
+        ({"request_rate": 0}, "request_rate must be a finite number"),
+    ],
+)
+def test_disaggregated_bad_input(kw: dict[str, object], needle: str) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        _split(**kw)
+    assert needle in str(info.value)
+
+
+def test_disaggregated_bad_layout_names_the_pool() -> None:
+    from config_explorer.engine.disaggregated import PoolLayout
+
+    with pytest.raises(InvalidArgumentError) as info:
+        _split(decode=PoolLayout(8, 3))
+    assert str(info.value).startswith("decode layout: ep=3 does not divide tp=8")
+
+
+def test_recommender_compares_disaggregated_with_aggregated_plans() -> None:
+    result = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1",
+        2000,
+        400,
+        gpus=["H200"],
+        max_gpus=16,
+        target_requests_per_s=8,
+        max_ttft_ms=2000,
+        max_itl_ms=60,
+        default_slos=False,
+        disaggregated=True,
+    )
+    assert result.disaggregated, result.disaggregation_note
+    for plan in result.disaggregated:
+        est = plan.estimate
+        assert est is not None and est.ok and not check_slos(est, result.constraints)
+        assert (
+            plan.num_gpus
+            == (est.prefill_replicas or 0) * (est.prefill_tp or 0) + (est.decode_replicas or 0) * plan.tp
+        )
+    assert "aggregated best:" in result.disaggregation_note
+    text = result.summary()
+    assert "disaggregated prefill/decode" in text and "prefill pool" in text
+    data = json.loads(result.to_json())
+    assert data["disaggregated"] and data["disaggregated"][0]["estimate"]["prefill_replicas"] >= 1
+    commands = result.disaggregated[0].serve_commands
+    for engine in ("vllm", "sglang"):
+        servers = [line for line in commands[engine].splitlines() if not line.startswith("#")]
+        assert len(servers) == 2
+        for line in servers:
+            assert_valid(engine, line)
+    assert "--disaggregation-mode prefill" in commands["sglang"]
+    assert "--disaggregation-mode decode" in commands["sglang"]
+    assert commands["trtllm"].startswith("# TensorRT-LLM runs disaggregated serving")
+
+
+def test_disaggregated_search_needs_a_load_and_the_native_engine() -> None:
+    with pytest.raises(InvalidArgumentError, match="target_requests_per_s"):
+        recommend_gpus("deepseek-ai/DeepSeek-R1", 1000, 100, gpus=["H200"], disaggregated=True)
+
+    class Fake:
+        name = "fake"
+
+        def estimate(self, request: object) -> object:
+            raise AssertionError("never called")
+
+        def describe(self) -> dict[str, object]:
+            return {"name": "fake"}
+
+    with pytest.raises(InvalidArgumentError, match="needs the native engine"):
+        recommend_gpus(
+            "deepseek-ai/DeepSeek-R1",
+            1000,
+            100,
+            gpus=["H200"],
+            disaggregated=True,
+            target_requests_per_s=1,
+            backend=Fake(),  # type: ignore[arg-type]
+        )
