@@ -517,3 +517,42 @@ def test_disaggregated_search_needs_a_load_and_the_native_engine() -> None:
             target_requests_per_s=1,
             backend=Fake(),  # type: ignore[arg-type]
         )
+
+
+def test_mla_decodes_in_the_absorbed_form() -> None:
+    """DeepSeek's decode attention per query-key pair, by hand: 2 x heads x (2 x 512 + 64) per layer over
+    its 61 layers (the absorbed form), against 2 x heads x (192 + 128) for prefill; per GPU at TP8, 16
+    heads; with 8 attention groups, each GPU's share of the replica's pairs is 1/8 of its group's."""
+    tp8 = shard_costs(R1, "fp8", "bf16", 8, 1)
+    assert tp8.attention_flops_per_pair_decode == pytest.approx(2 * 16 * 1088 * 61)
+    assert tp8.attention_flops_per_pair_full == pytest.approx(2 * 16 * 320 * 61)
+    groups = shard_costs(R1, "fp8", "bf16", 8, 1, ep=8, dp_attention=8)
+    assert groups.attention_flops_per_pair_decode == pytest.approx(tp8.attention_flops_per_pair_decode)
+    # grouped-query attention is unchanged: its decode and prefill pairs cost the same
+    gqa = shard_costs(LLAMA8, "bf16", "bf16", 1, 1)
+    assert gqa.attention_flops_per_pair_decode == gqa.attention_flops_per_pair_full
+
+
+def test_the_network_per_gpu_is_catalog_data() -> None:
+    """A spec may state its network per GPU; a faster one shortens a multi-node token exchange, and a
+    figure outside its physical range is refused, naming the field."""
+    import attrs
+
+    from config_explorer.catalogs.gpus import gpu_from_mapping
+
+    assert H100.scale_out_bandwidth_gb_s == 50.0  # one 400 Gb/s NIC per GPU, the stated default
+    fast = attrs.evolve(H100, name="H100 with two NICs", scale_out_bandwidth_gb_s=100.0)
+    args = (2048, 2048 * 2048.0, 0.0, 0.0, 0.0, 0.0, 2048.0)
+
+    def comm(gpu) -> float:  # type: ignore[no-untyped-def]
+        dep = plan_deployment(
+            R1, gpu, num_gpus=32, tp=32, ep=32, dp_attention=32, input_length=1024, output_length=1024
+        )
+        return dep.step_cost.breakdown(*args).comm_s
+
+    assert comm(fast) < comm(H100)
+    data = H100.to_dict()
+    data["interconnect"] = {"kind": "NVLink 4", "bandwidth_gb_s": 900, "scale_out_gb_s": 0.0}
+    data["name"] = "bad network"
+    with pytest.raises(InvalidArgumentError, match="scale_out_gb_s"):
+        gpu_from_mapping(data)

@@ -45,6 +45,7 @@ FIGURE_RANGES: Final[dict[str, tuple[float, float, str]]] = {
     "memory_bandwidth_tb_s": (0.05, 100.0, "TB/s"),
     "tflops": (1.0, 100_000.0, "TFLOP/s"),
     "interconnect_bandwidth_gb_s": (1.0, 10_000.0, "GB/s"),
+    "scale_out_bandwidth_gb_s": (0.1, 10_000.0, "GB/s"),
     "scale_up_domain": (1, 1024, "GPUs"),
     "gpus_per_node": (1, 1024, "GPUs"),
     "tdp_w": (1.0, 10_000.0, "W"),
@@ -173,6 +174,12 @@ class GPUSpec:
     interconnect_bandwidth_gb_s: float = attrs.field(validator=_in_range("interconnect_bandwidth_gb_s"))
     interconnect_kind: str = attrs.field(default="PCIe Gen4 x16", validator=_text())
     scale_up_domain: int = attrs.field(default=8, validator=_in_range("scale_up_domain"))
+    #: network bandwidth per GPU, one direction (GB/s), between scale-up domains. Default 50: one
+    #: 400 Gb/s ConnectX-7 NIC per GPU, as in NVIDIA's DGX H100/H200/B200 and GB200 compute trays
+    #: (benchmarks/data/ep_evidence.md, section 4)
+    scale_out_bandwidth_gb_s: float = attrs.field(
+        default=50.0, validator=_in_range("scale_out_bandwidth_gb_s")
+    )
     memory_gb: float | None = attrs.field(default=None, validator=_in_range("memory_gb", optional=True))
     #: memory the framework sees (``torch.cuda.mem_get_info`` total, GiB): less than nvidia-smi's
     #: figure by what the driver reserves; ``None`` when unmeasured (then ``memory_gib`` less 0.5 GiB)
@@ -233,6 +240,11 @@ class GPUSpec:
     def link_bandwidth_bytes_s(self) -> float:
         """Per-direction scale-up bandwidth (vendors quote the bidirectional sum)."""
         return self.interconnect_bandwidth_gb_s * 1e9 / 2.0
+
+    @property
+    def scale_out_bytes_s(self) -> float:
+        """Network bandwidth per GPU, one direction, between scale-up domains."""
+        return self.scale_out_bandwidth_gb_s * 1e9
 
     @property
     def has_nvlink_class_link(self) -> bool:
@@ -363,6 +375,12 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
                     _integral(link.get("scale_up_domain", 8)),
                     "scale_up_domain",
                 )
+            ),
+            scale_out_bandwidth_gb_s=_figure(
+                name,
+                "interconnect.scale_out_gb_s",
+                link.get("scale_out_gb_s", 50.0),
+                "scale_out_bandwidth_gb_s",
             ),
             vendor=_text_value(name, "vendor", data.get("vendor"), "unknown"),
             architecture=_text_value(name, "architecture", data.get("architecture"), None),

@@ -195,12 +195,14 @@ MOE_TILE_N: Final[int] = 64
 MOE_TILE_GB_S: Final[float] = 40.0
 #: tokens per expert at which a grouped GEMM's tiles are half filled (tile M of 16-64 rows)
 MOE_HALF_TOKENS: Final[float] = 16.0
-#: scale-out bandwidth per GPU assumed when TP spans more GPUs than one scale-up domain (400 Gb/s NIC)
-SCALE_OUT_BYTES_S: Final[float] = 50e9
 #: fixed cost of one MoE token dispatch or combine between attention groups, microseconds: fitted by
 #: benchmarks/ep_exchange.py on DeepEP's published low-latency kernel times at EP16/EP32 (H800, 128
 #: tokens per GPU; the median of measured time less the modelled transfer), held out on EP8 and EP64-256
 EXCHANGE_US: Final[float] = 14.4
+#: MLA decode attention (the absorbed form) runs at this share of the GPU's 16-bit peak: FlashMLA's 660
+#: TFLOPS on an H800 SXM5 (990 TFLOPS peak) in its compute-bound setting (deepseek-ai/FlashMLA README and
+#: docs/20250422-new-kernel-deep-dive.md); taken for every GPU, no other MLA kernel measurement being at hand
+MLA_DECODE_COMPUTE: Final[float] = 660.0 / 990.0
 #: the busiest expert-parallel rank's load over the mean, when none is stated. Published whole-step
 #: effects of balancing (the MoE share of a step is smaller, so the ranks' own ratio is at least this):
 #: SGLang's DeepSeek-V3 EP32 prefill, 59,337 vs 50,302 tok/s per node with simulated-perfect vs its

@@ -299,15 +299,18 @@ def plan_deployment(
     if tp // dp_attention > gpu.scale_up_domain:
         warnings.append(
             f"tp={tp} exceeds the {gpu.name}'s scale-up domain of {gpu.scale_up_domain} GPUs: all-reduces cross "
-            "the network at an assumed 50 GB/s per GPU"
+            f"the network at {gpu.scale_out_bandwidth_gb_s:g} GB/s per GPU"
         )
     elif tp > gpu.scale_up_domain:
         warnings.append(
             f"the {tp} GPUs of one stage span {math.ceil(tp / gpu.scale_up_domain)} scale-up domains of the "
-            f"{gpu.name}: the MoE layers' token exchange crosses the network at an assumed 50 GB/s per GPU"
+            f"{gpu.name}: the MoE layers' token exchange crosses the network at {gpu.scale_out_bandwidth_gb_s:g} GB/s "
+            "per GPU"
         )
     eff = efficiency_for(gpu.family)
-    rates, mode = rates_for(gpu, eff, weights, tp, pp, imbalance, dp_attention, two_batch_overlap)
+    rates, mode = rates_for(
+        gpu, eff, weights, tp, pp, imbalance, dp_attention, two_batch_overlap, mla=arch.is_mla
+    )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)

@@ -11,7 +11,8 @@ generates the rest in decode-only steps that no prompt ever interrupts. For a re
 * **KV transfer**: the prompt's whole KV cache (every layer and head: the model's, not one GPU's share)
   crosses from the prefill group's GPUs to the decode group's, in parallel over as many links as the
   smaller group has GPUs, over the scale-up link when both replicas fit one scale-up domain (a GB200
-  NVL72), else over the 400 Gb/s per-GPU NIC, at the family's link efficiency;
+  NVL72), else over the GPU's network (``scale_out_bandwidth_gb_s``, one 400 Gb/s NIC per GPU unless the
+  catalog says otherwise), at the family's link efficiency;
 * **decode pool**: each of ``y`` replicas carries ``R / y`` requests of ``output - 1`` decode steps; by
   Little's law its batch ``B = (R / y) (output - 1) t(B)``, ``t(B)`` being a decode-only step of ``B``
   sequences at the mean context, solved as a fixed point. ITL and TPOT are ``t(B)``: every step is alike.
@@ -34,7 +35,7 @@ import attrs
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import PIPELINE_P2P_US, SCALE_OUT_BYTES_S, efficiency_for
+from config_explorer.engine.calibration import PIPELINE_P2P_US, efficiency_for
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, shard_costs
 from config_explorer.engine.metrics import Stats
@@ -103,7 +104,7 @@ def kv_transfer_s(
     receivers = decode.tp // decode.dp_attention
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
     if prefill.tp + decode.tp > gpu.scale_up_domain:
-        link = min(link, SCALE_OUT_BYTES_S * eff.link_efficiency)
+        link = min(link, gpu.scale_out_bytes_s * eff.link_efficiency)
     return kv_bytes / (min(senders, receivers) * link) + PIPELINE_P2P_US * 1e-6
 
 

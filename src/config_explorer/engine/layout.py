@@ -196,6 +196,10 @@ class ShardCosts:
     #: attention FLOPs per (query, key) pair on this GPU, global and windowed layers
     attention_flops_per_pair_full: float
     attention_flops_per_pair_windowed: float
+    #: decode attention FLOPs per (query, key) pair in global layers: MLA's decode kernels run the absorbed
+    #: form (scores over the 512-wide latent plus the rope part, values over the latent), which costs more
+    #: per pair than the prefill form; equal to ``attention_flops_per_pair_full`` for other attention
+    attention_flops_per_pair_decode: float
     #: recurrent (Mamba / linear-attention) state per sequence on this GPU (bytes)
     state_bytes_per_sequence: float
     recurrent_flops_per_token: float
@@ -398,6 +402,11 @@ def shard_costs(
         kv_bytes_per_token_windowed=kv_per_layer * windowed_layers,
         window=arch.sliding_window or 0,
         attention_flops_per_pair_full=flops_per_pair_layer * full_layers,
+        attention_flops_per_pair_decode=(
+            2 * heads_per_gpu * (2 * (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim) / groups * full_layers
+            if arch.is_mla
+            else flops_per_pair_layer * full_layers
+        ),
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
         state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / attn_tp / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,

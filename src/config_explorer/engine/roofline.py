@@ -29,12 +29,12 @@ import attrs
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
+    MLA_DECODE_COMPUTE,
     MOE_HALF_TOKENS,
     MOE_TILE_GB_S,
     MOE_TILE_N,
     PCIE_ALLREDUCE_US,
     PIPELINE_P2P_US,
-    SCALE_OUT_BYTES_S,
     EngineProfile,
     FamilyEfficiency,
 )
@@ -88,6 +88,8 @@ class Rates:
     peak_bandwidth: float
     #: fixed cost of one decode-attention kernel, seconds
     attention_kernel_s: float = 0.0
+    #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention)
+    attention_decode_flops: float = 1.0
     #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
@@ -117,6 +119,7 @@ def rates_for(
     expert_imbalance: float = 1.0,
     dp_attention: int = 1,
     two_batch_overlap: bool = False,
+    mla: bool = False,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -132,10 +135,10 @@ def rates_for(
         latency += PCIE_ALLREDUCE_US * 1e-6
     scale_up_link = link
     if tp // dp_attention > gpu.scale_up_domain:
-        link = min(link, SCALE_OUT_BYTES_S * eff.link_efficiency)
+        link = min(link, gpu.scale_out_bytes_s * eff.link_efficiency)
         latency += PCIE_ALLREDUCE_US * 1e-6
     crosses = tp * pp > gpu.scale_up_domain
-    scale_out = SCALE_OUT_BYTES_S * eff.link_efficiency
+    scale_out = gpu.scale_out_bytes_s * eff.link_efficiency
     pipeline_link = min(scale_up_link, scale_out) if crosses else scale_up_link
 
     return (
@@ -144,6 +147,7 @@ def rates_for(
             gemm_flops=peak * 1e12 * fraction,
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
+            attention_decode_flops=sixteen * 1e12 * (MLA_DECODE_COMPUTE if mla else eff.attention_compute),
             link_bytes_s=link,
             allreduce_latency_s=latency,
             gemm_kernel_s=eff.gemm_kernel_us * 1e-6,
@@ -279,6 +283,7 @@ class StepCost:
         "_p2p",
         "_p2p_token",
         "_pair_flops",
+        "_pair_flops_decode",
         "_pair_flops_windowed",
         "_pp",
         "_prefill_graphs",
@@ -323,6 +328,10 @@ class StepCost:
         self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
         self._kv_state = 2.0 * c.state_bytes_per_sequence
         self._pair_flops = c.attention_flops_per_pair_full
+        # decode pairs at the decode kernels' rate (MLA: FlashMLA's measured share of peak)
+        self._pair_flops_decode = (
+            c.attention_flops_per_pair_decode * r.attention_flops / r.attention_decode_flops
+        )
         self._pair_flops_windowed = c.attention_flops_per_pair_windowed
         self._recurrent_token = c.recurrent_flops_per_token
         self._allreduce_calls = c.allreduce_calls
@@ -476,7 +485,8 @@ class StepCost:
         kv_read += decode_seqs * self._kv_state
         attn_mem = kv_read / self._attn_bw
         attn_flops = (
-            self._pair_flops * (kv_tokens + prefill_pairs)
+            self._pair_flops * prefill_pairs
+            + self._pair_flops_decode * kv_tokens
             + self._pair_flops_windowed * (kv_tokens_windowed + prefill_pairs_windowed)
             + tokens * self._recurrent_token
         )
