@@ -82,9 +82,17 @@ def test_trtllm_bench_report() -> None:
 
 
 def test_every_fixture_is_read() -> None:
-    files = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".json", ".jsonl"))
+    raw = FIXTURES / "genai_perf_profile_export.json"  # recognised and refused (no token counts)
+    files = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".json", ".jsonl") and p != raw)
     points = read_many(files)
-    assert {p.format for p in points} == {"vllm", "sglang", "guidellm", "genai-perf", "trtllm-bench"}
+    assert {p.format for p in points} == {
+        "vllm",
+        "sglang",
+        "guidellm",
+        "genai-perf",
+        "trtllm-bench",
+        "aiperf-records",
+    }
     assert all(isinstance(p, MeasuredPoint) for p in points)
     assert all(p.ttft_ms is not None or p.output_throughput_tok_s is not None for p in points)
 
@@ -153,3 +161,65 @@ def test_negative_figures_are_refused() -> None:
     doc["mean_itl_ms"] = -1
     with pytest.raises(ParseError, match="'mean_itl_ms' is negative"):
         parse_results(json.dumps(doc), "neg.json")
+
+
+# -- per-request exports ----------------------------------------------------------------------------
+def _aiperf_lines() -> list[dict[str, object]]:
+    text = (FIXTURES / "aiperf_profile_export.jsonl").read_text()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_aiperf_per_request_records_make_one_run() -> None:
+    """aiperf's profile_export.jsonl: the run's statistics from its four requests, by hand."""
+    lines = _aiperf_lines()
+    (point,) = read_results(FIXTURES / "aiperf_profile_export.jsonl")
+    ttft = [r["metrics"]["time_to_first_token"]["value"] for r in lines]  # type: ignore[index]
+    latency = [r["metrics"]["request_latency"]["value"] for r in lines]  # type: ignore[index]
+    outputs = [r["metrics"]["output_sequence_length"]["value"] for r in lines]  # type: ignore[index]
+    starts = [r["metadata"]["request_start_ns"] for r in lines]  # type: ignore[index]
+    ends = [r["metadata"]["request_end_ns"] for r in lines]  # type: ignore[index]
+    span_s = (max(ends) - min(starts)) / 1e9  # type: ignore[type-var, operator]
+    assert point.format == "aiperf-records" and point.num_prompts == 4
+    assert point.ttft_ms_mean == pytest.approx(sum(ttft) / 4)  # type: ignore[arg-type]
+    assert point.e2e_ms_median == pytest.approx(sorted(latency)[1] / 2 + sorted(latency)[2] / 2)  # type: ignore[operator]
+    assert point.output_length == round(sum(outputs) / 4)  # type: ignore[arg-type]
+    assert point.request_throughput_req_s == pytest.approx(4 / span_s)
+    # the load is not in the file: Little's law gives the requests in flight, here the 4 it ran with
+    assert (point.arrival, point.concurrency) == ("closed_loop", round(sum(latency) / 1000 / span_s))  # type: ignore[arg-type]
+    assert point.concurrency == 4
+
+
+def test_aiperf_warmup_failed_and_cancelled_requests_are_left_out(tmp_path: Path) -> None:
+    lines = _aiperf_lines()
+    warm = json.loads(json.dumps(lines[0]))
+    warm["metadata"]["benchmark_phase"] = "warmup"
+    failed = json.loads(json.dumps(lines[1]))
+    failed["error"] = {"code": 500, "type": "Internal Server Error", "message": "boom"}
+    cancelled = json.loads(json.dumps(lines[2]))
+    cancelled["metadata"]["was_cancelled"] = True
+    path = tmp_path / "profile_export.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in (warm, failed, cancelled, lines[3])) + "\n")
+    (point,) = read_results(path)
+    assert point.num_prompts == 1
+    assert point.ttft_ms_mean == pytest.approx(lines[3]["metrics"]["time_to_first_token"]["value"])  # type: ignore[index]
+
+
+def test_aiperf_records_bad_value_names_the_line_and_field(tmp_path: Path) -> None:
+    lines = _aiperf_lines()
+    lines[2]["metrics"]["request_latency"]["value"] = "fast"  # type: ignore[index]
+    path = tmp_path / "profile_export.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    with pytest.raises(ParseError, match=r"line 3: metrics.request_latency.value' is not a number"):
+        read_results(path)
+    only_warmup = [dict(x, metadata={**x["metadata"], "benchmark_phase": "warmup"}) for x in _aiperf_lines()]  # type: ignore[dict-item]
+    path.write_text("\n".join(json.dumps(x) for x in only_warmup) + "\n")
+    with pytest.raises(ParseError, match="no successful profiling-phase request"):
+        read_results(path)
+
+
+def test_genai_perf_raw_export_is_refused_with_the_file_to_use() -> None:
+    with pytest.raises(ParseError) as info:
+        read_results(FIXTURES / "genai_perf_profile_export.json")
+    message = str(info.value)
+    assert "per-request profile_export.json" in message and "profile_export_genai_perf.json" in message
+    assert "chat.completion.chunk" not in message  # never quotes the file

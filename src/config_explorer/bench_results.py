@@ -13,6 +13,14 @@ Each reader follows the layout its tool writes (the keys are cited, with the too
   ``{"time_to_first_token": {"unit": "ms", "avg": ..., "p50": ..., "p99": ...}, ...}``.
 - ``trtllm-bench``: ``trtllm-bench throughput|latency --report_json``: ``performance``,
   ``streaming_metrics``, ``dataset`` / ``request_info`` sections.
+- ``aiperf-records``: aiperf's per-request ``profile_export.jsonl``, one ``{"metadata", "metrics",
+  "error"}`` record a line; the run's statistics are computed from the successful profiling-phase records
+  (warm-up and failed ones are left out). The load is not in the file: the point is a closed loop of the
+  requests in flight on average (Little's law: the summed latencies over the run's span).
+
+genai-perf's raw per-request ``profile_export.json`` (``{"experiments": [{"requests": [...]}]}``) holds the
+prompt text and streamed chunks but no token counts (genai-perf counts them with the model's tokenizer);
+it is recognised and refused with a message pointing at the ``profile_export_genai_perf.json`` beside it.
 
 The files do not say which GPU, how many or which layout ran them: the caller says so. A file in
 none of these layouts, or a point missing what every point needs (its lengths and at least one
@@ -44,7 +52,7 @@ __all__ = [
 ]
 
 #: the result formats :func:`read_results` knows, by the name it reports
-FORMATS: Final = ("vllm", "sglang", "guidellm", "genai-perf", "trtllm-bench")
+FORMATS: Final = ("vllm", "sglang", "guidellm", "genai-perf", "trtllm-bench", "aiperf-records")
 #: how the benchmark sent requests: a closed loop of ``concurrency`` clients, Poisson arrivals at
 #: ``request_rate`` per second, or every request at once (offline)
 ARRIVALS: Final = ("closed_loop", "poisson", "offline")
@@ -434,13 +442,132 @@ def _format_of(data: Mapping[str, Any]) -> str | None:
 
 _FORMAT_HELP: Final = (
     "known formats: vLLM `bench serve --save-result` JSON, SGLang bench_serving JSONL, guidellm report JSON, "
-    "genai-perf/aiperf profile_export*.json, trtllm-bench --report_json"
+    "genai-perf/aiperf profile_export*.json, aiperf's per-request profile_export.jsonl, "
+    "trtllm-bench --report_json"
 )
+
+
+def _is_aiperf_record(data: object) -> bool:
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("metadata"), Mapping)
+        and isinstance(data.get("metrics"), Mapping)
+    )
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0-1) of ``values``, linear between ranks (numpy's default)."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _aiperf_records(source: str, records: Sequence[Mapping[str, Any]]) -> MeasuredPoint:
+    """One point from aiperf's per-request records (see the module text)."""
+    reader = _Reader(source, "aiperf-records", 0)
+    kept: list[tuple[int, Mapping[str, Any], Mapping[str, Any]]] = []
+    for line, record in enumerate(records, start=1):
+        meta, metrics = record["metadata"], record["metrics"]
+        if record.get("error") is not None or meta.get("benchmark_phase", "profiling") != "profiling":
+            continue
+        if meta.get("was_cancelled") is True:
+            continue
+        kept.append((line, meta, metrics))
+    if not kept:
+        raise ParseError(f"{source}: aiperf records: no successful profiling-phase request to measure")
+
+    def metric(line: int, metrics: Mapping[str, Any], name: str, *, time: bool) -> float | None:
+        entry = metrics.get(name)
+        if entry is None:
+            return None
+        if not isinstance(entry, Mapping):
+            raise ParseError(
+                f"{source}: aiperf record on line {line}: field 'metrics.{name}' is not an object"
+            )
+        value = reader.number(entry, "value", where=f"line {line}: metrics.{name}.")
+        if value is None or not time:
+            return value
+        unit = entry.get("unit", "ms")
+        if unit not in _TIME_UNITS:
+            raise ParseError(
+                f"{source}: aiperf record on line {line}: field 'metrics.{name}.unit' is not a time unit "
+                f"({', '.join(_TIME_UNITS)})"
+            )
+        return value * _TIME_UNITS[unit]
+
+    def column(name: str, *, time: bool = True) -> list[float]:
+        values = [metric(line, m, name, time=time) for line, _, m in kept]
+        return [v for v in values if v is not None]
+
+    def stats(values: list[float]) -> tuple[float | None, float | None, float | None]:
+        if not values:
+            return None, None, None
+        return sum(values) / len(values), _percentile(values, 0.5), _percentile(values, 0.99)
+
+    inputs, outputs = (
+        column("input_sequence_length", time=False),
+        column("output_sequence_length", time=False),
+    )
+    ttft, itl, e2e = column("time_to_first_token"), column("inter_token_latency"), column("request_latency")
+    tpot = [  # vLLM's TPOT of each request: (E2E - TTFT) / (output - 1)
+        (latency - first) / (osl - 1)
+        for line, _, m in kept
+        if (latency := metric(line, m, "request_latency", time=True)) is not None
+        and (first := metric(line, m, "time_to_first_token", time=True)) is not None
+        and (osl := metric(line, m, "output_sequence_length", time=False)) is not None
+        and osl > 1
+    ]
+    starts = [reader.number(meta, "request_start_ns", where="metadata.") for _, meta, _ in kept]
+    ends = [reader.number(meta, "request_end_ns", where="metadata.") for _, meta, _ in kept]
+    span_s = None
+    if all(v is not None for v in (*starts, *ends)):
+        span_s = (max(e for e in ends if e is not None) - min(s for s in starts if s is not None)) / 1e9
+    in_flight = sum(e2e) / 1000.0 / span_s if span_s and e2e else None
+    arrival, concurrency, _ = _load(reader, max(in_flight, 1.0) if in_flight else None, None, "metadata")
+    (ttft_mean, ttft_median, ttft_p99), (itl_mean, itl_median, itl_p99) = stats(ttft), stats(itl)
+    (e2e_mean, e2e_median, e2e_p99), (tpot_mean, tpot_median, tpot_p99) = stats(e2e), stats(tpot)
+    return MeasuredPoint(
+        source_file=source,
+        format="aiperf-records",
+        index=0,
+        input_length=reader.length(
+            sum(inputs) / len(inputs) if inputs else None, "metrics.input_sequence_length"
+        ),
+        output_length=reader.length(
+            sum(outputs) / len(outputs) if outputs else None, "metrics.output_sequence_length"
+        ),
+        arrival=arrival,
+        concurrency=concurrency,
+        num_prompts=len(kept),
+        ttft_ms_mean=ttft_mean,
+        ttft_ms_median=ttft_median,
+        ttft_ms_p99=ttft_p99,
+        itl_ms_mean=itl_mean,
+        itl_ms_median=itl_median,
+        itl_ms_p99=itl_p99,
+        tpot_ms_mean=tpot_mean,
+        tpot_ms_median=tpot_median,
+        tpot_ms_p99=tpot_p99,
+        e2e_ms_mean=e2e_mean,
+        e2e_ms_median=e2e_median,
+        e2e_ms_p99=e2e_p99,
+        output_throughput_tok_s=sum(outputs) / span_s if span_s and outputs else None,
+        request_throughput_req_s=len(kept) / span_s if span_s else None,
+    )
 
 
 def _points_of(source: str, data: object, index: int) -> list[MeasuredPoint]:
     if not isinstance(data, Mapping):
         raise ParseError(f"{source}: result #{index} is not a JSON object; {_FORMAT_HELP}")
+    experiments = data.get("experiments")
+    if isinstance(experiments, list) and all(isinstance(e, Mapping) and "requests" in e for e in experiments):
+        raise ParseError(
+            f"{source}: this is genai-perf's per-request profile_export.json: it holds prompt text and streamed "
+            "chunks but no token counts (genai-perf counts them with the model's tokenizer); give the "
+            "profile_export_genai_perf.json genai-perf wrote beside it instead"
+        )
     fmt = _format_of(data)
     if fmt is None:
         raise ParseError(f"{source}: result #{index} is in none of the known layouts; {_FORMAT_HELP}")
@@ -483,6 +610,13 @@ def parse_results(text: str, source: str = "<text>") -> tuple[MeasuredPoint, ...
         raise ParseError(f"{source}: it is not JSON that can be read; {_FORMAT_HELP}") from None
     if not documents:
         raise ParseError(f"{source}: the file holds no results; {_FORMAT_HELP}")
+    if all(_is_aiperf_record(d) for d in documents):  # one run, one record per request
+        try:
+            return (_aiperf_records(source, documents),)  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, ParseError):
+                raise
+            raise ParseError(f"{source}: aiperf records: a value out of range ({exc})") from None
     points: list[MeasuredPoint] = []
     for index, document in enumerate(documents):
         try:
