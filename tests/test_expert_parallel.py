@@ -8,6 +8,7 @@ commands (each flag checked against the engine's own option list).
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import math
@@ -30,7 +31,7 @@ from config_explorer.engine.roofline import exchange_sends
 from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import estimate_performance
-from config_explorer.recommender.recommend import deployment_layouts, recommend_gpus
+from config_explorer.recommender.recommend import RecommendationResult, deployment_layouts, recommend_gpus
 from config_explorer.recommender.serve_command import serve_commands
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
@@ -457,8 +458,10 @@ def test_disaggregated_bad_layout_names_the_pool() -> None:
     assert str(info.value).startswith("decode layout: ep=3 does not divide tp=8")
 
 
-def test_recommender_compares_disaggregated_with_aggregated_plans() -> None:
-    result = recommend_gpus(
+@functools.cache
+def _split_search() -> RecommendationResult:
+    """DeepSeek-R1 on up to 16 H200s at 8 requests/s, aggregated and disaggregated (searched once)."""
+    return recommend_gpus(
         "deepseek-ai/DeepSeek-R1",
         2000,
         400,
@@ -470,6 +473,10 @@ def test_recommender_compares_disaggregated_with_aggregated_plans() -> None:
         default_slos=False,
         disaggregated=True,
     )
+
+
+def test_recommender_compares_disaggregated_with_aggregated_plans() -> None:
+    result = _split_search()
     assert result.disaggregated, result.disaggregation_note
     for plan in result.disaggregated:
         est = plan.estimate
@@ -556,3 +563,15 @@ def test_the_network_per_gpu_is_catalog_data() -> None:
     data["name"] = "bad network"
     with pytest.raises(InvalidArgumentError, match="scale_out_gb_s"):
         gpu_from_mapping(data)
+
+
+def test_html_and_csv_carry_the_moe_layouts_and_the_disaggregated_plans() -> None:
+    from config_explorer.html_report import html_report
+
+    result = _split_search()
+    page = html_report([result])
+    assert "<th>EP</th>" in page and "<th>DPA</th>" in page
+    assert "Disaggregated prefill and decode" in page and "prefill pool" in page
+    rows = result.to_records()
+    split = [r for r in rows if r.get("serving_model") == "disaggregated"]
+    assert split and all(r["prefill_replicas"] >= 1 and r["decode_replicas"] >= 1 for r in split)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from config_explorer._files import write_text
+from config_explorer.engine.records import layout_text as layout_label
 from config_explorer.plots import (
     FrontierCurve,
     SeriesStyle,
@@ -180,6 +181,8 @@ def _section(result: RecommendationResult, number: int) -> str:
     parts.append(_figure(result, curves))
     if result.best is not None:
         parts.append(_launch(result.best))
+    if result.disaggregated or result.disaggregation_note:
+        parts.append(_disaggregated(result))
     if result.cost_note:
         parts.append(f'<p class="note">{_e(result.cost_note)}</p>')
     parts.append("</section>")
@@ -224,7 +227,10 @@ def _ranked_table(
     from config_explorer.recommender.recommend import CAVEATS
 
     target = _has_target(result)
-    headers = ["#", "GPU", "GPUs", "TP", "PP", "rep", "conc", "TTFT ms", "ITL ms", "E2E s"]
+    # MoE layouts that split experts or attention get their own columns (a dense search never has them)
+    moe = any(c.ep > 1 or c.dp_attention > 1 for c in result.ranked)
+    headers = ["#", "GPU", "GPUs", "TP", "PP", *(("EP", "DPA") if moe else ()), "rep", "conc"]
+    headers += ["TTFT ms", "ITL ms", "E2E s"]
     headers += ["out tok/s", "tok/s/GPU", "$/h", "$/M tok"]
     if result.constraints:
         headers.append("binds")
@@ -242,6 +248,7 @@ def _ranked_table(
             _num(fmt(c.num_gpus)),
             _num(fmt(c.tp)),
             _num(fmt(c.pp)),
+            *((_num(fmt(c.ep)), _num(fmt(c.dp_attention))) if moe else ()),
             _num(fmt(c.replicas)),
             _num(fmt(c.concurrency)),
             _num(fmt(e.ttft_ms if e else None)),
@@ -322,6 +329,46 @@ def _launch(best: Candidate) -> str:
         parts.append("<details><summary>the same layout on other engines</summary>")
         parts += [f"<p>{_e(name)}:</p><pre>{_e(best.serve_commands[name])}</pre>" for name in others]
         parts.append("</details>")
+    return "\n".join(parts)
+
+
+def _disaggregated(result: RecommendationResult) -> str:
+    """The disaggregated plans: how the best compares with aggregated serving, the plans, their launch lines."""
+    parts = [
+        "<h3>Disaggregated prefill and decode</h3>",
+        f'<p class="note">{_e(result.disaggregation_note)}</p>',
+    ]
+    rows = []
+    for c in result.disaggregated:
+        e = c.estimate
+        if e is None or e.prefill_tp is None:
+            continue
+        prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
+        decode = layout_label(c.tp, 1, c.ep, c.dp_attention)
+        cells = [
+            _num(fmt(c.rank)),
+            f'<td class="text">{_e(c.gpu)}</td>',
+            f'<td class="text">{_e(f"{e.prefill_replicas} x {prefill}")}</td>',
+            f'<td class="text">{_e(f"{e.decode_replicas} x {decode}")}</td>',
+            _num(fmt(c.num_gpus)),
+            _num(fmt(e.ttft_p99_ms)),
+            _num(fmt(e.tpot_p99_ms, 2)),
+            _num(fmt(e.kv_transfer_ms, 2)),
+            _num(fmt(c.cost_per_hour_usd, 2)),
+        ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    if rows:
+        headers = ["#", "GPU", "prefill pool", "decode pool", "GPUs", "TTFT p99 ms", "TPOT p99 ms"]
+        head = "".join(f"<th>{_e(h)}</th>" for h in [*headers, "KV move ms", "$/h"])
+        parts.append(
+            f'<div class="scroll"><table class="ranked"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
+        best = result.disaggregated[0]
+        engine = best.estimate.engine.partition("==")[0] if best.estimate is not None else "vllm"
+        command = best.serve_commands.get(engine) or best.serve_commands.get("vllm")
+        if command:
+            parts.append(f"<p>Launch the best plan's pools with {_e(engine)}:</p><pre>{_e(command)}</pre>")
     return "\n".join(parts)
 
 

@@ -273,7 +273,10 @@ class RecommendationResult:
         return self.ranked[0] if self.ranked else None
 
     def to_records(self) -> list[dict[str, Any]]:
-        return [c.to_record() for c in (*self.ranked, *self.other_layouts, *self.rejected)]
+        """One flat row per candidate: ranked, other layouts, rejected, then the disaggregated plans
+        (``serving_model`` = ``"disaggregated"``, with their ``prefill_*`` / ``decode_replicas`` columns)."""
+        rows = (*self.ranked, *self.other_layouts, *self.rejected, *self.disaggregated)
+        return [c.to_record() for c in rows]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: a non-finite figure is ``None`` with a ``<field>_note`` beside it."""
