@@ -85,10 +85,16 @@ def run_aic(
         "--estimate-mode",
         "agg",
     ]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    return aic_figures(argv, _FIELDS)
+
+
+def aic_figures(argv: list[str], fields: dict[str, str], timeout_s: int = 300) -> dict[str, float]:
+    """Run one aiconfigurator command and read the figures its summary prints (``fields``: name -> regex
+    with the number as group 1); a figure it does not print is absent."""
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
     out = proc.stdout + proc.stderr
     values = {}
-    for key, pattern in _FIELDS.items():
+    for key, pattern in fields.items():
         match = re.search(pattern, out)
         if match:
             values[key] = float(match.group(1).replace(",", ""))

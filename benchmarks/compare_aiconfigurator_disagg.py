@@ -22,11 +22,11 @@ Neither is ground truth (section 9's table compares config-explorer with measure
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from compare_aiconfigurator import aic_figures
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -76,14 +76,7 @@ def run_aic(aic: str, case: tuple) -> dict[str, float]:  # type: ignore[type-arg
         argv += [f"--{side}-tp-size", str(tp), f"--{side}-attention-dp-size", str(groups)]
         argv += [f"--{side}-moe-tp-size", str(moe_tp), f"--{side}-moe-ep-size", str(ep)]
         argv += [f"--{side}-batch-size", str(bs), f"--{side}-num-workers", "1"]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
-    out = proc.stdout + proc.stderr
-    values = {}
-    for key, pattern in _FIELDS.items():
-        found = re.search(pattern, out)
-        if found:
-            values[key] = float(found.group(1).replace(",", ""))
-    return values
+    return aic_figures(argv, _FIELDS, timeout_s=600)
 
 
 def ours(case: tuple) -> dict[str, float]:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from config_explorer.engine.records import layout_text
+from config_explorer.engine.records import layout_text, pool_texts
 from config_explorer.recommender.recommend import Candidate, recommend_gpus
 
 MODELS = ("deepseek-ai/DeepSeek-R1", "Qwen/Qwen3-235B-A22B")
@@ -33,11 +33,9 @@ def _kind(c: Candidate) -> str:
 
 
 def _describe(c: Candidate) -> str:
-    e = c.estimate
-    if e is not None and e.prefill_tp is not None:
-        prefill = layout_text(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
-        decode = layout_text(c.tp, 1, c.ep, c.dp_attention)
-        return f"{e.prefill_replicas} x {prefill} prefill + {e.decode_replicas} x {decode} decode"
+    pools = None if c.estimate is None else pool_texts(c.estimate)
+    if pools is not None:
+        return f"{pools[0]} prefill + {pools[1]} decode"
     return f"{c.copies_for_target} x ({c.num_gpus} GPUs, {layout_text(c.tp, c.pp, c.ep, c.dp_attention)})"
 
 

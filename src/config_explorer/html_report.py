@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from config_explorer._files import write_text
-from config_explorer.engine.records import layout_text as layout_label
+from config_explorer.engine.records import pool_texts
 from config_explorer.plots import (
     FrontierCurve,
     SeriesStyle,
@@ -341,15 +341,13 @@ def _disaggregated(result: RecommendationResult) -> str:
     rows = []
     for c in result.disaggregated:
         e = c.estimate
-        if e is None or e.prefill_tp is None:
+        pools = None if e is None else pool_texts(e)
+        if e is None or pools is None:
             continue
-        prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
-        decode = layout_label(c.tp, 1, c.ep, c.dp_attention)
         cells = [
             _num(fmt(c.rank)),
             f'<td class="text">{_e(c.gpu)}</td>',
-            f'<td class="text">{_e(f"{e.prefill_replicas} x {prefill}")}</td>',
-            f'<td class="text">{_e(f"{e.decode_replicas} x {decode}")}</td>',
+            *(f'<td class="text">{_e(pool)}</td>' for pool in pools),
             _num(fmt(c.num_gpus)),
             _num(fmt(e.ttft_p99_ms)),
             _num(fmt(e.tpot_p99_ms, 2)),
@@ -365,9 +363,9 @@ def _disaggregated(result: RecommendationResult) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
         best = result.disaggregated[0]
-        engine = best.estimate.engine.partition("==")[0] if best.estimate is not None else "vllm"
-        command = best.serve_commands.get(engine) or best.serve_commands.get("vllm")
-        if command:
+        command = best.launch_command
+        if command and best.estimate is not None:
+            engine = best.estimate.engine.partition("==")[0]
             parts.append(f"<p>Launch the best plan's pools with {_e(engine)}:</p><pre>{_e(command)}</pre>")
     return "\n".join(parts)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from config_explorer.engine.records import layout_text as layout_label
+from config_explorer.engine.records import pool_texts
 
 if TYPE_CHECKING:
     from config_explorer.engine.records import PerformanceEstimate
@@ -201,13 +202,11 @@ def rejection_kind(reason: str) -> str:
 
 
 def _disaggregated_split(e: PerformanceEstimate) -> str:
-    """``prefill 2 x TP8 + decode 3 x TP8 EP8`` for a disaggregated record, else ``""``."""
-    if e.prefill_tp is None:
+    """``prefill 2 x TP8 + decode 3 x TP8 EP8, KV move ...`` for a disaggregated record, else ``""``."""
+    pools = pool_texts(e)
+    if pools is None:
         return ""
-    prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
-    decode = layout_label(e.tp, 1, e.ep, e.dp_attention)
-    move = f"KV move {e.kv_transfer_ms or 0:.2f} ms"
-    return f"prefill {e.prefill_replicas} x {prefill} + decode {e.decode_replicas} x {decode}, {move}"
+    return f"prefill {pools[0]} + decode {pools[1]}, KV move {e.kv_transfer_ms or 0:.2f} ms"
 
 
 def _moe_split(e: PerformanceEstimate) -> str:
@@ -228,15 +227,14 @@ def disaggregated_lines(result: RecommendationResult, top: int = 10) -> list[str
     rows = []
     for c in result.disaggregated[:top]:
         e = c.estimate
-        if e is None or e.prefill_tp is None:
+        pools = None if e is None else pool_texts(e)
+        if e is None or pools is None:
             continue
-        prefill = layout_label(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
         rows.append(
             [
                 fmt(c.rank),
                 c.gpu,
-                f"{e.prefill_replicas} x {prefill}",
-                f"{e.decode_replicas} x {layout_label(c.tp, 1, c.ep, c.dp_attention)}",
+                *pools,
                 fmt(c.num_gpus),
                 fmt(e.ttft_p99_ms),
                 fmt(e.tpot_p99_ms, 2),
@@ -248,11 +246,9 @@ def disaggregated_lines(result: RecommendationResult, top: int = 10) -> list[str
     if rows:
         headers = ["#", "GPU", "prefill pool", "decode pool", "GPUs", "TTFT p99 ms", "TPOT p99 ms"]
         lines.append(render_table([*headers, "KV move ms", "decode batch", "$/h"], rows))
-        best = result.disaggregated[0]
-        if best.serve_commands:
-            engine = (best.estimate.engine if best.estimate else "vllm").split("==")[0]
-            text = best.serve_commands.get(engine) or best.serve_commands.get("vllm", "")
-            lines += [f"  {line}" for line in text.splitlines()]
+        command = result.disaggregated[0].launch_command
+        if command:
+            lines += [f"  {line}" for line in command.splitlines()]
     return lines
 
 

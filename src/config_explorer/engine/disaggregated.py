@@ -28,6 +28,7 @@ deployment's.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Final
 
@@ -41,11 +42,11 @@ from config_explorer.engine.layout import GIB, check_layout, shard_costs
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate, layout_text
 from config_explorer.engine.serving import _record
-from config_explorer.engine.simulator import simulate
+from config_explorer.engine.simulator import SimulationResult, simulate
 from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["PoolLayout", "estimate_disaggregated", "kv_transfer_s", "pool_deployment"]
+__all__ = ["PoolLayout", "estimate_disaggregated", "kv_transfer_s", "pool_deployment", "steady_decode_batch"]
 
 #: the most replicas of either pool one estimate takes
 MAX_POOL_REPLICAS: Final = 4096
@@ -125,7 +126,21 @@ def _pool(value: object, name: str) -> PoolLayout:
     return value
 
 
-def _decode_batch(dep: Deployment, rate_per_replica: float) -> float | None:
+@functools.lru_cache(maxsize=512)
+def _prefill_run(dep: Deployment, rate: float, num_requests: int | None) -> SimulationResult:
+    """One prefill replica serving Poisson arrivals of ``rate`` prompts per second, one output token each,
+    simulated; cached, as a search pairs each prefill pool with every decode pool."""
+    traffic = Traffic(
+        input_lengths=Lengths.fixed(dep.input_length),
+        output_lengths=Lengths.fixed(1),
+        arrival="poisson",
+        request_rate=rate,
+        num_requests=num_requests,
+    )
+    return simulate(dep.step_cost, dep.scheduler_config(), traffic, 1)
+
+
+def steady_decode_batch(dep: Deployment, rate_per_replica: float) -> float | None:
     """The decode batch ``B = rate (output - 1) t(B)``, or None when the replica cannot keep up."""
     steps = dep.output_length - 1
     if steps <= 0:
@@ -220,7 +235,7 @@ def estimate_disaggregated(
     for name, dep in (("prefill", prefill_dep), ("decode", decode_dep)):
         if not dep.memory.fits:
             return _failed(decode_dep, fields, f"the {name} layout does not fit: {dep.memory.reason}")
-    batch = _decode_batch(decode_dep, rate / y)
+    batch = steady_decode_batch(decode_dep, rate / y)
     if batch is None:
         return _failed(
             decode_dep,
@@ -228,14 +243,7 @@ def estimate_disaggregated(
             f"the decode pool cannot keep up: {y} x {decode} replicas at {rate / y:.2f} requests/s each would need "
             f"more sequences than max_num_seqs or the KV cache hold; add decode replicas",
         )
-    traffic = Traffic(
-        input_lengths=Lengths.fixed(input_length),
-        output_lengths=Lengths.fixed(1),
-        arrival="poisson",
-        request_rate=rate / x,
-        num_requests=num_requests,
-    )
-    run = simulate(prefill_dep.step_cost, prefill_dep.scheduler_config(), traffic, 1)
+    run = _prefill_run(prefill_dep, rate / x, num_requests)
     served = run.requests_per_s
     if served < 0.9 * rate / x:
         return _failed(

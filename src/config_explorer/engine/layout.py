@@ -15,9 +15,10 @@ Two refinements split a stage's ``tp`` GPUs differently for MoE models, as SGLan
 * data-parallel attention (``dp_attention``): ``dp_attention`` groups of ``tp / dp_attention`` GPUs
   each run attention (and the dense layers, embedding and lm_head) for their own share of the
   sequences, so a group holds only its sequences' KV cache; the MoE layers then exchange tokens
-  between groups. Memory is budgeted as vLLM does: ``gpu_memory_utilization`` of the GPU, minus weights,
-minus the activation peak of one step at the token budget, minus runtime overhead, leaves the
-KV cache.
+  between groups.
+
+Memory is budgeted as vLLM does: ``gpu_memory_utilization`` of the GPU, minus weights, minus the
+activation peak of one step at the token budget, minus runtime overhead, leaves the KV cache.
 """
 
 from __future__ import annotations

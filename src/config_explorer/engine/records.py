@@ -13,7 +13,7 @@ import attrs
 
 from config_explorer._json import dumps_strict, finite_or_null
 
-__all__ = ["PerformanceEstimate", "SweepResult", "layout_text"]
+__all__ = ["PerformanceEstimate", "SweepResult", "layout_text", "pool_texts"]
 
 
 def layout_text(tp: int, pp: int = 1, ep: int = 1, dp_attention: int = 1) -> str:
@@ -24,6 +24,17 @@ def layout_text(tp: int, pp: int = 1, ep: int = 1, dp_attention: int = 1) -> str
     if dp_attention > 1:
         text += f" DP-attention {dp_attention}"
     return text
+
+
+def pool_texts(estimate: PerformanceEstimate) -> tuple[str, str] | None:
+    """A disaggregated estimate's pools as people write them (``"2 x TP8"``, ``"3 x TP8 EP8"``: prefill,
+    decode), or ``None`` for aggregated serving."""
+    e = estimate
+    if e.prefill_tp is None:
+        return None
+    prefill = layout_text(e.prefill_tp, 1, e.prefill_ep or 1, e.prefill_dp_attention or 1)
+    decode = layout_text(e.tp, 1, e.ep, e.dp_attention)
+    return f"{e.prefill_replicas} x {prefill}", f"{e.decode_replicas} x {decode}"
 
 
 def _finite_or_none(value: float | None) -> float | None:

@@ -88,8 +88,9 @@ class Rates:
     peak_bandwidth: float
     #: fixed cost of one decode-attention kernel, seconds
     attention_kernel_s: float = 0.0
-    #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention)
-    attention_decode_flops: float = 1.0
+    #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention);
+    #: 0: that of ``attention_flops``
+    attention_decode_flops: float = 0.0
     #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
@@ -263,7 +264,6 @@ class StepCost:
         "_gemm_bw",
         "_gemm_flops",
         "_graph_tokens",
-        "_groups",
         "_host_seq",
         "_host_step",
         "_kv_state",
@@ -313,7 +313,6 @@ class StepCost:
         # num_experts / ep experts and gets expert_imbalance times the mean share of the assignments
         self._local_experts = (c.num_experts + c.redundant_experts) / c.ep
         self._moe_load = r.expert_imbalance / c.ep if c.ep > 1 else 1.0
-        self._groups = c.dp_attention
         self._top_k = c.experts_per_token
         self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
         self._expert_bytes = c.expert_bytes
@@ -330,7 +329,9 @@ class StepCost:
         self._pair_flops = c.attention_flops_per_pair_full
         # decode pairs at the decode kernels' rate (MLA: FlashMLA's measured share of peak)
         self._pair_flops_decode = (
-            c.attention_flops_per_pair_decode * r.attention_flops / r.attention_decode_flops
+            c.attention_flops_per_pair_decode
+            * r.attention_flops
+            / (r.attention_decode_flops or r.attention_flops)
         )
         self._pair_flops_windowed = c.attention_flops_per_pair_windowed
         self._recurrent_token = c.recurrent_flops_per_token
@@ -470,9 +471,9 @@ class StepCost:
             touched = self._experts * (1.0 - self._moe_miss**tokens)
             assignments = tokens * self._top_k
             per_expert = assignments / touched
-            if self._moe_load != 1.0:  # the busiest expert-parallel rank
-                touched = min(touched * self._moe_load, self._local_experts)
-                assignments *= self._moe_load
+            # the busiest expert-parallel rank (all of it when the experts are not split: load 1)
+            touched = min(touched * self._moe_load, self._local_experts)
+            assignments *= self._moe_load
             moe_bytes = touched * self._expert_bytes
             moe_flops = assignments * self._expert_flops
             moe_mem = max(moe_bytes / self._gemm_bw, self._moe_floor)

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.disaggregated import PoolLayout, pool_deployment
+from config_explorer.engine.disaggregated import PoolLayout, pool_deployment, steady_decode_batch
 from config_explorer.engine.disaggregated import estimate_disaggregated as _estimate
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.slo import SLOConstraint, check_slos
@@ -125,23 +125,21 @@ def search_disaggregated(
     itl_bound = _bound_ms(slos, ("itl", "tpot"))
     for spec in specs:
         layouts = pool_layouts(arch, spec, max_gpus_per_pool, layouts_of)
-        decode_pools = [
-            (layout, y)
-            for layout in layouts
-            if (
-                y := _decode_replicas(
-                    arch,
-                    spec,
-                    layout,
-                    request_rate,
-                    input_length,
-                    output_length,
-                    itl_bound,
-                    max_total_gpus,
-                    settings,
-                )
+        decode_pools = []  # each decode layout with the fewest replicas that keep up within the ITL bound
+        for layout in layouts:
+            y = _decode_replicas(
+                arch,
+                spec,
+                layout,
+                request_rate,
+                input_length,
+                output_length,
+                itl_bound,
+                max_total_gpus,
+                settings,
             )
-        ]
+            if y is not None:
+                decode_pools.append((layout, y))
         if not decode_pools:
             continue
         for prefill in layouts:
@@ -193,8 +191,6 @@ def _decode_replicas(
     settings: Mapping[str, Any],
 ) -> int | None:
     """The fewest decode replicas of ``layout`` that carry ``rate`` within the ITL bound, or None."""
-    from config_explorer.engine.disaggregated import _decode_batch
-
     try:
         dep = pool_deployment(
             arch,
@@ -209,7 +205,7 @@ def _decode_replicas(
     if not dep.memory.fits:
         return None
     for y in range(1, max_total_gpus // layout.tp + 1):
-        batch = _decode_batch(dep, rate / y)
+        batch = steady_decode_batch(dep, rate / y)
         if batch is None:
             continue
         if dep.step_s(batch, 0.0, 0.0) * 1e3 <= itl_bound_ms:

@@ -32,7 +32,7 @@ from config_explorer.backends import Backend, EstimateRequest, get_backend, plan
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
 from config_explorer.engine.calibration import efficiency_for
 from config_explorer.engine.layout import check_layout, expert_layouts, valid_tp_degrees
-from config_explorer.engine.records import PerformanceEstimate, layout_text
+from config_explorer.engine.records import PerformanceEstimate, layout_text, pool_texts
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
@@ -1094,13 +1094,9 @@ def _disaggregated_plans(
             f"no disaggregated plan meets the SLOs at {rate:.2f} requests/s within {total_cap} GPUs{caveat}",
         )
     best = plans[0]
-    est = best.estimate
-    assert est is not None and est.prefill_tp is not None
-    prefill = layout_text(est.prefill_tp, 1, est.prefill_ep or 1, est.prefill_dp_attention or 1)
-    text = f"best plan: {est.prefill_replicas} prefill x ({prefill}) + "
-    text += (
-        f"{best.replicas} decode x ({layout_text(best.tp, 1, best.ep, best.dp_attention)}) on {best.gpu}, "
-    )
+    pools = None if best.estimate is None else pool_texts(best.estimate)
+    assert pools is not None
+    text = f"best plan: {pools[0]} prefill + {pools[1]} decode on {best.gpu}, "
     text += f"{best.num_gpus} GPUs" + (
         f", ${best.cost_per_hour_usd:,.2f}/h" if best.cost_per_hour_usd else ""
     )

@@ -493,11 +493,11 @@ def serve_commands(
     }
 
 
-#: what each engine adds to a pool's command to run one side of a disaggregated deployment; vLLM's NIXL
-#: connector (``--kv-transfer-config``, ``KVConnectorFactory`` registers ``NixlConnector`` in
-#: ``vllm/distributed/kv_transfer/kv_connector/factory.py``; ``kv_role`` in ``vllm/config/kv_transfer.py``)
-#: and SGLang's ``--disaggregation-mode prefill|decode`` (``arg_groups/fields/disagg.py``)
 def _role_flags(engine: str, role: str) -> list[str]:
+    """What ``engine`` adds to a pool's command to run one side (``role``) of a disaggregated deployment:
+    vLLM's NIXL connector (``--kv-transfer-config``; ``KVConnectorFactory`` registers ``NixlConnector`` in
+    ``vllm/distributed/kv_transfer/kv_connector/factory.py``, ``kv_role`` in ``vllm/config/kv_transfer.py``)
+    or SGLang's ``--disaggregation-mode prefill|decode`` (``arg_groups/fields/disagg.py``)."""
     if engine == "vllm":
         return ["--kv-transfer-config", json.dumps({"kv_connector": "NixlConnector", "kv_role": "kv_both"})]
     return ["--disaggregation-mode", role]
