@@ -112,11 +112,33 @@ def test_factors_the_points_cannot_identify_stay_at_their_prior() -> None:
     by_name = {f.name: f for f in result.factors}
     assert by_name["decode_factor"].identified
     assert by_name["decode_factor"].value == pytest.approx(1.2, rel=0.01)
-    for name, prior in (("prefill_factor", 1.0), ("frontend_ms", 0.0)):
-        assert not by_name[name].identified and by_name[name].value == prior
-        assert by_name[name].uncertainty is None
-    assert "no TTFT was measured" in by_name["prefill_factor"].note
-    assert any(w.startswith("prefill_factor kept at its prior 1") for w in result.warnings)
+    frontend = by_name["frontend_ms"]
+    assert not frontend.identified and frontend.value == 0.0 and frontend.uncertainty is None
+    assert any(w.startswith("frontend_ms kept at its prior 0") for w in result.warnings)
+    # without a TTFT a slow prefill cannot be told from a slow decode: the prefill factor follows the decode's
+    prefill = by_name["prefill_factor"]
+    assert not prefill.identified and prefill.uncertainty is None
+    assert prefill.value == pytest.approx(by_name["decode_factor"].value)
+    assert "no TTFT was measured" in prefill.note and "follows the decode factor" in prefill.note
+    assert any(w.startswith("prefill_factor set to the decode factor") for w in result.warnings)
+
+
+def test_throughput_alone_scales_the_whole_engine() -> None:
+    """An offline run measures only throughput: its error is read as the engine's speed, prefill included."""
+    workloads = ((2000, 100, 64), (4000, 200, 64))
+    points, records = [], []
+    for i, (isl, osl, c) in enumerate(workloads):
+        record = estimate_point(_blank(isl, osl, c, i), **LAYOUT)
+        truth = rescale(record, 1.5, 1.5, 0.0)
+        assert truth.output_throughput_tok_s is not None
+        points.append(
+            attrs.evolve(_blank(isl, osl, c, i), output_throughput_tok_s=truth.output_throughput_tok_s)
+        )
+        records.append(record)
+    result = fit(points, records)
+    assert factor(result, "decode_factor") == pytest.approx(1.5, rel=0.02)
+    assert factor(result, "prefill_factor") == pytest.approx(1.5, rel=0.02)
+    assert result.median_error("after") == pytest.approx(0.0, abs=0.01)
 
 
 ONE_LENGTH = ((1024, 64, 1), (1024, 128, 1), (1024, 256, 1))
@@ -404,3 +426,16 @@ def test_cli_reads_the_setup_from_a_sidecar_toml(tmp_path: Path, capsys: pytest.
     assert code == 2 and "not valid TOML" in err and "unclosed" not in err
     code, _, err = _cli(["calibrate", "--model", MODEL, str(FIXTURES / "sglang_bench_serving.jsonl")], capsys)
     assert code == 2 and "--gpu, --num-gpus, --tp" in err and "RESULT.toml" in err
+
+
+def test_the_median_gap_measures_the_decode_step() -> None:
+    """A mean ITL carries the stalls of prompts prefilled in between; the median gap is the decode step."""
+    points, records = synthetic(1.3, 1.0, 0.0, WORKLOADS[4:])
+    with_median = []
+    for point, record in zip(points, records, strict=True):
+        assert record.itl_p50_ms is not None and point.itl_ms_mean is not None
+        # the steps are 1.3x slower, but the run's stalls were shorter than estimated: a lower mean
+        with_median.append(
+            attrs.evolve(point, itl_ms_median=1.3 * record.itl_p50_ms, itl_ms_mean=0.8 * point.itl_ms_mean)
+        )
+    assert factor(fit(with_median, records), "decode_factor") == pytest.approx(1.3, rel=0.02)

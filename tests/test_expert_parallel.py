@@ -388,6 +388,42 @@ def test_dp_attention_sizes_each_group_for_its_share() -> None:
     assert math.isfinite(est.memory_kv_capacity_gib or math.nan) and est.memory_kv_capacity_gib * GIB > 0  # type: ignore[operator]
 
 
+def test_dp_attention_groups_step_in_lockstep_on_the_busiest_group() -> None:
+    """A prompt chunk is computed by one attention group while the others wait for it at the expert
+    layers: the step costs that group's load, more than an even share of the same tokens would."""
+    dep = _plan(ep=8, dp_attention=8, engine="trtllm")
+    cost, decodes, context, chunk = dep.step_cost, 512, 2048, 1024
+    kv = decodes * context
+    pairs = chunk * (chunk + 1) / 2
+    even = cost.time(decodes, kv, kv, chunk, pairs, pairs, decodes + 1)
+    # the same totals as an even share: grouped_time reduces to time
+    assert cost.grouped_time(
+        decodes, kv, kv, chunk, pairs, pairs, decodes + 1, moe_tokens=decodes + chunk
+    ) == (pytest.approx(even))
+    one_group = cost.grouped_time(
+        decodes, kv, kv, 8 * chunk, 8 * pairs, 8 * pairs, decodes + 8, moe_tokens=decodes + chunk
+    )
+    assert one_group > 1.2 * even
+
+
+def test_dp_attention_chunks_fit_one_groups_token_budget() -> None:
+    """Each attention group schedules under its own max_num_batched_tokens: a long prompt takes as many
+    chunks as one group's budget needs, not the replica's total."""
+    from config_explorer.engine.simulator import simulate
+    from config_explorer.engine.traffic import Lengths, Traffic
+
+    traffic = Traffic(
+        input_lengths=Lengths.fixed(16384), output_lengths=Lengths.fixed(2), arrival="offline", num_requests=1
+    )
+    grouped = _plan(ep=8, dp_attention=8, max_num_batched_tokens=2048)
+    assert grouped.scheduler_config().attention_groups == 8
+    assert grouped.step_token_budget == 8 * 2048
+    run = simulate(grouped.step_cost, grouped.scheduler_config(), traffic)
+    assert run.steps >= 16384 // 2048 + 1  # eight chunks, then a decode
+    tp8 = _plan(max_num_batched_tokens=8 * 2048)
+    assert simulate(tp8.step_cost, tp8.scheduler_config(), traffic).steps <= 3
+
+
 # -- disaggregated prefill / decode ----------------------------------------------------------------
 def _split(**kw):  # type: ignore[no-untyped-def]
     from config_explorer.engine.disaggregated import PoolLayout, estimate_disaggregated

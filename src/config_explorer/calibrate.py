@@ -18,12 +18,16 @@ front-end time cannot mend; then the scale is fitted instead.
 The fit minimises a robust loss (soft-L1, in log space, so a 10% miss weighs the same at 10 ms and at
 10 s, and one wild point cannot drag the fit) over the measured figures of every point, by coordinate
 descent with golden-section search inside the physical bounds. Each point contributes its TTFT and one
-decode-time figure (ITL, else TPOT); E2E and throughput enter only for points that measured no decode
-time (they would otherwise add the scheduler's error, not the step's, to the decode factor). A point's
-median is compared with the estimate's median, and only where the file gives no mean. Each factor is estimated only when the
-points can identify it (the report says which were not, and why, and they stay at their prior);
-uncertainties are jackknife standard errors over leave-one-point-out fits, which also give the
-leave-one-out error. numpy and scipy are not needed.
+decode-time figure: the median ITL where the file gives it (the gap of a plain decode step, the step the
+decode factors scale; a mean adds the stalls of prompts prefilled in between), else the mean ITL, else
+TPOT. E2E and throughput enter only for points that measured no decode time (they would otherwise add the
+scheduler's error, not the step's, to the decode factor). Where no point measured TTFT, a throughput or
+E2E error cannot say which phase is slow, so the prefill factor follows the decode factor: the whole
+engine is read as that much slower or faster (an offline run of long prompts is mostly prefill). Other
+than the ITL, a point's median is compared with the estimate's median only where the file gives no mean.
+Each factor is estimated only when the points can identify it (the report says which were not, and
+why, and they stay at their prior); uncertainties are jackknife standard errors over leave-one-point-out
+fits, which also give the leave-one-out error. numpy and scipy are not needed.
 """
 
 from __future__ import annotations
@@ -357,7 +361,7 @@ def _identify(observations: Sequence[Observation]) -> dict[str, str]:
         )
     ttft = [base.figures[metric] for base, metric, _ in observations if FAMILY[metric] == "ttft"]
     if not ttft:
-        reasons["prefill_factor"] = reasons["frontend_ms"] = "no TTFT was measured"
+        reasons["prefill_factor"] = reasons["frontend_ms"] = _NO_TTFT
     elif len(ttft) < _PREFILL_MIN_POINTS or max(ttft) < _PREFILL_SPREAD * min(ttft):
         reasons["prefill_factor"] = (
             f"needs TTFT at >= {_PREFILL_MIN_POINTS} points whose estimated TTFT differ by "
@@ -368,13 +372,16 @@ def _identify(observations: Sequence[Observation]) -> dict[str, str]:
 
 
 def _along(
-    observations: Sequence[Observation], index: int, at: Sequence[float], *, log_scale: bool
+    observations: Sequence[Observation], index: int, at: Sequence[float], *, log_scale: bool, tied: bool
 ) -> Callable[[float], float]:
-    """The loss as a function of one factor (its log when ``log_scale``), the others held at ``at``."""
+    """The loss as a function of one factor (its log when ``log_scale``), the others held at ``at``;
+    ``tied``: the prefill factor follows the decode factor."""
 
     def loss(x: float) -> float:
         factors = list(at)
         factors[index] = math.exp(x) if log_scale else x
+        if tied:
+            factors[1] = factors[0]
         return _loss(observations, *factors)
 
     return loss
@@ -384,17 +391,20 @@ _RANGES: Final = (DECODE_FACTOR_RANGE, PREFILL_FACTOR_RANGE, FRONTEND_MS_RANGE, 
 _LOG_SCALE: Final = (True, True, False, False)
 
 
-def _descend(observations: Sequence[Observation], free: Sequence[int]) -> Factors:
-    """Coordinate descent over the ``free`` factors (indices into :data:`FACTORS`), the rest at their priors."""
+def _descend(observations: Sequence[Observation], free: Sequence[int], *, tied: bool = False) -> Factors:
+    """Coordinate descent over the ``free`` factors (indices into :data:`FACTORS`), the rest at their priors
+    (``tied``: the prefill factor follows the decode factor)."""
     at = list(PRIORS)
     for _ in range(_CYCLES):
         for i in free:
             low, high = _RANGES[i]
             if _LOG_SCALE[i]:
-                along = _along(observations, i, at, log_scale=True)
+                along = _along(observations, i, at, log_scale=True, tied=tied)
                 at[i] = math.exp(_golden(along, math.log(low), math.log(high)))
             else:
-                at[i] = _golden(_along(observations, i, at, log_scale=False), low, high)
+                at[i] = _golden(_along(observations, i, at, log_scale=False, tied=tied), low, high)
+            if tied:
+                at[1] = at[0]
         if len(free) == 1:
             break
     # exp(log(bound)) can land a rounding error outside the bound
@@ -402,6 +412,11 @@ def _descend(observations: Sequence[Observation], free: Sequence[int]) -> Factor
     return d, p, f, s
 
 
+_NO_TTFT: Final = "no TTFT was measured"
+_TIED: Final = (
+    "no TTFT was measured, so the points cannot tell a slow prefill from a slow decode; the prefill "
+    "factor follows the decode factor (a throughput figure measures the whole engine's speed)"
+)
 _SWAPPED: Final = (
     "the estimates overstate TTFT at these points and a front-end time cannot be negative, "
     "so the TTFT scale was fitted instead"
@@ -414,7 +429,10 @@ def _fit(observations: Sequence[Observation]) -> tuple[Factors, dict[str, str]]:
     free = [i for i, name in enumerate(FACTORS) if name not in reasons]
     if not free:
         return PRIORS, reasons
-    fitted = _descend(observations, free)
+    tied = reasons.get("prefill_factor") == _NO_TTFT and "decode_factor" not in reasons
+    if tied:
+        reasons["prefill_factor"] = _TIED
+    fitted = _descend(observations, free, tied=tied)
     frontend, prefill = FACTORS.index("frontend_ms"), FACTORS.index("prefill_factor")
     if frontend in free and prefill not in free and fitted[frontend] <= FRONTEND_MS_RANGE[0] + 1e-6:
         swapped = [prefill if i == frontend else i for i in free]
@@ -428,6 +446,10 @@ def _observations(bases: Sequence[_Base], points: Sequence[MeasuredPoint]) -> li
     out: list[Observation] = []
     for base, point in zip(bases, points, strict=True):
         measured = _measured(point)
+        if point.itl_ms_median and "itl_ms_median" in base.figures:
+            # the median gap is a plain decode step, the step the factors scale (a mean adds prefill stalls)
+            others = {k: v for k, v in measured.items() if FAMILY[k] != "itl"}
+            measured = {"itl_ms_median": point.itl_ms_median, **others}
         decode = [m for m in measured if FAMILY[m] == "itl"]
         for extra in decode[1:]:  # one decode-time figure per point: ITL and TPOT measure the same steps
             del measured[extra]
@@ -523,7 +545,9 @@ def fit_points(
         if clamped:
             note = f"the fit wanted to leave [{low:g}, {high:g}]; clamped to {value:.3g}"
             warnings.append(f"{name}: {note}")
-        if not identified:
+        if note == _TIED:
+            warnings.append(f"{name} set to the decode factor's {value:.3g}: {note}")
+        elif not identified:
             warnings.append(f"{name} kept at its prior {prior:g}: {note}")
         factors.append(
             FactorFit(

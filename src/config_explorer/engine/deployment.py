@@ -185,6 +185,7 @@ class Deployment:
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window=c.window,
             max_model_len=self.max_model_len,
+            attention_groups=c.dp_attention,
             arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
             first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0)
             * 1e-3,

@@ -293,6 +293,8 @@ class StepCost:
         "costs",
         "rates",
     )
+    #: whether :meth:`grouped_time` costs a step's busiest attention group (a subclass that cannot, False)
+    costs_groups = True
 
     def __init__(self, costs: ShardCosts, rates: Rates, profile: EngineProfile) -> None:
         self.costs, self.rates = costs, rates
@@ -381,6 +383,35 @@ class StepCost:
             sampled,
         )[0]
 
+    def grouped_time(
+        self,
+        decode_seqs: float,
+        kv_tokens: float,
+        kv_tokens_windowed: float,
+        prefill_tokens: float,
+        prefill_pairs: float,
+        prefill_pairs_windowed: float,
+        sampled: float,
+        moe_tokens: float,
+    ) -> float:
+        """Seconds a step of ``dp_attention`` groups takes when their loads differ.
+
+        The groups run each layer in lockstep (the expert layers gather every group's tokens), so the
+        step lasts as long as its busiest group. The contents are that group's, times the number of
+        groups (the per-GPU costs divide an even share by it); ``moe_tokens`` are every group's
+        tokens, which the expert layers process whichever group they came from.
+        """
+        return self._terms(
+            decode_seqs,
+            kv_tokens,
+            kv_tokens_windowed,
+            prefill_tokens,
+            prefill_pairs,
+            prefill_pairs_windowed,
+            sampled,
+            moe_tokens=moe_tokens,
+        )[0]
+
     def breakdown(
         self,
         decode_seqs: float,
@@ -413,6 +444,7 @@ class StepCost:
         prefill_pairs_windowed: float,
         sampled: float,
         graphed: bool = False,
+        moe_tokens: float | None = None,
     ) -> tuple[float, float, float, float, float, float, float]:
         contents = (
             decode_seqs,
@@ -424,12 +456,15 @@ class StepCost:
             sampled,
         )
         if not self._overlap or decode_seqs + prefill_tokens <= 0:
-            return self._batch_terms(*contents, graphed=graphed)
+            return self._batch_terms(*contents, graphed=graphed, moe_tokens=moe_tokens)
         # Two-batch overlap: two micro-batches of half the step each, one's token exchange running under
         # the other's kernels. Each half reads the weights and launches the kernels again; the pipeline
         # of two leaves the shorter of one half's work and one half's communication exposed.
         d, kv, kvw, prefill, pairs, pairs_w, sampled = (x / 2 for x in contents)
-        half = self._batch_terms(d, kv, kvw, prefill, pairs, pairs_w, sampled, graphed=graphed)
+        half_moe = None if moe_tokens is None else moe_tokens / 2
+        half = self._batch_terms(
+            d, kv, kvw, prefill, pairs, pairs_w, sampled, graphed=graphed, moe_tokens=half_moe
+        )
         _, compute, memory, comm, overhead, flops, moved = half
         work = half[0] - comm
         total = max(2 * work, 2 * comm) + min(work, comm)
@@ -445,10 +480,15 @@ class StepCost:
         prefill_pairs_windowed: float,
         sampled: float,
         graphed: bool = False,
+        moe_tokens: float | None = None,
     ) -> tuple[float, float, float, float, float, float, float]:
-        """One batch's (total, compute, memory, communication, overhead, FLOPs, bytes)."""
+        """One batch's (total, compute, memory, communication, overhead, FLOPs, bytes); ``moe_tokens``:
+        the expert layers' tokens where they differ from the rest's (see :meth:`grouped_time`)."""
         pp = self._pp
+        if moe_tokens is None:
+            moe_tokens = decode_seqs + prefill_tokens
         if pp > 1:  # one micro-batch: a 1/pp share of everything, on one stage
+            moe_tokens /= pp
             decode_seqs, kv_tokens, kv_tokens_windowed = (
                 decode_seqs / pp,
                 kv_tokens / pp,
@@ -464,12 +504,12 @@ class StepCost:
         gemm = soft_max(gemm_mem, gemm_cmp)
 
         moe = moe_mem = moe_cmp = moe_bytes = moe_flops = 0.0
-        if self._moe_layers and tokens > 0:
+        if self._moe_layers and moe_tokens > 0:
             # the experts this step's tokens touch are streamed once each by the grouped GEMMs; a
             # grouped GEMM cannot finish before one tile has walked its expert's K dimension, and
             # its compute runs at an efficiency set by the tokens per expert and the shard's width
-            touched = self._experts * (1.0 - self._moe_miss**tokens)
-            assignments = tokens * self._top_k
+            touched = self._experts * (1.0 - self._moe_miss**moe_tokens)
+            assignments = moe_tokens * self._top_k
             per_expert = assignments / touched
             # the busiest expert-parallel rank (all of it when the experts are not split: load 1)
             touched = min(touched * self._moe_load, self._local_experts)
@@ -502,7 +542,7 @@ class StepCost:
         if self._exchange_calls and tokens > 0:
             per_token = self._exchange_token[1 if prefill_tokens > 0 else 0]
             comm += self._exchange_calls * self.rates.exchange_latency_s + tokens * per_token
-        streamed = tokens * (self._elementwise_token + self._moe_traffic_token)
+        streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         overhead = self._fixed + self._host_step + self._host_seq * sampled
         stage = gemm + moe + attention + elementwise + comm + overhead

@@ -93,6 +93,9 @@ class SchedulerConfig:
     first_token_delay_s: float = 0.0
     #: SGLang: initial, minimum and per-decode-step decay of the reserved share of remaining output
     new_token_ratio: tuple[float, float, float] = (0.7, 0.098, 0.001)
+    #: data-parallel attention groups of the replica: each schedules its own requests under its share of
+    #: ``max_num_batched_tokens`` (a prompt chunk fits one group's share), and they run in lockstep
+    attention_groups: int = 1
 
 
 @attrs.frozen(kw_only=True)
@@ -145,6 +148,10 @@ class _Replica:
         prefix_length: int = 0,
     ) -> None:
         self.cost, self.cfg = cost, cfg
+        self.groups = cfg.attention_groups
+        # one group's token budget caps a prompt chunk; the step lasts as long as its busiest group
+        self.chunk_cap = max(cfg.max_num_batched_tokens // self.groups, 1)
+        self.lockstep = self.groups > 1 and cost.costs_groups
         self.prompt, self.out = prompts, outputs
         n = len(prompts)
         self.n = n
@@ -391,7 +398,7 @@ class _Replica:
         for i in list(self.prefilling):
             if budget <= 0 or i not in self.prefilling:
                 continue
-            n = min(self.prompt[i] + self.generated[i] - self.computed[i], budget)
+            n = min(self.prompt[i] + self.generated[i] - self.computed[i], budget, self.chunk_cap)
             need = max(self._blocks_for(self.computed[i] + n) - self.held[i] - self.shared[i], 0)
             while not self._room(need) and may_preempt and self._newest() != i:
                 self._preempt(self._newest())
@@ -440,7 +447,7 @@ class _Replica:
                 i = self.waiting[0]
                 target = self.prompt[i] + self.generated[i]
                 hit = self._lookup(i) if self.prefix_blocks else 0
-                n = min(target - hit, budget)
+                n = min(target - hit, budget, self.chunk_cap)
                 reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
                 if not self._fits(self._blocks_for(reserve) - self.shared[i] + cfg.fixed_blocks_per_seq):
                     self._unpin(i)
@@ -465,7 +472,7 @@ class _Replica:
             i = self.waiting[0]
             target = self.prompt[i] + self.generated[i]
             hit = self._lookup(i) if self.prefix_blocks else 0
-            n = min(target - hit, budget)
+            n = min(target - hit, budget, self.chunk_cap)
             own = self.ratio * min(self.out[i] - self.generated[i], clip)
             wanted = self._blocks_for(target + own + reserved) - self.shared[i] + cfg.fixed_blocks_per_seq
             if not self._fits(wanted):
@@ -551,16 +558,38 @@ class _Replica:
         """One step: ``chunks`` of prompt, and (``decode``) one token for every decoding sequence."""
         window = self.cfg.window
         d = len(self.decoding) if decode else 0
-        prefill = pairs = windowed = 0.0
+        parts = []
         for i, n in chunks:
             a = self.computed[i]
-            prefill += n
-            pairs += n * a + n * (n + 1) / 2
-            windowed += windowed_pairs(a + n, window) - windowed_pairs(a, window)
+            parts.append(
+                (n, n * a + n * (n + 1) / 2, windowed_pairs(a + n, window) - windowed_pairs(a, window))
+            )
         kv = self.kv_tokens if d else 0
-        step = self.cost.time(
-            d, kv, d * min(kv / d, window) if d else 0.0, prefill, pairs, windowed, d + len(chunks)
-        )
+        kvw = d * min(kv / d, window) if d else 0.0
+        if self.lockstep and chunks:
+            # the decodes spread evenly over the groups, the chunks as evenly as whole chunks allow
+            # (largest first, each to the least loaded group); the busiest group sets the step
+            loads = [(0.0, g, 0.0, 0.0, 0) for g in range(self.groups)]
+            for n, p, w in sorted(parts, reverse=True):
+                load, g, pairs_g, windowed_g, count = heapq.heappop(loads)
+                heapq.heappush(loads, (load + n, g, pairs_g + p, windowed_g + w, count + 1))
+            top, _, top_pairs, top_windowed, top_chunks = max(loads)
+            k = self.groups
+            step = self.cost.grouped_time(
+                d,
+                kv,
+                kvw,
+                k * top,
+                k * top_pairs,
+                k * top_windowed,
+                d + k * top_chunks,
+                moe_tokens=d + sum(n for n, _, _ in parts),
+            )
+        else:
+            prefill = sum(n for n, _, _ in parts)
+            pairs = sum(p for _, p, _ in parts)
+            windowed = sum(w for _, _, w in parts)
+            step = self.cost.time(d, kv, kvw, prefill, pairs, windowed, d + len(chunks))
         if d:
             need = self._decode_need(1)
             self._room(need)

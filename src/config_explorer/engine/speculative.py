@@ -210,6 +210,8 @@ class SpeculativeStepCost(StepCost):
     """
 
     __slots__ = ("_draft_fraction", "_host_s", "_k", "_per_token", "spec")
+    #: a speculative step with DP attention is costed on an even share of its prompt chunks
+    costs_groups = False
 
     def __init__(
         self, costs: ShardCosts, rates: Rates, profile: EngineProfile, spec: SpeculativeConfig
