@@ -146,19 +146,29 @@ class Deployment:
         """:meth:`step`'s time alone (seconds), without building the breakdown."""
         return self.step_cost.time(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
 
+    def _mean_request(self) -> tuple[float, float, float, float, float]:
+        """(mean context, its windowed part, a prompt's computed pairs, their windowed part, tokens
+        computed per prompt): the workload's figures :meth:`_contents` scales, computed once."""
+        figures = self.memo.get("mean_request")
+        if figures is None:
+            context = self.input_length + self.output_length / 2
+            full, windowed = self.costs.attention_pairs_prefill(self.input_length)
+            if self.cached_prompt_tokens:  # the computed tokens attend to the cached ones too
+                cached_full, cached_windowed = self.costs.attention_pairs_prefill(self.cached_prompt_tokens)
+                full, windowed = full - cached_full, windowed - cached_windowed
+            figures = (context, min(context, self.costs.window), full, windowed, float(self.prefill_length))
+            self.memo["mean_request"] = figures
+        return figures  # type: ignore[no-any-return]
+
     def _contents(
         self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float
     ) -> tuple[float, float, float, float, float, float, float]:
-        context = self.input_length + self.output_length / 2
-        full, windowed = self.costs.attention_pairs_prefill(self.input_length)
-        if self.cached_prompt_tokens:  # the computed tokens attend to the cached ones too
-            cached_full, cached_windowed = self.costs.attention_pairs_prefill(self.cached_prompt_tokens)
-            full, windowed = full - cached_full, windowed - cached_windowed
-        share = prefill_tokens / self.prefill_length
+        context, windowed_context, full, windowed, prompt = self._mean_request()
+        share = prefill_tokens / prompt
         return (
             decode_seqs,
             decode_seqs * context,
-            decode_seqs * min(context, self.costs.window),
+            decode_seqs * windowed_context,
             prefill_tokens,
             full * share,
             windowed * share,

@@ -19,6 +19,7 @@ rate (an upper bound: it ignores cold misses and eviction under KV pressure). Sp
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 import attrs
@@ -250,6 +251,15 @@ def _needs(dep: Deployment, common: dict[str, Any]) -> str:
 
 
 def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:
+    """The record's fields that come from the deployment (computed once per deployment) and ``concurrency``."""
+    fields = dep.memo.get("base_fields")
+    if fields is None:
+        fields = _deployment_fields(dep)
+        dep.memo["base_fields"] = fields
+    return {**fields, "concurrency": concurrency}
+
+
+def _deployment_fields(dep: Deployment) -> dict[str, Any]:
     return {
         "model_id": dep.arch.model_id,
         "gpu": dep.gpu.name,
@@ -267,7 +277,6 @@ def _base_fields(dep: Deployment, concurrency: int) -> dict[str, Any]:
         "compute_precision": dep.compute_mode,
         "input_length": dep.input_length,
         "output_length": dep.output_length,
-        "concurrency": concurrency,
         "engine": dep.profile.name,
         "max_model_len": dep.max_model_len,
         "max_num_seqs": dep.max_num_seqs,
@@ -349,20 +358,24 @@ def _deployment_figures(dep: Deployment) -> tuple[tuple[int, int, int], tuple[fl
     return figures
 
 
+@functools.cache
+def _stat_names(prefix: str, unit: str) -> tuple[str, str, str, str, str]:
+    return (
+        f"{prefix}_{unit}",
+        f"{prefix}_p50_{unit}",
+        f"{prefix}_p90_{unit}",
+        f"{prefix}_p95_{unit}",
+        f"{prefix}_p99_{unit}",
+    )
+
+
 def _stat_fields(prefix: str, stats: Stats | None, scale: float, unit: str) -> dict[str, Any]:
     """``{prefix}_{unit}`` (the mean) and ``{prefix}_p50_{unit}`` ... from ``stats`` (seconds) times ``scale``."""
+    names = _stat_names(prefix, unit)
     if stats is None:
-        return {
-            f"{prefix}_{unit}": None,
-            **{f"{prefix}_{p}_{unit}": None for p in ("p50", "p90", "p95", "p99")},
-        }
-    return {
-        f"{prefix}_{unit}": stats.mean * scale,
-        f"{prefix}_p50_{unit}": stats.p50 * scale,
-        f"{prefix}_p90_{unit}": stats.p90 * scale,
-        f"{prefix}_p95_{unit}": stats.p95 * scale,
-        f"{prefix}_p99_{unit}": stats.p99 * scale,
-    }
+        return dict.fromkeys(names)
+    values = (stats.mean, stats.p50, stats.p90, stats.p95, stats.p99)
+    return {name: value * scale for name, value in zip(names, values, strict=True)}
 
 
 def _record(
