@@ -158,7 +158,7 @@ class Deployment:
                 full, windowed = full - cached_full, windowed - cached_windowed
             figures = (context, min(context, self.costs.window), full, windowed, float(self.prefill_length))
             self.memo["mean_request"] = figures
-        return figures  # type: ignore[no-any-return]
+        return figures
 
     def _contents(
         self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float
