@@ -362,6 +362,22 @@ def parallel_degree(name: str, value: object) -> int:
     return integer(name, value, high=MAX_NUM_GPUS, limit=f"at most {MAX_NUM_GPUS:,} GPUs in one deployment")
 
 
+def api_server_count(value: object, engine: str = "vllm") -> int | None:
+    """vLLM's ``--api-server-count``: front-end processes per replica (None: vLLM's default, one per
+    data-parallel rank); other engines' front ends are not modelled and take none."""
+    from config_explorer.engine.deployment import MAX_API_SERVERS
+
+    if value is None:
+        return None
+    count = integer("api_server_count", value, high=MAX_API_SERVERS, limit=f"at most {MAX_API_SERVERS}")
+    if engine.partition("==")[0] != "vllm":
+        raise InvalidArgumentError(
+            f"api_server_count={count} is vLLM's --api-server-count; the {engine} front end is not modelled, "
+            "so it takes none"
+        )
+    return count
+
+
 def expert_imbalance(value: object) -> float | None:
     """The busiest expert-parallel rank's load over the mean (None: the engine's stated default)."""
     from config_explorer.engine.deployment import MAX_EXPERT_IMBALANCE

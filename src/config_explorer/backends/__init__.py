@@ -151,6 +151,7 @@ def plan_request(request: EstimateRequest) -> Deployment:
         max_num_seqs=request.max_num_seqs,
         max_model_len=request.max_model_len,
         speculative=request.speculative,
+        api_server_count=request.api_server_count,
     )
 
 

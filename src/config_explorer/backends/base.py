@@ -34,6 +34,9 @@ class EstimateRequest:
     expert_imbalance: float | None = None
     #: native engine: two micro-batches per step overlapping the MoE token exchange (needs dp_attention > 1)
     two_batch_overlap: bool = False
+    #: native engine, vLLM: front-end processes streaming each replica's output (``--api-server-count``;
+    #: None: vLLM's default, one per data-parallel rank)
+    api_server_count: int | None = None
     precision: str | None = None
     kv_precision: str | None = None
     input_length: int

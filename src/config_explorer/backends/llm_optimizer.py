@@ -1138,6 +1138,13 @@ class LLMOptimizerBackend:
                 "parallel; use backend 'native'",
                 layout=layout,
             )
+        if request.api_server_count is not None:
+            return self._failure(
+                context,
+                f"llm-optimizer does not model the serving front end (api_server_count={request.api_server_count}); "
+                "use backend 'native'",
+                layout=layout,
+            )
         upstream_gpus = self.upstream_gpus()
         gpu_name = upstream_gpu_name(request.gpu, upstream_gpus)
         if gpu_name is None:

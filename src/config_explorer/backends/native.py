@@ -52,6 +52,7 @@ class NativeBackend:
             serving_model=request.serving_model,
             traffic=_with_prefix(request),
             speculative=request.speculative,
+            api_server_count=request.api_server_count,
         )
 
     def describe(self) -> dict[str, object]:

@@ -150,6 +150,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     )
     cap = max(cap, min(1.0, concurrency))
     budget = dep.step_token_budget
+    frontend = dep.frontend_token_s
     # the fixed point and the final figures evaluate the same few steps again: each is costed once
     seen: dict[tuple[float, float, float], float] = {}
 
@@ -165,6 +166,11 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
         service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort)
+        if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
+            _, decode_only, with_chunk, share = steps
+            floor = decode_seqs * frontend
+            decode_only, with_chunk = max(decode_only, floor), max(with_chunk, floor)
+            steps = ((1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share)
         return steps, service
 
     # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.

@@ -337,6 +337,9 @@ class EngineProfile:
     #: of that, the part before the scheduler sees a request (HTTP, tokenising the prompt), ms; the rest
     #: is on the first token's way back (response stream set-up, detokeniser start) and delays only TTFT
     arrival_delay_ms: float = 0.0
+    #: time one front-end (API-server) process spends on each streamed output token, microseconds: it
+    #: delivers at most ``1e6 / frontend_token_us`` tokens per second (0: not modelled)
+    frontend_token_us: float = 0.0
     #: the engine release this profile follows, and (vLLM) how that release budgets memory
     version: str = ""
     memory: MemoryBudget | None = None
@@ -387,6 +390,15 @@ ARRIVAL_DELAY_MS: Final[float] = 2.0
 #: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
 #: trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
 REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}
+#: vLLM's API-server process (HTTP, detokenising, one server-sent event per token) per streamed output
+#: token, microseconds: 1e6 / 34,078.85, the output rate vLLM PR #27869 printed for gpt-oss-20b on one
+#: B200 at 1,024 concurrent streams with one API server and a token per event; the vLLM team's gpt-oss
+#: blog (2026-02-01) credits fewer events with +57% on that run, so the front end, not the GPU, set it
+#: (benchmarks/data/frontend_ceiling_evidence.md; one measured run on an unstated host CPU, about +-50%).
+#: ``--api-server-count N`` runs N such processes. SGLang delivered 66,941 tok/s from one server in the
+#: repository's own points (gpt-oss-120b on four B200s) and TensorRT-LLM has no published figure, so
+#: neither is capped
+FRONTEND_TOKEN_US: Final[float] = 1e6 / 34_078.85
 
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
@@ -404,6 +416,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         memory=vllm_memory_budget(DEFAULT_VLLM_VERSION),
         request_overhead_ms=REQUEST_OVERHEAD_MS["vllm"],
         arrival_delay_ms=ARRIVAL_DELAY_MS,
+        frontend_token_us=FRONTEND_TOKEN_US,
         small_default_gpus=("A100",),
     ),
     "sglang": EngineProfile(

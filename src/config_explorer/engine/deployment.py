@@ -77,6 +77,9 @@ class Deployment:
     speculative: SpeculativeConfig | None = None
     #: prompt tokens per request served from the prefix cache in steady state (the analytic view)
     cached_prompt_tokens: int = 0
+    #: front-end processes streaming the replica's output (vLLM's ``--api-server-count``; None: the
+    #: engine's default, vLLM's one per data-parallel rank)
+    api_server_count: int | None = None
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -129,6 +132,21 @@ class Deployment:
         held = self.output_length / 2 if self.profile.kv_admission == "current" else self.output_length
         per_seq = self.costs.kv_bytes(self.input_length + held) + self.costs.state_bytes_per_sequence
         return math.inf if per_seq <= 0 else self.memory.kv_capacity_gib * GIB / per_seq
+
+    @property
+    def frontend_processes(self) -> int | None:
+        """The replica's front-end processes (None: the engine's front end is not modelled): as stated,
+        else vLLM's default, one per data-parallel rank (``vllm/entrypoints/cli/serve.py``, 0.34.0)."""
+        if not self.profile.frontend_token_us:
+            return None
+        return self.api_server_count or self.costs.dp_attention
+
+    @property
+    def frontend_token_s(self) -> float:
+        """Front-end time per streamed output token, seconds, over the replica's front-end processes
+        (0: the engine's front end is not modelled)."""
+        processes = self.frontend_processes
+        return 0.0 if processes is None else self.profile.frontend_token_us * 1e-6 / processes
 
     @property
     def prefill_length(self) -> int:
@@ -196,6 +214,7 @@ class Deployment:
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
+            frontend_token_s=self.frontend_token_s,
             arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
             first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0)
             * 1e-3,
@@ -240,6 +259,7 @@ def plan_deployment(
     max_model_len: int | None = None,
     speculative: SpeculativeConfig | None = None,
     cached_prompt_tokens: int = 0,
+    api_server_count: int | None = None,
 ) -> Deployment:
     """Validate a layout and compute its per-GPU costs and memory budget.
 
@@ -254,10 +274,15 @@ def plan_deployment(
     :data:`EXPERT_IMBALANCE`, used when ``ep > 1``);
     ``two_batch_overlap`` runs each step as two micro-batches whose token exchanges overlap the other's
     kernels (SGLang's ``--enable-two-batch-overlap``, vLLM's ``--enable-dbo``; needs ``dp_attention > 1``).
+    ``api_server_count`` is vLLM's ``--api-server-count``: the front-end processes each replica streams
+    its output through (None: vLLM's default, one per data-parallel rank; an engine whose front end is
+    not modelled takes none).
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
     require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
+    if api_server_count is not None:
+        require_int_in("api_server_count", api_server_count, MAX_API_SERVERS)
     require_int_in("input_length", input_length, MAX_REQUEST_TOKENS)
     require_int_in("output_length", output_length, MAX_REQUEST_TOKENS)
     why = check_layout(arch, num_gpus, tp, pp, ep, dp_attention, redundant_experts)
@@ -277,6 +302,11 @@ def plan_deployment(
             f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32"
         )
     profile = profile_for(engine)
+    if api_server_count is not None and not profile.frontend_token_us:
+        raise InvalidArgumentError(
+            f"api_server_count={api_server_count} is vLLM's --api-server-count; {profile.name}'s front end is not "
+            "modelled, so it takes none"
+        )
     warnings: list[str] = []
     if not gpu.supports_natively(weights):
         warnings.append(
@@ -388,9 +418,12 @@ def plan_deployment(
         warnings=tuple(warnings),
         speculative=speculative,
         cached_prompt_tokens=cached_prompt_tokens,
+        api_server_count=api_server_count,
     )
 
 
+#: the most front-end processes a replica is planned with (vLLM's --api-server-count)
+MAX_API_SERVERS: Final = 256
 #: the largest expert imbalance taken: every assignment of the step on one rank of a wide layout
 MAX_EXPERT_IMBALANCE: Final = 64.0
 

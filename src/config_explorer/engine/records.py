@@ -70,6 +70,9 @@ class PerformanceEstimate:
     nodes: int | None = None
     #: each step as two micro-batches, one's MoE token exchange under the other's kernels
     two_batch_overlap: bool = False
+    #: front-end processes streaming each replica's output (vLLM's ``--api-server-count``; None: the
+    #: engine's front end is not modelled)
+    api_server_count: int | None = None
     #: disaggregated prefill/decode (``serving_model="disaggregated"``): the prefill and decode pools'
     #: replicas, the prefill replica's layout (the layout fields above are the decode replica's), and the
     #: time to move one prompt's KV cache between them

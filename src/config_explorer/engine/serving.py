@@ -20,6 +20,7 @@ rate (an upper bound: it ignores cold misses and eviction under KV pressure). Sp
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Final
 
 import attrs
@@ -76,6 +77,7 @@ def estimate(
     serving_model: str = "simulated",
     traffic: Traffic | None = None,
     speculative: SpeculativeConfig | None = None,
+    api_server_count: int | None = None,
 ) -> PerformanceEstimate:
     """Estimate one configuration (whole deployment).
 
@@ -147,6 +149,7 @@ def estimate(
         "max_num_seqs": max_num_seqs,
         "max_model_len": max_model_len,
         "speculative": speculative,
+        "api_server_count": api_server_count,
         "cached_prompt_tokens": 0
         if traffic is None
         else _steady_cached_tokens(traffic, engine, input_length),
@@ -177,9 +180,33 @@ def estimate(
     if not dep.memory.fits:
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
-        return _from_analytic(dep, concurrency)
+        return _frontend_note(dep, _from_analytic(dep, concurrency))
     assert traffic is not None  # built above for every simulated run
-    return _from_simulation(dep, traffic)
+    return _frontend_note(dep, _from_simulation(dep, traffic))
+
+
+#: a replica streaming at least this share of its front end's most is reported as front-end bound
+FRONTEND_BOUND_SHARE: Final = 0.9
+
+
+def _frontend_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
+    """``record`` with a warning when its replicas stream near what their front-end processes can."""
+    per_token = dep.frontend_token_s
+    rate = record.output_throughput_tok_s
+    if not per_token or rate is None:
+        return record
+    most = 1.0 / per_token
+    per_replica = rate / dep.replicas
+    if per_replica < FRONTEND_BOUND_SHARE * most:
+        return record
+    processes = dep.frontend_processes or 1
+    wanted = processes * max(2, math.ceil(per_replica / (FRONTEND_BOUND_SHARE * most)))
+    note = (
+        f"front-end bound: {processes} API-server process{'es' if processes > 1 else ''} "
+        f"per replica can stream ~{most:,.0f} tok/s and this replica streams {per_replica:,.0f}; more "
+        f"(--api-server-count {wanted}) let the GPUs go faster"
+    )
+    return attrs.evolve(record, warnings=(*record.warnings, note))
 
 
 def _steady_cached_tokens(traffic: Traffic, engine: str, input_length: int) -> int:
@@ -272,6 +299,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "redundant_experts": dep.costs.redundant_experts,
         "nodes": -(-dep.num_gpus // dep.gpu.gpus_per_node),
         "two_batch_overlap": dep.two_batch_overlap,
+        "api_server_count": dep.frontend_processes,
         "precision": dep.precision,
         "kv_precision": dep.kv_precision,
         "compute_precision": dep.compute_mode,

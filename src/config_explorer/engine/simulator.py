@@ -23,6 +23,11 @@ Policies (each read from the engine's source; see :mod:`config_explorer.engine.c
 * ``trtllm``: mixed steps as vLLM, but admission reserves the whole prompt plus output up front
   (``GUARANTEED_NO_EVICT``), so nothing is ever preempted.
 
+The front end (vLLM's API server; ``frontend_token_s`` > 0) streams each output token in the order
+the engine made them, one token at a time: a token reaches its client once every token made before it
+has been streamed, a closed-loop client sends its next request when it holds the last token, and the
+gap a client sees between tokens is at least the time to stream one round of the batch's tokens.
+
 Prefix caching (a workload with :class:`~config_explorer.engine.traffic.SharedPrefix`): the full KV
 blocks of a shared prefix are kept once computed, shared by every running request that starts with it
 and, when no running request holds them, kept as evictable cache. Free blocks are taken first; when a
@@ -96,6 +101,9 @@ class SchedulerConfig:
     #: data-parallel attention groups of the replica: each schedules its own requests under its share of
     #: ``max_num_batched_tokens`` (a prompt chunk fits one group's share), and they run in lockstep
     attention_groups: int = 1
+    #: the front end's time per streamed output token, seconds (0: not modelled): it delivers tokens to the
+    #: clients no faster than one per this, however fast the engine makes them
+    frontend_token_s: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -152,6 +160,10 @@ class _Replica:
         # one group's token budget caps a prompt chunk; the step lasts as long as its busiest group
         self.chunk_cap = max(cfg.max_num_batched_tokens // self.groups, 1)
         self.lockstep = self.groups > 1 and cost.costs_groups
+        # the front end streams tokens in the order they were made (a fluid queue): fe_free is when it has
+        # delivered every token made so far
+        self.fe = cfg.frontend_token_s
+        self.fe_free = 0.0
         self.prompt, self.out = prompts, outputs
         n = len(prompts)
         self.n = n
@@ -232,10 +244,10 @@ class _Replica:
         self.free_blocks += self.held[i] + self.cfg.fixed_blocks_per_seq
         self.held[i] = 0
         self._unpin(i)
-        self.finish[i] = self.t
+        self.finish[i] = self._delivered()
         if self.concurrency is not None and self.next_send < self.n:
             # the client is done when it holds the last token, and never before the (later-delivered) first
-            done = max(self.t, self.first[i] + self.cfg.first_token_delay_s)
+            done = max(self.finish[i], self.first[i] + self.cfg.first_token_delay_s)
             j = self.next_send
             self.next_send += 1
             self.send[j] = done
@@ -517,15 +529,18 @@ class _Replica:
             rounds = max(1, min(rounds, int((self.pending[0][0] - self.t) / one) + 1))
         mean_kv = self.kv_tokens + d * (rounds - 1) / 2
         step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
+        self._emit(d * rounds, step * rounds)
+        # a client's tokens come no faster than the front end streams a round of the batch's tokens
+        gap = max(step, d * self.fe)
         if self.stall:
-            self.gaps.append(step + self.stall)
+            self.gaps.append(gap + self.stall)
             self.gap_weights.append(float(d))
             if rounds > 1:
-                self.gaps.append(step)
+                self.gaps.append(gap)
                 self.gap_weights.append(float(d * (rounds - 1)))
             self.stall = 0.0
         else:
-            self.gaps.append(step)
+            self.gaps.append(gap)
             self.gap_weights.append(float(d * rounds))
         need = self._decode_need(rounds)
         self._room(need)
@@ -539,6 +554,15 @@ class _Replica:
         if self.cfg.policy == "sglang":
             self.ratio = max(self.cfg.new_token_ratio[1], self.ratio - self.cfg.new_token_ratio[2] * rounds)
         self._retire()
+
+    def _emit(self, tokens: float, seconds: float) -> None:
+        """``tokens`` output tokens made over the next ``seconds``: the front end's queue takes them."""
+        if self.fe:
+            self.fe_free = max(max(self.fe_free, self.t) + tokens * self.fe, self.t + seconds)
+
+    def _delivered(self) -> float:
+        """When a token made now reaches its client: once the front end has streamed all made before it."""
+        return max(self.t, self.fe_free) if self.fe else self.t
 
     def _clock(self, seconds: float, decode_batch: int) -> None:
         self.t += seconds
@@ -590,11 +614,14 @@ class _Replica:
             pairs = sum(p for _, p, _ in parts)
             windowed = sum(w for _, _, w in parts)
             step = self.cost.time(d, kv, kvw, prefill, pairs, windowed, d + len(chunks))
+        if self.fe:  # this step's tokens: a decode's each, and the first of every prompt it finishes
+            done = sum(1 for i, n in chunks if self.computed[i] + n >= self.prompt[i] + self.generated[i])
+            self._emit(d + done, step)
         if d:
             need = self._decode_need(1)
             self._room(need)
             self.free_blocks -= need
-            self.gaps.append(step + self.stall)
+            self.gaps.append(max(step, d * self.fe) + self.stall)
             self.gap_weights.append(float(d))
             self.stall = 0.0
             self.kv_tokens += d
@@ -613,7 +640,7 @@ class _Replica:
                 continue
             del self.prefilling[i]
             if self.generated[i] == 0:
-                self.first[i] = self.t
+                self.first[i] = self._delivered()
             self.generated[i] += 1
             self.remaining -= 1
             if self.generated[i] >= self.out[i]:

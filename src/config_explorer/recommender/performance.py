@@ -93,6 +93,7 @@ def estimate_performance(
     serving_model: str = "simulated",
     traffic: Traffic | None = None,
     allow_hub: bool = False,
+    api_server_count: int | None = None,
     speculative: SpeculativeConfig | str | None = None,
     prefix: SharedPrefix | None = None,
     calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
@@ -119,7 +120,10 @@ def estimate_performance(
     copies spread over the expert-parallel ranks (EPLB); ``expert_imbalance`` is the busiest
     expert-parallel rank's load over the mean (default: the engine's stated figure);
     ``two_batch_overlap`` runs each step as two micro-batches overlapping the token exchange
-    (``dp_attention > 1``).
+    (``dp_attention > 1``). ``api_server_count`` is vLLM's ``--api-server-count``: the front-end
+    processes streaming each replica's output, each delivering at most ~34,000 tokens per second
+    (native backend; :data:`~config_explorer.engine.calibration.FRONTEND_TOKEN_US`); None is vLLM's
+    default, one per data-parallel rank.
     """
     settings = checked_settings(
         input_length=input_length,
@@ -142,6 +146,7 @@ def estimate_performance(
         serving_model=serving_model,
         traffic=traffic,
         allow_hub=allow_hub,
+        api_server_count=api_server_count,
     )
     gpu = validation.gpu(gpu_name, "gpu_name")
     count = validation.num_gpus(num_gpus)
@@ -201,6 +206,7 @@ SETTING_NAMES = frozenset(
         "serving_model",
         "traffic",
         "allow_hub",
+        "api_server_count",
     }
 )
 
@@ -227,6 +233,7 @@ def checked_settings(
     serving_model: object = "simulated",
     traffic: object = None,
     allow_hub: object = False,
+    api_server_count: object = None,
 ) -> dict[str, Any]:
     """Everything but the model and the layout, validated once, in :class:`EstimateRequest`'s names."""
     isl, osl = validation.request_lengths(input_length, output_length)
@@ -253,6 +260,7 @@ def checked_settings(
         "serving_model": validation.serving_model(serving_model),
         "traffic": validation.traffic(traffic),
         "allow_hub": validation.flag("allow_hub", allow_hub),
+        "api_server_count": validation.api_server_count(api_server_count, canonical_engine),
     }
 
 
@@ -268,6 +276,7 @@ def native_only_features(
             ("prefix caching", prefix is not None),
             ("expert parallelism", layout.get("ep", 1) != 1),
             ("data-parallel attention", layout.get("dp_attention", 1) != 1),
+            ("API-server processes", layout.get("api_server_count") is not None),
         )
         if asked
     )
