@@ -175,3 +175,34 @@ def test_auto_picks_the_native_engine_and_llm_optimizer_refuses() -> None:
         EstimateRequest(arch=SMALL, gpu=H100, input_length=512, output_length=512, api_server_count=2)
     )
     assert not record.ok and "front end" in (record.error or "")
+
+
+def test_the_recommender_plans_enough_api_servers() -> None:
+    """A small model on a B200 streams past one process's limit: the plan starts more, and says so."""
+    from config_explorer.recommender import recommend_gpus
+
+    result = recommend_gpus(
+        "meta-llama/Llama-3.2-1B",
+        512,
+        512,
+        gpus=["B200"],
+        max_gpus=1,
+        metric="throughput",
+        default_slos=False,
+    )
+    best = result.ranked[0]
+    assert best.estimate is not None and best.estimate.api_server_count is not None
+    assert best.estimate.api_server_count >= 2
+    assert (best.estimate.output_throughput_tok_s or 0.0) > CEILING
+    assert f"--api-server-count {best.estimate.api_server_count}" in best.launch_command
+    # a 70B's replica streams far below one process's limit: nothing is added
+    big = recommend_gpus(
+        "meta-llama/Llama-3.1-70B",
+        1024,
+        256,
+        gpus=["H100"],
+        max_gpus=4,
+        metric="throughput",
+        default_slos=False,
+    )
+    assert all(c.estimate is None or c.estimate.api_server_count in (None, 1) for c in big.ranked)

@@ -30,9 +30,11 @@ from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
-from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.calibration import efficiency_for, profile_for
+from config_explorer.engine.deployment import MAX_API_SERVERS
 from config_explorer.engine.layout import check_layout, expert_layouts, valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate, layout_text, pool_texts
+from config_explorer.engine.serving import FRONTEND_BOUND_SHARE
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
@@ -558,6 +560,24 @@ def _search(
     return low, above
 
 
+def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateRequest:
+    """``request`` with as many front-end processes as its replica's fastest point streams through, where
+    the engine's front end is modelled (vLLM's ``--api-server-count``) and the count is left to the plan:
+    a planner starts that many, and the launch command says so. Screened once, at the most requests in
+    flight a sweep tries (:data:`DEFAULT_LEVELS`), with the front end out of the way."""
+    if request.api_server_count is not None or not profile_for(request.engine).frontend_token_us:
+        return request
+    probe = backend.estimate(
+        attrs.evolve(request, concurrency=max(DEFAULT_LEVELS), api_server_count=MAX_API_SERVERS)
+    )
+    rate = probe.output_throughput_tok_s
+    if not probe.ok or not rate:
+        return request
+    one = FRONTEND_BOUND_SHARE * 1e6 / profile_for(request.engine).frontend_token_us
+    needed = math.ceil(rate / max(probe.replicas, 1) / one)
+    return request if needed <= request.dp_attention else attrs.evolve(request, api_server_count=needed)
+
+
 def _operating_point(
     backend: Backend,
     request: EstimateRequest,
@@ -575,7 +595,7 @@ def _operating_point(
     """
     native = backend.name == "native"
     if native:
-        request = attrs.evolve(request, serving_model="analytic")
+        request = _with_front_end(backend, attrs.evolve(request, serving_model="analytic"))
     judge = judge and native
 
     def screen(c: int) -> PerformanceEstimate:
