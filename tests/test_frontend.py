@@ -188,6 +188,7 @@ def test_the_recommender_plans_enough_api_servers() -> None:
         gpus=["B200"],
         max_gpus=1,
         metric="throughput",
+        backend="native",
         default_slos=False,
     )
     best = result.ranked[0]
@@ -203,6 +204,7 @@ def test_the_recommender_plans_enough_api_servers() -> None:
         gpus=["H100"],
         max_gpus=4,
         metric="throughput",
+        backend="native",
         default_slos=False,
     )
     assert all(c.estimate is None or c.estimate.api_server_count in (None, 1) for c in big.ranked)
