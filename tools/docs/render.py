@@ -1,7 +1,9 @@
 """Render tools/docs/templates/*.md into the repository, running every example and pasting its output.
 
 Run from anywhere: ``python tools/docs/render.py`` (every template) or name some; ``--check`` only
-reports rendered files that differ from a fresh render (the test suite runs it).
+reports rendered files that differ from a fresh render (the test suite runs it). Templates render in
+parallel, one per CPU (each example is a subprocess); the blocks of one template run in order, in a
+scratch folder of their own.
 Edit the templates, never the rendered files: every number in the docs comes from this run.
 
 Markers (each on its own line):
@@ -19,12 +21,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "COLUMNS": "100"}
-#: CLI examples write their output files (--csv, --output-json) here, not into the repository
+#: CLI examples write their output files (--csv, --output-json) here, one folder per template, not into
+#: the repository
 SCRATCH = tempfile.mkdtemp(prefix="render-docs-")
 ENV.pop("VIRTUAL_ENV", None)
 
@@ -42,7 +46,7 @@ def fence(lang, body, indent):
     return "\n".join((indent + line) if line else "" for line in lines)
 
 
-def render(text):
+def render(text, scratch=SCRATCH):
     out, lines, i, fails = [], text.splitlines(), 0, 0
     while i < len(lines):
         line = lines[i]
@@ -68,7 +72,7 @@ def render(text):
                         out.append("")
                         out.append(fence("text", result, indent))
             elif kind in ("cli", "cli-text"):
-                cwd = SCRATCH if kind == "cli" else ROOT  # cli-text examples may read repository files
+                cwd = scratch if kind == "cli" else ROOT  # cli-text examples may read repository files
                 result, rc = run(f"{sys.executable} -m config_explorer {arg}", shell=True, cwd=cwd)
                 fails += rc != 0 and kind == "cli"
                 out.append(fence("bash" if kind == "cli" else "text", f"config-explorer {arg}", indent))
@@ -98,8 +102,15 @@ def main(argv: list[str]) -> int:
         str(p.relative_to(TEMPLATES)) for p in sorted(TEMPLATES.rglob("*.md"))
     ]
     total, stale = 0, []
-    for name in names:
-        text, fails = render((TEMPLATES / name).read_text())
+
+    def one(name):
+        scratch = Path(SCRATCH) / name.replace("/", "_")
+        scratch.mkdir()
+        return render((TEMPLATES / name).read_text(), str(scratch))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rendered = list(pool.map(one, names))
+    for name, (text, fails) in zip(names, rendered):
         total += fails
         target = ROOT / name
         if check:
