@@ -565,7 +565,8 @@ def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateReque
     the engine's front end is modelled (vLLM's ``--api-server-count``) and the count is left to the plan:
     a planner starts that many, and the launch command says so. Screened once, at the most requests in
     flight a sweep tries (:data:`DEFAULT_LEVELS`), with the front end out of the way."""
-    if request.api_server_count is not None or not profile_for(request.engine).frontend_token_us:
+    token_us = profile_for(request.engine).frontend_token_us
+    if request.api_server_count is not None or not token_us:
         return request
     probe = backend.estimate(
         attrs.evolve(request, concurrency=max(DEFAULT_LEVELS), api_server_count=MAX_API_SERVERS)
@@ -573,7 +574,7 @@ def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateReque
     rate = probe.output_throughput_tok_s
     if not probe.ok or not rate:
         return request
-    one = FRONTEND_BOUND_SHARE * 1e6 / profile_for(request.engine).frontend_token_us
+    one = FRONTEND_BOUND_SHARE * 1e6 / token_us
     needed = math.ceil(rate / max(probe.replicas, 1) / one)
     return request if needed <= request.dp_attention else attrs.evolve(request, api_server_count=needed)
 

@@ -294,11 +294,10 @@ def _vllm(
     if est.replicas > 1 and not notes:
         argv += ["--data-parallel-size", str(est.replicas)]
         copies = est.replicas
-    if est.api_server_count is not None:
-        # vLLM starts one API server per data-parallel rank unless told (vllm/entrypoints/cli/serve.py)
-        ranks = int(argv[argv.index("--data-parallel-size") + 1]) if "--data-parallel-size" in argv else 1
-        if est.api_server_count * copies != ranks:
-            argv += ["--api-server-count", str(est.api_server_count * copies)]
+    # vLLM starts one API server per data-parallel rank unless told (vllm/entrypoints/cli/serve.py): a
+    # replica's attention groups (ranks of their own) or one rank per copy the command runs
+    if est.api_server_count is not None and est.api_server_count != est.dp_attention:
+        argv += ["--api-server-count", str(est.api_server_count * copies)]
     if limits.max_model_len:
         argv += ["--max-model-len", str(limits.max_model_len)]
     argv += ["--max-num-seqs", str(limits.max_num_seqs)]
