@@ -15,7 +15,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.cli import main
 from config_explorer.engine.calibration import FRONTEND_TOKEN_US, profile_for
 from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.serving import estimate
+from config_explorer.engine.serving import FRONTEND_BOUND_SHARE, api_servers_for, estimate
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender import estimate_performance
 from config_explorer.recommender.serve_command import serve_command
@@ -59,6 +59,37 @@ def test_one_api_server_caps_a_small_model_and_more_lift_it(serving_model: str) 
     sglang = _run(serving_model=serving_model, engine="sglang")
     assert sglang.api_server_count is None
     assert sglang.output_throughput_tok_s is not None and sglang.output_throughput_tok_s > 1.2 * CEILING
+
+
+def test_one_rule_counts_the_processes_a_rate_needs() -> None:
+    share = FRONTEND_BOUND_SHARE * CEILING  # what one process streams before it is called a bound
+    assert api_servers_for(0.0, FRONTEND_TOKEN_US) == 1
+    assert api_servers_for(0.5 * share, FRONTEND_TOKEN_US) == 1
+    assert api_servers_for(0.999 * 3 * share, FRONTEND_TOKEN_US) == 3
+    assert api_servers_for(1.001 * 3 * share, FRONTEND_TOKEN_US) == 4
+    counts = [api_servers_for(rate, FRONTEND_TOKEN_US) for rate in range(0, 200_000, 5_000)]
+    assert counts == sorted(counts)
+
+
+def test_the_warning_names_the_count_the_recommender_would_plan() -> None:
+    """Two processes held at their limit: the warning asks for what the observed rate needs (at least
+    one more), by the same rule the recommender plans with, not twice the current count."""
+    two = estimate(
+        SMALL,
+        get_gpu("B200"),
+        num_gpus=1,
+        tp=1,
+        input_length=128,
+        output_length=1024,
+        concurrency=2048,
+        api_server_count=2,
+        serving_model="analytic",
+    )
+    rate = two.output_throughput_tok_s
+    assert rate is not None and rate > FRONTEND_BOUND_SHARE * 2 * CEILING
+    wanted = max(3, api_servers_for(rate, FRONTEND_TOKEN_US))
+    assert any(f"--api-server-count {wanted} or more" in w for w in two.warnings), two.warnings
+    assert wanted < 4  # the old figure (the count times the multiple) said 4
 
 
 def test_the_screen_and_the_simulator_agree_on_the_bound() -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "SERVING_MODELS",
     "Deployment",
     "StaticBatchResult",
+    "api_servers_for",
     "estimate",
     "estimate_static_batch",
     "plan_deployment",
@@ -189,6 +190,16 @@ def estimate(
 FRONTEND_BOUND_SHARE: Final = 0.9
 
 
+def api_servers_for(rate_tok_s: float, token_us: float) -> int:
+    """Front-end processes a replica needs to stream ``rate_tok_s`` output tokens per second with each under
+    :data:`FRONTEND_BOUND_SHARE` of its most (``token_us``: one process's time per token, microseconds).
+
+    The one rule behind both the front-end warning and the recommender's ``--api-server-count``."""
+    if rate_tok_s <= 0 or token_us <= 0:
+        return 1
+    return max(1, math.ceil(rate_tok_s * token_us * 1e-6 / FRONTEND_BOUND_SHARE))
+
+
 def _frontend_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
     """``record`` with a warning when its replicas stream near what their front-end processes can."""
     per_token = dep.frontend_token_s
@@ -200,11 +211,12 @@ def _frontend_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceE
     if per_replica < FRONTEND_BOUND_SHARE * most:
         return record
     processes = dep.frontend_processes or 1
-    wanted = processes * max(2, math.ceil(per_replica / (FRONTEND_BOUND_SHARE * most)))
+    # the rate is held at what these processes stream, so it says how many the GPUs need at least
+    wanted = max(processes + 1, api_servers_for(per_replica, dep.profile.frontend_token_us))
     note = (
         f"front-end bound: {processes} API-server process{'es' if processes > 1 else ''} "
         f"per replica can stream ~{most:,.0f} tok/s and this replica streams {per_replica:,.0f}; more "
-        f"(--api-server-count {wanted}) let the GPUs go faster"
+        f"(--api-server-count {wanted} or more) let the GPUs go faster"
     )
     return attrs.evolve(record, warnings=(*record.warnings, note))
 

@@ -34,7 +34,7 @@ from config_explorer.engine.calibration import efficiency_for, profile_for
 from config_explorer.engine.deployment import MAX_API_SERVERS
 from config_explorer.engine.layout import check_layout, expert_layouts, valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate, layout_text, pool_texts
-from config_explorer.engine.serving import FRONTEND_BOUND_SHARE
+from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, optimal_concurrency
@@ -574,8 +574,7 @@ def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateReque
     rate = probe.output_throughput_tok_s
     if not probe.ok or not rate:
         return request
-    one = FRONTEND_BOUND_SHARE * 1e6 / token_us
-    needed = math.ceil(rate / max(probe.replicas, 1) / one)
+    needed = api_servers_for(rate / max(probe.replicas, 1), token_us)
     return request if needed <= request.dp_attention else attrs.evolve(request, api_server_count=needed)
 
 
