@@ -11,12 +11,14 @@ Every row is estimated the way it was measured, with the profile of the engine t
   batch-1 TTFT with one output token. That data has no ITL column; for decode-dominated rows
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
   estimate alike ("itl (proxy)");
-* ``benchmarks/data/published_serving_points.csv`` and ``published_serving_points_more.csv`` (vLLM,
-  SGLang; sources in the README beside them):
+* ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv`` and
+  ``published_serving_points_inferencex.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
-  over [1, L] (its default range ratio 0); ShareGPT as its length distribution is shaped (outputs
+  over [1, L] (its default range ratio 0); a stated range ratio R as the named client draws it
+  (``vllm bench serve``: [L(1-R), L(1+R)]; ``sglang.bench_serving`` and ``benchmark_serving.py``:
+  [L R, L]); ShareGPT as its length distribution is shaped (outputs
   Weibull, prompts log-normal, fitted on the vLLM paper's length file: data/sharegpt_lengths_evidence.md),
   scaled to the row's printed means and replayed once per request, so the run's totals are the printed ones.
   The scheduler and memory flags the row's launch command sets (``--max-num-seqs``,
@@ -64,6 +66,7 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 PUBLISHED = (
     HERE / "data" / "published_serving_points.csv",
     HERE / "data" / "published_serving_points_more.csv",
+    HERE / "data" / "published_serving_points_inferencex.csv",
 )
 
 #: published metric -> how to read it off an estimate
@@ -195,7 +198,7 @@ def serve_knobs(notes: str) -> dict[str, Any]:
     """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
     ``launch: ...`` or an offline ``benchmark_throughput.py`` command), as estimate knobs."""
     knobs: dict[str, Any] = {}
-    for segment in notes.split(";"):
+    for segment in re.split(r";| \| ", notes):
         text = segment.strip()
         if not (text.startswith(("server:", "launch:")) or "benchmark_throughput.py" in text):
             continue
@@ -330,6 +333,13 @@ def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
         nominal_in = _number(r"random-input-len (\d+)", row["notes"]) or 2 * isl
         nominal_out = _number(r"random-output-len (\d+)", row["notes"]) or 2 * osl
         return Lengths.sglang_random(nominal_in), Lengths.sglang_random(nominal_out)
+    if dataset == "random_range":  # nominal lengths with the client's range ratio, as the client draws them
+        found = re.search(r"--random-range-ratio[ =]([0-9.]+)", row["notes"])
+        ratio = float(found.group(1)) if found else 0.0
+        # vllm bench serve draws from [L(1 - r), L(1 + r)]; sglang.bench_serving and the older
+        # benchmark_serving.py lineage (InferenceX's client) from [L r, L]
+        draw = Lengths.vllm_random if "vllm bench serve" in row["notes"] else Lengths.sglang_random
+        return draw(isl, ratio), draw(osl, ratio)
     if dataset == "sharegpt":
         return sharegpt_lengths(isl, osl, requests)
     return Lengths.fixed(isl), Lengths.fixed(osl)

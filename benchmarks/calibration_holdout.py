@@ -79,7 +79,7 @@ def sweeps() -> dict[tuple[str, ...], dict[tuple[str, ...], list[dict[str, str]]
     grouped: dict[tuple[str, ...], dict[tuple[str, ...], list[dict[str, str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for path in PUBLISHED:
+    for path in (p for p in PUBLISHED if p.exists()):
         with path.open() as fh:
             for row in csv.DictReader(fh):
                 sweep = (
