@@ -412,6 +412,33 @@ class StepCost:
             moe_tokens=moe_tokens,
         )[0]
 
+    def moe_layer_terms(self, tokens: float) -> tuple[float, float, float]:
+        """One MoE layer's expert computation on one GPU for a batch of ``tokens`` (routing, the grouped
+        GEMMs over the experts they touch, combine; no all-reduce or all-to-all), the term each step
+        charges per MoE layer: (seconds, its memory-bound part, its compute-bound part); zeros for a
+        dense model."""
+        if not self._moe_layers or tokens <= 0:
+            return 0.0, 0.0, 0.0
+        seconds, mem, cmp, _, _ = self._moe_layer(tokens)
+        return seconds, mem, cmp
+
+    def _moe_layer(self, tokens: float) -> tuple[float, float, float, float, float]:
+        """One MoE layer for ``tokens``: (seconds, memory seconds, compute seconds, bytes, FLOPs)."""
+        # the experts the tokens touch are streamed once each by the grouped GEMMs; a grouped GEMM
+        # cannot finish before one tile has walked its expert's K dimension, and its compute runs at
+        # an efficiency set by the tokens per expert and the shard's width
+        touched = self._experts * (1.0 - self._moe_miss**tokens)
+        assignments = tokens * self._top_k
+        per_expert = assignments / touched
+        # the busiest expert-parallel rank (all of it when the experts are not split: load 1)
+        touched = min(touched * self._moe_load, self._local_experts)
+        assignments *= self._moe_load
+        moved = touched * self._expert_bytes
+        flops = assignments * self._expert_flops
+        mem = max(moved / self._gemm_bw, self._moe_floor)
+        cmp = flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
+        return soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
+
     def breakdown(
         self,
         decode_seqs: float,
@@ -505,20 +532,8 @@ class StepCost:
 
         moe = moe_mem = moe_cmp = moe_bytes = moe_flops = 0.0
         if self._moe_layers and moe_tokens > 0:
-            # the experts this step's tokens touch are streamed once each by the grouped GEMMs; a
-            # grouped GEMM cannot finish before one tile has walked its expert's K dimension, and
-            # its compute runs at an efficiency set by the tokens per expert and the shard's width
-            touched = self._experts * (1.0 - self._moe_miss**moe_tokens)
-            assignments = moe_tokens * self._top_k
-            per_expert = assignments / touched
-            # the busiest expert-parallel rank (all of it when the experts are not split: load 1)
-            touched = min(touched * self._moe_load, self._local_experts)
-            assignments *= self._moe_load
-            moe_bytes = touched * self._expert_bytes
-            moe_flops = assignments * self._expert_flops
-            moe_mem = max(moe_bytes / self._gemm_bw, self._moe_floor)
-            moe_cmp = moe_flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
-            moe = self._moe_layers * (soft_max(moe_mem, moe_cmp) + self._moe_fixed)
+            one, moe_mem, moe_cmp, moe_bytes, moe_flops = self._moe_layer(moe_tokens)
+            moe = self._moe_layers * one
             moe_mem, moe_cmp = self._moe_layers * moe_mem, self._moe_layers * moe_cmp
             moe_bytes, moe_flops = self._moe_layers * moe_bytes, self._moe_layers * moe_flops
 

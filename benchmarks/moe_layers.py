@@ -1,0 +1,145 @@
+"""One MoE layer's expert computation, the native engine's step term against measured kernel times.
+
+Run: ``PYTHONPATH=src python benchmarks/moe_layers.py [--overlap P]``.
+
+The measurements are ``data/moe_kernel_times.csv``: NVIDIA aiconfigurator's kernel database (vLLM 0.24,
+SGLang 0.5.x, TensorRT-LLM 1.3 on A100, H100, H200 and B200; routing, activation quantisation, both
+grouped GEMMs and combine of one MoE layer on one GPU, CUDA-graph replay), for the expert shapes of
+DeepSeek-V3, Qwen3-30B-A3B, Qwen3-235B-A22B, Mixtral-8x7B, gpt-oss-120b and Llama-4-Scout. Each row is
+estimated with :meth:`StepCost.moe_layer_terms` of that model on that GPU, precision and layout. Nothing
+is fitted on these rows by default.
+
+Printed, per GPU x framework x precision: the median ratio measured / estimated at each batch size, and
+the median |log ratio| for batches of 64 tokens or more (where the layer streams most experts) and below
+(where the database's "balanced" routing touches min(E, tokens x k) experts, more than uniform random
+routing does, so its small-batch rows read slower than the engine's expected distinct experts).
+
+``--overlap P`` also scores an alternative way of combining the layer's memory- and compute-bound parts,
+``(mem^P + cmp^P)^(1/P)`` in place of the engine's ``(mem^4 + cmp^4)^(1/4)``: an exponent chosen on the
+H200 16-bit rows (the ``choice`` rows) is then read on every other group (held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import NamedTuple
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.roofline import soft_max
+from config_explorer.errors import ConfigExplorerError
+
+DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
+MODELS = {
+    ("7168", "2048", "256", "8"): "deepseek-ai/DeepSeek-V3",
+    ("2048", "768", "128", "8"): "Qwen/Qwen3-30B-A3B",
+    ("4096", "14336", "8", "2"): "mistralai/Mixtral-8x7B-v0.1",
+    ("4096", "1536", "128", "8"): "Qwen/Qwen3-235B-A22B",
+    ("2880", "2880", "128", "4"): "openai/gpt-oss-120b",
+    ("5120", "8192", "16", "1"): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+}
+PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8", "fp8": "fp8", "nvfp4": "fp4", "w4a16_mxfp4": "mxfp4"}
+GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": "A100"}
+BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
+
+
+class Layer(NamedTuple):
+    group: tuple[str, str, str]  # GPU, framework, precision
+    tokens: int
+    measured_s: float
+    seconds: float  # the engine's estimate
+    mem: float  # its memory-bound part
+    cmp: float  # its compute-bound part
+
+
+def rows() -> list[Layer]:
+    """Every database row the engine can express, with the engine's terms for it."""
+    out = []
+    with DATA.open() as fh:
+        for row in csv.DictReader(fh):
+            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            if shape not in MODELS or row["dtype"] not in PRECISIONS or row["gpu"] not in GPUS:
+                continue
+            tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
+            gpus = tp * ep
+            try:
+                dep = plan_deployment(
+                    load_model(MODELS[shape]),
+                    get_gpu(GPUS[row["gpu"]]),
+                    num_gpus=gpus,
+                    tp=gpus,
+                    ep=ep,
+                    precision=PRECISIONS[row["dtype"]],
+                    input_length=1024,
+                    output_length=128,
+                )
+            except ConfigExplorerError:
+                continue
+            seconds, mem, cmp = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))
+            group = (row["gpu"], row["framework"].split(" (")[0], row["dtype"])
+            measured = float(row["time_us"]) * 1e-6
+            out.append(Layer(group, int(row["num_tokens"]), measured, seconds, mem, cmp))
+    return out
+
+
+def estimate(layer: Layer, p: float | None) -> float:
+    """The engine's estimate, or with ``p`` its memory and compute parts combined with exponent ``p``."""
+    if p is None:
+        return layer.seconds
+    combined = (layer.mem**p + layer.cmp**p) ** (1.0 / p)
+    return layer.seconds - soft_max(layer.mem, layer.cmp) + combined
+
+
+def log_error(layers: list[Layer], p: float | None) -> float:
+    values = [abs(math.log(estimate(layer, p) / layer.measured_s)) for layer in layers]
+    return statistics.median(values) if values else math.nan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--overlap", type=float, default=None, metavar="P")
+    args = parser.parse_args()
+    data = rows()
+    groups: dict[tuple[str, str, str], list[Layer]] = defaultdict(list)
+    for layer in data:
+        groups[layer.group].append(layer)
+    print(f"{len(data)} measured MoE layers estimated (of {sum(1 for _ in DATA.open()) - 1} rows)\n")
+    header = f"{'GPU':9} {'framework':22} {'precision':12} " + " ".join(f"{b:>6}" for b in BATCHES)
+    print("median measured / estimated by batch (tokens):")
+    print(header + "  |log| >=64  <64" + (f"   P={args.overlap:g}: >=64" if args.overlap else ""))
+    for group, members in sorted(groups.items()):
+        by_batch: dict[int, list[float]] = defaultdict(list)
+        for layer in members:
+            by_batch[layer.tokens].append(layer.measured_s / layer.seconds)
+        cells = " ".join(
+            f"{statistics.median(by_batch[b]):6.2f}" if b in by_batch else f"{'':6}" for b in BATCHES
+        )
+        big = [layer for layer in members if layer.tokens >= 64]
+        small = [layer for layer in members if layer.tokens < 64]
+        line = f"{group[0]:9} {group[1][:22]:22} {group[2][:12]:12} {cells}  "
+        line += f"{log_error(big, None):9.2f} {log_error(small, None):4.2f}"
+        if args.overlap:
+            line += f"   {log_error(big, args.overlap):9.2f}"
+        print(line)
+    big = [layer for layer in data if layer.tokens >= 64]
+    print(f"\nall groups, batches >= 64: median |log(measured / estimated)| {log_error(big, None):.3f}")
+    if args.overlap:
+        choice = [layer for layer in big if layer.group[0] == "H200-SXM" and layer.group[2] == "bfloat16"]
+        held = [layer for layer in big if layer not in choice]
+        print(
+            f"overlap exponent 4 (the engine's) vs {args.overlap:g}, batches >= 64: "
+            f"choice rows (H200 16-bit, n={len(choice)}) {log_error(choice, None):.3f} -> "
+            f"{log_error(choice, args.overlap):.3f}; held out (n={len(held)}) {log_error(held, None):.3f} -> "
+            f"{log_error(held, args.overlap):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
