@@ -191,6 +191,7 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max-running-requests": ("max_num_seqs", int),
     "--chunked-prefill-size": ("max_num_batched_tokens", int),
     "--mem-fraction-static": ("gpu_memory_utilization", float),
+    "--max_num_tokens": ("max_num_batched_tokens", int),
 }
 
 
@@ -338,7 +339,9 @@ def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
         ratio = float(found.group(1)) if found else 0.0
         # vllm bench serve draws from [L(1 - r), L(1 + r)]; sglang.bench_serving and the older
         # benchmark_serving.py lineage (InferenceX's client) from [L r, L]
-        draw = Lengths.vllm_random if "vllm bench serve" in row["notes"] else Lengths.sglang_random
+        client = re.search(r"client:\s*([^|;]*)", row["notes"])
+        vllm_client = client is not None and client.group(1).strip().startswith("vllm bench serve")
+        draw = Lengths.vllm_random if vllm_client else Lengths.sglang_random
         return draw(isl, ratio), draw(osl, ratio)
     if dataset == "sharegpt":
         return sharegpt_lengths(isl, osl, requests)
