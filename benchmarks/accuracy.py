@@ -428,6 +428,7 @@ def _row(
     return {
         "source": source,
         "engine": engine,
+        "engine_version": row.get("engine_version", ""),
         "scenario": scenario,
         "dataset": dataset,
         "model": row["model"].split("/")[-2] if row["model"].endswith("config.json") else row["model"],
