@@ -239,3 +239,38 @@ def test_the_recommender_plans_enough_api_servers() -> None:
         default_slos=False,
     )
     assert all(c.estimate is None or c.estimate.api_server_count in (None, 1) for c in big.ranked)
+
+
+def test_a_disaggregated_decode_pool_streams_through_its_front_end() -> None:
+    """A vLLM decode replica's clients see gaps no shorter than its API server takes to stream a token to
+    each sequence; past what the processes stream, the pool cannot keep up and says it is the front end."""
+    from config_explorer.engine.disaggregated import PoolLayout, decode_gap_s, estimate_disaggregated
+
+    def run(share: float, engine: str = "vllm", decode_replicas: int = 1):  # type: ignore[no-untyped-def]
+        """``share``: the output rate per decode replica over what one API-server process streams."""
+        per_request = 1023 * FRONTEND_TOKEN_US * 1e-6  # front-end seconds per request's output
+        return estimate_disaggregated(
+            SMALL,
+            get_gpu("B200"),
+            prefill=PoolLayout(1),
+            decode=PoolLayout(1),
+            prefill_replicas=4,
+            decode_replicas=decode_replicas,
+            input_length=128,
+            output_length=1024,
+            request_rate=share / per_request,
+            engine=engine,
+        )
+
+    fast = run(0.8)
+    assert fast.ok, fast.error
+    batch = fast.decode_batch_per_replica
+    assert batch is not None and fast.itl_ms is not None
+    assert fast.itl_ms >= batch * FRONTEND_TOKEN_US * 1e-3 * 0.999  # the round of the batch's tokens
+    sglang = run(0.8, engine="sglang")  # SGLang's front end is not capped
+    assert sglang.ok and sglang.itl_ms is not None and sglang.itl_ms < fast.itl_ms
+    over = run(1.05)
+    assert not over.ok and "front end cannot keep up" in (over.error or "")
+    assert run(1.05, decode_replicas=2).ok
+    dep = plan_deployment(SMALL, H100, num_gpus=1, tp=1, input_length=128, output_length=1024)
+    assert decode_gap_s(dep, 64.0) >= 64.0 * dep.frontend_token_s

@@ -16,7 +16,10 @@ generates the rest in decode-only steps that no prompt ever interrupts. For a re
 * **decode pool**: each of ``y`` replicas carries ``R / y`` requests of ``output - 1`` decode steps; by
   Little's law its batch ``B = (R / y) (output - 1) t(B)``, ``t(B)`` being a decode-only step of ``B``
   sequences at the mean context, solved as a fixed point. ITL and TPOT are ``t(B)``: every step is alike.
-  The pool is saturated when ``B`` would pass what the KV cache or ``max_num_seqs`` holds.
+  The pool is saturated when ``B`` would pass what the KV cache or ``max_num_seqs`` holds. Where the
+  engine's front end is modelled (vLLM's API server, one process per data-parallel rank by default), a
+  client's gap is also no shorter than the front end takes to stream a token to each of the ``B``
+  sequences, and a replica whose output rate passes what its processes stream cannot keep up.
 
 TTFT is the prefill pool's TTFT, plus the transfer, plus one decode step (the decode replica streams the
 next token at the end of the step that admits the request). Records carry ``prefill_replicas``,
@@ -46,7 +49,15 @@ from config_explorer.engine.simulator import SimulationResult, simulate
 from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["PoolLayout", "estimate_disaggregated", "kv_transfer_s", "pool_deployment", "steady_decode_batch"]
+__all__ = [
+    "PoolLayout",
+    "decode_gap_s",
+    "estimate_disaggregated",
+    "frontend_bound",
+    "kv_transfer_s",
+    "pool_deployment",
+    "steady_decode_batch",
+]
 
 #: the most replicas of either pool one estimate takes
 MAX_POOL_REPLICAS: Final = 4096
@@ -140,15 +151,29 @@ def _prefill_run(dep: Deployment, rate: float, num_requests: int | None) -> Simu
     return simulate(dep.step_cost, dep.scheduler_config(), traffic, 1)
 
 
+def decode_gap_s(dep: Deployment, batch: float) -> float:
+    """A decode replica's inter-token gap at ``batch`` sequences: its decode-only step, and no shorter than
+    its front end takes to stream one token to each of them (vLLM's API servers; 0 where not modelled)."""
+    return max(dep.step_s(batch, 0.0, 0.0), batch * dep.frontend_token_s)
+
+
+def frontend_bound(dep: Deployment, rate_per_replica: float) -> bool:
+    """Whether a decode replica's front end cannot stream ``rate_per_replica`` requests' output at all."""
+    return rate_per_replica * (dep.output_length - 1) * dep.frontend_token_s >= 1.0
+
+
 def steady_decode_batch(dep: Deployment, rate_per_replica: float) -> float | None:
-    """The decode batch ``B = rate (output - 1) t(B)``, or None when the replica cannot keep up."""
+    """The decode batch ``B = rate (output - 1) gap(B)``, or None when the replica cannot keep up (its
+    KV cache, ``max_num_seqs`` or its front end); ``gap`` is :func:`decode_gap_s`."""
     steps = dep.output_length - 1
     if steps <= 0:
         return 0.0
+    if frontend_bound(dep, rate_per_replica):
+        return None
     cap = min(float(dep.running_limit), dep.kv_limit_steady)
     batch = 1.0
     for _ in range(200):
-        nxt = rate_per_replica * steps * dep.step_s(batch, 0.0, 0.0)
+        nxt = rate_per_replica * steps * decode_gap_s(dep, batch)
         if nxt > cap:
             return None
         if abs(nxt - batch) <= _FIXED_POINT_TOLERANCE * max(batch, 1.0):
@@ -236,6 +261,15 @@ def estimate_disaggregated(
         if not dep.memory.fits:
             return _failed(decode_dep, fields, f"the {name} layout does not fit: {dep.memory.reason}")
     batch = steady_decode_batch(decode_dep, rate / y)
+    if batch is None and frontend_bound(decode_dep, rate / y):
+        most = 1.0 / decode_dep.frontend_token_s
+        return _failed(
+            decode_dep,
+            fields,
+            f"the decode pool's front end cannot keep up: {y} x {decode} replicas at {rate / y:.2f} requests/s "
+            f"each stream {rate / y * (output_length - 1):,.0f} tok/s, past the ~{most:,.0f} tok/s their "
+            f"{decode_dep.frontend_processes} API-server process(es) deliver; add decode replicas",
+        )
     if batch is None:
         return _failed(
             decode_dep,
@@ -252,7 +286,7 @@ def estimate_disaggregated(
             f"the prefill pool cannot keep up: {x} x {prefill} replicas serve {served * x:.2f} of {rate:.2f} "
             "requests/s; add prefill replicas",
         )
-    step = decode_dep.step_s(batch, 0.0, 0.0) if output_length > 1 else 0.0
+    step = decode_gap_s(decode_dep, batch) if output_length > 1 else 0.0
     transfer = kv_transfer_s(
         arch, gpu, prefill, decode, input_length, kv_precision or decode_dep.kv_precision
     )

@@ -18,7 +18,12 @@ from typing import Any, Final
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.disaggregated import PoolLayout, pool_deployment, steady_decode_batch
+from config_explorer.engine.disaggregated import (
+    PoolLayout,
+    decode_gap_s,
+    pool_deployment,
+    steady_decode_batch,
+)
 from config_explorer.engine.disaggregated import estimate_disaggregated as _estimate
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.slo import SLOConstraint, check_slos
@@ -208,7 +213,7 @@ def _decode_replicas(
         batch = steady_decode_batch(dep, rate / y)
         if batch is None:
             continue
-        if dep.step_s(batch, 0.0, 0.0) * 1e3 <= itl_bound_ms:
+        if decode_gap_s(dep, batch) * 1e3 <= itl_bound_ms:
             return y
     return None
 
