@@ -173,17 +173,19 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
             steps = ((1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share)
         return steps, service
 
-    # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast.
+    # Fixed point D = C * sT / (sT + tau): tau/(sT) varies slowly with D, so this contracts fast. The
+    # figures are those of the last point evaluated, which is within the tolerance of the fixed point.
     decode_seqs = cap
     for _ in range(40):
-        (mean, _, _, _), service = evaluate(decode_seqs)
-        decode_time = steps_per_request * mean
+        steps, service = evaluate(decode_seqs)
+        decode_time = steps_per_request * steps[0]
         target = min(cap, concurrency * decode_time / (decode_time + service))
         if abs(target - decode_seqs) <= 1e-4 * max(decode_seqs, 1.0):
-            decode_seqs = target
             break
         decode_seqs = target
-    (mean, decode_only, with_chunk, share), service = evaluate(decode_seqs)
+    else:
+        steps, service = evaluate(decode_seqs)
+    mean, decode_only, with_chunk, share = steps
     ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
     # Little's law over the whole request, exactly: C requests each taking TTFT + (O - 1) gaps
     rate = concurrency / (ttft + steps_per_request * mean)

@@ -373,6 +373,16 @@ class StepCost:
         sampled: float,
     ) -> float:
         """Seconds the step takes (the hot path: no record is built)."""
+        if not self._overlap:
+            return self._batch_terms(
+                decode_seqs,
+                kv_tokens,
+                kv_tokens_windowed,
+                prefill_tokens,
+                prefill_pairs,
+                prefill_pairs_windowed,
+                sampled,
+            )[0]
         return self._terms(
             decode_seqs,
             kv_tokens,

@@ -409,13 +409,18 @@ def _stat_names(prefix: str, unit: str) -> tuple[str, str, str, str, str]:
     )
 
 
-def _stat_fields(prefix: str, stats: Stats | None, scale: float, unit: str) -> dict[str, Any]:
-    """``{prefix}_{unit}`` (the mean) and ``{prefix}_p50_{unit}`` ... from ``stats`` (seconds) times ``scale``."""
-    names = _stat_names(prefix, unit)
+def _put_stats(fields: dict[str, Any], prefix: str, stats: Stats | None, scale: float, unit: str) -> None:
+    """``{prefix}_{unit}`` (the mean) and ``{prefix}_p50_{unit}`` ... from ``stats`` (seconds) times
+    ``scale``, written into ``fields`` (None where there are no stats)."""
+    mean, p50, p90, p95, p99 = _stat_names(prefix, unit)
     if stats is None:
-        return dict.fromkeys(names)
-    values = (stats.mean, stats.p50, stats.p90, stats.p95, stats.p99)
-    return {name: value * scale for name, value in zip(names, values, strict=True)}
+        fields[mean] = fields[p50] = fields[p90] = fields[p95] = fields[p99] = None
+        return
+    fields[mean] = stats.mean * scale
+    fields[p50] = stats.p50 * scale
+    fields[p90] = stats.p90 * scale
+    fields[p95] = stats.p95 * scale
+    fields[p99] = stats.p99 * scale
 
 
 def _record(
@@ -440,35 +445,38 @@ def _record(
     used = dep.memory.weights_gib + memory_kv + dep.memory.activations_gib + dep.memory.overhead_gib
     output_tps = requests_per_s * output_tokens_per_request
     input_tps = requests_per_s * input_tokens_per_request
-    fields = {**_base_fields(dep, concurrency), **extra}
-    return PerformanceEstimate(
-        **fields,
-        serving_model=serving_model,
-        **_stat_fields("ttft", ttft, 1e3, "ms"),
-        **_stat_fields("itl", itl, 1e3, "ms"),
-        **_stat_fields("tpot", tpot, 1e3, "ms"),
-        **_stat_fields("e2e_latency", e2e, 1.0, "s"),
-        output_throughput_tok_s=output_tps,
-        input_throughput_tok_s=input_tps,
-        requests_per_s=requests_per_s,
-        output_throughput_tok_s_per_gpu=output_tps / dep.num_gpus,
-        input_throughput_tok_s_per_gpu=input_tps / dep.num_gpus,
-        hardware_ops_per_byte=dep.rates.peak_gemm_flops / dep.rates.peak_bandwidth,
-        prefill_arithmetic_intensity=prefill_ai,
-        decode_arithmetic_intensity=None
-        if decode_step is None
-        else decode_step.flops / max(decode_step.bytes, 1.0),
-        prefill_bound=prefill_bound,
-        decode_bound=None if decode_step is None else decode_step.bound,
-        memory_kv_cache_gib=memory_kv,
-        memory_free_gib=max(dep.memory.total_gib - used, 0.0),
-        fits=True,
-        decode_batch_per_replica=decode_batch,
-        max_concurrency_kv=kv_limit,
-        prefill_compute_limit=prefill_limit,
-        decode_capacity_limit=decode_limit,
-        theoretical_concurrency_limit=max(min(kv_limit, prefill_limit, decode_limit), 1),
+    # one dict, filled in place: the record has ~85 fields and this is the analytic screen's hot path
+    fields = _base_fields(dep, concurrency)
+    fields.update(extra)
+    for prefix, stats, scale, unit in (
+        ("ttft", ttft, 1e3, "ms"),
+        ("itl", itl, 1e3, "ms"),
+        ("tpot", tpot, 1e3, "ms"),
+        ("e2e_latency", e2e, 1.0, "s"),
+    ):
+        _put_stats(fields, prefix, stats, scale, unit)
+    fields["serving_model"] = serving_model
+    fields["output_throughput_tok_s"] = output_tps
+    fields["input_throughput_tok_s"] = input_tps
+    fields["requests_per_s"] = requests_per_s
+    fields["output_throughput_tok_s_per_gpu"] = output_tps / dep.num_gpus
+    fields["input_throughput_tok_s_per_gpu"] = input_tps / dep.num_gpus
+    fields["hardware_ops_per_byte"] = dep.rates.peak_gemm_flops / dep.rates.peak_bandwidth
+    fields["prefill_arithmetic_intensity"] = prefill_ai
+    fields["decode_arithmetic_intensity"] = (
+        None if decode_step is None else decode_step.flops / max(decode_step.bytes, 1.0)
     )
+    fields["prefill_bound"] = prefill_bound
+    fields["decode_bound"] = None if decode_step is None else decode_step.bound
+    fields["memory_kv_cache_gib"] = memory_kv
+    fields["memory_free_gib"] = max(dep.memory.total_gib - used, 0.0)
+    fields["fits"] = True
+    fields["decode_batch_per_replica"] = decode_batch
+    fields["max_concurrency_kv"] = kv_limit
+    fields["prefill_compute_limit"] = prefill_limit
+    fields["decode_capacity_limit"] = decode_limit
+    fields["theoretical_concurrency_limit"] = max(min(kv_limit, prefill_limit, decode_limit), 1)
+    return PerformanceEstimate(**fields)
 
 
 def _from_analytic(dep: Deployment, concurrency: int) -> PerformanceEstimate:
