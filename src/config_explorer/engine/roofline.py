@@ -372,18 +372,10 @@ class StepCost:
         prefill_pairs_windowed: float,
         sampled: float,
     ) -> float:
-        """Seconds the step takes (the hot path: no record is built)."""
-        if not self._overlap:
-            return self._batch_terms(
-                decode_seqs,
-                kv_tokens,
-                kv_tokens_windowed,
-                prefill_tokens,
-                prefill_pairs,
-                prefill_pairs_windowed,
-                sampled,
-            )[0]
-        return self._terms(
+        """Seconds the step takes (the hot path: no record is built; without two-batch overlap the
+        batch's terms are all there is, so they are costed directly)."""
+        terms = self._terms if self._overlap else self._batch_terms
+        return terms(
             decode_seqs,
             kv_tokens,
             kv_tokens_windowed,
