@@ -15,7 +15,9 @@ The last two keep a fixed-size state per sequence instead of a KV cache. ``mlp_k
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any, Final
@@ -224,6 +226,79 @@ def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
     return None
 
 
+def _excluded_modules(cfg: _Config) -> tuple[str, ...]:
+    """The module names or patterns a checkpoint's ``quantization_config`` leaves unquantized."""
+    quant = cfg.raw("quantization_config", "compression_config")
+    if not isinstance(quant, Mapping):
+        return ()
+    found: list[str] = []
+    for key in ("modules_to_not_convert", "ignore", "exclude_modules", "ignored_layers"):
+        value = quant.get(key)
+        if isinstance(value, list):
+            found.extend(str(v) for v in value if isinstance(v, str))
+    return tuple(found)
+
+
+class _Exclusions:
+    """A checkpoint's exclusion list, and which modules it names.
+
+    ``re:`` patterns are regular expressions (compressed-tensors' ``ignore``), patterns with ``*`` are
+    globs over a dotted prefix (gpt-oss's ``model.layers.*.self_attn``), anything else names whole
+    dotted components: ``model.layers.0`` holds ``model.layers.0.mlp.down_proj``, ``gate`` names a
+    router ``mlp.gate`` but not ``mlp.gate_proj``.
+    """
+
+    def __init__(self, patterns: tuple[str, ...], model_id: str) -> None:
+        self.names: set[str] = set()
+        self.globs: list[str] = []
+        self.regexes: list[re.Pattern[str]] = []
+        for pattern in patterns:
+            if pattern.startswith("re:"):
+                try:
+                    self.regexes.append(re.compile(pattern[3:]))
+                except re.error as exc:
+                    raise InvalidModelConfigError(
+                        f"{model_id}: quantization_config excludes modules by {short_repr(pattern)}, "
+                        f"which is not a regular expression ({exc})"
+                    ) from exc
+            elif "*" in pattern or "?" in pattern:
+                self.globs.append(pattern)
+            else:
+                self.names.add(pattern)
+
+    def __contains__(self, module: str) -> bool:
+        parts = module.split(".")
+        n = len(parts)
+        if any(".".join(parts[i:j]) in self.names for i in range(n) for j in range(i + 1, n + 1)):
+            return True
+        prefixes = [".".join(parts[: i + 1]) for i in range(n)]
+        if any(fnmatch.fnmatchcase(prefix, glob) for glob in self.globs for prefix in prefixes):
+            return True
+        return any(regex.match(module) for regex in self.regexes)
+
+
+def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...]) -> int:
+    """Attention and dense-MLP projection weights that ``patterns`` leave unquantized, named as
+    Hugging Face's Llama-style modules (``model.layers.N.self_attn.q_proj``, ``...mlp.down_proj``)."""
+    if not patterns:
+        return 0
+    excluded = _Exclusions(patterns, arch.model_id)
+    h = arch.hidden_size
+    attention = arch.attention_params_per_layer
+    out_proj = arch.num_attention_heads * (arch.v_head_dim if arch.is_mla else arch.head_dim) * h
+    mlp = arch.dense_mlp_params_per_layer
+    down = h * arch.intermediate_size
+    total = 0
+    for i, (mixer, kind) in enumerate(zip(arch.attention_kinds, arch.mlp_kinds, strict=True)):
+        parts: list[tuple[str, int]] = []
+        if mixer in ("full", "sliding"):
+            parts += [("self_attn.q_proj", attention - out_proj), ("self_attn.o_proj", out_proj)]
+        if kind == "dense":
+            parts += [("mlp.gate_proj", mlp - down), ("mlp.down_proj", down)]
+        total += sum(params for name, params in parts if f"model.layers.{i}.{name}" in excluded)
+    return total
+
+
 def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tuple[str, ...], int | None]:
     window = cfg.optional_int("sliding_window", bound="sliding_window")
     types = cfg.raw("layer_types", "layers_block_type")
@@ -333,6 +408,9 @@ class ModelArchitecture:
     native_precision: str = "bf16"
     quantization_method: str | None = None
     quantized_scope: str = "linear"
+    #: weights of the quantized checkpoint's linear layers (attention and dense MLP projections) that its
+    #: ``quantization_config`` leaves 16-bit (``modules_to_not_convert``, ``ignore``, ``exclude_modules``)
+    unquantized_linear_params: int = 0
     source: str = attrs.field(default="", eq=False)
     official_total_params: float | None = attrs.field(default=None, eq=False)
     official_active_params: float | None = attrs.field(default=None, eq=False)
@@ -418,6 +496,11 @@ class ModelArchitecture:
             raise InvalidModelConfigError(
                 f"{self.model_id}: linear-attention layers need the linear_* head sizes"
             )
+        if self.unquantized_linear_params > self.dense_linear_params:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: unquantized_linear_params={self.unquantized_linear_params:,} exceeds the "
+                f"{self.dense_linear_params:,} linear weights outside the experts"
+            )
         try:
             object.__setattr__(self, "native_precision", normalize_precision(self.native_precision))
         except InvalidArgumentError as exc:
@@ -442,6 +525,11 @@ class ModelArchitecture:
                     f"{who}: {name} must be an integer from {low:,} to {high:,}{' or None' if optional else ''}, "
                     f"got {short_repr(value)}"
                 )
+        unquantized = self.unquantized_linear_params
+        if isinstance(unquantized, bool) or not isinstance(unquantized, int) or unquantized < 0:
+            raise InvalidModelConfigError(
+                f"{who}: unquantized_linear_params must be a non-negative integer, got {short_repr(unquantized)}"
+            )
         vision = self.vision_params
         if isinstance(vision, bool) or not isinstance(vision, int) or not 0 <= vision <= MAX_VISION_PARAMS:
             raise InvalidModelConfigError(
@@ -573,7 +661,7 @@ class ModelArchitecture:
         mamba_head_dim = cfg.integer("mamba_d_head", default=0, minimum=0) if mamba else 0
         if mamba and not mamba_head_dim and mamba_heads:
             mamba_head_dim = cfg.integer("mamba_expand", default=2) * hidden // mamba_heads
-        return cls(
+        built = cls(
             model_id=name,
             architecture=architecture,
             model_type=model_type,
@@ -623,6 +711,12 @@ class ModelArchitecture:
             quantized_scope=scope,
             **metadata,
         )
+        if scope != "linear" or precision in ("bf16", "fp16"):
+            return built
+        unquantized = _unquantized_linear_params(built, _excluded_modules(cfg))
+        if not unquantized:
+            return built
+        return cls(**{**attrs.asdict(built, recurse=False), "unquantized_linear_params": unquantized})
 
     # ------------------------------------------------------------------ structure
     @property
@@ -727,6 +821,11 @@ class ModelArchitecture:
         )
 
     @property
+    def dense_linear_params(self) -> int:
+        """Linear weights outside the routed experts: attention, dense and shared-expert MLPs."""
+        return int(self._linear_params(0))
+
+    @property
     def dense_mlp_params_per_layer(self) -> int:
         return (3 if self.mlp_gated else 2) * self.hidden_size * self.intermediate_size
 
@@ -819,7 +918,9 @@ class ModelArchitecture:
         """Bytes of all weights when stored at ``precision`` (default: the checkpoint's native one).
 
         Quantized formats apply to the linear layers; embeddings, lm_head, norms and router stay 16-bit
-        (as vLLM loads FP8/INT4 checkpoints). The native MXFP4 gpt-oss checkpoint quantizes only experts.
+        (as vLLM loads FP8/INT4 checkpoints), and so do the layers the checkpoint's own quantization
+        config excludes (Meta's FP8 Llama 3.1 405B: every attention projection and the first and last
+        layers). The native MXFP4 gpt-oss checkpoint quantizes only experts.
         """
         p = normalize_precision(precision) if precision else self.native_precision
         total = float(self.total_params)
@@ -827,6 +928,8 @@ class ModelArchitecture:
             return total * bytes_per_value(p)
         if p == self.native_precision and self.quantized_scope == "experts":
             quantized = float(self._expert_weight_params())
+        elif p == self.native_precision:
+            quantized = self._linear_params(self.num_experts) - self.unquantized_linear_params
         else:
             quantized = self._linear_params(self.num_experts)
         return quantized * bytes_per_value(p) + (total - quantized) * 2.0
@@ -974,6 +1077,7 @@ class ModelArchitecture:
             "max_position_embeddings": self.max_position_embeddings,
             "native_precision": self.native_precision,
             "quantization_method": self.quantization_method,
+            "unquantized_linear_params": self.unquantized_linear_params,
             "total_params": self.total_params,
             "active_params": self.active_params,
             "weight_bytes": self.weight_bytes(),

@@ -227,6 +227,9 @@ class ShardCosts:
     #: MoE layers, and the number of exchanges (dispatches and combines) per step
     moe_exchange_token_bytes: float = 0.0
     moe_exchange_calls: int = 0
+    #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
+    #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
+    wide_gemm_flops_per_token: float = 0.0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
@@ -250,14 +253,29 @@ def windowed_pairs(tokens: float, window: int) -> float:
     return window * (window + 1) / 2 + (tokens - window) * window
 
 
+def unquantized_share(arch: ModelArchitecture, precision: str) -> float:
+    """Share of the linear weights outside the routed experts that stay 16-bit at ``precision``: all of
+    them for a 16-bit precision or an experts-only checkpoint (gpt-oss's MXFP4), and otherwise the
+    projections the checkpoint's own quantization config excludes (0 when it is quantized on load)."""
+    p = normalize_precision(precision)
+    if p in ("fp32", "bf16", "fp16"):
+        return 1.0
+    if p != arch.native_precision:
+        return 0.0
+    if arch.quantized_scope == "experts":
+        return 1.0
+    return arch.unquantized_linear_params / arch.dense_linear_params
+
+
 def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float, float, float]:
     """(bytes per value of non-expert linear weights, of expert weights, of 16-bit parts, embedding bytes)."""
     p = normalize_precision(precision)
     wide = bytes_per_value(p) if p in ("fp32", "bf16", "fp16") else 2.0
     quant = bytes_per_value(p)
-    if p == arch.native_precision and arch.quantized_scope == "experts":
-        return wide, quant, wide, arch.embedding_params * wide
-    return quant, quant, wide, arch.embedding_params * wide
+    share = unquantized_share(arch, p)
+    # projections a checkpoint keeps 16-bit (its quantization config's exclusion list) are read 16-bit
+    linear = quant * (1.0 - share) + wide * share
+    return linear, quant, wide, arch.embedding_params * wide
 
 
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
@@ -393,6 +411,9 @@ def shard_costs(
         experts_per_token=arch.num_experts_per_token,
         gemm_flops_per_token=2.0 * gemm_params,
         dense_gemm_flops_per_token=2.0 * dense_gemm_params,
+        wide_gemm_flops_per_token=(
+            0.0 if wide_b == linear_b else 2.0 * dense_gemm_params * unquantized_share(arch, precision)
+        ),
         expert_flops_per_assignment=2.0 * arch.expert_params / moe_tp,
         moe_traffic_bytes_per_token=moe_traffic,
         expert_width=expert_width,

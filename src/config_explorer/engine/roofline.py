@@ -106,6 +106,9 @@ class Rates:
     exchange_latency_s: float = 0.0
     #: the busiest expert-parallel rank's load over the mean (1 when the experts are not split)
     expert_imbalance: float = 1.0
+    #: FLOP/s of GEMMs on 16-bit weights (the lm_head, projections a checkpoint leaves unquantized);
+    #: 0: that of ``gemm_flops``
+    wide_gemm_flops: float = 0.0
     #: two-batch overlap (SGLang ``--enable-two-batch-overlap``, vLLM ``--enable-dbo``): each step runs
     #: as two micro-batches, one's communication under the other's kernels
     two_batch_overlap: bool = False
@@ -165,6 +168,7 @@ def rates_for(
             exchange_latency_s=EXCHANGE_US * 1e-6,
             expert_imbalance=expert_imbalance,
             two_batch_overlap=two_batch_overlap,
+            wide_gemm_flops=sixteen * 1e12 * eff.gemm_compute_16bit,
         ),
         mode,
     )
@@ -252,6 +256,7 @@ class StepCost:
         "_attn_bw",
         "_attn_flops",
         "_dense_bytes",
+        "_dense_cmp_token",
         "_dense_flops_token",
         "_eager",
         "_elementwise_token",
@@ -269,6 +274,7 @@ class StepCost:
         "_kv_state",
         "_kv_token",
         "_kv_token_windowed",
+        "_lm_head_cmp",
         "_lm_head_flops",
         "_local_experts",
         "_moe_fixed",
@@ -309,6 +315,12 @@ class StepCost:
         self._dense_bytes = c.dense_weight_bytes + c.lm_head_bytes
         self._dense_flops_token = c.dense_gemm_flops_per_token
         self._lm_head_flops = c.lm_head_flops_per_token
+        # GEMM compute seconds per token and per sampled token: 16-bit weights (the lm_head, projections
+        # a quantized checkpoint keeps 16-bit) run at the 16-bit rate
+        wide = r.wide_gemm_flops or r.gemm_flops
+        narrow = c.dense_gemm_flops_per_token - c.wide_gemm_flops_per_token
+        self._dense_cmp_token = narrow / r.gemm_flops + c.wide_gemm_flops_per_token / wide
+        self._lm_head_cmp = c.lm_head_flops_per_token / wide
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
         # with experts split over ep ranks, the busiest rank sets the layer's time: it holds
@@ -529,7 +541,7 @@ class StepCost:
 
         gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
         gemm_mem = self._dense_bytes / self._gemm_bw
-        gemm_cmp = gemm_flops / self._gemm_flops
+        gemm_cmp = tokens * self._dense_cmp_token + sampled * self._lm_head_cmp
         gemm = soft_max(gemm_mem, gemm_cmp)
 
         moe = moe_mem = moe_cmp = moe_bytes = moe_flops = 0.0
