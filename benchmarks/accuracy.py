@@ -192,6 +192,9 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--chunked-prefill-size": ("max_num_batched_tokens", int),
     "--mem-fraction-static": ("gpu_memory_utilization", float),
     "--max_num_tokens": ("max_num_batched_tokens", int),
+    "--max-model-len": ("max_model_len", int),
+    "--context-length": ("max_model_len", int),
+    "--max_seq_len": ("max_model_len", int),
 }
 
 
