@@ -67,6 +67,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points.csv",
     HERE / "data" / "published_serving_points_more.csv",
     HERE / "data" / "published_serving_points_inferencex.csv",
+    HERE / "data" / "published_serving_points_nim.csv",
 )
 
 #: published metric -> how to read it off an estimate
