@@ -12,10 +12,12 @@ import functools
 import importlib.util
 import json
 import math
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,7 +34,7 @@ from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import estimate_performance
 from config_explorer.recommender.recommend import RecommendationResult, deployment_layouts, recommend_gpus
-from config_explorer.recommender.serve_command import serve_commands
+from config_explorer.recommender.serve_command import disaggregated_commands, serve_commands
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
 V3 = load_model("deepseek-ai/DeepSeek-V3")
@@ -534,7 +536,88 @@ def test_recommender_compares_disaggregated_with_aggregated_plans() -> None:
             assert_valid(engine, line)
     assert "--disaggregation-mode prefill" in commands["sglang"]
     assert "--disaggregation-mode decode" in commands["sglang"]
-    assert commands["trtllm"].startswith("# TensorRT-LLM runs disaggregated serving")
+    est = result.disaggregated[0].estimate
+    assert est is not None
+    check_trtllm_disaggregated(commands["trtllm"], est.prefill_replicas or 0, est.decode_replicas or 0)
+
+
+def _printed_yaml(argv: list[str]) -> tuple[str, list[str]]:
+    """(file, its lines) of a ``printf 'TEXT' > FILE`` line."""
+    assert argv[0] == "printf" and argv[2] == ">", argv
+    return argv[3], argv[1].split("\\n")[:-1]
+
+
+def _yaml_tree(lines: list[str]) -> dict[str, Any]:
+    """The few YAML shapes the commands write: ``key: value``, ``key:`` with an indented mapping below,
+    and ``- item`` lists."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[int, Any]] = [(-1, root)]
+    for n, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        text = line.strip()
+        while stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        if text.startswith("- "):
+            assert isinstance(parent, list), line
+            parent.append(text[2:].strip('"'))
+            continue
+        key, _, value = text.partition(":")
+        assert isinstance(parent, dict), line
+        if value.strip():
+            parent[key] = value.strip()
+        else:
+            nxt = lines[n + 1] if n + 1 < len(lines) else ""
+            child: Any = [] if nxt.strip().startswith("- ") else {}
+            parent[key] = child
+            stack.append((indent, child))
+    return root
+
+
+def check_trtllm_disaggregated(command: str, prefill: int, decode: int) -> None:
+    """TensorRT-LLM's disaggregated launch: every option and file key is one its source reads, each pool's
+    worker lists as many replicas in the cluster file as the plan has, and the ports agree."""
+    raw = json.loads(
+        (Path(__file__).parents[1] / "src/config_explorer/data/engine_flags/trtllm.json").read_text("utf-8")
+    )
+    lines = [shlex.split(line) for line in command.splitlines() if line and not line.startswith("#")]
+    files = dict(_printed_yaml(argv) for argv in lines if argv[0] == "printf")
+    workers = [argv for argv in lines if argv[:1] == ["trtllm-serve"] and argv[1] != "disaggregated"]
+    proxy = [argv for argv in lines if argv[:2] == ["trtllm-serve", "disaggregated"]]
+    assert len(workers) == 2 and len(proxy) == 1 and len(files) == 3, command
+    disagg = raw["disaggregated"]
+    assert {t for t in proxy[0][2:] if t.startswith("-")} <= set(disagg["flags"])
+    cluster = _yaml_tree(files[proxy[0][proxy[0].index("-c") + 1]])
+    assert set(cluster) <= set(disagg["cluster_file_keys"]["top"])
+    ports = []
+    for argv, (section, replicas) in zip(
+        workers, (("context_servers", prefill), ("generation_servers", decode))
+    ):
+        assert_valid("trtllm", shlex.join(argv))
+        options = _yaml_tree(files[argv[argv.index("--extra_llm_api_options") + 1]])
+        backend = options["cache_transceiver_config"]["backend"]
+        assert backend in raw["extra_llm_api_options_values"]["cache_transceiver_config.backend"]
+        assert ("disable_overlap_scheduler" in options) == (section == "context_servers")
+        pool = cluster[section]
+        assert set(pool) <= set(disagg["cluster_file_keys"]["server"])
+        assert int(pool["num_instances"]) == len(pool["urls"]) == replicas >= 1
+        port = int(argv[argv.index("--port") + 1])
+        assert pool["urls"][0] == f"localhost:{port}"
+        ports += [int(url.rpartition(":")[2]) for url in pool["urls"]]
+    assert len(set(ports)) == len(ports) and int(cluster["port"]) not in ports
+
+
+def test_trtllm_disaggregated_launch_lists_every_replica() -> None:
+    plan = _split_search().disaggregated[0]
+    assert plan.estimate is not None
+    est = attrs.evolve(plan.estimate, prefill_replicas=3, decode_replicas=2)
+    arch = load_model("deepseek-ai/DeepSeek-R1")
+    command = disaggregated_commands(arch, est)["trtllm"]
+    check_trtllm_disaggregated(command, 3, 2)
+    assert "8001 to 8003" in command and "8004 to 8005" in command
+    # a layout TensorRT-LLM cannot run gets the reason, not a broken launch
+    odd = attrs.evolve(est, dp_attention=2)
+    assert disaggregated_commands(arch, odd)["trtllm"].startswith("# TensorRT-LLM cannot run dp_attention=2")
 
 
 def test_disaggregated_search_needs_a_load_and_the_native_engine() -> None:

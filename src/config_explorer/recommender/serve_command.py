@@ -57,6 +57,7 @@ from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
     "ENGINES",
+    "TRTLLM_CLUSTER_FILE",
     "TRTLLM_OPTIONS_FILE",
     "EngineFlags",
     "LaunchLimits",
@@ -375,6 +376,16 @@ def _sglang(
     return "\n".join([*notes, shlex.join(argv)])
 
 
+def _trtllm_refusal(est: PerformanceEstimate) -> str | None:
+    """Why TensorRT-LLM cannot run ``est``'s layout, as a comment line, or None."""
+    if est.dp_attention in (1, est.tp):
+        return None
+    return (
+        f"# TensorRT-LLM cannot run dp_attention={est.dp_attention} over tp={est.tp}: enable_attention_dp makes "
+        "every GPU its own attention group; use SGLang (--attn-dp-size), or dp_attention=1 or dp_attention=tp"
+    )
+
+
 def _trtllm(
     arch: ModelArchitecture,
     est: PerformanceEstimate,
@@ -382,11 +393,30 @@ def _trtllm(
     util: float | None,
     draft: str | None = None,
 ) -> str:
-    if est.dp_attention not in (1, est.tp):
-        return (
-            f"# TensorRT-LLM cannot run dp_attention={est.dp_attention} over tp={est.tp}: enable_attention_dp makes "
-            "every GPU its own attention group; use SGLang (--attn-dp-size), or dp_attention=1 or dp_attention=tp"
-        )
+    refusal = _trtllm_refusal(est)
+    if refusal:
+        return refusal
+    lines, argv, options = _trtllm_parts(arch, est, limits, util, draft)
+    if options:
+        lines.append(_printf(options, TRTLLM_OPTIONS_FILE))
+        argv += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
+    return "\n".join([*lines, shlex.join(argv)])
+
+
+def _printf(options: list[str], path: str) -> str:
+    """A shell line writing ``options`` (YAML lines) to ``path``."""
+    text = "\\n".join(options) + "\\n"
+    return f"printf '{text}' > {path}"
+
+
+def _trtllm_parts(
+    arch: ModelArchitecture,
+    est: PerformanceEstimate,
+    limits: LaunchLimits,
+    util: float | None,
+    draft: str | None,
+) -> tuple[list[str], list[str], list[str]]:
+    """(comment lines, ``trtllm-serve`` argv, LLM-API option lines) of ``est``'s layout."""
     lines = _precision_note(arch, est, "trtllm")
     if est.replicas > 1:
         gpus = est.tp * est.pp
@@ -434,11 +464,7 @@ def _trtllm(
         if method in _NEEDS_DRAFT:
             options.append(f"  speculative_model_dir: {draft or DRAFT_PLACEHOLDER}")
             lines += _draft_note(est, draft)
-    if options:
-        text = "\\n".join(options) + "\\n"
-        lines.append(f"printf '{text}' > {TRTLLM_OPTIONS_FILE}")
-        argv += ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE]
-    return "\n".join([*lines, shlex.join(argv)])
+    return lines, argv, options
 
 
 _BUILDERS: Final = {"vllm": _vllm, "sglang": _sglang, "trtllm": _trtllm}
@@ -510,14 +536,66 @@ def _role_flags(engine: str, role: str) -> list[str]:
 
 
 _ROLE_ENGINES: Final = ("vllm", "sglang")
+#: TensorRT-LLM's disaggregated serving: the cluster file the proxy reads, each role's LLM-API options
+#: file, and the ports the commands give the proxy and the first server of each pool
+TRTLLM_CLUSTER_FILE: Final = "trtllm-disagg-cluster.yaml"
+_TRTLLM_ROLES: Final = (
+    ("prefill", "context_servers", "trtllm-context-options.yaml"),
+    ("decode", "generation_servers", "trtllm-generation-options.yaml"),
+)
+_TRTLLM_PROXY_PORT: Final = 8000
+
+
+def _trtllm_disaggregated(
+    arch: ModelArchitecture, pools: dict[str, PerformanceEstimate], counts: dict[str, int]
+) -> str:
+    """TensorRT-LLM's disaggregated deployment: each pool's ``trtllm-serve`` worker with a KV-cache
+    transceiver in its LLM-API options (context servers without the overlap scheduler, as TensorRT-LLM's
+    ``examples/disaggregated`` runs them), the cluster file listing every worker, and the proxy
+    (``trtllm-serve disaggregated -c``). Ports are numbered from the proxy's; each further replica of a
+    pool takes the next port, as the cluster file lists it."""
+    for pool in pools.values():
+        refusal = _trtllm_refusal(pool)
+        if refusal:
+            return refusal
+    lines: list[str] = []
+    cluster = ["hostname: localhost", f"port: {_TRTLLM_PROXY_PORT}"]
+    port = _TRTLLM_PROXY_PORT + 1
+    for role, section, path in _TRTLLM_ROLES:
+        pool, count = pools[role], counts[role]
+        notes, argv, options = _trtllm_parts(arch, pool, launch_limits(arch, pool), None, None)
+        options += ["cache_transceiver_config:", "  backend: DEFAULT"]
+        if role == "prefill":
+            options.append("disable_overlap_scheduler: true")
+        ports = list(range(port, port + count))
+        lines += notes
+        where = (
+            f"each on its own GPUs (CUDA_VISIBLE_DEVICES) and port, {ports[0]} to {ports[-1]}"
+            if count > 1
+            else f"port {ports[0]}"
+        )
+        lines.append(f"# {role} pool ({section}): {count} replica{'s' if count > 1 else ''} of this, {where}")
+        lines.append(_printf(options, path))
+        argv += ["--host", "localhost", "--port", str(ports[0]), "--extra_llm_api_options", path]
+        lines.append(shlex.join(argv))
+        cluster += [f"{section}:", f"  num_instances: {count}", "  urls:"]
+        cluster += [f'    - "localhost:{p}"' for p in ports]
+        port += count
+    lines.append(
+        "# the proxy: clients send requests to it; it routes each to a context and a generation server"
+    )
+    lines.append(_printf(cluster, TRTLLM_CLUSTER_FILE))
+    lines.append(shlex.join(["trtllm-serve", "disaggregated", "-c", TRTLLM_CLUSTER_FILE]))
+    return "\n".join(lines)
 
 
 def disaggregated_commands(arch: ModelArchitecture, estimate: PerformanceEstimate) -> dict[str, str]:
     """Each engine's launch commands for a disaggregated estimate: one for a prefill replica and one for a
     decode replica, each with the engine's disaggregation option and a comment giving the pool's size.
 
-    TensorRT-LLM's disaggregated serving is launched from a cluster configuration file
-    (``trtllm-serve disaggregated -c``), which is not written here: its entry says so.
+    TensorRT-LLM's entry starts one worker per pool (``trtllm-serve`` with a KV-cache transceiver in its
+    LLM-API options), writes the cluster file listing every replica, and starts the proxy that routes
+    requests (``trtllm-serve disaggregated -c``).
     """
     if estimate.prefill_replicas is None or estimate.prefill_tp is None or not estimate.ok:
         raise InvalidArgumentError("disaggregated_commands needs a disaggregated estimate that fits")
@@ -547,10 +625,7 @@ def disaggregated_commands(arch: ModelArchitecture, estimate: PerformanceEstimat
     out = {}
     for name in ENGINES:
         if name not in _ROLE_ENGINES:
-            out[name] = (
-                "# TensorRT-LLM runs disaggregated serving from a cluster configuration (trtllm-serve disaggregated -c "
-                "FILE): not generated here; the vLLM and SGLang commands give each pool's layout"
-            )
+            out[name] = _trtllm_disaggregated(arch, pools, counts)
             continue
         lines = []
         for role, pool in pools.items():
