@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pytest
 from tests.test_serve_command_flags import assert_valid
@@ -246,7 +247,7 @@ def test_a_disaggregated_decode_pool_streams_through_its_front_end() -> None:
     each sequence; past what the processes stream, the pool cannot keep up and says it is the front end."""
     from config_explorer.engine.disaggregated import PoolLayout, decode_gap_s, estimate_disaggregated
 
-    def run(share: float, engine: str = "vllm", decode_replicas: int = 1):  # type: ignore[no-untyped-def]
+    def run(share: float, engine: str = "vllm", decode_replicas: int = 1, servers: int | None = None):  # type: ignore[no-untyped-def]
         """``share``: the output rate per decode replica over what one API-server process streams."""
         per_request = 1023 * FRONTEND_TOKEN_US * 1e-6  # front-end seconds per request's output
         return estimate_disaggregated(
@@ -260,6 +261,7 @@ def test_a_disaggregated_decode_pool_streams_through_its_front_end() -> None:
             output_length=1024,
             request_rate=share / per_request,
             engine=engine,
+            api_server_count=servers,
         )
 
     fast = run(0.8)
@@ -271,6 +273,61 @@ def test_a_disaggregated_decode_pool_streams_through_its_front_end() -> None:
     assert sglang.ok and sglang.itl_ms is not None and sglang.itl_ms < fast.itl_ms
     over = run(1.05)
     assert not over.ok and "front end cannot keep up" in (over.error or "")
+    # the message names the count the recommender would plan, and that count (a process, not a GPU) lifts it
+    wanted = api_servers_for(1.05 * 1e6 / FRONTEND_TOKEN_US, FRONTEND_TOKEN_US)
+    assert f"api_server_count {wanted} or more" in (over.error or "")
+    lifted = run(1.05, servers=wanted)
+    assert lifted.ok and lifted.api_server_count == wanted
     assert run(1.05, decode_replicas=2).ok
     dep = plan_deployment(SMALL, H100, num_gpus=1, tp=1, input_length=128, output_length=1024)
     assert decode_gap_s(dep, 64.0) >= 64.0 * dep.frontend_token_s
+
+
+def test_the_disaggregated_search_gives_a_decode_pool_api_servers_before_gpus() -> None:
+    """A decode replica whose tokens outrun vLLM's default front end gets more API-server processes (its
+    launch command says so), not another GPU; the prefill pool keeps vLLM's default."""
+    from config_explorer.recommender import recommend_gpus
+    from config_explorer.recommender.disaggregated import PoolLayout, estimate_disaggregated
+
+    kwargs: dict[str, Any] = {
+        "prefill": PoolLayout(1),
+        "decode": PoolLayout(1),
+        "input_length": 512,
+        "output_length": 256,
+    }
+    alone = estimate_disaggregated(
+        SMALL, "H100", prefill_replicas=2, decode_replicas=1, request_rate=200, **kwargs
+    )
+    assert not alone.ok and "front end" in (alone.error or "")
+    with pytest.raises(InvalidArgumentError, match="api_server_count=2 is vLLM's"):
+        estimate_disaggregated(
+            SMALL,
+            "H100",
+            prefill_replicas=2,
+            decode_replicas=1,
+            request_rate=200,
+            engine="sglang",
+            api_server_count=2,
+            **kwargs,
+        )
+    result = recommend_gpus(
+        SMALL,
+        512,
+        256,
+        gpus=["H100"],
+        max_gpus=8,
+        target_requests_per_s=200,
+        max_ttft_ms=1000,
+        max_itl_ms=50,
+        default_slos=False,
+        disaggregated=True,
+    )
+    plan = result.disaggregated[0]
+    est = plan.estimate
+    assert est is not None and est.ok and est.decode_replicas == 1
+    needed = api_servers_for(200 * 255 / est.decode_replicas, FRONTEND_TOKEN_US)
+    assert est.api_server_count == needed > 1
+    prefill, decode = [line for line in plan.serve_commands["vllm"].splitlines() if not line.startswith("#")]
+    assert "--api-server-count" not in prefill
+    assert f"--api-server-count {needed}" in decode
+    assert_valid("vllm", decode)

@@ -44,7 +44,7 @@ from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, shard_costs
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate, layout_text
-from config_explorer.engine.serving import _record
+from config_explorer.engine.serving import _record, api_servers_for
 from config_explorer.engine.simulator import SimulationResult, simulate
 from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.errors import InvalidArgumentError
@@ -201,11 +201,14 @@ def estimate_disaggregated(
     max_num_batched_tokens: int | None = None,
     expert_imbalance: float | None = None,
     num_requests: int | None = None,
+    api_server_count: int | None = None,
 ) -> PerformanceEstimate:
     """Estimate one disaggregated deployment at ``request_rate`` requests per second (see the module text).
 
-    Invalid arguments raise :class:`InvalidArgumentError`; a pool that does not fit or cannot keep up
-    returns a record with ``fits=False`` and ``error`` saying which and why.
+    ``api_server_count`` is each decode replica's vLLM ``--api-server-count`` (the processes its tokens
+    stream through; None: vLLM's default). Invalid arguments raise :class:`InvalidArgumentError`; a pool
+    that does not fit or cannot keep up returns a record with ``fits=False`` and ``error`` saying which
+    and why.
     """
     prefill, decode = _pool(prefill, "prefill"), _pool(decode, "decode")
     x = _replicas("prefill_replicas", prefill_replicas)
@@ -242,6 +245,7 @@ def estimate_disaggregated(
         input_length=input_length,
         output_length=output_length,
         max_num_seqs=max_num_seqs,
+        api_server_count=api_server_count,
         **common,
     )
     total_gpus = x * prefill.tp + y * decode.tp
@@ -268,7 +272,9 @@ def estimate_disaggregated(
             fields,
             f"the decode pool's front end cannot keep up: {y} x {decode} replicas at {rate / y:.2f} requests/s "
             f"each stream {rate / y * (output_length - 1):,.0f} tok/s, past the ~{most:,.0f} tok/s their "
-            f"{decode_dep.frontend_processes} API-server process(es) deliver; add decode replicas",
+            f"{decode_dep.frontend_processes} API-server process(es) deliver; add API servers (api_server_count "
+            f"{api_servers_for(rate / y * (output_length - 1), decode_dep.profile.frontend_token_us)} or more) "
+            "or decode replicas",
         )
     if batch is None:
         return _failed(

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.deployment import MAX_API_SERVERS, Deployment
 from config_explorer.engine.disaggregated import (
     PoolLayout,
     decode_gap_s,
@@ -26,6 +27,7 @@ from config_explorer.engine.disaggregated import (
 )
 from config_explorer.engine.disaggregated import estimate_disaggregated as _estimate
 from config_explorer.engine.records import PerformanceEstimate
+from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.errors import ConfigExplorerError
 from config_explorer.recommender.costs import GPUCosts
@@ -61,10 +63,12 @@ def estimate_disaggregated(
     precision: str | None = None,
     kv_precision: str | None = None,
     gpu_memory_utilization: float | None = None,
+    api_server_count: int | None = None,
 ) -> PerformanceEstimate:
     """One disaggregated deployment of ``model`` on ``gpu_name`` at ``request_rate`` requests per second:
     ``prefill_replicas`` x ``prefill`` and ``decode_replicas`` x ``decode`` (``PoolLayout(tp, ep,
-    dp_attention)``); see :mod:`config_explorer.engine.disaggregated`. Bad arguments raise
+    dp_attention)``); see :mod:`config_explorer.engine.disaggregated`. ``api_server_count`` is each
+    decode replica's vLLM ``--api-server-count`` (None: vLLM's default). Bad arguments raise
     :class:`~config_explorer.errors.InvalidArgumentError`; a pool that does not fit or keep up returns a
     record whose ``error`` says which."""
     from config_explorer import validation
@@ -87,6 +91,7 @@ def estimate_disaggregated(
         precision=validation.precision(precision),
         kv_precision=validation.kv_precision(kv_precision, name),
         gpu_memory_utilization=validation.gpu_memory_utilization(gpu_memory_utilization),
+        api_server_count=validation.api_server_count(api_server_count, name),
     )
 
 
@@ -130,9 +135,10 @@ def search_disaggregated(
     itl_bound = _bound_ms(slos, ("itl", "tpot"))
     for spec in specs:
         layouts = pool_layouts(arch, spec, max_gpus_per_pool, layouts_of)
-        decode_pools = []  # each decode layout with the fewest replicas that keep up within the ITL bound
+        # each decode layout with the fewest replicas that keep up within the ITL bound, and their front end
+        decode_pools: list[tuple[PoolLayout, int, int | None]] = []
         for layout in layouts:
-            y = _decode_replicas(
+            sized = _decode_replicas(
                 arch,
                 spec,
                 layout,
@@ -143,15 +149,15 @@ def search_disaggregated(
                 max_total_gpus,
                 settings,
             )
-            if y is not None:
-                decode_pools.append((layout, y))
+            if sized is not None:
+                decode_pools.append((layout, *sized))
         if not decode_pools:
             continue
         for prefill in layouts:
             start = _prefill_start(arch, spec, prefill, request_rate, input_length, settings)
             if start is None:
                 continue
-            for decode, y in decode_pools:
+            for decode, y, servers in decode_pools:
                 for x in range(start, start + _PREFILL_TRIES):
                     if x * prefill.tp + y * decode.tp > max_total_gpus:
                         break
@@ -166,6 +172,7 @@ def search_disaggregated(
                             input_length=input_length,
                             output_length=output_length,
                             request_rate=request_rate,
+                            api_server_count=servers,
                             **settings,
                         )
                     except ConfigExplorerError:
@@ -194,27 +201,45 @@ def _decode_replicas(
     itl_bound_ms: float,
     max_total_gpus: int,
     settings: Mapping[str, Any],
-) -> int | None:
-    """The fewest decode replicas of ``layout`` that carry ``rate`` within the ITL bound, or None."""
-    try:
-        dep = pool_deployment(
+) -> tuple[int, int | None] | None:
+    """The fewest decode replicas of ``layout`` that carry ``rate`` within the ITL bound, with the
+    API-server processes each needs where the engine's front end is modelled (None: the engine's
+    default suffices), or None.
+
+    A front end is a process, not a GPU: where a replica's tokens would outrun its default processes it
+    is given enough of them (:func:`~config_explorer.engine.serving.api_servers_for`) before another
+    replica is tried."""
+
+    def deployment(servers: int | None) -> Deployment:
+        return pool_deployment(
             arch,
             spec,
             layout,
             input_length=input_length,
             output_length=output_length,
+            api_server_count=servers,
             **{k: v for k, v in settings.items() if k != "max_num_batched_tokens"},
         )
+
+    try:
+        dep = deployment(None)
     except ConfigExplorerError:
         return None
     if not dep.memory.fits:
         return None
+    token_us = dep.profile.frontend_token_us
     for y in range(1, max_total_gpus // layout.tp + 1):
-        batch = steady_decode_batch(dep, rate / y)
+        servers, planned = None, dep
+        if token_us:
+            needed = api_servers_for(rate / y * (output_length - 1), token_us)
+            if needed > (dep.frontend_processes or 1):
+                servers = min(needed, MAX_API_SERVERS)
+                planned = deployment(servers)
+        batch = steady_decode_batch(planned, rate / y)
         if batch is None:
             continue
-        if decode_gap_s(dep, batch) * 1e3 <= itl_bound_ms:
-            return y
+        if decode_gap_s(planned, batch) * 1e3 <= itl_bound_ms:
+            return y, servers
     return None
 
 

@@ -613,6 +613,7 @@ def disaggregated_commands(arch: ModelArchitecture, estimate: PerformanceEstimat
             num_gpus=prefill_tp,
             concurrency=max(1, math.ceil(rate / estimate.prefill_replicas * ttft_s)),
             max_num_seqs=None,
+            api_server_count=None,  # the decode replicas stream the tokens; a prefill replica sends one each
         ),
         "decode": attrs.evolve(
             estimate,
