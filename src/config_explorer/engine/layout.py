@@ -411,9 +411,7 @@ def shard_costs(
         experts_per_token=arch.num_experts_per_token,
         gemm_flops_per_token=2.0 * gemm_params,
         dense_gemm_flops_per_token=2.0 * dense_gemm_params,
-        wide_gemm_flops_per_token=(
-            0.0 if wide_b == linear_b else 2.0 * dense_gemm_params * unquantized_share(arch, precision)
-        ),
+        wide_gemm_flops_per_token=2.0 * dense_gemm_params * unquantized_share(arch, precision),
         expert_flops_per_assignment=2.0 * arch.expert_params / moe_tp,
         moe_traffic_bytes_per_token=moe_traffic,
         expert_width=expert_width,
