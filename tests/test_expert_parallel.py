@@ -21,6 +21,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.test_serve_command_flags import _raw as engine_flag_data
 from tests.test_serve_command_flags import assert_valid
 
 from config_explorer import load_model
@@ -577,9 +578,7 @@ def _yaml_tree(lines: list[str]) -> dict[str, Any]:
 def check_trtllm_disaggregated(command: str, prefill: int, decode: int) -> None:
     """TensorRT-LLM's disaggregated launch: every option and file key is one its source reads, each pool's
     worker lists as many replicas in the cluster file as the plan has, and the ports agree."""
-    raw = json.loads(
-        (Path(__file__).parents[1] / "src/config_explorer/data/engine_flags/trtllm.json").read_text("utf-8")
-    )
+    raw = engine_flag_data("trtllm")
     lines = [shlex.split(line) for line in command.splitlines() if line and not line.startswith("#")]
     files = dict(_printed_yaml(argv) for argv in lines if argv[0] == "printf")
     workers = [argv for argv in lines if argv[:1] == ["trtllm-serve"] and argv[1] != "disaggregated"]
