@@ -321,6 +321,7 @@ def test_the_disaggregated_search_gives_a_decode_pool_api_servers_before_gpus() 
         max_itl_ms=50,
         default_slos=False,
         disaggregated=True,
+        backend="native",
     )
     plan = result.disaggregated[0]
     est = plan.estimate
