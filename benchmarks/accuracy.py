@@ -11,8 +11,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   batch-1 TTFT with one output token. That data has no ITL column; for decode-dominated rows
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
   estimate alike ("itl (proxy)");
-* ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv`` and
-  ``published_serving_points_inferencex.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README beside them):
+* ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
+  ``published_serving_points_inferencex.csv`` and ``published_serving_points_nim.csv`` (vLLM, SGLang,
+  TensorRT-LLM; sources in the README beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -22,9 +23,10 @@ Every row is estimated the way it was measured, with the profile of the engine t
   Weibull, prompts log-normal, fitted on the vLLM paper's length file: data/sharegpt_lengths_evidence.md),
   scaled to the row's printed means and replayed once per request, so the run's totals are the printed ones.
   The scheduler and memory flags the row's launch command sets (``--max-num-seqs``,
-  ``--max-num-batched-tokens``, ``--gpu-memory-utilization`` and SGLang's ``--max-running-requests``,
-  ``--chunked-prefill-size``, ``--mem-fraction-static``, read from the notes' ``server:``/``launch:``
-  command) are replayed; others keep the engine's defaults.
+  ``--max-num-batched-tokens``, ``--gpu-memory-utilization``, ``--max-model-len`` and SGLang's
+  ``--max-running-requests``, ``--chunked-prefill-size``, ``--mem-fraction-static``,
+  ``--context-length``, TensorRT-LLM's ``--max_num_tokens``, ``--max_seq_len``, read from the notes'
+  ``server:``/``launch:`` command) are replayed; others keep the engine's defaults.
 
 Two scale groups come from ``benchmarks/scale.py`` (published expert-parallel / data-parallel-attention
 deployments: each phase of a disaggregated deployment on its own pool, and whole aggregated runs), scored
@@ -37,6 +39,9 @@ are the engines' front-end times (calibration.REQUEST_OVERHEAD_MS), fitted on th
 names ``fit`` (``--fit-request-overhead`` prints the fit); every other row is held out. Everything
 else in the engine comes from kernel measurements (``shared/data/kernels``, ``benchmarks/data/
 moe_kernel_times.csv``) and datasheets, never from these rows.
+
+With ``CONFIG_EXPLORER_BENCH_CACHE`` set to a folder (the docs renderer sets one per render), the scored
+rows are kept there and later runs with the same data and serving model print from them.
 """
 
 from __future__ import annotations
@@ -539,6 +544,33 @@ def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
     return rows
 
 
+#: a folder where one process tree (the docs renderer, which runs this script several times over) keeps
+#: the scored rows, so that each run after the first reads them instead of scoring every row again
+CACHE_ENV = "CONFIG_EXPLORER_BENCH_CACHE"
+
+
+def _scored(data_dir: Path | None, serving_model: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every row scored and the summary of them, or what an earlier run in the same :data:`CACHE_ENV`
+    folder scored with the same data and serving model."""
+    folder = os.environ.get(CACHE_ENV)
+    cache = None
+    if folder:
+        key = re.sub(r"[^A-Za-z0-9]+", "_", f"{data_dir}_{serving_model}")
+        cache = Path(folder) / f"accuracy_{key}.json"
+        if cache.exists():
+            saved = json.loads(cache.read_text())
+            return saved["rows"], saved["summary"]
+    rows = all_rows(data_dir, serving_model)
+    summary: dict[str, Any] = summarize(rows)
+    summary.update(feature_summary())
+    summary.update(scale_summary())
+    if cache is not None:
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"rows": rows, "summary": summary}))
+        partial.replace(cache)
+    return rows, summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -567,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.path.relpath(DEFAULT_DATA)} is not beside this checkout: scoring the in-repo published points only "
             "(benchmarks/data/published_serving_points*.csv); pass --data DIR for TensorRT-LLM's tables\n"
         )
-    rows = all_rows(data_dir, args.serving_model)
+    rows, summary = _scored(data_dir, args.serving_model)
     if args.fit_request_overhead:
         for engine, (n, median) in fit_request_overhead(rows).items():
             print(
@@ -575,9 +607,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"(calibration has {profile_for(engine).request_overhead_ms:g} ms)"
             )
         return 0
-    summary = summarize(rows)
-    summary.update(feature_summary())
-    summary.update(scale_summary())
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))
         return 0
