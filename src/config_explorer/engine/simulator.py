@@ -524,11 +524,13 @@ class _Replica:
         rounds = max(self._rounds_before_short(heap[0][0] - self.round + 1), 1)
         window = self.cfg.window
         cost = self.cost.time
+        step = 0.0
         if self.pending:
-            one = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
-            rounds = max(1, min(rounds, int((self.pending[0][0] - self.t) / one) + 1))
-        mean_kv = self.kv_tokens + d * (rounds - 1) / 2
-        step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
+            step = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
+            rounds = max(1, min(rounds, int((self.pending[0][0] - self.t) / step) + 1))
+        if rounds > 1 or not step:  # one round is costed at the context it starts from, as above
+            mean_kv = self.kv_tokens + d * (rounds - 1) / 2
+            step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
         self._emit(d * rounds, step * rounds)
         # a client's tokens come no faster than the front end streams a round of the batch's tokens
         gap = max(step, d * self.fe)
