@@ -498,7 +498,7 @@ def test_disaggregated_bad_layout_names_the_pool() -> None:
 
 
 @functools.cache
-def _split_search() -> RecommendationResult:
+def _split_search(speculative: str | None = None) -> RecommendationResult:
     """DeepSeek-R1 on up to 16 H200s at 8 requests/s, aggregated and disaggregated (searched once)."""
     return recommend_gpus(
         "deepseek-ai/DeepSeek-R1",
@@ -511,6 +511,8 @@ def _split_search() -> RecommendationResult:
         max_itl_ms=60,
         default_slos=False,
         disaggregated=True,
+        speculative=speculative,
+        backend="native",
     )
 
 
@@ -693,3 +695,28 @@ def test_html_and_csv_carry_the_moe_layouts_and_the_disaggregated_plans() -> Non
     rows = result.to_records()
     split = [r for r in rows if r.get("serving_model") == "disaggregated"]
     assert split and all(r["prefill_replicas"] >= 1 and r["decode_replicas"] >= 1 for r in split)
+
+
+def test_disaggregated_pools_run_speculative_decoding() -> None:
+    """With a draft, both pools hold it and the decode pool's rounds are the speculative steps' per-token
+    share: MTP shortens DeepSeek-R1's decode gap at a light load, as it does aggregated."""
+    from config_explorer.recommender.disaggregated import PoolLayout, estimate_disaggregated
+
+    plain = _split(request_rate=2.0)
+    kwargs: dict[str, Any] = {"prefill": PoolLayout(8), "decode": PoolLayout(8, 8, 8), "request_rate": 2}
+    kwargs.update(prefill_replicas=1, decode_replicas=1, input_length=2000, output_length=400)
+    drafted = estimate_disaggregated("deepseek-ai/DeepSeek-R1", "H200", speculative="mtp", **kwargs)
+    assert plain.ok and drafted.ok, (plain.error, drafted.error)
+    assert drafted.speculative_method == "mtp" and plain.speculative_method is None
+    assert drafted.itl_ms is not None and plain.itl_ms is not None and drafted.itl_ms < 0.8 * plain.itl_ms
+    assert drafted.memory_kv_capacity_gib < plain.memory_kv_capacity_gib  # the draft's weights and KV
+    with pytest.raises(InvalidArgumentError, match="speculative"):
+        estimate_disaggregated("deepseek-ai/DeepSeek-R1", "H200", speculative="medusa", **kwargs)
+    result = _split_search("mtp")
+    assert result.disaggregated and "estimated without" not in result.disaggregation_note
+    plan = result.disaggregated[0]
+    assert plan.estimate is not None and plan.estimate.speculative_method == "mtp"
+    for line in plan.serve_commands["sglang"].splitlines():
+        if not line.startswith("#"):
+            assert "--speculative-algorithm EAGLE" in line
+            assert_valid("sglang", line)

@@ -46,6 +46,7 @@ from config_explorer.engine.metrics import Stats
 from config_explorer.engine.records import PerformanceEstimate, layout_text
 from config_explorer.engine.serving import _record, api_servers_for
 from config_explorer.engine.simulator import SimulationResult, simulate
+from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.errors import InvalidArgumentError
 
@@ -202,13 +203,17 @@ def estimate_disaggregated(
     expert_imbalance: float | None = None,
     num_requests: int | None = None,
     api_server_count: int | None = None,
+    speculative: SpeculativeConfig | None = None,
 ) -> PerformanceEstimate:
     """Estimate one disaggregated deployment at ``request_rate`` requests per second (see the module text).
 
     ``api_server_count`` is each decode replica's vLLM ``--api-server-count`` (the processes its tokens
-    stream through; None: vLLM's default). Invalid arguments raise :class:`InvalidArgumentError`; a pool
-    that does not fit or cannot keep up returns a record with ``fits=False`` and ``error`` saying which
-    and why.
+    stream through; None: vLLM's default). ``speculative`` runs both pools with the draft: each holds its
+    weights (and KV), and the decode pool's rounds are the speculative steps' per-token share
+    (:mod:`config_explorer.engine.speculative`; a prompt's draft pass is not charged, as in aggregated
+    serving). Invalid arguments
+    raise :class:`InvalidArgumentError`; a pool that does not fit or cannot keep up returns a record with
+    ``fits=False`` and ``error`` saying which and why.
     """
     prefill, decode = _pool(prefill, "prefill"), _pool(decode, "decode")
     x = _replicas("prefill_replicas", prefill_replicas)
@@ -228,6 +233,7 @@ def estimate_disaggregated(
         "kv_precision": kv_precision,
         "gpu_memory_utilization": gpu_memory_utilization,
         "expert_imbalance": expert_imbalance,
+        "speculative": speculative,
     }
     prefill_dep = pool_deployment(
         arch,

@@ -29,6 +29,7 @@ from config_explorer.engine.disaggregated import estimate_disaggregated as _esti
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
+from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.errors import ConfigExplorerError
 from config_explorer.recommender.costs import GPUCosts
 
@@ -64,21 +65,26 @@ def estimate_disaggregated(
     kv_precision: str | None = None,
     gpu_memory_utilization: float | None = None,
     api_server_count: int | None = None,
+    speculative: SpeculativeConfig | str | None = None,
 ) -> PerformanceEstimate:
     """One disaggregated deployment of ``model`` on ``gpu_name`` at ``request_rate`` requests per second:
     ``prefill_replicas`` x ``prefill`` and ``decode_replicas`` x ``decode`` (``PoolLayout(tp, ep,
     dp_attention)``); see :mod:`config_explorer.engine.disaggregated`. ``api_server_count`` is each
-    decode replica's vLLM ``--api-server-count`` (None: vLLM's default). Bad arguments raise
+    decode replica's vLLM ``--api-server-count`` (None: vLLM's default); ``speculative`` (a method name or a
+    :class:`~config_explorer.engine.speculative.SpeculativeConfig`) runs both pools with that draft. Bad
+    arguments raise
     :class:`~config_explorer.errors.InvalidArgumentError`; a pool that does not fit or keep up returns a
     record whose ``error`` says which."""
     from config_explorer import validation
     from config_explorer.recommender.performance import resolve_model
+    from config_explorer.recommender.speculation import resolve_speculative
 
     isl, osl = validation.request_lengths(input_length, output_length)
     spec = validation.gpu(gpu_name, "gpu_name")
     name = validation.engine(engine)
+    arch = resolve_model(validation.model(model))
     return _estimate(
-        resolve_model(validation.model(model)),
+        arch,
         spec,
         prefill=prefill,
         decode=decode,
@@ -92,6 +98,7 @@ def estimate_disaggregated(
         kv_precision=validation.kv_precision(kv_precision, name),
         gpu_memory_utilization=validation.gpu_memory_utilization(gpu_memory_utilization),
         api_server_count=validation.api_server_count(api_server_count, name),
+        speculative=resolve_speculative(speculative, arch, name),
     )
 
 

@@ -1015,6 +1015,7 @@ def recommend_gpus(
                 "gpu_memory_utilization": gpu_memory_utilization,
                 "max_num_seqs": checked_limits["max_num_seqs"],
                 "max_num_batched_tokens": checked_limits["max_num_batched_tokens"],
+                "speculative": drafting,
             },
             ranked[0] if ranked else None,
             features,
@@ -1099,15 +1100,7 @@ def _disaggregated_plans(
                 rank=rank,
             )
         )
-    ignored = [
-        name
-        for name, value in (
-            ("prefix caching", features.get("prefix")),
-            ("speculative decoding", features.get("speculative")),
-        )
-        if value
-    ]
-    caveat = f" (estimated without {' and '.join(ignored)})" if ignored else ""
+    caveat = " (estimated without prefix caching)" if features.get("prefix") else ""
     if not plans:
         return (
             (),
