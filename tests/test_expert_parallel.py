@@ -720,3 +720,35 @@ def test_disaggregated_pools_run_speculative_decoding() -> None:
         if not line.startswith("#"):
             assert "--speculative-algorithm EAGLE" in line
             assert_valid("sglang", line)
+
+
+def test_the_prefill_pool_serves_shared_prefixes_from_its_cache() -> None:
+    """A shared prefix shortens the prefill pool's work (and TTFT); the KV transfer still carries every
+    prompt's whole cache, and the recommender's note no longer says the prefix was left out."""
+    from config_explorer.engine.traffic import SharedPrefix
+    from config_explorer.recommender.disaggregated import PoolLayout, estimate_disaggregated
+
+    kwargs: dict[str, Any] = {"prefill": PoolLayout(4), "decode": PoolLayout(4), "request_rate": 4}
+    kwargs.update(prefill_replicas=1, decode_replicas=1, input_length=2048, output_length=256)
+    model = "meta-llama/Llama-3.3-70B-Instruct"
+    cold = estimate_disaggregated(model, "H100", **kwargs)
+    warm = estimate_disaggregated(model, "H100", prefix=SharedPrefix(length=1536, num_prefixes=4), **kwargs)
+    assert cold.ok and warm.ok, (cold.error, warm.error)
+    assert cold.prefix_cache_hit_rate is None
+    assert warm.prefix_cache_hit_rate is not None and 0.5 < warm.prefix_cache_hit_rate <= 0.75
+    assert warm.ttft_ms is not None and cold.ttft_ms is not None and warm.ttft_ms < 0.6 * cold.ttft_ms
+    assert warm.kv_transfer_ms == cold.kv_transfer_ms
+    with pytest.raises(InvalidArgumentError, match="prefix"):
+        estimate_disaggregated(model, "H100", prefix=SharedPrefix(length=4096), **kwargs)
+    chat = recommend_gpus(
+        model,
+        workload="chat",
+        gpus=["H100"],
+        max_gpus=8,
+        target_requests_per_s=10,
+        disaggregated=True,
+        backend="native",
+    )
+    assert chat.disaggregated and "estimated without" not in chat.disaggregation_note
+    best = chat.disaggregated[0].estimate
+    assert best is not None and (best.prefix_cache_hit_rate or 0.0) > 0.0

@@ -47,7 +47,7 @@ from config_explorer.engine.records import PerformanceEstimate, layout_text
 from config_explorer.engine.serving import _record, api_servers_for
 from config_explorer.engine.simulator import SimulationResult, simulate
 from config_explorer.engine.speculative import SpeculativeConfig
-from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.engine.traffic import Lengths, SharedPrefix, Traffic
 from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
@@ -139,15 +139,19 @@ def _pool(value: object, name: str) -> PoolLayout:
 
 
 @functools.lru_cache(maxsize=512)
-def _prefill_run(dep: Deployment, rate: float, num_requests: int | None) -> SimulationResult:
+def _prefill_run(
+    dep: Deployment, rate: float, num_requests: int | None, prefix: SharedPrefix | None = None
+) -> SimulationResult:
     """One prefill replica serving Poisson arrivals of ``rate`` prompts per second, one output token each,
-    simulated; cached, as a search pairs each prefill pool with every decode pool."""
+    their shared ``prefix`` served from its prefix cache; simulated, and cached, as a search pairs each
+    prefill pool with every decode pool."""
     traffic = Traffic(
         input_lengths=Lengths.fixed(dep.input_length),
         output_lengths=Lengths.fixed(1),
         arrival="poisson",
         request_rate=rate,
         num_requests=num_requests,
+        prefix=prefix,
     )
     return simulate(dep.step_cost, dep.scheduler_config(), traffic, 1)
 
@@ -204,6 +208,7 @@ def estimate_disaggregated(
     num_requests: int | None = None,
     api_server_count: int | None = None,
     speculative: SpeculativeConfig | None = None,
+    prefix: SharedPrefix | None = None,
 ) -> PerformanceEstimate:
     """Estimate one disaggregated deployment at ``request_rate`` requests per second (see the module text).
 
@@ -211,7 +216,8 @@ def estimate_disaggregated(
     stream through; None: vLLM's default). ``speculative`` runs both pools with the draft: each holds its
     weights (and KV), and the decode pool's rounds are the speculative steps' per-token share
     (:mod:`config_explorer.engine.speculative`; a prompt's draft pass is not charged, as in aggregated
-    serving). Invalid arguments
+    serving). ``prefix``: shared prompt prefixes the prefill pool's prefix cache serves (the decode pool
+    still receives every prompt's whole KV cache). Invalid arguments
     raise :class:`InvalidArgumentError`; a pool that does not fit or cannot keep up returns a record with
     ``fits=False`` and ``error`` saying which and why.
     """
@@ -289,7 +295,7 @@ def estimate_disaggregated(
             f"the decode pool cannot keep up: {y} x {decode} replicas at {rate / y:.2f} requests/s each would need "
             f"more sequences than max_num_seqs or the KV cache hold; add decode replicas",
         )
-    run = _prefill_run(prefill_dep, rate / x, num_requests)
+    run = _prefill_run(prefill_dep, rate / x, num_requests, prefix)
     served = run.requests_per_s
     if served < 0.9 * rate / x:
         return _failed(
@@ -321,6 +327,7 @@ def estimate_disaggregated(
         decode_step=decode_dep.step(batch, 0.0, 0.0) if batch > 0 else None,
         extra={
             "num_requests": run.num_requests,
+            "prefix_cache_hit_rate": run.prefix_cache_hit_rate,
             "warnings": tuple(dict.fromkeys((*prefill_dep.warnings, *decode_dep.warnings))),
         },
     )

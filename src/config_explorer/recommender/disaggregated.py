@@ -30,6 +30,7 @@ from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
+from config_explorer.engine.traffic import SharedPrefix
 from config_explorer.errors import ConfigExplorerError
 from config_explorer.recommender.costs import GPUCosts
 
@@ -66,18 +67,20 @@ def estimate_disaggregated(
     gpu_memory_utilization: float | None = None,
     api_server_count: int | None = None,
     speculative: SpeculativeConfig | str | None = None,
+    prefix: SharedPrefix | None = None,
 ) -> PerformanceEstimate:
     """One disaggregated deployment of ``model`` on ``gpu_name`` at ``request_rate`` requests per second:
     ``prefill_replicas`` x ``prefill`` and ``decode_replicas`` x ``decode`` (``PoolLayout(tp, ep,
     dp_attention)``); see :mod:`config_explorer.engine.disaggregated`. ``api_server_count`` is each
     decode replica's vLLM ``--api-server-count`` (None: vLLM's default); ``speculative`` (a method name or a
-    :class:`~config_explorer.engine.speculative.SpeculativeConfig`) runs both pools with that draft. Bad
-    arguments raise
+    :class:`~config_explorer.engine.speculative.SpeculativeConfig`) runs both pools with that draft;
+    ``prefix`` (a :class:`~config_explorer.engine.traffic.SharedPrefix`) is served from the prefill pool's
+    prefix cache. Bad arguments raise
     :class:`~config_explorer.errors.InvalidArgumentError`; a pool that does not fit or keep up returns a
     record whose ``error`` says which."""
     from config_explorer import validation
     from config_explorer.recommender.performance import resolve_model
-    from config_explorer.recommender.speculation import resolve_speculative
+    from config_explorer.recommender.speculation import checked_prefix, resolve_speculative
 
     isl, osl = validation.request_lengths(input_length, output_length)
     spec = validation.gpu(gpu_name, "gpu_name")
@@ -99,6 +102,7 @@ def estimate_disaggregated(
         gpu_memory_utilization=validation.gpu_memory_utilization(gpu_memory_utilization),
         api_server_count=validation.api_server_count(api_server_count, name),
         speculative=resolve_speculative(speculative, arch, name),
+        prefix=checked_prefix(prefix, isl),
     )
 
 
@@ -225,7 +229,7 @@ def _decode_replicas(
             input_length=input_length,
             output_length=output_length,
             api_server_count=servers,
-            **{k: v for k, v in settings.items() if k != "max_num_batched_tokens"},
+            **{k: v for k, v in settings.items() if k not in ("max_num_batched_tokens", "prefix")},
         )
 
     try:
@@ -267,7 +271,7 @@ def _prefill_start(
             layout,
             input_length=input_length,
             output_length=1,
-            **{k: v for k, v in settings.items() if k != "max_num_seqs"},
+            **{k: v for k, v in settings.items() if k not in ("max_num_seqs", "prefix")},
         )
     except ConfigExplorerError:
         return None

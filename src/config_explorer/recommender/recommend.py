@@ -1016,9 +1016,9 @@ def recommend_gpus(
                 "max_num_seqs": checked_limits["max_num_seqs"],
                 "max_num_batched_tokens": checked_limits["max_num_batched_tokens"],
                 "speculative": drafting,
+                "prefix": shared,
             },
             ranked[0] if ranked else None,
-            features,
         )
     return RecommendationResult(
         model_id=arch.model_id,
@@ -1059,7 +1059,6 @@ def _disaggregated_plans(
     splits: Sequence[str],
     settings: Mapping[str, Any],
     aggregated: Candidate | None,
-    features: Mapping[str, Any],
 ) -> tuple[tuple[Candidate, ...], str]:
     """The disaggregated search's plans as candidates, and the note comparing the best with ``aggregated``."""
     found = search_disaggregated(
@@ -1100,11 +1099,10 @@ def _disaggregated_plans(
                 rank=rank,
             )
         )
-    caveat = " (estimated without prefix caching)" if features.get("prefix") else ""
     if not plans:
         return (
             (),
-            f"no disaggregated plan meets the SLOs at {rate:.2f} requests/s within {total_cap} GPUs{caveat}",
+            f"no disaggregated plan meets the SLOs at {rate:.2f} requests/s within {total_cap} GPUs",
         )
     best = plans[0]
     pools = None if best.estimate is None else pool_texts(best.estimate)
@@ -1119,7 +1117,7 @@ def _disaggregated_plans(
             text += f", ${aggregated.cost_per_hour_for_target_usd:,.2f}/h"
         cheaper = _key_cost(best) < _key_cost(aggregated)
         text += "; disaggregation is " + ("cheaper" if cheaper else "not cheaper") + " for this load"
-    return tuple(plans), text + caveat
+    return tuple(plans), text
 
 
 def _key_cost(c: Candidate) -> tuple[float, int]:
