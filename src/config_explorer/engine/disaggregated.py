@@ -52,6 +52,7 @@ from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
     "PoolLayout",
+    "decode_api_servers",
     "decode_gap_s",
     "estimate_disaggregated",
     "frontend_bound",
@@ -165,6 +166,16 @@ def decode_gap_s(dep: Deployment, batch: float) -> float:
 def frontend_bound(dep: Deployment, rate_per_replica: float) -> bool:
     """Whether a decode replica's front end cannot stream ``rate_per_replica`` requests' output at all."""
     return rate_per_replica * (dep.output_length - 1) * dep.frontend_token_s >= 1.0
+
+
+def decode_api_servers(dep: Deployment, rate_per_replica: float) -> int | None:
+    """The API-server processes a decode replica needs to stream ``rate_per_replica`` requests' output
+    (:func:`~config_explorer.engine.serving.api_servers_for`), or None where the engine's front end is
+    not modelled."""
+    token_us = dep.profile.frontend_token_us
+    if not token_us:
+        return None
+    return api_servers_for(rate_per_replica * (dep.output_length - 1), token_us)
 
 
 def steady_decode_batch(dep: Deployment, rate_per_replica: float) -> float | None:
@@ -285,8 +296,7 @@ def estimate_disaggregated(
             f"the decode pool's front end cannot keep up: {y} x {decode} replicas at {rate / y:.2f} requests/s "
             f"each stream {rate / y * (output_length - 1):,.0f} tok/s, past the ~{most:,.0f} tok/s their "
             f"{decode_dep.frontend_processes} API-server process(es) deliver; add API servers (api_server_count "
-            f"{api_servers_for(rate / y * (output_length - 1), decode_dep.profile.frontend_token_us)} or more) "
-            "or decode replicas",
+            f"{decode_api_servers(decode_dep, rate / y)} or more) or decode replicas",
         )
     if batch is None:
         return _failed(

@@ -21,13 +21,13 @@ from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.deployment import MAX_API_SERVERS, Deployment
 from config_explorer.engine.disaggregated import (
     PoolLayout,
+    decode_api_servers,
     decode_gap_s,
     pool_deployment,
     steady_decode_batch,
 )
 from config_explorer.engine.disaggregated import estimate_disaggregated as _estimate
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.traffic import SharedPrefix
@@ -218,7 +218,7 @@ def _decode_replicas(
     default suffices), or None.
 
     A front end is a process, not a GPU: where a replica's tokens would outrun its default processes it
-    is given enough of them (:func:`~config_explorer.engine.serving.api_servers_for`) before another
+    is given enough of them (:func:`~config_explorer.engine.disaggregated.decode_api_servers`) before another
     replica is tried."""
 
     def deployment(servers: int | None) -> Deployment:
@@ -238,14 +238,12 @@ def _decode_replicas(
         return None
     if not dep.memory.fits:
         return None
-    token_us = dep.profile.frontend_token_us
     for y in range(1, max_total_gpus // layout.tp + 1):
         servers, planned = None, dep
-        if token_us:
-            needed = api_servers_for(rate / y * (output_length - 1), token_us)
-            if needed > (dep.frontend_processes or 1):
-                servers = min(needed, MAX_API_SERVERS)
-                planned = deployment(servers)
+        needed = decode_api_servers(dep, rate / y)
+        if needed is not None and needed > (dep.frontend_processes or 1):
+            servers = min(needed, MAX_API_SERVERS)
+            planned = deployment(servers)
         batch = steady_decode_batch(planned, rate / y)
         if batch is None:
             continue
