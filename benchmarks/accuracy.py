@@ -60,7 +60,7 @@ from typing import Any
 
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import profile_for
+from config_explorer.engine.calibration import parse_version, profile_for
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.traffic import Lengths, Traffic
@@ -219,6 +219,19 @@ def serve_knobs(notes: str) -> dict[str, Any]:
     return knobs
 
 
+def _released(engine: str, version: str) -> str:
+    """``engine`` pinned to the vLLM release a row ran (``vllm==0.11.0``), where it names one: the profile
+    then follows that release's memory budget and MoE kernels. Other engines' profiles are not versioned."""
+    head = version.strip().split(" ")[0].split("+")[0]
+    if engine != "vllm" or not head:
+        return engine
+    try:
+        parse_version(head)
+    except ConfigExplorerError:
+        return engine
+    return f"{engine}=={head}"
+
+
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     return {
         "num_gpus": int(row["num_gpus"]),
@@ -364,7 +377,9 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
         for row in csv.DictReader(fh):
             arch = load_model(row["model"])
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
-            layout = _layout(row, engine, row["kv_precision"] or None)
+            layout = _layout(
+                row, _released(engine, row.get("engine_version", "")), row["kv_precision"] or None
+            )
             metric, measured = row["metric"], float(row["value"])
             prompts = run_prompts(row)
             inputs, outputs = _lengths(row, prompts or 1000)

@@ -45,7 +45,14 @@ MODELS = {
     ("2880", "2880", "128", "4"): "openai/gpt-oss-120b",
     ("5120", "8192", "16", "1"): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
 }
-PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8", "fp8": "fp8", "nvfp4": "fp4", "w4a16_mxfp4": "mxfp4"}
+PRECISIONS = {
+    "bfloat16": "bf16",
+    "fp8_block": "fp8",
+    "fp8": "fp8",
+    "nvfp4": "fp4",
+    "w4a16_mxfp4": "mxfp4",
+    "int4_wo": "int4",
+}
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": "A100"}
 BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
 
@@ -57,6 +64,13 @@ class Layer(NamedTuple):
     seconds: float  # the engine's estimate
     mem: float  # its memory-bound part
     cmp: float  # its compute-bound part
+
+
+def _engine(framework: str) -> str:
+    """The engine profile (and release) of a database row's framework, e.g. ``vLLM 0.24.0`` -> ``vllm==0.24.0``."""
+    name, _, version = framework.split(" (")[0].partition(" ")
+    engine = {"vllm": "vllm", "sglang": "sglang", "tensorrt-llm": "trtllm"}.get(name.lower(), "vllm")
+    return f"{engine}=={version}" if version and engine == "vllm" else engine
 
 
 def rows() -> list[Layer]:
@@ -77,6 +91,7 @@ def rows() -> list[Layer]:
                     tp=gpus,
                     ep=ep,
                     precision=PRECISIONS[row["dtype"]],
+                    engine=_engine(row["framework"]),
                     input_length=1024,
                     output_length=128,
                 )

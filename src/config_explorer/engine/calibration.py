@@ -195,6 +195,18 @@ MOE_TILE_N: Final[int] = 64
 MOE_TILE_GB_S: Final[float] = 40.0
 #: tokens per expert at which a grouped GEMM's tiles are half filled (tile M of 16-64 rows)
 MOE_HALF_TOKENS: Final[float] = 16.0
+#: vLLM's Marlin MoE kernel (weight-only 4-bit experts dequantized into BF16 ``mma.sync``, not Hopper's
+#: ``wgmma``) on Hopper: its expert GEMMs reach this fraction of the 16-bit dense peak at prompt-sized
+#: batches, scaled by ``w / (w + MARLIN_MOE_HALF_WIDTH)`` for an expert shard ``w`` wide. Fitted by
+#: benchmarks/fit_marlin_moe.py on NVIDIA aiconfigurator's H100 vLLM 0.14 Marlin MoE times at >= 4,096
+#: tokens (benchmarks/data/moe_kernel_times.csv); held out on its H200 rows and vLLM 0.24's INT4 and
+#: MXFP4 Marlin rows. vLLM uses it for AWQ/GPTQ-style MoE experts, and for gpt-oss's MXFP4 experts on
+#: Hopper until the Triton ``matmul_ogs`` kernels shipped with v0.12 (gpt_oss_hopper_moe_evidence.md)
+MARLIN_MOE_COMPUTE: Final[float] = 0.29
+MARLIN_MOE_HALF_WIDTH: Final[float] = 110.0
+#: the first vLLM release whose Hopper default for MXFP4 experts is the Triton kernel (vendored
+#: ``triton_kernels``, vLLM PR #28788; the v0.10.1-v0.11.2 recipes name Marlin)
+VLLM_MXFP4_TRITON_SINCE: Final[tuple[int, int]] = (0, 12)
 #: fixed cost of one MoE token dispatch or combine between attention groups, microseconds: fitted by
 #: benchmarks/ep_exchange.py on DeepEP's published low-latency kernel times at EP16/EP32 (H800, 128
 #: tokens per GPU; the median of measured time less the modelled transfer), held out on EP8 and EP64-256
@@ -452,6 +464,24 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         eager_kernel_us=1.0,
     ),
 }
+
+
+def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:
+    """Whether ``profile``'s engine runs a MoE model's experts on vLLM's Marlin MoE kernel on a GPU of
+    ``gpu_family`` (the rate :data:`MARLIN_MOE_COMPUTE` was measured on Hopper only).
+
+    vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel; its MXFP4 method picks
+    Marlin on Hopper unless ``triton_kernels`` is installed, which vLLM ships from v0.12 on (before that the
+    gpt-oss recipes for v0.10.1-v0.11.2 name Marlin as the Hopper default). SGLang and TensorRT-LLM run
+    gpt-oss's experts on the Triton kernels on Hopper.
+    """
+    if profile.name != "vllm" or gpu_family != "hopper":
+        return False
+    p = normalize_precision(weight_precision)
+    if p == "int4":
+        return True
+    version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
+    return p == "mxfp4" and version < VLLM_MXFP4_TRITON_SINCE
 
 
 def profile_for(engine: str, version: str | None = None) -> EngineProfile:

@@ -23,7 +23,14 @@ import attrs
 from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import EXPERT_IMBALANCE, EngineProfile, efficiency_for, profile_for
+from config_explorer.engine.calibration import (
+    EXPERT_IMBALANCE,
+    MARLIN_MOE_COMPUTE,
+    EngineProfile,
+    efficiency_for,
+    profile_for,
+    runs_marlin_moe,
+)
 from config_explorer.engine.layout import (
     GIB,
     MemoryPlan,
@@ -349,8 +356,24 @@ def plan_deployment(
             "per GPU"
         )
     eff = efficiency_for(gpu.family)
+    marlin = arch.is_moe and runs_marlin_moe(profile, weights, gpu.family)
+    if marlin and weights == "mxfp4":
+        warnings.append(
+            f"vLLM {profile.version} runs {weights} experts on Hopper with its Marlin MoE kernel (about "
+            f"{MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches); vLLM 0.12 and later use the "
+            "Triton kernels, which prefill about twice as fast"
+        )
     rates, mode = rates_for(
-        gpu, eff, weights, tp, pp, imbalance, dp_attention, two_batch_overlap, mla=arch.is_mla
+        gpu,
+        eff,
+        weights,
+        tp,
+        pp,
+        imbalance,
+        dp_attention,
+        two_batch_overlap,
+        mla=arch.is_mla,
+        marlin_moe=marlin,
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)

@@ -29,6 +29,8 @@ import attrs
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
+    MARLIN_MOE_COMPUTE,
+    MARLIN_MOE_HALF_WIDTH,
     MLA_DECODE_COMPUTE,
     MOE_HALF_TOKENS,
     MOE_TILE_GB_S,
@@ -95,6 +97,9 @@ class Rates:
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
+    #: FLOP/s of the expert GEMMs where they run on another kernel than the dense GEMMs (vLLM's Marlin MoE
+    #: for weight-only 4-bit experts on Hopper), before the shard-width factor; 0: that of ``gemm_flops``
+    moe_gemm_flops: float = 0.0
     #: bandwidth of a send between pipeline stages (the scale-up link, or the network when one replica's
     #: ``tp x pp`` GPUs span more than one scale-up domain), bytes/s
     pipeline_link_bytes_s: float = 0.0
@@ -124,11 +129,13 @@ def rates_for(
     dp_attention: int = 1,
     two_batch_overlap: bool = False,
     mla: bool = False,
+    marlin_moe: bool = False,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
     ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (used when experts are
     split over ranks); all-reduces run inside attention groups of ``tp / dp_attention`` GPUs.
+    ``marlin_moe``: the experts run on vLLM's Marlin MoE kernel (see :func:`runs_marlin_moe`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -160,7 +167,8 @@ def rates_for(
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
             moe_layer_s=eff.moe_layer_us(weight_precision) * 1e-6,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
-            moe_half_width=eff.moe_half_width(mode),
+            moe_half_width=MARLIN_MOE_HALF_WIDTH if marlin_moe else eff.moe_half_width(mode),
+            moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE if marlin_moe else 0.0,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,
             scale_out_bytes_s=min(scale_up_link, scale_out),
@@ -334,7 +342,8 @@ class StepCost:
         # two grouped GEMMs per MoE layer (gate/up, down), each paying the per-expert cost
         width = c.expert_width
         self._moe_floor = c.expert_hidden * MOE_TILE_N * c.expert_value_bytes / (MOE_TILE_GB_S * 1e9)
-        self._moe_flops = r.gemm_flops * width / (width + r.moe_half_width) if width else r.gemm_flops
+        expert_flops = r.moe_gemm_flops or r.gemm_flops
+        self._moe_flops = expert_flops * width / (width + r.moe_half_width) if width else expert_flops
         self._moe_half_tokens = MOE_HALF_TOKENS
         self._moe_fixed = r.moe_layer_s
         self._moe_traffic_token = c.moe_traffic_bytes_per_token

@@ -1,0 +1,97 @@
+"""The compute rate of vLLM's Marlin MoE kernel on Hopper, fitted on measured kernel times.
+
+Run: ``PYTHONPATH=src python benchmarks/fit_marlin_moe.py``.
+
+vLLM runs the experts of weight-only 4-bit checkpoints (AWQ/GPTQ, and gpt-oss's MXFP4 on Hopper before
+v0.12) with its Marlin MoE kernel, which dequantizes into BF16 ``mma.sync`` instructions rather than
+Hopper's ``wgmma``. At prompt-sized batches it is compute-bound well below the GPU's 16-bit peak
+(``benchmarks/data/gpt_oss_hopper_moe_evidence.md``). The engine charges such an expert GEMM at
+``peak16 x fraction x w / (w + half_width)`` FLOP/s, ``w`` the expert shard's intermediate width.
+
+The rows are ``data/moe_kernel_times.csv``'s Marlin rows (NVIDIA aiconfigurator's kernel database). The
+two constants are fitted, by a grid search on the median |log error| of that rate, on the named subset:
+H100, vLLM 0.14, batches of 4,096 and 16,384 tokens (where the layer is compute-bound). Every other
+Marlin row is held out: the H200 rows, vLLM 0.24's rows (its INT4 and MXFP4 variants), smaller batches.
+This script reads the compute part alone; ``benchmarks/moe_layers.py`` scores the engine's whole MoE
+layer term on every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from pathlib import Path
+
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH
+
+DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+GPUS = {"H100-SXM": "H100", "H200-SXM": "H200"}
+
+
+def marlin_rows() -> list[dict[str, float | str | bool]]:
+    out: list[dict[str, float | str | bool]] = []
+    with DATA.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if "marlin" not in row["kernel"] or row["gpu"] not in GPUS:
+                continue
+            tokens = int(row["num_tokens"])
+            tp = int(row["tp"])
+            width = int(row["moe_intermediate_size"]) / tp
+            flops = 2.0 * tokens * int(row["topk"]) * 3 * int(row["hidden_size"]) * width
+            peak = get_gpu(GPUS[row["gpu"]]).gemm_tflops("bf16")[0] * 1e12
+            out.append(
+                {
+                    "group": f"{row['gpu']} {row['framework']} {row['dtype']}",
+                    "tokens": tokens,
+                    "width": width,
+                    "achieved": flops / (float(row["time_us"]) * 1e-6) / peak,
+                    "fit": row["gpu"] == "H100-SXM" and row["framework"] == "vLLM 0.14.0" and tokens >= 4096,
+                }
+            )
+    return out
+
+
+def rate(fraction: float, half_width: float, width: float) -> float:
+    return fraction * width / (width + half_width)
+
+
+def error(rows: list[dict[str, float | str | bool]], fraction: float, half_width: float) -> float:
+    return statistics.median(
+        abs(math.log(float(r["achieved"]) / rate(fraction, half_width, float(r["width"])))) for r in rows
+    )
+
+
+def main() -> None:
+    rows = marlin_rows()
+    fit = [r for r in rows if r["fit"]]
+    best = min(
+        ((f / 1000, float(h)) for f in range(150, 501, 5) for h in range(0, 801, 10)),
+        key=lambda p: error(fit, *p),
+    )
+    print(f"{len(rows)} Marlin MoE rows; fitted on {len(fit)} (H100, vLLM 0.14, >= 4,096 tokens)")
+    print(
+        f"fit: fraction {best[0]:.3f} of the 16-bit peak, half width {best[1]:g}; "
+        f"the engine uses {MARLIN_MOE_COMPUTE:.3f} and {MARLIN_MOE_HALF_WIDTH:g}"
+    )
+    print(
+        f"fit rows: median |log(achieved / modelled)| {error(fit, MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH):.3f}"
+    )
+    print("held out (achieved / modelled compute rate, median by batch):")
+    groups = sorted({str(r["group"]) for r in rows})
+    for group in groups:
+        held = [r for r in rows if r["group"] == group and not r["fit"]]
+        cells = []
+        for tokens in (1024, 4096, 16384):
+            ratios = [
+                float(r["achieved"]) / rate(MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH, float(r["width"]))
+                for r in held
+                if r["tokens"] == tokens
+            ]
+            cells.append(f"{tokens:>6}: {statistics.median(ratios):.2f}" if ratios else f"{tokens:>6}:   - ")
+        print(f"  {group:32s} " + "  ".join(cells))
+
+
+if __name__ == "__main__":
+    main()

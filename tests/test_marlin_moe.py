@@ -1,0 +1,117 @@
+"""vLLM's Marlin MoE kernel: which deployments run it, and what it costs against measured kernel times."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+import pytest
+
+from config_explorer.architecture import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import profile_for, runs_marlin_moe
+from config_explorer.engine.deployment import plan_deployment
+
+KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "moe_kernel_times.csv"
+#: the database's expert shapes (hidden, intermediate, experts, top-k) of bundled models
+SHAPES = {
+    ("2048", "768", "128", "8"): "Qwen/Qwen3-30B-A3B",
+    ("4096", "14336", "8", "2"): "mistralai/Mixtral-8x7B-v0.1",
+    ("4096", "1536", "128", "8"): "Qwen/Qwen3-235B-A22B",
+    ("7168", "2048", "256", "8"): "deepseek-ai/DeepSeek-V3",
+}
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "family", "expected"),
+    [
+        ("vllm==0.11.0", "mxfp4", "hopper", True),  # no triton_kernels in the v0.11 wheel: Marlin
+        ("vllm==0.10.2", "mxfp4", "hopper", True),
+        ("vllm==0.12.0", "mxfp4", "hopper", False),  # the Triton kernels ship with v0.12
+        ("vllm==0.19.0", "int4", "hopper", True),  # AWQ/GPTQ experts always run on Marlin
+        ("vllm==0.19.0", "awq", "hopper", True),
+        ("vllm", "mxfp4", "hopper", True),  # the profile's default release is 0.11
+        ("vllm", "fp8", "hopper", False),
+        ("vllm", "bf16", "hopper", False),
+        ("sglang", "mxfp4", "hopper", False),  # SGLang and TensorRT-LLM run gpt-oss on the Triton kernels
+        ("trtllm", "mxfp4", "hopper", False),
+        ("vllm", "mxfp4", "blackwell", False),  # native FP4 there
+        ("vllm", "mxfp4", "ampere", False),  # no Ampere measurement: the 16-bit rate stands
+    ],
+)
+def test_which_deployments_run_marlin(engine: str, precision: str, family: str, expected: bool) -> None:
+    assert runs_marlin_moe(profile_for(engine), precision, family) is expected
+
+
+def _gpt_oss(engine: str) -> tuple[float, float, tuple[str, ...]]:
+    """(an 8,192-token prompt step, a one-sequence decode step) of gpt-oss-20b on one H100, seconds."""
+    dep = plan_deployment(
+        load_model("openai/gpt-oss-20b"),
+        get_gpu("H100"),
+        num_gpus=1,
+        tp=1,
+        input_length=8192,
+        output_length=128,
+        engine=engine,
+    )
+    prefill = dep.step_cost.time(0, 0, 0, 8192, 8192 * 8193 / 2, 8192 * 128, 1)
+    decode = dep.step_cost.time(1, 2048, 128, 0, 0, 0, 1)
+    return prefill, decode, dep.warnings
+
+
+def test_marlin_slows_gpt_oss_prefill_on_hopper_but_not_its_decode() -> None:
+    marlin_prefill, marlin_decode, warned = _gpt_oss("vllm==0.11.0")
+    triton_prefill, triton_decode, quiet = _gpt_oss("vllm==0.12.0")
+    # the expert GEMMs dominate a prompt step: at 0.29 of the peak instead of 0.72 it takes far longer
+    assert marlin_prefill > 1.5 * triton_prefill
+    # one sequence's decode streams the weights either way
+    assert marlin_decode == pytest.approx(triton_decode, rel=0.05)
+    assert any("Marlin" in w and "0.12" in w for w in warned)
+    assert not any("Marlin" in w for w in quiet)
+
+
+def test_sglang_on_hopper_keeps_the_triton_rate() -> None:
+    sglang, _, _ = _gpt_oss("sglang")
+    triton, _, _ = _gpt_oss("vllm==0.12.0")
+    marlin, _, _ = _gpt_oss("vllm==0.11.0")
+    assert sglang < marlin
+    assert sglang == pytest.approx(triton, rel=0.25)
+
+
+def _marlin_layers() -> list[tuple[str, int, float, float]]:
+    """(GPU, tokens, measured, estimated seconds) of every Marlin row the engine can express."""
+    out = []
+    with KERNELS.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            if "marlin" not in row["kernel"] or shape not in SHAPES:
+                continue
+            tp = int(row["tp"])
+            dep = plan_deployment(
+                load_model(SHAPES[shape]),
+                get_gpu(row["gpu"].split("-")[0]),
+                num_gpus=tp,
+                tp=tp,
+                precision="int4",
+                engine="vllm==" + row["framework"].split(" ")[1],
+                input_length=1024,
+                output_length=128,
+            )
+            seconds, _, _ = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))
+            out.append((row["gpu"], int(row["num_tokens"]), float(row["time_us"]) * 1e-6, seconds))
+    return out
+
+
+def test_marlin_layers_match_the_measured_kernels_held_out() -> None:
+    """The rate was fitted on H100 rows at >= 4,096 tokens; H200 rows and smaller batches are held out."""
+    layers = _marlin_layers()
+    assert len(layers) > 100
+    for gpu in ("H100-SXM", "H200-SXM"):
+        held = [
+            measured / estimated
+            for g, tokens, measured, estimated in layers
+            if g == gpu and tokens >= 256 and not (gpu == "H100-SXM" and tokens >= 4096)
+        ]
+        assert held
+        assert 0.85 <= statistics.median(held) <= 1.15, (gpu, statistics.median(held))
