@@ -23,8 +23,10 @@ import math
 import statistics
 from pathlib import Path
 
+from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH
+from config_explorer.engine.deployment import plan_deployment
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 GPUS = {"H100-SXM": "H100", "H200-SXM": "H200"}
@@ -91,6 +93,22 @@ def main() -> None:
             ]
             cells.append(f"{tokens:>6}: {statistics.median(ratios):.2f}" if ratios else f"{tokens:>6}:   - ")
         print(f"  {group:32s} " + "  ".join(cells))
+    steps = []
+    for engine in ("vllm==0.11.0", "vllm==0.12.0"):
+        dep = plan_deployment(
+            load_model("openai/gpt-oss-20b"),
+            get_gpu("H100"),
+            num_gpus=1,
+            tp=1,
+            input_length=8192,
+            output_length=128,
+            engine=engine,
+        )
+        steps.append(dep.step_cost.time(0, 0, 0, 8192, 8192 * 8193 / 2, 8192 * 128, 1))
+    print(
+        f"gpt-oss-20b on one H100, one 8,192-token prompt step: {steps[0] * 1e3:.0f} ms on vLLM 0.11 (Marlin MoE), "
+        f"{steps[1] * 1e3:.0f} ms on vLLM 0.12 (Triton MoE)"
+    )
 
 
 if __name__ == "__main__":

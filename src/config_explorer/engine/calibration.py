@@ -199,8 +199,8 @@ MOE_HALF_TOKENS: Final[float] = 16.0
 #: ``wgmma``) on Hopper: its expert GEMMs reach this fraction of the 16-bit dense peak at prompt-sized
 #: batches, scaled by ``w / (w + MARLIN_MOE_HALF_WIDTH)`` for an expert shard ``w`` wide. Fitted by
 #: benchmarks/fit_marlin_moe.py on NVIDIA aiconfigurator's H100 vLLM 0.14 Marlin MoE times at >= 4,096
-#: tokens (benchmarks/data/moe_kernel_times.csv); held out on its H200 rows and vLLM 0.24's INT4 and
-#: MXFP4 Marlin rows. vLLM uses it for AWQ/GPTQ-style MoE experts, and for gpt-oss's MXFP4 experts on
+#: tokens (benchmarks/data/moe_kernel_times.csv); held out on its H200 rows, smaller batches and vLLM
+#: 0.24's MXFP4 Marlin rows. vLLM uses it for AWQ/GPTQ-style MoE experts, and for gpt-oss's MXFP4 experts on
 #: Hopper until the Triton ``matmul_ogs`` kernels shipped with v0.12 (gpt_oss_hopper_moe_evidence.md)
 MARLIN_MOE_COMPUTE: Final[float] = 0.29
 MARLIN_MOE_HALF_WIDTH: Final[float] = 110.0
