@@ -11,7 +11,7 @@ Hopper's ``wgmma``. At prompt-sized batches it is compute-bound well below the G
 The rows are ``data/moe_kernel_times.csv``'s Marlin rows (NVIDIA aiconfigurator's kernel database). The
 two constants are fitted, by a grid search on the median |log error| of that rate, on the named subset:
 H100, vLLM 0.14, batches of 4,096 and 16,384 tokens (where the layer is compute-bound). Every other
-Marlin row is held out: the H200 rows, vLLM 0.24's rows (its INT4 and MXFP4 variants), smaller batches.
+Marlin row is held out: the H200 rows, vLLM 0.24's MXFP4 Marlin rows, smaller batches.
 This script reads the compute part alone; ``benchmarks/moe_layers.py`` scores the engine's whole MoE
 layer term on every row.
 """
@@ -104,7 +104,7 @@ def main() -> None:
             output_length=128,
             engine=engine,
         )
-        steps.append(dep.step_cost.time(0, 0, 0, 8192, 8192 * 8193 / 2, 8192 * 128, 1))
+        steps.append(dep.step_s(0.0, 8192, 1.0))
     print(
         f"gpt-oss-20b on one H100, one 8,192-token prompt step: {steps[0] * 1e3:.0f} ms on vLLM 0.11 (Marlin MoE), "
         f"{steps[1] * 1e3:.0f} ms on vLLM 0.12 (Triton MoE)"
