@@ -203,6 +203,13 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max_seq_len": ("max_model_len", int),
 }
 
+#: the engine options (config_explorer.engine.options) a row's launch command may set, by the engine's spelling
+OPTION_FLAGS: dict[str, tuple[str, type]] = {
+    "--scheduler-recv-interval": ("scheduler_recv_interval", int),
+    "batch_wait_timeout_iters": ("batch_wait_timeout_iters", int),
+    "batch_wait_max_tokens_ratio": ("batch_wait_max_tokens_ratio", float),
+}
+
 
 def serve_knobs(notes: str) -> dict[str, Any]:
     """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
@@ -216,6 +223,13 @@ def serve_knobs(notes: str) -> dict[str, Any]:
             found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
             if found:
                 knobs[knob] = kind(found.group(1))
+        options = {}
+        for flag, (name, kind) in OPTION_FLAGS.items():
+            found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
+            if found:
+                options[name] = kind(found.group(1))
+        if options:
+            knobs["engine_options"] = options
     return knobs
 
 

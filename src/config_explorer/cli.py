@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -167,6 +169,37 @@ def _frontend(args: argparse.Namespace) -> dict[str, Any]:
     return {"api_server_count": args.api_server_count} if hasattr(args, "api_server_count") else {}
 
 
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine-option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an engine option that holds new requests back to batch them, in the engine's own name "
+        "(repeatable): SGLang's scheduler_recv_interval=N (--scheduler-recv-interval), TensorRT-LLM's "
+        "batch_wait_timeout_iters=N and batch_wait_max_tokens_ratio=R (native backend)",
+    )
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API)."""
+    given = getattr(args, "engine_option", None)
+    if not given:
+        return {}
+    options: dict[str, int | float] = {}
+    for item in given:
+        name, sep, raw = item.partition("=")
+        try:
+            value: int | float = int(raw) if re.fullmatch(r"[+-]?\d+", raw.strip()) else float(raw)
+        except ValueError:
+            value = math.nan
+        if not sep or not name.strip() or not math.isfinite(value):
+            raise InvalidArgumentError(
+                f"--engine-option {short_repr(item)}: expected NAME=NUMBER, e.g. scheduler_recv_interval=10"
+            )
+        options[name.strip()] = value
+    return {"engine_options": options}
+
+
 def _serving_knobs(args: argparse.Namespace) -> dict[str, Any]:
     """The precision, engine, memory share, layout and engine limits of one configuration."""
     return {
@@ -177,6 +210,7 @@ def _serving_knobs(args: argparse.Namespace) -> dict[str, Any]:
         "pipeline_parallel_size": args.pp,
         **_moe_layout(args),
         **_frontend(args),
+        **_engine_options(args),
         **_engine_limits(args),
     }
 
@@ -906,6 +940,7 @@ def cmd_serve_command(args: argparse.Namespace) -> int:
         pipeline_parallel_size=args.pp,
         **_moe_layout(args),
         **_frontend(args),
+        **_engine_options(args),
         **_engine_limits(args),
         **features,
         calibration=load_calibrations(args.calibration),
@@ -1121,6 +1156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
     _add_moe_layout(p)
     _add_frontend(p)
+    _add_engine_options(p)
     _add_workload(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument(
@@ -1217,6 +1253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pp", type=int, default=1, help="pipeline-parallel degree")
     _add_moe_layout(p)
     _add_frontend(p)
+    _add_engine_options(p)
     p.add_argument(
         "--concurrency",
         type=int,

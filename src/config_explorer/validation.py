@@ -28,6 +28,7 @@ from config_explorer.precision import normalize_precision
 if TYPE_CHECKING:
     from config_explorer.architecture import ModelArchitecture
     from config_explorer.catalogs.gpus import GPUSpec
+    from config_explorer.engine.options import EngineOptions
     from config_explorer.engine.slo import SLOConstraint
     from config_explorer.engine.traffic import Traffic
 
@@ -376,6 +377,16 @@ def api_server_count(value: object, engine: str = "vllm") -> int | None:
             "so it takes none"
         )
     return count
+
+
+def engine_options(value: object, engine: str = "vllm") -> EngineOptions | None:
+    """The engine's batching options (:mod:`config_explorer.engine.options`) from ``{name: value}``, each
+    one ``engine`` has (None: the engine's defaults)."""
+    from config_explorer.engine.options import check_engine_options
+
+    if value is None:
+        return None
+    return check_engine_options(value, engine.partition("==")[0])
 
 
 def expert_imbalance(value: object) -> float | None:

@@ -152,6 +152,7 @@ def plan_request(request: EstimateRequest) -> Deployment:
         max_model_len=request.max_model_len,
         speculative=request.speculative,
         api_server_count=request.api_server_count,
+        engine_options=request.engine_options,
     )
 
 

@@ -8,6 +8,7 @@ import attrs
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.records import PerformanceEstimate, SweepResult
 from config_explorer.engine.speculative import SpeculativeConfig
 from config_explorer.engine.sweep import DEFAULT_LEVELS, sweep
@@ -37,6 +38,9 @@ class EstimateRequest:
     #: native engine, vLLM: front-end processes streaming each replica's output (``--api-server-count``;
     #: None: vLLM's default, one per data-parallel rank)
     api_server_count: int | None = None
+    #: native engine: the engine's options that hold new requests back to batch them (SGLang's
+    #: ``--scheduler-recv-interval``, TensorRT-LLM's batch waiting; None: the engine's defaults)
+    engine_options: EngineOptions | None = None
     precision: str | None = None
     kv_precision: str | None = None
     input_length: int

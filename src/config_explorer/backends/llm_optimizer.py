@@ -1145,6 +1145,13 @@ class LLMOptimizerBackend:
                 "use backend 'native'",
                 layout=layout,
             )
+        if request.engine_options is not None and request.engine_options.stated():
+            return self._failure(
+                context,
+                f"llm-optimizer does not model the engine's batching options ({request.engine_options.stated()}); "
+                "use backend 'native'",
+                layout=layout,
+            )
         upstream_gpus = self.upstream_gpus()
         gpu_name = upstream_gpu_name(request.gpu, upstream_gpus)
         if gpu_name is None:

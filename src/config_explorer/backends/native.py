@@ -53,6 +53,7 @@ class NativeBackend:
             traffic=_with_prefix(request),
             speculative=request.speculative,
             api_server_count=request.api_server_count,
+            engine_options=request.engine_options,
         )
 
     def describe(self) -> dict[str, object]:

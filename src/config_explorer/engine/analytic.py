@@ -128,6 +128,39 @@ def _mean_step(
     return (1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share
 
 
+def _admission_wait(
+    dep: Deployment, concurrency: float, decode_seqs: float, steps: tuple[float, float, float, float]
+) -> float:
+    """Mean seconds a new prompt waits on the engine's batching options before it can be prefilled.
+
+    SGLang's ``--scheduler-recv-interval N``: a busy engine reads new requests every ``N`` decode steps
+    and after every step that prefilled, so an arrival waits half the gap between reads (the half step
+    :func:`_prefill_service` counts is the gap of one). TensorRT-LLM's batch waiting: the first held
+    prompt waits until enough prompts have arrived to fill ``ratio x max_num_tokens`` with the decodes,
+    or ``timeout_iters`` steps; the prompts arriving meanwhile wait less. An idle engine (a lone client)
+    waits for neither.
+    """
+    busy = min(1.0, max(concurrency - 1.0, 0.0))
+    if busy == 0.0 or decode_seqs <= 0:
+        return 0.0
+    _, decode_only, _, share = steps
+    options = dep.options
+    wait = 0.0
+    every = options.scheduler_recv_interval
+    if every > 1:
+        gap = min(float(every), 1.0 / share) if share > 0 else float(every)
+        wait += max(gap - 1.0, 0.0) / 2.0 * decode_only
+    if dep.holds_context:
+        arrivals = decode_seqs / (dep.output_length - 1)  # prompts per step
+        wanted = options.batch_wait_max_tokens_ratio * dep.max_num_batched_tokens - decode_seqs
+        prompts = wanted / dep.prefill_length  # prompts that release the hold
+        if prompts > 1.0:
+            steps_held = min(float(options.batch_wait_timeout_iters), (prompts - 1.0) / arrivals)
+            held = 1.0 + arrivals * steps_held
+            wait += (steps_held + arrivals * steps_held**2 / 2.0) / held * decode_only
+    return busy * wait
+
+
 def solve(dep: Deployment, concurrency: float) -> SteadyState:
     """Steady state of one replica carrying ``concurrency`` requests in flight."""
     prompt = dep.prefill_length
@@ -166,6 +199,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
         service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort)
+        service += _admission_wait(dep, concurrency, decode_seqs, steps)
         if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
             _, decode_only, with_chunk, share = steps
             floor = decode_seqs * frontend

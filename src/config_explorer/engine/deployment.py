@@ -40,6 +40,7 @@ from config_explorer.engine.layout import (
     sequence_capacity_tokens,
     shard_costs,
 )
+from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.roofline import Rates, StepCost, StepTime, rates_for
 from config_explorer.engine.simulator import SchedulerConfig
 from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
@@ -87,6 +88,8 @@ class Deployment:
     #: front-end processes streaming the replica's output (vLLM's ``--api-server-count``; None: the
     #: engine's default, vLLM's one per data-parallel rank)
     api_server_count: int | None = None
+    #: the engine's options that hold new requests back to batch them (:mod:`config_explorer.engine.options`)
+    options: EngineOptions = attrs.field(factory=EngineOptions)
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -156,6 +159,12 @@ class Deployment:
         return 0.0 if processes is None else self.profile.frontend_token_us * 1e-6 / processes
 
     @property
+    def holds_context(self) -> bool:
+        """Whether TensorRT-LLM's batch waiting holds prompts back: both options set, and no attention
+        DP (the executor skips it then)."""
+        return self.options.holds_context and self.costs.dp_attention == 1
+
+    @property
     def prefill_length(self) -> int:
         """Prompt tokens a request's prefill computes: the prompt less what the prefix cache serves."""
         return self.input_length - self.cached_prompt_tokens
@@ -222,6 +231,9 @@ class Deployment:
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
             frontend_token_s=self.frontend_token_s,
+            recv_interval=self.options.scheduler_recv_interval,
+            hold_steps=self.options.batch_wait_timeout_iters if self.holds_context else 0,
+            hold_tokens=self.options.batch_wait_max_tokens_ratio * self.max_num_batched_tokens,
             arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
             first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0)
             * 1e-3,
@@ -267,6 +279,7 @@ def plan_deployment(
     speculative: SpeculativeConfig | None = None,
     cached_prompt_tokens: int = 0,
     api_server_count: int | None = None,
+    engine_options: EngineOptions | None = None,
 ) -> Deployment:
     """Validate a layout and compute its per-GPU costs and memory budget.
 
@@ -283,7 +296,9 @@ def plan_deployment(
     kernels (SGLang's ``--enable-two-batch-overlap``, vLLM's ``--enable-dbo``; needs ``dp_attention > 1``).
     ``api_server_count`` is vLLM's ``--api-server-count``: the front-end processes each replica streams
     its output through (None: vLLM's default, one per data-parallel rank; an engine whose front end is
-    not modelled takes none).
+    not modelled takes none). ``engine_options`` are the engine's options that hold new requests back
+    to batch them (:mod:`config_explorer.engine.options`; checked with
+    :func:`~config_explorer.engine.options.check_engine_options`).
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
@@ -314,7 +329,13 @@ def plan_deployment(
             f"api_server_count={api_server_count} is vLLM's --api-server-count; {profile.name}'s front end is not "
             "modelled, so it takes none"
         )
+    options = _checked_options(engine_options, profile.name)
     warnings: list[str] = []
+    if options.holds_context and dp_attention > 1:
+        warnings.append(
+            "batch_wait_timeout_iters / batch_wait_max_tokens_ratio have no effect with attention DP: "
+            "TensorRT-LLM's executor skips batch waiting then"
+        )
     if not gpu.supports_natively(weights):
         warnings.append(
             f"{gpu.name} has no {weights} tensor cores: weights are stored at {weights} but GEMMs run at 16-bit "
@@ -442,7 +463,20 @@ def plan_deployment(
         speculative=speculative,
         cached_prompt_tokens=cached_prompt_tokens,
         api_server_count=api_server_count,
+        options=options,
     )
+
+
+def _checked_options(options: EngineOptions | None, engine: str) -> EngineOptions:
+    """``options`` (None: the defaults), each one an option ``engine`` has."""
+    if options is None:
+        return EngineOptions()
+    if not isinstance(options, EngineOptions):
+        raise InvalidArgumentError(
+            f"engine_options must be an EngineOptions (config_explorer.engine.options.check_engine_options), got "
+            f"{type(options).__name__}"
+        )
+    return check_engine_options(options, engine)
 
 
 #: the most front-end processes a replica is planned with (vLLM's --api-server-count)

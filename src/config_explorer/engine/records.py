@@ -102,6 +102,12 @@ class PerformanceEstimate:
     max_model_len: int | None = None
     max_num_seqs: int | None = None
     max_num_batched_tokens: int | None = None
+    #: the engine's options that hold new requests back to batch them (None: the engine has no such
+    #: option): SGLang's ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` and
+    #: ``batch_wait_max_tokens_ratio`` (see :mod:`config_explorer.engine.options`)
+    scheduler_recv_interval: int | None = None
+    batch_wait_timeout_iters: int | None = None
+    batch_wait_max_tokens_ratio: float | None = None
     # latency (means unless the name says otherwise)
     ttft_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     itl_ms: float | None = attrs.field(default=None, converter=_finite_or_none)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
@@ -33,6 +34,7 @@ from config_explorer.engine.calibration import profile_for
 from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
+from config_explorer.engine.options import ENGINE_OPTIONS, EngineOptions, check_engine_options
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
 from config_explorer.engine.simulator import SimulationResult, simulate
@@ -79,6 +81,7 @@ def estimate(
     traffic: Traffic | None = None,
     speculative: SpeculativeConfig | None = None,
     api_server_count: int | None = None,
+    engine_options: Mapping[str, int | float] | EngineOptions | None = None,
 ) -> PerformanceEstimate:
     """Estimate one configuration (whole deployment).
 
@@ -91,6 +94,9 @@ def estimate(
 
     ``traffic.prefix`` describes shared prompt prefixes the engine's prefix cache reuses, and
     ``speculative`` turns speculative decoding on (see the module text for how each serving model treats them).
+    ``engine_options`` sets the engine's options that hold new requests back to batch them, by the
+    engine's own names (``{"scheduler_recv_interval": 10}`` for SGLang; see
+    :mod:`config_explorer.engine.options`).
     """
     if speculative is not None and not isinstance(speculative, SpeculativeConfig):
         raise InvalidArgumentError(
@@ -151,6 +157,9 @@ def estimate(
         "max_model_len": max_model_len,
         "speculative": speculative,
         "api_server_count": api_server_count,
+        "engine_options": None
+        if engine_options is None
+        else check_engine_options(engine_options, profile_for(engine).name),
         "cached_prompt_tokens": 0
         if traffic is None
         else _steady_cached_tokens(traffic, engine, input_length),
@@ -321,6 +330,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "max_model_len": dep.max_model_len,
         "max_num_seqs": dep.max_num_seqs,
         "max_num_batched_tokens": dep.max_num_batched_tokens,
+        **_option_fields(dep),
         "memory_total_gib": dep.memory.total_gib,
         "memory_weights_gib": dep.memory.weights_gib,
         "memory_kv_capacity_gib": dep.memory.kv_capacity_gib,
@@ -328,6 +338,14 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "memory_overhead_gib": dep.memory.overhead_gib,
         "warnings": dep.warnings,
         **_speculative_fields(dep),
+    }
+
+
+def _option_fields(dep: Deployment) -> dict[str, Any]:
+    """The batching options the deployment's engine has, at their values (its defaults unless stated)."""
+    engine = dep.profile.name
+    return {
+        name: getattr(dep.options, name) for name, (owner, _, _) in ENGINE_OPTIONS.items() if owner == engine
     }
 
 

@@ -104,6 +104,14 @@ class SchedulerConfig:
     #: the front end's time per streamed output token, seconds (0: not modelled): it delivers tokens to the
     #: clients no faster than one per this, however fast the engine makes them
     frontend_token_s: float = 0.0
+    #: decode steps between the scheduler's reads of new requests (SGLang's ``--scheduler-recv-interval``):
+    #: while the batch decodes, an arrival waits for the next read; a step that prefilled, or an idle
+    #: engine, reads at once (:mod:`config_explorer.engine.options`)
+    recv_interval: int = 1
+    #: TensorRT-LLM's batch waiting: while sequences decode, prompts are held back for up to ``hold_steps``
+    #: steps, until the step's tokens would reach ``hold_tokens`` (0: never held)
+    hold_steps: int = 0
+    hold_tokens: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -196,6 +204,8 @@ class _Replica:
         self.free_blocks = cfg.num_blocks
         self.t = 0.0
         self.steps = 0
+        self.since_read = 0  # decode steps since the scheduler last read new requests (recv_interval)
+        self.held_steps = 0  # steps the prompts have been held back (batch waiting)
         self.preemptions = 0
         self.min_free = cfg.num_blocks
         self.decode_seconds = 0.0  # integral of the decode batch over time
@@ -231,6 +241,12 @@ class _Replica:
 
     # -- arrivals ----------------------------------------------------------------------------------
     def _arrive(self) -> None:
+        every = self.cfg.recv_interval
+        if every > 1:
+            # a busy engine reads new requests only every ``every`` decode steps (or after a prefill)
+            if self.running and self.since_read < every:
+                return
+            self.since_read = 0
         pending = self.pending
         while pending and pending[0][0] <= self.t:
             self.waiting.append(heapq.heappop(pending)[1])
@@ -440,9 +456,36 @@ class _Replica:
         self.prefilling[i] = None
         self.remaining += self.out[i] - self.generated[i]
 
+    def _held(self) -> bool:
+        """TensorRT-LLM's batch waiting: whether this step's prompts are held back (the step decodes alone).
+
+        While sequences decode, the prompts the step would take wait until they and the decodes reach
+        ``hold_tokens`` or they have waited ``hold_steps`` steps (``PyExecutor._waiting_requests``)."""
+        cfg = self.cfg
+        if not cfg.hold_steps or not self.decoding or not (self.waiting or self.prefilling):
+            return False
+        if self.held_steps >= cfg.hold_steps:
+            self.held_steps = 0
+            return False
+        d = len(self.decoding)
+        free = cfg.max_num_batched_tokens - d
+        tokens = 0
+        seats = cfg.max_num_seqs - len(self.running)
+        for i in list(self.prefilling) + list(self.waiting)[: max(seats, 0)]:
+            tokens += self.prompt[i] + self.generated[i] - self.computed[i]
+            if tokens >= free:
+                break
+        if d + min(tokens, free) >= cfg.hold_tokens:
+            self.held_steps = 0
+            return False
+        return True
+
     def _mixed_step(self) -> None:
         """vLLM V1 and TensorRT-LLM: every decode, then prefill chunks, in one step."""
         cfg = self.cfg
+        if self._held():
+            self.held_steps += self._decode_run(cfg.hold_steps - self.held_steps)
+            return
         budget = cfg.max_num_batched_tokens
         held_for_decode = 0
         if self.decoding and self.grows:
@@ -508,13 +551,15 @@ class _Replica:
         self._decode_run()
 
     # -- time ----------------------------------------------------------------------------------------
-    def _decode_run(self) -> None:
-        """Decode-only rounds up to the next event (a completion, an arrival, running out of blocks)."""
+    def _decode_run(self, limit: int = 0) -> int:
+        """Decode-only rounds up to the next event (a completion, an arrival the scheduler reads, running
+        out of blocks), and at most ``limit`` rounds when ``limit`` > 0; returns the rounds run."""
         d = len(self.decoding)
         if d == 0:
             if self.pending:  # nothing can run: wait for the next arrival
                 self.t = max(self.t, self.pending[0][0])
-                return
+                self.since_read = self.cfg.recv_interval
+                return 0
             raise InvalidArgumentError(
                 "a request can never be admitted: its prompt needs more KV blocks than the cache holds"
             )
@@ -522,12 +567,19 @@ class _Replica:
         while self.epoch[heap[0][2]] != heap[0][1]:
             heapq.heappop(heap)
         rounds = max(self._rounds_before_short(heap[0][0] - self.round + 1), 1)
+        if limit > 0:
+            rounds = min(rounds, limit)
         window = self.cfg.window
         cost = self.cost.time
+        every = self.cfg.recv_interval
         step = 0.0
         if self.pending:
             step = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
-            rounds = max(1, min(rounds, int((self.pending[0][0] - self.t) / step) + 1))
+            due = int((self.pending[0][0] - self.t) / step) + 1  # rounds until the arrival reaches the engine
+            if every > 1:  # ... and until the scheduler next reads it
+                first = every - self.since_read
+                due = first + (-(-max(due - first, 0) // every)) * every
+            rounds = max(1, min(rounds, due))
         if rounds > 1 or not step:  # one round is costed at the context it starts from, as above
             mean_kv = self.kv_tokens + d * (rounds - 1) / 2
             step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
@@ -555,7 +607,14 @@ class _Replica:
         self._clock(step * rounds, d)
         if self.cfg.policy == "sglang":
             self.ratio = max(self.cfg.new_token_ratio[1], self.ratio - self.cfg.new_token_ratio[2] * rounds)
+        if every > 1:
+            # reads passed on the way found nothing due; the count restarts at the last of them
+            since = self.since_read + rounds
+            if since > every:
+                since = (since - every) % every or every
+            self.since_read = since
         self._retire()
+        return rounds
 
     def _emit(self, tokens: float, seconds: float) -> None:
         """``tokens`` output tokens made over the next ``seconds``: the front end's queue takes them."""
@@ -634,6 +693,7 @@ class _Replica:
         self.min_free = min(self.min_free, self.free_blocks)
         self.steps += 1
         self._clock(step, d)
+        self.since_read = self.cfg.recv_interval  # a step that prefilled: the scheduler reads next
         for i, n in chunks:
             self.computed[i] += n
             if self.prefix_blocks:

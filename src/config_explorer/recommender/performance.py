@@ -94,6 +94,7 @@ def estimate_performance(
     traffic: Traffic | None = None,
     allow_hub: bool = False,
     api_server_count: int | None = None,
+    engine_options: Mapping[str, int | float] | None = None,
     speculative: SpeculativeConfig | str | None = None,
     prefix: SharedPrefix | None = None,
     calibration: CalibrationProfile | Sequence[CalibrationProfile] | None = None,
@@ -123,7 +124,10 @@ def estimate_performance(
     (``dp_attention > 1``). ``api_server_count`` is vLLM's ``--api-server-count``: the front-end
     processes streaming each replica's output, each delivering at most ~34,000 tokens per second
     (native backend; :data:`~config_explorer.engine.calibration.FRONTEND_TOKEN_US`); None is vLLM's
-    default, one per data-parallel rank.
+    default, one per data-parallel rank. ``engine_options`` sets the engine's options that hold new
+    requests back to batch them, in the engine's own names: SGLang's ``{"scheduler_recv_interval": 10}``,
+    TensorRT-LLM's ``{"batch_wait_timeout_iters": 40, "batch_wait_max_tokens_ratio": 0.8}`` (native
+    backend; :mod:`config_explorer.engine.options`).
     """
     settings = checked_settings(
         input_length=input_length,
@@ -147,6 +151,7 @@ def estimate_performance(
         traffic=traffic,
         allow_hub=allow_hub,
         api_server_count=api_server_count,
+        engine_options=engine_options,
     )
     gpu = validation.gpu(gpu_name, "gpu_name")
     count = validation.num_gpus(num_gpus)
@@ -207,6 +212,7 @@ SETTING_NAMES = frozenset(
         "traffic",
         "allow_hub",
         "api_server_count",
+        "engine_options",
     }
 )
 
@@ -234,6 +240,7 @@ def checked_settings(
     traffic: object = None,
     allow_hub: object = False,
     api_server_count: object = None,
+    engine_options: object = None,
 ) -> dict[str, Any]:
     """Everything but the model and the layout, validated once, in :class:`EstimateRequest`'s names."""
     isl, osl = validation.request_lengths(input_length, output_length)
@@ -261,6 +268,7 @@ def checked_settings(
         "traffic": validation.traffic(traffic),
         "allow_hub": validation.flag("allow_hub", allow_hub),
         "api_server_count": validation.api_server_count(api_server_count, canonical_engine),
+        "engine_options": validation.engine_options(engine_options, canonical_engine),
     }
 
 
@@ -277,6 +285,10 @@ def native_only_features(
             ("expert parallelism", layout.get("ep", 1) != 1),
             ("data-parallel attention", layout.get("dp_attention", 1) != 1),
             ("API-server processes", layout.get("api_server_count") is not None),
+            (
+                "the engine's batching options",
+                bool(layout.get("engine_options") and layout["engine_options"].stated()),
+            ),
         )
         if asked
     )

@@ -359,6 +359,8 @@ def _sglang(
         argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens * groups)]
     if util is not None:
         argv += ["--mem-fraction-static", f"{util:g}"]
+    if est.scheduler_recv_interval is not None and est.scheduler_recv_interval > 1:
+        argv += ["--scheduler-recv-interval", str(est.scheduler_recv_interval)]
     if _fp8_on_load(arch, est):
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
@@ -446,6 +448,9 @@ def _trtllm_parts(
     options: list[str] = []
     if est.dp_attention > 1:  # no flag of its own: the LLM-API's enable_attention_dp
         options.append("enable_attention_dp: true")
+    if est.batch_wait_timeout_iters and est.batch_wait_max_tokens_ratio:  # batch waiting (LLM-API options)
+        options.append(f"batch_wait_timeout_iters: {est.batch_wait_timeout_iters}")
+        options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
     if est.kv_precision == "fp8":
         # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
         options += ["kv_cache_config:", "  dtype: fp8"]

@@ -1,0 +1,119 @@
+"""Engine options that hold new requests back to batch them: what they are and which engine has which.
+
+Some launch settings trade time to first token for larger, cheaper steps by letting a new request wait
+before the scheduler prefills it. Each engine spells its own; the native engine models these:
+
+* SGLang's ``--scheduler-recv-interval N`` (default 1): the scheduler reads new requests from the
+  tokenizer only once its counter reaches ``N``. A decode step adds 1, a step that prefilled adds 1,000
+  (so the next iteration reads), and an idle loop reads at once
+  (``python/sglang/srt/managers/scheduler_recv_skipper.py``: ``_WEIGHT_OF_FORWARD_MODE``, default weight
+  1,000, stored copies of 0.5.x). While the batch decodes, a request therefore waits for up to ``N``
+  decode steps before it is even queued.
+* TensorRT-LLM's LLM-API options ``batch_wait_timeout_iters`` and ``batch_wait_max_tokens_ratio`` (default
+  0: off; ``tensorrt_llm/llmapi/llm_args.py``): while generation requests are running, the PyTorch
+  executor holds the context requests it scheduled back until their tokens plus the generation tokens
+  reach ``ratio x max_num_tokens`` or it has held them for ``timeout_iters`` iterations
+  (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
+  attention DP and when nothing is generating).
+
+Neither engine's ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
+``len(output_ids) % stream_interval == 1`` (the first token included), TensorRT-LLM when
+``py_decoding_iter == 1`` or a multiple of the interval (PR #5836), so it is not an option here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from config_explorer.errors import InvalidArgumentError
+
+__all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options"]
+
+#: the most decode steps between SGLang's reads of new requests, or TensorRT-LLM iterations a context
+#: request is held, that the engine plans with (past it requests would wait for minutes)
+MAX_WAIT_STEPS: Final = 100_000
+
+#: option -> (the engine that has it, its default, the engine's own spelling)
+ENGINE_OPTIONS: Final[dict[str, tuple[str, float, str]]] = {
+    "scheduler_recv_interval": ("sglang", 1, "--scheduler-recv-interval"),
+    "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
+    "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
+}
+
+
+@attrs.frozen
+class EngineOptions:
+    """The batching options of one deployment, each at its engine's default unless stated."""
+
+    #: SGLang: decode steps between reads of new requests
+    scheduler_recv_interval: int = 1
+    #: TensorRT-LLM: iterations a context request may be held while others generate (0: not held)
+    batch_wait_timeout_iters: int = 0
+    #: TensorRT-LLM: held until the step's tokens reach this share of ``max_num_tokens`` (0: no threshold)
+    batch_wait_max_tokens_ratio: float = 0.0
+
+    @property
+    def holds_context(self) -> bool:
+        """Whether TensorRT-LLM's batch waiting can hold a request: both options above 0. The executor
+        stops waiting once ``iterations >= timeout_iters`` or ``tokens >= ratio x max_num_tokens``, so
+        either at 0 releases every context request at once."""
+        return self.batch_wait_timeout_iters > 0 and self.batch_wait_max_tokens_ratio > 0
+
+    def stated(self) -> dict[str, int | float]:
+        """The options that differ from their defaults, as ``{name: value}``."""
+        return {name: value for name, value in attrs.asdict(self).items() if value != ENGINE_OPTIONS[name][1]}
+
+
+def check_engine_options(value: object, engine: str) -> EngineOptions:
+    """``engine_options=`` as :class:`EngineOptions`: a mapping of option names to values (or
+    an :class:`EngineOptions`, or None for the defaults), each option one that ``engine`` has."""
+    if value is None:
+        return EngineOptions()
+    items: Mapping[Any, object]
+    if isinstance(value, EngineOptions):
+        items = value.stated()
+    elif isinstance(value, Mapping):
+        items = value
+    else:
+        raise InvalidArgumentError(
+            f"engine_options must be a mapping of option names to values, e.g. {{'scheduler_recv_interval': 10}}, "
+            f"got {type(value).__name__}"
+        )
+    own = sorted(name for name, (owner, _, _) in ENGINE_OPTIONS.items() if owner == engine)
+    accepted = ", ".join(own) if own else "none"
+    checked: dict[str, int | float] = {}
+    for name, raw in items.items():
+        if not isinstance(name, str) or name not in ENGINE_OPTIONS:
+            raise InvalidArgumentError(
+                f"unknown engine option {str(name)[:80]!r}; {engine} accepts: {accepted}"
+            )
+        owner, _, spelling = ENGINE_OPTIONS[name]
+        if owner != engine:
+            raise InvalidArgumentError(
+                f"engine option {name} is {owner}'s {spelling}; {engine} has no such setting "
+                f"(its options: {accepted})"
+            )
+        checked[name] = _value(name, raw)
+    return EngineOptions(
+        scheduler_recv_interval=int(checked.get("scheduler_recv_interval", 1)),
+        batch_wait_timeout_iters=int(checked.get("batch_wait_timeout_iters", 0)),
+        batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
+    )
+
+
+def _value(name: str, raw: object) -> int | float:
+    if name == "batch_wait_max_tokens_ratio":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 <= raw <= 1.0:
+            raise InvalidArgumentError(
+                f"engine option {name} must be a number in [0, 1] (a share of max_num_tokens; 0 is off), got {raw!r}"
+            )
+        return float(raw)
+    low = 1 if name == "scheduler_recv_interval" else 0
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= MAX_WAIT_STEPS:
+        raise InvalidArgumentError(
+            f"engine option {name} must be an integer in [{low}, {MAX_WAIT_STEPS:,}], got {raw!r}"
+        )
+    return raw

@@ -1,0 +1,240 @@
+"""Engine options that hold new requests back to batch them (config_explorer.engine.options): SGLang's
+``--scheduler-recv-interval`` and TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``.
+
+The mechanisms follow the engines' source: SGLang reads new requests every N decode steps while busy
+(``scheduler_recv_skipper.py``), TensorRT-LLM holds context requests while others generate until the
+token threshold or the iteration timeout (``PyExecutor._waiting_requests``), and needs both options set.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.test_serve_command_flags import assert_valid
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.cli import main
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.options import EngineOptions, check_engine_options
+from config_explorer.engine.serving import estimate
+from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender import estimate_performance
+from config_explorer.recommender.serve_command import serve_commands
+
+MODEL = load_model("meta-llama/Llama-3.1-8B-Instruct")
+H100 = get_gpu("H100")
+
+
+def _traffic(concurrency: int, requests: int = 240) -> Traffic:
+    """A closed loop of spread lengths (as ``--random-range-ratio 0.8`` draws them), so requests finish
+    at different times and arrive while others decode."""
+    return Traffic(
+        input_lengths=Lengths.uniform(820, 1024),
+        output_lengths=Lengths.uniform(205, 256),
+        arrival="closed_loop",
+        concurrency=concurrency,
+        num_requests=requests,
+    )
+
+
+def _run(engine: str, concurrency: int, options: dict[str, Any] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+    return estimate(
+        MODEL,
+        H100,
+        num_gpus=1,
+        tp=1,
+        engine=engine,
+        traffic=_traffic(concurrency),
+        engine_options=options,
+        **kw,
+    )
+
+
+# -- SGLang: --scheduler-recv-interval ------------------------------------------------------------
+def test_a_busy_sglang_engine_reads_new_requests_every_n_decode_steps() -> None:
+    base = _run("sglang", 32)
+    slow = _run("sglang", 32, {"scheduler_recv_interval": 20})
+    assert base.ok and slow.ok
+    assert base.scheduler_recv_interval == 1 and slow.scheduler_recv_interval == 20
+    extra = slow.ttft_ms - base.ttft_ms  # type: ignore[operator]
+    step = base.tpot_ms or 0.0
+    # an arrival waits for the next read: on average about half the interval, never more than all of it
+    assert 0.25 * 20 * step < extra < 20 * step, (extra, step)
+
+
+def test_an_idle_sglang_engine_reads_at_once() -> None:
+    """A lone client's request reaches an idle engine: the interval costs it nothing."""
+    base = _run("sglang", 1)
+    slow = _run("sglang", 1, {"scheduler_recv_interval": 30})
+    assert slow.ttft_ms == pytest.approx(base.ttft_ms, rel=1e-9)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40))
+def test_a_longer_interval_never_shortens_ttft(a: int, b: int) -> None:
+    low, high = sorted((a, b))
+    first = _run("sglang", 16, {"scheduler_recv_interval": low})
+    second = _run("sglang", 16, {"scheduler_recv_interval": high})
+    assert second.ttft_ms >= first.ttft_ms * (1 - 1e-9)  # type: ignore[operator]
+
+
+def test_the_analytic_screen_counts_the_wait_under_load_only() -> None:
+    args: dict[str, Any] = {
+        "num_gpus": 1,
+        "tp": 1,
+        "engine": "sglang",
+        "input_length": 1024,
+        "output_length": 256,
+        "serving_model": "analytic",
+    }
+    lone = [
+        estimate(MODEL, H100, concurrency=1, engine_options=o, **args)
+        for o in (None, {"scheduler_recv_interval": 30})
+    ]
+    busy = [
+        estimate(MODEL, H100, concurrency=32, engine_options=o, **args)
+        for o in (None, {"scheduler_recv_interval": 30})
+    ]
+    assert lone[0].ttft_ms == pytest.approx(lone[1].ttft_ms)
+    extra = busy[1].ttft_ms - busy[0].ttft_ms  # type: ignore[operator]
+    assert 0.25 * 30 * (busy[0].itl_ms or 0.0) < extra < 30 * (busy[0].itl_ms or 0.0)
+
+
+# -- TensorRT-LLM: batch waiting -------------------------------------------------------------------
+HOLD = {"batch_wait_timeout_iters": 30, "batch_wait_max_tokens_ratio": 0.9}
+
+
+def test_tensorrt_llm_holds_prompts_back_until_the_timeout() -> None:
+    base = _run("trtllm", 16)
+    held = _run("trtllm", 16, HOLD)
+    assert (held.batch_wait_timeout_iters, held.batch_wait_max_tokens_ratio) == (30, 0.9)
+    extra = held.ttft_ms - base.ttft_ms  # type: ignore[operator]
+    step = base.tpot_ms or 0.0
+    # 16 clients of ~1,000-token prompts never fill 0.9 x 8,192 tokens: the first held prompt waits the
+    # whole timeout, the ones arriving meanwhile less
+    assert 0.2 * 30 * step < extra < 1.2 * 30 * step, (extra, step)
+
+
+@pytest.mark.parametrize("one", [{"batch_wait_timeout_iters": 30}, {"batch_wait_max_tokens_ratio": 0.9}])
+def test_one_batch_wait_option_alone_holds_nothing(one: dict[str, Any]) -> None:
+    """``stop_waiting = iters >= timeout_iters or tokens >= ratio x max_num_tokens``: either at 0 stops it."""
+    assert _run("trtllm", 16, one).ttft_ms == pytest.approx(_run("trtllm", 16).ttft_ms, rel=1e-9)
+
+
+def test_a_threshold_the_prompts_reach_releases_them_at_once() -> None:
+    """With a low token threshold the first waiting prompt fills it: nothing is held."""
+    low = {"batch_wait_timeout_iters": 30, "batch_wait_max_tokens_ratio": 0.01}
+    assert _run("trtllm", 16, low).ttft_ms == pytest.approx(_run("trtllm", 16).ttft_ms, rel=1e-9)
+
+
+def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
+    arch = load_model("Qwen/Qwen3-30B-A3B")
+    options = check_engine_options(HOLD, "trtllm")
+    common: dict[str, Any] = {"num_gpus": 2, "tp": 2, "input_length": 1024, "output_length": 256}
+    dep = plan_deployment(arch, H100, engine="trtllm", dp_attention=2, engine_options=options, **common)
+    assert not dep.holds_context and dep.scheduler_config().hold_steps == 0
+    assert any("attention DP" in w for w in dep.warnings)
+    plain = plan_deployment(arch, H100, engine="trtllm", engine_options=options, **common)
+    assert plain.holds_context and plain.scheduler_config().hold_steps == 30
+
+
+# -- the boundary ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("engine", "options", "message"),
+    [
+        ("sglang", {"scheduler_recv_interval": 0}, r"scheduler_recv_interval must be an integer in \[1,"),
+        ("sglang", {"scheduler_recv_interval": 2.5}, "must be an integer"),
+        ("sglang", {"scheduler_recv_interval": True}, "must be an integer"),
+        ("trtllm", {"batch_wait_max_tokens_ratio": 1.5}, r"must be a number in \[0, 1\]"),
+        ("trtllm", {"batch_wait_timeout_iters": -1}, r"must be an integer in \[0,"),
+        ("vllm", {"scheduler_recv_interval": 10}, "is sglang's --scheduler-recv-interval; vllm has no such"),
+        ("sglang", {"batch_wait_timeout_iters": 10}, "is trtllm's batch_wait_timeout_iters"),
+        (
+            "sglang",
+            {"recv_interval": 10},
+            "unknown engine option 'recv_interval'; sglang accepts: scheduler_recv",
+        ),
+        ("sglang", [("scheduler_recv_interval", 10)], "engine_options must be a mapping"),
+    ],
+)
+def test_bad_options_are_refused_by_name(engine: str, options: object, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        estimate_performance(
+            MODEL,
+            "H100",
+            1,
+            1,
+            1024,
+            256,
+            engine=engine,
+            engine_options=options,
+            backend="native",  # type: ignore[arg-type]
+        )
+
+
+def test_the_defaults_are_the_engines_and_only_its_own_options_are_reported() -> None:
+    sglang = estimate_performance(MODEL, "H100", 1, 1, 512, 128, engine="sglang", backend="native")
+    assert sglang.scheduler_recv_interval == 1 and sglang.batch_wait_timeout_iters is None
+    trtllm = estimate_performance(MODEL, "H100", 1, 1, 512, 128, engine="trtllm", backend="native")
+    assert (trtllm.batch_wait_timeout_iters, trtllm.batch_wait_max_tokens_ratio) == (0, 0.0)
+    assert trtllm.scheduler_recv_interval is None
+    vllm = estimate_performance(MODEL, "H100", 1, 1, 512, 128, backend="native")
+    assert vllm.scheduler_recv_interval is None and vllm.batch_wait_timeout_iters is None
+    assert EngineOptions().stated() == {}
+
+
+def test_auto_picks_the_native_engine_for_them() -> None:
+    est = estimate_performance(
+        MODEL,
+        "H100",
+        1,
+        1,
+        512,
+        128,
+        engine="sglang",
+        engine_options={"scheduler_recv_interval": 4},
+        backend="auto",
+    )
+    assert est.backend == "native" and est.scheduler_recv_interval == 4
+
+
+# -- launch commands and the CLI ------------------------------------------------------------------
+def test_the_launch_commands_carry_the_options_in_the_engines_spelling() -> None:
+    sglang = estimate_performance(
+        MODEL, "H100", 1, 1, 1024, 256, engine="sglang", engine_options={"scheduler_recv_interval": 10},
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    flags = assert_valid("sglang", serve_commands(MODEL, sglang)["sglang"])
+    assert flags["--scheduler-recv-interval"] == "10"
+    assert "--scheduler-recv-interval" not in serve_commands(MODEL, sglang)["vllm"]
+    trtllm = estimate_performance(
+        MODEL, "H100", 1, 1, 1024, 256, engine="trtllm", engine_options=HOLD, backend="native",
+        serving_model="analytic",
+    )  # fmt: skip
+    command = serve_commands(MODEL, trtllm)["trtllm"]
+    assert_valid("trtllm", command)
+    assert "batch_wait_timeout_iters: 30" in command and "batch_wait_max_tokens_ratio: 0.9" in command
+    # each LLM-API key the command writes is one the data file cites from TensorRT-LLM's llm_args.py
+    text = (resources.files("config_explorer") / "data" / "engine_flags" / "trtllm.json").read_text("utf-8")
+    keys = json.loads(text)["extra_llm_api_options_keys"]
+    assert {"batch_wait_timeout_iters", "batch_wait_max_tokens_ratio"} <= set(keys)
+    assert all("llm_args.py" in keys[k] for k in ("batch_wait_timeout_iters", "batch_wait_max_tokens_ratio"))
+
+
+def test_cli_takes_engine_options(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100", "--engine", "sglang"]
+    argv += ["--input-length", "1024", "--output-length", "256", "--concurrency", "16", "--json"]
+    assert main([*argv, "--engine-option", "scheduler_recv_interval=12"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["scheduler_recv_interval"] == 12
+    assert main([*argv, "--engine-option", "scheduler_recv_interval"]) == 2
+    assert "expected NAME=NUMBER" in capsys.readouterr().err
+    assert main([*argv, "--engine-option", "batch_wait_timeout_iters=4"]) == 2
+    assert "trtllm's batch_wait_timeout_iters" in capsys.readouterr().err
