@@ -9,10 +9,11 @@ DeepSeek-V3, Qwen3-30B-A3B, Qwen3-235B-A22B, Mixtral-8x7B, gpt-oss-120b and Llam
 estimated with :meth:`StepCost.moe_layer_terms` of that model on that GPU, precision and layout. Nothing
 is fitted on these rows by default.
 
-Printed, per GPU x framework x precision: the median ratio measured / estimated at each batch size, and
-the median |log ratio| for batches of 64 tokens or more (where the layer streams most experts) and below
-(where the database's "balanced" routing touches min(E, tokens x k) experts, more than uniform random
-routing does, so its small-batch rows read slower than the engine's expected distinct experts).
+Printed, per GPU x framework x precision x kernel (the MoE backend the database names): the median ratio
+measured / estimated at each batch size, and the median |log ratio| for batches of 64 tokens or more
+(where the layer streams most experts) and below (where the database's "balanced" routing touches
+min(E, tokens x k) experts, more than uniform random routing does, so its small-batch rows read slower
+than the engine's expected distinct experts).
 
 ``--overlap P`` also scores an alternative way of combining the layer's memory- and compute-bound parts,
 ``(mem^P + cmp^P)^(1/P)`` in place of the engine's ``(mem^4 + cmp^4)^(1/4)``: an exponent chosen on the
@@ -58,7 +59,7 @@ BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
 
 
 class Layer(NamedTuple):
-    group: tuple[str, str, str]  # GPU, framework, precision
+    group: tuple[str, str, str, str]  # GPU, framework, precision, kernel
     tokens: int
     measured_s: float
     seconds: float  # the engine's estimate
@@ -98,7 +99,8 @@ def rows() -> list[Layer]:
             except ConfigExplorerError:
                 continue
             seconds, mem, cmp = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))
-            group = (row["gpu"], row["framework"].split(" (")[0], row["dtype"])
+            kernel = row["kernel"].split(" (")[0].split(" ")[0]
+            group = (row["gpu"], row["framework"].split(" (")[0], row["dtype"], kernel)
             measured = float(row["time_us"]) * 1e-6
             out.append(Layer(group, int(row["num_tokens"]), measured, seconds, mem, cmp))
     return out
@@ -122,11 +124,13 @@ def main() -> None:
     parser.add_argument("--overlap", type=float, default=None, metavar="P")
     args = parser.parse_args()
     data = rows()
-    groups: dict[tuple[str, str, str], list[Layer]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[Layer]] = defaultdict(list)
     for layer in data:
         groups[layer.group].append(layer)
     print(f"{len(data)} measured MoE layers estimated (of {sum(1 for _ in DATA.open()) - 1} rows)\n")
-    header = f"{'GPU':9} {'framework':22} {'precision':12} " + " ".join(f"{b:>6}" for b in BATCHES)
+    header = f"{'GPU':9} {'framework':22} {'precision':12} {'kernel':26} " + " ".join(
+        f"{b:>6}" for b in BATCHES
+    )
     print("median measured / estimated by batch (tokens):")
     print(header + "  |log| >=64  <64" + (f"   P={args.overlap:g}: >=64" if args.overlap else ""))
     for group, members in sorted(groups.items()):
@@ -138,7 +142,7 @@ def main() -> None:
         )
         big = [layer for layer in members if layer.tokens >= 64]
         small = [layer for layer in members if layer.tokens < 64]
-        line = f"{group[0]:9} {group[1][:22]:22} {group[2][:12]:12} {cells}  "
+        line = f"{group[0]:9} {group[1][:22]:22} {group[2][:12]:12} {group[3][:26]:26} {cells}  "
         line += f"{log_error(big, None):9.2f} {log_error(small, None):4.2f}"
         if args.overlap:
             line += f"   {log_error(big, args.overlap):9.2f}"

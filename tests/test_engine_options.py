@@ -238,3 +238,25 @@ def test_cli_takes_engine_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert "expected NAME=NUMBER" in capsys.readouterr().err
     assert main([*argv, "--engine-option", "batch_wait_timeout_iters=4"]) == 2
     assert "trtllm's batch_wait_timeout_iters" in capsys.readouterr().err
+
+
+def test_the_recommender_plans_with_them_and_writes_them_into_the_launch_command() -> None:
+    from config_explorer.recommender import recommend_gpus
+
+    result = recommend_gpus(
+        "meta-llama/Llama-3.1-8B-Instruct", 1024, 256, gpus=["H100"], max_gpus=1, engine="sglang",
+        backend="native", engine_options={"scheduler_recv_interval": 20}, default_slos=False,
+    )  # fmt: skip
+    best = result.ranked[0]
+    assert best.estimate is not None and best.estimate.scheduler_recv_interval == 20
+    assert "--scheduler-recv-interval 20" in best.launch_command
+    with pytest.raises(InvalidArgumentError, match="aggregated serving only"):
+        recommend_gpus(
+            "meta-llama/Llama-3.1-8B-Instruct", 1024, 256, gpus=["H100"], max_gpus=2, engine="sglang",
+            backend="native", engine_options={"scheduler_recv_interval": 20}, disaggregated=True,
+            target_requests_per_s=2.0,
+        )  # fmt: skip
+    with pytest.raises(InvalidArgumentError, match="is sglang's --scheduler-recv-interval"):
+        recommend_gpus(
+            "meta-llama/Llama-3.1-8B-Instruct", 1024, 256, engine_options={"scheduler_recv_interval": 2}
+        )

@@ -844,6 +844,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 preset_prefix=not args.no_preset_prefix,
                 parallelism=args.parallelism,
                 disaggregated=args.disaggregated,
+                **_engine_options(args),
             )
         )
     document = {"results": [r.to_dict() for r in results]} if len(results) > 1 else results[0].to_dict()
@@ -1205,6 +1206,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --target-rps or --target-tok-s: also search prefill and decode on separate pools and compare "
         "the best such plan with the best aggregated one (native engine)",
     )
+    _add_engine_options(p)
     p.add_argument(
         "--parallelism",
         default="tp,pp,ep,dp-attention",

@@ -768,6 +768,7 @@ def recommend_gpus(
     preset_prefix: bool = True,
     parallelism: Sequence[str] | str | None = None,
     disaggregated: bool = False,
+    engine_options: Mapping[str, int | float] | None = None,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
@@ -800,7 +801,11 @@ def recommend_gpus(
     ``disaggregated=True`` (native engine, with a target load) also searches disaggregated plans, prefill
     and decode on separate pools of those layouts (:mod:`config_explorer.recommender.disaggregated`):
     ``result.disaggregated`` ranks them and ``result.disaggregation_note`` compares the best with the
-    best aggregated plan in GPUs and $/h for the same load.
+    best aggregated plan in GPUs and $/h for the same load. ``engine_options`` sets the engine's options
+    that hold new requests back to batch them, by the engine's own names (SGLang's
+    ``scheduler_recv_interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` and
+    ``batch_wait_max_tokens_ratio``; native engine, aggregated plans; :mod:`config_explorer.engine.options`):
+    every layout is estimated, and its launch command written, with them.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
@@ -836,6 +841,7 @@ def recommend_gpus(
     if concurrency is not None:
         concurrency = validation.judged_concurrency(concurrency)
     engine = validation.engine(engine)
+    options = validation.engine_options(engine_options, engine)
     precision = validation.precision(precision)
     kv_precision = validation.kv_precision(kv_precision, engine)
     gpu_memory_utilization = validation.gpu_memory_utilization(gpu_memory_utilization)
@@ -854,6 +860,11 @@ def recommend_gpus(
     preset_prefix = validation.flag("preset_prefix", preset_prefix)
     splits = validation.parallelism(parallelism, PARALLELISM)
     disaggregated = validation.flag("disaggregated", disaggregated)
+    if disaggregated and options is not None and options.stated():
+        raise InvalidArgumentError(
+            f"engine_options {options.stated()} are modelled for aggregated serving only; the disaggregated "
+            "search does not apply them: leave them out, or disaggregated=False"
+        )
     if disaggregated and not has_target:
         raise InvalidArgumentError(
             "disaggregated=True sizes prefill and decode pools for a load: give target_requests_per_s or "
@@ -861,7 +872,7 @@ def recommend_gpus(
         )
     costs = GPUCosts(gpu_costs)
     chosen = (
-        get_backend(backend, arch, native_only_features(drafting, given_prefix))
+        get_backend(backend, arch, native_only_features(drafting, given_prefix, {"engine_options": options}))
         if isinstance(backend, str)
         else backend
     )
@@ -869,7 +880,7 @@ def recommend_gpus(
     shared, prefix_note = workload_prefix(
         workload, input_length, given_prefix, use_preset=preset_prefix, backend_name=chosen.name
     )
-    features = {"speculative": drafting, "prefix": shared}
+    features = {"speculative": drafting, "prefix": shared, "engine_options": options}
     # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
     chosen = calibrated(chosen, checked_calibration(calibration))
     if metric is None:
