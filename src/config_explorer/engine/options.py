@@ -4,11 +4,13 @@ Some launch settings trade time to first token for larger, cheaper steps by lett
 before the scheduler prefills it. Each engine spells its own; the native engine models these:
 
 * SGLang's ``--scheduler-recv-interval N`` (default 1): the scheduler reads new requests from the
-  tokenizer only once its counter reaches ``N``. A decode step adds 1, a step that prefilled adds 1,000
-  (so the next iteration reads), and an idle loop reads at once
-  (``python/sglang/srt/managers/scheduler_recv_skipper.py``: ``_WEIGHT_OF_FORWARD_MODE``, default weight
-  1,000, stored copies of 0.5.x). While the batch decodes, a request therefore waits for up to ``N``
-  decode steps before it is even queued.
+  tokenizer only once its counter reaches ``N``. A decode step adds 1, any other step (one that
+  prefilled) adds 1,000, so the next iteration reads, and an idle loop iteration adds 1 and takes
+  microseconds, so an idle engine reads at once (``SchedulerRecvSkipper`` in
+  ``sglang/srt/managers/scheduler_components/recv_skipper.py`` and the ``SGLANG_SCHEDULER_RECV_SKIPPER_WEIGHT_*``
+  defaults in ``sglang/srt/environ.py``, read in the 0.5.19 wheel; ``managers/scheduler_recv_skipper.py``
+  in earlier 0.5.x). While the batch decodes, a request therefore waits for up to ``N`` decode steps
+  before it is even queued.
 * TensorRT-LLM's LLM-API options ``batch_wait_timeout_iters`` and ``batch_wait_max_tokens_ratio`` (default
   0: off; ``tensorrt_llm/llmapi/llm_args.py``): while generation requests are running, the PyTorch
   executor holds the context requests it scheduled back until their tokens plus the generation tokens
@@ -16,7 +18,9 @@ before the scheduler prefills it. Each engine spells its own; the native engine 
   (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
   attention DP and when nothing is generating).
 
-Neither engine's ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
+SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
+went with the overlap scheduler), so it is not an option here either. Neither engine's
+``stream_interval`` delays the first token: SGLang sends a streamed request's output when
 ``len(output_ids) % stream_interval == 1`` (the first token included), TensorRT-LLM when
 ``py_decoding_iter == 1`` or a multiple of the interval (PR #5836), so it is not an option here.
 """
