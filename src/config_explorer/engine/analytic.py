@@ -184,6 +184,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     cap = max(cap, min(1.0, concurrency))
     budget = dep.step_token_budget
     frontend = dep.frontend_token_s
+    holds_back = dep.options.scheduler_recv_interval > 1 or dep.holds_context
     # the fixed point and the final figures evaluate the same few steps again: each is costed once
     seen: dict[tuple[float, float, float], float] = {}
 
@@ -199,7 +200,8 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
         service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort)
-        service += _admission_wait(dep, concurrency, decode_seqs, steps)
+        if holds_back:
+            service += _admission_wait(dep, concurrency, decode_seqs, steps)
         if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
             _, decode_only, with_chunk, share = steps
             floor = decode_seqs * frontend
