@@ -12,7 +12,8 @@ Every row is estimated the way it was measured, with the profile of the engine t
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
   estimate alike ("itl (proxy)");
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
-  ``published_serving_points_inferencex.csv`` and ``published_serving_points_nim.csv`` (vLLM, SGLang,
+  ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv`` and
+  ``published_serving_points_nim.csv`` (vLLM, SGLang,
   TensorRT-LLM; sources in the README beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
@@ -25,8 +26,11 @@ Every row is estimated the way it was measured, with the profile of the engine t
   The scheduler and memory flags the row's launch command sets (``--max-num-seqs``,
   ``--max-num-batched-tokens``, ``--gpu-memory-utilization``, ``--max-model-len`` and SGLang's
   ``--max-running-requests``, ``--chunked-prefill-size``, ``--mem-fraction-static``,
-  ``--context-length``, TensorRT-LLM's ``--max_num_tokens``, ``--max_seq_len``, read from the notes'
-  ``server:``/``launch:`` command) are replayed; others keep the engine's defaults.
+  ``--context-length``, TensorRT-LLM's ``--max_num_tokens``, ``--max_seq_len``, the expert-parallel size
+  (``--ep-size``, ``--ep_size``), and the options that hold requests back: SGLang's
+  ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``,
+  read from the notes' ``server:``/``launch:`` command) are replayed; others keep the engine's defaults.
+  Rows with experts split over ranks form their own group (``by layout:expert parallel``).
 
 Two scale groups come from ``benchmarks/scale.py`` (published expert-parallel / data-parallel-attention
 deployments: each phase of a disaggregated deployment on its own pool, and whole aggregated runs), scored
@@ -72,6 +76,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points.csv",
     HERE / "data" / "published_serving_points_more.csv",
     HERE / "data" / "published_serving_points_inferencex.csv",
+    HERE / "data" / "published_serving_points_inferencex_new_gpus.csv",
     HERE / "data" / "published_serving_points_nim.csv",
 )
 
@@ -201,6 +206,8 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max-model-len": ("max_model_len", int),
     "--context-length": ("max_model_len", int),
     "--max_seq_len": ("max_model_len", int),
+    "--ep-size": ("ep", int),
+    "--ep_size": ("ep", int),
 }
 
 #: the engine options (config_explorer.engine.options) a row's launch command may set, by the engine's spelling
@@ -474,6 +481,7 @@ def _row(
         "gpu": row["gpu"],
         "gpu_family": get_gpu(row["gpu"]).family,
         "tp": int(row["tp"]),
+        "ep": int(serve_knobs(row.get("notes", "")).get("ep", 1)),
         "isl": int(row["input_len"]),
         "osl": int(row["output_len"]),
         "batch": batch,
@@ -517,6 +525,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
                 f"held-out by engine:{r['engine']}:{family}",
                 f"held-out by GPU family:{r['gpu_family']}:{family}",
                 f"held-out by kind:{r['kind']}:{family}",
+                f"held-out by layout:{'expert parallel' if r.get('ep', 1) > 1 else 'tensor parallel'}:{family}",
             ]
         for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))
