@@ -53,7 +53,10 @@ class FamilyEfficiency:
     small_kernel_us: float
     #: fraction of the per-direction link bandwidth an all-reduce reaches
     link_efficiency: float
-    #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``)
+    #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``).
+    #: Hopper, Blackwell and Ampere: fitted by benchmarks/fit_allreduce.py on the engines' custom all-reduce
+    #: replayed in CUDA graphs at decode-step sizes (aiconfigurator's communication database: SGLang on H200,
+    #: B200 and A100), held out on vLLM, TensorRT-LLM, other SGLang releases and the H100
     allreduce_us: float
     evidence: str
     #: how far this family's efficiencies rest on measurement: "measured" (kernels timed on the family),
@@ -91,8 +94,8 @@ _HOPPER = FamilyEfficiency(
     gemm_kernel_us=6.0,
     small_kernel_us=1.4,
     link_efficiency=0.80,
-    allreduce_us=10.0,
-    evidence="fitted to shared/data/kernels (H100 SXM, H200 SXM)",
+    allreduce_us=4.5,
+    evidence="fitted to shared/data/kernels (H100 SXM, H200 SXM); all-reduce on aiconfigurator's H200 times",
     calibration="measured",
 )
 
@@ -107,7 +110,9 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         _HOPPER,
         gemm_bandwidth=0.73,
         attention_bandwidth=0.66,
-        evidence="bandwidth from measured MoE kernels on B200 (aiconfigurator database); compute as Hopper",
+        allreduce_us=7.1,
+        evidence="bandwidth from measured MoE kernels and all-reduce from measured all-reduces on B200 "
+        "(aiconfigurator database); compute as Hopper",
         calibration="partly measured",
     ),
     # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in
@@ -121,8 +126,9 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=6.0,
         small_kernel_us=1.7,
         link_efficiency=0.80,
-        allreduce_us=12.0,
-        evidence="public A100 GEMM/bandwidth microbenchmarks relative to Hopper; not measured here",
+        allreduce_us=5.8,
+        evidence="public A100 GEMM/bandwidth microbenchmarks relative to Hopper; all-reduce from measured "
+        "A100 all-reduces (aiconfigurator database)",
         calibration="literature",
     ),
     # Ada (L40S, L4, RTX): GDDR6 streams at ~0.8-0.85 of peak; clocks throttle under sustained

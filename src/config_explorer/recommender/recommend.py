@@ -994,6 +994,10 @@ def recommend_gpus(
                 judged_ids.add(id(result))
                 (ranked if result.rejected_reason is None else rejected).append(result)
             ranked.sort(key=sort_key)
+        if not ranked and has_target:
+            rejected = _judge_fewest_capped(
+                rejected, layout_of, lambda c: evaluate(*layout_of[id(c)], judge=True)
+            )
     ranked.sort(key=sort_key)
     others: list[Candidate] = []
     if not all_layouts:
@@ -1136,6 +1140,40 @@ def _key_cost(c: Candidate) -> tuple[float, int]:
     return (cost if cost is not None else math.inf, c.total_gpus_for_target or c.num_gpus)
 
 
+#: how a candidate whose target load needs more GPUs than ``max_gpus`` allows is rejected
+CAPPED_REASON: Final = "exceeds max_gpus for the target"
+
+
+def _judge_fewest_capped(
+    rejected: list[Candidate],
+    layout_of: dict[int, tuple[GPUSpec, int, Layout]],
+    judge: Callable[[Candidate], Candidate],
+) -> list[Candidate]:
+    """When no layout carries the target within ``max_gpus``, the summary tells the planner the fewest GPUs
+    it takes: that figure is simulated, as the leaders' are, not screened (the screen can promise fewer).
+    The capped layout needing the fewest GPUs is judged until the fewest is a judged one (at most
+    :data:`JUDGED_CANDIDATES` simulations)."""
+    judged: set[int] = set()
+    for _ in range(JUDGED_CANDIDATES):
+        capped = [
+            c
+            for c in rejected
+            if (c.rejected_reason or "").startswith(CAPPED_REASON) and c.total_gpus_for_target
+        ]
+        if not capped:
+            break
+        fewest = min(
+            capped, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)
+        )
+        if id(fewest) in judged:
+            break
+        result = judge(fewest)
+        layout_of[id(result)] = layout_of[id(fewest)]
+        judged.add(id(result))
+        rejected = [c for c in rejected if c is not fewest] + [result]
+    return rejected
+
+
 def _speculative_note(
     arch: ModelArchitecture,
     best: Candidate | None,
@@ -1272,7 +1310,7 @@ def _evaluate(
     needed = target.get("total_gpus_for_target")
     if max_total_gpus is not None and needed is not None and needed > max_total_gpus:
         reason = (
-            f"exceeds max_gpus for the target: carrying it takes {needed} GPUs ({target['copies_for_target']} "
+            f"{CAPPED_REASON}: carrying it takes {needed} GPUs ({target['copies_for_target']} "
             f"copies of {count} x {spec.name}), above the {max_total_gpus} allowed in all"
         )
     return Candidate(

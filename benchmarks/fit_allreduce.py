@@ -1,0 +1,99 @@
+"""The fixed cost of one tensor-parallel all-reduce (``FamilyEfficiency.allreduce_us``), fitted on measured
+all-reduce times and read held out on the rest.
+
+Run: ``PYTHONPATH=src python benchmarks/fit_allreduce.py``.
+
+The measurements are ``data/allreduce_times.csv``: NVIDIA aiconfigurator's communication database (commit
+095f58a), the engines' own custom all-reduce (SGLang, vLLM, TensorRT-LLM) replayed in CUDA graphs, as a
+decode step runs it, bf16, 2-8 GPUs of one A100, H100, H200 or B200 node, 1,024-65,536 elements: the
+message of a decode step of one to a few dozen sequences (one hidden vector per sequence).
+
+The engine charges a call ``allreduce_us + 2 (g - 1) / g x bytes / link`` (the ring term at the family's
+link efficiency, ``engine/roofline.py``). The fixed part is fitted per GPU family as the median, over the
+named fit rows, of the measured time less the ring term: every engine and release on the H200 (Hopper),
+SGLang on the B200 (Blackwell) and SGLang on the A100 (Ampere). Every other row (the H100; vLLM and
+TensorRT-LLM on the B200 and A100) is held out: the script prints median measured / modelled per group
+with the constants the engine holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import efficiency_for
+
+DATA = Path(__file__).resolve().parent / "data" / "allreduce_times.csv"
+GPUS = {"A100-SXM": "A100 SXM 80GB", "H100-SXM": "H100 SXM", "H200-SXM": "H200 SXM", "B200-SXM": "B200"}
+#: the rows each family's constant is fitted on: (GPU, engine or "" for every engine and release)
+FIT = {
+    "hopper": ("H200-SXM", ""),
+    "blackwell": ("B200-SXM", "sglang"),
+    "ampere": ("A100-SXM", "sglang"),
+}
+
+
+def is_fit(row: dict[str, str], family: str) -> bool:
+    gpu, engine = FIT.get(family, ("", ""))
+    return row["gpu"] == gpu and engine in ("", row["framework"])
+
+
+def ring_seconds(gpu_name: str, gpus: int, message_bytes: float) -> float:
+    """The engine's bandwidth term for one all-reduce of ``message_bytes`` over ``gpus`` GPUs."""
+    gpu = get_gpu(gpu_name)
+    link = gpu.link_bandwidth_bytes_s * efficiency_for(gpu.family).link_efficiency
+    return 2.0 * (gpus - 1) / gpus * message_bytes / link
+
+
+def main() -> None:
+    with DATA.open() as fh:
+        rows = list(csv.DictReader(fh))
+    print(f"{len(rows)} measured all-reduces (CUDA-graph replay, 1,024-65,536 bf16 elements, 2-8 GPUs)\n")
+    residual: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        gpu = GPUS[r["gpu"]]
+        family = get_gpu(gpu).family
+        if is_fit(r, family):
+            ring = ring_seconds(gpu, int(r["num_gpus"]), 2 * int(r["message_elements"]))
+            residual[family].append(float(r["time_us"]) - ring * 1e6)
+    print("fitted fixed cost per all-reduce (median of measured - ring term over the fit rows):")
+    for family, values in sorted(residual.items()):
+        gpu, engine = FIT[family]
+        held = efficiency_for(family).allreduce_us
+        print(
+            f"  {family:9} {statistics.median(values):5.2f} us  (fit rows: {engine or 'every engine'} on {gpu}, "
+            f"n={len(values)}; the engine holds {held:g} us)"
+        )
+    groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for r in rows:
+        gpu = GPUS[r["gpu"]]
+        family = get_gpu(gpu).family
+        g = int(r["num_gpus"])
+        modelled = efficiency_for(family).allreduce_us * 1e-6 + ring_seconds(
+            gpu, g, 2 * int(r["message_elements"])
+        )
+        split = "fit" if is_fit(r, family) else "held out"
+        groups[(split, r["gpu"], r["framework"])].append(float(r["time_us"]) * 1e-6 / modelled)
+    print("\nmeasured / modelled with the engine's constants, by GPU and engine (every release, 2-8 GPUs):")
+    print(f"  {'split':8} {'GPU':9} {'engine':7}   n  median  10%-90%")
+    held_ratios = []
+    for (split, gpu, framework), ratios in sorted(groups.items()):
+        ordered = sorted(ratios)
+        low, high = ordered[int(0.1 * (len(ordered) - 1))], ordered[int(0.9 * (len(ordered) - 1))]
+        print(
+            f"  {split:8} {gpu:9} {framework:7} {len(ratios):3} {statistics.median(ratios):7.2f}  {low:.2f}-{high:.2f}"
+        )
+        if split == "held out":
+            held_ratios.extend(ratios)
+    spread = sorted(abs(x - 1) for x in held_ratios)[int(0.9 * (len(held_ratios) - 1))]
+    print(
+        f"\nheld out: median measured / modelled {statistics.median(held_ratios):.2f} over {len(held_ratios)} rows; "
+        f"90% of them within {spread:.0%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
