@@ -72,6 +72,9 @@ class FamilyEfficiency:
     #: GEMM efficiency, for 16-bit and 8-bit tensor modes
     moe_half_width_16bit: float = 320.0
     moe_half_width_8bit: float = 700.0
+    #: fraction of peak memory bandwidth the grouped expert GEMMs reach streaming the experts they touch
+    #: (None: ``gemm_bandwidth``); Blackwell's is measured on fused-MoE kernels, apart from dense GEMMs
+    moe_bandwidth: float | None = None
 
     def moe_layer_us(self, weight_precision: str) -> float:
         p = normalize_precision(weight_precision)
@@ -104,15 +107,19 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
     "hopper": _HOPPER,
     # Blackwell: grouped expert GEMMs streaming every expert (Mixtral TP2 at 4 tokens, Qwen3-30B at 64)
     # reach 5.7-6.0 TB/s on a B200, 0.71-0.74 of its 8 TB/s, where an H200 reaches 0.82 and an H100 0.84
-    # (aiconfigurator's TensorRT-LLM kernel database, benchmarks/data/moe_kernel_times.csv); wide GEMMs
-    # reach the same share of their dense peak as on Hopper (Mixtral at 16384 tokens: 0.79 on both).
+    # (aiconfigurator's TensorRT-LLM kernel database, benchmarks/data/moe_kernel_times.csv): that is
+    # moe_bandwidth. Dense decode GEMMs stream at 0.82 of the B200's 7.7 TB/s (the mean of its bf16 and FP8
+    # shares, benchmarks/fit_decode_gemm.py on SGLang 0.5.14's GEMMs in the same database; the H100 and
+    # H200 rows, held out, read 0.81-0.86 against Hopper's 0.83). Wide GEMMs reach the same share of
+    # their dense peak as on Hopper (Mixtral at 16384 tokens: 0.79 on both).
     "blackwell": attrs.evolve(
         _HOPPER,
-        gemm_bandwidth=0.73,
+        gemm_bandwidth=0.82,
+        moe_bandwidth=0.73,
         attention_bandwidth=0.66,
         allreduce_us=7.1,
-        evidence="bandwidth from measured MoE kernels and all-reduce from measured all-reduces on B200 "
-        "(aiconfigurator database); compute as Hopper",
+        evidence="bandwidth from measured dense GEMMs and MoE kernels, all-reduce from measured all-reduces "
+        "on B200 (aiconfigurator database); compute as Hopper",
         calibration="partly measured",
     ),
     # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in

@@ -97,6 +97,8 @@ class Rates:
     moe_layer_s: float = 0.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
+    #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
+    moe_bandwidth: float = 0.0
     #: FLOP/s of the expert GEMMs where they run on another kernel than the dense GEMMs (vLLM's Marlin MoE
     #: for weight-only 4-bit experts on Hopper), before the shard-width factor; 0: that of ``gemm_flops``
     moe_gemm_flops: float = 0.0
@@ -155,6 +157,7 @@ def rates_for(
     return (
         Rates(
             gemm_bandwidth=gpu.memory_bandwidth_bytes_s * eff.gemm_bandwidth,
+            moe_bandwidth=gpu.memory_bandwidth_bytes_s * (eff.moe_bandwidth or eff.gemm_bandwidth),
             gemm_flops=peak * 1e12 * fraction,
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
@@ -285,6 +288,7 @@ class StepCost:
         "_lm_head_cmp",
         "_lm_head_flops",
         "_local_experts",
+        "_moe_bw",
         "_moe_fixed",
         "_moe_floor",
         "_moe_flops",
@@ -319,6 +323,7 @@ class StepCost:
         link = r.pipeline_link_bytes_s
         self._p2p_token = c.activation_bytes_per_token / link if costs.pp > 1 and link > 0 else 0.0
         self._gemm_bw, self._gemm_flops = r.gemm_bandwidth, r.gemm_flops
+        self._moe_bw = r.moe_bandwidth or r.gemm_bandwidth
         self._attn_bw, self._attn_flops = r.attention_bandwidth, r.attention_flops
         self._dense_bytes = c.dense_weight_bytes + c.lm_head_bytes
         self._dense_flops_token = c.dense_gemm_flops_per_token
@@ -458,7 +463,7 @@ class StepCost:
         assignments *= self._moe_load
         moved = touched * self._expert_bytes
         flops = assignments * self._expert_flops
-        mem = max(moved / self._gemm_bw, self._moe_floor)
+        mem = max(moved / self._moe_bw, self._moe_floor)
         cmp = flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
         return soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
 
