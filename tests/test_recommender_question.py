@@ -202,3 +202,39 @@ def test_slos_nothing_meets_name_the_closest_layout_and_by_how_much() -> None:
     text = result.summary()
     assert "No layout fits and meets the SLOs." in text
     assert "Closest: 1 x H100 SXM, TP1 at concurrency 1," in text and "over its tightest bound" in text
+
+
+def test_the_fewest_capped_layout_is_simulated_until_it_is_the_fewest() -> None:
+    """``_judge_fewest_capped``: the screen's fewest is simulated; when it needs more, the next fewest is tried;
+    a layout the simulation finds within max_gpus is accepted, not left among the rejected."""
+    from types import SimpleNamespace
+
+    from config_explorer.recommender.recommend import CAPPED_REASON, _judge_fewest_capped
+
+    def capped(gpus: int, tag: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            rejected_reason=f"{CAPPED_REASON}: {gpus}",
+            total_gpus_for_target=gpus,
+            cost_per_hour_for_target_usd=None,
+            tag=tag,
+        )
+
+    screened = [capped(72, "a"), capped(80, "b"), SimpleNamespace(rejected_reason="does not fit", tag="c")]
+    simulated = {"a": capped(96, "a*"), "b": capped(88, "b*")}
+    layout_of = {id(c): ("layout", c.tag) for c in screened}
+    calls: list[str] = []
+
+    def judge(c):  # type: ignore[no-untyped-def]
+        calls.append(c.tag)
+        return simulated[c.tag]
+
+    rejected, accepted = _judge_fewest_capped(screened, layout_of, judge)  # type: ignore[arg-type]
+    assert calls == ["a", "b"] and accepted == []
+    assert sorted(c.tag for c in rejected) == ["a*", "b*", "c"]
+
+    within = SimpleNamespace(
+        rejected_reason=None, total_gpus_for_target=64, cost_per_hour_for_target_usd=None, tag="a+"
+    )
+    fresh = [capped(72, "a")]
+    rejected, accepted = _judge_fewest_capped(fresh, {id(fresh[0]): ("layout", "a")}, lambda c: within)  # type: ignore[arg-type]
+    assert accepted == [within] and rejected == []

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import attrs
 
+from config_explorer._util import short_repr
 from config_explorer.errors import InvalidArgumentError
 
 __all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options"]
@@ -92,7 +93,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:
             raise InvalidArgumentError(
-                f"unknown engine option {str(name)[:80]!r}; {engine} accepts: {accepted}"
+                f"unknown engine option {short_repr(name)}; {engine} accepts: {accepted}"
             )
         owner, _, spelling = ENGINE_OPTIONS[name]
         if owner != engine:
@@ -112,12 +113,13 @@ def _value(name: str, raw: object) -> int | float:
     if name == "batch_wait_max_tokens_ratio":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 <= raw <= 1.0:
             raise InvalidArgumentError(
-                f"engine option {name} must be a number in [0, 1] (a share of max_num_tokens; 0 is off), got {raw!r}"
+                f"engine option {name} must be a number in [0, 1] (a share of max_num_tokens; 0 is off), "
+                f"got {short_repr(raw)}"
             )
         return float(raw)
     low = 1 if name == "scheduler_recv_interval" else 0
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= MAX_WAIT_STEPS:
         raise InvalidArgumentError(
-            f"engine option {name} must be an integer in [{low}, {MAX_WAIT_STEPS:,}], got {raw!r}"
+            f"engine option {name} must be an integer in [{low}, {MAX_WAIT_STEPS:,}], got {short_repr(raw)}"
         )
     return raw

@@ -995,7 +995,7 @@ def recommend_gpus(
                 (ranked if result.rejected_reason is None else rejected).append(result)
             ranked.sort(key=sort_key)
         if not ranked and has_target:
-            rejected = _judge_fewest_capped(
+            rejected, ranked = _judge_fewest_capped(
                 rejected, layout_of, lambda c: evaluate(*layout_of[id(c)], judge=True)
             )
     ranked.sort(key=sort_key)
@@ -1148,12 +1148,14 @@ def _judge_fewest_capped(
     rejected: list[Candidate],
     layout_of: dict[int, tuple[GPUSpec, int, Layout]],
     judge: Callable[[Candidate], Candidate],
-) -> list[Candidate]:
+) -> tuple[list[Candidate], list[Candidate]]:
     """When no layout carries the target within ``max_gpus``, the summary tells the planner the fewest GPUs
     it takes: that figure is simulated, as the leaders' are, not screened (the screen can promise fewer).
     The capped layout needing the fewest GPUs is judged until the fewest is a judged one (at most
-    :data:`JUDGED_CANDIDATES` simulations)."""
+    :data:`JUDGED_CANDIDATES` simulations). Returns (rejected, accepted): a layout the simulation finds
+    within ``max_gpus`` after all (and meeting the SLOs) is accepted."""
     judged: set[int] = set()
+    accepted: list[Candidate] = []
     for _ in range(JUDGED_CANDIDATES):
         capped = [
             c
@@ -1170,8 +1172,12 @@ def _judge_fewest_capped(
         result = judge(fewest)
         layout_of[id(result)] = layout_of[id(fewest)]
         judged.add(id(result))
-        rejected = [c for c in rejected if c is not fewest] + [result]
-    return rejected
+        rejected = [c for c in rejected if c is not fewest]
+        if result.rejected_reason is None:
+            accepted.append(result)
+            break
+        rejected.append(result)
+    return rejected, accepted
 
 
 def _speculative_note(
