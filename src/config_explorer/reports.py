@@ -431,18 +431,14 @@ def nothing_met(result: RecommendationResult) -> list[str]:
         lines = ["No layout fits and meets the SLOs."]
     else:
         lines = ["No layout fits and could be estimated."]
-    too_big = [
-        c
-        for c in result.rejected
-        if (c.rejected_reason or "").startswith("exceeds max_gpus") and c.total_gpus_for_target
-    ]
+    from config_explorer.recommender.recommend import capped_for_target, fewest_for_target
+
+    too_big = capped_for_target(result.rejected)
     # simulated figures where the search judged some: the screen's can promise fewer GPUs than they take
     judged = [c for c in too_big if c.estimate is not None and c.estimate.serving_model == "simulated"]
     too_big = judged or too_big
     if too_big:
-        fewest = min(
-            too_big, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)
-        )
+        fewest = fewest_for_target(too_big)
         lines.append(
             f"The target load needs at least {fewest.total_gpus_for_target} GPUs ({fewest.copies_for_target} "
             f"copies of {layout_text(fewest)}); raise max_gpus (--max-gpus) to at least "

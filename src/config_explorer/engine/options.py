@@ -35,7 +35,7 @@ import attrs
 from config_explorer._util import short_repr
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options"]
+__all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options", "options_of"]
 
 #: the most decode steps between SGLang's reads of new requests, or TensorRT-LLM iterations a context
 #: request is held, that the engine plans with (past it requests would wait for minutes)
@@ -47,6 +47,11 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float, str]]] = {
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
 }
+
+
+def options_of(engine: str) -> tuple[str, ...]:
+    """The names of the options ``engine`` (a canonical engine name) has, sorted."""
+    return tuple(sorted(name for name, (owner, _, _) in ENGINE_OPTIONS.items() if owner == engine))
 
 
 @attrs.frozen
@@ -87,8 +92,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"engine_options must be a mapping of option names to values, e.g. {{'scheduler_recv_interval': 10}}, "
             f"got {type(value).__name__}"
         )
-    own = sorted(name for name, (owner, _, _) in ENGINE_OPTIONS.items() if owner == engine)
-    accepted = ", ".join(own) if own else "none"
+    accepted = ", ".join(options_of(engine)) or "none"
     checked: dict[str, int | float] = {}
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:

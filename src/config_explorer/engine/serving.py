@@ -34,7 +34,7 @@ from config_explorer.engine.calibration import profile_for
 from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
-from config_explorer.engine.options import ENGINE_OPTIONS, EngineOptions, check_engine_options
+from config_explorer.engine.options import EngineOptions, check_engine_options, options_of
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
 from config_explorer.engine.simulator import SimulationResult, simulate
@@ -343,10 +343,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
 
 def _option_fields(dep: Deployment) -> dict[str, Any]:
     """The batching options the deployment's engine has, at their values (its defaults unless stated)."""
-    engine = dep.profile.name
-    return {
-        name: getattr(dep.options, name) for name, (owner, _, _) in ENGINE_OPTIONS.items() if owner == engine
-    }
+    return {name: getattr(dep.options, name) for name in options_of(dep.profile.name)}
 
 
 def _speculative_fields(dep: Deployment) -> dict[str, Any]:

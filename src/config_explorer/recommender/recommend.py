@@ -1144,6 +1144,23 @@ def _key_cost(c: Candidate) -> tuple[float, int]:
 CAPPED_REASON: Final = "exceeds max_gpus for the target"
 
 
+def capped_for_target(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates rejected because carrying the target load takes more GPUs than ``max_gpus`` allows."""
+    return [
+        c
+        for c in candidates
+        if (c.rejected_reason or "").startswith(CAPPED_REASON) and c.total_gpus_for_target
+    ]
+
+
+def fewest_for_target(candidates: Sequence[Candidate]) -> Candidate:
+    """Of ``candidates`` (non-empty), the one whose copies carry the target load on the fewest GPUs (then the
+    cheapest)."""
+    return min(
+        candidates, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)
+    )
+
+
 def _judge_fewest_capped(
     rejected: list[Candidate],
     layout_of: dict[int, tuple[GPUSpec, int, Layout]],
@@ -1157,16 +1174,10 @@ def _judge_fewest_capped(
     judged: set[int] = set()
     accepted: list[Candidate] = []
     for _ in range(JUDGED_CANDIDATES):
-        capped = [
-            c
-            for c in rejected
-            if (c.rejected_reason or "").startswith(CAPPED_REASON) and c.total_gpus_for_target
-        ]
+        capped = capped_for_target(rejected)
         if not capped:
             break
-        fewest = min(
-            capped, key=lambda c: (c.total_gpus_for_target or 0, c.cost_per_hour_for_target_usd or 0.0)
-        )
+        fewest = fewest_for_target(capped)
         if id(fewest) in judged:
             break
         result = judge(fewest)
