@@ -226,15 +226,12 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         text = segment.strip()
         if not (text.startswith(("server:", "launch:")) or "benchmark_throughput.py" in text):
             continue
-        for flag, (knob, kind) in SERVE_FLAGS.items():
-            found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
-            if found:
-                knobs[knob] = kind(found.group(1))
-        options = {}
-        for flag, (name, kind) in OPTION_FLAGS.items():
-            found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
-            if found:
-                options[name] = kind(found.group(1))
+        options: dict[str, Any] = {}
+        for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
+            for flag, (name, kind) in flags.items():
+                found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
+                if found:
+                    into[name] = kind(found.group(1))
         if options:
             knobs["engine_options"] = options
     return knobs
@@ -447,6 +444,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                     predicted,
                     arch,
                     dataset=row["dataset"],
+                    ep=layout.get("ep", 1),
                 )
             )
     return rows
@@ -461,6 +459,7 @@ def _row(
     predicted: float | None,
     arch: ModelArchitecture,
     dataset: str = "fixed",
+    ep: int = 1,
 ) -> dict[str, Any]:
     err = None if predicted is None else (predicted - measured) / measured * 100
     engine = source.split("/")[-1]
@@ -481,7 +480,7 @@ def _row(
         "gpu": row["gpu"],
         "gpu_family": get_gpu(row["gpu"]).family,
         "tp": int(row["tp"]),
-        "ep": int(serve_knobs(row.get("notes", "")).get("ep", 1)),
+        "ep": ep,
         "isl": int(row["input_len"]),
         "osl": int(row["output_len"]),
         "batch": batch,

@@ -23,11 +23,12 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from moe_layers import GPUS
+
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "allreduce_times.csv"
-GPUS = {"A100-SXM": "A100 SXM 80GB", "H100-SXM": "H100 SXM", "H200-SXM": "H200 SXM", "B200-SXM": "B200"}
 #: the rows each family's constant is fitted on: (GPU, engine or "" for every engine and release)
 FIT = {
     "hopper": ("H200-SXM", ""),

@@ -22,18 +22,14 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from fit_kernels import fit_line
+from moe_layers import GPUS
+
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "decode_gemm_times.csv"
-GPUS = {"H100-SXM": "H100 SXM", "H200-SXM": "H200 SXM", "B200-SXM": "B200"}
 WEIGHT_BYTES = {"bfloat16": 2.0, "fp8": 1.0}
-
-
-def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
-    mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    return my - slope * mx, slope
 
 
 def shares() -> dict[tuple[str, str], tuple[float, float, int]]:

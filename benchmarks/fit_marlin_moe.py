@@ -21,15 +21,13 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from pathlib import Path
+
+from moe_layers import DATA, GPUS
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH
 from config_explorer.engine.deployment import plan_deployment
-
-DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
-GPUS = {"H100-SXM": "H100", "H200-SXM": "H200"}
 
 
 def marlin_rows() -> list[dict[str, float | str | bool]]:
