@@ -232,6 +232,9 @@ def serve_knobs(notes: str) -> dict[str, Any]:
                 found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
                 if found:
                     into[name] = kind(found.group(1))
+        switch = re.search(r"--(no-)?async-scheduling\b", text)
+        if switch:  # vLLM's switch (unset: the release's default)
+            options["async_scheduling"] = switch.group(1) is None
         if options:
             knobs["engine_options"] = options
     return knobs
@@ -360,6 +363,24 @@ def sharegpt_lengths(mean_input: float, mean_output: float, requests: int) -> tu
     )
 
 
+#: prompt tokens a chat template adds around one user message, by model family (the first name part that
+#: matches), from printed token ids and usage figures (data/chat_template_tokens_evidence.md): gpt-oss's
+#: harmony system block and headers 67, Llama 3.1's system header with its dates 35, Qwen3's role markers
+#: 8, DeepSeek-R1's markers and opening think tag 5. A row measured through a chat endpoint
+#: (``--backend openai-chat``) counts only the raw prompt, while the engine prefills these as well
+CHAT_TEMPLATE_TOKENS: dict[str, int] = {"gpt-oss": 67, "llama-3.1": 35, "qwen3": 8, "deepseek-r1": 5}
+
+
+def chat_template_tokens(row: dict[str, str]) -> int:
+    """The prompt tokens the engine adds to each of the row's prompts and its client did not count: the
+    model's chat template where the client sent chat requests, else none."""
+    notes = row.get("notes", "")
+    if "openai-chat" not in notes and "/v1/chat/completions" not in notes:
+        return 0
+    name = row["model"].split("/")[-1].lower()
+    return next((tokens for family, tokens in CHAT_TEMPLATE_TOKENS.items() if name.startswith(family)), 0)
+
+
 def run_prompts(row: dict[str, str]) -> int | None:
     """Requests the row's benchmark run sent (its ``num_prompts`` column, else its notes), if stated."""
     prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
@@ -401,6 +422,8 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             metric, measured = row["metric"], float(row["value"])
             prompts = run_prompts(row)
             inputs, outputs = _lengths(row, prompts or 1000)
+            template = chat_template_tokens(row)
+            inputs = inputs.shifted(template)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
                 traffic = Traffic(
@@ -423,7 +446,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                         arch,
                         get_gpu(row["gpu"]),
                         **layout,
-                        input_length=int(row["input_len"]),
+                        input_length=int(row["input_len"]) + template,
                         output_length=int(row["output_len"]),
                         concurrency=int(row["concurrency"]),
                         serving_model="analytic",
@@ -432,22 +455,54 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                     e = _run(arch, row, layout, traffic)
                 reader = READERS.get(metric)
                 predicted = reader(e) if reader and e.ok else None
+                if predicted is not None and metric == "total_tok_s_total" and e.requests_per_s:
+                    predicted -= template * e.requests_per_s  # the client counted the raw prompts only
             except ConfigExplorerError as exc:
                 print(f"  cannot estimate {row['model']} on {row['gpu']}: {exc}", file=sys.stderr)
-            rows.append(
-                _row(
-                    f"published/{engine}",
-                    scenario,
-                    row,
-                    metric,
-                    measured,
-                    predicted,
-                    arch,
-                    dataset=row["dataset"],
-                    ep=layout.get("ep", 1),
-                )
+            scored = _row(
+                f"published/{engine}",
+                scenario,
+                row,
+                metric,
+                measured,
+                predicted,
+                arch,
+                dataset=row["dataset"],
+                ep=layout.get("ep", 1),
             )
+            # what pairs a run with vLLM's async scheduling to the same run without it
+            knobs = {k: v for k, v in layout.items() if k != "engine_options"}
+            switch = (layout.get("engine_options") or {}).get("async_scheduling")
+            scored["pair"] = (
+                row["source"].split("/blob/")[-1].split("/", 1)[-1],
+                repr(sorted(knobs.items())),
+            )
+            scored["async_scheduling"] = switch
+            rows.append(scored)
     return rows
+
+
+def async_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    """vLLM's async scheduling, as a speedup: each run that switched it on beside the same run (source,
+    GPU, lengths, every other launch flag) without it, (label, estimated output-throughput ratio, error
+    of that ratio against the measured one). Neither the switch's model nor its host times are fitted on
+    these runs (engine/calibration.py), so they are held out."""
+    plain = {
+        (r["pair"], r["gpu"], r["isl"], r["osl"]): r
+        for r in rows
+        if "pair" in r
+        and r["async_scheduling"] is None
+        and r["metric"] == "output_tok_s_total"
+        and r["predicted"]
+    }
+    scored = []
+    for r in rows:
+        base = plain.get((r.get("pair"), r["gpu"], r["isl"], r["osl"]))
+        if r.get("async_scheduling") and r["metric"] == "output_tok_s_total" and r["predicted"] and base:
+            measured, estimated = r["measured"] / base["measured"], r["predicted"] / base["predicted"]
+            label = f"{r['model']} {r['gpu']} {r['isl']}/{r['osl']}"
+            scored.append((label, estimated, estimated / measured - 1.0))
+    return scored
 
 
 def _row(
@@ -541,13 +596,15 @@ def _stats(errors: Iterable[float]) -> dict[str, float | int]:
     }
 
 
-def feature_summary() -> dict[str, dict[str, float | int]]:
-    """The feature groups (benchmarks/features.py): |error| of estimated vs published speedup ratios."""
+def feature_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
+    """The feature groups (benchmarks/features.py, and vLLM's async scheduling from ``rows``): |error| of
+    estimated vs published speedup ratios."""
     import features
 
     groups = {
         "held-out features:speculative decoding speedup": features.published(quiet=True),
         "held-out features:prefix caching ratio": features.prefix_rows(quiet=True),
+        "held-out features:async scheduling speedup": async_pairs(rows),
     }
     return {key: _stats(abs(error) * 100 for _, _, error in rows) for key, rows in groups.items() if rows}
 
@@ -599,7 +656,7 @@ def _scored(data_dir: Path | None, serving_model: str) -> tuple[list[dict[str, A
             return saved["rows"], saved["summary"]
     rows = all_rows(data_dir, serving_model)
     summary: dict[str, Any] = summarize(rows)
-    summary.update(feature_summary())
+    summary.update(feature_summary(rows))
     summary.update(scale_summary())
     if cache is not None:
         partial = cache.with_suffix(f".{os.getpid()}.tmp")

@@ -31,12 +31,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from accuracy import sharegpt_lengths
+from accuracy import chat_template_tokens, sharegpt_lengths
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import GIB
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.errors import ConfigExplorerError, UnknownGPUError
@@ -88,6 +89,10 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "precision": _precision(row["weight_precision"]),
         "kv_precision": _precision(row["kv_precision"]),
         "engine": _engine(row["engine"]),
+        # vLLM's switch where the deployment states it (the release is often not stated)
+        "engine_options": EngineOptions(async_scheduling=True)
+        if _engine(row["engine"]) == "vllm" and re.search(r"async.scheduling", row["notes"], re.I)
+        else None,
     }
 
 
@@ -175,7 +180,10 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         requests = 984
         inputs, outputs = sharegpt_lengths(isl, osl, requests)
         traffic = Traffic(
-            input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=requests
+            input_lengths=inputs.shifted(chat_template_tokens(row)),
+            output_lengths=outputs,
+            arrival="offline",
+            num_requests=requests,
         )
         how = f"ShareGPT, {requests} requests at once"
     else:

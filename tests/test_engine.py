@@ -403,3 +403,24 @@ def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
     assert ttft["sglang", 64] >= floor_ms
     assert abs(ttft["sglang", 256] - ttft["sglang", 64]) < 0.05 * ttft["sglang", 64]
     assert ttft["vllm", 64] < 0.5 * ttft["sglang", 64]
+
+
+def test_a_v0_vllm_release_pays_host_time_per_step_that_grows_with_the_batch() -> None:
+    """vLLM before 0.8 runs the V0 engine: host work between steps blocks the GPU, so a decode step is
+    slower than the same step on a V1 release, by more at a large batch than at a small one."""
+    v0, v1 = profile_for("vllm==0.6.3"), profile_for("vllm==0.11.0")
+    assert v0.step_overhead_ms > v1.step_overhead_ms
+    assert v0.per_sequence_overhead_ms > v1.per_sequence_overhead_ms
+    assert profile_for("vllm==0.8.0").step_overhead_ms == v1.step_overhead_ms
+
+    def itl_ms(engine: str, concurrency: int) -> float:
+        e = estimate(
+            LLAMA8, H100, input_length=128, output_length=256, concurrency=concurrency, engine=engine
+        )
+        assert e.itl_ms is not None
+        return e.itl_ms
+
+    small = itl_ms("vllm==0.6.3", 1) - itl_ms("vllm==0.11.0", 1)
+    large = itl_ms("vllm==0.6.3", 128) - itl_ms("vllm==0.11.0", 128)
+    assert small > 0.8 * (v0.step_overhead_ms - v1.step_overhead_ms)
+    assert large > small + 0.5 * 127 * (v0.per_sequence_overhead_ms - v1.per_sequence_overhead_ms)

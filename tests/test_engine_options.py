@@ -1,5 +1,6 @@
-"""Engine options that hold new requests back to batch them (config_explorer.engine.options): SGLang's
-``--scheduler-recv-interval`` and TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``.
+"""Engine options (config_explorer.engine.options): SGLang's ``--scheduler-recv-interval`` and
+TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``, which hold new requests back
+to batch them, and vLLM's ``--async-scheduling``, which hides the engine's host time under the GPU's.
 
 The mechanisms follow the engines' source: SGLang reads new requests every N decode steps while busy
 (``scheduler_recv_skipper.py``), TensorRT-LLM holds context requests while others generate until the
@@ -260,3 +261,95 @@ def test_the_recommender_plans_with_them_and_writes_them_into_the_launch_command
         recommend_gpus(
             "meta-llama/Llama-3.1-8B-Instruct", 1024, 256, engine_options={"scheduler_recv_interval": 2}
         )
+
+
+# --- vLLM's async scheduling: the host prepares the next step while the GPU runs this one -------------
+
+
+def test_vllm_schedules_asynchronously_by_default_from_v0_14() -> None:
+    """vllm/config/scheduler.py and vllm/config/vllm.py: off through v0.13.0, on (unless ruled out) in v0.14.0."""
+    from config_explorer.engine.calibration import profile_for
+
+    assert not profile_for("vllm").async_scheduling  # the default profile follows v0.11
+    assert not profile_for("vllm==0.13.0").async_scheduling
+    assert profile_for("vllm==0.14.0").async_scheduling and profile_for("vllm==0.34.0").async_scheduling
+    assert not profile_for("sglang").async_scheduling and not profile_for("trtllm").async_scheduling
+
+
+def test_async_scheduling_hides_the_host_time_under_the_gpu() -> None:
+    """A step lasts the longer of its GPU work and its host time, so the switch shortens a small model's
+    decode by about the host time per step and never lengthens one; the record says which ran."""
+    kw: dict[str, Any] = {
+        "input_length": 512,
+        "output_length": 256,
+        "concurrency": 64,
+        "engine": "vllm==0.11.0",
+    }
+    sync = estimate(MODEL, H100, **kw)
+    on = estimate(MODEL, H100, engine_options={"async_scheduling": 1}, **kw)
+    assert (sync.async_scheduling, on.async_scheduling) == (False, True)
+    dep = plan_deployment(MODEL, H100, num_gpus=1, tp=1, input_length=512, output_length=256)
+    host_ms = dep.profile.step_overhead_ms + 64 * dep.profile.per_sequence_overhead_ms
+    assert sync.itl_ms is not None and on.itl_ms is not None
+    assert 0.6 * host_ms < sync.itl_ms - on.itl_ms <= host_ms * 1.05
+    off = estimate(
+        MODEL, H100, **{**kw, "engine": "vllm==0.14.0"}, engine_options={"async_scheduling": False}
+    )
+    assert off.async_scheduling is False and off.itl_ms == pytest.approx(sync.itl_ms, rel=0.02)
+
+
+@settings(max_examples=25, deadline=None)
+@given(decode=st.integers(1, 2048), context=st.integers(1, 32_768), prefill=st.sampled_from([0, 512, 8192]))
+def test_async_scheduling_never_slows_a_step(decode: int, context: int, prefill: int) -> None:
+    kw: dict[str, Any] = {"num_gpus": 1, "tp": 1, "input_length": 1024, "output_length": 256}
+    sync = plan_deployment(MODEL, H100, engine="vllm==0.13.0", **kw).step_cost
+    on = plan_deployment(MODEL, H100, engine="vllm==0.14.0", **kw).step_cost
+    contents = (decode, decode * context, 0, prefill, prefill * prefill / 2, 0, decode + (prefill > 0))
+    assert on.time(*contents) <= sync.time(*contents) + 1e-12
+
+
+@pytest.mark.parametrize("value", [2, -1, 0.5, "yes"])
+def test_async_scheduling_is_a_switch(value: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="async_scheduling is a switch: true or false"):
+        check_engine_options({"async_scheduling": value}, "vllm")
+    with pytest.raises(InvalidArgumentError, match="is vllm's --async-scheduling; sglang has no such"):
+        check_engine_options({"async_scheduling": True}, "sglang")
+    assert check_engine_options({"async_scheduling": None}, "vllm") == EngineOptions()
+
+
+def test_the_vllm_launch_command_switches_async_scheduling_on_where_the_estimate_ran_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    on = estimate_performance(
+        MODEL,
+        "H100",
+        1,
+        1,
+        512,
+        128,
+        engine="vllm==0.11.0",
+        engine_options={"async_scheduling": 1},
+        backend="native",
+    )
+    assert "--async-scheduling" in assert_valid("vllm", serve_commands(MODEL, on)["vllm"])
+    off = estimate_performance(MODEL, "H100", 1, 1, 512, 128, backend="native")
+    assert off.async_scheduling is False and "--async-scheduling" not in serve_commands(MODEL, off)["vllm"]
+    argv = [
+        "estimate",
+        "--model",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "--gpu",
+        "H100",
+        "--input-length",
+        "512",
+    ]
+    argv += [
+        "--output-length",
+        "128",
+        "--concurrency",
+        "16",
+        "--json",
+        "--engine-option",
+        "async_scheduling=1",
+    ]
+    assert main(argv) == 0 and json.loads(capsys.readouterr().out)["async_scheduling"] is True

@@ -174,9 +174,10 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "--engine-option",
         action="append",
         metavar="NAME=VALUE",
-        help="an engine option that holds new requests back to batch them, in the engine's own name "
-        "(repeatable): SGLang's scheduler_recv_interval=N (--scheduler-recv-interval), TensorRT-LLM's "
-        "batch_wait_timeout_iters=N and batch_wait_max_tokens_ratio=R (native backend)",
+        help="an engine option, in the engine's own name (repeatable): SGLang's scheduler_recv_interval=N "
+        "(--scheduler-recv-interval), TensorRT-LLM's batch_wait_timeout_iters=N and "
+        "batch_wait_max_tokens_ratio=R, which hold new requests back to batch them, and vLLM's "
+        "async_scheduling=1 or 0 (--async-scheduling; unset: the release's default) (native backend)",
     )
 
 

@@ -301,6 +301,20 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
 #: the vLLM release the ``vllm`` profile follows when no version is given: the V1 engine as most
 #: published measurements ran it (0.10-0.11)
 DEFAULT_VLLM_VERSION: Final = "0.11"
+#: the first vLLM release that runs the V1 engine by default. Before it, the V0 engine schedules,
+#: prepares inputs and samples in the same process as the model, between steps, so its host time per
+#: step blocks the GPU: about 2 ms per step (1-4 ms) and 0.03-0.06 ms per running sequence once 0.6's
+#: asynchronous output processing is on (benchmarks/data/vllm_host_overhead_evidence.md, section C:
+#: the scheduler at ~2 ms per call, PRs #4261/#4280; 20 ms of host time at 200 sequences, issue #6801;
+#: output processing 0.1 ms per sequence, issue #6913). Taken at the middle of those ranges, not fitted
+VLLM_V1_SINCE: Final[tuple[int, int]] = (0, 8)
+VLLM_V0_STEP_OVERHEAD_MS: Final[float] = 2.0
+VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
+#: the first vLLM release that schedules asynchronously by default: ``SchedulerConfig.async_scheduling``
+#: defaults to None there, which ``VllmConfig`` resolves to True unless pipeline parallelism, a
+#: non-EAGLE/MTP draft or the Ray executor rules it out (vllm/config/scheduler.py and vllm/config/vllm.py in
+#: the v0.14.0 sdist; through v0.13.0 it defaults to False and ``--async-scheduling`` turns it on)
+VLLM_ASYNC_SCHEDULING_SINCE: Final[tuple[int, int]] = (0, 14)
 #: CUDA-graph pool per GPU: a base plus a share per layer on the stage (vLLM 0.19 logs: 0.51 GiB at 8
 #: layers to 1.8 GiB at 80)
 CUDA_GRAPH_BASE_GIB: Final[float] = 0.35
@@ -378,6 +392,9 @@ class EngineProfile:
     eager_kernel_us: float = 4.0
     #: scheduler policy the simulator follows: "vllm" (V1), "sglang" or "trtllm"
     scheduler: str = "vllm"
+    #: the host prepares the next step while the GPU runs this one (vLLM's async scheduling), so a step
+    #: lasts the longer of its GPU work and its host time rather than their sum
+    async_scheduling: bool = False
     #: tokens per KV-cache block (page)
     block_size: int = 16
     #: GPUs with at least this much memory get the large defaults ...
@@ -414,7 +431,7 @@ ARRIVAL_DELAY_MS: Final[float] = 2.0
 #: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-1.3 ms) once its
 #: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
 #: trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
-REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 14.4, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}
 #: vLLM's API-server process (HTTP, detokenising, one server-sent event per token) per streamed output
 #: token, microseconds: 1e6 / 34,078.85, the output rate vLLM PR #27869 printed for gpt-oss-20b on one
 #: B200 at 1,024 concurrent streams with one API server and a token per event; the vLLM team's gpt-oss
@@ -426,8 +443,11 @@ REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 16.0, "sglang": ARRIVAL_
 FRONTEND_TOKEN_US: Final[float] = 1e6 / 34_078.85
 
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
-    # vLLM V1 overlaps scheduling with the GPU only partly; ~0.5 ms of host time per step and a few
-    # microseconds per sequence (sampling, output processing) show at small and large batch.
+    # vLLM V1 overlaps scheduling with the GPU only partly: its EngineCore's host time per step blocks
+    # the GPU at about 0.3-1 ms per step and 0.005-0.02 ms per running sequence (sampler metadata, input
+    # preparation, update_from_output; benchmarks/data/vllm_host_overhead_evidence.md, section C, read off
+    # a no-op-model V1 loop and V1 micro-benchmarks). 0.5 ms and 0.0125 ms (the per-sequence range's
+    # middle; it was 0.004 until the V0 figures below were sourced) lie inside them; neither is fitted
     "vllm": EngineProfile(
         name="vllm",
         max_num_seqs_large_gpu=1024,
@@ -435,7 +455,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         max_num_batched_tokens_large_gpu=8192,
         max_num_batched_tokens_small_gpu=2048,
         step_overhead_ms=0.5,
-        per_sequence_overhead_ms=0.004,
+        per_sequence_overhead_ms=0.0125,
         runtime_overhead_gib=1.5,
         version=DEFAULT_VLLM_VERSION,
         memory=vllm_memory_budget(DEFAULT_VLLM_VERSION),
@@ -500,7 +520,11 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
 def profile_for(engine: str, version: str | None = None) -> EngineProfile:
     """The profile of ``engine`` (``vllm``, ``sglang``, ``trtllm``), at ``version`` where that matters.
 
-    ``engine`` may also carry the version as ``"vllm==0.19.0"``.
+    ``engine`` may also carry the version as ``"vllm==0.19.0"``. A vLLM release follows its era's memory
+    budget; one before 0.8 runs the V0 engine, whose host time per step blocks the GPU
+    (:data:`VLLM_V0_STEP_OVERHEAD_MS`, :data:`VLLM_V0_PER_SEQUENCE_OVERHEAD_MS`), and one from 0.14 on
+    schedules asynchronously (:data:`VLLM_ASYNC_SCHEDULING_SINCE`). Without a version the ``vllm``
+    profile is :data:`DEFAULT_VLLM_VERSION`'s.
     """
     from config_explorer.errors import InvalidArgumentError
 
@@ -517,7 +541,14 @@ def profile_for(engine: str, version: str | None = None) -> EngineProfile:
         ) from None
     if version is None:
         return profile
-    parse_version(version)
+    released = parse_version(version)
     if profile.memory is not None:
-        return attrs.evolve(profile, version=str(version), memory=vllm_memory_budget(version))
+        release = attrs.evolve(profile, version=str(version), memory=vllm_memory_budget(version))
+        if released < VLLM_V1_SINCE:
+            return attrs.evolve(
+                release,
+                step_overhead_ms=VLLM_V0_STEP_OVERHEAD_MS,
+                per_sequence_overhead_ms=VLLM_V0_PER_SEQUENCE_OVERHEAD_MS,
+            )
+        return attrs.evolve(release, async_scheduling=released >= VLLM_ASYNC_SCHEDULING_SINCE)
     return attrs.evolve(profile, version=str(version))

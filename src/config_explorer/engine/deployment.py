@@ -330,6 +330,8 @@ def plan_deployment(
             "modelled, so it takes none"
         )
     options = _checked_options(engine_options, profile.name)
+    if options.async_scheduling is not None:
+        profile = attrs.evolve(profile, async_scheduling=options.async_scheduling)
     warnings: list[str] = []
     if options.holds_context and dp_attention > 1:
         warnings.append(

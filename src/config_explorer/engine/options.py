@@ -1,4 +1,4 @@
-"""Engine options that hold new requests back to batch them: what they are and which engine has which.
+"""Engine options the native engine models: what they are and which engine has which.
 
 Some launch settings trade time to first token for larger, cheaper steps by letting a new request wait
 before the scheduler prefills it. Each engine spells its own; the native engine models these:
@@ -17,6 +17,15 @@ before the scheduler prefills it. Each engine spells its own; the native engine 
   reach ``ratio x max_num_tokens`` or it has held them for ``timeout_iters`` iterations
   (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
   attention DP and when nothing is generating).
+
+One option changes how a step's host work meets its GPU work instead:
+
+* vLLM's ``--async-scheduling``: the engine core schedules step N+1 and processes step N's output while
+  the GPU runs N, so the host time per step no longer adds to the GPU's. It is off by default through
+  v0.13 and on from v0.14 (``SchedulerConfig.async_scheduling`` defaults to None, which ``VllmConfig``
+  resolves to True unless pipeline parallelism, a non-EAGLE/MTP draft or the Ray executor rules it out:
+  ``vllm/config/scheduler.py`` and ``vllm/config/vllm.py`` in the v0.14.0 sdist). Unset, it follows the
+  profile's release (:data:`config_explorer.engine.calibration.VLLM_ASYNC_SCHEDULING_SINCE`).
 
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
@@ -41,11 +50,12 @@ __all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options", "options_o
 #: request is held, that the engine plans with (past it requests would wait for minutes)
 MAX_WAIT_STEPS: Final = 100_000
 
-#: option -> (the engine that has it, its default, the engine's own spelling)
-ENGINE_OPTIONS: Final[dict[str, tuple[str, float, str]]] = {
+#: option -> (the engine that has it, its default (None: the release's), the engine's own spelling)
+ENGINE_OPTIONS: Final[dict[str, tuple[str, float | None, str]]] = {
     "scheduler_recv_interval": ("sglang", 1, "--scheduler-recv-interval"),
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
+    "async_scheduling": ("vllm", None, "--async-scheduling"),
 }
 
 
@@ -64,6 +74,8 @@ class EngineOptions:
     batch_wait_timeout_iters: int = 0
     #: TensorRT-LLM: held until the step's tokens reach this share of ``max_num_tokens`` (0: no threshold)
     batch_wait_max_tokens_ratio: float = 0.0
+    #: vLLM: schedule the next step while the GPU runs this one (None: the release's default)
+    async_scheduling: bool | None = None
 
     @property
     def holds_context(self) -> bool:
@@ -73,8 +85,12 @@ class EngineOptions:
         return self.batch_wait_timeout_iters > 0 and self.batch_wait_max_tokens_ratio > 0
 
     def stated(self) -> dict[str, int | float]:
-        """The options that differ from their defaults, as ``{name: value}``."""
-        return {name: value for name, value in attrs.asdict(self).items() if value != ENGINE_OPTIONS[name][1]}
+        """The options that differ from their defaults, as ``{name: value}`` (a switch as 0 or 1)."""
+        return {
+            name: int(value) if isinstance(value, bool) else value
+            for name, value in attrs.asdict(self).items()
+            if value != ENGINE_OPTIONS[name][1]
+        }
 
 
 def check_engine_options(value: object, engine: str) -> EngineOptions:
@@ -93,7 +109,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"got {type(value).__name__}"
         )
     accepted = ", ".join(options_of(engine)) or "none"
-    checked: dict[str, int | float] = {}
+    checked: dict[str, int | float | bool] = {}
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:
             raise InvalidArgumentError(
@@ -105,15 +121,25 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
                 f"engine option {name} is {owner}'s {spelling}; {engine} has no such setting "
                 f"(its options: {accepted})"
             )
+        if raw is None and ENGINE_OPTIONS[name][1] is None:
+            continue  # the release's default, as if not stated
         checked[name] = _value(name, raw)
+    switch = checked.get("async_scheduling")
     return EngineOptions(
         scheduler_recv_interval=int(checked.get("scheduler_recv_interval", 1)),
         batch_wait_timeout_iters=int(checked.get("batch_wait_timeout_iters", 0)),
         batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
+        async_scheduling=None if switch is None else bool(switch),
     )
 
 
-def _value(name: str, raw: object) -> int | float:
+def _value(name: str, raw: object) -> int | float | bool:
+    if name == "async_scheduling":
+        if isinstance(raw, bool) or (isinstance(raw, int) and raw in (0, 1)):
+            return bool(raw)
+        raise InvalidArgumentError(
+            f"engine option {name} is a switch: true or false (1 or 0), got {short_repr(raw)}"
+        )
     if name == "batch_wait_max_tokens_ratio":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 <= raw <= 1.0:
             raise InvalidArgumentError(

@@ -108,6 +108,9 @@ class PerformanceEstimate:
     scheduler_recv_interval: int | None = None
     batch_wait_timeout_iters: int | None = None
     batch_wait_max_tokens_ratio: float | None = None
+    #: vLLM: whether the engine schedules the next step while the GPU runs this one (``--async-scheduling``;
+    #: None: another engine)
+    async_scheduling: bool | None = None
     # latency (means unless the name says otherwise)
     ttft_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     itl_ms: float | None = attrs.field(default=None, converter=_finite_or_none)

@@ -264,6 +264,7 @@ class StepCost:
         "_allreduce_bytes",
         "_allreduce_calls",
         "_allreduce_latency",
+        "_async",
         "_attn_bw",
         "_attn_flops",
         "_dense_bytes",
@@ -386,6 +387,7 @@ class StepCost:
         self._prefill_graphs = profile.prefill_in_graphs
         self._host_step = profile.step_overhead_ms * 1e-3
         self._host_seq = profile.per_sequence_overhead_ms * 1e-3 / c.dp_attention
+        self._async = profile.async_scheduling
         self._overlap = r.two_batch_overlap
 
     def time(
@@ -587,11 +589,14 @@ class StepCost:
             comm += self._exchange_calls * self.rates.exchange_latency_s + tokens * per_token
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
-        overhead = self._fixed + self._host_step + self._host_seq * sampled
+        host = self._host_step + self._host_seq * sampled
+        overhead = self._fixed + host
         stage = gemm + moe + attention + elementwise + comm + overhead
+        if self._async:  # the host prepared this step while the GPU ran the last one
+            stage = max(stage - host, host)
         if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs and not graphed):
             # an eager step: the GPU cannot run ahead of the host issuing its kernels
-            stage = max(stage, self._eager + self._host_step + self._host_seq * sampled)
+            stage = max(stage, self._eager + host)
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
         return (

@@ -94,9 +94,9 @@ def estimate(
 
     ``traffic.prefix`` describes shared prompt prefixes the engine's prefix cache reuses, and
     ``speculative`` turns speculative decoding on (see the module text for how each serving model treats them).
-    ``engine_options`` sets the engine's options that hold new requests back to batch them, by the
-    engine's own names (``{"scheduler_recv_interval": 10}`` for SGLang; see
-    :mod:`config_explorer.engine.options`).
+    ``engine_options`` sets the engine's options by the engine's own names: those that hold new
+    requests back to batch them (``{"scheduler_recv_interval": 10}`` for SGLang) and vLLM's
+    ``{"async_scheduling": True}``; see :mod:`config_explorer.engine.options`.
     """
     if speculative is not None and not isinstance(speculative, SpeculativeConfig):
         raise InvalidArgumentError(
@@ -342,8 +342,12 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
 
 
 def _option_fields(dep: Deployment) -> dict[str, Any]:
-    """The batching options the deployment's engine has, at their values (its defaults unless stated)."""
-    return {name: getattr(dep.options, name) for name in options_of(dep.profile.name)}
+    """The options the deployment's engine has, at their values (its defaults unless stated; async
+    scheduling as the deployment runs it, the release's default where it was not stated)."""
+    fields = {name: getattr(dep.options, name) for name in options_of(dep.profile.name)}
+    if "async_scheduling" in fields:
+        fields["async_scheduling"] = dep.profile.async_scheduling
+    return fields
 
 
 def _speculative_fields(dep: Deployment) -> dict[str, Any]:

@@ -126,6 +126,18 @@ class Lengths:
         drawn = cls.empirical(values)
         return drawn if drawn.kind == "fixed" else attrs.evolve(drawn, kind="replay")
 
+    def shifted(self, tokens: int) -> Lengths:
+        """Every length ``tokens`` longer: e.g. prompts as the engine prefills them once a chat template
+        has wrapped each one (the benchmark clients count the raw prompt)."""
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            raise InvalidArgumentError(
+                f"a length shift must be a whole number of tokens >= 0, got {tokens!r}"
+            )
+        if not tokens:
+            return self
+        values = tuple(v + tokens for v in self.values)
+        return attrs.evolve(self, low=self.low + tokens, high=self.high + tokens, values=values)
+
     @property
     def mean(self) -> float:
         if self.kind in ("empirical", "replay"):

@@ -124,10 +124,11 @@ def estimate_performance(
     (``dp_attention > 1``). ``api_server_count`` is vLLM's ``--api-server-count``: the front-end
     processes streaming each replica's output, each delivering at most ~34,000 tokens per second
     (native backend; :data:`~config_explorer.engine.calibration.FRONTEND_TOKEN_US`); None is vLLM's
-    default, one per data-parallel rank. ``engine_options`` sets the engine's options that hold new
-    requests back to batch them, in the engine's own names: SGLang's ``{"scheduler_recv_interval": 10}``,
-    TensorRT-LLM's ``{"batch_wait_timeout_iters": 40, "batch_wait_max_tokens_ratio": 0.8}`` (native
-    backend; :mod:`config_explorer.engine.options`).
+    default, one per data-parallel rank. ``engine_options`` sets the engine's options in its own names:
+    those that hold new requests back to batch them, SGLang's ``{"scheduler_recv_interval": 10}`` and
+    TensorRT-LLM's ``{"batch_wait_timeout_iters": 40, "batch_wait_max_tokens_ratio": 0.8}``, and vLLM's
+    ``{"async_scheduling": True}`` (unset: the release's default; native backend;
+    :mod:`config_explorer.engine.options`).
     """
     settings = checked_settings(
         input_length=input_length,

@@ -802,9 +802,9 @@ def recommend_gpus(
     and decode on separate pools of those layouts (:mod:`config_explorer.recommender.disaggregated`):
     ``result.disaggregated`` ranks them and ``result.disaggregation_note`` compares the best with the
     best aggregated plan in GPUs and $/h for the same load. ``engine_options`` sets the engine's options
-    that hold new requests back to batch them, by the engine's own names (SGLang's
-    ``scheduler_recv_interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` and
-    ``batch_wait_max_tokens_ratio``; native engine, aggregated plans; :mod:`config_explorer.engine.options`):
+    by the engine's own names (SGLang's ``scheduler_recv_interval``, TensorRT-LLM's
+    ``batch_wait_timeout_iters`` and ``batch_wait_max_tokens_ratio``, vLLM's ``async_scheduling``; native
+    engine, aggregated plans; :mod:`config_explorer.engine.options`):
     every layout is estimated, and its launch command written, with them.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
