@@ -353,3 +353,24 @@ def test_the_vllm_launch_command_switches_async_scheduling_on_where_the_estimate
         "async_scheduling=1",
     ]
     assert main(argv) == 0 and json.loads(capsys.readouterr().out)["async_scheduling"] is True
+
+
+def test_async_scheduling_follows_vllms_own_compatibility_rules() -> None:
+    """vllm/config/vllm.py (v0.14.0): left to the release, pipeline parallelism or an n-gram / draft-model
+    speculator turns async scheduling off; asked for, either makes vLLM refuse to start."""
+    from config_explorer.engine.speculative import SpeculativeConfig
+
+    kw: dict[str, Any] = {"input_length": 1024, "output_length": 256, "engine": "vllm==0.14.0"}
+    assert plan_deployment(MODEL, H100, num_gpus=1, tp=1, **kw).profile.async_scheduling
+    assert not plan_deployment(MODEL, H100, num_gpus=2, tp=1, pp=2, **kw).profile.async_scheduling
+    ngram = SpeculativeConfig.of("ngram")
+    eagle = SpeculativeConfig.of("eagle3")
+    assert not plan_deployment(
+        MODEL, H100, num_gpus=1, tp=1, speculative=ngram, **kw
+    ).profile.async_scheduling
+    assert plan_deployment(MODEL, H100, num_gpus=1, tp=1, speculative=eagle, **kw).profile.async_scheduling
+    on = EngineOptions(async_scheduling=True)
+    with pytest.raises(InvalidArgumentError, match="async_scheduling with pp=2: vLLM refuses to start"):
+        plan_deployment(MODEL, H100, num_gpus=2, tp=1, pp=2, engine_options=on, **kw)
+    with pytest.raises(InvalidArgumentError, match="async_scheduling with speculative method ngram"):
+        plan_deployment(MODEL, H100, num_gpus=1, tp=1, speculative=ngram, engine_options=on, **kw)

@@ -330,8 +330,7 @@ def plan_deployment(
             "modelled, so it takes none"
         )
     options = _checked_options(engine_options, profile.name)
-    if options.async_scheduling is not None:
-        profile = attrs.evolve(profile, async_scheduling=options.async_scheduling)
+    profile = _scheduling(profile, options, pp, speculative)
     warnings: list[str] = []
     if options.holds_context and dp_attention > 1:
         warnings.append(
@@ -467,6 +466,28 @@ def plan_deployment(
         api_server_count=api_server_count,
         options=options,
     )
+
+
+#: the draft methods vLLM schedules asynchronously with (``EagleModelTypes`` in vllm/config/speculative.py)
+ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
+
+
+def _scheduling(
+    profile: EngineProfile, options: EngineOptions, pp: int, speculative: SpeculativeConfig | None
+) -> EngineProfile:
+    """``profile`` scheduling as vLLM resolves ``--async-scheduling`` (vllm/config/vllm.py, v0.14.0): asked
+    for, it refuses to start with pipeline parallelism or a draft other than EAGLE/MTP; left to the
+    release, those turn it off."""
+    compatible = pp == 1 and (speculative is None or speculative.method in ASYNC_DRAFT_METHODS)
+    if options.async_scheduling and not compatible:
+        clash = f"pp={pp}" if pp > 1 else f"speculative method {speculative.method if speculative else ''}"
+        raise InvalidArgumentError(
+            f"async_scheduling with {clash}: vLLM refuses to start (async scheduling works without pipeline "
+            f"parallelism and with {', '.join(ASYNC_DRAFT_METHODS)} drafts only); drop the option or the {clash}"
+        )
+    wanted = profile.async_scheduling if options.async_scheduling is None else options.async_scheduling
+    wanted = wanted and compatible
+    return profile if wanted == profile.async_scheduling else attrs.evolve(profile, async_scheduling=wanted)
 
 
 def _checked_options(options: EngineOptions | None, engine: str) -> EngineOptions:
