@@ -319,3 +319,27 @@ def test_replayed_lengths_are_each_used_once_per_pass() -> None:
     twice = replay.sample(rng, 2 * len(values))
     assert sorted(twice[: len(values)]) == sorted(values) == sorted(twice[len(values) :])
     assert Lengths.replay([9, 9]) == Lengths.fixed(9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lengths=st.sampled_from(
+        [Lengths.fixed(128), Lengths.uniform(10, 90), Lengths.replay([5, 50, 500]), Lengths.empirical([3, 4, 9])]
+    ),
+    tokens=st.integers(0, 200),
+)
+def test_a_shifted_distribution_is_the_same_one_longer_by_the_shift(lengths: Lengths, tokens: int) -> None:
+    """``Lengths.shifted(n)`` (prompts as the engine prefills them once a chat template wraps each):
+    same kind, every draw and the mean ``n`` longer."""
+    import random
+
+    moved = lengths.shifted(tokens)
+    assert moved.kind == lengths.kind and moved.mean == pytest.approx(lengths.mean + tokens)
+    draws, shifted_draws = lengths.sample(random.Random(7), 20), moved.sample(random.Random(7), 20)
+    assert shifted_draws == [d + tokens for d in draws]
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "8"])
+def test_a_shift_must_be_a_whole_number_of_tokens(bad: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="a length shift must be a whole number of tokens >= 0"):
+        Lengths.fixed(10).shifted(bad)  # type: ignore[arg-type]
