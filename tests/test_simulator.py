@@ -324,7 +324,12 @@ def test_replayed_lengths_are_each_used_once_per_pass() -> None:
 @settings(max_examples=30, deadline=None)
 @given(
     lengths=st.sampled_from(
-        [Lengths.fixed(128), Lengths.uniform(10, 90), Lengths.replay([5, 50, 500]), Lengths.empirical([3, 4, 9])]
+        [
+            Lengths.fixed(128),
+            Lengths.uniform(10, 90),
+            Lengths.replay([5, 50, 500]),
+            Lengths.empirical([3, 4, 9]),
+        ]
     ),
     tokens=st.integers(0, 200),
 )
