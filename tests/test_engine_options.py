@@ -353,6 +353,14 @@ def test_the_vllm_launch_command_switches_async_scheduling_on_where_the_estimate
         "async_scheduling=1",
     ]
     assert main(argv) == 0 and json.loads(capsys.readouterr().out)["async_scheduling"] is True
+    # a switch may be written as a word; a word elsewhere is refused by the API, by name
+    argv[-1] = "async_scheduling=false"
+    assert main(argv) == 0 and json.loads(capsys.readouterr().out)["async_scheduling"] is False
+    argv[-1] = "async_scheduling=maybe"
+    assert main(argv) == 2 and "NAME=true/false for a switch" in capsys.readouterr().err
+    sglang = ["--engine", "sglang", "--engine-option", "scheduler_recv_interval=true"]
+    assert main([*argv[:-2], *sglang]) == 2
+    assert "scheduler_recv_interval must be an integer" in capsys.readouterr().err
 
 
 def test_async_scheduling_follows_vllms_own_compatibility_rules() -> None:

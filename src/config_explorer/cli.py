@@ -13,7 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from config_explorer import validation
 from config_explorer._files import check_output_path, write_text
@@ -177,25 +177,35 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         help="an engine option, in the engine's own name (repeatable): SGLang's scheduler_recv_interval=N "
         "(--scheduler-recv-interval), TensorRT-LLM's batch_wait_timeout_iters=N and "
         "batch_wait_max_tokens_ratio=R, which hold new requests back to batch them, and vLLM's "
-        "async_scheduling=1 or 0 (--async-scheduling; unset: the release's default) (native backend)",
+        "async_scheduling=true or false (--async-scheduling; unset: the release's default) (native backend)",
     )
 
 
+#: how a switch may be written on the command line
+_SWITCH_WORDS: Final = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+
+
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API)."""
+    """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API); a
+    switch may also be written ``true`` / ``false`` (``on`` / ``off``)."""
     given = getattr(args, "engine_option", None)
     if not given:
         return {}
-    options: dict[str, int | float] = {}
+    options: dict[str, int | float | bool] = {}
     for item in given:
         name, sep, raw = item.partition("=")
+        word = raw.strip().lower()
         try:
-            value: int | float = int(raw) if re.fullmatch(r"[+-]?\d+", raw.strip()) else float(raw)
+            if word in _SWITCH_WORDS:
+                value: int | float | bool = _SWITCH_WORDS[word]
+            else:
+                value = int(raw) if re.fullmatch(r"[+-]?\d+", raw.strip()) else float(raw)
         except ValueError:
             value = math.nan
         if not sep or not name.strip() or not math.isfinite(value):
             raise InvalidArgumentError(
-                f"--engine-option {short_repr(item)}: expected NAME=NUMBER, e.g. scheduler_recv_interval=10"
+                f"--engine-option {short_repr(item)}: expected NAME=NUMBER (or NAME=true/false for a switch), "
+                "e.g. scheduler_recv_interval=10 or async_scheduling=true"
             )
         options[name.strip()] = value
     return {"engine_options": options}
