@@ -473,10 +473,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             # what pairs a run with vLLM's async scheduling to the same run without it
             knobs = {k: v for k, v in layout.items() if k != "engine_options"}
             switch = (layout.get("engine_options") or {}).get("async_scheduling")
-            scored["pair"] = (
-                row["source"].split("/blob/")[-1].split("/", 1)[-1],
-                repr(sorted(knobs.items())),
-            )
+            scored["pair"] = (row["source"], repr(sorted(knobs.items())))
             scored["async_scheduling"] = switch
             rows.append(scored)
     return rows

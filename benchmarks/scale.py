@@ -79,6 +79,9 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         )
         and "disabled" not in notes.split("Two-batch overlap")[-1][:12]
     )
+    engine = _engine(row["engine"])
+    # vLLM's switch where the deployment states it (the release is often not stated)
+    stated_async = engine == "vllm" and re.search(r"async.scheduling", notes, re.I)
     return {
         "num_gpus": world,
         "tp": world,
@@ -88,11 +91,8 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "two_batch_overlap": overlap and groups > 1,
         "precision": _precision(row["weight_precision"]),
         "kv_precision": _precision(row["kv_precision"]),
-        "engine": _engine(row["engine"]),
-        # vLLM's switch where the deployment states it (the release is often not stated)
-        "engine_options": EngineOptions(async_scheduling=True)
-        if _engine(row["engine"]) == "vllm" and re.search(r"async.scheduling", row["notes"], re.I)
-        else None,
+        "engine": engine,
+        "engine_options": EngineOptions(async_scheduling=True) if stated_async else None,
     }
 
 
