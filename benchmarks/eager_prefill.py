@@ -11,7 +11,10 @@ count of one forward's kernels (``layout.kernels_per_model``). This script
 
 * **fits** that per-kernel time on the one published eager forward time we have: SGLang PR #12160's
   server log of a 1-token DeepSeek-V3 prefill, "forward cost" 82.6 ms eager (23.1 ms once the same
-  forward was replayed as a CUDA graph) -- the fit is ``82.6 ms / kernels(DeepSeek-V3)``;
+  forward was replayed as a CUDA graph) -- the fit is ``82.6 ms / kernels issued``. The PR names no GPU
+  or layout; we take SGLang's usual DeepSeek-V3 deployment of its day, TP8 on Hopper (an H200), where
+  SGLang fuses the shared expert into the routed experts, so its forward issues
+  ``roofline.issued_kernels`` of them (the model's count less the shared expert's own);
 * **checks** it, held out, on SGLang PR #13094's before/after table (Llama-3.1-8B-Instruct-FP8, TP8,
   1,024-token prompts, mean TTFT with and without piecewise CUDA graphs at 1-32 in flight): the
   engine's eager minus graphed prefill step against the published TTFT difference. The PR does not
@@ -32,13 +35,15 @@ from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import EAGER_KERNEL_US
 from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.layout import kernels_per_model
-from config_explorer.engine.roofline import StepCost
+from config_explorer.engine.roofline import StepCost, issued_kernels
 
 DATA = Path(__file__).parent / "data" / "published_eager_prefill_points.csv"
 #: the fit: SGLang PR #12160's model (its log prints the forward time only, no GPU or layout)
 FIT_SOURCE = "https://github.com/sgl-project/sglang/pull/12160"
 FIT_MODEL = "deepseek-ai/DeepSeek-V3"
+#: the fit's layout: not stated by the PR (our assumption, see the module text)
+FIT_GPU = "H200"
+FIT_TP = 8
 #: the check's GPU: PR #13094 does not name one (our assumption)
 CHECK_GPU = "H100"
 #: PR #13094's --piecewise-cuda-graph-max-tokens
@@ -55,8 +60,21 @@ def fitted_kernel_us() -> float:
     (row,) = [
         r for r in rows() if r["source"] == FIT_SOURCE and r["metric"] == "forward_ms" and r["graphed"] == "0"
     ]
-    gemm, small = kernels_per_model(load_model(FIT_MODEL))
-    return float(row["value"]) * 1e3 / (gemm + small)
+    return float(row["value"]) * 1e3 / fit_kernels()
+
+
+def fit_kernels() -> int:
+    """Kernels the fit source's eager forward issued, on the layout we take for it."""
+    d = plan_deployment(
+        load_model(FIT_MODEL),
+        get_gpu(FIT_GPU),
+        num_gpus=FIT_TP,
+        tp=FIT_TP,
+        input_length=1,
+        output_length=1,
+        engine="sglang",
+    )
+    return issued_kernels(d.costs)
 
 
 def prefill_step_ms(model: str, precision: str, tp: int, tokens: int, graphed: bool) -> float:
@@ -83,9 +101,9 @@ def prefill_step_ms(model: str, precision: str, tp: int, tokens: int, graphed: b
 
 def main() -> None:
     fitted = fitted_kernel_us()
-    gemm, small = kernels_per_model(load_model(FIT_MODEL))
     print(
-        f"fit ({FIT_SOURCE}): eager 1-token {FIT_MODEL} forward over {gemm + small:,} kernels -> "
+        f"fit ({FIT_SOURCE}): eager 1-token {FIT_MODEL} forward, TP{FIT_TP} on an {FIT_GPU} assumed, over "
+        f"{fit_kernels():,} kernels issued -> "
         f"{fitted:.1f} us per kernel (the engine uses {EAGER_KERNEL_US['sglang']:.1f})"
     )
     published: dict[str, dict[str, float]] = {}

@@ -30,7 +30,15 @@ import attrs
 
 from config_explorer.precision import normalize_precision
 
-__all__ = ["ENGINE_PROFILES", "EngineProfile", "FamilyEfficiency", "efficiency_for", "profile_for"]
+__all__ = [
+    "ENGINE_PROFILES",
+    "EngineProfile",
+    "FamilyEfficiency",
+    "SharedExperts",
+    "efficiency_for",
+    "profile_for",
+    "shared_expert_placement",
+]
 
 
 @attrs.frozen
@@ -416,13 +424,15 @@ class EngineProfile:
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
 
-#: host time per kernel of an eager step, us (counted as ``layout.kernels_per_model`` counts them: one
+#: host time per kernel of an eager step, us (counted as ``roofline.issued_kernels`` counts them: one
 #: per fused kernel; an eager forward issues several PyTorch ops around each). SGLang runs prefill batches
 #: in eager PyTorch: fitted on the one published eager forward time, SGLang PR #12160's 82.6 ms for a
-#: 1-token DeepSeek-V3 prefill (benchmarks/eager_prefill.py prints the fit, and checks it held out on PR
-#: #13094's TTFT with and without piecewise CUDA graphs). vLLM's torch.compile'd (Inductor) code issues
-#: kernels with little Python around them, TensorRT-LLM's C++ runtime less still (assumptions, not fitted)
-EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 62.5, "trtllm": 1.0}
+#: 1-token DeepSeek-V3 prefill, over the 1,149 kernels it issues at TP8 on Hopper (the PR names no GPU;
+#: there SGLang fuses the shared expert into the routed experts; benchmarks/eager_prefill.py prints the
+#: fit, and checks it held out on PR #13094's TTFT with and without piecewise CUDA graphs). vLLM's
+#: torch.compile'd (Inductor) code issues kernels with little Python around them, TensorRT-LLM's C++
+#: runtime less still (assumptions, not fitted)
+EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 71.9, "trtllm": 1.0}
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
@@ -515,6 +525,126 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
         return True
     version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
     return p == "mxfp4" and version < VLLM_MXFP4_TRITON_SINCE
+
+
+#: NVIDIA families by compute capability: the CUDA-only paths below need a CUDA device, SGLang's fusion one
+#: of capability 8.0 or more
+_CUDA_FAMILIES: Final = frozenset({"volta", "turing", "ampere", "ada", "hopper", "blackwell"})
+_SM80_FAMILIES: Final = frozenset({"ampere", "ada", "hopper", "blackwell"})
+#: AMD families SGLang fuses shared experts on (gfx942 and later: MI300X/MI325X, MI355X)
+_GFX942_FAMILIES: Final = frozenset({"cdna3", "cdna4"})
+#: the model classes of SGLang's ``models/deepseek_v2.py`` (its ``DeepseekV2MoE``) and TensorRT-LLM's
+#: ``modeling_deepseekv3.py``
+_SGLANG_DEEPSEEK_CLASSES: Final = frozenset({"DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM"})
+_TRTLLM_DEEPSEEK_CLASSES: Final = frozenset({"DeepseekV3ForCausalLM"})
+#: the model classes whose vLLM MoE layer hands its shared experts to ``SharedFusedMoE`` (v0.11.1:
+#: deepseek_v2.py, llama4.py and mllama4.py, qwen2_moe.py, qwen3_next.py, glm4_moe.py, among others;
+#: granitemoehybrid.py runs them itself)
+_VLLM_SHARED_FUSED_MOE_CLASSES: Final = frozenset(
+    {
+        "DeepseekV2ForCausalLM",
+        "DeepseekV3ForCausalLM",
+        "Llama4ForCausalLM",
+        "Llama4ForConditionalGeneration",
+        "Qwen2MoeForCausalLM",
+        "Qwen3NextForCausalLM",
+        "Glm4MoeForCausalLM",
+    }
+)
+#: the first vLLM release that runs a MoE layer's shared experts on a second CUDA stream (``SharedFusedMoE``
+#: with ``aux_stream()``, CUDA only, for steps of at most ``VLLM_SHARED_EXPERTS_STREAM_TOKEN_THRESHOLD`` =
+#: 256 tokens, after copying the layer's input for it: fused_moe/layer.py and envs.py in the v0.11.1 sdist;
+#: v0.11.0's ``shared_fused_moe.py`` runs them on the step's stream)
+VLLM_SHARED_EXPERTS_STREAM_SINCE: Final[tuple[int, int, int]] = (0, 11, 1)
+VLLM_SHARED_EXPERTS_STREAM_MAX_TOKENS: Final[int] = 256
+
+
+@attrs.frozen
+class SharedExperts:
+    """How an engine runs a MoE layer's shared experts (the experts every token passes through).
+
+    ``serial``: their GEMMs and activation run on the step's stream, one after another with the routed
+    experts. ``fused``: they are one more expert of the routed experts' grouped GEMMs, which every token
+    selects, so they launch no kernels of their own. ``side_stream``: they run on a second CUDA stream
+    while the router and the routed experts run on the first, so their kernels' fixed costs are off the
+    step's critical path; their weights still cross the same memory bus. A side stream may be limited to
+    steps of at most ``max_tokens`` tokens, or (``graphs_only``) to steps replayed from CUDA graphs, and
+    may cost ``added_small_kernels`` per MoE layer on the step's stream (vLLM copies the layer's input).
+    """
+
+    mode: str = "serial"
+    max_tokens: int | None = None
+    graphs_only: bool = False
+    added_small_kernels: int = 0
+
+
+def _release(version: str) -> tuple[int, int, int]:
+    """``"0.11.1"`` -> (0, 11, 1); a missing patch number reads 0."""
+    major, minor = parse_version(version)
+    parts = str(version).strip().lstrip("v").split(".")
+    patch = parts[2].split("+")[0] if len(parts) > 2 else "0"
+    return major, minor, int(patch) if patch.isdigit() else 0
+
+
+def shared_expert_placement(
+    profile: EngineProfile,
+    *,
+    model_class: str,
+    num_experts: int,
+    one_shared_expert: bool,
+    gpu_family: str,
+    ep: int,
+    dp_attention: int,
+    two_batch_overlap: bool,
+) -> SharedExperts:
+    """How ``profile``'s engine runs the shared experts of a model of ``model_class`` (its config's
+    ``architectures[0]``) with ``num_experts`` routed experts, as each engine's source decides.
+
+    * SGLang, DeepSeek-V2/V3 classes (``models/deepseek_v2.py``, read in the 0.5.6.post1, 0.5.7, 0.5.9,
+      0.5.10 and 0.5.12 wheels): ``determine_num_fused_shared_experts`` fuses the one shared expert of a
+      256-expert ``DeepseekV3ForCausalLM`` into the routed experts on CUDA devices of capability 8.0 or
+      more with ``ep == 1``, and on AMD from gfx942 at any ``ep``, unless two-batch overlap or DeepEP
+      (data-parallel attention with experts split) is on. On Blackwell, SGLang's default MoE runner for
+      DeepSeek-V3 is ``flashinfer_trtllm`` (``server_args.py``, SM100 without an all-to-all backend), which
+      turns the fusion off. Unfused on CUDA, ``DeepseekV2MoE`` runs the shared experts on its
+      ``alt_stream`` in CUDA-graph capture (``forward_normal_dual_stream``), and in every step on the
+      DeepEP path (``forward_deepep``).
+    * TensorRT-LLM, ``DeepseekV3ForCausalLM`` (``modeling_deepseekv3.py``): the MoE layer computes the
+      shared experts with ``maybe_execute_in_parallel`` on an auxiliary stream, which it enables only
+      under CUDA graphs.
+    * vLLM from :data:`VLLM_SHARED_EXPERTS_STREAM_SINCE` on CUDA, for the model classes whose MoE layer is
+      a ``SharedFusedMoE`` with shared experts, without data-parallel attention (where its all-to-all
+      paths may run them inside the MoE kernels instead): a side stream for steps of at most
+      :data:`VLLM_SHARED_EXPERTS_STREAM_MAX_TOKENS` tokens, after one copy of the layer's input.
+
+    Anything else runs them serially, which is also what a dense model or a MoE without shared
+    experts reads (nothing to place).
+    """
+    cuda = gpu_family in _CUDA_FAMILIES
+    if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
+        deepep = ep > 1 and dp_attention > 1
+        fusable = model_class == "DeepseekV3ForCausalLM" and num_experts == 256 and one_shared_expert
+        on_device = (
+            gpu_family in _SM80_FAMILIES - {"blackwell"} and ep == 1
+        ) or gpu_family in _GFX942_FAMILIES
+        if fusable and not deepep and on_device:
+            return SharedExperts("fused")
+        if cuda:
+            return SharedExperts("side_stream", graphs_only=not deepep)
+        return SharedExperts()
+    if profile.name == "trtllm" and model_class in _TRTLLM_DEEPSEEK_CLASSES and cuda:
+        return SharedExperts("side_stream", graphs_only=True)
+    if (
+        profile.name == "vllm"
+        and model_class in _VLLM_SHARED_FUSED_MOE_CLASSES
+        and cuda
+        and dp_attention == 1
+        and _release(profile.version or DEFAULT_VLLM_VERSION) >= VLLM_SHARED_EXPERTS_STREAM_SINCE
+    ):
+        return SharedExperts(
+            "side_stream", max_tokens=VLLM_SHARED_EXPERTS_STREAM_MAX_TOKENS, added_small_kernels=1
+        )
+    return SharedExperts()
 
 
 def profile_for(engine: str, version: str | None = None) -> EngineProfile:

@@ -30,6 +30,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     profile_for,
     runs_marlin_moe,
+    shared_expert_placement,
 )
 from config_explorer.engine.layout import (
     GIB,
@@ -398,6 +399,19 @@ def plan_deployment(
         marlin_moe=marlin,
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
+    if costs.shared_expert_kernels != (0, 0):
+        placement = shared_expert_placement(
+            profile,
+            model_class=arch.architecture,
+            num_experts=arch.num_experts,
+            one_shared_expert=arch.shared_expert_intermediate_size == arch.moe_intermediate_size,
+            gpu_family=gpu.family,
+            ep=ep,
+            dp_attention=dp_attention,
+            two_batch_overlap=two_batch_overlap,
+        )
+        if placement != costs.shared_experts:
+            costs = attrs.evolve(costs, shared_experts=placement)
     budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)

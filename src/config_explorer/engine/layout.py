@@ -29,7 +29,12 @@ import attrs
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import CUDA_GRAPH_BASE_GIB, CUDA_GRAPH_PER_LAYER_GIB, EngineProfile
+from config_explorer.engine.calibration import (
+    CUDA_GRAPH_BASE_GIB,
+    CUDA_GRAPH_PER_LAYER_GIB,
+    EngineProfile,
+    SharedExperts,
+)
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import bytes_per_value, normalize_precision
 
@@ -230,6 +235,10 @@ class ShardCosts:
     #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
     #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
     wide_gemm_flops_per_token: float = 0.0
+    #: (GEMM, small) kernels of the shared experts on this stage, counted among ``gemm_kernels`` and
+    #: ``small_kernels``, and how the engine runs them (set by the deployment from the engine's rules)
+    shared_expert_kernels: tuple[int, int] = (0, 0)
+    shared_experts: SharedExperts = attrs.field(factory=SharedExperts)
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
@@ -443,6 +452,11 @@ def shard_costs(
         redundant_experts=redundant_experts,
         moe_exchange_token_bytes=exchange,
         moe_exchange_calls=exchange_calls,
+        shared_expert_kernels=(
+            (moe_layers * _MLP_KERNELS["shared_expert"][0], moe_layers * _MLP_KERNELS["shared_expert"][1])
+            if arch.shared_expert_intermediate_size
+            else (0, 0)
+        ),
     )
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "exchange_seconds_per_token",
     "exchange_sends",
     "expected_distinct_experts",
+    "issued_kernels",
     "rates_for",
     "soft_max",
 ]
@@ -225,6 +226,15 @@ def exchange_seconds_per_token(costs: ShardCosts, rates: Rates, *, decode: bool)
     return seconds * c.moe_exchange_token_bytes / c.tp * r.expert_imbalance
 
 
+def issued_kernels(costs: ShardCosts) -> int:
+    """Kernels one step issues on one GPU: every kernel counted, less the shared experts' own where the
+    engine fuses them into the routed experts' grouped GEMMs."""
+    issued = costs.gemm_kernels + costs.small_kernels
+    if costs.shared_experts.mode == "fused":
+        issued -= sum(costs.shared_expert_kernels)
+    return issued
+
+
 @attrs.frozen
 class StepTime:
     """One step's time (seconds) and what it was spent on."""
@@ -308,6 +318,9 @@ class StepCost:
         "_prefill_graphs",
         "_recurrent_token",
         "_ring",
+        "_side_graphs_only",
+        "_side_saving",
+        "_side_tokens",
         "_top_k",
         "costs",
         "rates",
@@ -381,7 +394,21 @@ class StepCost:
             + c.small_kernels * r.small_kernel_s
             + c.attention_kernels * max(r.attention_kernel_s - r.small_kernel_s, 0.0)
         )
-        self._eager = (c.gemm_kernels + c.small_kernels) * profile.eager_kernel_us * 1e-6
+        # the shared experts' own kernels: gone when fused into the routed experts' grouped GEMMs; on a side
+        # stream, off the critical path in the steps that use it (its own copy of the input stays on it)
+        shared_gemm, shared_small = c.shared_expert_kernels
+        shared_fixed = shared_gemm * r.gemm_kernel_s + shared_small * r.small_kernel_s
+        placement = c.shared_experts
+        self._side_saving = 0.0
+        self._side_tokens = math.inf
+        self._side_graphs_only = placement.graphs_only
+        if placement.mode == "fused":
+            self._fixed -= shared_fixed
+        elif placement.mode == "side_stream":
+            self._side_saving = shared_fixed - placement.added_small_kernels * c.moe_layers * r.small_kernel_s
+            if placement.max_tokens is not None:
+                self._side_tokens = placement.max_tokens
+        self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
         # each attention group runs its own graphs and host loop over its share of the sequences
         self._graph_tokens = profile.graph_max_tokens * c.dp_attention
         self._prefill_graphs = profile.prefill_in_graphs
@@ -590,12 +617,19 @@ class StepCost:
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
-        overhead = self._fixed + host
+        eager = tokens > self._graph_tokens or bool(
+            prefill_tokens and not self._prefill_graphs and not graphed
+        )
+        fixed = self._fixed
+        # the shared experts run beside the routed ones (a graphs-only side stream: in decode graphs)
+        beside = not self._side_graphs_only or (not eager and (not prefill_tokens or graphed))
+        if self._side_saving and tokens <= self._side_tokens and beside:
+            fixed -= self._side_saving
+        overhead = fixed + host
         stage = gemm + moe + attention + elementwise + comm + overhead
         if self._async:  # the host prepared this step while the GPU ran the last one
             stage = max(stage - host, host)
-        if tokens > self._graph_tokens or (prefill_tokens and not self._prefill_graphs and not graphed):
-            # an eager step: the GPU cannot run ahead of the host issuing its kernels
+        if eager:  # the GPU cannot run ahead of the host issuing its kernels
             stage = max(stage, self._eager + host)
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
