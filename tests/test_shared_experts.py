@@ -9,6 +9,8 @@ CUDA-graph capture; TensorRT-LLM runs DeepSeek-V3's on an auxiliary stream under
 
 from __future__ import annotations
 
+import json
+
 import attrs
 import pytest
 from hypothesis import given, settings
@@ -20,6 +22,8 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import EAGER_KERNEL_US, SharedExperts, profile_for
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.roofline import StepCost, issued_kernels
+from config_explorer.engine.serving import estimate
+from config_explorer.engine.traffic import Lengths, Traffic
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
 
@@ -155,3 +159,25 @@ def test_running_shared_experts_beside_or_fused_never_slows_a_step(
         decode + (prefill > 0),
     )
     assert d.step_cost.time(*contents) <= _serial(d).time(*contents) + 1e-15
+
+
+def test_records_say_how_the_shared_experts_ran() -> None:
+    traffic = Traffic(
+        input_lengths=Lengths.fixed(512),
+        output_lengths=Lengths.fixed(64),
+        arrival="closed_loop",
+        concurrency=4,
+        num_requests=16,
+    )
+    h200 = get_gpu("H200")
+    runs = {
+        ("sglang", "H200"): "fused",
+        ("sglang", "B200"): "side_stream",
+        ("vllm", "H200"): "serial",  # the default vllm profile is 0.11, before the side stream
+    }
+    for (engine, gpu), mode in runs.items():
+        record = estimate(R1, get_gpu(gpu), num_gpus=8, tp=8, engine=engine, traffic=traffic)
+        assert record.shared_experts == mode
+        assert json.loads(json.dumps(record.to_dict()))["shared_experts"] == mode
+    dense = estimate(load_model("meta-llama/Llama-3.1-8B-Instruct"), h200, num_gpus=1, tp=1, traffic=traffic)
+    assert dense.shared_experts is None

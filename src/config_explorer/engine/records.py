@@ -111,6 +111,10 @@ class PerformanceEstimate:
     #: vLLM: whether the engine schedules the next step while the GPU runs this one (``--async-scheduling``;
     #: None: another engine)
     async_scheduling: bool | None = None
+    #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
+    #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
+    #: (see ``calibration.shared_expert_placement``)
+    shared_experts: str | None = None
     # latency (means unless the name says otherwise)
     ttft_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     itl_ms: float | None = attrs.field(default=None, converter=_finite_or_none)

@@ -331,6 +331,9 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "max_num_seqs": dep.max_num_seqs,
         "max_num_batched_tokens": dep.max_num_batched_tokens,
         **_option_fields(dep),
+        "shared_experts": dep.costs.shared_experts.mode
+        if dep.costs.shared_expert_kernels != (0, 0)
+        else None,
         "memory_total_gib": dep.memory.total_gib,
         "memory_weights_gib": dep.memory.weights_gib,
         "memory_kv_capacity_gib": dep.memory.kv_capacity_gib,
