@@ -6,8 +6,10 @@ The measurements are ``data/moe_kernel_times.csv``: NVIDIA aiconfigurator's kern
 SGLang 0.5.x, TensorRT-LLM 1.3 on A100, H100, H200 and B200; routing, activation quantisation, both
 grouped GEMMs and combine of one MoE layer on one GPU, CUDA-graph replay), for the expert shapes of
 DeepSeek-V3, Qwen3-30B-A3B, Qwen3-235B-A22B, Mixtral-8x7B, gpt-oss-120b and Llama-4-Scout. Each row is
-estimated with :meth:`StepCost.moe_layer_terms` of that model on that GPU, precision and layout. Nothing
-is fitted on these rows by default.
+estimated with :meth:`StepCost.moe_layer_terms` of that model on that GPU, precision and layout (its
+launches are not in that term, except on the fused expert path SGLang runs on Blackwell, whose fixed time
+``benchmarks/fit_blackwell_moe.py`` fits on a named subset of the SGLang 0.5.14 B200 rows). Nothing else is
+fitted on these rows by default.
 
 Printed, per GPU x framework x precision x kernel (the MoE backend the database names): the median ratio
 measured / estimated at each batch size, and the median |log ratio| for batches of 64 tokens or more
@@ -52,6 +54,7 @@ PRECISIONS = {
     "fp8": "fp8",
     "nvfp4": "fp4",
     "w4a16_mxfp4": "mxfp4",
+    "w4a8_mxfp4_mxfp8": "mxfp4",
     "int4_wo": "int4",
 }
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": "A100"}

@@ -32,12 +32,15 @@ from config_explorer.precision import normalize_precision
 
 __all__ = [
     "ENGINE_PROFILES",
+    "TRTLLM_GEN_MOE_LAYER_US",
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
     "efficiency_for",
     "profile_for",
+    "runs_trtllm_gen_moe",
     "shared_expert_placement",
+    "trtllm_gen_moe_layer_us",
 ]
 
 
@@ -507,6 +510,60 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         eager_kernel_us=1.0,
     ),
 }
+
+
+#: the fixed time of one MoE layer's expert path (routing, permute, both grouped GEMMs with their
+#: activation, finalize: every launch of it together) on FlashInfer's TensorRT-LLM-gen MoE kernels on
+#: Blackwell, microseconds, for (16-bit, 8-bit, 4-bit) experts. Fitted by benchmarks/fit_blackwell_moe.py on
+#: NVIDIA aiconfigurator's SGLang 0.5.14 B200 times (benchmarks/data/moe_kernel_times.csv): the median, at 1,
+#: 2 and 4 tokens with the experts split eight ways (TP8), of the measured layer less the engine's streaming
+#: and compute term, on DeepSeek-V3's shape (8-bit, 4-bit) and Qwen3-30B-A3B's (16-bit); held out on the
+#: other shapes (Qwen3-235B-A22B, gpt-oss-120b's MXFP4), layouts (TP 1-4, EP 4-8) and batches
+TRTLLM_GEN_MOE_LAYER_US: Final[tuple[float, float, float]] = (9.1, 22.0, 14.1)
+#: the model classes whose MoE layers SGLang runs on FlashInfer's TensorRT-LLM-gen kernels (its
+#: ``flashinfer_trtllm`` / ``flashinfer_mxfp4`` MoE runners) on Blackwell when left to choose, by the
+#: formats it picks them for (``server_args.py`` in the 0.5.12 wheel, ``_handle_model_specific_adjustments``)
+_SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[dict[str, frozenset[str]]] = {
+    "DeepseekV3ForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
+    "Qwen3MoeForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
+    "Qwen3NextForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
+    "GptOssForCausalLM": frozenset({"mxfp4"}),
+    "Llama4ForConditionalGeneration": frozenset({"fp8"}),
+    "Glm4MoeForCausalLM": frozenset({"fp4"}),
+}
+
+
+def trtllm_gen_moe_layer_us(weight_precision: str) -> float:
+    """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``."""
+    p = normalize_precision(weight_precision)
+    if p in ("int4", "mxfp4", "fp4"):
+        return TRTLLM_GEN_MOE_LAYER_US[2]
+    if p in ("fp8", "int8"):
+        return TRTLLM_GEN_MOE_LAYER_US[1]
+    return TRTLLM_GEN_MOE_LAYER_US[0]
+
+
+def runs_trtllm_gen_moe(
+    profile: EngineProfile,
+    *,
+    model_class: str,
+    weight_precision: str,
+    gpu_family: str,
+    ep: int,
+    dp_attention: int,
+) -> bool:
+    """Whether ``profile``'s engine runs a MoE model's experts on FlashInfer's TensorRT-LLM-gen MoE kernels,
+    whose whole expert path costs :data:`TRTLLM_GEN_MOE_LAYER_US` in fixed time.
+
+    SGLang picks them on Blackwell (SM100) for the model classes and formats of
+    :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE` when no all-to-all backend is set; with data-parallel
+    attention and experts split (DeepEP) it does not. Other engines choose per release and recipe
+    (TensorRT-LLM's default for DeepSeek is its CUTLASS backend), so they keep the generic path.
+    """
+    if profile.name != "sglang" or gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
+        return False
+    formats = _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, frozenset())
+    return normalize_precision(weight_precision) in formats
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:

@@ -30,6 +30,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     profile_for,
     runs_marlin_moe,
+    runs_trtllm_gen_moe,
     shared_expert_placement,
 )
 from config_explorer.engine.layout import (
@@ -380,6 +381,14 @@ def plan_deployment(
         )
     eff = efficiency_for(gpu.family)
     marlin = arch.is_moe and runs_marlin_moe(profile, weights, gpu.family)
+    trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
+        profile,
+        model_class=arch.architecture,
+        weight_precision=weights,
+        gpu_family=gpu.family,
+        ep=ep,
+        dp_attention=dp_attention,
+    )
     if marlin and weights == "mxfp4":
         warnings.append(
             f"vLLM {profile.version} runs {weights} experts on Hopper with its Marlin MoE kernel (about "
@@ -397,6 +406,7 @@ def plan_deployment(
         two_batch_overlap,
         mla=arch.is_mla,
         marlin_moe=marlin,
+        trtllm_gen_moe=trtllm_gen,
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):

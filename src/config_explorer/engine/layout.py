@@ -290,6 +290,9 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
 _MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
 _MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1)}
+#: of a MoE layer's, the (GEMM, small) kernels of its expert path: the two grouped GEMMs, and top-k, token
+#: alignment, activation and combine (the router GEMM and the norm are not part of it)
+EXPERT_PATH_KERNELS = (2, 4)
 
 
 def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:

@@ -39,8 +39,9 @@ from config_explorer.engine.calibration import (
     PIPELINE_P2P_US,
     EngineProfile,
     FamilyEfficiency,
+    trtllm_gen_moe_layer_us,
 )
-from config_explorer.engine.layout import ShardCosts
+from config_explorer.engine.layout import EXPERT_PATH_KERNELS, ShardCosts
 
 __all__ = [
     "Rates",
@@ -94,8 +95,12 @@ class Rates:
     #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention);
     #: 0: that of ``attention_flops``
     attention_decode_flops: float = 0.0
-    #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds
+    #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds;
+    #: with ``moe_fused_path``, the fixed time of the whole expert path, its launches included
     moe_layer_s: float = 0.0
+    #: whether the expert path runs on fused MoE kernels whose launches ``moe_layer_s`` holds (FlashInfer's
+    #: TensorRT-LLM-gen MoE on Blackwell), so its kernels are not charged one by one
+    moe_fused_path: bool = False
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
     #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
@@ -133,12 +138,14 @@ def rates_for(
     two_batch_overlap: bool = False,
     mla: bool = False,
     marlin_moe: bool = False,
+    trtllm_gen_moe: bool = False,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
     ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (used when experts are
     split over ranks); all-reduces run inside attention groups of ``tp / dp_attention`` GPUs.
-    ``marlin_moe``: the experts run on vLLM's Marlin MoE kernel (see :func:`runs_marlin_moe`).
+    ``marlin_moe``: the experts run on vLLM's Marlin MoE kernel (see :func:`runs_marlin_moe`);
+    ``trtllm_gen_moe``: on FlashInfer's TensorRT-LLM-gen MoE kernels (see :func:`runs_trtllm_gen_moe`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -169,7 +176,13 @@ def rates_for(
             small_kernel_s=eff.small_kernel_us * 1e-6,
             peak_gemm_flops=peak * 1e12,
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
-            moe_layer_s=eff.moe_layer_us(weight_precision) * 1e-6,
+            moe_layer_s=(
+                trtllm_gen_moe_layer_us(weight_precision)
+                if trtllm_gen_moe
+                else eff.moe_layer_us(weight_precision)
+            )
+            * 1e-6,
+            moe_fused_path=trtllm_gen_moe,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=MARLIN_MOE_HALF_WIDTH if marlin_moe else eff.moe_half_width(mode),
             moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE if marlin_moe else 0.0,
@@ -409,6 +422,9 @@ class StepCost:
             if placement.max_tokens is not None:
                 self._side_tokens = placement.max_tokens
         self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
+        if r.moe_fused_path:  # the expert path's launches are inside moe_layer_s
+            expert_gemm, expert_small = EXPERT_PATH_KERNELS
+            self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
         # each attention group runs its own graphs and host loop over its share of the sequences
         self._graph_tokens = profile.graph_max_tokens * c.dp_attention
         self._prefill_graphs = profile.prefill_in_graphs

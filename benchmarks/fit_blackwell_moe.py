@@ -1,0 +1,194 @@
+"""The fixed time of a MoE layer's expert path on FlashInfer's TensorRT-LLM-gen kernels on Blackwell,
+fitted on measured layer times and read held out.
+
+Run: ``PYTHONPATH=src python benchmarks/fit_blackwell_moe.py``.
+
+SGLang runs the experts of DeepSeek-V3, Qwen3-MoE, Qwen3-Next and gpt-oss on Blackwell on FlashInfer's
+TensorRT-LLM-gen MoE kernels (its ``flashinfer_trtllm`` and ``flashinfer_mxfp4`` runners; the rule is
+``calibration.runs_trtllm_gen_moe``): routing, permute, both grouped GEMMs with the activation, and the
+finalize run as a few fused launches. The engine's generic expert path charges two grouped-GEMM launches,
+four small kernels and, for 8- and 4-bit experts, a quantisation time per layer (``moe_quantized_layer_us``):
+33-43 us before a byte is streamed, where these kernels measure 17-36 us for the whole layer at one token.
+
+The measurements are ``data/moe_kernel_times.csv``'s SGLang 0.5.14 rows on a B200 (NVIDIA aiconfigurator's
+kernel database, commit 095f58a; ``power_law_1.01`` routing; the layer's weights on one GPU with the experts
+split ``tp`` ways or ``ep`` ranks). For each row the engine's streaming-and-compute term of the layer
+(``StepCost.moe_layer_terms`` less its fixed time) and its routing traffic are taken from the measured time;
+what is left is the layer's fixed time.
+
+* **Fit** (:data:`FIT`): per class of expert format (16-, 8-, 4-bit), the median of that remainder at 1, 2
+  and 4 tokens with the experts split eight ways (TP8): DeepSeek-V3's shape for FP8-block and NVFP4, Qwen3-30B-A3B's
+  for BF16. These are ``calibration.TRTLLM_GEN_MOE_LAYER_US``.
+* **Held out**: every other row (Qwen3-235B-A22B's and gpt-oss-120b's shapes, MXFP4, TP 1-4, EP 4 and 8,
+  2x4, 8-4,096 tokens), printed as the median measured / estimated by batch, against the generic path the
+  engine would otherwise charge; and TensorRT-LLM 1.3's own trtllm-gen rows on the same B200
+  (``moe_torch_flow_min_latency``, NVFP4, EP8).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import NamedTuple
+
+from moe_layers import GPUS, MODELS
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import TRTLLM_GEN_MOE_LAYER_US, efficiency_for
+from config_explorer.engine.deployment import Deployment, plan_deployment
+from config_explorer.engine.layout import EXPERT_PATH_KERNELS
+
+DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+#: the database's expert formats -> (the engine's precision, the class of TRTLLM_GEN_MOE_LAYER_US)
+FORMATS = {
+    "bfloat16": ("bf16", 0),
+    "fp8_block": ("fp8", 1),
+    "nvfp4": ("fp4", 2),
+    "w4a8_mxfp4_mxfp8": ("mxfp4", 2),
+}
+CLASSES = ("16-bit", "8-bit", "4-bit")
+#: the fit subset: (shape's model, database format) at TP8 and these batches
+FIT = {
+    ("deepseek-ai/DeepSeek-V3", "fp8_block"),
+    ("deepseek-ai/DeepSeek-V3", "nvfp4"),
+    ("Qwen/Qwen3-30B-A3B", "bfloat16"),
+}
+FIT_TOKENS = (1, 2, 4)
+BATCHES = (1, 2, 4, 8, 16, 64, 256, 1024, 4096)
+SGLANG = ("B200-SXM", "SGLang 0.5.14", "sglang_flashinfer_trtllm_moe")
+TRTLLM_GEN = ("B200-SXM", "TensorRT-LLM 1.3.0rc20", "moe_torch_flow_min_latency")
+
+
+class Layer(NamedTuple):
+    model: str
+    dtype: str
+    tp: int
+    ep: int
+    tokens: int
+    measured_us: float
+    body_us: float  # the engine's streaming and compute term of the layer, with its routing traffic
+    generic_us: float  # the fixed time the engine's generic expert path charges
+
+
+def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
+    """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (TensorRT-LLM's
+    profile: the rule picks nothing there, so the terms are the generic ones)."""
+    gpus = tp * ep
+    return plan_deployment(
+        load_model(model),
+        get_gpu("B200"),
+        num_gpus=gpus,
+        tp=gpus,
+        ep=ep,
+        precision=precision,
+        engine="trtllm",
+        input_length=1024,
+        output_length=128,
+    )
+
+
+def layers(source: tuple[str, str, str]) -> list[Layer]:
+    out = []
+    eff = efficiency_for(get_gpu(GPUS[source[0]]).family)
+    with DATA.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if (row["gpu"], row["framework"], row["kernel"].split(" (")[0]) != source:
+                continue
+            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            if shape not in MODELS or row["dtype"] not in FORMATS:
+                continue
+            model, (precision, _) = MODELS[shape], FORMATS[row["dtype"]]
+            tp, ep, tokens = int(row["tp"]), int(row["ep"]), int(row["num_tokens"])
+            d = _plan(model, precision, tp, ep)
+            seconds, _, _ = d.step_cost.moe_layer_terms(float(tokens))
+            traffic = (
+                tokens * d.costs.moe_traffic_bytes_per_token / d.costs.moe_layers / d.rates.gemm_bandwidth
+            )
+            body = seconds - d.rates.moe_layer_s + traffic
+            gemm, small = EXPERT_PATH_KERNELS
+            generic = (
+                d.rates.moe_layer_s + gemm * eff.gemm_kernel_us * 1e-6 + small * eff.small_kernel_us * 1e-6
+            )
+            out.append(
+                Layer(model, row["dtype"], tp, ep, tokens, float(row["time_us"]), body * 1e6, generic * 1e6)
+            )
+    return out
+
+
+def fitted(rows: list[Layer]) -> tuple[float, float, float]:
+    """Per class, the median fixed time left at the fit subset's rows."""
+    left: dict[int, list[float]] = defaultdict(list)
+    for r in rows:
+        if (r.model, r.dtype) in FIT and (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS:
+            left[FORMATS[r.dtype][1]].append(r.measured_us - r.body_us)
+    return (
+        round(statistics.median(left[0]), 1),
+        round(statistics.median(left[1]), 1),
+        round(statistics.median(left[2]), 1),
+    )
+
+
+def _held_out(r: Layer) -> bool:
+    return not ((r.model, r.dtype) in FIT and (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS)
+
+
+def _report(title: str, rows: list[Layer], fixed: tuple[float, float, float]) -> None:
+    print(title)
+    print(f"  {'group':44} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| fused  generic")
+    groups: dict[str, list[Layer]] = defaultdict(list)
+    for r in rows:
+        layout = f"TP{r.tp}" if r.ep == 1 else (f"EP{r.ep}" if r.tp == 1 else f"TP{r.tp}xEP{r.ep}")
+        groups[f"{r.model.split('/')[1][:16]:16} {r.dtype:16} {layout:8}"].append(r)
+    fused_all, generic_all = [], []
+    for name, members in sorted(groups.items()):
+        cells = []
+        for b in BATCHES:
+            at = [r for r in members if r.tokens == b]
+            cells.append(
+                f"{at[0].measured_us / (at[0].body_us + fixed[FORMATS[at[0].dtype][1]]):4.2f}/"
+                f"{at[0].measured_us / (at[0].body_us + at[0].generic_us):4.2f}"
+                if at
+                else "        -"
+            )
+        fused = [abs(math.log(r.measured_us / (r.body_us + fixed[FORMATS[r.dtype][1]]))) for r in members]
+        generic = [abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in members]
+        fused_all += fused
+        generic_all += generic
+        print(
+            f"  {name:44} "
+            + " ".join(cells)
+            + f"   {statistics.median(fused):5.2f}  {statistics.median(generic):7.2f}"
+        )
+    print(
+        f"  all {len(fused_all)} rows: median |log(measured / estimated)| {statistics.median(fused_all):.3f} "
+        f"(generic path {statistics.median(generic_all):.3f})\n"
+    )
+
+
+def main() -> None:
+    rows = layers(SGLANG)
+    fixed = fitted(rows)
+    print(
+        "fit (SGLang 0.5.14 on a B200, TP8, 1-4 tokens; DeepSeek-V3 FP8-block and NVFP4, Qwen3-30B-A3B BF16): "
+        + ", ".join(f"{c} {v:g} us" for c, v in zip(CLASSES, fixed, strict=True))
+        + f" (the engine holds {', '.join(f'{v:g}' for v in TRTLLM_GEN_MOE_LAYER_US)})\n"
+    )
+    print(
+        "cells: measured / estimated with the fitted fixed time, then with the generic path's, by batch (tokens)\n"
+    )
+    _report(
+        "held out, SGLang 0.5.14's flashinfer_trtllm MoE on a B200:", [r for r in rows if _held_out(r)], fixed
+    )
+    _report(
+        "held out, TensorRT-LLM 1.3.0rc20's trtllm-gen MoE on a B200 (balanced routing):",
+        layers(TRTLLM_GEN),
+        fixed,
+    )
+
+
+if __name__ == "__main__":
+    main()
