@@ -241,10 +241,11 @@ def serve_knobs(notes: str) -> dict[str, Any]:
 
 
 def _released(engine: str, version: str) -> str:
-    """``engine`` pinned to the vLLM release a row ran (``vllm==0.11.0``), where it names one: the profile
-    then follows that release's memory budget and MoE kernels. Other engines' profiles are not versioned."""
+    """``engine`` pinned to the vLLM or SGLang release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``), where
+    it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels, an
+    SGLang one the MoE kernels that release picks. TensorRT-LLM's profile is not versioned."""
     head = version.strip().split(" ")[0].split("+")[0]
-    if engine != "vllm" or not head:
+    if engine not in ("vllm", "sglang") or not head:
         return engine
     try:
         parse_version(head)

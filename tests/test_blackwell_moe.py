@@ -109,3 +109,30 @@ def test_the_fitted_fixed_times_are_what_the_fit_script_prints(monkeypatch: pyte
 def test_more_tokens_never_make_the_fused_expert_path_faster(tokens: int, precision: str) -> None:
     d = _plan(R1, "B200", "sglang", precision)
     assert d.step_cost.moe_layer_terms(float(tokens + 1))[0] >= d.step_cost.moe_layer_terms(float(tokens))[0]
+
+
+@pytest.mark.parametrize(
+    ("engine", "model_class", "precision", "expected"),
+    [
+        ("sglang==0.5.6", "Qwen3MoeForCausalLM", "bf16", False),  # BF16 Qwen3-MoE joined the rule in 0.5.8
+        ("sglang==0.5.8", "Qwen3MoeForCausalLM", "bf16", True),
+        ("sglang==0.5.6", "Qwen3MoeForCausalLM", "fp8", True),
+        ("sglang==0.5.6.post1", "DeepseekV3ForCausalLM", "fp8", True),
+        ("sglang==0.5.6", "DeepseekV3ForCausalLM", "bf16", False),  # unquantized DeepSeek-V3 from 0.5.12
+        ("sglang==v0.5.12-cu130", "DeepseekV3ForCausalLM", "bf16", True),
+        ("sglang==0.5.4", "GptOssForCausalLM", "mxfp4", False),  # before the releases read: generic
+        ("sglang", "Llama4ForConditionalGeneration", "fp8", True),  # no release: the newest rules
+    ],
+)
+def test_the_rule_follows_the_sglang_release(
+    engine: str, model_class: str, precision: str, expected: bool
+) -> None:
+    picked = runs_trtllm_gen_moe(
+        profile_for(engine),
+        model_class=model_class,
+        weight_precision=precision,
+        gpu_family="blackwell",
+        ep=1,
+        dp_attention=1,
+    )
+    assert picked is expected

@@ -24,6 +24,7 @@ them as less certain (``benchmarks/accuracy.py`` covers A100 and L40S with older
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import attrs
@@ -521,15 +522,24 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
 #: other shapes (Qwen3-235B-A22B, gpt-oss-120b's MXFP4), layouts (TP 1-4, EP 4-8) and batches
 TRTLLM_GEN_MOE_LAYER_US: Final[tuple[float, float, float]] = (9.1, 22.0, 14.1)
 #: the model classes whose MoE layers SGLang runs on FlashInfer's TensorRT-LLM-gen kernels (its
-#: ``flashinfer_trtllm`` / ``flashinfer_mxfp4`` MoE runners) on Blackwell when left to choose, by the
-#: formats it picks them for (``server_args.py`` in the 0.5.12 wheel, ``_handle_model_specific_adjustments``)
-_SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[dict[str, frozenset[str]]] = {
-    "DeepseekV3ForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
-    "Qwen3MoeForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
-    "Qwen3NextForCausalLM": frozenset({"fp8", "fp4", "bf16", "fp16"}),
-    "GptOssForCausalLM": frozenset({"mxfp4"}),
-    "Llama4ForConditionalGeneration": frozenset({"fp8"}),
-    "Glm4MoeForCausalLM": frozenset({"fp4"}),
+#: ``flashinfer_trtllm`` / ``flashinfer_mxfp4`` MoE runners) on Blackwell when left to choose: the formats it
+#: picks them for, each from the release that does (``server_args.py``, ``_handle_model_specific_adjustments``,
+#: read in the 0.5.6.post1 and 0.5.7-0.5.12 wheels; Llama-4 and GLM-4.5 were read in 0.5.12 only)
+_SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
+    dict[str, tuple[tuple[frozenset[str], tuple[int, int, int]], ...]]
+] = {
+    "DeepseekV3ForCausalLM": (
+        (frozenset({"fp8", "fp4"}), (0, 5, 6)),
+        (frozenset({"bf16", "fp16"}), (0, 5, 12)),
+    ),
+    "Qwen3MoeForCausalLM": ((frozenset({"fp8", "fp4"}), (0, 5, 6)), (frozenset({"bf16", "fp16"}), (0, 5, 8))),
+    "Qwen3NextForCausalLM": (
+        (frozenset({"fp8", "fp4"}), (0, 5, 6)),
+        (frozenset({"bf16", "fp16"}), (0, 5, 8)),
+    ),
+    "GptOssForCausalLM": ((frozenset({"mxfp4"}), (0, 5, 6)),),
+    "Llama4ForConditionalGeneration": ((frozenset({"fp8"}), (0, 5, 12)),),
+    "Glm4MoeForCausalLM": ((frozenset({"fp4"}), (0, 5, 12)),),
 }
 
 
@@ -556,14 +566,20 @@ def runs_trtllm_gen_moe(
     whose whole expert path costs :data:`TRTLLM_GEN_MOE_LAYER_US` in fixed time.
 
     SGLang picks them on Blackwell (SM100) for the model classes and formats of
-    :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE` when no all-to-all backend is set; with data-parallel
-    attention and experts split (DeepEP) it does not. Other engines choose per release and recipe
-    (TensorRT-LLM's default for DeepSeek is its CUTLASS backend), so they keep the generic path.
+    :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE`, from the release that does, when no all-to-all backend is
+    set; with data-parallel attention and experts split (DeepEP) it does not. A profile without a release
+    follows the newest rules read; a release before 0.5.6 (not read) keeps the generic path. Other engines
+    choose per release and recipe (TensorRT-LLM's default for DeepSeek is its CUTLASS backend), so they keep
+    the generic path.
     """
     if profile.name != "sglang" or gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
         return False
-    formats = _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, frozenset())
-    return normalize_precision(weight_precision) in formats
+    release = _release(profile.version) if profile.version else None
+    precision = normalize_precision(weight_precision)
+    return any(
+        precision in formats and (release is None or release >= since)
+        for formats, since in _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, ())
+    )
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:
@@ -636,11 +652,11 @@ class SharedExperts:
 
 
 def _release(version: str) -> tuple[int, int, int]:
-    """``"0.11.1"`` -> (0, 11, 1); a missing patch number reads 0."""
+    """``"0.11.1"`` -> (0, 11, 1), ``"v0.5.12-cu130"`` -> (0, 5, 12); a missing patch number reads 0."""
     major, minor = parse_version(version)
     parts = str(version).strip().lstrip("v").split(".")
-    patch = parts[2].split("+")[0] if len(parts) > 2 else "0"
-    return major, minor, int(patch) if patch.isdigit() else 0
+    patch = re.match(r"\d+", parts[2]) if len(parts) > 2 else None
+    return major, minor, int(patch.group()) if patch else 0
 
 
 def shared_expert_placement(
