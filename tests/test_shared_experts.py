@@ -181,3 +181,11 @@ def test_records_say_how_the_shared_experts_ran() -> None:
         assert json.loads(json.dumps(record.to_dict()))["shared_experts"] == mode
     dense = estimate(load_model("meta-llama/Llama-3.1-8B-Instruct"), h200, num_gpus=1, tp=1, traffic=traffic)
     assert dense.shared_experts is None
+
+
+def test_sglang_fuses_on_blackwell_where_its_moe_runner_is_not_flashinfer_trtllm() -> None:
+    """Unquantized DeepSeek-V3 on Blackwell joined the flashinfer_trtllm rule in SGLang 0.5.12: before,
+    the Triton runner left the shared-expert fusion on."""
+    assert _plan("B200", "sglang==0.5.6", precision="bf16").costs.shared_experts == SharedExperts("fused")
+    assert _plan("B200", "sglang==0.5.12", precision="bf16").costs.shared_experts.mode == "side_stream"
+    assert _plan("B200", "sglang==0.5.6", precision="fp8").costs.shared_experts.mode == "side_stream"

@@ -665,6 +665,7 @@ def shared_expert_placement(
     model_class: str,
     num_experts: int,
     one_shared_expert: bool,
+    weight_precision: str,
     gpu_family: str,
     ep: int,
     dp_attention: int,
@@ -677,9 +678,9 @@ def shared_expert_placement(
       0.5.10 and 0.5.12 wheels): ``determine_num_fused_shared_experts`` fuses the one shared expert of a
       256-expert ``DeepseekV3ForCausalLM`` into the routed experts on CUDA devices of capability 8.0 or
       more with ``ep == 1``, and on AMD from gfx942 at any ``ep``, unless two-batch overlap or DeepEP
-      (data-parallel attention with experts split) is on. On Blackwell, SGLang's default MoE runner for
-      DeepSeek-V3 is ``flashinfer_trtllm`` (``server_args.py``, SM100 without an all-to-all backend), which
-      turns the fusion off. Unfused on CUDA, ``DeepseekV2MoE`` runs the shared experts on its
+      (data-parallel attention with experts split) is on, or the MoE runs on the ``flashinfer_trtllm``
+      runner, which turns the fusion off (``server_args.py``) and which SGLang picks for DeepSeek-V3 on
+      Blackwell (:func:`runs_trtllm_gen_moe`). Unfused on CUDA, ``DeepseekV2MoE`` runs the shared experts on its
       ``alt_stream`` in CUDA-graph capture (``forward_normal_dual_stream``), and in every step on the
       DeepEP path (``forward_deepep``).
     * TensorRT-LLM, ``DeepseekV3ForCausalLM`` (``modeling_deepseekv3.py``): the MoE layer computes the
@@ -697,8 +698,16 @@ def shared_expert_placement(
     if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
         deepep = ep > 1 and dp_attention > 1
         fusable = model_class == "DeepseekV3ForCausalLM" and num_experts == 256 and one_shared_expert
+        trtllm_gen = runs_trtllm_gen_moe(
+            profile,
+            model_class=model_class,
+            weight_precision=weight_precision,
+            gpu_family=gpu_family,
+            ep=ep,
+            dp_attention=dp_attention,
+        )
         on_device = (
-            gpu_family in _SM80_FAMILIES - {"blackwell"} and ep == 1
+            gpu_family in _SM80_FAMILIES and ep == 1 and not trtllm_gen
         ) or gpu_family in _GFX942_FAMILIES
         if fusable and not deepep and on_device:
             return SharedExperts("fused")
