@@ -34,22 +34,17 @@ from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
-from moe_layers import GPUS, MODELS
+from moe_layers import MODELS
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import TRTLLM_GEN_MOE_LAYER_US, efficiency_for
+from config_explorer.engine.calibration import TRTLLM_GEN_MOE_LAYER_US, expert_format_class
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
-#: the database's expert formats -> (the engine's precision, the class of TRTLLM_GEN_MOE_LAYER_US)
-FORMATS = {
-    "bfloat16": ("bf16", 0),
-    "fp8_block": ("fp8", 1),
-    "nvfp4": ("fp4", 2),
-    "w4a8_mxfp4_mxfp8": ("mxfp4", 2),
-}
+#: the database's expert formats -> the engine's precision
+FORMATS = {"bfloat16": "bf16", "fp8_block": "fp8", "nvfp4": "fp4", "w4a8_mxfp4_mxfp8": "mxfp4"}
 CLASSES = ("16-bit", "8-bit", "4-bit")
 #: the fit subset: (shape's model, database format) at TP8 and these batches
 FIT = {
@@ -73,6 +68,15 @@ class Layer(NamedTuple):
     body_us: float  # the engine's streaming and compute term of the layer, with its routing traffic
     generic_us: float  # the fixed time the engine's generic expert path charges
 
+    @property
+    def format_class(self) -> int:
+        """The index of ``TRTLLM_GEN_MOE_LAYER_US`` its expert format reads."""
+        return expert_format_class(FORMATS[self.dtype])
+
+    @property
+    def in_fit(self) -> bool:
+        return (self.model, self.dtype) in FIT and (self.tp, self.ep) == (8, 1) and self.tokens in FIT_TOKENS
+
 
 def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
     """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (TensorRT-LLM's
@@ -93,7 +97,6 @@ def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
 
 def layers(source: tuple[str, str, str]) -> list[Layer]:
     out = []
-    eff = efficiency_for(get_gpu(GPUS[source[0]]).family)
     with DATA.open(newline="") as fh:
         for row in csv.DictReader(fh):
             if (row["gpu"], row["framework"], row["kernel"].split(" (")[0]) != source:
@@ -101,7 +104,7 @@ def layers(source: tuple[str, str, str]) -> list[Layer]:
             shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
             if shape not in MODELS or row["dtype"] not in FORMATS:
                 continue
-            model, (precision, _) = MODELS[shape], FORMATS[row["dtype"]]
+            model, precision = MODELS[shape], FORMATS[row["dtype"]]
             tp, ep, tokens = int(row["tp"]), int(row["ep"]), int(row["num_tokens"])
             d = _plan(model, precision, tp, ep)
             seconds, _, _ = d.step_cost.moe_layer_terms(float(tokens))
@@ -110,9 +113,7 @@ def layers(source: tuple[str, str, str]) -> list[Layer]:
             )
             body = seconds - d.rates.moe_layer_s + traffic
             gemm, small = EXPERT_PATH_KERNELS
-            generic = (
-                d.rates.moe_layer_s + gemm * eff.gemm_kernel_us * 1e-6 + small * eff.small_kernel_us * 1e-6
-            )
+            generic = d.rates.moe_layer_s + gemm * d.rates.gemm_kernel_s + small * d.rates.small_kernel_s
             out.append(
                 Layer(model, row["dtype"], tp, ep, tokens, float(row["time_us"]), body * 1e6, generic * 1e6)
             )
@@ -123,17 +124,13 @@ def fitted(rows: list[Layer]) -> tuple[float, float, float]:
     """Per class, the median fixed time left at the fit subset's rows."""
     left: dict[int, list[float]] = defaultdict(list)
     for r in rows:
-        if (r.model, r.dtype) in FIT and (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS:
-            left[FORMATS[r.dtype][1]].append(r.measured_us - r.body_us)
+        if r.in_fit:
+            left[r.format_class].append(r.measured_us - r.body_us)
     return (
         round(statistics.median(left[0]), 1),
         round(statistics.median(left[1]), 1),
         round(statistics.median(left[2]), 1),
     )
-
-
-def _held_out(r: Layer) -> bool:
-    return not ((r.model, r.dtype) in FIT and (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS)
 
 
 def _report(title: str, rows: list[Layer], fixed: tuple[float, float, float]) -> None:
@@ -149,12 +146,12 @@ def _report(title: str, rows: list[Layer], fixed: tuple[float, float, float]) ->
         for b in BATCHES:
             at = [r for r in members if r.tokens == b]
             cells.append(
-                f"{at[0].measured_us / (at[0].body_us + fixed[FORMATS[at[0].dtype][1]]):4.2f}/"
+                f"{at[0].measured_us / (at[0].body_us + fixed[at[0].format_class]):4.2f}/"
                 f"{at[0].measured_us / (at[0].body_us + at[0].generic_us):4.2f}"
                 if at
                 else "        -"
             )
-        fused = [abs(math.log(r.measured_us / (r.body_us + fixed[FORMATS[r.dtype][1]]))) for r in members]
+        fused = [abs(math.log(r.measured_us / (r.body_us + fixed[r.format_class]))) for r in members]
         generic = [abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in members]
         fused_all += fused
         generic_all += generic
@@ -181,7 +178,7 @@ def main() -> None:
         "cells: measured / estimated with the fitted fixed time, then with the generic path's, by batch (tokens)\n"
     )
     _report(
-        "held out, SGLang 0.5.14's flashinfer_trtllm MoE on a B200:", [r for r in rows if _held_out(r)], fixed
+        "held out, SGLang 0.5.14's flashinfer_trtllm MoE on a B200:", [r for r in rows if not r.in_fit], fixed
     )
     _report(
         "held out, TensorRT-LLM 1.3.0rc20's trtllm-gen MoE on a B200 (balanced routing):",

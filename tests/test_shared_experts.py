@@ -23,7 +23,7 @@ from config_explorer.engine.calibration import EAGER_KERNEL_US, SharedExperts, p
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.roofline import StepCost, issued_kernels
 from config_explorer.engine.serving import estimate
-from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.engine.traffic import Traffic
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
 
@@ -162,13 +162,7 @@ def test_running_shared_experts_beside_or_fused_never_slows_a_step(
 
 
 def test_records_say_how_the_shared_experts_ran() -> None:
-    traffic = Traffic(
-        input_lengths=Lengths.fixed(512),
-        output_lengths=Lengths.fixed(64),
-        arrival="closed_loop",
-        concurrency=4,
-        num_requests=16,
-    )
+    traffic = Traffic.closed_loop(512, 64, 4, num_requests=16)
     h200 = get_gpu("H200")
     runs = {
         ("sglang", "H200"): "fused",

@@ -38,11 +38,23 @@ __all__ = [
     "FamilyEfficiency",
     "SharedExperts",
     "efficiency_for",
+    "expert_format_class",
     "profile_for",
     "runs_trtllm_gen_moe",
     "shared_expert_placement",
     "trtllm_gen_moe_layer_us",
 ]
+
+
+def expert_format_class(weight_precision: str) -> int:
+    """The class of an expert format the per-format MoE constants are indexed by: 0 for 16-bit, 1 for
+    8-bit (FP8, INT8), 2 for 4-bit (INT4, MXFP4, NVFP4)."""
+    p = normalize_precision(weight_precision)
+    if p in ("int4", "mxfp4", "fp4"):
+        return 2
+    if p in ("fp8", "int8"):
+        return 1
+    return 0
 
 
 @attrs.frozen
@@ -89,12 +101,8 @@ class FamilyEfficiency:
     moe_bandwidth: float | None = None
 
     def moe_layer_us(self, weight_precision: str) -> float:
-        p = normalize_precision(weight_precision)
-        if p in ("fp8", "int8"):
-            return self.moe_quantized_layer_us[0]
-        if p in ("int4", "mxfp4", "fp4"):
-            return self.moe_quantized_layer_us[1]
-        return 0.0
+        bits = expert_format_class(weight_precision)
+        return self.moe_quantized_layer_us[bits - 1] if bits else 0.0
 
     def moe_half_width(self, mode: str) -> float:
         return self.moe_half_width_8bit if mode in ("fp8", "int8", "fp4") else self.moe_half_width_16bit
@@ -545,12 +553,7 @@ _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
 
 def trtllm_gen_moe_layer_us(weight_precision: str) -> float:
     """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``."""
-    p = normalize_precision(weight_precision)
-    if p in ("int4", "mxfp4", "fp4"):
-        return TRTLLM_GEN_MOE_LAYER_US[2]
-    if p in ("fp8", "int8"):
-        return TRTLLM_GEN_MOE_LAYER_US[1]
-    return TRTLLM_GEN_MOE_LAYER_US[0]
+    return TRTLLM_GEN_MOE_LAYER_US[expert_format_class(weight_precision)]
 
 
 def runs_trtllm_gen_moe(
@@ -665,14 +668,16 @@ def shared_expert_placement(
     model_class: str,
     num_experts: int,
     one_shared_expert: bool,
-    weight_precision: str,
+    trtllm_gen_moe: bool,
     gpu_family: str,
     ep: int,
     dp_attention: int,
     two_batch_overlap: bool,
 ) -> SharedExperts:
     """How ``profile``'s engine runs the shared experts of a model of ``model_class`` (its config's
-    ``architectures[0]``) with ``num_experts`` routed experts, as each engine's source decides.
+    ``architectures[0]``) with ``num_experts`` routed experts, as each engine's source decides;
+    ``trtllm_gen_moe``: whether the routed experts run on the ``flashinfer_trtllm`` runner
+    (:func:`runs_trtllm_gen_moe`).
 
     * SGLang, DeepSeek-V2/V3 classes (``models/deepseek_v2.py``, read in the 0.5.6.post1, 0.5.7, 0.5.9,
       0.5.10 and 0.5.12 wheels): ``determine_num_fused_shared_experts`` fuses the one shared expert of a
@@ -698,16 +703,8 @@ def shared_expert_placement(
     if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
         deepep = ep > 1 and dp_attention > 1
         fusable = model_class == "DeepseekV3ForCausalLM" and num_experts == 256 and one_shared_expert
-        trtllm_gen = runs_trtllm_gen_moe(
-            profile,
-            model_class=model_class,
-            weight_precision=weight_precision,
-            gpu_family=gpu_family,
-            ep=ep,
-            dp_attention=dp_attention,
-        )
         on_device = (
-            gpu_family in _SM80_FAMILIES and ep == 1 and not trtllm_gen
+            gpu_family in _SM80_FAMILIES and ep == 1 and not trtllm_gen_moe
         ) or gpu_family in _GFX942_FAMILIES
         if fusable and not deepep and on_device:
             return SharedExperts("fused")

@@ -415,7 +415,7 @@ def plan_deployment(
             model_class=arch.architecture,
             num_experts=arch.num_experts,
             one_shared_expert=arch.shared_expert_intermediate_size == arch.moe_intermediate_size,
-            weight_precision=weights,
+            trtllm_gen_moe=trtllm_gen,
             gpu_family=gpu.family,
             ep=ep,
             dp_attention=dp_attention,
