@@ -79,8 +79,9 @@ class Layer(NamedTuple):
 
 
 def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
-    """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (TensorRT-LLM's
-    profile: the rule picks nothing there, so the terms are the generic ones)."""
+    """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (vLLM's
+    profile: neither the TensorRT-LLM-gen rule nor an engine-specific factor applies there, so the terms are
+    the generic ones)."""
     gpus = tp * ep
     return plan_deployment(
         load_model(model),
@@ -89,7 +90,7 @@ def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
         tp=gpus,
         ep=ep,
         precision=precision,
-        engine="trtllm",
+        engine="vllm",
         input_length=1024,
         output_length=128,
     )

@@ -1,13 +1,19 @@
-"""SGLang's MoE layers on Blackwell run on FlashInfer's TensorRT-LLM-gen kernels (its ``flashinfer_trtllm`` and
-``flashinfer_mxfp4`` runners, chosen by ``server_args.py`` per model class and format), whose whole expert
-path costs a fitted fixed time (``calibration.TRTLLM_GEN_MOE_LAYER_US``) instead of the generic path's
-launches and quantisation time."""
+"""MoE layers on Blackwell.
+
+SGLang's run on FlashInfer's TensorRT-LLM-gen kernels (its ``flashinfer_trtllm`` and ``flashinfer_mxfp4``
+runners, chosen by ``server_args.py`` per model class and format), whose whole expert path costs a fitted fixed
+time (``calibration.TRTLLM_GEN_MOE_LAYER_US``) instead of the generic path's launches and quantisation time.
+TensorRT-LLM's default backend (CUTLASS) runs NVFP4 experts about twice as slowly as the generic term gives
+(aiconfigurator's measured TensorRT-LLM 1.3.0rc20 layers): the engine scales that term by
+``calibration.TRTLLM_CUTLASS_MOE_SLOWDOWN`` there and nowhere else."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,9 +21,16 @@ from hypothesis import strategies as st
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import TRTLLM_GEN_MOE_LAYER_US, profile_for, runs_trtllm_gen_moe
+from config_explorer.engine.calibration import (
+    TRTLLM_CUTLASS_MOE_SLOWDOWN,
+    TRTLLM_GEN_MOE_LAYER_US,
+    profile_for,
+    runs_trtllm_gen_moe,
+    trtllm_cutlass_moe_slowdown,
+)
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
+from config_explorer.engine.roofline import StepCost, soft_max
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -37,6 +50,16 @@ def _plan(
         engine=engine,
         **kw,  # type: ignore[arg-type]
     )
+
+
+def _benchmark(monkeypatch: pytest.MonkeyPatch, name: str) -> ModuleType:
+    """A script of benchmarks/, imported as a module."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.parametrize(
@@ -75,11 +98,13 @@ def test_the_fused_expert_path_costs_its_fitted_fixed_time_and_no_launches(
     generic = _plan(R1, "B200", "trtllm", precision)  # same GPU, the generic expert path
     assert sglang.rates.moe_fused_path and not generic.rates.moe_fused_path
     assert sglang.rates.moe_layer_s == pytest.approx(TRTLLM_GEN_MOE_LAYER_US[index] * 1e-6)
-    # the layer's streaming and compute term is the same; only the fixed time differs
+    # the layer's streaming and compute term is the same; only the fixed time differs, and TensorRT-LLM's
+    # factor on its CUTLASS NVFP4 layers (calibration.trtllm_cutlass_moe_slowdown)
     fused = sglang.step_cost.moe_layer_terms(4.0)
     plain = generic.step_cost.moe_layer_terms(4.0)
     assert fused[1:] == pytest.approx(plain[1:])
-    assert fused[0] - plain[0] == pytest.approx(sglang.rates.moe_layer_s - generic.rates.moe_layer_s)
+    scaled = (generic.rates.moe_slowdown - 1.0) * soft_max(plain[1], plain[2])
+    assert fused[0] - plain[0] == pytest.approx(sglang.rates.moe_layer_s - generic.rates.moe_layer_s - scaled)
     gemm, small = EXPERT_PATH_KERNELS
     launches = sglang.costs.moe_layers * (
         gemm * sglang.rates.gemm_kernel_s + small * sglang.rates.small_kernel_s
@@ -90,17 +115,16 @@ def test_the_fused_expert_path_costs_its_fitted_fixed_time_and_no_launches(
     host_gap = (sglang.profile.step_overhead_ms - generic.profile.step_overhead_ms) * 1e-3 + (
         sglang.profile.per_sequence_overhead_ms - generic.profile.per_sequence_overhead_ms
     ) * 1e-3 * 4
-    assert sglang.step_s(4, 0, 0) - generic.step_s(4, 0, 0) == pytest.approx(fixed_gap + host_gap, rel=1e-6)
+    scaled_gap = sglang.costs.moe_layers * scaled
+    assert sglang.step_s(4, 0, 0) - generic.step_s(4, 0, 0) == pytest.approx(
+        fixed_gap + host_gap - scaled_gap, rel=1e-6
+    )
 
 
 def test_the_fitted_fixed_times_are_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
     """TRTLLM_GEN_MOE_LAYER_US is benchmarks/fit_blackwell_moe.py's fit on its named subset: a change to
     the data or to the engine's streaming term shows up here."""
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("fit_blackwell_moe", BENCHMARKS / "fit_blackwell_moe.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _benchmark(monkeypatch, "fit_blackwell_moe")
     assert module.fitted(module.layers(module.SGLANG)) == TRTLLM_GEN_MOE_LAYER_US
 
 
@@ -136,3 +160,76 @@ def test_the_rule_follows_the_sglang_release(
         dp_attention=1,
     )
     assert picked is expected
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "gpu_family", "trtllm_gen", "scaled"),
+    [
+        ("trtllm", "fp4", "blackwell", False, True),
+        ("trtllm", "nvfp4", "blackwell", False, True),
+        ("trtllm", "fp4", "blackwell", True, False),  # TensorRT-LLM-gen kernels: their own fixed time
+        ("trtllm", "fp8", "blackwell", False, False),
+        ("trtllm", "bf16", "blackwell", False, False),
+        (
+            "trtllm",
+            "fp8",
+            "hopper",
+            False,
+            False,
+        ),  # block-scaled FP8 slows with the shard's width: not scaled
+        ("sglang", "fp4", "blackwell", False, False),
+        ("vllm", "fp4", "blackwell", False, False),
+    ],
+)
+def test_only_tensorrt_llm_cutlass_nvfp4_experts_on_blackwell_are_scaled(
+    engine: str, precision: str, gpu_family: str, trtllm_gen: bool, scaled: bool
+) -> None:
+    factor = trtllm_cutlass_moe_slowdown(
+        profile_for(engine), weight_precision=precision, gpu_family=gpu_family, trtllm_gen_moe=trtllm_gen
+    )
+    assert factor == (TRTLLM_CUTLASS_MOE_SLOWDOWN if scaled else 1.0)
+    assert TRTLLM_CUTLASS_MOE_SLOWDOWN > 1.0
+
+
+@pytest.mark.parametrize("ep", [1, 8])
+def test_the_factor_scales_the_layers_streaming_and_compute_term_not_its_fixed_time(ep: int) -> None:
+    d = _plan(R1, "B200", "trtllm", "fp4", ep=ep)
+    assert d.rates.moe_slowdown == TRTLLM_CUTLASS_MOE_SLOWDOWN
+    for tokens in (1.0, 64.0, 4096.0):
+        seconds, mem, cmp = d.step_cost.moe_layer_terms(tokens)
+        assert seconds == pytest.approx(
+            TRTLLM_CUTLASS_MOE_SLOWDOWN * soft_max(mem, cmp) + d.rates.moe_layer_s
+        )
+    # a decode step costs more than with the factor at 1 by the MoE layers' extra time alone
+    plain = StepCost(d.costs, attrs.evolve(d.rates, moe_slowdown=1.0), d.profile)
+    _, mem, cmp = plain.moe_layer_terms(64.0)
+    extra = d.costs.moe_layers * (TRTLLM_CUTLASS_MOE_SLOWDOWN - 1.0) * soft_max(mem, cmp)
+    contents = (64, 64 * 1100, 64 * 1100, 0, 0, 0, 64)
+    assert d.step_cost.time(*contents) - plain.time(*contents) == pytest.approx(extra, rel=1e-9)
+
+
+def test_other_engines_and_formats_keep_the_generic_term() -> None:
+    for gpu, engine, precision in (
+        ("B200", "sglang", "fp4"),  # TensorRT-LLM-gen kernels
+        ("B200", "vllm", "fp4"),
+        ("B200", "trtllm", "fp8"),
+        ("H200", "trtllm", "fp8"),
+    ):
+        assert _plan(R1, gpu, engine, precision).rates.moe_slowdown == 1.0, (gpu, engine, precision)
+
+
+def test_the_factor_is_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TRTLLM_CUTLASS_MOE_SLOWDOWN is benchmarks/fit_trtllm_moe.py's fit on its named subset (EP8): a change
+    to the data or to the engine's generic term shows up here."""
+    module = _benchmark(monkeypatch, "fit_trtllm_moe")
+    rows = module.layers()
+    assert module.fitted(rows) == TRTLLM_CUTLASS_MOE_SLOWDOWN
+    held_out = [r for r in rows if r.scaled and not r.in_fit]
+    assert held_out and all(r.tp == 8 and r.ep == 1 for r in held_out)
+
+
+@settings(max_examples=20, deadline=None)
+@given(tokens=st.integers(1, 8192))
+def test_more_tokens_never_make_the_scaled_expert_layer_faster(tokens: int) -> None:
+    d = _plan(R1, "B200", "trtllm", "fp4", ep=8)
+    assert d.step_cost.moe_layer_terms(float(tokens + 1))[0] >= d.step_cost.moe_layer_terms(float(tokens))[0]

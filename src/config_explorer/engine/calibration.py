@@ -33,6 +33,7 @@ from config_explorer.precision import normalize_precision
 
 __all__ = [
     "ENGINE_PROFILES",
+    "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_GEN_MOE_LAYER_US",
     "EngineProfile",
     "FamilyEfficiency",
@@ -42,6 +43,7 @@ __all__ = [
     "profile_for",
     "runs_trtllm_gen_moe",
     "shared_expert_placement",
+    "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
 ]
 
@@ -583,6 +585,30 @@ def runs_trtllm_gen_moe(
         precision in formats and (release is None or release >= since)
         for formats, since in _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, ())
     )
+
+
+#: TensorRT-LLM's default MoE backend (``moe_config.backend: CUTLASS``) on NVFP4 experts on Blackwell: the time
+#: its expert layer takes over the generic grouped-GEMM term (streaming and compute; the per-layer fixed time is
+#: not scaled). Fitted by benchmarks/fit_trtllm_moe.py on NVIDIA aiconfigurator's measured TensorRT-LLM
+#: 1.3.0rc20 B200 layers (benchmarks/data/moe_kernel_times.csv): the median over DeepSeek-V3's shape with the
+#: experts over eight expert-parallel ranks (EP8, the layout NVIDIA's max-throughput recipes run this backend
+#: in), every batch from 1 to 16,384 tokens; held out on the same layers with the experts split eight ways
+#: (TP8, each expert's width an eighth), which it leaves at median |log(measured / estimated)| 0.25 against
+#: 0.79 unscaled. The same backend's 16-bit and per-tensor FP8 layers sit near the generic term,
+#: and its block-scaled FP8 layers on Hopper slow down with the shard's narrowness rather than by one factor
+#: (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), so neither is scaled
+TRTLLM_CUTLASS_MOE_SLOWDOWN: Final[float] = 2.14
+
+
+def trtllm_cutlass_moe_slowdown(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, trtllm_gen_moe: bool
+) -> float:
+    """How much slower than the generic grouped-GEMM term ``profile``'s engine runs a MoE layer's experts:
+    :data:`TRTLLM_CUTLASS_MOE_SLOWDOWN` for TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell, else 1
+    (also where the experts run on TensorRT-LLM-gen kernels, ``trtllm_gen_moe``)."""
+    if profile.name != "trtllm" or trtllm_gen_moe or gpu_family != "blackwell":
+        return 1.0
+    return TRTLLM_CUTLASS_MOE_SLOWDOWN if normalize_precision(weight_precision) == "fp4" else 1.0
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:

@@ -32,6 +32,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_moe,
     runs_trtllm_gen_moe,
     shared_expert_placement,
+    trtllm_cutlass_moe_slowdown,
 )
 from config_explorer.engine.layout import (
     GIB,
@@ -407,6 +408,14 @@ def plan_deployment(
         mla=arch.is_mla,
         marlin_moe=marlin,
         trtllm_gen_moe=trtllm_gen,
+        moe_slowdown=trtllm_cutlass_moe_slowdown(
+            profile,
+            weight_precision=weights,
+            gpu_family=gpu.family,
+            trtllm_gen_moe=trtllm_gen,
+        )
+        if arch.is_moe
+        else 1.0,
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):

@@ -101,6 +101,9 @@ class Rates:
     #: whether the expert path runs on fused MoE kernels whose launches ``moe_layer_s`` holds (FlashInfer's
     #: TensorRT-LLM-gen MoE on Blackwell), so its kernels are not charged one by one
     moe_fused_path: bool = False
+    #: the expert GEMMs' time over the generic streaming-and-compute term (TensorRT-LLM's CUTLASS MoE on
+    #: scaled formats: :func:`~config_explorer.engine.calibration.trtllm_cutlass_moe_slowdown`)
+    moe_slowdown: float = 1.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
     #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
@@ -139,13 +142,15 @@ def rates_for(
     mla: bool = False,
     marlin_moe: bool = False,
     trtllm_gen_moe: bool = False,
+    moe_slowdown: float = 1.0,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
     ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (used when experts are
     split over ranks); all-reduces run inside attention groups of ``tp / dp_attention`` GPUs.
     ``marlin_moe``: the experts run on vLLM's Marlin MoE kernel (see :func:`runs_marlin_moe`);
-    ``trtllm_gen_moe``: on FlashInfer's TensorRT-LLM-gen MoE kernels (see :func:`runs_trtllm_gen_moe`).
+    ``trtllm_gen_moe``: on FlashInfer's TensorRT-LLM-gen MoE kernels (see :func:`runs_trtllm_gen_moe`);
+    ``moe_slowdown``: the expert GEMMs' time over the generic term (see :func:`trtllm_cutlass_moe_slowdown`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -183,6 +188,7 @@ def rates_for(
             )
             * 1e-6,
             moe_fused_path=trtllm_gen_moe,
+            moe_slowdown=moe_slowdown,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=MARLIN_MOE_HALF_WIDTH if marlin_moe else eff.moe_half_width(mode),
             moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE if marlin_moe else 0.0,
@@ -320,6 +326,7 @@ class StepCost:
         "_moe_layers",
         "_moe_load",
         "_moe_miss",
+        "_moe_slowdown",
         "_moe_traffic_token",
         "_overlap",
         "_p2p",
@@ -378,6 +385,7 @@ class StepCost:
         self._moe_flops = expert_flops * width / (width + r.moe_half_width) if width else expert_flops
         self._moe_half_tokens = MOE_HALF_TOKENS
         self._moe_fixed = r.moe_layer_s
+        self._moe_slowdown = r.moe_slowdown
         self._moe_traffic_token = c.moe_traffic_bytes_per_token
         self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
         self._kv_state = 2.0 * c.state_bytes_per_sequence
@@ -510,7 +518,7 @@ class StepCost:
         flops = assignments * self._expert_flops
         mem = max(moved / self._moe_bw, self._moe_floor)
         cmp = flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
-        return soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
+        return self._moe_slowdown * soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
 
     def breakdown(
         self,

@@ -1,0 +1,179 @@
+"""How much slower than the generic grouped-GEMM model TensorRT-LLM's default MoE backend runs NVFP4 experts on
+Blackwell, fitted on measured layer times and read held out.
+
+Run: ``PYTHONPATH=src python benchmarks/fit_trtllm_moe.py``.
+
+TensorRT-LLM runs a MoE layer's experts on the backend ``moe_config.backend`` names, CUTLASS unless a recipe
+picks another. NVIDIA aiconfigurator's kernel database (``data/moe_kernel_times.csv``, TensorRT-LLM 1.3.0rc20,
+commit 095f58a; balanced routing; the layer's weights on one GPU with the experts split ``tp`` ways or over
+``ep`` ranks) times that backend's whole expert layer: routing, input quantisation, permute, both grouped
+GEMMs with the activation, unpermute. On NVFP4 experts on a B200 those layers take about twice what the
+engine's generic term (``StepCost.moe_layer_terms``: the experts streamed and computed at the rates SGLang's
+and vLLM's kernels reach) gives, at every batch; on 16-bit and per-tensor FP8 experts they take about what it
+gives. Its block-scaled FP8 layers on Hopper run slower too, but by a factor that grows as the expert shard
+narrows (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), which one factor cannot carry, so the
+engine scales the streaming-and-compute part of a TensorRT-LLM MoE layer on NVFP4 on Blackwell only
+(``calibration.trtllm_cutlass_moe_slowdown``); its fixed time is not scaled.
+
+* **Fit** (:data:`FIT`): the median, over the B200's NVFP4 rows on DeepSeek-V3's shape with the experts over
+  eight expert-parallel ranks (EP8, the layout NVIDIA's max-throughput recipes run this backend in), every
+  batch, of (measured - the term's fixed time) / its streaming-and-compute part. That is
+  ``calibration.TRTLLM_CUTLASS_MOE_SLOWDOWN``.
+* **Held out**: the same rows with the experts split eight ways (TP8), printed as measured / estimated by
+  batch with the fitted factor and with none; and every row the rule leaves alone (16-bit, per-tensor and
+  block-scaled FP8, the B200's DeepGEMM FP8 and TensorRT-LLM-gen NVFP4 layers, MXFP4), printed the same way
+  for comparison: the factor does not belong there.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import NamedTuple
+
+from moe_layers import GPUS, MODELS
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import TRTLLM_CUTLASS_MOE_SLOWDOWN
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.roofline import soft_max
+
+DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+FRAMEWORKS = ("TensorRT-LLM 1.3.0rc20", "TensorRT-LLM 1.3.0rc10")
+#: the database's expert formats -> the engine's precision
+FORMATS = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "w4a16_mxfp4": "mxfp4"}
+#: (GPU, format, kernel) the rule scales: the CUTLASS backend's NVFP4 on Blackwell
+SCALED = {("B200-SXM", "nvfp4", "moe_torch_flow_cutlass")}
+#: the fit subset: (GPU, shape's model, format, tp, ep)
+FIT = {("B200-SXM", "deepseek-ai/DeepSeek-V3", "nvfp4", 1, 8)}
+BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
+
+
+class Layer(NamedTuple):
+    gpu: str
+    framework: str
+    model: str
+    dtype: str
+    kernel: str
+    tp: int
+    ep: int
+    tokens: int
+    measured_us: float
+    body_us: float  # the generic term's streaming-and-compute part
+    fixed_us: float  # its fixed time
+
+    @property
+    def scaled(self) -> bool:
+        return (self.gpu, self.dtype, self.kernel) in SCALED and self.framework == FRAMEWORKS[0]
+
+    @property
+    def in_fit(self) -> bool:
+        return self.scaled and (self.gpu, self.model, self.dtype, self.tp, self.ep) in FIT
+
+    def ratio(self, slowdown: float) -> float:
+        """Measured over estimated with the streaming-and-compute part scaled by ``slowdown``."""
+        return self.measured_us / (slowdown * self.body_us + self.fixed_us)
+
+
+def layers() -> list[Layer]:
+    """Every TensorRT-LLM row the engine can express, with the generic term's parts."""
+    out = []
+    with DATA.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            if row["framework"] not in FRAMEWORKS or shape not in MODELS or row["dtype"] not in FORMATS:
+                continue
+            tp, ep, tokens = int(row["tp"] or 1), int(row["ep"] or 1), int(row["num_tokens"])
+            # vLLM's profile: the same generic expert term, with no engine-specific factor on it
+            d = plan_deployment(
+                load_model(MODELS[shape]),
+                get_gpu(GPUS[row["gpu"]]),
+                num_gpus=tp * ep,
+                tp=tp * ep,
+                ep=ep,
+                precision=FORMATS[row["dtype"]],
+                engine="vllm",
+                input_length=1024,
+                output_length=128,
+            )
+            _, mem, cmp = d.step_cost.moe_layer_terms(float(tokens))
+            kernel = row["kernel"].split(" (")[0]
+            out.append(
+                Layer(
+                    row["gpu"],
+                    row["framework"],
+                    MODELS[shape],
+                    row["dtype"],
+                    kernel,
+                    tp,
+                    ep,
+                    tokens,
+                    float(row["time_us"]),
+                    soft_max(mem, cmp) * 1e6,
+                    d.rates.moe_layer_s * 1e6,
+                )
+            )
+    return out
+
+
+def fitted(rows: list[Layer]) -> float:
+    """The median, over the fit subset, of the measured time less the fixed time over the generic body."""
+    return round(statistics.median((r.measured_us - r.fixed_us) / r.body_us for r in rows if r.in_fit), 2)
+
+
+def _report(title: str, rows: list[Layer], slowdown: float) -> None:
+    print(title)
+    print(f"  {'group':62} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| scaled  generic")
+    groups: dict[str, list[Layer]] = defaultdict(list)
+    for r in rows:
+        layout = f"TP{r.tp}" if r.ep == 1 else (f"EP{r.ep}" if r.tp == 1 else f"TP{r.tp}xEP{r.ep}")
+        release = r.framework.split(" ")[-1]
+        name = f"{r.gpu[:4]} {release:9} {r.model.split('/')[1][:16]:16} {r.dtype:11} {r.kernel[15:][:10]:10} {layout}"
+        groups[name].append(r)
+    scaled_all, generic_all = [], []
+    for name, members in sorted(groups.items()):
+        cells = []
+        for b in BATCHES:
+            at = [r for r in members if r.tokens == b]
+            cells.append(f"{at[0].ratio(slowdown):4.2f}/{at[0].ratio(1.0):4.2f}" if at else "        -")
+        scaled = [abs(math.log(r.ratio(slowdown))) for r in members]
+        generic = [abs(math.log(r.ratio(1.0))) for r in members]
+        scaled_all += scaled
+        generic_all += generic
+        print(
+            f"  {name:62} "
+            + " ".join(cells)
+            + f"   {statistics.median(scaled):6.2f}  {statistics.median(generic):7.2f}"
+        )
+    print(
+        f"  all {len(scaled_all)} rows: median |log(measured / estimated)| {statistics.median(scaled_all):.3f} "
+        f"scaled, {statistics.median(generic_all):.3f} generic\n"
+    )
+
+
+def main() -> None:
+    rows = layers()
+    slowdown = fitted(rows)
+    print(
+        f"fit (TensorRT-LLM 1.3.0rc20's CUTLASS MoE on a B200, DeepSeek-V3's shape, NVFP4, EP8, every batch): "
+        f"{slowdown:g} (the engine holds {TRTLLM_CUTLASS_MOE_SLOWDOWN:g})\n"
+    )
+    print("cells: measured / estimated with the fitted factor, then with none, by batch (tokens)\n")
+    _report(
+        "held out, the layers the rule scales (CUTLASS backend, NVFP4, B200):",
+        [r for r in rows if r.scaled and not r.in_fit],
+        slowdown,
+    )
+    _report(
+        "for comparison, the rows the rule leaves alone (the scaled column applies the factor anyway):",
+        [r for r in rows if not r.scaled],
+        slowdown,
+    )
+
+
+if __name__ == "__main__":
+    main()
