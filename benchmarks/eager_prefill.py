@@ -1,20 +1,28 @@
-"""SGLang's eager prefill: the host time per kernel, fitted on one published forward and checked on another.
+"""SGLang's eager prefill: the host time per kernel, fitted on one published forward and checked on others.
 
 SGLang replays CUDA graphs for decode batches but runs prefill (extend) batches eagerly unless it is
 launched with ``--enable-piecewise-cuda-graph``: the Python code issues every kernel of the forward one
-by one, and a prefill step cannot end before the host has issued them all. For a short prompt on a
-large model that host time, not the GPU, sets the step's length, hence SGLang's TTFT floor of 90-150 ms
-for DeepSeek-R1 and Qwen3-235B on eight B200s at one request in flight.
+by one. For a short prompt on a large model that host time, not the GPU, is most of the step, hence
+SGLang's TTFT floor of 90-150 ms for DeepSeek-R1 and Qwen3-235B on eight B200s at one request in flight.
 
-The engine charges ``kernels x EAGER_KERNEL_US["sglang"]`` for it, ``kernels`` being this library's
-count of one forward's kernels (``layout.kernels_per_model``). This script
+The engine charges ``kernels x EAGER_KERNEL_US["sglang"]`` for it on top of the step's GPU work (the
+host stops within an eager forward to read data-dependent values back, so it cannot run ahead of the
+GPU), ``kernels`` being this library's count of one forward's kernels (``roofline.issued_kernels``).
+This script
 
-* **fits** that per-kernel time on the one published eager forward time we have: SGLang PR #12160's
-  server log of a 1-token DeepSeek-V3 prefill, "forward cost" 82.6 ms eager (23.1 ms once the same
-  forward was replayed as a CUDA graph) -- the fit is ``82.6 ms / kernels issued``. The PR names no GPU
-  or layout; we take SGLang's usual DeepSeek-V3 deployment of its day, TP8 on Hopper (an H200), where
-  SGLang fuses the shared expert into the routed experts, so its forward issues
-  ``roofline.issued_kernels`` of them (the model's count less the shared expert's own);
+* **fits** that per-kernel time on the one published pair of forward times we have for one model:
+  SGLang PR #12160's server log of a 1-token DeepSeek-V3 prefill, "forward cost" 82.6 ms eager and
+  23.1 ms once the same forward was replayed as a CUDA graph. The eager forward's host time is the
+  difference, 59.5 ms, and the fit is ``59.5 ms / kernels issued``. The PR names no GPU or layout; we
+  take SGLang's usual DeepSeek-V3 deployment of its day, TP8 on Hopper (an H200), where SGLang fuses
+  the shared expert into the routed experts, so its forward issues ``roofline.issued_kernels`` of them
+  (the model's count less the shared expert's own);
+* **checks** it, held out, on tokenspeed PR #597 (a 2,048-token prefill of Kimi-K2.6, DeepSeek-V3's
+  architecture with 384 experts: 123 ms eager, 55 ms with its prefill graphs, "about the GPU floor"):
+  the engine's eager minus graphed step against the published difference, beside what the difference
+  would be if the host ran ahead of the GPU and only the larger of the two counted (that model's fit
+  charges the whole 82.6 ms as host time). Kimi-K2.6 is not in the bundled catalog; DeepSeek-V3 stands
+  in for it, its layers issuing the same kernels;
 * **checks** it, held out, on SGLang PR #13094's before/after table (Llama-3.1-8B-Instruct-FP8, TP8,
   1,024-token prompts, mean TTFT with and without piecewise CUDA graphs at 1-32 in flight): the
   engine's eager minus graphed prefill step against the published TTFT difference. The PR does not
@@ -46,6 +54,10 @@ FIT_GPU = "H200"
 FIT_TP = 8
 #: the check's GPU: PR #13094 does not name one (our assumption)
 CHECK_GPU = "H100"
+#: the second check: tokenspeed PR #597's Kimi-K2.6 prefill, with DeepSeek-V3 standing in for the model
+#: and the fit's layout for the unstated GPU and TP
+PREFILL_GRAPH_SOURCE = "https://github.com/lightseekorg/tokenspeed/pull/597"
+PREFILL_GRAPH_TOKENS = 2048
 #: PR #13094's --piecewise-cuda-graph-max-tokens
 PIECEWISE_GRAPH_MAX_TOKENS = 32768
 
@@ -55,12 +67,21 @@ def rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def forward_ms(source: str) -> tuple[float, float]:
+    """A source's published (eager, graphed) forward times, ms."""
+    found = {
+        r["graphed"]: float(r["value"])
+        for r in rows()
+        if r["source"] == source and r["metric"] == "forward_ms"
+    }
+    return found["0"], found["1"]
+
+
 def fitted_kernel_us() -> float:
-    """Host time per kernel of an eager forward (us), from the fit source's eager forward time."""
-    (row,) = [
-        r for r in rows() if r["source"] == FIT_SOURCE and r["metric"] == "forward_ms" and r["graphed"] == "0"
-    ]
-    return float(row["value"]) * 1e3 / fit_kernels()
+    """Host time per kernel of an eager forward (us): the fit source's eager forward time less the same
+    forward replayed as graphs, over the kernels it issued."""
+    eager, graphed = forward_ms(FIT_SOURCE)
+    return (eager - graphed) * 1e3 / fit_kernels()
 
 
 def fit_kernels() -> int:
@@ -77,11 +98,13 @@ def fit_kernels() -> int:
     return issued_kernels(d.costs)
 
 
-def prefill_step_ms(model: str, precision: str, tp: int, tokens: int, graphed: bool) -> float:
+def prefill_step_ms(
+    model: str, precision: str | None, tp: int, tokens: int, graphed: bool, gpu: str = CHECK_GPU
+) -> float:
     """One prefill step of ``tokens`` prompt tokens under SGLang's profile, eager or replayed as graphs."""
     d = plan_deployment(
         load_model(model),
-        get_gpu(CHECK_GPU),
+        get_gpu(gpu),
         num_gpus=tp,
         tp=tp,
         precision=precision,
@@ -101,14 +124,32 @@ def prefill_step_ms(model: str, precision: str, tp: int, tokens: int, graphed: b
 
 def main() -> None:
     fitted = fitted_kernel_us()
+    eager_fit, graphed_fit = forward_ms(FIT_SOURCE)
     print(
-        f"fit ({FIT_SOURCE}): eager 1-token {FIT_MODEL} forward, TP{FIT_TP} on an {FIT_GPU} assumed, over "
+        f"fit ({FIT_SOURCE}): 1-token {FIT_MODEL} forward {eager_fit:.1f} ms eager, {graphed_fit:.1f} ms graphed, "
+        f"TP{FIT_TP} on an {FIT_GPU} assumed: {eager_fit - graphed_fit:.1f} ms of host time over "
         f"{fit_kernels():,} kernels issued -> "
         f"{fitted:.1f} us per kernel (the engine uses {EAGER_KERNEL_US['sglang']:.1f})"
     )
+    eager_pub, graphed_pub = forward_ms(PREFILL_GRAPH_SOURCE)
+    tokens = PREFILL_GRAPH_TOKENS
+    eager = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, graphed=False, gpu=FIT_GPU)
+    graphed = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, graphed=True, gpu=FIT_GPU)
+    # the alternative: the host runs ahead, the step takes the larger of host and GPU, and the fit then
+    # charges the whole eager forward as host time
+    ahead = max(graphed, eager_fit) - graphed
+    print(
+        f"\nheld out (tokenspeed PR #597, Kimi-K2.6 {tokens:,}-token prefill; {FIT_MODEL} and TP{FIT_TP} on an "
+        f"{FIT_GPU} stand in):\n"
+        f"  published: {eager_pub:.0f} ms eager, {graphed_pub:.0f} ms with prefill graphs: difference "
+        f"{eager_pub - graphed_pub:.0f} ms\n"
+        f"  engine: {eager:.1f} ms eager, {graphed:.1f} ms graphed: difference {eager - graphed:.1f} ms "
+        f"({(eager - graphed) / (eager_pub - graphed_pub) - 1:+.0%}); were the host to run ahead, "
+        f"{ahead:.1f} ms ({ahead / (eager_pub - graphed_pub) - 1:+.0%})"
+    )
     published: dict[str, dict[str, float]] = {}
     for r in rows():
-        if r["source"] != FIT_SOURCE and r["metric"] == "ttft_ms_mean":
+        if r["metric"] == "ttft_ms_mean":
             published.setdefault(r["concurrency"], {})[r["graphed"]] = float(r["value"])
     print(
         f"\nheld out (SGLang PR #13094, Llama-3.1-8B-Instruct-FP8 TP8, 1,024-token prompts, {CHECK_GPU} assumed):"

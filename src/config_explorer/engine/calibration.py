@@ -439,20 +439,21 @@ class EngineProfile:
 
 
 #: host time per kernel of an eager step, us (counted as ``roofline.issued_kernels`` counts them: one
-#: per fused kernel; an eager forward issues several PyTorch ops around each). SGLang runs prefill batches
-#: in eager PyTorch: fitted on the one published eager forward time, SGLang PR #12160's 82.6 ms for a
-#: 1-token DeepSeek-V3 prefill, over the 1,149 kernels it issues at TP8 on Hopper (the PR names no GPU;
-#: there SGLang fuses the shared expert into the routed experts; benchmarks/eager_prefill.py prints the
-#: fit, and checks it held out on PR #13094's TTFT with and without piecewise CUDA graphs). vLLM's
-#: torch.compile'd (Inductor) code issues kernels with little Python around them, TensorRT-LLM's C++
-#: runtime less still (assumptions, not fitted)
-EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 71.9, "trtllm": 1.0}
+#: per fused kernel; an eager forward issues several PyTorch ops around each), added to the step's GPU
+#: work. SGLang runs prefill batches in eager PyTorch: fitted on the one published pair of forward times,
+#: SGLang PR #12160's 1-token DeepSeek-V3 prefill, 82.6 ms eager less 23.1 ms replayed as a CUDA graph,
+#: over the 1,149 kernels it issues at TP8 on Hopper (the PR names no GPU; there SGLang fuses the shared
+#: expert into the routed experts). benchmarks/eager_prefill.py prints the fit and checks it held out on
+#: tokenspeed PR #597's 2,048-token eager and graphed prefill and on SGLang PR #13094's TTFT with and
+#: without piecewise CUDA graphs. vLLM's torch.compile'd (Inductor) code issues kernels with little
+#: Python around them, TensorRT-LLM's C++ runtime less still (assumptions, not fitted)
+EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 51.8, "trtllm": 1.0}
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
 #: front-end time per request (HTTP, chat template, tokenising, streaming back), ms: the median TTFT
 #: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
-#: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-1.3 ms) once its
+#: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-7.0 ms) once its
 #: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
 #: trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
 REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 14.4, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}

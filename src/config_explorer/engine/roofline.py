@@ -654,8 +654,15 @@ class StepCost:
         stage = gemm + moe + attention + elementwise + comm + overhead
         if self._async:  # the host prepared this step while the GPU ran the last one
             stage = max(stage - host, host)
-        if eager:  # the GPU cannot run ahead of the host issuing its kernels
-            stage = max(stage, self._eager + host)
+        if eager:
+            # An eager forward's host time to issue its kernels adds to the GPU's work rather than hiding
+            # under it: the forward reads data-dependent values back on the host (sequence lengths, token
+            # counts), so the host stops to wait for the GPU within the step and cannot run ahead. Two
+            # published forward times of DeepSeek-V3-class models support the sum over the larger of the two:
+            # eager minus graphed is 59.5 ms at 1 token (SGLang PR #12160) and 68 ms at 2,048 tokens
+            # (tokenspeed PR #597), where a host that ran ahead of the GPU would hide it all on an H200
+            # (benchmarks/eager_prefill.py)
+            stage += self._eager
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
         return (
