@@ -23,6 +23,18 @@ engine scales the streaming-and-compute part of a TensorRT-LLM MoE layer on NVFP
   batch with the fitted factor and with none; and every row the rule leaves alone (16-bit, per-tensor and
   block-scaled FP8, the B200's DeepGEMM FP8 and TensorRT-LLM-gen NVFP4 layers, MXFP4), printed the same way
   for comparison: the factor does not belong there.
+
+Block-scaled FP8 on Hopper gets a width instead of a factor. The engine's grouped expert GEMMs reach
+``w / (w + W)`` of their compute rate on an expert shard ``w`` wide, with ``W`` the family's figure (700 on
+Hopper for 8-bit experts). TensorRT-LLM's block-scale CUTLASS kernels need a much wider shard, so the engine
+takes ``W`` = ``calibration.TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH`` for them
+(``calibration.trtllm_block_fp8_moe_half_width``):
+
+* **Fit** (:data:`WIDTH_FIT`): the ``W``, on a 25-wide grid, with the least median |log(measured / estimated)|
+  over the H200's block-scaled FP8 rows at 1,024 tokens and more (prompt-sized batches, where the compute
+  rate sets the time), every layout (TP1, TP2, TP4, TP8, EP8; DeepSeek-V3's and Qwen3-235B's shapes).
+* **Held out**: the H100's block-scaled FP8 rows (TP8) and the H200's at fewer than 1,024 tokens, each printed
+  with the fitted ``W`` and with the generic one.
 """
 
 from __future__ import annotations
@@ -31,14 +43,14 @@ import csv
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from moe_layers import GPUS, MODELS
+from moe_layers import GPUS, MODELS, layer_model
 
-from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import TRTLLM_CUTLASS_MOE_SLOWDOWN
+from config_explorer.engine.calibration import TRTLLM_CUTLASS_MOE_SLOWDOWN, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.roofline import soft_max
 
@@ -51,6 +63,11 @@ SCALED = {("B200-SXM", "nvfp4", "moe_torch_flow_cutlass")}
 #: the fit subset: (GPU, shape's model, format, tp, ep)
 FIT = {("B200-SXM", "deepseek-ai/DeepSeek-V3", "nvfp4", 1, 8)}
 BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
+#: the width fit subset: (GPU, format) at this many tokens or more
+WIDTH_FIT = ("H200-SXM", "fp8_block")
+WIDTH_FIT_MIN_TOKENS = 1024
+#: the width grid the fit searches (tokens-wide shards)
+WIDTH_GRID = range(500, 4001, 25)
 
 
 class Layer(NamedTuple):
@@ -65,6 +82,10 @@ class Layer(NamedTuple):
     measured_us: float
     body_us: float  # the generic term's streaming-and-compute part
     fixed_us: float  # its fixed time
+    mem_us: float  # of the body, its streaming part
+    cmp_us: float  # and its compute part, at the generic half width
+    width: float  # the expert shard's width
+    half_width: float  # the generic half width
 
     @property
     def scaled(self) -> bool:
@@ -78,6 +99,15 @@ class Layer(NamedTuple):
         """Measured over estimated with the streaming-and-compute part scaled by ``slowdown``."""
         return self.measured_us / (slowdown * self.body_us + self.fixed_us)
 
+    @property
+    def block_hopper(self) -> bool:
+        return self.dtype == "fp8_block" and self.gpu.startswith("H") and self.framework == FRAMEWORKS[0]
+
+    def width_ratio(self, half_width: float) -> float:
+        """Measured over estimated with the compute part at half width ``half_width``."""
+        cmp = self.cmp_us * (self.width + half_width) / (self.width + self.half_width)
+        return self.measured_us / (soft_max(self.mem_us, cmp) + self.fixed_us)
+
 
 def layers() -> list[Layer]:
     """Every TensorRT-LLM row the engine can express, with the generic term's parts."""
@@ -90,7 +120,7 @@ def layers() -> list[Layer]:
             tp, ep, tokens = int(row["tp"] or 1), int(row["ep"] or 1), int(row["num_tokens"])
             # vLLM's profile: the same generic expert term, with no engine-specific factor on it
             d = plan_deployment(
-                load_model(MODELS[shape]),
+                layer_model(shape, row["dtype"]),
                 get_gpu(GPUS[row["gpu"]]),
                 num_gpus=tp * ep,
                 tp=tp * ep,
@@ -115,6 +145,10 @@ def layers() -> list[Layer]:
                     float(row["time_us"]),
                     soft_max(mem, cmp) * 1e6,
                     d.rates.moe_layer_s * 1e6,
+                    mem * 1e6,
+                    cmp * 1e6,
+                    d.costs.expert_width,
+                    d.rates.moe_half_width,
                 )
             )
     return out
@@ -123,6 +157,82 @@ def layers() -> list[Layer]:
 def fitted(rows: list[Layer]) -> float:
     """The median, over the fit subset, of the measured time less the fixed time over the generic body."""
     return round(statistics.median((r.measured_us - r.fixed_us) / r.body_us for r in rows if r.in_fit), 2)
+
+
+def _width_error(rows: list[Layer], half_width: float) -> float:
+    return statistics.median(abs(math.log(r.width_ratio(half_width))) for r in rows)
+
+
+def width_fit_rows(rows: list[Layer]) -> list[Layer]:
+    return [
+        r
+        for r in rows
+        if r.block_hopper and (r.gpu, r.dtype) == WIDTH_FIT and r.tokens >= WIDTH_FIT_MIN_TOKENS
+    ]
+
+
+def fitted_half_width(rows: list[Layer]) -> float:
+    """The grid's half width with the least median |log(measured / estimated)| over the width fit subset."""
+    subset = width_fit_rows(rows)
+    return float(min(WIDTH_GRID, key=lambda w: (_width_error(subset, w), w)))
+
+
+def _table(
+    groups: dict[str, list[Layer]],
+    width: int,
+    first: Callable[[Layer], float],
+    second: Callable[[Layer], float],
+) -> tuple[list[float], list[float]]:
+    """Print each group's cells (``first`` / ``second`` ratio by batch) and median |log| of each; return every
+    row's |log| under each."""
+    firsts, seconds = [], []
+    for name, members in sorted(groups.items()):
+        cells = []
+        for b in BATCHES:
+            at = [r for r in members if r.tokens == b]
+            cells.append(f"{first(at[0]):4.2f}/{second(at[0]):4.2f}" if at else "        -")
+        one = [abs(math.log(first(r))) for r in members]
+        two = [abs(math.log(second(r))) for r in members]
+        firsts += one
+        seconds += two
+        print(
+            f"  {name:{width}} "
+            + " ".join(cells)
+            + f"   {statistics.median(one):6.2f}  {statistics.median(two):7.2f}"
+        )
+    return firsts, seconds
+
+
+def _width_report(rows: list[Layer], half_width: float) -> None:
+    fit = width_fit_rows(rows)
+    generic = fit[0].half_width
+    print(
+        f"fit (TensorRT-LLM 1.3.0rc20's CUTLASS MoE on block-scaled FP8 on an H200, >= {WIDTH_FIT_MIN_TOKENS:,} "
+        f"tokens, {len(fit)} rows): half width {half_width:g} (the engine holds "
+        f"{TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH:g}; the generic Hopper 8-bit figure is {generic:g}); median |log| "
+        f"{_width_error(fit, half_width):.3f}, {_width_error(fit, generic):.3f} with the generic one\n"
+    )
+    print(
+        "cells: measured / estimated with the fitted half width, then with the generic one, by batch (tokens)"
+    )
+    print(f"  {'group':40} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| fitted  generic")
+    groups: dict[str, list[Layer]] = defaultdict(list)
+    for r in rows:
+        if r.block_hopper:
+            split = "fit >= 1,024" if r in fit else "held out"
+            layout = f"TP{r.tp}" if r.ep == 1 else f"EP{r.ep}"
+            groups[f"{r.gpu[:4]} {r.model.split('/')[1][:16]:16} {layout:4} {split}"].append(r)
+    _table(groups, 40, lambda r: r.width_ratio(half_width), lambda r: r.width_ratio(generic))
+    held = [r for r in rows if r.block_hopper and r not in fit]
+    for label, subset in (
+        ("H100, every batch", [r for r in held if r.gpu.startswith("H100")]),
+        (f"H200, < {WIDTH_FIT_MIN_TOKENS:,} tokens", [r for r in held if r.gpu.startswith("H200")]),
+    ):
+        print(
+            f"  held out, {label} ({len(subset)} rows): median |log| {_width_error(subset, half_width):.3f} "
+            f"fitted, {_width_error(subset, generic):.3f} generic"
+        )
+    print()
 
 
 def _report(title: str, rows: list[Layer], slowdown: float) -> None:
@@ -134,21 +244,7 @@ def _report(title: str, rows: list[Layer], slowdown: float) -> None:
         release = r.framework.split(" ")[-1]
         name = f"{r.gpu[:4]} {release:9} {r.model.split('/')[1][:16]:16} {r.dtype:11} {r.kernel[15:][:10]:10} {layout}"
         groups[name].append(r)
-    scaled_all, generic_all = [], []
-    for name, members in sorted(groups.items()):
-        cells = []
-        for b in BATCHES:
-            at = [r for r in members if r.tokens == b]
-            cells.append(f"{at[0].ratio(slowdown):4.2f}/{at[0].ratio(1.0):4.2f}" if at else "        -")
-        scaled = [abs(math.log(r.ratio(slowdown))) for r in members]
-        generic = [abs(math.log(r.ratio(1.0))) for r in members]
-        scaled_all += scaled
-        generic_all += generic
-        print(
-            f"  {name:62} "
-            + " ".join(cells)
-            + f"   {statistics.median(scaled):6.2f}  {statistics.median(generic):7.2f}"
-        )
+    scaled_all, generic_all = _table(groups, 62, lambda r: r.ratio(slowdown), lambda r: r.ratio(1.0))
     print(
         f"  all {len(scaled_all)} rows: median |log(measured / estimated)| {statistics.median(scaled_all):.3f} "
         f"scaled, {statistics.median(generic_all):.3f} generic\n"
@@ -173,6 +269,7 @@ def main() -> None:
         [r for r in rows if not r.scaled],
         slowdown,
     )
+    _width_report(rows, fitted_half_width(rows))
 
 
 if __name__ == "__main__":

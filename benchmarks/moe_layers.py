@@ -32,7 +32,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
+import attrs
+
 from config_explorer import load_model
+from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.roofline import soft_max
@@ -58,6 +61,20 @@ PRECISIONS = {
     "int4_wo": "int4",
 }
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": "A100"}
+
+
+def layer_model(shape: tuple[str, str, str, str], dtype: str) -> ModelArchitecture:
+    """The bundled model with a database row's expert shape, its FP8 weights scaled per block exactly where the
+    row's format is (``fp8_block``; ``fp8`` is per-tensor), as an FP8 checkpoint would carry them."""
+    arch = load_model(MODELS[shape])
+    block = dtype == "fp8_block"
+    if block == arch.weight_block_scaled:
+        return arch
+    return attrs.evolve(
+        arch, native_precision="fp8" if block else arch.native_precision, weight_block_scaled=block
+    )
+
+
 BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
 
 
@@ -89,7 +106,7 @@ def rows() -> list[Layer]:
             gpus = tp * ep
             try:
                 dep = plan_deployment(
-                    load_model(MODELS[shape]),
+                    layer_model(shape, row["dtype"]),
                     get_gpu(GPUS[row["gpu"]]),
                     num_gpus=gpus,
                     tp=gpus,

@@ -23,9 +23,12 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
+    TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_GEN_MOE_LAYER_US,
+    efficiency_for,
     profile_for,
     runs_trtllm_gen_moe,
+    trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
@@ -228,3 +231,59 @@ def test_the_factor_is_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatc
 def test_more_tokens_never_make_the_scaled_expert_layer_faster(tokens: int) -> None:
     d = _plan(R1, "B200", "trtllm", "fp4", ep=8)
     assert d.step_cost.moe_layer_terms(float(tokens + 1))[0] >= d.step_cost.moe_layer_terms(float(tokens))[0]
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "gpu_family", "block_scaled", "half_width"),
+    [
+        ("trtllm", "fp8", "hopper", True, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH),
+        ("trtllm", "fp8", "hopper", False, None),  # per-tensor FP8: the generic kernels' width
+        ("trtllm", "fp8", "blackwell", True, None),
+        ("trtllm", "bf16", "hopper", False, None),
+        ("vllm", "fp8", "hopper", True, None),
+        ("sglang", "fp8", "hopper", True, None),
+    ],
+)
+def test_only_tensorrt_llm_block_scaled_fp8_experts_on_hopper_take_the_fitted_half_width(
+    engine: str, precision: str, gpu_family: str, block_scaled: bool, half_width: float | None
+) -> None:
+    found = trtllm_block_fp8_moe_half_width(
+        profile_for(engine), weight_precision=precision, gpu_family=gpu_family, block_scaled=block_scaled
+    )
+    assert found == half_width
+
+
+def test_a_checkpoint_scaled_per_block_is_read_from_its_quantization_config() -> None:
+    assert R1.weight_block_scaled and load_model("Qwen/Qwen3-235B-A22B-FP8").weight_block_scaled
+    assert not load_model("Qwen/Qwen3-235B-A22B").weight_block_scaled  # 16-bit
+    assert not load_model("meta-llama/Llama-3.1-405B-Instruct-FP8").weight_block_scaled  # per channel
+    assert R1.summary()["weight_block_scaled"] is True
+
+
+def test_the_half_width_slows_the_expert_compute_by_the_shards_width() -> None:
+    """R1's FP8 checkpoint on TensorRT-LLM on an H200 computes its 256-wide TP8 shards at 256 / (256 + 1900) of
+    the rate the generic Hopper figure gives at 256 / (256 + 700); served at FP4, or quantized at run time
+    per tensor, it keeps the generic figure."""
+    generic = efficiency_for("hopper").moe_half_width("fp8")
+    d = _plan(R1, "H200", "trtllm", "fp8")
+    assert d.rates.moe_half_width == TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
+    plain = StepCost(d.costs, attrs.evolve(d.rates, moe_half_width=generic), d.profile)
+    width = d.costs.expert_width
+    _, _, cmp = d.step_cost.moe_layer_terms(4096.0)
+    _, _, cmp_generic = plain.moe_layer_terms(4096.0)
+    assert cmp / cmp_generic == pytest.approx((width + TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH) / (width + generic))
+    assert _plan(load_model("Qwen/Qwen3-235B-A22B"), "H200", "trtllm", "fp8").rates.moe_half_width == generic
+    assert _plan(R1, "H200", "vllm", "fp8").rates.moe_half_width == generic
+
+
+def test_the_half_width_is_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH is benchmarks/fit_trtllm_moe.py's fit on the H200's block-scaled rows at
+    1,024 tokens and more; the H100's rows are held out and read better with it than with the generic one."""
+    module = _benchmark(monkeypatch, "fit_trtllm_moe")
+    rows = module.layers()
+    assert module.fitted_half_width(rows) == TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
+    fit = module.width_fit_rows(rows)
+    assert fit and all(r.gpu == "H200-SXM" and r.tokens >= 1024 for r in fit)
+    h100 = [r for r in rows if r.block_hopper and r.gpu == "H100-SXM"]
+    generic = efficiency_for("hopper").moe_half_width("fp8")
+    assert module._width_error(h100, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH) < module._width_error(h100, generic)

@@ -199,6 +199,12 @@ def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
     return precision, None, "linear"
 
 
+def _block_scaled(cfg: _Config) -> bool:
+    """Whether the checkpoint's ``quantization_config`` scales its weights per block (``weight_block_size``)."""
+    quant = cfg.raw("quantization_config", "compression_config")
+    return isinstance(quant, Mapping) and bool(quant.get("weight_block_size"))
+
+
 def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
     if method in ("fp8", "fbgemm_fp8", "ptpc_fp8", "fp8_pc_pt"):
         return "fp8"
@@ -408,6 +414,9 @@ class ModelArchitecture:
     native_precision: str = "bf16"
     quantization_method: str | None = None
     quantized_scope: str = "linear"
+    #: the checkpoint's FP8 weights carry one scale per block of weights (``quantization_config``'s
+    #: ``weight_block_size``: DeepSeek-V3/R1, Qwen3's FP8 releases), not one per tensor or channel
+    weight_block_scaled: bool = False
     #: weights of the quantized checkpoint's linear layers (attention and dense MLP projections) that its
     #: ``quantization_config`` leaves 16-bit (``modules_to_not_convert``, ``ignore``, ``exclude_modules``)
     unquantized_linear_params: int = 0
@@ -709,6 +718,7 @@ class ModelArchitecture:
             native_precision=precision,
             quantization_method=method,
             quantized_scope=scope,
+            weight_block_scaled=precision == "fp8" and _block_scaled(cfg),
             **metadata,
         )
         if scope != "linear" or precision in ("bf16", "fp16"):
@@ -1077,6 +1087,7 @@ class ModelArchitecture:
             "max_position_embeddings": self.max_position_embeddings,
             "native_precision": self.native_precision,
             "quantization_method": self.quantization_method,
+            "weight_block_scaled": self.weight_block_scaled,
             "unquantized_linear_params": self.unquantized_linear_params,
             "total_params": self.total_params,
             "active_params": self.active_params,

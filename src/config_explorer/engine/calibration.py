@@ -34,6 +34,7 @@ from config_explorer.precision import normalize_precision
 __all__ = [
     "ENGINE_PROFILES",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
+    "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
     "EngineProfile",
     "FamilyEfficiency",
@@ -43,6 +44,7 @@ __all__ = [
     "profile_for",
     "runs_trtllm_gen_moe",
     "shared_expert_placement",
+    "trtllm_block_fp8_moe_half_width",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
 ]
@@ -610,6 +612,27 @@ def trtllm_cutlass_moe_slowdown(
     if profile.name != "trtllm" or trtllm_gen_moe or gpu_family != "blackwell":
         return 1.0
     return TRTLLM_CUTLASS_MOE_SLOWDOWN if normalize_precision(weight_precision) == "fp4" else 1.0
+
+
+#: TensorRT-LLM's CUTLASS MoE on block-scaled FP8 experts on Hopper: the tokens-wide expert shard at which its
+#: grouped GEMMs reach half their compute rate, where the generic Hopper 8-bit term takes
+#: ``FamilyEfficiency.moe_half_width_8bit`` (700): its block-scale kernels need a much wider shard to fill the
+#: tensor cores (1.3x the generic term at EP8, whole 2,048-wide experts, 2x at TP8, 256 wide, on prompt-sized
+#: batches). Fitted by benchmarks/fit_trtllm_moe.py on aiconfigurator's TensorRT-LLM 1.3.0rc20 H200 layers at
+#: 1,024 tokens and more; held out on its H100 layers and the H200's smaller batches
+TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH: Final[float] = 1900.0
+
+
+def trtllm_block_fp8_moe_half_width(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool
+) -> float | None:
+    """The expert shard width at which ``profile``'s engine's grouped expert GEMMs reach half their rate where it
+    is not the family's generic one: :data:`TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH` for TensorRT-LLM's CUTLASS MoE on
+    block-scaled FP8 experts on Hopper, else None (the generic figure)."""
+    fp8 = normalize_precision(weight_precision) == "fp8"
+    if profile.name == "trtllm" and gpu_family == "hopper" and fp8 and block_scaled:
+        return TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
+    return None
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:

@@ -32,6 +32,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_moe,
     runs_trtllm_gen_moe,
     shared_expert_placement,
+    trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
 )
 from config_explorer.engine.layout import (
@@ -416,6 +417,12 @@ def plan_deployment(
         )
         if arch.is_moe
         else 1.0,
+        moe_half_width=trtllm_block_fp8_moe_half_width(
+            profile,
+            weight_precision=weights,
+            gpu_family=gpu.family,
+            block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        ),
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):

@@ -144,6 +144,7 @@ def rates_for(
     marlin_moe: bool = False,
     trtllm_gen_moe: bool = False,
     moe_slowdown: float = 1.0,
+    moe_half_width: float | None = None,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -151,7 +152,9 @@ def rates_for(
     split over ranks); all-reduces run inside attention groups of ``tp / dp_attention`` GPUs.
     ``marlin_moe``: the experts run on vLLM's Marlin MoE kernel (see :func:`runs_marlin_moe`);
     ``trtllm_gen_moe``: on FlashInfer's TensorRT-LLM-gen MoE kernels (see :func:`runs_trtllm_gen_moe`);
-    ``moe_slowdown``: the expert GEMMs' time over the generic term (see :func:`trtllm_cutlass_moe_slowdown`).
+    ``moe_slowdown``: the expert GEMMs' time over the generic term (see :func:`trtllm_cutlass_moe_slowdown`);
+    ``moe_half_width``: the expert shard width at which they reach half their rate, where the engine's kernel
+    needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -191,7 +194,13 @@ def rates_for(
             moe_fused_path=trtllm_gen_moe,
             moe_slowdown=moe_slowdown,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
-            moe_half_width=MARLIN_MOE_HALF_WIDTH if marlin_moe else eff.moe_half_width(mode),
+            moe_half_width=(
+                MARLIN_MOE_HALF_WIDTH
+                if marlin_moe
+                else moe_half_width
+                if moe_half_width is not None
+                else eff.moe_half_width(mode)
+            ),
             moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE if marlin_moe else 0.0,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,
