@@ -413,6 +413,33 @@ def test_an_eager_prefill_step_is_its_graphed_gpu_work_plus_the_host_issue_time(
     assert issue_s * 1e3 == pytest.approx(123 - 55, rel=0.15)
 
 
+def test_a_prompt_runs_the_recurrent_layers_chunked_scans_and_pays_their_kernels() -> None:
+    """A step carrying prompt tokens launches the chunked scans' extra kernels in every Gated DeltaNet (8) and
+    Mamba-2 (4) layer, at their fixed cost when graphed and their issue time as well when eager; a decode
+    step runs the one recurrent update and pays none of them."""
+    from config_explorer.engine.layout import PREFILL_SCAN_KERNELS
+
+    next80 = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    for model, per_layer, layers in (
+        (next80, PREFILL_SCAN_KERNELS["linear"], next80.num_linear_layers),
+        (load_model("ibm-granite/granite-4.0-h-small"), PREFILL_SCAN_KERNELS["mamba"], None),
+        (LLAMA8, 0, 0),
+    ):
+        d = plan_deployment(model, get_gpu("H100"), num_gpus=1, tp=1, input_length=512, output_length=64)
+        count = per_layer * (model.num_mamba_layers if layers is None else layers)
+        assert d.costs.prefill_extra_kernels == count
+        extra = attrs.evolve(d.costs, prefill_extra_kernels=0)
+        for profile in (d.profile, attrs.evolve(d.profile, prefill_in_graphs=False)):
+            with_scans, without = StepCost(d.costs, d.rates, profile), StepCost(extra, d.rates, profile)
+            decode = (8, 8 * 600, 0, 0, 0, 0, 8)
+            assert with_scans.time(*decode) == without.time(*decode)
+            prompt = (8, 8 * 600, 0, 256, 256 * 257 / 2, 0, 9)
+            issue = 0.0 if profile.prefill_in_graphs else count * profile.eager_kernel_us * 1e-6
+            assert with_scans.time(*prompt) - without.time(*prompt) == pytest.approx(
+                count * d.rates.small_kernel_s + issue, rel=1e-9, abs=1e-15
+            )
+
+
 def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
     """SGLang issues a prefill's kernels from Python: a short prompt on a many-layer MoE waits for the
     host, not the GPU, so its TTFT barely moves with the prompt, while vLLM's piecewise graphs do not pay it."""

@@ -24,6 +24,7 @@ activation peak of one step at the token budget, minus runtime overhead, leaves 
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import attrs
 
@@ -235,6 +236,9 @@ class ShardCosts:
     #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
     #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
     wide_gemm_flops_per_token: float = 0.0
+    #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
+    #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
+    prefill_extra_kernels: int = 0
     #: (GEMM, small) kernels of the shared experts on this stage, counted among ``gemm_kernels`` and
     #: ``small_kernels``, and how the engine runs them (set by the deployment from the engine's rules)
     shared_expert_kernels: tuple[int, int] = (0, 0)
@@ -289,6 +293,14 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
 
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
 _MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
+#: small kernels a recurrent layer adds to a step that carries prompt tokens: the prompt runs the chunked
+#: scan, several kernels where a decode step runs one recurrent update. Gated DeltaNet (Qwen3-Next):
+#: ``chunk_gated_delta_rule`` launches the chunk-local cumsum, the scaled K K^T, the triangular solve, the
+#: W/U recompute, the chunk-state pass, the output and two L2 norms (eight kernels, in SGLang's
+#: ``layers/attention/fla/chunk.py``, adapted from flash-linear-attention as vLLM's is), plus the gating the
+#: decode kernel fuses: 8 more. Mamba-2: ``mamba_chunk_scan_combined``'s chunk cumsum, chunk state, state
+#: passing, chunk BMM and chunk scan where decode runs ``selective_state_update``: 4 more
+PREFILL_SCAN_KERNELS: Final[dict[str, int]] = {"linear": 8, "mamba": 4}
 _MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1)}
 #: of a MoE layer's, the (GEMM, small) kernels of its expert path: the two grouped GEMMs, and top-k, token
 #: alignment, activation and combine (the router GEMM and the norm are not part of it)
@@ -446,6 +458,13 @@ def shard_costs(
         allreduce_calls=allreduce_calls,
         gemm_kernels=round(kernels[0] * frac),
         small_kernels=round(kernels[1] * frac),
+        prefill_extra_kernels=round(
+            (
+                arch.num_linear_layers * PREFILL_SCAN_KERNELS["linear"]
+                + arch.num_mamba_layers * PREFILL_SCAN_KERNELS["mamba"]
+            )
+            * frac
+        ),
         attention_kernels=round(full_layers + windowed_layers),
         elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h / groups + 3 * mlp_width / tp),
         resident_weight_bytes=resident,

@@ -310,6 +310,7 @@ class StepCost:
         "_dense_cmp_token",
         "_dense_flops_token",
         "_eager",
+        "_eager_prefill",
         "_elementwise_token",
         "_exchange_calls",
         "_exchange_token",
@@ -345,6 +346,7 @@ class StepCost:
         "_pair_flops_decode",
         "_pair_flops_windowed",
         "_pp",
+        "_prefill_fixed",
         "_prefill_graphs",
         "_recurrent_token",
         "_ring",
@@ -440,6 +442,9 @@ class StepCost:
             if placement.max_tokens is not None:
                 self._side_tokens = placement.max_tokens
         self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
+        # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
+        self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
+        self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         if r.moe_fused_path:  # the expert path's launches are inside moe_layer_s
             expert_gemm, expert_small = EXPERT_PATH_KERNELS
             self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
@@ -654,7 +659,7 @@ class StepCost:
         eager = tokens > self._graph_tokens or bool(
             prefill_tokens and not self._prefill_graphs and not graphed
         )
-        fixed = self._fixed
+        fixed = self._fixed + (self._prefill_fixed if prefill_tokens else 0.0)
         # the shared experts run beside the routed ones (a graphs-only side stream: in decode graphs)
         beside = not self._side_graphs_only or (not eager and (not prefill_tokens or graphed))
         if self._side_saving and tokens <= self._side_tokens and beside:
@@ -671,7 +676,7 @@ class StepCost:
             # eager minus graphed is 59.5 ms at 1 token (SGLang PR #12160) and 68 ms at 2,048 tokens
             # (tokenspeed PR #597), where a host that ran ahead of the GPU would hide it all on an H200
             # (benchmarks/eager_prefill.py)
-            stage += self._eager
+            stage += self._eager + (self._eager_prefill if prefill_tokens else 0.0)
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
         return (
