@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
+from types import ModuleType
 
 import attrs
 import pytest
@@ -373,20 +376,75 @@ def test_vllm_scheduler_defaults_follow_the_gpu() -> None:
         assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs), gpu
 
 
-def test_sglang_eager_kernel_time_is_the_published_fit() -> None:
-    """EAGER_KERNEL_US["sglang"] is what benchmarks/eager_prefill.py fits on SGLang PR #12160's eager
-    forward (rounded to 0.1 us): a change to the kernel count or the data shows up here."""
-    import importlib.util
-    from pathlib import Path
-
-    from config_explorer.engine.calibration import EAGER_KERNEL_US
-
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "eager_prefill.py"
-    spec = importlib.util.spec_from_file_location("eager_prefill", path)
+def _benchmark(name: str) -> ModuleType:
+    """A script of benchmarks/, imported as a module."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert EAGER_KERNEL_US["sglang"] == round(module.fitted_kernel_us(), 1)
+    return module
+
+
+def test_sglang_eager_kernel_time_is_the_published_fit() -> None:
+    """EAGER_KERNEL_US["sglang"] is what benchmarks/eager_prefill.py fits on SGLang PR #12160's eager
+    forward (rounded to 0.1 us): a change to the kernel count or the data shows up here."""
+    from config_explorer.engine.calibration import EAGER_KERNEL_US
+
+    assert EAGER_KERNEL_US["sglang"] == round(_benchmark("eager_prefill").fitted_kernel_us(), 1)
+
+
+@pytest.mark.parametrize(
+    ("engine", "family", "mla", "extra"),
+    [
+        ("vllm", "hopper", True, True),
+        ("vllm", "blackwell", True, False),  # FLASHINFER_MLA: about TensorRT-LLM's time
+        ("vllm", "hopper", False, False),
+        ("sglang", "hopper", True, False),
+        ("trtllm", "hopper", True, False),
+    ],
+)
+def test_only_vllms_mla_layers_on_hopper_take_the_fitted_extra_time(
+    engine: str, family: str, mla: bool, extra: bool
+) -> None:
+    from config_explorer.engine.calibration import VLLM_HOPPER_MLA_LAYER_US, vllm_mla_layer_extra_us
+
+    found = vllm_mla_layer_extra_us(profile_for(engine), gpu_family=family, mla=mla)
+    assert found == (VLLM_HOPPER_MLA_LAYER_US if extra else 0.0)
+
+
+def test_vllms_mla_extra_time_lands_on_every_decoding_step_once_per_layer() -> None:
+    """DeepSeek-R1 on eight H200s under vLLM: a step that decodes costs 61 layers x the fitted time more
+    than the same step without it; a prompt-only step costs the same."""
+    from config_explorer.engine.calibration import VLLM_HOPPER_MLA_LAYER_US
+
+    r1 = load_model("deepseek-ai/DeepSeek-R1")
+    d = plan_deployment(
+        r1, get_gpu("H200"), num_gpus=8, tp=8, input_length=1024, output_length=256, engine="vllm"
+    )
+    assert d.rates.mla_layer_extra_s == VLLM_HOPPER_MLA_LAYER_US * 1e-6
+    plain = StepCost(d.costs, attrs.evolve(d.rates, mla_layer_extra_s=0.0), d.profile)
+    for step in ((4, 4 * 1200, 0, 0, 0, 0, 4), (64, 64 * 1200, 0, 512, 512 * 513 / 2, 0, 65)):
+        extra = d.step_cost.time(*step) - plain.time(*step)
+        assert extra == pytest.approx(r1.num_layers * VLLM_HOPPER_MLA_LAYER_US * 1e-6, rel=1e-9)
+    prompt_only = (0, 0, 0, 512, 512 * 513 / 2, 0, 1)
+    assert d.step_cost.time(*prompt_only) == plain.time(*prompt_only)
+
+
+def test_vllms_mla_extra_time_is_what_the_fit_script_prints() -> None:
+    """VLLM_HOPPER_MLA_LAYER_US is benchmarks/fit_mla_module.py's fit on the H200's TP8 rows at small batches;
+    on the held-out Hopper rows at those batches it leaves a far smaller miss than no constant does."""
+    import statistics
+
+    from config_explorer.engine.calibration import VLLM_HOPPER_MLA_LAYER_US
+
+    module = _benchmark("fit_mla_module")
+    data = module.points()
+    assert module.fitted(data) == VLLM_HOPPER_MLA_LAYER_US
+    held = [p for p in data if not p.in_fit and p.gpu != "B200-SXM" and p.batch <= 64 and p.context <= 4096]
+    assert held and all(p.heads != 16 or p.gpu != "H200-SXM" or p.context > 4096 for p in held)
+    miss = statistics.median(abs(p.extra_us - VLLM_HOPPER_MLA_LAYER_US) for p in held)
+    assert miss < 0.25 * statistics.median(abs(p.extra_us) for p in held)
 
 
 def test_an_eager_prefill_step_is_its_graphed_gpu_work_plus_the_host_issue_time() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
+    "VLLM_HOPPER_MLA_LAYER_US",
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
@@ -47,6 +48,7 @@ __all__ = [
     "trtllm_block_fp8_moe_half_width",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
+    "vllm_mla_layer_extra_us",
 ]
 
 
@@ -633,6 +635,22 @@ def trtllm_block_fp8_moe_half_width(
     if profile.name == "trtllm" and gpu_family == "hopper" and fp8 and block_scaled:
         return TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
     return None
+
+
+#: vLLM's MLA decode layer on Hopper takes this much longer than the engine's kernel count charges, us per layer
+#: per decode step: NVIDIA aiconfigurator's measured vLLM 0.24 layers (``FLASH_ATTN_MLA`` with a 16-bit KV
+#: cache, ``FLASHMLA`` with FP8) run a near-constant 40-70 us above TensorRT-LLM's at every head count and
+#: batch up to 64, where the engine's base term tracks TensorRT-LLM's; on a B200 (``FLASHINFER_MLA``) the two
+#: are within a few us. Fitted by benchmarks/fit_mla_module.py on the H200's TP8 rows at batches of 1-64 and
+#: contexts up to 4,096 tokens; held out on the H100, the other head counts, larger batches and contexts.
+#: Taken for every vLLM release (the database has 0.24 only)
+VLLM_HOPPER_MLA_LAYER_US: Final[float] = 54.0
+
+
+def vllm_mla_layer_extra_us(profile: EngineProfile, *, gpu_family: str, mla: bool) -> float:
+    """Fixed time ``profile``'s engine adds to each MLA layer of a decode step beyond the kernels the engine
+    counts: :data:`VLLM_HOPPER_MLA_LAYER_US` for vLLM on Hopper, else 0."""
+    return VLLM_HOPPER_MLA_LAYER_US if mla and profile.name == "vllm" and gpu_family == "hopper" else 0.0
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:

@@ -34,6 +34,7 @@ from config_explorer.engine.calibration import (
     shared_expert_placement,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
+    vllm_mla_layer_extra_us,
 )
 from config_explorer.engine.layout import (
     GIB,
@@ -423,6 +424,7 @@ def plan_deployment(
             gpu_family=gpu.family,
             block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
         ),
+        mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
     )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):

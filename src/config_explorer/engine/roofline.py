@@ -107,6 +107,9 @@ class Rates:
     moe_slowdown: float = 1.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
+    #: fixed time each MLA layer adds to a step that decodes, beyond the kernels counted (vLLM on Hopper:
+    #: :func:`~config_explorer.engine.calibration.vllm_mla_layer_extra_us`), seconds
+    mla_layer_extra_s: float = 0.0
     #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
     moe_bandwidth: float = 0.0
     #: FLOP/s of the expert GEMMs where they run on another kernel than the dense GEMMs (vLLM's Marlin MoE
@@ -145,6 +148,7 @@ def rates_for(
     trtllm_gen_moe: bool = False,
     moe_slowdown: float = 1.0,
     moe_half_width: float | None = None,
+    mla_layer_extra_us: float = 0.0,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -154,7 +158,8 @@ def rates_for(
     ``trtllm_gen_moe``: on FlashInfer's TensorRT-LLM-gen MoE kernels (see :func:`runs_trtllm_gen_moe`);
     ``moe_slowdown``: the expert GEMMs' time over the generic term (see :func:`trtllm_cutlass_moe_slowdown`);
     ``moe_half_width``: the expert shard width at which they reach half their rate, where the engine's kernel
-    needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`).
+    needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`);
+    ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
@@ -202,6 +207,7 @@ def rates_for(
                 else eff.moe_half_width(mode)
             ),
             moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE if marlin_moe else 0.0,
+            mla_layer_extra_s=mla_layer_extra_us * 1e-6,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,
             scale_out_bytes_s=min(scale_up_link, scale_out),
@@ -306,6 +312,7 @@ class StepCost:
         "_async",
         "_attn_bw",
         "_attn_flops",
+        "_decode_fixed",
         "_dense_bytes",
         "_dense_cmp_token",
         "_dense_flops_token",
@@ -444,6 +451,8 @@ class StepCost:
         self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
         # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
         self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
+        # what the engine's MLA layers take beyond their counted kernels in a step that decodes
+        self._decode_fixed = c.attention_kernels * r.mla_layer_extra_s
         self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         if r.moe_fused_path:  # the expert path's launches are inside moe_layer_s
             expert_gemm, expert_small = EXPERT_PATH_KERNELS
@@ -660,6 +669,7 @@ class StepCost:
             prefill_tokens and not self._prefill_graphs and not graphed
         )
         fixed = self._fixed + (self._prefill_fixed if prefill_tokens else 0.0)
+        fixed += self._decode_fixed if decode_seqs else 0.0
         # the shared experts run beside the routed ones (a graphs-only side stream: in decode graphs)
         beside = not self._side_graphs_only or (not eager and (not prefill_tokens or graphed))
         if self._side_saving and tokens <= self._side_tokens and beside:
