@@ -37,6 +37,7 @@ from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import VLLM_HOPPER_MLA_LAYER_US
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.layout import MIXER_KERNELS
 from config_explorer.engine.roofline import soft_max
 from config_explorer.precision import bytes_per_value
 
@@ -119,7 +120,11 @@ def engine_layer_us(gpu: str, kv: str, heads: int, batch: int, context: int) -> 
         batch * context * kv_bytes / r.attention_bandwidth,
         batch * context * pair_flops / (r.attention_decode_flops or r.attention_flops),
     )
-    fixed = 5 * r.gemm_kernel_s + 6 * r.small_kernel_s + max(r.attention_kernel_s - r.small_kernel_s, 0.0)
+    gemm_kernels, small_kernels = MIXER_KERNELS["mla"]
+    attention_kernel = max(
+        r.attention_kernel_s - r.small_kernel_s, 0.0
+    )  # one of the small ones, at its own cost
+    fixed = gemm_kernels * r.gemm_kernel_s + small_kernels * r.small_kernel_s + attention_kernel
     return (projections + attention + fixed) * 1e6
 
 

@@ -80,12 +80,16 @@ class Layer(NamedTuple):
     ep: int
     tokens: int
     measured_us: float
-    body_us: float  # the generic term's streaming-and-compute part
-    fixed_us: float  # its fixed time
-    mem_us: float  # of the body, its streaming part
+    fixed_us: float  # the generic term's fixed time
+    mem_us: float  # its streaming part
     cmp_us: float  # and its compute part, at the generic half width
     width: float  # the expert shard's width
     half_width: float  # the generic half width
+
+    @property
+    def body_us(self) -> float:
+        """The generic term's streaming-and-compute part."""
+        return soft_max(self.mem_us, self.cmp_us)
 
     @property
     def scaled(self) -> bool:
@@ -143,7 +147,6 @@ def layers() -> list[Layer]:
                     ep,
                     tokens,
                     float(row["time_us"]),
-                    soft_max(mem, cmp) * 1e6,
                     d.rates.moe_layer_s * 1e6,
                     mem * 1e6,
                     cmp * 1e6,

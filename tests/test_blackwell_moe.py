@@ -9,14 +9,11 @@ TensorRT-LLM's default backend (CUTLASS) runs NVFP4 experts about twice as slowl
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.benchmark_scripts import load_benchmark
 
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
@@ -36,7 +33,6 @@ from config_explorer.engine.layout import EXPERT_PATH_KERNELS
 from config_explorer.engine.roofline import StepCost, soft_max
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def _plan(
@@ -53,16 +49,6 @@ def _plan(
         engine=engine,
         **kw,  # type: ignore[arg-type]
     )
-
-
-def _benchmark(monkeypatch: pytest.MonkeyPatch, name: str) -> ModuleType:
-    """A script of benchmarks/, imported as a module."""
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize(
@@ -124,10 +110,10 @@ def test_the_fused_expert_path_costs_its_fitted_fixed_time_and_no_launches(
     )
 
 
-def test_the_fitted_fixed_times_are_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_fitted_fixed_times_are_what_the_fit_script_prints() -> None:
     """TRTLLM_GEN_MOE_LAYER_US is benchmarks/fit_blackwell_moe.py's fit on its named subset: a change to
     the data or to the engine's streaming term shows up here."""
-    module = _benchmark(monkeypatch, "fit_blackwell_moe")
+    module = load_benchmark("fit_blackwell_moe")
     assert module.fitted(module.layers(module.SGLANG)) == TRTLLM_GEN_MOE_LAYER_US
 
 
@@ -216,10 +202,10 @@ def test_other_engines_and_formats_keep_the_generic_term() -> None:
         assert _plan(R1, gpu, engine, precision).rates.moe_slowdown == 1.0, (gpu, engine, precision)
 
 
-def test_the_factor_is_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_factor_is_what_the_fit_script_prints() -> None:
     """TRTLLM_CUTLASS_MOE_SLOWDOWN is benchmarks/fit_trtllm_moe.py's fit on its named subset (EP8): a change
     to the data or to the engine's generic term shows up here."""
-    module = _benchmark(monkeypatch, "fit_trtllm_moe")
+    module = load_benchmark("fit_trtllm_moe")
     rows = module.layers()
     assert module.fitted(rows) == TRTLLM_CUTLASS_MOE_SLOWDOWN
     held_out = [r for r in rows if r.scaled and not r.in_fit]
@@ -276,10 +262,10 @@ def test_the_half_width_slows_the_expert_compute_by_the_shards_width() -> None:
     assert _plan(R1, "H200", "vllm", "fp8").rates.moe_half_width == generic
 
 
-def test_the_half_width_is_what_the_fit_script_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_half_width_is_what_the_fit_script_prints() -> None:
     """TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH is benchmarks/fit_trtllm_moe.py's fit on the H200's block-scaled rows at
     1,024 tokens and more; the H100's rows are held out and read better with it than with the generic one."""
-    module = _benchmark(monkeypatch, "fit_trtllm_moe")
+    module = load_benchmark("fit_trtllm_moe")
     rows = module.layers()
     assert module.fitted_half_width(rows) == TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
     fit = module.width_fit_rows(rows)

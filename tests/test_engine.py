@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from types import ModuleType
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.benchmark_scripts import load_benchmark
 from tests.strategies import DENSE_SMALL, GPUS, VARIED
 
 from config_explorer.architecture import load_model
@@ -376,22 +374,12 @@ def test_vllm_scheduler_defaults_follow_the_gpu() -> None:
         assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs), gpu
 
 
-def _benchmark(name: str) -> ModuleType:
-    """A script of benchmarks/, imported as a module."""
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_sglang_eager_kernel_time_is_the_published_fit() -> None:
     """EAGER_KERNEL_US["sglang"] is what benchmarks/eager_prefill.py fits on SGLang PR #12160's eager
     forward (rounded to 0.1 us): a change to the kernel count or the data shows up here."""
     from config_explorer.engine.calibration import EAGER_KERNEL_US
 
-    assert EAGER_KERNEL_US["sglang"] == round(_benchmark("eager_prefill").fitted_kernel_us(), 1)
+    assert EAGER_KERNEL_US["sglang"] == round(load_benchmark("eager_prefill").fitted_kernel_us(), 1)
 
 
 @pytest.mark.parametrize(
@@ -438,7 +426,7 @@ def test_vllms_mla_extra_time_is_what_the_fit_script_prints() -> None:
 
     from config_explorer.engine.calibration import VLLM_HOPPER_MLA_LAYER_US
 
-    module = _benchmark("fit_mla_module")
+    module = load_benchmark("fit_mla_module")
     data = module.points()
     assert module.fitted(data) == VLLM_HOPPER_MLA_LAYER_US
     held = [p for p in data if not p.in_fit and p.gpu != "B200-SXM" and p.batch <= 64 and p.context <= 4096]

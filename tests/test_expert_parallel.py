@@ -9,18 +9,16 @@ commands (each flag checked against the engine's own option list).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import math
 import shlex
-import sys
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.benchmark_scripts import load_benchmark
 from tests.test_serve_command_flags import _raw as engine_flag_data
 from tests.test_serve_command_flags import assert_valid
 
@@ -147,22 +145,10 @@ def test_default_imbalance_is_the_stated_figure() -> None:
     assert _plan().rates.expert_imbalance == 1.0  # no expert parallelism, no busiest rank
 
 
-def _benchmark(name: str) -> Any:
-    """A script of benchmarks/ as a module (it imports its sibling scripts by name)."""
-    folder = Path(__file__).resolve().parent.parent / "benchmarks"
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_exchange_constant_is_the_deepep_fit() -> None:
     """EXCHANGE_US is what benchmarks/ep_exchange.py fits on DeepEP's EP16/EP32 low-latency kernel
     times (rounded to 0.1 us): a change to the exchange model or the data shows up here."""
-    module = _benchmark("ep_exchange")
+    module = load_benchmark("ep_exchange")
     assert round(module.fitted_latency_us(), 1) == EXCHANGE_US
 
 
@@ -171,7 +157,7 @@ def test_two_batch_overlap_hurts_small_batches_and_helps_large_ones() -> None:
     per GPU and gained 25.5% at 256. The engine gets both signs from the mechanism: each half re-reads
     the weights and relaunches the kernels, and hides only the other half's exchange
     (benchmarks/scale.py prints the figures beside the blog's)."""
-    module = _benchmark("scale")
+    module = load_benchmark("scale")
     for _batch, engine_change, measured in module.overlap_ablation():
         assert engine_change * measured > 0  # the same sign as measured
 

@@ -292,7 +292,7 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
 
 
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
-_MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
+MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
 #: small kernels a recurrent layer adds to a step that carries prompt tokens: the prompt runs the chunked
 #: scan, several kernels where a decode step runs one recurrent update. Gated DeltaNet (Qwen3-Next):
 #: ``chunk_gated_delta_rule`` launches the chunk-local cumsum, the scaled K K^T, the triangular solve, the
@@ -316,7 +316,7 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     """
     gemm = small = 0
     for kind in arch.attention_kinds:
-        g, k = _MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
+        g, k = MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
         gemm, small = gemm + g, small + k
     for kind in arch.mlp_kinds:
         g, k = _MLP_KERNELS[kind]

@@ -451,9 +451,9 @@ class StepCost:
         self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
         # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
         self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
+        self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         # what the engine's MLA layers take beyond their counted kernels in a step that decodes
         self._decode_fixed = c.attention_kernels * r.mla_layer_extra_s
-        self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         if r.moe_fused_path:  # the expert path's launches are inside moe_layer_s
             expert_gemm, expert_small = EXPERT_PATH_KERNELS
             self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
