@@ -44,6 +44,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import EAGER_KERNEL_US
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.roofline import StepCost, issued_kernels
+from config_explorer.engine.serving import estimate
 
 DATA = Path(__file__).parent / "data" / "published_eager_prefill_points.csv"
 #: the fit: SGLang PR #12160's model (its log prints the forward time only, no GPU or layout)
@@ -164,6 +165,18 @@ def main() -> None:
                 f"  c={c:>2}: published mean TTFT {pair['0']:.1f} ms eager, {pair['1']:.1f} ms with piecewise "
                 f"graphs: difference {diff:.1f} ms; engine's step difference {eager - graphed:.1f} ms"
             )
+
+    print(
+        "\nthe engine's SGLang TTFT for DeepSeek-R1 at TP8, one request (its shared expert fused on the H200, not"
+    )
+    print("on the B200, where SGLang picks the TensorRT-LLM-gen MoE runner):")
+    r1 = load_model("deepseek-ai/DeepSeek-R1")
+    for gpu in ("H200", "B200"):
+        for prompt in (64, 1024):
+            e = estimate(
+                r1, get_gpu(gpu), num_gpus=8, tp=8, input_length=prompt, output_length=64, engine="sglang"
+            )
+            print(f"  {gpu}, {prompt:>5,}-token prompt: {e.ttft_ms:.0f} ms")
 
 
 if __name__ == "__main__":
