@@ -47,6 +47,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("package", type=Path, help="the installed aiconfigurator_core package folder")
     args = parser.parse_args()
+    if not (args.package / "systems" / "data").is_dir():
+        parser.error(
+            f"{args.package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
+        )
     import pandas as pd  # only here: the project does not depend on it
 
     rows = []
