@@ -392,7 +392,7 @@ def plan_deployment(
         ep=ep,
         dp_attention=dp_attention,
     )
-    if marlin and weights == "mxfp4":
+    if marlin and weights == "mxfp4" and gpu.family == "hopper":
         warnings.append(
             f"vLLM {profile.version} runs {weights} experts on Hopper with its Marlin MoE kernel (about "
             f"{MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches); vLLM 0.12 and later use the "

@@ -1,0 +1,106 @@
+"""Regenerate benchmarks/data/marlin_moe_times.csv from NVIDIA aiconfigurator's kernel database.
+
+The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
+table per GPU, framework and release. This script keeps the Marlin MoE layer times off Hopper and one Hopper
+control: SGLang 0.5.10's ``sglang_marlin_moe`` (weight-only INT4 experts) on the A100 SXM and the H100 SXM,
+and vLLM 0.24.0's two Marlin MoE paths on the L40S (gpt-oss's MXFP4 experts, and weight-only INT4 ones).
+Balanced routing, expert parallelism off, every tensor-parallel split and batch the table has.
+
+Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
+
+    /tmp/aicv/bin/python tools/extract_marlin_moe_times.py /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
+
+It needs pandas, which the project does not depend on; nothing in the test suite runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
+WHEEL = "aiconfigurator-core==0.12.0"
+#: (GPU folder, framework folder, release) -> (GPU label, framework label, Marlin kernel sources kept)
+TABLES = {
+    ("a100_sxm", "sglang", "0.5.10"): ("A100-SXM", "SGLang 0.5.10", ("sglang_marlin_moe",)),
+    ("h100_sxm", "sglang", "0.5.10"): ("H100-SXM", "SGLang 0.5.10", ("sglang_marlin_moe",)),
+    ("l40s", "vllm", "0.24.0"): (
+        "L40S",
+        "vLLM 0.24.0",
+        (
+            "vllm_gptossmxfp4moe_marlin_marlinexperts",
+            "vllm_compressedtensorswna16marlinmoe_marlin_marlinexperts",
+        ),
+    ),
+}
+COLUMNS = (
+    "source",
+    "gpu",
+    "framework",
+    "kernel_source",
+    "dtype",
+    "num_tokens",
+    "hidden_size",
+    "moe_intermediate_size",
+    "num_experts",
+    "topk",
+    "tp",
+    "time_us",
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", type=Path, help="the installed aiconfigurator_core package folder")
+    args = parser.parse_args()
+    if not (args.package / "systems" / "data").is_dir():
+        parser.error(
+            f"{args.package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
+        )
+    import pandas as pd  # only here: the project does not depend on it
+
+    rows = []
+    for (gpu_dir, framework, version), (gpu, label, kernels) in TABLES.items():
+        relative = f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet"
+        table = pd.read_parquet(args.package / relative)
+        keep = table[
+            table.kernel_source.isin(kernels) & (table.distribution == "balanced") & (table.moe_ep_size == 1)
+        ]
+        order = [
+            "kernel_source",
+            "hidden_size",
+            "inter_size",
+            "num_experts",
+            "topk",
+            "moe_tp_size",
+            "num_tokens",
+        ]
+        for r in keep.sort_values(order).itertuples():
+            rows.append(
+                {
+                    "source": f"{WHEEL}:{relative.removeprefix('systems/data/')}",
+                    "gpu": gpu,
+                    "framework": label,
+                    "kernel_source": r.kernel_source,
+                    "dtype": r.moe_dtype,
+                    "num_tokens": int(r.num_tokens),
+                    "hidden_size": int(r.hidden_size),
+                    "moe_intermediate_size": int(r.inter_size),
+                    "num_experts": int(r.num_experts),
+                    "topk": int(r.topk),
+                    "tp": int(r.moe_tp_size),
+                    "time_us": round(float(r.latency) * 1e3, 3),
+                }
+            )
+    with OUT.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
