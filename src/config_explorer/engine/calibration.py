@@ -105,6 +105,14 @@ class FamilyEfficiency:
     #: fraction of peak memory bandwidth the grouped expert GEMMs reach streaming the experts they touch
     #: (None: ``gemm_bandwidth``); Blackwell's is measured on fused-MoE kernels, apart from dense GEMMs
     moe_bandwidth: float | None = None
+    #: fraction of the dense 4-bit (FP4) peak a large FP4 GEMM reaches (None: ``gemm_compute_8bit``)
+    gemm_compute_4bit: float | None = None
+
+    def gemm_compute(self, mode: str) -> float:
+        """Fraction of the dense peak of tensor ``mode`` a large GEMM reaches."""
+        if mode == "fp4" and self.gemm_compute_4bit is not None:
+            return self.gemm_compute_4bit
+        return self.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else self.gemm_compute_16bit
 
     def moe_layer_us(self, weight_precision: str) -> float:
         bits = expert_format_class(weight_precision)
@@ -136,16 +144,23 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
     # (aiconfigurator's TensorRT-LLM kernel database, benchmarks/data/moe_kernel_times.csv): that is
     # moe_bandwidth. Dense decode GEMMs stream at 0.82 of the B200's 7.7 TB/s (the mean of its bf16 and FP8
     # shares, benchmarks/fit_decode_gemm.py on SGLang 0.5.14's GEMMs in the same database; the H100 and
-    # H200 rows, held out, read 0.81-0.86 against Hopper's 0.83). Wide GEMMs reach the same share of
-    # their dense peak as on Hopper (Mixtral at 16384 tokens: 0.79 on both).
+    # H200 rows, held out, read 0.81-0.86 against Hopper's 0.83). Compute-bound GEMMs reach a smaller share
+    # of the B200's dense peak than of the H200's: benchmarks/fit_blackwell_gemm.py pairs the same GEMMs
+    # (M, N, K >= 4,096) on both in the same database and takes Hopper's fractions times SGLang 0.5.14's
+    # median B200/H200 ratio: 0.93 at 16 bits, 0.90 at 8 bits, and NVFP4 0.77 of the H200's 8-bit share
+    # (TensorRT-LLM 1.3 and vLLM 0.24, held out: 0.85-0.90, 0.85-0.95, 0.66-0.74). Taken for every
+    # Blackwell GPU (B300 and GB200 untimed)
     "blackwell": attrs.evolve(
         _HOPPER,
+        gemm_compute_16bit=0.67,
+        gemm_compute_8bit=0.58,
+        gemm_compute_4bit=0.49,
         gemm_bandwidth=0.82,
         moe_bandwidth=0.73,
         attention_bandwidth=0.66,
         allreduce_us=7.1,
-        evidence="bandwidth from measured dense GEMMs and MoE kernels, all-reduce from measured all-reduces "
-        "on B200 (aiconfigurator database); compute as Hopper",
+        evidence="bandwidth from measured dense GEMMs and MoE kernels, compute from measured GEMMs against "
+        "the H200's, all-reduce from measured all-reduces on B200 (aiconfigurator database)",
         calibration="partly measured",
     ),
     # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in
@@ -609,11 +624,11 @@ def runs_trtllm_gen_moe(
 #: 1.3.0rc20 B200 layers (benchmarks/data/moe_kernel_times.csv): the median over DeepSeek-V3's shape with the
 #: experts over eight expert-parallel ranks (EP8, the layout NVIDIA's max-throughput recipes run this backend
 #: in), every batch from 1 to 16,384 tokens; held out on the same layers with the experts split eight ways
-#: (TP8, each expert's width an eighth), which it leaves at median |log(measured / estimated)| 0.25 against
-#: 0.79 unscaled. The same backend's 16-bit and per-tensor FP8 layers sit near the generic term,
+#: (TP8, each expert's width an eighth), which it leaves at median |log(measured / estimated)| 0.23 against
+#: 0.75 unscaled. The same backend's 16-bit and per-tensor FP8 layers sit near the generic term,
 #: and its block-scaled FP8 layers on Hopper slow down with the shard's narrowness rather than by one factor
 #: (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), so neither is scaled
-TRTLLM_CUTLASS_MOE_SLOWDOWN: Final[float] = 2.14
+TRTLLM_CUTLASS_MOE_SLOWDOWN: Final[float] = 1.85
 
 
 def trtllm_cutlass_moe_slowdown(

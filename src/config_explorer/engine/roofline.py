@@ -162,7 +162,7 @@ def rates_for(
     ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
-    fraction = eff.gemm_compute_8bit if mode in ("fp8", "int8", "fp4") else eff.gemm_compute_16bit
+    fraction = eff.gemm_compute(mode)
     sixteen, _ = gpu.gemm_tflops("bf16")
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
     latency = eff.allreduce_us * 1e-6

@@ -1,0 +1,81 @@
+"""Regenerate benchmarks/data/gemm_times.csv from NVIDIA aiconfigurator's kernel database.
+
+The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
+table per GPU, framework and release. This script keeps the compute-bound GEMMs (M, N and K all at least
+4,096) of SGLang 0.5.14, TensorRT-LLM 1.3.0rc20 and vLLM 0.24.0 on the H200 SXM and the B200: 16-bit,
+per-tensor FP8, block-scaled FP8 and (B200 only) NVFP4, each timed by the database on the framework's own
+GEMM kernel.
+
+Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
+
+    /tmp/aicv/bin/python tools/extract_gemm_times.py /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
+
+It needs pandas, which the project does not depend on; nothing in the test suite runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "gemm_times.csv"
+GPUS = {"h200_sxm": "H200-SXM", "b200_sxm": "B200-SXM"}
+TABLES = {
+    ("sglang", "0.5.14"): "SGLang 0.5.14",
+    ("trtllm", "1.3.0rc20"): "TensorRT-LLM 1.3.0rc20",
+    ("vllm", "0.24.0"): "vLLM 0.24.0",
+}
+DTYPES = ("bfloat16", "fp8", "fp8_block", "nvfp4")
+#: the smallest M, N and K kept: GEMMs this large are compute-bound on both GPUs
+MIN_DIM = 4096
+#: the table a row comes from is systems/data/<gpu folder>/gemm/<framework folder>/<release>/gemm_perf.parquet of
+#: the wheel (GPUS and TABLES name the folders), so no column repeats it
+COLUMNS = ("gpu", "framework", "kernel_source", "dtype", "m", "n", "k", "time_us")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", type=Path, help="the installed aiconfigurator_core package folder")
+    args = parser.parse_args()
+    if not (args.package / "systems" / "data").is_dir():
+        parser.error(
+            f"{args.package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
+        )
+    import pandas as pd  # only here: the project does not depend on it
+
+    rows = []
+    for gpu_dir, gpu in GPUS.items():
+        for (framework, version), label in TABLES.items():
+            relative = f"systems/data/{gpu_dir}/gemm/{framework}/{version}/gemm_perf.parquet"
+            table = pd.read_parquet(args.package / relative)
+            keep = table[
+                table.gemm_dtype.isin(DTYPES)
+                & (table.m >= MIN_DIM)
+                & (table.n >= MIN_DIM)
+                & (table.k >= MIN_DIM)
+            ]
+            for r in keep.sort_values(["gemm_dtype", "m", "n", "k"]).itertuples():
+                rows.append(
+                    {
+                        "gpu": gpu,
+                        "framework": label,
+                        "kernel_source": r.kernel_source,
+                        "dtype": r.gemm_dtype,
+                        "m": int(r.m),
+                        "n": int(r.n),
+                        "k": int(r.k),
+                        "time_us": round(float(r.latency) * 1e3, 3),
+                    }
+                )
+    with OUT.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
