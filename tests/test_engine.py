@@ -502,6 +502,53 @@ def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
     assert ttft["vllm", 64] < 0.5 * ttft["sglang", 64]
 
 
+@pytest.mark.parametrize(
+    ("engine", "max_model_len", "budget", "seqs"),
+    [
+        ("vllm==0.6.3", 91_680, 512, 256),  # above 32,768: chunked prefill at 512 tokens through 0.6.4
+        ("vllm==0.6.4", 32_769, 512, 256),
+        ("vllm==0.6.5", 91_680, 2048, 256),  # 2,048 from 0.6.5
+        ("vllm==0.7.3", 131_072, 2048, 256),
+        ("vllm==0.6.3", 32_768, 32_768, 256),  # not above it: no chunking, max(max_model_len, 2048)
+        ("vllm==0.7.3", 1024, 2048, 256),
+        ("vllm==0.8.0", 91_680, 8192, 1024),  # the V1 engine's defaults do not depend on max_model_len
+    ],
+)
+def test_a_v0_vllm_release_takes_that_releases_scheduler_defaults(
+    engine: str, max_model_len: int, budget: int, seqs: int
+) -> None:
+    dep = plan_deployment(
+        LLAMA8,
+        H100,
+        num_gpus=1,
+        tp=1,
+        input_length=512,
+        output_length=256,
+        engine=engine,
+        max_model_len=max_model_len,
+    )
+    assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs)
+
+
+def test_a_v0_release_left_at_the_models_context_chunks_its_prompts() -> None:
+    # vLLM's default max_model_len is the model's context (131,072 for Llama 3.1): chunked prefill is on
+    dep = plan_deployment(
+        LLAMA8, H100, num_gpus=1, tp=1, input_length=512, output_length=256, engine="vllm==0.6.3"
+    )
+    assert dep.max_num_batched_tokens == 512
+    stated = plan_deployment(
+        LLAMA8,
+        H100,
+        num_gpus=1,
+        tp=1,
+        input_length=512,
+        output_length=256,
+        engine="vllm==0.6.3",
+        max_num_batched_tokens=4096,
+    )
+    assert stated.max_num_batched_tokens == 4096
+
+
 def test_a_v0_vllm_release_pays_host_time_per_step_that_grows_with_the_batch() -> None:
     """vLLM before 0.8 runs the V0 engine: host work between steps blocks the GPU, so a decode step is
     slower than the same step on a V1 release, by more at a large batch than at a small one."""

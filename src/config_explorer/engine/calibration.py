@@ -362,6 +362,17 @@ DEFAULT_VLLM_VERSION: Final = "0.11"
 VLLM_V1_SINCE: Final[tuple[int, int]] = (0, 8)
 VLLM_V0_STEP_OVERHEAD_MS: Final[float] = 2.0
 VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
+#: the V0 engine's scheduler defaults (``SchedulerConfig`` in vllm/config.py, ``EngineArgs`` in
+#: vllm/engine/arg_utils.py, v0.6.3.post1 to v0.7.3 sdists): ``max_num_seqs`` 256 on every GPU; chunked
+#: prefill only when ``max_model_len`` exceeds 32,768 tokens, with a budget of 512 tokens through v0.6.4
+#: and 2,048 from v0.6.5; otherwise no chunking and a budget of ``max(max_model_len, 2048)``
+VLLM_V0_MAX_NUM_SEQS: Final[int] = 256
+VLLM_V0_LONG_CONTEXT: Final[int] = 32_768
+VLLM_V0_MIN_BATCHED_TOKENS: Final[int] = 2048
+VLLM_V0_CHUNK_TOKENS: Final[tuple[tuple[tuple[int, int, int], int], ...]] = (
+    ((0, 6, 5), 2048),
+    ((0, 0, 0), 512),
+)
 #: the first vLLM release that schedules asynchronously by default: ``SchedulerConfig.async_scheduling``
 #: defaults to None there, which ``VllmConfig`` resolves to True unless pipeline parallelism, a
 #: non-EAGLE/MTP draft or the Ray executor rules it out (vllm/config/scheduler.py and vllm/config/vllm.py in
@@ -454,6 +465,9 @@ class EngineProfile:
     #: ... unless their name contains one of these (vLLM keeps A100s on the small defaults: a larger
     #: token budget lowered their throughput, vLLM PR #17885)
     small_default_gpus: tuple[str, ...] = ()
+    #: vLLM's V0 engine: chunked prefill's default budget, which it takes only for a ``max_model_len`` above
+    #: :data:`VLLM_V0_LONG_CONTEXT` (0: a V1-era profile, whose defaults do not depend on it)
+    v0_chunk_tokens: int = 0
 
     def _large(self, gpu_name: str, gpu_memory_gib: float) -> bool:
         excluded = any(part.lower() in gpu_name.lower() for part in self.small_default_gpus)
@@ -463,7 +477,14 @@ class EngineProfile:
         large = self._large(gpu_name, gpu_memory_gib)
         return self.max_num_seqs_large_gpu if large else self.max_num_seqs_small_gpu
 
-    def max_num_batched_tokens(self, gpu_name: str, gpu_memory_gib: float) -> int:
+    def max_num_batched_tokens(self, gpu_name: str, gpu_memory_gib: float, max_model_len: int = 0) -> int:
+        """The default token budget of a step; a V0-era vLLM's depends on ``max_model_len``: above
+        :data:`VLLM_V0_LONG_CONTEXT` it chunks prompts into ``v0_chunk_tokens``, else it does not chunk and
+        takes ``max(max_model_len, 2048)`` (modelled as a step of that budget under the same scheduler)."""
+        if self.v0_chunk_tokens:
+            if max_model_len > VLLM_V0_LONG_CONTEXT:
+                return self.v0_chunk_tokens
+            return max(max_model_len, VLLM_V0_MIN_BATCHED_TOKENS)
         large = self._large(gpu_name, gpu_memory_gib)
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
@@ -855,6 +876,11 @@ def profile_for(engine: str, version: str | None = None) -> EngineProfile:
                 release,
                 step_overhead_ms=VLLM_V0_STEP_OVERHEAD_MS,
                 per_sequence_overhead_ms=VLLM_V0_PER_SEQUENCE_OVERHEAD_MS,
+                max_num_seqs_large_gpu=VLLM_V0_MAX_NUM_SEQS,
+                max_num_seqs_small_gpu=VLLM_V0_MAX_NUM_SEQS,
+                v0_chunk_tokens=next(
+                    t for since, t in VLLM_V0_CHUNK_TOKENS if _release(str(version)) >= since
+                ),
             )
         return attrs.evolve(release, async_scheduling=released >= VLLM_ASYNC_SCHEDULING_SINCE)
     return attrs.evolve(profile, version=str(version))

@@ -441,7 +441,9 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
-    budget = max_num_batched_tokens or profile.max_num_batched_tokens(gpu.name, gpu.memory_gib)
+    budget = max_num_batched_tokens or profile.max_num_batched_tokens(
+        gpu.name, gpu.memory_gib, max_model_len or context or request
+    )
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
     require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
