@@ -29,6 +29,7 @@ import attrs
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
+    MARLIN_MOE_COMPUTE,
     MARLIN_MOE_COMPUTE_BY_FAMILY,
     MARLIN_MOE_HALF_WIDTH,
     MLA_DECODE_COMPUTE,
@@ -206,7 +207,11 @@ def rates_for(
                 if moe_half_width is not None
                 else eff.moe_half_width(mode)
             ),
-            moe_gemm_flops=sixteen * 1e12 * MARLIN_MOE_COMPUTE_BY_FAMILY[gpu.family] if marlin_moe else 0.0,
+            moe_gemm_flops=(
+                sixteen * 1e12 * MARLIN_MOE_COMPUTE_BY_FAMILY.get(gpu.family, MARLIN_MOE_COMPUTE)
+                if marlin_moe
+                else 0.0
+            ),
             mla_layer_extra_s=mla_layer_extra_us * 1e-6,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,
