@@ -16,12 +16,13 @@ This script reads the compute part alone; ``benchmarks/moe_layers.py`` scores th
 layer term on every row.
 
 Off Hopper, ``mma.sync`` is the tensor cores' own instruction and vLLM runs every 4-bit expert format on
-Marlin. The Ampere fraction is fitted the same way at the Hopper half width, on ``data/marlin_moe_times.csv``
-(the same database): SGLang 0.5.10's INT4 Marlin layer on the A100 SXM at >= 4,096 tokens. Held out: its
-smaller batches and SGLang 0.5.10's H100 rows (which read the Hopper fraction, fitted on vLLM's rows). The
-script prints the half width a free fit of the A100 rows would take, to show the width term carries over.
-The L40S rows (vLLM 0.24's INT4 and gpt-oss MXFP4 Marlin layers) are printed to show why Ada is not
-modelled: a free fit on one of its two kernels misreads the other.
+Marlin. ``data/marlin_moe_times.csv`` (the same database) holds the layer off Hopper. Ampere's fraction is
+fitted at the Hopper half width on SGLang 0.5.10's INT4 Marlin layer on the A100 SXM at >= 4,096 tokens (the
+script prints the half width a free fit there would take, to show the width term carries over). Ada's
+fraction and half width are both fitted, on vLLM 0.24's gpt-oss MXFP4 Marlin layer on the L40S with
+gpt-oss-20b's shape (32 experts) at >= 4,096 tokens. Held out: their smaller batches, the L40S rows of
+gpt-oss-120b's shape (128 experts) and of the INT4 layer, and SGLang 0.5.10's H100 rows (which read the
+Hopper fraction, fitted on vLLM's rows).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from moe_layers import DATA, GPUS
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
-    MARLIN_MOE_COMPUTE_BY_FAMILY,
     MARLIN_MOE_HALF_WIDTH,
 )
 from config_explorer.engine.deployment import plan_deployment
@@ -69,11 +70,12 @@ def marlin_rows() -> list[dict[str, float | str | bool]]:
 OTHER = Path(__file__).resolve().parent / "data" / "marlin_moe_times.csv"
 #: the database's GPU labels in marlin_moe_times.csv -> (catalog name, family)
 OTHER_GPUS = {"A100-SXM": ("A100", "ampere"), "H100-SXM": ("H100", "hopper"), "L40S": ("L40S", "ada")}
-#: the fit subset per family off Hopper: (GPU label, kernel source)
-FAMILY_FITS = {"ampere": ("A100-SXM", "sglang_marlin_moe")}
-#: vLLM 0.24's two Marlin MoE layers on the L40S
-ADA_INT4 = "vllm_compressedtensorswna16marlinmoe_marlin_marlinexperts"
-ADA_MXFP4 = "vllm_gptossmxfp4moe_marlin_marlinexperts"
+#: the fit subset per family off Hopper: (GPU label, kernel source, expert count or 0 for any), and whether
+#: the half width is fitted too (else Hopper's is taken)
+FAMILY_FITS = {
+    "ampere": ("A100-SXM", "sglang_marlin_moe", 0, False),
+    "ada": ("L40S", "vllm_gptossmxfp4moe_marlin_marlinexperts", 32, True),
+}
 
 
 def other_rows() -> list[dict[str, float | str | bool]]:
@@ -86,12 +88,18 @@ def other_rows() -> list[dict[str, float | str | bool]]:
             width = int(row["moe_intermediate_size"]) / int(row["tp"])
             flops = 2.0 * tokens * int(row["topk"]) * 3 * int(row["hidden_size"]) * width
             peak = get_gpu(name).gemm_tflops("bf16")[0] * 1e12
-            fit = FAMILY_FITS.get(family) == (row["gpu"], row["kernel_source"]) and tokens >= 4096
+            gpu, kernel, experts, _ = FAMILY_FITS.get(family, ("", "", 0, False))
+            fit = (
+                (row["gpu"], row["kernel_source"]) == (gpu, kernel)
+                and experts in (0, int(row["num_experts"]))
+                and tokens >= 4096
+            )
             out.append(
                 {
                     "group": f"{row['gpu']} {row['framework']} {row['dtype']}",
                     "family": family,
                     "kernel": row["kernel_source"],
+                    "experts": int(row["num_experts"]),
                     "tokens": tokens,
                     "width": width,
                     "achieved": flops / (float(row["time_us"]) * 1e-6) / peak,
@@ -148,41 +156,48 @@ def main() -> None:
             cells.append(f"{tokens:>6}: {statistics.median(ratios):.2f}" if ratios else f"{tokens:>6}:   - ")
         print(f"  {group:32s} " + "  ".join(cells))
     others = other_rows()
-    print(
-        f"\noff Hopper ({len(others)} rows of data/marlin_moe_times.csv), at the half width {MARLIN_MOE_HALF_WIDTH:g}:"
-    )
-    for family, (gpu, kernel) in FAMILY_FITS.items():
+    print(f"\noff Hopper ({len(others)} rows of data/marlin_moe_times.csv):")
+    for family, (gpu, kernel, experts, free) in FAMILY_FITS.items():
         fit = [r for r in others if r["family"] == family and r["fit"]]
-        fraction = min(
-            (f / 1000 for f in range(100, 1001, 5)), key=lambda f: error(fit, f, MARLIN_MOE_HALF_WIDTH)
-        )
-        used = MARLIN_MOE_COMPUTE_BY_FAMILY[family]
+        used = MARLIN_MOE_BY_FAMILY[family]
+        if free:
+            fitted = free_fit(fit)
+        else:
+            fraction = min(
+                (f / 1000 for f in range(100, 1001, 5)), key=lambda f: error(fit, f, MARLIN_MOE_HALF_WIDTH)
+            )
+            fitted = (fraction, MARLIN_MOE_HALF_WIDTH)
+        shape = f", {experts} experts" if experts else ""
+        held = "" if free else " (Hopper's, held)"
         print(
-            f"  {family}: fitted on {len(fit)} rows ({gpu} {kernel}, >= 4,096 tokens): fraction {fraction:.3f} "
-            f"(the engine uses {used:.3f}); fit rows median |log| {error(fit, used, MARLIN_MOE_HALF_WIDTH):.3f}"
+            f"  {family}: fitted on {len(fit)} rows ({gpu} {kernel}{shape}, >= 4,096 tokens): fraction "
+            f"{fitted[0]:.3f}, half width {fitted[1]:g}{held}; the engine uses {used[0]:.3f} and {used[1]:g}; "
+            f"fit rows median |log| {error(fit, *used):.3f}"
         )
     ampere = [r for r in others if r["family"] == "ampere" and r["fit"]]
-    free = free_fit(ampere)
-    print(f"  a free fit of the ampere rows: fraction {free[0]:.3f}, half width {free[1]:g}")
-    big = [r for r in others if r["family"] == "ada" and float(r["tokens"]) >= 4096]
-    int4 = [r for r in big if r["kernel"] == ADA_INT4]
-    mxfp4 = [r for r in big if r["kernel"] == ADA_MXFP4]
-    ada = free_fit(int4)
-    print(
-        f"  ada, not modelled: a free fit of the L40S INT4 rows (>= 4,096 tokens) takes fraction {ada[0]:.3f}, "
-        f"half width {ada[1]:g} (median |log| {error(int4, *ada):.3f}) and reads its gpt-oss MXFP4 rows at "
-        f"{error(mxfp4, *ada):.3f}; the Hopper width with the Ampere fraction reads them at "
-        f"{error(mxfp4, MARLIN_MOE_COMPUTE_BY_FAMILY['ampere'], MARLIN_MOE_HALF_WIDTH):.3f}"
-    )
-    print("held out (achieved / modelled compute rate with the engine's family fraction, median by batch):")
-    for group in sorted({str(r["group"]) for r in others if r["family"] in MARLIN_MOE_COMPUTE_BY_FAMILY}):
+    free_ampere = free_fit(ampere)
+    print(f"  a free fit of the ampere rows: fraction {free_ampere[0]:.3f}, half width {free_ampere[1]:g}")
+    print("held out, >= 4,096 tokens: median |log(achieved / modelled)| with the family's constants")
+    for label, held in (
+        (
+            "L40S gpt-oss-120b shape (128 experts)",
+            [r for r in others if r["family"] == "ada" and r["experts"] == 128],
+        ),
+        ("L40S INT4 layer", [r for r in others if r["family"] == "ada" and "wna16" in str(r["kernel"])]),
+    ):
+        big = [r for r in held if float(r["tokens"]) >= 4096]
+        print(
+            f"  {label}: {error(big, *MARLIN_MOE_BY_FAMILY['ada']):.3f} (with Ampere's constants: "
+            f"{error(big, *MARLIN_MOE_BY_FAMILY['ampere']):.3f})"
+        )
+    print("held out (achieved / modelled compute rate with the family's constants, median by batch):")
+    for group in sorted({str(r["group"]) for r in others}):
         held = [r for r in others if r["group"] == group and not r["fit"]]
         family = str(held[0]["family"]) if held else ""
         cells = []
         for tokens in (64, 256, 1024, 4096, 16384):
             ratios = [
-                float(r["achieved"])
-                / rate(MARLIN_MOE_COMPUTE_BY_FAMILY[family], MARLIN_MOE_HALF_WIDTH, float(r["width"]))
+                float(r["achieved"]) / rate(*MARLIN_MOE_BY_FAMILY[family], float(r["width"]))
                 for r in held
                 if r["tokens"] == tokens
             ]

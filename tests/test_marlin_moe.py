@@ -12,7 +12,7 @@ from tests.benchmark_scripts import load_benchmark
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
-    MARLIN_MOE_COMPUTE_BY_FAMILY,
+    MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_HALF_WIDTH,
     profile_for,
     runs_marlin_moe,
@@ -50,7 +50,8 @@ SHAPES = {
         ("vllm", "int4", "ampere", True),
         ("vllm", "bf16", "ampere", False),
         ("sglang", "mxfp4", "ampere", False),
-        ("vllm", "mxfp4", "ada", False),  # Marlin too, but its L40S times fit no one rate: not modelled
+        ("vllm", "mxfp4", "ada", True),  # Ada (compute capability 8.9) too
+        ("vllm", "mxfp4", "volta", False),  # no measured rate: the generic term stands
     ],
 )
 def test_which_deployments_run_marlin(engine: str, precision: str, family: str, expected: bool) -> None:
@@ -165,15 +166,34 @@ def test_a100_marlin_layers_match_the_measured_kernels_held_out() -> None:
         assert 0.85 <= statistics.median(held) <= 1.2, (low, statistics.median(held))
 
 
-def test_ampere_rate_is_the_fit_script_result() -> None:
+def test_ampere_and_ada_rates_are_the_fit_script_results() -> None:
     fit = load_benchmark("fit_marlin_moe")
-    rows = [r for r in fit.other_rows() if r["family"] == "ampere" and r["fit"]]
+    rows = fit.other_rows()
+    ampere = [r for r in rows if r["family"] == "ampere" and r["fit"]]
     best = min(
-        (f / 1000 for f in range(100, 1001, 5)), key=lambda f: fit.error(rows, f, MARLIN_MOE_HALF_WIDTH)
+        (f / 1000 for f in range(100, 1001, 5)), key=lambda f: fit.error(ampere, f, MARLIN_MOE_HALF_WIDTH)
     )
-    assert MARLIN_MOE_COMPUTE_BY_FAMILY["ampere"] == pytest.approx(best)
+    assert MARLIN_MOE_BY_FAMILY["ampere"] == (pytest.approx(best), MARLIN_MOE_HALF_WIDTH)
     # a free fit of the same rows takes about the Hopper half width: the width term carries over
-    assert abs(fit.free_fit(rows)[1] - MARLIN_MOE_HALF_WIDTH) <= 20
+    assert abs(fit.free_fit(ampere)[1] - MARLIN_MOE_HALF_WIDTH) <= 20
+    ada = [r for r in rows if r["family"] == "ada" and r["fit"]]
+    assert ada and all(r["experts"] == 32 for r in ada)  # gpt-oss-20b's shape only
+    assert MARLIN_MOE_BY_FAMILY["ada"] == fit.free_fit(ada)
+
+
+def test_ada_constants_read_the_held_out_l40s_layers() -> None:
+    """Fitted on gpt-oss-20b's shape; gpt-oss-120b's shape and the INT4 layer on the same GPU are held out."""
+    fit = load_benchmark("fit_marlin_moe")
+    big = [
+        r for r in fit.other_rows() if r["family"] == "ada" and not r["fit"] and float(r["tokens"]) >= 4096
+    ]
+    wider = [r for r in big if r["experts"] == 128]
+    int4 = [r for r in big if "wna16" in str(r["kernel"])]
+    assert wider and int4
+    assert fit.error(wider, *MARLIN_MOE_BY_FAMILY["ada"]) < 0.1
+    assert fit.error(int4, *MARLIN_MOE_BY_FAMILY["ada"]) < 0.2
+    # and better than Ampere's constants would
+    assert fit.error(wider, *MARLIN_MOE_BY_FAMILY["ada"]) < fit.error(wider, *MARLIN_MOE_BY_FAMILY["ampere"])
 
 
 def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
@@ -193,5 +213,6 @@ def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
     # 8,192 tokens through a 2,880-wide expert shard: compute-bound, at 0.495 x 2880 / (2880 + 110) of the
     # 16-bit peak on vLLM's Marlin against the generic 0.75 x 2880 / (2880 + 320) that SGLang keeps
     generic = 0.75 * 2880 / (2880 + 320)
-    marlin = MARLIN_MOE_COMPUTE_BY_FAMILY["ampere"] * 2880 / (2880 + MARLIN_MOE_HALF_WIDTH)
+    fraction, half = MARLIN_MOE_BY_FAMILY["ampere"]
+    marlin = fraction * 2880 / (2880 + half)
     assert experts("vllm") / experts("sglang") == pytest.approx(generic / marlin, rel=0.05)

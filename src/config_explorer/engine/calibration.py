@@ -258,16 +258,18 @@ MOE_HALF_TOKENS: Final[float] = 16.0
 #: Hopper until the Triton ``matmul_ogs`` kernels shipped with v0.12 (gpt_oss_hopper_moe_evidence.md)
 MARLIN_MOE_COMPUTE: Final[float] = 0.29
 MARLIN_MOE_HALF_WIDTH: Final[float] = 110.0
-#: the same kernel's fraction by GPU family. On Ampere ``mma.sync`` is the tensor cores' own instruction
-#: and vLLM's only path for 4-bit experts (its ``get_mxfp4_backend`` picks Marlin below compute capability
-#: 9.0: mxfp4.py in the v0.11.0 and v0.14.0 sdists; AWQ/GPTQ MoE run on Marlin from 8.0). Ampere's is
-#: fitted by benchmarks/fit_marlin_moe.py at the Hopper half width on aiconfigurator's SGLang 0.5.10 INT4
-#: Marlin layer on the A100 SXM at >= 4,096 tokens (benchmarks/data/marlin_moe_times.csv; a free fit there
-#: takes a half width of 100), held out on its smaller batches. Ada (vLLM's Marlin too) is left on the
-#: generic 16-bit rate: the L40S's two Marlin layers in the same database disagree on the width term
-MARLIN_MOE_COMPUTE_BY_FAMILY: Final[dict[str, float]] = {
-    "hopper": MARLIN_MOE_COMPUTE,
-    "ampere": 0.495,
+#: the same kernel's (fraction, half width) by GPU family. On Ampere and Ada ``mma.sync`` is the tensor
+#: cores' own instruction and vLLM's only path for 4-bit experts (its ``get_mxfp4_backend`` picks Marlin below
+#: compute capability 9.0: mxfp4.py in the v0.11.0 and v0.14.0 sdists; AWQ/GPTQ MoE run on Marlin from 8.0).
+#: Fitted by benchmarks/fit_marlin_moe.py on aiconfigurator's Marlin layers at >= 4,096 tokens
+#: (benchmarks/data/marlin_moe_times.csv): Ampere's fraction at the Hopper half width on SGLang 0.5.10's
+#: INT4 layer on the A100 SXM (a free fit there takes a half width of 100); Ada's fraction and half width on
+#: vLLM 0.24's gpt-oss MXFP4 layer on the L40S with gpt-oss-20b's shape, held out on gpt-oss-120b's shape
+#: (median |log| 0.04) and on the INT4 layer (0.14); both held out on their smaller batches
+MARLIN_MOE_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
+    "hopper": (MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH),
+    "ampere": (0.495, MARLIN_MOE_HALF_WIDTH),
+    "ada": (0.515, 320.0),
 }
 #: the first vLLM release whose Hopper default for MXFP4 experts is the Triton kernel (vendored
 #: ``triton_kernels``, vLLM PR #28788; the v0.10.1-v0.11.2 recipes name Marlin)
@@ -702,7 +704,7 @@ def vllm_mla_layer_extra_us(profile: EngineProfile, *, gpu_family: str, mla: boo
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on vLLM's Marlin MoE kernel on a GPU of
-    ``gpu_family`` (the families :data:`MARLIN_MOE_COMPUTE_BY_FAMILY` has a measured rate for).
+    ``gpu_family`` (the families :data:`MARLIN_MOE_BY_FAMILY` has a measured rate for).
 
     vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel; its MXFP4 method picks
     Marlin below compute capability 9.0 (Ampere, Ada) in every release, and on Hopper unless
@@ -710,7 +712,7 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
     v0.10.1-v0.11.2 name Marlin as the Hopper default). SGLang and TensorRT-LLM run gpt-oss's experts on the
     Triton kernels on Hopper.
     """
-    if profile.name != "vllm" or gpu_family not in MARLIN_MOE_COMPUTE_BY_FAMILY:
+    if profile.name != "vllm" or gpu_family not in MARLIN_MOE_BY_FAMILY:
         return False
     p = normalize_precision(weight_precision)
     if p == "int4":

@@ -29,9 +29,7 @@ import attrs
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
-    MARLIN_MOE_COMPUTE,
-    MARLIN_MOE_COMPUTE_BY_FAMILY,
-    MARLIN_MOE_HALF_WIDTH,
+    MARLIN_MOE_BY_FAMILY,
     MLA_DECODE_COMPUTE,
     MOE_HALF_TOKENS,
     MOE_TILE_GB_S,
@@ -164,6 +162,7 @@ def rates_for(
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute(mode)
+    marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
     latency = eff.allreduce_us * 1e-6
@@ -201,17 +200,13 @@ def rates_for(
             moe_slowdown=moe_slowdown,
             attention_kernel_s=eff.attention_kernel_us * 1e-6,
             moe_half_width=(
-                MARLIN_MOE_HALF_WIDTH
+                marlin[1]
                 if marlin_moe
                 else moe_half_width
                 if moe_half_width is not None
                 else eff.moe_half_width(mode)
             ),
-            moe_gemm_flops=(
-                sixteen * 1e12 * MARLIN_MOE_COMPUTE_BY_FAMILY.get(gpu.family, MARLIN_MOE_COMPUTE)
-                if marlin_moe
-                else 0.0
-            ),
+            moe_gemm_flops=sixteen * 1e12 * marlin[0] if marlin_moe else 0.0,
             mla_layer_extra_s=mla_layer_extra_us * 1e-6,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,
