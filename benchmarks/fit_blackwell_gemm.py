@@ -4,11 +4,11 @@ Run: ``PYTHONPATH=src python benchmarks/fit_blackwell_gemm.py``.
 
 The engine charges a compute-bound GEMM at ``fraction x`` the GPU's dense peak for its tensor mode. Hopper's
 fractions are fitted on ``../shared/data/kernels`` (``benchmarks/fit_kernels.py``); Blackwell's were taken
-equal to them. ``data/gemm_times.csv`` (NVIDIA aiconfigurator's kernel database) times the same GEMMs
-(M, N and K all at least 4,096) on an H200 and a B200 in three frameworks. For each GEMM this script reads
-the B200's share of its peak over the H200's share of its own, and takes Blackwell's fraction as Hopper's
-times the median of that ratio. Pairing the same GEMM in the same framework on both GPUs cancels what the
-database's shapes and kernels do alike on both, so the ratio carries only what the newer chip changes.
+equal to them. ``data/gemm_times.csv`` (NVIDIA aiconfigurator's kernel database) times the same GEMMs (M, N
+and K all at least 4,096, the rows read here) on an H200 and a B200 in three frameworks. For each GEMM this
+script reads the B200's share of its peak over the H200's share of its own, and takes Blackwell's fraction as
+Hopper's times the median of that ratio. Pairing the same GEMM in the same framework on both GPUs cancels what
+the database's shapes and kernels do alike on both, so the ratio carries only what the newer chip changes.
 
 Fitted on SGLang 0.5.14's GEMMs (the named subset); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's are held out
 and printed beside it. The 8-bit fraction pools per-tensor and block-scaled FP8 (the engine has one 8-bit
@@ -27,6 +27,7 @@ from config_explorer.engine.calibration import efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "gemm_times.csv"
 GPUS = {"H200-SXM": "H200", "B200-SXM": "B200"}
+MIN_DIM = 4096
 #: database dtype -> the catalog's tensor mode (its dense peak)
 MODES = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4"}
 FIT = "SGLang 0.5.14"
@@ -50,6 +51,8 @@ def shares() -> dict[tuple[str, str, str, int, int, int], float]:
     with DATA.open(newline="") as fh:
         for row in csv.DictReader(fh):
             m, n, k = int(row["m"]), int(row["n"]), int(row["k"])
+            if row["gpu"] not in GPUS or min(m, n, k) < MIN_DIM:
+                continue  # the A100 / H100 rows and decode rows are fit_ampere_gemm.py's
             flops = 2.0 * m * n * k / (float(row["time_us"]) * 1e-6)
             key = (row["gpu"], row["framework"], row["dtype"], m, n, k)
             out[key] = flops / peaks[(row["gpu"], MODES[row["dtype"]])]

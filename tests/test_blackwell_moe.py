@@ -30,7 +30,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
-from config_explorer.engine.roofline import StepCost, rates_for, soft_max
+from config_explorer.engine.roofline import StepCost, soft_max
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
 
@@ -273,38 +273,3 @@ def test_the_half_width_is_what_the_fit_script_prints() -> None:
     h100 = [r for r in rows if r.block_hopper and r.gpu == "H100-SXM"]
     generic = efficiency_for("hopper").moe_half_width("fp8")
     assert module._width_error(h100, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH) < module._width_error(h100, generic)
-
-
-def test_blackwell_gemm_fractions_are_what_the_fit_script_prints() -> None:
-    fit = load_benchmark("fit_blackwell_gemm").fitted()
-    blackwell = efficiency_for("blackwell")
-    assert fit == {
-        "16-bit": blackwell.gemm_compute_16bit,
-        "8-bit": blackwell.gemm_compute_8bit,
-        "4-bit": blackwell.gemm_compute("fp4"),
-    }
-
-
-@pytest.mark.parametrize(
-    ("gpu", "precision", "fraction"),
-    [
-        ("B200", "bf16", 0.67),
-        ("B200", "fp8", 0.58),
-        ("B200", "nvfp4", 0.49),  # a 4-bit GEMM reaches less of its (twice as high) peak than an 8-bit one
-        ("H200", "bf16", 0.72),
-        ("H200", "fp8", 0.64),
-    ],
-)
-def test_a_wide_gemm_runs_at_its_familys_share_of_the_mode_peak(
-    gpu: str, precision: str, fraction: float
-) -> None:
-    spec = get_gpu(gpu)
-    rates, mode = rates_for(spec, efficiency_for(spec.family), precision, tp=1)
-    assert rates.gemm_flops == pytest.approx(spec.gemm_tflops(precision)[0] * 1e12 * fraction)
-    assert mode == {"bf16": "bf16", "fp8": "fp8", "nvfp4": "fp4"}[precision]
-
-
-def test_families_without_a_4bit_fraction_use_their_8bit_one() -> None:
-    hopper = efficiency_for("hopper")
-    assert hopper.gemm_compute_4bit is None
-    assert hopper.gemm_compute("fp4") == hopper.gemm_compute_8bit

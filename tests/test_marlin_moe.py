@@ -14,6 +14,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_HALF_WIDTH,
+    efficiency_for,
     profile_for,
     runs_marlin_moe,
 )
@@ -211,8 +212,8 @@ def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
         return seconds
 
     # 8,192 tokens through a 2,880-wide expert shard: compute-bound, at 0.495 x 2880 / (2880 + 110) of the
-    # 16-bit peak on vLLM's Marlin against the generic 0.75 x 2880 / (2880 + 320) that SGLang keeps
-    generic = 0.75 * 2880 / (2880 + 320)
+    # 16-bit peak on vLLM's Marlin against the generic Ampere rate x 2880 / (2880 + 320) that SGLang keeps
+    generic = efficiency_for("ampere").gemm_compute_16bit * 2880 / (2880 + 320)
     fraction, half = MARLIN_MOE_BY_FAMILY["ampere"]
     marlin = fraction * 2880 / (2880 + half)
     assert experts("vllm") / experts("sglang") == pytest.approx(generic / marlin, rel=0.05)

@@ -1,10 +1,14 @@
 """Regenerate benchmarks/data/gemm_times.csv from NVIDIA aiconfigurator's kernel database.
 
 The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
-table per GPU, framework and release. This script keeps the compute-bound GEMMs (M, N and K all at least
-4,096) of SGLang 0.5.14, TensorRT-LLM 1.3.0rc20 and vLLM 0.24.0 on the H200 SXM and the B200: 16-bit,
-per-tensor FP8, block-scaled FP8 and (B200 only) NVFP4, each timed by the database on the framework's own
-GEMM kernel.
+table per GPU, framework and release. This script keeps, each timed by the database on the framework's own
+GEMM kernel:
+
+* the compute-bound GEMMs (M, N and K all at least 4,096) of SGLang 0.5.14, TensorRT-LLM 1.3.0rc20 and vLLM
+  0.24.0 on the H200 SXM and the B200: 16-bit, per-tensor FP8, block-scaled FP8 and (B200 only) NVFP4;
+* the 16-bit GEMMs of the A100 SXM (SGLang 0.5.10, TensorRT-LLM 1.0.0, vLLM 0.14.0, the releases the
+  database has for it) and of the H100 SXM (the H200's releases): the compute-bound ones, and the decode
+  ones (M of 1 and 8 rows), which stream their weights.
 
 Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
 
@@ -21,15 +25,20 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "gemm_times.csv"
-GPUS = {"h200_sxm": "H200-SXM", "b200_sxm": "B200-SXM"}
-TABLES = {
-    ("sglang", "0.5.14"): "SGLang 0.5.14",
-    ("trtllm", "1.3.0rc20"): "TensorRT-LLM 1.3.0rc20",
-    ("vllm", "0.24.0"): "vLLM 0.24.0",
+GPUS = {"h200_sxm": "H200-SXM", "b200_sxm": "B200-SXM", "a100_sxm": "A100-SXM", "h100_sxm": "H100-SXM"}
+FRAMEWORKS = {"sglang": "SGLang", "trtllm": "TensorRT-LLM", "vllm": "vLLM"}
+LATEST = (("sglang", "0.5.14"), ("trtllm", "1.3.0rc20"), ("vllm", "0.24.0"))
+AMPERE = (("sglang", "0.5.10"), ("trtllm", "1.0.0"), ("vllm", "0.14.0"))
+#: (GPU folder, framework folder, release) -> (dtypes kept, whether decode rows are kept too)
+TABLES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {
+    **{("h200_sxm", f, v): (("bfloat16", "fp8", "fp8_block"), False) for f, v in LATEST},
+    **{("b200_sxm", f, v): (("bfloat16", "fp8", "fp8_block", "nvfp4"), False) for f, v in LATEST},
+    **{("a100_sxm", f, v): (("bfloat16",), True) for f, v in AMPERE},
+    **{("h100_sxm", f, v): (("bfloat16",), True) for f, v in LATEST},
 }
-DTYPES = ("bfloat16", "fp8", "fp8_block", "nvfp4")
-#: the smallest M, N and K kept: GEMMs this large are compute-bound on both GPUs
+#: the smallest M, N and K of a compute-bound GEMM kept, and the rows of a decode GEMM
 MIN_DIM = 4096
+DECODE_ROWS = (1, 8)
 #: the table a row comes from is systems/data/<gpu folder>/gemm/<framework folder>/<release>/gemm_perf.parquet of
 #: the wheel (GPUS and TABLES name the folders), so no column repeats it
 COLUMNS = ("gpu", "framework", "kernel_source", "dtype", "m", "n", "k", "time_us")
@@ -46,29 +55,26 @@ def main() -> int:
     import pandas as pd  # only here: the project does not depend on it
 
     rows = []
-    for gpu_dir, gpu in GPUS.items():
-        for (framework, version), label in TABLES.items():
-            relative = f"systems/data/{gpu_dir}/gemm/{framework}/{version}/gemm_perf.parquet"
-            table = pd.read_parquet(args.package / relative)
-            keep = table[
-                table.gemm_dtype.isin(DTYPES)
-                & (table.m >= MIN_DIM)
-                & (table.n >= MIN_DIM)
-                & (table.k >= MIN_DIM)
-            ]
-            for r in keep.sort_values(["gemm_dtype", "m", "n", "k"]).itertuples():
-                rows.append(
-                    {
-                        "gpu": gpu,
-                        "framework": label,
-                        "kernel_source": r.kernel_source,
-                        "dtype": r.gemm_dtype,
-                        "m": int(r.m),
-                        "n": int(r.n),
-                        "k": int(r.k),
-                        "time_us": round(float(r.latency) * 1e3, 3),
-                    }
-                )
+    for (gpu_dir, framework, version), (dtypes, decode) in TABLES.items():
+        relative = f"systems/data/{gpu_dir}/gemm/{framework}/{version}/gemm_perf.parquet"
+        table = pd.read_parquet(args.package / relative)
+        large = (table.m >= MIN_DIM) & (table.n >= MIN_DIM) & (table.k >= MIN_DIM)
+        if decode:
+            large |= table.m.isin(DECODE_ROWS)
+        keep = table[table.gemm_dtype.isin(dtypes) & large]
+        for r in keep.sort_values(["gemm_dtype", "m", "n", "k"]).itertuples():
+            rows.append(
+                {
+                    "gpu": GPUS[gpu_dir],
+                    "framework": f"{FRAMEWORKS[framework]} {version}",
+                    "kernel_source": r.kernel_source,
+                    "dtype": r.gemm_dtype,
+                    "m": int(r.m),
+                    "n": int(r.n),
+                    "k": int(r.k),
+                    "time_us": round(float(r.latency) * 1e3, 3),
+                }
+            )
     with OUT.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()

@@ -163,21 +163,24 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         "the H200's, all-reduce from measured all-reduces on B200 (aiconfigurator database)",
         calibration="partly measured",
     ),
-    # A100: cuBLAS bf16 GEMMs reach ~0.75-0.8 of 312 TFLOP/s and HBM2e streams at ~0.85 of peak in
-    # public microbenchmarks; no fp8 tensor cores (8-bit factor applies to INT8 only).
+    # A100: its 16-bit GEMM factors are Hopper's times how the A100 compares with the H100 on the same GEMMs
+    # in aiconfigurator's database (benchmarks/fit_ampere_gemm.py, SGLang fitted, TensorRT-LLM and vLLM held
+    # out): compute-bound GEMMs reach 1.10x the H100's share of peak (held out 1.07-1.13), decode GEMMs
+    # stream at 0.93x its bandwidth share (0.91-0.99) and take 2.0x its launch time (1.8-1.9). No fp8
+    # tensor cores (the 8-bit factor, INT8 only, is unmeasured); attention factors from public benchmarks.
     "ampere": FamilyEfficiency(
-        gemm_bandwidth=0.82,
-        gemm_compute_16bit=0.75,
+        gemm_bandwidth=0.77,
+        gemm_compute_16bit=0.79,
         gemm_compute_8bit=0.65,
         attention_bandwidth=0.75,
         attention_compute=0.40,
-        gemm_kernel_us=6.0,
+        gemm_kernel_us=12.0,
         small_kernel_us=1.7,
         link_efficiency=0.80,
         allreduce_us=5.8,
-        evidence="public A100 GEMM/bandwidth microbenchmarks relative to Hopper; all-reduce from measured "
-        "A100 all-reduces (aiconfigurator database)",
-        calibration="literature",
+        evidence="16-bit GEMMs measured against the H100's and all-reduces measured (aiconfigurator database); "
+        "attention from public A100 microbenchmarks relative to Hopper",
+        calibration="partly measured",
     ),
     # Ada (L40S, L4, RTX): GDDR6 streams at ~0.8-0.85 of peak; clocks throttle under sustained
     # tensor load at 300 W / 72 W, so GEMMs sit lower against the boost-clock datasheet figure.
