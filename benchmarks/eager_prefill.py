@@ -1,9 +1,11 @@
 """SGLang's eager prefill: the host time per kernel, fitted on one published forward and checked on others.
 
-SGLang replays CUDA graphs for decode batches but runs prefill (extend) batches eagerly unless it is
-launched with ``--enable-piecewise-cuda-graph``: the Python code issues every kernel of the forward one
-by one. For a short prompt on a large model that host time, not the GPU, is most of the step, hence
-SGLang's TTFT floor of 90-150 ms for DeepSeek-R1 and Qwen3-235B on eight B200s at one request in flight.
+SGLang replays CUDA graphs for decode batches. Through 0.5.9 it runs prefill (extend) batches eagerly unless
+it is launched with ``--enable-piecewise-cuda-graph``: the Python code issues every kernel of the forward
+one by one. From 0.5.10 piecewise graphs are on by default (``calibration.sglang_piecewise_graph_tokens``);
+they split at every attention and all-reduce op, which still run eagerly between the graph pieces. For a
+short prompt on a large model that host time, not the GPU, is most of the step, hence an eager SGLang's TTFT floor of
+90-150 ms for DeepSeek-R1 and Qwen3-235B on eight B200s at one request in flight.
 
 The engine charges ``kernels x EAGER_KERNEL_US["sglang"]`` for it on top of the step's GPU work (the
 host stops within an eager forward to read data-dependent values back, so it cannot run ahead of the
@@ -25,9 +27,9 @@ This script
   in for it, its layers issuing the same kernels;
 * **checks** it, held out, on SGLang PR #13094's before/after table (Llama-3.1-8B-Instruct-FP8, TP8,
   1,024-token prompts, mean TTFT with and without piecewise CUDA graphs at 1-32 in flight): the
-  engine's eager minus graphed prefill step against the published TTFT difference. The PR does not
-  name its GPU (an H100 is assumed) and its piecewise graphs still run attention eagerly, so the
-  published difference is the smaller of the two by construction.
+  engine's eager prefill step (a 0.5.9 profile) less its piecewise one (a 0.5.10 profile, whose split ops
+  the host still issues) against the published TTFT difference. The PR does not name its
+  GPU (an H100 is assumed).
 
     PYTHONPATH=src python benchmarks/eager_prefill.py
 """
@@ -59,8 +61,9 @@ CHECK_GPU = "H100"
 #: and the fit's layout for the unstated GPU and TP
 PREFILL_GRAPH_SOURCE = "https://github.com/lightseekorg/tokenspeed/pull/597"
 PREFILL_GRAPH_TOKENS = 2048
-#: PR #13094's --piecewise-cuda-graph-max-tokens
-PIECEWISE_GRAPH_MAX_TOKENS = 32768
+#: the last SGLang release whose prompt steps run eagerly by default, and the first with piecewise graphs
+EAGER_RELEASE = "sglang==0.5.9"
+PIECEWISE_RELEASE = "sglang==0.5.10"
 
 
 def rows() -> list[dict[str, str]]:
@@ -94,15 +97,22 @@ def fit_kernels() -> int:
         tp=FIT_TP,
         input_length=1,
         output_length=1,
-        engine="sglang",
+        engine=EAGER_RELEASE,
     )
     return issued_kernels(d.costs)
 
 
 def prefill_step_ms(
-    model: str, precision: str | None, tp: int, tokens: int, graphed: bool, gpu: str = CHECK_GPU
+    model: str,
+    precision: str | None,
+    tp: int,
+    tokens: int,
+    engine: str = EAGER_RELEASE,
+    gpu: str = CHECK_GPU,
+    whole_graphs: bool = False,
 ) -> float:
-    """One prefill step of ``tokens`` prompt tokens under SGLang's profile, eager or replayed as graphs."""
+    """One prefill step of ``tokens`` prompt tokens under ``engine``'s SGLang profile; ``whole_graphs``: the
+    whole forward replayed as graphs, no op left eager (tokenspeed's prefill graphs)."""
     d = plan_deployment(
         load_model(model),
         get_gpu(gpu),
@@ -111,12 +121,11 @@ def prefill_step_ms(
         precision=precision,
         input_length=tokens,
         output_length=16,
-        engine="sglang",
+        engine=engine,
     )
-    # with piecewise graphs up to that many tokens, every step of the PR's runs was graphed
     profile = (
-        attrs.evolve(d.profile, prefill_in_graphs=True, graph_max_tokens=PIECEWISE_GRAPH_MAX_TOKENS)
-        if graphed
+        attrs.evolve(d.profile, prefill_in_graphs=True, graph_max_tokens=1 << 20, prefill_graph_max_tokens=0)
+        if whole_graphs
         else d.profile
     )
     step = StepCost(d.costs, d.rates, profile)
@@ -134,8 +143,8 @@ def main() -> None:
     )
     eager_pub, graphed_pub = forward_ms(PREFILL_GRAPH_SOURCE)
     tokens = PREFILL_GRAPH_TOKENS
-    eager = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, graphed=False, gpu=FIT_GPU)
-    graphed = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, graphed=True, gpu=FIT_GPU)
+    eager = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, gpu=FIT_GPU)
+    graphed = prefill_step_ms(FIT_MODEL, None, FIT_TP, tokens, gpu=FIT_GPU, whole_graphs=True)
     # the alternative: the host runs ahead, the step takes the larger of host and GPU, and the fit then
     # charges the whole eager forward as host time
     ahead = max(graphed, eager_fit) - graphed
@@ -155,9 +164,11 @@ def main() -> None:
     print(
         f"\nheld out (SGLang PR #13094, Llama-3.1-8B-Instruct-FP8 TP8, 1,024-token prompts, {CHECK_GPU} assumed):"
     )
-    eager = prefill_step_ms("meta-llama/Llama-3.1-8B-Instruct", "fp8", 8, 1024, graphed=False)
-    graphed = prefill_step_ms("meta-llama/Llama-3.1-8B-Instruct", "fp8", 8, 1024, graphed=True)
-    print(f"  engine: one 1,024-token prefill step {eager:.1f} ms eager, {graphed:.1f} ms replayed as graphs")
+    eager = prefill_step_ms("meta-llama/Llama-3.1-8B-Instruct", "fp8", 8, 1024)
+    graphed = prefill_step_ms("meta-llama/Llama-3.1-8B-Instruct", "fp8", 8, 1024, engine=PIECEWISE_RELEASE)
+    print(
+        f"  engine: one 1,024-token prefill step {eager:.1f} ms eager, {graphed:.1f} ms with piecewise graphs"
+    )
     for c, pair in sorted(published.items(), key=lambda kv: int(kv[0])):
         if "0" in pair and "1" in pair:
             diff = pair["0"] - pair["1"]
@@ -169,14 +180,20 @@ def main() -> None:
     print(
         "\nthe engine's SGLang TTFT for DeepSeek-R1 at TP8, one request (its shared expert fused on the H200, not"
     )
-    print("on the B200, where SGLang picks the TensorRT-LLM-gen MoE runner):")
+    print(
+        "on the B200, where SGLang picks the TensorRT-LLM-gen MoE runner), eager (0.5.9) / piecewise (0.5.10 on):"
+    )
     r1 = load_model("deepseek-ai/DeepSeek-R1")
     for gpu in ("H200", "B200"):
         for prompt in (64, 1024):
-            e = estimate(
-                r1, get_gpu(gpu), num_gpus=8, tp=8, input_length=prompt, output_length=64, engine="sglang"
-            )
-            print(f"  {gpu}, {prompt:>5,}-token prompt: {e.ttft_ms:.0f} ms")
+            ttft = [
+                estimate(
+                    r1, get_gpu(gpu), num_gpus=8, tp=8, input_length=prompt, output_length=64, engine=engine
+                ).ttft_ms
+                or 0.0
+                for engine in (EAGER_RELEASE, PIECEWISE_RELEASE)
+            ]
+            print(f"  {gpu}, {prompt:>5,}-token prompt: {ttft[0]:.0f} / {ttft[1]:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from tests.strategies import DENSE_SMALL, GPUS, VARIED
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for, profile_for
+from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.layout import check_layout, kernels_per_model
 from config_explorer.engine.roofline import StepCost, expected_distinct_experts, issued_kernels
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
@@ -435,19 +436,20 @@ def test_vllms_mla_extra_time_is_what_the_fit_script_prints() -> None:
     assert miss < 0.25 * statistics.median(abs(p.extra_us) for p in held)
 
 
+def _sglang_on_eight_h200s(model: str, engine: str) -> Deployment:
+    """``model`` at TP8 on eight H200s under ``engine``, short prompts."""
+    return plan_deployment(
+        load_model(model), get_gpu("H200"), num_gpus=8, tp=8, input_length=64, output_length=16, engine=engine
+    )
+
+
 def test_an_eager_prefill_step_is_its_graphed_gpu_work_plus_the_host_issue_time() -> None:
     """The host's time to issue an eager forward's kernels adds to the GPU's work at every prompt length,
     and the sum reproduces tokenspeed PR #597's held-out 68 ms between an eager and a graphed 2,048-token
     prefill of a DeepSeek-V3-class model within 15%."""
-    d = plan_deployment(
-        load_model("deepseek-ai/DeepSeek-V3"),
-        get_gpu("H200"),
-        num_gpus=8,
-        tp=8,
-        input_length=64,
-        output_length=16,
-        engine="sglang",
-    )
+    d = _sglang_on_eight_h200s(
+        "deepseek-ai/DeepSeek-V3", "sglang==0.5.9"
+    )  # before piecewise graphs: all eager
     eager = StepCost(d.costs, d.rates, d.profile)
     graphed = StepCost(
         d.costs, d.rates, attrs.evolve(d.profile, prefill_in_graphs=True, graph_max_tokens=1 << 20)
@@ -487,19 +489,20 @@ def test_a_prompt_runs_the_recurrent_layers_chunked_scans_and_pays_their_kernels
 
 
 def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
-    """SGLang issues a prefill's kernels from Python: a short prompt on a many-layer MoE waits for the
-    host, not the GPU, so its TTFT barely moves with the prompt, while vLLM's piecewise graphs do not pay it."""
+    """SGLang before 0.5.10 issues a prefill's kernels from Python: a short prompt on a many-layer MoE waits
+    for the host, not the GPU, so its TTFT barely moves with the prompt, while vLLM's piecewise graphs do not
+    pay it."""
     r1, b200 = load_model("deepseek-ai/DeepSeek-R1"), get_gpu("B200")
     ttft: dict[tuple[str, int], float] = {}
-    for engine in ("sglang", "vllm"):
+    for engine in ("sglang==0.5.9", "vllm"):
         for isl in (64, 256):
             e = estimate(r1, b200, num_gpus=8, tp=8, input_length=isl, output_length=64, engine=engine)
             assert e.ttft_ms is not None
             ttft[engine, isl] = e.ttft_ms
     floor_ms = profile_for("sglang").eager_kernel_us * 1e-3 * sum(kernels_per_model(r1))
-    assert ttft["sglang", 64] >= floor_ms
-    assert abs(ttft["sglang", 256] - ttft["sglang", 64]) < 0.05 * ttft["sglang", 64]
-    assert ttft["vllm", 64] < 0.5 * ttft["sglang", 64]
+    assert ttft["sglang==0.5.9", 64] >= floor_ms
+    assert abs(ttft["sglang==0.5.9", 256] - ttft["sglang==0.5.9", 64]) < 0.05 * ttft["sglang==0.5.9", 64]
+    assert ttft["vllm", 64] < 0.5 * ttft["sglang==0.5.9", 64]
 
 
 @pytest.mark.parametrize(
@@ -568,3 +571,102 @@ def test_a_v0_vllm_release_pays_host_time_per_step_that_grows_with_the_batch() -
     large = itl_ms("vllm==0.6.3", 128) - itl_ms("vllm==0.11.0", 128)
     assert small > 0.8 * (v0.step_overhead_ms - v1.step_overhead_ms)
     assert large > small + 0.5 * 127 * (v0.per_sequence_overhead_ms - v1.per_sequence_overhead_ms)
+
+
+@pytest.mark.parametrize(
+    ("engine", "model", "changes", "tokens"),
+    [
+        (
+            "sglang==0.5.9",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            {},
+            0,
+        ),  # before 0.5.10: every prompt step eager
+        ("sglang==0.5.10", "meta-llama/Llama-3.1-8B-Instruct", {}, 8192),  # up to the chunked-prefill size
+        ("sglang", "meta-llama/Llama-3.1-8B-Instruct", {}, 8192),  # no release: the newest rules read
+        ("sglang==0.5.12", "deepseek-ai/DeepSeek-R1", {}, 2048),  # MLA models: 2,048 tokens
+        ("sglang==0.5.12", "deepseek-ai/DeepSeek-R1", {"dp_attention": 8, "ep": 8}, 0),
+        ("sglang==0.5.12", "meta-llama/Llama-3.1-8B-Instruct", {"pp": 2, "num_gpus": 2}, 0),
+        ("sglang==0.5.12", "Qwen/Qwen3-Next-80B-A3B-Instruct", {}, 0),  # a model class SGLang lists
+        ("sglang==0.5.12", "meta-llama/Llama-4-Scout-17B-16E-Instruct", {}, 0),  # multimodal
+        ("vllm", "meta-llama/Llama-3.1-8B-Instruct", {}, 0),
+    ],
+)
+def test_sglang_runs_prompt_steps_in_piecewise_graphs_from_0_5_10(
+    engine: str, model: str, changes: dict[str, int], tokens: int
+) -> None:
+    arch = load_model(model)
+    layout = {"num_gpus": 8, "tp": 8, **changes}
+    if "pp" in changes:
+        layout["tp"] = 1
+    d = plan_deployment(arch, get_gpu("H200"), input_length=512, output_length=64, engine=engine, **layout)
+    assert d.profile.prefill_graph_max_tokens == tokens
+    assert d.profile.prefill_in_graphs is (tokens > 0 or engine.startswith("vllm"))
+
+
+def test_piecewise_graphs_are_off_on_rocm_in_0_5_10_speculative_runs_and_in_disaggregated_pools() -> None:
+    from config_explorer.engine.calibration import sglang_piecewise_graph_tokens
+
+    rule = {
+        "model_class": "LlamaForCausalLM",
+        "mla": False,
+        "chunk_tokens": 8192,
+        "gpu_family": "hopper",
+        "dp_attention": 1,
+        "pp": 1,
+        "speculative": False,
+        "disaggregated": False,
+    }
+    sglang = profile_for("sglang==0.5.10")
+    assert sglang_piecewise_graph_tokens(sglang, **rule) == 8192  # type: ignore[arg-type]
+    for change in ({"gpu_family": "cdna3"}, {"speculative": True}, {"disaggregated": True}):
+        assert sglang_piecewise_graph_tokens(sglang, **{**rule, **change}) == 0  # type: ignore[arg-type]
+    # speculative decoding keeps them from 0.5.11 on
+    assert (
+        sglang_piecewise_graph_tokens(profile_for("sglang==0.5.11"), **{**rule, "speculative": True}) == 8192
+    )  # type: ignore[arg-type]
+
+
+def test_a_piecewise_prompt_step_pays_only_its_split_ops_issue_time() -> None:
+    """A prompt step in SGLang's piecewise graphs replays the pieces and issues only the ops it splits at (one
+    attention and the all-reduces per layer); above the cap (2,048 tokens for MLA) it runs eagerly."""
+    d = _sglang_on_eight_h200s("deepseek-ai/DeepSeek-R1", "sglang==0.5.12")
+    whole = StepCost(
+        d.costs, d.rates, attrs.evolve(d.profile, prefill_graph_max_tokens=0, graph_max_tokens=1 << 20)
+    )
+    eager = StepCost(
+        d.costs, d.rates, attrs.evolve(d.profile, prefill_in_graphs=False, prefill_graph_max_tokens=0)
+    )
+    splits_s = (d.costs.attention_kernels + d.costs.allreduce_calls) * d.profile.eager_kernel_us * 1e-6
+    for tokens in (1, 1024, 2048):
+        args = (0, 0, 0, tokens, tokens * (tokens + 1) / 2, 0, 1)
+        assert d.step_cost.time(*args) - whole.time(*args) == pytest.approx(splits_s, rel=1e-9)
+    big = (0, 0, 0, 4096, 4096 * 4097 / 2, 0, 1)
+    assert d.step_cost.time(*big) == pytest.approx(eager.time(*big), rel=1e-12)
+
+
+def test_piecewise_graphs_reproduce_sglang_pr_13094_held_out() -> None:
+    """The engine's eager minus piecewise prefill step (Llama-3.1-8B FP8, TP8, 1,024 tokens) against the
+    published TTFT differences at one and four requests in flight (10.3 and 11.1 ms), within 20%."""
+    script = load_benchmark("eager_prefill")
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    eager = script.prefill_step_ms(model, "fp8", 8, 1024)
+    piecewise = script.prefill_step_ms(model, "fp8", 8, 1024, engine=script.PIECEWISE_RELEASE)
+    for published in (10.3, 11.1):
+        assert eager - piecewise == pytest.approx(published, rel=0.2)
+
+
+def test_a_disaggregated_pool_runs_its_prompt_steps_eagerly() -> None:
+    """SGLang turns piecewise graphs off under prefill/decode disaggregation."""
+    from config_explorer.engine.disaggregated import PoolLayout, pool_deployment
+
+    d = pool_deployment(
+        load_model("meta-llama/Llama-3.1-8B-Instruct"),
+        get_gpu("H200"),
+        PoolLayout(tp=1),
+        input_length=512,
+        output_length=64,
+        engine="sglang==0.5.12",
+    )
+    assert d.profile.prefill_graph_max_tokens == 0
+    assert d.profile.prefill_in_graphs is False

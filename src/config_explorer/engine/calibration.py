@@ -453,8 +453,11 @@ class EngineProfile:
     #: steps of at most this many tokens replay captured CUDA graphs (vLLM V1: piecewise graphs for
     #: batch sizes up to min(2 x max_num_seqs, 512); SGLang: decode batches up to cuda_graph_max_bs)
     graph_max_tokens: int = 512
-    #: whether steps that carry prompt tokens can replay graphs (SGLang runs prefill batches eagerly)
+    #: whether steps that carry prompt tokens can replay graphs (SGLang runs prefill batches eagerly
+    #: unless its piecewise graphs are on: :func:`sglang_piecewise_graph_tokens`)
     prefill_in_graphs: bool = True
+    #: the most tokens a step carrying prompt tokens may hold and still replay graphs (0: ``graph_max_tokens``)
+    prefill_graph_max_tokens: int = 0
     #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
     #: has issued every kernel (Python dispatch and launch), microseconds
     eager_kernel_us: float = 4.0
@@ -703,6 +706,83 @@ def vllm_mla_layer_extra_us(profile: EngineProfile, *, gpu_family: str, mla: boo
     """Fixed time ``profile``'s engine adds to each MLA layer of a decode step beyond the kernels the engine
     counts: :data:`VLLM_HOPPER_MLA_LAYER_US` for vLLM on Hopper, else 0."""
     return VLLM_HOPPER_MLA_LAYER_US if mla and profile.name == "vllm" and gpu_family == "hopper" else 0.0
+
+
+#: the first SGLang release that runs prompt (extend) batches in piecewise CUDA graphs by default: its
+#: ``ServerArgs.disable_piecewise_cuda_graph`` defaults to False, where through 0.5.9 an
+#: ``enable_piecewise_cuda_graph`` flag defaulted to False (python/sglang/srt/server_args.py in the 0.5.7-0.5.12
+#: wheels). It captures extend batches up to the chunked-prefill size, or up to 2,048 tokens for MLA models
+#: (``piecewise_cuda_graph_max_tokens``), and ``_handle_piecewise_cuda_graph`` turns the graphs off for data-parallel
+#: attention, pipeline parallelism, an all-to-all MoE backend, non-CUDA GPUs, prefill/decode disaggregation,
+#: multimodal checkpoints and the model classes it lists, and in 0.5.10 for speculative decoding
+SGLANG_PIECEWISE_GRAPHS_SINCE: Final[tuple[int, int, int]] = (0, 5, 10)
+SGLANG_PIECEWISE_MLA_MAX_TOKENS: Final[int] = 2048
+#: ``piecewise_cuda_graph_disabled_model_archs`` (sglang/srt/configs/model_config.py, 0.5.12)
+_SGLANG_PIECEWISE_DISABLED_CLASSES: Final = frozenset(
+    {
+        "DeepseekV32ForCausalLM",
+        "DeepseekV4ForCausalLM",
+        "Qwen3NextForCausalLM",
+        "GlmMoeDsaForCausalLM",
+        "BailingMoeV2_5ForCausalLM",
+        "LLaDAModelLM",
+    }
+)
+#: the multimodal classes of SGLang's ``multimodal_model_archs`` (same file) whose text models the catalog holds
+_SGLANG_MULTIMODAL_CLASSES: Final = frozenset(
+    {
+        "Gemma3ForConditionalGeneration",
+        "Gemma3nForConditionalGeneration",
+        "Gemma4ForConditionalGeneration",
+        "Llama4ForConditionalGeneration",
+        "Mistral3ForConditionalGeneration",
+        "MllamaForConditionalGeneration",
+        "LlavaForConditionalGeneration",
+        "PixtralForConditionalGeneration",
+        "Qwen2_5_VLForConditionalGeneration",
+        "Qwen3VLForConditionalGeneration",
+        "Qwen3VLMoeForConditionalGeneration",
+        "Qwen3_5ForConditionalGeneration",
+        "Qwen3_5MoeForConditionalGeneration",
+        "KimiK25ForConditionalGeneration",
+    }
+)
+
+
+def sglang_piecewise_graph_tokens(
+    profile: EngineProfile,
+    *,
+    model_class: str,
+    mla: bool,
+    chunk_tokens: int,
+    gpu_family: str,
+    dp_attention: int,
+    pp: int,
+    speculative: bool,
+    disaggregated: bool,
+) -> int:
+    """The most tokens an SGLang prompt batch may hold and run in piecewise CUDA graphs (0: it runs eagerly).
+
+    From :data:`SGLANG_PIECEWISE_GRAPHS_SINCE` on (a profile without a release follows the newest rules read),
+    on CUDA GPUs, unless the layout or model turns them off as ``_handle_piecewise_cuda_graph`` does: up to
+    ``chunk_tokens`` (the chunked-prefill size), or :data:`SGLANG_PIECEWISE_MLA_MAX_TOKENS` for MLA models.
+    """
+    if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
+        return 0
+    release = _release(profile.version) if profile.version else None
+    if release is not None and release < SGLANG_PIECEWISE_GRAPHS_SINCE:
+        return 0
+    off = (
+        dp_attention > 1
+        or pp > 1
+        or disaggregated
+        or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
+        or model_class in _SGLANG_MULTIMODAL_CLASSES
+        or (speculative and release is not None and release < (0, 5, 11))
+    )
+    if off:
+        return 0
+    return SGLANG_PIECEWISE_MLA_MAX_TOKENS if mla else chunk_tokens
 
 
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:

@@ -31,6 +31,7 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_marlin_moe,
     runs_trtllm_gen_moe,
+    sglang_piecewise_graph_tokens,
     shared_expert_placement,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
@@ -285,6 +286,7 @@ def plan_deployment(
     cached_prompt_tokens: int = 0,
     api_server_count: int | None = None,
     engine_options: EngineOptions | None = None,
+    disaggregated: bool = False,
 ) -> Deployment:
     """Validate a layout and compute its per-GPU costs and memory budget.
 
@@ -483,6 +485,19 @@ def plan_deployment(
             )
     else:
         resolved = max_model_len
+    piecewise = sglang_piecewise_graph_tokens(
+        profile,
+        model_class=arch.architecture,
+        mla=arch.is_mla,
+        chunk_tokens=budget,
+        gpu_family=gpu.family,
+        dp_attention=dp_attention,
+        pp=pp,
+        speculative=speculative is not None,
+        disaggregated=disaggregated,
+    )
+    if piecewise:
+        profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
     return Deployment(
         arch=arch,
         gpu=gpu,

@@ -98,6 +98,7 @@ def pool_deployment(
         dp_attention=pool.dp_attention,
         input_length=input_length,
         output_length=output_length,
+        disaggregated=True,
         **settings,
     )
 

@@ -352,8 +352,10 @@ class StepCost:
         "_pair_flops",
         "_pair_flops_decode",
         "_pair_flops_windowed",
+        "_piecewise_host",
         "_pp",
         "_prefill_fixed",
+        "_prefill_graph_tokens",
         "_prefill_graphs",
         "_recurrent_token",
         "_ring",
@@ -459,7 +461,16 @@ class StepCost:
             self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
         # each attention group runs its own graphs and host loop over its share of the sequences
         self._graph_tokens = profile.graph_max_tokens * c.dp_attention
+        self._prefill_graph_tokens = (
+            profile.prefill_graph_max_tokens or profile.graph_max_tokens
+        ) * c.dp_attention
         self._prefill_graphs = profile.prefill_in_graphs
+        # SGLang's piecewise graphs split at every attention and all-reduce op (its ``register_split_op`` ops),
+        # which run eagerly between the replayed pieces: a piecewise prompt step still pays their issue time
+        splits = c.attention_kernels + c.allreduce_calls
+        self._piecewise_host = (
+            splits * profile.eager_kernel_us * 1e-6 if profile.prefill_graph_max_tokens else 0.0
+        )
         self._host_step = profile.step_overhead_ms * 1e-3
         self._host_seq = profile.per_sequence_overhead_ms * 1e-3 / c.dp_attention
         self._async = profile.async_scheduling
@@ -665,7 +676,7 @@ class StepCost:
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
-        eager = tokens > self._graph_tokens or bool(
+        eager = tokens > (self._prefill_graph_tokens if prefill_tokens else self._graph_tokens) or bool(
             prefill_tokens and not self._prefill_graphs and not graphed
         )
         fixed = self._fixed + (self._prefill_fixed if prefill_tokens else 0.0)
@@ -687,6 +698,8 @@ class StepCost:
             # (tokenspeed PR #597), where a host that ran ahead of the GPU would hide it all on an H200
             # (benchmarks/eager_prefill.py)
             stage += self._eager + (self._eager_prefill if prefill_tokens else 0.0)
+        elif prefill_tokens:
+            stage += self._piecewise_host
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
         return (
