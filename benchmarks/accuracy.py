@@ -235,6 +235,9 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         switch = re.search(r"--(no-)?async-scheduling\b", text)
         if switch:  # vLLM's switch (unset: the release's default)
             options["async_scheduling"] = switch.group(1) is None
+        # SGLang's piecewise graphs: off with their own flag, and with symmetric memory (server_args.py, 0.5.12)
+        if re.search(r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b", text):
+            options["disable_piecewise_cuda_graph"] = True
         if options:
             knobs["engine_options"] = options
     return knobs

@@ -160,8 +160,9 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         (
             "sglang",
             {"recv_interval": 10},
-            "unknown engine option 'recv_interval'; sglang accepts: scheduler_recv",
+            "unknown engine option 'recv_interval'; sglang accepts: disable_piecewise_cuda_graph, scheduler_recv",
         ),
+        ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         ("sglang", [("scheduler_recv_interval", 10)], "engine_options must be a mapping"),
     ],
 )
@@ -382,3 +383,23 @@ def test_async_scheduling_follows_vllms_own_compatibility_rules() -> None:
         plan_deployment(MODEL, H100, num_gpus=2, tp=1, pp=2, engine_options=on, **kw)
     with pytest.raises(InvalidArgumentError, match="async_scheduling with speculative method ngram"):
         plan_deployment(MODEL, H100, num_gpus=1, tp=1, speculative=ngram, engine_options=on, **kw)
+
+
+def test_sglang_can_be_told_to_run_its_prompt_steps_without_piecewise_graphs() -> None:
+    """``disable_piecewise_cuda_graph`` (SGLang's --disable-piecewise-cuda-graph) turns the 0.5.10+ default off:
+    every prompt step runs eagerly, and the record says so."""
+    from config_explorer.engine.serving import estimate
+
+    arch = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    kw: dict[str, Any] = {"num_gpus": 1, "tp": 1, "input_length": 1024, "output_length": 64}
+    switch = {"disable_piecewise_cuda_graph": True}
+    on = plan_deployment(arch, H100, engine="sglang==0.5.12", **kw)
+    off = plan_deployment(
+        arch, H100, engine="sglang==0.5.12", engine_options=check_engine_options(switch, "sglang"), **kw
+    )
+    assert on.profile.prefill_graph_max_tokens > 0
+    assert off.profile.prefill_graph_max_tokens == 0 and not off.profile.prefill_in_graphs
+    assert off.step_s(0.0, 1024, 1.0) > on.step_s(0.0, 1024, 1.0)
+    told = estimate(arch, H100, concurrency=1, engine="sglang==0.5.12", engine_options=switch, **kw)
+    assert told.disable_piecewise_cuda_graph is True
+    assert estimate(arch, H100, concurrency=1, engine="sglang", **kw).disable_piecewise_cuda_graph is False

@@ -176,8 +176,9 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="an engine option, in the engine's own name (repeatable): SGLang's scheduler_recv_interval=N "
         "(--scheduler-recv-interval), TensorRT-LLM's batch_wait_timeout_iters=N and "
-        "batch_wait_max_tokens_ratio=R, which hold new requests back to batch them, and vLLM's "
-        "async_scheduling=true or false (--async-scheduling; unset: the release's default) (native backend)",
+        "batch_wait_max_tokens_ratio=R, which hold new requests back to batch them, vLLM's "
+        "async_scheduling=true or false (--async-scheduling; unset: the release's default) and SGLang's "
+        "disable_piecewise_cuda_graph=true (--disable-piecewise-cuda-graph) (native backend)",
     )
 
 

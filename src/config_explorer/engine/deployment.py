@@ -485,16 +485,20 @@ def plan_deployment(
             )
     else:
         resolved = max_model_len
-    piecewise = sglang_piecewise_graph_tokens(
-        profile,
-        model_class=arch.architecture,
-        mla=arch.is_mla,
-        chunk_tokens=budget,
-        gpu_family=gpu.family,
-        dp_attention=dp_attention,
-        pp=pp,
-        speculative=speculative is not None,
-        disaggregated=disaggregated,
+    piecewise = (
+        0
+        if options.disable_piecewise_cuda_graph
+        else sglang_piecewise_graph_tokens(
+            profile,
+            model_class=arch.architecture,
+            mla=arch.is_mla,
+            chunk_tokens=budget,
+            gpu_family=gpu.family,
+            dp_attention=dp_attention,
+            pp=pp,
+            speculative=speculative is not None,
+            disaggregated=disaggregated,
+        )
     )
     if piecewise:
         profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)

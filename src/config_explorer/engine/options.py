@@ -18,7 +18,12 @@ before the scheduler prefills it. Each engine spells its own; the native engine 
   (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
   attention DP and when nothing is generating).
 
-One option changes how a step's host work meets its GPU work instead:
+Two options change how a step's host work meets its GPU work instead:
+
+* SGLang's ``--disable-piecewise-cuda-graph``: from 0.5.10 SGLang runs prompt batches in piecewise CUDA
+  graphs by default (:func:`config_explorer.engine.calibration.sglang_piecewise_graph_tokens`); the flag turns
+  them off, and every prompt step then issues its kernels eagerly. ``--enable-symm-mem`` turns them off as well
+  (``_handle_piecewise_cuda_graph`` in ``server_args.py``, 0.5.12), so a plan of a launch that sets it sets this.
 
 * vLLM's ``--async-scheduling``: the engine core schedules step N+1 and processes step N's output while
   the GPU runs N, so the host time per step no longer adds to the GPU's. It is off by default through
@@ -56,7 +61,10 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | None, str]]] = {
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
     "async_scheduling": ("vllm", None, "--async-scheduling"),
+    "disable_piecewise_cuda_graph": ("sglang", 0, "--disable-piecewise-cuda-graph"),
 }
+#: the options that are switches (true / false)
+_SWITCHES: Final = frozenset({"async_scheduling", "disable_piecewise_cuda_graph"})
 
 
 def options_of(engine: str) -> tuple[str, ...]:
@@ -76,6 +84,8 @@ class EngineOptions:
     batch_wait_max_tokens_ratio: float = 0.0
     #: vLLM: schedule the next step while the GPU runs this one (None: the release's default)
     async_scheduling: bool | None = None
+    #: SGLang: run every prompt step eagerly, without the piecewise CUDA graphs of 0.5.10 and later
+    disable_piecewise_cuda_graph: bool = False
 
     @property
     def holds_context(self) -> bool:
@@ -130,11 +140,12 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         batch_wait_timeout_iters=int(checked.get("batch_wait_timeout_iters", 0)),
         batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
         async_scheduling=None if switch is None else bool(switch),
+        disable_piecewise_cuda_graph=bool(checked.get("disable_piecewise_cuda_graph", False)),
     )
 
 
 def _value(name: str, raw: object) -> int | float | bool:
-    if name == "async_scheduling":
+    if name in _SWITCHES:
         if isinstance(raw, bool) or (isinstance(raw, int) and raw in (0, 1)):
             return bool(raw)
         raise InvalidArgumentError(

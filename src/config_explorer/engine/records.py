@@ -111,6 +111,9 @@ class PerformanceEstimate:
     #: vLLM: whether the engine schedules the next step while the GPU runs this one (``--async-scheduling``;
     #: None: another engine)
     async_scheduling: bool | None = None
+    #: SGLang: whether prompt steps were asked to run without piecewise CUDA graphs
+    #: (``--disable-piecewise-cuda-graph``; None: another engine)
+    disable_piecewise_cuda_graph: bool | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)
