@@ -304,8 +304,10 @@ def plan_deployment(
     ``api_server_count`` is vLLM's ``--api-server-count``: the front-end processes each replica streams
     its output through (None: vLLM's default, one per data-parallel rank; an engine whose front end is
     not modelled takes none). ``engine_options`` are the engine's options that hold new requests back
-    to batch them (:mod:`config_explorer.engine.options`; checked with
-    :func:`~config_explorer.engine.options.check_engine_options`).
+    to batch them or change how a step's host work meets its GPU work (:mod:`config_explorer.engine.options`;
+    checked with :func:`~config_explorer.engine.options.check_engine_options`). ``disaggregated``: the
+    deployment is one pool of a prefill/decode split (SGLang then runs its prompt steps without piecewise
+    CUDA graphs, :func:`~config_explorer.engine.calibration.sglang_piecewise_graph_tokens`).
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
