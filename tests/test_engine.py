@@ -670,3 +670,28 @@ def test_a_disaggregated_pool_runs_its_prompt_steps_eagerly() -> None:
     )
     assert d.profile.prefill_graph_max_tokens == 0
     assert d.profile.prefill_in_graphs is False
+
+
+@pytest.mark.parametrize(
+    ("gpu", "tp", "chunk", "graph_bs"),
+    [
+        ("L4", 1, 2048, 24),  # under 35 GiB
+        ("L40S", 1, 4096, 32),  # under 60 GiB
+        ("L40S", 4, 4096, 160),
+        ("H100", 1, 8192, 256),  # under 160 GiB: H100, H200
+        ("H200", 8, 8192, 512),
+        ("B200", 1, 16384, 512),  # 160 GiB and more: B200, MI300X
+        ("MI300X", 8, 16384, 512),
+    ],
+)
+def test_sglang_takes_its_chunk_and_decode_graph_sizes_from_the_gpus_memory(
+    gpu: str, tp: int, chunk: int, graph_bs: int
+) -> None:
+    """SGLang's ``_handle_gpu_memory_settings`` (server_args.py, 0.5.7-0.5.12): chunked_prefill_size and
+    cuda_graph_max_bs by the GPU's memory, the latter also by TP."""
+    arch = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    d = plan_deployment(
+        arch, get_gpu(gpu), num_gpus=tp, tp=tp, input_length=512, output_length=64, engine="sglang"
+    )
+    assert d.max_num_batched_tokens == chunk
+    assert d.profile.graph_max_tokens == graph_bs

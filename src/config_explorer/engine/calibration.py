@@ -411,6 +411,27 @@ def vllm_memory_budget(version: str) -> MemoryBudget:
     return chosen
 
 
+#: SGLang's defaults by the GPU's memory (``_handle_gpu_memory_settings`` in python/sglang/srt/server_args.py,
+#: the same table in the 0.5.7 and 0.5.12 wheels): (memory below, GiB; ``chunked_prefill_size``;
+#: ``cuda_graph_max_bs`` below TP4; at TP4 and above)
+SGLANG_MEMORY_TIERS: Final[tuple[tuple[float, int, int, int], ...]] = (
+    (20.0, 2048, 8, 8),
+    (35.0, 2048, 24, 80),
+    (60.0, 4096, 32, 160),
+    (160.0, 8192, 256, 512),
+    (float("inf"), 16384, 512, 512),
+)
+
+
+def sglang_memory_defaults(gpu_memory_gib: float, tp: int) -> tuple[int, int]:
+    """SGLang's (``chunked_prefill_size``, ``cuda_graph_max_bs``) for a GPU of ``gpu_memory_gib`` at ``tp``
+    (:data:`SGLANG_MEMORY_TIERS`)."""
+    for below, chunk, small_tp, large_tp in SGLANG_MEMORY_TIERS:
+        if gpu_memory_gib < below:
+            return chunk, small_tp if tp < 4 else large_tp
+    raise AssertionError("the last tier has no upper bound")  # pragma: no cover
+
+
 @attrs.frozen
 class EngineProfile:
     """Scheduler defaults and host-side costs of one serving engine.
@@ -418,7 +439,8 @@ class EngineProfile:
     Defaults follow each engine's source: vLLM's ``EngineArgs.get_batch_defaults`` sets ``max_num_seqs``
     1024 and ``max_num_batched_tokens`` 8192 for the API server on GPUs with >= 70 GiB that are not an
     A100 (256 / 2048 otherwise);
-    SGLang's ``chunked_prefill_size`` is 8192 on large GPUs; ``trtllm-bench`` picks batch 2048
+    SGLang's ``chunked_prefill_size`` and ``cuda_graph_max_bs`` follow the GPU's memory
+    (:data:`SGLANG_MEMORY_TIERS`; its ``max_num_batched_tokens_*`` fields are not read); ``trtllm-bench`` picks batch 2048
     and 8192 tokens for max-throughput runs.
     """
 
@@ -493,6 +515,8 @@ class EngineProfile:
             if max_model_len > VLLM_V0_LONG_CONTEXT:
                 return self.v0_chunk_tokens
             return max(max_model_len, VLLM_V0_MIN_BATCHED_TOKENS)
+        if self.name == "sglang":  # its chunked-prefill size by the GPU's memory
+            return sglang_memory_defaults(gpu_memory_gib, 1)[0]
         large = self._large(gpu_name, gpu_memory_gib)
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
