@@ -15,10 +15,9 @@ It needs pandas, which the project does not depend on; nothing in the test suite
 
 from __future__ import annotations
 
-import argparse
-import csv
-import sys
 from pathlib import Path
+
+from aiconfigurator_db import package_folder, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
 WHEEL = "aiconfigurator-core==0.12.0"
@@ -52,19 +51,13 @@ COLUMNS = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package", type=Path, help="the installed aiconfigurator_core package folder")
-    args = parser.parse_args()
-    if not (args.package / "systems" / "data").is_dir():
-        parser.error(
-            f"{args.package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
-        )
+    package = package_folder(__doc__.splitlines()[0])
     import pandas as pd  # only here: the project does not depend on it
 
     rows = []
     for (gpu_dir, framework, version), (gpu, label, kernels) in TABLES.items():
         relative = f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet"
-        table = pd.read_parquet(args.package / relative)
+        table = pd.read_parquet(package / relative)
         keep = table[
             table.kernel_source.isin(kernels) & (table.distribution == "balanced") & (table.moe_ep_size == 1)
         ]
@@ -94,12 +87,7 @@ def main() -> int:
                     "time_us": round(float(r.latency) * 1e3, 3),
                 }
             )
-    with OUT.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
-    return 0
+    return write_rows(OUT, COLUMNS, rows)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,38 @@
+"""What the extract tools share: the installed aiconfigurator_core package they read, and the CSV they write.
+
+The ``tools/extract_*.py`` scripts each pull one table of NVIDIA aiconfigurator's kernel database (shipped in
+the ``aiconfigurator-core`` wheel) into ``benchmarks/data``; nothing in the test suite runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+
+def package_folder(description: str) -> Path:
+    """The installed ``aiconfigurator_core`` package folder named on the command line; a folder that is not
+    one is a usage error naming it."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("package", type=Path, help="the installed aiconfigurator_core package folder")
+    args = parser.parse_args()
+    package: Path = args.package
+    if not (package / "systems" / "data").is_dir():
+        parser.error(
+            f"{package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
+        )
+    return package
+
+
+def write_rows(out: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> int:
+    """Write ``rows`` to ``out`` under ``columns``, say how many on stderr, and return the exit status 0."""
+    rows = list(rows)
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows to {out}", file=sys.stderr)
+    return 0
