@@ -423,15 +423,6 @@ SGLANG_MEMORY_TIERS: Final[tuple[tuple[float, int, int, int], ...]] = (
 )
 
 
-def sglang_memory_defaults(gpu_memory_gib: float, tp: int) -> tuple[int, int]:
-    """SGLang's (``chunked_prefill_size``, ``cuda_graph_max_bs``) for a GPU of ``gpu_memory_gib`` at ``tp``
-    (:data:`SGLANG_MEMORY_TIERS`)."""
-    for below, chunk, small_tp, large_tp in SGLANG_MEMORY_TIERS:
-        if gpu_memory_gib < below:
-            return chunk, small_tp if tp < 4 else large_tp
-    raise AssertionError("the last tier has no upper bound")  # pragma: no cover
-
-
 @attrs.frozen
 class EngineProfile:
     """Scheduler defaults and host-side costs of one serving engine.
@@ -439,9 +430,9 @@ class EngineProfile:
     Defaults follow each engine's source: vLLM's ``EngineArgs.get_batch_defaults`` sets ``max_num_seqs``
     1024 and ``max_num_batched_tokens`` 8192 for the API server on GPUs with >= 70 GiB that are not an
     A100 (256 / 2048 otherwise);
-    SGLang's ``chunked_prefill_size`` and ``cuda_graph_max_bs`` follow the GPU's memory
-    (:data:`SGLANG_MEMORY_TIERS`; its ``max_num_batched_tokens_*`` fields are not read); ``trtllm-bench`` picks batch 2048
-    and 8192 tokens for max-throughput runs.
+    SGLang's ``chunked_prefill_size`` and ``cuda_graph_max_bs`` follow the GPU's memory (``memory_tiers``:
+    :data:`SGLANG_MEMORY_TIERS`; its ``max_num_batched_tokens_*`` fields are not read); ``trtllm-bench`` picks
+    batch 2048 and 8192 tokens for max-throughput runs.
     """
 
     name: str
@@ -498,6 +489,17 @@ class EngineProfile:
     #: vLLM's V0 engine: chunked prefill's default budget, which it takes only for a ``max_model_len`` above
     #: :data:`VLLM_V0_LONG_CONTEXT` (0: a V1-era profile, whose defaults do not depend on it)
     v0_chunk_tokens: int = 0
+    #: the step token budget and the largest decode batch replayed as a graph by the GPU's memory, where the
+    #: engine sets them so (SGLang: :data:`SGLANG_MEMORY_TIERS`); empty: the fields above
+    memory_tiers: tuple[tuple[float, int, int, int], ...] = ()
+
+    def memory_tier(self, gpu_memory_gib: float, tp: int) -> tuple[int, int] | None:
+        """(step token budget, largest graphed decode batch) for a GPU of ``gpu_memory_gib`` at ``tp``, from
+        ``memory_tiers`` (None: the engine does not tier them)."""
+        for below, tokens, small_tp, large_tp in self.memory_tiers:
+            if gpu_memory_gib < below:
+                return tokens, small_tp if tp < 4 else large_tp
+        return None
 
     def _large(self, gpu_name: str, gpu_memory_gib: float) -> bool:
         excluded = any(part.lower() in gpu_name.lower() for part in self.small_default_gpus)
@@ -515,8 +517,9 @@ class EngineProfile:
             if max_model_len > VLLM_V0_LONG_CONTEXT:
                 return self.v0_chunk_tokens
             return max(max_model_len, VLLM_V0_MIN_BATCHED_TOKENS)
-        if self.name == "sglang":  # its chunked-prefill size by the GPU's memory
-            return sglang_memory_defaults(gpu_memory_gib, 1)[0]
+        tier = self.memory_tier(gpu_memory_gib, 1)
+        if tier is not None:
+            return tier[0]
         large = self._large(gpu_name, gpu_memory_gib)
         return self.max_num_batched_tokens_large_gpu if large else self.max_num_batched_tokens_small_gpu
 
@@ -583,6 +586,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         runtime_overhead_gib=1.5,
         scheduler="sglang",
         block_size=1,
+        memory_tiers=SGLANG_MEMORY_TIERS,
         prefill_in_graphs=False,
         eager_kernel_us=EAGER_KERNEL_US["sglang"],
         request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],

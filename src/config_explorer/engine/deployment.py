@@ -31,7 +31,6 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_marlin_moe,
     runs_trtllm_gen_moe,
-    sglang_memory_defaults,
     sglang_piecewise_graph_tokens,
     shared_expert_placement,
     trtllm_block_fp8_moe_half_width,
@@ -505,8 +504,11 @@ def plan_deployment(
     )
     if piecewise:
         profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
-    if profile.name == "sglang":  # decode batches up to its cuda_graph_max_bs replay graphs
-        profile = attrs.evolve(profile, graph_max_tokens=sglang_memory_defaults(gpu.memory_gib, tp)[1])
+    tier = profile.memory_tier(gpu.memory_gib, tp)
+    if (
+        tier is not None
+    ):  # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs)
+        profile = attrs.evolve(profile, graph_max_tokens=tier[1])
     return Deployment(
         arch=arch,
         gpu=gpu,
