@@ -44,6 +44,14 @@ from config_explorer.engine.calibration import (
 from config_explorer.engine.deployment import plan_deployment
 
 
+def achieved_share(row: dict[str, str], gpu: str, tokens: int, width: float) -> float:
+    """A measured MoE layer's expert FLOP/s (both grouped GEMMs over its ``width``-wide shards) as a share of
+    the catalog ``gpu``'s 16-bit dense peak."""
+    flops = 2.0 * tokens * int(row["topk"]) * 3 * int(row["hidden_size"]) * width
+    peak = get_gpu(gpu).gemm_tflops("bf16")[0] * 1e12
+    return flops / (float(row["time_us"]) * 1e-6) / peak
+
+
 def marlin_rows() -> list[dict[str, float | str | bool]]:
     out: list[dict[str, float | str | bool]] = []
     with DATA.open(newline="") as fh:
@@ -53,14 +61,12 @@ def marlin_rows() -> list[dict[str, float | str | bool]]:
             tokens = int(row["num_tokens"])
             tp = int(row["tp"])
             width = int(row["moe_intermediate_size"]) / tp
-            flops = 2.0 * tokens * int(row["topk"]) * 3 * int(row["hidden_size"]) * width
-            peak = get_gpu(GPUS[row["gpu"]]).gemm_tflops("bf16")[0] * 1e12
             out.append(
                 {
                     "group": f"{row['gpu']} {row['framework']} {row['dtype']}",
                     "tokens": tokens,
                     "width": width,
-                    "achieved": flops / (float(row["time_us"]) * 1e-6) / peak,
+                    "achieved": achieved_share(row, GPUS[row["gpu"]], tokens, width),
                     "fit": row["gpu"] == "H100-SXM" and row["framework"] == "vLLM 0.14.0" and tokens >= 4096,
                 }
             )
@@ -86,8 +92,6 @@ def other_rows() -> list[dict[str, float | str | bool]]:
             name, family = OTHER_GPUS[row["gpu"]]
             tokens = int(row["num_tokens"])
             width = int(row["moe_intermediate_size"]) / int(row["tp"])
-            flops = 2.0 * tokens * int(row["topk"]) * 3 * int(row["hidden_size"]) * width
-            peak = get_gpu(name).gemm_tflops("bf16")[0] * 1e12
             gpu, kernel, experts, _ = FAMILY_FITS.get(family, ("", "", 0, False))
             fit = (
                 (row["gpu"], row["kernel_source"]) == (gpu, kernel)
@@ -102,7 +106,7 @@ def other_rows() -> list[dict[str, float | str | bool]]:
                     "experts": int(row["num_experts"]),
                     "tokens": tokens,
                     "width": width,
-                    "achieved": flops / (float(row["time_us"]) * 1e-6) / peak,
+                    "achieved": achieved_share(row, name, tokens, width),
                     "fit": fit,
                 }
             )

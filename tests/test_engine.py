@@ -520,36 +520,21 @@ def test_sglang_short_prompt_ttft_is_held_up_by_eager_prefill() -> None:
 def test_a_v0_vllm_release_takes_that_releases_scheduler_defaults(
     engine: str, max_model_len: int, budget: int, seqs: int
 ) -> None:
-    dep = plan_deployment(
-        LLAMA8,
-        H100,
-        num_gpus=1,
-        tp=1,
-        input_length=512,
-        output_length=256,
-        engine=engine,
-        max_model_len=max_model_len,
-    )
+    dep = _llama8_on_one_h100(engine, max_model_len=max_model_len)
     assert (dep.max_num_batched_tokens, dep.max_num_seqs) == (budget, seqs)
 
 
 def test_a_v0_release_left_at_the_models_context_chunks_its_prompts() -> None:
     # vLLM's default max_model_len is the model's context (131,072 for Llama 3.1): chunked prefill is on
-    dep = plan_deployment(
-        LLAMA8, H100, num_gpus=1, tp=1, input_length=512, output_length=256, engine="vllm==0.6.3"
+    assert _llama8_on_one_h100("vllm==0.6.3").max_num_batched_tokens == 512
+    assert _llama8_on_one_h100("vllm==0.6.3", max_num_batched_tokens=4096).max_num_batched_tokens == 4096
+
+
+def _llama8_on_one_h100(engine: str, **settings: int) -> Deployment:
+    """Llama-3.1-8B on one H100 under ``engine``, 512 / 256 tokens (``settings`` as for ``plan_deployment``)."""
+    return plan_deployment(
+        LLAMA8, H100, num_gpus=1, tp=1, input_length=512, output_length=256, engine=engine, **settings
     )
-    assert dep.max_num_batched_tokens == 512
-    stated = plan_deployment(
-        LLAMA8,
-        H100,
-        num_gpus=1,
-        tp=1,
-        input_length=512,
-        output_length=256,
-        engine="vllm==0.6.3",
-        max_num_batched_tokens=4096,
-    )
-    assert stated.max_num_batched_tokens == 4096
 
 
 def test_a_v0_vllm_release_pays_host_time_per_step_that_grows_with_the_batch() -> None:
