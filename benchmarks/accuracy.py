@@ -67,7 +67,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import parse_version, profile_for
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
-from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.engine.traffic import Lengths, Traffic, sglang_bench_random_lengths
 from config_explorer.errors import ConfigExplorerError, UnknownModelError
 
 HERE = Path(__file__).resolve().parent
@@ -238,9 +238,32 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         # SGLang's piecewise graphs: off with their own flag, and with symmetric memory (server_args.py, 0.5.12)
         if re.search(r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b", text):
             options["disable_piecewise_cuda_graph"] = True
+        if re.search(r"--disable-overlap-schedule\b", text):
+            options["disable_overlap_schedule"] = True
+        if re.search(r"disable_overlap_scheduler:\s*true\b", text, re.IGNORECASE):
+            options["disable_overlap_scheduler"] = True
         if options:
             knobs["engine_options"] = options
     return knobs
+
+
+#: NIM 1.x releases before this one serve TensorRT-LLM through TensorRT engines by default (NIM 1.15 made the
+#: PyTorch backend the default, per its release notes), and TensorRT-LLM's C++ executor finishes each step
+#: before it reads new requests: no overlap scheduler, so such rows are planned with it off
+NIM_PYTORCH_BACKEND_SINCE = (1, 15)
+
+
+def engine_backend_options(engine: str, version: str) -> dict[str, Any]:
+    """The engine options a row's release implies beyond its launch command: a NIM 1.x release that runs
+    TensorRT engines has no overlap scheduler."""
+    found = re.match(r"NIM (\d+)\.(\d+)", version.strip())
+    if (
+        engine == "trtllm"
+        and found
+        and (int(found.group(1)), int(found.group(2))) < NIM_PYTORCH_BACKEND_SINCE
+    ):
+        return {"disable_overlap_scheduler": True}
+    return {}
 
 
 def _released(engine: str, version: str) -> str:
@@ -258,13 +281,17 @@ def _released(engine: str, version: str) -> str:
 
 
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
+    knobs = serve_knobs(row.get("notes", ""))
+    implied = engine_backend_options(row.get("engine", ""), row.get("engine_version", ""))
+    if implied:
+        knobs["engine_options"] = {**implied, **knobs.get("engine_options", {})}
     return {
         "num_gpus": int(row["num_gpus"]),
         "tp": int(row["tp"]),
         "precision": row["weight_precision"] or None,
         "kv_precision": kv,
         "engine": engine,
-        **serve_knobs(row.get("notes", "")),
+        **knobs,
     }
 
 
@@ -391,6 +418,24 @@ def run_prompts(row: dict[str, str]) -> int | None:
     return prompts or _number(r"num[-_ ]prompts[^0-9]{0,5}(\d+)", row["notes"])
 
 
+def sglang_client_draws(
+    row: dict[str, str], nominal_in: int, nominal_out: int, requests: int
+) -> tuple[Lengths, Lengths] | None:
+    """The very lengths a ``sglang.bench_serving`` random run sent, in order (its seeded NumPy draws,
+    ``traffic.sglang_bench_random_lengths``), where its printed means identify them: the client's output
+    lower end changed in 0.5.6.post2 (0 before, 1 after), and the row's printed means (its ``input_len``
+    and ``output_len`` columns, rounded) say which one the run drew with. None when neither reproduces
+    them (another seed or client): the row is then drawn from the distribution."""
+    seed = _number(r"--seed[ =](\d+)", row["notes"])
+    for floor in (1, 0):
+        inputs, outputs = sglang_bench_random_lengths(
+            nominal_in, nominal_out, requests, seed=seed if seed is not None else 1, output_floor=floor
+        )
+        if (round(inputs.mean), round(outputs.mean)) == (int(row["input_len"]), int(row["output_len"])):
+            return inputs, outputs
+    return None
+
+
 def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
     """Per-request lengths as the row's benchmark client drew them."""
     isl, osl = int(row["input_len"]), int(row["output_len"])
@@ -398,6 +443,9 @@ def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
     if dataset == "random_uniform":  # SGLang random, range ratio 0: uniform over [1, L]
         nominal_in = _number(r"random-input-len (\d+)", row["notes"]) or 2 * isl
         nominal_out = _number(r"random-output-len (\d+)", row["notes"]) or 2 * osl
+        exact = sglang_client_draws(row, nominal_in, nominal_out, requests)
+        if exact is not None:
+            return exact
         return Lengths.sglang_random(nominal_in), Lengths.sglang_random(nominal_out)
     if dataset == "random_range":  # nominal lengths with the client's range ratio, as the client draws them
         found = re.search(r"--random-range-ratio[ =]([0-9.]+)", row["notes"])

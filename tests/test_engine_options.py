@@ -160,7 +160,8 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         (
             "sglang",
             {"recv_interval": 10},
-            "unknown engine option 'recv_interval'; sglang accepts: disable_piecewise_cuda_graph, scheduler_recv",
+            "unknown engine option 'recv_interval'; sglang accepts: disable_overlap_schedule, disable_piecewise_cuda_graph, "
+            "scheduler_recv",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         ("sglang", [("scheduler_recv_interval", 10)], "engine_options must be a mapping"),
@@ -279,13 +280,15 @@ def test_vllm_schedules_asynchronously_by_default_from_v0_14() -> None:
 
 def test_async_scheduling_hides_the_host_time_under_the_gpu() -> None:
     """A step lasts the longer of its GPU work and its host time, so the switch shortens a small model's
-    decode by about the host time per step and never lengthens one; the record says which ran."""
-    kw: dict[str, Any] = {
-        "input_length": 512,
-        "output_length": 256,
-        "concurrency": 64,
-        "engine": "vllm==0.11.0",
-    }
+    decode by about the host time per step and never lengthens one; the record says which ran. The 64
+    requests are all queued at once, so the step-ahead admission the switch also brings delays none."""
+    batch = Traffic(
+        input_lengths=Lengths.fixed(512),
+        output_lengths=Lengths.fixed(256),
+        arrival="offline",
+        num_requests=64,
+    )
+    kw: dict[str, Any] = {"traffic": batch, "engine": "vllm==0.11.0"}
     sync = estimate(MODEL, H100, **kw)
     on = estimate(MODEL, H100, engine_options={"async_scheduling": 1}, **kw)
     assert (sync.async_scheduling, on.async_scheduling) == (False, True)
@@ -403,3 +406,61 @@ def test_sglang_can_be_told_to_run_its_prompt_steps_without_piecewise_graphs() -
     told = estimate(arch, H100, concurrency=1, engine="sglang==0.5.12", engine_options=switch, **kw)
     assert told.disable_piecewise_cuda_graph is True
     assert estimate(arch, H100, concurrency=1, engine="sglang", **kw).disable_piecewise_cuda_graph is False
+
+
+# -- forming a step ahead (overlap schedulers, async scheduling) -------------------------------------
+@pytest.mark.parametrize(
+    ("engine", "switch"), [("sglang", "disable_overlap_schedule"), ("trtllm", "disable_overlap_scheduler")]
+)
+def test_an_overlap_scheduler_admits_a_busy_engines_arrival_a_step_later(engine: str, switch: str) -> None:
+    """The engine forms step N+1 while N runs, so an arrival during N is prefilled in N+2 at the earliest:
+    under load TTFT is about one step longer than with the switch off; a lone client, which finds the engine
+    idle, sees none of it; the record says which ran."""
+    loaded, off = _run(engine, 32), _run(engine, 32, {switch: True})
+    assert (getattr(loaded, switch), getattr(off, switch)) == (False, True)
+    assert loaded.ttft_ms is not None and off.ttft_ms is not None and loaded.itl_ms is not None
+    assert 0.4 * loaded.itl_ms < loaded.ttft_ms - off.ttft_ms < 2.5 * loaded.itl_ms
+    alone, alone_off = _run(engine, 1), _run(engine, 1, {switch: True})
+    assert alone.ttft_ms == pytest.approx(alone_off.ttft_ms, rel=1e-9)
+    # the analytic screen adds the same step on average
+    screen = estimate(MODEL, H100, input_length=922, output_length=230, concurrency=32, engine=engine,
+                      serving_model="analytic")  # fmt: skip
+    screen_off = estimate(MODEL, H100, input_length=922, output_length=230, concurrency=32, engine=engine,
+                          serving_model="analytic", engine_options={switch: True})  # fmt: skip
+    assert screen.ttft_ms is not None and screen_off.ttft_ms is not None and screen.itl_ms is not None
+    assert 0.5 * screen.itl_ms < screen.ttft_ms - screen_off.ttft_ms < 2.0 * screen.itl_ms
+
+
+def test_engines_that_run_without_the_overlap_are_planned_without_it() -> None:
+    """SGLang: pipeline parallelism, a speculative draft, recurrent layers (radix cache on); TensorRT-LLM:
+    pipeline parallelism; vLLM schedules ahead exactly where it schedules asynchronously."""
+    kw: dict[str, Any] = {"input_length": 1024, "output_length": 256}
+    ahead = lambda arch, **more: plan_deployment(arch, H100, **{**kw, **more}).profile.schedules_ahead  # noqa: E731
+    assert ahead(MODEL, num_gpus=1, tp=1, engine="sglang") and ahead(MODEL, num_gpus=1, tp=1, engine="trtllm")
+    assert not ahead(MODEL, num_gpus=2, tp=1, pp=2, engine="sglang")
+    assert not ahead(MODEL, num_gpus=2, tp=1, pp=2, engine="trtllm")
+    hybrid = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    assert not ahead(hybrid, num_gpus=4, tp=4, engine="sglang") and ahead(
+        hybrid, num_gpus=4, tp=4, engine="trtllm"
+    )
+    assert not ahead(MODEL, num_gpus=1, tp=1, engine="vllm==0.13.0") and ahead(
+        MODEL, num_gpus=1, tp=1, engine="vllm==0.14.0"
+    )
+    off = EngineOptions(disable_overlap_schedule=True)
+    assert not ahead(MODEL, num_gpus=1, tp=1, engine="sglang", engine_options=off)
+
+
+def test_the_launch_commands_turn_the_overlap_off_in_the_engines_spelling() -> None:
+    kw: dict[str, Any] = {"backend": "native", "serving_model": "analytic"}
+    sglang = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="sglang",
+                                  engine_options={"disable_overlap_schedule": True}, **kw)  # fmt: skip
+    assert "--disable-overlap-schedule" in assert_valid("sglang", serve_commands(MODEL, sglang)["sglang"])
+    plain = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="sglang", **kw)
+    assert "--disable-overlap-schedule" not in serve_commands(MODEL, plain)["sglang"]
+    trtllm = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="trtllm",
+                                  engine_options={"disable_overlap_scheduler": True}, **kw)  # fmt: skip
+    command = serve_commands(MODEL, trtllm)["trtllm"]
+    assert_valid("trtllm", command)
+    assert "disable_overlap_scheduler: true" in command
+    text = (resources.files("config_explorer") / "data" / "engine_flags" / "trtllm.json").read_text("utf-8")
+    assert "llm_args.py" in json.loads(text)["extra_llm_api_options_keys"]["disable_overlap_scheduler"]

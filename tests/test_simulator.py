@@ -12,7 +12,14 @@ from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.metrics import Stats, weighted_percentile
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.simulator import simulate
-from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Lengths, Traffic, parse_lengths
+from config_explorer.engine.traffic import (
+    MAX_SIMULATED_REQUESTS,
+    Lengths,
+    Traffic,
+    numpy_legacy_randint,
+    parse_lengths,
+    sglang_bench_random_lengths,
+)
 from config_explorer.errors import InvalidArgumentError
 
 H100, H200 = get_gpu("H100"), get_gpu("H200")
@@ -321,6 +328,52 @@ def test_replayed_lengths_are_each_used_once_per_pass() -> None:
     assert Lengths.replay([9, 9]) == Lengths.fixed(9)
 
 
+def test_a_sequence_gives_each_request_its_own_length_in_order() -> None:
+    """``Lengths.sequence``: request ``i`` gets value ``i`` whatever the generator; past the end it starts over."""
+    import random
+
+    seq = Lengths.sequence([7, 700, 70])
+    assert seq.kind == "sequence" and seq.mean == 259
+    assert seq.sample(random.Random(1), 5) == seq.sample(random.Random(2), 5) == [7, 700, 70, 7, 700]
+    assert Lengths.sequence([4, 4]) == Lengths.fixed(4)
+    with pytest.raises(InvalidArgumentError, match="each empirical length"):
+        Lengths.sequence([3, 0])
+
+
+def test_sglang_bench_serving_random_draws_are_reproduced() -> None:
+    """The SGLang cookbook's Llama-3.1-70B pages print the token totals their ``sglang.bench_serving``
+    random runs sent (seed 1, range ratio 0): the draws add up to exactly those."""
+    for input_len, prompts, totals in [(1000, 10, (6101, 4220)), (1000, 80, (39668, 40805)),
+                                       (8000, 320, (1273893, 170000))]:  # fmt: skip
+        inputs, outputs = sglang_bench_random_lengths(input_len, 1000, prompts)
+        assert (sum(inputs.values), sum(outputs.values)) == totals
+        assert len(inputs.values) == prompts and min(inputs.values) >= 1 and max(inputs.values) <= input_len
+    # clients through 0.5.6 drew outputs from int(L r) = 0 up: another sequence, 0 planned as 1 token
+    _, older = sglang_bench_random_lengths(1000, 1000, 10, output_floor=0)
+    assert sum(older.values) == 4210
+    with pytest.raises(InvalidArgumentError, match="num_prompts must be an integer"):
+        sglang_bench_random_lengths(1000, 1000, 0)
+    with pytest.raises(InvalidArgumentError, match="output_floor must be 0 or 1"):
+        sglang_bench_random_lengths(1000, 1000, 10, output_floor=2)
+    with pytest.raises(InvalidArgumentError, match="a NumPy seed"):
+        numpy_legacy_randint(-1, [(1, 10, 3)])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    ranges=st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 70_000), st.integers(0, 40)), max_size=4
+    ),
+)
+def test_numpy_legacy_randint_matches_numpy(seed: int, ranges: list[tuple[int, int, int]]) -> None:
+    np = pytest.importorskip("numpy")
+    spans = [(low, low + span, n) for low, span, n in ranges]
+    np.random.seed(seed)
+    expected = [np.random.randint(low, high + 1, size=n).tolist() for low, high, n in spans]
+    assert numpy_legacy_randint(seed, spans) == expected
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     lengths=st.sampled_from(
@@ -329,6 +382,7 @@ def test_replayed_lengths_are_each_used_once_per_pass() -> None:
             Lengths.uniform(10, 90),
             Lengths.replay([5, 50, 500]),
             Lengths.empirical([3, 4, 9]),
+            Lengths.sequence([40, 4, 400]),
         ]
     ),
     tokens=st.integers(0, 200),

@@ -137,15 +137,16 @@ def _admission_wait(
     and after every step that prefilled, so an arrival waits half the gap between reads (the half step
     :func:`_prefill_service` counts is the gap of one). TensorRT-LLM's batch waiting: the first held
     prompt waits until enough prompts have arrived to fill ``ratio x max_num_tokens`` with the decodes,
-    or ``timeout_iters`` steps; the prompts arriving meanwhile wait less. An idle engine (a lone client)
-    waits for neither.
+    or ``timeout_iters`` steps; the prompts arriving meanwhile wait less. An engine that forms each step
+    while the last one runs (``EngineProfile.schedules_ahead``) reads an arrival after the next step was
+    formed: a mean step more. An idle engine (a lone client) waits for none of these.
     """
     busy = min(1.0, max(concurrency - 1.0, 0.0))
     if busy == 0.0 or decode_seqs <= 0:
         return 0.0
-    _, decode_only, _, share = steps
+    mean, decode_only, _, share = steps
     options = dep.options
-    wait = 0.0
+    wait = mean if dep.profile.schedules_ahead else 0.0
     every = options.scheduler_recv_interval
     if every > 1:
         gap = min(float(every), 1.0 / share) if share > 0 else float(every)
@@ -184,7 +185,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
     cap = max(cap, min(1.0, concurrency))
     budget = dep.step_token_budget
     frontend = dep.frontend_token_s
-    holds_back = dep.options.scheduler_recv_interval > 1 or dep.holds_context
+    holds_back = dep.options.scheduler_recv_interval > 1 or dep.holds_context or dep.profile.schedules_ahead
     # the fixed point and the final figures evaluate the same few steps again: each is costed once
     seen: dict[tuple[float, float, float], float] = {}
 

@@ -479,6 +479,13 @@ class EngineProfile:
     #: the host prepares the next step while the GPU runs this one (vLLM's async scheduling), so a step
     #: lasts the longer of its GPU work and its host time rather than their sum
     async_scheduling: bool = False
+    #: the engine forms step k + 1 while the GPU runs step k, its host time already counted as hidden in
+    #: ``step_overhead_ms`` (SGLang's overlap scheduler, ``event_loop_overlap`` in
+    #: python/sglang/srt/managers/scheduler.py, 0.5.6 and 0.5.9 wheels; TensorRT-LLM's PyTorch executor,
+    #: ``_executor_loop_overlap`` in tensorrt_llm/_torch/pyexecutor/py_executor.py, on unless
+    #: ``disable_overlap_scheduler``). With it, or with ``async_scheduling``, a request reaching a busy engine
+    #: waits a step longer (:attr:`schedules_ahead`)
+    overlap_scheduler: bool = False
     #: tokens per KV-cache block (page)
     block_size: int = 16
     #: GPUs with at least this much memory get the large defaults ...
@@ -492,6 +499,13 @@ class EngineProfile:
     #: the step token budget and the largest decode batch replayed as a graph by the GPU's memory, where the
     #: engine sets them so (SGLang: :data:`SGLANG_MEMORY_TIERS`); empty: the fields above
     memory_tiers: tuple[tuple[float, int, int, int], ...] = ()
+
+    @property
+    def schedules_ahead(self) -> bool:
+        """Whether the engine forms each step before the one in flight has finished, so a request that
+        arrives while a step runs joins the step after next (:class:`~config_explorer.engine.simulator.
+        SchedulerConfig`'s ``schedules_ahead``)."""
+        return self.async_scheduling or self.overlap_scheduler
 
     def memory_tier(self, gpu_memory_gib: float, tp: int) -> tuple[int, int] | None:
         """(step token budget, largest graphed decode batch) for a GPU of ``gpu_memory_gib`` at ``tp``, from
@@ -591,6 +605,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         eager_kernel_us=EAGER_KERNEL_US["sglang"],
         request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],
         arrival_delay_ms=ARRIVAL_DELAY_MS,
+        overlap_scheduler=True,
     ),
     # TensorRT-LLM's C++ executor keeps host work off the critical path.
     "trtllm": EngineProfile(
@@ -607,6 +622,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         block_size=32,
         graph_max_tokens=2048,
         eager_kernel_us=1.0,
+        overlap_scheduler=True,
     ),
 }
 

@@ -237,6 +237,7 @@ class Deployment:
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
             frontend_token_s=self.frontend_token_s,
+            schedules_ahead=self.profile.schedules_ahead,
             recv_interval=self.options.scheduler_recv_interval,
             hold_steps=self.options.batch_wait_timeout_iters if self.holds_context else 0,
             hold_tokens=self.options.batch_wait_max_tokens_ratio * self.max_num_batched_tokens,
@@ -339,7 +340,8 @@ def plan_deployment(
             "modelled, so it takes none"
         )
     options = _checked_options(engine_options, profile.name)
-    profile = _scheduling(profile, options, pp, speculative)
+    recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
+    profile = _scheduling(profile, options, pp, speculative, recurrent=recurrent)
     warnings: list[str] = []
     if options.holds_context and dp_attention > 1:
         warnings.append(
@@ -544,11 +546,27 @@ ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
 
 
 def _scheduling(
-    profile: EngineProfile, options: EngineOptions, pp: int, speculative: SpeculativeConfig | None
+    profile: EngineProfile,
+    options: EngineOptions,
+    pp: int,
+    speculative: SpeculativeConfig | None,
+    *,
+    recurrent: bool = False,
 ) -> EngineProfile:
     """``profile`` scheduling as vLLM resolves ``--async-scheduling`` (vllm/config/vllm.py, v0.14.0): asked
     for, it refuses to start with pipeline parallelism or a draft other than EAGLE/MTP; left to the
-    release, those turn it off."""
+    release, those turn it off.
+
+    SGLang turns its overlap scheduler off with pipeline parallelism, with a speculative draft, and for a
+    model with recurrent (Mamba, Gated DeltaNet) layers while its radix cache is on, as it is by default
+    (``server_args.py`` in the 0.5.6 and 0.5.9 wheels: ``_handle_pipeline_parallelism``, the speculative
+    settings, Qwen3-Next's and ``_handle_mamba_radix_cache``'s no-buffer path). TensorRT-LLM's pipeline
+    parallel loop (``_executor_loop_pp``) does not overlap either. The engines' own switches
+    (``disable_overlap_schedule``, ``disable_overlap_scheduler``) turn it off too."""
+    if profile.overlap_scheduler:
+        sglang_off = profile.name == "sglang" and (speculative is not None or recurrent)
+        if pp > 1 or sglang_off or options.overlap_off:
+            profile = attrs.evolve(profile, overlap_scheduler=False)
     compatible = pp == 1 and (speculative is None or speculative.method in ASYNC_DRAFT_METHODS)
     if options.async_scheduling and not compatible:
         clash = f"pp={pp}" if pp > 1 else f"speculative method {speculative.method if speculative else ''}"

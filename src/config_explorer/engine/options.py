@@ -25,12 +25,23 @@ Two options change how a step's host work meets its GPU work instead:
   them off, and every prompt step then issues its kernels eagerly. ``--enable-symm-mem`` turns them off as well
   (``_handle_piecewise_cuda_graph`` in ``server_args.py``, 0.5.12), so a plan of a launch that sets it sets this.
 
+* SGLang's ``--disable-overlap-schedule`` and TensorRT-LLM's ``disable_overlap_scheduler`` (LLM-API option):
+  both engines form step N+1 while the GPU runs step N by default (SGLang's ``event_loop_overlap`` in
+  ``sglang/srt/managers/scheduler.py``, 0.5.6 and 0.5.9 wheels; TensorRT-LLM's
+  ``PyExecutor._executor_loop_overlap``). A request that reaches a busy engine during step N is then read
+  when N ends, after N+1 was formed, and is prefilled in N+2 at the earliest, a step later than without the
+  overlap. The switches turn the overlap off. SGLang turns it off itself with pipeline parallelism, a
+  speculative draft, and for models with recurrent layers while the radix cache is on
+  (:func:`config_explorer.engine.deployment.plan_deployment`).
+
 * vLLM's ``--async-scheduling``: the engine core schedules step N+1 and processes step N's output while
   the GPU runs N, so the host time per step no longer adds to the GPU's. It is off by default through
   v0.13 and on from v0.14 (``SchedulerConfig.async_scheduling`` defaults to None, which ``VllmConfig``
   resolves to True unless pipeline parallelism, a non-EAGLE/MTP draft or the Ray executor rules it out:
   ``vllm/config/scheduler.py`` and ``vllm/config/vllm.py`` in the v0.14.0 sdist). Unset, it follows the
-  profile's release (:data:`config_explorer.engine.calibration.VLLM_ASYNC_SCHEDULING_SINCE`).
+  profile's release (:data:`config_explorer.engine.calibration.VLLM_ASYNC_SCHEDULING_SINCE`). Its batch queue
+  forms step N+1 before step N's output is in (``EngineCore.step_with_batch_queue`` in
+  ``vllm/v1/engine/core.py``, v0.14.0), so a new request waits a step longer as with the overlap above.
 
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
@@ -62,9 +73,18 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | None, str]]] = {
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
     "async_scheduling": ("vllm", None, "--async-scheduling"),
     "disable_piecewise_cuda_graph": ("sglang", 0, "--disable-piecewise-cuda-graph"),
+    "disable_overlap_schedule": ("sglang", 0, "--disable-overlap-schedule"),
+    "disable_overlap_scheduler": ("trtllm", 0, "disable_overlap_scheduler (LLM-API option)"),
 }
 #: the options that are switches (true / false)
-_SWITCHES: Final = frozenset({"async_scheduling", "disable_piecewise_cuda_graph"})
+_SWITCHES: Final = frozenset(
+    {
+        "async_scheduling",
+        "disable_piecewise_cuda_graph",
+        "disable_overlap_schedule",
+        "disable_overlap_scheduler",
+    }
+)
 
 
 def options_of(engine: str) -> tuple[str, ...]:
@@ -86,6 +106,15 @@ class EngineOptions:
     async_scheduling: bool | None = None
     #: SGLang: run every prompt step eagerly, without the piecewise CUDA graphs of 0.5.10 and later
     disable_piecewise_cuda_graph: bool = False
+    #: SGLang: form each step only after the one before has finished (no overlap schedule)
+    disable_overlap_schedule: bool = False
+    #: TensorRT-LLM: the same for its PyTorch executor
+    disable_overlap_scheduler: bool = False
+
+    @property
+    def overlap_off(self) -> bool:
+        """Whether an option turns the engine's overlap scheduler off (SGLang's or TensorRT-LLM's switch)."""
+        return self.disable_overlap_schedule or self.disable_overlap_scheduler
 
     @property
     def holds_context(self) -> bool:
@@ -141,6 +170,8 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
         async_scheduling=None if switch is None else bool(switch),
         disable_piecewise_cuda_graph=bool(checked.get("disable_piecewise_cuda_graph", False)),
+        disable_overlap_schedule=bool(checked.get("disable_overlap_schedule", False)),
+        disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
     )
 
 

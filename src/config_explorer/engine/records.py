@@ -114,6 +114,10 @@ class PerformanceEstimate:
     #: SGLang: whether prompt steps were asked to run without piecewise CUDA graphs
     #: (``--disable-piecewise-cuda-graph``; None: another engine)
     disable_piecewise_cuda_graph: bool | None = None
+    #: SGLang: whether its overlap schedule was asked off (``--disable-overlap-schedule``); TensorRT-LLM:
+    #: whether its overlap scheduler was (``disable_overlap_scheduler``); None: another engine
+    disable_overlap_schedule: bool | None = None
+    disable_overlap_scheduler: bool | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -112,6 +112,11 @@ class SchedulerConfig:
     #: steps, until the step's tokens would reach ``hold_tokens`` (0: never held)
     hold_steps: int = 0
     hold_tokens: float = 0.0
+    #: the host builds step k + 1 while the GPU runs step k (SGLang's overlap scheduler, TensorRT-LLM's
+    #: overlap scheduler, vLLM's async scheduling): a request that reaches a busy engine during step k is
+    #: read when step k ends, after step k + 1 was formed, and joins step k + 2 at the earliest. An engine
+    #: with nothing to run reads and runs it at once
+    schedules_ahead: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -205,6 +210,9 @@ class _Replica:
         self.t = 0.0
         self.steps = 0
         self.since_read = 0  # decode steps since the scheduler last read new requests (recv_interval)
+        # the last step run: when it started and ended (schedules_ahead: a busy engine's next step was
+        # formed from the requests that had arrived by the last step's start); NaN: the engine idled since
+        self.step_from = self.step_to = math.nan
         self.held_steps = 0  # steps the prompts have been held back (batch waiting)
         self.preemptions = 0
         self.min_free = cfg.num_blocks
@@ -248,7 +256,10 @@ class _Replica:
                 return
             self.since_read = 0
         pending = self.pending
-        while pending and pending[0][0] <= self.t:
+        cutoff = self.t
+        if self.cfg.schedules_ahead and self.running and self.step_to == self.t:
+            cutoff = self.step_from
+        while pending and pending[0][0] <= cutoff:
             self.waiting.append(heapq.heappop(pending)[1])
 
     def _newest(self) -> int:
@@ -559,6 +570,7 @@ class _Replica:
             if self.pending:  # nothing can run: wait for the next arrival
                 self.t = max(self.t, self.pending[0][0])
                 self.since_read = self.cfg.recv_interval
+                self.step_from = self.step_to = math.nan  # idle: the engine reads the arrival at once
                 return 0
             raise InvalidArgumentError(
                 "a request can never be admitted: its prompt needs more KV blocks than the cache holds"
@@ -575,7 +587,10 @@ class _Replica:
         step = 0.0
         if self.pending:
             step = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
-            due = int((self.pending[0][0] - self.t) / step) + 1  # rounds until the arrival reaches the engine
+            # rounds until the arrival reaches the engine (one more when the round after it was formed already)
+            arrival = self.pending[0][0]
+            ahead = 1 if self.cfg.schedules_ahead and arrival > self.t else 0
+            due = int((arrival - self.t) / step) + 1 + ahead
             if every > 1:  # ... and until the scheduler next reads it
                 first = every - self.since_read
                 due = first + (-(-max(due - first, 0) // every)) * every
@@ -605,6 +620,7 @@ class _Replica:
         self.round += rounds
         self.steps += rounds
         self._clock(step * rounds, d)
+        self.step_from, self.step_to = self.t - step, self.t
         if self.cfg.policy == "sglang":
             self.ratio = max(self.cfg.new_token_ratio[1], self.ratio - self.cfg.new_token_ratio[2] * rounds)
         if every > 1:
@@ -693,6 +709,7 @@ class _Replica:
         self.min_free = min(self.min_free, self.free_blocks)
         self.steps += 1
         self._clock(step, d)
+        self.step_from, self.step_to = self.t - step, self.t
         self.since_read = self.cfg.recv_interval  # a step that prefilled: the scheduler reads next
         for i, n in chunks:
             self.computed[i] += n

@@ -8,6 +8,11 @@ clients people use spell a range differently, and both spellings are here:
 * ``sglang.bench_serving --random-range-ratio r``: uniform over ``[max(floor(L r), 1), L]``, so the default
   ``r = 0`` draws from ``[1, L]`` and the mean is about ``L / 2`` (:meth:`Lengths.sglang_random`).
 
+A short benchmark run draws few lengths, so its mean and its longest request stray far from the
+distribution's. ``sglang.bench_serving``'s random dataset is seeded, so its draws can be had exactly:
+:func:`sglang_bench_random_lengths` gives the very lengths such a run sent, in the order it sent them
+(:meth:`Lengths.sequence`).
+
 Arrivals (:class:`Traffic`):
 
 * ``closed_loop``: ``concurrency`` requests in flight; each completion sends the next (``--max-concurrency``);
@@ -54,6 +59,7 @@ __all__ = [
     "SharedPrefix",
     "Traffic",
     "parse_lengths",
+    "sglang_bench_random_lengths",
 ]
 
 ARRIVALS: Final = ("closed_loop", "poisson", "offline")
@@ -76,7 +82,8 @@ def _positive_length(name: str, value: object) -> int:
 @attrs.frozen
 class Lengths:
     """A distribution of token counts: ``fixed``, ``uniform`` (inclusive range), ``empirical`` (drawn
-    with replacement) or ``replay`` (each value once per pass)."""
+    with replacement), ``replay`` (each value once per pass, shuffled) or ``sequence`` (request ``i`` gets
+    value ``i``, in order, starting over past the end)."""
 
     kind: str
     low: int
@@ -126,6 +133,13 @@ class Lengths:
         drawn = cls.empirical(values)
         return drawn if drawn.kind == "fixed" else attrs.evolve(drawn, kind="replay")
 
+    @classmethod
+    def sequence(cls, values: Sequence[int]) -> Lengths:
+        """Request ``i`` gets ``values[i]``, in the order given (a benchmark client's own draws, replayed
+        request by request); more requests than values start the sequence over."""
+        drawn = cls.empirical(values)
+        return drawn if drawn.kind == "fixed" else attrs.evolve(drawn, kind="sequence")
+
     def shifted(self, tokens: int) -> Lengths:
         """Every length ``tokens`` longer: e.g. prompts as the engine prefills them once a chat template
         has wrapped each one (the benchmark clients count the raw prompt)."""
@@ -140,7 +154,7 @@ class Lengths:
 
     @property
     def mean(self) -> float:
-        if self.kind in ("empirical", "replay"):
+        if self.kind in ("empirical", "replay", "sequence"):
             return sum(self.values) / len(self.values)
         return (self.low + self.high) / 2
 
@@ -149,6 +163,8 @@ class Lengths:
             return [self.low] * count
         if self.kind == "uniform":
             return [rng.randint(self.low, self.high) for _ in range(count)]
+        if self.kind == "sequence":
+            return [self.values[i % len(self.values)] for i in range(count)]
         if self.kind == "replay":
             drawn: list[int] = []
             while len(drawn) < count:
@@ -157,6 +173,88 @@ class Lengths:
                 drawn.extend(batch)
             return drawn[:count]
         return [rng.choice(self.values) for _ in range(count)]
+
+
+#: the first ``sglang.bench_serving`` whose random dataset draws output lengths from at least 1, as it
+#: draws prompt lengths (``compute_random_lens`` in python/sglang/bench_serving.py, 0.5.6.post2 wheel; the
+#: 0.5.6 wheel's ``sample_random_requests`` draws outputs from ``int(L r)``, which is 0 at the default r)
+SGLANG_BENCH_OUTPUT_FLOOR_SINCE: Final = "0.5.6.post2"
+#: the seed ``sglang.bench_serving`` gives NumPy's global generator unless told (``--seed``)
+SGLANG_BENCH_SEED: Final = 1
+
+
+def numpy_legacy_randint(seed: int, ranges: Sequence[tuple[int, int, int]]) -> list[list[int]]:
+    """What ``np.random.seed(seed)`` followed by ``np.random.randint(low, high + 1, size=n)`` for each
+    ``(low, high, n)`` of ``ranges`` returns, in pure Python.
+
+    NumPy's legacy generator is MT19937 seeded by Knuth's initialisation (``mt19937_seed``), and ``randint``
+    over a span below 2^32 takes one 32-bit output per try, masks it to the span's bit width and retries
+    while it exceeds the span (``random_bounded_uint64_fill``, ``use_masked``). Python's ``random`` runs the
+    same MT19937, so only the seeding and the masking are written here.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InvalidArgumentError(f"a NumPy seed must be an integer in [0, 2**32), got {short_repr(seed)}")
+    key, x = [], seed
+    for i in range(624):
+        key.append(x)
+        x = (1812433253 * (x ^ (x >> 30)) + i + 1) & 0xFFFFFFFF
+    gen = random.Random()
+    gen.setstate((3, (*key, 624), None))
+    drawn: list[list[int]] = []
+    for low, high, count in ranges:
+        span = high - low
+        if not 0 <= span < 0xFFFFFFFF:
+            raise InvalidArgumentError(f"a draw range needs 0 <= high - low < 2**32 - 1, got [{low}, {high}]")
+        if span == 0:  # a single value: NumPy takes no output for it
+            drawn.append([low] * count)
+            continue
+        mask = (1 << span.bit_length()) - 1
+        values: list[int] = []
+        while len(values) < count:
+            r = gen.getrandbits(32) & mask
+            if r <= span:
+                values.append(low + r)
+        drawn.append(values)
+    return drawn
+
+
+def sglang_bench_random_lengths(
+    input_len: int,
+    output_len: int,
+    num_prompts: int,
+    range_ratio: float = 0.0,
+    *,
+    seed: int = SGLANG_BENCH_SEED,
+    output_floor: int = 1,
+) -> tuple[Lengths, Lengths]:
+    """The prompt and output lengths ``python -m sglang.bench_serving --dataset-name random`` sends, in order.
+
+    The client seeds NumPy's legacy generator with ``--seed`` (default 1) and draws every prompt length,
+    then every output length, uniform over ``[max(int(L r), 1), L]`` (``sglang/bench_serving.py``). Before
+    :data:`SGLANG_BENCH_OUTPUT_FLOOR_SINCE` the outputs' lower end was ``int(L r)`` with no floor of 1:
+    pass ``output_floor=0`` for such a client. An output drawn as 0 (a request that only prefills) is
+    planned as one token, the least a request makes here.
+    """
+    n_in, n_out = _positive_length("input_len", input_len), _positive_length("output_len", output_len)
+    if (
+        isinstance(num_prompts, bool)
+        or not isinstance(num_prompts, int)
+        or not 1 <= num_prompts <= MAX_SIMULATED_REQUESTS
+    ):
+        raise InvalidArgumentError(
+            f"num_prompts must be an integer in [1, {MAX_SIMULATED_REQUESTS:,}], got {short_repr(num_prompts)}"
+        )
+    if output_floor not in (0, 1) or isinstance(output_floor, bool):
+        raise InvalidArgumentError(f"output_floor must be 0 or 1, got {short_repr(output_floor)}")
+    r = _ratio(range_ratio, upper=1.0, upper_open=False)
+    prompts, outputs = numpy_legacy_randint(
+        seed,
+        [
+            (max(int(n_in * r), 1), n_in, num_prompts),
+            (max(int(n_out * r), output_floor), n_out, num_prompts),
+        ],
+    )
+    return Lengths.sequence(prompts), Lengths.sequence([max(v, 1) for v in outputs])
 
 
 def _ratio(value: float, *, upper: float, upper_open: bool) -> float:

@@ -363,6 +363,8 @@ def _sglang(
         argv += ["--mem-fraction-static", f"{util:g}"]
     if est.scheduler_recv_interval is not None and est.scheduler_recv_interval > 1:
         argv += ["--scheduler-recv-interval", str(est.scheduler_recv_interval)]
+    if est.disable_overlap_schedule:
+        argv.append("--disable-overlap-schedule")
     if _fp8_on_load(arch, est):
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
@@ -453,6 +455,8 @@ def _trtllm_parts(
     if est.batch_wait_timeout_iters and est.batch_wait_max_tokens_ratio:  # batch waiting (LLM-API options)
         options.append(f"batch_wait_timeout_iters: {est.batch_wait_timeout_iters}")
         options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
+    if est.disable_overlap_scheduler:
+        options.append("disable_overlap_scheduler: true")
     if est.kv_precision == "fp8":
         # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
         options += ["kv_cache_config:", "  dtype: fp8"]
