@@ -357,6 +357,9 @@ def test_sglang_bench_serving_random_draws_are_reproduced() -> None:
         sglang_bench_random_lengths(1000, 1000, 10, output_floor=2)
     with pytest.raises(InvalidArgumentError, match="a NumPy seed"):
         numpy_legacy_randint(-1, [(1, 10, 3)])
+    for bad in [(10, 1, 3), (1, 10, -1), (1, 10, 2.5)]:
+        with pytest.raises(InvalidArgumentError, match="each draw needs integers"):
+            numpy_legacy_randint(1, [bad])  # type: ignore[list-item]
 
 
 @settings(max_examples=25, deadline=None)

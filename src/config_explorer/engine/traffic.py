@@ -202,9 +202,13 @@ def numpy_legacy_randint(seed: int, ranges: Sequence[tuple[int, int, int]]) -> l
     gen.setstate((3, (*key, 624), None))
     drawn: list[list[int]] = []
     for low, high, count in ranges:
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, count))
+        if not ints or count < 0 or not 0 <= high - low < 0xFFFFFFFF:
+            raise InvalidArgumentError(
+                "each draw needs integers (low, high, count) with 0 <= high - low < 2**32 - 1 and count >= 0, "
+                f"got {short_repr((low, high, count))}"
+            )
         span = high - low
-        if not 0 <= span < 0xFFFFFFFF:
-            raise InvalidArgumentError(f"a draw range needs 0 <= high - low < 2**32 - 1, got [{low}, {high}]")
         if span == 0:  # a single value: NumPy takes no output for it
             drawn.append([low] * count)
             continue
