@@ -18,7 +18,7 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_marlin_moe,
 )
-from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.deployment import Deployment, plan_deployment
 
 KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "moe_kernel_times.csv"
 #: Marlin MoE layer times off vLLM's Hopper tables (tools/extract_marlin_moe_times.py)
@@ -59,17 +59,22 @@ def test_which_deployments_run_marlin(engine: str, precision: str, family: str, 
     assert runs_marlin_moe(profile_for(engine), precision, family) is expected
 
 
-def _gpt_oss(engine: str) -> tuple[float, float, tuple[str, ...]]:
-    """(an 8,192-token prompt step, a one-sequence decode step) of gpt-oss-20b on one H100, seconds."""
-    dep = plan_deployment(
+def _gpt_oss_20b(gpu: str, engine: str) -> Deployment:
+    """gpt-oss-20b on one ``gpu``, planned for 8,192-token prompts."""
+    return plan_deployment(
         load_model("openai/gpt-oss-20b"),
-        get_gpu("H100"),
+        get_gpu(gpu),
         num_gpus=1,
         tp=1,
         input_length=8192,
         output_length=128,
         engine=engine,
     )
+
+
+def _gpt_oss(engine: str) -> tuple[float, float, tuple[str, ...]]:
+    """(an 8,192-token prompt step, a one-sequence decode step) of gpt-oss-20b on one H100, seconds."""
+    dep = _gpt_oss_20b("H100", engine)
     prefill = dep.step_s(0.0, 8192, 1.0)
     decode = dep.step_cost.time(1, 2048, 128, 0, 0, 0, 1)
     return prefill, decode, dep.warnings
@@ -199,16 +204,7 @@ def test_ada_constants_read_the_held_out_l40s_layers() -> None:
 
 def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
     def experts(engine: str) -> float:
-        dep = plan_deployment(
-            load_model("openai/gpt-oss-20b"),
-            get_gpu("A100"),
-            num_gpus=1,
-            tp=1,
-            input_length=8192,
-            output_length=128,
-            engine=engine,
-        )
-        seconds, _, _ = dep.step_cost.moe_layer_terms(8192.0)
+        seconds, _, _ = _gpt_oss_20b("A100", engine).step_cost.moe_layer_terms(8192.0)
         return seconds
 
     # 8,192 tokens through a 2,880-wide expert shard: compute-bound, at 0.495 x 2880 / (2880 + 110) of the
