@@ -129,7 +129,8 @@ def prefill_step_ms(
         else d.profile
     )
     step = StepCost(d.costs, d.rates, profile)
-    return step.time(0, 0, 0, tokens, tokens * (tokens + 1) / 2, 0, 1) * 1e3
+    pairs, windowed = step.prefill_pairs([(tokens, 0)])
+    return step.time(0, 0, 0, tokens, pairs, windowed, 1) * 1e3
 
 
 def main() -> None:

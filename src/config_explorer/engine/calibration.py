@@ -14,8 +14,10 @@ Hopper figures are fitted to ``shared/data/kernels/`` (measured on an H100 SXM a
 * decode attention (SDPA on a contiguous cache, > 200 MB of KV): 2.60 / 2.73 TB/s (0.78 / 0.57 of
   peak); vLLM's paged FlashAttention/FlashInfer decode kernels do at least as well, so 0.75.
 * causal prefill attention: SDPA (FlashAttention-2 class) reaches 0.14-0.34 of the bf16 peak from
-  1k to 32k tokens (0.02-0.07 below 1k, where attention is a small share of prefill anyway); vLLM
-  on Hopper runs FlashAttention-3, published at 1.5-2x FA2, so 0.45.
+  1k to 32k tokens. The engines run FlashAttention-3-class kernels on Hopper; cuDNN's fused attention,
+  timed on an H200 (benchmarks/data/prefill_attention_times.csv), reaches 0.13-0.65 of it by length and
+  head count. The engine charges prefill attention in tiles (:mod:`config_explorer.engine.attention`),
+  whose rate benchmarks/fit_prefill_attention.py fits at 0.68 of peak.
 
 Other families have no measurement here. Their factors are the Hopper ones scaled by what
 public GEMM and bandwidth benchmarks report relative to Hopper, and say so: treat estimates for
@@ -75,7 +77,8 @@ class FamilyEfficiency:
     gemm_compute_8bit: float
     #: fraction of peak bandwidth decode attention reaches reading the KV cache
     attention_bandwidth: float
-    #: fraction of 16-bit dense peak causal prefill attention reaches
+    #: fraction of 16-bit dense peak the tiles of FlashAttention-class attention run at: prefill attention is
+    #: charged in tiles at this rate (:mod:`config_explorer.engine.attention`), decode attention's compute too
     attention_compute: float
     #: fixed cost of one GEMM kernel (launch, tail wave), microseconds
     gemm_kernel_us: float
@@ -92,6 +95,9 @@ class FamilyEfficiency:
     #: how far this family's efficiencies rest on measurement: "measured" (kernels timed on the family),
     #: "partly measured", "literature" (published microbenchmarks) or "assumed"
     calibration: str = "assumed"
+    #: multiprocessors (compute units) the prefill attention kernel's work units spread over: the family's
+    #: data-centre part's (H100/H200 SXM 132, B200 148, A100 108, L40S 142, MI300X 304 compute units)
+    attention_slots: int = 132
     #: fixed cost of one decode-attention kernel, microseconds: the intercept of time against KV bytes
     #: over the measured decode-attention kernels (benchmarks/fit_kernels.py: 14.7 us on H100 and H200)
     attention_kernel_us: float = 14.7
@@ -127,7 +133,7 @@ _HOPPER = FamilyEfficiency(
     gemm_compute_16bit=0.72,
     gemm_compute_8bit=0.64,
     attention_bandwidth=0.75,
-    attention_compute=0.45,
+    attention_compute=0.68,
     gemm_kernel_us=6.0,
     small_kernel_us=1.4,
     link_efficiency=0.80,
@@ -158,6 +164,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_bandwidth=0.82,
         moe_bandwidth=0.73,
         attention_bandwidth=0.66,
+        attention_slots=148,
         allreduce_us=7.1,
         evidence="bandwidth from measured dense GEMMs and MoE kernels, compute from measured GEMMs against "
         "the H200's, all-reduce from measured all-reduces on B200 (aiconfigurator database)",
@@ -177,6 +184,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=12.0,
         small_kernel_us=1.7,
         link_efficiency=0.80,
+        attention_slots=108,
         allreduce_us=5.8,
         evidence="16-bit GEMMs measured against the H100's and all-reduces measured (aiconfigurator database); "
         "attention from public A100 microbenchmarks relative to Hopper",
@@ -193,6 +201,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=6.0,
         small_kernel_us=1.7,
         link_efficiency=0.75,
+        attention_slots=142,
         allreduce_us=15.0,
         evidence="public Ada microbenchmarks relative to Hopper; not measured here",
         calibration="literature",
@@ -206,6 +215,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=8.0,
         small_kernel_us=2.3,
         link_efficiency=0.70,
+        attention_slots=40,
         allreduce_us=20.0,
         evidence="older generation; conservative assumption, not measured here",
     ),
@@ -218,6 +228,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=8.0,
         small_kernel_us=2.3,
         link_efficiency=0.70,
+        attention_slots=80,
         allreduce_us=15.0,
         evidence="older generation; conservative assumption, not measured here",
     ),
@@ -232,6 +243,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_kernel_us=8.0,
         small_kernel_us=2.0,
         link_efficiency=0.70,
+        attention_slots=304,
         allreduce_us=15.0,
         evidence="public MI300X GEMM/bandwidth benchmarks (ROCm 6.x); not measured here",
         calibration="literature",

@@ -47,7 +47,7 @@ from config_explorer.engine.layout import (
     shard_costs,
 )
 from config_explorer.engine.options import EngineOptions, check_engine_options
-from config_explorer.engine.roofline import Rates, StepCost, StepTime, rates_for
+from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
 from config_explorer.engine.simulator import SchedulerConfig
 from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
 from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
@@ -186,32 +186,31 @@ class Deployment:
         """:meth:`step`'s time alone (seconds), without building the breakdown."""
         return self.step_cost.time(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
 
-    def _mean_request(self) -> tuple[float, float, float, float, float]:
-        """(mean context, its windowed part, a prompt's computed pairs, their windowed part, tokens
-        computed per prompt): the workload's figures :meth:`_contents` scales, computed once."""
+    def _mean_request(self) -> tuple[float, float, PromptWork, float]:
+        """(mean context, its windowed part, a prompt's attention work, tokens computed per prompt): the
+        workload's figures :meth:`_contents` scales, computed once."""
         figures = self.memo.get("mean_request")
         if figures is None:
             context = self.input_length + self.output_length / 2
-            full, windowed = self.costs.attention_pairs_prefill(self.input_length)
-            if self.cached_prompt_tokens:  # the computed tokens attend to the cached ones too
-                cached_full, cached_windowed = self.costs.attention_pairs_prefill(self.cached_prompt_tokens)
-                full, windowed = full - cached_full, windowed - cached_windowed
-            figures = (context, min(context, self.costs.window), full, windowed, float(self.prefill_length))
+            # the computed tokens attend to the cached ones too
+            work = self.step_cost.prompt_work(self.prefill_length, self.cached_prompt_tokens)
+            figures = (context, min(context, self.costs.window), work, float(self.prefill_length))
             self.memo["mean_request"] = figures
         return figures
 
     def _contents(
         self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float
     ) -> tuple[float, float, float, float, float, float, float]:
-        context, windowed_context, full, windowed, prompt = self._mean_request()
-        share = prefill_tokens / prompt
+        context, windowed_context, work, prompt = self._mean_request()
+        # the step's prompt tokens are a share of the mean prompt's (several packed, or part of one)
+        full, windowed = self.step_cost.share_pairs(work, prefill_tokens / prompt)
         return (
             decode_seqs,
             decode_seqs * context,
             decode_seqs * windowed_context,
             prefill_tokens,
-            full * share,
-            windowed * share,
+            full,
+            windowed,
             decode_seqs + prefill_seqs,
         )
 

@@ -233,6 +233,9 @@ class ShardCosts:
     #: MoE layers, and the number of exchanges (dispatches and combines) per step
     moe_exchange_token_bytes: float = 0.0
     moe_exchange_calls: int = 0
+    #: query heads of one attention layer on this GPU (its share of its attention group's), which the
+    #: prefill attention kernel's work units are made of (:mod:`config_explorer.engine.attention`)
+    attention_heads: float = 0.0
     #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
     #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
     wide_gemm_flops_per_token: float = 0.0
@@ -250,10 +253,6 @@ class ShardCosts:
         return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(
             context, self.window
         )
-
-    def attention_pairs_prefill(self, prompt: float) -> tuple[float, float]:
-        """(global, windowed) causal query-key pairs of one prompt."""
-        return prompt * (prompt + 1) / 2, windowed_pairs(prompt, self.window)
 
 
 def windowed_pairs(tokens: float, window: int) -> float:
@@ -452,6 +451,7 @@ def shard_costs(
             else flops_per_pair_layer * full_layers
         ),
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
+        attention_heads=heads_per_gpu,
         state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / attn_tp / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,

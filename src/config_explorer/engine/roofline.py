@@ -23,10 +23,12 @@ floating-point operations: the simulator calls it once per scheduler step.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import attrs
 
 from config_explorer.catalogs.gpus import GPUSpec
+from config_explorer.engine.attention import chunk_tiles, effective_pairs, exact_pairs, unit_pairs
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
     MARLIN_MOE_BY_FAMILY,
@@ -91,6 +93,9 @@ class Rates:
     peak_bandwidth: float
     #: fixed cost of one decode-attention kernel, seconds
     attention_kernel_s: float = 0.0
+    #: multiprocessors prefill attention's work units spread over (0: prefill attention charged by its exact
+    #: pairs at ``attention_flops``, with no tiles)
+    attention_slots: int = 0
     #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention);
     #: 0: that of ``attention_flops``
     attention_decode_flops: float = 0.0
@@ -183,6 +188,7 @@ def rates_for(
             gemm_flops=peak * 1e12 * fraction,
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
+            attention_slots=eff.attention_slots,
             attention_decode_flops=sixteen * 1e12 * (MLA_DECODE_COMPUTE if mla else eff.attention_compute),
             link_bytes_s=link,
             allreduce_latency_s=latency,
@@ -289,6 +295,18 @@ class StepTime:
         return max(terms, key=terms.__getitem__)
 
 
+@attrs.frozen
+class PromptWork:
+    """One mean prompt's prefill attention work: (tiles, row blocks, tiles of its last row block) in global
+    and windowed layers, counted in fractional blocks, and its exact causal pairs (see
+    :meth:`StepCost.prompt_work`)."""
+
+    tiles: tuple[float, float, float]
+    tiles_windowed: tuple[float, float, float]
+    pairs: float
+    pairs_windowed: float
+
+
 class StepCost:
     """The time of a step of one replica (all its pipeline stages) from the step's contents.
 
@@ -298,7 +316,9 @@ class StepCost:
     * ``kv_tokens`` / ``kv_tokens_windowed``: the context they attend to in global / windowed layers
       (each sequence's context, capped at the window for the latter);
     * ``prefill_tokens``: prompt tokens of this step's chunks;
-    * ``prefill_pairs`` / ``prefill_pairs_windowed``: the causal query-key pairs of those chunks;
+    * ``prefill_pairs`` / ``prefill_pairs_windowed``: the query-key pairs of those chunks, as
+      :meth:`prefill_pairs` counts them (the attention kernel's tiles, so short chunks cost more per pair
+      than long ones); exact causal pairs are charged at the tile rate;
     * ``sampled``: sequences whose logits are computed (every decode and every chunk).
 
     With ``pp`` pipeline stages, ``pp`` micro-batches of a ``1/pp`` share each pass every stage in
@@ -475,6 +495,44 @@ class StepCost:
         self._host_seq = profile.per_sequence_overhead_ms * 1e-3 / c.dp_attention
         self._async = profile.async_scheduling
         self._overlap = r.two_batch_overlap
+
+    def prefill_pairs(self, chunks: Sequence[tuple[float, float]]) -> tuple[float, float]:
+        """(global, windowed) query-key pairs to charge for a step's prompt ``chunks``, each ``(new tokens,
+        tokens before them)``: the pairs a kernel running every tile at its full rate would need for the
+        time the attention kernel takes over them (:func:`~config_explorer.engine.attention.effective_pairs`)."""
+        c, slots = self.costs, self.rates.attention_slots
+        full = effective_pairs(chunks, c.attention_heads, slots) if self._pair_flops else 0.0
+        windowed = (
+            effective_pairs(chunks, c.attention_heads, slots, c.window) if self._pair_flops_windowed else 0.0
+        )
+        return full, windowed
+
+    def prompt_work(self, prompt: float, before: float) -> PromptWork:
+        """One mean prompt's attention work (``prompt`` tokens computed after ``before`` cached ones), in
+        fractional tiles: what :meth:`share_pairs` charges a step holding a share of such prompts."""
+        window = self.costs.window
+        return PromptWork(
+            chunk_tiles(prompt, before, whole=False),
+            chunk_tiles(prompt, before, window, whole=False) if window else (0.0, 0.0, 0.0),
+            exact_pairs(prompt, before),
+            exact_pairs(prompt, before, window) if window else 0.0,
+        )
+
+    def share_pairs(self, work: PromptWork, share: float) -> tuple[float, float]:
+        """(global, windowed) pairs to charge a step holding ``share`` mean prompts' worth of prompt tokens
+        (several prompts packed into one kernel call, or a part of one)."""
+        heads, slots = self.costs.attention_heads, self.rates.attention_slots
+        if heads <= 0 or slots <= 0:
+            return work.pairs * share, work.pairs_windowed * share
+        pairs = []
+        for (tiles, rows, last), flops in (
+            (work.tiles, self._pair_flops),
+            (work.tiles_windowed, self._pair_flops_windowed),
+        ):
+            pairs.append(
+                unit_pairs(tiles * share, rows * share, last, heads, slots) if flops and share > 0 else 0.0
+            )
+        return pairs[0], pairs[1]
 
     def time(
         self,

@@ -55,7 +55,6 @@ from collections import OrderedDict, deque
 
 import attrs
 
-from config_explorer.engine.layout import windowed_pairs
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.roofline import StepCost
 from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Traffic
@@ -659,22 +658,20 @@ class _Replica:
         """One step: ``chunks`` of prompt, and (``decode``) one token for every decoding sequence."""
         window = self.cfg.window
         d = len(self.decoding) if decode else 0
-        parts = []
-        for i, n in chunks:
-            a = self.computed[i]
-            parts.append(
-                (n, n * a + n * (n + 1) / 2, windowed_pairs(a + n, window) - windowed_pairs(a, window))
-            )
+        parts = [(float(n), float(self.computed[i])) for i, n in chunks]
         kv = self.kv_tokens if d else 0
         kvw = d * min(kv / d, window) if d else 0.0
         if self.lockstep and chunks:
             # the decodes spread evenly over the groups, the chunks as evenly as whole chunks allow
             # (largest first, each to the least loaded group); the busiest group sets the step
-            loads = [(0.0, g, 0.0, 0.0, 0) for g in range(self.groups)]
-            for n, p, w in sorted(parts, reverse=True):
-                load, g, pairs_g, windowed_g, count = heapq.heappop(loads)
-                heapq.heappush(loads, (load + n, g, pairs_g + p, windowed_g + w, count + 1))
-            top, _, top_pairs, top_windowed, top_chunks = max(loads)
+            loads = [(0.0, g) for g in range(self.groups)]
+            held: list[list[tuple[float, float]]] = [[] for _ in range(self.groups)]
+            for n, a in sorted(parts, reverse=True):
+                load, g = heapq.heappop(loads)
+                held[g].append((n, a))
+                heapq.heappush(loads, (load + n, g))
+            top, g = max(loads)
+            top_pairs, top_windowed = self.cost.prefill_pairs(held[g])
             k = self.groups
             step = self.cost.grouped_time(
                 d,
@@ -683,13 +680,12 @@ class _Replica:
                 k * top,
                 k * top_pairs,
                 k * top_windowed,
-                d + k * top_chunks,
-                moe_tokens=d + sum(n for n, _, _ in parts),
+                d + k * len(held[g]),
+                moe_tokens=d + sum(n for n, _ in parts),
             )
         else:
-            prefill = sum(n for n, _, _ in parts)
-            pairs = sum(p for _, p, _ in parts)
-            windowed = sum(w for _, _, w in parts)
+            pairs, windowed = self.cost.prefill_pairs(parts)
+            prefill = sum(n for n, _ in parts)
             step = self.cost.time(d, kv, kvw, prefill, pairs, windowed, d + len(chunks))
         if self.fe:  # this step's tokens: a decode's each, and the first of every prompt it finishes
             done = sum(1 for i, n in chunks if self.computed[i] + n >= self.prompt[i] + self.generated[i])
