@@ -10,7 +10,8 @@ Every row is estimated the way it was measured, with the profile of the engine t
 * ``../shared/data/trtllm_static_batch.csv``: static batches of N requests (an offline run of N) and
   batch-1 TTFT with one output token. That data has no ITL column; for decode-dominated rows
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
-  estimate alike ("itl (proxy)");
+  estimate alike ("itl (proxy)"). Its throughput rows are read per GPU, as every table of the page it
+  transcribes is headed (:data:`STATIC_BATCH_PER_GPU_SOURCE`), whatever their label;
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv`` and
   ``published_serving_points_nim.csv`` (vLLM, SGLang,
@@ -301,6 +302,23 @@ def _run(
     return estimate(arch, get_gpu(row["gpu"]), **layout, traffic=traffic, **knobs)
 
 
+#: the page ``trtllm_static_batch.csv`` transcribes (TensorRT-LLM's ``docs/source/performance.md``, v0.5-v0.6.1)
+#: heads every throughput column of its H100, L40S and A100 tables "Throughput (out tok/s/GPU)"; the file
+#: labels the L40S and A100 rows ``output_tok_s_total``, which is the same figure on one GPU and not on the
+#: A100's TP2 and TP4 rows (Llama-2-70B at TP4: 670, 525 and 79 tok/s per GPU). Rows from that page are read
+#: per GPU whatever their label says.
+STATIC_BATCH_PER_GPU_SOURCE = "docs/source/performance.md (v0.5-v0.6.1 era)"
+
+
+def static_batch_metric(row: dict[str, str]) -> str:
+    """The unit a static-batch row's value is in: its ``metric``, but per GPU for every throughput row of the
+    performance page whose tables are all per GPU (:data:`STATIC_BATCH_PER_GPU_SOURCE`)."""
+    metric = row["metric"]
+    if metric == "output_tok_s_total" and STATIC_BATCH_PER_GPU_SOURCE in row["source"]:
+        return "output_tok_s_per_gpu"
+    return metric
+
+
 def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_static_batch.csv").open() as fh:
@@ -313,7 +331,7 @@ def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]
             dep = plan_deployment(
                 arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs
             )
-            metric = row["metric"]
+            metric = static_batch_metric(row)
             predicted: float | None = None
             if dep.memory.fits:
                 if serving_model == "analytic":

@@ -30,3 +30,12 @@ def test_sglang_random_rows_replay_the_draws_their_printed_means_identify() -> N
     inputs, outputs = ACCURACY.sglang_client_draws({**row, "output_len": "422"}, 1000, 1000, 10)
     assert sum(outputs.values) == 4220
     assert ACCURACY.sglang_client_draws({**row, "output_len": "500"}, 1000, 1000, 10) is None
+
+
+def test_static_batch_throughput_of_the_per_gpu_page_is_read_per_gpu() -> None:
+    """TensorRT-LLM's v0.5-v0.6.1 performance page heads every throughput table "out tok/s/GPU"."""
+    source = "NVIDIA/TensorRT-LLM docs/source/performance.md (v0.5-v0.6.1 era), gptSessionBenchmark"
+    row = {"source": source, "metric": "output_tok_s_total"}
+    assert ACCURACY.static_batch_metric(row) == "output_tok_s_per_gpu"
+    assert ACCURACY.static_batch_metric({**row, "metric": "ttft_ms"}) == "ttft_ms"
+    assert ACCURACY.static_batch_metric({**row, "source": "another page"}) == "output_tok_s_total"
