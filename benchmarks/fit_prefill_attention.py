@@ -26,6 +26,18 @@ logarithm of time:
 
 It also scores the flat rate the engine used before (every causal pair at 0.45 of peak) and the best flat rate
 fitted on the same rows.
+
+**Each engine's own kernels.** ``data/context_attention_times.csv`` holds one layer's prompt attention as vLLM,
+SGLang and TensorRT-LLM run it (their attention op, the key-value cache written and read through their own
+layout), timed by NVIDIA aiconfigurator on an A100, an H100, an H200, a B200 and an L40S
+(``tools/extract_context_attention_times.py``). The same tile model fits them with two constants per engine and
+GPU family, the tile rate and a row block's fixed part (the tail stays 0.31 and each kernel's fixed cost the
+family's ``attention_kernel_us``, as the engine charges it): ``calibration.PREFILL_ATTENTION_TILES``.
+
+* **Fit** (:data:`ENGINE_FIT_GPUS`, :data:`FIT`): each family's fit GPU (H200, B200, A100, L40S), the 32- and
+  64-head rows.
+* **Held out**: the other head counts on that GPU (4-48 heads: tensor-parallel shards), and every row of the
+  H100, a second Hopper GPU.
 """
 
 from __future__ import annotations
@@ -42,6 +54,21 @@ from config_explorer.engine.attention import ROW_TILES, TAIL, TILE, chunk_tiles,
 from config_explorer.engine.calibration import efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "prefill_attention_times.csv"
+ENGINE_DATA = Path(__file__).resolve().parent / "data" / "context_attention_times.csv"
+#: the GPU each family's per-engine constants are fitted on, and the engines' kernels on it (SGLang on
+#: Blackwell: FlashInfer, its default for these models; it picks TensorRT-LLM's kernels for gpt-oss and Gemma)
+ENGINE_FIT_GPUS = {"hopper": "H200-SXM", "blackwell": "B200-SXM", "ampere": "A100-SXM", "ada": "L40S"}
+ENGINE_KERNELS = {
+    "vllm": {
+        "vllm_flash_attn_fa3",
+        "vllm_flashinfer_trtllmprefill",
+        "vllm_flash_attn",
+        "vllm_flash_attn_fa2",
+    },
+    "sglang": {"fa3", "flashinfer", "flash_attention"},
+    "trtllm": {"torch_flow"},
+}
+ENGINE_NAMES = {"vLLM": "vllm", "SGLang": "sglang", "TensorRT-LLM": "trtllm"}
 #: the fitted subset: (query heads, query-key head size) of the rows the constants are fitted on
 FIT = {(32, 128), (64, 128)}
 
@@ -107,6 +134,8 @@ def nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: list[
     for _ in range(2000):
         order = sorted(range(len(simplex)), key=values.__getitem__)
         simplex, values = [simplex[i] for i in order], [values[i] for i in order]
+        if values[-1] - values[0] < 1e-12 * max(abs(values[0]), 1e-12):  # converged: every vertex alike
+            break
         centre = [sum(x[j] for x in simplex[:-1]) / (len(simplex) - 1) for j in range(len(x0))]
         worst = simplex[-1]
         reflected = [c + (c - w) for c, w in zip(centre, worst)]
@@ -151,6 +180,107 @@ def fitted(data: Sequence[Point]) -> tuple[float, float, float, float]:
 
     rate, row_tiles, tail, launch = nelder_mead(tiles_error, [0.7, 1.0, 0.3, 10.0], [0.1, 0.5, 0.2, 3.0])
     return rate, row_tiles, tail, launch
+
+
+class EnginePoint(NamedTuple):
+    engine: str
+    gpu: str
+    kernel: str
+    heads: int
+    kv_heads: int
+    batch: int
+    isl: int
+    time_us: float
+    #: what the tile model needs of the layer and its GPU: (tiles, row blocks, longest row block) of the batch,
+    #: multiprocessors, 16-bit peak FLOP/s and the family's fixed cost per attention kernel (us)
+    tiles: tuple[float, float, float]
+    slots: int
+    peak: float
+    launch_us: float
+
+
+def engine_points() -> list[EnginePoint]:
+    """The engines' own prompt-attention layers (:data:`ENGINE_DATA`) that :data:`ENGINE_KERNELS` names."""
+    points = []
+    with ENGINE_DATA.open() as f:
+        for r in csv.DictReader(f):
+            engine = ENGINE_NAMES[r["framework"].split()[0]]
+            if r["kernel_source"] not in ENGINE_KERNELS[engine]:
+                continue
+            gpu = get_gpu(r["gpu"])
+            eff = efficiency_for(gpu.family)
+            batch, isl = int(r["batch_size"]), int(r["isl"])
+            tiles, rows, longest = chunk_tiles(isl, 0)
+            points.append(
+                EnginePoint(
+                    engine,
+                    r["gpu"],
+                    r["kernel_source"],
+                    int(r["num_heads"]),
+                    int(r["num_kv_heads"]),
+                    batch,
+                    isl,
+                    float(r["time_us"]),
+                    (tiles * batch, rows * batch, longest),
+                    eff.attention_slots,
+                    gpu.gemm_tflops("bf16")[0] * 1e12,
+                    eff.attention_kernel_us,
+                )
+            )
+    return points
+
+
+def engine_tile_us(p: EnginePoint, rate: float, row_tiles: float) -> float:
+    """The tile model's time of one engine's prompt-attention layer: ``p.batch`` prompts of ``p.isl`` tokens at
+    head size 128, with the family's fixed cost per attention kernel, microseconds."""
+    pairs = unit_pairs(*p.tiles, p.heads, p.slots, row_tiles=row_tiles)
+    return p.launch_us + pairs * 2 * 256 * p.heads / (p.peak * rate) * 1e6
+
+
+def engine_fitted(data: Sequence[EnginePoint]) -> dict[tuple[str, str], tuple[float, float]]:
+    """(tile rate, fixed part of a row block) per (engine, family), fitted on each family's fit GPU's 32- and
+    64-head rows."""
+    fitted: dict[tuple[str, str], tuple[float, float]] = {}
+    for family, gpu in ENGINE_FIT_GPUS.items():
+        for engine in ENGINE_KERNELS:
+            fit = [p for p in data if p.engine == engine and p.gpu == gpu and (p.heads, 128) in FIT]
+
+            def error(x: list[float], fit: list[EnginePoint] = fit) -> float:
+                if min(x) <= 0:
+                    return math.inf
+                return sum(math.log(engine_tile_us(p, x[0], x[1]) / p.time_us) ** 2 for p in fit)
+
+            rate, row_tiles = nelder_mead(error, [0.6, 2.0], [0.1, 1.0])
+            fitted[(engine, family)] = (rate, row_tiles)
+    return fitted
+
+
+def engine_report() -> None:
+    data = engine_points()
+    fitted = engine_fitted(data)
+    print(
+        "each engine's own prompt-attention layers (aiconfigurator's tables), fitted per engine and family;"
+    )
+    print("'without': the same rows on the family's cuDNN-fitted or published tile rate and ROW_TILES")
+    for (engine, family), (rate, row_tiles) in fitted.items():
+        gpu = ENGINE_FIT_GPUS[family]
+        mine = [p for p in data if p.engine == engine]
+        default = efficiency_for(family).attention_compute
+        print(
+            f"  {engine} on {family} ({gpu}): tile rate {rate:.2f}, a row block's fixed part {row_tiles:.2f} tiles"
+        )
+        on_gpu = [p for p in mine if p.gpu == gpu]
+        groups = [
+            ("fit rows (32 and 64 heads)", [p for p in on_gpu if (p.heads, 128) in FIT]),
+            ("held out: other heads", [p for p in on_gpu if (p.heads, 128) not in FIT]),
+            ("held out: the H100", [p for p in mine if p.gpu == "H100-SXM"] if family == "hopper" else []),
+        ]
+        for label, group in groups:
+            if not group:
+                continue
+            fitted_err = errors(lambda p, x=rate, c=row_tiles: engine_tile_us(p, x, c), group)
+            without = errors(lambda p, x=default: engine_tile_us(p, x, ROW_TILES), group)
+            print(f"    {label:<28} {fitted_err}   without: {without.split('rows')[1].strip()}")
 
 
 def main() -> None:
@@ -211,8 +341,9 @@ def main() -> None:
     ]
     print(
         f"FlashAttention-2 over cuDNN on the same shapes: median {statistics.median(ratios):.2f}x the time "
-        f"({statistics.median(long):.2f}x at 8,192 query tokens and more); {len(held)} held-out rows in all"
+        f"({statistics.median(long):.2f}x at 8,192 query tokens and more); {len(held)} held-out rows in all\n"
     )
+    engine_report()
 
 
 if __name__ == "__main__":

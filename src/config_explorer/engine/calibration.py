@@ -35,6 +35,7 @@ from config_explorer.precision import normalize_precision
 
 __all__ = [
     "ENGINE_PROFILES",
+    "PREFILL_ATTENTION_TILES",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
@@ -44,6 +45,7 @@ __all__ = [
     "SharedExperts",
     "efficiency_for",
     "expert_format_class",
+    "prefill_attention_tiles",
     "profile_for",
     "runs_trtllm_gen_moe",
     "shared_expert_placement",
@@ -764,6 +766,38 @@ def vllm_mla_layer_extra_us(profile: EngineProfile, *, gpu_family: str, mla: boo
     """Fixed time ``profile``'s engine adds to each MLA layer of a decode step beyond the kernels the engine
     counts: :data:`VLLM_HOPPER_MLA_LAYER_US` for vLLM on Hopper, else 0."""
     return VLLM_HOPPER_MLA_LAYER_US if mla and profile.name == "vllm" and gpu_family == "hopper" else 0.0
+
+
+#: prompt attention on each engine's own kernels: (tile rate as a share of the 16-bit peak, fixed part of a row
+#: block in tiles) per (engine, GPU family), for :mod:`config_explorer.engine.attention`. Fitted by
+#: benchmarks/fit_prefill_attention.py on NVIDIA aiconfigurator's context-attention tables (one layer's attention
+#: op as the engine runs it, its KV cache written and read in the engine's layout;
+#: benchmarks/data/context_attention_times.csv): vLLM 0.24 (FlashAttention-3 on Hopper, FlashInfer's TensorRT-LLM
+#: prefill on Blackwell, FlashAttention-2 on the L40S) and 0.14 (FlashAttention-2 on the A100), SGLang 0.5.14
+#: (FlashAttention-3, FlashInfer) and 0.5.10 (A100), TensorRT-LLM 1.3.0rc20 and 1.0.0 (A100), on the 32- and
+#: 64-head rows of an H200, a B200, an A100 and an L40S; held out on the other head counts and on the H100 (a
+#: median 2.3-12.6% against 13.8-75% on the family's own constants). Other engines and families keep the
+#: family's ``attention_compute`` and ``attention.ROW_TILES``
+PREFILL_ATTENTION_TILES: Final[dict[tuple[str, str], tuple[float, float]]] = {
+    ("vllm", "hopper"): (0.672, 2.82),
+    ("sglang", "hopper"): (0.616, 1.66),
+    ("trtllm", "hopper"): (0.569, 3.42),
+    ("vllm", "blackwell"): (0.591, 3.69),
+    ("sglang", "blackwell"): (0.496, 4.13),
+    ("trtllm", "blackwell"): (0.558, 7.26),
+    ("vllm", "ampere"): (0.586, 1.22),
+    ("sglang", "ampere"): (0.665, 0.70),
+    ("trtllm", "ampere"): (0.483, 1.51),
+    ("vllm", "ada"): (0.527, 0.99),
+    ("sglang", "ada"): (0.593, 0.86),
+    ("trtllm", "ada"): (0.402, 1.51),
+}
+
+
+def prefill_attention_tiles(profile: EngineProfile, gpu_family: str) -> tuple[float, float] | None:
+    """``profile``'s engine's prompt-attention (tile rate, row-block tiles) on ``gpu_family``
+    (:data:`PREFILL_ATTENTION_TILES`), or None where none was measured."""
+    return PREFILL_ATTENTION_TILES.get((profile.name, gpu_family))
 
 
 #: the first SGLang release that runs prompt (extend) batches in piecewise CUDA graphs by default: its

@@ -28,6 +28,7 @@ from config_explorer.engine.calibration import (
     MARLIN_MOE_COMPUTE,
     EngineProfile,
     efficiency_for,
+    prefill_attention_tiles,
     profile_for,
     runs_marlin_moe,
     runs_trtllm_gen_moe,
@@ -415,6 +416,7 @@ def plan_deployment(
         mla=arch.is_mla,
         marlin_moe=marlin,
         trtllm_gen_moe=trtllm_gen,
+        prefill_tiles=prefill_attention_tiles(profile, gpu.family),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
             profile,
             weight_precision=weights,

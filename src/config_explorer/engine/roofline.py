@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import attrs
 
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.attention import chunk_tiles, effective_pairs, exact_pairs, unit_pairs
+from config_explorer.engine.attention import ROW_TILES, chunk_tiles, effective_pairs, exact_pairs, unit_pairs
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
     MARLIN_MOE_BY_FAMILY,
@@ -96,6 +96,10 @@ class Rates:
     #: multiprocessors prefill attention's work units spread over (0: prefill attention charged by its exact
     #: pairs at ``attention_flops``, with no tiles)
     attention_slots: int = 0
+    #: FLOP/s of prefill attention's tiles on the engine's own kernels (0: that of ``attention_flops``) and the
+    #: fixed part of a row block, in tiles (:func:`~config_explorer.engine.calibration.prefill_attention_tiles`)
+    prefill_attention_flops: float = 0.0
+    attention_row_tiles: float = ROW_TILES
     #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention);
     #: 0: that of ``attention_flops``
     attention_decode_flops: float = 0.0
@@ -153,6 +157,7 @@ def rates_for(
     moe_slowdown: float = 1.0,
     moe_half_width: float | None = None,
     mla_layer_extra_us: float = 0.0,
+    prefill_tiles: tuple[float, float] | None = None,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -163,7 +168,9 @@ def rates_for(
     ``moe_slowdown``: the expert GEMMs' time over the generic term (see :func:`trtllm_cutlass_moe_slowdown`);
     ``moe_half_width``: the expert shard width at which they reach half their rate, where the engine's kernel
     needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`);
-    ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`).
+    ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`);
+    ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
+    :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     fraction = eff.gemm_compute(mode)
@@ -189,6 +196,8 @@ def rates_for(
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
             attention_slots=eff.attention_slots,
+            prefill_attention_flops=sixteen * 1e12 * prefill_tiles[0] if prefill_tiles else 0.0,
+            attention_row_tiles=prefill_tiles[1] if prefill_tiles else ROW_TILES,
             attention_decode_flops=sixteen * 1e12 * (MLA_DECODE_COMPUTE if mla else eff.attention_compute),
             link_bytes_s=link,
             allreduce_latency_s=latency,
@@ -377,6 +386,7 @@ class StepCost:
         "_prefill_fixed",
         "_prefill_graph_tokens",
         "_prefill_graphs",
+        "_prefill_scale",
         "_recurrent_token",
         "_ring",
         "_side_graphs_only",
@@ -400,6 +410,10 @@ class StepCost:
         self._gemm_bw, self._gemm_flops = r.gemm_bandwidth, r.gemm_flops
         self._moe_bw = r.moe_bandwidth or r.gemm_bandwidth
         self._attn_bw, self._attn_flops = r.attention_bandwidth, r.attention_flops
+        # prefill pairs are charged at the attention rate: the engine's prompt kernels' own rate scales them
+        self._prefill_scale = (
+            r.attention_flops / r.prefill_attention_flops if r.prefill_attention_flops else 1.0
+        )
         self._dense_bytes = c.dense_weight_bytes + c.lm_head_bytes
         self._dense_flops_token = c.dense_gemm_flops_per_token
         self._lm_head_flops = c.lm_head_flops_per_token
@@ -500,12 +514,15 @@ class StepCost:
         """(global, windowed) query-key pairs to charge for a step's prompt ``chunks``, each ``(new tokens,
         tokens before them)``: the pairs a kernel running every tile at its full rate would need for the
         time the attention kernel takes over them (:func:`~config_explorer.engine.attention.effective_pairs`)."""
-        c, slots = self.costs, self.rates.attention_slots
-        full = effective_pairs(chunks, c.attention_heads, slots) if self._pair_flops else 0.0
+        c, r = self.costs, self.rates
+        slots, rows = r.attention_slots, r.attention_row_tiles
+        full = effective_pairs(chunks, c.attention_heads, slots, row_tiles=rows) if self._pair_flops else 0.0
         windowed = (
-            effective_pairs(chunks, c.attention_heads, slots, c.window) if self._pair_flops_windowed else 0.0
+            effective_pairs(chunks, c.attention_heads, slots, c.window, row_tiles=rows)
+            if self._pair_flops_windowed
+            else 0.0
         )
-        return full, windowed
+        return full * self._prefill_scale, windowed * self._prefill_scale
 
     def prompt_work(self, prompt: float, before: float) -> PromptWork:
         """One mean prompt's attention work (``prompt`` tokens computed after ``before`` cached ones), in
@@ -529,9 +546,12 @@ class StepCost:
             (work.tiles, self._pair_flops),
             (work.tiles_windowed, self._pair_flops_windowed),
         ):
-            pairs.append(
-                unit_pairs(tiles * share, rows * share, last, heads, slots) if flops and share > 0 else 0.0
-            )
+            charged = 0.0
+            if flops and share > 0:
+                charged = unit_pairs(
+                    tiles * share, rows * share, last, heads, slots, row_tiles=self.rates.attention_row_tiles
+                )
+            pairs.append(charged * self._prefill_scale)
         return pairs[0], pairs[1]
 
     def time(
