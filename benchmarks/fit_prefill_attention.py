@@ -9,8 +9,8 @@ tensor-parallel sizes, gpt-oss (head size 64) and DeepSeek-V3's MLA prefill (192
 values), as one prompt, as packed prompts and as the context part of a chunk.
 
 The engine charges prefill attention in the kernel's tiles (:mod:`config_explorer.engine.attention`): the
-visible 128 x 128 tiles plus a fixed part per row block, spread over the GPU's multiprocessors with a tail, or
-the longest row block where there are fewer row blocks than multiprocessors. One kernel's time is
+visible 128 x 128 tiles plus a fixed part per row block, spread over the GPU's multiprocessors with a tail, never
+less than the longest row block (which sets the time where there are few row blocks). One kernel's time is
 ``launch + effective pairs x FLOPs per pair / (peak x rate)``. Four constants, fitted by least squares on the
 logarithm of time:
 

@@ -14,10 +14,11 @@ streaming multiprocessor, and step each unit through the key blocks its causal m
   however little its total work.
 
 :func:`effective_pairs` turns a step's chunks into the pairs a kernel running every tile at its full rate
-would need for the same time, so the roofline charges them at the family's tile rate
+would need for the same time, so the roofline charges them at a tile rate: the engine's own where its kernels
+were measured (``calibration.PREFILL_ATTENTION_TILES``, with its own row-block part), else the family's
 (``FamilyEfficiency.attention_compute``).
 
-The constants are fitted by ``benchmarks/fit_prefill_attention.py`` on causal prefill attention timed on an
+The family defaults are fitted by ``benchmarks/fit_prefill_attention.py`` on causal prefill attention timed on an
 H200 (``benchmarks/data/prefill_attention_times.csv``: cuDNN's fused attention, which the FlashAttention-3
 paper puts within a few per cent of FlashAttention-3 at head size 128): fitted on the 32- and 64-head
 shapes, read held out on 4-, 8- and 40-head shards, DeepSeek's 192/128-wide MLA heads and packed prompts.
