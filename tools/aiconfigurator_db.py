@@ -1,4 +1,5 @@
-"""What the extract tools share: the installed aiconfigurator_core package they read, and the CSV they write.
+"""What the extract tools share: the installed aiconfigurator_core package they read, its tables, and the CSV
+they write.
 
 The ``tools/extract_*.py`` scripts each pull one table of NVIDIA aiconfigurator's kernel database (shipped in
 the ``aiconfigurator-core`` wheel) into ``benchmarks/data``; nothing in the test suite runs them.
@@ -11,6 +12,10 @@ import csv
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+#: the wheel the tables come from, named in each extracted row's ``source``
+WHEEL = "aiconfigurator-core==0.12.0"
 
 
 def package_folder(description: str) -> Path:
@@ -25,6 +30,14 @@ def package_folder(description: str) -> Path:
             f"{package} is not an installed aiconfigurator_core package (no systems/data folder in it)"
         )
     return package
+
+
+def read_table(package: Path, relative: str) -> tuple[Any, str]:
+    """The parquet table at ``relative`` (``systems/data/...``) in ``package``, as a pandas DataFrame, and the
+    ``source`` its rows carry (the wheel and the table's path under ``systems/data``)."""
+    import pandas as pd  # only here: the project does not depend on it
+
+    return pd.read_parquet(package / relative), f"{WHEEL}:{relative.removeprefix('systems/data/')}"
 
 
 def write_rows(out: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> int:

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, write_rows
+from aiconfigurator_db import package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "context_attention_times.csv"
-WHEEL = "aiconfigurator-core==0.12.0"
 GPUS = {
     "a100_sxm": ("A100-SXM", {"vllm": "0.14.0", "sglang": "0.5.10", "trtllm": "1.0.0"}),
     "h100_sxm": ("H100-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
@@ -65,7 +64,7 @@ def main() -> int:
             relative = (
                 f"systems/data/{gpu_dir}/attention/{framework}/{version}/context_attention_perf.parquet"
             )
-            table = pd.read_parquet(package / relative)
+            table, source = read_table(package, relative)
             window = table.window_size == 0 if "window_size" in table else True
             heads = [(int(q), int(k)) in HEADS for q, k in zip(table.num_heads, table.num_key_value_heads)]
             keep = table[
@@ -81,7 +80,7 @@ def main() -> int:
             for r in keep.sort_values(columns).itertuples():
                 rows.append(
                     {
-                        "source": f"{WHEEL}:{relative.removeprefix('systems/data/')}",
+                        "source": source,
                         "gpu": gpu,
                         "framework": f"{LABELS[framework]} {version}",
                         "kernel_source": r.kernel_source,

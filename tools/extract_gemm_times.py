@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, write_rows
+from aiconfigurator_db import package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "gemm_times.csv"
 GPUS = {"h200_sxm": "H200-SXM", "b200_sxm": "B200-SXM", "a100_sxm": "A100-SXM", "h100_sxm": "H100-SXM"}
@@ -45,12 +45,11 @@ COLUMNS = ("gpu", "framework", "kernel_source", "dtype", "m", "n", "k", "time_us
 
 def main() -> int:
     package = package_folder(__doc__.splitlines()[0])
-    import pandas as pd  # only here: the project does not depend on it
 
     rows = []
     for (gpu_dir, framework, version), (dtypes, decode) in TABLES.items():
         relative = f"systems/data/{gpu_dir}/gemm/{framework}/{version}/gemm_perf.parquet"
-        table = pd.read_parquet(package / relative)
+        table, _ = read_table(package, relative)
         large = (table.m >= MIN_DIM) & (table.n >= MIN_DIM) & (table.k >= MIN_DIM)
         if decode:
             large |= table.m.isin(DECODE_ROWS)

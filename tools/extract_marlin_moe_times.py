@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, write_rows
+from aiconfigurator_db import package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
-WHEEL = "aiconfigurator-core==0.12.0"
 #: (GPU folder, framework folder, release) -> (GPU label, framework label, Marlin kernel sources kept)
 TABLES = {
     ("a100_sxm", "sglang", "0.5.10"): ("A100-SXM", "SGLang 0.5.10", ("sglang_marlin_moe",)),
@@ -52,12 +51,11 @@ COLUMNS = (
 
 def main() -> int:
     package = package_folder(__doc__.splitlines()[0])
-    import pandas as pd  # only here: the project does not depend on it
 
     rows = []
     for (gpu_dir, framework, version), (gpu, label, kernels) in TABLES.items():
         relative = f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet"
-        table = pd.read_parquet(package / relative)
+        table, source = read_table(package, relative)
         keep = table[
             table.kernel_source.isin(kernels) & (table.distribution == "balanced") & (table.moe_ep_size == 1)
         ]
@@ -73,7 +71,7 @@ def main() -> int:
         for r in keep.sort_values(order).itertuples():
             rows.append(
                 {
-                    "source": f"{WHEEL}:{relative.removeprefix('systems/data/')}",
+                    "source": source,
                     "gpu": gpu,
                     "framework": label,
                     "kernel_source": r.kernel_source,

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, write_rows
+from aiconfigurator_db import package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "mla_module_times.csv"
-WHEEL = "aiconfigurator-core==0.12.0"
 TABLES = {
     ("vllm", "0.24.0"): "vLLM 0.24.0",
     ("trtllm", "1.3.0rc20"): "TensorRT-LLM 1.3.0rc20",
@@ -44,13 +43,12 @@ COLUMNS = (
 
 def main() -> int:
     package = package_folder(__doc__.splitlines()[0])
-    import pandas as pd  # only here: the project does not depend on it
 
     rows = []
     for gpu_dir, gpu in GPUS.items():
         for (framework, version), label in TABLES.items():
             relative = f"systems/data/{gpu_dir}/mla/{framework}/{version}/mla_generation_module_perf.parquet"
-            table = pd.read_parquet(package / relative)
+            table, source = read_table(package, relative)
             keep = table[
                 (table.gemm_type == "fp8_block")
                 & table.kv_cache_dtype.isin(["bfloat16", "fp8"])
@@ -61,7 +59,7 @@ def main() -> int:
             for r in keep.sort_values(["kv_cache_dtype", "num_heads", "step", "batch_size"]).itertuples():
                 rows.append(
                     {
-                        "source": f"{WHEEL}:{relative.removeprefix('systems/data/')}",
+                        "source": source,
                         "gpu": gpu,
                         "framework": label,
                         "kernel_source": r.kernel_source,
