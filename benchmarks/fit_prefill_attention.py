@@ -47,7 +47,7 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.attention import ROW_TILES, TAIL, TILE, chunk_tiles, unit_pairs
@@ -162,11 +162,14 @@ def log_error(model: Callable[[Point], float], data: Sequence[Point]) -> float:
     return sum(math.log(model(p) / p.time_us) ** 2 for p in data)
 
 
-def errors(model: Callable[[Point], float], data: Sequence[Point]) -> str:
+def errors(model: Callable[[Any], float], data: Sequence[Any], *, rows: bool = True) -> str:
+    """Median and largest |error| of ``model`` over ``data`` (points with a ``time_us``), after the row count
+    unless ``rows`` is False."""
     if not data:
         return "-"
     e = [abs(model(p) / p.time_us - 1) * 100 for p in data]
-    return f"{len(e):3d} rows  median |err| {statistics.median(e):5.1f}%  max {max(e):5.1f}%"
+    text = f"median |err| {statistics.median(e):5.1f}%  max {max(e):5.1f}%"
+    return f"{len(e):3d} rows  {text}" if rows else text
 
 
 def fitted(data: Sequence[Point]) -> tuple[float, float, float, float]:
@@ -279,8 +282,8 @@ def engine_report() -> None:
             if not group:
                 continue
             fitted_err = errors(lambda p, x=rate, c=row_tiles: engine_tile_us(p, x, c), group)
-            without = errors(lambda p, x=default: engine_tile_us(p, x, ROW_TILES), group)
-            print(f"    {label:<28} {fitted_err}   without: {without.split('rows')[1].strip()}")
+            without = errors(lambda p, x=default: engine_tile_us(p, x, ROW_TILES), group, rows=False)
+            print(f"    {label:<28} {fitted_err}   without: {without}")
 
 
 def main() -> None:
