@@ -157,9 +157,10 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
     # (M, N, K >= 4,096) on both in the same database and takes Hopper's fractions times SGLang 0.5.14's
     # median B200/H200 ratio: 0.93 at 16 bits, 0.90 at 8 bits, and NVFP4 0.77 of the H200's 8-bit share
     # (TensorRT-LLM 1.3 and vLLM 0.24, held out: 0.85-0.90, 0.85-0.95, 0.66-0.74). Taken for every
-    # Blackwell GPU (B300 and GB200 untimed). Prefill attention's tiles keep Hopper's measured 0.68 of peak:
-    # FlashAttention-4's paper reports up to 0.71 of the B200's 16-bit peak and cuDNN 9.13 1.3x slower
-    # (about 0.55), the range the engines' Blackwell kernels fall in (untimed here)
+    # Blackwell GPU (B300 and GB200 untimed). Prefill attention's tiles keep Hopper's measured 0.68 of peak
+    # for an engine without its own measured kernels; FlashAttention-4's paper reports up to 0.71 of the B200's
+    # 16-bit peak and cuDNN 9.13 1.3x slower (about 0.55). vLLM's, SGLang's and TensorRT-LLM's own B200
+    # kernels, timed in aiconfigurator's tables, run at 0.50-0.59 (PREFILL_ATTENTION_TILES)
     "blackwell": attrs.evolve(
         _HOPPER,
         gemm_compute_16bit=0.67,
