@@ -67,23 +67,18 @@ __all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options", "options_o
 MAX_WAIT_STEPS: Final = 100_000
 
 #: option -> (the engine that has it, its default (None: the release's), the engine's own spelling)
-ENGINE_OPTIONS: Final[dict[str, tuple[str, float | None, str]]] = {
+ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
     "scheduler_recv_interval": ("sglang", 1, "--scheduler-recv-interval"),
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
     "async_scheduling": ("vllm", None, "--async-scheduling"),
-    "disable_piecewise_cuda_graph": ("sglang", 0, "--disable-piecewise-cuda-graph"),
-    "disable_overlap_schedule": ("sglang", 0, "--disable-overlap-schedule"),
-    "disable_overlap_scheduler": ("trtllm", 0, "disable_overlap_scheduler (LLM-API option)"),
+    "disable_piecewise_cuda_graph": ("sglang", False, "--disable-piecewise-cuda-graph"),
+    "disable_overlap_schedule": ("sglang", False, "--disable-overlap-schedule"),
+    "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
 }
-#: the options that are switches (true / false)
+#: the options that are switches (true / false): those whose default is one, or the release's
 _SWITCHES: Final = frozenset(
-    {
-        "async_scheduling",
-        "disable_piecewise_cuda_graph",
-        "disable_overlap_schedule",
-        "disable_overlap_scheduler",
-    }
+    name for name, (_, default, _) in ENGINE_OPTIONS.items() if default is None or isinstance(default, bool)
 )
 
 
