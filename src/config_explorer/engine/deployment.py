@@ -507,10 +507,9 @@ def plan_deployment(
     )
     if piecewise:
         profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
+    # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs)
     tier = profile.memory_tier(gpu.memory_gib, tp)
-    if (
-        tier is not None
-    ):  # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs)
+    if tier is not None:
         profile = attrs.evolve(profile, graph_max_tokens=tier[1])
     return Deployment(
         arch=arch,
