@@ -47,7 +47,7 @@ from typing import Final
 
 import attrs
 
-from config_explorer._util import short_repr
+from config_explorer._util import require_int_in, short_repr
 from config_explorer.errors import InvalidArgumentError
 
 __all__ = [
@@ -72,11 +72,7 @@ MAX_CONCURRENCY: Final = 100_000_000
 
 
 def _positive_length(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REQUEST_TOKENS:
-        raise InvalidArgumentError(
-            f"{name} must be an integer in [1, {MAX_REQUEST_TOKENS:,}], got {short_repr(value)}"
-        )
-    return value
+    return require_int_in(name, value, MAX_REQUEST_TOKENS)
 
 
 @attrs.frozen
@@ -240,14 +236,7 @@ def sglang_bench_random_lengths(
     planned as one token, the least a request makes here.
     """
     n_in, n_out = _positive_length("input_len", input_len), _positive_length("output_len", output_len)
-    if (
-        isinstance(num_prompts, bool)
-        or not isinstance(num_prompts, int)
-        or not 1 <= num_prompts <= MAX_SIMULATED_REQUESTS
-    ):
-        raise InvalidArgumentError(
-            f"num_prompts must be an integer in [1, {MAX_SIMULATED_REQUESTS:,}], got {short_repr(num_prompts)}"
-        )
+    require_int_in("num_prompts", num_prompts, MAX_SIMULATED_REQUESTS)
     if output_floor not in (0, 1) or isinstance(output_floor, bool):
         raise InvalidArgumentError(f"output_floor must be 0 or 1, got {short_repr(output_floor)}")
     r = _ratio(range_ratio, upper=1.0, upper_open=False)
@@ -311,11 +300,7 @@ class SharedPrefix:
 
     def __attrs_post_init__(self) -> None:
         _positive_length("prefix length", self.length)
-        n = self.num_prefixes
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SIMULATED_REQUESTS:
-            raise InvalidArgumentError(
-                f"num_prefixes must be an integer in [1, {MAX_SIMULATED_REQUESTS:,}], got {short_repr(n)}"
-            )
+        require_int_in("num_prefixes", self.num_prefixes, MAX_SIMULATED_REQUESTS)
         _share(self.share)
         z = self.zipf_s
         if isinstance(z, bool) or not isinstance(z, (int, float)) or not math.isfinite(z) or not 0 <= z <= 10:
