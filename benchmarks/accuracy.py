@@ -198,6 +198,10 @@ def _best_analytic(
 #: the memory fraction change what the engine runs, so a row is replayed with them
 SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max-num-seqs": ("max_num_seqs", int),
+    "--max-num-seq": (
+        "max_num_seqs",
+        int,
+    ),  # argparse takes the unambiguous prefix a vLLM issue's command used
     "--max-num-batched-tokens": ("max_num_batched_tokens", int),
     "--gpu-memory-utilization": ("gpu_memory_utilization", float),
     "--max-running-requests": ("max_num_seqs", int),
@@ -211,6 +215,9 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--ep_size": ("ep", int),
 }
 
+#: how a row's notes introduce the server's launch command or its flags
+LAUNCH_PREFIXES = ("server:", "server flags:", "serve:", "launch:")
+
 #: the engine options (config_explorer.engine.options) a row's launch command may set, by the engine's spelling
 OPTION_FLAGS: dict[str, tuple[str, type]] = {
     "--scheduler-recv-interval": ("scheduler_recv_interval", int),
@@ -221,11 +228,12 @@ OPTION_FLAGS: dict[str, tuple[str, type]] = {
 
 def serve_knobs(notes: str) -> dict[str, Any]:
     """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
-    ``launch: ...`` or an offline ``benchmark_throughput.py`` command), as estimate knobs."""
+    ``server flags: ...``, ``serve: ...``, ``launch: ...`` or an offline ``benchmark_throughput.py``
+    command), as estimate knobs."""
     knobs: dict[str, Any] = {}
     for segment in re.split(r";| \| ", notes):
         text = segment.strip()
-        if not (text.startswith(("server:", "launch:")) or "benchmark_throughput.py" in text):
+        if not (text.startswith(LAUNCH_PREFIXES) or "benchmark_throughput.py" in text):
             continue
         options: dict[str, Any] = {}
         for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
@@ -239,6 +247,8 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         # SGLang's piecewise graphs: off with their own flag, and with symmetric memory (server_args.py, 0.5.12)
         if re.search(r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b", text):
             options["disable_piecewise_cuda_graph"] = True
+        if re.search(r"--enforce-eager\b", text):  # vLLM: no CUDA graphs, no compiled code
+            options["enforce_eager"] = True
         if re.search(r"--disable-overlap-schedule\b", text):
             options["disable_overlap_schedule"] = True
         if re.search(r"disable_overlap_scheduler:\s*true\b", text, re.IGNORECASE):

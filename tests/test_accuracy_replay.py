@@ -21,6 +21,23 @@ def test_launch_commands_that_turn_the_overlap_off_are_replayed() -> None:
     assert knobs["engine_options"] == {"disable_overlap_scheduler": True}
 
 
+def test_offline_vllm_runs_told_to_run_eagerly_are_replayed_eagerly() -> None:
+    knobs = ACCURACY.serve_knobs(
+        "runs: `python benchmark_throughput.py --backend vllm --tensor-parallel-size 8 --max-model-len 91680 "
+        "--enforce-eager --num-scheduler-step 1`; checkpoint X"
+    )
+    assert knobs == {"max_model_len": 91680, "engine_options": {"enforce_eager": True}}
+    assert "engine_options" not in ACCURACY.serve_knobs("python benchmark_throughput.py --max-model-len 4096")
+    knobs = ACCURACY.serve_knobs(
+        "issue: X; server flags: --enforce-eager --max-num-seq 30 --max-model-len 16384"
+    )
+    assert knobs == {"max_num_seqs": 30, "max_model_len": 16384, "engine_options": {"enforce_eager": True}}
+    assert ACCURACY.serve_knobs("serve: `vllm serve M --max-model-len 32768 --max-num-seqs 64`") == {
+        "max_num_seqs": 64,
+        "max_model_len": 32768,
+    }
+
+
 def test_sglang_random_rows_replay_the_draws_their_printed_means_identify() -> None:
     """The client's output floor changed in 0.5.6.post2; the row's printed means pick the one it drew with,
     and means that neither reproduces leave the row to the distribution."""

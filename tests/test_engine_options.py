@@ -408,6 +408,40 @@ def test_sglang_can_be_told_to_run_its_prompt_steps_without_piecewise_graphs() -
     assert estimate(arch, H100, concurrency=1, engine="sglang", **kw).disable_piecewise_cuda_graph is False
 
 
+def test_vllm_told_to_run_eagerly_replays_no_graph_and_keeps_no_graph_memory() -> None:
+    """``enforce_eager`` (vLLM's --enforce-eager): no step replays a CUDA graph, so a decode step pays its
+    kernels' host issue time; no memory goes to graphs, which from v0.21 on (graphs inside the budget) leaves
+    that much more for the KV cache; the record and the launch command say so."""
+    kw: dict[str, Any] = {"num_gpus": 1, "tp": 1, "input_length": 1024, "output_length": 256}
+    eager = check_engine_options({"enforce_eager": True}, "vllm")
+    budgeted = []
+    for release in ("vllm==0.6.3", "vllm==0.11.0", "vllm==0.21.0"):
+        graphed = plan_deployment(MODEL, H100, engine=release, **kw)
+        told = plan_deployment(MODEL, H100, engine=release, engine_options=eager, **kw)
+        assert graphed.profile.graph_max_tokens > 0 and told.profile.graph_max_tokens == 0
+        for batch in (1.0, 64.0):
+            assert told.step_s(batch, 0.0, 0.0) > graphed.step_s(batch, 0.0, 0.0)
+        assert told.memory.cuda_graph_gib == 0.0 < graphed.memory.cuda_graph_gib
+        gained = told.memory.kv_capacity_gib - graphed.memory.kv_capacity_gib
+        in_budget = graphed.memory.overhead_gib > graphed.memory.non_torch_gib
+        assert gained == pytest.approx(graphed.memory.cuda_graph_gib if in_budget else 0.0)
+        budgeted.append(in_budget)
+    assert budgeted == [False, False, True]  # v0.21 counts its graphs in the budget, the others do not
+    slow, fast = _run("vllm", 4, {"enforce_eager": True}), _run("vllm", 4)
+    assert slow.enforce_eager is True and fast.enforce_eager is False
+    assert slow.itl_ms > fast.itl_ms and slow.output_throughput_tok_s < fast.output_throughput_tok_s
+    assert _run("sglang", 4).enforce_eager is None
+    with pytest.raises(InvalidArgumentError, match="engine option enforce_eager is vllm's --enforce-eager"):
+        check_engine_options({"enforce_eager": True}, "sglang")
+    est = estimate_performance(
+        MODEL, "H100", 1, 1, 1024, 256, engine="vllm", engine_options={"enforce_eager": True},
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    commands = serve_commands(MODEL, est)
+    assert "--enforce-eager" in assert_valid("vllm", commands["vllm"])
+    assert "--enforce-eager" not in commands["sglang"]
+
+
 # -- forming a step ahead (overlap schedulers, async scheduling) -------------------------------------
 @pytest.mark.parametrize(
     ("engine", "switch"), [("sglang", "disable_overlap_schedule"), ("trtllm", "disable_overlap_scheduler")]

@@ -481,7 +481,8 @@ class EngineProfile:
     version: str = ""
     memory: MemoryBudget | None = None
     #: steps of at most this many tokens replay captured CUDA graphs (vLLM V1: piecewise graphs for
-    #: batch sizes up to min(2 x max_num_seqs, 512); SGLang: decode batches up to cuda_graph_max_bs)
+    #: batch sizes up to min(2 x max_num_seqs, 512); SGLang: decode batches up to cuda_graph_max_bs; 0: the
+    #: engine captures none, as vLLM with --enforce-eager)
     graph_max_tokens: int = 512
     #: whether steps that carry prompt tokens can replay graphs (SGLang runs prefill batches eagerly
     #: unless its piecewise graphs are on: :func:`sglang_piecewise_graph_tokens`)

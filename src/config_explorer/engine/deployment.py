@@ -342,6 +342,10 @@ def plan_deployment(
     options = _checked_options(engine_options, profile.name)
     recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
     profile = _scheduling(profile, options, pp, speculative, recurrent=recurrent)
+    if options.enforce_eager:  # vLLM's --enforce-eager: no step replays a graph, none is captured
+        profile = attrs.evolve(
+            profile, graph_max_tokens=0, prefill_in_graphs=False, prefill_graph_max_tokens=0
+        )
     warnings: list[str] = []
     if options.holds_context and dp_attention > 1:
         warnings.append(

@@ -564,7 +564,10 @@ def memory_plan(
     wide = 4.0 if arch.native_precision == "fp32" or normalize_precision(precision) == "fp32" else 2.0
     forward = _forward_peak_bytes(arch, costs, max_num_batched_tokens, wide) / GIB
     workspace = _moe_workspace_bytes(arch, costs, max_num_batched_tokens, precision) / GIB
-    graphs = CUDA_GRAPH_BASE_GIB + CUDA_GRAPH_PER_LAYER_GIB * costs.layers
+    # an engine told to run eagerly (vLLM's --enforce-eager) captures no graphs
+    graphs = (
+        CUDA_GRAPH_BASE_GIB + CUDA_GRAPH_PER_LAYER_GIB * costs.layers if profile.graph_max_tokens else 0.0
+    )
     budget = profile.memory
     if budget is not None:  # vLLM
         util = 0.9 if util is None else float(util)

@@ -18,7 +18,7 @@ before the scheduler prefills it. Each engine spells its own; the native engine 
   (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
   attention DP and when nothing is generating).
 
-Two options change how a step's host work meets its GPU work instead:
+Other options change how a step's host work meets its GPU work instead:
 
 * SGLang's ``--disable-piecewise-cuda-graph``: from 0.5.10 SGLang runs prompt batches in piecewise CUDA
   graphs by default (:func:`config_explorer.engine.calibration.sglang_piecewise_graph_tokens`); the flag turns
@@ -42,6 +42,13 @@ Two options change how a step's host work meets its GPU work instead:
   profile's release (:data:`config_explorer.engine.calibration.VLLM_ASYNC_SCHEDULING_SINCE`). Its batch queue
   forms step N+1 before step N's output is in (``EngineCore.step_with_batch_queue`` in
   ``vllm/v1/engine/core.py``, v0.14.0), so a new request waits a step longer as with the overlap above.
+
+* vLLM's ``--enforce-eager``: the engine captures no CUDA graphs and, on the V1 engine, compiles nothing
+  either (``VllmConfig.__post_init__`` sets ``CompilationLevel.NO_COMPILATION`` and ``CUDAGraphMode.NONE``
+  for it: vllm/config/__init__.py in the v0.11.0 sdist), so every step, decode steps included, issues its
+  kernels from the host one by one (:data:`config_explorer.engine.calibration.EAGER_KERNEL_US`), and no
+  memory goes to graphs. Users trade speed for start-up time and memory with it; dstack's MI300X runs of
+  Llama-3.1-405B set it.
 
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
@@ -75,6 +82,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
     "disable_piecewise_cuda_graph": ("sglang", False, "--disable-piecewise-cuda-graph"),
     "disable_overlap_schedule": ("sglang", False, "--disable-overlap-schedule"),
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
+    "enforce_eager": ("vllm", False, "--enforce-eager"),
 }
 #: the options that are switches (true / false): those whose default is one, or the release's
 _SWITCHES: Final = frozenset(
@@ -105,6 +113,8 @@ class EngineOptions:
     disable_overlap_schedule: bool = False
     #: TensorRT-LLM: the same for its PyTorch executor
     disable_overlap_scheduler: bool = False
+    #: vLLM: no CUDA graphs (nor, from V1 on, compiled code): every step issues its kernels eagerly
+    enforce_eager: bool = False
 
     @property
     def overlap_off(self) -> bool:
@@ -167,6 +177,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         disable_piecewise_cuda_graph=bool(checked.get("disable_piecewise_cuda_graph", False)),
         disable_overlap_schedule=bool(checked.get("disable_overlap_schedule", False)),
         disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
+        enforce_eager=bool(checked.get("enforce_eager", False)),
     )
 
 

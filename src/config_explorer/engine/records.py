@@ -118,6 +118,9 @@ class PerformanceEstimate:
     #: whether its overlap scheduler was (``disable_overlap_scheduler``); None: another engine
     disable_overlap_schedule: bool | None = None
     disable_overlap_scheduler: bool | None = None
+    #: vLLM: whether it was told to run without CUDA graphs or compiled code (``--enforce-eager``); None:
+    #: another engine
+    enforce_eager: bool | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -127,7 +127,7 @@ def estimate_performance(
     default, one per data-parallel rank. ``engine_options`` sets the engine's options in its own names:
     those that hold new requests back to batch them, SGLang's ``{"scheduler_recv_interval": 10}`` and
     TensorRT-LLM's ``{"batch_wait_timeout_iters": 40, "batch_wait_max_tokens_ratio": 0.8}``, and vLLM's
-    ``{"async_scheduling": True}`` (unset: the release's default; native backend;
+    ``{"async_scheduling": True}`` (unset: the release's default) and ``{"enforce_eager": True}`` (native backend;
     :mod:`config_explorer.engine.options`).
     """
     settings = checked_settings(

@@ -312,6 +312,8 @@ def _vllm(
         argv += ["--kv-cache-dtype", "fp8"]
     if est.async_scheduling:
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
+    if est.enforce_eager:
+        argv.append("--enforce-eager")
     notes += _precision_note(arch, est, "vllm")
     if est.speculative_method is not None:
         config: dict[str, object] = {"method": _SPEC_NAMES["vllm"][est.speculative_method]}
