@@ -134,8 +134,9 @@ def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float |
         tokens = int(row["batch_per_rank"] or DEFAULT_PREFILL_TOKENS_PER_GPU)
         dep = _phase_deployment(row, layout, max_num_batched_tokens=tokens)
         prompts = tokens * world / isl
-        # the step's prompts, as the attention kernel's tiles (fractional prompts scale one prompt's)
-        pairs, windowed = (prompts * x for x in dep.step_cost.prefill_pairs([(isl, 0)]))
+        # the step's prompts packed into one kernel call, as its tiles (a fractional share of a prompt
+        # counted in fractional blocks), as the analytic screen charges a step's prompts
+        pairs, windowed = dep.step_cost.share_pairs(dep.step_cost.prompt_work(isl, 0), prompts)
         step = dep.step_cost.time(0, 0, 0, tokens * world, pairs, windowed, prompts)
         return _per_gpu(row, tokens / step), f"{tokens} prompt tokens per GPU"
     osl = int(float(row["output_len"])) if row["output_len"] else 0
