@@ -405,6 +405,11 @@ def test_sglang_can_be_told_to_run_its_prompt_steps_without_piecewise_graphs() -
     assert off.step_s(0.0, 1024, 1.0) > on.step_s(0.0, 1024, 1.0)
     told = estimate(arch, H100, concurrency=1, engine="sglang==0.5.12", engine_options=switch, **kw)
     assert told.disable_piecewise_cuda_graph is True
+    # the launch command carries it in the spelling of the release the flag lists are read from
+    commands = serve_commands(arch, told)
+    assert "--disable-prefill-cuda-graph" in assert_valid("sglang", commands["sglang"])
+    plain = estimate(arch, H100, concurrency=1, engine="sglang==0.5.12", **kw)
+    assert "--disable-prefill-cuda-graph" not in serve_commands(arch, plain)["sglang"]
     assert estimate(arch, H100, concurrency=1, engine="sglang", **kw).disable_piecewise_cuda_graph is False
 
 

@@ -367,6 +367,10 @@ def _sglang(
         argv += ["--scheduler-recv-interval", str(est.scheduler_recv_interval)]
     if est.disable_overlap_schedule:
         argv.append("--disable-overlap-schedule")
+    if est.disable_piecewise_cuda_graph:
+        # the estimate ran prompt steps eagerly; the release the flags are read from spells the switch
+        # --disable-prefill-cuda-graph (--cuda-graph-backend-prefill=disabled; arg_groups/fields/exec_.py)
+        argv.append("--disable-prefill-cuda-graph")
     if _fp8_on_load(arch, est):
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
