@@ -118,6 +118,23 @@ def test_non_gated_mlp_and_tied_embeddings() -> None:
     assert small.tie_word_embeddings and small.lm_head_params == 0
 
 
+def test_a_missing_tie_key_takes_the_config_class_default() -> None:
+    """transformers writes a config.json without values equal to its class's default: a Llama-family config
+    without ``tie_word_embeddings`` is untied (LlamaConfig's default), a Gemma 2 one tied (Gemma2Config's)."""
+    entry = find_bundled("meta-llama/Llama-3.1-8B")
+    assert entry is not None
+    config = {k: v for k, v in dict(entry.config).items() if k != "tie_word_embeddings"}
+    untied = ModelArchitecture(config, model_id="x/llama-without-the-key")
+    assert not untied.tie_word_embeddings and untied.lm_head_params == 128256 * 4096
+    assert ModelArchitecture({**config, "tie_word_embeddings": True}, model_id="x/told").tie_word_embeddings
+    gemma = find_bundled("google/gemma-2-9b")
+    assert gemma is not None and "tie_word_embeddings" not in gemma.config
+    assert load_model("google/gemma-2-9b").tie_word_embeddings
+    # the bundled Llama 4 Scout file lacks the key; its published config unties the head, as Llama4Config does
+    scout = load_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert not scout.tie_word_embeddings and scout.lm_head_params == 202048 * 5120
+
+
 def test_constructors_agree(tmp_path: Path) -> None:
     by_id = ModelArchitecture("meta-llama/Llama-3.1-8B")
     entry = find_bundled("meta-llama/Llama-3.1-8B")

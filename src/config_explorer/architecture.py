@@ -53,6 +53,37 @@ _NON_GATED_TYPES = frozenset(
 )
 #: model types whose q/k/v projections carry biases
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
+#: model types whose configuration class unties the output head from the input embedding unless the
+#: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
+#: models/<type>/configuration_<type>.py). A config.json saved by transformers leaves out a value equal to
+#: its class's default, so a missing key means this default; other types take PretrainedConfig's True
+_UNTIED_BY_DEFAULT = frozenset(
+    {
+        "llama",
+        "llama4",
+        "llama4_text",
+        "mistral",
+        "mixtral",
+        "qwen2",
+        "qwen2_moe",
+        "qwen3",
+        "qwen3_moe",
+        "deepseek_v3",
+        "granite",
+        "granitemoe",
+        "granitemoeshared",
+        "phi3",
+        "phimoe",
+        "olmo",
+        "olmo2",
+        "olmoe",
+        "gpt_neox",
+        "jamba",
+        "bamba",
+        "nemotron",
+        "glm",
+    }
+)
 
 #: the physical range (inclusive) of each integer field: generous bounds around every published decoder
 #: (Llama 3.1 405B: 126 layers of width 16384; Gemma 3: a 262k vocabulary; Qwen3-Next: 512 experts;
@@ -682,7 +713,7 @@ class ModelArchitecture:
             intermediate_size=intermediate,
             vocab_size=vocab,
             mlp_gated=model_type not in _NON_GATED_TYPES,
-            tie_word_embeddings=cfg.flag("tie_word_embeddings", True),
+            tie_word_embeddings=cfg.flag("tie_word_embeddings", model_type not in _UNTIED_BY_DEFAULT),
             qkv_bias=cfg.flag("attention_bias", model_type in _QKV_BIAS_TYPES)
             or cfg.flag("qkv_bias", False)
             or cfg.flag("bias", False),
