@@ -119,8 +119,8 @@ def test_non_gated_mlp_and_tied_embeddings() -> None:
 
 
 def test_a_missing_tie_key_takes_the_config_class_default() -> None:
-    """transformers writes a config.json without values equal to its class's default: a Llama-family config
-    without ``tie_word_embeddings`` is untied (LlamaConfig's default), a Gemma 2 one tied (Gemma2Config's)."""
+    """transformers builds a config without ``tie_word_embeddings`` at its class's default: a Llama-family
+    config without the key is untied (LlamaConfig's default), a Gemma 2 one tied (Gemma2Config's)."""
     entry = find_bundled("meta-llama/Llama-3.1-8B")
     assert entry is not None
     config = {k: v for k, v in dict(entry.config).items() if k != "tie_word_embeddings"}

@@ -55,8 +55,8 @@ _NON_GATED_TYPES = frozenset(
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
 #: model types whose configuration class unties the output head from the input embedding unless the
 #: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
-#: models/<type>/configuration_<type>.py). A config.json saved by transformers leaves out a value equal to
-#: its class's default, so a missing key means this default; other types take PretrainedConfig's True
+#: models/<type>/configuration_<type>.py). transformers builds a config without the key at its class's
+#: default, so the engines load such a checkpoint untied; other types take PretrainedConfig's True
 _UNTIED_BY_DEFAULT = frozenset(
     {
         "llama",
