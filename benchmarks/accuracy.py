@@ -198,10 +198,8 @@ def _best_analytic(
 #: the memory fraction change what the engine runs, so a row is replayed with them
 SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max-num-seqs": ("max_num_seqs", int),
-    "--max-num-seq": (
-        "max_num_seqs",
-        int,
-    ),  # argparse takes the unambiguous prefix a vLLM issue's command used
+    # argparse takes an unambiguous prefix, as a vLLM issue's command does
+    "--max-num-seq": ("max_num_seqs", int),
     "--max-num-batched-tokens": ("max_num_batched_tokens", int),
     "--gpu-memory-utilization": ("gpu_memory_utilization", float),
     "--max-running-requests": ("max_num_seqs", int),

@@ -804,9 +804,8 @@ def recommend_gpus(
     best aggregated plan in GPUs and $/h for the same load. ``engine_options`` sets the engine's options
     by the engine's own names (SGLang's ``scheduler_recv_interval``, TensorRT-LLM's
     ``batch_wait_timeout_iters`` and ``batch_wait_max_tokens_ratio``, vLLM's ``async_scheduling`` and
-    ``enforce_eager``; native
-    engine, aggregated plans; :mod:`config_explorer.engine.options`):
-    every layout is estimated, and its launch command written, with them.
+    ``enforce_eager``; native engine, aggregated plans; :mod:`config_explorer.engine.options`): every
+    layout is estimated, and its launch command written, with them.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
