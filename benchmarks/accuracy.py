@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import os
@@ -487,6 +488,36 @@ def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
     return Lengths.fixed(isl), Lengths.fixed(osl)
 
 
+#: the split of a row whose printed figure no run of its stated setup could produce (:func:`ttft_floor_ms`)
+NOT_SCORED = "not scored"
+
+
+def ttft_floor_ms(
+    metric: str, concurrency: int, requests: int, inputs: Lengths, flops_per_token: float, peak_flops: float
+) -> float | None:
+    """The least mean or p99 TTFT (ms) a closed loop of ``requests`` could print when its first
+    ``concurrency`` requests are sent at once, all GPUs prefilling at their datasheet peak; None where the
+    first wave's prompt lengths are not known exactly (only fixed lengths and replayed client draws are).
+
+    The k-th first token of that wave comes no sooner than the k shortest of its prompts take to prefill,
+    whatever the order and however they are batched, and the rest of the run only adds to the times. The
+    mean is at least the wave's bounds summed over ``requests``; the p99 (linear interpolation, as the
+    benchmark clients compute it) at least the bound of the wave's request of the same rank from the top.
+    """
+    if metric not in ("ttft_ms_mean", "ttft_ms_p99") or inputs.kind not in ("fixed", "sequence"):
+        return None
+    wave = min(concurrency, requests)
+    lengths = [inputs.low] * wave if inputs.kind == "fixed" else list(inputs.values[:wave])
+    if len(lengths) < wave or peak_flops <= 0:
+        return None
+    seconds = flops_per_token / peak_flops
+    bounds = [tokens * seconds for tokens in itertools.accumulate(sorted(lengths))]
+    if metric == "ttft_ms_mean":
+        return 1e3 * sum(bounds) / requests
+    rank = requests - math.floor(0.99 * (requests - 1))  # the p99 is at least the rank-th largest TTFT
+    return 1e3 * bounds[wave - rank] if wave >= rank else None
+
+
 def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
     """vLLM / SGLang points, each estimated with its own engine's profile and its own traffic."""
     rows = []
@@ -499,9 +530,9 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             )
             metric, measured = row["metric"], float(row["value"])
             prompts = run_prompts(row)
-            inputs, outputs = _lengths(row, prompts or 1000)
+            raw_inputs, outputs = _lengths(row, prompts or 1000)
             template = chat_template_tokens(row)
-            inputs = inputs.shifted(template)
+            inputs = raw_inputs.shifted(template)
             if row["concurrency"] and not row["request_rate"]:
                 scenario = "closed_loop"
                 traffic = Traffic(
@@ -548,6 +579,21 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 dataset=row["dataset"],
                 ep=layout.get("ep", 1),
             )
+            if scenario == "closed_loop" and predicted is not None:
+                # prompts are prefilled, their logits taken for the last token only
+                per_token = 2.0 * (arch.matmul_params_per_token - arch.vocab_size * arch.hidden_size)
+                peak = getattr(get_gpu(row["gpu"]).tflops, e.compute_precision, None) or 0.0
+                floor = ttft_floor_ms(
+                    metric,
+                    int(row["concurrency"]),
+                    prompts or 1000,
+                    raw_inputs,
+                    per_token,
+                    peak * 1e12 * int(row["num_gpus"]),
+                )
+                if floor is not None and measured < floor:
+                    scored["split"] = NOT_SCORED
+                    scored["floor"] = floor
             # what pairs a run with vLLM's async scheduling to the same run without it
             knobs = {k: v for k, v in layout.items() if k != "engine_options"}
             switch = (layout.get("engine_options") or {}).get("async_scheduling")
@@ -645,6 +691,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
         if r["error_pct"] is None:
             continue
         family = r["family"]
+        if r["split"] == NOT_SCORED:
+            continue
         if r["split"] == "fit":
             keys = [f"in-sample (fit rows):{family}"]
         else:
@@ -802,6 +850,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['isl']:>5}/{r['osl']:<5} c={r['batch']:<5} {r['metric']:18s} measured {r['measured']:9.1f} "
             f"predicted {r['predicted']:9.1f} ({r['error_pct']:+.0f}%)"
         )
+    impossible = [r for r in rows if r["split"] == NOT_SCORED]
+    if impossible:
+        print(
+            f"\n{len(impossible)} rows not scored: the printed TTFT is below what the stated setup could print "
+            "with every GPU prefilling its first wave of prompts at its datasheet peak (ttft_floor_ms)"
+        )
+        for r in impossible:
+            print(
+                f"  {r['source']:16s} {r['model'][:28]:28s} {r['gpu']:13s} tp{r['tp']} {r['isl']:>5}/{r['osl']:<5} "
+                f"c={r['batch']:<5} {r['metric']:14s} printed {r['measured']:9.1f} ms, floor {r['floor']:9.1f} ms"
+            )
     missing = [r for r in rows if r["predicted"] is None]
     if missing:
         print(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.benchmark_scripts import load_benchmark
+
+from config_explorer.engine.traffic import Lengths
 
 ACCURACY = load_benchmark("accuracy")
 
@@ -56,3 +59,42 @@ def test_static_batch_throughput_of_the_per_gpu_page_is_read_per_gpu() -> None:
     assert ACCURACY.static_batch_metric(row) == "output_tok_s_per_gpu"
     assert ACCURACY.static_batch_metric({**row, "metric": "ttft_ms"}) == "ttft_ms"
     assert ACCURACY.static_batch_metric({**row, "source": "another page"}) == "output_tok_s_total"
+
+
+def test_the_ttft_floor_is_the_first_waves_prefill_at_peak() -> None:
+    """Four 1,000-token prompts sent at once to a GPU doing 1e12 FLOP/s at 1e9 FLOP a token: their first
+    tokens come no sooner than 1, 2, 3 and 4 s. Over 10 requests the mean is then at least 10 s / 10, and the
+    p99 (interpolated between the two largest of 10) at least the second largest, 3 s."""
+    floor = ACCURACY.ttft_floor_ms
+    fixed = Lengths.fixed(1000)
+    assert floor("ttft_ms_mean", 4, 10, fixed, 1e9, 1e12) == pytest.approx(1000.0)
+    assert floor("ttft_ms_p99", 4, 10, fixed, 1e9, 1e12) == pytest.approx(3000.0)
+    # exact draws: the bound sorts the wave's prompts, shortest first, whatever the order they were sent in
+    drawn = Lengths.sequence([3000, 1000, 2000, 500])
+    assert floor("ttft_ms_mean", 3, 3, drawn, 1e9, 1e12) == pytest.approx((1000 + 3000 + 6000) / 3)
+    # lengths known only as a distribution, a median, or a wave smaller than the p99's rank: no bound
+    assert floor("ttft_ms_mean", 4, 10, Lengths.uniform(1, 2000), 1e9, 1e12) is None
+    assert floor("ttft_ms_median", 4, 10, fixed, 1e9, 1e12) is None
+    assert floor("ttft_ms_p99", 1, 500, fixed, 1e9, 1e12) is None
+
+
+def test_rows_printing_a_ttft_their_setup_cannot_reach_are_not_scored() -> None:
+    """Only the SGLang cookbook's Llama-3.1-70B runs on eight A100s print mean or p99 TTFTs below the first
+    wave's prefill at the A100's bf16 peak; they are listed, and left out of every group."""
+    from pathlib import Path
+
+    here = Path(ACCURACY.__file__).parent / "data"
+    rows = ACCURACY.published_rows(here / "published_serving_points_more.csv", "analytic")
+    flagged = [r for r in rows if r["split"] == ACCURACY.NOT_SCORED]
+    assert {(r["model"], r["gpu"], r["batch"], r["metric"]) for r in flagged} == {
+        ("meta-llama/Llama-3.1-70B", "A100 SXM 80GB", "100", "ttft_ms_p99"),
+        ("meta-llama/Llama-3.1-70B", "A100 SXM 80GB", "16", "ttft_ms_p99"),
+        ("meta-llama/Llama-3.1-70B", "A100 SXM 80GB", "64", "ttft_ms_mean"),
+        ("meta-llama/Llama-3.1-70B", "A100 SXM 80GB", "64", "ttft_ms_p99"),
+    }
+    assert all(r["measured"] < r["floor"] for r in flagged)
+    summary = ACCURACY.summarize(rows)
+    scored = [
+        r for r in rows if r["family"] == "ttft" and r["split"] == "held-out" and r["error_pct"] is not None
+    ]
+    assert summary["held-out:ttft"]["n"] == len(scored)
