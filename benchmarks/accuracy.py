@@ -579,14 +579,14 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 dataset=row["dataset"],
                 ep=layout.get("ep", 1),
             )
-            if scenario == "closed_loop" and predicted is not None:
+            if scenario == "closed_loop" and predicted is not None and prompts:  # a known run length only
                 # prompts are prefilled, their logits taken for the last token only
                 per_token = 2.0 * (arch.matmul_params_per_token - arch.vocab_size * arch.hidden_size)
                 peak = getattr(get_gpu(row["gpu"]).tflops, e.compute_precision, None) or 0.0
                 floor = ttft_floor_ms(
                     metric,
                     int(row["concurrency"]),
-                    prompts or 1000,
+                    prompts,
                     raw_inputs,
                     per_token,
                     peak * 1e12 * int(row["num_gpus"]),
