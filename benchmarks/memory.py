@@ -25,6 +25,7 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import DEFAULT_VLLM_VERSION, parse_version, vllm_memory_budget
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.layout import GIB
 from config_explorer.errors import ConfigExplorerError
 
@@ -114,6 +115,8 @@ def rows() -> list[dict[str, Any]]:
                     knobs[key] = int(value)
             # not on the command line: vLLM's own default, the model's whole context
             knobs.setdefault("max_model_len", arch.max_position_embeddings)
+            if row["enforce_eager"].strip().lower() == "true":  # --enforce-eager: no graphs captured
+                knobs["engine_options"] = check_engine_options({"enforce_eager": True}, "vllm")
             refused = row["refused"].strip().lower().startswith("yes")
             figures = [
                 _number(row[k]) for k in ("requested_memory_gib", "weights_gib", "activation_peak_gib")
