@@ -25,8 +25,8 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import DEFAULT_VLLM_VERSION, parse_version, vllm_memory_budget
 from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.layout import GIB
+from config_explorer.engine.options import check_engine_options
 from config_explorer.errors import ConfigExplorerError
 
 DATA = Path(__file__).resolve().parent / "data" / "vllm_startup_memory.csv"
