@@ -223,6 +223,14 @@ OPTION_FLAGS: dict[str, tuple[str, type]] = {
     "batch_wait_timeout_iters": ("batch_wait_timeout_iters", int),
     "batch_wait_max_tokens_ratio": ("batch_wait_max_tokens_ratio", float),
 }
+#: the engine switches a row's launch command turns on, by the pattern that turns each on
+OPTION_SWITCHES: dict[str, str] = {
+    # SGLang's piecewise graphs: off with their own flag, and with symmetric memory (server_args.py, 0.5.12)
+    "disable_piecewise_cuda_graph": r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b",
+    "enforce_eager": r"--enforce-eager\b",  # vLLM: no CUDA graphs, no compiled code
+    "disable_overlap_schedule": r"--disable-overlap-schedule\b",
+    "disable_overlap_scheduler": r"(?i)disable_overlap_scheduler:\s*true\b",  # an LLM-API option
+}
 
 
 def serve_knobs(notes: str) -> dict[str, Any]:
@@ -243,15 +251,7 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         switch = re.search(r"--(no-)?async-scheduling\b", text)
         if switch:  # vLLM's switch (unset: the release's default)
             options["async_scheduling"] = switch.group(1) is None
-        # SGLang's piecewise graphs: off with their own flag, and with symmetric memory (server_args.py, 0.5.12)
-        if re.search(r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b", text):
-            options["disable_piecewise_cuda_graph"] = True
-        if re.search(r"--enforce-eager\b", text):  # vLLM: no CUDA graphs, no compiled code
-            options["enforce_eager"] = True
-        if re.search(r"--disable-overlap-schedule\b", text):
-            options["disable_overlap_schedule"] = True
-        if re.search(r"disable_overlap_scheduler:\s*true\b", text, re.IGNORECASE):
-            options["disable_overlap_scheduler"] = True
+        options.update({name: True for name, pattern in OPTION_SWITCHES.items() if re.search(pattern, text)})
         if options:
             knobs["engine_options"] = options
     return knobs
