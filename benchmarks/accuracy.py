@@ -220,6 +220,8 @@ LAUNCH_PREFIXES = ("server:", "server flags:", "serve:", "launch:")
 #: the engine options (config_explorer.engine.options) a row's launch command may set, by the engine's spelling
 OPTION_FLAGS: dict[str, tuple[str, type]] = {
     "--scheduler-recv-interval": ("scheduler_recv_interval", int),
+    "--cuda-graph-max-bs": ("cuda_graph_max_bs", int),
+    "--cuda-graph-max-bs-decode": ("cuda_graph_max_bs", int),
     "batch_wait_timeout_iters": ("batch_wait_timeout_iters", int),
     "batch_wait_max_tokens_ratio": ("batch_wait_max_tokens_ratio", float),
 }

@@ -141,7 +141,13 @@ def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float |
         return _per_gpu(row, tokens / step), f"{tokens} prompt tokens per GPU"
     osl = int(float(row["output_len"])) if row["output_len"] else 0
     context = isl + osl / 2
-    dep = _phase_deployment(row, layout, max_num_batched_tokens=8192, max_num_seqs=4096)
+    knobs: dict[str, Any] = {"max_num_seqs": 4096}
+    if layout["engine"] != "sglang":  # a decode step's tokens count against vLLM's and TensorRT-LLM's budget
+        knobs["max_num_batched_tokens"] = 8192
+    fraction = _flag(row["notes"], "--mem-fraction-static")
+    if fraction:
+        knobs["gpu_memory_utilization"] = fraction
+    dep = _phase_deployment(row, layout, **knobs)
     if row["batch_per_rank"]:
         batch = int(row["batch_per_rank"])
         how = f"{batch} sequences per GPU"
@@ -179,6 +185,9 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         knobs["max_num_batched_tokens"] = max(int(tokens), knobs.get("max_num_seqs", 0))
     if fraction:
         knobs["gpu_memory_utilization"] = fraction
+    graphs = _flag(notes, "--cuda-graph-max-bs")  # SGLang: per attention group, as its server captures them
+    if graphs and layout["engine"] == "sglang":
+        layout = {**layout, "engine_options": EngineOptions(cuda_graph_max_bs=int(graphs))}
     if row["dataset"] == "sharegpt":
         requests = 984
         inputs, outputs = sharegpt_lengths(isl, osl, requests)

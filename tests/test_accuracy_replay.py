@@ -24,6 +24,13 @@ def test_launch_commands_that_turn_the_overlap_off_are_replayed() -> None:
     assert knobs["engine_options"] == {"disable_overlap_scheduler": True}
 
 
+def test_sglang_graph_limits_are_replayed_in_either_spelling() -> None:
+    knobs = ACCURACY.serve_knobs("server: python -m sglang.launch_server --tp 4 --cuda-graph-max-bs 640")
+    assert knobs["engine_options"] == {"cuda_graph_max_bs": 640}
+    knobs = ACCURACY.serve_knobs("server: python -m sglang.launch_server --cuda-graph-max-bs-decode 96")
+    assert knobs["engine_options"] == {"cuda_graph_max_bs": 96}
+
+
 def test_offline_vllm_runs_told_to_run_eagerly_are_replayed_eagerly() -> None:
     knobs = ACCURACY.serve_knobs(
         "runs: `python benchmark_throughput.py --backend vllm --tensor-parallel-size 8 --max-model-len 91680 "

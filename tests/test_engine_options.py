@@ -160,10 +160,14 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         (
             "sglang",
             {"recv_interval": 10},
-            "unknown engine option 'recv_interval'; sglang accepts: disable_overlap_schedule, disable_piecewise_cuda_graph, "
-            "scheduler_recv",
+            "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_overlap_schedule, "
+            "disable_piecewise_cuda_graph, scheduler_recv",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
+        ("sglang", {"cuda_graph_max_bs": 0}, r"cuda_graph_max_bs must be an integer in \[1, 65,536\], got 0"),
+        ("sglang", {"cuda_graph_max_bs": 64.5}, "cuda_graph_max_bs must be an integer"),
+        ("sglang", {"cuda_graph_max_bs": True}, "cuda_graph_max_bs must be an integer"),
+        ("vllm", {"cuda_graph_max_bs": 64}, "is sglang's --cuda-graph-max-bs"),
         ("sglang", [("scheduler_recv_interval", 10)], "engine_options must be a mapping"),
     ],
 )
@@ -445,6 +449,61 @@ def test_vllm_told_to_run_eagerly_replays_no_graph_and_keeps_no_graph_memory() -
     commands = serve_commands(MODEL, est)
     assert "--enforce-eager" in assert_valid("vllm", commands["vllm"])
     assert "--enforce-eager" not in commands["sglang"]
+
+
+# -- SGLang: --cuda-graph-max-bs, and its defaults under data-parallel attention ---------------------
+def test_sglang_decode_batches_past_the_graph_limit_run_eagerly() -> None:
+    """``cuda_graph_max_bs``: decode batches up to it (per attention group) replay graphs, larger ones issue
+    their kernels from the host; unset, the GPU's memory tier sets it; the record carries the limit the
+    estimate ran with, SGLang's default fraction reserves 2 MiB per graphed sequence, and the launch command
+    passes it in 0.5.23's spelling."""
+    kw: dict[str, Any] = {
+        "num_gpus": 1,
+        "tp": 1,
+        "input_length": 1024,
+        "output_length": 256,
+        "engine": "sglang",
+    }
+    default = plan_deployment(MODEL, H100, **kw)
+    assert default.profile.graph_max_tokens == 256  # H100 (80 GiB) below TP4: SGLANG_MEMORY_TIERS
+    small = plan_deployment(
+        MODEL, H100, engine_options=check_engine_options({"cuda_graph_max_bs": 16}, "sglang"), **kw
+    )
+    assert small.profile.graph_max_tokens == 16
+    assert small.step_s(16.0, 0.0, 0.0) == pytest.approx(default.step_s(16.0, 0.0, 0.0))
+    assert small.step_s(64.0, 0.0, 0.0) > default.step_s(64.0, 0.0, 0.0)
+    # the chunk's 12 GiB reserve lifts H100's above the 10 GiB floor: 240 fewer graphed sequences, 480 MiB
+    gained = small.memory.kv_capacity_gib - default.memory.kv_capacity_gib
+    # (SGLang rounds the fraction to three decimals: 0.001 of the GPU either way)
+    step = 0.001 * small.memory.total_gib
+    assert gained == pytest.approx(240 * 2 / 1024 * small.memory.total_gib / H100.memory_gib, abs=step)
+    est = estimate_performance(
+        MODEL, "H100", 1, 1, 1024, 256, 32, engine="sglang", engine_options={"cuda_graph_max_bs": 16},
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    assert est.cuda_graph_max_bs == 16 and _run("sglang", 4).cuda_graph_max_bs == 256
+    assert _run("vllm", 4).cuda_graph_max_bs is None
+    commands = serve_commands(MODEL, est)
+    assert assert_valid("sglang", commands["sglang"])["--cuda-graph-max-bs-decode"] == "16"
+
+
+def test_sglang_divides_its_prompt_chunk_over_attention_groups() -> None:
+    """With data-parallel attention SGLang's server divides ``chunked_prefill_size`` over the groups
+    (``_handle_data_parallelism``): left to the engine, each group prefills its share; a stated per-group
+    budget is kept, and may be below the running cap (SGLang's prefill budget does not hold the decodes)."""
+    arch = load_model("deepseek-ai/DeepSeek-R1")
+    b200 = get_gpu("B200")
+    kw: dict[str, Any] = {"num_gpus": 8, "tp": 8, "ep": 8, "input_length": 1024, "output_length": 256}
+    whole = plan_deployment(arch, b200, engine="sglang", **kw)
+    grouped = plan_deployment(arch, b200, engine="sglang", dp_attention=8, **kw)
+    assert whole.max_num_batched_tokens == 16384  # B200's tier
+    assert grouped.max_num_batched_tokens == 16384 // 8 and grouped.step_token_budget == 16384
+    stated = plan_deployment(arch, b200, engine="sglang", dp_attention=8, max_num_batched_tokens=512, **kw)
+    assert stated.max_num_batched_tokens == 512 < stated.max_num_seqs
+    with pytest.raises(InvalidArgumentError, match="max_num_batched_tokens=512 is below max_num_seqs"):
+        plan_deployment(arch, b200, engine="vllm", max_num_batched_tokens=512, **kw)
+    # vLLM's budget is per rank as stated
+    assert plan_deployment(arch, b200, engine="vllm", dp_attention=8, **kw).max_num_batched_tokens == 8192
 
 
 # -- forming a step ahead (overlap schedulers, async scheduling) -------------------------------------

@@ -179,8 +179,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "batch_wait_max_tokens_ratio=R, which hold new requests back to batch them, vLLM's "
         "async_scheduling=true or false (--async-scheduling; unset: the release's default) and SGLang's "
         "disable_piecewise_cuda_graph=true (--disable-piecewise-cuda-graph), SGLang's disable_overlap_schedule=true "
-        "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true and vLLM's enforce_eager=true "
-        "(--enforce-eager; native backend)",
+        "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
+        "(--enforce-eager) and SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs; native backend)",
     )
 
 

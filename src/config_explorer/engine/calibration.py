@@ -843,6 +843,20 @@ _SGLANG_MULTIMODAL_CLASSES: Final = frozenset(
 )
 
 
+def sglang_piecewise_sizes(max_tokens: int) -> list[int]:
+    """The prompt sizes SGLang captures piecewise graphs for, up to ``max_tokens``
+    (``_generate_piecewise_cuda_graph_tokens`` in python/sglang/srt/server_args.py, 0.5.12)."""
+    sizes = [
+        *range(4, 33, 4),
+        *range(48, 257, 16),
+        *range(288, 513, 32),
+        *range(576, 1025, 64),
+        *range(1280, 4097, 256),
+        *range(4608, max_tokens + 1, 512),
+    ]
+    return [size for size in sizes if size <= max_tokens]
+
+
 def sglang_piecewise_graph_tokens(
     profile: EngineProfile,
     *,

@@ -452,19 +452,43 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
-    budget = max_num_batched_tokens or profile.max_num_batched_tokens(
-        gpu.name, gpu.memory_gib, max_model_len or context or request
+    budget = max_num_batched_tokens or default_step_budget(
+        profile, gpu, max_model_len or context or request, dp_attention
     )
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
     require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
-    if budget < seqs:
+    if budget < seqs and profile.scheduler != "sglang":
         # vLLM's SchedulerConfig refuses to start below this; every running sequence's decode token must
         # fit in a step, which both serving models assume (the analytic one overstates throughput past it)
         raise InvalidArgumentError(
             f"max_num_batched_tokens={budget:,} is below max_num_seqs={seqs:,}: the engine needs "
             "max_num_batched_tokens >= max_num_seqs (vLLM's SchedulerConfig refuses to start otherwise)"
         )
+    piecewise = (
+        0
+        if options.disable_piecewise_cuda_graph
+        else sglang_piecewise_graph_tokens(
+            profile,
+            model_class=arch.architecture,
+            mla=arch.is_mla,
+            chunk_tokens=budget,
+            gpu_family=gpu.family,
+            dp_attention=dp_attention,
+            pp=pp,
+            speculative=speculative is not None,
+            disaggregated=disaggregated,
+        )
+    )
+    if piecewise:
+        profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
+    # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs), or up to
+    # the limit the launch states
+    tier = profile.memory_tier(gpu.memory_gib, tp)
+    if options.cuda_graph_max_bs is not None:
+        profile = attrs.evolve(profile, graph_max_tokens=options.cuda_graph_max_bs)
+    elif tier is not None:
+        profile = attrs.evolve(profile, graph_max_tokens=tier[1])
     memory = memory_plan(
         arch,
         gpu,
@@ -494,27 +518,6 @@ def plan_deployment(
             )
     else:
         resolved = max_model_len
-    piecewise = (
-        0
-        if options.disable_piecewise_cuda_graph
-        else sglang_piecewise_graph_tokens(
-            profile,
-            model_class=arch.architecture,
-            mla=arch.is_mla,
-            chunk_tokens=budget,
-            gpu_family=gpu.family,
-            dp_attention=dp_attention,
-            pp=pp,
-            speculative=speculative is not None,
-            disaggregated=disaggregated,
-        )
-    )
-    if piecewise:
-        profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
-    # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs)
-    tier = profile.memory_tier(gpu.memory_gib, tp)
-    if tier is not None:
-        profile = attrs.evolve(profile, graph_max_tokens=tier[1])
     return Deployment(
         arch=arch,
         gpu=gpu,
@@ -547,6 +550,20 @@ def plan_deployment(
 
 #: the draft methods vLLM schedules asynchronously with (``EagleModelTypes`` in vllm/config/speculative.py)
 ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
+
+
+def default_step_budget(profile: EngineProfile, gpu: GPUSpec, max_model_len: int, dp_attention: int) -> int:
+    """The step token budget of one attention group when the caller leaves it to the engine.
+
+    SGLang's server divides its ``chunked_prefill_size`` over the attention groups of data-parallel
+    attention (``_handle_data_parallelism`` in python/sglang/srt/server_args.py of the 0.5.12 wheel;
+    ``sglang/srt/arg_groups/parallel_hook.py`` in 0.5.23), so each group prefills at most its share of the
+    GPU-memory tier's size; vLLM's and TensorRT-LLM's budgets are per rank as they stand.
+    """
+    budget = profile.max_num_batched_tokens(gpu.name, gpu.memory_gib, max_model_len)
+    if profile.scheduler == "sglang" and dp_attention > 1:
+        budget = max(budget // dp_attention, 1)
+    return budget
 
 
 def _scheduling(

@@ -83,11 +83,15 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
     "disable_overlap_schedule": ("sglang", False, "--disable-overlap-schedule"),
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
     "enforce_eager": ("vllm", False, "--enforce-eager"),
+    "cuda_graph_max_bs": ("sglang", None, "--cuda-graph-max-bs (0.5.23: --cuda-graph-max-bs-decode)"),
 }
-#: the options that are switches (true / false): those whose default is one, or the release's
+#: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
+#: (whose default is the release's)
 _SWITCHES: Final = frozenset(
-    name for name, (_, default, _) in ENGINE_OPTIONS.items() if default is None or isinstance(default, bool)
-)
+    name for name, (_, default, _) in ENGINE_OPTIONS.items() if isinstance(default, bool)
+) | {"async_scheduling"}
+#: the largest decode batch a launch may capture CUDA graphs for that the engine plans with
+MAX_GRAPH_BATCH: Final = 65_536
 
 
 def options_of(engine: str) -> tuple[str, ...]:
@@ -115,6 +119,9 @@ class EngineOptions:
     disable_overlap_scheduler: bool = False
     #: vLLM: no CUDA graphs (nor, from V1 on, compiled code): every step issues its kernels eagerly
     enforce_eager: bool = False
+    #: SGLang: the largest decode batch (per attention group) that replays a CUDA graph (None: the
+    #: engine's default for the GPU's memory, :data:`~config_explorer.engine.calibration.SGLANG_MEMORY_TIERS`)
+    cuda_graph_max_bs: int | None = None
 
     @property
     def overlap_off(self) -> bool:
@@ -178,6 +185,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         disable_overlap_schedule=bool(checked.get("disable_overlap_schedule", False)),
         disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
         enforce_eager=bool(checked.get("enforce_eager", False)),
+        cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
     )
 
 
@@ -195,9 +203,10 @@ def _value(name: str, raw: object) -> int | float | bool:
                 f"got {short_repr(raw)}"
             )
         return float(raw)
-    low = 1 if name == "scheduler_recv_interval" else 0
-    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= MAX_WAIT_STEPS:
+    low = 1 if name in ("scheduler_recv_interval", "cuda_graph_max_bs") else 0
+    high = MAX_GRAPH_BATCH if name == "cuda_graph_max_bs" else MAX_WAIT_STEPS
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         raise InvalidArgumentError(
-            f"engine option {name} must be an integer in [{low}, {MAX_WAIT_STEPS:,}], got {short_repr(raw)}"
+            f"engine option {name} must be an integer in [{low}, {high:,}], got {short_repr(raw)}"
         )
     return raw

@@ -121,6 +121,9 @@ class PerformanceEstimate:
     #: vLLM: whether it was told to run without CUDA graphs or compiled code (``--enforce-eager``); None:
     #: another engine
     enforce_eager: bool | None = None
+    #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
+    #: the stated one, else the engine's default for the GPU's memory); None: another engine
+    cuda_graph_max_bs: int | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

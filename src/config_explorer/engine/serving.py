@@ -350,6 +350,8 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
     fields = {name: getattr(dep.options, name) for name in options_of(dep.profile.name)}
     if "async_scheduling" in fields:
         fields["async_scheduling"] = dep.profile.async_scheduling
+    if "cuda_graph_max_bs" in fields:  # the limit the deployment runs with, stated or the engine's default
+        fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
     return fields
 
 

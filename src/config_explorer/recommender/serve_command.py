@@ -363,6 +363,10 @@ def _sglang(
         argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens * groups)]
     if util is not None:
         argv += ["--mem-fraction-static", f"{util:g}"]
+    if est.cuda_graph_max_bs is not None:
+        # the largest decode batch the estimate replays in graphs, per attention group as the server captures
+        # them (0.5.23 spells --cuda-graph-max-bs as --cuda-graph-max-bs-decode: arg_groups/cuda_graph_hook.py)
+        argv += ["--cuda-graph-max-bs-decode", str(est.cuda_graph_max_bs)]
     if est.scheduler_recv_interval is not None and est.scheduler_recv_interval > 1:
         argv += ["--scheduler-recv-interval", str(est.scheduler_recv_interval)]
     if est.disable_overlap_schedule:
