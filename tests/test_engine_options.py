@@ -22,6 +22,7 @@ from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.cli import main
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.layout import sglang_fraction
 from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.traffic import Lengths, Traffic
@@ -504,6 +505,57 @@ def test_sglang_divides_its_prompt_chunk_over_attention_groups() -> None:
         plan_deployment(arch, b200, engine="vllm", max_num_batched_tokens=512, **kw)
     # vLLM's budget is per rank as stated
     assert plan_deployment(arch, b200, engine="vllm", dp_attention=8, **kw).max_num_batched_tokens == 8192
+
+
+def test_sglang_data_parallel_plans_state_their_memory_fraction() -> None:
+    """SGLang's own default ``mem_fraction_static`` adds ``cuda_graph_max_bs x groups x 3`` MiB (4.5 past 300)
+    of data-parallel padding, which past a node exceeds the GPU; a plan without a stated fraction budgets
+    without it, says what SGLang's own default would be, and its launch command states the fraction; a stated
+    one is used as given."""
+    arch = load_model("deepseek-ai/DeepSeek-R1")
+    b200 = get_gpu("B200")
+    kw: dict[str, Any] = {"num_gpus": 8, "tp": 8, "ep": 8, "input_length": 1024, "output_length": 256}
+    dep = plan_deployment(arch, b200, engine="sglang", dp_attention=8, **kw)
+    chunk = dep.max_num_batched_tokens * 8
+    own = sglang_fraction(b200, dep.costs, dep.profile, chunk, True, data_parallel_padding=True)
+    padding_mib = 512 * 8 * 3 + 512 * 8 * 1.5  # 512 graphed sequences (B200's tier) in 8 groups
+    budgeted = dep.memory.gpu_memory_utilization
+    assert budgeted - own == pytest.approx(padding_mib / (b200.memory_gib * 1024), abs=0.0011)
+    assert any(
+        f"own default mem_fraction_static with 8 attention groups is {own:g}" in w for w in dep.warnings
+    )
+    # 64 groups of 512 graphed sequences reserve 144 GiB of padding, more than an H100 holds
+    wide = plan_deployment(
+        arch, get_gpu("H100"), engine="sglang", dp_attention=64, **{**kw, "num_gpus": 64, "tp": 64, "ep": 64}
+    )
+    assert (
+        sglang_fraction(
+            wide.gpu,
+            wide.costs,
+            wide.profile,
+            wide.max_num_batched_tokens * 64,
+            True,
+            data_parallel_padding=True,
+        )
+        < 0
+    )
+    assert any("leaves nothing" in w for w in wide.warnings) and wide.memory.fits
+    est = estimate_performance(
+        arch, "B200", 8, 8, 1024, 256, 64, engine="sglang", expert_parallel_size=8, dp_attention=8,
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    assert est.memory_fraction == budgeted
+    assert (
+        assert_valid("sglang", serve_commands(arch, est)["sglang"])["--mem-fraction-static"]
+        == f"{budgeted:g}"
+    )
+    stated = plan_deployment(arch, b200, engine="sglang", dp_attention=8, gpu_memory_utilization=0.8, **kw)
+    assert stated.memory.gpu_memory_utilization == 0.8
+    assert not any("mem_fraction_static" in w for w in stated.warnings)
+    # one attention group: SGLang's default is the plan's, and the command leaves it to the engine
+    single = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, 8, engine="sglang", backend="native",
+                                  serving_model="analytic")  # fmt: skip
+    assert "--mem-fraction-static" not in serve_commands(MODEL, single)["sglang"]
 
 
 # -- forming a step ahead (overlap schedulers, async scheduling) -------------------------------------

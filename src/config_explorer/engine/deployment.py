@@ -45,6 +45,7 @@ from config_explorer.engine.layout import (
     check_layout,
     memory_plan,
     sequence_capacity_tokens,
+    sglang_fraction,
     shard_costs,
 )
 from config_explorer.engine.options import EngineOptions, check_engine_options
@@ -500,6 +501,18 @@ def plan_deployment(
         sequence_tokens=request if max_model_len is None else max_model_len,
         precision=weights,
     )
+    if profile.scheduler == "sglang" and dp_attention > 1 and gpu_memory_utilization is None:
+        own = sglang_fraction(
+            gpu, costs, profile, budget * dp_attention, arch.is_mla, data_parallel_padding=True
+        )
+        if own != memory.gpu_memory_utilization:
+            told = f"is {own:g}" if own > 0 else "leaves nothing (the server would not start with it)"
+            warnings.append(
+                f"SGLang's own default mem_fraction_static with {dp_attention} attention groups {told}: it "
+                f"reserves {profile.graph_max_tokens} graphed sequences x {dp_attention} groups x 3 MiB more for "
+                f"data-parallel padding (4.5 past 300); this plan budgets {memory.gpu_memory_utilization:g}, and "
+                "its launch command states it (--mem-fraction-static)"
+            )
     if speculative is not None:
         memory = _with_draft(memory, costs, speculative)
     if not 0 <= cached_prompt_tokens < input_length:

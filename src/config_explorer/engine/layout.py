@@ -49,6 +49,7 @@ __all__ = [
     "memory_plan",
     "sequence_capacity_tokens",
     "sequence_kv_bytes",
+    "sglang_fraction",
     "shard_costs",
     "valid_tp_degrees",
     "windowed_pairs",
@@ -504,20 +505,34 @@ class MemoryPlan:
     reason: str | None
 
 
-def _sglang_fraction(gpu: GPUSpec, costs: ShardCosts, profile: EngineProfile, chunk: int, mla: bool) -> float:
+def sglang_fraction(
+    gpu: GPUSpec,
+    costs: ShardCosts,
+    profile: EngineProfile,
+    chunk: int,
+    mla: bool,
+    *,
+    data_parallel_padding: bool = False,
+) -> float:
     """SGLang's default ``mem_fraction_static``: the GPU less a reserve, in MiB, for a prompt chunk's
     activations (``chunk``: the server's ``chunked_prefill_size``, before data-parallel attention divides it),
     the decode graphs' buffers (``cuda_graph_max_bs``), large layouts and the piecewise prompt graphs where
     they are on (1.5 GiB for MLA models, 8 MiB a captured size otherwise); at least 10 GiB on GPUs above
     60 GiB (``_handle_gpu_memory_settings`` in python/sglang/srt/server_args.py of the 0.5.12 wheel).
 
-    Not modelled: the further ``cuda_graph_max_bs x groups x 3`` MiB (4.5 past 300 graphed sequences) the
-    same function reserves for data-parallel attention. At the groups of a multi-node layout it exceeds the
-    GPU (72 groups of 512 sequences: 162 GiB), so such deployments state ``--mem-fraction-static`` and
-    ``--cuda-graph-bs`` (LMSYS's 72-group decode runs: 0.835 and 256), which this default cannot know."""
+    ``data_parallel_padding`` adds what the same function reserves for data-parallel attention,
+    ``cuda_graph_max_bs x groups x 3`` MiB (4.5 past 300 graphed sequences; 0.5.23's
+    ``arg_groups/memory_hook.py`` keeps it): SGLang's own default. Plans budget without it and state
+    their fraction (:func:`memory_plan`): at the groups of a multi-node layout it exceeds the GPU (72
+    groups of 512 sequences: 162 GiB), and published data-parallel deployments state
+    ``--mem-fraction-static`` instead (LMSYS's 72-group H100 decode: 0.835).
+    """
     total_mib = gpu.memory_gib * 1024
     graph_bs = profile.graph_max_tokens
     reserved = 512 + max(chunk, 2048) * 1.5 + graph_bs * 2 + costs.tp * costs.pp / 8 * 1024
+    groups = costs.dp_attention
+    if data_parallel_padding and groups > 1:
+        reserved += graph_bs * groups * 3 + (graph_bs * groups * 1.5 if graph_bs > 300 else 0.0)
     if profile.prefill_graph_max_tokens:
         reserved += 1.5 * 1024 if mla else len(sglang_piecewise_sizes(profile.prefill_graph_max_tokens)) * 8
     if gpu.memory_gib > 60:
@@ -593,7 +608,7 @@ def memory_plan(
         kv_capacity = usable - weights - activations - overhead
     elif profile.scheduler == "sglang":
         chunk = max_num_batched_tokens * costs.dp_attention  # the server's size, before it divides it
-        util = _sglang_fraction(gpu, costs, profile, chunk, arch.is_mla) if util is None else float(util)
+        util = sglang_fraction(gpu, costs, profile, chunk, arch.is_mla) if util is None else float(util)
         activations, non_torch, overhead = 0.0, 0.0, 0.0
         usable = total * util
         kv_capacity = usable - weights

@@ -170,6 +170,10 @@ class PerformanceEstimate:
     memory_activations_gib: float | None = None
     memory_overhead_gib: float | None = None
     memory_free_gib: float | None = None
+    #: the share of the GPU the engine's memory budget was made with: vLLM's ``gpu_memory_utilization``,
+    #: SGLang's ``mem_fraction_static``, TensorRT-LLM's ``kv_cache_free_gpu_mem_fraction`` (stated, or the
+    #: engine's default; native backend)
+    memory_fraction: float | None = None
     fits: bool = False
     # concurrency analysis (whole deployment)
     decode_batch_per_replica: float | None = None

@@ -339,6 +339,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "memory_kv_capacity_gib": dep.memory.kv_capacity_gib,
         "memory_activations_gib": dep.memory.activations_gib,
         "memory_overhead_gib": dep.memory.overhead_gib,
+        "memory_fraction": dep.memory.gpu_memory_utilization,
         "warnings": dep.warnings,
         **_speculative_fields(dep),
     }

@@ -361,6 +361,9 @@ def _sglang(
     argv += ["--max-running-requests", str(limits.max_num_seqs * groups)]
     if limits.max_num_batched_tokens:
         argv += ["--chunked-prefill-size", str(limits.max_num_batched_tokens * groups)]
+    if util is None and groups > 1 and est.memory_fraction is not None:
+        # the plan's budget: SGLang's own default adds data-parallel padding per group (layout.sglang_fraction)
+        util = est.memory_fraction
     if util is not None:
         argv += ["--mem-fraction-static", f"{util:g}"]
     if est.cuda_graph_max_bs is not None:
