@@ -21,8 +21,8 @@ from tests.test_serve_command_flags import assert_valid
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.cli import main
-from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.layout import sglang_fraction
+from config_explorer.engine.deployment import plan_deployment, sglang_running_requests
+from config_explorer.engine.layout import GIB, sequence_capacity_tokens, sglang_fraction
 from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.traffic import Lengths, Traffic
@@ -505,6 +505,28 @@ def test_sglang_divides_its_prompt_chunk_over_attention_groups() -> None:
         plan_deployment(arch, b200, engine="vllm", max_num_batched_tokens=512, **kw)
     # vLLM's budget is per rank as stated
     assert plan_deployment(arch, b200, engine="vllm", dp_attention=8, **kw).max_num_batched_tokens == 8192
+
+
+def test_sglang_sizes_its_running_cap_from_its_kv_pool() -> None:
+    """Unless stated, SGLang runs at most 512 requests per context's worth of KV pool, between 2,048 and
+    4,096, never more than half the pool's tokens (``_resolve_max_num_reqs``)."""
+    assert sglang_running_requests(450_000, 131_072) == 2048  # 1,757 -> the floor
+    assert sglang_running_requests(3_000_000, 131_072) == 4096  # 11,718 -> the ceiling
+    assert sglang_running_requests(1_000_000, 163_840) == 3125
+    assert sglang_running_requests(3_000, 131_072) == 1500  # half the pool's tokens
+    dep = plan_deployment(
+        MODEL, H100, num_gpus=1, tp=1, input_length=1024, output_length=256, engine="sglang"
+    )
+    pool = sequence_capacity_tokens(dep.costs, dep.memory.kv_capacity_gib * GIB, dep.profile.block_size)
+    assert dep.max_num_seqs == sglang_running_requests(pool, 131_072) == 2048
+    stated = plan_deployment(
+        MODEL, H100, num_gpus=1, tp=1, input_length=1024, output_length=256, engine="sglang", max_num_seqs=64
+    )
+    assert stated.max_num_seqs == 64
+    hybrid = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    b200 = get_gpu("B200")
+    assert plan_deployment(hybrid, b200, num_gpus=8, tp=8, input_length=1024, output_length=256,
+                           engine="sglang").max_num_seqs == 1024  # fmt: skip
 
 
 def test_sglang_data_parallel_plans_state_their_memory_fraction() -> None:

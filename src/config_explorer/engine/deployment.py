@@ -40,6 +40,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.layout import (
     GIB,
+    UNBOUNDED_TOKENS,
     MemoryPlan,
     ShardCosts,
     check_layout,
@@ -531,6 +532,15 @@ def plan_deployment(
             )
     else:
         resolved = max_model_len
+    # (models with recurrent layers: SGLang caps it by the state cache as well, which is not modelled, so the
+    # profile's default stands)
+    if (
+        profile.scheduler == "sglang"
+        and max_num_seqs is None
+        and not recurrent
+        and 0 < longest < UNBOUNDED_TOKENS
+    ):
+        seqs = sglang_running_requests(longest, max_model_len or context or request)
     return Deployment(
         arch=arch,
         gpu=gpu,
@@ -563,6 +573,15 @@ def plan_deployment(
 
 #: the draft methods vLLM schedules asynchronously with (``EagleModelTypes`` in vllm/config/speculative.py)
 ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
+
+
+def sglang_running_requests(pool_tokens: int, context_len: int) -> int:
+    """SGLang's default cap on running requests per attention group, from the KV pool's tokens and the
+    context length it serves: ``512`` requests per context's worth of pool, between 2,048 and 4,096, and
+    never more than half the pool's tokens (``ModelRunner._resolve_max_num_reqs`` in
+    sglang/srt/model_executor/model_runner_kv_cache_mixin.py, 0.5.12; ``pool_configurator.py``, 0.5.23)."""
+    estimated = max(min(int(pool_tokens / context_len * 512), 4096), 2048)
+    return max(min(estimated, pool_tokens // 2), 1)
 
 
 def default_step_budget(profile: EngineProfile, gpu: GPUSpec, max_model_len: int, dp_attention: int) -> int:
