@@ -632,6 +632,28 @@ def test_a_piecewise_prompt_step_pays_only_its_split_ops_issue_time() -> None:
     assert d.step_cost.time(*big) == pytest.approx(eager.time(*big), rel=1e-12)
 
 
+def test_mla_prompts_in_sglang_piecewise_graphs_attend_in_the_absorbed_form() -> None:
+    """Inside a piecewise graph SGLang dispatches MLA attention in its absorbed (decode) form for every backend
+    (``attention_backend_handler.py``, 0.5.12): a graphed prompt step's pairs cost the decode kernels' FLOPs,
+    a step above the cap (2,048 tokens) runs eagerly in the prompt form, and models without MLA are untouched."""
+    d = _sglang_on_eight_h200s("deepseek-ai/DeepSeek-R1", "sglang==0.5.12")
+    assert d.profile.absorbed_mla_prefill
+    prompt_form = StepCost(d.costs, d.rates, attrs.evolve(d.profile, absorbed_mla_prefill=False))
+    extra = d.step_cost._pair_flops_decode - d.step_cost._pair_flops
+    assert extra > 0
+    for tokens in (1024, 2048):
+        pairs = tokens * (tokens + 1) / 2
+        args = (0, 0, 0, tokens, pairs, 0, 1)
+        added = d.step_cost.breakdown(*args).flops - prompt_form.breakdown(*args).flops
+        assert added == pytest.approx(pairs * extra, rel=1e-9)
+        assert d.step_cost.time(*args) > prompt_form.time(*args)
+    big = (0, 0, 0, 4096, 4096 * 4097 / 2, 0, 1)
+    assert d.step_cost.time(*big) == pytest.approx(prompt_form.time(*big), rel=1e-12)
+    assert not _sglang_on_eight_h200s(
+        "meta-llama/Llama-3.1-8B-Instruct", "sglang==0.5.12"
+    ).profile.absorbed_mla_prefill
+
+
 def test_piecewise_graphs_reproduce_sglang_pr_13094_held_out() -> None:
     """The engine's eager minus piecewise prefill step (Llama-3.1-8B FP8, TP8, 1,024 tokens) against the
     published TTFT differences at one and four requests in flight (10.3 and 11.1 ms), within 20%."""

@@ -489,6 +489,10 @@ class EngineProfile:
     prefill_in_graphs: bool = True
     #: the most tokens a step carrying prompt tokens may hold and still replay graphs (0: ``graph_max_tokens``)
     prefill_graph_max_tokens: int = 0
+    #: whether an MLA model's prompt attention runs in its absorbed (decode) form in those graphed prompt
+    #: steps: SGLang's dispatch returns ``AttnForwardMethod.MLA`` for every attention backend inside a
+    #: piecewise graph (``models/deepseek_common/attention_backend_handler.py``, 0.5.12)
+    absorbed_mla_prefill: bool = False
     #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
     #: has issued every kernel (Python dispatch and launch), microseconds
     eager_kernel_us: float = 4.0

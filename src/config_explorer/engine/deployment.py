@@ -483,7 +483,12 @@ def plan_deployment(
         )
     )
     if piecewise:
-        profile = attrs.evolve(profile, prefill_in_graphs=True, prefill_graph_max_tokens=piecewise)
+        profile = attrs.evolve(
+            profile,
+            prefill_in_graphs=True,
+            prefill_graph_max_tokens=piecewise,
+            absorbed_mla_prefill=arch.is_mla,
+        )
     # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs), or up to
     # the limit the launch states
     tier = profile.memory_tier(gpu.memory_gib, tp)

@@ -379,6 +379,7 @@ class StepCost:
         "_p2p",
         "_p2p_token",
         "_pair_flops",
+        "_pair_flops_absorbed",
         "_pair_flops_decode",
         "_pair_flops_windowed",
         "_piecewise_host",
@@ -499,6 +500,8 @@ class StepCost:
             profile.prefill_graph_max_tokens or profile.graph_max_tokens
         ) * c.dp_attention
         self._prefill_graphs = profile.prefill_in_graphs
+        # an MLA prompt attended in the absorbed form in a graphed prompt step: the decode kernels' FLOPs a pair
+        self._pair_flops_absorbed = self._pair_flops_decode if profile.absorbed_mla_prefill else 0.0
         # SGLang's piecewise graphs split at every attention and all-reduce op (its ``register_split_op`` ops),
         # which run eagerly between the replayed pieces: a piecewise prompt step still pays their issue time
         splits = c.attention_kernels + c.allreduce_calls
@@ -734,8 +737,11 @@ class StepCost:
         kv_read = self._kv_token * kv_tokens + self._kv_token_windowed * kv_tokens_windowed
         kv_read += decode_seqs * self._kv_state
         attn_mem = kv_read / self._attn_bw
+        pair_flops = self._pair_flops
+        if self._pair_flops_absorbed and prefill_tokens and tokens <= self._prefill_graph_tokens:
+            pair_flops = self._pair_flops_absorbed
         attn_flops = (
-            self._pair_flops * prefill_pairs
+            pair_flops * prefill_pairs
             + self._pair_flops_decode * kv_tokens
             + self._pair_flops_windowed * (kv_tokens_windowed + prefill_pairs_windowed)
             + tokens * self._recurrent_token
