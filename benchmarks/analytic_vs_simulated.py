@@ -5,10 +5,10 @@ concurrencies it estimates each closed-loop point with both serving models and p
 difference (analytic vs simulated) of TTFT, ITL and output throughput, then the median |difference| per
 engine and load band. The screen is trusted to rank layouts; the simulator judges the ones that lead.
 
-Where they part most is SGLang's TTFT under load. SGLang runs prefill batches before decodes, so a closed
-loop of identical requests re-forms one cohort of every client: all of them prefill in a train of chunks,
-then decode together and return together. The simulator follows that; the screen packs a chunk's worth of
-prompts at a time, as vLLM's mixed steps do, and reads far shorter TTFTs. Drawn lengths break the cohort up.
+SGLang runs prefill batches before decodes, so a closed loop of identical requests re-forms one cohort of
+every client: all of them prefill in a train of chunks, then decode together and return together. Both
+models follow that train (the screen in closed form, ``analytic._sglang_cohort``). For vLLM and
+TensorRT-LLM the screen packs a chunk's worth of prompts at a time, and TTFT under load is where the two part.
 """
 
 from __future__ import annotations

@@ -114,6 +114,43 @@ def test_analytic_screen_agrees_with_the_simulator_at_light_load(
     assert ana.ttft_ms == pytest.approx(sim.ttft_ms, rel=0.25)
 
 
+@pytest.mark.parametrize(
+    ("model", "gpu", "layout", "isl", "osl", "c"),
+    [
+        ("meta-llama/Llama-3.1-8B-Instruct", "H100", {"num_gpus": 1, "tp": 1}, 2000, 256, 16),
+        ("meta-llama/Llama-3.1-8B-Instruct", "H100", {"num_gpus": 1, "tp": 1}, 2000, 256, 64),
+        (
+            "deepseek-ai/DeepSeek-R1",
+            "B200",
+            {"num_gpus": 8, "tp": 8, "ep": 8, "dp_attention": 8},
+            2000,
+            500,
+            512,
+        ),
+    ],
+)
+def test_the_screen_follows_sglangs_cohort_of_identical_requests(
+    model: str, gpu: str, layout: dict[str, int], isl: int, osl: int, c: int
+) -> None:
+    """SGLang prefills before it decodes: a loop of identical requests returns as one cohort, prefilled in a
+    train of chunks. The screen's closed form of that train agrees with the simulator's run of it."""
+    common = {**layout, "input_length": isl, "output_length": osl, "concurrency": c, "engine": "sglang"}
+    sim = estimate(load_model(model), get_gpu(gpu), **common)  # type: ignore[arg-type]
+    ana = estimate(load_model(model), get_gpu(gpu), serving_model="analytic", **common)  # type: ignore[arg-type]
+    assert ana.ttft_ms == pytest.approx(sim.ttft_ms, rel=0.10)
+    assert ana.itl_ms == pytest.approx(sim.itl_ms, rel=0.10)
+    assert ana.output_throughput_tok_s == pytest.approx(sim.output_throughput_tok_s, rel=0.10)
+    # the train's TTFTs spread evenly: the screen's p99 is the last step's, its median the middle one's
+    assert ana.ttft_p50_ms <= ana.ttft_ms < ana.ttft_p99_ms <= 2.0 * ana.ttft_ms  # type: ignore[operator]
+
+
+def test_a_sequence_waits_only_for_the_prefill_batches_after_it_joined() -> None:
+    """In a train of SGLang prefill batches a prompt finished in the k-th batch waits through the n - k after
+    it, not the whole train: its mean gap, over every gap of the run, equals its TPOT."""
+    sim = estimate(LLAMA8, H100, input_length=2000, output_length=256, concurrency=64, engine="sglang")
+    assert sim.itl_ms == pytest.approx(sim.tpot_ms, rel=0.01)
+
+
 # -------------------------------------------------------------- scheduler behaviour
 def _offline(dep_engine: str, n: int, isl: int, osl: int) -> object:
     return estimate(

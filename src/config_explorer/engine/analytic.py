@@ -23,6 +23,10 @@ of their ``D`` tokens only; a chunk step's tokens touch many
 more. Keeping the two kinds apart (rather than one step with the average prefill share) is what makes
 low-concurrency MoE decoding right.
 
+SGLang prefills before it decodes, so its identical requests move as one cohort instead: while every client
+of the loop runs at once, they return together, are prefilled in a train of prompt-only steps and decode
+together (:func:`_sglang_cohort`, which the simulator's runs agree with).
+
 Percentiles: TTFT's waiting part is taken as exponential (p = tau + W * ln(1 / (1 - q))); ITL is the
 two-point mix of decode-only and chunk steps; E2E adds the mean decode time to the TTFT percentile.
 What this misses and the simulator sees: requests that arrive together and share chunks (cohorts),
@@ -60,8 +64,19 @@ class SteadyState:
     itl_decode_only_s: float
     itl_with_chunk_s: float
     chunk_fraction: float
+    #: a cohort prefilled in a train of this many equal steps of ``train_step_s`` (:func:`_sglang_cohort`):
+    #: its TTFTs spread evenly from ``ttft_service_s`` (the first step's) up, one step apart; 0: no train
+    train_steps: int = 0
+    train_step_s: float = 0.0
 
     def ttft_stats(self) -> Stats:
+        if self.train_steps:
+
+            def step_of(q: float) -> float:
+                # the prompt of rank q in the cohort is prefilled in step ceil(q n) of the train
+                return self.ttft_service_s + (max(math.ceil(q * self.train_steps), 1) - 1) * self.train_step_s
+
+            return Stats(self.ttft_s, step_of(0.5), step_of(0.9), step_of(0.95), step_of(0.99))
         wait = max(self.ttft_s - self.ttft_service_s, 0.0)
 
         def at(q: float) -> float:
@@ -162,10 +177,56 @@ def _admission_wait(
     return busy * wait
 
 
+def _sglang_cohort(dep: Deployment, concurrency: float) -> SteadyState | None:
+    """SGLang's steady state when every client of the loop runs at once (None where they cannot).
+
+    SGLang runs a prefill batch whenever a prompt waits, before any decode step, so the identical requests
+    of a closed loop re-form one cohort: they return together, their prompts are prefilled in a train of
+    ``n = ceil(C I / budget)`` prompt-only steps, and they decode together. The k-th step's prompts see
+    their first token after ``k`` steps of the train (TTFT from the first step's up, evenly); a request's
+    first gap after it also holds the rest of the train, so its mean gap is ``T_decode(C) + (n - 1) / 2
+    T_chunk / (O - 1)``. The cohort arrives at an idle engine, which reads it at once: none of the waits
+    that hold a busy engine's arrivals back apply. As the simulator runs the same scheduler, the two agree.
+    """
+    prompt = dep.prefill_length
+    steps_per_request = dep.output_length - 1
+    if dep.profile.scheduler != "sglang" or dep.speculative is not None or steps_per_request < 1:
+        return None
+    if concurrency > min(float(dep.running_limit), dep.kv_limit_steady):
+        return None  # the excess queues behind a running batch: the steady state below does not hold
+    overhead = dep.profile.request_overhead_ms * 1e-3
+    n = max(math.ceil(concurrency * prompt / dep.step_token_budget), 1)
+    per_step = concurrency * prompt / n
+    train_step = dep.step_s(0.0, per_step, per_step / prompt)
+    decode_step = dep.step(concurrency, 0.0, 0.0)
+    # the clients get a round of the batch's tokens no faster than the front end streams it
+    decode_s = max(decode_step.total_s, concurrency * dep.frontend_token_s)
+    stall = (n - 1) / 2.0 * train_step
+    ttft = overhead + (n + 1) / 2.0 * train_step
+    itl = decode_s + stall / steps_per_request
+    rate = concurrency / (ttft + steps_per_request * itl)
+    return SteadyState(
+        concurrency,
+        decode_step,
+        overhead + train_step,
+        ttft,
+        itl,
+        rate,
+        decode_s,
+        decode_s + stall,
+        1.0 / steps_per_request,
+        train_steps=n,
+        train_step_s=train_step,
+    )
+
+
 def solve(dep: Deployment, concurrency: float) -> SteadyState:
     """Steady state of one replica carrying ``concurrency`` requests in flight."""
     prompt = dep.prefill_length
     steps_per_request = dep.output_length - 1
+    cohort = _sglang_cohort(dep, concurrency)
+    if cohort is not None:
+        return cohort
     if steps_per_request == 0:
         tokens = min(concurrency * prompt, float(dep.step_token_budget))
         step = dep.step(0.0, tokens, tokens / prompt)

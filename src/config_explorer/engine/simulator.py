@@ -217,7 +217,10 @@ class _Replica:
         self.min_free = cfg.num_blocks
         self.decode_seconds = 0.0  # integral of the decode batch over time
         self.max_decode = 0
-        self.stall = 0.0  # SGLang: prefill time the decoding sequences have waited since their last token
+        # SGLang: the prefill time decoding sequences have waited since their last token, as [seconds, sequences]
+        # groups: a sequence that joined the decode batch during a run of prefill batches waits only for the
+        # batches after it joined
+        self.stalls: list[list[float]] = []
         self.gaps: list[float] = []
         self.gap_weights: list[float] = []
         self.ratio = cfg.new_token_ratio[0]
@@ -600,13 +603,11 @@ class _Replica:
         self._emit(d * rounds, step * rounds)
         # a client's tokens come no faster than the front end streams a round of the batch's tokens
         gap = max(step, d * self.fe)
-        if self.stall:
-            self.gaps.append(gap + self.stall)
-            self.gap_weights.append(float(d))
+        if self.stalls:
+            self._stalled_gaps(gap, d)
             if rounds > 1:
                 self.gaps.append(gap)
                 self.gap_weights.append(float(d * (rounds - 1)))
-            self.stall = 0.0
         else:
             self.gaps.append(gap)
             self.gap_weights.append(float(d * rounds))
@@ -630,6 +631,19 @@ class _Replica:
             self.since_read = since
         self._retire()
         return rounds
+
+    def _stalled_gaps(self, gap: float, d: int) -> None:
+        """One decode round's gaps of ``gap`` seconds for ``d`` sequences, each also holding the prefill
+        batches it waited through since its last token (the waits are then over)."""
+        total = sum(count for _, count in self.stalls)
+        scale = min(1.0, d / total) if total else 1.0  # (fewer now, where some were retracted meanwhile)
+        for seconds, count in self.stalls:
+            self.gaps.append(gap + seconds)
+            self.gap_weights.append(count * scale)
+        if d > total:
+            self.gaps.append(gap)
+            self.gap_weights.append(float(d - total))
+        self.stalls = []
 
     def _emit(self, tokens: float, seconds: float) -> None:
         """``tokens`` output tokens made over the next ``seconds``: the front end's queue takes them."""
@@ -694,14 +708,16 @@ class _Replica:
             need = self._decode_need(1)
             self._room(need)
             self.free_blocks -= need
-            self.gaps.append(max(step, d * self.fe) + self.stall)
-            self.gap_weights.append(float(d))
-            self.stall = 0.0
+            self._stalled_gaps(max(step, d * self.fe), d)
             self.kv_tokens += d
             self.remaining -= d
             self.round += 1
-        elif self.decoding:
-            self.stall += step  # SGLang: the decoding sequences wait through the prefill batch
+        elif self.decoding:  # SGLang: the decoding sequences wait through the prefill batch
+            waited = sum(int(count) for _, count in self.stalls)
+            if len(self.decoding) > waited:  # those that joined since the last prefill batch start waiting
+                self.stalls.append([0.0, float(len(self.decoding) - waited)])
+            for group in self.stalls:
+                group[0] += step
         self.min_free = min(self.min_free, self.free_blocks)
         self.steps += 1
         self._clock(step, d)
