@@ -144,6 +144,29 @@ def test_the_screen_follows_sglangs_cohort_of_identical_requests(
     assert ana.ttft_p50_ms <= ana.ttft_ms < ana.ttft_p99_ms <= 2.0 * ana.ttft_ms  # type: ignore[operator]
 
 
+def test_records_say_when_sglangs_cohort_sets_ttft() -> None:
+    """Identical SGLang requests whose prompts need more than one prefill step move as one cohort, and the
+    record says so; drawn lengths, one step's worth of prompts and other engines carry no such warning."""
+
+    def noted(e: object) -> bool:
+        return any("train of" in w for w in e.warnings)  # type: ignore[attr-defined]
+
+    common = {"input_length": 2000, "output_length": 256, "engine": "sglang"}
+    for model in ("simulated", "analytic"):
+        assert noted(estimate(LLAMA8, H100, concurrency=64, serving_model=model, **common))
+        assert not noted(estimate(LLAMA8, H100, concurrency=4, serving_model=model, **common))
+        assert not noted(
+            estimate(LLAMA8, H100, concurrency=64, serving_model=model, **{**common, "engine": "vllm"})
+        )
+    drawn = Traffic(
+        input_lengths=Lengths.uniform(1600, 2000),
+        output_lengths=Lengths.uniform(205, 256),
+        arrival="closed_loop",
+        concurrency=64,
+    )
+    assert not noted(estimate(LLAMA8, H100, traffic=drawn, engine="sglang"))
+
+
 def test_a_sequence_waits_only_for_the_prefill_batches_after_it_joined() -> None:
     """In a train of SGLang prefill batches a prompt finished in the k-th batch waits through the n - k after
     it, not the whole train: its mean gap, over every gap of the run, equals its TPOT."""

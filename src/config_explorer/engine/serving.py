@@ -190,9 +190,35 @@ def estimate(
     if not dep.memory.fits:
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
-        return _frontend_note(dep, _from_analytic(dep, concurrency))
+        return _cohort_note(dep, None, _frontend_note(dep, _from_analytic(dep, concurrency)))
     assert traffic is not None  # built above for every simulated run
-    return _frontend_note(dep, _from_simulation(dep, traffic))
+    return _cohort_note(dep, traffic, _frontend_note(dep, _from_simulation(dep, traffic)))
+
+
+def _cohort_note(
+    dep: Deployment, traffic: Traffic | None, record: PerformanceEstimate
+) -> PerformanceEstimate:
+    """``record`` with a warning where SGLang's identical requests move as one cohort whose prefill train
+    sets TTFT (``analytic._sglang_cohort``): lengths that vary break the cohort up, and plan far shorter."""
+    if dep.profile.scheduler != "sglang" or record.concurrency is None:
+        return record
+    if traffic is not None and (
+        traffic.arrival != "closed_loop"
+        or traffic.input_lengths.kind != "fixed"
+        or traffic.output_lengths.kind != "fixed"
+    ):
+        return record
+    clients = record.concurrency / dep.replicas
+    steps = math.ceil(clients * dep.prefill_length / dep.step_token_budget)
+    if clients < 2 or steps < 2 or dep.output_length < 2:
+        return record
+    note = (
+        f"SGLang prefills before it decodes: these identical requests ({clients:g} per replica) return "
+        f"together and are prefilled in a train of {steps} steps, which sets TTFT; requests whose lengths "
+        "vary (as --random-range-ratio 0.8 draws them) fall out of step and wait far less: give a traffic "
+        "with drawn lengths to plan for that"
+    )
+    return attrs.evolve(record, warnings=(*record.warnings, note))
 
 
 #: a replica streaming at least this share of its front end's most is reported as front-end bound
