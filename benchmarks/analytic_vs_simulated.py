@@ -7,8 +7,10 @@ engine and load band. The screen is trusted to rank layouts; the simulator judge
 
 SGLang runs prefill batches before decodes, so a closed loop of identical requests re-forms one cohort of
 every client: all of them prefill in a train of chunks, then decode together and return together. Both
-models follow that train (the screen in closed form, ``analytic._sglang_cohort``). For vLLM and
-TensorRT-LLM the screen packs a chunk's worth of prompts at a time, and TTFT under load is where the two part.
+models follow that train (the screen in closed form, ``analytic._sglang_cohort``). vLLM's and TensorRT-LLM's
+mixed steps pack a chunk's worth of prompts at a time instead: a loop of several such groups returns them one
+step apart, each waiting for the chunk step of the group before it, which both models follow too. Where they
+still part most is TTFT at moderate load, where a group's wait is shorter than a full step.
 """
 
 from __future__ import annotations

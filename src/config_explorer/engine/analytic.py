@@ -18,7 +18,9 @@ queue and TTFT grows until Little's law holds. E2E = TTFT + (O - 1) * ITL, and o
 
 Identical requests in a closed loop move in lockstep groups (the start-up burst fills whole chunks,
 and each group finishes, is replaced and prefills together again), so a prompt is prefilled together
-with the rest of its group: up to a chunk's worth of prompts. Decode-only steps touch the MoE experts
+with the rest of its group: up to a chunk's worth of prompts. A loop of several groups returns them one
+step apart, so each group but the first reaches the engine just after the step holding the group before
+it was formed, and waits for all of that chunk step before its own. Decode-only steps touch the MoE experts
 of their ``D`` tokens only; a chunk step's tokens touch many
 more. Keeping the two kinds apart (rather than one step with the average prefill share) is what makes
 low-concurrency MoE decoding right.
@@ -105,7 +107,12 @@ def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
 
 
 def _prefill_service(
-    dep: Deployment, step_s: StepSeconds, decode_seqs: float, mean_step: float, cohort: float = 1.0
+    dep: Deployment,
+    step_s: StepSeconds,
+    decode_seqs: float,
+    mean_step: float,
+    cohort: float = 1.0,
+    groups: float = 1.0,
 ) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
     budget = dep.step_token_budget
@@ -115,8 +122,13 @@ def _prefill_service(
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
     with_chunk = step_s(decode_seqs, group, group / prompt)
-    # on average a new request waits half a step for the next one to start; the front end adds its own time
-    service = mean_step / 2 + dep.profile.request_overhead_ms * 1e-3
+    # on average a new request waits half a step for the next one to start; the front end adds its own time.
+    # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
+    # after the step holding the group before it was formed, and waits for all of that chunk step
+    wait = mean_step / 2
+    if groups >= 2.0:
+        wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
+    service = wait + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
         if remainder > 0:
@@ -261,7 +273,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         chunk = max(budget - decode_seqs, budget * 0.05)
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
-        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort)
+        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, concurrency / cohort)
         if holds_back:
             service += _admission_wait(dep, concurrency, decode_seqs, steps)
         if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
