@@ -126,7 +126,7 @@ def _prefill_service(
     # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
     # after the step holding the group before it was formed, and waits for all of that chunk step
     wait = mean_step / 2
-    if groups >= 2.0:
+    if groups >= 2.0 and not full_chunks:  # (a prompt longer than a chunk spreads its group over steps)
         wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
     service = wait + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
