@@ -20,7 +20,8 @@ Identical requests in a closed loop move in lockstep groups (the start-up burst 
 and each group finishes, is replaced and prefills together again), so a prompt is prefilled together
 with the rest of its group: up to a chunk's worth of prompts. A loop of several groups returns them one
 step apart, so each group but the first reaches the engine just after the step holding the group before
-it was formed, and waits for all of that chunk step before its own. Decode-only steps touch the MoE experts
+it was formed, and waits for all of that chunk step before its own; a loop that is one group (a lone
+client among them) returns to an idle engine and waits for nothing. Decode-only steps touch the MoE experts
 of their ``D`` tokens only; a chunk step's tokens touch many
 more. Keeping the two kinds apart (rather than one step with the average prefill share) is what makes
 low-concurrency MoE decoding right.
@@ -128,6 +129,8 @@ def _prefill_service(
     wait = mean_step / 2
     if groups >= 2.0 and not full_chunks:  # (a prompt longer than a chunk spreads its group over steps)
         wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
+    elif groups <= 1.0 and not full_chunks:  # the whole loop is one group: it returns to an idle engine
+        wait = 0.0
     service = wait + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
@@ -274,7 +277,7 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
         service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, concurrency / cohort)
-        if holds_back:
+        if holds_back and concurrency > cohort:  # (one group returns to an idle engine, read at once)
             service += _admission_wait(dep, concurrency, decode_seqs, steps)
         if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
             _, decode_only, with_chunk, share = steps
