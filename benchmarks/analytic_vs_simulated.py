@@ -10,7 +10,7 @@ every client: all of them prefill in a train of chunks, then decode together and
 models follow that train (the screen in closed form, ``analytic._sglang_cohort``). vLLM's and TensorRT-LLM's
 mixed steps pack a chunk's worth of prompts at a time instead: a loop of several such groups returns them one
 step apart, each waiting for the chunk step of the group before it, which both models follow too. Where they
-still part most is TTFT at moderate load, where a group's wait is shorter than a full step.
+still part most is TensorRT-LLM's TTFT at moderate load.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def _prefill_service(
     # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
     # after the step holding the group before it was formed, and waits for all of that chunk step
     wait = mean_step / 2
-    if groups >= 2.0 and not full_chunks:  # (a prompt longer than a chunk spreads its group over steps)
+    if groups > 1.0 and not full_chunks:  # (a prompt longer than a chunk spreads its group over steps)
         wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
     elif groups <= 1.0 and not full_chunks:  # the whole loop is one group: it returns to an idle engine
         wait = 0.0
