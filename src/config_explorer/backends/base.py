@@ -54,6 +54,9 @@ class EstimateRequest:
     max_model_len: int | None = None
     #: native engine: "simulated" (the scheduler stepped request by request) or "analytic" (closed form)
     serving_model: str = "simulated"
+    #: native engine, analytic model: the closed loop's identical requests move in lockstep, as a benchmark's
+    #: synchronized clients do (False: their arrivals fall at random, as the recommender's judge has them)
+    lockstep: bool = True
     #: the native engine's traffic beyond a closed loop of fixed lengths (arrivals, distributions)
     traffic: Traffic | None = None
     #: native engine: speculative decoding (None: off), checked for the model and engine

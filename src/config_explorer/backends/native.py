@@ -50,6 +50,7 @@ class NativeBackend:
             max_num_seqs=request.max_num_seqs,
             max_model_len=request.max_model_len,
             serving_model=request.serving_model,
+            lockstep=request.lockstep,
             traffic=_with_prefix(request),
             speculative=request.speculative,
             api_server_count=request.api_server_count,

@@ -113,7 +113,7 @@ def _prefill_service(
     decode_seqs: float,
     mean_step: float,
     cohort: float = 1.0,
-    groups: float = 1.0,
+    groups: float = 0.0,
 ) -> tuple[float, float, float]:
     """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
     budget = dep.step_token_budget
@@ -127,10 +127,13 @@ def _prefill_service(
     # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
     # after the step holding the group before it was formed, and waits for all of that chunk step
     wait = mean_step / 2
-    if groups > 1.0 and not full_chunks:  # (a prompt longer than a chunk spreads its group over steps)
-        wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
-    elif groups <= 1.0 and not full_chunks:  # the whole loop is one group: it returns to an idle engine
-        wait = 0.0
+    # (``groups`` 0: arrivals at random; not where a prompt is longer than a chunk, which spreads its
+    # group over steps)
+    if groups and not full_chunks:
+        if groups > 1.0:
+            wait = ((groups - 1.0) * with_chunk + mean_step / 2) / groups
+        else:  # the whole loop is one group: it returns to an idle engine
+            wait = 0.0
     service = wait + dep.profile.request_overhead_ms * 1e-3
     if full_chunks:
         service += full_chunks * with_chunk
@@ -235,11 +238,18 @@ def _sglang_cohort(dep: Deployment, concurrency: float) -> SteadyState | None:
     )
 
 
-def solve(dep: Deployment, concurrency: float) -> SteadyState:
-    """Steady state of one replica carrying ``concurrency`` requests in flight."""
+def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> SteadyState:
+    """Steady state of one replica carrying ``concurrency`` requests in flight.
+
+    ``lockstep``: the loop's identical requests move together, as a benchmark's synchronized clients do
+    (SGLang's cohort, the groups' waits above); False takes their arrivals at random, half a step's wait
+    each, as the recommender's judge (Poisson arrivals) has them.
+    """
     prompt = dep.prefill_length
     steps_per_request = dep.output_length - 1
-    cohort = _sglang_cohort(dep, concurrency)
+    # cached prefixes' hits and misses make the requests differ, and they fall out of step
+    lockstep = lockstep and not dep.cached_prompt_tokens
+    cohort = _sglang_cohort(dep, concurrency) if lockstep else None
     if cohort is not None:
         return cohort
     if steps_per_request == 0:
@@ -276,8 +286,10 @@ def solve(dep: Deployment, concurrency: float) -> SteadyState:
         chunk = max(budget - decode_seqs, budget * 0.05)
         cohort = _cohort(dep, concurrency, chunk)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
-        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, concurrency / cohort)
-        if holds_back and concurrency > cohort:  # (one group returns to an idle engine, read at once)
+        groups = concurrency / cohort if lockstep else 0.0
+        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, groups)
+        # (one group of identical requests returns to an idle engine, which reads it at once)
+        if holds_back and (concurrency > cohort or not lockstep):
             service += _admission_wait(dep, concurrency, decode_seqs, steps)
         if frontend:  # the clients get a round of the batch's tokens no faster than the front end streams it
             _, decode_only, with_chunk, share = steps

@@ -82,6 +82,7 @@ def estimate(
     speculative: SpeculativeConfig | None = None,
     api_server_count: int | None = None,
     engine_options: Mapping[str, int | float] | EngineOptions | None = None,
+    lockstep: bool = True,
 ) -> PerformanceEstimate:
     """Estimate one configuration (whole deployment).
 
@@ -96,7 +97,9 @@ def estimate(
     ``speculative`` turns speculative decoding on (see the module text for how each serving model treats them).
     ``engine_options`` sets the engine's options by the engine's own names: those that hold new
     requests back to batch them (``{"scheduler_recv_interval": 10}`` for SGLang) and vLLM's
-    ``{"async_scheduling": True}``; see :mod:`config_explorer.engine.options`.
+    ``{"async_scheduling": True}``; see :mod:`config_explorer.engine.options`. ``lockstep`` (analytic model):
+    the closed loop's identical requests move together, as a benchmark's synchronized clients do; False
+    takes their arrivals at random (:func:`config_explorer.engine.analytic.solve`).
     """
     if speculative is not None and not isinstance(speculative, SpeculativeConfig):
         raise InvalidArgumentError(
@@ -190,7 +193,8 @@ def estimate(
     if not dep.memory.fits:
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
-        return _cohort_note(dep, None, _frontend_note(dep, _from_analytic(dep, concurrency)))
+        record = _frontend_note(dep, _from_analytic(dep, concurrency, lockstep))
+        return _cohort_note(dep, None, record) if lockstep else record
     assert traffic is not None  # built above for every simulated run
     return _cohort_note(dep, traffic, _frontend_note(dep, _from_simulation(dep, traffic)))
 
@@ -200,12 +204,13 @@ def _cohort_note(
 ) -> PerformanceEstimate:
     """``record`` with a warning where SGLang's identical requests move as one cohort whose prefill train
     sets TTFT (``analytic._sglang_cohort``): lengths that vary break the cohort up, and plan far shorter."""
-    if dep.profile.scheduler != "sglang" or record.concurrency is None:
+    if dep.profile.scheduler != "sglang" or record.concurrency is None or dep.cached_prompt_tokens:
         return record
     if traffic is not None and (
         traffic.arrival != "closed_loop"
         or traffic.input_lengths.kind != "fixed"
         or traffic.output_lengths.kind != "fixed"
+        or traffic.prefix is not None
     ):
         return record
     clients = record.concurrency / dep.replicas
@@ -530,8 +535,8 @@ def _record(
     return PerformanceEstimate(**fields)
 
 
-def _from_analytic(dep: Deployment, concurrency: int) -> PerformanceEstimate:
-    steady = analytic.solve(dep, concurrency / dep.replicas)
+def _from_analytic(dep: Deployment, concurrency: int, lockstep: bool = True) -> PerformanceEstimate:
+    steady = analytic.solve(dep, concurrency / dep.replicas, lockstep=lockstep)
     ttft = steady.ttft_stats()
     itl = steady.itl_stats()
     decode = (dep.output_length - 1) * (steady.itl_s or 0.0)

@@ -595,7 +595,8 @@ def _operating_point(
     """
     native = backend.name == "native"
     if native:
-        request = _with_front_end(backend, attrs.evolve(request, serving_model="analytic"))
+        # the screen takes arrivals at random, as the judge below has them (no synchronized cohorts)
+        request = _with_front_end(backend, attrs.evolve(request, serving_model="analytic", lockstep=False))
     judge = judge and native
 
     def screen(c: int) -> PerformanceEstimate:
