@@ -32,9 +32,10 @@ together (:func:`_sglang_cohort`, which the simulator's runs agree with).
 
 Percentiles: TTFT's waiting part is taken as exponential (p = tau + W * ln(1 / (1 - q))); ITL is the
 two-point mix of decode-only and chunk steps; E2E adds the mean decode time to the TTFT percentile.
-What this misses and the simulator sees: requests that arrive together and share chunks (cohorts),
-the start-up burst of a closed-loop run, preemption when the KV cache overflows, and the spread of
-varying lengths. ``benchmarks/analytic_vs_simulated.py`` prints where the two differ.
+What this misses and the simulator sees: how cohorts form from arrivals that do not come in step (the
+screen takes them either in full lockstep or, with ``lockstep=False``, at random), the start-up burst of a
+closed-loop run, preemption when the KV cache overflows, and the spread of varying lengths.
+``benchmarks/analytic_vs_simulated.py`` prints where the two differ.
 """
 
 from __future__ import annotations
@@ -249,9 +250,9 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
     steps_per_request = dep.output_length - 1
     # cached prefixes' hits and misses make the requests differ, and they fall out of step
     lockstep = lockstep and not dep.cached_prompt_tokens
-    cohort = _sglang_cohort(dep, concurrency) if lockstep else None
-    if cohort is not None:
-        return cohort
+    together = _sglang_cohort(dep, concurrency) if lockstep else None
+    if together is not None:
+        return together
     if steps_per_request == 0:
         tokens = min(concurrency * prompt, float(dep.step_token_budget))
         step = dep.step(0.0, tokens, tokens / prompt)
