@@ -52,7 +52,7 @@ from config_explorer.engine.roofline import StepTime
 #: a step's seconds from its contents (decodes, prefill tokens, prompts), as ``Deployment.step_s``
 StepSeconds = Callable[[float, float, float], float]
 
-__all__ = ["SteadyState", "solve"]
+__all__ = ["SteadyState", "solve", "train_steps"]
 
 
 @attrs.frozen
@@ -196,6 +196,11 @@ def _admission_wait(
     return busy * wait
 
 
+def train_steps(dep: Deployment, concurrency: float) -> int:
+    """Prompt-only steps that prefill a cohort of ``concurrency`` prompts (per replica) at the step budget."""
+    return max(math.ceil(concurrency * dep.prefill_length / dep.step_token_budget), 1)
+
+
 def _sglang_cohort(dep: Deployment, concurrency: float) -> SteadyState | None:
     """SGLang's steady state when every client of the loop runs at once (None where they cannot).
 
@@ -214,7 +219,7 @@ def _sglang_cohort(dep: Deployment, concurrency: float) -> SteadyState | None:
     if concurrency > min(float(dep.running_limit), dep.kv_limit_steady):
         return None  # the excess queues behind a running batch: the steady state below does not hold
     overhead = dep.profile.request_overhead_ms * 1e-3
-    n = max(math.ceil(concurrency * prompt / dep.step_token_budget), 1)
+    n = train_steps(dep, concurrency)
     per_step = concurrency * prompt / n
     train_step = dep.step_s(0.0, per_step, per_step / prompt)
     decode_step = dep.step(concurrency, 0.0, 0.0)

@@ -92,6 +92,12 @@ _SWITCHES: Final = frozenset(
 ) | {"async_scheduling"}
 #: the largest decode batch a launch may capture CUDA graphs for that the engine plans with
 MAX_GRAPH_BATCH: Final = 65_536
+#: the integer options' accepted ranges (inclusive)
+_INT_RANGES: Final[dict[str, tuple[int, int]]] = {
+    "scheduler_recv_interval": (1, MAX_WAIT_STEPS),
+    "batch_wait_timeout_iters": (0, MAX_WAIT_STEPS),
+    "cuda_graph_max_bs": (1, MAX_GRAPH_BATCH),
+}
 
 
 def options_of(engine: str) -> tuple[str, ...]:
@@ -203,8 +209,7 @@ def _value(name: str, raw: object) -> int | float | bool:
                 f"got {short_repr(raw)}"
             )
         return float(raw)
-    low = 1 if name in ("scheduler_recv_interval", "cuda_graph_max_bs") else 0
-    high = MAX_GRAPH_BATCH if name == "cuda_graph_max_bs" else MAX_WAIT_STEPS
+    low, high = _INT_RANGES[name]
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         raise InvalidArgumentError(
             f"engine option {name} must be an integer in [{low}, {high:,}], got {short_repr(raw)}"

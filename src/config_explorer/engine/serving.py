@@ -125,15 +125,7 @@ def estimate(
         input_length = input_length or max(round(traffic.input_lengths.mean), 1)
         output_length = output_length or max(round(traffic.output_lengths.mean), 1)
         concurrency = traffic.concurrency or concurrency
-    if (
-        serving_model == "analytic"
-        and traffic is not None
-        and (
-            traffic.arrival != "closed_loop"
-            or traffic.input_lengths.kind != "fixed"
-            or traffic.output_lengths.kind != "fixed"
-        )
-    ):
+    if serving_model == "analytic" and traffic is not None and not _fixed_closed_loop(traffic):
         raise InvalidArgumentError(
             "the analytic serving model covers a closed loop of fixed lengths only; "
             "use serving_model='simulated' for other traffic"
@@ -199,6 +191,15 @@ def estimate(
     return _cohort_note(dep, traffic, _frontend_note(dep, _from_simulation(dep, traffic)))
 
 
+def _fixed_closed_loop(traffic: Traffic) -> bool:
+    """Whether ``traffic`` is a closed loop of fixed lengths (the traffic the analytic model covers)."""
+    return (
+        traffic.arrival == "closed_loop"
+        and traffic.input_lengths.kind == "fixed"
+        and traffic.output_lengths.kind == "fixed"
+    )
+
+
 def _cohort_note(
     dep: Deployment, traffic: Traffic | None, record: PerformanceEstimate
 ) -> PerformanceEstimate:
@@ -206,15 +207,10 @@ def _cohort_note(
     sets TTFT (``analytic._sglang_cohort``): lengths that vary break the cohort up, and plan far shorter."""
     if dep.profile.scheduler != "sglang" or record.concurrency is None or dep.cached_prompt_tokens:
         return record
-    if traffic is not None and (
-        traffic.arrival != "closed_loop"
-        or traffic.input_lengths.kind != "fixed"
-        or traffic.output_lengths.kind != "fixed"
-        or traffic.prefix is not None
-    ):
+    if traffic is not None and (not _fixed_closed_loop(traffic) or traffic.prefix is not None):
         return record
     clients = record.concurrency / dep.replicas
-    steps = math.ceil(clients * dep.prefill_length / dep.step_token_budget)
+    steps = analytic.train_steps(dep, clients)
     if clients < 2 or steps < 2 or dep.output_length < 2:
         return record
     note = (

@@ -713,7 +713,7 @@ class _Replica:
             self.remaining -= d
             self.round += 1
         elif self.decoding:  # SGLang: the decoding sequences wait through the prefill batch
-            waited = sum(int(count) for _, count in self.stalls)
+            waited = sum(count for _, count in self.stalls)
             if len(self.decoding) > waited:  # those that joined since the last prefill batch start waiting
                 self.stalls.append([0.0, float(len(self.decoding) - waited)])
             for group in self.stalls:
