@@ -235,6 +235,12 @@ OPTION_SWITCHES: dict[str, str] = {
 }
 
 
+def flag_value(text: str, flag: str) -> float | None:
+    """The number a launch command in ``text`` gives ``flag`` (``--flag 8`` or ``--flag=8``), else None."""
+    found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
+    return float(found.group(1)) if found else None
+
+
 def serve_knobs(notes: str) -> dict[str, Any]:
     """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
     ``server flags: ...``, ``serve: ...``, ``launch: ...`` or an offline ``benchmark_throughput.py``
@@ -247,9 +253,9 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         options: dict[str, Any] = {}
         for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
             for flag, (name, kind) in flags.items():
-                found = re.search(re.escape(flag) + r"[ =]([0-9.]+)", text)
-                if found:
-                    into[name] = kind(found.group(1))
+                value = flag_value(text, flag)
+                if value is not None:
+                    into[name] = kind(value)
         switch = re.search(r"--(no-)?async-scheduling\b", text)
         if switch:  # vLLM's switch (unset: the release's default)
             options["async_scheduling"] = switch.group(1) is None

@@ -31,7 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from accuracy import chat_template_tokens, sharegpt_lengths
+import attrs
+from accuracy import chat_template_tokens, flag_value, sharegpt_lengths
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -144,7 +145,7 @@ def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float |
     knobs: dict[str, Any] = {"max_num_seqs": 4096}
     if layout["engine"] != "sglang":  # a decode step's tokens count against vLLM's and TensorRT-LLM's budget
         knobs["max_num_batched_tokens"] = 8192
-    fraction = _flag(row["notes"], "--mem-fraction-static")
+    fraction = flag_value(row["notes"], "--mem-fraction-static")
     if fraction:
         knobs["gpu_memory_utilization"] = fraction
     dep = _phase_deployment(row, layout, **knobs)
@@ -162,21 +163,18 @@ def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float |
     return _per_gpu(row, batch / step), how
 
 
-def _flag(notes: str, name: str) -> float | None:
-    found = re.search(re.escape(name) + r"[ =]([0-9.]+)", notes)
-    return float(found.group(1)) if found else None
-
-
 def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float | None, str]:
     """A whole run simulated with its traffic and the scheduler limits its command states."""
     arch = load_model(row["model"])
     notes = row["notes"]
     isl, osl = float(row["input_len"]), float(row["output_len"])
     knobs: dict[str, Any] = {}
-    batch = _flag(notes, "--max_batch_size")
-    tokens = _flag(notes, "--max_num_tokens")
-    fraction = _flag(notes, "--kv_cache_free_gpu_mem_fraction") or _flag(notes, "--mem-fraction-static")
-    running = _flag(notes, "--max-running-requests")
+    batch = flag_value(notes, "--max_batch_size")
+    tokens = flag_value(notes, "--max_num_tokens")
+    fraction = flag_value(notes, "--kv_cache_free_gpu_mem_fraction") or flag_value(
+        notes, "--mem-fraction-static"
+    )
+    running = flag_value(notes, "--max-running-requests")
     if batch:
         knobs["max_num_seqs"] = int(batch)
     elif running:
@@ -185,9 +183,12 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         knobs["max_num_batched_tokens"] = max(int(tokens), knobs.get("max_num_seqs", 0))
     if fraction:
         knobs["gpu_memory_utilization"] = fraction
-    graphs = _flag(notes, "--cuda-graph-max-bs")  # SGLang: per attention group, as its server captures them
+    graphs = flag_value(
+        notes, "--cuda-graph-max-bs"
+    )  # SGLang: per attention group, as its server captures them
     if graphs and layout["engine"] == "sglang":
-        layout = {**layout, "engine_options": EngineOptions(cuda_graph_max_bs=int(graphs))}
+        options = layout["engine_options"] or EngineOptions()
+        layout = {**layout, "engine_options": attrs.evolve(options, cuda_graph_max_bs=int(graphs))}
     if row["dataset"] == "sharegpt":
         requests = 984
         inputs, outputs = sharegpt_lengths(isl, osl, requests)
