@@ -239,6 +239,24 @@ def test_recommend_writes_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(json.loads(out_json.read_text())["results"]) == 2
 
 
+@pytest.mark.parametrize("gpus", [["H100,L4"], ["H100", "L4"], ["H100,", "L4"]])
+def test_recommend_takes_gpu_names_apart_or_comma_separated(
+    gpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json = tmp_path / "r.json"
+    argv = ["recommend", "--model", "microsoft/phi-2", "--gpus", *gpus, "--workload", "chat"]
+    code, _, _ = run([*argv, "--max-gpus", "1", "--output-json", str(out_json), "--quiet"], capsys)
+    assert code == 0
+    result = json.loads(out_json.read_text())
+    assert {row["gpu"] for row in [*result["ranked"], *result["rejected"]]} == {"H100 SXM", "L4"}
+
+
+def test_recommend_rejects_gpus_of_commas_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["recommend", "--model", "microsoft/phi-2", "--gpus", ","], capsys)
+    assert code == 2 and out == ""
+    assert "--gpus needs at least one GPU name, got ','" in err
+
+
 @pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="plot extra not installed")
 def test_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = tmp_path / "f.png"

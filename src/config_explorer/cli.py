@@ -795,6 +795,17 @@ def _progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
     return show
 
 
+def _gpu_names(values: list[str] | None) -> list[str] | None:
+    """``--gpus`` as given: names apart (``H200 B200``) or comma-separated (``H200,B200``), as
+    ``--parallelism`` takes its list."""
+    if values is None:
+        return None
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    if not names:
+        raise InvalidArgumentError(f"--gpus needs at least one GPU name, got {' '.join(values)!r}")
+    return names
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from config_explorer.calibrate_cli import load_calibrations
     from config_explorer.recommender.costs import parse_gpu_cost
@@ -814,6 +825,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if path is not None:
             check_output_path(path, what=what)  # a bad output path fails now, not after the search
     validation.integer("--top", args.top)
+    gpus = _gpu_names(args.gpus)
     isl, osl = _lengths(args)
     costs = dict(parse_gpu_cost(c) for c in args.gpu_cost or [])
     limits = validation.engine_limits(args.max_model_len, args.max_num_seqs, args.max_num_batched_tokens)
@@ -829,7 +841,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 model,
                 isl,
                 osl,
-                gpus=args.gpus,
+                gpus=gpus,
                 max_gpus=args.max_gpus,
                 metric=args.metric,
                 constraints=args.constraints,
@@ -1195,7 +1207,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="rank GPU types, counts and layouts for one or more models")
     p.add_argument("--model", action="append", help="model id (repeat for several)")
     p.add_argument("--models", nargs="+", help="several model ids at once")
-    p.add_argument("--gpus", nargs="+", help="GPU names (default: the whole catalog)")
+    p.add_argument(
+        "--gpus", nargs="+", help="GPU names, apart or comma-separated (default: the whole catalog)"
+    )
     _add_workload(p)
     p.add_argument(
         "--max-gpus",
