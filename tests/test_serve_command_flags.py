@@ -26,9 +26,13 @@ from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import estimate_performance
 from config_explorer.recommender.serve_command import (
     ENGINES,
+    HEAD_NODE_PLACEHOLDER,
+    NODE_RANK_PLACEHOLDER,
+    SGLANG_DIST_INIT_PORT,
     TRTLLM_OPTIONS_FILE,
     engine_flags,
     launch_limits,
+    replica_nodes,
     serve_command,
     serve_commands,
 )
@@ -369,3 +373,72 @@ def test_a_configuration_that_does_not_run_has_no_command() -> None:
         serve_command(arch, est)
     with pytest.raises(InvalidArgumentError, match="does not run"):
         launch_limits(arch, est)
+
+
+# -- a replica over several hosts -------------------------------------------------------------------
+def _multi_node(model: str, gpu: str, gpus: int, tp: int | None, **layout: int) -> PerformanceEstimate:
+    est = estimate_performance(
+        model, gpu, gpus, tp, 1024, 256, concurrency=64, backend="native", serving_model="analytic", **layout
+    )
+    assert est.ok, est.error
+    return est
+
+
+@pytest.mark.parametrize(
+    ("model", "gpu", "gpus", "tp", "layout", "nodes", "per_node"),
+    [
+        ("moonshotai/Kimi-K2-Instruct", "H200", 16, 16, {}, 2, 8),  # TP16 over two HGX boards
+        ("deepseek-ai/DeepSeek-R1", "GB200", 8, 8, {}, 2, 4),  # one NVLink domain, two 4-GPU trays
+        (
+            "deepseek-ai/DeepSeek-R1",
+            "H200",
+            16,
+            16,
+            {"expert_parallel_size": 16, "dp_attention": 16},
+            2,
+            8,
+        ),
+    ],
+)
+def test_a_replica_over_several_hosts_gets_each_engines_node_options(
+    model: str, gpu: str, gpus: int, tp: int, layout: dict[str, int], nodes: int, per_node: int
+) -> None:
+    est = _multi_node(model, gpu, gpus, tp, **layout)
+    assert replica_nodes(est) == nodes
+    commands = serve_commands(load_model(model), est)
+    vllm = assert_valid("vllm", commands["vllm"])
+    assert (vllm["--nnodes"], vllm["--node-rank"], vllm["--master-addr"]) == (
+        str(nodes),
+        NODE_RANK_PLACEHOLDER,
+        HEAD_NODE_PLACEHOLDER,
+    )
+    assert "--headless" in commands["vllm"]  # the comment tells nodes 1.. to add it
+    sglang = assert_valid("sglang", commands["sglang"])
+    assert (sglang["--nnodes"], sglang["--node-rank"], sglang["--dist-init-addr"]) == (
+        str(nodes),
+        NODE_RANK_PLACEHOLDER,
+        f"{HEAD_NODE_PLACEHOLDER}:{SGLANG_DIST_INIT_PORT}",
+    )
+    assert "--dp-size" not in sglang  # SGLang refuses whole copies with --nnodes
+    if layout:
+        assert sglang["--attn-dp-size"] == "16" and vllm["--data-parallel-size"] == "16"
+    trtllm = commands["trtllm"]
+    assert_valid("trtllm", trtllm)  # trtllm-serve has no node options: the launcher spans the hosts
+    assert f"mpirun -np {gpus} -H NODE0:{per_node},NODE1:{per_node} trtllm-llmapi-launch" in trtllm
+
+
+def test_copies_of_a_multi_node_replica_are_separate_servers() -> None:
+    est = _multi_node("deepseek-ai/DeepSeek-R1", "H100", 32, 16)
+    assert (est.replicas, replica_nodes(est)) == (2, 2)
+    commands = serve_commands(load_model("deepseek-ai/DeepSeek-R1"), est)
+    assert "--data-parallel-size" not in assert_valid("vllm", commands["vllm"])
+    assert "--dp-size" not in assert_valid("sglang", commands["sglang"])
+    for command in commands.values():
+        assert "start 2 of these, each on its own 2 nodes" in command
+
+
+def test_a_replica_on_one_host_gets_no_node_options() -> None:
+    est = _multi_node("meta-llama/Llama-3.1-8B-Instruct", "H100", 2, 1)
+    assert replica_nodes(est) == 1
+    for engine, command in serve_commands(load_model("meta-llama/Llama-3.1-8B-Instruct"), est).items():
+        assert "--nnodes" not in command and "trtllm-llmapi-launch" not in command, engine

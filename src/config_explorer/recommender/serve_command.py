@@ -52,17 +52,22 @@ import attrs
 from config_explorer import validation
 from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.records import PerformanceEstimate
-from config_explorer.errors import InvalidArgumentError
+from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
 __all__ = [
     "ENGINES",
+    "HEAD_NODE_PLACEHOLDER",
+    "NODE_RANK_PLACEHOLDER",
+    "SGLANG_DIST_INIT_PORT",
     "TRTLLM_CLUSTER_FILE",
     "TRTLLM_OPTIONS_FILE",
     "EngineFlags",
     "LaunchLimits",
     "engine_flags",
     "launch_limits",
+    "replica_nodes",
     "serve_command",
     "serve_commands",
 ]
@@ -81,6 +86,13 @@ TRTLLM_OPTIONS_FILE: Final = "trtllm-llm-api-options.yaml"
 _ENGINE_TITLES: Final = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
 #: the placeholder a command names when the draft's checkpoint is not given
 DRAFT_PLACEHOLDER: Final = "DRAFT_MODEL"
+#: what a command for a replica spanning several hosts names for what only the operator knows: node 0's
+#: address, and the rank of the node the command runs on (0 .. nodes - 1)
+HEAD_NODE_PLACEHOLDER: Final = "HEAD_NODE_IP"
+NODE_RANK_PLACEHOLDER: Final = "NODE_RANK"
+#: the port of node 0 SGLang's ``--dist-init-addr`` names (its help text's example port; every node passes the
+#: same ``host:port``, ``arg_groups/fields/parallel.py`` in 0.5.23)
+SGLANG_DIST_INIT_PORT: Final = 25000
 #: each method's name in vLLM's speculative config, SGLang's --speculative-algorithm and TensorRT-LLM's
 #: decoding_type (TensorRT-LLM has no EAGLE-1 path in its PyTorch backend)
 _SPEC_NAMES: Final = {
@@ -249,6 +261,36 @@ def _split_copies(est: PerformanceEstimate, server: str) -> list[str]:
     ]
 
 
+def replica_nodes(est: PerformanceEstimate) -> int:
+    """The hosts one replica's ``tp x pp`` GPUs span, at the GPU's GPUs per host (``gpus_per_node``: 8 on an
+    HGX board, 4 on a GB200 or GB300 tray, whose NVLink domain still spans 18 trays); 1 for a GPU the catalog
+    does not know."""
+    try:
+        per_node = get_gpu(est.gpu).gpus_per_node
+    except ConfigExplorerError:
+        return 1
+    return max(1, -(-(est.tp * est.pp) // per_node))
+
+
+def _nodes_note(nodes: int) -> str:
+    """The comment line's start for a command every host of a replica runs with its own rank."""
+    return (
+        f"# one replica spans {nodes} nodes: run this on each, with {NODE_RANK_PLACEHOLDER} its rank (0 to "
+        f"{nodes - 1}) and {HEAD_NODE_PLACEHOLDER} node 0's address"
+    )
+
+
+def _copies_note(est: PerformanceEstimate, nodes: int) -> list[str]:
+    """Where each replica spans hosts, one server per replica: neither vLLM's nor SGLang's data parallelism
+    of whole copies runs over several hosts per copy (SGLang refuses ``--dp-size`` with ``--nnodes``)."""
+    if est.replicas == 1:
+        return []
+    return [
+        f"# for {est.replicas} copies start {est.replicas} of these, each on its own {nodes} nodes and port, "
+        "behind a load balancer"
+    ]
+
+
 def _vllm_moe(est: PerformanceEstimate, argv: list[str]) -> list[str] | None:
     """vLLM's expert-parallel and data-parallel-attention options (``argv`` extended); ``None`` when vLLM
     cannot run the layout (its expert parallelism spans every GPU of the stage or none)."""
@@ -290,11 +332,31 @@ def _vllm(
             f"# vLLM cannot run ep={est.ep} over tp={est.tp}: --enable-expert-parallel spreads the experts over "
             "every GPU of the stage; use SGLang (--ep-size) or TensorRT-LLM (--ep_size), or ep=1 or ep=tp"
         )
-    notes = _split_copies(est, "vLLM")
+    nodes = replica_nodes(est)
+    notes = _split_copies(est, "vLLM") if nodes == 1 else _copies_note(est, nodes)
     copies = 1
     if est.replicas > 1 and not notes:
         argv += ["--data-parallel-size", str(est.replicas)]
         copies = est.replicas
+    if nodes > 1:
+        # the multiprocessing executor over several hosts (vllm/config/parallel.py, engine/arg_utils.py and
+        # entrypoints/cli/serve.py in 0.34.0): every host starts its share of the workers and meets node 0 at
+        # --master-addr; only node 0 serves the API, the others run headless (with data-parallel ranks the
+        # engine derives each host's share of them from --nnodes)
+        argv += [
+            "--nnodes",
+            str(nodes),
+            "--node-rank",
+            NODE_RANK_PLACEHOLDER,
+            "--master-addr",
+            HEAD_NODE_PLACEHOLDER,
+        ]
+        others = "node 1 adds" if nodes == 2 else f"nodes 1 to {nodes - 1} add"
+        notes.append(
+            f"{_nodes_note(nodes)}; {others} --headless"
+            + (" and leaves out --api-server-count" if "--api-server-count" in argv else "")
+            + " (only node 0 serves the API)"
+        )
     # vLLM starts one API server per data-parallel rank unless told (vllm/entrypoints/cli/serve.py): a
     # replica's attention groups (ranks of their own) or one rank per copy the command runs
     if est.api_server_count is not None and est.api_server_count != est.dp_attention:
@@ -337,9 +399,24 @@ def _sglang(
     argv = ["python", "-m", "sglang.launch_server", "--model-path", arch.model_id, "--tp-size", str(est.tp)]
     if est.pp > 1:
         argv += ["--pp-size", str(est.pp)]
-    notes: list[str] = []
-    if est.replicas > 1:  # 0.5.23: whole copies of the model (attention groups are --attn-dp-size)
+    nodes = replica_nodes(est)
+    notes: list[str] = _copies_note(est, nodes) if nodes > 1 else []
+    if (
+        est.replicas > 1 and nodes == 1
+    ):  # 0.5.23: whole copies of the model (attention groups: --attn-dp-size)
         argv += ["--dp-size", str(est.replicas)]
+    if nodes > 1:
+        # every host runs the same command but for its rank, and meets node 0 at --dist-init-addr; only node 0
+        # serves the API, the others a health endpoint (0.5.23: arg_groups/fields/parallel.py, entrypoints/engine.py)
+        argv += [
+            "--nnodes",
+            str(nodes),
+            "--node-rank",
+            NODE_RANK_PLACEHOLDER,
+            "--dist-init-addr",
+            f"{HEAD_NODE_PLACEHOLDER}:{SGLANG_DIST_INIT_PORT}",
+        ]
+        notes.append(f"{_nodes_note(nodes)} (only node 0 serves the API)")
     groups = est.dp_attention
     if est.ep > 1:
         argv += ["--ep-size", str(est.ep)]
@@ -437,11 +514,26 @@ def _trtllm_parts(
 ) -> tuple[list[str], list[str], list[str]]:
     """(comment lines, ``trtllm-serve`` argv, LLM-API option lines) of ``est``'s layout."""
     lines = _precision_note(arch, est, "trtllm")
+    gpus = est.tp * est.pp
+    nodes = replica_nodes(est)
     if est.replicas > 1:
-        gpus = est.tp * est.pp
+        where = (
+            f"{nodes} nodes" if nodes > 1 else f"{gpus} GPU{'s' if gpus > 1 else ''} (CUDA_VISIBLE_DEVICES)"
+        )
         lines.append(
-            f"# trtllm-serve runs one copy of the model: start {est.replicas} of these, each on its own "
-            f"{gpus} GPU{'s' if gpus > 1 else ''} (CUDA_VISIBLE_DEVICES) and port (--port), behind a load balancer"
+            f"# trtllm-serve runs one copy of the model: start {est.replicas} of these, each on its own {where} "
+            "and port (--port), behind a load balancer"
+        )
+    if nodes > 1:
+        # trtllm-serve has no node options: an MPI launcher starts one rank per GPU over the hosts, each through
+        # trtllm-llmapi-launch, whose rank 0 runs the server and the others its workers
+        # (tensorrt_llm/llmapi/trtllm-llmapi-launch; docs/source/commands/trtllm-serve/trtllm-serve.rst)
+        per_node = -(-gpus // nodes)
+        hosts = ",".join(f"NODE{i}:{per_node}" for i in range(nodes))
+        lines.append(
+            f"# one replica spans {nodes} nodes: start it with one MPI rank per GPU, each running this through "
+            f"trtllm-llmapi-launch, e.g. mpirun -np {gpus} -H {hosts} trtllm-llmapi-launch trtllm-serve ... "
+            f"(or srun -N {nodes} --ntasks {gpus} --ntasks-per-node {per_node} --mpi=pmix); rank 0 serves the API"
         )
     argv = ["trtllm-serve", arch.model_id, "--backend", "pytorch", "--tp_size", str(est.tp)]
     if est.pp > 1:
