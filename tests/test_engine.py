@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tests.benchmark_scripts import load_benchmark
 from tests.strategies import DENSE_SMALL, GPUS, VARIED
 
-from config_explorer.architecture import load_model
+from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for, profile_for
 from config_explorer.engine.deployment import Deployment
@@ -112,6 +112,29 @@ def test_expected_distinct_experts() -> None:
     assert expected_distinct_experts(1, 128, 8) == pytest.approx(8)
     assert expected_distinct_experts(10_000, 128, 8) == pytest.approx(128)
     assert 8 < expected_distinct_experts(4, 128, 8) < 32
+
+
+def test_gated_attention_and_a_gated_shared_expert_launch_their_own_kernels() -> None:
+    """Qwen3-Next's output gate (sigmoid, multiply per full-attention layer) and its shared expert's gate
+    (a one-column projection, sigmoid, multiply per MoE layer), as SGLang's decode launches them."""
+    arch = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    assert arch.attention_output_gate and arch.shared_expert_gated
+    assert not load_model("deepseek-ai/DeepSeek-V3").shared_expert_gated  # a shared expert, ungated
+    assert not load_model("Qwen/Qwen3-235B-A22B").shared_expert_gated  # no shared expert
+    plain = attrs.evolve(arch, attention_output_gate=False, shared_expert_gated=False)
+    full = arch.attention_kinds.count("full")
+    moe = arch.mlp_kinds.count("moe")
+    gemm, small = kernels_per_model(arch)
+    plain_gemm, plain_small = kernels_per_model(plain)
+    assert (gemm - plain_gemm, small - plain_small) == (moe, 2 * full + 2 * moe)
+
+    def decode_step_s(model: ModelArchitecture) -> float:
+        dep = plan_deployment(
+            model, get_gpu("B200"), num_gpus=8, tp=8, input_length=1000, output_length=200, engine="sglang"
+        )
+        return dep.step_cost.time(1, 1200, 0, 0, 0, 0, 1)
+
+    assert decode_step_s(arch) > decode_step_s(plain)
 
 
 def test_moe_decode_reads_more_experts_as_batch_grows() -> None:

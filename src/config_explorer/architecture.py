@@ -53,6 +53,9 @@ _NON_GATED_TYPES = frozenset(
 )
 #: model types whose q/k/v projections carry biases
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
+#: model types whose shared expert's output is scaled by a sigmoid gate of its own (``shared_expert_gate``,
+#: a one-column projection: transformers' qwen2_moe and qwen3_next modeling files)
+_GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next"})
 #: model types whose configuration class unties the output head from the input embedding unless the
 #: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
 #: models/<type>/configuration_<type>.py). transformers builds a config without the key at its class's
@@ -130,6 +133,7 @@ _BOOL_FIELDS = (
     "tie_word_embeddings",
     "qkv_bias",
     "attention_output_gate",
+    "shared_expert_gated",
     "active_excludes_embedding",
 )
 _ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
@@ -439,6 +443,8 @@ class ModelArchitecture:
     linear_value_head_dim: int = 0
     linear_conv_kernel: int = 4
     attention_output_gate: bool = False
+    #: the shared expert's output passes through a sigmoid gate of its own (Qwen2-MoE, Qwen3-Next)
+    shared_expert_gated: bool = False
     max_position_embeddings: int | None = None
     #: weights of an image encoder (a ViT: SigLIP, CLIP) and its projector, 0 for a text-only model
     vision_params: int = 0
@@ -742,6 +748,7 @@ class ModelArchitecture:
             linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
             linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
             attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
+            shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,
             max_position_embeddings=cfg.optional_int(
                 "max_position_embeddings", bound="max_position_embeddings"
             ),

@@ -303,6 +303,14 @@ MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 
 #: passing, chunk BMM and chunk scan where decode runs ``selective_state_update``: 4 more
 PREFILL_SCAN_KERNELS: Final[dict[str, int]] = {"linear": 8, "mamba": 4}
 _MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1)}
+#: the small kernels an attention output gate adds to its layer, and the (GEMM, small) kernels a gated shared
+#: expert adds to its MoE layer, as SGLang 0.5.6 and 0.5.12 run Qwen3-Next's decode (models/qwen3_next.py,
+#: models/qwen2_moe.py; benchmarks/data/qwen3_next_kernels_evidence.md): the gate's sigmoid and multiply; the
+#: shared expert gate's one-column projection, sigmoid and multiply. (A query/key norm's two kernels are not
+#: charged: charged to every Qwen3, Gemma 3 and Llama 4 layer they moved benchmarks/accuracy.py's held-out
+#: ITL from 8.6% to 8.8%, and compiled engines may fuse them)
+OUTPUT_GATE_KERNELS: Final[int] = 2
+SHARED_EXPERT_GATE_KERNELS: Final[tuple[int, int]] = (1, 2)
 #: of a MoE layer's, the (GEMM, small) kernels of its expert path: the two grouped GEMMs, and top-k, token
 #: alignment, activation and combine (the router GEMM and the norm are not part of it)
 EXPERT_PATH_KERNELS = (2, 4)
@@ -318,13 +326,26 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     gemm = small = 0
     for kind in arch.attention_kinds:
         g, k = MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
+        if kind in ("full", "sliding") and arch.attention_output_gate:
+            k += OUTPUT_GATE_KERNELS
         gemm, small = gemm + g, small + k
+    shared_gemm, shared_small = shared_expert_kernels(arch)
     for kind in arch.mlp_kinds:
         g, k = _MLP_KERNELS[kind]
-        if kind == "moe" and arch.shared_expert_intermediate_size:
-            g, k = g + _MLP_KERNELS["shared_expert"][0], k + _MLP_KERNELS["shared_expert"][1]
+        if kind == "moe":
+            g, k = g + shared_gemm, k + shared_small
         gemm, small = gemm + g, small + k
     return gemm + 1, small + 1  # lm_head, final norm
+
+
+def shared_expert_kernels(arch: ModelArchitecture) -> tuple[int, int]:
+    """(GEMM, small) kernels of one MoE layer's shared expert, its gate included; none without one."""
+    if not arch.shared_expert_intermediate_size:
+        return 0, 0
+    gemm, small = _MLP_KERNELS["shared_expert"]
+    if arch.shared_expert_gated:
+        gemm, small = gemm + SHARED_EXPERT_GATE_KERNELS[0], small + SHARED_EXPERT_GATE_KERNELS[1]
+    return gemm, small
 
 
 def shard_costs(
@@ -477,9 +498,8 @@ def shard_costs(
         moe_exchange_token_bytes=exchange,
         moe_exchange_calls=exchange_calls,
         shared_expert_kernels=(
-            (moe_layers * _MLP_KERNELS["shared_expert"][0], moe_layers * _MLP_KERNELS["shared_expert"][1])
-            if arch.shared_expert_intermediate_size
-            else (0, 0)
+            moe_layers * shared_expert_kernels(arch)[0],
+            moe_layers * shared_expert_kernels(arch)[1],
         ),
     )
 
