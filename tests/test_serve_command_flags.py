@@ -442,3 +442,23 @@ def test_a_replica_on_one_host_gets_no_node_options() -> None:
     assert replica_nodes(est) == 1
     for engine, command in serve_commands(load_model("meta-llama/Llama-3.1-8B-Instruct"), est).items():
         assert "--nnodes" not in command and "trtllm-llmapi-launch" not in command, engine
+
+
+def test_a_checkpoint_that_brings_its_own_code_is_launched_trusting_it() -> None:
+    """Kimi-K2's model type and tokenizer come with the checkpoint (the vLLM recipe passes
+    --trust-remote-code on every node); a model transformers ships gets no such option."""
+    kimi = load_model("moonshotai/Kimi-K2-Instruct")
+    assert kimi.trust_remote_code
+    est = _multi_node("moonshotai/Kimi-K2-Instruct", "H200", 16, 16)
+    spelled = {
+        "vllm": "--trust-remote-code",
+        "sglang": "--trust-remote-code",
+        "trtllm": "--trust_remote_code",
+    }
+    for engine, command in serve_commands(kimi, est).items():
+        assert spelled[engine] in assert_valid(engine, command), engine
+    llama = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    assert not llama.trust_remote_code
+    plain = _multi_node("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1)
+    for engine, command in serve_commands(llama, plain).items():
+        assert "trust" not in command, engine

@@ -135,6 +135,7 @@ _BOOL_FIELDS = (
     "attention_output_gate",
     "shared_expert_gated",
     "active_excludes_embedding",
+    "trust_remote_code",
 )
 _ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
 _MLP_KINDS = frozenset({"dense", "moe"})
@@ -462,6 +463,9 @@ class ModelArchitecture:
     official_active_params: float | None = attrs.field(default=None, eq=False)
     official_params_source: str | None = attrs.field(default=None, eq=False)
     active_excludes_embedding: bool = attrs.field(default=False, eq=False)
+    #: the checkpoint's own code must be trusted to load it (a model type or tokenizer transformers does not
+    #: ship: Kimi-K2): its launch commands pass the engines' --trust-remote-code
+    trust_remote_code: bool = attrs.field(default=False, eq=False)
 
     def __init__(self, *model: str | os.PathLike[str] | Mapping[str, Any], **fields: Any) -> None:
         if not model:
@@ -1179,6 +1183,7 @@ def _load_by_id(model_id: str, allow_hub: bool | None = None) -> ModelArchitectu
             official_active_params=entry.official_active_params,
             official_params_source=entry.official_params_source,
             active_excludes_embedding=entry.active_excludes_embedding,
+            trust_remote_code=entry.trust_remote_code,
         )
     except ConfigExplorerError as exc:
         if entry.source.startswith("bundled"):

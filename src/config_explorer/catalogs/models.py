@@ -58,6 +58,8 @@ class CatalogEntry:
     active_excludes_embedding: bool = False
     #: the card states only a rounded size class ("7B", "14B"), not a parameter count
     official_params_size_class: bool = False
+    #: the engines load the checkpoint only with its own code trusted (the entry's ``launch`` says why)
+    trust_remote_code: bool = False
 
 
 def _entry_from_json(data: Mapping[str, Any], origin: str) -> CatalogEntry:
@@ -71,6 +73,7 @@ def _entry_from_json(data: Mapping[str, Any], origin: str) -> CatalogEntry:
         official_params_source=official.get("source"),
         active_excludes_embedding=bool(official.get("active_excludes_embedding", False)),
         official_params_size_class=bool(official.get("size_class", False)),
+        trust_remote_code=bool((data.get("launch") or {}).get("trust_remote_code", False)),
     )
 
 

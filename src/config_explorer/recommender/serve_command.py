@@ -324,6 +324,8 @@ def _vllm(
 ) -> str:
     attention_tp = est.tp // est.dp_attention
     argv = ["vllm", "serve", arch.model_id, "--tensor-parallel-size", str(attention_tp)]
+    if arch.trust_remote_code:  # the checkpoint's own code (model type, tokenizer) loads it
+        argv.append("--trust-remote-code")
     if est.pp > 1:
         argv += ["--pipeline-parallel-size", str(est.pp)]
     moe = _vllm_moe(est, argv)
@@ -397,6 +399,8 @@ def _sglang(
     draft: str | None = None,
 ) -> str:
     argv = ["python", "-m", "sglang.launch_server", "--model-path", arch.model_id, "--tp-size", str(est.tp)]
+    if arch.trust_remote_code:
+        argv.append("--trust-remote-code")
     if est.pp > 1:
         argv += ["--pp-size", str(est.pp)]
     nodes = replica_nodes(est)
@@ -536,6 +540,8 @@ def _trtllm_parts(
             f"(or srun -N {nodes} --ntasks {gpus} --ntasks-per-node {per_node} --mpi=pmix); rank 0 serves the API"
         )
     argv = ["trtllm-serve", arch.model_id, "--backend", "pytorch", "--tp_size", str(est.tp)]
+    if arch.trust_remote_code:
+        argv.append("--trust_remote_code")
     if est.pp > 1:
         argv += ["--pp_size", str(est.pp)]
     if est.ep > 1:
