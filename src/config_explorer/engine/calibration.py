@@ -589,6 +589,17 @@ REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 14.4, "sglang": ARRIVAL_
 #: neither is capped
 FRONTEND_TOKEN_US: Final[float] = 1e6 / 34_078.85
 
+#: the host time SGLang's scheduler loop adds to each step when its overlap scheduler is off (pipeline
+#: parallelism, speculative decoding, recurrent layers with the radix cache on, --disable-overlap-schedule),
+#: beyond what a step charges with it on: 0.61 ms a step at 16 running requests (PR #5608: Llama-3.1-8B TP4
+#: decode, 3,053.86 tok/s with the serial loop, 3,458.31 with the overlap loop) and 0.74 ms at one (PR #38131:
+#: LFM2, whose hybrid layers' own host work is in it, 364.3 vs 498.5 tok/s); the v0.4 overlap scheduler's
+#: 1.1x on a 3,000-prompt run (PR #1738, lmsys.org 2024-12-04) is about 1 ms a step at about 100 running:
+#: 0.6 ms a step and 0.004 ms a running sequence (benchmarks/data/sglang_host_evidence.md; read off those
+#: runs, not fitted to benchmarks/accuracy.py's rows)
+SGLANG_SERIAL_STEP_MS: Final[float] = 0.6
+SGLANG_SERIAL_SEQUENCE_MS: Final[float] = 0.004
+
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly: its EngineCore's host time per step blocks
     # the GPU at about 0.3-1 ms per step and 0.005-0.02 ms per running sequence (sampler metadata, input

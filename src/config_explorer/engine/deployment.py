@@ -25,6 +25,8 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXPERT_IMBALANCE,
+    SGLANG_SERIAL_SEQUENCE_MS,
+    SGLANG_SERIAL_STEP_MS,
     MARLIN_MOE_COMPUTE,
     EngineProfile,
     efficiency_for,
@@ -620,11 +622,19 @@ def _scheduling(
     (``server_args.py`` in the 0.5.6 and 0.5.9 wheels: ``_handle_pipeline_parallelism``, the speculative
     settings, Qwen3-Next's and ``_handle_mamba_radix_cache``'s no-buffer path). TensorRT-LLM's pipeline
     parallel loop (``_executor_loop_pp``) does not overlap either. The engines' own switches
-    (``disable_overlap_schedule``, ``disable_overlap_scheduler``) turn it off too."""
+    (``disable_overlap_schedule``, ``disable_overlap_scheduler``) turn it off too. Without it SGLang's steps
+    also pay its scheduler loop's host time, which the overlap scheduler hid
+    (:data:`~config_explorer.engine.calibration.SGLANG_SERIAL_STEP_MS`)."""
     if profile.overlap_scheduler:
         sglang_off = profile.name == "sglang" and (speculative is not None or recurrent)
         if pp > 1 or sglang_off or options.overlap_off:
             profile = attrs.evolve(profile, overlap_scheduler=False)
+            if profile.name == "sglang":  # the scheduler loop's own host time, hidden no longer
+                profile = attrs.evolve(
+                    profile,
+                    step_overhead_ms=profile.step_overhead_ms + SGLANG_SERIAL_STEP_MS,
+                    per_sequence_overhead_ms=profile.per_sequence_overhead_ms + SGLANG_SERIAL_SEQUENCE_MS,
+                )
     compatible = pp == 1 and (speculative is None or speculative.method in ASYNC_DRAFT_METHODS)
     if options.async_scheduling and not compatible:
         clash = f"pp={pp}" if pp > 1 else f"speculative method {speculative.method if speculative else ''}"
