@@ -25,9 +25,9 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     EXPERT_IMBALANCE,
+    MARLIN_MOE_COMPUTE,
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
-    MARLIN_MOE_COMPUTE,
     EngineProfile,
     efficiency_for,
     prefill_attention_tiles,
