@@ -284,6 +284,19 @@ def engine_backend_options(engine: str, version: str) -> dict[str, Any]:
     return {}
 
 
+#: sources whose vLLM had no DeepGEMM installed: GPUStack's performance lab runs its runner image, which installs
+#: vLLM with pip and no DeepGEMM step (gpustack/runner pack/cuda/Dockerfile @01961f4: ``uv pip install
+#: vllm==0.11.0`` and FlashInfer 0.3.1; benchmarks/data/vllm011_deepseek_hopper_evidence.md)
+NO_DEEP_GEMM_SOURCES = ("github.com/gpustack/gpustack",)
+
+
+def installed_options(engine: str, source: str) -> dict[str, Any]:
+    """The engine options a row's installation implies: vLLM without DeepGEMM where the source's image has none."""
+    if engine == "vllm" and any(marker in source for marker in NO_DEEP_GEMM_SOURCES):
+        return {"deep_gemm": False}
+    return {}
+
+
 def _released(engine: str, version: str) -> str:
     """``engine`` pinned to the vLLM or SGLang release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``), where
     it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels, an
@@ -301,6 +314,7 @@ def _released(engine: str, version: str) -> str:
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     knobs = serve_knobs(row.get("notes", ""))
     implied = engine_backend_options(row.get("engine", ""), row.get("engine_version", ""))
+    implied.update(installed_options(row.get("engine", ""), row.get("source", "")))
     if implied:
         knobs["engine_options"] = {**implied, **knobs.get("engine_options", {})}
     return {

@@ -8,6 +8,8 @@ the start-up wave too.
 
 from __future__ import annotations
 
+from typing import Any
+
 from config_explorer.engine.traffic import Traffic
 from config_explorer.recommender import estimate_performance
 
@@ -17,16 +19,25 @@ CASES = (
      "12.8 GB of active weights / 2.8 TB/s + overheads"),
     ("Qwen/Qwen3-30B-A3B", "H100", 1, 1, 1024, 256, 1, "itl_ms", "5.5-6.5", "issue 10's hand check"),
     ("ibm-granite/granite-4.0-h-small", "H100", 1, 1, 1024, 256, 1, "itl_ms", "~9.6", "issue 10's hand check"),
-    ("deepseek-ai/DeepSeek-R1", "H200", 8, 8, 1024, 256, 4, "tpot_ms", "19.4", "published vLLM TPOT"),
+    ("deepseek-ai/DeepSeek-R1", "H200", 8, 8, 1024, 256, 4, "tpot_ms", "19.4",
+     "published vLLM TPOT: GPUStack's vLLM 0.11.0, no DeepGEMM"),
     ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1, 2000, 256, 64, "itl_ms", "23.9-24.8",
      "issue 10's hand check"),
     ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1, 2000, 256, 64, "ttft_ms", "~240", "issue 10's hand check"),
 )  # fmt: skip
 
 
+#: the installation a reference ran where it is not the engine's default: GPUStack's runner image installs vLLM
+#: 0.11.0 with pip and no DeepGEMM (benchmarks/accuracy.py, NO_DEEP_GEMM_SOURCES)
+SETUPS: dict[str, dict[str, Any]] = {
+    "deepseek-ai/DeepSeek-R1": {"engine": "vllm==0.11.0", "engine_options": {"deep_gemm": False}},
+}
+
+
 def main() -> None:
     for model, gpu, n, tp, isl, osl, c, figure, reference, source in CASES:
-        e = estimate_performance(model, gpu, n, tp, isl, osl, backend="native", concurrency=c)
+        setup = SETUPS.get(model, {})
+        e = estimate_performance(model, gpu, n, tp, isl, osl, backend="native", concurrency=c, **setup)
         value = getattr(e, figure)
         print(
             f"{model:34s} {n}x {gpu:5s} tp{tp} {isl}/{osl} c={c:<3d} {figure:8s} {value:8.2f}  "

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from accuracy import chat_template_tokens, flag_value, sharegpt_lengths
+from accuracy import chat_template_tokens, flag_value, installed_options, sharegpt_lengths
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -93,7 +93,10 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "precision": _precision(row["weight_precision"]),
         "kv_precision": _precision(row["kv_precision"]),
         "engine": engine,
-        "engine_options": EngineOptions(async_scheduling=True) if stated_async else None,
+        "engine_options": EngineOptions(
+            async_scheduling=True if stated_async else None,
+            deep_gemm=not installed_options(engine, row["source"]),
+        ),
     }
 
 

@@ -17,6 +17,17 @@ def test_nim_releases_that_serve_tensorrt_engines_run_without_the_overlap_schedu
     assert options("sglang", "NIM 1.8.0") == {}
 
 
+def test_runs_of_an_image_without_deep_gemm_are_replayed_without_it() -> None:
+    """GPUStack's runner image installs vLLM with pip and no DeepGEMM; other sources and engines keep it."""
+    source = "https://github.com/gpustack/gpustack/blob/47277d7/docs/performance-lab/deepseek-r1/h200.md"
+    assert ACCURACY.installed_options("vllm", source) == {"deep_gemm": False}
+    assert ACCURACY.installed_options("sglang", source) == {}
+    assert ACCURACY.installed_options("vllm", "https://github.com/SemiAnalysisAI/InferenceX/pull/3288") == {}
+    row = {"source": source, "engine": "vllm", "engine_version": "0.11.0", "num_gpus": "8", "tp": "8"}
+    row |= {"weight_precision": "fp8", "notes": "serve: `vllm serve deepseek-ai/DeepSeek-R1-0528 -tp 8`"}
+    assert ACCURACY._layout(row, "vllm==0.11.0", None)["engine_options"] == {"deep_gemm": False}
+
+
 def test_launch_commands_that_turn_the_overlap_off_are_replayed() -> None:
     knobs = ACCURACY.serve_knobs("server: python -m sglang.launch_server --tp 8 --disable-overlap-schedule")
     assert knobs["engine_options"] == {"disable_overlap_schedule": True}

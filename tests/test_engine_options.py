@@ -670,3 +670,47 @@ def test_sglang_without_its_overlap_scheduler_pays_its_loops_host_time() -> None
     assert hybrid.profile.step_overhead_ms == pytest.approx(
         overlap.profile.step_overhead_ms + SGLANG_SERIAL_STEP_MS
     )
+
+
+def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:
+    """vLLM 0.11-0.19 on Hopper, a block-scaled FP8 checkpoint, DeepGEMM absent: the linear layers take CUTLASS's
+    blockwise kernel (slower at decode batches, with a pad and a quantization kernel each); DeepGEMM (the
+    default), another release, another GPU family, engine or checkpoint format leave the step as it was."""
+    r1 = load_model("deepseek-ai/DeepSeek-R1")
+
+    def plan(engine: str = "vllm==0.11.0", gpu: str = "H200", **options: bool) -> Any:
+        return plan_deployment(
+            r1, get_gpu(gpu), num_gpus=8, tp=8, input_length=1024, output_length=256, engine=engine,
+            engine_options=EngineOptions(**options),
+        )  # fmt: skip
+
+    def step_ms(dep: Any, seqs: int) -> float:
+        return 1e3 * float(dep.step_cost.time(seqs, seqs * 1200, 0, 0, 0, 0, seqs))
+
+    assert plan().costs.quantized_linears == 61 * 3 + 2 * (3 + 58)  # MLA's three, dense and shared MLPs' two
+    with_dg, without = plan(), plan(deep_gemm=False)
+    assert with_dg.rates.quantized_linear_bandwidth == 0.0 < without.rates.quantized_linear_bandwidth
+    assert step_ms(without, 4) > step_ms(with_dg, 4) + 3.0  # ms: latency-bound linears at a decode batch
+    assert any("DeepGEMM" in w for w in without.warnings) and not any(
+        "DeepGEMM" in w for w in with_dg.warnings
+    )
+    for unchanged in (
+        plan("vllm==0.24.0", deep_gemm=False),  # FlashInfer's and DeepGEMM's kernels ship with it
+        plan(gpu="B200", deep_gemm=False),
+        plan("vllm==0.11.0", deep_gemm=True),
+    ):
+        assert unchanged.rates.quantized_linear_bandwidth == 0.0
+    bf16 = plan_deployment(
+        load_model("meta-llama/Llama-3.1-8B-Instruct"), get_gpu("H200"), num_gpus=1, tp=1, input_length=1024,
+        output_length=256, engine="vllm==0.11.0", engine_options=EngineOptions(deep_gemm=False),
+    )  # fmt: skip
+    assert bf16.rates.quantized_linear_bandwidth == 0.0
+    record = estimate_performance(
+        r1, "H200", 8, 8, 1024, 256, 4, engine="vllm==0.11.0", engine_options={"deep_gemm": False},
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    assert record.deep_gemm is False
+    with pytest.raises(InvalidArgumentError, match="deep_gemm"):
+        check_engine_options({"deep_gemm": False}, "sglang")
+    with pytest.raises(InvalidArgumentError, match="deep_gemm"):
+        check_engine_options({"deep_gemm": "no"}, "vllm")

@@ -39,6 +39,10 @@ __all__ = [
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
+    "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
+    "VLLM_CUTLASS_BLOCK_FP8_GB_S",
+    "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
+    "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
     "VLLM_HOPPER_MLA_LAYER_US",
     "EngineProfile",
     "FamilyEfficiency",
@@ -47,6 +51,7 @@ __all__ = [
     "expert_format_class",
     "prefill_attention_tiles",
     "profile_for",
+    "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
     "shared_expert_placement",
     "trtllm_block_fp8_moe_half_width",
@@ -927,6 +932,36 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
         return p == "mxfp4"
     version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
     return p == "mxfp4" and version < VLLM_MXFP4_TRITON_SINCE
+
+
+#: vLLM's block-scaled FP8 linear layers on Hopper where DeepGEMM is not installed (``pip install vllm`` before
+#: v0.20, which vendors it; the release Docker images ship it from v0.10.1): the upstream CUTLASS blockwise
+#: kernel of PR #23280 (v0.10.2 on), behind a pad copy of the input and a per-token-group quantization kernel
+#: (``apply_w8a8_block_fp8_linear`` in model_executor/layers/quantization/utils/fp8_utils.py, v0.11.0).
+#: Its time at small batches, a fixed part and a byte rate, fitted on two published timings: 33.9 and 34.8 us
+#: for a 2,112 x 7,168 weight at 1 and 16 tokens on an H100 (PR #23280's 0.893 and 13.94 TFLOP/s) and 153.5 us
+#: for 7,168 x 16,384 at 16 tokens on an H20 (PR #49932); at 8,192 tokens the first shape ran at 489.7 TFLOP/s
+#: (PR #23280), its rate for prompt-sized batches. benchmarks/data/vllm011_deepseek_hopper_evidence.md
+VLLM_CUTLASS_BLOCK_FP8_FIXED_US: Final[float] = 16.7
+VLLM_CUTLASS_BLOCK_FP8_GB_S: Final[float] = 858.0
+VLLM_CUTLASS_BLOCK_FP8_TFLOPS: Final[float] = 489.7
+#: the vLLM releases whose block-FP8 linears take that path without DeepGEMM (first and past-the-last,
+#: (major, minor)): PR #23280 is in v0.10.2, which a (major, minor) release cannot tell from v0.10.1
+VLLM_CUTLASS_BLOCK_FP8_RELEASES: Final[tuple[tuple[int, int], tuple[int, int]]] = ((0, 11), (0, 20))
+
+
+def runs_cutlass_block_fp8(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool, deep_gemm: bool
+) -> bool:
+    """Whether ``profile``'s engine runs a block-scaled FP8 checkpoint's linear layers on the CUTLASS blockwise
+    kernel (:data:`VLLM_CUTLASS_BLOCK_FP8_FIXED_US`): vLLM 0.11-0.19 on Hopper without DeepGEMM installed."""
+    if profile.name != "vllm" or gpu_family != "hopper" or deep_gemm or not block_scaled:
+        return False
+    if normalize_precision(weight_precision) != "fp8":
+        return False
+    version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
+    first, past = VLLM_CUTLASS_BLOCK_FP8_RELEASES
+    return first <= version < past
 
 
 #: NVIDIA families by compute capability: the CUDA-only paths below need a CUDA device, SGLang's fusion one

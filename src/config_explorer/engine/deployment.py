@@ -28,10 +28,14 @@ from config_explorer.engine.calibration import (
     MARLIN_MOE_COMPUTE,
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
+    VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
+    VLLM_CUTLASS_BLOCK_FP8_GB_S,
+    VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
     EngineProfile,
     efficiency_for,
     prefill_attention_tiles,
     profile_for,
+    runs_cutlass_block_fp8,
     runs_marlin_moe,
     runs_trtllm_gen_moe,
     sglang_piecewise_graph_tokens,
@@ -441,6 +445,26 @@ def plan_deployment(
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
     )
+    if runs_cutlass_block_fp8(
+        profile,
+        weight_precision=weights,
+        gpu_family=gpu.family,
+        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        deep_gemm=options.deep_gemm,
+    ):
+        rates = attrs.evolve(
+            rates,
+            # the kernel's own fixed time beyond a GEMM's launch, and its pad and quantization kernels
+            quantized_linear_s=max(VLLM_CUTLASS_BLOCK_FP8_FIXED_US * 1e-6 - rates.gemm_kernel_s, 0.0)
+            + 2 * rates.small_kernel_s,
+            quantized_linear_bandwidth=VLLM_CUTLASS_BLOCK_FP8_GB_S * 1e9,
+            quantized_linear_flops=VLLM_CUTLASS_BLOCK_FP8_TFLOPS * 1e12,
+        )
+        warnings.append(
+            f"vLLM {profile.version} without DeepGEMM runs the {weights} checkpoint's block-scaled linear layers on "
+            "CUTLASS's blockwise kernel, several times slower at decode batches; with DeepGEMM installed (the "
+            "release Docker images ship it) say engine_options={'deep_gemm': True}"
+        )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):
         placement = shared_expert_placement(

@@ -244,6 +244,11 @@ class ShardCosts:
     #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
     #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
     prefill_extra_kernels: int = 0
+    #: the linear layers one step runs on this stage whose weights a quantized checkpoint quantizes: the
+    #: attention's (fused) input and output projections (MLA: the fused query/latent down-projection, the query
+    #: up-projection and the output; recurrent mixers their input and output projections), a dense MLP's and a
+    #: shared expert's two; the router and the routed experts are not among them
+    quantized_linears: int = 0
     #: (GEMM, small) kernels of the shared experts on this stage, counted among ``gemm_kernels`` and
     #: ``small_kernels``, and how the engine runs them (set by the deployment from the engine's rules)
     shared_expert_kernels: tuple[int, int] = (0, 0)
@@ -336,6 +341,21 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
             g, k = g + shared_gemm, k + shared_small
         gemm, small = gemm + g, small + k
     return gemm + 1, small + 1  # lm_head, final norm
+
+
+#: linear layers per mixer (see ``ShardCosts.quantized_linears``) and per dense or shared-expert MLP
+_MIXER_LINEARS: Final[dict[str, int]] = {"mla": 3, "full": 2, "sliding": 2, "linear": 3, "mamba": 2}
+_MLP_LINEARS: Final[int] = 2
+
+
+def quantized_linears(arch: ModelArchitecture) -> int:
+    """The linear layers of one forward step a quantized checkpoint quantizes (``ShardCosts.quantized_linears``)."""
+    mixers = sum(
+        _MIXER_LINEARS["mla" if arch.is_mla and kind != "mamba" else kind] for kind in arch.attention_kinds
+    )
+    dense = arch.mlp_kinds.count("dense")
+    shared = arch.mlp_kinds.count("moe") if arch.shared_expert_intermediate_size else 0
+    return mixers + _MLP_LINEARS * (dense + shared)
 
 
 def shared_expert_kernels(arch: ModelArchitecture) -> tuple[int, int]:
@@ -481,6 +501,7 @@ def shard_costs(
         allreduce_calls=allreduce_calls,
         gemm_kernels=round(kernels[0] * frac),
         small_kernels=round(kernels[1] * frac),
+        quantized_linears=round(quantized_linears(arch) * frac),
         prefill_extra_kernels=round(
             (
                 arch.num_linear_layers * PREFILL_SCAN_KERNELS["linear"]

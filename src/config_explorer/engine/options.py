@@ -84,6 +84,11 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
     "enforce_eager": ("vllm", False, "--enforce-eager"),
     "cuda_graph_max_bs": ("sglang", None, "--cuda-graph-max-bs (0.5.23: --cuda-graph-max-bs-decode)"),
+    "deep_gemm": (
+        "vllm",
+        True,
+        "DeepGEMM installed (the release Docker images ship it; pip before v0.20 not)",
+    ),
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
 #: (whose default is the release's)
@@ -128,6 +133,10 @@ class EngineOptions:
     #: SGLang: the largest decode batch (per attention group) that replays a CUDA graph (None: the
     #: engine's default for the GPU's memory, :data:`~config_explorer.engine.calibration.SGLANG_MEMORY_TIERS`)
     cuda_graph_max_bs: int | None = None
+    #: vLLM: DeepGEMM is installed, as in the release Docker images from v0.10.1 (``pip install vllm`` has it
+    #: only from v0.20, which vendors it); without it v0.11-v0.19 run block-scaled FP8 linear layers on Hopper
+    #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`)
+    deep_gemm: bool = True
 
     @property
     def overlap_off(self) -> bool:
@@ -192,6 +201,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
         enforce_eager=bool(checked.get("enforce_eager", False)),
         cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
+        deep_gemm=bool(checked.get("deep_gemm", True)),
     )
 
 

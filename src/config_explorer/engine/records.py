@@ -121,6 +121,8 @@ class PerformanceEstimate:
     #: vLLM: whether it was told to run without CUDA graphs or compiled code (``--enforce-eager``); None:
     #: another engine
     enforce_eager: bool | None = None
+    #: vLLM: whether DeepGEMM was taken as installed (``deep_gemm``); None: another engine
+    deep_gemm: bool | None = None
     #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
     #: the stated one, else the engine's default for the GPU's memory); None: another engine
     cuda_graph_max_bs: int | None = None

@@ -140,6 +140,13 @@ class Rates:
     #: two-batch overlap (SGLang ``--enable-two-batch-overlap``, vLLM ``--enable-dbo``): each step runs
     #: as two micro-batches, one's communication under the other's kernels
     two_batch_overlap: bool = False
+    #: the quantized linear layers' own kernel where it is not the family's GEMM (vLLM's CUTLASS blockwise FP8
+    #: kernel without DeepGEMM: :func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`): its time per
+    #: layer beyond a GEMM's launch (with its pad and quantization kernels), bytes/s at small batches and FLOP/s
+    #: at large ones; 0: the family's GEMM rates
+    quantized_linear_s: float = 0.0
+    quantized_linear_bandwidth: float = 0.0
+    quantized_linear_flops: float = 0.0
 
 
 def rates_for(
@@ -356,6 +363,7 @@ class StepCost:
         "_fixed",
         "_gemm_bw",
         "_gemm_flops",
+        "_gemm_mem",
         "_graph_tokens",
         "_host_seq",
         "_host_step",
@@ -388,6 +396,7 @@ class StepCost:
         "_prefill_graph_tokens",
         "_prefill_graphs",
         "_prefill_scale",
+        "_quantized_fixed",
         "_recurrent_token",
         "_ring",
         "_side_graphs_only",
@@ -423,6 +432,16 @@ class StepCost:
         wide = r.wide_gemm_flops or r.gemm_flops
         narrow = c.dense_gemm_flops_per_token - c.wide_gemm_flops_per_token
         self._dense_cmp_token = narrow / r.gemm_flops + c.wide_gemm_flops_per_token / wide
+        self._gemm_mem = self._dense_bytes / r.gemm_bandwidth
+        self._quantized_fixed = 0.0
+        if r.quantized_linear_bandwidth:
+            # the quantized linears (one byte a weight, two FLOPs a weight per token) on their own kernel
+            quantized_bytes = narrow / 2.0
+            self._gemm_mem = (self._dense_bytes - quantized_bytes) / r.gemm_bandwidth + (
+                quantized_bytes / r.quantized_linear_bandwidth
+            )
+            self._dense_cmp_token = narrow / r.quantized_linear_flops + c.wide_gemm_flops_per_token / wide
+            self._quantized_fixed = c.quantized_linears * r.quantized_linear_s
         self._lm_head_cmp = c.lm_head_flops_per_token / wide
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
@@ -470,6 +489,7 @@ class StepCost:
             c.gemm_kernels * r.gemm_kernel_s
             + c.small_kernels * r.small_kernel_s
             + c.attention_kernels * max(r.attention_kernel_s - r.small_kernel_s, 0.0)
+            + self._quantized_fixed
         )
         # the shared experts' own kernels: gone when fused into the routed experts' grouped GEMMs; on a side
         # stream, off the critical path in the steps that use it (its own copy of the input stays on it)
@@ -723,7 +743,7 @@ class StepCost:
         tokens = decode_seqs + prefill_tokens
 
         gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
-        gemm_mem = self._dense_bytes / self._gemm_bw
+        gemm_mem = self._gemm_mem
         gemm_cmp = tokens * self._dense_cmp_token + sampled * self._lm_head_cmp
         gemm = soft_max(gemm_mem, gemm_cmp)
 
