@@ -391,6 +391,7 @@ def shard_costs(
     moe_tp = tp // ep  # GPUs one expert is split over
     linear_b, expert_b, wide_b, embed_bytes = _weight_parts(arch, precision)
     kernels = kernels_per_model(arch)
+    shared_gemm, shared_small = shared_expert_kernels(arch)
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
@@ -518,10 +519,7 @@ def shard_costs(
         redundant_experts=redundant_experts,
         moe_exchange_token_bytes=exchange,
         moe_exchange_calls=exchange_calls,
-        shared_expert_kernels=(
-            moe_layers * shared_expert_kernels(arch)[0],
-            moe_layers * shared_expert_kernels(arch)[1],
-        ),
+        shared_expert_kernels=(moe_layers * shared_gemm, moe_layers * shared_small),
     )
 
 
