@@ -67,6 +67,7 @@ from typing import Any
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import parse_version, profile_for
+from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.traffic import Lengths, Traffic, sglang_bench_random_lengths
@@ -147,7 +148,9 @@ def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, An
             arch = _model(data_dir, row["model"])
             isl, osl = int(row["input_len"]), int(row["output_len"])
             layout = _layout(row, "trtllm", "fp8")
-            probe = plan_deployment(arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl)
+            probe = plan_deployment(
+                arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl
+            )
             batch, tokens = _trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
             predicted = None
             if probe.memory.fits:
@@ -271,16 +274,24 @@ def serve_knobs(notes: str) -> dict[str, Any]:
 NIM_PYTORCH_BACKEND_SINCE = (1, 15)
 
 
+#: TensorRT-LLM releases before this one build TensorRT engines by default (1.0 made the PyTorch backend the
+#: default: the v1.0 performance overview runs ``trtllm-bench`` on it, ../shared/data/README.md)
+TRTLLM_PYTORCH_BACKEND_SINCE = (1, 0)
+
+
 def engine_backend_options(engine: str, version: str) -> dict[str, Any]:
     """The engine options a row's release implies beyond its launch command: a NIM 1.x release that runs
-    TensorRT engines has no overlap scheduler."""
-    found = re.match(r"NIM (\d+)\.(\d+)", version.strip())
-    if (
-        engine == "trtllm"
-        and found
-        and (int(found.group(1)), int(found.group(2))) < NIM_PYTORCH_BACKEND_SINCE
-    ):
-        return {"disable_overlap_scheduler": True}
+    TensorRT engines has no overlap scheduler; it and a TensorRT-LLM release before 1.0 run a TensorRT engine."""
+    if engine != "trtllm":
+        return {}
+    nim = re.match(r"NIM (\d+)\.(\d+)", version.strip())
+    if nim:
+        if (int(nim.group(1)), int(nim.group(2))) < NIM_PYTORCH_BACKEND_SINCE:
+            return {"disable_overlap_scheduler": True, "tensorrt_engine": True}
+        return {}
+    plain = re.match(r"(\d+)\.(\d+)", version.strip())
+    if plain and (int(plain.group(1)), int(plain.group(2))) < TRTLLM_PYTORCH_BACKEND_SINCE:
+        return {"tensorrt_engine": True}
     return {}
 
 
@@ -350,6 +361,13 @@ def static_batch_metric(row: dict[str, str]) -> str:
     return metric
 
 
+def _planned(layout: dict[str, Any]) -> dict[str, Any]:
+    """``layout`` for ``plan_deployment``, which takes its engine options checked (``estimate`` checks them)."""
+    if not layout.get("engine_options"):
+        return layout
+    return {**layout, "engine_options": check_engine_options(layout["engine_options"], layout["engine"])}
+
+
 def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_static_batch.csv").open() as fh:
@@ -360,7 +378,7 @@ def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]
             layout = _layout(row, "trtllm", row["kv_precision"])
             knobs = {"max_num_batched_tokens": max(isl * batch, 8192), "max_num_seqs": batch}
             dep = plan_deployment(
-                arch, get_gpu(row["gpu"]), **layout, input_length=isl, output_length=osl, **knobs
+                arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl, **knobs
             )
             metric = static_batch_metric(row)
             predicted: float | None = None

@@ -12,8 +12,10 @@ ACCURACY = load_benchmark("accuracy")
 
 def test_nim_releases_that_serve_tensorrt_engines_run_without_the_overlap_scheduler() -> None:
     options = ACCURACY.engine_backend_options
-    assert options("trtllm", "NIM 1.8.0") == {"disable_overlap_scheduler": True}
+    assert options("trtllm", "NIM 1.8.0") == {"disable_overlap_scheduler": True, "tensorrt_engine": True}
     assert options("trtllm", "NIM 1.15.0") == {} and options("trtllm", "1.3.0rc14") == {}
+    assert options("trtllm", "0.6.1") == {"tensorrt_engine": True}  # before 1.0: TensorRT engines
+    assert options("trtllm", "1.0") == {}  # the PyTorch backend
     assert options("sglang", "NIM 1.8.0") == {}
 
 

@@ -714,3 +714,36 @@ def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:
         check_engine_options({"deep_gemm": False}, "sglang")
     with pytest.raises(InvalidArgumentError, match="deep_gemm"):
         check_engine_options({"deep_gemm": "no"}, "vllm")
+
+
+def test_tensorrt_llm_runs_steps_that_carry_a_prompt_eagerly_unless_it_is_a_tensorrt_engine() -> None:
+    """The PyTorch backend replays graphs for generation-only steps alone: a step carrying a prompt is issued
+    from Python ahead of the GPU, so it lasts the longer of the host's issue time and the GPU's work (a small
+    prompt: the host's; a large one: the GPU's). A TensorRT engine issues nothing from Python."""
+    from config_explorer.engine.calibration import TRTLLM_EAGER_KERNEL_US
+    from config_explorer.engine.roofline import issued_kernels
+
+    arch, gpu = load_model("openai/gpt-oss-120b"), get_gpu("B200")
+
+    def step_ms(tokens: int, **options: bool) -> float:
+        dep = plan_deployment(
+            arch, gpu, num_gpus=2, tp=2, input_length=1024, output_length=1024, engine="trtllm",
+            engine_options=EngineOptions(**options),
+        )  # fmt: skip
+        pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)])
+        return 1e3 * float(dep.step_cost.time(4, 4000, 0, tokens, pairs, windowed, 5))
+
+    dep = plan_deployment(arch, gpu, num_gpus=2, tp=2, input_length=1024, output_length=1024, engine="trtllm")
+    assert not dep.profile.prefill_in_graphs and dep.profile.eager_overlaps
+    host_ms = issued_kernels(dep.costs) * TRTLLM_EAGER_KERNEL_US * 1e-3
+    engine_small, engine_large = step_ms(886, tensorrt_engine=True), step_ms(8192, tensorrt_engine=True)
+    assert engine_small < host_ms  # the GPU's work on 886 prompt tokens is shorter than the host's issue
+    assert step_ms(886) == pytest.approx(host_ms, rel=0.02)  # the host sets the small step
+    assert step_ms(8192) == pytest.approx(max(engine_large, host_ms), rel=0.05)  # the GPU sets the large one
+    record = estimate_performance(
+        arch, "B200", 2, 2, 1024, 256, 4, engine="trtllm", engine_options={"tensorrt_engine": True},
+        backend="native", serving_model="analytic",
+    )  # fmt: skip
+    assert record.tensorrt_engine is True
+    with pytest.raises(InvalidArgumentError, match="tensorrt_engine"):
+        check_engine_options({"tensorrt_engine": True}, "vllm")

@@ -28,6 +28,7 @@ from config_explorer.cli import main
 from config_explorer.engine.calibration import EXCHANGE_US, EXPERT_IMBALANCE
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, sequence_kv_bytes, shard_costs
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.roofline import exchange_sends
 from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
@@ -379,8 +380,9 @@ def test_dp_attention_sizes_each_group_for_its_share() -> None:
 
 def test_dp_attention_groups_step_in_lockstep_on_the_busiest_group() -> None:
     """A prompt chunk is computed by one attention group while the others wait for it at the expert
-    layers: the step costs that group's load, more than an even share of the same tokens would."""
-    dep = _plan(ep=8, dp_attention=8, engine="trtllm")
+    layers: the step costs that group's load, more than an even share of the same tokens would. (A TensorRT
+    engine: the PyTorch backend's host issue time would set both steps.)"""
+    dep = _plan(ep=8, dp_attention=8, engine="trtllm", engine_options=EngineOptions(tensorrt_engine=True))
     cost, decodes, context, chunk = dep.step_cost, 512, 2048, 1024
     kv = decodes * context
     pairs = chunk * (chunk + 1) / 2

@@ -37,6 +37,7 @@ __all__ = [
     "ENGINE_PROFILES",
     "PREFILL_ATTENTION_TILES",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
+    "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
     "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
@@ -57,6 +58,7 @@ __all__ = [
     "trtllm_block_fp8_moe_half_width",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
+    "trtllm_tensorrt_engine",
     "vllm_mla_layer_extra_us",
 ]
 
@@ -501,6 +503,10 @@ class EngineProfile:
     #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
     #: has issued every kernel (Python dispatch and launch), microseconds
     eager_kernel_us: float = 4.0
+    #: whether that issue time runs ahead of the GPU, so an eager step lasts the longer of the two rather
+    #: than their sum (TensorRT-LLM's PyTorch executor: :data:`TRTLLM_EAGER_KERNEL_US`); SGLang's eager forward
+    #: reads values back on the host inside the step, so there the two add
+    eager_overlaps: bool = False
     #: scheduler policy the simulator follows: "vllm" (V1), "sglang" or "trtllm"
     scheduler: str = "vllm"
     #: the host prepares the next step while the GPU runs this one (vLLM's async scheduling), so a step
@@ -575,6 +581,12 @@ class EngineProfile:
 #: without piecewise CUDA graphs. vLLM's torch.compile'd (Inductor) code issues kernels with little
 #: Python around them, TensorRT-LLM's C++ runtime less still (assumptions, not fitted)
 EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 51.8, "trtllm": 1.0}
+#: TensorRT-LLM's PyTorch backend issuing an eager step's kernels from Python, microseconds a kernel: a third-party
+#: trace of release 1.3.0rc14 (gpt-oss-120b, two B200s, 886-token mixed steps at four requests) timed the host's
+#: model-engine forward at 30.6-31.1 ms against a 12.6 ms kernel-only probe, and the steps on the device at
+#: 31.4-33.4 ms: the host ran ahead and set the step. 30.9 ms over the 506 kernels the engine counts for that
+#: step (benchmarks/data/trtllm_ttft_evidence.md). Held out on every other TensorRT-LLM row
+TRTLLM_EAGER_KERNEL_US: Final[float] = 61.0
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
@@ -645,7 +657,11 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         arrival_delay_ms=ARRIVAL_DELAY_MS,
         overlap_scheduler=True,
     ),
-    # TensorRT-LLM's C++ executor keeps host work off the critical path.
+    # TensorRT-LLM's PyTorch backend (the default from 1.0): its executor keeps the scheduler's host work off
+    # the critical path, but replays CUDA graphs for generation-only steps alone; a step carrying a context
+    # request runs the model eagerly (``can_run_cuda_graph``; prefill graphs are off unless asked for), its
+    # kernels issued from Python ahead of the GPU (TRTLLM_EAGER_KERNEL_US). A TensorRT engine (the backend
+    # before 1.0, NIM before 1.15) issues nothing from Python: :func:`trtllm_tensorrt_engine`
     "trtllm": EngineProfile(
         name="trtllm",
         max_num_seqs_large_gpu=2048,
@@ -659,10 +675,19 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         scheduler="trtllm",
         block_size=32,
         graph_max_tokens=2048,
-        eager_kernel_us=1.0,
+        prefill_in_graphs=False,
+        eager_kernel_us=TRTLLM_EAGER_KERNEL_US,
+        eager_overlaps=True,
         overlap_scheduler=True,
     ),
 }
+
+
+def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
+    """``profile`` (TensorRT-LLM's) run as a TensorRT engine: its C++ runtime issues a step's kernels, context
+    steps included, with no Python in the way (1 us a kernel, an assumption), and replays steps of up to
+    ``graph_max_tokens`` tokens as graphs, prompts included."""
+    return attrs.evolve(profile, prefill_in_graphs=True, eager_kernel_us=1.0, eager_overlaps=False)
 
 
 #: the fixed time of one MoE layer's expert path (routing, permute, both grouped GEMMs with their

@@ -42,6 +42,7 @@ from config_explorer.engine.calibration import (
     shared_expert_placement,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
+    trtllm_tensorrt_engine,
     vllm_mla_layer_extra_us,
 )
 from config_explorer.engine.layout import (
@@ -350,6 +351,8 @@ def plan_deployment(
     options = _checked_options(engine_options, profile.name)
     recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
     profile = _scheduling(profile, options, pp, speculative, recurrent=recurrent)
+    if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
+        profile = trtllm_tensorrt_engine(profile)
     if options.enforce_eager:  # vLLM's --enforce-eager: no step replays a graph, none is captured
         profile = attrs.evolve(
             profile, graph_max_tokens=0, prefill_in_graphs=False, prefill_graph_max_tokens=0

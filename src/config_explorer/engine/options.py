@@ -89,6 +89,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
         True,
         "DeepGEMM installed (the release Docker images ship it; pip before v0.20 not)",
     ),
+    "tensorrt_engine": ("trtllm", False, "a TensorRT engine (--backend tensorrt; the default before 1.0)"),
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
 #: (whose default is the release's)
@@ -137,6 +138,9 @@ class EngineOptions:
     #: only from v0.20, which vendors it); without it v0.11-v0.19 run block-scaled FP8 linear layers on Hopper
     #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`)
     deep_gemm: bool = True
+    #: TensorRT-LLM: the model runs as a TensorRT engine (the backend before 1.0, NIM before 1.15), whose C++
+    #: runtime issues context steps without Python (:func:`~config_explorer.engine.calibration.trtllm_tensorrt_engine`)
+    tensorrt_engine: bool = False
 
     @property
     def overlap_off(self) -> bool:
@@ -202,6 +206,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         enforce_eager=bool(checked.get("enforce_eager", False)),
         cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
         deep_gemm=bool(checked.get("deep_gemm", True)),
+        tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
     )
 
 

@@ -123,6 +123,8 @@ class PerformanceEstimate:
     enforce_eager: bool | None = None
     #: vLLM: whether DeepGEMM was taken as installed (``deep_gemm``); None: another engine
     deep_gemm: bool | None = None
+    #: TensorRT-LLM: whether it ran as a TensorRT engine (``tensorrt_engine``); None: another engine
+    tensorrt_engine: bool | None = None
     #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
     #: the stated one, else the engine's default for the GPU's memory); None: another engine
     cuda_graph_max_bs: int | None = None

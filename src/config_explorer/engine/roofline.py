@@ -353,6 +353,7 @@ class StepCost:
         "_dense_cmp_token",
         "_dense_flops_token",
         "_eager",
+        "_eager_overlaps",
         "_eager_prefill",
         "_elementwise_token",
         "_exchange_calls",
@@ -506,6 +507,7 @@ class StepCost:
             if placement.max_tokens is not None:
                 self._side_tokens = placement.max_tokens
         self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
+        self._eager_overlaps = profile.eager_overlaps
         # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
         self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
         self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
@@ -801,7 +803,9 @@ class StepCost:
             # eager minus graphed is 59.5 ms at 1 token (SGLang PR #12160) and 68 ms at 2,048 tokens
             # (tokenspeed PR #597), where a host that ran ahead of the GPU would hide it all on an H200
             # (benchmarks/eager_prefill.py)
-            stage += self._eager + (self._eager_prefill if prefill_tokens else 0.0)
+            issue = self._eager + (self._eager_prefill if prefill_tokens else 0.0)
+            # an engine whose host runs ahead (TensorRT-LLM's PyTorch executor) lasts the longer of the two
+            stage = max(stage, issue) if self._eager_overlaps else stage + issue
         elif prefill_tokens:
             stage += self._piecewise_host
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
