@@ -705,13 +705,7 @@ def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:
         output_length=256, engine="vllm==0.11.0", engine_options=EngineOptions(deep_gemm=False),
     )  # fmt: skip
     assert bf16.rates.quantized_linear_bandwidth == 0.0
-    record = estimate_performance(
-        r1, "H200", 8, 8, 1024, 256, 4, engine="vllm==0.11.0", engine_options={"deep_gemm": False},
-        backend="native", serving_model="analytic",
-    )  # fmt: skip
-    assert record.deep_gemm is False
-    with pytest.raises(InvalidArgumentError, match="deep_gemm"):
-        check_engine_options({"deep_gemm": False}, "sglang")
+    _assert_reported_and_owned("deep_gemm", False, r1, "H200", 8, "vllm==0.11.0", other="sglang")
     with pytest.raises(InvalidArgumentError, match="deep_gemm"):
         check_engine_options({"deep_gemm": "no"}, "vllm")
 
@@ -740,10 +734,17 @@ def test_tensorrt_llm_runs_steps_that_carry_a_prompt_eagerly_unless_it_is_a_tens
     assert engine_small < host_ms  # the GPU's work on 886 prompt tokens is shorter than the host's issue
     assert step_ms(886) == pytest.approx(host_ms, rel=0.02)  # the host sets the small step
     assert step_ms(8192) == pytest.approx(max(engine_large, host_ms), rel=0.05)  # the GPU sets the large one
+    _assert_reported_and_owned("tensorrt_engine", True, arch, "B200", 2, "trtllm", other="vllm")
+
+
+def _assert_reported_and_owned(
+    name: str, value: bool, arch: Any, gpu: str, gpus: int, engine: str, other: str
+) -> None:
+    """An engine option a record reports as it ran, and that another engine refuses by name."""
     record = estimate_performance(
-        arch, "B200", 2, 2, 1024, 256, 4, engine="trtllm", engine_options={"tensorrt_engine": True},
-        backend="native", serving_model="analytic",
+        arch, gpu, gpus, gpus, 1024, 256, 4, engine=engine, engine_options={name: value}, backend="native",
+        serving_model="analytic",
     )  # fmt: skip
-    assert record.tensorrt_engine is True
-    with pytest.raises(InvalidArgumentError, match="tensorrt_engine"):
-        check_engine_options({"tensorrt_engine": True}, "vllm")
+    assert getattr(record, name) is value
+    with pytest.raises(InvalidArgumentError, match=name):
+        check_engine_options({name: value}, other)
