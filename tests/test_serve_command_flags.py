@@ -462,3 +462,13 @@ def test_a_checkpoint_that_brings_its_own_code_is_launched_trusting_it() -> None
     plain = _multi_node("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 1)
     for engine, command in serve_commands(llama, plain).items():
         assert "trust" not in command, engine
+
+
+def test_tensorrt_llm_is_launched_on_the_backend_the_estimate_ran() -> None:
+    model = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    for engine_option, backend in ((False, "pytorch"), (True, "tensorrt")):
+        est = estimate_performance(
+            model, "H100", 1, 1, 1024, 256, concurrency=8, engine="trtllm", backend="native",
+            serving_model="analytic", engine_options={"tensorrt_engine": engine_option},
+        )  # fmt: skip
+        assert assert_valid("trtllm", serve_command(model, est, "trtllm"))["--backend"] == backend

@@ -539,7 +539,8 @@ def _trtllm_parts(
             f"trtllm-llmapi-launch, e.g. mpirun -np {gpus} -H {hosts} trtllm-llmapi-launch trtllm-serve ... "
             f"(or srun -N {nodes} --ntasks {gpus} --ntasks-per-node {per_node} --mpi=pmix); rank 0 serves the API"
         )
-    argv = ["trtllm-serve", arch.model_id, "--backend", "pytorch", "--tp_size", str(est.tp)]
+    backend = "tensorrt" if est.tensorrt_engine else "pytorch"  # the backend the estimate ran
+    argv = ["trtllm-serve", arch.model_id, "--backend", backend, "--tp_size", str(est.tp)]
     if arch.trust_remote_code:
         argv.append("--trust_remote_code")
     if est.pp > 1:
