@@ -238,3 +238,17 @@ def test_the_fewest_capped_layout_is_simulated_until_it_is_the_fewest() -> None:
     fresh = [capped(72, "a")]
     rejected, accepted = _judge_fewest_capped(fresh, {id(fresh[0]): ("layout", "a")}, lambda c: within)  # type: ignore[arg-type]
     assert accepted == [within] and rejected == []
+
+
+def test_a_model_wider_than_the_search_says_to_raise_max_gpus() -> None:
+    """Nothing fits: the report names the widest layout tried and what it lacked, and the bound to raise."""
+    from config_explorer.recommender import recommend_gpus
+    from config_explorer.reports import nothing_met
+
+    result = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1", workload="chat", gpus=["H100"], target_requests_per_s=1
+    )
+    lines = nothing_met(result)
+    assert lines[0] == "No layout fits in memory."
+    assert lines[1].startswith("For example 8 x H100 SXM, TP8: does not fit: needs TP >= 16")
+    assert lines[2] == "The widest layout tried spans 8 GPUs; raise max_gpus (--max-gpus) to try wider ones."

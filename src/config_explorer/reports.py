@@ -453,6 +453,12 @@ def nothing_met(result: RecommendationResult) -> list[str]:
             f"{over:.0%} over its tightest bound ({short_reason(candidate.rejected_reason, 200)})."
         )
     else:
-        first = result.rejected[0]
-        lines.append(f"For example {layout_text(first)}: {short_reason(first.rejected_reason, 200)}.")
+        # the widest layout tried: what it lacked is what the search's bound (max_gpus) left out
+        widest = max(result.rejected, key=lambda c: (c.tp * c.pp, c.num_gpus))
+        lines.append(f"For example {layout_text(widest)}: {short_reason(widest.rejected_reason, 200)}.")
+        if rejection_kind(widest.rejected_reason or "") == "does not fit":
+            lines.append(
+                f"The widest layout tried spans {widest.tp * widest.pp} GPUs; raise max_gpus (--max-gpus) to try "
+                "wider ones."
+            )
     return lines
