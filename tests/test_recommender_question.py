@@ -241,12 +241,22 @@ def test_the_fewest_capped_layout_is_simulated_until_it_is_the_fewest() -> None:
 
 
 def test_a_model_wider_than_the_search_says_to_raise_max_gpus() -> None:
-    """Nothing fits: the report names the widest layout tried and what it lacked, and the bound to raise."""
-    from config_explorer.recommender import recommend_gpus
+    """Nothing fits within the stated bound: the report names the widest layout tried and what it lacked, and
+    the bound to raise. Left to its default, the bound grows to the fewest whole nodes that hold the model."""
+    from config_explorer.architecture import load_model
+    from config_explorer.catalogs.gpus import get_gpu
+    from config_explorer.recommender.recommend import fewest_nodes_holding
     from config_explorer.reports import nothing_met
 
-    result = recommend_gpus(
+    widened = recommend_gpus(
         "deepseek-ai/DeepSeek-R1", workload="chat", gpus=["H100"], target_requests_per_s=1
+    )
+    assert widened.ranked and widened.ranked[0].num_gpus == 16  # two HGX boards hold its FP8 weights
+    r1, h100, h200 = load_model("deepseek-ai/DeepSeek-R1"), get_gpu("H100"), get_gpu("H200")
+    assert fewest_nodes_holding(r1, h100, None, 64) == 16 and fewest_nodes_holding(r1, h200, None, 64) == 0
+    assert fewest_nodes_holding(r1, h100, None, 8) == 0  # past the cap: the search keeps its bound
+    result = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1", workload="chat", gpus=["H100"], target_requests_per_s=1, max_gpus=8
     )
     lines = nothing_met(result)
     assert lines[0] == "No layout fits in memory."

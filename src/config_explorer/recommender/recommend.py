@@ -32,7 +32,7 @@ from config_explorer.backends import Backend, EstimateRequest, get_backend, plan
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
 from config_explorer.engine.calibration import efficiency_for, profile_for
 from config_explorer.engine.deployment import MAX_API_SERVERS
-from config_explorer.engine.layout import check_layout, expert_layouts, valid_tp_degrees
+from config_explorer.engine.layout import GIB, check_layout, expert_layouts, valid_tp_degrees
 from config_explorer.engine.records import PerformanceEstimate, layout_text, pool_texts
 from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
@@ -87,6 +87,23 @@ DEFAULT_MAX_GPUS_FOR_TARGET: Final = 64
 JUDGED_PER_TYPE: Final = 3
 #: a GPU type's leading layout is judged until one holds its place, up to this many layouts of the type
 LEADERS_JUDGED_PER_TYPE: Final = 9
+
+
+#: the share of a GPU's memory the weights may take when the search sizes a model too large for one node (the
+#: rest: KV cache, activations and runtime; vLLM's default budget is 0.9 of it)
+WEIGHT_SHARE_FOR_WIDENING: Final = 0.8
+
+
+def fewest_nodes_holding(arch: ModelArchitecture, spec: GPUSpec, precision: str | None, cap: int) -> int:
+    """The fewest whole nodes of ``spec`` whose memory holds ``arch``'s weights at ``precision`` with room to
+    serve (:data:`WEIGHT_SHARE_FOR_WIDENING`), in GPUs, at most ``cap``; 0 where one node's worth or ``cap``'s
+    cannot: the layout bound a search left to its default grows to it (DeepSeek-R1 on H100s: 16)."""
+    per_gpu = spec.visible_memory_gib * GIB * WEIGHT_SHARE_FOR_WIDENING
+    needed = math.ceil(arch.weight_bytes(precision) / per_gpu)
+    if needed <= spec.gpus_per_node:
+        return 0
+    nodes = -(-needed // spec.gpus_per_node) * spec.gpus_per_node
+    return nodes if nodes <= cap else 0
 
 
 @attrs.frozen(kw_only=True)
@@ -786,8 +803,9 @@ def recommend_gpus(
     are in ``other_layouts``, or all in ``ranked`` with ``all_layouts=True``.
     ``num_gpus`` restricts the search to exactly that many GPUs (otherwise 1 ... ``max_gpus``).
     ``max_gpus`` bounds each layout and, with a target load, the GPUs the load takes in all; left out,
-    layouts go up to one node (:data:`DEFAULT_MAX_GPUS`) and a target load may take up to
-    :data:`DEFAULT_MAX_GPUS_FOR_TARGET` GPUs (copies of those layouts).
+    layouts go up to one node (:data:`DEFAULT_MAX_GPUS`), or for a GPU type one node of which cannot hold the
+    weights up to the fewest whole nodes that can (:func:`fewest_nodes_holding`), and a target load may take up
+    to :data:`DEFAULT_MAX_GPUS_FOR_TARGET` GPUs (copies of those layouts).
     ``max_*`` bounds apply to ``slo_percentile`` (mean by default); ``constraints`` takes
     llm-optimizer's string syntax. ``progress(done, total)`` is called after each layout.
     ``max_model_len``, ``max_num_seqs`` and ``max_num_batched_tokens`` set the engine's limits (its own
@@ -813,6 +831,7 @@ def recommend_gpus(
     """
     # the argument boundary: everything checked (and made canonical) before any layout is tried
     input_length, output_length = validation.request_lengths(input_length, output_length, workload)
+    widen = max_gpus is None and num_gpus is None  # the default bound may grow for a model a node cannot hold
     total_cap = DEFAULT_MAX_GPUS_FOR_TARGET if max_gpus is None else None
     max_gpus = validation.search_gpus(DEFAULT_MAX_GPUS if max_gpus is None else max_gpus)
     total_cap = max_gpus if total_cap is None else total_cap
@@ -902,6 +921,8 @@ def recommend_gpus(
     for spec in specs:
         cap = cap_of(spec.name)
         limit = max_gpus if cap is None else min(max_gpus, cap)
+        if widen and cap is None:
+            limit = max(limit, fewest_nodes_holding(arch, spec, precision, total_cap))
         counts = (
             spec.deployable_counts(limit) if num_gpus is None else [num_gpus] if num_gpus <= limit else []
         )
