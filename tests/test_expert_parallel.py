@@ -103,6 +103,29 @@ def test_bad_layouts_name_the_value_and_what_is_accepted(kw: dict[str, object], 
     assert needle in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("model", "gpus", "kw", "needle"),
+    [
+        ("deepseek-ai/DeepSeek-R1", 8, {"expert_parallel_size": 7}, "at tp=8, ep=7 does not divide tp=8"),
+        (
+            "meta-llama/Llama-3.1-8B-Instruct",
+            2,
+            {"expert_parallel_size": 2},
+            "has no experts; accepted: ep=1",
+        ),
+        ("mistralai/Mixtral-8x7B-v0.1", 16, {"expert_parallel_size": 16}, "does not divide the 8 experts"),
+    ],
+)
+def test_a_split_no_tp_takes_says_why_when_tp_is_left_out(
+    model: str, gpus: int, kw: dict[str, int], needle: str
+) -> None:
+    from config_explorer.recommender import estimate_performance
+
+    with pytest.raises(InvalidArgumentError) as info:
+        estimate_performance(model, "H100", gpus, backend="native", **kw)
+    assert "no tensor-parallel degree splits" in str(info.value) and needle in str(info.value)
+
+
 def test_expert_layouts_need_experts() -> None:
     assert "has no experts" in (check_layout(LLAMA8, 8, 8, 1, ep=2) or "")
     assert "applies to MoE models" in (check_layout(LLAMA8, 8, 8, 1, dp_attention=2) or "")

@@ -289,9 +289,12 @@ def _smallest_fitting(
     ]
     if not candidates:
         split = (f", ep={ep}" if ep > 1 else "") + (f", dp_attention={groups}" if groups > 1 else "")
+        # the widest stage says what rules the split out (an ep that no stage width or expert count takes)
+        why = check_layout(arch, num_gpus, per_stage, pp, ep, groups, redundant) if per_stage else None
         raise InvalidArgumentError(
             f"no tensor-parallel degree splits {arch.model_id} over {num_gpus} GPUs with pp={pp}{split} "
             f"({arch.num_attention_heads} attention heads, {arch.num_kv_heads} KV heads)"
+            + (f": at tp={per_stage}, {why}" if why and (ep > 1 or groups > 1) else "")
         )
     fitting: list[Deployment] = []
     for t in candidates:
