@@ -594,8 +594,17 @@ ARRIVAL_DELAY_MS: Final[float] = 2.0
 #: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
 #: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-7.0 ms) once its
 #: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
-#: trtllm-bench runs in-process (no HTTP), so TensorRT-LLM gets none
-REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {"vllm": 14.4, "sglang": ARRIVAL_DELAY_MS, "trtllm": 0.0}
+#: TensorRT-LLM's is trtllm-serve's (the server its launch commands start), read off one third-party trace of
+#: release 1.3.0rc14 (gpt-oss-120b, two B200s, four requests; benchmarks/data/trtllm_ttft_evidence.md,
+#: section 4), not fitted: server arrival to executor arrival 2.69 ms, first token to the server's response
+#: 2.04 ms, client less server 5.24 ms. trtllm-bench and gptSessionBenchmark run in-process and pay none of
+#: it; their rows score throughput and static batches, which do not count it
+TRTLLM_SERVE_ARRIVAL_MS: Final[float] = 2.69
+REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {
+    "vllm": 14.4,
+    "sglang": ARRIVAL_DELAY_MS,
+    "trtllm": TRTLLM_SERVE_ARRIVAL_MS + 2.04 + 5.24,
+}
 #: vLLM's API-server process (HTTP, detokenising, one server-sent event per token) per streamed output
 #: token, microseconds: 1e6 / 34,078.85, the output rate vLLM PR #27869 printed for gpt-oss-20b on one
 #: B200 at 1,024 concurrent streams with one API server and a token per event; the vLLM team's gpt-oss
@@ -679,6 +688,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         eager_kernel_us=TRTLLM_EAGER_KERNEL_US,
         eager_overlaps=True,
         overlap_scheduler=True,
+        request_overhead_ms=REQUEST_OVERHEAD_MS["trtllm"],
+        arrival_delay_ms=TRTLLM_SERVE_ARRIVAL_MS,
     ),
 }
 
@@ -686,8 +697,16 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
 def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
     """``profile`` (TensorRT-LLM's) run as a TensorRT engine: its C++ runtime issues a step's kernels, context
     steps included, with no Python in the way (1 us a kernel, an assumption), and replays steps of up to
-    ``graph_max_tokens`` tokens as graphs, prompts included."""
-    return attrs.evolve(profile, prefill_in_graphs=True, eager_kernel_us=1.0, eager_overlaps=False)
+    ``graph_max_tokens`` tokens as graphs, prompts included. Such an engine is served by NIM or Triton, whose
+    front ends were not measured: none of trtllm-serve's front-end time is charged."""
+    return attrs.evolve(
+        profile,
+        prefill_in_graphs=True,
+        eager_kernel_us=1.0,
+        eager_overlaps=False,
+        request_overhead_ms=0.0,
+        arrival_delay_ms=0.0,
+    )
 
 
 #: the fixed time of one MoE layer's expert path (routing, permute, both grouped GEMMs with their
