@@ -99,6 +99,15 @@ def test_sglang_on_hopper_keeps_the_triton_rate() -> None:
     assert sglang == pytest.approx(triton, rel=0.25)
 
 
+def test_sglang_mxfp4_experts_on_ampere_warn_of_the_emulated_path() -> None:
+    def emulated(gpu: str, engine: str) -> bool:
+        return any("emulates on sm80" in w for w in _gpt_oss_20b(gpu, engine).warnings)
+
+    assert emulated("A100", "sglang")
+    # vLLM runs Marlin there, and Hopper has the kernel's own layout: no such path
+    assert not emulated("A100", "vllm") and not emulated("H100", "sglang")
+
+
 def _marlin_layers() -> list[tuple[str, int, float, float]]:
     """(GPU, tokens, measured, estimated seconds) of every Marlin row the engine can express."""
     out = []

@@ -413,6 +413,15 @@ def plan_deployment(
         ep=ep,
         dp_attention=dp_attention,
     )
+    if profile.scheduler == "sglang" and weights == "mxfp4" and arch.is_moe and gpu.family == "ampere":
+        warnings.append(
+            f"SGLang runs {weights} experts on Ampere through triton_kernels' matmul_ogs, whose scaled dot the "
+            "Triton compiler emulates on sm80, beside its Triton attention backend (SGLang 0.5.4.post2 source), "
+            "a path this estimate does not cost: "
+            "GPUStack measured gpt-oss-20b on one A100 at 266 output tok/s (1,000 ShareGPT prompts at once, "
+            "SGLang 0.5.4.post2), about 23x below this engine's estimate of that run, where vLLM 0.11 with its "
+            "defaults (Marlin kernels) served 4,620 tok/s"
+        )
     if marlin and weights == "mxfp4" and gpu.family == "hopper":
         warnings.append(
             f"vLLM {profile.version} runs {weights} experts on Hopper with its Marlin MoE kernel (about "
