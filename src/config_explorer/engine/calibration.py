@@ -601,7 +601,7 @@ ARRIVAL_DELAY_MS: Final[float] = 2.0
 #: it; their rows score throughput and static batches, which do not count it
 TRTLLM_SERVE_ARRIVAL_MS: Final[float] = 2.69
 REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {
-    "vllm": 14.4,
+    "vllm": 10.0,
     "sglang": ARRIVAL_DELAY_MS,
     "trtllm": TRTLLM_SERVE_ARRIVAL_MS + 2.04 + 5.24,
 }
