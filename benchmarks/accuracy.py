@@ -39,9 +39,9 @@ apart from the rows above. Two feature groups come from ``benchmarks/features.py
 estimated vs published speedup ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
 (``published_prefix_cache_points.csv``); nothing in the engine is fitted on them.
 
-In-sample and held-out figures are printed apart. The only constants fitted on serving measurements
-are the engines' front-end times (calibration.REQUEST_OVERHEAD_MS), fitted on the rows this script
-names ``fit`` (``--fit-request-overhead`` prints the fit); every other row is held out. Everything
+In-sample and held-out figures are printed apart. The only constant fitted on serving measurements
+is vLLM's front-end time (calibration.REQUEST_OVERHEAD_MS), fitted on the rows this script names ``fit``
+(``--fit-request-overhead`` prints the fit); every other row is held out. Everything
 else in the engine comes from kernel measurements (``shared/data/kernels``, ``benchmarks/data/
 moe_kernel_times.csv``) and datasheets, never from these rows.
 
@@ -108,13 +108,13 @@ FAMILY = {
     "itl_ms_proxy": "itl (proxy)",
     "e2e_s_mean": "e2e",
 }
-#: the rows the front-end time is fitted on: closed-loop TTFT at low load (at most 4 in flight), one row
+#: the rows vLLM's front-end time is fitted on: closed-loop TTFT at low load (at most 4 in flight), one row
 #: per benchmark page, so no page's setup dominates: GPUStack's vLLM pages (Qwen3-8B on an H100 at 1,
-#: gpt-oss-120b on an H100 and on an A100 at 4) and its one SGLang run (Qwen3-8B on an H100 at 4)
+#: gpt-oss-120b on an H100 and on an A100 at 4). SGLang's and TensorRT-LLM's front-end times are measured
+#: elsewhere (calibration.REQUEST_OVERHEAD_MS), so their rows are all held out
 FIT_ROWS = (
     ("vllm", "Qwen/Qwen3-8B", "1"),
     ("vllm", "openai/gpt-oss-120b", "4"),
-    ("sglang", "Qwen/Qwen3-8B", "4"),
 )
 
 

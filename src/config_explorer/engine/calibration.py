@@ -590,19 +590,24 @@ TRTLLM_EAGER_KERNEL_US: Final[float] = 61.0
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
-#: front-end time per request (HTTP, chat template, tokenising, streaming back), ms: the median TTFT
-#: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages, one
-#: SGLang run); every other row is held out. SGLang's one fit row leaves no residual (-7.0 ms) once its
-#: eager prefill is costed, so its value is held at the arrival delay above, the least a request can take.
-#: TensorRT-LLM's is trtllm-serve's (the server its launch commands start), read off one third-party trace of
+#: front-end time per request (HTTP, chat template, tokenising, streaming back), ms. vLLM's is the median TTFT
+#: residual over the named low-load rows of benchmarks/accuracy.py (FIT_ROWS: three vLLM pages); every other
+#: row is held out. SGLang's is measured, not fitted: a server whose forward is a fixed 2.632 ms busy wait
+#: (the tt-sglang-plugin CPU mock; tenstorrent/tt-inference-server issue #3560, 2026-05-18: one request, 128
+#: prompt tokens, /v1/chat/completions through ``vllm bench serve``) printed a median TTFT of 9.54 ms and a
+#: TPOT of 2.94 ms, so 9.54 - 2.632 - 0.31 ms (the scheduler's tick, TPOT less the forward) = 6.6 ms went
+#: to the front end (benchmarks/data/sglang_host_evidence.md, section E). GPUStack's Qwen3-8B SGLang run, its
+#: fit row before, would fit -14.3 ms (the eager prefill the engine charges there, not a front end); it is held
+#: out. TensorRT-LLM's is trtllm-serve's (the server its launch commands start), read off one third-party trace of
 #: release 1.3.0rc14 (gpt-oss-120b, two B200s, four requests; benchmarks/data/trtllm_ttft_evidence.md,
 #: section 4), not fitted: server arrival to executor arrival 2.69 ms, first token to the server's response
 #: 2.04 ms, client less server 5.24 ms. trtllm-bench and gptSessionBenchmark run in-process and pay none of
 #: it; their rows score throughput and static batches, which do not count it
 TRTLLM_SERVE_ARRIVAL_MS: Final[float] = 2.69
+SGLANG_FRONTEND_MS: Final[float] = 6.6
 REQUEST_OVERHEAD_MS: Final[dict[str, float]] = {
     "vllm": 10.0,
-    "sglang": ARRIVAL_DELAY_MS,
+    "sglang": SGLANG_FRONTEND_MS,
     "trtllm": TRTLLM_SERVE_ARRIVAL_MS + 2.04 + 5.24,
 }
 #: vLLM's API-server process (HTTP, detokenising, one server-sent event per token) per streamed output
