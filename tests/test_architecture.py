@@ -220,6 +220,19 @@ def test_a_multimodal_checkpoint_counts_its_image_encoder() -> None:
     assert grown - shard_costs(text_only, "bf16", "bf16", 2, 1).resident_weight_bytes == by_hand * 2 / 2
 
 
+def test_gemma3_fields_left_out_of_a_config_take_transformers_defaults() -> None:
+    """gemma-3-4b-it's published config names no heads, head size, vocabulary or context; gemma-3-27b-it no
+    context: transformers' Gemma3TextConfig defaults fill them (8 and 4 heads of 256, 262,208, 131,072)."""
+    small = load_model("google/gemma-3-4b-it")
+    assert (small.num_attention_heads, small.num_kv_heads, small.head_dim) == (8, 4, 256)
+    assert small.vocab_size == 262_208 and small.max_position_embeddings == 131_072
+    assert load_model("google/gemma-3-27b-it").max_position_embeddings == 131_072
+    # a stated field still wins
+    config = json.loads(json.dumps(find_bundled("google/gemma-3-27b-it").config))  # type: ignore[union-attr]
+    config["text_config"]["max_position_embeddings"] = 32_768
+    assert ModelArchitecture.from_config(config, "gemma-copy").max_position_embeddings == 32_768
+
+
 def test_a_malformed_vision_config_is_named() -> None:
     config = json.loads(json.dumps(find_bundled("google/gemma-3-27b-it").config))  # type: ignore[union-attr]
     config["vision_config"]["patch_size"] = "14"

@@ -59,6 +59,20 @@ _GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next"})
 #: model types whose configuration class unties the output head from the input embedding unless the
 #: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
 #: models/<type>/configuration_<type>.py). transformers builds a config without the key at its class's
+#: the fields of transformers' ``Gemma3TextConfig`` that Gemma 3's published configs may leave out, at the class's
+#: defaults (``models/gemma3/configuration_gemma3.py``): a missing field is read as transformers reads it
+GEMMA3_TEXT_DEFAULTS: Final[dict[str, int]] = {
+    "vocab_size": 262_208,
+    "hidden_size": 2304,
+    "intermediate_size": 9216,
+    "num_hidden_layers": 26,
+    "num_attention_heads": 8,
+    "num_key_value_heads": 4,
+    "head_dim": 256,
+    "max_position_embeddings": 131_072,
+    "sliding_window": 4096,
+}
+
 #: default, so the engines load such a checkpoint untied; other types take PretrainedConfig's True
 _UNTIED_BY_DEFAULT = frozenset(
     {
@@ -627,6 +641,11 @@ class ModelArchitecture:
             for key in ("quantization_config", "torch_dtype"):
                 if key in config and key not in text:
                     data[key] = config[key]
+        if data.get("model_type") == "gemma3_text":
+            # Gemma 3's published configs leave some fields to the class defaults (gemma-3-27b-it omits the
+            # context, gemma-3-4b-it the heads and head size): take them as transformers does
+            for key, value in GEMMA3_TEXT_DEFAULTS.items():
+                data.setdefault(key, value)
         cfg = _Config(data, name)
         try:
             return cls._from_cfg(cfg, name, metadata)
@@ -660,11 +679,7 @@ class ModelArchitecture:
             raise InvalidModelConfigError(
                 f"{name}: head_dim is 0 (hidden_size {hidden} < num_attention_heads {heads})"
             )
-        if model_type == "gemma3_text" and not cfg.has("vocab_size"):
-            # Gemma 3's published multimodal config omits it; transformers' Gemma3TextConfig default is 262208
-            vocab = 262208
-        else:
-            vocab = cfg.integer("vocab_size", bound="vocab_size")
+        vocab = cfg.integer("vocab_size", bound="vocab_size")
         # experts
         num_experts = cfg.integer(
             "num_local_experts", "num_experts", "n_routed_experts", default=0, minimum=0, bound="num_experts"
