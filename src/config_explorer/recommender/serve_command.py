@@ -280,6 +280,12 @@ def _nodes_note(nodes: int) -> str:
     )
 
 
+def _host_rank_flags(nodes: int, address_flag: str, address: str) -> list[str]:
+    """The options vLLM and SGLang share for a replica over ``nodes`` hosts: the host count, this host's rank
+    (a placeholder) and, under the engine's own flag, where node 0 is met."""
+    return ["--nnodes", str(nodes), "--node-rank", NODE_RANK_PLACEHOLDER, address_flag, address]
+
+
 def _copies_note(est: PerformanceEstimate, nodes: int) -> list[str]:
     """Where each replica spans hosts, one server per replica: neither vLLM's nor SGLang's data parallelism
     of whole copies runs over several hosts per copy (SGLang refuses ``--dp-size`` with ``--nnodes``)."""
@@ -345,14 +351,7 @@ def _vllm(
         # entrypoints/cli/serve.py in 0.34.0): every host starts its share of the workers and meets node 0 at
         # --master-addr; only node 0 serves the API, the others run headless (with data-parallel ranks the
         # engine derives each host's share of them from --nnodes)
-        argv += [
-            "--nnodes",
-            str(nodes),
-            "--node-rank",
-            NODE_RANK_PLACEHOLDER,
-            "--master-addr",
-            HEAD_NODE_PLACEHOLDER,
-        ]
+        argv += _host_rank_flags(nodes, "--master-addr", HEAD_NODE_PLACEHOLDER)
         others = "node 1 adds" if nodes == 2 else f"nodes 1 to {nodes - 1} add"
         notes.append(
             f"{_nodes_note(nodes)}; {others} --headless"
@@ -405,21 +404,15 @@ def _sglang(
         argv += ["--pp-size", str(est.pp)]
     nodes = replica_nodes(est)
     notes: list[str] = _copies_note(est, nodes) if nodes > 1 else []
-    if (
-        est.replicas > 1 and nodes == 1
-    ):  # 0.5.23: whole copies of the model (attention groups: --attn-dp-size)
+    # 0.5.23: whole copies of the model (attention groups: --attn-dp-size)
+    if est.replicas > 1 and nodes == 1:
         argv += ["--dp-size", str(est.replicas)]
     if nodes > 1:
         # every host runs the same command but for its rank, and meets node 0 at --dist-init-addr; only node 0
         # serves the API, the others a health endpoint (0.5.23: arg_groups/fields/parallel.py, entrypoints/engine.py)
-        argv += [
-            "--nnodes",
-            str(nodes),
-            "--node-rank",
-            NODE_RANK_PLACEHOLDER,
-            "--dist-init-addr",
-            f"{HEAD_NODE_PLACEHOLDER}:{SGLANG_DIST_INIT_PORT}",
-        ]
+        argv += _host_rank_flags(
+            nodes, "--dist-init-addr", f"{HEAD_NODE_PLACEHOLDER}:{SGLANG_DIST_INIT_PORT}"
+        )
         notes.append(f"{_nodes_note(nodes)} (only node 0 serves the API)")
     groups = est.dp_attention
     if est.ep > 1:
