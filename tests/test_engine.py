@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import attrs
 import pytest
@@ -11,9 +12,14 @@ from tests.strategies import DENSE_SMALL, GPUS, VARIED
 
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import efficiency_for, profile_for
+from config_explorer.engine.calibration import (
+    VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
+    efficiency_for,
+    profile_for,
+)
 from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.layout import check_layout, kernels_per_model
+from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost, expected_distinct_experts, issued_kernels
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.slo import check_slos, constraints_from_kwargs, parse_slo_constraints
@@ -595,6 +601,37 @@ def test_a_v0_vllm_release_pays_host_time_per_step_that_grows_with_the_batch() -
     large = itl_ms("vllm==0.6.3", 128) - itl_ms("vllm==0.11.0", 128)
     assert small > 0.8 * (v0.step_overhead_ms - v1.step_overhead_ms)
     assert large > small + 0.5 * 127 * (v0.per_sequence_overhead_ms - v1.per_sequence_overhead_ms)
+
+
+def test_a_v0_vllm_release_processes_outputs_between_steps_without_async_output_processing() -> None:
+    """vLLM 0.6 made V0's output processing asynchronous, beside the next step, except under --enforce-eager
+    (no CUDA graph to overlap): a V0 release told to run eagerly, or one before 0.6, pays it per running
+    sequence each step; a V1 release, whose output processing runs in another process, does not."""
+    eager = check_engine_options({"enforce_eager": True}, "vllm")
+
+    def per_sequence_ms(engine: str, options: Any = None) -> float:
+        dep = plan_deployment(
+            LLAMA8, H100, num_gpus=1, tp=1, input_length=512, output_length=256, engine=engine,
+            engine_options=options,
+        )  # fmt: skip
+        return dep.profile.per_sequence_overhead_ms
+
+    graphed, told = per_sequence_ms("vllm==0.6.4"), per_sequence_ms("vllm==0.6.4", eager)
+    assert told == pytest.approx(graphed + VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE)
+    assert per_sequence_ms("vllm==0.5.4") == pytest.approx(told)  # before 0.6: never asynchronous
+    assert per_sequence_ms("vllm==0.5.4", eager) == pytest.approx(told)  # not charged twice
+    assert per_sequence_ms("vllm==0.11.0", eager) == per_sequence_ms("vllm==0.11.0")
+
+    def throughput(options: Any, concurrency: int) -> float:
+        e = estimate(
+            LLAMA8, H100, input_length=128, output_length=256, concurrency=concurrency, engine="vllm==0.6.4",
+            engine_options=options,
+        )  # fmt: skip
+        assert e.output_throughput_tok_s is not None
+        return e.output_throughput_tok_s
+
+    for concurrency in (1, 64):
+        assert throughput(eager, concurrency) < throughput(None, concurrency)
 
 
 @pytest.mark.parametrize(

@@ -391,6 +391,17 @@ DEFAULT_VLLM_VERSION: Final = "0.11"
 VLLM_V1_SINCE: Final[tuple[int, int]] = (0, 8)
 VLLM_V0_STEP_OVERHEAD_MS: Final[float] = 2.0
 VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
+#: what the V0 engine's output processing (detokenising, stop checks, building each sequence's output)
+#: adds to a step per running sequence where it runs between steps instead of beside the next one: before
+#: 0.6.0, which added asynchronous output processing, and in 0.6-0.7 under ``--enforce-eager``, with which
+#: the CUDA and ROCm platforms refuse it ("async output processor cannot be used",
+#: ``is_async_output_supported`` in vllm/platforms/cuda.py). The PRs that made it asynchronous measured what
+#: it took off the step at about 0.05 ms a sequence: TPOT 28.10 -> 21.36 ms at about 130 running (PR #7921,
+#: Llama-3.1-8B on an H100, 10 requests/s of 1,024/512 tokens) and 44.48 -> 32.38 ms at up to 256 (PR #8050,
+#: ShareGPT, 500 requests); benchmarks/data/vllm_host_overhead_evidence.md, sections A7-A8. Not fitted
+VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE: Final[float] = 0.05
+#: the first vLLM release with asynchronous output processing (on by default; PR #7049 and its follow-ups)
+VLLM_ASYNC_OUTPUT_SINCE: Final[tuple[int, int]] = (0, 6)
 #: the V0 engine's scheduler defaults (``SchedulerConfig`` in vllm/config.py, ``EngineArgs`` in
 #: vllm/engine/arg_utils.py, v0.6.3.post1 to v0.7.3 sdists): ``max_num_seqs`` 256 on every GPU; chunked
 #: prefill only when ``max_model_len`` exceeds 32,768 tokens, with a budget of 512 tokens through v0.6.4
@@ -712,6 +723,23 @@ def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
         request_overhead_ms=0.0,
         arrival_delay_ms=0.0,
     )
+
+
+def eager_profile(profile: EngineProfile) -> EngineProfile:
+    """``profile`` told to run eagerly (vLLM's ``--enforce-eager``): no step replays a graph and none is
+    captured; a V0-era vLLM (0.6-0.7) also gives up asynchronous output processing then, so its output work
+    runs between steps (:data:`VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE`; before 0.6 the profile already has it)."""
+    eager = attrs.evolve(profile, graph_max_tokens=0, prefill_in_graphs=False, prefill_graph_max_tokens=0)
+    if (
+        profile.v0_chunk_tokens
+        and profile.version
+        and parse_version(profile.version) >= VLLM_ASYNC_OUTPUT_SINCE
+    ):
+        eager = attrs.evolve(
+            eager,
+            per_sequence_overhead_ms=profile.per_sequence_overhead_ms + VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
+        )
+    return eager
 
 
 #: the fixed time of one MoE layer's expert path (routing, permute, both grouped GEMMs with their
@@ -1164,10 +1192,11 @@ def profile_for(engine: str, version: str | None = None) -> EngineProfile:
     if profile.memory is not None:
         release = attrs.evolve(profile, version=str(version), memory=vllm_memory_budget(version))
         if released < VLLM_V1_SINCE:
+            sync_output = VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE if released < VLLM_ASYNC_OUTPUT_SINCE else 0.0
             return attrs.evolve(
                 release,
                 step_overhead_ms=VLLM_V0_STEP_OVERHEAD_MS,
-                per_sequence_overhead_ms=VLLM_V0_PER_SEQUENCE_OVERHEAD_MS,
+                per_sequence_overhead_ms=VLLM_V0_PER_SEQUENCE_OVERHEAD_MS + sync_output,
                 max_num_seqs_large_gpu=VLLM_V0_MAX_NUM_SEQS,
                 max_num_seqs_small_gpu=VLLM_V0_MAX_NUM_SEQS,
                 v0_chunk_tokens=next(

@@ -32,6 +32,7 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
     EngineProfile,
+    eager_profile,
     efficiency_for,
     prefill_attention_tiles,
     profile_for,
@@ -353,10 +354,8 @@ def plan_deployment(
     profile = _scheduling(profile, options, pp, speculative, recurrent=recurrent)
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
         profile = trtllm_tensorrt_engine(profile)
-    if options.enforce_eager:  # vLLM's --enforce-eager: no step replays a graph, none is captured
-        profile = attrs.evolve(
-            profile, graph_max_tokens=0, prefill_in_graphs=False, prefill_graph_max_tokens=0
-        )
+    if options.enforce_eager:  # vLLM's --enforce-eager
+        profile = eager_profile(profile)
     warnings: list[str] = []
     if options.holds_context and dp_attention > 1:
         warnings.append(
