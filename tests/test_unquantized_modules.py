@@ -57,6 +57,28 @@ def test_meta_fp8_405b_keeps_attention_and_the_end_layers_16_bit() -> None:
     assert shard_costs(everything_fp8, "fp8", "bf16", 8, 1).resident_weight_bytes / GiB < 0.85 * per_gpu
 
 
+def test_nvidias_deepseek_fp4_checkpoints_keep_their_attention_16_bit() -> None:
+    """NVIDIA's NVFP4 DeepSeek-R1 checkpoints (TensorRT Model Optimizer's DeepSeek recipe) leave every MLA
+    projection BF16; the v2 checkpoint quantizes o_proj as well (its model card). Quantizing the FP8
+    checkpoint to fp4 on load would convert them all: the bundled checkpoints hold more bytes per GPU."""
+    base = load_model("deepseek-ai/DeepSeek-R1")
+    layers = base.num_attention_layers
+    out_proj = base.num_attention_heads * base.v_head_dim * base.hidden_size
+    for model_id in ("nvidia/DeepSeek-R1-FP4", "nvidia/DeepSeek-R1-0528-FP4"):
+        fp4 = load_model(model_id)
+        assert fp4.native_precision == "fp4" and fp4.quantization_method == "modelopt"
+        assert fp4.unquantized_linear_params == layers * base.attention_params_per_layer
+    v2 = load_model("nvidia/DeepSeek-R1-0528-FP4-V2")  # the hub's own spelling is -v2
+    assert v2.model_id == "nvidia/DeepSeek-R1-0528-FP4-v2"
+    assert v2.unquantized_linear_params == layers * (base.attention_params_per_layer - out_proj)
+    on_load = shard_costs(base, "fp4", "fp8", 8, 1).resident_weight_bytes
+    v1_bytes = shard_costs(load_model("nvidia/DeepSeek-R1-FP4"), "fp4", "fp8", 8, 1).resident_weight_bytes
+    v2_bytes = shard_costs(v2, "fp4", "fp8", 8, 1).resident_weight_bytes
+    # BF16 where on-load fp4 would be 4.5 bits: 11.4B projections (v1), 4.2B (v2), over 8 GPUs
+    assert (v1_bytes - on_load) / GiB == pytest.approx(11.41e9 * (2 - 0.5625) / 8 / GiB, rel=0.02)
+    assert on_load < v2_bytes < v1_bytes
+
+
 def test_an_exclusion_list_applies_only_at_the_checkpoints_own_precision() -> None:
     fp8 = load_model("meta-llama/Llama-3.1-405B-FP8")
     bf16 = load_model("meta-llama/Llama-3.1-405B")

@@ -333,22 +333,51 @@ class _Exclusions:
         return any(regex.match(module) for regex in self.regexes)
 
 
+def _attention_modules(arch: ModelArchitecture) -> list[tuple[str, int]]:
+    """One attention layer's projections as Hugging Face names them, with their weights: Llama-style
+    (``q_proj`` standing for the fused query/key/value weights, ``o_proj``), or DeepSeek's MLA
+    (``q_a_proj``/``q_b_proj`` or ``q_proj``, ``kv_a_proj_with_mqa``, ``kv_b_proj``, ``o_proj``; the
+    low-rank norms ride with the projection before them)."""
+    h = arch.hidden_size
+    attention = arch.attention_params_per_layer
+    if not arch.is_mla:
+        out_proj = arch.num_attention_heads * arch.head_dim * h
+        return [("self_attn.q_proj", attention - out_proj), ("self_attn.o_proj", out_proj)]
+    assert arch.kv_lora_rank is not None
+    heads = arch.num_attention_heads
+    out_proj = heads * arch.v_head_dim * h
+    kv_b = arch.kv_lora_rank * heads * (arch.qk_nope_head_dim + arch.v_head_dim)
+    kv_a = h * (arch.kv_lora_rank + arch.qk_rope_head_dim) + arch.kv_lora_rank
+    if arch.q_lora_rank:
+        q_b = arch.q_lora_rank * heads * arch.q_head_dim
+        q_a = attention - out_proj - kv_b - kv_a - q_b
+        query = [("self_attn.q_a_proj", q_a), ("self_attn.q_b_proj", q_b)]
+    else:
+        query = [("self_attn.q_proj", attention - out_proj - kv_b - kv_a)]
+    return [
+        *query,
+        ("self_attn.kv_a_proj_with_mqa", kv_a),
+        ("self_attn.kv_b_proj", kv_b),
+        ("self_attn.o_proj", out_proj),
+    ]
+
+
 def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...]) -> int:
     """Attention and dense-MLP projection weights that ``patterns`` leave unquantized, named as
-    Hugging Face's Llama-style modules (``model.layers.N.self_attn.q_proj``, ``...mlp.down_proj``)."""
+    Hugging Face names the modules (``model.layers.N.self_attn.q_proj``, DeepSeek's
+    ``...self_attn.kv_b_proj``, ``...mlp.down_proj``)."""
     if not patterns:
         return 0
     excluded = _Exclusions(patterns, arch.model_id)
     h = arch.hidden_size
-    attention = arch.attention_params_per_layer
-    out_proj = arch.num_attention_heads * (arch.v_head_dim if arch.is_mla else arch.head_dim) * h
+    attention_parts = _attention_modules(arch)
     mlp = arch.dense_mlp_params_per_layer
     down = h * arch.intermediate_size
     total = 0
     for i, (mixer, kind) in enumerate(zip(arch.attention_kinds, arch.mlp_kinds, strict=True)):
         parts: list[tuple[str, int]] = []
         if mixer in ("full", "sliding"):
-            parts += [("self_attn.q_proj", attention - out_proj), ("self_attn.o_proj", out_proj)]
+            parts += attention_parts
         if kind == "dense":
             parts += [("mlp.gate_proj", mlp - down), ("mlp.down_proj", down)]
         total += sum(params for name, params in parts if f"model.layers.{i}.{name}" in excluded)
