@@ -18,6 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from config_explorer import load_model
+from config_explorer.architecture import bundled_checkpoints
 from config_explorer.catalogs.models import bundled_models
 from config_explorer.cli import main
 from config_explorer.engine.records import PerformanceEstimate
@@ -347,6 +348,33 @@ def test_a_checkpoint_that_is_already_quantized_is_not_quantized_again() -> None
     assert est.ok, est.error
     command = serve_command(arch, est, "vllm")
     assert "--quantization" not in command and command.startswith("# the estimate assumes fp8 weights")
+
+
+def test_a_checkpoint_the_estimate_assumed_points_at_the_bundled_ones_of_that_network() -> None:
+    """An estimate at a precision the checkpoint is not stored in names the bundled checkpoints of the same
+    network at that precision (their own exclusion lists keep layers 16-bit); none is named when none exists."""
+    arch = load_model("deepseek-ai/DeepSeek-R1")
+    est = estimate_performance(
+        arch, "B200", 8, 8, 1024, 256, concurrency=4, precision="fp4", backend="native"
+    )
+    assert est.ok, est.error
+    note = serve_command(arch, est, "sglang").splitlines()[0]
+    assert note.startswith("# the estimate assumes fp4 weights")
+    for model_id in (
+        "nvidia/DeepSeek-R1-FP4",
+        "nvidia/DeepSeek-R1-0528-FP4",
+        "nvidia/DeepSeek-R1-0528-FP4-v2",
+    ):
+        assert model_id in note
+    # the same network: DeepSeek-V3 and V3.1 are listed beside R1 (same shapes, other weights)
+    assert "deepseek-ai/DeepSeek-R1" in bundled_checkpoints(load_model("nvidia/DeepSeek-R1-FP4"), "fp8")
+    assert bundled_checkpoints(load_model("Qwen/Qwen3-8B"), "fp8") == ["RedHatAI/Qwen3-8B-FP8-dynamic"]
+    assert bundled_checkpoints(load_model("Qwen/Qwen3-8B"), "int4") == []
+    gpt = load_model("openai/gpt-oss-120b")
+    fp8 = estimate_performance(
+        gpt, "H200", 1, None, 512, 256, concurrency=8, precision="fp8", backend="native"
+    )
+    assert "bundled checkpoints" not in serve_command(gpt, fp8, "vllm")
 
 
 def test_poisson_traffic_leaves_room_for_its_fluctuation() -> None:

@@ -1211,6 +1211,42 @@ def load_model(
     return _load_by_id(os.fspath(model), allow_hub)
 
 
+def _network(arch: ModelArchitecture) -> tuple[object, ...]:
+    """What makes two checkpoints the same network whatever their weights' format."""
+    return (
+        arch.architecture,
+        arch.hidden_size,
+        arch.num_layers,
+        arch.num_attention_heads,
+        arch.num_kv_heads,
+        arch.intermediate_size,
+        arch.moe_intermediate_size,
+        arch.num_experts,
+        arch.vocab_size,
+        arch.attention_kinds,
+        arch.mlp_kinds,
+    )
+
+
+def bundled_checkpoints(arch: ModelArchitecture, precision: str) -> list[str]:
+    """The bundled models that store ``arch``'s network at ``precision`` (its other published checkpoints,
+    e.g. ``nvidia/DeepSeek-R1-FP4`` for DeepSeek-R1 at fp4), by id; ``arch`` itself is not among them."""
+    from config_explorer.catalogs.models import bundled_models
+
+    wanted, shape = normalize_precision(precision), _network(arch)
+    found = []
+    for entry in bundled_models():
+        if entry.model_id == arch.model_id:
+            continue
+        try:
+            other = load_model(entry.model_id)
+        except ConfigExplorerError:
+            continue
+        if other.native_precision == wanted and _network(other) == shape:
+            found.append(other.model_id)
+    return found
+
+
 def _load_by_id(model_id: str, allow_hub: bool | None = None) -> ModelArchitecture:
     cached = _CACHE.get(model_id)
     if cached is not None:

@@ -51,7 +51,7 @@ import attrs
 
 from config_explorer import validation
 from config_explorer._util import short_repr
-from config_explorer.architecture import ModelArchitecture
+from config_explorer.architecture import ModelArchitecture, bundled_checkpoints
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
@@ -230,10 +230,18 @@ def _precision_note(arch: ModelArchitecture, estimate: PerformanceEstimate, engi
         if engine == "trtllm"
         else f"this command does not quantize to {wanted} on load"
     )
-    return [
+    note = (
         f"# the estimate assumes {wanted} weights but {arch.model_id} is a {native} checkpoint: serve a checkpoint "
         f"of it in {wanted} instead ({how})"
-    ]
+    )
+    known = bundled_checkpoints(arch, wanted)
+    if known:
+        note += (
+            f"; bundled checkpoints of this network in {wanted}: {', '.join(known)} (estimate one of those ids to "
+            "count the layers it keeps 16-bit; this estimate counts every linear layer at "
+            f"{wanted})"
+        )
+    return [note]
 
 
 _NEEDS_DRAFT: Final = frozenset({"eagle3", "eagle", "draft_model"})
