@@ -697,6 +697,8 @@ def _row(
         "gpu_family": get_gpu(row["gpu"]).family,
         "tp": int(row["tp"]),
         "ep": ep,
+        "precision": row.get("weight_precision", ""),
+        "kv_precision": row.get("kv_precision", ""),
         "isl": int(row["input_len"]),
         "osl": int(row["output_len"]),
         "batch": batch,

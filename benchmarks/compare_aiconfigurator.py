@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config_explorer.architecture import load_model
 from config_explorer.recommender import estimate_performance
 
 #: aiconfigurator model id -> config-explorer model id
@@ -85,6 +86,8 @@ def run_aic(
         "--estimate-mode",
         "agg",
     ]
+    if load_model(MODELS[model]).is_moe:  # aiconfigurator asks a MoE model's expert split
+        argv += ["--moe-tp-size", str(tp), "--moe-ep-size", "1"]
     return aic_figures(argv, _FIELDS)
 
 
