@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import DEFAULT_DATA, _scored
 from compare_aiconfigurator import aic_figures
 
+from config_explorer.architecture import load_model
+
 #: config-explorer model id -> aiconfigurator model id (the same network; its bundled configs)
 MODELS = {
     "meta-llama/Llama-3.1-8B": "meta-llama/Meta-Llama-3.1-8B",
@@ -67,9 +69,8 @@ SYSTEMS = {
     "L40S": "l40s",
     "L4": "l4",
 }
-#: a row's weight format where its checkpoint is stored otherwise -> aiconfigurator's GEMM / MoE modes
-GEMM_MODES = {"fp8": "fp8"}
-MOE_MODES = {"fp8": "fp8"}
+#: a row's weight format where its checkpoint is stored otherwise -> aiconfigurator's GEMM and MoE mode
+QUANT_MODES = {"fp8": "fp8"}
 _FIELDS = {
     "ttft": r"TTFT:\s+([\d.,]+)\s*ms",
     "itl": r"TPOT:\s+([\d.,]+)\s*ms",
@@ -140,9 +141,8 @@ def argv_for(aic: str, row: dict[str, Any]) -> list[str]:
     if row["kind"] == "moe":  # aiconfigurator asks a MoE model's expert split: TP inside EP
         argv += ["--moe-ep-size", str(ep), "--moe-tp-size", str(max(int(row["tp"]) // ep, 1))]
     weights = (row["precision"] or "").split(" ")[0].lower()
-    stored_fp8 = model.endswith("FP8") or model.startswith("deepseek-ai/")
-    if weights in GEMM_MODES and not stored_fp8:
-        argv += ["--gemm-quant-mode", GEMM_MODES[weights], "--moe-quant-mode", MOE_MODES[weights]]
+    if weights in QUANT_MODES and load_model(model).native_precision != weights:  # quantized on load
+        argv += ["--gemm-quant-mode", QUANT_MODES[weights], "--moe-quant-mode", QUANT_MODES[weights]]
     if (row["kv_precision"] or "").lower().startswith("fp8"):
         argv += ["--kvcache-quant-mode", "fp8"]
     return argv

@@ -95,7 +95,7 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "engine": engine,
         "engine_options": EngineOptions(
             async_scheduling=True if stated_async else None,
-            deep_gemm=not installed_options(engine, row["source"]),
+            deep_gemm=installed_options(engine, row["source"]).get("deep_gemm", True),
         ),
     }
 

@@ -56,9 +56,6 @@ _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "s
 #: model types whose shared expert's output is scaled by a sigmoid gate of its own (``shared_expert_gate``,
 #: a one-column projection: transformers' qwen2_moe and qwen3_next modeling files)
 _GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next"})
-#: model types whose configuration class unties the output head from the input embedding unless the
-#: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
-#: models/<type>/configuration_<type>.py). transformers builds a config without the key at its class's
 #: the fields of transformers' ``Gemma3TextConfig`` that Gemma 3's published configs may leave out, at the class's
 #: defaults (``models/gemma3/configuration_gemma3.py``): a missing field is read as transformers reads it
 GEMMA3_TEXT_DEFAULTS: Final[dict[str, int]] = {
@@ -72,7 +69,9 @@ GEMMA3_TEXT_DEFAULTS: Final[dict[str, int]] = {
     "max_position_embeddings": 131_072,
     "sliding_window": 4096,
 }
-
+#: model types whose configuration class unties the output head from the input embedding unless the
+#: config says otherwise (``tie_word_embeddings=False`` in its ``__init__``: transformers 4.51.0,
+#: models/<type>/configuration_<type>.py). transformers builds a config without the key at its class's
 #: default, so the engines load such a checkpoint untied; other types take PretrainedConfig's True
 _UNTIED_BY_DEFAULT = frozenset(
     {
