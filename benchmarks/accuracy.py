@@ -309,11 +309,12 @@ def installed_options(engine: str, source: str) -> dict[str, Any]:
 
 
 def _released(engine: str, version: str) -> str:
-    """``engine`` pinned to the vLLM or SGLang release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``), where
-    it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels, an
-    SGLang one the MoE kernels that release picks. TensorRT-LLM's profile is not versioned."""
+    """``engine`` pinned to the release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``, ``trtllm==0.6.1``),
+    where it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels,
+    an SGLang one the MoE kernels that release picks, a TensorRT-LLM one its decode attention kernel (a NIM
+    release names no TensorRT-LLM release and stays unpinned)."""
     head = version.strip().split(" ")[0].split("+")[0]
-    if engine not in ("vllm", "sglang") or not head:
+    if engine not in ("vllm", "sglang", "trtllm") or not head:
         return engine
     try:
         parse_version(head)
@@ -352,6 +353,14 @@ def _run(
 STATIC_BATCH_PER_GPU_SOURCE = "docs/source/performance.md (v0.5-v0.6.1 era)"
 
 
+#: the share of free memory a static batch's KV cache may take. ``gptSessionBenchmark`` ran each batch in one
+#: ``GptSession::generate`` call, which cannot queue part of it: the session's cache is allocated for
+#: ``max_batch_size x max_seq_len`` (contiguous), or as paged blocks that the whole batch must get
+#: (``GptSession::createKvCacheManager``, v0.6.1). A published row is a batch that fit, so the simulated run
+#: lets the pool take all free memory rather than the 0.9 of today's executor, which would queue part of it.
+STATIC_BATCH_KV_FRACTION = 1.0
+
+
 def static_batch_metric(row: dict[str, str]) -> str:
     """The unit a static-batch row's value is in: its ``metric``, but per GPU for every throughput row of the
     performance page whose tables are all per GPU (:data:`STATIC_BATCH_PER_GPU_SOURCE`)."""
@@ -365,7 +374,8 @@ def _planned(layout: dict[str, Any]) -> dict[str, Any]:
     """``layout`` for ``plan_deployment``, which takes its engine options checked (``estimate`` checks them)."""
     if not layout.get("engine_options"):
         return layout
-    return {**layout, "engine_options": check_engine_options(layout["engine_options"], layout["engine"])}
+    engine = profile_for(layout["engine"]).name
+    return {**layout, "engine_options": check_engine_options(layout["engine_options"], engine)}
 
 
 def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
@@ -375,8 +385,12 @@ def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]
             arch = _model(data_dir, row["model"])
             n = int(row["num_gpus"])
             isl, osl, batch = int(row["input_len"]), int(row["output_len"]), int(row["batch_size"])
-            layout = _layout(row, "trtllm", row["kv_precision"])
-            knobs = {"max_num_batched_tokens": max(isl * batch, 8192), "max_num_seqs": batch}
+            layout = _layout(row, _released("trtllm", row["engine_version"]), row["kv_precision"])
+            knobs = {
+                "max_num_batched_tokens": max(isl * batch, 8192),
+                "max_num_seqs": batch,
+                "gpu_memory_utilization": STATIC_BATCH_KV_FRACTION,
+            }
             dep = plan_deployment(
                 arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl, **knobs
             )

@@ -118,3 +118,29 @@ def test_rows_printing_a_ttft_their_setup_cannot_reach_are_not_scored() -> None:
         r for r in rows if r["family"] == "ttft" and r["split"] == "held-out" and r["error_pct"] is not None
     ]
     assert summary["held-out:ttft"]["n"] == len(scored)
+
+
+def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
+    """A TensorRT-LLM row's release picks its decode attention kernel (XQA from 0.8); NIM names none."""
+    assert ACCURACY._released("trtllm", "0.6.1") == "trtllm==0.6.1"
+    assert ACCURACY._released("trtllm", "NIM 1.8.0") == "trtllm"
+    assert ACCURACY._released("trtllm", "") == "trtllm"
+
+
+def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gptSessionBenchmark ran each batch in one generate call, which cannot queue part of it: a batch whose
+    KV cache needs more than 0.9 of free memory (the in-flight executor's share), but not more than all of
+    it, is replayed resident, so it runs faster than the same batch held to 0.9 would."""
+    columns = "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,"
+    columns += "input_len,output_len,batch_size,metric,value,notes"
+    row = "page,trtllm,0.6.1,meta-llama/Llama-3.1-8B,fp16,fp16,A100 SXM 80GB,1,1,128,2048,220,"
+    row += "output_tok_s_per_gpu,1000,static batch"
+    small = row.replace(",220,", ",100,")  # a batch the 0.9 share holds too
+    (tmp_path / "trtllm_static_batch.csv").write_text(f"{columns}\n{row}\n{small}\n")  # type: ignore[operator]
+    whole = [r["predicted"] for r in ACCURACY.static_batch_rows(tmp_path, "simulated")]
+    monkeypatch.setattr(ACCURACY, "STATIC_BATCH_KV_FRACTION", 0.9)
+    held = [r["predicted"] for r in ACCURACY.static_batch_rows(tmp_path, "simulated")]
+    assert whole[0] > 1.05 * held[0]
+    assert whole[-1] == pytest.approx(held[-1])

@@ -13,6 +13,7 @@ from tests.strategies import DENSE_SMALL, GPUS, VARIED
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    TRTLLM_XQA_SINCE,
     VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
     efficiency_for,
     profile_for,
@@ -632,6 +633,39 @@ def test_a_v0_vllm_release_processes_outputs_between_steps_without_async_output_
 
     for concurrency in (1, 64):
         assert throughput(eager, concurrency) < throughput(None, concurrency)
+
+
+def test_tensorrt_llm_before_xqa_decodes_grouped_query_attention_one_query_head_at_a_time() -> None:
+    """Before XQA (v0.8) TensorRT-LLM's generation attention was the masked multi-head attention kernel, one
+    thread block a query head, each loading its group's shared K and V: a grouped-query model's decode step
+    reads the KV cache once per query head. A multi-head model, a later release and MLA are unaffected."""
+    assert profile_for("trtllm==0.6.1").grouped_decode_attention is False
+    assert profile_for("trtllm==0.8.0").grouped_decode_attention is True
+    assert profile_for("trtllm").grouped_decode_attention is True
+    assert TRTLLM_XQA_SINCE == (0, 8)
+
+    def step(model: ModelArchitecture, engine: str, tp: int) -> Any:
+        dep = plan_deployment(
+            model, H100, num_gpus=tp, tp=tp, input_length=2048, output_length=2048, engine=engine
+        )  # fmt: skip
+        return dep, dep.step(64.0, 0.0, 0.0)
+
+    llama70 = load_model("meta-llama/Llama-3.3-70B-Instruct")  # 64 query heads, 8 KV heads
+    for tp in (2, 8):  # a GPU holds 4 KV heads at TP2, one at TP8: 8 query heads share each
+        dep, before = step(llama70, "trtllm==0.6.1", tp)
+        _, after = step(llama70, "trtllm==0.8.0", tp)
+        group = llama70.num_attention_heads / llama70.num_kv_heads
+        assert dep.costs.query_heads_per_kv_head == group
+        kv = dep.costs.kv_bytes(2048 + 1024) * 64
+        assert before.bytes - after.bytes == pytest.approx((group - 1) * kv, rel=1e-6)
+        assert before.total_s > after.total_s
+    # one query head a KV head: nothing read twice
+    mha = attrs.evolve(LLAMA8, num_kv_heads=LLAMA8.num_attention_heads)
+    assert step(mha, "trtllm==0.6.1", 1)[1] == step(mha, "trtllm==0.8.0", 1)[1]
+    deepseek = load_model("deepseek-ai/DeepSeek-V3")
+    dep, before = step(deepseek, "trtllm==0.6.1", 8)
+    assert dep.costs.query_heads_per_kv_head == 1.0
+    assert before == step(deepseek, "trtllm==0.8.0", 8)[1]
 
 
 @pytest.mark.parametrize(

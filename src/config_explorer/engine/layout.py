@@ -238,6 +238,9 @@ class ShardCosts:
     #: query heads of one attention layer on this GPU (its share of its attention group's), which the
     #: prefill attention kernel's work units are made of (:mod:`config_explorer.engine.attention`)
     attention_heads: float = 0.0
+    #: query heads on this GPU that share one of its KV heads (grouped-query attention's group; 1 for
+    #: multi-head attention and for MLA, whose decode kernels read the latent once for all heads)
+    query_heads_per_kv_head: float = 1.0
     #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
     #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
     wide_gemm_flops_per_token: float = 0.0
@@ -496,6 +499,7 @@ def shard_costs(
         ),
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
         attention_heads=heads_per_gpu,
+        query_heads_per_kv_head=1.0 if arch.is_mla else heads_per_gpu / kv_heads_per_gpu,
         state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / attn_tp / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,

@@ -464,6 +464,9 @@ class StepCost:
         self._moe_slowdown = r.moe_slowdown
         self._moe_traffic_token = c.moe_traffic_bytes_per_token
         self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
+        if not profile.grouped_decode_attention:  # each query head reads its group's KV head again
+            self._kv_token *= c.query_heads_per_kv_head
+            self._kv_token_windowed *= c.query_heads_per_kv_head
         self._kv_state = 2.0 * c.state_bytes_per_sequence
         self._pair_flops = c.attention_flops_per_pair_full
         # decode pairs at the decode kernels' rate (MLA: FlashMLA's measured share of peak)
