@@ -19,7 +19,7 @@ from config_explorer.engine.calibration import (
     profile_for,
 )
 from config_explorer.engine.deployment import Deployment
-from config_explorer.engine.layout import check_layout, kernels_per_model
+from config_explorer.engine.layout import check_layout, kernels_per_model, rope_cache_bytes
 from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost, expected_distinct_experts, issued_kernels
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
@@ -633,6 +633,29 @@ def test_a_v0_vllm_release_processes_outputs_between_steps_without_async_output_
 
     for concurrency in (1, 64):
         assert throughput(eager, concurrency) < throughput(None, concurrency)
+
+
+def test_vllm_and_sglang_hold_the_whole_rotary_table_on_every_gpu() -> None:
+    """vLLM's and SGLang's rotary embedding keeps a max_position_embeddings x rotary-dim cos/sin table in the
+    model's dtype on every rank, counted with the weights: Llama-4-Scout's 10,485,760 positions make it
+    2.5 GiB a GPU whatever the tp (vLLM 0.19 logs 53.12 GiB loaded at TP4, 2.9 GiB above the sharded
+    weights). TensorRT-LLM's plan does not charge it; a model without attention has none."""
+    scout = load_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert rope_cache_bytes(scout, 2.0) == 10_485_760 * 128 * 2
+    assert rope_cache_bytes(LLAMA8, 2.0) == 131_072 * 128 * 2
+    assert rope_cache_bytes(attrs.evolve(LLAMA8, max_position_embeddings=None), 2.0) == 0.0
+
+    def weights_gib(engine: str, tp: int) -> float:
+        dep = plan_deployment(
+            scout, H100, num_gpus=tp, tp=tp, input_length=1024, output_length=256, engine=engine,
+            max_model_len=8192,
+        )  # fmt: skip
+        return dep.memory.weights_gib
+
+    table = 10_485_760 * 128 * 2 / 1024**3
+    for tp in (4, 8):
+        assert weights_gib("vllm", tp) - weights_gib("trtllm", tp) == pytest.approx(table)
+        assert weights_gib("sglang", tp) - weights_gib("trtllm", tp) == pytest.approx(table)
 
 
 def test_tensorrt_llm_before_xqa_decodes_grouped_query_attention_one_query_head_at_a_time() -> None:

@@ -583,6 +583,28 @@ def sglang_fraction(
     return round((total_mib - reserved) / total_mib, 3)
 
 
+#: engines that keep a rotary-embedding table on every GPU (:func:`rope_cache_bytes`)
+ROPE_CACHE_ENGINES: Final = frozenset({"vllm", "sglang"})
+
+
+def rope_cache_bytes(arch: ModelArchitecture, value_bytes: float) -> float:
+    """The rotary embedding's cos/sin table one GPU holds: ``max_position_embeddings x rotary dim`` values in
+    the model's dtype, one table shared by every RoPE layer, whole on every rank (not split by tp or pp).
+
+    vLLM builds it when it loads the model (``RotaryEmbedding``'s ``cos_sin_cache`` buffer, sized by the
+    ``max_position`` the model passes, its config's ``max_position_embeddings``, not by ``max_model_len``;
+    ``get_rope`` memoises one per configuration: ``rotary_embedding/base.py`` and ``__init__.py``, v0.19.0)
+    and counts it in its "Model loading took" figure; SGLang's rotary embedding, a port of vLLM's, keeps the
+    same buffer. Most models' table is tens of MiB; Llama-4-Scout's 10,485,760 positions make it 2.5 GiB.
+    Models without attention hold none; the rotary dimension is the head's (MLA: its rope part).
+    """
+    positions = arch.max_position_embeddings or 0
+    if not positions or not any(kind in ("full", "sliding") for kind in arch.attention_kinds):
+        return 0.0
+    dim = arch.qk_rope_head_dim if arch.is_mla else arch.head_dim
+    return float(positions * dim * value_bytes)
+
+
 def _forward_peak_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int, wide: float) -> float:
     """Activations a forward pass over ``tokens`` holds at its peak (the MLP or attention block), bytes."""
     tp = costs.tp // costs.dp_attention
@@ -631,8 +653,10 @@ def memory_plan(
         raise InvalidArgumentError(f"gpu_memory_utilization must be in (0, 1], got {util!r}")
     tp = costs.tp
     total = gpu.visible_memory_gib
-    weights = costs.resident_weight_bytes / GIB
     wide = 4.0 if arch.native_precision == "fp32" or normalize_precision(precision) == "fp32" else 2.0
+    weights = costs.resident_weight_bytes / GIB
+    if profile.name in ROPE_CACHE_ENGINES:  # loaded with the weights, and counted with them
+        weights += rope_cache_bytes(arch, wide) / GIB
     forward = _forward_peak_bytes(arch, costs, max_num_batched_tokens, wide) / GIB
     workspace = _moe_workspace_bytes(arch, costs, max_num_batched_tokens, precision) / GIB
     # an engine told to run eagerly (vLLM's --enforce-eager) captures no graphs
