@@ -232,6 +232,27 @@ models = st.sampled_from(VARIED)
 gpus = st.sampled_from(GPUS)
 
 
+@given(models, gpus, st.sampled_from([1, 2, 4, 8]), st.integers(0, 256), st.integers(1, 8192))
+def test_a_decode_kernel_per_query_head_never_makes_a_step_faster(
+    model: str, gpu: str, tp: int, decodes: int, prompt: int
+) -> None:
+    """TensorRT-LLM before XQA reads each KV head once per query head sharing it: a step of the same contents
+    is never faster than with a kernel that reads it once, and is as fast with no decodes or one head a group."""
+    arch, spec = load_model(model), get_gpu(gpu)
+    if check_layout(arch, tp, tp, 1) is not None:
+        return
+    steps = []
+    for engine in ("trtllm==0.6.1", "trtllm==0.8.0"):
+        dep = plan_deployment(
+            arch, spec, num_gpus=tp, tp=tp, input_length=prompt, output_length=64, engine=engine
+        )  # fmt: skip
+        steps.append(dep.step(float(decodes), float(prompt), 1.0))
+    before, after = steps
+    assert before.total_s >= after.total_s
+    if decodes == 0 or dep.costs.query_heads_per_kv_head == 1.0:
+        assert before.total_s == pytest.approx(after.total_s)
+
+
 @given(models, gpus, st.floats(1.05, 4.0), st.integers(1, 256), st.integers(16, 8192))
 def test_more_bandwidth_or_flops_never_makes_a_phase_slower(
     model: str, gpu: str, k: float, batch: int, prompt: int
