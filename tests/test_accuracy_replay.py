@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.benchmark_scripts import load_benchmark
 
@@ -128,7 +130,7 @@ def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
 
 
 def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
-    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """gptSessionBenchmark ran each batch in one generate call, which cannot queue part of it: a batch whose
     KV cache needs more than 0.9 of free memory (the in-flight executor's share), but not more than all of
@@ -138,7 +140,7 @@ def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
     row = "page,trtllm,0.6.1,meta-llama/Llama-3.1-8B,fp16,fp16,A100 SXM 80GB,1,1,128,2048,220,"
     row += "output_tok_s_per_gpu,1000,static batch"
     small = row.replace(",220,", ",100,")  # a batch the 0.9 share holds too
-    (tmp_path / "trtllm_static_batch.csv").write_text(f"{columns}\n{row}\n{small}\n")  # type: ignore[operator]
+    (tmp_path / "trtllm_static_batch.csv").write_text(f"{columns}\n{row}\n{small}\n")
     whole = [r["predicted"] for r in ACCURACY.static_batch_rows(tmp_path, "simulated")]
     monkeypatch.setattr(ACCURACY, "STATIC_BATCH_KV_FRACTION", 0.9)
     held = [r["predicted"] for r in ACCURACY.static_batch_rows(tmp_path, "simulated")]

@@ -599,7 +599,7 @@ def rope_cache_bytes(arch: ModelArchitecture, value_bytes: float) -> float:
     Models without attention hold none; the rotary dimension is the head's (MLA: its rope part).
     """
     positions = arch.max_position_embeddings or 0
-    if not positions or not any(kind in ("full", "sliding") for kind in arch.attention_kinds):
+    if not positions or not arch.num_attention_layers:
         return 0.0
     dim = arch.qk_rope_head_dim if arch.is_mla else arch.head_dim
     return float(positions * dim * value_bytes)
