@@ -167,6 +167,9 @@ def test_unknown_model_says_what_was_tried() -> None:
         ({"num_hidden_layers": -2}, "num_hidden_layers"),
         ({"vocab_size": "big"}, "vocab_size"),
         ({"num_key_value_heads": 3}, "num_key_value_heads"),
+        ({"partial_rotary_factor": 0}, "partial_rotary_factor"),
+        ({"partial_rotary_factor": 1.5}, "partial_rotary_factor"),
+        ({"partial_rotary_factor": "half"}, "partial_rotary_factor"),
     ],
 )
 def test_malformed_config_names_the_field(change: dict[str, object], field: str) -> None:

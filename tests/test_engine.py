@@ -656,27 +656,35 @@ def test_a_v0_vllm_release_processes_outputs_between_steps_without_async_output_
         assert throughput(eager, concurrency) < throughput(None, concurrency)
 
 
-def test_vllm_and_sglang_hold_the_whole_rotary_table_on_every_gpu() -> None:
+def test_every_engine_holds_the_whole_rotary_table_on_every_gpu() -> None:
     """vLLM's and SGLang's rotary embedding keeps a max_position_embeddings x rotary-dim cos/sin table in the
     model's dtype on every rank, counted with the weights: Llama-4-Scout's 10,485,760 positions make it
     2.5 GiB a GPU whatever the tp (vLLM 0.19 logs 53.12 GiB loaded at TP4, 2.9 GiB above the sharded
-    weights). TensorRT-LLM's plan does not charge it; a model without attention has none."""
+    weights). TensorRT-LLM's PyTorch backend keeps the same table in float32, twice the bytes; a TensorRT
+    engine's is not counted (not read in its source); a model without attention has none, and a partial
+    rotary factor shrinks it to the rotated part of the head."""
     scout = load_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
     assert rope_cache_bytes(scout, 2.0) == 10_485_760 * 128 * 2
     assert rope_cache_bytes(LLAMA8, 2.0) == 131_072 * 128 * 2
     assert rope_cache_bytes(attrs.evolve(LLAMA8, max_position_embeddings=None), 2.0) == 0.0
+    next_80b = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")  # head 256, partial_rotary_factor 0.25
+    assert next_80b.rotary_dim == 64
+    assert rope_cache_bytes(next_80b, 2.0) == next_80b.max_position_embeddings * 64 * 2
+    assert load_model("deepseek-ai/DeepSeek-R1").rotary_dim == 64  # MLA: the rope part of the head
 
-    def weights_gib(engine: str, tp: int) -> float:
+    def weights_gib(engine: str, tp: int, **options: Any) -> float:
         dep = plan_deployment(
             scout, H100, num_gpus=tp, tp=tp, input_length=1024, output_length=256, engine=engine,
-            max_model_len=8192,
+            max_model_len=8192, engine_options=check_engine_options(options, engine) if options else None,
         )  # fmt: skip
         return dep.memory.weights_gib
 
     table = 10_485_760 * 128 * 2 / 1024**3
     for tp in (4, 8):
-        assert weights_gib("vllm", tp) - weights_gib("trtllm", tp) == pytest.approx(table)
-        assert weights_gib("sglang", tp) - weights_gib("trtllm", tp) == pytest.approx(table)
+        unbuilt = weights_gib("trtllm", tp, tensorrt_engine=True)
+        assert weights_gib("vllm", tp) - unbuilt == pytest.approx(table)
+        assert weights_gib("sglang", tp) - unbuilt == pytest.approx(table)
+        assert weights_gib("trtllm", tp) - unbuilt == pytest.approx(2 * table)
 
 
 def test_tensorrt_llm_before_xqa_decodes_grouped_query_attention_one_query_head_at_a_time() -> None:

@@ -196,6 +196,17 @@ class _Config:
     def optional_int(self, *keys: str, minimum: int = 1, bound: str | None = None) -> int | None:
         return self.integer(*keys, minimum=minimum, bound=bound) if self.has(*keys) else None
 
+    def fraction(self, key: str, default: float) -> float:
+        """``key`` as a number in (0, 1], ``default`` when absent."""
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: config field {key!r} must be a number in (0, 1], got {short_repr(value)}"
+            )
+        return float(value)
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if value is None:
@@ -489,6 +500,9 @@ class ModelArchitecture:
     #: the shared expert's output passes through a sigmoid gate of its own (Qwen2-MoE, Qwen3-Next)
     shared_expert_gated: bool = False
     max_position_embeddings: int | None = None
+    #: the share of each head's dimensions rotary embedding rotates (config ``partial_rotary_factor``:
+    #: phi-2 0.4, GLM-4.5 0.5, Qwen3-Next 0.25; 1 for most models)
+    partial_rotary_factor: float = 1.0
     #: weights of an image encoder (a ViT: SigLIP, CLIP) and its projector, 0 for a text-only model
     vision_params: int = 0
     native_precision: str = "bf16"
@@ -617,6 +631,11 @@ class ModelArchitecture:
                     f"{who}: {name} must be an integer from {low:,} to {high:,}{' or None' if optional else ''}, "
                     f"got {short_repr(value)}"
                 )
+        rotary = self.partial_rotary_factor
+        if isinstance(rotary, bool) or not isinstance(rotary, (int, float)) or not 0 < rotary <= 1:
+            raise InvalidModelConfigError(
+                f"{who}: partial_rotary_factor must be a number in (0, 1], got {short_repr(rotary)}"
+            )
         unquantized = self.unquantized_linear_params
         if isinstance(unquantized, bool) or not isinstance(unquantized, int) or unquantized < 0:
             raise InvalidModelConfigError(
@@ -799,6 +818,7 @@ class ModelArchitecture:
             max_position_embeddings=cfg.optional_int(
                 "max_position_embeddings", bound="max_position_embeddings"
             ),
+            partial_rotary_factor=cfg.fraction("partial_rotary_factor", default=1.0),
             vision_params=_vision_params(cfg.raw("vision_config"), hidden, name),
             native_precision=precision,
             quantization_method=method,
@@ -842,6 +862,14 @@ class ModelArchitecture:
     @property
     def num_moe_layers(self) -> int:
         return self.mlp_kinds.count("moe")
+
+    @property
+    def rotary_dim(self) -> int:
+        """Dimensions of each query/key head that rotary embedding rotates: MLA's rope part, else the
+        ``partial_rotary_factor`` share of the head (vLLM's ``get_rope``: ``int(head_dim x factor)``)."""
+        if self.is_mla:
+            return self.qk_rope_head_dim
+        return int(self.head_dim * self.partial_rotary_factor)
 
     @property
     def q_head_dim(self) -> int:

@@ -507,6 +507,10 @@ class EngineProfile:
     #: again for each, so a grouped-query model decodes with a multi-head model's KV traffic
     #: (TensorRT-LLM before :data:`TRTLLM_XQA_SINCE`)
     grouped_decode_attention: bool = True
+    #: bytes a value of the rotary embedding's cos/sin table the engine keeps whole on every GPU
+    #: (:func:`~config_explorer.engine.layout.rope_cache_bytes`): None, the model's own dtype (vLLM's and
+    #: SGLang's ``cos_sin_cache`` buffer); 4.0, float32 (TensorRT-LLM's PyTorch backend); 0.0, none counted
+    rope_table_value_bytes: float | None = None
     #: the engine release this profile follows, and (vLLM) how that release budgets memory
     version: str = ""
     memory: MemoryBudget | None = None
@@ -708,6 +712,10 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         step_overhead_ms=0.2,
         per_sequence_overhead_ms=0.001,
         runtime_overhead_gib=1.0,
+        # ``RopeParams.create_rope_const_params`` (tensorrt_llm/_torch/attention_backend/interface.py, at
+        # 000a01de): one float32 table of max_position_embeddings x rotary dim on the GPU, cached in the
+        # model's extra attributes and shared by every attention layer, built as the model is set up
+        rope_table_value_bytes=4.0,
         kv_admission="full",
         scheduler="trtllm",
         block_size=32,
@@ -731,6 +739,8 @@ def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
         profile,
         prefill_in_graphs=True,
         eager_kernel_us=1.0,
+        # an engine's rotary constants are built into it; not read in its source, so not counted
+        rope_table_value_bytes=0.0,
         eager_overlaps=False,
         request_overhead_ms=0.0,
         arrival_delay_ms=0.0,

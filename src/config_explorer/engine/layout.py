@@ -583,10 +583,6 @@ def sglang_fraction(
     return round((total_mib - reserved) / total_mib, 3)
 
 
-#: engines that keep a rotary-embedding table on every GPU (:func:`rope_cache_bytes`)
-ROPE_CACHE_ENGINES: Final = frozenset({"vllm", "sglang"})
-
-
 def rope_cache_bytes(arch: ModelArchitecture, value_bytes: float) -> float:
     """The rotary embedding's cos/sin table one GPU holds: ``max_position_embeddings x rotary dim`` values in
     the model's dtype, one table shared by every RoPE layer, whole on every rank (not split by tp or pp).
@@ -596,13 +592,14 @@ def rope_cache_bytes(arch: ModelArchitecture, value_bytes: float) -> float:
     ``get_rope`` memoises one per configuration: ``rotary_embedding/base.py`` and ``__init__.py``, v0.19.0)
     and counts it in its "Model loading took" figure; SGLang's rotary embedding, a port of vLLM's, keeps the
     same buffer. Most models' table is tens of MiB; Llama-4-Scout's 10,485,760 positions make it 2.5 GiB.
-    Models without attention hold none; the rotary dimension is the head's (MLA: its rope part).
+    TensorRT-LLM's PyTorch backend keeps the same table in float32 (``value_bytes`` 4). Models without
+    attention hold none; the rotary dimension is :attr:`ModelArchitecture.rotary_dim` (the rotated part of a
+    head: all of it, a ``partial_rotary_factor`` of it, or MLA's rope part).
     """
     positions = arch.max_position_embeddings or 0
     if not positions or not arch.num_attention_layers:
         return 0.0
-    dim = arch.qk_rope_head_dim if arch.is_mla else arch.head_dim
-    return float(positions * dim * value_bytes)
+    return float(positions * arch.rotary_dim * value_bytes)
 
 
 def _forward_peak_bytes(arch: ModelArchitecture, costs: ShardCosts, tokens: int, wide: float) -> float:
@@ -655,8 +652,9 @@ def memory_plan(
     total = gpu.visible_memory_gib
     wide = 4.0 if arch.native_precision == "fp32" or normalize_precision(precision) == "fp32" else 2.0
     weights = costs.resident_weight_bytes / GIB
-    if profile.name in ROPE_CACHE_ENGINES:  # loaded with the weights, and counted with them
-        weights += rope_cache_bytes(arch, wide) / GIB
+    # built as the model loads, so counted with its weights
+    rope_bytes = wide if profile.rope_table_value_bytes is None else profile.rope_table_value_bytes
+    weights += rope_cache_bytes(arch, rope_bytes) / GIB
     forward = _forward_peak_bytes(arch, costs, max_num_batched_tokens, wide) / GIB
     workspace = _moe_workspace_bytes(arch, costs, max_num_batched_tokens, precision) / GIB
     # an engine told to run eagerly (vLLM's --enforce-eager) captures no graphs
