@@ -31,7 +31,11 @@ Every row is estimated the way it was measured, with the profile of the engine t
   (``--ep-size``, ``--ep_size``), and the options that hold requests back: SGLang's
   ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``,
   read from the notes' ``server:``/``launch:`` command) are replayed; others keep the engine's defaults.
-  Rows with experts split over ranks form their own group (``by layout:expert parallel``).
+  Data-parallel attention is read from SGLang's ``--enable-dp-attention`` with its ``--dp`` size (the server
+  then splits ``--max-running-requests`` and ``--chunked-prefill-size`` over the attention groups) and from
+  TensorRT-LLM's ``enable_attention_dp: true`` (one group a rank; its batch limits are a rank's already).
+  Rows with experts split over ranks form their own group (``by layout:expert parallel``), and those that
+  also run data-parallel attention another (``by layout:expert parallel + DP attention``).
 
 Two scale groups come from ``benchmarks/scale.py`` (published expert-parallel / data-parallel-attention
 deployments: each phase of a disaggregated deployment on its own pool, and whole aggregated runs), scored
@@ -210,6 +214,7 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--chunked-prefill-size": ("max_num_batched_tokens", int),
     "--mem-fraction-static": ("gpu_memory_utilization", float),
     "--max_num_tokens": ("max_num_batched_tokens", int),
+    "--max_batch_size": ("max_num_seqs", int),  # trtllm-serve's scheduler limit (not its graphs' batch)
     "--max-model-len": ("max_model_len", int),
     "--context-length": ("max_model_len", int),
     "--max_seq_len": ("max_model_len", int),
@@ -244,15 +249,41 @@ def flag_value(text: str, flag: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def serve_knobs(notes: str) -> dict[str, Any]:
+#: SGLang's data-parallel size flags (``--dp-size``, its alias ``--data-parallel-size``, and ``--dp``)
+SGLANG_DP_FLAGS = ("--dp-size", "--data-parallel-size", "--dp")
+
+
+#: a launch command's switch for SGLang's data-parallel attention (a note's "no --enable-dp-attention" is not one)
+SGLANG_DP_ATTENTION = r"(?<!no )--enable-dp-attention\b"
+
+
+def attention_groups(text: str, tp: int) -> int:
+    """The data-parallel attention groups a launch command ``text`` runs over ``tp`` ranks: SGLang's
+    ``--enable-dp-attention`` with its data-parallel size (default 1: one group of all ``tp`` ranks, as
+    without the switch), TensorRT-LLM's ``enable_attention_dp: true`` (every rank its own group); 1 without
+    either."""
+    if re.search(r"(?i)(?<!no )enable_attention_dp\s*[:=]\s*true\b", text):
+        return tp
+    if not re.search(SGLANG_DP_ATTENTION, text):
+        return 1
+    size = next((v for v in (flag_value(text, f) for f in SGLANG_DP_FLAGS) if v is not None), None)
+    return int(size) if size else 1
+
+
+def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
     """The scheduler and memory flags of the launch command a row's notes quote (``server: ...``,
     ``server flags: ...``, ``serve: ...``, ``launch: ...`` or an offline ``benchmark_throughput.py``
-    command), as estimate knobs."""
+    command), as estimate knobs; ``tp`` is the row's tensor-parallel size. With SGLang's data-parallel
+    attention, the server's running-request limit and prefill chunk are split over the attention groups
+    (``ServerArgs``: each group's scheduler takes its share), which is what a group's knobs hold."""
     knobs: dict[str, Any] = {}
     for segment in re.split(r";| \| ", notes):
         text = segment.strip()
         if not (text.startswith(LAUNCH_PREFIXES) or "benchmark_throughput.py" in text):
             continue
+        groups = attention_groups(text, tp)
+        if groups > 1:
+            knobs["dp_attention"] = groups
         options: dict[str, Any] = {}
         for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
             for flag, (name, kind) in flags.items():
@@ -265,6 +296,10 @@ def serve_knobs(notes: str) -> dict[str, Any]:
         options.update({name: True for name, pattern in OPTION_SWITCHES.items() if re.search(pattern, text)})
         if options:
             knobs["engine_options"] = options
+        if groups > 1 and re.search(SGLANG_DP_ATTENTION, text):
+            for name in ("max_num_seqs", "max_num_batched_tokens"):
+                if name in knobs:
+                    knobs[name] = max(knobs[name] // groups, 1)
     return knobs
 
 
@@ -324,7 +359,7 @@ def _released(engine: str, version: str) -> str:
 
 
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
-    knobs = serve_knobs(row.get("notes", ""))
+    knobs = serve_knobs(row.get("notes", ""), int(row["tp"]))
     implied = engine_backend_options(row.get("engine", ""), row.get("engine_version", ""))
     implied.update(installed_options(row.get("engine", ""), row.get("source", "")))
     if implied:
@@ -632,6 +667,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 arch,
                 dataset=row["dataset"],
                 ep=layout.get("ep", 1),
+                dp_attention=layout.get("dp_attention", 1),
             )
             if scenario == "closed_loop" and predicted is not None and prompts:  # a known run length only
                 # prompts are prefilled, their logits taken for the last token only
@@ -690,6 +726,7 @@ def _row(
     arch: ModelArchitecture,
     dataset: str = "fixed",
     ep: int = 1,
+    dp_attention: int = 1,
 ) -> dict[str, Any]:
     err = None if predicted is None else (predicted - measured) / measured * 100
     engine = source.split("/")[-1]
@@ -711,6 +748,7 @@ def _row(
         "gpu_family": get_gpu(row["gpu"]).family,
         "tp": int(row["tp"]),
         "ep": ep,
+        "dp_attention": dp_attention,
         "precision": row.get("weight_precision", ""),
         "kv_precision": row.get("kv_precision", ""),
         "isl": int(row["input_len"]),
@@ -740,6 +778,13 @@ def fit_request_overhead(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[int,
     return {engine: (len(v), statistics.median(v)) for engine, v in sorted(residuals.items())}
 
 
+def layout_group(row: dict[str, Any]) -> str:
+    """The layout group a scored row falls in."""
+    if row.get("ep", 1) <= 1:
+        return "tensor parallel"
+    return "expert parallel + DP attention" if row.get("dp_attention", 1) > 1 else "expert parallel"
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
     """Median and p90 |error| per metric family, over all held-out rows and split every way."""
     groups: dict[str, list[float]] = {}
@@ -758,7 +803,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
                 f"held-out by engine:{r['engine']}:{family}",
                 f"held-out by GPU family:{r['gpu_family']}:{family}",
                 f"held-out by kind:{r['kind']}:{family}",
-                f"held-out by layout:{'expert parallel' if r.get('ep', 1) > 1 else 'tensor parallel'}:{family}",
+                f"held-out by layout:{layout_group(r)}:{family}",
             ]
         for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))

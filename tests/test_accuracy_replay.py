@@ -46,6 +46,47 @@ def test_sglang_graph_limits_are_replayed_in_either_spelling() -> None:
     assert knobs["engine_options"] == {"cuda_graph_max_bs": 96}
 
 
+def test_data_parallel_attention_is_replayed_with_each_groups_share_of_the_servers_limits() -> None:
+    """SGLang's --enable-dp-attention runs its --dp groups (default 1: attention over all the ranks, as
+    without it), each scheduler taking its share of the running-request limit and the prefill chunk;
+    TensorRT-LLM's enable_attention_dp makes every rank a group, whose batch limits are already a rank's.
+    A note saying a command ran without the switch does not turn it on."""
+    knobs = ACCURACY.serve_knobs(
+        "server: python3 -m sglang.launch_server --tp 4 --ep-size 4 --enable-dp-attention --dp 4 "
+        "--max-running-requests 256 --chunked-prefill-size 16384",
+        4,
+    )
+    assert knobs == {"ep": 4, "dp_attention": 4, "max_num_seqs": 64, "max_num_batched_tokens": 4096}
+    knobs = ACCURACY.serve_knobs("server: sglang.launch_server --tp 8 --enable-dp-attention --dp-size 2", 8)
+    assert knobs["dp_attention"] == 2
+    tp_only = ACCURACY.serve_knobs("serve: `sglang.launch_server --tp 8 --enable-dp-attention` (defaults)", 8)
+    assert "dp_attention" not in tp_only
+    without = ACCURACY.serve_knobs(
+        "server: sglang.launch_server --tp 4 --data-parallel-size=1 --ep-size 4 (no --enable-dp-attention)", 4
+    )
+    assert without == {"ep": 4}
+    knobs = ACCURACY.serve_knobs(
+        "server: trtllm-serve M --tp_size 8 --ep_size 8 --max_batch_size 64 with enable_attention_dp: true", 8
+    )
+    assert knobs == {"ep": 8, "dp_attention": 8, "max_num_seqs": 64}
+    knobs = ACCURACY.serve_knobs("server: trtllm-serve M --ep_size=8 with enable_attention_dp=true", 8)
+    assert knobs["dp_attention"] == 8
+    off = ACCURACY.serve_knobs(
+        "server: trtllm-serve M with cuda_graph_config(max_batch_size=4) enable_attention_dp=false", 8
+    )
+    assert off == {}
+    row = {"source": "x", "engine": "sglang", "engine_version": "0.5.12", "num_gpus": "4", "tp": "4"}
+    row |= {
+        "weight_precision": "fp4",
+        "notes": "server: sglang.launch_server --ep-size 4 --enable-dp-attention --dp 4",
+    }
+    assert ACCURACY._layout(row, "sglang==0.5.12", "fp8")["dp_attention"] == 4
+    scored = {"ep": 4, "dp_attention": 4}
+    assert ACCURACY.layout_group(scored) == "expert parallel + DP attention"
+    assert ACCURACY.layout_group({"ep": 4, "dp_attention": 1}) == "expert parallel"
+    assert ACCURACY.layout_group({"ep": 1}) == "tensor parallel"
+
+
 def test_offline_vllm_runs_told_to_run_eagerly_are_replayed_eagerly() -> None:
     knobs = ACCURACY.serve_knobs(
         "runs: `python benchmark_throughput.py --backend vllm --tensor-parallel-size 8 --max-model-len 91680 "
