@@ -74,6 +74,19 @@ def test_dp_attention_replicates_attention_and_splits_the_mla_cache() -> None:
     assert sequence_kv_bytes(dp.costs, 4096, 16) == pytest.approx(sequence_kv_bytes(tp.costs, 4096, 16))
 
 
+def test_sglang_with_dp_attention_reserves_less_of_the_running_requests_output() -> None:
+    """SGLang's ServerArgs multiplies --schedule-conservativeness by 0.3 when data-parallel attention is on,
+    and the scheduler reserves 0.7 x conservativeness of each running request's remaining output at
+    admission, decaying to 0.14 of that over 600 decode steps: with DP attention the reserve starts at
+    0.21. Other layouts and engines keep the default."""
+    from config_explorer.engine.simulator import sglang_new_token_ratio
+
+    assert sglang_new_token_ratio() == pytest.approx((0.7, 0.098, (0.7 - 0.098) / 600))
+    dp = _plan(ep=8, dp_attention=8, engine="sglang").scheduler_config()
+    assert dp.new_token_ratio == pytest.approx((0.21, 0.0294, (0.21 - 0.0294) / 600))
+    assert _plan(ep=8, engine="sglang").scheduler_config().new_token_ratio[0] == pytest.approx(0.7)
+
+
 def test_redundant_experts_add_copies_to_each_rank() -> None:
     plain = shard_costs(V3, "fp8", "bf16", 64, 1, ep=64, dp_attention=64)
     spare = shard_costs(V3, "fp8", "bf16", 72, 1, ep=72, dp_attention=72, redundant_experts=32)

@@ -59,7 +59,11 @@ from config_explorer.engine.layout import (
 )
 from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
-from config_explorer.engine.simulator import SchedulerConfig
+from config_explorer.engine.simulator import (
+    SGLANG_DP_ATTENTION_CONSERVATIVENESS,
+    SchedulerConfig,
+    sglang_new_token_ratio,
+)
 from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
 from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
 from config_explorer.errors import InvalidArgumentError
@@ -246,6 +250,9 @@ class Deployment:
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
+            new_token_ratio=sglang_new_token_ratio(
+                SGLANG_DP_ATTENTION_CONSERVATIVENESS if c.dp_attention > 1 else 1.0
+            ),
             frontend_token_s=self.frontend_token_s,
             schedules_ahead=self.profile.schedules_ahead,
             recv_interval=self.options.scheduler_recv_interval,

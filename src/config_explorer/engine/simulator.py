@@ -72,6 +72,21 @@ MAX_SIMULATED_STEPS = 400_000
 #: SGLang reserves at most this many of a request's remaining output tokens at admission
 #: (``CLIP_MAX_NEW_TOKENS``, python/sglang/srt/managers/schedule_policy.py, v0.5.3)
 SGLANG_CLIP_MAX_NEW_TOKENS = 4096
+#: SGLang's reserved share of remaining output at admission: its initial value (``SGLANG_INIT_NEW_TOKEN_RATIO``
+#: 0.7 x ``--schedule-conservativeness``), the floor as a factor of it (0.14) and the decode steps over which it
+#: decays to the floor (600): ``Scheduler.__init__`` and ``sglang/srt/environ.py`` (the 0.5.x releases)
+SGLANG_NEW_TOKEN_RATIO = (0.7, 0.14, 600)
+#: the factor ``ServerArgs`` applies to ``--schedule-conservativeness`` when data-parallel attention is on
+#: (``_handle_data_parallelism``, without a log line), so such a server admits against 0.3 of the reserve
+SGLANG_DP_ATTENTION_CONSERVATIVENESS = 0.3
+
+
+def sglang_new_token_ratio(conservativeness: float = 1.0) -> tuple[float, float, float]:
+    """SGLang's (initial, minimum, per-decode-step decay) reserved share at ``conservativeness``."""
+    init, floor, steps = SGLANG_NEW_TOKEN_RATIO
+    start = min(init * conservativeness, 1.0)
+    low = min(start * floor, 1.0)
+    return start, low, (start - low) / steps
 
 
 @attrs.frozen(kw_only=True)
@@ -96,7 +111,7 @@ class SchedulerConfig:
     arrival_delay_s: float
     first_token_delay_s: float = 0.0
     #: SGLang: initial, minimum and per-decode-step decay of the reserved share of remaining output
-    new_token_ratio: tuple[float, float, float] = (0.7, 0.098, 0.001)
+    new_token_ratio: tuple[float, float, float] = sglang_new_token_ratio()
     #: data-parallel attention groups of the replica: each schedules its own requests under its share of
     #: ``max_num_batched_tokens`` (a prompt chunk fits one group's share), and they run in lockstep
     attention_groups: int = 1
