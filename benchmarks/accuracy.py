@@ -13,8 +13,8 @@ Every row is estimated the way it was measured, with the profile of the engine t
   estimate alike ("itl (proxy)"). Its throughput rows are read per GPU, as every table of the page it
   transcribes is headed (:data:`STATIC_BATCH_PER_GPU_SOURCE`), whatever their label;
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
-  ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv`` and
-  ``published_serving_points_nim.csv`` (vLLM, SGLang,
+  ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
+  ``published_serving_points_inferencex_dpa.csv`` and ``published_serving_points_nim.csv`` (vLLM, SGLang,
   TensorRT-LLM; sources in the README beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
@@ -84,6 +84,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_more.csv",
     HERE / "data" / "published_serving_points_inferencex.csv",
     HERE / "data" / "published_serving_points_inferencex_new_gpus.csv",
+    HERE / "data" / "published_serving_points_inferencex_dpa.csv",
     HERE / "data" / "published_serving_points_nim.csv",
 )
 
