@@ -844,11 +844,14 @@ def scale_summary() -> dict[str, dict[str, float | int]]:
         "held-out scale:disaggregated pools, per phase": "phase",
         "held-out scale:EP / DP attention end-to-end": "end-to-end",
     }
-    return {
+    out = {
         key: _stats(abs(r["error_pct"]) for r in rows if r["group"] == group)
         for key, group in groups.items()
         if any(r["group"] == group for r in rows)
     }
+    for name, errors in scale.split_end_to_end(rows).items():
+        out[f"held-out scale:EP / DP attention end-to-end {name}"] = _stats(errors)
+    return out
 
 
 def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:

@@ -32,7 +32,17 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from accuracy import chat_template_tokens, flag_value, installed_options, sharegpt_lengths
+from accuracy import (
+    FAMILY,
+    READERS,
+    _lengths,
+    _trtllm_bench_settings,
+    chat_template_tokens,
+    flag_value,
+    installed_options,
+    run_prompts,
+    sharegpt_lengths,
+)
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -45,6 +55,9 @@ from config_explorer.errors import ConfigExplorerError, UnknownGPUError
 from config_explorer.precision import normalize_precision
 
 DATA = Path(__file__).resolve().parent / "data" / "published_scale_points.csv"
+#: more end-to-end EP runs, collected apart (TensorRT-LLM's Performance Overview tables with attention DP,
+#: SGLang cookbook pages, GPUStack's TensorRT-LLM DeepSeek-R1 page): the same columns
+DATA_MORE = DATA.with_name("published_scale_points_more.csv")
 #: tokens per GPU of a prefill step where the row does not print it (the LMSYS profile runs' figure)
 DEFAULT_PREFILL_TOKENS_PER_GPU = 16384
 #: the row whose pair sets EXPERT_IMBALANCE's default: reported, not held out
@@ -192,16 +205,55 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
     if graphs and layout["engine"] == "sglang":
         options = layout["engine_options"] or EngineOptions()
         layout = {**layout, "engine_options": attrs.evolve(options, cuda_graph_max_bs=int(graphs))}
-    if row["dataset"] == "sharegpt":
-        requests = 984
+    bench = "trtllm-bench" in row["engine"]
+    clients = flag_value(notes, "--concurrency")  # trtllm-bench's cap on requests in flight, where stated
+    if bench and not batch:
+        # trtllm-bench sized the engine itself, for the whole tensor-parallel group whatever the attention
+        # split (``calc_engine_setting`` in tensorrt_llm/bench/build/tuning.py: the group's memory less the
+        # weights, over a sequence's KV), and each attention-DP rank's executor takes that batch and token
+        # budget as its own: a rank then runs what its own KV cache holds, in prompt chunks of that budget
+        probe = _phase_deployment(row, layout)
+        if not probe.memory.fits:
+            return None, "does not fit"
+        knobs["max_num_seqs"], knobs["max_num_batched_tokens"] = _trtllm_bench_settings(
+            int(isl), int(osl), max(probe.kv_limit_per_replica, 1)
+        )
+    template = chat_template_tokens(row)
+    if row["dataset"] in ("sharegpt", "random_uniform") and row["concurrency"]:
+        # a benchmark client's closed loop: its requests, drawn as it drew them
+        concurrency = int(row["concurrency"])
+        requests = run_prompts(row) or 10 * concurrency
+        rounded = {**row, "input_len": str(round(isl)), "output_len": str(round(osl))}
+        inputs, outputs = _lengths(rounded, requests)
+        traffic = Traffic(
+            input_lengths=inputs.shifted(template),
+            output_lengths=outputs,
+            arrival="closed_loop",
+            concurrency=concurrency,
+            num_requests=requests,
+        )
+        how = f"{row['dataset']}, closed loop of {concurrency}, {requests} requests"
+    elif row["dataset"] == "sharegpt":
+        stated = re.search(r"\((\d+) succeeded", notes)
+        requests = int(stated.group(1)) if stated else run_prompts(row) or 1000
         inputs, outputs = sharegpt_lengths(isl, osl, requests)
         traffic = Traffic(
-            input_lengths=inputs.shifted(chat_template_tokens(row)),
+            input_lengths=inputs.shifted(template),
             output_lengths=outputs,
             arrival="offline",
             num_requests=requests,
         )
         how = f"ShareGPT, {requests} requests at once"
+    elif bench and not clients:
+        # every request queued at once; the engine's batch limit caps what runs
+        requests = int(row["concurrency"])
+        traffic = Traffic(
+            input_lengths=Lengths.fixed(int(isl)),
+            output_lengths=Lengths.fixed(int(osl)),
+            arrival="offline",
+            num_requests=requests,
+        )
+        how = f"{requests} requests at once, batch limit {knobs['max_num_seqs']} a rank"
     else:
         concurrency = int(row["concurrency"])
         traffic = Traffic(
@@ -216,18 +268,23 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
     if not e.ok:
         return None, e.error or "not estimated"
     metric = row["metric"]
-    if metric == "tpot_ms_mean":
-        return e.tpot_ms, how
-    total = e.output_throughput_tok_s
-    if total is None:
-        return None, how
-    return (total / e.num_gpus if metric == "output_tok_s_per_gpu" else total), how
+    if metric == "output_tok_s_per_gpu":
+        total = e.output_throughput_tok_s
+        return (None if total is None else total / e.num_gpus), how
+    reader = READERS.get(metric)
+    if reader is None:
+        return None, f"metric {metric} not read"
+    value = reader(e)
+    if value is not None and metric == "total_tok_s_total" and e.requests_per_s:
+        value -= template * e.requests_per_s  # the client counted the raw prompts only
+    return value, how
 
 
 def scale_rows() -> list[dict[str, Any]]:
     """Every scored row: group, layout, measured, predicted and error (percent)."""
     out = []
-    for row in csv.DictReader(DATA.open()):
+    sources = [DATA, DATA_MORE] if DATA_MORE.exists() else [DATA]
+    for row in (r for path in sources for r in csv.DictReader(path.open())):
         reason = _skip_reason(row)
         layout = _layout(row) if reason is None else {}
         predicted: float | None = None
@@ -243,6 +300,7 @@ def scale_rows() -> list[dict[str, Any]]:
                 reason = str(exc)
         measured = float(row["value"])
         in_sample = (row["phase"], row["input_len"], row["value"]) in IN_SAMPLE
+        family = FAMILY.get(row["metric"], "throughput")
         out.append(
             {
                 "group": group,
@@ -252,6 +310,7 @@ def scale_rows() -> list[dict[str, Any]]:
                 "layout": layout,
                 "phase": row["phase"],
                 "metric": row["metric"],
+                "family": family,
                 "measured": measured,
                 "predicted": predicted,
                 "error_pct": None if predicted is None else (predicted / measured - 1.0) * 100,
@@ -266,6 +325,17 @@ def scale_rows() -> list[dict[str, Any]]:
 def held_out(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The scored rows nothing was fitted on."""
     return [r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"]
+
+
+def split_end_to_end(rows: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """The end-to-end rows' |errors| by metric family and by engine (``by family:throughput`` ...)."""
+    out: dict[str, list[float]] = {}
+    for r in rows:
+        if r["group"] != "end-to-end":
+            continue
+        for key in (f"by family:{r['family']}", f"by engine:{r['engine']}"):
+            out.setdefault(key, []).append(abs(r["error_pct"]))
+    return dict(sorted(out.items()))
 
 
 def _label(layout: dict[str, Any]) -> str:
@@ -317,7 +387,8 @@ def overlap_ablation() -> list[tuple[int, float, float]]:
 def main() -> int:
     rows = scale_rows()
     print(
-        "published EP / DP-attention deployments vs the native engine (benchmarks/data/published_scale_points.csv)\n"
+        "published EP / DP-attention deployments vs the native engine (benchmarks/data/published_scale_points.csv "
+        "and published_scale_points_more.csv)\n"
     )
     for r in rows:
         if r["skipped"]:
@@ -338,6 +409,8 @@ def main() -> int:
         ]
         if errs:
             print(f"held-out {group}: median |error| {statistics.median(errs):.1f}% over {len(errs)} rows")
+    for name, parts in split_end_to_end(held_out(rows)).items():
+        print(f"  end-to-end {name}: median |error| {statistics.median(parts):.1f}% over {len(parts)} rows")
     print("\ntwo-batch overlap, DeepSeek-V3 decode on 72 H100 (EP72): engine vs LMSYS's ablation")
     for batch, model_change, measured in overlap_ablation():
         print(f"  {batch:4d} tokens per GPU: {model_change:+.1%} (measured {measured:+.1%})")
