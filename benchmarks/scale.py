@@ -244,26 +244,23 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
             num_requests=requests,
         )
         how = f"ShareGPT, {requests} requests at once"
-    elif bench and not clients:
-        # every request queued at once; the engine's batch limit caps what runs
-        requests = int(row["concurrency"])
-        traffic = Traffic(
-            input_lengths=Lengths.fixed(int(isl)),
-            output_lengths=Lengths.fixed(int(osl)),
-            arrival="offline",
-            num_requests=requests,
-        )
-        how = f"{requests} requests at once, batch limit {knobs['max_num_seqs']} a rank"
     else:
+        # fixed lengths: trtllm-bench queueing every request at once (the engine's batch limit caps what
+        # runs; the column holds the request count), else a closed loop of the stated concurrency
+        at_once = bench and not clients
         concurrency = int(row["concurrency"])
         traffic = Traffic(
             input_lengths=Lengths.fixed(int(isl)),
             output_lengths=Lengths.fixed(int(osl)),
-            arrival="closed_loop",
-            concurrency=concurrency,
-            num_requests=2 * concurrency,
+            arrival="offline" if at_once else "closed_loop",
+            concurrency=None if at_once else concurrency,
+            num_requests=concurrency if at_once else 2 * concurrency,
         )
-        how = f"closed loop of {concurrency}"
+        how = (
+            f"{concurrency} requests at once, batch limit {knobs['max_num_seqs']} a rank"
+            if at_once
+            else f"closed loop of {concurrency}"
+        )
     e = estimate(arch, get_gpu(row["gpu"]), **layout, traffic=traffic, **knobs)
     if not e.ok:
         return None, e.error or "not estimated"
