@@ -161,7 +161,7 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
             "sglang",
             {"recv_interval": 10},
             "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_overlap_schedule, "
-            "disable_piecewise_cuda_graph, scheduler_recv",
+            "disable_piecewise_cuda_graph, schedule_conservativeness, scheduler_recv",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         ("sglang", {"cuda_graph_max_bs": 0}, r"cuda_graph_max_bs must be an integer in \[1, 65,536\], got 0"),
@@ -169,6 +169,14 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         ("sglang", {"cuda_graph_max_bs": True}, "cuda_graph_max_bs must be an integer"),
         ("vllm", {"cuda_graph_max_bs": 64}, "is sglang's --cuda-graph-max-bs"),
         ("sglang", [("scheduler_recv_interval", 10)], "engine_options must be a mapping"),
+        (
+            "sglang",
+            {"schedule_conservativeness": 0},
+            r"schedule_conservativeness must be a number in \(0, 10\]",
+        ),
+        ("sglang", {"schedule_conservativeness": 12.5}, "must be a number in"),
+        ("sglang", {"schedule_conservativeness": "low"}, "got 'low'"),
+        ("vllm", {"schedule_conservativeness": 0.5}, "is sglang's --schedule-conservativeness"),
     ],
 )
 def test_bad_options_are_refused_by_name(engine: str, options: object, message: str) -> None:
@@ -184,6 +192,40 @@ def test_bad_options_are_refused_by_name(engine: str, options: object, message: 
             engine_options=options,
             backend="native",  # type: ignore[arg-type]
         )
+
+
+def test_sglang_schedule_conservativeness_sets_how_much_room_admission_keeps() -> None:
+    """--schedule-conservativeness C makes SGLang reserve 0.7 x C of running requests' remaining output at
+    admission (0.3 of that with data-parallel attention). On a KV pool too small for every request's output a
+    lower C admits more at once, so more run together, and retractions (preemptions) can follow; a higher C
+    never runs more. The record reports the stated value and the launch command passes it on."""
+    arch = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    traffic = Traffic(
+        input_lengths=Lengths.fixed(2000),
+        output_lengths=Lengths.fixed(2000),
+        arrival="offline",
+        num_requests=600,
+    )
+
+    def run(c: float) -> Any:
+        options = check_engine_options({"schedule_conservativeness": c}, "sglang")
+        return estimate(
+            arch, H100, engine="sglang", traffic=traffic, engine_options=options, gpu_memory_utilization=0.5
+        )  # fmt: skip
+
+    low, default, high = run(0.3), run(1.0), run(3.0)
+    assert default.schedule_conservativeness == 1.0 and low.schedule_conservativeness == 0.3
+    dep = plan_deployment(
+        arch, H100, num_gpus=1, tp=1, engine="sglang", input_length=2000, output_length=2000,
+        engine_options=check_engine_options({"schedule_conservativeness": 0.5}, "sglang"),
+    )  # fmt: skip
+    assert dep.scheduler_config().new_token_ratio[0] == pytest.approx(0.35)
+    assert low.decode_batch_per_replica >= default.decode_batch_per_replica >= high.decode_batch_per_replica
+    assert low.decode_batch_per_replica > high.decode_batch_per_replica
+    flags = assert_valid("sglang", serve_commands(arch, low)["sglang"])
+    assert "--schedule-conservativeness" in flags
+    assert "--schedule-conservativeness 0.3" in serve_commands(arch, low)["sglang"]
+    assert "--schedule-conservativeness" not in serve_commands(arch, default)["sglang"]
 
 
 def test_the_defaults_are_the_engines_and_only_its_own_options_are_reported() -> None:

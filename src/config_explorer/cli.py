@@ -180,7 +180,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "async_scheduling=true or false (--async-scheduling; unset: the release's default) and SGLang's "
         "disable_piecewise_cuda_graph=true (--disable-piecewise-cuda-graph), SGLang's disable_overlap_schedule=true "
         "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
-        "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and vLLM's deep_gemm=false "
+        "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
+        "(--schedule-conservativeness), and vLLM's deep_gemm=false "
         "(DeepGEMM not installed: pip installs before v0.20; native backend)",
     )
 

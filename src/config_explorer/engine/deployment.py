@@ -251,7 +251,8 @@ class Deployment:
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
             new_token_ratio=sglang_new_token_ratio(
-                SGLANG_DP_ATTENTION_CONSERVATIVENESS if c.dp_attention > 1 else 1.0
+                self.options.schedule_conservativeness
+                * (SGLANG_DP_ATTENTION_CONSERVATIVENESS if c.dp_attention > 1 else 1.0)
             ),
             frontend_token_s=self.frontend_token_s,
             schedules_ahead=self.profile.schedules_ahead,

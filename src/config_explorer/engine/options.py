@@ -18,6 +18,13 @@ before the scheduler prefills it. Each engine spells its own; the native engine 
   (``PyExecutor._waiting_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``; skipped with
   attention DP and when nothing is generating).
 
+SGLang's ``--schedule-conservativeness C`` (default 1.0) sets how much room admission keeps: a waiting request
+is admitted only while the KV pool holds its prompt and its share of output plus ``0.7 x C`` (decaying to 0.14 of
+that over 600 decode steps, reset when a decode step runs out of room) of every running request's remaining
+output (``Scheduler.__init__``; ``SGLANG_INIT_NEW_TOKEN_RATIO`` and friends in ``sglang/srt/environ.py``). Lower
+values admit more requests sooner and risk retracting them; with data-parallel attention SGLang itself takes
+0.3 of the stated value (``ServerArgs._handle_data_parallelism``).
+
 Other options change how a step's host work meets its GPU work instead:
 
 * SGLang's ``--disable-piecewise-cuda-graph``: from 0.5.10 SGLang runs prompt batches in piecewise CUDA
@@ -90,6 +97,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
         "DeepGEMM installed (the release Docker images ship it; pip before v0.20 not)",
     ),
     "tensorrt_engine": ("trtllm", False, "a TensorRT engine (--backend tensorrt; the default before 1.0)"),
+    "schedule_conservativeness": ("sglang", 1.0, "--schedule-conservativeness"),
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
 #: (whose default is the release's)
@@ -98,6 +106,9 @@ _SWITCHES: Final = frozenset(
 ) | {"async_scheduling"}
 #: the largest decode batch a launch may capture CUDA graphs for that the engine plans with
 MAX_GRAPH_BATCH: Final = 65_536
+#: the largest ``--schedule-conservativeness`` the engine plans with: past it the reserve is the whole remaining
+#: output (0.7 x 1.43 = 1) already, so larger values change nothing
+MAX_CONSERVATIVENESS: Final = 10.0
 #: the integer options' accepted ranges (inclusive)
 _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "scheduler_recv_interval": (1, MAX_WAIT_STEPS),
@@ -141,6 +152,9 @@ class EngineOptions:
     #: TensorRT-LLM: the model runs as a TensorRT engine (the backend before 1.0, NIM before 1.15), whose C++
     #: runtime issues context steps without Python (:func:`~config_explorer.engine.calibration.trtllm_tensorrt_engine`)
     tensorrt_engine: bool = False
+    #: SGLang: how much of its running requests' remaining output the scheduler keeps room for before it admits
+    #: another (the reserve's share is 0.7 x this; with data-parallel attention SGLang takes 0.3 of it)
+    schedule_conservativeness: float = 1.0
 
     @property
     def overlap_off(self) -> bool:
@@ -207,6 +221,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
         deep_gemm=bool(checked.get("deep_gemm", True)),
         tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
+        schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),
     )
 
 
@@ -217,6 +232,14 @@ def _value(name: str, raw: object) -> int | float | bool:
         raise InvalidArgumentError(
             f"engine option {name} is a switch: true or false (1 or 0), got {short_repr(raw)}"
         )
+    if name == "schedule_conservativeness":
+        high = MAX_CONSERVATIVENESS
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 < raw <= high:
+            raise InvalidArgumentError(
+                f"engine option {name} must be a number in (0, {high:g}] (1 is SGLang's default; lower admits "
+                f"sooner), got {short_repr(raw)}"
+            )
+        return float(raw)
     if name == "batch_wait_max_tokens_ratio":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 <= raw <= 1.0:
             raise InvalidArgumentError(

@@ -128,6 +128,8 @@ class PerformanceEstimate:
     #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
     #: the stated one, else the engine's default for the GPU's memory); None: another engine
     cuda_graph_max_bs: int | None = None
+    #: SGLang: ``--schedule-conservativeness`` as stated (1.0: its default); None: another engine
+    schedule_conservativeness: float | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -454,6 +454,8 @@ def _sglang(
         argv += ["--cuda-graph-max-bs-decode", str(est.cuda_graph_max_bs)]
     if est.scheduler_recv_interval is not None and est.scheduler_recv_interval > 1:
         argv += ["--scheduler-recv-interval", str(est.scheduler_recv_interval)]
+    if est.schedule_conservativeness is not None and est.schedule_conservativeness != 1.0:
+        argv += ["--schedule-conservativeness", f"{est.schedule_conservativeness:g}"]
     if est.disable_overlap_schedule:
         argv.append("--disable-overlap-schedule")
     if est.disable_piecewise_cuda_graph:
