@@ -200,12 +200,8 @@ def test_sglang_schedule_conservativeness_sets_how_much_room_admission_keeps() -
     lower C admits more at once, so more run together, and retractions (preemptions) can follow; a higher C
     never runs more. The record reports the stated value and the launch command passes it on."""
     arch = load_model("meta-llama/Llama-3.1-8B-Instruct")
-    traffic = Traffic(
-        input_lengths=Lengths.fixed(2000),
-        output_lengths=Lengths.fixed(2000),
-        arrival="offline",
-        num_requests=600,
-    )
+    lengths = Lengths.fixed(2000)
+    traffic = Traffic(input_lengths=lengths, output_lengths=lengths, arrival="offline", num_requests=600)
 
     def run(c: float) -> Any:
         options = check_engine_options({"schedule_conservativeness": c}, "sglang")
