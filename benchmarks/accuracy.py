@@ -134,7 +134,7 @@ def _model(data_dir: Path, name: str) -> ModelArchitecture:
         return load_model(name.removesuffix("-Instruct"))
 
 
-def _trtllm_bench_settings(isl: int, osl: int, kv_limit: int) -> tuple[int, int]:
+def trtllm_bench_settings(isl: int, osl: int, kv_limit: int) -> tuple[int, int]:
     """``trtllm-bench throughput``'s own batch size and token budget for these lengths.
 
     ``bench/build/tuning.py``: the batch is what the KV cache holds (at most 4096), the token budget
@@ -156,7 +156,7 @@ def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, An
             probe = plan_deployment(
                 arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl
             )
-            batch, tokens = _trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
+            batch, tokens = trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
             predicted = None
             if probe.memory.fits:
                 if serving_model == "analytic":
@@ -553,7 +553,7 @@ def sglang_client_draws(
     return None
 
 
-def _lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
+def client_lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths]:
     """Per-request lengths as the row's benchmark client drew them."""
     isl, osl = int(row["input_len"]), int(row["output_len"])
     dataset = row["dataset"]
@@ -620,7 +620,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             )
             metric, measured = row["metric"], float(row["value"])
             prompts = run_prompts(row)
-            raw_inputs, outputs = _lengths(row, prompts or 1000)
+            raw_inputs, outputs = client_lengths(row, prompts or 1000)
             template = chat_template_tokens(row)
             inputs = raw_inputs.shifted(template)
             if row["concurrency"] and not row["request_rate"]:

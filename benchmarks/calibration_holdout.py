@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accuracy import PUBLISHED, _layout, _lengths, _run, run_prompts
+from accuracy import PUBLISHED, _layout, _run, client_lengths, run_prompts
 
 from config_explorer.architecture import load_model
 from config_explorer.bench_results import MeasuredPoint
@@ -110,7 +110,7 @@ def _order(point: tuple[str, ...]) -> tuple[float, int, int, str]:
 
 def _traffic(row: dict[str, str]) -> Traffic:
     prompts = run_prompts(row)
-    inputs, outputs = _lengths(row, prompts or 1000)
+    inputs, outputs = client_lengths(row, prompts or 1000)
     if row["concurrency"] and not row["request_rate"]:
         return Traffic(
             input_lengths=inputs,

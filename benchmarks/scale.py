@@ -35,13 +35,13 @@ import attrs
 from accuracy import (
     FAMILY,
     READERS,
-    _lengths,
-    _trtllm_bench_settings,
     chat_template_tokens,
+    client_lengths,
     flag_value,
     installed_options,
     run_prompts,
     sharegpt_lengths,
+    trtllm_bench_settings,
 )
 
 from config_explorer.architecture import load_model
@@ -215,7 +215,7 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         probe = _phase_deployment(row, layout)
         if not probe.memory.fits:
             return None, "does not fit"
-        knobs["max_num_seqs"], knobs["max_num_batched_tokens"] = _trtllm_bench_settings(
+        knobs["max_num_seqs"], knobs["max_num_batched_tokens"] = trtllm_bench_settings(
             int(isl), int(osl), max(probe.kv_limit_per_replica, 1)
         )
     template = chat_template_tokens(row)
@@ -224,7 +224,7 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         concurrency = int(row["concurrency"])
         requests = run_prompts(row) or 10 * concurrency
         rounded = {**row, "input_len": str(round(isl)), "output_len": str(round(osl))}
-        inputs, outputs = _lengths(rounded, requests)
+        inputs, outputs = client_lengths(rounded, requests)
         traffic = Traffic(
             input_lengths=inputs.shifted(template),
             output_lengths=outputs,
