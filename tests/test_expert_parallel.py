@@ -87,6 +87,40 @@ def test_sglang_with_dp_attention_reserves_less_of_the_running_requests_output()
     assert _plan(ep=8, engine="sglang").scheduler_config().new_token_ratio[0] == pytest.approx(0.7)
 
 
+def test_scale_replays_trtllm_bench_sizing_and_client_closed_loops() -> None:
+    """benchmarks/scale.py: a trtllm-bench run that prints no batch limits is sized as the tool sizes it, for the
+    whole tensor-parallel group (each attention-DP rank takes that batch as its own), with every request queued
+    at once; a benchmark client's ShareGPT closed loop keeps its concurrency and prompt count; a TTFT row reads
+    the estimate's TTFT."""
+    module = load_benchmark("scale")
+    rows = _scale_more_rows(module)
+    bench = next(
+        r for r in rows if "perf-overview" in r["source"] and r["gpu"] == "B200" and "Qwen3" in r["model"]
+    )
+    layout = module._layout(bench)
+    assert layout["dp_attention"] == 4 and layout["ep"] == 4 and layout["kv_precision"] == "fp8"
+    value, how = module.end_to_end_estimate(bench, layout)
+    assert value is not None and value > 0 and "requests at once" in how
+    probe = module._phase_deployment(bench, layout)
+    batch, _ = module.trtllm_bench_settings(
+        int(bench["input_len"]), int(bench["output_len"]), probe.kv_limit_per_replica
+    )
+    assert f"batch limit {batch} a rank" in how and batch > probe.kv_limit_per_replica // 4
+    client = next(r for r in rows if r["dataset"] == "sharegpt" and r["concurrency"] == "100")
+    value, how = module.end_to_end_estimate(client, module._layout(client))
+    assert value is not None and "closed loop of 100, 1000 requests" in how
+    ttft = next(r for r in rows if r["metric"] == "ttft_ms_mean" and r["concurrency"] == "100")
+    value, _ = module.end_to_end_estimate(ttft, module._layout(ttft))
+    assert value is not None and 10.0 < value < 60_000.0
+
+
+def _scale_more_rows(module: Any) -> list[dict[str, str]]:
+    import csv
+
+    with module.DATA_MORE.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_redundant_experts_add_copies_to_each_rank() -> None:
     plain = shard_costs(V3, "fp8", "bf16", 64, 1, ep=64, dp_attention=64)
     spare = shard_costs(V3, "fp8", "bf16", 72, 1, ep=72, dp_attention=72, redundant_experts=32)
