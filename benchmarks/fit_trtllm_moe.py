@@ -24,6 +24,14 @@ engine scales the streaming-and-compute part of a TensorRT-LLM MoE layer on NVFP
   block-scaled FP8, the B200's DeepGEMM FP8 and TensorRT-LLM-gen NVFP4 layers, MXFP4), printed the same way
   for comparison: the factor does not belong there.
 
+MXFP4 experts on Hopper (no FP4 tensor cores: the weights are dequantized to 16-bit in the GEMMs) get a factor
+of their own, ``calibration.TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN``, against TensorRT-LLM's own generic term:
+
+* **Fit** (:data:`MXFP4_FIT`): the median of (measured - fixed) / body over the H200's MXFP4 rows of
+  gpt-oss-120b's shape with every expert on the GPU (TP1), every batch.
+* **Held out**: the same shape over eight expert-parallel ranks (EP8), printed with the factor and without;
+  and, in ``benchmarks/scale.py``, TensorRT-LLM's gpt-oss-120b attention-DP runs on H100 and H200.
+
 Block-scaled FP8 on Hopper gets a width instead of a factor. The engine's grouped expert GEMMs reach
 ``w / (w + W)`` of their compute rate on an expert shard ``w`` wide, with ``W`` the family's figure (700 on
 Hopper for 8-bit experts). TensorRT-LLM's block-scale CUTLASS kernels need a much wider shard, so the engine
@@ -50,7 +58,11 @@ from typing import NamedTuple
 from moe_layers import GPUS, MODELS, layer_model
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import TRTLLM_CUTLASS_MOE_SLOWDOWN, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH
+from config_explorer.engine.calibration import (
+    TRTLLM_CUTLASS_MOE_SLOWDOWN,
+    TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
+    TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
+)
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.roofline import soft_max
 
@@ -254,7 +266,68 @@ def _report(title: str, rows: list[Layer], slowdown: float) -> None:
     )
 
 
+#: TensorRT-LLM's MXFP4 experts on Hopper: the fit subset (GPU, format, tp, ep), every batch
+MXFP4_FIT = ("H200-SXM", "w4a16_mxfp4", 1, 1)
+
+
+def hopper_mxfp4_layers() -> list[tuple[int, int, float, float, float]]:
+    """TensorRT-LLM 1.3.0rc20's MXFP4 layers on the H200: (ep, tokens, measured, fixed time, generic body), in
+    seconds. The generic term is TensorRT-LLM's own profile's (vLLM's would run MXFP4 on Hopper on Marlin),
+    its streaming and compute parts unscaled."""
+    out = []
+    with DATA.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            if (row["gpu"], row["dtype"]) != MXFP4_FIT[:2] or row["framework"] != FRAMEWORKS[0]:
+                continue
+            if shape not in MODELS:
+                continue
+            tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
+            d = plan_deployment(
+                layer_model(shape, row["dtype"]),
+                get_gpu(GPUS[row["gpu"]]),
+                num_gpus=tp * ep,
+                tp=tp * ep,
+                ep=ep,
+                precision="mxfp4",
+                engine="trtllm",
+                input_length=1024,
+                output_length=128,
+            )
+            seconds, mem, cmp = d.step_cost.moe_layer_terms(float(row["num_tokens"]))
+            body = soft_max(mem, cmp)
+            fixed = seconds - d.rates.moe_slowdown * body
+            out.append((ep, int(row["num_tokens"]), float(row["time_us"]) * 1e-6, fixed, body))
+    return out
+
+
+def fitted_hopper_mxfp4(rows: list[tuple[int, int, float, float, float]]) -> float:
+    """The median over the fit subset (every expert on the GPU) of (measured - fixed) / generic body."""
+    return round(statistics.median((m - f) / b for ep, _, m, f, b in rows if ep == MXFP4_FIT[3]), 2)
+
+
+def _mxfp4_report() -> None:
+    rows = hopper_mxfp4_layers()
+    factor = fitted_hopper_mxfp4(rows)
+    print(
+        f"fit (TensorRT-LLM 1.3.0rc20's MXFP4 experts on an H200, gpt-oss-120b's shape, TP1, every batch): "
+        f"{factor:g} (the engine holds {TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN:g})"
+    )
+    for ep in sorted({r[0] for r in rows}):
+        members = sorted((r for r in rows if r[0] == ep), key=lambda r: r[1])
+        cells = " ".join(f"{m / (factor * b + f):4.2f}/{m / (b + f):4.2f}" for _, _, m, f, b in members)
+        split = "fit" if ep == MXFP4_FIT[3] else "held out"
+        scaled = statistics.median(abs(math.log(m / (factor * b + f))) for _, _, m, f, b in members)
+        generic = statistics.median(abs(math.log(m / (b + f))) for _, _, m, f, b in members)
+        batches = ", ".join(str(r[1]) for r in members)
+        print(
+            f"  EP{ep} {split:8} (batches {batches}): {cells}   |log| {scaled:.2f} scaled, {generic:.2f} generic"
+        )
+    print()
+
+
 def main() -> None:
+    _mxfp4_report()
     rows = layers()
     slowdown = fitted(rows)
     print(

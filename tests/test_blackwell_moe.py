@@ -9,6 +9,8 @@ TensorRT-LLM's default backend (CUTLASS) runs NVFP4 experts about twice as slowl
 
 from __future__ import annotations
 
+import math
+
 import attrs
 import pytest
 from hypothesis import given, settings
@@ -22,6 +24,7 @@ from config_explorer.engine.calibration import (
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_GEN_MOE_LAYER_US,
+    TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
     efficiency_for,
     profile_for,
     runs_trtllm_gen_moe,
@@ -200,6 +203,44 @@ def test_other_engines_and_formats_keep_the_generic_term() -> None:
         ("H200", "trtllm", "fp8"),
     ):
         assert _plan(R1, gpu, engine, precision).rates.moe_slowdown == 1.0, (gpu, engine, precision)
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "gpu_family", "factor"),
+    [
+        ("trtllm", "mxfp4", "hopper", TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN),
+        ("trtllm", "mxfp4", "blackwell", 1.0),  # FP4 tensor cores there
+        ("trtllm", "fp4", "hopper", 1.0),
+        ("vllm", "mxfp4", "hopper", 1.0),  # vLLM's Marlin path has its own rate
+        ("sglang", "mxfp4", "hopper", 1.0),
+    ],
+)
+def test_tensorrt_llm_mxfp4_experts_on_hopper_are_scaled(
+    engine: str, precision: str, gpu_family: str, factor: float
+) -> None:
+    """TensorRT-LLM dequantizes MXFP4 experts to 16-bit on Hopper (no FP4 tensor cores): its layer runs
+    TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN times the generic term's streaming and compute; nothing else moves."""
+    got = trtllm_cutlass_moe_slowdown(
+        profile_for(engine), weight_precision=precision, gpu_family=gpu_family, trtllm_gen_moe=False
+    )
+    assert got == factor
+    gpt = load_model("openai/gpt-oss-120b")
+    d = _plan(gpt, "H200", "trtllm", "mxfp4")
+    assert d.rates.moe_slowdown == TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN > 1.0
+
+
+def test_the_hopper_mxfp4_factor_is_what_the_fit_script_prints() -> None:
+    """TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN is benchmarks/fit_trtllm_moe.py's fit on its named subset (TP1); the
+    held-out EP8 layers read closer with it than without."""
+    module = load_benchmark("fit_trtllm_moe")
+    rows = module.hopper_mxfp4_layers()
+    assert module.fitted_hopper_mxfp4(rows) == TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN
+    held = [r for r in rows if r[0] > 1]
+    assert held
+    k = TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN
+    scaled = sorted(abs(math.log(m / (k * b + f))) for _, _, m, f, b in held)
+    generic = sorted(abs(math.log(m / (b + f))) for _, _, m, f, b in held)
+    assert scaled[len(scaled) // 2] < generic[len(generic) // 2]
 
 
 def test_the_factor_is_what_the_fit_script_prints() -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
+    "TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN",
     "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
@@ -840,16 +841,30 @@ def runs_trtllm_gen_moe(
 #: (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), so neither is scaled
 TRTLLM_CUTLASS_MOE_SLOWDOWN: Final[float] = 1.85
 
+#: TensorRT-LLM on MXFP4 experts on Hopper, which has no FP4 tensor cores: its expert layer (weights dequantized
+#: to 16-bit inside the grouped GEMMs; aiconfigurator's ``moe_torch_flow`` layer of TensorRT-LLM 1.3.0rc20) over
+#: the generic 4-bit term, the fixed time not scaled. Fitted by benchmarks/fit_trtllm_moe.py on NVIDIA
+#: aiconfigurator's H200 layers of gpt-oss-120b's shape with every expert on the GPU (TP1), every batch from 1 to
+#: 16,384 tokens; held out on the same shape over eight expert-parallel ranks (which read slower still) and on
+#: TensorRT-LLM's gpt-oss-120b attention-DP runs on H100 and H200 (benchmarks/scale.py)
+TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN: Final[float] = 1.7
+
 
 def trtllm_cutlass_moe_slowdown(
     profile: EngineProfile, *, weight_precision: str, gpu_family: str, trtllm_gen_moe: bool
 ) -> float:
     """How much slower than the generic grouped-GEMM term ``profile``'s engine runs a MoE layer's experts:
-    :data:`TRTLLM_CUTLASS_MOE_SLOWDOWN` for TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell, else 1
-    (also where the experts run on TensorRT-LLM-gen kernels, ``trtllm_gen_moe``)."""
-    if profile.name != "trtllm" or trtllm_gen_moe or gpu_family != "blackwell":
+    :data:`TRTLLM_CUTLASS_MOE_SLOWDOWN` for TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell,
+    :data:`TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN` for TensorRT-LLM on MXFP4 experts on Hopper, else 1 (also where
+    the experts run on TensorRT-LLM-gen kernels, ``trtllm_gen_moe``)."""
+    if profile.name != "trtllm" or trtllm_gen_moe:
         return 1.0
-    return TRTLLM_CUTLASS_MOE_SLOWDOWN if normalize_precision(weight_precision) == "fp4" else 1.0
+    precision = normalize_precision(weight_precision)
+    if gpu_family == "blackwell" and precision == "fp4":
+        return TRTLLM_CUTLASS_MOE_SLOWDOWN
+    if gpu_family == "hopper" and precision == "mxfp4":
+        return TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN
+    return 1.0
 
 
 #: TensorRT-LLM's CUTLASS MoE on block-scaled FP8 experts on Hopper: the tokens-wide expert shard at which its
