@@ -63,7 +63,7 @@ from config_explorer.engine.calibration import (
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
 )
-from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.roofline import soft_max
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
@@ -125,6 +125,23 @@ class Layer(NamedTuple):
         return self.measured_us / (soft_max(self.mem_us, cmp) + self.fixed_us)
 
 
+def _layer_deployment(row: dict[str, str], shape: tuple[str, str, str, str], engine: str) -> Deployment:
+    """A database row's layer as ``engine`` plans it: its shape's model on its GPU, the experts split
+    ``tp`` ways or over ``ep`` ranks, in the row's format."""
+    tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
+    return plan_deployment(
+        layer_model(shape, row["dtype"]),
+        get_gpu(GPUS[row["gpu"]]),
+        num_gpus=tp * ep,
+        tp=tp * ep,
+        ep=ep,
+        precision=FORMATS[row["dtype"]],
+        engine=engine,
+        input_length=1024,
+        output_length=128,
+    )
+
+
 def layers() -> list[Layer]:
     """Every TensorRT-LLM row the engine can express, with the generic term's parts."""
     out = []
@@ -135,17 +152,7 @@ def layers() -> list[Layer]:
                 continue
             tp, ep, tokens = int(row["tp"] or 1), int(row["ep"] or 1), int(row["num_tokens"])
             # vLLM's profile: the same generic expert term, with no engine-specific factor on it
-            d = plan_deployment(
-                layer_model(shape, row["dtype"]),
-                get_gpu(GPUS[row["gpu"]]),
-                num_gpus=tp * ep,
-                tp=tp * ep,
-                ep=ep,
-                precision=FORMATS[row["dtype"]],
-                engine="vllm",
-                input_length=1024,
-                output_length=128,
-            )
+            d = _layer_deployment(row, shape, "vllm")
             _, mem, cmp = d.step_cost.moe_layer_terms(float(tokens))
             kernel = row["kernel"].split(" (")[0]
             out.append(
@@ -282,18 +289,8 @@ def hopper_mxfp4_layers() -> list[tuple[int, int, float, float, float]]:
                 continue
             if shape not in MODELS:
                 continue
-            tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
-            d = plan_deployment(
-                layer_model(shape, row["dtype"]),
-                get_gpu(GPUS[row["gpu"]]),
-                num_gpus=tp * ep,
-                tp=tp * ep,
-                ep=ep,
-                precision="mxfp4",
-                engine="trtllm",
-                input_length=1024,
-                output_length=128,
-            )
+            ep = int(row["ep"] or 1)
+            d = _layer_deployment(row, shape, "trtllm")
             seconds, mem, cmp = d.step_cost.moe_layer_terms(float(row["num_tokens"]))
             body = soft_max(mem, cmp)
             fixed = seconds - d.rates.moe_slowdown * body
