@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -476,3 +478,32 @@ def test_a_shifted_distribution_is_the_same_one_longer_by_the_shift(lengths: Len
 def test_a_shift_must_be_a_whole_number_of_tokens(bad: object) -> None:
     with pytest.raises(InvalidArgumentError, match="a length shift must be a whole number of tokens >= 0"):
         Lengths.fixed(10).shifted(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("engine", ["trtllm", "vllm"])
+def test_a_sequence_shorter_than_the_window_holds_only_its_own_length_of_windowed_kv(engine: str) -> None:
+    """Llama-4-Scout attends within 8,192-token chunks in three of four layers: a 1,024-token request holds
+    1,024 tokens' worth of KV there, not the window's. The simulator used to reserve the whole window per
+    sequence, which ran a sixth of what the cache holds; now an all-at-once run fills the KV cache."""
+    scout = load_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    kw: dict[str, Any] = {
+        "num_gpus": 4,
+        "tp": 4,
+        "engine": engine,
+        "kv_precision": "fp8",
+        "max_model_len": 16384,
+    }
+    dep = plan_deployment(scout, get_gpu("H100"), input_length=512, output_length=512, **kw)
+    cfg = dep.scheduler_config()
+    assert cfg.window_blocks_per_token > 0
+    assert cfg.window_blocks_per_token * 8192 == pytest.approx(cfg.fixed_blocks_per_seq, abs=1)
+    lengths = Lengths.fixed(512)
+    traffic = Traffic(
+        input_lengths=lengths,
+        output_lengths=lengths,
+        arrival="offline",
+        num_requests=3 * dep.kv_limit_per_replica,
+    )
+    e = estimate(scout, get_gpu("H100"), traffic=traffic, max_num_seqs=1024, **kw)
+    assert e.decode_batch_per_replica is not None
+    assert e.decode_batch_per_replica > 0.8 * dep.kv_limit_per_replica

@@ -247,6 +247,8 @@ class Deployment:
             num_blocks=int(capacity // unit),
             grows=grows,
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
+            window_blocks_per_token=c.kv_bytes_per_token_windowed / unit if fixed_bytes > 0 else 0.0,
+            state_blocks=c.state_bytes_per_sequence / unit if fixed_bytes > 0 else 0.0,
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,

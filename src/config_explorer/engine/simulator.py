@@ -104,6 +104,12 @@ class SchedulerConfig:
     #: per-sequence KV that does not grow with context (windowed layers at their window, recurrent
     #: state), in blocks, taken when a request is admitted
     fixed_blocks_per_seq: int
+    #: of those, the windowed layers' share per token of a sequence's own length: a sequence holds
+    #: ``min(window, its prompt + output)`` tokens of windowed KV (plus any recurrent state), so one shorter
+    #: than the window reserves only its own length's worth (0: ``fixed_blocks_per_seq`` for every sequence)
+    window_blocks_per_token: float = 0.0
+    #: the recurrent state's blocks per sequence, whatever its length (with ``window_blocks_per_token``)
+    state_blocks: float = 0.0
     window: int
     max_model_len: int
     #: front-end time before a request reaches the scheduler (HTTP, tokenising), and on its first token's
@@ -207,6 +213,16 @@ class _Replica:
         self.computed = [0] * n  # tokens whose KV is computed
         self.generated = [0] * n  # output tokens sampled (as of joining the decode set, while decoding)
         self.held = [0] * n  # KV blocks held
+        # blocks each sequence holds whatever its progress: its windowed KV (its own length's worth, up to the
+        # window) and recurrent state
+        if cfg.window_blocks_per_token:
+            span = [min(cfg.window, p + o) for p, o in zip(prompts, outputs)]
+            self.fixed = [
+                min(math.ceil(cfg.window_blocks_per_token * t + cfg.state_blocks), cfg.fixed_blocks_per_seq)
+                for t in span
+            ]
+        else:
+            self.fixed = [cfg.fixed_blocks_per_seq] * n
         self.join_round = [0] * n
         self.epoch = [0] * n  # bumps when a request leaves the decode set (lazy heap deletion)
         self.pending: list[tuple[float, int]] = []  # (time it reaches the scheduler, id)
@@ -285,7 +301,7 @@ class _Replica:
     def _done(self, i: int) -> None:
         """Request ``i`` produced its last token now; a closed-loop client sends the next one."""
         del self.running[i]
-        self.free_blocks += self.held[i] + self.cfg.fixed_blocks_per_seq
+        self.free_blocks += self.held[i] + self.fixed[i]
         self.held[i] = 0
         self._unpin(i)
         self.finish[i] = self._delivered()
@@ -419,7 +435,7 @@ class _Replica:
         self.prefilling.pop(victim, None)
         del self.running[victim]
         self.remaining -= self.out[victim] - self.generated[victim]
-        self.free_blocks += self.held[victim] + self.cfg.fixed_blocks_per_seq
+        self.free_blocks += self.held[victim] + self.fixed[victim]
         self.held[victim] = 0
         self._unpin(victim)
         self.computed[victim] = 0
@@ -472,10 +488,10 @@ class _Replica:
 
     def _admit_one(self, i: int, n: int, reserve_tokens: int, hit: int) -> None:
         self.waiting.popleft()
-        need = self._blocks_for(reserve_tokens) - self.shared[i] + self.cfg.fixed_blocks_per_seq
+        need = self._blocks_for(reserve_tokens) - self.shared[i] + self.fixed[i]
         self._room(need)
         self.free_blocks -= need
-        self.held[i] = need - self.cfg.fixed_blocks_per_seq
+        self.held[i] = need - self.fixed[i]
         self.computed[i] = hit
         if self.caching:
             self.hit_tokens += hit
@@ -532,7 +548,7 @@ class _Replica:
                 hit = self._lookup(i) if self.prefix_blocks else 0
                 n = min(target - hit, budget, self.chunk_cap)
                 reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
-                if not self._fits(self._blocks_for(reserve) - self.shared[i] + cfg.fixed_blocks_per_seq):
+                if not self._fits(self._blocks_for(reserve) - self.shared[i] + self.fixed[i]):
                     self._unpin(i)
                     break
                 self._admit_one(i, n, reserve, hit)
@@ -557,7 +573,7 @@ class _Replica:
             hit = self._lookup(i) if self.prefix_blocks else 0
             n = min(target - hit, budget, self.chunk_cap)
             own = self.ratio * min(self.out[i] - self.generated[i], clip)
-            wanted = self._blocks_for(target + own + reserved) - self.shared[i] + cfg.fixed_blocks_per_seq
+            wanted = self._blocks_for(target + own + reserved) - self.shared[i] + self.fixed[i]
             if not self._fits(wanted):
                 self._unpin(i)
                 break
