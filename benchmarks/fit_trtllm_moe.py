@@ -273,8 +273,8 @@ def _report(title: str, rows: list[Layer], slowdown: float) -> None:
     )
 
 
-#: TensorRT-LLM's MXFP4 experts on Hopper: the fit subset (GPU, format, tp, ep), every batch
-MXFP4_FIT = ("H200-SXM", "w4a16_mxfp4", 1, 1)
+#: TensorRT-LLM's MXFP4 experts on Hopper: the fit subset (GPU, format, expert-parallel ranks), every batch
+MXFP4_FIT = ("H200-SXM", "w4a16_mxfp4", 1)
 
 
 def hopper_mxfp4_layers() -> list[tuple[int, int, float, float, float]]:
@@ -300,7 +300,7 @@ def hopper_mxfp4_layers() -> list[tuple[int, int, float, float, float]]:
 
 def fitted_hopper_mxfp4(rows: list[tuple[int, int, float, float, float]]) -> float:
     """The median over the fit subset (every expert on the GPU) of (measured - fixed) / generic body."""
-    return round(statistics.median((m - f) / b for ep, _, m, f, b in rows if ep == MXFP4_FIT[3]), 2)
+    return round(statistics.median((m - f) / b for ep, _, m, f, b in rows if ep == MXFP4_FIT[2]), 2)
 
 
 def _mxfp4_report() -> None:
@@ -313,7 +313,7 @@ def _mxfp4_report() -> None:
     for ep in sorted({r[0] for r in rows}):
         members = sorted((r for r in rows if r[0] == ep), key=lambda r: r[1])
         cells = " ".join(f"{m / (factor * b + f):4.2f}/{m / (b + f):4.2f}" for _, _, m, f, b in members)
-        split = "fit" if ep == MXFP4_FIT[3] else "held out"
+        split = "fit" if ep == MXFP4_FIT[2] else "held out"
         scaled = statistics.median(abs(math.log(m / (factor * b + f))) for _, _, m, f, b in members)
         generic = statistics.median(abs(math.log(m / (b + f))) for _, _, m, f, b in members)
         batches = ", ".join(str(r[1]) for r in members)

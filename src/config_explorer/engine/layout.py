@@ -584,8 +584,8 @@ def sglang_fraction(
 
 
 def rope_cache_bytes(arch: ModelArchitecture, value_bytes: float) -> float:
-    """The rotary embedding's cos/sin table one GPU holds: ``max_position_embeddings x rotary dim`` values in
-    the model's dtype, one table shared by every RoPE layer, whole on every rank (not split by tp or pp).
+    """The rotary embedding's cos/sin table one GPU holds: ``max_position_embeddings x rotary dim`` values of
+    ``value_bytes`` each, one table shared by every RoPE layer, whole on every rank (not split by tp or pp).
 
     vLLM builds it when it loads the model (``RotaryEmbedding``'s ``cos_sin_cache`` buffer, sized by the
     ``max_position`` the model passes, its config's ``max_position_embeddings``, not by ``max_model_len``;
