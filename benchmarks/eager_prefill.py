@@ -64,6 +64,8 @@ PREFILL_GRAPH_TOKENS = 2048
 #: the last SGLang release whose prompt steps run eagerly by default, and the first with piecewise graphs
 EAGER_RELEASE = "sglang==0.5.9"
 PIECEWISE_RELEASE = "sglang==0.5.10"
+#: the releases the DeepSeek-R1 table compares (``sglang``: the newest rules read)
+RELEASES = (EAGER_RELEASE, "sglang==0.5.12", "sglang==0.5.14", "sglang")
 
 
 def rows() -> list[dict[str, str]]:
@@ -182,8 +184,12 @@ def main() -> None:
         "\nthe engine's SGLang TTFT for DeepSeek-R1 at TP8, one request (its shared expert fused on the H200, not"
     )
     print(
-        "on the B200, where SGLang picks the TensorRT-LLM-gen MoE runner), eager (0.5.9) / piecewise (0.5.10 on):"
+        "on the B200, where SGLang picks the TensorRT-LLM-gen MoE runner), by release: 0.5.9 (eager), 0.5.12"
     )
+    print(
+        "(piecewise graphs, but not beside that runner), 0.5.14 (piecewise), newest (breakable graphs, but not for"
+    )
+    print("DeepSeek-V3 on Blackwell):")
     r1 = load_model("deepseek-ai/DeepSeek-R1")
     for gpu in ("H200", "B200"):
         for prompt in (64, 1024):
@@ -192,9 +198,9 @@ def main() -> None:
                     r1, get_gpu(gpu), num_gpus=8, tp=8, input_length=prompt, output_length=64, engine=engine
                 ).ttft_ms
                 or 0.0
-                for engine in (EAGER_RELEASE, PIECEWISE_RELEASE)
+                for engine in RELEASES
             ]
-            print(f"  {gpu}, {prompt:>5,}-token prompt: {ttft[0]:.0f} / {ttft[1]:.0f} ms")
+            print(f"  {gpu}, {prompt:>5,}-token prompt: " + " / ".join(f"{t:.0f}" for t in ttft) + " ms")
 
 
 if __name__ == "__main__":

@@ -774,6 +774,36 @@ def test_piecewise_graphs_are_off_on_rocm_in_0_5_10_speculative_runs_and_in_disa
     )  # type: ignore[arg-type]
 
 
+def test_sglang_prompt_graphs_follow_each_release_s_exclusions() -> None:
+    """From 0.5.10 through 0.5.12.post1 SGLang turns its piecewise graphs off when the MoE runner is
+    ``flashinfer_trtllm`` or ``flashinfer_mxfp4`` (``_handle_moe_kernel_config``), the runners it picks itself
+    on Blackwell for DeepSeek-V3-class FP8 experts, gpt-oss excepted; 0.5.13 dropped the gate, and Hopper
+    (no such runner) keeps its graphs throughout. From 0.5.15 the breakable prompt graphs have exclusions of
+    their own."""
+
+    def graph_tokens(model: str, gpu: str, release: str) -> int:
+        d = plan_deployment(
+            load_model(model), get_gpu(gpu), input_length=512, output_length=64, engine=release,
+            num_gpus=8, tp=8,
+        )  # fmt: skip
+        return d.profile.prefill_graph_max_tokens
+
+    for release in ("sglang==0.5.10", "sglang==0.5.12"):
+        assert graph_tokens("deepseek-ai/DeepSeek-R1", "B200", release) == 0
+        assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", release) == 2048
+        assert graph_tokens("openai/gpt-oss-120b", "B200", release) > 0
+    assert graph_tokens("deepseek-ai/DeepSeek-R1", "B200", "sglang==0.5.13") == 2048
+    # before 0.5.10 the graphs were opt-in
+    assert graph_tokens("deepseek-ai/DeepSeek-R1", "B200", "sglang==0.5.9") == 0
+    # from 0.5.15 the breakable prompt graphs keep DeepSeek-V3 on Blackwell (its trtllm_mla backend) eager, and
+    # every MLA model through 0.5.17
+    for release in ("sglang==0.5.15", "sglang==0.5.18", "sglang"):
+        assert graph_tokens("deepseek-ai/DeepSeek-R1", "B200", release) == 0
+        assert graph_tokens("Qwen/Qwen3-235B-A22B", "B200", release) > 2048  # its chunked-prefill size
+    assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", "sglang==0.5.17") == 0
+    assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", "sglang==0.5.18") == 2048
+
+
 def test_a_piecewise_prompt_step_pays_only_its_split_ops_issue_time() -> None:
     """A prompt step in SGLang's piecewise graphs replays the pieces and issues only the ops it splits at (one
     attention and the all-reduces per layer); above the cap (2,048 tokens for MLA) it runs eagerly."""

@@ -945,6 +945,23 @@ def prefill_attention_tiles(profile: EngineProfile, gpu_family: str) -> tuple[fl
 #: multimodal checkpoints and the model classes it lists, and in 0.5.10 for speculative decoding
 SGLANG_PIECEWISE_GRAPHS_SINCE: Final[tuple[int, int, int]] = (0, 5, 10)
 SGLANG_PIECEWISE_MLA_MAX_TOKENS: Final[int] = 2048
+#: the first SGLang release that keeps piecewise graphs on beside the FlashInfer TensorRT-LLM-gen MoE runners:
+#: from 0.5.10 through 0.5.12.post1 ``_handle_moe_kernel_config`` turns them off whenever the MoE runner is
+#: ``flashinfer_trtllm`` or ``flashinfer_mxfp4`` (their top-k is bypassed, which torch.compile cannot trace),
+#: except for ``GptOssForCausalLM``, whose MoE block is one custom op (server_args.py, 0.5.10 and 0.5.12 wheels);
+#: the gate is gone from 0.5.13 (sgl-project/sglang PR #23351). Those runners are what SGLang picks itself on
+#: Blackwell for DeepSeek-V3-class, Qwen3-MoE and Llama-4 checkpoints (:func:`runs_trtllm_gen_moe`), so their
+#: prompt steps ran eagerly in those releases (benchmarks/data/sglang_trtllm_mla_prefill_graph_evidence.md)
+SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE: Final[tuple[int, int, int]] = (0, 5, 13)
+#: the first SGLang release whose prompt graphs on CUDA are breakable CUDA graphs (``default_prefill_backend`` in
+#: model_executor/cuda_graph_config.py, 0.5.15-0.5.18 wheels; 0.5.14 still defaults to ``tc_piecewise``), captured
+#: up to the same sizes, and that keeps DeepSeek-V3's prompts out of any prompt graph on Blackwell, where the model
+#: defaults to the ``trtllm_mla`` attention backend (``_disable_prefill_cuda_graph_for_deepseek_trtllm_mla``, PR
+#: #28053: a captured prompt step falls back to FlashInfer's paged MLA, which converts the layer's whole KV pool)
+SGLANG_BREAKABLE_PREFILL_SINCE: Final[tuple[int, int, int]] = (0, 5, 15)
+#: the first release whose breakable prompt graphs take MLA models (0.5.15-0.5.17 turn them off for MLA attention:
+#: ``_disable_breakable_cudagraph_if_incompatible``; the rule is gone from the 0.5.18 wheel)
+SGLANG_BREAKABLE_MLA_SINCE: Final[tuple[int, int, int]] = (0, 5, 18)
 #: ``piecewise_cuda_graph_disabled_model_archs`` (sglang/srt/configs/model_config.py, 0.5.12)
 _SGLANG_PIECEWISE_DISABLED_CLASSES: Final = frozenset(
     {
@@ -1002,12 +1019,18 @@ def sglang_piecewise_graph_tokens(
     pp: int,
     speculative: bool,
     disaggregated: bool,
+    trtllm_gen_moe: bool = False,
 ) -> int:
     """The most tokens an SGLang prompt batch may hold and run in piecewise CUDA graphs (0: it runs eagerly).
 
     From :data:`SGLANG_PIECEWISE_GRAPHS_SINCE` on (a profile without a release follows the newest rules read),
-    on CUDA GPUs, unless the layout or model turns them off as ``_handle_piecewise_cuda_graph`` does: up to
-    ``chunk_tokens`` (the chunked-prefill size), or :data:`SGLANG_PIECEWISE_MLA_MAX_TOKENS` for MLA models.
+    on CUDA GPUs, unless the layout or model turns them off as ``_handle_piecewise_cuda_graph`` does, or, before
+    :data:`SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE`, the experts run on the TensorRT-LLM-gen MoE runners
+    (``trtllm_gen_moe``, :func:`runs_trtllm_gen_moe`) of a model other than gpt-oss: up to ``chunk_tokens`` (the
+    chunked-prefill size), or :data:`SGLANG_PIECEWISE_MLA_MAX_TOKENS` for MLA models. From
+    :data:`SGLANG_BREAKABLE_PREFILL_SINCE` the graphs are breakable ones, charged alike, which keep DeepSeek-V3 on
+    Blackwell eager and, before :data:`SGLANG_BREAKABLE_MLA_SINCE`, every MLA model; the other exclusions are
+    those read in 0.5.12 (0.5.18 lifts some, data-parallel attention among them, which is not followed here).
     """
     if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
         return 0
@@ -1021,7 +1044,19 @@ def sglang_piecewise_graph_tokens(
         or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
         or model_class in _SGLANG_MULTIMODAL_CLASSES
         or (speculative and release is not None and release < (0, 5, 11))
+        or (
+            trtllm_gen_moe
+            and model_class != "GptOssForCausalLM"
+            and release is not None
+            and release < SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE
+        )
     )
+    if release is None or release >= SGLANG_BREAKABLE_PREFILL_SINCE:
+        off = (
+            off
+            or (model_class == "DeepseekV3ForCausalLM" and gpu_family == "blackwell")
+            or (mla and release is not None and release < SGLANG_BREAKABLE_MLA_SINCE)
+        )
     if off:
         return 0
     return SGLANG_PIECEWISE_MLA_MAX_TOKENS if mla else chunk_tokens

@@ -527,6 +527,7 @@ def plan_deployment(
             pp=pp,
             speculative=speculative is not None,
             disaggregated=disaggregated,
+            trtllm_gen_moe=trtllm_gen,
         )
     )
     if piecewise:
