@@ -804,6 +804,24 @@ def test_sglang_prompt_graphs_follow_each_release_s_exclusions() -> None:
     assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", "sglang==0.5.18") == 2048
 
 
+def test_sglang_0_5_13_and_0_5_14_warn_of_the_kv_pool_conversion_they_are_not_charged() -> None:
+    """Those releases capture DeepSeek-V3's prompts on Blackwell, where trtllm_mla converts each layer's whole
+    FP8 KV pool every forward: the plan says so, and only then."""
+
+    def warned(release: str, gpu: str, kv: str) -> bool:
+        d = plan_deployment(
+            load_model("deepseek-ai/DeepSeek-R1"), get_gpu(gpu), input_length=512, output_length=64,
+            engine=release, num_gpus=8, tp=8, kv_precision=kv,
+        )  # fmt: skip
+        return any("KV pool" in w for w in d.warnings)
+
+    assert warned("sglang==0.5.14", "B200", "fp8")
+    assert not warned("sglang==0.5.14", "B200", "bf16")
+    assert not warned("sglang==0.5.14", "H200", "fp8")
+    assert not warned("sglang==0.5.12", "B200", "fp8")
+    assert not warned("sglang", "B200", "fp8")
+
+
 def test_a_piecewise_prompt_step_pays_only_its_split_ops_issue_time() -> None:
     """A prompt step in SGLang's piecewise graphs replays the pieces and issues only the ops it splits at (one
     attention and the all-reduces per layer); above the cap (2,048 tokens for MLA) it runs eagerly."""
@@ -894,3 +912,37 @@ def test_sglang_takes_its_chunk_and_decode_graph_sizes_from_the_gpus_memory(
     )
     assert d.max_num_batched_tokens == chunk
     assert d.profile.graph_max_tokens == graph_bs
+
+
+def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() -> None:
+    """SGLang's FA3 (Hopper) and FlashInfer MLA backends read the latent cache through ``.to(q.dtype)`` of the
+    layer's whole buffer (sgl-project/sglang issue #35291): on an FP8 cache every decode step moves each slot of
+    every layer's pool, read once and written at 2 bytes, at the measured share of the GPU's bandwidth. A 16-bit
+    cache, DeepSeek-V3 on Blackwell (trtllm_mla) and other engines pay nothing."""
+    from config_explorer.engine.calibration import SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE
+    from config_explorer.engine.layout import GIB
+
+    r1 = load_model("deepseek-ai/DeepSeek-R1")
+
+    def plan(gpu: str, kv: str, engine: str = "sglang") -> Any:
+        return plan_deployment(
+            r1, get_gpu(gpu), input_length=1024, output_length=256, engine=engine, num_gpus=8, tp=8,
+            kv_precision=kv,
+        )  # fmt: skip
+
+    d = plan("H200", "fp8")
+    pool = d.memory.kv_capacity_gib * GIB / d.costs.kv_bytes_per_token_full
+    moved = (
+        r1.num_layers * (pool + 1) * (r1.kv_lora_rank + r1.qk_rope_head_dim) * 3.0
+    )  # 1 byte read, 2 written
+    expected = moved / (SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * d.gpu.memory_bandwidth_bytes_s)
+    assert d.rates.kv_pool_conversion_s == pytest.approx(expected, rel=1e-9)
+    assert expected > 0.05  # a million-token pool: tens of milliseconds a step
+    assert any("issue #35291" in w for w in d.warnings)
+    without = StepCost(d.costs, attrs.evolve(d.rates, kv_pool_conversion_s=0.0), d.profile)
+    decode = (64, 64 * 1500, 0, 0, 0, 0, 64)
+    assert d.step_cost.time(*decode) - without.time(*decode) == pytest.approx(expected, rel=1e-9)
+    prompt = (0, 0, 0, 4096, 4096 * 4097 / 2, 0, 1)  # above the 2,048-token graph cap: the prompt (MHA) form
+    assert d.step_cost.time(*prompt) == pytest.approx(without.time(*prompt), rel=1e-12)
+    for other in (plan("H200", "bf16"), plan("B200", "fp8"), plan("H200", "fp8", engine="vllm")):
+        assert other.rates.kv_pool_conversion_s == 0.0

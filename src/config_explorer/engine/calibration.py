@@ -1062,6 +1062,45 @@ def sglang_piecewise_graph_tokens(
     return SGLANG_PIECEWISE_MLA_MAX_TOKENS if mla else chunk_tokens
 
 
+#: the share of its datasheet memory bandwidth at which a GPU converts an FP8 KV pool to 16-bit (PyTorch's
+#: ``.to`` on the layer's whole MLA buffer): SGLang issue #35291 (DeepSeek-R1-0528, FP8 KV cache, 8x H200,
+#: ``--max-total-tokens 131072``) timed one 225.79 us conversion kernel per layer, which moves (131,072 + 1) slots
+#: x 576 values x (1 byte read + 2 written) = 226.5 MB: 1.00 TB/s, 0.209 of the H200's 4.8 TB/s. Read off that one
+#: measurement (benchmarks/data/sglang_trtllm_mla_prefill_graph_evidence.md, section 7), not fitted on any
+#: scored point; other GPUs are assumed to convert at the same share of their bandwidth
+SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE: Final[float] = 0.209
+
+
+def sglang_converts_kv_pool(
+    profile: EngineProfile, *, model_class: str, mla: bool, kv_value_bytes: float, gpu_family: str
+) -> bool:
+    """Whether ``profile``'s engine converts an MLA layer's whole KV pool to the query's 16-bit type each time
+    the layer attends in the absorbed form.
+
+    SGLang's FlashAttention-3 and FlashInfer MLA backends read the latent cache through
+    ``get_key_buffer(layer).to(q.dtype)`` in every decode, and in prompt steps replayed in piecewise graphs
+    (``flashattention_backend.py``, ``flashinfer_mla_backend.py``: 0.5.9 to 0.5.18 wheels): a no-op on a 16-bit
+    cache, a conversion of every slot of the layer's pool on an FP8 one (SGLang issue #35291). They are SGLang's
+    default MLA backends on Hopper (FA3) and Blackwell (FlashInfer, ``_get_default_attn_backend``), except for
+    DeepSeek-V3-class checkpoints on Blackwell, which default to ``trtllm_mla`` and read FP8 directly.
+    """
+    if profile.name != "sglang" or not mla or kv_value_bytes >= 2.0:
+        return False
+    if gpu_family == "hopper":
+        return True
+    return gpu_family == "blackwell" and model_class != "DeepseekV3ForCausalLM"
+
+
+def sglang_kv_pool_conversion_s(
+    *, layers: float, pool_tokens: float, latent_values: int, kv_value_bytes: float, bandwidth_bytes_s: float
+) -> float:
+    """Seconds one forward spends converting ``layers`` MLA layers' whole KV pools of ``pool_tokens`` slots of
+    ``latent_values`` values each from ``kv_value_bytes`` to 16-bit (read once, written at 2 bytes), at
+    :data:`SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE` of ``bandwidth_bytes_s``."""
+    moved = layers * (pool_tokens + 1) * latent_values * (kv_value_bytes + 2.0)
+    return moved / (SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * bandwidth_bytes_s)
+
+
 def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on vLLM's Marlin MoE kernel on a GPU of
     ``gpu_family`` (the families :data:`MARLIN_MOE_BY_FAMILY` has a measured rate for).

@@ -39,6 +39,8 @@ from config_explorer.engine.calibration import (
     runs_cutlass_block_fp8,
     runs_marlin_moe,
     runs_trtllm_gen_moe,
+    sglang_converts_kv_pool,
+    sglang_kv_pool_conversion_s,
     sglang_piecewise_graph_tokens,
     shared_expert_placement,
     trtllm_block_fp8_moe_half_width,
@@ -67,7 +69,7 @@ from config_explorer.engine.simulator import (
 from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
 from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
 from config_explorer.errors import InvalidArgumentError
-from config_explorer.precision import normalize_precision
+from config_explorer.precision import bytes_per_value, normalize_precision
 
 __all__ = ["MAX_NUM_GPUS", "MAX_SCHEDULER_LIMIT", "Deployment", "plan_deployment"]
 
@@ -530,6 +532,15 @@ def plan_deployment(
             trtllm_gen_moe=trtllm_gen,
         )
     )
+    if piecewise and arch.is_mla and gpu.family == "blackwell" and kv == "fp8" and profile.name == "sglang":
+        # 0.5.13 and 0.5.14 capture DeepSeek-V3's prompts on Blackwell, whose default trtllm_mla backend then
+        # falls back to FlashInfer's paged MLA, which converts the layer's whole FP8 KV pool every forward
+        warnings.append(
+            f"SGLang {profile.version or ''} captures MLA prompt steps on the {gpu.name} in piecewise graphs, where "
+            "its trtllm_mla attention converts each layer's whole FP8 KV pool to 16-bit every forward "
+            "(sgl-project/sglang PR #28053, issue #32655), a cost this estimate does not include; 0.5.15 and later "
+            "run these prompts eagerly, and a 16-bit KV cache avoids the conversion"
+        )
     if piecewise:
         profile = attrs.evolve(
             profile,
@@ -585,6 +596,32 @@ def plan_deployment(
             )
     else:
         resolved = max_model_len
+    kv_value_b = bytes_per_value(kv)
+    if memory.fits and sglang_converts_kv_pool(
+        profile,
+        model_class=arch.architecture,
+        mla=arch.is_mla,
+        kv_value_bytes=kv_value_b,
+        gpu_family=gpu.family,
+    ):
+        # every slot of one GPU's pool, each layer of its stage
+        per_token = costs.kv_bytes_per_token_full * costs.dp_attention
+        pool = memory.kv_capacity_gib * GIB / per_token if per_token > 0 else 0.0
+        latent = (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim
+        conversion = sglang_kv_pool_conversion_s(
+            layers=costs.attention_kernels,
+            pool_tokens=pool,
+            latent_values=latent,
+            kv_value_bytes=kv_value_b,
+            bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
+        )
+        rates = attrs.evolve(rates, kv_pool_conversion_s=conversion)
+        warnings.append(
+            f"SGLang's default MLA attention on the {gpu.name} reads the {kv} KV cache by converting each layer's "
+            f"whole pool ({pool:,.0f} tokens a GPU here) to 16-bit every decode step (sgl-project/sglang issue "
+            f"#35291): {conversion * 1e3:.1f} ms a step in this estimate; a 16-bit KV cache, a smaller pool "
+            "(--max-total-tokens) or --attention-backend flashmla avoids it"
+        )
     # (models with recurrent layers: SGLang caps it by the state cache as well, which is not modelled, so the
     # profile's default stands)
     if (

@@ -118,6 +118,10 @@ class Rates:
     #: fixed time each MLA layer adds to a step that decodes, beyond the kernels counted (vLLM on Hopper:
     #: :func:`~config_explorer.engine.calibration.vllm_mla_layer_extra_us`), seconds
     mla_layer_extra_s: float = 0.0
+    #: time a step whose attention runs MLA in the absorbed form spends converting every layer's whole KV pool
+    #: to the query's 16-bit type (SGLang's FA3 and FlashInfer MLA backends on an FP8 KV cache:
+    #: :func:`~config_explorer.engine.calibration.sglang_kv_pool_conversion_s`), seconds
+    kv_pool_conversion_s: float = 0.0
     #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
     moe_bandwidth: float = 0.0
     #: FLOP/s of the expert GEMMs where they run on another kernel than the dense GEMMs (vLLM's Marlin MoE
@@ -392,6 +396,7 @@ class StepCost:
         "_pair_flops_decode",
         "_pair_flops_windowed",
         "_piecewise_host",
+        "_pool_conversion",
         "_pp",
         "_prefill_fixed",
         "_prefill_graph_tokens",
@@ -516,6 +521,7 @@ class StepCost:
         self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         # what the engine's MLA layers take beyond their counted kernels in a step that decodes
         self._decode_fixed = c.attention_kernels * r.mla_layer_extra_s
+        self._pool_conversion = r.kv_pool_conversion_s
         if r.moe_fused_path:  # the expert path's launches are inside moe_layer_s
             expert_gemm, expert_small = EXPERT_PATH_KERNELS
             self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
@@ -763,7 +769,10 @@ class StepCost:
         kv_read += decode_seqs * self._kv_state
         attn_mem = kv_read / self._attn_bw
         pair_flops = self._pair_flops
-        if self._pair_flops_absorbed and prefill_tokens and tokens <= self._prefill_graph_tokens:
+        absorbed_prompt = bool(
+            self._pair_flops_absorbed and prefill_tokens and tokens <= self._prefill_graph_tokens
+        )
+        if absorbed_prompt:
             pair_flops = self._pair_flops_absorbed
         attn_flops = (
             pair_flops * prefill_pairs
@@ -790,6 +799,8 @@ class StepCost:
         )
         fixed = self._fixed + (self._prefill_fixed if prefill_tokens else 0.0)
         fixed += self._decode_fixed if decode_seqs else 0.0
+        if decode_seqs or absorbed_prompt:
+            fixed += self._pool_conversion
         # the shared experts run beside the routed ones (a graphs-only side stream: in decode graphs)
         beside = not self._side_graphs_only or (not eager and (not prefill_tokens or graphed))
         if self._side_saving and tokens <= self._side_tokens and beside:
