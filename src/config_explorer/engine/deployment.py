@@ -532,7 +532,13 @@ def plan_deployment(
             trtllm_gen_moe=trtllm_gen,
         )
     )
-    if piecewise and arch.is_mla and gpu.family == "blackwell" and kv == "fp8" and profile.name == "sglang":
+    if (
+        piecewise
+        and arch.architecture == "DeepseekV3ForCausalLM"
+        and gpu.family == "blackwell"
+        and kv == "fp8"
+        and profile.name == "sglang"
+    ):
         # 0.5.13 and 0.5.14 capture DeepSeek-V3's prompts on Blackwell, whose default trtllm_mla backend then
         # falls back to FlashInfer's paged MLA, which converts the layer's whole FP8 KV pool every forward
         warnings.append(
