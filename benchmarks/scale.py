@@ -69,6 +69,18 @@ def _engine(name: str) -> str:
     return ENGINES.get(name, "trtllm" if name.startswith("tensorrt") else "")
 
 
+def _release(row: dict[str, str]) -> str:
+    """The engine release a row states (``"0.5.7"``, ``"1.2"`` from ``"release/1.2"``, ``"0.4.6"`` from ``"about
+    0.4.6.post2"``), or ``""`` where it names none (a commit, a branch, "not stated")."""
+    found = re.search(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)?)", row["engine_version"])
+    return found.group(1) if found else ""
+
+
+def _engine_name(layout: dict[str, Any]) -> str:
+    """The engine of a layout whose ``engine`` may pin a release (``"sglang==0.5.7"``)."""
+    return str(layout["engine"]).partition("==")[0]
+
+
 def _precision(text: str) -> str | None:
     head = text.split(" ")[0].strip()
     return normalize_precision(head) if head else None
@@ -96,6 +108,7 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
     engine = _engine(row["engine"])
     # vLLM's switch where the deployment states it (the release is often not stated)
     stated_async = engine == "vllm" and re.search(r"async.scheduling", notes, re.I)
+    release = _release(row)
     return {
         "num_gpus": world,
         "tp": world,
@@ -105,7 +118,8 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "two_batch_overlap": overlap and groups > 1,
         "precision": _precision(row["weight_precision"]),
         "kv_precision": _precision(row["kv_precision"]),
-        "engine": engine,
+        # the release the row states, whose rules (prompt graphs, async scheduling, memory) the plan follows
+        "engine": f"{engine}=={release}" if release else engine,
         "engine_options": EngineOptions(
             async_scheduling=True if stated_async else None,
             deep_gemm=installed_options(engine, row["source"]).get("deep_gemm", True),
@@ -159,7 +173,8 @@ def phase_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[float |
     osl = int(float(row["output_len"])) if row["output_len"] else 0
     context = isl + osl / 2
     knobs: dict[str, Any] = {"max_num_seqs": 4096}
-    if layout["engine"] != "sglang":  # a decode step's tokens count against vLLM's and TensorRT-LLM's budget
+    # a decode step's tokens count against vLLM's and TensorRT-LLM's budget
+    if _engine_name(layout) != "sglang":
         knobs["max_num_batched_tokens"] = 8192
     fraction = flag_value(row["notes"], "--mem-fraction-static")
     if fraction:
@@ -202,7 +217,7 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
     graphs = flag_value(
         notes, "--cuda-graph-max-bs"
     )  # SGLang: per attention group, as its server captures them
-    if graphs and layout["engine"] == "sglang":
+    if graphs and _engine_name(layout) == "sglang":
         options = layout["engine_options"] or EngineOptions()
         layout = {**layout, "engine_options": attrs.evolve(options, cuda_graph_max_bs=int(graphs))}
     bench = "trtllm-bench" in row["engine"]

@@ -803,6 +803,23 @@ def test_sglang_prompt_graphs_follow_each_release_s_exclusions() -> None:
     assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", "sglang==0.5.17") == 0
     assert graph_tokens("deepseek-ai/DeepSeek-R1", "H200", "sglang==0.5.18") == 2048
 
+    # the breakable graphs' own exclusions: data-parallel attention until 0.5.17, two-batch overlap from then;
+    # pipeline parallelism and the piecewise graphs' exclusions no longer apply
+    def layout_tokens(release: str, **layout: Any) -> int:
+        d = plan_deployment(
+            load_model("Qwen/Qwen3-235B-A22B"), get_gpu("H200"), input_length=512, output_length=64,
+            engine=release, **layout,
+        )  # fmt: skip
+        return d.profile.prefill_graph_max_tokens
+
+    dpa = {"num_gpus": 8, "tp": 8, "ep": 8, "dp_attention": 8}
+    assert layout_tokens("sglang==0.5.12", **dpa) == 0
+    assert layout_tokens("sglang==0.5.16", **dpa) == 0
+    assert layout_tokens("sglang==0.5.18", **dpa) > 0
+    assert layout_tokens("sglang", **dpa, two_batch_overlap=True) == 0
+    assert layout_tokens("sglang==0.5.12", num_gpus=8, tp=4, pp=2) == 0
+    assert layout_tokens("sglang", num_gpus=8, tp=4, pp=2) > 0
+
 
 def test_sglang_0_5_13_and_0_5_14_warn_of_the_kv_pool_conversion_they_are_not_charged() -> None:
     """Those releases capture DeepSeek-V3's prompts on Blackwell, where trtllm_mla converts each layer's whole

@@ -114,6 +114,27 @@ def test_scale_replays_trtllm_bench_sizing_and_client_closed_loops() -> None:
     assert value is not None and 10.0 < value < 60_000.0
 
 
+def test_scale_replays_each_row_under_the_engine_release_it_states() -> None:
+    """benchmarks/scale.py pins the release a row states (its prompt-graph, scheduling and memory rules differ by
+    release) and leaves the engine's newest rules where a row names a commit, a branch or nothing."""
+    module = load_benchmark("scale")
+
+    def release(text: str) -> str:
+        return str(module._release({"engine_version": text}))
+
+    assert release("0.5.6.post1") == "0.5.6"
+    assert release("main of Aug 2025 with PR #9359 (about 0.5.0rc)") == "0.5.0"
+    assert release("release/1.2 (page: 'As of release/1.2, ...')") == "1.2"
+    assert release("v0.11.x era (V1 engine; exact version not stated)") == "0.11"
+    assert release("commit b6261862419c33d6ce2313aff1e7116067d6037d") == ""
+    assert release("not stated") == ""
+    row = next(
+        r for r in _scale_more_rows(module) if r["engine"] == "sglang" and r["engine_version"] == "0.5.7"
+    )
+    layout = module._layout(row)
+    assert layout["engine"] == "sglang==0.5.7" and module._engine_name(layout) == "sglang"
+
+
 def _scale_more_rows(module: Any) -> list[dict[str, str]]:
     import csv
 

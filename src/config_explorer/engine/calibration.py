@@ -962,6 +962,9 @@ SGLANG_BREAKABLE_PREFILL_SINCE: Final[tuple[int, int, int]] = (0, 5, 15)
 #: the first release whose breakable prompt graphs take MLA models (0.5.15-0.5.17 turn them off for MLA attention:
 #: ``_disable_breakable_cudagraph_if_incompatible``; the rule is gone from the 0.5.18 wheel)
 SGLANG_BREAKABLE_MLA_SINCE: Final[tuple[int, int, int]] = (0, 5, 18)
+#: the first release whose breakable prompt graphs take data-parallel attention (0.5.15 and 0.5.16 list it among
+#: their exclusions; 0.5.17 and 0.5.18 drop it and exclude two-batch overlap instead)
+SGLANG_BREAKABLE_DP_ATTENTION_SINCE: Final[tuple[int, int, int]] = (0, 5, 17)
 #: ``piecewise_cuda_graph_disabled_model_archs`` (sglang/srt/configs/model_config.py, 0.5.12)
 _SGLANG_PIECEWISE_DISABLED_CLASSES: Final = frozenset(
     {
@@ -1020,42 +1023,51 @@ def sglang_piecewise_graph_tokens(
     speculative: bool,
     disaggregated: bool,
     trtllm_gen_moe: bool = False,
+    two_batch_overlap: bool = False,
 ) -> int:
-    """The most tokens an SGLang prompt batch may hold and run in piecewise CUDA graphs (0: it runs eagerly).
+    """The most tokens an SGLang prompt batch may hold and run in CUDA graphs (0: it runs eagerly): up to
+    ``chunk_tokens`` (the chunked-prefill size), or :data:`SGLANG_PIECEWISE_MLA_MAX_TOKENS` for MLA models, on
+    CUDA GPUs, from :data:`SGLANG_PIECEWISE_GRAPHS_SINCE` on (a profile without a release follows the newest
+    rules read, 0.5.18's), unless the release's own rules turn them off:
 
-    From :data:`SGLANG_PIECEWISE_GRAPHS_SINCE` on (a profile without a release follows the newest rules read),
-    on CUDA GPUs, unless the layout or model turns them off as ``_handle_piecewise_cuda_graph`` does, or, before
-    :data:`SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE`, the experts run on the TensorRT-LLM-gen MoE runners
-    (``trtllm_gen_moe``, :func:`runs_trtllm_gen_moe`) of a model other than gpt-oss: up to ``chunk_tokens`` (the
-    chunked-prefill size), or :data:`SGLANG_PIECEWISE_MLA_MAX_TOKENS` for MLA models. From
-    :data:`SGLANG_BREAKABLE_PREFILL_SINCE` the graphs are breakable ones, charged alike, which keep DeepSeek-V3 on
-    Blackwell eager and, before :data:`SGLANG_BREAKABLE_MLA_SINCE`, every MLA model; the other exclusions are
-    those read in 0.5.12 (0.5.18 lifts some, data-parallel attention among them, which is not followed here).
+    * piecewise graphs (0.5.10-0.5.14, ``_handle_piecewise_cuda_graph``): data-parallel attention, pipeline
+      parallelism, a disaggregated pool, the model classes SGLang lists, multimodal checkpoints, speculative
+      decoding in 0.5.10, and before :data:`SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE` the TensorRT-LLM-gen MoE
+      runners (``trtllm_gen_moe``, :func:`runs_trtllm_gen_moe`) of a model other than gpt-oss;
+    * breakable graphs (from :data:`SGLANG_BREAKABLE_PREFILL_SINCE`, ``_disable_breakable_cudagraph_if_incompatible``
+      and PR #28053's guard, charged alike): DeepSeek-V3 on Blackwell, multimodal checkpoints, two-batch overlap
+      (0.5.17 on), MLA models before :data:`SGLANG_BREAKABLE_MLA_SINCE`, and data-parallel attention before
+      :data:`SGLANG_BREAKABLE_DP_ATTENTION_SINCE`; pipeline parallelism, disaggregated prefill pools, speculative
+      decoding and the piecewise graphs' model classes no longer turn them off.
     """
     if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
         return 0
     release = _release(profile.version) if profile.version else None
     if release is not None and release < SGLANG_PIECEWISE_GRAPHS_SINCE:
         return 0
-    off = (
-        dp_attention > 1
-        or pp > 1
-        or disaggregated
-        or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
-        or model_class in _SGLANG_MULTIMODAL_CLASSES
-        or (speculative and release is not None and release < (0, 5, 11))
-        or (
-            trtllm_gen_moe
-            and model_class != "GptOssForCausalLM"
-            and release is not None
-            and release < SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE
-        )
-    )
-    if release is None or release >= SGLANG_BREAKABLE_PREFILL_SINCE:
+    if release is not None and release < SGLANG_BREAKABLE_PREFILL_SINCE:
         off = (
-            off
+            dp_attention > 1
+            or pp > 1
+            or disaggregated
+            or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
+            or model_class in _SGLANG_MULTIMODAL_CLASSES
+            or (speculative and release < (0, 5, 11))
+            or (
+                trtllm_gen_moe
+                and model_class != "GptOssForCausalLM"
+                and release < SGLANG_PIECEWISE_WITH_TRTLLM_GEN_MOE_SINCE
+            )
+        )
+    else:
+        # a profile without a release reads as the newest release read
+        read = release or SGLANG_BREAKABLE_MLA_SINCE
+        off = (
+            model_class in _SGLANG_MULTIMODAL_CLASSES
             or (model_class == "DeepseekV3ForCausalLM" and gpu_family == "blackwell")
-            or (mla and release is not None and release < SGLANG_BREAKABLE_MLA_SINCE)
+            or (two_batch_overlap and read >= SGLANG_BREAKABLE_DP_ATTENTION_SINCE)
+            or (mla and read < SGLANG_BREAKABLE_MLA_SINCE)
+            or (dp_attention > 1 and read < SGLANG_BREAKABLE_DP_ATTENTION_SINCE)
         )
     if off:
         return 0

@@ -530,6 +530,7 @@ def plan_deployment(
             speculative=speculative is not None,
             disaggregated=disaggregated,
             trtllm_gen_moe=trtllm_gen,
+            two_batch_overlap=two_batch_overlap,
         )
     )
     if (
