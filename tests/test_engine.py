@@ -961,5 +961,6 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
     assert d.step_cost.time(*decode) - without.time(*decode) == pytest.approx(expected, rel=1e-9)
     prompt = (0, 0, 0, 4096, 4096 * 4097 / 2, 0, 1)  # above the 2,048-token graph cap: the prompt (MHA) form
     assert d.step_cost.time(*prompt) == pytest.approx(without.time(*prompt), rel=1e-12)
-    for other in (plan("H200", "bf16"), plan("B200", "fp8"), plan("H200", "fp8", engine="vllm")):
+    others = (plan("H200", "bf16"), plan("B200", "fp8"), plan("H200", "fp8", engine="vllm"))
+    for other in (*others, plan("H200", "fp8", engine="sglang==0.4.5")):  # 0.4.5: Triton MLA on Hopper
         assert other.rates.kv_pool_conversion_s == 0.0

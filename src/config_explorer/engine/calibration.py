@@ -1094,13 +1094,21 @@ def sglang_converts_kv_pool(
     (``flashattention_backend.py``, ``flashinfer_mla_backend.py``: 0.5.9 to 0.5.18 wheels): a no-op on a 16-bit
     cache, a conversion of every slot of the layer's pool on an FP8 one (SGLang issue #35291). They are SGLang's
     default MLA backends on Hopper (FA3) and Blackwell (FlashInfer, ``_get_default_attn_backend``), except for
-    DeepSeek-V3-class checkpoints on Blackwell, which default to ``trtllm_mla`` and read FP8 directly.
+    DeepSeek-V3-class checkpoints on Blackwell, which default to ``trtllm_mla`` and read FP8 directly. The cast is
+    in FA3 from 0.4.9 (0.4.6-0.4.8 failed on an FP8 cache; before 0.4.6 Hopper defaulted to the Triton backend,
+    which reads FP8 as it gathers) and in FlashInfer MLA from 0.4.7, through 0.5.23
+    (benchmarks/data/sglang_fp8_kv_mla_decode_evidence.md).
     """
     if profile.name != "sglang" or not mla or kv_value_bytes >= 2.0:
         return False
+    release = _release(profile.version) if profile.version else None
     if gpu_family == "hopper":
-        return True
-    return gpu_family == "blackwell" and model_class != "DeepseekV3ForCausalLM"
+        return release is None or release >= (0, 4, 9)
+    return (
+        gpu_family == "blackwell"
+        and model_class != "DeepseekV3ForCausalLM"
+        and (release is None or release >= (0, 4, 7))
+    )
 
 
 def sglang_kv_pool_conversion_s(
