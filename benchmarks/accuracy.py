@@ -344,7 +344,7 @@ def installed_options(engine: str, source: str) -> dict[str, Any]:
     return {}
 
 
-def _released(engine: str, version: str) -> str:
+def released(engine: str, version: str) -> str:
     """``engine`` pinned to the release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``, ``trtllm==0.6.1``),
     where it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels,
     an SGLang one the MoE kernels that release picks, a TensorRT-LLM one its decode attention kernel (a NIM
@@ -421,7 +421,7 @@ def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]
             arch = _model(data_dir, row["model"])
             n = int(row["num_gpus"])
             isl, osl, batch = int(row["input_len"]), int(row["output_len"]), int(row["batch_size"])
-            layout = _layout(row, _released("trtllm", row["engine_version"]), row["kv_precision"])
+            layout = _layout(row, released("trtllm", row["engine_version"]), row["kv_precision"])
             knobs = {
                 "max_num_batched_tokens": max(isl * batch, 8192),
                 "max_num_seqs": batch,
@@ -616,7 +616,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
             arch = load_model(row["model"])
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
             layout = _layout(
-                row, _released(engine, row.get("engine_version", "")), row["kv_precision"] or None
+                row, released(engine, row.get("engine_version", "")), row["kv_precision"] or None
             )
             metric, measured = row["metric"], float(row["value"])
             prompts = run_prompts(row)

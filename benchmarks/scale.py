@@ -39,6 +39,7 @@ from accuracy import (
     client_lengths,
     flag_value,
     installed_options,
+    released,
     run_prompts,
     sharegpt_lengths,
     trtllm_bench_settings,
@@ -119,7 +120,7 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "precision": _precision(row["weight_precision"]),
         "kv_precision": _precision(row["kv_precision"]),
         # the release the row states, whose rules (prompt graphs, async scheduling, memory) the plan follows
-        "engine": f"{engine}=={release}" if release else engine,
+        "engine": released(engine, release),
         "engine_options": EngineOptions(
             async_scheduling=True if stated_async else None,
             deep_gemm=installed_options(engine, row["source"]).get("deep_gemm", True),

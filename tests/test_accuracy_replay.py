@@ -165,9 +165,9 @@ def test_rows_printing_a_ttft_their_setup_cannot_reach_are_not_scored() -> None:
 
 def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
     """A TensorRT-LLM row's release picks its decode attention kernel (XQA from 0.8); NIM names none."""
-    assert ACCURACY._released("trtllm", "0.6.1") == "trtllm==0.6.1"
-    assert ACCURACY._released("trtllm", "NIM 1.8.0") == "trtllm"
-    assert ACCURACY._released("trtllm", "") == "trtllm"
+    assert ACCURACY.released("trtllm", "0.6.1") == "trtllm==0.6.1"
+    assert ACCURACY.released("trtllm", "NIM 1.8.0") == "trtllm"
+    assert ACCURACY.released("trtllm", "") == "trtllm"
 
 
 def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(

@@ -937,7 +937,7 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
     every layer's pool, read once and written at 2 bytes, at the measured share of the GPU's bandwidth. A 16-bit
     cache, DeepSeek-V3 on Blackwell (trtllm_mla) and other engines pay nothing."""
     from config_explorer.engine.calibration import SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE
-    from config_explorer.engine.layout import GIB
+    from config_explorer.engine.layout import GIB, sequence_capacity_tokens
 
     r1 = load_model("deepseek-ai/DeepSeek-R1")
 
@@ -948,7 +948,7 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
         )  # fmt: skip
 
     d = plan("H200", "fp8")
-    pool = d.memory.kv_capacity_gib * GIB / d.costs.kv_bytes_per_token_full
+    pool = sequence_capacity_tokens(d.costs, d.memory.kv_capacity_gib * GIB, d.profile.block_size)
     moved = (
         r1.num_layers * (pool + 1) * (r1.kv_lora_rank + r1.qk_rope_head_dim) * 3.0
     )  # 1 byte read, 2 written

@@ -611,9 +611,9 @@ def plan_deployment(
         kv_value_bytes=kv_value_b,
         gpu_family=gpu.family,
     ):
-        # every slot of one GPU's pool, each layer of its stage
-        per_token = costs.kv_bytes_per_token_full * costs.dp_attention
-        pool = memory.kv_capacity_gib * GIB / per_token if per_token > 0 else 0.0
+        # every slot of one GPU's pool (what the cache holds of one sequence: an MLA model has no windowed
+        # layers), each layer of its stage
+        pool = longest
         latent = (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim
         conversion = sglang_kv_pool_conversion_s(
             layers=costs.attention_kernels,
@@ -625,7 +625,7 @@ def plan_deployment(
         rates = attrs.evolve(rates, kv_pool_conversion_s=conversion)
         warnings.append(
             f"SGLang's default MLA attention on the {gpu.name} reads the {kv} KV cache by converting each layer's "
-            f"whole pool ({pool:,.0f} tokens a GPU here) to 16-bit every decode step (sgl-project/sglang issue "
+            f"whole pool ({pool:,} tokens a GPU here) to 16-bit every decode step (sgl-project/sglang issue "
             f"#35291): {conversion * 1e3:.1f} ms a step in this estimate; a 16-bit KV cache, a smaller pool "
             "(--max-total-tokens) or --attention-backend flashmla avoids it"
         )
