@@ -821,6 +821,47 @@ def test_sglang_prompt_graphs_follow_each_release_s_exclusions() -> None:
     assert layout_tokens("sglang", num_gpus=8, tp=4, pp=2) > 0
 
 
+def test_sglang_graphs_the_prompts_of_the_multimodal_classes_each_release_validated() -> None:
+    """Multimodal checkpoints run their prompts eagerly in SGLang, except the classes a release lists: Qwen3.5 on
+    the breakable-graph list from 0.5.16, Kimi-K2.5 on the piecewise list from 0.5.16 (the breakable default falls
+    back to piecewise graphs, under their exclusions) and on the breakable list from 0.5.18."""
+    from config_explorer.engine.calibration import sglang_piecewise_graph_tokens
+
+    rule: dict[str, Any] = {
+        "mla": False,
+        "chunk_tokens": 8192,
+        "gpu_family": "hopper",
+        "dp_attention": 1,
+        "pp": 1,
+        "speculative": False,
+        "disaggregated": False,
+    }
+
+    def tokens(release: str, model_class: str, **change: Any) -> int:
+        return sglang_piecewise_graph_tokens(
+            profile_for(release), model_class=model_class, **{**rule, **change}
+        )
+
+    qwen35, kimi, llama4 = (
+        "Qwen3_5MoeForConditionalGeneration",
+        "KimiK25ForConditionalGeneration",
+        "Llama4ForConditionalGeneration",
+    )
+    for release in ("sglang==0.5.14", "sglang==0.5.15"):
+        assert tokens(release, qwen35) == tokens(release, kimi, mla=True) == 0
+    for release in ("sglang==0.5.16", "sglang==0.5.18", "sglang"):
+        assert tokens(release, qwen35) == 8192
+        assert tokens(release, llama4) == 0  # on neither list
+    # 0.5.16-0.5.17: Kimi-K2.5 on piecewise graphs (MLA's 2,048-token cap), which DP attention and PP turn off
+    assert tokens("sglang==0.5.17", kimi, mla=True) == 2048
+    assert tokens("sglang==0.5.17", kimi, mla=True, pp=2) == 0
+    assert tokens("sglang==0.5.17", kimi, mla=True, dp_attention=8) == 0
+    # 0.5.18: on the breakable list, whose exclusions pipeline parallelism and DP attention are not
+    assert tokens("sglang==0.5.18", kimi, mla=True, pp=2, dp_attention=8) == 2048
+    # ... and no other multimodal class changes on the way
+    assert tokens("sglang==0.5.18", llama4, dp_attention=8) == 0
+
+
 def test_sglang_0_5_13_and_0_5_14_warn_of_the_kv_pool_conversion_they_are_not_charged() -> None:
     """Those releases capture DeepSeek-V3's prompts on Blackwell, where trtllm_mla converts each layer's whole
     FP8 KV pool every forward: the plan says so, and only then."""

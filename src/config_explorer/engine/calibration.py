@@ -997,6 +997,27 @@ _SGLANG_MULTIMODAL_CLASSES: Final = frozenset(
 )
 
 
+#: multimodal classes whose language model's prompt steps SGLang validated under breakable CUDA graphs, from the
+#: release that lists them (``multimodal_breakable_cuda_graph_supported_model_archs`` in configs/model_config.py:
+#: the Qwen3.5 classes from the 0.5.16 wheel, Kimi-K2.5 added in the 0.5.18 wheel; 0.5.15 has no such list): their
+#: prompt steps replay breakable graphs under the same exclusions as a text model's
+SGLANG_MULTIMODAL_BREAKABLE_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "Qwen3_5ForConditionalGeneration": (0, 5, 16),
+    "Qwen3_5MoeForConditionalGeneration": (0, 5, 16),
+    "KimiK25ForConditionalGeneration": (0, 5, 18),
+}
+#: multimodal classes validated under torch.compile piecewise graphs (``multimodal_piecewise_cuda_graph_supported_
+#: model_archs``, the same file): from 0.5.16 a breakable default falls back to those graphs for them unless they
+#: are on the breakable list as well (server_args.py, 0.5.16-0.5.18 wheels), under the piecewise graphs' own
+#: exclusions (``_disable_tc_piecewise_cudagraph_if_incompatible``: DP attention, pipeline parallelism,
+#: disaggregation, the listed model classes); Kimi-K2.5 from the 0.5.16 wheel
+SGLANG_MULTIMODAL_PIECEWISE_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "KimiK25ForConditionalGeneration": (0, 5, 16),
+}
+#: a release no SGLang has reached (an allowlist that does not name the class)
+_NO_RELEASE: Final[tuple[int, int, int]] = (1 << 30, 0, 0)
+
+
 def sglang_piecewise_sizes(max_tokens: int) -> list[int]:
     """The prompt sizes SGLang captures piecewise graphs for, up to ``max_tokens``
     (``_generate_piecewise_cuda_graph_tokens`` in python/sglang/srt/server_args.py, 0.5.12)."""
@@ -1038,19 +1059,23 @@ def sglang_piecewise_graph_tokens(
       and PR #28053's guard, charged alike): DeepSeek-V3 on Blackwell, multimodal checkpoints, two-batch overlap
       (0.5.17 on), MLA models before :data:`SGLANG_BREAKABLE_MLA_SINCE`, and data-parallel attention before
       :data:`SGLANG_BREAKABLE_DP_ATTENTION_SINCE`; pipeline parallelism, disaggregated prefill pools, speculative
-      decoding and the piecewise graphs' model classes no longer turn them off.
+      decoding and the piecewise graphs' model classes no longer turn them off. A multimodal class on the
+      release's breakable allowlist (:data:`SGLANG_MULTIMODAL_BREAKABLE_SINCE`) is charged as a text model; one
+      on its piecewise allowlist only (:data:`SGLANG_MULTIMODAL_PIECEWISE_SINCE`) replays piecewise graphs under
+      the piecewise exclusions above.
     """
     if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
         return 0
     release = _release(profile.version) if profile.version else None
     if release is not None and release < SGLANG_PIECEWISE_GRAPHS_SINCE:
         return 0
+    # the exclusions of torch.compile piecewise graphs (0.5.10-0.5.14's only prompt graphs, later a fallback)
+    piecewise_off = (
+        dp_attention > 1 or pp > 1 or disaggregated or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
+    )
     if release is not None and release < SGLANG_BREAKABLE_PREFILL_SINCE:
         off = (
-            dp_attention > 1
-            or pp > 1
-            or disaggregated
-            or model_class in _SGLANG_PIECEWISE_DISABLED_CLASSES
+            piecewise_off
             or model_class in _SGLANG_MULTIMODAL_CLASSES
             or (speculative and release < (0, 5, 11))
             or (
@@ -1062,8 +1087,14 @@ def sglang_piecewise_graph_tokens(
     else:
         # a profile without a release reads as the newest release read
         read = release or SGLANG_BREAKABLE_MLA_SINCE
-        off = (
+        multimodal = (
             model_class in _SGLANG_MULTIMODAL_CLASSES
+            and read < SGLANG_MULTIMODAL_BREAKABLE_SINCE.get(model_class, _NO_RELEASE)
+        )
+        if multimodal and read >= SGLANG_MULTIMODAL_PIECEWISE_SINCE.get(model_class, _NO_RELEASE):
+            return 0 if piecewise_off else (SGLANG_PIECEWISE_MLA_MAX_TOKENS if mla else chunk_tokens)
+        off = (
+            multimodal
             or (model_class == "DeepseekV3ForCausalLM" and gpu_family == "blackwell")
             or (two_batch_overlap and read >= SGLANG_BREAKABLE_DP_ATTENTION_SINCE)
             or (mla and read < SGLANG_BREAKABLE_MLA_SINCE)
