@@ -184,3 +184,85 @@ def test_the_engines_prompt_kernels_set_the_prompt_step() -> None:
         assert d.rates.attention_row_tiles == rows
     assert steps["trtllm"] > steps["vllm"] > 1.0
     assert prefill_attention_tiles(ENGINE_PROFILES["vllm"], "cdna3") is None
+
+
+def test_each_engines_decode_attention_share_is_its_own_kernels_fit() -> None:
+    """DECODE_ATTENTION_BANDWIDTH and HOPPER_FP8_KV_DECODE_S_PER_BYTE are benchmarks/fit_decode_attention.py's
+    fit on aiconfigurator's B200 and H200 decode-attention tables; the B300's and GB200's tables read within 4%,
+    the H100's FP8 rows within 20% and closer than the H200's FP8/16-bit ratio would put them."""
+    from config_explorer.engine.calibration import (
+        DECODE_ATTENTION_BANDWIDTH,
+        HOPPER_FP8_KV_DECODE_S_PER_BYTE,
+        SGLANG_FLASHINFER_DECODE_BANDWIDTH,
+        decode_attention_bandwidth,
+        profile_for,
+    )
+
+    fit = load_benchmark("fit_decode_attention")
+    share = fit.shares()
+    for engine in ("trtllm", "vllm", "sglang"):
+        kernel = fit.DEFAULT_KERNEL[(engine, "blackwell")]
+        measured = tuple(share[("B200-SXM", engine, kernel, kv)] for kv in fit.KV)
+        assert DECODE_ATTENTION_BANDWIDTH[(engine, "blackwell")] == pytest.approx(measured, abs=0.002)
+        for gpu in ("B300-SXM", "GB200"):
+            for i, kv in enumerate(fit.KV):
+                held = share[(gpu, engine, kernel, kv)] / DECODE_ATTENTION_BANDWIDTH[(engine, "blackwell")][i]
+                assert abs(held - 1.0) < 0.04, (gpu, engine, kv)
+    flashinfer = tuple(share[("B200-SXM", "sglang", "flashinfer", kv)] for kv in fit.KV)
+    held_constant = SGLANG_FLASHINFER_DECODE_BANDWIDTH
+    assert held_constant == pytest.approx(flashinfer, abs=0.002)
+    family = efficiency_for("hopper").attention_bandwidth
+    for engine in ("vllm", "sglang"):
+        kernel = fit.DEFAULT_KERNEL[(engine, "hopper")]
+        h200 = get_gpu("H200 SXM").memory_bandwidth_bytes_s
+        fp8, sixteen = (share[("H200-SXM", engine, kernel, kv)] for kv in ("fp8", "bfloat16"))
+        assert HOPPER_FP8_KV_DECODE_S_PER_BYTE[engine] == pytest.approx(
+            1.0 / (fp8 * h200) - 1.0 / (sixteen * h200), rel=0.01
+        )
+        h100 = get_gpu("H100 SXM").memory_bandwidth_bytes_s
+        modelled = decode_attention_bandwidth(
+            profile_for(engine), gpu_family="hopper", family_share=family, bandwidth_bytes_s=h100,
+            kv_value_bytes=1.0, mla=False, model_class="LlamaForCausalLM",
+        )  # fmt: skip
+        measured = share[("H100-SXM", engine, kernel, "fp8")]
+        at_h200_ratio = family * fp8 / sixteen
+        assert abs(measured / modelled - 1.0) < 0.20
+        assert abs(measured / modelled - 1.0) < abs(measured / at_h200_ratio - 1.0)
+
+
+def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None:
+    """A grouped-query cache is read at the engine kernel's measured share: on a B200 above the family's 0.66
+    for a 16-bit cache, lower for an FP8 one (half the bytes still take less time on TensorRT-LLM's kernel, not
+    on SGLang 0.5.6's flashinfer one, which gpt-oss and Llama 4 did not use); on Hopper the 16-bit share is the
+    family's and an FP8 cache costs FlashAttention-3 more per byte on the H200 than on the H100; MLA layers
+    keep the family's figure."""
+
+    def share(model: str, gpu: str, engine: str, kv: str) -> float:
+        d = plan_deployment(
+            load_model(model), get_gpu(gpu), num_gpus=1 if "DeepSeek" not in model else 8,
+            tp=1 if "DeepSeek" not in model else 8, input_length=1000, output_length=100,
+            engine=engine, kv_precision=kv,
+        )  # fmt: skip
+        return d.rates.attention_bandwidth / get_gpu(gpu).memory_bandwidth_bytes_s
+
+    llama, gpt_oss = "meta-llama/Llama-3.1-8B-Instruct", "openai/gpt-oss-20b"
+    blackwell = efficiency_for("blackwell").attention_bandwidth
+    for engine in ("trtllm", "vllm", "sglang"):
+        sixteen, fp8 = share(llama, "B200", engine, "bf16"), share(llama, "B200", engine, "fp8")
+        assert sixteen > blackwell > 0.0
+        assert fp8 < sixteen
+        assert 1.0 / fp8 < 2.0 / sixteen  # an FP8 value still reads faster than a 16-bit one
+    old_sixteen, old_fp8 = (
+        share(llama, "B200", "sglang==0.5.6", "bf16"),
+        share(llama, "B200", "sglang==0.5.6", "fp8"),
+    )
+    assert old_sixteen < share(llama, "B200", "sglang", "bf16")
+    assert 1.0 / old_fp8 > 0.95 * 2.0 / old_sixteen  # no faster than a 16-bit cache
+    assert share(gpt_oss, "B200", "sglang==0.5.6", "bf16") == share(gpt_oss, "B200", "sglang", "bf16")
+    hopper = efficiency_for("hopper").attention_bandwidth
+    for engine in ("trtllm", "vllm", "sglang"):
+        assert share(llama, "H200", engine, "bf16") == pytest.approx(hopper)
+    assert share(llama, "H200", "trtllm", "fp8") == pytest.approx(hopper)
+    for engine in ("vllm", "sglang"):
+        assert share(llama, "H200", engine, "fp8") < share(llama, "H100", engine, "fp8") < hopper
+    assert share("deepseek-ai/DeepSeek-R1", "B200", "trtllm", "fp8") == pytest.approx(blackwell)

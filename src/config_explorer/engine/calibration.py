@@ -34,7 +34,9 @@ import attrs
 from config_explorer.precision import normalize_precision
 
 __all__ = [
+    "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
+    "HOPPER_FP8_KV_DECODE_S_PER_BYTE",
     "PREFILL_ATTENTION_TILES",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
@@ -49,6 +51,7 @@ __all__ = [
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
+    "decode_attention_bandwidth",
     "efficiency_for",
     "expert_format_class",
     "prefill_attention_tiles",
@@ -176,6 +179,8 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         gemm_compute_4bit=0.49,
         gemm_bandwidth=0.82,
         moe_bandwidth=0.73,
+        # not measured: vLLM's, SGLang's and TensorRT-LLM's grouped-query decode kernels read at their own timed
+        # shares (DECODE_ATTENTION_BANDWIDTH); this stands for MLA layers and other engines
         attention_bandwidth=0.66,
         attention_slots=148,
         allreduce_us=7.1,
@@ -934,6 +939,73 @@ def prefill_attention_tiles(profile: EngineProfile, gpu_family: str) -> tuple[fl
     """``profile``'s engine's prompt-attention (tile rate, row-block tiles) on ``gpu_family``
     (:data:`PREFILL_ATTENTION_TILES`), or None where none was measured."""
     return PREFILL_ATTENTION_TILES.get((profile.name, gpu_family))
+
+
+#: decode attention on each engine's default Blackwell kernel: the share of the catalog bandwidth it reads a
+#: grouped-query KV cache at, (16-bit cache, FP8 cache), for TensorRT-LLM (its TensorRT-LLM-gen decode kernels),
+#: vLLM (FlashInfer's TensorRT-LLM-gen decode) and SGLang (``trtllm_mha``, its default from 0.5.7 on Blackwell:
+#: ``_handle_attention_backend_compatibility`` in the 0.5.6-0.5.8 wheels). The median over the points of NVIDIA
+#: aiconfigurator's B200 ``generation_attention`` tables that read at least 200 MB of cache
+#: (benchmarks/data/generation_attention_times.csv), as benchmarks/fit_kernels.py reads Hopper's family figure;
+#: benchmarks/fit_decode_attention.py fits them and reads the B300 and GB200 tables held out (within 3%). The
+#: family's 0.66 it replaces for these engines was not measured; an FP8 cache reads at a smaller share than a
+#: 16-bit one on every kernel timed
+DECODE_ATTENTION_BANDWIDTH: Final[dict[tuple[str, str], tuple[float, float]]] = {
+    ("trtllm", "blackwell"): (0.784, 0.689),
+    ("vllm", "blackwell"): (0.801, 0.702),
+    ("sglang", "blackwell"): (0.817, 0.629),
+}
+#: SGLang's ``flashinfer`` decode kernel on Blackwell, its default for grouped-query models other than gpt-oss and
+#: Llama 4 through 0.5.6 (which picked ``trtllm_mha`` for those two): fitted the same way on the same B200 table
+SGLANG_FLASHINFER_DECODE_BANDWIDTH: Final[tuple[float, float]] = (0.639, 0.313)
+#: the first SGLang release whose default attention backend on Blackwell is ``trtllm_mha`` for every
+#: grouped-query model (0.5.6 picks it for gpt-oss and Llama 4 only; the 0.5.7 wheel for all)
+SGLANG_TRTLLM_MHA_DEFAULT_SINCE: Final[tuple[int, int, int]] = (0, 5, 7)
+_SGLANG_EARLY_TRTLLM_MHA_CLASSES: Final = frozenset(
+    {"GptOssForCausalLM", "Llama4ForConditionalGeneration", "Llama4ForCausalLM"}
+)
+#: the time FlashAttention-3 (vLLM's and SGLang's decode kernel on Hopper) adds per byte of an FP8 KV cache it
+#: reads, on top of streaming it at the 16-bit share, seconds per byte (one value): its FP8 path converts each cached
+#: value before the matrix multiply, work the memory stream does not hide. Fitted by benchmarks/fit_decode_attention.py
+#: on aiconfigurator's H200 ``generation_attention`` tables: 1 / (FP8 share x bandwidth) less 1 / (16-bit share x
+#: bandwidth), the shares the medians over the points reading at least 200 MB. Held out on the H100's tables, an
+#: FP8 cache there reads 12-18% faster than this charges (at the H200's FP8/16-bit ratio instead, 28-29%).
+#: TensorRT-LLM's XQA reads FP8 at the 16-bit share (no added time)
+HOPPER_FP8_KV_DECODE_S_PER_BYTE: Final[dict[str, float]] = {"vllm": 9.64e-14, "sglang": 1.84e-13}
+
+
+def decode_attention_bandwidth(
+    profile: EngineProfile,
+    *,
+    gpu_family: str,
+    family_share: float,
+    bandwidth_bytes_s: float,
+    kv_value_bytes: float,
+    mla: bool,
+    model_class: str,
+) -> float:
+    """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads a grouped-query
+    KV cache in decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed, for MLA
+    layers and for a 16-bit cache on Hopper): :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's
+    ``flashinfer`` kernel before :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper an FP8 cache streams at the
+    family's figure plus :data:`HOPPER_FP8_KV_DECODE_S_PER_BYTE` per byte."""
+    fp8 = kv_value_bytes < 2.0
+    if mla:
+        return family_share
+    if gpu_family == "hopper":
+        extra = HOPPER_FP8_KV_DECODE_S_PER_BYTE.get(profile.name, 0.0) if fp8 else 0.0
+        return 1.0 / (1.0 / family_share + extra * bandwidth_bytes_s)
+    shares = DECODE_ATTENTION_BANDWIDTH.get((profile.name, gpu_family))
+    if shares is None:
+        return family_share
+    if (
+        profile.name == "sglang"
+        and profile.version
+        and _release(profile.version) < SGLANG_TRTLLM_MHA_DEFAULT_SINCE
+        and model_class not in _SGLANG_EARLY_TRTLLM_MHA_CLASSES
+    ):
+        shares = SGLANG_FLASHINFER_DECODE_BANDWIDTH
+    return shares[1] if fp8 else shares[0]
 
 
 #: the first SGLang release that runs prompt (extend) batches in piecewise CUDA graphs by default: its

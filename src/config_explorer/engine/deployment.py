@@ -32,6 +32,7 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
     EngineProfile,
+    decode_attention_bandwidth,
     eager_profile,
     efficiency_for,
     prefill_attention_tiles,
@@ -468,6 +469,18 @@ def plan_deployment(
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
     )
+    # decode attention at the share of the bandwidth the engine's own kernel reads the cache at
+    attention_share = decode_attention_bandwidth(
+        profile,
+        gpu_family=gpu.family,
+        family_share=eff.attention_bandwidth,
+        bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
+        kv_value_bytes=bytes_per_value(kv),
+        mla=arch.is_mla,
+        model_class=arch.architecture,
+    )
+    if attention_share != eff.attention_bandwidth:
+        rates = attrs.evolve(rates, attention_bandwidth=gpu.memory_bandwidth_bytes_s * attention_share)
     if runs_cutlass_block_fp8(
         profile,
         weight_precision=weights,

@@ -1,0 +1,110 @@
+"""Regenerate benchmarks/data/generation_attention_times.csv from NVIDIA aiconfigurator's kernel database.
+
+The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
+table per GPU, framework and release. This script reads the ``generation_attention_perf`` tables (one layer's
+decode attention as each engine runs it: one query token per sequence against ``step + 1`` cached tokens, read
+through the engine's own cache layout) on the H100 SXM, H200 SXM, B200, B300 and GB200, for vLLM, SGLang and
+TensorRT-LLM, and keeps: full attention (no sliding window), head size 128, the per-GPU head counts of common
+models' tensor-parallel shards, a 16-bit or FP8 KV cache, every kernel the tables time, and the points whose
+cache read is at least 200 MB (the bandwidth-bound part that benchmarks/fit_decode_attention.py reads, as benchmarks/fit_kernels.py reads ../shared/data/kernels).
+
+Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
+
+    /tmp/aicv/bin/python tools/extract_generation_attention_times.py /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
+
+It needs pandas, which the project does not depend on; nothing in the test suite runs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiconfigurator_db import package_folder, read_table, write_rows
+
+OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "generation_attention_times.csv"
+GPUS = {
+    "h100_sxm": ("H100-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "h200_sxm": ("H200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "b200_sxm": ("B200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "b300_sxm": ("B300-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "gb200": ("GB200", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+}
+LABELS = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
+#: (query heads, key-value heads) per GPU: Llama-3.1-70B / Qwen3-32B at TP1-8 (64/8 ... 8/1), Llama-3.1-8B
+#: at TP1-8 (32/8 ... 4/1), Qwen3-14B at TP1-2 (40/8, 20/4), 48/8
+HEADS = frozenset(
+    {(64, 8), (32, 4), (16, 2), (8, 1), (32, 8), (16, 4), (8, 2), (4, 1), (40, 8), (20, 4), (48, 8)}
+)
+KV_BYTES = {"bfloat16": 2, "fp8": 1}
+#: the smallest cache read (bytes, keys and values of every sequence) a point keeps
+MIN_READ_BYTES = 200e6
+COLUMNS = (
+    "source",
+    "gpu",
+    "framework",
+    "kernel_source",
+    "kv_cache_dtype",
+    "num_heads",
+    "num_kv_heads",
+    "head_dim",
+    "batch_size",
+    "context",
+    "time_us",
+)
+
+
+def main() -> int:
+    package = package_folder(__doc__.splitlines()[0])
+    rows = []
+    for gpu_dir, (gpu, releases) in GPUS.items():
+        for framework, version in releases.items():
+            relative = (
+                f"systems/data/{gpu_dir}/attention/{framework}/{version}/generation_attention_perf.parquet"
+            )
+            table, source = read_table(package, relative)
+            if "window_size" in table:
+                table = table[table.window_size == 0]
+            table = table[(table.head_dim == 128) & table.kv_cache_dtype.isin(list(KV_BYTES))]
+            columns = [
+                "kernel_source",
+                "kv_cache_dtype",
+                "num_heads",
+                "num_key_value_heads",
+                "batch_size",
+                "step",
+            ]
+            for r in table.sort_values(columns).itertuples():
+                if (int(r.num_heads), int(r.num_key_value_heads)) not in HEADS:
+                    continue
+                context = int(r.step) + 1
+                read = (
+                    r.batch_size
+                    * context
+                    * r.num_key_value_heads
+                    * r.head_dim
+                    * 2
+                    * KV_BYTES[r.kv_cache_dtype]
+                )
+                if read < MIN_READ_BYTES:
+                    continue
+                rows.append(
+                    {
+                        "source": source,
+                        "gpu": gpu,
+                        "framework": f"{LABELS[framework]} {version}",
+                        "kernel_source": r.kernel_source,
+                        "kv_cache_dtype": r.kv_cache_dtype,
+                        "num_heads": int(r.num_heads),
+                        "num_kv_heads": int(r.num_key_value_heads),
+                        "head_dim": int(r.head_dim),
+                        "batch_size": int(r.batch_size),
+                        "context": context,
+                        # the table's latency is in milliseconds
+                        "time_us": f"{float(r.latency) * 1000:.3f}",
+                    }
+                )
+    return write_rows(OUT, COLUMNS, rows)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
