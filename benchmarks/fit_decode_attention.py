@@ -3,23 +3,28 @@ times and checked held out.
 
 Run: ``PYTHONPATH=src python benchmarks/fit_decode_attention.py``.
 
-The data is ``data/generation_attention_times.csv``: NVIDIA aiconfigurator's ``generation_attention`` tables
-(the ``aiconfigurator-core`` 0.12.0 wheel; ``tools/extract_generation_attention_times.py`` extracts them): one
-layer's decode attention (one query token per sequence, grouped-query heads of size 128, a 16-bit or FP8 KV
-cache) for vLLM 0.24.0, SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on an H100, an H200, a B200, a B300 and a
-GB200, at every point that reads at least 200 MB of cache. A point's share is the bytes it reads over its time,
-over the GPU's catalog bandwidth; a group's share is the median over its points, as
-``benchmarks/fit_kernels.py`` reads Hopper's family figure (0.75) off ``../shared/data/kernels``.
+Grouped-query attention: ``data/generation_attention_times.csv``, NVIDIA aiconfigurator's ``generation_attention``
+tables (the ``aiconfigurator-core`` 0.12.0 wheel; ``tools/extract_generation_attention_times.py`` extracts them):
+one layer's decode attention (one query token per sequence, heads of size 128, a 16-bit or FP8 KV cache) for vLLM
+0.24.0, SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on an H100, an H200, a B200, a B300 and a GB200, at every point
+that reads at least 200 MB of cache. A point's share is the bytes it reads over its time, over the GPU's catalog
+bandwidth; a group's share is the median over its points, as ``benchmarks/fit_kernels.py`` reads Hopper's family
+figure (0.75) off ``../shared/data/kernels``.
 
-* **Fit** (``calibration.DECODE_ATTENTION_BANDWIDTH``): on the B200, each engine's default decode kernel
-  (TensorRT-LLM's, vLLM's FlashInfer TensorRT-LLM-gen decode, SGLang's ``trtllm_mha`` from 0.5.7 and its
-  ``flashinfer`` before), both KV formats, taken for every Blackwell GPU; on the H200, each engine's FP8 share
-  over its 16-bit share on the same kernel (``calibration.HOPPER_FP8_KV_DECODE_RATIO``), applied to Hopper's
-  family figure, whose 16-bit share the engine keeps.
-* **Held out**: the B300's and GB200's tables against the B200's constants, the H100's FP8 ratios against
-  the H200's, and the Hopper tables' 16-bit shares against the family's 0.75.
+* **Fit**: on the B200, each engine's default decode kernel (TensorRT-LLM's, vLLM's FlashInfer TensorRT-LLM-gen
+  decode, SGLang's ``trtllm_mha`` from 0.5.7 and its ``flashinfer`` before), both KV formats
+  (``calibration.DECODE_ATTENTION_BANDWIDTH``), taken for every Blackwell GPU; on the H200, the FP8 cache values a
+  second each engine's kernel reads (``calibration.HOPPER_FP8_DECODE_VALUES_S``), a cap on Hopper's family figure,
+  whose 16-bit share the engine keeps.
+* **Held out**: the B300's and GB200's tables, the H100's FP8 rows, and the Hopper tables' 16-bit shares against
+  the family's 0.75.
 
-MLA layers are not in these tables and keep the family's figure.
+MLA: ``data/mla_module_times.csv`` (aiconfigurator's ``mla_generation_module`` tables, one DeepSeek-V3 MLA layer's
+decode forward; see ``benchmarks/fit_mla_module.py``). The attention's time is the layer's less its projections and
+fixed time as the engine charges them (and vLLM's measured extra per layer on Hopper); its share is the latent
+cache's bytes over that. Fitted on the 16-head (TP8) rows reading at least 200 MB: the H200's 16-bit share and FP8
+values a second (``HOPPER_MLA_DECODE_BANDWIDTH``, ``HOPPER_FP8_MLA_DECODE_VALUES_S``), held out on the H100 and on
+32 and 64 heads; the B200's shares (``BLACKWELL_MLA_DECODE_BANDWIDTH``), with no other Blackwell GPU timed.
 """
 
 from __future__ import annotations
@@ -29,15 +34,27 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from fit_mla_module import DATA as MLA_DATA
+from fit_mla_module import MODEL as MLA_MODEL
+
+from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    BLACKWELL_MLA_DECODE_BANDWIDTH,
     DECODE_ATTENTION_BANDWIDTH,
-    HOPPER_FP8_KV_DECODE_S_PER_BYTE,
+    HOPPER_FP8_DECODE_VALUES_S,
+    HOPPER_FP8_MLA_DECODE_VALUES_S,
+    HOPPER_MLA_DECODE_BANDWIDTH,
     SGLANG_FLASHINFER_DECODE_BANDWIDTH,
+    VLLM_HOPPER_MLA_LAYER_US,
     decode_attention_bandwidth,
     efficiency_for,
     profile_for,
 )
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.layout import MIXER_KERNELS
+from config_explorer.engine.roofline import soft_max
+from config_explorer.precision import bytes_per_value
 
 DATA = Path(__file__).resolve().parent / "data" / "generation_attention_times.csv"
 CATALOG = {
@@ -60,14 +77,27 @@ DEFAULT_KERNEL = {
 }
 FIT_GPU = {"blackwell": "B200-SXM", "hopper": "H200-SXM"}
 KV = ("bfloat16", "fp8")
+ENGINE_NAMES = ("trtllm", "vllm", "sglang")
+#: the MLA tables' kernels, by the engine whose MLA path each stands for
+MLA_KERNELS = {
+    ("trtllm", "16-bit"): "default",
+    ("trtllm", "fp8"): "default",
+    ("vllm", "16-bit"): "FLASH_ATTN_MLA",
+    ("vllm", "fp8"): "FLASHMLA",
+}
+#: the smallest cache read (bytes) a point is read at
+MIN_READ_BYTES = 200e6
+
+
+def bandwidth(gpu: str) -> float:
+    return get_gpu(CATALOG[gpu]).memory_bandwidth_bytes_s
 
 
 def shares() -> dict[tuple[str, str, str, str], float]:
-    """(GPU, engine, kernel, KV dtype) -> the median share of the catalog bandwidth its points reach."""
+    """(GPU, engine, kernel, KV dtype) -> the median share of the catalog bandwidth its grouped-query points reach."""
     points: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
     with DATA.open() as fh:
         for r in csv.DictReader(fh):
-            gpu = get_gpu(CATALOG[r["gpu"]])
             engine = ENGINES[r["framework"].split()[0]]
             kv_bytes = 1 if r["kv_cache_dtype"] == "fp8" else 2
             read = (
@@ -80,97 +110,172 @@ def shares() -> dict[tuple[str, str, str, str], float]:
             )
             seconds = float(r["time_us"]) * 1e-6
             points[(r["gpu"], engine, r["kernel_source"], r["kv_cache_dtype"])].append(
-                read / seconds / gpu.memory_bandwidth_bytes_s
+                read / seconds / bandwidth(r["gpu"])
             )
     return {key: statistics.median(values) for key, values in points.items()}
 
 
-def main() -> int:
-    share = shares()
-    print(f"median share of the catalog bandwidth, decode attention reading >= 200 MB ({DATA.name})\n")
-    print(f"  {'GPU':9} {'engine':7} {'kernel':30} {'16-bit':>7} {'FP8':>7} {'FP8/16':>7}")
-    for (gpu, engine, kernel, kv), value in sorted(share.items()):
-        if kv != "bfloat16":
-            continue
-        fp8 = share.get((gpu, engine, kernel, "fp8"))
-        ratio = f"{fp8 / value:7.3f}" if fp8 else f"{'-':>7}"
-        print(f"  {gpu:9} {engine:7} {kernel:30} {value:7.3f} {fp8 or float('nan'):7.3f} {ratio}")
+def mla_shares() -> dict[tuple[str, str, str, str, int], float]:
+    """(GPU, engine, kernel, KV dtype, heads) -> the median share of the bandwidth at which one MLA layer's decode
+    attention reads its latent cache, from the layer's measured time less its projections and fixed time as the
+    engine charges them (and vLLM's measured extra per layer on Hopper)."""
+    arch = load_model(MLA_MODEL)
+    plans = {}
+    points: dict[tuple[str, str, str, str, int], list[float]] = defaultdict(list)
+    with MLA_DATA.open() as fh:
+        for r in csv.DictReader(fh):
+            gpu, kv, heads = r["gpu"], r["kv_cache_dtype"], int(r["num_heads"])
+            batch, context = int(r["batch_size"]), int(r["context"])
+            tp = arch.num_attention_heads // heads
+            if (gpu, tp, kv) not in plans:
+                plans[(gpu, tp, kv)] = plan_deployment(
+                    arch, get_gpu(CATALOG[gpu]), num_gpus=tp, tp=tp, precision="fp8",
+                    kv_precision="fp8" if kv == "fp8" else "bf16", engine="trtllm", input_length=1024,
+                    output_length=16,
+                )  # fmt: skip
+            d = plans[(gpu, tp, kv)]
+            rates, costs = d.rates, d.costs
+            read = batch * context * costs.kv_bytes_per_token_full / arch.num_layers
+            if read < MIN_READ_BYTES:
+                continue
+            params = arch.attention_params_per_layer / tp
+            projections = soft_max(
+                params * bytes_per_value("fp8") / rates.gemm_bandwidth, batch * 2 * params / rates.gemm_flops
+            )
+            gemm_kernels, small_kernels = MIXER_KERNELS["mla"]
+            fixed = (
+                gemm_kernels * rates.gemm_kernel_s
+                + small_kernels * rates.small_kernel_s
+                + max(rates.attention_kernel_s - rates.small_kernel_s, 0.0)
+            )
+            engine = ENGINES[r["framework"].split()[0]]
+            if engine == "vllm" and gpu != "B200-SXM":
+                fixed += VLLM_HOPPER_MLA_LAYER_US * 1e-6
+            attention = float(r["time_us"]) * 1e-6 - projections - fixed
+            points[(gpu, engine, r["kernel_source"], kv, heads)].append(read / attention / bandwidth(gpu))
+    return {key: statistics.median(values) for key, values in points.items()}
 
-    print("\nfit (B200, each engine's default kernel): the engine holds")
-    for engine in ("trtllm", "vllm", "sglang"):
+
+def modelled(engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "LlamaForCausalLM") -> float:
+    family = get_gpu(CATALOG[gpu]).family
+    return decode_attention_bandwidth(
+        profile_for(engine),
+        gpu_family=family,
+        family_share=efficiency_for(family).attention_bandwidth,
+        bandwidth_bytes_s=bandwidth(gpu),
+        kv_value_bytes=1.0 if kv == "fp8" else 2.0,
+        mla=mla,
+        model_class=model_class,
+    )
+
+
+def _grouped_query(share: dict[tuple[str, str, str, str], float], errors: list[float]) -> None:
+    print(
+        f"grouped-query decode attention reading >= 200 MB ({DATA.name}): median share of the catalog bandwidth\n"
+    )
+    print(f"  {'GPU':9} {'engine':7} {'kernel':30} {'16-bit':>7} {'FP8':>7}  FP8 values/s")
+    for (gpu, engine, kernel, kv), value in sorted(share.items()):
+        if kv == "bfloat16":
+            fp8 = share[(gpu, engine, kernel, "fp8")]
+            print(f"  {gpu:9} {engine:7} {kernel:30} {value:7.3f} {fp8:7.3f}  {fp8 * bandwidth(gpu):.3g}")
+
+    print("\nfit (B200, each engine's default kernel): fitted 16-bit / FP8 share, the engine's")
+    for engine in ENGINE_NAMES:
         kernel = DEFAULT_KERNEL[(engine, "blackwell")]
-        fitted = tuple(share[(FIT_GPU["blackwell"], engine, kernel, kv)] for kv in KV)
+        fitted = [share[(FIT_GPU["blackwell"], engine, kernel, kv)] for kv in KV]
         held = DECODE_ATTENTION_BANDWIDTH[(engine, "blackwell")]
-        print(
-            f"  {engine:7} {kernel:30} fitted {fitted[0]:.3f} / {fitted[1]:.3f}, calibration {held[0]:.3f} / {held[1]:.3f}"
-        )
-    fitted = tuple(share[(FIT_GPU["blackwell"], "sglang", "flashinfer", kv)] for kv in KV)
+        print(f"  {engine:7} {kernel:30} {fitted[0]:.3f} / {fitted[1]:.3f}, {held[0]:.3f} / {held[1]:.3f}")
+    fitted = [share[(FIT_GPU["blackwell"], "sglang", "flashinfer", kv)] for kv in KV]
+    old = SGLANG_FLASHINFER_DECODE_BANDWIDTH
     print(
-        f"  sglang  {'flashinfer (before 0.5.7)':30} fitted {fitted[0]:.3f} / {fitted[1]:.3f}, calibration "
-        f"{SGLANG_FLASHINFER_DECODE_BANDWIDTH[0]:.3f} / {SGLANG_FLASHINFER_DECODE_BANDWIDTH[1]:.3f}"
+        f"  sglang  {'flashinfer (before 0.5.7)':30} {fitted[0]:.3f} / {fitted[1]:.3f}, {old[0]:.3f} / {old[1]:.3f}"
     )
-    print(
-        "\nfit (H200, time added per byte of an FP8 cache over the kernel's 16-bit streaming): the engine holds"
-    )
-    h200 = get_gpu(CATALOG[FIT_GPU["hopper"]]).memory_bandwidth_bytes_s
-    for engine in ("trtllm", "vllm", "sglang"):
+    print("fit (H200, FP8 cache values a second each engine's Hopper kernel reads): fitted, the engine's")
+    for engine in ENGINE_NAMES:
         kernel = DEFAULT_KERNEL[(engine, "hopper")]
-        fp8, sixteen = (share[(FIT_GPU["hopper"], engine, kernel, kv)] for kv in ("fp8", "bfloat16"))
-        extra = max(1.0 / (fp8 * h200) - 1.0 / (sixteen * h200), 0.0)
-        held = HOPPER_FP8_KV_DECODE_S_PER_BYTE.get(engine, 0.0)
-        print(f"  {engine:7} {kernel:30} fitted {extra:.3g} s/byte, calibration {held:.3g} s/byte")
+        values = share[(FIT_GPU["hopper"], engine, kernel, "fp8")] * bandwidth(FIT_GPU["hopper"])
+        print(f"  {engine:7} {kernel:30} {values:.4g}, {HOPPER_FP8_DECODE_VALUES_S[engine]:.4g}")
 
     print("\nheld out: measured share / the engine's share")
-    errors = []
-    for gpu in ("B300-SXM", "GB200"):
-        for engine in ("trtllm", "vllm", "sglang"):
-            kernel = DEFAULT_KERNEL[(engine, "blackwell")]
+    for gpu in ("B300-SXM", "GB200", "H100-SXM", "H200-SXM"):
+        family = get_gpu(CATALOG[gpu]).family
+        for engine in ENGINE_NAMES:
+            kernel = DEFAULT_KERNEL[(engine, family)]
             cells = []
-            for i, kv in enumerate(KV):
-                ratio = (
-                    share[(gpu, engine, kernel, kv)] / DECODE_ATTENTION_BANDWIDTH[(engine, "blackwell")][i]
-                )
+            for kv in KV:
+                if gpu == FIT_GPU["hopper"] and kv == "fp8":
+                    continue
+                ratio = share[(gpu, engine, kernel, kv)] / modelled(engine, gpu, kv, mla=False)
                 errors.append(abs(ratio - 1.0))
                 cells.append(f"{kv} {ratio:.3f}")
             print(f"  {gpu:9} {engine:7} {kernel:30} {'  '.join(cells)}")
-    family = efficiency_for("hopper").attention_bandwidth
-    for engine in ("trtllm", "vllm", "sglang"):
-        kernel = DEFAULT_KERNEL[(engine, "hopper")]
-        for gpu in ("H100-SXM", "H200-SXM"):
-            sixteen = share[(gpu, engine, kernel, "bfloat16")]
-            fp8 = share[(gpu, engine, kernel, "fp8")]
-            cells = [f"bfloat16 {sixteen / family:.3f}"]
-            errors.append(abs(sixteen / family - 1.0))
-            if gpu != FIT_GPU["hopper"]:
-                modelled = decode_attention_bandwidth(
-                    profile_for(engine),
-                    gpu_family="hopper",
-                    family_share=family,
-                    bandwidth_bytes_s=get_gpu(CATALOG[gpu]).memory_bandwidth_bytes_s,
-                    kv_value_bytes=1.0,
-                    mla=False,
-                    model_class="LlamaForCausalLM",
-                )
-                h200_ratio = (
-                    share[(FIT_GPU["hopper"], engine, kernel, "fp8")]
-                    / share[(FIT_GPU["hopper"], engine, kernel, "bfloat16")]
-                )
-                cells.append(
-                    f"fp8 {fp8 / modelled:.3f} (at the H200's FP8/16-bit ratio: {fp8 / (family * h200_ratio):.3f})"
-                )
-                errors.append(abs(fp8 / modelled - 1.0))
-            print(f"  {gpu:9} {engine:7} {kernel:30} {'  '.join(cells)}")
-    print(
-        f"\nheld out: median |measured / modelled - 1| {statistics.median(errors):.3f} over {len(errors)} groups"
-    )
     blackwell = efficiency_for("blackwell").attention_bandwidth
     cells = [
         f"{engine} {kv} {share[('B300-SXM', engine, DEFAULT_KERNEL[(engine, 'blackwell')], kv)] / blackwell:.2f}"
-        for engine in ("trtllm", "vllm", "sglang")
+        for engine in ENGINE_NAMES
         for kv in KV
     ]
     print(
         f"the family figure alone ({blackwell:.2f}, any KV format) against the B300's tables: {', '.join(cells)}"
+    )
+
+
+def _mla(share: dict[tuple[str, str, str, str, int], float], errors: list[float]) -> None:
+    print(
+        f"\nMLA decode attention reading >= 200 MB ({MLA_DATA.name}): median share of the catalog bandwidth"
+    )
+    print(
+        f"  {'GPU':9} {'engine':7} {'kernel':15} {'KV':9} " + " ".join(f"{h:>6}h" for h in (16, 32, 64, 128))
+    )
+    for gpu, engine, kernel, kv in sorted({key[:4] for key in share}):
+        cells = " ".join(
+            f"{share.get((gpu, engine, kernel, kv, h), float('nan')):7.3f}" for h in (16, 32, 64, 128)
+        )
+        print(f"  {gpu:9} {engine:7} {kernel:15} {kv:9} {cells}")
+    h200 = FIT_GPU["hopper"]
+    sixteen = [
+        share[(h200, engine, MLA_KERNELS[(engine, "16-bit")], "bfloat16", 16)]
+        for engine in ("trtllm", "vllm")
+    ]
+    print(
+        f"\nfit (H200, 16 heads): 16-bit share {statistics.median(sixteen):.3f} (TensorRT-LLM {sixteen[0]:.3f}, "
+        f"FlashAttention-3 MLA {sixteen[1]:.3f}), the engine's {HOPPER_MLA_DECODE_BANDWIDTH:.3f}; FP8 values a second "
+        + ", ".join(
+            f"{engine} {share[(h200, engine, MLA_KERNELS[(engine, 'fp8')], 'fp8', 16)] * bandwidth(h200):.4g} "
+            f"(the engine's {HOPPER_FP8_MLA_DECODE_VALUES_S[engine]:.4g})"
+            for engine in ("trtllm", "vllm")
+        )
+    )
+    for kernel, engine in (("trtllm", "trtllm"), ("flashinfer", "vllm")):
+        table = "default" if kernel == "trtllm" else "FLASHINFER_MLA"
+        fitted = [share[("B200-SXM", engine, table, kv, 16)] for kv in KV]
+        held = BLACKWELL_MLA_DECODE_BANDWIDTH[kernel]
+        print(
+            f"fit (B200, 16 heads, {table}): {fitted[0]:.3f} / {fitted[1]:.3f}, the engine's {held[0]:.3f} / {held[1]:.3f}"
+        )
+    print("held out (Hopper): measured share / the engine's share, by heads")
+    for gpu in ("H100-SXM", "H200-SXM"):
+        for engine in ("trtllm", "vllm"):
+            for kv, label in (("bfloat16", "16-bit"), ("fp8", "fp8")):
+                kernel = MLA_KERNELS[(engine, label)]
+                cells = []
+                for heads in (16, 32, 64):
+                    if gpu == h200 and heads == 16:
+                        continue
+                    ratio = share[(gpu, engine, kernel, kv, heads)] / modelled(
+                        engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM"
+                    )
+                    errors.append(abs(ratio - 1.0))
+                    cells.append(f"{heads}h {ratio:.3f}")
+                print(f"  {gpu:9} {engine:7} {kernel:15} {kv:9} {'  '.join(cells)}")
+
+
+def main() -> int:
+    errors: list[float] = []
+    _grouped_query(shares(), errors)
+    _mla(mla_shares(), errors)
+    print(
+        f"\nheld out: median |measured / modelled - 1| {statistics.median(errors):.3f} over {len(errors)} groups"
     )
     return 0
 

@@ -34,9 +34,12 @@ import attrs
 from config_explorer.precision import normalize_precision
 
 __all__ = [
+    "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
-    "HOPPER_FP8_KV_DECODE_S_PER_BYTE",
+    "HOPPER_FP8_DECODE_VALUES_S",
+    "HOPPER_FP8_MLA_DECODE_VALUES_S",
+    "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
@@ -964,14 +967,37 @@ SGLANG_TRTLLM_MHA_DEFAULT_SINCE: Final[tuple[int, int, int]] = (0, 5, 7)
 _SGLANG_EARLY_TRTLLM_MHA_CLASSES: Final = frozenset(
     {"GptOssForCausalLM", "Llama4ForConditionalGeneration", "Llama4ForCausalLM"}
 )
-#: the time FlashAttention-3 (vLLM's and SGLang's decode kernel on Hopper) adds per byte of an FP8 KV cache it
-#: reads, on top of streaming it at the 16-bit share, seconds per byte (one value): its FP8 path converts each cached
-#: value before the matrix multiply, work the memory stream does not hide. Fitted by benchmarks/fit_decode_attention.py
-#: on aiconfigurator's H200 ``generation_attention`` tables: 1 / (FP8 share x bandwidth) less 1 / (16-bit share x
-#: bandwidth), the shares the medians over the points reading at least 200 MB. Held out on the H100's tables, an
-#: FP8 cache there reads 12-18% faster than this charges (at the H200's FP8/16-bit ratio instead, 28-29%).
-#: TensorRT-LLM's XQA reads FP8 at the 16-bit share (no added time)
-HOPPER_FP8_KV_DECODE_S_PER_BYTE: Final[dict[str, float]] = {"vllm": 9.64e-14, "sglang": 1.84e-13}
+#: decode attention on an FP8 KV cache on Hopper: the most cache values a second each engine's grouped-query kernel
+#: converts and reads (FlashAttention-3 for vLLM and SGLang, XQA for TensorRT-LLM). Its FP8 path, not the memory,
+#: bounds it: an H100 and an H200 read FP8 at about the same values a second though the H200 streams 1.43x the
+#: bytes. Fitted by benchmarks/fit_decode_attention.py on aiconfigurator's H200 ``generation_attention`` tables
+#: (the median FP8 share over the points reading at least 200 MB, times the H200's bandwidth); a cache reads at the
+#: smaller of this and the 16-bit share. Held out on the H100's tables (within 13%; a fixed time per value added
+#: to the 16-bit streaming reads them 12-18% off, the H200's FP8/16-bit ratio 28-29%)
+HOPPER_FP8_DECODE_VALUES_S: Final[dict[str, float]] = {
+    "vllm": 2.635e12,
+    "sglang": 2.208e12,
+    "trtllm": 3.586e12,
+}
+#: MLA's absorbed decode attention on Hopper: the share of the bandwidth a 16-bit latent cache is read at, by
+#: TensorRT-LLM's MLA kernel and FlashAttention-3's MLA path alike (0.856 and 0.857 on the H200), and the most FP8
+#: cache values a second TensorRT-LLM's kernel and FlashMLA (vLLM's FP8 MLA kernel) read (SGLang converts an FP8
+#: pool to 16-bit first: :func:`sglang_converts_kv_pool`). Fitted by benchmarks/fit_decode_attention.py on the
+#: 16-head (TP8) rows of aiconfigurator's H200 ``mla_generation_module`` tables (benchmarks/data/
+#: mla_module_times.csv) that read at least 200 MB, less the layer's projections and fixed time as the engine
+#: charges them; held out on the H100 and on 32 and 64 heads
+HOPPER_MLA_DECODE_BANDWIDTH: Final[float] = 0.857
+HOPPER_FP8_MLA_DECODE_VALUES_S: Final[dict[str, float]] = {"trtllm": 2.914e12, "vllm": 2.674e12}
+#: MLA's absorbed decode attention on Blackwell, (16-bit, FP8) shares of the bandwidth: TensorRT-LLM's
+#: TensorRT-LLM-gen MLA kernel (also SGLang's ``trtllm_mla``, its default for DeepSeek-V3-class checkpoints there)
+#: and FlashInfer's MLA kernel (SGLang's default for other MLA models, and vLLM's: an assumption for releases
+#: before 0.24, whose default was not read). Fitted the same way on the B200's 16-head rows; no other Blackwell
+#: GPU was timed. At 32 heads (TP4) both kernels read the same cache about 1.45x slower again, which is not
+#: charged (the 64- and 128-head rows read at the 16-head share)
+BLACKWELL_MLA_DECODE_BANDWIDTH: Final[dict[str, tuple[float, float]]] = {
+    "trtllm": (0.662, 0.780),
+    "flashinfer": (0.659, 0.709),
+}
 
 
 def decode_attention_bandwidth(
@@ -984,27 +1010,34 @@ def decode_attention_bandwidth(
     mla: bool,
     model_class: str,
 ) -> float:
-    """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads a grouped-query
-    KV cache in decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed, for MLA
-    layers and for a 16-bit cache on Hopper): :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's
-    ``flashinfer`` kernel before :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper an FP8 cache streams at the
-    family's figure plus :data:`HOPPER_FP8_KV_DECODE_S_PER_BYTE` per byte."""
+    """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads the KV cache in
+    decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed).
+
+    Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
+    :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper the family's figure, an FP8 cache capped at
+    :data:`HOPPER_FP8_DECODE_VALUES_S`. MLA layers: :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at
+    :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and :data:`BLACKWELL_MLA_DECODE_BANDWIDTH`."""
     fp8 = kv_value_bytes < 2.0
-    if mla:
-        return family_share
+    engine = profile.name
     if gpu_family == "hopper":
-        extra = HOPPER_FP8_KV_DECODE_S_PER_BYTE.get(profile.name, 0.0) if fp8 else 0.0
-        return 1.0 / (1.0 / family_share + extra * bandwidth_bytes_s)
-    shares = DECODE_ATTENTION_BANDWIDTH.get((profile.name, gpu_family))
-    if shares is None:
+        sixteen = HOPPER_MLA_DECODE_BANDWIDTH if mla else family_share
+        ceilings = HOPPER_FP8_MLA_DECODE_VALUES_S if mla else HOPPER_FP8_DECODE_VALUES_S
+        ceiling = ceilings.get(engine) if fp8 else None
+        return min(sixteen, ceiling * kv_value_bytes / bandwidth_bytes_s) if ceiling else sixteen
+    if gpu_family != "blackwell" or engine not in ("trtllm", "vllm", "sglang"):
         return family_share
-    if (
-        profile.name == "sglang"
-        and profile.version
-        and _release(profile.version) < SGLANG_TRTLLM_MHA_DEFAULT_SINCE
-        and model_class not in _SGLANG_EARLY_TRTLLM_MHA_CLASSES
-    ):
-        shares = SGLANG_FLASHINFER_DECODE_BANDWIDTH
+    if mla:
+        trtllm_kernel = engine == "trtllm" or (engine == "sglang" and model_class == "DeepseekV3ForCausalLM")
+        shares = BLACKWELL_MLA_DECODE_BANDWIDTH["trtllm" if trtllm_kernel else "flashinfer"]
+    else:
+        shares = DECODE_ATTENTION_BANDWIDTH[(engine, gpu_family)]
+        if (
+            engine == "sglang"
+            and profile.version
+            and _release(profile.version) < SGLANG_TRTLLM_MHA_DEFAULT_SINCE
+            and model_class not in _SGLANG_EARLY_TRTLLM_MHA_CLASSES
+        ):
+            shares = SGLANG_FLASHINFER_DECODE_BANDWIDTH
     return shares[1] if fp8 else shares[0]
 
 
