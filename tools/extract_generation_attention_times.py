@@ -6,11 +6,13 @@ decode attention as each engine runs it: one query token per sequence against ``
 through the engine's own cache layout) on the H100 SXM, H200 SXM, B200, B300 and GB200, for vLLM, SGLang and
 TensorRT-LLM, and keeps: full attention (no sliding window), head size 128, the per-GPU head counts of common
 models' tensor-parallel shards, a 16-bit or FP8 KV cache, every kernel the tables time, and the points whose
-cache read is at least 200 MB (the bandwidth-bound part that benchmarks/fit_decode_attention.py reads, as benchmarks/fit_kernels.py reads ../shared/data/kernels).
+cache read is at least 200 MB (the bandwidth-bound part benchmarks/fit_decode_attention.py reads, as
+benchmarks/fit_kernels.py reads ../shared/data/kernels).
 
 Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
 
-    /tmp/aicv/bin/python tools/extract_generation_attention_times.py /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
+    /tmp/aicv/bin/python tools/extract_generation_attention_times.py \
+        /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
 
 It needs pandas, which the project does not depend on; nothing in the test suite runs it.
 """
