@@ -280,3 +280,23 @@ def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None
     assert share(deepseek, "H200", "trtllm", "bf16") > hopper
     assert share(deepseek, "H200", "trtllm", "fp8") < share(deepseek, "H200", "trtllm", "bf16")
     assert share(deepseek, "B200", "trtllm", "fp8") > share(deepseek, "B200", "trtllm", "bf16")
+
+
+def test_a_plan_says_when_an_fp8_cache_saves_little_decode_attention_time() -> None:
+    """Where the engine's kernel reads an FP8 cache at so small a share of the bandwidth that its decode attention
+    takes more than FP8_KV_DECODE_NOTE_RATIO of a 16-bit cache's time, the plan says so, and only then."""
+    from config_explorer.engine.deployment import FP8_KV_DECODE_NOTE_RATIO
+
+    def noted(gpu: str, engine: str, kv: str) -> bool:
+        d = plan_deployment(
+            load_model("meta-llama/Llama-3.1-8B-Instruct"), get_gpu(gpu), num_gpus=1, tp=1,
+            input_length=1000, output_length=100, engine=engine, kv_precision=kv,
+        )  # fmt: skip
+        return any("FP8 KV cache halves" in w for w in d.warnings)
+
+    assert 0.5 < FP8_KV_DECODE_NOTE_RATIO < 1.0
+    assert noted("H200", "sglang", "fp8")  # FlashAttention-3 reads FP8 at 0.46 of the H200's bandwidth
+    assert noted("B200", "sglang==0.5.6", "fp8")  # its flashinfer kernel: no faster than 16-bit
+    assert not noted("H200", "sglang", "bf16")
+    assert not noted("H200", "trtllm", "fp8")
+    assert not noted("B200", "sglang", "fp8")  # trtllm_mha from 0.5.7

@@ -37,6 +37,7 @@ __all__ = [
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
+    "ENGINE_TITLES",
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
@@ -944,6 +945,8 @@ def prefill_attention_tiles(profile: EngineProfile, gpu_family: str) -> tuple[fl
     return PREFILL_ATTENTION_TILES.get((profile.name, gpu_family))
 
 
+#: each engine's name as its project writes it
+ENGINE_TITLES: Final[dict[str, str]] = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
 #: decode attention on each engine's default Blackwell kernel: the share of the catalog bandwidth it reads a
 #: grouped-query KV cache at, (16-bit cache, FP8 cache), for TensorRT-LLM (its TensorRT-LLM-gen decode kernels),
 #: vLLM (FlashInfer's TensorRT-LLM-gen decode) and SGLang (``trtllm_mha``, its default from 0.5.7 on Blackwell:

@@ -24,6 +24,7 @@ from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
+    ENGINE_TITLES,
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
     SGLANG_SERIAL_SEQUENCE_MS,
@@ -284,6 +285,11 @@ def _costs(
     return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts)
 
 
+#: an FP8 KV cache whose decode attention takes more than this share of a 16-bit cache's time on the same
+#: kernel is noted in the plan's warnings (it saves little time, though it holds twice the tokens)
+FP8_KV_DECODE_NOTE_RATIO: Final[float] = 0.75
+
+
 @functools.lru_cache(maxsize=2048)
 def plan_deployment(
     arch: ModelArchitecture,
@@ -469,18 +475,33 @@ def plan_deployment(
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
     )
+
     # decode attention at the share of the bandwidth the engine's own kernel reads the cache at
-    attention_share = decode_attention_bandwidth(
-        profile,
-        gpu_family=gpu.family,
-        family_share=eff.attention_bandwidth,
-        bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
-        kv_value_bytes=bytes_per_value(kv),
-        mla=arch.is_mla,
-        model_class=arch.architecture,
-    )
+    def attention_share_at(value_bytes: float) -> float:
+        return decode_attention_bandwidth(
+            profile,
+            gpu_family=gpu.family,
+            family_share=eff.attention_bandwidth,
+            bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
+            kv_value_bytes=value_bytes,
+            mla=arch.is_mla,
+            model_class=arch.architecture,
+        )
+
+    attention_share = attention_share_at(bytes_per_value(kv))
     if attention_share != eff.attention_bandwidth:
         rates = attrs.evolve(rates, attention_bandwidth=gpu.memory_bandwidth_bytes_s * attention_share)
+    if bytes_per_value(kv) == 1.0:
+        # the time an FP8 cache's decode attention takes against a 16-bit cache's on the same kernel
+        ratio = attention_share_at(2.0) / (2.0 * attention_share)
+        if ratio > FP8_KV_DECODE_NOTE_RATIO:
+            warnings.append(
+                f"an FP8 KV cache halves the cache's bytes, but {ENGINE_TITLES.get(profile.name, profile.name)}'s "
+                f"decode-attention kernel on the "
+                f"{gpu.name} reads it at {attention_share:.0%} of the bandwidth against {attention_share_at(2.0):.0%} "
+                f"for a 16-bit cache (aiconfigurator's kernel tables): decode attention takes {ratio:.0%} of the "
+                "16-bit cache's time, not half; the cache still holds twice the tokens"
+            )
     if runs_cutlass_block_fp8(
         profile,
         weight_precision=weights,

@@ -53,6 +53,7 @@ from config_explorer import validation
 from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture, bundled_checkpoints
 from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import ENGINE_TITLES
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
@@ -83,7 +84,6 @@ _SEQS_MULTIPLE: Final = 8
 _POISSON_SIGMAS: Final = 3.0
 #: the file the TensorRT-LLM command writes its LLM-API options to (an FP8 KV cache has no plain flag)
 TRTLLM_OPTIONS_FILE: Final = "trtllm-llm-api-options.yaml"
-_ENGINE_TITLES: Final = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
 #: the placeholder a command names when the draft's checkpoint is not given
 DRAFT_PLACEHOLDER: Final = "DRAFT_MODEL"
 #: what a command for a replica spanning several hosts names for what only the operator knows: node 0's
@@ -136,7 +136,7 @@ class EngineFlags:
     def title(self) -> str:
         """``vLLM 0.34.0`` and the like, for a header line."""
         release = self.release if self.release[:1].isdigit() else f"(commit {(self.commit or '?')[:8]})"
-        return f"{_ENGINE_TITLES[self.engine]} {release}"
+        return f"{ENGINE_TITLES[self.engine]} {release}"
 
 
 @functools.cache
