@@ -493,14 +493,15 @@ def plan_deployment(
         rates = attrs.evolve(rates, attention_bandwidth=gpu.memory_bandwidth_bytes_s * attention_share)
     if bytes_per_value(kv) == 1.0:
         # the time an FP8 cache's decode attention takes against a 16-bit cache's on the same kernel
-        ratio = attention_share_at(2.0) / (2.0 * attention_share)
+        sixteen = attention_share_at(2.0)
+        ratio = sixteen / (2.0 * attention_share)
         if ratio > FP8_KV_DECODE_NOTE_RATIO:
+            engine_title = ENGINE_TITLES.get(profile.name, profile.name)
             warnings.append(
-                f"an FP8 KV cache halves the cache's bytes, but {ENGINE_TITLES.get(profile.name, profile.name)}'s "
-                f"decode-attention kernel on the "
-                f"{gpu.name} reads it at {attention_share:.0%} of the bandwidth against {attention_share_at(2.0):.0%} "
-                f"for a 16-bit cache (aiconfigurator's kernel tables): decode attention takes {ratio:.0%} of the "
-                "16-bit cache's time, not half; the cache still holds twice the tokens"
+                f"an FP8 KV cache halves the cache's bytes, but {engine_title}'s decode-attention kernel on the "
+                f"{gpu.name} reads it at {attention_share:.0%} of the bandwidth against {sixteen:.0%} for a 16-bit "
+                f"cache (aiconfigurator's kernel tables): decode attention takes {ratio:.0%} of the 16-bit cache's "
+                "time, not half; the cache still holds twice the tokens"
             )
     if runs_cutlass_block_fp8(
         profile,
