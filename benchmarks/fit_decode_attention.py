@@ -24,7 +24,9 @@ decode forward; see ``benchmarks/fit_mla_module.py``). The attention's time is t
 fixed time as the engine charges them (and vLLM's measured extra per layer on Hopper); its share is the latent
 cache's bytes over that. Fitted on the 16-head (TP8) rows reading at least 200 MB: the H200's 16-bit share and FP8
 values a second (``HOPPER_MLA_DECODE_BANDWIDTH``, ``HOPPER_FP8_MLA_DECODE_VALUES_S``), held out on the H100 and on
-32 and 64 heads; the B200's shares (``BLACKWELL_MLA_DECODE_BANDWIDTH``), with no other Blackwell GPU timed.
+32 and 64 heads; the B200's shares (``BLACKWELL_MLA_DECODE_BANDWIDTH``). Held out as well:
+``data/generation_mla_times.csv``, aiconfigurator's ``generation_mla`` tables (the MLA attention kernel alone, SGLang
+0.5.14's and TensorRT-LLM 1.3's, on all five GPUs at 16 and 32 heads), against the engine's shares.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from config_explorer.engine.calibration import (
     decode_attention_bandwidth,
     efficiency_for,
     profile_for,
+    sglang_kv_pool_conversion_s,
 )
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import MIXER_KERNELS
@@ -57,6 +60,9 @@ from config_explorer.engine.roofline import soft_max
 from config_explorer.precision import bytes_per_value
 
 DATA = Path(__file__).resolve().parent / "data" / "generation_attention_times.csv"
+MLA_KERNEL_DATA = Path(__file__).resolve().parent / "data" / "generation_mla_times.csv"
+#: MLA's latent vector cached per token and layer (values)
+MLA_LATENT = 576
 CATALOG = {
     "H100-SXM": "H100 SXM",
     "H200-SXM": "H200 SXM",
@@ -153,6 +159,20 @@ def mla_shares() -> dict[tuple[str, str, str, str, int], float]:
                 fixed += VLLM_HOPPER_MLA_LAYER_US * 1e-6
             attention = float(r["time_us"]) * 1e-6 - projections - fixed
             points[(gpu, engine, r["kernel_source"], kv, heads)].append(read / attention / bandwidth(gpu))
+    return {key: statistics.median(values) for key, values in points.items()}
+
+
+def mla_kernel_shares() -> dict[tuple[str, str, str, str, int], float]:
+    """(GPU, engine, kernel, KV dtype, heads) -> the median share of the bandwidth at which the MLA attention kernel
+    alone (aiconfigurator's ``generation_mla`` tables) reads its latent cache."""
+    points: dict[tuple[str, str, str, str, int], list[float]] = defaultdict(list)
+    with MLA_KERNEL_DATA.open() as fh:
+        for r in csv.DictReader(fh):
+            kv_bytes = 1 if r["kv_cache_dtype"] == "fp8" else 2
+            read = int(r["batch_size"]) * int(r["context"]) * MLA_LATENT * kv_bytes
+            engine = ENGINES[r["framework"].split()[0]]
+            key = (r["gpu"], engine, r["kernel_source"], r["kv_cache_dtype"], int(r["num_heads"]))
+            points[key].append(read / (float(r["time_us"]) * 1e-6) / bandwidth(r["gpu"]))
     return {key: statistics.median(values) for key, values in points.items()}
 
 
@@ -270,10 +290,37 @@ def _mla(share: dict[tuple[str, str, str, str, int], float], errors: list[float]
                 print(f"  {gpu:9} {engine:7} {kernel:15} {kv:9} {'  '.join(cells)}")
 
 
+def _mla_kernels(share: dict[tuple[str, str, str, str, int], float], errors: list[float]) -> None:
+    print(
+        f"\nheld out: the MLA attention kernel alone ({MLA_KERNEL_DATA.name}), measured share / the engine's share"
+    )
+    for gpu, engine, kernel, kv, heads in sorted(share):
+        if heads != 16:
+            continue
+        value = share[(gpu, engine, kernel, kv, heads)]
+        thirty_two = share.get((gpu, engine, kernel, kv, 32), float("nan"))
+        cell = f"  {gpu:9} {engine:7} {kernel:16} {kv:9} 16 heads {value:.3f}, 32 heads {thirty_two:.3f}"
+        if engine == "sglang" and kv == "fp8" and get_gpu(CATALOG[gpu]).family == "hopper":
+            # SGLang's FlashAttention-3 MLA converts the pool to 16-bit first, charged apart
+            # (calibration.sglang_kv_pool_conversion_s); the share is flat over batch and context, so the
+            # collector's pool is the batch's own tokens: per value, that conversion plus the 16-bit read
+            per_value = sglang_kv_pool_conversion_s(
+                layers=1, pool_tokens=0, latent_values=1, kv_value_bytes=1.0, bandwidth_bytes_s=bandwidth(gpu)
+            ) + 1.0 / (HOPPER_MLA_DECODE_BANDWIDTH * bandwidth(gpu))
+            ratio = (1.0 / (value * bandwidth(gpu))) / per_value
+            errors.append(abs(ratio - 1.0))
+            print(f"{cell}  the pool conversion and a 16-bit read: measured / the engine's time {ratio:.3f}")
+            continue
+        ratio = value / modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM")
+        errors.append(abs(ratio - 1.0))
+        print(f"{cell}  16 heads / the engine's {ratio:.3f}")
+
+
 def main() -> int:
     errors: list[float] = []
     _grouped_query(shares(), errors)
     _mla(mla_shares(), errors)
+    _mla_kernels(mla_kernel_shares(), errors)
     print(
         f"\nheld out: median |measured / modelled - 1| {statistics.median(errors):.3f} over {len(errors)} groups"
     )

@@ -1,4 +1,5 @@
-"""Regenerate benchmarks/data/generation_attention_times.csv from NVIDIA aiconfigurator's kernel database.
+"""Regenerate benchmarks/data/generation_attention_times.csv and generation_mla_times.csv from NVIDIA
+aiconfigurator's kernel database.
 
 The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
 table per GPU, framework and release. This script reads the ``generation_attention_perf`` tables (one layer's
@@ -7,7 +8,10 @@ through the engine's own cache layout) on the H100 SXM, H200 SXM, B200, B300 and
 TensorRT-LLM, and keeps: full attention (no sliding window), head size 128, the per-GPU head counts of common
 models' tensor-parallel shards, a 16-bit or FP8 KV cache, every kernel the tables time, and the points whose
 cache read is at least 200 MB (the bandwidth-bound part benchmarks/fit_decode_attention.py reads, as
-benchmarks/fit_kernels.py reads ../shared/data/kernels).
+benchmarks/fit_kernels.py reads ../shared/data/kernels). It also reads the ``generation_mla_perf`` tables (the
+MLA attention kernel alone, one query token per sequence against ``step + 1`` cached latent vectors of 576 values)
+of SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on the same GPUs, at 16 and 32 heads a GPU (DeepSeek-V3 at TP8 and
+TP4), with the same cut.
 
 Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
 
@@ -23,7 +27,23 @@ from pathlib import Path
 
 from aiconfigurator_db import package_folder, read_table, write_rows
 
-OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "generation_attention_times.csv"
+DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
+OUT = DATA / "generation_attention_times.csv"
+MLA_OUT = DATA / "generation_mla_times.csv"
+#: MLA's latent vector (512 values and 64 of rotary key) cached per token and layer
+MLA_LATENT = 576
+MLA_HEADS = frozenset({16, 32})
+MLA_COLUMNS = (
+    "source",
+    "gpu",
+    "framework",
+    "kernel_source",
+    "kv_cache_dtype",
+    "num_heads",
+    "batch_size",
+    "context",
+    "time_us",
+)
 GPUS = {
     "h100_sxm": ("H100-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "h200_sxm": ("H200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
@@ -105,7 +125,38 @@ def main() -> int:
                         "time_us": f"{float(r.latency) * 1000:.3f}",
                     }
                 )
-    return write_rows(OUT, COLUMNS, rows)
+    write_rows(OUT, COLUMNS, rows)
+    return write_rows(MLA_OUT, MLA_COLUMNS, mla_rows(package))
+
+
+def mla_rows(package: Path) -> list[dict[str, object]]:
+    """The MLA generation tables' points reading at least ``MIN_READ_BYTES`` at ``MLA_HEADS``."""
+    rows: list[dict[str, object]] = []
+    for gpu_dir, (gpu, releases) in GPUS.items():
+        for framework in ("sglang", "trtllm"):
+            version = releases[framework]
+            relative = f"systems/data/{gpu_dir}/mla/{framework}/{version}/generation_mla_perf.parquet"
+            table, source = read_table(package, relative)
+            table = table[table.kv_cache_dtype.isin(list(KV_BYTES)) & table.num_heads.isin(list(MLA_HEADS))]
+            columns = ["kernel_source", "kv_cache_dtype", "num_heads", "batch_size", "step"]
+            for r in table.sort_values(columns).itertuples():
+                context = int(r.step) + 1
+                if r.batch_size * context * MLA_LATENT * KV_BYTES[r.kv_cache_dtype] < MIN_READ_BYTES:
+                    continue
+                rows.append(
+                    {
+                        "source": source,
+                        "gpu": gpu,
+                        "framework": f"{LABELS[framework]} {version}",
+                        "kernel_source": r.kernel_source,
+                        "kv_cache_dtype": r.kv_cache_dtype,
+                        "num_heads": int(r.num_heads),
+                        "batch_size": int(r.batch_size),
+                        "context": context,
+                        "time_us": f"{float(r.latency) * 1000:.3f}",
+                    }
+                )
+    return rows
 
 
 if __name__ == "__main__":

@@ -988,15 +988,18 @@ HOPPER_FP8_DECODE_VALUES_S: Final[dict[str, float]] = {
 #: pool to 16-bit first: :func:`sglang_converts_kv_pool`). Fitted by benchmarks/fit_decode_attention.py on the
 #: 16-head (TP8) rows of aiconfigurator's H200 ``mla_generation_module`` tables (benchmarks/data/
 #: mla_module_times.csv) that read at least 200 MB, less the layer's projections and fixed time as the engine
-#: charges them; held out on the H100 and on 32 and 64 heads
+#: charges them; held out on the H100, on 32 and 64 heads, and on the kernel-alone ``generation_mla`` tables of the
+#: H100 and H200 (within 8%)
 HOPPER_MLA_DECODE_BANDWIDTH: Final[float] = 0.857
 HOPPER_FP8_MLA_DECODE_VALUES_S: Final[dict[str, float]] = {"trtllm": 2.914e12, "vllm": 2.674e12}
 #: MLA's absorbed decode attention on Blackwell, (16-bit, FP8) shares of the bandwidth: TensorRT-LLM's
 #: TensorRT-LLM-gen MLA kernel (also SGLang's ``trtllm_mla``, its default for DeepSeek-V3-class checkpoints there)
 #: and FlashInfer's MLA kernel (SGLang's default for other MLA models, and vLLM's: an assumption for releases
-#: before 0.24, whose default was not read). Fitted the same way on the B200's 16-head rows; no other Blackwell
-#: GPU was timed. At 32 heads (TP4) both kernels read the same cache about 1.45x slower again, which is not
-#: charged (the 64- and 128-head rows read at the 16-head share)
+#: before 0.24, whose default was not read). Fitted the same way on the B200's 16-head rows; held out on the MLA
+#: attention kernel alone (aiconfigurator's ``generation_mla`` tables, benchmarks/data/generation_mla_times.csv:
+#: SGLang's ``trtllm_mla`` and TensorRT-LLM's on the B200, B300 and GB200, within 5%). At 32 heads (TP4) both
+#: kernels read the same cache about 1.45x slower on every Blackwell GPU timed, which is not charged (the 64- and
+#: 128-head rows read near the 16-head share)
 BLACKWELL_MLA_DECODE_BANDWIDTH: Final[dict[str, tuple[float, float]]] = {
     "trtllm": (0.662, 0.780),
     "flashinfer": (0.659, 0.709),
@@ -1218,7 +1221,10 @@ def sglang_piecewise_graph_tokens(
 #: ``--max-total-tokens 131072``) timed one 225.79 us conversion kernel per layer, which moves (131,072 + 1) slots
 #: x 576 values x (1 byte read + 2 written) = 226.5 MB: 1.00 TB/s, 0.209 of the H200's 4.8 TB/s. Read off that one
 #: measurement (benchmarks/data/sglang_trtllm_mla_prefill_graph_evidence.md, section 7), not fitted on any
-#: scored point; other GPUs are assumed to convert at the same share of their bandwidth
+#: scored point; other GPUs are assumed to convert at the same share of their bandwidth. Held out on
+#: aiconfigurator's SGLang 0.5.14 FP8 MLA kernel tables (benchmarks/fit_decode_attention.py): the conversion and a
+#: 16-bit read take 1.04x the charged time on an H200 and 0.78x on an H100, which converts about as many values a
+#: second with 70% of the bandwidth
 SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE: Final[float] = 0.209
 
 
