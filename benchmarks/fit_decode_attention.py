@@ -305,7 +305,12 @@ def _mla_kernels(share: dict[tuple[str, str, str, str, int], float], errors: lis
             # (calibration.sglang_kv_pool_conversion_s); the share is flat over batch and context, so the
             # collector's pool is the batch's own tokens: per value, that conversion plus the 16-bit read
             per_value = sglang_kv_pool_conversion_s(
-                layers=1, pool_tokens=0, latent_values=1, kv_value_bytes=1.0, bandwidth_bytes_s=bandwidth(gpu)
+                layers=1,
+                pool_tokens=0,
+                latent_values=1,
+                kv_value_bytes=1.0,
+                bandwidth_bytes_s=bandwidth(gpu),
+                gpu_family="hopper",
             ) + 1.0 / (HOPPER_MLA_DECODE_BANDWIDTH * bandwidth(gpu))
             ratio = (1.0 / (value * bandwidth(gpu))) / per_value
             errors.append(abs(ratio - 1.0))

@@ -1002,6 +1002,27 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
     assert d.step_cost.time(*decode) - without.time(*decode) == pytest.approx(expected, rel=1e-9)
     prompt = (0, 0, 0, 4096, 4096 * 4097 / 2, 0, 1)  # above the 2,048-token graph cap: the prompt (MHA) form
     assert d.step_cost.time(*prompt) == pytest.approx(without.time(*prompt), rel=1e-12)
+    # an H100 converts at the rate measured on the H200, not at that share of its own bandwidth
+    from config_explorer.engine.calibration import (
+        SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S,
+        sglang_kv_pool_conversion_s,
+    )
+
+    h100 = get_gpu("H100").memory_bandwidth_bytes_s
+    one = {
+        "layers": 61,
+        "pool_tokens": 100_000,
+        "latent_values": 576,
+        "kv_value_bytes": 1.0,
+        "bandwidth_bytes_s": h100,
+    }
+    moved_h100 = 61 * 100_001 * 576 * 3.0
+    assert sglang_kv_pool_conversion_s(**one, gpu_family="hopper") == pytest.approx(
+        moved_h100 / SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S, rel=1e-12
+    )
+    assert sglang_kv_pool_conversion_s(**one, gpu_family="blackwell") == pytest.approx(
+        moved_h100 / (SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * h100), rel=1e-12
+    )
     others = (plan("H200", "bf16"), plan("B200", "fp8"), plan("H200", "fp8", engine="vllm"))
     for other in (*others, plan("H200", "fp8", engine="sglang==0.4.5")):  # 0.4.5: Triton MLA on Hopper
         assert other.rates.kv_pool_conversion_s == 0.0

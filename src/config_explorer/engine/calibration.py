@@ -1221,11 +1221,15 @@ def sglang_piecewise_graph_tokens(
 #: ``--max-total-tokens 131072``) timed one 225.79 us conversion kernel per layer, which moves (131,072 + 1) slots
 #: x 576 values x (1 byte read + 2 written) = 226.5 MB: 1.00 TB/s, 0.209 of the H200's 4.8 TB/s. Read off that one
 #: measurement (benchmarks/data/sglang_trtllm_mla_prefill_graph_evidence.md, section 7), not fitted on any
-#: scored point; other GPUs are assumed to convert at the same share of their bandwidth. Held out on
-#: aiconfigurator's SGLang 0.5.14 FP8 MLA kernel tables (benchmarks/fit_decode_attention.py): the conversion and a
-#: 16-bit read take 1.04x the charged time on an H200 and 0.78x on an H100, which converts about as many values a
-#: second with 70% of the bandwidth
+#: scored point; GPUs outside Hopper are assumed to convert at the same share of their bandwidth (Hopper's: the
+#: next constant). Held out on aiconfigurator's SGLang 0.5.14 FP8 MLA kernel tables (benchmarks/fit_decode_attention.py):
+#: the conversion and a 16-bit read take 1.04x the charged time on an H200
 SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE: Final[float] = 0.209
+#: on Hopper the conversion moves the bytes a second that issue #35291 measured on the H200 (its share times the
+#: H200's 4.8 TB/s), whatever the GPU's bandwidth: aiconfigurator's SGLang 0.5.14 FP8 MLA kernel tables time an H100
+#: converting about as many values a second as an H200 (benchmarks/fit_decode_attention.py: at this rate the H100's
+#: kernel takes 1.09x the charged time, at the H100's share of its own bandwidth 0.78x)
+SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S: Final[float] = SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * 4.8e12
 
 
 def sglang_converts_kv_pool(
@@ -1257,12 +1261,21 @@ def sglang_converts_kv_pool(
 
 
 def sglang_kv_pool_conversion_s(
-    *, layers: float, pool_tokens: float, latent_values: int, kv_value_bytes: float, bandwidth_bytes_s: float
+    *,
+    layers: float,
+    pool_tokens: float,
+    latent_values: int,
+    kv_value_bytes: float,
+    bandwidth_bytes_s: float,
+    gpu_family: str,
 ) -> float:
     """Seconds one forward spends converting ``layers`` MLA layers' whole KV pools of ``pool_tokens`` slots of
-    ``latent_values`` values each from ``kv_value_bytes`` to 16-bit (read once, written at 2 bytes), at
-    :data:`SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE` of ``bandwidth_bytes_s``."""
+    ``latent_values`` values each from ``kv_value_bytes`` to 16-bit (read once, written at 2 bytes): at
+    :data:`SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S` on Hopper, elsewhere at
+    :data:`SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE` of ``bandwidth_bytes_s`` (no other family was timed)."""
     moved = layers * (pool_tokens + 1) * latent_values * (kv_value_bytes + 2.0)
+    if gpu_family == "hopper":
+        return moved / SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S
     return moved / (SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * bandwidth_bytes_s)
 
 

@@ -656,6 +656,7 @@ def plan_deployment(
             latent_values=latent,
             kv_value_bytes=kv_value_b,
             bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
+            gpu_family=gpu.family,
         )
         rates = attrs.evolve(rates, kv_pool_conversion_s=conversion)
         warnings.append(
