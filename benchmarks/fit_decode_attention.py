@@ -42,6 +42,7 @@ from fit_mla_module import MODEL as MLA_MODEL
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    BLACKWELL_MLA_32_HEAD_FACTOR,
     BLACKWELL_MLA_DECODE_BANDWIDTH,
     DECODE_ATTENTION_BANDWIDTH,
     HOPPER_FP8_DECODE_VALUES_S,
@@ -176,7 +177,9 @@ def mla_kernel_shares() -> dict[tuple[str, str, str, str, int], float]:
     return {key: statistics.median(values) for key, values in points.items()}
 
 
-def modelled(engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "LlamaForCausalLM") -> float:
+def modelled(
+    engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "LlamaForCausalLM", heads: int = 16
+) -> float:
     family = get_gpu(CATALOG[gpu]).family
     return decode_attention_bandwidth(
         profile_for(engine),
@@ -186,7 +189,20 @@ def modelled(engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "L
         kv_value_bytes=1.0 if kv == "fp8" else 2.0,
         mla=mla,
         model_class=model_class,
+        heads_per_gpu=heads,
     )
+
+
+def thirty_two_head_ratios(
+    module: dict[tuple[str, str, str, str, int], float], kernels: dict[tuple[str, str, str, str, int], float]
+) -> list[float]:
+    """The B200's 32-head share over its 16-head share, for every MLA table, kernel and KV format."""
+    ratios = []
+    for table in (module, kernels):
+        for (gpu, engine, kernel, kv, heads), value in table.items():
+            if gpu == "B200-SXM" and heads == 32 and (gpu, engine, kernel, kv, 16) in table:
+                ratios.append(value / table[(gpu, engine, kernel, kv, 16)])
+    return ratios
 
 
 def _grouped_query(share: dict[tuple[str, str, str, str], float], errors: list[float]) -> None:
@@ -290,9 +306,19 @@ def _mla(share: dict[tuple[str, str, str, str, int], float], errors: list[float]
                 print(f"  {gpu:9} {engine:7} {kernel:15} {kv:9} {'  '.join(cells)}")
 
 
-def _mla_kernels(share: dict[tuple[str, str, str, str, int], float], errors: list[float]) -> None:
+def _mla_kernels(
+    share: dict[tuple[str, str, str, str, int], float],
+    module: dict[tuple[str, str, str, str, int], float],
+    errors: list[float],
+) -> None:
+    ratios = thirty_two_head_ratios(module, share)
     print(
-        f"\nheld out: the MLA attention kernel alone ({MLA_KERNEL_DATA.name}), measured share / the engine's share"
+        f"\nfit (B200, both MLA tables, both kernels, both KV formats): the 32-head share over the 16-head share "
+        f"{min(ratios):.3f}-{max(ratios):.3f}, median {statistics.median(ratios):.3f}; the engine's "
+        f"{BLACKWELL_MLA_32_HEAD_FACTOR:.2f}"
+    )
+    print(
+        f"held out: the MLA attention kernel alone ({MLA_KERNEL_DATA.name}), measured share / the engine's share"
     )
     for gpu, engine, kernel, kv, heads in sorted(share):
         if heads != 16:
@@ -318,14 +344,20 @@ def _mla_kernels(share: dict[tuple[str, str, str, str, int], float], errors: lis
             continue
         ratio = value / modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM")
         errors.append(abs(ratio - 1.0))
-        print(f"{cell}  16 heads / the engine's {ratio:.3f}")
+        cell += f"  16 heads / the engine's {ratio:.3f}"
+        if get_gpu(CATALOG[gpu]).family == "blackwell" and gpu != "B200-SXM":
+            model32 = modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM", heads=32)
+            errors.append(abs(thirty_two / model32 - 1.0))
+            cell += f", 32 heads {thirty_two / model32:.3f}"
+        print(cell)
 
 
 def main() -> int:
     errors: list[float] = []
     _grouped_query(shares(), errors)
-    _mla(mla_shares(), errors)
-    _mla_kernels(mla_kernel_shares(), errors)
+    module = mla_shares()
+    _mla(module, errors)
+    _mla_kernels(mla_kernel_shares(), module, errors)
     print(
         f"\nheld out: median |measured / modelled - 1| {statistics.median(errors):.3f} over {len(errors)} groups"
     )

@@ -250,6 +250,15 @@ def test_each_engines_decode_attention_share_is_its_own_kernels_fit() -> None:
         assert abs(ratio - 1.0) < 0.10, (gpu, engine, kv)
         checked += 1
     assert checked == 18
+    # the 32-head factor: the B200's median, and the B300's and GB200's 32-head rows within 12%
+    from config_explorer.engine.calibration import BLACKWELL_MLA_32_HEAD_FACTOR
+
+    fitted_factor = statistics.median(fit.thirty_two_head_ratios(mla, kernels))
+    assert fitted_factor == pytest.approx(BLACKWELL_MLA_32_HEAD_FACTOR, abs=0.002)
+    for (gpu, engine, _kernel, kv, heads), measured in kernels.items():
+        if heads == 32 and gpu in ("B300-SXM", "GB200"):
+            model = fit.modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM", heads=32)
+            assert abs(measured / model - 1.0) < 0.12, (gpu, engine, kv)
 
 
 def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None:
@@ -293,6 +302,14 @@ def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None
     assert share(deepseek, "H200", "trtllm", "bf16") > hopper
     assert share(deepseek, "H200", "trtllm", "fp8") < share(deepseek, "H200", "trtllm", "bf16")
     assert share(deepseek, "B200", "trtllm", "fp8") > share(deepseek, "B200", "trtllm", "bf16")
+    # 32 heads a GPU (attention TP4) reads slower on Blackwell's MLA kernels, not on Hopper's
+    tp4 = plan_deployment(
+        load_model(deepseek), get_gpu("B200"), num_gpus=4, tp=4, input_length=1000, output_length=100,
+        engine="trtllm", kv_precision="fp8",
+    )  # fmt: skip
+    assert tp4.rates.attention_bandwidth / get_gpu("B200").memory_bandwidth_bytes_s == pytest.approx(
+        share(deepseek, "B200", "trtllm", "fp8") * 0.673, rel=1e-9
+    )
 
 
 def test_a_plan_says_when_an_fp8_cache_saves_little_decode_attention_time() -> None:

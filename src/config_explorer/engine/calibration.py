@@ -34,6 +34,7 @@ import attrs
 from config_explorer.precision import normalize_precision
 
 __all__ = [
+    "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
@@ -998,12 +999,16 @@ HOPPER_FP8_MLA_DECODE_VALUES_S: Final[dict[str, float]] = {"trtllm": 2.914e12, "
 #: before 0.24, whose default was not read). Fitted the same way on the B200's 16-head rows; held out on the MLA
 #: attention kernel alone (aiconfigurator's ``generation_mla`` tables, benchmarks/data/generation_mla_times.csv:
 #: SGLang's ``trtllm_mla`` and TensorRT-LLM's on the B200, B300 and GB200, within 5%). At 32 heads (TP4) both
-#: kernels read the same cache about 1.45x slower on every Blackwell GPU timed, which is not charged (the 64- and
-#: 128-head rows read near the 16-head share)
+#: kernels read the same cache about 1.45x slower on every Blackwell GPU timed: :data:`BLACKWELL_MLA_32_HEAD_FACTOR`
 BLACKWELL_MLA_DECODE_BANDWIDTH: Final[dict[str, tuple[float, float]]] = {
     "trtllm": (0.662, 0.780),
     "flashinfer": (0.659, 0.709),
 }
+#: MLA decode on Blackwell at 32 heads a GPU (DeepSeek-V3-class models at attention TP4): both kernels read the
+#: same cache at this fraction of their 16-head share, where 64 and 128 heads read near it (a tiling effect, not
+#: compute). The median over the B200's rows of both MLA tables, both kernels and both KV formats (0.66-0.70;
+#: benchmarks/fit_decode_attention.py), held out on the B300's and GB200's kernel-alone tables (within 11%)
+BLACKWELL_MLA_32_HEAD_FACTOR: Final[float] = 0.673
 
 
 def decode_attention_bandwidth(
@@ -1015,14 +1020,17 @@ def decode_attention_bandwidth(
     kv_value_bytes: float,
     mla: bool,
     model_class: str,
+    heads_per_gpu: float = 16.0,
 ) -> float:
     """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads the KV cache in
-    decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed).
+    decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed; ``heads_per_gpu``:
+    the attention heads one GPU holds).
 
     Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
     :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper the family's figure, an FP8 cache capped at
     :data:`HOPPER_FP8_DECODE_VALUES_S`. MLA layers: :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at
-    :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and :data:`BLACKWELL_MLA_DECODE_BANDWIDTH`."""
+    :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times
+    :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU)."""
     fp8 = kv_value_bytes < 2.0
     engine = profile.name
     if gpu_family == "hopper":
@@ -1035,6 +1043,8 @@ def decode_attention_bandwidth(
     if mla:
         trtllm_kernel = engine == "trtllm" or (engine == "sglang" and model_class == "DeepseekV3ForCausalLM")
         shares = BLACKWELL_MLA_DECODE_BANDWIDTH["trtllm" if trtllm_kernel else "flashinfer"]
+        if round(heads_per_gpu) == 32:
+            shares = (shares[0] * BLACKWELL_MLA_32_HEAD_FACTOR, shares[1] * BLACKWELL_MLA_32_HEAD_FACTOR)
     else:
         shares = DECODE_ATTENTION_BANDWIDTH[(engine, gpu_family)]
         if (

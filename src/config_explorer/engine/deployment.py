@@ -486,6 +486,8 @@ def plan_deployment(
             kv_value_bytes=value_bytes,
             mla=arch.is_mla,
             model_class=arch.architecture,
+            # one attention group's heads over its GPUs (the shard's own count is built below)
+            heads_per_gpu=arch.num_attention_heads / max(tp // dp_attention, 1),
         )
 
     attention_share = attention_share_at(bytes_per_value(kv))
