@@ -26,7 +26,10 @@ cache's bytes over that. Fitted on the 16-head (TP8) rows reading at least 200 M
 values a second (``HOPPER_MLA_DECODE_BANDWIDTH``, ``HOPPER_FP8_MLA_DECODE_VALUES_S``), held out on the H100 and on
 32 and 64 heads; the B200's shares (``BLACKWELL_MLA_DECODE_BANDWIDTH``). Held out as well:
 ``data/generation_mla_times.csv``, aiconfigurator's ``generation_mla`` tables (the MLA attention kernel alone, SGLang
-0.5.14's and TensorRT-LLM 1.3's, on all five GPUs at 16 and 32 heads), against the engine's shares.
+0.5.14's and TensorRT-LLM 1.3's, on all five GPUs at 16 and 32 heads), against the engine's shares. The B200's
+32-head share over its 16-head share, over both MLA tables, is ``BLACKWELL_MLA_32_HEAD_FACTOR`` (held out on the
+B300's and GB200's 32-head rows); SGLang's FP8 MLA on Hopper, whose kernel converts its cache to 16-bit first, is
+read against the engine's conversion (``sglang_kv_pool_conversion_s``) plus a 16-bit read.
 """
 
 from __future__ import annotations
