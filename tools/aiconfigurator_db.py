@@ -16,6 +16,13 @@ from typing import Any
 
 #: the wheel the tables come from, named in each extracted row's ``source``
 WHEEL = "aiconfigurator-core==0.12.0"
+#: each framework directory of the database, as its rows' ``framework`` column names it
+LABELS = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
+#: (query heads, key-value heads) per GPU the attention extracts keep: Llama-3.1-70B / Qwen3-32B at TP1-8
+#: (64/8 ... 8/1), Llama-3.1-8B at TP1-8 (32/8 ... 4/1), Qwen3-14B at TP1-2 (40/8, 20/4), 48/8
+TP_SHARD_HEADS = frozenset(
+    {(64, 8), (32, 4), (16, 2), (8, 1), (32, 8), (16, 4), (8, 2), (4, 1), (40, 8), (20, 4), (48, 8)}
+)
 
 
 def package_folder(description: str) -> Path:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, read_table, write_rows
+from aiconfigurator_db import LABELS, TP_SHARD_HEADS, package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "context_attention_times.csv"
 GPUS = {
@@ -30,15 +30,9 @@ GPUS = {
     "b200_sxm": ("B200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "l40s": ("L40S", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
 }
-LABELS = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
 #: kernels left out: fallbacks the engines do not pick for these heads on these GPUs, and preview kernels
 SKIPPED_KERNELS = frozenset(
     {"triton", "vllm_triton_attn", "vllm_flash_attn_fa4", "vllm_flashinfer_trtllmdecode"}
-)
-#: (query heads, key-value heads) per GPU: Llama-3.1-70B / Qwen3-32B at TP1-8 (64/8 ... 8/1), Llama-3.1-8B
-#: at TP1-8 (32/8 ... 4/1), Qwen3-14B at TP1-2 (40/8, 20/4), 48/8
-HEADS = frozenset(
-    {(64, 8), (32, 4), (16, 2), (8, 1), (32, 8), (16, 4), (8, 2), (4, 1), (40, 8), (20, 4), (48, 8)}
 )
 COLUMNS = (
     "source",
@@ -66,7 +60,9 @@ def main() -> int:
             )
             table, source = read_table(package, relative)
             window = table.window_size == 0 if "window_size" in table else True
-            heads = [(int(q), int(k)) in HEADS for q, k in zip(table.num_heads, table.num_key_value_heads)]
+            heads = [
+                (int(q), int(k)) in TP_SHARD_HEADS for q, k in zip(table.num_heads, table.num_key_value_heads)
+            ]
             keep = table[
                 window
                 & (table.attn_dtype == "bfloat16")

@@ -24,8 +24,9 @@ It needs pandas, which the project does not depend on; nothing in the test suite
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from aiconfigurator_db import package_folder, read_table, write_rows
+from aiconfigurator_db import LABELS, TP_SHARD_HEADS, package_folder, read_table, write_rows
 
 DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "data"
 OUT = DATA / "generation_attention_times.csv"
@@ -51,12 +52,6 @@ GPUS = {
     "b300_sxm": ("B300-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "gb200": ("GB200", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
 }
-LABELS = {"vllm": "vLLM", "sglang": "SGLang", "trtllm": "TensorRT-LLM"}
-#: (query heads, key-value heads) per GPU: Llama-3.1-70B / Qwen3-32B at TP1-8 (64/8 ... 8/1), Llama-3.1-8B
-#: at TP1-8 (32/8 ... 4/1), Qwen3-14B at TP1-2 (40/8, 20/4), 48/8
-HEADS = frozenset(
-    {(64, 8), (32, 4), (16, 2), (8, 1), (32, 8), (16, 4), (8, 2), (4, 1), (40, 8), (20, 4), (48, 8)}
-)
 KV_BYTES = {"bfloat16": 2, "fp8": 1}
 #: the smallest cache read (bytes, keys and values of every sequence) a point keeps
 MIN_READ_BYTES = 200e6
@@ -96,7 +91,7 @@ def main() -> int:
                 "step",
             ]
             for r in table.sort_values(columns).itertuples():
-                if (int(r.num_heads), int(r.num_key_value_heads)) not in HEADS:
+                if (int(r.num_heads), int(r.num_key_value_heads)) not in TP_SHARD_HEADS:
                     continue
                 context = int(r.step) + 1
                 read = (
@@ -110,20 +105,8 @@ def main() -> int:
                 if read < MIN_READ_BYTES:
                     continue
                 rows.append(
-                    {
-                        "source": source,
-                        "gpu": gpu,
-                        "framework": f"{LABELS[framework]} {version}",
-                        "kernel_source": r.kernel_source,
-                        "kv_cache_dtype": r.kv_cache_dtype,
-                        "num_heads": int(r.num_heads),
-                        "num_kv_heads": int(r.num_key_value_heads),
-                        "head_dim": int(r.head_dim),
-                        "batch_size": int(r.batch_size),
-                        "context": context,
-                        # the table's latency is in milliseconds
-                        "time_us": f"{float(r.latency) * 1000:.3f}",
-                    }
+                    _point(r, source, gpu, f"{LABELS[framework]} {version}", context)
+                    | {"num_kv_heads": int(r.num_key_value_heads), "head_dim": int(r.head_dim)}
                 )
     write_rows(OUT, COLUMNS, rows)
     return write_rows(MLA_OUT, MLA_COLUMNS, mla_rows(package))
@@ -143,20 +126,23 @@ def mla_rows(package: Path) -> list[dict[str, object]]:
                 context = int(r.step) + 1
                 if r.batch_size * context * MLA_LATENT * KV_BYTES[r.kv_cache_dtype] < MIN_READ_BYTES:
                     continue
-                rows.append(
-                    {
-                        "source": source,
-                        "gpu": gpu,
-                        "framework": f"{LABELS[framework]} {version}",
-                        "kernel_source": r.kernel_source,
-                        "kv_cache_dtype": r.kv_cache_dtype,
-                        "num_heads": int(r.num_heads),
-                        "batch_size": int(r.batch_size),
-                        "context": context,
-                        "time_us": f"{float(r.latency) * 1000:.3f}",
-                    }
-                )
+                rows.append(_point(r, source, gpu, f"{LABELS[framework]} {version}", context))
     return rows
+
+
+def _point(r: Any, source: str, gpu: str, framework: str, context: int) -> dict[str, object]:
+    """The columns a decode-attention point and an MLA point share (the table's latency is in milliseconds)."""
+    return {
+        "source": source,
+        "gpu": gpu,
+        "framework": framework,
+        "kernel_source": r.kernel_source,
+        "kv_cache_dtype": r.kv_cache_dtype,
+        "num_heads": int(r.num_heads),
+        "batch_size": int(r.batch_size),
+        "context": context,
+        "time_us": f"{float(r.latency) * 1000:.3f}",
+    }
 
 
 if __name__ == "__main__":
