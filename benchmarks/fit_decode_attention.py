@@ -40,9 +40,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from fit_mla_module import DATA as MLA_DATA
-from fit_mla_module import MODEL as MLA_MODEL
+from fit_mla_module import engine_layer_terms
 
-from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     BLACKWELL_MLA_32_HEAD_FACTOR,
@@ -58,10 +57,6 @@ from config_explorer.engine.calibration import (
     profile_for,
     sglang_kv_pool_conversion_s,
 )
-from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.layout import MIXER_KERNELS
-from config_explorer.engine.roofline import soft_max
-from config_explorer.precision import bytes_per_value
 
 DATA = Path(__file__).resolve().parent / "data" / "generation_attention_times.csv"
 MLA_KERNEL_DATA = Path(__file__).resolve().parent / "data" / "generation_mla_times.csv"
@@ -128,36 +123,16 @@ def shares() -> dict[tuple[str, str, str, str], float]:
 def mla_shares() -> dict[tuple[str, str, str, str, int], float]:
     """(GPU, engine, kernel, KV dtype, heads) -> the median share of the bandwidth at which one MLA layer's decode
     attention reads its latent cache, from the layer's measured time less its projections and fixed time as the
-    engine charges them (and vLLM's measured extra per layer on Hopper)."""
-    arch = load_model(MLA_MODEL)
-    plans = {}
+    engine charges them (``fit_mla_module.engine_layer_terms``; and vLLM's measured extra per layer on Hopper)."""
     points: dict[tuple[str, str, str, str, int], list[float]] = defaultdict(list)
     with MLA_DATA.open() as fh:
         for r in csv.DictReader(fh):
             gpu, kv, heads = r["gpu"], r["kv_cache_dtype"], int(r["num_heads"])
-            batch, context = int(r["batch_size"]), int(r["context"])
-            tp = arch.num_attention_heads // heads
-            if (gpu, tp, kv) not in plans:
-                plans[(gpu, tp, kv)] = plan_deployment(
-                    arch, get_gpu(CATALOG[gpu]), num_gpus=tp, tp=tp, precision="fp8",
-                    kv_precision="fp8" if kv == "fp8" else "bf16", engine="trtllm", input_length=1024,
-                    output_length=16,
-                )  # fmt: skip
-            d = plans[(gpu, tp, kv)]
-            rates, costs = d.rates, d.costs
-            read = batch * context * costs.kv_bytes_per_token_full / arch.num_layers
+            projections, _, fixed, read = engine_layer_terms(
+                gpu, kv, heads, int(r["batch_size"]), int(r["context"])
+            )
             if read < MIN_READ_BYTES:
                 continue
-            params = arch.attention_params_per_layer / tp
-            projections = soft_max(
-                params * bytes_per_value("fp8") / rates.gemm_bandwidth, batch * 2 * params / rates.gemm_flops
-            )
-            gemm_kernels, small_kernels = MIXER_KERNELS["mla"]
-            fixed = (
-                gemm_kernels * rates.gemm_kernel_s
-                + small_kernels * rates.small_kernel_s
-                + max(rates.attention_kernel_s - rates.small_kernel_s, 0.0)
-            )
             engine = ENGINES[r["framework"].split()[0]]
             if engine == "vllm" and gpu != "B200-SXM":
                 fixed += VLLM_HOPPER_MLA_LAYER_US * 1e-6

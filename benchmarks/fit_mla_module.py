@@ -93,9 +93,12 @@ def fitted(data: list[Point]) -> float:
     return round(2 * statistics.median(p.extra_us for p in data if p.in_fit)) / 2
 
 
-def engine_layer_us(gpu: str, kv: str, heads: int, batch: int, context: int) -> float:
-    """The engine's base term for one MLA layer's decode step, us: its projections and latent attention,
-    each the soft maximum of streaming and computing them, plus the fixed cost of the layer's kernels."""
+def engine_layer_terms(
+    gpu: str, kv: str, heads: int, batch: int, context: int
+) -> tuple[float, float, float, float]:
+    """The engine's base terms for one MLA layer's decode step: (projections, latent attention, fixed cost of the
+    layer's kernels) in seconds, the first two each the soft maximum of streaming and computing them, and the
+    bytes of latent cache the attention reads."""
     arch = load_model(MODEL)
     tp = arch.num_attention_heads // heads
     d = plan_deployment(
@@ -114,10 +117,10 @@ def engine_layer_us(gpu: str, kv: str, heads: int, batch: int, context: int) -> 
     projections = soft_max(
         params * bytes_per_value("fp8") / r.gemm_bandwidth, batch * 2 * params / r.gemm_flops
     )
-    kv_bytes = c.kv_bytes_per_token_full / arch.num_layers
+    read = batch * context * c.kv_bytes_per_token_full / arch.num_layers
     pair_flops = c.attention_flops_per_pair_decode / arch.num_layers
     attention = soft_max(
-        batch * context * kv_bytes / r.attention_bandwidth,
+        read / r.attention_bandwidth,
         batch * context * pair_flops / (r.attention_decode_flops or r.attention_flops),
     )
     gemm_kernels, small_kernels = MIXER_KERNELS["mla"]
@@ -125,6 +128,13 @@ def engine_layer_us(gpu: str, kv: str, heads: int, batch: int, context: int) -> 
         r.attention_kernel_s - r.small_kernel_s, 0.0
     )  # one of the small ones, at its own cost
     fixed = gemm_kernels * r.gemm_kernel_s + small_kernels * r.small_kernel_s + attention_kernel
+    return projections, attention, fixed, read
+
+
+def engine_layer_us(gpu: str, kv: str, heads: int, batch: int, context: int) -> float:
+    """The engine's base term for one MLA layer's decode step, us: its projections and latent attention,
+    each the soft maximum of streaming and computing them, plus the fixed cost of the layer's kernels."""
+    projections, attention, fixed, _ = engine_layer_terms(gpu, kv, heads, batch, context)
     return (projections + attention + fixed) * 1e6
 
 
