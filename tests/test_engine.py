@@ -751,19 +751,22 @@ def test_sglang_runs_prompt_steps_in_piecewise_graphs_from_0_5_10(
     assert d.profile.prefill_in_graphs is (tokens > 0 or engine.startswith("vllm"))
 
 
+#: a text model's prompt-graph rule inputs on one Hopper GPU (``sglang_piecewise_graph_tokens`` less the model class)
+_PIECEWISE_RULE: dict[str, Any] = {
+    "mla": False,
+    "chunk_tokens": 8192,
+    "gpu_family": "hopper",
+    "dp_attention": 1,
+    "pp": 1,
+    "speculative": False,
+    "disaggregated": False,
+}
+
+
 def test_piecewise_graphs_are_off_on_rocm_in_0_5_10_speculative_runs_and_in_disaggregated_pools() -> None:
     from config_explorer.engine.calibration import sglang_piecewise_graph_tokens
 
-    rule = {
-        "model_class": "LlamaForCausalLM",
-        "mla": False,
-        "chunk_tokens": 8192,
-        "gpu_family": "hopper",
-        "dp_attention": 1,
-        "pp": 1,
-        "speculative": False,
-        "disaggregated": False,
-    }
+    rule = {"model_class": "LlamaForCausalLM", **_PIECEWISE_RULE}
     sglang = profile_for("sglang==0.5.10")
     assert sglang_piecewise_graph_tokens(sglang, **rule) == 8192  # type: ignore[arg-type]
     for change in ({"gpu_family": "cdna3"}, {"speculative": True}, {"disaggregated": True}):
@@ -827,19 +830,9 @@ def test_sglang_graphs_the_prompts_of_the_multimodal_classes_each_release_valida
     back to piecewise graphs, under their exclusions) and on the breakable list from 0.5.18."""
     from config_explorer.engine.calibration import sglang_piecewise_graph_tokens
 
-    rule: dict[str, Any] = {
-        "mla": False,
-        "chunk_tokens": 8192,
-        "gpu_family": "hopper",
-        "dp_attention": 1,
-        "pp": 1,
-        "speculative": False,
-        "disaggregated": False,
-    }
-
     def tokens(release: str, model_class: str, **change: Any) -> int:
         return sglang_piecewise_graph_tokens(
-            profile_for(release), model_class=model_class, **{**rule, **change}
+            profile_for(release), model_class=model_class, **{**_PIECEWISE_RULE, **change}
         )
 
     qwen35, kimi, llama4 = (
