@@ -1019,3 +1019,11 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
     others = (plan("H200", "bf16"), plan("B200", "fp8"), plan("H200", "fp8", engine="vllm"))
     for other in (*others, plan("H200", "fp8", engine="sglang==0.4.5")):  # 0.4.5: Triton MLA on Hopper
         assert other.rates.kv_pool_conversion_s == 0.0
+    # the kernel then reads the converted copy: two bytes a value at the 16-bit cache's share, so a token of
+    # context costs what it costs on a 16-bit cache, though the FP8 pool holds twice the tokens
+    sixteen = others[0]
+    per_token = d.costs.kv_bytes_per_token_full / d.rates.attention_bandwidth
+    assert per_token == pytest.approx(
+        sixteen.costs.kv_bytes_per_token_full / sixteen.rates.attention_bandwidth, rel=1e-12
+    )
+    assert d.rates.attention_bandwidth == pytest.approx(sixteen.rates.attention_bandwidth / 2, rel=1e-12)

@@ -660,11 +660,20 @@ def plan_deployment(
             bandwidth_bytes_s=gpu.memory_bandwidth_bytes_s,
             gpu_family=gpu.family,
         )
-        rates = attrs.evolve(rates, kv_pool_conversion_s=conversion)
+        # and the kernel then reads the converted 16-bit copy: two bytes a value at the kernel's 16-bit share,
+        # where the cache's own accounting counts one
+        rates = attrs.evolve(
+            rates,
+            kv_pool_conversion_s=conversion,
+            attention_bandwidth=gpu.memory_bandwidth_bytes_s * attention_share_at(2.0) * kv_value_b / 2.0,
+        )
         warnings.append(
             f"SGLang's default MLA attention on the {gpu.name} reads the {kv} KV cache by converting each layer's "
-            f"whole pool ({pool:,} tokens a GPU here) to 16-bit every decode step (sgl-project/sglang issue "
-            f"#35291): {conversion * 1e3:.1f} ms a step in this estimate; a 16-bit KV cache, a smaller pool "
+            f"whole pool ({pool:,} tokens a GPU here) to 16-bit every decode step and attending over that copy "
+            f"(sgl-project/sglang issue #35291): {conversion * 1e3:.1f} ms a step in this estimate for the "
+            "conversion, and decode attention at a 16-bit cache's cost; the copy of one layer's pool takes "
+            f"{(pool + 1) * latent * 2.0 / GIB:.2f} GiB beside the static pool (not budgeted); a 16-bit KV cache, a "
+            "smaller pool "
             "(--max-total-tokens) or --attention-backend flashmla avoids it"
         )
     # (models with recurrent layers: SGLang caps it by the state cache as well, which is not modelled, so the
