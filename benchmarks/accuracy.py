@@ -558,8 +558,9 @@ def client_lengths(row: dict[str, str], requests: int) -> tuple[Lengths, Lengths
     isl, osl = int(row["input_len"]), int(row["output_len"])
     dataset = row["dataset"]
     if dataset == "random_uniform":  # SGLang random, range ratio 0: uniform over [1, L]
-        nominal_in = _number(r"random-input-len (\d+)", row["notes"]) or 2 * isl
-        nominal_out = _number(r"random-output-len (\d+)", row["notes"]) or 2 * osl
+        # the flag spelled out or abbreviated (argparse takes a prefix: --random-input 180)
+        nominal_in = _number(r"random-input(?:-len)?[ =](\d+)", row["notes"]) or 2 * isl
+        nominal_out = _number(r"random-output(?:-len)?[ =](\d+)", row["notes"]) or 2 * osl
         exact = sglang_client_draws(row, nominal_in, nominal_out, requests)
         if exact is not None:
             return exact

@@ -59,6 +59,10 @@ DATA = Path(__file__).resolve().parent / "data" / "published_scale_points.csv"
 #: more end-to-end EP runs, collected apart (TensorRT-LLM's Performance Overview tables with attention DP,
 #: SGLang cookbook pages, GPUStack's TensorRT-LLM DeepSeek-R1 page): the same columns
 DATA_MORE = DATA.with_name("published_scale_points_more.csv")
+#: a third collection (a helper session's search of 2025-2026 issues, cookbook revisions and GPUStack pages;
+#: its companion .md lists what it read and rejected): the same columns
+DATA_2026 = DATA.with_name("published_scale_points_2026.csv")
+SOURCES = (DATA, DATA_MORE, DATA_2026)
 #: tokens per GPU of a prefill step where the row does not print it (the LMSYS profile runs' figure)
 DEFAULT_PREFILL_TOKENS_PER_GPU = 16384
 #: the row whose pair sets EXPERT_IMBALANCE's default: reported, not held out
@@ -137,6 +141,8 @@ def _skip_reason(row: dict[str, str]) -> str | None:
         return "speculative (MTP) run"
     if not _engine(row["engine"]):
         return f"engine {row['engine']!r} has no profile"
+    if row["dataset"] == "unstated":
+        return "the run's dataset and lengths are not stated"
     try:
         get_gpu(row["gpu"])
     except UnknownGPUError:
@@ -249,6 +255,21 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
             num_requests=requests,
         )
         how = f"{row['dataset']}, closed loop of {concurrency}, {requests} requests"
+    elif row["request_rate"] not in ("", "inf") and not row["concurrency"]:
+        # a client sending its prompts at a rate (Poisson arrivals, as sglang.bench_serving's --request-rate
+        # and vLLM's benchmark send them), its lengths drawn as it drew them
+        rate = float(row["request_rate"])
+        requests = run_prompts(row) or 1000
+        rounded = {**row, "input_len": str(round(isl)), "output_len": str(round(osl))}
+        inputs, outputs = client_lengths(rounded, requests)
+        traffic = Traffic(
+            input_lengths=inputs.shifted(template),
+            output_lengths=outputs,
+            arrival="poisson",
+            request_rate=rate,
+            num_requests=requests,
+        )
+        how = f"{row['dataset']}, {requests} requests arriving at {rate:g} a second"
     elif row["dataset"] == "sharegpt":
         stated = re.search(r"\((\d+) succeeded", notes)
         requests = int(stated.group(1)) if stated else run_prompts(row) or 1000
@@ -296,8 +317,7 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
 def scale_rows() -> list[dict[str, Any]]:
     """Every scored row: group, layout, measured, predicted and error (percent)."""
     out = []
-    sources = [DATA, DATA_MORE] if DATA_MORE.exists() else [DATA]
-    for row in (r for path in sources for r in csv.DictReader(path.open())):
+    for row in (r for path in SOURCES if path.exists() for r in csv.DictReader(path.open())):
         reason = _skip_reason(row)
         layout = _layout(row) if reason is None else {}
         predicted: float | None = None

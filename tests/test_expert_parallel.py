@@ -135,6 +135,38 @@ def test_scale_replays_each_row_under_the_engine_release_it_states() -> None:
     assert layout["engine"] == "sglang==0.5.7" and module._engine_name(layout) == "sglang"
 
 
+def test_scale_replays_a_rate_driven_client_and_skips_runs_of_unstated_traffic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every collection ``benchmarks/scale.py`` reads has the first one's columns; a row whose client sent its
+    prompts at a rate (no concurrency) is replayed as Poisson arrivals at that rate with its prompt count and
+    the client's own length draws, and a row whose dataset is not stated is not scored, saying why."""
+    import csv
+
+    module = load_benchmark("scale")
+    header = module.DATA.open().readline()
+    assert all(path.open().readline() == header for path in module.SOURCES)
+    with module.DATA_2026.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    paced = next(r for r in rows if r["request_rate"] not in ("", "inf") and not r["concurrency"])
+    seen: dict[str, Any] = {}
+
+    def capture(*args: Any, traffic: Any, **kwargs: Any) -> Any:
+        seen["traffic"] = traffic
+        raise module.ConfigExplorerError("captured")
+
+    monkeypatch.setattr(module, "estimate", capture)
+    with pytest.raises(module.ConfigExplorerError):
+        module.end_to_end_estimate(paced, module._layout(paced))
+    traffic = seen["traffic"]
+    assert traffic.arrival == "poisson" and traffic.request_rate == float(paced["request_rate"])
+    assert traffic.num_requests == 600  # the row's --num-prompts
+    # sglang.bench_serving's --random-input 180 / --random-output 400 at range ratio 0: uniform over [1, L]
+    assert traffic.input_lengths.high == 180 and traffic.output_lengths.high == 400
+    unstated = next(r for r in rows if r["dataset"] == "unstated")
+    assert module._skip_reason(unstated) == "the run's dataset and lengths are not stated"
+
+
 def _scale_more_rows(module: Any) -> list[dict[str, str]]:
     import csv
 
