@@ -711,7 +711,7 @@ def test_sglang_without_its_overlap_scheduler_pays_its_loops_host_time() -> None
 
 
 def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:
-    """vLLM 0.11-0.19 on Hopper, a block-scaled FP8 checkpoint, DeepGEMM absent: the linear layers take CUTLASS's
+    """vLLM 0.10.2-0.19 on Hopper, a block-scaled FP8 checkpoint, DeepGEMM absent: the linear layers take CUTLASS's
     blockwise kernel (slower at decode batches, with a pad and a quantization kernel each); DeepGEMM (the
     default), another release, another GPU family, engine or checkpoint format leave the step as it was."""
     r1 = load_model("deepseek-ai/DeepSeek-R1")
@@ -732,7 +732,10 @@ def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:
     assert any("DeepGEMM" in w for w in without.warnings) and not any(
         "DeepGEMM" in w for w in with_dg.warnings
     )
+    # the kernel came with v0.10.2 (PR #23280): a release compared to its patch number
+    assert plan("vllm==0.10.2", deep_gemm=False).rates.quantized_linear_bandwidth > 0.0
     for unchanged in (
+        plan("vllm==0.10.1", deep_gemm=False),  # Triton's block-FP8 GEMM before it
         plan("vllm==0.24.0", deep_gemm=False),  # FlashInfer's and DeepGEMM's kernels ship with it
         plan(gpu="B200", deep_gemm=False),
         plan("vllm==0.11.0", deep_gemm=True),

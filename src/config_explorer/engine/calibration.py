@@ -1321,21 +1321,24 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
 VLLM_CUTLASS_BLOCK_FP8_FIXED_US: Final[float] = 16.7
 VLLM_CUTLASS_BLOCK_FP8_GB_S: Final[float] = 858.0
 VLLM_CUTLASS_BLOCK_FP8_TFLOPS: Final[float] = 489.7
-#: the vLLM releases whose block-FP8 linears take that path without DeepGEMM (first and past-the-last,
-#: (major, minor)): PR #23280 is in v0.10.2, which a (major, minor) release cannot tell from v0.10.1
-VLLM_CUTLASS_BLOCK_FP8_RELEASES: Final[tuple[tuple[int, int], tuple[int, int]]] = ((0, 11), (0, 20))
+#: the vLLM releases whose block-FP8 linears take that path without DeepGEMM (first and past-the-last, as
+#: (major, minor, patch)): PR #23280 is in v0.10.2; v0.20 vendors DeepGEMM
+VLLM_CUTLASS_BLOCK_FP8_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
+    (0, 10, 2),
+    (0, 20, 0),
+)
 
 
 def runs_cutlass_block_fp8(
     profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool, deep_gemm: bool
 ) -> bool:
     """Whether ``profile``'s engine runs a block-scaled FP8 checkpoint's linear layers on the CUTLASS blockwise
-    kernel (:data:`VLLM_CUTLASS_BLOCK_FP8_FIXED_US`): vLLM 0.11-0.19 on Hopper without DeepGEMM installed."""
+    kernel (:data:`VLLM_CUTLASS_BLOCK_FP8_FIXED_US`): vLLM 0.10.2-0.19 on Hopper without DeepGEMM installed."""
     if profile.name != "vllm" or gpu_family != "hopper" or deep_gemm or not block_scaled:
         return False
     if normalize_precision(weight_precision) != "fp8":
         return False
-    version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
+    version = _release(profile.version or DEFAULT_VLLM_VERSION)
     first, past = VLLM_CUTLASS_BLOCK_FP8_RELEASES
     return first <= version < past
 
