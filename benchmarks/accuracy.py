@@ -782,9 +782,10 @@ def fit_request_overhead(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[int,
 
 def layout_group(row: dict[str, Any]) -> str:
     """The layout group a scored row falls in."""
+    dp_attention = row.get("dp_attention", 1) > 1
     if row.get("ep", 1) <= 1:
-        return "tensor parallel"
-    return "expert parallel + DP attention" if row.get("dp_attention", 1) > 1 else "expert parallel"
+        return "DP attention" if dp_attention else "tensor parallel"
+    return "expert parallel + DP attention" if dp_attention else "expert parallel"
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:

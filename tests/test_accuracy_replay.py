@@ -85,6 +85,7 @@ def test_data_parallel_attention_is_replayed_with_each_groups_share_of_the_serve
     assert ACCURACY.layout_group(scored) == "expert parallel + DP attention"
     assert ACCURACY.layout_group({"ep": 4, "dp_attention": 1}) == "expert parallel"
     assert ACCURACY.layout_group({"ep": 1}) == "tensor parallel"
+    assert ACCURACY.layout_group({"ep": 1, "dp_attention": 4}) == "DP attention"
 
 
 def test_offline_vllm_runs_told_to_run_eagerly_are_replayed_eagerly() -> None:
