@@ -863,3 +863,35 @@ def test_the_prefill_pool_serves_shared_prefixes_from_its_cache() -> None:
     assert chat.disaggregated and "estimated without" not in chat.disaggregation_note
     best = chat.disaggregated[0].estimate
     assert best is not None and (best.prefix_cache_hit_rate or 0.0) > 0.0
+
+
+def test_sglang_dp_attention_decode_graphs_run_the_moe_on_every_group_s_padded_rows() -> None:
+    """SGLang with data-parallel attention replays every group's decode graph at the largest group's graph size
+    (sizes that are multiples of the group's TP size) and gathers the MoE input in MAX_LEN mode; with the experts
+    not split the padding rows are routed like tokens. At one request a ``--tp 8 --dp 4`` server's MoE runs on
+    2 x 4 = 8 rows (sglang 0.5.6: cuda_graph_runner.py, dp_attention.py, forward_batch_info.py)."""
+    from config_explorer.engine.calibration import sglang_graph_batch_sizes
+    from config_explorer.engine.roofline import StepCost
+
+    sizes = sglang_graph_batch_sizes(512)
+    assert sizes[:6] == (1, 2, 4, 8, 12, 16) and 256 in sizes and 272 in sizes and 257 not in sizes
+    assert (
+        sizes[-2:] == (496, 512) and sglang_graph_batch_sizes(100)[-1] == 100
+    )  # the limit itself is captured
+    dpa = _plan(V3, engine="sglang", dp_attention=4)
+    assert dpa.rates.gathered_moe_sizes and all(b % 2 == 0 for b in dpa.rates.gathered_moe_sizes)
+    cost = dpa.step_cost
+    rows = {d: cost._gathered_moe_tokens(d) for d in (1, 8, 9, 100)}
+    assert rows == {1: 8.0, 8: 8.0, 9: 16.0, 100: 128.0}  # 100 over 4 groups: 25 each, graphed at 32
+    unpadded = StepCost(dpa.costs, attrs.evolve(dpa.rates, gathered_moe_sizes=()), dpa.profile)
+    one = (1, 1500, 0, 0, 0, 0, 1)
+    assert cost.time(*one) > unpadded.time(*one) + 1e-3  # a millisecond and more: 8 rows' experts, not 1's
+    prompt = (0, 0, 0, 1024, 1024 * 1025 / 2, 0, 1)  # a prompt step is not a decode graph: its own rows
+    assert cost.time(*prompt) == pytest.approx(unpadded.time(*prompt), rel=1e-12)
+    # no padding where SGLang masks it (experts split), without attention groups, or on another engine
+    for plain in (
+        _plan(V3, engine="sglang", ep=8, dp_attention=8),
+        _plan(V3, engine="sglang"),
+        _plan(V3, engine="vllm", dp_attention=4),
+    ):
+        assert plain.rates.gathered_moe_sizes == ()

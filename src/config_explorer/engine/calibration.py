@@ -63,6 +63,8 @@ __all__ = [
     "profile_for",
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
+    "sglang_gathered_moe_sizes",
+    "sglang_graph_batch_sizes",
     "shared_expert_placement",
     "trtllm_block_fp8_moe_half_width",
     "trtllm_cutlass_moe_slowdown",
@@ -808,6 +810,39 @@ _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
 def trtllm_gen_moe_layer_us(weight_precision: str) -> float:
     """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``."""
     return TRTLLM_GEN_MOE_LAYER_US[expert_format_class(weight_precision)]
+
+
+def sglang_graph_batch_sizes(max_bs: int) -> tuple[int, ...]:
+    """SGLang's default decode CUDA-graph batch sizes up to ``max_bs`` (``cuda_graph_max_bs``), without speculative
+    decoding: 1, 2, 4, 8, 12, every 8 to 256, every 16 to 511, every 32 from 512
+    (``ServerArgs._generate_cuda_graph_batch_sizes``, read in the 0.5.6 wheel), and ``max_bs`` itself where it
+    falls between them (a replay pads a batch to the next size captured)."""
+    sizes = [1, 2, 4, 8, 12, *range(16, 257, 8), *range(272, 512, 16), *range(512, max_bs + 1, 32)]
+    return tuple(sorted({b for b in sizes if b <= max_bs} | {max_bs}))
+
+
+def sglang_gathered_moe_sizes(
+    profile: EngineProfile, *, dp_attention: int, attention_tp: int, ep: int, two_batch_overlap: bool
+) -> tuple[int, ...]:
+    """The decode batch sizes one attention group of ``profile``'s engine replays in CUDA graphs where the MoE
+    layers take every group's rows padded to the largest group's graph size: SGLang with data-parallel attention
+    and the experts not split, else ().
+
+    With data-parallel attention SGLang captures decode graphs only at batch sizes that are multiples of the
+    attention group's TP size (twice that with two-batch overlap: ``get_batch_sizes_to_capture``), replays every
+    group at the graph size of the largest group's batch, and gathers the MoE input in ``MAX_LEN`` mode, that size
+    times the groups (``CudaGraphRunner.replay_prepare``, ``DpPaddingMode.get_default_mode_in_cuda_graph``). The
+    padding rows are routed like tokens unless the experts are split: only then does SGLang mask them
+    (``enable_num_token_non_padded`` is ``moe_ep_size > 1``); FlashInfer's TensorRT-LLM-gen MoE routes inside the
+    kernel from the router logits of every row. So at one request a ``--tp 8 --dp 4`` server's MoE runs on 8 rows.
+    Read in the 0.5.6 wheel, and the same rules in 0.5.9, 0.5.12 and 0.5.18. With two-batch overlap each graph's
+    rows are split in two micro-batches; that case is left unpadded (not modelled).
+    """
+    if profile.name != "sglang" or dp_attention <= 1 or ep > 1 or two_batch_overlap:
+        return ()
+    if not profile.graph_max_tokens:
+        return ()
+    return tuple(b for b in sglang_graph_batch_sizes(profile.graph_max_tokens) if b % attention_tp == 0)
 
 
 def runs_trtllm_gen_moe(

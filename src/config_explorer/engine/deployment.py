@@ -42,6 +42,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_moe,
     runs_trtllm_gen_moe,
     sglang_converts_kv_pool,
+    sglang_gathered_moe_sizes,
     sglang_kv_pool_conversion_s,
     sglang_piecewise_graph_tokens,
     shared_expert_placement,
@@ -599,6 +600,15 @@ def plan_deployment(
         profile = attrs.evolve(profile, graph_max_tokens=options.cuda_graph_max_bs)
     elif tier is not None:
         profile = attrs.evolve(profile, graph_max_tokens=tier[1])
+    gathered = sglang_gathered_moe_sizes(
+        profile,
+        dp_attention=dp_attention,
+        attention_tp=tp // dp_attention,
+        ep=ep,
+        two_batch_overlap=bool(two_batch_overlap),
+    )
+    if gathered:  # the MoE layers of a graphed decode step take every group's padded rows
+        rates = attrs.evolve(rates, gathered_moe_sizes=gathered)
     memory = memory_plan(
         arch,
         gpu,

@@ -22,6 +22,7 @@ floating-point operations: the simulator calls it once per scheduler step.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -151,6 +152,11 @@ class Rates:
     quantized_linear_s: float = 0.0
     quantized_linear_bandwidth: float = 0.0
     quantized_linear_flops: float = 0.0
+    #: the decode batch sizes each attention group replays in CUDA graphs where the MoE layers take every
+    #: group's rows padded to the largest group's graph size, padding routed like tokens (SGLang's
+    #: data-parallel attention with the experts not split:
+    #: :func:`~config_explorer.engine.calibration.sglang_gathered_moe_sizes`); (): the step's own tokens
+    gathered_moe_sizes: tuple[int, ...] = ()
 
 
 def rates_for(
@@ -366,10 +372,12 @@ class StepCost:
         "_expert_flops",
         "_experts",
         "_fixed",
+        "_gathered_sizes",
         "_gemm_bw",
         "_gemm_flops",
         "_gemm_mem",
         "_graph_tokens",
+        "_groups",
         "_host_seq",
         "_host_step",
         "_kv_state",
@@ -468,6 +476,8 @@ class StepCost:
         self._moe_fixed = r.moe_layer_s
         self._moe_slowdown = r.moe_slowdown
         self._moe_traffic_token = c.moe_traffic_bytes_per_token
+        self._gathered_sizes = r.gathered_moe_sizes
+        self._groups = c.dp_attention
         self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
         if not profile.grouped_decode_attention:  # each query head reads its group's KV head again
             self._kv_token *= c.query_heads_per_kv_head
@@ -725,6 +735,18 @@ class StepCost:
         total = max(2 * work, 2 * comm) + min(work, comm)
         return (total, 2 * compute, 2 * memory, 2 * comm, 2 * overhead, 2 * flops, 2 * moved)
 
+    def _gathered_moe_tokens(self, decode_seqs: float) -> float:
+        """Rows a decode step's MoE layers take where every attention group replays its graph at the size of the
+        largest group's batch and the MoE gathers all groups' rows (:attr:`Rates.gathered_moe_sizes`): the
+        step's sequences spread evenly over the groups. A batch above the largest graph runs eagerly on its own
+        rows."""
+        sizes = self._gathered_sizes
+        per_group = math.ceil(decode_seqs / self._groups - 1e-9)
+        index = bisect.bisect_left(sizes, per_group)
+        if index == len(sizes):
+            return decode_seqs
+        return float(self._groups * sizes[index])
+
     def _batch_terms(
         self,
         decode_seqs: float,
@@ -740,8 +762,10 @@ class StepCost:
         """One batch's (total, compute, memory, communication, overhead, FLOPs, bytes); ``moe_tokens``:
         the expert layers' tokens where they differ from the rest's (see :meth:`grouped_time`)."""
         pp = self._pp
+        padded = False
         if moe_tokens is None:
             moe_tokens = decode_seqs + prefill_tokens
+            padded = bool(self._gathered_sizes and decode_seqs and not prefill_tokens)
         if pp > 1:  # one micro-batch: a 1/pp share of everything, on one stage
             moe_tokens /= pp
             decode_seqs, kv_tokens, kv_tokens_windowed = (
@@ -752,6 +776,9 @@ class StepCost:
             prefill_tokens, prefill_pairs = prefill_tokens / pp, prefill_pairs / pp
             prefill_pairs_windowed, sampled = prefill_pairs_windowed / pp, sampled / pp
         tokens = decode_seqs + prefill_tokens
+        gathered = 0.0  # rows the MoE input gathers where graphs pad every group to the largest one's size
+        if padded:
+            moe_tokens = gathered = self._gathered_moe_tokens(decode_seqs)
 
         gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
         gemm_mem = self._gemm_mem
@@ -790,7 +817,7 @@ class StepCost:
             )
         if self._exchange_calls and tokens > 0:
             per_token = self._exchange_token[1 if prefill_tokens > 0 else 0]
-            comm += self._exchange_calls * self.rates.exchange_latency_s + tokens * per_token
+            comm += self._exchange_calls * self.rates.exchange_latency_s + (gathered or tokens) * per_token
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
