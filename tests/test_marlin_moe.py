@@ -50,6 +50,9 @@ SHAPES = {
         ("vllm==0.19.0", "mxfp4", "ampere", True),  # in every release
         ("vllm", "int4", "ampere", True),
         ("vllm", "bf16", "ampere", False),
+        ("vllm", "fp8", "ampere", True),  # no FP8 tensor cores below 8.9: FP8 experts weight-only on Marlin
+        ("vllm", "fp8", "ada", False),  # Ada has them
+        ("sglang", "fp8", "ampere", False),
         ("sglang", "mxfp4", "ampere", False),
         ("vllm", "mxfp4", "ada", True),  # Ada (compute capability 8.9) too
         ("vllm", "mxfp4", "volta", False),  # no measured rate: the generic term stands

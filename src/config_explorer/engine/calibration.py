@@ -1331,13 +1331,18 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
     vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel; its MXFP4 method picks
     Marlin below compute capability 9.0 (Ampere, Ada) in every release, and on Hopper unless
     ``triton_kernels`` is installed, which vLLM ships from v0.12 on (before that the gpt-oss recipes for
-    v0.10.1-v0.11.2 name Marlin as the Hopper default). SGLang and TensorRT-LLM run gpt-oss's experts on the
-    Triton kernels on Hopper.
+    v0.10.1-v0.11.2 name Marlin as the Hopper default). Its FP8 MoE method runs FP8 experts weight-only on
+    Marlin below capability 8.9, which have no FP8 tensor cores (``Fp8MoEMethod.use_marlin``, then
+    ``fused_marlin_moe``: model_executor/layers/quantization/fp8.py in the 0.11.0 wheel), so on Ampere; the
+    family's Marlin rate, measured on 4-bit layers, is taken for them. SGLang and TensorRT-LLM run gpt-oss's
+    experts on the Triton kernels on Hopper.
     """
     if profile.name != "vllm" or gpu_family not in MARLIN_MOE_BY_FAMILY:
         return False
     p = normalize_precision(weight_precision)
     if p == "int4":
+        return True
+    if gpu_family == "ampere" and p == "fp8":
         return True
     if gpu_family != "hopper":
         return p == "mxfp4"
