@@ -241,35 +241,27 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
             int(isl), int(osl), max(probe.kv_limit_per_replica, 1)
         )
     template = chat_template_tokens(row)
-    if row["dataset"] in ("sharegpt", "random_uniform") and row["concurrency"]:
-        # a benchmark client's closed loop: its requests, drawn as it drew them
-        concurrency = int(row["concurrency"])
-        requests = run_prompts(row) or 10 * concurrency
+    paced = row["request_rate"] not in ("", "inf") and not row["concurrency"]
+    if paced or (row["dataset"] in ("sharegpt", "random_uniform") and row["concurrency"]):
+        # a benchmark client's own requests, drawn as it drew them: a closed loop of its concurrency, or its
+        # prompts sent at a rate (Poisson arrivals, as sglang.bench_serving's --request-rate and vLLM's
+        # benchmark send them)
+        arrival: dict[str, Any]
+        if paced:
+            rate = float(row["request_rate"])
+            requests = run_prompts(row) or 1000
+            arrival = {"arrival": "poisson", "request_rate": rate}
+            how = f"{row['dataset']}, {requests} requests arriving at {rate:g} a second"
+        else:
+            concurrency = int(row["concurrency"])
+            requests = run_prompts(row) or 10 * concurrency
+            arrival = {"arrival": "closed_loop", "concurrency": concurrency}
+            how = f"{row['dataset']}, closed loop of {concurrency}, {requests} requests"
         rounded = {**row, "input_len": str(round(isl)), "output_len": str(round(osl))}
         inputs, outputs = client_lengths(rounded, requests)
         traffic = Traffic(
-            input_lengths=inputs.shifted(template),
-            output_lengths=outputs,
-            arrival="closed_loop",
-            concurrency=concurrency,
-            num_requests=requests,
+            input_lengths=inputs.shifted(template), output_lengths=outputs, num_requests=requests, **arrival
         )
-        how = f"{row['dataset']}, closed loop of {concurrency}, {requests} requests"
-    elif row["request_rate"] not in ("", "inf") and not row["concurrency"]:
-        # a client sending its prompts at a rate (Poisson arrivals, as sglang.bench_serving's --request-rate
-        # and vLLM's benchmark send them), its lengths drawn as it drew them
-        rate = float(row["request_rate"])
-        requests = run_prompts(row) or 1000
-        rounded = {**row, "input_len": str(round(isl)), "output_len": str(round(osl))}
-        inputs, outputs = client_lengths(rounded, requests)
-        traffic = Traffic(
-            input_lengths=inputs.shifted(template),
-            output_lengths=outputs,
-            arrival="poisson",
-            request_rate=rate,
-            num_requests=requests,
-        )
-        how = f"{row['dataset']}, {requests} requests arriving at {rate:g} a second"
     elif row["dataset"] == "sharegpt":
         stated = re.search(r"\((\d+) succeeded", notes)
         requests = int(stated.group(1)) if stated else run_prompts(row) or 1000

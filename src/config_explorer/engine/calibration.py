@@ -838,9 +838,13 @@ def sglang_gathered_moe_sizes(
     Read in the 0.5.6 wheel, and the same rules in 0.5.9, 0.5.12 and 0.5.18. With two-batch overlap each graph's
     rows are split in two micro-batches; that case is left unpadded (not modelled).
     """
-    if profile.name != "sglang" or dp_attention <= 1 or ep > 1 or two_batch_overlap:
-        return ()
-    if not profile.graph_max_tokens:
+    if (
+        profile.name != "sglang"
+        or dp_attention <= 1
+        or ep > 1
+        or two_batch_overlap
+        or not profile.graph_max_tokens
+    ):
         return ()
     return tuple(b for b in sglang_graph_batch_sizes(profile.graph_max_tokens) if b % attention_tp == 0)
 
