@@ -14,8 +14,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   transcribes is headed (:data:`STATIC_BATCH_PER_GPU_SOURCE`), whatever their label;
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
-  ``published_serving_points_inferencex_dpa.csv`` and ``published_serving_points_nim.csv`` (vLLM, SGLang,
-  TensorRT-LLM; sources in the README beside them):
+  ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_nim.csv`` and
+  ``published_serving_points_dense_2026.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README and the
+  notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -86,6 +87,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_inferencex_new_gpus.csv",
     HERE / "data" / "published_serving_points_inferencex_dpa.csv",
     HERE / "data" / "published_serving_points_nim.csv",
+    HERE / "data" / "published_serving_points_dense_2026.csv",
 )
 
 #: published metric -> how to read it off an estimate
@@ -97,8 +99,11 @@ READERS: dict[str, Callable[[PerformanceEstimate], float | None]] = {
     "ttft_ms_median": lambda e: e.ttft_p50_ms,
     "ttft_ms_p99": lambda e: e.ttft_p99_ms,
     "tpot_ms_mean": lambda e: e.tpot_ms,
+    "tpot_ms_median": lambda e: e.tpot_p50_ms,
+    "tpot_ms_p99": lambda e: e.tpot_p99_ms,
     "itl_ms_mean": lambda e: e.itl_ms,
     "itl_ms_median": lambda e: e.itl_p50_ms,
+    "itl_ms_p99": lambda e: e.itl_p99_ms,
     "e2e_s_mean": lambda e: e.e2e_latency_s,
 }
 #: metric -> the family it is summarised under
@@ -108,8 +113,11 @@ FAMILY = {
     "ttft_ms_median": "ttft",
     "ttft_ms_p99": "ttft",
     "tpot_ms_mean": "itl",
+    "tpot_ms_median": "itl",
+    "tpot_ms_p99": "itl",
     "itl_ms_mean": "itl",
     "itl_ms_median": "itl",
+    "itl_ms_p99": "itl",
     "itl_ms_proxy": "itl (proxy)",
     "e2e_s_mean": "e2e",
 }
@@ -587,17 +595,20 @@ def ttft_floor_ms(
     metric: str, concurrency: int, requests: int, inputs: Lengths, flops_per_token: float, peak_flops: float
 ) -> float | None:
     """The least mean or p99 TTFT (ms) a closed loop of ``requests`` could print when its first
-    ``concurrency`` requests are sent at once, all GPUs prefilling at their datasheet peak; None where the
+    ``concurrency`` requests are sent at once, all GPUs prefilling at their datasheet peak (a run that sends
+    every request at once is the wave of all of them, and then its median is bounded too); None where the
     first wave's prompt lengths are not known exactly (only fixed lengths and replayed client draws are).
 
     The k-th first token of that wave comes no sooner than the k shortest of its prompts take to prefill,
     whatever the order and however they are batched, and the rest of the run only adds to the times. The
     mean is at least the wave's bounds summed over ``requests``; the p99 (linear interpolation, as the
-    benchmark clients compute it) at least the bound of the wave's request of the same rank from the top.
+    benchmark clients compute it) at least the bound of the wave's request of the same rank from the top,
+    and so is the median of a run that is one wave.
     """
-    if metric not in ("ttft_ms_mean", "ttft_ms_p99") or inputs.kind not in ("fixed", "sequence"):
-        return None
     wave = min(concurrency, requests)
+    bounded = ("ttft_ms_mean", "ttft_ms_p99") + (("ttft_ms_median",) if wave == requests else ())
+    if metric not in bounded or inputs.kind not in ("fixed", "sequence"):
+        return None
     lengths = [inputs.low] * wave if inputs.kind == "fixed" else list(inputs.values[:wave])
     if len(lengths) < wave or peak_flops <= 0:
         return None
@@ -605,6 +616,8 @@ def ttft_floor_ms(
     bounds = [tokens * seconds for tokens in itertools.accumulate(sorted(lengths))]
     if metric == "ttft_ms_mean":
         return 1e3 * sum(bounds) / requests
+    if metric == "ttft_ms_median":
+        return 1e3 * bounds[math.floor(0.5 * (requests - 1))]
     rank = requests - math.floor(0.99 * (requests - 1))  # the p99 is at least the rank-th largest TTFT
     return 1e3 * bounds[wave - rank] if wave >= rank else None
 
@@ -671,14 +684,16 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 ep=layout.get("ep", 1),
                 dp_attention=layout.get("dp_attention", 1),
             )
-            if scenario == "closed_loop" and predicted is not None and prompts:  # a known run length only
+            # a known run length only: a closed loop's prompts, or every request sent at once
+            sent = prompts if scenario == "closed_loop" else int(row["concurrency"] or prompts or 0)
+            if predicted is not None and sent:
                 # prompts are prefilled, their logits taken for the last token only
                 per_token = 2.0 * (arch.matmul_params_per_token - arch.vocab_size * arch.hidden_size)
                 peak = getattr(get_gpu(row["gpu"]).tflops, e.compute_precision, None) or 0.0
                 floor = ttft_floor_ms(
                     metric,
-                    int(row["concurrency"]),
-                    prompts,
+                    int(row["concurrency"]) if scenario == "closed_loop" else sent,
+                    sent,
                     raw_inputs,
                     per_token,
                     peak * 1e12 * int(row["num_gpus"]),

@@ -136,7 +136,9 @@ def test_the_ttft_floor_is_the_first_waves_prefill_at_peak() -> None:
     # exact draws: the bound sorts the wave's prompts, shortest first, whatever the order they were sent in
     drawn = Lengths.sequence([3000, 1000, 2000, 500])
     assert floor("ttft_ms_mean", 3, 3, drawn, 1e9, 1e12) == pytest.approx((1000 + 3000 + 6000) / 3)
-    # lengths known only as a distribution, a median, or a wave smaller than the p99's rank: no bound
+    # every request sent at once: one wave, whose median (interpolated between the 2nd and 3rd of 4) is bounded
+    assert floor("ttft_ms_median", 4, 4, fixed, 1e9, 1e12) == pytest.approx(2000.0)
+    # lengths known only as a distribution, a closed loop's median, or a wave smaller than the p99's rank: no bound
     assert floor("ttft_ms_mean", 4, 10, Lengths.uniform(1, 2000), 1e9, 1e12) is None
     assert floor("ttft_ms_median", 4, 10, fixed, 1e9, 1e12) is None
     assert floor("ttft_ms_p99", 1, 500, fixed, 1e9, 1e12) is None
