@@ -168,6 +168,24 @@ def test_rows_carry_their_caveats_with_a_legend() -> None:
     assert "caveats: " in text and CAVEATS["not sold in this count"][1] in text
 
 
+def test_rows_flag_a_binding_ttft_and_expert_parallelism_on_vllm_or_sglang() -> None:
+    """TTFT is the estimate that scatters most against published runs, and vLLM's and SGLang's published
+    expert-parallel runs outside tuned recipes measured slower than estimated: rows say so."""
+    from config_explorer import get_gpu
+    from config_explorer.recommender.recommend import row_caveats
+
+    h100 = get_gpu("H100")
+    plain = row_caveats(h100, 8, 8, 1, "tpot:p99<=40ms", True)
+    assert "TTFT binds" not in plain and "expert parallel on vLLM/SGLang" not in plain
+    assert "TTFT binds" in row_caveats(h100, 8, 8, 1, "ttft:p99<=500ms", True)
+    for engine in ("vllm", "sglang", "sglang==0.5.6"):
+        assert "expert parallel on vLLM/SGLang" in row_caveats(h100, 8, 8, 1, None, True, engine=engine, ep=8)
+    assert "expert parallel on vLLM/SGLang" not in row_caveats(
+        h100, 8, 8, 1, None, True, engine="trtllm", ep=8
+    )
+    assert "expert parallel on vLLM/SGLang" not in row_caveats(h100, 8, 8, 1, None, True, engine="vllm", ep=1)
+
+
 def test_max_gpus_caps_the_gpus_a_target_load_takes() -> None:
     result = recommend_gpus(
         "meta-llama/Llama-3.3-70B-Instruct",

@@ -459,14 +459,34 @@ CAVEATS: Final[dict[str, tuple[str, str]]] = {
         "one replica spans more GPUs than a node or scale-up domain: its traffic crosses the network",
     ),
     "KV-bound": ("K", "the operating point is capped by the KV cache, not by an SLO"),
+    "TTFT binds": (
+        "T",
+        "a TTFT SLO binds: TTFT is the estimate that scatters most against published runs "
+        "(held-out errors in PERFORMANCE_ESTIMATION.md)",
+    ),
+    "expert parallel on vLLM/SGLang": (
+        "E",
+        "expert parallelism on vLLM or SGLang: published runs outside tuned recipes measured slower than "
+        "estimated (PERFORMANCE_ESTIMATION.md)",
+    ),
     "no price": ("$", "no reference price for this GPU: pass gpu_costs / --gpu-cost"),
 }
 
 
 def row_caveats(
-    spec: GPUSpec, count: int, tp: int, pp: int, binding: str | None, priced: bool
+    spec: GPUSpec,
+    count: int,
+    tp: int,
+    pp: int,
+    binding: str | None,
+    priced: bool,
+    *,
+    engine: str = "",
+    ep: int = 1,
 ) -> tuple[str, ...]:
-    """What lowers trust in a candidate's row, as keys of :data:`CAVEATS`."""
+    """What lowers trust in a candidate's row, as keys of :data:`CAVEATS`: ``engine`` (the engine profile's
+    name) and ``ep`` (the expert-parallel size) say whether the row runs expert parallelism on an engine
+    whose published expert-parallel runs outside tuned recipes read slower than the estimates."""
     found = []
     calibration = efficiency_for(spec.family).calibration
     if calibration != "measured":
@@ -477,6 +497,10 @@ def row_caveats(
         found.append("spans nodes")
     if binding is not None and binding.startswith("capacity") and "KV" in binding:
         found.append("KV-bound")
+    if binding is not None and binding.startswith("ttft"):
+        found.append("TTFT binds")
+    if ep > 1 and engine.split("==")[0] in ("vllm", "sglang"):
+        found.append("expert parallel on vLLM/SGLang")
     if not priced:
         found.append("no price")
     return tuple(found)
@@ -1131,7 +1155,16 @@ def _disaggregated_plans(
                 copies_for_target=1,
                 total_gpus_for_target=record.num_gpus,
                 cost_per_hour_for_target_usd=hourly,
-                caveats=row_caveats(spec, record.tp, record.tp, 1, None, hourly is not None),
+                caveats=row_caveats(
+                    spec,
+                    record.tp,
+                    record.tp,
+                    1,
+                    None,
+                    hourly is not None,
+                    engine=record.engine,
+                    ep=record.ep,
+                ),
                 serve_commands=disaggregated_commands(arch, record),
                 rank=rank,
             )
@@ -1366,6 +1399,8 @@ def _evaluate(
             pp,
             point.binding if reason is None else None,
             prices["cost_per_gpu_hour_usd"] is not None,
+            engine=est.engine,
+            ep=est.ep,
         ),
         kv_headroom=float(est.max_concurrency_kv or 0),
         serve_commands=serve_commands(arch, est, gpu_memory_utilization=gpu_memory_utilization)
