@@ -14,9 +14,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   transcribes is headed (:data:`STATIC_BATCH_PER_GPU_SOURCE`), whatever their label;
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
-  ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_nim.csv`` and
-  ``published_serving_points_dense_2026.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README and the
-  notes beside them):
+  ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_inferencex_gptoss.csv``,
+  ``published_serving_points_nim.csv`` and ``published_serving_points_dense_2026.csv`` (vLLM, SGLang,
+  TensorRT-LLM; sources in the README and the notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -88,6 +88,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_inferencex_dpa.csv",
     HERE / "data" / "published_serving_points_nim.csv",
     HERE / "data" / "published_serving_points_dense_2026.csv",
+    HERE / "data" / "published_serving_points_inferencex_gptoss.csv",
 )
 
 #: published metric -> how to read it off an estimate
