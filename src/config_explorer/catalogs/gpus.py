@@ -145,7 +145,12 @@ def _sources(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
 
 @attrs.frozen
 class TensorThroughput:
-    """Dense peak TFLOP/s (TOPS for int8) per precision; ``None`` where the hardware has no such mode."""
+    """Dense peak TFLOP/s (TOPS for int8) per precision; ``None`` where the hardware has no such mode.
+
+    ``fp4`` is the NVFP4 GEMM mode; ``mxfp4`` the OCP MX FP4 one (FP4 operands with E8M0 scales per 32
+    values), given where an engine path this library models runs it: CDNA 4's scaled FP4 matrix instructions
+    for vLLM's W4A4 MXFP4 (Quark) linear layers (:func:`~config_explorer.engine.calibration.runs_native_mxfp4_linears`).
+    """
 
     fp32: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
     tf32: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
@@ -154,6 +159,7 @@ class TensorThroughput:
     fp8: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
     int8: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
     fp4: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
+    mxfp4: float | None = attrs.field(default=None, validator=_in_range("tflops", optional=True))
 
 
 def _throughput(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:

@@ -1354,6 +1354,29 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
     return p == "mxfp4" and version < VLLM_MXFP4_TRITON_SINCE
 
 
+#: the first vLLM release read that runs W4A4 MXFP4 (Quark) linear layers natively on CDNA 4 (earlier releases
+#: were not read and keep the 16-bit path)
+VLLM_NATIVE_MXFP4_SINCE: Final[tuple[int, int, int]] = (0, 11, 0)
+
+
+def runs_native_mxfp4_linears(
+    profile: EngineProfile, *, weight_precision: str, gpu_mxfp4_tflops: float | None
+) -> bool:
+    """Whether ``profile``'s engine runs a checkpoint's MXFP4 linear layers as FP4 x FP4 GEMMs at the GPU's
+    MX FP4 rate (its ``tflops.mxfp4``), not dequantized into 16-bit GEMMs.
+
+    vLLM's Quark W4A4 MXFP4 scheme quantizes each linear layer's input to MXFP4 and calls AITER's
+    ``gemm_afp4wfp4`` where the platform ``supports_mx`` (ROCm gfx95x, CDNA 4), and emulates the format in
+    16-bit elsewhere (``QuarkW4A4MXFP4``, model_executor/layers/quantization/quark/schemes/quark_w4a4_mxfp4.py,
+    and ``RocmPlatform.supports_mx``, vLLM 0.11.0). The GPU catalog gives an ``mxfp4`` figure only where that
+    holds. MoE experts stored in MXFP4 are left to their own paths (gpt-oss's are weight-only), and other
+    engines keep the 16-bit path (not read).
+    """
+    if profile.name != "vllm" or gpu_mxfp4_tflops is None or normalize_precision(weight_precision) != "mxfp4":
+        return False
+    return not profile.version or _release(profile.version) >= VLLM_NATIVE_MXFP4_SINCE
+
+
 #: vLLM's block-scaled FP8 linear layers on Hopper where DeepGEMM is not installed (``pip install vllm`` before
 #: v0.20, which vendors it; the release Docker images ship it from v0.10.1): the upstream CUTLASS blockwise
 #: kernel of PR #23280 (v0.10.2 on), behind a pad copy of the input and a per-token-group quantization kernel

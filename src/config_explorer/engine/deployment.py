@@ -40,6 +40,7 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_cutlass_block_fp8,
     runs_marlin_moe,
+    runs_native_mxfp4_linears,
     runs_trtllm_gen_moe,
     sglang_converts_kv_pool,
     sglang_gathered_moe_sizes,
@@ -61,6 +62,7 @@ from config_explorer.engine.layout import (
     sequence_capacity_tokens,
     sglang_fraction,
     shard_costs,
+    unquantized_share,
 )
 from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
@@ -476,6 +478,22 @@ def plan_deployment(
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
     )
+
+    if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
+        profile, weight_precision=weights, gpu_mxfp4_tflops=gpu.tflops.mxfp4
+    ):
+        # W4A4: the quantized linear layers run FP4 x FP4 at the GPU's MX rate behind a per-layer activation
+        # quantization kernel; experts stored in MXFP4 keep the 16-bit rate they had (an experts-only checkpoint
+        # such as gpt-oss's has no MXFP4 linear layer, and keeps its path whole)
+        mx_peak = (gpu.tflops.mxfp4 or 0.0) * 1e12
+        rates = attrs.evolve(
+            rates,
+            gemm_flops=mx_peak * eff.gemm_compute("fp4"),
+            peak_gemm_flops=mx_peak,
+            moe_gemm_flops=rates.moe_gemm_flops or rates.gemm_flops,
+            quantized_linear_s=rates.small_kernel_s,
+        )
+        mode = "mxfp4"
 
     # decode attention at the share of the bandwidth the engine's own kernel reads the cache at
     def attention_share_at(value_bytes: float) -> float:

@@ -148,7 +148,9 @@ class Rates:
     #: the quantized linear layers' own kernel where it is not the family's GEMM (vLLM's CUTLASS blockwise FP8
     #: kernel without DeepGEMM: :func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`): its time per
     #: layer beyond a GEMM's launch (with its pad and quantization kernels), bytes/s at small batches and FLOP/s
-    #: at large ones; 0: the family's GEMM rates
+    #: at large ones; 0: the family's GEMM rates. ``quantized_linear_s`` alone (no rates) is a per-layer kernel
+    #: beside the family's GEMM (W4A4 MXFP4 quantizing each layer's input:
+    #: :func:`~config_explorer.engine.calibration.runs_native_mxfp4_linears`)
     quantized_linear_s: float = 0.0
     quantized_linear_bandwidth: float = 0.0
     quantized_linear_flops: float = 0.0
@@ -447,7 +449,8 @@ class StepCost:
         narrow = c.dense_gemm_flops_per_token - c.wide_gemm_flops_per_token
         self._dense_cmp_token = narrow / r.gemm_flops + c.wide_gemm_flops_per_token / wide
         self._gemm_mem = self._dense_bytes / r.gemm_bandwidth
-        self._quantized_fixed = 0.0
+        # the quantized linears' own fixed time a step (their kernels beyond the GEMM: padding, quantizing the input)
+        self._quantized_fixed = c.quantized_linears * r.quantized_linear_s
         if r.quantized_linear_bandwidth:
             # the quantized linears (one byte a weight, two FLOPs a weight per token) on their own kernel
             quantized_bytes = narrow / 2.0
@@ -455,7 +458,6 @@ class StepCost:
                 quantized_bytes / r.quantized_linear_bandwidth
             )
             self._dense_cmp_token = narrow / r.quantized_linear_flops + c.wide_gemm_flops_per_token / wide
-            self._quantized_fixed = c.quantized_linears * r.quantized_linear_s
         self._lm_head_cmp = c.lm_head_flops_per_token / wide
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
