@@ -166,6 +166,27 @@ def test_rows_printing_a_ttft_their_setup_cannot_reach_are_not_scored() -> None:
     assert summary["held-out:ttft"]["n"] == len(scored)
 
 
+def test_an_all_at_once_run_below_its_one_wave_floor_is_not_scored(tmp_path: Path) -> None:
+    """Four 1,024-token prompts sent at once to one H100: their median first token cannot come before two
+    of them are prefilled at the bf16 peak (tens of ms), so a printed 5 ms median is not a measurement of that
+    setup (a prompt cache replaying them would print it); the same median of a closed loop is not bounded."""
+    header = (
+        "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,input_len,output_len,"
+        "dataset,concurrency,request_rate,metric,value,notes,num_prompts\n"
+    )
+    common = "test,vllm,0.11.0,meta-llama/Llama-3.1-8B-Instruct,bf16,bf16,H100 SXM,1,1,1024,16,random"
+    path = tmp_path / "points.csv"
+    path.write_text(
+        header
+        + f"{common},,inf,ttft_ms_median,5.0,burst,4\n"
+        + f"{common},,inf,ttft_ms_median,500.0,burst,4\n"
+        + f"{common},2,,ttft_ms_median,5.0,closed loop,8\n"
+    )
+    rows = ACCURACY.published_rows(path, "analytic")
+    assert [r["split"] for r in rows] == [ACCURACY.NOT_SCORED, "held-out", "held-out"]
+    assert rows[0]["floor"] > 5.0
+
+
 def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
     """A TensorRT-LLM row's release picks its decode attention kernel (XQA from 0.8); NIM names none."""
     assert ACCURACY.released("trtllm", "0.6.1") == "trtllm==0.6.1"
