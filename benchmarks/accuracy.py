@@ -16,8 +16,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
   ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_inferencex_gptoss.csv``,
   ``published_serving_points_nim.csv``, ``published_serving_points_dense_2026.csv``,
-  ``published_serving_points_vllm_recipes.csv`` and ``published_serving_points_rocm_blogs.csv`` (vLLM, SGLang,
-  TensorRT-LLM; sources in the README and the notes beside them):
+  ``published_serving_points_vllm_recipes.csv``, ``published_serving_points_rocm_blogs.csv`` and
+  ``published_serving_points_vllm_blog.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README and the notes
+  beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -92,6 +93,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_inferencex_gptoss.csv",
     HERE / "data" / "published_serving_points_vllm_recipes.csv",
     HERE / "data" / "published_serving_points_rocm_blogs.csv",
+    HERE / "data" / "published_serving_points_vllm_blog.csv",
 )
 
 #: published metric -> how to read it off an estimate
