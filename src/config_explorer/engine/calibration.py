@@ -39,6 +39,7 @@ __all__ = [
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
+    "HOPPER_DECODE_ATTENTION_BANDWIDTH",
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
@@ -990,20 +991,27 @@ ENGINE_TITLES: Final[dict[str, str]] = {"vllm": "vLLM", "sglang": "SGLang", "trt
 #: decode attention on each engine's default Blackwell kernel: the share of the catalog bandwidth it reads a
 #: grouped-query KV cache at, (16-bit cache, FP8 cache), for TensorRT-LLM (its TensorRT-LLM-gen decode kernels),
 #: vLLM (FlashInfer's TensorRT-LLM-gen decode) and SGLang (``trtllm_mha``, its default from 0.5.7 on Blackwell:
-#: ``_handle_attention_backend_compatibility`` in the 0.5.6-0.5.8 wheels). The median over the points of NVIDIA
-#: aiconfigurator's B200 ``generation_attention`` tables that read at least 200 MB of cache
-#: (benchmarks/data/generation_attention_times.csv), as benchmarks/fit_kernels.py reads Hopper's family figure;
-#: benchmarks/fit_decode_attention.py fits them and reads the B300 and GB200 tables held out (within 3%). The
-#: family's 0.66 it replaces for these engines was not measured; an FP8 cache reads at a smaller share than a
-#: 16-bit one on every kernel timed
+#: ``_handle_attention_backend_compatibility`` in the 0.5.6-0.5.8 wheels). Fitted in the engine's own model of a
+#: decode-attention kernel (the family's ``attention_kernel_us``, then the cache read at this share), least squares
+#: in log time, over the points of NVIDIA aiconfigurator's B200 ``generation_attention`` tables that read at least
+#: 200 MB of cache (benchmarks/data/generation_attention_times.csv); benchmarks/fit_decode_attention.py fits them
+#: and reads the B300 and GB200 tables held out (within 2%), and benchmarks/long_context_decode.py the vLLM
+#: team's one-request ITL slopes on a B200. (Read as a median of bytes over time, the fixed time folded in and
+#: then charged again, these were 0.78-0.82.) The family's 0.66 they replace was not measured; an FP8 cache reads
+#: at a smaller share than a 16-bit one on every kernel timed
 DECODE_ATTENTION_BANDWIDTH: Final[dict[tuple[str, str], tuple[float, float]]] = {
-    ("trtllm", "blackwell"): (0.784, 0.689),
-    ("vllm", "blackwell"): (0.801, 0.702),
-    ("sglang", "blackwell"): (0.817, 0.629),
+    ("trtllm", "blackwell"): (0.896, 0.886),
+    ("vllm", "blackwell"): (0.921, 0.896),
+    ("sglang", "blackwell"): (0.958, 0.811),
 }
+#: decode attention on each engine's Hopper kernel (FlashAttention-3 for vLLM and SGLang, TensorRT-LLM's own): the
+#: share of the catalog bandwidth it reads a 16-bit grouped-query KV cache at, fitted as
+#: :data:`DECODE_ATTENTION_BANDWIDTH` is on the H200's tables and held out on the H100's (within 14%; the
+#: family's 0.75, read off PyTorch's SDPA in ../shared/data/kernels, stands for other engines)
+HOPPER_DECODE_ATTENTION_BANDWIDTH: Final[dict[str, float]] = {"vllm": 0.769, "sglang": 0.811, "trtllm": 0.726}
 #: SGLang's ``flashinfer`` decode kernel on Blackwell, its default for grouped-query models other than gpt-oss and
 #: Llama 4 through 0.5.6 (which picked ``trtllm_mha`` for those two): fitted the same way on the same B200 table
-SGLANG_FLASHINFER_DECODE_BANDWIDTH: Final[tuple[float, float]] = (0.639, 0.313)
+SGLANG_FLASHINFER_DECODE_BANDWIDTH: Final[tuple[float, float]] = (0.737, 0.324)
 #: the first SGLang release whose default attention backend on Blackwell is ``trtllm_mha`` for every
 #: grouped-query model (0.5.6 picks it for gpt-oss and Llama 4 only; the 0.5.7 wheel for all)
 SGLANG_TRTLLM_MHA_DEFAULT_SINCE: Final[tuple[int, int, int]] = (0, 5, 7)
@@ -1014,13 +1022,13 @@ _SGLANG_EARLY_TRTLLM_MHA_CLASSES: Final = frozenset(
 #: converts and reads (FlashAttention-3 for vLLM and SGLang, XQA for TensorRT-LLM). Its FP8 path, not the memory,
 #: bounds it: an H100 and an H200 read FP8 at about the same values a second though the H200 streams 1.43x the
 #: bytes. Fitted by benchmarks/fit_decode_attention.py on aiconfigurator's H200 ``generation_attention`` tables
-#: (the median FP8 share over the points reading at least 200 MB, times the H200's bandwidth); a cache reads at the
-#: smaller of this and the 16-bit share. Held out on the H100's tables (within 13%; a fixed time per value added
-#: to the 16-bit streaming reads them 12-18% off, the H200's FP8/16-bit ratio 28-29%)
+#: (the FP8 share fitted as :data:`DECODE_ATTENTION_BANDWIDTH` is, over the points reading at least 200 MB, times
+#: the H200's bandwidth); a cache reads at the smaller of this and the 16-bit share. Held out on the H100's tables
+#: (within 21%; a fixed time per value added to the 16-bit streaming reads them 12-18% off)
 HOPPER_FP8_DECODE_VALUES_S: Final[dict[str, float]] = {
-    "vllm": 2.635e12,
-    "sglang": 2.208e12,
-    "trtllm": 3.586e12,
+    "vllm": 2.563e12,
+    "sglang": 2.189e12,
+    "trtllm": 4.123e12,
 }
 #: MLA's absorbed decode attention on Hopper: the share of the bandwidth a 16-bit latent cache is read at, by
 #: TensorRT-LLM's MLA kernel and FlashAttention-3's MLA path alike (0.856 and 0.857 on the H200), and the most FP8
@@ -1066,14 +1074,21 @@ def decode_attention_bandwidth(
     the attention heads one GPU holds).
 
     Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
-    :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper the family's figure, an FP8 cache capped at
+    :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper :data:`HOPPER_DECODE_ATTENTION_BANDWIDTH` (the family's
+    figure for other engines and for TensorRT-LLM's kernel before XQA), an FP8 cache capped at
     :data:`HOPPER_FP8_DECODE_VALUES_S`. MLA layers: :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at
     :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times
     :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU)."""
     fp8 = kv_value_bytes < 2.0
     engine = profile.name
     if gpu_family == "hopper":
-        sixteen = HOPPER_MLA_DECODE_BANDWIDTH if mla else family_share
+        if not (mla or profile.grouped_decode_attention):
+            return family_share  # a per-query-head kernel (TensorRT-LLM before XQA): none of these was timed
+        sixteen = (
+            HOPPER_MLA_DECODE_BANDWIDTH
+            if mla
+            else HOPPER_DECODE_ATTENTION_BANDWIDTH.get(engine, family_share)
+        )
         ceilings = HOPPER_FP8_MLA_DECODE_VALUES_S if mla else HOPPER_FP8_DECODE_VALUES_S
         ceiling = ceilings.get(engine) if fp8 else None
         return min(sixteen, ceiling * kv_value_bytes / bandwidth_bytes_s) if ceiling else sixteen
