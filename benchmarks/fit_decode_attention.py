@@ -104,17 +104,17 @@ def bandwidth(gpu: str) -> float:
 def fitted_share(points: list[tuple[float, float]], bandwidth_bytes_s: float, fixed_s: float) -> float:
     """The share ``s`` of ``bandwidth_bytes_s`` at which the engine's model of one decode-attention kernel, its fixed
     time ``fixed_s`` plus the cache read at ``s`` of the bandwidth, best reproduces ``points`` ((bytes read,
-    seconds) each): least squares in log time, searched to 0.0005."""
-    best, best_error = 1.0, math.inf
-    for step in range(200, 2401):
-        share = step * 0.0005
-        error = sum(
+    seconds) each): least squares in log time, searched over 0.1-1.2 in steps of 0.01, then of 0.0005 around the
+    best (the error is unimodal in ``s``)."""
+
+    def error(share: float) -> float:
+        return sum(
             (math.log(fixed_s + read / (bandwidth_bytes_s * share)) - math.log(seconds)) ** 2
             for read, seconds in points
         )
-        if error < best_error:
-            best, best_error = share, error
-    return best
+
+    coarse = min((step * 0.01 for step in range(10, 121)), key=error)
+    return min((coarse + step * 0.0005 for step in range(-20, 21)), key=error)
 
 
 def shares() -> dict[tuple[str, str, str, str], float]:

@@ -1008,7 +1008,7 @@ DECODE_ATTENTION_BANDWIDTH: Final[dict[tuple[str, str], tuple[float, float]]] = 
 #: share of the catalog bandwidth it reads a 16-bit grouped-query KV cache at, fitted as
 #: :data:`DECODE_ATTENTION_BANDWIDTH` is on the H200's tables and held out on the H100's (within 14%; the
 #: family's 0.75, read off PyTorch's SDPA in ../shared/data/kernels, stands for other engines)
-HOPPER_DECODE_ATTENTION_BANDWIDTH: Final[dict[str, float]] = {"vllm": 0.769, "sglang": 0.811, "trtllm": 0.726}
+HOPPER_DECODE_ATTENTION_BANDWIDTH: Final[dict[str, float]] = {"vllm": 0.770, "sglang": 0.811, "trtllm": 0.726}
 #: SGLang's ``flashinfer`` decode kernel on Blackwell, its default for grouped-query models other than gpt-oss and
 #: Llama 4 through 0.5.6 (which picked ``trtllm_mha`` for those two): fitted the same way on the same B200 table
 SGLANG_FLASHINFER_DECODE_BANDWIDTH: Final[tuple[float, float]] = (0.737, 0.324)
