@@ -16,9 +16,10 @@ as before, the fixed time is folded into the share and then charged again, which
   decode, SGLang's ``trtllm_mha`` from 0.5.7 and its ``flashinfer`` before), both KV formats
   (``calibration.DECODE_ATTENTION_BANDWIDTH``), taken for every Blackwell GPU; on the H200, each engine's Hopper
   kernel's 16-bit share (``calibration.HOPPER_DECODE_ATTENTION_BANDWIDTH``) and the FP8 cache values a second it
-  reads (``calibration.HOPPER_FP8_DECODE_VALUES_S``), a cap on that share.
-* **Held out**: the B300's and GB200's tables, the H100's (both KV formats); and, in
-  ``benchmarks/long_context_decode.py``, the vLLM team's one-request ITL slopes against context length.
+  reads (``calibration.HOPPER_FP8_DECODE_VALUES_S``), a cap on that share, taken for every Hopper part but the
+  H100 SXM, which reads at its own tables' fit (``calibration.H100_DECODE_ATTENTION``).
+* **Held out**: the B300's and GB200's tables; and, in ``benchmarks/long_context_decode.py``, the vLLM team's
+  one-request ITL slopes against context length on an H100 and a B200.
 
 MLA: ``data/mla_module_times.csv`` (aiconfigurator's ``mla_generation_module`` tables, one DeepSeek-V3 MLA layer's
 decode forward; see ``benchmarks/fit_mla_module.py``). The attention's time is the layer's less its projections and
@@ -49,6 +50,7 @@ from config_explorer.engine.calibration import (
     BLACKWELL_MLA_32_HEAD_FACTOR,
     BLACKWELL_MLA_DECODE_BANDWIDTH,
     DECODE_ATTENTION_BANDWIDTH,
+    H100_DECODE_ATTENTION,
     HOPPER_DECODE_ATTENTION_BANDWIDTH,
     HOPPER_FP8_DECODE_VALUES_S,
     HOPPER_FP8_MLA_DECODE_VALUES_S,
@@ -194,6 +196,7 @@ def modelled(
         mla=mla,
         model_class=model_class,
         heads_per_gpu=heads,
+        gpu_name=CATALOG[gpu],
     )
 
 
@@ -244,8 +247,17 @@ def _grouped_query(share: dict[tuple[str, str, str, str], float], errors: list[f
             f"{values:.4g}, {HOPPER_FP8_DECODE_VALUES_S[engine]:.4g}"
         )
 
+    h100 = "H100-SXM"
+    print("fit (H100 SXM, its own tables, which it reads at in place of the H200's): the same figures")
+    for engine in ENGINE_NAMES:
+        kernel = DEFAULT_KERNEL[(engine, "hopper")]
+        sixteen = share[(h100, engine, kernel, "bfloat16")]
+        values = share[(h100, engine, kernel, "fp8")] * bandwidth(h100)
+        own = H100_DECODE_ATTENTION[engine]
+        print(f"  {engine:7} {kernel:30} {sixteen:.3f}, {own[0]:.3f}; {values:.4g}, {own[1]:.4g}")
+
     print("\nheld out: fitted share / the engine's share")
-    for gpu in ("B300-SXM", "GB200", "H100-SXM"):
+    for gpu in ("B300-SXM", "GB200"):
         family = get_gpu(CATALOG[gpu]).family
         for engine in ENGINE_NAMES:
             kernel = DEFAULT_KERNEL[(engine, family)]

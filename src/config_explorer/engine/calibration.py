@@ -34,11 +34,13 @@ import attrs
 from config_explorer.precision import normalize_precision
 
 __all__ = [
+    "AITER_BLOCK_FP8",
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
+    "H100_DECODE_ATTENTION",
     "HOPPER_DECODE_ATTENTION_BANDWIDTH",
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
@@ -62,6 +64,7 @@ __all__ = [
     "expert_format_class",
     "prefill_attention_tiles",
     "profile_for",
+    "runs_aiter_block_fp8",
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
     "sglang_gathered_moe_sizes",
@@ -1006,9 +1009,21 @@ DECODE_ATTENTION_BANDWIDTH: Final[dict[tuple[str, str], tuple[float, float]]] = 
 }
 #: decode attention on each engine's Hopper kernel (FlashAttention-3 for vLLM and SGLang, TensorRT-LLM's own): the
 #: share of the catalog bandwidth it reads a 16-bit grouped-query KV cache at, fitted as
-#: :data:`DECODE_ATTENTION_BANDWIDTH` is on the H200's tables and held out on the H100's (within 14%; the
-#: family's 0.75, read off PyTorch's SDPA in ../shared/data/kernels, stands for other engines)
+#: :data:`DECODE_ATTENTION_BANDWIDTH` is on the H200's tables, taken by every Hopper part but the H100 SXM, which has
+#: its own (:data:`H100_DECODE_ATTENTION`; the two differ by 5-10%); the family's 0.75, read off PyTorch's SDPA in
+#: ../shared/data/kernels, stands for other engines
 HOPPER_DECODE_ATTENTION_BANDWIDTH: Final[dict[str, float]] = {"vllm": 0.770, "sglang": 0.811, "trtllm": 0.726}
+#: the H100 SXM's own fit of the same kernels on its own tables, (16-bit share, FP8 cache values a second), which it
+#: reads at in place of the H200's (:data:`HOPPER_DECODE_ATTENTION_BANDWIDTH`, :data:`HOPPER_FP8_DECODE_VALUES_S`;
+#: other Hopper parts take those); held out on the vLLM team's one-request ITL slopes on an H100
+#: (benchmarks/long_context_decode.py)
+H100_DECODE_ATTENTION: Final[dict[str, tuple[float, float]]] = {
+    "vllm": (0.828, 2.363e12),
+    "sglang": (0.852, 1.933e12),
+    "trtllm": (0.801, 3.035e12),
+}
+#: the catalog GPU :data:`H100_DECODE_ATTENTION` was fitted on
+H100_DECODE_ATTENTION_GPU: Final[str] = "H100 SXM"
 #: SGLang's ``flashinfer`` decode kernel on Blackwell, its default for grouped-query models other than gpt-oss and
 #: Llama 4 through 0.5.6 (which picked ``trtllm_mha`` for those two): fitted the same way on the same B200 table
 SGLANG_FLASHINFER_DECODE_BANDWIDTH: Final[tuple[float, float]] = (0.737, 0.324)
@@ -1068,29 +1083,33 @@ def decode_attention_bandwidth(
     mla: bool,
     model_class: str,
     heads_per_gpu: float = 16.0,
+    gpu_name: str = "",
 ) -> float:
     """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads the KV cache in
     decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed; ``heads_per_gpu``:
-    the attention heads one GPU holds).
+    the attention heads one GPU holds; ``gpu_name``: the catalog GPU, for one with its own fit).
 
     Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
     :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper :data:`HOPPER_DECODE_ATTENTION_BANDWIDTH` (the family's
     figure for other engines and for TensorRT-LLM's kernel before XQA), an FP8 cache capped at
-    :data:`HOPPER_FP8_DECODE_VALUES_S`. MLA layers: :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at
-    :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times
-    :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU)."""
+    :data:`HOPPER_FP8_DECODE_VALUES_S`, and on the H100 SXM its own :data:`H100_DECODE_ATTENTION`. MLA layers:
+    :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and
+    :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU)."""
     fp8 = kv_value_bytes < 2.0
     engine = profile.name
     if gpu_family == "hopper":
         if not (mla or profile.grouped_decode_attention):
             return family_share  # a per-query-head kernel (TensorRT-LLM before XQA): none of these was timed
+        own = H100_DECODE_ATTENTION.get(engine) if gpu_name == H100_DECODE_ATTENTION_GPU and not mla else None
         sixteen = (
             HOPPER_MLA_DECODE_BANDWIDTH
             if mla
+            else own[0]
+            if own
             else HOPPER_DECODE_ATTENTION_BANDWIDTH.get(engine, family_share)
         )
         ceilings = HOPPER_FP8_MLA_DECODE_VALUES_S if mla else HOPPER_FP8_DECODE_VALUES_S
-        ceiling = ceilings.get(engine) if fp8 else None
+        ceiling = (own[1] if own else ceilings.get(engine)) if fp8 else None
         return min(sixteen, ceiling * kv_value_bytes / bandwidth_bytes_s) if ceiling else sixteen
     if gpu_family != "blackwell" or engine not in ("trtllm", "vllm", "sglang"):
         return family_share
@@ -1403,12 +1422,35 @@ def runs_native_mxfp4_linears(
 VLLM_CUTLASS_BLOCK_FP8_FIXED_US: Final[float] = 16.7
 VLLM_CUTLASS_BLOCK_FP8_GB_S: Final[float] = 858.0
 VLLM_CUTLASS_BLOCK_FP8_TFLOPS: Final[float] = 489.7
+#: block-scaled FP8 linear layers on AMD Instinct GPUs, on AITER's ``gemm_a8w8_blockscale`` behind its per-1x128
+#: input quantization (SGLang's ``aiter_w8a8_block_fp8_linear``, its ROCm images setting ``SGLANG_USE_AITER=1``;
+#: vLLM's with ``VLLM_ROCM_USE_AITER=1``, as AMD's recipes set it), by GPU family: (fixed microseconds a GEMM, bytes
+#: a second at small batches, share of the dense FP8 peak, the rows a GEMM computes at least: see
+#: ``RooflineRates.quantized_linear_rows``). benchmarks/fit_cdna_block_fp8.py fits them on the times AITER's tuner
+#: measured for DeepSeek-V3's shapes (MI300X for CDNA 3, MI355X for CDNA 4;
+#: benchmarks/data/aiter_blockscale_gemm_times.csv) and reads the other models' tables held out: median |log| 0.16
+#: against 0.33 with the family's per-tensor FP8 factors, which ran these GEMMs 1.3-1.5x too fast at prompt sizes
+AITER_BLOCK_FP8: Final[dict[str, tuple[float, float, float, float]]] = {
+    "cdna3": (5.81, 4190.0, 0.276, 112.0),
+    "cdna4": (7.38, 4483.0, 0.246, 88.0),
+}
 #: the vLLM releases whose block-FP8 linears take that path without DeepGEMM (first and past-the-last, as
 #: (major, minor, patch)): PR #23280 is in v0.10.2; v0.20 vendors DeepGEMM
 VLLM_CUTLASS_BLOCK_FP8_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
     (0, 10, 2),
     (0, 20, 0),
 )
+
+
+def runs_aiter_block_fp8(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool
+) -> bool:
+    """Whether ``profile``'s engine runs a block-scaled FP8 checkpoint's linear layers on AITER's blockscale GEMM
+    (:data:`AITER_BLOCK_FP8`): vLLM and SGLang on CDNA 3 and CDNA 4. vLLM without ``VLLM_ROCM_USE_AITER=1`` runs
+    Triton's block-FP8 kernel there, not timed, taken at the same rates."""
+    if profile.name not in ("vllm", "sglang") or gpu_family not in AITER_BLOCK_FP8 or not block_scaled:
+        return False
+    return normalize_precision(weight_precision) == "fp8"
 
 
 def runs_cutlass_block_fp8(

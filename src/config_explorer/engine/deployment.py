@@ -24,6 +24,7 @@ from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
+    AITER_BLOCK_FP8,
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
@@ -38,6 +39,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     prefill_attention_tiles,
     profile_for,
+    runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
     runs_marlin_moe,
     runs_native_mxfp4_linears,
@@ -507,6 +509,7 @@ def plan_deployment(
             model_class=arch.architecture,
             # one attention group's heads over its GPUs (the shard's own count is built below)
             heads_per_gpu=arch.num_attention_heads / max(tp // dp_attention, 1),
+            gpu_name=gpu.name,
         )
 
     attention_share = attention_share_at(bytes_per_value(kv))
@@ -543,6 +546,21 @@ def plan_deployment(
             f"vLLM {profile.version} without DeepGEMM runs the {weights} checkpoint's block-scaled linear layers on "
             "CUTLASS's blockwise kernel, several times slower at decode batches; with DeepGEMM installed (the "
             "release Docker images ship it) say engine_options={'deep_gemm': True}"
+        )
+    if runs_aiter_block_fp8(
+        profile,
+        weight_precision=weights,
+        gpu_family=gpu.family,
+        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+    ):
+        fixed_us, gb_s, share, rows = AITER_BLOCK_FP8[gpu.family]
+        rates = attrs.evolve(
+            rates,
+            # the GEMM's own fixed time beyond the family's launch, and its input-quantization kernel
+            quantized_linear_s=max(fixed_us * 1e-6 - rates.gemm_kernel_s, 0.0) + rates.small_kernel_s,
+            quantized_linear_bandwidth=gb_s * 1e9,
+            quantized_linear_flops=share * gpu.gemm_tflops("fp8")[0] * 1e12,
+            quantized_linear_rows=rows,
         )
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
     if costs.shared_expert_kernels != (0, 0):

@@ -150,10 +150,14 @@ class Rates:
     #: layer beyond a GEMM's launch (with its pad and quantization kernels), bytes/s at small batches and FLOP/s
     #: at large ones; 0: the family's GEMM rates. ``quantized_linear_s`` alone (no rates) is a per-layer kernel
     #: beside the family's GEMM (W4A4 MXFP4 quantizing each layer's input:
-    #: :func:`~config_explorer.engine.calibration.runs_native_mxfp4_linears`)
+    #: :func:`~config_explorer.engine.calibration.runs_native_mxfp4_linears`). ``quantized_linear_rows``: the
+    #: rows such a kernel computes at least, a step of ``n`` tokens running its GEMMs as ``n`` + that many rows
+    #: at ``quantized_linear_flops`` (AITER's block-scaled FP8 GEMMs, whose few hundred output tiles leave most
+    #: compute units idle: :func:`~config_explorer.engine.calibration.runs_aiter_block_fp8`)
     quantized_linear_s: float = 0.0
     quantized_linear_bandwidth: float = 0.0
     quantized_linear_flops: float = 0.0
+    quantized_linear_rows: float = 0.0
     #: the decode batch sizes each attention group replays in CUDA graphs where the MoE layers take every
     #: group's rows padded to the largest group's graph size, padding routed like tokens (SGLang's
     #: data-parallel attention with the experts not split:
@@ -413,6 +417,7 @@ class StepCost:
         "_prefill_graphs",
         "_prefill_scale",
         "_quantized_fixed",
+        "_quantized_floor",
         "_recurrent_token",
         "_ring",
         "_side_graphs_only",
@@ -451,6 +456,9 @@ class StepCost:
         self._gemm_mem = self._dense_bytes / r.gemm_bandwidth
         # the quantized linears' own fixed time a step (their kernels beyond the GEMM: padding, quantizing the input)
         self._quantized_fixed = c.quantized_linears * r.quantized_linear_s
+        self._quantized_floor = (
+            0.0  # compute seconds a step's quantized linears take whatever its token count
+        )
         if r.quantized_linear_bandwidth:
             # the quantized linears (one byte a weight, two FLOPs a weight per token) on their own kernel
             quantized_bytes = narrow / 2.0
@@ -458,6 +466,7 @@ class StepCost:
                 quantized_bytes / r.quantized_linear_bandwidth
             )
             self._dense_cmp_token = narrow / r.quantized_linear_flops + c.wide_gemm_flops_per_token / wide
+            self._quantized_floor = r.quantized_linear_rows * narrow / r.quantized_linear_flops
         self._lm_head_cmp = c.lm_head_flops_per_token / wide
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
@@ -785,6 +794,8 @@ class StepCost:
         gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
         gemm_mem = self._gemm_mem
         gemm_cmp = tokens * self._dense_cmp_token + sampled * self._lm_head_cmp
+        if tokens > 0:
+            gemm_cmp += self._quantized_floor
         gemm = soft_max(gemm_mem, gemm_cmp)
 
         moe = moe_mem = moe_cmp = moe_bytes = moe_flops = 0.0
