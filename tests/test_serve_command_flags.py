@@ -500,3 +500,27 @@ def test_tensorrt_llm_is_launched_on_the_backend_the_estimate_ran() -> None:
             serving_model="analytic", engine_options={"tensorrt_engine": engine_option},
         )  # fmt: skip
         assert assert_valid("trtllm", serve_command(model, est, "trtllm"))["--backend"] == backend
+
+
+def test_vllm_on_amd_with_a_block_fp8_checkpoint_is_told_to_use_aiter() -> None:
+    """The estimate runs a block-scaled FP8 checkpoint's linears on AITER's kernels on an AMD GPU, which vLLM takes
+    only with ``VLLM_ROCM_USE_AITER=1``: the vLLM command says so in a comment naming a variable of vLLM 0.34.0's
+    own ``vllm/envs.py``; on Hopper, or with a per-tensor FP8 checkpoint, it does not."""
+    import re
+
+    def vllm_command(model: str, gpu: str) -> str:
+        estimate = estimate_performance(
+            model, gpu, 8, 8, 1024, 256, 16, engine="vllm", backend="native", serving_model="analytic"
+        )
+        return serve_commands(load_model(model), estimate)["vllm"]
+
+    amd = vllm_command("deepseek-ai/DeepSeek-R1", "MI300X")
+    assert_valid("vllm", amd)
+    named = set(re.findall(r"\bVLLM_[A-Z0-9_]+", amd))
+    assert named == {"VLLM_ROCM_USE_AITER"}
+    assert named <= engine_flags("vllm").environment
+    for other in (
+        vllm_command("deepseek-ai/DeepSeek-R1", "H200"),
+        vllm_command("meta-llama/Llama-3.1-405B-FP8", "MI300X"),
+    ):
+        assert "VLLM_ROCM_USE_AITER" not in other

@@ -22,7 +22,9 @@ Every option a command uses is one of that engine's options as its own source de
 ``config_explorer/data/engine_flags/<engine>.json`` lists them with the release and the files they were
 read from, and ``tests/test_serve_command_flags.py`` checks every generated command against those lists.
 What a command cannot do (quantize to a precision the engine does not produce on load; start several
-TensorRT-LLM copies) is said on ``#`` comment lines above it, which a shell ignores.
+TensorRT-LLM copies) is said on ``#`` comment lines above it, which a shell ignores, and so is an environment
+variable the estimate assumes (vLLM's ``VLLM_ROCM_USE_AITER=1`` for AITER's block-FP8 kernels on AMD GPUs), named
+only where the engine's own ``vllm/envs.py`` defines it (``environment_variables`` in the same file).
 
 Prefix caching needs no option: it is on by default in all three engines (vLLM V1's
 ``enable_prefix_caching`` resolves to True for generative models, ``vllm/config/cache.py``; SGLang's radix
@@ -53,7 +55,7 @@ from config_explorer import validation
 from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture, bundled_checkpoints
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import ENGINE_TITLES
+from config_explorer.engine.calibration import ENGINE_PROFILES, ENGINE_TITLES, runs_aiter_block_fp8
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
@@ -131,6 +133,9 @@ class EngineFlags:
     flags: frozenset[str] = attrs.field(repr=False)
     #: the accepted values of the options whose value is a fixed set, for the options used here
     values: Mapping[str, tuple[str, ...]] = attrs.field(repr=False, factory=dict)
+    #: the environment variables the engine reads, where read from its source (vLLM's ``vllm/envs.py``); a
+    #: command's comments name only these
+    environment: frozenset[str] = attrs.field(repr=False, factory=frozenset)
 
     @property
     def title(self) -> str:
@@ -153,6 +158,7 @@ def engine_flags(engine: str) -> EngineFlags:
         source_paths=tuple(data["source_paths"]),
         flags=frozenset(data["flags"]),
         values={k: tuple(v) for k, v in data.get("values", {}).items() if not k.startswith("_")},
+        environment=frozenset(data.get("environment_variables", ())),
     )
 
 
@@ -242,6 +248,22 @@ def _precision_note(arch: ModelArchitecture, estimate: PerformanceEstimate, engi
             f"{wanted})"
         )
     return [note]
+
+
+def _aiter_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[str]:
+    """For vLLM on an AMD GPU with a block-scaled FP8 checkpoint: the estimate's linear layers are AITER's
+    (``calibration.runs_aiter_block_fp8``), which vLLM takes only with ``VLLM_ROCM_USE_AITER=1`` (an environment
+    variable, default off, in ``vllm/envs.py`` of the release the option list was read from)."""
+    spec = get_gpu(est.gpu)
+    block_fp8 = arch.weight_block_scaled and est.precision == arch.native_precision == "fp8"
+    if not block_fp8 or not runs_aiter_block_fp8(
+        ENGINE_PROFILES["vllm"], weight_precision=est.precision, gpu_family=spec.family, block_scaled=True
+    ):
+        return []
+    return [
+        "# the estimate runs the block-scaled FP8 linear layers on AITER's kernels: start vLLM with "
+        "VLLM_ROCM_USE_AITER=1 set, as AMD's recipes do (without it vLLM takes Triton's block-FP8 kernel)"
+    ]
 
 
 _NEEDS_DRAFT: Final = frozenset({"eagle3", "eagle", "draft_model"})
@@ -386,6 +408,7 @@ def _vllm(
     if est.enforce_eager:
         argv.append("--enforce-eager")
     notes += _precision_note(arch, est, "vllm")
+    notes += _aiter_note(arch, est)
     if est.speculative_method is not None:
         config: dict[str, object] = {"method": _SPEC_NAMES["vllm"][est.speculative_method]}
         if est.speculative_method in _NEEDS_DRAFT:
