@@ -1446,8 +1446,9 @@ def runs_aiter_block_fp8(
     profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool
 ) -> bool:
     """Whether ``profile``'s engine runs a block-scaled FP8 checkpoint's linear layers on AITER's blockscale GEMM
-    (:data:`AITER_BLOCK_FP8`): vLLM and SGLang on CDNA 3 and CDNA 4. vLLM without ``VLLM_ROCM_USE_AITER=1`` runs
-    Triton's block-FP8 kernel there, not timed, taken at the same rates."""
+    (:data:`AITER_BLOCK_FP8`): vLLM and SGLang on CDNA 3 and CDNA 4. vLLM without ``VLLM_ROCM_USE_AITER=1``, and
+    SGLang with ``SGLANG_USE_AITER=0`` (as the SGLang cookbook's Qwen3-Coder MI300X run), run Triton's block-FP8
+    kernel there, not timed, taken at the same rates."""
     if profile.name not in ("vllm", "sglang") or gpu_family not in AITER_BLOCK_FP8 or not block_scaled:
         return False
     return normalize_precision(weight_precision) == "fp8"
