@@ -456,9 +456,8 @@ class StepCost:
         self._gemm_mem = self._dense_bytes / r.gemm_bandwidth
         # the quantized linears' own fixed time a step (their kernels beyond the GEMM: padding, quantizing the input)
         self._quantized_fixed = c.quantized_linears * r.quantized_linear_s
-        self._quantized_floor = (
-            0.0  # compute seconds a step's quantized linears take whatever its token count
-        )
+        # compute seconds a step's quantized linears take whatever its token count (their kernel's row floor)
+        self._quantized_floor = 0.0
         if r.quantized_linear_bandwidth:
             # the quantized linears (one byte a weight, two FLOPs a weight per token) on their own kernel
             quantized_bytes = narrow / 2.0
