@@ -239,12 +239,21 @@ def test_recommend_writes_csv_and_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(json.loads(out_json.read_text())["results"]) == 2
 
 
-@pytest.mark.parametrize("gpus", [["H100,L4"], ["H100", "L4"], ["H100,", "L4"]])
+@pytest.mark.parametrize(
+    ("option", "gpus"),
+    [
+        ("--gpus", ["H100,L4"]),
+        ("--gpus", ["H100", "L4"]),
+        ("--gpus", ["H100,", "L4"]),
+        ("--gpu", ["H100", "L4"]),
+    ],
+)
 def test_recommend_takes_gpu_names_apart_or_comma_separated(
-    gpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    option: str, gpus: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """``--gpu`` (as ``estimate`` spells it) is the same option as ``--gpus``, not an ambiguous prefix."""
     out_json = tmp_path / "r.json"
-    argv = ["recommend", "--model", "microsoft/phi-2", "--gpus", *gpus, "--workload", "chat"]
+    argv = ["recommend", "--model", "microsoft/phi-2", option, *gpus, "--workload", "chat"]
     code, _, _ = run([*argv, "--max-gpus", "1", "--output-json", str(out_json), "--quiet"], capsys)
     assert code == 0
     result = json.loads(out_json.read_text())

@@ -1210,7 +1210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", action="append", help="model id (repeat for several)")
     p.add_argument("--models", nargs="+", help="several model ids at once")
     p.add_argument(
-        "--gpus", nargs="+", help="GPU names, apart or comma-separated (default: the whole catalog)"
+        "--gpus",
+        "--gpu",
+        nargs="+",
+        help="GPU names, apart or comma-separated (default: the whole catalog); --gpu, as `estimate` spells it, "
+        "is the same option",
     )
     _add_workload(p)
     p.add_argument(
