@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -123,3 +125,22 @@ def test_a_block_scaled_checkpoint_prefills_slower_on_an_mi300x_and_decodes_abou
     per_tensor = _plan("meta-llama/Llama-3.1-70B-Instruct", "MI300X", "vllm", precision="fp8")
     assert per_tensor.rates.quantized_linear_flops == 0.0
     assert _plan("deepseek-ai/DeepSeek-R1", "H200", "sglang").rates.quantized_linear_rows == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 512), st.integers(0, 4096), st.integers(1, 64), st.integers(1, 512))
+def test_more_tokens_never_make_an_aiter_step_faster(
+    decodes: int, prompt: int, more: int, more_prompt: int
+) -> None:
+    """With the row floor, a step's quantized GEMMs still take longer the more tokens it carries."""
+    dep = _plan("deepseek-ai/DeepSeek-R1", "MI300X", "sglang")
+
+    def step_s(seqs: int, tokens: int) -> float:
+        pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)] if tokens else [])
+        return float(
+            dep.step_cost.time(seqs, seqs * 1200, 0, tokens, pairs, windowed, seqs + (1 if tokens else 0))
+        )
+
+    base = step_s(decodes, prompt)
+    assert step_s(decodes + more, prompt) >= base * (1 - 1e-12)
+    assert step_s(decodes, prompt + more_prompt) >= base * (1 - 1e-12)
