@@ -46,6 +46,10 @@ apart from the rows above. Two feature groups come from ``benchmarks/features.py
 estimated vs published speedup ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
 (``published_prefix_cache_points.csv``); nothing in the engine is fitted on them.
 
+Latency rows are also grouped by the statistic their metric reports (``by statistic:mean``, ``median``,
+``p99``), and the signed median error of each such group is printed under the table (negative: the engine
+reads low), which says whether a miss is in the typical request or in the tail.
+
 In-sample and held-out figures are printed apart. The only constant fitted on serving measurements
 is vLLM's front-end time (calibration.REQUEST_OVERHEAD_MS), fitted on the rows this script names ``fit``
 (``--fit-request-overhead`` prints the fit); every other row is held out. Everything
@@ -69,7 +73,7 @@ import statistics
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -809,6 +813,32 @@ def layout_group(row: dict[str, Any]) -> str:
     return "expert parallel + DP attention" if dp_attention else "expert parallel"
 
 
+#: the statistic a latency metric reports, by its name's suffix (throughput metrics report none)
+STATISTICS: Final = ("mean", "median", "p90", "p95", "p99")
+
+
+def statistic(metric: str) -> str | None:
+    """``mean``, ``median`` or a percentile for a latency metric (``ttft_ms_p99`` -> ``p99``); the static-batch
+    ``ttft_ms`` and ``itl_ms_proxy``, and throughputs, report none."""
+    suffix = metric.rsplit("_", 1)[-1]
+    return suffix if suffix in STATISTICS and not metric.startswith(("output_", "total_")) else None
+
+
+def signed_by_statistic(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
+    """Held-out rows by the statistic their metric reports and its metric family: count and median signed error
+    (negative: the engine reads low). A mean or tail the engine underestimates while its median is unbiased
+    says the measured runs carry events the simulated one does not (a cold first wave, compilation, hiccups)."""
+    groups: dict[str, list[float]] = {}
+    for r in rows:
+        stat = statistic(r["metric"])
+        if r["error_pct"] is None or r["split"] != "held-out" or stat is None:
+            continue
+        groups.setdefault(f"held-out signed by statistic:{stat}:{r['family']}", []).append(r["error_pct"])
+    return {
+        key: {"n": len(v), "median_signed_pct": statistics.median(v)} for key, v in sorted(groups.items())
+    }
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
     """Median and p90 |error| per metric family, over all held-out rows and split every way."""
     groups: dict[str, list[float]] = {}
@@ -829,6 +859,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
                 f"held-out by kind:{r['kind']}:{family}",
                 f"held-out by layout:{layout_group(r)}:{family}",
             ]
+            stat = statistic(r["metric"])
+            if stat is not None:
+                keys.append(f"held-out by statistic:{stat}:{family}")
         for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))
     return {key: _stats(errs) for key, errs in groups.items()}
@@ -907,6 +940,7 @@ def _scored(data_dir: Path | None, serving_model: str) -> tuple[list[dict[str, A
             return saved["rows"], saved["summary"]
     rows = all_rows(data_dir, serving_model)
     summary: dict[str, Any] = summarize(rows)
+    summary.update(signed_by_statistic(rows))
     summary.update(feature_summary(rows))
     summary.update(scale_summary())
     if cache is not None:
@@ -966,7 +1000,11 @@ def main(argv: list[str] | None = None) -> int:
         summary, key=lambda k: (not k.startswith("held-out:"), k.startswith("held-out features"), k)
     ):
         s = summary[key]
-        print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
+        if "median_abs_pct" in s:  # the signed groups are printed below
+            print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
+    print("\nsigned median error by the statistic a latency metric reports (negative: the engine reads low):")
+    for key, s in signed_by_statistic(rows).items():
+        print(f"{key:58s} {s['n']:4d} {s['median_signed_pct']:+15.1f}")
     print(f"\nworst {args.worst} held-out rows:")
     worst = sorted(
         (r for r in rows if r["error_pct"] is not None and r["split"] == "held-out"),

@@ -211,3 +211,31 @@ def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
     held = [r["predicted"] for r in ACCURACY.static_batch_rows(tmp_path, "simulated")]
     assert whole[0] > 1.05 * held[0]
     assert whole[-1] == pytest.approx(held[-1])
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("ttft_ms_p99", "p99"),
+        ("ttft_ms_median", "median"),
+        ("tpot_ms_mean", "mean"),
+        ("e2e_s_mean", "mean"),
+        ("itl_ms_p99", "p99"),
+        ("ttft_ms", None),  # a static batch's one TTFT
+        ("itl_ms_proxy", None),
+        ("output_tok_s_total", None),
+        ("request_s", None),
+    ],
+)
+def test_each_latency_metric_names_the_statistic_it_reports(metric: str, expected: str | None) -> None:
+    assert ACCURACY.statistic(metric) == expected
+
+
+def test_signed_errors_by_statistic_keep_their_sign() -> None:
+    """The signed split reads the median of the errors as they are: an engine reading low shows negative."""
+    rows = [
+        {"metric": "ttft_ms_p99", "family": "ttft", "split": "held-out", "error_pct": e}
+        for e in (-40.0, -30.0, 10.0)
+    ] + [{"metric": "ttft_ms_p99", "family": "ttft", "split": "fit", "error_pct": 99.0}]
+    signed = ACCURACY.signed_by_statistic(rows)
+    assert signed == {"held-out signed by statistic:p99:ttft": {"n": 3, "median_signed_pct": -30.0}}
