@@ -461,8 +461,9 @@ CAVEATS: Final[dict[str, tuple[str, str]]] = {
     "KV-bound": ("K", "the operating point is capped by the KV cache, not by an SLO"),
     "TTFT binds": (
         "T",
-        "a TTFT SLO binds: TTFT is the estimate that scatters most against published runs "
-        "(held-out errors in PERFORMANCE_ESTIMATION.md)",
+        "a TTFT SLO binds: TTFT is the estimate that scatters most against published runs, and their mean and "
+        "p99 TTFTs run longer than estimated while medians agree (held-out errors by statistic in "
+        "PERFORMANCE_ESTIMATION.md)",
     ),
     "expert parallel on vLLM/SGLang": (
         "E",
