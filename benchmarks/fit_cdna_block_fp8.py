@@ -143,18 +143,9 @@ def main() -> int:
             + "  ".join(cells)
             + f"  {all_e:.3f} / {all_f:.3f}  {split}"
         )
-    held = [
-        abs(math.log(modelled(engine_model(gpu), m, n, k) / t))
-        for (gpu, table), rows in tables.items()
-        if table != FIT_TABLE
-        for m, n, k, t in rows
-    ]
-    before = [
-        abs(math.log(modelled(family_model(gpu), m, n, k) / t))
-        for (gpu, table), rows in tables.items()
-        if table != FIT_TABLE
-        for m, n, k, t in rows
-    ]
+    held_out = [(gpu, rows) for (gpu, table), rows in tables.items() if table != FIT_TABLE]
+    held = [e for gpu, rows in held_out for e in errors(engine_model(gpu), rows)]
+    before = [e for gpu, rows in held_out for e in errors(family_model(gpu), rows)]
     print(
         f"\nheld out, every table but {FIT_TABLE}: median |log| {statistics.median(held):.3f} "
         f"(the family's per-tensor factors: {statistics.median(before):.3f}) over {len(held)} GEMMs"

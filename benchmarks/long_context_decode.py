@@ -21,6 +21,8 @@ from __future__ import annotations
 import statistics
 from typing import Final
 
+from fit_kernels import fit_line
+
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import plan_deployment
@@ -64,11 +66,8 @@ def engine_fit(model: str, gpu: str, kv: str) -> tuple[float, float]:
         )
         xs.append(float(length))
         ys.append(plan.step_s(1, 0, 0) * 1e3)
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
-        (x - mean_x) ** 2 for x in xs
-    )
-    return slope, mean_y - slope * mean_x
+    intercept, slope = fit_line(xs, ys)
+    return slope, intercept
 
 
 def main() -> None:

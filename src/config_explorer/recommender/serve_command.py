@@ -254,10 +254,11 @@ def _aiter_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[str]:
     """For vLLM on an AMD GPU with a block-scaled FP8 checkpoint: the estimate's linear layers are AITER's
     (``calibration.runs_aiter_block_fp8``), which vLLM takes only with ``VLLM_ROCM_USE_AITER=1`` (an environment
     variable, default off, in ``vllm/envs.py`` of the release the option list was read from)."""
-    spec = get_gpu(est.gpu)
-    block_fp8 = arch.weight_block_scaled and est.precision == arch.native_precision == "fp8"
-    if not block_fp8 or not runs_aiter_block_fp8(
-        ENGINE_PROFILES["vllm"], weight_precision=est.precision, gpu_family=spec.family, block_scaled=True
+    if not runs_aiter_block_fp8(
+        ENGINE_PROFILES["vllm"],
+        weight_precision=est.precision,
+        gpu_family=get_gpu(est.gpu).family,
+        block_scaled=arch.weight_block_scaled and est.precision == arch.native_precision,
     ):
         return []
     return [
