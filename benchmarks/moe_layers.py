@@ -66,7 +66,11 @@ GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": 
 def layer_model(shape: tuple[str, str, str, str], dtype: str) -> ModelArchitecture:
     """The bundled model with a database row's expert shape, its FP8 weights scaled per block exactly where the
     row's format is (``fp8_block``; ``fp8`` is per-tensor), as an FP8 checkpoint would carry them."""
-    arch = load_model(MODELS[shape])
+    return in_format(load_model(MODELS[shape]), dtype)
+
+
+def in_format(arch: ModelArchitecture, dtype: str) -> ModelArchitecture:
+    """``arch`` with its FP8 weights scaled per block exactly where a database row's format ``dtype`` is."""
     block = dtype == "fp8_block"
     if block == arch.weight_block_scaled:
         return arch

@@ -47,6 +47,21 @@ def read_table(package: Path, relative: str) -> tuple[Any, str]:
     return pd.read_parquet(package / relative), f"{WHEEL}:{relative.removeprefix('systems/data/')}"
 
 
+def moe_layer_fields(r: Any) -> dict[str, object]:
+    """The columns every MoE-layer extract keeps from a ``moe_perf`` table row (its ``latency`` in ms, written in us)."""
+    return {
+        "kernel_source": r.kernel_source,
+        "dtype": r.moe_dtype,
+        "num_tokens": int(r.num_tokens),
+        "hidden_size": int(r.hidden_size),
+        "moe_intermediate_size": int(r.inter_size),
+        "num_experts": int(r.num_experts),
+        "topk": int(r.topk),
+        "tp": int(r.moe_tp_size),
+        "time_us": round(float(r.latency) * 1e3, 3),
+    }
+
+
 def write_rows(out: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> int:
     """Write ``rows`` to ``out`` under ``columns``, say how many on stderr, and return the exit status 0."""
     rows = list(rows)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, read_table, write_rows
+from aiconfigurator_db import moe_layer_fields, package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
 #: (GPU folder, framework folder, release) -> (GPU label, framework label, Marlin kernel sources kept)
@@ -69,22 +69,7 @@ def main() -> int:
             "num_tokens",
         ]
         for r in keep.sort_values(order).itertuples():
-            rows.append(
-                {
-                    "source": source,
-                    "gpu": gpu,
-                    "framework": label,
-                    "kernel_source": r.kernel_source,
-                    "dtype": r.moe_dtype,
-                    "num_tokens": int(r.num_tokens),
-                    "hidden_size": int(r.hidden_size),
-                    "moe_intermediate_size": int(r.inter_size),
-                    "num_experts": int(r.num_experts),
-                    "topk": int(r.topk),
-                    "tp": int(r.moe_tp_size),
-                    "time_us": round(float(r.latency) * 1e3, 3),
-                }
-            )
+            rows.append({"source": source, "gpu": gpu, "framework": label, **moe_layer_fields(r)})
     return write_rows(OUT, COLUMNS, rows)
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
     "VLLM_HOPPER_MLA_LAYER_US",
+    "VLLM_TRITON_BLOCK_FP8_MOE",
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
@@ -67,6 +68,7 @@ __all__ = [
     "runs_aiter_block_fp8",
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
+    "runs_vllm_triton_block_fp8_moe",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
     "shared_expert_placement",
@@ -74,6 +76,7 @@ __all__ = [
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
+    "vllm_masked_expert_parallel",
     "vllm_mla_layer_extra_us",
 ]
 
@@ -880,6 +883,64 @@ def runs_trtllm_gen_moe(
         precision in formats and (release is None or release >= since)
         for formats, since in _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, ())
     )
+
+
+#: vLLM's Triton fused-MoE kernel on block-scaled FP8 experts on Hopper (its path where DeepGEMM is not
+#: installed): (fraction of the FP8 dense peak, expert shard width at which it reaches half that) for its grouped
+#: GEMMs, in place of the family's 8-bit (0.64, 700). The per-128 block scales cap it far below a CUTLASS FP8
+#: GEMM on wide shards and cost it little on narrow ones. Fitted by benchmarks/fit_vllm_triton_moe.py on
+#: NVIDIA aiconfigurator's vLLM 0.19.0 H200 layers with the experts split by tensor parallelism, balanced
+#: routing, 1,024 tokens and more (benchmarks/data/vllm_moe_times.csv); held out on its expert-parallel and
+#: power-law rows and on vLLM 0.24.0's H100 and H200 layers
+VLLM_TRITON_BLOCK_FP8_MOE: Final[tuple[float, float]] = (0.32, 100.0)
+
+
+def runs_vllm_triton_block_fp8_moe(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool, deep_gemm: bool
+) -> bool:
+    """Whether ``profile``'s engine runs a MoE model's block-scaled FP8 experts on vLLM's Triton fused-MoE
+    kernel at :data:`VLLM_TRITON_BLOCK_FP8_MOE`'s rate: vLLM on Hopper without DeepGEMM (with it, vLLM's
+    ``TritonOrDeepGemmExperts`` takes DeepGEMM's grouped GEMMs from 128 tokens a step, which the family's
+    8-bit rate stands for)."""
+    fp8 = normalize_precision(weight_precision) == "fp8"
+    return profile.name == "vllm" and gpu_family == "hopper" and fp8 and block_scaled and not deep_gemm
+
+
+def vllm_masked_expert_parallel(
+    profile: EngineProfile,
+    *,
+    weight_precision: str,
+    gpu_family: str,
+    ep: int,
+    dp_attention: int,
+    deep_gemm: bool,
+    block_scaled: bool,
+) -> bool:
+    """Whether ``profile``'s engine runs each expert-parallel rank's MoE layer over every routed assignment of
+    the step, masking the experts held elsewhere, so that the layer's activation traffic (the gate/up output,
+    the activation, its quantization, the down output and the weighted sum) covers ``tokens x top_k`` rows on
+    every rank rather than the rank's ``1/ep`` share.
+
+    vLLM with expert parallelism and no data-parallel attention keeps every token on every rank (no all-to-all)
+    and hands the fused-MoE kernels an ``expert_map`` that sends the assignments of non-local experts to -1:
+    ``moe_align_block_size`` sorts all of them, the Triton kernel (``fused_moe_kernel``) and the Marlin MoE
+    kernel write zeros for their blocks instead of skipping them, and ``silu_and_mul``, the activation
+    quantization and ``moe_sum`` run over the whole ``M x top_k`` intermediate caches (vLLM 0.11.0 sdist:
+    model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``). NVIDIA aiconfigurator's measured vLLM
+    0.19 and 0.24 layers (benchmarks/data/vllm_moe_times.csv) show it: at EP8 a rank's layer takes 1.5-2.7x
+    what its own share of the assignments would (benchmarks/vllm_expert_parallel.py). Those are the paths on
+    Ampere, Ada and Hopper and for 16-bit experts everywhere; FlashInfer's kernels (vLLM's Blackwell paths for
+    quantized experts) and DeepGEMM's MoE (block-scaled FP8 with ``deep_gemm``) permute the local assignments
+    only, and vLLM's ROCm paths (AITER's fused MoE) are not measured, so they keep the rank's share.
+    """
+    if profile.name != "vllm" or ep <= 1 or dp_attention > 1:
+        return False
+    precision = normalize_precision(weight_precision)
+    if gpu_family in ("ampere", "ada"):
+        return True
+    if gpu_family == "hopper":
+        return not (deep_gemm and block_scaled and precision == "fp8")
+    return gpu_family == "blackwell" and precision in ("bf16", "fp16")
 
 
 #: TensorRT-LLM's default MoE backend (``moe_config.backend: CUTLASS``) on NVFP4 experts on Blackwell: the time

@@ -33,6 +33,7 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
+    VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
     decode_attention_bandwidth,
     eager_profile,
@@ -44,6 +45,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_moe,
     runs_native_mxfp4_linears,
     runs_trtllm_gen_moe,
+    runs_vllm_triton_block_fp8_moe,
     sglang_converts_kv_pool,
     sglang_gathered_moe_sizes,
     sglang_kv_pool_conversion_s,
@@ -52,6 +54,7 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
+    vllm_masked_expert_parallel,
     vllm_mla_layer_extra_us,
 )
 from config_explorer.engine.layout import (
@@ -479,6 +482,16 @@ def plan_deployment(
             block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
+        moe_masked_ep=arch.is_moe
+        and vllm_masked_expert_parallel(
+            profile,
+            weight_precision=weights,
+            gpu_family=gpu.family,
+            ep=ep,
+            dp_attention=dp_attention,
+            deep_gemm=options.deep_gemm,
+            block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        ),
     )
 
     if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
@@ -546,6 +559,25 @@ def plan_deployment(
             f"vLLM {profile.version} without DeepGEMM runs the {weights} checkpoint's block-scaled linear layers on "
             "CUTLASS's blockwise kernel, several times slower at decode batches; with DeepGEMM installed (the "
             "release Docker images ship it) say engine_options={'deep_gemm': True}"
+        )
+    if rates.moe_masked_ep:
+        warnings.append(
+            f"vLLM's expert parallelism without data-parallel attention keeps every token on each of the {ep} GPUs "
+            "and masks the experts held elsewhere: each GPU streams the MoE activations of every routed token, not "
+            "its 1/ep share (aiconfigurator's measured vLLM layers), so a prompt step costs about what tensor "
+            "parallelism's does; the gain is memory and decode. --data-parallel-size with an all-to-all backend "
+            "exchanges only the routed tokens"
+        )
+    if arch.is_moe and runs_vllm_triton_block_fp8_moe(
+        profile,
+        weight_precision=weights,
+        gpu_family=gpu.family,
+        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        deep_gemm=options.deep_gemm,
+    ):
+        fraction, half_width = VLLM_TRITON_BLOCK_FP8_MOE
+        rates = attrs.evolve(
+            rates, moe_gemm_flops=rates.peak_gemm_flops * fraction, moe_half_width=half_width
         )
     if runs_aiter_block_fp8(
         profile,

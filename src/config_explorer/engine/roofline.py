@@ -163,6 +163,11 @@ class Rates:
     #: data-parallel attention with the experts not split:
     #: :func:`~config_explorer.engine.calibration.sglang_gathered_moe_sizes`); (): the step's own tokens
     gathered_moe_sizes: tuple[int, ...] = ()
+    #: whether each expert-parallel rank's MoE kernels run over every routed assignment of the step, the
+    #: other ranks' experts masked, so the layer's activation traffic is not split over the ranks (vLLM's
+    #: Triton and Marlin MoE without data-parallel attention:
+    #: :func:`~config_explorer.engine.calibration.vllm_masked_expert_parallel`)
+    moe_masked_ep: bool = False
 
 
 def rates_for(
@@ -181,6 +186,7 @@ def rates_for(
     moe_half_width: float | None = None,
     mla_layer_extra_us: float = 0.0,
     prefill_tiles: tuple[float, float] | None = None,
+    moe_masked_ep: bool = False,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -192,6 +198,8 @@ def rates_for(
     ``moe_half_width``: the expert shard width at which they reach half their rate, where the engine's kernel
     needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`);
     ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`);
+    ``moe_masked_ep``: each expert-parallel rank's MoE kernels cover every routed assignment (see
+    :func:`vllm_masked_expert_parallel`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
@@ -253,6 +261,7 @@ def rates_for(
             exchange_latency_s=EXCHANGE_US * 1e-6,
             expert_imbalance=expert_imbalance,
             two_batch_overlap=two_batch_overlap,
+            moe_masked_ep=moe_masked_ep,
             wide_gemm_flops=sixteen * 1e12 * eff.gemm_compute_16bit,
         ),
         mode,
@@ -485,7 +494,8 @@ class StepCost:
         self._moe_half_tokens = MOE_HALF_TOKENS
         self._moe_fixed = r.moe_layer_s
         self._moe_slowdown = r.moe_slowdown
-        self._moe_traffic_token = c.moe_traffic_bytes_per_token
+        # the shard's traffic is its ranks' share of the assignments, unless its kernels cover them all
+        self._moe_traffic_token = c.moe_traffic_bytes_per_token * (c.ep if r.moe_masked_ep else 1)
         self._gathered_sizes = r.gathered_moe_sizes
         self._groups = c.dp_attention
         self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
@@ -669,6 +679,15 @@ class StepCost:
             return 0.0, 0.0, 0.0
         seconds, mem, cmp, _, _ = self._moe_layer(tokens)
         return seconds, mem, cmp
+
+    def moe_traffic_bytes_per_token_layer(self, *, masked: bool) -> float:
+        """One MoE layer's streamed activation bytes per token on one GPU: every routed assignment's when
+        ``masked`` (:attr:`Rates.moe_masked_ep`), else the rank's share; 0 for a dense model."""
+        if not self._moe_layers:
+            return 0.0
+        ep = self.costs.ep
+        share = self._moe_traffic_token / (ep if self.rates.moe_masked_ep else 1)
+        return share * (ep if masked else 1) / self._moe_layers
 
     def _moe_layer(self, tokens: float) -> tuple[float, float, float, float, float]:
         """One MoE layer for ``tokens``: (seconds, memory seconds, compute seconds, bytes, FLOPs)."""

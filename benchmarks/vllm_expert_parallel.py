@@ -1,0 +1,153 @@
+"""vLLM's expert-parallel MoE layers without data-parallel attention, the native engine against measured times.
+
+Run: ``PYTHONPATH=src python benchmarks/vllm_expert_parallel.py``.
+
+The measurements are ``data/vllm_moe_times.csv``: NVIDIA aiconfigurator's kernel database for vLLM 0.19.0
+(H200 SXM) and 0.24.0 (H100 and H200 SXM), one GPU's share of one MoE layer (routing, both grouped GEMMs,
+activation, combine; no all-reduce) on vLLM's Triton fused-MoE kernels, for 16-bit and block-scaled FP8 experts,
+every tensor-parallel (``tp``) and expert-parallel (``ep``) split of the tables. With expert parallelism vLLM
+keeps every token on every rank and masks the other ranks' experts
+(:func:`~config_explorer.engine.calibration.vllm_masked_expert_parallel`), so a rank's activation traffic
+covers every routed assignment. Nothing is fitted on these rows: each is estimated as the engine charges that
+layer in a step (its grouped-GEMM term, :meth:`StepCost.moe_layer_terms`, plus the layer's share of the step's
+streamed activation traffic), with the traffic the engine charges now (every assignment, on the masked path)
+and with the rank's ``1/ep`` share the engine charged before.
+
+Printed, per release x precision x layout: the median measured / estimated over batches of 1,024 tokens and
+more (where the layer's work, not its launches, sets its time), both ways; then the same over the routing
+the tables call power-law (alpha 1.2), which the engine meets with its default expert imbalance.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from moe_layers import in_format
+
+from config_explorer import load_model
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.deployment import Deployment, plan_deployment
+from config_explorer.engine.options import check_engine_options
+from config_explorer.engine.roofline import StepCost
+from config_explorer.errors import ConfigExplorerError
+
+DATA = Path(__file__).resolve().parent / "data" / "vllm_moe_times.csv"
+#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
+MODELS = {
+    (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
+    (4096, 1536, 128, 8): "Qwen/Qwen3-235B-A22B",
+    (4096, 14336, 8, 2): "mistralai/Mixtral-8x7B-v0.1",
+    (5120, 8192, 16, 1): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+    (5120, 8192, 128, 1): "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+    (6144, 2560, 160, 8): "Qwen/Qwen3-Coder-480B-A35B-Instruct",
+    (6144, 16384, 8, 2): "mistralai/Mixtral-8x22B-v0.1",
+    (7168, 2048, 256, 8): "deepseek-ai/DeepSeek-V3",
+    (7168, 2048, 384, 8): "moonshotai/Kimi-K2-Instruct",
+}
+PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8"}
+GPUS = {"H200-SXM": "H200", "H100-SXM": "H100"}
+MIN_TOKENS = 1024
+TRITON_ONLY = check_engine_options({"deep_gemm": False}, "vllm")
+
+
+def layer_model(shape: tuple[int, int, int, int], dtype: str) -> ModelArchitecture:
+    """The bundled model with a row's expert shape, its FP8 weights block-scaled where the row's are."""
+    return in_format(load_model(MODELS[shape]), dtype)
+
+
+def plan(row: dict[str, str]) -> Deployment | None:
+    """The deployment a row's layer belongs to: its model on its GPU with the experts split as the row's are
+    (``tp`` x ``ep`` GPUs), on the Triton path; None where the engine cannot plan it. Cached per layout."""
+    shape = row_shape(row)
+    key = (shape, row["dtype"], row["gpu"], row["framework"], row["tp"], row["ep"])
+    if key not in _PLANS:
+        gpus = int(row["tp"]) * int(row["ep"])
+        try:
+            _PLANS[key] = plan_deployment(
+                layer_model(shape, row["dtype"]),
+                get_gpu(GPUS[row["gpu"]]),
+                num_gpus=gpus,
+                tp=gpus,
+                ep=int(row["ep"]),
+                precision=PRECISIONS[row["dtype"]],
+                engine="vllm==" + row["framework"].split()[-1],
+                input_length=1024,
+                output_length=128,
+                # the tables time the Triton kernels, which vLLM runs block-scaled FP8 experts on where
+                # DeepGEMM is not installed
+                engine_options=TRITON_ONLY,
+            )
+        except ConfigExplorerError:
+            _PLANS[key] = None
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple[object, ...], Deployment | None] = {}
+
+
+def row_shape(row: dict[str, str]) -> tuple[int, int, int, int]:
+    """(hidden, expert intermediate, experts, top-k) of a row."""
+    h, w, e, k = (int(row[c]) for c in ("hidden_size", "moe_intermediate_size", "num_experts", "topk"))
+    return h, w, e, k
+
+
+def layer_seconds(cost: StepCost, tokens: float, *, masked: bool) -> float:
+    """One MoE layer of ``tokens`` on one GPU as the engine charges it in a step: the grouped-GEMM term and the
+    layer's share of the streamed activation traffic (every assignment's when ``masked``, else the rank's)."""
+    seconds, _, _ = cost.moe_layer_terms(tokens)
+    traffic = cost.moe_traffic_bytes_per_token_layer(masked=masked)
+    return seconds + tokens * traffic / cost.rates.gemm_bandwidth
+
+
+def layer_ratios() -> dict[tuple[str, str, str, str], list[tuple[float, float]]]:
+    """(measured / estimated now, measured / estimated with the rank's share of the traffic) for every row of
+    ``MIN_TOKENS`` or more, by (release, precision, routing, layout such as ``TP4`` or ``EP8``)."""
+    out: dict[tuple[str, str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    with DATA.open() as fh:
+        for row in csv.DictReader(fh):
+            tokens = int(row["num_tokens"])
+            if row_shape(row) not in MODELS or tokens < MIN_TOKENS:
+                continue
+            dep = plan(row)
+            if dep is None:
+                continue
+            tp, ep = int(row["tp"]), int(row["ep"])
+            measured = float(row["time_us"]) * 1e-6
+            now = layer_seconds(dep.step_cost, tokens, masked=dep.step_cost.rates.moe_masked_ep)
+            before = layer_seconds(dep.step_cost, tokens, masked=False)
+            layout = f"TP{tp}" if ep == 1 else f"EP{ep}"
+            group = (row["framework"], row["dtype"], row["distribution"], layout)
+            out[group].append((measured / now, measured / before))
+    return out
+
+
+def main() -> None:
+    ratios = layer_ratios()
+    print(
+        f"{sum(map(len, ratios.values()))} measured vLLM MoE layers of {MIN_TOKENS:,} tokens or more estimated\n"
+    )
+    print("median measured / estimated (1.00: exact); 'before': the activation traffic split over the ranks")
+    print(f"{'release':12} {'precision':10} {'routing':14} {'layout':7} {'n':>4} {'now':>6} {'before':>7}")
+    for group in sorted(ratios, key=lambda g: (g[0], g[1], g[2], g[3][:2], int(g[3][2:]))):
+        now = statistics.median(r[0] for r in ratios[group])
+        before = statistics.median(r[1] for r in ratios[group])
+        print(
+            f"{group[0]:12} {group[1]:10} {group[2]:14} {group[3]:7} {len(ratios[group]):4} {now:6.2f} {before:7.2f}"
+        )
+    for routing in ("balanced", "power_law_1.2"):
+        for kind in ("TP", "EP"):
+            members = [r for g, rs in ratios.items() if g[2] == routing and g[3].startswith(kind) for r in rs]
+            if members:
+                now = statistics.median(r[0] for r in members)
+                before = statistics.median(r[1] for r in members)
+                print(
+                    f"all {kind} layouts, {routing} routing: n={len(members)}, median {now:.2f} (before {before:.2f})"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Regenerate benchmarks/data/vllm_moe_times.csv from NVIDIA aiconfigurator's kernel database.
+
+The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurator==0.12.0``), as one parquet
+table per GPU, framework and release. This script keeps vLLM's Triton fused-MoE layer times (one GPU's share of
+one MoE layer: routing, both grouped GEMMs and the weighted combine; no all-reduce or token exchange) on
+Hopper: vLLM 0.19.0's ``vllm_fused_moe`` on the H200 SXM and vLLM 0.24.0's ``TritonExperts`` paths on the H100
+and H200 SXM, for 16-bit and block-scaled FP8 experts, every tensor-parallel and expert-parallel split the
+tables hold, balanced and power-law (alpha 1.2) routing, at the batches in ``TOKENS``.
+
+Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
+
+    /tmp/aicv/bin/python tools/extract_vllm_moe_times.py /tmp/aicv/lib/python3.11/site-packages/aiconfigurator_core
+
+It needs pandas, which the project does not depend on; nothing in the test suite runs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiconfigurator_db import moe_layer_fields, package_folder, read_table, write_rows
+
+OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "vllm_moe_times.csv"
+#: (GPU folder, release) -> (GPU label, the Triton fused-MoE kernel sources kept)
+TABLES = {
+    ("h200_sxm", "0.19.0"): ("H200-SXM", ("vllm_fused_moe",)),
+    ("h100_sxm", "0.24.0"): (
+        "H100-SXM",
+        ("vllm_fp8moe_triton_tritonexperts", "vllm_unquantizedfusedmoe_triton_tritonexperts"),
+    ),
+    ("h200_sxm", "0.24.0"): (
+        "H200-SXM",
+        ("vllm_fp8moe_triton_tritonexperts", "vllm_unquantizedfusedmoe_triton_tritonexperts"),
+    ),
+}
+DTYPES = ("bfloat16", "fp8_block")
+DISTRIBUTIONS = ("balanced", "power_law_1.2")
+TOKENS = (1, 16, 64, 256, 1024, 4096, 8192, 16384)
+COLUMNS = (
+    "source",
+    "gpu",
+    "framework",
+    "kernel_source",
+    "dtype",
+    "distribution",
+    "num_tokens",
+    "hidden_size",
+    "moe_intermediate_size",
+    "num_experts",
+    "topk",
+    "tp",
+    "ep",
+    "time_us",
+)
+
+
+def main() -> int:
+    package = package_folder(__doc__.splitlines()[0])
+
+    rows = []
+    for (gpu_dir, version), (gpu, kernels) in TABLES.items():
+        relative = f"systems/data/{gpu_dir}/moe/vllm/{version}/moe_perf.parquet"
+        table, source = read_table(package, relative)
+        keep = table[
+            table.kernel_source.isin(kernels)
+            & table.moe_dtype.isin(DTYPES)
+            & table.distribution.isin(DISTRIBUTIONS)
+            & table.num_tokens.isin(TOKENS)
+        ]
+        order = [
+            "kernel_source",
+            "moe_dtype",
+            "distribution",
+            "hidden_size",
+            "inter_size",
+            "num_experts",
+            "topk",
+            "moe_tp_size",
+            "moe_ep_size",
+            "num_tokens",
+        ]
+        for r in keep.sort_values(order).itertuples():
+            rows.append(
+                {
+                    "source": source,
+                    "gpu": gpu,
+                    "framework": f"vLLM {version}",
+                    "distribution": r.distribution,
+                    "ep": int(r.moe_ep_size),
+                    **moe_layer_fields(r),
+                }
+            )
+    return write_rows(OUT, COLUMNS, rows)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
