@@ -7,7 +7,7 @@ Triton ``fused_moe_kernel``, which applies the per-128 block scales inside its K
 an expert GEMM at ``peak8 x fraction x w / (w + half_width)`` FLOP/s, ``w`` the expert shard's intermediate
 width, where the Hopper family's generic 8-bit term takes (0.64, 700).
 
-The rows are ``data/vllm_moe_times.csv`` (NVIDIA aiconfigurator's kernel database: one GPU's share of one MoE
+The rows are ``data/triton_moe_times.csv``'s vLLM rows (NVIDIA aiconfigurator's kernel database: one GPU's share of one MoE
 layer). Both constants are fitted, by a grid search on the median |log(measured / estimated)| of the engine's
 whole layer term (its grouped GEMMs and the layer's streamed activation traffic), on the named subset: vLLM
 0.19.0 on the H200 SXM, the experts split by tensor parallelism only (TP1-TP16), balanced routing, batches of
@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import attrs
-from vllm_expert_parallel import DATA, MIN_TOKENS, MODELS, layer_seconds, plan, row_shape
+from expert_parallel_masking import DATA, MIN_TOKENS, MODELS, layer_seconds, plan, row_shape
 
 from config_explorer.engine.calibration import VLLM_TRITON_BLOCK_FP8_MOE, efficiency_for
 from config_explorer.engine.deployment import Deployment
@@ -49,6 +49,8 @@ def rows() -> list[Row]:
     with DATA.open() as fh:
         for row in csv.DictReader(fh):
             tokens = int(row["num_tokens"])
+            if not row["framework"].startswith("vLLM"):
+                continue
             if row["dtype"] != "fp8_block" or row_shape(row) not in MODELS or tokens < MIN_TOKENS:
                 continue
             dep = plan(row)

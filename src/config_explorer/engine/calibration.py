@@ -63,6 +63,7 @@ __all__ = [
     "decode_attention_bandwidth",
     "efficiency_for",
     "expert_format_class",
+    "masks_remote_experts",
     "prefill_attention_tiles",
     "profile_for",
     "runs_aiter_block_fp8",
@@ -76,7 +77,6 @@ __all__ = [
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
-    "vllm_masked_expert_parallel",
     "vllm_mla_layer_extra_us",
 ]
 
@@ -890,7 +890,7 @@ def runs_trtllm_gen_moe(
 #: GEMMs, in place of the family's 8-bit (0.64, 700). The per-128 block scales cap it far below a CUTLASS FP8
 #: GEMM on wide shards and cost it little on narrow ones. Fitted by benchmarks/fit_vllm_triton_moe.py on
 #: NVIDIA aiconfigurator's vLLM 0.19.0 H200 layers with the experts split by tensor parallelism, balanced
-#: routing, 1,024 tokens and more (benchmarks/data/vllm_moe_times.csv); held out on its expert-parallel and
+#: routing, 1,024 tokens and more (benchmarks/data/triton_moe_times.csv); held out on its expert-parallel and
 #: power-law rows and on vLLM 0.24.0's H100 and H200 layers
 VLLM_TRITON_BLOCK_FP8_MOE: Final[tuple[float, float]] = (0.32, 100.0)
 
@@ -906,7 +906,7 @@ def runs_vllm_triton_block_fp8_moe(
     return profile.name == "vllm" and gpu_family == "hopper" and fp8 and block_scaled and not deep_gemm
 
 
-def vllm_masked_expert_parallel(
+def masks_remote_experts(
     profile: EngineProfile,
     *,
     weight_precision: str,
@@ -921,21 +921,25 @@ def vllm_masked_expert_parallel(
     the activation, its quantization, the down output and the weighted sum) covers ``tokens x top_k`` rows on
     every rank rather than the rank's ``1/ep`` share.
 
-    vLLM with expert parallelism and no data-parallel attention keeps every token on every rank (no all-to-all)
-    and hands the fused-MoE kernels an ``expert_map`` that sends the assignments of non-local experts to -1:
-    ``moe_align_block_size`` sorts all of them, the Triton kernel (``fused_moe_kernel``) and the Marlin MoE
-    kernel write zeros for their blocks instead of skipping them, and ``silu_and_mul``, the activation
+    vLLM and SGLang with expert parallelism and no data-parallel attention keep every token on every rank (no
+    all-to-all) and map the assignments of non-local experts to -1 before their fused-MoE kernels: vLLM hands the
+    Triton and Marlin kernels an ``expert_map``, ``moe_align_block_size`` sorts every assignment, the kernels
+    write zeros for the masked blocks instead of skipping them, and ``silu_and_mul``, the activation
     quantization and ``moe_sum`` run over the whole ``M x top_k`` intermediate caches (vLLM 0.11.0 sdist:
-    model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``). NVIDIA aiconfigurator's measured vLLM
-    0.19 and 0.24 layers (benchmarks/data/vllm_moe_times.csv) show it: at EP8 a rank's layer takes 1.5-2.7x
-    what its own share of the assignments would (benchmarks/vllm_expert_parallel.py). Those are the paths on
-    Ampere, Ada and Hopper and for 16-bit experts everywhere; FlashInfer's kernels (vLLM's Blackwell paths for
-    quantized experts) and DeepGEMM's MoE (block-scaled FP8 with ``deep_gemm``) permute the local assignments
-    only, and vLLM's ROCm paths (AITER's fused MoE) are not measured, so they keep the rank's share.
+    model_executor/layers/fused_moe/fused_moe.py, ``fused_experts_impl``); SGLang's Triton runner does the same
+    with its standard dispatcher. NVIDIA aiconfigurator's measured layers (benchmarks/data/triton_moe_times.csv:
+    vLLM 0.19 and 0.24, SGLang 0.5.14) show it: at EP8 a rank's layer takes 1.6x (vLLM) and 2.2x (SGLang) what
+    the engine charged for its own share of the assignments, 7x at EP64 (benchmarks/expert_parallel_masking.py).
+    Those are the paths on Ampere, Ada and Hopper, and vLLM's for 16-bit experts on Blackwell; FlashInfer's
+    kernels (the Blackwell paths for quantized experts), DeepGEMM's MoE (vLLM's block-scaled FP8 with
+    ``deep_gemm``) and TensorRT-LLM's permute the local assignments only; the ROCm paths (AITER's fused MoE) and
+    SGLang's MXFP4 path (triton_kernels) are not measured, and keep the rank's share.
     """
-    if profile.name != "vllm" or ep <= 1 or dp_attention > 1:
+    if profile.name not in ("vllm", "sglang") or ep <= 1 or dp_attention > 1:
         return False
     precision = normalize_precision(weight_precision)
+    if profile.name == "sglang":
+        return gpu_family in ("ampere", "ada", "hopper") and precision in ("bf16", "fp16", "fp8")
     if gpu_family in ("ampere", "ada"):
         return True
     if gpu_family == "hopper":

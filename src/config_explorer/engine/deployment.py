@@ -38,6 +38,7 @@ from config_explorer.engine.calibration import (
     decode_attention_bandwidth,
     eager_profile,
     efficiency_for,
+    masks_remote_experts,
     prefill_attention_tiles,
     profile_for,
     runs_aiter_block_fp8,
@@ -54,7 +55,6 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
-    vllm_masked_expert_parallel,
     vllm_mla_layer_extra_us,
 )
 from config_explorer.engine.layout import (
@@ -483,7 +483,7 @@ def plan_deployment(
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
         moe_masked_ep=arch.is_moe
-        and vllm_masked_expert_parallel(
+        and masks_remote_experts(
             profile,
             weight_precision=weights,
             gpu_family=gpu.family,
@@ -561,12 +561,13 @@ def plan_deployment(
             "release Docker images ship it) say engine_options={'deep_gemm': True}"
         )
     if rates.moe_masked_ep:
+        engine_title = ENGINE_TITLES.get(profile.name, profile.name)
         warnings.append(
-            f"vLLM's expert parallelism without data-parallel attention keeps every token on each of the {ep} GPUs "
-            "and masks the experts held elsewhere: each GPU streams the MoE activations of every routed token, not "
-            "its 1/ep share (aiconfigurator's measured vLLM layers), so a prompt step costs about what tensor "
-            "parallelism's does; the gain is memory and decode. --data-parallel-size with an all-to-all backend "
-            "exchanges only the routed tokens"
+            f"{engine_title}'s expert parallelism without data-parallel attention keeps every token on each of the "
+            f"{ep} GPUs and masks the experts held elsewhere: each GPU streams the MoE activations of every routed "
+            "token, not its 1/ep share (aiconfigurator's measured layers), so a prompt step costs about what "
+            "tensor parallelism's does; the gain is memory and decode. Data-parallel attention with an all-to-all "
+            "backend exchanges only the routed tokens"
         )
     if arch.is_moe and runs_vllm_triton_block_fp8_moe(
         profile,

@@ -164,9 +164,9 @@ class Rates:
     #: :func:`~config_explorer.engine.calibration.sglang_gathered_moe_sizes`); (): the step's own tokens
     gathered_moe_sizes: tuple[int, ...] = ()
     #: whether each expert-parallel rank's MoE kernels run over every routed assignment of the step, the
-    #: other ranks' experts masked, so the layer's activation traffic is not split over the ranks (vLLM's
-    #: Triton and Marlin MoE without data-parallel attention:
-    #: :func:`~config_explorer.engine.calibration.vllm_masked_expert_parallel`)
+    #: other ranks' experts masked, so the layer's activation traffic is not split over the ranks (vLLM's and
+    #: SGLang's Triton and Marlin MoE without data-parallel attention:
+    #: :func:`~config_explorer.engine.calibration.masks_remote_experts`)
     moe_masked_ep: bool = False
 
 
@@ -199,7 +199,7 @@ def rates_for(
     needs another than the family's (see :func:`trtllm_block_fp8_moe_half_width`);
     ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`);
     ``moe_masked_ep``: each expert-parallel rank's MoE kernels cover every routed assignment (see
-    :func:`vllm_masked_expert_parallel`);
+    :func:`masks_remote_experts`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """

@@ -1,14 +1,15 @@
-"""vLLM's expert-parallel MoE layers without data-parallel attention, the native engine against measured times.
+"""Expert-parallel MoE layers without data-parallel attention on vLLM and SGLang, the native engine against
+measured times.
 
-Run: ``PYTHONPATH=src python benchmarks/vllm_expert_parallel.py``.
+Run: ``PYTHONPATH=src python benchmarks/expert_parallel_masking.py``.
 
-The measurements are ``data/vllm_moe_times.csv``: NVIDIA aiconfigurator's kernel database for vLLM 0.19.0
-(H200 SXM) and 0.24.0 (H100 and H200 SXM), one GPU's share of one MoE layer (routing, both grouped GEMMs,
-activation, combine; no all-reduce) on vLLM's Triton fused-MoE kernels, for 16-bit and block-scaled FP8 experts,
-every tensor-parallel (``tp``) and expert-parallel (``ep``) split of the tables. With expert parallelism vLLM
-keeps every token on every rank and masks the other ranks' experts
-(:func:`~config_explorer.engine.calibration.vllm_masked_expert_parallel`), so a rank's activation traffic
-covers every routed assignment. Nothing is fitted on these rows: each is estimated as the engine charges that
+The measurements are ``data/triton_moe_times.csv``: NVIDIA aiconfigurator's kernel database for vLLM 0.19.0
+(H200 SXM), vLLM 0.24.0 (H100 and H200 SXM) and SGLang 0.5.14 (H200 SXM), one GPU's share of one MoE layer
+(routing, both grouped GEMMs, activation, combine; no all-reduce) on the engines' Triton fused-MoE kernels, for
+16-bit and block-scaled FP8 experts, every tensor-parallel (``tp``) and expert-parallel (``ep``) split of the
+tables. With expert parallelism both engines keep every token on every rank and mask the other ranks' experts
+(:func:`~config_explorer.engine.calibration.masks_remote_experts`), so a rank's activation traffic covers every
+routed assignment. Nothing is fitted on these rows: each is estimated as the engine charges that
 layer in a step (its grouped-GEMM term, :meth:`StepCost.moe_layer_terms`, plus the layer's share of the step's
 streamed activation traffic), with the traffic the engine charges now (every assignment, on the masked path)
 and with the rank's ``1/ep`` share the engine charged before.
@@ -35,7 +36,7 @@ from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost
 from config_explorer.errors import ConfigExplorerError
 
-DATA = Path(__file__).resolve().parent / "data" / "vllm_moe_times.csv"
+DATA = Path(__file__).resolve().parent / "data" / "triton_moe_times.csv"
 #: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
 MODELS = {
     (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
@@ -52,6 +53,12 @@ PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8"}
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100"}
 MIN_TOKENS = 1024
 TRITON_ONLY = check_engine_options({"deep_gemm": False}, "vllm")
+
+
+def engine_of(framework: str) -> str:
+    """The engine (and release) a row's ``framework`` names: ``vLLM 0.19.0`` -> ``vllm==0.19.0``."""
+    name, version = framework.split()
+    return f"{name.lower()}=={version}"
 
 
 def layer_model(shape: tuple[int, int, int, int], dtype: str) -> ModelArchitecture:
@@ -74,12 +81,12 @@ def plan(row: dict[str, str]) -> Deployment | None:
                 tp=gpus,
                 ep=int(row["ep"]),
                 precision=PRECISIONS[row["dtype"]],
-                engine="vllm==" + row["framework"].split()[-1],
+                engine=engine_of(row["framework"]),
                 input_length=1024,
                 output_length=128,
                 # the tables time the Triton kernels, which vLLM runs block-scaled FP8 experts on where
                 # DeepGEMM is not installed
-                engine_options=TRITON_ONLY,
+                engine_options=TRITON_ONLY if row["framework"].startswith("vLLM") else None,
             )
         except ConfigExplorerError:
             _PLANS[key] = None
@@ -128,24 +135,44 @@ def layer_ratios() -> dict[tuple[str, str, str, str], list[tuple[float, float]]]
 def main() -> None:
     ratios = layer_ratios()
     print(
-        f"{sum(map(len, ratios.values()))} measured vLLM MoE layers of {MIN_TOKENS:,} tokens or more estimated\n"
+        f"{sum(map(len, ratios.values()))} measured MoE layers of {MIN_TOKENS:,} tokens or more estimated\n"
     )
     print("median measured / estimated (1.00: exact); 'before': the activation traffic split over the ranks")
-    print(f"{'release':12} {'precision':10} {'routing':14} {'layout':7} {'n':>4} {'now':>6} {'before':>7}")
+    print(f"{'release':13} {'precision':10} {'routing':14} {'layout':7} {'n':>4} {'now':>6} {'before':>7}")
     for group in sorted(ratios, key=lambda g: (g[0], g[1], g[2], g[3][:2], int(g[3][2:]))):
         now = statistics.median(r[0] for r in ratios[group])
         before = statistics.median(r[1] for r in ratios[group])
         print(
-            f"{group[0]:12} {group[1]:10} {group[2]:14} {group[3]:7} {len(ratios[group]):4} {now:6.2f} {before:7.2f}"
+            f"{group[0]:13} {group[1]:10} {group[2]:14} {group[3]:7} {len(ratios[group]):4} {now:6.2f} {before:7.2f}"
         )
-    for routing in ("balanced", "power_law_1.2"):
-        for kind in ("TP", "EP"):
-            members = [r for g, rs in ratios.items() if g[2] == routing and g[3].startswith(kind) for r in rs]
-            if members:
+    print("\nby engine and split, balanced routing (every release and precision):")
+    for engine in ("vLLM", "SGLang"):
+        cells = []
+        for ep in (2, 4, 8, 16, 32, 64):
+            members = [
+                r
+                for (release, _, how, layout), rs in ratios.items()
+                if release.startswith(engine) and how == "balanced" and layout == f"EP{ep}"
+                for r in rs
+            ]
+            now = statistics.median(r[0] for r in members)
+            before = statistics.median(r[1] for r in members)
+            cells.append(f"EP{ep} {now:.2f} ({before:.2f})")
+        print(f"  {engine:6} now (before): " + ", ".join(cells))
+    for engine in ("vLLM", "SGLang"):
+        for routing in ("balanced", "power_law_1.2"):
+            for kind in ("TP", "EP"):
+                members = [
+                    r
+                    for (release, _, how, layout), rs in ratios.items()
+                    if release.startswith(engine) and how == routing and layout.startswith(kind)
+                    for r in rs
+                ]
                 now = statistics.median(r[0] for r in members)
                 before = statistics.median(r[1] for r in members)
                 print(
-                    f"all {kind} layouts, {routing} routing: n={len(members)}, median {now:.2f} (before {before:.2f})"
+                    f"{engine} {kind} layouts, {routing} routing: n={len(members)}, median {now:.2f} "
+                    f"(before {before:.2f})"
                 )
 
 

@@ -1,6 +1,6 @@
-"""vLLM's Triton fused-MoE kernels as the engine costs them: expert parallelism without data-parallel attention
-masks the other ranks' experts over every routed assignment, and block-scaled FP8 experts without DeepGEMM run
-at the Triton kernel's own measured rate."""
+"""vLLM's and SGLang's Triton fused-MoE kernels as the engine costs them: expert parallelism without
+data-parallel attention masks the other ranks' experts over every routed assignment, and vLLM's block-scaled FP8
+experts without DeepGEMM run at the Triton kernel's own measured rate."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     ENGINE_PROFILES,
     VLLM_TRITON_BLOCK_FP8_MOE,
+    masks_remote_experts,
     runs_vllm_triton_block_fp8_moe,
-    vllm_masked_expert_parallel,
 )
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.options import check_engine_options
@@ -56,14 +56,18 @@ def _plan(
         ("vllm", "cdna3", "fp8", 8, 1, True, True, False),  # AITER, not measured
         ("vllm", "hopper", "bf16", 1, 1, True, False, False),  # no expert parallelism
         ("vllm", "hopper", "bf16", 8, 8, True, False, False),  # DP attention: an all-to-all backend
-        ("sglang", "hopper", "bf16", 8, 1, True, False, False),
+        ("sglang", "hopper", "bf16", 8, 1, True, False, True),
+        ("sglang", "hopper", "fp8", 8, 1, True, True, True),  # its Triton runner, whatever DeepGEMM
+        ("sglang", "hopper", "mxfp4", 8, 1, True, False, False),  # triton_kernels, not measured
+        ("sglang", "blackwell", "fp8", 8, 1, True, True, False),  # FlashInfer's TensorRT-LLM-gen MoE
+        ("sglang", "hopper", "fp8", 8, 8, True, True, False),  # DeepEP
         ("trtllm", "hopper", "bf16", 8, 1, True, False, False),
     ],
 )
 def test_which_layouts_mask_the_other_ranks_experts(
     engine: str, family: str, precision: str, ep: int, dp: int, deep_gemm: bool, block: bool, expected: bool
 ) -> None:
-    masked = vllm_masked_expert_parallel(
+    masked = masks_remote_experts(
         ENGINE_PROFILES[engine], weight_precision=precision, gpu_family=family, ep=ep, dp_attention=dp,
         deep_gemm=deep_gemm, block_scaled=block,
     )  # fmt: skip
@@ -71,19 +75,18 @@ def test_which_layouts_mask_the_other_ranks_experts(
 
 
 def test_a_masked_rank_streams_every_assignments_activations() -> None:
-    """At EP8 without DP attention a vLLM rank's MoE activation traffic is that of every routed assignment: what
-    TP8 streams for its narrower shard's rows of all of them, not an eighth of it; other engines keep the share."""
-    ep8 = _plan("vllm", ep=8)
-    assert ep8.step_cost.rates.moe_masked_ep
-    cost = ep8.step_cost
-    assert cost.moe_traffic_bytes_per_token_layer(masked=True) == pytest.approx(
-        8 * cost.moe_traffic_bytes_per_token_layer(masked=False)
-    )
-    sglang = _plan("sglang", ep=8).step_cost
-    assert not sglang.rates.moe_masked_ep
-    # SGLang's rank streams an eighth of vLLM's
-    assert cost.moe_traffic_bytes_per_token_layer(masked=True) == pytest.approx(
-        8 * sglang.moe_traffic_bytes_per_token_layer(masked=False)
+    """At EP8 without DP attention a vLLM or SGLang rank's MoE activation traffic is that of every routed
+    assignment, not an eighth of it; TensorRT-LLM, which permutes the local assignments only, keeps the share."""
+    for engine in ("vllm", "sglang"):
+        cost = _plan(engine, ep=8).step_cost
+        assert cost.rates.moe_masked_ep
+        assert cost.moe_traffic_bytes_per_token_layer(masked=True) == pytest.approx(
+            8 * cost.moe_traffic_bytes_per_token_layer(masked=False)
+        )
+    trtllm = _plan("trtllm", ep=8).step_cost
+    assert not trtllm.rates.moe_masked_ep
+    assert _plan("vllm", ep=8).step_cost.moe_traffic_bytes_per_token_layer(masked=True) == pytest.approx(
+        8 * trtllm.moe_traffic_bytes_per_token_layer(masked=False)
     )
 
 
@@ -92,14 +95,15 @@ def test_a_masked_plan_says_so() -> None:
     masked = [w for w in _plan("vllm", ep=8).warnings if "masks the experts held elsewhere" in w]
     assert len(masked) == 1 and "8 GPUs" in masked[0]
     assert not [w for w in _plan("vllm").warnings if "masks the experts" in w]
-    assert not [w for w in _plan("sglang", ep=8).warnings if "masks the experts" in w]
+    assert not [w for w in _plan("trtllm", ep=8).warnings if "masks the experts" in w]
+    assert [w for w in _plan("sglang", ep=8).warnings if w.startswith("SGLang's expert parallelism")]
 
 
 def test_expert_parallel_layers_lose_their_edge_over_tensor_parallel_on_vllm() -> None:
     """aiconfigurator's vLLM 0.19 H200 layers time Qwen3-235B's 16-bit experts at EP4 above TP4 at 8,192 tokens
     (1.761 against 1.533 ms, 1.15x); with the rank's share of the traffic the engine had EP4 at 0.69x TP4, with
     every assignment's it is nearer the measured ratio."""
-    layer_seconds = _benchmark("vllm_expert_parallel").layer_seconds
+    layer_seconds = _benchmark("expert_parallel_masking").layer_seconds
     tp4, ep4 = _plan("vllm==0.19.0", tp=4), _plan("vllm==0.19.0", tp=4, ep=4)
     measured = 1.761 / 1.533
     tp4_s = layer_seconds(tp4.step_cost, 8192, masked=False)
@@ -109,18 +113,25 @@ def test_expert_parallel_layers_lose_their_edge_over_tensor_parallel_on_vllm() -
 
 
 def test_masked_layers_read_the_measured_tables() -> None:
-    """benchmarks/vllm_expert_parallel.py, nothing fitted: with the traffic over every assignment the balanced
-    16-bit expert-parallel layers (EP2-EP128) read within 25% of the measured times at median, where the rank's
-    share read 1.5x and more from EP8 on."""
-    ratios = _benchmark("vllm_expert_parallel").layer_ratios()
+    """benchmarks/expert_parallel_masking.py, nothing fitted: with the traffic over every assignment vLLM's
+    balanced 16-bit expert-parallel layers (EP2-EP128) and SGLang 0.5.14's block-scaled FP8 ones (EP2-EP64) read
+    within 25% of the measured times at median, where the rank's share read 1.5x and more from EP8 on."""
+    ratios = _benchmark("expert_parallel_masking").layer_ratios()
+    checked = 0
     for (release, dtype, routing, layout), pairs in ratios.items():
-        if dtype != "bfloat16" or routing != "balanced" or not layout.startswith("EP"):
+        ep = int(layout[2:]) if layout.startswith("EP") else 1
+        wanted = (release.startswith("vLLM") and dtype == "bfloat16") or (
+            release.startswith("SGLang") and dtype == "fp8_block" and ep <= 64
+        )
+        if not wanted or routing != "balanced" or ep == 1:
             continue
         now = statistics.median(p[0] for p in pairs)
         before = statistics.median(p[1] for p in pairs)
         assert 0.9 < now < 1.25, (release, layout, now)
-        if int(layout[2:]) >= 8:
+        if ep >= 8:
             assert before > 1.5, (release, layout, before)
+        checked += 1
+    assert checked == 19
 
 
 def test_the_triton_block_fp8_constants_are_the_fit() -> None:
