@@ -223,6 +223,29 @@ def test_a_multimodal_checkpoint_counts_its_image_encoder() -> None:
     assert grown - shard_costs(text_only, "bf16", "bf16", 2, 1).resident_weight_bytes == by_hand * 2 / 2
 
 
+def test_qwen3_vl_style_encoders_are_counted() -> None:
+    """Qwen3.5's encoder (Qwen3-VL's: 27 blocks of width 1152, MLP 4304, 16-pixel patches over 2 frames, a
+    2,304-entry position table, a 2x2 patch merger into the 2048-wide text model, no deepstack mergers), by
+    hand: ~0.45B weights; each deepstack index adds one more merger with its norm over the merged width."""
+    qwen = load_model("Qwen/Qwen3.5-35B-A3B")
+    h, i, n, merged, out = 1152, 4304, 27, 1152 * 4, 2048
+    block = 4 * h + 3 * h * h + 3 * h + h * h + h + h * i + i + i * h + h
+    projections = merged * merged + merged + merged * out + out
+    by_hand = n * block + (3 * 2 * 16 * 16 * h + h) + 2304 * h + 2 * h + projections
+    assert qwen.vision_params == by_hand
+    assert 0.44e9 < qwen.vision_params < 0.45e9
+    config = json.loads(json.dumps(find_bundled("Qwen/Qwen3.5-35B-A3B").config))  # type: ignore[union-attr]
+    config["vision_config"]["deepstack_visual_indexes"] = [8, 16, 24]
+    deepstack = ModelArchitecture.from_config(config, "qwen-copy").vision_params
+    assert deepstack - by_hand == 3 * (2 * merged + projections)
+    config["vision_config"]["deepstack_visual_indexes"] = "8"
+    with pytest.raises(ModelLoadError, match=r"deepstack_visual_indexes"):
+        ModelArchitecture.from_config(config, "qwen-copy")
+    # Qwen3.5's MoE scales its shared expert by a sigmoid gate of its own, as Qwen3-Next does
+    assert qwen.shared_expert_gated and qwen.attention_output_gate
+    assert not load_model("Qwen/Qwen3.5-27B").shared_expert_gated  # dense: no shared expert
+
+
 def test_gemma3_fields_left_out_of_a_config_take_transformers_defaults() -> None:
     """gemma-3-4b-it's published config names no heads, head size, vocabulary or context; gemma-3-27b-it no
     context: transformers' Gemma3TextConfig defaults fill them (8 and 4 heads of 256, 262,208, 131,072)."""

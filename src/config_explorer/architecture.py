@@ -54,8 +54,9 @@ _NON_GATED_TYPES = frozenset(
 #: model types whose q/k/v projections carry biases
 _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "starcoder2"})
 #: model types whose shared expert's output is scaled by a sigmoid gate of its own (``shared_expert_gate``,
-#: a one-column projection: transformers' qwen2_moe and qwen3_next modeling files)
-_GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next"})
+#: a one-column projection: transformers' qwen2_moe, qwen3_next and qwen3_5_moe modeling files; Qwen3.5's text
+#: config names itself ``qwen3_5_moe_text``)
+_GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next", "qwen3_5_moe", "qwen3_5_moe_text"})
 #: the fields of transformers' ``Gemma3TextConfig`` that Gemma 3's published configs may leave out, at the class's
 #: defaults (``models/gemma3/configuration_gemma3.py``): a missing field is read as transformers reads it
 GEMMA3_TEXT_DEFAULTS: Final[dict[str, int]] = {
@@ -1327,9 +1328,13 @@ def _vision_params(vision: object, text_hidden: int, name: str) -> int:
 
     Per layer: the q/k/v/o projections and the two MLP matrices with their biases, and two layer norms;
     then the patch embedding, one position embedding per patch and a final norm, and a
-    ``vision hidden x text hidden`` projector. Encoders described otherwise (``depth`` / ``embed_dim``
-    style) count 0: the KV budget is then optimistic by their size.
+    ``vision hidden x text hidden`` projector. Qwen3-VL's encoder (``depth`` layers, and the deepstack
+    mergers Qwen3-VL and Qwen3.5 name: :func:`_qwen3_vl_vision_params`) is counted its own way; encoders
+    described otherwise (Qwen2.5-VL's gated ``depth`` style, ``embed_dim`` style) count 0: the KV budget is then
+    optimistic by their size.
     """
+    if isinstance(vision, Mapping) and "depth" in vision and "deepstack_visual_indexes" in vision:
+        return _qwen3_vl_vision_params(vision, name)
     if not isinstance(vision, Mapping) or not all(k in vision for k in _VIT_KEYS):
         return 0
     sizes = {}
@@ -1350,3 +1355,43 @@ def _vision_params(vision: object, text_hidden: int, name: str) -> int:
     per_layer = 4 * (h * h + h) + 2 * h * i + h + i + 4 * h
     patches = (sizes["image_size"] // patch) ** 2
     return n * per_layer + channels * patch * patch * h + h + patches * h + 2 * h + h * text_hidden
+
+
+def _qwen3_vl_vision_params(vision: Mapping[str, Any], name: str) -> int:
+    """Weights of Qwen3-VL's image encoder (transformers' ``Qwen3VLVisionModel``, which Qwen3.5 reuses): a 3-D
+    patch embedding with bias, a learned position table when the config sizes one, ``depth`` blocks of two
+    layer norms, a biased q/k/v and output projection and a biased two-matrix GELU MLP, then a merger (a layer
+    norm, and two biased projections from ``hidden x spatial_merge_size^2`` wide to ``out_hidden_size``), and one
+    more merger per ``deepstack_visual_indexes`` entry (its norm over the merged width)."""
+    sizes = {}
+    for key, default in (
+        ("depth", None),
+        ("hidden_size", None),
+        ("intermediate_size", None),
+        ("out_hidden_size", None),
+        ("patch_size", 14),
+        ("temporal_patch_size", 2),
+        ("in_channels", 3),
+        ("spatial_merge_size", 2),
+        ("num_position_embeddings", 0),
+    ):
+        value = vision.get(key, default)
+        low = 0 if key == "num_position_embeddings" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 1_000_000:
+            raise InvalidModelConfigError(
+                f"{name}: vision_config.{key} must be a positive integer, got {short_repr(value)}"
+            )
+        sizes[key] = value
+    deepstack = vision["deepstack_visual_indexes"]
+    if not isinstance(deepstack, list) or len(deepstack) > sizes["depth"]:
+        raise InvalidModelConfigError(
+            f"{name}: vision_config.deepstack_visual_indexes must be a list of at most depth block indexes, "
+            f"got {short_repr(deepstack)}"
+        )
+    h, i = sizes["hidden_size"], sizes["intermediate_size"]
+    block = 4 * h + (3 * h * h + 3 * h) + (h * h + h) + (h * i + i) + (i * h + h)
+    patch = sizes["in_channels"] * sizes["temporal_patch_size"] * sizes["patch_size"] ** 2 * h + h
+    merged, out = h * sizes["spatial_merge_size"] ** 2, sizes["out_hidden_size"]
+    projections = merged * merged + merged + merged * out + out
+    mergers = (2 * h + projections) + len(deepstack) * (2 * merged + projections)
+    return sizes["depth"] * block + patch + sizes["num_position_embeddings"] * h + mergers
