@@ -121,6 +121,9 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "shared_expert_intermediate_size": (0, 1_048_576),
     "kv_lora_rank": (1, 65_536),
     "q_lora_rank": (1, 65_536),
+    "index_topk": (0, 100_000_000),
+    "index_num_heads": (0, 16_384),
+    "index_head_dim": (0, 8192),
     "qk_nope_head_dim": (0, 8192),
     "qk_rope_head_dim": (0, 8192),
     "v_head_dim": (0, 8192),
@@ -484,6 +487,12 @@ class ModelArchitecture:
     shared_expert_intermediate_size: int = 0
     kv_lora_rank: int | None = None
     q_lora_rank: int | None = None
+    #: DeepSeek sparse attention (DeepSeek-V3.2, GLM-5: ``index_topk`` > 0): a lightning indexer of
+    #: ``index_num_heads`` heads of ``index_head_dim`` scores every earlier token, and the MLA attends only the
+    #: ``index_topk`` best; 0: dense attention
+    index_topk: int = 0
+    index_num_heads: int = 0
+    index_head_dim: int = 0
     qk_nope_head_dim: int = 0
     qk_rope_head_dim: int = 0
     v_head_dim: int = 0
@@ -590,6 +599,15 @@ class ModelArchitecture:
         if "sliding" in self.attention_kinds and not self.sliding_window:
             raise InvalidModelConfigError(
                 f"{self.model_id}: sliding attention layers need a positive sliding_window"
+            )
+        if self.index_topk and not (self.index_num_heads > 0 and self.index_head_dim > 0):
+            raise InvalidModelConfigError(
+                f"{self.model_id}: sparse attention (index_topk={self.index_topk}) needs positive index_n_heads "
+                f"and index_head_dim, got {self.index_num_heads} and {self.index_head_dim}"
+            )
+        if self.index_topk and "sliding" in self.attention_kinds:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: sparse attention (index_topk) beside sliding-window layers is not modelled"
             )
         if "mamba" in self.attention_kinds and not (
             self.mamba_num_heads > 0 and self.mamba_head_dim > 0 and self.mamba_state_size > 0
@@ -799,6 +817,9 @@ class ModelArchitecture:
             shared_expert_intermediate_size=shared,
             kv_lora_rank=mla,
             q_lora_rank=cfg.optional_int("q_lora_rank") if mla else None,
+            index_topk=cfg.integer("index_topk", default=0, minimum=0) if mla else 0,
+            index_num_heads=cfg.integer("index_n_heads", default=0, minimum=0) if mla else 0,
+            index_head_dim=cfg.integer("index_head_dim", default=0, minimum=0) if mla else 0,
             qk_nope_head_dim=cfg.integer("qk_nope_head_dim", default=0, minimum=0) if mla else 0,
             qk_rope_head_dim=cfg.integer("qk_rope_head_dim", default=0, minimum=0) if mla else 0,
             v_head_dim=cfg.integer("v_head_dim", default=head_dim) if mla else 0,
@@ -970,9 +991,33 @@ class ModelArchitecture:
     def norm_params(self) -> int:
         return (2 * self.num_layers + 1) * self.hidden_size
 
+    @property
+    def sparse_attention(self) -> bool:
+        """Whether the attention layers are DeepSeek sparse attention (an indexer picks ``index_topk`` tokens)."""
+        return self.index_topk > 0
+
+    @property
+    def indexer_params_per_layer(self) -> int:
+        """The lightning indexer's weights in one sparse-attention layer (0 without one): its query projection
+        from the query latent (``wq_b``), its key projection and key norm (``wk``, ``k_norm``) and its per-head
+        weights (``weights_proj``), as vLLM's and SGLang's DeepSeek-V3.2 ``Indexer`` hold them."""
+        if not self.sparse_attention:
+            return 0
+        heads, dim, h = self.index_num_heads, self.index_head_dim, self.hidden_size
+        query = (self.q_lora_rank or h) * heads * dim
+        return query + h * dim + 2 * dim + h * heads
+
+    def index_cache_bytes_per_token_per_layer(self) -> float:
+        """The indexer's key cache one token adds in one sparse-attention layer: its key in FP8 and one FP32 scale
+        per 128 values (vLLM's DeepSeek-V3.2 indexer cache: ``index_head_dim + index_head_dim // 128 * 4`` bytes);
+        0 without an indexer."""
+        if not self.sparse_attention:
+            return 0.0
+        return float(self.index_head_dim + max(self.index_head_dim // 128, 1) * 4)
+
     def _mixer_params(self) -> int:
         return (
-            self.num_attention_layers * self.attention_params_per_layer
+            self.num_attention_layers * (self.attention_params_per_layer + self.indexer_params_per_layer)
             + self.num_mamba_layers * self.mamba_params_per_layer
             + self.num_linear_layers * self.linear_attention_params_per_layer
         )
@@ -1059,11 +1104,14 @@ class ModelArchitecture:
         return quantized * bytes_per_value(p) + (total - quantized) * 2.0
 
     def kv_bytes_per_token_per_layer(self, kv_precision: str | None = None) -> float:
-        """KV cache one token adds in one attention layer (MLA: the compressed latent plus the rope key)."""
+        """KV cache one token adds in one attention layer (MLA: the compressed latent plus the rope key, and a
+        sparse-attention layer's indexer keys beside them)."""
         b = bytes_per_value(kv_precision or self._default_kv_precision())
         if self.is_mla:
             assert self.kv_lora_rank is not None
-            return (self.kv_lora_rank + self.qk_rope_head_dim) * b
+            return (
+                self.kv_lora_rank + self.qk_rope_head_dim
+            ) * b + self.index_cache_bytes_per_token_per_layer()
         return 2 * self.num_kv_heads * self.head_dim * b
 
     def _default_kv_precision(self) -> str:

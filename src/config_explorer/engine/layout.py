@@ -24,7 +24,7 @@ activation peak of one step at the token budget, minus runtime overhead, leaves 
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -256,6 +256,12 @@ class ShardCosts:
     #: ``small_kernels``, and how the engine runs them (set by the deployment from the engine's rules)
     shared_expert_kernels: tuple[int, int] = (0, 0)
     shared_experts: SharedExperts = attrs.field(factory=SharedExperts)
+    #: KV bytes a decoding query reads per token of its context in global layers and per token of its window
+    #: in windowed ones, where they are not what a token stores (None: they are). DeepSeek sparse attention
+    #: stores the latent and the indexer keys of every token but reads the indexer keys of all of them and the
+    #: latent of its ``window`` (``index_topk``) picks only
+    kv_read_bytes_per_token_full: float | None = None
+    kv_read_bytes_per_token_windowed: float | None = None
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
@@ -324,6 +330,15 @@ SHARED_EXPERT_GATE_KERNELS: Final[tuple[int, int]] = (1, 2)
 EXPERT_PATH_KERNELS = (2, 4)
 
 
+#: (GEMM, small) kernels a sparse-attention layer's lightning indexer adds (vLLM's and SGLang's DeepSeek-V3.2
+#: ``Indexer``): its query, key and per-head weight projections; the key norm, rope, FP8 quantization and
+#: cache write, the top-k selection (its logits kernel counts among the attention kernels)
+INDEXER_KERNELS: Final[tuple[int, int]] = (3, 4)
+#: the indexer's FP8 logits run at twice the 16-bit tensor rate the attention terms are charged at: its FLOPs
+#: per (query, key) pair count half (an assumption from the FP8 peak, not a measured kernel)
+INDEXER_FP8_SPEEDUP: Final[float] = 2.0
+
+
 def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     """(GEMM kernels, small kernels) one forward step launches, from the layer kinds.
 
@@ -336,6 +351,8 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
         g, k = MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
         if kind in ("full", "sliding") and arch.attention_output_gate:
             k += OUTPUT_GATE_KERNELS
+        if kind == "full" and arch.sparse_attention:
+            g, k = g + INDEXER_KERNELS[0], k + INDEXER_KERNELS[1]
         gemm, small = gemm + g, small + k
     shared_gemm, shared_small = shared_expert_kernels(arch)
     for kind in arch.mlp_kinds:
@@ -402,7 +419,8 @@ def shard_costs(
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
     kv_heads_per_gpu = max(arch.num_kv_heads / attn_tp, 1.0)
     if arch.is_mla:
-        attn_per_gpu = arch.attention_params_per_layer / attn_tp
+        # the indexer's projections are replicated on every GPU of the group
+        attn_per_gpu = arch.attention_params_per_layer / attn_tp + arch.indexer_params_per_layer
     else:
         q_width = arch.num_attention_heads * arch.head_dim * (2 if arch.attention_output_gate else 1)
         kv_width = kv_heads_per_gpu * arch.head_dim
@@ -458,6 +476,28 @@ def shard_costs(
     heads_per_gpu = arch.num_attention_heads / attn_tp
     v_dim = arch.v_head_dim if arch.is_mla else arch.head_dim
     flops_per_pair_layer = 2 * heads_per_gpu * (arch.q_head_dim + v_dim) / groups
+    mla_decode_pair = (
+        2 * heads_per_gpu * (2 * (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim) / groups
+        if arch.is_mla
+        else 0.0
+    )
+    sparse: dict[str, Any] = {}
+    if arch.sparse_attention:
+        # DeepSeek sparse attention: every token's latent and indexer keys are stored; the indexer scores all of
+        # a query's context (its FP8 logits, every head on every GPU of the group) and the MLA, in its absorbed
+        # (MQA) form for prompts as for decodes, attends the index_topk picks only: the windowed terms at a
+        # window of index_topk, with no windowed cache
+        index_bytes = arch.index_cache_bytes_per_token_per_layer() / groups
+        index_pair = 2 * arch.index_num_heads * arch.index_head_dim / INDEXER_FP8_SPEEDUP / groups
+        sparse = {
+            "window": arch.index_topk,
+            "kv_read_bytes_per_token_full": index_bytes * full_layers,
+            "kv_read_bytes_per_token_windowed": (kv_per_layer - index_bytes) * full_layers,
+            "attention_flops_per_pair_full": index_pair * full_layers,
+            "attention_flops_per_pair_decode": index_pair * full_layers,
+            "attention_flops_per_pair_windowed": mla_decode_pair * full_layers,
+            "attention_kernels": round(2 * full_layers),
+        }
     if groups > 1:
         # attention and dense MLP outputs are all-reduced inside a group; the MoE layers exchange tokens
         # between groups (roofline.exchange_seconds_per_token): a token goes out 8-bit where the experts
@@ -469,7 +509,7 @@ def shard_costs(
     else:
         allreduce_calls = 2 * layers_per_stage if tp > 1 else 0
         exchange, exchange_calls = 0.0, 0
-    return ShardCosts(
+    costs = ShardCosts(
         tp=tp,
         pp=pp,
         layers=layers_per_stage,
@@ -493,9 +533,7 @@ def shard_costs(
         window=arch.sliding_window or 0,
         attention_flops_per_pair_full=flops_per_pair_layer * full_layers,
         attention_flops_per_pair_decode=(
-            2 * heads_per_gpu * (2 * (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim) / groups * full_layers
-            if arch.is_mla
-            else flops_per_pair_layer * full_layers
+            mla_decode_pair * full_layers if arch.is_mla else flops_per_pair_layer * full_layers
         ),
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
         attention_heads=heads_per_gpu,
@@ -525,6 +563,7 @@ def shard_costs(
         moe_exchange_calls=exchange_calls,
         shared_expert_kernels=(moe_layers * shared_gemm, moe_layers * shared_small),
     )
+    return attrs.evolve(costs, **sparse) if sparse else costs
 
 
 @attrs.frozen

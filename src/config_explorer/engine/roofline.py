@@ -498,7 +498,17 @@ class StepCost:
         self._moe_traffic_token = c.moe_traffic_bytes_per_token * (c.ep if r.moe_masked_ep else 1)
         self._gathered_sizes = r.gathered_moe_sizes
         self._groups = c.dp_attention
-        self._kv_token, self._kv_token_windowed = c.kv_bytes_per_token_full, c.kv_bytes_per_token_windowed
+        # what a decoding query reads per token (DeepSeek sparse attention reads less than a token stores)
+        self._kv_token = (
+            c.kv_bytes_per_token_full
+            if c.kv_read_bytes_per_token_full is None
+            else c.kv_read_bytes_per_token_full
+        )
+        self._kv_token_windowed = (
+            c.kv_bytes_per_token_windowed
+            if c.kv_read_bytes_per_token_windowed is None
+            else c.kv_read_bytes_per_token_windowed
+        )
         if not profile.grouped_decode_attention:  # each query head reads its group's KV head again
             self._kv_token *= c.query_heads_per_kv_head
             self._kv_token_windowed *= c.query_heads_per_kv_head

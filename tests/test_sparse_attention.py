@@ -1,0 +1,114 @@
+"""DeepSeek sparse attention (DeepSeek-V3.2, GLM-5): the lightning indexer scores every earlier token and the MLA
+attends the ``index_topk`` picks only, in its absorbed (MQA) form for prompts as for decodes (TensorRT-LLM tech
+blog 15, "Optimizing DeepSeek-V3.2 on NVIDIA Blackwell GPUs": the DSA runs "only in MQA mode for both prefill
+and decoding phases"; tensor parallelism "is not applied to the indexer layers")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config_explorer import load_model
+from config_explorer.architecture import ModelArchitecture
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.catalogs.models import find_bundled
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.errors import ModelLoadError
+
+
+def _plan(model: str, context: int, tp: int = 8, dp: int = 1) -> Any:
+    return plan_deployment(
+        load_model(model), get_gpu("H200"), num_gpus=tp, tp=tp, dp_attention=dp, input_length=context,
+        output_length=256, engine="sglang",
+    )  # fmt: skip
+
+
+def test_the_indexer_by_hand() -> None:
+    """DeepSeek-V3.2's indexer: 64 heads of 128 queried from the 1,536-wide query latent, one 128-wide key from
+    the 7,168-wide hidden state with its layer norm, 64 per-head weights: 13.96M weights a layer; its key cache
+    128 FP8 values and one FP32 scale a token a layer beside the 576-value latent."""
+    v32, v3 = load_model("deepseek-ai/DeepSeek-V3.2"), load_model("deepseek-ai/DeepSeek-V3")
+    assert v32.sparse_attention and not v3.sparse_attention
+    assert (v32.index_topk, v32.index_num_heads, v32.index_head_dim) == (2048, 64, 128)
+    assert v32.indexer_params_per_layer == 1536 * 64 * 128 + 7168 * 128 + 2 * 128 + 7168 * 64
+    assert v32.total_params - v3.total_params == 61 * v32.indexer_params_per_layer
+    assert v32.kv_bytes_per_token_per_layer() == 576 * 2 + 128 + 4
+    assert v3.kv_bytes_per_token_per_layer() == 576 * 2
+    glm = load_model("zai-org/GLM-5-FP8")
+    assert glm.sparse_attention and glm.index_num_heads == 32 and glm.weight_block_scaled
+
+
+def test_a_decode_reads_every_index_key_and_the_topk_latents() -> None:
+    """Per GPU at TP8 (the latent and the indexer keys replicated on every GPU): a decoding sequence stores both
+    for every token, reads the indexer keys of its whole context and the latent of 2,048 tokens at most."""
+    costs = _plan("deepseek-ai/DeepSeek-V3.2", 8192).costs
+    layers = 61
+    assert costs.kv_bytes_per_token_full == pytest.approx((576 * 2 + 132) * layers)
+    assert costs.kv_bytes_per_token_windowed == 0 and costs.window == 2048
+    assert costs.kv_read_bytes_per_token_full == pytest.approx(132 * layers)
+    assert costs.kv_read_bytes_per_token_windowed == pytest.approx(576 * 2 * layers)
+    # every index head on every GPU, FP8 logits at twice the 16-bit rate; the MLA's 16 heads a GPU, absorbed
+    assert costs.attention_flops_per_pair_decode == pytest.approx(2 * 64 * 128 / 2 * layers)
+    assert costs.attention_flops_per_pair_windowed == pytest.approx(2 * 16 * (2 * 512 + 64) * layers)
+    dense = _plan("deepseek-ai/DeepSeek-V3", 8192).costs
+    assert dense.kv_read_bytes_per_token_full is None and dense.window == 0
+
+
+def test_long_contexts_decode_far_cheaper_than_dense_mla() -> None:
+    """At 64 sequences on eight H200s: within the top-k the sparse model's step costs a little more than
+    DeepSeek-V3's (it reads the indexer keys and launches the indexer too), at 64k tokens far less."""
+    short_sparse = _plan("deepseek-ai/DeepSeek-V3.2", 1024).step_s(64, 0, 0)
+    short_dense = _plan("deepseek-ai/DeepSeek-V3", 1024).step_s(64, 0, 0)
+    assert short_dense < short_sparse < 1.3 * short_dense
+    long_sparse = _plan("deepseek-ai/DeepSeek-V3.2", 65536).step_s(64, 0, 0)
+    long_dense = _plan("deepseek-ai/DeepSeek-V3", 65536).step_s(64, 0, 0)
+    assert long_sparse < 0.6 * long_dense
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=256, max_value=100_000), st.integers(min_value=1, max_value=20_000))
+def test_a_longer_context_never_shortens_a_sparse_decode_step(context: int, more: int) -> None:
+    short = _plan("deepseek-ai/DeepSeek-V3.2", 1024)
+    step = short.step_cost
+    base = step.time(32, 32 * context, 32 * min(context, 2048), 0, 0, 0, 32)
+    longer = step.time(32, 32 * (context + more), 32 * min(context + more, 2048), 0, 0, 0, 32)
+    assert longer >= base
+
+
+def test_a_malformed_indexer_is_named() -> None:
+    config = json.loads(json.dumps(find_bundled("deepseek-ai/DeepSeek-V3.2").config))  # type: ignore[union-attr]
+    config["index_n_heads"] = 0
+    with pytest.raises(ModelLoadError, match=r"index_n_heads"):
+        ModelArchitecture.from_config(config, "v32-copy")
+    config["index_n_heads"] = "64"
+    with pytest.raises(ModelLoadError, match=r"index_n_heads"):
+        ModelArchitecture.from_config(config, "v32-copy")
+
+
+def test_data_parallel_attention_keeps_a_whole_group_on_one_gpu() -> None:
+    """With DP attention (SGLang's default for DeepSeek-V3.2) each GPU runs all 128 heads and the whole indexer
+    for an eighth of the sequences: the per-GPU costs are the TP8 figures' eighth share of a group of eight."""
+    dp = _plan("deepseek-ai/DeepSeek-V3.2", 8192, dp=8).costs
+    assert dp.kv_read_bytes_per_token_full == pytest.approx(132 * 61 / 8)
+    assert dp.attention_flops_per_pair_windowed == pytest.approx(2 * 128 * (2 * 512 + 64) * 61 / 8)
+
+
+def _prompt_chunk_s(model: str, prompt: int, dp: int) -> float:
+    """An 8,192-token chunk of ``prompt``-token prompts on eight H200s, seconds."""
+    return float(_plan(model, prompt, dp=dp).step_s(0, 8192, 8192 / prompt))
+
+
+def test_prompts_cost_by_layout_as_the_docs_say() -> None:
+    """PERFORMANCE_ESTIMATION's figures: with DP attention about DeepSeek-V3's at 1,024-token prompts and a sixth
+    of it at 128k; with TP8 up to a quarter more until about 128k."""
+    v3, v32 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2"
+    assert _prompt_chunk_s(v32, 1024, 8) == pytest.approx(_prompt_chunk_s(v3, 1024, 8), rel=0.05)
+    assert _prompt_chunk_s(v32, 131072, 8) < _prompt_chunk_s(v3, 131072, 8) / 5
+    for prompt in (1024, 8192, 32768):
+        ratio = _prompt_chunk_s(v32, prompt, 1) / _prompt_chunk_s(v3, prompt, 1)
+        assert 1.0 < ratio <= 1.26, (prompt, ratio)
+    assert _prompt_chunk_s(v32, 131072, 1) == pytest.approx(_prompt_chunk_s(v3, 131072, 1), rel=0.02)
