@@ -22,6 +22,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import attrs
 from expert_parallel_masking import DATA, MIN_TOKENS, MODELS, layer_seconds, plan, row_shape
@@ -35,13 +36,11 @@ HALF_WIDTHS = (0.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 400.0, 500.0, 
 GENERIC = (efficiency_for("hopper").gemm_compute("fp8"), efficiency_for("hopper").moe_half_width("fp8"))
 
 
-class Row:
-    __slots__ = ("dep", "group", "measured_s", "tokens")
-
-    def __init__(
-        self, dep: Deployment, group: tuple[str, str, str, str], tokens: int, measured_s: float
-    ) -> None:
-        self.dep, self.group, self.tokens, self.measured_s = dep, group, tokens, measured_s
+class Row(NamedTuple):
+    dep: Deployment
+    group: tuple[str, str, str, str]  # release, GPU, routing, layout kind (TP or EP)
+    tokens: int
+    measured_s: float
 
 
 def rows() -> list[Row]:

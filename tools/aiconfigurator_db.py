@@ -47,6 +47,11 @@ def read_table(package: Path, relative: str) -> tuple[Any, str]:
     return pd.read_parquet(package / relative), f"{WHEEL}:{relative.removeprefix('systems/data/')}"
 
 
+def read_moe_table(package: Path, gpu_dir: str, framework: str, version: str) -> tuple[Any, str]:
+    """The MoE layer table (``moe_perf.parquet``) of one GPU folder, framework folder and release, and its source."""
+    return read_table(package, f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet")
+
+
 def moe_layer_fields(r: Any) -> dict[str, object]:
     """The columns every MoE-layer extract keeps from a ``moe_perf`` table row (its ``latency`` in ms, written in us)."""
     return {

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import moe_layer_fields, package_folder, read_table, write_rows
+from aiconfigurator_db import moe_layer_fields, package_folder, read_moe_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
 #: (GPU folder, framework folder, release) -> (GPU label, framework label, Marlin kernel sources kept)
@@ -54,8 +54,7 @@ def main() -> int:
 
     rows = []
     for (gpu_dir, framework, version), (gpu, label, kernels) in TABLES.items():
-        relative = f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet"
-        table, source = read_table(package, relative)
+        table, source = read_moe_table(package, gpu_dir, framework, version)
         keep = table[
             table.kernel_source.isin(kernels) & (table.distribution == "balanced") & (table.moe_ep_size == 1)
         ]

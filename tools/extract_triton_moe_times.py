@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import LABELS, moe_layer_fields, package_folder, read_table, write_rows
+from aiconfigurator_db import LABELS, moe_layer_fields, package_folder, read_moe_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "triton_moe_times.csv"
 #: (GPU folder, framework folder, release) -> (GPU label, the Triton fused-MoE kernel sources kept)
@@ -65,8 +65,7 @@ def main() -> int:
 
     rows = []
     for (gpu_dir, framework, version), (gpu, kernels) in TABLES.items():
-        relative = f"systems/data/{gpu_dir}/moe/{framework}/{version}/moe_perf.parquet"
-        table, source = read_table(package, relative)
+        table, source = read_moe_table(package, gpu_dir, framework, version)
         keep = table[
             table.kernel_source.isin(kernels)
             & table.moe_dtype.isin(DTYPES)

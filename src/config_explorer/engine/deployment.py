@@ -430,6 +430,8 @@ def plan_deployment(
             "per GPU"
         )
     eff = efficiency_for(gpu.family)
+    # the checkpoint's FP8 weights scaled per block, as served (a requested other precision re-quantizes them)
+    block_scaled = arch.weight_block_scaled and weights == arch.native_precision
     marlin = arch.is_moe and runs_marlin_moe(profile, weights, gpu.family)
     trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
         profile,
@@ -479,7 +481,7 @@ def plan_deployment(
             profile,
             weight_precision=weights,
             gpu_family=gpu.family,
-            block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+            block_scaled=block_scaled,
         ),
         mla_layer_extra_us=vllm_mla_layer_extra_us(profile, gpu_family=gpu.family, mla=arch.is_mla),
         moe_masked_ep=arch.is_moe
@@ -490,7 +492,7 @@ def plan_deployment(
             ep=ep,
             dp_attention=dp_attention,
             deep_gemm=options.deep_gemm,
-            block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+            block_scaled=block_scaled,
         ),
     )
 
@@ -544,7 +546,7 @@ def plan_deployment(
         profile,
         weight_precision=weights,
         gpu_family=gpu.family,
-        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        block_scaled=block_scaled,
         deep_gemm=options.deep_gemm,
     ):
         rates = attrs.evolve(
@@ -573,7 +575,7 @@ def plan_deployment(
         profile,
         weight_precision=weights,
         gpu_family=gpu.family,
-        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        block_scaled=block_scaled,
         deep_gemm=options.deep_gemm,
     ):
         fraction, half_width = VLLM_TRITON_BLOCK_FP8_MOE
@@ -584,7 +586,7 @@ def plan_deployment(
         profile,
         weight_precision=weights,
         gpu_family=gpu.family,
-        block_scaled=arch.weight_block_scaled and weights == arch.native_precision,
+        block_scaled=block_scaled,
     ):
         fixed_us, gb_s, share, rows = AITER_BLOCK_FP8[gpu.family]
         rates = attrs.evolve(

@@ -695,9 +695,8 @@ class StepCost:
         ``masked`` (:attr:`Rates.moe_masked_ep`), else the rank's share; 0 for a dense model."""
         if not self._moe_layers:
             return 0.0
-        ep = self.costs.ep
-        share = self._moe_traffic_token / (ep if self.rates.moe_masked_ep else 1)
-        return share * (ep if masked else 1) / self._moe_layers
+        share = self.costs.moe_traffic_bytes_per_token  # the rank's share, over all its MoE layers
+        return share * (self.costs.ep if masked else 1) / self._moe_layers
 
     def _moe_layer(self, tokens: float) -> tuple[float, float, float, float, float]:
         """One MoE layer for ``tokens``: (seconds, memory seconds, compute seconds, bytes, FLOPs)."""
