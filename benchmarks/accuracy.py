@@ -16,9 +16,10 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
   ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_inferencex_gptoss.csv``,
   ``published_serving_points_nim.csv``, ``published_serving_points_dense_2026.csv``,
-  ``published_serving_points_vllm_recipes.csv``, ``published_serving_points_rocm_blogs.csv`` and
-  ``published_serving_points_vllm_blog.csv`` (vLLM, SGLang, TensorRT-LLM; sources in the README and the notes
-  beside them):
+  ``published_serving_points_vllm_recipes.csv``, ``published_serving_points_rocm_blogs.csv``,
+  ``published_serving_points_vllm_blog.csv``, ``published_serving_points_dsa.csv`` (DeepSeek sparse attention:
+  DeepSeek-V3.2, GLM-5) and ``published_serving_points_2026_models.csv`` (Qwen3.5, MiniMax-M2.5 / M2.7) (vLLM,
+  SGLang, TensorRT-LLM; sources in the README and the notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -31,12 +32,17 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``--max-num-batched-tokens``, ``--gpu-memory-utilization``, ``--max-model-len`` and SGLang's
   ``--max-running-requests``, ``--chunked-prefill-size``, ``--mem-fraction-static``,
   ``--context-length``, TensorRT-LLM's ``--max_num_tokens``, ``--max_seq_len``, the expert-parallel size
-  (``--ep-size``, ``--ep_size``), and the options that hold requests back: SGLang's
-  ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` / ``batch_wait_max_tokens_ratio``,
-  read from the notes' ``server:``/``launch:`` command) are replayed; others keep the engine's defaults.
+  (``--ep-size``, ``--ep_size``, SGLang's ``--ep`` and ``--expert-parallel-size``), and the options that
+  hold requests back: SGLang's ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` /
+  ``batch_wait_max_tokens_ratio``, read from the notes' ``server:``/``launch:`` command) are replayed;
+  others keep the engine's defaults.
   Data-parallel attention is read from SGLang's ``--enable-dp-attention`` with its ``--dp`` size (the server
   then splits ``--max-running-requests`` and ``--chunked-prefill-size`` over the attention groups) and from
-  TensorRT-LLM's ``enable_attention_dp: true`` (one group a rank; its batch limits are a rank's already).
+  TensorRT-LLM's ``enable_attention_dp: true`` (one group a rank; its batch limits are a rank's already), and
+  from vLLM's ``--data-parallel-size`` / ``-dp`` (each data-parallel rank its own attention group over its
+  ``--tensor-parallel-size`` GPUs; ``--enable-expert-parallel`` spreads the experts over all of them).
+  Rows whose run drafted tokens (multi-token prediction: ``MTP=yes`` in the notes) are kept in the files but
+  not estimated: the acceptance rates those runs reached are not printed.
   Rows with experts split over ranks form their own group (``by layout:expert parallel``), and those that
   also run data-parallel attention another (``by layout:expert parallel + DP attention``).
 
@@ -45,6 +51,10 @@ deployments: each phase of a disaggregated deployment on its own pool, and whole
 apart from the rows above. Two feature groups come from ``benchmarks/features.py``: the error of
 estimated vs published speedup ratios of speculative decoding (``published_feature_speedups.csv``) and of prefix caching
 (``published_prefix_cache_points.csv``); nothing in the engine is fitted on them.
+
+Each published data file's held-out rows are also scored on their own (``held out by published data file``):
+the files collected for models first added to the catalog (DeepSeek sparse attention, Qwen3.5, MiniMax-M2.5)
+score the engine on architectures no earlier row measured.
 
 Latency rows are also grouped by the statistic their metric reports (``by statistic:mean``, ``median``,
 ``p99``), and the signed median error of each such group is printed under the table (negative: the engine
@@ -98,6 +108,8 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_vllm_recipes.csv",
     HERE / "data" / "published_serving_points_rocm_blogs.csv",
     HERE / "data" / "published_serving_points_vllm_blog.csv",
+    HERE / "data" / "published_serving_points_dsa.csv",
+    HERE / "data" / "published_serving_points_2026_models.csv",
 )
 
 #: published metric -> how to read it off an estimate
@@ -239,6 +251,8 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--max_seq_len": ("max_model_len", int),
     "--ep-size": ("ep", int),
     "--ep_size": ("ep", int),
+    "--ep": ("ep", int),  # SGLang's aliases of --ep-size
+    "--expert-parallel-size": ("ep", int),
 }
 
 #: how a row's notes introduce the server's launch command or its flags
@@ -272,6 +286,16 @@ def flag_value(text: str, flag: str) -> float | None:
 SGLANG_DP_FLAGS = ("--dp-size", "--data-parallel-size", "--dp")
 
 
+#: vLLM's data-parallel size flags
+VLLM_DP_FLAGS = ("--data-parallel-size", "-dp")
+
+#: a row's notes saying its run drafted tokens with multi-token prediction (its acceptance rate unprinted)
+SPECULATIVE_RUN = r"(?i)\bMTP=yes\b"
+
+#: the split of a row not estimated because its run drafted tokens (:data:`SPECULATIVE_RUN`)
+SPECULATIVE = "speculative run"
+
+
 #: a launch command's switch for SGLang's data-parallel attention (a note's "no --enable-dp-attention" is not one)
 SGLANG_DP_ATTENTION = r"(?<!no )--enable-dp-attention\b"
 
@@ -303,6 +327,15 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         groups = attention_groups(text, tp)
         if groups > 1:
             knobs["dp_attention"] = groups
+        if re.search(r"\bvllm serve\b", text):
+            # vLLM's data parallelism: each rank its own attention group over --tensor-parallel-size GPUs, the
+            # experts spread over all of them with --enable-expert-parallel
+            ranks = next((v for v in (flag_value(text, f) for f in VLLM_DP_FLAGS) if v is not None), None)
+            world = tp * int(ranks or 1)
+            if ranks and ranks > 1:
+                knobs["dp_attention"], knobs["tp"] = int(ranks), world
+            if re.search(r"--enable-expert-parallel\b", text):
+                knobs["ep"] = world
         options: dict[str, Any] = {}
         for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
             for flag, (name, kind) in flags.items():
@@ -632,6 +665,10 @@ def ttft_floor_ms(
     return 1e3 * bounds[wave - rank] if wave >= rank else None
 
 
+class _NotEstimated(Exception):
+    """A row left unestimated on purpose (:data:`SPECULATIVE_RUN`)."""
+
+
 def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
     """vLLM / SGLang points, each estimated with its own engine's profile and its own traffic."""
     rows = []
@@ -663,7 +700,10 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                     input_lengths=inputs, output_lengths=outputs, arrival="offline", num_requests=n
                 )
             predicted: float | None = None
+            drafted = bool(re.search(SPECULATIVE_RUN, row["notes"]))
             try:
+                if drafted:  # not estimated: the run's acceptance rate is not printed
+                    raise _NotEstimated
                 if serving_model == "analytic" and scenario == "closed_loop":
                     e = estimate(
                         arch,
@@ -680,6 +720,8 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 predicted = reader(e) if reader and e.ok else None
                 if predicted is not None and metric == "total_tok_s_total" and e.requests_per_s:
                     predicted -= template * e.requests_per_s  # the client counted the raw prompts only
+            except _NotEstimated:
+                pass
             except ConfigExplorerError as exc:
                 print(f"  cannot estimate {row['model']} on {row['gpu']}: {exc}", file=sys.stderr)
             scored = _row(
@@ -694,6 +736,8 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 ep=layout.get("ep", 1),
                 dp_attention=layout.get("dp_attention", 1),
             )
+            if drafted:
+                scored["split"] = SPECULATIVE
             # a known run length only: a closed loop's prompts, or every request sent at once
             sent = prompts if scenario == "closed_loop" else int(row["concurrency"] or prompts or 0)
             if predicted is not None and sent:
@@ -918,8 +962,20 @@ def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
         rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
     for path in PUBLISHED:
         if path.exists():
-            rows += published_rows(path, serving_model)
+            rows += [{**row, "file": path.name} for row in published_rows(path, serving_model)]
     return rows
+
+
+def by_file(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | int]]]:
+    """Held-out median |error| per published data file and metric family: where the errors come from (the
+    files collected for models first added to the catalog score those models' first measurements)."""
+    groups: dict[str, dict[str, list[float]]] = {}
+    for r in rows:
+        if "file" in r and r["split"] == "held-out" and r["error_pct"] is not None:
+            groups.setdefault(r["file"], {}).setdefault(r["family"], []).append(abs(r["error_pct"]))
+    return {
+        name: {family: _stats(errs) for family, errs in fams.items()} for name, fams in sorted(groups.items())
+    }
 
 
 #: a folder where one process tree (the docs renderer, which runs this script several times over) keeps
@@ -1002,6 +1058,15 @@ def main(argv: list[str] | None = None) -> int:
         s = summary[key]
         if "median_abs_pct" in s:  # the signed groups are printed below
             print(f"{key:58s} {s['n']:4d} {s['median_abs_pct']:15.1f} {s['p90_abs_pct']:12.1f}")
+    print("\nheld out by published data file (n, median |err| %):")
+    families = ("throughput", "itl", "ttft", "e2e")
+    print(f"{'file':48s}" + "".join(f"{family:>16s}" for family in families))
+    for name, fams in by_file(rows).items():
+        cells = "".join(
+            f"{fams[f]['n']:6d} {fams[f]['median_abs_pct']:9.1f}" if f in fams else f"{'-':>16s}"
+            for f in families
+        )
+        print(f"{name:48s}{cells}")
     print("\nsigned median error by the statistic a latency metric reports (negative: the engine reads low):")
     for key, s in signed_by_statistic(rows).items():
         print(f"{key:58s} {s['n']:4d} {s['median_signed_pct']:+15.1f}")
@@ -1027,7 +1092,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {r['source']:16s} {r['model'][:28]:28s} {r['gpu']:13s} tp{r['tp']} {r['isl']:>5}/{r['osl']:<5} "
                 f"c={r['batch']:<5} {r['metric']:14s} printed {r['measured']:9.1f} ms, floor {r['floor']:9.1f} ms"
             )
-    missing = [r for r in rows if r["predicted"] is None]
+    drafted = [r for r in rows if r["split"] == SPECULATIVE]
+    if drafted:
+        print(
+            f"\n{len(drafted)} rows not estimated: their runs drafted tokens by multi-token prediction at an "
+            "unprinted acceptance rate: "
+            + ", ".join(sorted({f"{r['model']} {r['gpu']} tp{r['tp']}" for r in drafted}))
+        )
+    missing = [r for r in rows if r["predicted"] is None and r["split"] != SPECULATIVE]
     if missing:
         print(
             f"\n{len(missing)} rows not estimated (layout does not fit, or the engine would refuse): "

@@ -239,3 +239,39 @@ def test_signed_errors_by_statistic_keep_their_sign() -> None:
     ] + [{"metric": "ttft_ms_p99", "family": "ttft", "split": "fit", "error_pct": 99.0}]
     signed = ACCURACY.signed_by_statistic(rows)
     assert signed == {"held-out signed by statistic:p99:ttft": {"n": 3, "median_signed_pct": -30.0}}
+
+
+def test_vllm_data_parallel_ranks_and_expert_parallelism_are_replayed() -> None:
+    """vLLM's ``-dp N`` makes N attention groups of ``--tensor-parallel-size`` GPUs each, the replica their
+    product; ``--enable-expert-parallel`` spreads the experts over all of them. SGLang spells its EP size three
+    ways (``--ep-size``, ``--ep``, ``--expert-parallel-size``)."""
+    knobs = ACCURACY.serve_knobs(
+        "server: vllm serve M -tp 1 -dp 8 --enable-expert-parallel --max-model-len 81920"
+    )
+    assert (knobs["tp"], knobs["dp_attention"], knobs["ep"]) == (8, 8, 8)
+    knobs = ACCURACY.serve_knobs("server: vllm serve M --tensor-parallel-size=4 --enable-expert-parallel", 4)
+    assert knobs["ep"] == 4 and "dp_attention" not in knobs and "tp" not in knobs
+    knobs = ACCURACY.serve_knobs("server: vllm serve M --tensor-parallel-size 2 --data-parallel-size 4", 2)
+    assert (knobs["tp"], knobs["dp_attention"]) == (8, 4) and "ep" not in knobs
+    for spelling in ("--ep 8", "--expert-parallel-size 8", "--ep-size 8"):
+        assert ACCURACY.serve_knobs(f"server: sglang serve --tp 8 {spelling}", 8)["ep"] == 8
+
+
+def test_runs_that_drafted_tokens_are_kept_but_not_estimated(tmp_path: Path) -> None:
+    """A run with multi-token prediction (``MTP=yes`` in its notes) printed no acceptance rate, so no estimate
+    of it is scored; it stays in the file, set apart, and out of every summary."""
+    header = (
+        "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,input_len,output_len,"
+        "dataset,concurrency,request_rate,metric,value,notes,num_prompts\n"
+    )
+    common = "test,vllm,0.11.0,meta-llama/Llama-3.1-8B-Instruct,bf16,bf16,H100 SXM,1,1,1024,128,fixed,4,"
+    path = tmp_path / "points.csv"
+    path.write_text(
+        header
+        + f"{common},tpot_ms_mean,8.0,ep=1; MTP=yes (1 token),40\n"
+        + f"{common},tpot_ms_mean,8.0,MTP=no,40\n"
+    )
+    rows = ACCURACY.published_rows(path, "analytic")
+    assert [r["split"] for r in rows] == [ACCURACY.SPECULATIVE, "held-out"]
+    assert rows[0]["predicted"] is None and rows[1]["predicted"] is not None
+    assert ACCURACY.summarize(rows)["held-out:itl"]["n"] == 1

@@ -1027,3 +1027,32 @@ def test_sglang_mla_decode_on_an_fp8_cache_converts_each_layer_s_whole_pool() ->
         sixteen.costs.kv_bytes_per_token_full / sixteen.rates.attention_bandwidth, rel=1e-12
     )
     assert d.rates.attention_bandwidth == pytest.approx(sixteen.rates.attention_bandwidth / 2, rel=1e-12)
+
+
+def test_a_per_layer_query_key_norm_all_reduces_its_sums_of_squares_across_the_attention_group() -> None:
+    """MiniMax-M2 normalises queries and keys over all heads of a layer (``qk_norm_type: per_layer``); split over
+    a tensor-parallel group, each layer all-reduces its tokens' sums of squares (one call for queries and keys:
+    vLLM's ``MiniMaxText01RMSNormTP.forward_qk``, SGLang's ``MiniMaxM2RMSNormTP``) beside a reduction kernel. A
+    decode step pays each such call's latency and launch, whatever the batch; one GPU, data-parallel attention
+    groups of one GPU and head-wise norms (Qwen3) pay none."""
+    minimax = load_model("MiniMaxAI/MiniMax-M2.5")
+    assert minimax.qk_norm_per_layer and not load_model("Qwen/Qwen3-235B-A22B").qk_norm_per_layer
+
+    def plan(tp: int, dp: int = 1) -> Deployment:
+        return plan_deployment(
+            minimax, get_gpu("H100"), num_gpus=tp, tp=tp, ep=tp, dp_attention=dp, precision="fp8",
+            input_length=1024, output_length=256, engine="sglang",
+        )  # fmt: skip
+
+    tp8 = plan(8)
+    assert tp8.costs.norm_allreduce_calls == minimax.num_layers == 62
+    assert plan(1).costs.norm_allreduce_calls == 0 and plan(8, dp=8).costs.norm_allreduce_calls == 0
+    without = attrs.evolve(
+        tp8.costs, norm_allreduce_calls=0, small_kernels=tp8.costs.small_kernels - minimax.num_layers
+    )
+    bare = StepCost(without, tp8.rates, tp8.profile)
+    for batch in (1, 64):
+        added = tp8.step_cost.breakdown(batch, batch * 1100, 0, 0, 0, 0, batch)
+        base = bare.breakdown(batch, batch * 1100, 0, 0, 0, 0, batch)
+        assert added.comm_s - base.comm_s == pytest.approx(62 * tp8.rates.allreduce_latency_s)
+        assert added.overhead_s - base.overhead_s == pytest.approx(62 * tp8.rates.small_kernel_s)

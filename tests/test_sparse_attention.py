@@ -112,3 +112,29 @@ def test_prompts_cost_by_layout_as_the_docs_say() -> None:
         ratio = _prompt_chunk_s(v32, prompt, 1) / _prompt_chunk_s(v3, prompt, 1)
         assert 1.0 < ratio <= 1.26, (prompt, ratio)
     assert _prompt_chunk_s(v32, 131072, 1) == pytest.approx(_prompt_chunk_s(v3, 131072, 1), rel=0.02)
+
+
+def test_sglang_runs_its_sparse_attention_kernels_on_the_fp8_cache_as_stored() -> None:
+    """SGLang serves a DeepSeek-sparse-attention model on its ``nsa`` backend, whose FlashMLA kernels read an FP8
+    cache directly, so none of the whole-pool 16-bit conversion its FA3 MLA backend does on Hopper for other MLA
+    models (DeepSeek-V3.1 here); and it stores that cache in FP8 on Blackwell unless told otherwise from 0.5.5
+    (bf16 on Hopper, and in 0.5.4)."""
+    b200 = get_gpu("B200")
+
+    def plan(model: str, engine: str, kv: str | None = None, gpu: Any = b200) -> Any:
+        return plan_deployment(
+            load_model(model), gpu, num_gpus=8, tp=8, input_length=1024, output_length=256, engine=engine,
+            kv_precision=kv,
+        )  # fmt: skip
+
+    h200 = get_gpu("H200")
+    sparse = plan("deepseek-ai/DeepSeek-V3.2", "sglang==0.5.6", kv="fp8", gpu=h200)
+    assert sparse.rates.kv_pool_conversion_s == 0.0
+    assert not any("converting each layer's whole pool" in w for w in sparse.warnings)
+    dense = plan("deepseek-ai/DeepSeek-V3.1", "sglang==0.5.6", kv="fp8", gpu=h200)
+    assert dense.rates.kv_pool_conversion_s > 0.0
+    assert plan("deepseek-ai/DeepSeek-V3.2", "sglang==0.5.6").kv_precision == "fp8"
+    assert plan("deepseek-ai/DeepSeek-V3.2", "sglang==0.5.4").kv_precision == "bf16"
+    assert plan("deepseek-ai/DeepSeek-V3.2", "sglang", gpu=h200).kv_precision == "bf16"
+    assert plan("deepseek-ai/DeepSeek-V3.2", "vllm").kv_precision == "bf16"
+    assert plan("deepseek-ai/DeepSeek-V3.2", "sglang", kv="bf16").kv_precision == "bf16"

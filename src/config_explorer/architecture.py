@@ -232,6 +232,10 @@ class _Config:
         return value
 
 
+#: a config's ``mamba_ssm_dtype`` as a precision name (others, and none, leave it unstated)
+_SSM_DTYPES: Final = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
+
+
 def _native_precision(cfg: _Config) -> tuple[str, str | None, str]:
     """(precision, quantization method, scope) from ``quantization_config`` or ``torch_dtype``.
 
@@ -506,7 +510,14 @@ class ModelArchitecture:
     linear_key_head_dim: int = 0
     linear_value_head_dim: int = 0
     linear_conv_kernel: int = 4
+    #: the recurrent layers' SSM / delta-rule state type the checkpoint declares (``mamba_ssm_dtype``:
+    #: Qwen3.5's ``float32``), as a precision name; None where the config does not say
+    mamba_ssm_dtype: str | None = None
     attention_output_gate: bool = False
+    #: queries and keys are RMS-normalised over all heads of a layer at once (MiniMax-M2's
+    #: ``qk_norm_type: per_layer``), not head by head: a tensor-parallel group all-reduces each token's sums of
+    #: squares before the norm
+    qk_norm_per_layer: bool = False
     #: the shared expert's output passes through a sigmoid gate of its own (Qwen2-MoE, Qwen3-Next)
     shared_expert_gated: bool = False
     max_position_embeddings: int | None = None
@@ -835,7 +846,9 @@ class ModelArchitecture:
             linear_key_head_dim=cfg.integer("linear_key_head_dim") if linear else 0,
             linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
             linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
+            mamba_ssm_dtype=_SSM_DTYPES.get(cfg.text("mamba_ssm_dtype")) if mamba or linear else None,
             attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
+            qk_norm_per_layer=cfg.flag("use_qk_norm", False) and cfg.text("qk_norm_type") == "per_layer",
             shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,
             max_position_embeddings=cfg.optional_int(
                 "max_position_embeddings", bound="max_position_embeddings"
@@ -1132,9 +1145,12 @@ class ModelArchitecture:
         """KV bytes each further token adds once past the sliding windows (global layers only)."""
         return self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
 
-    def mamba_state_bytes_per_sequence(self, precision: str = "bf16") -> float:
+    def mamba_state_bytes_per_sequence(
+        self, precision: str = "bf16", ssm_precision: str | None = None
+    ) -> float:
         """Fixed per-sequence state of the recurrent layers (Mamba-2 and linear attention):
-        the convolution window plus the SSM / delta-rule state."""
+        the convolution window plus the SSM / delta-rule state, the latter at ``ssm_precision`` where
+        given (engines keep it in 32-bit), else at ``precision`` as the convolution window."""
         if not self.is_hybrid:
             return 0.0
         conv = (self.mamba_inner_size + 2 * self.mamba_num_groups * self.mamba_state_size) * (
@@ -1144,9 +1160,9 @@ class ModelArchitecture:
         kw, vw = self._linear_key_width, self._linear_value_width
         linear_conv = (2 * kw + vw) * (self.linear_conv_kernel - 1)
         linear_state = self.linear_num_value_heads * self.linear_key_head_dim * self.linear_value_head_dim
-        per_mamba = (conv + ssm) * self.num_mamba_layers
-        per_linear = (linear_conv + linear_state) * self.num_linear_layers
-        return (per_mamba + per_linear) * bytes_per_value(precision)
+        windows = conv * self.num_mamba_layers + linear_conv * self.num_linear_layers
+        states = ssm * self.num_mamba_layers + linear_state * self.num_linear_layers
+        return windows * bytes_per_value(precision) + states * bytes_per_value(ssm_precision or precision)
 
     # ------------------------------------------------------------------ FLOPs
     @property

@@ -46,6 +46,10 @@ __all__ = [
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
+    "SGLANG_DSA_FP8_KV_SINCE",
+    "SGLANG_MAMBA_FULL_MEMORY_RATIO",
+    "SGLANG_MAMBA_SLOTS_PER_REQUEST",
+    "SGLANG_MAMBA_SSM_PRECISION",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
@@ -61,6 +65,7 @@ __all__ = [
     "FamilyEfficiency",
     "SharedExperts",
     "decode_attention_bandwidth",
+    "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
     "masks_remote_experts",
@@ -1380,8 +1385,49 @@ SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE: Final[float] = 0.209
 SGLANG_KV_POOL_CONVERSION_HOPPER_BYTES_S: Final[float] = SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * 4.8e12
 
 
+#: the first SGLang release that stores a DeepSeek-sparse-attention model's KV cache in FP8 on Blackwell unless told
+#: otherwise (0.5.5's ``_handle_model_specific_adjustments``: ``fp8_e4m3`` where the compute capability is 10 or
+#: more, bf16 below; 0.5.4 left the model's type)
+SGLANG_DSA_FP8_KV_SINCE: Final = (0, 5, 5)
+
+
+def default_kv_precision(
+    profile: EngineProfile, *, weights: str, sparse_attention: bool, gpu_family: str
+) -> str:
+    """The KV-cache type an engine keeps when the launch names none: the activations' 16-bit type, except
+    SGLang's FP8 for a model with DeepSeek sparse attention on Blackwell (its NSA kernels there read FP8 only:
+    ``server_args.py``, 0.5.5 to 0.5.16 wheels; :data:`SGLANG_DSA_FP8_KV_SINCE`)."""
+    if profile.name == "sglang" and sparse_attention and gpu_family == "blackwell":
+        release = _release(profile.version) if profile.version else None
+        if release is None or release >= SGLANG_DSA_FP8_KV_SINCE:
+            return "fp8"
+    return "fp16" if weights == "fp16" else "bf16"
+
+
+#: SGLang's split, for a model with recurrent (Mamba-2, Gated DeltaNet) layers, of the memory left after weights and
+#: activations between the recurrent layers' state pool and the attention layers' KV cache: state : KV =
+#: ``mamba_full_memory_ratio``, 0.9 by default (server_args.py; the pools are sized in
+#: ``ModelRunner.handle_max_mamba_cache``, and in ``kv_cache_configurator._handle_max_mamba_cache`` from 0.5.16;
+#: the same in the 0.5.4, 0.5.6, 0.5.9, 0.5.12 and 0.5.16 wheels)
+SGLANG_MAMBA_FULL_MEMORY_RATIO: Final = 0.9
+#: state slots SGLang sets aside per running request of such a model with its radix cache on, as it is by
+#: default (``MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO``, the default ``no_buffer`` strategy): its running
+#: requests are at most the pool's slots over this (same wheels)
+SGLANG_MAMBA_SLOTS_PER_REQUEST: Final = 3
+#: the type SGLang keeps the SSM / delta-rule state in where the checkpoint declares none (``mamba2_state_dtype`` in
+#: configs/mamba_utils.py: float32, the config's ``mamba_ssm_dtype`` else, 0.5.9 to 0.5.16; 0.5.4's server
+#: default ``--mamba-ssm-dtype float32``); its convolution windows stay 16-bit
+SGLANG_MAMBA_SSM_PRECISION: Final = "fp32"
+
+
 def sglang_converts_kv_pool(
-    profile: EngineProfile, *, model_class: str, mla: bool, kv_value_bytes: float, gpu_family: str
+    profile: EngineProfile,
+    *,
+    model_class: str,
+    mla: bool,
+    kv_value_bytes: float,
+    gpu_family: str,
+    sparse: bool = False,
 ) -> bool:
     """Whether ``profile``'s engine converts an MLA layer's whole KV pool to the query's 16-bit type each time
     the layer attends in the absorbed form.
@@ -1395,8 +1441,12 @@ def sglang_converts_kv_pool(
     in FA3 from 0.4.9 (0.4.6-0.4.8 failed on an FP8 cache; before 0.4.6 Hopper defaulted to the Triton backend,
     which reads FP8 as it gathers) and in FlashInfer MLA from 0.4.7, through 0.5.23
     (benchmarks/data/sglang_fp8_kv_mla_decode_evidence.md).
+
+    A model with DeepSeek sparse attention (``sparse``) never takes those backends: SGLang sets its attention
+    backend to ``nsa``, whose FlashMLA kernels read an FP8 cache as stored (``_handle_model_specific_adjustments``
+    in ``server_args.py``, 0.5.4 to 0.5.12 wheels: ``flashmla_kv`` decode on an FP8 cache).
     """
-    if profile.name != "sglang" or not mla or kv_value_bytes >= 2.0:
+    if profile.name != "sglang" or not mla or sparse or kv_value_bytes >= 2.0:
         return False
     release = _release(profile.version) if profile.version else None
     if gpu_family == "hopper":

@@ -28,6 +28,9 @@ from config_explorer.engine.calibration import (
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
+    SGLANG_MAMBA_FULL_MEMORY_RATIO,
+    SGLANG_MAMBA_SLOTS_PER_REQUEST,
+    SGLANG_MAMBA_SSM_PRECISION,
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
@@ -36,6 +39,7 @@ from config_explorer.engine.calibration import (
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
     decode_attention_bandwidth,
+    default_kv_precision,
     eager_profile,
     efficiency_for,
     masks_remote_experts,
@@ -65,6 +69,7 @@ from config_explorer.engine.layout import (
     check_layout,
     memory_plan,
     sequence_capacity_tokens,
+    sequence_kv_bytes,
     sglang_fraction,
     shard_costs,
     unquantized_share,
@@ -123,6 +128,9 @@ class Deployment:
     api_server_count: int | None = None
     #: the engine's options that hold new requests back to batch them (:mod:`config_explorer.engine.options`)
     options: EngineOptions = attrs.field(factory=EngineOptions)
+    #: the recurrent layers' state lives in a pool of its own (SGLang), not in the KV cache's blocks
+    #: (vLLM's hybrid allocator): ``memory.kv_capacity_gib`` is then the attention layers' cache alone
+    state_pool: bool = False
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -158,9 +166,7 @@ class Deployment:
     @property
     def kv_limit_per_replica(self) -> int:
         """Sequences of the full ``input + output`` length the KV cache holds (a guaranteed figure)."""
-        per_seq = (
-            self.costs.kv_bytes(self.input_length + self.output_length) + self.costs.state_bytes_per_sequence
-        )
+        per_seq = self.costs.kv_bytes(self.input_length + self.output_length) + self.pooled_state_bytes
         if per_seq <= 0:
             return self.max_num_seqs
         return int(self.memory.kv_capacity_gib * GIB // per_seq)
@@ -173,8 +179,14 @@ class Deployment:
         engines that reserve the whole request up front hold prompt + output for each.
         """
         held = self.output_length / 2 if self.profile.kv_admission == "current" else self.output_length
-        per_seq = self.costs.kv_bytes(self.input_length + held) + self.costs.state_bytes_per_sequence
+        per_seq = self.costs.kv_bytes(self.input_length + held) + self.pooled_state_bytes
         return math.inf if per_seq <= 0 else self.memory.kv_capacity_gib * GIB / per_seq
+
+    @property
+    def pooled_state_bytes(self) -> float:
+        """Recurrent state a sequence holds in the KV cache's memory, per GPU: all of it, unless the engine
+        keeps the state in a pool of its own (:attr:`state_pool`)."""
+        return 0.0 if self.state_pool else self.costs.state_bytes_per_sequence
 
     @property
     def frontend_processes(self) -> int | None:
@@ -247,7 +259,7 @@ class Deployment:
         block = self.profile.block_size
         capacity = self.memory.kv_capacity_gib * GIB
         fixed_bytes = (
-            c.kv_bytes_per_token_windowed * min(c.window, self.max_model_len) + c.state_bytes_per_sequence
+            c.kv_bytes_per_token_windowed * min(c.window, self.max_model_len) + self.pooled_state_bytes
         )
         grows = c.kv_bytes_per_token_full > 0
         unit = block * c.kv_bytes_per_token_full if grows else max(fixed_bytes, 1.0)
@@ -260,7 +272,7 @@ class Deployment:
             grows=grows,
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window_blocks_per_token=c.kv_bytes_per_token_windowed / unit,
-            state_blocks=c.state_bytes_per_sequence / unit,
+            state_blocks=self.pooled_state_bytes / unit,
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
@@ -365,12 +377,18 @@ def plan_deployment(
             "accepted: True with such a layout, or False"
         )
     weights = normalize_precision(precision) if precision else arch.native_precision
-    kv = normalize_precision(kv_precision) if kv_precision else ("fp16" if weights == "fp16" else "bf16")
+    profile = profile_for(engine)
+    kv = (
+        normalize_precision(kv_precision)
+        if kv_precision
+        else default_kv_precision(
+            profile, weights=weights, sparse_attention=arch.sparse_attention, gpu_family=gpu.family
+        )
+    )
     if kv in ("int4", "mxfp4", "fp4"):
         raise InvalidArgumentError(
             f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32"
         )
-    profile = profile_for(engine)
     if api_server_count is not None and not profile.frontend_token_us:
         raise InvalidArgumentError(
             f"api_server_count={api_server_count} is vLLM's --api-server-count; {profile.name}'s front end is not "
@@ -709,7 +727,48 @@ def plan_deployment(
         raise InvalidArgumentError(
             f"cached_prompt_tokens={cached_prompt_tokens} must be in [0, input_length={input_length})"
         )
-    longest = sequence_capacity_tokens(costs, memory.kv_capacity_gib * GIB, profile.block_size)
+    # SGLang keeps a recurrent model's layer states in a pool of their own beside the KV cache, their SSM part in
+    # 32 bits unless the checkpoint says otherwise, and runs at most one request per few of the pool's slots
+    state_pool = profile.name == "sglang" and costs.state_bytes_per_sequence > 0
+    state_cap: int | None = None
+    if state_pool:
+        ssm = arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
+        scale = arch.mamba_state_bytes_per_sequence(ssm_precision=ssm) / arch.mamba_state_bytes_per_sequence()
+        costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
+        state_gib = (
+            memory.kv_capacity_gib * SGLANG_MAMBA_FULL_MEMORY_RATIO / (1.0 + SGLANG_MAMBA_FULL_MEMORY_RATIO)
+        )
+        memory = attrs.evolve(memory, kv_capacity_gib=memory.kv_capacity_gib - state_gib)
+        slots = int(state_gib * GIB // costs.state_bytes_per_sequence)  # the replica's sequences
+        state_cap = slots // SGLANG_MAMBA_SLOTS_PER_REQUEST // dp_attention
+        state_note = (
+            f"SGLang keeps the recurrent layers' state in a pool of its own, {state_gib:.1f} GiB a GPU "
+            f"(mamba_full_memory_ratio {SGLANG_MAMBA_FULL_MEMORY_RATIO:g} of what the weights leave, beside "
+            f"{memory.kv_capacity_gib:.1f} GiB of KV cache): {slots:,} slots of "
+            f"{costs.state_bytes_per_sequence * tp / dp_attention / 2**20:.0f} MiB (its SSM state in {ssm}), one "
+            f"running request per {SGLANG_MAMBA_SLOTS_PER_REQUEST} slots with the radix cache on"
+        )
+        sequence = request if max_model_len is None else max_model_len
+        needed = sequence_kv_bytes(
+            attrs.evolve(costs, state_bytes_per_sequence=0.0), sequence, profile.block_size
+        )
+        if memory.fits and state_cap < 1:
+            memory = attrs.evolve(
+                memory, fits=False, reason=f"{state_note}: no request can run (SGLang refuses to start)"
+            )
+        elif memory.fits and memory.kv_capacity_gib * GIB < needed:
+            memory = attrs.evolve(
+                memory,
+                fits=False,
+                reason=f"{state_note}, less than the {needed / GIB:.2f} GiB one {sequence}-token sequence needs "
+                "(SGLang refuses to start with this context length)",
+            )
+    # the longest sequence the KV cache holds (the states, pooled apart, take none of it)
+    longest = sequence_capacity_tokens(
+        attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs,
+        memory.kv_capacity_gib * GIB,
+        profile.block_size,
+    )
     if max_model_len is None:
         default = context or request
         resolved = max(min(default, longest), request)
@@ -728,6 +787,7 @@ def plan_deployment(
         mla=arch.is_mla,
         kv_value_bytes=kv_value_b,
         gpu_family=gpu.family,
+        sparse=arch.sparse_attention,
     ):
         # every slot of one GPU's pool (what the cache holds of one sequence: an MLA model has no windowed
         # layers), each layer of its stage
@@ -766,6 +826,10 @@ def plan_deployment(
         and 0 < longest < UNBOUNDED_TOKENS
     ):
         seqs = sglang_running_requests(longest, max_model_len or context or request)
+    if state_cap is not None and 0 < state_cap < seqs:
+        stated = "" if max_num_seqs is None else f" (not the {max_num_seqs} asked)"
+        warnings.append(f"{state_note}: at most {state_cap:,} running requests per attention group{stated}")
+        seqs = state_cap
     return Deployment(
         arch=arch,
         gpu=gpu,
@@ -793,6 +857,7 @@ def plan_deployment(
         cached_prompt_tokens=cached_prompt_tokens,
         api_server_count=api_server_count,
         options=options,
+        state_pool=state_pool,
     )
 
 

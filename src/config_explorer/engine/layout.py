@@ -262,6 +262,9 @@ class ShardCosts:
     #: latent of its ``window`` (``index_topk``) picks only
     kv_read_bytes_per_token_full: float | None = None
     kv_read_bytes_per_token_windowed: float | None = None
+    #: all-reduces per step too small for their bytes to count, only their latency: a per-layer query/key
+    #: norm's sums of squares over the attention group (:attr:`ModelArchitecture.qk_norm_per_layer`)
+    norm_allreduce_calls: int = 0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
@@ -498,6 +501,10 @@ def shard_costs(
             "attention_flops_per_pair_windowed": mla_decode_pair * full_layers,
             "attention_kernels": round(2 * full_layers),
         }
+    # a query/key norm over all heads of a layer: each token's sums of squares all-reduced over the attention
+    # group, beside a reduction kernel of its own (vLLM's MiniMaxText01RMSNormTP.forward_qk, SGLang's
+    # MiniMaxM2RMSNormTP: one all-reduce for queries and keys together)
+    norm_calls = math.ceil(arch.num_attention_layers * frac) if arch.qk_norm_per_layer and attn_tp > 1 else 0
     if groups > 1:
         # attention and dense MLP outputs are all-reduced inside a group; the MoE layers exchange tokens
         # between groups (roofline.exchange_seconds_per_token): a token goes out 8-bit where the experts
@@ -542,8 +549,9 @@ def shard_costs(
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
         allreduce_calls=allreduce_calls,
+        norm_allreduce_calls=norm_calls,
         gemm_kernels=round(kernels[0] * frac),
-        small_kernels=round(kernels[1] * frac),
+        small_kernels=round(kernels[1] * frac) + norm_calls,
         quantized_linears=round(quantized_linears(arch) * frac),
         prefill_extra_kernels=round(
             (

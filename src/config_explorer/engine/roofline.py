@@ -411,6 +411,7 @@ class StepCost:
         "_moe_miss",
         "_moe_slowdown",
         "_moe_traffic_token",
+        "_norm_allreduce_s",
         "_overlap",
         "_p2p",
         "_p2p_token",
@@ -523,6 +524,7 @@ class StepCost:
         self._pair_flops_windowed = c.attention_flops_per_pair_windowed
         self._recurrent_token = c.recurrent_flops_per_token
         self._allreduce_calls = c.allreduce_calls
+        self._norm_allreduce_s = c.norm_allreduce_calls * r.allreduce_latency_s
         group = c.tp // c.dp_attention  # all-reduces run inside one attention group
         self._ring = 2.0 * (group - 1) / group
         self._allreduce_latency = r.allreduce_latency_s
@@ -575,7 +577,7 @@ class StepCost:
         self._pair_flops_absorbed = self._pair_flops_decode if profile.absorbed_mla_prefill else 0.0
         # SGLang's piecewise graphs split at every attention and all-reduce op (its ``register_split_op`` ops),
         # which run eagerly between the replayed pieces: a piecewise prompt step still pays their issue time
-        splits = c.attention_kernels + c.allreduce_calls
+        splits = c.attention_kernels + c.allreduce_calls + c.norm_allreduce_calls
         self._piecewise_host = (
             splits * profile.eager_kernel_us * 1e-6 if profile.prefill_graph_max_tokens else 0.0
         )
@@ -850,9 +852,9 @@ class StepCost:
         attn_cmp = attn_flops / self._attn_flops
         attention = soft_max(attn_mem, attn_cmp)
 
-        comm = 0.0
+        comm = self._norm_allreduce_s if tokens > 0 else 0.0
         if self._allreduce_calls:
-            comm = self._allreduce_calls * (
+            comm += self._allreduce_calls * (
                 self._allreduce_latency + self._ring * tokens * self._allreduce_bytes
             )
         if self._exchange_calls and tokens > 0:
