@@ -20,10 +20,10 @@ from config_explorer.engine.deployment import plan_deployment
 from config_explorer.errors import ModelLoadError
 
 
-def _plan(model: str, context: int, tp: int = 8, dp: int = 1) -> Any:
+def _plan(model: str, context: int, tp: int = 8, dp: int = 1, engine: str = "sglang") -> Any:
     return plan_deployment(
         load_model(model), get_gpu("H200"), num_gpus=tp, tp=tp, dp_attention=dp, input_length=context,
-        output_length=256, engine="sglang",
+        output_length=256, engine=engine,
     )  # fmt: skip
 
 
@@ -97,21 +97,26 @@ def test_data_parallel_attention_keeps_a_whole_group_on_one_gpu() -> None:
     assert dp.attention_flops_per_pair_windowed == pytest.approx(2 * 128 * (2 * 512 + 64) * 61 / 8)
 
 
-def _prompt_chunk_s(model: str, prompt: int, dp: int) -> float:
+def _prompt_chunk_s(model: str, prompt: int, dp: int, engine: str = "sglang") -> float:
     """An 8,192-token chunk of ``prompt``-token prompts on eight H200s, seconds."""
-    return float(_plan(model, prompt, dp=dp).step_s(0, 8192, 8192 / prompt))
+    return float(_plan(model, prompt, dp=dp, engine=engine).step_s(0, 8192, 8192 / prompt))
 
 
 def test_prompts_cost_by_layout_as_the_docs_say() -> None:
     """PERFORMANCE_ESTIMATION's figures: with DP attention about DeepSeek-V3's at 1,024-token prompts and a sixth
-    of it at 128k; with TP8 up to a quarter more until about 128k."""
+    of it at 128k (SGLang); with TP8 up to a quarter more until about 128k on TensorRT-LLM's kernels, and up to
+    three quarters more on vLLM's and SGLang's, whose FlashMLA sparse kernel computes 64 heads where a GPU holds 16."""
     v3, v32 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2"
     assert _prompt_chunk_s(v32, 1024, 8) == pytest.approx(_prompt_chunk_s(v3, 1024, 8), rel=0.05)
     assert _prompt_chunk_s(v32, 131072, 8) < _prompt_chunk_s(v3, 131072, 8) / 5
     for prompt in (1024, 8192, 32768):
-        ratio = _prompt_chunk_s(v32, prompt, 1) / _prompt_chunk_s(v3, prompt, 1)
+        ratio = _prompt_chunk_s(v32, prompt, 1, "trtllm") / _prompt_chunk_s(v3, prompt, 1, "trtllm")
         assert 1.0 < ratio <= 1.26, (prompt, ratio)
-    assert _prompt_chunk_s(v32, 131072, 1) == pytest.approx(_prompt_chunk_s(v3, 131072, 1), rel=0.02)
+        for engine in ("sglang", "vllm"):
+            padded = _prompt_chunk_s(v32, prompt, 1, engine) / _prompt_chunk_s(v3, prompt, 1, engine)
+            assert ratio < padded <= 1.8, (engine, prompt, padded)
+    trtllm = _prompt_chunk_s(v32, 131072, 1, "trtllm") / _prompt_chunk_s(v3, 131072, 1, "trtllm")
+    assert trtllm == pytest.approx(1.0, abs=0.05)
 
 
 def test_sglang_runs_its_sparse_attention_kernels_on_the_fp8_cache_as_stored() -> None:
@@ -138,3 +143,37 @@ def test_sglang_runs_its_sparse_attention_kernels_on_the_fp8_cache_as_stored() -
     assert plan("deepseek-ai/DeepSeek-V3.2", "sglang", gpu=h200).kv_precision == "bf16"
     assert plan("deepseek-ai/DeepSeek-V3.2", "vllm").kv_precision == "bf16"
     assert plan("deepseek-ai/DeepSeek-V3.2", "sglang", kv="bf16").kv_precision == "bf16"
+
+
+@pytest.mark.parametrize(
+    ("engine", "gpu", "kv", "dp", "expected"),
+    [
+        ("vllm", "H200", "bf16", 1, (4.0, 4.0)),  # 16 heads a GPU padded to 64, prompts and decodes alike
+        ("vllm", "H200", "fp8", 1, (4.0, 1.0)),  # an FP8 cache decodes on FlashMLA's unpadded FP8 kernel
+        ("vllm", "B200", "bf16", 1, (8.0, 8.0)),  # Blackwell's kernels take 128 heads
+        ("sglang", "H200", "bf16", 1, (4.0, 1.0)),  # flashmla_sparse prompts, FA3 decodes
+        ("sglang", "B200", "bf16", 1, (8.0, 8.0)),  # flashmla_sparse both
+        ("sglang", "B200", "fp8", 1, (1.0, 1.0)),  # its FP8 default runs other kernels
+        ("vllm", "H200", "bf16", 8, (1.0, 1.0)),  # data-parallel attention: all 128 heads on each GPU
+        ("trtllm", "H200", "bf16", 1, (1.0, 1.0)),  # kernels of its own
+    ],
+)
+def test_flashmla_sparse_kernels_pad_a_ranks_heads(
+    engine: str, gpu: str, kv: str, dp: int, expected: tuple[float, float]
+) -> None:
+    """FlashMLA's sparse kernels compute heads in multiples of 64 on Hopper and 128 on Blackwell; vLLM and SGLang
+    pad a tensor-parallel rank's 16 DeepSeek-V3.2 heads with zero heads up to that and compute them all, where
+    their default kernel for the cache is that one (vLLM's FlashMLASparseImpl, SGLang's nsa backend)."""
+    arch = load_model("deepseek-ai/DeepSeek-V3.2")
+    plan = plan_deployment(
+        arch, get_gpu(gpu), num_gpus=8, tp=8, dp_attention=dp, kv_precision=kv, input_length=2000,
+        output_length=100, engine=engine,
+    )  # fmt: skip
+    unpadded = plan_deployment(
+        arch, get_gpu(gpu), num_gpus=8, tp=8, dp_attention=dp, kv_precision=kv, input_length=2000,
+        output_length=100, engine="trtllm",
+    ).costs.attention_flops_per_pair_windowed  # fmt: skip
+    costs = plan.costs
+    prompt = costs.attention_flops_per_pair_prompt_windowed or costs.attention_flops_per_pair_windowed
+    assert (prompt / unpadded, costs.attention_flops_per_pair_windowed / unpadded) == pytest.approx(expected)
+    assert any("padded" in w for w in plan.warnings) == (expected != (1.0, 1.0))

@@ -26,6 +26,7 @@ them as less certain (``benchmarks/accuracy.py`` covers A100 and L40S with older
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Final
 
@@ -50,6 +51,7 @@ __all__ = [
     "SGLANG_MAMBA_FULL_MEMORY_RATIO",
     "SGLANG_MAMBA_SLOTS_PER_REQUEST",
     "SGLANG_MAMBA_SSM_PRECISION",
+    "SPARSE_MLA_HEAD_PADDING",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
@@ -78,6 +80,7 @@ __all__ = [
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
     "shared_expert_placement",
+    "sparse_mla_head_padding",
     "trtllm_block_fp8_moe_half_width",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
@@ -1402,6 +1405,37 @@ def default_kv_precision(
         if release is None or release >= SGLANG_DSA_FP8_KV_SINCE:
             return "fp8"
     return "fp16" if weights == "fp16" else "bf16"
+
+
+#: the head counts FlashMLA's sparse kernels compute in multiples of, by GPU family: a rank holding fewer heads
+#: (tensor-parallel attention: DeepSeek-V3.2's 128 over eight GPUs is 16) has its queries padded with zero heads
+#: up to it and computes them all (vLLM's ``FlashMLASparseImpl``, 0.11 to 0.13: ``padding = 128`` on compute
+#: capability 10, else 64; SGLang's nsa backend ``_forward_flashmla_sparse``, 0.5.6 to 0.5.12: the same)
+SPARSE_MLA_HEAD_PADDING: Final = {"hopper": 64, "blackwell": 128}
+
+
+def sparse_mla_head_padding(
+    profile: EngineProfile, *, gpu_family: str, heads_per_gpu: float, kv_value_bytes: float
+) -> tuple[float, float]:
+    """(prompt, decode) factors by which a DeepSeek-sparse-attention model's top-k MLA computes more heads than a
+    rank holds, where the engine's default kernel is FlashMLA's padded sparse one (:data:`SPARSE_MLA_HEAD_PADDING`):
+
+    * vLLM attends prompts with it whatever the cache (an FP8 cache is converted to a 16-bit workspace first),
+      and decodes with it on a 16-bit cache (an FP8 one takes FlashMLA's FP8 decode kernel, unpadded);
+    * SGLang takes it (``flashmla_sparse``) for prompts on a 16-bit cache, and for decodes too on Blackwell;
+      its other defaults (FA3 decode on Hopper, ``flashmla_auto`` / ``flashmla_kv`` / TensorRT-LLM's kernels with
+      an FP8 cache) do not pad;
+    * TensorRT-LLM runs kernels of its own. 1.0 where nothing pads."""
+    pad = SPARSE_MLA_HEAD_PADDING.get(gpu_family)
+    if pad is None or heads_per_gpu <= 0 or heads_per_gpu % pad == 0:
+        return 1.0, 1.0
+    factor = math.ceil(heads_per_gpu / pad) * pad / heads_per_gpu
+    wide = kv_value_bytes >= 2.0
+    if profile.name == "vllm":
+        return factor, factor if wide else 1.0
+    if profile.name == "sglang" and wide:
+        return factor, factor if gpu_family == "blackwell" else 1.0
+    return 1.0, 1.0
 
 
 #: SGLang's split, for a model with recurrent (Mamba-2, Gated DeltaNet) layers, of the memory left after weights and

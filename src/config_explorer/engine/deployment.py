@@ -33,6 +33,7 @@ from config_explorer.engine.calibration import (
     SGLANG_MAMBA_SSM_PRECISION,
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
+    SPARSE_MLA_HEAD_PADDING,
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
@@ -56,6 +57,7 @@ from config_explorer.engine.calibration import (
     sglang_kv_pool_conversion_s,
     sglang_piecewise_graph_tokens,
     shared_expert_placement,
+    sparse_mla_head_padding,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
@@ -630,6 +632,29 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
+    if arch.sparse_attention:
+        prompt_pad, decode_pad = sparse_mla_head_padding(
+            profile,
+            gpu_family=gpu.family,
+            heads_per_gpu=costs.attention_heads,
+            kv_value_bytes=bytes_per_value(kv),
+        )
+        if (prompt_pad, decode_pad) != (1.0, 1.0):
+            pair = costs.attention_flops_per_pair_windowed
+            costs = attrs.evolve(
+                costs,
+                attention_flops_per_pair_windowed=pair * decode_pad,
+                attention_flops_per_pair_prompt_windowed=pair * prompt_pad,
+            )
+            engine_title = ENGINE_TITLES.get(profile.name, profile.name)
+            warnings.append(
+                f"{engine_title}'s sparse MLA kernel (FlashMLA's) computes heads in multiples of "
+                f"{SPARSE_MLA_HEAD_PADDING[gpu.family]} on the {gpu.name}: each GPU's {costs.attention_heads:g} heads "
+                f"are padded to {costs.attention_heads * prompt_pad:g} for prompts"
+                + (" and decodes" if decode_pad > 1.0 else "")
+                + ", so that attention costs "
+                f"{prompt_pad:g}x its FLOPs; data-parallel attention (every head on each GPU) pads none"
+            )
     budget = max_num_batched_tokens or default_step_budget(
         profile, gpu, max_model_len or context or request, dp_attention
     )

@@ -262,6 +262,9 @@ class ShardCosts:
     #: latent of its ``window`` (``index_topk``) picks only
     kv_read_bytes_per_token_full: float | None = None
     kv_read_bytes_per_token_windowed: float | None = None
+    #: FLOPs a prompt's query-key pair costs in windowed layers where they differ from a decode's (None: the
+    #: same, :attr:`attention_flops_per_pair_windowed`): a sparse-attention kernel padding the heads it computes
+    attention_flops_per_pair_prompt_windowed: float | None = None
     #: all-reduces per step too small for their bytes to count, only their latency: a per-layer query/key
     #: norm's sums of squares over the attention group (:attr:`ModelArchitecture.qk_norm_per_layer`)
     norm_allreduce_calls: int = 0

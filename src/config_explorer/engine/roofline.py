@@ -418,6 +418,7 @@ class StepCost:
         "_pair_flops",
         "_pair_flops_absorbed",
         "_pair_flops_decode",
+        "_pair_flops_prompt_windowed",
         "_pair_flops_windowed",
         "_piecewise_host",
         "_pool_conversion",
@@ -522,6 +523,10 @@ class StepCost:
             / (r.attention_decode_flops or r.attention_flops)
         )
         self._pair_flops_windowed = c.attention_flops_per_pair_windowed
+        prompt_windowed = c.attention_flops_per_pair_prompt_windowed
+        self._pair_flops_prompt_windowed = (
+            c.attention_flops_per_pair_windowed if prompt_windowed is None else prompt_windowed
+        )
         self._recurrent_token = c.recurrent_flops_per_token
         self._allreduce_calls = c.allreduce_calls
         self._norm_allreduce_s = c.norm_allreduce_calls * r.allreduce_latency_s
@@ -846,7 +851,8 @@ class StepCost:
         attn_flops = (
             pair_flops * prefill_pairs
             + self._pair_flops_decode * kv_tokens
-            + self._pair_flops_windowed * (kv_tokens_windowed + prefill_pairs_windowed)
+            + self._pair_flops_windowed * kv_tokens_windowed
+            + self._pair_flops_prompt_windowed * prefill_pairs_windowed
             + tokens * self._recurrent_token
         )
         attn_cmp = attn_flops / self._attn_flops
