@@ -49,7 +49,18 @@ def test_sglang_keeps_the_states_in_a_pool_of_their_own_and_caps_its_running_req
     assert any("at most" in w and "running requests" in w for w in sglang.warnings)
     vllm = _plan("vllm")
     assert not vllm.state_pool and vllm.pooled_state_bytes == vllm.costs.state_bytes_per_sequence > 0
-    assert vllm.costs.state_bytes_per_sequence == QWEN35.mamba_state_bytes_per_sequence()
+    # vLLM takes the checkpoint's declared type too (its Qwen3.5 config hook), the activations' where none is
+    assert vllm.costs.state_bytes_per_sequence == state
+    nxt = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    plan = plan_deployment(nxt, get_gpu("H200"), num_gpus=4, tp=4, input_length=1024, output_length=256)
+    assert plan.costs.state_bytes_per_sequence == nxt.mamba_state_bytes_per_sequence() / 4
+    sglang_next = plan_deployment(
+        nxt, get_gpu("H200"), num_gpus=4, tp=4, input_length=1024, output_length=256, engine="sglang"
+    )
+    assert (
+        sglang_next.costs.state_bytes_per_sequence
+        == nxt.mamba_state_bytes_per_sequence(ssm_precision="fp32") / 4
+    )
     # a stated limit above the pool's is cut to it, and the warning says so
     asked = _plan("sglang==0.5.16", max_num_seqs=4000)
     assert asked.max_num_seqs == sglang.max_num_seqs

@@ -723,10 +723,19 @@ def plan_deployment(
     )
     if gathered:  # the MoE layers of a graphed decode step take every group's padded rows
         rates = attrs.evolve(rates, gathered_moe_sizes=gathered)
+    # SGLang keeps a recurrent model's layer states in a pool of their own beside the KV cache, their SSM part in
+    # 32 bits unless the checkpoint says otherwise: the memory is budgeted as if for the KV cache alone, then split
+    state_pool = profile.name == "sglang" and costs.state_bytes_per_sequence > 0
+    if state_pool:
+        ssm = arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
+        scale = arch.mamba_state_bytes_per_sequence(ssm_precision=ssm) / arch.mamba_state_bytes_per_sequence(
+            ssm_precision=arch.mamba_ssm_dtype
+        )
+        costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
     memory = memory_plan(
         arch,
         gpu,
-        costs,
+        attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs,
         profile,
         gpu_memory_utilization=gpu_memory_utilization,
         max_num_batched_tokens=budget,
@@ -752,14 +761,9 @@ def plan_deployment(
         raise InvalidArgumentError(
             f"cached_prompt_tokens={cached_prompt_tokens} must be in [0, input_length={input_length})"
         )
-    # SGLang keeps a recurrent model's layer states in a pool of their own beside the KV cache, their SSM part in
-    # 32 bits unless the checkpoint says otherwise, and runs at most one request per few of the pool's slots
-    state_pool = profile.name == "sglang" and costs.state_bytes_per_sequence > 0
+    # the states' pool takes its share of that memory, and SGLang runs at most one request per few of its slots
     state_cap: int | None = None
     if state_pool:
-        ssm = arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
-        scale = arch.mamba_state_bytes_per_sequence(ssm_precision=ssm) / arch.mamba_state_bytes_per_sequence()
-        costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
         state_gib = (
             memory.kv_capacity_gib * SGLANG_MAMBA_FULL_MEMORY_RATIO / (1.0 + SGLANG_MAMBA_FULL_MEMORY_RATIO)
         )

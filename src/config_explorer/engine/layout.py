@@ -548,7 +548,12 @@ def shard_costs(
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
         attention_heads=heads_per_gpu,
         query_heads_per_kv_head=1.0 if arch.is_mla else heads_per_gpu / kv_heads_per_gpu,
-        state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence() * frac / attn_tp / groups,
+        # the SSM state in the type the checkpoint declares, where it does (vLLM's Qwen3.5 config hook and SGLang
+        # read it), else the activations' 16-bit type
+        state_bytes_per_sequence=arch.mamba_state_bytes_per_sequence(ssm_precision=arch.mamba_ssm_dtype)
+        * frac
+        / attn_tp
+        / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
         allreduce_calls=allreduce_calls,
