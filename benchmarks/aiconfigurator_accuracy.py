@@ -4,7 +4,7 @@ aiconfigurator (a measured-kernel database per GPU, engine and release) is the s
 This script runs it on every held-out closed-loop point of ``benchmarks/accuracy.py`` that it can express
 (its model, GPU and engine; the row's layout, lengths, concurrency and weight / KV formats) and prints both
 tools' median |error| against the measurement on exactly those points, by metric and split by engine,
-dense/MoE and GPU family, with the points aiconfigurator cannot express counted apart. Offline,
+dense/MoE, GPU family and published data file, with the points aiconfigurator cannot express counted apart. Offline,
 all-at-once and static-batch points are left out: aiconfigurator's aggregated estimate is a steady batch
 of ``--batch-size`` requests, which is what a closed loop at that concurrency runs.
 
@@ -56,6 +56,13 @@ MODELS = {
     "nvidia/DeepSeek-R1-0528-FP4-v2": "nvidia/DeepSeek-V3.1-NVFP4",
     "mistralai/Mixtral-8x7B-v0.1": "mistralai/Mixtral-8x7B-v0.1",
     "moonshotai/Kimi-K2-Instruct": "moonshotai/Kimi-K2-Instruct",
+    "deepseek-ai/DeepSeek-V3.2": "deepseek-ai/DeepSeek-V3.2",
+    "Qwen/Qwen3.5-27B": "Qwen/Qwen3.5-27B",
+    "Qwen/Qwen3.5-35B-A3B": "Qwen/Qwen3.5-35B-A3B",
+    "Qwen/Qwen3.5-122B-A10B": "Qwen/Qwen3.5-122B-A10B",
+    "Qwen/Qwen3.5-397B-A17B": "Qwen/Qwen3.5-397B-A17B",
+    "MiniMaxAI/MiniMax-M2.5": "MiniMaxAI/MiniMax-M2.5",
+    "MiniMaxAI/MiniMax-M2.7": "MiniMaxAI/MiniMax-M2.7",
 }
 #: config-explorer GPU -> aiconfigurator system
 SYSTEMS = {
@@ -66,6 +73,7 @@ SYSTEMS = {
     "B200": "b200_sxm",
     "B300": "b300_sxm",
     "GB200": "gb200",
+    "GB300": "gb300",
     "L40S": "l40s",
     "L4": "l4",
 }
@@ -213,12 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'group':42s} {'n':>4s}  {'ours |err| %':>12s}  {'aiconfigurator |err| %':>22s}")
     groups: list[tuple[str, str, Any]] = [("all", "", None)]
-    for field in ("engine", "kind", "gpu_family"):
-        for value in sorted({r[field] for r in scored}):
+    for field in ("engine", "kind", "gpu_family", "file"):
+        for value in sorted({r.get(field, "") for r in scored}):
             groups.append((f"{field}={value}", field, value))
     for label, field, value in groups:
         for family in ("throughput", "itl", "ttft"):
-            chosen = [r for r in scored if r["family"] == family and (not field or r[field] == value)]
+            chosen = [r for r in scored if r["family"] == family and (not field or r.get(field, "") == value)]
             if not chosen:
                 continue
             ours = _median_abs(r["error_pct"] for r in chosen)
