@@ -41,6 +41,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   TensorRT-LLM's ``enable_attention_dp: true`` (one group a rank; its batch limits are a rank's already), and
   from vLLM's ``--data-parallel-size`` / ``-dp`` (each data-parallel rank its own attention group over its
   ``--tensor-parallel-size`` GPUs; ``--enable-expert-parallel`` spreads the experts over all of them).
+  An SGLang launch with data-parallel attention that states no ``--mem-fraction-static`` is replayed at
+  SGLang's own default, which keeps room for its padded graphs (``own_memory_fraction``; a plan budgets more
+  and states it in its launch command).
   Rows whose run drafted tokens (multi-token prediction: ``MTP=yes`` in the notes) are kept in the files but
   not estimated: the acceptance rates those runs reached are not printed.
   Rows with experts split over ranks form their own group (``by layout:expert parallel``), and those that
@@ -465,6 +468,22 @@ def _planned(layout: dict[str, Any]) -> dict[str, Any]:
     return {**layout, "engine_options": check_engine_options(layout["engine_options"], engine)}
 
 
+def own_memory_fraction(arch: ModelArchitecture, row: dict[str, str], layout: dict[str, Any]) -> float | None:
+    """The memory fraction a row's engine took itself where its launch stated none and the plan budgets another:
+    SGLang with data-parallel attention keeps room for its padded graphs out of its default
+    (``Deployment.engine_default_fraction``), where a plan states its own fraction in the launch command."""
+    if "gpu_memory_utilization" in layout or layout.get("dp_attention", 1) <= 1:
+        return None
+    plan = plan_deployment(
+        arch,
+        get_gpu(row["gpu"]),
+        **_planned(layout),
+        input_length=int(row["input_len"]) + chat_template_tokens(row),
+        output_length=int(row["output_len"]),
+    )
+    return plan.engine_default_fraction
+
+
 def static_batch_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_static_batch.csv").open() as fh:
@@ -715,7 +734,9 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                         serving_model="analytic",
                     )
                 else:
-                    e = _run(arch, row, layout, traffic)
+                    own = own_memory_fraction(arch, row, layout)
+                    run_layout = layout if own is None else {**layout, "gpu_memory_utilization": own}
+                    e = _run(arch, row, run_layout, traffic)
                 reader = READERS.get(metric)
                 predicted = reader(e) if reader and e.ok else None
                 if predicted is not None and metric == "total_tok_s_total" and e.requests_per_s:

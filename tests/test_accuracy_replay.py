@@ -275,3 +275,18 @@ def test_runs_that_drafted_tokens_are_kept_but_not_estimated(tmp_path: Path) -> 
     assert [r["split"] for r in rows] == [ACCURACY.SPECULATIVE, "held-out"]
     assert rows[0]["predicted"] is None and rows[1]["predicted"] is not None
     assert ACCURACY.summarize(rows)["held-out:itl"]["n"] == 1
+
+
+def test_sglang_data_parallel_rows_without_a_stated_fraction_run_at_sglangs_own() -> None:
+    """A row whose SGLang launch ran data-parallel attention and stated no ``--mem-fraction-static`` is replayed at
+    SGLang's own default, which keeps room for its padded graphs (a plan budgets more and states it); a stated
+    fraction, or no data-parallel attention, is replayed as it stands."""
+    from config_explorer import load_model
+
+    arch = load_model("deepseek-ai/DeepSeek-V3.2")
+    row = {"gpu": "H200 SXM", "input_len": "4000", "output_len": "200", "notes": ""}
+    layout = {"num_gpus": 8, "tp": 8, "dp_attention": 8, "engine": "sglang==0.5.6", "kv_precision": None}
+    own = ACCURACY.own_memory_fraction(arch, row, layout)
+    assert own is not None and 0.5 < own < 0.85
+    assert ACCURACY.own_memory_fraction(arch, row, {**layout, "gpu_memory_utilization": 0.8}) is None
+    assert ACCURACY.own_memory_fraction(arch, row, {**layout, "dp_attention": 1}) is None

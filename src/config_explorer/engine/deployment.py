@@ -130,6 +130,10 @@ class Deployment:
     api_server_count: int | None = None
     #: the engine's options that hold new requests back to batch them (:mod:`config_explorer.engine.options`)
     options: EngineOptions = attrs.field(factory=EngineOptions)
+    #: the memory fraction the engine would take itself where the plan budgets another (SGLang's default with
+    #: data-parallel attention, which reserves room for its padded graphs: :func:`~config_explorer.engine.layout.
+    #: sglang_fraction`); None where they agree or the caller stated one
+    engine_default_fraction: float | None = None
     #: the recurrent layers' state lives in a pool of its own (SGLang), not in the KV cache's blocks
     #: (vLLM's hybrid allocator): ``memory.kv_capacity_gib`` is then the attention layers' cache alone
     state_pool: bool = False
@@ -743,11 +747,13 @@ def plan_deployment(
         sequence_tokens=request if max_model_len is None else max_model_len,
         precision=weights,
     )
+    engine_default_fraction: float | None = None
     if profile.scheduler == "sglang" and dp_attention > 1 and gpu_memory_utilization is None:
         own = sglang_fraction(
             gpu, costs, profile, budget * dp_attention, arch.is_mla, data_parallel_padding=True
         )
         if own != memory.gpu_memory_utilization:
+            engine_default_fraction = own if own > 0 else None
             told = f"is {own:g}" if own > 0 else "leaves nothing (the server would not start with it)"
             warnings.append(
                 f"SGLang's own default mem_fraction_static with {dp_attention} attention groups {told}: it "
@@ -886,6 +892,7 @@ def plan_deployment(
         cached_prompt_tokens=cached_prompt_tokens,
         api_server_count=api_server_count,
         options=options,
+        engine_default_fraction=engine_default_fraction,
         state_pool=state_pool,
     )
 
