@@ -6,6 +6,8 @@ per three of the pool's slots with its radix cache on (``MAMBA_CACHE_SIZE_MAX_RU
 
 from __future__ import annotations
 
+import pytest
+
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
@@ -81,6 +83,11 @@ def test_a_simulated_sglang_run_never_runs_more_requests_than_the_state_pool_all
     assert e.decode_batch_per_replica is not None and e.decode_batch_per_replica <= cap
     unpooled = estimate(QWEN35, get_gpu("H200"), precision="fp8", engine="vllm", traffic=traffic)
     assert unpooled.decode_batch_per_replica is not None and unpooled.decode_batch_per_replica > cap
+    # the pool is memory in use: the record says how much, and none of it is free
+    assert e.memory_state_gib == pytest.approx(e.memory_kv_capacity_gib * 0.9)
+    parts = (e.memory_weights_gib, e.memory_kv_cache_gib, e.memory_state_gib, e.memory_activations_gib)
+    assert e.memory_free_gib == pytest.approx(e.memory_total_gib - sum(parts) - e.memory_overhead_gib)
+    assert unpooled.memory_state_gib == 0.0
 
 
 def test_a_pool_too_small_for_one_request_does_not_fit() -> None:

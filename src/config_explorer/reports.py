@@ -272,7 +272,9 @@ def estimate_text(e: PerformanceEstimate) -> str:
             f"throughput: {fmt(e.output_throughput_tok_s, 0)} output tok/s ({fmt(e.output_throughput_tok_s_per_gpu, 0)} "
             f"per GPU), {fmt(e.input_throughput_tok_s, 0)} input tok/s, {fmt(e.requests_per_s, 2)} req/s",
             f"memory/GPU: {fmt(e.memory_weights_gib)} GiB weights, {fmt(e.memory_kv_cache_gib)} GiB KV in use of "
-            f"{fmt(e.memory_kv_capacity_gib)} GiB, {fmt(e.memory_free_gib)} GiB free of {fmt(e.memory_total_gib)} GiB",
+            f"{fmt(e.memory_kv_capacity_gib)} GiB, "
+            + (f"{fmt(e.memory_state_gib)} GiB recurrent state, " if e.memory_state_gib else "")
+            + f"{fmt(e.memory_free_gib)} GiB free of {fmt(e.memory_total_gib)} GiB",
             f"roofline:   {fmt(e.hardware_ops_per_byte, 0)} ops/byte hardware; "
             f"prefill AI {fmt(e.prefill_arithmetic_intensity, 0)} "
             f"({e.prefill_bound}-bound), decode AI {fmt(e.decode_arithmetic_intensity, 1)} ({e.decode_bound}-bound)",

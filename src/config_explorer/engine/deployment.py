@@ -137,6 +137,8 @@ class Deployment:
     #: the recurrent layers' state lives in a pool of its own (SGLang), not in the KV cache's blocks
     #: (vLLM's hybrid allocator): ``memory.kv_capacity_gib`` is then the attention layers' cache alone
     state_pool: bool = False
+    #: that pool's memory per GPU, GiB (0 without one)
+    state_pool_gib: float = 0.0
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -769,6 +771,7 @@ def plan_deployment(
         )
     # the states' pool takes its share of that memory, and SGLang runs at most one request per few of its slots
     state_cap: int | None = None
+    state_gib = 0.0
     if state_pool:
         state_gib = (
             memory.kv_capacity_gib * SGLANG_MAMBA_FULL_MEMORY_RATIO / (1.0 + SGLANG_MAMBA_FULL_MEMORY_RATIO)
@@ -894,6 +897,7 @@ def plan_deployment(
         options=options,
         engine_default_fraction=engine_default_fraction,
         state_pool=state_pool,
+        state_pool_gib=state_gib,
     )
 
 

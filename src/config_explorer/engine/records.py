@@ -175,6 +175,9 @@ class PerformanceEstimate:
     memory_kv_capacity_gib: float | None = None
     memory_activations_gib: float | None = None
     memory_overhead_gib: float | None = None
+    #: the recurrent layers' state pool an engine keeps beside the KV cache (SGLang), per GPU; 0 where the
+    #: state lives in the KV cache's blocks (vLLM) or the model has no recurrent layers
+    memory_state_gib: float | None = None
     memory_free_gib: float | None = None
     #: the share of the GPU the engine's memory budget was made with: vLLM's ``gpu_memory_utilization``,
     #: SGLang's ``mem_fraction_static``, TensorRT-LLM's ``kv_cache_free_gpu_mem_fraction`` (stated, or the

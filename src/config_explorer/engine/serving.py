@@ -369,6 +369,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "memory_kv_capacity_gib": dep.memory.kv_capacity_gib,
         "memory_activations_gib": dep.memory.activations_gib,
         "memory_overhead_gib": dep.memory.overhead_gib,
+        "memory_state_gib": dep.state_pool_gib,
         "memory_fraction": dep.memory.gpu_memory_utilization,
         "warnings": dep.warnings,
         **_speculative_fields(dep),
@@ -497,7 +498,13 @@ def _record(
 ) -> PerformanceEstimate:
     (kv_limit, prefill_limit, decode_limit), (prefill_ai, prefill_bound) = _deployment_figures(dep)
     memory_kv = min(kv_in_use_gib, dep.memory.kv_capacity_gib)
-    used = dep.memory.weights_gib + memory_kv + dep.memory.activations_gib + dep.memory.overhead_gib
+    used = (
+        dep.memory.weights_gib
+        + memory_kv
+        + dep.state_pool_gib
+        + dep.memory.activations_gib
+        + dep.memory.overhead_gib
+    )
     output_tps = requests_per_s * output_tokens_per_request
     input_tps = requests_per_s * input_tokens_per_request
     # one dict, filled in place: the record has ~85 fields and this is the analytic screen's hot path
