@@ -391,9 +391,19 @@ def engine_backend_options(engine: str, version: str) -> dict[str, Any]:
 NO_DEEP_GEMM_SOURCES = ("github.com/gpustack/gpustack",)
 
 
+#: GPUStack pages whose vLLM had DeepGEMM all the same: the DeepSeek-V3.2 page turns it off as one of its
+#: experiments (``VLLM_USE_DEEP_GEMM=0``, "Turn off DeepGEMM in vLLM"), so its baseline ran with it (and vLLM's
+#: DeepSeek-V3.2 indexer needs it)
+DEEP_GEMM_SOURCES = (
+    "github.com/gpustack/gpustack/blob/1f37f1b8bd79c6b424a0cb55c7abd08a5c2132dc/docs/performance-lab/deepseek-v3.2/",
+)
+
+
 def installed_options(engine: str, source: str) -> dict[str, Any]:
     """The engine options a row's installation implies: vLLM without DeepGEMM where the source's image has none."""
-    if engine == "vllm" and any(marker in source for marker in NO_DEEP_GEMM_SOURCES):
+    if engine != "vllm" or any(marker in source for marker in DEEP_GEMM_SOURCES):
+        return {}
+    if any(marker in source for marker in NO_DEEP_GEMM_SOURCES):
         return {"deep_gemm": False}
     return {}
 

@@ -290,3 +290,12 @@ def test_sglang_data_parallel_rows_without_a_stated_fraction_run_at_sglangs_own(
     assert own is not None and 0.5 < own < 0.85
     assert ACCURACY.own_memory_fraction(arch, row, {**layout, "gpu_memory_utilization": 0.8}) is None
     assert ACCURACY.own_memory_fraction(arch, row, {**layout, "dp_attention": 1}) is None
+
+
+def test_gpustacks_deepseek_v32_page_ran_vllm_with_deep_gemm() -> None:
+    """That page turns DeepGEMM off as one of its experiments, so its baseline had it; the performance lab's other
+    vLLM pages ran an image without it."""
+    page = "https://github.com/gpustack/gpustack/blob/1f37f1b8bd79c6b424a0cb55c7abd08a5c2132dc/docs/performance-lab/"
+    assert ACCURACY.installed_options("vllm", page + "deepseek-v3.2/h200.md") == {}
+    assert ACCURACY.installed_options("vllm", page + "deepseek-r1/h200.md") == {"deep_gemm": False}
+    assert ACCURACY.installed_options("sglang", page + "deepseek-r1/h200.md") == {}
