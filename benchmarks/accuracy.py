@@ -285,6 +285,11 @@ def flag_value(text: str, flag: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
+def first_flag_value(text: str, flags: Iterable[str]) -> float | None:
+    """The number a launch command in ``text`` gives the first of ``flags`` (one flag's spellings) it states."""
+    return next((v for v in (flag_value(text, f) for f in flags) if v is not None), None)
+
+
 #: SGLang's data-parallel size flags (``--dp-size``, its alias ``--data-parallel-size``, and ``--dp``)
 SGLANG_DP_FLAGS = ("--dp-size", "--data-parallel-size", "--dp")
 
@@ -312,7 +317,7 @@ def attention_groups(text: str, tp: int) -> int:
         return tp
     if not re.search(SGLANG_DP_ATTENTION, text):
         return 1
-    size = next((v for v in (flag_value(text, f) for f in SGLANG_DP_FLAGS) if v is not None), None)
+    size = first_flag_value(text, SGLANG_DP_FLAGS)
     return int(size) if size else 1
 
 
@@ -333,7 +338,7 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         if re.search(r"\bvllm serve\b", text):
             # vLLM's data parallelism: each rank its own attention group over --tensor-parallel-size GPUs, the
             # experts spread over all of them with --enable-expert-parallel
-            ranks = next((v for v in (flag_value(text, f) for f in VLLM_DP_FLAGS) if v is not None), None)
+            ranks = first_flag_value(text, VLLM_DP_FLAGS)
             world = tp * int(ranks or 1)
             if ranks and ranks > 1:
                 knobs["dp_attention"], knobs["tp"] = int(ranks), world

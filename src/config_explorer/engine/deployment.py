@@ -738,15 +738,18 @@ def plan_deployment(
             ssm_precision=arch.mamba_ssm_dtype
         )
         costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
+    # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it
+    kv_costs = attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs
+    sequence = request if max_model_len is None else max_model_len
     memory = memory_plan(
         arch,
         gpu,
-        attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs,
+        kv_costs,
         profile,
         gpu_memory_utilization=gpu_memory_utilization,
         max_num_batched_tokens=budget,
         max_num_seqs=seqs,
-        sequence_tokens=request if max_model_len is None else max_model_len,
+        sequence_tokens=sequence,
         precision=weights,
     )
     engine_default_fraction: float | None = None
@@ -786,10 +789,7 @@ def plan_deployment(
             f"{costs.state_bytes_per_sequence * tp / dp_attention / 2**20:.0f} MiB (its SSM state in {ssm}), one "
             f"running request per {SGLANG_MAMBA_SLOTS_PER_REQUEST} slots with the radix cache on"
         )
-        sequence = request if max_model_len is None else max_model_len
-        needed = sequence_kv_bytes(
-            attrs.evolve(costs, state_bytes_per_sequence=0.0), sequence, profile.block_size
-        )
+        needed = sequence_kv_bytes(kv_costs, sequence, profile.block_size)
         if memory.fits and state_cap < 1:
             memory = attrs.evolve(
                 memory, fits=False, reason=f"{state_note}: no request can run (SGLang refuses to start)"
@@ -801,12 +801,7 @@ def plan_deployment(
                 reason=f"{state_note}, less than the {needed / GIB:.2f} GiB one {sequence}-token sequence needs "
                 "(SGLang refuses to start with this context length)",
             )
-    # the longest sequence the KV cache holds (the states, pooled apart, take none of it)
-    longest = sequence_capacity_tokens(
-        attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs,
-        memory.kv_capacity_gib * GIB,
-        profile.block_size,
-    )
+    longest = sequence_capacity_tokens(kv_costs, memory.kv_capacity_gib * GIB, profile.block_size)
     if max_model_len is None:
         default = context or request
         resolved = max(min(default, longest), request)
