@@ -275,6 +275,7 @@ OPTION_SWITCHES: dict[str, str] = {
     "disable_piecewise_cuda_graph": r"--disable-piecewise-cuda-graph\b|--enable-symm-mem\b",
     "enforce_eager": r"--enforce-eager\b",  # vLLM: no CUDA graphs, no compiled code
     "disable_overlap_schedule": r"--disable-overlap-schedule\b",
+    "disable_radix_cache": r"--disable-radix-cache\b",  # SGLang: no prefix cache (recurrent models: state pool)
     "disable_overlap_scheduler": r"(?i)disable_overlap_scheduler:\s*true\b",  # an LLM-API option
 }
 
@@ -354,6 +355,9 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         if switch:  # vLLM's switch (unset: the release's default)
             options["async_scheduling"] = switch.group(1) is None
         options.update({name: True for name, pattern in OPTION_SWITCHES.items() if re.search(pattern, text)})
+        ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
+        if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's
+            options["mamba_ssm_dtype"] = ssm.group(1)
         if options:
             knobs["engine_options"] = options
         if groups > 1 and re.search(SGLANG_DP_ATTENTION, text):

@@ -39,6 +39,15 @@ def test_launch_commands_that_turn_the_overlap_off_are_replayed() -> None:
     assert knobs["engine_options"] == {"disable_overlap_scheduler": True}
 
 
+def test_sglang_state_pool_flags_are_replayed() -> None:
+    knobs = ACCURACY.serve_knobs(
+        "server: python3 -m sglang.launch_server --tp 8 --max-running-requests 256 --mamba-ssm-dtype bfloat16 "
+        "--disable-radix-cache --trust-remote-code"
+    )
+    assert knobs["engine_options"] == {"disable_radix_cache": True, "mamba_ssm_dtype": "bfloat16"}
+    assert knobs["max_num_seqs"] == 256
+
+
 def test_sglang_graph_limits_are_replayed_in_either_spelling() -> None:
     knobs = ACCURACY.serve_knobs("server: python -m sglang.launch_server --tp 4 --cuda-graph-max-bs 640")
     assert knobs["engine_options"] == {"cuda_graph_max_bs": 640}

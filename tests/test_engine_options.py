@@ -161,7 +161,7 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
             "sglang",
             {"recv_interval": 10},
             "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_overlap_schedule, "
-            "disable_piecewise_cuda_graph, schedule_conservativeness, scheduler_recv",
+            "disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, schedule_conservativeness, scheduler_recv",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         ("sglang", {"cuda_graph_max_bs": 0}, r"cuda_graph_max_bs must be an integer in \[1, 65,536\], got 0"),
@@ -283,6 +283,13 @@ def test_cli_takes_engine_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert "expected NAME=NUMBER" in capsys.readouterr().err
     assert main([*argv, "--engine-option", "batch_wait_timeout_iters=4"]) == 2
     assert "trtllm's batch_wait_timeout_iters" in capsys.readouterr().err
+    # a word-valued option and a switch
+    hybrid = ["--model", "Qwen/Qwen3.5-27B", "--engine-option", "mamba_ssm_dtype=bfloat16"]
+    assert main([*argv, *hybrid, "--engine-option", "disable_radix_cache=true"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["mamba_ssm_dtype"] == "bfloat16" and record["disable_radix_cache"] is True
+    assert main([*argv, "--engine-option", "mamba_ssm_dtype=int8"]) == 2
+    assert "mamba_ssm_dtype must be one of float32, bfloat16, float16, got 'int8'" in capsys.readouterr().err
 
 
 def test_the_recommender_plans_with_them_and_writes_them_into_the_launch_command() -> None:
@@ -684,6 +691,19 @@ def test_the_launch_commands_turn_the_overlap_off_in_the_engines_spelling() -> N
     assert "llm_args.py" in json.loads(text)["extra_llm_api_options_keys"]["disable_overlap_scheduler"]
 
 
+def test_the_sglang_launch_command_turns_the_radix_cache_off_when_the_estimate_did() -> None:
+    kw: dict[str, Any] = {"backend": "native", "serving_model": "analytic"}
+    off = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="sglang",
+                               engine_options={"disable_radix_cache": True}, **kw)  # fmt: skip
+    assert off.disable_radix_cache is True
+    assert "--disable-radix-cache" in assert_valid("sglang", serve_commands(MODEL, off)["sglang"])
+    plain = estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="sglang", **kw)
+    assert "--disable-radix-cache" not in serve_commands(MODEL, plain)["sglang"]
+    with pytest.raises(InvalidArgumentError, match="is sglang's --disable-radix-cache"):
+        estimate_performance(MODEL, "H100", 1, 1, 1024, 256, engine="vllm",
+                             engine_options={"disable_radix_cache": True}, **kw)  # fmt: skip
+
+
 def test_sglang_without_its_overlap_scheduler_pays_its_loops_host_time() -> None:
     """--disable-overlap-schedule (and a recurrent model with the radix cache, a draft, pipeline stages)
     exposes the scheduler loop's host time the overlap scheduler hid: a fixed time per step and a time per
@@ -708,6 +728,13 @@ def test_sglang_without_its_overlap_scheduler_pays_its_loops_host_time() -> None
     assert hybrid.profile.step_overhead_ms == pytest.approx(
         overlap.profile.step_overhead_ms + SGLANG_SERIAL_STEP_MS
     )
+    # without the radix cache SGLang keeps the overlap for such a model (_handle_mamba_radix_cache, 0.5.12)
+    no_radix = EngineOptions(disable_radix_cache=True)
+    kept = plan_deployment(
+        next_arch, get_gpu("B200"), **{**common, "num_gpus": 8, "tp": 8}, engine_options=no_radix
+    )
+    assert kept.profile.overlap_scheduler
+    assert kept.profile.step_overhead_ms == pytest.approx(overlap.profile.step_overhead_ms)
 
 
 def test_vllm_without_deep_gemm_runs_block_fp8_linears_on_cutlass() -> None:

@@ -7,6 +7,7 @@ per three of the pool's slots with its radix cache on (``MAMBA_CACHE_SIZE_MAX_RU
 from __future__ import annotations
 
 import pytest
+from tests.test_serve_command_flags import assert_valid
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -16,10 +17,14 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import GIB
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.traffic import Lengths, Traffic
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender.serve_command import serve_commands
 
 QWEN35 = load_model("Qwen/Qwen3.5-27B")
+NO_RADIX = EngineOptions(disable_radix_cache=True)
 
 
 def _plan(engine: str, **knobs: object) -> object:
@@ -99,3 +104,107 @@ def test_a_pool_too_small_for_one_request_does_not_fit() -> None:
     assert "no request can run" in (plans[0].memory.reason or "")
     assert "one 9216-token sequence needs" in (plans[1].memory.reason or "")
     assert plans[2].max_num_seqs == 1
+
+
+def test_without_the_radix_cache_a_request_takes_one_slot_and_the_overlap_scheduler_stays_on() -> None:
+    """``--disable-radix-cache``: one slot per running request instead of three, and SGLang keeps its overlap
+    scheduler (it turns it off for these models only while the radix cache is on)."""
+    on = _plan("sglang==0.5.16")
+    off = _plan("sglang==0.5.16", engine_options=NO_RADIX)
+    assert on.memory.kv_capacity_gib == pytest.approx(off.memory.kv_capacity_gib)  # the same memory split
+    # the same slots, each running request taking one of them rather than three
+    assert off.max_num_seqs // SGLANG_MAMBA_SLOTS_PER_REQUEST == on.max_num_seqs > 0
+    assert off.profile.overlap_scheduler and not on.profile.overlap_scheduler
+    assert any("1 slot with the radix cache off" in w for w in off.warnings)
+
+
+@pytest.mark.parametrize(
+    ("release", "stated", "groups", "slots"),
+    [
+        ("sglang==0.5.16", 256, 1, 256),  # a stated limit sizes the pool at exactly that many slots
+        ("sglang==0.5.12", 256, 4, 64),  # ... divided over the attention groups
+        ("sglang==0.5.6", 256, 4, 256),  # ... not yet in 0.5.6: every group gets the whole count
+        ("sglang==0.5.16", None, 1, None),  # unstated: the memory split
+        ("sglang==0.5.8", None, 1, 512),  # ... from 0.5.9; before it 512 slots
+        ("sglang==0.5.8", None, 2, 256),
+    ],
+)
+def test_the_pool_a_launch_without_the_radix_cache_gets(
+    release: str, stated: int | None, groups: int, slots: int | None
+) -> None:
+    from config_explorer.engine.calibration import profile_for, sglang_state_pool_slots
+
+    profile = profile_for(release)
+    assert sglang_state_pool_slots(
+        profile, radix_cache=False, max_running_requests=stated, attention_groups=groups
+    ) == (slots, 1)
+    assert sglang_state_pool_slots(
+        profile, radix_cache=True, max_running_requests=stated, attention_groups=groups
+    ) == (
+        None,
+        SGLANG_MAMBA_SLOTS_PER_REQUEST,
+    )
+
+
+def test_a_stated_running_limit_sizes_the_pool_and_leaves_the_rest_to_the_kv_cache() -> None:
+    """With the radix cache off and ``--max-running-requests 64`` the pool holds 64 slots: far less than the
+    memory split, so the KV cache gets the rest; a pool larger than the memory left does not fit."""
+    split = _plan("sglang==0.5.16", engine_options=NO_RADIX)
+    sized = _plan("sglang==0.5.16", max_num_seqs=64, engine_options=NO_RADIX)
+    state = sized.costs.state_bytes_per_sequence
+    assert sized.state_pool_gib == pytest.approx(64 * state / GIB)
+    assert sized.max_num_seqs == 64
+    total = split.memory.kv_capacity_gib + split.state_pool_gib
+    assert sized.memory.kv_capacity_gib == pytest.approx(total - sized.state_pool_gib)
+    too_many = _plan("sglang==0.5.16", max_num_seqs=4000, engine_options=NO_RADIX)
+    assert not too_many.memory.fits
+
+
+def test_without_the_radix_cache_no_prompt_is_served_from_a_shared_prefix() -> None:
+    """A shared prefix is computed again for every request: both serving models see no cache hits."""
+    from config_explorer.engine.traffic import SharedPrefix
+
+    traffic = Traffic(
+        input_lengths=Lengths.fixed(4096),
+        output_lengths=Lengths.fixed(128),
+        arrival="closed_loop",
+        concurrency=8,
+        prefix=SharedPrefix.common(2048),
+    )
+    gpu = get_gpu("H200")
+    kept = estimate(QWEN35, gpu, precision="fp8", engine="sglang==0.5.16", traffic=traffic)
+    dropped = estimate(
+        QWEN35, gpu, precision="fp8", engine="sglang==0.5.16", traffic=traffic,
+        engine_options={"disable_radix_cache": True},
+    )  # fmt: skip
+    assert kept.ok and dropped.ok
+    assert kept.prefix_cache_hit_rate is not None and kept.prefix_cache_hit_rate > 0.3
+    assert dropped.prefix_cache_hit_rate == 0.0
+    assert dropped.disable_radix_cache is True and kept.disable_radix_cache is False
+    assert dropped.ttft_ms is not None and kept.ttft_ms is not None and dropped.ttft_ms > kept.ttft_ms
+
+
+def test_a_stated_ssm_type_overrides_the_checkpoints() -> None:
+    """``--mamba-ssm-dtype bfloat16`` keeps Qwen3.5's delta-rule state in 16 bits where its checkpoint declares
+    32: half that part of every slot, so more slots from the same memory and less state read each decode step;
+    the launch command states it back, and a word SGLang does not accept is refused by name."""
+    declared = _plan("sglang==0.5.16")
+    half = _plan("sglang==0.5.16", engine_options=EngineOptions(mamba_ssm_dtype="bfloat16"))
+    assert half.costs.state_bytes_per_sequence == pytest.approx(
+        declared.costs.state_bytes_per_sequence
+        * QWEN35.mamba_state_bytes_per_sequence(ssm_precision="bf16")
+        / QWEN35.mamba_state_bytes_per_sequence(ssm_precision="fp32")
+    )
+    assert half.max_num_seqs > declared.max_num_seqs
+    assert half.step_s(64, 0, 0) < declared.step_s(64, 0, 0)
+    assert any("its SSM state in bf16" in w for w in half.warnings)
+    e = estimate(QWEN35, get_gpu("H200"), precision="fp8", engine="sglang==0.5.16", input_length=1024,
+                 output_length=128, concurrency=8, engine_options={"mamba_ssm_dtype": "float16"})  # fmt: skip
+    assert e.ok and e.mamba_ssm_dtype == "float16"
+    options = assert_valid("sglang", serve_commands(QWEN35, e)["sglang"])
+    assert options["--mamba-ssm-dtype"] == "float16"
+    with pytest.raises(
+        InvalidArgumentError, match="mamba_ssm_dtype must be one of float32, bfloat16, float16"
+    ):
+        estimate(QWEN35, get_gpu("H200"), engine="sglang", input_length=1024, output_length=128,
+                 engine_options={"mamba_ssm_dtype": "fp8"})  # fmt: skip

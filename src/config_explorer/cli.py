@@ -181,7 +181,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "disable_piecewise_cuda_graph=true (--disable-piecewise-cuda-graph), SGLang's disable_overlap_schedule=true "
         "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
         "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
-        "(--schedule-conservativeness), and vLLM's deep_gemm=false "
+        "(--schedule-conservativeness), SGLang's disable_radix_cache=true (--disable-radix-cache) and "
+        "mamba_ssm_dtype=float32|bfloat16|float16 (--mamba-ssm-dtype), and vLLM's deep_gemm=false "
         "(DeepGEMM not installed: pip installs before v0.20; native backend)",
     )
 
@@ -193,13 +194,18 @@ _SWITCH_WORDS: Final = {"true": True, "on": True, "yes": True, "false": False, "
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API); a
     switch may also be written ``true`` / ``false`` (``on`` / ``off``)."""
+    from config_explorer.engine.options import WORD_OPTIONS
+
     given = getattr(args, "engine_option", None)
     if not given:
         return {}
-    options: dict[str, int | float | bool] = {}
+    options: dict[str, int | float | bool | str] = {}
     for item in given:
         name, sep, raw = item.partition("=")
         word = raw.strip().lower()
+        if name.strip() in WORD_OPTIONS and sep:  # a word, checked by the API against the accepted ones
+            options[name.strip()] = raw.strip()
+            continue
         try:
             if word in _SWITCH_WORDS:
                 value: int | float | bool = _SWITCH_WORDS[word]

@@ -48,7 +48,10 @@ __all__ = [
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
     "SGLANG_DSA_FP8_KV_SINCE",
+    "SGLANG_MAMBA_DEFAULT_SLOTS",
     "SGLANG_MAMBA_FULL_MEMORY_RATIO",
+    "SGLANG_MAMBA_POOL_BY_MEMORY_SINCE",
+    "SGLANG_MAMBA_POOL_PER_GROUP_SINCE",
     "SGLANG_MAMBA_SLOTS_PER_REQUEST",
     "SGLANG_MAMBA_SSM_PRECISION",
     "SPARSE_MLA_HEAD_PADDING",
@@ -79,6 +82,7 @@ __all__ = [
     "runs_vllm_triton_block_fp8_moe",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
+    "sglang_state_pool_slots",
     "shared_expert_placement",
     "sparse_mla_head_padding",
     "trtllm_block_fp8_moe_half_width",
@@ -1448,10 +1452,52 @@ SGLANG_MAMBA_FULL_MEMORY_RATIO: Final = 0.9
 #: default (``MAMBA_CACHE_SIZE_MAX_RUNNING_REQUESTS_RATIO``, the default ``no_buffer`` strategy): its running
 #: requests are at most the pool's slots over this (same wheels)
 SGLANG_MAMBA_SLOTS_PER_REQUEST: Final = 3
+#: the slots that pool holds with the radix cache off (``--disable-radix-cache``) and no ``--max-running-requests``
+#: stated, before :data:`SGLANG_MAMBA_POOL_BY_MEMORY_SINCE` (``handle_max_mamba_cache``: model_runner.py in the 0.5.4,
+#: 0.5.6 and 0.5.6.post2 wheels, model_runner_kv_cache_mixin.py in 0.5.7 and 0.5.8)
+SGLANG_MAMBA_DEFAULT_SLOTS: Final = 512
+#: the first release that, with the radix cache off and no ``--max-running-requests``, sizes the pool by memory
+#: (the ``mamba_full_memory_ratio`` split) rather than at :data:`SGLANG_MAMBA_DEFAULT_SLOTS` (0.5.9 and 0.5.12
+#: ``model_runner_kv_cache_mixin.py``, 0.5.16 ``kv_cache_configurator._handle_max_mamba_cache``)
+SGLANG_MAMBA_POOL_BY_MEMORY_SINCE: Final = (0, 5, 9)
+#: the first release whose stated pool (``--max-running-requests`` with the radix cache off, or the default above)
+#: is divided over the data-parallel attention groups; 0.5.4 to 0.5.6.post2 give every group the whole count
+SGLANG_MAMBA_POOL_PER_GROUP_SINCE: Final = (0, 5, 7)
 #: the type SGLang keeps the SSM / delta-rule state in where the checkpoint declares none (``mamba2_state_dtype`` in
 #: configs/mamba_utils.py: float32, the config's ``mamba_ssm_dtype`` else, 0.5.9 to 0.5.16; 0.5.4's server
 #: default ``--mamba-ssm-dtype float32``); its convolution windows stay 16-bit
 SGLANG_MAMBA_SSM_PRECISION: Final = "fp32"
+
+
+def sglang_state_pool_slots(
+    profile: EngineProfile,
+    *,
+    radix_cache: bool,
+    max_running_requests: int | None,
+    attention_groups: int,
+) -> tuple[int | None, int]:
+    """How SGLang sizes one attention group's state pool for a model with recurrent layers, and how many of its
+    slots each running request takes: (the pool's slots, or None where SGLang splits the memory left after the
+    weights by :data:`SGLANG_MAMBA_FULL_MEMORY_RATIO`; slots per running request).
+
+    With the radix cache on (the default) the pool is that split and a running request takes
+    :data:`SGLANG_MAMBA_SLOTS_PER_REQUEST` slots. With it off (``--disable-radix-cache``) a request takes one
+    slot, and a stated ``max_running_requests`` (the server's, over all groups) sizes the pool at exactly that
+    many slots; unstated, releases before :data:`SGLANG_MAMBA_POOL_BY_MEMORY_SINCE` hold
+    :data:`SGLANG_MAMBA_DEFAULT_SLOTS` and later ones the split. From :data:`SGLANG_MAMBA_POOL_PER_GROUP_SINCE`
+    a stated pool is divided over the groups (``handle_max_mamba_cache`` and ``_calculate_mamba_ratio`` /
+    ``init_memory_pool`` in the 0.5.4 to 0.5.16 wheels). A profile without a release follows the newest rules."""
+    if radix_cache:
+        return None, SGLANG_MAMBA_SLOTS_PER_REQUEST
+    release = _release(profile.version) if profile.version else None
+    if max_running_requests is None:
+        if release is None or release >= SGLANG_MAMBA_POOL_BY_MEMORY_SINCE:
+            return None, 1
+        stated = SGLANG_MAMBA_DEFAULT_SLOTS
+    else:
+        stated = max_running_requests
+    per_group = release is None or release >= SGLANG_MAMBA_POOL_PER_GROUP_SINCE
+    return (stated // attention_groups if per_group else stated), 1
 
 
 def sglang_converts_kv_pool(

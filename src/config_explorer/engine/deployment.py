@@ -29,7 +29,6 @@ from config_explorer.engine.calibration import (
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
-    SGLANG_MAMBA_SLOTS_PER_REQUEST,
     SGLANG_MAMBA_SSM_PRECISION,
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
@@ -56,6 +55,7 @@ from config_explorer.engine.calibration import (
     sglang_gathered_moe_sizes,
     sglang_kv_pool_conversion_s,
     sglang_piecewise_graph_tokens,
+    sglang_state_pool_slots,
     shared_expert_placement,
     sparse_mla_head_padding,
     trtllm_block_fp8_moe_half_width,
@@ -76,7 +76,7 @@ from config_explorer.engine.layout import (
     shard_costs,
     unquantized_share,
 )
-from config_explorer.engine.options import EngineOptions, check_engine_options
+from config_explorer.engine.options import WORD_OPTIONS, EngineOptions, check_engine_options
 from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
 from config_explorer.engine.simulator import (
     SGLANG_DP_ATTENTION_CONSERVATIVENESS,
@@ -281,6 +281,7 @@ class Deployment:
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window_blocks_per_token=c.kv_bytes_per_token_windowed / unit,
             state_blocks=self.pooled_state_bytes / unit,
+            prefix_cache=not self.options.disable_radix_cache,
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
@@ -404,7 +405,9 @@ def plan_deployment(
         )
     options = _checked_options(engine_options, profile.name)
     recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
-    profile = _scheduling(profile, options, pp, speculative, recurrent=recurrent)
+    # SGLang keeps its overlap scheduler for such a model only with the radix cache off
+    radix_recurrent = recurrent and not options.disable_radix_cache
+    profile = _scheduling(profile, options, pp, speculative, recurrent=radix_recurrent)
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
         profile = trtllm_tensorrt_engine(profile)
     if options.enforce_eager:  # vLLM's --enforce-eager
@@ -733,7 +736,12 @@ def plan_deployment(
     # 32 bits unless the checkpoint says otherwise: the memory is budgeted as if for the KV cache alone, then split
     state_pool = profile.name == "sglang" and costs.state_bytes_per_sequence > 0
     if state_pool:
-        ssm = arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
+        stated = options.mamba_ssm_dtype  # --mamba-ssm-dtype, over the checkpoint's
+        ssm = (
+            WORD_OPTIONS["mamba_ssm_dtype"][stated]
+            if stated
+            else arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
+        )
         scale = arch.mamba_state_bytes_per_sequence(ssm_precision=ssm) / arch.mamba_state_bytes_per_sequence(
             ssm_precision=arch.mamba_ssm_dtype
         )
@@ -772,22 +780,37 @@ def plan_deployment(
         raise InvalidArgumentError(
             f"cached_prompt_tokens={cached_prompt_tokens} must be in [0, input_length={input_length})"
         )
-    # the states' pool takes its share of that memory, and SGLang runs at most one request per few of its slots
+    # the states' pool takes its share of that memory (or the slots the launch states), and SGLang runs at most
+    # one request per few of its slots
     state_cap: int | None = None
     state_gib = 0.0
     if state_pool:
-        state_gib = (
-            memory.kv_capacity_gib * SGLANG_MAMBA_FULL_MEMORY_RATIO / (1.0 + SGLANG_MAMBA_FULL_MEMORY_RATIO)
+        group_slots, per_request = sglang_state_pool_slots(
+            profile,
+            radix_cache=not options.disable_radix_cache,
+            max_running_requests=None if max_num_seqs is None else max_num_seqs * dp_attention,
+            attention_groups=dp_attention,
         )
-        memory = attrs.evolve(memory, kv_capacity_gib=memory.kv_capacity_gib - state_gib)
-        slots = int(state_gib * GIB // costs.state_bytes_per_sequence)  # the replica's sequences
-        state_cap = slots // SGLANG_MAMBA_SLOTS_PER_REQUEST // dp_attention
+        if group_slots is None:  # the memory split
+            state_gib = (
+                memory.kv_capacity_gib
+                * SGLANG_MAMBA_FULL_MEMORY_RATIO
+                / (1.0 + SGLANG_MAMBA_FULL_MEMORY_RATIO)
+            )
+            slots = int(state_gib * GIB // costs.state_bytes_per_sequence)  # the replica's sequences
+            sized = f"mamba_full_memory_ratio {SGLANG_MAMBA_FULL_MEMORY_RATIO:g} of what the weights leave"
+        else:  # a pool of stated size: per GPU, its group's slots of the group's share of a sequence's state
+            slots = group_slots * dp_attention
+            state_gib = slots * costs.state_bytes_per_sequence / GIB
+            sized = f"{group_slots:,} slots a group, as the launch sizes it"
+        memory = attrs.evolve(memory, kv_capacity_gib=max(memory.kv_capacity_gib - state_gib, 0.0))
+        state_cap = slots // per_request // dp_attention
+        radix = "on" if per_request > 1 else "off"
         state_note = (
             f"SGLang keeps the recurrent layers' state in a pool of its own, {state_gib:.1f} GiB a GPU "
-            f"(mamba_full_memory_ratio {SGLANG_MAMBA_FULL_MEMORY_RATIO:g} of what the weights leave, beside "
-            f"{memory.kv_capacity_gib:.1f} GiB of KV cache): {slots:,} slots of "
+            f"({sized}, beside {memory.kv_capacity_gib:.1f} GiB of KV cache): {slots:,} slots of "
             f"{costs.state_bytes_per_sequence * tp / dp_attention / 2**20:.0f} MiB (its SSM state in {ssm}), one "
-            f"running request per {SGLANG_MAMBA_SLOTS_PER_REQUEST} slots with the radix cache on"
+            f"running request per {per_request} slot{'s' if per_request > 1 else ''} with the radix cache {radix}"
         )
         needed = sequence_kv_bytes(kv_costs, sequence, profile.block_size)
         if memory.fits and state_cap < 1:

@@ -25,6 +25,15 @@ output (``Scheduler.__init__``; ``SGLANG_INIT_NEW_TOKEN_RATIO`` and friends in `
 values admit more requests sooner and risk retracting them; with data-parallel attention SGLang itself takes
 0.3 of the stated value (``ServerArgs._handle_data_parallelism``).
 
+SGLang's ``--disable-radix-cache`` turns its prefix cache off: no prompt is served from cache. For a model with
+recurrent (Mamba, Gated DeltaNet) layers it also changes the state pool beside the KV cache: with the cache on, SGLang
+runs at most one request per three of the pool's slots and turns its overlap scheduler off; with it off, one slot
+per request and the overlap stays on, and a launch stating ``--max-running-requests`` gets a pool of exactly that
+many slots (:func:`config_explorer.engine.calibration.sglang_state_pool_slots`). ``--mamba-ssm-dtype`` sets the
+type of those states' SSM part, over the checkpoint's ``mamba_ssm_dtype`` (SGLang's ``SGLANG_MAMBA_SSM_DTYPE``, which
+the flag sets, comes first in ``mamba2_state_dtype``: configs/mamba_utils.py, 0.5.12): a 16-bit state halves that
+part of every slot and of what each decode step reads and writes of it.
+
 Other options change how a step's host work meets its GPU work instead:
 
 * SGLang's ``--disable-piecewise-cuda-graph``: from 0.5.10 SGLang runs prompt batches in piecewise CUDA
@@ -74,14 +83,14 @@ import attrs
 from config_explorer._util import short_repr
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["ENGINE_OPTIONS", "EngineOptions", "check_engine_options", "options_of"]
+__all__ = ["ENGINE_OPTIONS", "WORD_OPTIONS", "EngineOptions", "check_engine_options", "options_of"]
 
 #: the most decode steps between SGLang's reads of new requests, or TensorRT-LLM iterations a context
 #: request is held, that the engine plans with (past it requests would wait for minutes)
 MAX_WAIT_STEPS: Final = 100_000
 
 #: option -> (the engine that has it, its default (None: the release's), the engine's own spelling)
-ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
+ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "scheduler_recv_interval": ("sglang", 1, "--scheduler-recv-interval"),
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
@@ -98,6 +107,13 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | None, str]]] = {
     ),
     "tensorrt_engine": ("trtllm", False, "a TensorRT engine (--backend tensorrt; the default before 1.0)"),
     "schedule_conservativeness": ("sglang", 1.0, "--schedule-conservativeness"),
+    "disable_radix_cache": ("sglang", False, "--disable-radix-cache"),
+    "mamba_ssm_dtype": ("sglang", None, "--mamba-ssm-dtype"),
+}
+#: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
+#: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
+WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
+    "mamba_ssm_dtype": {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"},
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
 #: (whose default is the release's)
@@ -155,6 +171,13 @@ class EngineOptions:
     #: SGLang: how much of its running requests' remaining output the scheduler keeps room for before it admits
     #: another (the reserve's share is 0.7 x this; with data-parallel attention SGLang takes 0.3 of it)
     schedule_conservativeness: float = 1.0
+    #: SGLang: no radix (prefix) cache: no prompt is served from cache, and a model with recurrent layers keeps
+    #: one state slot per running request and its overlap scheduler
+    #: (:func:`~config_explorer.engine.calibration.sglang_state_pool_slots`)
+    disable_radix_cache: bool = False
+    #: SGLang: the type a model with recurrent layers keeps its SSM state in (``--mamba-ssm-dtype``: float32,
+    #: bfloat16 or float16; None: the checkpoint's ``mamba_ssm_dtype``, else float32)
+    mamba_ssm_dtype: str | None = None
 
     @property
     def overlap_off(self) -> bool:
@@ -168,7 +191,7 @@ class EngineOptions:
         either at 0 releases every context request at once."""
         return self.batch_wait_timeout_iters > 0 and self.batch_wait_max_tokens_ratio > 0
 
-    def stated(self) -> dict[str, int | float]:
+    def stated(self) -> dict[str, int | float | str]:
         """The options that differ from their defaults, as ``{name: value}`` (a switch as 0 or 1)."""
         return {
             name: int(value) if isinstance(value, bool) else value
@@ -193,7 +216,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"got {type(value).__name__}"
         )
     accepted = ", ".join(options_of(engine)) or "none"
-    checked: dict[str, int | float | bool] = {}
+    checked: dict[str, int | float | bool | str] = {}
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:
             raise InvalidArgumentError(
@@ -222,10 +245,19 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         deep_gemm=bool(checked.get("deep_gemm", True)),
         tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
         schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),
+        disable_radix_cache=bool(checked.get("disable_radix_cache", False)),
+        mamba_ssm_dtype=None if "mamba_ssm_dtype" not in checked else str(checked["mamba_ssm_dtype"]),
     )
 
 
-def _value(name: str, raw: object) -> int | float | bool:
+def _value(name: str, raw: object) -> int | float | bool | str:
+    if name in WORD_OPTIONS:
+        words = WORD_OPTIONS[name]
+        if not isinstance(raw, str) or raw not in words:
+            raise InvalidArgumentError(
+                f"engine option {name} must be one of {', '.join(words)}, got {short_repr(raw)}"
+            )
+        return raw
     if name in _SWITCHES:
         if isinstance(raw, bool) or (isinstance(raw, int) and raw in (0, 1)):
             return bool(raw)

@@ -130,6 +130,10 @@ class PerformanceEstimate:
     cuda_graph_max_bs: int | None = None
     #: SGLang: ``--schedule-conservativeness`` as stated (1.0: its default); None: another engine
     schedule_conservativeness: float | None = None
+    #: SGLang: whether its radix (prefix) cache was turned off (``--disable-radix-cache``); None: another engine
+    disable_radix_cache: bool | None = None
+    #: SGLang: ``--mamba-ssm-dtype`` as stated (None: the checkpoint's type, else float32; or another engine)
+    mamba_ssm_dtype: str | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -133,6 +133,11 @@ def estimate(
     require_positive_int("pp", pp)
     require_positive_int("ep", ep)
     require_positive_int("dp_attention", dp_attention)
+    options = (
+        None if engine_options is None else check_engine_options(engine_options, profile_for(engine).name)
+    )
+    # SGLang's --disable-radix-cache keeps no prefix to serve a later prompt from
+    caching = traffic is not None and not (options is not None and options.disable_radix_cache)
     common: dict[str, Any] = {
         "num_gpus": num_gpus,
         "pp": pp,
@@ -152,12 +157,10 @@ def estimate(
         "max_model_len": max_model_len,
         "speculative": speculative,
         "api_server_count": api_server_count,
-        "engine_options": None
-        if engine_options is None
-        else check_engine_options(engine_options, profile_for(engine).name),
-        "cached_prompt_tokens": 0
-        if traffic is None
-        else _steady_cached_tokens(traffic, engine, input_length),
+        "engine_options": options,
+        "cached_prompt_tokens": _steady_cached_tokens(traffic, engine, input_length)
+        if caching and traffic is not None
+        else 0,
     }
     try:
         if tp is None:

@@ -110,6 +110,9 @@ class SchedulerConfig:
     window_blocks_per_token: float = 0.0
     #: the recurrent state's blocks per sequence, whatever its length (with ``window_blocks_per_token``)
     state_blocks: float = 0.0
+    #: whether the engine keeps computed prompt prefixes to serve later requests (False: SGLang's
+    #: ``--disable-radix-cache``; every prompt is then computed whole)
+    prefix_cache: bool = True
     window: int
     max_model_len: int
     #: front-end time before a request reaches the scheduler (HTTP, tokenising), and on its first token's
@@ -828,6 +831,8 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
         else:
             sends = [0.0] * n
         prefixes = None if traffic.prefix is None else traffic.prefix.sample(prefix_rng, n)
+        if prefixes is not None and not cfg.prefix_cache:  # shared prefixes, none of them kept
+            prefixes = [-1] * n
         length = 0 if traffic.prefix is None else traffic.prefix.length
         replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency, prefixes, length)
         replica.run()

@@ -482,6 +482,10 @@ def _sglang(
         argv += ["--schedule-conservativeness", f"{est.schedule_conservativeness:g}"]
     if est.disable_overlap_schedule:
         argv.append("--disable-overlap-schedule")
+    if est.disable_radix_cache:
+        argv.append("--disable-radix-cache")
+    if est.mamba_ssm_dtype:
+        argv += ["--mamba-ssm-dtype", est.mamba_ssm_dtype]
     if est.disable_piecewise_cuda_graph:
         # the estimate ran prompt steps eagerly; the release the flags are read from spells the switch
         # --disable-prefill-cuda-graph (--cuda-graph-backend-prefill=disabled; arg_groups/fields/exec_.py)
