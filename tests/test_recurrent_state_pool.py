@@ -6,12 +6,15 @@ per three of the pool's slots with its radix cache on (``MAMBA_CACHE_SIZE_MAX_RU
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.test_serve_command_flags import assert_valid
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    SGLANG_MAMBA_EXTRA_BUFFER_SLOTS,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
     SGLANG_MAMBA_SLOTS_PER_REQUEST,
 )
@@ -34,6 +37,11 @@ def _plan(engine: str, **knobs: object) -> object:
     )  # fmt: skip
 
 
+def _slots(plan: Any) -> int:
+    """The state pool's slots of a memory-split plan."""
+    return int(plan.state_pool_gib * GIB // plan.costs.state_bytes_per_sequence)
+
+
 def test_the_checkpoint_declares_its_state_type() -> None:
     """Qwen3.5 states ``mamba_ssm_dtype: float32``; a 32-bit SSM state doubles that part of a sequence's state,
     the convolution windows stay 16-bit."""
@@ -50,9 +58,16 @@ def test_sglang_keeps_the_states_in_a_pool_of_their_own_and_caps_its_running_req
     assert sglang.state_pool and sglang.pooled_state_bytes == 0.0
     state = sglang.costs.state_bytes_per_sequence
     assert state == QWEN35.mamba_state_bytes_per_sequence(ssm_precision="fp32")
-    # the states take 0.9 of what the KV cache keeps: the pool the plan reports is the attention layers' alone
+    # the states take 0.9 of what the KV cache keeps: the pool the plan reports is the attention layers' alone;
+    # 0.5.16 keeps the radix-cached states with its extra buffer, two more slots a request
     slots = int(sglang.memory.kv_capacity_gib * SGLANG_MAMBA_FULL_MEMORY_RATIO * GIB // state)
-    assert sglang.max_num_seqs == slots // SGLANG_MAMBA_SLOTS_PER_REQUEST < 4096
+    assert (
+        sglang.max_num_seqs
+        == slots // (SGLANG_MAMBA_SLOTS_PER_REQUEST + SGLANG_MAMBA_EXTRA_BUFFER_SLOTS)
+        < 4096
+    )
+    before = _plan("sglang==0.5.13")
+    assert before.max_num_seqs == _slots(before) // SGLANG_MAMBA_SLOTS_PER_REQUEST
     assert any("at most" in w and "running requests" in w for w in sglang.warnings)
     vllm = _plan("vllm")
     assert not vllm.state_pool and vllm.pooled_state_bytes == vllm.costs.state_bytes_per_sequence > 0
@@ -99,7 +114,7 @@ def test_a_pool_too_small_for_one_request_does_not_fit() -> None:
     """With fewer than three slots in the states' pool SGLang refuses to start, and so does the plan; so it does
     when the attention layers' share cannot hold one whole sequence; with room for one request it starts and runs
     one at a time. Utilisations just above the weights' share (28.4 of the H200's 139.8 GiB) step through them."""
-    plans = [_plan("sglang==0.5.16", gpu_memory_utilization=util) for util in (0.208, 0.21, 0.212)]
+    plans = [_plan("sglang==0.5.13", gpu_memory_utilization=util) for util in (0.208, 0.21, 0.212)]
     assert [p.memory.fits for p in plans] == [False, False, True]
     assert "no request can run" in (plans[0].memory.reason or "")
     assert "one 9216-token sequence needs" in (plans[1].memory.reason or "")
@@ -109,8 +124,8 @@ def test_a_pool_too_small_for_one_request_does_not_fit() -> None:
 def test_without_the_radix_cache_a_request_takes_one_slot_and_the_overlap_scheduler_stays_on() -> None:
     """``--disable-radix-cache``: one slot per running request instead of three, and SGLang keeps its overlap
     scheduler (it turns it off for these models only while the radix cache is on)."""
-    on = _plan("sglang==0.5.16")
-    off = _plan("sglang==0.5.16", engine_options=NO_RADIX)
+    on = _plan("sglang==0.5.13")
+    off = _plan("sglang==0.5.13", engine_options=NO_RADIX)
     assert on.memory.kv_capacity_gib == pytest.approx(off.memory.kv_capacity_gib)  # the same memory split
     # the same slots, each running request taking one of them rather than three
     assert off.max_num_seqs // SGLANG_MAMBA_SLOTS_PER_REQUEST == on.max_num_seqs > 0
@@ -208,3 +223,31 @@ def test_a_stated_ssm_type_overrides_the_checkpoints() -> None:
     ):
         estimate(QWEN35, get_gpu("H200"), engine="sglang", input_length=1024, output_length=128,
                  engine_options={"mamba_ssm_dtype": "fp8"})  # fmt: skip
+
+
+def test_from_0_5_14_the_radix_cached_states_take_an_extra_buffer_and_the_overlap_stays_on() -> None:
+    """SGLang 0.5.14's default radix-cache strategy for these classes (Qwen3.5, Qwen3-Next, Granite 4.0-H, ...)
+    keeps the cached states with an extra buffer while the overlap scheduler is wanted: the overlap stays on and
+    a running request takes five slots; a launch that turns the overlap off gets the no-buffer strategy (three
+    slots, no overlap), as every release before did."""
+    old, new = _plan("sglang==0.5.13"), _plan("sglang==0.5.14")
+    assert not old.profile.overlap_scheduler and new.profile.overlap_scheduler
+    assert new.memory.kv_capacity_gib == pytest.approx(old.memory.kv_capacity_gib)
+    per_request = SGLANG_MAMBA_SLOTS_PER_REQUEST + SGLANG_MAMBA_EXTRA_BUFFER_SLOTS
+    assert new.max_num_seqs == _slots(new) // per_request
+    assert old.max_num_seqs == _slots(old) // SGLANG_MAMBA_SLOTS_PER_REQUEST
+    assert any("extra buffer" in w for w in new.warnings)
+    serial = _plan("sglang==0.5.14", engine_options=EngineOptions(disable_overlap_schedule=True))
+    assert serial.max_num_seqs == _slots(serial) // SGLANG_MAMBA_SLOTS_PER_REQUEST
+    assert not serial.profile.overlap_scheduler
+    granite = load_model("ibm-granite/granite-4.0-h-small")
+    kw = {"num_gpus": 1, "tp": 1, "input_length": 1024, "output_length": 256}
+    assert plan_deployment(granite, get_gpu("H100"), engine="sglang==0.5.14", **kw).profile.overlap_scheduler
+    from config_explorer.engine.calibration import profile_for, sglang_mamba_extra_buffer
+
+    kimi = {"model_class": "KimiLinearForCausalLM", "radix_cache": True, "overlap_off": False}
+    assert not sglang_mamba_extra_buffer(profile_for("sglang==0.5.15"), **kimi)
+    assert sglang_mamba_extra_buffer(profile_for("sglang==0.5.16"), **kimi)
+    assert not sglang_mamba_extra_buffer(
+        profile_for("vllm"), **{**kimi, "model_class": "Qwen3NextForCausalLM"}
+    )

@@ -49,6 +49,10 @@ __all__ = [
     "PREFILL_ATTENTION_TILES",
     "SGLANG_DSA_FP8_KV_SINCE",
     "SGLANG_MAMBA_DEFAULT_SLOTS",
+    "SGLANG_MAMBA_EXTRA_BUFFER_CLASSES",
+    "SGLANG_MAMBA_EXTRA_BUFFER_LATER",
+    "SGLANG_MAMBA_EXTRA_BUFFER_SINCE",
+    "SGLANG_MAMBA_EXTRA_BUFFER_SLOTS",
     "SGLANG_MAMBA_FULL_MEMORY_RATIO",
     "SGLANG_MAMBA_POOL_BY_MEMORY_SINCE",
     "SGLANG_MAMBA_POOL_PER_GROUP_SINCE",
@@ -82,6 +86,7 @@ __all__ = [
     "runs_vllm_triton_block_fp8_moe",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
+    "sglang_mamba_extra_buffer",
     "sglang_state_pool_slots",
     "shared_expert_placement",
     "sparse_mla_head_padding",
@@ -1463,10 +1468,62 @@ SGLANG_MAMBA_POOL_BY_MEMORY_SINCE: Final = (0, 5, 9)
 #: the first release whose stated pool (``--max-running-requests`` with the radix cache off, or the default above)
 #: is divided over the data-parallel attention groups; 0.5.4 to 0.5.6.post2 give every group the whole count
 SGLANG_MAMBA_POOL_PER_GROUP_SINCE: Final = (0, 5, 7)
+#: the first SGLang release whose default ("auto") radix-cache strategy for a recurrent model keeps its cached states
+#: with an extra buffer where the model class allows it and the overlap scheduler is on, so the overlap stays on;
+#: before it "auto" meant the no-buffer strategy, which turns the overlap off (``_handle_mamba_radix_cache`` in the
+#: 0.5.12 and 0.5.13 wheels; from 0.5.14 its ``mamba_radix_cache_strategy`` resolution, in
+#: ``arg_groups/overrides.py``'s ``_mamba_radix_cache_resolution`` from 0.5.15 to 0.5.23)
+SGLANG_MAMBA_EXTRA_BUFFER_SINCE: Final = (0, 5, 14)
+#: the model classes that strategy takes (the list in ``_support_mamba_cache_extra_buffer``, 0.5.14;
+#: ``_MAMBA_EXTRA_BUFFER_ARCHS``, 0.5.15 and 0.5.16, which adds Kimi Linear: :data:`SGLANG_MAMBA_EXTRA_BUFFER_LATER`),
+#: lower-cased, with ``granitemoehybrid``: the model type the catalog's Granite 4.0-H configs give for their class
+SGLANG_MAMBA_EXTRA_BUFFER_CLASSES: Final = frozenset(
+    {
+        "kimilinearforcausallm",
+        "qwen3_5forconditionalgeneration",
+        "qwen3_5moeforconditionalgeneration",
+        "qwen3nextforcausallm",
+        "interns2previewforconditionalgeneration",
+        "minicpmv4_6forconditionalgeneration",
+        "bailingmoev2_5forcausallm",
+        "falconh1forcausallm",
+        "granitemoehybridforcausallm",
+        "granitemoehybrid",
+        "nemotronhforcausallm",
+        "nemotronhpuzzleforcausallm",
+    }
+)
+#: classes the strategy takes only from a later release than :data:`SGLANG_MAMBA_EXTRA_BUFFER_SINCE`
+SGLANG_MAMBA_EXTRA_BUFFER_LATER: Final[dict[str, tuple[int, int, int]]] = {
+    "kimilinearforcausallm": (0, 5, 16)
+}
+#: the extra buffer's further slots per running request with the overlap scheduler on (the ping-pong pair,
+#: ``MAMBA_CACHE_V2_ADDITIONAL_RATIO_OVERLAP``; ``get_mamba_tracking_slots`` in 0.5.23)
+SGLANG_MAMBA_EXTRA_BUFFER_SLOTS: Final = 2
 #: the type SGLang keeps the SSM / delta-rule state in where the checkpoint declares none (``mamba2_state_dtype`` in
 #: configs/mamba_utils.py: float32, the config's ``mamba_ssm_dtype`` else, 0.5.9 to 0.5.16; 0.5.4's server
 #: default ``--mamba-ssm-dtype float32``); its convolution windows stay 16-bit
 SGLANG_MAMBA_SSM_PRECISION: Final = "fp32"
+
+
+def sglang_mamba_extra_buffer(
+    profile: EngineProfile, *, model_class: str, radix_cache: bool, overlap_off: bool
+) -> bool:
+    """Whether SGLang keeps a recurrent model's radix-cached states with an extra buffer (its "extra_buffer"
+    strategy): from :data:`SGLANG_MAMBA_EXTRA_BUFFER_SINCE`, for the classes in
+    :data:`SGLANG_MAMBA_EXTRA_BUFFER_CLASSES` on the default Triton linear-attention kernels, with the radix cache
+    on and the overlap scheduler wanted (``overlap_off``: turned off by the launch, pipeline stages or a draft).
+    Its overlap scheduler then stays on, and a running request takes :data:`SGLANG_MAMBA_EXTRA_BUFFER_SLOTS` more
+    state slots. A profile without a release follows the newest rules. (A launch that turns the overlap off and
+    pages its KV cache, as ``trtllm_mha`` does, takes the buffer with one further slot; not modelled.)"""
+    if profile.name != "sglang" or not radix_cache or overlap_off:
+        return False
+    name = model_class.lower()
+    since = SGLANG_MAMBA_EXTRA_BUFFER_LATER.get(name, SGLANG_MAMBA_EXTRA_BUFFER_SINCE)
+    release = _release(profile.version) if profile.version else None
+    if release is not None and release < since:
+        return False
+    return name in SGLANG_MAMBA_EXTRA_BUFFER_CLASSES
 
 
 def sglang_state_pool_slots(
@@ -1475,20 +1532,22 @@ def sglang_state_pool_slots(
     radix_cache: bool,
     max_running_requests: int | None,
     attention_groups: int,
+    extra_buffer: bool = False,
 ) -> tuple[int | None, int]:
     """How SGLang sizes one attention group's state pool for a model with recurrent layers, and how many of its
     slots each running request takes: (the pool's slots, or None where SGLang splits the memory left after the
     weights by :data:`SGLANG_MAMBA_FULL_MEMORY_RATIO`; slots per running request).
 
     With the radix cache on (the default) the pool is that split and a running request takes
-    :data:`SGLANG_MAMBA_SLOTS_PER_REQUEST` slots. With it off (``--disable-radix-cache``) a request takes one
+    :data:`SGLANG_MAMBA_SLOTS_PER_REQUEST` slots, :data:`SGLANG_MAMBA_EXTRA_BUFFER_SLOTS` more with the extra buffer
+    (``extra_buffer``, :func:`sglang_mamba_extra_buffer`). With it off (``--disable-radix-cache``) a request takes one
     slot, and a stated ``max_running_requests`` (the server's, over all groups) sizes the pool at exactly that
     many slots; unstated, releases before :data:`SGLANG_MAMBA_POOL_BY_MEMORY_SINCE` hold
     :data:`SGLANG_MAMBA_DEFAULT_SLOTS` and later ones the split. From :data:`SGLANG_MAMBA_POOL_PER_GROUP_SINCE`
     a stated pool is divided over the groups (``handle_max_mamba_cache`` and ``_calculate_mamba_ratio`` /
     ``init_memory_pool`` in the 0.5.4 to 0.5.16 wheels). A profile without a release follows the newest rules."""
     if radix_cache:
-        return None, SGLANG_MAMBA_SLOTS_PER_REQUEST
+        return None, SGLANG_MAMBA_SLOTS_PER_REQUEST + (SGLANG_MAMBA_EXTRA_BUFFER_SLOTS if extra_buffer else 0)
     release = _release(profile.version) if profile.version else None
     if max_running_requests is None:
         if release is None or release >= SGLANG_MAMBA_POOL_BY_MEMORY_SINCE:

@@ -54,6 +54,7 @@ from config_explorer.engine.calibration import (
     sglang_converts_kv_pool,
     sglang_gathered_moe_sizes,
     sglang_kv_pool_conversion_s,
+    sglang_mamba_extra_buffer,
     sglang_piecewise_graph_tokens,
     sglang_state_pool_slots,
     shared_expert_placement,
@@ -405,8 +406,15 @@ def plan_deployment(
         )
     options = _checked_options(engine_options, profile.name)
     recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
-    # SGLang keeps its overlap scheduler for such a model only with the radix cache off
-    radix_recurrent = recurrent and not options.disable_radix_cache
+    # SGLang keeps its overlap scheduler for such a model with the radix cache off, or with the extra buffer it keeps
+    # the cached states in from 0.5.14
+    extra_buffer = recurrent and sglang_mamba_extra_buffer(
+        profile,
+        model_class=arch.architecture,
+        radix_cache=not options.disable_radix_cache,
+        overlap_off=options.disable_overlap_schedule or pp > 1 or speculative is not None,
+    )
+    radix_recurrent = recurrent and not options.disable_radix_cache and not extra_buffer
     profile = _scheduling(profile, options, pp, speculative, recurrent=radix_recurrent)
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
         profile = trtllm_tensorrt_engine(profile)
@@ -790,6 +798,7 @@ def plan_deployment(
             radix_cache=not options.disable_radix_cache,
             max_running_requests=None if max_num_seqs is None else max_num_seqs * dp_attention,
             attention_groups=dp_attention,
+            extra_buffer=extra_buffer,
         )
         if group_slots is None:  # the memory split
             state_gib = (
@@ -805,7 +814,7 @@ def plan_deployment(
             sized = f"{group_slots:,} slots a group, as the launch sizes it"
         memory = attrs.evolve(memory, kv_capacity_gib=max(memory.kv_capacity_gib - state_gib, 0.0))
         state_cap = slots // per_request // dp_attention
-        radix = "on" if per_request > 1 else "off"
+        radix = "off" if per_request == 1 else "on and its extra buffer" if extra_buffer else "on"
         state_note = (
             f"SGLang keeps the recurrent layers' state in a pool of its own, {state_gib:.1f} GiB a GPU "
             f"({sized}, beside {memory.kv_capacity_gib:.1f} GiB of KV cache): {slots:,} slots of "
