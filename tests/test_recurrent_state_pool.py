@@ -237,6 +237,12 @@ def test_from_0_5_14_the_radix_cached_states_take_an_extra_buffer_and_the_overla
     assert new.max_num_seqs == _slots(new) // per_request
     assert old.max_num_seqs == _slots(old) // SGLANG_MAMBA_SLOTS_PER_REQUEST
     assert any("extra buffer" in w for w in new.warnings)
+    # the warning says what the same launch would run without the radix cache: one slot a request
+    assert any(
+        "--disable-radix-cache, which loses nothing" in w and f"up to {_slots(new):,}" in w
+        for w in new.warnings
+    )
+    assert not any("loses nothing" in w for w in _plan("sglang==0.5.14", engine_options=NO_RADIX).warnings)
     serial = _plan("sglang==0.5.14", engine_options=EngineOptions(disable_overlap_schedule=True))
     assert serial.max_num_seqs == _slots(serial) // SGLANG_MAMBA_SLOTS_PER_REQUEST
     assert not serial.profile.overlap_scheduler

@@ -893,7 +893,23 @@ def plan_deployment(
         seqs = sglang_running_requests(longest, max_model_len or context or request)
     if state_cap is not None and 0 < state_cap < seqs:
         stated = "" if max_num_seqs is None else f" (not the {max_num_seqs} asked)"
-        warnings.append(f"{state_note}: at most {state_cap:,} running requests per attention group{stated}")
+        hint = ""
+        if not options.disable_radix_cache:  # what the same launch would run without the prefix cache
+            unbuffered, _ = sglang_state_pool_slots(
+                profile,
+                radix_cache=False,
+                max_running_requests=None if max_num_seqs is None else max_num_seqs * dp_attention,
+                attention_groups=dp_attention,
+            )
+            without = unbuffered if unbuffered is not None else slots // dp_attention
+            if without > state_cap:
+                hint = (
+                    f"; without the radix cache (--disable-radix-cache, which loses nothing where prompts share no "
+                    f"prefix) a request takes one slot: up to {min(without, seqs):,}"
+                )
+        warnings.append(
+            f"{state_note}: at most {state_cap:,} running requests per attention group{stated}{hint}"
+        )
         seqs = state_cap
     return Deployment(
         arch=arch,
