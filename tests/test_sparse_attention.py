@@ -177,3 +177,20 @@ def test_flashmla_sparse_kernels_pad_a_ranks_heads(
     prompt = costs.attention_flops_per_pair_prompt_windowed or costs.attention_flops_per_pair_windowed
     assert (prompt / unpadded, costs.attention_flops_per_pair_windowed / unpadded) == pytest.approx(expected)
     assert any("padded" in w for w in plan.warnings) == (expected != (1.0, 1.0))
+
+
+def test_sglang_0_5_4_and_0_5_5_force_data_parallel_attention_on_sparse_attention_models() -> None:
+    """SGLang 0.5.4 and 0.5.5 run DeepSeek-V3.2 with one attention group per rank whatever the launch says
+    (server_args.py sets enable_dp_attention and dp_size = tp_size); a plan with fewer groups is warned, one that
+    matches is not, and neither later releases nor a dense MLA model are."""
+    v32 = load_model("deepseek-ai/DeepSeek-V3.2")
+    kw = {"num_gpus": 8, "tp": 8, "input_length": 1024, "output_length": 256}
+
+    def warned(engine: str, arch: Any = v32, **more: Any) -> bool:
+        plan = plan_deployment(arch, get_gpu("H200"), engine=engine, **{**kw, **more})
+        return any("whatever the launch states" in w for w in plan.warnings)
+
+    assert warned("sglang==0.5.4") and warned("sglang==0.5.5")
+    assert not warned("sglang==0.5.5", dp_attention=8)
+    assert not warned("sglang==0.5.6") and not warned("sglang") and not warned("vllm==0.13.0")
+    assert not warned("sglang==0.5.5", arch=load_model("deepseek-ai/DeepSeek-R1"))

@@ -47,6 +47,7 @@ __all__ = [
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
+    "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
     "SGLANG_MAMBA_DEFAULT_SLOTS",
     "SGLANG_MAMBA_EXTRA_BUFFER_CLASSES",
@@ -84,6 +85,7 @@ __all__ = [
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
     "runs_vllm_triton_block_fp8_moe",
+    "sglang_forces_dsa_dp_attention",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
     "sglang_mamba_extra_buffer",
@@ -1414,6 +1416,22 @@ def default_kv_precision(
         if release is None or release >= SGLANG_DSA_FP8_KV_SINCE:
             return "fp8"
     return "fp16" if weights == "fp16" else "bf16"
+
+
+#: the SGLang releases (first, first not) that run a DeepSeek-sparse-attention model with data-parallel attention over
+#: all its tensor-parallel ranks whatever the launch states (``enable_dp_attention = True; dp_size = tp_size`` in
+#: ``server_args.py``, 0.5.4 and 0.5.5 wheels); from 0.5.6 the switch is forced with the stated ``--dp`` ("NSA with
+#: TP mode" where that is below the TP degree), and earlier releases were not read
+SGLANG_DSA_FORCED_DP_RELEASES: Final = ((0, 5, 4), (0, 5, 6))
+
+
+def sglang_forces_dsa_dp_attention(profile: EngineProfile, *, sparse_attention: bool) -> bool:
+    """Whether ``profile``'s SGLang release runs a DeepSeek-sparse-attention model with one attention group per
+    tensor-parallel rank whatever the launch states (:data:`SGLANG_DSA_FORCED_DP_RELEASES`)."""
+    if profile.name != "sglang" or not sparse_attention or not profile.version:
+        return False
+    first, after = SGLANG_DSA_FORCED_DP_RELEASES
+    return first <= _release(profile.version) < after
 
 
 #: the head counts FlashMLA's sparse kernels compute in multiples of, by GPU family: a rank holding fewer heads

@@ -52,6 +52,7 @@ from config_explorer.engine.calibration import (
     runs_trtllm_gen_moe,
     runs_vllm_triton_block_fp8_moe,
     sglang_converts_kv_pool,
+    sglang_forces_dsa_dp_attention,
     sglang_gathered_moe_sizes,
     sglang_kv_pool_conversion_s,
     sglang_mamba_extra_buffer,
@@ -421,6 +422,13 @@ def plan_deployment(
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)
     warnings: list[str] = []
+    if dp_attention != tp and sglang_forces_dsa_dp_attention(profile, sparse_attention=arch.sparse_attention):
+        warnings.append(
+            f"SGLang {profile.version} runs a DeepSeek-sparse-attention model with data-parallel attention over all "
+            f"{tp} tensor-parallel ranks whatever the launch states (it sets enable_dp_attention and dp_size = "
+            f"tp_size itself); this plan has {dp_attention} attention group{'s' if dp_attention > 1 else ''}: plan "
+            f"with dp_attention={tp} to match what that release runs"
+        )
     if options.holds_context and dp_attention > 1:
         warnings.append(
             "batch_wait_timeout_iters / batch_wait_max_tokens_ratio have no effect with attention DP: "
