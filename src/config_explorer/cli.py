@@ -193,7 +193,8 @@ _SWITCH_WORDS: Final = {"true": True, "on": True, "yes": True, "false": False, "
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API); a
-    switch may also be written ``true`` / ``false`` (``on`` / ``off``)."""
+    switch may also be written ``true`` / ``false`` (``on`` / ``off``), and a word-valued option
+    (:data:`~config_explorer.engine.options.WORD_OPTIONS`) takes its word as written."""
     from config_explorer.engine.options import WORD_OPTIONS
 
     given = getattr(args, "engine_option", None)

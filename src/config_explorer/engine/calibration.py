@@ -896,7 +896,7 @@ def runs_trtllm_gen_moe(
     """
     if profile.name != "sglang" or gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
         return False
-    release = _release(profile.version) if profile.version else None
+    release = _profile_release(profile)
     precision = normalize_precision(weight_precision)
     return any(
         precision in formats and (release is None or release >= since)
@@ -1344,7 +1344,7 @@ def sglang_piecewise_graph_tokens(
     """
     if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
         return 0
-    release = _release(profile.version) if profile.version else None
+    release = _profile_release(profile)
     if release is not None and release < SGLANG_PIECEWISE_GRAPHS_SINCE:
         return 0
     # the exclusions of torch.compile piecewise graphs (0.5.10-0.5.14's only prompt graphs, later a fallback)
@@ -1412,7 +1412,7 @@ def default_kv_precision(
     SGLang's FP8 for a model with DeepSeek sparse attention on Blackwell (its NSA kernels there read FP8 only:
     ``server_args.py``, 0.5.5 to 0.5.16 wheels; :data:`SGLANG_DSA_FP8_KV_SINCE`)."""
     if profile.name == "sglang" and sparse_attention and gpu_family == "blackwell":
-        release = _release(profile.version) if profile.version else None
+        release = _profile_release(profile)
         if release is None or release >= SGLANG_DSA_FP8_KV_SINCE:
             return "fp8"
     return "fp16" if weights == "fp16" else "bf16"
@@ -1538,7 +1538,7 @@ def sglang_mamba_extra_buffer(
         return False
     name = model_class.lower()
     since = SGLANG_MAMBA_EXTRA_BUFFER_LATER.get(name, SGLANG_MAMBA_EXTRA_BUFFER_SINCE)
-    release = _release(profile.version) if profile.version else None
+    release = _profile_release(profile)
     if release is not None and release < since:
         return False
     return name in SGLANG_MAMBA_EXTRA_BUFFER_CLASSES
@@ -1566,7 +1566,7 @@ def sglang_state_pool_slots(
     ``init_memory_pool`` in the 0.5.4 to 0.5.16 wheels). A profile without a release follows the newest rules."""
     if radix_cache:
         return None, SGLANG_MAMBA_SLOTS_PER_REQUEST + (SGLANG_MAMBA_EXTRA_BUFFER_SLOTS if extra_buffer else 0)
-    release = _release(profile.version) if profile.version else None
+    release = _profile_release(profile)
     if max_running_requests is None:
         if release is None or release >= SGLANG_MAMBA_POOL_BY_MEMORY_SINCE:
             return None, 1
@@ -1605,7 +1605,7 @@ def sglang_converts_kv_pool(
     """
     if profile.name != "sglang" or not mla or sparse or kv_value_bytes >= 2.0:
         return False
-    release = _release(profile.version) if profile.version else None
+    release = _profile_release(profile)
     if gpu_family == "hopper":
         return release is None or release >= (0, 4, 9)
     return (
@@ -1797,6 +1797,12 @@ def _release(version: str) -> tuple[int, int, int]:
     parts = str(version).strip().lstrip("v").split(".")
     patch = re.match(r"\d+", parts[2]) if len(parts) > 2 else None
     return major, minor, int(patch.group()) if patch else 0
+
+
+def _profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
+    """The release ``profile`` follows (:func:`_release`), or None for a profile without one, which follows the
+    newest rules read."""
+    return _release(profile.version) if profile.version else None
 
 
 def shared_expert_placement(

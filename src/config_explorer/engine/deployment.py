@@ -389,6 +389,7 @@ def plan_deployment(
         )
     weights = normalize_precision(precision) if precision else arch.native_precision
     profile = profile_for(engine)
+    engine_title = ENGINE_TITLES.get(profile.name, profile.name)  # the warnings' name for it
     kv = (
         normalize_precision(kv_precision)
         if kv_precision
@@ -580,7 +581,6 @@ def plan_deployment(
         sixteen = attention_share_at(2.0)
         ratio = sixteen / (2.0 * attention_share)
         if ratio > FP8_KV_DECODE_NOTE_RATIO:
-            engine_title = ENGINE_TITLES.get(profile.name, profile.name)
             warnings.append(
                 f"an FP8 KV cache halves the cache's bytes, but {engine_title}'s decode-attention kernel on the "
                 f"{gpu.name} reads it at {attention_share:.0%} of the bandwidth against {sixteen:.0%} for a 16-bit "
@@ -608,7 +608,6 @@ def plan_deployment(
             "release Docker images ship it) say engine_options={'deep_gemm': True}"
         )
     if rates.moe_masked_ep:
-        engine_title = ENGINE_TITLES.get(profile.name, profile.name)
         warnings.append(
             f"{engine_title}'s expert parallelism without data-parallel attention keeps every token on each of the "
             f"{ep} GPUs and masks the experts held elsewhere: each GPU streams the MoE activations of every routed "
@@ -671,7 +670,6 @@ def plan_deployment(
                 attention_flops_per_pair_windowed=pair * decode_pad,
                 attention_flops_per_pair_prompt_windowed=pair * prompt_pad,
             )
-            engine_title = ENGINE_TITLES.get(profile.name, profile.name)
             warnings.append(
                 f"{engine_title}'s sparse MLA kernel (FlashMLA's) computes heads in multiples of "
                 f"{SPARSE_MLA_HEAD_PADDING[gpu.family]} on the {gpu.name}: each GPU's {costs.attention_heads:g} heads "
@@ -752,10 +750,10 @@ def plan_deployment(
     # 32 bits unless the checkpoint says otherwise: the memory is budgeted as if for the KV cache alone, then split
     state_pool = profile.name == "sglang" and costs.state_bytes_per_sequence > 0
     if state_pool:
-        stated = options.mamba_ssm_dtype  # --mamba-ssm-dtype, over the checkpoint's
+        ssm_dtype = options.mamba_ssm_dtype  # --mamba-ssm-dtype, over the checkpoint's
         ssm = (
-            WORD_OPTIONS["mamba_ssm_dtype"][stated]
-            if stated
+            WORD_OPTIONS["mamba_ssm_dtype"][ssm_dtype]
+            if ssm_dtype
             else arch.mamba_ssm_dtype or SGLANG_MAMBA_SSM_PRECISION
         )
         scale = arch.mamba_state_bytes_per_sequence(ssm_precision=ssm) / arch.mamba_state_bytes_per_sequence(
@@ -800,11 +798,13 @@ def plan_deployment(
     # one request per few of its slots
     state_cap: int | None = None
     state_gib = 0.0
+    # the server's --max-running-requests where the plan states one (a group's limit times the groups)
+    server_running = None if max_num_seqs is None else max_num_seqs * dp_attention
     if state_pool:
         group_slots, per_request = sglang_state_pool_slots(
             profile,
             radix_cache=not options.disable_radix_cache,
-            max_running_requests=None if max_num_seqs is None else max_num_seqs * dp_attention,
+            max_running_requests=server_running,
             attention_groups=dp_attention,
             extra_buffer=extra_buffer,
         )
@@ -906,7 +906,7 @@ def plan_deployment(
             unbuffered, _ = sglang_state_pool_slots(
                 profile,
                 radix_cache=False,
-                max_running_requests=None if max_num_seqs is None else max_num_seqs * dp_attention,
+                max_running_requests=server_running,
                 attention_groups=dp_attention,
             )
             without = unbuffered if unbuffered is not None else slots // dp_attention

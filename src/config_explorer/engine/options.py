@@ -27,9 +27,11 @@ values admit more requests sooner and risk retracting them; with data-parallel a
 
 SGLang's ``--disable-radix-cache`` turns its prefix cache off: no prompt is served from cache. For a model with
 recurrent (Mamba, Gated DeltaNet) layers it also changes the state pool beside the KV cache: with the cache on, SGLang
-runs at most one request per three of the pool's slots and turns its overlap scheduler off; with it off, one slot
-per request and the overlap stays on, and a launch stating ``--max-running-requests`` gets a pool of exactly that
-many slots (:func:`config_explorer.engine.calibration.sglang_state_pool_slots`). ``--mamba-ssm-dtype`` sets the
+runs at most one request per three of the pool's slots with its overlap scheduler off (per five with the overlap on,
+where from 0.5.14 it keeps the cached states with an extra buffer:
+:func:`config_explorer.engine.calibration.sglang_mamba_extra_buffer`); with it off, one slot per request and the
+overlap stays on, and a launch stating ``--max-running-requests`` gets a pool of exactly that many slots
+(:func:`config_explorer.engine.calibration.sglang_state_pool_slots`). ``--mamba-ssm-dtype`` sets the
 type of those states' SSM part, over the checkpoint's ``mamba_ssm_dtype`` (SGLang's ``SGLANG_MAMBA_SSM_DTYPE``, which
 the flag sets, comes first in ``mamba2_state_dtype``: configs/mamba_utils.py, 0.5.12): a 16-bit state halves that
 part of every slot and of what each decode step reads and writes of it.

@@ -137,7 +137,7 @@ def estimate(
         None if engine_options is None else check_engine_options(engine_options, profile_for(engine).name)
     )
     # SGLang's --disable-radix-cache keeps no prefix to serve a later prompt from
-    caching = traffic is not None and not (options is not None and options.disable_radix_cache)
+    caching = not (options is not None and options.disable_radix_cache)
     common: dict[str, Any] = {
         "num_gpus": num_gpus,
         "pp": pp,

@@ -830,9 +830,9 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
                 at += rng.expovariate(rate)
         else:
             sends = [0.0] * n
-        prefixes = None if traffic.prefix is None else traffic.prefix.sample(prefix_rng, n)
-        if prefixes is not None and not cfg.prefix_cache:  # shared prefixes, none of them kept
-            prefixes = [-1] * n
+        prefixes: list[int] | None = None
+        if traffic.prefix is not None:  # shared prefixes; with no prefix cache, none of them is kept
+            prefixes = traffic.prefix.sample(prefix_rng, n) if cfg.prefix_cache else [-1] * n
         length = 0 if traffic.prefix is None else traffic.prefix.length
         replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency, prefixes, length)
         replica.run()
