@@ -351,9 +351,10 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
                 value = flag_value(text, flag)
                 if value is not None:
                     into[name] = kind(value)
-        switch = re.search(r"--(no-)?async-scheduling\b", text)
-        if switch:  # vLLM's switch (unset: the release's default)
-            options["async_scheduling"] = switch.group(1) is None
+        for name in ("async_scheduling", "enable_prefix_caching"):  # vLLM's switches (unset: the release's)
+            switch = re.search(rf"--(no-)?{name.replace('_', '-')}\b", text)
+            if switch:
+                options[name] = switch.group(1) is None
         options.update({name: True for name, pattern in OPTION_SWITCHES.items() if re.search(pattern, text)})
         ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
         if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's

@@ -70,6 +70,9 @@ __all__ = [
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
     "VLLM_HOPPER_MLA_LAYER_US",
+    "VLLM_HYBRID_CACHED_STATE_PAGES",
+    "VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE",
+    "VLLM_HYBRID_PREFIX_CACHING_SINCE",
     "VLLM_TRITON_BLOCK_FP8_MOE",
     "EngineProfile",
     "FamilyEfficiency",
@@ -81,6 +84,7 @@ __all__ = [
     "masks_remote_experts",
     "prefill_attention_tiles",
     "profile_for",
+    "profile_release",
     "runs_aiter_block_fp8",
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
@@ -96,7 +100,9 @@ __all__ = [
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
+    "vllm_hybrid_prefix_caching_allowed",
     "vllm_mla_layer_extra_us",
+    "vllm_prefix_caching_default",
 ]
 
 
@@ -464,6 +470,22 @@ VLLM_V0_CHUNK_TOKENS: Final[tuple[tuple[tuple[int, int, int], int], ...]] = (
 #: non-EAGLE/MTP draft or the Ray executor rules it out (vllm/config/scheduler.py and vllm/config/vllm.py in
 #: the v0.14.0 sdist; through v0.13.0 it defaults to False and ``--async-scheduling`` turns it on)
 VLLM_ASYNC_SCHEDULING_SINCE: Final[tuple[int, int]] = (0, 14)
+#: the first vLLM release that keeps prefix caching on by default for a model with recurrent (Mamba,
+#: linear-attention) layers (``EngineArgs`` resolves None to ``ModelConfig.is_prefix_caching_supported``, True for
+#: hybrid models from 0.28.0: engine/arg_utils.py and config/model.py in the 0.28.0 wheel). 0.26 and 0.27 still
+#: leave hybrid models out of the default (``and not model_config.is_hybrid``), 0.11.1 to 0.25 take theirs from
+#: ``not is_hybrid`` or ``is_prefix_caching_supported``, False for them: before 0.28 a hybrid model caches
+#: prefixes only when the launch asks for it
+VLLM_HYBRID_PREFIX_CACHING_SINCE: Final[tuple[int, int]] = (0, 28)
+#: the first vLLM release that lets a hybrid model cache prefixes at all: 0.11.0's
+#: ``MambaModelConfig.verify_and_update_config`` turns it off for them whatever the launch says (model_executor/
+#: models/config.py, lines 295-298); 0.11.1 keeps it where asked, for the model classes marked
+#: ``SupportsMambaPrefixCaching`` until 0.15 (Qwen3-Next is not one of them), for every hybrid model from 0.15
+VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE: Final[tuple[int, int, int]] = (0, 11, 1)
+#: Mamba state pages vLLM budgets a request of a hybrid model while it caches prefixes ("align" mode, which 0.28.0
+#: sets for every hybrid model when prefix caching is on: model_executor/models/config.py; the state spec's
+#: ``max_memory_usage_bytes``, v1/kv_cache_interface.py), against one without
+VLLM_HYBRID_CACHED_STATE_PAGES: Final[int] = 2
 #: CUDA-graph pool per GPU: a base plus a share per layer on the stage (vLLM 0.19 logs: 0.51 GiB at 8
 #: layers to 1.8 GiB at 80)
 CUDA_GRAPH_BASE_GIB: Final[float] = 0.35
@@ -1805,6 +1827,10 @@ def _profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
     return _release(profile.version) if profile.version else None
 
 
+#: the release a profile follows, for the modules that plan with it
+profile_release = _profile_release
+
+
 def shared_expert_placement(
     profile: EngineProfile,
     *,
@@ -1867,6 +1893,28 @@ def shared_expert_placement(
             "side_stream", max_tokens=VLLM_SHARED_EXPERTS_STREAM_MAX_TOKENS, added_small_kernels=1
         )
     return SharedExperts()
+
+
+def vllm_prefix_caching_default(profile: EngineProfile, *, hybrid: bool) -> bool:
+    """Whether a vLLM release keeps prefix caching on when the launch says nothing: not on the V0 engine
+    (before :data:`VLLM_V1_SINCE`: ``--enable-prefix-caching`` is a ``store_true`` flag over
+    ``EngineArgs.enable_prefix_caching = False``, vllm/engine/arg_utils.py in the v0.6.3 wheel), on from the V1
+    engine for generative models (``EngineArgs`` resolves None to True: the same file, v0.11.0 sdist), except for a
+    model with recurrent layers (``hybrid``) before :data:`VLLM_HYBRID_PREFIX_CACHING_SINCE`. A profile without a
+    release follows the newest rules read."""
+    release = _profile_release(profile)
+    if release is None:
+        return True
+    if release[:2] < VLLM_V1_SINCE:
+        return False
+    return not (hybrid and release[:2] < VLLM_HYBRID_PREFIX_CACHING_SINCE)
+
+
+def vllm_hybrid_prefix_caching_allowed(profile: EngineProfile) -> bool:
+    """Whether a vLLM release lets a model with recurrent layers cache prefixes when the launch asks for it
+    (:data:`VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE`; a profile without a release: the newest rules, yes)."""
+    release = _profile_release(profile)
+    return release is None or release >= VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE
 
 
 def profile_for(engine: str, version: str | None = None) -> EngineProfile:

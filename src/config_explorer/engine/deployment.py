@@ -36,6 +36,8 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
+    VLLM_HYBRID_CACHED_STATE_PAGES,
+    VLLM_HYBRID_PREFIX_CACHING_SINCE,
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
     decode_attention_bandwidth,
@@ -45,6 +47,7 @@ from config_explorer.engine.calibration import (
     masks_remote_experts,
     prefill_attention_tiles,
     profile_for,
+    profile_release,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
     runs_marlin_moe,
@@ -63,7 +66,9 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
+    vllm_hybrid_prefix_caching_allowed,
     vllm_mla_layer_extra_us,
+    vllm_prefix_caching_default,
 )
 from config_explorer.engine.layout import (
     GIB,
@@ -141,6 +146,9 @@ class Deployment:
     state_pool: bool = False
     #: that pool's memory per GPU, GiB (0 without one)
     state_pool_gib: float = 0.0
+    #: copies of a sequence's recurrent state the KV cache budgets: vLLM's hybrid models keep two while they cache
+    #: prefixes, from 0.28 (:data:`~config_explorer.engine.calibration.VLLM_HYBRID_CACHED_STATE_PAGES`), else one
+    state_pages: int = 1
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -196,7 +204,7 @@ class Deployment:
     def pooled_state_bytes(self) -> float:
         """Recurrent state a sequence holds in the KV cache's memory, per GPU: all of it, unless the engine
         keeps the state in a pool of its own (:attr:`state_pool`)."""
-        return 0.0 if self.state_pool else self.costs.state_bytes_per_sequence
+        return 0.0 if self.state_pool else self.costs.state_bytes_per_sequence * self.state_pages
 
     @property
     def frontend_processes(self) -> int | None:
@@ -212,6 +220,11 @@ class Deployment:
         (0: the engine's front end is not modelled)."""
         processes = self.frontend_processes
         return 0.0 if processes is None else self.profile.frontend_token_us * 1e-6 / processes
+
+    @property
+    def prefix_caching(self) -> bool:
+        """Whether the engine keeps computed prompt blocks for later prompts (:func:`prefix_caching`)."""
+        return prefix_caching(self.profile, self.options, self.arch)
 
     @property
     def holds_context(self) -> bool:
@@ -283,7 +296,7 @@ class Deployment:
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window_blocks_per_token=c.kv_bytes_per_token_windowed / unit,
             state_blocks=self.pooled_state_bytes / unit,
-            prefix_cache=not self.options.disable_radix_cache,
+            prefix_cache=self.prefix_caching,
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
@@ -319,6 +332,36 @@ def _costs(
 #: an FP8 KV cache whose decode attention takes more than this share of a 16-bit cache's time on the same
 #: kernel is noted in the plan's warnings (it saves little time, though it holds twice the tokens)
 FP8_KV_DECODE_NOTE_RATIO: Final[float] = 0.75
+
+
+def prefix_caching(profile: EngineProfile, options: EngineOptions | None, arch: ModelArchitecture) -> bool:
+    """Whether ``profile``'s engine, launched with ``options``, serves later prompts from the blocks earlier ones
+    computed: SGLang unless ``--disable-radix-cache``; vLLM as ``--enable-prefix-caching`` says, else as its release
+    does (:func:`~config_explorer.engine.calibration.vllm_prefix_caching_default`); TensorRT-LLM always
+    (``KvCacheConfig.enable_block_reuse`` defaults to True)."""
+    options = options or EngineOptions()
+    if profile.name == "sglang":
+        return not options.disable_radix_cache
+    if profile.name == "vllm":
+        if arch.is_hybrid and not vllm_hybrid_prefix_caching_allowed(profile):
+            return False  # the release turns it off for such a model whatever the launch asks
+        if options.enable_prefix_caching is not None:
+            return options.enable_prefix_caching
+        return vllm_prefix_caching_default(profile, hybrid=arch.is_hybrid)
+    return True
+
+
+def vllm_state_pages(profile: EngineProfile, options: EngineOptions | None, arch: ModelArchitecture) -> int:
+    """Copies of a sequence's recurrent state vLLM budgets in the KV cache: two for a hybrid model that caches
+    prefixes from 0.28 on, where every such model runs the "align" mode
+    (:data:`~config_explorer.engine.calibration.VLLM_HYBRID_CACHED_STATE_PAGES`), else one. 0.15 to 0.27 pick
+    another mode for some model classes when asked to cache; those keep one here."""
+    if profile.name != "vllm" or not arch.is_hybrid or not prefix_caching(profile, options, arch):
+        return 1
+    release = profile_release(profile)
+    if release is not None and release[:2] < VLLM_HYBRID_PREFIX_CACHING_SINCE:
+        return 1
+    return VLLM_HYBRID_CACHED_STATE_PAGES
 
 
 @functools.lru_cache(maxsize=2048)
@@ -429,6 +472,17 @@ def plan_deployment(
             f"{tp} tensor-parallel ranks whatever the launch states (it sets enable_dp_attention and dp_size = "
             f"tp_size itself); this plan has {dp_attention} attention group{'s' if dp_attention > 1 else ''}: plan "
             f"with dp_attention={tp} to match what that release runs"
+        )
+    if (
+        options.enable_prefix_caching
+        and arch.is_hybrid
+        and profile.name == "vllm"
+        and not vllm_hybrid_prefix_caching_allowed(profile)
+    ):
+        warnings.append(
+            f"vLLM {profile.version} turns prefix caching off for a model with recurrent (Mamba, linear-attention) "
+            "layers whatever the launch asks (its MambaModelConfig does): planned without it; from 0.11.1 vLLM keeps it "
+            "where asked, from 0.28 by default"
         )
     if options.holds_context and dp_attention > 1:
         warnings.append(
@@ -760,8 +814,12 @@ def plan_deployment(
             ssm_precision=arch.mamba_ssm_dtype
         )
         costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
-    # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it
-    kv_costs = attrs.evolve(costs, state_bytes_per_sequence=0.0) if state_pool else costs
+    # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it; vLLM's cached
+    # hybrid prefixes, two copies of them
+    state_pages = vllm_state_pages(profile, options, arch)
+    kv_costs = attrs.evolve(
+        costs, state_bytes_per_sequence=0.0 if state_pool else costs.state_bytes_per_sequence * state_pages
+    )
     sequence = request if max_model_len is None else max_model_len
     memory = memory_plan(
         arch,
@@ -949,6 +1007,7 @@ def plan_deployment(
         engine_default_fraction=engine_default_fraction,
         state_pool=state_pool,
         state_pool_gib=state_gib,
+        state_pages=state_pages,
     )
 
 

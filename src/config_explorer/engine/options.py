@@ -36,6 +36,15 @@ type of those states' SSM part, over the checkpoint's ``mamba_ssm_dtype`` (SGLan
 the flag sets, comes first in ``mamba2_state_dtype``: configs/mamba_utils.py, 0.5.12): a 16-bit state halves that
 part of every slot and of what each decode step reads and writes of it.
 
+vLLM's ``--enable-prefix-caching`` / ``--no-enable-prefix-caching`` (``argparse.BooleanOptionalAction``) says whether
+computed prompt blocks are kept for later prompts that start the same way. Unset, it is the release's default
+(:func:`config_explorer.engine.calibration.vllm_prefix_caching_default`): off on the V0 engine (``--enable-prefix-caching``
+is a ``store_true`` flag over ``EngineArgs.enable_prefix_caching = False`` in v0.6.3), on from the V1 engine for
+generative models (``EngineArgs`` resolves None to True: vllm/engine/arg_utils.py, v0.11.0), except that releases
+before :data:`config_explorer.engine.calibration.VLLM_HYBRID_PREFIX_CACHING_SINCE` turn it off for models with
+recurrent (Mamba, linear-attention) layers (``MambaModelConfig.verify_and_update_config``). Off, no prompt is
+served from cache.
+
 Other options change how a step's host work meets its GPU work instead:
 
 * SGLang's ``--disable-piecewise-cuda-graph``: from 0.5.10 SGLang runs prompt batches in piecewise CUDA
@@ -97,6 +106,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "batch_wait_timeout_iters": ("trtllm", 0, "batch_wait_timeout_iters (LLM-API option)"),
     "batch_wait_max_tokens_ratio": ("trtllm", 0.0, "batch_wait_max_tokens_ratio (LLM-API option)"),
     "async_scheduling": ("vllm", None, "--async-scheduling"),
+    "enable_prefix_caching": ("vllm", None, "--enable-prefix-caching"),
     "disable_piecewise_cuda_graph": ("sglang", False, "--disable-piecewise-cuda-graph"),
     "disable_overlap_schedule": ("sglang", False, "--disable-overlap-schedule"),
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
@@ -117,11 +127,11 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
 WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     "mamba_ssm_dtype": {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"},
 }
-#: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling
-#: (whose default is the release's)
+#: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling and
+#: prefix caching (whose defaults are the release's)
 _SWITCHES: Final = frozenset(
     name for name, (_, default, _) in ENGINE_OPTIONS.items() if isinstance(default, bool)
-) | {"async_scheduling"}
+) | {"async_scheduling", "enable_prefix_caching"}
 #: the largest decode batch a launch may capture CUDA graphs for that the engine plans with
 MAX_GRAPH_BATCH: Final = 65_536
 #: the largest ``--schedule-conservativeness`` the engine plans with: past it the reserve is the whole remaining
@@ -152,6 +162,9 @@ class EngineOptions:
     batch_wait_max_tokens_ratio: float = 0.0
     #: vLLM: schedule the next step while the GPU runs this one (None: the release's default)
     async_scheduling: bool | None = None
+    #: vLLM: keep computed prompt blocks to serve later prompts that share them (None: the release's default,
+    #: :func:`~config_explorer.engine.calibration.vllm_prefix_caching_default`)
+    enable_prefix_caching: bool | None = None
     #: SGLang: run every prompt step eagerly, without the piecewise CUDA graphs of 0.5.10 and later
     disable_piecewise_cuda_graph: bool = False
     #: SGLang: form each step only after the one before has finished (no overlap schedule)
@@ -234,11 +247,13 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             continue  # the release's default, as if not stated
         checked[name] = _value(name, raw)
     switch = checked.get("async_scheduling")
+    caching = checked.get("enable_prefix_caching")
     return EngineOptions(
         scheduler_recv_interval=int(checked.get("scheduler_recv_interval", 1)),
         batch_wait_timeout_iters=int(checked.get("batch_wait_timeout_iters", 0)),
         batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
         async_scheduling=None if switch is None else bool(switch),
+        enable_prefix_caching=None if caching is None else bool(caching),
         disable_piecewise_cuda_graph=bool(checked.get("disable_piecewise_cuda_graph", False)),
         disable_overlap_schedule=bool(checked.get("disable_overlap_schedule", False)),
         disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),

@@ -89,6 +89,9 @@ class PerformanceEstimate:
     output_length: int
     concurrency: int
     engine: str = "vllm"
+    #: the engine release whose behaviour the estimate follows (``"0.11"`` for the unpinned ``vllm`` profile, the
+    #: pinned one for ``engine="vllm==0.19.0"``); None: the newest rules read (SGLang and TensorRT-LLM unpinned)
+    engine_release: str | None = None
     backend: str = "native"
     #: which serving model produced the figures: "simulated" (the engine's scheduler stepped request by
     #: request) or "analytic" (the closed-form steady state); other backends leave it None
@@ -111,6 +114,9 @@ class PerformanceEstimate:
     #: vLLM: whether the engine schedules the next step while the GPU runs this one (``--async-scheduling``;
     #: None: another engine)
     async_scheduling: bool | None = None
+    #: vLLM: whether it kept computed prompt blocks for later prompts (``--enable-prefix-caching``, or the release's
+    #: default); None: another engine
+    enable_prefix_caching: bool | None = None
     #: SGLang: whether prompt steps were asked to run without piecewise CUDA graphs
     #: (``--disable-piecewise-cuda-graph``; None: another engine)
     disable_piecewise_cuda_graph: bool | None = None

@@ -31,7 +31,7 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
 from config_explorer.engine.calibration import profile_for
-from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
+from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment, prefix_caching
 from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.options import EngineOptions, check_engine_options, options_of
@@ -136,8 +136,9 @@ def estimate(
     options = (
         None if engine_options is None else check_engine_options(engine_options, profile_for(engine).name)
     )
-    # SGLang's --disable-radix-cache keeps no prefix to serve a later prompt from
-    caching = not (options is not None and options.disable_radix_cache)
+    # an engine without prefix caching (SGLang's --disable-radix-cache, vLLM's --no-enable-prefix-caching or its
+    # release's default) keeps no prefix to serve a later prompt from
+    caching = prefix_caching(profile_for(engine), options, arch)
     common: dict[str, Any] = {
         "num_gpus": num_gpus,
         "pp": pp,
@@ -360,6 +361,7 @@ def _deployment_fields(dep: Deployment) -> dict[str, Any]:
         "input_length": dep.input_length,
         "output_length": dep.output_length,
         "engine": dep.profile.name,
+        "engine_release": dep.profile.version or None,
         "max_model_len": dep.max_model_len,
         "max_num_seqs": dep.max_num_seqs,
         "max_num_batched_tokens": dep.max_num_batched_tokens,
@@ -385,6 +387,8 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
     fields = {name: getattr(dep.options, name) for name in options_of(dep.profile.name)}
     if "async_scheduling" in fields:
         fields["async_scheduling"] = dep.profile.async_scheduling
+    if "enable_prefix_caching" in fields:  # as the deployment runs it, the release's default where not stated
+        fields["enable_prefix_caching"] = dep.prefix_caching
     if "cuda_graph_max_bs" in fields:  # the limit the deployment runs with, stated or the engine's default
         fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
     return fields
@@ -551,7 +555,8 @@ def _from_analytic(dep: Deployment, concurrency: int, lockstep: bool = True) -> 
     decode = (dep.output_length - 1) * (steady.itl_s or 0.0)
     e2e = ttft.shifted(decode)
     in_use = steady.decode_seqs * (
-        dep.costs.kv_bytes(dep.input_length + dep.output_length / 2) + dep.costs.state_bytes_per_sequence
+        dep.costs.kv_bytes(dep.input_length + dep.output_length / 2)
+        + dep.costs.state_bytes_per_sequence * dep.state_pages
     )
     return _record(
         dep,

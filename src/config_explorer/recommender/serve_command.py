@@ -26,10 +26,13 @@ TensorRT-LLM copies) is said on ``#`` comment lines above it, which a shell igno
 variable the estimate assumes (vLLM's ``VLLM_ROCM_USE_AITER=1`` for AITER's block-FP8 kernels on AMD GPUs), named
 only where the engine's own ``vllm/envs.py`` defines it (``environment_variables`` in the same file).
 
-Prefix caching needs no option: it is on by default in all three engines (vLLM V1's
-``enable_prefix_caching`` resolves to True for generative models, ``vllm/config/cache.py``; SGLang's radix
-cache is on unless ``--disable-radix-cache``; TensorRT-LLM's ``KvCacheConfig.enable_block_reuse`` defaults
-to True), so a command for an estimate with shared prefixes is the same command. Speculative decoding is
+Prefix caching is on by default in all three engines at the releases listed (vLLM's ``enable_prefix_caching``
+resolves to True for generative models, ``vllm/config/cache.py``; SGLang's radix cache is on unless
+``--disable-radix-cache``; TensorRT-LLM's ``KvCacheConfig.enable_block_reuse`` defaults to True), so a command for an
+estimate with shared prefixes is the same command; an estimate that ran without it says so
+(``--no-enable-prefix-caching``, ``--disable-radix-cache``), and so does one that ran without vLLM's asynchronous
+scheduling (``--no-async-scheduling``): a switch's ``--no-`` form is in ``vllm.json``'s ``negated_flags``, which
+``argparse.BooleanOptionalAction`` registers beside it. Speculative decoding is
 written as each engine spells it: vLLM ``--speculative-config '{"method": ..., "num_speculative_tokens":
 k}'`` (``vllm/config/speculative.py``), SGLang ``--speculative-algorithm EAGLE3|EAGLE|STANDALONE|NGRAM``
 with ``--speculative-num-steps k --speculative-eagle-topk 1 --speculative-num-draft-tokens k+1``
@@ -55,7 +58,15 @@ from config_explorer import validation
 from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture, bundled_checkpoints
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import ENGINE_PROFILES, ENGINE_TITLES, runs_aiter_block_fp8
+from config_explorer.engine.calibration import (
+    ENGINE_PROFILES,
+    ENGINE_TITLES,
+    VLLM_ASYNC_SCHEDULING_SINCE,
+    parse_version,
+    profile_for,
+    runs_aiter_block_fp8,
+    vllm_prefix_caching_default,
+)
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.errors import ConfigExplorerError, InvalidArgumentError
 
@@ -156,7 +167,8 @@ def engine_flags(engine: str) -> EngineFlags:
         release=str(data["release"]),
         commit=data.get("commit"),
         source_paths=tuple(data["source_paths"]),
-        flags=frozenset(data["flags"]),
+        # a switch's --no- form (argparse.BooleanOptionalAction registers both; vllm.json lists them apart)
+        flags=frozenset(data["flags"]) | frozenset(data.get("negated_flags", ())),
         values={k: tuple(v) for k, v in data.get("values", {}).items() if not k.startswith("_")},
         environment=frozenset(data.get("environment_variables", ())),
     )
@@ -352,6 +364,11 @@ def _vllm_moe(est: PerformanceEstimate, argv: list[str]) -> list[str] | None:
     return argv
 
 
+def _before(release: str | None, since: tuple[int, int]) -> bool:
+    """Whether ``release`` (None: the newest rules read) comes before ``since``."""
+    return release is not None and parse_version(release) < since
+
+
 def _vllm(
     arch: ModelArchitecture,
     est: PerformanceEstimate,
@@ -406,6 +423,12 @@ def _vllm(
         argv += ["--kv-cache-dtype", "fp8"]
     if est.async_scheduling:
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
+    # a switch the estimate's own release has on, which the estimate ran without, was turned off: say so
+    profile = profile_for("vllm", est.engine_release)
+    if est.async_scheduling is False and not _before(est.engine_release, VLLM_ASYNC_SCHEDULING_SINCE):
+        argv.append("--no-async-scheduling")
+    if est.enable_prefix_caching is False and vllm_prefix_caching_default(profile, hybrid=arch.is_hybrid):
+        argv.append("--no-enable-prefix-caching")
     if est.enforce_eager:
         argv.append("--enforce-eager")
     notes += _precision_note(arch, est, "vllm")
