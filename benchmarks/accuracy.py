@@ -355,6 +355,9 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
             switch = re.search(rf"--(no-)?{name.replace('_', '-')}\b", text)
             if switch:
                 options[name] = switch.group(1) is None
+        reuse = re.search(r"(?i)enable_block_reuse\s*[=:]\s*(true|false)\b", text)
+        if reuse:  # TensorRT-LLM's prefix cache, an LLM-API option (kv_cache_config.enable_block_reuse)
+            options["enable_block_reuse"] = reuse.group(1).lower() == "true"
         options.update({name: True for name, pattern in OPTION_SWITCHES.items() if re.search(pattern, text)})
         ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
         if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.benchmark_scripts import load_benchmark
 from tests.test_serve_command_flags import assert_valid
 
 from config_explorer import load_model
@@ -264,3 +265,30 @@ def test_the_tool_refuses_a_call_it_cannot_read(tmp_path: Path) -> None:
     )
     with pytest.raises(SystemExit, match="--odder: other is not a get_kwargs"):
         _tool().negated_flags(root)
+
+
+# -- TensorRT-LLM's block reuse ------------------------------------------------------------------------
+def test_tensorrt_llm_without_block_reuse_serves_no_prompt_from_cache() -> None:
+    kw: dict[str, Any] = {"traffic": SHARED, "backend": "native", "engine": "trtllm"}
+    on = estimate_performance(DENSE, "H100", 1, 1, 1024, 128, **kw)
+    off = estimate_performance(
+        DENSE, "H100", 1, 1, 1024, 128, engine_options={"enable_block_reuse": False}, **kw
+    )
+    assert (on.enable_block_reuse, off.enable_block_reuse) == (True, False)
+    assert (on.prefix_cache_hit_rate or 0) > 0.3 and off.prefix_cache_hit_rate == 0
+    command = serve_commands(DENSE, off)["trtllm"]
+    assert_valid("trtllm", command)
+    assert "kv_cache_config:\\n  enable_block_reuse: false" in command
+    assert "enable_block_reuse" not in serve_commands(DENSE, on)["trtllm"]
+    # with an FP8 cache both settings share the one kv_cache_config section
+    fp8 = estimate_performance(DENSE, "H100", 1, 1, 1024, 128, kv_precision="fp8",
+                               engine_options={"enable_block_reuse": False}, **kw)  # fmt: skip
+    text = serve_commands(DENSE, fp8)["trtllm"]
+    assert text.count("kv_cache_config:") == 1 and "  dtype: fp8\\n  enable_block_reuse: false" in text
+    assert estimate_performance(DENSE, "H100", 1, 1, 512, 128, backend="native").enable_block_reuse is None
+
+
+def test_the_replay_reads_block_reuse_from_a_quoted_launch() -> None:
+    accuracy = load_benchmark("accuracy")
+    notes = "server: trtllm-serve MODEL --extra_llm_api_options kv_cache_config(dtype=fp8,enable_block_reuse=false)"
+    assert accuracy.serve_knobs(notes, 8)["engine_options"] == {"enable_block_reuse": False}

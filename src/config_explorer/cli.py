@@ -182,7 +182,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "disable_piecewise_cuda_graph=true (--disable-piecewise-cuda-graph), SGLang's disable_overlap_schedule=true "
         "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
         "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
-        "(--schedule-conservativeness), SGLang's disable_radix_cache=true (--disable-radix-cache) and "
+        "(--schedule-conservativeness), TensorRT-LLM's enable_block_reuse=false (kv_cache_config), "
+        "SGLang's disable_radix_cache=true (--disable-radix-cache) and "
         "mamba_ssm_dtype=float32|bfloat16|float16 (--mamba-ssm-dtype), and vLLM's deep_gemm=false "
         "(DeepGEMM not installed: pip installs before v0.20; native backend)",
     )

@@ -337,8 +337,8 @@ FP8_KV_DECODE_NOTE_RATIO: Final[float] = 0.75
 def prefix_caching(profile: EngineProfile, options: EngineOptions | None, arch: ModelArchitecture) -> bool:
     """Whether ``profile``'s engine, launched with ``options``, serves later prompts from the blocks earlier ones
     computed: SGLang unless ``--disable-radix-cache``; vLLM as ``--enable-prefix-caching`` says, else as its release
-    does (:func:`~config_explorer.engine.calibration.vllm_prefix_caching_default`); TensorRT-LLM always
-    (``KvCacheConfig.enable_block_reuse`` defaults to True)."""
+    does (:func:`~config_explorer.engine.calibration.vllm_prefix_caching_default`); TensorRT-LLM unless its
+    ``kv_cache_config.enable_block_reuse`` is false (it defaults to True)."""
     options = options or EngineOptions()
     if profile.name == "sglang":
         return not options.disable_radix_cache
@@ -348,7 +348,7 @@ def prefix_caching(profile: EngineProfile, options: EngineOptions | None, arch: 
         if options.enable_prefix_caching is not None:
             return options.enable_prefix_caching
         return vllm_prefix_caching_default(profile, hybrid=arch.is_hybrid)
-    return True
+    return options.enable_block_reuse
 
 
 def vllm_state_pages(profile: EngineProfile, options: EngineOptions | None, arch: ModelArchitecture) -> int:

@@ -36,6 +36,9 @@ type of those states' SSM part, over the checkpoint's ``mamba_ssm_dtype`` (SGLan
 the flag sets, comes first in ``mamba2_state_dtype``: configs/mamba_utils.py, 0.5.12): a 16-bit state halves that
 part of every slot and of what each decode step reads and writes of it.
 
+TensorRT-LLM's ``kv_cache_config.enable_block_reuse`` (an LLM-API option, default True: ``KvCacheConfig`` in
+``tensorrt_llm/llmapi/llm_args.py``) is its prefix cache: set false, no prompt is served from cache.
+
 vLLM's ``--enable-prefix-caching`` / ``--no-enable-prefix-caching`` (``argparse.BooleanOptionalAction``) says whether
 computed prompt blocks are kept for later prompts that start the same way. Unset, it is the release's default
 (:func:`config_explorer.engine.calibration.vllm_prefix_caching_default`): off on the V0 engine (``--enable-prefix-caching``
@@ -120,6 +123,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "tensorrt_engine": ("trtllm", False, "a TensorRT engine (--backend tensorrt; the default before 1.0)"),
     "schedule_conservativeness": ("sglang", 1.0, "--schedule-conservativeness"),
     "disable_radix_cache": ("sglang", False, "--disable-radix-cache"),
+    "enable_block_reuse": ("trtllm", True, "kv_cache_config.enable_block_reuse (LLM-API option)"),
     "mamba_ssm_dtype": ("sglang", None, "--mamba-ssm-dtype"),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
@@ -190,6 +194,9 @@ class EngineOptions:
     #: one state slot per running request and its overlap scheduler
     #: (:func:`~config_explorer.engine.calibration.sglang_state_pool_slots`)
     disable_radix_cache: bool = False
+    #: TensorRT-LLM: KV-cache blocks a finished prompt computed serve later prompts that share them
+    #: (``KvCacheConfig.enable_block_reuse``, its prefix cache)
+    enable_block_reuse: bool = True
     #: SGLang: the type a model with recurrent layers keeps its SSM state in (``--mamba-ssm-dtype``: float32,
     #: bfloat16 or float16; None: the checkpoint's ``mamba_ssm_dtype``, else float32)
     mamba_ssm_dtype: str | None = None
@@ -263,6 +270,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
         schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),
         disable_radix_cache=bool(checked.get("disable_radix_cache", False)),
+        enable_block_reuse=bool(checked.get("enable_block_reuse", True)),
         mamba_ssm_dtype=None if "mamba_ssm_dtype" not in checked else str(checked["mamba_ssm_dtype"]),
     )
 

@@ -138,6 +138,9 @@ class PerformanceEstimate:
     schedule_conservativeness: float | None = None
     #: SGLang: whether its radix (prefix) cache was turned off (``--disable-radix-cache``); None: another engine
     disable_radix_cache: bool | None = None
+    #: TensorRT-LLM: whether KV-cache blocks were reused across requests (``kv_cache_config.enable_block_reuse``, its
+    #: prefix cache); None: another engine
+    enable_block_reuse: bool | None = None
     #: SGLang: ``--mamba-ssm-dtype`` as stated (None: the checkpoint's type, else float32; or another engine)
     mamba_ssm_dtype: str | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'

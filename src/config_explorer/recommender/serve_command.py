@@ -623,10 +623,13 @@ def _trtllm_parts(
         options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
     if est.disable_overlap_scheduler:
         options.append("disable_overlap_scheduler: true")
-    if est.kv_precision == "fp8":
-        # the KV-cache dtype has no flag of its own: KvCacheConfig.dtype, through the LLM-API options file
-        options += ["kv_cache_config:", "  dtype: fp8"]
-    elif est.kv_precision == "int8":
+    # the KV cache's type and block reuse (its prefix cache) have no flags: KvCacheConfig, through the options file
+    kv_cache = ["  dtype: fp8"] if est.kv_precision == "fp8" else []
+    if est.enable_block_reuse is False:
+        kv_cache.append("  enable_block_reuse: false")
+    if kv_cache:
+        options += ["kv_cache_config:", *kv_cache]
+    if est.kv_precision == "int8":
         lines.append("# an INT8 KV cache needs the TensorRT backend and an engine built for it: not set here")
     method = est.speculative_method
     if method is not None and method not in _SPEC_NAMES["trtllm"]:
