@@ -524,3 +524,28 @@ def test_vllm_on_amd_with_a_block_fp8_checkpoint_is_told_to_use_aiter() -> None:
         vllm_command("meta-llama/Llama-3.1-405B-FP8", "MI300X"),
     ):
         assert "VLLM_ROCM_USE_AITER" not in other
+
+
+def test_vllm_told_deep_gemm_is_missing_is_told_how_to_run_without_it() -> None:
+    """An estimate that took DeepGEMM as not installed ran a block-scaled FP8 checkpoint's linears on CUTLASS's kernel
+    (vLLM 0.10.2-0.19 on Hopper); the listed release ships DeepGEMM, so the command names the variable of its own
+    ``vllm/envs.py`` that turns it off. With DeepGEMM, on another GPU or with a 16-bit model it says nothing."""
+    import re
+
+    def vllm_command(model: str, gpu: str, **options: bool) -> str:
+        estimate = estimate_performance(
+            model, gpu, 8, 8, 1024, 256, 16, engine="vllm==0.11.0", backend="native", serving_model="analytic",
+            engine_options=options,
+        )  # fmt: skip
+        return serve_commands(load_model(model), estimate)["vllm"]
+
+    without = vllm_command("deepseek-ai/DeepSeek-R1", "H200", deep_gemm=False)
+    assert_valid("vllm", without)
+    named = set(re.findall(r"\bVLLM_[A-Z0-9_]+", without))
+    assert named == {"VLLM_USE_DEEP_GEMM"} and named <= engine_flags("vllm").environment
+    for other in (
+        vllm_command("deepseek-ai/DeepSeek-R1", "H200"),
+        vllm_command("deepseek-ai/DeepSeek-R1", "B200", deep_gemm=False),
+        vllm_command("meta-llama/Llama-3.1-70B", "H200", deep_gemm=False),
+    ):
+        assert "VLLM_USE_DEEP_GEMM" not in other

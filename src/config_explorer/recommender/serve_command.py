@@ -65,6 +65,7 @@ from config_explorer.engine.calibration import (
     parse_version,
     profile_for,
     runs_aiter_block_fp8,
+    runs_cutlass_block_fp8,
     vllm_prefix_caching_default,
 )
 from config_explorer.engine.records import PerformanceEstimate
@@ -279,6 +280,24 @@ def _aiter_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[str]:
     ]
 
 
+def _deep_gemm_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[str]:
+    """For an estimate that took DeepGEMM as not installed (``deep_gemm=False``) where that moved its block-scaled FP8
+    layers onto CUTLASS's kernel (``calibration.runs_cutlass_block_fp8``): the listed release ships DeepGEMM, and
+    runs without it only with ``VLLM_USE_DEEP_GEMM=0`` (an environment variable, default on, in ``vllm/envs.py``)."""
+    if est.deep_gemm is not False or not runs_cutlass_block_fp8(
+        profile_for("vllm", est.engine_release),
+        weight_precision=est.precision,
+        gpu_family=get_gpu(est.gpu).family,
+        block_scaled=arch.weight_block_scaled and est.precision == arch.native_precision,
+        deep_gemm=False,
+    ):
+        return []
+    return [
+        "# the estimate takes DeepGEMM as not installed (deep_gemm=False), so its block-scaled FP8 layers run on "
+        "CUTLASS's kernel: a vLLM that ships DeepGEMM runs them so only with VLLM_USE_DEEP_GEMM=0 set"
+    ]
+
+
 _NEEDS_DRAFT: Final = frozenset({"eagle3", "eagle", "draft_model"})
 
 
@@ -433,6 +452,7 @@ def _vllm(
         argv.append("--enforce-eager")
     notes += _precision_note(arch, est, "vllm")
     notes += _aiter_note(arch, est)
+    notes += _deep_gemm_note(arch, est)
     if est.speculative_method is not None:
         config: dict[str, object] = {"method": _SPEC_NAMES["vllm"][est.speculative_method]}
         if est.speculative_method in _NEEDS_DRAFT:
