@@ -125,7 +125,8 @@ def negated_flags(root: Path) -> list[str]:
         names = classes.get(config, {}).get(str(spread.slice.value))
         if names is None:
             raise SystemExit(f"{option}: field {spread.slice.value!r} of {config} not found")
-        if "bool" in names and names != _OPTIONAL_VALUE and not (names - {"bool", "None"} & set(classes)):
+        config_typed = (names - {"bool", "None"}) & set(classes)  # a config class of its own: JSON
+        if "bool" in names and names != _OPTIONAL_VALUE and not config_typed:
             found.add("--no-" + option[2:])
     return sorted(found)
 

@@ -918,7 +918,7 @@ def runs_trtllm_gen_moe(
     """
     if profile.name != "sglang" or gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
         return False
-    release = _profile_release(profile)
+    release = profile_release(profile)
     precision = normalize_precision(weight_precision)
     return any(
         precision in formats and (release is None or release >= since)
@@ -1366,7 +1366,7 @@ def sglang_piecewise_graph_tokens(
     """
     if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES:
         return 0
-    release = _profile_release(profile)
+    release = profile_release(profile)
     if release is not None and release < SGLANG_PIECEWISE_GRAPHS_SINCE:
         return 0
     # the exclusions of torch.compile piecewise graphs (0.5.10-0.5.14's only prompt graphs, later a fallback)
@@ -1434,7 +1434,7 @@ def default_kv_precision(
     SGLang's FP8 for a model with DeepSeek sparse attention on Blackwell (its NSA kernels there read FP8 only:
     ``server_args.py``, 0.5.5 to 0.5.16 wheels; :data:`SGLANG_DSA_FP8_KV_SINCE`)."""
     if profile.name == "sglang" and sparse_attention and gpu_family == "blackwell":
-        release = _profile_release(profile)
+        release = profile_release(profile)
         if release is None or release >= SGLANG_DSA_FP8_KV_SINCE:
             return "fp8"
     return "fp16" if weights == "fp16" else "bf16"
@@ -1560,7 +1560,7 @@ def sglang_mamba_extra_buffer(
         return False
     name = model_class.lower()
     since = SGLANG_MAMBA_EXTRA_BUFFER_LATER.get(name, SGLANG_MAMBA_EXTRA_BUFFER_SINCE)
-    release = _profile_release(profile)
+    release = profile_release(profile)
     if release is not None and release < since:
         return False
     return name in SGLANG_MAMBA_EXTRA_BUFFER_CLASSES
@@ -1588,7 +1588,7 @@ def sglang_state_pool_slots(
     ``init_memory_pool`` in the 0.5.4 to 0.5.16 wheels). A profile without a release follows the newest rules."""
     if radix_cache:
         return None, SGLANG_MAMBA_SLOTS_PER_REQUEST + (SGLANG_MAMBA_EXTRA_BUFFER_SLOTS if extra_buffer else 0)
-    release = _profile_release(profile)
+    release = profile_release(profile)
     if max_running_requests is None:
         if release is None or release >= SGLANG_MAMBA_POOL_BY_MEMORY_SINCE:
             return None, 1
@@ -1627,7 +1627,7 @@ def sglang_converts_kv_pool(
     """
     if profile.name != "sglang" or not mla or sparse or kv_value_bytes >= 2.0:
         return False
-    release = _profile_release(profile)
+    release = profile_release(profile)
     if gpu_family == "hopper":
         return release is None or release >= (0, 4, 9)
     return (
@@ -1821,14 +1821,10 @@ def _release(version: str) -> tuple[int, int, int]:
     return major, minor, int(patch.group()) if patch else 0
 
 
-def _profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
+def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
     """The release ``profile`` follows (:func:`_release`), or None for a profile without one, which follows the
     newest rules read."""
     return _release(profile.version) if profile.version else None
-
-
-#: the release a profile follows, for the modules that plan with it
-profile_release = _profile_release
 
 
 def shared_expert_placement(
@@ -1902,7 +1898,7 @@ def vllm_prefix_caching_default(profile: EngineProfile, *, hybrid: bool) -> bool
     engine for generative models (``EngineArgs`` resolves None to True: the same file, v0.11.0 sdist), except for a
     model with recurrent layers (``hybrid``) before :data:`VLLM_HYBRID_PREFIX_CACHING_SINCE`. A profile without a
     release follows the newest rules read."""
-    release = _profile_release(profile)
+    release = profile_release(profile)
     if release is None:
         return True
     if release[:2] < VLLM_V1_SINCE:
@@ -1913,7 +1909,7 @@ def vllm_prefix_caching_default(profile: EngineProfile, *, hybrid: bool) -> bool
 def vllm_hybrid_prefix_caching_allowed(profile: EngineProfile) -> bool:
     """Whether a vLLM release lets a model with recurrent layers cache prefixes when the launch asks for it
     (:data:`VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE`; a profile without a release: the newest rules, yes)."""
-    release = _profile_release(profile)
+    release = profile_release(profile)
     return release is None or release >= VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE
 
 
