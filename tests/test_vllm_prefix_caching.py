@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 from tests.benchmark_scripts import load_benchmark
 from tests.test_serve_command_flags import assert_valid
@@ -92,16 +93,27 @@ def test_without_it_no_prompt_is_served_from_cache() -> None:
     assert v0.prefix_cache_hit_rate == 0 and (told.prefix_cache_hit_rate or 0) > 0.3
 
 
+#: prompts of a hybrid model sharing prefixes longer than two of vLLM's blocks for it (544 tokens at TP2)
+HYBRID_SHARED = Traffic(
+    input_lengths=Lengths.fixed(1600),
+    output_lengths=Lengths.fixed(128),
+    arrival="closed_loop",
+    concurrency=16,
+    num_requests=96,
+    prefix=SharedPrefix.distinct(1100, 4),
+)
+
+
 def test_vllm_0_11_0_turns_it_off_for_a_hybrid_model_whatever_the_launch_asks() -> None:
     kw: dict[str, Any] = {
-        "traffic": SHARED,
+        "traffic": HYBRID_SHARED,
         "backend": "native",
         "engine_options": {"enable_prefix_caching": True},
     }
-    old = estimate_performance(HYBRID, "H200", 2, 2, 1024, 128, engine="vllm==0.11.0", **kw)
+    old = estimate_performance(HYBRID, "H200", 2, 2, 1600, 128, engine="vllm==0.11.0", **kw)
     assert old.enable_prefix_caching is False and old.prefix_cache_hit_rate == 0
     assert any("turns prefix caching off for a model with recurrent" in w for w in old.warnings)
-    asked = estimate_performance(HYBRID, "H200", 2, 2, 1024, 128, engine="vllm==0.11.1", **kw)
+    asked = estimate_performance(HYBRID, "H200", 2, 2, 1600, 128, engine="vllm==0.11.1", **kw)
     assert asked.enable_prefix_caching is True and (asked.prefix_cache_hit_rate or 0) > 0.3
     assert not any("turns prefix caching off" in w for w in asked.warnings)
 
@@ -138,6 +150,42 @@ def test_a_cached_hybrid_model_keeps_two_state_pages_a_request_from_0_28() -> No
         == 1
     )
     assert plan_deployment(DENSE, gpu, engine="vllm==0.28.0", **common).state_pages == 1
+
+
+def test_vllm_allocates_a_hybrid_models_cache_in_blocks_that_hold_a_recurrent_layers_state() -> None:
+    """From 0.11 vLLM sizes a hybrid model's blocks so one attention layer's page of a block holds one recurrent layer's
+    state: 16 x ceil(state page / (16 x one token's page)). Its keys and values take whole blocks, and its prompts are
+    cached and served in whole blocks, so a prefix shorter than a block is never served from cache."""
+    gpu = get_gpu("H200")
+    common: dict[str, Any] = {"num_gpus": 2, "tp": 2, "input_length": 1600, "output_length": 128}
+    dep = plan_deployment(HYBRID, gpu, engine="vllm==0.28.0", **common)
+    state_page = dep.costs.state_bytes_per_sequence / (HYBRID.num_mamba_layers + HYBRID.num_linear_layers)
+    token_page = dep.costs.kv_bytes_per_token_full / HYBRID.num_attention_layers
+    block = dep.profile.block_size
+    assert block % 16 == 0 and block * token_page >= state_page > (block - 16) * token_page
+    assert block == 544  # Qwen3-Next at TP2
+    assert dep.scheduler_config().block_size == block
+    # the rule from 0.11; a dense model, SGLang and earlier releases keep their own blocks
+    assert plan_deployment(HYBRID, gpu, engine="vllm==0.10.2", **common).profile.block_size == 16
+    assert plan_deployment(DENSE, gpu, engine="vllm==0.28.0", **common).profile.block_size == 16
+    assert plan_deployment(HYBRID, gpu, engine="sglang", **common).profile.block_size == 1
+    # prefixes in whole blocks: a 256-token one is never served, an 1,100-token one for its two whole blocks
+    short = attrs.evolve(HYBRID_SHARED, prefix=SharedPrefix.distinct(256, 4))
+    kw: dict[str, Any] = {"backend": "native", "engine": "vllm==0.28.0"}
+    assert (
+        estimate_performance(HYBRID, "H200", 2, 2, 1600, 128, traffic=short, **kw).prefix_cache_hit_rate == 0
+    )
+    long = estimate_performance(HYBRID, "H200", 2, 2, 1600, 128, traffic=HYBRID_SHARED, **kw)
+    assert 0 < (long.prefix_cache_hit_rate or 0) <= 2 * block / 1600
+    # the analytic screen counts the same whole blocks
+    fixed = attrs.evolve(HYBRID_SHARED, num_requests=None)
+    screen = estimate_performance(
+        HYBRID, "H200", 2, 2, 1600, 128, traffic=fixed, serving_model="analytic", **kw
+    )
+    assert screen.prefix_cache_hit_rate == pytest.approx(
+        fixed.prefix.steady_hit_share * 2 * block / 1600,
+        abs=1 / 1600,  # type: ignore[union-attr]
+    )
 
 
 def test_the_record_says_which_release_it_follows() -> None:

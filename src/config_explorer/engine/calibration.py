@@ -70,6 +70,8 @@ __all__ = [
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
     "VLLM_HOPPER_MLA_LAYER_US",
+    "VLLM_HYBRID_BLOCK_ALIGNMENT",
+    "VLLM_HYBRID_BLOCK_SINCE",
     "VLLM_HYBRID_CACHED_STATE_PAGES",
     "VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE",
     "VLLM_HYBRID_PREFIX_CACHING_SINCE",
@@ -482,6 +484,13 @@ VLLM_HYBRID_PREFIX_CACHING_SINCE: Final[tuple[int, int]] = (0, 28)
 #: models/config.py, lines 295-298); 0.11.1 keeps it where asked, for the model classes marked
 #: ``SupportsMambaPrefixCaching`` until 0.15 (Qwen3-Next is not one of them), for every hybrid model from 0.15
 VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE: Final[tuple[int, int, int]] = (0, 11, 1)
+#: the first vLLM release read that sizes a hybrid model's attention blocks to hold one recurrent layer's state per
+#: page (``HybridAttentionMambaModelConfig.verify_and_update_config``, model_executor/models/config.py in the v0.11.0
+#: sdist: ``16 x cdiv(mamba page, 16 x attention page of one token)``; platforms/interface.py keeps the rule in
+#: 0.34.0 with the attention backend's kernel alignment, 16 for the catalog's hybrid models)
+VLLM_HYBRID_BLOCK_SINCE: Final[tuple[int, int]] = (0, 11)
+#: the kernel alignment of those blocks, tokens
+VLLM_HYBRID_BLOCK_ALIGNMENT: Final[int] = 16
 #: Mamba state pages vLLM budgets a request of a hybrid model while it caches prefixes ("align" mode, which 0.28.0
 #: sets for every hybrid model when prefix caching is on: model_executor/models/config.py; the state spec's
 #: ``max_memory_usage_bytes``, v1/kv_cache_interface.py), against one without

@@ -36,6 +36,8 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
+    VLLM_HYBRID_BLOCK_ALIGNMENT,
+    VLLM_HYBRID_BLOCK_SINCE,
     VLLM_HYBRID_CACHED_STATE_PAGES,
     VLLM_HYBRID_PREFIX_CACHING_SINCE,
     VLLM_TRITON_BLOCK_FP8_MOE,
@@ -364,6 +366,30 @@ def vllm_state_pages(profile: EngineProfile, options: EngineOptions | None, arch
     return VLLM_HYBRID_CACHED_STATE_PAGES
 
 
+def vllm_hybrid_block_size(profile: EngineProfile, arch: ModelArchitecture, costs: ShardCosts) -> int:
+    """The KV-cache block (tokens) vLLM allocates for a model with recurrent and attention layers: the smallest
+    multiple of :data:`~config_explorer.engine.calibration.VLLM_HYBRID_BLOCK_ALIGNMENT` whose attention page (the
+    block's keys and values in one attention layer, on this GPU) holds one recurrent layer's state for one sequence,
+    from :data:`~config_explorer.engine.calibration.VLLM_HYBRID_BLOCK_SINCE`; else the profile's block. Prompts
+    are cached and served in whole blocks, and a sequence's keys and values take whole blocks."""
+    release = profile_release(profile)
+    recurrent = arch.num_mamba_layers + arch.num_linear_layers
+    attention = arch.num_attention_layers
+    if (
+        profile.name != "vllm"
+        or not arch.is_hybrid
+        or not recurrent
+        or not attention
+        or costs.kv_bytes_per_token_full <= 0
+        or (release is not None and release[:2] < VLLM_HYBRID_BLOCK_SINCE)
+    ):
+        return profile.block_size
+    state_page = costs.state_bytes_per_sequence / recurrent
+    token_page = costs.kv_bytes_per_token_full / attention
+    align = VLLM_HYBRID_BLOCK_ALIGNMENT
+    return max(profile.block_size, align * math.ceil(state_page / (align * token_page)))
+
+
 @functools.lru_cache(maxsize=2048)
 def plan_deployment(
     arch: ModelArchitecture,
@@ -388,6 +414,7 @@ def plan_deployment(
     max_model_len: int | None = None,
     speculative: SpeculativeConfig | None = None,
     cached_prompt_tokens: int = 0,
+    cached_prefix: tuple[float, int] | None = None,
     api_server_count: int | None = None,
     engine_options: EngineOptions | None = None,
     disaggregated: bool = False,
@@ -412,6 +439,9 @@ def plan_deployment(
     checked with :func:`~config_explorer.engine.options.check_engine_options`). ``disaggregated``: the
     deployment is one pool of a prefill/decode split (SGLang then runs its prompt steps without piecewise
     CUDA graphs, :func:`~config_explorer.engine.calibration.sglang_piecewise_graph_tokens`).
+    ``cached_prefix`` (``(share, length)``): the steady share of prompts that start with a cached prefix of
+    ``length`` tokens; it sets ``cached_prompt_tokens`` to that share of the prefix's whole blocks, in the blocks
+    the deployment allocates (:func:`vllm_hybrid_block_size`).
 
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
@@ -814,6 +844,14 @@ def plan_deployment(
             ssm_precision=arch.mamba_ssm_dtype
         )
         costs = attrs.evolve(costs, state_bytes_per_sequence=costs.state_bytes_per_sequence * scale)
+    # vLLM sizes a hybrid model's blocks to hold a recurrent layer's state: its keys, values and cached prompts
+    # come in those blocks
+    block = vllm_hybrid_block_size(profile, arch, costs)
+    if block != profile.block_size:
+        profile = attrs.evolve(profile, block_size=block)
+    if cached_prefix is not None:  # the steady share of prompts that carry a prefix, times its whole blocks
+        share, length = cached_prefix
+        cached_prompt_tokens = min(round(share * (length // block) * block), input_length - 1)
     # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it; vLLM's cached
     # hybrid prefixes, two copies of them
     state_pages = vllm_state_pages(profile, options, arch)

@@ -159,9 +159,7 @@ def estimate(
         "speculative": speculative,
         "api_server_count": api_server_count,
         "engine_options": options,
-        "cached_prompt_tokens": _steady_cached_tokens(traffic, engine, input_length)
-        if caching and traffic is not None
-        else 0,
+        "cached_prefix": _steady_cached_prefix(traffic) if caching and traffic is not None else None,
     }
     try:
         if tp is None:
@@ -261,15 +259,12 @@ def _frontend_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceE
     return attrs.evolve(record, warnings=(*record.warnings, note))
 
 
-def _steady_cached_tokens(traffic: Traffic, engine: str, input_length: int) -> int:
-    """Prompt tokens per request the prefix cache serves in steady state: the share carrying a prefix
-    times its full blocks (the analytic model's approximation)."""
+def _steady_cached_prefix(traffic: Traffic) -> tuple[float, int] | None:
+    """The share of prompts the prefix cache serves a prefix to in steady state, and the prefix's length: the
+    deployment counts it in its own blocks (``plan_deployment``'s ``cached_prefix``; the analytic model's
+    approximation)."""
     prefix = traffic.prefix
-    if prefix is None:
-        return 0
-    block = profile_for(engine).block_size
-    cached = round(prefix.steady_hit_share * (prefix.length // block) * block)
-    return min(cached, input_length - 1)
+    return None if prefix is None else (prefix.steady_hit_share, prefix.length)
 
 
 def _smallest_fitting(
