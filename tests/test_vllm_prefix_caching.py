@@ -94,14 +94,7 @@ def test_without_it_no_prompt_is_served_from_cache() -> None:
 
 
 #: prompts of a hybrid model sharing prefixes longer than two of vLLM's blocks for it (544 tokens at TP2)
-HYBRID_SHARED = Traffic(
-    input_lengths=Lengths.fixed(1600),
-    output_lengths=Lengths.fixed(128),
-    arrival="closed_loop",
-    concurrency=16,
-    num_requests=96,
-    prefix=SharedPrefix.distinct(1100, 4),
-)
+HYBRID_SHARED = attrs.evolve(SHARED, input_lengths=Lengths.fixed(1600), prefix=SharedPrefix.distinct(1100, 4))
 
 
 def test_vllm_0_11_0_turns_it_off_for_a_hybrid_model_whatever_the_launch_asks() -> None:
