@@ -257,3 +257,45 @@ def test_from_0_5_14_the_radix_cached_states_take_an_extra_buffer_and_the_overla
     assert not sglang_mamba_extra_buffer(
         profile_for("vllm"), **{**kimi, "model_class": "Qwen3NextForCausalLM"}
     )
+
+
+def test_sglang_serves_a_hybrid_models_shared_prefix_only_where_its_radix_cache_stored_a_state() -> None:
+    """A hybrid model needs its recurrent state at the end of a reused prefix. Without the extra buffer (SGLang before
+    0.5.14) states are stored only at the ends of earlier prompts and outputs, so prompts that share a prefix and then
+    differ reuse none of it; with it (0.5.14 on, by default for these classes) they reuse the prefix's whole multiples
+    of the model's ``mamba_chunk_size`` (64 where the config names none). A model without recurrent layers reuses the
+    prefix token by token, and the simulator and the analytic screen agree."""
+    from config_explorer.engine.calibration import SGLANG_MAMBA_TRACK_CHUNK, sglang_hybrid_prefix_unit
+    from config_explorer.engine.traffic import SharedPrefix
+    from config_explorer.recommender import estimate_performance
+
+    assert sglang_hybrid_prefix_unit(extra_buffer=False, chunk_size=256) == 0
+    assert sglang_hybrid_prefix_unit(extra_buffer=True, chunk_size=None) == SGLANG_MAMBA_TRACK_CHUNK == 64
+    assert load_model("ibm-granite/granite-4.0-h-small").mamba_chunk_size == 256
+    assert load_model("Qwen/Qwen3-Next-80B-A3B-Instruct").mamba_chunk_size is None
+
+    def hit_rate(model: str, gpus: int, engine: str, prefix: int, serving_model: str = "simulated") -> float:
+        traffic = Traffic(
+            input_lengths=Lengths.fixed(1000),
+            output_lengths=Lengths.fixed(128),
+            arrival="closed_loop",
+            concurrency=16,
+            num_requests=96 if serving_model == "simulated" else None,
+            prefix=SharedPrefix.distinct(prefix, 4),
+        )
+        est = estimate_performance(model, "H200", gpus, gpus, 1000, 128, traffic=traffic, engine=engine,
+                                   serving_model=serving_model)  # fmt: skip
+        assert est.prefix_cache_hit_rate is not None
+        return est.prefix_cache_hit_rate
+
+    nxt, granite, dense = (
+        "Qwen/Qwen3-Next-80B-A3B-Instruct",
+        "ibm-granite/granite-4.0-h-small",
+        "Qwen/Qwen3-8B",
+    )
+    assert hit_rate(nxt, 2, "sglang==0.5.12", 300) == hit_rate(nxt, 2, "sglang==0.5.12", 300, "analytic") == 0
+    for model, gpus, prefix, served in ((nxt, 2, 200, 192), (granite, 1, 300, 256), (dense, 1, 300, 300)):
+        for serving_model in ("simulated", "analytic"):
+            rate = hit_rate(model, gpus, "sglang==0.5.16", prefix, serving_model)
+            assert 0.5 * served / 1000 < rate <= served / 1000 + 1e-9, (model, serving_model, rate)
+    assert hit_rate(granite, 1, "sglang==0.5.16", 200) == 0  # shorter than one 256-token chunk

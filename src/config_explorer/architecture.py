@@ -513,6 +513,8 @@ class ModelArchitecture:
     #: the recurrent layers' SSM / delta-rule state type the checkpoint declares (``mamba_ssm_dtype``:
     #: Qwen3.5's ``float32``), as a precision name; None where the config does not say
     mamba_ssm_dtype: str | None = None
+    #: the recurrent layers' scan chunk (``mamba_chunk_size``: Granite 4.0-H's 256); None where the config does not say
+    mamba_chunk_size: int | None = None
     attention_output_gate: bool = False
     #: queries and keys are RMS-normalised over all heads of a layer at once (MiniMax-M2's
     #: ``qk_norm_type: per_layer``), not head by head: a tensor-parallel group all-reduces each token's sums of
@@ -847,6 +849,7 @@ class ModelArchitecture:
             linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
             linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
             mamba_ssm_dtype=_SSM_DTYPES.get(cfg.text("mamba_ssm_dtype")) if mamba or linear else None,
+            mamba_chunk_size=cfg.optional_int("mamba_chunk_size") if mamba or linear else None,
             attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
             qk_norm_per_layer=cfg.flag("use_qk_norm", False) and cfg.text("qk_norm_type") == "per_layer",
             shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,

@@ -59,6 +59,7 @@ __all__ = [
     "SGLANG_MAMBA_POOL_PER_GROUP_SINCE",
     "SGLANG_MAMBA_SLOTS_PER_REQUEST",
     "SGLANG_MAMBA_SSM_PRECISION",
+    "SGLANG_MAMBA_TRACK_CHUNK",
     "SPARSE_MLA_HEAD_PADDING",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
@@ -94,6 +95,7 @@ __all__ = [
     "sglang_forces_dsa_dp_attention",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
+    "sglang_hybrid_prefix_unit",
     "sglang_mamba_extra_buffer",
     "sglang_state_pool_slots",
     "shared_expert_placement",
@@ -1573,6 +1575,23 @@ def sglang_mamba_extra_buffer(
     if release is not None and release < since:
         return False
     return name in SGLANG_MAMBA_EXTRA_BUFFER_CLASSES
+
+
+#: the state-tracking chunk SGLang's extra-buffer radix cache aligns a hybrid model's cached states to where the
+#: model's config names no ``mamba_chunk_size`` (``mamba_cache_chunk_size``: max(the config's chunk or 64, the page
+#: size) from 0.5.13; page size 1 for these models; 0.5.14 and 0.5.23 wheels)
+SGLANG_MAMBA_TRACK_CHUNK: Final[int] = 64
+
+
+def sglang_hybrid_prefix_unit(*, extra_buffer: bool, chunk_size: int | None) -> int:
+    """The tokens in whose multiples SGLang serves a shared prompt prefix to a model with recurrent layers, from its
+    radix cache: a request can reuse a prefix only where a state was stored. Without the extra buffer (before 0.5.14,
+    or with the overlap scheduler off) states are stored only at the ends of earlier prompts, chunks and outputs
+    (``MambaRadixCache.match_prefix`` cuts a match back to the last node holding one), so prompts that share a prefix
+    and then differ never reuse it: 0. With it, at multiples of the model's ``mamba_chunk_size`` (else
+    :data:`SGLANG_MAMBA_TRACK_CHUNK`), where a match that runs past the last stored state leaves a branch point
+    (``mamba_radix_cache.py``, 0.5.7 to 0.5.15; ``UnifiedRadixCache``'s Mamba component from 0.5.16)."""
+    return (chunk_size or SGLANG_MAMBA_TRACK_CHUNK) if extra_buffer else 0
 
 
 def sglang_state_pool_slots(

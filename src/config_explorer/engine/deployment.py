@@ -59,6 +59,7 @@ from config_explorer.engine.calibration import (
     sglang_converts_kv_pool,
     sglang_forces_dsa_dp_attention,
     sglang_gathered_moe_sizes,
+    sglang_hybrid_prefix_unit,
     sglang_kv_pool_conversion_s,
     sglang_mamba_extra_buffer,
     sglang_piecewise_graph_tokens,
@@ -151,6 +152,10 @@ class Deployment:
     #: copies of a sequence's recurrent state the KV cache budgets: vLLM's hybrid models keep two while they cache
     #: prefixes, from 0.28 (:data:`~config_explorer.engine.calibration.VLLM_HYBRID_CACHED_STATE_PAGES`), else one
     state_pages: int = 1
+    #: the tokens in whose multiples a shared prompt prefix can be served from the prefix cache, beyond the KV
+    #: blocks' own rounding: SGLang's for a model with recurrent layers
+    #: (:func:`~config_explorer.engine.calibration.sglang_hybrid_prefix_unit`; 0: never), else 1
+    prefix_unit: int = 1
     #: figures that depend only on the deployment (limits, prefill roofline), computed once. Deployments
     #: are shared between threads (``plan_deployment`` is cached), so a value is computed whole and
     #: published with one assignment of an immutable object; readers use ``memo.get``. ``init=False``:
@@ -229,6 +234,11 @@ class Deployment:
         return prefix_caching(self.profile, self.options, self.arch)
 
     @property
+    def serves_prefixes(self) -> bool:
+        """Whether a prompt that shares a prefix with earlier ones can be served part of it from cache."""
+        return self.prefix_caching and self.prefix_unit > 0
+
+    @property
     def holds_context(self) -> bool:
         """Whether TensorRT-LLM's batch waiting holds prompts back: both options set, and no attention
         DP (the executor skips it then)."""
@@ -298,7 +308,7 @@ class Deployment:
             fixed_blocks_per_seq=math.ceil(fixed_bytes / unit) if fixed_bytes > 0 else 0,
             window_blocks_per_token=c.kv_bytes_per_token_windowed / unit,
             state_blocks=self.pooled_state_bytes / unit,
-            prefix_cache=self.prefix_caching,
+            prefix_cache=self.serves_prefixes,
             window=c.window,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
@@ -849,9 +859,16 @@ def plan_deployment(
     block = vllm_hybrid_block_size(profile, arch, costs)
     if block != profile.block_size:
         profile = attrs.evolve(profile, block_size=block)
+    # SGLang serves a hybrid model's shared prefixes only where its radix cache stored a state
+    unit = (
+        sglang_hybrid_prefix_unit(extra_buffer=extra_buffer, chunk_size=arch.mamba_chunk_size)
+        if profile.name == "sglang" and recurrent and not options.disable_radix_cache
+        else 1
+    )
     if cached_prefix is not None:  # the steady share of prompts that carry a prefix, times its whole blocks
         share, length = cached_prefix
-        cached_prompt_tokens = min(round(share * (length // block) * block), input_length - 1)
+        served = (length // unit) * unit if unit and prefix_caching(profile, options, arch) else 0
+        cached_prompt_tokens = min(round(share * (served // block) * block), input_length - 1)
     # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it; vLLM's cached
     # hybrid prefixes, two copies of them
     state_pages = vllm_state_pages(profile, options, arch)
@@ -1046,6 +1063,7 @@ def plan_deployment(
         state_pool=state_pool,
         state_pool_gib=state_gib,
         state_pages=state_pages,
+        prefix_unit=unit,
     )
 
 

@@ -31,7 +31,7 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
 from config_explorer.engine.calibration import profile_for
-from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment, prefix_caching
+from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.options import EngineOptions, check_engine_options, options_of
@@ -136,9 +136,6 @@ def estimate(
     options = (
         None if engine_options is None else check_engine_options(engine_options, profile_for(engine).name)
     )
-    # an engine without prefix caching (SGLang's --disable-radix-cache, vLLM's --no-enable-prefix-caching or its
-    # release's default) keeps no prefix to serve a later prompt from
-    caching = prefix_caching(profile_for(engine), options, arch)
     common: dict[str, Any] = {
         "num_gpus": num_gpus,
         "pp": pp,
@@ -159,7 +156,9 @@ def estimate(
         "speculative": speculative,
         "api_server_count": api_server_count,
         "engine_options": options,
-        "cached_prefix": _steady_cached_prefix(traffic) if caching and traffic is not None else None,
+        # the deployment counts what its prefix cache serves (none without one: SGLang's --disable-radix-cache,
+        # vLLM's --no-enable-prefix-caching or its release's default)
+        "cached_prefix": _steady_cached_prefix(traffic) if traffic is not None else None,
     }
     try:
         if tp is None:
@@ -187,7 +186,8 @@ def estimate(
     if not dep.memory.fits:
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
-        record = _frontend_note(dep, _from_analytic(dep, concurrency, lockstep))
+        prefixed = traffic is not None and traffic.prefix is not None
+        record = _frontend_note(dep, _from_analytic(dep, concurrency, lockstep, prefixed=prefixed))
         return _cohort_note(dep, None, record) if lockstep else record
     assert traffic is not None  # built above for every simulated run
     return _cohort_note(dep, traffic, _frontend_note(dep, _from_simulation(dep, traffic)))
@@ -543,7 +543,11 @@ def _record(
     return PerformanceEstimate(**fields)
 
 
-def _from_analytic(dep: Deployment, concurrency: int, lockstep: bool = True) -> PerformanceEstimate:
+def _from_analytic(
+    dep: Deployment, concurrency: int, lockstep: bool = True, *, prefixed: bool = False
+) -> PerformanceEstimate:
+    """The analytic screen's record; ``prefixed``: the traffic shares prompt prefixes (the record then reports the
+    share of prompt tokens served from cache, 0 where none is)."""
     steady = analytic.solve(dep, concurrency / dep.replicas, lockstep=lockstep)
     ttft = steady.ttft_stats()
     itl = steady.itl_stats()
@@ -568,13 +572,29 @@ def _from_analytic(dep: Deployment, concurrency: int, lockstep: bool = True) -> 
         kv_in_use_gib=in_use / GIB,
         decode_step=None if steady.itl_s is None else steady.decode_step,
         extra={"prefix_cache_hit_rate": dep.cached_prompt_tokens / dep.input_length}
-        if dep.cached_prompt_tokens
+        if prefixed or dep.cached_prompt_tokens
         else {},
     )
 
 
+def _served_prefix(dep: Deployment, traffic: Traffic) -> tuple[Traffic, bool]:
+    """``traffic`` with its shared prefixes cut to what the deployment's prefix cache can serve of them (whole
+    :attr:`~Deployment.prefix_unit` multiples), and whether any of them is served."""
+    prefix = traffic.prefix
+    if prefix is None or dep.prefix_unit == 1:
+        return traffic, dep.serves_prefixes
+    served = (prefix.length // dep.prefix_unit) * dep.prefix_unit if dep.prefix_unit else 0
+    if not served or not dep.serves_prefixes:
+        return traffic, False
+    return attrs.evolve(traffic, prefix=attrs.evolve(prefix, length=served)), True
+
+
 def _from_simulation(dep: Deployment, traffic: Traffic) -> PerformanceEstimate:
-    run: SimulationResult = simulate(dep.step_cost, dep.scheduler_config(), traffic, dep.replicas)
+    traffic, served = _served_prefix(dep, traffic)
+    config = dep.scheduler_config()
+    if config.prefix_cache != served:
+        config = attrs.evolve(config, prefix_cache=served)
+    run: SimulationResult = simulate(dep.step_cost, config, traffic, dep.replicas)
     if traffic.arrival == "closed_loop":
         assert traffic.concurrency is not None
         concurrency = traffic.concurrency
