@@ -284,7 +284,7 @@ def test_sglang_serves_a_hybrid_models_shared_prefix_only_where_its_radix_cache_
             prefix=SharedPrefix.distinct(prefix, 4),
         )
         est = estimate_performance(model, "H200", gpus, gpus, 1000, 128, traffic=traffic, engine=engine,
-                                   serving_model=serving_model)  # fmt: skip
+                                   serving_model=serving_model, backend="native")  # fmt: skip
         assert est.prefix_cache_hit_rate is not None
         return est.prefix_cache_hit_rate
 
