@@ -238,6 +238,10 @@ class Deployment:
         """Whether a prompt that shares a prefix with earlier ones can be served part of it from cache."""
         return self.prefix_caching and self.prefix_unit > 0
 
+    def served_prefix(self, length: int) -> int:
+        """The tokens of a shared prefix of ``length`` the prefix cache can serve (:func:`served_prefix_tokens`)."""
+        return served_prefix_tokens(length, self.prefix_unit, caching=self.prefix_caching)
+
     @property
     def holds_context(self) -> bool:
         """Whether TensorRT-LLM's batch waiting holds prompts back: both options set, and no attention
@@ -363,6 +367,12 @@ def prefix_caching(profile: EngineProfile, options: EngineOptions | None, arch: 
     return options.enable_block_reuse
 
 
+def served_prefix_tokens(length: int, unit: int, *, caching: bool) -> int:
+    """The tokens of a shared prompt prefix of ``length`` that a prefix cache serving whole multiples of ``unit``
+    tokens serves (0: no cache, or a ``unit`` of 0, which serves none)."""
+    return (length // unit) * unit if caching and unit else 0
+
+
 def vllm_state_pages(profile: EngineProfile, options: EngineOptions | None, arch: ModelArchitecture) -> int:
     """Copies of a sequence's recurrent state vLLM budgets in the KV cache: two for a hybrid model that caches
     prefixes from 0.28 on, where every such model runs the "align" mode
@@ -387,7 +397,6 @@ def vllm_hybrid_block_size(profile: EngineProfile, arch: ModelArchitecture, cost
     attention = arch.num_attention_layers
     if (
         profile.name != "vllm"
-        or not arch.is_hybrid
         or not recurrent
         or not attention
         or costs.kv_bytes_per_token_full <= 0
@@ -867,7 +876,7 @@ def plan_deployment(
     )
     if cached_prefix is not None:  # the steady share of prompts that carry a prefix, times its whole blocks
         share, length = cached_prefix
-        served = (length // unit) * unit if unit and prefix_caching(profile, options, arch) else 0
+        served = served_prefix_tokens(length, unit, caching=prefix_caching(profile, options, arch))
         cached_prompt_tokens = min(round(share * (served // block) * block), input_length - 1)
     # what a sequence holds in the KV cache's memory: the states, pooled apart, none of it; vLLM's cached
     # hybrid prefixes, two copies of them

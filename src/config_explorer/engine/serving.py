@@ -578,15 +578,15 @@ def _from_analytic(
 
 
 def _served_prefix(dep: Deployment, traffic: Traffic) -> tuple[Traffic, bool]:
-    """``traffic`` with its shared prefixes cut to what the deployment's prefix cache can serve of them (whole
-    :attr:`~Deployment.prefix_unit` multiples), and whether any of them is served."""
+    """``traffic`` with its shared prefixes cut to what the deployment's prefix cache can serve of them
+    (:meth:`~Deployment.served_prefix`), and whether any of them is served."""
     prefix = traffic.prefix
-    if prefix is None or dep.prefix_unit == 1:
+    if prefix is None:
         return traffic, dep.serves_prefixes
-    served = (prefix.length // dep.prefix_unit) * dep.prefix_unit if dep.prefix_unit else 0
-    if not served or not dep.serves_prefixes:
-        return traffic, False
-    return attrs.evolve(traffic, prefix=attrs.evolve(prefix, length=served)), True
+    served = dep.served_prefix(prefix.length)
+    if served and served != prefix.length:
+        traffic = attrs.evolve(traffic, prefix=attrs.evolve(prefix, length=served))
+    return traffic, served > 0
 
 
 def _from_simulation(dep: Deployment, traffic: Traffic) -> PerformanceEstimate:

@@ -61,8 +61,6 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     ENGINE_PROFILES,
     ENGINE_TITLES,
-    VLLM_ASYNC_SCHEDULING_SINCE,
-    parse_version,
     profile_for,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
@@ -383,11 +381,6 @@ def _vllm_moe(est: PerformanceEstimate, argv: list[str]) -> list[str] | None:
     return argv
 
 
-def _before(release: str | None, since: tuple[int, int]) -> bool:
-    """Whether ``release`` (None: the newest rules read) comes before ``since``."""
-    return release is not None and parse_version(release) < since
-
-
 def _vllm(
     arch: ModelArchitecture,
     est: PerformanceEstimate,
@@ -444,7 +437,7 @@ def _vllm(
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
     # a switch the estimate's own release has on, which the estimate ran without, was turned off: say so
     profile = profile_for("vllm", est.engine_release)
-    if est.async_scheduling is False and not _before(est.engine_release, VLLM_ASYNC_SCHEDULING_SINCE):
+    if est.async_scheduling is False and profile.async_scheduling:
         argv.append("--no-async-scheduling")
     if est.enable_prefix_caching is False and vllm_prefix_caching_default(profile, hybrid=arch.is_hybrid):
         argv.append("--no-enable-prefix-caching")
