@@ -18,8 +18,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``published_serving_points_nim.csv``, ``published_serving_points_dense_2026.csv``,
   ``published_serving_points_vllm_recipes.csv``, ``published_serving_points_rocm_blogs.csv``,
   ``published_serving_points_vllm_blog.csv``, ``published_serving_points_dsa.csv`` (DeepSeek sparse attention:
-  DeepSeek-V3.2, GLM-5) and ``published_serving_points_2026_models.csv`` (Qwen3.5, MiniMax-M2.5 / M2.7) (vLLM,
-  SGLang, TensorRT-LLM; sources in the README and the notes beside them):
+  DeepSeek-V3.2, GLM-5), ``published_serving_points_2026_models.csv`` (Qwen3.5, MiniMax-M2.5 / M2.7) and
+  ``published_serving_points_dsv4.csv`` (DeepSeek-V4's compressed attention) (vLLM, SGLang, TensorRT-LLM; sources in
+  the README and the notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -113,6 +114,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_vllm_blog.csv",
     HERE / "data" / "published_serving_points_dsa.csv",
     HERE / "data" / "published_serving_points_2026_models.csv",
+    HERE / "data" / "published_serving_points_dsv4.csv",
 )
 
 #: published metric -> how to read it off an estimate
@@ -345,6 +347,10 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
                 knobs["dp_attention"], knobs["tp"] = int(ranks), world
             if re.search(r"--enable-expert-parallel\b", text):
                 knobs["ep"] = world
+        all_to_all = re.search(r"--moe-a2a-backend[ =](deepep|megamoe|mooncake)\b", text)
+        if all_to_all and flag_value(text, "--ep-size") is None:
+            # SGLang's all-to-all backends spread the experts over every rank (server_args.py, 0.5.12: ep_size = tp_size)
+            knobs["ep"] = tp
         options: dict[str, Any] = {}
         for flags, into in ((SERVE_FLAGS, knobs), (OPTION_FLAGS, options)):
             for flag, (name, kind) in flags.items():

@@ -11,11 +11,17 @@ Layer kinds
 ``"mamba"`` (a Mamba-2 mixer) or ``"linear"`` (Gated DeltaNet linear attention, as in Qwen3-Next).
 The last two keep a fixed-size state per sequence instead of a KV cache. ``mlp_kinds`` holds
 ``"dense"`` or ``"moe"``.
+
+DeepSeek-V4's compressed attention (``compress_ratios``) is a sliding layer with more: every layer keeps its
+last ``sliding_window`` tokens; a ratio-4 layer (CSA) also compresses each 4 tokens into one cached entry,
+of which its lightning indexer picks the ``index_topk`` a query attends; a ratio-128 layer (HCA) compresses
+each 128 tokens and attends all of its entries (:attr:`ModelArchitecture.compress_ratios`).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import os
 import re
 import threading
@@ -138,6 +144,9 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "linear_value_head_dim": (0, 8192),
     "linear_conv_kernel": (1, 1024),
     "max_position_embeddings": (1, 100_000_000),
+    "o_lora_rank": (0, 65_536),
+    "o_groups": (0, 16_384),
+    "hc_mult": (1, 64),
 }
 #: an image encoder's weights (a derived count, not a config integer): at most this many
 MAX_VISION_PARAMS: Final = 100_000_000_000
@@ -157,6 +166,11 @@ _BOOL_FIELDS = (
 _ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
 _MLP_KINDS = frozenset({"dense", "moe"})
 _SCOPES = ("linear", "experts")
+#: the compression ratios DeepSeek-V4's layers take (0: the sliding window alone); vLLM, SGLang and
+#: TensorRT-LLM accept no others (``_compress_ratios`` checks in their DeepSeek-V4 loaders)
+COMPRESS_RATIOS: Final = frozenset({0, 4, 128})
+#: the ratio whose layers run the lightning indexer and attend its ``index_topk`` picks (CSA)
+INDEXED_RATIO: Final = 4
 
 
 class _Config:
@@ -447,6 +461,44 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     return ("sliding",) * num_layers, window
 
 
+def _compress_ratios(cfg: _Config, num_layers: int) -> tuple[int, ...]:
+    """DeepSeek-V4's per-layer compression ratios: the config lists the main layers' first, then its
+    multi-token-prediction layers' (``num_nextn_predict_layers``), which serving without speculation skips."""
+    raw = cfg.raw("compress_ratios")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) < num_layers:
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'compress_ratios' must list a ratio for each of the {num_layers} layers, "
+            f"got {short_repr(raw, 200)}"
+        )
+    ratios = raw[:num_layers]
+    if not all(isinstance(r, int) and not isinstance(r, bool) and r in COMPRESS_RATIOS for r in ratios):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'compress_ratios' may hold {', '.join(map(str, sorted(COMPRESS_RATIOS)))} only, "
+            f"got {short_repr(raw, 200)}"
+        )
+    return tuple(ratios)
+
+
+#: a config's ``expert_dtype`` (DeepSeek-V4) as the experts' stored precision: its ``fp4`` experts are MXFP4
+#: (E2M1 values, one UE8M0 scale per 32: vLLM 0.20's ``DeepseekV4FP8Config`` loads them as MXFP4)
+_EXPERT_DTYPES: Final = {"fp4": "mxfp4", "mxfp4": "mxfp4", "fp8": "fp8", "bf16": "bf16", "bfloat16": "bf16"}
+
+
+def _expert_precision(cfg: _Config, precision: str) -> str | None:
+    """The experts' stored precision where the config names one other than the linear layers' (None: the same)."""
+    text = cfg.text("expert_dtype").lower()
+    if not text:
+        return None
+    if text not in _EXPERT_DTYPES:
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: unsupported expert_dtype {text!r}; understood: {', '.join(sorted(_EXPERT_DTYPES))}"
+        )
+    expert = _EXPERT_DTYPES[text]
+    return None if expert == precision else expert
+
+
 def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ...]:
     if num_experts == 0:
         return ("dense",) * num_layers
@@ -497,6 +549,16 @@ class ModelArchitecture:
     index_topk: int = 0
     index_num_heads: int = 0
     index_head_dim: int = 0
+    #: DeepSeek-V4's compressed attention: one ratio per layer (0, 4 or 128; empty for other models). Its
+    #: attention is one shared key/value latent of ``head_dim`` values (``qk_rope_head_dim`` of them rotary),
+    #: every layer keeping its last ``sliding_window`` tokens' latents; ``index_*`` describe the ratio-4
+    #: layers' indexer. The output projection is grouped: ``o_groups`` groups of heads each project to
+    #: ``o_lora_rank`` before one projection back to the hidden size. ``hc_mult`` copies of the hidden
+    #: state form the residual stream (manifold-constrained hyper-connections; 1: a plain residual)
+    compress_ratios: tuple[int, ...] = ()
+    o_lora_rank: int = 0
+    o_groups: int = 0
+    hc_mult: int = 1
     qk_nope_head_dim: int = 0
     qk_rope_head_dim: int = 0
     v_head_dim: int = 0
@@ -531,6 +593,9 @@ class ModelArchitecture:
     native_precision: str = "bf16"
     quantization_method: str | None = None
     quantized_scope: str = "linear"
+    #: the precision the checkpoint stores its routed experts in where it differs from its other linear
+    #: layers' (DeepSeek-V4's ``expert_dtype: fp4``: MXFP4 experts beside FP8 projections); None: the same
+    expert_precision: str | None = None
     #: the checkpoint's FP8 weights carry one scale per block of weights (``quantization_config``'s
     #: ``weight_block_size``: DeepSeek-V3/R1, Qwen3's FP8 releases), not one per tensor or channel
     weight_block_scaled: bool = False
@@ -575,7 +640,7 @@ class ModelArchitecture:
         self._check_fields()
         n = self.num_layers
         # lists (as JSON gives them) become tuples: the record stays hashable, a cache key
-        for name in ("attention_kinds", "mlp_kinds"):
+        for name in ("attention_kinds", "mlp_kinds", "compress_ratios"):
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.attention_kinds:
@@ -618,10 +683,12 @@ class ModelArchitecture:
                 f"{self.model_id}: sparse attention (index_topk={self.index_topk}) needs positive index_n_heads "
                 f"and index_head_dim, got {self.index_num_heads} and {self.index_head_dim}"
             )
-        if self.index_topk and "sliding" in self.attention_kinds:
+        if self.index_topk and "sliding" in self.attention_kinds and not self.compress_ratios:
             raise InvalidModelConfigError(
                 f"{self.model_id}: sparse attention (index_topk) beside sliding-window layers is not modelled"
             )
+        if self.compress_ratios:
+            self._check_compressed()
         if "mamba" in self.attention_kinds and not (
             self.mamba_num_heads > 0 and self.mamba_head_dim > 0 and self.mamba_state_size > 0
         ):
@@ -643,6 +710,44 @@ class ModelArchitecture:
             object.__setattr__(self, "native_precision", normalize_precision(self.native_precision))
         except InvalidArgumentError as exc:
             raise InvalidModelConfigError(f"{self.model_id}: native_precision: {exc}") from exc
+
+    def _check_compressed(self) -> None:
+        """DeepSeek-V4's compressed attention: a ratio per layer, every layer windowed, one shared latent."""
+        who, ratios = self.model_id, self.compress_ratios
+        if not isinstance(ratios, tuple) or len(ratios) != self.num_layers:
+            raise InvalidModelConfigError(
+                f"{who}: compress_ratios must list one ratio per layer ({self.num_layers}), got {short_repr(ratios)}"
+            )
+        if not all(isinstance(r, int) and not isinstance(r, bool) and r in COMPRESS_RATIOS for r in ratios):
+            raise InvalidModelConfigError(
+                f"{who}: compress_ratios may hold {', '.join(map(str, sorted(COMPRESS_RATIOS)))} only, "
+                f"got {short_repr(sorted(set(ratios), key=str))}"
+            )
+        if set(self.attention_kinds) != {"sliding"} or not self.sliding_window:
+            raise InvalidModelConfigError(
+                f"{who}: compressed attention keeps a sliding window in every layer: attention_kinds must all be "
+                "'sliding' with a positive sliding_window"
+            )
+        if self.num_kv_heads != 1 or self.kv_lora_rank is not None:
+            raise InvalidModelConfigError(
+                f"{who}: compressed attention shares one key/value latent per token (num_key_value_heads 1, no "
+                f"kv_lora_rank), got {self.num_kv_heads} KV heads"
+            )
+        if not 0 < self.qk_rope_head_dim < self.head_dim or not self.q_lora_rank:
+            raise InvalidModelConfigError(
+                f"{who}: compressed attention needs q_lora_rank and a qk_rope_head_dim below head_dim "
+                f"({self.head_dim}), got {self.q_lora_rank} and {self.qk_rope_head_dim}"
+            )
+        if not (self.o_lora_rank > 0 and self.o_groups > 0 and self.num_attention_heads % self.o_groups == 0):
+            raise InvalidModelConfigError(
+                f"{who}: compressed attention's grouped output projection needs o_lora_rank > 0 and o_groups "
+                f"dividing the {self.num_attention_heads} heads, got {self.o_lora_rank} and {self.o_groups}"
+            )
+        if INDEXED_RATIO in ratios and not self.index_topk:
+            raise InvalidModelConfigError(
+                f"{who}: ratio-{INDEXED_RATIO} layers pick their entries with an indexer: index_topk, "
+                "index_n_heads and index_head_dim must be positive"
+            )
 
     def _check_fields(self) -> None:
         """Each field of the right kind, each count in its physical range (:data:`FIELD_RANGES`).
@@ -687,6 +792,12 @@ class ModelArchitecture:
             value = getattr(self, name)
             if not isinstance(value, str) and not (value is None and name not in texts):
                 raise InvalidModelConfigError(f"{who}: {name} must be a string, got {short_repr(value)}")
+        expert = self.expert_precision
+        if expert is not None:
+            try:
+                object.__setattr__(self, "expert_precision", normalize_precision(expert))
+            except InvalidArgumentError as exc:
+                raise InvalidModelConfigError(f"{who}: expert_precision: {exc}") from exc
         if self.quantized_scope not in _SCOPES:
             raise InvalidModelConfigError(
                 f"{who}: quantized_scope must be one of {', '.join(_SCOPES)}, got {short_repr(self.quantized_scope)}"
@@ -799,6 +910,8 @@ class ModelArchitecture:
         attention_kinds, window = _attention_kinds(cfg, model_type, layers)
         precision, method, scope = _native_precision(cfg)
         mla = cfg.optional_int("kv_lora_rank", bound="kv_lora_rank")
+        ratios = _compress_ratios(cfg, layers)
+        latent = mla is not None or bool(ratios)  # low-rank queries, rope part and indexer fields apply
         mamba = "mamba" in attention_kinds
         linear = "linear" in attention_kinds
         mamba_heads = cfg.integer("mamba_n_heads", default=0, minimum=0) if mamba else 0
@@ -829,12 +942,19 @@ class ModelArchitecture:
             moe_intermediate_size=moe_width,
             shared_expert_intermediate_size=shared,
             kv_lora_rank=mla,
-            q_lora_rank=cfg.optional_int("q_lora_rank") if mla else None,
-            index_topk=cfg.integer("index_topk", default=0, minimum=0) if mla else 0,
-            index_num_heads=cfg.integer("index_n_heads", default=0, minimum=0) if mla else 0,
-            index_head_dim=cfg.integer("index_head_dim", default=0, minimum=0) if mla else 0,
+            q_lora_rank=cfg.optional_int("q_lora_rank") if latent else None,
+            index_topk=cfg.integer("index_topk", default=0, minimum=0) if latent else 0,
+            index_num_heads=cfg.integer("index_n_heads", default=0, minimum=0) if latent else 0,
+            index_head_dim=cfg.integer("index_head_dim", default=0, minimum=0) if latent else 0,
+            compress_ratios=ratios,
+            o_lora_rank=cfg.integer("o_lora_rank", default=0, minimum=0, bound="o_lora_rank")
+            if ratios
+            else 0,
+            o_groups=cfg.integer("o_groups", default=0, minimum=0, bound="o_groups") if ratios else 0,
+            hc_mult=cfg.integer("hc_mult", default=1, bound="hc_mult") if ratios else 1,
+            expert_precision=_expert_precision(cfg, precision) if num_experts else None,
             qk_nope_head_dim=cfg.integer("qk_nope_head_dim", default=0, minimum=0) if mla else 0,
-            qk_rope_head_dim=cfg.integer("qk_rope_head_dim", default=0, minimum=0) if mla else 0,
+            qk_rope_head_dim=cfg.integer("qk_rope_head_dim", default=0, minimum=0) if latent else 0,
             v_head_dim=cfg.integer("v_head_dim", default=head_dim) if mla else 0,
             mamba_num_heads=mamba_heads,
             mamba_head_dim=mamba_head_dim,
@@ -866,7 +986,7 @@ class ModelArchitecture:
         )
         if scope != "linear" or precision in ("bf16", "fp16"):
             return built
-        unquantized = _unquantized_linear_params(built, _excluded_modules(cfg))
+        unquantized = _unquantized_linear_params(built, _excluded_modules(cfg)) + built.compressor_wide_params
         if not unquantized:
             return built
         return cls(**{**attrs.asdict(built, recurse=False), "unquantized_linear_params": unquantized})
@@ -930,6 +1050,14 @@ class ModelArchitecture:
     def attention_params_per_layer(self) -> int:
         """Projection weights of one attention layer (norms excluded)."""
         h = self.hidden_size
+        if self.compress_ratios:
+            # DeepSeek-V4 (vLLM 0.20's DeepseekV4Attention): the query latent (wq_a, its norm) and its
+            # per-head queries (wq_b), the shared key/value latent (wkv, its norm), the grouped output projection
+            # (wo_a: each of o_groups groups of heads to o_lora_rank; wo_b: back to hidden) and a sink per head
+            nh, hd, ql = self.num_attention_heads, self.head_dim, self.q_lora_rank or 0
+            queries = h * ql + ql + ql * nh * hd
+            output = nh * hd * self.o_lora_rank + self.o_groups * self.o_lora_rank * h
+            return queries + h * hd + hd + output + nh
         if self.is_mla:
             assert self.kv_lora_rank is not None
             nq = self.num_attention_heads
@@ -1005,12 +1133,66 @@ class ModelArchitecture:
 
     @property
     def norm_params(self) -> int:
-        return (2 * self.num_layers + 1) * self.hidden_size
+        """The norms' weights, and the hyper-connections' mixing weights where the model has them
+        (:attr:`hyper_connection_params`: small, and no GEMM a token's cost needs apart)."""
+        return (2 * self.num_layers + 1) * self.hidden_size + self.hyper_connection_params
+
+    @property
+    def hyper_connection_params(self) -> int:
+        """DeepSeek-V4's manifold-constrained hyper-connections (``hc_mult`` > 1): at each of a layer's two sites
+        (attention, MLP) one projection of the ``hc_mult`` copies of the hidden state to the
+        ``(2 + hc_mult) * hc_mult`` mixing terms, their bias and three scales, and one such projection before the
+        output head (SGLang 0.5.12's ``DeepseekV4DecoderLayer``); 0 without them."""
+        hc = self.hc_mult
+        if hc <= 1:
+            return 0
+        width, mix = hc * self.hidden_size, (2 + hc) * hc
+        return self.num_layers * 2 * (width * mix + mix + 3) + width * hc + hc + 1
+
+    @property
+    def compressed_attention(self) -> bool:
+        """Whether the layers are DeepSeek-V4's compressed attention (:attr:`compress_ratios`)."""
+        return bool(self.compress_ratios)
 
     @property
     def sparse_attention(self) -> bool:
-        """Whether the attention layers are DeepSeek sparse attention (an indexer picks ``index_topk`` tokens)."""
-        return self.index_topk > 0
+        """Whether the attention layers are DeepSeek sparse attention (an indexer picks ``index_topk`` tokens of
+        every earlier one: DeepSeek-V3.2, GLM-5); DeepSeek-V4's indexer picks compressed entries instead
+        (:attr:`compressed_attention`)."""
+        return self.index_topk > 0 and not self.compress_ratios
+
+    def compressor_params(self, ratio: int) -> int:
+        """A compressed-attention layer's weights beyond :attr:`attention_params_per_layer` at ``ratio``: its
+        compressor (key/value and score projections of ``coff x head_dim`` values each, a positional bias per
+        slot of a ratio, a norm; ``coff`` is 2 at ratio 4, whose entries pool two overlapping windows), and at
+        ratio 4 the indexer (its query projection from the query latent, its per-head weights and a compressor
+        of its own for the index keys): vLLM 0.20's ``DeepseekCompressor`` and ``DeepseekV4Indexer``. 0 at
+        ratio 0 (the window alone)."""
+        if not ratio:
+            return 0
+        h, hd = self.hidden_size, self.head_dim
+        coff = 2 if ratio == INDEXED_RATIO else 1
+        params = 2 * h * coff * hd + ratio * coff * hd + hd
+        if ratio == INDEXED_RATIO:
+            heads, dim = self.index_num_heads, self.index_head_dim
+            query = (self.q_lora_rank or h) * heads * dim
+            params += query + h * heads + 2 * h * coff * dim + ratio * coff * dim + dim
+        return params
+
+    @property
+    def compressor_wide_params(self) -> int:
+        """Of the compressed-attention layers' weights, the projections the engines run in 16-bit whatever the
+        checkpoint: the compressors' (a 16-bit GEMM with a 32-bit output in vLLM 0.20 and SGLang 0.5.12) and the
+        indexer's per-head weights; the indexer's query projection takes the checkpoint's FP8."""
+        h, total = self.hidden_size, 0
+        for ratio in self.compress_ratios:
+            if not ratio:
+                continue
+            coff = 2 if ratio == INDEXED_RATIO else 1
+            total += 2 * h * coff * self.head_dim
+            if ratio == INDEXED_RATIO:
+                total += h * self.index_num_heads + 2 * h * coff * self.index_head_dim
+        return total
 
     @property
     def indexer_params_per_layer(self) -> int:
@@ -1034,6 +1216,7 @@ class ModelArchitecture:
     def _mixer_params(self) -> int:
         return (
             self.num_attention_layers * (self.attention_params_per_layer + self.indexer_params_per_layer)
+            + sum(self.compressor_params(ratio) for ratio in self.compress_ratios)
             + self.num_mamba_layers * self.mamba_params_per_layer
             + self.num_linear_layers * self.linear_attention_params_per_layer
         )
@@ -1111,6 +1294,12 @@ class ModelArchitecture:
         total = float(self.total_params)
         if p in ("fp32", "bf16", "fp16"):
             return total * bytes_per_value(p)
+        if p == self.native_precision and self.expert_precision:
+            # experts at their own precision (DeepSeek-V4: MXFP4), the other linear layers at the checkpoint's
+            experts = float(self._expert_weight_params())
+            linear = self._linear_params(self.num_experts) - experts - self.unquantized_linear_params
+            expert_bytes = experts * bytes_per_value(self.expert_precision)
+            return expert_bytes + linear * bytes_per_value(p) + (total - experts - linear) * 2.0
         if p == self.native_precision and self.quantized_scope == "experts":
             quantized = float(self._expert_weight_params())
         elif p == self.native_precision:
@@ -1121,7 +1310,10 @@ class ModelArchitecture:
 
     def kv_bytes_per_token_per_layer(self, kv_precision: str | None = None) -> float:
         """KV cache one token adds in one attention layer (MLA: the compressed latent plus the rope key, and a
-        sparse-attention layer's indexer keys beside them)."""
+        sparse-attention layer's indexer keys beside them; compressed attention: its latent in the window, see
+        :meth:`latent_entry_bytes`)."""
+        if self.compress_ratios:
+            return self.latent_entry_bytes(kv_precision)
         b = bytes_per_value(kv_precision or self._default_kv_precision())
         if self.is_mla:
             assert self.kv_lora_rank is not None
@@ -1131,10 +1323,65 @@ class ModelArchitecture:
         return 2 * self.num_kv_heads * self.head_dim * b
 
     def _default_kv_precision(self) -> str:
+        if self.compress_ratios:  # SGLang accepts no other for DeepSeek-V4; vLLM's recipe sets it
+            return "fp8"
         return "bf16" if self.native_precision not in ("fp16",) else "fp16"
 
+    def latent_entry_bytes(self, kv_precision: str | None = None) -> float:
+        """One cached latent of a compressed-attention layer (a window token's or a compressed entry's). An FP8
+        cache keeps the non-rotary values in FP8 with one UE8M0 scale per 64 and the rotary ones in 16-bit,
+        padded to 8 bytes: 448 + 128 + 8 = 584 bytes for DeepSeek-V4 (vLLM 0.20's ``fp8_ds_mla`` page, SGLang
+        0.5.12's V4 pool); a 16-bit cache keeps all ``head_dim`` values in 16-bit (1,024 bytes)."""
+        p = normalize_precision(kv_precision or self._default_kv_precision())
+        b = bytes_per_value(p)
+        if b >= 2:
+            return float(self.head_dim * b)
+        if b != 1:
+            raise InvalidArgumentError(
+                f"{self.model_id}'s compressed attention keeps its KV cache in FP8 or 16-bit, not {p}"
+            )
+        nope = self.head_dim - self.qk_rope_head_dim
+        raw = nope + 2 * self.qk_rope_head_dim + math.ceil(nope / 64)
+        return float(math.ceil(raw / 8) * 8)
+
+    def compressed_state_bytes(self) -> float:
+        """The compressors' running state one sequence holds (32-bit: each slot's key/value and score of
+        ``coff x dim`` values, ``coff x ratio`` slots, and the indexer's own at ratio 4): 64 + 16 KiB per
+        ratio-4 layer and 512 KiB per ratio-128 layer for DeepSeek-V4 (vLLM 0.20's ``CompressorStateCache``,
+        SGLang 0.5.12's ``CompressStatePool``); 0 without compressed attention."""
+        total = 0.0
+        for ratio in self.compress_ratios:
+            if not ratio:
+                continue
+            coff = 2 if ratio == INDEXED_RATIO else 1
+            dims = self.head_dim + (self.index_head_dim if ratio == INDEXED_RATIO else 0)
+            total += coff * ratio * 2 * coff * dims * 4.0
+        return total
+
+    def compressed_bytes_per_token(self, kv_precision: str | None = None) -> float:
+        """KV each token adds past the windows in compressed attention: a latent per ``ratio`` tokens in each
+        compressed layer, and an FP8 index key beside it at ratio 4 (:meth:`index_cache_bytes_per_token_per_layer`)."""
+        entry = self.latent_entry_bytes(kv_precision) if self.compress_ratios else 0.0
+        index = self.index_key_bytes()
+        return sum((entry + (index if r == INDEXED_RATIO else 0.0)) / r for r in self.compress_ratios if r)
+
+    def index_key_bytes(self) -> float:
+        """One index key of a ratio-4 compressed-attention layer: FP8 with one 32-bit scale per 128 values (vLLM
+        0.20's and SGLang 0.5.12's default indexer cache, 132 bytes for DeepSeek-V4)."""
+        return float(self.index_head_dim + max(self.index_head_dim // 128, 1) * 4)
+
     def kv_cache_bytes(self, context_length: int, kv_precision: str | None = None) -> float:
-        """KV cache one sequence of ``context_length`` tokens holds (sliding layers keep only their window)."""
+        """KV cache one sequence of ``context_length`` tokens holds (sliding layers keep only their window;
+        compressed attention its window, an entry per ``ratio`` tokens and its compressors' state)."""
+        if self.compress_ratios:
+            window = min(context_length, self.sliding_window or 0)
+            entry = self.latent_entry_bytes(kv_precision)
+            compressed = sum(
+                (context_length // r) * (entry + (self.index_key_bytes() if r == INDEXED_RATIO else 0.0))
+                for r in self.compress_ratios
+                if r
+            )
+            return self.num_layers * window * entry + compressed + self.compressed_state_bytes()
         per = self.kv_bytes_per_token_per_layer(kv_precision)
         full = self.attention_kinds.count("full") * context_length
         windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
@@ -1142,11 +1389,14 @@ class ModelArchitecture:
 
     def kv_cache_bytes_per_token(self, kv_precision: str | None = None) -> float:
         """KV bytes per token while the context is within every window (all attention layers store it)."""
-        return self.kv_bytes_per_token_per_layer(kv_precision) * self.num_attention_layers
+        per_layer = self.kv_bytes_per_token_per_layer(kv_precision) * self.num_attention_layers
+        return per_layer + self.compressed_bytes_per_token(kv_precision)
 
     def kv_cache_bytes_per_token_long_context(self, kv_precision: str | None = None) -> float:
-        """KV bytes each further token adds once past the sliding windows (global layers only)."""
-        return self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
+        """KV bytes each further token adds once past the sliding windows (global layers only; compressed
+        attention's entries)."""
+        full = self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
+        return full + self.compressed_bytes_per_token(kv_precision)
 
     def mamba_state_bytes_per_sequence(
         self, precision: str = "bf16", ssm_precision: str | None = None
@@ -1181,7 +1431,19 @@ class ModelArchitecture:
         )
 
     def attention_flops_per_token(self, context_length: float) -> float:
-        """Score and value FLOPs for one query token attending to ``context_length`` tokens."""
+        """Score and value FLOPs for one query token attending to ``context_length`` tokens (compressed
+        attention: its window and the entries it attends, plus the indexer scoring every ratio-4 entry)."""
+        if self.compress_ratios:
+            # scores and values over the shared latent
+            per_key = 4.0 * self.num_attention_heads * self.head_dim
+            index = 2.0 * self.index_num_heads * self.index_head_dim
+            window = min(context_length, self.sliding_window or 0)
+            total = 0.0
+            for r in self.compress_ratios:
+                entries = context_length / r if r else 0.0
+                keys = window + (min(entries, self.index_topk) if r == INDEXED_RATIO else entries)
+                total += per_key * keys + (index * entries if r == INDEXED_RATIO else 0.0)
+            return total
         nq = self.num_attention_heads
         per_key = 2 * nq * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
         full = self.attention_kinds.count("full") * context_length

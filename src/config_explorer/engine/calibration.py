@@ -38,6 +38,8 @@ __all__ = [
     "AITER_BLOCK_FP8",
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
+    "COMPRESSED_ATTENTION_BLOCK",
+    "COMPRESSED_ATTENTION_SINCE",
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
@@ -47,6 +49,7 @@ __all__ = [
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
+    "SGLANG_COMPRESSED_MAX_RUNNING",
     "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
     "SGLANG_MAMBA_DEFAULT_SLOTS",
@@ -80,11 +83,13 @@ __all__ = [
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
+    "compressed_attention_support",
     "decode_attention_bandwidth",
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
     "masks_remote_experts",
+    "pads_compressed_heads",
     "prefill_attention_tiles",
     "profile_for",
     "profile_release",
@@ -1472,6 +1477,67 @@ def sglang_forces_dsa_dp_attention(profile: EngineProfile, *, sparse_attention: 
 #: up to it and computes them all (vLLM's ``FlashMLASparseImpl``, 0.11 to 0.13: ``padding = 128`` on compute
 #: capability 10, else 64; SGLang's nsa backend ``_forward_flashmla_sparse``, 0.5.6 to 0.5.12: the same)
 SPARSE_MLA_HEAD_PADDING: Final = {"hopper": 64, "blackwell": 128}
+
+
+#: the first releases that serve DeepSeek-V4's compressed attention (``DeepseekV4ForCausalLM``): vLLM 0.20.0 (0.19.1 has
+#: no such model; its recipe's ``min_vllm_version``) and SGLang 0.5.12 (0.5.11 has none), as their wheels show
+#: (benchmarks/data/dsv4_engine_evidence.md). TensorRT-LLM's PyTorch backend serves it on Blackwell only (its
+#: ``examples/models/core/deepseek_v4`` README)
+COMPRESSED_ATTENTION_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "vllm": (0, 20, 0),
+    "sglang": (0, 5, 12),
+}
+#: the KV-cache block, in tokens, each engine serves DeepSeek-V4 in: vLLM's recipe requires ``--block-size 256``
+#: (its compressed caches take ``256 / ratio`` entries a block), SGLang forces ``page_size`` 256 (its deepseek_v4
+#: hook, 0.5.12), TensorRT-LLM's ``tokens_per_block`` defaults to 128
+COMPRESSED_ATTENTION_BLOCK: Final[dict[str, int]] = {"vllm": 256, "sglang": 256, "trtllm": 128}
+#: SGLang's running-request limit for DeepSeek-V4 where the launch sets none (its deepseek_v4 hook, the 0.5.12, 0.5.16
+#: and 0.5.23 wheels: ``max_running_requests = 256``), which its data-parallel attention groups share
+SGLANG_COMPRESSED_MAX_RUNNING: Final[int] = 256
+
+
+def compressed_attention_support(
+    profile: EngineProfile, *, gpu_family: str, kv_precision: str
+) -> tuple[str | None, str | None]:
+    """(why ``profile``'s engine cannot serve DeepSeek-V4's compressed attention on a ``gpu_family`` GPU with a
+    ``kv_precision`` cache, or None; a caveat where it can, or None)."""
+    name = ENGINE_TITLES.get(profile.name, profile.name)
+    if profile.name == "trtllm" and gpu_family != "blackwell":
+        return (
+            f"TensorRT-LLM serves DeepSeek-V4 on Blackwell GPUs only (its deepseek_v4 example), not on {gpu_family}; "
+            "accepted there: engine='vllm' or 'sglang'",
+            None,
+        )
+    if profile.name == "sglang" and normalize_precision(kv_precision) != "fp8":
+        return (
+            f"SGLang keeps DeepSeek-V4's KV cache in fp8_e4m3 only (its deepseek_v4 hook rejects {kv_precision}); "
+            "accepted: kv_precision='fp8'",
+            None,
+        )
+    since = COMPRESSED_ATTENTION_SINCE.get(profile.name)
+    if since is None:
+        return None, None
+    first = ".".join(map(str, since))
+    # the unpinned vLLM profile follows DEFAULT_VLLM_VERSION's rules, older than any release serving the model
+    unpinned = profile.name == "vllm" and profile.version == DEFAULT_VLLM_VERSION
+    release = profile_release(profile)
+    if release is not None and release < since and not unpinned:
+        return f"{name} {profile.version} has no DeepSeek-V4 model; it serves one from {first}", None
+    if unpinned:
+        return None, (
+            f"vLLM serves DeepSeek-V4 from {first}: this estimate follows the unpinned profile's release "
+            f"({profile.version}) for its host time and memory rules; pin engine='vllm=={first}' or later to follow one "
+            "that serves it"
+        )
+    return None, None
+
+
+def pads_compressed_heads(profile: EngineProfile, *, gpu_family: str) -> bool:
+    """Whether ``profile``'s engine attends DeepSeek-V4's compressed attention with FlashMLA's sparse kernels, which
+    compute 64 or 128 heads a GPU whatever it holds (vLLM 0.20's ``padded_heads``, SGLang's deepseek_v4 backend; see
+    :data:`~config_explorer.engine.layout.COMPRESSED_ATTENTION_HEAD_TILES`): vLLM and SGLang on NVIDIA GPUs;
+    TensorRT-LLM's kernels and the ROCm ports' are its own."""
+    return profile.name in ("vllm", "sglang") and gpu_family in SPARSE_MLA_HEAD_PADDING
 
 
 def sparse_mla_head_padding(

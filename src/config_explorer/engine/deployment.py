@@ -25,9 +25,11 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     AITER_BLOCK_FP8,
+    COMPRESSED_ATTENTION_BLOCK,
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
+    SGLANG_COMPRESSED_MAX_RUNNING,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
     SGLANG_MAMBA_SSM_PRECISION,
     SGLANG_SERIAL_SEQUENCE_MS,
@@ -42,11 +44,13 @@ from config_explorer.engine.calibration import (
     VLLM_HYBRID_PREFIX_CACHING_SINCE,
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
+    compressed_attention_support,
     decode_attention_bandwidth,
     default_kv_precision,
     eager_profile,
     efficiency_for,
     masks_remote_experts,
+    pads_compressed_heads,
     prefill_attention_tiles,
     profile_for,
     profile_release,
@@ -79,6 +83,9 @@ from config_explorer.engine.layout import (
     MemoryPlan,
     ShardCosts,
     check_layout,
+    compressed_attention_costs,
+    compressed_heads,
+    expert_precision,
     memory_plan,
     sequence_capacity_tokens,
     sequence_kv_bytes,
@@ -298,7 +305,9 @@ class Deployment:
         block = self.profile.block_size
         capacity = self.memory.kv_capacity_gib * GIB
         fixed_bytes = (
-            c.kv_bytes_per_token_windowed * min(c.window, self.max_model_len) + self.pooled_state_bytes
+            c.kv_bytes_per_token_windowed * min(c.window, self.max_model_len)
+            + self.pooled_state_bytes
+            + c.fixed_kv_bytes_per_sequence
         )
         grows = c.kv_bytes_per_token_full > 0
         unit = block * c.kv_bytes_per_token_full if grows else max(fixed_bytes, 1.0)
@@ -489,6 +498,8 @@ def plan_deployment(
             profile, weights=weights, sparse_attention=arch.sparse_attention, gpu_family=gpu.family
         )
     )
+    if arch.compressed_attention and not kv_precision:
+        kv = "fp8"  # the engines' own for DeepSeek-V4 (SGLang accepts no other)
     if kv in ("int4", "mxfp4", "fp4"):
         raise InvalidArgumentError(
             f"kv_precision {kv!r} is not a KV-cache format; accepted: bf16, fp16, fp8, fp32"
@@ -515,6 +526,12 @@ def plan_deployment(
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)
     warnings: list[str] = []
+    if arch.compressed_attention:
+        unsupported, caveat = compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv)
+        if unsupported:
+            raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
+        if caveat:
+            warnings.append(caveat)
     if dp_attention != tp and sglang_forces_dsa_dp_attention(profile, sparse_attention=arch.sparse_attention):
         warnings.append(
             f"SGLang {profile.version} runs a DeepSeek-sparse-attention model with data-parallel attention over all "
@@ -581,27 +598,29 @@ def plan_deployment(
     eff = efficiency_for(gpu.family)
     # the checkpoint's FP8 weights scaled per block, as served (a requested other precision re-quantizes them)
     block_scaled = arch.weight_block_scaled and weights == arch.native_precision
-    marlin = arch.is_moe and runs_marlin_moe(profile, weights, gpu.family)
+    # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
+    experts = expert_precision(arch, weights)
+    marlin = arch.is_moe and runs_marlin_moe(profile, experts, gpu.family)
     trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
         profile,
         model_class=arch.architecture,
-        weight_precision=weights,
+        weight_precision=experts,
         gpu_family=gpu.family,
         ep=ep,
         dp_attention=dp_attention,
     )
-    if profile.scheduler == "sglang" and weights == "mxfp4" and arch.is_moe and gpu.family == "ampere":
+    if profile.scheduler == "sglang" and experts == "mxfp4" and arch.is_moe and gpu.family == "ampere":
         warnings.append(
-            f"SGLang runs {weights} experts on Ampere through triton_kernels' matmul_ogs, whose scaled dot the "
+            f"SGLang runs {experts} experts on Ampere through triton_kernels' matmul_ogs, whose scaled dot the "
             "Triton compiler emulates on sm80, beside its Triton attention backend (SGLang 0.5.4.post2 source), "
             "a path this estimate does not cost: "
             "GPUStack measured gpt-oss-20b on one A100 at 266 output tok/s (1,000 ShareGPT prompts at once, "
             "SGLang 0.5.4.post2), about 23x below this engine's estimate of that run, where vLLM 0.11 with its "
             "defaults (Marlin kernels) served 4,620 tok/s"
         )
-    if marlin and weights == "mxfp4" and gpu.family == "hopper":
+    if marlin and experts == "mxfp4" and gpu.family == "hopper":
         warnings.append(
-            f"vLLM {profile.version} runs {weights} experts on Hopper with its Marlin MoE kernel (about "
+            f"vLLM {profile.version} runs {experts} experts on Hopper with its Marlin MoE kernel (about "
             f"{MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches); vLLM 0.12 and later use the "
             "Triton MoE kernel, which reaches about twice Marlin's rate at those batches"
         )
@@ -620,7 +639,7 @@ def plan_deployment(
         prefill_tiles=prefill_attention_tiles(profile, gpu.family),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
             profile,
-            weight_precision=weights,
+            weight_precision=experts,
             gpu_family=gpu.family,
             trtllm_gen_moe=trtllm_gen,
         )
@@ -628,7 +647,7 @@ def plan_deployment(
         else 1.0,
         moe_half_width=trtllm_block_fp8_moe_half_width(
             profile,
-            weight_precision=weights,
+            weight_precision=experts,
             gpu_family=gpu.family,
             block_scaled=block_scaled,
         ),
@@ -636,7 +655,7 @@ def plan_deployment(
         moe_masked_ep=arch.is_moe
         and masks_remote_experts(
             profile,
-            weight_precision=weights,
+            weight_precision=experts,
             gpu_family=gpu.family,
             ep=ep,
             dp_attention=dp_attention,
@@ -720,7 +739,7 @@ def plan_deployment(
         )
     if arch.is_moe and runs_vllm_triton_block_fp8_moe(
         profile,
-        weight_precision=weights,
+        weight_precision=experts,
         gpu_family=gpu.family,
         block_scaled=block_scaled,
         deep_gemm=options.deep_gemm,
@@ -759,6 +778,13 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
+    if arch.compressed_attention and pads_compressed_heads(profile, gpu_family=gpu.family):
+        padded = compressed_heads(costs.attention_heads)
+        if padded != costs.attention_heads:  # FlashMLA's sparse kernels compute 64 or 128 heads a GPU
+            frac = costs.layers / arch.num_layers
+            costs = attrs.evolve(
+                costs, **compressed_attention_costs(arch, kv, frac, costs.dp_attention, padded)
+            )
     if arch.sparse_attention:
         prompt_pad, decode_pad = sparse_mla_head_padding(
             profile,
@@ -866,6 +892,8 @@ def plan_deployment(
     # vLLM sizes a hybrid model's blocks to hold a recurrent layer's state: its keys, values and cached prompts
     # come in those blocks
     block = vllm_hybrid_block_size(profile, arch, costs)
+    if arch.compressed_attention:  # DeepSeek-V4's caches come in blocks of the engine's own size
+        block = COMPRESSED_ATTENTION_BLOCK.get(profile.name, block)
     if block != profile.block_size:
         profile = attrs.evolve(profile, block_size=block)
     # SGLang serves a hybrid model's shared prefixes only where its radix cache stored a state
@@ -1014,7 +1042,10 @@ def plan_deployment(
         )
     # (models with recurrent layers: SGLang caps it by the state cache as well, which is not modelled, so the
     # profile's default stands)
-    if (
+    if profile.scheduler == "sglang" and max_num_seqs is None and arch.compressed_attention:
+        # its DeepSeek-V4 hook states a limit of its own, which the attention groups share
+        seqs = max(SGLANG_COMPRESSED_MAX_RUNNING // dp_attention, 1)
+    elif (
         profile.scheduler == "sglang"
         and max_num_seqs is None
         and not recurrent

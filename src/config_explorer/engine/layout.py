@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import attrs
 
-from config_explorer.architecture import ModelArchitecture
+from config_explorer.architecture import COMPRESS_RATIOS, INDEXED_RATIO, ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     CUDA_GRAPH_BASE_GIB,
@@ -268,13 +268,69 @@ class ShardCosts:
     #: all-reduces per step too small for their bytes to count, only their latency: a per-layer query/key
     #: norm's sums of squares over the attention group (:attr:`ModelArchitecture.qk_norm_per_layer`)
     norm_allreduce_calls: int = 0
+    #: KV cache a sequence holds whatever its length, in no window of its own: compressed attention's sliding
+    #: windows (their ``sliding_window`` latents in every layer) and its compressors' state (bytes on this GPU)
+    fixed_kv_bytes_per_sequence: float = 0.0
+    #: of that, what a decoding query reads every step (the windows' latents), and the attention FLOPs each
+    #: token's query spends on them, decoding or prefilling (its window full)
+    decode_read_bytes_per_sequence: float = 0.0
+    attention_flops_per_token: float = 0.0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the
         replica-wide average: a ``1 / dp_attention`` share of what its own group holds for it)."""
-        return self.kv_bytes_per_token_full * context + self.kv_bytes_per_token_windowed * min(
-            context, self.window
+        return (
+            self.kv_bytes_per_token_full * context
+            + self.kv_bytes_per_token_windowed * min(context, self.window)
+            + self.fixed_kv_bytes_per_sequence
         )
+
+
+def compressed_attention_costs(
+    arch: ModelArchitecture, kv_precision: str, frac: float, groups: int, heads_per_gpu: float
+) -> dict[str, Any]:
+    """:class:`ShardCosts` fields for DeepSeek-V4's compressed attention on one GPU (see the architecture's
+    :attr:`~config_explorer.architecture.ModelArchitecture.compress_ratios`).
+
+    Every layer's window of ``sliding_window`` latents is held and read whole by every decoding query, a fixed
+    cost per sequence; the compressors' state is held too. The growing part is the compressed entries: a
+    ratio-4 layer stores a latent and an index key per 4 tokens, and its indexer scores every key (the global
+    terms), then the query attends its ``index_topk`` picks: entries of at most ``4 x index_topk`` tokens, the
+    windowed terms at that window; a ratio-128 layer attends all its entries (global terms). The latent is
+    shared by all heads and whole on every GPU of the attention group (vLLM 0.20's ``DeepseekV4Attention``,
+    SGLang 0.5.12's ``deepseek_v4`` backend).
+    """
+    ratios = arch.compress_ratios
+    entry = arch.latent_entry_bytes(kv_precision) / groups
+    index = arch.index_key_bytes() / groups
+    indexed = ratios.count(INDEXED_RATIO) * frac
+    heavy_ratio = max(COMPRESS_RATIOS)
+    heavy = ratios.count(heavy_ratio) * frac
+    layers = len(ratios) * frac
+    window = arch.sliding_window or 0
+    # scores and values over the shared latent, for the heads the kernel computes (the deployment pads them to
+    # FlashMLA's where the engine's kernel is that: :func:`compressed_heads`)
+    per_key = 4.0 * heads_per_gpu * arch.head_dim / groups
+    index_pair = 2.0 * arch.index_num_heads * arch.index_head_dim / INDEXER_FP8_SPEEDUP / groups
+    global_pair = indexed * index_pair / INDEXED_RATIO + heavy * per_key / heavy_ratio
+    state = arch.compressed_state_bytes() * frac / groups
+    return {
+        "window": INDEXED_RATIO * arch.index_topk,
+        "kv_bytes_per_token_full": indexed * (entry + index) / INDEXED_RATIO + heavy * entry / heavy_ratio,
+        "kv_bytes_per_token_windowed": 0.0,
+        "kv_read_bytes_per_token_full": indexed * index / INDEXED_RATIO + heavy * entry / heavy_ratio,
+        "kv_read_bytes_per_token_windowed": indexed * entry / INDEXED_RATIO,
+        "attention_flops_per_pair_full": global_pair,
+        "attention_flops_per_pair_decode": global_pair,
+        "attention_flops_per_pair_windowed": indexed * per_key / INDEXED_RATIO,
+        "fixed_kv_bytes_per_sequence": layers * window * entry + state,
+        "decode_read_bytes_per_sequence": layers * window * entry,
+        "attention_flops_per_token": layers * window * per_key,
+        # the latent is read once for all heads
+        "query_heads_per_kv_head": 1.0,
+        # the attention in every layer, the indexer's logits in the ratio-4 ones
+        "attention_kernels": round(layers + indexed),
+    }
 
 
 def windowed_pairs(tokens: float, window: int) -> float:
@@ -301,6 +357,16 @@ def unquantized_share(arch: ModelArchitecture, precision: str) -> float:
     return arch.unquantized_linear_params / arch.dense_linear_params
 
 
+def expert_precision(arch: ModelArchitecture, precision: str) -> str:
+    """The precision ``arch``'s routed experts are stored in when its weights are served at ``precision``: the
+    checkpoint's own expert precision where it has one and is served as published (DeepSeek-V4: MXFP4 experts
+    beside FP8 projections), else ``precision``."""
+    p = normalize_precision(precision)
+    if arch.expert_precision and p == arch.native_precision:
+        return arch.expert_precision
+    return p
+
+
 def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float, float, float]:
     """(bytes per value of non-expert linear weights, of expert weights, of 16-bit parts, embedding bytes)."""
     p = normalize_precision(precision)
@@ -309,7 +375,7 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
     share = unquantized_share(arch, p)
     # projections a checkpoint keeps 16-bit (its quantization config's exclusion list) are read 16-bit
     linear = quant * (1.0 - share) + wide * share
-    return linear, quant, wide, arch.embedding_params * wide
+    return linear, bytes_per_value(expert_precision(arch, p)), wide, arch.embedding_params * wide
 
 
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
@@ -343,6 +409,38 @@ INDEXER_KERNELS: Final[tuple[int, int]] = (3, 4)
 #: the indexer's FP8 logits run at twice the 16-bit tensor rate the attention terms are charged at: its FLOPs
 #: per (query, key) pair count half (an assumption from the FP8 peak, not a measured kernel)
 INDEXER_FP8_SPEEDUP: Final[float] = 2.0
+#: FlashMLA's sparse kernels, which run DeepSeek-V4's compressed attention, take 64 or 128 query heads: a GPU's
+#: heads are padded up to the nearer (vLLM 0.20's ``padded_heads``; SGLang 0.5.23 the same, where 0.5.12 padded to
+#: all of the model's heads), so its attention FLOPs do not shrink below 64 heads' as tensor parallelism grows
+COMPRESSED_ATTENTION_HEAD_TILES: Final[tuple[int, ...]] = (64, 128)
+#: (GEMM, small) kernels one compressed-attention layer launches beside its MLP's, by ratio, counted from the
+#: layer's modules in vLLM 0.20 and SGLang 0.5.12 (benchmarks/data/dsv4_engine_evidence.md). GEMMs: the fused
+#: query and latent down-projection, the query up-projection, the grouped and the final output projections, the
+#: hyper-connections' mixing projection at both sites, a compressor's projection; ratio 4 adds the indexer's
+#: query, head-weight and key-compressor projections. Small: the hyper-connections' Sinkhorn-and-mix and their
+#: output mix at both sites, the query norm and rope, the latent's norm, rope, quantization and cache write,
+#: the attention, its inverse rope, the compressor's pooling; ratio 4 adds the index keys' rotation and
+#: quantization, their pooling, the logits and the top-k. Ratio 0 (the window alone) has no compressor
+COMPRESSED_MIXER_KERNELS: Final[dict[int, tuple[int, int]]] = {0: (6, 10), 4: (10, 15), 128: (7, 11)}
+#: of those, the hyper-connections' (GEMM, small) kernels: the mixing projection at both sites, their Sinkhorn-and-mix
+#: and output mix
+HYPER_CONNECTION_KERNELS: Final[tuple[int, int]] = (2, 6)
+#: bytes each token's hyper-connections move per layer, per hidden value and per copy of the hidden state, beyond
+#: their kernels' fixed time: fitted by benchmarks/dsv4_modules.py on aiconfigurator's measured mHC modules (SGLang
+#: 0.5.14 on the H200, 2,048 tokens and more) and read held out on every other GPU and engine's tables there
+HYPER_CONNECTION_BYTES: Final[float] = 17.88
+#: FP8 linear layers of one compressed-attention layer (the two down-projections fused, the query up-projection,
+#: the two output projections), and the indexer's FP8 query projection a ratio-4 layer adds
+COMPRESSED_MIXER_LINEARS: Final[dict[int, int]] = {0: 4, 4: 5, 128: 4}
+
+
+def compressed_heads(heads_per_gpu: float) -> int:
+    """The query heads FlashMLA's sparse kernels compute for a GPU holding ``heads_per_gpu`` of a layer's
+    (:data:`COMPRESSED_ATTENTION_HEAD_TILES`)."""
+    return next(
+        (tile for tile in COMPRESSED_ATTENTION_HEAD_TILES if heads_per_gpu <= tile),
+        math.ceil(heads_per_gpu),
+    )
 
 
 def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
@@ -353,7 +451,10 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     alignment, activation, combine and norm; a shared expert adds its own two GEMMs and activation.
     """
     gemm = small = 0
-    for kind in arch.attention_kinds:
+    for ratio in arch.compress_ratios:
+        g, k = COMPRESSED_MIXER_KERNELS[ratio]
+        gemm, small = gemm + g, small + k
+    for kind in () if arch.compress_ratios else arch.attention_kinds:
         g, k = MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
         if kind in ("full", "sliding") and arch.attention_output_gate:
             k += OUTPUT_GATE_KERNELS
@@ -379,6 +480,8 @@ def quantized_linears(arch: ModelArchitecture) -> int:
     mixers = sum(
         _MIXER_LINEARS["mla" if arch.is_mla and kind != "mamba" else kind] for kind in arch.attention_kinds
     )
+    if arch.compress_ratios:
+        mixers = sum(COMPRESSED_MIXER_LINEARS[ratio] for ratio in arch.compress_ratios)
     dense = arch.mlp_kinds.count("dense")
     shared = arch.mlp_kinds.count("moe") if arch.shared_expert_intermediate_size else 0
     return mixers + _MLP_LINEARS * (dense + shared)
@@ -424,7 +527,13 @@ def shard_costs(
 
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
     kv_heads_per_gpu = max(arch.num_kv_heads / attn_tp, 1.0)
-    if arch.is_mla:
+    if arch.compressed_attention:
+        # DeepSeek-V4: the query up-projection, the grouped output projections and the heads' sinks split over
+        # the group; the two down-projections and their norms replicate, as do the compressors and indexers
+        nh, hd, ql = arch.num_attention_heads, arch.head_dim, arch.q_lora_rank or 0
+        split = ql * nh * hd + nh * hd * arch.o_lora_rank + arch.o_groups * arch.o_lora_rank * h + nh
+        attn_per_gpu = split / attn_tp + h * (ql + hd) + ql + hd
+    elif arch.is_mla:
         # the indexer's projections are replicated on every GPU of the group
         attn_per_gpu = arch.attention_params_per_layer / attn_tp + arch.indexer_params_per_layer
     else:
@@ -444,8 +553,18 @@ def shard_costs(
     shared = moe_layers * arch.shared_expert_params_per_layer / attn_tp
     router = moe_layers * arch.router_params_per_layer
     dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
+    if arch.compressed_attention:
+        # the compressors and indexers, on every GPU: their 16-bit projections at 16 bits, the rest quantized;
+        # the other linear layers carry no 16-bit share of their own then
+        compressors = sum(arch.compressor_params(ratio) for ratio in arch.compress_ratios) * frac
+        wide_part = arch.compressor_wide_params * frac
+        quant_b = bytes_per_value(precision)
+        dense_weight_bytes = (mixer + dense_mlp + shared + compressors - wide_part) * quant_b + (
+            wide_part + router
+        ) * wide_b
+        mixer += compressors
     expert_width = arch.moe_intermediate_size / moe_tp
-    if normalize_precision(precision) == "mxfp4" and expert_width:
+    if expert_precision(arch, precision) == "mxfp4" and expert_width:
         # MXFP4 expert kernels store each shard's intermediate width padded to a multiple of 256
         # (gpt-oss-120b: 2880 -> 3072, which is what vLLM's "Model loading took 64.4 GiB" shows)
         expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
@@ -504,6 +623,8 @@ def shard_costs(
             "attention_flops_per_pair_windowed": mla_decode_pair * full_layers,
             "attention_kernels": round(2 * full_layers),
         }
+    if arch.compressed_attention:
+        sparse = compressed_attention_costs(arch, kv_precision, frac, groups, heads_per_gpu)
     # a query/key norm over all heads of a layer: each token's sums of squares all-reduced over the attention
     # group, beside a reduction kernel of its own (vLLM's MiniMaxText01RMSNormTP.forward_qk, SGLang's
     # MiniMaxM2RMSNormTP: one all-reduce for queries and keys together)
@@ -569,7 +690,12 @@ def shard_costs(
             * frac
         ),
         attention_kernels=round(full_layers + windowed_layers),
-        elementwise_bytes_per_token=layers_per_stage * 2.0 * (10 * h / groups + 3 * mlp_width / tp),
+        # norms, residual adds, rope, activations (16-bit), and the hyper-connections' traffic where the model has them
+        elementwise_bytes_per_token=layers_per_stage
+        * (
+            2.0 * (10 * h / groups + 3 * mlp_width / tp)
+            + (HYPER_CONNECTION_BYTES * arch.hc_mult * h / groups if arch.hc_mult > 1 else 0.0)
+        ),
         resident_weight_bytes=resident,
         activation_bytes_per_token=h * 2.0 / groups,
         ep=ep,
@@ -790,7 +916,9 @@ def sequence_kv_bytes(costs: ShardCosts, tokens: int, block_size: int) -> float:
     """
     groups = costs.dp_attention
     fixed = (
-        costs.kv_bytes_per_token_windowed * min(tokens, costs.window) + costs.state_bytes_per_sequence
+        costs.kv_bytes_per_token_windowed * min(tokens, costs.window)
+        + costs.state_bytes_per_sequence
+        + costs.fixed_kv_bytes_per_sequence
     ) * groups
     if costs.kv_bytes_per_token_full <= 0:
         return fixed
@@ -806,7 +934,11 @@ def sequence_capacity_tokens(costs: ShardCosts, kv_capacity_bytes: float, block_
     Blocks are counted as :func:`sequence_kv_bytes` counts them.
     """
     groups = costs.dp_attention
-    fixed = (costs.kv_bytes_per_token_windowed * costs.window + costs.state_bytes_per_sequence) * groups
+    fixed = (
+        costs.kv_bytes_per_token_windowed * costs.window
+        + costs.state_bytes_per_sequence
+        + costs.fixed_kv_bytes_per_sequence
+    ) * groups
     if kv_capacity_bytes - fixed < 0:
         return 0
     if costs.kv_bytes_per_token_full <= 0:

@@ -395,6 +395,7 @@ class StepCost:
         "_groups",
         "_host_seq",
         "_host_step",
+        "_kv_fixed",
         "_kv_state",
         "_kv_token",
         "_kv_token_windowed",
@@ -434,6 +435,7 @@ class StepCost:
         "_side_graphs_only",
         "_side_saving",
         "_side_tokens",
+        "_token_flops",
         "_top_k",
         "costs",
         "rates",
@@ -515,6 +517,9 @@ class StepCost:
             self._kv_token *= c.query_heads_per_kv_head
             self._kv_token_windowed *= c.query_heads_per_kv_head
         self._kv_state = 2.0 * c.state_bytes_per_sequence
+        # what every decoding query reads whatever its context (compressed attention's windows)
+        self._kv_fixed = c.decode_read_bytes_per_sequence
+        self._token_flops = c.attention_flops_per_token
         self._pair_flops = c.attention_flops_per_pair_full
         # decode pairs at the decode kernels' rate (MLA: FlashMLA's measured share of peak)
         self._pair_flops_decode = (
@@ -840,7 +845,7 @@ class StepCost:
             moe_bytes, moe_flops = self._moe_layers * moe_bytes, self._moe_layers * moe_flops
 
         kv_read = self._kv_token * kv_tokens + self._kv_token_windowed * kv_tokens_windowed
-        kv_read += decode_seqs * self._kv_state
+        kv_read += decode_seqs * (self._kv_state + self._kv_fixed)
         attn_mem = kv_read / self._attn_bw
         pair_flops = self._pair_flops
         absorbed_prompt = bool(
@@ -853,7 +858,7 @@ class StepCost:
             + self._pair_flops_decode * kv_tokens
             + self._pair_flops_windowed * kv_tokens_windowed
             + self._pair_flops_prompt_windowed * prefill_pairs_windowed
-            + tokens * self._recurrent_token
+            + tokens * (self._recurrent_token + self._token_flops)
         )
         attn_cmp = attn_flops / self._attn_flops
         attention = soft_max(attn_mem, attn_cmp)

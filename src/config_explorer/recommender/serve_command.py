@@ -59,6 +59,7 @@ from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture, bundled_checkpoints
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    COMPRESSED_ATTENTION_BLOCK,
     ENGINE_PROFILES,
     ENGINE_TITLES,
     profile_for,
@@ -433,6 +434,8 @@ def _vllm(
         argv += ["--quantization", "fp8"]
     if est.kv_precision == "fp8":
         argv += ["--kv-cache-dtype", "fp8"]
+    if arch.compressed_attention:  # DeepSeek-V4's caches in 256-token blocks, as vLLM's recipe requires
+        argv += ["--block-size", str(COMPRESSED_ATTENTION_BLOCK["vllm"])]
     if est.async_scheduling:
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
     # a switch the estimate's own release has on, which the estimate ran without, was turned off: say so
