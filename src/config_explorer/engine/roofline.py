@@ -900,7 +900,8 @@ class StepCost:
             issue = self._eager + (self._eager_prefill if prefill_tokens else 0.0)
             # an engine whose host runs ahead (TensorRT-LLM's PyTorch executor) lasts the longer of the two
             stage = max(stage, issue) if self._eager_overlaps else stage + issue
-        elif prefill_tokens:
+        elif prefill_tokens and not graphed:
+            # (a speculative verification pass replays a whole graph: no piecewise splits to issue)
             stage += self._piecewise_host
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage

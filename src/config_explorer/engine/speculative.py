@@ -306,8 +306,11 @@ class SpeculativeStepCost(StepCost):
 
 
 #: model types whose checkpoints carry multi-token-prediction modules (``num_nextn_predict_layers``,
-#: ``mtp_num_hidden_layers``): DeepSeek-V3/R1, Qwen3-Next, GLM-4.5, MiMo
-MTP_MODEL_TYPES: Final = frozenset({"deepseek_v3", "deepseek_v32", "qwen3_next", "glm4_moe", "mimo"})
+#: ``mtp_num_hidden_layers``): DeepSeek-V3/R1, DeepSeek-V4 (one module; SGLang's DeepSeek-V4 cookbook drafts with it
+#: as EAGLE, vLLM's recipe as MTP), Qwen3-Next, GLM-4.5, MiMo
+MTP_MODEL_TYPES: Final = frozenset(
+    {"deepseek_v3", "deepseek_v32", "deepseek_v4", "qwen3_next", "glm4_moe", "mimo"}
+)
 #: the methods each engine implements (vLLM ``vllm/config/speculative.py`` SpeculativeMethod; SGLang
 #: ``--speculative-algorithm`` EAGLE, EAGLE3, NEXTN, NGRAM, STANDALONE; TensorRT-LLM's speculative configs
 #: Eagle3, MTP, NGram, DraftTarget)
