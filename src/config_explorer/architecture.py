@@ -147,6 +147,8 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "o_lora_rank": (0, 65_536),
     "o_groups": (0, 16_384),
     "hc_mult": (1, 64),
+    "moe_hidden_size": (0, 1_048_576),
+    "residual_block_size": (0, 100_000),
 }
 #: an image encoder's weights (a derived count, not a config integer): at most this many
 MAX_VISION_PARAMS: Final = 100_000_000_000
@@ -160,12 +162,15 @@ _BOOL_FIELDS = (
     "qkv_bias",
     "attention_output_gate",
     "shared_expert_gated",
+    "linear_gate_full_rank",
     "active_excludes_embedding",
     "trust_remote_code",
 )
 _ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
 _MLP_KINDS = frozenset({"dense", "moe"})
 _SCOPES = ("linear", "experts")
+#: the recurrent mixers of linear-attention layers: Qwen3-Next's Gated DeltaNet, Kimi Linear's Kimi Delta Attention
+LINEAR_ATTENTION_KINDS: Final = ("gated_delta", "kda")
 #: the compression ratios DeepSeek-V4's layers take (0: the sliding window alone); vLLM, SGLang and
 #: TensorRT-LLM accept no others (``_compress_ratios`` checks in their DeepSeek-V4 loaders)
 COMPRESS_RATIOS: Final = frozenset({0, 4, 128})
@@ -308,8 +313,12 @@ def _quantized_precision(quant: Mapping[str, Any], method: str) -> str | None:
                 bits, kind = weights.get("num_bits"), str(weights.get("type", "int"))
                 if bits == 8:
                     return "fp8" if kind == "float" else "int8"
+                if bits == 4 and kind == "float":
+                    # one scale per 32 values is the OCP microscaling format (compressed-tensors' mxfp4-pack-quantized:
+                    # Kimi K3), one per 16 NVIDIA's NVFP4
+                    return "mxfp4" if weights.get("group_size") == 32 else "fp4"
                 if bits == 4:
-                    return "fp4" if kind == "float" else "int4"
+                    return "int4"
         return "fp8"
     return None
 
@@ -395,9 +404,10 @@ def _attention_modules(arch: ModelArchitecture) -> list[tuple[str, int]]:
 
 
 def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...]) -> int:
-    """Attention and dense-MLP projection weights that ``patterns`` leave unquantized, named as
-    Hugging Face names the modules (``model.layers.N.self_attn.q_proj``, DeepSeek's
-    ``...self_attn.kv_b_proj``, ``...mlp.down_proj``)."""
+    """Attention, linear-attention, dense-MLP and shared-expert projection weights that ``patterns`` leave
+    unquantized, named as Hugging Face names the modules (``model.layers.N.self_attn.q_proj``, DeepSeek's
+    ``...self_attn.kv_b_proj``, ``...mlp.down_proj``, Qwen3-Next's ``...linear_attn``, Kimi Linear's delta
+    attention under ``...self_attn``, DeepSeek's ``...mlp.shared_experts`` and Qwen's ``...mlp.shared_expert``)."""
     if not patterns:
         return 0
     excluded = _Exclusions(patterns, arch.model_id)
@@ -410,9 +420,16 @@ def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...
         parts: list[tuple[str, int]] = []
         if mixer in ("full", "sliding"):
             parts += attention_parts
+        if mixer == "linear":
+            where = "self_attn" if arch.linear_attention_kind == "kda" else "linear_attn"
+            parts.append((f"{where}.o_proj", arch.linear_attention_params_per_layer))
         if kind == "dense":
             parts += [("mlp.gate_proj", mlp - down), ("mlp.down_proj", down)]
         total += sum(params for name, params in parts if f"model.layers.{i}.{name}" in excluded)
+        if kind == "moe" and arch.shared_expert_intermediate_size:
+            names = (f"model.layers.{i}.mlp.{name}.down_proj" for name in ("shared_experts", "shared_expert"))
+            if any(name in excluded for name in names):
+                total += 3 * h * arch.shared_expert_intermediate_size
     return total
 
 
@@ -441,6 +458,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
                 f"{cfg.model_id}: sliding layers in 'layer_types' but no 'sliding_window'"
             )
         return tuple(kinds), window
+    kda = _kda_config(cfg)
+    if kda is not None:
+        return _kda_layer_kinds(cfg, kda, num_layers), None
     interval = cfg.optional_int("full_attention_interval")
     if interval is not None:  # Qwen3-Next: one gated full-attention layer every `interval`, linear otherwise
         return tuple("full" if (i + 1) % interval == 0 else "linear" for i in range(num_layers)), None
@@ -459,6 +479,41 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     if window >= cfg.integer("max_position_embeddings", default=window + 1):
         return ("full",) * num_layers, None
     return ("sliding",) * num_layers, window
+
+
+def _kda_config(cfg: _Config) -> Mapping[str, Any] | None:
+    """Kimi Linear's ``linear_attn_config`` (Kimi-Linear-48B-A3B, Kimi K3's text model), None for other models."""
+    raw = cfg.raw("linear_attn_config")
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'linear_attn_config' must be an object, got {type(raw).__name__}"
+        )
+    return raw
+
+
+def _kda_layer_kinds(cfg: _Config, kda: Mapping[str, Any], num_layers: int) -> tuple[str, ...]:
+    """Kimi Linear's layer kinds: ``kda_layers`` and ``full_attn_layers`` number the layers from 1 (vLLM's
+    ``KimiLinearForCausalLM``, mlx-lm's ``kimi_k3``: ``layer_idx + 1 in kda_layers``) and together cover each once."""
+    lists: dict[str, set[int]] = {}
+    for key in ("kda_layers", "full_attn_layers"):
+        raw = kda.get(key)
+        if not isinstance(raw, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= num_layers for i in raw
+        ):
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: linear_attn_config.{key} must list layer numbers from 1 to {num_layers}, "
+                f"got {short_repr(raw, 200)}"
+            )
+        lists[key] = set(raw)
+    linear, full = lists["kda_layers"], lists["full_attn_layers"]
+    if linear & full or len(linear | full) != num_layers:
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: linear_attn_config's kda_layers and full_attn_layers must number each of the "
+            f"{num_layers} layers exactly once"
+        )
+    return tuple("linear" if i + 1 in linear else "full" for i in range(num_layers))
 
 
 def _compress_ratios(cfg: _Config, num_layers: int) -> tuple[int, ...]:
@@ -572,6 +627,13 @@ class ModelArchitecture:
     linear_key_head_dim: int = 0
     linear_value_head_dim: int = 0
     linear_conv_kernel: int = 4
+    #: the linear-attention layers' mixer: ``gated_delta`` (Qwen3-Next, Qwen3.5) or ``kda`` (Kimi Delta Attention:
+    #: separate query/key/value projections and convolutions, a low-rank per-channel forget gate, a beta
+    #: projection and an output gate; vLLM's ``KimiDeltaAttention``)
+    linear_attention_kind: str = "gated_delta"
+    #: Kimi Delta Attention's output gate is one full-rank projection (Kimi K3's ``use_full_rank_gate``), not
+    #: the low-rank pair through ``head_dim``
+    linear_gate_full_rank: bool = False
     #: the recurrent layers' SSM / delta-rule state type the checkpoint declares (``mamba_ssm_dtype``:
     #: Qwen3.5's ``float32``), as a precision name; None where the config does not say
     mamba_ssm_dtype: str | None = None
@@ -584,6 +646,13 @@ class ModelArchitecture:
     qk_norm_per_layer: bool = False
     #: the shared expert's output passes through a sigmoid gate of its own (Qwen2-MoE, Qwen3-Next)
     shared_expert_gated: bool = False
+    #: the width the routed experts work in where it is not the hidden size: a latent MoE (Kimi K3's
+    #: ``routed_expert_hidden_size``) projects each token down to it before routing and back up after the
+    #: experts, so the experts, and the tokens dispatched to them, are that narrow; 0: the hidden size
+    moe_hidden_size: int = 0
+    #: attention residuals (Kimi K3's ``attn_res_block_size``): each layer mixes the outputs of earlier blocks
+    #: of this many layers into its input with weights of its own; 0 without them
+    residual_block_size: int = 0
     max_position_embeddings: int | None = None
     #: the share of each head's dimensions rotary embedding rotates (config ``partial_rotary_factor``:
     #: phi-2 0.4, GLM-4.5 0.5, Qwen3-Next 0.25; 1 for most models)
@@ -700,6 +769,20 @@ class ModelArchitecture:
         ):
             raise InvalidModelConfigError(
                 f"{self.model_id}: linear-attention layers need the linear_* head sizes"
+            )
+        if self.linear_attention_kind not in LINEAR_ATTENTION_KINDS:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: linear_attention_kind must be one of {', '.join(LINEAR_ATTENTION_KINDS)}, "
+                f"got {short_repr(self.linear_attention_kind)}"
+            )
+        if self.linear_attention_kind == "kda" and (
+            self.linear_num_key_heads != self.linear_num_value_heads
+            or self.linear_key_head_dim != self.linear_value_head_dim
+        ):
+            raise InvalidModelConfigError(
+                f"{self.model_id}: Kimi Delta Attention has as many key as value heads, of one size; got "
+                f"{self.linear_num_key_heads} x {self.linear_key_head_dim} keys and "
+                f"{self.linear_num_value_heads} x {self.linear_value_head_dim} values"
             )
         if self.unquantized_linear_params > self.dense_linear_params:
             raise InvalidModelConfigError(
@@ -889,8 +972,8 @@ class ModelArchitecture:
             if num_experts
             else 0
         )
-        if cfg.data.get("n_shared_experts"):
-            shared = cfg.integer("n_shared_experts", minimum=0) * moe_width
+        if cfg.data.get("n_shared_experts") or cfg.data.get("num_shared_experts"):
+            shared = cfg.integer("n_shared_experts", "num_shared_experts", minimum=0) * moe_width
         elif model_type.startswith("llama4") and num_experts:
             shared = moe_width  # Llama 4 MoE layers always add one shared expert of the routed width
         else:
@@ -914,6 +997,14 @@ class ModelArchitecture:
         latent = mla is not None or bool(ratios)  # low-rank queries, rope part and indexer fields apply
         mamba = "mamba" in attention_kinds
         linear = "linear" in attention_kinds
+        kda_data = _kda_config(cfg)
+        # Kimi Linear's delta-attention sizes sit in its linear_attn_config: as many key as value heads, of one size
+        lin = _Config(dict(kda_data), name) if kda_data is not None and linear else cfg
+        gated_delta = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim")
+        kda_sizes = ("num_heads", "num_heads", "head_dim", "head_dim", "short_conv_kernel_size")
+        linear_sizes = (
+            (*gated_delta, "linear_value_head_dim", "linear_conv_kernel_dim") if lin is cfg else kda_sizes
+        )
         mamba_heads = cfg.integer("mamba_n_heads", default=0, minimum=0) if mamba else 0
         mamba_head_dim = cfg.integer("mamba_d_head", default=0, minimum=0) if mamba else 0
         if mamba and not mamba_head_dim and mamba_heads:
@@ -963,18 +1054,42 @@ class ModelArchitecture:
             else 0,
             mamba_num_groups=cfg.integer("mamba_n_groups", "n_groups", default=1) if mamba else 0,
             mamba_conv_kernel=cfg.integer("mamba_d_conv", "conv_kernel", default=4) if mamba else 4,
-            linear_num_key_heads=cfg.integer("linear_num_key_heads") if linear else 0,
-            linear_num_value_heads=cfg.integer("linear_num_value_heads") if linear else 0,
-            linear_key_head_dim=cfg.integer("linear_key_head_dim") if linear else 0,
-            linear_value_head_dim=cfg.integer("linear_value_head_dim") if linear else 0,
-            linear_conv_kernel=cfg.integer("linear_conv_kernel_dim", default=4) if linear else 4,
-            mamba_ssm_dtype=_SSM_DTYPES.get(cfg.text("mamba_ssm_dtype")) if mamba or linear else None,
+            linear_num_key_heads=lin.integer(linear_sizes[0], bound="linear_num_key_heads") if linear else 0,
+            linear_num_value_heads=lin.integer(linear_sizes[1], bound="linear_num_value_heads")
+            if linear
+            else 0,
+            linear_key_head_dim=lin.integer(linear_sizes[2], bound="linear_key_head_dim") if linear else 0,
+            linear_value_head_dim=lin.integer(linear_sizes[3], bound="linear_value_head_dim")
+            if linear
+            else 0,
+            linear_conv_kernel=lin.integer(linear_sizes[4], default=4, bound="linear_conv_kernel")
+            if linear
+            else 4,
+            linear_attention_kind="kda" if lin is not cfg else "gated_delta",
+            linear_gate_full_rank=lin is not cfg and lin.flag("use_full_rank_gate", False),
+            # Kimi Delta Attention's recurrent state is 32-bit whatever the cache type (vLLM's kda_state_dtype)
+            mamba_ssm_dtype=(
+                _SSM_DTYPES.get(cfg.text("mamba_ssm_dtype")) or ("fp32" if lin is not cfg else None)
+            )
+            if mamba or linear
+            else None,
             mamba_chunk_size=cfg.optional_int("mamba_chunk_size") if mamba or linear else None,
-            attention_output_gate=model_type == "qwen3_next" or cfg.flag("attn_output_gate", False),
+            attention_output_gate=model_type == "qwen3_next"
+            or cfg.flag("attn_output_gate", False)
+            or (mla is not None and cfg.flag("mla_use_output_gate", False)),
             qk_norm_per_layer=cfg.flag("use_qk_norm", False) and cfg.text("qk_norm_type") == "per_layer",
             shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,
+            moe_hidden_size=cfg.integer(
+                "routed_expert_hidden_size", default=0, minimum=0, bound="moe_hidden_size"
+            )
+            if num_experts
+            else 0,
+            residual_block_size=cfg.integer(
+                "attn_res_block_size", default=0, minimum=0, bound="residual_block_size"
+            ),
+            # Kimi Linear states its context as model_max_length alone
             max_position_embeddings=cfg.optional_int(
-                "max_position_embeddings", bound="max_position_embeddings"
+                "max_position_embeddings", "model_max_length", bound="max_position_embeddings"
             ),
             partial_rotary_factor=cfg.fraction("partial_rotary_factor", default=1.0),
             vision_params=_vision_params(cfg.raw("vision_config"), hidden, name),
@@ -1067,7 +1182,9 @@ class ModelArchitecture:
                 q = h * nq * self.q_head_dim
             kv_a = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
             kv_b = self.kv_lora_rank * nq * (self.qk_nope_head_dim + self.v_head_dim)
-            return q + kv_a + kv_b + nq * self.v_head_dim * h
+            # a gated MLA (Kimi K3's mla_use_output_gate) scales each head's output by a sigmoid of its own projection
+            gate = h * nq * self.v_head_dim if self.attention_output_gate else 0
+            return q + kv_a + kv_b + nq * self.v_head_dim * h + gate
         q_width = self.num_attention_heads * self.head_dim
         kv_width = self.num_kv_heads * self.head_dim
         q_out = 2 * q_width if self.attention_output_gate else q_width  # gated attention: query and gate
@@ -1095,10 +1212,20 @@ class ModelArchitecture:
 
     @property
     def linear_attention_params_per_layer(self) -> int:
-        """Gated DeltaNet: q/k/v/z and beta/alpha projections, depthwise conv, decay terms, norm, out_proj."""
+        """Gated DeltaNet: q/k/v/z and beta/alpha projections, depthwise conv, decay terms, norm, out_proj.
+        Kimi Delta Attention (vLLM's ``KimiDeltaAttention``, mlx-lm's ``KimiK3DeltaAttention``): query, key and
+        value projections and their depthwise convolutions, the forget gate's low-rank pair through ``head_dim``
+        (``f_a``, ``f_b``), the beta projection, the output gate (the same low-rank pair, or one full-rank
+        projection), the per-head decay and per-channel bias, the head norm and out_proj."""
         if "linear" not in self.attention_kinds:
             return 0
         kw, vw = self._linear_key_width, self._linear_value_width
+        if self.linear_attention_kind == "kda":
+            h, hd, heads = self.hidden_size, self.linear_key_head_dim, self.linear_num_value_heads
+            low_rank = h * hd + hd * vw
+            gate = h * vw if self.linear_gate_full_rank else low_rank
+            conv = (2 * kw + vw) * self.linear_conv_kernel
+            return h * (2 * kw + vw) + low_rank + h * heads + gate + conv + heads + vw + hd + vw * h
         in_proj = self.hidden_size * (2 * kw + 2 * vw + 2 * self.linear_num_value_heads)
         conv = (2 * kw + vw) * self.linear_conv_kernel
         return (
@@ -1119,13 +1246,23 @@ class ModelArchitecture:
         return (3 if self.mlp_gated else 2) * self.hidden_size * self.intermediate_size
 
     @property
+    def expert_hidden_size(self) -> int:
+        """The width routed experts take and give back: the latent size of a latent MoE, else the hidden size."""
+        return self.moe_hidden_size or self.hidden_size
+
+    @property
     def expert_params(self) -> int:
-        """One routed expert (gated MLP of width ``moe_intermediate_size``)."""
-        return 3 * self.hidden_size * self.moe_intermediate_size
+        """One routed expert (gated MLP of width ``moe_intermediate_size`` over :attr:`expert_hidden_size`)."""
+        return 3 * self.expert_hidden_size * self.moe_intermediate_size
 
     @property
     def shared_expert_params_per_layer(self) -> int:
-        return 3 * self.hidden_size * self.shared_expert_intermediate_size
+        """A MoE layer's shared experts, and a latent MoE's projections down to the experts' width and back up
+        and its norm there (mlx-lm's ``KimiK3SparseMoE``): weights every token of the layer is multiplied by."""
+        latent = (
+            2 * self.hidden_size * self.moe_hidden_size + self.moe_hidden_size if self.moe_hidden_size else 0
+        )
+        return 3 * self.hidden_size * self.shared_expert_intermediate_size + latent
 
     @property
     def router_params_per_layer(self) -> int:
@@ -1135,7 +1272,18 @@ class ModelArchitecture:
     def norm_params(self) -> int:
         """The norms' weights, and the hyper-connections' mixing weights where the model has them
         (:attr:`hyper_connection_params`: small, and no GEMM a token's cost needs apart)."""
-        return (2 * self.num_layers + 1) * self.hidden_size + self.hyper_connection_params
+        return (
+            (2 * self.num_layers + 1) * self.hidden_size + self.hyper_connection_params + self.residual_params
+        )
+
+    @property
+    def residual_params(self) -> int:
+        """Attention residuals' weights (:attr:`residual_block_size` > 0): at each of a layer's two sites and before
+        the final norm, a norm and a projection of the hidden state to one logit (mlx-lm's ``KimiK3DecoderLayer``);
+        0 without them."""
+        if not self.residual_block_size:
+            return 0
+        return (2 * self.num_layers + 1) * 2 * self.hidden_size
 
     @property
     def hyper_connection_params(self) -> int:
@@ -1148,6 +1296,22 @@ class ModelArchitecture:
             return 0
         width, mix = hc * self.hidden_size, (2 + hc) * hc
         return self.num_layers * 2 * (width * mix + mix + 3) + width * hc + hc + 1
+
+    @property
+    def residual_mix_values_per_token(self) -> int:
+        """Hidden-state values attention residuals read per token in one forward pass: before each layer's attention
+        and its MLP, every finished block's output and the running sum (mlx-lm's ``_attn_res_mix``: a block of
+        :attr:`residual_block_size` layers closes at each block start), and before the final norm all of them;
+        0 without attention residuals."""
+        size = self.residual_block_size
+        if not size:
+            return 0
+        total = 0
+        for i in range(self.num_layers):
+            before = -(-i // size)  # blocks closed before this layer's attention
+            after = i // size + 1  # and before its MLP, the block this layer starts included
+            total += (before + 1) + (after + 1)
+        return (total + -(-self.num_layers // size) + 1) * self.hidden_size
 
     @property
     def compressed_attention(self) -> bool:

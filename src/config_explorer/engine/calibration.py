@@ -88,6 +88,7 @@ __all__ = [
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
+    "kimi_delta_attention_support",
     "masks_remote_experts",
     "pads_compressed_heads",
     "prefill_attention_tiles",
@@ -1528,6 +1529,45 @@ def compressed_attention_support(
             f"vLLM serves DeepSeek-V4 from {first}: this estimate follows the unpinned profile's release "
             f"({profile.version}) for its host time and memory rules; pin engine='vllm=={first}' or later to follow one "
             "that serves it"
+        )
+    return None, None
+
+
+#: the vLLM releases the recipes name as the first to serve Kimi's delta-attention models, by the newest feature a
+#: model uses (vllm-project/recipes @8959cf6: Kimi-Linear-48B-A3B-Instruct.yaml ``min_vllm_version`` 0.11.2, Kimi-K3.yaml
+#: 0.27.1), and the release Kimi-Linear's recipe says to avoid (0.12.0: ``MLAModules.__init__() missing ...
+#: 'indexer_rotary_emb'``)
+KIMI_VLLM_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "Kimi Delta Attention": (0, 11, 2),
+    "Kimi K3's latent MoE and attention residuals": (0, 27, 1),
+}
+KIMI_VLLM_BROKEN: Final = frozenset({(0, 12, 0)})
+
+
+def kimi_delta_attention_support(
+    profile: EngineProfile, *, latent_moe: bool
+) -> tuple[str | None, str | None]:
+    """(why ``profile``'s vLLM release cannot serve a Kimi Delta Attention model, or None; a caveat where the unpinned
+    profile stands in for a release that can, or None). Other engines: (None, None), nothing stated here."""
+    if profile.name != "vllm":
+        return None, None
+    feature = "Kimi K3's latent MoE and attention residuals" if latent_moe else "Kimi Delta Attention"
+    since = KIMI_VLLM_SINCE[feature]
+    first = ".".join(map(str, since))
+    release = profile_release(profile)
+    if profile.version == DEFAULT_VLLM_VERSION:
+        return None, (
+            f"vLLM serves {feature} from {first} (its recipe's min_vllm_version): this estimate follows the unpinned "
+            f"profile's release ({profile.version}) for its host time and memory rules; pin engine='vllm=={first}' or "
+            "later to follow one that serves it"
+        )
+    if release is not None and release < since:
+        return f"vLLM {profile.version} does not serve {feature}; its recipe asks for {first} or later", None
+    if release is not None and release in KIMI_VLLM_BROKEN:
+        return (
+            f"vLLM {profile.version} fails to load Kimi-Linear models (its recipe: avoid 0.12.0); accepted: "
+            "engine='vllm==0.11.2' or a release after 0.12.0",
+            None,
         )
     return None, None
 

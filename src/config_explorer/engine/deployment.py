@@ -49,6 +49,7 @@ from config_explorer.engine.calibration import (
     default_kv_precision,
     eager_profile,
     efficiency_for,
+    kimi_delta_attention_support,
     masks_remote_experts,
     pads_compressed_heads,
     prefill_attention_tiles,
@@ -528,6 +529,13 @@ def plan_deployment(
     warnings: list[str] = []
     if arch.compressed_attention:
         unsupported, caveat = compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv)
+        if unsupported:
+            raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
+        if caveat:
+            warnings.append(caveat)
+    if arch.linear_attention_kind == "kda" and arch.num_linear_layers:
+        k3_features = bool(arch.moe_hidden_size or arch.residual_block_size)
+        unsupported, caveat = kimi_delta_attention_support(profile, latent_moe=k3_features)
         if unsupported:
             raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
         if caveat:

@@ -455,7 +455,7 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
         g, k = COMPRESSED_MIXER_KERNELS[ratio]
         gemm, small = gemm + g, small + k
     for kind in () if arch.compress_ratios else arch.attention_kinds:
-        g, k = MIXER_KERNELS["mla" if arch.is_mla and kind != "mamba" else kind]
+        g, k = MIXER_KERNELS["mla" if arch.is_mla and kind in ("full", "sliding") else kind]
         if kind in ("full", "sliding") and arch.attention_output_gate:
             k += OUTPUT_GATE_KERNELS
         if kind == "full" and arch.sparse_attention:
@@ -478,7 +478,8 @@ _MLP_LINEARS: Final[int] = 2
 def quantized_linears(arch: ModelArchitecture) -> int:
     """The linear layers of one forward step a quantized checkpoint quantizes (``ShardCosts.quantized_linears``)."""
     mixers = sum(
-        _MIXER_LINEARS["mla" if arch.is_mla and kind != "mamba" else kind] for kind in arch.attention_kinds
+        _MIXER_LINEARS["mla" if arch.is_mla and kind in ("full", "sliding") else kind]
+        for kind in arch.attention_kinds
     )
     if arch.compress_ratios:
         mixers = sum(COMPRESSED_MIXER_LINEARS[ratio] for ratio in arch.compress_ratios)
@@ -568,7 +569,9 @@ def shard_costs(
         # MXFP4 expert kernels store each shard's intermediate width padded to a multiple of 256
         # (gpt-oss-120b: 2880 -> 3072, which is what vLLM's "Model loading took 64.4 GiB" shows)
         expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
-    expert_bytes = 3 * h * expert_width * expert_b
+    # a latent MoE's experts work in its narrower latent width, and its tokens travel to them in it
+    eh = arch.expert_hidden_size
+    expert_bytes = 3 * eh * expert_width * expert_b
     lm_head_bytes = arch.vocab_size * h / attn_tp * wide_b
     norms = arch.norm_params * frac * wide_b
     # The first stage holds the embedding, the last the lm_head; with pp == 1 one GPU holds both.
@@ -591,7 +594,7 @@ def shard_costs(
     # a GPU works on a 1/groups share of the replica's tokens outside the experts
     dense_gemm_params = (mixer + dense_mlp + shared) / groups
     gemm_params = dense_gemm_params + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
-    moe_traffic = moe_layers * arch.num_experts_per_token / ep * 2.0 * (3 * h + 4 * expert_width)
+    moe_traffic = moe_layers * arch.num_experts_per_token / ep * 2.0 * (3 * eh + 4 * expert_width)
     kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
@@ -635,7 +638,7 @@ def shard_costs(
         # are 8-bit or narrower (as DeepEP dispatches) and comes back 16-bit
         allreduce_calls = round(layers_per_stage + dense_layers) if attn_tp > 1 else 0
         dispatch_b = 1.0 if expert_b <= 1.0 else 2.0
-        exchange = h * (dispatch_b + 2.0) * moe_layers
+        exchange = eh * (dispatch_b + 2.0) * moe_layers
         exchange_calls = 2 * moe_layers
     else:
         allreduce_calls = 2 * layers_per_stage if tp > 1 else 0
@@ -656,7 +659,7 @@ def shard_costs(
         expert_flops_per_assignment=2.0 * arch.expert_params / moe_tp,
         moe_traffic_bytes_per_token=moe_traffic,
         expert_width=expert_width,
-        expert_hidden=h,
+        expert_hidden=eh,
         expert_value_bytes=expert_b,
         lm_head_flops_per_token=2.0 * arch.vocab_size * h / tp,
         kv_bytes_per_token_full=kv_per_layer * full_layers,
@@ -695,7 +698,9 @@ def shard_costs(
         * (
             2.0 * (10 * h / groups + 3 * mlp_width / tp)
             + (HYPER_CONNECTION_BYTES * arch.hc_mult * h / groups if arch.hc_mult > 1 else 0.0)
-        ),
+        )
+        # attention residuals: the earlier blocks' 16-bit outputs each layer reads back (Kimi K3)
+        + 2.0 * arch.residual_mix_values_per_token * frac / groups,
         resident_weight_bytes=resident,
         activation_bytes_per_token=h * 2.0 / groups,
         ep=ep,
