@@ -148,6 +148,9 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "o_groups": (0, 16_384),
     "hc_mult": (1, 64),
     "moe_hidden_size": (0, 1_048_576),
+    "block_sparse_layers": (0, 100_000),
+    "sparse_block_size": (0, 1_048_576),
+    "sparse_topk_blocks": (0, 1_048_576),
     "residual_block_size": (0, 100_000),
 }
 #: an image encoder's weights (a derived count, not a config integer): at most this many
@@ -481,6 +484,51 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     return ("sliding",) * num_layers, window
 
 
+def _layer_flags(cfg: _Config, key: str, raw: Any, num_layers: int) -> tuple[bool, ...]:
+    """A config's per-layer list of 0/1 flags (MiniMax-M3's ``moe_layer_freq``, ``sparse_attention_freq``)."""
+    if (
+        not isinstance(raw, list)
+        or len(raw) != num_layers
+        or not all(flag in (0, 1) and not isinstance(flag, float) for flag in raw)
+    ):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: config field {key!r} must list a 0 or 1 for each of the {num_layers} layers, "
+            f"got {short_repr(raw, 200)}"
+        )
+    return tuple(bool(flag) for flag in raw)
+
+
+def _block_sparse(cfg: _Config, num_layers: int) -> dict[str, int]:
+    """MiniMax-M3's sparse attention (``sparse_attention_config``): its sparse layers, blocks and indexer sizes as
+    vLLM's ``MiniMaxM3`` attention reads them; {} without it."""
+    raw = cfg.raw("sparse_attention_config")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'sparse_attention_config' must be an object, got {type(raw).__name__}"
+        )
+    if raw.get("use_sparse_attention") is False:
+        return {}
+    sub = _Config(dict(raw), cfg.model_id)
+    freq = raw.get("sparse_attention_freq")
+    flags = (
+        _layer_flags(cfg, "sparse_attention_config.sparse_attention_freq", freq, num_layers) if freq else ()
+    )
+    if flags and any(flags[i] and not flags[i + 1] for i in range(num_layers - 1)):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: sparse attention layers are modelled as the last ones, after the dense ones; "
+            f"got sparse_attention_freq {short_repr(freq, 200)}"
+        )
+    return {
+        "block_sparse_layers": sum(flags) if flags else num_layers,
+        "sparse_block_size": sub.integer("sparse_block_size", bound="sparse_block_size"),
+        "sparse_topk_blocks": sub.integer("sparse_topk_blocks", bound="sparse_topk_blocks"),
+        "index_num_heads": sub.integer("sparse_num_index_heads", bound="index_num_heads"),
+        "index_head_dim": sub.integer("sparse_index_dim", bound="index_head_dim"),
+    }
+
+
 def _kda_config(cfg: _Config) -> Mapping[str, Any] | None:
     """Kimi Linear's ``linear_attn_config`` (Kimi-Linear-48B-A3B, Kimi K3's text model), None for other models."""
     raw = cfg.raw("linear_attn_config")
@@ -558,6 +606,11 @@ def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ..
     if num_experts == 0:
         return ("dense",) * num_layers
     first_dense = cfg.integer("first_k_dense_replace", default=0, minimum=0)
+    flags = cfg.raw("moe_layer_freq")
+    if isinstance(flags, list):  # MiniMax-M3: one 0/1 a layer
+        return tuple(
+            "moe" if flag else "dense" for flag in _layer_flags(cfg, "moe_layer_freq", flags, num_layers)
+        )
     step = cfg.integer("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_freq", default=1)
     only_dense = cfg.raw("mlp_only_layers") or []
     kinds = []
@@ -650,6 +703,13 @@ class ModelArchitecture:
     #: ``routed_expert_hidden_size``) projects each token down to it before routing and back up after the
     #: experts, so the experts, and the tokens dispatched to them, are that narrow; 0: the hidden size
     moe_hidden_size: int = 0
+    #: MiniMax sparse attention (MiniMax-M3's ``sparse_attention_config``): this many of the full-attention layers
+    #: (the last ones) attend, per query, the ``sparse_topk_blocks`` blocks of ``sparse_block_size`` tokens an indexer
+    #: picks (the query's own block among them); the indexer's ``index_num_heads`` query heads score one
+    #: ``index_head_dim`` key a token, cached beside the layer's keys and values; 0 without it
+    block_sparse_layers: int = 0
+    sparse_block_size: int = 0
+    sparse_topk_blocks: int = 0
     #: attention residuals (Kimi K3's ``attn_res_block_size``): each layer mixes the outputs of earlier blocks
     #: of this many layers into its input with weights of its own; 0 without them
     residual_block_size: int = 0
@@ -770,6 +830,8 @@ class ModelArchitecture:
             raise InvalidModelConfigError(
                 f"{self.model_id}: linear-attention layers need the linear_* head sizes"
             )
+        if self.block_sparse_layers:
+            self._check_block_sparse()
         if self.linear_attention_kind not in LINEAR_ATTENTION_KINDS:
             raise InvalidModelConfigError(
                 f"{self.model_id}: linear_attention_kind must be one of {', '.join(LINEAR_ATTENTION_KINDS)}, "
@@ -793,6 +855,29 @@ class ModelArchitecture:
             object.__setattr__(self, "native_precision", normalize_precision(self.native_precision))
         except InvalidArgumentError as exc:
             raise InvalidModelConfigError(f"{self.model_id}: native_precision: {exc}") from exc
+
+    def _check_block_sparse(self) -> None:
+        who = self.model_id
+        if self.block_sparse_layers > self.attention_kinds.count("full"):
+            raise InvalidModelConfigError(
+                f"{who}: block_sparse_layers={self.block_sparse_layers} exceeds the "
+                f"{self.attention_kinds.count('full')} full-attention layers"
+            )
+        if not (
+            self.sparse_block_size
+            and self.sparse_topk_blocks
+            and self.index_num_heads
+            and self.index_head_dim
+        ):
+            raise InvalidModelConfigError(
+                f"{who}: sparse attention layers need positive sparse_block_size, sparse_topk_blocks, index heads and "
+                f"index head size; got {self.sparse_block_size}, {self.sparse_topk_blocks}, {self.index_num_heads}, "
+                f"{self.index_head_dim}"
+            )
+        if self.is_mla or self.index_topk or self.compress_ratios or "sliding" in self.attention_kinds:
+            raise InvalidModelConfigError(
+                f"{who}: block-sparse attention beside MLA, DeepSeek sparse attention or sliding layers is not modelled"
+            )
 
     def _check_compressed(self) -> None:
         """DeepSeek-V4's compressed attention: a ratio per layer, every layer windowed, one shared latent."""
@@ -987,7 +1072,13 @@ class ModelArchitecture:
             ):
                 intermediate = 4 * hidden  # GPT-2 style: n_inner null means 4 * hidden
             else:
-                intermediate = cfg.integer("intermediate_size_mlp", "intermediate_size", "n_inner", "ffn_dim")
+                intermediate = cfg.integer(
+                    "dense_intermediate_size",
+                    "intermediate_size_mlp",
+                    "intermediate_size",
+                    "n_inner",
+                    "ffn_dim",
+                )
         else:
             intermediate = cfg.integer("intermediate_size", default=0, minimum=0)
         attention_kinds, window = _attention_kinds(cfg, model_type, layers)
@@ -998,6 +1089,7 @@ class ModelArchitecture:
         mamba = "mamba" in attention_kinds
         linear = "linear" in attention_kinds
         kda_data = _kda_config(cfg)
+        block_sparse = _block_sparse(cfg, layers)
         # Kimi Linear's delta-attention sizes sit in its linear_attn_config: as many key as value heads, of one size
         lin = _Config(dict(kda_data), name) if kda_data is not None and linear else cfg
         gated_delta = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim")
@@ -1035,8 +1127,15 @@ class ModelArchitecture:
             kv_lora_rank=mla,
             q_lora_rank=cfg.optional_int("q_lora_rank") if latent else None,
             index_topk=cfg.integer("index_topk", default=0, minimum=0) if latent else 0,
-            index_num_heads=cfg.integer("index_n_heads", default=0, minimum=0) if latent else 0,
-            index_head_dim=cfg.integer("index_head_dim", default=0, minimum=0) if latent else 0,
+            index_num_heads=cfg.integer("index_n_heads", default=0, minimum=0)
+            if latent
+            else block_sparse.get("index_num_heads", 0),
+            index_head_dim=cfg.integer("index_head_dim", default=0, minimum=0)
+            if latent
+            else block_sparse.get("index_head_dim", 0),
+            block_sparse_layers=block_sparse.get("block_sparse_layers", 0),
+            sparse_block_size=block_sparse.get("sparse_block_size", 0),
+            sparse_topk_blocks=block_sparse.get("sparse_topk_blocks", 0),
             compress_ratios=ratios,
             o_lora_rank=cfg.integer("o_lora_rank", default=0, minimum=0, bound="o_lora_rank")
             if ratios
@@ -1377,9 +1476,35 @@ class ModelArchitecture:
             return 0.0
         return float(self.index_head_dim + max(self.index_head_dim // 128, 1) * 4)
 
+    @property
+    def block_sparse_attention(self) -> bool:
+        """Whether some layers are MiniMax sparse attention (:attr:`block_sparse_layers`)."""
+        return self.block_sparse_layers > 0
+
+    @property
+    def block_sparse_window(self) -> int:
+        """Tokens a sparse layer's query attends at most: its ``sparse_topk_blocks`` blocks (2,048 for MiniMax-M3)."""
+        return self.sparse_topk_blocks * self.sparse_block_size
+
+    @property
+    def block_indexer_params_per_layer(self) -> int:
+        """A MiniMax sparse-attention layer's indexer projections, fused with its query/key/value one in vLLM's
+        ``MinimaxM3QKVParallelLinearWithIndexer``: ``index_num_heads`` query heads and one key head of
+        ``index_head_dim``; 0 without block-sparse attention."""
+        if not self.block_sparse_layers:
+            return 0
+        return self.hidden_size * (self.index_num_heads + 1) * self.index_head_dim
+
+    def block_index_bytes_per_token(self, kv_precision: str | None = None) -> float:
+        """The index key one token adds in one MiniMax sparse-attention layer, in the cache's type."""
+        if not self.block_sparse_layers:
+            return 0.0
+        return self.index_head_dim * bytes_per_value(kv_precision or self._default_kv_precision())
+
     def _mixer_params(self) -> int:
         return (
-            self.num_attention_layers * (self.attention_params_per_layer + self.indexer_params_per_layer)
+            self.block_sparse_layers * self.block_indexer_params_per_layer
+            + self.num_attention_layers * (self.attention_params_per_layer + self.indexer_params_per_layer)
             + sum(self.compressor_params(ratio) for ratio in self.compress_ratios)
             + self.num_mamba_layers * self.mamba_params_per_layer
             + self.num_linear_layers * self.linear_attention_params_per_layer
@@ -1549,18 +1674,21 @@ class ModelArchitecture:
         per = self.kv_bytes_per_token_per_layer(kv_precision)
         full = self.attention_kinds.count("full") * context_length
         windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
-        return per * (full + windowed)
+        index = self.block_sparse_layers * context_length * self.block_index_bytes_per_token(kv_precision)
+        return per * (full + windowed) + index
 
     def kv_cache_bytes_per_token(self, kv_precision: str | None = None) -> float:
         """KV bytes per token while the context is within every window (all attention layers store it)."""
         per_layer = self.kv_bytes_per_token_per_layer(kv_precision) * self.num_attention_layers
-        return per_layer + self.compressed_bytes_per_token(kv_precision)
+        index = self.block_sparse_layers * self.block_index_bytes_per_token(kv_precision)
+        return per_layer + index + self.compressed_bytes_per_token(kv_precision)
 
     def kv_cache_bytes_per_token_long_context(self, kv_precision: str | None = None) -> float:
         """KV bytes each further token adds once past the sliding windows (global layers only; compressed
         attention's entries)."""
         full = self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
-        return full + self.compressed_bytes_per_token(kv_precision)
+        index = self.block_sparse_layers * self.block_index_bytes_per_token(kv_precision)
+        return full + index + self.compressed_bytes_per_token(kv_precision)
 
     def mamba_state_bytes_per_sequence(
         self, precision: str = "bf16", ssm_precision: str | None = None
@@ -1610,6 +1738,13 @@ class ModelArchitecture:
             return total
         nq = self.num_attention_heads
         per_key = 2 * nq * (self.q_head_dim + (self.v_head_dim if self.is_mla else self.head_dim))
+        if self.block_sparse_layers:
+            # sparse layers attend their picked blocks; their indexer scores every earlier token
+            sparse = self.block_sparse_layers
+            dense = self.attention_kinds.count("full") - sparse
+            index = 2.0 * self.index_num_heads * self.index_head_dim * context_length
+            picked = min(context_length, self.block_sparse_window)
+            return per_key * (dense * context_length + sparse * picked) + sparse * index
         full = self.attention_kinds.count("full") * context_length
         windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
         return per_key * (full + windowed)

@@ -83,6 +83,7 @@ __all__ = [
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
+    "block_sparse_attention_support",
     "compressed_attention_support",
     "decode_attention_bandwidth",
     "default_kv_precision",
@@ -1544,15 +1545,23 @@ KIMI_VLLM_SINCE: Final[dict[str, tuple[int, int, int]]] = {
 KIMI_VLLM_BROKEN: Final = frozenset({(0, 12, 0)})
 
 
-def kimi_delta_attention_support(
-    profile: EngineProfile, *, latent_moe: bool
-) -> tuple[str | None, str | None]:
-    """(why ``profile``'s vLLM release cannot serve a Kimi Delta Attention model, or None; a caveat where the unpinned
+#: the first vLLM release its recipe names for MiniMax-M3's sparse attention (vllm-project/recipes @8959cf6,
+#: models/MiniMaxAI/MiniMax-M3.yaml ``min_vllm_version`` 0.24.0; it serves the model with ``--block-size 128``,
+#: MSA's ``sparse_block_size``)
+BLOCK_SPARSE_VLLM_SINCE: Final = (0, 24, 0)
+
+
+def block_sparse_attention_support(profile: EngineProfile) -> tuple[str | None, str | None]:
+    """(why ``profile``'s vLLM release cannot serve MiniMax sparse attention, or None; a caveat where the unpinned
     profile stands in for a release that can, or None). Other engines: (None, None), nothing stated here."""
+    return _vllm_release_support(profile, "MiniMax sparse attention", BLOCK_SPARSE_VLLM_SINCE)
+
+
+def _vllm_release_support(
+    profile: EngineProfile, feature: str, since: tuple[int, int, int]
+) -> tuple[str | None, str | None]:
     if profile.name != "vllm":
         return None, None
-    feature = "Kimi K3's latent MoE and attention residuals" if latent_moe else "Kimi Delta Attention"
-    since = KIMI_VLLM_SINCE[feature]
     first = ".".join(map(str, since))
     release = profile_release(profile)
     if profile.version == DEFAULT_VLLM_VERSION:
@@ -1563,6 +1572,19 @@ def kimi_delta_attention_support(
         )
     if release is not None and release < since:
         return f"vLLM {profile.version} does not serve {feature}; its recipe asks for {first} or later", None
+    return None, None
+
+
+def kimi_delta_attention_support(
+    profile: EngineProfile, *, latent_moe: bool
+) -> tuple[str | None, str | None]:
+    """(why ``profile``'s vLLM release cannot serve a Kimi Delta Attention model, or None; a caveat where the unpinned
+    profile stands in for a release that can, or None). Other engines: (None, None), nothing stated here."""
+    feature = "Kimi K3's latent MoE and attention residuals" if latent_moe else "Kimi Delta Attention"
+    unsupported, caveat = _vllm_release_support(profile, feature, KIMI_VLLM_SINCE[feature])
+    if unsupported or caveat or profile.name != "vllm":
+        return unsupported, caveat
+    release = profile_release(profile)
     if release is not None and release in KIMI_VLLM_BROKEN:
         return (
             f"vLLM {profile.version} fails to load Kimi-Linear models (its recipe: avoid 0.12.0); accepted: "

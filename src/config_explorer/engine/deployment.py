@@ -44,6 +44,7 @@ from config_explorer.engine.calibration import (
     VLLM_HYBRID_PREFIX_CACHING_SINCE,
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
+    block_sparse_attention_support,
     compressed_attention_support,
     decode_attention_bandwidth,
     default_kv_precision,
@@ -533,6 +534,12 @@ def plan_deployment(
             raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
         if caveat:
             warnings.append(caveat)
+    if arch.block_sparse_attention:
+        unsupported, caveat = block_sparse_attention_support(profile)
+        if unsupported:
+            raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
+        if caveat:
+            warnings.append(caveat)
     if arch.linear_attention_kind == "kda" and arch.num_linear_layers:
         k3_features = bool(arch.moe_hidden_size or arch.residual_block_size)
         unsupported, caveat = kimi_delta_attention_support(profile, latent_moe=k3_features)
@@ -902,6 +909,10 @@ def plan_deployment(
     block = vllm_hybrid_block_size(profile, arch, costs)
     if arch.compressed_attention:  # DeepSeek-V4's caches come in blocks of the engine's own size
         block = COMPRESSED_ATTENTION_BLOCK.get(profile.name, block)
+    if (
+        arch.block_sparse_attention and profile.name == "vllm"
+    ):  # its recipe: the cache's blocks are MSA's blocks
+        block = arch.sparse_block_size
     if block != profile.block_size:
         profile = attrs.evolve(profile, block_size=block)
     # SGLang serves a hybrid model's shared prefixes only where its radix cache stored a state

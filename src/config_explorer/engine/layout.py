@@ -443,6 +443,39 @@ def compressed_heads(heads_per_gpu: float) -> int:
     )
 
 
+def _block_sparse_costs(
+    arch: ModelArchitecture,
+    kv_precision: str,
+    frac: float,
+    groups: int,
+    kv_per_layer: float,
+    pair: float,
+    kv_heads_per_gpu: float,
+) -> dict[str, Any]:
+    """MiniMax sparse attention's terms on one GPU (``kv_per_layer``: a token's keys and values in one layer on this
+    GPU, ``pair``: one query-key pair's FLOPs in one layer). Each sparse layer also caches one index key a token,
+    whole on every GPU (vLLM's MiniMax-M3 attention: one key head, and as many index query heads a GPU as it holds
+    key/value heads); a decoding query reads every index key of its context but keys and values of its picked
+    blocks only, a window of ``sparse_topk_blocks x sparse_block_size`` tokens, and its index heads score every
+    earlier token. The dense layers attend the whole context."""
+    sparse_layers = arch.block_sparse_layers * frac
+    dense_layers = arch.attention_kinds.count("full") * frac - sparse_layers
+    index_bytes = arch.block_index_bytes_per_token(kv_precision) / groups
+    index_pair = 2 * kv_heads_per_gpu * arch.index_head_dim / groups
+    return {
+        "window": arch.block_sparse_window,
+        "kv_bytes_per_token_full": kv_per_layer * (dense_layers + sparse_layers)
+        + index_bytes * sparse_layers,
+        "kv_read_bytes_per_token_full": kv_per_layer * dense_layers + index_bytes * sparse_layers,
+        "kv_bytes_per_token_windowed": 0.0,
+        "kv_read_bytes_per_token_windowed": kv_per_layer * sparse_layers,
+        "attention_flops_per_pair_full": pair * dense_layers + index_pair * sparse_layers,
+        "attention_flops_per_pair_decode": pair * dense_layers + index_pair * sparse_layers,
+        "attention_flops_per_pair_windowed": pair * sparse_layers,
+        "attention_kernels": round(dense_layers + 2 * sparse_layers),
+    }
+
+
 def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
     """(GEMM kernels, small kernels) one forward step launches, from the layer kinds.
 
@@ -626,6 +659,10 @@ def shard_costs(
             "attention_flops_per_pair_windowed": mla_decode_pair * full_layers,
             "attention_kernels": round(2 * full_layers),
         }
+    if arch.block_sparse_attention:
+        sparse = _block_sparse_costs(
+            arch, kv_precision, frac, groups, kv_per_layer, flops_per_pair_layer, kv_heads_per_gpu
+        )
     if arch.compressed_attention:
         sparse = compressed_attention_costs(arch, kv_precision, frac, groups, heads_per_gpu)
     # a query/key norm over all heads of a layer: each token's sums of squares all-reduced over the attention

@@ -436,6 +436,10 @@ def _vllm(
         argv += ["--kv-cache-dtype", "fp8"]
     if arch.compressed_attention:  # DeepSeek-V4's caches in 256-token blocks, as vLLM's recipe requires
         argv += ["--block-size", str(COMPRESSED_ATTENTION_BLOCK["vllm"])]
+    if (
+        arch.block_sparse_attention
+    ):  # MiniMax-M3's cache blocks are its sparse attention's, as its recipe sets
+        argv += ["--block-size", str(arch.sparse_block_size)]
     if est.async_scheduling:
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
     # a switch the estimate's own release has on, which the estimate ran without, was turned off: say so
