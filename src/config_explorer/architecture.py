@@ -169,8 +169,18 @@ _BOOL_FIELDS = (
     "active_excludes_embedding",
     "trust_remote_code",
 )
-_ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear"})
-_MLP_KINDS = frozenset({"dense", "moe"})
+#: ``none``: a block with no mixer (an MLP-only block) or no MLP (a mixer-only block), as Nemotron-H's
+#: ``hybrid_override_pattern`` lays its blocks out
+_ATTENTION_KINDS = frozenset({"full", "sliding", "mamba", "linear", "none"})
+_MLP_KINDS = frozenset({"dense", "moe", "none"})
+#: Nemotron-H's ``hybrid_override_pattern``: one character a block (vLLM's and transformers' ``NemotronH``):
+#: a Mamba-2 mixer, an attention mixer, an MLP, a MoE
+_NEMOTRON_BLOCKS: Final = {
+    "M": ("mamba", "none"),
+    "*": ("full", "none"),
+    "-": ("none", "dense"),
+    "E": ("none", "moe"),
+}
 _SCOPES = ("linear", "experts")
 #: the recurrent mixers of linear-attention layers: Qwen3-Next's Gated DeltaNet, Kimi Linear's Kimi Delta Attention
 LINEAR_ATTENTION_KINDS: Final = ("gated_delta", "kda")
@@ -432,7 +442,7 @@ def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...
         if kind == "moe" and arch.shared_expert_intermediate_size:
             names = (f"model.layers.{i}.mlp.{name}.down_proj" for name in ("shared_experts", "shared_expert"))
             if any(name in excluded for name in names):
-                total += 3 * h * arch.shared_expert_intermediate_size
+                total += arch.expert_matrices * h * arch.shared_expert_intermediate_size
     return total
 
 
@@ -464,6 +474,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     kda = _kda_config(cfg)
     if kda is not None:
         return _kda_layer_kinds(cfg, kda, num_layers), None
+    blocks = _nemotron_blocks(cfg, num_layers)
+    if blocks:
+        return tuple(mixer for mixer, _ in blocks), None
     interval = cfg.optional_int("full_attention_interval")
     if interval is not None:  # Qwen3-Next: one gated full-attention layer every `interval`, linear otherwise
         return tuple("full" if (i + 1) % interval == 0 else "linear" for i in range(num_layers)), None
@@ -602,7 +615,27 @@ def _expert_precision(cfg: _Config, precision: str) -> str | None:
     return None if expert == precision else expert
 
 
+def _nemotron_blocks(cfg: _Config, num_layers: int) -> tuple[tuple[str, str], ...]:
+    """Nemotron-H's blocks (mixer kind, MLP kind) from its ``hybrid_override_pattern``; () for other models."""
+    pattern = cfg.raw("hybrid_override_pattern")
+    if pattern is None:
+        return ()
+    if (
+        not isinstance(pattern, str)
+        or len(pattern) != num_layers
+        or not set(pattern) <= set(_NEMOTRON_BLOCKS)
+    ):
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'hybrid_override_pattern' must give one of {', '.join(_NEMOTRON_BLOCKS)} for each of "
+            f"the {num_layers} blocks, got {short_repr(pattern, 200)}"
+        )
+    return tuple(_NEMOTRON_BLOCKS[c] for c in pattern)
+
+
 def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ...]:
+    blocks = _nemotron_blocks(cfg, num_layers)
+    if blocks:
+        return tuple(mlp for _, mlp in blocks)
     if num_experts == 0:
         return ("dense",) * num_layers
     first_dense = cfg.integer("first_k_dense_replace", default=0, minimum=0)
@@ -1057,7 +1090,9 @@ class ModelArchitecture:
             if num_experts
             else 0
         )
-        if cfg.data.get("n_shared_experts") or cfg.data.get("num_shared_experts"):
+        if cfg.data.get("moe_shared_expert_intermediate_size"):  # Nemotron-H: the shared expert's own width
+            shared = cfg.integer("moe_shared_expert_intermediate_size", minimum=0)
+        elif cfg.data.get("n_shared_experts") or cfg.data.get("num_shared_experts"):
             shared = cfg.integer("n_shared_experts", "num_shared_experts", minimum=0) * moe_width
         elif model_type.startswith("llama4") and num_experts:
             shared = moe_width  # Llama 4 MoE layers always add one shared expert of the routed width
@@ -1097,8 +1132,8 @@ class ModelArchitecture:
         linear_sizes = (
             (*gated_delta, "linear_value_head_dim", "linear_conv_kernel_dim") if lin is cfg else kda_sizes
         )
-        mamba_heads = cfg.integer("mamba_n_heads", default=0, minimum=0) if mamba else 0
-        mamba_head_dim = cfg.integer("mamba_d_head", default=0, minimum=0) if mamba else 0
+        mamba_heads = cfg.integer("mamba_n_heads", "mamba_num_heads", default=0, minimum=0) if mamba else 0
+        mamba_head_dim = cfg.integer("mamba_d_head", "mamba_head_dim", default=0, minimum=0) if mamba else 0
         if mamba and not mamba_head_dim and mamba_heads:
             mamba_head_dim = cfg.integer("mamba_expand", default=2) * hidden // mamba_heads
         built = cls(
@@ -1112,7 +1147,8 @@ class ModelArchitecture:
             head_dim=head_dim,
             intermediate_size=intermediate,
             vocab_size=vocab,
-            mlp_gated=model_type not in _NON_GATED_TYPES,
+            # Nemotron-H's MLPs and experts square a ReLU (relu2): an up and a down projection, no gate
+            mlp_gated=model_type not in _NON_GATED_TYPES and cfg.text("mlp_hidden_act") != "relu2",
             tie_word_embeddings=cfg.flag("tie_word_embeddings", model_type not in _UNTIED_BY_DEFAULT),
             qkv_bias=cfg.flag("attention_bias", model_type in _QKV_BIAS_TYPES)
             or cfg.flag("qkv_bias", False)
@@ -1168,18 +1204,19 @@ class ModelArchitecture:
             linear_gate_full_rank=lin is not cfg and lin.flag("use_full_rank_gate", False),
             # Kimi Delta Attention's recurrent state is 32-bit whatever the cache type (vLLM's kda_state_dtype)
             mamba_ssm_dtype=(
-                _SSM_DTYPES.get(cfg.text("mamba_ssm_dtype")) or ("fp32" if lin is not cfg else None)
+                _SSM_DTYPES.get(cfg.text("mamba_ssm_dtype") or cfg.text("mamba_ssm_cache_dtype"))
+                or ("fp32" if lin is not cfg else None)
             )
             if mamba or linear
             else None,
-            mamba_chunk_size=cfg.optional_int("mamba_chunk_size") if mamba or linear else None,
+            mamba_chunk_size=cfg.optional_int("mamba_chunk_size", "chunk_size") if mamba or linear else None,
             attention_output_gate=model_type == "qwen3_next"
             or cfg.flag("attn_output_gate", False)
             or (mla is not None and cfg.flag("mla_use_output_gate", False)),
             qk_norm_per_layer=cfg.flag("use_qk_norm", False) and cfg.text("qk_norm_type") == "per_layer",
             shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,
             moe_hidden_size=cfg.integer(
-                "routed_expert_hidden_size", default=0, minimum=0, bound="moe_hidden_size"
+                "routed_expert_hidden_size", "moe_latent_size", default=0, minimum=0, bound="moe_hidden_size"
             )
             if num_experts
             else 0,
@@ -1352,7 +1389,12 @@ class ModelArchitecture:
     @property
     def expert_params(self) -> int:
         """One routed expert (gated MLP of width ``moe_intermediate_size`` over :attr:`expert_hidden_size`)."""
-        return 3 * self.expert_hidden_size * self.moe_intermediate_size
+        return self.expert_matrices * self.expert_hidden_size * self.moe_intermediate_size
+
+    @property
+    def expert_matrices(self) -> int:
+        """Weight matrices of one routed or shared expert: gate, up and down (2 without a gate: Nemotron-H)."""
+        return 3 if self.mlp_gated else 2
 
     @property
     def shared_expert_params_per_layer(self) -> int:
@@ -1361,7 +1403,7 @@ class ModelArchitecture:
         latent = (
             2 * self.hidden_size * self.moe_hidden_size + self.moe_hidden_size if self.moe_hidden_size else 0
         )
-        return 3 * self.hidden_size * self.shared_expert_intermediate_size + latent
+        return self.expert_matrices * self.hidden_size * self.shared_expert_intermediate_size + latent
 
     @property
     def router_params_per_layer(self) -> int:
@@ -1371,9 +1413,12 @@ class ModelArchitecture:
     def norm_params(self) -> int:
         """The norms' weights, and the hyper-connections' mixing weights where the model has them
         (:attr:`hyper_connection_params`: small, and no GEMM a token's cost needs apart)."""
-        return (
-            (2 * self.num_layers + 1) * self.hidden_size + self.hyper_connection_params + self.residual_params
-        )
+        return (self.num_blocks + 1) * self.hidden_size + self.hyper_connection_params + self.residual_params
+
+    @property
+    def num_blocks(self) -> int:
+        """Residual blocks (a mixer or an MLP, each with its norm): twice the layers, less Nemotron-H's empty halves."""
+        return 2 * self.num_layers - self.attention_kinds.count("none") - self.mlp_kinds.count("none")
 
     @property
     def residual_params(self) -> int:

@@ -91,6 +91,7 @@ __all__ = [
     "expert_format_class",
     "kimi_delta_attention_support",
     "masks_remote_experts",
+    "nemotron_moe_support",
     "pads_compressed_heads",
     "prefill_attention_tiles",
     "profile_for",
@@ -1573,6 +1574,22 @@ def _vllm_release_support(
     if release is not None and release < since:
         return f"vLLM {profile.version} does not serve {feature}; its recipe asks for {first} or later", None
     return None, None
+
+
+#: the vLLM releases the recipes name as the first to serve Nemotron 3's MoE blocks (vllm-project/recipes @8959cf6:
+#: NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.yaml ``min_vllm_version`` 0.11.2) and its latent MoE
+#: (NVIDIA-Nemotron-3-Super-120B-A12B-BF16.yaml 0.17.1)
+NEMOTRON_MOE_VLLM_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "Nemotron-H's MoE blocks": (0, 11, 2),
+    "Nemotron-H's latent MoE": (0, 17, 1),
+}
+
+
+def nemotron_moe_support(profile: EngineProfile, *, latent_moe: bool) -> tuple[str | None, str | None]:
+    """(why ``profile``'s vLLM release cannot serve a Nemotron-H model's MoE blocks, or None; a caveat where the
+    unpinned profile stands in for a release that can, or None). Other engines: (None, None)."""
+    feature = "Nemotron-H's latent MoE" if latent_moe else "Nemotron-H's MoE blocks"
+    return _vllm_release_support(profile, feature, NEMOTRON_MOE_VLLM_SINCE[feature])
 
 
 def kimi_delta_attention_support(

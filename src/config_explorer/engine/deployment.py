@@ -52,6 +52,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     kimi_delta_attention_support,
     masks_remote_experts,
+    nemotron_moe_support,
     pads_compressed_heads,
     prefill_attention_tiles,
     profile_for,
@@ -528,21 +529,18 @@ def plan_deployment(
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)
     warnings: list[str] = []
+    # the releases that serve the model's newer layer kinds: a refusal, or a caveat for the unpinned profile
+    support: list[tuple[str | None, str | None]] = []
     if arch.compressed_attention:
-        unsupported, caveat = compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv)
-        if unsupported:
-            raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
-        if caveat:
-            warnings.append(caveat)
+        support.append(compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv))
     if arch.block_sparse_attention:
-        unsupported, caveat = block_sparse_attention_support(profile)
-        if unsupported:
-            raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
-        if caveat:
-            warnings.append(caveat)
+        support.append(block_sparse_attention_support(profile))
+    if "none" in arch.mlp_kinds and arch.is_moe:  # Nemotron-H's MoE blocks
+        support.append(nemotron_moe_support(profile, latent_moe=bool(arch.moe_hidden_size)))
     if arch.linear_attention_kind == "kda" and arch.num_linear_layers:
         k3_features = bool(arch.moe_hidden_size or arch.residual_block_size)
-        unsupported, caveat = kimi_delta_attention_support(profile, latent_moe=k3_features)
+        support.append(kimi_delta_attention_support(profile, latent_moe=k3_features))
+    for unsupported, caveat in support:
         if unsupported:
             raise InvalidArgumentError(f"{arch.model_id}: {unsupported}")
         if caveat:

@@ -379,7 +379,14 @@ def _weight_parts(arch: ModelArchitecture, precision: str) -> tuple[float, float
 
 
 #: (GEMM, small) kernels one layer of each kind launches in a fused serving engine
-MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 4), "linear": (3, 5)}
+MIXER_KERNELS = {
+    "full": (2, 4),
+    "sliding": (2, 4),
+    "mla": (5, 6),
+    "mamba": (2, 4),
+    "linear": (3, 5),
+    "none": (0, 0),
+}
 #: small kernels a recurrent layer adds to a step that carries prompt tokens: the prompt runs the chunked
 #: scan, several kernels where a decode step runs one recurrent update. Gated DeltaNet (Qwen3-Next):
 #: ``chunk_gated_delta_rule`` launches the chunk-local cumsum, the scaled K K^T, the triangular solve, the
@@ -388,7 +395,7 @@ MIXER_KERNELS = {"full": (2, 4), "sliding": (2, 4), "mla": (5, 6), "mamba": (2, 
 #: decode kernel fuses: 8 more. Mamba-2: ``mamba_chunk_scan_combined``'s chunk cumsum, chunk state, state
 #: passing, chunk BMM and chunk scan where decode runs ``selective_state_update``: 4 more
 PREFILL_SCAN_KERNELS: Final[dict[str, int]] = {"linear": 8, "mamba": 4}
-_MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1)}
+_MLP_KERNELS = {"dense": (2, 2), "moe": (3, 5), "shared_expert": (2, 1), "none": (0, 0)}
 #: the small kernels an attention output gate adds to its layer, and the (GEMM, small) kernels a gated shared
 #: expert adds to its MoE layer, as SGLang 0.5.6 and 0.5.12 run Qwen3-Next's decode (models/qwen3_next.py,
 #: models/qwen2_moe.py; benchmarks/data/qwen3_next_kernels_evidence.md): the gate's sigmoid and multiply; the
@@ -504,7 +511,14 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
 
 
 #: linear layers per mixer (see ``ShardCosts.quantized_linears``) and per dense or shared-expert MLP
-_MIXER_LINEARS: Final[dict[str, int]] = {"mla": 3, "full": 2, "sliding": 2, "linear": 3, "mamba": 2}
+_MIXER_LINEARS: Final[dict[str, int]] = {
+    "mla": 3,
+    "full": 2,
+    "sliding": 2,
+    "linear": 3,
+    "mamba": 2,
+    "none": 0,
+}
 _MLP_LINEARS: Final[int] = 2
 
 
@@ -604,7 +618,8 @@ def shard_costs(
         expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
     # a latent MoE's experts work in its narrower latent width, and its tokens travel to them in it
     eh = arch.expert_hidden_size
-    expert_bytes = 3 * eh * expert_width * expert_b
+    matrices = arch.expert_matrices
+    expert_bytes = matrices * eh * expert_width * expert_b
     lm_head_bytes = arch.vocab_size * h / attn_tp * wide_b
     norms = arch.norm_params * frac * wide_b
     # The first stage holds the embedding, the last the lm_head; with pp == 1 one GPU holds both.
@@ -627,7 +642,9 @@ def shard_costs(
     # a GPU works on a 1/groups share of the replica's tokens outside the experts
     dense_gemm_params = (mixer + dense_mlp + shared) / groups
     gemm_params = dense_gemm_params + moe_layers * arch.num_experts_per_token * arch.expert_params / tp
-    moe_traffic = moe_layers * arch.num_experts_per_token / ep * 2.0 * (3 * eh + 4 * expert_width)
+    moe_traffic = (
+        moe_layers * arch.num_experts_per_token / ep * 2.0 * (matrices * eh + (matrices + 1) * expert_width)
+    )
     kv_per_layer = arch.kv_bytes_per_token_per_layer(kv_precision)
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
@@ -673,12 +690,14 @@ def shard_costs(
         # attention and dense MLP outputs are all-reduced inside a group; the MoE layers exchange tokens
         # between groups (roofline.exchange_seconds_per_token): a token goes out 8-bit where the experts
         # are 8-bit or narrower (as DeepEP dispatches) and comes back 16-bit
-        allreduce_calls = round(layers_per_stage + dense_layers) if attn_tp > 1 else 0
+        mixers = (arch.num_layers - arch.attention_kinds.count("none")) * frac
+        allreduce_calls = round(mixers + dense_layers) if attn_tp > 1 else 0
         dispatch_b = 1.0 if expert_b <= 1.0 else 2.0
         exchange = eh * (dispatch_b + 2.0) * moe_layers
         exchange_calls = 2 * moe_layers
     else:
-        allreduce_calls = 2 * layers_per_stage if tp > 1 else 0
+        # one after each residual block's mixer or MLP (Nemotron-H's blocks hold one of them)
+        allreduce_calls = round(arch.num_blocks * frac) if tp > 1 else 0
         exchange, exchange_calls = 0.0, 0
     costs = ShardCosts(
         tp=tp,
@@ -731,7 +750,9 @@ def shard_costs(
         ),
         attention_kernels=round(full_layers + windowed_layers),
         # norms, residual adds, rope, activations (16-bit), and the hyper-connections' traffic where the model has them
-        elementwise_bytes_per_token=layers_per_stage
+        elementwise_bytes_per_token=arch.num_blocks
+        / 2
+        * frac
         * (
             2.0 * (10 * h / groups + 3 * mlp_width / tp)
             + (HYPER_CONNECTION_BYTES * arch.hc_mult * h / groups if arch.hc_mult > 1 else 0.0)
