@@ -149,6 +149,8 @@ FIELD_RANGES: Final[dict[str, tuple[int, int]]] = {
     "hc_mult": (1, 64),
     "moe_hidden_size": (0, 1_048_576),
     "block_sparse_layers": (0, 100_000),
+    "global_head_dim": (0, 8192),
+    "global_kv_heads": (0, 16_384),
     "sparse_block_size": (0, 1_048_576),
     "sparse_topk_blocks": (0, 1_048_576),
     "residual_block_size": (0, 100_000),
@@ -166,6 +168,7 @@ _BOOL_FIELDS = (
     "attention_output_gate",
     "shared_expert_gated",
     "linear_gate_full_rank",
+    "global_k_eq_v",
     "active_excludes_embedding",
     "trust_remote_code",
 )
@@ -736,6 +739,12 @@ class ModelArchitecture:
     #: ``routed_expert_hidden_size``) projects each token down to it before routing and back up after the
     #: experts, so the experts, and the tokens dispatched to them, are that narrow; 0: the hidden size
     moe_hidden_size: int = 0
+    #: the full-attention layers' own geometry beside sliding ones (Gemma 4's ``global_head_dim``,
+    #: ``num_global_key_value_heads`` and ``attention_k_eq_v``: their values are their keys, so they cache keys only);
+    #: 0 and False: the same as every layer's
+    global_head_dim: int = 0
+    global_kv_heads: int = 0
+    global_k_eq_v: bool = False
     #: MiniMax sparse attention (MiniMax-M3's ``sparse_attention_config``): this many of the full-attention layers
     #: (the last ones) attend, per query, the ``sparse_topk_blocks`` blocks of ``sparse_block_size`` tokens an indexer
     #: picks (the query's own block among them); the indexer's ``index_num_heads`` query heads score one
@@ -1077,6 +1086,7 @@ class ModelArchitecture:
         )
         top_k = cfg.integer(
             "num_experts_per_tok",
+            "top_k_experts",
             "experts_per_token",
             "num_experts_per_token",
             default=0,
@@ -1090,7 +1100,9 @@ class ModelArchitecture:
             if num_experts
             else 0
         )
-        if cfg.data.get("moe_shared_expert_intermediate_size"):  # Nemotron-H: the shared expert's own width
+        if num_experts and cfg.data.get("enable_moe_block"):  # Gemma 4: a dense MLP runs beside the experts
+            shared = cfg.integer("intermediate_size", minimum=0)
+        elif cfg.data.get("moe_shared_expert_intermediate_size"):  # Nemotron-H: the shared expert's own width
             shared = cfg.integer("moe_shared_expert_intermediate_size", minimum=0)
         elif cfg.data.get("n_shared_experts") or cfg.data.get("num_shared_experts"):
             shared = cfg.integer("n_shared_experts", "num_shared_experts", minimum=0) * moe_width
@@ -1125,6 +1137,7 @@ class ModelArchitecture:
         linear = "linear" in attention_kinds
         kda_data = _kda_config(cfg)
         block_sparse = _block_sparse(cfg, layers)
+        gemma4 = model_type.startswith("gemma4")
         # Kimi Linear's delta-attention sizes sit in its linear_attn_config: as many key as value heads, of one size
         lin = _Config(dict(kda_data), name) if kda_data is not None and linear else cfg
         gated_delta = ("linear_num_key_heads", "linear_num_value_heads", "linear_key_head_dim")
@@ -1170,6 +1183,15 @@ class ModelArchitecture:
             if latent
             else block_sparse.get("index_head_dim", 0),
             block_sparse_layers=block_sparse.get("block_sparse_layers", 0),
+            global_head_dim=cfg.integer("global_head_dim", default=0, minimum=0, bound="global_head_dim")
+            if gemma4
+            else 0,
+            global_kv_heads=cfg.integer(
+                "num_global_key_value_heads", default=0, minimum=0, bound="global_kv_heads"
+            )
+            if gemma4
+            else 0,
+            global_k_eq_v=gemma4 and cfg.flag("attention_k_eq_v", False),
             sparse_block_size=block_sparse.get("sparse_block_size", 0),
             sparse_topk_blocks=block_sparse.get("sparse_topk_blocks", 0),
             compress_ratios=ratios,
@@ -1321,11 +1343,33 @@ class ModelArchitecture:
             # a gated MLA (Kimi K3's mla_use_output_gate) scales each head's output by a sigmoid of its own projection
             gate = h * nq * self.v_head_dim if self.attention_output_gate else 0
             return q + kv_a + kv_b + nq * self.v_head_dim * h + gate
-        q_width = self.num_attention_heads * self.head_dim
-        kv_width = self.num_kv_heads * self.head_dim
+        return self._gqa_params(self.head_dim, self.num_kv_heads, 2)
+
+    def _gqa_params(self, head_dim: int, kv_heads: int, kv_mult: int) -> int:
+        h = self.hidden_size
+        q_width = self.num_attention_heads * head_dim
+        kv_width = kv_heads * head_dim
         q_out = 2 * q_width if self.attention_output_gate else q_width  # gated attention: query and gate
-        bias = q_out + 2 * kv_width if self.qkv_bias else 0
-        return h * (q_out + 2 * kv_width) + q_width * h + bias
+        bias = q_out + kv_mult * kv_width if self.qkv_bias else 0
+        return h * (q_out + kv_mult * kv_width) + q_width * h + bias
+
+    @property
+    def full_geometry(self) -> tuple[int, int, int]:
+        """(head size, KV heads, 2 for keys and values or 1 for keys alone) of the full-attention layers: Gemma 4's
+        global layers' own (:attr:`global_head_dim`...), else every layer's."""
+        return (
+            self.global_head_dim or self.head_dim,
+            self.global_kv_heads or self.num_kv_heads,
+            1 if self.global_k_eq_v else 2,
+        )
+
+    @property
+    def full_attention_params_per_layer(self) -> int:
+        """Projection weights of one full-attention layer (:attr:`attention_params_per_layer` unless the full layers
+        have a geometry of their own)."""
+        if not (self.global_head_dim or self.global_kv_heads or self.global_k_eq_v):
+            return self.attention_params_per_layer
+        return self._gqa_params(*self.full_geometry)
 
     @property
     def mamba_params_per_layer(self) -> int:
@@ -1549,7 +1593,9 @@ class ModelArchitecture:
     def _mixer_params(self) -> int:
         return (
             self.block_sparse_layers * self.block_indexer_params_per_layer
-            + self.num_attention_layers * (self.attention_params_per_layer + self.indexer_params_per_layer)
+            + self.attention_kinds.count("sliding") * self.attention_params_per_layer
+            + self.attention_kinds.count("full") * self.full_attention_params_per_layer
+            + self.num_attention_layers * self.indexer_params_per_layer
             + sum(self.compressor_params(ratio) for ratio in self.compress_ratios)
             + self.num_mamba_layers * self.mamba_params_per_layer
             + self.num_linear_layers * self.linear_attention_params_per_layer
@@ -1656,6 +1702,14 @@ class ModelArchitecture:
             ) * b + self.index_cache_bytes_per_token_per_layer()
         return 2 * self.num_kv_heads * self.head_dim * b
 
+    def full_kv_bytes_per_token_per_layer(self, kv_precision: str | None = None) -> float:
+        """KV cache one token adds in one full-attention layer (Gemma 4's global layers: their own heads and head
+        size, keys alone where values are keys)."""
+        if not (self.global_head_dim or self.global_kv_heads or self.global_k_eq_v):
+            return self.kv_bytes_per_token_per_layer(kv_precision)
+        head_dim, kv_heads, mult = self.full_geometry
+        return mult * kv_heads * head_dim * bytes_per_value(kv_precision or self._default_kv_precision())
+
     def _default_kv_precision(self) -> str:
         if self.compress_ratios:  # SGLang accepts no other for DeepSeek-V4; vLLM's recipe sets it
             return "fp8"
@@ -1717,21 +1771,27 @@ class ModelArchitecture:
             )
             return self.num_layers * window * entry + compressed + self.compressed_state_bytes()
         per = self.kv_bytes_per_token_per_layer(kv_precision)
-        full = self.attention_kinds.count("full") * context_length
+        full = (
+            self.attention_kinds.count("full")
+            * context_length
+            * self.full_kv_bytes_per_token_per_layer(kv_precision)
+        )
         windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
         index = self.block_sparse_layers * context_length * self.block_index_bytes_per_token(kv_precision)
-        return per * (full + windowed) + index
+        return per * windowed + full + index
 
     def kv_cache_bytes_per_token(self, kv_precision: str | None = None) -> float:
         """KV bytes per token while the context is within every window (all attention layers store it)."""
-        per_layer = self.kv_bytes_per_token_per_layer(kv_precision) * self.num_attention_layers
+        per_layer = self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count(
+            "sliding"
+        ) + self.full_kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
         index = self.block_sparse_layers * self.block_index_bytes_per_token(kv_precision)
         return per_layer + index + self.compressed_bytes_per_token(kv_precision)
 
     def kv_cache_bytes_per_token_long_context(self, kv_precision: str | None = None) -> float:
         """KV bytes each further token adds once past the sliding windows (global layers only; compressed
         attention's entries)."""
-        full = self.kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
+        full = self.full_kv_bytes_per_token_per_layer(kv_precision) * self.attention_kinds.count("full")
         index = self.block_sparse_layers * self.block_index_bytes_per_token(kv_precision)
         return full + index + self.compressed_bytes_per_token(kv_precision)
 
@@ -1792,7 +1852,8 @@ class ModelArchitecture:
             return per_key * (dense * context_length + sparse * picked) + sparse * index
         full = self.attention_kinds.count("full") * context_length
         windowed = self.attention_kinds.count("sliding") * min(context_length, self.sliding_window or 0)
-        return per_key * (full + windowed)
+        full_key = 4 * nq * self.full_geometry[0] if self.global_head_dim else per_key
+        return per_key * windowed + full_key * full
 
     def mamba_flops_per_token(self) -> float:
         """SSM scan work per token (state update and readout); small next to the projections."""

@@ -89,6 +89,7 @@ __all__ = [
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
+    "gemma4_support",
     "kimi_delta_attention_support",
     "masks_remote_experts",
     "nemotron_moe_support",
@@ -1583,6 +1584,16 @@ NEMOTRON_MOE_VLLM_SINCE: Final[dict[str, tuple[int, int, int]]] = {
     "Nemotron-H's MoE blocks": (0, 11, 2),
     "Nemotron-H's latent MoE": (0, 17, 1),
 }
+
+
+#: the first vLLM release Gemma 4's recipe names (vllm-project/recipes @8959cf6, models/Google/gemma-4-26B-A4B-it.yaml
+#: ``min_vllm_version`` 0.19.1): its global layers' own heads and unified keys and values
+GEMMA4_VLLM_SINCE: Final = (0, 19, 1)
+
+
+def gemma4_support(profile: EngineProfile) -> tuple[str | None, str | None]:
+    """(why ``profile``'s vLLM release cannot serve Gemma 4, or None; a caveat for the unpinned profile, or None)."""
+    return _vllm_release_support(profile, "Gemma 4's global layers", GEMMA4_VLLM_SINCE)
 
 
 def nemotron_moe_support(profile: EngineProfile, *, latent_moe: bool) -> tuple[str | None, str | None]:

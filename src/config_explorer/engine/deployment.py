@@ -50,6 +50,7 @@ from config_explorer.engine.calibration import (
     default_kv_precision,
     eager_profile,
     efficiency_for,
+    gemma4_support,
     kimi_delta_attention_support,
     masks_remote_experts,
     nemotron_moe_support,
@@ -535,6 +536,8 @@ def plan_deployment(
         support.append(compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv))
     if arch.block_sparse_attention:
         support.append(block_sparse_attention_support(profile))
+    if arch.global_head_dim or arch.global_k_eq_v:
+        support.append(gemma4_support(profile))
     if "none" in arch.mlp_kinds and arch.is_moe:  # Nemotron-H's MoE blocks
         support.append(nemotron_moe_support(profile, latent_moe=bool(arch.moe_hidden_size)))
     if arch.linear_attention_kind == "kda" and arch.num_linear_layers:

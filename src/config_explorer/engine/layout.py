@@ -585,11 +585,20 @@ def shard_costs(
         # the indexer's projections are replicated on every GPU of the group
         attn_per_gpu = arch.attention_params_per_layer / attn_tp + arch.indexer_params_per_layer
     else:
-        q_width = arch.num_attention_heads * arch.head_dim * (2 if arch.attention_output_gate else 1)
-        kv_width = kv_heads_per_gpu * arch.head_dim
-        attn_per_gpu = (
-            h * (q_width / attn_tp + 2 * kv_width) + arch.num_attention_heads * arch.head_dim * h / attn_tp
-        )
+
+        def gqa_per_gpu(head_dim: int, kv_heads: int, kv_mult: int) -> float:
+            q_width = arch.num_attention_heads * head_dim * (2 if arch.attention_output_gate else 1)
+            kv_width = max(kv_heads / attn_tp, 1.0) * head_dim
+            return (
+                h * (q_width / attn_tp + kv_mult * kv_width)
+                + arch.num_attention_heads * head_dim * h / attn_tp
+            )
+
+        # the full layers' own geometry where they have one (Gemma 4's global layers), averaged over the layers
+        sliding, full = arch.attention_kinds.count("sliding"), arch.attention_kinds.count("full")
+        per_full = gqa_per_gpu(*arch.full_geometry)
+        per_sliding = gqa_per_gpu(arch.head_dim, arch.num_kv_heads, 2)
+        attn_per_gpu = (sliding * per_sliding + full * per_full) / max(sliding + full, 1)
     recurrent_params = (
         arch.num_mamba_layers * arch.mamba_params_per_layer
         + arch.num_linear_layers * arch.linear_attention_params_per_layer
@@ -649,11 +658,23 @@ def shard_costs(
     if not arch.is_mla:
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
     kv_per_layer /= groups
+    full_head_dim, full_kv_heads, _ = arch.full_geometry
+    kv_full_layer = (
+        kv_per_layer
+        if arch.is_mla
+        else arch.full_kv_bytes_per_token_per_layer(kv_precision)
+        * max(full_kv_heads / attn_tp, 1.0)
+        / full_kv_heads
+        / groups
+    )
     full_layers = arch.attention_kinds.count("full") * frac
     windowed_layers = arch.attention_kinds.count("sliding") * frac
     heads_per_gpu = arch.num_attention_heads / attn_tp
     v_dim = arch.v_head_dim if arch.is_mla else arch.head_dim
     flops_per_pair_layer = 2 * heads_per_gpu * (arch.q_head_dim + v_dim) / groups
+    full_pair_layer = (
+        4 * heads_per_gpu * full_head_dim / groups if arch.global_head_dim else flops_per_pair_layer
+    )
     mla_decode_pair = (
         2 * heads_per_gpu * (2 * (arch.kv_lora_rank or 0) + arch.qk_rope_head_dim) / groups
         if arch.is_mla
@@ -718,12 +739,12 @@ def shard_costs(
         expert_hidden=eh,
         expert_value_bytes=expert_b,
         lm_head_flops_per_token=2.0 * arch.vocab_size * h / tp,
-        kv_bytes_per_token_full=kv_per_layer * full_layers,
+        kv_bytes_per_token_full=kv_full_layer * full_layers,
         kv_bytes_per_token_windowed=kv_per_layer * windowed_layers,
         window=arch.sliding_window or 0,
-        attention_flops_per_pair_full=flops_per_pair_layer * full_layers,
+        attention_flops_per_pair_full=full_pair_layer * full_layers,
         attention_flops_per_pair_decode=(
-            mla_decode_pair * full_layers if arch.is_mla else flops_per_pair_layer * full_layers
+            mla_decode_pair * full_layers if arch.is_mla else full_pair_layer * full_layers
         ),
         attention_flops_per_pair_windowed=flops_per_pair_layer * windowed_layers,
         attention_heads=heads_per_gpu,
