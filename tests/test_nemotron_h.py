@@ -81,3 +81,24 @@ def test_bad_patterns_are_named(pattern: Any) -> None:
     config["hybrid_override_pattern"] = pattern
     with pytest.raises(InvalidModelConfigError, match="hybrid_override_pattern"):
         ModelArchitecture.from_config(config)
+
+
+def test_blocks_listed_by_name() -> None:
+    """Newer Nemotron-H configs (Nemotron 3 Ultra, 3.5 Lightning) list the blocks by name in layers_block_type and
+    may leave num_hidden_layers out: the same blocks as the pattern."""
+    entry = find_bundled(NANO)
+    assert entry is not None
+    config = copy.deepcopy(dict(entry.config))
+    names = {"M": "mamba", "*": "attention", "-": "mlp", "E": "moe"}
+    config["layers_block_type"] = [names[c] for c in config.pop("hybrid_override_pattern")]
+    del config["num_hidden_layers"]
+    arch = ModelArchitecture.from_config(config)
+    nano = load_model(NANO)
+    assert (arch.attention_kinds, arch.mlp_kinds, arch.total_params) == (
+        nano.attention_kinds,
+        nano.mlp_kinds,
+        nano.total_params,
+    )
+    config["layers_block_type"][0] = "ssm"
+    with pytest.raises(InvalidModelConfigError, match="layers_block_type"):
+        ModelArchitecture.from_config(config)

@@ -451,6 +451,9 @@ def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...
 
 def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tuple[str, ...], int | None]:
     window = cfg.optional_int("sliding_window", bound="sliding_window")
+    blocks = _nemotron_blocks(cfg, num_layers)
+    if blocks:
+        return tuple(mixer for mixer, _ in blocks), None
     types = cfg.raw("layer_types", "layers_block_type")
     if types is not None:
         if not isinstance(types, list) or len(types) != num_layers:
@@ -477,9 +480,6 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     kda = _kda_config(cfg)
     if kda is not None:
         return _kda_layer_kinds(cfg, kda, num_layers), None
-    blocks = _nemotron_blocks(cfg, num_layers)
-    if blocks:
-        return tuple(mixer for mixer, _ in blocks), None
     interval = cfg.optional_int("full_attention_interval")
     if interval is not None:  # Qwen3-Next: one gated full-attention layer every `interval`, linear otherwise
         return tuple("full" if (i + 1) % interval == 0 else "linear" for i in range(num_layers)), None
@@ -618,9 +618,22 @@ def _expert_precision(cfg: _Config, precision: str) -> str | None:
     return None if expert == precision else expert
 
 
+#: Nemotron-H's newer configs list the blocks by name (``layers_block_type``: Nemotron 3 Ultra, 3.5 Lightning)
+_NEMOTRON_BLOCK_NAMES: Final = {"mamba": "M", "attention": "*", "mlp": "-", "moe": "E"}
+
+
 def _nemotron_blocks(cfg: _Config, num_layers: int) -> tuple[tuple[str, str], ...]:
-    """Nemotron-H's blocks (mixer kind, MLP kind) from its ``hybrid_override_pattern``; () for other models."""
+    """Nemotron-H's blocks (mixer kind, MLP kind) from its ``hybrid_override_pattern``, or its ``layers_block_type``
+    names; () for other models."""
     pattern = cfg.raw("hybrid_override_pattern")
+    names = cfg.raw("layers_block_type")
+    if pattern is None and cfg.text("model_type") == "nemotron_h" and isinstance(names, list):
+        if not all(isinstance(name, str) and name in _NEMOTRON_BLOCK_NAMES for name in names):
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: 'layers_block_type' must name one of {', '.join(_NEMOTRON_BLOCK_NAMES)} a block, "
+                f"got {short_repr(names, 200)}"
+            )
+        pattern = "".join(_NEMOTRON_BLOCK_NAMES[name] for name in names)
     if pattern is None:
         return ()
     if (
@@ -1066,7 +1079,15 @@ class ModelArchitecture:
             else model_type or "unknown"
         )
         hidden = cfg.integer("hidden_size", "n_embd", "d_model", bound="hidden_size")
-        layers = cfg.integer("num_hidden_layers", "n_layer", "num_layers", bound="num_layers")
+        block_names = cfg.raw("layers_block_type") if model_type == "nemotron_h" else None
+        layers = cfg.integer(
+            "num_hidden_layers",
+            "n_layer",
+            "num_layers",
+            # Nemotron 3 Ultra states its blocks only as a list
+            default=len(block_names) if isinstance(block_names, list) and block_names else None,
+            bound="num_layers",
+        )
         heads = cfg.integer("num_attention_heads", "n_head", bound="num_attention_heads")
         if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
             kv_heads = 1
