@@ -454,6 +454,9 @@ def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tu
     blocks = _nemotron_blocks(cfg, num_layers)
     if blocks:
         return tuple(mixer for mixer, _ in blocks), None
+    nas = _nas_blocks(cfg, num_layers)
+    if nas:
+        return tuple(kind for kind, _, _ in nas), None
     types = cfg.raw("layer_types", "layers_block_type")
     if types is not None:
         if not isinstance(types, list) or len(types) != num_layers:
@@ -622,6 +625,61 @@ def _expert_precision(cfg: _Config, precision: str) -> str | None:
 _NEMOTRON_BLOCK_NAMES: Final = {"mamba": "M", "attention": "*", "mlp": "-", "moe": "E"}
 
 
+def _nas_blocks(cfg: _Config, num_layers: int) -> tuple[tuple[str, int, int], ...]:
+    """Llama-Nemotron's searched blocks (``block_configs``, model type ``nemotron-nas``): each layer's attention (its
+    KV heads, 0 where skipped) and MLP width (0 where skipped), as vLLM's ``DeciLMForCausalLM`` builds them: a width of
+    ``2 x ffn_mult x hidden / 3`` rounded up to a multiple of 256; () for other models."""
+    raw = cfg.raw("block_configs")
+    if raw is None or cfg.text("model_type") != "nemotron-nas":
+        return ()
+    heads, hidden = cfg.integer("num_attention_heads"), cfg.integer("hidden_size")
+    if not isinstance(raw, list) or len(raw) != num_layers:
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: 'block_configs' must hold one block for each of the {num_layers} layers"
+        )
+    blocks = []
+    for i, block in enumerate(raw):
+        attention = block.get("attention") if isinstance(block, Mapping) else None
+        ffn = block.get("ffn") if isinstance(block, Mapping) else None
+        if not isinstance(attention, Mapping) or not isinstance(ffn, Mapping):
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: block_configs[{i}] needs 'attention' and 'ffn' objects"
+            )
+        if (
+            attention.get("replace_with_linear")
+            or ffn.get("replace_with_linear")
+            or attention.get("window_length")
+        ):
+            raise InvalidModelConfigError(
+                f"{cfg.model_id}: block_configs[{i}] replaces a block with a linear layer or a window, which is not "
+                "modelled; accepted: attention and MLP blocks, or no_op"
+            )
+        kv = 0
+        if not attention.get("no_op"):
+            group = _Config(dict(attention), cfg.model_id).integer("n_heads_in_group", bound="num_kv_heads")
+            if heads % group:
+                raise InvalidModelConfigError(
+                    f"{cfg.model_id}: block_configs[{i}] n_heads_in_group={group} does not divide {heads} heads"
+                )
+            kv = heads // group
+        width = 0
+        if not ffn.get("no_op"):
+            mult = ffn.get("ffn_mult")
+            if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not 0 < mult <= 1000:
+                raise InvalidModelConfigError(
+                    f"{cfg.model_id}: block_configs[{i}].ffn.ffn_mult must be a positive number, got {short_repr(mult)}"
+                )
+            width = -(-int(2 * mult * hidden / 3) // 256) * 256
+        blocks.append(("full" if kv else "none", kv, width))
+    kv_counts = {kv for _, kv, _ in blocks if kv}
+    if len(kv_counts) > 1:
+        raise InvalidModelConfigError(
+            f"{cfg.model_id}: block_configs give the attention layers different KV heads ({sorted(kv_counts)}), "
+            "which is not modelled"
+        )
+    return tuple(blocks)
+
+
 def _nemotron_blocks(cfg: _Config, num_layers: int) -> tuple[tuple[str, str], ...]:
     """Nemotron-H's blocks (mixer kind, MLP kind) from its ``hybrid_override_pattern``, or its ``layers_block_type``
     names; () for other models."""
@@ -652,6 +710,9 @@ def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ..
     blocks = _nemotron_blocks(cfg, num_layers)
     if blocks:
         return tuple(mlp for _, mlp in blocks)
+    nas = _nas_blocks(cfg, num_layers)
+    if nas:
+        return tuple("dense" if width else "none" for _, _, width in nas)
     if num_experts == 0:
         return ("dense",) * num_layers
     first_dense = cfg.integer("first_k_dense_replace", default=0, minimum=0)
@@ -1089,8 +1150,11 @@ class ModelArchitecture:
             bound="num_layers",
         )
         heads = cfg.integer("num_attention_heads", "n_head", bound="num_attention_heads")
+        nas = _nas_blocks(cfg, layers)
         if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
             kv_heads = 1
+        elif nas:  # Llama-Nemotron: the attention layers' own KV heads
+            kv_heads = max(kv for _, kv, _ in nas)
         else:
             kv_heads = cfg.integer("num_key_value_heads", "num_kv_heads", default=heads, bound="num_kv_heads")
         head_dim = cfg.integer(
@@ -1134,7 +1198,12 @@ class ModelArchitecture:
                 "shared_expert_intermediate_size", "shared_intermediate_size", default=0, minimum=0
             )
         mlp_kinds = _mlp_kinds(cfg, layers, num_experts)
-        if "dense" in mlp_kinds:
+        if nas:
+            # Llama-Nemotron's MLPs differ in width layer by layer: their mean, which keeps the weights and the work
+            # they cost whole (both are linear in the width)
+            widths = [width for _, _, width in nas if width]
+            intermediate = round(sum(widths) / len(widths)) if widths else 0
+        elif "dense" in mlp_kinds:
             if cfg.raw("intermediate_size", "n_inner", "ffn_dim", "intermediate_size_mlp") is None and (
                 "n_inner" in cfg.data
             ):
