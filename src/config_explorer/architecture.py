@@ -451,12 +451,6 @@ def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...
 
 def _attention_kinds(cfg: _Config, model_type: str, num_layers: int) -> tuple[tuple[str, ...], int | None]:
     window = cfg.optional_int("sliding_window", bound="sliding_window")
-    blocks = _nemotron_blocks(cfg, num_layers)
-    if blocks:
-        return tuple(mixer for mixer, _ in blocks), None
-    nas = _nas_blocks(cfg, num_layers)
-    if nas:
-        return tuple(kind for kind, _, _ in nas), None
     types = cfg.raw("layer_types", "layers_block_type")
     if types is not None:
         if not isinstance(types, list) or len(types) != num_layers:
@@ -707,12 +701,6 @@ def _nemotron_blocks(cfg: _Config, num_layers: int) -> tuple[tuple[str, str], ..
 
 
 def _mlp_kinds(cfg: _Config, num_layers: int, num_experts: int) -> tuple[str, ...]:
-    blocks = _nemotron_blocks(cfg, num_layers)
-    if blocks:
-        return tuple(mlp for _, mlp in blocks)
-    nas = _nas_blocks(cfg, num_layers)
-    if nas:
-        return tuple("dense" if width else "none" for _, _, width in nas)
     if num_experts == 0:
         return ("dense",) * num_layers
     first_dense = cfg.integer("first_k_dense_replace", default=0, minimum=0)
@@ -1151,6 +1139,10 @@ class ModelArchitecture:
         )
         heads = cfg.integer("num_attention_heads", "n_head", bound="num_attention_heads")
         nas = _nas_blocks(cfg, layers)
+        # blocks whose mixer and MLP the config names one by one (Nemotron-H's pattern, Llama-Nemotron's blocks)
+        blocks = _nemotron_blocks(cfg, layers) or tuple(
+            (kind, "dense" if width else "none") for kind, _, width in nas
+        )
         if cfg.data.get("multi_query") is True or cfg.data.get("multi_query_attention") is True:
             kv_heads = 1
         elif nas:  # Llama-Nemotron: the attention layers' own KV heads
@@ -1197,7 +1189,7 @@ class ModelArchitecture:
             shared = cfg.integer(
                 "shared_expert_intermediate_size", "shared_intermediate_size", default=0, minimum=0
             )
-        mlp_kinds = _mlp_kinds(cfg, layers, num_experts)
+        mlp_kinds = tuple(mlp for _, mlp in blocks) if blocks else _mlp_kinds(cfg, layers, num_experts)
         if nas:
             # Llama-Nemotron's MLPs differ in width layer by layer: their mean, which keeps the weights and the work
             # they cost whole (both are linear in the width)
@@ -1218,7 +1210,11 @@ class ModelArchitecture:
                 )
         else:
             intermediate = cfg.integer("intermediate_size", default=0, minimum=0)
-        attention_kinds, window = _attention_kinds(cfg, model_type, layers)
+        attention_kinds, window = (
+            (tuple(mixer for mixer, _ in blocks), None)
+            if blocks
+            else _attention_kinds(cfg, model_type, layers)
+        )
         precision, method, scope = _native_precision(cfg)
         mla = cfg.optional_int("kv_lora_rank", bound="kv_lora_rank")
         ratios = _compress_ratios(cfg, layers)
@@ -1454,10 +1450,15 @@ class ModelArchitecture:
         )
 
     @property
+    def full_layers_own_geometry(self) -> bool:
+        """Whether the full-attention layers have a geometry of their own (:attr:`full_geometry`: Gemma 4's)."""
+        return bool(self.global_head_dim or self.global_kv_heads or self.global_k_eq_v)
+
+    @property
     def full_attention_params_per_layer(self) -> int:
         """Projection weights of one full-attention layer (:attr:`attention_params_per_layer` unless the full layers
         have a geometry of their own)."""
-        if not (self.global_head_dim or self.global_kv_heads or self.global_k_eq_v):
+        if not self.full_layers_own_geometry:
             return self.attention_params_per_layer
         return self._gqa_params(*self.full_geometry)
 
@@ -1795,7 +1796,7 @@ class ModelArchitecture:
     def full_kv_bytes_per_token_per_layer(self, kv_precision: str | None = None) -> float:
         """KV cache one token adds in one full-attention layer (Gemma 4's global layers: their own heads and head
         size, keys alone where values are keys)."""
-        if not (self.global_head_dim or self.global_kv_heads or self.global_k_eq_v):
+        if not self.full_layers_own_geometry:
             return self.kv_bytes_per_token_per_layer(kv_precision)
         head_dim, kv_heads, mult = self.full_geometry
         return mult * kv_heads * head_dim * bytes_per_value(kv_precision or self._default_kv_precision())

@@ -536,7 +536,7 @@ def plan_deployment(
         support.append(compressed_attention_support(profile, gpu_family=gpu.family, kv_precision=kv))
     if arch.block_sparse_attention:
         support.append(block_sparse_attention_support(profile))
-    if arch.global_head_dim or arch.global_k_eq_v:
+    if arch.full_layers_own_geometry:
         support.append(gemma4_support(profile))
     if "none" in arch.mlp_kinds and arch.is_moe:  # Nemotron-H's MoE blocks
         support.append(nemotron_moe_support(profile, latent_moe=bool(arch.moe_hidden_size)))
@@ -910,9 +910,8 @@ def plan_deployment(
     block = vllm_hybrid_block_size(profile, arch, costs)
     if arch.compressed_attention:  # DeepSeek-V4's caches come in blocks of the engine's own size
         block = COMPRESSED_ATTENTION_BLOCK.get(profile.name, block)
-    if (
-        arch.block_sparse_attention and profile.name == "vllm"
-    ):  # its recipe: the cache's blocks are MSA's blocks
+    # MiniMax-M3 on vLLM: its recipe makes the cache's blocks its sparse attention's
+    if arch.block_sparse_attention and profile.name == "vllm":
         block = arch.sparse_block_size
     if block != profile.block_size:
         profile = attrs.evolve(profile, block_size=block)

@@ -450,6 +450,12 @@ def compressed_heads(heads_per_gpu: float) -> int:
     )
 
 
+def _kv_heads_per_gpu(kv_heads: int, attn_tp: int) -> float:
+    """KV heads one GPU of an attention group holds: its share, or one replicated head where the group outnumbers
+    them."""
+    return max(kv_heads / attn_tp, 1.0)
+
+
 def _block_sparse_costs(
     arch: ModelArchitecture,
     kv_precision: str,
@@ -469,6 +475,7 @@ def _block_sparse_costs(
     dense_layers = arch.attention_kinds.count("full") * frac - sparse_layers
     index_bytes = arch.block_index_bytes_per_token(kv_precision) / groups
     index_pair = 2 * kv_heads_per_gpu * arch.index_head_dim / groups
+    global_pair = pair * dense_layers + index_pair * sparse_layers
     return {
         "window": arch.block_sparse_window,
         "kv_bytes_per_token_full": kv_per_layer * (dense_layers + sparse_layers)
@@ -476,11 +483,17 @@ def _block_sparse_costs(
         "kv_read_bytes_per_token_full": kv_per_layer * dense_layers + index_bytes * sparse_layers,
         "kv_bytes_per_token_windowed": 0.0,
         "kv_read_bytes_per_token_windowed": kv_per_layer * sparse_layers,
-        "attention_flops_per_pair_full": pair * dense_layers + index_pair * sparse_layers,
-        "attention_flops_per_pair_decode": pair * dense_layers + index_pair * sparse_layers,
+        "attention_flops_per_pair_full": global_pair,
+        "attention_flops_per_pair_decode": global_pair,
         "attention_flops_per_pair_windowed": pair * sparse_layers,
         "attention_kernels": round(dense_layers + 2 * sparse_layers),
     }
+
+
+def _mixer_kind(arch: ModelArchitecture, kind: str) -> str:
+    """The key a layer of ``kind`` takes in the per-mixer tables: an MLA model's attention layers are ``mla``; its
+    recurrent layers (Kimi Linear's delta attention) and the missing mixers of Nemotron-H's blocks keep their own."""
+    return "mla" if arch.is_mla and kind in ("full", "sliding") else kind
 
 
 def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
@@ -495,7 +508,7 @@ def kernels_per_model(arch: ModelArchitecture) -> tuple[int, int]:
         g, k = COMPRESSED_MIXER_KERNELS[ratio]
         gemm, small = gemm + g, small + k
     for kind in () if arch.compress_ratios else arch.attention_kinds:
-        g, k = MIXER_KERNELS["mla" if arch.is_mla and kind in ("full", "sliding") else kind]
+        g, k = MIXER_KERNELS[_mixer_kind(arch, kind)]
         if kind in ("full", "sliding") and arch.attention_output_gate:
             k += OUTPUT_GATE_KERNELS
         if kind == "full" and arch.sparse_attention:
@@ -524,10 +537,7 @@ _MLP_LINEARS: Final[int] = 2
 
 def quantized_linears(arch: ModelArchitecture) -> int:
     """The linear layers of one forward step a quantized checkpoint quantizes (``ShardCosts.quantized_linears``)."""
-    mixers = sum(
-        _MIXER_LINEARS["mla" if arch.is_mla and kind in ("full", "sliding") else kind]
-        for kind in arch.attention_kinds
-    )
+    mixers = sum(_MIXER_LINEARS[_mixer_kind(arch, kind)] for kind in arch.attention_kinds)
     if arch.compress_ratios:
         mixers = sum(COMPRESSED_MIXER_LINEARS[ratio] for ratio in arch.compress_ratios)
     dense = arch.mlp_kinds.count("dense")
@@ -574,7 +584,7 @@ def shard_costs(
     frac = layers_per_stage / arch.num_layers
 
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
-    kv_heads_per_gpu = max(arch.num_kv_heads / attn_tp, 1.0)
+    kv_heads_per_gpu = _kv_heads_per_gpu(arch.num_kv_heads, attn_tp)
     if arch.compressed_attention:
         # DeepSeek-V4: the query up-projection, the grouped output projections and the heads' sinks split over
         # the group; the two down-projections and their norms replicate, as do the compressors and indexers
@@ -588,7 +598,7 @@ def shard_costs(
 
         def gqa_per_gpu(head_dim: int, kv_heads: int, kv_mult: int) -> float:
             q_width = arch.num_attention_heads * head_dim * (2 if arch.attention_output_gate else 1)
-            kv_width = max(kv_heads / attn_tp, 1.0) * head_dim
+            kv_width = _kv_heads_per_gpu(kv_heads, attn_tp) * head_dim
             return (
                 h * (q_width / attn_tp + kv_mult * kv_width)
                 + arch.num_attention_heads * head_dim * h / attn_tp
@@ -659,14 +669,14 @@ def shard_costs(
         kv_per_layer = kv_per_layer * kv_heads_per_gpu / arch.num_kv_heads
     kv_per_layer /= groups
     full_head_dim, full_kv_heads, _ = arch.full_geometry
-    kv_full_layer = (
-        kv_per_layer
-        if arch.is_mla
-        else arch.full_kv_bytes_per_token_per_layer(kv_precision)
-        * max(full_kv_heads / attn_tp, 1.0)
-        / full_kv_heads
-        / groups
-    )
+    kv_full_layer = kv_per_layer
+    if arch.full_layers_own_geometry and not arch.is_mla:  # Gemma 4's global layers
+        kv_full_layer = (
+            arch.full_kv_bytes_per_token_per_layer(kv_precision)
+            * _kv_heads_per_gpu(full_kv_heads, attn_tp)
+            / full_kv_heads
+            / groups
+        )
     full_layers = arch.attention_kinds.count("full") * frac
     windowed_layers = arch.attention_kinds.count("sliding") * frac
     heads_per_gpu = arch.num_attention_heads / attn_tp

@@ -436,9 +436,8 @@ def _vllm(
         argv += ["--kv-cache-dtype", "fp8"]
     if arch.compressed_attention:  # DeepSeek-V4's caches in 256-token blocks, as vLLM's recipe requires
         argv += ["--block-size", str(COMPRESSED_ATTENTION_BLOCK["vllm"])]
-    if (
-        arch.block_sparse_attention
-    ):  # MiniMax-M3's cache blocks are its sparse attention's, as its recipe sets
+    # MiniMax-M3's cache blocks are its sparse attention's, as its recipe sets
+    if arch.block_sparse_attention:
         argv += ["--block-size", str(arch.sparse_block_size)]
     if est.async_scheduling:
         argv.append("--async-scheduling")  # the default from v0.14; the flag turns it on before that
