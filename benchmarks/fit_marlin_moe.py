@@ -32,6 +32,7 @@ import math
 import statistics
 from pathlib import Path
 
+import attrs
 from moe_layers import DATA, GPUS
 
 from config_explorer.architecture import load_model
@@ -40,8 +41,10 @@ from config_explorer.engine.calibration import (
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
     MARLIN_MOE_HALF_WIDTH,
+    efficiency_for,
 )
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.roofline import StepCost
 
 
 def achieved_share(row: dict[str, str], gpu: str, tokens: int, width: float) -> float:
@@ -222,6 +225,26 @@ def main() -> None:
     print(
         f"gpt-oss-20b on one H100, one 8,192-token prompt step: {steps[0] * 1e3:.0f} ms on vLLM 0.11 (Marlin MoE), "
         f"{steps[1] * 1e3:.0f} ms on vLLM 0.12 (Triton MoE)"
+    )
+    # vLLM 0.20 keeps the Triton kernel for gpt-oss alone: DeepSeek-V4's MXFP4 experts take Marlin on Hopper. The
+    # same plan with the experts at the generic (Triton) rate shows what that costs a prompt.
+    v4 = plan_deployment(
+        load_model("deepseek-ai/DeepSeek-V4-Flash"),
+        get_gpu("H200"),
+        num_gpus=4,
+        tp=4,
+        input_length=8192,
+        output_length=128,
+        engine="vllm==0.20.0",
+    )
+    generic = attrs.evolve(
+        v4.rates, moe_gemm_flops=0.0, moe_half_width=efficiency_for("hopper").moe_half_width(v4.compute_mode)
+    )
+    triton = attrs.evolve(v4, rates=generic, step_cost=StepCost(v4.costs, generic, v4.profile))
+    marlin_s, generic_s = v4.step_s(0.0, 8192, 1.0), triton.step_s(0.0, 8192, 1.0)
+    print(
+        f"DeepSeek-V4-Flash on four H200s, one 8,192-token prompt step on vLLM 0.20: {marlin_s * 1e3:.0f} ms "
+        f"(Marlin MoE), {generic_s * 1e3:.0f} ms were its experts at the Triton rate"
     )
 
 

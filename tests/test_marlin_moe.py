@@ -62,6 +62,48 @@ def test_which_deployments_run_marlin(engine: str, precision: str, family: str, 
     assert runs_marlin_moe(profile_for(engine), precision, family) is expected
 
 
+@pytest.mark.parametrize(
+    ("engine", "gpt_oss", "expected"),
+    [
+        ("vllm==0.20.0", False, True),  # from 0.20 only gpt-oss keeps Triton: other MXFP4 experts take Marlin
+        ("vllm==0.27.1", False, True),
+        ("vllm==0.20.0", True, False),
+        ("vllm==0.19.0", False, False),  # one oracle for every MXFP4 model before: Triton on Hopper
+        ("vllm==0.11.0", False, True),  # no Triton kernels at all before 0.12
+        ("sglang", False, False),
+    ],
+)
+def test_mxfp4_experts_on_hopper_pick_their_kernel_by_model(
+    engine: str, gpt_oss: bool, expected: bool
+) -> None:
+    assert runs_marlin_moe(profile_for(engine), "mxfp4", "hopper", gpt_oss=gpt_oss) is expected
+    # Blackwell has native FP4 kernels for every model
+    assert not runs_marlin_moe(profile_for(engine), "mxfp4", "blackwell", gpt_oss=gpt_oss)
+
+
+def test_deepseek_v4_experts_run_on_marlin_on_hopper_under_vllm() -> None:
+    """DeepSeek-V4-Flash's MXFP4 experts on four H200s: vLLM 0.20's generic MXFP4 priority ends at Marlin on
+    SM90, so the expert GEMMs take the Marlin rate and the plan says why; gpt-oss on the same release does not."""
+
+    def plan(model: str) -> Deployment:
+        return plan_deployment(
+            load_model(model),
+            get_gpu("H200"),
+            num_gpus=4,
+            tp=4,
+            input_length=8192,
+            output_length=512,
+            engine="vllm==0.20.0",
+        )
+
+    v4, gpt_oss = plan("deepseek-ai/DeepSeek-V4-Flash"), plan("openai/gpt-oss-120b")
+    hopper_marlin, _ = MARLIN_MOE_BY_FAMILY["hopper"]
+    assert v4.rates.moe_gemm_flops == pytest.approx(get_gpu("H200").tflops.bf16 * 1e12 * hopper_marlin)
+    assert any("Marlin" in w and "gpt-oss only" in w for w in v4.warnings)
+    assert gpt_oss.rates.moe_gemm_flops == 0.0
+    assert not any("Marlin" in w for w in gpt_oss.warnings)
+
+
 def _gpt_oss_20b(gpu: str, engine: str) -> Deployment:
     """gpt-oss-20b on one ``gpu``, planned for 8,192-token prompts."""
     return plan_deployment(

@@ -359,6 +359,14 @@ MARLIN_MOE_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
 #: the first vLLM release whose Hopper default for MXFP4 experts is the Triton kernel (vendored
 #: ``triton_kernels``, vLLM PR #28788; the v0.10.1-v0.11.2 recipes name Marlin)
 VLLM_MXFP4_TRITON_SINCE: Final[tuple[int, int]] = (0, 12)
+#: the first vLLM release that picks the MXFP4 experts' kernel by model: gpt-oss keeps its own priority list
+#: (``_get_priority_backends_for_gpt_oss``: FlashInfer TRT-LLM, AITER, then Triton, which Hopper takes), every
+#: other MXFP4 checkpoint (DeepSeek-V4's experts, compressed-tensors MXFP4) the generic one
+#: (``_get_priority_backends``: FlashInfer TRT-LLM MXFP8 and DeepGEMM MXFP4, both SM100 and later, then Marlin),
+#: so on Hopper those run on Marlin (``vllm/model_executor/layers/fused_moe/oracle/mxfp4.py``; the split came with
+#: DeepSeek-V4 support, vLLM PR #40860, released in 0.20.0; PR #52318, 2026-08, still names Marlin the SM90
+#: default for DeepSeek-V4's MXFP4 MoE)
+VLLM_MXFP4_MODEL_ORACLE_SINCE: Final[tuple[int, int]] = (0, 20)
 #: fixed cost of one MoE token dispatch or combine between attention groups, microseconds: fitted by
 #: benchmarks/ep_exchange.py on DeepEP's published low-latency kernel times at EP16/EP32 (H800, 128
 #: tokens per GPU; the median of measured time less the modelled transfer), held out on EP8 and EP64-256
@@ -1840,14 +1848,19 @@ def sglang_kv_pool_conversion_s(
     return moved / (SGLANG_KV_POOL_CONVERSION_BANDWIDTH_SHARE * bandwidth_bytes_s)
 
 
-def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: str) -> bool:
+def runs_marlin_moe(
+    profile: EngineProfile, weight_precision: str, gpu_family: str, *, gpt_oss: bool = True
+) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on vLLM's Marlin MoE kernel on a GPU of
-    ``gpu_family`` (the families :data:`MARLIN_MOE_BY_FAMILY` has a measured rate for).
+    ``gpu_family`` (the families :data:`MARLIN_MOE_BY_FAMILY` has a measured rate for); ``gpt_oss``: the model is
+    gpt-oss (its MXFP4 experts follow their own kernel priority from :data:`VLLM_MXFP4_MODEL_ORACLE_SINCE`).
 
     vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel; its MXFP4 method picks
     Marlin below compute capability 9.0 (Ampere, Ada) in every release, and on Hopper unless
     ``triton_kernels`` is installed, which vLLM ships from v0.12 on (before that the gpt-oss recipes for
-    v0.10.1-v0.11.2 name Marlin as the Hopper default). Its FP8 MoE method runs FP8 experts weight-only on
+    v0.10.1-v0.11.2 name Marlin as the Hopper default); from :data:`VLLM_MXFP4_MODEL_ORACLE_SINCE` only gpt-oss
+    keeps the Triton kernel on Hopper, and every other MXFP4 model's experts run on Marlin there. Its FP8 MoE
+    method runs FP8 experts weight-only on
     Marlin below capability 8.9, which have no FP8 tensor cores (``Fp8MoEMethod.use_marlin``, then
     ``fused_marlin_moe``: model_executor/layers/quantization/fp8.py in the 0.11.0 wheel), so on Ampere; the
     family's Marlin rate, measured on 4-bit layers, is taken for them. SGLang and TensorRT-LLM run gpt-oss's
@@ -1863,7 +1876,9 @@ def runs_marlin_moe(profile: EngineProfile, weight_precision: str, gpu_family: s
     if gpu_family != "hopper":
         return p == "mxfp4"
     version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
-    return p == "mxfp4" and version < VLLM_MXFP4_TRITON_SINCE
+    if p != "mxfp4":
+        return False
+    return version < VLLM_MXFP4_TRITON_SINCE or (not gpt_oss and version >= VLLM_MXFP4_MODEL_ORACLE_SINCE)
 
 
 #: the first vLLM release read that runs W4A4 MXFP4 (Quark) linear layers natively on CDNA 4 (earlier releases

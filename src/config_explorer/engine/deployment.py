@@ -616,7 +616,8 @@ def plan_deployment(
     block_scaled = arch.weight_block_scaled and weights == arch.native_precision
     # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
     experts = expert_precision(arch, weights)
-    marlin = arch.is_moe and runs_marlin_moe(profile, experts, gpu.family)
+    gpt_oss = arch.model_type == "gpt_oss"
+    marlin = arch.is_moe and runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss)
     trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
         profile,
         model_class=arch.architecture,
@@ -635,11 +636,18 @@ def plan_deployment(
             "defaults (Marlin kernels) served 4,620 tok/s"
         )
     if marlin and experts == "mxfp4" and gpu.family == "hopper":
-        warnings.append(
-            f"vLLM {profile.version} runs {experts} experts on Hopper with its Marlin MoE kernel (about "
-            f"{MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches); vLLM 0.12 and later use the "
-            "Triton MoE kernel, which reaches about twice Marlin's rate at those batches"
-        )
+        rate = f"about {MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches"
+        if gpt_oss:
+            warnings.append(
+                f"vLLM {profile.version} runs {experts} experts on Hopper with its Marlin MoE kernel ({rate}); "
+                "vLLM 0.12 and later use the Triton MoE kernel, which reaches about twice Marlin's rate at those "
+                "batches"
+            )
+        else:
+            warnings.append(
+                f"vLLM {profile.version} runs this model's {experts} experts on Hopper with its Marlin MoE kernel "
+                f"({rate}): its MXFP4 kernel choice keeps the faster Triton kernel for gpt-oss only"
+            )
     rates, mode = rates_for(
         gpu,
         eff,
