@@ -525,7 +525,8 @@ def test_allow_hub_true_looks_a_near_miss_up(fake_hub: list[dict[str, Any]]) -> 
     assert resolve_config("meta-llama/Llama-3.1-8B-Instruc", allow_hub=True).source.startswith(
         "Hugging Face hub"
     )
-    assert len(fake_hub) == 1
+    # its config.json, then ModelOpt's hf_quant_config.json, which a config stating no quantization may have
+    assert [call["filename"] for call in fake_hub] == ["config.json", "hf_quant_config.json"]
 
 
 def test_the_cli_hub_flag_looks_a_near_miss_up(
@@ -533,9 +534,13 @@ def test_the_cli_hub_flag_looks_a_near_miss_up(
 ) -> None:
     code, out, err = run(["model", "meta-llama/Llama-3.1-8B-Instrux", "--hub", "--json"], capsys)
     assert code == 0, err
-    assert len(fake_hub) == 1 and json.loads(out)["model_id"] == "meta-llama/Llama-3.1-8B-Instrux"
+    asked = len(fake_hub)
+    assert (
+        fake_hub[0]["filename"] == "config.json"
+        and json.loads(out)["model_id"] == "meta-llama/Llama-3.1-8B-Instrux"
+    )
     code, _out, err = run(["model", "meta-llama/Llama-3.1-8B-Instruy"], capsys)
-    assert "near-miss" in one_error_line(code, err) and len(fake_hub) == 1
+    assert "near-miss" in one_error_line(code, err) and len(fake_hub) == asked
 
 
 def test_allow_hub_false_never_asks(fake_hub: list[dict[str, Any]]) -> None:

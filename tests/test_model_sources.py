@@ -16,19 +16,29 @@ from config_explorer.errors import ModelLoadError, UnknownModelError
 
 
 def _fake_hub(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, calls: list[dict[str, Any]], fail: bool = False
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    calls: list[dict[str, Any]],
+    fail: bool = False,
+    quant: dict[str, Any] | None = None,
 ) -> None:
+    """A hub that holds Qwen3-8B's config.json (and, given ``quant``, a ModelOpt hf_quant_config.json)."""
     entry = find_bundled("Qwen/Qwen3-8B")
     assert entry is not None
-    cached = tmp_path / "hub" / "config.json"
-    cached.parent.mkdir()
-    cached.write_text(json.dumps(entry.config))
+    files = {"config.json": tmp_path / "hub" / "config.json"}
+    files["config.json"].parent.mkdir()
+    files["config.json"].write_text(json.dumps(entry.config))
+    if quant is not None:
+        files["hf_quant_config.json"] = tmp_path / "hub" / "hf_quant_config.json"
+        files["hf_quant_config.json"].write_text(json.dumps(quant))
 
     def hf_hub_download(**kwargs: Any) -> str:
         calls.append(kwargs)
         if fail:
             raise OSError("We couldn't connect to 'https://huggingface.co'")
-        return str(cached)
+        if kwargs["filename"] not in files:
+            raise FileNotFoundError(f"404: {kwargs['filename']} is not in the repo")
+        return str(files[kwargs["filename"]])
 
     module = types.ModuleType("huggingface_hub")
     module.hf_hub_download = hf_hub_download  # type: ignore[attr-defined]
@@ -42,16 +52,19 @@ def test_hub_is_tried_last_with_the_token(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     entry = resolve_config("someone/private-qwen")
     assert entry.source.startswith("Hugging Face hub")
+    # config.json states no quantization, so ModelOpt's own file is asked for too (this repo has none)
     assert calls == [
         {
             "repo_id": "someone/private-qwen",
-            "filename": "config.json",
+            "filename": filename,
             "token": "hf_secret",
             "local_files_only": False,
         }
+        for filename in ("config.json", "hf_quant_config.json")
     ]
+    assert "hf_quant_config" not in entry.source
     assert load_model("meta-llama/Llama-3.1-8B").source.startswith("bundled catalog")
-    assert len(calls) == 1  # bundled models never reach the hub
+    assert len(calls) == 2  # bundled models never reach the hub
 
 
 def test_offline_uses_only_the_hub_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -84,3 +97,78 @@ def test_local_file_and_folder(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(ModelLoadError, match="not valid JSON"):
         load_model(str(bad))
+
+
+#: what TensorRT Model Optimizer 0.29 and earlier wrote beside config.json
+MODELOPT_FP8 = {
+    "producer": {"name": "modelopt", "version": "0.19.0"},
+    "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "exclude_modules": ["lm_head"]},
+}
+
+
+def test_a_hub_checkpoint_quantized_in_hf_quant_config_reads_as_vllm_reads_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[dict[str, Any]] = []
+    nvfp4 = {"quantization": {"quant_algo": "NVFP4", "group_size": 16, "exclude_modules": ["lm_head"]}}
+    _fake_hub(monkeypatch, tmp_path, calls, quant=nvfp4)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    arch = load_model("someone/qwen3-8b-nvfp4", allow_hub=True)
+    assert arch.native_precision == "fp4"
+    assert arch.source.endswith("with its hf_quant_config.json")
+    assert arch.weight_bytes() < 0.4 * load_model("Qwen/Qwen3-8B").weight_bytes()
+
+
+def test_a_local_modelopt_folder_takes_its_hf_quant_config(tmp_path: Path) -> None:
+    entry = find_bundled("meta-llama/Llama-3.1-8B-Instruct")
+    assert entry is not None
+    folder = tmp_path / "llama-fp8"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(dict(entry.config)))
+    (folder / "hf_quant_config.json").write_text(json.dumps(MODELOPT_FP8))
+    arch = load_model(str(folder))
+    assert arch.native_precision == "fp8"
+    assert "hf_quant_config.json" in arch.source
+    # the file quantizes the linear layers and leaves the lm_head 16-bit, as the checkpoint stores it
+    plain = load_model("meta-llama/Llama-3.1-8B-Instruct")
+    assert plain.weight_bytes() * 0.5 < arch.weight_bytes() < plain.weight_bytes() * 0.6
+
+
+def test_config_json_quantization_wins_over_hf_quant_config(tmp_path: Path) -> None:
+    entry = find_bundled("Qwen/Qwen3-30B-A3B-FP8")
+    assert entry is not None
+    folder = tmp_path / "qwen-fp8"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(dict(entry.config)))
+    (folder / "hf_quant_config.json").write_text(json.dumps({"quantization": {"quant_algo": "NVFP4"}}))
+    arch = load_model(str(folder))
+    assert arch.native_precision == "fp8" and "hf_quant_config" not in arch.source
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"producer": {"name": "modelopt"}}),
+        json.dumps(["FP8"]),
+        json.dumps({"quantization": "FP8"}),
+    ],
+)
+def test_an_hf_quant_config_without_a_quantization_leaves_the_checkpoint_as_it_is(
+    tmp_path: Path, content: str
+) -> None:
+    entry = find_bundled("meta-llama/Llama-3.1-8B-Instruct")
+    assert entry is not None
+    (tmp_path / "config.json").write_text(json.dumps(dict(entry.config)))
+    (tmp_path / "hf_quant_config.json").write_text(content)
+    assert load_model(str(tmp_path)).native_precision == "bf16"
+
+
+def test_an_unreadable_hf_quant_config_is_named(tmp_path: Path) -> None:
+    entry = find_bundled("meta-llama/Llama-3.1-8B-Instruct")
+    assert entry is not None
+    (tmp_path / "config.json").write_text(json.dumps(dict(entry.config)))
+    (tmp_path / "hf_quant_config.json").write_text("{not json")
+    with pytest.raises(
+        ModelLoadError, match=r"ModelOpt quantization config .*hf_quant_config\.json.*not valid JSON"
+    ):
+        load_model(str(tmp_path))

@@ -128,6 +128,26 @@ def _read_json_file(path: Path) -> Mapping[str, Any]:
     return data
 
 
+#: the file TensorRT Model Optimizer (ModelOpt) 0.29 and earlier wrote a checkpoint's quantization to, beside
+#: config.json; vLLM reads it when config.json has no ``quantization_config`` (``vllm/transformers_utils/config.py``,
+#: ``get_config``: "ModelOpt 0.29.0 and before saves the quantization config in a separate hf_quant_config.json"),
+#: and so does this catalog for a local folder or a hub id
+MODELOPT_QUANT_FILE: Final = "hf_quant_config.json"
+
+
+def with_modelopt_quantization(config: Mapping[str, Any], quant: object) -> Mapping[str, Any] | None:
+    """``config`` with the quantization of a ModelOpt ``hf_quant_config.json`` (``quant``, its parsed content) as
+    its ``quantization_config``; None where config.json states its own quantization (which wins, as in vLLM) or
+    ``quant`` holds none. The file's ``quantization`` block (``quant_algo``, ``kv_cache_quant_algo``,
+    ``exclude_modules``, ``group_size``) becomes a ``modelopt`` quantization config."""
+    if "quantization_config" in config or "compression_config" in config or not isinstance(quant, Mapping):
+        return None
+    block = quant.get("quantization", quant)
+    if not isinstance(block, Mapping) or not block.get("quant_algo"):
+        return None
+    return {**config, "quantization_config": {"quant_method": "modelopt", **block}}
+
+
 def _name_in(config: Mapping[str, Any]) -> str | None:
     """``_name_or_path`` when it reads as a name (short, one line); anything else is not used as one."""
     name = config.get("_name_or_path")
@@ -158,11 +178,19 @@ def _local(model_id: str) -> tuple[CatalogEntry | None, str]:
         if not path.exists():
             raise ModelLoadError(f"folder {shown} has no config.json")
     config = _read_json_file(path)  # refuses FIFOs, devices, huge, binary and deeply nested files
+    source = f"local file {quote(str(path), PATH_QUOTE_CHARS)}"
+    beside = path.parent / MODELOPT_QUANT_FILE
+    if path.name == "config.json" and beside.is_file():
+        quantized = with_modelopt_quantization(
+            config, read_json(beside, what="ModelOpt quantization config", error=ModelLoadError)
+        )
+        if quantized is not None:
+            config, source = quantized, f"{source} with its {MODELOPT_QUANT_FILE}"
     return (
         CatalogEntry(
             model_id=_name_in(config) or str(path.parent.name if path.name == "config.json" else path.stem),
             config=config,
-            source=f"local file {quote(str(path), PATH_QUOTE_CHARS)}",
+            source=source,
         ),
         "",
     )
@@ -198,17 +226,29 @@ def _hub(model_id: str) -> tuple[CatalogEntry | None, str]:
         )
     outcome: list[tuple[str | None, BaseException | None]] = []
 
-    def download() -> None:
-        try:
-            path = hf_hub_download(
+    def fetch(filename: str) -> str:
+        return str(
+            hf_hub_download(
                 repo_id=model_id,
-                filename="config.json",
+                filename=filename,
                 token=os.environ.get("HF_TOKEN") or None,
                 local_files_only=offline is not None,
             )
-            outcome.append((str(path), None))
+        )
+
+    quant_paths: list[str] = []
+
+    def download() -> None:
+        try:
+            path = fetch("config.json")
         except Exception as exc:  # network, auth, missing repo: all mean "not from the hub"
             outcome.append((None, exc))
+            return
+        # ModelOpt's own quantization file, where the checkpoint has one; absent or unreadable, the config stands
+        with contextlib.suppress(Exception):
+            if "quantization_config" not in _read_json_file(Path(path)):
+                quant_paths.append(fetch(MODELOPT_QUANT_FILE))
+        outcome.append((path, None))
 
     # A thread, so that no retry loop or DNS timeout inside huggingface_hub can hold us past the limit.
     worker = threading.Thread(target=download, name="config-explorer-hub", daemon=True)
@@ -223,7 +263,13 @@ def _hub(model_id: str) -> tuple[CatalogEntry | None, str]:
         first = text.splitlines()[0][:120] if text else ""
         return None, f"Hugging Face hub ({mode}; {type(error).__name__}: {first})"
     config = _read_json_file(Path(path))
-    return CatalogEntry(model_id=model_id, config=config, source=f"Hugging Face hub ({path})"), ""
+    source = f"Hugging Face hub ({path})"
+    if quant_paths:
+        quant = read_json(Path(quant_paths[0]), what="ModelOpt quantization config", error=ModelLoadError)
+        quantized = with_modelopt_quantization(config, quant)
+        if quantized is not None:
+            config, source = quantized, f"{source} with its {MODELOPT_QUANT_FILE}"
+    return CatalogEntry(model_id=model_id, config=config, source=source), ""
 
 
 def _typo_of_bundled(model_id: str) -> list[str]:
