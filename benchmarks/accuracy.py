@@ -115,6 +115,8 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_dsa.csv",
     HERE / "data" / "published_serving_points_2026_models.csv",
     HERE / "data" / "published_serving_points_dsv4.csv",
+    HERE / "data" / "published_serving_points_dsv4_hopper.csv",
+    HERE / "data" / "published_serving_points_new_models.csv",
 )
 
 #: published metric -> how to read it off an estimate
@@ -368,6 +370,9 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
         if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's
             options["mamba_ssm_dtype"] = ssm.group(1)
+        runner = re.search(r"--moe-runner-backend[ =](marlin|flashinfer_mxfp4)\b", text)
+        if runner and "sglang" in text:  # SGLang: the kernel of DeepSeek-V4's MXFP4 experts on Hopper
+            options["moe_runner_backend"] = runner.group(1)
         if options:
             knobs["engine_options"] = options
         if groups > 1 and re.search(SGLANG_DP_ATTENTION, text):
@@ -427,12 +432,36 @@ def installed_options(engine: str, source: str) -> dict[str, Any]:
     return {}
 
 
+#: SGLang releases by the day PyPI received them (their wheels' file dates), oldest first: a row that ran a nightly image
+#: (``nightly-dev-YYYYMMDD``) is planned as the last release before it, whose rules it carries (a nightly between
+#: 0.5.9 and 0.5.10 has none of 0.5.14's)
+SGLANG_RELEASE_DAYS: Final = (
+    ("20251208", "0.5.6.post1"),
+    ("20260123", "0.5.8"),
+    ("20260223", "0.5.9"),
+    ("20260405", "0.5.10"),
+    ("20260507", "0.5.11"),
+    ("20260516", "0.5.12"),
+    ("20260611", "0.5.13"),
+    ("20260626", "0.5.14"),
+)
+
+
+def nightly_release(engine: str, version: str) -> str:
+    """The SGLang release a nightly image's ``version`` (``nightly-dev-20260310-0fd9a57d``) follows, else ``version``."""
+    day = re.match(r"nightly(?:-dev)?-(\d{8})", version.strip())
+    if engine != "sglang" or not day:
+        return version
+    before = [release for released_on, release in SGLANG_RELEASE_DAYS if released_on <= day.group(1)]
+    return before[-1] if before else version
+
+
 def released(engine: str, version: str) -> str:
     """``engine`` pinned to the release a row ran (``vllm==0.11.0``, ``sglang==0.5.6``, ``trtllm==0.6.1``),
     where it names one: a vLLM profile then follows that release's memory budget, host time and MoE kernels,
     an SGLang one the MoE kernels that release picks, a TensorRT-LLM one its decode attention kernel (a NIM
-    release names no TensorRT-LLM release and stays unpinned)."""
-    head = version.strip().split(" ")[0].split("+")[0]
+    release names no TensorRT-LLM release and stays unpinned; a nightly SGLang image, :func:`nightly_release`)."""
+    head = nightly_release(engine, version).strip().split(" ")[0].split("+")[0]
     if engine not in ("vllm", "sglang", "trtllm") or not head:
         return engine
     try:

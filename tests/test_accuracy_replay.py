@@ -203,6 +203,22 @@ def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
     assert ACCURACY.released("trtllm", "") == "trtllm"
 
 
+def test_a_nightly_sglang_image_is_replayed_as_the_release_before_it() -> None:
+    """A 2026-03-10 nightly carries 0.5.9's rules (0.5.10 came on 2026-04-05), not the newest ones."""
+    assert ACCURACY.released("sglang", "nightly-dev-20260310-0fd9a57d") == "sglang==0.5.9"
+    assert ACCURACY.released("sglang", "nightly-dev-20260626") == "sglang==0.5.14"
+    assert ACCURACY.released("sglang", "nightly-dev-20250101") == "sglang"  # older than the table: unpinned
+    assert ACCURACY.released("vllm", "nightly-dev-20260310") == "vllm"
+
+
+def test_sglang_hopper_moe_runners_are_replayed() -> None:
+    knobs = ACCURACY.serve_knobs("server: sglang serve --tp 4 --moe-runner-backend flashinfer_mxfp4", 4)
+    assert knobs["engine_options"] == {"moe_runner_backend": "flashinfer_mxfp4"}
+    assert "engine_options" not in ACCURACY.serve_knobs(
+        "server: sglang serve --tp 4 --moe-runner-backend triton", 4
+    )
+
+
 def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -161,9 +161,16 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
             "sglang",
             {"recv_interval": 10},
             "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_overlap_schedule, "
-            "disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, schedule_conservativeness, scheduler_recv",
+            "disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, moe_runner_backend, "
+            "schedule_conservativeness, scheduler_recv",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
+        (
+            "sglang",
+            {"moe_runner_backend": "triton"},
+            "moe_runner_backend must be one of marlin, flashinfer_mxfp4",
+        ),
+        ("vllm", {"moe_runner_backend": "marlin"}, "is sglang's --moe-runner-backend"),
         ("sglang", {"cuda_graph_max_bs": 0}, r"cuda_graph_max_bs must be an integer in \[1, 65,536\], got 0"),
         ("sglang", {"cuda_graph_max_bs": 64.5}, "cuda_graph_max_bs must be an integer"),
         ("sglang", {"cuda_graph_max_bs": True}, "cuda_graph_max_bs must be an integer"),

@@ -52,6 +52,7 @@ __all__ = [
     "SGLANG_COMPRESSED_MAX_RUNNING",
     "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
+    "SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE",
     "SGLANG_MAMBA_DEFAULT_SLOTS",
     "SGLANG_MAMBA_EXTRA_BUFFER_CLASSES",
     "SGLANG_MAMBA_EXTRA_BUFFER_LATER",
@@ -104,6 +105,7 @@ __all__ = [
     "sglang_forces_dsa_dp_attention",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
+    "sglang_hopper_mxfp4_runner",
     "sglang_hybrid_prefix_unit",
     "sglang_mamba_extra_buffer",
     "sglang_state_pool_slots",
@@ -1879,6 +1881,33 @@ def runs_marlin_moe(
     if p != "mxfp4":
         return False
     return version < VLLM_MXFP4_TRITON_SINCE or (not gpt_oss and version >= VLLM_MXFP4_MODEL_ORACLE_SINCE)
+
+
+#: FlashInfer's SM90 CUTLASS mixed-input MXFP4 MoE GEMM (SGLang's ``flashinfer_mxfp4`` runner for DeepSeek-V4's experts
+#: on Hopper, FlashInfer PR #3084) against Marlin: 24-36% faster at prompt-sized batches (1,024 tokens and more), Marlin
+#: 12-15% faster at 64 and fewer, as SGLang's own kernel-level comparison on an H100 states it
+#: (``layers/quantization/mxfp4_flashinfer_cutlass_moe.py``, 0.5.12 wheel). The midpoint scales Marlin's compute rate;
+#: the small batches, which stream the weights either way, are left at Marlin's
+SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE: Final[float] = 1.30
+
+
+def sglang_hopper_mxfp4_runner(
+    profile: EngineProfile, *, gpu_family: str, fp8_config_experts: bool, stated: str | None
+) -> str | None:
+    """The kernel SGLang runs MXFP4 experts on where its FP8 config loads them (``fp8_config_experts``: DeepSeek-V4's
+    FP4 experts beside FP8 projections) on Hopper: the stated ``--moe-runner-backend`` (``stated``), else Marlin;
+    None for another engine, GPU family or model.
+
+    ``Fp8Config.get_quant_method`` hands such experts to ``Mxfp4MarlinMoEMethod`` under ``--moe-runner-backend
+    marlin`` and to FlashInfer's SM90 CUTLASS mixed-input kernel under ``flashinfer_mxfp4``; the default runner
+    leaves them to the FP8 method's DeepGEMM MXFP4 path, an SM100 kernel (``layers/quantization/fp8.py``, 0.5.12
+    wheel). So a Hopper launch names one, and SGLang's cookbook names Marlin for its H200 and H100 DeepSeek-V4-Flash
+    recipes ("decode workers should keep the Marlin default", the FlashInfer method's own docstring). Neither
+    pads the experts' width (both allocate ``intermediate_size_per_partition`` as the checkpoint has it).
+    """
+    if profile.name != "sglang" or gpu_family != "hopper" or not fp8_config_experts:
+        return None
+    return stated or "marlin"
 
 
 #: the first vLLM release read that runs W4A4 MXFP4 (Quark) linear layers natively on CDNA 4 (earlier releases

@@ -30,6 +30,7 @@ from config_explorer.engine.calibration import (
     EXPERT_IMBALANCE,
     MARLIN_MOE_COMPUTE,
     SGLANG_COMPRESSED_MAX_RUNNING,
+    SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
     SGLANG_MAMBA_SSM_PRECISION,
     SGLANG_SERIAL_SEQUENCE_MS,
@@ -67,6 +68,7 @@ from config_explorer.engine.calibration import (
     sglang_converts_kv_pool,
     sglang_forces_dsa_dp_attention,
     sglang_gathered_moe_sizes,
+    sglang_hopper_mxfp4_runner,
     sglang_hybrid_prefix_unit,
     sglang_kv_pool_conversion_s,
     sglang_mamba_extra_buffer,
@@ -83,6 +85,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.layout import (
     GIB,
+    MXFP4_PAD,
     UNBOUNDED_TOKENS,
     MemoryPlan,
     ShardCosts,
@@ -240,6 +243,20 @@ class Deployment:
         return 0.0 if processes is None else self.profile.frontend_token_us * 1e-6 / processes
 
     @property
+    def moe_runner_backend(self) -> str | None:
+        """SGLang's runner for MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper, as the plan runs
+        them (:func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`); None elsewhere."""
+        experts = expert_precision(self.arch, self.precision)
+        return sglang_hopper_mxfp4_runner(
+            self.profile,
+            gpu_family=self.gpu.family,
+            fp8_config_experts=self.arch.is_moe
+            and experts == "mxfp4"
+            and self.arch.native_precision == "fp8",
+            stated=self.options.moe_runner_backend,
+        )
+
+    @property
     def prefix_caching(self) -> bool:
         """Whether the engine keeps computed prompt blocks for later prompts (:func:`prefix_caching`)."""
         return prefix_caching(self.profile, self.options, self.arch)
@@ -354,8 +371,9 @@ def _costs(
     ep: int,
     dp_attention: int,
     redundant_experts: int,
+    mxfp4_pad: int = MXFP4_PAD,
 ) -> ShardCosts:
-    return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts)
+    return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts, mxfp4_pad)
 
 
 #: an FP8 KV cache whose decode attention takes more than this share of a 16-bit cache's time on the same
@@ -617,7 +635,17 @@ def plan_deployment(
     # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
     experts = expert_precision(arch, weights)
     gpt_oss = arch.model_type == "gpt_oss"
-    marlin = arch.is_moe and runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss)
+    # MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's): SGLang loads them through its FP8 config
+    fp8_config_experts = arch.is_moe and experts == "mxfp4" and arch.native_precision == "fp8"
+    runner = sglang_hopper_mxfp4_runner(
+        profile,
+        gpu_family=gpu.family,
+        fp8_config_experts=fp8_config_experts,
+        stated=options.moe_runner_backend,
+    )
+    marlin = arch.is_moe and (
+        runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None
+    )
     trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
         profile,
         model_class=arch.architecture,
@@ -635,7 +663,25 @@ def plan_deployment(
             "SGLang 0.5.4.post2), about 23x below this engine's estimate of that run, where vLLM 0.11 with its "
             "defaults (Marlin kernels) served 4,620 tok/s"
         )
-    if marlin and experts == "mxfp4" and gpu.family == "hopper":
+    if runner is not None:
+        kernel = (
+            "Marlin MoE kernel" if runner == "marlin" else "FlashInfer SM90 CUTLASS mixed-input MoE kernel"
+        )
+        warnings.append(
+            f"SGLang runs this model's {experts} experts on Hopper on its {kernel} (--moe-runner-backend {runner}, "
+            "which a Hopper launch must name: the default runner's MXFP4 path is an SM100 kernel); "
+            + (
+                "flashinfer_mxfp4 prefills about 30% faster and decodes a little slower"
+                if runner == "marlin"
+                else "Marlin decodes a little faster and prefills about 30% slower"
+            )
+        )
+    elif options.moe_runner_backend is not None:
+        warnings.append(
+            f"moe_runner_backend={options.moe_runner_backend} changes nothing here: it picks the kernel of MXFP4 "
+            "experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper"
+        )
+    if marlin and experts == "mxfp4" and gpu.family == "hopper" and runner is None:
         rate = f"about {MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches"
         if gpt_oss:
             warnings.append(
@@ -659,6 +705,7 @@ def plan_deployment(
         two_batch_overlap,
         mla=arch.is_mla,
         marlin_moe=marlin,
+        marlin_compute_scale=SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE if runner == "flashinfer_mxfp4" else 1.0,
         trtllm_gen_moe=trtllm_gen,
         prefill_tiles=prefill_attention_tiles(profile, gpu.family),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
@@ -787,7 +834,9 @@ def plan_deployment(
             quantized_linear_flops=share * gpu.gemm_tflops("fp8")[0] * 1e12,
             quantized_linear_rows=rows,
         )
-    costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts)
+    # SGLang's Hopper runners for such experts keep the checkpoint's widths (sglang_hopper_mxfp4_runner)
+    pad = 1 if runner is not None else MXFP4_PAD
+    costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
     if costs.shared_expert_kernels != (0, 0):
         placement = shared_expert_placement(
             profile,

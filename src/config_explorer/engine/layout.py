@@ -564,11 +564,13 @@ def shard_costs(
     ep: int = 1,
     dp_attention: int = 1,
     redundant_experts: int = 0,
+    mxfp4_pad: int = MXFP4_PAD,
 ) -> ShardCosts:
     """Per-GPU figures for ``arch`` at ``precision`` split ``tp`` ways and over ``pp`` stages.
 
     ``ep``, ``dp_attention`` and ``redundant_experts`` split a stage's ``tp`` GPUs for the experts and
-    for attention (see the module text); ``1, 1, 0`` is plain tensor parallelism.
+    for attention (see the module text); ``1, 1, 0`` is plain tensor parallelism. ``mxfp4_pad``: the multiple the
+    engine's MXFP4 expert kernels pad each expert shard's intermediate width to (1: none).
     """
     why = check_expert_layout(arch, tp, ep, dp_attention, redundant_experts)
     if why:
@@ -634,7 +636,7 @@ def shard_costs(
     if expert_precision(arch, precision) == "mxfp4" and expert_width:
         # MXFP4 expert kernels store each shard's intermediate width padded to a multiple of 256
         # (gpt-oss-120b: 2880 -> 3072, which is what vLLM's "Model loading took 64.4 GiB" shows)
-        expert_width = math.ceil(expert_width / MXFP4_PAD) * MXFP4_PAD
+        expert_width = math.ceil(expert_width / mxfp4_pad) * mxfp4_pad
     # a latent MoE's experts work in its narrower latent width, and its tokens travel to them in it
     eh = arch.expert_hidden_size
     matrices = arch.expert_matrices

@@ -80,6 +80,10 @@ Other options change how a step's host work meets its GPU work instead:
   memory goes to graphs. Users trade speed for start-up time and memory with it; dstack's MI300X runs of
   Llama-3.1-405B set it.
 
+* SGLang's ``--moe-runner-backend`` for DeepSeek-V4's MXFP4 experts on Hopper: ``marlin`` (the plan's default
+  there: SGLang's own default runner sends them to an SM100-only DeepGEMM path) or ``flashinfer_mxfp4``
+  (FlashInfer's SM90 CUTLASS mixed-input kernel); :func:`config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`.
+
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
 ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
@@ -125,11 +129,14 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "disable_radix_cache": ("sglang", False, "--disable-radix-cache"),
     "enable_block_reuse": ("trtllm", True, "kv_cache_config.enable_block_reuse (LLM-API option)"),
     "mamba_ssm_dtype": ("sglang", None, "--mamba-ssm-dtype"),
+    "moe_runner_backend": ("sglang", None, "--moe-runner-backend"),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
 WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     "mamba_ssm_dtype": {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"},
+    # the MXFP4 expert runners SGLang has for DeepSeek-V4's experts on Hopper (layers/quantization/fp8.py, 0.5.12)
+    "moe_runner_backend": {"marlin": "marlin", "flashinfer_mxfp4": "flashinfer_mxfp4"},
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling and
 #: prefix caching (whose defaults are the release's)
@@ -200,6 +207,10 @@ class EngineOptions:
     #: SGLang: the type a model with recurrent layers keeps its SSM state in (``--mamba-ssm-dtype``: float32,
     #: bfloat16 or float16; None: the checkpoint's ``mamba_ssm_dtype``, else float32)
     mamba_ssm_dtype: str | None = None
+    #: SGLang: the kernel that runs MXFP4 experts which its FP8 config loads (DeepSeek-V4's) on Hopper
+    #: (``--moe-runner-backend``: marlin or flashinfer_mxfp4; None: Marlin, the Hopper default:
+    #: :func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`)
+    moe_runner_backend: str | None = None
 
     @property
     def overlap_off(self) -> bool:
@@ -272,6 +283,9 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         disable_radix_cache=bool(checked.get("disable_radix_cache", False)),
         enable_block_reuse=bool(checked.get("enable_block_reuse", True)),
         mamba_ssm_dtype=None if "mamba_ssm_dtype" not in checked else str(checked["mamba_ssm_dtype"]),
+        moe_runner_backend=None
+        if "moe_runner_backend" not in checked
+        else str(checked["moe_runner_backend"]),
     )
 
 

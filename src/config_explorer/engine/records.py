@@ -143,6 +143,9 @@ class PerformanceEstimate:
     enable_block_reuse: bool | None = None
     #: SGLang: ``--mamba-ssm-dtype`` as stated (None: the checkpoint's type, else float32; or another engine)
     mamba_ssm_dtype: str | None = None
+    #: SGLang: the ``--moe-runner-backend`` that ran the MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on
+    #: Hopper, marlin (its default there) or flashinfer_mxfp4; None: another engine, GPU family or model
+    moe_runner_backend: str | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

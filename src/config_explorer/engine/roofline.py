@@ -187,6 +187,7 @@ def rates_for(
     mla_layer_extra_us: float = 0.0,
     prefill_tiles: tuple[float, float] | None = None,
     moe_masked_ep: bool = False,
+    marlin_compute_scale: float = 1.0,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -200,6 +201,8 @@ def rates_for(
     ``mla_layer_extra_us``: fixed time per MLA layer of a decoding step (see :func:`vllm_mla_layer_extra_us`);
     ``moe_masked_ep``: each expert-parallel rank's MoE kernels cover every routed assignment (see
     :func:`masks_remote_experts`);
+    ``marlin_compute_scale``: the expert kernel's compute rate over Marlin's, where ``marlin_moe`` stands for a kernel of
+    Marlin's family (see :data:`SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
@@ -252,7 +255,7 @@ def rates_for(
                 if moe_half_width is not None
                 else eff.moe_half_width(mode)
             ),
-            moe_gemm_flops=sixteen * 1e12 * marlin[0] if marlin_moe else 0.0,
+            moe_gemm_flops=sixteen * 1e12 * marlin[0] * marlin_compute_scale if marlin_moe else 0.0,
             mla_layer_extra_s=mla_layer_extra_us * 1e-6,
             pipeline_link_bytes_s=pipeline_link,
             scale_up_bytes_s=scale_up_link,

@@ -528,6 +528,8 @@ def _sglang(
         argv.append("--disable-radix-cache")
     if est.mamba_ssm_dtype:
         argv += ["--mamba-ssm-dtype", est.mamba_ssm_dtype]
+    if est.moe_runner_backend:  # a Hopper launch of DeepSeek-V4's MXFP4 experts names its runner
+        argv += ["--moe-runner-backend", est.moe_runner_backend]
     if est.disable_piecewise_cuda_graph:
         # the estimate ran prompt steps eagerly; the release the flags are read from spells the switch
         # --disable-prefill-cuda-graph (--cuda-graph-backend-prefill=disabled; arg_groups/fields/exec_.py)
