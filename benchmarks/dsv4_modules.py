@@ -31,10 +31,12 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import (
+    COMPRESSED_HEAD_BYTES,
     COMPRESSED_MIXER_KERNELS,
     HYPER_CONNECTION_BYTES,
     HYPER_CONNECTION_KERNELS,
     compressed_attention_costs,
+    compressed_head_bytes,
     compressed_heads,
     shard_costs,
 )
@@ -128,9 +130,12 @@ def mhc_report() -> None:
         )
 
 
-def layer_cost(model: str, system: str, tp: int, backend: str, ratio: int) -> StepCost:
+def layer_cost(
+    model: str, system: str, tp: int, backend: str, ratio: int, head_bytes: float = COMPRESSED_HEAD_BYTES
+) -> StepCost:
     """One attention layer at ``ratio`` on one of ``tp`` GPUs, as the engine costs it in a step (its host time left
-    out): its projections and compressors, the attention over its window and entries, their kernels."""
+    out): its projections and compressors, the attention over its window and entries, their kernels, and the
+    passes over its query heads at ``head_bytes`` per head value."""
     arch = load_model(model)
     gpu = get_gpu(SYSTEMS[system])
     engine = ENGINES[backend]
@@ -166,7 +171,8 @@ def layer_cost(model: str, system: str, tp: int, backend: str, ratio: int) -> St
         shared_expert_kernels=(0, 0),
         gemm_kernels=gemm - mhc_gemm,
         small_kernels=small - mhc_small,
-        elementwise_bytes_per_token=2.0 * 10 * arch.hidden_size,
+        elementwise_bytes_per_token=2.0 * 10 * arch.hidden_size
+        + compressed_head_bytes(layer, tp, head_bytes),
         moe_traffic_bytes_per_token=0.0,
     )
     profile = attrs.evolve(
@@ -191,7 +197,83 @@ def _attention_params(arch: ModelArchitecture, tp: int, ratio: int) -> tuple[flo
     return split / tp + h * (ql + hd) + arch.compressor_params(ratio), float(wide)
 
 
+def _context_rows() -> list[tuple[tuple[str, str, int, str, int], dict[str, str]]]:
+    """(layer key, row) of every measured context module the engine can express."""
+    out = []
+    for row in rows("csa_") + rows("hca_"):
+        if (
+            row["system"] not in SYSTEMS
+            or row["model"] not in MODELS
+            or not row["module"].endswith("context")
+        ):
+            continue
+        ratio = INDEXED_RATIO if row["module"].startswith("csa") else 128
+        out.append(((MODELS[row["model"]], row["system"], int(row["tp"]), row["backend"], ratio), row))
+    return out
+
+
+def fit_head_bytes() -> float:
+    """Bytes per token per query-head value that the fit rows' (both engines on the H200, context modules of
+    ``FIT_MIN_TOKENS`` tokens and more) time above the layer's other terms stands for: the median."""
+    per_value = []
+    costs: dict[tuple[str, str, int, str, int], StepCost] = {}
+    for key, row in _context_rows():
+        tokens = int(row["batch"]) * int(row["tokens"])
+        if key[1] != FIT_SYSTEM or key[3] == "trtllm" or tokens < FIT_MIN_TOKENS:
+            continue
+        if key not in costs:
+            costs[key] = layer_cost(*key, head_bytes=0.0)
+        step = costs[key]
+        full, windowed = step.prefill_pairs([(float(row["tokens"]), 0.0)] * int(row["batch"]))
+        seconds = step.time(0, 0, 0, tokens, full, windowed, 0)
+        arch = load_model(key[0])
+        values = arch.num_attention_heads / key[2] * arch.head_dim
+        per_value.append(
+            (float(row["latency_ms"]) * 1e-3 - seconds) * step.rates.gemm_bandwidth / (tokens * values)
+        )
+    return statistics.median(per_value)
+
+
+def held_out_log_errors(head_bytes: float) -> dict[str, float]:
+    """Median |log(engine / measured)| of the held-out attention modules (every module but the fit rows), context and
+    generation apart, with the query heads' passes at ``head_bytes``."""
+    errors: dict[str, list[float]] = defaultdict(list)
+    costs: dict[tuple[str, str, int, str, int], StepCost] = {}
+    for row in rows("csa_") + rows("hca_"):
+        if row["system"] not in SYSTEMS or row["model"] not in MODELS or row["module"].endswith("attn"):
+            continue
+        kind = "context" if row["module"].endswith("context") else "generation"
+        if kind == "context" and row["system"] == FIT_SYSTEM and row["backend"] != "trtllm":
+            continue
+        ratio = INDEXED_RATIO if row["module"].startswith("csa") else 128
+        key = (MODELS[row["model"]], row["system"], int(row["tp"]), row["backend"], ratio)
+        if key not in costs:
+            costs[key] = layer_cost(*key, head_bytes=head_bytes)
+        step = costs[key]
+        batch, tokens, context = int(row["batch"]), int(row["tokens"]), int(row["context"])
+        if kind == "generation":
+            seconds = step.time(batch, batch * context, batch * min(context, step.costs.window), 0, 0, 0, 0)
+        else:
+            full, windowed = step.prefill_pairs([(float(tokens), 0.0)] * batch)
+            seconds = step.time(0, 0, 0, batch * tokens, full, windowed, 0)
+        errors[kind].append(abs(math.log(seconds * 1e3 / float(row["latency_ms"]))))
+    return {kind: statistics.median(values) for kind, values in errors.items()}
+
+
 def attention_report() -> None:
+    fitted = fit_head_bytes()
+    print(
+        f"\ncompressed attention's query-head passes: {fitted:.2f} bytes per token per head value, fitted on the "
+        f"{FIT_SYSTEM} context modules of SGLang and vLLM ({FIT_MIN_TOKENS:,}+ tokens); the engine's constant: "
+        f"{COMPRESSED_HEAD_BYTES}"
+    )
+    without, with_term = held_out_log_errors(0.0), held_out_log_errors(COMPRESSED_HEAD_BYTES)
+    print(
+        "held out, median |log(engine / measured)| without -> with the query heads' passes: "
+        + ", ".join(
+            f"{kind} {without[kind]:.3f} -> {with_term[kind]:.3f}" for kind in ("context", "generation")
+        )
+    )
     print("\nattention layers, engine over measured (median and 10th-90th percentiles of the ratio):")
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     costs: dict[tuple[str, str, int, str, int], StepCost] = {}
@@ -217,8 +299,10 @@ def attention_report() -> None:
         ordered = sorted(ratios)
         low, high = ordered[len(ordered) // 10], ordered[(9 * len(ordered)) // 10]
         log = statistics.median(abs(math.log(r)) for r in ratios)
+        fit = system == FIT_SYSTEM and backend != "trtllm" and module.endswith("context")
         print(
-            f"  {system:9s} {backend:7s} {module:15s} {len(ratios):4d} shapes  median {statistics.median(ratios):.2f}"
+            f"  {system:9s} {backend:7s} {module:15s} {'fit' if fit else 'held-out':8s} {len(ratios):4d} shapes  "
+            f"median {statistics.median(ratios):.2f}"
             f"  ({low:.2f}-{high:.2f})  median |log| {log:.3f}"
         )
 

@@ -208,3 +208,26 @@ def test_its_prediction_module_drafts() -> None:
     assert plain.ok and drafted.ok and drafted.speculative_method == "mtp"
     assert drafted.tpot_ms is not None and plain.tpot_ms is not None
     assert drafted.tpot_ms < plain.tpot_ms
+
+
+def test_the_query_heads_passes_scale_with_the_heads_a_gpu_holds() -> None:
+    """Compressed attention's elementwise passes over its 512-wide query heads: per layer, per head value a GPU holds
+    (so a TP4 GPU moves a quarter of a TP1 GPU's), and nothing for a model without compressed attention."""
+    from config_explorer.engine.layout import COMPRESSED_HEAD_BYTES, compressed_head_bytes
+
+    flash = load_model("deepseek-ai/DeepSeek-V4-Flash")
+    whole = compressed_head_bytes(flash, 1)
+    assert whole == pytest.approx(
+        len(flash.compress_ratios) * flash.num_attention_heads * flash.head_dim * COMPRESSED_HEAD_BYTES
+    )
+    assert compressed_head_bytes(flash, 4) == pytest.approx(whole / 4)
+    assert compressed_head_bytes(load_model("deepseek-ai/DeepSeek-V3"), 1) == 0.0
+
+
+def test_the_query_heads_constant_is_the_module_fit() -> None:
+    """benchmarks/dsv4_modules.py fits COMPRESSED_HEAD_BYTES on the H200 context modules; the engine carries that fit."""
+    from tests.benchmark_scripts import load_benchmark
+
+    from config_explorer.engine.layout import COMPRESSED_HEAD_BYTES
+
+    assert load_benchmark("dsv4_modules").fit_head_bytes() == pytest.approx(COMPRESSED_HEAD_BYTES, abs=0.01)

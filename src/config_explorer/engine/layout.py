@@ -286,6 +286,16 @@ class ShardCosts:
         )
 
 
+def compressed_head_bytes(arch: ModelArchitecture, attn_tp: int, per_value: float | None = None) -> float:
+    """Bytes a token moves over all compressed-attention layers' query heads on one GPU of an attention group of
+    ``attn_tp`` (:data:`COMPRESSED_HEAD_BYTES` per head value, or ``per_value``); 0 for other models."""
+    if not arch.compressed_attention:
+        return 0.0
+    heads = arch.num_attention_heads / attn_tp
+    bytes_per_value = COMPRESSED_HEAD_BYTES if per_value is None else per_value
+    return len(arch.compress_ratios) * heads * arch.head_dim * bytes_per_value
+
+
 def compressed_attention_costs(
     arch: ModelArchitecture, kv_precision: str, frac: float, groups: int, heads_per_gpu: float
 ) -> dict[str, Any]:
@@ -436,6 +446,14 @@ HYPER_CONNECTION_KERNELS: Final[tuple[int, int]] = (2, 6)
 #: their kernels' fixed time: fitted by benchmarks/dsv4_modules.py on aiconfigurator's measured mHC modules (SGLang
 #: 0.5.14 on the H200, 2,048 tokens and more) and read held out on every other GPU and engine's tables there
 HYPER_CONNECTION_BYTES: Final[float] = 17.88
+#: bytes each token moves per compressed-attention layer (DeepSeek-V4) per query-head value a GPU holds (its heads
+#: x ``head_dim``), beyond the hidden-width traffic every layer is charged: the elementwise passes over the 512-wide
+#: heads around the attention kernel (the queries' norm, rotary embedding and FP8 quantization; the output's inverse
+#: rotary embedding and FP8 quantization before the grouped output projection: vLLM 0.20's
+#: ``DeepseekV4Attention.forward``). Fitted by benchmarks/dsv4_modules.py on aiconfigurator's measured context
+#: modules of both engines on the H200 (SGLang 0.5.14, vLLM 0.24; 2,048 tokens and more) and read held out on every
+#: other GPU, on TensorRT-LLM and on the generation modules
+COMPRESSED_HEAD_BYTES: Final[float] = 25.38
 #: FP8 linear layers of one compressed-attention layer (the two down-projections fused, the query up-projection,
 #: the two output projections), and the indexer's FP8 query projection a ratio-4 layer adds
 COMPRESSED_MIXER_LINEARS: Final[dict[int, int]] = {0: 4, 4: 5, 128: 4}
@@ -791,7 +809,9 @@ def shard_costs(
             + (HYPER_CONNECTION_BYTES * arch.hc_mult * h / groups if arch.hc_mult > 1 else 0.0)
         )
         # attention residuals: the earlier blocks' 16-bit outputs each layer reads back (Kimi K3)
-        + 2.0 * arch.residual_mix_values_per_token * frac / groups,
+        + 2.0 * arch.residual_mix_values_per_token * frac / groups
+        # compressed attention's passes over its wide query heads (DeepSeek-V4)
+        + compressed_head_bytes(arch, attn_tp) * frac / groups,
         resident_weight_bytes=resident,
         activation_bytes_per_token=h * 2.0 / groups,
         ep=ep,
