@@ -62,7 +62,7 @@ def test_hub_is_tried_last_with_the_token(monkeypatch: pytest.MonkeyPatch, tmp_p
         }
         for filename in ("config.json", "hf_quant_config.json")
     ]
-    assert "hf_quant_config" not in entry.source
+    assert not entry.source.endswith("with its hf_quant_config.json")
     assert load_model("meta-llama/Llama-3.1-8B").source.startswith("bundled catalog")
     assert len(calls) == 2  # bundled models never reach the hub
 
@@ -142,7 +142,7 @@ def test_config_json_quantization_wins_over_hf_quant_config(tmp_path: Path) -> N
     (folder / "config.json").write_text(json.dumps(dict(entry.config)))
     (folder / "hf_quant_config.json").write_text(json.dumps({"quantization": {"quant_algo": "NVFP4"}}))
     arch = load_model(str(folder))
-    assert arch.native_precision == "fp8" and "hf_quant_config" not in arch.source
+    assert arch.native_precision == "fp8" and not arch.source.endswith("with its hf_quant_config.json")
 
 
 @pytest.mark.parametrize(
@@ -172,3 +172,36 @@ def test_an_unreadable_hf_quant_config_is_named(tmp_path: Path) -> None:
         ModelLoadError, match=r"ModelOpt quantization config .*hf_quant_config\.json.*not valid JSON"
     ):
         load_model(str(tmp_path))
+
+
+def test_a_slow_hf_quant_config_does_not_cost_the_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The wait covers both files: a quantization file not in by then is left out, the config.json stands."""
+    import threading
+
+    import config_explorer.catalogs.models as models
+
+    entry = find_bundled("Qwen/Qwen3-8B")
+    assert entry is not None
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(dict(entry.config)))
+    release = threading.Event()
+
+    def hf_hub_download(**kwargs: Any) -> str:
+        if kwargs["filename"] != "config.json":
+            release.wait(5)  # the quantization file hangs past the wait
+        return str(config)
+
+    module = types.ModuleType("huggingface_hub")
+    module.hf_hub_download = hf_hub_download  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "huggingface_hub", module)
+    monkeypatch.setattr(models, "HUB_TIMEOUT_S", 0.3)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    try:
+        found = resolve_config("someone/slow-quant", allow_hub=True)
+    finally:
+        release.set()
+    assert found.source.startswith("Hugging Face hub") and not found.source.endswith(
+        "with its hf_quant_config.json"
+    )

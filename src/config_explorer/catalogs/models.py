@@ -244,11 +244,12 @@ def _hub(model_id: str) -> tuple[CatalogEntry | None, str]:
         except Exception as exc:  # network, auth, missing repo: all mean "not from the hub"
             outcome.append((None, exc))
             return
-        # ModelOpt's own quantization file, where the checkpoint has one; absent or unreadable, the config stands
+        outcome.append((path, None))
+        # ModelOpt's own quantization file, where the checkpoint has one; absent, unreadable or not in time (the
+        # wait below is for both files), the config stands
         with contextlib.suppress(Exception):
             if "quantization_config" not in _read_json_file(Path(path)):
                 quant_paths.append(fetch(MODELOPT_QUANT_FILE))
-        outcome.append((path, None))
 
     # A thread, so that no retry loop or DNS timeout inside huggingface_hub can hold us past the limit.
     worker = threading.Thread(target=download, name="config-explorer-hub", daemon=True)
@@ -264,7 +265,7 @@ def _hub(model_id: str) -> tuple[CatalogEntry | None, str]:
         return None, f"Hugging Face hub ({mode}; {type(error).__name__}: {first})"
     config = _read_json_file(Path(path))
     source = f"Hugging Face hub ({path})"
-    if quant_paths:
+    if quant_paths and not worker.is_alive():
         quant = read_json(Path(quant_paths[0]), what="ModelOpt quantization config", error=ModelLoadError)
         quantized = with_modelopt_quantization(config, quant)
         if quantized is not None:
