@@ -21,7 +21,7 @@ import csv
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
@@ -197,18 +197,46 @@ def _attention_params(arch: ModelArchitecture, tp: int, ratio: int) -> tuple[flo
     return split / tp + h * (ql + hd) + arch.compressor_params(ratio), float(wide)
 
 
-def _context_rows() -> list[tuple[tuple[str, str, int, str, int], dict[str, str]]]:
-    """(layer key, row) of every measured context module the engine can express."""
+#: one attention layer as :func:`layer_cost` builds it: (model, system, tp, backend, compress ratio)
+LayerKey = tuple[str, str, int, str, int]
+
+
+def _attention_rows() -> list[tuple[LayerKey, dict[str, str]]]:
+    """(layer key, row) of every measured CSA and HCA module (context and generation) the engine can express."""
     out = []
     for row in rows("csa_") + rows("hca_"):
-        if (
-            row["system"] not in SYSTEMS
-            or row["model"] not in MODELS
-            or not row["module"].endswith("context")
-        ):
+        if row["system"] not in SYSTEMS or row["model"] not in MODELS or row["module"].endswith("attn"):
             continue
         ratio = INDEXED_RATIO if row["module"].startswith("csa") else 128
         out.append(((MODELS[row["model"]], row["system"], int(row["tp"]), row["backend"], ratio), row))
+    return out
+
+
+def _fit_module(key: LayerKey, row: dict[str, str]) -> bool:
+    """Whether a module belongs to the query-head fit's tables: both engines' context modules on the H200."""
+    return key[1] == FIT_SYSTEM and key[3] != "trtllm" and row["module"].endswith("context")
+
+
+def _engine_seconds(
+    head_bytes: float, keep: Callable[[LayerKey, dict[str, str]], bool] = lambda key, row: True
+) -> list[tuple[LayerKey, dict[str, str], StepCost, float]]:
+    """(layer key, row, the layer's cost, seconds the engine gives the row's shape) for each module ``keep`` takes,
+    with the query heads' passes at ``head_bytes``."""
+    costs: dict[LayerKey, StepCost] = {}
+    out = []
+    for key, row in _attention_rows():
+        if not keep(key, row):
+            continue
+        if key not in costs:
+            costs[key] = layer_cost(*key, head_bytes=head_bytes)
+        step = costs[key]
+        batch, tokens, context = int(row["batch"]), int(row["tokens"]), int(row["context"])
+        if row["module"].endswith("generation"):
+            seconds = step.time(batch, batch * context, batch * min(context, step.costs.window), 0, 0, 0, 0)
+        else:
+            full, windowed = step.prefill_pairs([(float(tokens), 0.0)] * batch)
+            seconds = step.time(0, 0, 0, batch * tokens, full, windowed, 0)
+        out.append((key, row, step, seconds))
     return out
 
 
@@ -216,16 +244,11 @@ def fit_head_bytes() -> float:
     """Bytes per token per query-head value that the fit rows' (both engines on the H200, context modules of
     ``FIT_MIN_TOKENS`` tokens and more) time above the layer's other terms stands for: the median."""
     per_value = []
-    costs: dict[tuple[str, str, int, str, int], StepCost] = {}
-    for key, row in _context_rows():
+    for key, row, step, seconds in _engine_seconds(
+        0.0,
+        lambda key, row: _fit_module(key, row) and int(row["batch"]) * int(row["tokens"]) >= FIT_MIN_TOKENS,
+    ):
         tokens = int(row["batch"]) * int(row["tokens"])
-        if key[1] != FIT_SYSTEM or key[3] == "trtllm" or tokens < FIT_MIN_TOKENS:
-            continue
-        if key not in costs:
-            costs[key] = layer_cost(*key, head_bytes=0.0)
-        step = costs[key]
-        full, windowed = step.prefill_pairs([(float(row["tokens"]), 0.0)] * int(row["batch"]))
-        seconds = step.time(0, 0, 0, tokens, full, windowed, 0)
         arch = load_model(key[0])
         values = arch.num_attention_heads / key[2] * arch.head_dim
         per_value.append(
@@ -238,24 +261,8 @@ def held_out_log_errors(head_bytes: float) -> dict[str, float]:
     """Median |log(engine / measured)| of the held-out attention modules (every module but the fit rows), context and
     generation apart, with the query heads' passes at ``head_bytes``."""
     errors: dict[str, list[float]] = defaultdict(list)
-    costs: dict[tuple[str, str, int, str, int], StepCost] = {}
-    for row in rows("csa_") + rows("hca_"):
-        if row["system"] not in SYSTEMS or row["model"] not in MODELS or row["module"].endswith("attn"):
-            continue
+    for _, row, _, seconds in _engine_seconds(head_bytes, lambda key, row: not _fit_module(key, row)):
         kind = "context" if row["module"].endswith("context") else "generation"
-        if kind == "context" and row["system"] == FIT_SYSTEM and row["backend"] != "trtllm":
-            continue
-        ratio = INDEXED_RATIO if row["module"].startswith("csa") else 128
-        key = (MODELS[row["model"]], row["system"], int(row["tp"]), row["backend"], ratio)
-        if key not in costs:
-            costs[key] = layer_cost(*key, head_bytes=head_bytes)
-        step = costs[key]
-        batch, tokens, context = int(row["batch"]), int(row["tokens"]), int(row["context"])
-        if kind == "generation":
-            seconds = step.time(batch, batch * context, batch * min(context, step.costs.window), 0, 0, 0, 0)
-        else:
-            full, windowed = step.prefill_pairs([(float(tokens), 0.0)] * batch)
-            seconds = step.time(0, 0, 0, batch * tokens, full, windowed, 0)
         errors[kind].append(abs(math.log(seconds * 1e3 / float(row["latency_ms"]))))
     return {kind: statistics.median(values) for kind, values in errors.items()}
 
@@ -276,30 +283,17 @@ def attention_report() -> None:
     )
     print("\nattention layers, engine over measured (median and 10th-90th percentiles of the ratio):")
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    costs: dict[tuple[str, str, int, str, int], StepCost] = {}
-    for row in rows("csa_") + rows("hca_"):
-        if row["system"] not in SYSTEMS or row["model"] not in MODELS or row["module"].endswith("attn"):
-            continue
-        ratio = INDEXED_RATIO if row["module"].startswith("csa") else 128
-        key = (MODELS[row["model"]], row["system"], int(row["tp"]), row["backend"], ratio)
-        if key not in costs:
-            costs[key] = layer_cost(*key)
-        step = costs[key]
-        batch, tokens, context = int(row["batch"]), int(row["tokens"]), int(row["context"])
-        window = step.costs.window
-        if row["module"].endswith("generation"):
-            seconds = step.time(batch, batch * context, batch * min(context, window), 0, 0, 0, 0)
-        else:
-            full, windowed = step.prefill_pairs([(float(tokens), 0.0)] * batch)
-            seconds = step.time(0, 0, 0, batch * tokens, full, windowed, 0)
-        groups[(row["system"], row["backend"], row["module"])].append(
-            seconds * 1e3 / float(row["latency_ms"])
-        )
+    fit_groups = set()
+    for key, row, _, seconds in _engine_seconds(COMPRESSED_HEAD_BYTES):
+        group = (row["system"], row["backend"], row["module"])
+        groups[group].append(seconds * 1e3 / float(row["latency_ms"]))
+        if _fit_module(key, row):
+            fit_groups.add(group)
     for (system, backend, module), ratios in sorted(groups.items()):
         ordered = sorted(ratios)
         low, high = ordered[len(ordered) // 10], ordered[(9 * len(ordered)) // 10]
         log = statistics.median(abs(math.log(r)) for r in ratios)
-        fit = system == FIT_SYSTEM and backend != "trtllm" and module.endswith("context")
+        fit = (system, backend, module) in fit_groups
         print(
             f"  {system:9s} {backend:7s} {module:15s} {'fit' if fit else 'held-out':8s} {len(ratios):4d} shapes  "
             f"median {statistics.median(ratios):.2f}"

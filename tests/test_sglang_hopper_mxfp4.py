@@ -89,30 +89,26 @@ def test_sglang_keeps_the_checkpoint_widths_where_vllm_pads_them() -> None:
 
 
 def test_the_launch_names_the_runner_and_other_plans_do_not() -> None:
-    record = estimate(
-        load_model(FLASH),
-        get_gpu("H200"),
-        num_gpus=4,
-        tp=4,
-        engine="sglang==0.5.15",
-        input_length=1024,
-        output_length=256,
-        concurrency=8,
-    )
-    assert record.moe_runner_backend == "marlin"
-    assert "--moe-runner-backend marlin" in serve_command(load_model(FLASH), record)
-    b200 = estimate(
-        load_model(FLASH),
-        get_gpu("B200"),
-        num_gpus=4,
-        tp=4,
-        engine="sglang==0.5.15",
-        input_length=1024,
-        output_length=256,
-        concurrency=8,
-    )
-    assert b200.moe_runner_backend is None
-    assert "--moe-runner-backend" not in serve_command(load_model(FLASH), b200)
+    def launch(gpu: str) -> tuple[str | None, str]:
+        """(the record's runner, the launch command) of V4-Flash on four of ``gpu`` under SGLang."""
+        record = estimate(
+            load_model(FLASH),
+            get_gpu(gpu),
+            num_gpus=4,
+            tp=4,
+            engine="sglang==0.5.15",
+            input_length=1024,
+            output_length=256,
+            concurrency=8,
+        )
+        return record.moe_runner_backend, serve_command(load_model(FLASH), record)
+
+    runner, command = launch("H200")
+    assert runner == "marlin"
+    assert "--moe-runner-backend marlin" in command
+    runner, command = launch("B200")
+    assert runner is None
+    assert "--moe-runner-backend" not in command
 
 
 def test_a_runner_named_where_it_changes_nothing_says_so() -> None:

@@ -246,15 +246,7 @@ class Deployment:
     def moe_runner_backend(self) -> str | None:
         """SGLang's runner for MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper, as the plan runs
         them (:func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`); None elsewhere."""
-        experts = expert_precision(self.arch, self.precision)
-        return sglang_hopper_mxfp4_runner(
-            self.profile,
-            gpu_family=self.gpu.family,
-            fp8_config_experts=self.arch.is_moe
-            and experts == "mxfp4"
-            and self.arch.native_precision == "fp8",
-            stated=self.options.moe_runner_backend,
-        )
+        return _hopper_mxfp4_runner(self.arch, self.profile, self.gpu.family, self.precision, self.options)
 
     @property
     def prefix_caching(self) -> bool:
@@ -359,6 +351,21 @@ class Deployment:
             first_token_delay_s=max(self.profile.request_overhead_ms - self.profile.arrival_delay_ms, 0.0)
             * 1e-3,
         )
+
+
+def _hopper_mxfp4_runner(
+    arch: ModelArchitecture, profile: EngineProfile, gpu_family: str, precision: str, options: EngineOptions
+) -> str | None:
+    """SGLang's runner for the MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's: SGLang loads them through its
+    FP8 config) on Hopper, served at ``precision`` (:func:`~config_explorer.engine.calibration.
+    sglang_hopper_mxfp4_runner`); None elsewhere."""
+    experts = expert_precision(arch, precision)
+    return sglang_hopper_mxfp4_runner(
+        profile,
+        gpu_family=gpu_family,
+        fp8_config_experts=arch.is_moe and experts == "mxfp4" and arch.native_precision == "fp8",
+        stated=options.moe_runner_backend,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -635,14 +642,7 @@ def plan_deployment(
     # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
     experts = expert_precision(arch, weights)
     gpt_oss = arch.model_type == "gpt_oss"
-    # MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's): SGLang loads them through its FP8 config
-    fp8_config_experts = arch.is_moe and experts == "mxfp4" and arch.native_precision == "fp8"
-    runner = sglang_hopper_mxfp4_runner(
-        profile,
-        gpu_family=gpu.family,
-        fp8_config_experts=fp8_config_experts,
-        stated=options.moe_runner_backend,
-    )
+    runner = _hopper_mxfp4_runner(arch, profile, gpu.family, weights, options)
     marlin = arch.is_moe and (
         runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None
     )
