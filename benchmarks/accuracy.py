@@ -370,8 +370,10 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
         if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's
             options["mamba_ssm_dtype"] = ssm.group(1)
-        runner = re.search(r"--moe-runner-backend[ =](marlin|flashinfer_mxfp4)\b", text)
-        if runner and "sglang" in text:  # SGLang: the kernel of DeepSeek-V4's MXFP4 experts on Hopper
+        runner = re.search(r"--moe-runner-backend[ =](marlin|flashinfer_mxfp4|triton)\b", text)
+        if (
+            runner and "sglang" in text
+        ):  # SGLang: the experts' kernel (DeepSeek-V4's MXFP4 ones on Hopper, Triton's)
             options["moe_runner_backend"] = runner.group(1)
         if options:
             knobs["engine_options"] = options

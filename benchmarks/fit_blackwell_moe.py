@@ -23,6 +23,18 @@ what is left is the layer's fixed time.
   2x4, 8-4,096 tokens), printed as the median measured / estimated by batch, against the generic path the
   engine would otherwise charge; and TensorRT-LLM 1.3's own trtllm-gen rows on the same B200
   (``moe_torch_flow_min_latency``, NVFP4, EP8).
+
+Where SGLang picks neither those kernels nor Marlin's on Blackwell, its 16- and 8-bit experts run on its Triton
+fused-MoE kernel, which the engine charges the generic path for plus a fixed time of its own
+(``calibration.SGLANG_BLACKWELL_TRITON_MOE_US``). The second part fits that time on the same database's SGLang
+0.5.9 B200 layers (``sglang_fused_moe_triton``, ``power_law_1.01`` routing; rows added by
+``tools/extract_blackwell_triton_moe_times.py``):
+
+* **Fit** (:data:`TRITON_FIT`): per class (16-, 8-bit), the median of the measured layer less the engine's generic
+  term (streaming and compute, launches, quantisation time) at 1, 2 and 4 tokens at TP8, on Qwen3-235B-A22B's
+  shape (BF16; Qwen3-30B-A3B's is not split eight ways there) and DeepSeek-V3's (FP8-block).
+* **Held out**: the other shapes (Mixtral-8x7B, Qwen3-30B-A3B), layouts (TP 1-4, EP 2-8, 2x4) and batches
+  (8-4,096 tokens), and every SGLang 0.5.10 row, printed against the generic path alone.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ import csv
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,7 +51,11 @@ from moe_layers import MODELS
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import TRTLLM_GEN_MOE_LAYER_US, expert_format_class
+from config_explorer.engine.calibration import (
+    SGLANG_BLACKWELL_TRITON_MOE_US,
+    TRTLLM_GEN_MOE_LAYER_US,
+    expert_format_class,
+)
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
 
@@ -56,6 +73,11 @@ FIT_TOKENS = (1, 2, 4)
 BATCHES = (1, 2, 4, 8, 16, 64, 256, 1024, 4096)
 SGLANG = ("B200-SXM", "SGLang 0.5.14", "sglang_flashinfer_trtllm_moe")
 TRTLLM_GEN = ("B200-SXM", "TensorRT-LLM 1.3.0rc20", "moe_torch_flow_min_latency")
+#: SGLang's Triton fused-MoE layers on a B200: the release fitted on, and the one held out
+TRITON = ("B200-SXM", "SGLang 0.5.9", "sglang_fused_moe_triton")
+TRITON_LATER = ("B200-SXM", "SGLang 0.5.10", "sglang_fused_moe_triton")
+#: the Triton fit subset: (shape's model, database format) at TP8 and ``FIT_TOKENS``
+TRITON_FIT = {("Qwen/Qwen3-235B-A22B", "bfloat16"), ("deepseek-ai/DeepSeek-V3", "fp8_block")}
 
 
 class Layer(NamedTuple):
@@ -75,7 +97,15 @@ class Layer(NamedTuple):
 
     @property
     def in_fit(self) -> bool:
-        return (self.model, self.dtype) in FIT and (self.tp, self.ep) == (8, 1) and self.tokens in FIT_TOKENS
+        return (self.model, self.dtype) in FIT and self._fit_layout
+
+    @property
+    def in_triton_fit(self) -> bool:
+        return (self.model, self.dtype) in TRITON_FIT and self._fit_layout
+
+    @property
+    def _fit_layout(self) -> bool:
+        return (self.tp, self.ep) == (8, 1) and self.tokens in FIT_TOKENS
 
 
 def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
@@ -134,35 +164,46 @@ def fitted(rows: list[Layer]) -> tuple[float, float, float]:
     )
 
 
-def _report(title: str, rows: list[Layer], fixed: tuple[float, float, float]) -> None:
+def fitted_triton(rows: list[Layer]) -> tuple[float, float]:
+    """Per class (16-, 8-bit), the median time the Triton fit subset's layers take beyond the generic path."""
+    left: dict[int, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.in_triton_fit:
+            left[r.format_class].append(r.measured_us - r.body_us - r.generic_us)
+    return round(statistics.median(left[0]), 1), round(statistics.median(left[1]), 1)
+
+
+def _report(title: str, rows: list[Layer], fitted_us: Callable[[Layer], float]) -> None:
+    """Print ``rows`` by group and batch: measured / estimated with the fitted fixed time (``fitted_us`` of a row),
+    then with the generic path's."""
     print(title)
-    print(f"  {'group':44} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| fused  generic")
+    print(f"  {'group':44} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| fitted  generic")
     groups: dict[str, list[Layer]] = defaultdict(list)
     for r in rows:
         layout = f"TP{r.tp}" if r.ep == 1 else (f"EP{r.ep}" if r.tp == 1 else f"TP{r.tp}xEP{r.ep}")
         groups[f"{r.model.split('/')[1][:16]:16} {r.dtype:16} {layout:8}"].append(r)
-    fused_all, generic_all = [], []
+    fitted_all, generic_all = [], []
     for name, members in sorted(groups.items()):
         cells = []
         for b in BATCHES:
             at = [r for r in members if r.tokens == b]
             cells.append(
-                f"{at[0].measured_us / (at[0].body_us + fixed[at[0].format_class]):4.2f}/"
+                f"{at[0].measured_us / (at[0].body_us + fitted_us(at[0])):4.2f}/"
                 f"{at[0].measured_us / (at[0].body_us + at[0].generic_us):4.2f}"
                 if at
                 else "        -"
             )
-        fused = [abs(math.log(r.measured_us / (r.body_us + fixed[r.format_class]))) for r in members]
+        fitted_log = [abs(math.log(r.measured_us / (r.body_us + fitted_us(r)))) for r in members]
         generic = [abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in members]
-        fused_all += fused
+        fitted_all += fitted_log
         generic_all += generic
         print(
             f"  {name:44} "
             + " ".join(cells)
-            + f"   {statistics.median(fused):5.2f}  {statistics.median(generic):7.2f}"
+            + f"   {statistics.median(fitted_log):6.2f}  {statistics.median(generic):7.2f}"
         )
     print(
-        f"  all {len(fused_all)} rows: median |log(measured / estimated)| {statistics.median(fused_all):.3f} "
+        f"  all {len(fitted_all)} rows: median |log(measured / estimated)| {statistics.median(fitted_all):.3f} "
         f"(generic path {statistics.median(generic_all):.3f})\n"
     )
 
@@ -179,12 +220,32 @@ def main() -> None:
         "cells: measured / estimated with the fitted fixed time, then with the generic path's, by batch (tokens)\n"
     )
     _report(
-        "held out, SGLang 0.5.14's flashinfer_trtllm MoE on a B200:", [r for r in rows if not r.in_fit], fixed
+        "held out, SGLang 0.5.14's flashinfer_trtllm MoE on a B200:",
+        [r for r in rows if not r.in_fit],
+        lambda r: fixed[r.format_class],
     )
     _report(
         "held out, TensorRT-LLM 1.3.0rc20's trtllm-gen MoE on a B200 (balanced routing):",
         layers(TRTLLM_GEN),
-        fixed,
+        lambda r: fixed[r.format_class],
+    )
+    triton = layers(TRITON)
+    extra = fitted_triton(triton)
+    print(
+        "fit (SGLang 0.5.9's Triton fused MoE on a B200, TP8, 1-4 tokens; Qwen3-235B-A22B BF16, DeepSeek-V3 "
+        "FP8-block), time beyond the generic path: "
+        + ", ".join(f"{c} {v:g} us" for c, v in zip(CLASSES, extra, strict=False))
+        + f" (the engine holds {', '.join(f'{v:g}' for v in SGLANG_BLACKWELL_TRITON_MOE_US)})\n"
+    )
+    _report(
+        "held out, SGLang 0.5.9's Triton fused MoE on a B200:",
+        [r for r in triton if not r.in_triton_fit],
+        lambda r: r.generic_us + extra[r.format_class],
+    )
+    _report(
+        "held out, SGLang 0.5.10's Triton fused MoE on a B200:",
+        layers(TRITON_LATER),
+        lambda r: r.generic_us + extra[r.format_class],
     )
 
 

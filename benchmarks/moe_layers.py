@@ -38,6 +38,7 @@ from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import soft_max
 from config_explorer.errors import ConfigExplorerError
 
@@ -108,6 +109,14 @@ def rows() -> list[Layer]:
                 continue
             tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
             gpus = tp * ep
+            kernel = row["kernel"].split(" (")[0].split(" ")[0]
+            engine = _engine(row["framework"])
+            # SGLang's Triton rows ran that kernel whatever runner SGLang would pick for the model itself
+            options = (
+                check_engine_options({"moe_runner_backend": "triton"}, "sglang")
+                if engine == "sglang" and kernel == "sglang_fused_moe_triton"
+                else None
+            )
             try:
                 dep = plan_deployment(
                     layer_model(shape, row["dtype"]),
@@ -116,14 +125,14 @@ def rows() -> list[Layer]:
                     tp=gpus,
                     ep=ep,
                     precision=PRECISIONS[row["dtype"]],
-                    engine=_engine(row["framework"]),
+                    engine=engine,
                     input_length=1024,
                     output_length=128,
+                    engine_options=options,
                 )
             except ConfigExplorerError:
                 continue
             seconds, mem, cmp = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))
-            kernel = row["kernel"].split(" (")[0].split(" ")[0]
             group = (row["gpu"], row["framework"].split(" (")[0], row["dtype"], kernel)
             measured = float(row["time_us"]) * 1e-6
             out.append(Layer(group, int(row["num_tokens"]), measured, seconds, mem, cmp))

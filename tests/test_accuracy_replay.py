@@ -211,11 +211,14 @@ def test_a_nightly_sglang_image_is_replayed_as_the_release_before_it() -> None:
     assert ACCURACY.released("vllm", "nightly-dev-20260310") == "vllm"
 
 
-def test_sglang_hopper_moe_runners_are_replayed() -> None:
+def test_sglang_moe_runners_are_replayed() -> None:
     knobs = ACCURACY.serve_knobs("server: sglang serve --tp 4 --moe-runner-backend flashinfer_mxfp4", 4)
     assert knobs["engine_options"] == {"moe_runner_backend": "flashinfer_mxfp4"}
+    knobs = ACCURACY.serve_knobs("server: sglang serve --tp 4 --moe-runner-backend triton", 4)
+    assert knobs["engine_options"] == {"moe_runner_backend": "triton"}
+    # the engine's own picks are left to it
     assert "engine_options" not in ACCURACY.serve_knobs(
-        "server: sglang serve --tp 4 --moe-runner-backend triton", 4
+        "server: sglang serve --tp 4 --moe-runner-backend flashinfer_trtllm", 4
     )
 
 

@@ -21,6 +21,7 @@ from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    SGLANG_BLACKWELL_TRITON_MOE_US,
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_GEN_MOE_LAYER_US,
@@ -28,6 +29,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     profile_for,
     runs_trtllm_gen_moe,
+    sglang_blackwell_triton_moe_us,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
 )
@@ -314,3 +316,114 @@ def test_the_half_width_is_what_the_fit_script_prints() -> None:
     h100 = [r for r in rows if r.block_hopper and r.gpu == "H100-SXM"]
     generic = efficiency_for("hopper").moe_half_width("fp8")
     assert module._width_error(h100, TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH) < module._width_error(h100, generic)
+
+
+GLM = load_model("zai-org/GLM-4.5-FP8")
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "gpu_family", "generic", "deepep", "expected"),
+    [
+        ("sglang", "bf16", "blackwell", True, False, SGLANG_BLACKWELL_TRITON_MOE_US[0]),
+        ("sglang", "fp8", "blackwell", True, False, SGLANG_BLACKWELL_TRITON_MOE_US[1]),
+        ("sglang", "int8", "blackwell", True, False, SGLANG_BLACKWELL_TRITON_MOE_US[1]),
+        ("sglang", "fp4", "blackwell", True, False, 0.0),  # no Triton kernel for 4-bit experts there
+        ("sglang", "bf16", "blackwell", False, False, 0.0),  # TensorRT-LLM-gen or Marlin kernels
+        ("sglang", "fp8", "blackwell", True, True, 0.0),  # DeepEP: DeepGEMM's masked grouped GEMMs
+        ("sglang", "bf16", "hopper", True, False, 0.0),  # the same kernel reads the generic term there
+        ("vllm", "bf16", "blackwell", True, False, 0.0),
+        ("trtllm", "fp8", "blackwell", True, False, 0.0),
+    ],
+)
+def test_sglang_triton_moe_costs_more_on_blackwell_only(
+    engine: str, precision: str, gpu_family: str, generic: bool, deepep: bool, expected: float
+) -> None:
+    extra = sglang_blackwell_triton_moe_us(
+        profile_for(engine),
+        weight_precision=precision,
+        gpu_family=gpu_family,
+        generic_path=generic,
+        deepep=deepep,
+    )
+    assert extra == expected
+    assert all(v > 0 for v in SGLANG_BLACKWELL_TRITON_MOE_US)
+
+
+def test_an_sglang_deployment_on_the_triton_path_charges_it_per_moe_layer() -> None:
+    """GLM-4.5's experts run on SGLang's Triton kernel on a B200 (no TensorRT-LLM-gen rule for its class): the
+    layer's fixed time is the generic path's plus the fitted extra, and a decode step pays it once per MoE layer."""
+    sglang = _plan(GLM, "B200", "sglang==0.5.6.post1", "fp8")
+    vllm = _plan(GLM, "B200", "vllm", "fp8")
+    assert not sglang.rates.moe_fused_path
+    extra = SGLANG_BLACKWELL_TRITON_MOE_US[1] * 1e-6
+    assert sglang.rates.moe_layer_s == pytest.approx(vllm.rates.moe_layer_s + extra)
+    hopper = _plan(GLM, "H200", "sglang==0.5.6.post1", "fp8")
+    assert hopper.rates.moe_layer_s == pytest.approx(vllm.rates.moe_layer_s)
+    plain = StepCost(
+        sglang.costs, attrs.evolve(sglang.rates, moe_layer_s=vllm.rates.moe_layer_s), sglang.profile
+    )
+    contents = (16, 16 * 1000, 16 * 1000, 0, 0, 0, 16)
+    assert sglang.step_cost.time(*contents) - plain.time(*contents) == pytest.approx(
+        sglang.costs.moe_layers * extra, rel=1e-9
+    )
+
+
+def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
+    """``--moe-runner-backend triton`` keeps DeepSeek-R1's FP8 experts on SGLang's Triton kernel on a B200 (the
+    generic path and the fitted extra, not the fused path's fixed time), names itself in the record and the
+    launch command, and changes nothing where SGLang runs Triton's kernel anyway."""
+    from config_explorer.engine.options import check_engine_options
+    from config_explorer.errors import InvalidArgumentError
+    from config_explorer.recommender.performance import estimate_performance
+    from config_explorer.recommender.serve_command import serve_command
+
+    triton = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
+    own = _plan(R1, "B200", "sglang", "fp8")
+    forced = plan_deployment(
+        R1, get_gpu("B200"), num_gpus=8, tp=8, precision="fp8", input_length=1024, output_length=256,
+        engine="sglang", engine_options=triton,
+    )  # fmt: skip
+    assert own.rates.moe_fused_path and not forced.rates.moe_fused_path
+    generic = _plan(R1, "B200", "vllm", "fp8")
+    assert forced.rates.moe_layer_s == pytest.approx(
+        generic.rates.moe_layer_s + SGLANG_BLACKWELL_TRITON_MOE_US[1] * 1e-6
+    )
+    assert forced.moe_runner_backend == "triton" and own.moe_runner_backend is None
+    record = estimate_performance(
+        "deepseek-ai/DeepSeek-R1", "B200", 8, 8, 1024, 256, backend="native", engine="sglang",
+        engine_options={"moe_runner_backend": "triton"}, concurrency=4,
+    )  # fmt: skip
+    assert record.moe_runner_backend == "triton"
+    assert "--moe-runner-backend triton" in serve_command(R1, record)
+    # where SGLang picks Triton's kernel itself the option changes nothing, and says so
+    glm = plan_deployment(
+        GLM, get_gpu("B200"), num_gpus=8, tp=8, precision="fp8", input_length=1024, output_length=256,
+        engine="sglang", engine_options=triton,
+    )  # fmt: skip
+    assert glm.moe_runner_backend is None
+    assert any("moe_runner_backend=triton changes nothing here" in w for w in glm.warnings)
+    # DeepSeek-V4's MXFP4 experts on Hopper have no Triton kernel: the launch would not run
+    with pytest.raises(InvalidArgumentError, match="moe_runner_backend=triton: SGLang has no Triton kernel"):
+        plan_deployment(
+            load_model("deepseek-ai/DeepSeek-V4-Flash"), get_gpu("H200"), num_gpus=4, tp=4, input_length=1024,
+            output_length=256, engine="sglang", engine_options=triton,
+        )  # fmt: skip
+
+
+def test_the_triton_extra_is_what_the_fit_script_prints() -> None:
+    """SGLANG_BLACKWELL_TRITON_MOE_US is benchmarks/fit_blackwell_moe.py's fit on its named subset (SGLang 0.5.9, TP8,
+    1-4 tokens); SGLang 0.5.10's layers, held out, read closer with it than with the generic path alone."""
+    module = load_benchmark("fit_blackwell_moe")
+    rows = module.layers(module.TRITON)
+    assert module.fitted_triton(rows) == SGLANG_BLACKWELL_TRITON_MOE_US
+    fit = [r for r in rows if r.in_triton_fit]
+    assert fit and all((r.tp, r.ep) == (8, 1) and r.tokens <= 4 for r in fit)
+    later = module.layers(module.TRITON_LATER)
+    extra = SGLANG_BLACKWELL_TRITON_MOE_US
+
+    def error(r: object, fixed: float) -> float:
+        return abs(math.log(r.measured_us / (r.body_us + r.generic_us + fixed)))  # type: ignore[attr-defined]
+
+    with_extra = sorted(error(r, extra[r.format_class]) for r in later)
+    without = sorted(error(r, 0.0) for r in later)
+    assert with_extra[len(with_extra) // 2] < without[len(without) // 2]

@@ -167,8 +167,8 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         (
             "sglang",
-            {"moe_runner_backend": "triton"},
-            "moe_runner_backend must be one of marlin, flashinfer_mxfp4",
+            {"moe_runner_backend": "deep_gemm"},
+            "moe_runner_backend must be one of marlin, flashinfer_mxfp4, triton",
         ),
         ("vllm", {"moe_runner_backend": "marlin"}, "is sglang's --moe-runner-backend"),
         ("sglang", {"cuda_graph_max_bs": 0}, r"cuda_graph_max_bs must be an integer in \[1, 65,536\], got 0"),

@@ -184,8 +184,9 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
         "(--schedule-conservativeness), TensorRT-LLM's enable_block_reuse=false (kv_cache_config), "
         "SGLang's disable_radix_cache=true (--disable-radix-cache) and "
-        "mamba_ssm_dtype=float32|bfloat16|float16 (--mamba-ssm-dtype) and moe_runner_backend=marlin|flashinfer_mxfp4 "
-        "(--moe-runner-backend: DeepSeek-V4's MXFP4 experts on Hopper), and vLLM's deep_gemm=false "
+        "mamba_ssm_dtype=float32|bfloat16|float16 (--mamba-ssm-dtype) and moe_runner_backend=marlin|flashinfer_mxfp4|"
+        "triton (--moe-runner-backend: DeepSeek-V4's MXFP4 experts on Hopper; triton keeps 16- and 8-bit experts on "
+        "SGLang's Triton fused-MoE kernel), and vLLM's deep_gemm=false "
         "(DeepGEMM not installed: pip installs before v0.20; native backend)",
     )
 

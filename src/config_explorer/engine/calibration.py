@@ -49,6 +49,7 @@ __all__ = [
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "PREFILL_ATTENTION_TILES",
+    "SGLANG_BLACKWELL_TRITON_MOE_US",
     "SGLANG_COMPRESSED_MAX_RUNNING",
     "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
@@ -102,6 +103,7 @@ __all__ = [
     "runs_cutlass_block_fp8",
     "runs_trtllm_gen_moe",
     "runs_vllm_triton_block_fp8_moe",
+    "sglang_blackwell_triton_moe_us",
     "sglang_forces_dsa_dp_attention",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
@@ -888,6 +890,39 @@ _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
 def trtllm_gen_moe_layer_us(weight_precision: str) -> float:
     """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``."""
     return TRTLLM_GEN_MOE_LAYER_US[expert_format_class(weight_precision)]
+
+
+#: the time one MoE layer's expert path takes on SGLang's Triton fused-MoE kernel on Blackwell beyond what the
+#: generic path charges (its launches, and the quantized formats' ``moe_quantized_layer_us``), microseconds, for
+#: (16-bit, 8-bit) experts. Fitted by benchmarks/fit_blackwell_moe.py on NVIDIA aiconfigurator's SGLang 0.5.9 B200
+#: layers (benchmarks/data/moe_kernel_times.csv): the median, at 1, 2 and 4 tokens with the experts split eight
+#: ways (TP8), of the measured layer less the engine's generic term, on Qwen3-235B-A22B's shape (16-bit) and
+#: DeepSeek-V3's (block-scaled FP8); held out on the other shapes, layouts and batches and on SGLang 0.5.10's
+#: layers. The same kernel on an H200 (SGLang 0.5.14) reads the generic term at one token within a few
+#: microseconds, so Hopper keeps it
+SGLANG_BLACKWELL_TRITON_MOE_US: Final[tuple[float, float]] = (22.8, 14.6)
+
+
+def sglang_blackwell_triton_moe_us(
+    profile: EngineProfile,
+    *,
+    weight_precision: str,
+    gpu_family: str,
+    generic_path: bool,
+    deepep: bool,
+) -> float:
+    """What :data:`SGLANG_BLACKWELL_TRITON_MOE_US` adds to one MoE layer (microseconds) where ``profile``'s engine runs
+    the experts on SGLang's Triton fused-MoE kernel on Blackwell; 0 elsewhere.
+
+    That is SGLang's default runner for 16- and 8-bit experts wherever it picks no other (``generic_path``: neither
+    FlashInfer's TensorRT-LLM-gen kernels, :func:`runs_trtllm_gen_moe`, nor a Marlin kernel) and no DeepEP
+    all-to-all (``deepep``: data-parallel attention with the experts split, whose masked grouped GEMMs are
+    DeepGEMM's). 4-bit experts run on FlashInfer's or Marlin's kernels there, not Triton's.
+    """
+    if profile.name != "sglang" or gpu_family != "blackwell" or not generic_path or deepep:
+        return 0.0
+    bits = expert_format_class(weight_precision)
+    return SGLANG_BLACKWELL_TRITON_MOE_US[bits] if bits < len(SGLANG_BLACKWELL_TRITON_MOE_US) else 0.0
 
 
 def sglang_graph_batch_sizes(max_bs: int) -> tuple[int, ...]:

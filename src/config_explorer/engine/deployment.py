@@ -51,6 +51,7 @@ from config_explorer.engine.calibration import (
     default_kv_precision,
     eager_profile,
     efficiency_for,
+    expert_format_class,
     gemma4_support,
     kimi_delta_attention_support,
     masks_remote_experts,
@@ -65,6 +66,7 @@ from config_explorer.engine.calibration import (
     runs_native_mxfp4_linears,
     runs_trtllm_gen_moe,
     runs_vllm_triton_block_fp8_moe,
+    sglang_blackwell_triton_moe_us,
     sglang_converts_kv_pool,
     sglang_forces_dsa_dp_attention,
     sglang_gathered_moe_sizes,
@@ -244,9 +246,19 @@ class Deployment:
 
     @property
     def moe_runner_backend(self) -> str | None:
-        """SGLang's runner for MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper, as the plan runs
-        them (:func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`); None elsewhere."""
-        return _hopper_mxfp4_runner(self.arch, self.profile, self.gpu.family, self.precision, self.options)
+        """The ``--moe-runner-backend`` the plan runs SGLang's experts on where it is not the engine's own pick left
+        unsaid: the runner of the MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper
+        (:func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`), or ``triton`` where the launch
+        keeps experts SGLang would run on FlashInfer's TensorRT-LLM-gen kernels on its Triton kernel; None
+        elsewhere."""
+        hopper = _hopper_mxfp4_runner(self.arch, self.profile, self.gpu.family, self.precision, self.options)
+        if hopper is not None:
+            return hopper
+        c = self.costs
+        _, moved = _expert_kernels(
+            self.arch, self.profile, self.gpu.family, self.precision, self.options, c.ep, c.dp_attention
+        )
+        return TRITON_RUNNER if moved else None
 
     @property
     def prefix_caching(self) -> bool:
@@ -360,12 +372,45 @@ def _hopper_mxfp4_runner(
     FP8 config) on Hopper, served at ``precision`` (:func:`~config_explorer.engine.calibration.
     sglang_hopper_mxfp4_runner`); None elsewhere."""
     experts = expert_precision(arch, precision)
+    stated = options.moe_runner_backend
     return sglang_hopper_mxfp4_runner(
         profile,
         gpu_family=gpu_family,
         fp8_config_experts=arch.is_moe and experts == "mxfp4" and arch.native_precision == "fp8",
-        stated=options.moe_runner_backend,
+        stated=stated if stated in MXFP4_HOPPER_RUNNERS else None,
     )
+
+
+#: the ``--moe-runner-backend`` values that pick the kernel of the MXFP4 experts an FP8 checkpoint carries on Hopper
+MXFP4_HOPPER_RUNNERS: Final = ("marlin", "flashinfer_mxfp4")
+#: the ``--moe-runner-backend`` value that keeps 16- and 8-bit experts on SGLang's Triton fused-MoE kernel
+TRITON_RUNNER: Final = "triton"
+
+
+def _expert_kernels(
+    arch: ModelArchitecture,
+    profile: EngineProfile,
+    gpu_family: str,
+    precision: str,
+    options: EngineOptions,
+    ep: int,
+    dp_attention: int,
+) -> tuple[bool, bool]:
+    """(whether the experts run on FlashInfer's TensorRT-LLM-gen kernels, whether the launch's ``--moe-runner-backend
+    triton`` moved them off those kernels SGLang would pick itself onto its Triton fused-MoE kernel): the engine's
+    own pick is :func:`~config_explorer.engine.calibration.runs_trtllm_gen_moe`, and ``triton`` moves 16- and 8-bit
+    experts only (SGLang's Triton path has no FP4 kernel)."""
+    experts = expert_precision(arch, precision)
+    picked = arch.is_moe and runs_trtllm_gen_moe(
+        profile,
+        model_class=arch.architecture,
+        weight_precision=experts,
+        gpu_family=gpu_family,
+        ep=ep,
+        dp_attention=dp_attention,
+    )
+    moved = picked and options.moe_runner_backend == TRITON_RUNNER and expert_format_class(experts) < 2
+    return picked and not moved, moved
 
 
 @functools.lru_cache(maxsize=4096)
@@ -643,17 +688,16 @@ def plan_deployment(
     experts = expert_precision(arch, weights)
     gpt_oss = arch.model_type == "gpt_oss"
     runner = _hopper_mxfp4_runner(arch, profile, gpu.family, weights, options)
+    if runner is not None and options.moe_runner_backend == TRITON_RUNNER:
+        raise InvalidArgumentError(
+            f"moe_runner_backend={TRITON_RUNNER}: SGLang has no Triton kernel for the {experts} experts "
+            f"{arch.model_id} carries on Hopper (its default runner's MXFP4 path is an SM100 kernel); accepted: "
+            + " or ".join(MXFP4_HOPPER_RUNNERS)
+        )
     marlin = arch.is_moe and (
         runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None
     )
-    trtllm_gen = arch.is_moe and runs_trtllm_gen_moe(
-        profile,
-        model_class=arch.architecture,
-        weight_precision=experts,
-        gpu_family=gpu.family,
-        ep=ep,
-        dp_attention=dp_attention,
-    )
+    trtllm_gen, triton_runner = _expert_kernels(arch, profile, gpu.family, weights, options, ep, dp_attention)
     if profile.scheduler == "sglang" and experts == "mxfp4" and arch.is_moe and gpu.family == "ampere":
         warnings.append(
             f"SGLang runs {experts} experts on Ampere through triton_kernels' matmul_ogs, whose scaled dot the "
@@ -676,10 +720,20 @@ def plan_deployment(
                 else "Marlin decodes a little faster and prefills about 30% slower"
             )
         )
-    elif options.moe_runner_backend is not None:
+    elif options.moe_runner_backend == TRITON_RUNNER and arch.is_moe and not triton_runner:
+        warnings.append(
+            f"moe_runner_backend={TRITON_RUNNER} changes nothing here: SGLang already runs these {experts} experts on "
+            "its Triton fused-MoE kernel (or has no Triton kernel for them); the option keeps 16- and 8-bit experts off "
+            "the FlashInfer TensorRT-LLM-gen kernels SGLang picks on Blackwell for some models"
+        )
+    elif options.moe_runner_backend in MXFP4_HOPPER_RUNNERS:
         warnings.append(
             f"moe_runner_backend={options.moe_runner_backend} changes nothing here: it picks the kernel of MXFP4 "
             "experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper"
+        )
+    elif options.moe_runner_backend is not None:  # triton asked of a dense model
+        warnings.append(
+            f"moe_runner_backend={options.moe_runner_backend} changes nothing here: no MoE layers"
         )
     if marlin and experts == "mxfp4" and gpu.family == "hopper" and runner is None:
         rate = f"about {MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches"
@@ -734,6 +788,21 @@ def plan_deployment(
             block_scaled=block_scaled,
         ),
     )
+
+    # SGLang's Triton fused-MoE kernel on Blackwell: a fixed time beyond the generic path's (measured)
+    triton_extra = (
+        sglang_blackwell_triton_moe_us(
+            profile,
+            weight_precision=experts,
+            gpu_family=gpu.family,
+            generic_path=not (marlin or trtllm_gen),
+            deepep=ep > 1 and dp_attention > 1,
+        )
+        if arch.is_moe
+        else 0.0
+    )
+    if triton_extra:
+        rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + triton_extra * 1e-6)
 
     if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
         profile, weight_precision=weights, gpu_mxfp4_tflops=gpu.tflops.mxfp4

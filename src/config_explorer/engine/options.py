@@ -135,8 +135,10 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
 WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     "mamba_ssm_dtype": {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"},
-    # the MXFP4 expert runners SGLang has for DeepSeek-V4's experts on Hopper (layers/quantization/fp8.py, 0.5.12)
-    "moe_runner_backend": {"marlin": "marlin", "flashinfer_mxfp4": "flashinfer_mxfp4"},
+    # SGLang's MoE runners the engine models (``--moe-runner-backend`` choices, server_args.py, 0.5.12): the MXFP4
+    # expert runners it has for DeepSeek-V4's experts on Hopper (layers/quantization/fp8.py), and its Triton fused-MoE
+    # kernel for 16- and 8-bit experts where it would pick FlashInfer's TensorRT-LLM-gen kernels (Blackwell)
+    "moe_runner_backend": {"marlin": "marlin", "flashinfer_mxfp4": "flashinfer_mxfp4", "triton": "triton"},
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling and
 #: prefix caching (whose defaults are the release's)

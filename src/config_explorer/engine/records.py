@@ -143,8 +143,10 @@ class PerformanceEstimate:
     enable_block_reuse: bool | None = None
     #: SGLang: ``--mamba-ssm-dtype`` as stated (None: the checkpoint's type, else float32; or another engine)
     mamba_ssm_dtype: str | None = None
-    #: SGLang: the ``--moe-runner-backend`` that ran the MXFP4 experts an FP8 checkpoint carries (DeepSeek-V4's) on
-    #: Hopper, marlin (its default there) or flashinfer_mxfp4; None: another engine, GPU family or model
+    #: SGLang: the ``--moe-runner-backend`` the launch names: the runner of the MXFP4 experts an FP8 checkpoint carries
+    #: (DeepSeek-V4's) on Hopper, marlin (its default there) or flashinfer_mxfp4, or triton where it keeps 16- or
+    #: 8-bit experts off the FlashInfer TensorRT-LLM-gen kernels SGLang picks on Blackwell; None: the engine's own
+    #: pick (or another engine)
     moe_runner_backend: str | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none

@@ -386,7 +386,7 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
         fields["enable_prefix_caching"] = dep.prefix_caching
     if "cuda_graph_max_bs" in fields:  # the limit the deployment runs with, stated or the engine's default
         fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
-    if "moe_runner_backend" in fields:  # the runner the plan ran MXFP4 experts on, where it picked one
+    if "moe_runner_backend" in fields:  # the runner the launch names, where the plan needs one
         fields["moe_runner_backend"] = dep.moe_runner_backend
     return fields
 

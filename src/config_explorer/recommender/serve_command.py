@@ -528,7 +528,7 @@ def _sglang(
         argv.append("--disable-radix-cache")
     if est.mamba_ssm_dtype:
         argv += ["--mamba-ssm-dtype", est.mamba_ssm_dtype]
-    if est.moe_runner_backend:  # a Hopper launch of DeepSeek-V4's MXFP4 experts names its runner
+    if est.moe_runner_backend:  # DeepSeek-V4's MXFP4 experts on Hopper, or Triton's kernel asked on Blackwell
         argv += ["--moe-runner-backend", est.moe_runner_backend]
     if est.disable_piecewise_cuda_graph:
         # the estimate ran prompt steps eagerly; the release the flags are read from spells the switch
