@@ -389,6 +389,13 @@ def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
         generic.rates.moe_layer_s + SGLANG_BLACKWELL_TRITON_MOE_US[1] * 1e-6
     )
     assert forced.moe_runner_backend == "triton" and own.moe_runner_backend is None
+    assert not any("moe_runner_backend" in w for w in forced.warnings)
+    dense = plan_deployment(
+        load_model("meta-llama/Llama-3.1-8B-Instruct"), get_gpu("B200"), num_gpus=1, tp=1, input_length=1024,
+        output_length=256, engine="sglang", engine_options=triton,
+    )  # fmt: skip
+    assert dense.moe_runner_backend is None
+    assert any("moe_runner_backend=triton changes nothing here: no MoE layers" in w for w in dense.warnings)
     record = estimate_performance(
         "deepseek-ai/DeepSeek-R1", "B200", 8, 8, 1024, 256, backend="native", engine="sglang",
         engine_options={"moe_runner_backend": "triton"}, concurrency=4,

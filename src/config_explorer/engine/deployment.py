@@ -720,20 +720,19 @@ def plan_deployment(
                 else "Marlin decodes a little faster and prefills about 30% slower"
             )
         )
-    elif options.moe_runner_backend == TRITON_RUNNER and arch.is_moe and not triton_runner:
-        warnings.append(
-            f"moe_runner_backend={TRITON_RUNNER} changes nothing here: SGLang already runs these {experts} experts on "
-            "its Triton fused-MoE kernel (or has no Triton kernel for them); the option keeps 16- and 8-bit experts off "
-            "the FlashInfer TensorRT-LLM-gen kernels SGLang picks on Blackwell for some models"
-        )
-    elif options.moe_runner_backend in MXFP4_HOPPER_RUNNERS:
+    elif options.moe_runner_backend == TRITON_RUNNER:
+        if not arch.is_moe:
+            warnings.append(f"moe_runner_backend={TRITON_RUNNER} changes nothing here: no MoE layers")
+        elif not triton_runner:
+            warnings.append(
+                f"moe_runner_backend={TRITON_RUNNER} changes nothing here: SGLang already runs these {experts} "
+                "experts on its Triton fused-MoE kernel (or has no Triton kernel for them); the option keeps 16- and "
+                "8-bit experts off the FlashInfer TensorRT-LLM-gen kernels SGLang picks on Blackwell for some models"
+            )
+    elif options.moe_runner_backend is not None:
         warnings.append(
             f"moe_runner_backend={options.moe_runner_backend} changes nothing here: it picks the kernel of MXFP4 "
             "experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper"
-        )
-    elif options.moe_runner_backend is not None:  # triton asked of a dense model
-        warnings.append(
-            f"moe_runner_backend={options.moe_runner_backend} changes nothing here: no MoE layers"
         )
     if marlin and experts == "mxfp4" and gpu.family == "hopper" and runner is None:
         rate = f"about {MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches"
