@@ -71,6 +71,8 @@ FIT = {
 }
 FIT_TOKENS = (1, 2, 4)
 BATCHES = (1, 2, 4, 8, 16, 64, 256, 1024, 4096)
+#: the batch ranges each report also sums up apart: decode-sized, mid-sized and prompt-sized batches
+BATCH_RANGES = ((1, 16), (64, 256), (1024, 4096))
 SGLANG = ("B200-SXM", "SGLang 0.5.14", "sglang_flashinfer_trtllm_moe")
 TRTLLM_GEN = ("B200-SXM", "TensorRT-LLM 1.3.0rc20", "moe_torch_flow_min_latency")
 #: SGLang's Triton fused-MoE layers on a B200: the release fitted on, and the one held out
@@ -204,8 +206,21 @@ def _report(title: str, rows: list[Layer], fitted_us: Callable[[Layer], float]) 
         )
     print(
         f"  all {len(fitted_all)} rows: median |log(measured / estimated)| {statistics.median(fitted_all):.3f} "
-        f"(generic path {statistics.median(generic_all):.3f})\n"
+        f"(generic path {statistics.median(generic_all):.3f})"
     )
+    for low, high in BATCH_RANGES:
+        at = [r for r in rows if low <= r.tokens <= high]
+        if at:
+            fitted_part = statistics.median(
+                abs(math.log(r.measured_us / (r.body_us + fitted_us(r)))) for r in at
+            )
+            generic_part = statistics.median(
+                abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in at
+            )
+            print(
+                f"    {low}-{high} tokens, {len(at)} rows: {fitted_part:.3f} (generic path {generic_part:.3f})"
+            )
+    print()
 
 
 def main() -> None:
