@@ -140,6 +140,16 @@ def test_more_tokens_never_make_the_fused_expert_path_faster(tokens: int, precis
         ("sglang==v0.5.12-cu130", "DeepseekV3ForCausalLM", "bf16", True),
         ("sglang==0.5.4", "GptOssForCausalLM", "mxfp4", False),  # before the releases read: generic
         ("sglang", "Llama4ForConditionalGeneration", "fp8", True),  # no release: the newest rules
+        # the classes the 0.5.10-0.5.16 wheels add to the rule
+        ("sglang==0.5.10", "Qwen3_5MoeForConditionalGeneration", "bf16", True),
+        ("sglang==0.5.8", "Qwen3_5MoeForConditionalGeneration", "fp8", False),  # not read before 0.5.10
+        ("sglang==0.5.12", "NemotronHForCausalLM", "fp8", True),  # ModelOpt checkpoints
+        ("sglang==0.5.12", "NemotronHForCausalLM", "bf16", False),  # unquantized from 0.5.14
+        ("sglang==0.5.14", "NemotronHForCausalLM", "bf16", True),
+        ("sglang==0.5.14", "Gemma4ForConditionalGeneration", "fp4", True),
+        ("sglang==0.5.14", "Glm4MoeForCausalLM", "bf16", False),  # unquantized GLM-4.5 from 0.5.16
+        ("sglang==0.5.16", "Glm4MoeForCausalLM", "bf16", True),
+        ("sglang==0.5.16", "Glm4MoeForCausalLM", "fp8", False),  # its FP8 checkpoint keeps Triton's kernel
     ],
 )
 def test_the_rule_follows_the_sglang_release(

@@ -868,7 +868,11 @@ TRTLLM_GEN_MOE_LAYER_US: Final[tuple[float, float, float]] = (9.1, 22.0, 14.1)
 #: the model classes whose MoE layers SGLang runs on FlashInfer's TensorRT-LLM-gen kernels (its
 #: ``flashinfer_trtllm`` / ``flashinfer_mxfp4`` MoE runners) on Blackwell when left to choose: the formats it
 #: picks them for, each from the release that does (``server_args.py``, ``_handle_model_specific_adjustments``,
-#: read in the 0.5.6.post1 and 0.5.7-0.5.12 wheels; Llama-4 and GLM-4.5 were read in 0.5.12 only)
+#: read in the 0.5.6.post1 and 0.5.7-0.5.12 wheels; Llama-4 and GLM-4.5 were read in 0.5.12 only). Qwen3.5's
+#: and Qwen3-VL's MoE classes share Qwen3-MoE's rule in every release read from 0.5.10 on (0.5.10, 0.5.12, 0.5.14,
+#: 0.5.16; not read before); Nemotron-H's ModelOpt FP8/FP4 checkpoints take it from 0.5.12 (``nemotron_h_hook.py``;
+#: 0.5.10 gave them ``flashinfer_cutlass``) and its unquantized ones from 0.5.14; Gemma 4's NVFP4 from 0.5.14 and
+#: unquantized GLM-4.5 from 0.5.16 (``arg_groups/overrides.py`` in 0.5.16 and 0.5.23)
 _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
     dict[str, tuple[tuple[frozenset[str], tuple[int, int, int]], ...]]
 ] = {
@@ -881,9 +885,16 @@ _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
         (frozenset({"fp8", "fp4"}), (0, 5, 6)),
         (frozenset({"bf16", "fp16"}), (0, 5, 8)),
     ),
+    "Qwen3_5MoeForConditionalGeneration": ((frozenset({"fp8", "fp4", "bf16", "fp16"}), (0, 5, 10)),),
+    "Qwen3VLMoeForConditionalGeneration": ((frozenset({"fp8", "fp4", "bf16", "fp16"}), (0, 5, 10)),),
+    "NemotronHForCausalLM": (
+        (frozenset({"fp8", "fp4"}), (0, 5, 12)),
+        (frozenset({"bf16", "fp16"}), (0, 5, 14)),
+    ),
     "GptOssForCausalLM": ((frozenset({"mxfp4"}), (0, 5, 6)),),
     "Llama4ForConditionalGeneration": ((frozenset({"fp8"}), (0, 5, 12)),),
-    "Glm4MoeForCausalLM": ((frozenset({"fp4"}), (0, 5, 12)),),
+    "Glm4MoeForCausalLM": ((frozenset({"fp4"}), (0, 5, 12)), (frozenset({"bf16", "fp16"}), (0, 5, 16))),
+    "Gemma4ForConditionalGeneration": ((frozenset({"fp4"}), (0, 5, 14)),),
 }
 
 
