@@ -20,21 +20,17 @@ from __future__ import annotations
 import csv
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from fit_blackwell_moe import TRITON, TRITON_LATER, Layer, layers
 
+from config_explorer import load_model
 from config_explorer.engine.calibration import SGLANG_BLACKWELL_TRITON_MOE_US
 
 CONFIGS = Path(__file__).resolve().parent / "data" / "sglang_moe_triton_configs.csv"
 DEVICE = "NVIDIA_B200"
-#: the bundled model a layer row names -> (routed experts, expert intermediate size)
-SHAPES = {
-    "deepseek-ai/DeepSeek-V3": (256, 2048),
-    "Qwen/Qwen3-30B-A3B": (128, 768),
-    "Qwen/Qwen3-235B-A22B": (128, 1536),
-    "mistralai/Mixtral-8x7B-v0.1": (8, 14336),
-}
 #: the database's formats -> (the config file's dtype, whether it names a block shape)
 FORMATS = {"bfloat16": ("", False), "fp8_block": ("fp8_w8a8", True)}
 BATCHES = (1, 16, 64, 256, 1024, 4096)
@@ -50,21 +46,38 @@ def tuned_shapes(device: str = DEVICE) -> set[tuple[int, int, str, bool]]:
         }
 
 
+@cache
+def _expert_shape(model: str) -> tuple[int, int]:
+    """(routed experts, expert intermediate size) of the bundled model a layer row names."""
+    arch = load_model(model)
+    return arch.num_experts, arch.moe_intermediate_size
+
+
 def has_tuned_config(layer: Layer, tuned: set[tuple[int, int, str, bool]]) -> bool:
     """Whether the layer's shape on one GPU (its local experts, its expert width) has a tuned config file."""
-    experts, intermediate = SHAPES[layer.model]
+    experts, intermediate = _expert_shape(layer.model)
     dtype, block = FORMATS[layer.dtype]
     return (experts // layer.ep, intermediate // layer.tp, dtype, block) in tuned
 
 
-def main() -> None:
+def ratios(
+    sources: Iterable[tuple[str, str, str]] = (TRITON, TRITON_LATER),
+) -> dict[tuple[bool, int], list[float]]:
+    """Measured / estimated (the engine's Triton path) of the sources' layers in a format the config files
+    name, keyed by (whether the shape has a tuned config, batch tokens)."""
     tuned = tuned_shapes()
-    ratios: dict[tuple[bool, int], list[float]] = defaultdict(list)
-    for layer in layers(TRITON) + layers(TRITON_LATER):
-        if layer.model not in SHAPES or layer.dtype not in FORMATS:
-            continue
-        estimate = layer.body_us + layer.generic_us + SGLANG_BLACKWELL_TRITON_MOE_US[layer.format_class]
-        ratios[(has_tuned_config(layer, tuned), layer.tokens)].append(layer.measured_us / estimate)
+    out: dict[tuple[bool, int], list[float]] = defaultdict(list)
+    for source in sources:
+        for layer in layers(source):
+            if layer.dtype not in FORMATS:
+                continue
+            estimate = layer.body_us + layer.generic_us + SGLANG_BLACKWELL_TRITON_MOE_US[layer.format_class]
+            out[(has_tuned_config(layer, tuned), layer.tokens)].append(layer.measured_us / estimate)
+    return out
+
+
+def main() -> None:
+    by_config = ratios()
     print(
         "SGLang 0.5.9 and 0.5.10's Triton MoE layers on a B200: median measured / estimated (the engine's Triton "
         "path), by batch (tokens) and by whether the 0.5.8 wheel ships a tuned config for the shape\n"
@@ -73,7 +86,7 @@ def main() -> None:
     for is_tuned in (True, False):
         cells = []
         for b in BATCHES:
-            at = ratios[(is_tuned, b)]
+            at = by_config[(is_tuned, b)]
             cells.append(f"{statistics.median(at):5.2f} (n={len(at):3})" if at else f"{'-':>12}")
         print(f"  {'tuned' if is_tuned else 'default':8} " + " ".join(cells))
 

@@ -454,11 +454,7 @@ def test_default_config_triton_layers_run_slower_at_prompt_sized_batches() -> No
     tuned = module.tuned_shapes()
     assert (256, 256, "fp8_w8a8", True) in tuned
     assert (128, 192, "", False) not in tuned
-    at_4096: dict[bool, list[float]] = {True: [], False: []}
-    for layer in module.layers(module.TRITON):
-        if layer.tokens == 4096 and layer.model in module.SHAPES and layer.dtype in module.FORMATS:
-            extra = SGLANG_BLACKWELL_TRITON_MOE_US[layer.format_class]
-            ratio = layer.measured_us / (layer.body_us + layer.generic_us + extra)
-            at_4096[module.has_tuned_config(layer, tuned)].append(ratio)
+    by_config = module.ratios((module.TRITON,))
+    at_4096 = {is_tuned: by_config[(is_tuned, 4096)] for is_tuned in (True, False)}
     assert at_4096[True] and at_4096[False]
     assert sorted(at_4096[False])[len(at_4096[False]) // 2] > sorted(at_4096[True])[len(at_4096[True]) // 2]
