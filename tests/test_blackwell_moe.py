@@ -380,8 +380,8 @@ def test_an_sglang_deployment_on_the_triton_path_charges_it_per_moe_layer() -> N
 
 def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
     """``--moe-runner-backend triton`` keeps DeepSeek-R1's FP8 experts on SGLang's Triton kernel on a B200 (the
-    generic path and the fitted extra, not the fused path's fixed time), names itself in the record and the
-    launch command, and changes nothing where SGLang runs Triton's kernel anyway."""
+    generic path and the fitted extra, not the fused path's fixed time, with the shared expert fused), names
+    itself in the record and the launch command, and changes nothing where SGLang runs Triton's kernel anyway."""
     from config_explorer.engine.options import check_engine_options
     from config_explorer.errors import InvalidArgumentError
     from config_explorer.recommender.performance import estimate_performance
@@ -394,6 +394,8 @@ def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
         engine="sglang", engine_options=triton,
     )  # fmt: skip
     assert own.rates.moe_fused_path and not forced.rates.moe_fused_path
+    # off the flashinfer_trtllm runner, which turns shared-expert fusion off, the shared expert fuses again
+    assert own.costs.shared_experts.mode == "side_stream" and forced.costs.shared_experts.mode == "fused"
     generic = _plan(R1, "B200", "vllm", "fp8")
     assert forced.rates.moe_layer_s == pytest.approx(
         generic.rates.moe_layer_s + SGLANG_BLACKWELL_TRITON_MOE_US[1] * 1e-6

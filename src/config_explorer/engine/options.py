@@ -83,6 +83,8 @@ Other options change how a step's host work meets its GPU work instead:
 * SGLang's ``--moe-runner-backend`` for DeepSeek-V4's MXFP4 experts on Hopper: ``marlin`` (the plan's default
   there: SGLang's own default runner sends them to an SM100-only DeepGEMM path) or ``flashinfer_mxfp4``
   (FlashInfer's SM90 CUTLASS mixed-input kernel); :func:`config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`.
+  Its ``triton`` keeps 16- and 8-bit experts on SGLang's Triton fused-MoE kernel where SGLang would pick FlashInfer's
+  TensorRT-LLM-gen kernels itself (Blackwell; :func:`config_explorer.engine.calibration.runs_trtllm_gen_moe`).
 
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
@@ -211,7 +213,8 @@ class EngineOptions:
     mamba_ssm_dtype: str | None = None
     #: SGLang: the kernel that runs MXFP4 experts which its FP8 config loads (DeepSeek-V4's) on Hopper
     #: (``--moe-runner-backend``: marlin or flashinfer_mxfp4; None: Marlin, the Hopper default:
-    #: :func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`)
+    #: :func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`), or triton: 16- and 8-bit experts on
+    #: SGLang's Triton fused-MoE kernel where it would pick FlashInfer's TensorRT-LLM-gen kernels (Blackwell)
     moe_runner_backend: str | None = None
 
     @property
