@@ -89,6 +89,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
+
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import parse_version, profile_for
@@ -659,6 +661,21 @@ def chat_template_tokens(row: dict[str, str]) -> int:
     return next((tokens for family, tokens in CHAT_TEMPLATE_TOKENS.items() if name.startswith(family)), 0)
 
 
+#: the checkpoints a row's notes name whose weights the bundled config (the model's own release) does not describe:
+#: MXFP8 keeps 8-bit weights with one shared scale per block of 32 values, a block-scaled FP8 checkpoint to the
+#: engines' kernel choices (vLLM's FP8 MoE method takes it on Blackwell's DeepGEMM, Hopper's Marlin)
+BLOCK_SCALED_CHECKPOINT = re.compile(r"checkpoint \S+-MXFP8\b")
+
+
+def checkpoint_model(row: dict[str, str]) -> ModelArchitecture:
+    """The row's model as its run loaded it: the bundled config, its weights block-scaled FP8 where the notes name
+    an MXFP8 checkpoint (:data:`BLOCK_SCALED_CHECKPOINT`)."""
+    arch = load_model(row["model"])
+    if BLOCK_SCALED_CHECKPOINT.search(row.get("notes", "")) and not arch.weight_block_scaled:
+        return attrs.evolve(arch, native_precision="fp8", weight_block_scaled=True)
+    return arch
+
+
 def run_prompts(row: dict[str, str]) -> int | None:
     """Requests the row's benchmark run sent (its ``num_prompts`` column, else its notes), if stated."""
     prompts = int(row["num_prompts"]) if row.get("num_prompts") else None
@@ -753,7 +770,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with path.open() as fh:
         for row in csv.DictReader(fh):
-            arch = load_model(row["model"])
+            arch = checkpoint_model(row)
             engine = row["engine"] if row["engine"] in ("vllm", "sglang", "trtllm") else "vllm"
             layout = _layout(
                 row, released(engine, row.get("engine_version", "")), row["kv_precision"] or None

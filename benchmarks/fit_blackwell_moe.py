@@ -58,6 +58,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
+from config_explorer.engine.options import check_engine_options
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 #: the database's expert formats -> the engine's precision
@@ -71,6 +72,8 @@ FIT = {
 }
 FIT_TOKENS = (1, 2, 4)
 BATCHES = (1, 2, 4, 8, 16, 64, 256, 1024, 4096)
+#: vLLM without DeepGEMM: its block-scaled FP8 experts on Blackwell then take the generic path too
+GENERIC = check_engine_options({"deep_gemm": False}, "vllm")
 #: the batch ranges each report also sums up apart: decode-sized, mid-sized and prompt-sized batches
 BATCH_RANGES = ((1, 16), (64, 256), (1024, 4096))
 SGLANG = ("B200-SXM", "SGLang 0.5.14", "sglang_flashinfer_trtllm_moe")
@@ -112,8 +115,8 @@ class Layer(NamedTuple):
 
 def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
     """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (vLLM's
-    profile: neither the TensorRT-LLM-gen rule nor an engine-specific factor applies there, so the terms are
-    the generic ones)."""
+    profile without DeepGEMM: neither the TensorRT-LLM-gen rule nor an engine-specific factor or time applies
+    there, so the terms are the generic ones)."""
     gpus = tp * ep
     return plan_deployment(
         load_model(model),
@@ -125,6 +128,7 @@ def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
         engine="vllm",
         input_length=1024,
         output_length=128,
+        engine_options=GENERIC,
     )
 
 

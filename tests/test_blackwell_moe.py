@@ -21,6 +21,7 @@ from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    DEEPGEMM_BLACKWELL_MOE_US,
     SGLANG_BLACKWELL_TRITON_MOE_US,
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
@@ -32,6 +33,7 @@ from config_explorer.engine.calibration import (
     sglang_blackwell_triton_moe_us,
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
+    vllm_deepgemm_blackwell_moe_us,
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
@@ -396,7 +398,10 @@ def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
     assert own.rates.moe_fused_path and not forced.rates.moe_fused_path
     # off the flashinfer_trtllm runner, which turns shared-expert fusion off, the shared expert fuses again
     assert own.costs.shared_experts.mode == "side_stream" and forced.costs.shared_experts.mode == "fused"
-    generic = _plan(R1, "B200", "vllm", "fp8")
+    generic = plan_deployment(
+        R1, get_gpu("B200"), num_gpus=8, tp=8, precision="fp8", input_length=1024, output_length=256,
+        engine="vllm", engine_options=check_engine_options({"deep_gemm": False}, "vllm"),
+    )  # fmt: skip
     assert forced.rates.moe_layer_s == pytest.approx(
         generic.rates.moe_layer_s + SGLANG_BLACKWELL_TRITON_MOE_US[1] * 1e-6
     )
@@ -460,3 +465,88 @@ def test_default_config_triton_layers_run_slower_at_prompt_sized_batches() -> No
     at_4096 = {is_tuned: by_config[(is_tuned, 4096)] for is_tuned in (True, False)}
     assert at_4096[True] and at_4096[False]
     assert sorted(at_4096[False])[len(at_4096[False]) // 2] > sorted(at_4096[True])[len(at_4096[True]) // 2]
+
+
+_DEEPGEMM_256 = DEEPGEMM_BLACKWELL_MOE_US[0] + DEEPGEMM_BLACKWELL_MOE_US[1] * 256
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "gpu_family", "block_scaled", "deep_gemm", "moe_tp", "expected"),
+    [
+        ("vllm", "fp8", "blackwell", True, True, 8, _DEEPGEMM_256),  # the default profile (0.11)
+        ("vllm==0.11.2", "fp8", "blackwell", True, True, 8, _DEEPGEMM_256),
+        ("vllm==0.10.2", "fp8", "blackwell", True, True, 8, 0.0),  # VLLM_USE_DEEP_GEMM defaulted to 0: Triton
+        ("vllm==0.12.0", "fp8", "blackwell", True, True, 8, 0.0),  # DeepGEMM MoE off at MoE TP 8: Triton
+        ("vllm==0.14.1", "fp8", "blackwell", True, True, 4, _DEEPGEMM_256),
+        ("vllm==0.15.0", "fp8", "blackwell", True, True, 4, 0.0),  # FlashInfer's TensorRT-LLM kernel first
+        ("vllm", "fp8", "hopper", True, True, 8, 0.0),  # Triton below 128 tokens, DeepGEMM from there
+        ("vllm", "fp8", "blackwell", False, True, 8, 0.0),  # per-tensor FP8: no DeepGEMM grouped GEMM
+        ("vllm", "fp8", "blackwell", True, False, 8, 0.0),  # DeepGEMM not installed
+        ("vllm", "fp4", "blackwell", True, True, 8, 0.0),
+        ("sglang", "fp8", "blackwell", True, True, 8, 0.0),
+        ("trtllm", "fp8", "blackwell", True, True, 8, 0.0),
+    ],
+)
+def test_vllm_runs_block_fp8_experts_on_deepgemm_on_blackwell_in_the_releases_that_do(
+    engine: str,
+    precision: str,
+    gpu_family: str,
+    block_scaled: bool,
+    deep_gemm: bool,
+    moe_tp: int,
+    expected: float,
+) -> None:
+    extra = vllm_deepgemm_blackwell_moe_us(
+        profile_for(engine),
+        weight_precision=precision,
+        gpu_family=gpu_family,
+        block_scaled=block_scaled,
+        deep_gemm=deep_gemm,
+        local_experts=256,
+        moe_tp=moe_tp,
+    )
+    assert extra == pytest.approx(expected)
+
+
+def test_a_vllm_deployment_on_deepgemm_charges_it_per_moe_layer_by_the_experts_a_gpu_holds() -> None:
+    """DeepSeek-R1's FP8-block experts with vLLM on eight B200s: each MoE layer's fixed time is the generic path's
+    plus the fitted time for the experts one GPU holds (256 at TP8, 32 at EP8), and a decode step pays it once per
+    MoE layer; without DeepGEMM, on an H200, or at a release that runs another kernel, the generic path alone."""
+    from config_explorer.engine.options import check_engine_options
+
+    def plan(gpu: str, engine: str = "vllm", ep: int = 1, **options: bool) -> Deployment:
+        return plan_deployment(
+            R1, get_gpu(gpu), num_gpus=8, tp=8, ep=ep, precision="fp8", input_length=1024, output_length=256,
+            engine=engine, engine_options=check_engine_options(options, "vllm") if options else None,
+        )  # fmt: skip
+
+    generic = plan("B200", deep_gemm=False)
+    fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
+    for ep, local in ((1, 256), (8, 32)):
+        deepgemm = plan("B200", ep=ep)
+        base = plan("B200", ep=ep, deep_gemm=False)
+        assert deepgemm.rates.moe_layer_s == pytest.approx(
+            base.rates.moe_layer_s + (fixed + per_expert * local) * 1e-6
+        )
+    deepgemm = plan("B200")
+    plain = StepCost(
+        deepgemm.costs, attrs.evolve(deepgemm.rates, moe_layer_s=generic.rates.moe_layer_s), deepgemm.profile
+    )
+    contents = (16, 16 * 1000, 16 * 1000, 0, 0, 0, 16)
+    assert deepgemm.step_cost.time(*contents) - plain.time(*contents) == pytest.approx(
+        deepgemm.costs.moe_layers * (fixed + per_expert * 256) * 1e-6, rel=1e-9
+    )
+    assert plan("H200").rates.moe_layer_s == pytest.approx(plan("H200", deep_gemm=False).rates.moe_layer_s)
+    assert plan("B200", engine="vllm==0.15.0").rates.moe_layer_s == pytest.approx(generic.rates.moe_layer_s)
+
+
+def test_the_deepgemm_time_is_what_the_fit_script_prints() -> None:
+    """DEEPGEMM_BLACKWELL_MOE_US is benchmarks/fit_deepgemm_moe.py's fit on its named subset (TensorRT-LLM's DeepGEMM
+    B200 layers of 1-16 tokens); the same layers at 64 tokens and more, held out, read closer with it than with the
+    generic path alone."""
+    module = load_benchmark("fit_deepgemm_moe")
+    rows = module.layers()
+    assert module.fitted(rows) == DEEPGEMM_BLACKWELL_MOE_US
+    held = [r for r in rows if r.tokens not in module.FIT_TOKENS]
+    assert held and all(r.tokens >= 64 for r in held)
+    assert module.log_error(held, *DEEPGEMM_BLACKWELL_MOE_US) < module.log_error(held, 0.0, 0.0)

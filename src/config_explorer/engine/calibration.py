@@ -117,6 +117,7 @@ __all__ = [
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
+    "vllm_deepgemm_blackwell_moe_us",
     "vllm_hybrid_prefix_caching_allowed",
     "vllm_mla_layer_extra_us",
     "vllm_prefix_caching_default",
@@ -934,6 +935,69 @@ def sglang_blackwell_triton_moe_us(
         return 0.0
     bits = expert_format_class(weight_precision)
     return SGLANG_BLACKWELL_TRITON_MOE_US[bits] if bits < len(SGLANG_BLACKWELL_TRITON_MOE_US) else 0.0
+
+
+#: the time one MoE layer takes on DeepGEMM's grouped-GEMM expert path on Blackwell beyond what the generic path
+#: charges, microseconds: (a fixed part, a part per expert the GPU holds). DeepGEMM's contiguous layout gives each
+#: local expert its own run of rows padded to 128 and its kernels (and the scatter, gather and scale kernels around
+#: them) walk a buffer sized for every local expert's padding, touched or not, so the cost follows the experts a
+#: GPU holds rather than the tokens: eight-way tensor parallelism of DeepSeek-V3 (256 narrow experts a GPU) runs
+#: 80-225 us over the generic term at every batch, eight expert-parallel ranks (32 whole experts) 2-43 us.
+#: Fitted by benchmarks/fit_deepgemm_moe.py, least squares over NVIDIA aiconfigurator's TensorRT-LLM 1.3.0rc20 B200
+#: ``deepgemm`` layers (benchmarks/data/moe_kernel_times.csv: DeepSeek-V3's shape, FP8-block, TP8 and EP8) at 1-16
+#: tokens; held out on the same layers at 64-16,384 tokens and on vLLM's MiniMax-M3 B200 serving points
+#: (benchmarks/accuracy.py). The kernels are DeepGEMM's in both engines; vLLM's scatter and gather are its own
+#: Triton kernels (taken as costing the same)
+DEEPGEMM_BLACKWELL_MOE_US: Final[tuple[float, float]] = (7.3, 0.385)
+#: the vLLM releases whose default expert kernel for block-scaled FP8 experts on Blackwell is DeepGEMM's, at every
+#: batch size (first, and past the last), read in the release wheels: 0.10 runs Triton's (``VLLM_USE_DEEP_GEMM``
+#: defaults to 0), 0.11.0 turns DeepGEMM on by default (``envs.py``; ``fused_experts`` then always takes
+#: ``deep_gemm_moe_fp8`` on SM100), and 0.15.0's FP8 MoE oracle (PR #32414, ``select_fp8_moe_backend``) puts
+#: FlashInfer's TensorRT-LLM block-scale MoE first where its routing and activation qualify
+VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
+    (0, 11, 0),
+    (0, 15, 0),
+)
+#: from this release vLLM keeps DeepGEMM's MoE off where the MoE layer's own tensor parallelism is 8 or more (PR
+#: #29346, ``get_fp8_moe_backend``: unless ``VLLM_MOE_USE_DEEP_GEMM`` is set), and runs Triton's kernel there
+VLLM_DEEPGEMM_MOE_TP_LIMIT: Final[tuple[tuple[int, int, int], int]] = ((0, 12, 0), 8)
+
+
+def vllm_deepgemm_blackwell_moe_us(
+    profile: EngineProfile,
+    *,
+    weight_precision: str,
+    gpu_family: str,
+    block_scaled: bool,
+    deep_gemm: bool,
+    local_experts: float,
+    moe_tp: int,
+) -> float:
+    """What :data:`DEEPGEMM_BLACKWELL_MOE_US` adds to one MoE layer (microseconds) where ``profile``'s engine runs
+    the experts on DeepGEMM's grouped GEMMs at every batch size: vLLM on Blackwell with block-scaled FP8 experts and
+    DeepGEMM installed, in the releases whose default expert kernel there is DeepGEMM
+    (:data:`VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES`; from 0.12 only below :data:`VLLM_DEEPGEMM_MOE_TP_LIMIT`'s MoE
+    tensor parallelism ``moe_tp``, the experts' split that expert parallelism does not take); 0 elsewhere, where the
+    generic path stands for the kernel. ``local_experts``: the experts one GPU holds.
+
+    On Hopper vLLM runs Triton's kernel below 128 tokens a step and DeepGEMM from there; on Blackwell DeepGEMM
+    takes UE8M0 scales only, the weights' scales are requantized to them at load, and the Triton fallback is
+    skipped at every size (``is_deep_gemm_e8m0_used()`` short-circuits the shape test). Releases from 0.15 run
+    FlashInfer's TensorRT-LLM kernel where it qualifies, which the engine does not cost apart (the generic path).
+    """
+    if profile.name != "vllm" or gpu_family != "blackwell" or not (block_scaled and deep_gemm):
+        return 0.0
+    if normalize_precision(weight_precision) != "fp8":
+        return 0.0
+    release = profile_release(profile)
+    first, past = VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES
+    if release is None or not first <= release < past:
+        return 0.0
+    since, tp_limit = VLLM_DEEPGEMM_MOE_TP_LIMIT
+    if release >= since and moe_tp >= tp_limit:
+        return 0.0
+    fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
+    return fixed + per_expert * local_experts
 
 
 def sglang_graph_batch_sizes(max_bs: int) -> tuple[int, ...]:

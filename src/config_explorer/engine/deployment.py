@@ -81,6 +81,7 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
+    vllm_deepgemm_blackwell_moe_us,
     vllm_hybrid_prefix_caching_allowed,
     vllm_mla_layer_extra_us,
     vllm_prefix_caching_default,
@@ -802,6 +803,29 @@ def plan_deployment(
     )
     if triton_extra:
         rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + triton_extra * 1e-6)
+    # vLLM's DeepGEMM expert path on Blackwell: a time that follows the experts a GPU holds (measured)
+    deepgemm_extra = (
+        vllm_deepgemm_blackwell_moe_us(
+            profile,
+            weight_precision=experts,
+            gpu_family=gpu.family,
+            block_scaled=block_scaled,
+            deep_gemm=options.deep_gemm,
+            local_experts=(arch.num_experts + redundant_experts) / ep,
+            moe_tp=tp // ep,
+        )
+        if arch.is_moe and not marlin
+        else 0.0
+    )
+    if deepgemm_extra:
+        rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + deepgemm_extra * 1e-6)
+        warnings.append(
+            f"vLLM {profile.version} runs these block-scaled FP8 experts on DeepGEMM's grouped GEMMs at every batch on "
+            f"Blackwell, whose per-expert padding costs about {deepgemm_extra:.0f} us a MoE layer here "
+            f"({(arch.num_experts + redundant_experts) / ep:g} experts a GPU; aiconfigurator's measured layers); "
+            "vLLM 0.12-0.14 turn it off at MoE tensor parallelism 8 and 0.15 and later pick FlashInfer's "
+            "TensorRT-LLM kernel where it qualifies"
+        )
 
     if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
         profile, weight_precision=weights, gpu_mxfp4_tflops=gpu.tflops.mxfp4
