@@ -21,8 +21,10 @@ what is left is the layer's fixed time.
   for BF16. These are ``calibration.TRTLLM_GEN_MOE_LAYER_US``.
 * **Held out**: every other row (Qwen3-235B-A22B's and gpt-oss-120b's shapes, MXFP4, TP 1-4, EP 4 and 8,
   2x4, 8-4,096 tokens), printed as the median measured / estimated by batch, against the generic path the
-  engine would otherwise charge; and TensorRT-LLM 1.3's own trtllm-gen rows on the same B200
-  (``moe_torch_flow_min_latency``, NVFP4, EP8).
+  engine would otherwise charge; TensorRT-LLM 1.3's own trtllm-gen rows on the same B200
+  (``moe_torch_flow_min_latency``, NVFP4, EP8); and vLLM 0.24's layers on the same kernels' single-call entry
+  points (16-bit, FP8-block, NVFP4; rows added by ``tools/extract_blackwell_triton_moe_times.py``), which vLLM picks
+  from 0.15 (``calibration.runs_trtllm_gen_moe``).
 
 Where SGLang picks neither those kernels nor Marlin's on Blackwell, its 16- and 8-bit experts run on its Triton
 fused-MoE kernel, which the engine charges the generic path for plus a fixed time of its own
@@ -78,6 +80,16 @@ GENERIC = check_engine_options({"deep_gemm": False}, "vllm")
 BATCH_RANGES = ((1, 16), (64, 256), (1024, 4096))
 SGLANG = ("B200-SXM", "SGLang 0.5.14", "sglang_flashinfer_trtllm_moe")
 TRTLLM_GEN = ("B200-SXM", "TensorRT-LLM 1.3.0rc20", "moe_torch_flow_min_latency")
+#: vLLM 0.24's layers on FlashInfer's single-call TensorRT-LLM kernels on a B200 (16-bit, block-scaled FP8, NVFP4):
+#: the same kernels as SGLang's runner, read held out with SGLang's fitted times
+VLLM_TRTLLM = tuple(
+    ("B200-SXM", "vLLM 0.24.0", kernel)
+    for kernel in (
+        "vllm_unquantizedfusedmoe_flashinfer_trtllm_trtllmbf16experts",
+        "vllm_fp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic",
+        "vllm_compressedtensorsw4a4nvfp4moe_flashinfer_trtllm_trtllmnvfp4expertsmonolithic",
+    )
+)
 #: SGLang's Triton fused-MoE layers on a B200: the release fitted on, and the one held out
 TRITON = ("B200-SXM", "SGLang 0.5.9", "sglang_fused_moe_triton")
 TRITON_LATER = ("B200-SXM", "SGLang 0.5.10", "sglang_fused_moe_triton")
@@ -246,6 +258,11 @@ def main() -> None:
     _report(
         "held out, TensorRT-LLM 1.3.0rc20's trtllm-gen MoE on a B200 (balanced routing):",
         layers(TRTLLM_GEN),
+        lambda r: fixed[r.format_class],
+    )
+    _report(
+        "held out, vLLM 0.24.0's single-call FlashInfer TensorRT-LLM MoE on a B200 (16-bit, FP8-block, NVFP4):",
+        [r for source in VLLM_TRTLLM for r in layers(source)],
         lambda r: fixed[r.format_class],
     )
     triton = layers(TRITON)

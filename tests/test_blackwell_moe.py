@@ -80,7 +80,9 @@ def test_sglang_picks_the_trtllm_gen_moe_kernels_as_its_server_args_do(
         profile_for("sglang"), model_class=model_class, weight_precision=precision, **layout
     )
     assert picked is expected
-    for other in ("vllm", "trtllm"):  # their MoE backend depends on release and recipe: the generic path
+    # TensorRT-LLM's MoE backend depends on the recipe, and vLLM's unpinned profile (0.11) runs DeepGEMM's, Triton's
+    # or CUTLASS's kernels there: the generic path
+    for other in ("vllm", "trtllm"):
         assert not runs_trtllm_gen_moe(
             profile_for(other), model_class=model_class, weight_precision=precision, **layout
         )
@@ -537,7 +539,8 @@ def test_a_vllm_deployment_on_deepgemm_charges_it_per_moe_layer_by_the_experts_a
         deepgemm.costs.moe_layers * (fixed + per_expert * 256) * 1e-6, rel=1e-9
     )
     assert plan("H200").rates.moe_layer_s == pytest.approx(plan("H200", deep_gemm=False).rates.moe_layer_s)
-    assert plan("B200", engine="vllm==0.15.0").rates.moe_layer_s == pytest.approx(generic.rates.moe_layer_s)
+    # 0.12 keeps DeepGEMM's MoE off at MoE tensor parallelism 8 (Triton's kernel: the generic path)
+    assert plan("B200", engine="vllm==0.12.0").rates.moe_layer_s == pytest.approx(generic.rates.moe_layer_s)
 
 
 def test_the_deepgemm_time_is_what_the_fit_script_prints() -> None:
@@ -550,3 +553,82 @@ def test_the_deepgemm_time_is_what_the_fit_script_prints() -> None:
     held = [r for r in rows if r.tokens not in module.FIT_TOKENS]
     assert held and all(r.tokens >= 64 for r in held)
     assert module.log_error(held, *DEEPGEMM_BLACKWELL_MOE_US) < module.log_error(held, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("engine", "model_class", "precision", "block_scaled", "ep", "dp_attention", "expected"),
+    [
+        ("vllm==0.15.0", "DeepseekV3ForCausalLM", "fp8", True, 1, 1, True),  # PR #32414's oracle
+        ("vllm==0.14.1", "DeepseekV3ForCausalLM", "fp8", True, 1, 1, False),  # DeepGEMM or Triton then
+        ("vllm==0.15.0", "Qwen3MoeForCausalLM", "fp8", True, 1, 1, True),
+        ("vllm==0.18.0", "Qwen3MoeForCausalLM", "fp8", True, 1, 1, False),  # DeepSeek-V3's routing only
+        ("vllm==0.20.0", "Qwen3MoeForCausalLM", "fp8", True, 1, 1, True),
+        ("vllm==0.24.0", "Llama4ForConditionalGeneration", "fp8", True, 1, 1, False),  # modular variant
+        ("vllm==0.24.0", "Llama4ForConditionalGeneration", "fp4", False, 1, 1, True),
+        ("vllm==0.24.0", "MiniMaxM2ForCausalLM", "fp8", True, 1, 1, True),  # named MiniMax2 from 0.21
+        ("vllm==0.20.0", "MiniMaxM2ForCausalLM", "fp8", True, 1, 1, False),
+        ("vllm==0.24.0", "DeepseekV3ForCausalLM", "fp8", False, 1, 1, False),  # per-tensor FP8: generic here
+        ("vllm==0.19.0", "Qwen3MoeForCausalLM", "bf16", False, 1, 1, False),  # Triton until 0.20
+        ("vllm==0.20.0", "Qwen3MoeForCausalLM", "bf16", False, 1, 1, True),
+        ("vllm==0.24.0", "GptOssForCausalLM", "bf16", False, 1, 1, False),  # SwiGLU-OAI: refused
+        ("vllm==0.24.0", "DeepseekV3ForCausalLM", "fp4", False, 8, 8, False),  # DeepEP
+        ("vllm==0.24.0", "DeepseekV3ForCausalLM", "fp4", False, 8, 1, True),
+    ],
+)
+def test_vllm_picks_flashinfers_single_call_trtllm_moe_by_release_format_and_routing(
+    engine: str,
+    model_class: str,
+    precision: str,
+    block_scaled: bool,
+    ep: int,
+    dp_attention: int,
+    expected: bool,
+) -> None:
+    picked = runs_trtllm_gen_moe(
+        profile_for(engine),
+        model_class=model_class,
+        weight_precision=precision,
+        gpu_family="blackwell",
+        ep=ep,
+        dp_attention=dp_attention,
+        block_scaled=block_scaled,
+    )
+    assert picked is expected
+    assert not runs_trtllm_gen_moe(
+        profile_for(engine),
+        model_class=model_class,
+        weight_precision=precision,
+        gpu_family="hopper",
+        ep=ep,
+        dp_attention=dp_attention,
+        block_scaled=block_scaled,
+    )
+
+
+def test_a_pinned_vllm_deployment_takes_the_fused_path_and_no_deepgemm_time() -> None:
+    """DeepSeek-R1's FP8-block experts on eight B200s with vLLM 0.15: the fused path's fixed time (SGLang's fit, the
+    same kernels), none of DeepGEMM's; the unpinned profile (0.11) keeps the generic path and DeepGEMM's time."""
+    pinned = _plan(R1, "B200", "vllm==0.15.0", "fp8")
+    sglang = _plan(R1, "B200", "sglang", "fp8")
+    assert pinned.rates.moe_fused_path and sglang.rates.moe_fused_path
+    assert pinned.rates.moe_layer_s == pytest.approx(sglang.rates.moe_layer_s)
+    assert not any("DeepGEMM" in w for w in pinned.warnings)
+    unpinned = _plan(R1, "B200", "vllm", "fp8")
+    assert not unpinned.rates.moe_fused_path
+    assert any("DeepGEMM" in w for w in unpinned.warnings)
+
+
+def test_vllms_trtllm_layers_read_closer_with_sglangs_fitted_fused_times() -> None:
+    """benchmarks/fit_blackwell_moe.py's held-out vLLM 0.24 B200 layers on FlashInfer's single-call TensorRT-LLM kernels
+    (nothing fitted on them): at decode-sized batches the fused path's times read them closer than the generic path."""
+    module = load_benchmark("fit_blackwell_moe")
+    fixed = module.fitted(module.layers(module.SGLANG))
+    rows = [r for source in module.VLLM_TRTLLM for r in module.layers(source) if r.tokens <= 16]
+    assert len({r.dtype for r in rows}) == 3
+
+    def error(r: object, fixed_us: float) -> float:
+        return abs(math.log(r.measured_us / (r.body_us + fixed_us)))  # type: ignore[attr-defined]
+
+    fused = sorted(error(r, fixed[r.format_class]) for r in rows)
+    generic = sorted(error(r, r.generic_us) for r in rows)
+    assert fused[len(fused) // 2] < 0.7 * generic[len(generic) // 2]

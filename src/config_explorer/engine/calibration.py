@@ -1037,6 +1037,69 @@ def sglang_gathered_moe_sizes(
     return tuple(b for b in sglang_graph_batch_sizes(profile.graph_max_tokens) if b % attention_tp == 0)
 
 
+#: how vLLM routes a model class's tokens to its experts, as its FlashInfer TensorRT-LLM MoE kernels name the method
+#: (``get_routing_method_type``, vLLM 0.16+; set per router in 0.15): sigmoid scores with grouped top-k and a
+#: correction bias (``deepseek_v3``), softmax top-k renormalized (``renormalize``, which stands for its naive
+#: variant too: both qualify wherever one does), Llama 4's sigmoid top-1 (``llama4``), MiniMax-M2's (``minimax2``,
+#: named from 0.21). Other classes (gpt-oss, whose SwiGLU-OAI activation the kernels refuse) take none
+_VLLM_ROUTING: Final[dict[str, str]] = {
+    "DeepseekV3ForCausalLM": "deepseek_v3",
+    "Glm4MoeForCausalLM": "deepseek_v3",
+    "Qwen3MoeForCausalLM": "renormalize",
+    "Qwen3NextForCausalLM": "renormalize",
+    "Qwen3_5MoeForConditionalGeneration": "renormalize",
+    "Qwen3VLMoeForConditionalGeneration": "renormalize",
+    "MixtralForCausalLM": "renormalize",
+    "Llama4ForConditionalGeneration": "llama4",
+    "Llama4ForCausalLM": "llama4",
+    "MiniMaxM2ForCausalLM": "minimax2",
+}
+#: the routing methods vLLM's single-call ("monolithic") FlashInfer TensorRT-LLM MoE kernel takes on Blackwell, per
+#: expert format (``fp8_block``: FP8 with block scales), from the release listed up to the next entry's (read in
+#: the 0.15-0.34 wheels' ``oracle/*.py`` and ``experts/trtllm_*_moe.py``; its FP8 MoE oracle, PR #32414, tries that
+#: kernel first from 0.15, 16-bit experts from 0.20). Where a format's method does not qualify, or an all-to-all
+#: backend (DeepEP) is set, vLLM runs another kernel (its modular TensorRT-LLM variant, FlashInfer's CUTLASS, DeepGEMM
+#: or Triton), which the generic path stands for. Per-tensor FP8 experts take the same kernel (from 0.15 for Llama 4's
+#: routing, by release for the others), but keep the generic path here: the fused path's 8-bit time, fitted on
+#: block-scaled layers, reads vLLM 0.24's per-tensor FP8 B200 layers 0.62-0.69 at 1-16 tokens, the generic path
+#: 0.77-0.82 (benchmarks/moe_layers.py)
+_VLLM_BLACKWELL_TRTLLM_MOE: Final[dict[str, tuple[tuple[tuple[int, int, int], frozenset[str]], ...]]] = {
+    "fp8_block": (
+        ((0, 15, 0), frozenset({"deepseek_v3", "renormalize"})),
+        (
+            (0, 18, 0),
+            frozenset({"deepseek_v3"}),
+        ),  # issue #37591: the single call for DeepSeek-V3's routing only
+        ((0, 20, 0), frozenset({"deepseek_v3", "renormalize"})),
+        ((0, 21, 0), frozenset({"deepseek_v3", "renormalize", "minimax2"})),
+    ),
+    "fp4": (
+        ((0, 15, 0), frozenset({"deepseek_v3", "renormalize", "llama4"})),
+        ((0, 21, 0), frozenset({"deepseek_v3", "renormalize", "llama4", "minimax2"})),
+    ),
+    "bf16": (
+        ((0, 20, 0), frozenset({"deepseek_v3", "renormalize", "llama4"})),
+        ((0, 32, 0), frozenset({"deepseek_v3", "renormalize", "llama4", "minimax2"})),
+    ),
+}
+
+
+def _vllm_runs_trtllm_moe(
+    release: tuple[int, int, int] | None, *, model_class: str, precision: str, block_scaled: bool
+) -> bool:
+    """Whether vLLM at ``release`` runs the experts on its monolithic FlashInfer TensorRT-LLM kernel on Blackwell
+    (:data:`_VLLM_BLACKWELL_TRTLLM_MOE`); None: the newest rules read."""
+    routing = _VLLM_ROUTING.get(model_class)
+    key = "fp8_block" if precision == "fp8" and block_scaled else "bf16" if precision == "fp16" else precision
+    if routing is None or key not in _VLLM_BLACKWELL_TRTLLM_MOE:
+        return False
+    taken = frozenset[str]()
+    for since, methods in _VLLM_BLACKWELL_TRTLLM_MOE[key]:
+        if release is None or release >= since:
+            taken = methods
+    return routing in taken
+
+
 def runs_trtllm_gen_moe(
     profile: EngineProfile,
     *,
@@ -1045,6 +1108,7 @@ def runs_trtllm_gen_moe(
     gpu_family: str,
     ep: int,
     dp_attention: int,
+    block_scaled: bool = False,
 ) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on FlashInfer's TensorRT-LLM-gen MoE kernels,
     whose whole expert path costs :data:`TRTLLM_GEN_MOE_LAYER_US` in fixed time.
@@ -1052,14 +1116,22 @@ def runs_trtllm_gen_moe(
     SGLang picks them on Blackwell (SM100) for the model classes and formats of
     :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE`, from the release that does, when no all-to-all backend is
     set; with data-parallel attention and experts split (DeepEP) it does not. A profile without a release
-    follows the newest rules read; a release before 0.5.6 (not read) keeps the generic path. Other engines
-    choose per release and recipe (TensorRT-LLM's default for DeepSeek is its CUTLASS backend), so they keep
-    the generic path.
+    follows the newest rules read; a release before 0.5.6 (not read) keeps the generic path. vLLM picks their
+    single-call kernel from 0.15 for the formats and routing methods of :data:`_VLLM_BLACKWELL_TRTLLM_MOE`
+    (``block_scaled``: FP8 experts with block scales), without DeepEP; its releases before 0.15 (the unpinned
+    profile's 0.11 among them) run DeepGEMM, Triton or CUTLASS kernels there. TensorRT-LLM chooses per recipe (its
+    default for DeepSeek is its CUTLASS backend), so it keeps the generic path.
     """
-    if profile.name != "sglang" or gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
+    if gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
         return False
     release = profile_release(profile)
     precision = normalize_precision(weight_precision)
+    if profile.name == "vllm":
+        return _vllm_runs_trtllm_moe(
+            release, model_class=model_class, precision=precision, block_scaled=block_scaled
+        )
+    if profile.name != "sglang":
+        return False
     return any(
         precision in formats and (release is None or release >= since)
         for formats, since in _SGLANG_BLACKWELL_TRTLLM_GEN_MOE.get(model_class, ())

@@ -409,6 +409,7 @@ def _expert_kernels(
         gpu_family=gpu_family,
         ep=ep,
         dp_attention=dp_attention,
+        block_scaled=arch.weight_block_scaled and precision == arch.native_precision,
     )
     moved = picked and options.moe_runner_backend == TRITON_RUNNER and expert_format_class(experts) < 2
     return picked and not moved, moved
@@ -814,7 +815,7 @@ def plan_deployment(
             local_experts=(arch.num_experts + redundant_experts) / ep,
             moe_tp=tp // ep,
         )
-        if arch.is_moe and not marlin
+        if arch.is_moe and not (marlin or trtllm_gen)
         else 0.0
     )
     if deepgemm_extra:
