@@ -17,13 +17,20 @@ and with the rank's ``1/ep`` share the engine charged before.
 Printed, per release x precision x layout: the median measured / estimated over batches of 1,024 tokens and
 more (where the layer's work, not its launches, sets its time), both ways; then the same over the routing
 the tables call power-law (alpha 1.2), which the engine meets with its default expert imbalance.
+
+Last, SGLang 0.5.9's and 0.5.10's Triton layers on a B200 (``data/moe_kernel_times.csv``, power-law 1.01 routing,
+estimated with ``moe_runner_backend="triton"``): with every assignment's traffic charged, their expert-parallel
+splits read alike and like the tensor-parallel ones (whose own gap at prompt-sized batches is SGLang's Triton
+kernel on Blackwell, not traffic); with the rank's share they drift further off as the split widens.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 from moe_layers import in_format
@@ -37,6 +44,9 @@ from config_explorer.engine.roofline import StepCost
 from config_explorer.errors import ConfigExplorerError
 
 DATA = Path(__file__).resolve().parent / "data" / "triton_moe_times.csv"
+#: SGLang's Triton layers on a B200 (and the database's other B200 layers)
+BLACKWELL_DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+BLACKWELL_TRITON = "sglang_fused_moe_triton"
 #: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
 MODELS = {
     (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
@@ -132,6 +142,43 @@ def layer_ratios() -> dict[tuple[str, str, str, str], list[tuple[float, float]]]
     return out
 
 
+def blackwell_ratios() -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """(measured / estimated now, measured / estimated with the rank's share) for SGLang's Triton layers on a B200
+    of ``MIN_TOKENS`` or more, by (precision, layout such as ``TP4``, ``EP8`` or ``TP2xEP4``)."""
+    triton = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
+    plans: dict[tuple[object, ...], Deployment] = {}
+    out: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    with BLACKWELL_DATA.open() as fh:
+        for row in csv.DictReader(fh):
+            if row["gpu"] != "B200-SXM" or not row["kernel"].startswith(BLACKWELL_TRITON):
+                continue
+            tokens = int(row["num_tokens"])
+            if row_shape(row) not in MODELS or tokens < MIN_TOKENS:
+                continue
+            tp, ep = int(row["tp"]), int(row["ep"])
+            key = (row_shape(row), row["dtype"], row["framework"], tp, ep)
+            if key not in plans:
+                plans[key] = plan_deployment(
+                    layer_model(row_shape(row), row["dtype"]),
+                    get_gpu("B200"),
+                    num_gpus=tp * ep,
+                    tp=tp * ep,
+                    ep=ep,
+                    precision=PRECISIONS[row["dtype"]],
+                    engine=engine_of(row["framework"]),
+                    input_length=1024,
+                    output_length=128,
+                    engine_options=triton,
+                )
+            cost = plans[key].step_cost
+            measured = float(row["time_us"]) * 1e-6
+            now = layer_seconds(cost, tokens, masked=cost.rates.moe_masked_ep)
+            before = layer_seconds(cost, tokens, masked=False)
+            layout = f"TP{tp}" if ep == 1 else (f"EP{ep}" if tp == 1 else f"TP{tp}xEP{ep}")
+            out[(row["dtype"], layout)].append((measured / now, measured / before))
+    return out
+
+
 def main() -> None:
     ratios = layer_ratios()
     print(
@@ -174,6 +221,29 @@ def main() -> None:
                     f"{engine} {kind} layouts, {routing} routing: n={len(members)}, median {now:.2f} "
                     f"(before {before:.2f})"
                 )
+    blackwell = blackwell_ratios()
+    print(
+        f"\nSGLang 0.5.9 and 0.5.10's Triton layers on a B200, {MIN_TOKENS:,} tokens and more "
+        f"({sum(map(len, blackwell.values()))} layers), median measured / estimated now (before):"
+    )
+    for precision in ("bfloat16", "fp8_block"):
+        layouts = sorted({layout for p, layout in blackwell if p == precision}, key=lambda x: (len(x), x))
+        cells = []
+        for layout in layouts:
+            members = blackwell[(precision, layout)]
+            now = statistics.median(r[0] for r in members)
+            before = statistics.median(r[1] for r in members)
+            cells.append(f"{layout} {now:.2f} ({before:.2f})")
+        print(f"  {precision:10} " + ", ".join(cells))
+    split = [r for (_, layout), rs in blackwell.items() if "EP" in layout for r in rs]
+    print(
+        f"  expert-parallel splits, median |log(measured / estimated)|: {_log_error(r[0] for r in split):.3f} now, "
+        f"{_log_error(r[1] for r in split):.3f} before"
+    )
+
+
+def _log_error(ratios: Iterable[float]) -> float:
+    return statistics.median(abs(math.log(r)) for r in ratios)
 
 
 if __name__ == "__main__":

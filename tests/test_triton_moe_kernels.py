@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.benchmark_scripts import load_benchmark
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -43,35 +44,82 @@ def _plan(
 
 
 @pytest.mark.parametrize(
-    ("engine", "family", "precision", "ep", "dp", "deep_gemm", "block", "expected"),
+    ("engine", "family", "precision", "ep", "dp", "deep_gemm", "block", "generic", "expected"),
     [
-        ("vllm", "hopper", "bf16", 8, 1, True, False, True),
-        ("vllm", "hopper", "fp8", 8, 1, False, True, True),  # Triton block-FP8
-        ("vllm", "hopper", "fp8", 8, 1, True, True, False),  # DeepGEMM permutes the local rows only
-        ("vllm", "hopper", "fp8", 8, 1, True, False, True),  # per-tensor FP8: Triton
-        ("vllm", "ampere", "fp8", 4, 1, True, True, True),  # Marlin
-        ("vllm", "ada", "int4", 2, 1, True, False, True),
-        ("vllm", "blackwell", "bf16", 8, 1, True, False, True),
-        ("vllm", "blackwell", "fp4", 8, 1, True, False, False),  # FlashInfer
-        ("vllm", "cdna3", "fp8", 8, 1, True, True, False),  # AITER, not measured
-        ("vllm", "hopper", "bf16", 1, 1, True, False, False),  # no expert parallelism
-        ("vllm", "hopper", "bf16", 8, 8, True, False, False),  # DP attention: an all-to-all backend
-        ("sglang", "hopper", "bf16", 8, 1, True, False, True),
-        ("sglang", "hopper", "fp8", 8, 1, True, True, True),  # its Triton runner, whatever DeepGEMM
-        ("sglang", "hopper", "mxfp4", 8, 1, True, False, False),  # triton_kernels, not measured
-        ("sglang", "blackwell", "fp8", 8, 1, True, True, False),  # FlashInfer's TensorRT-LLM-gen MoE
-        ("sglang", "hopper", "fp8", 8, 8, True, True, False),  # DeepEP
-        ("trtllm", "hopper", "bf16", 8, 1, True, False, False),
+        ("vllm", "hopper", "bf16", 8, 1, True, False, True, True),
+        ("vllm", "hopper", "fp8", 8, 1, False, True, True, True),  # Triton block-FP8
+        ("vllm", "hopper", "fp8", 8, 1, True, True, True, False),  # DeepGEMM permutes the local rows only
+        ("vllm", "hopper", "fp8", 8, 1, True, False, True, True),  # per-tensor FP8: Triton
+        ("vllm", "ampere", "fp8", 4, 1, True, True, True, True),  # Marlin
+        ("vllm", "ada", "int4", 2, 1, True, False, True, True),
+        ("vllm", "blackwell", "bf16", 8, 1, True, False, True, True),
+        (
+            "vllm",
+            "blackwell",
+            "bf16",
+            8,
+            1,
+            True,
+            False,
+            False,
+            False,
+        ),  # FlashInfer's TensorRT-LLM kernel (0.20+)
+        ("vllm", "blackwell", "fp4", 8, 1, True, False, True, False),  # FlashInfer
+        ("vllm", "cdna3", "fp8", 8, 1, True, True, True, False),  # AITER, not measured
+        ("vllm", "hopper", "bf16", 1, 1, True, False, True, False),  # no expert parallelism
+        ("vllm", "hopper", "bf16", 8, 8, True, False, True, False),  # DP attention: an all-to-all backend
+        ("sglang", "hopper", "bf16", 8, 1, True, False, True, True),
+        ("sglang", "hopper", "fp8", 8, 1, True, True, True, True),  # its Triton runner, whatever DeepGEMM
+        ("sglang", "hopper", "mxfp4", 8, 1, True, False, True, False),  # triton_kernels, not measured
+        ("sglang", "blackwell", "fp8", 8, 1, True, True, False, False),  # FlashInfer's TensorRT-LLM-gen MoE
+        (
+            "sglang",
+            "blackwell",
+            "fp8",
+            8,
+            1,
+            True,
+            True,
+            True,
+            True,
+        ),  # its Triton runner (0.5.9/0.5.10 B200 layers)
+        ("sglang", "blackwell", "bf16", 4, 1, True, False, True, True),
+        ("sglang", "blackwell", "fp4", 8, 1, True, False, True, False),  # no Triton kernel for 4-bit experts
+        ("sglang", "hopper", "fp8", 8, 8, True, True, True, False),  # DeepEP
+        ("trtllm", "hopper", "bf16", 8, 1, True, False, True, False),
     ],
 )
 def test_which_layouts_mask_the_other_ranks_experts(
-    engine: str, family: str, precision: str, ep: int, dp: int, deep_gemm: bool, block: bool, expected: bool
+    engine: str,
+    family: str,
+    precision: str,
+    ep: int,
+    dp: int,
+    deep_gemm: bool,
+    block: bool,
+    generic: bool,
+    expected: bool,
 ) -> None:
     masked = masks_remote_experts(
         ENGINE_PROFILES[engine], weight_precision=precision, gpu_family=family, ep=ep, dp_attention=dp,
-        deep_gemm=deep_gemm, block_scaled=block,
+        deep_gemm=deep_gemm, block_scaled=block, generic_path=generic,
     )  # fmt: skip
     assert masked is expected
+
+
+def test_sglangs_triton_layers_on_blackwell_read_alike_across_expert_parallel_splits_when_masked() -> None:
+    """benchmarks/expert_parallel_masking.py's B200 section (nothing fitted): with every assignment's traffic
+    charged, SGLang's expert-parallel Triton layers at prompt-sized batches read closer than with the rank's
+    share, and EP8 no further off than EP2."""
+    module = load_benchmark("expert_parallel_masking")
+    ratios = module.blackwell_ratios()
+    split = [r for (_, layout), rs in ratios.items() if "EP" in layout for r in rs]
+    assert split and module._log_error(r[0] for r in split) < module._log_error(r[1] for r in split)
+    for precision in ("bfloat16", "fp8_block"):
+        ep2, ep8 = (sorted(r[0] for r in ratios[(precision, f"EP{n}")]) for n in (2, 8))
+        before8 = sorted(r[1] for r in ratios[(precision, "EP8")])
+        assert ep8[len(ep8) // 2] < before8[len(before8) // 2]
+        assert ep8[len(ep8) // 2] / ep2[len(ep2) // 2] < 1.25
 
 
 def test_a_masked_rank_streams_every_assignments_activations() -> None:

@@ -1168,6 +1168,7 @@ def masks_remote_experts(
     dp_attention: int,
     deep_gemm: bool,
     block_scaled: bool,
+    generic_path: bool = True,
 ) -> bool:
     """Whether ``profile``'s engine runs each expert-parallel rank's MoE layer over every routed assignment of
     the step, masking the experts held elsewhere, so that the layer's activation traffic (the gate/up output,
@@ -1183,21 +1184,27 @@ def masks_remote_experts(
     with its standard dispatcher. NVIDIA aiconfigurator's measured layers (benchmarks/data/triton_moe_times.csv:
     vLLM 0.19 and 0.24, SGLang 0.5.14) show it: at EP8 a rank's layer takes 1.6x (vLLM) and 2.2x (SGLang) what
     the engine charged for its own share of the assignments, 7x at EP64 (benchmarks/expert_parallel_masking.py).
-    Those are the paths on Ampere, Ada and Hopper, and vLLM's for 16-bit experts on Blackwell; FlashInfer's
-    kernels (the Blackwell paths for quantized experts), DeepGEMM's MoE (vLLM's block-scaled FP8 with
-    ``deep_gemm``) and TensorRT-LLM's permute the local assignments only; the ROCm paths (AITER's fused MoE) and
-    SGLang's MXFP4 path (triton_kernels) are not measured, and keep the rank's share.
+    Those are the paths on Ampere, Ada and Hopper, and on Blackwell where the engine runs the experts on its
+    Triton kernel (``generic_path``: not FlashInfer's TensorRT-LLM-gen kernels nor a Marlin one): vLLM's 16-bit
+    experts, SGLang's 16- and 8-bit ones. SGLang 0.5.9's and 0.5.10's B200 Triton layers (aiconfigurator's tables,
+    benchmarks/data/moe_kernel_times.csv) read the same at EP2-EP8 with every assignment's traffic charged and
+    grow with the expert-parallel size without it (benchmarks/expert_parallel_masking.py). FlashInfer's kernels,
+    DeepGEMM's MoE (vLLM's block-scaled FP8 with ``deep_gemm``) and TensorRT-LLM's permute the local assignments
+    only; the ROCm paths (AITER's fused MoE) and SGLang's MXFP4 path (triton_kernels) are not measured, and keep the
+    rank's share.
     """
     if profile.name not in ("vllm", "sglang") or ep <= 1 or dp_attention > 1:
         return False
     precision = normalize_precision(weight_precision)
     if profile.name == "sglang":
+        if gpu_family == "blackwell":
+            return generic_path and precision in ("bf16", "fp16", "fp8")
         return gpu_family in ("ampere", "ada", "hopper") and precision in ("bf16", "fp16", "fp8")
     if gpu_family in ("ampere", "ada"):
         return True
     if gpu_family == "hopper":
         return not (deep_gemm and block_scaled and precision == "fp8")
-    return gpu_family == "blackwell" and precision in ("bf16", "fp16")
+    return gpu_family == "blackwell" and generic_path and precision in ("bf16", "fp16")
 
 
 #: TensorRT-LLM's default MoE backend (``moe_config.backend: CUTLASS``) on NVFP4 experts on Blackwell: the time

@@ -787,6 +787,7 @@ def plan_deployment(
             dp_attention=dp_attention,
             deep_gemm=options.deep_gemm,
             block_scaled=block_scaled,
+            generic_path=not (marlin or trtllm_gen),
         ),
     )
 
