@@ -826,7 +826,7 @@ def plan_deployment(
             f"Blackwell, whose per-expert padding costs about {deepgemm_extra:.0f} us a MoE layer here "
             f"({(arch.num_experts + redundant_experts) / ep:g} experts a GPU; aiconfigurator's measured layers); "
             "vLLM 0.12-0.14 turn it off at MoE tensor parallelism 8 and 0.15 and later pick FlashInfer's "
-            "TensorRT-LLM kernel where it qualifies"
+            "TensorRT-LLM kernel where it qualifies (pin the release: engine='vllm==0.15' or later)"
         )
 
     if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
