@@ -663,8 +663,10 @@ def chat_template_tokens(row: dict[str, str]) -> int:
 
 #: the checkpoints a row's notes name whose weights the bundled config (the model's own release) does not describe:
 #: MXFP8 keeps 8-bit weights with one shared scale per block of 32 values, a block-scaled FP8 checkpoint to the
-#: engines' kernel choices (vLLM's FP8 MoE method takes it on Blackwell's DeepGEMM, Hopper's Marlin)
-BLOCK_SCALED_CHECKPOINT = re.compile(r"checkpoint \S+-MXFP8\b")
+#: engines' kernel choices (vLLM's FP8 MoE method takes it on Blackwell's DeepGEMM, Hopper's Marlin); Qwen's own FP8
+#: releases scale per 128 x 128 block (``weight_block_size`` in the bundled Qwen3-30B-A3B-FP8 and Qwen3-235B-A22B-FP8
+#: configs), taken to hold for the releases whose FP8 config is not bundled (Qwen3.5's)
+BLOCK_SCALED_CHECKPOINT = re.compile(r"checkpoint (?:\S+-MXFP8|Qwen/\S+-FP8)\b")
 
 
 def checkpoint_model(row: dict[str, str]) -> ModelArchitecture:

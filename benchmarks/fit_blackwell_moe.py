@@ -56,6 +56,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     SGLANG_BLACKWELL_TRITON_MOE_US,
     TRTLLM_GEN_MOE_LAYER_US,
+    TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US,
     expert_format_class,
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
@@ -64,7 +65,7 @@ from config_explorer.engine.options import check_engine_options
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 #: the database's expert formats -> the engine's precision
-FORMATS = {"bfloat16": "bf16", "fp8_block": "fp8", "nvfp4": "fp4", "w4a8_mxfp4_mxfp8": "mxfp4"}
+FORMATS = {"bfloat16": "bf16", "fp8_block": "fp8", "fp8": "fp8", "nvfp4": "fp4", "w4a8_mxfp4_mxfp8": "mxfp4"}
 CLASSES = ("16-bit", "8-bit", "4-bit")
 #: the fit subset: (shape's model, database format) at TP8 and these batches
 FIT = {
@@ -90,6 +91,9 @@ VLLM_TRTLLM = tuple(
         "vllm_compressedtensorsw4a4nvfp4moe_flashinfer_trtllm_trtllmnvfp4expertsmonolithic",
     )
 )
+#: vLLM 0.24's per-tensor FP8 layers on FlashInfer's single-call TensorRT-LLM kernel on a B200 (ModelOpt FP8), whose fixed
+#: time the third part fits on its TP8 rows at ``FIT_TOKENS`` and reads on the rest
+PER_TENSOR = ("B200-SXM", "vLLM 0.24.0", "vllm_modeloptfp8moe_flashinfer_trtllm_trtllmfp8expertsmonolithic")
 #: SGLang's Triton fused-MoE layers on a B200: the release fitted on, and the one held out
 TRITON = ("B200-SXM", "SGLang 0.5.9", "sglang_fused_moe_triton")
 TRITON_LATER = ("B200-SXM", "SGLang 0.5.10", "sglang_fused_moe_triton")
@@ -182,6 +186,16 @@ def fitted(rows: list[Layer]) -> tuple[float, float, float]:
     )
 
 
+def fitted_per_tensor(rows: list[Layer]) -> float:
+    """The median fixed time per-tensor FP8 layers leave at TP8 and ``FIT_TOKENS``."""
+    return round(
+        statistics.median(
+            r.measured_us - r.body_us for r in rows if (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS
+        ),
+        1,
+    )
+
+
 def fitted_triton(rows: list[Layer]) -> tuple[float, float]:
     """Per class (16-, 8-bit), the median time the Triton fit subset's layers take beyond the generic path."""
     left: dict[int, list[float]] = defaultdict(list)
@@ -264,6 +278,18 @@ def main() -> None:
         "held out, vLLM 0.24.0's single-call FlashInfer TensorRT-LLM MoE on a B200 (16-bit, FP8-block, NVFP4):",
         [r for source in VLLM_TRTLLM for r in layers(source)],
         lambda r: fixed[r.format_class],
+    )
+    per_tensor = layers(PER_TENSOR)
+    fixed_per_tensor = fitted_per_tensor(per_tensor)
+    print(
+        "fit (vLLM 0.24.0's per-tensor FP8 experts on the same kernel's single call on a B200, TP8, 1-4 tokens; "
+        f"Qwen3-235B-A22B, Mixtral-8x7B, Llama-4-Scout): {fixed_per_tensor:g} us (the engine holds "
+        f"{TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US:g}; the block-scaled 8-bit time is {fixed[1]:g})\n"
+    )
+    _report(
+        "held out, vLLM 0.24.0's per-tensor FP8 layers on a B200 (cells: with the per-tensor time / generic path):",
+        [r for r in per_tensor if not ((r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS)],
+        lambda r: fixed_per_tensor,
     )
     triton = layers(TRITON)
     extra = fitted_triton(triton)

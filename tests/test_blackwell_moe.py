@@ -26,6 +26,7 @@ from config_explorer.engine.calibration import (
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_GEN_MOE_LAYER_US,
+    TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US,
     TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
     efficiency_for,
     profile_for,
@@ -567,7 +568,9 @@ def test_the_deepgemm_time_is_what_the_fit_script_prints() -> None:
         ("vllm==0.24.0", "Llama4ForConditionalGeneration", "fp4", False, 1, 1, True),
         ("vllm==0.24.0", "MiniMaxM2ForCausalLM", "fp8", True, 1, 1, True),  # named MiniMax2 from 0.21
         ("vllm==0.20.0", "MiniMaxM2ForCausalLM", "fp8", True, 1, 1, False),
-        ("vllm==0.24.0", "DeepseekV3ForCausalLM", "fp8", False, 1, 1, False),  # per-tensor FP8: generic here
+        ("vllm==0.24.0", "DeepseekV3ForCausalLM", "fp8", False, 1, 1, True),  # per-tensor FP8: its own table
+        ("vllm==0.15.0", "Qwen3MoeForCausalLM", "fp8", False, 1, 1, False),  # 0.15.1: Llama 4's routing only
+        ("vllm==0.15.0", "Llama4ForConditionalGeneration", "fp8", False, 1, 1, True),
         ("vllm==0.19.0", "Qwen3MoeForCausalLM", "bf16", False, 1, 1, False),  # Triton until 0.20
         ("vllm==0.20.0", "Qwen3MoeForCausalLM", "bf16", False, 1, 1, True),
         ("vllm==0.24.0", "GptOssForCausalLM", "bf16", False, 1, 1, False),  # SwiGLU-OAI: refused
@@ -632,3 +635,27 @@ def test_vllms_trtllm_layers_read_closer_with_sglangs_fitted_fused_times() -> No
     fused = sorted(error(r, fixed[r.format_class]) for r in rows)
     generic = sorted(error(r, r.generic_us) for r in rows)
     assert fused[len(fused) // 2] < 0.7 * generic[len(generic) // 2]
+
+
+def test_per_tensor_fp8_experts_on_the_fused_path_cost_their_own_fitted_time() -> None:
+    """FP8 experts with one scale per tensor skip the per-block scaling: on the fused path a layer's fixed time is
+    TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US, the block-scaled checkpoint's the 8-bit TRTLLM_GEN_MOE_LAYER_US (SGLang runs
+    Qwen3-MoE's FP8 experts on that path either way); the constant is benchmarks/fit_blackwell_moe.py's fit on vLLM
+    0.24's per-tensor TP8 layers at 1-4 tokens, and the other layers, held out, read closer with it than with the
+    generic path."""
+    per_tensor = _plan(load_model("Qwen/Qwen3-235B-A22B"), "B200", "sglang", "fp8")
+    block = _plan(load_model("Qwen/Qwen3-235B-A22B-FP8"), "B200", "sglang", "fp8")
+    assert per_tensor.rates.moe_fused_path and block.rates.moe_fused_path
+    assert per_tensor.rates.moe_layer_s == pytest.approx(TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US * 1e-6)
+    assert block.rates.moe_layer_s == pytest.approx(TRTLLM_GEN_MOE_LAYER_US[1] * 1e-6)
+    module = load_benchmark("fit_blackwell_moe")
+    rows = module.layers(module.PER_TENSOR)
+    assert module.fitted_per_tensor(rows) == TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US
+    held = [r for r in rows if not ((r.tp, r.ep) == (8, 1) and r.tokens in module.FIT_TOKENS)]
+
+    def error(r: object, fixed_us: float) -> float:
+        return abs(math.log(r.measured_us / (r.body_us + fixed_us)))  # type: ignore[attr-defined]
+
+    fitted = sorted(error(r, TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US) for r in held)
+    generic = sorted(error(r, r.generic_us) for r in held)
+    assert fitted[len(fitted) // 2] < generic[len(generic) // 2]

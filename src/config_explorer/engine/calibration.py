@@ -70,6 +70,7 @@ __all__ = [
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_MOE_LAYER_US",
+    "TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US",
     "TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN",
     "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
@@ -899,8 +900,20 @@ _SGLANG_BLACKWELL_TRTLLM_GEN_MOE: Final[
 }
 
 
-def trtllm_gen_moe_layer_us(weight_precision: str) -> float:
-    """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``."""
+#: the fixed time of the same expert path for FP8 experts with one scale per tensor (ModelOpt FP8 checkpoints, FP8
+#: quantized at start-up), microseconds, in place of :data:`TRTLLM_GEN_MOE_LAYER_US`'s block-scaled 8-bit time: the
+#: per-tensor kernel skips the per-block scaling. Fitted by benchmarks/fit_blackwell_moe.py on NVIDIA aiconfigurator's
+#: vLLM 0.24.0 B200 layers on FlashInfer's single-call TensorRT-LLM per-tensor FP8 kernel (the median, at 1, 2 and 4
+#: tokens with the experts split eight ways, of the measured layer less the engine's streaming and compute term, on
+#: Qwen3-235B-A22B's, Mixtral-8x7B's and Llama-4-Scout's shapes); held out on the other layouts and batches
+TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US: Final[float] = 10.7
+
+
+def trtllm_gen_moe_layer_us(weight_precision: str, *, block_scaled: bool = True) -> float:
+    """:data:`TRTLLM_GEN_MOE_LAYER_US` for experts stored at ``weight_precision``; FP8 experts with one scale per
+    tensor (``block_scaled`` false) read :data:`TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US`."""
+    if normalize_precision(weight_precision) == "fp8" and not block_scaled:
+        return TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US
     return TRTLLM_GEN_MOE_LAYER_US[expert_format_class(weight_precision)]
 
 
@@ -1059,10 +1072,8 @@ _VLLM_ROUTING: Final[dict[str, str]] = {
 #: the 0.15-0.34 wheels' ``oracle/*.py`` and ``experts/trtllm_*_moe.py``; its FP8 MoE oracle, PR #32414, tries that
 #: kernel first from 0.15, 16-bit experts from 0.20). Where a format's method does not qualify, or an all-to-all
 #: backend (DeepEP) is set, vLLM runs another kernel (its modular TensorRT-LLM variant, FlashInfer's CUTLASS, DeepGEMM
-#: or Triton), which the generic path stands for. Per-tensor FP8 experts take the same kernel (from 0.15 for Llama 4's
-#: routing, by release for the others), but keep the generic path here: the fused path's 8-bit time, fitted on
-#: block-scaled layers, reads vLLM 0.24's per-tensor FP8 B200 layers 0.62-0.69 at 1-16 tokens, the generic path
-#: 0.77-0.82 (benchmarks/moe_layers.py)
+#: or Triton), which the generic path stands for. ``fp8``: FP8 experts with one scale per tensor (ModelOpt FP8), whose
+#: fused path costs :data:`TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US` (0.15.1 drops softmax routing there, issue #33532)
 _VLLM_BLACKWELL_TRTLLM_MOE: Final[dict[str, tuple[tuple[tuple[int, int, int], frozenset[str]], ...]]] = {
     "fp8_block": (
         ((0, 15, 0), frozenset({"deepseek_v3", "renormalize"})),
@@ -1072,6 +1083,14 @@ _VLLM_BLACKWELL_TRTLLM_MOE: Final[dict[str, tuple[tuple[tuple[int, int, int], fr
         ),  # issue #37591: the single call for DeepSeek-V3's routing only
         ((0, 20, 0), frozenset({"deepseek_v3", "renormalize"})),
         ((0, 21, 0), frozenset({"deepseek_v3", "renormalize", "minimax2"})),
+    ),
+    "fp8": (
+        ((0, 15, 0), frozenset({"llama4"})),
+        ((0, 16, 0), frozenset({"llama4", "renormalize"})),
+        ((0, 17, 0), frozenset({"llama4", "renormalize", "deepseek_v3"})),
+        ((0, 18, 0), frozenset({"llama4", "deepseek_v3"})),
+        ((0, 20, 0), frozenset({"llama4", "deepseek_v3", "renormalize"})),
+        ((0, 21, 0), frozenset({"llama4", "deepseek_v3", "renormalize", "minimax2"})),
     ),
     "fp4": (
         ((0, 15, 0), frozenset({"deepseek_v3", "renormalize", "llama4"})),

@@ -762,6 +762,7 @@ def plan_deployment(
         marlin_moe=marlin,
         marlin_compute_scale=SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE if runner == "flashinfer_mxfp4" else 1.0,
         trtllm_gen_moe=trtllm_gen,
+        moe_block_scaled=block_scaled,
         prefill_tiles=prefill_attention_tiles(profile, gpu.family),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
             profile,

@@ -193,7 +193,9 @@ class EngineOptions:
     cuda_graph_max_bs: int | None = None
     #: vLLM: DeepGEMM is installed, as in the release Docker images from v0.10.1 (``pip install vllm`` has it
     #: only from v0.20, which vendors it); without it v0.11-v0.19 run block-scaled FP8 linear layers on Hopper
-    #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`)
+    #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`), and
+    #: v0.11-v0.14 run block-scaled FP8 experts on Blackwell on Triton's kernel rather than DeepGEMM's
+    #: (:func:`~config_explorer.engine.calibration.vllm_deepgemm_blackwell_moe_us`)
     deep_gemm: bool = True
     #: TensorRT-LLM: the model runs as a TensorRT engine (the backend before 1.0, NIM before 1.15), whose C++
     #: runtime issues context steps without Python (:func:`~config_explorer.engine.calibration.trtllm_tensorrt_engine`)

@@ -188,6 +188,7 @@ def rates_for(
     prefill_tiles: tuple[float, float] | None = None,
     moe_masked_ep: bool = False,
     marlin_compute_scale: float = 1.0,
+    moe_block_scaled: bool = True,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -203,6 +204,8 @@ def rates_for(
     :func:`masks_remote_experts`);
     ``marlin_compute_scale``: the expert kernel's compute rate over Marlin's, where ``marlin_moe`` stands for a kernel of
     Marlin's family (see :data:`SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE`);
+    ``moe_block_scaled``: FP8 experts carry one scale per block, not per tensor (the fused path's fixed time, see
+    :func:`trtllm_gen_moe_layer_us`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
@@ -240,7 +243,7 @@ def rates_for(
             peak_gemm_flops=peak * 1e12,
             peak_bandwidth=gpu.memory_bandwidth_bytes_s,
             moe_layer_s=(
-                trtllm_gen_moe_layer_us(weight_precision)
+                trtllm_gen_moe_layer_us(weight_precision, block_scaled=moe_block_scaled)
                 if trtllm_gen_moe
                 else eff.moe_layer_us(weight_precision)
             )
