@@ -910,3 +910,15 @@ def test_deepep_expert_compute_reads_sglangs_measured_decode_layers() -> None:
         assert module.log_error(every) < math.log(1.12)
         for values in by_ep.values():
             assert abs(math.log(sorted(values)[len(values) // 2])) < math.log(1.2)
+
+
+def test_the_exchange_model_reads_sglangs_measured_multi_node_deepep_kernels() -> None:
+    """benchmarks/ep_exchange.py's check on SGLang's DeepEP low-latency kernels as aiconfigurator measured them
+    (nothing fitted on them): across two to eight H100 nodes (EP16-EP64) at 24-128 tokens a GPU, the decode regime,
+    dispatch and combine read the engine's exchange model within a median 10% (0.94-1.03x)."""
+    module = load_benchmark("ep_exchange")
+    ratios = module.measured_ratios()
+    for ep in (16, 32, 64):
+        for phase in ("dispatch", "combine"):
+            values = sorted(ratios[("H100", ep, phase, 24)])
+            assert abs(math.log(values[len(values) // 2])) < math.log(1.1)
