@@ -49,7 +49,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from moe_layers import MODELS
+from moe_layers import MODELS, in_format
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
@@ -111,6 +111,10 @@ class Layer(NamedTuple):
     body_us: float  # the engine's streaming and compute term of the layer, with its routing traffic
     generic_us: float  # the fixed time the engine's generic expert path charges
 
+    def error(self, fixed_us: float) -> float:
+        """|log(measured / estimated)| with ``fixed_us`` beside the layer's streaming and compute term."""
+        return abs(math.log(self.measured_us / (self.body_us + fixed_us)))
+
     @property
     def format_class(self) -> int:
         """The index of ``TRTLLM_GEN_MOE_LAYER_US`` its expert format reads."""
@@ -118,29 +122,30 @@ class Layer(NamedTuple):
 
     @property
     def in_fit(self) -> bool:
-        return (self.model, self.dtype) in FIT and self._fit_layout
+        return (self.model, self.dtype) in FIT and self.fit_layout
 
     @property
     def in_triton_fit(self) -> bool:
-        return (self.model, self.dtype) in TRITON_FIT and self._fit_layout
+        return (self.model, self.dtype) in TRITON_FIT and self.fit_layout
 
     @property
-    def _fit_layout(self) -> bool:
+    def fit_layout(self) -> bool:
+        """The layout and batch every fit reads: the experts split eight ways (TP8) at ``FIT_TOKENS``."""
         return (self.tp, self.ep) == (8, 1) and self.tokens in FIT_TOKENS
 
 
-def _plan(model: str, precision: str, tp: int, ep: int) -> Deployment:
-    """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, under the generic path (vLLM's
-    profile without DeepGEMM: neither the TensorRT-LLM-gen rule nor an engine-specific factor or time applies
-    there, so the terms are the generic ones)."""
+def plan(model: str, dtype: str, tp: int, ep: int) -> Deployment:
+    """The layer's layout on one B200 of an 8-GPU (or smaller) deployment, its weights in the database format
+    ``dtype``, under the generic path (vLLM's profile without DeepGEMM: neither the TensorRT-LLM-gen rule nor an
+    engine-specific factor or time applies there, so the terms are the generic ones)."""
     gpus = tp * ep
     return plan_deployment(
-        load_model(model),
+        in_format(load_model(model), dtype),
         get_gpu("B200"),
         num_gpus=gpus,
         tp=gpus,
         ep=ep,
-        precision=precision,
+        precision=FORMATS[dtype],
         engine="vllm",
         input_length=1024,
         output_length=128,
@@ -157,9 +162,9 @@ def layers(source: tuple[str, str, str]) -> list[Layer]:
             shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
             if shape not in MODELS or row["dtype"] not in FORMATS:
                 continue
-            model, precision = MODELS[shape], FORMATS[row["dtype"]]
+            model = MODELS[shape]
             tp, ep, tokens = int(row["tp"]), int(row["ep"]), int(row["num_tokens"])
-            d = _plan(model, precision, tp, ep)
+            d = plan(model, row["dtype"], tp, ep)
             seconds, _, _ = d.step_cost.moe_layer_terms(float(tokens))
             traffic = (
                 tokens * d.costs.moe_traffic_bytes_per_token / d.costs.moe_layers / d.rates.gemm_bandwidth
@@ -189,9 +194,7 @@ def fitted(rows: list[Layer]) -> tuple[float, float, float]:
 def fitted_per_tensor(rows: list[Layer]) -> float:
     """The median fixed time per-tensor FP8 layers leave at TP8 and ``FIT_TOKENS``."""
     return round(
-        statistics.median(
-            r.measured_us - r.body_us for r in rows if (r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS
-        ),
+        statistics.median(r.measured_us - r.body_us for r in rows if r.fit_layout),
         1,
     )
 
@@ -225,8 +228,8 @@ def _report(title: str, rows: list[Layer], fitted_us: Callable[[Layer], float]) 
                 if at
                 else "        -"
             )
-        fitted_log = [abs(math.log(r.measured_us / (r.body_us + fitted_us(r)))) for r in members]
-        generic = [abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in members]
+        fitted_log = [r.error(fitted_us(r)) for r in members]
+        generic = [r.error(r.generic_us) for r in members]
         fitted_all += fitted_log
         generic_all += generic
         print(
@@ -241,12 +244,8 @@ def _report(title: str, rows: list[Layer], fitted_us: Callable[[Layer], float]) 
     for low, high in BATCH_RANGES:
         at = [r for r in rows if low <= r.tokens <= high]
         if at:
-            fitted_part = statistics.median(
-                abs(math.log(r.measured_us / (r.body_us + fitted_us(r)))) for r in at
-            )
-            generic_part = statistics.median(
-                abs(math.log(r.measured_us / (r.body_us + r.generic_us))) for r in at
-            )
+            fitted_part = statistics.median(r.error(fitted_us(r)) for r in at)
+            generic_part = statistics.median(r.error(r.generic_us) for r in at)
             print(
                 f"    {low}-{high} tokens, {len(at)} rows: {fitted_part:.3f} (generic path {generic_part:.3f})"
             )
@@ -288,7 +287,7 @@ def main() -> None:
     )
     _report(
         "held out, vLLM 0.24.0's per-tensor FP8 layers on a B200 (cells: with the per-tensor time / generic path):",
-        [r for r in per_tensor if not ((r.tp, r.ep) == (8, 1) and r.tokens in FIT_TOKENS)],
+        [r for r in per_tensor if not r.fit_layout],
         lambda r: fixed_per_tensor,
     )
     triton = layers(TRITON)

@@ -15,7 +15,7 @@ aiconfigurator's kernel database, commit 095f58a: routing, activation quantizati
 GEMMs with the activation, unpermute and the weighted sum of one MoE layer on one GPU, CUDA-graph replay; DeepSeek-
 V3's shape, FP8-block, balanced routing; the experts split eight ways by tensor parallelism, 256 narrow experts a
 GPU, or over eight expert-parallel ranks, 32 whole experts a GPU). Each row's generic term is the engine's
-``StepCost.moe_layer_terms`` for vLLM on a B200 without DeepGEMM (the generic path).
+``StepCost.moe_layer_terms`` for vLLM on a B200 without DeepGEMM (the generic path: ``fit_blackwell_moe.plan``).
 
 * **Fit** (:data:`FIT_TOKENS`): least squares of measured less generic on (1, local experts) over the rows of 1-16
   tokens, both layouts. These are ``calibration.DEEPGEMM_BLACKWELL_MOE_US``.
@@ -31,18 +31,13 @@ import statistics
 from pathlib import Path
 from typing import NamedTuple
 
-from moe_layers import MODELS, in_format
+from fit_blackwell_moe import plan
+from moe_layers import MODELS
 
-from config_explorer import load_model
-from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import DEEPGEMM_BLACKWELL_MOE_US
-from config_explorer.engine.deployment import plan_deployment
-from config_explorer.engine.options import check_engine_options
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 SOURCE = ("B200-SXM", "TensorRT-LLM 1.3.0rc20", "deepgemm")
-#: vLLM without DeepGEMM: the generic expert path
-GENERIC = check_engine_options({"deep_gemm": False}, "vllm")
 #: the batches the fit reads (decode-sized); every other row is held out
 FIT_TOKENS = (1, 4, 8, 16)
 
@@ -69,18 +64,7 @@ def layers() -> list[Layer]:
                 continue
             shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
             tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
-            dep = plan_deployment(
-                in_format(load_model(MODELS[shape]), row["dtype"]),
-                get_gpu("B200"),
-                num_gpus=tp * ep,
-                tp=tp * ep,
-                ep=ep,
-                precision="fp8",
-                engine="vllm",
-                input_length=1024,
-                output_length=128,
-                engine_options=GENERIC,
-            )
+            dep = plan(MODELS[shape], row["dtype"], tp, ep)
             seconds, _, _ = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))
             local = int(row["num_experts"]) / ep
             out.append(Layer(tp, ep, int(row["num_tokens"]), local, float(row["time_us"]), seconds * 1e6))

@@ -448,11 +448,8 @@ def test_the_triton_extra_is_what_the_fit_script_prints() -> None:
     later = module.layers(module.TRITON_LATER)
     extra = SGLANG_BLACKWELL_TRITON_MOE_US
 
-    def error(r: object, fixed: float) -> float:
-        return abs(math.log(r.measured_us / (r.body_us + r.generic_us + fixed)))  # type: ignore[attr-defined]
-
-    with_extra = sorted(error(r, extra[r.format_class]) for r in later)
-    without = sorted(error(r, 0.0) for r in later)
+    with_extra = sorted(r.error(r.generic_us + extra[r.format_class]) for r in later)
+    without = sorted(r.error(r.generic_us) for r in later)
     assert with_extra[len(with_extra) // 2] < without[len(without) // 2]
 
 
@@ -629,11 +626,8 @@ def test_vllms_trtllm_layers_read_closer_with_sglangs_fitted_fused_times() -> No
     rows = [r for source in module.VLLM_TRTLLM for r in module.layers(source) if r.tokens <= 16]
     assert len({r.dtype for r in rows}) == 3
 
-    def error(r: object, fixed_us: float) -> float:
-        return abs(math.log(r.measured_us / (r.body_us + fixed_us)))  # type: ignore[attr-defined]
-
-    fused = sorted(error(r, fixed[r.format_class]) for r in rows)
-    generic = sorted(error(r, r.generic_us) for r in rows)
+    fused = sorted(r.error(fixed[r.format_class]) for r in rows)
+    generic = sorted(r.error(r.generic_us) for r in rows)
     assert fused[len(fused) // 2] < 0.7 * generic[len(generic) // 2]
 
 
@@ -651,11 +645,7 @@ def test_per_tensor_fp8_experts_on_the_fused_path_cost_their_own_fitted_time() -
     module = load_benchmark("fit_blackwell_moe")
     rows = module.layers(module.PER_TENSOR)
     assert module.fitted_per_tensor(rows) == TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US
-    held = [r for r in rows if not ((r.tp, r.ep) == (8, 1) and r.tokens in module.FIT_TOKENS)]
-
-    def error(r: object, fixed_us: float) -> float:
-        return abs(math.log(r.measured_us / (r.body_us + fixed_us)))  # type: ignore[attr-defined]
-
-    fitted = sorted(error(r, TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US) for r in held)
-    generic = sorted(error(r, r.generic_us) for r in held)
+    held = [r for r in rows if not r.fit_layout]
+    fitted = sorted(r.error(TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US) for r in held)
+    generic = sorted(r.error(r.generic_us) for r in held)
     assert fitted[len(fitted) // 2] < generic[len(generic) // 2]

@@ -1359,6 +1359,11 @@ class ModelArchitecture:
     def is_mla(self) -> bool:
         return self.kv_lora_rank is not None
 
+    def block_scaled_at(self, precision: str) -> bool:
+        """Whether weights served at ``precision`` are the checkpoint's own FP8 weights with one scale per block
+        (:attr:`weight_block_scaled`); served at another precision they are quantized again at start-up."""
+        return self.weight_block_scaled and precision == self.native_precision
+
     @property
     def is_hybrid(self) -> bool:
         """Some layers keep a recurrent state (Mamba-2 or linear attention) instead of a KV cache."""

@@ -985,20 +985,26 @@ def vllm_deepgemm_blackwell_moe_us(
     deep_gemm: bool,
     local_experts: float,
     moe_tp: int,
+    generic_path: bool = True,
 ) -> float:
     """What :data:`DEEPGEMM_BLACKWELL_MOE_US` adds to one MoE layer (microseconds) where ``profile``'s engine runs
     the experts on DeepGEMM's grouped GEMMs at every batch size: vLLM on Blackwell with block-scaled FP8 experts and
     DeepGEMM installed, in the releases whose default expert kernel there is DeepGEMM
     (:data:`VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES`; from 0.12 only below :data:`VLLM_DEEPGEMM_MOE_TP_LIMIT`'s MoE
-    tensor parallelism ``moe_tp``, the experts' split that expert parallelism does not take); 0 elsewhere, where the
-    generic path stands for the kernel. ``local_experts``: the experts one GPU holds.
+    tensor parallelism ``moe_tp``, the experts' split that expert parallelism does not take), on the engine's generic
+    expert path (``generic_path``: neither fused nor Marlin kernels); 0 elsewhere. ``local_experts``: the experts one
+    GPU holds.
 
     On Hopper vLLM runs Triton's kernel below 128 tokens a step and DeepGEMM from there; on Blackwell DeepGEMM
     takes UE8M0 scales only, the weights' scales are requantized to them at load, and the Triton fallback is
     skipped at every size (``is_deep_gemm_e8m0_used()`` short-circuits the shape test). Releases from 0.15 run
-    FlashInfer's TensorRT-LLM kernel where it qualifies, which the engine does not cost apart (the generic path).
+    FlashInfer's TensorRT-LLM kernel where it qualifies (the fused path, :func:`runs_trtllm_gen_moe`).
     """
-    if profile.name != "vllm" or gpu_family != "blackwell" or not (block_scaled and deep_gemm):
+    if (
+        profile.name != "vllm"
+        or gpu_family != "blackwell"
+        or not (block_scaled and deep_gemm and generic_path)
+    ):
         return 0.0
     if normalize_precision(weight_precision) != "fp8":
         return 0.0
@@ -1077,10 +1083,8 @@ _VLLM_ROUTING: Final[dict[str, str]] = {
 _VLLM_BLACKWELL_TRTLLM_MOE: Final[dict[str, tuple[tuple[tuple[int, int, int], frozenset[str]], ...]]] = {
     "fp8_block": (
         ((0, 15, 0), frozenset({"deepseek_v3", "renormalize"})),
-        (
-            (0, 18, 0),
-            frozenset({"deepseek_v3"}),
-        ),  # issue #37591: the single call for DeepSeek-V3's routing only
+        # issue #37591: the single call for DeepSeek-V3's routing only
+        ((0, 18, 0), frozenset({"deepseek_v3"})),
         ((0, 20, 0), frozenset({"deepseek_v3", "renormalize"})),
         ((0, 21, 0), frozenset({"deepseek_v3", "renormalize", "minimax2"})),
     ),
@@ -1216,9 +1220,8 @@ def masks_remote_experts(
         return False
     precision = normalize_precision(weight_precision)
     if profile.name == "sglang":
-        if gpu_family == "blackwell":
-            return generic_path and precision in ("bf16", "fp16", "fp8")
-        return gpu_family in ("ampere", "ada", "hopper") and precision in ("bf16", "fp16", "fp8")
+        triton = generic_path if gpu_family == "blackwell" else gpu_family in ("ampere", "ada", "hopper")
+        return triton and precision in ("bf16", "fp16", "fp8")
     if gpu_family in ("ampere", "ada"):
         return True
     if gpu_family == "hopper":

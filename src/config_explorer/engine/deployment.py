@@ -409,7 +409,7 @@ def _expert_kernels(
         gpu_family=gpu_family,
         ep=ep,
         dp_attention=dp_attention,
-        block_scaled=arch.weight_block_scaled and precision == arch.native_precision,
+        block_scaled=arch.block_scaled_at(precision),
     )
     moved = picked and options.moe_runner_backend == TRITON_RUNNER and expert_format_class(experts) < 2
     return picked and not moved, moved
@@ -685,7 +685,7 @@ def plan_deployment(
         )
     eff = efficiency_for(gpu.family)
     # the checkpoint's FP8 weights scaled per block, as served (a requested other precision re-quantizes them)
-    block_scaled = arch.weight_block_scaled and weights == arch.native_precision
+    block_scaled = arch.block_scaled_at(weights)
     # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
     experts = expert_precision(arch, weights)
     gpt_oss = arch.model_type == "gpt_oss"
@@ -700,6 +700,8 @@ def plan_deployment(
         runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None
     )
     trtllm_gen, triton_runner = _expert_kernels(arch, profile, gpu.family, weights, options, ep, dp_attention)
+    # the experts run on the engine's generic (Triton-style) grouped-GEMM kernels: neither fused nor Marlin's
+    generic_path = not (marlin or trtllm_gen)
     if profile.scheduler == "sglang" and experts == "mxfp4" and arch.is_moe and gpu.family == "ampere":
         warnings.append(
             f"SGLang runs {experts} experts on Ampere through triton_kernels' matmul_ogs, whose scaled dot the "
@@ -788,44 +790,39 @@ def plan_deployment(
             dp_attention=dp_attention,
             deep_gemm=options.deep_gemm,
             block_scaled=block_scaled,
-            generic_path=not (marlin or trtllm_gen),
+            generic_path=generic_path,
         ),
     )
 
-    # SGLang's Triton fused-MoE kernel on Blackwell: a fixed time beyond the generic path's (measured)
-    triton_extra = (
-        sglang_blackwell_triton_moe_us(
+    # the measured time the generic path's kernels take on Blackwell beyond the generic term: SGLang's Triton fused MoE,
+    # and vLLM's DeepGEMM path, which follows the experts a GPU holds
+    local_experts = (arch.num_experts + redundant_experts) / ep
+    triton_extra = deepgemm_extra = 0.0
+    if arch.is_moe:
+        triton_extra = sglang_blackwell_triton_moe_us(
             profile,
             weight_precision=experts,
             gpu_family=gpu.family,
-            generic_path=not (marlin or trtllm_gen),
+            generic_path=generic_path,
             deepep=ep > 1 and dp_attention > 1,
         )
-        if arch.is_moe
-        else 0.0
-    )
-    if triton_extra:
-        rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + triton_extra * 1e-6)
-    # vLLM's DeepGEMM expert path on Blackwell: a time that follows the experts a GPU holds (measured)
-    deepgemm_extra = (
-        vllm_deepgemm_blackwell_moe_us(
+        deepgemm_extra = vllm_deepgemm_blackwell_moe_us(
             profile,
             weight_precision=experts,
             gpu_family=gpu.family,
             block_scaled=block_scaled,
             deep_gemm=options.deep_gemm,
-            local_experts=(arch.num_experts + redundant_experts) / ep,
+            local_experts=local_experts,
             moe_tp=tp // ep,
+            generic_path=generic_path,
         )
-        if arch.is_moe and not (marlin or trtllm_gen)
-        else 0.0
-    )
+    if triton_extra or deepgemm_extra:
+        rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + (triton_extra + deepgemm_extra) * 1e-6)
     if deepgemm_extra:
-        rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + deepgemm_extra * 1e-6)
         warnings.append(
             f"vLLM {profile.version} runs these block-scaled FP8 experts on DeepGEMM's grouped GEMMs at every batch on "
             f"Blackwell, whose per-expert padding costs about {deepgemm_extra:.0f} us a MoE layer here "
-            f"({(arch.num_experts + redundant_experts) / ep:g} experts a GPU; aiconfigurator's measured layers); "
+            f"({local_experts:g} experts a GPU; aiconfigurator's measured layers); "
             "vLLM 0.12-0.14 turn it off at MoE tensor parallelism 8 and 0.15 and later pick FlashInfer's "
             "TensorRT-LLM kernel where it qualifies (pin the release: engine='vllm==0.15' or later)"
         )

@@ -270,7 +270,7 @@ def _aiter_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[str]:
         ENGINE_PROFILES["vllm"],
         weight_precision=est.precision,
         gpu_family=get_gpu(est.gpu).family,
-        block_scaled=arch.weight_block_scaled and est.precision == arch.native_precision,
+        block_scaled=arch.block_scaled_at(est.precision),
     ):
         return []
     return [
@@ -287,7 +287,7 @@ def _deep_gemm_note(arch: ModelArchitecture, est: PerformanceEstimate) -> list[s
         profile_for("vllm", est.engine_release),
         weight_precision=est.precision,
         gpu_family=get_gpu(est.gpu).family,
-        block_scaled=arch.weight_block_scaled and est.precision == arch.native_precision,
+        block_scaled=arch.block_scaled_at(est.precision),
         deep_gemm=False,
     ):
         return []
