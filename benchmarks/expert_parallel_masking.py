@@ -30,7 +30,7 @@ import csv
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from moe_layers import in_format
@@ -60,9 +60,11 @@ MODELS = {
     (7168, 2048, 384, 8): "moonshotai/Kimi-K2-Instruct",
 }
 PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8"}
-GPUS = {"H200-SXM": "H200", "H100-SXM": "H100"}
+GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200"}
 MIN_TOKENS = 1024
 TRITON_ONLY = check_engine_options({"deep_gemm": False}, "vllm")
+#: SGLang kept on its Triton fused-MoE kernel, which is what its tables time (on Hopper it runs there anyway)
+SGLANG_TRITON = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
 
 
 def engine_of(framework: str) -> str:
@@ -95,8 +97,8 @@ def plan(row: dict[str, str]) -> Deployment | None:
                 input_length=1024,
                 output_length=128,
                 # the tables time the Triton kernels, which vLLM runs block-scaled FP8 experts on where
-                # DeepGEMM is not installed
-                engine_options=TRITON_ONLY if row["framework"].startswith("vLLM") else None,
+                # DeepGEMM is not installed, and SGLang where no other runner is picked or asked for
+                engine_options=TRITON_ONLY if row["framework"].startswith("vLLM") else SGLANG_TRITON,
             )
         except ConfigExplorerError:
             _PLANS[key] = None
@@ -120,62 +122,51 @@ def layer_seconds(cost: StepCost, tokens: float, *, masked: bool) -> float:
     return seconds + tokens * traffic / cost.rates.gemm_bandwidth
 
 
-def layer_ratios() -> dict[tuple[str, str, str, str], list[tuple[float, float]]]:
-    """(measured / estimated now, measured / estimated with the rank's share of the traffic) for every row of
-    ``MIN_TOKENS`` or more, by (release, precision, routing, layout such as ``TP4`` or ``EP8``)."""
-    out: dict[tuple[str, str, str, str], list[tuple[float, float]]] = defaultdict(list)
-    with DATA.open() as fh:
+def _ratios(row: dict[str, str], dep: Deployment) -> tuple[float, float]:
+    """(measured / estimated now, measured / estimated with the rank's share of the traffic) for one row."""
+    tokens = int(row["num_tokens"])
+    measured = float(row["time_us"]) * 1e-6
+    cost = dep.step_cost
+    now = layer_seconds(cost, tokens, masked=cost.rates.moe_masked_ep)
+    return measured / now, measured / layer_seconds(cost, tokens, masked=False)
+
+
+def _planned_rows(
+    data: Path, keep: Callable[[dict[str, str]], bool]
+) -> Iterator[tuple[dict[str, str], Deployment]]:
+    """The rows of ``data`` that ``keep`` takes, of a known shape and ``MIN_TOKENS`` or more, with their deployments."""
+    with data.open() as fh:
         for row in csv.DictReader(fh):
-            tokens = int(row["num_tokens"])
-            if row_shape(row) not in MODELS or tokens < MIN_TOKENS:
+            if not keep(row) or row_shape(row) not in MODELS or int(row["num_tokens"]) < MIN_TOKENS:
                 continue
             dep = plan(row)
-            if dep is None:
-                continue
-            tp, ep = int(row["tp"]), int(row["ep"])
-            measured = float(row["time_us"]) * 1e-6
-            now = layer_seconds(dep.step_cost, tokens, masked=dep.step_cost.rates.moe_masked_ep)
-            before = layer_seconds(dep.step_cost, tokens, masked=False)
-            layout = f"TP{tp}" if ep == 1 else f"EP{ep}"
-            group = (row["framework"], row["dtype"], row["distribution"], layout)
-            out[group].append((measured / now, measured / before))
+            if dep is not None:
+                yield row, dep
+
+
+def layer_ratios() -> dict[tuple[str, str, str, str], list[tuple[float, float]]]:
+    """:func:`_ratios` for every row of ``MIN_TOKENS`` or more, by (release, precision, routing, layout such as
+    ``TP4`` or ``EP8``)."""
+    out: dict[tuple[str, str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    for row, dep in _planned_rows(DATA, lambda row: True):
+        tp, ep = int(row["tp"]), int(row["ep"])
+        layout = f"TP{tp}" if ep == 1 else f"EP{ep}"
+        out[(row["framework"], row["dtype"], row["distribution"], layout)].append(_ratios(row, dep))
     return out
 
 
 def blackwell_ratios() -> dict[tuple[str, str], list[tuple[float, float]]]:
-    """(measured / estimated now, measured / estimated with the rank's share) for SGLang's Triton layers on a B200
-    of ``MIN_TOKENS`` or more, by (precision, layout such as ``TP4``, ``EP8`` or ``TP2xEP4``)."""
-    triton = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
-    plans: dict[tuple[object, ...], Deployment] = {}
+    """:func:`_ratios` for SGLang's Triton layers on a B200 of ``MIN_TOKENS`` or more, by (precision, layout such as
+    ``TP4``, ``EP8`` or ``TP2xEP4``)."""
     out: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
-    with BLACKWELL_DATA.open() as fh:
-        for row in csv.DictReader(fh):
-            if row["gpu"] != "B200-SXM" or not row["kernel"].startswith(BLACKWELL_TRITON):
-                continue
-            tokens = int(row["num_tokens"])
-            if row_shape(row) not in MODELS or tokens < MIN_TOKENS:
-                continue
-            tp, ep = int(row["tp"]), int(row["ep"])
-            key = (row_shape(row), row["dtype"], row["framework"], tp, ep)
-            if key not in plans:
-                plans[key] = plan_deployment(
-                    layer_model(row_shape(row), row["dtype"]),
-                    get_gpu("B200"),
-                    num_gpus=tp * ep,
-                    tp=tp * ep,
-                    ep=ep,
-                    precision=PRECISIONS[row["dtype"]],
-                    engine=engine_of(row["framework"]),
-                    input_length=1024,
-                    output_length=128,
-                    engine_options=triton,
-                )
-            cost = plans[key].step_cost
-            measured = float(row["time_us"]) * 1e-6
-            now = layer_seconds(cost, tokens, masked=cost.rates.moe_masked_ep)
-            before = layer_seconds(cost, tokens, masked=False)
-            layout = f"TP{tp}" if ep == 1 else (f"EP{ep}" if tp == 1 else f"TP{tp}xEP{ep}")
-            out[(row["dtype"], layout)].append((measured / now, measured / before))
+
+    def keep(row: dict[str, str]) -> bool:
+        return row["gpu"] == "B200-SXM" and row["kernel"].startswith(BLACKWELL_TRITON)
+
+    for row, dep in _planned_rows(BLACKWELL_DATA, keep):
+        tp, ep = int(row["tp"]), int(row["ep"])
+        layout = f"TP{tp}" if ep == 1 else (f"EP{ep}" if tp == 1 else f"TP{tp}xEP{ep}")
+        out[(row["dtype"], layout)].append(_ratios(row, dep))
     return out
 
 
