@@ -372,10 +372,9 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         ssm = re.search(r"--mamba-ssm-dtype[ =](\w+)", text)
         if ssm:  # SGLang: the recurrent layers' SSM state type, over the checkpoint's
             options["mamba_ssm_dtype"] = ssm.group(1)
+        # SGLang: the experts' kernel (DeepSeek-V4's MXFP4 ones on Hopper, Triton's)
         runner = re.search(r"--moe-runner-backend[ =](marlin|flashinfer_mxfp4|triton)\b", text)
-        if (
-            runner and "sglang" in text
-        ):  # SGLang: the experts' kernel (DeepSeek-V4's MXFP4 ones on Hopper, Triton's)
+        if runner and "sglang" in text:
             options["moe_runner_backend"] = runner.group(1)
         if options:
             knobs["engine_options"] = options
@@ -671,7 +670,7 @@ BLOCK_SCALED_CHECKPOINT = re.compile(r"checkpoint (?:\S+-MXFP8|Qwen/\S+-FP8)\b")
 
 def checkpoint_model(row: dict[str, str]) -> ModelArchitecture:
     """The row's model as its run loaded it: the bundled config, its weights block-scaled FP8 where the notes name
-    an MXFP8 checkpoint (:data:`BLOCK_SCALED_CHECKPOINT`)."""
+    a checkpoint stored so (MXFP8, Qwen's own FP8 releases: :data:`BLOCK_SCALED_CHECKPOINT`)."""
     arch = load_model(row["model"])
     if BLOCK_SCALED_CHECKPOINT.search(row.get("notes", "")) and not arch.weight_block_scaled:
         return attrs.evolve(arch, native_precision="fp8", weight_block_scaled=True)

@@ -66,8 +66,11 @@ def measured_ratios() -> dict[tuple[str, int, str, int], list[float]]:
     for r in csv.DictReader(MEASURED.open()):
         gpu, ep, tokens = get_gpu(r["gpu"]), int(r["ep"]), int(r["tokens_per_gpu"])
         band = next(low for low, high in BANDS if low <= tokens <= high)
-        for phase, payload in (("dispatch", 1.0), ("combine", 2.0)):
-            model = EXCHANGE_US + exchange_us(gpu, ep, int(r["top_k"]), tokens, int(r["hidden"]) * payload)
+        per_value = exchange_us(
+            gpu, ep, int(r["top_k"]), tokens, float(r["hidden"])
+        )  # a byte per hidden value
+        for phase, value_bytes in (("dispatch", 1.0), ("combine", 2.0)):
+            model = EXCHANGE_US + per_value * value_bytes
             out[(r["gpu"], ep, phase, band)].append(float(r[f"{phase}_us"]) / model)
     return out
 
@@ -105,7 +108,7 @@ def main() -> None:
         "by tokens per GPU"
     )
     print(f"  {'GPU':6} {'EP':>3} {'phase':9} " + " ".join(f"{f'{lo}-{hi}':>9}" for lo, hi in BANDS))
-    for gpu, ep, phase in sorted({key[:3] for key in ratios}, key=lambda k: (k[0], k[1], k[2])):
+    for gpu, ep, phase in sorted({key[:3] for key in ratios}):
         cells = [ratios.get((gpu, ep, phase, low)) for low, _ in BANDS]
         print(
             f"  {gpu:6} {ep:>3} {phase:9} "

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from moe_layers import in_format
+from moe_layers import SGLANG_TRITON, in_format
 
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
@@ -63,8 +63,6 @@ PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8"}
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200"}
 MIN_TOKENS = 1024
 TRITON_ONLY = check_engine_options({"deep_gemm": False}, "vllm")
-#: SGLang kept on its Triton fused-MoE kernel, which is what its tables time (on Hopper it runs there anyway)
-SGLANG_TRITON = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
 
 
 def engine_of(framework: str) -> str:
