@@ -228,6 +228,10 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         options = layout["engine_options"] or EngineOptions()
         layout = {**layout, "engine_options": attrs.evolve(options, cuda_graph_max_bs=int(graphs))}
     bench = "trtllm-bench" in row["engine"]
+    if bench:
+        # trtllm-bench starts the engine with the dataset's longest prompt + output as max_seq_len
+        # (bench/benchmark/throughput.py: max_seq_len from the dataset's metadata), not the model's context
+        knobs["max_model_len"] = int(isl + osl)
     clients = flag_value(notes, "--concurrency")  # trtllm-bench's cap on requests in flight, where stated
     if bench and not batch:
         # trtllm-bench sized the engine itself, for the whole tensor-parallel group whatever the attention

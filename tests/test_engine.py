@@ -19,7 +19,7 @@ from config_explorer.engine.calibration import (
     profile_for,
 )
 from config_explorer.engine.deployment import Deployment
-from config_explorer.engine.layout import check_layout, kernels_per_model, rope_cache_bytes
+from config_explorer.engine.layout import check_layout, kernels_per_model, rope_cache_bytes, windowed_context
 from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost, expected_distinct_experts, issued_kernels
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
@@ -718,6 +718,39 @@ def test_tensorrt_llm_before_xqa_decodes_grouped_query_attention_one_query_head_
     dep, before = step(deepseek, "trtllm==0.6.1", 8)
     assert dep.costs.query_heads_per_kv_head == 1.0
     assert before == step(deepseek, "trtllm==0.8.0", 8)[1]
+
+
+def test_chunked_attention_decode() -> None:
+    """Llama 4's chunked layers attend to the tokens since their chunk began (a saw-tooth, not a window's
+    ``min(context, chunk)``). TensorRT-LLM off Blackwell decodes them on the masked multi-head attention kernel
+    (XQA takes no chunk): each query head reads its KV head again, once ``max_seq_len`` reaches the chunk;
+    Blackwell's TensorRT-LLM-gen kernels and a shorter ``max_seq_len`` keep the grouped read."""
+    assert windowed_context(8193, 8193, 8192, chunked=True) == 1.0
+    assert windowed_context(8193, 9216, 8192, chunked=True) == pytest.approx(512.5)
+    assert windowed_context(1, 32768, 8192, chunked=True) == pytest.approx(4096.5)
+    assert windowed_context(8193, 9216, 8192, chunked=False) == 8192  # a sliding window: full
+    maverick = load_model("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
+    assert maverick.chunked_attention and not LLAMA8.chunked_attention
+
+    def plan(gpu: str, max_model_len: int, engine: str = "trtllm") -> Deployment:
+        return plan_deployment(
+            maverick, get_gpu(gpu), num_gpus=8, tp=8, ep=8, dp_attention=8, precision="fp8", kv_precision="fp8",
+            input_length=1024, output_length=1024, max_model_len=max_model_len, engine=engine,
+        )  # fmt: skip
+
+    group = maverick.num_attention_heads / maverick.num_kv_heads
+    hopper = plan("H200", 9216)
+    assert hopper.rates.windowed_decode_read_factor == pytest.approx(
+        group * hopper.rates.attention_bandwidth / (get_gpu("H200").memory_bandwidth_bytes_s * 0.75)
+    )
+    assert any("masked multi-head attention" in w for w in hopper.warnings)
+    assert plan("H200", 2048).rates.windowed_decode_read_factor == 1.0  # below the chunk: XQA
+    assert plan("B200", 9216).rates.windowed_decode_read_factor == 1.0  # TensorRT-LLM-gen takes the chunk
+    assert plan("H200", 9216, "vllm").rates.windowed_decode_read_factor == 1.0
+    assert plan("H200", 9216, "trtllm==0.20.0").rates.windowed_decode_read_factor == 1.0  # no chunk in decode
+    assert plan("H200", 2048, "trtllm==0.21.0").rates.windowed_decode_read_factor > 1.0  # every length
+    slow, fast = plan("H200", 9216), plan("H200", 2048)
+    assert slow.step_s(64.0, 0.0, 0.0) > fast.step_s(64.0, 0.0, 0.0)
 
 
 @pytest.mark.parametrize(

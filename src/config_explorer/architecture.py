@@ -7,7 +7,8 @@ per-layer figures; it never looks at raw config keys.
 Layer kinds
 -----------
 ``attention_kinds`` holds one entry per decoder layer: ``"full"`` (global attention),
-``"sliding"`` (a window of ``sliding_window`` tokens; Llama 4's chunked attention is modelled as one),
+``"sliding"`` (a window of ``sliding_window`` tokens; Llama 4's chunked layers hold the same KV, and their
+decode reads only the tokens since their chunk began: :attr:`ModelArchitecture.chunked_attention`),
 ``"mamba"`` (a Mamba-2 mixer) or ``"linear"`` (Gated DeltaNet linear attention, as in Qwen3-Next).
 The last two keep a fixed-size state per sequence instead of a KV cache. ``mlp_kinds`` holds
 ``"dense"`` or ``"moe"``.
@@ -1363,6 +1364,12 @@ class ModelArchitecture:
         """Whether weights served at ``precision`` are the checkpoint's own FP8 weights with one scale per block
         (:attr:`weight_block_scaled`); served at another precision they are quantized again at start-up."""
         return self.weight_block_scaled and precision == self.native_precision
+
+    @property
+    def chunked_attention(self) -> bool:
+        """The ``"sliding"`` layers attend within fixed chunks of ``sliding_window`` tokens (Llama 4's
+        ``attention_chunk_size``), not over a sliding window; see :func:`_attention_kinds`."""
+        return self.model_type.startswith("llama4") and "sliding" in self.attention_kinds
 
     @property
     def is_hybrid(self) -> bool:

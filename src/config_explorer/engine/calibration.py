@@ -115,6 +115,7 @@ __all__ = [
     "shared_expert_placement",
     "sparse_mla_head_padding",
     "trtllm_block_fp8_moe_half_width",
+    "trtllm_chunked_decode_read_factor",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
@@ -481,6 +482,22 @@ VLLM_ASYNC_OUTPUT_SINCE: Final[tuple[int, int]] = (0, 6)
 #: XQA post (TensorRT-LLM docs, blogs/XQA-kernel.md, 2024-01-30: "will be included in the v0.8 releases")
 #: measured Llama-70B FP8 at 128/2048 at 2.4x the throughput on one H200 and 1.9x on eight with it.
 TRTLLM_XQA_SINCE: Final[tuple[int, int]] = (0, 8)
+#: the first TensorRT-LLM release whose generation steps attend within Llama 4's chunks
+#: (``xqaParams.chunked_attention_size`` set from the layer's ``attention_chunk_size`` unless
+#: ``TRTLLM_DISABLE_CHUNKED_ATTENTION_IN_GEN_PHASE``; NVIDIA/TensorRT-LLM PR #4693, 2025-05-27, "enable
+#: chunked-attention in the generation-phase by default"; the 0.21 release notes list the "performance
+#: regression with full chunked attention support for LLaMA4 models" beyond 8K tokens, PR #6247). Off
+#: Blackwell no XQA kernel takes a chunk: ``supportConfigCommon`` in
+#: cpp/tensorrt_llm/kernels/decoderMaskedMultiheadAttention/decoderXQAImplJIT/kernelUtils.cpp refuses any
+#: ``chunked_attention_size`` (JIT is the default XQA path), and ``AttentionOp::enqueueGeneration`` falls back
+#: to the masked multi-head attention kernel, one query head a thread block; on Blackwell the TensorRT-LLM-gen
+#: generation kernels take the chunk (``XqaDispatcher::runImpl`` passes ``mChunkedAttentionSize``)
+TRTLLM_CHUNKED_DECODE_SINCE: Final[tuple[int, int]] = (0, 21)
+#: from this release Llama 4's layers drop the chunk where the engine's ``max_seq_len`` is below it, so XQA
+#: decodes them (``Llama4Attention`` in tensorrt_llm/_torch/models/modeling_llama.py; PR #6306, 2025-07-23:
+#: "XQA does not support chunked attention at the moment, while MMHA supports chunked attention but is
+#: slower"); before it the chunk held at every length
+TRTLLM_CHUNKED_DECODE_SHORT_SINCE: Final[tuple[int, int]] = (1, 0)
 #: the V0 engine's scheduler defaults (``SchedulerConfig`` in vllm/config.py, ``EngineArgs`` in
 #: vllm/engine/arg_utils.py, v0.6.3.post1 to v0.7.3 sdists): ``max_num_seqs`` 256 on every GPU; chunked
 #: prefill only when ``max_model_len`` exceeds 32,768 tokens, with a budget of 512 tokens through v0.6.4
@@ -2258,6 +2275,39 @@ def _release(version: str) -> tuple[int, int, int]:
     parts = str(version).strip().lstrip("v").split(".")
     patch = re.match(r"\d+", parts[2]) if len(parts) > 2 else None
     return major, minor, int(patch.group()) if patch else 0
+
+
+def trtllm_chunked_decode_read_factor(
+    profile: EngineProfile,
+    *,
+    gpu_family: str,
+    chunked_attention: bool,
+    chunk_tokens: int,
+    max_seq_len: int,
+    query_heads_per_kv_head: float,
+    grouped_share: float,
+    per_head_share: float,
+) -> float:
+    """How many times its grouped-query kernel's read a chunked-attention layer's decode costs (1: no change).
+
+    TensorRT-LLM off Blackwell decodes Llama 4's chunked layers on the masked multi-head attention kernel
+    (:data:`TRTLLM_CHUNKED_DECODE_SINCE`) once the engine's ``max_seq_len`` reaches the chunk
+    (:data:`TRTLLM_CHUNKED_DECODE_SHORT_SINCE`): each query head reads its group's KV head again
+    (``query_heads_per_kv_head`` times the bytes, as before XQA: :data:`TRTLLM_XQA_SINCE`) at that kernel's share
+    of the bandwidth (``per_head_share``, the GPU family's figure) in place of XQA's (``grouped_share``)."""
+    if (
+        profile.name != "trtllm"
+        or not chunked_attention
+        or gpu_family == "blackwell"
+        or not profile.grouped_decode_attention  # the per-head kernel decodes every layer already
+    ):
+        return 1.0
+    release = profile_release(profile)
+    if release is not None and release[:2] < TRTLLM_CHUNKED_DECODE_SINCE:
+        return 1.0
+    if (release is None or release[:2] >= TRTLLM_CHUNKED_DECODE_SHORT_SINCE) and max_seq_len < chunk_tokens:
+        return 1.0
+    return query_heads_per_kv_head * grouped_share / per_head_share
 
 
 def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:

@@ -79,6 +79,7 @@ from config_explorer.engine.calibration import (
     shared_expert_placement,
     sparse_mla_head_padding,
     trtllm_block_fp8_moe_half_width,
+    trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
     trtllm_tensorrt_engine,
     vllm_deepgemm_blackwell_moe_us,
@@ -102,6 +103,7 @@ from config_explorer.engine.layout import (
     sglang_fraction,
     shard_costs,
     unquantized_share,
+    windowed_context,
 )
 from config_explorer.engine.options import WORD_OPTIONS, EngineOptions, check_engine_options
 from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
@@ -305,7 +307,14 @@ class Deployment:
             context = self.input_length + self.output_length / 2
             # the computed tokens attend to the cached ones too
             work = self.step_cost.prompt_work(self.prefill_length, self.cached_prompt_tokens)
-            figures = (context, min(context, self.costs.window), work, float(self.prefill_length))
+            # the windowed context over the steps a request decodes, its prompt to its last token
+            windowed = windowed_context(
+                self.input_length,
+                self.input_length + self.output_length,
+                self.costs.window,
+                chunked=self.arch.chunked_attention,
+            )
+            figures = (context, windowed, work, float(self.prefill_length))
             self.memo["mean_request"] = figures
         return figures
 
@@ -349,6 +358,7 @@ class Deployment:
             state_blocks=self.pooled_state_bytes / unit,
             prefix_cache=self.serves_prefixes,
             window=c.window,
+            chunked=self.arch.chunked_attention,
             max_model_len=self.max_model_len,
             attention_groups=c.dp_attention,
             new_token_ratio=sglang_new_token_ratio(
@@ -1240,6 +1250,25 @@ def plan_deployment(
             f"{state_note}: at most {state_cap:,} running requests per attention group{stated}{hint}"
         )
         seqs = state_cap
+    chunked_read = trtllm_chunked_decode_read_factor(
+        profile,
+        gpu_family=gpu.family,
+        chunked_attention=arch.chunked_attention,
+        chunk_tokens=arch.sliding_window or 0,
+        max_seq_len=resolved,
+        query_heads_per_kv_head=costs.query_heads_per_kv_head,
+        grouped_share=attention_share,
+        per_head_share=eff.attention_bandwidth,
+    )
+    if chunked_read != 1.0:
+        rates = attrs.evolve(rates, windowed_decode_read_factor=chunked_read)
+        warnings.append(
+            f"{engine_title} has no XQA kernel for Llama 4's chunked attention on the {gpu.name}: with max_seq_len "
+            f"{resolved:,} at or past the {arch.sliding_window:,}-token chunk its chunked layers decode on the "
+            f"masked multi-head attention kernel, one query head at a time, reading each KV head "
+            f"{costs.query_heads_per_kv_head:g} times ({chunked_read:.1f}x XQA's time for those layers; "
+            "NVIDIA/TensorRT-LLM PR #6306); a max_seq_len below the chunk keeps XQA"
+        )
     return Deployment(
         arch=arch,
         gpu=gpu,

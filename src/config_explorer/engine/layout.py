@@ -52,6 +52,7 @@ __all__ = [
     "sglang_fraction",
     "shard_costs",
     "valid_tp_degrees",
+    "windowed_context",
     "windowed_pairs",
 ]
 
@@ -351,6 +352,29 @@ def windowed_pairs(tokens: float, window: int) -> float:
     if tokens <= window:
         return tokens * (tokens + 1) / 2
     return window * (window + 1) / 2 + (tokens - window) * window
+
+
+def windowed_context(first: float, last: float, window: int, *, chunked: bool) -> float:
+    """The mean context a decoding query attends to in a windowed layer, over contexts ``first`` to ``last``
+    (one step: ``first == last``; a batch's sequences, or one sequence's run of steps, in between).
+
+    A sliding window holds the last ``window`` tokens: ``min(context, window)`` at the mean context. A
+    chunked layer (Llama 4's, :attr:`~config_explorer.architecture.ModelArchitecture.chunked_attention`) attends
+    to the tokens since its chunk began, ``((context - 1) mod window) + 1``, a saw-tooth averaged over the span
+    (Llama 4's chunk mask: a query sees the keys of its own chunk only; TensorRT-LLM's decode kernels start at
+    the chunk's first token, ``chunked_attention_size`` in its masked multi-head and TensorRT-LLM-gen kernels)."""
+    if window <= 0:
+        return 0.0
+    if not chunked:
+        return min((first + last) / 2, window)
+
+    def total(context: float) -> float:  # the saw-tooth's sum over contexts 1..context
+        whole, part = divmod(max(context, 0.0), window)
+        return whole * window * (window + 1) / 2 + part * (part + 1) / 2
+
+    if last - first < 1.0:
+        return ((max(first, 1.0) - 1.0) % window) + 1.0
+    return (total(last) - total(first - 1.0)) / (last - first + 1.0)
 
 
 def unquantized_share(arch: ModelArchitecture, precision: str) -> float:

@@ -123,6 +123,10 @@ class Rates:
     #: to the query's 16-bit type (SGLang's FA3 and FlashInfer MLA backends on an FP8 KV cache:
     #: :func:`~config_explorer.engine.calibration.sglang_kv_pool_conversion_s`), seconds
     kv_pool_conversion_s: float = 0.0
+    #: the windowed layers' decode reads over what their grouped-query kernel would read (1: the same): TensorRT-LLM
+    #: off Blackwell decodes chunked-attention layers on its per-query-head kernel
+    #: (:func:`~config_explorer.engine.calibration.trtllm_chunked_decode_read_factor`)
+    windowed_decode_read_factor: float = 1.0
     #: bandwidth of the grouped expert GEMMs streaming the experts, bytes/s (0: that of ``gemm_bandwidth``)
     moe_bandwidth: float = 0.0
     #: FLOP/s of the expert GEMMs where they run on another kernel than the dense GEMMs (vLLM's Marlin MoE
@@ -522,6 +526,7 @@ class StepCost:
         if not profile.grouped_decode_attention:  # each query head reads its group's KV head again
             self._kv_token *= c.query_heads_per_kv_head
             self._kv_token_windowed *= c.query_heads_per_kv_head
+        self._kv_token_windowed *= r.windowed_decode_read_factor
         self._kv_state = 2.0 * c.state_bytes_per_sequence
         # what every decoding query reads whatever its context (compressed attention's windows)
         self._kv_fixed = c.decode_read_bytes_per_sequence

@@ -55,6 +55,7 @@ from collections import OrderedDict, deque
 
 import attrs
 
+from config_explorer.engine.layout import windowed_context
 from config_explorer.engine.metrics import Stats
 from config_explorer.engine.roofline import StepCost
 from config_explorer.engine.traffic import MAX_SIMULATED_REQUESTS, Traffic
@@ -115,6 +116,9 @@ class SchedulerConfig:
     prefix_cache: bool = True
     window: int
     max_model_len: int
+    #: whether the windowed layers attend within chunks of ``window`` tokens (Llama 4), not a sliding window
+    #: (:func:`~config_explorer.engine.layout.windowed_context`)
+    chunked: bool = False
     #: front-end time before a request reaches the scheduler (HTTP, tokenising), and on its first token's
     #: way back to the client (added to TTFT and E2E, not to the engine's clock), seconds
     arrival_delay_s: float
@@ -617,12 +621,15 @@ class _Replica:
         rounds = max(self._rounds_before_short(heap[0][0] - self.round + 1), 1)
         if limit > 0:
             rounds = min(rounds, limit)
-        window = self.cfg.window
+        window, chunked = self.cfg.window, self.cfg.chunked
         cost = self.cost.time
         every = self.cfg.recv_interval
         step = 0.0
         if self.pending:
-            step = cost(d, self.kv_tokens, d * min(self.kv_tokens / d, window), 0, 0, 0, d)
+            context = self.kv_tokens / d
+            step = cost(
+                d, self.kv_tokens, d * windowed_context(context, context, window, chunked=chunked), 0, 0, 0, d
+            )
             # rounds until the arrival reaches the engine (one more when the round after it was formed already)
             arrival = self.pending[0][0]
             ahead = 1 if self.cfg.schedules_ahead and arrival > self.t else 0
@@ -633,7 +640,9 @@ class _Replica:
             rounds = max(1, min(rounds, due))
         if rounds > 1 or not step:  # one round is costed at the context it starts from, as above
             mean_kv = self.kv_tokens + d * (rounds - 1) / 2
-            step = cost(d, mean_kv, d * min(mean_kv / d, window), 0, 0, 0, d)
+            start = self.kv_tokens / d
+            windowed = windowed_context(start, start + rounds - 1, window, chunked=chunked)
+            step = cost(d, mean_kv, d * windowed, 0, 0, 0, d)
         self._emit(d * rounds, step * rounds)
         # a client's tokens come no faster than the front end streams a round of the batch's tokens
         gap = max(step, d * self.fe)
@@ -708,7 +717,7 @@ class _Replica:
         d = len(self.decoding) if decode else 0
         parts = [(float(n), float(self.computed[i])) for i, n in chunks]
         kv = self.kv_tokens if d else 0
-        kvw = d * min(kv / d, window) if d else 0.0
+        kvw = d * windowed_context(kv / d, kv / d, window, chunked=self.cfg.chunked) if d else 0.0
         if self.lockstep and chunks:
             # the decodes spread evenly over the groups, the chunks as evenly as whole chunks allow
             # (largest first, each to the least loaded group); the busiest group sets the step
