@@ -376,6 +376,9 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         runner = re.search(r"--moe-runner-backend[ =](marlin|flashinfer_mxfp4|triton)\b", text)
         if runner and "sglang" in text:
             options["moe_runner_backend"] = runner.group(1)
+        # vLLM: the experts on Marlin's MoE kernel, by its argument or (before vLLM PR #33807) its MXFP4 variable
+        if re.search(r"--moe-backend[ =]marlin\b|VLLM_MXFP4_USE_MARLIN=1\b", text) and "vllm" in text:
+            options["moe_backend"] = "marlin"
         if options:
             knobs["engine_options"] = options
         if groups > 1 and re.search(SGLANG_DP_ATTENTION, text):

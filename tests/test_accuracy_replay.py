@@ -222,6 +222,15 @@ def test_sglang_moe_runners_are_replayed() -> None:
     )
 
 
+def test_vllms_marlin_moe_backend_is_replayed() -> None:
+    """InferenceX's gpt-oss H100 recipe sets VLLM_MXFP4_USE_MARLIN=1 (vLLM before PR #33807); later launches say
+    --moe-backend marlin."""
+    for launch in ("server: VLLM_MXFP4_USE_MARLIN=1 vllm serve openai/gpt-oss-120b --tensor-parallel-size=8",
+                   "server: vllm serve MiniMaxAI/MiniMax-M3 --moe-backend marlin"):  # fmt: skip
+        assert ACCURACY.serve_knobs(launch, 8)["engine_options"] == {"moe_backend": "marlin"}
+    assert "engine_options" not in ACCURACY.serve_knobs("server: vllm serve openai/gpt-oss-120b -tp 8", 8)
+
+
 def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

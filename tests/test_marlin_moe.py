@@ -8,17 +8,24 @@ from pathlib import Path
 
 import pytest
 from tests.benchmark_scripts import load_benchmark
+from tests.test_serve_command_flags import assert_valid
 
 from config_explorer.architecture import load_model
-from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.catalogs.gpus import GPUSpec, get_gpu
 from config_explorer.engine.calibration import (
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_HALF_WIDTH,
+    VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP,
     efficiency_for,
     profile_for,
+    runs_marlin_linears,
     runs_marlin_moe,
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
+from config_explorer.engine.options import check_engine_options
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender import estimate_performance
+from config_explorer.recommender.serve_command import serve_command
 
 KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "moe_kernel_times.csv"
 #: Marlin MoE layer times off vLLM's Hopper tables (tools/extract_marlin_moe_times.py)
@@ -267,3 +274,130 @@ def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
     fraction, half = MARLIN_MOE_BY_FAMILY["ampere"]
     marlin = fraction * 2880 / (2880 + half)
     assert experts("vllm") / experts("sglang") == pytest.approx(generic / marlin, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "family", "expected"),
+    [
+        ("vllm==0.11.0", "fp8", "ampere", True),  # no FP8 tensor cores: weight-only FP8 Marlin
+        ("vllm==0.9.1", "int4", "ampere", True),  # AWQ/GPTQ through awq_marlin / gptq_marlin
+        ("vllm==0.11.0", "fp8", "ada", False),  # native FP8 GEMMs from capability 8.9
+        ("vllm==0.11.0", "bf16", "ampere", False),
+        ("sglang==0.5.4", "fp8", "ampere", False),
+    ],
+)
+def test_runs_marlin_linears(engine: str, precision: str, family: str, expected: bool) -> None:
+    assert runs_marlin_linears(profile_for(engine), weight_precision=precision, gpu_family=family) is expected
+
+
+def test_marlin_linears_charge_marlins_rate_on_ampere() -> None:
+    """An FP8 checkpoint's dense linears on an A100 under vLLM: the same bytes as before, their FLOPs at the
+    Ampere Marlin fraction of the 16-bit peak, so a prompt-sized step's GEMM compute grows and a weight-bound
+    decode step's does not move."""
+    gpu = get_gpu("A100 SXM 80GB")
+    arch = load_model("Qwen/Qwen3-32B")
+
+    def fp8_on(on: GPUSpec) -> Deployment:
+        return plan_deployment(
+            arch,
+            on,
+            num_gpus=1,
+            tp=1,
+            precision="fp8",
+            input_length=2000,
+            output_length=100,
+            engine="vllm==0.11.0",
+        )
+
+    fp8 = fp8_on(gpu)
+    peak16 = gpu.gemm_tflops("bf16")[0] * 1e12
+    assert fp8.rates.quantized_linear_flops == pytest.approx(peak16 * MARLIN_MOE_BY_FAMILY["ampere"][0])
+    assert fp8.rates.quantized_linear_bandwidth == fp8.rates.gemm_bandwidth
+    assert fp8.rates.quantized_linear_s == 0.0
+    assert fp8_on(get_gpu("H100 SXM")).rates.quantized_linear_flops == 0.0
+
+
+def _gpt_oss_vllm(
+    gpu: str, options: dict[str, object] | None = None, model: str = "openai/gpt-oss-120b"
+) -> Deployment:
+    return plan_deployment(
+        load_model(model), get_gpu(gpu), num_gpus=2, tp=2, input_length=1024, output_length=1024,
+        engine="vllm==0.15.1", engine_options=check_engine_options(options, "vllm"),
+    )  # fmt: skip
+
+
+def test_vllm_moe_backend_marlin_runs_mxfp4_experts_on_marlin() -> None:
+    """``--moe-backend marlin`` (``VLLM_MXFP4_USE_MARLIN=1`` before it) puts gpt-oss's experts on Marlin's kernel on
+    Hopper, where vLLM 0.12 and later pick Triton's: Marlin's compute rate at prompt-sized batches, and the launch
+    names the argument; where vLLM runs Marlin already it changes nothing, and it refuses 16-bit experts and GPU
+    families without a measured Marlin rate."""
+    triton, marlin = _gpt_oss_vllm("H100"), _gpt_oss_vllm("H100", {"moe_backend": "marlin"})
+    assert triton.rates.moe_gemm_flops == 0.0  # the family's grouped-GEMM rate
+    assert marlin.rates.moe_gemm_flops == pytest.approx(
+        get_gpu("H100").gemm_tflops("bf16")[0] * 1e12 * MARLIN_MOE_BY_FAMILY["hopper"][0]
+    )
+    assert (triton.moe_backend, marlin.moe_backend) == (None, "marlin")
+    assert any("moe_backend=marlin runs the mxfp4 experts" in w for w in marlin.warnings)
+    prompt = marlin.step_cost.time(0, 0, 0, 8192, 0, 0, 1), triton.step_cost.time(0, 0, 0, 8192, 0, 0, 1)
+    assert prompt[0] > 1.3 * prompt[1]
+    # vLLM 0.11 ran gpt-oss's MXFP4 experts on Marlin on Hopper already: nothing to name
+    old = plan_deployment(
+        load_model("openai/gpt-oss-120b"), get_gpu("H100"), num_gpus=2, tp=2, input_length=1024,
+        output_length=1024, engine="vllm==0.11.0", engine_options=check_engine_options({"moe_backend": "marlin"}, "vllm"),
+    )  # fmt: skip
+    assert old.moe_backend is None and any("changes nothing" in w for w in old.warnings)
+    with pytest.raises(InvalidArgumentError, match=r"moe_backend=marlin.*quantized experts.*bf16"):
+        plan_deployment(
+            load_model("Qwen/Qwen3-30B-A3B"), get_gpu("H100"), num_gpus=1, tp=1, input_length=1024,
+            output_length=128, precision="bf16", engine="vllm",
+            engine_options=check_engine_options({"moe_backend": "marlin"}, "vllm"),
+        )  # fmt: skip
+    with pytest.raises(InvalidArgumentError, match=r"B200.*blackwell.*accepted on ada, ampere, hopper"):
+        _gpt_oss_vllm("B200", {"moe_backend": "marlin"})
+    with pytest.raises(InvalidArgumentError, match="moe_backend must be one of marlin"):
+        check_engine_options({"moe_backend": "triton"}, "vllm")
+    with pytest.raises(InvalidArgumentError, match="moe_backend is vllm's"):
+        check_engine_options({"moe_backend": "marlin"}, "sglang")
+
+
+def test_vllm_moe_backend_reaches_the_record_and_the_launch() -> None:
+    arch = load_model("openai/gpt-oss-120b")
+    est = estimate_performance(
+        arch, "H100", 2, 2, 1024, 1024, concurrency=8, backend="native", serving_model="analytic",
+        engine="vllm==0.15.1", engine_options={"moe_backend": "marlin"},
+    )  # fmt: skip
+    assert est.ok and est.moe_backend == "marlin"
+    command = serve_command(arch, est, "vllm")
+    assert assert_valid("vllm", command)["--moe-backend"] == "marlin"
+
+
+def test_triton_mxfp4_experts_stream_at_the_sms_rate_on_hopper() -> None:
+    """vLLM's Triton MXFP4 MoE kernels stream gpt-oss's experts at most at a rate set by the SMs (the H100 and the
+    H200, one die, stream alike): the cap binds on the H200, whose memory is faster, not on the H100, and not on
+    Marlin's kernel; it is the fit script's result, and leaves its held-out layers closer."""
+    h100, h200 = _gpt_oss_vllm("H100"), _gpt_oss_vllm("H200")
+    cap = VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP * get_gpu("H200").gemm_tflops("bf16")[0] * 1e12
+    generic = get_gpu("H200").memory_bandwidth_bytes_s * efficiency_for("hopper").gemm_bandwidth
+    assert h200.rates.moe_bandwidth == pytest.approx(cap) and cap < generic
+    assert h100.rates.moe_bandwidth == pytest.approx(
+        get_gpu("H100").memory_bandwidth_bytes_s * efficiency_for("hopper").gemm_bandwidth
+    )
+    assert _gpt_oss_vllm("H200", {"moe_backend": "marlin"}).rates.moe_bandwidth == pytest.approx(generic)
+    assert _gpt_oss_vllm("H200", model="openai/gpt-oss-20b").rates.moe_bandwidth == pytest.approx(cap)
+    fit = load_benchmark("fit_hopper_mxfp4_moe")
+    rows = fit.layers()
+    assert fit.fitted(rows) == pytest.approx(VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP)
+    # the H200's held-out layers past the launch-bound few tokens read no worse, and the other shape's streaming ones
+    # (gpt-oss-20b's, 16-256 tokens) read closer by half
+    bands: dict[tuple[str, bool], list[float]] = {}
+    for r in rows:
+        if not r.in_fit and r.gpu == "H200-SXM" and r.tokens >= 16:
+            bands.setdefault((r.experts, r.tokens <= 256), []).append(
+                r.error(None) - r.error(fit.fitted(rows))
+            )
+    assert all(statistics.median(gains) > -0.01 for gains in bands.values())
+    streaming = [r for r in rows if (r.gpu, r.experts) == ("H200-SXM", "32") and 16 <= r.tokens <= 256]
+    cap = VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP
+    assert statistics.median(r.error(cap) for r in streaming) < 0.6 * statistics.median(
+        r.error(None) for r in streaming
+    )

@@ -67,6 +67,52 @@ def moe_layer_fields(r: Any) -> dict[str, object]:
     }
 
 
+#: the columns of a MoE-layer extract whose experts are split by tensor parallelism only
+TP_MOE_COLUMNS = (
+    "source",
+    "gpu",
+    "framework",
+    "kernel_source",
+    "dtype",
+    "num_tokens",
+    "hidden_size",
+    "moe_intermediate_size",
+    "num_experts",
+    "topk",
+    "tp",
+    "time_us",
+)
+
+
+def tensor_parallel_moe_rows(
+    package: Path, tables: Mapping[tuple[str, str, str], tuple[str, str, Sequence[str]]], max_tp: int = 1024
+) -> list[dict[str, object]]:
+    """The balanced-routing, expert-parallelism-off rows of the kernels each ``(GPU folder, framework folder,
+    release) -> (GPU label, framework label, kernel sources)`` table names, split at most ``max_tp`` ways, under
+    :data:`TP_MOE_COLUMNS`, in kernel, shape, split and batch order."""
+    rows: list[dict[str, object]] = []
+    for (gpu_dir, framework, version), (gpu, label, kernels) in tables.items():
+        table, source = read_moe_table(package, gpu_dir, framework, version)
+        keep = table[
+            table.kernel_source.isin(kernels)
+            & (table.distribution == "balanced")
+            & (table.moe_ep_size == 1)
+            & (table.moe_tp_size <= max_tp)
+        ]
+        order = [
+            "kernel_source",
+            "hidden_size",
+            "inter_size",
+            "num_experts",
+            "topk",
+            "moe_tp_size",
+            "num_tokens",
+        ]
+        for r in keep.sort_values(order).itertuples():
+            rows.append({"source": source, "gpu": gpu, "framework": label, **moe_layer_fields(r)})
+    return rows
+
+
 def write_rows(out: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> int:
     """Write ``rows`` to ``out`` under ``columns``, say how many on stderr, and return the exit status 0."""
     rows = list(rows)

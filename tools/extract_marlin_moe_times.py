@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import moe_layer_fields, package_folder, read_moe_table, write_rows
+from aiconfigurator_db import TP_MOE_COLUMNS, package_folder, tensor_parallel_moe_rows, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "marlin_moe_times.csv"
 #: (GPU folder, framework folder, release) -> (GPU label, framework label, Marlin kernel sources kept)
@@ -33,43 +33,11 @@ TABLES = {
         ),
     ),
 }
-COLUMNS = (
-    "source",
-    "gpu",
-    "framework",
-    "kernel_source",
-    "dtype",
-    "num_tokens",
-    "hidden_size",
-    "moe_intermediate_size",
-    "num_experts",
-    "topk",
-    "tp",
-    "time_us",
-)
 
 
 def main() -> int:
     package = package_folder(__doc__.splitlines()[0])
-
-    rows = []
-    for (gpu_dir, framework, version), (gpu, label, kernels) in TABLES.items():
-        table, source = read_moe_table(package, gpu_dir, framework, version)
-        keep = table[
-            table.kernel_source.isin(kernels) & (table.distribution == "balanced") & (table.moe_ep_size == 1)
-        ]
-        order = [
-            "kernel_source",
-            "hidden_size",
-            "inter_size",
-            "num_experts",
-            "topk",
-            "moe_tp_size",
-            "num_tokens",
-        ]
-        for r in keep.sort_values(order).itertuples():
-            rows.append({"source": source, "gpu": gpu, "framework": label, **moe_layer_fields(r)})
-    return write_rows(OUT, COLUMNS, rows)
+    return write_rows(OUT, TP_MOE_COLUMNS, tensor_parallel_moe_rows(package, TABLES))
 
 
 if __name__ == "__main__":

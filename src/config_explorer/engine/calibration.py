@@ -83,6 +83,7 @@ __all__ = [
     "VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE",
     "VLLM_HYBRID_PREFIX_CACHING_SINCE",
     "VLLM_TRITON_BLOCK_FP8_MOE",
+    "VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP",
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
@@ -102,6 +103,7 @@ __all__ = [
     "profile_release",
     "runs_aiter_block_fp8",
     "runs_cutlass_block_fp8",
+    "runs_marlin_linears",
     "runs_trtllm_gen_moe",
     "runs_vllm_triton_block_fp8_moe",
     "sglang_blackwell_triton_moe_us",
@@ -114,6 +116,7 @@ __all__ = [
     "sglang_state_pool_slots",
     "shared_expert_placement",
     "sparse_mla_head_padding",
+    "triton_mxfp4_stream_cap",
     "trtllm_block_fp8_moe_half_width",
     "trtllm_chunked_decode_read_factor",
     "trtllm_cutlass_moe_slowdown",
@@ -366,6 +369,16 @@ MARLIN_MOE_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
 #: the first vLLM release whose Hopper default for MXFP4 experts is the Triton kernel (vendored
 #: ``triton_kernels``, vLLM PR #28788; the v0.10.1-v0.11.2 recipes name Marlin)
 VLLM_MXFP4_TRITON_SINCE: Final[tuple[int, int]] = (0, 12)
+#: the rate the Triton ``matmul_ogs`` kernels of OpenAI's ``triton_kernels`` stream MXFP4 experts at on Hopper, which
+#: has no FP4 tensor cores: each weight tile is unpacked and rescaled to 16-bit in registers before its MMA, so the
+#: stream is bound by the SMs, not by memory: bytes a second per 16-bit tensor FLOP/s of the GPU's peak (the H100
+#: SXM and the H200 SXM, one die at one clock, stream alike though the H200's memory is 1.4x faster). vLLM runs
+#: gpt-oss's experts on these kernels there from v0.12 (:data:`VLLM_MXFP4_TRITON_SINCE`). Fitted by
+#: benchmarks/fit_hopper_mxfp4_moe.py on NVIDIA aiconfigurator's vLLM 0.24.0 H200 layers of gpt-oss-120b's shape
+#: (tensor parallelism 1-8, balanced routing) at 16-256 tokens, where the layer streams its experts
+#: (benchmarks/data/hopper_mxfp4_moe_times.csv); held out on the H100's layers, gpt-oss-20b's shape and every other
+#: batch
+VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP: Final[float] = 0.0029
 #: the first vLLM release that picks the MXFP4 experts' kernel by model: gpt-oss keeps its own priority list
 #: (``_get_priority_backends_for_gpt_oss``: FlashInfer TRT-LLM, AITER, then Triton, which Hopper takes), every
 #: other MXFP4 checkpoint (DeepSeek-V4's experts, compressed-tensors MXFP4) the generic one
@@ -2111,6 +2124,21 @@ def runs_marlin_moe(
     return version < VLLM_MXFP4_TRITON_SINCE or (not gpt_oss and version >= VLLM_MXFP4_MODEL_ORACLE_SINCE)
 
 
+def triton_mxfp4_stream_cap(
+    profile: EngineProfile, weight_precision: str, gpu_family: str, *, marlin: bool, peak16_tflops: float
+) -> float:
+    """The most bytes a second ``profile``'s engine's expert kernel streams MoE experts at, where it is not the
+    memory's: vLLM's Triton ``matmul_ogs`` path for MXFP4 experts on Hopper
+    (:data:`VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP` x the GPU's 16-bit peak, ``peak16_tflops``; ``marlin``: they run
+    on Marlin's kernel instead), else 0 (no cap). SGLang runs gpt-oss's experts on the same ``triton_kernels`` on
+    Hopper, with no layer times to check it on, and TensorRT-LLM's are scaled whole
+    (:data:`TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN`)."""
+    hopper_mxfp4 = gpu_family == "hopper" and normalize_precision(weight_precision) == "mxfp4"
+    if profile.name != "vllm" or not hopper_mxfp4 or marlin:
+        return 0.0
+    return VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP * peak16_tflops * 1e12
+
+
 #: FlashInfer's SM90 CUTLASS mixed-input MXFP4 MoE GEMM (SGLang's ``flashinfer_mxfp4`` runner for DeepSeek-V4's experts
 #: on Hopper, FlashInfer PR #3084) against Marlin: 24-36% faster at prompt-sized batches (1,024 tokens and more), Marlin
 #: 12-15% faster at 64 and fewer, as SGLang's own kernel-level comparison on an H100 states it
@@ -2216,6 +2244,21 @@ def runs_cutlass_block_fp8(
     version = _release(profile.version or DEFAULT_VLLM_VERSION)
     first, past = VLLM_CUTLASS_BLOCK_FP8_RELEASES
     return first <= version < past
+
+
+def runs_marlin_linears(profile: EngineProfile, *, weight_precision: str, gpu_family: str) -> bool:
+    """Whether ``profile``'s engine runs a quantized checkpoint's linear layers (attention projections, dense MLPs,
+    shared experts; not the experts, see :func:`runs_marlin_moe`) on the dense Marlin weight-only GEMM, which
+    dequantizes into 16-bit ``mma.sync``: vLLM on Ampere for FP8 weights (``Fp8LinearMethod.use_marlin`` below
+    compute capability 8.9, block-scaled weights included: model_executor/layers/quantization/fp8.py, v0.11.0)
+    and for 4-bit AWQ/GPTQ weights (the ``awq_marlin`` / ``gptq_marlin`` methods vLLM substitutes from capability
+    8.0). Such a GEMM is charged at the family's Marlin rate (:data:`MARLIN_MOE_BY_FAMILY`'s fraction of the
+    16-bit peak, fitted on the MoE layer), not cuBLAS's: the dense kernel runs its 64-row tile again for every
+    64 rows of a larger batch, about 141 TFLOP/s (0.45 of the 16-bit peak) from 64 to 4,000 rows on an A100 in
+    the Marlin benchmark posted on vLLM PR #2497."""
+    if profile.name != "vllm" or gpu_family != "ampere":
+        return False
+    return normalize_precision(weight_precision) in ("fp8", "int4")
 
 
 #: NVIDIA families by compute capability: the CUDA-only paths below need a CUDA device, SGLang's fusion one

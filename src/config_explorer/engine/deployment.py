@@ -28,6 +28,7 @@ from config_explorer.engine.calibration import (
     COMPRESSED_ATTENTION_BLOCK,
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
+    MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
     SGLANG_COMPRESSED_MAX_RUNNING,
     SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE,
@@ -62,6 +63,7 @@ from config_explorer.engine.calibration import (
     profile_release,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
+    runs_marlin_linears,
     runs_marlin_moe,
     runs_native_mxfp4_linears,
     runs_trtllm_gen_moe,
@@ -78,6 +80,7 @@ from config_explorer.engine.calibration import (
     sglang_state_pool_slots,
     shared_expert_placement,
     sparse_mla_head_padding,
+    triton_mxfp4_stream_cap,
     trtllm_block_fp8_moe_half_width,
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
@@ -264,6 +267,20 @@ class Deployment:
         return TRITON_RUNNER if moved else None
 
     @property
+    def moe_backend(self) -> str | None:
+        """vLLM's ``--moe-backend`` the plan runs the experts on where the launch must name it: ``marlin`` where the
+        engine option asks for Marlin's MoE kernel and vLLM would pick another (:func:`_vllm_marlin_experts`); None
+        elsewhere."""
+        experts = expert_precision(self.arch, self.precision)
+        chosen = _vllm_marlin_experts(self.arch, self.gpu, experts, self.options)
+        gpt_oss = self.arch.model_type == "gpt_oss"
+        return (
+            MARLIN_BACKEND
+            if chosen and not runs_marlin_moe(self.profile, experts, self.gpu.family, gpt_oss=gpt_oss)
+            else None
+        )
+
+    @property
     def prefix_caching(self) -> bool:
         """Whether the engine keeps computed prompt blocks for later prompts (:func:`prefix_caching`)."""
         return prefix_caching(self.profile, self.options, self.arch)
@@ -392,6 +409,28 @@ def _hopper_mxfp4_runner(
     )
 
 
+def _vllm_marlin_experts(arch: ModelArchitecture, gpu: GPUSpec, experts: str, options: EngineOptions) -> bool:
+    """Whether a vLLM launch's ``--moe-backend marlin`` (engine option ``moe_backend``) puts ``arch``'s experts, stored
+    at ``experts``, on Marlin's MoE kernel; an invalid request fails here, as vLLM refuses a backend its oracle does not
+    offer for the format (vLLM PR #33807): Marlin runs weight-only 8- and 4-bit experts, and the engine costs it on the
+    GPU families whose Marlin rate it has measured (:data:`~config_explorer.engine.calibration.MARLIN_MOE_BY_FAMILY`)."""
+    if options.moe_backend != MARLIN_BACKEND or not arch.is_moe:
+        return False
+    if expert_format_class(experts) == 0:
+        raise InvalidArgumentError(
+            f"moe_backend={MARLIN_BACKEND}: vLLM's Marlin MoE kernel runs quantized experts, and {arch.model_id}'s are "
+            f"{experts} here; accepted: an 8- or 4-bit precision (e.g. precision='fp8'), or moe_backend unset"
+        )
+    if gpu.family not in MARLIN_MOE_BY_FAMILY:
+        raise InvalidArgumentError(
+            f"moe_backend={MARLIN_BACKEND} on the {gpu.name} ({gpu.family}): the engine has no measured Marlin MoE rate "
+            f"for that GPU family; accepted on {', '.join(sorted(MARLIN_MOE_BY_FAMILY))} GPUs, or moe_backend unset"
+        )
+    return True
+
+
+#: vLLM's ``--moe-backend`` value for Marlin's MoE kernel
+MARLIN_BACKEND: Final = "marlin"
 #: the ``--moe-runner-backend`` values that pick the kernel of the MXFP4 experts an FP8 checkpoint carries on Hopper
 MXFP4_HOPPER_RUNNERS: Final = ("marlin", "flashinfer_mxfp4")
 #: the ``--moe-runner-backend`` value that keeps 16- and 8-bit experts on SGLang's Triton fused-MoE kernel
@@ -706,8 +745,9 @@ def plan_deployment(
             f"{arch.model_id} carries on Hopper (its default runner's MXFP4 path is an SM100 kernel); accepted: "
             + " or ".join(MXFP4_HOPPER_RUNNERS)
         )
+    chosen_marlin = _vllm_marlin_experts(arch, gpu, experts, options)
     marlin = arch.is_moe and (
-        runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None
+        runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None or chosen_marlin
     )
     trtllm_gen, triton_runner = _expert_kernels(arch, profile, gpu.family, weights, options, ep, dp_attention)
     # the experts run on the engine's generic (Triton-style) grouped-GEMM kernels: neither fused nor Marlin's
@@ -748,9 +788,22 @@ def plan_deployment(
             f"moe_runner_backend={options.moe_runner_backend} changes nothing here: it picks the kernel of MXFP4 "
             "experts an FP8 checkpoint carries (DeepSeek-V4's) on Hopper"
         )
+    if options.moe_backend == MARLIN_BACKEND and not arch.is_moe:
+        warnings.append(f"moe_backend={MARLIN_BACKEND} changes nothing here: no MoE layers")
+    elif chosen_marlin and runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss):
+        warnings.append(
+            f"moe_backend={MARLIN_BACKEND} changes nothing here: vLLM {profile.version} runs these {experts} experts "
+            f"on the {gpu.name} on Marlin already"
+        )
     if marlin and experts == "mxfp4" and gpu.family == "hopper" and runner is None:
         rate = f"about {MARLIN_MOE_COMPUTE:.0%} of the 16-bit peak at prompt-sized batches"
-        if gpt_oss:
+        if chosen_marlin:
+            warnings.append(
+                f"moe_backend={MARLIN_BACKEND} runs the {experts} experts on Marlin's MoE kernel ({rate}): it streams "
+                "them faster than vLLM's Triton kernel at small batches and computes at about half its rate at "
+                "prompt-sized ones"
+            )
+        elif gpt_oss:
             warnings.append(
                 f"vLLM {profile.version} runs {experts} experts on Hopper with its Marlin MoE kernel ({rate}); "
                 "vLLM 0.12 and later use the Triton MoE kernel, which reaches about twice Marlin's rate at those "
@@ -775,6 +828,11 @@ def plan_deployment(
         marlin_compute_scale=SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE if runner == "flashinfer_mxfp4" else 1.0,
         trtllm_gen_moe=trtllm_gen,
         moe_block_scaled=block_scaled,
+        moe_stream_cap=triton_mxfp4_stream_cap(
+            profile, experts, gpu.family, marlin=marlin, peak16_tflops=gpu.gemm_tflops("bf16")[0]
+        )
+        if arch.is_moe
+        else 0.0,
         prefill_tiles=prefill_attention_tiles(profile, gpu.family),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
             profile,
@@ -901,6 +959,13 @@ def plan_deployment(
             f"vLLM {profile.version} without DeepGEMM runs the {weights} checkpoint's block-scaled linear layers on "
             "CUTLASS's blockwise kernel, several times slower at decode batches; with DeepGEMM installed (the "
             "release Docker images ship it) say engine_options={'deep_gemm': True}"
+        )
+    if runs_marlin_linears(profile, weight_precision=weights, gpu_family=gpu.family):
+        # the linears' bytes at the family's GEMM bandwidth as before, their FLOPs at Marlin's compute rate
+        rates = attrs.evolve(
+            rates,
+            quantized_linear_bandwidth=rates.gemm_bandwidth,
+            quantized_linear_flops=gpu.gemm_tflops("bf16")[0] * 1e12 * MARLIN_MOE_BY_FAMILY[gpu.family][0],
         )
     if rates.moe_masked_ep:
         warnings.append(

@@ -86,6 +86,13 @@ Other options change how a step's host work meets its GPU work instead:
   Its ``triton`` keeps 16- and 8-bit experts on SGLang's Triton fused-MoE kernel where SGLang would pick FlashInfer's
   TensorRT-LLM-gen kernels itself (Blackwell; :func:`config_explorer.engine.calibration.runs_trtllm_gen_moe`).
 
+* vLLM's ``--moe-backend marlin`` (vLLM PR #33807, which added the argument; before it ``VLLM_MXFP4_USE_MARLIN=1``
+  did this for MXFP4 experts): the experts run weight-only on Marlin's MoE kernel where vLLM would pick another,
+  e.g. gpt-oss's MXFP4 experts on Hopper, which vLLM 0.12 and later run on Triton's ``matmul_ogs`` (vLLM's GPT-OSS
+  recipe suggests Marlin there for v0.12's small-concurrency regression, vLLM issue #28894; ``MoEBackend`` in
+  vllm/config/kernel.py lists ``marlin``). It takes quantized experts (8- or 4-bit), on the GPUs whose Marlin rate
+  the engine has measured (:data:`config_explorer.engine.calibration.MARLIN_MOE_BY_FAMILY`).
+
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
 ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
@@ -132,6 +139,11 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "enable_block_reuse": ("trtllm", True, "kv_cache_config.enable_block_reuse (LLM-API option)"),
     "mamba_ssm_dtype": ("sglang", None, "--mamba-ssm-dtype"),
     "moe_runner_backend": ("sglang", None, "--moe-runner-backend"),
+    "moe_backend": (
+        "vllm",
+        None,
+        "--moe-backend (before vLLM PR #33807: VLLM_MXFP4_USE_MARLIN=1 for MXFP4 experts)",
+    ),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
@@ -141,6 +153,8 @@ WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     # expert runners it has for DeepSeek-V4's experts on Hopper (layers/quantization/fp8.py), and its Triton fused-MoE
     # kernel for 16- and 8-bit experts where it would pick FlashInfer's TensorRT-LLM-gen kernels (Blackwell)
     "moe_runner_backend": {"marlin": "marlin", "flashinfer_mxfp4": "flashinfer_mxfp4", "triton": "triton"},
+    # vLLM's ``--moe-backend`` choices the engine models (``MoEBackend``, vllm/config/kernel.py): Marlin's MoE kernel
+    "moe_backend": {"marlin": "marlin"},
 }
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling and
 #: prefix caching (whose defaults are the release's)
@@ -218,6 +232,9 @@ class EngineOptions:
     #: :func:`~config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`), or triton: 16- and 8-bit experts on
     #: SGLang's Triton fused-MoE kernel where it would pick FlashInfer's TensorRT-LLM-gen kernels (Blackwell)
     moe_runner_backend: str | None = None
+    #: vLLM: ``marlin`` runs quantized experts on Marlin's MoE kernel where vLLM would pick another (``--moe-backend``;
+    #: None: vLLM's own pick)
+    moe_backend: str | None = None
 
     @property
     def overlap_off(self) -> bool:
@@ -293,6 +310,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         moe_runner_backend=None
         if "moe_runner_backend" not in checked
         else str(checked["moe_runner_backend"]),
+        moe_backend=None if "moe_backend" not in checked else str(checked["moe_backend"]),
     )
 
 

@@ -148,6 +148,9 @@ class PerformanceEstimate:
     #: 8-bit experts off the FlashInfer TensorRT-LLM-gen kernels SGLang picks on Blackwell; None: the engine's own
     #: pick (or another engine)
     moe_runner_backend: str | None = None
+    #: vLLM: the ``--moe-backend`` the launch names: marlin where the estimate runs the experts on Marlin's MoE kernel
+    #: and vLLM would pick another; None: vLLM's own pick (or another engine)
+    moe_backend: str | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -193,6 +193,7 @@ def rates_for(
     moe_masked_ep: bool = False,
     marlin_compute_scale: float = 1.0,
     moe_block_scaled: bool = True,
+    moe_stream_cap: float = 0.0,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -210,6 +211,8 @@ def rates_for(
     Marlin's family (see :data:`SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE`);
     ``moe_block_scaled``: FP8 experts carry one scale per block, not per tensor (the fused path's fixed time, see
     :func:`trtllm_gen_moe_layer_us`);
+    ``moe_stream_cap``: the most bytes a second the engine's expert kernel streams the experts at, where the SMs and
+    not the memory bound it (0: none; see :func:`~config_explorer.engine.calibration.triton_mxfp4_stream_cap`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
@@ -227,12 +230,13 @@ def rates_for(
         latency += PCIE_ALLREDUCE_US * 1e-6
     crosses = tp * pp > gpu.scale_up_domain
     scale_out = gpu.scale_out_bytes_s * eff.link_efficiency
+    stream = gpu.memory_bandwidth_bytes_s * (eff.moe_bandwidth or eff.gemm_bandwidth)
     pipeline_link = min(scale_up_link, scale_out) if crosses else scale_up_link
 
     return (
         Rates(
             gemm_bandwidth=gpu.memory_bandwidth_bytes_s * eff.gemm_bandwidth,
-            moe_bandwidth=gpu.memory_bandwidth_bytes_s * (eff.moe_bandwidth or eff.gemm_bandwidth),
+            moe_bandwidth=min(stream, moe_stream_cap) if moe_stream_cap else stream,
             gemm_flops=peak * 1e12 * fraction,
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
@@ -712,6 +716,13 @@ class StepCost:
             return 0.0, 0.0, 0.0
         seconds, mem, cmp, _, _ = self._moe_layer(tokens)
         return seconds, mem, cmp
+
+    def moe_layer_streaming(self, tokens: float) -> tuple[float, float]:
+        """One MoE layer's expert streaming for a batch of ``tokens`` on one GPU: (bytes of the experts it touches,
+        the per-tile floor its streaming term never goes below, seconds); zeros for a dense model."""
+        if not self._moe_layers or tokens <= 0:
+            return 0.0, 0.0
+        return self._moe_layer(tokens)[3], self._moe_floor
 
     def moe_traffic_bytes_per_token_layer(self, *, masked: bool) -> float:
         """One MoE layer's streamed activation bytes per token on one GPU: every routed assignment's when

@@ -388,6 +388,8 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
         fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
     if "moe_runner_backend" in fields:  # the runner the launch names, where the plan needs one
         fields["moe_runner_backend"] = dep.moe_runner_backend
+    if "moe_backend" in fields:  # vLLM's, where the launch must name it
+        fields["moe_backend"] = dep.moe_backend
     return fields
 
 

@@ -449,6 +449,8 @@ def _vllm(
         argv.append("--no-enable-prefix-caching")
     if est.enforce_eager:
         argv.append("--enforce-eager")
+    if est.moe_backend:  # the experts on Marlin's MoE kernel where vLLM would pick another (vLLM PR #33807)
+        argv += ["--moe-backend", est.moe_backend]
     notes += _precision_note(arch, est, "vllm")
     notes += _aiter_note(arch, est)
     notes += _deep_gemm_note(arch, est)
