@@ -187,7 +187,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "mamba_ssm_dtype=float32|bfloat16|float16 (--mamba-ssm-dtype) and moe_runner_backend=marlin|flashinfer_mxfp4|"
         "triton (--moe-runner-backend: DeepSeek-V4's MXFP4 experts on Hopper; triton keeps 16- and 8-bit experts on "
         "SGLang's Triton fused-MoE kernel), and vLLM's deep_gemm=false "
-        "(DeepGEMM not installed: pip installs before v0.20; native backend)",
+        "(DeepGEMM not installed: pip installs before v0.20; native backend) and moe_backend=marlin (--moe-backend: "
+        "8- and 4-bit experts on Marlin's MoE kernel, e.g. gpt-oss on Hopper)",
     )
 
 
