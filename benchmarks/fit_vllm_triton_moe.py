@@ -78,9 +78,32 @@ def error(members: Iterable[Row], constants: tuple[float, float]) -> float:
 FIT_GROUP = ("vLLM 0.19.0", "H200-SXM", "balanced", "TP")
 
 
-def fit(members: list[Row]) -> tuple[float, float]:
-    """The (fraction, half width) on the grid with the least median |log error| over ``members``."""
-    return min(((f, h) for f in FRACTIONS for h in HALF_WIDTHS), key=lambda c: error(members, c))
+def fit(
+    members: list[Row], fractions: Iterable[float] = FRACTIONS, half_widths: Iterable[float] = HALF_WIDTHS
+) -> tuple[float, float]:
+    """The (fraction, half width) on the grid with the least median |log error| over ``members`` (any rows with the
+    ``dep``, ``tokens`` and ``measured_s`` of :class:`Row`)."""
+    grid = [(f, h) for f in fractions for h in tuple(half_widths)]
+    return min(grid, key=lambda c: error(members, c))
+
+
+def print_fit(
+    best: tuple[float, float],
+    used: tuple[float, float],
+    generic: tuple[float, float],
+    fit_rows: list[Row],
+    held: list[Row],
+) -> None:
+    """The fitted (fraction, half width) beside the engine's constant and the generic term, and the median |log error|
+    of the fit and held-out rows with the generic term and with the fit."""
+    print(
+        f"fit: fraction {best[0]:.2f} of the FP8 peak, half width {best[1]:g}; the engine uses {used[0]:.2f} and "
+        f"{used[1]:g} (the family's generic 8-bit term: {generic[0]:.2f} and {generic[1]:g})"
+    )
+    print(
+        f"median |log(measured / estimated)|: fit rows {error(fit_rows, generic):.3f} -> {error(fit_rows, best):.3f}; "
+        f"held out {error(held, generic):.3f} -> {error(held, best):.3f}\n"
+    )
 
 
 def main() -> None:
@@ -92,15 +115,7 @@ def main() -> None:
     )
     print("(vLLM 0.19.0, H200, experts split by tensor parallelism, balanced routing), the rest held out\n")
     best = fit(fit_rows)
-    print(
-        f"fit: fraction {best[0]:.2f} of the FP8 peak, half width {best[1]:g}; the engine uses "
-        f"{VLLM_TRITON_BLOCK_FP8_MOE[0]:.2f} and {VLLM_TRITON_BLOCK_FP8_MOE[1]:g} (the family's generic 8-bit "
-        f"term: {GENERIC[0]:.2f} and {GENERIC[1]:g})"
-    )
-    print(
-        f"median |log(measured / estimated)|: fit rows {error(fit_rows, GENERIC):.3f} -> {error(fit_rows, best):.3f}; "
-        f"held out {error(held, GENERIC):.3f} -> {error(held, best):.3f}\n"
-    )
+    print_fit(best, VLLM_TRITON_BLOCK_FP8_MOE, GENERIC, fit_rows, held)
     groups: dict[tuple[str, str, str, str], list[Row]] = defaultdict(list)
     for r in held:
         groups[r.group].append(r)

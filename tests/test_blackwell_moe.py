@@ -25,6 +25,7 @@ from config_explorer.engine.calibration import (
     SGLANG_BLACKWELL_TRITON_MOE_US,
     TRTLLM_CUTLASS_MOE_SLOWDOWN,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
+    TRTLLM_GEN_BLOCK_FP8_MOE,
     TRTLLM_GEN_MOE_LAYER_US,
     TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US,
     TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
@@ -97,6 +98,11 @@ def test_the_fused_expert_path_costs_its_fitted_fixed_time_and_no_launches(
     generic = _plan(R1, "B200", "trtllm", precision)  # same GPU, the generic expert path
     assert sglang.rates.moe_fused_path and not generic.rates.moe_fused_path
     assert sglang.rates.moe_layer_s == pytest.approx(TRTLLM_GEN_MOE_LAYER_US[index] * 1e-6)
+    # the generic path's expert GEMMs at the fused kernels' own rate (block-scaled FP8: TRTLLM_GEN_BLOCK_FP8_MOE)
+    rates = attrs.evolve(
+        generic.rates, moe_gemm_flops=sglang.rates.moe_gemm_flops, moe_half_width=sglang.rates.moe_half_width
+    )
+    generic = attrs.evolve(generic, rates=rates, step_cost=StepCost(generic.costs, rates, generic.profile))
     # the layer's streaming and compute term is the same; only the fixed time differs, and TensorRT-LLM's
     # factor on its CUTLASS NVFP4 layers (calibration.trtllm_cutlass_moe_slowdown)
     fused = sglang.step_cost.moe_layer_terms(4.0)
@@ -649,3 +655,56 @@ def test_per_tensor_fp8_experts_on_the_fused_path_cost_their_own_fitted_time() -
     fitted = sorted(r.error(TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US) for r in held)
     generic = sorted(r.error(r.generic_us) for r in held)
     assert fitted[len(fitted) // 2] < generic[len(generic) // 2]
+
+
+def test_the_fused_block_fp8_rate_is_what_the_fit_script_prints() -> None:
+    """TRTLLM_GEN_BLOCK_FP8_MOE is benchmarks/fit_trtllm_gen_block_fp8_moe.py's fit on its named subset (SGLang 0.5.14,
+    balanced routing, TP splits, 1,024 tokens and more); held out, every other row and vLLM 0.24's prompt-sized
+    rows read closer with it than with the family's generic 8-bit term."""
+    fit = load_benchmark("fit_trtllm_gen_block_fp8_moe")
+    data = fit.rows()
+    fit_rows = [r for r in data if r.group == fit.FIT_GROUP]
+    assert fit_rows and all(r.tokens >= 1024 and r.group[0] == "SGLang 0.5.14" for r in fit_rows)
+    assert fit.fit(fit_rows) == TRTLLM_GEN_BLOCK_FP8_MOE
+    held = [r for r in data if r.group != fit.FIT_GROUP]
+    assert fit.error(held, TRTLLM_GEN_BLOCK_FP8_MOE) < fit.error(held, fit.GENERIC)
+    vllm = [r for r in held if r.group[0] == "vLLM 0.24.0" and r.group[3] == "prompt"]
+    assert fit.error(vllm, TRTLLM_GEN_BLOCK_FP8_MOE) < fit.error(vllm, fit.GENERIC)
+
+
+@pytest.mark.parametrize("engine", ["sglang", "vllm==0.24.0"])
+def test_the_fused_block_fp8_rate_slows_whole_experts_not_the_tp8_shards(engine: str) -> None:
+    """On FlashInfer's TensorRT-LLM-gen kernels R1's block-scaled FP8 experts compute at about the same rate whatever
+    the shard's width: its 256-wide TP8 shards keep about the generic term's prompt-sized compute, its whole
+    2,048-wide experts at EP8 take about twice it."""
+    fraction, half_width = TRTLLM_GEN_BLOCK_FP8_MOE
+    eff = efficiency_for("blackwell")
+    generic = (eff.gemm_compute("fp8"), eff.moe_half_width("fp8"))
+    ratios = {}
+    for tp, ep in ((8, 1), (1, 8)):
+        d = _plan(R1, "B200", engine, "fp8", tp=8, ep=ep)
+        assert d.rates.moe_fused_path and d.rates.moe_half_width == half_width
+        assert d.rates.moe_gemm_flops == pytest.approx(fraction * d.rates.peak_gemm_flops)
+        plain = StepCost(
+            d.costs,
+            attrs.evolve(
+                d.rates, moe_gemm_flops=generic[0] * d.rates.peak_gemm_flops, moe_half_width=generic[1]
+            ),
+            d.profile,
+        )
+        ratios[(tp, ep)] = d.step_cost.moe_layer_terms(4096.0)[2] / plain.moe_layer_terms(4096.0)[2]
+    assert ratios[(8, 1)] == pytest.approx(1.0, abs=0.05)
+    assert 1.8 < ratios[(1, 8)] < 2.4
+
+
+def test_other_fused_formats_and_engines_keep_the_generic_expert_rate() -> None:
+    """The fused path's NVFP4 and 16-bit experts, FP8 scaled per tensor, and TensorRT-LLM's own MoE keep the family's
+    rate."""
+    eff = efficiency_for("blackwell")
+    half_width = TRTLLM_GEN_BLOCK_FP8_MOE[1]
+    assert _plan(R1, "B200", "sglang", "fp4").rates.moe_half_width == eff.moe_half_width("fp4")
+    assert _plan(R1, "B200", "trtllm", "fp8").rates.moe_half_width != half_width
+    qwen = _plan(load_model("Qwen/Qwen3-235B-A22B"), "B200", "sglang", "bf16").rates
+    assert qwen.moe_fused_path and qwen.moe_half_width == eff.moe_half_width("bf16")
+    per_tensor = _plan(load_model("Qwen/Qwen3-235B-A22B"), "B200", "vllm==0.24.0", "fp8").rates
+    assert per_tensor.moe_half_width == eff.moe_half_width("fp8")

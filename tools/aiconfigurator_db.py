@@ -84,6 +84,15 @@ TP_MOE_COLUMNS = (
 )
 
 
+#: the columns of a MoE-layer extract that keeps the routing and expert-parallel splits too
+SPLIT_MOE_COLUMNS = (*TP_MOE_COLUMNS[:5], "distribution", *TP_MOE_COLUMNS[5:11], "ep", "time_us")
+
+
+def split_moe_fields(r: Any) -> dict[str, object]:
+    """:func:`moe_layer_fields` with the row's routing and expert-parallel ranks."""
+    return {"distribution": r.distribution, "ep": int(r.moe_ep_size), **moe_layer_fields(r)}
+
+
 def tensor_parallel_moe_rows(
     package: Path, tables: Mapping[tuple[str, str, str], tuple[str, str, Sequence[str]]], max_tp: int = 1024
 ) -> list[dict[str, object]]:

@@ -23,7 +23,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import LABELS, moe_layer_fields, package_folder, read_moe_table, write_rows
+from aiconfigurator_db import (
+    LABELS,
+    SPLIT_MOE_COLUMNS,
+    package_folder,
+    read_moe_table,
+    split_moe_fields,
+    write_rows,
+)
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "triton_moe_times.csv"
 #: (GPU folder, framework folder, release) -> (GPU label, the Triton fused-MoE kernel sources kept)
@@ -42,22 +49,6 @@ TABLES = {
 DTYPES = ("bfloat16", "fp8_block")
 DISTRIBUTIONS = ("balanced", "power_law_1.2")
 TOKENS = (1, 16, 64, 256, 1024, 4096, 8192, 16384)
-COLUMNS = (
-    "source",
-    "gpu",
-    "framework",
-    "kernel_source",
-    "dtype",
-    "distribution",
-    "num_tokens",
-    "hidden_size",
-    "moe_intermediate_size",
-    "num_experts",
-    "topk",
-    "tp",
-    "ep",
-    "time_us",
-)
 
 
 def main() -> int:
@@ -91,12 +82,10 @@ def main() -> int:
                     "source": source,
                     "gpu": gpu,
                     "framework": f"{LABELS[framework]} {version}",
-                    "distribution": r.distribution,
-                    "ep": int(r.moe_ep_size),
-                    **moe_layer_fields(r),
+                    **split_moe_fields(r),
                 }
             )
-    return write_rows(OUT, COLUMNS, rows)
+    return write_rows(OUT, SPLIT_MOE_COLUMNS, rows)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ __all__ = [
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
+    "TRTLLM_GEN_BLOCK_FP8_MOE",
     "TRTLLM_GEN_MOE_LAYER_US",
     "TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US",
     "TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN",
@@ -120,6 +121,7 @@ __all__ = [
     "trtllm_block_fp8_moe_half_width",
     "trtllm_chunked_decode_read_factor",
     "trtllm_cutlass_moe_slowdown",
+    "trtllm_gen_block_fp8_moe_rate",
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
     "vllm_deepgemm_blackwell_moe_us",
@@ -1199,6 +1201,25 @@ def runs_trtllm_gen_moe(
 #: routing, 1,024 tokens and more (benchmarks/data/triton_moe_times.csv); held out on its expert-parallel and
 #: power-law rows and on vLLM 0.24.0's H100 and H200 layers
 VLLM_TRITON_BLOCK_FP8_MOE: Final[tuple[float, float]] = (0.32, 100.0)
+
+
+#: FlashInfer's TensorRT-LLM-gen MoE kernels on block-scaled FP8 experts on Blackwell (SGLang's ``flashinfer_trtllm``
+#: runner, vLLM from 0.15; :func:`runs_trtllm_gen_moe`): (fraction of the FP8 dense peak, expert shard width at which it
+#: reaches half that) for the grouped GEMMs, in place of the Blackwell family's 8-bit (0.58, 700). Fitted by
+#: benchmarks/fit_trtllm_gen_block_fp8_moe.py on NVIDIA aiconfigurator's SGLang 0.5.14 B200 layers, balanced routing,
+#: experts split by tensor parallelism only, 1,024 tokens and more (benchmarks/data/trtllm_gen_block_fp8_moe_times.csv);
+#: held out on its expert-parallel splits and smaller batches, vLLM 0.24.0's layers and the power-law rows
+TRTLLM_GEN_BLOCK_FP8_MOE: Final[tuple[float, float]] = (0.22, 100.0)
+
+
+def trtllm_gen_block_fp8_moe_rate(
+    weight_precision: str, *, trtllm_gen_moe: bool, block_scaled: bool
+) -> tuple[float, float] | None:
+    """:data:`TRTLLM_GEN_BLOCK_FP8_MOE` where the experts run on FlashInfer's TensorRT-LLM-gen MoE kernels
+    (``trtllm_gen_moe``, :func:`runs_trtllm_gen_moe`) and are FP8 with one scale per block; else None (the family's
+    generic rate)."""
+    fp8 = normalize_precision(weight_precision) == "fp8"
+    return TRTLLM_GEN_BLOCK_FP8_MOE if trtllm_gen_moe and fp8 and block_scaled else None
 
 
 def runs_vllm_triton_block_fp8_moe(

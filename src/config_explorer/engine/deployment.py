@@ -84,6 +84,7 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
+    trtllm_gen_block_fp8_moe_rate,
     trtllm_tensorrt_engine,
     vllm_deepgemm_blackwell_moe_us,
     vllm_hybrid_prefix_caching_allowed,
@@ -983,6 +984,14 @@ def plan_deployment(
         deep_gemm=options.deep_gemm,
     ):
         fraction, half_width = VLLM_TRITON_BLOCK_FP8_MOE
+        rates = attrs.evolve(
+            rates, moe_gemm_flops=rates.peak_gemm_flops * fraction, moe_half_width=half_width
+        )
+    fused_block_fp8 = trtllm_gen_block_fp8_moe_rate(
+        experts, trtllm_gen_moe=trtllm_gen, block_scaled=block_scaled
+    )
+    if arch.is_moe and fused_block_fp8 is not None:
+        fraction, half_width = fused_block_fp8
         rates = attrs.evolve(
             rates, moe_gemm_flops=rates.peak_gemm_flops * fraction, moe_half_width=half_width
         )
