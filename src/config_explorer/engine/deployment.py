@@ -410,6 +410,10 @@ def _hopper_mxfp4_runner(
     )
 
 
+#: vLLM's ``--moe-backend`` value for Marlin's MoE kernel
+MARLIN_BACKEND: Final = "marlin"
+
+
 def _vllm_marlin_experts(arch: ModelArchitecture, gpu: GPUSpec, experts: str, options: EngineOptions) -> bool:
     """Whether a vLLM launch's ``--moe-backend marlin`` (engine option ``moe_backend``) puts ``arch``'s experts, stored
     at ``experts``, on Marlin's MoE kernel; an invalid request fails here, as vLLM refuses a backend its oracle does not
@@ -430,8 +434,6 @@ def _vllm_marlin_experts(arch: ModelArchitecture, gpu: GPUSpec, experts: str, op
     return True
 
 
-#: vLLM's ``--moe-backend`` value for Marlin's MoE kernel
-MARLIN_BACKEND: Final = "marlin"
 #: the ``--moe-runner-backend`` values that pick the kernel of the MXFP4 experts an FP8 checkpoint carries on Hopper
 MXFP4_HOPPER_RUNNERS: Final = ("marlin", "flashinfer_mxfp4")
 #: the ``--moe-runner-backend`` value that keeps 16- and 8-bit experts on SGLang's Triton fused-MoE kernel
