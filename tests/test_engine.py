@@ -1089,3 +1089,31 @@ def test_a_per_layer_query_key_norm_all_reduces_its_sums_of_squares_across_the_a
         base = bare.breakdown(batch, batch * 1100, 0, 0, 0, 0, batch)
         assert added.comm_s - base.comm_s == pytest.approx(62 * tp8.rates.allreduce_latency_s)
         assert added.overhead_s - base.overhead_s == pytest.approx(62 * tp8.rates.small_kernel_s)
+
+
+def test_vllm_keeps_chunked_layers_kv_whole_from_0_10_1_to_0_13() -> None:
+    """vLLM 0.10.1-0.13 turn the hybrid KV cache manager off for Llama 4's chunked local attention (PR #21761; the
+    variable's default "0" in those wheels, "1" from 0.14): every layer stores every token's KV, so a long sequence holds
+    more KV and fewer fit, while a decode step reads the same chunked KV as before; short sequences (within the chunk)
+    and other engines are unchanged."""
+    scout = load_model("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+
+    def plan(engine: str, prompt: int) -> Deployment:
+        return plan_deployment(
+            scout, get_gpu("H100"), num_gpus=4, tp=4, input_length=prompt, output_length=1000, engine=engine,
+            max_model_len=65536,
+        )  # fmt: skip
+
+    whole, freed = plan("vllm==0.11.0", 30000), plan("vllm==0.14.0", 30000)
+    assert any("keeps every token's KV" in w for w in whole.warnings)
+    assert not any("keeps every token's KV" in w for w in freed.warnings)
+    assert whole.costs.kv_bytes(31000) == pytest.approx(
+        (whole.costs.kv_bytes_per_token_full) * 31000
+    ) and whole.costs.kv_bytes(31000) > 2 * freed.costs.kv_bytes(31000)
+    assert whole.kv_limit_per_replica < freed.kv_limit_per_replica
+    assert whole.costs.kv_bytes(4000) == pytest.approx(freed.costs.kv_bytes(4000))
+    # the reads: the chunked layers' decode still reads its chunk
+    assert whole.costs.kv_read_bytes_per_token_windowed == freed.costs.kv_bytes_per_token_windowed
+    assert whole.costs.kv_read_bytes_per_token_full == freed.costs.kv_bytes_per_token_full
+    assert not plan("vllm==0.10.0", 30000).costs.kv_read_bytes_per_token_windowed
+    assert plan("sglang", 30000).costs.kv_bytes_per_token_windowed > 0

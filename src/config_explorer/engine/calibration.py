@@ -73,6 +73,7 @@ __all__ = [
     "TRTLLM_GEN_MOE_LAYER_US",
     "TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US",
     "TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN",
+    "VLLM_CHUNKED_KV_WHOLE_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
@@ -125,6 +126,7 @@ __all__ = [
     "trtllm_gen_moe_layer_us",
     "trtllm_tensorrt_engine",
     "vllm_deepgemm_blackwell_moe_us",
+    "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
     "vllm_mla_layer_extra_us",
     "vllm_prefix_caching_default",
@@ -2372,6 +2374,28 @@ def trtllm_chunked_decode_read_factor(
     if (release is None or release[:2] >= TRTLLM_CHUNKED_DECODE_SHORT_SINCE) and max_seq_len < chunk_tokens:
         return 1.0
     return query_heads_per_kv_head * grouped_share / per_head_share
+
+
+#: the vLLM releases that keep every token's KV in Llama 4's chunked-attention layers: [first, past). PR #21761
+#: (2025-07-28) turned the hybrid KV cache manager off for chunked local attention unless
+#: ``VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1`` (a ~2 ms decode regression from building its three chunked
+#: groups' metadata), so every layer's KV spec is full attention; the variable's default is "0" in vllm/envs.py of the
+#: 0.10.1-0.13.0 wheels and "1" from 0.14.0 (PR #29627 cached those builds), when the chunked layers free the blocks
+#: before their chunk again (``ChunkedLocalAttentionSpec``, PR #19351)
+VLLM_CHUNKED_KV_WHOLE_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
+    (0, 10, 1),
+    (0, 14, 0),
+)
+
+
+def vllm_holds_chunked_kv_whole(profile: EngineProfile, *, chunked_attention: bool) -> bool:
+    """Whether ``profile``'s engine keeps a chunked-attention model's chunked layers' KV for the whole sequence
+    (:data:`VLLM_CHUNKED_KV_WHOLE_RELEASES`); their decode still reads only the tokens since their chunk began."""
+    release = profile_release(profile)
+    if profile.name != "vllm" or not chunked_attention or release is None:
+        return False
+    first, past = VLLM_CHUNKED_KV_WHOLE_RELEASES
+    return first <= release < past
 
 
 def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:

@@ -87,6 +87,7 @@ from config_explorer.engine.calibration import (
     trtllm_gen_block_fp8_moe_rate,
     trtllm_tensorrt_engine,
     vllm_deepgemm_blackwell_moe_us,
+    vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
     vllm_mla_layer_extra_us,
     vllm_prefix_caching_default,
@@ -1015,6 +1016,21 @@ def plan_deployment(
     # SGLang's Hopper runners for such experts keep the checkpoint's widths (sglang_hopper_mxfp4_runner)
     pad = 1 if runner is not None else MXFP4_PAD
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
+    if vllm_holds_chunked_kv_whole(profile, chunked_attention=arch.chunked_attention):
+        # every layer stores every token's KV; the chunked layers' decode still reads its chunk only
+        costs = attrs.evolve(
+            costs,
+            kv_bytes_per_token_full=costs.kv_bytes_per_token_full + costs.kv_bytes_per_token_windowed,
+            kv_bytes_per_token_windowed=0.0,
+            kv_read_bytes_per_token_full=costs.kv_bytes_per_token_full,
+            kv_read_bytes_per_token_windowed=costs.kv_bytes_per_token_windowed,
+        )
+        warnings.append(
+            f"vLLM {profile.version} keeps every token's KV in {arch.model_id}'s chunked-attention layers too (its hybrid "
+            "KV cache manager is off for chunked local attention from 0.10.1 to 0.13, vLLM PR #21761, unless "
+            "VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1): a sequence past the 8,192-token chunk takes up "
+            "to four times the KV of 0.14 and later"
+        )
     if costs.shared_expert_kernels != (0, 0):
         placement = shared_expert_placement(
             profile,
