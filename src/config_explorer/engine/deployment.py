@@ -274,13 +274,7 @@ class Deployment:
         engine option asks for Marlin's MoE kernel and vLLM would pick another (:func:`_vllm_marlin_experts`); None
         elsewhere."""
         experts = expert_precision(self.arch, self.precision)
-        chosen = _vllm_marlin_experts(self.arch, self.gpu, experts, self.options)
-        gpt_oss = self.arch.model_type == "gpt_oss"
-        return (
-            MARLIN_BACKEND
-            if chosen and not runs_marlin_moe(self.profile, experts, self.gpu.family, gpt_oss=gpt_oss)
-            else None
-        )
+        return _named_moe_backend(self.arch, self.profile, self.gpu, experts, self.options)
 
     @property
     def prefix_caching(self) -> bool:
@@ -433,6 +427,17 @@ def _vllm_marlin_experts(arch: ModelArchitecture, gpu: GPUSpec, experts: str, op
             f"for that GPU family; accepted on {', '.join(sorted(MARLIN_MOE_BY_FAMILY))} GPUs, or moe_backend unset"
         )
     return True
+
+
+def _named_moe_backend(
+    arch: ModelArchitecture, profile: EngineProfile, gpu: GPUSpec, experts: str, options: EngineOptions
+) -> str | None:
+    """``marlin`` where the option puts the experts on Marlin (:func:`_vllm_marlin_experts`) and vLLM would pick
+    another kernel itself, so the launch must name it; else None."""
+    if not _vllm_marlin_experts(arch, gpu, experts, options):
+        return None
+    own = runs_marlin_moe(profile, experts, gpu.family, gpt_oss=arch.model_type == "gpt_oss")
+    return None if own else MARLIN_BACKEND
 
 
 #: the ``--moe-runner-backend`` values that pick the kernel of the MXFP4 experts an FP8 checkpoint carries on Hopper
@@ -794,7 +799,7 @@ def plan_deployment(
         )
     if options.moe_backend == MARLIN_BACKEND and not arch.is_moe:
         warnings.append(f"moe_backend={MARLIN_BACKEND} changes nothing here: no MoE layers")
-    elif chosen_marlin and runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss):
+    elif chosen_marlin and _named_moe_backend(arch, profile, gpu, experts, options) is None:
         warnings.append(
             f"moe_backend={MARLIN_BACKEND} changes nothing here: vLLM {profile.version} runs these {experts} experts "
             f"on the {gpu.name} on Marlin already"
@@ -979,22 +984,19 @@ def plan_deployment(
             "tensor parallelism's does; the gain is memory and decode. Data-parallel attention with an all-to-all "
             "backend exchanges only the routed tokens"
         )
-    if arch.is_moe and runs_vllm_triton_block_fp8_moe(
+    # the expert GEMMs' own (fraction of the peak, half width) where the engine's kernel is not the family's generic one:
+    # FlashInfer's TensorRT-LLM-gen kernels, else vLLM's Triton kernel, on block-scaled FP8 experts
+    expert_rate = trtllm_gen_block_fp8_moe_rate(experts, trtllm_gen_moe=trtllm_gen, block_scaled=block_scaled)
+    if expert_rate is None and runs_vllm_triton_block_fp8_moe(
         profile,
         weight_precision=experts,
         gpu_family=gpu.family,
         block_scaled=block_scaled,
         deep_gemm=options.deep_gemm,
     ):
-        fraction, half_width = VLLM_TRITON_BLOCK_FP8_MOE
-        rates = attrs.evolve(
-            rates, moe_gemm_flops=rates.peak_gemm_flops * fraction, moe_half_width=half_width
-        )
-    fused_block_fp8 = trtllm_gen_block_fp8_moe_rate(
-        experts, trtllm_gen_moe=trtllm_gen, block_scaled=block_scaled
-    )
-    if arch.is_moe and fused_block_fp8 is not None:
-        fraction, half_width = fused_block_fp8
+        expert_rate = VLLM_TRITON_BLOCK_FP8_MOE
+    if arch.is_moe and expert_rate is not None:
+        fraction, half_width = expert_rate
         rates = attrs.evolve(
             rates, moe_gemm_flops=rates.peak_gemm_flops * fraction, moe_half_width=half_width
         )
