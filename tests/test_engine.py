@@ -17,6 +17,8 @@ from config_explorer.engine.calibration import (
     VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
     efficiency_for,
     profile_for,
+    sglang_window_kv_share,
+    trtllm_holds_window_kv_whole,
 )
 from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.layout import check_layout, kernels_per_model, rope_cache_bytes, windowed_context
@@ -1116,4 +1118,116 @@ def test_vllm_keeps_chunked_layers_kv_whole_from_0_10_1_to_0_13() -> None:
     assert whole.costs.kv_read_bytes_per_token_windowed == freed.costs.kv_bytes_per_token_windowed
     assert whole.costs.kv_read_bytes_per_token_full == freed.costs.kv_bytes_per_token_full
     assert not plan("vllm==0.10.0", 30000).costs.kv_read_bytes_per_token_windowed
-    assert plan("sglang", 30000).costs.kv_bytes_per_token_windowed > 0
+    assert plan("trtllm", 30000).costs.kv_bytes_per_token_windowed > 0
+
+
+@pytest.mark.parametrize(
+    ("model", "engine", "gpu", "share"),
+    [
+        # gpt-oss: no hybrid pool in 0.5.2-0.5.6 (ServerArgs turned it off), none on SM100 in 0.5.8 (trtllm_mha), the
+        # 0.8 pool on Hopper in 0.5.8 and everywhere from 0.5.10
+        ("openai/gpt-oss-120b", "sglang==0.5.6", "H100", 1.0),
+        ("openai/gpt-oss-120b", "sglang==0.5.8", "B200", 1.0),
+        ("openai/gpt-oss-120b", "sglang==0.5.8", "H100", 0.8),
+        ("openai/gpt-oss-120b", "sglang==0.5.10", "B200", 0.8),
+        ("openai/gpt-oss-120b", "sglang", "B200", 0.8),
+        # Gemma 2 / 3: always off; Gemma 4: in the hybrid set from 0.5.12
+        ("google/gemma-3-27b-it", "sglang", "H100", 1.0),
+        ("google/gemma-4-26B-A4B", "sglang==0.5.10", "H100", 1.0),
+        ("google/gemma-4-26B-A4B", "sglang==0.5.12", "H100", 0.8),
+        # Llama 4's chunked layers: a pool from 0.5.8 (before it, --hybrid-kvcache-ratio unset)
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "sglang==0.5.6", "H100", 1.0),
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "sglang==0.5.8", "H100", 0.8),
+    ],
+)
+def test_sglang_sizes_window_kv_by_its_pools(model: str, engine: str, gpu: str, share: float) -> None:
+    """SGLang splits the KV memory between a full-attention pool and a sliding-window pool of
+    ``swa_full_tokens_ratio`` (0.8) times its tokens, for the architectures that release gives the pool; others keep
+    every token's KV in every layer (calibration.sglang_window_kv_share, read in the 0.5.2-0.5.16 wheels). So a token
+    costs the full layers' KV plus that share of the windowed layers', and a windowed layer's decode still reads its
+    window only."""
+    arch = load_model(model)
+    tp = 4 if "Scout" in model else 1
+
+    def plan(name: str) -> Deployment:
+        return plan_deployment(
+            arch, get_gpu(gpu), num_gpus=tp, tp=tp, input_length=2000, output_length=500, engine=name,
+            max_model_len=8192,
+        )  # fmt: skip
+
+    own, windowed = plan(engine).costs, plan("vllm==0.19.1").costs  # vLLM keeps a window's (chunk's) KV only
+    assert windowed.kv_bytes_per_token_windowed > 0 and own.kv_bytes_per_token_windowed == 0
+    assert own.kv_bytes_per_token_full == pytest.approx(
+        windowed.kv_bytes_per_token_full + share * windowed.kv_bytes_per_token_windowed
+    )
+    assert own.kv_read_bytes_per_token_windowed == pytest.approx(windowed.kv_bytes_per_token_windowed)
+    assert own.kv_read_bytes_per_token_full == pytest.approx(windowed.kv_bytes_per_token_full)
+    assert any(w.startswith("SGLang") and "windowed layers" in w for w in plan(engine).warnings)
+
+
+def test_trtllm_and_vllm_connectors_keep_sliding_layers_kv_whole() -> None:
+    """TensorRT-LLM builds one max_seq_len KV pool for every layer unless told the windows (no release this library
+    follows derives them; Gemma 4's model file does), and vLLM before 0.22 turns its hybrid KV cache manager off with
+    a KV connector (a disaggregated plan's NIXL): gpt-oss's 18 sliding layers then store as much KV as its 18 full
+    ones, a token twice what vLLM's manager keeps, and fewer long sequences fit; the decode reads are unchanged."""
+    arch = load_model("openai/gpt-oss-120b")
+
+    def plan(engine: str, disaggregated: bool = False) -> Deployment:
+        return plan_deployment(
+            arch, get_gpu("H200"), num_gpus=1, tp=1, input_length=8000, output_length=2000, engine=engine,
+            max_model_len=16384, disaggregated=disaggregated,
+        )  # fmt: skip
+
+    freed, trt = plan("vllm==0.19.1"), plan("trtllm")
+    assert trt.costs.kv_bytes_per_token_full == pytest.approx(2 * freed.costs.kv_bytes_per_token_full)
+    assert trt.costs.kv_read_bytes_per_token_windowed == pytest.approx(
+        freed.costs.kv_bytes_per_token_windowed
+    )
+    assert any(w.startswith("TensorRT-LLM keeps every token's KV") for w in trt.warnings)
+    connected, newer = plan("vllm==0.19.1", disaggregated=True), plan("vllm==0.22.0", disaggregated=True)
+    assert connected.costs.kv_bytes_per_token_full == pytest.approx(trt.costs.kv_bytes_per_token_full)
+    assert connected.kv_limit_per_replica < freed.kv_limit_per_replica
+    assert newer.costs.kv_bytes_per_token_windowed == pytest.approx(freed.costs.kv_bytes_per_token_windowed)
+    assert any("--kv-transfer-config" in w for w in connected.warnings)
+    # a model whose layers all slide is not hybrid to vLLM: it keeps its window with a connector too
+    mistral = load_model("mistralai/Mistral-7B-v0.1")
+    windowed = plan_deployment(
+        mistral, get_gpu("H200"), num_gpus=1, tp=1, input_length=8000, output_length=2000, engine="vllm==0.19.1",
+        disaggregated=True,
+    )  # fmt: skip
+    assert windowed.costs.kv_bytes_per_token_windowed > 0
+    # Gemma 4 builds its own window map in TensorRT-LLM; Llama 4's chunked layers keep the chunk rule
+    assert not trtllm_holds_window_kv_whole(
+        profile_for("trtllm"), architecture="Gemma4ForConditionalGeneration", chunked_attention=False
+    )
+    assert not trtllm_holds_window_kv_whole(
+        profile_for("trtllm"), architecture="Llama4ForConditionalGeneration", chunked_attention=True
+    )
+
+
+def test_sglang_window_pool_rule_leaves_other_engines_and_models() -> None:
+    """The rule is SGLang's: other engines, models whose windows SGLang's model classes do not declare (Mistral) and
+    DeepSeek-V4's compressed pools keep their own accounting."""
+    assert (
+        sglang_window_kv_share(
+            profile_for("vllm"), architecture="GptOssForCausalLM", gpu_family="hopper", speculative=False
+        )
+        is None
+    )
+    for architecture in ("MistralForCausalLM", "DeepseekV4ForCausalLM"):
+        assert (
+            sglang_window_kv_share(
+                profile_for("sglang"), architecture=architecture, gpu_family="hopper", speculative=False
+            )
+            is None
+        )
+    # 0.5.8 also turned the pool off for gpt-oss with speculative decoding
+    assert (
+        sglang_window_kv_share(
+            profile_for("sglang", "0.5.8"),
+            architecture="GptOssForCausalLM",
+            gpu_family="hopper",
+            speculative=True,
+        )
+        == 1.0
+    )

@@ -116,6 +116,7 @@ __all__ = [
     "sglang_hybrid_prefix_unit",
     "sglang_mamba_extra_buffer",
     "sglang_state_pool_slots",
+    "sglang_window_kv_share",
     "shared_expert_placement",
     "sparse_mla_head_padding",
     "triton_mxfp4_stream_cap",
@@ -124,7 +125,9 @@ __all__ = [
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gen_block_fp8_moe_rate",
     "trtllm_gen_moe_layer_us",
+    "trtllm_holds_window_kv_whole",
     "trtllm_tensorrt_engine",
+    "vllm_connector_holds_window_kv_whole",
     "vllm_deepgemm_blackwell_moe_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -2396,6 +2399,95 @@ def vllm_holds_chunked_kv_whole(profile: EngineProfile, *, chunked_attention: bo
         return False
     first, past = VLLM_CHUNKED_KV_WHOLE_RELEASES
     return first <= release < past
+
+
+#: SGLang's hybrid sliding-window KV pool: the sliding-window layers get a pool of ``swa_full_tokens_ratio`` times the
+#: full-attention layers' tokens, the two pools splitting the KV memory so that (full layers x full tokens) + (window
+#: layers x ratio x full tokens) fill it (``set_num_token_hybrid`` in model_runner.py of the 0.5.6 wheel,
+#: ``set_num_tokens_hybrid_swa`` in model_runner_kv_cache_mixin.py from 0.5.8); a request is admitted on the
+#: full pool's tokens, and the window pool, whose out-of-window tokens are freed, is not what runs out. The ratio's
+#: default is 0.8 in ``ServerArgs`` of every wheel read (0.4.10-0.5.16)
+SGLANG_SWA_FULL_TOKENS_RATIO: Final[float] = 0.8
+#: the architectures SGLang gives that pool (``is_hybrid_swa_model`` in srt/configs/model_config.py), from the release
+#: that lists them: {Llama4, GptOss} in 0.5.8, Gemma4 added in 0.5.12 (the 0.5.10 set lacks it). Before 0.5.8 the model
+#: runner took every model with a sliding window except Llama 4 (whose pool needed ``--hybrid-kvcache-ratio``, unset by
+#: default), and ``ServerArgs`` turned it off for gpt-oss (0.5.2-0.5.6) and Gemma 2 / 3 (every release read)
+SGLANG_HYBRID_SWA_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "Llama4ForConditionalGeneration": (0, 5, 8),
+    "GptOssForCausalLM": (0, 5, 8),
+    "Gemma4ForConditionalGeneration": (0, 5, 12),
+    "Gemma4ForCausalLM": (0, 5, 12),
+}
+#: SGLang 0.5.8 turned the pool off for gpt-oss where its attention runs on ``trtllm_mha`` (the default on SM100:
+#: B200, B300, GB200, GB300) or with speculative decoding (``ServerArgs._handle_model_specific_adjustments``; the
+#: 0.5.10 wheel no longer does)
+SGLANG_GPT_OSS_TRTLLM_MHA_WHOLE: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
+    (0, 5, 8),
+    (0, 5, 10),
+)
+
+
+def sglang_window_kv_share(
+    profile: EngineProfile, *, architecture: str, gpu_family: str, speculative: bool
+) -> float | None:
+    """The share of a windowed (sliding or chunked) layer's per-token KV that SGLang keeps for every token of a
+    sequence, as its memory pools split the KV memory: 1.0 where the release gives the model no hybrid pool (every
+    layer stores every token), :data:`SGLANG_SWA_FULL_TOKENS_RATIO` where it does. None for other engines and for
+    models whose windowed KV SGLang sizes otherwise (DeepSeek-V4's compressed pools, Mistral's and Phi-3's windows,
+    which its model classes do not declare): their windowed layers keep their window's tokens only.
+
+    The windowed layers' decode still reads its window: only where the KV is stored changes."""
+    if profile.name != "sglang":
+        return None
+    gemma_2_3 = architecture.startswith(("Gemma2", "Gemma3"))
+    if architecture not in SGLANG_HYBRID_SWA_SINCE and not gemma_2_3:
+        return None
+    release = profile_release(profile)
+    if gemma_2_3:
+        return 1.0
+    if release is not None and release < SGLANG_HYBRID_SWA_SINCE[architecture]:
+        if release >= (0, 5, 8) or architecture in ("Llama4ForConditionalGeneration", "GptOssForCausalLM"):
+            return 1.0  # not in that release's set; or, before 0.5.8, Llama 4 and gpt-oss left without a pool
+        # before 0.5.8 the model runner gave any other model with a sliding window the pool
+    elif architecture == "GptOssForCausalLM" and release is not None:
+        first, past = SGLANG_GPT_OSS_TRTLLM_MHA_WHOLE
+        if first <= release < past and (gpu_family == "blackwell" or speculative):
+            return 1.0
+    return SGLANG_SWA_FULL_TOKENS_RATIO
+
+
+def trtllm_holds_window_kv_whole(
+    profile: EngineProfile, *, architecture: str, chunked_attention: bool
+) -> bool:
+    """Whether TensorRT-LLM keeps every token's KV in a model's sliding-window layers. Its PyTorch backend builds one
+    KV pool whose window is ``max_seq_len`` for every layer unless ``kv_cache_config.max_attention_window`` lists
+    the windows; the model file passes a layer's window to the attention kernel only (``attention_window_size`` in
+    modeling_gpt_oss.py). An automatic per-layer window list (PR #5722, 2025-07) was closed unmerged; the one that
+    derives it from ``layer_types`` (PR #18767, merged 2026-09-06 on main, under KV cache manager V2) is in no release
+    this library follows, and Gemma 4's model file builds its own map (as that PR says). So gpt-oss's 18 sliding
+    layers hold as much KV as its 18 full ones (benchmarks/data/window_kv_evidence.md).
+
+    Llama 4's chunked layers are left to the window rule: the same source reads as full KV for them, but the
+    release-1.2-era B200 and GB200 rows run more sequences than a full pool holds (see that file)."""
+    return profile.name == "trtllm" and not chunked_attention and not architecture.startswith("Gemma4")
+
+
+#: the vLLM release from which a KV connector that supports the hybrid KV cache manager (NIXL's, the one a
+#: disaggregated plan launches) no longer turns it off: before it, ``--kv-transfer-config`` forced the manager off
+#: (0.10.0-0.12.0) or turned it off unless the user opted in (0.13.0-0.20.x: ``need_disable_hybrid_kv_cache_manager``
+#: in config/vllm.py); from 0.22.0 only a connector lacking ``SupportsHMA`` does (PR #41847, 2026-05-06)
+VLLM_CONNECTOR_HYBRID_KV_SINCE: Final[tuple[int, int, int]] = (0, 22, 0)
+
+
+def vllm_connector_holds_window_kv_whole(profile: EngineProfile, *, disaggregated: bool) -> bool:
+    """Whether vLLM runs a disaggregated (KV-connector) plan with its hybrid KV cache manager off, so a model with
+    both windowed and full-attention layers keeps every token's KV in every layer (``unify_hybrid_kv_cache_specs``
+    turns each sliding-window spec into a full one; a model whose layers all slide keeps its window):
+    :data:`VLLM_CONNECTOR_HYBRID_KV_SINCE`. The unpinned profile (0.11) is such a release."""
+    if profile.name != "vllm" or not disaggregated:
+        return False
+    release = profile_release(profile)
+    return release is not None and release < VLLM_CONNECTOR_HYBRID_KV_SINCE
 
 
 def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:

@@ -78,6 +78,7 @@ from config_explorer.engine.calibration import (
     sglang_mamba_extra_buffer,
     sglang_piecewise_graph_tokens,
     sglang_state_pool_slots,
+    sglang_window_kv_share,
     shared_expert_placement,
     sparse_mla_head_padding,
     triton_mxfp4_stream_cap,
@@ -85,7 +86,9 @@ from config_explorer.engine.calibration import (
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
     trtllm_gen_block_fp8_moe_rate,
+    trtllm_holds_window_kv_whole,
     trtllm_tensorrt_engine,
+    vllm_connector_holds_window_kv_whole,
     vllm_deepgemm_blackwell_moe_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -527,6 +530,70 @@ def vllm_state_pages(profile: EngineProfile, options: EngineOptions | None, arch
     if release is not None and release[:2] < VLLM_HYBRID_PREFIX_CACHING_SINCE:
         return 1
     return VLLM_HYBRID_CACHED_STATE_PAGES
+
+
+def _window_kv(
+    profile: EngineProfile,
+    arch: ModelArchitecture,
+    gpu_family: str,
+    costs: ShardCosts,
+    *,
+    speculative: bool,
+    disaggregated: bool,
+) -> tuple[ShardCosts, list[str]]:
+    """``costs`` with the KV a token stores in the windowed (sliding or chunked) layers as the engine keeps it, and
+    the warnings that say so. Engines that free what falls out of a window (vLLM's hybrid KV cache manager) keep a
+    window's KV a sequence; others keep every token's (vLLM 0.10.1-0.13 for chunked layers, vLLM before 0.22 with a
+    KV connector, TensorRT-LLM for sliding layers) or a pool of a stated share of the full layers' tokens (SGLang).
+    Either way a windowed layer's decode still reads its window or chunk only."""
+    whole_chunks = vllm_holds_chunked_kv_whole(profile, chunked_attention=arch.chunked_attention)
+    whole_windows = trtllm_holds_window_kv_whole(
+        profile, architecture=arch.architecture, chunked_attention=arch.chunked_attention
+    )
+    # only a model with full-attention layers too is "hybrid" to vLLM: one whose layers all slide keeps its window
+    connector = vllm_connector_holds_window_kv_whole(profile, disaggregated=disaggregated) and (
+        costs.kv_bytes_per_token_full > 0
+    )
+    share = sglang_window_kv_share(
+        profile, architecture=arch.architecture, gpu_family=gpu_family, speculative=speculative
+    )
+    if whole_chunks or whole_windows or connector:
+        share = 1.0
+    if share is None or costs.kv_bytes_per_token_windowed <= 0:
+        return costs, []
+    kept = attrs.evolve(
+        costs,
+        kv_bytes_per_token_full=costs.kv_bytes_per_token_full + share * costs.kv_bytes_per_token_windowed,
+        kv_bytes_per_token_windowed=0.0,
+        kv_read_bytes_per_token_full=costs.kv_read_bytes_per_token_full or costs.kv_bytes_per_token_full,
+        kv_read_bytes_per_token_windowed=costs.kv_read_bytes_per_token_windowed
+        or costs.kv_bytes_per_token_windowed,
+    )
+    if whole_chunks:
+        why = (
+            f"vLLM {profile.version} keeps every token's KV in {arch.model_id}'s chunked-attention layers too (its hybrid "
+            "KV cache manager is off for chunked local attention from 0.10.1 to 0.13, vLLM PR #21761, unless "
+            "VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1): a sequence past the 8,192-token chunk takes up "
+            "to four times the KV of 0.14 and later"
+        )
+    elif connector:
+        why = (
+            f"vLLM {profile.version} turns its hybrid KV cache manager off with a KV connector (--kv-transfer-config, "
+            f"before 0.22): {arch.model_id}'s sliding-window layers keep every token's KV too"
+        )
+    elif whole_windows:
+        why = (
+            f"TensorRT-LLM keeps every token's KV in {arch.model_id}'s sliding-window layers too: one KV pool of "
+            "max_seq_len for every layer, unless kv_cache_config.max_attention_window lists the windows"
+        )
+    else:
+        pool = (
+            "every token's KV in its windowed layers too (no hybrid sliding-window pool for this model in this release)"
+            if share == 1.0
+            else f"its windowed layers a pool of {share:g} times the full layers' tokens (--swa-full-tokens-ratio)"
+        )
+        why = f"SGLang {profile.version or '(newest rules)'} keeps {pool}: that much less KV room for tokens"
+    return kept, [why]
 
 
 def vllm_hybrid_block_size(profile: EngineProfile, arch: ModelArchitecture, costs: ShardCosts) -> int:
@@ -1018,21 +1085,10 @@ def plan_deployment(
     # SGLang's Hopper runners for such experts keep the checkpoint's widths (sglang_hopper_mxfp4_runner)
     pad = 1 if runner is not None else MXFP4_PAD
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
-    if vllm_holds_chunked_kv_whole(profile, chunked_attention=arch.chunked_attention):
-        # every layer stores every token's KV; the chunked layers' decode still reads its chunk only
-        costs = attrs.evolve(
-            costs,
-            kv_bytes_per_token_full=costs.kv_bytes_per_token_full + costs.kv_bytes_per_token_windowed,
-            kv_bytes_per_token_windowed=0.0,
-            kv_read_bytes_per_token_full=costs.kv_bytes_per_token_full,
-            kv_read_bytes_per_token_windowed=costs.kv_bytes_per_token_windowed,
-        )
-        warnings.append(
-            f"vLLM {profile.version} keeps every token's KV in {arch.model_id}'s chunked-attention layers too (its hybrid "
-            "KV cache manager is off for chunked local attention from 0.10.1 to 0.13, vLLM PR #21761, unless "
-            "VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE=1): a sequence past the 8,192-token chunk takes up "
-            "to four times the KV of 0.14 and later"
-        )
+    costs, kept = _window_kv(
+        profile, arch, gpu.family, costs, speculative=speculative is not None, disaggregated=disaggregated
+    )
+    warnings.extend(kept)
     if costs.shared_expert_kernels != (0, 0):
         placement = shared_expert_placement(
             profile,
