@@ -160,9 +160,9 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         (
             "sglang",
             {"recv_interval": 10},
-            "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_overlap_schedule, "
-            "disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, moe_runner_backend, "
-            "schedule_conservativeness, scheduler_recv",
+            "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_hybrid_swa_memory, "
+            "disable_overlap_schedule, disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, "
+            "moe_runner_backend, schedule_conservativeness, scheduler_recv_interval, swa_full_tokens_ratio",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         (
@@ -184,6 +184,10 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
         ("sglang", {"schedule_conservativeness": 12.5}, "must be a number in"),
         ("sglang", {"schedule_conservativeness": "low"}, "got 'low'"),
         ("vllm", {"schedule_conservativeness": 0.5}, "is sglang's --schedule-conservativeness"),
+        ("sglang", {"swa_full_tokens_ratio": 0}, r"swa_full_tokens_ratio must be a number in \(0, 1\]"),
+        ("sglang", {"swa_full_tokens_ratio": 1.5}, "got 1.5"),
+        ("sglang", {"disable_hybrid_swa_memory": 2}, "disable_hybrid_swa_memory is a switch"),
+        ("trtllm", {"swa_full_tokens_ratio": 0.5}, "is sglang's --swa-full-tokens-ratio"),
     ],
 )
 def test_bad_options_are_refused_by_name(engine: str, options: object, message: str) -> None:
@@ -229,6 +233,47 @@ def test_sglang_schedule_conservativeness_sets_how_much_room_admission_keeps() -
     assert "--schedule-conservativeness" in flags
     assert "--schedule-conservativeness 0.3" in serve_commands(arch, low)["sglang"]
     assert "--schedule-conservativeness" not in serve_commands(arch, default)["sglang"]
+
+
+def test_sglang_sliding_window_pool_options_set_the_kv_room() -> None:
+    """--swa-full-tokens-ratio R sizes SGLang's sliding-window pool at R times the full pool's tokens (0.8 by
+    default), so a token of gpt-oss costs its full layers' KV plus R times its sliding layers'; a smaller R fits more
+    long sequences. --disable-hybrid-swa-memory keeps every token in every layer. The record reports both and the
+    launch command passes them on in SGLang's spelling."""
+    arch = load_model("openai/gpt-oss-120b")
+
+    def plan(options: dict[str, Any] | None) -> Any:
+        return plan_deployment(
+            arch, get_gpu("H200"), num_gpus=1, tp=1, engine="sglang", input_length=8000, output_length=2000,
+            engine_options=check_engine_options(options, "sglang"),
+        )  # fmt: skip
+
+    default, small, whole = (
+        plan(None),
+        plan({"swa_full_tokens_ratio": 0.2}),
+        plan({"disable_hybrid_swa_memory": True}),
+    )
+    full = default.costs.kv_read_bytes_per_token_full
+    sliding = default.costs.kv_read_bytes_per_token_windowed
+    assert default.costs.kv_bytes_per_token_full == pytest.approx(full + 0.8 * sliding)
+    assert small.costs.kv_bytes_per_token_full == pytest.approx(full + 0.2 * sliding)
+    assert whole.costs.kv_bytes_per_token_full == pytest.approx(full + sliding)
+    assert small.kv_limit_per_replica > default.kv_limit_per_replica > whole.kv_limit_per_replica
+    assert any("--disable-hybrid-swa-memory" in w for w in whole.warnings)
+    est = estimate_performance(
+        "openai/gpt-oss-120b", "H200", 1, 1, 8000, 2000, engine="sglang", backend="native", concurrency=8,
+        engine_options={"swa_full_tokens_ratio": 0.2, "disable_hybrid_swa_memory": True},
+    )  # fmt: skip
+    assert (est.swa_full_tokens_ratio, est.disable_hybrid_swa_memory) == (0.2, True)
+    flags = assert_valid("sglang", serve_commands(arch, est)["sglang"])
+    assert {"--swa-full-tokens-ratio", "--disable-hybrid-swa-memory"} <= set(flags)
+    plain = estimate_performance(
+        "openai/gpt-oss-120b", "H200", 1, 1, 8000, 2000, engine="sglang", backend="native", concurrency=8
+    )
+    assert (
+        plain.swa_full_tokens_ratio == 0.8
+        and "--swa-full-tokens-ratio" not in serve_commands(arch, plain)["sglang"]
+    )
 
 
 def test_the_defaults_are_the_engines_and_only_its_own_options_are_reported() -> None:

@@ -537,6 +537,7 @@ def _window_kv(
     arch: ModelArchitecture,
     gpu_family: str,
     costs: ShardCosts,
+    options: EngineOptions,
     *,
     speculative: bool,
     disaggregated: bool,
@@ -557,6 +558,12 @@ def _window_kv(
     share = sglang_window_kv_share(
         profile, architecture=arch.architecture, gpu_family=gpu_family, speculative=speculative
     )
+    if (
+        share is not None and share < 1.0
+    ):  # the launch's own ratio for the hybrid pool (--swa-full-tokens-ratio)
+        share = options.swa_full_tokens_ratio
+    if share is not None and options.disable_hybrid_swa_memory:
+        share = 1.0
     if whole_chunks or whole_windows or connector:
         share = 1.0
     if share is None or costs.kv_bytes_per_token_windowed <= 0:
@@ -588,7 +595,13 @@ def _window_kv(
         )
     else:
         pool = (
-            "every token's KV in its windowed layers too (no hybrid sliding-window pool for this model in this release)"
+            "every token's KV in its windowed layers too ("
+            + (
+                "--disable-hybrid-swa-memory"
+                if options.disable_hybrid_swa_memory
+                else "no hybrid sliding-window pool for this model in this release"
+            )
+            + ")"
             if share == 1.0
             else f"its windowed layers a pool of {share:g} times the full layers' tokens (--swa-full-tokens-ratio)"
         )
@@ -1086,7 +1099,13 @@ def plan_deployment(
     pad = 1 if runner is not None else MXFP4_PAD
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
     costs, kept = _window_kv(
-        profile, arch, gpu.family, costs, speculative=speculative is not None, disaggregated=disaggregated
+        profile,
+        arch,
+        gpu.family,
+        costs,
+        options,
+        speculative=speculative is not None,
+        disaggregated=disaggregated,
     )
     warnings.extend(kept)
     if costs.shared_expert_kernels != (0, 0):

@@ -36,6 +36,12 @@ type of those states' SSM part, over the checkpoint's ``mamba_ssm_dtype`` (SGLan
 the flag sets, comes first in ``mamba2_state_dtype``: configs/mamba_utils.py, 0.5.12): a 16-bit state halves that
 part of every slot and of what each decode step reads and writes of it.
 
+SGLang's ``--swa-full-tokens-ratio R`` (default 0.8) sizes the sliding-window KV pool of the models a release gives
+a hybrid pool (gpt-oss, Llama 4, Gemma 4 by release) at ``R`` times the full-attention pool's tokens, the two
+splitting the KV memory (``set_num_tokens_hybrid_swa`` in model_runner_kv_cache_mixin.py, 0.5.8); a smaller ``R``
+leaves more room for the full layers' tokens. ``--disable-hybrid-swa-memory`` turns that pool off: every layer keeps
+every token's KV (:func:`config_explorer.engine.calibration.sglang_window_kv_share`).
+
 TensorRT-LLM's ``kv_cache_config.enable_block_reuse`` (an LLM-API option, default True: ``KvCacheConfig`` in
 ``tensorrt_llm/llmapi/llm_args.py``) is its prefix cache: set false, no prompt is served from cache.
 
@@ -139,6 +145,8 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "enable_block_reuse": ("trtllm", True, "kv_cache_config.enable_block_reuse (LLM-API option)"),
     "mamba_ssm_dtype": ("sglang", None, "--mamba-ssm-dtype"),
     "moe_runner_backend": ("sglang", None, "--moe-runner-backend"),
+    "swa_full_tokens_ratio": ("sglang", 0.8, "--swa-full-tokens-ratio"),
+    "disable_hybrid_swa_memory": ("sglang", False, "--disable-hybrid-swa-memory"),
     "moe_backend": (
         "vllm",
         None,
@@ -235,6 +243,13 @@ class EngineOptions:
     #: vLLM: ``marlin`` runs quantized experts on Marlin's MoE kernel where vLLM would pick another (``--moe-backend``;
     #: None: vLLM's own pick)
     moe_backend: str | None = None
+    #: SGLang: the sliding-window KV pool's tokens as a share of the full-attention pool's, for the models a release
+    #: gives that hybrid pool (``--swa-full-tokens-ratio``, default 0.8:
+    #: :func:`~config_explorer.engine.calibration.sglang_window_kv_share`); a smaller share leaves more of the KV
+    #: memory to the full layers' tokens
+    swa_full_tokens_ratio: float = 0.8
+    #: SGLang: no hybrid sliding-window pool: every layer keeps every token's KV (``--disable-hybrid-swa-memory``)
+    disable_hybrid_swa_memory: bool = False
 
     @property
     def overlap_off(self) -> bool:
@@ -311,6 +326,8 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         if "moe_runner_backend" not in checked
         else str(checked["moe_runner_backend"]),
         moe_backend=None if "moe_backend" not in checked else str(checked["moe_backend"]),
+        swa_full_tokens_ratio=float(checked.get("swa_full_tokens_ratio", 0.8)),
+        disable_hybrid_swa_memory=bool(checked.get("disable_hybrid_swa_memory", False)),
     )
 
 
@@ -334,6 +351,13 @@ def _value(name: str, raw: object) -> int | float | bool | str:
             raise InvalidArgumentError(
                 f"engine option {name} must be a number in (0, {high:g}] (1 is SGLang's default; lower admits "
                 f"sooner), got {short_repr(raw)}"
+            )
+        return float(raw)
+    if name == "swa_full_tokens_ratio":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0.0 < raw <= 1.0:
+            raise InvalidArgumentError(
+                f"engine option {name} must be a number in (0, 1] (the sliding-window pool's tokens as a share of "
+                f"the full pool's; 0.8 is SGLang's default), got {short_repr(raw)}"
             )
         return float(raw)
     if name == "batch_wait_max_tokens_ratio":

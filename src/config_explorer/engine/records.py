@@ -151,6 +151,11 @@ class PerformanceEstimate:
     #: vLLM: the ``--moe-backend`` the launch names: marlin where the estimate runs the experts on Marlin's MoE kernel
     #: and vLLM would pick another; None: vLLM's own pick (or another engine)
     moe_backend: str | None = None
+    #: SGLang: ``--swa-full-tokens-ratio`` (0.8: its default) and ``--disable-hybrid-swa-memory`` as stated: the
+    #: sliding-window KV pool's share of the full pool's tokens, and whether that pool was turned off; None: another
+    #: engine
+    swa_full_tokens_ratio: float | None = None
+    disable_hybrid_swa_memory: bool | None = None
     #: how the engine runs the MoE layers' shared experts: "serial", "fused" (into the routed experts'
     #: grouped GEMMs) or "side_stream" (on a second CUDA stream); None: the model has none
     #: (see ``calibration.shared_expert_placement``)

@@ -62,6 +62,7 @@ from config_explorer.engine.calibration import (
     COMPRESSED_ATTENTION_BLOCK,
     ENGINE_PROFILES,
     ENGINE_TITLES,
+    SGLANG_SWA_FULL_TOKENS_RATIO,
     profile_for,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
@@ -530,6 +531,10 @@ def _sglang(
         argv.append("--disable-radix-cache")
     if est.mamba_ssm_dtype:
         argv += ["--mamba-ssm-dtype", est.mamba_ssm_dtype]
+    if est.swa_full_tokens_ratio is not None and est.swa_full_tokens_ratio != SGLANG_SWA_FULL_TOKENS_RATIO:
+        argv += ["--swa-full-tokens-ratio", f"{est.swa_full_tokens_ratio:g}"]
+    if est.disable_hybrid_swa_memory:
+        argv.append("--disable-hybrid-swa-memory")
     if est.moe_runner_backend:  # DeepSeek-V4's MXFP4 experts on Hopper, or Triton's kernel asked on Blackwell
         argv += ["--moe-runner-backend", est.moe_runner_backend]
     if est.disable_piecewise_cuda_graph:
