@@ -175,8 +175,45 @@ def test_flashmla_sparse_kernels_pad_a_ranks_heads(
     ).costs.attention_flops_per_pair_windowed  # fmt: skip
     costs = plan.costs
     prompt = costs.attention_flops_per_pair_prompt_windowed or costs.attention_flops_per_pair_windowed
-    assert (prompt / unpadded, costs.attention_flops_per_pair_windowed / unpadded) == pytest.approx(expected)
+    decode = costs.attention_flops_per_pair_windowed
+    if costs.attention_flops_per_token:  # every index_topk slot computed: a fixed cost per token instead
+        prompt = decode = costs.attention_flops_per_token / costs.window
+    assert (prompt / unpadded, decode / unpadded) == pytest.approx(expected)
     assert any("padded" in w for w in plan.warnings) == (expected != (1.0, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("engine", "kv", "full"),
+    [
+        ("vllm==0.13.0", "bf16", True),  # FlashMLA's sparse prefill kernel, no per-query length
+        ("vllm==0.23.0", "bf16", True),
+        ("vllm==0.24.0", "bf16", False),  # topk_length bounds the kernel at the context
+        ("vllm==0.13.0", "fp8", False),  # FlashMLA's FP8 decode kernel: not read, left bounded
+        ("sglang==0.5.6", "bf16", False),  # FA3 decodes over the context's picks
+    ],
+)
+def test_vllm_sparse_mla_computes_every_top_k_slot_until_0_24(engine: str, kv: str, *, full: bool) -> None:
+    """vLLM 0.11 to 0.23 attend a 16-bit cache's DeepSeek-V3.2 queries with FlashMLA's sparse prefill kernel, which
+    computes all index_topk (2,048) slots of every query whatever its context: each token, prompt or decode, costs
+    the top-k's FLOPs (heads padded) in place of its context's pairs; 0.24 passes topk_length and stops at the
+    context."""
+    arch = load_model("deepseek-ai/DeepSeek-V3.2")
+    plan = plan_deployment(
+        arch, get_gpu("H200"), num_gpus=8, tp=8, kv_precision=kv, input_length=200, output_length=200,
+        engine=engine,
+    )  # fmt: skip
+    costs = plan.costs
+    assert (costs.attention_flops_per_token > 0.0) == full
+    assert (costs.attention_flops_per_pair_windowed == 0.0) == full
+    if full:  # the padded pair's FLOPs times the 2,048 slots, per token
+        bounded = plan_deployment(
+            arch, get_gpu("H200"), num_gpus=8, tp=8, kv_precision=kv, input_length=200, output_length=200,
+            engine="vllm==0.24.0",
+        ).costs  # fmt: skip
+        assert costs.window == arch.index_topk
+        assert costs.attention_flops_per_token == pytest.approx(
+            costs.window * bounded.attention_flops_per_pair_windowed
+        )
 
 
 def test_sglang_0_5_4_and_0_5_5_force_data_parallel_attention_on_sparse_attention_models() -> None:

@@ -85,6 +85,7 @@ __all__ = [
     "VLLM_HYBRID_CACHED_STATE_PAGES",
     "VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE",
     "VLLM_HYBRID_PREFIX_CACHING_SINCE",
+    "VLLM_SPARSE_MLA_FULL_TOPK_RELEASES",
     "VLLM_TRITON_BLOCK_FP8_MOE",
     "VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP",
     "EngineProfile",
@@ -119,6 +120,7 @@ __all__ = [
     "sglang_state_pool_slots",
     "sglang_window_kv_share",
     "shared_expert_placement",
+    "sparse_mla_full_topk",
     "sparse_mla_head_padding",
     "triton_mxfp4_stream_cap",
     "trtllm_block_fp8_moe_half_width",
@@ -1759,6 +1761,17 @@ def sglang_forces_dsa_dp_attention(profile: EngineProfile, *, sparse_attention: 
 #: up to it and computes them all (vLLM's ``FlashMLASparseImpl``, 0.11 to 0.13: ``padding = 128`` on compute
 #: capability 10, else 64; SGLang's nsa backend ``_forward_flashmla_sparse``, 0.5.6 to 0.5.12: the same)
 SPARSE_MLA_HEAD_PADDING: Final = {"hopper": 64, "blackwell": 128}
+#: the vLLM releases (first, first not) whose DeepSeek-sparse-attention MLA on a 16-bit cache computes every one of a
+#: query's ``index_topk`` slots whatever its context: ``FlashMLASparseImpl._bf16_flash_mla_kernel`` runs FlashMLA's
+#: sparse prefill kernel for prompts and decodes alike with no per-query length (0.11.0 to 0.23.x wheels:
+#: ``flash_mla_sparse_prefill`` / ``flash_mla_sparse_fwd(q, kv, indices, scale)``), and that kernel loops over all
+#: ``topk / 64`` blocks, masking the unused (-1) slots but computing them (deepseek-ai/FlashMLA @1408756,
+#: ``csrc/sm90/prefill/sparse/fwd.cu``: ``num_topk_blocks = params.topk / B_TOPK``); 0.24.0 passes ``topk_length``
+#: and stops at the context. NVIDIA aiconfigurator's H200 DeepSeek-V3.2 decode-module times (commit 095f58a,
+#: ``systems/data/h200_sxm/sparse_attention/vllm/{0.19.0,0.24.0}/dsa_generation_module_perf.parquet``, 16 heads, a
+#: bf16 cache) show it: 0.19.0 takes 1.00 ms at 1,024 decodes of 2 tokens of context and 1.17 ms at 2,048, where
+#: 0.24.0 takes 0.53 ms and 1.15 ms
+VLLM_SPARSE_MLA_FULL_TOPK_RELEASES: Final = ((0, 11, 0), (0, 24, 0))
 
 
 #: the first releases that serve DeepSeek-V4's compressed attention (``DeepseekV4ForCausalLM``): vLLM 0.20.0 (0.19.1 has
@@ -1930,6 +1943,18 @@ def sparse_mla_head_padding(
     if profile.name == "sglang" and wide:
         return factor, factor if gpu_family == "blackwell" else 1.0
     return 1.0, 1.0
+
+
+def sparse_mla_full_topk(profile: EngineProfile, *, kv_value_bytes: float) -> bool:
+    """Whether ``profile``'s engine computes all ``index_topk`` slots of every query of a DeepSeek-sparse-attention
+    model, prompt or decode, however short its context (:data:`VLLM_SPARSE_MLA_FULL_TOPK_RELEASES`): a vLLM release
+    in that range on a 16-bit cache. An FP8 cache's decodes take FlashMLA's FP8 decode kernel (not read here), SGLang
+    decodes on Hopper with FA3 over the context's picks only, and a profile with no release follows the newest
+    rules (bounded by the context)."""
+    if profile.name != "vllm" or not profile.version or kv_value_bytes < 2.0:
+        return False
+    first, after = VLLM_SPARSE_MLA_FULL_TOPK_RELEASES
+    return first <= _release(profile.version) < after
 
 
 #: SGLang's split, for a model with recurrent (Mamba-2, Gated DeltaNet) layers, of the memory left after weights and

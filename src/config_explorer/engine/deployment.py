@@ -80,6 +80,7 @@ from config_explorer.engine.calibration import (
     sglang_state_pool_slots,
     sglang_window_kv_share,
     shared_expert_placement,
+    sparse_mla_full_topk,
     sparse_mla_head_padding,
     triton_mxfp4_stream_cap,
     trtllm_block_fp8_moe_half_width,
@@ -1150,6 +1151,16 @@ def plan_deployment(
                 + (" and decodes" if decode_pad > 1.0 else "")
                 + ", so that attention costs "
                 f"{prompt_pad:g}x its FLOPs; data-parallel attention (every head on each GPU) pads none"
+            )
+        if sparse_mla_full_topk(profile, kv_value_bytes=bytes_per_value(kv)):
+            # every prompt and decode token attends all index_topk slots, used or not: a fixed cost per token
+            # (its heads padded as above) in place of the pairs of its context
+            costs = attrs.evolve(
+                costs,
+                attention_flops_per_token=costs.attention_flops_per_token
+                + costs.window * costs.attention_flops_per_pair_windowed,
+                attention_flops_per_pair_windowed=0.0,
+                attention_flops_per_pair_prompt_windowed=0.0,
             )
     budget = max_num_batched_tokens or default_step_budget(
         profile, gpu, max_model_len or context or request, dp_attention
