@@ -216,6 +216,43 @@ def test_vllm_sparse_mla_computes_every_top_k_slot_until_0_24(engine: str, kv: s
         )
 
 
+@pytest.mark.parametrize(
+    ("engine", "cleans"),
+    [
+        ("vllm==0.11.0", True),
+        ("vllm==0.13.0", True),
+        ("vllm==0.15.1", True),
+        ("vllm==0.16.0", False),  # clean_logits=False from here on
+        ("sglang==0.5.6", False),  # its top-k transform reads each row's context only
+    ],
+)
+def test_vllm_0_11_to_0_15_write_the_indexer_logits_max_model_len_wide(engine: str, *, cleans: bool) -> None:
+    """vLLM 0.11-0.15 have DeepGEMM clean the indexer's FP32 logits: a decode's row is max_model_len wide (rounded
+    up to 256) and written whole in every sparse layer, and a prompt step writes its whole [prompt tokens, their
+    prompts' context tokens] matrix; later releases and SGLang write only the scored cells."""
+    arch = load_model("deepseek-ai/DeepSeek-V3.2")
+    plan = plan_deployment(
+        arch, get_gpu("H200"), num_gpus=8, tp=8, input_length=2000, output_length=100, max_model_len=100_000,
+        engine=engine,
+    )  # fmt: skip
+    costs = plan.costs
+    if not cleans:
+        assert costs.decode_read_bytes_per_sequence == 0.0 and costs.prefill_logits_bytes_per_cell == 0.0
+        assert plan.step_cost.prefill_logits_seconds([(8192.0, 0.0)]) == 0.0
+        return
+    width = 100_096  # 100,000 rounded up to 4 x 64 columns
+    assert costs.decode_read_bytes_per_sequence == pytest.approx(4 * width * 61)
+    assert costs.prefill_logits_bytes_per_cell == pytest.approx(4 * 61)
+    # two whole 2,000-token prompts and a 500-token chunk of a third 1,000 tokens in: 4,500 rows, 5,500 columns
+    seconds = plan.step_cost.prefill_logits_seconds([(2000.0, 0.0), (2000.0, 0.0), (500.0, 1000.0)])
+    assert seconds == pytest.approx(4 * 61 * 4500 * 5500 / plan.rates.attention_bandwidth)
+    dp = plan_deployment(
+        arch, get_gpu("H200"), num_gpus=8, tp=8, dp_attention=8, input_length=2000, output_length=100,
+        max_model_len=100_000, engine=engine,
+    ).costs  # fmt: skip
+    assert dp.decode_read_bytes_per_sequence == pytest.approx(4 * width * 61 / 8)  # a group's share a GPU
+
+
 def test_sglang_0_5_4_and_0_5_5_force_data_parallel_attention_on_sparse_attention_models() -> None:
     """SGLang 0.5.4 and 0.5.5 run DeepSeek-V3.2 with one attention group per rank whatever the launch says
     (server_args.py sets enable_dp_attention and dp_size = tp_size); a plan with fewer groups is warned, one that

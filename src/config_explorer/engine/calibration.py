@@ -85,6 +85,8 @@ __all__ = [
     "VLLM_HYBRID_CACHED_STATE_PAGES",
     "VLLM_HYBRID_PREFIX_CACHING_ALLOWED_SINCE",
     "VLLM_HYBRID_PREFIX_CACHING_SINCE",
+    "VLLM_INDEXER_CLEAN_LOGITS_RELEASES",
+    "VLLM_INDEXER_LOGITS_ALIGNMENT",
     "VLLM_SPARSE_MLA_FULL_TOPK_RELEASES",
     "VLLM_TRITON_BLOCK_FP8_MOE",
     "VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP",
@@ -98,6 +100,7 @@ __all__ = [
     "efficiency_for",
     "expert_format_class",
     "gemma4_support",
+    "indexer_decode_logits_bytes",
     "kimi_delta_attention_support",
     "masks_remote_experts",
     "nemotron_moe_support",
@@ -1773,6 +1776,22 @@ SPARSE_MLA_HEAD_PADDING: Final = {"hopper": 64, "blackwell": 128}
 #: 0.24.0 takes 0.53 ms and 1.15 ms
 VLLM_SPARSE_MLA_FULL_TOPK_RELEASES: Final = ((0, 11, 0), (0, 24, 0))
 
+#: the vLLM releases (first, first not) whose DeepSeek-sparse-attention indexer has DeepGEMM clean its FP32 logits: a
+#: decode's row of ``fp8_paged_mqa_logits`` is ``max_model_len`` wide (the width rounded up to
+#: :data:`VLLM_INDEXER_LOGITS_ALIGNMENT`), and ``clean_logits=True`` writes -inf over every column past the row's
+#: context, so the logits kernel and the clean kernel write the whole row, 4 bytes a column, each sparse layer,
+#: whatever the context. 0.11.0-0.15.1: ``vllm/utils/deep_gemm.py`` passes ``clean_logits=True`` to the paged call
+#: (and the prompt call takes DeepGEMM's default, true); 0.16.0 passes ``clean_logits=False`` to both
+#: (``model_executor/layers/sparse_attn_indexer.py``), as every later wheel read (0.17-0.34). The kernels:
+#: deepseek-ai/DeepGEMM @38f8ef7 ``csrc/apis/attention.hpp`` (``fp8_paged_mqa_logits`` allocates
+#: ``[batch x next_n, align(max_context_len, 4 x 64)]`` FP32; ``smxx_clean_logits`` over ``max_context_len``
+#: columns) and ``deep_gemm/include/deep_gemm/impls/smxx_clean_logits.cuh`` (a bulk -inf store of every block
+#: outside ``[ks, ke)``)
+VLLM_INDEXER_CLEAN_LOGITS_RELEASES: Final = ((0, 11, 0), (0, 16, 0))
+#: the column multiple DeepGEMM's paged logits are allocated in: its four math warp groups times the 64-token KV
+#: block (DeepGEMM @38f8ef7 ``csrc/apis/attention.hpp``: ``align(max_context_len, num_math_warp_groups * block_kv)``)
+VLLM_INDEXER_LOGITS_ALIGNMENT: Final = 4 * 64
+
 
 #: the first releases that serve DeepSeek-V4's compressed attention (``DeepseekV4ForCausalLM``): vLLM 0.20.0 (0.19.1 has
 #: no such model; its recipe's ``min_vllm_version``) and SGLang 0.5.12 (0.5.11 has none), as their wheels show
@@ -1943,6 +1962,22 @@ def sparse_mla_head_padding(
     if profile.name == "sglang" and wide:
         return factor, factor if gpu_family == "blackwell" else 1.0
     return 1.0, 1.0
+
+
+def indexer_decode_logits_bytes(profile: EngineProfile, *, gpu_family: str, max_model_len: int) -> float:
+    """Bytes each decoding sequence's indexer logits take to write in one DeepSeek-sparse-attention layer where
+    ``profile``'s engine cleans them (:data:`VLLM_INDEXER_CLEAN_LOGITS_RELEASES`: a vLLM release in that range on
+    DeepGEMM, NVIDIA GPUs): one FP32 row ``max_model_len`` wide (rounded up to
+    :data:`VLLM_INDEXER_LOGITS_ALIGNMENT`), its context's columns by the logits kernel, the rest by the clean
+    kernel; 0 elsewhere (other engines and releases write the context's columns only, not counted here). ROCm
+    takes AITER's kernels instead (not read)."""
+    if profile.name != "vllm" or not profile.version or gpu_family.startswith("cdna"):
+        return 0.0
+    first, after = VLLM_INDEXER_CLEAN_LOGITS_RELEASES
+    if not first <= _release(profile.version) < after:
+        return 0.0
+    align = VLLM_INDEXER_LOGITS_ALIGNMENT
+    return 4.0 * math.ceil(max_model_len / align) * align
 
 
 def sparse_mla_full_topk(profile: EngineProfile, *, kv_value_bytes: float) -> bool:

@@ -54,6 +54,7 @@ from config_explorer.engine.calibration import (
     efficiency_for,
     expert_format_class,
     gemma4_support,
+    indexer_decode_logits_bytes,
     kimi_delta_attention_support,
     masks_remote_experts,
     nemotron_moe_support,
@@ -310,11 +311,29 @@ class Deployment:
 
         The analytic model's view of a step; the simulator states each step's contents exactly.
         """
-        return self.step_cost.breakdown(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
+        parts = self.step_cost.breakdown(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
+        logits = self._prefill_logits_s(prefill_tokens, prefill_seqs)
+        if not logits:
+            return parts
+        return attrs.evolve(parts, total_s=parts.total_s + logits, memory_s=parts.memory_s + logits)
 
     def step_s(self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float) -> float:
         """:meth:`step`'s time alone (seconds), without building the breakdown."""
-        return self.step_cost.time(*self._contents(decode_seqs, prefill_tokens, prefill_seqs))
+        return self.step_cost.time(
+            *self._contents(decode_seqs, prefill_tokens, prefill_seqs)
+        ) + self._prefill_logits_s(prefill_tokens, prefill_seqs)
+
+    def _prefill_logits_s(self, prefill_tokens: float, prefill_seqs: float) -> float:
+        """Seconds a step's cleaned sparse-attention indexer logits take to write
+        (:meth:`~config_explorer.engine.roofline.StepCost.prefill_logits_seconds`) at the mean request: its prompt
+        tokens by their prompts' contexts, a part of a prompt seeing half of the rest on average; each attention
+        group writes its own share."""
+        if not prefill_tokens or not self.costs.prefill_logits_bytes_per_cell:
+            return 0.0
+        prompt = self._mean_request()[3]
+        earlier = self.cached_prompt_tokens * max(prefill_seqs, 1.0) + max(prompt - prefill_tokens, 0.0) / 2
+        groups = self.costs.dp_attention
+        return self.step_cost.prefill_logits_seconds([(prefill_tokens, earlier)]) / groups**2
 
     def _mean_request(self) -> tuple[float, float, PromptWork, float]:
         """(mean context, its windowed part, a prompt's attention work, tokens computed per prompt): the
@@ -1430,6 +1449,19 @@ def plan_deployment(
             f"{state_note}: at most {state_cap:,} running requests per attention group{stated}{hint}"
         )
         seqs = state_cap
+    if arch.sparse_attention:
+        # each decode's indexer logits row, written max_model_len wide in every sparse layer of the stage by the
+        # releases that clean it (every GPU of an attention group scores its group's sequences)
+        row = indexer_decode_logits_bytes(profile, gpu_family=gpu.family, max_model_len=resolved)
+        if row:
+            indexed = arch.attention_kinds.count("full") * costs.layers / arch.num_layers
+            costs = attrs.evolve(
+                costs,
+                decode_read_bytes_per_sequence=costs.decode_read_bytes_per_sequence
+                + row * indexed / costs.dp_attention,
+                # a prompt step's [tokens, contexts] FP32 logits, cleaned whole in the same releases
+                prefill_logits_bytes_per_cell=4.0 * indexed,
+            )
     chunked_read = trtllm_chunked_decode_read_factor(
         profile,
         gpu_family=gpu.family,

@@ -276,6 +276,11 @@ class ShardCosts:
     #: token's query spends on them, decoding or prefilling (its window full)
     decode_read_bytes_per_sequence: float = 0.0
     attention_flops_per_token: float = 0.0
+    #: bytes a prompt step's sparse-attention indexer writes per cell of its FP32 logits, one row for each of the
+    #: step's prompt tokens and one column for each token of the step's prompts' contexts (its whole
+    #: ``[tokens, contexts]`` matrix, where the engine cleans it: :data:`~config_explorer.engine.calibration.
+    #: VLLM_INDEXER_CLEAN_LOGITS_RELEASES`), over this GPU's sparse layers; 0 elsewhere
+    prefill_logits_bytes_per_cell: float = 0.0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the

@@ -416,6 +416,7 @@ class StepCost:
         "_lm_head_cmp",
         "_lm_head_flops",
         "_local_experts",
+        "_logits_cell_s",
         "_moe_bw",
         "_moe_fixed",
         "_moe_floor",
@@ -534,6 +535,8 @@ class StepCost:
         self._kv_state = 2.0 * c.state_bytes_per_sequence
         # what every decoding query reads whatever its context (compressed attention's windows)
         self._kv_fixed = c.decode_read_bytes_per_sequence
+        # seconds a cell of a prompt step's cleaned indexer logits takes to write
+        self._logits_cell_s = c.prefill_logits_bytes_per_cell / r.attention_bandwidth
         self._token_flops = c.attention_flops_per_token
         self._pair_flops = c.attention_flops_per_pair_full
         # decode pairs at the decode kernels' rate (MLA: FlashMLA's measured share of peak)
@@ -624,6 +627,16 @@ class StepCost:
             else 0.0
         )
         return full * self._prefill_scale, windowed * self._prefill_scale
+
+    def prefill_logits_seconds(self, chunks: Sequence[tuple[float, float]]) -> float:
+        """Seconds a step's prompt ``chunks`` (each ``(new tokens, tokens before them)``) take to write their
+        sparse-attention indexer's cleaned logits: one FP32 matrix of the step's prompt tokens by all its prompts'
+        context tokens (vLLM packs the step's prompts into one ``fp8_mqa_logits`` call over their gathered keys),
+        a kernel of its own beside the logits' FLOPs; 0 where the engine writes only the scored cells."""
+        if not self._logits_cell_s or not chunks:
+            return 0.0
+        rows = sum(n for n, _ in chunks)
+        return self._logits_cell_s * rows * (rows + sum(before for _, before in chunks))
 
     def prompt_work(self, prompt: float, before: float) -> PromptWork:
         """One mean prompt's attention work (``prompt`` tokens computed after ``before`` cached ones), in

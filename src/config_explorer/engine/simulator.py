@@ -730,7 +730,7 @@ class _Replica:
             top, g = max(loads)
             top_pairs, top_windowed = self.cost.prefill_pairs(held[g])
             k = self.groups
-            step = self.cost.grouped_time(
+            step = self.cost.prefill_logits_seconds(held[g]) + self.cost.grouped_time(
                 d,
                 kv,
                 kvw,
@@ -744,6 +744,8 @@ class _Replica:
             pairs, windowed = self.cost.prefill_pairs(parts)
             prefill = sum(n for n, _ in parts)
             step = self.cost.time(d, kv, kvw, prefill, pairs, windowed, d + len(chunks))
+            # (a step spread over attention groups: each GPU writes its own group's share of the matrix)
+            step += self.cost.prefill_logits_seconds(parts) / self.groups**2
         if self.fe:  # this step's tokens: a decode's each, and the first of every prompt it finishes
             done = sum(1 for i, n in chunks if self.computed[i] + n >= self.prompt[i] + self.generated[i])
             self._emit(d + done, step)
