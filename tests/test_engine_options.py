@@ -548,6 +548,34 @@ def test_vllm_told_to_run_eagerly_replays_no_graph_and_keeps_no_graph_memory() -
     assert "--enforce-eager" not in commands["sglang"]
 
 
+# -- SGLang before its memory tiers: 0.4.3-0.5.2's own chunk and graph defaults ------------------------
+@pytest.mark.parametrize(
+    ("engine", "gpu", "dp", "chunk", "graphs"),
+    [
+        ("sglang==0.4.3", "H200", 1, 8192, 160),  # cuda_graph_max_bs 160 on any GPU of 25,000 MiB and more
+        ("sglang==0.4.6", "H200", 1, 8192, 256),  # the list reaches 256 above 81,920 MiB ...
+        ("sglang==0.4.6", "H200", 8, 8192, 160),  # ... without data-parallel attention
+        ("sglang==0.4.6", "H100", 1, 8192, 160),  # 79.65 GiB: under 81,920 MiB
+        ("sglang==0.4.8", "H200", 1, 8192, 256),
+        ("sglang==0.5.2", "B200", 1, 16384, 512),
+        ("sglang==0.5.3", "H200", 1, 8192, 512),  # SGLANG_MEMORY_TIERS from 0.5.3 (TP8)
+    ],
+)
+def test_sglang_releases_before_the_memory_tiers_take_their_own_defaults(
+    engine: str, gpu: str, dp: int, chunk: int, graphs: int
+) -> None:
+    """SGLang sized its prompt chunk and its decode-graph batches by release before 0.5.3's memory tiers (read in
+    the 0.4.3-0.5.2 wheels: calibration.sglang_early_memory_defaults); a plan pinned to one of those releases
+    replays larger decode batches eagerly and chunks prompts as it did."""
+    arch = load_model("deepseek-ai/DeepSeek-V3")
+    plan = plan_deployment(
+        arch, get_gpu(gpu), num_gpus=8, tp=8, dp_attention=dp, ep=8 if dp > 1 else 1, input_length=1024,
+        output_length=256, engine=engine,
+    )  # fmt: skip
+    assert plan.profile.graph_max_tokens == graphs
+    assert plan.profile.max_num_batched_tokens(gpu, get_gpu(gpu).memory_gib) == chunk
+
+
 # -- SGLang: --cuda-graph-max-bs, and its defaults under data-parallel attention ---------------------
 def test_sglang_decode_batches_past_the_graph_limit_run_eagerly() -> None:
     """``cuda_graph_max_bs``: decode batches up to it (per attention group) replay graphs, larger ones issue

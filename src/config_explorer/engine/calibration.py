@@ -114,6 +114,7 @@ __all__ = [
     "runs_trtllm_gen_moe",
     "runs_vllm_triton_block_fp8_moe",
     "sglang_blackwell_triton_moe_us",
+    "sglang_early_memory_defaults",
     "sglang_forces_dsa_dp_attention",
     "sglang_gathered_moe_sizes",
     "sglang_graph_batch_sizes",
@@ -603,6 +604,45 @@ SGLANG_MEMORY_TIERS: Final[tuple[tuple[float, int, int, int], ...]] = (
 )
 
 
+#: the first SGLang release that sizes ``chunked_prefill_size`` and ``cuda_graph_max_bs`` by
+#: :data:`SGLANG_MEMORY_TIERS` (``_handle_gpu_memory_settings``: the 0.5.3 wheel has it, 0.5.2's does not)
+SGLANG_MEMORY_TIERS_SINCE: Final[tuple[int, int, int]] = (0, 5, 3)
+
+
+def sglang_early_memory_defaults(
+    release: tuple[int, int, int], gpu_memory_gib: float, *, tp: int, dp_attention: int = 1
+) -> tuple[int, int] | None:
+    """(``chunked_prefill_size``, largest graphed decode batch) an SGLang release before
+    :data:`SGLANG_MEMORY_TIERS_SINCE` picks for a GPU of ``gpu_memory_gib`` (its own MiB figure, as
+    ``get_device_memory_capacity`` reads it), read in the 0.4.3-0.5.2 wheels (``ServerArgs.__post_init__`` and
+    ``get_batch_sizes_to_capture`` in model_executor/cuda_graph_runner.py); None from that release on.
+
+    - Below 0.4.6: a prompt chunk of 8,192 tokens (2,048 under 25,000 MiB) and decode graphs to 160 sequences
+      (``cuda_graph_max_bs`` 160; under 25,000 MiB 8 below TP4, else 80).
+    - 0.4.6: the same, the graph list reaching 256 on a GPU above 81,920 MiB without data-parallel attention.
+    - 0.4.7: a chunk of 16,384 above 180,000 MiB; graphs to 256 above 96 GiB and to 512 above 180,000 MiB.
+    - 0.4.8 to 0.5.2: a chunk of 2,048 under 35 GiB, 8,192 under 160 GiB, 16,384 above; graphs to 160, 256 above
+      90 GiB and 512 above 160,000 MiB (under 35 GiB ``cuda_graph_max_bs`` 8 below TP4, else 80)."""
+    if release >= SGLANG_MEMORY_TIERS_SINCE:
+        return None
+    mib = gpu_memory_gib * 1024
+    small_graphs = 8 if tp < 4 else 80
+    if release < (0, 4, 7):
+        if mib < 25_000:
+            return 2048, small_graphs
+        wide = release >= (0, 4, 6) and mib > 81_920 and dp_attention == 1
+        return 8192, 256 if wide else 160
+    if release < (0, 4, 8):
+        if mib < 25_000:
+            return 2048, small_graphs
+        chunk = 16384 if mib > 180_000 else 8192
+        return chunk, 512 if mib > 180_000 else 256 if mib > 96 * 1024 else 160
+    if mib < 35 * 1024:
+        return 2048, small_graphs
+    chunk = 8192 if mib < 160 * 1024 else 16384
+    return chunk, 512 if mib > 160_000 else 256 if mib > 90 * 1024 else 160
+
+
 @attrs.frozen
 class EngineProfile:
     """Scheduler defaults and host-side costs of one serving engine.
@@ -705,9 +745,16 @@ class EngineProfile:
         SchedulerConfig`'s ``schedules_ahead``)."""
         return self.async_scheduling or self.overlap_scheduler
 
-    def memory_tier(self, gpu_memory_gib: float, tp: int) -> tuple[int, int] | None:
+    def memory_tier(self, gpu_memory_gib: float, tp: int, dp_attention: int = 1) -> tuple[int, int] | None:
         """(step token budget, largest graphed decode batch) for a GPU of ``gpu_memory_gib`` at ``tp``, from
-        ``memory_tiers`` (None: the engine does not tier them)."""
+        ``memory_tiers`` (None: the engine does not tier them); an SGLang release before the tiers takes its own
+        defaults (:func:`sglang_early_memory_defaults`)."""
+        if self.memory_tiers and self.version:
+            early = sglang_early_memory_defaults(
+                _release(self.version), gpu_memory_gib, tp=tp, dp_attention=dp_attention
+            )
+            if early is not None:
+                return early
         for below, tokens, small_tp, large_tp in self.memory_tiers:
             if gpu_memory_gib < below:
                 return tokens, small_tp if tp < 4 else large_tp

@@ -1235,7 +1235,7 @@ def plan_deployment(
         )
     # decode batches up to the engine's tiered limit replay graphs (SGLang's cuda_graph_max_bs), or up to
     # the limit the launch states
-    tier = profile.memory_tier(gpu.memory_gib, tp)
+    tier = profile.memory_tier(gpu.memory_gib, tp, dp_attention)
     if options.cuda_graph_max_bs is not None:
         profile = attrs.evolve(profile, graph_max_tokens=options.cuda_graph_max_bs)
     elif tier is not None:
