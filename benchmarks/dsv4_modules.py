@@ -182,6 +182,7 @@ def layer_cost(
         prefill_in_graphs=True,
         graph_max_tokens=1 << 30,
         prefill_graph_max_tokens=1 << 30,
+        piecewise_split_us=0.0,
     )
     return StepCost(costs, plan.step_cost.rates, profile)
 

@@ -14,6 +14,7 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     TRTLLM_XQA_SINCE,
+    VLLM_PIECEWISE_SPLIT_US,
     VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
     efficiency_for,
     profile_for,
@@ -1231,3 +1232,26 @@ def test_sglang_window_pool_rule_leaves_other_engines_and_models() -> None:
         )
         == 1.0
     )
+
+
+def test_vllm_piecewise_graphs_charge_each_eager_attention_op() -> None:
+    """vLLM V1's piecewise graphs split at every attention op, which the host issues eagerly between the replayed
+    pieces (calibration.VLLM_PIECEWISE_SPLIT_US, 15 us a layer, from vLLM PR #20059): prompt steps pay it in every V1
+    release, decode steps only before 0.11, whose full decode graphs replay the step whole; V0 (before 0.8) captures
+    whole decode graphs and runs prompts eagerly, so it pays none of this."""
+    arch = load_model("meta-llama/Llama-3.1-8B-Instruct")
+
+    def plan(engine: str) -> Deployment:
+        return plan_deployment(
+            arch, get_gpu("H100"), num_gpus=1, tp=1, input_length=256, output_length=128, engine=engine
+        )
+
+    piecewise, full = plan("vllm==0.10.0"), plan("vllm==0.11.0")
+    split = full.costs.attention_kernels * VLLM_PIECEWISE_SPLIT_US * 1e-6
+    assert full.costs.attention_kernels == arch.num_layers
+    assert piecewise.step_s(8.0, 0.0, 0.0) - full.step_s(8.0, 0.0, 0.0) == pytest.approx(split, rel=1e-6)
+    # a graphed prompt step pays the splits in both releases
+    prompt = (4.0, 200.0, 1.0)
+    assert piecewise.step_s(*prompt) == pytest.approx(full.step_s(*prompt), rel=1e-6)
+    assert plan("vllm==0.6.3").profile.piecewise_split_us == 0.0
+    assert plan("sglang").profile.piecewise_split_us == 0.0

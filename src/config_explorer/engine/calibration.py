@@ -490,6 +490,26 @@ DEFAULT_VLLM_VERSION: Final = "0.11"
 #: output processing 0.1 ms per sequence, issue #6913). Taken at the middle of those ranges, not fitted
 VLLM_V1_SINCE: Final[tuple[int, int]] = (0, 8)
 VLLM_V0_STEP_OVERHEAD_MS: Final[float] = 2.0
+#: the first vLLM release whose V1 engine replays a decode step as one full CUDA graph by default. Through
+#: 0.10.0 ``CompilationConfig.full_cuda_graph`` defaults to False, so V1 captures only torch.compile's piecewise
+#: graphs, split at the attention ops (``splitting_ops``: ``vllm.unified_attention`` and
+#: ``unified_attention_with_output``), and every layer's attention runs eagerly between the replayed pieces
+#: (vllm/config.py in the 0.10.0 sdist); 0.10.1 and 0.10.2 resolve an unset ``cudagraph_mode`` to PIECEWISE
+#: (vllm/config/__init__.py); 0.11.0 resolves it to FULL_AND_PIECEWISE (vLLM PR #25444), full graphs for
+#: uniform decode batches on every backend it ships (FlashAttention 2/3, FlashInfer, FlashMLA, Triton, ROCm
+#: attention and AITER MLA all declare at least ``AttentionCGSupport.UNIFORM_SINGLE_TOKEN_DECODE``). Steps that
+#: carry prompt tokens replay piecewise graphs in every V1 release. ``--compilation-config
+#: '{"full_cuda_graph": false}'`` is the default before 0.11 and changes nothing from 0.11 (only True sets a mode)
+VLLM_FULL_DECODE_GRAPHS_SINCE: Final[tuple[int, int]] = (0, 11)
+#: host time per attention layer a V1 step in piecewise graphs pays beyond a full-graph replay (the eager
+#: attention op between two replayed pieces), microseconds: vLLM PR #20059's table (Qwen2.5-1.5B-Instruct, 28
+#: layers, ShareGPT, 100 prompts at 1 request/s) prints a median ITL of 5.39 ms with piecewise graphs and 4.97 ms
+#: with a full decode graph, 0.42 ms over 28 layers (its TPOT median 5.42 vs 5.02 ms gives 14 us; at 5-100
+#: requests/s the ITL gap is 0.39-0.65 ms, 14-23 us a layer). PR #16072 (full graphs on FA3) reports 7% off the
+#: median TPOT of the same model. Read off those runs, not fitted to benchmarks/accuracy.py's rows. A step with
+#: prompt tokens, up to the largest captured size, replays the same piecewise graphs in every V1 release and
+#: pays it too
+VLLM_PIECEWISE_SPLIT_US: Final[float] = 15.0
 VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
 #: what the V0 engine's output processing (detokenising, stop checks, building each sequence's output)
 #: adds to a step per running sequence where it runs between steps instead of beside the next one: before
@@ -701,6 +721,13 @@ class EngineProfile:
     prefill_in_graphs: bool = True
     #: the most tokens a step carrying prompt tokens may hold and still replay graphs (0: ``graph_max_tokens``)
     prefill_graph_max_tokens: int = 0
+    #: host time, microseconds, a step replayed as piecewise graphs spends on each attention layer, whose
+    #: attention op runs eagerly between the replayed pieces (vLLM V1: :data:`VLLM_PIECEWISE_SPLIT_US`; 0: none
+    #: charged, SGLang's piecewise prompt graphs being charged by ``eager_kernel_us`` instead)
+    piecewise_split_us: float = 0.0
+    #: whether a decode-only step replays one whole graph rather than piecewise graphs (vLLM V1 from
+    #: :data:`VLLM_FULL_DECODE_GRAPHS_SINCE`)
+    full_decode_graphs: bool = True
     #: whether an MLA model's prompt attention runs in its absorbed (decode) form in those graphed prompt
     #: steps: SGLang's dispatch returns ``AttnForwardMethod.MLA`` for every attention backend inside a
     #: piecewise graph (``models/deepseek_common/attention_backend_handler.py``, 0.5.12)
@@ -864,6 +891,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         arrival_delay_ms=ARRIVAL_DELAY_MS,
         frontend_token_us=FRONTEND_TOKEN_US,
         small_default_gpus=("A100",),
+        piecewise_split_us=VLLM_PIECEWISE_SPLIT_US,
     ),
     "sglang": EngineProfile(
         name="sglang",
@@ -2723,13 +2751,18 @@ def profile_for(engine: str, version: str | None = None) -> EngineProfile:
                 release,
                 step_overhead_ms=VLLM_V0_STEP_OVERHEAD_MS,
                 per_sequence_overhead_ms=VLLM_V0_PER_SEQUENCE_OVERHEAD_MS + sync_output,
+                piecewise_split_us=0.0,  # V0 captures whole decode graphs and runs prompts eagerly
                 max_num_seqs_large_gpu=VLLM_V0_MAX_NUM_SEQS,
                 max_num_seqs_small_gpu=VLLM_V0_MAX_NUM_SEQS,
                 v0_chunk_tokens=next(
                     t for since, t in VLLM_V0_CHUNK_TOKENS if _release(str(version)) >= since
                 ),
             )
-        return attrs.evolve(release, async_scheduling=released >= VLLM_ASYNC_SCHEDULING_SINCE)
+        return attrs.evolve(
+            release,
+            async_scheduling=released >= VLLM_ASYNC_SCHEDULING_SINCE,
+            full_decode_graphs=released >= VLLM_FULL_DECODE_GRAPHS_SINCE,
+        )
     if profile.name == "trtllm" and released < TRTLLM_XQA_SINCE:
         return attrs.evolve(profile, version=str(version), grouped_decode_attention=False)
     return attrs.evolve(profile, version=str(version))

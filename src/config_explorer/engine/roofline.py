@@ -436,6 +436,7 @@ class StepCost:
         "_pair_flops_decode",
         "_pair_flops_prompt_windowed",
         "_pair_flops_windowed",
+        "_piecewise_decode",
         "_piecewise_host",
         "_pool_conversion",
         "_pp",
@@ -609,6 +610,11 @@ class StepCost:
         self._piecewise_host = (
             splits * profile.eager_kernel_us * 1e-6 if profile.prefill_graph_max_tokens else 0.0
         )
+        # vLLM V1's piecewise graphs split at every attention layer, whose op the host issues eagerly between
+        # the pieces: its prompt steps replay them, and its decode steps too before full decode graphs
+        vllm_splits = c.attention_kernels * profile.piecewise_split_us * 1e-6
+        self._piecewise_host += vllm_splits
+        self._piecewise_decode = 0.0 if profile.full_decode_graphs else vllm_splits
         self._host_step = profile.step_overhead_ms * 1e-3
         self._host_seq = profile.per_sequence_overhead_ms * 1e-3 / c.dp_attention
         self._async = profile.async_scheduling
@@ -938,6 +944,8 @@ class StepCost:
         elif prefill_tokens and not graphed:
             # (a speculative verification pass replays a whole graph: no piecewise splits to issue)
             stage += self._piecewise_host
+        elif decode_seqs and not prefill_tokens:
+            stage += self._piecewise_decode
         sends = self._p2p + (pp - 1) * tokens * self._p2p_token if pp > 1 else 0.0
         total = stage * pp + sends if pp > 1 else stage
         return (
