@@ -2542,7 +2542,7 @@ def vllm_holds_chunked_kv_whole(profile: EngineProfile, *, chunked_attention: bo
 #: layers x ratio x full tokens) fill it (``set_num_token_hybrid`` in model_runner.py of the 0.5.6 wheel,
 #: ``set_num_tokens_hybrid_swa`` in model_runner_kv_cache_mixin.py from 0.5.8); a request is admitted on the
 #: full pool's tokens, and the window pool, whose out-of-window tokens are freed, is not what runs out. The ratio's
-#: default is 0.8 in ``ServerArgs`` of every wheel read (0.4.10-0.5.16)
+#: default is 0.8 in every wheel read (0.4.10-0.5.16 ``ServerArgs``; 0.5.23 ``arg_groups/fields/schedule.py``'s fallback)
 SGLANG_SWA_FULL_TOKENS_RATIO: Final[float] = 0.8
 #: the architectures SGLang gives that pool (``is_hybrid_swa_model`` in srt/configs/model_config.py), from the release
 #: that lists them: {Llama4, GptOss} in 0.5.8, Gemma4 added in 0.5.12 (the 0.5.10 set lacks it). Before 0.5.8 the model
