@@ -93,6 +93,17 @@ def split_moe_fields(r: Any) -> dict[str, object]:
     return {"distribution": r.distribution, "ep": int(r.moe_ep_size), **moe_layer_fields(r)}
 
 
+def split_moe_rows(
+    keep: Any, order: Sequence[str], *, source: str, gpu: str, framework: str
+) -> list[dict[str, object]]:
+    """The rows of ``keep`` (a filtered MoE table) sorted by ``order``, under :data:`SPLIT_MOE_COLUMNS`, each labelled
+    with its table's ``source``, ``gpu`` and ``framework``."""
+    return [
+        {"source": source, "gpu": gpu, "framework": framework, **split_moe_fields(r)}
+        for r in keep.sort_values(list(order)).itertuples()
+    ]
+
+
 def tensor_parallel_moe_rows(
     package: Path, tables: Mapping[tuple[str, str, str], tuple[str, str, Sequence[str]]], max_tp: int = 1024
 ) -> list[dict[str, object]]:

@@ -28,7 +28,7 @@ from aiconfigurator_db import (
     SPLIT_MOE_COLUMNS,
     package_folder,
     read_moe_table,
-    split_moe_fields,
+    split_moe_rows,
     write_rows,
 )
 
@@ -76,15 +76,9 @@ def main() -> int:
             "moe_ep_size",
             "num_tokens",
         ]
-        for r in keep.sort_values(order).itertuples():
-            rows.append(
-                {
-                    "source": source,
-                    "gpu": gpu,
-                    "framework": f"{LABELS[framework]} {version}",
-                    **split_moe_fields(r),
-                }
-            )
+        rows += split_moe_rows(
+            keep, order, source=source, gpu=gpu, framework=f"{LABELS[framework]} {version}"
+        )
     return write_rows(OUT, SPLIT_MOE_COLUMNS, rows)
 
 
