@@ -1828,10 +1828,9 @@ SGLANG_DSA_FORCED_DP_RELEASES: Final = ((0, 5, 4), (0, 5, 6))
 def sglang_forces_dsa_dp_attention(profile: EngineProfile, *, sparse_attention: bool) -> bool:
     """Whether ``profile``'s SGLang release runs a DeepSeek-sparse-attention model with one attention group per
     tensor-parallel rank whatever the launch states (:data:`SGLANG_DSA_FORCED_DP_RELEASES`)."""
-    if profile.name != "sglang" or not sparse_attention or not profile.version:
+    if profile.name != "sglang" or not sparse_attention:
         return False
-    first, after = SGLANG_DSA_FORCED_DP_RELEASES
-    return first <= _release(profile.version) < after
+    return _released_within(profile, SGLANG_DSA_FORCED_DP_RELEASES)
 
 
 #: the head counts FlashMLA's sparse kernels compute in multiples of, by GPU family: a rank holding fewer heads
@@ -2046,10 +2045,9 @@ def indexer_decode_logits_bytes(profile: EngineProfile, *, gpu_family: str, max_
     :data:`VLLM_INDEXER_LOGITS_ALIGNMENT`), its context's columns by the logits kernel, the rest by the clean
     kernel; 0 elsewhere (other engines and releases write the context's columns only, not counted here). ROCm
     takes AITER's kernels instead (not read)."""
-    if profile.name != "vllm" or not profile.version or gpu_family.startswith("cdna"):
+    if profile.name != "vllm" or gpu_family.startswith("cdna"):
         return 0.0
-    first, after = VLLM_INDEXER_CLEAN_LOGITS_RELEASES
-    if not first <= _release(profile.version) < after:
+    if not _released_within(profile, VLLM_INDEXER_CLEAN_LOGITS_RELEASES):
         return 0.0
     align = VLLM_INDEXER_LOGITS_ALIGNMENT
     return 4.0 * math.ceil(max_model_len / align) * align
@@ -2061,10 +2059,9 @@ def sparse_mla_full_topk(profile: EngineProfile, *, kv_value_bytes: float) -> bo
     in that range on a 16-bit cache. An FP8 cache's decodes take FlashMLA's FP8 decode kernel (not read here), SGLang
     decodes on Hopper with FA3 over the context's picks only, and a profile with no release follows the newest
     rules (bounded by the context)."""
-    if profile.name != "vllm" or not profile.version or kv_value_bytes < 2.0:
+    if profile.name != "vllm" or kv_value_bytes < 2.0:
         return False
-    first, after = VLLM_SPARSE_MLA_FULL_TOPK_RELEASES
-    return first <= _release(profile.version) < after
+    return _released_within(profile, VLLM_SPARSE_MLA_FULL_TOPK_RELEASES)
 
 
 #: SGLang's split, for a model with recurrent (Mamba-2, Gated DeltaNet) layers, of the memory left after weights and
@@ -2530,11 +2527,9 @@ VLLM_CHUNKED_KV_WHOLE_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int
 def vllm_holds_chunked_kv_whole(profile: EngineProfile, *, chunked_attention: bool) -> bool:
     """Whether ``profile``'s engine keeps a chunked-attention model's chunked layers' KV for the whole sequence
     (:data:`VLLM_CHUNKED_KV_WHOLE_RELEASES`); their decode still reads only the tokens since their chunk began."""
-    release = profile_release(profile)
-    if profile.name != "vllm" or not chunked_attention or release is None:
+    if profile.name != "vllm" or not chunked_attention:
         return False
-    first, past = VLLM_CHUNKED_KV_WHOLE_RELEASES
-    return first <= release < past
+    return _released_within(profile, VLLM_CHUNKED_KV_WHOLE_RELEASES)
 
 
 #: SGLang's hybrid sliding-window KV pool: the sliding-window layers get a pool of ``swa_full_tokens_ratio`` times the
@@ -2585,10 +2580,12 @@ def sglang_window_kv_share(
         if release >= (0, 5, 8) or architecture in ("Llama4ForConditionalGeneration", "GptOssForCausalLM"):
             return 1.0  # not in that release's set; or, before 0.5.8, Llama 4 and gpt-oss left without a pool
         # before 0.5.8 the model runner gave any other model with a sliding window the pool
-    elif architecture == "GptOssForCausalLM" and release is not None:
-        first, past = SGLANG_GPT_OSS_TRTLLM_MHA_WHOLE
-        if first <= release < past and (gpu_family == "blackwell" or speculative):
-            return 1.0
+    elif (
+        architecture == "GptOssForCausalLM"
+        and _released_within(profile, SGLANG_GPT_OSS_TRTLLM_MHA_WHOLE)
+        and (gpu_family == "blackwell" or speculative)
+    ):
+        return 1.0
     return SGLANG_SWA_FULL_TOKENS_RATIO
 
 
@@ -2624,6 +2621,15 @@ def vllm_connector_holds_window_kv_whole(profile: EngineProfile, *, disaggregate
         return False
     release = profile_release(profile)
     return release is not None and release < VLLM_CONNECTOR_HYBRID_KV_SINCE
+
+
+def _released_within(
+    profile: EngineProfile, releases: tuple[tuple[int, int, int], tuple[int, int, int]]
+) -> bool:
+    """Whether ``profile`` follows a release in ``releases`` (first, first not); False for a profile with no
+    release, which follows the newest rules read."""
+    release = profile_release(profile)
+    return release is not None and releases[0] <= release < releases[1]
 
 
 def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
