@@ -185,6 +185,12 @@ def trtllm_bench_settings(isl: int, osl: int, kv_limit: int) -> tuple[int, int]:
     return batch, max(tokens, isl + batch)
 
 
+def trtllm_bench_graphs(batch: int) -> dict[str, Any]:
+    """The decode CUDA graphs ``trtllm-bench throughput`` runs its PyTorch backend with: ``get_settings``
+    (tensorrt_llm/bench/benchmark/utils/general.py) sets ``cuda_graph_config`` to its own batch size, padded."""
+    return {"cuda_graph_max_batch_size": batch, "cuda_graph_padding": True}
+
+
 def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     with (data_dir / "trtllm_max_throughput.csv").open() as fh:
@@ -196,6 +202,7 @@ def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, An
                 arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl
             )
             batch, tokens = trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
+            layout = {**layout, "engine_options": trtllm_bench_graphs(batch)}
             predicted = None
             if probe.memory.fits:
                 if serving_model == "analytic":
@@ -477,10 +484,31 @@ def released(engine: str, version: str) -> str:
     return f"{engine}=={head}"
 
 
+def trtllm_graph_options(engine: str, notes: str) -> dict[str, Any]:
+    """The decode CUDA graphs a TensorRT-LLM row's launch states (its LLM-API ``cuda_graph_config``, written as
+    ``cuda_graph_config(enable_padding=true,max_batch_size=N)`` or ``{enable_padding: true, batch_sizes 1..N}``), as
+    engine options; none stated, the engine's default (:data:`config_explorer.engine.calibration.TRTLLM_GRAPH_MAX_BATCH`
+    without padding)."""
+    stated = re.search(r"cuda_graph_config\s*[({]([^)}]*)", notes)
+    if not engine.startswith("trtllm") or not stated:
+        return {}
+    body = stated.group(1)
+    options: dict[str, Any] = {}
+    if re.search(r"(?i)enable_padding\s*[:=]\s*true\b", body):
+        options["cuda_graph_padding"] = True
+    largest = re.search(r"max_batch_size\s*[:=]\s*(\d+)", body) or re.search(
+        r"batch_sizes\s+1\.\.(\d+)", body
+    )
+    if largest:
+        options["cuda_graph_max_batch_size"] = int(largest.group(1))
+    return options
+
+
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     knobs = serve_knobs(row.get("notes", ""), int(row["tp"]))
     implied = engine_backend_options(row.get("engine", ""), row.get("engine_version", ""))
     implied.update(installed_options(row.get("engine", ""), row.get("source", "")))
+    implied.update(trtllm_graph_options(row.get("engine", ""), row.get("notes", "")))
     if implied:
         knobs["engine_options"] = {**implied, **knobs.get("engine_options", {})}
     return {

@@ -42,7 +42,9 @@ from accuracy import (
     released,
     run_prompts,
     sharegpt_lengths,
+    trtllm_bench_graphs,
     trtllm_bench_settings,
+    trtllm_graph_options,
 )
 
 from config_explorer.architecture import load_model
@@ -128,6 +130,7 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
         "engine_options": EngineOptions(
             async_scheduling=True if stated_async else None,
             deep_gemm=installed_options(engine, row["source"]).get("deep_gemm", True),
+            **trtllm_graph_options(engine, notes),
         ),
     }
 
@@ -244,6 +247,11 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
         knobs["max_num_seqs"], knobs["max_num_batched_tokens"] = trtllm_bench_settings(
             int(isl), int(osl), max(probe.kv_limit_per_replica, 1)
         )
+    options = layout["engine_options"] or EngineOptions()
+    if bench and options.cuda_graph_max_batch_size is None:
+        # trtllm-bench graphs its own batch size, padded, unless the row's options file says otherwise
+        graphed = trtllm_bench_graphs(int(knobs["max_num_seqs"]))
+        layout = {**layout, "engine_options": attrs.evolve(options, **graphed)}
     template = chat_template_tokens(row)
     paced = row["request_rate"] not in ("", "inf") and not row["concurrency"]
     if paced or (row["dataset"] in ("sharegpt", "random_uniform") and row["concurrency"]):

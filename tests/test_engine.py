@@ -23,7 +23,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.deployment import Deployment
 from config_explorer.engine.layout import check_layout, kernels_per_model, rope_cache_bytes, windowed_context
-from config_explorer.engine.options import check_engine_options
+from config_explorer.engine.options import EngineOptions, check_engine_options
 from config_explorer.engine.roofline import StepCost, expected_distinct_experts, issued_kernels
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.slo import check_slos, constraints_from_kwargs, parse_slo_constraints
@@ -700,8 +700,11 @@ def test_tensorrt_llm_before_xqa_decodes_grouped_query_attention_one_query_head_
     assert TRTLLM_XQA_SINCE == (0, 8)
 
     def step(model: ModelArchitecture, engine: str, tp: int) -> Any:
+        # TensorRT engines: the only backend those releases had (the PyTorch backend came later, and before 1.0
+        # captured no decode graphs unless told)
         dep = plan_deployment(
-            model, H100, num_gpus=tp, tp=tp, input_length=2048, output_length=2048, engine=engine
+            model, H100, num_gpus=tp, tp=tp, input_length=2048, output_length=2048, engine=engine,
+            engine_options=EngineOptions(tensorrt_engine=True),
         )  # fmt: skip
         return dep, dep.step(64.0, 0.0, 0.0)
 

@@ -183,6 +183,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
         "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
         "(--schedule-conservativeness), TensorRT-LLM's enable_block_reuse=false (kv_cache_config), "
+        "cuda_graph_max_batch_size=N and cuda_graph_padding=true (cuda_graph_config: decode batches it graphs; by "
+        "default sizes 1-32, 64 and 128 only, any other running eagerly), "
         "SGLang's disable_radix_cache=true (--disable-radix-cache), swa_full_tokens_ratio=R (--swa-full-tokens-ratio: "
         "its sliding-window KV pool as a share of the full pool, 0.8 by default) and disable_hybrid_swa_memory=true "
         "(--disable-hybrid-swa-memory) and "

@@ -721,6 +721,10 @@ class EngineProfile:
     prefill_in_graphs: bool = True
     #: the most tokens a step carrying prompt tokens may hold and still replay graphs (0: ``graph_max_tokens``)
     prefill_graph_max_tokens: int = 0
+    #: the decode batch sizes (per attention group) that replay a graph where the engine runs only a batch whose
+    #: size it captured (TensorRT-LLM's PyTorch backend without ``cuda_graph_config.enable_padding``:
+    #: :func:`trtllm_decode_graphs`); empty: a batch up to ``graph_max_tokens`` is padded up to a captured size
+    graph_batch_sizes: tuple[int, ...] = ()
     #: host time, microseconds, a step replayed as piecewise graphs spends on each attention layer, whose
     #: attention op runs eagerly between the replayed pieces (vLLM V1: :data:`VLLM_PIECEWISE_SPLIT_US`; 0: none
     #: charged, SGLang's piecewise prompt graphs being charged by ``eager_kernel_us`` instead)
@@ -870,6 +874,66 @@ FRONTEND_TOKEN_US: Final[float] = 1e6 / 34_078.85
 SGLANG_SERIAL_STEP_MS: Final[float] = 0.6
 SGLANG_SERIAL_SEQUENCE_MS: Final[float] = 0.004
 
+#: the largest decode batch TensorRT-LLM's PyTorch backend captures CUDA graphs for when the launch leaves
+#: ``cuda_graph_config`` at its default: ``CudaGraphConfig()`` (the LLM-API field's ``default_factory``) has
+#: ``max_batch_size`` 0, which its validator turns into 128, and ``enable_padding`` False
+#: (tensorrt_llm/llmapi/llm_args.py; the release pages' DecodeCudaGraphConfig reference, 1.3.0rc27: "If neither is
+#: provided, a default max_batch_size of 128 is used"). trtllm-serve passes no cuda_graph_config of its own
+TRTLLM_GRAPH_MAX_BATCH: Final = 128
+#: the first TensorRT-LLM release whose PyTorch backend captures decode graphs when the launch says nothing: before
+#: it ``use_cuda_graph`` defaulted to False (``PyTorchConfig`` in 0.19, the flat ``TorchLlmArgs`` fields in 0.20);
+#: NVIDIA/TensorRT-LLM PR #5480 (July 2025) made ``cuda_graph_config`` default to ``CudaGraphConfig()``, in the
+#: 1.0.0 release candidates (the rc that first has it is not pinned; 1.0.0 has it)
+TRTLLM_DEFAULT_GRAPHS_SINCE: Final[tuple[int, int]] = (1, 0)
+#: the steps a TensorRT engine (the backend before 1.0) replays as graphs: an assumption carried from before the
+#: PyTorch backend's graphs were read (its C++ runtime's graph policy was not read)
+TRTLLM_ENGINE_GRAPH_MAX_TOKENS: Final = 2048
+
+
+def trtllm_graph_batch_sizes(max_batch_size: int, *, padding: bool) -> tuple[int, ...]:
+    """The decode batch sizes TensorRT-LLM captures CUDA graphs for, given ``cuda_graph_config``'s
+    ``max_batch_size`` and ``enable_padding`` (``CudaGraphConfig._generate_cuda_graph_batch_sizes`` in
+    tensorrt_llm/llmapi/llm_args.py): without padding every size to 31, then 32, 64 and 128; with it 1, 2, 4 and
+    the multiples of 8 to 128; then the powers of two from 256 below ``max_batch_size``; every one above
+    ``max_batch_size`` dropped and ``max_batch_size`` itself added."""
+    if max_batch_size < 1:
+        raise ValueError(f"max_batch_size must be at least 1, got {max_batch_size}")
+    base = [1, 2, 4, *range(8, 129, 8)] if padding else [*range(1, 32), 32, 64, 128]
+    sizes = sorted({size for size in base if size <= max_batch_size})
+    power = 256
+    while power < max_batch_size and math.log2(power) < math.floor(math.log2(max_batch_size)):
+        sizes.append(power)
+        power *= 2
+    if not sizes or sizes[-1] != max_batch_size:
+        sizes.append(max_batch_size)
+    return tuple(sizes)
+
+
+def trtllm_decode_graphs(
+    profile: EngineProfile, *, max_batch_size: int | None = None, padding: bool = False
+) -> EngineProfile:
+    """``profile`` (TensorRT-LLM's PyTorch backend) replaying the decode graphs a ``cuda_graph_config`` of
+    ``max_batch_size`` (None: the default, :data:`TRTLLM_GRAPH_MAX_BATCH`) and ``enable_padding`` captures. The
+    executor replays a graph only for a generation-only batch: with padding, one of at most ``max_batch_size``
+    requests, rounded up to the next captured size; without, only a batch of exactly a captured size
+    (:func:`trtllm_graph_batch_sizes`), any other running eagerly, its kernels issued from Python
+    (:data:`TRTLLM_EAGER_KERNEL_US`) (``CUDAGraphRunner.maybe_get_cuda_graph``, ``_round_up_batch_size`` in
+    tensorrt_llm/_torch/pyexecutor/cuda_graph_runner.py). Under attention data parallelism each rank's batch is its
+    own, and without padding the ranks replay graphs only while their batches are equal. A release before
+    :data:`TRTLLM_DEFAULT_GRAPHS_SINCE` captures none unless told to."""
+    release = profile_release(profile)
+    if (
+        max_batch_size is None
+        and not padding
+        and release is not None
+        and release[:2] < TRTLLM_DEFAULT_GRAPHS_SINCE
+    ):
+        return attrs.evolve(profile, graph_max_tokens=0, graph_batch_sizes=())  # graphs off unless asked for
+    largest = max_batch_size or TRTLLM_GRAPH_MAX_BATCH
+    exact = () if padding else trtllm_graph_batch_sizes(largest, padding=False)
+    return attrs.evolve(profile, graph_max_tokens=largest, graph_batch_sizes=exact)
+
+
 ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
     # vLLM V1 overlaps scheduling with the GPU only partly: its EngineCore's host time per step blocks
     # the GPU at about 0.3-1 ms per step and 0.005-0.02 ms per running sequence (sampler metadata, input
@@ -932,7 +996,8 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         kv_admission="full",
         scheduler="trtllm",
         block_size=32,
-        graph_max_tokens=2048,
+        graph_max_tokens=TRTLLM_GRAPH_MAX_BATCH,
+        graph_batch_sizes=trtllm_graph_batch_sizes(TRTLLM_GRAPH_MAX_BATCH, padding=False),
         prefill_in_graphs=False,
         eager_kernel_us=TRTLLM_EAGER_KERNEL_US,
         eager_overlaps=True,
@@ -951,6 +1016,8 @@ def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
     return attrs.evolve(
         profile,
         prefill_in_graphs=True,
+        graph_max_tokens=TRTLLM_ENGINE_GRAPH_MAX_TOKENS,
+        graph_batch_sizes=(),
         eager_kernel_us=1.0,
         # an engine's rotary constants are built into it; not read in its source, so not counted
         rope_table_value_bytes=0.0,

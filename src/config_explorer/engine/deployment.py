@@ -87,6 +87,7 @@ from config_explorer.engine.calibration import (
     trtllm_block_fp8_moe_half_width,
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
+    trtllm_decode_graphs,
     trtllm_gen_block_fp8_moe_rate,
     trtllm_holds_window_kv_whole,
     trtllm_tensorrt_engine,
@@ -755,8 +756,19 @@ def plan_deployment(
     )
     radix_recurrent = recurrent and not options.disable_radix_cache and not extra_buffer
     profile = _scheduling(profile, options, pp, speculative, recurrent=radix_recurrent)
+    graph_options = options.cuda_graph_max_batch_size is not None or options.cuda_graph_padding
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
+        if graph_options:
+            raise InvalidArgumentError(
+                "engine options cuda_graph_max_batch_size and cuda_graph_padding are the PyTorch backend's "
+                "cuda_graph_config; a TensorRT engine (tensorrt_engine=true) takes neither"
+            )
         profile = trtllm_tensorrt_engine(profile)
+    elif profile.name == "trtllm":
+        # the decode graphs its PyTorch backend captures, as cuda_graph_config sets them
+        profile = trtllm_decode_graphs(
+            profile, max_batch_size=options.cuda_graph_max_batch_size, padding=options.cuda_graph_padding
+        )
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)
     warnings: list[str] = []

@@ -134,6 +134,8 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
     "enforce_eager": ("vllm", False, "--enforce-eager"),
     "cuda_graph_max_bs": ("sglang", None, "--cuda-graph-max-bs (0.5.23: --cuda-graph-max-bs-decode)"),
+    "cuda_graph_max_batch_size": ("trtllm", None, "cuda_graph_config.max_batch_size (LLM-API option)"),
+    "cuda_graph_padding": ("trtllm", False, "cuda_graph_config.enable_padding (LLM-API option)"),
     "deep_gemm": (
         "vllm",
         True,
@@ -179,6 +181,7 @@ _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "scheduler_recv_interval": (1, MAX_WAIT_STEPS),
     "batch_wait_timeout_iters": (0, MAX_WAIT_STEPS),
     "cuda_graph_max_bs": (1, MAX_GRAPH_BATCH),
+    "cuda_graph_max_batch_size": (1, MAX_GRAPH_BATCH),
 }
 
 
@@ -213,6 +216,14 @@ class EngineOptions:
     #: SGLang: the largest decode batch (per attention group) that replays a CUDA graph (None: the
     #: engine's default for the GPU's memory, :data:`~config_explorer.engine.calibration.SGLANG_MEMORY_TIERS`)
     cuda_graph_max_bs: int | None = None
+    #: TensorRT-LLM: the largest decode batch (per attention-DP rank) its PyTorch backend captures a CUDA graph for
+    #: (``cuda_graph_config.max_batch_size``; None: the default, 128:
+    #: :data:`~config_explorer.engine.calibration.TRTLLM_GRAPH_MAX_BATCH`)
+    cuda_graph_max_batch_size: int | None = None
+    #: TensorRT-LLM: a decode batch is padded up to the next captured size (``cuda_graph_config.enable_padding``);
+    #: off (the default) only a batch of exactly a captured size replays a graph
+    #: (:func:`~config_explorer.engine.calibration.trtllm_decode_graphs`)
+    cuda_graph_padding: bool = False
     #: vLLM: DeepGEMM is installed, as in the release Docker images from v0.10.1 (``pip install vllm`` has it
     #: only from v0.20, which vendors it); without it v0.11-v0.19 run block-scaled FP8 linear layers on Hopper
     #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`), and
@@ -316,6 +327,10 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
         enforce_eager=bool(checked.get("enforce_eager", False)),
         cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
+        cuda_graph_max_batch_size=None
+        if "cuda_graph_max_batch_size" not in checked
+        else int(checked["cuda_graph_max_batch_size"]),
+        cuda_graph_padding=bool(checked.get("cuda_graph_padding", False)),
         deep_gemm=bool(checked.get("deep_gemm", True)),
         tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
         schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),

@@ -134,6 +134,12 @@ class PerformanceEstimate:
     #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
     #: the stated one, else the engine's default for the GPU's memory); None: another engine
     cuda_graph_max_bs: int | None = None
+    #: TensorRT-LLM: the largest decode batch (per attention-DP rank) its PyTorch backend captures a CUDA graph for
+    #: (``cuda_graph_config.max_batch_size``: the stated one, else its default, 128; a TensorRT engine's: the steps it
+    #: replays), and whether it pads a batch up to a captured size (``cuda_graph_config.enable_padding``); None:
+    #: another engine
+    cuda_graph_max_batch_size: int | None = None
+    cuda_graph_padding: bool | None = None
     #: SGLang: ``--schedule-conservativeness`` as stated (1.0: its default); None: another engine
     schedule_conservativeness: float | None = None
     #: SGLang: whether its radix (prefix) cache was turned off (``--disable-radix-cache``); None: another engine

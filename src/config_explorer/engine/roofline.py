@@ -405,6 +405,8 @@ class StepCost:
         "_gemm_bw",
         "_gemm_flops",
         "_gemm_mem",
+        "_graph_groups",
+        "_graph_sizes",
         "_graph_tokens",
         "_groups",
         "_host_seq",
@@ -598,6 +600,10 @@ class StepCost:
             self._fixed -= c.moe_layers * (expert_gemm * r.gemm_kernel_s + expert_small * r.small_kernel_s)
         # each attention group runs its own graphs and host loop over its share of the sequences
         self._graph_tokens = profile.graph_max_tokens * c.dp_attention
+        # an engine that replays only the batch sizes it captured (TensorRT-LLM without padding) runs any other
+        # decode batch eagerly; each attention group's batch is its own
+        self._graph_sizes = frozenset(profile.graph_batch_sizes)
+        self._graph_groups = c.dp_attention
         self._prefill_graph_tokens = (
             profile.prefill_graph_max_tokens or profile.graph_max_tokens
         ) * c.dp_attention
@@ -838,6 +844,18 @@ class StepCost:
             return decode_seqs
         return float(self._groups * sizes[index])
 
+    def _uncaptured(self, decode_seqs: float, prefill_tokens: float) -> bool:
+        """Whether a decode-only batch has no graph of its size where the engine replays only the sizes it
+        captured (:attr:`EngineProfile.graph_batch_sizes`): each attention group's share, which must be whole."""
+        if not self._graph_sizes or prefill_tokens or not decode_seqs:
+            return False
+        per_group = decode_seqs / self._graph_groups
+        if self._graph_groups > 1 and abs(per_group - round(per_group)) > 1e-9:
+            # unpadded, attention-DP ranks replay graphs only when all hold the same batch (TensorRT-LLM's graph
+            # runner: no rank is padded to another's size without enable_padding)
+            return True
+        return round(per_group) not in self._graph_sizes
+
     def _batch_terms(
         self,
         decode_seqs: float,
@@ -915,8 +933,10 @@ class StepCost:
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
-        eager = tokens > (self._prefill_graph_tokens if prefill_tokens else self._graph_tokens) or bool(
-            prefill_tokens and not self._prefill_graphs and not graphed
+        eager = (
+            tokens > (self._prefill_graph_tokens if prefill_tokens else self._graph_tokens)
+            or bool(prefill_tokens and not self._prefill_graphs and not graphed)
+            or self._uncaptured(decode_seqs, prefill_tokens)
         )
         fixed = self._fixed + (self._prefill_fixed if prefill_tokens else 0.0)
         fixed += self._decode_fixed if decode_seqs else 0.0

@@ -187,10 +187,12 @@ def estimate(
         return _unfit(dep, concurrency, common)
     if serving_model == "analytic":
         prefixed = traffic is not None and traffic.prefix is not None
-        record = _frontend_note(dep, _from_analytic(dep, concurrency, lockstep, prefixed=prefixed))
+        record = _graph_note(
+            dep, _frontend_note(dep, _from_analytic(dep, concurrency, lockstep, prefixed=prefixed))
+        )
         return _cohort_note(dep, None, record) if lockstep else record
     assert traffic is not None  # built above for every simulated run
-    return _cohort_note(dep, traffic, _frontend_note(dep, _from_simulation(dep, traffic)))
+    return _cohort_note(dep, traffic, _graph_note(dep, _frontend_note(dep, _from_simulation(dep, traffic))))
 
 
 def _fixed_closed_loop(traffic: Traffic) -> bool:
@@ -222,6 +224,42 @@ def _cohort_note(
         "with drawn lengths to plan for that"
     )
     return attrs.evolve(record, warnings=(*record.warnings, note))
+
+
+def _graph_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
+    """``record`` with a warning where the engine replays decode graphs only for the batch sizes it captured
+    (TensorRT-LLM without ``cuda_graph_config.enable_padding``) and the run's batches reach sizes it did not
+    capture, which run eagerly."""
+    sizes = dep.profile.graph_batch_sizes
+    groups = dep.costs.dp_attention
+    running = record.concurrency / dep.replicas if record.concurrency else float(dep.max_num_seqs * groups)
+    per_rank = min(running / groups, float(dep.max_num_seqs))
+    gaps = [size for size in range(1, sizes[-1] + 1) if size not in sizes] if sizes else []
+    if not sizes or per_rank <= (gaps[0] if gaps else sizes[-1]):
+        return record
+    note = (
+        f"TensorRT-LLM replays a decode CUDA graph only for a batch of exactly a captured size "
+        f"({_size_runs(sizes)} requests{' a rank' if groups > 1 else ''}: cuda_graph_config without padding); "
+        f"this run's batches reach {per_rank:,.0f}{' a rank' if groups > 1 else ''}, and every other size runs "
+        "eagerly, its kernels issued from Python. Engine options cuda_graph_padding=true and "
+        f"cuda_graph_max_batch_size={max(math.ceil(per_rank), sizes[-1])} (cuda_graph_config's enable_padding and "
+        "max_batch_size) graph them all"
+    )
+    return attrs.evolve(record, warnings=(*record.warnings, note))
+
+
+def _size_runs(sizes: tuple[int, ...]) -> str:
+    """Sorted sizes as runs: (1, 2, 3, 32, 64) -> '1-3, 32 and 64'."""
+    runs: list[str] = []
+    start = prev = sizes[0]
+    for size in (*sizes[1:], None):
+        if size is not None and size == prev + 1:
+            prev = size
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}")
+        if size is not None:
+            start = prev = size
+    return runs[0] if len(runs) == 1 else f"{', '.join(runs[:-1])} and {runs[-1]}"
 
 
 #: a replica streaming at least this share of its front end's most is reported as front-end bound
@@ -386,6 +424,8 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
         fields["enable_prefix_caching"] = dep.prefix_caching
     if "cuda_graph_max_bs" in fields:  # the limit the deployment runs with, stated or the engine's default
         fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
+    if "cuda_graph_max_batch_size" in fields:  # TensorRT-LLM's, likewise
+        fields["cuda_graph_max_batch_size"] = dep.profile.graph_max_tokens
     if "moe_runner_backend" in fields:  # the runner the launch names, where the plan needs one
         fields["moe_runner_backend"] = dep.moe_runner_backend
     if "moe_backend" in fields:  # vLLM's, where the launch must name it

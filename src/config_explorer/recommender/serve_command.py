@@ -63,6 +63,7 @@ from config_explorer.engine.calibration import (
     ENGINE_PROFILES,
     ENGINE_TITLES,
     SGLANG_SWA_FULL_TOKENS_RATIO,
+    TRTLLM_GRAPH_MAX_BATCH,
     profile_for,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
@@ -651,6 +652,14 @@ def _trtllm_parts(
         options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
     if est.disable_overlap_scheduler:
         options.append("disable_overlap_scheduler: true")
+    # the decode CUDA graphs (the PyTorch backend's cuda_graph_config), where the estimate ran other than the default
+    graphs = est.cuda_graph_max_batch_size
+    if not est.tensorrt_engine and (est.cuda_graph_padding or graphs not in (None, TRTLLM_GRAPH_MAX_BATCH)):
+        options.append("cuda_graph_config:")
+        if est.cuda_graph_padding:
+            options.append("  enable_padding: true")
+        if graphs is not None:
+            options.append(f"  max_batch_size: {graphs}")
     # the KV cache's type and block reuse (its prefix cache) have no flags: KvCacheConfig, through the options file
     kv_cache = ["  dtype: fp8"] if est.kv_precision == "fp8" else []
     if est.enable_block_reuse is False:

@@ -1,0 +1,148 @@
+"""TensorRT-LLM's decode CUDA graphs as its PyTorch backend captures them (``cuda_graph_config``).
+
+By default (``CudaGraphConfig()``: ``max_batch_size`` 0 -> 128, ``enable_padding`` False; tensorrt_llm/llmapi/
+llm_args.py) the engine captures batches of 1-32, 64 and 128 requests and replays a graph only for a batch of
+exactly one of those sizes (``CUDAGraphRunner.maybe_get_cuda_graph``); any other decode batch runs eagerly, its
+kernels issued from Python. ``enable_padding`` rounds a batch up to the next captured size instead; trtllm-serve
+leaves the config at its default, trtllm-bench pads up to its own batch size.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.test_serve_command_flags import assert_valid
+
+from config_explorer import load_model
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import (
+    TRTLLM_GRAPH_MAX_BATCH,
+    profile_for,
+    trtllm_decode_graphs,
+    trtllm_graph_batch_sizes,
+)
+from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.options import check_engine_options
+from config_explorer.engine.roofline import StepCost
+from config_explorer.errors import InvalidArgumentError
+from config_explorer.recommender import estimate_performance
+from config_explorer.recommender.serve_command import serve_commands
+
+R1 = load_model("deepseek-ai/DeepSeek-R1")
+H200 = get_gpu("H200")
+
+
+def _plan(options: dict[str, object] | None = None, engine: str = "trtllm", dp: int = 1):  # type: ignore[no-untyped-def]
+    return plan_deployment(
+        R1,
+        H200,
+        num_gpus=8,
+        tp=8,
+        ep=8,
+        dp_attention=dp,
+        input_length=1024,
+        output_length=1024,
+        engine=engine,
+        engine_options=check_engine_options(options, "trtllm"),
+    )
+
+
+def _decode_s(plan, seqs: int) -> float:  # type: ignore[no-untyped-def]
+    """One decode-only step of ``seqs`` requests at 1,500 tokens of context each."""
+    step = StepCost(plan.costs, plan.rates, plan.profile)
+    return step.time(seqs, seqs * 1500.0, 0.0, 0.0, 0.0, 0.0, seqs)
+
+
+def test_the_captured_sizes_follow_the_engines_rule() -> None:
+    assert trtllm_graph_batch_sizes(128, padding=False) == (*range(1, 33), 64, 128)
+    padded = trtllm_graph_batch_sizes(8192, padding=True)
+    assert padded[:4] == (1, 2, 4, 8) and padded[-6:] == (256, 512, 1024, 2048, 4096, 8192)
+    assert all(size % 8 == 0 for size in padded[3:])
+    assert trtllm_graph_batch_sizes(300, padding=False)[-3:] == (64, 128, 300)  # no 256: floor(log2 300) = 8
+    assert trtllm_graph_batch_sizes(16, padding=False) == tuple(range(1, 17))
+    with pytest.raises(ValueError, match="at least 1"):
+        trtllm_graph_batch_sizes(0, padding=False)
+
+
+@given(st.integers(1, 20_000), st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_the_largest_captured_size_is_the_stated_one(largest: int, padding: bool) -> None:
+    sizes = trtllm_graph_batch_sizes(largest, padding=padding)
+    assert sizes[-1] == largest and list(sizes) == sorted(set(sizes)) and sizes[0] == 1
+
+
+def test_by_default_only_the_captured_sizes_replay_a_graph() -> None:
+    plan = _plan()
+    assert plan.profile.graph_max_tokens == TRTLLM_GRAPH_MAX_BATCH == 128
+    assert plan.profile.graph_batch_sizes == trtllm_graph_batch_sizes(128, padding=False)
+    # 48 and 100 requests were not captured: their steps run eagerly and take longer than the larger, graphed 64
+    # and 128; past 128 every batch runs eagerly
+    assert _decode_s(plan, 48) > _decode_s(plan, 64)
+    assert _decode_s(plan, 100) > _decode_s(plan, 128)
+    assert _decode_s(plan, 129) > _decode_s(plan, 128)
+
+
+def test_padding_graphs_every_batch_up_to_the_stated_size() -> None:
+    padded = _plan({"cuda_graph_padding": True, "cuda_graph_max_batch_size": 512})
+    assert padded.profile.graph_max_tokens == 512 and padded.profile.graph_batch_sizes == ()
+    default = _plan()
+    for seqs in (48, 100, 300):
+        assert _decode_s(padded, seqs) < _decode_s(default, seqs)
+    assert _decode_s(padded, 64) == pytest.approx(_decode_s(default, 64))
+    # past the stated size the padded engine runs eagerly too
+    assert _decode_s(padded, 513) > _decode_s(padded, 512)
+
+
+def test_unpadded_attention_dp_ranks_replay_graphs_only_with_equal_batches() -> None:
+    plan = _plan(dp=8)
+    assert _decode_s(plan, 8 * 32) < _decode_s(plan, 8 * 32 + 1)  # 32 a rank: graphed; 33 on one rank: eager
+    assert _decode_s(plan, 8 * 33) > _decode_s(plan, 8 * 64)  # 33 a rank was not captured
+
+
+def test_releases_before_1_0_capture_no_graphs_unless_told() -> None:
+    old = trtllm_decode_graphs(profile_for("trtllm", "0.20.0"))
+    assert old.graph_max_tokens == 0 and old.graph_batch_sizes == ()
+    told = trtllm_decode_graphs(profile_for("trtllm", "0.20.0"), max_batch_size=256, padding=True)
+    assert told.graph_max_tokens == 256
+    assert trtllm_decode_graphs(profile_for("trtllm", "1.0.0")).graph_max_tokens == 128
+
+
+def test_the_options_are_checked() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"cuda_graph_max_batch_size must be an integer in \[1, "):
+        check_engine_options({"cuda_graph_max_batch_size": 0}, "trtllm")
+    with pytest.raises(InvalidArgumentError, match="cuda_graph_padding is a switch"):
+        check_engine_options({"cuda_graph_padding": "yes please"}, "trtllm")
+    with pytest.raises(InvalidArgumentError, match=r"trtllm's cuda_graph_config\.enable_padding"):
+        check_engine_options({"cuda_graph_padding": True}, "vllm")
+    with pytest.raises(InvalidArgumentError, match="a TensorRT engine"):
+        _plan({"tensorrt_engine": True, "cuda_graph_padding": True})
+
+
+def test_records_warnings_and_launch_commands_carry_them() -> None:
+    default = estimate_performance(R1, "H200", 8, 8, 1024, 1024, 200, engine="trtllm", backend="native")
+    assert default.cuda_graph_max_batch_size == 128 and default.cuda_graph_padding is False
+    graph_notes = [w for w in default.warnings if "replays a decode CUDA graph only" in w]
+    assert len(graph_notes) == 1 and "cuda_graph_max_batch_size=200" in graph_notes[0]
+    command = serve_commands(R1, default)["trtllm"]
+    assert "cuda_graph_config" not in command  # the estimate ran the engine's default
+    padded = estimate_performance(
+        R1, "H200", 8, 8, 1024, 1024, 200, engine="trtllm", backend="native",
+        engine_options={"cuda_graph_padding": True, "cuda_graph_max_batch_size": 256},
+    )  # fmt: skip
+    assert padded.itl_ms is not None and default.itl_ms is not None and padded.itl_ms < default.itl_ms
+    assert not [w for w in padded.warnings if "replays a decode CUDA graph only" in w]
+    command = serve_commands(R1, padded)["trtllm"]
+    assert_valid("trtllm", command)
+    assert "cuda_graph_config:\\n  enable_padding: true\\n  max_batch_size: 256" in command
+    # every LLM-API key written is one the data file cites from TensorRT-LLM's llm_args.py
+    text = (resources.files("config_explorer") / "data" / "engine_flags" / "trtllm.json").read_text("utf-8")
+    keys = json.loads(text)["extra_llm_api_options_keys"]
+    for key in ("cuda_graph_config.enable_padding", "cuda_graph_config.max_batch_size"):
+        assert "llm_args.py" in keys[key]
+    # a low load stays within the captured sizes: no warning
+    light = estimate_performance(R1, "H200", 8, 8, 1024, 1024, 8, engine="trtllm", backend="native")
+    assert not [w for w in light.warnings if "replays a decode CUDA graph only" in w]
