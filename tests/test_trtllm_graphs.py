@@ -15,6 +15,7 @@ from importlib import resources
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.benchmark_scripts import load_benchmark
 from tests.test_serve_command_flags import assert_valid
 
 from config_explorer import load_model
@@ -146,3 +147,12 @@ def test_records_warnings_and_launch_commands_carry_them() -> None:
     # a low load stays within the captured sizes: no warning
     light = estimate_performance(R1, "H200", 8, 8, 1024, 1024, 8, engine="trtllm", backend="native")
     assert not [w for w in light.warnings if "replays a decode CUDA graph only" in w]
+
+
+def test_the_graphs_gain_is_of_the_order_tensorrt_llm_published() -> None:
+    """Held out: TensorRT-LLM's tech blog 3 credits CUDA graphs with 22% end to end on its DeepSeek-R1 throughput
+    runs (benchmarks/trtllm_graphs.py); the engine's eager decode (61 us a kernel, read off another trace) gives the
+    same configuration a gain of the same order (within a factor of two: it reads +37%)."""
+    script = load_benchmark("trtllm_graphs")
+    gain = script.throughput_per_gpu(script.BATCH_PER_RANK) / script.throughput_per_gpu(1) - 1
+    assert script.PUBLISHED_GAIN / 2 < gain < script.PUBLISHED_GAIN * 2
