@@ -138,7 +138,8 @@ def test_records_warnings_and_launch_commands_carry_them() -> None:
     assert not [w for w in padded.warnings if "replays a decode CUDA graph only" in w]
     command = serve_commands(R1, padded)["trtllm"]
     assert_valid("trtllm", command)
-    assert "cuda_graph_config:\\n  enable_padding: true\\n  max_batch_size: 256" in command
+    # capped at the --max_batch_size the command writes (200 clients): TensorRT-LLM captures no graph above it
+    assert "cuda_graph_config:\\n  enable_padding: true\\n  max_batch_size: 200" in command
     # every LLM-API key written is one the data file cites from TensorRT-LLM's llm_args.py
     text = (resources.files("config_explorer") / "data" / "engine_flags" / "trtllm.json").read_text("utf-8")
     keys = json.loads(text)["extra_llm_api_options_keys"]
@@ -156,3 +157,28 @@ def test_the_graphs_gain_is_of_the_order_tensorrt_llm_published() -> None:
     script = load_benchmark("trtllm_graphs")
     gain = script.throughput_per_gpu(script.BATCH_PER_RANK) / script.throughput_per_gpu(1) - 1
     assert script.PUBLISHED_GAIN / 2 < gain < script.PUBLISHED_GAIN * 2
+
+
+def test_the_recommender_plans_padded_graphs_and_writes_them() -> None:
+    """The recommender sets the launch it prints: TensorRT-LLM plans run decode graphs padded up to the batch (as
+    NVIDIA's deployment guides set cuda_graph_config), capped in the options file at the --max_batch_size written;
+    graph options the caller states are kept as stated."""
+    from config_explorer.recommender import recommend_gpus
+
+    kw: dict[str, object] = {"gpus": ["H200"], "max_gpus": 8, "engine": "trtllm", "backend": "native"}
+    best = recommend_gpus("deepseek-ai/DeepSeek-R1", 1024, 1024, default_slos=False, **kw).ranked[0]  # type: ignore[arg-type]
+    assert best.estimate is not None and best.estimate.cuda_graph_padding is True
+    argv = best.launch_command.split()
+    batch = argv[argv.index("--max_batch_size") + 1]
+    assert f"enable_padding: true\\n  max_batch_size: {batch}\\n" in best.launch_command
+    assert_valid("trtllm", best.launch_command)
+    stated = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1",
+        1024,
+        1024,
+        default_slos=False,
+        engine_options={"cuda_graph_max_batch_size": 64},
+        **kw,  # type: ignore[arg-type]
+    ).ranked[0]
+    assert stated.estimate is not None and stated.estimate.cuda_graph_padding is False
+    assert stated.estimate.cuda_graph_max_batch_size == 64

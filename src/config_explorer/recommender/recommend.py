@@ -33,6 +33,7 @@ from config_explorer.catalogs.gpus import GPUSpec, list_gpus
 from config_explorer.engine.calibration import efficiency_for, profile_for
 from config_explorer.engine.deployment import MAX_API_SERVERS
 from config_explorer.engine.layout import GIB, check_layout, expert_layouts, valid_tp_degrees
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.records import PerformanceEstimate, layout_text, pool_texts
 from config_explorer.engine.serving import api_servers_for
 from config_explorer.engine.slo import SLOConstraint, check_slos
@@ -602,6 +603,25 @@ def _search(
     return low, above
 
 
+def _padded_trtllm_graphs(
+    options: EngineOptions | None, engine: str, max_num_seqs: int | None
+) -> EngineOptions | None:
+    """TensorRT-LLM's PyTorch backend planned with its decode CUDA graphs padded up to the plan's batch, where the
+    options leave ``cuda_graph_config`` open: the recommender sets the launch it prints, as NVIDIA's deployment
+    guides do (``cuda_graph_config: enable_padding: true, max_batch_size: N``), rather than the server's default,
+    which replays graphs only for batches of exactly 1-32, 64 or 128 (:func:`~config_explorer.engine.calibration.
+    trtllm_decode_graphs`). ``N`` is the stated ``max_num_seqs``, else the engine's largest default batch; the launch
+    command caps it at the ``--max_batch_size`` it writes, as TensorRT-LLM caps the graphs it captures."""
+    profile = profile_for(engine)
+    stated = options or EngineOptions()
+    if profile.name != "trtllm" or stated.tensorrt_engine:
+        return options
+    if stated.cuda_graph_padding or stated.cuda_graph_max_batch_size is not None:
+        return options
+    largest = max_num_seqs or profile.max_num_seqs_large_gpu
+    return attrs.evolve(stated, cuda_graph_padding=True, cuda_graph_max_batch_size=largest)
+
+
 def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateRequest:
     """``request`` with as many front-end processes as its replica's fastest point streams through, where
     the engine's front end is modelled (vLLM's ``--api-server-count``) and the count is left to the plan:
@@ -925,6 +945,8 @@ def recommend_gpus(
     shared, prefix_note = workload_prefix(
         workload, input_length, given_prefix, use_preset=preset_prefix, backend_name=chosen.name
     )
+    if chosen.name == "native" and not disaggregated:
+        options = _padded_trtllm_graphs(options, engine, checked_limits["max_num_seqs"])
     features = {"speculative": drafting, "prefix": shared, "engine_options": options}
     # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
     chosen = calibrated(chosen, checked_calibration(calibration))

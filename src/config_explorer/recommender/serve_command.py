@@ -659,7 +659,8 @@ def _trtllm_parts(
         if est.cuda_graph_padding:
             options.append("  enable_padding: true")
         if graphs is not None:
-            options.append(f"  max_batch_size: {graphs}")
+            # TensorRT-LLM captures no graph above the batch it runs (``_filter_cuda_graph_batch_sizes``)
+            options.append(f"  max_batch_size: {min(graphs, limits.max_num_seqs)}")
     # the KV cache's type and block reuse (its prefix cache) have no flags: KvCacheConfig, through the options file
     kv_cache = ["  dtype: fp8"] if est.kv_precision == "fp8" else []
     if est.enable_block_reuse is False:
