@@ -182,3 +182,17 @@ def test_the_recommender_plans_padded_graphs_and_writes_them() -> None:
     ).ranked[0]
     assert stated.estimate is not None and stated.estimate.cuda_graph_padding is False
     assert stated.estimate.cuda_graph_max_batch_size == 64
+
+
+def test_the_disaggregated_search_runs_the_decode_pool_with_the_same_graphs() -> None:
+    from config_explorer.recommender import recommend_gpus
+
+    result = recommend_gpus(
+        "deepseek-ai/DeepSeek-R1", 1024, 1024, gpus=["H200"], max_gpus=16, engine="trtllm", backend="native",
+        disaggregated=True, target_requests_per_s=4, default_slos=False,
+    )  # fmt: skip
+    assert result.disaggregated
+    plan = result.disaggregated[0]
+    assert plan.estimate is not None and plan.estimate.cuda_graph_padding is True
+    generation = plan.launch_command.split("trtllm-generation-options.yaml")[0].rsplit("printf", 1)[1]
+    assert "cuda_graph_config:\\n  enable_padding: true" in generation

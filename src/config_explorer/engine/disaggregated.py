@@ -43,6 +43,7 @@ from config_explorer.engine.calibration import PIPELINE_P2P_US, efficiency_for
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, shard_costs
 from config_explorer.engine.metrics import Stats
+from config_explorer.engine.options import EngineOptions
 from config_explorer.engine.records import PerformanceEstimate, layout_text
 from config_explorer.engine.serving import _record, api_servers_for
 from config_explorer.engine.simulator import SimulationResult, simulate
@@ -221,6 +222,7 @@ def estimate_disaggregated(
     api_server_count: int | None = None,
     speculative: SpeculativeConfig | None = None,
     prefix: SharedPrefix | None = None,
+    engine_options: EngineOptions | None = None,
 ) -> PerformanceEstimate:
     """Estimate one disaggregated deployment at ``request_rate`` requests per second (see the module text).
 
@@ -229,7 +231,9 @@ def estimate_disaggregated(
     weights (and KV), and the decode pool's rounds are the speculative steps' per-token share
     (:mod:`config_explorer.engine.speculative`; a prompt's draft pass is not charged, as in aggregated
     serving). ``prefix``: shared prompt prefixes the prefill pool's prefix cache serves (the decode pool
-    still receives every prompt's whole KV cache). Invalid arguments
+    still receives every prompt's whole KV cache). ``engine_options`` (:class:`~config_explorer.engine.options.
+    EngineOptions`) runs both pools with them; the record carries TensorRT-LLM's decode-graph settings
+    (``cuda_graph_max_batch_size``, ``cuda_graph_padding``) as the decode pool runs them. Invalid arguments
     raise :class:`InvalidArgumentError`; a pool that does not fit or cannot keep up returns a record with
     ``fits=False`` and ``error`` saying which and why.
     """
@@ -252,6 +256,7 @@ def estimate_disaggregated(
         "gpu_memory_utilization": gpu_memory_utilization,
         "expert_imbalance": expert_imbalance,
         "speculative": speculative,
+        "engine_options": engine_options,
     }
     prefill_dep = pool_deployment(
         arch,
@@ -285,6 +290,11 @@ def estimate_disaggregated(
         "arrival": "poisson",
         "request_rate": float(rate),
     }
+    if (
+        decode_dep.profile.name == "trtllm"
+    ):  # the decode graphs the decode pool runs (TensorRT-LLM's cuda_graph_config)
+        fields["cuda_graph_max_batch_size"] = decode_dep.profile.graph_max_tokens
+        fields["cuda_graph_padding"] = decode_dep.options.cuda_graph_padding
     for name, dep in (("prefill", prefill_dep), ("decode", decode_dep)):
         if not dep.memory.fits:
             return _failed(decode_dep, fields, f"the {name} layout does not fit: {dep.memory.reason}")

@@ -945,7 +945,7 @@ def recommend_gpus(
     shared, prefix_note = workload_prefix(
         workload, input_length, given_prefix, use_preset=preset_prefix, backend_name=chosen.name
     )
-    if chosen.name == "native" and not disaggregated:
+    if chosen.name == "native":
         options = _padded_trtllm_graphs(options, engine, checked_limits["max_num_seqs"])
     features = {"speculative": drafting, "prefix": shared, "engine_options": options}
     # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
@@ -1101,6 +1101,8 @@ def recommend_gpus(
                 "max_num_batched_tokens": checked_limits["max_num_batched_tokens"],
                 "speculative": drafting,
                 "prefix": shared,
+                # TensorRT-LLM's pools with their decode graphs padded, as the aggregated plans run them
+                "engine_options": _padded_trtllm_graphs(None, engine, checked_limits["max_num_seqs"]),
             },
             ranked[0] if ranked else None,
         )
