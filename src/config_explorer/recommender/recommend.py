@@ -869,7 +869,8 @@ def recommend_gpus(
     by the engine's own names (SGLang's ``scheduler_recv_interval``, TensorRT-LLM's
     ``batch_wait_timeout_iters`` and ``batch_wait_max_tokens_ratio``, vLLM's ``async_scheduling`` and
     ``enforce_eager``; native engine, aggregated plans; :mod:`config_explorer.engine.options`): every
-    layout is estimated, and its launch command written, with them.
+    layout is estimated, and its launch command written, with them. Left open, TensorRT-LLM's decode graphs are
+    planned padded up to the batch (``cuda_graph_padding``), as the launch command then states.
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
