@@ -487,11 +487,17 @@ def released(engine: str, version: str) -> str:
     return f"{engine}=={head}"
 
 
+#: the decode batch sizes TensorRT-LLM's Performance Overview captures (its ``llm_options.yml`` for every model but
+#: Kimi K2: ``cuda_graph_config: enable_padding: true, batch_sizes: [...]``, docs/source/developer-guide/perf-overview.md
+#: as of release 1.2, PR #12098); the scale CSV's notes abbreviate it "batch_sizes 1..8192"
+PERF_OVERVIEW_GRAPH_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192)
+
+
 def trtllm_graph_options(engine: str, notes: str) -> dict[str, Any]:
     """The decode CUDA graphs a TensorRT-LLM row's launch states (its LLM-API ``cuda_graph_config``, written as
-    ``cuda_graph_config(enable_padding=true,max_batch_size=N)`` or ``{enable_padding: true, batch_sizes 1..N}``), as
-    engine options; none stated, the engine's default (:data:`config_explorer.engine.calibration.TRTLLM_GRAPH_MAX_BATCH`
-    without padding)."""
+    ``cuda_graph_config(enable_padding=true,max_batch_size=N)``, ``{enable_padding: true, batch_sizes [1, 2, ...]}``
+    or, for the Performance Overview's list, ``batch_sizes 1..8192``), as engine options; none stated, the engine's
+    default (:data:`config_explorer.engine.calibration.TRTLLM_GRAPH_MAX_BATCH` without padding)."""
     stated = re.search(r"cuda_graph_config\s*[({]([^)}]*)", notes)
     if not engine.startswith("trtllm") or not stated:
         return {}
@@ -499,10 +505,13 @@ def trtllm_graph_options(engine: str, notes: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if re.search(r"(?i)enable_padding\s*[:=]\s*true\b", body):
         options["cuda_graph_padding"] = True
-    largest = re.search(r"max_batch_size\s*[:=]\s*(\d+)", body) or re.search(
-        r"batch_sizes\s+1\.\.(\d+)", body
-    )
-    if largest:
+    listed = re.search(r"batch_sizes\s*[:=]?\s*\[([\d,\s]+)\]", body)
+    largest = re.search(r"max_batch_size\s*[:=]\s*(\d+)", body)
+    if listed:
+        options["cuda_graph_batch_sizes"] = tuple(int(size) for size in listed.group(1).split(","))
+    elif re.search(r"batch_sizes\s+1\.\.8192\b", body):
+        options["cuda_graph_batch_sizes"] = PERF_OVERVIEW_GRAPH_BATCHES
+    elif largest:
         options["cuda_graph_max_batch_size"] = int(largest.group(1))
     return options
 

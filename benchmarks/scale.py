@@ -248,7 +248,7 @@ def end_to_end_estimate(row: dict[str, str], layout: dict[str, Any]) -> tuple[fl
             int(isl), int(osl), max(probe.kv_limit_per_replica, 1)
         )
     options = layout["engine_options"] or EngineOptions()
-    if bench and options.cuda_graph_max_batch_size is None:
+    if bench and options.cuda_graph_max_batch_size is None and options.cuda_graph_batch_sizes is None:
         # trtllm-bench graphs its own batch size, padded, unless the row's options file says otherwise
         graphed = trtllm_bench_graphs(int(knobs["max_num_seqs"]))
         layout = {**layout, "engine_options": attrs.evolve(options, **graphed)}

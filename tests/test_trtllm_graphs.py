@@ -9,6 +9,7 @@ leaves the config at its default, trtllm-bench pads up to its own batch size.
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib import resources
 
@@ -24,6 +25,7 @@ from config_explorer.engine.calibration import (
     TRTLLM_GRAPH_MAX_BATCH,
     profile_for,
     trtllm_decode_graphs,
+    trtllm_fine_padded_sizes,
     trtllm_graph_batch_sizes,
 )
 from config_explorer.engine.deployment import plan_deployment
@@ -168,9 +170,12 @@ def test_the_recommender_plans_padded_graphs_and_writes_them() -> None:
     kw: dict[str, object] = {"gpus": ["H200"], "max_gpus": 8, "engine": "trtllm", "backend": "native"}
     best = recommend_gpus("deepseek-ai/DeepSeek-R1", 1024, 1024, default_slos=False, **kw).ranked[0]  # type: ignore[arg-type]
     assert best.estimate is not None and best.estimate.cuda_graph_padding is True
+    # captured at TensorRT-LLM's finer padded sizes (every 64 above 128), listed up to the --max_batch_size written
+    assert best.estimate.cuda_graph_batch_sizes == trtllm_fine_padded_sizes(2048)
     argv = best.launch_command.split()
-    batch = argv[argv.index("--max_batch_size") + 1]
-    assert f"enable_padding: true\\n  max_batch_size: {batch}\\n" in best.launch_command
+    batch = int(argv[argv.index("--max_batch_size") + 1])
+    listed = [size for size in trtllm_fine_padded_sizes(2048) if size < batch] + [batch]
+    assert f"enable_padding: true\\n  batch_sizes: [{', '.join(map(str, listed))}]\\n" in best.launch_command
     assert_valid("trtllm", best.launch_command)
     stated = recommend_gpus(
         "deepseek-ai/DeepSeek-R1",
@@ -196,3 +201,38 @@ def test_the_disaggregated_search_runs_the_decode_pool_with_the_same_graphs() ->
     assert plan.estimate is not None and plan.estimate.cuda_graph_padding is True
     generation = plan.launch_command.split("trtllm-generation-options.yaml")[0].rsplit("printf", 1)[1]
     assert "cuda_graph_config:\\n  enable_padding: true" in generation
+
+
+def test_the_finer_padded_set_steps_by_64_above_128() -> None:
+    sizes = trtllm_fine_padded_sizes(1000)
+    assert sizes[:4] == (1, 2, 4, 8) and 128 in sizes and sizes[sizes.index(128) + 1] == 192
+    assert sizes[-2:] == (960, 1000) and all(b - a <= 64 for a, b in itertools.pairwise(sizes))
+
+
+def test_a_padded_batch_computes_its_padded_rows() -> None:
+    """With padding a decode batch runs as the next captured size up, its dummy requests' rows computed too: at a
+    coarse list a batch of 257 costs what 384 does (the KV reads aside), at a finer one less."""
+    coarse = _plan(
+        {"cuda_graph_padding": True, "cuda_graph_batch_sizes": [1, 2, 4, 8, 16, 32, 64, 128, 256, 384]}
+    )
+    assert coarse.profile.graph_padded_sizes == (1, 2, 4, 8, 16, 32, 64, 128, 256, 384)
+    step = StepCost(coarse.costs, coarse.rates, coarse.profile)
+    padded = step.time(257, 0.0, 0.0, 0.0, 0.0, 0.0, 257)
+    assert padded == pytest.approx(step.time(384, 0.0, 0.0, 0.0, 0.0, 0.0, 384), rel=0.02)
+    assert padded > step.time(256, 0.0, 0.0, 0.0, 0.0, 0.0, 256)
+    fine = _plan({"cuda_graph_padding": True, "cuda_graph_batch_sizes": list(trtllm_fine_padded_sizes(384))})
+    assert StepCost(fine.costs, fine.rates, fine.profile).time(257, 0.0, 0.0, 0.0, 0.0, 0.0, 257) < padded
+
+
+def test_the_batch_size_list_is_checked() -> None:
+    assert check_engine_options({"cuda_graph_batch_sizes": "8, 1,2,4"}, "trtllm").cuda_graph_batch_sizes == (
+        1,
+        2,
+        4,
+        8,
+    )
+    for bad in ([], [0, 4], "1,x", [1.5], "", [True]):
+        with pytest.raises(InvalidArgumentError, match="cuda_graph_batch_sizes must list 1 to"):
+            check_engine_options({"cuda_graph_batch_sizes": bad}, "trtllm")
+    with pytest.raises(InvalidArgumentError, match=r"max_batch_size == max\(batch_sizes\)"):
+        check_engine_options({"cuda_graph_batch_sizes": [1, 64], "cuda_graph_max_batch_size": 128}, "trtllm")

@@ -183,8 +183,8 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "(--disable-overlap-schedule), TensorRT-LLM's disable_overlap_scheduler=true, vLLM's enforce_eager=true "
         "(--enforce-eager), SGLang's cuda_graph_max_bs=N (--cuda-graph-max-bs) and schedule_conservativeness=C "
         "(--schedule-conservativeness), TensorRT-LLM's enable_block_reuse=false (kv_cache_config), "
-        "cuda_graph_max_batch_size=N and cuda_graph_padding=true (cuda_graph_config: decode batches it graphs; by "
-        "default sizes 1-32, 64 and 128 only, any other running eagerly), "
+        "cuda_graph_max_batch_size=N, cuda_graph_padding=true and cuda_graph_batch_sizes=1,2,4,... (cuda_graph_config: "
+        "decode batches it graphs; by default sizes 1-32, 64 and 128 only, any other running eagerly), "
         "SGLang's disable_radix_cache=true (--disable-radix-cache), swa_full_tokens_ratio=R (--swa-full-tokens-ratio: "
         "its sliding-window KV pool as a share of the full pool, 0.8 by default) and disable_hybrid_swa_memory=true "
         "(--disable-hybrid-swa-memory) and "
@@ -204,7 +204,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     """``--engine-option NAME=VALUE`` as ``engine_options={NAME: number}`` (checked by the API); a
     switch may also be written ``true`` / ``false`` (``on`` / ``off``), and a word-valued option
     (:data:`~config_explorer.engine.options.WORD_OPTIONS`) takes its word as written."""
-    from config_explorer.engine.options import WORD_OPTIONS
+    from config_explorer.engine.options import LIST_OPTIONS, WORD_OPTIONS
 
     given = getattr(args, "engine_option", None)
     if not given:
@@ -213,7 +213,8 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     for item in given:
         name, sep, raw = item.partition("=")
         word = raw.strip().lower()
-        if name.strip() in WORD_OPTIONS and sep:  # a word, checked by the API against the accepted ones
+        if sep and (name.strip() in WORD_OPTIONS or name.strip() in LIST_OPTIONS):
+            # a word or a comma-separated list, checked by the API against what it accepts
             options[name.strip()] = raw.strip()
             continue
         try:

@@ -756,18 +756,25 @@ def plan_deployment(
     )
     radix_recurrent = recurrent and not options.disable_radix_cache and not extra_buffer
     profile = _scheduling(profile, options, pp, speculative, recurrent=radix_recurrent)
-    graph_options = options.cuda_graph_max_batch_size is not None or options.cuda_graph_padding
+    graph_options = (
+        options.cuda_graph_max_batch_size is not None
+        or options.cuda_graph_padding
+        or options.cuda_graph_batch_sizes is not None
+    )
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
         if graph_options:
             raise InvalidArgumentError(
-                "engine options cuda_graph_max_batch_size and cuda_graph_padding are the PyTorch backend's "
-                "cuda_graph_config; a TensorRT engine (tensorrt_engine=true) takes neither"
+                "engine options cuda_graph_max_batch_size, cuda_graph_padding and cuda_graph_batch_sizes are the "
+                "PyTorch backend's cuda_graph_config; a TensorRT engine (tensorrt_engine=true) takes none of them"
             )
         profile = trtllm_tensorrt_engine(profile)
     elif profile.name == "trtllm":
         # the decode graphs its PyTorch backend captures, as cuda_graph_config sets them
         profile = trtllm_decode_graphs(
-            profile, max_batch_size=options.cuda_graph_max_batch_size, padding=options.cuda_graph_padding
+            profile,
+            max_batch_size=options.cuda_graph_max_batch_size,
+            padding=options.cuda_graph_padding,
+            batch_sizes=options.cuda_graph_batch_sizes,
         )
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)

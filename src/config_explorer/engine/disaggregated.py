@@ -295,6 +295,7 @@ def estimate_disaggregated(
     ):  # the decode graphs the decode pool runs (TensorRT-LLM's cuda_graph_config)
         fields["cuda_graph_max_batch_size"] = decode_dep.profile.graph_max_tokens
         fields["cuda_graph_padding"] = decode_dep.options.cuda_graph_padding
+        fields["cuda_graph_batch_sizes"] = decode_dep.options.cuda_graph_batch_sizes
     for name, dep in (("prefill", prefill_dep), ("decode", decode_dep)):
         if not dep.memory.fits:
             return _failed(decode_dep, fields, f"the {name} layout does not fit: {dep.memory.reason}")

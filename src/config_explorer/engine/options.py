@@ -42,6 +42,12 @@ splitting the KV memory (``set_num_tokens_hybrid_swa`` in model_runner_kv_cache_
 leaves more room for the full layers' tokens. ``--disable-hybrid-swa-memory`` turns that pool off: every layer keeps
 every token's KV (:func:`config_explorer.engine.calibration.sglang_window_kv_share`).
 
+TensorRT-LLM's ``cuda_graph_config`` (LLM-API options ``max_batch_size``, ``enable_padding``, ``batch_sizes``: here
+``cuda_graph_max_batch_size``, ``cuda_graph_padding``, ``cuda_graph_batch_sizes``) says which decode batches its
+PyTorch backend replays as CUDA graphs. Left at its default it captures 1-32, 64 and 128 requests and replays only a
+batch of exactly one of those sizes, any other running eagerly; with padding a batch runs as the next captured size up,
+the extra rows computed as well (:func:`config_explorer.engine.calibration.trtllm_decode_graphs`).
+
 TensorRT-LLM's ``kv_cache_config.enable_block_reuse`` (an LLM-API option, default True: ``KvCacheConfig`` in
 ``tensorrt_llm/llmapi/llm_args.py``) is its prefix cache: set false, no prompt is served from cache.
 
@@ -108,6 +114,7 @@ went with the overlap scheduler), so it is not an option here either. Neither en
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -116,7 +123,14 @@ import attrs
 from config_explorer._util import short_repr
 from config_explorer.errors import InvalidArgumentError
 
-__all__ = ["ENGINE_OPTIONS", "WORD_OPTIONS", "EngineOptions", "check_engine_options", "options_of"]
+__all__ = [
+    "ENGINE_OPTIONS",
+    "LIST_OPTIONS",
+    "WORD_OPTIONS",
+    "EngineOptions",
+    "check_engine_options",
+    "options_of",
+]
 
 #: the most decode steps between SGLang's reads of new requests, or TensorRT-LLM iterations a context
 #: request is held, that the engine plans with (past it requests would wait for minutes)
@@ -136,6 +150,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "cuda_graph_max_bs": ("sglang", None, "--cuda-graph-max-bs (0.5.23: --cuda-graph-max-bs-decode)"),
     "cuda_graph_max_batch_size": ("trtllm", None, "cuda_graph_config.max_batch_size (LLM-API option)"),
     "cuda_graph_padding": ("trtllm", False, "cuda_graph_config.enable_padding (LLM-API option)"),
+    "cuda_graph_batch_sizes": ("trtllm", None, "cuda_graph_config.batch_sizes (LLM-API option)"),
     "deep_gemm": (
         "vllm",
         True,
@@ -166,6 +181,8 @@ WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     # vLLM's ``--moe-backend`` choices the engine models (``MoEBackend``, vllm/config/kernel.py): Marlin's MoE kernel
     "moe_backend": {"marlin": "marlin"},
 }
+#: the options whose value is a list of integers (a sequence, or one comma-separated string)
+LIST_OPTIONS: Final = frozenset({"cuda_graph_batch_sizes"})
 #: the options that are switches (true / false): those whose default is one, and vLLM's async scheduling and
 #: prefix caching (whose defaults are the release's)
 _SWITCHES: Final = frozenset(
@@ -224,6 +241,10 @@ class EngineOptions:
     #: off (the default) only a batch of exactly a captured size replays a graph
     #: (:func:`~config_explorer.engine.calibration.trtllm_decode_graphs`)
     cuda_graph_padding: bool = False
+    #: TensorRT-LLM: the decode batch sizes it captures (``cuda_graph_config.batch_sizes``; None: generated from
+    #: ``cuda_graph_max_batch_size`` and ``cuda_graph_padding``, :func:`~config_explorer.engine.calibration.
+    #: trtllm_graph_batch_sizes`); with padding a batch runs as the next of them up, its rows all computed
+    cuda_graph_batch_sizes: tuple[int, ...] | None = None
     #: vLLM: DeepGEMM is installed, as in the release Docker images from v0.10.1 (``pip install vllm`` has it
     #: only from v0.20, which vendors it); without it v0.11-v0.19 run block-scaled FP8 linear layers on Hopper
     #: on CUTLASS's blockwise kernel (:func:`~config_explorer.engine.calibration.runs_cutlass_block_fp8`), and
@@ -274,7 +295,7 @@ class EngineOptions:
         either at 0 releases every context request at once."""
         return self.batch_wait_timeout_iters > 0 and self.batch_wait_max_tokens_ratio > 0
 
-    def stated(self) -> dict[str, int | float | str]:
+    def stated(self) -> dict[str, int | float | str | tuple[int, ...]]:
         """The options that differ from their defaults, as ``{name: value}`` (a switch as 0 or 1)."""
         return {
             name: int(value) if isinstance(value, bool) else value
@@ -300,6 +321,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         )
     accepted = ", ".join(options_of(engine)) or "none"
     checked: dict[str, int | float | bool | str] = {}
+    listed: tuple[int, ...] | None = None
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:
             raise InvalidArgumentError(
@@ -313,7 +335,18 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             )
         if raw is None and ENGINE_OPTIONS[name][1] is None:
             continue  # the release's default, as if not stated
+        if name == "cuda_graph_batch_sizes":
+            listed = _graph_sizes(name, raw)
+            continue
         checked[name] = _value(name, raw)
+    largest = checked.get("cuda_graph_max_batch_size")
+    if listed is not None and largest is not None and largest != listed[-1]:
+        # TensorRT-LLM's CudaGraphConfig validator refuses the same (llm_args.py: max_batch_size must equal
+        # max(batch_sizes) when both are given)
+        raise InvalidArgumentError(
+            f"engine options cuda_graph_max_batch_size={largest} and cuda_graph_batch_sizes (largest "
+            f"{listed[-1]}) disagree: TensorRT-LLM needs max_batch_size == max(batch_sizes); give one of them"
+        )
     switch = checked.get("async_scheduling")
     caching = checked.get("enable_prefix_caching")
     return EngineOptions(
@@ -331,6 +364,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         if "cuda_graph_max_batch_size" not in checked
         else int(checked["cuda_graph_max_batch_size"]),
         cuda_graph_padding=bool(checked.get("cuda_graph_padding", False)),
+        cuda_graph_batch_sizes=listed,
         deep_gemm=bool(checked.get("deep_gemm", True)),
         tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
         schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),
@@ -343,6 +377,31 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         moe_backend=None if "moe_backend" not in checked else str(checked["moe_backend"]),
         swa_full_tokens_ratio=float(checked.get("swa_full_tokens_ratio", 0.8)),
         disable_hybrid_swa_memory=bool(checked.get("disable_hybrid_swa_memory", False)),
+    )
+
+
+#: the most decode batch sizes a ``cuda_graph_config.batch_sizes`` list may name that the engine plans with
+MAX_GRAPH_SIZES: Final = 1024
+
+
+def _graph_sizes(name: str, raw: object) -> tuple[int, ...]:
+    """A list of decode batch sizes (a sequence of integers, or one string of them separated by commas), sorted."""
+    items: object = raw
+    if isinstance(raw, str):
+        items = [part.strip() for part in raw.split(",")]
+    sizes: list[int] = []
+    if isinstance(items, (list, tuple)) and 0 < len(items) <= MAX_GRAPH_SIZES:
+        for item in items:
+            if isinstance(item, str) and re.fullmatch(r"\d+", item):
+                item = int(item)
+            if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_GRAPH_BATCH:
+                break
+            sizes.append(item)
+        else:
+            return tuple(sorted(set(sizes)))
+    raise InvalidArgumentError(
+        f"engine option {name} must list 1 to {MAX_GRAPH_SIZES:,} batch sizes, each an integer in "
+        f'[1, {MAX_GRAPH_BATCH:,}] (e.g. [1, 2, 4, 8, 16, 32, 64, 128] or "1,2,4,8"), got {short_repr(raw)}'
     )
 
 

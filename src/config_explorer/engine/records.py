@@ -140,6 +140,9 @@ class PerformanceEstimate:
     #: another engine
     cuda_graph_max_batch_size: int | None = None
     cuda_graph_padding: bool | None = None
+    #: TensorRT-LLM: the decode batch sizes a stated ``cuda_graph_config.batch_sizes`` captures (None: generated from
+    #: the two above, or another engine)
+    cuda_graph_batch_sizes: tuple[int, ...] | None = None
     #: SGLang: ``--schedule-conservativeness`` as stated (1.0: its default); None: another engine
     schedule_conservativeness: float | None = None
     #: SGLang: whether its radix (prefix) cache was turned off (``--disable-radix-cache``); None: another engine

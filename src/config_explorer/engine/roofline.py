@@ -433,6 +433,7 @@ class StepCost:
         "_overlap",
         "_p2p",
         "_p2p_token",
+        "_padded_sizes",
         "_pair_flops",
         "_pair_flops_absorbed",
         "_pair_flops_decode",
@@ -604,6 +605,8 @@ class StepCost:
         # decode batch eagerly; each attention group's batch is its own
         self._graph_sizes = frozenset(profile.graph_batch_sizes)
         self._graph_groups = c.dp_attention
+        # an engine that pads a decode batch up to a captured size computes the padded rows too
+        self._padded_sizes = profile.graph_padded_sizes
         self._prefill_graph_tokens = (
             profile.prefill_graph_max_tokens or profile.graph_max_tokens
         ) * c.dp_attention
@@ -844,6 +847,17 @@ class StepCost:
             return decode_seqs
         return float(self._groups * sizes[index])
 
+    def _padded_rows(self, decode_seqs: float) -> float:
+        """The rows a graphed decode batch runs where the engine pads it up to a captured size
+        (:attr:`EngineProfile.graph_padded_sizes`): every attention group at the largest group's size, rounded up
+        (0: no padding)."""
+        sizes = self._padded_sizes
+        if not sizes or not decode_seqs:
+            return 0.0
+        per_group = math.ceil(decode_seqs / self._graph_groups - 1e-9)
+        index = bisect.bisect_left(sizes, per_group)
+        return float(self._graph_groups * sizes[index]) if index < len(sizes) else 0.0
+
     def _uncaptured(self, decode_seqs: float, prefill_tokens: float) -> bool:
         """Whether a decode-only batch has no graph of its size where the engine replays only the sizes it
         captured (:attr:`EngineProfile.graph_batch_sizes`): each attention group's share, which must be whole."""
@@ -885,9 +899,15 @@ class StepCost:
             prefill_tokens, prefill_pairs = prefill_tokens / pp, prefill_pairs / pp
             prefill_pairs_windowed, sampled = prefill_pairs_windowed / pp, sampled / pp
         tokens = decode_seqs + prefill_tokens
+        eager_size = tokens > (self._prefill_graph_tokens if prefill_tokens else self._graph_tokens)
         gathered = 0.0  # rows the MoE input gathers where graphs pad every group to the largest one's size
         if padded:
             moe_tokens = gathered = self._gathered_moe_tokens(decode_seqs)
+        rows = self._padded_rows(decode_seqs) if not (prefill_tokens or eager_size) else 0.0
+        if rows > tokens:  # the dummy requests' rows run through every GEMM and expert layer, and are sampled
+            sampled += rows - tokens
+            moe_tokens += rows - tokens
+            tokens = rows
 
         gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
         gemm_mem = self._gemm_mem
@@ -934,7 +954,7 @@ class StepCost:
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
         eager = (
-            tokens > (self._prefill_graph_tokens if prefill_tokens else self._graph_tokens)
+            eager_size
             or bool(prefill_tokens and not self._prefill_graphs and not graphed)
             or self._uncaptured(decode_seqs, prefill_tokens)
         )

@@ -30,7 +30,7 @@ from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
-from config_explorer.engine.calibration import efficiency_for, profile_for
+from config_explorer.engine.calibration import efficiency_for, profile_for, trtllm_fine_padded_sizes
 from config_explorer.engine.deployment import MAX_API_SERVERS
 from config_explorer.engine.layout import GIB, check_layout, expert_layouts, valid_tp_degrees
 from config_explorer.engine.options import EngineOptions
@@ -610,16 +610,25 @@ def _padded_trtllm_graphs(
     options leave ``cuda_graph_config`` open: the recommender sets the launch it prints, as NVIDIA's deployment
     guides do (``cuda_graph_config: enable_padding: true, max_batch_size: N``), rather than the server's default,
     which replays graphs only for batches of exactly 1-32, 64 or 128 (:func:`~config_explorer.engine.calibration.
-    trtllm_decode_graphs`). ``N`` is the stated ``max_num_seqs``, else the engine's largest default batch; the launch
-    command caps it at the ``--max_batch_size`` it writes, as TensorRT-LLM caps the graphs it captures."""
+    trtllm_decode_graphs`), captured at TensorRT-LLM's finer padded sizes (:func:`~config_explorer.engine.calibration.
+    trtllm_fine_padded_sizes`) up to ``N``, the stated ``max_num_seqs``, else the engine's largest default batch; the
+    launch command lists them up to the ``--max_batch_size`` it writes, as TensorRT-LLM captures none above it."""
     profile = profile_for(engine)
     stated = options or EngineOptions()
     if profile.name != "trtllm" or stated.tensorrt_engine:
         return options
-    if stated.cuda_graph_padding or stated.cuda_graph_max_batch_size is not None:
+    if (
+        stated.cuda_graph_padding
+        or stated.cuda_graph_max_batch_size is not None
+        or stated.cuda_graph_batch_sizes
+    ):
         return options
     largest = max_num_seqs or profile.max_num_seqs_large_gpu
-    return attrs.evolve(stated, cuda_graph_padding=True, cuda_graph_max_batch_size=largest)
+    # the finer padded set (every 64 above 128), listed so that every release captures it: a coarse power-of-two
+    # set would run a batch of 300 as 512 rows
+    return attrs.evolve(
+        stated, cuda_graph_padding=True, cuda_graph_batch_sizes=trtllm_fine_padded_sizes(largest)
+    )
 
 
 def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateRequest:

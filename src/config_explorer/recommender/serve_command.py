@@ -653,12 +653,19 @@ def _trtllm_parts(
     if est.disable_overlap_scheduler:
         options.append("disable_overlap_scheduler: true")
     # the decode CUDA graphs (the PyTorch backend's cuda_graph_config), where the estimate ran other than the default
-    graphs = est.cuda_graph_max_batch_size
-    if not est.tensorrt_engine and (est.cuda_graph_padding or graphs not in (None, TRTLLM_GRAPH_MAX_BATCH)):
+    graphs, listed = est.cuda_graph_max_batch_size, est.cuda_graph_batch_sizes
+    stated = est.cuda_graph_padding or listed or graphs not in (None, TRTLLM_GRAPH_MAX_BATCH)
+    if not est.tensorrt_engine and stated:
         options.append("cuda_graph_config:")
         if est.cuda_graph_padding:
             options.append("  enable_padding: true")
-        if graphs is not None:
+        if listed:
+            # TensorRT-LLM captures no graph above the batch it runs (``_filter_cuda_graph_batch_sizes``)
+            kept = [size for size in listed if size < limits.max_num_seqs] + [
+                min(listed[-1], limits.max_num_seqs)
+            ]
+            options.append(f"  batch_sizes: [{', '.join(str(size) for size in kept)}]")
+        elif graphs is not None:
             # TensorRT-LLM captures no graph above the batch it runs (``_filter_cuda_graph_batch_sizes``)
             options.append(f"  max_batch_size: {min(graphs, limits.max_num_seqs)}")
     # the KV cache's type and block reuse (its prefix cache) have no flags: KvCacheConfig, through the options file
