@@ -236,3 +236,21 @@ def test_the_batch_size_list_is_checked() -> None:
             check_engine_options({"cuda_graph_batch_sizes": bad}, "trtllm")
     with pytest.raises(InvalidArgumentError, match=r"max_batch_size == max\(batch_sizes\)"):
         check_engine_options({"cuda_graph_batch_sizes": [1, 64], "cuda_graph_max_batch_size": 128}, "trtllm")
+
+
+def test_the_cli_takes_a_batch_size_list(capsys: pytest.CaptureFixture[str]) -> None:
+    from config_explorer.cli import main
+
+    argv = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100", "--engine", "trtllm"]
+    argv += ["--input-length", "1024", "--output-length", "256", "--concurrency", "16", "--json"]
+    graphs = [
+        "--engine-option",
+        "cuda_graph_batch_sizes=1,2,4,8,16",
+        "--engine-option",
+        "cuda_graph_padding=true",
+    ]
+    assert main([*argv, *graphs]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["cuda_graph_batch_sizes"] == [1, 2, 4, 8, 16] and record["cuda_graph_padding"] is True
+    assert main([*argv, "--engine-option", "cuda_graph_batch_sizes=1,two"]) == 2
+    assert "cuda_graph_batch_sizes must list 1 to" in capsys.readouterr().err
