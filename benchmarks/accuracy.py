@@ -188,6 +188,13 @@ def trtllm_bench_settings(isl: int, osl: int, kv_limit: int) -> tuple[int, int]:
     return batch, max(tokens, isl + batch)
 
 
+#: the decode batch sizes TensorRT-LLM's Performance Overview captures (its ``llm_options.yml`` for every model but
+#: Kimi K2: ``cuda_graph_config: enable_padding: true, batch_sizes: [...]``, docs/source/developer-guide/perf-overview.md
+#: as of release 1.2, PR #12098, and its release-1.0-era revision for dense and MoE models alike); the scale CSV's
+#: notes abbreviate it "batch_sizes 1..8192"
+PERF_OVERVIEW_GRAPH_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192)
+
+
 def trtllm_bench_graphs(batch: int) -> dict[str, Any]:
     """The decode CUDA graphs ``trtllm-bench throughput`` runs its PyTorch backend with: ``get_settings``
     (tensorrt_llm/bench/benchmark/utils/general.py) sets ``cuda_graph_config`` to its own batch size, padded."""
@@ -205,7 +212,10 @@ def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, An
                 arch, get_gpu(row["gpu"]), **_planned(layout), input_length=isl, output_length=osl
             )
             batch, tokens = trtllm_bench_settings(isl, osl, probe.kv_limit_per_replica)
-            layout = {**layout, "engine_options": trtllm_bench_graphs(batch)}
+            # the page's own llm_options.yml for dense models (the release-1.0-era perf-overview.md: padded graphs at
+            # PERF_OVERVIEW_GRAPH_BATCHES), which replaces trtllm-bench's own cuda_graph_config
+            graphs = {"cuda_graph_padding": True, "cuda_graph_batch_sizes": PERF_OVERVIEW_GRAPH_BATCHES}
+            layout = {**layout, "engine_options": graphs}
             predicted = None
             if probe.memory.fits:
                 if serving_model == "analytic":
@@ -485,12 +495,6 @@ def released(engine: str, version: str) -> str:
     except ConfigExplorerError:
         return engine
     return f"{engine}=={head}"
-
-
-#: the decode batch sizes TensorRT-LLM's Performance Overview captures (its ``llm_options.yml`` for every model but
-#: Kimi K2: ``cuda_graph_config: enable_padding: true, batch_sizes: [...]``, docs/source/developer-guide/perf-overview.md
-#: as of release 1.2, PR #12098); the scale CSV's notes abbreviate it "batch_sizes 1..8192"
-PERF_OVERVIEW_GRAPH_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 1024, 2048, 4096, 8192)
 
 
 def trtllm_graph_options(engine: str, notes: str) -> dict[str, Any]:

@@ -1206,6 +1206,11 @@ def plan_deployment(
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
     require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
+    if profile.graph_padded_sizes and profile.graph_padded_sizes[-1] > seqs:
+        # TensorRT-LLM captures no padded graph above the batch it runs, and captures that batch instead
+        # (``_filter_cuda_graph_batch_sizes`` in tensorrt_llm/_torch/pyexecutor/model_engine.py)
+        capped: tuple[int, ...] = (*(size for size in profile.graph_padded_sizes if size < seqs), seqs)
+        profile = attrs.evolve(profile, graph_padded_sizes=capped, graph_max_tokens=seqs)
     if budget < seqs and profile.scheduler != "sglang":
         # vLLM's SchedulerConfig refuses to start below this; every running sequence's decode token must
         # fit in a step, which both serving models assume (the analytic one overstates throughput past it)
