@@ -254,3 +254,17 @@ def test_the_cli_takes_a_batch_size_list(capsys: pytest.CaptureFixture[str]) -> 
     assert record["cuda_graph_batch_sizes"] == [1, 2, 4, 8, 16] and record["cuda_graph_padding"] is True
     assert main([*argv, "--engine-option", "cuda_graph_batch_sizes=1,two"]) == 2
     assert "cuda_graph_batch_sizes must list 1 to" in capsys.readouterr().err
+
+
+def test_a_coarse_padded_set_is_reported_and_a_finer_one_costs_less() -> None:
+    def run(options: dict[str, object]):  # type: ignore[no-untyped-def]
+        return estimate_performance(
+            R1, "H200", 8, 8, 1024, 1024, 300, engine="trtllm", backend="native", engine_options=options
+        )
+
+    coarse = run({"cuda_graph_padding": True, "cuda_graph_max_batch_size": 2048})  # ..., 256, 512, ...
+    notes = [w for w in coarse.warnings if "pads a decode batch" in w]
+    assert len(notes) == 1 and "run as 512 rows" in notes[0]
+    fine = run({"cuda_graph_padding": True, "cuda_graph_batch_sizes": list(trtllm_fine_padded_sizes(2048))})
+    assert not [w for w in fine.warnings if "pads a decode batch" in w]
+    assert fine.itl_ms is not None and coarse.itl_ms is not None and fine.itl_ms < coarse.itl_ms

@@ -30,7 +30,7 @@ from config_explorer._util import require_int_in, require_positive_int
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine import analytic
-from config_explorer.engine.calibration import profile_for
+from config_explorer.engine.calibration import profile_for, trtllm_fine_padded_sizes
 from config_explorer.engine.deployment import MAX_NUM_GPUS, Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout
 from config_explorer.engine.metrics import Stats
@@ -226,14 +226,29 @@ def _cohort_note(
     return attrs.evolve(record, warnings=(*record.warnings, note))
 
 
+#: a padded decode batch running at least this multiple of its requests' rows is reported
+PADDING_NOTE_SHARE: Final = 1.25
+
+
 def _graph_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
     """``record`` with a warning where the engine replays decode graphs only for the batch sizes it captured
     (TensorRT-LLM without ``cuda_graph_config.enable_padding``) and the run's batches reach sizes it did not
-    capture, which run eagerly."""
+    capture, which run eagerly; or where it pads them and the run's batch pads by a quarter or more."""
     sizes = dep.profile.graph_batch_sizes
     groups = dep.costs.dp_attention
     running = record.concurrency / dep.replicas if record.concurrency else float(dep.max_num_seqs * groups)
     per_rank = min(running / groups, float(dep.max_num_seqs))
+    padded = dep.profile.graph_padded_sizes
+    if padded and per_rank >= 1:
+        rows = next((size for size in padded if size >= math.ceil(per_rank)), 0)
+        if rows >= PADDING_NOTE_SHARE * per_rank:
+            note = (
+                f"TensorRT-LLM pads a decode batch up to its next captured size: this run's ~{per_rank:,.0f} requests"
+                f"{' a rank' if groups > 1 else ''} run as {rows:,} rows (+{rows / per_rank - 1:.0%} of the GEMM and "
+                "expert work); finer captured sizes waste less, e.g. engine option cuda_graph_batch_sizes="
+                f"{','.join(str(size) for size in trtllm_fine_padded_sizes(padded[-1]))} (TensorRT-LLM's every-64 set)"
+            )
+            return attrs.evolve(record, warnings=(*record.warnings, note))
     gaps = [size for size in range(1, sizes[-1] + 1) if size not in sizes] if sizes else []
     if not sizes or per_rank <= (gaps[0] if gaps else sizes[-1]):
         return record
