@@ -24,6 +24,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     TRTLLM_GRAPH_MAX_BATCH,
     profile_for,
+    trtllm_captured_graph_sizes,
     trtllm_decode_graphs,
     trtllm_fine_padded_sizes,
     trtllm_graph_batch_sizes,
@@ -268,3 +269,26 @@ def test_a_coarse_padded_set_is_reported_and_a_finer_one_costs_less() -> None:
     fine = run({"cuda_graph_padding": True, "cuda_graph_batch_sizes": list(trtllm_fine_padded_sizes(2048))})
     assert not [w for w in fine.warnings if "pads a decode batch" in w]
     assert fine.itl_ms is not None and coarse.itl_ms is not None and fine.itl_ms < coarse.itl_ms
+
+
+def test_captured_sizes_follow_the_executors_filter() -> None:
+    """TensorRT-LLM keeps the listed sizes up to the batch it runs; with padding a size above it captures the batch
+    itself too (``_filter_cuda_graph_batch_sizes``), never twice."""
+    assert trtllm_captured_graph_sizes((1, 2, 4), 256, padding=True) == (1, 2, 4)
+    assert trtllm_captured_graph_sizes((1, 2, 4, 512), 256, padding=False) == (1, 2, 4)
+    assert trtllm_captured_graph_sizes((1, 2, 4, 512), 256, padding=True) == (1, 2, 4, 256)
+    assert trtllm_captured_graph_sizes((1, 256, 512), 256, padding=True) == (1, 256)
+
+
+@pytest.mark.parametrize("padding", [False, True])
+def test_a_short_stated_list_is_written_as_stated(padding: bool) -> None:
+    """A stated cuda_graph_batch_sizes below the --max_batch_size written goes into the options file once each."""
+    from config_explorer.recommender import recommend_gpus
+
+    options = {"cuda_graph_batch_sizes": "1,2,4", "cuda_graph_padding": padding}
+    best = recommend_gpus(
+        "meta-llama/Llama-3.1-8B-Instruct", 1024, 256, gpus=["H100"], max_gpus=1, engine="trtllm", backend="native",
+        default_slos=False, engine_options=options,
+    ).ranked[0]  # fmt: skip
+    assert "  batch_sizes: [1, 2, 4]\\n" in best.launch_command
+    assert_valid("trtllm", best.launch_command)

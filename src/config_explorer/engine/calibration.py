@@ -931,6 +931,19 @@ def trtllm_fine_padded_sizes(max_batch_size: int) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def trtllm_captured_graph_sizes(
+    sizes: tuple[int, ...], max_batch_size: int, *, padding: bool
+) -> tuple[int, ...]:
+    """The decode graph sizes TensorRT-LLM captures of sorted ``sizes`` for an executor that runs at most
+    ``max_batch_size`` requests (``_filter_cuda_graph_batch_sizes`` in tensorrt_llm/_torch/pyexecutor/
+    model_engine.py): those up to ``max_batch_size``; with padding, a size above it captures ``max_batch_size``
+    itself too, so that the largest batch still pads to a graph."""
+    kept = tuple(size for size in sizes if size <= max_batch_size)
+    if padding and len(kept) < len(sizes) and kept[-1:] != (max_batch_size,):
+        return (*kept, max_batch_size)
+    return kept
+
+
 def trtllm_decode_graphs(
     profile: EngineProfile,
     *,

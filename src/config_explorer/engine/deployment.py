@@ -85,6 +85,7 @@ from config_explorer.engine.calibration import (
     sparse_mla_head_padding,
     triton_mxfp4_stream_cap,
     trtllm_block_fp8_moe_half_width,
+    trtllm_captured_graph_sizes,
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
     trtllm_decode_graphs,
@@ -1209,7 +1210,7 @@ def plan_deployment(
     if profile.graph_padded_sizes and profile.graph_padded_sizes[-1] > seqs:
         # TensorRT-LLM captures no padded graph above the batch it runs, and captures that batch instead
         # (``_filter_cuda_graph_batch_sizes`` in tensorrt_llm/_torch/pyexecutor/model_engine.py)
-        capped: tuple[int, ...] = (*(size for size in profile.graph_padded_sizes if size < seqs), seqs)
+        capped = trtllm_captured_graph_sizes(profile.graph_padded_sizes, seqs, padding=True)
         profile = attrs.evolve(profile, graph_padded_sizes=capped, graph_max_tokens=seqs)
     if budget < seqs and profile.scheduler != "sglang":
         # vLLM's SchedulerConfig refuses to start below this; every running sequence's decode token must

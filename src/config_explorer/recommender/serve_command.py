@@ -67,6 +67,7 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
+    trtllm_captured_graph_sizes,
     vllm_prefix_caching_default,
 )
 from config_explorer.engine.records import PerformanceEstimate
@@ -660,11 +661,11 @@ def _trtllm_parts(
         if est.cuda_graph_padding:
             options.append("  enable_padding: true")
         if listed:
-            # TensorRT-LLM captures no graph above the batch it runs (``_filter_cuda_graph_batch_sizes``)
-            kept = [size for size in listed if size < limits.max_num_seqs] + [
-                min(listed[-1], limits.max_num_seqs)
-            ]
-            options.append(f"  batch_sizes: [{', '.join(str(size) for size in kept)}]")
+            # the sizes TensorRT-LLM captures at the batch it runs; a list it would keep none of is written as stated
+            kept = trtllm_captured_graph_sizes(
+                listed, limits.max_num_seqs, padding=bool(est.cuda_graph_padding)
+            )
+            options.append(f"  batch_sizes: [{', '.join(str(size) for size in kept or listed)}]")
         elif graphs is not None:
             # TensorRT-LLM captures no graph above the batch it runs (``_filter_cuda_graph_batch_sizes``)
             options.append(f"  max_batch_size: {min(graphs, limits.max_num_seqs)}")
