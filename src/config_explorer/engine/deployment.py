@@ -757,13 +757,8 @@ def plan_deployment(
     )
     radix_recurrent = recurrent and not options.disable_radix_cache and not extra_buffer
     profile = _scheduling(profile, options, pp, speculative, recurrent=radix_recurrent)
-    graph_options = (
-        options.cuda_graph_max_batch_size is not None
-        or options.cuda_graph_padding
-        or options.cuda_graph_batch_sizes is not None
-    )
     if options.tensorrt_engine:  # TensorRT-LLM as a TensorRT engine: no Python issues its steps
-        if graph_options:
+        if options.graph_config_stated:
             raise InvalidArgumentError(
                 "engine options cuda_graph_max_batch_size, cuda_graph_padding and cuda_graph_batch_sizes are the "
                 "PyTorch backend's cuda_graph_config; a TensorRT engine (tensorrt_engine=true) takes none of them"

@@ -295,6 +295,15 @@ class EngineOptions:
         either at 0 releases every context request at once."""
         return self.batch_wait_timeout_iters > 0 and self.batch_wait_max_tokens_ratio > 0
 
+    @property
+    def graph_config_stated(self) -> bool:
+        """Whether an option sets TensorRT-LLM's ``cuda_graph_config`` (its size, padding or list of sizes)."""
+        return (
+            self.cuda_graph_max_batch_size is not None
+            or self.cuda_graph_padding
+            or self.cuda_graph_batch_sizes is not None
+        )
+
     def stated(self) -> dict[str, int | float | str | tuple[int, ...]]:
         """The options that differ from their defaults, as ``{name: value}`` (a switch as 0 or 1)."""
         return {

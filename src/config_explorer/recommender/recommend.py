@@ -615,13 +615,7 @@ def _padded_trtllm_graphs(
     launch command lists them up to the ``--max_batch_size`` it writes, as TensorRT-LLM captures none above it."""
     profile = profile_for(engine)
     stated = options or EngineOptions()
-    if profile.name != "trtllm" or stated.tensorrt_engine:
-        return options
-    if (
-        stated.cuda_graph_padding
-        or stated.cuda_graph_max_batch_size is not None
-        or stated.cuda_graph_batch_sizes
-    ):
+    if profile.name != "trtllm" or stated.tensorrt_engine or stated.graph_config_stated:
         return options
     largest = max_num_seqs or profile.max_num_seqs_large_gpu
     # the finer padded set (every 64 above 128), listed so that every release captures it: a coarse power-of-two
