@@ -904,7 +904,7 @@ def trtllm_graph_batch_sizes(max_batch_size: int, *, padding: bool) -> tuple[int
     base = [1, 2, 4, *range(8, 129, 8)] if padding else [*range(1, 32), 32, 64, 128]
     sizes = sorted({size for size in base if size <= max_batch_size})
     power = 256
-    while power < max_batch_size and math.log2(power) < math.floor(math.log2(max_batch_size)):
+    while 2 * power <= max_batch_size:  # the powers of two below the largest one up to max_batch_size
         sizes.append(power)
         power *= 2
     if not sizes or sizes[-1] != max_batch_size:

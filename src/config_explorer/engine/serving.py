@@ -249,8 +249,11 @@ def _graph_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEsti
                 f"{','.join(str(size) for size in trtllm_fine_padded_sizes(padded[-1]))} (TensorRT-LLM's every-64 set)"
             )
             return attrs.evolve(record, warnings=(*record.warnings, note))
-    gaps = [size for size in range(1, sizes[-1] + 1) if size not in sizes] if sizes else []
-    if not sizes or per_rank <= (gaps[0] if gaps else sizes[-1]):
+    if not sizes:
+        return record
+    # the smallest batch with no graph of its own (the largest captured one where none is missing below it)
+    first_gap = next((size for size in range(1, sizes[-1] + 1) if size not in sizes), sizes[-1])
+    if per_rank <= first_gap:
         return record
     note = (
         f"TensorRT-LLM replays a decode CUDA graph only for a batch of exactly a captured size "
