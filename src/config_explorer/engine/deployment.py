@@ -580,9 +580,8 @@ def _window_kv(
     share = sglang_window_kv_share(
         profile, architecture=arch.architecture, gpu_family=gpu_family, speculative=speculative
     )
-    if (
-        share is not None and share < 1.0
-    ):  # the launch's own ratio for the hybrid pool (--swa-full-tokens-ratio)
+    if share is not None and share < 1.0:
+        # the launch's own ratio for the hybrid pool (--swa-full-tokens-ratio)
         share = options.swa_full_tokens_ratio
     if share is not None and options.disable_hybrid_swa_memory:
         share = 1.0
@@ -616,17 +615,15 @@ def _window_kv(
             "max_seq_len for every layer, unless kv_cache_config.max_attention_window lists the windows"
         )
     else:
-        pool = (
-            "every token's KV in its windowed layers too ("
-            + (
-                "--disable-hybrid-swa-memory"
-                if options.disable_hybrid_swa_memory
-                else "no hybrid sliding-window pool for this model in this release"
+        if share != 1.0:
+            pool = f"its windowed layers a pool of {share:g} times the full layers' tokens (--swa-full-tokens-ratio)"
+        elif options.disable_hybrid_swa_memory:
+            pool = "every token's KV in its windowed layers too (--disable-hybrid-swa-memory)"
+        else:
+            pool = (
+                "every token's KV in its windowed layers too (no hybrid sliding-window pool for this model in this "
+                "release)"
             )
-            + ")"
-            if share == 1.0
-            else f"its windowed layers a pool of {share:g} times the full layers' tokens (--swa-full-tokens-ratio)"
-        )
         why = f"SGLang {profile.version or '(newest rules)'} keeps {pool}: that much less KV room for tokens"
     return kept, [why]
 
