@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config_explorer.engine.traffic import Traffic
+from config_explorer.engine.traffic import Lengths, Traffic
 from config_explorer.recommender import estimate_performance
 
 #: (model, GPU, GPUs, tp, input, output, concurrency, figure, reference, where the reference comes from)
@@ -67,13 +67,32 @@ def main() -> None:
             f"reference {reference:>9s} {off:+6.1%} {verdict} ({source})"
         )
     model, isl, osl, c = "meta-llama/Llama-3.1-8B-Instruct", 2000, 256, 64
+
+    def varied(spread: float) -> Traffic:
+        """The same closed loop with every length uniform within +-``spread`` of its nominal value."""
+        return Traffic(
+            input_lengths=Lengths.uniform(round(isl * (1 - spread)), round(isl * (1 + spread))),
+            output_lengths=Lengths.uniform(round(osl * (1 - spread)), round(osl * (1 + spread))),
+            arrival="closed_loop",
+            concurrency=c,
+        )
+
+    # With every length fixed, the requests prefilled in one step finish in one step, come back together
+    # and are prefilled together again: the start-up wave's cohorts of about four 2,000-token prompts (one
+    # 8,192-token step each) persist, and each cohort arrives while the cohort before it prefills, so it
+    # waits out that step before its own. Lengths that vary break the cohorts up; these lines show how much
+    # of the TTFT that structure is (the ITL does not move)
     for label, traffic in (
         ("steady state (length left to the engine)", Traffic.closed_loop(isl, osl, c)),
         ("replay of a 256-request run", Traffic.closed_loop(isl, osl, c, num_requests=256)),
+        ("lengths +-2%", varied(0.02)),
+        ("lengths +-5%", varied(0.05)),
+        ("lengths +-10%", varied(0.10)),
     ):
         e = estimate_performance(model, "H100", 1, 1, isl, osl, backend="native", traffic=traffic)
         print(
-            f"8B H100 {isl}/{osl} c={c}, {label}: mean TTFT {e.ttft_ms:.0f} ms, median {e.ttft_p50_ms:.0f} ms"
+            f"8B H100 {isl}/{osl} c={c}, {label}: mean TTFT {e.ttft_ms:.0f} ms, median {e.ttft_p50_ms:.0f} ms, "
+            f"ITL {e.itl_ms:.1f} ms"
         )
 
 
