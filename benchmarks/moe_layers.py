@@ -17,6 +17,12 @@ measured / estimated at each batch size, and the median |log ratio| for batches 
 min(E, tokens x k) experts, more than uniform random routing does, so its small-batch rows read slower
 than the engine's expected distinct experts).
 
+A second table reads AMD AITER's fused-MoE layers on the MI300X and MI355X (``data/aiter_fmoe_times.csv``: the two
+grouped-GEMM stages AITER's tuner timed, routing and sorting not included, as SGLang's and vLLM's ROCm builds run
+them), held out as well, for the layer shapes a bundled model has at some tensor-parallel size: every expert on the
+GPU (the tables' expert-parallel shards route every assignment to the local experts, and their fused shared-expert
+shapes hold one expert more than the model, so neither is a layer the engine would run).
+
 ``--overlap P`` also scores an alternative way of combining the layer's memory- and compute-bound parts,
 ``(mem^P + cmp^P)^(1/P)`` in place of the engine's ``(mem^4 + cmp^4)^(1/4)``: an exponent chosen on the
 H200 16-bit rows (the ``choice`` rows) is then read on every other group (held out).
@@ -43,6 +49,13 @@ from config_explorer.engine.roofline import soft_max
 from config_explorer.errors import ConfigExplorerError
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
+AITER = Path(__file__).resolve().parent / "data" / "aiter_fmoe_times.csv"
+#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape, for AITER's tables
+AITER_MODELS = {
+    ("4096", "1536", "128", "8"): "Qwen/Qwen3-235B-A22B",
+    ("3072", "1536", "256", "8"): "MiniMaxAI/MiniMax-M2.5",
+    ("2048", "512", "512", "10"): "Qwen/Qwen3-Next-80B-A3B-Instruct",
+}
 #: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
 MODELS = {
     ("7168", "2048", "256", "8"): "deepseek-ai/DeepSeek-V3",
@@ -151,20 +164,55 @@ def log_error(layers: list[Layer], p: float | None) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--overlap", type=float, default=None, metavar="P")
-    args = parser.parse_args()
-    data = rows()
+def aiter_rows() -> list[Layer]:
+    """AITER's fused-MoE layers the engine can express, with the engine's terms for them (SGLang on that GPU)."""
+    out = []
+    with AITER.open() as fh:
+        for row in csv.DictReader(fh):
+            shape = next(
+                (
+                    key
+                    for key in AITER_MODELS
+                    if (row["hidden"], row["experts"], row["topk"]) == (key[0], key[2], key[3])
+                    and int(key[1]) % int(row["intermediate"]) == 0
+                ),
+                None,
+            )
+            if shape is None:
+                continue
+            tp = int(shape[1]) // int(row["intermediate"])
+            arch = in_format(load_model(AITER_MODELS[shape]), row["format"])
+            dep = plan_deployment(
+                arch,
+                get_gpu(row["gpu"]),
+                num_gpus=tp,
+                tp=tp,
+                precision="fp8" if row["format"] == "fp8_block" else "bf16",
+                engine="sglang",
+                input_length=1024,
+                output_length=128,
+            )
+            seconds, mem, cmp = dep.step_cost.moe_layer_terms(float(row["tokens"]))
+            group = (
+                row["gpu"],
+                f"AITER {row['table']}",
+                row["format"],
+                f"TP{tp} ({row['intermediate']} wide)",
+            )
+            out.append(Layer(group, int(row["tokens"]), float(row["time_us"]) * 1e-6, seconds, mem, cmp))
+    return out
+
+
+def print_groups(data: list[Layer], overlap: float | None) -> None:
+    """Median measured / estimated by batch, and the median |log| at >= 64 and < 64 tokens, per group."""
     groups: dict[tuple[str, str, str, str], list[Layer]] = defaultdict(list)
     for layer in data:
         groups[layer.group].append(layer)
-    print(f"{len(data)} measured MoE layers estimated (of {sum(1 for _ in DATA.open()) - 1} rows)\n")
     header = f"{'GPU':9} {'framework':22} {'precision':12} {'kernel':26} " + " ".join(
         f"{b:>6}" for b in BATCHES
     )
     print("median measured / estimated by batch (tokens):")
-    print(header + "  |log| >=64  <64" + (f"   P={args.overlap:g}: >=64" if args.overlap else ""))
+    print(header + "  |log| >=64  <64" + (f"   P={overlap:g}: >=64" if overlap else ""))
     for group, members in sorted(groups.items()):
         by_batch: dict[int, list[float]] = defaultdict(list)
         for layer in members:
@@ -176,9 +224,18 @@ def main() -> None:
         small = [layer for layer in members if layer.tokens < 64]
         line = f"{group[0]:9} {group[1][:22]:22} {group[2][:12]:12} {group[3][:26]:26} {cells}  "
         line += f"{log_error(big, None):9.2f} {log_error(small, None):4.2f}"
-        if args.overlap:
-            line += f"   {log_error(big, args.overlap):9.2f}"
+        if overlap:
+            line += f"   {log_error(big, overlap):9.2f}"
         print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--overlap", type=float, default=None, metavar="P")
+    args = parser.parse_args()
+    data = rows()
+    print(f"{len(data)} measured MoE layers estimated (of {sum(1 for _ in DATA.open()) - 1} rows)\n")
+    print_groups(data, args.overlap)
     big = [layer for layer in data if layer.tokens >= 64]
     print(f"\nall groups, batches >= 64: median |log(measured / estimated)| {log_error(big, None):.3f}")
     if args.overlap:
@@ -189,6 +246,19 @@ def main() -> None:
             f"choice rows (H200 16-bit, n={len(choice)}) {log_error(choice, None):.3f} -> "
             f"{log_error(choice, args.overlap):.3f}; held out (n={len(held)}) {log_error(held, None):.3f} -> "
             f"{log_error(held, args.overlap):.3f}"
+        )
+    amd = aiter_rows()
+    print(
+        f"\nAMD AITER fused-MoE layers (two grouped-GEMM stages, no routing): {len(amd)} of "
+        f"{sum(1 for _ in AITER.open()) - 1} rows estimated, SGLang's ROCm profile\n"
+    )
+    print_groups(amd, args.overlap)
+    for band, lo, hi in (("1-32", 1, 32), ("64-1,024", 64, 1024), (">=2,048", 2048, 1 << 30)):
+        members = [layer for layer in amd if lo <= layer.tokens <= hi]
+        ratios = [layer.measured_s / layer.seconds for layer in members]
+        print(
+            f"  {band:>8} tokens: n={len(members):3d}, median measured / estimated "
+            f"{statistics.median(ratios):.2f}, median |log| {log_error(members, None):.3f}"
         )
 
 

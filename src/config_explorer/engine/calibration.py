@@ -327,7 +327,10 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         evidence="older generation; conservative assumption, not measured here",
     ),
     # MI300X/MI325X: public GEMM benchmarks report ~0.45-0.55 of the 1307 TFLOP/s bf16 peak and
-    # ~0.7-0.8 of the 5.3 TB/s HBM3 peak with ROCm 6.x; the software stack lags the silicon.
+    # ~0.7-0.8 of the 5.3 TB/s HBM3 peak with ROCm 6.x; the software stack lags the silicon. The MoE layer
+    # these factors give is read, not fitted, against AITER's measured fused-MoE layers on the MI300X and
+    # MI355X (benchmarks/moe_layers.py on data/aiter_fmoe_times.csv, SGLang's ROCm profile): median measured /
+    # estimated 1.08 at 1-32 tokens, 1.06 at 64-1,024 and 1.19 at 2,048 or more (tests/test_cdna_moe_layers.py)
     "cdna3": FamilyEfficiency(
         gemm_bandwidth=0.72,
         gemm_compute_16bit=0.50,
