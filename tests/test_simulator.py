@@ -58,6 +58,28 @@ def test_dense_8b_at_concurrency_64_itl() -> None:
     assert _itl("meta-llama/Llama-3.1-8B-Instruct", "H100", 1, 2000, 256, 64) == pytest.approx(24.3, rel=0.15)
 
 
+def test_fixed_lengths_keep_closed_loop_cohorts_that_varied_lengths_break() -> None:
+    """Issue #10's 8B c=64 case: with every length fixed, the prompts prefilled in one step finish in one step and
+    come back together, so each cohort waits out the previous cohort's prefill step before its own; lengths varying
+    by a few percent break the cohorts up. The decode steps, and so the ITL, are the same either way."""
+
+    def run(spread: float) -> Any:
+        traffic = Traffic(
+            input_lengths=Lengths.uniform(round(2000 * (1 - spread)), round(2000 * (1 + spread))),
+            output_lengths=Lengths.uniform(round(256 * (1 - spread)), round(256 * (1 + spread))),
+            arrival="closed_loop",
+            concurrency=64,
+        )
+        e = estimate(LLAMA8, H100, input_length=2000, output_length=256, traffic=traffic)
+        assert e.ok and e.ttft_ms is not None and e.itl_ms is not None, e.error
+        return e
+
+    fixed, varied = run(0.0), run(0.05)
+    # a cohort of about four 2,000-token prompts fills one 8,192-token step: waiting out one such step more
+    assert fixed.ttft_ms > 1.4 * varied.ttft_ms
+    assert fixed.itl_ms == pytest.approx(varied.itl_ms, rel=0.05)
+
+
 def test_concurrency_one_has_no_prefill_inside_decode() -> None:
     """At one request in flight no prompt shares a step with decoding: every gap is a decode-only step."""
     e = estimate(LLAMA8, H100, input_length=1024, output_length=256, concurrency=1)
