@@ -30,11 +30,10 @@ Standard library and git only; nothing in the test suite runs it.
 
 from __future__ import annotations
 
-import csv
-import io
-import subprocess
 import sys
 from pathlib import Path
+
+from aiter_tables import Table, run
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "aiter_fmoe_times.csv"
 #: compute units -> the catalog GPU it is
@@ -42,10 +41,6 @@ GPUS = {"304": "MI300X", "256": "MI355X"}
 #: AITER quantization type -> the weight format it stands for
 FORMATS = {"QuantType.No": "bf16", "QuantType.per_1x128": "fp8_block"}
 COLUMNS = ("gpu", "table", "hidden", "intermediate", "experts", "topk", "format", "tokens", "time_us")
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
 def _table(path: str) -> str:
@@ -57,21 +52,11 @@ def _table(path: str) -> str:
     return stem.strip("_") or "general"
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    repo = Path(argv[1])
-    commit = _git(repo, "rev-parse", argv[2] if len(argv) == 3 else "HEAD").strip()
-    paths = [
-        p
-        for p in _git(repo, "ls-tree", "-r", "--name-only", commit, "aiter/configs").splitlines()
-        if "tuned_fmoe" in Path(p).name and "untuned" not in Path(p).name and p.endswith(".csv")
-    ]
+def extract(tables: list[Table]) -> list[tuple[str, ...]]:
     best: dict[tuple[str, ...], float] = {}
-    for path in sorted(paths):
+    for path, table_rows in tables:
         table = _table(path)
-        for row in csv.DictReader(io.StringIO(_git(repo, "show", f"{commit}:{path}"))):
+        for row in table_rows:
             gpu = GPUS.get(row.get("cu_num", ""))
             fmt = FORMATS.get(row.get("q_type", ""))
             if gpu is None or fmt is None:
@@ -100,12 +85,18 @@ def main(argv: list[str]) -> int:
             continue
         times.add(best[key])
         rows.append((*key, f"{best[key]:.6g}"))
-    with OUT.open("w", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-    print(f"wrote {OUT.name}: {len(rows)} rows from {len(paths)} tables at {commit[:10]}")
-    return 0
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    return run(
+        argv,
+        __doc__ or "",
+        lambda name: "tuned_fmoe" in name and "untuned" not in name,
+        extract,
+        OUT,
+        COLUMNS,
+    )
 
 
 if __name__ == "__main__":

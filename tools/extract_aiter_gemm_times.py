@@ -21,11 +21,10 @@ Standard library and git only; nothing in the test suite runs it.
 
 from __future__ import annotations
 
-import csv
-import io
-import subprocess
 import sys
 from pathlib import Path
+
+from aiter_tables import Table, run
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "aiter_blockscale_gemm_times.csv"
 #: (gfx, compute units) -> the catalog GPU it is
@@ -34,36 +33,23 @@ ROWS = frozenset(2**i for i in range(16))
 COLUMNS = ("gpu", "table", "m", "n", "k", "time_us")
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    repo = Path(argv[1])
-    commit = _git(repo, "rev-parse", argv[2] if len(argv) == 3 else "HEAD").strip()
-    paths = [
-        p
-        for p in _git(repo, "ls-tree", "-r", "--name-only", commit, "aiter/configs").splitlines()
-        if Path(p).name.startswith("a8w8_blockscale_tuned_gemm") and p.endswith(".csv")
-    ]
+def extract(tables: list[Table]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    for path in sorted(paths):
+    for path, table_rows in tables:
         table = Path(path).stem.removeprefix("a8w8_blockscale_tuned_gemm").lstrip("_") or "general"
-        for row in csv.DictReader(io.StringIO(_git(repo, "show", f"{commit}:{path}"))):
+        for row in table_rows:
             gpu = GPUS.get((row.get("gfx", ""), row.get("cu_num", "")))
             if gpu is None or int(row["M"]) not in ROWS:
                 continue
             rows.append((gpu, table, row["M"], row["N"], row["K"], f"{float(row['us']):.4g}"))
     rows.sort(key=lambda r: (r[0], r[1], int(r[3]), int(r[4]), int(r[2])))
-    with OUT.open("w", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        writer.writerows(rows)
-    print(f"wrote {OUT.name}: {len(rows)} rows from {len(paths)} tables at {commit[:10]}")
-    return 0
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    return run(
+        argv, __doc__ or "", lambda name: name.startswith("a8w8_blockscale_tuned_gemm"), extract, OUT, COLUMNS
+    )
 
 
 if __name__ == "__main__":
