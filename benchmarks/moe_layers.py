@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import math
 import statistics
 from collections import defaultdict
@@ -45,16 +46,17 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.options import check_engine_options
-from config_explorer.engine.roofline import soft_max
+from config_explorer.engine.roofline import StepCost, soft_max
 from config_explorer.errors import ConfigExplorerError
 
 DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 AITER = Path(__file__).resolve().parent / "data" / "aiter_fmoe_times.csv"
-#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape, for AITER's tables
+#: (hidden, experts, top-k) -> the bundled model with that expert layer and its experts' whole intermediate width,
+#: for AITER's tables (a row whose width divides it is that layer at a tensor-parallel split)
 AITER_MODELS = {
-    ("4096", "1536", "128", "8"): "Qwen/Qwen3-235B-A22B",
-    ("3072", "1536", "256", "8"): "MiniMaxAI/MiniMax-M2.5",
-    ("2048", "512", "512", "10"): "Qwen/Qwen3-Next-80B-A3B-Instruct",
+    ("4096", "128", "8"): ("Qwen/Qwen3-235B-A22B", 1536),
+    ("3072", "256", "8"): ("MiniMaxAI/MiniMax-M2.5", 1536),
+    ("2048", "512", "10"): ("Qwen/Qwen3-Next-80B-A3B-Instruct", 512),
 }
 #: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
 MODELS = {
@@ -164,41 +166,36 @@ def log_error(layers: list[Layer], p: float | None) -> float:
     return statistics.median(values) if values else math.nan
 
 
+@functools.cache
+def _aiter_layer(gpu: str, model: str, fmt: str, tp: int) -> StepCost:
+    """SGLang's plan of ``model``'s experts in AITER's format ``fmt`` split ``tp`` ways on ``gpu``."""
+    return plan_deployment(
+        in_format(load_model(model), fmt),
+        get_gpu(gpu),
+        num_gpus=tp,
+        tp=tp,
+        precision="fp8" if fmt == "fp8_block" else "bf16",
+        engine="sglang",
+        input_length=1024,
+        output_length=128,
+    ).step_cost
+
+
 def aiter_rows() -> list[Layer]:
     """AITER's fused-MoE layers the engine can express, with the engine's terms for them (SGLang on that GPU)."""
     out = []
     with AITER.open() as fh:
         for row in csv.DictReader(fh):
-            shape = next(
-                (
-                    key
-                    for key in AITER_MODELS
-                    if (row["hidden"], row["experts"], row["topk"]) == (key[0], key[2], key[3])
-                    and int(key[1]) % int(row["intermediate"]) == 0
-                ),
-                None,
-            )
-            if shape is None:
+            known = AITER_MODELS.get((row["hidden"], row["experts"], row["topk"]))
+            width = int(row["intermediate"])
+            if known is None or known[1] % width:
                 continue
-            tp = int(shape[1]) // int(row["intermediate"])
-            arch = in_format(load_model(AITER_MODELS[shape]), row["format"])
-            dep = plan_deployment(
-                arch,
-                get_gpu(row["gpu"]),
-                num_gpus=tp,
-                tp=tp,
-                precision="fp8" if row["format"] == "fp8_block" else "bf16",
-                engine="sglang",
-                input_length=1024,
-                output_length=128,
+            model, whole = known
+            tp = whole // width
+            seconds, mem, cmp = _aiter_layer(row["gpu"], model, row["format"], tp).moe_layer_terms(
+                float(row["tokens"])
             )
-            seconds, mem, cmp = dep.step_cost.moe_layer_terms(float(row["tokens"]))
-            group = (
-                row["gpu"],
-                f"AITER {row['table']}",
-                row["format"],
-                f"TP{tp} ({row['intermediate']} wide)",
-            )
+            group = (row["gpu"], f"AITER {row['table']}", row["format"], f"TP{tp} ({width} wide)")
             out.append(Layer(group, int(row["tokens"]), float(row["time_us"]) * 1e-6, seconds, mem, cmp))
     return out
 

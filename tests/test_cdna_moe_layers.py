@@ -31,18 +31,11 @@ def test_every_row_the_script_estimates_is_a_whole_layer_of_a_bundled_model(laye
     with MOE.AITER.open() as fh:
         rows = list(csv.DictReader(fh))
     # expert-parallel shards (fewer experts than the model) and fused shared experts (one more) are left out
-    kept = {(r["hidden"], r["experts"], r["topk"]) for r in rows} & {
-        (k[0], k[2], k[3]) for k in MOE.AITER_MODELS
-    }
     expected = sum(
         1
         for r in rows
-        if (r["hidden"], r["experts"], r["topk"]) in kept
-        and any(
-            int(k[1]) % int(r["intermediate"]) == 0
-            for k in MOE.AITER_MODELS
-            if (k[0], k[2], k[3]) == (r["hidden"], r["experts"], r["topk"])
-        )
+        if (known := MOE.AITER_MODELS.get((r["hidden"], r["experts"], r["topk"])))
+        and known[1] % int(r["intermediate"]) == 0
     )
     assert len(layers) == expected > 100
     assert {layer.group[0] for layer in layers} == {"MI300X", "MI355X"}
