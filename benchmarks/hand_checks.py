@@ -69,10 +69,11 @@ def main() -> None:
     model, isl, osl, c = "meta-llama/Llama-3.1-8B-Instruct", 2000, 256, 64
 
     def varied(spread: float) -> Traffic:
-        """The same closed loop with every length uniform within +-``spread`` of its nominal value."""
+        """The same closed loop with every length within +-``spread`` of its nominal value (``vllm bench serve
+        --random-range-ratio``)."""
         return Traffic(
-            input_lengths=Lengths.uniform(round(isl * (1 - spread)), round(isl * (1 + spread))),
-            output_lengths=Lengths.uniform(round(osl * (1 - spread)), round(osl * (1 + spread))),
+            input_lengths=Lengths.vllm_random(isl, spread),
+            output_lengths=Lengths.vllm_random(osl, spread),
             arrival="closed_loop",
             concurrency=c,
         )

@@ -65,8 +65,8 @@ def test_fixed_lengths_keep_closed_loop_cohorts_that_varied_lengths_break() -> N
 
     def run(spread: float) -> Any:
         traffic = Traffic(
-            input_lengths=Lengths.uniform(round(2000 * (1 - spread)), round(2000 * (1 + spread))),
-            output_lengths=Lengths.uniform(round(256 * (1 - spread)), round(256 * (1 + spread))),
+            input_lengths=Lengths.vllm_random(2000, spread),
+            output_lengths=Lengths.vllm_random(256, spread),
             arrival="closed_loop",
             concurrency=64,
         )
