@@ -180,26 +180,67 @@ def test_the_screen_takes_random_arrivals_when_asked() -> None:
 
 
 def test_records_say_when_sglangs_cohort_sets_ttft() -> None:
-    """Identical SGLang requests whose prompts need more than one prefill step move as one cohort, and the
-    record says so; drawn lengths, one step's worth of prompts and other engines carry no such warning."""
+    """The analytic model: identical SGLang requests whose prompts need more than one prefill step move as one
+    cohort, and the record says so; one step's worth of prompts and other engines carry no such warning."""
 
     def noted(e: object) -> bool:
         return any("train of" in w for w in e.warnings)  # type: ignore[attr-defined]
 
-    common = {"input_length": 2000, "output_length": 256, "engine": "sglang"}
-    for model in ("simulated", "analytic"):
-        assert noted(estimate(LLAMA8, H100, concurrency=64, serving_model=model, **common))
-        assert not noted(estimate(LLAMA8, H100, concurrency=4, serving_model=model, **common))
-        assert not noted(
-            estimate(LLAMA8, H100, concurrency=64, serving_model=model, **{**common, "engine": "vllm"})
-        )
+    common = {"input_length": 2000, "output_length": 256, "engine": "sglang", "serving_model": "analytic"}
+    assert noted(estimate(LLAMA8, H100, concurrency=64, **common))
+    assert not noted(estimate(LLAMA8, H100, concurrency=4, **common))
+    assert not noted(estimate(LLAMA8, H100, concurrency=64, **{**common, "engine": "vllm"}))
+
+
+def _lockstep_note(e: object) -> str | None:
+    return next((w for w in e.warnings if "were sent in groups of" in w), None)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("engine", ["vllm", "sglang", "trtllm"])
+def test_records_say_when_lockstep_sets_ttft(engine: str) -> None:
+    """A simulated closed loop of fixed lengths whose requests return together and are prefilled together says
+    so, with the mean TTFT the same loop gives with lengths drawn within +-5%, which breaks the groups up."""
+    common = {"input_length": 2000, "output_length": 256, "engine": engine}
+    e = estimate(LLAMA8, H100, concurrency=64, **common)
+    note = _lockstep_note(e)
+    assert note is not None, e.warnings
+    assert f"mean TTFT of {e.ttft_ms:,.0f} ms" in note
     drawn = Traffic(
-        input_lengths=Lengths.uniform(1600, 2000),
-        output_lengths=Lengths.uniform(205, 256),
-        arrival="closed_loop",
+        input_lengths=Lengths.vllm_random(2000, 0.05),
+        output_lengths=Lengths.vllm_random(256, 0.05),
         concurrency=64,
     )
-    assert not noted(estimate(LLAMA8, H100, traffic=drawn, engine="sglang"))
+    varied = estimate(LLAMA8, H100, traffic=drawn, engine=engine)
+    assert f"the mean TTFT is {varied.ttft_ms:,.0f} ms" in note
+    assert e.ttft_ms > 1.25 * varied.ttft_ms  # type: ignore[operator]
+    assert _lockstep_note(varied) is None  # drawn lengths: nothing to compare
+    assert _lockstep_note(estimate(LLAMA8, H100, concurrency=1, **common)) is None  # one client: no group
+    # the recommender's knee is judged on throughput and skips the second run
+    assert _lockstep_note(estimate(LLAMA8, H100, concurrency=64, check_lockstep=False, **common)) is None
+
+
+def test_fixed_lengths_move_in_lockstep_and_drawn_ones_do_not() -> None:
+    """The simulation counts how many of a closed loop's requests its clients sent at the same instant: with
+    fixed lengths, 16 clients' requests finish in the same step and return as one group, cycle after cycle;
+    with lengths drawn within +-5% they fall out of step and come back one by one."""
+    dep = plan_deployment(LLAMA8, H100, num_gpus=1, tp=1, input_length=500, output_length=500)
+    fixed = simulate(dep.step_cost, dep.scheduler_config(), Traffic.closed_loop(500, 500, 16))
+    drawn = Traffic(
+        input_lengths=Lengths.vllm_random(500, 0.05),
+        output_lengths=Lengths.vllm_random(500, 0.05),
+        concurrency=16,
+    )
+    varied = simulate(dep.step_cost, dep.scheduler_config(), drawn)
+    assert fixed.send_group > 15
+    assert varied.send_group < 1.5
+    assert fixed.ttft_s.mean > 3 * varied.ttft_s.mean  # the whole loop's prompts prefill as one step's worth
+    offline = Traffic(
+        input_lengths=Lengths.fixed(500),
+        output_lengths=Lengths.fixed(500),
+        arrival="offline",
+        num_requests=16,
+    )
+    assert simulate(dep.step_cost, dep.scheduler_config(), offline).send_group == 1.0
 
 
 def test_a_sequence_waits_only_for_the_prefill_batches_after_it_joined() -> None:

@@ -57,6 +57,9 @@ class EstimateRequest:
     #: native engine, analytic model: the closed loop's identical requests move in lockstep, as a benchmark's
     #: synchronized clients do (False: their arrivals fall at random, as the recommender's judge has them)
     lockstep: bool = True
+    #: native engine, simulated model: where a closed loop of fixed lengths moved in lockstep, run it again with
+    #: lengths drawn within +-5% and warn where the mean TTFTs differ much (False: skip that second run)
+    check_lockstep: bool = True
     #: the native engine's traffic beyond a closed loop of fixed lengths (arrivals, distributions)
     traffic: Traffic | None = None
     #: native engine: speculative decoding (None: off), checked for the model and engine

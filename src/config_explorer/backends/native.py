@@ -51,6 +51,7 @@ class NativeBackend:
             max_model_len=request.max_model_len,
             serving_model=request.serving_model,
             lockstep=request.lockstep,
+            check_lockstep=request.check_lockstep,
             traffic=_with_prefix(request),
             speculative=request.speculative,
             api_server_count=request.api_server_count,

@@ -39,8 +39,8 @@ from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.roofline import StepTime
 from config_explorer.engine.simulator import SimulationResult, simulate
 from config_explorer.engine.speculative import SpeculativeConfig
-from config_explorer.engine.traffic import MAX_CONCURRENCY, MAX_REQUEST_TOKENS, Traffic
-from config_explorer.errors import InfeasibleConfigurationError, InvalidArgumentError
+from config_explorer.engine.traffic import MAX_CONCURRENCY, MAX_REQUEST_TOKENS, Lengths, Traffic
+from config_explorer.errors import ConfigExplorerError, InfeasibleConfigurationError, InvalidArgumentError
 
 __all__ = [
     "SERVING_MODELS",
@@ -83,6 +83,7 @@ def estimate(
     api_server_count: int | None = None,
     engine_options: Mapping[str, int | float] | EngineOptions | None = None,
     lockstep: bool = True,
+    check_lockstep: bool = True,
 ) -> PerformanceEstimate:
     """Estimate one configuration (whole deployment).
 
@@ -99,7 +100,9 @@ def estimate(
     requests back to batch them (``{"scheduler_recv_interval": 10}`` for SGLang) and vLLM's
     ``{"async_scheduling": True}``; see :mod:`config_explorer.engine.options`. ``lockstep`` (analytic model):
     the closed loop's identical requests move together, as a benchmark's synchronized clients do; False
-    takes their arrivals at random (:func:`config_explorer.engine.analytic.solve`).
+    takes their arrivals at random (:func:`config_explorer.engine.analytic.solve`). ``check_lockstep``
+    (simulated model): where a closed loop of fixed lengths moved in lockstep, run it again with lengths drawn
+    within +-5% and warn where the two mean TTFTs differ much (:func:`_lockstep_note`); False skips that run.
     """
     if speculative is not None and not isinstance(speculative, SpeculativeConfig):
         raise InvalidArgumentError(
@@ -190,9 +193,11 @@ def estimate(
         record = _graph_note(
             dep, _frontend_note(dep, _from_analytic(dep, concurrency, lockstep, prefixed=prefixed))
         )
-        return _cohort_note(dep, None, record) if lockstep else record
+        return _cohort_note(dep, record) if lockstep else record
     assert traffic is not None  # built above for every simulated run
-    return _cohort_note(dep, traffic, _graph_note(dep, _frontend_note(dep, _from_simulation(dep, traffic))))
+    run = _simulate(dep, traffic)
+    record = _graph_note(dep, _frontend_note(dep, _from_simulation(dep, traffic, run)))
+    return _lockstep_note(dep, traffic, run, record) if check_lockstep else record
 
 
 def _fixed_closed_loop(traffic: Traffic) -> bool:
@@ -204,14 +209,11 @@ def _fixed_closed_loop(traffic: Traffic) -> bool:
     )
 
 
-def _cohort_note(
-    dep: Deployment, traffic: Traffic | None, record: PerformanceEstimate
-) -> PerformanceEstimate:
-    """``record`` with a warning where SGLang's identical requests move as one cohort whose prefill train
-    sets TTFT (``analytic._sglang_cohort``): lengths that vary break the cohort up, and plan far shorter."""
+def _cohort_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
+    """``record`` (analytic model) with a warning where SGLang's identical requests move as one cohort whose
+    prefill train sets TTFT (``analytic._sglang_cohort``): lengths that vary break the cohort up, and plan far
+    shorter."""
     if dep.profile.scheduler != "sglang" or record.concurrency is None or dep.cached_prompt_tokens:
-        return record
-    if traffic is not None and (not _fixed_closed_loop(traffic) or traffic.prefix is not None):
         return record
     clients = record.concurrency / dep.replicas
     steps = analytic.train_steps(dep, clients)
@@ -222,6 +224,60 @@ def _cohort_note(
         f"together and are prefilled in a train of {steps} steps, which sets TTFT; requests whose lengths "
         "vary (as --random-range-ratio 0.8 draws them) fall out of step and wait far less: give a traffic "
         "with drawn lengths to plan for that"
+    )
+    return attrs.evolve(record, warnings=(*record.warnings, note))
+
+
+#: a simulated closed loop of fixed lengths is checked against the same loop with lengths drawn within this share
+#: of them (``vllm bench serve --random-range-ratio``) where its clients sent requests in groups of at least
+#: :data:`LOCKSTEP_GROUP` on average, and the two mean TTFTs are reported where they differ by
+#: :data:`LOCKSTEP_TTFT_RATIO` or more
+LOCKSTEP_RANGE_RATIO: Final = 0.05
+LOCKSTEP_GROUP: Final = 2.0
+LOCKSTEP_TTFT_RATIO: Final = 1.25
+
+
+def _lockstep_note(
+    dep: Deployment, traffic: Traffic, run: SimulationResult, record: PerformanceEstimate
+) -> PerformanceEstimate:
+    """``record`` with a warning where its closed loop's identical requests moved in lockstep and that set TTFT.
+
+    Requests of one length that were prefilled in the same step finish in the same step, so their clients send
+    the next ones together and those are prefilled together again: the start-up burst's groups persist, and
+    each waits out the others' prefill. Lengths that vary by a few percent break the groups up. Where the run's
+    clients sent their requests in groups, the loop is run again with lengths drawn within
+    :data:`LOCKSTEP_RANGE_RATIO` of the stated ones, and both mean TTFTs are reported where they differ much."""
+    if not _fixed_closed_loop(traffic) or traffic.prefix is not None or run.send_group < LOCKSTEP_GROUP:
+        return record
+    assert traffic.concurrency is not None
+    clients = traffic.concurrency / dep.replicas
+    if clients < 2:
+        return record
+    ratio = LOCKSTEP_RANGE_RATIO
+    inputs, outputs = traffic.input_lengths.low, traffic.output_lengths.low
+    drawn = attrs.evolve(
+        traffic,
+        input_lengths=Lengths.vllm_random(inputs, ratio),
+        output_lengths=Lengths.vllm_random(outputs, ratio),
+    )
+    try:
+        varied = _simulate(dep, drawn)
+    except ConfigExplorerError:  # the drawn lengths reach past max_model_len: no comparison
+        return record
+    fixed_ms, varied_ms = run.ttft_s.mean * 1e3, varied.ttft_s.mean * 1e3
+    if max(fixed_ms, varied_ms) < LOCKSTEP_TTFT_RATIO * min(fixed_ms, varied_ms):
+        return record
+    how = (
+        "SGLang prefills them before it decodes"
+        if dep.profile.scheduler == "sglang"
+        else "they are prefilled together"
+    )
+    note = (
+        f"these identical requests were sent in groups of {run.send_group:,.1f} on average (requests that finish "
+        f"in the same step return together) and {how}, which sets the mean TTFT of {fixed_ms:,.0f} ms; "
+        f"with lengths that vary by +-{ratio:.0%} (vllm bench serve --random-range-ratio {ratio:g}) they fall "
+        f"out of step and the mean TTFT is {varied_ms:,.0f} ms: give a traffic with drawn lengths to plan for "
+        "prompts that vary"
     )
     return attrs.evolve(record, warnings=(*record.warnings, note))
 
@@ -651,12 +707,16 @@ def _served_prefix(dep: Deployment, traffic: Traffic) -> tuple[Traffic, bool]:
     return traffic, served > 0
 
 
-def _from_simulation(dep: Deployment, traffic: Traffic) -> PerformanceEstimate:
+def _simulate(dep: Deployment, traffic: Traffic) -> SimulationResult:
+    """``traffic`` run through ``dep``'s scheduler, its shared prefixes cut to what the prefix cache serves."""
     traffic, served = _served_prefix(dep, traffic)
     config = dep.scheduler_config()
     if config.prefix_cache != served:
         config = attrs.evolve(config, prefix_cache=served)
-    run: SimulationResult = simulate(dep.step_cost, config, traffic, dep.replicas)
+    return simulate(dep.step_cost, config, traffic, dep.replicas)
+
+
+def _from_simulation(dep: Deployment, traffic: Traffic, run: SimulationResult) -> PerformanceEstimate:
     if traffic.arrival == "closed_loop":
         assert traffic.concurrency is not None
         concurrency = traffic.concurrency

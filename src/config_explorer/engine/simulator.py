@@ -51,7 +51,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 
 import attrs
 
@@ -167,6 +167,9 @@ class SimulationResult:
     steps: int
     #: prompt tokens served from the prefix cache over prompt tokens admitted (None: no shared prefixes)
     prefix_cache_hit_rate: float | None = None
+    #: a closed loop's measured requests: how many were sent at the same instant as each, itself included, on
+    #: average over them (requests that finished in the same step return together; 1: none); 1 for other arrivals
+    send_group: float = 1.0
 
     @property
     def output_throughput_tok_s(self) -> float:
@@ -869,12 +872,17 @@ def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> S
     peak = 0.0
     hits = queries = 0.0
     caching = False
+    together = measured = 0
     for rep, count in runs:
         start = min(rep.send)
         late = rep.cfg.first_token_delay_s
         end = max(max(f, t + late) for f, t in zip(rep.finish, rep.first))
         duration = max(duration, end - start)
         first_measured = min(rep.concurrency or 0, rep.n - 1) if skip_start_up else 0
+        if rep.concurrency is not None:
+            sent = Counter(rep.send[first_measured:])
+            together += sum(n * n for n in sent.values()) * count
+            measured += (rep.n - first_measured) * count
         for i in range(first_measured, rep.n):
             # the first token's way back takes longer than the later ones' (it sets the stream up); the
             # last token, and so E2E, is not held up by it, and TPOT is measured as a client measures it
@@ -917,4 +925,5 @@ def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> S
         preemptions=preemptions,
         steps=steps,
         prefix_cache_hit_rate=(hits / queries if queries else 0.0) if caching else None,
+        send_group=together / measured if measured else 1.0,
     )

@@ -717,8 +717,11 @@ def _operating_point(
         # no latency to judge: the knee of the closed-loop throughput curve, simulated as a closed loop
         chosen = next(p for p in points if p.concurrency == knee)
         if judge:
+            # (its throughput, not its TTFT, is judged: no second run to compare lockstep with drawn lengths)
             chosen = backend.estimate(
-                attrs.evolve(request, concurrency=chosen.concurrency, serving_model="simulated")
+                attrs.evolve(
+                    request, concurrency=chosen.concurrency, serving_model="simulated", check_lockstep=False
+                )
             )
         return _Point(attrs.evolve(chosen, optimal_concurrency=knee))
     meeting = [p for p in points if not check_slos(p, constraints)]
