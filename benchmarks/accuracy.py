@@ -813,8 +813,13 @@ class _NotEstimated(Exception):
     """A row left unestimated on purpose (:data:`SPECULATIVE_RUN`)."""
 
 
-def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
-    """vLLM / SGLang points, each estimated with its own engine's profile and its own traffic."""
+#: how a row's run is estimated: (model, row, layout, traffic) -> record (``_run``; ``lockstep.py`` passes its own)
+Runner = Callable[..., PerformanceEstimate]
+
+
+def published_rows(path: Path, serving_model: str, runner: Runner | None = None) -> list[dict[str, Any]]:
+    """vLLM / SGLang points, each estimated with its own engine's profile and its own traffic (by ``runner``,
+    :func:`_run` unless given)."""
     rows = []
     with path.open() as fh:
         for row in csv.DictReader(fh):
@@ -861,7 +866,7 @@ def published_rows(path: Path, serving_model: str) -> list[dict[str, Any]]:
                 else:
                     own = own_memory_fraction(arch, row, layout)
                     run_layout = layout if own is None else {**layout, "gpu_memory_utilization": own}
-                    e = _run(arch, row, run_layout, traffic)
+                    e = (runner or _run)(arch, row, run_layout, traffic)
                 reader = READERS.get(metric)
                 predicted = reader(e) if reader and e.ok else None
                 if predicted is not None and metric == "total_tok_s_total" and e.requests_per_s:
