@@ -237,6 +237,10 @@ LOCKSTEP_GROUP: Final = 2.0
 LOCKSTEP_TTFT_RATIO: Final = 1.25
 
 
+def _span(lengths: Lengths) -> str:
+    return f"{lengths.low}-{lengths.high}"
+
+
 def _lockstep_note(
     dep: Deployment, traffic: Traffic, run: SimulationResult, record: PerformanceEstimate
 ) -> PerformanceEstimate:
@@ -276,8 +280,9 @@ def _lockstep_note(
         f"these identical requests were sent in groups of {run.send_group:,.1f} on average (requests that finish "
         f"in the same step return together) and {how}, which sets the mean TTFT of {fixed_ms:,.0f} ms; "
         f"with lengths that vary by +-{ratio:.0%} (vllm bench serve --random-range-ratio {ratio:g}) they fall "
-        f"out of step and the mean TTFT is {varied_ms:,.0f} ms: give a traffic with drawn lengths to plan for "
-        "prompts that vary"
+        f"out of step and the mean TTFT is {varied_ms:,.0f} ms: give drawn lengths to plan for prompts that vary "
+        f"(a Traffic of Lengths.vllm_random; the CLI's --input-dist {_span(drawn.input_lengths)} --output-dist "
+        f"{_span(drawn.output_lengths)})"
     )
     return attrs.evolve(record, warnings=(*record.warnings, note))
 
