@@ -213,6 +213,9 @@ def test_records_say_when_lockstep_sets_ttft(engine: str) -> None:
     varied = estimate(LLAMA8, H100, traffic=drawn, engine=engine)
     assert f"the mean TTFT is {varied.ttft_ms:,.0f} ms" in note
     assert e.ttft_ms > 1.25 * varied.ttft_ms  # type: ignore[operator]
+    assert e.ttft_drawn_lengths_ms == pytest.approx(varied.ttft_ms)
+    assert e.send_group is not None and e.send_group >= 2
+    assert varied.ttft_drawn_lengths_ms is None
     assert _lockstep_note(varied) is None  # drawn lengths: nothing to compare
     assert _lockstep_note(estimate(LLAMA8, H100, concurrency=1, **common)) is None  # one client: no group
     # the recommender's knee is judged on throughput and skips the second run

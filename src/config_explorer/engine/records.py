@@ -230,6 +230,13 @@ class PerformanceEstimate:
     preemptions: int | None = None
     #: prompt tokens served from the prefix cache over prompt tokens admitted (None: no shared prefixes)
     prefix_cache_hit_rate: float | None = None
+    #: a simulated closed loop: how many requests its clients sent at the same instant, on average over its requests
+    #: (requests that finish in the same step return together; 1: none together; None: other traffic, analytic)
+    send_group: float | None = None
+    #: a simulated closed loop of fixed lengths that moved in lockstep (``send_group`` >= 2): the mean TTFT of the same
+    #: loop with every length drawn within +-5% (``vllm bench serve --random-range-ratio 0.05``), where it differs
+    #: from ``ttft_ms`` by a quarter or more (the record's warnings say so); None otherwise
+    ttft_drawn_lengths_ms: float | None = attrs.field(default=None, converter=_finite_or_none)
     #: speculative decoding: its method (None: off), draft tokens per step, and the tokens each decode
     #: step yields on average (1 + the expected accepted draft tokens)
     speculative_method: str | None = None

@@ -284,7 +284,7 @@ def _lockstep_note(
         f"(a Traffic of Lengths.vllm_random; the CLI's --input-dist {_span(drawn.input_lengths)} --output-dist "
         f"{_span(drawn.output_lengths)})"
     )
-    return attrs.evolve(record, warnings=(*record.warnings, note))
+    return attrs.evolve(record, ttft_drawn_lengths_ms=varied_ms, warnings=(*record.warnings, note))
 
 
 #: a padded decode batch running at least this multiple of its requests' rows is reported
@@ -755,6 +755,7 @@ def _from_simulation(dep: Deployment, traffic: Traffic, run: SimulationResult) -
             "num_requests": run.num_requests,
             "preemptions": run.preemptions,
             "prefix_cache_hit_rate": run.prefix_cache_hit_rate,
+            "send_group": run.send_group if traffic.arrival == "closed_loop" else None,
             "warnings": (*dep.warnings, *notes),
         },
     )
