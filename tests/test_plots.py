@@ -70,7 +70,10 @@ def test_a_curve_is_a_concurrency_sweep_along_the_frontier(chat: RecommendationR
         speeds = [p.tok_s_per_user for p in curve.points]
         per_gpu = [p.output_tok_s_per_gpu for p in curve.points]
         assert speeds == sorted(speeds, reverse=True)
-        assert per_gpu == sorted(per_gpu)
+        # (a batch just past a captured CUDA-graph size runs padded to the next one: its step costs that size's,
+        # so the tokens per GPU may dip by a little there before rising again)
+        assert all(later >= 0.98 * earlier for earlier, later in zip(per_gpu, per_gpu[1:]))
+        assert per_gpu[-1] > per_gpu[0]
 
 
 def test_the_operating_point_sits_on_its_curve(chat: RecommendationResult) -> None:

@@ -171,3 +171,33 @@ def test_gpu_recommender_explains_models_that_fit_nowhere() -> None:
     assert "smallest that fit" in recs[1].reason
     latency = rec.recommend_gpus(models=["Qwen3-8B"], gpus=["H200", "L40"], metric="latency")
     assert latency[0].best_gpu == "H200 SXM"
+
+
+def test_a_judged_point_carries_the_rate_it_keeps_up_with() -> None:
+    """The judge's Poisson run that keeps up carries its arrivals' rate (its completions in the steady window read it
+    within their noise); one that falls behind is an error naming both rates, so the operating point moves below it."""
+    from config_explorer.architecture import load_model
+    from config_explorer.catalogs.gpus import get_gpu
+    from config_explorer.engine.serving import estimate
+    from config_explorer.engine.traffic import Lengths, Traffic
+    from config_explorer.recommender.recommend import _kept_up
+
+    arch, gpu = load_model("meta-llama/Llama-3.1-8B-Instruct"), get_gpu("H100")
+
+    def judged(rate: float) -> object:
+        traffic = Traffic(
+            input_lengths=Lengths.fixed(512),
+            output_lengths=Lengths.fixed(256),
+            arrival="poisson",
+            request_rate=rate,
+        )
+        return _kept_up(estimate(arch, gpu, traffic=traffic), rate)
+
+    capacity = estimate(arch, gpu, input_length=512, output_length=256, concurrency=64).requests_per_s or 0.0
+    kept = judged(0.7 * capacity)
+    assert kept.ok  # type: ignore[attr-defined]
+    assert kept.requests_per_s == pytest.approx(0.7 * capacity)  # type: ignore[attr-defined]
+    assert kept.output_throughput_tok_s == pytest.approx(0.7 * capacity * 256)  # type: ignore[attr-defined]
+    fell = judged(3 * capacity)
+    assert not fell.ok  # type: ignore[attr-defined]
+    assert "cannot keep up" in (fell.error or "")  # type: ignore[attr-defined]

@@ -54,6 +54,14 @@ StepSeconds = Callable[[float, float, float], float]
 
 __all__ = ["SteadyState", "solve", "train_steps"]
 
+#: the quantiles records carry beside the mean
+QUANTILES: tuple[float, float, float, float] = (0.5, 0.9, 0.95, 0.99)
+#: the co-arriving prompts a prompt's step is costed for are counted up to this share of their Poisson mass
+POISSON_MASS = 0.999
+#: a Poisson count of a larger mean is taken as normal, at these standard scores of :data:`QUANTILES`
+POISSON_NORMAL_ABOVE = 50.0
+NORMAL_QUANTILES: tuple[float, float, float, float] = (0.0, 1.2815516, 1.6448536, 2.3263479)
+
 
 @attrs.frozen
 class SteadyState:
@@ -72,6 +80,12 @@ class SteadyState:
     #: its TTFTs spread evenly from ``ttft_service_s`` (the first step's) up, one step apart; 0: no train
     train_steps: int = 0
     train_step_s: float = 0.0
+    #: prompts arriving at random (``solve(lockstep=False)``): TTFT's p50, p90, p95 and p99 less its mean before
+    #: queueing (:func:`_random_arrival_spread`); None: taken as the mean (lockstep, or a prompt over a chunk)
+    ttft_spread: tuple[float, float, float, float] | None = None
+    #: prompts arriving at random: the standard deviation of a decode step's time from the decoding batch's own
+    #: (the batch of requests in flight at random varies as a Poisson count does, ``sqrt(decode_seqs)``), seconds
+    decode_spread_s: float = 0.0
 
     def ttft_stats(self) -> Stats:
         if self.train_steps:
@@ -82,20 +96,56 @@ class SteadyState:
 
             return Stats(self.ttft_s, step_of(0.5), step_of(0.9), step_of(0.95), step_of(0.99))
         wait = max(self.ttft_s - self.ttft_service_s, 0.0)
+        spread = self.ttft_spread or (0.0, 0.0, 0.0, 0.0)
 
-        def at(q: float) -> float:
-            return self.ttft_service_s + wait * math.log(1.0 / (1.0 - q))
+        def at(q: float, offset: float) -> float:
+            return max(self.ttft_service_s + offset, 0.0) + wait * math.log(1.0 / (1.0 - q))
 
-        return Stats(self.ttft_s, at(0.5), at(0.9), at(0.95), at(0.99))
+        return Stats(self.ttft_s, *(at(q, offset) for q, offset in zip(QUANTILES, spread, strict=True)))
+
+    def tpot_stats(self, steps_per_request: int) -> Stats | None:
+        """Each request's mean gap over its ``steps_per_request`` gaps. In lockstep every request sees the same
+        share of chunk steps (all at the mean); arriving at random (``ttft_spread`` set), a request sees a Poisson
+        number of them, ``steps_per_request x chunk_fraction`` on average, and its TPOT follows that count."""
+        if self.itl_s is None:
+            return None
+        if self.ttft_spread is None or steps_per_request < 1 or self.chunk_fraction <= 0:
+            return Stats(self.itl_s, self.itl_s, self.itl_s, self.itl_s, self.itl_s)
+        expected = steps_per_request * self.chunk_fraction
+        extra = (self.itl_with_chunk_s - self.itl_decode_only_s) / steps_per_request
+        counts: list[float] = []
+        if expected > POISSON_NORMAL_ABOVE:  # the normal approximation (and no underflow of exp(-expected))
+            counts = [expected + z * math.sqrt(expected) for z in NORMAL_QUANTILES]
+        else:
+            chance = cumulative = math.exp(-expected)
+            k = 0
+            for q in QUANTILES:
+                while cumulative < q:
+                    k += 1
+                    chance *= expected / k
+                    cumulative += chance
+                counts.append(float(k))
+        # the mean stays the steady state's; each quantile moves with its count of chunk steps from the mean count,
+        # and with the batch the request decodes in: averaged over its lifetime, the batch's variance is 2/3 of
+        # that of any one step (requests in flight for a lifetime each: a triangular autocorrelation)
+        batch = math.sqrt(2.0 / 3.0) * self.decode_spread_s
+        return Stats(
+            self.itl_s,
+            *(
+                self.itl_s + (count - expected) * extra + z * batch
+                for count, z in zip(counts, NORMAL_QUANTILES, strict=True)
+            ),
+        )
 
     def itl_stats(self) -> Stats | None:
         if self.itl_s is None:
             return None
 
-        def at(q: float) -> float:
-            return self.itl_with_chunk_s if self.chunk_fraction > 1.0 - q else self.itl_decode_only_s
+        def at(q: float, z: float) -> float:
+            step = self.itl_with_chunk_s if self.chunk_fraction > 1.0 - q else self.itl_decode_only_s
+            return step + z * self.decode_spread_s
 
-        return Stats(self.itl_s, at(0.5), at(0.9), at(0.95), at(0.99))
+        return Stats(self.itl_s, *(at(q, z) for q, z in zip(QUANTILES, NORMAL_QUANTILES, strict=True)))
 
 
 def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
@@ -196,6 +246,59 @@ def _admission_wait(
     return busy * wait
 
 
+def _random_arrival_spread(
+    prompt: float,
+    chunk: float,
+    fill: float,
+    steps: tuple[float, float, float, float],
+    prompts_per_s: float,
+) -> tuple[float, float, float, float] | None:
+    """TTFT's p50, p90, p95 and p99 less its mean, for a prompt arriving at random (None where it spans chunks).
+
+    It waits out the rest of the step under way, which it is likelier to land in the longer it is (a decode-only
+    or a chunk step, in proportion to the time each takes: uniform over that step), and is then prefilled in one
+    step with the prompts that arrived during the same one (a Poisson number of them at the arrival rate). The
+    step's time is affine in its prompt tokens, as the chunk step of :func:`_mean_step` (``fill`` tokens) gives
+    it; prompts past the chunk wait for the next. The mixture of these uniform parts is exact to invert: its
+    distribution function is piecewise linear."""
+    _, decode_only, with_chunk, share = steps
+    if prompt > chunk or fill <= 0 or decode_only <= 0:
+        return None
+    slope = (with_chunk - decode_only) / fill
+    kinds = [(p * length, length) for p, length in ((1.0 - share, decode_only), (share, with_chunk)) if p > 0]
+    total = sum(weight for weight, _ in kinds)
+    parts: list[tuple[float, float, float]] = []  # (weight, low, width)
+    for weight, length in kinds:
+        lam = prompts_per_s * length
+        chance, mass, k = math.exp(-lam), 0.0, 0
+        while True:
+            tokens = min(chunk, prompt * (1 + k))
+            parts.append((weight / total * chance, decode_only + tokens * slope, length))
+            mass += chance
+            if mass >= POISSON_MASS or tokens >= chunk:
+                if mass < 1.0:  # the tail: as the last count
+                    parts.append((weight / total * (1.0 - mass), decode_only + tokens * slope, length))
+                break
+            k += 1
+            chance *= lam / k
+    mean = sum(w * (low + width / 2.0) for w, low, width in parts)
+    edges = sorted({x for _, low, width in parts for x in (low, low + width)})
+
+    def cdf(x: float) -> float:
+        return sum(w * min(max((x - low) / width, 0.0), 1.0) for w, low, width in parts)
+
+    levels = [cdf(x) for x in edges]
+    out = []
+    for q in QUANTILES:
+        i = next((j for j, level in enumerate(levels) if level >= q), len(edges) - 1)
+        if i == 0 or levels[i] <= levels[i - 1]:
+            out.append(edges[i] - mean)
+            continue
+        x0, x1, c0, c1 = edges[i - 1], edges[i], levels[i - 1], levels[i]
+        out.append(x0 + (q - c0) / (c1 - c0) * (x1 - x0) - mean)
+    return out[0], out[1], out[2], out[3]
+
+
 def train_steps(dep: Deployment, concurrency: float) -> int:
     """Prompt-only steps that prefill a cohort of ``concurrency`` prompts (per replica) at the step budget."""
     return max(math.ceil(concurrency * dep.prefill_length / dep.step_token_budget), 1)
@@ -290,7 +393,13 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
     def evaluate(decode_seqs: float) -> tuple[tuple[float, float, float, float], float]:
         """(:func:`_mean_step`'s figures, prefill service time) at ``decode_seqs`` decoding."""
         chunk = max(budget - decode_seqs, budget * 0.05)
-        cohort = _cohort(dep, concurrency, chunk)
+        # in lockstep a prompt shares its step with its group; arriving at random, with the prompts that arrived
+        # during the step before (the steady state's per-step share, one on average, besides its own)
+        cohort = (
+            _cohort(dep, concurrency, chunk)
+            if lockstep
+            else min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
+        )
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
         groups = concurrency / cohort if lockstep else 0.0
         service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, groups)
@@ -318,6 +427,16 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
         steps, service = evaluate(decode_seqs)
     mean, decode_only, with_chunk, share = steps
     ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
+    spread, decode_spread = None, 0.0
+    if not lockstep and decode_seqs > 0:
+        chunk = max(budget - decode_seqs, budget * 0.05)
+        cohort = min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
+        fill = min(chunk, max(float(prompt) * cohort, decode_seqs * prompt / steps_per_request))
+        spread = _random_arrival_spread(prompt, chunk, fill, steps, decode_seqs / (steps_per_request * mean))
+        # a decode step's time per sequence of its batch, where the batch varies by sqrt(D)
+        wider, narrower = step_s(decode_seqs + 1.0, 0.0, 0.0), step_s(max(decode_seqs - 1.0, 0.0), 0.0, 0.0)
+        per_sequence = max(wider - narrower, 0.0) / (decode_seqs + 1.0 - max(decode_seqs - 1.0, 0.0))
+        decode_spread = math.sqrt(decode_seqs) * per_sequence
     # Little's law over the whole request, exactly: C requests each taking TTFT + (O - 1) gaps
     rate = concurrency / (ttft + steps_per_request * mean)
     return SteadyState(
@@ -330,4 +449,6 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
         decode_only,
         with_chunk,
         share,
+        ttft_spread=spread,
+        decode_spread_s=decode_spread,
     )

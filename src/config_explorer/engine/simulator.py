@@ -170,18 +170,29 @@ class SimulationResult:
     #: a closed loop's measured requests: how many were sent at the same instant as each, itself included, on
     #: average over them (requests that finished in the same step return together; 1: none); 1 for other arrivals
     send_group: float = 1.0
+    #: a steady-state run of Poisson arrivals (``Traffic.num_requests`` not stated): the requests, output and prompt
+    #: tokens completed per second within its measurement window (None: counted over the whole run)
+    window_rates: tuple[float, float, float] | None = None
 
     @property
     def output_throughput_tok_s(self) -> float:
-        return self.output_tokens / self.duration_s
+        return self.window_rates[1] if self.window_rates else self.output_tokens / self.duration_s
 
     @property
     def input_throughput_tok_s(self) -> float:
-        return self.input_tokens / self.duration_s
+        return self.window_rates[2] if self.window_rates else self.input_tokens / self.duration_s
 
     @property
     def requests_per_s(self) -> float:
-        return self.num_requests / self.duration_s
+        return self.window_rates[0] if self.window_rates else self.num_requests / self.duration_s
+
+    @property
+    def input_tokens_per_request(self) -> float:
+        return self.input_tokens / self.num_requests
+
+    @property
+    def output_tokens_per_request(self) -> float:
+        return self.output_tokens / self.num_requests
 
 
 class _Replica:
@@ -264,6 +275,7 @@ class _Replica:
         self.stalls: list[list[float]] = []
         self.gaps: list[float] = []
         self.gap_weights: list[float] = []
+        self.gap_times: list[float] = []  # when each gap's step started
         self.ratio = cfg.new_token_ratio[0]
         # prefix cache: each request's prefix (-1: none), the full blocks a prefix fills, the cached
         # prefixes in LRU order (oldest first), how many running requests hold each, and the blocks of
@@ -652,11 +664,9 @@ class _Replica:
         if self.stalls:
             self._stalled_gaps(gap, d)
             if rounds > 1:
-                self.gaps.append(gap)
-                self.gap_weights.append(float(d * (rounds - 1)))
+                self._gap(gap, float(d * (rounds - 1)))
         else:
-            self.gaps.append(gap)
-            self.gap_weights.append(float(d * rounds))
+            self._gap(gap, float(d * rounds))
         need = self._decode_need(rounds)
         self._room(need)
         self.free_blocks -= need
@@ -684,12 +694,16 @@ class _Replica:
         total = sum(count for _, count in self.stalls)
         scale = min(1.0, d / total) if total else 1.0  # (fewer now, where some were retracted meanwhile)
         for seconds, count in self.stalls:
-            self.gaps.append(gap + seconds)
-            self.gap_weights.append(count * scale)
+            self._gap(gap + seconds, count * scale)
         if d > total:
-            self.gaps.append(gap)
-            self.gap_weights.append(float(d - total))
+            self._gap(gap, float(d - total))
         self.stalls = []
+
+    def _gap(self, seconds: float, weight: float) -> None:
+        """``weight`` inter-token gaps of ``seconds`` each, from a step starting now."""
+        self.gaps.append(seconds)
+        self.gap_weights.append(weight)
+        self.gap_times.append(self.t)
 
     def _emit(self, tokens: float, seconds: float) -> None:
         """``tokens`` output tokens made over the next ``seconds``: the front end's queue takes them."""
@@ -803,7 +817,6 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
     split into one Poisson stream per replica (a router sending each request to any replica at
     random gives exactly that). Replicas with the same share are simulated once.
     """
-    rng = random.Random(traffic.seed)
     if traffic.arrival == "closed_loop":
         assert traffic.concurrency is not None
         loads = _split(traffic.concurrency, replicas)
@@ -815,42 +828,57 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
     else:
         loads = [(1, replicas)]
     total_requests = traffic.requests_to_simulate(cfg.max_num_seqs * replicas)
-    # prefixes draw from their own stream, so the lengths and arrivals are those of the same run without them
-    prefix_rng = random.Random(traffic.seed + 1)
-    runs: list[tuple[_Replica, int]] = []
-    for share, count in loads:
-        if traffic.arrival == "closed_loop":
-            n = max(round(total_requests * share / traffic.concurrency), share)  # type: ignore[operator]
-        else:
-            n = max(total_requests // replicas, 1)
-        prompts = traffic.input_lengths.sample(rng, n)
-        outputs = traffic.output_lengths.sample(rng, n)
-        for p, o in zip(prompts, outputs):
-            if p + o > cfg.max_model_len:
-                raise InvalidArgumentError(
-                    f"a request of {p} prompt + {o} output tokens exceeds max_model_len={cfg.max_model_len}; "
-                    "the engine would reject it (raise max_model_len or shorten the lengths)"
-                )
-        sends: list[float] | None = None
-        concurrency = None
-        if traffic.arrival == "closed_loop":
-            concurrency = share
-        elif traffic.arrival == "poisson":
-            assert traffic.request_rate is not None
-            rate = traffic.request_rate / replicas
-            at, sends = 0.0, []
-            for _ in range(n):
-                sends.append(at)
-                at += rng.expovariate(rate)
-        else:
-            sends = [0.0] * n
-        prefixes: list[int] | None = None
-        if traffic.prefix is not None:  # shared prefixes; with no prefix cache, none of them is kept
-            prefixes = traffic.prefix.sample(prefix_rng, n) if cfg.prefix_cache else [-1] * n
-        length = 0 if traffic.prefix is None else traffic.prefix.length
-        replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency, prefixes, length)
-        replica.run()
-        runs.append((replica, count))
+
+    def run_all(total: int) -> list[tuple[_Replica, int]]:
+        rng = random.Random(traffic.seed)
+        # prefixes draw from their own stream, so the lengths and arrivals are those of the same run without them
+        prefix_rng = random.Random(traffic.seed + 1)
+        runs: list[tuple[_Replica, int]] = []
+        for share, count in loads:
+            if traffic.arrival == "closed_loop":
+                n = max(round(total * share / traffic.concurrency), share)  # type: ignore[operator]
+            else:
+                n = max(total // replicas, 1)
+            prompts = traffic.input_lengths.sample(rng, n)
+            outputs = traffic.output_lengths.sample(rng, n)
+            for p, o in zip(prompts, outputs):
+                if p + o > cfg.max_model_len:
+                    raise InvalidArgumentError(
+                        f"a request of {p} prompt + {o} output tokens exceeds max_model_len={cfg.max_model_len}; "
+                        "the engine would reject it (raise max_model_len or shorten the lengths)"
+                    )
+            sends: list[float] | None = None
+            concurrency = None
+            if traffic.arrival == "closed_loop":
+                concurrency = share
+            elif traffic.arrival == "poisson":
+                assert traffic.request_rate is not None
+                rate = traffic.request_rate / replicas
+                at, sends = 0.0, []
+                for _ in range(n):
+                    sends.append(at)
+                    at += rng.expovariate(rate)
+            else:
+                sends = [0.0] * n
+            prefixes: list[int] | None = None
+            if traffic.prefix is not None:  # shared prefixes; with no prefix cache, none of them is kept
+                prefixes = traffic.prefix.sample(prefix_rng, n) if cfg.prefix_cache else [-1] * n
+            length = 0 if traffic.prefix is None else traffic.prefix.length
+            replica = _Replica(cost, cfg, prompts, outputs, sends, concurrency, prefixes, length)
+            replica.run()
+            runs.append((replica, count))
+        return runs
+
+    runs = run_all(total_requests)
+    if traffic.arrival == "poisson" and traffic.num_requests is None:
+        # left to choose its own length, a run of Poisson arrivals describes the steady state: it fills up for about
+        # one request's latency and drains for another after the last arrival, so it runs long enough to hold
+        # POISSON_STEADY_ROUNDS times the requests in flight, and is measured between the two (see _measure)
+        in_flight = max(_in_flight(rep) for rep, _ in runs)
+        wanted = min(math.ceil(POISSON_STEADY_ROUNDS * in_flight) * replicas, MAX_SIMULATED_REQUESTS)
+        if wanted > total_requests:
+            runs = run_all(wanted)
+        return _measure(runs, window=True)
     # a closed loop of stated length replays a benchmark run, start-up wave included; left to choose its
     # own length it describes the deployment's steady state, so each client's first request (all sent at
     # once at the start) is left out of the latency statistics
@@ -858,7 +886,40 @@ def simulate(cost: StepCost, cfg: SchedulerConfig, traffic: Traffic, replicas: i
     return _measure(runs, skip_start_up=steady)
 
 
-def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> SimulationResult:
+#: a steady-state Poisson run holds this many times the requests in flight: POISSON_FILL_ROUNDS filling up, one
+#: draining, the rest measured. A deployment fills up over more than one round of its requests (its batch, and with
+#: it its latency, grows as they arrive): measured after one round of five, the completions read 5-10% under the
+#: arrivals of a deployment well within its capacity; after two of six, within about 1%
+POISSON_STEADY_ROUNDS = 6.0
+POISSON_FILL_ROUNDS = 2.0
+
+
+def _in_flight(rep: _Replica) -> float:
+    """Requests in flight on average over a replica's run (Little's law: arrival rate x mean latency)."""
+    if rep.n < 2:
+        return 1.0
+    span = max(rep.send[-1] - rep.send[0], 1e-12)
+    latency = sum(f - t for f, t in zip(rep.finish, rep.send)) / rep.n
+    return (rep.n - 1) / span * latency
+
+
+def _window(rep: _Replica) -> tuple[int, int, float, float]:
+    """A steady-state Poisson run's measured requests (index range) and time window: the requests sent after
+    :data:`POISSON_FILL_ROUNDS` rounds of requests in flight (the run filling up) and before the last such round
+    (the run draining), from the first one's send to the last one's; at most a third of the run off the start and a
+    quarter off the end."""
+    in_flight = _in_flight(rep)
+    first = min(math.ceil(POISSON_FILL_ROUNDS * in_flight), rep.n // 3)
+    last = rep.n - min(math.ceil(in_flight), rep.n // 4)
+    return first, last, rep.send[first], rep.send[last - 1]
+
+
+def _measure(
+    runs: list[tuple[_Replica, int]], skip_start_up: bool = False, window: bool = False
+) -> SimulationResult:
+    """The run's statistics; ``skip_start_up``: a closed loop's first round left out of its latency statistics;
+    ``window``: a steady-state Poisson run's latencies over the requests of :func:`_window` and its inter-token
+    gaps and throughput (completions) within that window's time."""
     ttft: list[float] = []
     e2e: list[float] = []
     tpot: list[float] = []
@@ -873,17 +934,26 @@ def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> S
     hits = queries = 0.0
     caching = False
     together = measured = 0
+    rates = [0.0, 0.0, 0.0]  # windowed: requests, output and prompt tokens completed per second
     for rep, count in runs:
         start = min(rep.send)
         late = rep.cfg.first_token_delay_s
         end = max(max(f, t + late) for f, t in zip(rep.finish, rep.first))
         duration = max(duration, end - start)
         first_measured = min(rep.concurrency or 0, rep.n - 1) if skip_start_up else 0
+        last_measured = rep.n
+        if window:
+            first_measured, last_measured, t0, t1 = _window(rep)
+            done = [i for i in range(rep.n) if t0 <= rep.finish[i] <= t1]
+            span = max(t1 - t0, 1e-12)
+            rates[0] += len(done) / span * count
+            rates[1] += sum(rep.out[i] for i in done) / span * count
+            rates[2] += sum(rep.prompt[i] for i in done) / span * count
         if rep.concurrency is not None:
             sent = Counter(rep.send[first_measured:])
             together += sum(n * n for n in sent.values()) * count
             measured += (rep.n - first_measured) * count
-        for i in range(first_measured, rep.n):
+        for i in range(first_measured, last_measured):
             # the first token's way back takes longer than the later ones' (it sets the stream up); the
             # last token, and so E2E, is not held up by it, and TPOT is measured as a client measures it
             first = rep.first[i] - rep.send[i] + late
@@ -894,8 +964,13 @@ def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> S
             if rep.out[i] > 1:
                 tpot.append((whole - first) / (rep.out[i] - 1))
                 tpot_weights.append(count)
-        gaps.extend(rep.gaps)
-        gap_weights.extend(w * count for w in rep.gap_weights)
+        if window:
+            kept = [j for j, at in enumerate(rep.gap_times) if t0 <= at <= t1]
+            gaps.extend(rep.gaps[j] for j in kept)
+            gap_weights.extend(rep.gap_weights[j] * count for j in kept)
+        else:
+            gaps.extend(rep.gaps)
+            gap_weights.extend(w * count for w in rep.gap_weights)
         requests += rep.n * count
         output_tokens += sum(rep.out) * count
         input_tokens += sum(rep.prompt) * count
@@ -926,4 +1001,5 @@ def _measure(runs: list[tuple[_Replica, int]], skip_start_up: bool = False) -> S
         steps=steps,
         prefix_cache_hit_rate=(hits / queries if queries else 0.0) if caching else None,
         send_group=together / measured if measured else 1.0,
+        window_rates=(rates[0], rates[1], rates[2]) if window else None,
     )

@@ -404,8 +404,10 @@ class Traffic:
         A closed loop starts with every client sending at once, so the first ``C`` requests queue
         behind one another. Left to choose its length, a run is four rounds of ``C`` (at least 200
         requests, at most 4,000) and describes the steady state: that start-up wave is left out of its
-        latency statistics. Pass ``num_requests`` to replay a benchmark's ``--num-prompts`` exactly;
-        the wave is then measured, as the benchmark client measures it.
+        latency statistics. A Poisson run left to choose its length starts with 500 requests and describes
+        the steady state too (the simulator lengthens it to six rounds of the requests in flight and measures
+        it between its filling up and its draining). Pass ``num_requests`` to replay a benchmark's
+        ``--num-prompts`` exactly; the run is then measured whole, as the benchmark client measures it.
         """
         if self.num_requests is not None:
             return self.num_requests
@@ -413,5 +415,5 @@ class Traffic:
             assert self.concurrency is not None
             return min(max(4 * self.concurrency, 200), 4000)
         if self.arrival == "poisson":
-            return 500
+            return 500  # the first pass of a steady-state run: the simulator runs longer where it must
         return min(max(4 * default_concurrency, 500), MAX_SIMULATED_REQUESTS)

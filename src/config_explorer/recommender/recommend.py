@@ -643,6 +643,40 @@ def _with_front_end(backend: Backend, request: EstimateRequest) -> EstimateReque
     return request if needed <= request.dp_attention else attrs.evolve(request, api_server_count=needed)
 
 
+#: a simulated Poisson point keeps up with its arrivals when it completes at least this share of their rate
+KEEPS_UP_SHARE: Final = 0.9
+#: where it does not, the point tried next is offered this share of what it completed
+CAPACITY_MARGIN: Final = 0.95
+
+
+def _kept_up(est: PerformanceEstimate, rate: float) -> PerformanceEstimate:
+    """A simulated Poisson run's record at the rate it carries, or an error where it fell behind its arrivals.
+
+    The simulator measures a Poisson run's steady state between its filling up and its draining, throughput as the
+    completions in that window. A point that completes less than :data:`KEEPS_UP_SHARE` of the rate it is offered
+    cannot carry it, whatever its latencies read over a finite run (its batch, then its queue, keeps growing); one
+    that keeps up carries its arrivals' rate, which the window's count of completions reads within its noise."""
+    if not est.ok or est.requests_per_s is None:
+        return est
+    if est.requests_per_s < KEEPS_UP_SHARE * rate:
+        return attrs.evolve(
+            est,
+            error=(
+                f"cannot keep up with {rate:.3g} requests/s: the simulation completes {est.requests_per_s:.3g} a "
+                "second in steady state"
+            ),
+        )
+    output, prompt = rate * est.output_length, rate * est.input_length
+    return attrs.evolve(
+        est,
+        requests_per_s=rate,
+        output_throughput_tok_s=output,
+        input_throughput_tok_s=prompt,
+        output_throughput_tok_s_per_gpu=output / est.num_gpus,
+        input_throughput_tok_s_per_gpu=prompt / est.num_gpus,
+    )
+
+
 def _operating_point(
     backend: Backend,
     request: EstimateRequest,
@@ -680,9 +714,10 @@ def _operating_point(
             arrival="poisson",
             request_rate=rate,
         )
-        return backend.estimate(
+        judged = backend.estimate(
             attrs.evolve(request, concurrency=c, serving_model="simulated", traffic=traffic)
         )
+        return _kept_up(judged, rate)
 
     if concurrency is not None or metric in _LATENCY_METRICS:
         est = screen(concurrency or 1)
@@ -739,6 +774,18 @@ def _operating_point(
     judged = simulate(best.concurrency)
     if judged.ok and not check_slos(judged, constraints):
         return _Point(attrs.evolve(judged, optimal_concurrency=knee), None, binding)
+    if not judged.ok and judged.fits and judged.requests_per_s:
+        # it fell behind its arrivals, having measured what it completes: try first the screened point whose rate
+        # is a margin under that
+        target = CAPACITY_MARGIN * judged.requests_per_s
+        lo, hi = 1, max(best.concurrency // replicas - 1, 1)
+        while lo < hi:
+            middle = (lo + hi + 1) // 2
+            rate = screen(middle * replicas).requests_per_s or 0.0
+            lo, hi = (middle, hi) if rate <= target else (lo, middle - 1)
+        tried = simulate(lo * replicas)
+        if tried.ok and not check_slos(tried, constraints):
+            return _Point(attrs.evolve(tried, optimal_concurrency=knee), None, _binding(judged, constraints))
     # the screen was optimistic here: search again below it, by simulation
     low = simulate(replicas)
     if not low.ok or check_slos(low, constraints):
