@@ -72,7 +72,7 @@ def test_a_curve_is_a_concurrency_sweep_along_the_frontier(chat: RecommendationR
         assert speeds == sorted(speeds, reverse=True)
         # (a batch just past a captured CUDA-graph size runs padded to the next one: its step costs that size's,
         # so the tokens per GPU may dip by a little there before rising again)
-        assert all(later >= 0.98 * earlier for earlier, later in zip(per_gpu, per_gpu[1:]))
+        assert all(later >= 0.98 * earlier for earlier, later in itertools.pairwise(per_gpu))
         assert per_gpu[-1] > per_gpu[0]
 
 
