@@ -165,19 +165,26 @@ def _prefill_service(
     mean_step: float,
     cohort: float = 1.0,
     groups: float = 0.0,
+    passes: tuple[float, float, float] | None = None,
 ) -> tuple[float, float, float]:
-    """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size)."""
+    """(seconds to prefill one prompt alongside ``decode_seqs`` decodes, step time with a chunk, chunk size).
+
+    ``passes`` (SGLang at random arrivals): its decode pass, prompt pass and the share of decode passes a prompt
+    pass follows; a prompt then waits out the pass under way and is prefilled in a pass of its own."""
     budget = dep.step_token_budget
     chunk = max(budget - decode_seqs, budget * 0.05)
     prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
-    with_chunk = step_s(decode_seqs, group, group / prompt)
+    with_chunk = step_s(0.0 if passes else decode_seqs, group, group / prompt)
     # on average a new request waits half a step for the next one to start; the front end adds its own time.
     # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
     # after the step holding the group before it was formed, and waits for all of that chunk step
     wait = mean_step / 2
+    if passes:  # the rest of the pass it lands in, the likelier the longer: E[T^2] / 2 E[T]
+        decode_pass, prompt_pass, share = passes
+        wait = (decode_pass**2 + share * prompt_pass**2) / (2.0 * (decode_pass + share * prompt_pass))
     # (``groups`` 0: arrivals at random; not where a prompt is longer than a chunk, which spreads its
     # group over steps)
     if groups and not full_chunks:
@@ -196,18 +203,28 @@ def _prefill_service(
 
 
 def _mean_step(
-    dep: Deployment, step_s: StepSeconds, decode_seqs: float, chunk: float, cohort: float = 1.0
+    dep: Deployment,
+    step_s: StepSeconds,
+    decode_seqs: float,
+    chunk: float,
+    cohort: float = 1.0,
+    separate: bool = False,
 ) -> tuple[float, float, float, float]:
     """(mean step, decode-only step, chunk step, share of chunk steps) at ``decode_seqs`` decoding.
 
     A chunk step holds at least one prompt (or the per-step prefill share when that is larger), up to the
     free budget; the share of chunk steps is what keeps the prefill work per step at its steady value.
+    ``separate``: the engine runs the prompts as a batch of their own before the decodes (SGLang), so the
+    decoding sequences' gap holds both batches rather than one mixed step.
     """
     prompt = dep.prefill_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
     fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
     decode_only = step_s(decode_seqs, 0.0, 0.0)
-    with_chunk = step_s(decode_seqs, fill, fill / prompt)
+    if separate:
+        with_chunk = decode_only + step_s(0.0, fill, fill / prompt)
+    else:
+        with_chunk = step_s(decode_seqs, fill, fill / prompt)
     share = min(1.0, prefill_tokens / fill) if fill > 0 else 0.0
     return (1.0 - share) * decode_only + share * with_chunk, decode_only, with_chunk, share
 
@@ -252,6 +269,7 @@ def _random_arrival_spread(
     fill: float,
     steps: tuple[float, float, float, float],
     prompts_per_s: float,
+    separate: bool = False,
 ) -> tuple[float, float, float, float] | None:
     """TTFT's p50, p90, p95 and p99 less its mean, for a prompt arriving at random (None where it spans chunks).
 
@@ -260,12 +278,20 @@ def _random_arrival_spread(
     step with the prompts that arrived during the same one (a Poisson number of them at the arrival rate). The
     step's time is affine in its prompt tokens, as the chunk step of :func:`_mean_step` (``fill`` tokens) gives
     it; prompts past the chunk wait for the next. The mixture of these uniform parts is exact to invert: its
-    distribution function is piecewise linear."""
+    distribution function is piecewise linear. ``separate`` (SGLang): the engine runs decode passes and prompt
+    passes apart, so a prompt lands in either kind of pass and is prefilled in a prompt pass of its own."""
     _, decode_only, with_chunk, share = steps
     if prompt > chunk or fill <= 0 or decode_only <= 0:
         return None
     slope = (with_chunk - decode_only) / fill
-    kinds = [(p * length, length) for p, length in ((1.0 - share, decode_only), (share, with_chunk)) if p > 0]
+    base = (
+        0.0 if separate else decode_only
+    )  # a prompt pass's time, or a mixed step's, is base + tokens x slope
+    if separate:
+        pairs = ((1.0, decode_only), (share, with_chunk - decode_only))
+    else:
+        pairs = ((1.0 - share, decode_only), (share, with_chunk))
+    kinds = [(p * length, length) for p, length in pairs if p > 0 and length > 0]
     total = sum(weight for weight, _ in kinds)
     parts: list[tuple[float, float, float]] = []  # (weight, low, width)
     for weight, length in kinds:
@@ -273,11 +299,11 @@ def _random_arrival_spread(
         chance, mass, k = math.exp(-lam), 0.0, 0
         while True:
             tokens = min(chunk, prompt * (1 + k))
-            parts.append((weight / total * chance, decode_only + tokens * slope, length))
+            parts.append((weight / total * chance, base + tokens * slope, length))
             mass += chance
             if mass >= POISSON_MASS or tokens >= chunk:
                 if mass < 1.0:  # the tail: as the last count
-                    parts.append((weight / total * (1.0 - mass), decode_only + tokens * slope, length))
+                    parts.append((weight / total * (1.0 - mass), base + tokens * slope, length))
                 break
             k += 1
             chance *= lam / k
@@ -400,9 +426,12 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
             if lockstep
             else min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
         )
-        steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort)
+        # arriving at random, SGLang prefills each arrival's prompt in a batch of its own between decode steps
+        separate = not lockstep and dep.profile.scheduler == "sglang"
+        steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort, separate)
         groups = concurrency / cohort if lockstep else 0.0
-        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, groups)
+        passes = (steps[1], steps[2] - steps[1], steps[3]) if separate else None
+        service, _, _ = _prefill_service(dep, step_s, decode_seqs, steps[0], cohort, groups, passes)
         # (one group of identical requests returns to an idle engine, which reads it at once)
         if holds_back and (concurrency > cohort or not lockstep):
             service += _admission_wait(dep, concurrency, decode_seqs, steps)
@@ -432,7 +461,9 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
         chunk = max(budget - decode_seqs, budget * 0.05)
         cohort = min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
         fill = min(chunk, max(float(prompt) * cohort, decode_seqs * prompt / steps_per_request))
-        spread = _random_arrival_spread(prompt, chunk, fill, steps, decode_seqs / (steps_per_request * mean))
+        separate = dep.profile.scheduler == "sglang"
+        rate = decode_seqs / (steps_per_request * mean)
+        spread = _random_arrival_spread(prompt, chunk, fill, steps, rate, separate)
         # a decode step's time per sequence of its batch, where the batch varies by sqrt(D)
         wider, narrower = step_s(decode_seqs + 1.0, 0.0, 0.0), step_s(max(decode_seqs - 1.0, 0.0), 0.0, 0.0)
         per_sequence = max(wider - narrower, 0.0) / (decode_seqs + 1.0 - max(decode_seqs - 1.0, 0.0))
