@@ -765,7 +765,9 @@ def _operating_point(
     best = max(meeting, key=lambda p: (p.output_throughput_tok_s or 0.0, -p.concurrency))
     above = next((p for p in points if p.concurrency > best.concurrency), stopped)
     if above is not None:
-        best, above = _search(screen, constraints, best, above.concurrency, replicas)
+        # (a bisection with nothing left to try between the two keeps the level above as what binds)
+        best, searched = _search(screen, constraints, best, above.concurrency, replicas)
+        above = searched or above
     binding = _binding(above, constraints)
     if above is None and best.max_concurrency_kv and best.concurrency >= best.max_concurrency_kv:
         binding = f"capacity: the KV cache holds {best.max_concurrency_kv:,} sequences"
