@@ -17,22 +17,16 @@ from __future__ import annotations
 
 import statistics
 
+from analytic_vs_simulated import CASES, ENGINES  # the same grid of engines, models and GPUs
+
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.traffic import Lengths, Traffic
 
-CASES = [
-    ("meta-llama/Llama-3.1-8B-Instruct", "H100", 1),
-    ("Qwen/Qwen3-32B", "H100", 2),
-    ("meta-llama/Llama-3.3-70B-Instruct", "H200", 4),
-    ("Qwen/Qwen3-30B-A3B", "H100", 1),
-    ("mistralai/Mixtral-8x7B-Instruct-v0.1", "H100", 2),
-]
 LENGTHS = [(512, 256), (2000, 256)]
 CONCURRENCY = [4, 16, 64]
-ENGINES = ["vllm", "sglang", "trtllm"]
 FIGURES = {
     "TTFT": lambda e: e.ttft_ms,
     "TTFT p99": lambda e: e.ttft_p99_ms,

@@ -158,6 +158,25 @@ def _cohort(dep: Deployment, concurrency: float, chunk: float) -> float:
     return max(1.0, min(concurrency, chunk / dep.prefill_length))
 
 
+def _chunk(dep: Deployment, decode_seqs: float) -> float:
+    """The prompt tokens a step holds beside ``decode_seqs`` decodes: the budget they leave (at least 5% of it)."""
+    budget = dep.step_token_budget
+    return max(budget - decode_seqs, budget * 0.05)
+
+
+def _random_cohort(decode_seqs: float, concurrency: float, steps_per_request: int) -> float:
+    """The prompts a prompt arriving at random is prefilled with, itself included: those that arrived during the
+    step before (the steady state's per-step share), never more than the requests in flight."""
+    return min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
+
+
+def _fill(dep: Deployment, decode_seqs: float, chunk: float, cohort: float) -> float:
+    """A chunk step's prompt tokens: at least a cohort's prompts (or the per-step prefill share when that is
+    larger), up to the free budget."""
+    prompt = dep.prefill_length
+    return min(chunk, max(float(prompt) * cohort, decode_seqs * prompt / (dep.output_length - 1)))
+
+
 def _prefill_service(
     dep: Deployment,
     step_s: StepSeconds,
@@ -171,8 +190,7 @@ def _prefill_service(
 
     ``passes`` (SGLang at random arrivals): its decode pass, prompt pass and the share of decode passes a prompt
     pass follows; a prompt then waits out the pass under way and is prefilled in a pass of its own."""
-    budget = dep.step_token_budget
-    chunk = max(budget - decode_seqs, budget * 0.05)
+    chunk = _chunk(dep, decode_seqs)
     prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
@@ -219,7 +237,7 @@ def _mean_step(
     """
     prompt = dep.prefill_length
     prefill_tokens = decode_seqs * prompt / (dep.output_length - 1)
-    fill = min(chunk, max(float(prompt) * cohort, prefill_tokens))
+    fill = _fill(dep, decode_seqs, chunk, cohort)
     decode_only = step_s(decode_seqs, 0.0, 0.0)
     if separate:
         with_chunk = decode_only + step_s(0.0, fill, fill / prompt)
@@ -284,9 +302,8 @@ def _random_arrival_spread(
     if prompt > chunk or fill <= 0 or decode_only <= 0:
         return None
     slope = (with_chunk - decode_only) / fill
-    base = (
-        0.0 if separate else decode_only
-    )  # a prompt pass's time, or a mixed step's, is base + tokens x slope
+    # a prompt pass's time, or a mixed step's, is base + tokens x slope
+    base = 0.0 if separate else decode_only
     if separate:
         pairs = ((1.0, decode_only), (share, with_chunk - decode_only))
     else:
@@ -404,9 +421,10 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
         dep.step_token_budget * steps_per_request / (steps_per_request + prompt),
     )
     cap = max(cap, min(1.0, concurrency))
-    budget = dep.step_token_budget
     frontend = dep.frontend_token_s
     holds_back = dep.options.scheduler_recv_interval > 1 or dep.holds_context or dep.profile.schedules_ahead
+    # arriving at random, SGLang prefills each arrival's prompt in a batch of its own between decode steps
+    separate = not lockstep and dep.profile.scheduler == "sglang"
     # the fixed point and the final figures evaluate the same few steps again: each is costed once
     seen: dict[tuple[float, float, float], float] = {}
 
@@ -418,16 +436,13 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
 
     def evaluate(decode_seqs: float) -> tuple[tuple[float, float, float, float], float]:
         """(:func:`_mean_step`'s figures, prefill service time) at ``decode_seqs`` decoding."""
-        chunk = max(budget - decode_seqs, budget * 0.05)
+        chunk = _chunk(dep, decode_seqs)
         # in lockstep a prompt shares its step with its group; arriving at random, with the prompts that arrived
-        # during the step before (the steady state's per-step share, one on average, besides its own)
-        cohort = (
-            _cohort(dep, concurrency, chunk)
-            if lockstep
-            else min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
-        )
-        # arriving at random, SGLang prefills each arrival's prompt in a batch of its own between decode steps
-        separate = not lockstep and dep.profile.scheduler == "sglang"
+        # during the step before
+        if lockstep:
+            cohort = _cohort(dep, concurrency, chunk)
+        else:
+            cohort = _random_cohort(decode_seqs, concurrency, steps_per_request)
         steps = _mean_step(dep, step_s, decode_seqs, chunk, cohort, separate)
         groups = concurrency / cohort if lockstep else 0.0
         passes = (steps[1], steps[2] - steps[1], steps[3]) if separate else None
@@ -458,12 +473,10 @@ def solve(dep: Deployment, concurrency: float, *, lockstep: bool = True) -> Stea
     ttft = max(service, (concurrency - decode_seqs) / (decode_seqs / (steps_per_request * mean)))
     spread, decode_spread = None, 0.0
     if not lockstep and decode_seqs > 0:
-        chunk = max(budget - decode_seqs, budget * 0.05)
-        cohort = min(1.0 + decode_seqs / steps_per_request, max(concurrency, 1.0))
-        fill = min(chunk, max(float(prompt) * cohort, decode_seqs * prompt / steps_per_request))
-        separate = dep.profile.scheduler == "sglang"
-        rate = decode_seqs / (steps_per_request * mean)
-        spread = _random_arrival_spread(prompt, chunk, fill, steps, rate, separate)
+        chunk = _chunk(dep, decode_seqs)
+        fill = _fill(dep, decode_seqs, chunk, _random_cohort(decode_seqs, concurrency, steps_per_request))
+        prompts_per_s = decode_seqs / (steps_per_request * mean)
+        spread = _random_arrival_spread(prompt, chunk, fill, steps, prompts_per_s, separate)
         # a decode step's time per sequence of its batch, where the batch varies by sqrt(D)
         wider, narrower = step_s(decode_seqs + 1.0, 0.0, 0.0), step_s(max(decode_seqs - 1.0, 0.0), 0.0, 0.0)
         per_sequence = max(wider - narrower, 0.0) / (decode_seqs + 1.0 - max(decode_seqs - 1.0, 0.0))
