@@ -39,6 +39,7 @@ from config_explorer.engine.calibration import (
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS
+from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost, soft_max
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
@@ -393,7 +394,6 @@ def test_the_triton_runner_moves_experts_off_the_trtllm_gen_kernels() -> None:
     """``--moe-runner-backend triton`` keeps DeepSeek-R1's FP8 experts on SGLang's Triton kernel on a B200 (the
     generic path and the fitted extra, not the fused path's fixed time, with the shared expert fused), names
     itself in the record and the launch command, and changes nothing where SGLang runs Triton's kernel anyway."""
-    from config_explorer.engine.options import check_engine_options
     from config_explorer.errors import InvalidArgumentError
     from config_explorer.recommender.performance import estimate_performance
     from config_explorer.recommender.serve_command import serve_command
@@ -477,20 +477,26 @@ _DEEPGEMM_256 = DEEPGEMM_BLACKWELL_MOE_US[0] + DEEPGEMM_BLACKWELL_MOE_US[1] * 25
 
 
 @pytest.mark.parametrize(
-    ("engine", "precision", "gpu_family", "block_scaled", "deep_gemm", "moe_tp", "expected"),
+    ("engine", "precision", "gpu_family", "block_scaled", "deep_gemm", "moe_tp", "generic", "expected"),
     [
-        ("vllm", "fp8", "blackwell", True, True, 8, _DEEPGEMM_256),  # the default profile (0.11)
-        ("vllm==0.11.2", "fp8", "blackwell", True, True, 8, _DEEPGEMM_256),
-        ("vllm==0.10.2", "fp8", "blackwell", True, True, 8, 0.0),  # VLLM_USE_DEEP_GEMM defaulted to 0: Triton
-        ("vllm==0.12.0", "fp8", "blackwell", True, True, 8, 0.0),  # DeepGEMM MoE off at MoE TP 8: Triton
-        ("vllm==0.14.1", "fp8", "blackwell", True, True, 4, _DEEPGEMM_256),
-        ("vllm==0.15.0", "fp8", "blackwell", True, True, 4, 0.0),  # FlashInfer's TensorRT-LLM kernel first
-        ("vllm", "fp8", "hopper", True, True, 8, 0.0),  # Triton below 128 tokens, DeepGEMM from there
-        ("vllm", "fp8", "blackwell", False, True, 8, 0.0),  # per-tensor FP8: no DeepGEMM grouped GEMM
-        ("vllm", "fp8", "blackwell", True, False, 8, 0.0),  # DeepGEMM not installed
-        ("vllm", "fp4", "blackwell", True, True, 8, 0.0),
-        ("sglang", "fp8", "blackwell", True, True, 8, 0.0),
-        ("trtllm", "fp8", "blackwell", True, True, 8, 0.0),
+        ("vllm", "fp8", "blackwell", True, True, 8, True, _DEEPGEMM_256),  # the default profile (0.11)
+        ("vllm==0.11.2", "fp8", "blackwell", True, True, 8, True, _DEEPGEMM_256),
+        # VLLM_USE_DEEP_GEMM defaulted to 0: Triton
+        ("vllm==0.10.2", "fp8", "blackwell", True, True, 8, True, 0.0),
+        # DeepGEMM MoE off at MoE TP 8: Triton
+        ("vllm==0.12.0", "fp8", "blackwell", True, True, 8, True, 0.0),
+        ("vllm==0.14.1", "fp8", "blackwell", True, True, 4, True, _DEEPGEMM_256),
+        # FlashInfer's TensorRT-LLM kernel took it
+        ("vllm==0.15.0", "fp8", "blackwell", True, True, 4, False, 0.0),
+        # routing FlashInfer's TensorRT-LLM kernel does not take: the oracle's next backend, DeepGEMM, at any TP
+        ("vllm==0.15.0", "fp8", "blackwell", True, True, 8, True, _DEEPGEMM_256),
+        ("vllm==0.24.0", "fp8", "blackwell", True, True, 8, True, _DEEPGEMM_256),
+        ("vllm", "fp8", "hopper", True, True, 8, True, 0.0),  # Triton below 128 tokens, DeepGEMM from there
+        ("vllm", "fp8", "blackwell", False, True, 8, True, 0.0),  # per-tensor FP8: no DeepGEMM grouped GEMM
+        ("vllm", "fp8", "blackwell", True, False, 8, True, 0.0),  # DeepGEMM not installed
+        ("vllm", "fp4", "blackwell", True, True, 8, True, 0.0),
+        ("sglang", "fp8", "blackwell", True, True, 8, True, 0.0),
+        ("trtllm", "fp8", "blackwell", True, True, 8, True, 0.0),
     ],
 )
 def test_vllm_runs_block_fp8_experts_on_deepgemm_on_blackwell_in_the_releases_that_do(
@@ -500,6 +506,7 @@ def test_vllm_runs_block_fp8_experts_on_deepgemm_on_blackwell_in_the_releases_th
     block_scaled: bool,
     deep_gemm: bool,
     moe_tp: int,
+    generic: bool,
     expected: float,
 ) -> None:
     extra = vllm_deepgemm_blackwell_moe_us(
@@ -510,6 +517,7 @@ def test_vllm_runs_block_fp8_experts_on_deepgemm_on_blackwell_in_the_releases_th
         deep_gemm=deep_gemm,
         local_experts=256,
         moe_tp=moe_tp,
+        generic_path=generic,
     )
     assert extra == pytest.approx(expected)
 
@@ -518,7 +526,6 @@ def test_a_vllm_deployment_on_deepgemm_charges_it_per_moe_layer_by_the_experts_a
     """DeepSeek-R1's FP8-block experts with vLLM on eight B200s: each MoE layer's fixed time is the generic path's
     plus the fitted time for the experts one GPU holds (256 at TP8, 32 at EP8), and a decode step pays it once per
     MoE layer; without DeepGEMM, on an H200, or at a release that runs another kernel, the generic path alone."""
-    from config_explorer.engine.options import check_engine_options
 
     def plan(gpu: str, engine: str = "vllm", ep: int = 1, **options: bool) -> Deployment:
         return plan_deployment(
@@ -545,6 +552,37 @@ def test_a_vllm_deployment_on_deepgemm_charges_it_per_moe_layer_by_the_experts_a
     assert plan("H200").rates.moe_layer_s == pytest.approx(plan("H200", deep_gemm=False).rates.moe_layer_s)
     # 0.12 keeps DeepGEMM's MoE off at MoE tensor parallelism 8 (Triton's kernel: the generic path)
     assert plan("B200", engine="vllm==0.12.0").rates.moe_layer_s == pytest.approx(generic.rates.moe_layer_s)
+
+
+def test_vllm_from_015_runs_deepgemm_where_flashinfers_trtllm_kernel_does_not_take_the_routing() -> None:
+    """From 0.15 vLLM's FP8 MoE oracle tries FlashInfer's TensorRT-LLM kernel first and DeepGEMM next (FlashInfer's
+    CUTLASS kernel takes block-scaled FP8 on Hopper only): Qwen3-235B-A22B-FP8's renormalize routing is not taken at
+    0.18 (DeepSeek-V3's only), so its B200 plan pays DeepGEMM's per-expert time at TP8 and says so; at 0.20 the
+    TensorRT-LLM kernel takes it back, and DeepSeek-R1's routing is taken throughout."""
+    qwen = load_model("Qwen/Qwen3-235B-A22B-FP8")
+    assert qwen.weight_block_scaled
+
+    def plan(model: ModelArchitecture, engine: str) -> Deployment:
+        return plan_deployment(
+            model, get_gpu("B200"), num_gpus=8, tp=8, precision="fp8", input_length=1024, output_length=256,
+            engine=engine,
+        )  # fmt: skip
+
+    fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
+    on_deepgemm = plan(qwen, "vllm==0.18.0")
+    on_trtllm = plan(qwen, "vllm==0.20.0")
+    assert not on_deepgemm.rates.moe_fused_path and on_trtllm.rates.moe_fused_path
+    assert any("DeepGEMM" in w for w in on_deepgemm.warnings)
+    assert not any("DeepGEMM" in w for w in on_trtllm.warnings)
+    without = plan_deployment(
+        qwen, get_gpu("B200"), num_gpus=8, tp=8, precision="fp8", input_length=1024, output_length=256,
+        engine="vllm==0.18.0", engine_options=check_engine_options({"deep_gemm": False}, "vllm"),
+    )  # fmt: skip
+    assert on_deepgemm.rates.moe_layer_s == pytest.approx(
+        without.rates.moe_layer_s + (fixed + per_expert * qwen.num_experts) * 1e-6
+    )
+    for release in ("vllm==0.15.0", "vllm==0.18.0", "vllm==0.24.0"):
+        assert not any("DeepGEMM" in w for w in plan(R1, release).warnings)
 
 
 def test_the_deepgemm_time_is_what_the_fit_script_prints() -> None:

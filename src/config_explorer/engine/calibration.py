@@ -1194,18 +1194,20 @@ def sglang_blackwell_triton_moe_us(
 #: (benchmarks/accuracy.py). The kernels are DeepGEMM's in both engines; vLLM's scatter and gather are its own
 #: Triton kernels (taken as costing the same)
 DEEPGEMM_BLACKWELL_MOE_US: Final[tuple[float, float]] = (7.3, 0.385)
-#: the vLLM releases whose default expert kernel for block-scaled FP8 experts on Blackwell is DeepGEMM's, at every
-#: batch size (first, and past the last), read in the release wheels: 0.10 runs Triton's (``VLLM_USE_DEEP_GEMM``
-#: defaults to 0), 0.11.0 turns DeepGEMM on by default (``envs.py``; ``fused_experts`` then always takes
-#: ``deep_gemm_moe_fp8`` on SM100), and 0.15.0's FP8 MoE oracle (PR #32414, ``select_fp8_moe_backend``) puts
-#: FlashInfer's TensorRT-LLM block-scale MoE first where its routing and activation qualify
-VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
-    (0, 11, 0),
-    (0, 15, 0),
-)
-#: from this release vLLM keeps DeepGEMM's MoE off where the MoE layer's own tensor parallelism is 8 or more (PR
-#: #29346, ``get_fp8_moe_backend``: unless ``VLLM_MOE_USE_DEEP_GEMM`` is set), and runs Triton's kernel there
-VLLM_DEEPGEMM_MOE_TP_LIMIT: Final[tuple[tuple[int, int, int], int]] = ((0, 12, 0), 8)
+#: the first vLLM release whose default expert kernel for block-scaled FP8 experts on Blackwell is DeepGEMM's, at every
+#: batch size, read in the release wheels: 0.10 runs Triton's (``VLLM_USE_DEEP_GEMM`` defaults to 0), 0.11.0 turns
+#: DeepGEMM on by default (``envs.py``; ``fused_experts`` then always takes ``deep_gemm_moe_fp8`` on SM100). From 0.15
+#: the FP8 MoE oracle (PR #32414, ``oracle/fp8.py``: ``select_fp8_moe_backend``) tries its backends in the order
+#: AITER, FlashInfer TensorRT-LLM, FlashInfer CUTLASS, DeepGEMM, then Triton: FlashInfer's TensorRT-LLM kernel takes
+#: the routing methods it qualifies for (:func:`runs_trtllm_gen_moe`), FlashInfer's CUTLASS kernel takes block-scaled
+#: FP8 on SM90 only (``FlashInferExperts._supports_quant_scheme``), so the rest still run on DeepGEMM on Blackwell, at
+#: any tensor parallelism (the oracle has no size gate; read at vLLM main 001a058, 2026). InferenceX's MiniMax-M3
+#: write-up (2026-06-13) names DeepGEMM as the B200 expert path of such a checkpoint at TP8
+VLLM_BLACKWELL_DEEPGEMM_MOE_SINCE: Final[tuple[int, int, int]] = (0, 11, 0)
+#: the vLLM releases (first, first not) that keep DeepGEMM's MoE off where the MoE layer's own tensor parallelism is
+#: this or more (PR #29346, ``get_fp8_moe_backend``: unless ``VLLM_MOE_USE_DEEP_GEMM`` is set) and run Triton's
+#: kernel there; 0.15's oracle replaced that function and dropped the gate
+VLLM_DEEPGEMM_MOE_TP_LIMIT: Final[tuple[tuple[int, int, int], tuple[int, int, int], int]] = ((0, 12, 0), (0, 15, 0), 8)
 
 
 def vllm_deepgemm_blackwell_moe_us(
@@ -1221,16 +1223,18 @@ def vllm_deepgemm_blackwell_moe_us(
 ) -> float:
     """What :data:`DEEPGEMM_BLACKWELL_MOE_US` adds to one MoE layer (microseconds) where ``profile``'s engine runs
     the experts on DeepGEMM's grouped GEMMs at every batch size: vLLM on Blackwell with block-scaled FP8 experts and
-    DeepGEMM installed, in the releases whose default expert kernel there is DeepGEMM
-    (:data:`VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES`; from 0.12 only below :data:`VLLM_DEEPGEMM_MOE_TP_LIMIT`'s MoE
+    DeepGEMM installed, from the release whose default expert kernel there is DeepGEMM
+    (:data:`VLLM_BLACKWELL_DEEPGEMM_MOE_SINCE`; in 0.12-0.14 only below :data:`VLLM_DEEPGEMM_MOE_TP_LIMIT`'s MoE
     tensor parallelism ``moe_tp``, the experts' split that expert parallelism does not take), on the engine's generic
-    expert path (``generic_path``: neither fused nor Marlin kernels); 0 elsewhere. ``local_experts``: the experts one
-    GPU holds.
+    expert path (``generic_path``: neither fused nor Marlin kernels; from 0.15 the experts FlashInfer's TensorRT-LLM
+    kernel does not take); 0 elsewhere. ``local_experts``: the experts one GPU holds. A profile without a release
+    follows the newest rules read.
 
     On Hopper vLLM runs Triton's kernel below 128 tokens a step and DeepGEMM from there; on Blackwell DeepGEMM
     takes UE8M0 scales only, the weights' scales are requantized to them at load, and the Triton fallback is
     skipped at every size (``is_deep_gemm_e8m0_used()`` short-circuits the shape test). Releases from 0.15 run
-    FlashInfer's TensorRT-LLM kernel where it qualifies (the fused path, :func:`runs_trtllm_gen_moe`).
+    FlashInfer's TensorRT-LLM kernel where it qualifies (the fused path, :func:`runs_trtllm_gen_moe`) and DeepGEMM's
+    where it does not.
     """
     if (
         profile.name != "vllm"
@@ -1241,11 +1245,10 @@ def vllm_deepgemm_blackwell_moe_us(
     if normalize_precision(weight_precision) != "fp8":
         return 0.0
     release = profile_release(profile)
-    first, past = VLLM_BLACKWELL_DEEPGEMM_MOE_RELEASES
-    if release is None or not first <= release < past:
+    if release is not None and release < VLLM_BLACKWELL_DEEPGEMM_MOE_SINCE:
         return 0.0
-    since, tp_limit = VLLM_DEEPGEMM_MOE_TP_LIMIT
-    if release >= since and moe_tp >= tp_limit:
+    gated, ungated, tp_limit = VLLM_DEEPGEMM_MOE_TP_LIMIT
+    if release is not None and gated <= release < ungated and moe_tp >= tp_limit:
         return 0.0
     fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
     return fixed + per_expert * local_experts

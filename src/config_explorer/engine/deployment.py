@@ -1012,8 +1012,9 @@ def plan_deployment(
             f"vLLM {profile.version} runs these block-scaled FP8 experts on DeepGEMM's grouped GEMMs at every batch on "
             f"Blackwell, whose per-expert padding costs about {deepgemm_extra:.0f} us a MoE layer here "
             f"({local_experts:g} experts a GPU; aiconfigurator's measured layers); "
-            "vLLM 0.12-0.14 turn it off at MoE tensor parallelism 8 and 0.15 and later pick FlashInfer's "
-            "TensorRT-LLM kernel where it qualifies (pin the release: engine='vllm==0.15' or later)"
+            "vLLM 0.12-0.14 turn it off at MoE tensor parallelism 8, and 0.15 and later run FlashInfer's "
+            "TensorRT-LLM kernel instead only for the routing methods it takes at that release, which this "
+            "model's is not"
         )
 
     if unquantized_share(arch, weights) < 1.0 and runs_native_mxfp4_linears(
