@@ -36,7 +36,10 @@ def _describe(c: Candidate) -> str:
     pools = None if c.estimate is None else pool_texts(c.estimate)
     if pools is not None:
         return f"{pools[0]} prefill + {pools[1]} decode"
-    return f"{c.copies_for_target} x ({c.num_gpus} GPUs, {layout_text(c.tp, c.pp, c.ep, c.dp_attention)})"
+    replicas = 1 if c.estimate is None else c.estimate.replicas
+    layout = layout_text(c.tp, c.pp, c.ep, c.dp_attention)
+    inside = layout if replicas == 1 else f"{replicas} replicas of {layout}"
+    return f"{c.copies_for_target} x ({c.num_gpus} GPUs, {inside})"
 
 
 def _cost(c: Candidate) -> tuple[float, int]:
