@@ -36,6 +36,7 @@ from config_explorer.precision import normalize_precision
 
 __all__ = [
     "AITER_BLOCK_FP8",
+    "AITER_ROWWISE_FP8",
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "COMPRESSED_ATTENTION_BLOCK",
@@ -111,6 +112,7 @@ __all__ = [
     "runs_aiter_block_fp8",
     "runs_cutlass_block_fp8",
     "runs_marlin_linears",
+    "runs_rowwise_fp8_tiles",
     "runs_trtllm_gen_moe",
     "runs_vllm_triton_block_fp8_moe",
     "sglang_blackwell_triton_moe_us",
@@ -1207,7 +1209,11 @@ VLLM_BLACKWELL_DEEPGEMM_MOE_SINCE: Final[tuple[int, int, int]] = (0, 11, 0)
 #: the vLLM releases (first, first not) that keep DeepGEMM's MoE off where the MoE layer's own tensor parallelism is
 #: this or more (PR #29346, ``get_fp8_moe_backend``: unless ``VLLM_MOE_USE_DEEP_GEMM`` is set) and run Triton's
 #: kernel there; 0.15's oracle replaced that function and dropped the gate
-VLLM_DEEPGEMM_MOE_TP_LIMIT: Final[tuple[tuple[int, int, int], tuple[int, int, int], int]] = ((0, 12, 0), (0, 15, 0), 8)
+VLLM_DEEPGEMM_MOE_TP_LIMIT: Final[tuple[tuple[int, int, int], tuple[int, int, int], int]] = (
+    (0, 12, 0),
+    (0, 15, 0),
+    8,
+)
 
 
 def vllm_deepgemm_blackwell_moe_us(
@@ -2488,6 +2494,15 @@ AITER_BLOCK_FP8: Final[dict[str, tuple[float, float, float, float]]] = {
     "cdna3": (5.81, 4190.0, 0.276, 112.0),
     "cdna4": (7.38, 4483.0, 0.246, 88.0),
 }
+#: FP8 linear layers scaled per tensor or per output channel (not in blocks) on AMD Instinct GPUs, by GPU family:
+#: (share of the dense FP8 peak, the rows a GEMM computes at least: ``RooflineRates.quantized_linear_rows``), at the
+#: family's own launch and bandwidth. A decode GEMM of a few hundred rows leaves most of the 304 compute units idle
+#: while each output tile walks its whole K, so it takes longer than the family's bandwidth-bound stream well before
+#: the dense rate binds. benchmarks/fit_cdna_rowwise_fp8.py fits them on the times AITER's tuner measured for
+#: Llama-3.1-70B's linear layers on the MI300X (benchmarks/data/aiter_rowwise_gemm_times.csv: its CK row-wise 8-bit
+#: kernels, timed on INT8 operands, whose peak and tiles the GPU shares with FP8) and reads Llama-3.1-405B's held out:
+#: one 405B TP8 decoder layer's four GEMMs at 64-256 rows took 25-50% longer than the family's stream charged
+AITER_ROWWISE_FP8: Final[dict[str, tuple[float, float]]] = {"cdna3": (0.351, 88.0)}
 #: the vLLM releases whose block-FP8 linears take that path without DeepGEMM (first and past-the-last, as
 #: (major, minor, patch)): PR #23280 is in v0.10.2; v0.20 vendors DeepGEMM
 VLLM_CUTLASS_BLOCK_FP8_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
@@ -2504,6 +2519,17 @@ def runs_aiter_block_fp8(
     SGLang with ``SGLANG_USE_AITER=0`` (as the SGLang cookbook's Qwen3-Coder MI300X run), run Triton's block-FP8
     kernel there, not timed, taken at the same rates."""
     if profile.name not in ("vllm", "sglang") or gpu_family not in AITER_BLOCK_FP8 or not block_scaled:
+        return False
+    return normalize_precision(weight_precision) == "fp8"
+
+
+def runs_rowwise_fp8_tiles(
+    profile: EngineProfile, *, weight_precision: str, gpu_family: str, block_scaled: bool
+) -> bool:
+    """Whether ``profile``'s engine runs an FP8 checkpoint's linear layers, scaled per tensor or per output channel, at
+    :data:`AITER_ROWWISE_FP8`'s rate and row floor: vLLM and SGLang on CDNA 3 (hipBLASLt through ``torch._scaled_mm``,
+    or AITER's row-wise kernel; the table is AITER's). Block-scaled checkpoints take :func:`runs_aiter_block_fp8`."""
+    if profile.name not in ("vllm", "sglang") or gpu_family not in AITER_ROWWISE_FP8 or block_scaled:
         return False
     return normalize_precision(weight_precision) == "fp8"
 

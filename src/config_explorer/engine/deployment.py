@@ -25,6 +25,7 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
 from config_explorer.engine.calibration import (
     AITER_BLOCK_FP8,
+    AITER_ROWWISE_FP8,
     COMPRESSED_ATTENTION_BLOCK,
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
@@ -67,6 +68,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_linears,
     runs_marlin_moe,
     runs_native_mxfp4_linears,
+    runs_rowwise_fp8_tiles,
     runs_trtllm_gen_moe,
     runs_vllm_triton_block_fp8_moe,
     sglang_blackwell_triton_moe_us,
@@ -1125,6 +1127,20 @@ def plan_deployment(
             # the GEMM's own fixed time beyond the family's launch, and its input-quantization kernel
             quantized_linear_s=max(fixed_us * 1e-6 - rates.gemm_kernel_s, 0.0) + rates.small_kernel_s,
             quantized_linear_bandwidth=gb_s * 1e9,
+            quantized_linear_flops=share * gpu.gemm_tflops("fp8")[0] * 1e12,
+            quantized_linear_rows=rows,
+        )
+    elif runs_rowwise_fp8_tiles(
+        profile,
+        weight_precision=weights,
+        gpu_family=gpu.family,
+        block_scaled=block_scaled,
+    ):
+        # the family's launch and stream, with the GEMMs' row floor at their own rate
+        share, rows = AITER_ROWWISE_FP8[gpu.family]
+        rates = attrs.evolve(
+            rates,
+            quantized_linear_bandwidth=rates.gemm_bandwidth,
             quantized_linear_flops=share * gpu.gemm_tflops("fp8")[0] * 1e12,
             quantized_linear_rows=rows,
         )
