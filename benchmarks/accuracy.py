@@ -715,11 +715,13 @@ def chat_template_tokens(row: dict[str, str]) -> int:
 BLOCK_SCALED_CHECKPOINT = re.compile(r"checkpoint (?:\S+-MXFP8|Qwen/\S+-FP8)\b")
 
 
-def checkpoint_model(row: dict[str, str]) -> ModelArchitecture:
-    """The row's model as its run loaded it: the bundled config, its weights block-scaled FP8 where the notes name
-    a checkpoint stored so (MXFP8, Qwen's own FP8 releases: :data:`BLOCK_SCALED_CHECKPOINT`)."""
+def checkpoint_model(row: dict[str, str], text: str | None = None) -> ModelArchitecture:
+    """The row's model as its run loaded it: the bundled config, its weights block-scaled FP8 where ``text`` (the
+    row's notes unless given) names a checkpoint stored so (MXFP8, Qwen's own FP8 releases:
+    :data:`BLOCK_SCALED_CHECKPOINT`)."""
     arch = load_model(row["model"])
-    if BLOCK_SCALED_CHECKPOINT.search(row.get("notes", "")) and not arch.weight_block_scaled:
+    named = row.get("notes", "") if text is None else text
+    if BLOCK_SCALED_CHECKPOINT.search(named) and not arch.weight_block_scaled:
         return attrs.evolve(arch, native_precision="fp8", weight_block_scaled=True)
     return arch
 
