@@ -69,3 +69,62 @@ def test_vllm_release() -> None:
     with pytest.raises(InvalidArgumentError, match=re.escape("0.19.1")):
         _plan(engine="vllm==0.15.0")
     assert any("0.19.1" in w for w in _plan(engine="vllm").warnings)
+
+
+@pytest.mark.parametrize(
+    ("engine", "gpu", "model", "expected"),
+    [
+        (
+            "sglang",
+            "MI300X",
+            MOE,
+            21 * 30 + 6 * 30,
+        ),  # q, k, v norms in 30 layers; the router norm in 30 MoE layers
+        ("sglang", "MI300X", DENSE, 21 * 60),
+        ("sglang", "MI355X", MOE, 21 * 30 + 6 * 30),
+        ("sglang", "H200", MOE, 0),  # sgl_kernel's fused rmsnorm on CUDA
+        ("vllm", "MI300X", MOE, 0),
+        ("sglang", "MI300X", "google/gemma-3-27b-it", 0),
+    ],
+)
+def test_sglang_on_rocm_runs_gemma4s_head_norms_as_plain_pytorch_ops(
+    engine: str, gpu: str, model: str, expected: int
+) -> None:
+    """SGLang's ``Gemma4RMSNorm.forward_hip`` falls back to ``forward_native`` (0.5.11 on): 10 ops for the q and k
+    norms, 7 for the v and router norms, where CUDA runs a copy and one fused kernel. A step launches that many small
+    kernels more: their GPU time in every step and, eager, SGLang's host time for each."""
+    from config_explorer.engine.calibration import (
+        EAGER_KERNEL_US,
+        profile_for,
+        sglang_rocm_unfused_norm_kernels,
+    )
+
+    arch = load_model(model)
+    family = get_gpu(gpu).family
+    dep = plan_deployment(
+        arch, get_gpu(gpu), num_gpus=1, tp=1, input_length=610, output_length=422, engine=engine
+    )
+    extra = sglang_rocm_unfused_norm_kernels(
+        profile_for(engine),
+        architecture=arch.architecture,
+        gpu_family=family,
+        attention_layers=dep.costs.attention_kernels,
+        moe_layers=dep.costs.moe_layers,
+    )
+    assert extra == expected
+    if not expected:
+        return
+    import attrs
+
+    from config_explorer.engine.roofline import StepCost
+
+    fused = StepCost(
+        attrs.evolve(dep.costs, small_kernels=dep.costs.small_kernels - extra), dep.rates, dep.profile
+    )
+    decode = float(dep.step_cost.time(1, 600, 0, 0, 0, 0, 1)) - float(fused.time(1, 600, 0, 0, 0, 0, 1))
+    assert decode == pytest.approx(extra * dep.rates.small_kernel_s, rel=1e-6)
+    pairs, windowed = dep.step_cost.prefill_pairs([(610, 0)])
+    prompt = float(dep.step_cost.time(0, 0, 0, 610, pairs, windowed, 1)) - float(
+        fused.time(0, 0, 0, 610, pairs, windowed, 1)
+    )
+    assert prompt >= extra * EAGER_KERNEL_US["sglang"] * 1e-6 * 0.99

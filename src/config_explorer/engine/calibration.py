@@ -66,6 +66,7 @@ __all__ = [
     "SGLANG_MAMBA_SLOTS_PER_REQUEST",
     "SGLANG_MAMBA_SSM_PRECISION",
     "SGLANG_MAMBA_TRACK_CHUNK",
+    "SGLANG_ROCM_GEMMA4_NORM_KERNELS",
     "SGLANG_SWA_FULL_TOKENS_RATIO",
     "SPARSE_MLA_HEAD_PADDING",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
@@ -123,6 +124,7 @@ __all__ = [
     "sglang_hopper_mxfp4_runner",
     "sglang_hybrid_prefix_unit",
     "sglang_mamba_extra_buffer",
+    "sglang_rocm_unfused_norm_kernels",
     "sglang_state_pool_slots",
     "sglang_window_kv_share",
     "shared_expert_placement",
@@ -2091,6 +2093,31 @@ NEMOTRON_MOE_VLLM_SINCE: Final[dict[str, tuple[int, int, int]]] = {
     "Nemotron-H's MoE blocks": (0, 11, 2),
     "Nemotron-H's latent MoE": (0, 17, 1),
 }
+
+
+#: the kernels SGLang on ROCm launches for Gemma 4's per-head and router RMS norms beyond what it launches on CUDA:
+#: (per attention layer, per MoE layer). ``Gemma4RMSNorm.forward_hip`` delegates to ``forward_native`` ("sgl_kernel's
+#: gemma_rmsnorm is not available on ROCm"; ``layers/layernorm.py``, read in the 0.5.11 wheel, the first with
+#: ``models/gemma4_causal.py``, and unchanged in newer sources): a cast, a square, a mean, the epsilon, the inverse
+#: root, a product and a cast back, plus the weight's cast, shift and product where the norm has a scale: 10 plain
+#: PyTorch ops for the q and k norms, 7 for the v norm and the MoE router's input norm, where CUDA runs a copy and one
+#: fused ``rmsnorm`` (the router's input: ``rmsnorm`` alone). Each layer's norms so launch 8 + 8 + 5 more, each MoE
+#: layer's router 6 more (the decoder layer's own norms are ``RMSNorm``, fused on both); a KV-shared layer (none in
+#: the bundled 26B and 31B) skips its k and v norms. Each is charged as a small kernel: its GPU time in every step and,
+#: in a step that runs eagerly, SGLang's host time per kernel (``EAGER_KERNEL_US``). Counted from the source, not fitted
+SGLANG_ROCM_GEMMA4_NORM_KERNELS: Final[tuple[int, int]] = (21, 6)
+
+
+def sglang_rocm_unfused_norm_kernels(
+    profile: EngineProfile, *, architecture: str, gpu_family: str, attention_layers: int, moe_layers: int
+) -> int:
+    """The kernels a step of ``architecture`` launches per GPU beyond its CUDA count where ``profile``'s engine runs
+    some of its norms as plain PyTorch ops (:data:`SGLANG_ROCM_GEMMA4_NORM_KERNELS`: SGLang, Gemma 4, an AMD GPU);
+    ``attention_layers`` and ``moe_layers``: the GPU's own (one pipeline stage's); 0 elsewhere."""
+    if profile.name != "sglang" or not gpu_family.startswith("cdna") or not architecture.startswith("Gemma4"):
+        return 0
+    per_layer, per_moe_layer = SGLANG_ROCM_GEMMA4_NORM_KERNELS
+    return per_layer * attention_layers + per_moe_layer * moe_layers
 
 
 #: the first vLLM release Gemma 4's recipe names (vllm-project/recipes @8959cf6, models/Google/gemma-4-26B-A4B-it.yaml

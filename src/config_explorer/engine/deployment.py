@@ -80,6 +80,7 @@ from config_explorer.engine.calibration import (
     sglang_kv_pool_conversion_s,
     sglang_mamba_extra_buffer,
     sglang_piecewise_graph_tokens,
+    sglang_rocm_unfused_norm_kernels,
     sglang_state_pool_slots,
     sglang_window_kv_share,
     shared_expert_placement,
@@ -1157,6 +1158,15 @@ def plan_deployment(
         disaggregated=disaggregated,
     )
     warnings.extend(kept)
+    unfused = sglang_rocm_unfused_norm_kernels(
+        profile,
+        architecture=arch.architecture,
+        gpu_family=gpu.family,
+        attention_layers=costs.attention_kernels,
+        moe_layers=costs.moe_layers,
+    )
+    if unfused:
+        costs = attrs.evolve(costs, small_kernels=costs.small_kernels + unfused)
     if costs.shared_expert_kernels != (0, 0):
         placement = shared_expert_placement(
             profile,
