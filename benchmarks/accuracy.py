@@ -399,6 +399,12 @@ def serve_knobs(notes: str, tp: int = 1) -> dict[str, Any]:
         # vLLM: the experts on Marlin's MoE kernel, by its argument or (before vLLM PR #33807) its MXFP4 variable
         if re.search(r"--moe-backend[ =]marlin\b|VLLM_MXFP4_USE_MARLIN=1\b", text) and "vllm" in text:
             options["moe_backend"] = "marlin"
+        # vLLM: the CUDA-graph mode its --compilation-config names (the notes may double the JSON's quotes)
+        graph_mode = re.search(
+            r"--compilation-config[ =]'?\{[^}]*cudagraph_mode\W+(PIECEWISE|FULL_AND_PIECEWISE)\b", text
+        )
+        if graph_mode and "vllm" in text:
+            options["cudagraph_mode"] = graph_mode.group(1)
         if options:
             knobs["engine_options"] = options
         if groups > 1 and re.search(SGLANG_DP_ATTENTION, text):

@@ -231,6 +231,21 @@ def test_vllms_marlin_moe_backend_is_replayed() -> None:
     assert "engine_options" not in ACCURACY.serve_knobs("server: vllm serve openai/gpt-oss-120b -tp 8", 8)
 
 
+def test_vllms_cudagraph_mode_is_replayed() -> None:
+    """InferenceX's MiniMax-M2.5 H100 recipe launches vLLM with ``--compilation-config '{"cudagraph_mode":"PIECEWISE"}'``
+    (the CSV doubles the JSON's quotes, which csv reads back single); a config without the key states nothing."""
+    launch = (
+        "server: vllm serve MiniMaxAI/MiniMax-M2.5 --tensor-parallel-size=8 "
+        """--compilation-config '{"cudagraph_mode":"PIECEWISE"}'"""
+    )
+    assert ACCURACY.serve_knobs(launch, 8)["engine_options"] == {"cudagraph_mode": "PIECEWISE"}
+    full = """server: vllm serve X --compilation-config '{"cudagraph_mode": "FULL_AND_PIECEWISE", "custom_ops": []}'"""
+    assert ACCURACY.serve_knobs(full, 8)["engine_options"] == {"cudagraph_mode": "FULL_AND_PIECEWISE"}
+    assert "engine_options" not in ACCURACY.serve_knobs(
+        """server: vllm serve X --compilation-config '{"full_cuda_graph":false}'""", 8
+    )
+
+
 def test_a_static_batch_runs_whole_even_past_the_executors_memory_share(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -901,3 +901,74 @@ def _assert_reported_and_owned(
     assert getattr(record, name) is value
     with pytest.raises(InvalidArgumentError, match=name):
         check_engine_options({name: value}, other)
+
+
+def _vllm(engine: str = "vllm", **options: str) -> Any:
+    return estimate(
+        MODEL, H100, num_gpus=1, tp=1, engine=engine, engine_options=options or None, traffic=_traffic(8, 80)
+    )
+
+
+def test_vllms_cudagraph_mode_sets_how_decode_steps_replay() -> None:
+    """``--compilation-config '{"cudagraph_mode": ...}'``: PIECEWISE replays decode steps in piecewise graphs, each
+    layer's attention eager between them, where 0.11's default (FULL_AND_PIECEWISE) replays one full graph; 0.10.2,
+    PIECEWISE by default, takes FULL_AND_PIECEWISE as stated. The record says which mode ran; the launch command names
+    the mode only where it is not the release's own."""
+    default, piecewise, full = (
+        _vllm(),
+        _vllm(cudagraph_mode="piecewise"),
+        _vllm(cudagraph_mode="FULL_AND_PIECEWISE"),
+    )
+    assert (default.cudagraph_mode, piecewise.cudagraph_mode, full.cudagraph_mode) == (
+        "FULL_AND_PIECEWISE",
+        "PIECEWISE",
+        "FULL_AND_PIECEWISE",
+    )
+    assert piecewise.itl_ms > default.itl_ms == full.itl_ms
+    old = _vllm("vllm==0.10.2")
+    assert old.cudagraph_mode == "PIECEWISE"
+    assert _vllm("vllm==0.10.2", cudagraph_mode="FULL_AND_PIECEWISE").itl_ms < old.itl_ms
+    # the split each decode step pays: one eager attention op per layer
+    base = plan_deployment(MODEL, H100, num_gpus=1, tp=1, input_length=1000, output_length=500, engine="vllm")
+    split = plan_deployment(
+        MODEL, H100, num_gpus=1, tp=1, input_length=1000, output_length=500, engine="vllm",
+        engine_options=check_engine_options({"cudagraph_mode": "PIECEWISE"}, "vllm"),
+    )  # fmt: skip
+    extra = split.step_s(8, 0, 0) - base.step_s(8, 0, 0)
+    assert extra == pytest.approx(
+        base.costs.attention_kernels * base.profile.piecewise_split_us * 1e-6, rel=1e-6
+    )
+    commands = {
+        mode: serve_commands(MODEL, record)["vllm"]
+        for mode, record in (("default", default), ("piecewise", piecewise), ("full", full))
+    }
+    assert_valid("vllm", commands["piecewise"])
+    assert """--compilation-config '{"cudagraph_mode": "PIECEWISE"}'""" in commands["piecewise"]
+    assert (
+        "--compilation-config" not in commands["default"] and "--compilation-config" not in commands["full"]
+    )
+    assert (
+        "--compilation-config"
+        in serve_commands(MODEL, _vllm("vllm==0.10.2", cudagraph_mode="FULL_AND_PIECEWISE"))["vllm"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("engine", "options", "named"),
+    [
+        ("vllm", {"cudagraph_mode": "NONE"}, "enforce_eager"),
+        ("vllm", {"cudagraph_mode": "FULL_DECODE_ONLY"}, "FULL_DECODE_ONLY"),
+        ("vllm", {"cudagraph_mode": "graphs"}, "'graphs'"),
+        ("vllm", {"cudagraph_mode": "PIECEWISE", "enforce_eager": True}, "enforce_eager"),
+        ("vllm==0.6.3", {"cudagraph_mode": "PIECEWISE"}, "0.10.1"),
+        ("sglang", {"cudagraph_mode": "PIECEWISE"}, "vllm"),
+    ],
+)
+def test_a_cudagraph_mode_the_engine_cannot_plan_is_refused_by_name(
+    engine: str, options: dict[str, object], named: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=named):
+        plan_deployment(
+            MODEL, H100, num_gpus=1, tp=1, input_length=100, output_length=100, engine=engine,
+            engine_options=check_engine_options(options, engine.split("==")[0]),
+        )  # fmt: skip

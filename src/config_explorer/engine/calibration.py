@@ -77,6 +77,7 @@ __all__ = [
     "TRTLLM_GEN_PER_TENSOR_FP8_MOE_LAYER_US",
     "TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN",
     "VLLM_CHUNKED_KV_WHOLE_RELEASES",
+    "VLLM_CUDAGRAPH_MODE_SINCE",
     "VLLM_CUTLASS_BLOCK_FP8_FIXED_US",
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
@@ -139,6 +140,7 @@ __all__ = [
     "trtllm_holds_window_kv_whole",
     "trtllm_tensorrt_engine",
     "vllm_connector_holds_window_kv_whole",
+    "vllm_cudagraph_profile",
     "vllm_deepgemm_blackwell_moe_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -508,6 +510,34 @@ VLLM_V0_STEP_OVERHEAD_MS: Final[float] = 2.0
 #: carry prompt tokens replay piecewise graphs in every V1 release. ``--compilation-config
 #: '{"full_cuda_graph": false}'`` is the default before 0.11 and changes nothing from 0.11 (only True sets a mode)
 VLLM_FULL_DECODE_GRAPHS_SINCE: Final[tuple[int, int]] = (0, 11)
+#: the first vLLM release whose V1 engine takes ``CompilationConfig.cudagraph_mode`` (``CUDAGraphMode``; 0.10.1
+#: and 0.10.2 resolve it unset to PIECEWISE, see :data:`VLLM_FULL_DECODE_GRAPHS_SINCE`)
+VLLM_CUDAGRAPH_MODE_SINCE: Final[tuple[int, int, int]] = (0, 10, 1)
+
+
+def vllm_cudagraph_profile(profile: EngineProfile, mode: str | None) -> EngineProfile:
+    """``profile`` replaying its decode steps as ``mode`` (vLLM's ``cudagraph_mode``) says: ``FULL_AND_PIECEWISE``
+    in one full graph, ``PIECEWISE`` in piecewise graphs with each layer's attention eager between them (the host
+    time :data:`VLLM_PIECEWISE_SPLIT_US` charges); None: the release's own. A release before
+    :data:`VLLM_CUDAGRAPH_MODE_SINCE`, or the V0 engine, has no such setting."""
+    from config_explorer.errors import InvalidArgumentError
+
+    if mode is None:
+        return profile
+    release = profile_release(profile)
+    if (
+        profile.name != "vllm"
+        or profile.v0_chunk_tokens
+        or (release is not None and release < VLLM_CUDAGRAPH_MODE_SINCE)
+    ):
+        since = ".".join(map(str, VLLM_CUDAGRAPH_MODE_SINCE))
+        raise InvalidArgumentError(
+            f"engine option cudagraph_mode is vLLM V1's CompilationConfig setting (from {since}); "
+            f"{profile.name} {profile.version or ''} has none: leave it unset"
+        )
+    return attrs.evolve(profile, full_decode_graphs=mode == "FULL_AND_PIECEWISE")
+
+
 #: host time per attention layer a V1 step in piecewise graphs pays beyond a full-graph replay (the eager
 #: attention op between two replayed pieces), microseconds: vLLM PR #20059's table (Qwen2.5-1.5B-Instruct, 28
 #: layers, ShareGPT, 100 prompts at 1 request/s) prints a median ITL of 5.39 ms with piecewise graphs and 4.97 ms

@@ -96,6 +96,7 @@ from config_explorer.engine.calibration import (
     trtllm_holds_window_kv_whole,
     trtllm_tensorrt_engine,
     vllm_connector_holds_window_kv_whole,
+    vllm_cudagraph_profile,
     vllm_deepgemm_blackwell_moe_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -774,6 +775,7 @@ def plan_deployment(
         )
     if options.enforce_eager:  # vLLM's --enforce-eager
         profile = eager_profile(profile)
+    profile = vllm_cudagraph_profile(profile, options.cudagraph_mode)
     warnings: list[str] = []
     # the releases that serve the model's newer layer kinds: a refusal, or a caveat for the unpinned profile
     support: list[tuple[str | None, str | None]] = []

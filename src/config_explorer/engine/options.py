@@ -92,6 +92,14 @@ Other options change how a step's host work meets its GPU work instead:
   memory goes to graphs. Users trade speed for start-up time and memory with it; dstack's MI300X runs of
   Llama-3.1-405B set it.
 
+* vLLM's ``--compilation-config '{"cudagraph_mode": MODE}'`` (``cudagraph_mode``; V1 from 0.10.1:
+  ``CUDAGraphMode`` in vllm/config/compilation.py, whose members are NONE, PIECEWISE, FULL, FULL_DECODE_ONLY and
+  FULL_AND_PIECEWISE): ``PIECEWISE`` replays torch.compile's piecewise graphs in every step, decode steps too, each
+  layer's attention running eagerly between them (the default of 0.10.1-0.10.2); ``FULL_AND_PIECEWISE`` replays a
+  decode step as one full graph and the other steps piecewise (the default from 0.11). Unset, it is the release's
+  (:data:`config_explorer.engine.calibration.VLLM_FULL_DECODE_GRAPHS_SINCE`). The other modes are not planned:
+  ``NONE`` is ``--enforce-eager``'s graphs, above.
+
 * SGLang's ``--moe-runner-backend`` for DeepSeek-V4's MXFP4 experts on Hopper: ``marlin`` (the plan's default
   there: SGLang's own default runner sends them to an SM100-only DeepGEMM path) or ``flashinfer_mxfp4``
   (FlashInfer's SM90 CUTLASS mixed-input kernel); :func:`config_explorer.engine.calibration.sglang_hopper_mxfp4_runner`.
@@ -169,6 +177,7 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
         None,
         "--moe-backend (before vLLM PR #33807: VLLM_MXFP4_USE_MARLIN=1 for MXFP4 experts)",
     ),
+    "cudagraph_mode": ("vllm", None, "--compilation-config '{\"cudagraph_mode\": ...}'"),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
@@ -180,6 +189,9 @@ WORD_OPTIONS: Final[dict[str, dict[str, str]]] = {
     "moe_runner_backend": {"marlin": "marlin", "flashinfer_mxfp4": "flashinfer_mxfp4", "triton": "triton"},
     # vLLM's ``--moe-backend`` choices the engine models (``MoEBackend``, vllm/config/kernel.py): Marlin's MoE kernel
     "moe_backend": {"marlin": "marlin"},
+    # vLLM's ``CUDAGraphMode`` members the engine plans (vllm/config/compilation.py): decode steps in piecewise graphs,
+    # or in one full graph with the other steps piecewise
+    "cudagraph_mode": {"PIECEWISE": "PIECEWISE", "FULL_AND_PIECEWISE": "FULL_AND_PIECEWISE"},
 }
 #: the options whose value is a list of integers (a sequence, or one comma-separated string)
 LIST_OPTIONS: Final = frozenset({"cuda_graph_batch_sizes"})
@@ -282,6 +294,10 @@ class EngineOptions:
     swa_full_tokens_ratio: float = 0.8
     #: SGLang: no hybrid sliding-window pool: every layer keeps every token's KV (``--disable-hybrid-swa-memory``)
     disable_hybrid_swa_memory: bool = False
+    #: vLLM: how the V1 engine replays steps in CUDA graphs (``--compilation-config '{"cudagraph_mode": ...}'``):
+    #: ``PIECEWISE`` (decode steps too run piecewise, attention eager between the pieces) or ``FULL_AND_PIECEWISE``
+    #: (a full graph for decode steps); None: the release's default
+    cudagraph_mode: str | None = None
 
     @property
     def overlap_off(self) -> bool:
@@ -356,6 +372,12 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"engine options cuda_graph_max_batch_size={largest} and cuda_graph_batch_sizes (largest "
             f"{listed[-1]}) disagree: TensorRT-LLM needs max_batch_size == max(batch_sizes); give one of them"
         )
+    if checked.get("enforce_eager") and "cudagraph_mode" in checked:
+        # vLLM's own VllmConfig sets CUDAGraphMode.NONE under --enforce-eager, whatever the mode says
+        raise InvalidArgumentError(
+            f"engine options enforce_eager and cudagraph_mode={checked['cudagraph_mode']} disagree: --enforce-eager "
+            "replays no CUDA graphs; give one of them"
+        )
     switch = checked.get("async_scheduling")
     caching = checked.get("enable_prefix_caching")
     return EngineOptions(
@@ -386,6 +408,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         moe_backend=None if "moe_backend" not in checked else str(checked["moe_backend"]),
         swa_full_tokens_ratio=float(checked.get("swa_full_tokens_ratio", 0.8)),
         disable_hybrid_swa_memory=bool(checked.get("disable_hybrid_swa_memory", False)),
+        cudagraph_mode=None if "cudagraph_mode" not in checked else str(checked["cudagraph_mode"]),
     )
 
 
@@ -414,7 +437,24 @@ def _graph_sizes(name: str, raw: object) -> tuple[int, ...]:
     )
 
 
+#: vLLM's other ``CUDAGraphMode`` members, which the engine does not plan, and what to say instead
+_UNPLANNED_GRAPH_MODES: Final = {
+    "NONE": "it replays no graph: enforce_eager plans that",
+    "FULL": "full graphs of mixed steps are not planned",
+    "FULL_DECODE_ONLY": "eager mixed steps beside full decode graphs are not planned",
+}
+
+
 def _value(name: str, raw: object) -> int | float | bool | str:
+    if name == "cudagraph_mode" and isinstance(raw, str):
+        mode = raw.upper()  # vLLM's CUDAGraphMode member names
+        if mode in _UNPLANNED_GRAPH_MODES:
+            raise InvalidArgumentError(
+                f"engine option cudagraph_mode={short_repr(raw)}: {_UNPLANNED_GRAPH_MODES[mode]}; accepted: "
+                f"{', '.join(WORD_OPTIONS[name])}"
+            )
+        if mode in WORD_OPTIONS[name]:
+            return mode
     if name in WORD_OPTIONS:
         words = WORD_OPTIONS[name]
         if not isinstance(raw, str) or raw not in words:

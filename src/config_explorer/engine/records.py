@@ -160,6 +160,10 @@ class PerformanceEstimate:
     #: vLLM: the ``--moe-backend`` the launch names: marlin where the estimate runs the experts on Marlin's MoE kernel
     #: and vLLM would pick another; None: vLLM's own pick (or another engine)
     moe_backend: str | None = None
+    #: vLLM V1: how it replays steps in CUDA graphs (``cudagraph_mode``): ``FULL_AND_PIECEWISE`` (decode steps in
+    #: one full graph) or ``PIECEWISE`` (decode steps too in piecewise graphs), stated or the release's default;
+    #: None: the V0 engine, ``--enforce-eager`` (no graphs) or another engine
+    cudagraph_mode: str | None = None
     #: SGLang: ``--swa-full-tokens-ratio`` (0.8: its default) and ``--disable-hybrid-swa-memory`` as stated: the
     #: sliding-window KV pool's share of the full pool's tokens, and whether that pool was turned off; None: another
     #: engine

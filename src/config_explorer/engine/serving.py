@@ -509,6 +509,10 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
         fields["moe_runner_backend"] = dep.moe_runner_backend
     if "moe_backend" in fields:  # vLLM's, where the launch must name it
         fields["moe_backend"] = dep.moe_backend
+    if "cudagraph_mode" in fields:  # the mode the deployment replays decode steps in, stated or the release's
+        v1_graphs = not dep.profile.v0_chunk_tokens and not dep.options.enforce_eager
+        graph_mode = "FULL_AND_PIECEWISE" if dep.profile.full_decode_graphs else "PIECEWISE"
+        fields["cudagraph_mode"] = graph_mode if v1_graphs else None
     return fields
 
 

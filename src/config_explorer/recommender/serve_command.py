@@ -452,6 +452,12 @@ def _vllm(
         argv.append("--no-enable-prefix-caching")
     if est.enforce_eager:
         argv.append("--enforce-eager")
+    if (
+        est.cudagraph_mode is not None
+        and (est.cudagraph_mode == "FULL_AND_PIECEWISE") != profile.full_decode_graphs
+    ):
+        # a graph mode other than the release's own (vllm/config/compilation.py: CUDAGraphMode)
+        argv += ["--compilation-config", json.dumps({"cudagraph_mode": est.cudagraph_mode})]
     if est.moe_backend:  # the experts on Marlin's MoE kernel where vLLM would pick another (vLLM PR #33807)
         argv += ["--moe-backend", est.moe_backend]
     notes += _precision_note(arch, est, "vllm")
