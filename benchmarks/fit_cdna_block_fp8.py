@@ -69,8 +69,13 @@ def modelled(model: Model, m: int, n: int, k: int) -> float:
 def fit(rows: list[Gemm]) -> Model:
     small = [r for r in rows if r[0] <= DECODE_MAX]
     fixed, slope = fit_line([gemm_bytes(m, n, k) for m, n, k, _ in small], [t for *_, t in small])
-    bandwidth = 1.0 / slope
-    # a first rate off the largest batches, then rate (within +-40%, 1% steps) and floor (8-row steps)
+    return fit_rate_and_floor(rows, fixed, 1.0 / slope)
+
+
+def fit_rate_and_floor(rows: list[Gemm], fixed: float, bandwidth: float) -> Model:
+    """The rate and floor that fit ``rows`` of more than ``DECODE_MAX`` tokens best (least squares in log time)
+    beside ``fixed`` and ``bandwidth``: a first rate off the largest batches, then rate (within +-40%, 1% steps)
+    and floor (8-row steps)."""
     first = statistics.median(2.0 * m * n * k / (t - fixed) for m, n, k, t in rows if m >= COMPUTE_MIN)
     rest = [r for r in rows if r[0] > DECODE_MAX]
 

@@ -24,12 +24,20 @@ rows computes as if it had ``M + floor`` rows, at a rate below the peak.
 from __future__ import annotations
 
 import csv
-import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from fit_cdna_block_fp8 import BANDS, COMPUTE_MIN, DECODE_MAX, Gemm, Model, errors, family_model, modelled
+from fit_cdna_block_fp8 import (
+    BANDS,
+    DECODE_MAX,
+    Gemm,
+    Model,
+    errors,
+    family_model,
+    fit_rate_and_floor,
+    modelled,
+)
 
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import AITER_ROWWISE_FP8
@@ -54,19 +62,8 @@ def fitted(rows: list[Gemm]) -> tuple[float, float]:
     """(share of the dense FP8 peak, floor rows) fitted on ``rows`` with the family's launch and bandwidth."""
     fixed, bandwidth, _, _ = family_model(GPU)
     peak = get_gpu(GPU).gemm_tflops("fp8")[0] * 1e12
-    first = statistics.median(2.0 * m * n * k / (t - fixed) for m, n, k, t in rows if m >= COMPUTE_MIN)
-    rest = [r for r in rows if r[0] > DECODE_MAX]
-
-    def loss(model: Model) -> float:
-        return sum(math.log(modelled(model, m, n, k) / t) ** 2 for m, n, k, t in rest)
-
-    candidates = (
-        (fixed, bandwidth, first * math.exp(step / 100), float(floor))
-        for step in range(-40, 41)
-        for floor in range(0, 401, 8)
-    )
-    best = min(candidates, key=loss)
-    return round(best[2] / peak, 3), best[3]
+    _, _, rate, floor = fit_rate_and_floor(rows, fixed, bandwidth)
+    return round(rate / peak, 3), floor
 
 
 def engine_model() -> Model:

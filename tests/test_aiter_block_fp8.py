@@ -129,13 +129,21 @@ def test_a_block_scaled_checkpoint_prefills_slower_on_an_mi300x_and_decodes_abou
     assert _plan("deepseek-ai/DeepSeek-R1", "H200", "sglang").rates.quantized_linear_rows == 0.0
 
 
+@pytest.mark.parametrize(
+    ("model", "engine", "precision"),
+    [
+        ("deepseek-ai/DeepSeek-R1", "sglang", None),  # block-scaled FP8: AITER_BLOCK_FP8
+        ("meta-llama/Llama-3.1-70B-Instruct", "vllm", "fp8"),  # per-tensor FP8: AITER_ROWWISE_FP8
+    ],
+)
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 512), st.integers(0, 4096), st.integers(1, 64), st.integers(1, 512))
 def test_more_tokens_never_make_an_aiter_step_faster(
-    decodes: int, prompt: int, more: int, more_prompt: int
+    model: str, engine: str, precision: str | None, decodes: int, prompt: int, more: int, more_prompt: int
 ) -> None:
-    """With the row floor, a step's quantized GEMMs still take longer the more tokens it carries."""
-    dep = _plan("deepseek-ai/DeepSeek-R1", "MI300X", "sglang")
+    """With the row floor (block-scaled or per-tensor FP8 on an MI300X), a step's quantized GEMMs still take longer
+    the more tokens it carries."""
+    dep = _plan(model, "MI300X", engine, precision=precision)
 
     def step_s(seqs: int, tokens: int) -> float:
         pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)] if tokens else [])
