@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.catalogs.models import find_bundled
 from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.roofline import StepCost
 from config_explorer.errors import ModelLoadError
 
 
@@ -105,14 +107,17 @@ def _prompt_chunk_s(model: str, prompt: int, dp: int, engine: str = "sglang") ->
 def test_prompts_cost_by_layout_as_the_docs_say() -> None:
     """PERFORMANCE_ESTIMATION's figures: with DP attention about DeepSeek-V3's at 1,024-token prompts and a sixth
     of it at 128k (SGLang); with TP8 up to a quarter more until about 128k on TensorRT-LLM's kernels, and up to
-    three quarters more on vLLM's and SGLang's, whose FlashMLA sparse kernel computes 64 heads where a GPU holds 16."""
+    three quarters more on vLLM's and SGLang's, whose FlashMLA sparse kernel computes 64 heads where a GPU holds 16
+    (SGLang from 0.5.6 past ``index_topk`` only: shorter prompts are attended densely)."""
     v3, v32 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2"
     assert _prompt_chunk_s(v32, 1024, 8) == pytest.approx(_prompt_chunk_s(v3, 1024, 8), rel=0.05)
     assert _prompt_chunk_s(v32, 131072, 8) < _prompt_chunk_s(v3, 131072, 8) / 5
     for prompt in (1024, 8192, 32768):
         ratio = _prompt_chunk_s(v32, prompt, 1, "trtllm") / _prompt_chunk_s(v3, prompt, 1, "trtllm")
         assert 1.0 < ratio <= 1.26, (prompt, ratio)
-        for engine in ("sglang", "vllm"):
+        for engine in ("sglang==0.5.5", "sglang", "vllm"):
+            if engine == "sglang" and prompt <= 2048:
+                continue
             padded = _prompt_chunk_s(v32, prompt, 1, engine) / _prompt_chunk_s(v3, prompt, 1, engine)
             assert ratio < padded <= 1.8, (engine, prompt, padded)
     trtllm = _prompt_chunk_s(v32, 131072, 1, "trtllm") / _prompt_chunk_s(v3, 131072, 1, "trtllm")
@@ -268,3 +273,42 @@ def test_sglang_0_5_4_and_0_5_5_force_data_parallel_attention_on_sparse_attentio
     assert not warned("sglang==0.5.5", dp_attention=8)
     assert not warned("sglang==0.5.6") and not warned("sglang") and not warned("vllm==0.13.0")
     assert not warned("sglang==0.5.5", arch=load_model("deepseek-ai/DeepSeek-R1"))
+
+
+@pytest.mark.parametrize("dp", [1, 8])
+def test_sglang_0_5_6_attends_prompts_within_index_topk_densely(dp: int) -> None:
+    """SGLang from 0.5.6 (``set_nsa_prefill_impl``'s ``use_mha``, ``skip_logits_computation``): a prompt step whose
+    longest sequence is at most 2,048 tokens runs dense MHA with no indexer logits, so a chunk of 1,024-token
+    prompts costs about what DeepSeek-V3's does and less than 0.5.5 charged; past 2,048 nothing changes."""
+    v3, v32 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2"
+    short = _prompt_chunk_s(v32, 1024, dp, "sglang==0.5.6")
+    assert short == pytest.approx(_prompt_chunk_s(v3, 1024, dp, "sglang==0.5.6"), rel=0.15)
+    assert short < _prompt_chunk_s(v32, 1024, dp, "sglang==0.5.5")
+    plan = _plan(v32, 4096, dp=dp, engine="sglang==0.5.6")
+    sparse = StepCost(attrs.evolve(plan.costs, dense_prompt_context=0), plan.rates, plan.profile)
+    for chunks in ([(1024.0, 3072.0)], [(4096.0, 0.0)], [(2048.0, 0.0), (2048.0, 2048.0)]):
+        assert plan.step_cost.prefill_pairs(chunks) == sparse.prefill_pairs(chunks)
+    for engine in ("vllm", "trtllm"):
+        assert _plan(v32, 1024, dp=dp, engine=engine).costs.dense_prompt_context == 0
+
+
+def test_the_dense_prompt_rule_follows_each_steps_longest_sequence() -> None:
+    """Decided per step from its own chunks (``seq_lens_cpu.max()``: cached and new tokens): the first 2,048
+    tokens of a long prompt are a dense step, its later chunks sparse, and one long sequence makes a whole step
+    sparse; the rule needs Hopper or Blackwell and a BF16 or FP8 cache."""
+    step = _plan("deepseek-ai/DeepSeek-V3.2", 8192, engine="sglang==0.5.6").step_cost
+    dense_full, dense_windowed = step.prefill_pairs([(2048.0, 0.0)])
+    assert dense_full == 0.0 and dense_windowed > 0.0
+    full, windowed = step.prefill_pairs([(1024.0, 1536.0)])
+    assert full > 0.0 and windowed > 0.0
+    mixed_full, _ = step.prefill_pairs([(512.0, 0.0), (512.0, 4096.0)])
+    assert mixed_full > 0.0
+    from config_explorer.engine.calibration import ENGINE_PROFILES, sparse_attention_dense_prompts
+
+    sglang = ENGINE_PROFILES["sglang"]
+    assert sparse_attention_dense_prompts(sglang, gpu_family="blackwell", kv_precision="fp8")
+    assert not sparse_attention_dense_prompts(sglang, gpu_family="hopper", kv_precision="fp4")
+    assert not sparse_attention_dense_prompts(sglang, gpu_family="cdna3", kv_precision="bf16")
+    assert not sparse_attention_dense_prompts(
+        ENGINE_PROFILES["vllm"], gpu_family="hopper", kv_precision="bf16"
+    )

@@ -66,6 +66,7 @@ __all__ = [
     "SGLANG_MAMBA_SLOTS_PER_REQUEST",
     "SGLANG_MAMBA_SSM_PRECISION",
     "SGLANG_MAMBA_TRACK_CHUNK",
+    "SGLANG_NSA_DENSE_PROMPTS_SINCE",
     "SGLANG_ROCM_GEMMA4_NORM_KERNELS",
     "SGLANG_SWA_FULL_TOKENS_RATIO",
     "SPARSE_MLA_HEAD_PADDING",
@@ -129,6 +130,7 @@ __all__ = [
     "sglang_state_pool_slots",
     "sglang_window_kv_share",
     "shared_expert_placement",
+    "sparse_attention_dense_prompts",
     "sparse_mla_full_topk",
     "sparse_mla_head_padding",
     "triton_mxfp4_stream_cap",
@@ -2242,6 +2244,30 @@ def sparse_mla_full_topk(profile: EngineProfile, *, kv_value_bytes: float) -> bo
     if profile.name != "vllm" or kv_value_bytes < 2.0:
         return False
     return _released_within(profile, VLLM_SPARSE_MLA_FULL_TOPK_RELEASES)
+
+
+#: the first SGLang release that attends a DeepSeek-sparse-attention prompt step densely when its longest sequence
+#: (cached and new tokens) is at most ``index_topk``, on SM90 and SM100 with a 16-bit or FP8 cache: the NSA
+#: backend's ``set_nsa_prefill_impl`` sets ``use_mha`` for such an extend batch, the model then takes
+#: ``AttnForwardMethod.MHA_ONE_SHOT`` (dense FlashAttention-3 MHA over the latent cache decompressed to keys and
+#: values, ``models/deepseek_v2.py``), and its indexer caches the batch's keys only, computing no logits and no
+#: top-k (``skip_logits_computation`` in ``layers/attention/nsa/nsa_indexer.py``). Read in the 0.5.6, 0.5.7 and
+#: 0.5.9 sdists; 0.5.5 has neither, and 0.5.5.post1 already skips the logits (a post-release the release tuple does
+#: not tell apart). Decode and speculative-verify batches keep the sparse MLA
+SGLANG_NSA_DENSE_PROMPTS_SINCE: Final[tuple[int, int, int]] = (0, 5, 6)
+
+
+def sparse_attention_dense_prompts(profile: EngineProfile, *, gpu_family: str, kv_precision: str) -> bool:
+    """Whether ``profile``'s engine attends a DeepSeek-sparse-attention prompt step densely when its longest
+    sequence fits ``index_topk`` (:data:`SGLANG_NSA_DENSE_PROMPTS_SINCE`): SGLang from that release on Hopper and
+    Blackwell (SM90, SM100; the catalog's Blackwell parts are all SM10x) with a BF16 or FP8 cache (an E5M2 cache,
+    which SGLang's check refuses, reads as FP8 here); a profile with no release follows the newest rules read."""
+    if profile.name != "sglang" or gpu_family not in ("hopper", "blackwell"):
+        return False
+    if normalize_precision(kv_precision) not in ("bf16", "fp8"):
+        return False
+    release = profile_release(profile)
+    return release is None or release >= SGLANG_NSA_DENSE_PROMPTS_SINCE
 
 
 #: SGLang's split, for a model with recurrent (Mamba-2, Gated DeltaNet) layers, of the memory left after weights and

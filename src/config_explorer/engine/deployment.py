@@ -84,6 +84,7 @@ from config_explorer.engine.calibration import (
     sglang_state_pool_slots,
     sglang_window_kv_share,
     shared_expert_placement,
+    sparse_attention_dense_prompts,
     sparse_mla_full_topk,
     sparse_mla_head_padding,
     triton_mxfp4_stream_cap,
@@ -1191,6 +1192,19 @@ def plan_deployment(
                 costs, **compressed_attention_costs(arch, kv, frac, costs.dp_attention, padded)
             )
     if arch.sparse_attention:
+        if arch.kv_lora_rank and sparse_attention_dense_prompts(
+            profile, gpu_family=gpu.family, kv_precision=kv
+        ):
+            # dense MHA over the decompressed latent, unpadded: a pair costs the query/key and value head dims
+            # where the absorbed sparse kernel's costs twice the latent plus the rotary part; the latent's
+            # decompression for the keys and values stands in for the absorbed form's per-query projections
+            latent = 2 * arch.kv_lora_rank + arch.qk_rope_head_dim
+            dense = (arch.q_head_dim + arch.v_head_dim) / latent
+            costs = attrs.evolve(
+                costs,
+                dense_prompt_context=arch.index_topk or 0,
+                dense_prompt_flops_per_pair=costs.attention_flops_per_pair_windowed * dense,
+            )
         prompt_pad, decode_pad = sparse_mla_head_padding(
             profile,
             gpu_family=gpu.family,

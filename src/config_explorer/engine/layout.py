@@ -281,6 +281,12 @@ class ShardCosts:
     #: ``[tokens, contexts]`` matrix, where the engine cleans it: :data:`~config_explorer.engine.calibration.
     #: VLLM_INDEXER_CLEAN_LOGITS_RELEASES`), over this GPU's sparse layers; 0 elsewhere
     prefill_logits_bytes_per_cell: float = 0.0
+    #: a prompt step whose longest sequence (computed and new tokens) is at most this many tokens attends densely
+    #: where the engine switches its sparse attention off for it (0: never; :func:`~config_explorer.engine.
+    #: calibration.sparse_attention_dense_prompts`): no indexer logits, and every query-key pair at
+    #: :attr:`dense_prompt_flops_per_pair` in place of the sparse kernel's
+    dense_prompt_context: int = 0
+    dense_prompt_flops_per_pair: float = 0.0
 
     def kv_bytes(self, context: float) -> float:
         """KV cache of one sequence at ``context`` tokens on this GPU (with data-parallel attention, the

@@ -360,6 +360,9 @@ class PromptWork:
     tiles_windowed: tuple[float, float, float]
     pairs: float
     pairs_windowed: float
+    #: whether it is short enough to be attended densely (:attr:`~config_explorer.engine.layout.ShardCosts.
+    #: dense_prompt_context`)
+    dense: bool = False
 
 
 class StepCost:
@@ -391,6 +394,8 @@ class StepCost:
         "_dense_bytes",
         "_dense_cmp_token",
         "_dense_flops_token",
+        "_dense_prompt_context",
+        "_dense_prompt_ratio",
         "_eager",
         "_eager_overlaps",
         "_eager_prefill",
@@ -554,6 +559,13 @@ class StepCost:
         self._pair_flops_prompt_windowed = (
             c.attention_flops_per_pair_windowed if prompt_windowed is None else prompt_windowed
         )
+        # a short prompt step attended densely (no indexer logits): its pairs, counted as the windowed ones (a
+        # context within the window is all of it), at the dense kernel's FLOPs a pair
+        dense_ok = c.dense_prompt_context > 0 and self._pair_flops_prompt_windowed > 0
+        self._dense_prompt_context = c.dense_prompt_context if dense_ok else 0
+        self._dense_prompt_ratio = (
+            c.dense_prompt_flops_per_pair / self._pair_flops_prompt_windowed if dense_ok else 1.0
+        )
         self._recurrent_token = c.recurrent_flops_per_token
         self._allreduce_calls = c.allreduce_calls
         self._norm_allreduce_s = c.norm_allreduce_calls * r.allreduce_latency_s
@@ -635,12 +647,17 @@ class StepCost:
         time the attention kernel takes over them (:func:`~config_explorer.engine.attention.effective_pairs`)."""
         c, r = self.costs, self.rates
         slots, rows = r.attention_slots, r.attention_row_tiles
-        full = effective_pairs(chunks, c.attention_heads, slots, row_tiles=rows) if self._pair_flops else 0.0
         windowed = (
             effective_pairs(chunks, c.attention_heads, slots, c.window, row_tiles=rows)
             if self._pair_flops_windowed
             else 0.0
         )
+        if (
+            self._dense_prompt_context
+            and max((n + before for n, before in chunks), default=0.0) <= self._dense_prompt_context
+        ):
+            return 0.0, windowed * self._dense_prompt_ratio * self._prefill_scale
+        full = effective_pairs(chunks, c.attention_heads, slots, row_tiles=rows) if self._pair_flops else 0.0
         return full * self._prefill_scale, windowed * self._prefill_scale
 
     def prefill_logits_seconds(self, chunks: Sequence[tuple[float, float]]) -> float:
@@ -662,6 +679,7 @@ class StepCost:
             chunk_tiles(prompt, before, window, whole=False) if window else (0.0, 0.0, 0.0),
             exact_pairs(prompt, before),
             exact_pairs(prompt, before, window) if window else 0.0,
+            dense=0 < prompt + before <= self._dense_prompt_context,
         )
 
     def share_pairs(self, work: PromptWork, share: float) -> tuple[float, float]:
@@ -669,6 +687,8 @@ class StepCost:
         (several prompts packed into one kernel call, or a part of one)."""
         heads, slots = self.costs.attention_heads, self.rates.attention_slots
         if heads <= 0 or slots <= 0:
+            if work.dense:
+                return 0.0, work.pairs_windowed * share * self._dense_prompt_ratio
             return work.pairs * share, work.pairs_windowed * share
         pairs = []
         for (tiles, rows, last), flops in (
@@ -681,6 +701,8 @@ class StepCost:
                     tiles * share, rows * share, last, heads, slots, row_tiles=self.rates.attention_row_tiles
                 )
             pairs.append(charged * self._prefill_scale)
+        if work.dense:
+            return 0.0, pairs[1] * self._dense_prompt_ratio
         return pairs[0], pairs[1]
 
     def time(
