@@ -13,9 +13,12 @@ Policies (each read from the engine's source; see :mod:`config_explorer.engine.c
 
 * ``vllm`` (V1): every step first gives each running request its next tokens in admission order
   (one for a decode, the next chunk for a partial prefill), then admits waiting requests first come
-  first served while the token budget, ``max_num_seqs`` and free KV blocks allow. Blocks are allocated
-  as tokens are computed; a running request that cannot get a block preempts the most recently
-  admitted request, which frees its blocks and recomputes from the start when readmitted.
+  first served while the token budget, ``max_num_seqs`` and free KV blocks allow; a step that preempted
+  admits none. Blocks are allocated as tokens are computed; a running request that cannot get a block
+  preempts the most recently admitted request, which frees its blocks and goes back first in line.
+  With prefix caching on, the full blocks it had computed keep their hashes in the free-block queue
+  until they are handed out again (its last block first): readmitted, it recomputes only the tail it
+  lost (:data:`VLLM_PREEMPTED_BLOCKS_STAY_CACHED`). Without prefix caching it recomputes from the start.
 * ``sglang``: prefill and decode run as separate batches; a prefill batch (up to the chunked-prefill
   size) runs whenever a waiting request can be admitted, and admission reserves a decaying share
   (``new_token_ratio``) of every running request's remaining output. When a decode step cannot get
@@ -52,6 +55,7 @@ import heapq
 import math
 import random
 from collections import Counter, OrderedDict, deque
+from typing import Final
 
 import attrs
 
@@ -70,6 +74,18 @@ __all__ = [
 
 #: the simulator's work bound: scheduler steps evaluated per replica run
 MAX_SIMULATED_STEPS = 400_000
+#: vLLM V1 (0.10.2, 0.11.0) with prefix caching on keeps a preempted request's full blocks cached: ``Scheduler.schedule``
+#: frees its blocks (``KVCacheManager.free``, vllm/v1/core/sched/scheduler.py) and ``SingleTypeKVCacheManager.free``
+#: appends them to the tail of the free-block queue last block first (vllm/v1/core/single_type_kv_cache_manager.py),
+#: their hashes kept; ``BlockPool.get_new_blocks`` hands blocks out from the head and drops a block's hash only then
+#: (vllm/v1/core/block_pool.py), and every full block a request computed, output tokens included, was hashed when it
+#: was scheduled (``KVCacheManager.allocate_slots`` caches up to the request's known tokens). Readmitted,
+#: ``get_computed_blocks`` finds the longest run of them still cached from its first block (at most its tokens
+#: less one), so it recomputes only the tail that was handed out meanwhile. The simulator keeps the free blocks as
+#: such a queue where this holds: the vLLM policy with prefix caching, on a model whose every layer's KV grows
+#: with the sequence (a sliding-window or recurrent group's hit also needs its own blocks at the end of the hit,
+#: which the same queue hands out long before; there the readmitted request is taken to recompute from the start)
+VLLM_PREEMPTED_BLOCKS_STAY_CACHED: Final = True
 #: SGLang reserves at most this many of a request's remaining output tokens at admission
 #: (``CLIP_MAX_NEW_TOKENS``, python/sglang/srt/managers/schedule_policy.py, v0.5.3)
 SGLANG_CLIP_MAX_NEW_TOKENS = 4096
@@ -258,6 +274,22 @@ class _Replica:
         self.phase = [0] * self.block  # decoding sequences by the round (mod block) they next need a block
         self.finish_heap: list[tuple[int, int, int]] = []  # (last round, epoch, id)
         self.free_blocks = cfg.num_blocks
+        # vLLM's free-block queue (VLLM_PREEMPTED_BLOCKS_STAY_CACHED): the free blocks in the order they are handed
+        # out, as [owner, blocks] runs, owner -1 for blocks nobody will find again, else a preempted request whose
+        # computed full blocks are still cached (a run shrinks from its owner's last block on); ``kept`` finds an
+        # owner's run. ``prepaid``: this step's decode blocks, handed out when the step was formed
+        self.keeps_preempted = (
+            VLLM_PREEMPTED_BLOCKS_STAY_CACHED
+            and cfg.policy == "vllm"
+            and cfg.prefix_cache
+            and cfg.grows
+            and not cfg.fixed_blocks_per_seq
+        )
+        self.free_queue: deque[list[int]] = deque([[-1, cfg.num_blocks]])
+        self.kept: dict[int, list[int]] = {}
+        self.prepaid = 0
+        # when a preempted request's last token came (NaN: not preempted since): its wait is one inter-token gap
+        self.stalled_since = [math.nan] * n
         self.t = 0.0
         self.steps = 0
         self.since_read = 0  # decode steps since the scheduler last read new requests (recv_interval)
@@ -323,7 +355,7 @@ class _Replica:
     def _done(self, i: int) -> None:
         """Request ``i`` produced its last token now; a closed-loop client sends the next one."""
         del self.running[i]
-        self.free_blocks += self.held[i] + self.fixed[i]
+        self._give(self.held[i] + self.fixed[i])
         self.held[i] = 0
         self._unpin(i)
         self.finish[i] = self._delivered()
@@ -353,7 +385,7 @@ class _Replica:
                 blocks = self.cache.pop(p)
                 del self.refs[p]
                 self.evictable -= blocks
-                self.free_blocks += blocks
+                self._give(blocks)
         return True
 
     def _lookup(self, i: int) -> int:
@@ -391,6 +423,55 @@ class _Replica:
         self.shared[i] = blocks
 
     # -- KV blocks ---------------------------------------------------------------------------------
+    def _take(self, blocks: int) -> None:
+        """Hand out ``blocks`` free blocks, from the head of vLLM's free-block queue where it is kept."""
+        self.free_blocks -= blocks
+        if not self.keeps_preempted:
+            return
+        queue = self.free_queue
+        while blocks > 0 and queue:
+            run = queue[0]
+            used = min(blocks, run[1])
+            run[1] -= used
+            blocks -= used
+            if run[1] == 0:
+                queue.popleft()
+                if run[0] >= 0 and self.kept.get(run[0]) is run:
+                    del self.kept[run[0]]
+
+    def _give(self, blocks: int, owner: int = -1) -> None:
+        """Free ``blocks`` blocks onto the tail of the queue, as ``owner``'s cached blocks if ``owner`` >= 0."""
+        self.free_blocks += blocks
+        if not self.keeps_preempted or blocks <= 0:
+            return
+        queue = self.free_queue
+        if owner < 0 and queue and queue[-1][0] < 0:
+            queue[-1][1] += blocks
+            return
+        run = [owner, blocks]
+        queue.append(run)
+        if owner >= 0:
+            self.kept[owner] = run
+
+    def _kept_hit(self, i: int, hit: int) -> int:
+        """Prompt and output tokens of a readmitted request ``i`` still cached from before it was preempted (its
+        shared prefix's, ``hit``, and its own blocks after it), at most all its tokens less one."""
+        run = self.kept.get(i)
+        if run is None or (self.prefix_of[i] >= 0 and self.prefix_blocks and not self.shared[i]):
+            return hit  # (its own blocks follow a prefix no longer cached: the hashes' chain is broken)
+        most = (self.prompt[i] + self.generated[i] - 1) // self.block - self.shared[i]
+        return (self.shared[i] + min(run[1], max(most, 0))) * self.block
+
+    def _pay(self, need: int) -> None:
+        """The decode rounds' ``need`` blocks, less those handed out when the step was formed."""
+        extra = need - self.prepaid
+        self.prepaid = 0
+        if extra >= 0:
+            self._room(extra)
+            self._take(extra)
+        else:
+            self._give(-extra)
+
     def _blocks_for(self, tokens: float) -> int:
         if not self.tokens_take_blocks:
             return 0
@@ -414,7 +495,7 @@ class _Replica:
         if not self.grows or d == 0:
             return limit
         b, free, r0 = self.block, self.free_blocks, self.round
-        free += self.evictable
+        free += self.evictable + self.prepaid  # (this round's blocks, if already handed out)
         rounds = min((free // d) * b, limit)
         used = (rounds // b) * d
         while rounds < limit:
@@ -452,12 +533,25 @@ class _Replica:
 
     def _preempt(self, victim: int) -> None:
         """Recompute preemption (vLLM) or retraction (SGLang): free its KV, requeue it first in line."""
+        prefilling = victim in self.prefilling
+        if not prefilling and self.cfg.policy != "sglang":
+            # a decoding request's last token came with the step that just ended (SGLang's may be older: it
+            # waited through prefill batches since, see ``stalls``)
+            self.stalled_since[victim] = self.t
         if victim in self.decoding:
             self._leave_decode(victim)
         self.prefilling.pop(victim, None)
         del self.running[victim]
         self.remaining -= self.out[victim] - self.generated[victim]
-        self.free_blocks += self.held[victim] + self.fixed[victim]
+        # its full blocks of computed tokens stay cached behind the rest (vLLM frees a request's blocks last first)
+        cached = 0
+        if self.keeps_preempted:
+            computed = (
+                self.computed[victim] if prefilling else self.prompt[victim] + self.generated[victim] - 1
+            )
+            cached = min(max(computed // self.block - self.shared[victim], 0), self.held[victim])
+        self._give(self.held[victim] + self.fixed[victim] - cached)
+        self._give(cached, victim)
         self.held[victim] = 0
         self._unpin(victim)
         self.computed[victim] = 0
@@ -502,7 +596,7 @@ class _Replica:
                     self._preempt(i)
                     preempted = True
                 continue
-            self.free_blocks -= need
+            self._take(need)
             self.held[i] += need
             chunks.append((i, n))
             budget -= n
@@ -512,7 +606,15 @@ class _Replica:
         self.waiting.popleft()
         need = self._blocks_for(reserve_tokens) - self.shared[i] + self.fixed[i]
         self._room(need)
-        self.free_blocks -= need
+        own = 0
+        run = self.kept.pop(i, None)
+        if run is not None:
+            # its blocks still cached leave the queue where they are; the rest come off its head
+            own = min(max(hit // self.block - self.shared[i], 0), run[1])
+            run[0] = -1
+            run[1] -= own
+            self.free_blocks -= own
+        self._take(need - own)
         self.held[i] = need - self.fixed[i]
         self.computed[i] = hit
         if self.caching:
@@ -553,21 +655,25 @@ class _Replica:
             self.held_steps += self._decode_run(cfg.hold_steps - self.held_steps)
             return
         budget = cfg.max_num_batched_tokens
-        held_for_decode = 0
+        preempted = False
         if self.decoding and self.grows:
             # this round's new blocks; a decode that cannot get one preempts the newest request
             while self.decoding and not self._room(self.phase[(-self.round) % self.block]):
                 self._preempt(self._newest())
+                preempted = True
             # the running requests' blocks are allocated first: chunks and admissions take what is left
-            held_for_decode = self.phase[(-self.round) % self.block] if self.decoding else 0
-            self.free_blocks -= held_for_decode
+            self.prepaid = self.phase[(-self.round) % self.block] if self.decoding else 0
+            self._take(self.prepaid)
         budget -= len(self.decoding)
-        chunks, budget, preempted = self._continue_prefills(budget, may_preempt=not self.reserve_full)
-        if not preempted:
+        chunks, budget, chunk_preempted = self._continue_prefills(budget, may_preempt=not self.reserve_full)
+        # a step that preempted admits no waiting request (``if not preempted_reqs`` in ``Scheduler.schedule``)
+        if not (preempted or chunk_preempted):
             while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
                 i = self.waiting[0]
                 target = self.prompt[i] + self.generated[i]
                 hit = self._lookup(i) if self.prefix_blocks else 0
+                if self.keeps_preempted:
+                    hit = self._kept_hit(i, hit)
                 n = min(target - hit, budget, self.chunk_cap)
                 reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
                 if not self._fits(self._blocks_for(reserve) - self.shared[i] + self.fixed[i]):
@@ -576,7 +682,6 @@ class _Replica:
                 self._admit_one(i, n, reserve, hit)
                 chunks.append((i, n))
                 budget -= n
-        self.free_blocks += held_for_decode
         if chunks:
             self._execute(chunks, decode=True)
         else:
@@ -667,9 +772,7 @@ class _Replica:
                 self._gap(gap, float(d * (rounds - 1)))
         else:
             self._gap(gap, float(d * rounds))
-        need = self._decode_need(rounds)
-        self._room(need)
-        self.free_blocks -= need
+        self._pay(self._decode_need(rounds))
         self.min_free = min(self.min_free, self.free_blocks)
         self.kv_tokens += d * rounds
         self.remaining -= d * rounds
@@ -767,9 +870,7 @@ class _Replica:
             done = sum(1 for i, n in chunks if self.computed[i] + n >= self.prompt[i] + self.generated[i])
             self._emit(d + done, step)
         if d:
-            need = self._decode_need(1)
-            self._room(need)
-            self.free_blocks -= need
+            self._pay(self._decode_need(1))
             self._stalled_gaps(max(step, d * self.fe), d)
             self.kv_tokens += d
             self.remaining -= d
@@ -794,6 +895,10 @@ class _Replica:
             del self.prefilling[i]
             if self.generated[i] == 0:
                 self.first[i] = self._delivered()
+            elif not math.isnan(self.stalled_since[i]):
+                # a resumed request's next token: a client sees the whole wait since its last one as one gap
+                self._gap(self.t - self.stalled_since[i], 1.0)
+                self.stalled_since[i] = math.nan
             self.generated[i] += 1
             self.remaining -= 1
             if self.generated[i] >= self.out[i]:
