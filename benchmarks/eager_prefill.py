@@ -43,10 +43,11 @@ import attrs
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import EAGER_KERNEL_US
+from config_explorer.engine.calibration import EAGER_KERNEL_US, SGLANG_EAGER_LAUNCH_US, profile_release
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.roofline import StepCost, issued_kernels
 from config_explorer.engine.serving import estimate
+from config_explorer.engine.sglang_eager import sglang_eager_launches
 
 DATA = Path(__file__).parent / "data" / "published_eager_prefill_points.csv"
 #: the fit: SGLang PR #12160's model (its log prints the forward time only, no GPU or layout)
@@ -88,6 +89,48 @@ def fitted_kernel_us() -> float:
     forward replayed as graphs, over the kernels it issued."""
     eager, graphed = forward_ms(FIT_SOURCE)
     return (eager - graphed) * 1e3 / fit_kernels()
+
+
+#: the SGLang release of the fit's forward: PR #12160 logged it on 2025-10-14, between 0.5.3 and 0.5.4 (our
+#: assumption; the launch count is the same in both: no all-reduce fusion on Hopper before 0.5.7)
+FIT_RELEASE = "sglang==0.5.4"
+
+
+def fit_launches() -> int:
+    """Launches the fit source's eager forward issued (``sglang_eager_launches``): one new token after a cached one,
+    so DeepSeek's MLA in its absorbed form, on the layout we take for it."""
+    arch = load_model(FIT_MODEL)
+    d = plan_deployment(
+        arch,
+        get_gpu(FIT_GPU),
+        num_gpus=FIT_TP,
+        tp=FIT_TP,
+        input_length=1,
+        output_length=1,
+        engine=FIT_RELEASE,
+    )
+    launches = sglang_eager_launches(
+        arch,
+        release=profile_release(d.profile),
+        gpu_family=d.gpu.family,
+        tp=FIT_TP,
+        ep=1,
+        dp_attention=1,
+        weights=d.precision,
+        kv_precision=d.kv_precision,
+        trtllm_gen_moe=False,
+        shared_fused=d.costs.shared_experts.mode == "fused",
+        one_token_after_prefix=True,
+    )
+    assert launches is not None
+    return launches
+
+
+def fitted_launch_us() -> float:
+    """Host time per launch of an eager forward (us): the fit source's eager less graphed forward over the launches
+    its forward issued (``calibration.SGLANG_EAGER_LAUNCH_US``)."""
+    eager, graphed = forward_ms(FIT_SOURCE)
+    return (eager - graphed) * 1e3 / fit_launches()
 
 
 def fit_kernels() -> int:
@@ -143,6 +186,11 @@ def main() -> None:
         f"TP{FIT_TP} on an {FIT_GPU} assumed: {eager_fit - graphed_fit:.1f} ms of host time over "
         f"{fit_kernels():,} kernels issued -> "
         f"{fitted:.1f} us per kernel (the engine uses {EAGER_KERNEL_US['sglang']:.1f})"
+    )
+    print(
+        f"  counted as launches SGLang's Python issues (engine.sglang_eager): {eager_fit - graphed_fit:.1f} ms over "
+        f"{fit_launches():,} launches -> {fitted_launch_us():.1f} us per launch (the engine uses "
+        f"{SGLANG_EAGER_LAUNCH_US:.1f} where it counts a model's launches)"
     )
     eager_pub, graphed_pub = forward_ms(PREFILL_GRAPH_SOURCE)
     tokens = PREFILL_GRAPH_TOKENS

@@ -100,11 +100,36 @@ def test_a_fused_shared_expert_launches_no_kernels_of_its_own() -> None:
     for seqs in (1, 64):
         assert _decode(_serial(d), seqs) - _decode(d.step_cost, seqs) == pytest.approx(saved, rel=1e-9)
     # an eager prefill step issues fewer kernels, so it saves their host issue time on top of their
-    # launches on the GPU
+    # launches on the GPU: charged per kernel where the launches are not counted ...
     assert issued_kernels(d.costs) == d.costs.gemm_kernels + d.costs.small_kernels - gemm - small
+    per_kernel = attrs.evolve(d.costs, eager_launches=0)
+    fused = StepCost(per_kernel, d.rates, d.profile)
+    serial = StepCost(attrs.evolve(per_kernel, shared_experts=SharedExperts()), d.rates, d.profile)
     for tokens in (1, 4096):
-        step = _prefill(_serial(d), tokens) - _prefill(d.step_cost, tokens)
+        step = _prefill(serial, tokens) - _prefill(fused, tokens)
         assert step == pytest.approx(saved + (gemm + small) * EAGER_KERNEL_US["sglang"] * 1e-6, rel=1e-9)
+    # ... and per launch where SGLang's forward was read: the unfused shared expert's two block-FP8 projections
+    # (each with its input quantization), activation and residual add, 6 launches in each of the 58 MoE layers
+    from config_explorer.engine.calibration import profile_release
+    from config_explorer.engine.sglang_eager import sglang_eager_launches
+
+    counted = {
+        fused_: sglang_eager_launches(
+            R1,
+            release=profile_release(d.profile),
+            gpu_family="hopper",
+            tp=8,
+            ep=1,
+            dp_attention=1,
+            weights="fp8",
+            kv_precision="bf16",
+            trtllm_gen_moe=False,
+            shared_fused=fused_,
+        )
+        for fused_ in (True, False)
+    }
+    assert d.costs.eager_launches == counted[True]
+    assert counted[False] == counted[True] + 6 * 58  # type: ignore[operator]
 
 
 def test_a_graphs_only_side_stream_hides_them_in_decode_steps_not_in_eager_prefill() -> None:

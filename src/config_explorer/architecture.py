@@ -63,6 +63,8 @@ _QKV_BIAS_TYPES = frozenset({"qwen2", "qwen2_moe", "phi", "gpt2", "gpt_neox", "s
 #: model types whose shared expert's output is scaled by a sigmoid gate of its own (``shared_expert_gate``,
 #: a one-column projection: transformers' qwen2_moe, qwen3_next and qwen3_5_moe modeling files; Qwen3.5's text
 #: config names itself ``qwen3_5_moe_text``)
+#: model types whose attention always normalises queries and keys head by head (no config flag says so)
+_QK_NORM_PER_HEAD_TYPES = frozenset({"qwen3", "qwen3_moe", "qwen3_next"})
 _GATED_SHARED_EXPERT_TYPES = frozenset({"qwen2_moe", "qwen3_next", "qwen3_5_moe", "qwen3_5_moe_text"})
 #: the fields of transformers' ``Gemma3TextConfig`` that Gemma 3's published configs may leave out, at the class's
 #: defaults (``models/gemma3/configuration_gemma3.py``): a missing field is read as transformers reads it
@@ -796,6 +798,9 @@ class ModelArchitecture:
     #: ``qk_norm_type: per_layer``), not head by head: a tensor-parallel group all-reduces each token's sums of
     #: squares before the norm
     qk_norm_per_layer: bool = False
+    #: queries and keys are RMS-normalised head by head over ``head_dim`` (the Qwen3 classes' ``q_norm``/``k_norm``;
+    #: GLM-4.5's ``use_qk_norm``), one norm kernel each after the attention's fused projection
+    qk_norm_per_head: bool = False
     #: the shared expert's output passes through a sigmoid gate of its own (Qwen2-MoE, Qwen3-Next)
     shared_expert_gated: bool = False
     #: the width the routed experts work in where it is not the hidden size: a latent MoE (Kimi K3's
@@ -1323,6 +1328,8 @@ class ModelArchitecture:
             or cfg.flag("attn_output_gate", False)
             or (mla is not None and cfg.flag("mla_use_output_gate", False)),
             qk_norm_per_layer=cfg.flag("use_qk_norm", False) and cfg.text("qk_norm_type") == "per_layer",
+            qk_norm_per_head=(model_type in _QK_NORM_PER_HEAD_TYPES or cfg.flag("use_qk_norm", False))
+            and cfg.text("qk_norm_type") != "per_layer",
             shared_expert_gated=bool(shared) and model_type in _GATED_SHARED_EXPERT_TYPES,
             moe_hidden_size=cfg.integer(
                 "routed_expert_hidden_size", "moe_latent_size", default=0, minimum=0, bound="moe_hidden_size"

@@ -54,6 +54,7 @@ __all__ = [
     "SGLANG_COMPRESSED_MAX_RUNNING",
     "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
+    "SGLANG_EAGER_LAUNCH_US",
     "SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE",
     "SGLANG_MAMBA_DEFAULT_SLOTS",
     "SGLANG_MAMBA_EXTRA_BUFFER_CLASSES",
@@ -781,6 +782,10 @@ class EngineProfile:
     #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
     #: has issued every kernel (Python dispatch and launch), microseconds
     eager_kernel_us: float = 4.0
+    #: host time to issue one kernel launch of an eager step where the step's launches are counted from the engine's
+    #: own model code (``ShardCosts.eager_launches``), microseconds; 0: ``eager_kernel_us`` per counted kernel
+    #: (SGLang: :data:`SGLANG_EAGER_LAUNCH_US`)
+    eager_launch_us: float = 0.0
     #: whether that issue time runs ahead of the GPU, so an eager step lasts the longer of the two rather
     #: than their sum (TensorRT-LLM's PyTorch executor: :data:`TRTLLM_EAGER_KERNEL_US`); SGLang's eager forward
     #: reads values back on the host inside the step, so there the two add
@@ -866,6 +871,16 @@ class EngineProfile:
 #: without piecewise CUDA graphs. vLLM's torch.compile'd (Inductor) code issues kernels with little
 #: Python around them, TensorRT-LLM's C++ runtime less still (assumptions, not fitted)
 EAGER_KERNEL_US: Final[dict[str, float]] = {"vllm": 4.0, "sglang": 51.8, "trtllm": 1.0}
+#: host time per launch SGLang's eager forward issues from Python, us, where its launches are counted from its model
+#: code (``engine.sglang_eager.sglang_eager_launches``: the model classes, layer kinds and MoE runners read there;
+#: anything else keeps ``EAGER_KERNEL_US["sglang"]`` per kernel). Fitted on the same one published pair: SGLang PR
+#: #12160's 1-token DeepSeek-V3 prefill after one cached token, 82.6 ms eager less 23.1 ms replayed as a CUDA graph,
+#: over the 1,589 launches that forward issues at TP8 on Hopper (the absorbed MLA path, 26 a MoE layer: the norms and
+#: all-reduces, four block-FP8 projections with their input quantizations, two batched matmuls, rope, the cache write
+#: and attention, the router GEMM, moe_fused_gate and the Triton FP8 expert path with the shared expert fused in);
+#: benchmarks/eager_prefill.py prints the fit. Of the same order as SGLang PR #29843's own reading of its metadata
+#: path, "~25 small aten ops" taking "~0.7-1.0 ms of pure dispatch" (28-40 us each) on some hosts
+SGLANG_EAGER_LAUNCH_US: Final[float] = 37.5
 #: TensorRT-LLM's PyTorch backend issuing an eager step's kernels from Python, microseconds a kernel: a third-party
 #: trace of release 1.3.0rc14 (gpt-oss-120b, two B200s, 886-token mixed steps at four requests) timed the host's
 #: model-engine forward at 30.6-31.1 ms against a 12.6 ms kernel-only probe, and the steps on the device at
@@ -1053,6 +1068,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         memory_tiers=SGLANG_MEMORY_TIERS,
         prefill_in_graphs=False,
         eager_kernel_us=EAGER_KERNEL_US["sglang"],
+        eager_launch_us=SGLANG_EAGER_LAUNCH_US,
         request_overhead_ms=REQUEST_OVERHEAD_MS["sglang"],
         arrival_delay_ms=ARRIVAL_DELAY_MS,
         overlap_scheduler=True,

@@ -124,6 +124,7 @@ from config_explorer.engine.layout import (
 )
 from config_explorer.engine.options import WORD_OPTIONS, EngineOptions, check_engine_options
 from config_explorer.engine.roofline import PromptWork, Rates, StepCost, StepTime, rates_for
+from config_explorer.engine.sglang_eager import sglang_eager_launches
 from config_explorer.engine.simulator import (
     SGLANG_DP_ATTENTION_CONSERVATIVENESS,
     SchedulerConfig,
@@ -1184,6 +1185,22 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
+    if profile.eager_launch_us:
+        # the launches the engine's eager forward issues, counted from its model code where it was read
+        launches = sglang_eager_launches(
+            arch,
+            release=profile_release(profile),
+            gpu_family=gpu.family,
+            tp=tp,
+            ep=ep,
+            dp_attention=dp_attention,
+            weights=weights,
+            kv_precision=kv,
+            trtllm_gen_moe=trtllm_gen,
+            shared_fused=costs.shared_experts.mode == "fused",
+        )
+        if launches:
+            costs = attrs.evolve(costs, eager_launches=round(launches * costs.layers / arch.num_layers))
     if arch.compressed_attention and pads_compressed_heads(profile, gpu_family=gpu.family):
         padded = compressed_heads(costs.attention_heads)
         if padded != costs.attention_heads:  # FlashMLA's sparse kernels compute 64 or 128 heads a GPU

@@ -248,6 +248,10 @@ class ShardCosts:
     #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
     #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
     prefill_extra_kernels: int = 0
+    #: kernel launches the engine's Python code issues in one eager forward on this stage, counted from its model
+    #: code (SGLang: :func:`~config_explorer.engine.sglang_eager.sglang_eager_launches`) and charged at the profile's
+    #: ``eager_launch_us`` in place of the counted kernels at its ``eager_kernel_us``; 0: not counted
+    eager_launches: int = 0
     #: the linear layers one step runs on this stage whose weights a quantized checkpoint quantizes: the
     #: attention's (fused) input and output projections (MLA: the fused query/latent down-projection, the query
     #: up-projection and the output; recurrent mixers their input and output projections), a dense MLP's and a

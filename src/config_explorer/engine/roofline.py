@@ -605,6 +605,10 @@ class StepCost:
         # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
         self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
         self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
+        if c.eager_launches and profile.eager_launch_us:
+            # the launches counted from the engine's own prompt path (the recurrent layers' scans among them)
+            self._eager = c.eager_launches * profile.eager_launch_us * 1e-6
+            self._eager_prefill = 0.0
         # what the engine's MLA layers take beyond their counted kernels in a step that decodes
         self._decode_fixed = c.attention_kernels * r.mla_layer_extra_s
         self._pool_conversion = r.kv_pool_conversion_s
