@@ -44,7 +44,7 @@ import attrs
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import EAGER_KERNEL_US, SGLANG_EAGER_LAUNCH_US, profile_release
-from config_explorer.engine.deployment import plan_deployment
+from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.roofline import StepCost, issued_kernels
 from config_explorer.engine.serving import estimate
 from config_explorer.engine.sglang_eager import sglang_eager_launches
@@ -99,18 +99,9 @@ FIT_RELEASE = "sglang==0.5.4"
 def fit_launches() -> int:
     """Launches the fit source's eager forward issued (``sglang_eager_launches``): one new token after a cached one,
     so DeepSeek's MLA in its absorbed form, on the layout we take for it."""
-    arch = load_model(FIT_MODEL)
-    d = plan_deployment(
-        arch,
-        get_gpu(FIT_GPU),
-        num_gpus=FIT_TP,
-        tp=FIT_TP,
-        input_length=1,
-        output_length=1,
-        engine=FIT_RELEASE,
-    )
+    d = _fit_plan(FIT_RELEASE)
     launches = sglang_eager_launches(
-        arch,
+        d.arch,
         release=profile_release(d.profile),
         gpu_family=d.gpu.family,
         tp=FIT_TP,
@@ -133,18 +124,22 @@ def fitted_launch_us() -> float:
     return (eager - graphed) * 1e3 / fit_launches()
 
 
-def fit_kernels() -> int:
-    """Kernels the fit source's eager forward issued, on the layout we take for it."""
-    d = plan_deployment(
+def _fit_plan(engine: str) -> Deployment:
+    """The fit source's one-token forward on the layout we take for it, under ``engine``'s release."""
+    return plan_deployment(
         load_model(FIT_MODEL),
         get_gpu(FIT_GPU),
         num_gpus=FIT_TP,
         tp=FIT_TP,
         input_length=1,
         output_length=1,
-        engine=EAGER_RELEASE,
+        engine=engine,
     )
-    return issued_kernels(d.costs)
+
+
+def fit_kernels() -> int:
+    """Kernels the fit source's eager forward issued, on the layout we take for it."""
+    return issued_kernels(_fit_plan(EAGER_RELEASE).costs)
 
 
 def prefill_step_ms(
