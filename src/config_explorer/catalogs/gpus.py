@@ -197,6 +197,10 @@ class GPUSpec:
     architecture: str | None = attrs.field(default=None, validator=_text(optional=True))
     family: str = attrs.field(default="other", validator=_text())
     form_factor: str | None = attrs.field(default=None, validator=_text(optional=True))
+    #: the name ``torch.cuda.get_device_name()`` reports for the GPU (e.g. ``NVIDIA H100 80GB HBM3``), by which vLLM
+    #: and SGLang look up their tuned Triton MoE kernel configs (:func:`~config_explorer.engine.calibration.
+    #: triton_moe_config_tuned`); None where not known
+    device_name: str | None = attrs.field(default=None, validator=_text(optional=True))
     tdp_w: float | None = attrs.field(default=None, validator=_in_range("tdp_w", optional=True))
     release_year: int | None = attrs.field(default=None, validator=_in_range("release_year", optional=True))
     aliases: tuple[str, ...] = attrs.field(default=(), validator=_strings)
@@ -392,6 +396,7 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
             architecture=_text_value(name, "architecture", data.get("architecture"), None),
             family=_text_value(name, "family", data.get("family"), "other").lower(),
             form_factor=_text_value(name, "form_factor", data.get("form_factor"), None),
+            device_name=_text_value(name, "device_name", data.get("device_name"), None),
             tdp_w=_optional_figure(name, "tdp_w", data.get("tdp_w")),
             release_year=_optional_figure(name, "release_year", _integral(data.get("release_year"))),
             aliases=tuple(aliases),

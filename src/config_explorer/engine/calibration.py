@@ -26,9 +26,11 @@ them as less certain (``benchmarks/accuracy.py`` covers A100 and L40S with older
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from typing import Final
+from importlib import resources
+from typing import Any, Final
 
 import attrs
 
@@ -1232,6 +1234,97 @@ def sglang_blackwell_triton_moe_us(
         return 0.0
     bits = expert_format_class(weight_precision)
     return SGLANG_BLACKWELL_TRITON_MOE_US[bits] if bits < len(SGLANG_BLACKWELL_TRITON_MOE_US) else 0.0
+
+
+#: how much slower than a tuned config a release's default tiles run the same fused-MoE layer, from the published
+#: pairs in benchmarks/data/triton_moe_default_vs_tuned.csv (vLLM and SGLang pull requests that time both on one GPU,
+#: 2025-2026; benchmarks/triton_moe_configs.py prints them): (smallest, median, largest) default / tuned time. Not
+#: charged: the median pair is within a few percent, and the slow ones (many-expert block-FP8 shapes on H20-class
+#: GPUs, 1.5-1.9x) follow the shape and GPU in ways these few pairs cannot turn into a rule
+TRITON_MOE_DEFAULT_SLOWDOWN: Final[tuple[float, float, float]] = (0.98, 1.07, 1.91)
+
+
+def runs_triton_fused_moe(
+    profile: EngineProfile,
+    *,
+    weight_precision: str,
+    gpu_family: str,
+    block_scaled: bool,
+    deep_gemm: bool,
+    generic_path: bool,
+) -> bool:
+    """Whether ``profile``'s engine runs a MoE model's experts on its Triton fused-MoE kernel, whose tiles come from a
+    tuned config file per shape (:func:`triton_moe_config_tuned`): SGLang's default runner on NVIDIA GPUs wherever it
+    picks no other kernel (``generic_path``: not Marlin's, not FlashInfer's TensorRT-LLM-gen ones), and vLLM's on
+    Ampere, Ada and Hopper for 16-bit and FP8 experts (not block-scaled FP8 with DeepGEMM installed:
+    :func:`runs_vllm_triton_block_fp8_moe`). vLLM on Blackwell (DeepGEMM's and FlashInfer's kernels by release) and
+    AMD GPUs (AITER's) are left out."""
+    if not generic_path or normalize_precision(weight_precision) not in ("bf16", "fp16", "fp8"):
+        return False
+    if profile.name == "sglang":
+        return gpu_family in _CUDA_FAMILIES
+    if profile.name != "vllm" or gpu_family not in ("ampere", "ada", "hopper"):
+        return False
+    if normalize_precision(weight_precision) == "fp8" and block_scaled:
+        return runs_vllm_triton_block_fp8_moe(
+            profile,
+            weight_precision=weight_precision,
+            gpu_family=gpu_family,
+            block_scaled=block_scaled,
+            deep_gemm=deep_gemm,
+        )
+    return True
+
+
+def _triton_moe_configs() -> dict[str, Any]:
+    """The tuned Triton fused-MoE config files each read vLLM and SGLang release ships (``data/moe_triton_configs.json``,
+    written by tools/extract_moe_configs.py from the releases' source distributions and wheels)."""
+    global _TRITON_MOE_CONFIGS
+    if _TRITON_MOE_CONFIGS is None:
+        text = (resources.files("config_explorer") / "data" / "moe_triton_configs.json").read_text("utf-8")
+        _TRITON_MOE_CONFIGS = json.loads(text)
+    return _TRITON_MOE_CONFIGS
+
+
+_TRITON_MOE_CONFIGS: dict[str, Any] | None = None
+
+
+def triton_moe_config_tuned(
+    profile: EngineProfile,
+    *,
+    local_experts: int,
+    width: int,
+    device_name: str | None,
+    weight_precision: str,
+    block_scaled: bool,
+) -> bool | None:
+    """Whether ``profile``'s release ships a tuned tile config for its Triton fused-MoE kernel at this layer shape:
+    ``local_experts`` experts on the GPU, each ``width`` wide there (its intermediate size over the MoE's tensor
+    parallelism), on the GPU torch names ``device_name``, in the experts' format (16-bit, or FP8 per tensor or in
+    128 x 128 blocks). vLLM (``get_moe_configs``, 0.11.0) and SGLang (0.5.6, which also reads the other Triton
+    versions' folders) look the file up by exactly that name and run ``get_default_config``'s tiles without one.
+
+    The release read is the newest one the table holds at or before the profile's (the oldest for an older one, the
+    newest for a profile without a release). None where it cannot be said: another engine, a format whose experts do
+    not run this kernel's tuned files, or a GPU whose torch name the catalog lacks."""
+    if profile.name not in ("vllm", "sglang") or not device_name or local_experts < 1 or width < 1:
+        return None
+    precision = normalize_precision(weight_precision)
+    if precision in ("bf16", "fp16"):
+        dtype, block = "", ""
+    elif precision == "fp8":
+        dtype, block = "fp8_w8a8", ("128x128" if block_scaled else "")
+    else:
+        return None
+    table = _triton_moe_configs()[profile.name]
+    releases = [_release(r) for r in table["releases"]]
+    wanted = profile_release(profile)
+    index = len(releases) - 1
+    if wanted is not None:
+        at_or_before = [i for i, r in enumerate(releases) if r <= wanted]
+        index = at_or_before[-1] if at_or_before else 0
+    key = f"{local_experts}|{width}|{device_name.replace(' ', '_')}|{dtype}|{block}"
+    return index in table["shapes"].get(key, ())
 
 
 #: the time one MoE layer takes on DeepGEMM's grouped-GEMM expert path on Blackwell beyond what the generic path

@@ -38,6 +38,7 @@ from config_explorer.engine.calibration import (
     SGLANG_SERIAL_SEQUENCE_MS,
     SGLANG_SERIAL_STEP_MS,
     SPARSE_MLA_HEAD_PADDING,
+    TRITON_MOE_DEFAULT_SLOWDOWN,
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
@@ -69,6 +70,7 @@ from config_explorer.engine.calibration import (
     runs_marlin_moe,
     runs_native_mxfp4_linears,
     runs_rowwise_fp8_tiles,
+    runs_triton_fused_moe,
     runs_trtllm_gen_moe,
     runs_vllm_triton_block_fp8_moe,
     sglang_blackwell_triton_moe_us,
@@ -87,6 +89,7 @@ from config_explorer.engine.calibration import (
     sparse_attention_dense_prompts,
     sparse_mla_full_topk,
     sparse_mla_head_padding,
+    triton_moe_config_tuned,
     triton_mxfp4_stream_cap,
     trtllm_block_fp8_moe_half_width,
     trtllm_captured_graph_sizes,
@@ -1185,6 +1188,15 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
+    if arch.is_moe and runs_triton_fused_moe(
+        profile,
+        weight_precision=experts,
+        gpu_family=gpu.family,
+        block_scaled=block_scaled,
+        deep_gemm=options.deep_gemm,
+        generic_path=generic_path,
+    ):
+        warnings.extend(_untuned_triton_moe(arch, profile, gpu, costs, experts, block_scaled, tp // ep))
     if profile.eager_launch_us:
         # the launches the engine's eager forward issues, counted from its model code where it was read
         launches = sglang_eager_launches(
@@ -1595,6 +1607,47 @@ def plan_deployment(
 
 #: the draft methods vLLM schedules asynchronously with (``EagleModelTypes`` in vllm/config/speculative.py)
 ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
+
+
+def _untuned_triton_moe(
+    arch: ModelArchitecture,
+    profile: EngineProfile,
+    gpu: GPUSpec,
+    costs: ShardCosts,
+    experts: str,
+    block_scaled: bool,
+    moe_tp: int,
+) -> list[str]:
+    """The caveat for a Triton fused-MoE layer the engine's release ships no tuned tile config for on this GPU
+    (:func:`~config_explorer.engine.calibration.triton_moe_config_tuned`); none where it ships one or cannot be said.
+    SGLang's fused shared expert (DeepSeek-V3's one) is one more expert of the kernel's (its files name 257)."""
+    local = (arch.num_experts + costs.redundant_experts) // costs.ep
+    if costs.shared_experts.mode == "fused":
+        local += 1
+    width = arch.moe_intermediate_size // max(moe_tp, 1)
+    tuned = triton_moe_config_tuned(
+        profile,
+        local_experts=local,
+        width=width,
+        device_name=gpu.device_name,
+        weight_precision=experts,
+        block_scaled=block_scaled,
+    )
+    if tuned is not False:
+        return []
+    low, median, high = TRITON_MOE_DEFAULT_SLOWDOWN
+    release = f" {profile.version}" if profile.version else ""
+    remedy = (
+        "a config tuned with vLLM's benchmarks/kernels/benchmark_moe.py --tune and placed in VLLM_TUNED_CONFIG_FOLDER"
+        if profile.name == "vllm"
+        else "a config tuned with SGLang's fused-MoE tuning script"
+    )
+    return [
+        f"{ENGINE_TITLES.get(profile.name, profile.name)}{release} ships no tuned Triton fused-MoE config for this layer "
+        f"(E={local}, N={width} on the {gpu.name}), so it runs the kernel's default tiles: published default-vs-tuned "
+        f"pairs take {low:.2f}-{high:.2f}x the tuned time (median {median:.2f}x), which this estimate does not charge; "
+        f"{remedy} removes the doubt"
+    ]
 
 
 def sglang_running_requests(pool_tokens: int, context_len: int) -> int:
