@@ -26,6 +26,7 @@ them as less certain (``benchmarks/accuracy.py`` covers A100 and L40S with older
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -1276,17 +1277,13 @@ def runs_triton_fused_moe(
     return True
 
 
+@functools.cache
 def _triton_moe_configs() -> dict[str, Any]:
     """The tuned Triton fused-MoE config files each read vLLM and SGLang release ships (``data/moe_triton_configs.json``,
     written by tools/extract_moe_configs.py from the releases' source distributions and wheels)."""
-    global _TRITON_MOE_CONFIGS
-    if _TRITON_MOE_CONFIGS is None:
-        text = (resources.files("config_explorer") / "data" / "moe_triton_configs.json").read_text("utf-8")
-        _TRITON_MOE_CONFIGS = json.loads(text)
-    return _TRITON_MOE_CONFIGS
-
-
-_TRITON_MOE_CONFIGS: dict[str, Any] | None = None
+    text = (resources.files("config_explorer") / "data" / "moe_triton_configs.json").read_text("utf-8")
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 def triton_moe_config_tuned(
