@@ -88,6 +88,22 @@ def test_mla_caches_the_latent() -> None:
     assert m.mlp_kinds[:3] == ("dense",) * 3 and m.num_moe_layers == 58
 
 
+def test_mla_latent_down_projections_stay_whole_on_every_gpu() -> None:
+    """vLLM, SGLang and TensorRT-LLM replicate an MLA layer's ``q_a`` and ``kv_a`` projections over the
+    tensor-parallel group: at TP8 each GPU of DeepSeek-R1 holds them whole, 7/8 of them more than an even split."""
+    from config_explorer.engine.layout import shard_costs
+
+    m = load_model("deepseek-ai/DeepSeek-R1")
+    assert m.mla_replicated_params_per_layer == 7168 * 1536 + 1536 + 7168 * (512 + 64) + 512
+    assert load_model("meta-llama/Llama-3.1-8B-Instruct").mla_replicated_params_per_layer == 0
+    tp1 = shard_costs(m, "fp8", "bf16", 1, 1)
+    tp8 = shard_costs(m, "fp8", "bf16", 8, 1)
+    whole = m.mla_replicated_params_per_layer * m.num_attention_layers  # one byte each in FP8
+    router = m.router_params_per_layer * m.num_moe_layers * 2  # 16-bit, whole on every GPU
+    split = (tp1.dense_weight_bytes - whole - router) / 8
+    assert tp8.dense_weight_bytes == pytest.approx(split + whole + router, rel=1e-6)
+
+
 def test_sliding_window_layers_keep_only_their_window() -> None:
     m = load_model("openai/gpt-oss-120b")
     per_layer = 2 * 8 * 64 * 2

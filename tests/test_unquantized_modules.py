@@ -74,8 +74,12 @@ def test_nvidias_deepseek_fp4_checkpoints_keep_their_attention_16_bit() -> None:
     on_load = shard_costs(base, "fp4", "fp8", 8, 1).resident_weight_bytes
     v1_bytes = shard_costs(load_model("nvidia/DeepSeek-R1-FP4"), "fp4", "fp8", 8, 1).resident_weight_bytes
     v2_bytes = shard_costs(v2, "fp4", "fp8", 8, 1).resident_weight_bytes
-    # BF16 where on-load fp4 would be 4.5 bits: 11.4B projections (v1), 4.2B (v2), over 8 GPUs
-    assert (v1_bytes - on_load) / GiB == pytest.approx(11.41e9 * (2 - 0.5625) / 8 / GiB, rel=0.02)
+    # BF16 where on-load fp4 would be 4.5 bits: 11.4B projections (v1), 4.2B (v2), over 8 GPUs, less the latent
+    # down-projections (0.92B), which every GPU holds whole
+    whole = base.mla_replicated_params_per_layer * layers
+    assert load_model("nvidia/DeepSeek-R1-FP4").unquantized_latent_params == whole
+    per_gpu = (11.41e9 - whole) / 8 + whole
+    assert (v1_bytes - on_load) / GiB == pytest.approx(per_gpu * (2 - 0.5625) / GiB, rel=0.02)
     assert on_load < v2_bytes < v1_bytes
 
 

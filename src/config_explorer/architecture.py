@@ -408,25 +408,36 @@ def _attention_modules(arch: ModelArchitecture) -> list[tuple[str, int]]:
     out_proj = heads * arch.v_head_dim * h
     kv_b = arch.kv_lora_rank * heads * (arch.qk_nope_head_dim + arch.v_head_dim)
     kv_a = h * (arch.kv_lora_rank + arch.qk_rope_head_dim) + arch.kv_lora_rank
+    # a gated MLA's per-head output gate (Kimi K3's mla_use_output_gate) is a projection of its own
+    gate = h * heads * arch.v_head_dim if arch.attention_output_gate else 0
     if arch.q_lora_rank:
         q_b = arch.q_lora_rank * heads * arch.q_head_dim
-        q_a = attention - out_proj - kv_b - kv_a - q_b
+        q_a = attention - out_proj - kv_b - kv_a - q_b - gate
         query = [("self_attn.q_a_proj", q_a), ("self_attn.q_b_proj", q_b)]
     else:
-        query = [("self_attn.q_proj", attention - out_proj - kv_b - kv_a)]
+        query = [("self_attn.q_proj", attention - out_proj - kv_b - kv_a - gate)]
+    gated = [("self_attn.g_proj", gate)] if gate else []
     return [
         *query,
         ("self_attn.kv_a_proj_with_mqa", kv_a),
         ("self_attn.kv_b_proj", kv_b),
+        *gated,
         ("self_attn.o_proj", out_proj),
     ]
 
 
-def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...]) -> int:
+#: MLA's latent down-projections, as Hugging Face names them: every GPU of a tensor-parallel group holds them whole
+_LATENT_PROJECTIONS: Final = frozenset({"self_attn.q_a_proj", "self_attn.kv_a_proj_with_mqa"})
+
+
+def _unquantized_linear_params(
+    arch: ModelArchitecture, patterns: tuple[str, ...], *, only: frozenset[str] | None = None
+) -> int:
     """Attention, linear-attention, dense-MLP and shared-expert projection weights that ``patterns`` leave
     unquantized, named as Hugging Face names the modules (``model.layers.N.self_attn.q_proj``, DeepSeek's
     ``...self_attn.kv_b_proj``, ``...mlp.down_proj``, Qwen3-Next's ``...linear_attn``, Kimi Linear's delta
-    attention under ``...self_attn``, DeepSeek's ``...mlp.shared_experts`` and Qwen's ``...mlp.shared_expert``)."""
+    attention under ``...self_attn``, DeepSeek's ``...mlp.shared_experts`` and Qwen's ``...mlp.shared_expert``);
+    ``only``: of the modules named so, those alone."""
     if not patterns:
         return 0
     excluded = _Exclusions(patterns, arch.model_id)
@@ -444,7 +455,11 @@ def _unquantized_linear_params(arch: ModelArchitecture, patterns: tuple[str, ...
             parts.append((f"{where}.o_proj", arch.linear_attention_params_per_layer))
         if kind == "dense":
             parts += [("mlp.gate_proj", mlp - down), ("mlp.down_proj", down)]
+        if only is not None:
+            parts = [(name, params) for name, params in parts if name in only]
         total += sum(params for name, params in parts if f"model.layers.{i}.{name}" in excluded)
+        if only is not None:
+            continue
         if kind == "moe" and arch.shared_expert_intermediate_size:
             names = (f"model.layers.{i}.mlp.{name}.down_proj" for name in ("shared_experts", "shared_expert"))
             if any(name in excluded for name in names):
@@ -841,6 +856,9 @@ class ModelArchitecture:
     #: weights of the quantized checkpoint's linear layers (attention and dense MLP projections) that its
     #: ``quantization_config`` leaves 16-bit (``modules_to_not_convert``, ``ignore``, ``exclude_modules``)
     unquantized_linear_params: int = 0
+    #: of those, the weights of MLA's latent down-projections (``q_a_proj``, ``kv_a_proj_with_mqa``), which every GPU
+    #: of a tensor-parallel group holds whole (:attr:`mla_replicated_params_per_layer`)
+    unquantized_latent_params: int = 0
     source: str = attrs.field(default="", eq=False)
     official_total_params: float | None = attrs.field(default=None, eq=False)
     official_active_params: float | None = attrs.field(default=None, eq=False)
@@ -956,6 +974,11 @@ class ModelArchitecture:
                 f"{self.linear_num_key_heads} x {self.linear_key_head_dim} keys and "
                 f"{self.linear_num_value_heads} x {self.linear_value_head_dim} values"
             )
+        if self.unquantized_latent_params > self.unquantized_linear_params:
+            raise InvalidModelConfigError(
+                f"{self.model_id}: unquantized_latent_params={self.unquantized_latent_params:,} exceeds "
+                f"unquantized_linear_params={self.unquantized_linear_params:,}"
+            )
         if self.unquantized_linear_params > self.dense_linear_params:
             raise InvalidModelConfigError(
                 f"{self.model_id}: unquantized_linear_params={self.unquantized_linear_params:,} exceeds the "
@@ -1051,11 +1074,12 @@ class ModelArchitecture:
             raise InvalidModelConfigError(
                 f"{who}: partial_rotary_factor must be a number in (0, 1], got {short_repr(rotary)}"
             )
-        unquantized = self.unquantized_linear_params
-        if isinstance(unquantized, bool) or not isinstance(unquantized, int) or unquantized < 0:
-            raise InvalidModelConfigError(
-                f"{who}: unquantized_linear_params must be a non-negative integer, got {short_repr(unquantized)}"
-            )
+        for name in ("unquantized_linear_params", "unquantized_latent_params"):
+            unquantized = getattr(self, name)
+            if isinstance(unquantized, bool) or not isinstance(unquantized, int) or unquantized < 0:
+                raise InvalidModelConfigError(
+                    f"{who}: {name} must be a non-negative integer, got {short_repr(unquantized)}"
+                )
         vision = self.vision_params
         if isinstance(vision, bool) or not isinstance(vision, int) or not 0 <= vision <= MAX_VISION_PARAMS:
             raise InvalidModelConfigError(
@@ -1353,10 +1377,18 @@ class ModelArchitecture:
         )
         if scope != "linear" or precision in ("bf16", "fp16"):
             return built
-        unquantized = _unquantized_linear_params(built, _excluded_modules(cfg)) + built.compressor_wide_params
+        excluded = _excluded_modules(cfg)
+        unquantized = _unquantized_linear_params(built, excluded) + built.compressor_wide_params
         if not unquantized:
             return built
-        return cls(**{**attrs.asdict(built, recurse=False), "unquantized_linear_params": unquantized})
+        latent_16bit = _unquantized_linear_params(built, excluded, only=_LATENT_PROJECTIONS)
+        return cls(
+            **{
+                **attrs.asdict(built, recurse=False),
+                "unquantized_linear_params": unquantized,
+                "unquantized_latent_params": latent_16bit,
+            }
+        )
 
     # ------------------------------------------------------------------ structure
     @property
@@ -1655,6 +1687,21 @@ class ModelArchitecture:
             if ratio == INDEXED_RATIO:
                 total += h * self.index_num_heads + 2 * h * coff * self.index_head_dim
         return total
+
+    @property
+    def mla_replicated_params_per_layer(self) -> int:
+        """The latent down-projections of one MLA layer and their norms, which every GPU of a tensor-parallel group
+        holds whole (0 for another attention): the query's (``q_a_proj``, ``q_a_layernorm``) where the model has a query
+        latent, and the key/value latent's with the rope key (``kv_a_proj_with_mqa``, ``kv_a_layernorm``). vLLM fuses
+        them into ``fused_qkv_a_proj`` with ``disable_tp=True`` (0.11.0 ``deepseek_v2.py``), SGLang holds
+        ``fused_qkv_a_proj_with_mqa`` as a ``ReplicatedLinear`` (0.5.6) and TensorRT-LLM builds ``kv_a_proj_with_mqa``
+        (query latent included) without a tensor-parallel mapping (``modules/attention.py``)."""
+        if not self.is_mla or self.compress_ratios:
+            return 0
+        assert self.kv_lora_rank is not None
+        h = self.hidden_size
+        query = h * self.q_lora_rank + self.q_lora_rank if self.q_lora_rank else 0
+        return query + h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
 
     @property
     def indexer_params_per_layer(self) -> int:
@@ -2047,6 +2094,7 @@ class ModelArchitecture:
             "quantization_method": self.quantization_method,
             "weight_block_scaled": self.weight_block_scaled,
             "unquantized_linear_params": self.unquantized_linear_params,
+            "unquantized_latent_params": self.unquantized_latent_params,
             "total_params": self.total_params,
             "active_params": self.active_params,
             "weight_bytes": self.weight_bytes(),

@@ -392,10 +392,11 @@ def windowed_context(first: float, last: float, window: int, *, chunked: bool) -
     return (total(last) - total(first - 1.0)) / (last - first + 1.0)
 
 
-def unquantized_share(arch: ModelArchitecture, precision: str) -> float:
+def unquantized_share(arch: ModelArchitecture, precision: str, *, latent: bool | None = None) -> float:
     """Share of the linear weights outside the routed experts that stay 16-bit at ``precision``: all of
     them for a 16-bit precision or an experts-only checkpoint (gpt-oss's MXFP4), and otherwise the
-    projections the checkpoint's own quantization config excludes (0 when it is quantized on load)."""
+    projections the checkpoint's own quantization config excludes (0 when it is quantized on load).
+    ``latent``: of MLA's latent down-projections alone (True), or of the other weights (False)."""
     p = normalize_precision(precision)
     if p in ("fp32", "bf16", "fp16"):
         return 1.0
@@ -403,7 +404,13 @@ def unquantized_share(arch: ModelArchitecture, precision: str) -> float:
         return 0.0
     if arch.quantized_scope == "experts":
         return 1.0
-    return arch.unquantized_linear_params / arch.dense_linear_params
+    if latent is None:
+        return arch.unquantized_linear_params / arch.dense_linear_params
+    latent_params = arch.mla_replicated_params_per_layer * arch.num_attention_layers
+    if latent:
+        return arch.unquantized_latent_params / latent_params if latent_params else 0.0
+    rest = arch.dense_linear_params - latent_params
+    return (arch.unquantized_linear_params - arch.unquantized_latent_params) / rest if rest else 0.0
 
 
 def expert_precision(arch: ModelArchitecture, precision: str) -> str:
@@ -651,8 +658,10 @@ def shard_costs(
         split = ql * nh * hd + nh * hd * arch.o_lora_rank + arch.o_groups * arch.o_lora_rank * h + nh
         attn_per_gpu = split / attn_tp + h * (ql + hd) + ql + hd
     elif arch.is_mla:
-        # the indexer's projections are replicated on every GPU of the group
-        attn_per_gpu = arch.attention_params_per_layer / attn_tp + arch.indexer_params_per_layer
+        # the latent down-projections and the indexer's projections are replicated on every GPU of the group
+        whole = arch.mla_replicated_params_per_layer + arch.indexer_params_per_layer
+        split = arch.attention_params_per_layer - arch.mla_replicated_params_per_layer
+        attn_per_gpu = split / attn_tp + whole
     else:
 
         def gqa_per_gpu(head_dim: int, kv_heads: int, kv_mult: int) -> float:
@@ -678,7 +687,19 @@ def shard_costs(
     moe_layers = math.ceil(arch.num_moe_layers * frac)
     shared = moe_layers * arch.shared_expert_params_per_layer / attn_tp
     router = moe_layers * arch.router_params_per_layer
-    dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
+    # MLA's latent down-projections are whole on every GPU: their 16-bit share is their own, not the average's
+    latent = arch.num_attention_layers * arch.mla_replicated_params_per_layer * frac
+    if latent:
+        quant_b = bytes_per_value(precision)
+        latent_b, rest_b = (
+            quant_b + (wide_b - quant_b) * unquantized_share(arch, precision, latent=part)
+            for part in (True, False)
+        )
+        dense_weight_bytes = (
+            latent * latent_b + (mixer + dense_mlp + shared - latent) * rest_b + router * wide_b
+        )
+    else:
+        dense_weight_bytes = (mixer + dense_mlp + shared) * linear_b + router * wide_b
     if arch.compressed_attention:
         # the compressors and indexers, on every GPU: their 16-bit projections at 16 bits, the rest quantized;
         # the other linear layers carry no 16-bit share of their own then
