@@ -1336,6 +1336,27 @@ def triton_moe_config_tuned(
 #: (benchmarks/accuracy.py). The kernels are DeepGEMM's in both engines; vLLM's scatter and gather are its own
 #: Triton kernels (taken as costing the same)
 DEEPGEMM_BLACKWELL_MOE_US: Final[tuple[float, float]] = (7.3, 0.385)
+#: what vLLM's DeepSeek-sparse-attention module takes per prompt token per layer beyond the indexer's GEMMs and logits
+#: and the sparse MLA kernel the engine charges, microseconds: the lightning indexer runs on every GPU of the group
+#: (``ReplicatedLinear`` projections, 64 index heads) and the module wraps it and the sparse kernel in a few dozen
+#: small passes (the indexer query's rope, concatenation and FP8 group quantization, its key's norm, quantization and
+#: cache write, the top-k buffer's fill, the top-k and index-conversion kernels, the absorbed query's batched matmul,
+#: concatenation and padding to 64 heads: benchmarks/data/dsa_glue_evidence.md). Fitted by benchmarks/fit_dsa_glue.py
+#: on NVIDIA aiconfigurator's H200 vLLM 0.24.0 modules (benchmarks/data/dsa_module_times.csv: DeepSeek-V3.2's module
+#: less DeepSeek-V3's dense MLA module at prompts of at most 128 tokens, less the engine's indexer charge); held out on
+#: the H100, the B200, the H200's 0.19 and 0.22 rows and the serving points
+VLLM_DSA_PROMPT_GLUE_US: Final[float] = 0.221
+
+
+def dsa_prompt_glue_us(profile: EngineProfile, *, gpu_family: str, sparse_attention: bool) -> float:
+    """What each prompt token adds to each DeepSeek-sparse-attention layer of ``profile``'s engine beyond the charged
+    indexer and sparse kernel, microseconds (:data:`VLLM_DSA_PROMPT_GLUE_US`): vLLM on NVIDIA GPUs, where it was
+    measured; 0 elsewhere (SGLang's and TensorRT-LLM's modules are not read here)."""
+    if profile.name != "vllm" or not sparse_attention or gpu_family not in ("hopper", "blackwell"):
+        return 0.0
+    return VLLM_DSA_PROMPT_GLUE_US
+
+
 #: the first vLLM release whose default expert kernel for block-scaled FP8 experts on Blackwell is DeepGEMM's, at every
 #: batch size, read in the release wheels: 0.10 runs Triton's (``VLLM_USE_DEEP_GEMM`` defaults to 0), 0.11.0 turns
 #: DeepGEMM on by default (``envs.py``; ``fused_experts`` then always takes ``deep_gemm_moe_fp8`` on SM100). From 0.15

@@ -52,6 +52,7 @@ from config_explorer.engine.calibration import (
     compressed_attention_support,
     decode_attention_bandwidth,
     default_kv_precision,
+    dsa_prompt_glue_us,
     eager_profile,
     efficiency_for,
     expert_format_class,
@@ -1197,6 +1198,10 @@ def plan_deployment(
         generic_path=generic_path,
     ):
         warnings.extend(_untuned_triton_moe(arch, profile, gpu, costs, experts, block_scaled, tp // ep))
+    glue_us = dsa_prompt_glue_us(profile, gpu_family=gpu.family, sparse_attention=arch.sparse_attention)
+    if glue_us:
+        layers = arch.num_attention_layers * costs.layers / arch.num_layers
+        costs = attrs.evolve(costs, prompt_glue_s=glue_us * 1e-6 * layers)
     if profile.eager_launch_us:
         # the launches the engine's eager forward issues, counted from its model code where it was read
         launches = sglang_eager_launches(

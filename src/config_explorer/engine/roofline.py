@@ -452,6 +452,7 @@ class StepCost:
         "_prefill_graph_tokens",
         "_prefill_graphs",
         "_prefill_scale",
+        "_prompt_glue",
         "_quantized_fixed",
         "_quantized_floor",
         "_recurrent_token",
@@ -563,6 +564,7 @@ class StepCost:
         # context within the window is all of it), at the dense kernel's FLOPs a pair
         dense_ok = c.dense_prompt_context > 0 and self._pair_flops_prompt_windowed > 0
         self._dense_prompt_context = c.dense_prompt_context if dense_ok else 0
+        self._prompt_glue = c.prompt_glue_s
         self._dense_prompt_ratio = (
             c.dense_prompt_flops_per_pair / self._pair_flops_prompt_windowed if dense_ok else 1.0
         )
@@ -992,7 +994,7 @@ class StepCost:
         beside = not self._side_graphs_only or (not eager and (not prefill_tokens or graphed))
         if self._side_saving and tokens <= self._side_tokens and beside:
             fixed -= self._side_saving
-        overhead = fixed + host
+        overhead = fixed + host + prefill_tokens * self._prompt_glue
         stage = gemm + moe + attention + elementwise + comm + overhead
         if self._async:  # the host prepared this step while the GPU ran the last one
             stage = max(stage - host, host)
