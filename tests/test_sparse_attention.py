@@ -357,3 +357,20 @@ def test_the_glue_is_its_fit() -> None:
     ]
     # Hopper's held-out releases and GPUs read the same per-token time once the engine's own charges are taken off
     assert all(abs(v - VLLM_DSA_PROMPT_GLUE_US) < 0.1 for v in held)
+
+
+def test_data_parallel_attention_splits_the_glue_over_its_groups() -> None:
+    """With eight attention groups each GPU runs its group's eighth of the step's prompt tokens through the module."""
+    model = load_model("deepseek-ai/DeepSeek-V3.2")
+    kw: dict[str, Any] = {
+        "num_gpus": 8,
+        "tp": 8,
+        "precision": "fp8",
+        "kv_precision": "bf16",
+        "engine": "vllm==0.13.0",
+    }
+    tp = plan_deployment(model, get_gpu("H200"), input_length=2000, output_length=100, **kw)
+    dp = plan_deployment(
+        model, get_gpu("H200"), input_length=2000, output_length=100, ep=8, dp_attention=8, **kw
+    )
+    assert dp.costs.prompt_glue_s == pytest.approx(tp.costs.prompt_glue_s / 8)

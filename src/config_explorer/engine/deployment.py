@@ -1200,8 +1200,9 @@ def plan_deployment(
         warnings.extend(_untuned_triton_moe(arch, profile, gpu, costs, experts, block_scaled, tp // ep))
     glue_us = dsa_prompt_glue_us(profile, gpu_family=gpu.family, sparse_attention=arch.sparse_attention)
     if glue_us:
+        # per token of the replica's step: with data-parallel attention a GPU works on its group's share of them
         layers = arch.num_attention_layers * costs.layers / arch.num_layers
-        costs = attrs.evolve(costs, prompt_glue_s=glue_us * 1e-6 * layers)
+        costs = attrs.evolve(costs, prompt_glue_s=glue_us * 1e-6 * layers / costs.dp_attention)
     if profile.eager_launch_us:
         # the launches the engine's eager forward issues, counted from its model code where it was read
         launches = sglang_eager_launches(

@@ -252,8 +252,9 @@ class ShardCosts:
     #: code (SGLang: :func:`~config_explorer.engine.sglang_eager.sglang_eager_launches`) and charged at the profile's
     #: ``eager_launch_us`` in place of the counted kernels at its ``eager_kernel_us``; 0: not counted
     eager_launches: int = 0
-    #: seconds each prompt token adds to a step on this stage beyond its FLOPs and bytes: the many small passes of
-    #: vLLM's DeepSeek-sparse-attention module (:func:`~config_explorer.engine.calibration.dsa_prompt_glue_us`)
+    #: seconds each prompt token of the replica's step adds to it on this stage beyond its FLOPs and bytes (a GPU
+    #: works on its attention group's share of them): the many small passes of vLLM's DeepSeek-sparse-attention
+    #: module (:func:`~config_explorer.engine.calibration.dsa_prompt_glue_us`)
     prompt_glue_s: float = 0.0
     #: the linear layers one step runs on this stage whose weights a quantized checkpoint quantizes: the
     #: attention's (fused) input and output projections (MLA: the fused query/latent down-projection, the query
