@@ -1286,6 +1286,19 @@ def _triton_moe_configs() -> dict[str, Any]:
     return table
 
 
+@functools.cache
+def _tuned_shapes(engine: str, release: tuple[int, int, int] | None) -> frozenset[str]:
+    """The shape keys of the files ``engine``'s ``release`` ships: the table's newest release at or before it (its
+    oldest for an older one, its newest for None)."""
+    table = _triton_moe_configs()[engine]
+    releases = [_release(r) for r in table["releases"]]
+    index = len(releases) - 1
+    if release is not None:
+        at_or_before = [i for i, r in enumerate(releases) if r <= release]
+        index = at_or_before[-1] if at_or_before else 0
+    return frozenset(key for key, shipped in table["shapes"].items() if index in shipped)
+
+
 def triton_moe_config_tuned(
     profile: EngineProfile,
     *,
@@ -1313,15 +1326,8 @@ def triton_moe_config_tuned(
         dtype, block = "fp8_w8a8", ("128x128" if block_scaled else "")
     else:
         return None
-    table = _triton_moe_configs()[profile.name]
-    releases = [_release(r) for r in table["releases"]]
-    wanted = profile_release(profile)
-    index = len(releases) - 1
-    if wanted is not None:
-        at_or_before = [i for i, r in enumerate(releases) if r <= wanted]
-        index = at_or_before[-1] if at_or_before else 0
     key = f"{local_experts}|{width}|{device_name.replace(' ', '_')}|{dtype}|{block}"
-    return index in table["shapes"].get(key, ())
+    return key in _tuned_shapes(profile.name, profile_release(profile))
 
 
 #: the time one MoE layer takes on DeepGEMM's grouped-GEMM expert path on Blackwell beyond what the generic path

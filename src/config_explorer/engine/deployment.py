@@ -1197,7 +1197,11 @@ def plan_deployment(
         deep_gemm=options.deep_gemm,
         generic_path=generic_path,
     ):
-        warnings.extend(_untuned_triton_moe(arch, profile, gpu, costs, experts, block_scaled, tp // ep))
+        warnings.extend(
+            _untuned_triton_moe(
+                arch, profile, gpu, costs, experts, block_scaled, int(local_experts), tp // ep
+            )
+        )
     glue_us = dsa_prompt_glue_us(profile, gpu_family=gpu.family, sparse_attention=arch.sparse_attention)
     if glue_us:
         # per token of the replica's step: with data-parallel attention a GPU works on its group's share of them
@@ -1622,14 +1626,13 @@ def _untuned_triton_moe(
     costs: ShardCosts,
     experts: str,
     block_scaled: bool,
+    local_experts: int,
     moe_tp: int,
 ) -> list[str]:
     """The caveat for a Triton fused-MoE layer the engine's release ships no tuned tile config for on this GPU
     (:func:`~config_explorer.engine.calibration.triton_moe_config_tuned`); none where it ships one or cannot be said.
     SGLang's fused shared expert (DeepSeek-V3's one) is one more expert of the kernel's (its files name 257)."""
-    local = (arch.num_experts + costs.redundant_experts) // costs.ep
-    if costs.shared_experts.mode == "fused":
-        local += 1
+    local = local_experts + (1 if costs.shared_experts.mode == "fused" else 0)
     width = arch.moe_intermediate_size // max(moe_tp, 1)
     tuned = triton_moe_config_tuned(
         profile,
