@@ -76,15 +76,19 @@ def layer_model(shape: tuple[int, int, int, int], dtype: str) -> ModelArchitectu
     return in_format(load_model(MODELS[shape]), dtype)
 
 
-def plan(row: dict[str, str]) -> Deployment | None:
+def plan(
+    row: dict[str, str], plans: dict[tuple[object, ...], Deployment | None] | None = None
+) -> Deployment | None:
     """The deployment a row's layer belongs to: its model on its GPU with the experts split as the row's are
-    (``tp`` x ``ep`` GPUs), on the Triton path; None where the engine cannot plan it. Cached per layout."""
+    (``tp`` x ``ep`` GPUs), on the Triton path; None where the engine cannot plan it. Cached per layout in ``plans``
+    (a module-wide cache unless given)."""
     shape = row_shape(row)
     key = (shape, row["dtype"], row["gpu"], row["framework"], row["tp"], row["ep"])
-    if key not in _PLANS:
+    cache = _PLANS if plans is None else plans
+    if key not in cache:
         gpus = int(row["tp"]) * int(row["ep"])
         try:
-            _PLANS[key] = plan_deployment(
+            cache[key] = plan_deployment(
                 layer_model(shape, row["dtype"]),
                 get_gpu(GPUS[row["gpu"]]),
                 num_gpus=gpus,
@@ -99,8 +103,8 @@ def plan(row: dict[str, str]) -> Deployment | None:
                 engine_options=TRITON_ONLY if row["framework"].startswith("vLLM") else SGLANG_TRITON,
             )
         except ConfigExplorerError:
-            _PLANS[key] = None
-    return _PLANS[key]
+            cache[key] = None
+    return cache[key]
 
 
 _PLANS: dict[tuple[object, ...], Deployment | None] = {}

@@ -922,3 +922,27 @@ def test_the_exchange_model_reads_sglangs_measured_multi_node_deepep_kernels() -
         for phase in ("dispatch", "combine"):
             values = sorted(ratios[("H100", ep, phase, 24)])
             assert abs(math.log(values[len(values) // 2])) < math.log(1.1)
+
+
+def test_tensorrt_llm_gathers_moe_tokens_outside_a_multi_node_nvlink_domain() -> None:
+    """TensorRT-LLM's CUTLASS MoE uses its all-to-all only on multi-node NVLink (GB200, GB300); on an HGX node its
+    attention-DP ranks all-gather every rank's tokens and reduce-scatter the 16-bit results, at 16 bits for
+    block-scaled FP8 experts, whatever the top-k."""
+    kw: dict[str, Any] = {"num_gpus": 8, "tp": 8, "ep": 8, "dp_attention": 8, "input_length": 1024}
+    hgx = plan_deployment(R1, H200, engine="trtllm", output_length=1024, **kw)
+    assert hgx.costs.moe_exchange_gathers
+    assert hgx.costs.moe_exchange_token_bytes == R1.expert_hidden_size * (2.0 + 2.0) * hgx.costs.moe_layers
+    # the same layout on the other engines, and on GB200's NVL72 domain, dispatches to the experts' ranks
+    assert not plan_deployment(R1, H200, engine="sglang", output_length=1024, **kw).costs.moe_exchange_gathers
+    gb200 = plan_deployment(R1, get_gpu("GB200"), engine="trtllm", output_length=1024, **kw)
+    assert not gb200.costs.moe_exchange_gathers
+    # per-tensor FP8 and NVFP4 experts are quantized before the gather
+    maverick = load_model("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
+    fp8 = plan_deployment(maverick, H200, engine="trtllm", precision="fp8", output_length=1024, **kw)
+    assert (
+        fp8.costs.moe_exchange_token_bytes == maverick.expert_hidden_size * (1.0 + 2.0) * fp8.costs.moe_layers
+    )
+    # a top-1 model's gather moves every rank's tokens to every GPU: more than a dispatch to one expert's rank
+    step = (512.0, 512 * 2048.0, 0.0, 0.0, 0.0, 0.0, 512.0)
+    sglang = plan_deployment(maverick, H200, engine="sglang", precision="fp8", output_length=1024, **kw)
+    assert fp8.step_cost.breakdown(*step).comm_s > sglang.step_cost.breakdown(*step).comm_s

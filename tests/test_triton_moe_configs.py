@@ -13,9 +13,11 @@ from tests.benchmark_scripts import load_benchmark
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu, list_gpus
 from config_explorer.engine.calibration import (
+    SGLANG_HOPPER_TRITON_MOE_COMPUTE,
     TRITON_MOE_DEFAULT_SLOWDOWN,
     profile_for,
     runs_triton_fused_moe,
+    triton_moe_compute_multiplier,
     triton_moe_config_tuned,
 )
 from config_explorer.engine.deployment import plan_deployment
@@ -149,9 +151,9 @@ def test_no_caveat_where_the_release_ships_the_file_or_another_kernel_runs() -> 
     assert not _caveats("meta-llama/Llama-3.1-8B-Instruct", "H100", "vllm==0.11.0", tp=1)  # dense
 
 
-def test_the_caveat_costs_nothing() -> None:
-    """The caveat names the doubt; the step's cost is the tuned kernel's either way (a GPU without a torch name
-    reads no caveat and the same numbers)."""
+def test_the_caveat_costs_nothing_where_no_layer_was_measured() -> None:
+    """vLLM's default tiles are not charged: the caveat names the doubt and the step's cost is the tuned kernel's either
+    way (a GPU without a torch name reads no caveat and the same numbers)."""
     import attrs
 
     arch, gpu = load_model("zai-org/GLM-4.5-FP8"), get_gpu("H200")
@@ -186,3 +188,64 @@ def test_every_catalog_gpu_names_its_torch_device() -> None:
         "MI325X",
     ):
         assert get_gpu(name).device_name.replace(" ", "_") in devices, name
+
+
+@pytest.mark.parametrize(
+    ("engine", "precision", "block", "family", "tuned", "expected"),
+    [
+        ("sglang", "bf16", False, "hopper", True, SGLANG_HOPPER_TRITON_MOE_COMPUTE[("bf16", True)]),
+        ("sglang", "bf16", False, "hopper", False, SGLANG_HOPPER_TRITON_MOE_COMPUTE[("bf16", False)]),
+        ("sglang", "fp8", True, "hopper", False, SGLANG_HOPPER_TRITON_MOE_COMPUTE[("fp8-block", False)]),
+        ("sglang", "fp8", False, "hopper", False, 1.0),  # per-tensor FP8: not measured
+        ("sglang", "bf16", False, "hopper", None, 1.0),  # cannot be said
+        ("sglang", "bf16", False, "blackwell", False, 1.0),  # its own measured term there
+        ("vllm", "bf16", False, "hopper", False, 1.0),  # default tiles within 7% of tuned
+    ],
+)
+def test_which_layers_take_a_measured_triton_multiplier(
+    engine: str, precision: str, block: bool, family: str, tuned: bool | None, expected: float
+) -> None:
+    got = triton_moe_compute_multiplier(
+        profile_for(engine), weight_precision=precision, block_scaled=block, gpu_family=family, tuned=tuned
+    )
+    assert got == expected
+
+
+def test_sglang_charges_the_default_tiles_on_hopper() -> None:
+    """GLM-4.5's 16-bit experts at TP8 on an H200 (no tuned SGLang file): a prompt-sized step's expert GEMMs compute
+    at the measured default tiles' rate, the caveat says so, and the layer's streaming is untouched."""
+    from unittest.mock import patch
+
+    arch, gpu = load_model("zai-org/GLM-4.5-FP8"), get_gpu("H200")
+    kw: dict[str, Any] = {"num_gpus": 8, "tp": 8, "precision": "bf16", "engine": "sglang==0.5.6"}
+    plan_deployment.cache_clear()
+    charged = plan_deployment(arch, gpu, input_length=1024, output_length=256, **kw)
+    with patch.dict(SGLANG_HOPPER_TRITON_MOE_COMPUTE, dict.fromkeys(SGLANG_HOPPER_TRITON_MOE_COMPUTE, 1.0)):
+        plan_deployment.cache_clear()
+        generic = plan_deployment(arch, gpu, input_length=1024, output_length=256, **kw)
+    plan_deployment.cache_clear()
+    _, mem, cmp = charged.step_cost.moe_layer_terms(8192.0)
+    _, mem_generic, cmp_generic = generic.step_cost.moe_layer_terms(8192.0)
+    assert mem == pytest.approx(mem_generic)
+    assert cmp == pytest.approx(cmp_generic * SGLANG_HOPPER_TRITON_MOE_COMPUTE[("bf16", False)])
+    (caveat,) = [w for w in charged.warnings if "Triton fused-MoE config" in w]
+    ratio = (
+        SGLANG_HOPPER_TRITON_MOE_COMPUTE[("bf16", False)] / SGLANG_HOPPER_TRITON_MOE_COMPUTE[("bf16", True)]
+    )
+    assert "which this estimate charges" in caveat and f"{ratio:.2f}x" in caveat
+
+
+def test_sglang_deepep_layouts_leave_the_triton_kernel() -> None:
+    """Expert parallelism beside data-parallel attention runs DeepEP and DeepGEMM's expert GEMMs: no Triton caveat."""
+    plan = plan_deployment(
+        load_model("zai-org/GLM-4.5-FP8"), get_gpu("H200"), num_gpus=8, tp=8, ep=8, dp_attention=8,
+        precision="bf16", engine="sglang==0.5.6", input_length=1024, output_length=256,
+    )  # fmt: skip
+    assert not [w for w in plan.warnings if "Triton fused-MoE config" in w]
+    assert _caveats("zai-org/GLM-4.5-FP8", "H200", "sglang==0.5.6")  # the same layers with tensor parallelism
+
+
+def test_the_multipliers_are_the_fitted_ones() -> None:
+    """calibration.SGLANG_HOPPER_TRITON_MOE_COMPUTE is what benchmarks/triton_moe_configs.py fits, to two decimals."""
+    fitted = load_benchmark("triton_moe_configs").fit_multipliers()
+    assert {key: round(value, 2) for key, value in fitted.items()} == SGLANG_HOPPER_TRITON_MOE_COMPUTE

@@ -4,7 +4,7 @@ The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurat
 table per GPU, framework and release. This script keeps the Triton fused-MoE layer times of vLLM and SGLang
 (one GPU's share of one MoE layer: routing, both grouped GEMMs and the weighted combine; no all-reduce or token
 exchange) on Hopper: vLLM 0.19.0's ``vllm_fused_moe`` on the H200 SXM, vLLM 0.24.0's ``TritonExperts`` paths on
-the H100 and H200 SXM and SGLang 0.5.14's ``sglang_fused_moe_triton`` on the H200 SXM, for 16-bit and
+the H100 and H200 SXM and SGLang 0.5.14's ``sglang_fused_moe_triton`` on the H100 and H200 SXM, for 16-bit and
 block-scaled FP8 experts, every tensor-parallel and expert-parallel split the tables hold (none that combines
 the two), balanced and power-law (alpha 1.2) routing, at the batches in ``TOKENS``.
 
@@ -45,6 +45,7 @@ TABLES = {
         ("vllm_fp8moe_triton_tritonexperts", "vllm_unquantizedfusedmoe_triton_tritonexperts"),
     ),
     ("h200_sxm", "sglang", "0.5.14"): ("H200-SXM", ("sglang_fused_moe_triton",)),
+    ("h100_sxm", "sglang", "0.5.14"): ("H100-SXM", ("sglang_fused_moe_triton",)),
 }
 DTYPES = ("bfloat16", "fp8_block")
 DISTRIBUTIONS = ("balanced", "power_law_1.2")

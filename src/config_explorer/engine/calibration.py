@@ -137,13 +137,16 @@ __all__ = [
     "sparse_attention_dense_prompts",
     "sparse_mla_full_topk",
     "sparse_mla_head_padding",
+    "triton_moe_compute_multiplier",
     "triton_mxfp4_stream_cap",
     "trtllm_block_fp8_moe_half_width",
     "trtllm_chunked_decode_read_factor",
     "trtllm_cutlass_moe_slowdown",
+    "trtllm_gathers_moe_tokens",
     "trtllm_gen_block_fp8_moe_rate",
     "trtllm_gen_moe_layer_us",
     "trtllm_holds_window_kv_whole",
+    "trtllm_moe_gather_bytes",
     "trtllm_tensorrt_engine",
     "vllm_connector_holds_window_kv_whole",
     "vllm_cudagraph_profile",
@@ -1243,6 +1246,75 @@ def sglang_blackwell_triton_moe_us(
 #: charged: the median pair is within a few percent, and the slow ones (many-expert block-FP8 shapes on H20-class
 #: GPUs, 1.5-1.9x) follow the shape and GPU in ways these few pairs cannot turn into a rule
 TRITON_MOE_DEFAULT_SLOWDOWN: Final[tuple[float, float, float]] = (0.98, 1.07, 1.91)
+
+#: bytes per hidden-state value TensorRT-LLM's MoE layers all-gather between attention-DP ranks, by the experts' format,
+#: where they gather (:func:`trtllm_gathers_moe_tokens`): ``CutlassFusedMoE.forward_chunk`` quantizes the activations
+#: before the all-gather for per-tensor FP8 experts (``static_quantize_e4m3_per_tensor``) and NVFP4 experts
+#: (``fp4_quantize``: 4 bits and one 8-bit scale per 16 values), and gathers 16-bit activations for block-scaled FP8
+#: experts (the fused op quantizes them after) and 16-bit or weight-only 4-bit ones
+#: (tensorrt_llm/_torch/modules/fused_moe/fused_moe_cutlass.py, NVIDIA/TensorRT-LLM @7b437aaa; the combine is a
+#: reduce-scatter of the 16-bit output)
+TRTLLM_MOE_GATHER_BYTES: Final[dict[str, float]] = {"fp8": 1.0, "fp4": 0.5 + 1.0 / 16}
+
+
+def trtllm_gathers_moe_tokens(
+    profile: EngineProfile, *, dp_attention: int, ep: int, scale_up_domain: int, gpus_per_node: int
+) -> bool:
+    """Whether ``profile``'s engine moves a MoE layer's tokens between attention-DP ranks by an all-gather of every
+    rank's tokens and a reduce-scatter of the results, rather than sending each token to its experts' ranks:
+    TensorRT-LLM with attention DP and expert parallelism on GPUs outside a multi-node NVLink domain. Its CUTLASS MoE
+    enables the all-to-all only where ``MnnvlMemory.supports_mnnvl()`` holds (``enable_alltoall``, fused_moe_cutlass.py
+    @7b437aaa; later releases pick DeepEP only when ``TRTLLM_CAN_USE_DEEP_EP`` is set), and NVIDIA's aiconfigurator
+    models TensorRT-LLM's Hopper attention-DP layers as NCCL all-gather and reduce-scatter of the whole batch, the
+    all-to-all only on NVL72 systems. A GPU whose NVLink domain (``scale_up_domain`` GPUs) spans nodes of
+    ``gpus_per_node`` (GB200, GB300) keeps the all-to-all."""
+    return profile.name == "trtllm" and dp_attention > 1 and ep > 1 and scale_up_domain <= gpus_per_node
+
+
+def trtllm_moe_gather_bytes(weight_precision: str, *, block_scaled: bool) -> float:
+    """Bytes per value of the hidden states TensorRT-LLM all-gathers for a MoE layer whose experts are
+    ``weight_precision`` (:data:`TRTLLM_MOE_GATHER_BYTES`; 2, 16-bit, for block-scaled FP8 and the rest)."""
+    precision = normalize_precision(weight_precision)
+    if precision == "fp8" and block_scaled:
+        return 2.0
+    return TRTLLM_MOE_GATHER_BYTES.get(precision, 2.0)
+
+
+#: SGLang's Triton fused-MoE layers on Hopper: their grouped GEMMs' compute time over the engine's generic term, per
+#: (experts' format, whether the release ships a tuned tile config for the layer's shape: :func:`triton_moe_config_tuned`).
+#: Each is the multiplier under which the median measured / estimated of NVIDIA aiconfigurator's SGLang 0.5.14 H200
+#: layers of that kind (benchmarks/data/triton_moe_times.csv: one GPU's share of one MoE layer, every tensor- or
+#: expert-parallel split of nine expert shapes, balanced routing) at 4,096 tokens and more, where the grouped GEMMs
+#: are compute-bound, is 1; fitted by benchmarks/triton_moe_configs.py and held out on its H100 layers, power-law
+#: routing and 1,024-2,048 tokens. A
+#: tuned layer computes faster than the generic Hopper term; one on the default tiles (``get_default_config``:
+#: 64 x 64 x 32 tiles for 16-bit experts past one token per expert) far slower, 16-bit experts most. vLLM's default
+#: tiles measure within 7% of its tuned ones (vLLM 0.19.0's H200 layers, the same script), so its layers keep the
+#: generic term and a caveat
+SGLANG_HOPPER_TRITON_MOE_COMPUTE: Final[dict[tuple[str, bool], float]] = {
+    ("bf16", True): 0.72,
+    ("bf16", False): 2.00,
+    ("fp8-block", True): 0.72,
+    ("fp8-block", False): 1.22,
+}
+
+
+def triton_moe_compute_multiplier(
+    profile: EngineProfile, *, weight_precision: str, block_scaled: bool, gpu_family: str, tuned: bool | None
+) -> float:
+    """The measured compute time of ``profile``'s Triton fused-MoE layer over the generic term:
+    :data:`SGLANG_HOPPER_TRITON_MOE_COMPUTE` for SGLang on Hopper, 16-bit or block-scaled FP8 experts, where it is
+    known whether the release ships a tuned config (``tuned``), else 1."""
+    if profile.name != "sglang" or gpu_family != "hopper" or tuned is None:
+        return 1.0
+    precision = normalize_precision(weight_precision)
+    if precision in ("bf16", "fp16"):
+        fmt = "bf16"
+    elif precision == "fp8" and block_scaled:
+        fmt = "fp8-block"
+    else:
+        return 1.0
+    return SGLANG_HOPPER_TRITON_MOE_COMPUTE[(fmt, tuned)]
 
 
 def runs_triton_fused_moe(

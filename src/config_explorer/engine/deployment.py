@@ -90,6 +90,7 @@ from config_explorer.engine.calibration import (
     sparse_attention_dense_prompts,
     sparse_mla_full_topk,
     sparse_mla_head_padding,
+    triton_moe_compute_multiplier,
     triton_moe_config_tuned,
     triton_mxfp4_stream_cap,
     trtllm_block_fp8_moe_half_width,
@@ -97,8 +98,10 @@ from config_explorer.engine.calibration import (
     trtllm_chunked_decode_read_factor,
     trtllm_cutlass_moe_slowdown,
     trtllm_decode_graphs,
+    trtllm_gathers_moe_tokens,
     trtllm_gen_block_fp8_moe_rate,
     trtllm_holds_window_kv_whole,
+    trtllm_moe_gather_bytes,
     trtllm_tensorrt_engine,
     vllm_connector_holds_window_kv_whole,
     vllm_cudagraph_profile,
@@ -997,6 +1000,7 @@ def plan_deployment(
     # the measured time the generic path's kernels take on Blackwell beyond the generic term: SGLang's Triton fused MoE,
     # and vLLM's DeepGEMM path, which follows the experts a GPU holds
     local_experts = (arch.num_experts + redundant_experts) / ep
+    deepep = profile.name == "sglang" and ep > 1 and dp_attention > 1
     triton_extra = deepgemm_extra = 0.0
     if arch.is_moe:
         triton_extra = sglang_blackwell_triton_moe_us(
@@ -1004,7 +1008,7 @@ def plan_deployment(
             weight_precision=experts,
             gpu_family=gpu.family,
             generic_path=generic_path,
-            deepep=ep > 1 and dp_attention > 1,
+            deepep=deepep,
         )
         deepgemm_extra = vllm_deepgemm_blackwell_moe_us(
             profile,
@@ -1189,19 +1193,43 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
-    if arch.is_moe and runs_triton_fused_moe(
+    if arch.is_moe and trtllm_gathers_moe_tokens(
         profile,
-        weight_precision=experts,
-        gpu_family=gpu.family,
-        block_scaled=block_scaled,
-        deep_gemm=options.deep_gemm,
-        generic_path=generic_path,
+        dp_attention=dp_attention,
+        ep=ep,
+        scale_up_domain=gpu.scale_up_domain,
+        gpus_per_node=gpu.gpus_per_node,
     ):
-        warnings.extend(
-            _untuned_triton_moe(
-                arch, profile, gpu, costs, experts, block_scaled, int(local_experts), tp // ep
-            )
+        # every rank's tokens gathered at the experts' dispatch precision, the 16-bit results reduce-scattered back
+        gather_bytes = trtllm_moe_gather_bytes(experts, block_scaled=block_scaled)
+        costs = attrs.evolve(
+            costs,
+            moe_exchange_gathers=True,
+            moe_exchange_token_bytes=costs.expert_hidden * (gather_bytes + 2.0) * costs.moe_layers,
         )
+    # SGLang's expert parallelism beside data-parallel attention dispatches tokens with DeepEP, whose expert
+    # GEMMs are DeepGEMM's, not the Triton kernel's (as the Blackwell Triton term above takes it)
+    if (
+        arch.is_moe
+        and not deepep
+        and runs_triton_fused_moe(
+            profile,
+            weight_precision=experts,
+            gpu_family=gpu.family,
+            block_scaled=block_scaled,
+            deep_gemm=options.deep_gemm,
+            generic_path=generic_path,
+        )
+    ):
+        multiplier, tiles_caveat = _triton_moe_tiles(
+            arch, profile, gpu, costs, experts, block_scaled, int(local_experts), tp // ep
+        )
+        warnings.extend(tiles_caveat)
+        if multiplier != 1.0:
+            # the measured rate of the release's tiles for this layer (tuned, or the kernel's defaults)
+            rates = attrs.evolve(
+                rates, moe_gemm_flops=(rates.moe_gemm_flops or rates.gemm_flops) / multiplier
+            )
     glue_us = dsa_prompt_glue_us(profile, gpu_family=gpu.family, sparse_attention=arch.sparse_attention)
     if glue_us:
         # per token of the replica's step: with data-parallel attention a GPU works on its group's share of them
@@ -1619,7 +1647,7 @@ def plan_deployment(
 ASYNC_DRAFT_METHODS: Final = ("eagle", "eagle3", "mtp")
 
 
-def _untuned_triton_moe(
+def _triton_moe_tiles(
     arch: ModelArchitecture,
     profile: EngineProfile,
     gpu: GPUSpec,
@@ -1628,10 +1656,13 @@ def _untuned_triton_moe(
     block_scaled: bool,
     local_experts: int,
     moe_tp: int,
-) -> list[str]:
-    """The caveat for a Triton fused-MoE layer the engine's release ships no tuned tile config for on this GPU
-    (:func:`~config_explorer.engine.calibration.triton_moe_config_tuned`); none where it ships one or cannot be said.
-    SGLang's fused shared expert (DeepSeek-V3's one) is one more expert of the kernel's (its files name 257)."""
+) -> tuple[float, list[str]]:
+    """(the layer's grouped-GEMM compute time over the generic term, the caveat) for a Triton fused-MoE layer: whether
+    the engine's release ships a tuned tile config for it on this GPU
+    (:func:`~config_explorer.engine.calibration.triton_moe_config_tuned`) sets the measured multiplier where there is
+    one (:func:`~config_explorer.engine.calibration.triton_moe_compute_multiplier`), and a layer on the default tiles
+    gets a caveat. SGLang's fused shared expert (DeepSeek-V3's one) is one more expert of the kernel's (its files
+    name 257)."""
     local = local_experts + (1 if costs.shared_experts.mode == "fused" else 0)
     width = arch.moe_intermediate_size // max(moe_tp, 1)
     tuned = triton_moe_config_tuned(
@@ -1642,20 +1673,34 @@ def _untuned_triton_moe(
         weight_precision=experts,
         block_scaled=block_scaled,
     )
+    multiplier = triton_moe_compute_multiplier(
+        profile, weight_precision=experts, block_scaled=block_scaled, gpu_family=gpu.family, tuned=tuned
+    )
     if tuned is not False:
-        return []
-    low, median, high = TRITON_MOE_DEFAULT_SLOWDOWN
+        return multiplier, []
     release = f" {profile.version}" if profile.version else ""
     remedy = (
         "a config tuned with vLLM's benchmarks/kernels/benchmark_moe.py --tune and placed in VLLM_TUNED_CONFIG_FOLDER"
         if profile.name == "vllm"
         else "a config tuned with SGLang's fused-MoE tuning script"
     )
-    return [
+    head = (
         f"{ENGINE_TITLES.get(profile.name, profile.name)}{release} ships no tuned Triton fused-MoE config for this layer "
-        f"(E={local}, N={width} on the {gpu.name}), so it runs the kernel's default tiles: published default-vs-tuned "
-        f"pairs take {low:.2f}-{high:.2f}x the tuned time (median {median:.2f}x), which this estimate does not charge; "
-        f"{remedy} removes the doubt"
+        f"(E={local}, N={width} on the {gpu.name}), so it runs the kernel's default tiles: "
+    )
+    if multiplier != 1.0:
+        tuned_multiplier = triton_moe_compute_multiplier(
+            profile, weight_precision=experts, block_scaled=block_scaled, gpu_family=gpu.family, tuned=True
+        )
+        return multiplier, [
+            f"{head}NVIDIA aiconfigurator's measured layers put their grouped GEMMs at "
+            f"{multiplier / tuned_multiplier:.2f}x a tuned layer's compute time, which this estimate charges (prompt-"
+            f"sized steps feel it most); {remedy} removes it"
+        ]
+    low, median, high = TRITON_MOE_DEFAULT_SLOWDOWN
+    return multiplier, [
+        f"{head}published default-vs-tuned pairs take {low:.2f}-{high:.2f}x the tuned time (median {median:.2f}x), "
+        f"which this estimate does not charge; {remedy} removes the doubt"
     ]
 
 

@@ -236,6 +236,10 @@ class ShardCosts:
     #: MoE layers, and the number of exchanges (dispatches and combines) per step
     moe_exchange_token_bytes: float = 0.0
     moe_exchange_calls: int = 0
+    #: whether the MoE layers gather every attention group's tokens onto every GPU and reduce-scatter the results
+    #: (NCCL all-gather and reduce-scatter) rather than send each token to its experts' ranks; then
+    #: ``moe_exchange_token_bytes`` is one token's gathered and scattered bytes, summed over the MoE layers
+    moe_exchange_gathers: bool = False
     #: query heads of one attention layer on this GPU (its share of its attention group's), which the
     #: prefill attention kernel's work units are made of (:mod:`config_explorer.engine.attention`)
     attention_heads: float = 0.0

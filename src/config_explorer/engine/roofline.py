@@ -307,16 +307,21 @@ def exchange_seconds_per_token(costs: ShardCosts, rates: Rates, *, decode: bool)
     their experts' ranks and takes the results back, over the scale-up link inside a domain and over
     the network across domains, the busier of the two setting the time (the busiest rank gets
     ``expert_imbalance`` times the mean). With the experts split over all GPUs (``ep = 1``) each GPU
-    instead gathers every other group's tokens and reduce-scatters the results (16-bit both ways).
+    instead gathers every other group's tokens and reduce-scatters the results (16-bit both ways), as it
+    does whatever ``ep`` where the engine's MoE layers gather (``moe_exchange_gathers``: then in the bytes
+    ``moe_exchange_token_bytes`` names).
     """
     c, r = costs, rates
     if not c.moe_exchange_calls:
         return 0.0
     crosses = c.tp > r.scale_up_domain
-    if c.ep == 1:
+    if c.ep == 1 or c.moe_exchange_gathers:
         link = r.scale_out_bytes_s if crosses else r.scale_up_bytes_s
-        hidden = c.expert_hidden * 2.0 * c.moe_layers  # 16-bit hidden states, gathered and scattered back
-        return 2.0 * hidden * (1.0 - 1.0 / c.dp_attention) / link
+        # 16-bit hidden states gathered and scattered back, unless the engine says what it gathers
+        gathered = (
+            c.moe_exchange_token_bytes if c.moe_exchange_gathers else c.expert_hidden * 4.0 * c.moe_layers
+        )
+        return gathered * (1.0 - 1.0 / c.dp_attention) / link
     inside, across = exchange_sends(c.ep, r.scale_up_domain, c.experts_per_token, per_expert=decode)
     seconds = max(inside / r.scale_up_bytes_s, across / r.scale_out_bytes_s if across else 0.0)
     return seconds * c.moe_exchange_token_bytes / c.tp * r.expert_imbalance
