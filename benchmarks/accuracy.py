@@ -294,6 +294,7 @@ OPTION_FLAGS: dict[str, tuple[str, type]] = {
     "--cuda-graph-max-bs-decode": ("cuda_graph_max_bs", int),
     "batch_wait_timeout_iters": ("batch_wait_timeout_iters", int),
     "batch_wait_max_tokens_ratio": ("batch_wait_max_tokens_ratio", float),
+    "--prefill-delayer-max-delay-passes": ("prefill_delayer_max_delay_passes", int),
 }
 #: the engine switches a row's launch command turns on, by the pattern that turns each on
 OPTION_SWITCHES: dict[str, str] = {
@@ -302,6 +303,7 @@ OPTION_SWITCHES: dict[str, str] = {
     "enforce_eager": r"--enforce-eager\b",  # vLLM: no CUDA graphs, no compiled code
     "disable_overlap_schedule": r"--disable-overlap-schedule\b",
     "disable_radix_cache": r"--disable-radix-cache\b",  # SGLang: no prefix cache (recurrent models: state pool)
+    "enable_prefill_delayer": r"--enable-prefill-delayer\b",  # SGLang: DP-attention groups prefill together
     "disable_overlap_scheduler": r"(?i)disable_overlap_scheduler:\s*true\b",  # an LLM-API option
 }
 

@@ -161,8 +161,9 @@ def test_attention_dp_turns_batch_waiting_off_and_says_so() -> None:
             "sglang",
             {"recv_interval": 10},
             "unknown engine option 'recv_interval'; sglang accepts: cuda_graph_max_bs, disable_hybrid_swa_memory, "
-            "disable_overlap_schedule, disable_piecewise_cuda_graph, disable_radix_cache, mamba_ssm_dtype, "
-            "moe_runner_backend, schedule_conservativeness, scheduler_recv_interval, swa_full_tokens_ratio",
+            "disable_overlap_schedule, disable_piecewise_cuda_graph, disable_radix_cache, enable_prefill_delayer, "
+            "mamba_ssm_dtype, moe_runner_backend, prefill_delayer_max_delay_passes, schedule_conservativeness, "
+            "scheduler_recv_interval, swa_full_tokens_ratio",
         ),
         ("sglang", {"disable_piecewise_cuda_graph": 2}, "disable_piecewise_cuda_graph is a switch"),
         (

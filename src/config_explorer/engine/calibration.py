@@ -102,6 +102,7 @@ __all__ = [
     "FamilyEfficiency",
     "SharedExperts",
     "block_sparse_attention_support",
+    "check_prefill_delayer",
     "compressed_attention_support",
     "decode_attention_bandwidth",
     "default_kv_precision",
@@ -2143,6 +2144,45 @@ def sglang_piecewise_graph_tokens(
     if off:
         return 0
     return SGLANG_PIECEWISE_MLA_MAX_TOKENS if mla else chunk_tokens
+
+
+#: the first SGLang release with ``--enable-prefill-delayer`` (``PrefillDelayer`` in sglang/srt/managers/prefill_delayer.py,
+#: ``enable_prefill_delayer: bool = False`` and ``prefill_delayer_max_delay_passes: int = 30`` in server_args.py):
+#: absent from the 0.5.6 and 0.5.7 wheels, present in every wheel read from 0.5.8 to 0.5.12
+SGLANG_PREFILL_DELAYER_SINCE: Final[tuple[int, int, int]] = (0, 5, 8)
+#: its default ``--prefill-delayer-max-delay-passes``
+SGLANG_PREFILL_DELAYER_PASSES: Final[int] = 30
+
+
+def check_prefill_delayer(
+    profile: EngineProfile, *, dp_attention: int, overlap_off: bool, disaggregated: bool
+) -> None:
+    """Refuse SGLang's prefill delayer (``enable_prefill_delayer``) where SGLang would: without data-parallel attention,
+    with the overlap schedule off or in a disaggregated pool (the asserts of ``PrefillDelayer.__init__``, 0.5.12), and
+    in a release before :data:`SGLANG_PREFILL_DELAYER_SINCE`."""
+    from config_explorer.errors import InvalidArgumentError
+
+    release = profile_release(profile)
+    since = ".".join(map(str, SGLANG_PREFILL_DELAYER_SINCE))
+    if release is not None and release < SGLANG_PREFILL_DELAYER_SINCE:
+        raise InvalidArgumentError(
+            f"engine option enable_prefill_delayer is SGLang's --enable-prefill-delayer, from {since}; "
+            f"{profile.version} has none: pin engine='sglang=={since}' or later, or leave it unset"
+        )
+    why = (
+        "it needs data-parallel attention (dp_attention > 1)"
+        if dp_attention < 2
+        else "it needs the overlap schedule (disable_overlap_schedule unset)"
+        if overlap_off
+        else "it does not run in a disaggregated pool"
+        if disaggregated
+        else ""
+    )
+    if why:
+        raise InvalidArgumentError(
+            f"engine option enable_prefill_delayer (SGLang's --enable-prefill-delayer) with dp_attention={dp_attention}: "
+            f"{why}, as SGLang asserts at start-up; accepted with dp_attention > 1 in an aggregated plan"
+        )
 
 
 #: the share of its datasheet memory bandwidth at which a GPU converts an FP8 KV pool to 16-bit (PyTorch's

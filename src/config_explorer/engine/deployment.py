@@ -49,6 +49,7 @@ from config_explorer.engine.calibration import (
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
     block_sparse_attention_support,
+    check_prefill_delayer,
     compressed_attention_support,
     decode_attention_bandwidth,
     default_kv_precision,
@@ -419,6 +420,9 @@ class Deployment:
             frontend_token_s=self.frontend_token_s,
             schedules_ahead=self.profile.schedules_ahead,
             recv_interval=self.options.scheduler_recv_interval,
+            prefill_delay_passes=self.options.prefill_delayer_max_delay_passes
+            if self.options.enable_prefill_delayer
+            else 0,
             hold_steps=self.options.batch_wait_timeout_iters if self.holds_context else 0,
             hold_tokens=self.options.batch_wait_max_tokens_ratio * self.max_num_batched_tokens,
             arrival_delay_s=min(self.profile.arrival_delay_ms, self.profile.request_overhead_ms) * 1e-3,
@@ -756,6 +760,13 @@ def plan_deployment(
             "modelled, so it takes none"
         )
     options = _checked_options(engine_options, profile.name)
+    if options.enable_prefill_delayer:
+        check_prefill_delayer(
+            profile,
+            dp_attention=dp_attention,
+            overlap_off=options.disable_overlap_schedule,
+            disaggregated=disaggregated,
+        )
     recurrent = bool({"mamba", "linear"} & set(arch.attention_kinds))
     # SGLang keeps its overlap scheduler for such a model with the radix cache off, or with the extra buffer it keeps
     # the cached states in from 0.5.14

@@ -113,6 +113,14 @@ Other options change how a step's host work meets its GPU work instead:
   vllm/config/kernel.py lists ``marlin``). It takes quantized experts (8- or 4-bit), on the GPUs whose Marlin rate
   the engine has measured (:data:`config_explorer.engine.calibration.MARLIN_MOE_BY_FAMILY`).
 
+* SGLang's ``--enable-prefill-delayer`` (from 0.5.8; ``PrefillDelayer`` in sglang/srt/managers/prefill_delayer.py, read
+  in the 0.5.8-0.5.12 wheels) with data-parallel attention, whose groups run each step in lockstep: when some groups
+  have prompts to admit and others have none, the ones that have wait (``add_one_req`` declines them) while the
+  groups decode, until every group has one or ``--prefill-delayer-max-delay-passes`` scheduler passes (default 30)
+  have gone by, so the groups prefill in the same steps rather than each holding up the others' decodes in turn. A
+  prompt already being chunked goes on. Its token-usage watermark (off by default) is not modelled. SGLang refuses
+  it without data-parallel attention, and so does the plan.
+
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
 ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
@@ -178,6 +186,8 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
         "--moe-backend (before vLLM PR #33807: VLLM_MXFP4_USE_MARLIN=1 for MXFP4 experts)",
     ),
     "cudagraph_mode": ("vllm", None, "--compilation-config '{\"cudagraph_mode\": ...}'"),
+    "enable_prefill_delayer": ("sglang", False, "--enable-prefill-delayer"),
+    "prefill_delayer_max_delay_passes": ("sglang", 30, "--prefill-delayer-max-delay-passes"),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
@@ -211,6 +221,7 @@ _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "batch_wait_timeout_iters": (0, MAX_WAIT_STEPS),
     "cuda_graph_max_bs": (1, MAX_GRAPH_BATCH),
     "cuda_graph_max_batch_size": (1, MAX_GRAPH_BATCH),
+    "prefill_delayer_max_delay_passes": (1, MAX_WAIT_STEPS),
 }
 
 
@@ -298,6 +309,13 @@ class EngineOptions:
     #: ``PIECEWISE`` (decode steps too run piecewise, attention eager between the pieces) or ``FULL_AND_PIECEWISE``
     #: (a full graph for decode steps); None: the release's default
     cudagraph_mode: str | None = None
+    #: SGLang with data-parallel attention: a group that has prompts to admit waits while another has none, for
+    #: up to ``prefill_delayer_max_delay_passes`` scheduler passes, so the groups prefill in the same steps
+    #: (``--enable-prefill-delayer``, from 0.5.8: :data:`~config_explorer.engine.calibration.SGLANG_PREFILL_DELAYER_SINCE`)
+    enable_prefill_delayer: bool = False
+    #: SGLang: the passes a group's new prompts wait for the others' at most (``--prefill-delayer-max-delay-passes``,
+    #: default 30)
+    prefill_delayer_max_delay_passes: int = 30
 
     @property
     def overlap_off(self) -> bool:
@@ -409,6 +427,8 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         swa_full_tokens_ratio=float(checked.get("swa_full_tokens_ratio", 0.8)),
         disable_hybrid_swa_memory=bool(checked.get("disable_hybrid_swa_memory", False)),
         cudagraph_mode=None if "cudagraph_mode" not in checked else str(checked["cudagraph_mode"]),
+        enable_prefill_delayer=bool(checked.get("enable_prefill_delayer", False)),
+        prefill_delayer_max_delay_passes=int(checked.get("prefill_delayer_max_delay_passes", 30)),
     )
 
 

@@ -124,6 +124,11 @@ class PerformanceEstimate:
     #: whether its overlap scheduler was (``disable_overlap_scheduler``); None: another engine
     disable_overlap_schedule: bool | None = None
     disable_overlap_scheduler: bool | None = None
+    #: SGLang: whether its data-parallel attention groups wait for each other before admitting prompts
+    #: (``--enable-prefill-delayer``), and for how many scheduler passes at most
+    #: (``--prefill-delayer-max-delay-passes``); None: another engine
+    enable_prefill_delayer: bool | None = None
+    prefill_delayer_max_delay_passes: int | None = None
     #: vLLM: whether it was told to run without CUDA graphs or compiled code (``--enforce-eager``); None:
     #: another engine
     enforce_eager: bool | None = None

@@ -193,6 +193,7 @@ def estimate(
         record = _graph_note(
             dep, _frontend_note(dep, _from_analytic(dep, concurrency, lockstep, prefixed=prefixed))
         )
+        record = _delayer_note(dep, record)
         return _cohort_note(dep, record) if lockstep else record
     assert traffic is not None  # built above for every simulated run
     run = _simulate(dep, traffic)
@@ -207,6 +208,19 @@ def _fixed_closed_loop(traffic: Traffic) -> bool:
         and traffic.input_lengths.kind == "fixed"
         and traffic.output_lengths.kind == "fixed"
     )
+
+
+def _delayer_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
+    """``record`` (analytic model) with a warning where SGLang's prefill delayer is on: the screen admits each
+    attention group's prompts as they come, while the engine holds them until every group has one."""
+    if not dep.options.enable_prefill_delayer:
+        return record
+    note = (
+        "the analytic serving model does not model SGLang's prefill delayer (--enable-prefill-delayer): it admits "
+        "each attention group's prompts as they arrive; serving_model='simulated' holds them until every group "
+        "has one, as the engine does"
+    )
+    return attrs.evolve(record, warnings=(*record.warnings, note))
 
 
 def _cohort_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:

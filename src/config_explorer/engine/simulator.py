@@ -160,6 +160,9 @@ class SchedulerConfig:
     #: read when step k ends, after step k + 1 was formed, and joins step k + 2 at the earliest. An engine
     #: with nothing to run reads and runs it at once
     schedules_ahead: bool = False
+    #: SGLang's prefill delayer with data-parallel attention (``--enable-prefill-delayer``): the most scheduler passes
+    #: the groups that have prompts to admit wait while another group has none (0: they never wait)
+    prefill_delay_passes: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -297,6 +300,7 @@ class _Replica:
         # formed from the requests that had arrived by the last step's start); NaN: the engine idled since
         self.step_from = self.step_to = math.nan
         self.held_steps = 0  # steps the prompts have been held back (batch waiting)
+        self.delayed = 0  # scheduler passes the prompts have waited for every attention group to have one
         self.preemptions = 0
         self.min_free = cfg.num_blocks
         self.decode_seconds = 0.0  # integral of the decode batch over time
@@ -694,7 +698,8 @@ class _Replica:
         # admission keeps room for a share (new_token_ratio) of every running request's remaining output
         clip = SGLANG_CLIP_MAX_NEW_TOKENS
         reserved = self.ratio * self.remaining
-        while self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
+        delay = self._delay_left()
+        while not delay and self.waiting and budget > 0 and len(self.running) < cfg.max_num_seqs:
             i = self.waiting[0]
             target = self.prompt[i] + self.generated[i]
             hit = self._lookup(i) if self.prefix_blocks else 0
@@ -710,6 +715,7 @@ class _Replica:
             budget -= n
         if chunks:
             self._execute(chunks, decode=False)
+            self.delayed += 1 if delay else 0
             return
         if self.decoding and self.grows:
             short = not self._room(self.phase[(-self.round) % self.block])
@@ -719,7 +725,25 @@ class _Replica:
                 self._preempt(victim)
             if short:
                 self.ratio = cfg.new_token_ratio[0]
-        self._decode_run()
+        rounds = self._decode_run(delay)
+        self.delayed += rounds if delay else 0
+
+    def _delay_left(self) -> int:
+        """The scheduler passes SGLang's prefill delayer may still hold this pass's new prompts back
+        (``--enable-prefill-delayer``; 0: they are admitted now): while some attention groups have prompts waiting
+        and others have none, for up to ``prefill_delay_passes`` passes in all. The waiting prompts are taken as
+        spread over distinct groups (its data-parallel controller hands requests out in turn), so every group has
+        one once as many wait as there are groups. A prompt being chunked goes on either way; with no decodes, or
+        no prompt waiting, nothing is held."""
+        passes = self.cfg.prefill_delay_passes
+        if not passes or self.groups < 2 or not self.decoding:
+            self.delayed = 0
+            return 0
+        waiting = min(len(self.waiting), self.cfg.max_num_seqs - len(self.running))
+        if not 0 < waiting < self.groups or self.delayed >= passes - 1:
+            self.delayed = 0
+            return 0
+        return passes - 1 - self.delayed
 
     # -- time ----------------------------------------------------------------------------------------
     def _decode_run(self, limit: int = 0) -> int:

@@ -62,6 +62,7 @@ from config_explorer.engine.calibration import (
     COMPRESSED_ATTENTION_BLOCK,
     ENGINE_PROFILES,
     ENGINE_TITLES,
+    SGLANG_PREFILL_DELAYER_PASSES,
     SGLANG_SWA_FULL_TOKENS_RATIO,
     TRTLLM_GRAPH_MAX_BATCH,
     profile_for,
@@ -535,6 +536,10 @@ def _sglang(
         argv += ["--schedule-conservativeness", f"{est.schedule_conservativeness:g}"]
     if est.disable_overlap_schedule:
         argv.append("--disable-overlap-schedule")
+    if est.enable_prefill_delayer:
+        argv.append("--enable-prefill-delayer")
+        if est.prefill_delayer_max_delay_passes not in (None, SGLANG_PREFILL_DELAYER_PASSES):
+            argv += ["--prefill-delayer-max-delay-passes", str(est.prefill_delayer_max_delay_passes)]
     if est.disable_radix_cache:
         argv.append("--disable-radix-cache")
     if est.mamba_ssm_dtype:
