@@ -10,8 +10,8 @@ models' tensor-parallel shards, a 16-bit or FP8 KV cache, every kernel the table
 cache read is at least 200 MB (the bandwidth-bound part benchmarks/fit_decode_attention.py reads, as
 benchmarks/fit_kernels.py reads ../shared/data/kernels). It also reads the ``generation_mla_perf`` tables (the
 MLA attention kernel alone, one query token per sequence against ``step + 1`` cached latent vectors of 576 values)
-of SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on the same GPUs, at 16 and 32 heads a GPU (DeepSeek-V3 at TP8 and
-TP4), with the same cut.
+of SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on the same GPUs, at 16, 32, 64 and 128 heads a GPU (DeepSeek-V3 at
+TP8, TP4, TP2 and on a data-parallel attention rank), with the same cut.
 
 Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
 
@@ -33,7 +33,7 @@ OUT = DATA / "generation_attention_times.csv"
 MLA_OUT = DATA / "generation_mla_times.csv"
 #: MLA's latent vector (512 values and 64 of rotary key) cached per token and layer
 MLA_LATENT = 576
-MLA_HEADS = frozenset({16, 32})
+MLA_HEADS = frozenset({16, 32, 64, 128})
 MLA_COLUMNS = (
     "source",
     "gpu",

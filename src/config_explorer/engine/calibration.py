@@ -42,6 +42,8 @@ __all__ = [
     "AITER_ROWWISE_FP8",
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
+    "BLACKWELL_WIDE_MLA_DECODE",
+    "BLACKWELL_WIDE_MLA_HEADS",
     "COMPRESSED_ATTENTION_BLOCK",
     "COMPRESSED_ATTENTION_SINCE",
     "DECODE_ATTENTION_BANDWIDTH",
@@ -101,6 +103,7 @@ __all__ = [
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
+    "blackwell_wide_mla_decode",
     "block_sparse_attention_support",
     "check_prefill_delayer",
     "compressed_attention_support",
@@ -426,7 +429,8 @@ VLLM_MXFP4_MODEL_ORACLE_SINCE: Final[tuple[int, int]] = (0, 20)
 EXCHANGE_US: Final[float] = 14.4
 #: MLA decode attention (the absorbed form) runs at this share of the GPU's 16-bit peak: FlashMLA's 660
 #: TFLOPS on an H800 SXM5 (990 TFLOPS peak) in its compute-bound setting (deepseek-ai/FlashMLA README and
-#: docs/20250422-new-kernel-deep-dive.md); taken for every GPU, no other MLA kernel measurement being at hand
+#: docs/20250422-new-kernel-deep-dive.md); taken wherever the engine's own kernel was not timed at many heads a GPU
+#: (:data:`BLACKWELL_WIDE_MLA_DECODE` holds the timed ones)
 MLA_DECODE_COMPUTE: Final[float] = 660.0 / 990.0
 #: the busiest expert-parallel rank's load over the mean, when none is stated. Published whole-step
 #: effects of balancing (the MoE share of a step is smaller, so the ranks' own ratio is at least this):
@@ -1918,6 +1922,40 @@ BLACKWELL_MLA_DECODE_BANDWIDTH: Final[dict[str, tuple[float, float]]] = {
 #: compute). The median over the B200's rows of both MLA tables, both kernels and both KV formats (0.66-0.70;
 #: benchmarks/fit_decode_attention.py), held out on the B300's and GB200's kernel-alone tables (within 11%)
 BLACKWELL_MLA_32_HEAD_FACTOR: Final[float] = 0.673
+#: MLA decode on Blackwell at 64 heads a GPU and more (data-parallel attention's ranks hold every head), by (engine,
+#: KV format): (share of the bandwidth its kernel reads the latent cache at, share of the 16-bit peak its arithmetic
+#: runs at). There the arithmetic matters as much as the read; with an FP8 cache TensorRT-LLM's generation MLA kernel
+#: runs FP8 arithmetic (``mFP8GenerationMLA`` follows the cache's FP8 mode, the query quantized to FP8: ``attentionOp``
+#: in TensorRT-LLM), and so does SGLang's ``trtllm_mla`` backend. Fitted jointly on the B200's 64- and 128-head rows of
+#: aiconfigurator's ``generation_mla`` tables (benchmarks/data/generation_mla_times.csv), the compute share at most
+#: the format's tensor peak (1 for 16-bit arithmetic, 2 for FP8; TensorRT-LLM's kernels reach it: their read binds),
+#: held out on the B300's and GB200's (benchmarks/fit_mla_decode_compute.py). Where the engine runs another MLA kernel
+#: (vLLM; SGLang's FlashInfer MLA for other models) the 16-head share and :data:`MLA_DECODE_COMPUTE` stand
+BLACKWELL_WIDE_MLA_DECODE: Final[dict[tuple[str, str], tuple[float, float]]] = {
+    ("sglang", "16-bit"): (0.658, 0.587),
+    ("sglang", "fp8"): (0.620, 0.969),
+    ("trtllm", "16-bit"): (0.702, 1.000),
+    ("trtllm", "fp8"): (0.649, 2.000),
+}
+#: the heads a GPU from which :data:`BLACKWELL_WIDE_MLA_DECODE` holds (the tables time 16, 32, 64 and 128)
+BLACKWELL_WIDE_MLA_HEADS: Final = 64
+
+
+def blackwell_wide_mla_decode(
+    profile: EngineProfile, *, gpu_family: str, model_class: str, heads_per_gpu: float, kv_value_bytes: float
+) -> tuple[float, float] | None:
+    """(bandwidth share, compute share of the 16-bit peak) of MLA decode attention where ``profile``'s engine runs
+    TensorRT-LLM's generation MLA kernel (TensorRT-LLM; SGLang's ``trtllm_mla``, its default for
+    ``DeepseekV3ForCausalLM`` on Blackwell) on a Blackwell GPU holding :data:`BLACKWELL_WIDE_MLA_HEADS` heads or more
+    of a ``DeepseekV3ForCausalLM`` model (DeepSeek-V3/R1, Kimi K2: the geometry the tables time); None elsewhere."""
+    if (
+        gpu_family != "blackwell"
+        or model_class != "DeepseekV3ForCausalLM"
+        or heads_per_gpu < BLACKWELL_WIDE_MLA_HEADS
+        or profile.name not in ("trtllm", "sglang")
+    ):
+        return None
+    return BLACKWELL_WIDE_MLA_DECODE[(profile.name, "fp8" if kv_value_bytes < 2.0 else "16-bit")]
 
 
 def decode_attention_bandwidth(
@@ -1941,7 +1979,8 @@ def decode_attention_bandwidth(
     figure for other engines and for TensorRT-LLM's kernel before XQA), an FP8 cache capped at
     :data:`HOPPER_FP8_DECODE_VALUES_S`, and on the H100 SXM its own :data:`H100_DECODE_ATTENTION`. MLA layers:
     :data:`HOPPER_MLA_DECODE_BANDWIDTH` (FP8 capped at :data:`HOPPER_FP8_MLA_DECODE_VALUES_S`) and
-    :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU)."""
+    :data:`BLACKWELL_MLA_DECODE_BANDWIDTH` (times :data:`BLACKWELL_MLA_32_HEAD_FACTOR` at 32 heads a GPU;
+    :func:`blackwell_wide_mla_decode` from 64)."""
     fp8 = kv_value_bytes < 2.0
     engine = profile.name
     if gpu_family == "hopper":
@@ -1961,6 +2000,15 @@ def decode_attention_bandwidth(
     if gpu_family != "blackwell" or engine not in ("trtllm", "vllm", "sglang"):
         return family_share
     if mla:
+        wide = blackwell_wide_mla_decode(
+            profile,
+            gpu_family=gpu_family,
+            model_class=model_class,
+            heads_per_gpu=heads_per_gpu,
+            kv_value_bytes=kv_value_bytes,
+        )
+        if wide:
+            return wide[0]
         trtllm_kernel = engine == "trtllm" or (engine == "sglang" and model_class == "DeepseekV3ForCausalLM")
         shares = BLACKWELL_MLA_DECODE_BANDWIDTH["trtllm" if trtllm_kernel else "flashinfer"]
         if round(heads_per_gpu) == 32:

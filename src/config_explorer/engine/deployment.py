@@ -48,6 +48,7 @@ from config_explorer.engine.calibration import (
     VLLM_HYBRID_PREFIX_CACHING_SINCE,
     VLLM_TRITON_BLOCK_FP8_MOE,
     EngineProfile,
+    blackwell_wide_mla_decode,
     block_sparse_attention_support,
     check_prefill_delayer,
     compressed_attention_support,
@@ -1077,6 +1078,17 @@ def plan_deployment(
     attention_share = attention_share_at(bytes_per_value(kv))
     if attention_share != eff.attention_bandwidth:
         rates = attrs.evolve(rates, attention_bandwidth=gpu.memory_bandwidth_bytes_s * attention_share)
+    wide_mla = blackwell_wide_mla_decode(
+        profile,
+        gpu_family=gpu.family,
+        model_class=arch.architecture,
+        heads_per_gpu=arch.num_attention_heads / max(tp // dp_attention, 1),
+        kv_value_bytes=bytes_per_value(kv),
+    )
+    if arch.is_mla and wide_mla:
+        # a rank holding 64 heads or more: TensorRT-LLM's MLA kernel's arithmetic at its measured share (FP8 with an
+        # FP8 cache), in place of FlashMLA's
+        rates = attrs.evolve(rates, attention_decode_flops=gpu.gemm_tflops("bf16")[0] * 1e12 * wide_mla[1])
     if bytes_per_value(kv) == 1.0:
         # the time an FP8 cache's decode attention takes against a 16-bit cache's on the same kernel
         sixteen = attention_share_at(2.0)
