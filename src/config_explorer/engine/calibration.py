@@ -1922,15 +1922,16 @@ BLACKWELL_MLA_DECODE_BANDWIDTH: Final[dict[str, tuple[float, float]]] = {
 #: compute). The median over the B200's rows of both MLA tables, both kernels and both KV formats (0.66-0.70;
 #: benchmarks/fit_decode_attention.py), held out on the B300's and GB200's kernel-alone tables (within 11%)
 BLACKWELL_MLA_32_HEAD_FACTOR: Final[float] = 0.673
-#: MLA decode on Blackwell at 64 heads a GPU and more (data-parallel attention's ranks hold every head), by (engine,
-#: KV format): (share of the bandwidth its kernel reads the latent cache at, share of the 16-bit peak its arithmetic
-#: runs at). There the arithmetic matters as much as the read; with an FP8 cache TensorRT-LLM's generation MLA kernel
-#: runs FP8 arithmetic (``mFP8GenerationMLA`` follows the cache's FP8 mode, the query quantized to FP8: ``attentionOp``
-#: in TensorRT-LLM), and so does SGLang's ``trtllm_mla`` backend. Fitted jointly on the B200's 64- and 128-head rows of
-#: aiconfigurator's ``generation_mla`` tables (benchmarks/data/generation_mla_times.csv), the compute share at most
-#: the format's tensor peak (1 for 16-bit arithmetic, 2 for FP8; TensorRT-LLM's kernels reach it: their read binds),
-#: held out on the B300's and GB200's (benchmarks/fit_mla_decode_compute.py). Where the engine runs another MLA kernel
-#: (vLLM; SGLang's FlashInfer MLA for other models) the 16-head share and :data:`MLA_DECODE_COMPUTE` stand
+#: MLA decode on Blackwell at 64 heads a GPU and more (data-parallel attention's ranks hold every head), by (engine, KV
+#: format): (share of the bandwidth its kernel reads the latent cache at, share of the 16-bit peak its arithmetic runs
+#: at). There the arithmetic matters as much as the read; with an FP8 cache TensorRT-LLM's generation MLA kernel runs
+#: FP8 arithmetic (``mFP8GenerationMLA`` follows the cache's FP8 mode, the query quantized to FP8: ``attentionOp`` in
+#: TensorRT-LLM; its tech blog 3, on DeepSeek-R1's throughput on Blackwell: "both Q and KV are quantized to FP8"), and
+#: so does SGLang's ``trtllm_mla`` backend. Fitted jointly on the B200's 64- and 128-head rows of aiconfigurator's
+#: ``generation_mla`` tables (benchmarks/data/generation_mla_times.csv), the compute share at most the format's tensor
+#: peak (1 for 16-bit arithmetic, 2 for FP8; TensorRT-LLM's kernels reach it: their read binds), held out on the B300's
+#: and GB200's (benchmarks/fit_mla_decode_compute.py). Where the engine runs another MLA kernel (vLLM; SGLang's
+#: FlashInfer MLA for other models) the 16-head share and :data:`MLA_DECODE_COMPUTE` stand
 BLACKWELL_WIDE_MLA_DECODE: Final[dict[tuple[str, str], tuple[float, float]]] = {
     ("sglang", "16-bit"): (0.658, 0.587),
     ("sglang", "fp8"): (0.620, 0.969),
