@@ -528,11 +528,33 @@ def trtllm_graph_options(engine: str, notes: str) -> dict[str, Any]:
     return options
 
 
+def trtllm_balance_options(engine: str, notes: str) -> dict[str, Any]:
+    """The attention-DP balance a TensorRT-LLM row's launch states (its LLM-API ``attention_dp_config``, written as
+    ``attention_dp_config(batching_wait_iters=0,enable_balance=true,timeout_iters=60)`` or ``{batching_wait_iters: 0,
+    enable_balance: true, timeout_iters: 60}``), as engine options; none stated or not enabled, none."""
+    stated = re.search(r"attention_dp_config\s*[({]([^)}]*)", notes)
+    if not engine.startswith(("trtllm", "tensorrt")) or not stated:
+        return {}
+    body = stated.group(1)
+    if not re.search(r"(?i)enable_balance\s*[:=]\s*true\b", body):
+        return {}
+    options: dict[str, Any] = {"attention_dp_enable_balance": True}
+    for key, name in (
+        ("timeout_iters", "attention_dp_timeout_iters"),
+        ("batching_wait_iters", "attention_dp_batching_wait_iters"),
+    ):
+        value = re.search(rf"{key}\s*[:=]\s*(\d+)", body)
+        if value:
+            options[name] = int(value.group(1))
+    return options
+
+
 def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     knobs = serve_knobs(row.get("notes", ""), int(row["tp"]))
     implied = engine_backend_options(row.get("engine", ""), row.get("engine_version", ""))
     implied.update(installed_options(row.get("engine", ""), row.get("source", "")))
     implied.update(trtllm_graph_options(row.get("engine", ""), row.get("notes", "")))
+    implied.update(trtllm_balance_options(row.get("engine", ""), row.get("notes", "")))
     if implied:
         knobs["engine_options"] = {**implied, **knobs.get("engine_options", {})}
     return {

@@ -43,6 +43,7 @@ from accuracy import (
     released,
     run_prompts,
     sharegpt_lengths,
+    trtllm_balance_options,
     trtllm_bench_graphs,
     trtllm_bench_settings,
     trtllm_graph_options,
@@ -132,6 +133,7 @@ def _layout(row: dict[str, str]) -> dict[str, Any]:
             async_scheduling=True if stated_async else None,
             deep_gemm=installed_options(engine, row["source"]).get("deep_gemm", True),
             **trtllm_graph_options(engine, notes),
+            **trtllm_balance_options(engine, notes),
         ),
     }
 

@@ -313,6 +313,16 @@ class Deployment:
         return served_prefix_tokens(length, self.prefix_unit, caching=self.prefix_caching)
 
     @property
+    def balances_ranks(self) -> bool:
+        """Whether TensorRT-LLM's attention-DP ranks wait for each other before scheduling context requests
+        (``attention_dp_config.enable_balance``; the executor applies it with attention DP only)."""
+        return (
+            self.profile.name == "trtllm"
+            and self.options.attention_dp_enable_balance
+            and self.costs.dp_attention > 1
+        )
+
+    @property
     def holds_context(self) -> bool:
         """Whether TensorRT-LLM's batch waiting holds prompts back: both options set, and no attention
         DP (the executor skips it then)."""
@@ -423,6 +433,10 @@ class Deployment:
             recv_interval=self.options.scheduler_recv_interval,
             prefill_delay_passes=self.options.prefill_delayer_max_delay_passes
             if self.options.enable_prefill_delayer
+            else 0,
+            adp_timeout_iters=max(self.options.attention_dp_timeout_iters, 1) if self.balances_ranks else 0,
+            adp_batching_wait_iters=self.options.attention_dp_batching_wait_iters
+            if self.balances_ranks
             else 0,
             hold_steps=self.options.batch_wait_timeout_iters if self.holds_context else 0,
             hold_tokens=self.options.batch_wait_max_tokens_ratio * self.max_num_batched_tokens,
@@ -833,6 +847,11 @@ def plan_deployment(
             f"vLLM {profile.version} turns prefix caching off for a model with recurrent (Mamba, linear-attention) "
             "layers whatever the launch asks (its MambaModelConfig does): planned without it; from 0.11.1 vLLM keeps it "
             "where asked, from 0.28 by default"
+        )
+    if options.attention_dp_enable_balance and dp_attention == 1:
+        warnings.append(
+            "attention_dp_enable_balance has no effect without attention DP: TensorRT-LLM's executor balances "
+            "context requests across attention-DP ranks only"
         )
     if options.holds_context and dp_attention > 1:
         warnings.append(

@@ -121,6 +121,15 @@ Other options change how a step's host work meets its GPU work instead:
   prompt already being chunked goes on. Its token-usage watermark (off by default) is not modelled. SGLang refuses
   it without data-parallel attention, and so does the plan.
 
+* TensorRT-LLM's ``attention_dp_config`` (LLM-API options ``enable_balance``, ``timeout_iters``, ``batching_wait_iters``;
+  ``AttentionDpConfig`` in ``tensorrt_llm/llmapi/llm_args.py``, defaults off, 50 and 10) does the same for its
+  attention-DP ranks (``PyExecutor._balance_adp_requests`` in ``tensorrt_llm/_torch/pyexecutor/py_executor.py``):
+  each iteration the ranks exchange their scheduled context and generation counts; while some rank has no context
+  request (or no free batch slot) every rank's context requests wait, chunks in progress too, until
+  ``timeout_iters`` iterations have counted or some rank has nothing generating; once every rank has one and every
+  rank generates, they wait ``batching_wait_iters`` iterations more. The wait counter also counts the iterations
+  without any context request, wrapping at ``timeout_iters``. Without attention DP the executor skips it.
+
 SGLang's ``--num-continuous-decode-steps`` is declared but read nowhere else in the 0.5.19 wheel (its loop
 went with the overlap scheduler), so it is not an option here either. Neither engine's
 ``stream_interval`` delays the first token: SGLang sends a streamed request's output when
@@ -188,6 +197,13 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "cudagraph_mode": ("vllm", None, "--compilation-config '{\"cudagraph_mode\": ...}'"),
     "enable_prefill_delayer": ("sglang", False, "--enable-prefill-delayer"),
     "prefill_delayer_max_delay_passes": ("sglang", 30, "--prefill-delayer-max-delay-passes"),
+    "attention_dp_enable_balance": ("trtllm", False, "attention_dp_config.enable_balance (LLM-API option)"),
+    "attention_dp_timeout_iters": ("trtllm", 50, "attention_dp_config.timeout_iters (LLM-API option)"),
+    "attention_dp_batching_wait_iters": (
+        "trtllm",
+        10,
+        "attention_dp_config.batching_wait_iters (LLM-API option)",
+    ),
 }
 #: the options whose value is a word, and the words each accepts (SGLang's ``--mamba-ssm-dtype`` choices:
 #: ``arg_groups/fields/exec_.py`` in the 0.5.23 wheel), with the precision each names
@@ -222,6 +238,8 @@ _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "cuda_graph_max_bs": (1, MAX_GRAPH_BATCH),
     "cuda_graph_max_batch_size": (1, MAX_GRAPH_BATCH),
     "prefill_delayer_max_delay_passes": (1, MAX_WAIT_STEPS),
+    "attention_dp_timeout_iters": (0, MAX_WAIT_STEPS),
+    "attention_dp_batching_wait_iters": (0, MAX_WAIT_STEPS),
 }
 
 
@@ -316,6 +334,13 @@ class EngineOptions:
     #: SGLang: the passes a group's new prompts wait for the others' at most (``--prefill-delayer-max-delay-passes``,
     #: default 30)
     prefill_delayer_max_delay_passes: int = 30
+    #: TensorRT-LLM with attention DP: context requests wait while some rank has none, for up to
+    #: ``attention_dp_timeout_iters`` iterations, and then, where every rank also generates, for
+    #: ``attention_dp_batching_wait_iters`` more (``attention_dp_config``: ``enable_balance``, ``timeout_iters``,
+    #: ``batching_wait_iters``; defaults False, 50, 10 in ``AttentionDpConfig``)
+    attention_dp_enable_balance: bool = False
+    attention_dp_timeout_iters: int = 50
+    attention_dp_batching_wait_iters: int = 10
 
     @property
     def overlap_off(self) -> bool:
@@ -429,6 +454,9 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         cudagraph_mode=None if "cudagraph_mode" not in checked else str(checked["cudagraph_mode"]),
         enable_prefill_delayer=bool(checked.get("enable_prefill_delayer", False)),
         prefill_delayer_max_delay_passes=int(checked.get("prefill_delayer_max_delay_passes", 30)),
+        attention_dp_enable_balance=bool(checked.get("attention_dp_enable_balance", False)),
+        attention_dp_timeout_iters=int(checked.get("attention_dp_timeout_iters", 50)),
+        attention_dp_batching_wait_iters=int(checked.get("attention_dp_batching_wait_iters", 10)),
     )
 
 

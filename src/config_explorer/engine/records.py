@@ -129,6 +129,12 @@ class PerformanceEstimate:
     #: (``--prefill-delayer-max-delay-passes``); None: another engine
     enable_prefill_delayer: bool | None = None
     prefill_delayer_max_delay_passes: int | None = None
+    #: TensorRT-LLM: whether its attention-DP ranks wait for each other before scheduling context requests
+    #: (``attention_dp_config.enable_balance``), for how many iterations at most while some rank has none
+    #: (``timeout_iters``), and how many more once all have one (``batching_wait_iters``); None: another engine
+    attention_dp_enable_balance: bool | None = None
+    attention_dp_timeout_iters: int | None = None
+    attention_dp_batching_wait_iters: int | None = None
     #: vLLM: whether it was told to run without CUDA graphs or compiled code (``--enforce-eager``); None:
     #: another engine
     enforce_eager: bool | None = None

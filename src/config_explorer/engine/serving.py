@@ -211,14 +211,18 @@ def _fixed_closed_loop(traffic: Traffic) -> bool:
 
 
 def _delayer_note(dep: Deployment, record: PerformanceEstimate) -> PerformanceEstimate:
-    """``record`` (analytic model) with a warning where SGLang's prefill delayer is on: the screen admits each
-    attention group's prompts as they come, while the engine holds them until every group has one."""
-    if not dep.options.enable_prefill_delayer:
+    """``record`` (analytic model) with a warning where SGLang's prefill delayer or TensorRT-LLM's attention-DP
+    balance is on: the screen admits each attention group's prompts as they come, while the engine holds them until
+    every group has one."""
+    if dep.options.enable_prefill_delayer:
+        what = "SGLang's prefill delayer (--enable-prefill-delayer)"
+    elif dep.balances_ranks:
+        what = "TensorRT-LLM's attention-DP balance (attention_dp_config.enable_balance)"
+    else:
         return record
     note = (
-        "the analytic serving model does not model SGLang's prefill delayer (--enable-prefill-delayer): it admits "
-        "each attention group's prompts as they arrive; serving_model='simulated' holds them until every group "
-        "has one, as the engine does"
+        f"the analytic serving model does not model {what}: it admits each attention group's prompts as they "
+        "arrive; serving_model='simulated' holds them until every group has one, as the engine does"
     )
     return attrs.evolve(record, warnings=(*record.warnings, note))
 

@@ -163,6 +163,11 @@ class SchedulerConfig:
     #: SGLang's prefill delayer with data-parallel attention (``--enable-prefill-delayer``): the most scheduler passes
     #: the groups that have prompts to admit wait while another group has none (0: they never wait)
     prefill_delay_passes: int = 0
+    #: TensorRT-LLM's attention-DP balance (``attention_dp_config.enable_balance``): the iterations context requests
+    #: wait while some rank has none (``timeout_iters``; 0: no balance), and the iterations they wait more once every
+    #: rank has one and generates (``batching_wait_iters``)
+    adp_timeout_iters: int = 0
+    adp_batching_wait_iters: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -301,6 +306,9 @@ class _Replica:
         self.step_from = self.step_to = math.nan
         self.held_steps = 0  # steps the prompts have been held back (batch waiting)
         self.delayed = 0  # scheduler passes the prompts have waited for every attention group to have one
+        # TensorRT-LLM's attention-DP balance counters: iterations counted while some rank had no context request
+        # (wrapping at the timeout), and iterations the context requests have waited for more to batch
+        self.adp_waited = self.adp_batched = 0
         self.preemptions = 0
         self.min_free = cfg.num_blocks
         self.decode_seconds = 0.0  # integral of the decode batch over time
@@ -652,11 +660,49 @@ class _Replica:
             return False
         return True
 
+    def _balance_left(self) -> tuple[int, bool]:
+        """TensorRT-LLM's attention-DP balance (``PyExecutor._balance_adp_requests``): (iterations the context
+        requests may still wait, 0 where they are scheduled now; whether the wait is the batching one).
+
+        Every iteration the ranks compare what they scheduled. While some rank has no context request (or no free
+        batch slot) the context requests wait, chunks in progress too, and a counter counts the iteration; at
+        ``adp_timeout_iters`` counted, or where some rank generates nothing, they are scheduled and the counter
+        restarts (it counts, and wraps, in iterations without any context request as well). Once every rank has one
+        and every rank generates, they wait ``adp_batching_wait_iters`` iterations more. The context requests are
+        taken as spread over distinct ranks (the executor hands new requests to the least loaded), so every rank has
+        one once as many wait as there are ranks; every rank generates once as many sequences decode."""
+        cfg = self.cfg
+        timeout = cfg.adp_timeout_iters
+        if not timeout or self.groups < 2:
+            return 0, False
+        seats = max(cfg.max_num_seqs - len(self.running), 0)
+        context = len(self.prefilling) + min(len(self.waiting), seats)
+        generating = len(self.decoding) >= self.groups
+        if context >= self.groups and seats > 0:
+            self.adp_waited = 0
+            if generating and self.adp_batched < cfg.adp_batching_wait_iters:
+                return cfg.adp_batching_wait_iters - self.adp_batched, True
+            self.adp_batched = 0
+            return 0, False
+        if not context or not generating or self.adp_waited + 1 >= timeout:
+            # nothing to hold, or scheduled now (the counter restarts); an iteration without context counts on
+            self.adp_waited = 0 if context or not generating else self.adp_waited
+            return 0, False
+        return timeout - 1 - self.adp_waited, False
+
     def _mixed_step(self) -> None:
         """vLLM V1 and TensorRT-LLM: every decode, then prefill chunks, in one step."""
         cfg = self.cfg
         if self._held():
             self.held_steps += self._decode_run(cfg.hold_steps - self.held_steps)
+            return
+        wait, batching = self._balance_left()
+        if wait and self.decoding:
+            rounds = self._decode_run(wait)
+            if batching:
+                self.adp_batched += rounds
+            else:
+                self.adp_waited += rounds
             return
         budget = cfg.max_num_batched_tokens
         preempted = False
@@ -689,7 +735,9 @@ class _Replica:
         if chunks:
             self._execute(chunks, decode=True)
         else:
-            self._decode_run()
+            rounds = self._decode_run()
+            if cfg.adp_timeout_iters:  # the balance's counter counts iterations without context requests too
+                self.adp_waited = (self.adp_waited + rounds) % cfg.adp_timeout_iters
 
     def _sglang_step(self) -> None:
         """SGLang: a prefill batch whenever one can be formed, else a decode step for every running request."""

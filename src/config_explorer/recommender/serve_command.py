@@ -662,6 +662,15 @@ def _trtllm_parts(
     if est.batch_wait_timeout_iters and est.batch_wait_max_tokens_ratio:  # batch waiting (LLM-API options)
         options.append(f"batch_wait_timeout_iters: {est.batch_wait_timeout_iters}")
         options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
+    if (
+        est.attention_dp_enable_balance and est.dp_attention > 1
+    ):  # the ranks' context balance (AttentionDpConfig)
+        options += [
+            "attention_dp_config:",
+            "  enable_balance: true",
+            f"  timeout_iters: {est.attention_dp_timeout_iters}",
+            f"  batching_wait_iters: {est.attention_dp_batching_wait_iters}",
+        ]
     if est.disable_overlap_scheduler:
         options.append("disable_overlap_scheduler: true")
     # the decode CUDA graphs (the PyTorch backend's cuda_graph_config), where the estimate ran other than the default
