@@ -192,7 +192,11 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
         "triton (--moe-runner-backend: DeepSeek-V4's MXFP4 experts on Hopper; triton keeps 16- and 8-bit experts on "
         "SGLang's Triton fused-MoE kernel), and vLLM's deep_gemm=false "
         "(DeepGEMM not installed: pip installs before v0.20; native backend) and moe_backend=marlin (--moe-backend: "
-        "8- and 4-bit experts on Marlin's MoE kernel, e.g. gpt-oss on Hopper)",
+        "8- and 4-bit experts on Marlin's MoE kernel, e.g. gpt-oss on Hopper); with data-parallel attention, SGLang's "
+        "enable_prefill_delayer=true and prefill_delayer_max_delay_passes=N (--enable-prefill-delayer) and "
+        "TensorRT-LLM's attention_dp_enable_balance=true, attention_dp_timeout_iters=N and "
+        "attention_dp_batching_wait_iters=M (attention_dp_config), which hold a group's prompts until every group "
+        "has one",
     )
 
 
