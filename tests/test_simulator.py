@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from config_explorer.architecture import load_model
 from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import trtllm_fine_padded_sizes
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.metrics import Stats, weighted_percentile
 from config_explorer.engine.serving import estimate
@@ -166,6 +167,33 @@ def test_the_screen_follows_sglangs_cohort_of_identical_requests(
     assert ana.output_throughput_tok_s == pytest.approx(sim.output_throughput_tok_s, rel=0.10)
     # the train's TTFTs spread evenly: the screen's p99 is the last step's, its median the middle one's
     assert ana.ttft_p50_ms <= ana.ttft_ms < ana.ttft_p99_ms <= 2.0 * ana.ttft_ms  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("engine", "options"),
+    [
+        ("vllm", None),
+        ("sglang", None),
+        # TensorRT-LLM with its decode graphs padded, as NVIDIA's recipes and the recommender run it (unpadded, a rank
+        # replays its graph only when every rank holds the same batch, which the screen's mean batch rarely is)
+        ("trtllm", {"cuda_graph_padding": True, "cuda_graph_batch_sizes": trtllm_fine_padded_sizes(2048)}),
+    ],
+)
+def test_the_screen_agrees_with_the_simulator_with_data_parallel_attention(
+    engine: str, options: dict[str, object] | None
+) -> None:
+    """DeepSeek-R1 on eight H200s, eight attention groups, experts over the eight ranks: the screen spreads a step's
+    work over the groups, the simulator costs each step at its busiest group; at a steady load of long prompts they
+    agree on the decode (benchmarks/analytic_vs_simulated.py prints the whole grid)."""
+    common = {
+        "num_gpus": 8, "tp": 8, "ep": 8, "dp_attention": 8, "input_length": 8192, "output_length": 1024,
+        "concurrency": 64, "engine": engine, "engine_options": options,
+    }  # fmt: skip
+    arch = load_model("deepseek-ai/DeepSeek-R1")
+    sim = estimate(arch, get_gpu("H200"), **common)  # type: ignore[arg-type]
+    ana = estimate(arch, get_gpu("H200"), serving_model="analytic", **common)  # type: ignore[arg-type]
+    assert ana.itl_ms == pytest.approx(sim.itl_ms, rel=0.10)
+    assert ana.output_throughput_tok_s == pytest.approx(sim.output_throughput_tok_s, rel=0.10)
 
 
 def test_the_screen_takes_random_arrivals_when_asked() -> None:
