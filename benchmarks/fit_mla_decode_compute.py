@@ -123,9 +123,10 @@ def fits() -> dict[tuple[str, str], tuple[float, float]]:
     }
 
 
-def former(engine: str, kv: str) -> tuple[float, float]:
-    """The engine's charge before this fit: the 16-head bandwidth share and FlashMLA's compute share."""
-    shares = BLACKWELL_MLA_DECODE_BANDWIDTH["trtllm" if engine in ("trtllm", "sglang") else "flashinfer"]
+def former(kv: str) -> tuple[float, float]:
+    """The engine's charge before this fit: the TensorRT-LLM-gen kernel's 16-head bandwidth share (both engines' tables
+    time that kernel) and FlashMLA's compute share."""
+    shares = BLACKWELL_MLA_DECODE_BANDWIDTH["trtllm"]
     return shares[1 if kv == "fp8" else 0], MLA_DECODE_COMPUTE
 
 
@@ -159,7 +160,7 @@ def main() -> int:
         cells = []
         for heads in HEADS:
             now = [p[3] / modelled_s(gpu, kv, p, *shares) for p in group if p[0] == heads]
-            then = [p[3] / modelled_s(gpu, kv, p, *former(engine, kv)) for p in group if p[0] == heads]
+            then = [p[3] / modelled_s(gpu, kv, p, *former(kv)) for p in group if p[0] == heads]
             if gpu != FIT_GPU:
                 errors += [abs(r - 1.0) for r in now]
                 before += [abs(r - 1.0) for r in then]

@@ -1079,6 +1079,9 @@ def plan_deployment(
         )
         mode = "mxfp4"
 
+    # one attention group's heads over its GPUs (the shard's own count is built below)
+    heads_per_gpu = arch.num_attention_heads / max(tp // dp_attention, 1)
+
     # decode attention at the share of the bandwidth the engine's own kernel reads the cache at
     def attention_share_at(value_bytes: float) -> float:
         return decode_attention_bandwidth(
@@ -1089,8 +1092,7 @@ def plan_deployment(
             kv_value_bytes=value_bytes,
             mla=arch.is_mla,
             model_class=arch.architecture,
-            # one attention group's heads over its GPUs (the shard's own count is built below)
-            heads_per_gpu=arch.num_attention_heads / max(tp // dp_attention, 1),
+            heads_per_gpu=heads_per_gpu,
             gpu_name=gpu.name,
         )
 
@@ -1101,7 +1103,7 @@ def plan_deployment(
         profile,
         gpu_family=gpu.family,
         model_class=arch.architecture,
-        heads_per_gpu=arch.num_attention_heads / max(tp // dp_attention, 1),
+        heads_per_gpu=heads_per_gpu,
         kv_value_bytes=bytes_per_value(kv),
     )
     if arch.is_mla and wide_mla:

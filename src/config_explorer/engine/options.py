@@ -388,7 +388,7 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"got {type(value).__name__}"
         )
     accepted = ", ".join(options_of(engine)) or "none"
-    checked: dict[str, int | float | bool | str] = {}
+    checked: dict[str, Any] = {}
     listed: tuple[int, ...] | None = None
     for name, raw in items.items():
         if not isinstance(name, str) or name not in ENGINE_OPTIONS:
@@ -421,43 +421,8 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"engine options enforce_eager and cudagraph_mode={checked['cudagraph_mode']} disagree: --enforce-eager "
             "replays no CUDA graphs; give one of them"
         )
-    switch = checked.get("async_scheduling")
-    caching = checked.get("enable_prefix_caching")
-    return EngineOptions(
-        scheduler_recv_interval=int(checked.get("scheduler_recv_interval", 1)),
-        batch_wait_timeout_iters=int(checked.get("batch_wait_timeout_iters", 0)),
-        batch_wait_max_tokens_ratio=float(checked.get("batch_wait_max_tokens_ratio", 0.0)),
-        async_scheduling=None if switch is None else bool(switch),
-        enable_prefix_caching=None if caching is None else bool(caching),
-        disable_piecewise_cuda_graph=bool(checked.get("disable_piecewise_cuda_graph", False)),
-        disable_overlap_schedule=bool(checked.get("disable_overlap_schedule", False)),
-        disable_overlap_scheduler=bool(checked.get("disable_overlap_scheduler", False)),
-        enforce_eager=bool(checked.get("enforce_eager", False)),
-        cuda_graph_max_bs=None if "cuda_graph_max_bs" not in checked else int(checked["cuda_graph_max_bs"]),
-        cuda_graph_max_batch_size=None
-        if "cuda_graph_max_batch_size" not in checked
-        else int(checked["cuda_graph_max_batch_size"]),
-        cuda_graph_padding=bool(checked.get("cuda_graph_padding", False)),
-        cuda_graph_batch_sizes=listed,
-        deep_gemm=bool(checked.get("deep_gemm", True)),
-        tensorrt_engine=bool(checked.get("tensorrt_engine", False)),
-        schedule_conservativeness=float(checked.get("schedule_conservativeness", 1.0)),
-        disable_radix_cache=bool(checked.get("disable_radix_cache", False)),
-        enable_block_reuse=bool(checked.get("enable_block_reuse", True)),
-        mamba_ssm_dtype=None if "mamba_ssm_dtype" not in checked else str(checked["mamba_ssm_dtype"]),
-        moe_runner_backend=None
-        if "moe_runner_backend" not in checked
-        else str(checked["moe_runner_backend"]),
-        moe_backend=None if "moe_backend" not in checked else str(checked["moe_backend"]),
-        swa_full_tokens_ratio=float(checked.get("swa_full_tokens_ratio", 0.8)),
-        disable_hybrid_swa_memory=bool(checked.get("disable_hybrid_swa_memory", False)),
-        cudagraph_mode=None if "cudagraph_mode" not in checked else str(checked["cudagraph_mode"]),
-        enable_prefill_delayer=bool(checked.get("enable_prefill_delayer", False)),
-        prefill_delayer_max_delay_passes=int(checked.get("prefill_delayer_max_delay_passes", 30)),
-        attention_dp_enable_balance=bool(checked.get("attention_dp_enable_balance", False)),
-        attention_dp_timeout_iters=int(checked.get("attention_dp_timeout_iters", 50)),
-        attention_dp_batching_wait_iters=int(checked.get("attention_dp_batching_wait_iters", 10)),
-    )
+    # each value is already of its field's type (``_value``); an option not stated keeps its field's default
+    return EngineOptions(**checked, cuda_graph_batch_sizes=listed)
 
 
 #: the most decode batch sizes a ``cuda_graph_config.batch_sizes`` list may name that the engine plans with

@@ -662,9 +662,8 @@ def _trtllm_parts(
     if est.batch_wait_timeout_iters and est.batch_wait_max_tokens_ratio:  # batch waiting (LLM-API options)
         options.append(f"batch_wait_timeout_iters: {est.batch_wait_timeout_iters}")
         options.append(f"batch_wait_max_tokens_ratio: {est.batch_wait_max_tokens_ratio:g}")
-    if (
-        est.attention_dp_enable_balance and est.dp_attention > 1
-    ):  # the ranks' context balance (AttentionDpConfig)
+    # the attention-DP ranks' context balance (AttentionDpConfig; the executor applies it with attention DP only)
+    if est.attention_dp_enable_balance and est.dp_attention > 1:
         options += [
             "attention_dp_config:",
             "  enable_balance: true",
