@@ -29,7 +29,7 @@ from config_explorer.engine.calibration import EXCHANGE_US, EXPERT_IMBALANCE
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, sequence_kv_bytes, shard_costs
 from config_explorer.engine.options import EngineOptions
-from config_explorer.engine.roofline import exchange_sends
+from config_explorer.engine.roofline import exchange_sends, expected_max_normal
 from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import estimate_performance
@@ -262,6 +262,37 @@ def test_more_expert_imbalance_never_speeds_a_step(low: float, extra: float, bat
     skewed = _plan(ep=8, dp_attention=8, expert_imbalance=low + extra)
     args = (batch, batch * 2048.0, 0.0, 0.0, 0.0, 0.0, float(batch))
     assert skewed.step_cost.time(*args) >= even.step_cost.time(*args) * (1 - 1e-12)
+
+
+def test_expected_largest_normal_draw_by_hand() -> None:
+    # E[max of 2] = 1/sqrt(pi), of 3 = 3/(2 sqrt(pi)); of 4 and 8 from the tables of normal order statistics
+    assert expected_max_normal(1) == 0.0
+    assert expected_max_normal(2) == pytest.approx(1 / math.sqrt(math.pi), abs=1e-4)
+    assert expected_max_normal(3) == pytest.approx(3 / (2 * math.sqrt(math.pi)), abs=1e-4)
+    assert expected_max_normal(4) == pytest.approx(1.0294, abs=1e-4)
+    assert expected_max_normal(8) == pytest.approx(1.4236, abs=1e-4)
+
+
+def test_one_token_lands_unevenly_on_expert_parallel_ranks() -> None:
+    """One decode token picks 8 of DeepSeek's 256 experts; over 8 ranks of 32 the mean rank holds 1 of them, but
+    the busiest holds more than the routing skew's 1.2: a rank's share is hypergeometric (variance
+    8 x 1/8 x 7/8 x 248/255), and the largest of 8 such draws lies 1.424 standard deviations above the mean."""
+    sc = _plan(ep=8, dp_attention=8).step_cost
+    touched = sc.moe_layer_streaming(1.0)[0] / sc.costs.expert_bytes
+    assert touched == pytest.approx(1 + 1.4236 * math.sqrt(8 / 8 * 7 / 8 * 248 / 255), rel=1e-3)
+    # without expert parallelism every GPU streams its slice of all 8
+    tp_only = _plan().step_cost
+    assert tp_only.moe_layer_streaming(1.0)[0] / tp_only.costs.expert_bytes == pytest.approx(8.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(ep=st.sampled_from([2, 4, 8, 16, 32]), tokens=st.integers(1, 4096), more=st.integers(1, 4096))
+def test_the_busiest_rank_never_streams_less_for_more_tokens(ep: int, tokens: int, more: int) -> None:
+    sc = _plan(tp=ep, ep=ep, dp_attention=ep).step_cost
+    fewer = sc.moe_layer_streaming(float(tokens))[0]
+    assert sc.moe_layer_streaming(float(tokens + more))[0] >= fewer * (1 - 1e-12)
+    # and never more than the experts the rank holds
+    assert fewer <= sc.costs.num_experts / ep * sc.costs.expert_bytes * (1 + 1e-12)
 
 
 def test_default_imbalance_is_the_stated_figure() -> None:

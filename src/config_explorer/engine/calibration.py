@@ -1417,8 +1417,9 @@ def triton_moe_config_tuned(
 #: ``deepgemm`` layers (benchmarks/data/moe_kernel_times.csv: DeepSeek-V3's shape, FP8-block, TP8 and EP8) at 1-16
 #: tokens; held out on the same layers at 64-16,384 tokens and on vLLM's MiniMax-M3 B200 serving points
 #: (benchmarks/accuracy.py). The kernels are DeepGEMM's in both engines; vLLM's scatter and gather are its own
-#: Triton kernels (taken as costing the same)
-DEEPGEMM_BLACKWELL_MOE_US: Final[tuple[float, float]] = (7.3, 0.385)
+#: Triton kernels (taken as costing the same). The fixed part fits a little below zero: over these two layouts
+#: (32 and 256 experts a GPU) the per-expert part carries the whole remainder
+DEEPGEMM_BLACKWELL_MOE_US: Final[tuple[float, float]] = (-3.7, 0.427)
 #: what vLLM's DeepSeek-sparse-attention module takes per prompt token per layer beyond the indexer's GEMMs and logits
 #: and the sparse MLA kernel the engine charges, microseconds: the lightning indexer runs on every GPU of the group
 #: (``ReplicatedLinear`` projections, 64 index heads) and the module wraps it and the sparse kernel in a few dozen
@@ -1501,7 +1502,7 @@ def vllm_deepgemm_blackwell_moe_us(
     if release is not None and gated <= release < ungated and moe_tp >= tp_limit:
         return 0.0
     fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
-    return fixed + per_expert * local_experts
+    return max(fixed + per_expert * local_experts, 0.0)
 
 
 def sglang_graph_batch_sizes(max_bs: int) -> tuple[int, ...]:

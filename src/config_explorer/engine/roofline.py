@@ -23,7 +23,9 @@ floating-point operations: the simulator calls it once per scheduler step.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
+import statistics
 from collections.abc import Sequence
 
 import attrs
@@ -52,6 +54,7 @@ __all__ = [
     "exchange_seconds_per_token",
     "exchange_sends",
     "expected_distinct_experts",
+    "expected_max_normal",
     "issued_kernels",
     "rates_for",
     "soft_max",
@@ -76,6 +79,20 @@ def expected_distinct_experts(tokens: float, experts: int, top_k: int) -> float:
     if experts == 0 or tokens <= 0:
         return 0.0
     return experts * (1.0 - math.pow(1.0 - top_k / experts, tokens))
+
+
+@functools.cache
+def expected_max_normal(n: int) -> float:
+    """The expected largest of ``n`` independent standard normal draws (0 for one draw): 0.564 for two, 1.029
+    for four, 1.424 for eight, 2.070 for 32; by numerical integration of ``n x phi(x) Phi(x)^(n-1)``."""
+    if n <= 1:
+        return 0.0
+    normal = statistics.NormalDist()
+    step, total = 0.01, 0.0
+    for i in range(-1000, 1001):
+        x = i * step
+        total += x * n * normal.pdf(x) * normal.cdf(x) ** (n - 1)
+    return total * step
 
 
 @attrs.frozen
@@ -405,6 +422,7 @@ class StepCost:
         "_eager_overlaps",
         "_eager_prefill",
         "_elementwise_token",
+        "_ep",
         "_exchange_calls",
         "_exchange_token",
         "_expert_bytes",
@@ -421,6 +439,7 @@ class StepCost:
         "_groups",
         "_host_seq",
         "_host_step",
+        "_imbalance",
         "_kv_fixed",
         "_kv_state",
         "_kv_token",
@@ -429,13 +448,13 @@ class StepCost:
         "_lm_head_flops",
         "_local_experts",
         "_logits_cell_s",
+        "_max_spread",
         "_moe_bw",
         "_moe_fixed",
         "_moe_floor",
         "_moe_flops",
         "_moe_half_tokens",
         "_moe_layers",
-        "_moe_load",
         "_moe_miss",
         "_moe_slowdown",
         "_moe_traffic_token",
@@ -515,7 +534,10 @@ class StepCost:
         # with experts split over ep ranks, the busiest rank sets the layer's time: it holds
         # num_experts / ep experts and gets expert_imbalance times the mean share of the assignments
         self._local_experts = (c.num_experts + c.redundant_experts) / c.ep
-        self._moe_load = r.expert_imbalance / c.ep if c.ep > 1 else 1.0
+        # ... and at a small batch the luck of the draw: the busiest of ep ranks is a spread above the mean
+        self._ep = c.ep
+        self._imbalance = r.expert_imbalance
+        self._max_spread = expected_max_normal(c.ep) if c.ep > 1 else 0.0
         self._top_k = c.experts_per_token
         self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
         self._expert_bytes = c.expert_bytes
@@ -801,14 +823,30 @@ class StepCost:
         touched = self._experts * (1.0 - self._moe_miss**tokens)
         assignments = tokens * self._top_k
         per_expert = assignments / touched
-        # the busiest expert-parallel rank (all of it when the experts are not split: load 1)
-        touched = min(touched * self._moe_load, self._local_experts)
-        assignments *= self._moe_load
+        if self._ep > 1:
+            # the busiest expert-parallel rank: the routing's skew (expert_imbalance over the mean), or, where
+            # the batch is small, the draw's own spread, whichever is larger
+            touched, assignments = self._busiest_rank(touched, assignments)
         moved = touched * self._expert_bytes
         flops = assignments * self._expert_flops
         mem = max(moved / self._moe_bw, self._moe_floor)
         cmp = flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
         return self._moe_slowdown * soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
+
+    def _busiest_rank(self, touched: float, assignments: float) -> tuple[float, float]:
+        """The experts the busiest of ``ep`` expert-parallel ranks holds among the ``touched`` ones, and the
+        assignments it computes among ``assignments``: each the larger of the skewed share (the mean times
+        ``expert_imbalance``) and the expected largest of ``ep`` draws of uniform routing (the mean plus
+        :func:`expected_max_normal` standard deviations: a rank's touched experts are hypergeometric, its
+        assignments binomial). Experts capped at those the rank holds."""
+        ep, experts = self._ep, self._experts
+        share = 1.0 / ep
+        mean = touched * share
+        spread = touched * share * (1.0 - share) * (experts - touched) / max(experts - 1, 1)
+        busiest = max(mean * self._imbalance, mean + self._max_spread * math.sqrt(max(spread, 0.0)))
+        load = assignments * share
+        drawn = load + self._max_spread * math.sqrt(assignments * share * (1.0 - share))
+        return min(busiest, self._local_experts), max(load * self._imbalance, drawn)
 
     def breakdown(
         self,
