@@ -14,6 +14,13 @@ Fitted on SGLang 0.5.14's GEMMs (the named subset); TensorRT-LLM 1.3.0rc20's and
 and printed beside it. The 8-bit fraction pools per-tensor and block-scaled FP8 (the engine has one 8-bit
 rate); the 4-bit one pairs the B200's NVFP4 GEMM with the H200's 8-bit GEMM of the same shape (Hopper has
 no FP4 tensor cores), so it reads against Hopper's 8-bit fraction.
+
+Blackwell Ultra (the B300 and GB300) shares the family's fractions, scaled by what its GEMMs reach of its own
+datasheet peaks over what the B200's reach of the B200's (``calibration.BLACKWELL_ULTRA_GEMM_SHARE``). Its NVFP4
+peak is 1.5x the B200's on the datasheet, but the same NVFP4 GEMMs run only about 1.1x faster: a fraction of the
+B300's peak taken from the B200 would make its FP4 GEMMs a third too fast. Fitted on SGLang 0.5.14's B300 and B200
+GEMMs (the same shape and dtype on both); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's B300 GEMMs, and every
+framework's GB300 against the GB200, held out.
 """
 
 from __future__ import annotations
@@ -23,10 +30,12 @@ import statistics
 from pathlib import Path
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.calibration import BLACKWELL_ULTRA_GEMM_SHARE, efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "gemm_times.csv"
-GPUS = {"H200-SXM": "H200", "B200-SXM": "B200"}
+GPUS = {"H200-SXM": "H200", "B200-SXM": "B200", "B300-SXM": "B300", "GB200": "GB200", "GB300": "GB300"}
+#: (Blackwell Ultra GPU, the Blackwell GPU of its form it is read against)
+ULTRA_PAIRS = (("B300-SXM", "B200-SXM"), ("GB300", "GB200"))
 MIN_DIM = 4096
 #: database dtype -> the catalog's tensor mode (its dense peak)
 MODES = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4"}
@@ -87,6 +96,34 @@ def fitted() -> dict[str, float]:
     return {name: round(base[name] * statistics.median(ratios(data, FIT, name)), 2) for name in CLASSES}
 
 
+def ultra_ratios(
+    data: dict[tuple[str, str, str, int, int, int], float],
+    framework: str,
+    fraction: str,
+    pair: tuple[str, str],
+) -> list[float]:
+    """A Blackwell Ultra GPU's share of its own peak over its Blackwell twin's share of the twin's, for every GEMM
+    (shape and dtype) both ran in ``framework``, for one engine fraction."""
+    ultra, base = pair
+    out = []
+    for (gpu, fw, dtype, m, n, k), share in data.items():
+        if gpu != ultra or fw != framework or dtype not in CLASSES[fraction][0]:
+            continue
+        twin = data.get((base, fw, dtype, m, n, k))
+        if twin:
+            out.append(share / twin)
+    return out
+
+
+def fitted_ultra() -> dict[str, float]:
+    """Blackwell Ultra's share of its peaks over the B200's, per engine fraction: the median over the fit
+    framework's B300 GEMMs, 2 decimals."""
+    data = shares()
+    return {
+        name: round(statistics.median(ultra_ratios(data, FIT, name, ULTRA_PAIRS[0])), 2) for name in CLASSES
+    }
+
+
 def main() -> None:
     data = shares()
     frameworks = sorted({fw for _, fw, *_ in data})
@@ -111,6 +148,24 @@ def main() -> None:
     print("Blackwell fraction of the dense peak (Hopper's times the fit framework's median ratio):")
     for name in CLASSES:
         print(f"  {name:6s} fitted {fit[name]:.2f}, the engine uses {engine[name]:.2f}")
+    ultra = fitted_ultra()
+    print()
+    print(
+        "Blackwell Ultra: its share of its own peak over its Blackwell twin's, the same GEMM (median, IQR);"
+    )
+    print(f"fitted on {FIT}'s B300-SXM / B200-SXM, the others held out:")
+    for name in CLASSES:
+        cells = []
+        for pair in ULTRA_PAIRS:
+            for fw in frameworks:
+                r = sorted(ultra_ratios(data, fw, name, pair))
+                if len(r) < 2:
+                    continue
+                q = statistics.quantiles(r, n=4)
+                cells.append(f"{pair[0]} {fw.split()[0]} {statistics.median(r):.3f} ({q[0]:.2f}-{q[2]:.2f})")
+        print(f"  {name:6s} " + "; ".join(cells))
+    for name in CLASSES:
+        print(f"  {name:6s} fitted {ultra[name]:.2f}, the engine uses {BLACKWELL_ULTRA_GEMM_SHARE[name]:.2f}")
 
 
 if __name__ == "__main__":

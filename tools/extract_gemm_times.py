@@ -5,7 +5,8 @@ table per GPU, framework and release. This script keeps, each timed by the datab
 GEMM kernel:
 
 * the compute-bound GEMMs (M, N and K all at least 4,096) of SGLang 0.5.14, TensorRT-LLM 1.3.0rc20 and vLLM
-  0.24.0 on the H200 SXM and the B200: 16-bit, per-tensor FP8, block-scaled FP8 and (B200 only) NVFP4;
+  0.24.0 on the H200 SXM and the Blackwell GPUs (B200, B300, GB200, GB300): 16-bit, per-tensor FP8, block-scaled
+  FP8 and (Blackwell only) NVFP4;
 * the 16-bit GEMMs of the A100 SXM (SGLang 0.5.10, TensorRT-LLM 1.0.0, vLLM 0.14.0, the releases the
   database has for it) and of the H100 SXM (the H200's releases): the compute-bound ones, and the decode
   ones (M of 1 and 8 rows), which stream their weights.
@@ -24,14 +25,26 @@ from pathlib import Path
 from aiconfigurator_db import package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "gemm_times.csv"
-GPUS = {"h200_sxm": "H200-SXM", "b200_sxm": "B200-SXM", "a100_sxm": "A100-SXM", "h100_sxm": "H100-SXM"}
+GPUS = {
+    "h200_sxm": "H200-SXM",
+    "b200_sxm": "B200-SXM",
+    "a100_sxm": "A100-SXM",
+    "h100_sxm": "H100-SXM",
+    "b300_sxm": "B300-SXM",
+    "gb200": "GB200",
+    "gb300": "GB300",
+}
 FRAMEWORKS = {"sglang": "SGLang", "trtllm": "TensorRT-LLM", "vllm": "vLLM"}
 LATEST = (("sglang", "0.5.14"), ("trtllm", "1.3.0rc20"), ("vllm", "0.24.0"))
 AMPERE = (("sglang", "0.5.10"), ("trtllm", "1.0.0"), ("vllm", "0.14.0"))
 #: (GPU folder, framework folder, release) -> (dtypes kept, whether decode rows are kept too)
 TABLES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {
     **{("h200_sxm", f, v): (("bfloat16", "fp8", "fp8_block"), False) for f, v in LATEST},
-    **{("b200_sxm", f, v): (("bfloat16", "fp8", "fp8_block", "nvfp4"), False) for f, v in LATEST},
+    **{
+        (gpu, f, v): (("bfloat16", "fp8", "fp8_block", "nvfp4"), False)
+        for gpu in ("b200_sxm", "b300_sxm", "gb200", "gb300")
+        for f, v in LATEST
+    },
     **{("a100_sxm", f, v): (("bfloat16",), True) for f, v in AMPERE},
     **{("h100_sxm", f, v): (("bfloat16",), True) for f, v in LATEST},
 }

@@ -42,6 +42,8 @@ __all__ = [
     "AITER_ROWWISE_FP8",
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
+    "BLACKWELL_ULTRA",
+    "BLACKWELL_ULTRA_GEMM_SHARE",
     "BLACKWELL_WIDE_MLA_DECODE",
     "BLACKWELL_WIDE_MLA_HEADS",
     "COMPRESSED_ATTENTION_BLOCK",
@@ -111,6 +113,7 @@ __all__ = [
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
+    "gemm_share_scale",
     "gemma4_support",
     "indexer_decode_logits_bytes",
     "kimi_delta_attention_support",
@@ -439,6 +442,27 @@ MLA_DECODE_COMPUTE: Final[float] = 660.0 / 990.0
 #: DeepSeek-V4 EP8 prefill, +16.7% from EPLB without redundant experts; vLLM PR #50647, Kimi EP16,
 #: median max/mean rank load 1.069 without EPLB. Evidence: benchmarks/data/ep_evidence.md
 EXPERT_IMBALANCE: Final[float] = 1.2
+
+
+#: Blackwell Ultra (B300, GB300): the share of its own dense peak its large GEMMs reach over the share the B200's
+#: reach of the B200's, by the engine's fraction (16-, 8-, 4-bit), which scales the family's fractions on it. Its
+#: NVFP4 peak is 1.5x the B200's on the datasheet, but aiconfigurator's measured NVFP4 GEMMs run only about 1.1x
+#: faster on it; its 16- and 8-bit peaks equal the B200's, and its GEMMs run a little faster. Fitted by
+#: benchmarks/fit_blackwell_gemm.py on SGLang 0.5.14's B300 and B200 GEMMs (benchmarks/data/gemm_times.csv, the
+#: same shape and dtype on both, M, N and K >= 4,096); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's B300 GEMMs and
+#: every framework's GB300 against the GB200 held out
+BLACKWELL_ULTRA_GEMM_SHARE: Final[dict[str, float]] = {"16-bit": 1.04, "8-bit": 1.07, "4-bit": 0.69}
+#: the catalog's ``architecture`` of the GPUs :data:`BLACKWELL_ULTRA_GEMM_SHARE` applies to
+BLACKWELL_ULTRA: Final = "Blackwell Ultra"
+
+
+def gemm_share_scale(architecture: str | None, mode: str) -> float:
+    """What scales the family's GEMM compute fraction in tensor ``mode`` on a GPU of ``architecture``:
+    :data:`BLACKWELL_ULTRA_GEMM_SHARE` on Blackwell Ultra, else 1."""
+    if architecture != BLACKWELL_ULTRA:
+        return 1.0
+    bits = "4-bit" if mode in ("fp4", "nvfp4", "mxfp4") else "8-bit" if mode in ("fp8", "int8") else "16-bit"
+    return BLACKWELL_ULTRA_GEMM_SHARE[bits]
 
 
 def efficiency_for(family: str) -> FamilyEfficiency:

@@ -43,6 +43,7 @@ from config_explorer.engine.calibration import (
     PIPELINE_P2P_US,
     EngineProfile,
     FamilyEfficiency,
+    gemm_share_scale,
     trtllm_gen_moe_layer_us,
 )
 from config_explorer.engine.layout import EXPERT_PATH_KERNELS, ShardCosts
@@ -234,7 +235,8 @@ def rates_for(
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
-    fraction = eff.gemm_compute(mode)
+    # (Blackwell Ultra's GEMMs reach another share of their datasheet peaks than the family's)
+    fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.architecture, mode)
     marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
@@ -293,7 +295,10 @@ def rates_for(
             expert_imbalance=expert_imbalance,
             two_batch_overlap=two_batch_overlap,
             moe_masked_ep=moe_masked_ep,
-            wide_gemm_flops=sixteen * 1e12 * eff.gemm_compute_16bit,
+            wide_gemm_flops=sixteen
+            * 1e12
+            * eff.gemm_compute_16bit
+            * gemm_share_scale(gpu.architecture, "bf16"),
         ),
         mode,
     )
