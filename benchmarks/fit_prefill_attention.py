@@ -38,6 +38,16 @@ family's ``attention_kernel_us``, as the engine charges it): ``calibration.PREFI
   64-head rows.
 * **Held out**: the other head counts on that GPU (4-48 heads: tensor-parallel shards), and every row of the
   H100, a second Hopper GPU.
+
+**Blackwell Ultra.** The B300's and GB300's 16-bit datasheet peaks equal the B200's and GB200's, but their prompt
+attention runs faster (NVIDIA credits Blackwell Ultra with twice the attention-layer rate of its special-function
+units, which compute the softmax's exponentials). One factor scales the family's tile rate on them,
+``calibration.BLACKWELL_ULTRA_ATTENTION_SHARE``:
+
+* **Fit** (:data:`ULTRA_FIT`): SGLang's B300 rows of 32 and 64 heads, on SGLang's Blackwell constants, by least
+  squares on the logarithm of time.
+* **Held out**: SGLang's other heads on the B300; TensorRT-LLM's and vLLM's B300 rows on their own Blackwell
+  constants; every engine's GB300 rows; and, as a control that takes no factor, every engine's GB200 rows.
 """
 
 from __future__ import annotations
@@ -51,7 +61,7 @@ from typing import Any, NamedTuple
 
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.attention import ROW_TILES, TAIL, TILE, chunk_tiles, unit_pairs
-from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.calibration import BLACKWELL_ULTRA_ATTENTION_SHARE, efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "prefill_attention_times.csv"
 ENGINE_DATA = Path(__file__).resolve().parent / "data" / "context_attention_times.csv"
@@ -71,6 +81,10 @@ ENGINE_KERNELS = {
 ENGINE_NAMES = {"vLLM": "vllm", "SGLang": "sglang", "TensorRT-LLM": "trtllm"}
 #: the fitted subset: (query heads, query-key head size) of the rows the constants are fitted on
 FIT = {(32, 128), (64, 128)}
+#: the engine and GPU Blackwell Ultra's attention factor is fitted on (its 32- and 64-head rows)
+ULTRA_FIT = ("sglang", "B300-SXM")
+#: the Blackwell Ultra GPUs, and the Blackwell GPU read without the factor beside them
+ULTRA_GPUS, ULTRA_CONTROL = ("B300-SXM", "GB300"), "GB200"
 
 
 class Point(NamedTuple):
@@ -286,6 +300,46 @@ def engine_report() -> None:
             print(f"    {label:<28} {fitted_err}   without: {without}")
 
 
+def ultra_fitted(data: Sequence[EnginePoint], fitted: dict[tuple[str, str], tuple[float, float]]) -> float:
+    """Blackwell Ultra's factor on the family's tile rate: least squares on :data:`ULTRA_FIT`'s 32- and 64-head
+    rows with that engine's Blackwell constants, 2 decimals."""
+    engine, gpu = ULTRA_FIT
+    rate, row_tiles = fitted[(engine, "blackwell")]
+    fit = [p for p in data if p.engine == engine and p.gpu == gpu and (p.heads, 128) in FIT]
+
+    def error(x: list[float]) -> float:
+        if x[0] <= 0:
+            return math.inf
+        return sum(math.log(engine_tile_us(p, rate * x[0], row_tiles) / p.time_us) ** 2 for p in fit)
+
+    (share,) = nelder_mead(error, [1.0], [0.1])
+    return round(share, 2)
+
+
+def ultra_report() -> None:
+    data = engine_points()
+    fitted = engine_fitted(data)
+    share = ultra_fitted(data, fitted)
+    print(
+        f"Blackwell Ultra: the family's tile rate times {share:.2f} (fitted on {ULTRA_FIT[0]}'s {ULTRA_FIT[1]} "
+        f"32- and 64-head rows; the engine holds {BLACKWELL_ULTRA_ATTENTION_SHARE:.2f}); 'without': the family's rate"
+    )
+    for engine in ENGINE_KERNELS:
+        rate, row_tiles = fitted[(engine, "blackwell")]
+        for gpu in (*ULTRA_GPUS, ULTRA_CONTROL):
+            rows = [p for p in data if p.engine == engine and p.gpu == gpu]
+            if (engine, gpu) == ULTRA_FIT:
+                rows = [p for p in rows if (p.heads, 128) not in FIT]
+            if not rows:
+                continue
+            scale = 1.0 if gpu == ULTRA_CONTROL else share
+            label = f"{engine} {gpu}" + (" (no factor)" if gpu == ULTRA_CONTROL else "")
+            label += " other heads" if (engine, gpu) == ULTRA_FIT else ""
+            with_share = errors(lambda p, x=rate * scale, c=row_tiles: engine_tile_us(p, x, c), rows)
+            without = errors(lambda p, x=rate, c=row_tiles: engine_tile_us(p, x, c), rows, rows=False)
+            print(f"  {label:<36} {with_share}   without: {without}")
+
+
 def main() -> None:
     data = points()
     fit = [p for p in data if (p.heads, p.d_qk) in FIT]
@@ -347,6 +401,8 @@ def main() -> None:
         f"({statistics.median(long):.2f}x at 8,192 query tokens and more); {len(held)} held-out rows in all\n"
     )
     engine_report()
+    print()
+    ultra_report()
 
 
 if __name__ == "__main__":

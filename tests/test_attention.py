@@ -14,6 +14,7 @@ from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.attention import ROW_TILES, TAIL, TILE, chunk_tiles, effective_pairs, exact_pairs
 from config_explorer.engine.calibration import (
+    BLACKWELL_ULTRA_ATTENTION_SHARE,
     ENGINE_PROFILES,
     HOPPER_DECODE_ATTENTION_BANDWIDTH,
     PREFILL_ATTENTION_TILES,
@@ -158,13 +159,54 @@ def test_each_engines_prompt_attention_is_its_own_kernels_fit() -> None:
             for p in data
             if p.engine == engine
             and get_gpu(p.gpu).family == family
-            and (p.gpu == "H100-SXM" or (p.heads, 128) not in fit.FIT)
+            and (
+                p.gpu == "H100-SXM"
+                or (p.gpu == fit.ENGINE_FIT_GPUS[family] and (p.heads, 128) not in fit.FIT)
+            )
         ]
         err = [abs(fit.engine_tile_us(p, *PREFILL_ATTENTION_TILES[key]) / p.time_us - 1) for p in held]
         plain = efficiency_for(family).attention_compute
         before = [abs(fit.engine_tile_us(p, plain, ROW_TILES) / p.time_us - 1) for p in held]
         assert statistics.median(err) < 0.13, key
         assert statistics.median(before) > statistics.median(err), key
+
+
+def test_blackwell_ultra_prompt_attention_is_the_fit_and_reads_its_held_out_rows_closer() -> None:
+    """BLACKWELL_ULTRA_ATTENTION_SHARE is fit_prefill_attention.py's fit on SGLang's B300 32- and 64-head rows;
+    held out, every engine's B300 and GB300 rows read closer with it than on the family's rate alone, and the
+    GB200 (Blackwell, no factor) reads as the B200's constants say."""
+    fit = load_benchmark("fit_prefill_attention")
+    data = fit.engine_points()
+    fitted = fit.engine_fitted(data)
+    assert fit.ultra_fitted(data, fitted) == BLACKWELL_ULTRA_ATTENTION_SHARE
+    for engine in fit.ENGINE_KERNELS:
+        rate, row_tiles = fitted[(engine, "blackwell")]
+        for gpu in ("B300-SXM", "GB300"):
+            rows = [p for p in data if p.engine == engine and p.gpu == gpu and (p.heads, 128) not in fit.FIT]
+            with_share = [
+                abs(fit.engine_tile_us(p, rate * BLACKWELL_ULTRA_ATTENTION_SHARE, row_tiles) / p.time_us - 1)
+                for p in rows
+            ]
+            without = [abs(fit.engine_tile_us(p, rate, row_tiles) / p.time_us - 1) for p in rows]
+            assert statistics.median(with_share) < statistics.median(without), (engine, gpu)
+        control = [p for p in data if p.engine == engine and p.gpu == "GB200"]
+        err = [abs(fit.engine_tile_us(p, rate, row_tiles) / p.time_us - 1) for p in control]
+        assert statistics.median(err) < 0.13, engine
+
+
+def test_blackwell_ultra_speeds_prompt_attention_only() -> None:
+    """On a B300 the prompt attention rate is the B200's times the share; decode attention keeps the B200's."""
+    from config_explorer.engine.roofline import rates_for
+
+    b200, b300 = get_gpu("B200"), get_gpu("B300")
+    tiles = PREFILL_ATTENTION_TILES[("vllm", "blackwell")]
+    r200, _ = rates_for(b200, efficiency_for("blackwell"), "bf16", tp=1, prefill_tiles=tiles)
+    r300, _ = rates_for(b300, efficiency_for("blackwell"), "bf16", tp=1, prefill_tiles=tiles)
+    assert r300.prefill_attention_flops == pytest.approx(
+        r200.prefill_attention_flops * BLACKWELL_ULTRA_ATTENTION_SHARE
+    )
+    assert r300.attention_decode_flops == r200.attention_decode_flops
+    assert r300.attention_flops == r200.attention_flops
 
 
 def test_the_engines_prompt_kernels_set_the_prompt_step() -> None:

@@ -4,8 +4,8 @@ The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurat
 table per GPU, framework and release. This script reads the ``context_attention_perf`` tables (one layer's
 prompt attention as each engine runs it: its attention op's forward over fresh prompts of ``isl`` tokens, with
 the key-value cache written and read through the engine's own cache layout) on the A100 SXM, H100 SXM,
-H200 SXM, B200 and L40S, for vLLM, SGLang and TensorRT-LLM, and keeps: 16-bit attention and KV cache, full
-causal attention (no sliding window), head size 128, the per-GPU head counts of common models' tensor-parallel
+H200 SXM, B200, B300, GB200, GB300 and L40S, for vLLM, SGLang and TensorRT-LLM, and keeps: 16-bit attention and KV
+cache, full causal attention (no sliding window), head size 128, the per-GPU head counts of common models' tensor-parallel
 shards, prompts of 128 tokens and more, every batch, and each engine's own kernels (not the Triton fallbacks
 or the FlashAttention-4 preview rows).
 
@@ -28,6 +28,9 @@ GPUS = {
     "h100_sxm": ("H100-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "h200_sxm": ("H200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "b200_sxm": ("B200-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "b300_sxm": ("B300-SXM", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "gb200": ("GB200", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
+    "gb300": ("GB300", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
     "l40s": ("L40S", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
 }
 #: kernels left out: fallbacks the engines do not pick for these heads on these GPUs, and preview kernels

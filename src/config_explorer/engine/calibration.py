@@ -43,6 +43,7 @@ __all__ = [
     "BLACKWELL_MLA_32_HEAD_FACTOR",
     "BLACKWELL_MLA_DECODE_BANDWIDTH",
     "BLACKWELL_ULTRA",
+    "BLACKWELL_ULTRA_ATTENTION_SHARE",
     "BLACKWELL_ULTRA_GEMM_SHARE",
     "BLACKWELL_WIDE_MLA_DECODE",
     "BLACKWELL_WIDE_MLA_HEADS",
@@ -105,6 +106,7 @@ __all__ = [
     "EngineProfile",
     "FamilyEfficiency",
     "SharedExperts",
+    "attention_share_scale",
     "blackwell_wide_mla_decode",
     "block_sparse_attention_support",
     "check_prefill_delayer",
@@ -452,8 +454,21 @@ EXPERT_IMBALANCE: Final[float] = 1.2
 #: same shape and dtype on both, M, N and K >= 4,096); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's B300 GEMMs and
 #: every framework's GB300 against the GB200 held out
 BLACKWELL_ULTRA_GEMM_SHARE: Final[dict[str, float]] = {"16-bit": 1.04, "8-bit": 1.07, "4-bit": 0.69}
+#: Blackwell Ultra (B300, GB300): its prompt attention's tile rate over the Blackwell family's (its 16-bit
+#: datasheet peak is the B200's and GB200's; NVIDIA credits it with twice the attention-layer rate of its
+#: special-function units, which compute the softmax's exponentials). Fitted by benchmarks/fit_prefill_attention.py
+#: on SGLang 0.5.14's B300 rows of 32 and 64 heads in aiconfigurator's context-attention tables
+#: (benchmarks/data/context_attention_times.csv); its other heads, TensorRT-LLM's and vLLM's B300 rows and every
+#: engine's GB300 rows held out
+BLACKWELL_ULTRA_ATTENTION_SHARE: Final[float] = 1.22
 #: the catalog's ``architecture`` of the GPUs :data:`BLACKWELL_ULTRA_GEMM_SHARE` applies to
 BLACKWELL_ULTRA: Final = "Blackwell Ultra"
+
+
+def attention_share_scale(architecture: str | None) -> float:
+    """What scales the family's prompt-attention rate on a GPU of ``architecture``:
+    :data:`BLACKWELL_ULTRA_ATTENTION_SHARE` on Blackwell Ultra, else 1."""
+    return BLACKWELL_ULTRA_ATTENTION_SHARE if architecture == BLACKWELL_ULTRA else 1.0
 
 
 def gemm_share_scale(architecture: str | None, mode: str) -> float:

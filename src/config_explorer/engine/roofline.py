@@ -43,6 +43,7 @@ from config_explorer.engine.calibration import (
     PIPELINE_P2P_US,
     EngineProfile,
     FamilyEfficiency,
+    attention_share_scale,
     gemm_share_scale,
     trtllm_gen_moe_layer_us,
 )
@@ -239,6 +240,10 @@ def rates_for(
     fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.architecture, mode)
     marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
+    # prompt attention at the engine's own kernels' rate, where measured (Blackwell Ultra's runs faster than its
+    # 16-bit peak says); decode attention and recurrent layers keep the family's
+    prompt_rate = prefill_tiles[0] if prefill_tiles else eff.attention_compute
+    prompt_attention = attention_share_scale(gpu.architecture)
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
     latency = eff.allreduce_us * 1e-6
     if not gpu.has_nvlink_class_link:
@@ -260,7 +265,9 @@ def rates_for(
             attention_bandwidth=gpu.memory_bandwidth_bytes_s * eff.attention_bandwidth,
             attention_flops=sixteen * 1e12 * eff.attention_compute,
             attention_slots=eff.attention_slots,
-            prefill_attention_flops=sixteen * 1e12 * prefill_tiles[0] if prefill_tiles else 0.0,
+            prefill_attention_flops=sixteen * 1e12 * prompt_rate * prompt_attention
+            if prefill_tiles or prompt_attention != 1.0
+            else 0.0,
             attention_row_tiles=prefill_tiles[1] if prefill_tiles else ROW_TILES,
             attention_decode_flops=sixteen * 1e12 * (MLA_DECODE_COMPUTE if mla else eff.attention_compute),
             link_bytes_s=link,
