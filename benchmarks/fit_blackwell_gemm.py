@@ -18,9 +18,9 @@ no FP4 tensor cores), so it reads against Hopper's 8-bit fraction.
 Blackwell Ultra (the B300 and GB300) shares the family's fractions, scaled by what its GEMMs reach of its own
 datasheet peaks over what the B200's reach of the B200's (``calibration.BLACKWELL_ULTRA_GEMM_SHARE``). Its NVFP4
 peak is 1.5x the B200's on the datasheet, but the same NVFP4 GEMMs run only about 1.1x faster: a fraction of the
-B300's peak taken from the B200 would make its FP4 GEMMs a third too fast. Fitted on SGLang 0.5.14's B300 and B200
-GEMMs (the same shape and dtype on both); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's B300 GEMMs, and every
-framework's GB300 against the GB200, held out.
+B300's peak taken from the B200 would make its FP4 GEMMs a third too fast. Fitted per pair (the B300 against the
+B200, the GB300 against the GB200) on SGLang 0.5.14's GEMMs (the same shape and dtype on both); TensorRT-LLM
+1.3.0rc20's and vLLM 0.24.0's held out.
 """
 
 from __future__ import annotations
@@ -115,12 +115,16 @@ def ultra_ratios(
     return out
 
 
-def fitted_ultra() -> dict[str, float]:
-    """Blackwell Ultra's share of its peaks over the B200's, per engine fraction: the median over the fit
-    framework's B300 GEMMs, 2 decimals."""
+def fitted_ultra() -> dict[str, dict[str, float]]:
+    """Each Blackwell Ultra GPU's share of its peaks over its twin's, per engine fraction: the median over the fit
+    framework's GEMMs of the pair, 2 decimals, keyed by the catalog's name."""
     data = shares()
     return {
-        name: round(statistics.median(ultra_ratios(data, FIT, name, ULTRA_PAIRS[0])), 2) for name in CLASSES
+        GPUS[ultra]: {
+            name: round(statistics.median(ultra_ratios(data, FIT, name, (ultra, twin))), 2)
+            for name in CLASSES
+        }
+        for ultra, twin in ULTRA_PAIRS
     }
 
 
@@ -153,7 +157,7 @@ def main() -> None:
     print(
         "Blackwell Ultra: its share of its own peak over its Blackwell twin's, the same GEMM (median, IQR);"
     )
-    print(f"fitted on {FIT}'s B300-SXM / B200-SXM, the others held out:")
+    print(f"fitted on {FIT}'s GEMMs of each pair, the other frameworks held out:")
     for name in CLASSES:
         cells = []
         for pair in ULTRA_PAIRS:
@@ -164,8 +168,10 @@ def main() -> None:
                 q = statistics.quantiles(r, n=4)
                 cells.append(f"{pair[0]} {fw.split()[0]} {statistics.median(r):.3f} ({q[0]:.2f}-{q[2]:.2f})")
         print(f"  {name:6s} " + "; ".join(cells))
-    for name in CLASSES:
-        print(f"  {name:6s} fitted {ultra[name]:.2f}, the engine uses {BLACKWELL_ULTRA_GEMM_SHARE[name]:.2f}")
+    for gpu, row in ultra.items():
+        for name in CLASSES:
+            held = BLACKWELL_ULTRA_GEMM_SHARE[gpu][name]
+            print(f"  {gpu:5s} {name:6s} fitted {row[name]:.2f}, the engine uses {held:.2f}")
 
 
 if __name__ == "__main__":

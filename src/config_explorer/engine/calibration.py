@@ -446,14 +446,17 @@ MLA_DECODE_COMPUTE: Final[float] = 660.0 / 990.0
 EXPERT_IMBALANCE: Final[float] = 1.2
 
 
-#: Blackwell Ultra (B300, GB300): the share of its own dense peak its large GEMMs reach over the share the B200's
-#: reach of the B200's, by the engine's fraction (16-, 8-, 4-bit), which scales the family's fractions on it. Its
-#: NVFP4 peak is 1.5x the B200's on the datasheet, but aiconfigurator's measured NVFP4 GEMMs run only about 1.1x
-#: faster on it; its 16- and 8-bit peaks equal the B200's, and its GEMMs run a little faster. Fitted by
-#: benchmarks/fit_blackwell_gemm.py on SGLang 0.5.14's B300 and B200 GEMMs (benchmarks/data/gemm_times.csv, the
-#: same shape and dtype on both, M, N and K >= 4,096); TensorRT-LLM 1.3.0rc20's and vLLM 0.24.0's B300 GEMMs and
-#: every framework's GB300 against the GB200 held out
-BLACKWELL_ULTRA_GEMM_SHARE: Final[dict[str, float]] = {"16-bit": 1.04, "8-bit": 1.07, "4-bit": 0.69}
+#: Blackwell Ultra: the share of its own dense peak a GPU's large GEMMs reach over the share its Blackwell twin's reach
+#: of the twin's (the B300 against the B200, the GB300 against the GB200), by the engine's fraction (16-, 8-, 4-bit),
+#: which scales the family's fractions on it. Their NVFP4 peaks are 1.5x their twins' on the datasheets, but
+#: aiconfigurator's measured NVFP4 GEMMs run only 1.06-1.2x faster; their 16- and 8-bit peaks equal their twins',
+#: and their GEMMs run 1.04-1.19x faster. Fitted by benchmarks/fit_blackwell_gemm.py on SGLang 0.5.14's GEMMs of
+#: each pair (benchmarks/data/gemm_times.csv, the same shape and dtype on both, M, N and K >= 4,096); TensorRT-LLM
+#: 1.3.0rc20's and vLLM 0.24.0's held out. A Blackwell Ultra GPU of another name takes the B300's
+BLACKWELL_ULTRA_GEMM_SHARE: Final[dict[str, dict[str, float]]] = {
+    "B300": {"16-bit": 1.04, "8-bit": 1.07, "4-bit": 0.69},
+    "GB300": {"16-bit": 1.19, "8-bit": 1.13, "4-bit": 0.71},
+}
 #: Blackwell Ultra (B300, GB300): its prompt attention's tile rate over the Blackwell family's (its 16-bit
 #: datasheet peak is the B200's and GB200's; NVIDIA credits it with twice the attention-layer rate of its
 #: special-function units, which compute the softmax's exponentials). Fitted by benchmarks/fit_prefill_attention.py
@@ -471,13 +474,13 @@ def attention_share_scale(architecture: str | None) -> float:
     return BLACKWELL_ULTRA_ATTENTION_SHARE if architecture == BLACKWELL_ULTRA else 1.0
 
 
-def gemm_share_scale(architecture: str | None, mode: str) -> float:
-    """What scales the family's GEMM compute fraction in tensor ``mode`` on a GPU of ``architecture``:
-    :data:`BLACKWELL_ULTRA_GEMM_SHARE` on Blackwell Ultra, else 1."""
+def gemm_share_scale(name: str, architecture: str | None, mode: str) -> float:
+    """What scales the family's GEMM compute fraction in tensor ``mode`` on the GPU ``name`` of ``architecture``:
+    its row of :data:`BLACKWELL_ULTRA_GEMM_SHARE` on Blackwell Ultra (the B300's for one it does not name), else 1."""
     if architecture != BLACKWELL_ULTRA:
         return 1.0
     bits = "4-bit" if mode in ("fp4", "nvfp4", "mxfp4") else "8-bit" if mode in ("fp8", "int8") else "16-bit"
-    return BLACKWELL_ULTRA_GEMM_SHARE[bits]
+    return BLACKWELL_ULTRA_GEMM_SHARE.get(name, BLACKWELL_ULTRA_GEMM_SHARE["B300"])[bits]
 
 
 def efficiency_for(family: str) -> FamilyEfficiency:

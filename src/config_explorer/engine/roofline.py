@@ -237,7 +237,7 @@ def rates_for(
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     # (Blackwell Ultra's GEMMs reach another share of their datasheet peaks than the family's)
-    fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.architecture, mode)
+    fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.name, gpu.architecture, mode)
     marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
     # prompt attention at the engine's own kernels' rate, where measured (Blackwell Ultra's runs faster than its
@@ -305,7 +305,7 @@ def rates_for(
             wide_gemm_flops=sixteen
             * 1e12
             * eff.gemm_compute_16bit
-            * gemm_share_scale(gpu.architecture, "bf16"),
+            * gemm_share_scale(gpu.name, gpu.architecture, "bf16"),
         ),
         mode,
     )
