@@ -240,6 +240,9 @@ def rates_for(
     fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.name, gpu.architecture, mode)
     marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
+    wide_gemm_flops = (
+        sixteen * 1e12 * eff.gemm_compute_16bit * gemm_share_scale(gpu.name, gpu.architecture, "bf16")
+    )
     # prompt attention at the engine's own kernels' rate, where measured (Blackwell Ultra's runs faster than its
     # 16-bit peak says); decode attention and recurrent layers keep the family's
     prompt_rate = prefill_tiles[0] if prefill_tiles else eff.attention_compute
@@ -302,10 +305,7 @@ def rates_for(
             expert_imbalance=expert_imbalance,
             two_batch_overlap=two_batch_overlap,
             moe_masked_ep=moe_masked_ep,
-            wide_gemm_flops=sixteen
-            * 1e12
-            * eff.gemm_compute_16bit
-            * gemm_share_scale(gpu.name, gpu.architecture, "bf16"),
+            wide_gemm_flops=wide_gemm_flops,
         ),
         mode,
     )
