@@ -52,6 +52,7 @@ __all__ = [
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
+    "GDN_PREFILL",
     "H100_DECODE_ATTENTION",
     "HOPPER_DECODE_ATTENTION_BANDWIDTH",
     "HOPPER_FP8_DECODE_VALUES_S",
@@ -92,6 +93,7 @@ __all__ = [
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
+    "VLLM_FLASHINFER_GDN_PREFILL_SINCE",
     "VLLM_HOPPER_MLA_LAYER_US",
     "VLLM_HYBRID_BLOCK_ALIGNMENT",
     "VLLM_HYBRID_BLOCK_SINCE",
@@ -115,6 +117,7 @@ __all__ = [
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
+    "gdn_prefill_kernel",
     "gemm_share_scale",
     "gemma4_support",
     "indexer_decode_logits_bytes",
@@ -464,6 +467,42 @@ BLACKWELL_ULTRA_GEMM_SHARE: Final[dict[str, dict[str, float]]] = {
 #: (benchmarks/data/context_attention_times.csv); its other heads, TensorRT-LLM's and vLLM's B300 rows and every
 #: engine's GB300 rows held out
 BLACKWELL_ULTRA_ATTENTION_SHARE: Final[float] = 1.22
+#: a Gated DeltaNet layer's prompt step on the engine's chunked-scan kernel (its causal convolution and chunked
+#: delta-rule scan), by kernel: (a fixed time beyond the launches the engine charges, microseconds; nanoseconds per
+#: token of a prompt chunk, the chain from chunk to chunk that the prompts of a step run side by side; nanoseconds
+#: per prompt token and value head on the GPU, the work). The kernels: flash-linear-attention's Triton
+#: ``chunk_gated_delta_rule`` (SGLang's default, and vLLM's before it picked FlashInfer's), FlashInfer's (vLLM from
+#: :data:`VLLM_FLASHINFER_GDN_PREFILL_SINCE`) and TensorRT-LLM's own. Fitted by benchmarks/fit_gdn_prefill.py on
+#: NVIDIA aiconfigurator's B200 layers of Qwen3.5's shapes, one prompt of 1,024 tokens and more
+#: (benchmarks/data/gdn_prefill_times.csv); held out on four prompts, the H100's, H200's and B300's layers and
+#: shorter prompts. The former charge, the recurrence's arithmetic at the attention rate, read these layers
+#: several times short
+GDN_PREFILL: Final[dict[str, tuple[float, float, float]]] = {
+    "triton": (17.0, 27.7, 1.58),
+    "flashinfer": (7.71, 38.1, 0.303),
+    "trtllm": (6.5, 24.3, 1.35),
+}
+#: the first vLLM release known to run Gated DeltaNet prompts on FlashInfer's kernel by default: aiconfigurator's
+#: vLLM 0.24.0 tables time ``chunk_gated_delta_rule_flashinfer``. vLLM PR #32846 (merged 2026-02-09) made it the
+#: default on Hopper and PR #40717 (merged 2026-05-20) on Blackwell; the releases that first carried them are not
+#: pinned, so earlier releases keep the Triton kernel's time
+VLLM_FLASHINFER_GDN_PREFILL_SINCE: Final[tuple[int, int]] = (0, 24)
+
+
+def gdn_prefill_kernel(profile: EngineProfile) -> str:
+    """The chunked-scan kernel ``profile``'s engine runs Gated DeltaNet prompts on (a key of
+    :data:`GDN_PREFILL`): TensorRT-LLM its own, vLLM FlashInfer's from
+    :data:`VLLM_FLASHINFER_GDN_PREFILL_SINCE` (a profile without a release follows the newest), every other the
+    Triton kernel of flash-linear-attention (SGLang's ``--linear-attn-prefill-backend`` default)."""
+    if profile.name == "trtllm":
+        return "trtllm"
+    if profile.name == "vllm":
+        release = profile_release(profile)
+        if release is None or release >= VLLM_FLASHINFER_GDN_PREFILL_SINCE:
+            return "flashinfer"
+    return "triton"
+
+
 #: the catalog's ``architecture`` of the GPUs :data:`BLACKWELL_ULTRA_GEMM_SHARE` applies to
 BLACKWELL_ULTRA: Final = "Blackwell Ultra"
 

@@ -252,6 +252,12 @@ class ShardCosts:
     #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
     #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
     prefill_extra_kernels: int = 0
+    #: Gated DeltaNet layers on this stage, the value heads each holds on this GPU, and of
+    #: ``recurrent_flops_per_token`` the part theirs: a prompt step charges their chunked scan by the engine's
+    #: measured kernel (:data:`~config_explorer.engine.calibration.GDN_PREFILL`) instead of those FLOPs
+    gdn_layers: float = 0.0
+    gdn_value_heads: float = 0.0
+    gdn_recurrent_flops_per_token: float = 0.0
     #: kernel launches the engine's Python code issues in one eager forward on this stage, counted from its model
     #: code (SGLang: :func:`~config_explorer.engine.sglang_eager.sglang_eager_launches`) and charged at the profile's
     #: ``eager_launch_us`` in place of the counted kernels at its ``eager_kernel_us``; 0: not counted
@@ -656,6 +662,8 @@ def shard_costs(
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
+    # Gated DeltaNet's linear layers (Qwen3-Next, Qwen3.5), whose prompts run a measured chunked scan
+    gated_delta = arch.num_linear_layers > 0 and arch.linear_attention_kind == "gated_delta"
 
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
     kv_heads_per_gpu = _kv_heads_per_gpu(arch.num_kv_heads, attn_tp)
@@ -854,6 +862,19 @@ def shard_costs(
         / attn_tp
         / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
+        gdn_layers=arch.num_linear_layers * frac if gated_delta else 0.0,
+        gdn_value_heads=arch.linear_num_value_heads / tp if gated_delta else 0.0,
+        gdn_recurrent_flops_per_token=(
+            6.0
+            * arch.linear_num_value_heads
+            * arch.linear_key_head_dim
+            * arch.linear_value_head_dim
+            * arch.num_linear_layers
+            * frac
+            / tp
+            if gated_delta
+            else 0.0
+        ),
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
         allreduce_calls=allreduce_calls,
         norm_allreduce_calls=norm_calls,

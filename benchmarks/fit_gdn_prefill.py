@@ -1,0 +1,201 @@
+"""The time a Gated DeltaNet layer's prompt tokens take on each engine's chunked-scan kernel, fitted on measured
+layers and read held out.
+
+Run: ``PYTHONPATH=src python benchmarks/fit_gdn_prefill.py``.
+
+Qwen3-Next's and Qwen3.5's linear-attention layers (Gated DeltaNet) run a prompt through a short causal
+convolution and a chunked delta-rule scan: chunks of 64 tokens, each with its own small triangular solve, the
+key-key and query-key products inside the chunk and a pass of the 128 x 128 state per value head from chunk to
+chunk. The engine charged that scan as the recurrence's arithmetic (6 x key dim x value dim per token and value
+head) at its attention rate. These kernels run far below that rate: small matrices, an fp32 state, and a chain
+from chunk to chunk that no number of heads shortens. So the engine now charges a layer's prompt step, by the
+engine's kernel (``calibration.GDN_PREFILL``): a fixed time beyond the launches it already charges
+(``layout.PREFILL_SCAN_KERNELS``), a time per token of a prompt chunk (the chain: the chunks of one prompt run in
+turn, the prompts of a step side by side) and a time per token and value head on the GPU (the work). The kernels
+are flash-linear-attention's Triton ``chunk_gated_delta_rule`` (SGLang's default, and vLLM's until it picked
+FlashInfer's), FlashInfer's (vLLM 0.24) and TensorRT-LLM's own.
+
+The measurements are ``data/gdn_prefill_times.csv``: NVIDIA aiconfigurator's ``gdn_perf`` tables (SGLang 0.5.14,
+vLLM 0.24.0, TensorRT-LLM 1.3.0rc20; ``tools/extract_gdn_times.py``): one layer's convolution and scan, summed,
+for Qwen3.5-27B's, Qwen3.5-35B-A3B's and Qwen3.5-397B-A17B's shapes at every tensor-parallel shard, one and four
+prompts.
+
+* **Fit** (:data:`FIT_GPU`, :data:`FIT_TOKENS`): per kernel, weighted least squares (each row by its own time,
+  so relative error) of time on (1, prompt length, prompt tokens x value heads) over the B200's rows of one prompt
+  of at least 1,024 tokens.
+* **Held out**: the B200's rows of four prompts, the H100's, H200's and B300's rows, and every GPU's shorter
+  prompts (16-512 tokens), printed beside the former charge.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import NamedTuple
+
+from config_explorer.catalogs.gpus import get_gpu
+from config_explorer.engine.calibration import GDN_PREFILL, efficiency_for
+from config_explorer.engine.layout import PREFILL_SCAN_KERNELS
+
+DATA = Path(__file__).resolve().parent / "data" / "gdn_prefill_times.csv"
+#: each table's framework -> the engine's kernel it times
+KERNELS = {"SGLang": "triton", "vLLM": "flashinfer", "TensorRT-LLM": "trtllm"}
+FIT_GPU = "B200-SXM"
+FIT_TOKENS = 1024
+#: the causal convolution beside the scan's launches
+CONV_KERNELS = 1
+
+
+class Layer(NamedTuple):
+    gpu: str
+    kernel: str
+    model: str
+    heads: int  # value heads on the GPU
+    key_dim: int
+    value_dim: int
+    batch: int
+    length: int  # each prompt's tokens
+    time_us: float
+
+    @property
+    def tokens(self) -> int:
+        return self.batch * self.length
+
+
+def layers() -> list[Layer]:
+    """One row per measured layer: the convolution and the scan of one (GPU, engine, shape, batch, length)."""
+    summed: dict[tuple[str, str, str, int, int, int, int, int], float] = defaultdict(float)
+    with DATA.open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            key = (
+                r["gpu"],
+                KERNELS[r["framework"].split()[0]],
+                r["model"],
+                int(r["num_v_heads"]),
+                int(r["head_k_dim"]),
+                int(r["head_v_dim"]),
+                int(r["batch_size"]),
+                int(r["seq_len"]),
+            )
+            summed[key] += float(r["time_us"])
+    return [
+        Layer(gpu, kernel, model, heads, dk, dv, batch, seq, t)
+        for (gpu, kernel, model, heads, dk, dv, batch, seq), t in sorted(summed.items())
+    ]
+
+
+def _solve3(a: list[list[float]], b: list[float]) -> list[float]:
+    """The solution of a 3 x 3 linear system (Cramer's rule)."""
+
+    def det(m: list[list[float]]) -> float:
+        return (
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        )
+
+    d = det(a)
+    out = []
+    for col in range(3):
+        m = [row[:] for row in a]
+        for i in range(3):
+            m[i][col] = b[i]
+        out.append(det(m) / d)
+    return out
+
+
+def fitted_terms(rows: list[Layer]) -> tuple[float, float, float]:
+    """(intercept us, us per token of a prompt, us per prompt token and value head): least squares of time on
+    (1, prompt length, tokens x heads), each row weighted by 1 / time (relative error)."""
+    features = [(1.0, float(r.length), float(r.tokens * r.heads)) for r in rows]
+    w = [1.0 / r.time_us**2 for r in rows]
+    a = [[sum(wi * f[i] * f[j] for wi, f in zip(w, features)) for j in range(3)] for i in range(3)]
+    b = [sum(wi * f[i] * r.time_us for wi, f, r in zip(w, features, rows)) for i in range(3)]
+    fixed, chain, work = _solve3(a, b)
+    return fixed, chain, work
+
+
+def fit_rows(data: list[Layer], kernel: str) -> list[Layer]:
+    return [
+        r for r in data if r.kernel == kernel and r.gpu == FIT_GPU and r.batch == 1 and r.tokens >= FIT_TOKENS
+    ]
+
+
+def fitted() -> dict[str, tuple[float, float, float]]:
+    """Each kernel's (fixed us beyond the engine's launches, ns per token of a prompt, ns per prompt token and value
+    head), 3 significant digits."""
+    data = layers()
+    out = {}
+    for kernel in KERNELS.values():
+        fixed, chain, work = fitted_terms(fit_rows(data, kernel))
+        out[kernel] = (
+            float(f"{fixed - launches_us(FIT_GPU):.3g}"),
+            float(f"{chain * 1e3:.3g}"),
+            float(f"{work * 1e3:.3g}"),
+        )
+    return out
+
+
+def launches_us(gpu: str) -> float:
+    """What the engine charges a linear layer's prompt launches on ``gpu`` (the scan's and the convolution's)."""
+    eff = efficiency_for(get_gpu(gpu).family)
+    return (PREFILL_SCAN_KERNELS["linear"] + CONV_KERNELS) * eff.small_kernel_us
+
+
+def estimated_us(r: Layer) -> float:
+    """The engine's charge now: the launches, the fixed time beyond them, the chain and the work."""
+    fixed, chain, work = GDN_PREFILL[r.kernel]
+    return launches_us(r.gpu) + fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3
+
+
+def former_us(r: Layer) -> float:
+    """The engine's former charge: the launches plus the recurrence's arithmetic at the attention rate."""
+    spec = get_gpu(r.gpu)
+    rate = spec.gemm_tflops("bf16")[0] * 1e12 * efficiency_for(spec.family).attention_compute
+    return launches_us(r.gpu) + r.tokens * r.heads * 6.0 * r.key_dim * r.value_dim / rate * 1e6
+
+
+def _median_log(rows: list[Layer], model: object) -> float:
+    return statistics.median(abs(math.log(model(r) / r.time_us)) for r in rows)  # type: ignore[operator]
+
+
+def main() -> None:
+    data = layers()
+    fit = fitted()
+    print(
+        f"{len(data)} layers of data/gdn_prefill_times.csv; fitted on the {FIT_GPU}'s single prompts of "
+        f">= {FIT_TOKENS} tokens"
+    )
+    for kernel, (fixed, chain, work) in fit.items():
+        print(
+            f"  {kernel:10s} fixed {fixed:.3g} us beyond the launches, {chain:.3g} ns a prompt token (the chain), "
+            f"{work:.3g} ns a prompt token and value head; the engine holds {GDN_PREFILL[kernel]}"
+        )
+    print(
+        "median |log(measured / estimated)|, now and with the former charge (measured / former in brackets):"
+    )
+    groups = (
+        ("one prompt", lambda r: r.batch == 1 and r.tokens >= FIT_TOKENS),
+        ("four prompts", lambda r: r.batch == 4 and r.tokens >= FIT_TOKENS),
+        ("shorter prompts", lambda r: r.tokens < FIT_TOKENS),
+    )
+    for kernel in KERNELS.values():
+        for gpu in ("B200-SXM", "B300-SXM", "H200-SXM", "H100-SXM"):
+            for label, keep in groups:
+                rows = [r for r in data if r.kernel == kernel and r.gpu == gpu and keep(r)]
+                if not rows:
+                    continue
+                split = "fit" if gpu == FIT_GPU and label == "one prompt" else "held out"
+                ratio = statistics.median(r.time_us / former_us(r) for r in rows)
+                print(
+                    f"  {kernel:10s} {gpu:9s} {label:15s} {split:8s} n={len(rows):3d}  now "
+                    f"{_median_log(rows, estimated_us):.3f}  former {_median_log(rows, former_us):.3f} "
+                    f"({ratio:.1f}x)"
+                )
+
+
+if __name__ == "__main__":
+    main()
