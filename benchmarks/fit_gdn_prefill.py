@@ -25,6 +25,12 @@ prompts.
   of at least 1,024 tokens.
 * **Held out**: the B200's rows of four prompts, the H100's, H200's and B300's rows, and every GPU's shorter
   prompts (16-512 tokens), printed beside the former charge.
+
+Kimi Delta Attention (Kimi Linear, Kimi K3) runs the same kind of chunked scan with a gate per key channel:
+``data/kda_prefill_times.csv`` times flash-linear-attention's ``chunk_kda`` (SGLang 0.5.16) and FlashKDA (a vLLM
+development build) for Kimi-K3's shape on the B200, B300, GB200 and GB300. The Triton kernel's three terms are fitted
+the same way on the B200 (``calibration.KDA_PREFILL``) and charged to every engine (the release that first runs
+FlashKDA is not known); the other GPUs, four prompts, shorter prompts and FlashKDA are held out.
 """
 
 from __future__ import annotations
@@ -37,12 +43,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import GDN_PREFILL, efficiency_for
+from config_explorer.engine.calibration import GDN_PREFILL, KDA_PREFILL, efficiency_for
 from config_explorer.engine.layout import PREFILL_SCAN_KERNELS
 
 DATA = Path(__file__).resolve().parent / "data" / "gdn_prefill_times.csv"
+KDA_DATA = Path(__file__).resolve().parent / "data" / "kda_prefill_times.csv"
 #: each table's framework -> the engine's kernel it times
 KERNELS = {"SGLang": "triton", "vLLM": "flashinfer", "TensorRT-LLM": "trtllm"}
+#: the same for Kimi Delta Attention's tables: flash-linear-attention's ``chunk_kda`` (SGLang 0.5.16), FlashKDA (a
+#: vLLM development build, read for comparison only)
+KDA_KERNELS = {"SGLang": "triton_kda", "vLLM": "flashkda"}
 FIT_GPU = "B200-SXM"
 FIT_TOKENS = 1024
 #: the causal convolution beside the scan's launches
@@ -65,14 +75,14 @@ class Layer(NamedTuple):
         return self.batch * self.length
 
 
-def layers() -> list[Layer]:
+def layers(path: Path = DATA, kernels: dict[str, str] = KERNELS) -> list[Layer]:
     """One row per measured layer: the convolution and the scan of one (GPU, engine, shape, batch, length)."""
     summed: dict[tuple[str, str, str, int, int, int, int, int], float] = defaultdict(float)
-    with DATA.open(newline="") as fh:
+    with path.open(newline="") as fh:
         for r in csv.DictReader(fh):
             key = (
                 r["gpu"],
-                KERNELS[r["framework"].split()[0]],
+                kernels[r["framework"].split()[0]],
                 r["model"],
                 int(r["num_v_heads"]),
                 int(r["head_k_dim"]),
@@ -124,19 +134,26 @@ def fit_rows(data: list[Layer], kernel: str) -> list[Layer]:
     ]
 
 
+def _terms(rows: list[Layer]) -> tuple[float, float, float]:
+    fixed, chain, work = fitted_terms(rows)
+    return (
+        float(f"{fixed - launches_us(FIT_GPU):.3g}"),
+        float(f"{chain * 1e3:.3g}"),
+        float(f"{work * 1e3:.3g}"),
+    )
+
+
+def fitted_kda() -> tuple[float, float, float]:
+    """Kimi Delta Attention's Triton ``chunk_kda`` (fixed us beyond the launches, ns a prompt token, ns a prompt
+    token and value head), on the B200's single prompts of at least :data:`FIT_TOKENS`."""
+    return _terms(fit_rows(layers(KDA_DATA, KDA_KERNELS), "triton_kda"))
+
+
 def fitted() -> dict[str, tuple[float, float, float]]:
     """Each kernel's (fixed us beyond the engine's launches, ns per token of a prompt, ns per prompt token and value
     head), 3 significant digits."""
     data = layers()
-    out = {}
-    for kernel in KERNELS.values():
-        fixed, chain, work = fitted_terms(fit_rows(data, kernel))
-        out[kernel] = (
-            float(f"{fixed - launches_us(FIT_GPU):.3g}"),
-            float(f"{chain * 1e3:.3g}"),
-            float(f"{work * 1e3:.3g}"),
-        )
-    return out
+    return {kernel: _terms(fit_rows(data, kernel)) for kernel in KERNELS.values()}
 
 
 def launches_us(gpu: str) -> float:
@@ -146,8 +163,9 @@ def launches_us(gpu: str) -> float:
 
 
 def estimated_us(r: Layer) -> float:
-    """The engine's charge now: the launches, the fixed time beyond them, the chain and the work."""
-    fixed, chain, work = GDN_PREFILL[r.kernel]
+    """The engine's charge now: the launches, the fixed time beyond them, the chain and the work (every engine's
+    Kimi Delta Attention on the Triton ``chunk_kda``'s)."""
+    fixed, chain, work = KDA_PREFILL if r.kernel in KDA_KERNELS.values() else GDN_PREFILL[r.kernel]
     return launches_us(r.gpu) + fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3
 
 
@@ -189,6 +207,29 @@ def main() -> None:
                 if not rows:
                     continue
                 split = "fit" if gpu == FIT_GPU and label == "one prompt" else "held out"
+                ratio = statistics.median(r.time_us / former_us(r) for r in rows)
+                print(
+                    f"  {kernel:10s} {gpu:9s} {label:15s} {split:8s} n={len(rows):3d}  now "
+                    f"{_median_log(rows, estimated_us):.3f}  former {_median_log(rows, former_us):.3f} "
+                    f"({ratio:.1f}x)"
+                )
+    kda = layers(KDA_DATA, KDA_KERNELS)
+    print()
+    print(
+        f"Kimi Delta Attention ({len(kda)} layers of data/kda_prefill_times.csv, Kimi-K3's shape): chunk_kda fitted "
+        f"as above, {fitted_kda()} (the engine holds {KDA_PREFILL}, for every engine); FlashKDA held out beside it"
+    )
+    for kernel in KDA_KERNELS.values():
+        for gpu in ("B200-SXM", "B300-SXM", "GB200", "GB300"):
+            for label, keep in groups:
+                rows = [r for r in kda if r.kernel == kernel and r.gpu == gpu and keep(r)]
+                if not rows:
+                    continue
+                split = (
+                    "fit"
+                    if kernel == "triton_kda" and gpu == FIT_GPU and label == "one prompt"
+                    else "held out"
+                )
                 ratio = statistics.median(r.time_us / former_us(r) for r in rows)
                 print(
                     f"  {kernel:10s} {gpu:9s} {label:15s} {split:8s} n={len(rows):3d}  now "

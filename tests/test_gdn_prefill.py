@@ -72,7 +72,9 @@ def test_a_qwen35_prompt_step_charges_the_measured_scan() -> None:
         QWEN35, get_gpu("B200"), num_gpus=1, tp=1, input_length=8192, output_length=16, engine="sglang"
     )
     sc = plan.step_cost
-    assert sc.costs.gdn_layers == 48 and sc.costs.gdn_value_heads == 48
+    assert (
+        sc.costs.scan_kind == "gated_delta" and sc.costs.scan_layers == 48 and sc.costs.scan_value_heads == 48
+    )
     fixed, chain, work = GDN_PREFILL["triton"]
     per_layer_us = fixed + (8192 * chain + 8192 * 48 * work) * 1e-3
     assert per_layer_us == pytest.approx(800, rel=0.15)
@@ -92,3 +94,29 @@ def test_decode_steps_do_not_pay_the_prompt_scan() -> None:
     fixed, chain, _ = GDN_PREFILL["triton"]
     assert one_more_prompt_token - decode >= 48 * (fixed + chain * 1e-3) * 1e-6 * 0.99
     assert decode < 0.05
+
+
+def test_kimi_delta_attention_scans_at_the_chunk_kda_fit() -> None:
+    """KDA_PREFILL is the fit on SGLang's B200 chunk_kda layers (Kimi-K3's shape); held out on the B300, GB200 and
+    GB300 single prompts it reads within 10% (median), where the former charge read them over 30x short."""
+    from config_explorer.engine.calibration import KDA_PREFILL
+
+    fit = load_benchmark("fit_gdn_prefill")
+    assert fit.fitted_kda() == KDA_PREFILL
+    kda = fit.layers(fit.KDA_DATA, fit.KDA_KERNELS)
+    for gpu in ("B300-SXM", "GB200", "GB300"):
+        rows = [
+            r for r in kda if r.kernel == "triton_kda" and r.gpu == gpu and r.batch == 1 and r.tokens >= 1024
+        ]
+        assert statistics.median(abs(math.log(fit.estimated_us(r) / r.time_us)) for r in rows) < math.log(1.1)
+        assert statistics.median(r.time_us / fit.former_us(r) for r in rows) > 30
+    plan = plan_deployment(
+        load_model("moonshotai/Kimi-Linear-48B-A3B-Instruct"),
+        get_gpu("B200"),
+        num_gpus=1,
+        tp=1,
+        input_length=4096,
+        output_length=16,
+        engine="sglang",
+    )
+    assert plan.step_cost.costs.scan_kind == "kda" and plan.step_cost.costs.scan_layers > 0

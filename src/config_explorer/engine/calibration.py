@@ -58,6 +58,7 @@ __all__ = [
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
+    "KDA_PREFILL",
     "PREFILL_ATTENTION_TILES",
     "SGLANG_BLACKWELL_TRITON_MOE_US",
     "SGLANG_COMPRESSED_MAX_RUNNING",
@@ -482,6 +483,12 @@ GDN_PREFILL: Final[dict[str, tuple[float, float, float]]] = {
     "flashinfer": (7.71, 38.1, 0.303),
     "trtllm": (6.5, 24.3, 1.35),
 }
+#: the same three terms for a Kimi Delta Attention layer's prompt step (Kimi Linear, Kimi K3) on flash-linear-
+#: attention's Triton ``chunk_kda``, charged to every engine: fitted by benchmarks/fit_gdn_prefill.py on NVIDIA
+#: aiconfigurator's SGLang 0.5.16 B200 layers of Kimi-K3's shape (benchmarks/data/kda_prefill_times.csv); held out on
+#: the B300, GB200 and GB300, four prompts and shorter prompts. FlashKDA (timed in a vLLM development build) runs
+#: faster; the release that first picks it is not known
+KDA_PREFILL: Final[tuple[float, float, float]] = (28.1, 34.7, 3.34)
 #: the first vLLM release known to run Gated DeltaNet prompts on FlashInfer's kernel by default: aiconfigurator's
 #: vLLM 0.24.0 tables time ``chunk_gated_delta_rule_flashinfer``. vLLM PR #32846 (merged 2026-02-09) made it the
 #: default on Hopper and PR #40717 (merged 2026-05-20) on Blackwell; the releases that first carried them are not

@@ -252,12 +252,15 @@ class ShardCosts:
     #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
     #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
     prefill_extra_kernels: int = 0
-    #: Gated DeltaNet layers on this stage, the value heads each holds on this GPU, and of
-    #: ``recurrent_flops_per_token`` the part theirs: a prompt step charges their chunked scan by the engine's
-    #: measured kernel (:data:`~config_explorer.engine.calibration.GDN_PREFILL`) instead of those FLOPs
-    gdn_layers: float = 0.0
-    gdn_value_heads: float = 0.0
-    gdn_recurrent_flops_per_token: float = 0.0
+    #: the linear-attention layers whose prompts run a measured chunked scan (Gated DeltaNet, Kimi Delta Attention:
+    #: ``scan_kind``, the architecture's ``linear_attention_kind``) on this stage, the value heads each holds on this
+    #: GPU, and of ``recurrent_flops_per_token`` the part theirs: a prompt step charges their scan by the engine's
+    #: measured kernel (:data:`~config_explorer.engine.calibration.GDN_PREFILL`,
+    #: :data:`~config_explorer.engine.calibration.KDA_PREFILL`) instead of those FLOPs
+    scan_kind: str = ""
+    scan_layers: float = 0.0
+    scan_value_heads: float = 0.0
+    scan_recurrent_flops_per_token: float = 0.0
     #: kernel launches the engine's Python code issues in one eager forward on this stage, counted from its model
     #: code (SGLang: :func:`~config_explorer.engine.sglang_eager.sglang_eager_launches`) and charged at the profile's
     #: ``eager_launch_us`` in place of the counted kernels at its ``eager_kernel_us``; 0: not counted
@@ -662,8 +665,9 @@ def shard_costs(
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
-    # Gated DeltaNet's linear layers (Qwen3-Next, Qwen3.5), whose prompts run a measured chunked scan
-    gated_delta = arch.num_linear_layers > 0 and arch.linear_attention_kind == "gated_delta"
+    # linear-attention layers (Qwen3-Next's and Qwen3.5's Gated DeltaNet, Kimi's delta attention): prompts run a
+    # measured chunked scan
+    scans = arch.num_linear_layers > 0
 
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
     kv_heads_per_gpu = _kv_heads_per_gpu(arch.num_kv_heads, attn_tp)
@@ -862,9 +866,10 @@ def shard_costs(
         / attn_tp
         / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
-        gdn_layers=arch.num_linear_layers * frac if gated_delta else 0.0,
-        gdn_value_heads=arch.linear_num_value_heads / tp if gated_delta else 0.0,
-        gdn_recurrent_flops_per_token=(
+        scan_kind=arch.linear_attention_kind if scans else "",
+        scan_layers=arch.num_linear_layers * frac,
+        scan_value_heads=arch.linear_num_value_heads / tp if scans else 0.0,
+        scan_recurrent_flops_per_token=(
             6.0
             * arch.linear_num_value_heads
             * arch.linear_key_head_dim
@@ -872,8 +877,6 @@ def shard_costs(
             * arch.num_linear_layers
             * frac
             / tp
-            if gated_delta
-            else 0.0
         ),
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
         allreduce_calls=allreduce_calls,

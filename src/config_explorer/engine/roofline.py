@@ -35,6 +35,7 @@ from config_explorer.engine.attention import ROW_TILES, chunk_tiles, effective_p
 from config_explorer.engine.calibration import (
     EXCHANGE_US,
     GDN_PREFILL,
+    KDA_PREFILL,
     MARLIN_MOE_BY_FAMILY,
     MLA_DECODE_COMPUTE,
     MOE_HALF_TOKENS,
@@ -444,11 +445,6 @@ class StepCost:
         "_experts",
         "_fixed",
         "_gathered_sizes",
-        "_gdn_chain",
-        "_gdn_fixed",
-        "_gdn_flops",
-        "_gdn_layers",
-        "_gdn_work",
         "_gemm_bw",
         "_gemm_flops",
         "_gemm_mem",
@@ -500,6 +496,11 @@ class StepCost:
         "_quantized_floor",
         "_recurrent_token",
         "_ring",
+        "_scan_chain",
+        "_scan_fixed",
+        "_scan_flops",
+        "_scan_layers",
+        "_scan_work",
         "_side_graphs_only",
         "_side_saving",
         "_side_tokens",
@@ -615,14 +616,16 @@ class StepCost:
             c.dense_prompt_flops_per_pair / self._pair_flops_prompt_windowed if dense_ok else 1.0
         )
         self._recurrent_token = c.recurrent_flops_per_token
-        # Gated DeltaNet's prompt scan at its measured kernel's time (fixed a layer, the chain along a prompt
+        # linear attention's prompt scan at its measured kernel's time (fixed a layer, the chain along a prompt
         # chunk, the work per token and value head) in place of its FLOPs at the attention rate
-        gdn_fixed_us, gdn_chain_ns, gdn_work_ns = GDN_PREFILL[gdn_prefill_kernel(profile)]
-        self._gdn_layers = c.gdn_layers
-        self._gdn_flops = c.gdn_recurrent_flops_per_token
-        self._gdn_fixed = c.gdn_layers * gdn_fixed_us * 1e-6
-        self._gdn_chain = c.gdn_layers * gdn_chain_ns * 1e-9
-        self._gdn_work = c.gdn_layers * c.gdn_value_heads * gdn_work_ns * 1e-9
+        fixed_us, chain_ns, work_ns = (
+            KDA_PREFILL if c.scan_kind == "kda" else GDN_PREFILL[gdn_prefill_kernel(profile)]
+        )
+        self._scan_layers = c.scan_layers
+        self._scan_flops = c.scan_recurrent_flops_per_token
+        self._scan_fixed = c.scan_layers * fixed_us * 1e-6
+        self._scan_chain = c.scan_layers * chain_ns * 1e-9
+        self._scan_work = c.scan_layers * c.scan_value_heads * work_ns * 1e-9
         self._allreduce_calls = c.allreduce_calls
         self._norm_allreduce_s = c.norm_allreduce_calls * r.allreduce_latency_s
         group = c.tp // c.dp_attention  # all-reduces run inside one attention group
@@ -1036,15 +1039,15 @@ class StepCost:
             + self._pair_flops_windowed * kv_tokens_windowed
             + self._pair_flops_prompt_windowed * prefill_pairs_windowed
             + tokens * (self._recurrent_token + self._token_flops)
-            - prefill_tokens * self._gdn_flops
+            - prefill_tokens * self._scan_flops
         )
         attn_cmp = attn_flops / self._attn_flops
         attention = soft_max(attn_mem, attn_cmp)
-        if prefill_tokens and self._gdn_layers:
+        if prefill_tokens and self._scan_layers:
             # the prompts of a step scan side by side, each chunk after chunk (the step's mean chunk: one sampled
             # row per chunk)
             chunk = prefill_tokens / max(sampled - decode_seqs, 1.0)
-            attention += self._gdn_fixed + chunk * self._gdn_chain + prefill_tokens * self._gdn_work
+            attention += self._scan_fixed + chunk * self._scan_chain + prefill_tokens * self._scan_work
 
         comm = self._norm_allreduce_s if tokens > 0 else 0.0
         if self._allreduce_calls:
