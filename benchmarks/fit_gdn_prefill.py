@@ -180,6 +180,33 @@ def _median_log(rows: list[Layer], model: object) -> float:
     return statistics.median(abs(math.log(model(r) / r.time_us)) for r in rows)  # type: ignore[operator]
 
 
+#: the groups each GPU's rows are read in
+GROUPS = (
+    ("one prompt", lambda r: r.batch == 1 and r.tokens >= FIT_TOKENS),
+    ("four prompts", lambda r: r.batch == 4 and r.tokens >= FIT_TOKENS),
+    ("shorter prompts", lambda r: r.tokens < FIT_TOKENS),
+)
+
+
+def report(
+    data: list[Layer], kernels: tuple[str, ...], gpus: tuple[str, ...], fitted_kernels: tuple[str, ...]
+) -> None:
+    """Median |log(measured / estimated)| now and with the former charge, by kernel, GPU and group."""
+    for kernel in kernels:
+        for gpu in gpus:
+            for label, keep in GROUPS:
+                rows = [r for r in data if r.kernel == kernel and r.gpu == gpu and keep(r)]
+                if not rows:
+                    continue
+                fit = kernel in fitted_kernels and gpu == FIT_GPU and label == "one prompt"
+                ratio = statistics.median(r.time_us / former_us(r) for r in rows)
+                print(
+                    f"  {kernel:10s} {gpu:9s} {label:15s} {'fit' if fit else 'held out':8s} n={len(rows):3d}  now "
+                    f"{_median_log(rows, estimated_us):.3f}  former {_median_log(rows, former_us):.3f} "
+                    f"({ratio:.1f}x)"
+                )
+
+
 def main() -> None:
     data = layers()
     fit = fitted()
@@ -195,47 +222,15 @@ def main() -> None:
     print(
         "median |log(measured / estimated)|, now and with the former charge (measured / former in brackets):"
     )
-    groups = (
-        ("one prompt", lambda r: r.batch == 1 and r.tokens >= FIT_TOKENS),
-        ("four prompts", lambda r: r.batch == 4 and r.tokens >= FIT_TOKENS),
-        ("shorter prompts", lambda r: r.tokens < FIT_TOKENS),
-    )
-    for kernel in KERNELS.values():
-        for gpu in ("B200-SXM", "B300-SXM", "H200-SXM", "H100-SXM"):
-            for label, keep in groups:
-                rows = [r for r in data if r.kernel == kernel and r.gpu == gpu and keep(r)]
-                if not rows:
-                    continue
-                split = "fit" if gpu == FIT_GPU and label == "one prompt" else "held out"
-                ratio = statistics.median(r.time_us / former_us(r) for r in rows)
-                print(
-                    f"  {kernel:10s} {gpu:9s} {label:15s} {split:8s} n={len(rows):3d}  now "
-                    f"{_median_log(rows, estimated_us):.3f}  former {_median_log(rows, former_us):.3f} "
-                    f"({ratio:.1f}x)"
-                )
+    kernels = tuple(KERNELS.values())
+    report(data, kernels, ("B200-SXM", "B300-SXM", "H200-SXM", "H100-SXM"), kernels)
     kda = layers(KDA_DATA, KDA_KERNELS)
     print()
     print(
         f"Kimi Delta Attention ({len(kda)} layers of data/kda_prefill_times.csv, Kimi-K3's shape): chunk_kda fitted "
         f"as above, {fitted_kda()} (the engine holds {KDA_PREFILL}, for every engine); FlashKDA held out beside it"
     )
-    for kernel in KDA_KERNELS.values():
-        for gpu in ("B200-SXM", "B300-SXM", "GB200", "GB300"):
-            for label, keep in groups:
-                rows = [r for r in kda if r.kernel == kernel and r.gpu == gpu and keep(r)]
-                if not rows:
-                    continue
-                split = (
-                    "fit"
-                    if kernel == "triton_kda" and gpu == FIT_GPU and label == "one prompt"
-                    else "held out"
-                )
-                ratio = statistics.median(r.time_us / former_us(r) for r in rows)
-                print(
-                    f"  {kernel:10s} {gpu:9s} {label:15s} {split:8s} n={len(rows):3d}  now "
-                    f"{_median_log(rows, estimated_us):.3f}  former {_median_log(rows, former_us):.3f} "
-                    f"({ratio:.1f}x)"
-                )
+    report(kda, tuple(KDA_KERNELS.values()), ("B200-SXM", "B300-SXM", "GB200", "GB300"), ("triton_kda",))
 
 
 if __name__ == "__main__":
