@@ -25,6 +25,9 @@ prompts.
   of at least 1,024 tokens.
 * **Held out**: the B200's rows of four prompts, the H100's, H200's and B300's rows, and every GPU's shorter
   prompts (16-512 tokens), printed beside the former charge.
+* GPUs before Blackwell run these scans slower: one factor on the three terms
+  (``calibration.SCAN_PREFILL_SLOWDOWN``), the median measured / estimated over the H200's layers of at least 1,024
+  tokens (every kernel); the H100's held out.
 
 Kimi Delta Attention (Kimi Linear, Kimi K3) runs the same kind of chunked scan with a gate per key channel:
 ``data/kda_prefill_times.csv`` times flash-linear-attention's ``chunk_kda`` (SGLang 0.5.16) and FlashKDA (a vLLM
@@ -43,7 +46,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import GDN_PREFILL, KDA_PREFILL, efficiency_for
+from config_explorer.engine.calibration import GDN_PREFILL, KDA_PREFILL, SCAN_PREFILL_SLOWDOWN, efficiency_for
 from config_explorer.engine.layout import PREFILL_SCAN_KERNELS
 
 DATA = Path(__file__).resolve().parent / "data" / "gdn_prefill_times.csv"
@@ -54,6 +57,8 @@ KERNELS = {"SGLang": "triton", "vLLM": "flashinfer", "TensorRT-LLM": "trtllm"}
 #: vLLM development build, read for comparison only)
 KDA_KERNELS = {"SGLang": "triton_kda", "vLLM": "flashkda"}
 FIT_GPU = "B200-SXM"
+#: the GPU earlier families' factor is fitted on
+SLOWDOWN_FIT_GPU = "H200-SXM"
 FIT_TOKENS = 1024
 #: the causal convolution beside the scan's launches
 CONV_KERNELS = 1
@@ -166,7 +171,21 @@ def estimated_us(r: Layer) -> float:
     """The engine's charge now: the launches, the fixed time beyond them, the chain and the work (every engine's
     Kimi Delta Attention on the Triton ``chunk_kda``'s)."""
     fixed, chain, work = KDA_PREFILL if r.kernel in KDA_KERNELS.values() else GDN_PREFILL[r.kernel]
-    return launches_us(r.gpu) + fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3
+    slow = 1.0 if get_gpu(r.gpu).family == "blackwell" else SCAN_PREFILL_SLOWDOWN
+    return launches_us(r.gpu) + slow * (fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3)
+
+
+def fitted_slowdown() -> float:
+    """Earlier families' scans over the Blackwell terms: the median measured / estimated (with the Blackwell terms)
+    over the H200's layers of at least :data:`FIT_TOKENS` prompt tokens, every kernel, 2 decimals."""
+    rows = [r for r in layers() if r.gpu == SLOWDOWN_FIT_GPU and r.tokens >= FIT_TOKENS]
+    blackwell = [
+        launches_us(r.gpu)
+        + GDN_PREFILL[r.kernel][0]
+        + (r.length * GDN_PREFILL[r.kernel][1] + r.tokens * r.heads * GDN_PREFILL[r.kernel][2]) * 1e-3
+        for r in rows
+    ]
+    return round(statistics.median(r.time_us / b for r, b in zip(rows, blackwell)), 2)
 
 
 def former_us(r: Layer) -> float:
@@ -198,7 +217,10 @@ def report(
                 rows = [r for r in data if r.kernel == kernel and r.gpu == gpu and keep(r)]
                 if not rows:
                     continue
-                fit = kernel in fitted_kernels and gpu == FIT_GPU and label == "one prompt"
+                fit = kernel in fitted_kernels and (
+                    (gpu == FIT_GPU and label == "one prompt")
+                    or (gpu == SLOWDOWN_FIT_GPU and label != "shorter prompts")
+                )
                 ratio = statistics.median(r.time_us / former_us(r) for r in rows)
                 print(
                     f"  {kernel:10s} {gpu:9s} {label:15s} {'fit' if fit else 'held out':8s} n={len(rows):3d}  now "
@@ -221,6 +243,10 @@ def main() -> None:
         )
     print(
         "median |log(measured / estimated)|, now and with the former charge (measured / former in brackets):"
+    )
+    print(
+        f"  earlier families: the terms times {fitted_slowdown():.2f} (the median over the {SLOWDOWN_FIT_GPU}'s layers of "
+        f">= {FIT_TOKENS} tokens; the engine holds {SCAN_PREFILL_SLOWDOWN}); the H100 held out"
     )
     kernels = tuple(KERNELS.values())
     report(data, kernels, ("B200-SXM", "B300-SXM", "H200-SXM", "H100-SXM"), kernels)

@@ -60,6 +60,7 @@ __all__ = [
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "KDA_PREFILL",
     "PREFILL_ATTENTION_TILES",
+    "SCAN_PREFILL_SLOWDOWN",
     "SGLANG_BLACKWELL_TRITON_MOE_US",
     "SGLANG_COMPRESSED_MAX_RUNNING",
     "SGLANG_DSA_FORCED_DP_RELEASES",
@@ -489,6 +490,13 @@ GDN_PREFILL: Final[dict[str, tuple[float, float, float]]] = {
 #: the B300, GB200 and GB300, four prompts and shorter prompts. FlashKDA (timed in a vLLM development build) runs
 #: faster; the release that first picks it is not known
 KDA_PREFILL: Final[tuple[float, float, float]] = (28.1, 34.7, 3.34)
+#: the linear-attention scans' time (:data:`GDN_PREFILL`, :data:`KDA_PREFILL`, fitted on the B200) on a GPU of an
+#: earlier family, over the B200's: the median measured / estimated over the H200's Gated DeltaNet layers of 1,024
+#: prompt tokens and more, every engine's kernel (benchmarks/fit_gdn_prefill.py); held out on the H100's. The B300
+#: reads within 4% of the B200's terms, so Blackwell keeps them
+SCAN_PREFILL_SLOWDOWN: Final[float] = 1.2
+
+
 #: the first vLLM release known to run Gated DeltaNet prompts on FlashInfer's kernel by default: aiconfigurator's
 #: vLLM 0.24.0 tables time ``chunk_gated_delta_rule_flashinfer``. vLLM PR #32846 (merged 2026-02-09) made it the
 #: default on Hopper and PR #40717 (merged 2026-05-20) on Blackwell; the releases that first carried them are not

@@ -43,6 +43,7 @@ from config_explorer.engine.calibration import (
     MOE_TILE_N,
     PCIE_ALLREDUCE_US,
     PIPELINE_P2P_US,
+    SCAN_PREFILL_SLOWDOWN,
     EngineProfile,
     FamilyEfficiency,
     attention_share_scale,
@@ -126,6 +127,8 @@ class Rates:
     #: FLOP/s of decode attention (MLA's absorbed kernels run nearer peak than prefill attention);
     #: 0: that of ``attention_flops``
     attention_decode_flops: float = 0.0
+    #: the linear-attention prompt scans' time over their Blackwell fit (:data:`SCAN_PREFILL_SLOWDOWN` before it)
+    scan_slowdown: float = 1.0
     #: MoE layer: fixed time beyond its kernels' launches (the quantized paths' extra kernels), seconds;
     #: with ``moe_fused_path``, the fixed time of the whole expert path, its launches included
     moe_layer_s: float = 0.0
@@ -309,6 +312,7 @@ def rates_for(
             two_batch_overlap=two_batch_overlap,
             moe_masked_ep=moe_masked_ep,
             wide_gemm_flops=wide_gemm_flops,
+            scan_slowdown=1.0 if gpu.family == "blackwell" else SCAN_PREFILL_SLOWDOWN,
         ),
         mode,
     )
@@ -621,11 +625,12 @@ class StepCost:
         fixed_us, chain_ns, work_ns = (
             KDA_PREFILL if c.scan_kind == "kda" else GDN_PREFILL[gdn_prefill_kernel(profile)]
         )
+        slow = r.scan_slowdown
         self._scan_layers = c.scan_layers
         self._scan_flops = c.scan_recurrent_flops_per_token
-        self._scan_fixed = c.scan_layers * fixed_us * 1e-6
-        self._scan_chain = c.scan_layers * chain_ns * 1e-9
-        self._scan_work = c.scan_layers * c.scan_value_heads * work_ns * 1e-9
+        self._scan_fixed = c.scan_layers * fixed_us * 1e-6 * slow
+        self._scan_chain = c.scan_layers * chain_ns * 1e-9 * slow
+        self._scan_work = c.scan_layers * c.scan_value_heads * work_ns * 1e-9 * slow
         self._allreduce_calls = c.allreduce_calls
         self._norm_allreduce_s = c.norm_allreduce_calls * r.allreduce_latency_s
         group = c.tp // c.dp_attention  # all-reduces run inside one attention group
