@@ -170,22 +170,22 @@ def launches_us(gpu: str) -> float:
 def estimated_us(r: Layer) -> float:
     """The engine's charge now: the launches, the fixed time beyond them, the chain and the work (every engine's
     Kimi Delta Attention on the Triton ``chunk_kda``'s)."""
-    fixed, chain, work = KDA_PREFILL if r.kernel in KDA_KERNELS.values() else GDN_PREFILL[r.kernel]
-    slow = 1.0 if get_gpu(r.gpu).family == "blackwell" else SCAN_PREFILL_SLOWDOWN
-    return launches_us(r.gpu) + slow * (fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3)
+    terms = KDA_PREFILL if r.kernel in KDA_KERNELS.values() else GDN_PREFILL[r.kernel]
+    return _charge_us(r, terms, 1.0 if get_gpu(r.gpu).family == "blackwell" else SCAN_PREFILL_SLOWDOWN)
+
+
+def _charge_us(r: Layer, terms: tuple[float, float, float], slowdown: float) -> float:
+    """The launches plus ``terms`` (fixed us, ns a prompt token, ns a prompt token and value head) times
+    ``slowdown``."""
+    fixed, chain, work = terms
+    return launches_us(r.gpu) + slowdown * (fixed + (r.length * chain + r.tokens * r.heads * work) * 1e-3)
 
 
 def fitted_slowdown() -> float:
     """Earlier families' scans over the Blackwell terms: the median measured / estimated (with the Blackwell terms)
     over the H200's layers of at least :data:`FIT_TOKENS` prompt tokens, every kernel, 2 decimals."""
     rows = [r for r in layers() if r.gpu == SLOWDOWN_FIT_GPU and r.tokens >= FIT_TOKENS]
-    blackwell = [
-        launches_us(r.gpu)
-        + GDN_PREFILL[r.kernel][0]
-        + (r.length * GDN_PREFILL[r.kernel][1] + r.tokens * r.heads * GDN_PREFILL[r.kernel][2]) * 1e-3
-        for r in rows
-    ]
-    return round(statistics.median(r.time_us / b for r, b in zip(rows, blackwell)), 2)
+    return round(statistics.median(r.time_us / _charge_us(r, GDN_PREFILL[r.kernel], 1.0) for r in rows), 2)
 
 
 def former_us(r: Layer) -> float:

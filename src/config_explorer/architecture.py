@@ -2015,14 +2015,18 @@ class ModelArchitecture:
     def mamba_flops_per_token(self) -> float:
         """SSM scan work per token (state update and readout); small next to the projections."""
         mamba = self.num_mamba_layers * 6.0 * self.mamba_inner_size * self.mamba_state_size
-        linear = (
+        return mamba + self.linear_flops_per_token()
+
+    def linear_flops_per_token(self) -> float:
+        """The linear-attention layers' part of :meth:`mamba_flops_per_token`: the delta rule's state update and
+        readout, 6 x key dim x value dim per value head and layer."""
+        return (
             self.num_linear_layers
             * 6.0
             * self.linear_num_value_heads
             * self.linear_key_head_dim
-            * (self.linear_value_head_dim)
+            * self.linear_value_head_dim
         )
-        return mamba + linear
 
     def flops_per_token(self, context_length: int) -> float:
         """Forward FLOPs for one token at position ``context_length`` (a decode step's per-sequence cost)."""

@@ -533,7 +533,7 @@ def gemm_share_scale(name: str, architecture: str | None, mode: str) -> float:
     its row of :data:`BLACKWELL_ULTRA_GEMM_SHARE` on Blackwell Ultra (the B300's for one it does not name), else 1."""
     if architecture != BLACKWELL_ULTRA:
         return 1.0
-    bits = "4-bit" if mode in ("fp4", "nvfp4", "mxfp4") else "8-bit" if mode in ("fp8", "int8") else "16-bit"
+    bits = ("16-bit", "8-bit", "4-bit")[expert_format_class(mode)]
     return BLACKWELL_ULTRA_GEMM_SHARE.get(name, BLACKWELL_ULTRA_GEMM_SHARE["B300"])[bits]
 
 

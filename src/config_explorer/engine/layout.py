@@ -665,9 +665,6 @@ def shard_costs(
     h = arch.hidden_size
     layers_per_stage = math.ceil(arch.num_layers / pp)
     frac = layers_per_stage / arch.num_layers
-    # linear-attention layers (Qwen3-Next's and Qwen3.5's Gated DeltaNet, Kimi's delta attention): prompts run a
-    # measured chunked scan
-    scans = arch.num_linear_layers > 0
 
     # Attention projections: K/V replicate when the group's tp exceeds the KV heads.
     kv_heads_per_gpu = _kv_heads_per_gpu(arch.num_kv_heads, attn_tp)
@@ -866,18 +863,10 @@ def shard_costs(
         / attn_tp
         / groups,
         recurrent_flops_per_token=arch.mamba_flops_per_token() * frac / tp,
-        scan_kind=arch.linear_attention_kind if scans else "",
+        scan_kind=arch.linear_attention_kind if arch.num_linear_layers else "",
         scan_layers=arch.num_linear_layers * frac,
-        scan_value_heads=arch.linear_num_value_heads / tp if scans else 0.0,
-        scan_recurrent_flops_per_token=(
-            6.0
-            * arch.linear_num_value_heads
-            * arch.linear_key_head_dim
-            * arch.linear_value_head_dim
-            * arch.num_linear_layers
-            * frac
-            / tp
-        ),
+        scan_value_heads=arch.linear_num_value_heads / tp,
+        scan_recurrent_flops_per_token=arch.linear_flops_per_token() * frac / tp,
         allreduce_bytes_per_token=h * 2.0 / groups if allreduce_calls else 0.0,
         allreduce_calls=allreduce_calls,
         norm_allreduce_calls=norm_calls,
