@@ -1280,3 +1280,23 @@ def test_vllm_piecewise_graphs_charge_each_eager_attention_op() -> None:
     assert piecewise.step_s(*prompt) == pytest.approx(full.step_s(*prompt), rel=1e-6)
     assert plan("vllm==0.6.3").profile.piecewise_split_us == 0.0
     assert plan("sglang").profile.piecewise_split_us == 0.0
+
+
+def test_the_large_allreduce_audit_charges_what_the_engine_charges() -> None:
+    """benchmarks/allreduce_large.py sets NCCL's measured prompt-size all-reduces against the engine's charge: its
+    ``charged_seconds`` is the engine's own all-reduce term, a call of a prompt step's hidden states (a dense model,
+    so every communication second of the step is its all-reduces)."""
+    audit = load_benchmark("allreduce_large")
+    arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
+    for gpu in ("H200 SXM", "B200", "A100 SXM 80GB"):
+        for tp in (2, 8):
+            dep = plan_deployment(
+                arch, get_gpu(gpu), num_gpus=tp, tp=tp, precision="bf16", input_length=4096, output_length=16
+            )
+            calls = dep.costs.allreduce_calls
+            assert calls == 2 * arch.num_layers
+            for tokens in (512, 4096):
+                pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)])
+                step = dep.step_cost.breakdown(0, 0, 0, tokens, pairs, windowed, 1)
+                charged = audit.charged_seconds(gpu, tp, tokens * arch.hidden_size)
+                assert step.comm_s / calls == pytest.approx(charged, rel=1e-9)
