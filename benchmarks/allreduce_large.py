@@ -21,19 +21,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import PCIE_ALLREDUCE_US, efficiency_for
+from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.roofline import Rates, rates_for
 
 DATA = Path(__file__).resolve().parent / "data" / "nccl_allreduce_times.csv"
-#: the CSV's GPU labels -> the catalog's names
-GPUS = {
-    "A100-SXM": "A100 SXM 80GB",
-    "H100-SXM": "H100 SXM",
-    "H200-SXM": "H200 SXM",
-    "B200-SXM": "B200",
-    "B300-SXM": "B300",
-    "GB200": "GB200",
-    "GB300": "GB300",
-}
 #: (label, fewest elements, most elements) of the size bands printed
 BANDS = (
     ("2-8 M", 2**21, 2**23),
@@ -43,15 +34,17 @@ BANDS = (
 BYTES_PER_ELEMENT = 2
 
 
+def engine_rates(gpu_name: str, gpus: int) -> Rates:
+    """The engine's rates for ``gpus`` GPUs of one node in tensor parallelism (its all-reduce latency and link)."""
+    gpu = get_gpu(gpu_name)
+    return rates_for(gpu, efficiency_for(gpu.family), "bf16", gpus)[0]
+
+
 def charged_seconds(gpu_name: str, gpus: int, elements: int) -> float:
     """The engine's charge for one all-reduce of ``elements`` 16-bit values over ``gpus`` GPUs of one node."""
-    gpu = get_gpu(gpu_name)
-    eff = efficiency_for(gpu.family)
-    latency = eff.allreduce_us * 1e-6
-    if not gpu.has_nvlink_class_link:
-        latency += PCIE_ALLREDUCE_US * 1e-6
-    link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
-    return latency + 2.0 * (gpus - 1) / gpus * elements * BYTES_PER_ELEMENT / link
+    rates = engine_rates(gpu_name, gpus)
+    ring = 2.0 * (gpus - 1) / gpus * elements * BYTES_PER_ELEMENT
+    return rates.allreduce_latency_s + ring / rates.link_bytes_s
 
 
 def main() -> None:
@@ -65,7 +58,7 @@ def main() -> None:
         measured = float(r["time_us"]) * 1e-6
         for band, low, high in BANDS:
             if low <= elements <= high:
-                ratios[(gpu, gpus, band)].append(measured / charged_seconds(GPUS[gpu], gpus, elements))
+                ratios[(gpu, gpus, band)].append(measured / charged_seconds(gpu, gpus, elements))
         if elements > largest.get((gpu, gpus), (0, 0.0))[0]:
             largest[(gpu, gpus)] = (elements, measured)
     print("measured / charged, median over each band (below 1: the engine charges more than NCCL takes)")
@@ -78,9 +71,8 @@ def main() -> None:
             else f"{'-':>10}"
             for band, _, _ in BANDS
         )
-        spec = get_gpu(GPUS[gpu])
         bus = 2.0 * (gpus - 1) / gpus * elements * BYTES_PER_ELEMENT / measured / 1e9
-        assumed = spec.link_bandwidth_bytes_s * efficiency_for(spec.family).link_efficiency / 1e9
+        assumed = engine_rates(gpu, gpus).link_bytes_s / 1e9
         print(f"  {gpu:9} {gpus:>4} {cells}   {bus:6.0f} vs {assumed:4.0f}")
     every = [x for values in ratios.values() for x in values]
     print(f"\nevery row: median measured / charged {statistics.median(every):.2f} over {len(every)} rows")
