@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import math
 from typing import Any
 
@@ -1283,7 +1284,7 @@ def test_vllm_piecewise_graphs_charge_each_eager_attention_op() -> None:
 
 
 def test_the_large_allreduce_audit_charges_what_the_engine_charges() -> None:
-    """benchmarks/allreduce_large.py sets NCCL's measured prompt-size all-reduces against the engine's charge: its
+    """benchmarks/allreduce_large.py sets measured prompt-size all-reduces against the engine's charge: its
     ``charged_seconds`` is the engine's own all-reduce term, a call of a prompt step's hidden states (a dense model,
     so every communication second of the step is its all-reduces)."""
     audit = load_benchmark("allreduce_large")
@@ -1300,3 +1301,16 @@ def test_the_large_allreduce_audit_charges_what_the_engine_charges() -> None:
                 step = dep.step_cost.breakdown(0, 0, 0, tokens, pairs, windowed, 1)
                 charged = audit.charged_seconds(gpu, tp, tokens * arch.hidden_size)
                 assert step.comm_s / calls == pytest.approx(charged, rel=1e-9)
+
+
+def test_the_large_allreduce_audit_reads_every_engine_row_in_a_size_band() -> None:
+    """Every measured all-reduce of the engines' own ops falls in one of the audit's size bands, so its summary
+    covers the whole table, for each of the three engines on the GPUs the catalog names."""
+    audit = load_benchmark("allreduce_large")
+    with audit.ENGINE_DATA.open() as fh:
+        rows = list(csv.DictReader(fh))
+    ratios = audit.banded(rows, lambda r: (r["framework"],))
+    assert {key[0] for key in ratios} == {"vLLM", "SGLang", "TensorRT-LLM"}
+    assert sum(len(values) for values in ratios.values()) == len(rows)
+    # the charge is of the measured op's order: nowhere under half or over eight times what it takes
+    assert all(0.5 < ratio < 8.0 for values in ratios.values() for ratio in values)
