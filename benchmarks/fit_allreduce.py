@@ -1,5 +1,6 @@
-"""The fixed cost of one tensor-parallel all-reduce (``FamilyEfficiency.allreduce_us``), fitted on measured
-all-reduce times and read held out on the rest.
+"""The fixed cost of one tensor-parallel all-reduce (``FamilyEfficiency.allreduce_us``) and SGLang's JIT custom
+all-reduce's share of it (``SGLANG_CUSTOM_AR_V2_SCALE``), fitted on measured all-reduce times and read held out on
+the rest.
 
 Run: ``PYTHONPATH=src python benchmarks/fit_allreduce.py``.
 
@@ -8,12 +9,14 @@ The measurements are ``data/allreduce_times.csv``: NVIDIA aiconfigurator's commu
 decode step runs it, bf16, 2-8 GPUs of one A100, H100, H200 or B200 node, 1,024-65,536 elements: the
 message of a decode step of one to a few dozen sequences (one hidden vector per sequence).
 
-The engine charges a call ``allreduce_us + 2 (g - 1) / g x bytes / link`` (the ring term at the family's
-link efficiency, ``engine/roofline.py``). The fixed part is fitted per GPU family as the median, over the
-named fit rows, of the measured time less the ring term: every engine and release on the H200 (Hopper),
-SGLang on the B200 (Blackwell) and SGLang on the A100 (Ampere). Every other row (the H100; vLLM and
-TensorRT-LLM on the B200 and A100) is held out: the script prints median measured / modelled per group
-with the constants the engine holds.
+The engine charges a call ``allreduce_us x scale + 2 (g - 1) / g x bytes / link`` (the ring term at the family's
+link efficiency, ``engine/roofline.py``; ``scale`` is 1 but where SGLang runs its JIT custom all-reduce, its default
+from 0.5.12: ``calibration.custom_allreduce_scale``). Each family's fixed part is fitted as the median, over the
+named fit rows, of the measured time less the ring term: every engine and release on the H200 (Hopper), SGLang on
+the B200 (Blackwell) and SGLang on the A100 (Ampere), leaving out the rows of SGLang's JIT kernel (0.5.14). That
+kernel's scale is fitted as the median of the same residual over the Hopper constant on its H200 rows. Every other
+row (the H100; vLLM and TensorRT-LLM on the B200 and A100; SGLang 0.5.14 on the H100 and B200) is held out: the
+script prints median measured / modelled per group with the constants the engine holds.
 """
 
 from __future__ import annotations
@@ -26,7 +29,13 @@ from pathlib import Path
 from moe_layers import GPUS
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.calibration import (
+    SGLANG_CUSTOM_AR_V2_SCALE,
+    SGLANG_CUSTOM_AR_V2_SINCE,
+    efficiency_for,
+    profile_for,
+    profile_release,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "allreduce_times.csv"
 #: the rows each family's constant is fitted on: (GPU, engine or "" for every engine and release)
@@ -37,9 +46,27 @@ FIT = {
 }
 
 
+#: the GPU SGLang's JIT custom all-reduce's scale is fitted on
+V2_FIT_GPU = "H200-SXM"
+
+
+def runs_v2(row: dict[str, str]) -> bool:
+    """Whether the row is SGLang's JIT custom all-reduce (a release from ``SGLANG_CUSTOM_AR_V2_SINCE``)."""
+    if row["framework"] != "sglang":
+        return False
+    release = profile_release(profile_for(f"sglang=={row['version']}"))
+    return release is not None and release >= SGLANG_CUSTOM_AR_V2_SINCE
+
+
 def is_fit(row: dict[str, str], family: str) -> bool:
+    """Whether the row is one the family's fixed cost is fitted on."""
     gpu, engine = FIT.get(family, ("", ""))
-    return row["gpu"] == gpu and engine in ("", row["framework"])
+    return row["gpu"] == gpu and engine in ("", row["framework"]) and not runs_v2(row)
+
+
+def label(row: dict[str, str]) -> str:
+    """The row's engine, SGLang's JIT kernel apart."""
+    return "sglang-v2" if runs_v2(row) else row["framework"]
 
 
 def ring_seconds(gpu_name: str, gpus: int, message_bytes: float) -> float:
@@ -68,24 +95,40 @@ def main() -> None:
             f"  {family:9} {statistics.median(values):5.2f} us  (fit rows: {engine or 'every engine'} on {gpu}, "
             f"n={len(values)}; the engine holds {held:g} us)"
         )
+    v2 = [
+        (
+            float(r["time_us"])
+            - ring_seconds(GPUS[r["gpu"]], int(r["num_gpus"]), 2 * int(r["message_elements"])) * 1e6
+        )
+        / efficiency_for(get_gpu(GPUS[r["gpu"]]).family).allreduce_us
+        for r in rows
+        if runs_v2(r) and r["gpu"] == V2_FIT_GPU
+    ]
+    print(
+        f"\nSGLang's JIT custom all-reduce (from {'.'.join(map(str, SGLANG_CUSTOM_AR_V2_SINCE))}): its fixed cost over "
+        f"the family's {statistics.median(v2):.3f} (fit rows: SGLang 0.5.14 on {V2_FIT_GPU}, n={len(v2)}; the engine "
+        f"holds {SGLANG_CUSTOM_AR_V2_SCALE:g})"
+    )
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for r in rows:
         gpu = GPUS[r["gpu"]]
         family = get_gpu(gpu).family
         g = int(r["num_gpus"])
-        modelled = efficiency_for(family).allreduce_us * 1e-6 + ring_seconds(
+        scale = SGLANG_CUSTOM_AR_V2_SCALE if runs_v2(r) else 1.0
+        modelled = efficiency_for(family).allreduce_us * scale * 1e-6 + ring_seconds(
             gpu, g, 2 * int(r["message_elements"])
         )
-        split = "fit" if is_fit(r, family) else "held out"
-        groups[(split, r["gpu"], r["framework"])].append(float(r["time_us"]) * 1e-6 / modelled)
+        fitted = is_fit(r, family) or (runs_v2(r) and r["gpu"] == V2_FIT_GPU)
+        split = "fit" if fitted else "held out"
+        groups[(split, r["gpu"], label(r))].append(float(r["time_us"]) * 1e-6 / modelled)
     print("\nmeasured / modelled with the engine's constants, by GPU and engine (every release, 2-8 GPUs):")
-    print(f"  {'split':8} {'GPU':9} {'engine':7}   n  median  10%-90%")
+    print(f"  {'split':8} {'GPU':9} {'engine':9}   n  median  10%-90%")
     held_ratios = []
     for (split, gpu, framework), ratios in sorted(groups.items()):
         ordered = sorted(ratios)
         low, high = ordered[int(0.1 * (len(ordered) - 1))], ordered[int(0.9 * (len(ordered) - 1))]
         print(
-            f"  {split:8} {gpu:9} {framework:7} {len(ratios):3} {statistics.median(ratios):7.2f}  {low:.2f}-{high:.2f}"
+            f"  {split:8} {gpu:9} {framework:9} {len(ratios):3} {statistics.median(ratios):7.2f}  {low:.2f}-{high:.2f}"
         )
         if split == "held out":
             held_ratios.extend(ratios)

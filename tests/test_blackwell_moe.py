@@ -117,13 +117,17 @@ def test_the_fused_expert_path_costs_its_fitted_fixed_time_and_no_launches(
     )
     fixed_gap = sglang.costs.moe_layers * (sglang.rates.moe_layer_s - generic.rates.moe_layer_s) - launches
     # a decode step (shared experts beside on both: SGLang's on a second stream, TensorRT-LLM's on its aux
-    # stream) differs by the fixed times alone, less SGLang's host time per step and sequence
+    # stream) differs by the fixed times alone, less SGLang's host time per step and sequence and its JIT custom
+    # all-reduce's shorter fixed time (calibration.custom_allreduce_scale)
     host_gap = (sglang.profile.step_overhead_ms - generic.profile.step_overhead_ms) * 1e-3 + (
         sglang.profile.per_sequence_overhead_ms - generic.profile.per_sequence_overhead_ms
     ) * 1e-3 * 4
     scaled_gap = sglang.costs.moe_layers * scaled
+    calls = sglang.costs.allreduce_calls + sglang.costs.norm_allreduce_calls
+    allreduce_gap = calls * (sglang.rates.allreduce_latency_s - generic.rates.allreduce_latency_s)
+    assert allreduce_gap < 0
     assert sglang.step_s(4, 0, 0) - generic.step_s(4, 0, 0) == pytest.approx(
-        fixed_gap + host_gap - scaled_gap, rel=1e-6
+        fixed_gap + host_gap - scaled_gap + allreduce_gap, rel=1e-6
     )
 
 

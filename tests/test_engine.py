@@ -14,9 +14,11 @@ from tests.strategies import DENSE_SMALL, GPUS, VARIED
 from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
+    SGLANG_CUSTOM_AR_V2_SCALE,
     TRTLLM_XQA_SINCE,
     VLLM_PIECEWISE_SPLIT_US,
     VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
+    custom_allreduce_scale,
     efficiency_for,
     profile_for,
     sglang_window_kv_share,
@@ -1314,3 +1316,45 @@ def test_the_large_allreduce_audit_reads_every_engine_row_in_a_size_band() -> No
     assert sum(len(values) for values in ratios.values()) == len(rows)
     # the charge is of the measured op's order: nowhere under half or over eight times what it takes
     assert all(0.5 < ratio < 8.0 for values in ratios.values() for ratio in values)
+
+
+def test_sglang_runs_its_jit_custom_allreduce_from_0_5_12() -> None:
+    """SGLang's JIT custom all-reduce, its default on CUDA from 0.5.12, takes SGLANG_CUSTOM_AR_V2_SCALE of the
+    family's fixed all-reduce time, and so a shorter decode step; 0.5.11, vLLM, a server over two nodes, PCIe GPUs,
+    AMD GPUs and groups outside 2-8 GPUs keep the family's."""
+    arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
+
+    def plan(engine: str, tp: int = 8, pp: int = 1) -> Deployment:
+        return plan_deployment(
+            arch,
+            get_gpu("H200 SXM"),
+            num_gpus=tp * pp,
+            tp=tp,
+            pp=pp,
+            precision="bf16",
+            input_length=1024,
+            output_length=16,
+            engine=engine,
+        )
+
+    family = efficiency_for("hopper").allreduce_us * 1e-6
+    for engine in ("sglang==0.5.12", "sglang==0.5.14", "sglang"):
+        assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(
+            family * SGLANG_CUSTOM_AR_V2_SCALE
+        )
+    for engine in ("sglang==0.5.11", "vllm", "trtllm"):
+        assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(family)
+    assert plan("sglang==0.5.12", pp=2).step_cost.rates.allreduce_latency_s == pytest.approx(family)
+    assert plan("sglang==0.5.12").step_s(8, 0, 0) < plan("sglang==0.5.11").step_s(8, 0, 0)
+    sglang = profile_for("sglang==0.5.12")
+    common = {"nvlink": True, "group": 8, "server_gpus": 8, "gpus_per_node": 8}
+    assert custom_allreduce_scale(sglang, gpu_family="hopper", **common) == SGLANG_CUSTOM_AR_V2_SCALE
+    assert custom_allreduce_scale(sglang, gpu_family="cdna3", **common) == 1.0
+    assert custom_allreduce_scale(sglang, gpu_family="ada", **{**common, "nvlink": False}) == 1.0
+    assert custom_allreduce_scale(sglang, gpu_family="hopper", **{**common, "group": 1}) == 1.0
+    assert (
+        custom_allreduce_scale(
+            sglang, gpu_family="blackwell", **{**common, "group": 16, "server_gpus": 16, "gpus_per_node": 72}
+        )
+        == 1.0
+    )

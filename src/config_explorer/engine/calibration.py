@@ -63,6 +63,8 @@ __all__ = [
     "SCAN_PREFILL_SLOWDOWN",
     "SGLANG_BLACKWELL_TRITON_MOE_US",
     "SGLANG_COMPRESSED_MAX_RUNNING",
+    "SGLANG_CUSTOM_AR_V2_SCALE",
+    "SGLANG_CUSTOM_AR_V2_SINCE",
     "SGLANG_DSA_FORCED_DP_RELEASES",
     "SGLANG_DSA_FP8_KV_SINCE",
     "SGLANG_EAGER_LAUNCH_US",
@@ -115,6 +117,7 @@ __all__ = [
     "block_sparse_attention_support",
     "check_prefill_delayer",
     "compressed_attention_support",
+    "custom_allreduce_scale",
     "decode_attention_bandwidth",
     "default_kv_precision",
     "efficiency_for",
@@ -206,8 +209,9 @@ class FamilyEfficiency:
     link_efficiency: float
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``).
     #: Hopper, Blackwell and Ampere: fitted by benchmarks/fit_allreduce.py on the engines' custom all-reduce
-    #: replayed in CUDA graphs at decode-step sizes (aiconfigurator's communication database: SGLang on H200,
-    #: B200 and A100), held out on vLLM, TensorRT-LLM, other SGLang releases and the H100
+    #: replayed in CUDA graphs at decode-step sizes (aiconfigurator's communication database: every engine on the
+    #: H200, SGLang on the B200 and A100, SGLang's JIT kernel of 0.5.12 on left out: see
+    #: :data:`SGLANG_CUSTOM_AR_V2_SCALE`), held out on vLLM, TensorRT-LLM, other SGLang releases and the H100
     allreduce_us: float
     evidence: str
     #: how far this family's efficiencies rest on measurement: "measured" (kernels timed on the family),
@@ -288,7 +292,7 @@ _FAMILIES: Final[dict[str, FamilyEfficiency]] = {
         # shares (DECODE_ATTENTION_BANDWIDTH); this stands for MLA layers and other engines
         attention_bandwidth=0.66,
         attention_slots=148,
-        allreduce_us=7.1,
+        allreduce_us=7.4,
         evidence="bandwidth from measured dense GEMMs and MoE kernels, compute from measured GEMMs against "
         "the H200's, all-reduce from measured all-reduces on B200 (aiconfigurator database)",
         calibration="partly measured",
@@ -381,6 +385,16 @@ _FAMILIES["other"] = attrs.evolve(_FAMILIES["ampere"], calibration="assumed")
 
 #: extra fixed cost of an all-reduce over PCIe (no NVLink-class link), microseconds
 PCIE_ALLREDUCE_US: Final[float] = 25.0
+#: SGLang's JIT-compiled custom all-reduce (``CustomAllReduceV2``: one-shot push or pull below per-size thresholds,
+#: two-shot pull above them, up to 16 MiB), its default on CUDA from 0.5.12 (``SGLANG_OPT_USE_CUSTOM_ALL_REDUCE_V2``,
+#: True in the 0.5.12 and 0.5.14 wheels' environ.py; 0.5.10 and 0.5.11 run it only under the opt-in
+#: ``SGLANG_USE_JIT_ALL_REDUCE``). It needs 2-8 GPUs of one node with full NVLink (``THRESHOLD_2_SHOT_MAP``'s world
+#: sizes, ``can_use_custom_all_reduce_with_nvlink``), and ``ServerArgs`` turns it off when the server spans nodes
+SGLANG_CUSTOM_AR_V2_SINCE: Final[tuple[int, int, int]] = (0, 5, 12)
+#: its fixed time over the family's ``allreduce_us``: fitted by benchmarks/fit_allreduce.py on aiconfigurator's
+#: SGLang 0.5.14 H200 rows (the median of measured less ring term over the family's fixed cost), held out on its
+#: H100 and B200 rows (benchmarks/data/allreduce_times.csv)
+SGLANG_CUSTOM_AR_V2_SCALE: Final[float] = 0.63
 #: point-to-point send between pipeline stages, microseconds
 PIPELINE_P2P_US: Final[float] = 20.0
 #: grouped MoE GEMMs: output columns per tile (vLLM's fused_moe configs for small batches use 64) and
@@ -3253,6 +3267,23 @@ def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
     """The release ``profile`` follows (:func:`_release`), or None for a profile without one, which follows the
     newest rules read."""
     return _release(profile.version) if profile.version else None
+
+
+def custom_allreduce_scale(
+    profile: EngineProfile, *, gpu_family: str, nvlink: bool, group: int, server_gpus: int, gpus_per_node: int
+) -> float:
+    """The engine's tensor-parallel all-reduce fixed time over the family's (``FamilyEfficiency.allreduce_us``):
+    :data:`SGLANG_CUSTOM_AR_V2_SCALE` where SGLang runs its JIT custom all-reduce (from
+    :data:`SGLANG_CUSTOM_AR_V2_SINCE`, a profile with no release included, on a CUDA GPU with an NVLink-class link, an
+    all-reduce group of 2-8 GPUs and a server of ``server_gpus`` within one node of ``gpus_per_node``), else 1."""
+    if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES or not nvlink:
+        return 1.0
+    release = profile_release(profile)
+    if release is not None and release < SGLANG_CUSTOM_AR_V2_SINCE:
+        return 1.0
+    if not 2 <= group <= 8 or server_gpus > gpus_per_node:
+        return 1.0
+    return SGLANG_CUSTOM_AR_V2_SCALE
 
 
 def shared_expert_placement(

@@ -52,6 +52,7 @@ from config_explorer.engine.calibration import (
     block_sparse_attention_support,
     check_prefill_delayer,
     compressed_attention_support,
+    custom_allreduce_scale,
     decode_attention_bandwidth,
     default_kv_precision,
     dsa_prompt_glue_us,
@@ -1000,6 +1001,14 @@ def plan_deployment(
         if arch.is_moe
         else 0.0,
         prefill_tiles=prefill_attention_tiles(profile, gpu.family),
+        allreduce_scale=custom_allreduce_scale(
+            profile,
+            gpu_family=gpu.family,
+            nvlink=gpu.has_nvlink_class_link,
+            group=tp // dp_attention,
+            server_gpus=tp * pp,
+            gpus_per_node=gpu.gpus_per_node,
+        ),
         moe_slowdown=trtllm_cutlass_moe_slowdown(
             profile,
             weight_precision=experts,

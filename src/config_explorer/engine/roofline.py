@@ -219,6 +219,7 @@ def rates_for(
     marlin_compute_scale: float = 1.0,
     moe_block_scaled: bool = True,
     moe_stream_cap: float = 0.0,
+    allreduce_scale: float = 1.0,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -239,7 +240,9 @@ def rates_for(
     ``moe_stream_cap``: the most bytes a second the engine's expert kernel streams the experts at, where the SMs and
     not the memory bound it (0: none; see :func:`~config_explorer.engine.calibration.triton_mxfp4_stream_cap`);
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
-    :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`).
+    :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`);
+    ``allreduce_scale``: the engine's all-reduce fixed time over the family's (see
+    :func:`~config_explorer.engine.calibration.custom_allreduce_scale`).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     # (Blackwell Ultra's GEMMs reach another share of their datasheet peaks than the family's)
@@ -254,7 +257,7 @@ def rates_for(
     prompt_rate = prefill_tiles[0] if prefill_tiles else eff.attention_compute
     prompt_attention = attention_share_scale(gpu.architecture)
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency
-    latency = eff.allreduce_us * 1e-6
+    latency = eff.allreduce_us * allreduce_scale * 1e-6
     if not gpu.has_nvlink_class_link:
         latency += PCIE_ALLREDUCE_US * 1e-6
     scale_up_link = link
