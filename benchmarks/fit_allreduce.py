@@ -1,6 +1,6 @@
-"""The fixed cost of one tensor-parallel all-reduce (``FamilyEfficiency.allreduce_us``) and SGLang's JIT custom
-all-reduce's share of it (``SGLANG_CUSTOM_AR_V2_SCALE``), fitted on measured all-reduce times and read held out on
-the rest.
+"""The fixed cost of one tensor-parallel all-reduce (``FamilyEfficiency.allreduce_us``) and the shares of it that
+SGLang's JIT custom all-reduce and TensorRT-LLM's all-reduce take (``SGLANG_CUSTOM_AR_V2_SCALE``,
+``TRTLLM_CUSTOM_AR_SCALE``), fitted on measured all-reduce times and read held out on the rest.
 
 Run: ``PYTHONPATH=src python benchmarks/fit_allreduce.py``.
 
@@ -10,13 +10,14 @@ decode step runs it, bf16, 2-8 GPUs of one A100, H100, H200 or B200 node, 1,024-
 message of a decode step of one to a few dozen sequences (one hidden vector per sequence).
 
 The engine charges a call ``allreduce_us x scale + 2 (g - 1) / g x bytes / link`` (the ring term at the family's
-link efficiency, ``engine/roofline.py``; ``scale`` is 1 but where SGLang runs its JIT custom all-reduce, its default
-from 0.5.12: ``calibration.custom_allreduce_scale``). Each family's fixed part is fitted as the median, over the
-named fit rows, of the measured time less the ring term: every engine and release on the H200 (Hopper), SGLang on
-the B200 (Blackwell) and SGLang on the A100 (Ampere), leaving out the rows of SGLang's JIT kernel (0.5.14). That
-kernel's scale is fitted as the median of the same residual over the Hopper constant on its H200 rows. Every other
-row (the H100; vLLM and TensorRT-LLM on the B200 and A100; SGLang 0.5.14 on the H100 and B200) is held out: the
-script prints median measured / modelled per group with the constants the engine holds.
+link efficiency, ``engine/roofline.py``; ``scale`` is the engine's own kernel's share, 1 where it has none:
+``calibration.custom_allreduce_scale``). Each family's fixed part is fitted as the median, over the named fit rows,
+of the measured time less the ring term: vLLM and SGLang on the H200 (Hopper), SGLang on the B200 (Blackwell) and
+SGLang on the A100 (Ampere), leaving out the kernels with a share of their own (SGLang's JIT kernel, 0.5.14 here;
+TensorRT-LLM's on Hopper and Blackwell). Each share is fitted as the median of the same residual over the Hopper
+constant on its H200 rows. Every other row (the H100; vLLM and TensorRT-LLM on the A100; vLLM, TensorRT-LLM and
+SGLang 0.5.14 on the B200) is held out: the script prints median measured / modelled per group with the constants
+the engine holds.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     SGLANG_CUSTOM_AR_V2_SCALE,
     SGLANG_CUSTOM_AR_V2_SINCE,
+    TRTLLM_CUSTOM_AR_SCALE,
+    custom_allreduce_scale,
     efficiency_for,
     profile_for,
     profile_release,
@@ -40,14 +43,14 @@ from config_explorer.engine.calibration import (
 DATA = Path(__file__).resolve().parent / "data" / "allreduce_times.csv"
 #: the rows each family's constant is fitted on: (GPU, engine or "" for every engine and release)
 FIT = {
-    "hopper": ("H200-SXM", ""),
+    "hopper": ("H200-SXM", ""),  # every engine whose kernel has no share of its own
     "blackwell": ("B200-SXM", "sglang"),
     "ampere": ("A100-SXM", "sglang"),
 }
 
 
-#: the GPU SGLang's JIT custom all-reduce's scale is fitted on
-V2_FIT_GPU = "H200-SXM"
+#: the GPU the engines' own kernels' shares are fitted on
+SHARE_FIT_GPU = "H200-SXM"
 
 
 def runs_v2(row: dict[str, str]) -> bool:
@@ -58,10 +61,20 @@ def runs_v2(row: dict[str, str]) -> bool:
     return release is not None and release >= SGLANG_CUSTOM_AR_V2_SINCE
 
 
+def share(row: dict[str, str]) -> float:
+    """The engine's own kernel's share of the family's fixed cost for the row (2-8 GPUs of one NVLink node)."""
+    profile = profile_for(f"{row['framework']}=={row['version']}")
+    gpus = int(row["num_gpus"])
+    family = get_gpu(GPUS[row["gpu"]]).family
+    return custom_allreduce_scale(
+        profile, gpu_family=family, nvlink=True, group=gpus, server_gpus=gpus, gpus_per_node=8
+    )
+
+
 def is_fit(row: dict[str, str], family: str) -> bool:
     """Whether the row is one the family's fixed cost is fitted on."""
     gpu, engine = FIT.get(family, ("", ""))
-    return row["gpu"] == gpu and engine in ("", row["framework"]) and not runs_v2(row)
+    return row["gpu"] == gpu and engine in ("", row["framework"]) and share(row) == 1.0
 
 
 def label(row: dict[str, str]) -> str:
@@ -91,34 +104,45 @@ def main() -> None:
     for family, values in sorted(residual.items()):
         gpu, engine = FIT[family]
         held = efficiency_for(family).allreduce_us
+        who = engine or "every engine without a share of its own"
         print(
-            f"  {family:9} {statistics.median(values):5.2f} us  (fit rows: {engine or 'every engine'} on {gpu}, "
+            f"  {family:9} {statistics.median(values):5.2f} us  (fit rows: {who} on {gpu}, "
             f"n={len(values)}; the engine holds {held:g} us)"
         )
-    v2 = [
+    for name, held, own in (
         (
-            float(r["time_us"])
-            - ring_seconds(GPUS[r["gpu"]], int(r["num_gpus"]), 2 * int(r["message_elements"])) * 1e6
+            f"SGLang's JIT custom all-reduce (from {'.'.join(map(str, SGLANG_CUSTOM_AR_V2_SINCE))})",
+            SGLANG_CUSTOM_AR_V2_SCALE,
+            runs_v2,
+        ),
+        (
+            "TensorRT-LLM's all-reduce (Hopper, Blackwell)",
+            TRTLLM_CUSTOM_AR_SCALE,
+            lambda r: r["framework"] == "trtllm",
+        ),
+    ):
+        shares = [
+            (
+                float(r["time_us"])
+                - ring_seconds(GPUS[r["gpu"]], int(r["num_gpus"]), 2 * int(r["message_elements"])) * 1e6
+            )
+            / efficiency_for(get_gpu(GPUS[r["gpu"]]).family).allreduce_us
+            for r in rows
+            if own(r) and r["gpu"] == SHARE_FIT_GPU
+        ]
+        print(
+            f"\n{name}: its fixed cost over the family's {statistics.median(shares):.3f} (fit rows: its {SHARE_FIT_GPU} "
+            f"rows, n={len(shares)}; the engine holds {held:g})"
         )
-        / efficiency_for(get_gpu(GPUS[r["gpu"]]).family).allreduce_us
-        for r in rows
-        if runs_v2(r) and r["gpu"] == V2_FIT_GPU
-    ]
-    print(
-        f"\nSGLang's JIT custom all-reduce (from {'.'.join(map(str, SGLANG_CUSTOM_AR_V2_SINCE))}): its fixed cost over "
-        f"the family's {statistics.median(v2):.3f} (fit rows: SGLang 0.5.14 on {V2_FIT_GPU}, n={len(v2)}; the engine "
-        f"holds {SGLANG_CUSTOM_AR_V2_SCALE:g})"
-    )
     groups: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for r in rows:
         gpu = GPUS[r["gpu"]]
         family = get_gpu(gpu).family
         g = int(r["num_gpus"])
-        scale = SGLANG_CUSTOM_AR_V2_SCALE if runs_v2(r) else 1.0
-        modelled = efficiency_for(family).allreduce_us * scale * 1e-6 + ring_seconds(
+        modelled = efficiency_for(family).allreduce_us * share(r) * 1e-6 + ring_seconds(
             gpu, g, 2 * int(r["message_elements"])
         )
-        fitted = is_fit(r, family) or (runs_v2(r) and r["gpu"] == V2_FIT_GPU)
+        fitted = is_fit(r, family) or (share(r) != 1.0 and r["gpu"] == SHARE_FIT_GPU)
         split = "fit" if fitted else "held out"
         groups[(split, r["gpu"], label(r))].append(float(r["time_us"]) * 1e-6 / modelled)
     print("\nmeasured / modelled with the engine's constants, by GPU and engine (every release, 2-8 GPUs):")

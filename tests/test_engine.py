@@ -15,6 +15,7 @@ from config_explorer.architecture import ModelArchitecture, load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     SGLANG_CUSTOM_AR_V2_SCALE,
+    TRTLLM_CUSTOM_AR_SCALE,
     TRTLLM_XQA_SINCE,
     VLLM_PIECEWISE_SPLIT_US,
     VLLM_V0_SYNC_OUTPUT_MS_PER_SEQUENCE,
@@ -1318,10 +1319,11 @@ def test_the_large_allreduce_audit_reads_every_engine_row_in_a_size_band() -> No
     assert all(0.5 < ratio < 8.0 for values in ratios.values() for ratio in values)
 
 
-def test_sglang_runs_its_jit_custom_allreduce_from_0_5_12() -> None:
-    """SGLang's JIT custom all-reduce, its default on CUDA from 0.5.12, takes SGLANG_CUSTOM_AR_V2_SCALE of the
-    family's fixed all-reduce time, and so a shorter decode step; 0.5.11, vLLM, a server over two nodes, PCIe GPUs,
-    AMD GPUs and groups outside 2-8 GPUs keep the family's."""
+def test_the_engines_own_allreduce_kernels_take_their_shares_of_the_fixed_time() -> None:
+    """SGLang's JIT custom all-reduce (its default on CUDA from 0.5.12) and TensorRT-LLM's all-reduce on Hopper and
+    Blackwell take their fitted shares of the family's fixed all-reduce time, and so a shorter decode step; SGLang
+    0.5.11, vLLM, a server over two nodes, PCIe GPUs, AMD GPUs, TensorRT-LLM on Ampere and groups outside 2-8 GPUs
+    keep the family's."""
     arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
 
     def plan(engine: str, tp: int = 8, pp: int = 1) -> Deployment:
@@ -1342,19 +1344,20 @@ def test_sglang_runs_its_jit_custom_allreduce_from_0_5_12() -> None:
         assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(
             family * SGLANG_CUSTOM_AR_V2_SCALE
         )
-    for engine in ("sglang==0.5.11", "vllm", "trtllm"):
+    assert plan("trtllm").step_cost.rates.allreduce_latency_s == pytest.approx(
+        family * TRTLLM_CUSTOM_AR_SCALE
+    )
+    for engine in ("sglang==0.5.11", "vllm"):
         assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(family)
     assert plan("sglang==0.5.12", pp=2).step_cost.rates.allreduce_latency_s == pytest.approx(family)
     assert plan("sglang==0.5.12").step_s(8, 0, 0) < plan("sglang==0.5.11").step_s(8, 0, 0)
-    sglang = profile_for("sglang==0.5.12")
+    sglang, trtllm = profile_for("sglang==0.5.12"), profile_for("trtllm")
     common = {"nvlink": True, "group": 8, "server_gpus": 8, "gpus_per_node": 8}
     assert custom_allreduce_scale(sglang, gpu_family="hopper", **common) == SGLANG_CUSTOM_AR_V2_SCALE
+    assert custom_allreduce_scale(trtllm, gpu_family="blackwell", **common) == TRTLLM_CUSTOM_AR_SCALE
+    assert custom_allreduce_scale(trtllm, gpu_family="ampere", **common) == 1.0
     assert custom_allreduce_scale(sglang, gpu_family="cdna3", **common) == 1.0
     assert custom_allreduce_scale(sglang, gpu_family="ada", **{**common, "nvlink": False}) == 1.0
     assert custom_allreduce_scale(sglang, gpu_family="hopper", **{**common, "group": 1}) == 1.0
-    assert (
-        custom_allreduce_scale(
-            sglang, gpu_family="blackwell", **{**common, "group": 16, "server_gpus": 16, "gpus_per_node": 72}
-        )
-        == 1.0
-    )
+    wide = {**common, "group": 16, "server_gpus": 16, "gpus_per_node": 72}
+    assert custom_allreduce_scale(trtllm, gpu_family="blackwell", **wide) == 1.0

@@ -84,6 +84,7 @@ __all__ = [
     "SGLANG_ROCM_GEMMA4_NORM_KERNELS",
     "SGLANG_SWA_FULL_TOKENS_RATIO",
     "SPARSE_MLA_HEAD_PADDING",
+    "TRTLLM_CUSTOM_AR_SCALE",
     "TRTLLM_CUTLASS_MOE_SLOWDOWN",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
@@ -209,9 +210,10 @@ class FamilyEfficiency:
     link_efficiency: float
     #: fixed cost of one all-reduce call, microseconds (NVLink-class link; PCIe adds ``pcie_allreduce_us``).
     #: Hopper, Blackwell and Ampere: fitted by benchmarks/fit_allreduce.py on the engines' custom all-reduce
-    #: replayed in CUDA graphs at decode-step sizes (aiconfigurator's communication database: every engine on the
-    #: H200, SGLang on the B200 and A100, SGLang's JIT kernel of 0.5.12 on left out: see
-    #: :data:`SGLANG_CUSTOM_AR_V2_SCALE`), held out on vLLM, TensorRT-LLM, other SGLang releases and the H100
+    #: replayed in CUDA graphs at decode-step sizes (aiconfigurator's communication database: vLLM and SGLang on the
+    #: H200, SGLang on the B200 and A100; the kernels with a share of their own left out: SGLang's JIT kernel of 0.5.12
+    #: on, :data:`SGLANG_CUSTOM_AR_V2_SCALE`, and TensorRT-LLM's on Hopper and Blackwell,
+    #: :data:`TRTLLM_CUSTOM_AR_SCALE`), held out on vLLM on the B200 and A100, TensorRT-LLM on the A100 and the H100
     allreduce_us: float
     evidence: str
     #: how far this family's efficiencies rest on measurement: "measured" (kernels timed on the family),
@@ -259,7 +261,7 @@ _HOPPER = FamilyEfficiency(
     gemm_kernel_us=6.0,
     small_kernel_us=1.4,
     link_efficiency=0.80,
-    allreduce_us=4.5,
+    allreduce_us=4.7,
     evidence="fitted to shared/data/kernels (H100 SXM, H200 SXM); all-reduce on aiconfigurator's H200 times",
     calibration="measured",
 )
@@ -394,7 +396,13 @@ SGLANG_CUSTOM_AR_V2_SINCE: Final[tuple[int, int, int]] = (0, 5, 12)
 #: its fixed time over the family's ``allreduce_us``: fitted by benchmarks/fit_allreduce.py on aiconfigurator's
 #: SGLang 0.5.14 H200 rows (the median of measured less ring term over the family's fixed cost), held out on its
 #: H100 and B200 rows (benchmarks/data/allreduce_times.csv)
-SGLANG_CUSTOM_AR_V2_SCALE: Final[float] = 0.63
+SGLANG_CUSTOM_AR_V2_SCALE: Final[float] = 0.60
+#: TensorRT-LLM's all-reduce op (its ``AUTO`` strategy picks its own one- and two-shot kernels at decode-step sizes from
+#: a table tuned per SM generation: ``selectStrategyLookUpTable``, cpp/tensorrt_llm/common/customAllReduceUtils.h) on
+#: Hopper and Blackwell: its fixed time over the family's ``allreduce_us``, fitted by benchmarks/fit_allreduce.py on
+#: aiconfigurator's H200 rows (releases 1.2.0rc5-1.3.0rc20), held out on its H100 and B200 rows. Its A100 rows (1.0.0)
+#: read at the family's own constant, so Ampere keeps it
+TRTLLM_CUSTOM_AR_SCALE: Final[float] = 0.72
 #: point-to-point send between pipeline stages, microseconds
 PIPELINE_P2P_US: Final[float] = 20.0
 #: grouped MoE GEMMs: output columns per tile (vLLM's fused_moe configs for small batches use 64) and
@@ -3272,16 +3280,19 @@ def profile_release(profile: EngineProfile) -> tuple[int, int, int] | None:
 def custom_allreduce_scale(
     profile: EngineProfile, *, gpu_family: str, nvlink: bool, group: int, server_gpus: int, gpus_per_node: int
 ) -> float:
-    """The engine's tensor-parallel all-reduce fixed time over the family's (``FamilyEfficiency.allreduce_us``):
-    :data:`SGLANG_CUSTOM_AR_V2_SCALE` where SGLang runs its JIT custom all-reduce (from
-    :data:`SGLANG_CUSTOM_AR_V2_SINCE`, a profile with no release included, on a CUDA GPU with an NVLink-class link, an
-    all-reduce group of 2-8 GPUs and a server of ``server_gpus`` within one node of ``gpus_per_node``), else 1."""
-    if profile.name != "sglang" or gpu_family not in _CUDA_FAMILIES or not nvlink:
+    """The engine's tensor-parallel all-reduce fixed time over the family's (``FamilyEfficiency.allreduce_us``), where
+    its own kernel runs (a CUDA GPU with an NVLink-class link, an all-reduce group of 2-8 GPUs, a server of
+    ``server_gpus`` within one node of ``gpus_per_node``): :data:`SGLANG_CUSTOM_AR_V2_SCALE` for SGLang's JIT custom
+    all-reduce (from :data:`SGLANG_CUSTOM_AR_V2_SINCE`, a profile with no release included),
+    :data:`TRTLLM_CUSTOM_AR_SCALE` for TensorRT-LLM's on Hopper and Blackwell; else 1."""
+    if gpu_family not in _CUDA_FAMILIES or not nvlink or not 2 <= group <= 8 or server_gpus > gpus_per_node:
+        return 1.0
+    if profile.name == "trtllm":
+        return TRTLLM_CUSTOM_AR_SCALE if gpu_family in ("hopper", "blackwell") else 1.0
+    if profile.name != "sglang":
         return 1.0
     release = profile_release(profile)
     if release is not None and release < SGLANG_CUSTOM_AR_V2_SINCE:
-        return 1.0
-    if not 2 <= group <= 8 or server_gpus > gpus_per_node:
         return 1.0
     return SGLANG_CUSTOM_AR_V2_SCALE
 
