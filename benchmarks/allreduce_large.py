@@ -13,8 +13,10 @@ Two measured tables, both from NVIDIA aiconfigurator's kernel database (``aiconf
   16-bit elements. At the smaller of these sizes the engines' ops take their own kernels instead, so this table
   overstates what those sizes cost in a served step; the last table printed sets the two side by side.
 
-The engine charges every all-reduce ``allreduce_us + 2 (g - 1) / g x bytes / (link x link_efficiency)``
-(``engine/roofline.py``), the fixed part fitted on small CUDA-graph all-reduces (``fit_allreduce.py``). The script
+The engine charges every all-reduce ``allreduce_us x share + 2 (g - 1) / g x bytes / (link x link_efficiency)``
+(``engine/roofline.py``), the fixed part fitted on small CUDA-graph all-reduces (``fit_allreduce.py``; ``share``: the
+serving engine's own kernel's, ``calibration.custom_allreduce_scale``, as the engine plans each row's engine and
+release; NCCL's rows are set against vLLM's charge). The script
 prints measured / charged by size band: per engine, GPU and GPU count for the engines' ops, per GPU and GPU count for
 NCCL, and the bus bandwidth NCCL reached at the largest size against the link rate the engine assumes
 (``link x link_efficiency``). Nothing here feeds the engine.
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import efficiency_for
+from config_explorer.engine.calibration import custom_allreduce_scale, efficiency_for, profile_for
 from config_explorer.engine.roofline import Rates, rates_for
 
 DATA = Path(__file__).resolve().parent / "data" / "nccl_allreduce_times.csv"
@@ -46,17 +48,37 @@ BYTES_PER_ELEMENT = 2
 BandRatios = dict[tuple[str, ...], list[float]]
 
 
-def engine_rates(gpu_name: str, gpus: int) -> Rates:
-    """The engine's rates for ``gpus`` GPUs of one node in tensor parallelism (its all-reduce latency and link)."""
+#: the tables' engine names, as the engine profiles spell them
+ENGINES = {"vLLM": "vllm", "SGLang": "sglang", "TensorRT-LLM": "trtllm"}
+
+
+def engine_rates(gpu_name: str, gpus: int, engine: str = "vllm") -> Rates:
+    """The rates the engine plans ``engine`` (a profile name, optionally with its release) with on ``gpus`` GPUs of one
+    node in tensor parallelism: its all-reduce latency (the serving engine's own kernel's share of it) and link."""
     gpu = get_gpu(gpu_name)
-    return rates_for(gpu, efficiency_for(gpu.family), "bf16", gpus)[0]
+    share = custom_allreduce_scale(
+        profile_for(engine),
+        gpu_family=gpu.family,
+        nvlink=gpu.has_nvlink_class_link,
+        group=gpus,
+        server_gpus=gpus,
+        gpus_per_node=gpu.gpus_per_node,
+    )
+    return rates_for(gpu, efficiency_for(gpu.family), "bf16", gpus, allreduce_scale=share)[0]
 
 
-def charged_seconds(gpu_name: str, gpus: int, elements: int) -> float:
-    """The engine's charge for one all-reduce of ``elements`` 16-bit values over ``gpus`` GPUs of one node."""
-    rates = engine_rates(gpu_name, gpus)
+def charged_seconds(gpu_name: str, gpus: int, elements: int, engine: str = "vllm") -> float:
+    """The engine's charge for one all-reduce of ``elements`` 16-bit values over ``gpus`` GPUs of one node, as it plans
+    ``engine``."""
+    rates = engine_rates(gpu_name, gpus, engine)
     ring = 2.0 * (gpus - 1) / gpus * elements * BYTES_PER_ELEMENT
     return rates.allreduce_latency_s + ring / rates.link_bytes_s
+
+
+def row_engine(row: dict[str, str]) -> str:
+    """The profile a row of the engines' table was measured with (its engine and release); vLLM for NCCL's rows."""
+    framework = row.get("framework")
+    return f"{ENGINES[framework]}=={row['release']}" if framework else "vllm"
 
 
 def banded(rows: list[dict[str, str]], key: Callable[[dict[str, str]], tuple[str, ...]]) -> BandRatios:
@@ -67,7 +89,7 @@ def banded(rows: list[dict[str, str]], key: Callable[[dict[str, str]], tuple[str
         measured = float(r["time_us"]) * 1e-6
         for band, low, high in BANDS:
             if low <= elements <= high:
-                ratios[(*key(r), band)].append(measured / charged_seconds(gpu, gpus, elements))
+                ratios[(*key(r), band)].append(measured / charged_seconds(gpu, gpus, elements, row_engine(r)))
     return ratios
 
 

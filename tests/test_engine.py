@@ -1292,18 +1292,26 @@ def test_the_large_allreduce_audit_charges_what_the_engine_charges() -> None:
     so every communication second of the step is its all-reduces)."""
     audit = load_benchmark("allreduce_large")
     arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
-    for gpu in ("H200 SXM", "B200", "A100 SXM 80GB"):
-        for tp in (2, 8):
-            dep = plan_deployment(
-                arch, get_gpu(gpu), num_gpus=tp, tp=tp, precision="bf16", input_length=4096, output_length=16
-            )
-            calls = dep.costs.allreduce_calls
-            assert calls == 2 * arch.num_layers
-            for tokens in (512, 4096):
-                pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)])
-                step = dep.step_cost.breakdown(0, 0, 0, tokens, pairs, windowed, 1)
-                charged = audit.charged_seconds(gpu, tp, tokens * arch.hidden_size)
-                assert step.comm_s / calls == pytest.approx(charged, rel=1e-9)
+    for engine in ("vllm", "sglang==0.5.14", "trtllm==1.3.0rc20"):
+        for gpu in ("H200 SXM", "B200", "A100 SXM 80GB"):
+            for tp in (2, 8):
+                dep = plan_deployment(
+                    arch,
+                    get_gpu(gpu),
+                    num_gpus=tp,
+                    tp=tp,
+                    precision="bf16",
+                    input_length=4096,
+                    output_length=16,
+                    engine=engine,
+                )
+                calls = dep.costs.allreduce_calls
+                assert calls == 2 * arch.num_layers
+                for tokens in (512, 4096):
+                    pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)])
+                    step = dep.step_cost.breakdown(0, 0, 0, tokens, pairs, windowed, 1)
+                    charged = audit.charged_seconds(gpu, tp, tokens * arch.hidden_size, engine)
+                    assert step.comm_s / calls == pytest.approx(charged, rel=1e-9)
 
 
 def test_the_large_allreduce_audit_reads_every_engine_row_in_a_size_band() -> None:
