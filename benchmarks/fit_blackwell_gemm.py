@@ -33,7 +33,8 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import BLACKWELL_ULTRA_GEMM_SHARE, efficiency_for
 
 DATA = Path(__file__).resolve().parent / "data" / "gemm_times.csv"
-GPUS = {"H200-SXM": "H200", "B200-SXM": "B200", "B300-SXM": "B300", "GB200": "GB200", "GB300": "GB300"}
+#: the GPUs whose rows are read (the data's labels, which the catalog resolves)
+GPUS = ("H200-SXM", "B200-SXM", "B300-SXM", "GB200", "GB300")
 #: (Blackwell Ultra GPU, the Blackwell GPU of its form it is read against)
 ULTRA_PAIRS = (("B300-SXM", "B200-SXM"), ("GB300", "GB200"))
 MIN_DIM = 4096
@@ -53,8 +54,8 @@ def shares() -> dict[tuple[str, str, str, int, int, int], float]:
     """(GPU, framework, dtype, m, n, k) -> achieved FLOP/s over the GPU's dense peak for that mode."""
     out = {}
     peaks = {
-        (label, mode): get_gpu(name).gemm_tflops(PEAK_PRECISION[mode])[0] * 1e12
-        for label, name in GPUS.items()
+        (label, mode): get_gpu(label).gemm_tflops(PEAK_PRECISION[mode])[0] * 1e12
+        for label in GPUS
         for mode in PEAK_PRECISION
     }
     with DATA.open(newline="") as fh:
@@ -120,7 +121,7 @@ def fitted_ultra() -> dict[str, dict[str, float]]:
     framework's GEMMs of the pair, 2 decimals, keyed by the catalog's name."""
     data = shares()
     return {
-        GPUS[ultra]: {
+        get_gpu(ultra).name: {
             name: round(statistics.median(ultra_ratios(data, FIT, name, (ultra, twin))), 2)
             for name in CLASSES
         }

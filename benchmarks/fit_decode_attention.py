@@ -67,13 +67,6 @@ DATA = Path(__file__).resolve().parent / "data" / "generation_attention_times.cs
 MLA_KERNEL_DATA = Path(__file__).resolve().parent / "data" / "generation_mla_times.csv"
 #: MLA's latent vector cached per token and layer (values)
 MLA_LATENT = 576
-CATALOG = {
-    "H100-SXM": "H100 SXM",
-    "H200-SXM": "H200 SXM",
-    "B200-SXM": "B200",
-    "B300-SXM": "B300",
-    "GB200": "GB200",
-}
 ENGINES = {"TensorRT-LLM": "trtllm", "vLLM": "vllm", "SGLang": "sglang"}
 #: each engine's default decode kernel for grouped-query attention, by family (SGLang's Blackwell default before
 #: 0.5.7 is its ``flashinfer`` kernel, read apart)
@@ -100,7 +93,7 @@ MIN_READ_BYTES = 200e6
 
 
 def bandwidth(gpu: str) -> float:
-    return get_gpu(CATALOG[gpu]).memory_bandwidth_bytes_s
+    return get_gpu(gpu).memory_bandwidth_bytes_s
 
 
 def fitted_share(points: list[tuple[float, float]], bandwidth_bytes_s: float, fixed_s: float) -> float:
@@ -145,7 +138,7 @@ def shares() -> dict[tuple[str, str, str, str], float]:
 
 def kernel_fixed_s(gpu: str) -> float:
     """The fixed time the engine charges one decode-attention kernel on ``gpu`` (its family's), seconds."""
-    return efficiency_for(get_gpu(CATALOG[gpu]).family).attention_kernel_us * 1e-6
+    return efficiency_for(get_gpu(gpu).family).attention_kernel_us * 1e-6
 
 
 def mla_shares() -> dict[tuple[str, str, str, str, int], float]:
@@ -186,7 +179,7 @@ def mla_kernel_shares() -> dict[tuple[str, str, str, str, int], float]:
 def modelled(
     engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "LlamaForCausalLM", heads: int = 16
 ) -> float:
-    family = get_gpu(CATALOG[gpu]).family
+    family = get_gpu(gpu).family
     return decode_attention_bandwidth(
         profile_for(engine),
         gpu_family=family,
@@ -196,7 +189,7 @@ def modelled(
         mla=mla,
         model_class=model_class,
         heads_per_gpu=heads,
-        gpu_name=CATALOG[gpu],
+        gpu_name=get_gpu(gpu).name,
     )
 
 
@@ -258,7 +251,7 @@ def _grouped_query(share: dict[tuple[str, str, str, str], float], errors: list[f
 
     print("\nheld out: fitted share / the engine's share")
     for gpu in ("B300-SXM", "GB200"):
-        family = get_gpu(CATALOG[gpu]).family
+        family = get_gpu(gpu).family
         for engine in ENGINE_NAMES:
             kernel = DEFAULT_KERNEL[(engine, family)]
             cells = []
@@ -348,7 +341,7 @@ def _mla_kernels(
         value = share[(gpu, engine, kernel, kv, heads)]
         thirty_two = share.get((gpu, engine, kernel, kv, 32), float("nan"))
         cell = f"  {gpu:9} {engine:7} {kernel:16} {kv:9} 16 heads {value:.3f}, 32 heads {thirty_two:.3f}"
-        if engine == "sglang" and kv == "fp8" and get_gpu(CATALOG[gpu]).family == "hopper":
+        if engine == "sglang" and kv == "fp8" and get_gpu(gpu).family == "hopper":
             # SGLang's FlashAttention-3 MLA converts the pool to 16-bit first, charged apart
             # (calibration.sglang_kv_pool_conversion_s); the share is flat over batch and context, so the
             # collector's pool is the batch's own tokens: per value, that conversion plus the 16-bit read
@@ -367,7 +360,7 @@ def _mla_kernels(
         ratio = value / modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM")
         errors.append(abs(ratio - 1.0))
         cell += f"  16 heads / the engine's {ratio:.3f}"
-        if get_gpu(CATALOG[gpu]).family == "blackwell" and gpu != "B200-SXM":
+        if get_gpu(gpu).family == "blackwell" and gpu != "B200-SXM":
             model32 = modelled(engine, gpu, kv, mla=True, model_class="DeepseekV3ForCausalLM", heads=32)
             errors.append(abs(thirty_two / model32 - 1.0))
             cell += f", 32 heads {thirty_two / model32:.3f}"

@@ -47,7 +47,8 @@ from config_explorer.engine.calibration import (
 from config_explorer.engine.roofline import soft_max
 
 DATA = Path(__file__).resolve().parent / "data" / "generation_mla_times.csv"
-CATALOG = {"B200-SXM": "B200", "B300-SXM": "B300", "GB200": "GB200"}
+#: the GPUs (the data's labels, which the catalog resolves) whose rows are read
+GPUS = frozenset({"B200-SXM", "B300-SXM", "GB200"})
 FIT_GPU = "B200-SXM"
 ENGINES = {"TensorRT-LLM": "trtllm", "SGLang": "sglang"}
 FORMATS = {"bfloat16": "16-bit", "fp8": "fp8"}
@@ -69,7 +70,7 @@ def points() -> dict[Group, list[Point]]:
     with DATA.open() as fh:
         for r in csv.DictReader(fh):
             heads = int(r["num_heads"])
-            if heads not in HEADS or r["gpu"] not in CATALOG:
+            if heads not in HEADS or r["gpu"] not in GPUS:
                 continue
             key = (r["gpu"], ENGINES[r["framework"].split()[0]], FORMATS[r["kv_cache_dtype"]])
             out[key].append((heads, int(r["batch_size"]), int(r["context"]), float(r["time_us"]) * 1e-6))
@@ -78,7 +79,7 @@ def points() -> dict[Group, list[Point]]:
 
 def modelled_s(gpu: str, kv: str, point: Point, bandwidth_share: float, compute_share: float) -> float:
     """The engine's time for one MLA decode-attention kernel at ``point``."""
-    spec = get_gpu(CATALOG[gpu])
+    spec = get_gpu(gpu)
     heads, batch, context, _ = point
     value_bytes = 1.0 if kv == "fp8" else 2.0
     read = batch * context * LATENT * value_bytes / (spec.memory_bandwidth_bytes_s * bandwidth_share)
@@ -133,7 +134,7 @@ def former(kv: str) -> tuple[float, float]:
 def achieved(gpu: str, group: list[Point]) -> float:
     """The median share of the 16-bit peak the FLOPs of ``group``'s 128-head points attending at least 64 x 16,384
     pairs ran at (the family's fixed kernel time taken off): the arithmetic the kernel reached, whatever bound it."""
-    spec = get_gpu(CATALOG[gpu])
+    spec = get_gpu(gpu)
     fixed = efficiency_for(spec.family).attention_kernel_us * 1e-6
     peak = spec.gemm_tflops("bf16")[0] * 1e12
     return statistics.median(

@@ -292,7 +292,7 @@ def test_each_engines_decode_attention_share_is_its_own_kernels_fit() -> None:
     kernels = fit.mla_kernel_shares()
     checked = 0
     for (gpu, engine, _kernel, kv, heads), measured in kernels.items():
-        hopper = get_gpu(fit.CATALOG[gpu]).family == "hopper"
+        hopper = get_gpu(gpu).family == "hopper"
         if heads != 16 or (
             engine == "sglang" and kv == "fp8" and hopper
         ):  # its pool conversion, charged apart
