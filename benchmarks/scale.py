@@ -451,9 +451,17 @@ def main() -> int:
             if r["group"] == group and r["error_pct"] is not None and r["split"] == "held-out"
         ]
         if errs:
-            print(f"held-out {group}: median |error| {statistics.median(errs):.1f}% over {len(errs)} rows")
+            within = sum(e <= 20.0 for e in errs)
+            print(
+                f"held-out {group}: median |error| {statistics.median(errs):.1f}% over {len(errs)} rows "
+                f"({within} within 20%)"
+            )
     for name, parts in split_end_to_end(held_out(rows)).items():
-        print(f"  end-to-end {name}: median |error| {statistics.median(parts):.1f}% over {len(parts)} rows")
+        within = sum(e <= 20.0 for e in parts)
+        print(
+            f"  end-to-end {name}: median |error| {statistics.median(parts):.1f}% over {len(parts)} rows "
+            f"({within} within 20%)"
+        )
     print("\ntwo-batch overlap, DeepSeek-V3 decode on 72 H100 (EP72): engine vs LMSYS's ablation")
     for batch, model_change, measured in overlap_ablation():
         print(f"  {batch:4d} tokens per GPU: {model_change:+.1%} (measured {measured:+.1%})")
