@@ -25,7 +25,9 @@ from __future__ import annotations
 import csv
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from moe_layers import GPUS
 
@@ -147,18 +149,22 @@ def main() -> None:
         groups[(split, r["gpu"], label(r))].append(float(r["time_us"]) * 1e-6 / modelled)
     print("\nmeasured / modelled with the engine's constants, by GPU and engine (every release, 2-8 GPUs):")
     print(f"  {'split':8} {'GPU':9} {'engine':9}   n  median  10%-90%")
-    held_ratios = []
     for (split, gpu, framework), ratios in sorted(groups.items()):
         ordered = sorted(ratios)
         low, high = ordered[int(0.1 * (len(ordered) - 1))], ordered[int(0.9 * (len(ordered) - 1))]
         print(
             f"  {split:8} {gpu:9} {framework:9} {len(ratios):3} {statistics.median(ratios):7.2f}  {low:.2f}-{high:.2f}"
         )
-        if split == "held out":
-            held_ratios.extend(ratios)
-    spread = sorted(abs(x - 1) for x in held_ratios)[int(0.9 * (len(held_ratios) - 1))]
-    print(
-        f"\nheld out: median measured / modelled {statistics.median(held_ratios):.2f} over {len(held_ratios)} rows; "
+    print(held_out_summary(groups))
+
+
+def held_out_summary(groups: Mapping[tuple[Any, ...], list[float]]) -> str:
+    """The closing line of a fit script's report: median measured / modelled over the held-out groups' rows (a group's
+    key starts with its split) and the share of them within which 90% fall."""
+    held = [x for (split, *_), ratios in groups.items() if split == "held out" for x in ratios]
+    spread = sorted(abs(x - 1) for x in held)[int(0.9 * (len(held) - 1))]
+    return (
+        f"\nheld out: median measured / modelled {statistics.median(held):.2f} over {len(held)} rows; "
         f"90% of them within {spread:.0%}"
     )
 

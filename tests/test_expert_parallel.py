@@ -8,6 +8,7 @@ commands (each flag checked against the engine's own option list).
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import math
@@ -25,11 +26,16 @@ from tests.test_serve_command_flags import assert_valid
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.cli import main
-from config_explorer.engine.calibration import EXCHANGE_US, EXPERT_IMBALANCE
+from config_explorer.engine.calibration import EXCHANGE_US, EXPERT_IMBALANCE, NCCL_GATHER_BY_FAMILY
 from config_explorer.engine.deployment import plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, sequence_kv_bytes, shard_costs
 from config_explorer.engine.options import EngineOptions
-from config_explorer.engine.roofline import exchange_sends, expected_max_normal
+from config_explorer.engine.roofline import (
+    exchange_seconds_per_token,
+    exchange_sends,
+    expected_max_normal,
+    gathers_tokens,
+)
 from config_explorer.engine.slo import check_slos
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender.performance import estimate_performance
@@ -977,3 +983,34 @@ def test_tensorrt_llm_gathers_moe_tokens_outside_a_multi_node_nvlink_domain() ->
     step = (512.0, 512 * 2048.0, 0.0, 0.0, 0.0, 0.0, 512.0)
     sglang = plan_deployment(maverick, H200, engine="sglang", precision="fp8", output_length=1024, **kw)
     assert fp8.step_cost.breakdown(*step).comm_s > sglang.step_cost.breakdown(*step).comm_s
+
+
+def test_gathered_tokens_cost_nccls_measured_all_gather_and_reduce_scatter() -> None:
+    """Where the MoE layers gather every attention group's tokens (experts not split, or an engine that gathers),
+    each collective costs NCCL_GATHER_BY_FAMILY's fixed time and the family's measured share of the link (the
+    constants benchmarks/fit_nccl_gather.py fits on its named GPUs), not the token dispatch's; a dispatch
+    (expert-parallel ranks exchanging tokens) keeps EXCHANGE_US, and a family without NCCL measurements keeps both."""
+    fit = load_benchmark("fit_nccl_gather")
+    with fit.DATA.open() as fh:
+        rows = list(csv.DictReader(fh))
+    for family, gpu in fit.FIT.items():
+        fixed, efficiency = fit.fit([r for r in rows if r["gpu"] == gpu])
+        held_fixed, held_efficiency = NCCL_GATHER_BY_FAMILY[family]
+        assert round(fixed, 1) == held_fixed
+        assert round(efficiency, 2) == held_efficiency
+    gathered = _plan(dp_attention=8, engine="sglang")  # experts split by tensor parallelism: tokens gathered
+    assert gathers_tokens(gathered.costs)
+    fixed, efficiency = NCCL_GATHER_BY_FAMILY["hopper"]
+    rates = gathered.step_cost.rates
+    assert rates.gather_latency_s == pytest.approx(fixed * 1e-6)
+    link = H200.link_bandwidth_bytes_s * efficiency
+    per_token = gathered.costs.expert_hidden * 4.0 * gathered.costs.moe_layers * (1 - 1 / 8) / link
+    assert exchange_seconds_per_token(gathered.costs, rates, decode=True) == pytest.approx(per_token)
+    dispatched = _plan(
+        arch=QWEN_MOE, ep=8, dp_attention=8, engine="sglang", engine_options=EngineOptions(deep_gemm=True)
+    )
+    assert not gathers_tokens(dispatched.costs)
+    assert dispatched.step_cost.rates.exchange_latency_s == pytest.approx(EXCHANGE_US * 1e-6)
+    other = _plan(arch=QWEN_MOE, gpu=get_gpu("MI300X"), dp_attention=8, engine="sglang")
+    assert other.step_cost.rates.gather_latency_s == pytest.approx(EXCHANGE_US * 1e-6)
+    assert other.step_cost.rates.gather_link_scale == pytest.approx(1.0)

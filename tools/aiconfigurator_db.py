@@ -133,6 +133,30 @@ def tensor_parallel_moe_rows(
     return rows
 
 
+def median_comm_rows(
+    keep: Any, fields: Mapping[str, object], key: str | None = None
+) -> list[dict[str, object]]:
+    """One row per (``key`` column, GPU count, message size) of a communication table's kept rows, its latency the
+    median over repeats (in us): ``fields`` first, then ``key``'s value under its own name, ``num_gpus``,
+    ``message_elements`` and ``time_us``."""
+    keys = ([key] if key else []) + ["num_gpus", "message_size"]
+    rows: list[dict[str, object]] = []
+    for index, latency_ms in keep.groupby(keys).latency.median().items():
+        *named, gpus, elements = index
+        row: dict[str, object] = dict(fields)
+        if key:
+            row[key] = named[0]
+        row.update(
+            {
+                "num_gpus": int(gpus),
+                "message_elements": int(elements),
+                "time_us": round(float(latency_ms) * 1e3, 3),
+            }
+        )
+        rows.append(row)
+    return rows
+
+
 def write_rows(out: Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> int:
     """Write ``rows`` to ``out`` under ``columns``, say how many on stderr, and return the exit status 0."""
     rows = list(rows)

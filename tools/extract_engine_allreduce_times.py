@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import LABELS, package_folder, read_table, write_rows
+from aiconfigurator_db import LABELS, median_comm_rows, package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "engine_allreduce_large_times.csv"
 #: GPU folder -> label
@@ -75,20 +75,8 @@ def main() -> int:
                 & (table.num_gpus <= MAX_GPUS)
                 & table.message_size.between(MIN_ELEMENTS, MAX_ELEMENTS)
             ]
-            points = keep.groupby(["kernel_source", "num_gpus", "message_size"]).latency.median()
-            for (kernel, gpus, elements), latency_ms in points.items():
-                rows.append(
-                    {
-                        "source": source,
-                        "gpu": gpu,
-                        "framework": LABELS[framework],
-                        "release": release,
-                        "kernel_source": kernel,
-                        "num_gpus": int(gpus),
-                        "message_elements": int(elements),
-                        "time_us": round(float(latency_ms) * 1e3, 3),
-                    }
-                )
+            fields = {"source": source, "gpu": gpu, "framework": LABELS[framework], "release": release}
+            rows += median_comm_rows(keep, fields, key="kernel_source")
     return write_rows(OUT, COLUMNS, rows)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import package_folder, read_table, write_rows
+from aiconfigurator_db import median_comm_rows, package_folder, read_table, write_rows
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "nccl_allreduce_times.csv"
 #: GPU folder -> (label, the NCCL release read: the newest the folder holds with all-reduce rows)
@@ -36,30 +36,26 @@ MAX_ELEMENTS = 2**27
 COLUMNS = ("source", "gpu", "nccl", "dtype", "num_gpus", "message_elements", "time_us")
 
 
-def main() -> int:
-    package = package_folder(__doc__.splitlines()[0])
+def nccl_rows(description: str, ops: tuple[str, ...], low: int, high: int) -> list[dict[str, object]]:
+    """The 16-bit rows of ``ops`` from ``low`` to ``high`` elements of every GPU's NCCL table (the installed package
+    named on the command line, ``description`` its usage text), one per (op, GPUs, size) at the median latency, each
+    with its source, GPU, NCCL release, ``op`` and ``dtype``."""
+    package = package_folder(description)
     rows = []
     for folder, (gpu, release) in GPUS.items():
         table, source = read_table(package, f"systems/data/{folder}/comm/nccl/{release}/nccl_perf.parquet")
         keep = table[
-            (table.op_name == "all_reduce")
-            & (table.nccl_dtype == "half")
-            & table.message_size.between(MIN_ELEMENTS, MAX_ELEMENTS)
+            table.op_name.isin(ops) & (table.nccl_dtype == "half") & table.message_size.between(low, high)
         ]
-        points = keep.groupby(["num_gpus", "message_size"]).latency.median()
-        for (gpus, elements), latency_ms in points.items():
-            rows.append(
-                {
-                    "source": source,
-                    "gpu": gpu,
-                    "nccl": release,
-                    "dtype": "float16",
-                    "num_gpus": int(gpus),
-                    "message_elements": int(elements),
-                    "time_us": round(float(latency_ms) * 1e3, 3),
-                }
-            )
-    return write_rows(OUT, COLUMNS, rows)
+        for row in median_comm_rows(keep, {"source": source, "gpu": gpu, "nccl": release}, key="op_name"):
+            row["op"] = row.pop("op_name")
+            rows.append({**row, "dtype": "float16"})
+    return rows
+
+
+def main() -> int:
+    rows = nccl_rows(__doc__.splitlines()[0], ("all_reduce",), MIN_ELEMENTS, MAX_ELEMENTS)
+    return write_rows(OUT, COLUMNS, ({k: v for k, v in row.items() if k != "op"} for row in rows))
 
 
 if __name__ == "__main__":

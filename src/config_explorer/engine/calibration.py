@@ -59,6 +59,7 @@ __all__ = [
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
     "KDA_PREFILL",
+    "NCCL_GATHER_BY_FAMILY",
     "PREFILL_ATTENTION_TILES",
     "SCAN_PREFILL_SLOWDOWN",
     "SGLANG_BLACKWELL_TRITON_MOE_US",
@@ -459,6 +460,17 @@ VLLM_MXFP4_MODEL_ORACLE_SINCE: Final[tuple[int, int]] = (0, 20)
 #: benchmarks/ep_exchange.py on DeepEP's published low-latency kernel times at EP16/EP32 (H800, 128
 #: tokens per GPU; the median of measured time less the modelled transfer), held out on EP8 and EP64-256
 EXCHANGE_US: Final[float] = 14.4
+#: the NCCL all-gather and reduce-scatter around an engine's MoE layers where attention is data-parallel and the tokens
+#: are gathered (``moe_exchange_gathers``, or experts not split by expert parallelism): (fixed microseconds per
+#: collective, share of the link rate) by GPU family, fitted by benchmarks/fit_nccl_gather.py on NCCL's measured
+#: 16-bit all-gathers and reduce-scatters of 0.25-64 M elements over 2-8 GPUs (aiconfigurator's tables,
+#: benchmarks/data/nccl_gather_times.csv) on the H200, B200 and A100, held out on the H100, B300, GB200 and GB300.
+#: Other families keep :data:`EXCHANGE_US` and the family's ``link_efficiency``
+NCCL_GATHER_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
+    "hopper": (10.2, 0.56),
+    "blackwell": (14.3, 0.49),
+    "ampere": (18.5, 0.51),
+}
 #: MLA decode attention (the absorbed form) runs at this share of the GPU's 16-bit peak: FlashMLA's 660
 #: TFLOPS on an H800 SXM5 (990 TFLOPS peak) in its compute-bound setting (deepseek-ai/FlashMLA README and
 #: docs/20250422-new-kernel-deep-dive.md); taken wherever the engine's own kernel was not timed at many heads a GPU

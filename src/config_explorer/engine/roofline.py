@@ -41,6 +41,7 @@ from config_explorer.engine.calibration import (
     MOE_HALF_TOKENS,
     MOE_TILE_GB_S,
     MOE_TILE_N,
+    NCCL_GATHER_BY_FAMILY,
     PCIE_ALLREDUCE_US,
     PIPELINE_P2P_US,
     SCAN_PREFILL_SLOWDOWN,
@@ -61,6 +62,7 @@ __all__ = [
     "exchange_sends",
     "expected_distinct_experts",
     "expected_max_normal",
+    "gathers_tokens",
     "issued_kernels",
     "rates_for",
     "soft_max",
@@ -166,6 +168,10 @@ class Rates:
     scale_out_bytes_s: float = 0.0
     scale_up_domain: int = 1
     exchange_latency_s: float = 0.0
+    #: the NCCL all-gather and reduce-scatter of gathered tokens (see :func:`exchange_seconds_per_token`): the fixed
+    #: cost of one (s), and its share of the link rate over the all-reduce's (1: the link as the all-reduce has it)
+    gather_latency_s: float = 0.0
+    gather_link_scale: float = 1.0
     #: the busiest expert-parallel rank's load over the mean (1 when the experts are not split)
     expert_imbalance: float = 1.0
     #: FLOP/s of GEMMs on 16-bit weights (the lm_head, projections a checkpoint leaves unquantized);
@@ -267,6 +273,8 @@ def rates_for(
     crosses = tp * pp > gpu.scale_up_domain
     scale_out = gpu.scale_out_bytes_s * eff.link_efficiency
     stream = gpu.memory_bandwidth_bytes_s * (eff.moe_bandwidth or eff.gemm_bandwidth)
+    # NCCL's measured all-gather and reduce-scatter where the family has them, else the exchange's own constants
+    gather = NCCL_GATHER_BY_FAMILY.get(gpu.family, (EXCHANGE_US, eff.link_efficiency))
     pipeline_link = min(scale_up_link, scale_out) if crosses else scale_up_link
 
     return (
@@ -311,6 +319,8 @@ def rates_for(
             scale_out_bytes_s=min(scale_up_link, scale_out),
             scale_up_domain=gpu.scale_up_domain,
             exchange_latency_s=EXCHANGE_US * 1e-6,
+            gather_latency_s=gather[0] * 1e-6,
+            gather_link_scale=gather[1] / eff.link_efficiency,
             expert_imbalance=expert_imbalance,
             two_batch_overlap=two_batch_overlap,
             moe_masked_ep=moe_masked_ep,
@@ -354,8 +364,9 @@ def exchange_seconds_per_token(costs: ShardCosts, rates: Rates, *, decode: bool)
     if not c.moe_exchange_calls:
         return 0.0
     crosses = c.tp > r.scale_up_domain
-    if c.ep == 1 or c.moe_exchange_gathers:
-        link = r.scale_out_bytes_s if crosses else r.scale_up_bytes_s
+    if gathers_tokens(c):
+        # NCCL's all-gather and reduce-scatter, at their measured share of the link
+        link = (r.scale_out_bytes_s if crosses else r.scale_up_bytes_s) * r.gather_link_scale
         # 16-bit hidden states gathered and scattered back, unless the engine says what it gathers
         gathered = (
             c.moe_exchange_token_bytes if c.moe_exchange_gathers else c.expert_hidden * 4.0 * c.moe_layers
@@ -364,6 +375,12 @@ def exchange_seconds_per_token(costs: ShardCosts, rates: Rates, *, decode: bool)
     inside, across = exchange_sends(c.ep, r.scale_up_domain, c.experts_per_token, per_expert=decode)
     seconds = max(inside / r.scale_up_bytes_s, across / r.scale_out_bytes_s if across else 0.0)
     return seconds * c.moe_exchange_token_bytes / c.tp * r.expert_imbalance
+
+
+def gathers_tokens(costs: ShardCosts) -> bool:
+    """Whether the MoE layers gather every attention group's tokens and reduce-scatter the results (NCCL's
+    all-gather and reduce-scatter), rather than dispatching each token to its experts' ranks."""
+    return costs.ep == 1 or costs.moe_exchange_gathers
 
 
 def issued_kernels(costs: ShardCosts) -> int:
@@ -446,6 +463,7 @@ class StepCost:
         "_elementwise_token",
         "_ep",
         "_exchange_calls",
+        "_exchange_latency",
         "_exchange_token",
         "_expert_bytes",
         "_expert_flops",
@@ -642,6 +660,7 @@ class StepCost:
         self._allreduce_bytes = c.allreduce_bytes_per_token / r.link_bytes_s if c.allreduce_calls else 0.0
         self._elementwise_token = c.elementwise_bytes_per_token
         self._exchange_calls = c.moe_exchange_calls
+        self._exchange_latency = r.gather_latency_s if gathers_tokens(c) else r.exchange_latency_s
         self._exchange_token = (
             exchange_seconds_per_token(c, r, decode=True),
             exchange_seconds_per_token(c, r, decode=False),
@@ -1064,7 +1083,7 @@ class StepCost:
             )
         if self._exchange_calls and tokens > 0:
             per_token = self._exchange_token[1 if prefill_tokens > 0 else 0]
-            comm += self._exchange_calls * self.rates.exchange_latency_s + (gathered or tokens) * per_token
+            comm += self._exchange_calls * self._exchange_latency + (gathered or tokens) * per_token
         streamed = tokens * self._elementwise_token + moe_tokens * self._moe_traffic_token
         elementwise = streamed / self._gemm_bw
         host = self._host_step + self._host_seq * sampled
