@@ -1091,14 +1091,14 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | int]]:
                 keys.append(f"held-out by statistic:{stat}:{family}")
         for key in keys:
             groups.setdefault(key, []).append(abs(r["error_pct"]))
-    return {key: _stats(errs) for key, errs in groups.items()}
+    return {key: error_stats(errs) for key, errs in groups.items()}
 
 
 #: the |error| a row is counted within (the issues' bars are medians at or under 12-20%)
 WITHIN_PCT = 20.0
 
 
-def _stats(errors: Iterable[float]) -> dict[str, float | int]:
+def error_stats(errors: Iterable[float]) -> dict[str, float | int]:
     """Count, median and p90 of absolute errors (percent), and how many are within :data:`WITHIN_PCT`."""
     errs = sorted(errors)
     return {
@@ -1119,7 +1119,9 @@ def feature_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | i
         "held-out features:prefix caching ratio": features.prefix_rows(quiet=True),
         "held-out features:async scheduling speedup": async_pairs(rows),
     }
-    return {key: _stats(abs(error) * 100 for _, _, error in rows) for key, rows in groups.items() if rows}
+    return {
+        key: error_stats(abs(error) * 100 for _, _, error in rows) for key, rows in groups.items() if rows
+    }
 
 
 def scale_summary() -> dict[str, dict[str, float | int]]:
@@ -1133,12 +1135,12 @@ def scale_summary() -> dict[str, dict[str, float | int]]:
         "held-out scale:EP / DP attention end-to-end": "end-to-end",
     }
     out = {
-        key: _stats(abs(r["error_pct"]) for r in rows if r["group"] == group)
+        key: error_stats(abs(r["error_pct"]) for r in rows if r["group"] == group)
         for key, group in groups.items()
         if any(r["group"] == group for r in rows)
     }
     for name, errors in scale.split_end_to_end(rows).items():
-        out[f"held-out scale:EP / DP attention end-to-end {name}"] = _stats(errors)
+        out[f"held-out scale:EP / DP attention end-to-end {name}"] = error_stats(errors)
     return out
 
 
@@ -1162,7 +1164,8 @@ def by_file(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float |
         if "file" in r and r["split"] == "held-out" and r["error_pct"] is not None:
             groups.setdefault(r["file"], {}).setdefault(r["family"], []).append(abs(r["error_pct"]))
     return {
-        name: {family: _stats(errs) for family, errs in fams.items()} for name, fams in sorted(groups.items())
+        name: {family: error_stats(errs) for family, errs in fams.items()}
+        for name, fams in sorted(groups.items())
     }
 
 

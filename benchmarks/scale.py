@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import re
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,11 @@ import attrs
 from accuracy import (
     FAMILY,
     READERS,
+    WITHIN_PCT,
     chat_template_tokens,
     checkpoint_model,
     client_lengths,
+    error_stats,
     flag_value,
     installed_options,
     released,
@@ -427,6 +428,15 @@ def overlap_ablation() -> list[tuple[int, float, float]]:
     return out
 
 
+def _summary(errors: list[float]) -> str:
+    """A held-out group's median |error| (percent), its rows, and how many are within ``WITHIN_PCT``."""
+    stats = error_stats(errors)
+    return (
+        f"median |error| {stats['median_abs_pct']:.1f}% over {stats['n']} rows "
+        f"({stats['within_20_pct']} within {WITHIN_PCT:g}%)"
+    )
+
+
 def main() -> int:
     rows = scale_rows()
     print(
@@ -451,17 +461,9 @@ def main() -> int:
             if r["group"] == group and r["error_pct"] is not None and r["split"] == "held-out"
         ]
         if errs:
-            within = sum(e <= 20.0 for e in errs)
-            print(
-                f"held-out {group}: median |error| {statistics.median(errs):.1f}% over {len(errs)} rows "
-                f"({within} within 20%)"
-            )
+            print(f"held-out {group}: {_summary(errs)}")
     for name, parts in split_end_to_end(held_out(rows)).items():
-        within = sum(e <= 20.0 for e in parts)
-        print(
-            f"  end-to-end {name}: median |error| {statistics.median(parts):.1f}% over {len(parts)} rows "
-            f"({within} within 20%)"
-        )
+        print(f"  end-to-end {name}: {_summary(parts)}")
     print("\ntwo-batch overlap, DeepSeek-V3 decode on 72 H100 (EP72): engine vs LMSYS's ablation")
     for batch, model_change, measured in overlap_ablation():
         print(f"  {batch:4d} tokens per GPU: {model_change:+.1%} (measured {measured:+.1%})")

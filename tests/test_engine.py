@@ -35,6 +35,7 @@ from config_explorer.engine.sweep import sweep
 from config_explorer.errors import InvalidArgumentError, ParseError
 
 LLAMA8 = load_model("meta-llama/Llama-3.1-8B")
+LLAMA70 = load_model("meta-llama/Llama-3.1-70B-Instruct")
 H100 = get_gpu("H100")
 #: the closed-form steady state: exact identities (Little's law) and fast enough for property tests;
 #: the simulator's own properties are in test_simulator.py
@@ -1286,31 +1287,38 @@ def test_vllm_piecewise_graphs_charge_each_eager_attention_op() -> None:
     assert plan("sglang").profile.piecewise_split_us == 0.0
 
 
+def _llama70b_plan(
+    engine: str, *, gpu: str = "H200 SXM", tp: int = 8, pp: int = 1, input_length: int = 1024
+) -> Deployment:
+    """Llama-3.1-70B in 16 bits over ``tp x pp`` GPUs, as ``engine`` plans it (the all-reduce tests' layout)."""
+    return plan_deployment(
+        LLAMA70,
+        get_gpu(gpu),
+        num_gpus=tp * pp,
+        tp=tp,
+        pp=pp,
+        precision="bf16",
+        input_length=input_length,
+        output_length=16,
+        engine=engine,
+    )
+
+
 def test_the_large_allreduce_audit_charges_what_the_engine_charges() -> None:
     """benchmarks/allreduce_large.py sets measured prompt-size all-reduces against the engine's charge: its
     ``charged_seconds`` is the engine's own all-reduce term, a call of a prompt step's hidden states (a dense model,
     so every communication second of the step is its all-reduces)."""
     audit = load_benchmark("allreduce_large")
-    arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
     for engine in ("vllm", "sglang==0.5.14", "trtllm==1.3.0rc20"):
         for gpu in ("H200 SXM", "B200", "A100 SXM 80GB"):
             for tp in (2, 8):
-                dep = plan_deployment(
-                    arch,
-                    get_gpu(gpu),
-                    num_gpus=tp,
-                    tp=tp,
-                    precision="bf16",
-                    input_length=4096,
-                    output_length=16,
-                    engine=engine,
-                )
+                dep = _llama70b_plan(engine, gpu=gpu, tp=tp, input_length=4096)
                 calls = dep.costs.allreduce_calls
-                assert calls == 2 * arch.num_layers
+                assert calls == 2 * LLAMA70.num_layers
                 for tokens in (512, 4096):
                     pairs, windowed = dep.step_cost.prefill_pairs([(tokens, 0)])
                     step = dep.step_cost.breakdown(0, 0, 0, tokens, pairs, windowed, 1)
-                    charged = audit.charged_seconds(gpu, tp, tokens * arch.hidden_size, engine)
+                    charged = audit.charged_seconds(gpu, tp, tokens * LLAMA70.hidden_size, engine)
                     assert step.comm_s / calls == pytest.approx(charged, rel=1e-9)
 
 
@@ -1332,33 +1340,18 @@ def test_the_engines_own_allreduce_kernels_take_their_shares_of_the_fixed_time()
     Blackwell take their fitted shares of the family's fixed all-reduce time, and so a shorter decode step; SGLang
     0.5.11, vLLM, a server over two nodes, PCIe GPUs, AMD GPUs, TensorRT-LLM on Ampere and groups outside 2-8 GPUs
     keep the family's."""
-    arch = load_model("meta-llama/Llama-3.1-70B-Instruct")
-
-    def plan(engine: str, tp: int = 8, pp: int = 1) -> Deployment:
-        return plan_deployment(
-            arch,
-            get_gpu("H200 SXM"),
-            num_gpus=tp * pp,
-            tp=tp,
-            pp=pp,
-            precision="bf16",
-            input_length=1024,
-            output_length=16,
-            engine=engine,
-        )
-
     family = efficiency_for("hopper").allreduce_us * 1e-6
     for engine in ("sglang==0.5.12", "sglang==0.5.14", "sglang"):
-        assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(
+        assert _llama70b_plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(
             family * SGLANG_CUSTOM_AR_V2_SCALE
         )
-    assert plan("trtllm").step_cost.rates.allreduce_latency_s == pytest.approx(
+    assert _llama70b_plan("trtllm").step_cost.rates.allreduce_latency_s == pytest.approx(
         family * TRTLLM_CUSTOM_AR_SCALE
     )
     for engine in ("sglang==0.5.11", "vllm"):
-        assert plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(family)
-    assert plan("sglang==0.5.12", pp=2).step_cost.rates.allreduce_latency_s == pytest.approx(family)
-    assert plan("sglang==0.5.12").step_s(8, 0, 0) < plan("sglang==0.5.11").step_s(8, 0, 0)
+        assert _llama70b_plan(engine).step_cost.rates.allreduce_latency_s == pytest.approx(family)
+    assert _llama70b_plan("sglang==0.5.12", pp=2).step_cost.rates.allreduce_latency_s == pytest.approx(family)
+    assert _llama70b_plan("sglang==0.5.12").step_s(8, 0, 0) < _llama70b_plan("sglang==0.5.11").step_s(8, 0, 0)
     sglang, trtllm = profile_for("sglang==0.5.12"), profile_for("trtllm")
     common = {"nvlink": True, "group": 8, "server_gpus": 8, "gpus_per_node": 8}
     assert custom_allreduce_scale(sglang, gpu_family="hopper", **common) == SGLANG_CUSTOM_AR_V2_SCALE
