@@ -4,25 +4,25 @@ Blackwell, fitted on measured layer times and read held out.
 Run: ``PYTHONPATH=src python benchmarks/fit_trtllm_moe.py``.
 
 TensorRT-LLM runs a MoE layer's experts on the backend ``moe_config.backend`` names, CUTLASS unless a recipe
-picks another. NVIDIA aiconfigurator's kernel database (``data/moe_kernel_times.csv``, TensorRT-LLM 1.3.0rc20,
-commit 095f58a; balanced routing; the layer's weights on one GPU with the experts split ``tp`` ways or over
-``ep`` ranks) times that backend's whole expert layer: routing, input quantisation, permute, both grouped
-GEMMs with the activation, unpermute. On NVFP4 experts on a B200 those layers take about twice what the
-engine's generic term (``StepCost.moe_layer_terms``: the experts streamed and computed at the rates SGLang's
-and vLLM's kernels reach) gives, at every batch; on 16-bit and per-tensor FP8 experts they take about what it
-gives. Its block-scaled FP8 layers on Hopper run slower too, but by a factor that grows as the expert shard
-narrows (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), which one factor cannot carry, so the
-engine scales the streaming-and-compute part of a TensorRT-LLM MoE layer on NVFP4 on Blackwell only
-(``calibration.trtllm_cutlass_moe_slowdown``); its fixed time is not scaled.
+picks another. NVIDIA aiconfigurator's kernel database times that backend's whole expert layer: routing, input
+quantisation, permute, both grouped GEMMs with the activation, unpermute (balanced routing; the layer's weights on
+one GPU with the experts split ``tp`` ways or over ``ep`` ranks). On NVFP4 experts on Blackwell
+(``data/trtllm_fp4_moe_times.csv``: TensorRT-LLM 1.3.0rc20 in aiconfigurator-core 0.12.0, the expert shapes of
+sixteen bundled models, on a B200, a B300, a GB200 and a GB300, each table collected on its own) those layers take
+longer than the engine's generic term (``StepCost.moe_layer_terms``: the experts streamed and computed at the rates
+SGLang's and vLLM's kernels reach, plus the routing traffic a step charges beside it), and the more so the narrower
+the model's experts: about 1.0x for Llama-4's and Mixtral's (8,192-16,384 wide), 1.5x for DeepSeek-V3's (2,048),
+2-3x for Qwen3-30B-A3B's (768). The engine runs that backend's streaming and compute at ``I / (I + W)`` of the
+generic rate, ``I`` the expert's whole intermediate width (before any tensor-parallel split), its fixed time not
+scaled (``calibration.trtllm_cutlass_moe_slowdown``; ``W`` = ``calibration.TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH``):
 
-* **Fit** (:data:`FIT`): the median, over the B200's NVFP4 rows on DeepSeek-V3's shape with the experts over
-  eight expert-parallel ranks (EP8, the layout NVIDIA's max-throughput recipes run this backend in), every
-  batch, of (measured - the term's fixed time) / its streaming-and-compute part. That is
-  ``calibration.TRTLLM_CUTLASS_MOE_SLOWDOWN``.
-* **Held out**: the same rows with the experts split eight ways (TP8), printed as measured / estimated by
-  batch with the fitted factor and with none; and every row the rule leaves alone (16-bit, per-tensor and
-  block-scaled FP8, the B200's DeepGEMM FP8 and TensorRT-LLM-gen NVFP4 layers, MXFP4), printed the same way
-  for comparison: the factor does not belong there.
+* **Fit** (:data:`FP4_FIT`): the ``W``, on a 20-wide grid, with the least median |log(measured / estimated)| over the
+  B200's layers with the experts over 2-8 expert-parallel ranks (whole experts, the layout NVIDIA's max-throughput
+  recipes run this backend in), 64 tokens and more.
+* **Held out**: the B200's tensor-parallel and mixed splits and its smaller batches, and every layer of the B300,
+  GB200 and GB300 tables, printed by GPU, layout and batch band with the fitted width, with the single factor it
+  replaces (:data:`PREVIOUS_FP4_SLOWDOWN`, fitted on DeepSeek-V3's shape alone) and with none.
+  ``benchmarks/scale.py`` reads TensorRT-LLM's NVFP4 attention-DP runs end to end.
 
 MXFP4 experts on Hopper (no FP4 tensor cores: the weights are dequantized to 16-bit in the GEMMs) get a factor
 of their own, ``calibration.TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN``, against TensorRT-LLM's own generic term:
@@ -47,7 +47,9 @@ takes ``W`` = ``calibration.TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH`` for them
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
 import math
 import statistics
 from collections import defaultdict
@@ -57,9 +59,10 @@ from typing import NamedTuple
 
 from moe_layers import GPUS, MODELS, layer_model
 
+from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
-    TRTLLM_CUTLASS_MOE_SLOWDOWN,
+    TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN,
 )
@@ -70,10 +73,42 @@ DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 FRAMEWORKS = ("TensorRT-LLM 1.3.0rc20", "TensorRT-LLM 1.3.0rc10")
 #: the database's expert formats -> the engine's precision
 FORMATS = {"bfloat16": "bf16", "fp8": "fp8", "fp8_block": "fp8", "nvfp4": "fp4", "w4a16_mxfp4": "mxfp4"}
-#: (GPU, format, kernel) the rule scales: the CUTLASS backend's NVFP4 on Blackwell
-SCALED = {("B200-SXM", "nvfp4", "moe_torch_flow_cutlass")}
-#: the fit subset: (GPU, shape's model, format, tp, ep)
-FIT = {("B200-SXM", "deepseek-ai/DeepSeek-V3", "nvfp4", 1, 8)}
+FP4_DATA = Path(__file__).resolve().parent / "data" / "trtllm_fp4_moe_times.csv"
+FP4_TABLE = (
+    Path(__file__).resolve().parent.parent
+    / "src"
+    / "config_explorer"
+    / "data"
+    / "trtllm_cutlass_fp4_moe.json"
+)
+#: (hidden, expert intermediate, experts, top-k) of the CUTLASS NVFP4 table -> the bundled model with that expert shape
+FP4_MODELS = {
+    (2048, 512, 256, 8): "Qwen/Qwen3.5-35B-A3B",
+    (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
+    (2816, 704, 128, 8): "google/gemma-4-26B-A4B",
+    (3072, 1024, 256, 8): "Qwen/Qwen3.5-122B-A10B",
+    (3072, 1536, 256, 8): "MiniMaxAI/MiniMax-M2.5",
+    (4096, 1024, 512, 10): "Qwen/Qwen3.5-397B-A17B",
+    (4096, 1536, 128, 8): "Qwen/Qwen3-235B-A22B",
+    (4096, 14336, 8, 2): "mistralai/Mixtral-8x7B-v0.1",
+    (5120, 8192, 16, 1): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+    (5120, 8192, 128, 1): "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+    (6144, 2048, 256, 8): "zai-org/GLM-5-FP8",
+    (6144, 2560, 160, 8): "Qwen/Qwen3-Coder-480B-A35B-Instruct",
+    (6144, 3072, 128, 4): "MiniMaxAI/MiniMax-M3",
+    (6144, 16384, 8, 2): "mistralai/Mixtral-8x22B-v0.1",
+    (7168, 2048, 256, 8): "deepseek-ai/DeepSeek-V3",
+    (7168, 2048, 384, 8): "moonshotai/Kimi-K2-Instruct",
+}
+#: the fit subset: GPU, experts over 2-8 expert-parallel ranks (tp 1), this many tokens or more
+FP4_FIT = ("B200-SXM", 64)
+#: the grid the width fit searches
+FP4_WIDTH_GRID = range(0, 3001, 20)
+#: the single factor over the generic term the width replaces (fitted on DeepSeek-V3's EP8 layers of aiconfigurator's
+#: commit 095f58a), printed for comparison
+PREVIOUS_FP4_SLOWDOWN = 1.85
+#: the GPUs of the CUTLASS NVFP4 table -> the catalog's names
+FP4_GPUS = {"B200-SXM": "B200", "B300-SXM": "B300", "GB200": "GB200", "GB300": "GB300"}
 BATCHES = (1, 16, 64, 256, 1024, 4096, 16384)
 #: the width fit subset: (GPU, format) at this many tokens or more
 WIDTH_FIT = ("H200-SXM", "fp8_block")
@@ -102,18 +137,6 @@ class Layer(NamedTuple):
     def body_us(self) -> float:
         """The generic term's streaming-and-compute part."""
         return soft_max(self.mem_us, self.cmp_us)
-
-    @property
-    def scaled(self) -> bool:
-        return (self.gpu, self.dtype, self.kernel) in SCALED and self.framework == FRAMEWORKS[0]
-
-    @property
-    def in_fit(self) -> bool:
-        return self.scaled and (self.gpu, self.model, self.dtype, self.tp, self.ep) in FIT
-
-    def ratio(self, slowdown: float) -> float:
-        """Measured over estimated with the streaming-and-compute part scaled by ``slowdown``."""
-        return self.measured_us / (slowdown * self.body_us + self.fixed_us)
 
     @property
     def block_hopper(self) -> bool:
@@ -174,11 +197,6 @@ def layers() -> list[Layer]:
                 )
             )
     return out
-
-
-def fitted(rows: list[Layer]) -> float:
-    """The median, over the fit subset, of the measured time less the fixed time over the generic body."""
-    return round(statistics.median((r.measured_us - r.fixed_us) / r.body_us for r in rows if r.in_fit), 2)
 
 
 def _width_error(rows: list[Layer], half_width: float) -> float:
@@ -257,22 +275,6 @@ def _width_report(rows: list[Layer], half_width: float) -> None:
     print()
 
 
-def _report(title: str, rows: list[Layer], slowdown: float) -> None:
-    print(title)
-    print(f"  {'group':62} " + " ".join(f"{b:>9}" for b in BATCHES) + "   |log| scaled  generic")
-    groups: dict[str, list[Layer]] = defaultdict(list)
-    for r in rows:
-        layout = f"TP{r.tp}" if r.ep == 1 else (f"EP{r.ep}" if r.tp == 1 else f"TP{r.tp}xEP{r.ep}")
-        release = r.framework.split(" ")[-1]
-        name = f"{r.gpu[:4]} {release:9} {r.model.split('/')[1][:16]:16} {r.dtype:11} {r.kernel[15:][:10]:10} {layout}"
-        groups[name].append(r)
-    scaled_all, generic_all = _table(groups, 62, lambda r: r.ratio(slowdown), lambda r: r.ratio(1.0))
-    print(
-        f"  all {len(scaled_all)} rows: median |log(measured / estimated)| {statistics.median(scaled_all):.3f} "
-        f"scaled, {statistics.median(generic_all):.3f} generic\n"
-    )
-
-
 #: TensorRT-LLM's MXFP4 experts on Hopper: the fit subset (GPU, format, expert-parallel ranks), every batch
 MXFP4_FIT = ("H200-SXM", "w4a16_mxfp4", 1)
 
@@ -323,25 +325,228 @@ def _mxfp4_report() -> None:
     print()
 
 
-def main() -> None:
-    _mxfp4_report()
-    rows = layers()
-    slowdown = fitted(rows)
+class FP4Layer(NamedTuple):
+    """One CUTLASS NVFP4 layer of the table, with the engine's generic term's parts, in seconds."""
+
+    gpu: str
+    model: str
+    tp: int
+    ep: int
+    tokens: int
+    measured: float
+    fixed: float  # the generic term's fixed time
+    body: float  # its streaming-and-compute part, unscaled
+    #: the routing traffic a step charges beside the layer (``StepCost`` streams it with the GEMMs)
+    traffic: float
+    shape: tuple[int, int, int, int]  # hidden, the expert's whole intermediate width, experts, top-k
+
+    @property
+    def intermediate(self) -> int:
+        return self.shape[1]
+
+    @property
+    def split(self) -> str:
+        """The package table's key of the layer's split: ``"<moe tp>x<ep>"``."""
+        return f"{self.tp}x{self.ep}"
+
+    @property
+    def key(self) -> str:
+        """The package table's key of the layer's expert shape: ``"hidden/intermediate/experts/top_k"``."""
+        return "/".join(str(x) for x in self.shape)
+
+    def implied(self) -> float:
+        """The factor on the generic streaming-and-compute term this layer's time implies."""
+        return (self.measured - self.fixed - self.traffic) / self.body
+
+    def estimate(self, slowdown: float) -> float:
+        return slowdown * self.body + self.fixed + self.traffic
+
+    def ratio(self, slowdown: float) -> float:
+        return self.measured / self.estimate(slowdown)
+
+    def law(self, half_width: float) -> float:
+        """The slowdown ``1 + W / I`` the engine takes for a half width ``W``."""
+        return 1.0 + half_width / self.intermediate
+
+    @property
+    def layout(self) -> str:
+        if self.tp == 1:
+            return "EP" if self.ep > 1 else "TP1"
+        return "TP" if self.ep == 1 else "TPxEP"
+
+    @property
+    def in_fit(self) -> bool:
+        return self.gpu == FP4_FIT[0] and self.layout == "EP" and self.tokens >= FP4_FIT[1]
+
+
+def fp4_layers() -> list[FP4Layer]:
+    """Every CUTLASS NVFP4 layer of the table on at most eight GPUs, with vLLM's profile's generic term (no engine
+    factor on it) for its shape's bundled model on that GPU."""
+    plans: dict[tuple[str, str, int, int], Deployment] = {}
+    out = []
+    with FP4_DATA.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            shape = (
+                int(row["hidden_size"]),
+                int(row["moe_intermediate_size"]),
+                int(row["num_experts"]),
+                int(row["topk"]),
+            )
+            model = FP4_MODELS.get(shape)
+            tp, ep, tokens = int(row["tp"]), int(row["ep"]), int(row["num_tokens"])
+            if model is None or tp * ep > 8:
+                continue
+            key = (row["gpu"], model, tp, ep)
+            if key not in plans:
+                plans[key] = plan_deployment(
+                    load_model(model),
+                    get_gpu(FP4_GPUS[row["gpu"]]),
+                    num_gpus=tp * ep,
+                    tp=tp * ep,
+                    ep=ep,
+                    precision="fp4",
+                    engine="vllm",
+                    input_length=1024,
+                    output_length=128,
+                )
+            d = plans[key]
+            _, mem, cmp = d.step_cost.moe_layer_terms(float(tokens))
+            traffic = d.step_cost.moe_traffic_bytes_per_token_layer(masked=d.rates.moe_masked_ep) * tokens
+            out.append(
+                FP4Layer(
+                    row["gpu"],
+                    model,
+                    tp,
+                    ep,
+                    tokens,
+                    float(row["time_us"]) * 1e-6,
+                    d.rates.moe_layer_s,
+                    soft_max(mem, cmp),
+                    traffic / d.rates.gemm_bandwidth,
+                    shape,
+                )
+            )
+    return out
+
+
+def measured_fp4_factors(rows: list[FP4Layer]) -> dict[str, dict[str, float]]:
+    """The package table (``src/config_explorer/data/trtllm_cutlass_fp4_moe.json``): per expert shape and split, the
+    median factor the B200's layers of :data:`FP4_FIT`'s tokens and more imply, to two decimals."""
+    implied: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r.gpu == FP4_FIT[0] and r.tokens >= FP4_FIT[1]:
+            implied[r.key][r.split].append(r.implied())
+    return {
+        key: {split: round(statistics.median(values), 2) for split, values in sorted(splits.items())}
+        for key, splits in sorted(implied.items())
+    }
+
+
+def write_fp4_factors(rows: list[FP4Layer]) -> None:
+    """Write :func:`measured_fp4_factors` to the package table."""
+    table = {
+        "about": "TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell: measured / generic streaming-and-compute "
+        "term, by expert shape and split; written by benchmarks/fit_trtllm_moe.py --write from "
+        "benchmarks/data/trtllm_fp4_moe_times.csv (B200, balanced routing, 64 tokens and more, median)",
+        "key": "hidden/intermediate/experts/top_k -> <moe tp>x<ep>",
+        "factors": measured_fp4_factors(rows),
+    }
+    FP4_TABLE.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+
+
+def _fp4_error(rows: list[FP4Layer], slowdown: Callable[[FP4Layer], float]) -> tuple[float, float]:
+    """(median |log(measured / estimated)|, median measured / estimated) of ``rows`` at each one's ``slowdown``."""
+    ratios = [r.ratio(slowdown(r)) for r in rows]
+    return statistics.median(abs(math.log(x)) for x in ratios), statistics.median(ratios)
+
+
+def fitted_fp4_half_width(rows: list[FP4Layer]) -> float:
+    """The grid's width with the least median |log(measured / estimated)| over the fit subset (the smaller on a tie)."""
+    fit = [r for r in rows if r.in_fit]
+    return float(min(FP4_WIDTH_GRID, key=lambda w: (_fp4_error(fit, lambda r: r.law(w))[0], w)))
+
+
+def fp4_rules(rows: list[FP4Layer], half_width: float) -> dict[str, Callable[[FP4Layer], float]]:
+    """The factors compared: the engine's (the B200's measured factor where the table has the shape and split, else
+    the width), the width alone, the single factor it replaced, none."""
+    table = measured_fp4_factors(rows)
+
+    def engine(r: FP4Layer) -> float:
+        return table.get(r.key, {}).get(r.split, r.law(half_width))
+
+    return {
+        "measured factors": engine,
+        "the width": lambda r: r.law(half_width),
+        f"single factor {PREVIOUS_FP4_SLOWDOWN:g}": lambda r: PREVIOUS_FP4_SLOWDOWN,
+        "none": lambda r: 1.0,
+    }
+
+
+def _fp4_report(rows: list[FP4Layer], half_width: float) -> None:
+    fit = [r for r in rows if r.in_fit]
     print(
-        f"fit (TensorRT-LLM 1.3.0rc20's CUTLASS MoE on a B200, DeepSeek-V3's shape, NVFP4, EP8, every batch): "
-        f"{slowdown:g} (the engine holds {TRTLLM_CUTLASS_MOE_SLOWDOWN:g})\n"
+        f"width fit (TensorRT-LLM 1.3.0rc20's CUTLASS MoE on NVFP4 on a B200, experts over 2-8 expert-parallel ranks, "
+        f">= {FP4_FIT[1]} tokens, {len(fit)} layers): half width {half_width:g} (the engine holds "
+        f"{TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH:g}); median |log| {_fp4_error(fit, lambda r: r.law(half_width))[0]:.3f}, "
+        f"{_fp4_error(fit, lambda r: PREVIOUS_FP4_SLOWDOWN)[0]:.3f} with the single factor "
+        f"{PREVIOUS_FP4_SLOWDOWN:g}, {_fp4_error(fit, lambda r: 1.0)[0]:.3f} with none"
     )
-    print("cells: measured / estimated with the fitted factor, then with none, by batch (tokens)\n")
-    _report(
-        "held out, the layers the rule scales (CUTLASS backend, NVFP4, B200):",
-        [r for r in rows if r.scaled and not r.in_fit],
-        slowdown,
+    print(
+        f"measured factors: the median factor each (shape, split) of the B200's layers of >= {FP4_FIT[1]} tokens "
+        "implies (the package table; the width where it has none)\n"
     )
-    _report(
-        "for comparison, the rows the rule leaves alone (the scaled column applies the factor anyway):",
-        [r for r in rows if not r.scaled],
-        slowdown,
+    rules = fp4_rules(rows, half_width)
+    print("median |log(measured / estimated)| (median measured / estimated): " + ", ".join(rules))
+    groups: dict[tuple[str, str], list[FP4Layer]] = defaultdict(list)
+    for r in rows:
+        band = f">= {FP4_FIT[1]}" if r.tokens >= FP4_FIT[1] else f"< {FP4_FIT[1]}"
+        groups[(r.gpu, band)].append(r)
+    for (gpu, band), members in sorted(groups.items()):
+        split = "fit (B200 >= 64)" if gpu == FP4_FIT[0] and band.startswith(">") else "held out"
+        cells = "   ".join("{:.3f} ({:.2f})".format(*_fp4_error(members, rule)) for rule in rules.values())
+        print(f"  {gpu:9} {band:6} {split:16} n={len(members):4}   {cells}")
+    print(
+        "\nthe width by layout (held out but for the B200's EP layers of >= 64 tokens): the width, the single factor"
     )
+    layouts: dict[tuple[str, str, str], list[FP4Layer]] = defaultdict(list)
+    for r in rows:
+        band = f">= {FP4_FIT[1]}" if r.tokens >= FP4_FIT[1] else f"< {FP4_FIT[1]}"
+        layouts[(r.gpu, r.layout, band)].append(r)
+    for (gpu, layout, band), members in sorted(layouts.items()):
+        split = "fit" if all(r.in_fit for r in members) else "held out"
+        cells = "   ".join(
+            "{:.3f} ({:.2f})".format(*_fp4_error(members, rule))
+            for rule in (rules["the width"], rules[f"single factor {PREVIOUS_FP4_SLOWDOWN:g}"])
+        )
+        print(f"  {gpu:9} {layout:6} {band:6} {split:8} n={len(members):4}   {cells}")
+    print("\nby model, B200, >= 64 tokens, every layout: the width's factor, measured / estimated with it")
+    by_model: dict[str, list[FP4Layer]] = defaultdict(list)
+    for r in rows:
+        if r.gpu == FP4_FIT[0] and r.tokens >= FP4_FIT[1]:
+            by_model[r.model].append(r)
+    for model, members in sorted(by_model.items(), key=lambda item: item[1][0].intermediate):
+        error, ratio = _fp4_error(members, rules["the width"])
+        print(
+            f"  {model.split('/')[1]:34} I={members[0].intermediate:6,}  factor {members[0].law(half_width):4.2f}  "
+            f"{ratio:4.2f}  |log| {error:.3f}"
+        )
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help=f"write the measured NVFP4 factors to {FP4_TABLE.name} (package data)",
+    )
+    args = parser.parse_args()
+    _mxfp4_report()
+    fp4 = fp4_layers()
+    if args.write:
+        write_fp4_factors(fp4)
+    _fp4_report(fp4, fitted_fp4_half_width(fp4))
+    rows = layers()
     _width_report(rows, fitted_half_width(rows))
 
 

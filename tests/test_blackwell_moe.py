@@ -3,13 +3,16 @@
 SGLang's run on FlashInfer's TensorRT-LLM-gen kernels (its ``flashinfer_trtllm`` and ``flashinfer_mxfp4``
 runners, chosen by ``server_args.py`` per model class and format), whose whole expert path costs a fitted fixed
 time (``calibration.TRTLLM_GEN_MOE_LAYER_US``) instead of the generic path's launches and quantisation time.
-TensorRT-LLM's default backend (CUTLASS) runs NVFP4 experts about twice as slowly as the generic term gives
-(aiconfigurator's measured TensorRT-LLM 1.3.0rc20 layers): the engine scales that term by
-``calibration.TRTLLM_CUTLASS_MOE_SLOWDOWN`` there and nowhere else."""
+TensorRT-LLM's default backend (CUTLASS) runs NVFP4 experts slower than the generic term gives, by a factor that
+depends on the expert shape and split (aiconfigurator's measured TensorRT-LLM 1.3.0rc20 layers): the engine scales
+that term by the measured factor where the layer was timed (``data/trtllm_cutlass_fp4_moe.json``), else by
+``1 + calibration.TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH / I`` (``I`` the experts' width), there and nowhere else."""
 
 from __future__ import annotations
 
+import json
 import math
+from importlib import resources
 
 import attrs
 import pytest
@@ -23,7 +26,7 @@ from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     DEEPGEMM_BLACKWELL_MOE_US,
     SGLANG_BLACKWELL_TRITON_MOE_US,
-    TRTLLM_CUTLASS_MOE_SLOWDOWN,
+    TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH,
     TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH,
     TRTLLM_GEN_BLOCK_FP8_MOE,
     TRTLLM_GEN_MOE_LAYER_US,
@@ -34,6 +37,7 @@ from config_explorer.engine.calibration import (
     runs_trtllm_gen_moe,
     sglang_blackwell_triton_moe_us,
     trtllm_block_fp8_moe_half_width,
+    trtllm_cutlass_fp4_factor,
     trtllm_cutlass_moe_slowdown,
     vllm_deepgemm_blackwell_moe_us,
 )
@@ -43,6 +47,9 @@ from config_explorer.engine.options import check_engine_options
 from config_explorer.engine.roofline import StepCost, soft_max
 
 R1 = load_model("deepseek-ai/DeepSeek-R1")
+R1_SHAPE = (R1.hidden_size, R1.moe_intermediate_size, R1.num_experts, R1.num_experts_per_token)
+#: TensorRT-LLM's CUTLASS factor on R1's NVFP4 experts at TP8 (each expert split eight ways: a measured split)
+R1_CUTLASS_FP4 = trtllm_cutlass_fp4_factor(R1_SHAPE, 8, 1)
 
 
 def _plan(
@@ -200,25 +207,58 @@ def test_only_tensorrt_llm_cutlass_nvfp4_experts_on_blackwell_are_scaled(
     engine: str, precision: str, gpu_family: str, trtllm_gen: bool, scaled: bool
 ) -> None:
     factor = trtllm_cutlass_moe_slowdown(
-        profile_for(engine), weight_precision=precision, gpu_family=gpu_family, trtllm_gen_moe=trtllm_gen
+        profile_for(engine),
+        weight_precision=precision,
+        gpu_family=gpu_family,
+        trtllm_gen_moe=trtllm_gen,
+        expert_shape=R1_SHAPE,
+        moe_tp=8,
+        ep=1,
     )
-    assert factor == (TRTLLM_CUTLASS_MOE_SLOWDOWN if scaled else 1.0)
-    assert TRTLLM_CUTLASS_MOE_SLOWDOWN > 1.0
+    assert factor == (R1_CUTLASS_FP4 if scaled else 1.0)
+    assert R1_CUTLASS_FP4 > 1.0
+
+
+def test_the_cutlass_nvfp4_factor_is_measured_where_timed_and_the_width_elsewhere() -> None:
+    """A shape and split aiconfigurator timed take the factor its B200 layers imply; any other takes
+    ``1 + W / I``, which shrinks toward one as the experts widen (Qwen3-30B-A3B's 768 above two, DeepSeek's 2,048
+    about 1.5, Llama-4's 8,192 near one) whatever the split."""
+    assert trtllm_cutlass_fp4_factor(R1_SHAPE, 1, 8) != trtllm_cutlass_fp4_factor(
+        R1_SHAPE, 1, 4
+    )  # both measured
+    width = TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH
+    # sixteen GPUs are not in the table (its layouts hold at most eight): the width
+    assert trtllm_cutlass_fp4_factor(R1_SHAPE, 1, 16) == pytest.approx(1.0 + width / 2048)
+    laws = [trtllm_cutlass_fp4_factor((4096, i, 100, 8), 1, 2) for i in (512, 768, 1536, 2048, 8192, 16384)]
+    assert laws == sorted(laws, reverse=True)
+    assert laws[1] > 2.0 and 1.3 < laws[3] < 1.7 and laws[-1] < 1.1
+    trtllm = profile_for("trtllm")
+    for tp, ep in ((8, 1), (8, 8), (4, 4), (16, 16)):
+        d = _plan(R1, "B200", "trtllm", "fp4", tp=tp, ep=ep)
+        assert d.rates.moe_slowdown == trtllm_cutlass_fp4_factor(R1_SHAPE, tp // ep, ep)
+        assert d.rates.moe_slowdown == trtllm_cutlass_moe_slowdown(
+            trtllm,
+            weight_precision="fp4",
+            gpu_family="blackwell",
+            trtllm_gen_moe=False,
+            expert_shape=R1_SHAPE,
+            moe_tp=tp // ep,
+            ep=ep,
+        )
 
 
 @pytest.mark.parametrize("ep", [1, 8])
 def test_the_factor_scales_the_layers_streaming_and_compute_term_not_its_fixed_time(ep: int) -> None:
     d = _plan(R1, "B200", "trtllm", "fp4", ep=ep)
-    assert d.rates.moe_slowdown == TRTLLM_CUTLASS_MOE_SLOWDOWN
+    factor = trtllm_cutlass_fp4_factor(R1_SHAPE, 8 // ep, ep)
+    assert d.rates.moe_slowdown == pytest.approx(factor) and factor > 1.0
     for tokens in (1.0, 64.0, 4096.0):
         seconds, mem, cmp = d.step_cost.moe_layer_terms(tokens)
-        assert seconds == pytest.approx(
-            TRTLLM_CUTLASS_MOE_SLOWDOWN * soft_max(mem, cmp) + d.rates.moe_layer_s
-        )
+        assert seconds == pytest.approx(factor * soft_max(mem, cmp) + d.rates.moe_layer_s)
     # a decode step costs more than with the factor at 1 by the MoE layers' extra time alone
     plain = StepCost(d.costs, attrs.evolve(d.rates, moe_slowdown=1.0), d.profile)
     _, mem, cmp = plain.moe_layer_terms(64.0)
-    extra = d.costs.moe_layers * (TRTLLM_CUTLASS_MOE_SLOWDOWN - 1.0) * soft_max(mem, cmp)
+    extra = d.costs.moe_layers * (factor - 1.0) * soft_max(mem, cmp)
     contents = (64, 64 * 1100, 64 * 1100, 0, 0, 0, 64)
     assert d.step_cost.time(*contents) - plain.time(*contents) == pytest.approx(extra, rel=1e-9)
 
@@ -249,7 +289,13 @@ def test_tensorrt_llm_mxfp4_experts_on_hopper_are_scaled(
     """TensorRT-LLM dequantizes MXFP4 experts to 16-bit on Hopper (no FP4 tensor cores): its layer runs
     TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN times the generic term's streaming and compute; nothing else moves."""
     got = trtllm_cutlass_moe_slowdown(
-        profile_for(engine), weight_precision=precision, gpu_family=gpu_family, trtllm_gen_moe=False
+        profile_for(engine),
+        weight_precision=precision,
+        gpu_family=gpu_family,
+        trtllm_gen_moe=False,
+        expert_shape=(2880, 2880, 128, 4),
+        moe_tp=1,
+        ep=1,
     )
     assert got == factor
     gpt = load_model("openai/gpt-oss-120b")
@@ -271,14 +317,21 @@ def test_the_hopper_mxfp4_factor_is_what_the_fit_script_prints() -> None:
     assert scaled[len(scaled) // 2] < generic[len(generic) // 2]
 
 
-def test_the_factor_is_what_the_fit_script_prints() -> None:
-    """TRTLLM_CUTLASS_MOE_SLOWDOWN is benchmarks/fit_trtllm_moe.py's fit on its named subset (EP8): a change
-    to the data or to the engine's generic term shows up here."""
+def test_the_cutlass_nvfp4_factors_are_what_the_fit_script_writes() -> None:
+    """The package table and TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH are benchmarks/fit_trtllm_moe.py's fits on their named
+    subsets of the B200's layers: a change to the data or to the engine's generic term shows up here. Held out (the
+    B300, GB200 and GB300 tables, collected on their own), the engine's factors read closer than the width alone, and
+    the width closer than the single factor it replaced or none."""
     module = load_benchmark("fit_trtllm_moe")
-    rows = module.layers()
-    assert module.fitted(rows) == TRTLLM_CUTLASS_MOE_SLOWDOWN
-    held_out = [r for r in rows if r.scaled and not r.in_fit]
-    assert held_out and all(r.tp == 8 and r.ep == 1 for r in held_out)
+    rows = module.fp4_layers()
+    assert module.fitted_fp4_half_width(rows) == TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH
+    text = (resources.files("config_explorer") / "data" / "trtllm_cutlass_fp4_moe.json").read_text("utf-8")
+    assert json.loads(text)["factors"] == module.measured_fp4_factors(rows)
+    held = [r for r in rows if r.gpu != "B200-SXM"]
+    assert {r.gpu for r in held} == {"B300-SXM", "GB200", "GB300"}
+    rules = list(module.fp4_rules(rows, TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH).values())
+    measured, width, single, none = (module._fp4_error(held, rule)[0] for rule in rules)
+    assert measured < width < min(single, none)
 
 
 @settings(max_examples=20, deadline=None)

@@ -86,7 +86,7 @@ __all__ = [
     "SGLANG_SWA_FULL_TOKENS_RATIO",
     "SPARSE_MLA_HEAD_PADDING",
     "TRTLLM_CUSTOM_AR_SCALE",
-    "TRTLLM_CUTLASS_MOE_SLOWDOWN",
+    "TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_BLOCK_FP8_MOE",
@@ -160,6 +160,7 @@ __all__ = [
     "triton_mxfp4_stream_cap",
     "trtllm_block_fp8_moe_half_width",
     "trtllm_chunked_decode_read_factor",
+    "trtllm_cutlass_fp4_factor",
     "trtllm_cutlass_moe_slowdown",
     "trtllm_gathers_moe_tokens",
     "trtllm_gen_block_fp8_moe_rate",
@@ -1864,17 +1865,45 @@ def masks_remote_experts(
     return gpu_family == "blackwell" and generic_path and precision in ("bf16", "fp16")
 
 
-#: TensorRT-LLM's default MoE backend (``moe_config.backend: CUTLASS``) on NVFP4 experts on Blackwell: the time
-#: its expert layer takes over the generic grouped-GEMM term (streaming and compute; the per-layer fixed time is
-#: not scaled). Fitted by benchmarks/fit_trtllm_moe.py on NVIDIA aiconfigurator's measured TensorRT-LLM
-#: 1.3.0rc20 B200 layers (benchmarks/data/moe_kernel_times.csv): the median over DeepSeek-V3's shape with the
-#: experts over eight expert-parallel ranks (EP8, the layout NVIDIA's max-throughput recipes run this backend
-#: in), every batch from 1 to 16,384 tokens; held out on the same layers with the experts split eight ways
-#: (TP8, each expert's width an eighth), which it leaves at median |log(measured / estimated)| 0.23 against
-#: 0.75 unscaled. The same backend's 16-bit and per-tensor FP8 layers sit near the generic term,
-#: and its block-scaled FP8 layers on Hopper slow down with the shard's narrowness rather than by one factor
-#: (about 1.3x at EP8 and TP1, 2x at TP8 on prompt-sized batches), so neither is scaled
-TRTLLM_CUTLASS_MOE_SLOWDOWN: Final[float] = 1.85
+#: TensorRT-LLM's default MoE backend (``moe_config.backend: CUTLASS``) on NVFP4 experts on Blackwell runs its expert
+#: layers slower than the generic grouped-GEMM term, by a factor on the term's streaming and compute (the per-layer
+#: fixed time not scaled) that depends on the expert shape and the split: the CUTLASS tactics it picks per shape.
+#: Where NVIDIA aiconfigurator timed the layer (sixteen bundled models' expert shapes, every split of the experts over
+#: at most eight GPUs), the engine takes that measured factor (``data/trtllm_cutlass_fp4_moe.json``: the median, over a
+#: B200's layers of 64 tokens and more at balanced routing, of the measured time less the generic term's fixed time
+#: and the routing traffic a step charges beside it, over its streaming-and-compute part). Elsewhere it runs the
+#: layer at ``I / (I + W)`` of the generic rate, ``I`` the expert's whole intermediate width (before any
+#: tensor-parallel split) and ``W`` this width: the wide experts of Llama-4 and Mixtral near the generic rate,
+#: DeepSeek-V3's (2,048 wide) at 0.67 of it, Qwen3-30B-A3B's (768) at 0.43. Both fitted by
+#: benchmarks/fit_trtllm_moe.py on aiconfigurator-core 0.12.0's TensorRT-LLM 1.3.0rc20 layers
+#: (benchmarks/data/trtllm_fp4_moe_times.csv), ``W`` on the B200's layers with the experts over 2-8 expert-parallel
+#: ranks at 64 tokens and more; both read held out on the B300, GB200 and GB300 tables, collected on their own: median
+#: |log(measured / estimated)| 0.11-0.21 measured factors, 0.15-0.23 the width, 0.23-0.30 the single factor
+#: (1.85, fitted on DeepSeek-V3's shape alone) they replace (the script prints each by GPU and batch band)
+TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH: Final[float] = 1020.0
+
+
+@functools.cache
+def _trtllm_cutlass_fp4_factors() -> dict[str, dict[str, float]]:
+    """The measured factors of ``data/trtllm_cutlass_fp4_moe.json`` (written by benchmarks/fit_trtllm_moe.py
+    ``--write``), by expert shape ``"hidden/intermediate/experts/top_k"`` and split ``"<moe tp>x<ep>"``."""
+    text = (resources.files("config_explorer") / "data" / "trtllm_cutlass_fp4_moe.json").read_text("utf-8")
+    factors: dict[str, dict[str, float]] = json.loads(text)["factors"]
+    return factors
+
+
+def trtllm_cutlass_fp4_factor(expert_shape: tuple[int, int, int, int], moe_tp: int, ep: int) -> float:
+    """TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell: its layer's streaming and compute over the generic
+    term's, for experts of ``expert_shape`` (hidden, intermediate width, experts, top-k) each split ``moe_tp`` ways
+    over ``ep`` expert-parallel ranks: measured where aiconfigurator timed that shape and split, else
+    ``1 + W / intermediate`` (:data:`TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH`)."""
+    hidden, intermediate, experts, top_k = expert_shape
+    measured = _trtllm_cutlass_fp4_factors().get(f"{hidden}/{intermediate}/{experts}/{top_k}", {})
+    factor = measured.get(f"{moe_tp}x{ep}")
+    if factor is not None:
+        return factor
+    return 1.0 + TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH / intermediate
+
 
 #: TensorRT-LLM on MXFP4 experts on Hopper, which has no FP4 tensor cores: its expert layer (weights dequantized
 #: to 16-bit inside the grouped GEMMs; aiconfigurator's ``moe_torch_flow`` layer of TensorRT-LLM 1.3.0rc20) over
@@ -1886,17 +1915,25 @@ TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN: Final[float] = 1.7
 
 
 def trtllm_cutlass_moe_slowdown(
-    profile: EngineProfile, *, weight_precision: str, gpu_family: str, trtllm_gen_moe: bool
+    profile: EngineProfile,
+    *,
+    weight_precision: str,
+    gpu_family: str,
+    trtllm_gen_moe: bool,
+    expert_shape: tuple[int, int, int, int],
+    moe_tp: int,
+    ep: int,
 ) -> float:
     """How much slower than the generic grouped-GEMM term ``profile``'s engine runs a MoE layer's experts:
-    :data:`TRTLLM_CUTLASS_MOE_SLOWDOWN` for TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell,
-    :data:`TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN` for TensorRT-LLM on MXFP4 experts on Hopper, else 1 (also where
-    the experts run on TensorRT-LLM-gen kernels, ``trtllm_gen_moe``)."""
+    :func:`trtllm_cutlass_fp4_factor` for TensorRT-LLM's CUTLASS MoE on NVFP4 experts on Blackwell (experts of
+    ``expert_shape``, each split ``moe_tp`` ways over ``ep`` ranks); :data:`TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN` for
+    TensorRT-LLM on MXFP4 experts on Hopper; else 1 (also where the experts run on TensorRT-LLM-gen kernels,
+    ``trtllm_gen_moe``)."""
     if profile.name != "trtllm" or trtllm_gen_moe:
         return 1.0
     precision = normalize_precision(weight_precision)
-    if gpu_family == "blackwell" and precision == "fp4":
-        return TRTLLM_CUTLASS_MOE_SLOWDOWN
+    if gpu_family == "blackwell" and precision == "fp4" and expert_shape[1] > 0:
+        return trtllm_cutlass_fp4_factor(expert_shape, moe_tp, ep)
     if gpu_family == "hopper" and precision == "mxfp4":
         return TRTLLM_HOPPER_MXFP4_MOE_SLOWDOWN
     return 1.0

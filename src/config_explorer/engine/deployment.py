@@ -1014,6 +1014,14 @@ def plan_deployment(
             weight_precision=experts,
             gpu_family=gpu.family,
             trtllm_gen_moe=trtllm_gen,
+            expert_shape=(
+                arch.hidden_size,
+                arch.moe_intermediate_size,
+                arch.num_experts,
+                arch.num_experts_per_token,
+            ),
+            moe_tp=tp // ep,
+            ep=ep,
         )
         if arch.is_moe
         else 1.0,

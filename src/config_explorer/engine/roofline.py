@@ -138,8 +138,9 @@ class Rates:
     #: TensorRT-LLM-gen MoE on Blackwell), so its kernels are not charged one by one
     moe_fused_path: bool = False
     #: the expert GEMMs' time over the generic streaming-and-compute term (TensorRT-LLM's CUTLASS MoE on NVFP4
-    #: experts on Blackwell: :func:`~config_explorer.engine.calibration.trtllm_cutlass_moe_slowdown`); a step's
-    #: compute and memory parts (:class:`StepTime`) stay the generic ones, its total carries the factor
+    #: experts on Blackwell, by the experts' width: :func:`~config_explorer.engine.calibration.
+    #: trtllm_cutlass_moe_slowdown`); a step's compute and memory parts (:class:`StepTime`) stay the generic ones,
+    #: its total carries the factor
     moe_slowdown: float = 1.0
     #: MoE expert shard width (intermediate / tp) at which grouped GEMMs reach half their dense efficiency
     moe_half_width: float = 0.0
