@@ -87,6 +87,8 @@ __all__ = [
     "SPARSE_MLA_HEAD_PADDING",
     "TRTLLM_CUSTOM_AR_SCALE",
     "TRTLLM_CUTLASS_FP4_MOE_HALF_WIDTH",
+    "TRTLLM_EAGER_CALL_US",
+    "TRTLLM_EAGER_FORWARD_US",
     "TRTLLM_EAGER_KERNEL_US",
     "TRTLLM_FP8_BLOCK_MOE_HALF_WIDTH",
     "TRTLLM_GEN_BLOCK_FP8_MOE",
@@ -928,6 +930,13 @@ class EngineProfile:
     #: own model code (``ShardCosts.eager_launches``), microseconds; 0: ``eager_kernel_us`` per counted kernel
     #: (SGLang: :data:`SGLANG_EAGER_LAUNCH_US`)
     eager_launch_us: float = 0.0
+    #: host time of an eager forward beyond its counted launches (embedding, logits, sampler, the step's metadata),
+    #: microseconds, where ``eager_launch_us`` charges them (TensorRT-LLM: :data:`TRTLLM_EAGER_FORWARD_US`)
+    eager_forward_us: float = 0.0
+    #: whether the counted launches are those of the prompt (context) forward only, so they set the issue time of a
+    #: step with prompt tokens and a generation-only eager step keeps ``eager_kernel_us`` per kernel (TensorRT-LLM,
+    #: whose generation forward takes another path); SGLang's count stands for every eager step
+    eager_launches_prompt_only: bool = False
     #: whether that issue time runs ahead of the GPU, so an eager step lasts the longer of the two rather
     #: than their sum (TensorRT-LLM's PyTorch executor: :data:`TRTLLM_EAGER_KERNEL_US`); SGLang's eager forward
     #: reads values back on the host inside the step, so there the two add
@@ -1029,6 +1038,21 @@ SGLANG_EAGER_LAUNCH_US: Final[float] = 37.5
 #: 31.4-33.4 ms: the host ran ahead and set the step. 30.9 ms over the 506 kernels the engine counts for that
 #: step (benchmarks/data/trtllm_ttft_evidence.md). Held out on every other TensorRT-LLM row
 TRTLLM_EAGER_KERNEL_US: Final[float] = 61.0
+#: the same trace's split of that forward's host time (benchmarks/data/trtllm_ttft_evidence.md): its 36 decoder-layer
+#: calls took 24.389 and 23.740 ms of the 31.116 and 30.632 ms forward, in the two mixed steps traced
+TRTLLM_TRACE_LAYERS_MS: Final[tuple[float, float]] = (24.389, 23.740)
+TRTLLM_TRACE_FORWARD_MS: Final[tuple[float, float]] = (31.116, 30.632)
+#: TensorRT-LLM's PyTorch backend issuing an eager context forward from Python, microseconds a kernel-issuing call
+#: (``engine.trtllm_eager.trtllm_eager_calls``: the calls its model code makes, where that code was read): the trace's
+#: decoder-layer host time over the 289 calls gpt-oss-120b's 36 layers make (benchmarks/data/
+#: trtllm_eager_launch_evidence.md). Held out on every other TensorRT-LLM row whose forward is counted
+TRTLLM_EAGER_CALL_US: Final[float] = round(
+    sum(TRTLLM_TRACE_LAYERS_MS) / len(TRTLLM_TRACE_LAYERS_MS) * 1e3 / (36 * 8 + 1), 1
+)
+#: the rest of that forward's host time (embedding, logits, sampler, the step's metadata), microseconds
+TRTLLM_EAGER_FORWARD_US: Final[float] = round(
+    (sum(TRTLLM_TRACE_FORWARD_MS) - sum(TRTLLM_TRACE_LAYERS_MS)) / len(TRTLLM_TRACE_FORWARD_MS) * 1e3
+)
 #: the part of the front-end time before the scheduler: an HTTP request and tokenising a prompt take
 #: a couple of milliseconds (an assumption); it is what delays a closed-loop client's next request
 ARRIVAL_DELAY_MS: Final[float] = 2.0
@@ -1240,6 +1264,9 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         graph_batch_sizes=trtllm_graph_batch_sizes(TRTLLM_GRAPH_MAX_BATCH, padding=False),
         prefill_in_graphs=False,
         eager_kernel_us=TRTLLM_EAGER_KERNEL_US,
+        eager_launch_us=TRTLLM_EAGER_CALL_US,
+        eager_forward_us=TRTLLM_EAGER_FORWARD_US,
+        eager_launches_prompt_only=True,
         eager_overlaps=True,
         overlap_scheduler=True,
         request_overhead_ms=REQUEST_OVERHEAD_MS["trtllm"],
@@ -1260,6 +1287,8 @@ def trtllm_tensorrt_engine(profile: EngineProfile) -> EngineProfile:
         graph_batch_sizes=(),
         graph_padded_sizes=(),
         eager_kernel_us=1.0,
+        eager_launch_us=0.0,
+        eager_forward_us=0.0,
         # an engine's rotary constants are built into it; not read in its source, so not counted
         rope_table_value_bytes=0.0,
         eager_overlaps=False,

@@ -142,6 +142,7 @@ from config_explorer.engine.simulator import (
 )
 from config_explorer.engine.speculative import SpeculativeConfig, SpeculativeStepCost
 from config_explorer.engine.traffic import MAX_REQUEST_TOKENS
+from config_explorer.engine.trtllm_eager import trtllm_eager_calls
 from config_explorer.errors import InvalidArgumentError
 from config_explorer.precision import bytes_per_value, normalize_precision
 
@@ -1298,17 +1299,21 @@ def plan_deployment(
         costs = attrs.evolve(costs, prompt_glue_s=glue_us * 1e-6 * layers / costs.dp_attention)
     if profile.eager_launch_us:
         # the launches the engine's eager forward issues, counted from its model code where it was read
-        launches = sglang_eager_launches(
-            arch,
-            release=profile_release(profile),
-            gpu_family=gpu.family,
-            tp=tp,
-            ep=ep,
-            dp_attention=dp_attention,
-            weights=weights,
-            kv_precision=kv,
-            trtllm_gen_moe=trtllm_gen,
-            shared_fused=costs.shared_experts.mode == "fused",
+        launches = (
+            trtllm_eager_calls(arch, gpu_family=gpu.family, ep=ep, dp_attention=dp_attention, weights=weights)
+            if profile.name == "trtllm"
+            else sglang_eager_launches(
+                arch,
+                release=profile_release(profile),
+                gpu_family=gpu.family,
+                tp=tp,
+                ep=ep,
+                dp_attention=dp_attention,
+                weights=weights,
+                kv_precision=kv,
+                trtllm_gen_moe=trtllm_gen,
+                shared_fused=costs.shared_experts.mode == "fused",
+            )
         )
         if launches:
             costs = attrs.evolve(costs, eager_launches=round(launches * costs.layers / arch.num_layers))

@@ -694,8 +694,14 @@ class StepCost:
         self._eager_prefill = c.prefill_extra_kernels * profile.eager_kernel_us * 1e-6
         if c.eager_launches and profile.eager_launch_us:
             # the launches counted from the engine's own prompt path (the recurrent layers' scans among them)
-            self._eager = c.eager_launches * profile.eager_launch_us * 1e-6
-            self._eager_prefill = 0.0
+            counted = (c.eager_launches * profile.eager_launch_us + profile.eager_forward_us) * 1e-6
+            if profile.eager_launches_prompt_only:
+                # a step with prompt tokens issues the counted forward (this term may be negative: the difference
+                # from the per-kernel charge a generation-only eager step keeps)
+                self._eager_prefill = counted - self._eager
+            else:
+                self._eager = counted
+                self._eager_prefill = 0.0
         # what the engine's MLA layers take beyond their counted kernels in a step that decodes
         self._decode_fixed = c.attention_kernels * r.mla_layer_extra_s
         self._pool_conversion = r.kv_pool_conversion_s
