@@ -104,3 +104,46 @@ def test_query_key_norms_are_read_from_the_config() -> None:
     ):
         arch = load_model(model)
         assert (arch.qk_norm_per_head, arch.qk_norm_per_layer) == (per_head, per_layer), model
+
+
+def _dp_plan(model: str, ep: int) -> Deployment:
+    return plan_deployment(
+        load_model(model),
+        get_gpu("B200"),
+        num_gpus=8,
+        tp=8,
+        ep=ep,
+        dp_attention=4,
+        precision="fp8",
+        input_length=195,
+        output_length=276,
+        engine="sglang==0.5.6",
+    )
+
+
+def test_data_parallel_attention_gathers_and_scatters_around_each_mlp() -> None:
+    """DeepSeek-V3's class under data-parallel attention (Kimi-K2 on eight B200s, four attention groups, experts split
+    by tensor parallelism): each layer's two fused (all-reduce, norm) pairs give way to the gather before the MLP (7)
+    and the scatter after it (4), the forward takes 17 launches more outside the layers, and nothing else changes:
+    1,899 launches at TP8 become 2,465 (benchmarks/data/sglang_dp_attention_launch_evidence.md's total)."""
+    tp = _plan("moonshotai/Kimi-K2-Instruct", "B200", "sglang==0.5.6", "fp8")
+    dp = _dp_plan("moonshotai/Kimi-K2-Instruct", ep=1)
+    assert tp.costs.eager_launches == 60 * 31 + 24 + 15 == 1899
+    assert dp.costs.eager_launches == 60 * 40 + 33 + 15 + 17 == 2465
+    assert dp.step_cost._eager == pytest.approx(2465 * SGLANG_EAGER_LAUNCH_US * 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("model", "ep"),
+    [
+        (
+            "moonshotai/Kimi-K2-Instruct",
+            4,
+        ),  # experts over ranks: the engine plans DeepEP, whose launches were not read
+        ("Qwen/Qwen3-235B-A22B", 1),  # another class under data-parallel attention: not read
+    ],
+)
+def test_data_parallel_attention_not_read_keeps_the_per_kernel_charge(model: str, ep: int) -> None:
+    d = _dp_plan(model, ep)
+    assert d.costs.eager_launches == 0
+    assert d.step_cost._eager == pytest.approx(issued_kernels(d.costs) * d.profile.eager_kernel_us * 1e-6)

@@ -16,7 +16,8 @@ Where a model class, a layer kind, a weight format or a MoE runner is not one re
 returns None and the engine keeps its per-kernel charge (``calibration.EAGER_KERNEL_US``).
 
 Branch conditions assumed (the engine's defaults for a single-node TP launch; see the comments on each table):
-prompts without a cached prefix; bf16 KV cache; no DP attention (so no all-to-all expert dispatch), no speculative
+prompts without a cached prefix; bf16 KV cache; no DP attention (so no all-to-all expert dispatch) except DeepSeek-V3's
+class with the experts split by tensor parallelism (:data:`SGLANG_DP_ATTENTION_LAYER_LAUNCHES`), no speculative
 decoding;
 steps of at most 2,048 tokens where FlashInfer's all-reduce fusion applies (SGLang turns it off above that).
 """
@@ -31,6 +32,8 @@ from config_explorer.precision import normalize_precision
 
 __all__ = [
     "SGLANG_COUNTED_CLASSES",
+    "SGLANG_DP_ATTENTION_FORWARD_LAUNCHES",
+    "SGLANG_DP_ATTENTION_LAYER_LAUNCHES",
     "SGLANG_FORWARD_LAUNCHES",
     "SGLANG_LAUNCHES",
     "sglang_eager_launches",
@@ -119,6 +122,19 @@ SGLANG_MOE_RUNNER_LAUNCHES: Final[dict[str, int]] = {
     "flashinfer_mxfp4": 2,
 }
 
+#: data-parallel attention (``--enable-dp-attention``) in place of a layer's two (all-reduce, norm) pairs, read for
+#: DeepSeek-V3's class in 0.5.6.post1 (layers/communicator.py and dp_attention.py; benchmarks/data/
+#: sglang_dp_attention_launch_evidence.md), FlashInfer's all-reduce fusion being off under it: before the MLP, the
+#: residual add, the zeroed all-rank buffer, the Triton copy into it, the all-reduce over every GPU, the zeroed local
+#: residual, the Triton copy back and the separate norm (dp_gather_partial, dp_scatter: 7); after it, the MLP's own
+#: all-reduce over every GPU, the zeroed local rows, the copy back and the next layer's norm (4). (A step of at most
+#: 585 rows over all ranks takes one copy more, and the odd attention ranks one add less: neither is charged.)
+SGLANG_DP_ATTENTION_LAYER_LAUNCHES: Final[int] = 7 + 4
+#: the same forward's launches outside the layers beyond :data:`SGLANG_FORWARD_LAUNCHES`: padding concatenations,
+#: small host-to-device copies, the logits' gather and scatter and the offsets, less the replicated embedding's masking
+#: and all-reduce (about +17, +14 to +20 across ranks)
+SGLANG_DP_ATTENTION_FORWARD_LAUNCHES: Final[int] = 17
+
 #: launches outside the layers in one forward: the vocabulary-parallel embedding (its masking ops and
 #: all-reduce), the final norm, the logits processor's row gather and lm_head, and the attention backend's
 #: per-forward metadata (an estimate; a few tenths of a percent of a large model's count)
@@ -187,7 +203,10 @@ def sglang_eager_launches(
     cls = arch.architecture
     if cls not in SGLANG_COUNTED_CLASSES or gpu_family not in ("ampere", "hopper", "blackwell"):
         return None
-    if dp_attention > 1 or arch.sparse_attention or arch.compress_ratios:
+    # data-parallel attention: read for DeepSeek-V3's class with the experts not split by expert parallelism (with it
+    # the engine plans DeepEP's dispatch, whose launches were not read)
+    dp = dp_attention > 1
+    if (dp and (cls != "DeepseekV3ForCausalLM" or ep > 1)) or arch.sparse_attention or arch.compress_ratios:
         return None
     if any(k not in ("full", "sliding", "linear") for k in arch.attention_kinds):
         return None
@@ -213,7 +232,7 @@ def sglang_eager_launches(
         for classes, since, families in SGLANG_ALLREDUCE_FUSION
     )
     pair = counts["norm"] if tp == 1 else counts["allreduce_norm_fused" if fused_ar else "allreduce_norm"]
-    per_layer_pairs = 2 * pair
+    per_layer_pairs = SGLANG_DP_ATTENTION_LAYER_LAUNCHES if dp else 2 * pair
 
     # the mixer of a full or sliding attention layer
     if arch.is_mla:
@@ -281,7 +300,7 @@ def sglang_eager_launches(
 
     if len(arch.attention_kinds) != len(arch.mlp_kinds):
         return None
-    total = SGLANG_FORWARD_LAUNCHES
+    total = SGLANG_FORWARD_LAUNCHES + (SGLANG_DP_ATTENTION_FORWARD_LAUNCHES if dp else 0)
     for kind, mlp in zip(arch.attention_kinds, arch.mlp_kinds, strict=True):
         total += (linear_mixer if kind == "linear" else mixer) + per_layer_pairs
         total += moe if mlp == "moe" else dense if mlp == "dense" else 0
