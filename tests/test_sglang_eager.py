@@ -106,14 +106,14 @@ def test_query_key_norms_are_read_from_the_config() -> None:
         assert (arch.qk_norm_per_head, arch.qk_norm_per_layer) == (per_head, per_layer), model
 
 
-def _dp_plan(model: str, ep: int) -> Deployment:
+def _dp_plan(model: str, ep: int, dp_attention: int = 4) -> Deployment:
     return plan_deployment(
         load_model(model),
         get_gpu("B200"),
         num_gpus=8,
         tp=8,
         ep=ep,
-        dp_attention=4,
+        dp_attention=dp_attention,
         precision="fp8",
         input_length=195,
         output_length=276,
@@ -122,8 +122,8 @@ def _dp_plan(model: str, ep: int) -> Deployment:
 
 
 def test_data_parallel_attention_gathers_and_scatters_around_each_mlp() -> None:
-    """DeepSeek-V3's class under data-parallel attention (Kimi-K2 on eight B200s, four attention groups, experts split
-    by tensor parallelism): each layer's two fused (all-reduce, norm) pairs give way to the gather before the MLP (7)
+    """DeepSeek-V3's class under data-parallel attention on SGLang's standard dispatcher (Kimi-K2 on eight B200s, four
+    attention groups): each layer's two fused (all-reduce, norm) pairs give way to the gather before the MLP (7)
     and the scatter after it (4), the forward takes 17 launches more outside the layers, and nothing else changes:
     1,899 launches at TP8 become 2,465 (benchmarks/data/sglang_dp_attention_launch_evidence.md's total)."""
     tp = _plan("moonshotai/Kimi-K2-Instruct", "B200", "sglang==0.5.6", "fp8")
@@ -136,14 +136,45 @@ def test_data_parallel_attention_gathers_and_scatters_around_each_mlp() -> None:
 @pytest.mark.parametrize(
     ("model", "ep"),
     [
-        (
-            "moonshotai/Kimi-K2-Instruct",
-            4,
-        ),  # experts over ranks: the engine plans DeepEP, whose launches were not read
+        ("moonshotai/Kimi-K2-Instruct", 8),  # experts over every GPU: DeepEP, whose launches were not read
         ("Qwen/Qwen3-235B-A22B", 1),  # another class under data-parallel attention: not read
     ],
 )
 def test_data_parallel_attention_not_read_keeps_the_per_kernel_charge(model: str, ep: int) -> None:
-    d = _dp_plan(model, ep)
+    d = _dp_plan(model, ep, dp_attention=8 if ep == 8 else 4)
     assert d.costs.eager_launches == 0
     assert d.step_cost._eager == pytest.approx(issued_kernels(d.costs) * d.profile.eager_kernel_us * 1e-6)
+
+
+def test_deepep_is_planned_only_where_sglang_can_run_it() -> None:
+    """DeepEP needs the experts split over every GPU of the stage (SGLang sets ``ep_size`` to ``tp_size`` under it):
+    EP8 beside eight attention groups dispatches with it, the engine's launch naming it; EP4 of eight GPUs beside four
+    groups runs SGLang's standard dispatcher, every group's tokens gathered around the MoE, on the TensorRT-LLM-gen
+    runner SGLang picks for DeepSeek's FP8 on Blackwell, its eager prompt forward counted."""
+    from config_explorer.engine.calibration import profile_for, sglang_dispatches_deepep
+    from config_explorer.engine.roofline import gathers_tokens
+    from config_explorer.recommender import estimate_performance
+    from config_explorer.recommender.serve_command import serve_commands
+
+    sglang = profile_for("sglang")
+    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=8, world=8)
+    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=2, world=8)
+    assert not sglang_dispatches_deepep(sglang, ep=4, dp_attention=4, world=8)
+    assert not sglang_dispatches_deepep(sglang, ep=8, dp_attention=1, world=8)
+    assert not sglang_dispatches_deepep(profile_for("vllm"), ep=8, dp_attention=8, world=8)
+    deepep, standard = (
+        _dp_plan("moonshotai/Kimi-K2-Instruct", 8, 8),
+        _dp_plan("moonshotai/Kimi-K2-Instruct", 4),
+    )
+    assert not deepep.rates.moe_fused_path and not gathers_tokens(deepep.costs)
+    assert standard.rates.moe_fused_path and gathers_tokens(standard.costs) and standard.costs.eager_launches
+    for ep, groups, named in ((8, 8, True), (4, 4, False)):
+        est = estimate_performance(
+            "moonshotai/Kimi-K2-Instruct", "B200", 8, 8, 1024, 256, 32, engine="sglang", backend="native",
+            expert_parallel_size=ep, dp_attention=groups, serving_model="analytic",
+        )  # fmt: skip
+        assert est.ok, est.error
+        assert (
+            "--moe-a2a-backend deepep"
+            in serve_commands(load_model("moonshotai/Kimi-K2-Instruct"), est)["sglang"]
+        ) is named

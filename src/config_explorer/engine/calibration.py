@@ -1769,6 +1769,16 @@ def _vllm_runs_trtllm_moe(
     return routing in taken
 
 
+def sglang_dispatches_deepep(profile: EngineProfile, *, ep: int, dp_attention: int, world: int) -> bool:
+    """Whether ``profile``'s engine dispatches a MoE layer's tokens with DeepEP: SGLang with data-parallel attention
+    and the experts split over every GPU of the stage (``ep == world``), the plan whose launch carries
+    ``--moe-a2a-backend deepep`` (``recommender.serve_command``). DeepEP needs that split: ``_handle_a2a_moe`` in
+    0.5.6.post1's ``server_args.py`` sets ``ep_size`` to ``tp_size`` under it. Expert parallelism over fewer GPUs
+    beside data-parallel attention runs SGLang's default (``--moe-a2a-backend none``): the standard dispatcher, every
+    group's tokens gathered to every GPU around the MoE (benchmarks/data/sglang_dp_attention_launch_evidence.md)."""
+    return profile.name == "sglang" and ep > 1 and dp_attention > 1 and ep == world
+
+
 def runs_trtllm_gen_moe(
     profile: EngineProfile,
     *,
@@ -1778,20 +1788,27 @@ def runs_trtllm_gen_moe(
     ep: int,
     dp_attention: int,
     block_scaled: bool = False,
+    world: int | None = None,
 ) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on FlashInfer's TensorRT-LLM-gen MoE kernels,
     whose whole expert path costs :data:`TRTLLM_GEN_MOE_LAYER_US` in fixed time.
 
     SGLang picks them on Blackwell (SM100) for the model classes and formats of
     :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE`, from the release that does, when no all-to-all backend is
-    set; with data-parallel attention and experts split (DeepEP) it does not. A profile without a release
+    set; with DeepEP (:func:`sglang_dispatches_deepep` over the stage's ``world`` GPUs; without ``world``, any
+    expert split beside data-parallel attention) it does not. A profile without a release
     follows the newest rules read; a release before 0.5.6 (not read) keeps the generic path. vLLM picks their
     single-call kernel from 0.15 for the formats and routing methods of :data:`_VLLM_BLACKWELL_TRTLLM_MOE`
     (``block_scaled``: FP8 experts with block scales), without DeepEP; its releases before 0.15 (the unpinned
     profile's 0.11 among them) run DeepGEMM, Triton or CUTLASS kernels there. TensorRT-LLM chooses per recipe (its
     default for DeepSeek is its CUTLASS backend), so it keeps the generic path.
     """
-    if gpu_family != "blackwell" or (ep > 1 and dp_attention > 1):
+    if gpu_family != "blackwell":
+        return False
+    if profile.name == "sglang" and world is not None:
+        if sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=world):
+            return False
+    elif ep > 1 and dp_attention > 1:
         return False
     release = profile_release(profile)
     precision = normalize_precision(weight_precision)
@@ -3386,6 +3403,7 @@ def shared_expert_placement(
     ep: int,
     dp_attention: int,
     two_batch_overlap: bool,
+    world: int | None = None,
 ) -> SharedExperts:
     """How ``profile``'s engine runs the shared experts of a model of ``model_class`` (its config's
     ``architectures[0]``) with ``num_experts`` routed experts, as each engine's source decides;
@@ -3414,7 +3432,11 @@ def shared_expert_placement(
     """
     cuda = gpu_family in _CUDA_FAMILIES
     if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
-        deepep = ep > 1 and dp_attention > 1
+        deepep = (
+            sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=world)
+            if world is not None
+            else ep > 1 and dp_attention > 1
+        )
         fusable = model_class == "DeepseekV3ForCausalLM" and num_experts == 256 and one_shared_expert
         on_device = (
             gpu_family in _SM80_FAMILIES and ep == 1 and not trtllm_gen_moe

@@ -79,6 +79,7 @@ from config_explorer.engine.calibration import (
     runs_vllm_triton_block_fp8_moe,
     sglang_blackwell_triton_moe_us,
     sglang_converts_kv_pool,
+    sglang_dispatches_deepep,
     sglang_forces_dsa_dp_attention,
     sglang_gathered_moe_sizes,
     sglang_hopper_mxfp4_runner,
@@ -288,7 +289,7 @@ class Deployment:
             return hopper
         c = self.costs
         _, moved = _expert_kernels(
-            self.arch, self.profile, self.gpu.family, self.precision, self.options, c.ep, c.dp_attention
+            self.arch, self.profile, self.gpu.family, self.precision, self.options, c.ep, c.dp_attention, c.tp
         )
         return TRITON_RUNNER if moved else None
 
@@ -513,6 +514,7 @@ def _expert_kernels(
     options: EngineOptions,
     ep: int,
     dp_attention: int,
+    world: int,
 ) -> tuple[bool, bool]:
     """(whether the experts run on FlashInfer's TensorRT-LLM-gen kernels, whether the launch's ``--moe-runner-backend
     triton`` moved them off those kernels SGLang would pick itself onto its Triton fused-MoE kernel): the engine's
@@ -527,6 +529,7 @@ def _expert_kernels(
         ep=ep,
         dp_attention=dp_attention,
         block_scaled=arch.block_scaled_at(precision),
+        world=world,
     )
     moved = picked and options.moe_runner_backend == TRITON_RUNNER and expert_format_class(experts) < 2
     return picked and not moved, moved
@@ -917,7 +920,9 @@ def plan_deployment(
     marlin = arch.is_moe and (
         runs_marlin_moe(profile, experts, gpu.family, gpt_oss=gpt_oss) or runner is not None or chosen_marlin
     )
-    trtllm_gen, triton_runner = _expert_kernels(arch, profile, gpu.family, weights, options, ep, dp_attention)
+    trtllm_gen, triton_runner = _expert_kernels(
+        arch, profile, gpu.family, weights, options, ep, dp_attention, tp
+    )
     # the experts run on the engine's generic (Triton-style) grouped-GEMM kernels: neither fused nor Marlin's
     generic_path = not (marlin or trtllm_gen)
     if profile.scheduler == "sglang" and experts == "mxfp4" and arch.is_moe and gpu.family == "ampere":
@@ -1049,7 +1054,7 @@ def plan_deployment(
     # the measured time the generic path's kernels take on Blackwell beyond the generic term: SGLang's Triton fused MoE,
     # and vLLM's DeepGEMM path, which follows the experts a GPU holds
     local_experts = (arch.num_experts + redundant_experts) / ep
-    deepep = profile.name == "sglang" and ep > 1 and dp_attention > 1
+    deepep = sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=tp)
     triton_extra = deepgemm_extra = 0.0
     if arch.is_moe:
         triton_extra = sglang_blackwell_triton_moe_us(
@@ -1252,6 +1257,7 @@ def plan_deployment(
             ep=ep,
             dp_attention=dp_attention,
             two_batch_overlap=two_batch_overlap,
+            world=tp,
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
@@ -1269,8 +1275,17 @@ def plan_deployment(
             moe_exchange_gathers=True,
             moe_exchange_token_bytes=costs.expert_hidden * (gather_bytes + 2.0) * costs.moe_layers,
         )
-    # SGLang's expert parallelism beside data-parallel attention dispatches tokens with DeepEP, whose expert
-    # GEMMs are DeepGEMM's, not the Triton kernel's (as the Blackwell Triton term above takes it)
+    if arch.is_moe and profile.name == "sglang" and ep > 1 and dp_attention > 1 and not deepep:
+        # SGLang's standard dispatcher beside data-parallel attention (no DeepEP: the experts split over fewer GPUs
+        # than the stage): every group's 16-bit hidden states gathered to every GPU before the MoE and the results
+        # scattered back after it (layers/communicator.py; benchmarks/data/sglang_dp_attention_launch_evidence.md)
+        costs = attrs.evolve(
+            costs,
+            moe_exchange_gathers=True,
+            moe_exchange_token_bytes=costs.expert_hidden * (2.0 + 2.0) * costs.moe_layers,
+        )
+    # SGLang's expert parallelism beside data-parallel attention over every GPU dispatches tokens with DeepEP, whose
+    # expert GEMMs are DeepGEMM's, not the Triton kernel's (as the Blackwell Triton term above takes it)
     if (
         arch.is_moe
         and not deepep

@@ -17,7 +17,7 @@ returns None and the engine keeps its per-kernel charge (``calibration.EAGER_KER
 
 Branch conditions assumed (the engine's defaults for a single-node TP launch; see the comments on each table):
 prompts without a cached prefix; bf16 KV cache; no DP attention (so no all-to-all expert dispatch) except DeepSeek-V3's
-class with the experts split by tensor parallelism (:data:`SGLANG_DP_ATTENTION_LAYER_LAUNCHES`), no speculative
+class on SGLang's standard dispatcher (:data:`SGLANG_DP_ATTENTION_LAYER_LAUNCHES`; not DeepEP), no speculative
 decoding;
 steps of at most 2,048 tokens where FlashInfer's all-reduce fusion applies (SGLang turns it off above that).
 """
@@ -203,10 +203,11 @@ def sglang_eager_launches(
     cls = arch.architecture
     if cls not in SGLANG_COUNTED_CLASSES or gpu_family not in ("ampere", "hopper", "blackwell"):
         return None
-    # data-parallel attention: read for DeepSeek-V3's class with the experts not split by expert parallelism (with it
-    # the engine plans DeepEP's dispatch, whose launches were not read)
+    # data-parallel attention: read for DeepSeek-V3's class on SGLang's standard dispatcher (not with the experts split
+    # over every GPU, where the engine plans DeepEP, whose launches were not read)
     dp = dp_attention > 1
-    if (dp and (cls != "DeepseekV3ForCausalLM" or ep > 1)) or arch.sparse_attention or arch.compress_ratios:
+    deepep = dp and 1 < ep == tp
+    if (dp and (cls != "DeepseekV3ForCausalLM" or deepep)) or arch.sparse_attention or arch.compress_ratios:
         return None
     if any(k not in ("full", "sliding", "linear") for k in arch.attention_kinds):
         return None
