@@ -147,7 +147,8 @@ def test_data_parallel_attention_not_read_keeps_the_per_kernel_charge(model: str
 
 
 def test_deepep_is_planned_only_where_sglang_can_run_it() -> None:
-    """DeepEP needs the experts split over every GPU of the stage (SGLang sets ``ep_size`` to ``tp_size`` under it):
+    """DeepEP needs the experts split over every GPU of the stage (SGLang sets ``ep_size`` to ``tp_size`` under it) and
+    NVIDIA's GPUs:
     EP8 beside eight attention groups dispatches with it, the engine's launch naming it; EP4 of eight GPUs beside four
     groups runs SGLang's standard dispatcher, every group's tokens gathered around the MoE, on the TensorRT-LLM-gen
     runner SGLang picks for DeepSeek's FP8 on Blackwell, its eager prompt forward counted."""
@@ -157,11 +158,16 @@ def test_deepep_is_planned_only_where_sglang_can_run_it() -> None:
     from config_explorer.recommender.serve_command import serve_commands
 
     sglang = profile_for("sglang")
-    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=8, world=8)
-    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=2, world=8)
-    assert not sglang_dispatches_deepep(sglang, ep=4, dp_attention=4, world=8)
-    assert not sglang_dispatches_deepep(sglang, ep=8, dp_attention=1, world=8)
-    assert not sglang_dispatches_deepep(profile_for("vllm"), ep=8, dp_attention=8, world=8)
+    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=8, world=8, gpu_family="blackwell")
+    assert sglang_dispatches_deepep(sglang, ep=8, dp_attention=2, world=8, gpu_family="hopper")
+    assert not sglang_dispatches_deepep(sglang, ep=4, dp_attention=4, world=8, gpu_family="blackwell")
+    assert not sglang_dispatches_deepep(sglang, ep=8, dp_attention=1, world=8, gpu_family="blackwell")
+    assert not sglang_dispatches_deepep(
+        sglang, ep=8, dp_attention=8, world=8, gpu_family="cdna3"
+    )  # NVIDIA's only
+    assert not sglang_dispatches_deepep(
+        profile_for("vllm"), ep=8, dp_attention=8, world=8, gpu_family="hopper"
+    )
     deepep, standard = (
         _dp_plan("moonshotai/Kimi-K2-Instruct", 8, 8),
         _dp_plan("moonshotai/Kimi-K2-Instruct", 4),
@@ -178,3 +184,25 @@ def test_deepep_is_planned_only_where_sglang_can_run_it() -> None:
             "--moe-a2a-backend deepep"
             in serve_commands(load_model("moonshotai/Kimi-K2-Instruct"), est)["sglang"]
         ) is named
+
+
+def test_an_amd_gpu_runs_the_standard_dispatcher_and_its_launch_names_no_deepep() -> None:
+    """DeepEP is built on NVSHMEM over NVLink and RDMA: on an MI300X, EP8 beside eight attention groups runs SGLang's
+    standard dispatcher (tokens gathered around the MoE), and the printed launch leaves ``--moe-a2a-backend`` at its
+    default."""
+    from config_explorer.engine.roofline import gathers_tokens
+    from config_explorer.recommender import estimate_performance
+    from config_explorer.recommender.serve_command import serve_commands
+
+    d = plan_deployment(
+        load_model("deepseek-ai/DeepSeek-V3"), get_gpu("MI300X"), num_gpus=8, tp=8, ep=8, dp_attention=8,
+        input_length=1024, output_length=256, engine="sglang",
+    )  # fmt: skip
+    assert gathers_tokens(d.costs)
+    est = estimate_performance(
+        "deepseek-ai/DeepSeek-V3", "MI300X", 8, 8, 1024, 256, 32, engine="sglang", backend="native",
+        expert_parallel_size=8, dp_attention=8, serving_model="analytic",
+    )  # fmt: skip
+    assert est.ok, est.error
+    command = serve_commands(load_model("deepseek-ai/DeepSeek-V3"), est)["sglang"]
+    assert "--moe-a2a-backend" not in command and "--ep-size 8" in command

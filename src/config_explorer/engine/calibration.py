@@ -1769,14 +1769,23 @@ def _vllm_runs_trtllm_moe(
     return routing in taken
 
 
-def sglang_dispatches_deepep(profile: EngineProfile, *, ep: int, dp_attention: int, world: int) -> bool:
+def sglang_dispatches_deepep(
+    profile: EngineProfile, *, ep: int, dp_attention: int, world: int, gpu_family: str
+) -> bool:
     """Whether ``profile``'s engine dispatches a MoE layer's tokens with DeepEP: SGLang with data-parallel attention
-    and the experts split over every GPU of the stage (``ep == world``), the plan whose launch carries
-    ``--moe-a2a-backend deepep`` (``recommender.serve_command``). DeepEP needs that split: ``_handle_a2a_moe`` in
-    0.5.6.post1's ``server_args.py`` sets ``ep_size`` to ``tp_size`` under it. Expert parallelism over fewer GPUs
-    beside data-parallel attention runs SGLang's default (``--moe-a2a-backend none``): the standard dispatcher, every
-    group's tokens gathered to every GPU around the MoE (benchmarks/data/sglang_dp_attention_launch_evidence.md)."""
-    return profile.name == "sglang" and ep > 1 and dp_attention > 1 and ep == world
+    and the experts split over every GPU of the stage (``ep == world``) on a CUDA GPU, the plan whose launch carries
+    ``--moe-a2a-backend deepep`` (``recommender.serve_command``). DeepEP needs that split (``_handle_a2a_moe`` in
+    0.5.6.post1's ``server_args.py`` sets ``ep_size`` to ``tp_size`` under it) and NVIDIA's GPUs (it is built on
+    NVSHMEM over NVLink and RDMA). Anything else beside data-parallel attention runs SGLang's default
+    (``--moe-a2a-backend none``): the standard dispatcher, every group's tokens gathered to every GPU around the MoE
+    (benchmarks/data/sglang_dp_attention_launch_evidence.md)."""
+    return (
+        profile.name == "sglang"
+        and ep > 1
+        and dp_attention > 1
+        and ep == world
+        and gpu_family in _CUDA_FAMILIES
+    )
 
 
 def runs_trtllm_gen_moe(
@@ -1806,7 +1815,9 @@ def runs_trtllm_gen_moe(
     if gpu_family != "blackwell":
         return False
     if profile.name == "sglang" and world is not None:
-        if sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=world):
+        if sglang_dispatches_deepep(
+            profile, ep=ep, dp_attention=dp_attention, world=world, gpu_family=gpu_family
+        ):
             return False
     elif ep > 1 and dp_attention > 1:
         return False
@@ -3433,7 +3444,9 @@ def shared_expert_placement(
     cuda = gpu_family in _CUDA_FAMILIES
     if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
         deepep = (
-            sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=world)
+            sglang_dispatches_deepep(
+                profile, ep=ep, dp_attention=dp_attention, world=world, gpu_family=gpu_family
+            )
             if world is not None
             else ep > 1 and dp_attention > 1
         )

@@ -1054,7 +1054,9 @@ def plan_deployment(
     # the measured time the generic path's kernels take on Blackwell beyond the generic term: SGLang's Triton fused MoE,
     # and vLLM's DeepGEMM path, which follows the experts a GPU holds
     local_experts = (arch.num_experts + redundant_experts) / ep
-    deepep = sglang_dispatches_deepep(profile, ep=ep, dp_attention=dp_attention, world=tp)
+    deepep = sglang_dispatches_deepep(
+        profile, ep=ep, dp_attention=dp_attention, world=tp, gpu_family=gpu.family
+    )
     triton_extra = deepgemm_extra = 0.0
     if arch.is_moe:
         triton_extra = sglang_blackwell_triton_moe_us(

@@ -206,7 +206,7 @@ def sglang_eager_launches(
     # data-parallel attention: read for DeepSeek-V3's class on SGLang's standard dispatcher (not with the experts split
     # over every GPU, where the engine plans DeepEP, whose launches were not read)
     dp = dp_attention > 1
-    deepep = dp and 1 < ep == tp
+    deepep = dp and 1 < ep == tp  # (a non-CUDA family returned None above)
     if (dp and (cls != "DeepseekV3ForCausalLM" or deepep)) or arch.sparse_attention or arch.compress_ratios:
         return None
     if any(k not in ("full", "sliding", "linear") for k in arch.attention_kinds):

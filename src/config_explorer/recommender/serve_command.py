@@ -68,6 +68,7 @@ from config_explorer.engine.calibration import (
     profile_for,
     runs_aiter_block_fp8,
     runs_cutlass_block_fp8,
+    sglang_dispatches_deepep,
     trtllm_captured_graph_sizes,
     vllm_prefix_caching_default,
 )
@@ -511,7 +512,13 @@ def _sglang(
         argv += ["--attn-dp-size", str(groups), "--enable-dp-lm-head"]
         if groups == est.tp:
             argv += ["--moe-dense-tp-size", "1"]
-        if est.ep == est.tp:
+        if sglang_dispatches_deepep(
+            profile_for("sglang"),
+            ep=est.ep,
+            dp_attention=groups,
+            world=est.tp,
+            gpu_family=get_gpu(est.gpu).family,
+        ):
             argv += ["--moe-a2a-backend", "deepep"]
     if est.two_batch_overlap:
         argv.append("--enable-two-batch-overlap")
