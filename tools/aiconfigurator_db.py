@@ -104,6 +104,32 @@ def split_moe_rows(
     ]
 
 
+#: the order a split MoE extract sorts one table's kept rows in: expert shape, split, batch
+SPLIT_ORDER = ("hidden_size", "inter_size", "num_experts", "topk", "moe_tp_size", "moe_ep_size", "num_tokens")
+
+
+def balanced_split_layers(
+    table: Any,
+    *,
+    kernel: str,
+    dtype: str,
+    tokens: Iterable[int],
+    shapes: frozenset[tuple[int, int, int, int]],
+    max_gpus: int,
+) -> Any:
+    """The rows of a MoE table on one ``kernel`` with ``dtype`` experts, balanced routing, at ``tokens``, of the
+    expert ``shapes`` (hidden, intermediate, experts, top-k), split over at most ``max_gpus`` GPUs."""
+    shape = table[["hidden_size", "inter_size", "num_experts", "topk"]].apply(tuple, axis=1)
+    return table[
+        (table.kernel_source == kernel)
+        & (table.moe_dtype == dtype)
+        & (table.distribution == "balanced")
+        & table.num_tokens.isin(list(tokens))
+        & (table.moe_tp_size * table.moe_ep_size <= max_gpus)
+        & shape.isin(shapes)
+    ]
+
+
 def tensor_parallel_moe_rows(
     package: Path, tables: Mapping[tuple[str, str, str], tuple[str, str, Sequence[str]]], max_tp: int = 1024
 ) -> list[dict[str, object]]:

@@ -24,6 +24,8 @@ from pathlib import Path
 from aiconfigurator_db import (
     LABELS,
     SPLIT_MOE_COLUMNS,
+    SPLIT_ORDER,
+    balanced_split_layers,
     package_folder,
     read_moe_table,
     split_moe_rows,
@@ -59,26 +61,11 @@ def main() -> int:
     rows = []
     for (framework, version), kernel in TABLES.items():
         table, source = read_moe_table(package, "b200_sxm", framework, version)
-        shape = table[["hidden_size", "inter_size", "num_experts", "topk"]].apply(tuple, axis=1)
-        keep = table[
-            (table.kernel_source == kernel)
-            & (table.moe_dtype == "fp8_block")
-            & (table.distribution == "balanced")
-            & table.num_tokens.isin(TOKENS)
-            & (table.moe_tp_size * table.moe_ep_size <= MAX_GPUS)
-            & shape.isin(SHAPES)
-        ]
-        order = [
-            "hidden_size",
-            "inter_size",
-            "num_experts",
-            "topk",
-            "moe_tp_size",
-            "moe_ep_size",
-            "num_tokens",
-        ]
+        keep = balanced_split_layers(
+            table, kernel=kernel, dtype="fp8_block", tokens=TOKENS, shapes=SHAPES, max_gpus=MAX_GPUS
+        )
         rows += split_moe_rows(
-            keep, order, source=source, gpu="B200-SXM", framework=f"{LABELS[framework]} {version}"
+            keep, SPLIT_ORDER, source=source, gpu="B200-SXM", framework=f"{LABELS[framework]} {version}"
         )
     return write_rows(OUT, SPLIT_MOE_COLUMNS, rows)
 

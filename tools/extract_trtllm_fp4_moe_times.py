@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiconfigurator_db import SPLIT_MOE_COLUMNS, package_folder, read_moe_table, split_moe_rows, write_rows
+from aiconfigurator_db import (
+    SPLIT_MOE_COLUMNS,
+    SPLIT_ORDER,
+    balanced_split_layers,
+    package_folder,
+    read_moe_table,
+    split_moe_rows,
+    write_rows,
+)
 
 OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "trtllm_fp4_moe_times.csv"
 #: GPU folder of the database -> the label its rows carry
@@ -56,25 +64,10 @@ def main() -> int:
     rows = []
     for gpu_dir, gpu in GPUS.items():
         table, source = read_moe_table(package, gpu_dir, "trtllm", RELEASE)
-        shape = table[["hidden_size", "inter_size", "num_experts", "topk"]].apply(tuple, axis=1)
-        keep = table[
-            (table.kernel_source == KERNEL)
-            & (table.moe_dtype == "nvfp4")
-            & (table.distribution == "balanced")
-            & table.num_tokens.isin(TOKENS)
-            & (table.moe_tp_size * table.moe_ep_size <= MAX_GPUS)
-            & shape.isin(SHAPES)
-        ]
-        order = [
-            "hidden_size",
-            "inter_size",
-            "num_experts",
-            "topk",
-            "moe_tp_size",
-            "moe_ep_size",
-            "num_tokens",
-        ]
-        rows += split_moe_rows(keep, order, source=source, gpu=gpu, framework=f"TensorRT-LLM {RELEASE}")
+        keep = balanced_split_layers(
+            table, kernel=KERNEL, dtype="nvfp4", tokens=TOKENS, shapes=SHAPES, max_gpus=MAX_GPUS
+        )
+        rows += split_moe_rows(keep, SPLIT_ORDER, source=source, gpu=gpu, framework=f"TensorRT-LLM {RELEASE}")
     return write_rows(OUT, SPLIT_MOE_COLUMNS, rows)
 
 
