@@ -85,7 +85,8 @@ def _plan(
 def test_sglang_picks_the_trtllm_gen_moe_kernels_as_its_server_args_do(
     model_class: str, precision: str, gpu_family: str, ep: int, dp_attention: int, expected: bool
 ) -> None:
-    layout = {"gpu_family": gpu_family, "ep": ep, "dp_attention": dp_attention}
+    # a stage of the expert-parallel ranks (eight GPUs with eight attention groups: DeepEP's layout)
+    layout = {"gpu_family": gpu_family, "ep": ep, "dp_attention": dp_attention, "world": ep}
     picked = runs_trtllm_gen_moe(
         profile_for("sglang"), model_class=model_class, weight_precision=precision, **layout
     )
@@ -185,6 +186,7 @@ def test_the_rule_follows_the_sglang_release(
         gpu_family="blackwell",
         ep=1,
         dp_attention=1,
+        world=1,
     )
     assert picked is expected
 
@@ -695,6 +697,7 @@ def test_vllm_picks_flashinfers_single_call_trtllm_moe_by_release_format_and_rou
         gpu_family="blackwell",
         ep=ep,
         dp_attention=dp_attention,
+        world=ep,
         block_scaled=block_scaled,
     )
     assert picked is expected
@@ -705,6 +708,7 @@ def test_vllm_picks_flashinfers_single_call_trtllm_moe_by_release_format_and_rou
         gpu_family="hopper",
         ep=ep,
         dp_attention=dp_attention,
+        world=ep,
         block_scaled=block_scaled,
     )
 

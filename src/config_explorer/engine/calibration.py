@@ -1796,16 +1796,16 @@ def runs_trtllm_gen_moe(
     gpu_family: str,
     ep: int,
     dp_attention: int,
+    world: int,
     block_scaled: bool = False,
-    world: int | None = None,
 ) -> bool:
     """Whether ``profile``'s engine runs a MoE model's experts on FlashInfer's TensorRT-LLM-gen MoE kernels,
     whose whole expert path costs :data:`TRTLLM_GEN_MOE_LAYER_US` in fixed time.
 
     SGLang picks them on Blackwell (SM100) for the model classes and formats of
     :data:`_SGLANG_BLACKWELL_TRTLLM_GEN_MOE`, from the release that does, when no all-to-all backend is
-    set; with DeepEP (:func:`sglang_dispatches_deepep` over the stage's ``world`` GPUs; without ``world``, any
-    expert split beside data-parallel attention) it does not. A profile without a release
+    set; with DeepEP (:func:`sglang_dispatches_deepep` over the stage's ``world`` GPUs) it does not. A profile without
+    a release
     follows the newest rules read; a release before 0.5.6 (not read) keeps the generic path. vLLM picks their
     single-call kernel from 0.15 for the formats and routing methods of :data:`_VLLM_BLACKWELL_TRTLLM_MOE`
     (``block_scaled``: FP8 experts with block scales), without DeepEP; its releases before 0.15 (the unpinned
@@ -1814,7 +1814,7 @@ def runs_trtllm_gen_moe(
     """
     if gpu_family != "blackwell":
         return False
-    if profile.name == "sglang" and world is not None:
+    if profile.name == "sglang":
         if sglang_dispatches_deepep(
             profile, ep=ep, dp_attention=dp_attention, world=world, gpu_family=gpu_family
         ):
@@ -3414,7 +3414,7 @@ def shared_expert_placement(
     ep: int,
     dp_attention: int,
     two_batch_overlap: bool,
-    world: int | None = None,
+    world: int,
 ) -> SharedExperts:
     """How ``profile``'s engine runs the shared experts of a model of ``model_class`` (its config's
     ``architectures[0]``) with ``num_experts`` routed experts, as each engine's source decides;
@@ -3443,12 +3443,8 @@ def shared_expert_placement(
     """
     cuda = gpu_family in _CUDA_FAMILIES
     if profile.name == "sglang" and model_class in _SGLANG_DEEPSEEK_CLASSES and not two_batch_overlap:
-        deepep = (
-            sglang_dispatches_deepep(
-                profile, ep=ep, dp_attention=dp_attention, world=world, gpu_family=gpu_family
-            )
-            if world is not None
-            else ep > 1 and dp_attention > 1
+        deepep = sglang_dispatches_deepep(
+            profile, ep=ep, dp_attention=dp_attention, world=world, gpu_family=gpu_family
         )
         fusable = model_class == "DeepseekV3ForCausalLM" and num_experts == 256 and one_shared_expert
         on_device = (
