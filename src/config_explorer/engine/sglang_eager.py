@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Final
 
 from config_explorer.architecture import ModelArchitecture
+from config_explorer.engine.calibration import profile_for, sglang_dispatches_deepep
 from config_explorer.engine.layout import expert_precision
 from config_explorer.precision import normalize_precision
 
@@ -206,7 +207,9 @@ def sglang_eager_launches(
     # data-parallel attention: read for DeepSeek-V3's class on SGLang's standard dispatcher (not with the experts split
     # over every GPU, where the engine plans DeepEP, whose launches were not read)
     dp = dp_attention > 1
-    deepep = dp and 1 < ep == tp  # (a non-CUDA family returned None above)
+    deepep = sglang_dispatches_deepep(
+        profile_for("sglang"), ep=ep, dp_attention=dp_attention, world=tp, gpu_family=gpu_family
+    )
     if (dp and (cls != "DeepseekV3ForCausalLM" or deepep)) or arch.sparse_attention or arch.compress_ratios:
         return None
     if any(k not in ("full", "sliding", "linear") for k in arch.attention_kinds):

@@ -67,5 +67,5 @@ def trtllm_eager_calls(
     elif w != "mxfp4":
         return None
     moe_layer, dense_layer, first = counts
-    moe_layers = sum(1 for kind in arch.mlp_kinds if kind == "moe")
+    moe_layers = arch.num_moe_layers
     return moe_layers * moe_layer + (arch.num_layers - moe_layers) * dense_layer + first
