@@ -101,6 +101,7 @@ from config_explorer.engine.records import PerformanceEstimate
 from config_explorer.engine.serving import estimate, estimate_static_batch, plan_deployment
 from config_explorer.engine.traffic import Lengths, Traffic, sglang_bench_random_lengths
 from config_explorer.errors import ConfigExplorerError, UnknownModelError
+from config_explorer.precision import bytes_per_value
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
@@ -841,6 +842,27 @@ def ttft_floor_ms(
     return 1e3 * bounds[wave - rank] if wave >= rank else None
 
 
+#: the per-token latency metrics a run's decode steps bound from below (:func:`token_gap_floor_ms`)
+TOKEN_GAP_METRICS = frozenset(
+    ("itl_ms_mean", "itl_ms_median", "tpot_ms_mean", "tpot_ms_median", "itl_ms", "tpot_ms")
+)
+
+
+def token_gap_floor_ms(metric: str, weight_bytes_per_step: float, bandwidth_bytes_s: float) -> float | None:
+    """The least inter-token gap or TPOT (mean or median, ms) an engine can print when every decode step reads
+    at least ``weight_bytes_per_step`` (one token's active weights at the checkpoint's precision) over
+    ``bandwidth_bytes_s`` (the datasheet bandwidth of every GPU of the deployment); None for other metrics.
+
+    Each token after a request's first comes from its own decode step, so a request's gaps sum to at least that many
+    step floors: no mean can be lower, and no median either while the client reads each token as it comes. A printed
+    median far below it is a client draining streamed chunks that queued up behind it (consecutive tokens read
+    back to back), which measures the client, not the engine's steps. Runs that draft tokens, whose steps can
+    yield several, are not estimated at all (:data:`SPECULATIVE_RUN`)."""
+    if metric not in TOKEN_GAP_METRICS or bandwidth_bytes_s <= 0:
+        return None
+    return 1e3 * weight_bytes_per_step / bandwidth_bytes_s
+
+
 class _NotEstimated(Exception):
     """A row left unestimated on purpose (:data:`SPECULATIVE_RUN`)."""
 
@@ -938,6 +960,20 @@ def published_rows(path: Path, serving_model: str, runner: Runner | None = None)
                 if floor is not None and measured < floor:
                     scored["split"] = NOT_SCORED
                     scored["floor"] = floor
+            if predicted is not None:
+                gpu = get_gpu(row["gpu"])
+                # the narrower of the row's stated weights and the checkpoint's own, so the floor stays a floor
+                stored = min(
+                    bytes_per_value(p) for p in (row["weight_precision"], arch.native_precision) if p
+                )
+                gap_floor = token_gap_floor_ms(
+                    metric,
+                    arch.matmul_params_per_token * stored,
+                    gpu.memory_bandwidth_tb_s * 1e12 * int(row["num_gpus"]),
+                )
+                if gap_floor is not None and measured < gap_floor:
+                    scored["split"] = NOT_SCORED
+                    scored["floor"] = gap_floor
             # what pairs a run with vLLM's async scheduling to the same run without it
             knobs = {k: v for k, v in layout.items() if k != "engine_options"}
             switch = (layout.get("engine_options") or {}).get("async_scheduling")
@@ -1282,7 +1318,9 @@ def main(argv: list[str] | None = None) -> int:
     if impossible:
         print(
             f"\n{len(impossible)} rows not scored: the printed TTFT is below what the stated setup could print "
-            "with every GPU prefilling its first wave of prompts at its datasheet peak (ttft_floor_ms)"
+            "with every GPU prefilling its first wave of prompts at its datasheet peak (ttft_floor_ms), or the "
+            "printed per-token gap is below one decode step reading a token's weights at the datasheet "
+            "bandwidth (token_gap_floor_ms)"
         )
         for r in impossible:
             print(

@@ -134,6 +134,20 @@ def test_static_batch_throughput_of_the_per_gpu_page_is_read_per_gpu() -> None:
     assert ACCURACY.static_batch_metric({**row, "source": "another page"}) == "output_tok_s_total"
 
 
+#: the columns of a published-points CSV, as the tests below write small ones
+POINTS_HEADER = (
+    "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,input_len,output_len,"
+    "dataset,concurrency,request_rate,metric,value,notes,num_prompts\n"
+)
+
+
+def scored_points(tmp_path: Path, common: str, tails: tuple[str, ...]) -> list[dict[str, object]]:
+    """The rows ``accuracy.py`` scores from a small points file: one row per tail, each after ``common``."""
+    path = tmp_path / "points.csv"
+    path.write_text(POINTS_HEADER + "".join(f"{common}{tail}\n" for tail in tails))
+    return ACCURACY.published_rows(path, "analytic")
+
+
 def test_the_ttft_floor_is_the_first_waves_prefill_at_peak() -> None:
     """Four 1,000-token prompts sent at once to a GPU doing 1e12 FLOP/s at 1e9 FLOP a token: their first
     tokens come no sooner than 1, 2, 3 and 4 s. Over 10 requests the mean is then at least 10 s / 10, and the
@@ -179,21 +193,41 @@ def test_an_all_at_once_run_below_its_one_wave_floor_is_not_scored(tmp_path: Pat
     """Four 1,024-token prompts sent at once to one H100: their median first token cannot come before two
     of them are prefilled at the bf16 peak (tens of ms), so a printed 5 ms median is not a measurement of that
     setup (a prompt cache replaying them would print it); the same median of a closed loop is not bounded."""
-    header = (
-        "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,input_len,output_len,"
-        "dataset,concurrency,request_rate,metric,value,notes,num_prompts\n"
-    )
     common = "test,vllm,0.11.0,meta-llama/Llama-3.1-8B-Instruct,bf16,bf16,H100 SXM,1,1,1024,16,random"
-    path = tmp_path / "points.csv"
-    path.write_text(
-        header
-        + f"{common},,inf,ttft_ms_median,5.0,burst,4\n"
-        + f"{common},,inf,ttft_ms_median,500.0,burst,4\n"
-        + f"{common},2,,ttft_ms_median,5.0,closed loop,8\n"
+    rows = scored_points(
+        tmp_path,
+        common,
+        (
+            ",,inf,ttft_ms_median,5.0,burst,4",
+            ",,inf,ttft_ms_median,500.0,burst,4",
+            ",2,,ttft_ms_median,5.0,closed loop,8",
+        ),
     )
-    rows = ACCURACY.published_rows(path, "analytic")
     assert [r["split"] for r in rows] == [ACCURACY.NOT_SCORED, "held-out", "held-out"]
     assert rows[0]["floor"] > 5.0
+
+
+def test_a_per_token_gap_below_one_weight_read_is_not_scored(tmp_path: Path) -> None:
+    """Llama-3.1-8B in bf16 on one H100 reads about 16 GB of weights each decode step, about 4.8 ms at the
+    datasheet's 3.35 TB/s: a printed median gap of 0.1 ms is a client reading queued chunks back to back (as
+    GPUStack's TensorRT-LLM H100 runs print), so it is listed, not scored; 20 ms is scored, and so is any TTFT."""
+    floor = ACCURACY.token_gap_floor_ms
+    assert floor("itl_ms_median", 16e9, 3.35e12) == pytest.approx(1e3 * 16e9 / 3.35e12)
+    assert floor("tpot_ms_mean", 16e9, 2 * 3.35e12) == pytest.approx(0.5e3 * 16e9 / 3.35e12)
+    assert floor("ttft_ms_median", 16e9, 3.35e12) is None
+    assert floor("itl_ms_p99", 16e9, 3.35e12) is None
+    common = "test,vllm,0.11.0,meta-llama/Llama-3.1-8B-Instruct,bf16,bf16,H100 SXM,1,1,1024,64,random,4,"
+    rows = scored_points(
+        tmp_path,
+        common,
+        (
+            ",itl_ms_median,0.1,closed loop,16",
+            ",itl_ms_median,20.0,closed loop,16",
+            ",ttft_ms_median,0.1,closed loop,16",
+        ),
+    )
+    assert [r["split"] for r in rows] == [ACCURACY.NOT_SCORED, "held-out", "held-out"]
+    assert 4.0 < rows[0]["floor"] < 5.5
 
 
 def test_tensorrt_llm_rows_are_replayed_on_their_release() -> None:
@@ -312,14 +346,10 @@ def test_vllm_data_parallel_ranks_and_expert_parallelism_are_replayed() -> None:
 def test_runs_that_drafted_tokens_are_kept_but_not_estimated(tmp_path: Path) -> None:
     """A run with multi-token prediction (``MTP=yes`` in its notes) printed no acceptance rate, so no estimate
     of it is scored; it stays in the file, set apart, and out of every summary."""
-    header = (
-        "source,engine,engine_version,model,weight_precision,kv_precision,gpu,num_gpus,tp,input_len,output_len,"
-        "dataset,concurrency,request_rate,metric,value,notes,num_prompts\n"
-    )
     common = "test,vllm,0.11.0,meta-llama/Llama-3.1-8B-Instruct,bf16,bf16,H100 SXM,1,1,1024,128,fixed,4,"
     path = tmp_path / "points.csv"
     path.write_text(
-        header
+        POINTS_HEADER
         + f"{common},tpot_ms_mean,8.0,ep=1; MTP=yes (1 token),40\n"
         + f"{common},tpot_ms_mean,8.0,MTP=no,40\n"
     )
