@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from expert_shapes import Shape, row_shape, shape_models
 from moe_layers import SGLANG_TRITON, in_format
 
 from config_explorer import load_model
@@ -47,18 +48,18 @@ DATA = Path(__file__).resolve().parent / "data" / "triton_moe_times.csv"
 #: SGLang's Triton layers on a B200 (and the database's other B200 layers)
 BLACKWELL_DATA = Path(__file__).resolve().parent / "data" / "moe_kernel_times.csv"
 BLACKWELL_TRITON = "sglang_fused_moe_triton"
-#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
-MODELS = {
-    (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
-    (4096, 1536, 128, 8): "Qwen/Qwen3-235B-A22B",
-    (4096, 14336, 8, 2): "mistralai/Mixtral-8x7B-v0.1",
-    (5120, 8192, 16, 1): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
-    (5120, 8192, 128, 1): "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
-    (6144, 2560, 160, 8): "Qwen/Qwen3-Coder-480B-A35B-Instruct",
-    (6144, 16384, 8, 2): "mistralai/Mixtral-8x22B-v0.1",
-    (7168, 2048, 256, 8): "deepseek-ai/DeepSeek-V3",
-    (7168, 2048, 384, 8): "moonshotai/Kimi-K2-Instruct",
-}
+#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape, for the shapes scored here
+MODELS = shape_models(
+    "Qwen/Qwen3-30B-A3B",
+    "Qwen/Qwen3-235B-A22B",
+    "mistralai/Mixtral-8x7B-v0.1",
+    "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+    "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
+    "Qwen/Qwen3-Coder-480B-A35B-Instruct",
+    "mistralai/Mixtral-8x22B-v0.1",
+    "deepseek-ai/DeepSeek-V3",
+    "moonshotai/Kimi-K2-Instruct",
+)
 PRECISIONS = {"bfloat16": "bf16", "fp8_block": "fp8"}
 GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200"}
 MIN_TOKENS = 1024
@@ -71,7 +72,7 @@ def engine_of(framework: str) -> str:
     return f"{name.lower()}=={version}"
 
 
-def layer_model(shape: tuple[int, int, int, int], dtype: str) -> ModelArchitecture:
+def layer_model(shape: Shape, dtype: str) -> ModelArchitecture:
     """The bundled model with a row's expert shape, its FP8 weights block-scaled where the row's are."""
     return in_format(load_model(MODELS[shape]), dtype)
 
@@ -108,12 +109,6 @@ def plan(
 
 
 _PLANS: dict[tuple[object, ...], Deployment | None] = {}
-
-
-def row_shape(row: dict[str, str]) -> tuple[int, int, int, int]:
-    """(hidden, expert intermediate, experts, top-k) of a row."""
-    h, w, e, k = (int(row[c]) for c in ("hidden_size", "moe_intermediate_size", "num_experts", "topk"))
-    return h, w, e, k
 
 
 def layer_seconds(cost: StepCost, tokens: float, *, masked: bool) -> float:

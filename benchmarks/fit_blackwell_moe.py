@@ -49,6 +49,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from expert_shapes import row_shape
 from moe_layers import MODELS, in_format
 
 from config_explorer import load_model
@@ -159,7 +160,7 @@ def layers(source: tuple[str, str, str]) -> list[Layer]:
         for row in csv.DictReader(fh):
             if (row["gpu"], row["framework"], row["kernel"].split(" (")[0]) != source:
                 continue
-            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            shape = row_shape(row)
             if shape not in MODELS or row["dtype"] not in FORMATS:
                 continue
             model = MODELS[shape]

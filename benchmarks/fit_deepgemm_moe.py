@@ -31,6 +31,7 @@ import statistics
 from pathlib import Path
 from typing import NamedTuple
 
+from expert_shapes import row_shape
 from fit_blackwell_moe import plan
 from moe_layers import MODELS
 
@@ -62,7 +63,7 @@ def layers() -> list[Layer]:
             kernel = row["kernel"].split(" (")[0]
             if (row["gpu"], row["framework"], kernel) != SOURCE:
                 continue
-            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            shape = row_shape(row)
             tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
             dep = plan(MODELS[shape], row["dtype"], tp, ep)
             seconds, _, _ = dep.step_cost.moe_layer_terms(float(row["num_tokens"]))

@@ -27,7 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from expert_parallel_masking import MODELS, engine_of, layer_model, row_shape
+from expert_parallel_masking import MODELS, engine_of, layer_model
+from expert_shapes import row_shape
 from fit_vllm_triton_moe import error, estimate, print_fit
 from fit_vllm_triton_moe import fit as fit_rate
 

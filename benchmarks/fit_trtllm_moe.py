@@ -57,6 +57,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from expert_shapes import EXPERT_SHAPE_MODELS, Shape, row_shape
 from moe_layers import GPUS, MODELS, layer_model
 
 from config_explorer import load_model
@@ -81,25 +82,6 @@ FP4_TABLE = (
     / "data"
     / "trtllm_cutlass_fp4_moe.json"
 )
-#: (hidden, expert intermediate, experts, top-k) of the CUTLASS NVFP4 table -> the bundled model with that expert shape
-FP4_MODELS = {
-    (2048, 512, 256, 8): "Qwen/Qwen3.5-35B-A3B",
-    (2048, 768, 128, 8): "Qwen/Qwen3-30B-A3B",
-    (2816, 704, 128, 8): "google/gemma-4-26B-A4B",
-    (3072, 1024, 256, 8): "Qwen/Qwen3.5-122B-A10B",
-    (3072, 1536, 256, 8): "MiniMaxAI/MiniMax-M2.5",
-    (4096, 1024, 512, 10): "Qwen/Qwen3.5-397B-A17B",
-    (4096, 1536, 128, 8): "Qwen/Qwen3-235B-A22B",
-    (4096, 14336, 8, 2): "mistralai/Mixtral-8x7B-v0.1",
-    (5120, 8192, 16, 1): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
-    (5120, 8192, 128, 1): "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
-    (6144, 2048, 256, 8): "zai-org/GLM-5-FP8",
-    (6144, 2560, 160, 8): "Qwen/Qwen3-Coder-480B-A35B-Instruct",
-    (6144, 3072, 128, 4): "MiniMaxAI/MiniMax-M3",
-    (6144, 16384, 8, 2): "mistralai/Mixtral-8x22B-v0.1",
-    (7168, 2048, 256, 8): "deepseek-ai/DeepSeek-V3",
-    (7168, 2048, 384, 8): "moonshotai/Kimi-K2-Instruct",
-}
 #: the fit subset: GPU, experts over 2-8 expert-parallel ranks (tp 1), this many tokens or more
 FP4_FIT = ("B200-SXM", 64)
 #: the grid the width fit searches
@@ -148,7 +130,7 @@ class Layer(NamedTuple):
         return self.measured_us / (soft_max(self.mem_us, cmp) + self.fixed_us)
 
 
-def _layer_deployment(row: dict[str, str], shape: tuple[str, str, str, str], engine: str) -> Deployment:
+def _layer_deployment(row: dict[str, str], shape: Shape, engine: str) -> Deployment:
     """A database row's layer as ``engine`` plans it: its shape's model on its GPU, the experts split
     ``tp`` ways or over ``ep`` ranks, in the row's format."""
     tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)
@@ -170,7 +152,7 @@ def layers() -> list[Layer]:
     out = []
     with DATA.open(newline="") as fh:
         for row in csv.DictReader(fh):
-            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            shape = row_shape(row)
             if row["framework"] not in FRAMEWORKS or shape not in MODELS or row["dtype"] not in FORMATS:
                 continue
             tp, ep, tokens = int(row["tp"] or 1), int(row["ep"] or 1), int(row["num_tokens"])
@@ -286,7 +268,7 @@ def hopper_mxfp4_layers() -> list[tuple[int, int, float, float, float]]:
     out = []
     with DATA.open(newline="") as fh:
         for row in csv.DictReader(fh):
-            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            shape = row_shape(row)
             if (row["gpu"], row["dtype"]) != MXFP4_FIT[:2] or row["framework"] != FRAMEWORKS[0]:
                 continue
             if shape not in MODELS:
@@ -386,13 +368,8 @@ def fp4_layers() -> list[FP4Layer]:
     out = []
     with FP4_DATA.open(newline="") as fh:
         for row in csv.DictReader(fh):
-            shape = (
-                int(row["hidden_size"]),
-                int(row["moe_intermediate_size"]),
-                int(row["num_experts"]),
-                int(row["topk"]),
-            )
-            model = FP4_MODELS.get(shape)
+            shape = row_shape(row)
+            model = EXPERT_SHAPE_MODELS.get(shape)
             tp, ep, tokens = int(row["tp"]), int(row["ep"]), int(row["num_tokens"])
             if model is None or tp * ep > 8:
                 continue

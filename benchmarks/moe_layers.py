@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import attrs
+from expert_shapes import Shape, row_shape, shape_models
 
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
@@ -58,15 +59,16 @@ AITER_MODELS = {
     ("3072", "256", "8"): ("MiniMaxAI/MiniMax-M2.5", 1536),
     ("2048", "512", "10"): ("Qwen/Qwen3-Next-80B-A3B-Instruct", 512),
 }
-#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape
-MODELS = {
-    ("7168", "2048", "256", "8"): "deepseek-ai/DeepSeek-V3",
-    ("2048", "768", "128", "8"): "Qwen/Qwen3-30B-A3B",
-    ("4096", "14336", "8", "2"): "mistralai/Mixtral-8x7B-v0.1",
-    ("4096", "1536", "128", "8"): "Qwen/Qwen3-235B-A22B",
-    ("2880", "2880", "128", "4"): "openai/gpt-oss-120b",
-    ("5120", "8192", "16", "1"): "meta-llama/Llama-4-Scout-17B-16E-Instruct",
-}
+#: (hidden, expert intermediate, experts, top-k) -> the bundled model with that expert shape, for the shapes the
+#: database times
+MODELS = shape_models(
+    "deepseek-ai/DeepSeek-V3",
+    "Qwen/Qwen3-30B-A3B",
+    "mistralai/Mixtral-8x7B-v0.1",
+    "Qwen/Qwen3-235B-A22B",
+    "openai/gpt-oss-120b",
+    "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+)
 PRECISIONS = {
     "bfloat16": "bf16",
     "fp8_block": "fp8",
@@ -82,7 +84,7 @@ GPUS = {"H200-SXM": "H200", "H100-SXM": "H100", "B200-SXM": "B200", "A100-SXM": 
 SGLANG_TRITON = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
 
 
-def layer_model(shape: tuple[str, str, str, str], dtype: str) -> ModelArchitecture:
+def layer_model(shape: Shape, dtype: str) -> ModelArchitecture:
     """The bundled model with a database row's expert shape, its FP8 weights scaled per block exactly where the
     row's format is (``fp8_block``; ``fp8`` is per-tensor), as an FP8 checkpoint would carry them."""
     return in_format(load_model(MODELS[shape]), dtype)
@@ -122,7 +124,7 @@ def rows() -> list[Layer]:
     out = []
     with DATA.open() as fh:
         for row in csv.DictReader(fh):
-            shape = (row["hidden_size"], row["moe_intermediate_size"], row["num_experts"], row["topk"])
+            shape = row_shape(row)
             if shape not in MODELS or row["dtype"] not in PRECISIONS or row["gpu"] not in GPUS:
                 continue
             tp, ep = int(row["tp"] or 1), int(row["ep"] or 1)

@@ -60,7 +60,7 @@ TABLES = (
 DISTRIBUTION = "power_law_1.01"
 TOKENS = (1, 2, 4, 8, 16, 64, 256, 1024, 4096)
 MAX_GPUS = 8
-#: (hidden, expert intermediate, experts, top-k) -> the model whose expert shape it is (as moe_layers.MODELS)
+#: (hidden, expert intermediate, experts, top-k) -> the model with that expert shape (as benchmarks/expert_shapes.py)
 SHAPES = {
     (7168, 2048, 256, 8): "DeepSeek-V3",
     (2048, 768, 128, 8): "Qwen3-30B-A3B",

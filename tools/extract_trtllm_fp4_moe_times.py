@@ -34,7 +34,8 @@ OUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "trtllm_f
 GPUS = {"b200_sxm": "B200-SXM", "b300_sxm": "B300-SXM", "gb200": "GB200", "gb300": "GB300"}
 RELEASE = "1.3.0rc20"
 KERNEL = "moe_torch_flow_cutlass"
-#: (hidden, expert intermediate, experts, top-k) of the bundled MoE models whose layers the table times
+#: (hidden, expert intermediate, experts, top-k) of the bundled MoE models whose layers the table times (each in
+#: benchmarks/expert_shapes.py, tests/test_expert_shapes.py checks)
 SHAPES = frozenset(
     {
         (2048, 512, 256, 8),  # Qwen3.5-35B-A3B
