@@ -978,6 +978,7 @@ def published_rows(path: Path, serving_model: str, runner: Runner | None = None)
             knobs = {k: v for k, v in layout.items() if k != "engine_options"}
             switch = (layout.get("engine_options") or {}).get("async_scheduling")
             scored["pair"] = (row["source"], repr(sorted(knobs.items())))
+            scored["url"] = row["source"]
             scored["async_scheduling"] = switch
             rows.append(scored)
     return rows

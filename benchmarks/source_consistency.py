@@ -1,0 +1,165 @@
+"""Where measured points disagree with each other rather than with the engine: by publisher, and across GPUs.
+
+Run: ``PYTHONPATH=src python benchmarks/source_consistency.py [--data DIR] [--worst N]``.
+
+It reads the rows ``accuracy.py`` scores (the same data, the same estimates; its ``CONFIG_EXPLORER_BENCH_CACHE``
+folder is used where set) and prints two tables of the held-out rows. Nothing is fitted and nothing is left out of
+``accuracy.py`` because of them; they say where a row's error is likely its run's rather than the engine's.
+
+1. **By publisher** (the repository or site a row's source names; TensorRT-LLM's own tables under ``../shared/data``
+   are ``trtllm tables``) x GPU family x scenario: rows, and the signed and absolute median error of throughput and
+   TTFT. One publisher's rows on one GPU family reading off in one direction for every engine, while its rows on
+   another family and other publishers' rows on the same family do not, points at that publisher's machines.
+2. **One recipe on two GPUs**: rows alike in everything a row states (publisher, engine and release, model, layout,
+   weight and KV formats, lengths, load, dataset and metric) except the GPU. For each pair, the measured ratio
+   (second GPU over first) beside the engine's ratio, and how far apart they are (``|log|`` of their quotient),
+   worst first. Where the two GPUs share the figures that set the metric (the B200 and the B300 have the same FP8
+   rate and memory bandwidth), a measured ratio far from 1 is the runs', and it bounds what any model can score on
+   that pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from accuracy import DEFAULT_DATA, _scored
+
+#: the columns that make two rows one recipe, apart from the GPU
+RECIPE = (
+    "publisher",
+    "engine",
+    "engine_version",
+    "model",
+    "tp",
+    "ep",
+    "dp_attention",
+    "precision",
+    "kv_precision",
+    "isl",
+    "osl",
+    "batch",
+    "scenario",
+    "dataset",
+    "metric",
+)
+
+
+def publisher(row: dict[str, Any]) -> str:
+    """Who published a row: ``owner/repo`` of a GitHub source, the site of any other, ``trtllm tables`` for
+    TensorRT-LLM's own performance tables (rows with no source address)."""
+    url = str(row.get("url") or "")
+    if not url:
+        return "trtllm tables"
+    parsed = urlparse(url)
+    parts = [p for p in parsed.path.split("/") if p]
+    if parsed.netloc.endswith("github.com") and len(parts) >= 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parsed.netloc or url
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def by_publisher(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(publisher, GPU family, scenario) -> rows and the signed and absolute median error of throughput and TTFT."""
+    errors: dict[tuple[str, str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r["family"] in ("throughput", "ttft"):
+            errors[(publisher(r), r["gpu_family"], r["scenario"])][r["family"]].append(r["error_pct"])
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for key, fams in sorted(errors.items()):
+        out[key] = {
+            family: (len(errs), _median(errs), _median([abs(e) for e in errs]))
+            for family, errs in fams.items()
+        }
+    return out
+
+
+def gpu_pairs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every pair of rows of one recipe (:data:`RECIPE`) on two GPUs, each with the measured and estimated ratios
+    (second over first, GPUs in name order) and ``gap``, the ``|log|`` of their quotient; worst first."""
+    groups: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        keyed = {**r, "publisher": publisher(r)}
+        groups[tuple(keyed[c] for c in RECIPE)][r["gpu"]] = r
+    pairs = []
+    for key, by_gpu in groups.items():
+        names = sorted(by_gpu)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                a, b = by_gpu[first], by_gpu[second]
+                measured = b["measured"] / a["measured"]
+                estimated = b["predicted"] / a["predicted"]
+                pairs.append(
+                    {
+                        **dict(zip(RECIPE, key)),
+                        "gpus": (first, second),
+                        "measured_ratio": measured,
+                        "estimated_ratio": estimated,
+                        "gap": abs(math.log(measured / estimated)),
+                    }
+                )
+    return sorted(pairs, key=lambda p: -p["gap"])
+
+
+def _held_out(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in rows
+        if r["split"] == "held-out" and r["error_pct"] is not None and r["measured"] > 0 and r["predicted"]
+    ]
+
+
+def _cell(stats: tuple[int, float | None, float | None] | None) -> str:
+    if stats is None:
+        return f"{'-':>20}"
+    n, signed, absolute = stats
+    return f"{n:5d} {signed:+7.1f} {absolute:6.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, default=None, help="TensorRT-LLM's tables (default ../shared/data)"
+    )
+    parser.add_argument("--worst", type=int, default=25, help="recipe pairs to print, worst first")
+    args = parser.parse_args(argv)
+    data_dir = args.data or (DEFAULT_DATA if DEFAULT_DATA.exists() else None)
+    rows = _held_out(_scored(data_dir, "simulated")[0])
+
+    print("held-out rows by publisher x GPU family x scenario: n, signed and absolute median error (%)")
+    print(f"{'publisher':34s} {'family':10s} {'scenario':14s} {'throughput':>20s} {'TTFT':>20s}")
+    for (who, family, scenario), fams in by_publisher(rows).items():
+        print(
+            f"{who[:34]:34s} {family:10s} {scenario:14s} {_cell(fams.get('throughput'))} {_cell(fams.get('ttft'))}"
+        )
+
+    pairs = gpu_pairs(rows)
+    print(
+        f"\none recipe on two GPUs: {len(pairs)} pairs; the {min(args.worst, len(pairs))} whose measured ratio is "
+        "furthest from the engine's (ratio = second GPU over first)"
+    )
+    print(
+        f"{'publisher':26s} {'engine':7s} {'model':28s} {'GPUs':22s} {'isl/osl':>11s} {'c':>5s} {'metric':18s}"
+        f" {'measured':>8s} {'engine':>7s} {'|log|':>6s}"
+    )
+    for p in pairs[: args.worst]:
+        gpus = f"{p['gpus'][0][:10]}/{p['gpus'][1][:10]}"
+        print(
+            f"{p['publisher'][:26]:26s} {p['engine']:7s} {p['model'][-28:]:28s} {gpus:22s} "
+            f"{p['isl']:>5}/{p['osl']:<5} {p['batch']:>5} {p['metric']:18s} {p['measured_ratio']:8.2f} "
+            f"{p['estimated_ratio']:7.2f} {p['gap']:6.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

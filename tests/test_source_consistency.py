@@ -1,0 +1,86 @@
+"""benchmarks/source_consistency.py: who published a row, and one recipe measured on two GPUs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from tests.benchmark_scripts import load_benchmark
+
+CONSISTENCY = load_benchmark("source_consistency")
+
+
+def _row(gpu: str, measured: float, predicted: float, **changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "url": "https://github.com/SemiAnalysisAI/InferenceX/pull/3363",
+        "engine": "sglang",
+        "engine_version": "v0.5.12-cu130",
+        "model": "deepseek-ai/DeepSeek-R1",
+        "tp": 8,
+        "ep": 1,
+        "dp_attention": 1,
+        "precision": "fp8",
+        "kv_precision": "fp8",
+        "isl": 1024,
+        "osl": 1024,
+        "batch": "1",
+        "scenario": "closed_loop",
+        "dataset": "random_range",
+        "metric": "ttft_ms_mean",
+        "family": "ttft",
+        "gpu_family": "blackwell",
+        "gpu": gpu,
+        "split": "held-out",
+        "measured": measured,
+        "predicted": predicted,
+        "error_pct": (predicted - measured) / measured * 100,
+    }
+    row.update(changes)
+    return row
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://github.com/gpustack/gpustack/blob/47277d7/docs/performance-lab/qwen3-14b/h100.md",
+            "gpustack/gpustack",
+        ),
+        ("https://docs.nvidia.com/nim/benchmarking/llm/latest/performance.html", "docs.nvidia.com"),
+        ("", "trtllm tables"),
+    ],
+)
+def test_a_rows_publisher_is_its_repository_or_site(url: str, expected: str) -> None:
+    assert CONSISTENCY.publisher({"url": url}) == expected
+
+
+def test_one_recipe_on_two_gpus_pairs_its_ratios() -> None:
+    """InferenceX's identical DeepSeek-R1 recipe printed 160.4 ms on the B200 and 70.9 ms on the B300 at c=1; the
+    engine's 106 ms on both gives a gap of |log(0.442 / 1.0)|. A row of another load or metric is not paired."""
+    rows = [
+        _row("B200", 160.36, 106.1),
+        _row("B300", 70.93, 105.8),
+        _row("B300", 128.9, 160.8, batch="4"),
+        _row("B200", 7.2, 7.0, metric="tpot_ms_mean", family="itl"),
+    ]
+    [pair] = CONSISTENCY.gpu_pairs(rows)
+    assert pair["gpus"] == ("B200", "B300")
+    assert pair["measured_ratio"] == pytest.approx(70.93 / 160.36)
+    assert pair["estimated_ratio"] == pytest.approx(105.8 / 106.1)
+    assert pair["gap"] == pytest.approx(abs(math.log((70.93 / 160.36) / (105.8 / 106.1))))
+
+
+def test_publishers_are_summarised_by_gpu_family_and_scenario() -> None:
+    """Signed and absolute medians per (publisher, family, scenario), throughput and TTFT apart."""
+    rows = [
+        _row("H100 SXM", 100.0, 60.0, gpu_family="hopper"),
+        _row("H100 SXM", 100.0, 80.0, gpu_family="hopper", batch="4"),
+        _row(
+            "H100 SXM", 1000.0, 1500.0, gpu_family="hopper", metric="output_tok_s_total", family="throughput"
+        ),
+    ]
+    summary = CONSISTENCY.by_publisher(rows)
+    stats = summary[("SemiAnalysisAI/InferenceX", "hopper", "closed_loop")]
+    assert stats["ttft"] == (2, pytest.approx(-30.0), pytest.approx(30.0))
+    assert stats["throughput"] == (1, pytest.approx(50.0), pytest.approx(50.0))
