@@ -16,6 +16,8 @@ folder is used where set) and prints two tables of the held-out rows. Nothing is
    worst first. Where the two GPUs share the figures that set the metric (the B200 and the B300 have the same FP8
    rate and memory bandwidth), a measured ratio far from 1 is the runs', and it bounds what any model can score on
    that pair.
+3. **One recipe measured more than once on one GPU** (the same publisher's repeated runs, every field a row states
+   alike): how far apart the runs are (largest over smallest), the noise no estimate can get under.
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ from urllib.parse import urlparse
 
 from accuracy import DEFAULT_DATA, _scored
 
-#: the columns that make two rows one recipe, apart from the GPU
+#: the columns that make two rows one recipe, apart from the GPU (``launch``: the layout and serving flags
+#: ``accuracy.py`` read from the row's launch command, and whether vLLM scheduled asynchronously, so runs with
+#: different flags are not one recipe)
 RECIPE = (
     "publisher",
+    "launch",
+    "async_scheduling",
     "engine",
     "engine_version",
     "model",
@@ -64,6 +70,13 @@ def publisher(row: dict[str, Any]) -> str:
     return parsed.netloc or url
 
 
+def launch(row: dict[str, Any]) -> str:
+    """The layout and serving flags ``accuracy.py`` planned a published row with (the second half of its ``pair``:
+    everything but the engine's options); empty for TensorRT-LLM's own tables, which state none."""
+    pair = row.get("pair")
+    return str(pair[1]) if pair else ""
+
+
 def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
@@ -83,19 +96,25 @@ def by_publisher(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], d
     return out
 
 
+def _recipes(rows: Iterable[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, list[dict[str, Any]]]]:
+    """The rows by recipe (:data:`RECIPE`), then by GPU (a recipe run more than once on a GPU keeps every run)."""
+    groups: dict[tuple[Any, ...], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        keyed = {**r, "publisher": publisher(r), "launch": launch(r)}
+        groups[tuple(keyed.get(c) for c in RECIPE)][r["gpu"]].append(r)
+    return groups
+
+
 def gpu_pairs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every pair of rows of one recipe (:data:`RECIPE`) on two GPUs, each with the measured and estimated ratios
-    (second over first, GPUs in name order) and ``gap``, the ``|log|`` of their quotient; worst first."""
-    groups: dict[tuple[Any, ...], dict[str, dict[str, Any]]] = defaultdict(dict)
-    for r in rows:
-        keyed = {**r, "publisher": publisher(r)}
-        groups[tuple(keyed[c] for c in RECIPE)][r["gpu"]] = r
+    (second over first, GPUs in name order) and ``gap``, the ``|log|`` of their quotient; worst first. A recipe run
+    more than once on a GPU is paired through its first run there (:func:`repeats` reads the others)."""
     pairs = []
-    for key, by_gpu in groups.items():
+    for key, by_gpu in _recipes(rows).items():
         names = sorted(by_gpu)
         for i, first in enumerate(names):
             for second in names[i + 1 :]:
-                a, b = by_gpu[first], by_gpu[second]
+                a, b = by_gpu[first][0], by_gpu[second][0]
                 measured = b["measured"] / a["measured"]
                 estimated = b["predicted"] / a["predicted"]
                 pairs.append(
@@ -108,6 +127,25 @@ def gpu_pairs(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                     }
                 )
     return sorted(pairs, key=lambda p: -p["gap"])
+
+
+def repeats(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every recipe (:data:`RECIPE`) measured more than once on one GPU: its runs and ``spread``, the largest
+    measured value over the smallest; widest first."""
+    out = []
+    for key, by_gpu in _recipes(rows).items():
+        for gpu, runs in by_gpu.items():
+            if len(runs) > 1:
+                values = [r["measured"] for r in runs]
+                out.append(
+                    {
+                        **dict(zip(RECIPE, key)),
+                        "gpu": gpu,
+                        "runs": len(runs),
+                        "spread": max(values) / min(values),
+                    }
+                )
+    return sorted(out, key=lambda r: -r["spread"])
 
 
 def _held_out(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,6 +196,22 @@ def main(argv: list[str] | None = None) -> int:
             f"{p['isl']:>5}/{p['osl']:<5} {p['batch']:>5} {p['metric']:18s} {p['measured_ratio']:8.2f} "
             f"{p['estimated_ratio']:7.2f} {p['gap']:6.2f}"
         )
+    again = repeats(rows)
+    spreads = [r["spread"] for r in again]
+    if again:
+        print(
+            f"\none recipe measured more than once on one GPU: {len(again)} recipes, median spread (largest over "
+            f"smallest) {statistics.median(spreads):.2f}, widest {max(spreads):.2f}"
+        )
+        print(
+            f"{'publisher':26s} {'engine':7s} {'model':28s} {'GPU':10s} {'isl/osl':>11s} {'metric':18s} "
+            f"{'runs':>4s} {'spread':>6s}"
+        )
+        for r in again[: args.worst]:
+            print(
+                f"{r['publisher'][:26]:26s} {r['engine']:7s} {r['model'][-28:]:28s} {r['gpu'][:10]:10s} "
+                f"{r['isl']:>5}/{r['osl']:<5} {r['metric']:18s} {r['runs']:4d} {r['spread']:6.2f}"
+            )
     return 0
 
 

@@ -84,3 +84,20 @@ def test_publishers_are_summarised_by_gpu_family_and_scenario() -> None:
     stats = summary[("SemiAnalysisAI/InferenceX", "hopper", "closed_loop")]
     assert stats["ttft"] == (2, pytest.approx(-30.0), pytest.approx(30.0))
     assert stats["throughput"] == (1, pytest.approx(50.0), pytest.approx(50.0))
+
+
+def test_a_recipe_is_its_launch_too() -> None:
+    """Two runs that differ in their launch flags (or in vLLM's async scheduling) are two recipes: neither paired
+    across GPUs nor counted as repeats; a run measured twice with the same flags is a repeat, with its spread."""
+    same = {"pair": ["url", "[('max_num_seqs', 128)]"], "async_scheduling": None}
+    other = {"pair": ["url", "[('max_num_seqs', 256)]"], "async_scheduling": None}
+    rows = [
+        _row("B200", 160.0, 106.0, **same),
+        _row("B300", 70.0, 106.0, **other),
+        _row("B200", 140.0, 106.0, **same),
+        _row("B200", 150.0, 106.0, **{**same, "async_scheduling": True}),
+    ]
+    assert CONSISTENCY.gpu_pairs(rows) == []
+    [again] = CONSISTENCY.repeats(rows)
+    assert (again["gpu"], again["runs"]) == ("B200", 2)
+    assert again["spread"] == pytest.approx(160.0 / 140.0)
