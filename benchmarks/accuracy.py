@@ -843,9 +843,7 @@ def ttft_floor_ms(
 
 
 #: the per-token latency metrics a run's decode steps bound from below (:func:`token_gap_floor_ms`)
-TOKEN_GAP_METRICS = frozenset(
-    ("itl_ms_mean", "itl_ms_median", "tpot_ms_mean", "tpot_ms_median", "itl_ms", "tpot_ms")
-)
+TOKEN_GAP_METRICS = frozenset(("itl_ms_mean", "itl_ms_median", "tpot_ms_mean", "tpot_ms_median"))
 
 
 def token_gap_floor_ms(metric: str, weight_bytes_per_step: float, bandwidth_bytes_s: float) -> float | None:
@@ -945,10 +943,11 @@ def published_rows(path: Path, serving_model: str, runner: Runner | None = None)
                 scored["split"] = SPECULATIVE
             # a known run length only: a closed loop's prompts, or every request sent at once
             sent = prompts if scenario == "closed_loop" else int(row["concurrency"] or prompts or 0)
+            gpu = get_gpu(row["gpu"])
             if predicted is not None and sent:
                 # prompts are prefilled, their logits taken for the last token only
                 per_token = 2.0 * (arch.matmul_params_per_token - arch.vocab_size * arch.hidden_size)
-                peak = getattr(get_gpu(row["gpu"]).tflops, e.compute_precision, None) or 0.0
+                peak = getattr(gpu.tflops, e.compute_precision, None) or 0.0
                 floor = ttft_floor_ms(
                     metric,
                     int(row["concurrency"]) if scenario == "closed_loop" else sent,
@@ -961,7 +960,6 @@ def published_rows(path: Path, serving_model: str, runner: Runner | None = None)
                     scored["split"] = NOT_SCORED
                     scored["floor"] = floor
             if predicted is not None:
-                gpu = get_gpu(row["gpu"])
                 # the narrower of the row's stated weights and the checkpoint's own, so the floor stays a floor
                 stored = min(
                     bytes_per_value(p) for p in (row["weight_precision"], arch.native_precision) if p
@@ -978,7 +976,6 @@ def published_rows(path: Path, serving_model: str, runner: Runner | None = None)
             knobs = {k: v for k, v in layout.items() if k != "engine_options"}
             switch = (layout.get("engine_options") or {}).get("async_scheduling")
             scored["pair"] = (row["source"], repr(sorted(knobs.items())))
-            scored["url"] = row["source"]
             scored["async_scheduling"] = switch
             rows.append(scored)
     return rows

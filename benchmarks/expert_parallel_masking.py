@@ -33,11 +33,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from expert_shapes import Shape, row_shape, shape_models
-from moe_layers import SGLANG_TRITON, in_format
+from expert_shapes import row_shape, shape_models
+from moe_layers import SGLANG_TRITON, layer_model
 
-from config_explorer import load_model
-from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.options import check_engine_options
@@ -70,11 +68,6 @@ def engine_of(framework: str) -> str:
     """The engine (and release) a row's ``framework`` names: ``vLLM 0.19.0`` -> ``vllm==0.19.0``."""
     name, version = framework.split()
     return f"{name.lower()}=={version}"
-
-
-def layer_model(shape: Shape, dtype: str) -> ModelArchitecture:
-    """The bundled model with a row's expert shape, its FP8 weights block-scaled where the row's are."""
-    return in_format(load_model(MODELS[shape]), dtype)
 
 
 def plan(

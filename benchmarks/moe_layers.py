@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import attrs
-from expert_shapes import Shape, row_shape, shape_models
+from expert_shapes import EXPERT_SHAPE_MODELS, Shape, row_shape, shape_models
 
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
@@ -85,9 +85,10 @@ SGLANG_TRITON = check_engine_options({"moe_runner_backend": "triton"}, "sglang")
 
 
 def layer_model(shape: Shape, dtype: str) -> ModelArchitecture:
-    """The bundled model with a database row's expert shape, its FP8 weights scaled per block exactly where the
-    row's format is (``fp8_block``; ``fp8`` is per-tensor), as an FP8 checkpoint would carry them."""
-    return in_format(load_model(MODELS[shape]), dtype)
+    """The bundled model with a database row's expert shape (:data:`EXPERT_SHAPE_MODELS`), its FP8 weights scaled
+    per block exactly where the row's format is (``fp8_block``; ``fp8`` is per-tensor), as an FP8 checkpoint would
+    carry them."""
+    return in_format(load_model(EXPERT_SHAPE_MODELS[shape]), dtype)
 
 
 def in_format(arch: ModelArchitecture, dtype: str) -> ModelArchitecture:

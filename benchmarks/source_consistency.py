@@ -3,7 +3,7 @@
 Run: ``PYTHONPATH=src python benchmarks/source_consistency.py [--data DIR] [--worst N]``.
 
 It reads the rows ``accuracy.py`` scores (the same data, the same estimates; its ``CONFIG_EXPLORER_BENCH_CACHE``
-folder is used where set) and prints two tables of the held-out rows. Nothing is fitted and nothing is left out of
+folder is used where set) and prints three tables of the held-out rows. Nothing is fitted and nothing is left out of
 ``accuracy.py`` because of them; they say where a row's error is likely its run's rather than the engine's.
 
 1. **By publisher** (the repository or site a row's source names; TensorRT-LLM's own tables under ``../shared/data``
@@ -58,9 +58,10 @@ RECIPE = (
 
 
 def publisher(row: dict[str, Any]) -> str:
-    """Who published a row: ``owner/repo`` of a GitHub source, the site of any other, ``trtllm tables`` for
-    TensorRT-LLM's own performance tables (rows with no source address)."""
-    url = str(row.get("url") or "")
+    """Who published a row: ``owner/repo`` of a GitHub source (the first half of its ``pair``), the site of any
+    other, ``trtllm tables`` for TensorRT-LLM's own performance tables (rows with no source address)."""
+    pair = row.get("pair")
+    url = str(pair[0]) if pair else ""
     if not url:
         return "trtllm tables"
     parsed = urlparse(url)

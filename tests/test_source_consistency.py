@@ -9,11 +9,12 @@ import pytest
 from tests.benchmark_scripts import load_benchmark
 
 CONSISTENCY = load_benchmark("source_consistency")
+URL = "https://github.com/SemiAnalysisAI/InferenceX/pull/3363"
 
 
 def _row(gpu: str, measured: float, predicted: float, **changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "url": "https://github.com/SemiAnalysisAI/InferenceX/pull/3363",
+        "pair": (URL, "[]"),
         "engine": "sglang",
         "engine_version": "v0.5.12-cu130",
         "model": "deepseek-ai/DeepSeek-R1",
@@ -52,7 +53,7 @@ def _row(gpu: str, measured: float, predicted: float, **changes: Any) -> dict[st
     ],
 )
 def test_a_rows_publisher_is_its_repository_or_site(url: str, expected: str) -> None:
-    assert CONSISTENCY.publisher({"url": url}) == expected
+    assert CONSISTENCY.publisher({"pair": (url, "[]") if url else None}) == expected
 
 
 def test_one_recipe_on_two_gpus_pairs_its_ratios() -> None:
@@ -89,8 +90,8 @@ def test_publishers_are_summarised_by_gpu_family_and_scenario() -> None:
 def test_a_recipe_is_its_launch_too() -> None:
     """Two runs that differ in their launch flags (or in vLLM's async scheduling) are two recipes: neither paired
     across GPUs nor counted as repeats; a run measured twice with the same flags is a repeat, with its spread."""
-    same = {"pair": ["url", "[('max_num_seqs', 128)]"], "async_scheduling": None}
-    other = {"pair": ["url", "[('max_num_seqs', 256)]"], "async_scheduling": None}
+    same = {"pair": [URL, "[('max_num_seqs', 128)]"], "async_scheduling": None}
+    other = {"pair": [URL, "[('max_num_seqs', 256)]"], "async_scheduling": None}
     rows = [
         _row("B200", 160.0, 106.0, **same),
         _row("B300", 70.0, 106.0, **other),
