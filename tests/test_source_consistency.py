@@ -102,3 +102,33 @@ def test_a_recipe_is_its_launch_too() -> None:
     [again] = CONSISTENCY.repeats(rows)
     assert (again["gpu"], again["runs"]) == ("B200", 2)
     assert again["spread"] == pytest.approx(160.0 / 140.0)
+
+
+def test_a_runs_ttft_tail_is_its_mean_over_its_median() -> None:
+    """A run printing a mean TTFT twice its median (one slow first wave) beside an engine whose mean is 1.1x its
+    median: the run's ratio 2.0, the engine's 1.1, the mean's error -45% and the median's +0%; a run printing
+    only its mean is not read, and neither is another run's median."""
+    rows = [
+        _row("B200", 200.0, 110.0),
+        _row("B200", 100.0, 100.0, metric="ttft_ms_median"),
+        _row("B300", 150.0, 100.0),
+        _row("B200", 90.0, 95.0, metric="ttft_ms_median", batch="4"),
+    ]
+    tails = CONSISTENCY.ttft_tails(rows)
+    assert len(tails) == 1
+    (tail,) = tails
+    assert tail["gpu"] == "B200"
+    assert tail["measured_ratio"] == pytest.approx(2.0)
+    assert tail["estimated_ratio"] == pytest.approx(1.1)
+    assert tail["mean_error_pct"] == pytest.approx(-45.0)
+    assert tail["median_error_pct"] == pytest.approx(0.0)
+    summary = CONSISTENCY.tails_by_engine(tails)
+    assert summary == {
+        ("sglang", "closed_loop"): {
+            "runs": 1,
+            "measured_ratio": pytest.approx(2.0),
+            "estimated_ratio": pytest.approx(1.1),
+            "mean_error_pct": pytest.approx(-45.0),
+            "median_error_pct": pytest.approx(0.0),
+        }
+    }
