@@ -20,6 +20,9 @@ as before, the fixed time is folded into the share and then charged again, which
   H100 SXM, which reads at its own tables' fit (``calibration.H100_DECODE_ATTENTION``).
 * **Held out**: the B300's and GB200's tables; and, in ``benchmarks/long_context_decode.py``, the vLLM team's
   one-request ITL slopes against context length on an H100 and a B200.
+* **Heads of 64 values** (gpt-oss's; the tables' 64-value rows are kept on the H100 and H200 only): fitted, on the
+  H200, each engine's FP8 values a second at 64 over those at 128 (``calibration.HOPPER_FP8_DECODE_HEAD_64_FACTOR``);
+  held out, the H100's 64-value shares against the engine's.
 
 MLA: ``data/mla_module_times.csv`` (aiconfigurator's ``mla_generation_module`` tables, one DeepSeek-V3 MLA layer's
 decode forward; see ``benchmarks/fit_mla_module.py``). The attention's time is the layer's less its projections and
@@ -52,6 +55,7 @@ from config_explorer.engine.calibration import (
     DECODE_ATTENTION_BANDWIDTH,
     H100_DECODE_ATTENTION,
     HOPPER_DECODE_ATTENTION_BANDWIDTH,
+    HOPPER_FP8_DECODE_HEAD_64_FACTOR,
     HOPPER_FP8_DECODE_VALUES_S,
     HOPPER_FP8_MLA_DECODE_VALUES_S,
     HOPPER_MLA_DECODE_BANDWIDTH,
@@ -112,13 +116,15 @@ def fitted_share(points: list[tuple[float, float]], bandwidth_bytes_s: float, fi
     return min((coarse + step * 0.0005 for step in range(-20, 21)), key=error)
 
 
-def shares() -> dict[tuple[str, str, str, str], float]:
-    """(GPU, engine, kernel, KV dtype) -> the share of the catalog bandwidth at which its grouped-query points read
-    their cache in the engine's own model of the kernel (the family's fixed attention-kernel time, then the read at
-    that share): :func:`fitted_share` over the group's points."""
+def shares(head_dim: int = 128) -> dict[tuple[str, str, str, str], float]:
+    """(GPU, engine, kernel, KV dtype) -> the share of the catalog bandwidth at which its grouped-query points of
+    heads of ``head_dim`` read their cache in the engine's own model of the kernel (the family's fixed
+    attention-kernel time, then the read at that share): :func:`fitted_share` over the group's points."""
     points: dict[tuple[str, str, str, str], list[tuple[float, float]]] = defaultdict(list)
     with DATA.open() as fh:
         for r in csv.DictReader(fh):
+            if int(r["head_dim"]) != head_dim:
+                continue
             engine = ENGINES[r["framework"].split()[0]]
             kv_bytes = 1 if r["kv_cache_dtype"] == "fp8" else 2
             read = (
@@ -177,7 +183,14 @@ def mla_kernel_shares() -> dict[tuple[str, str, str, str, int], float]:
 
 
 def modelled(
-    engine: str, gpu: str, kv: str, *, mla: bool, model_class: str = "LlamaForCausalLM", heads: int = 16
+    engine: str,
+    gpu: str,
+    kv: str,
+    *,
+    mla: bool,
+    model_class: str = "LlamaForCausalLM",
+    heads: int = 16,
+    head_dim: int = 128,
 ) -> float:
     family = get_gpu(gpu).family
     return decode_attention_bandwidth(
@@ -190,6 +203,7 @@ def modelled(
         model_class=model_class,
         heads_per_gpu=heads,
         gpu_name=get_gpu(gpu).name,
+        head_dim=head_dim,
     )
 
 
@@ -269,6 +283,39 @@ def _grouped_query(share: dict[tuple[str, str, str, str], float], errors: list[f
     print(
         f"the family figure alone ({blackwell:.2f}, any KV format) against the B300's tables: {', '.join(cells)}"
     )
+
+
+def _head_size(
+    share: dict[tuple[str, str, str, str], float],
+    small: dict[tuple[str, str, str, str], float],
+    errors: list[float],
+) -> None:
+    """Heads of 64 values on Hopper: the FP8 factor fitted on the H200 (values a second at 64 over 128) beside the
+    engine's, then every Hopper table's shares at 64 held out against the engine's."""
+    h200 = FIT_GPU["hopper"]
+    print(
+        "\nheads of 64 values on Hopper (gpt-oss's): fit (H200, each engine's Hopper kernel): FP8 values a second at "
+        "64 over those at 128, the engine's; the 16-bit share's ratio, which the engine keeps at 1"
+    )
+    for engine in ENGINE_NAMES:
+        kernel = DEFAULT_KERNEL[(engine, "hopper")]
+        fp8 = small[(h200, engine, kernel, "fp8")] / share[(h200, engine, kernel, "fp8")]
+        sixteen = small[(h200, engine, kernel, "bfloat16")] / share[(h200, engine, kernel, "bfloat16")]
+        print(
+            f"  {engine:7} {kernel:30} {fp8:.3f}, {HOPPER_FP8_DECODE_HEAD_64_FACTOR[engine]:.3f}; "
+            f"16-bit {sixteen:.3f}"
+        )
+    print("held out (H100 SXM, heads of 64): fitted share / the engine's share")
+    for engine in ENGINE_NAMES:
+        kernel = DEFAULT_KERNEL[(engine, "hopper")]
+        cells = []
+        for kv in KV:
+            ratio = small[("H100-SXM", engine, kernel, kv)] / modelled(
+                engine, "H100-SXM", kv, mla=False, head_dim=64
+            )
+            errors.append(abs(ratio - 1.0))
+            cells.append(f"{kv} {ratio:.3f}")
+        print(f"  {'H100-SXM':9} {engine:7} {kernel:30} {'  '.join(cells)}")
 
 
 def _mla(share: dict[tuple[str, str, str, str, int], float], errors: list[float]) -> None:
@@ -369,7 +416,9 @@ def _mla_kernels(
 
 def main() -> int:
     errors: list[float] = []
-    _grouped_query(shares(), errors)
+    grouped = shares()
+    _grouped_query(grouped, errors)
+    _head_size(grouped, shares(64), errors)
     module = mla_shares()
     _mla(module, errors)
     _mla_kernels(mla_kernel_shares(), module, errors)

@@ -18,8 +18,10 @@ from config_explorer.engine.calibration import (
     ENGINE_PROFILES,
     HOPPER_DECODE_ATTENTION_BANDWIDTH,
     PREFILL_ATTENTION_TILES,
+    decode_attention_bandwidth,
     efficiency_for,
     prefill_attention_tiles,
+    profile_for,
 )
 from config_explorer.engine.deployment import Deployment, plan_deployment
 
@@ -266,6 +268,19 @@ def test_each_engines_decode_attention_share_is_its_own_kernels_fit() -> None:
         assert H100_DECODE_ATTENTION[engine][1] == pytest.approx(
             own[1] * fit.bandwidth("H100-SXM"), rel=0.002
         )
+    # heads of 64 values on Hopper: the FP8 factor is the H200's fit; held out, the H100's tables within 8%
+    from config_explorer.engine.calibration import HOPPER_FP8_DECODE_HEAD_64_FACTOR
+
+    small = fit.shares(64)
+    for engine in fit.ENGINE_NAMES:
+        hopper = fit.DEFAULT_KERNEL[(engine, "hopper")]
+        factor = small[("H200-SXM", engine, hopper, "fp8")] / share[("H200-SXM", engine, hopper, "fp8")]
+        assert HOPPER_FP8_DECODE_HEAD_64_FACTOR[engine] == pytest.approx(factor, abs=0.002)
+        for kv in fit.KV:
+            held = small[("H100-SXM", engine, hopper, kv)] / fit.modelled(
+                engine, "H100-SXM", kv, mla=False, head_dim=64
+            )
+            assert abs(held - 1.0) < 0.08, (engine, kv)
     flashinfer = tuple(share[("B200-SXM", "sglang", "flashinfer", kv)] for kv in fit.KV)
     held_constant = SGLANG_FLASHINFER_DECODE_BANDWIDTH
     assert held_constant == pytest.approx(flashinfer, abs=0.002)
@@ -366,6 +381,51 @@ def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None
     )  # fmt: skip
     assert tp4.rates.attention_bandwidth / get_gpu("B200").memory_bandwidth_bytes_s == pytest.approx(
         share(deepseek, "B200", "trtllm", "fp8") * 0.673, rel=1e-9
+    )
+
+
+def test_hopper_reads_an_fp8_cache_of_small_heads_more_slowly() -> None:
+    """On Hopper an FP8 cache of heads of 64 values (gpt-oss-20b's) reads at the engine kernel's values a second
+    times its fitted factor, linear up to heads of 128, where it is 1 (TensorRT-LLM's XQA, whose FP8 rate is above
+    its 16-bit share's, still reads at that share); a 16-bit cache, heads of 128 or more, MLA and Blackwell keep
+    their shares."""
+    from config_explorer.engine.calibration import HOPPER_FP8_DECODE_HEAD_64_FACTOR, hopper_fp8_head_factor
+
+    for engine, at_64 in HOPPER_FP8_DECODE_HEAD_64_FACTOR.items():
+        assert 0.5 < at_64 < 1.0
+        assert hopper_fp8_head_factor(engine, 32) == hopper_fp8_head_factor(engine, 64) == at_64
+        assert hopper_fp8_head_factor(engine, 96) == pytest.approx((at_64 + 1.0) / 2)
+        assert hopper_fp8_head_factor(engine, 128) == hopper_fp8_head_factor(engine, 256) == 1.0
+    assert hopper_fp8_head_factor("unknown-engine", 64) == 1.0
+
+    def share(gpu: str, engine: str, kv: str, head_dim: int, mla: bool = False) -> float:
+        family = get_gpu(gpu).family
+        return decode_attention_bandwidth(
+            profile_for(engine), gpu_family=family, family_share=efficiency_for(family).attention_bandwidth,
+            bandwidth_bytes_s=get_gpu(gpu).memory_bandwidth_bytes_s, kv_value_bytes=1.0 if kv == "fp8" else 2.0,
+            mla=mla, model_class="LlamaForCausalLM", gpu_name=get_gpu(gpu).name, head_dim=head_dim,
+        )  # fmt: skip
+
+    for engine in ("vllm", "sglang", "trtllm"):
+        for gpu in ("H100", "H200"):
+            if engine == "trtllm":  # XQA's FP8 values a second exceed its 16-bit share's, at either head size
+                assert share(gpu, engine, "fp8", 64) == share(gpu, engine, "bf16", 64)
+            else:
+                assert share(gpu, engine, "fp8", 64) < share(gpu, engine, "fp8", 128)
+            assert share(gpu, engine, "fp8", 256) == share(gpu, engine, "fp8", 128)
+            assert share(gpu, engine, "bf16", 64) == share(gpu, engine, "bf16", 128)
+            assert share(gpu, engine, "fp8", 64, mla=True) == share(gpu, engine, "fp8", 128, mla=True)
+        assert share("B200", engine, "fp8", 64) == share("B200", engine, "fp8", 128)
+    # the plan of gpt-oss-20b (heads of 64) reads its FP8 cache at the factor times Llama's (heads of 128)
+    plans = {
+        model: plan_deployment(
+            load_model(model), get_gpu("H200"), num_gpus=1, tp=1, input_length=1000, output_length=100,
+            engine="vllm", kv_precision="fp8",
+        ).rates.attention_bandwidth
+        for model in ("openai/gpt-oss-20b", "meta-llama/Llama-3.1-8B-Instruct")
+    }  # fmt: skip
+    assert plans["openai/gpt-oss-20b"] == pytest.approx(
+        plans["meta-llama/Llama-3.1-8B-Instruct"] * HOPPER_FP8_DECODE_HEAD_64_FACTOR["vllm"], rel=1e-9
     )
 
 

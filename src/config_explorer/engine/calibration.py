@@ -55,6 +55,7 @@ __all__ = [
     "GDN_PREFILL",
     "H100_DECODE_ATTENTION",
     "HOPPER_DECODE_ATTENTION_BANDWIDTH",
+    "HOPPER_FP8_DECODE_HEAD_64_FACTOR",
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
@@ -129,6 +130,7 @@ __all__ = [
     "gdn_prefill_kernel",
     "gemm_share_scale",
     "gemma4_support",
+    "hopper_fp8_head_factor",
     "indexer_decode_logits_bytes",
     "kimi_delta_attention_support",
     "masks_remote_experts",
@@ -2121,6 +2123,31 @@ HOPPER_FP8_DECODE_VALUES_S: Final[dict[str, float]] = {
     "sglang": 2.189e12,
     "trtllm": 4.123e12,
 }
+#: the FP8 cache values a second of :data:`HOPPER_FP8_DECODE_VALUES_S` (and the H100 SXM's own,
+#: :data:`H100_DECODE_ATTENTION`) at heads of 64 values, over those at heads of 128 (gpt-oss's and Llama 3.2 1B's
+#: heads): each kernel converts and reads an FP8 cache more slowly per value at the smaller head, where its 16-bit
+#: read is unchanged (within 3% for vLLM and TensorRT-LLM, 9% for SGLang on the H200). Fitted by
+#: benchmarks/fit_decode_attention.py on aiconfigurator's H200 ``generation_attention`` tables of both head sizes (the
+#: ratio of the FP8 values a second each size's points fit); held out on the H100's (0.88-0.94; the engine's FP8 share
+#: at 64 within 6% of vLLM's and SGLang's, 8-12% without the factor) and on the
+#: vLLM team's gpt-oss-20b FP8 slope (benchmarks/long_context_decode.py). Between 64 and 128 the factor is taken
+#: linearly, below 64 at 64's; above 128 it stays 1: the same tables put vLLM's FP8 cache at heads of 256 no faster
+#: than its 16-bit one, where the vLLM team's blog measured gemma-4-E2B's FP8 slope at 68% of its 16-bit one
+HOPPER_FP8_DECODE_HEAD_64_FACTOR: Final[dict[str, float]] = {"vllm": 0.870, "sglang": 0.833, "trtllm": 0.909}
+
+
+def hopper_fp8_head_factor(engine: str, head_dim: int) -> float:
+    """The factor on ``engine``'s FP8 decode-attention values a second on Hopper at heads of ``head_dim`` values
+    (:data:`HOPPER_FP8_DECODE_HEAD_64_FACTOR`): 1 from 128 up (and for an engine whose kernel was not timed), that
+    at 64 from 64 down, linear between."""
+    at_64 = HOPPER_FP8_DECODE_HEAD_64_FACTOR.get(engine)
+    if at_64 is None or head_dim >= 128:
+        return 1.0
+    if head_dim <= 64:
+        return at_64
+    return at_64 + (1.0 - at_64) * (head_dim - 64) / 64
+
+
 #: MLA's absorbed decode attention on Hopper: the share of the bandwidth a 16-bit latent cache is read at, by
 #: TensorRT-LLM's MLA kernel and FlashAttention-3's MLA path alike (0.856 and 0.857 on the H200), and the most FP8
 #: cache values a second TensorRT-LLM's kernel and FlashMLA (vLLM's FP8 MLA kernel) read (SGLang converts an FP8
@@ -2195,10 +2222,12 @@ def decode_attention_bandwidth(
     model_class: str,
     heads_per_gpu: float = 16.0,
     gpu_name: str = "",
+    head_dim: int = 128,
 ) -> float:
     """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads the KV cache in
     decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed; ``heads_per_gpu``:
-    the attention heads one GPU holds; ``gpu_name``: the catalog GPU, for one with its own fit).
+    the attention heads one GPU holds; ``gpu_name``: the catalog GPU, for one with its own fit; ``head_dim``: the
+    values of one grouped-query head, which sets the Hopper FP8 kernels' rate, :func:`hopper_fp8_head_factor`).
 
     Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
     :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper :data:`HOPPER_DECODE_ATTENTION_BANDWIDTH` (the family's
@@ -2222,6 +2251,8 @@ def decode_attention_bandwidth(
         )
         ceilings = HOPPER_FP8_MLA_DECODE_VALUES_S if mla else HOPPER_FP8_DECODE_VALUES_S
         ceiling = (own[1] if own else ceilings.get(engine)) if fp8 else None
+        if ceiling and not mla:
+            ceiling *= hopper_fp8_head_factor(engine, head_dim)
         return min(sixteen, ceiling * kv_value_bytes / bandwidth_bytes_s) if ceiling else sixteen
     if gpu_family != "blackwell" or engine not in ("trtllm", "vllm", "sglang"):
         return family_share

@@ -1119,6 +1119,7 @@ def plan_deployment(
             model_class=arch.architecture,
             heads_per_gpu=heads_per_gpu,
             gpu_name=gpu.name,
+            head_dim=arch.head_dim,
         )
 
     attention_share = attention_share_at(bytes_per_value(kv))
