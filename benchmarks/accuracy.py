@@ -19,9 +19,10 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``published_serving_points_vllm_recipes.csv``, ``published_serving_points_rocm_blogs.csv``,
   ``published_serving_points_vllm_blog.csv``, ``published_serving_points_dsa.csv`` (DeepSeek sparse attention:
   DeepSeek-V3.2, GLM-5), ``published_serving_points_2026_models.csv`` (Qwen3.5, MiniMax-M2.5 / M2.7),
-  ``published_serving_points_dsv4.csv`` (DeepSeek-V4's compressed attention) and
+  ``published_serving_points_dsv4.csv`` (DeepSeek-V4's compressed attention),
   ``published_serving_points_gpustack_trtllm.csv`` (GPUStack's trtllm-serve runs and their pages' vLLM / SGLang
-  ShareGPT runs) (vLLM, SGLang, TensorRT-LLM; sources in
+  ShareGPT runs) and ``published_serving_points_vllm_lab.csv`` (one lab's raw ``vllm bench serve`` result files:
+  Qwen3-14B, bf16 and AWQ, vLLM 0.29 on an L40S) (vLLM, SGLang, TensorRT-LLM; sources in
   the README and the notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
@@ -123,6 +124,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_dsv4_hopper.csv",
     HERE / "data" / "published_serving_points_new_models.csv",
     HERE / "data" / "published_serving_points_gpustack_trtllm.csv",
+    HERE / "data" / "published_serving_points_vllm_lab.csv",
 )
 
 #: published metric -> how to read it off an estimate

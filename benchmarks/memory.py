@@ -9,7 +9,9 @@ with that start-up's settings (GPU, TP/PP, ``gpu_memory_utilization``, ``max_mod
 run's activation peak, and the KV cache available per GPU; refused start-ups are checked as refusals.
 
 The sampler constants of each vLLM era (calibration.VLLM_MEMORY_BUDGETS) are fitted (``--fit``) on the
-rows named ``fit`` below (dense Llama-3.1-8B and Qwen3 start-ups); every other row is held out.
+rows named ``fit`` below (dense Llama-3.1-8B and Qwen3 start-ups before vLLM 0.21, whose budget reuses 0.17's
+constants); every other row is held out. A start-up that left ``gpu_memory_utilization`` unset (a blank cell) is
+planned with the release's own default (0.9; 0.92 from vLLM 0.21).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ CHECKPOINTS: dict[str, tuple[str, str | None]] = {
     "unsloth/Phi-4": ("microsoft/phi-4", None),
     "deepseek-ai/DeepSeek-R1-0528-Qwen3-8B": ("Qwen/Qwen3-8B", None),
     "google/gemma-2-9b-it": ("google/gemma-2-9b", None),
+    "Qwen/Qwen3-14B-AWQ": ("Qwen/Qwen3-14B", "int4"),
 }
 GPUS = {
     "H100-80GB": "H100 SXM",
@@ -58,8 +61,11 @@ GPUS = {
     "NVIDIA GeForce RTX 4090": "RTX 4090",
     "RTX 4090": "RTX 4090",
     "H200": "H200 SXM",
+    "L40S": "L40S",
 }
-#: the rows the sampler constants are fitted on: dense Llama-3.1-8B and Qwen3 start-ups
+#: the rows the sampler constants are fitted on: dense Llama-3.1-8B and Qwen3 start-ups of the releases before
+#: ``FITTED_BEFORE`` (the 0.21 budget reuses 0.17's constants, so its start-ups are all held out)
+FITTED_BEFORE = (0, 21)
 FIT_MODELS = (
     "meta-llama/Llama-3.1-8B-Instruct",
     "Qwen/Qwen3-0.6B",
@@ -121,12 +127,14 @@ def rows() -> list[dict[str, Any]]:
             figures = [
                 _number(row[k]) for k in ("requested_memory_gib", "weights_gib", "activation_peak_gib")
             ]
-            util = _number(row["gpu_memory_utilization"]) or 0.9
+            util = _number(row["gpu_memory_utilization"])  # None: the release's own default
             logged_kv = _number(row["available_kv_gib"])
             consistent = True
             if logged_kv is not None and None not in figures[1:] and parse_version(version) < (0, 21):
                 total = _number(row["total_gpu_memory_gib"]) or get_gpu(GPUS[row["gpu"]]).visible_memory_gib
-                expected = total * util - figures[1] - figures[2] - (_number(row["non_torch_gib"]) or 0.0)  # type: ignore[operator]
+                expected = (
+                    total * (util or 0.9) - figures[1] - figures[2] - (_number(row["non_torch_gib"]) or 0.0)
+                )  # type: ignore[operator]
                 consistent = abs(expected - logged_kv) <= 0.5
             try:
                 dep = plan_deployment(
@@ -154,7 +162,11 @@ def rows() -> list[dict[str, Any]]:
                     "tp": int(row["tp"] or 1),
                     "pp": int(row["pp"] or 1),
                     "version": version,
-                    "split": "fit" if row["model"] in FIT_MODELS and not arch.is_moe else "held-out",
+                    "split": "fit"
+                    if row["model"] in FIT_MODELS
+                    and not arch.is_moe
+                    and parse_version(version) < FITTED_BEFORE
+                    else "held-out",
                     "logged_weights_gib": _number(row["weights_gib"]),
                     "weights_gib": m.weights_gib,
                     "logged_activation_gib": _number(row["activation_peak_gib"]),

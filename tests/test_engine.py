@@ -1362,3 +1362,25 @@ def test_the_engines_own_allreduce_kernels_take_their_shares_of_the_fixed_time()
     assert custom_allreduce_scale(sglang, gpu_family="hopper", **{**common, "group": 1}) == 1.0
     wide = {**common, "group": 16, "server_gpus": 16, "gpus_per_node": 72}
     assert custom_allreduce_scale(trtllm, gpu_family="blackwell", **wide) == 1.0
+
+
+def test_vllm_defaults_its_memory_utilization_by_release() -> None:
+    """vLLM takes 0.9 of the GPU where none is given, and 0.92 from 0.21 (PR #38284 raised it when the
+    CUDA-graph estimate went in); a given utilization is kept; the 0.02 more goes to the KV cache."""
+    llama = load_model("meta-llama/Llama-3.1-8B-Instruct")
+
+    def memory(engine: str, util: float | None = None) -> Any:
+        return plan_deployment(
+            llama, get_gpu("H100"), num_gpus=1, tp=1, input_length=1000, output_length=100,
+            engine=engine, gpu_memory_utilization=util,
+        ).memory  # fmt: skip
+
+    assert memory("vllm==0.19.0").gpu_memory_utilization == 0.9
+    assert memory("vllm").gpu_memory_utilization == 0.9
+    for release in ("vllm==0.21.0", "vllm==0.29.0"):
+        default, given = memory(release), memory(release, 0.9)
+        assert default.gpu_memory_utilization == 0.92
+        assert given.gpu_memory_utilization == 0.9
+        assert default.kv_capacity_gib - given.kv_capacity_gib == pytest.approx(
+            0.02 * get_gpu("H100").visible_memory_gib
+        )

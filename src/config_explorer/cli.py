@@ -517,7 +517,8 @@ def _add_common(p: argparse.ArgumentParser, backend: bool = True) -> None:
     p.add_argument(
         "--gpu-memory-utilization",
         type=float,
-        help="share of GPU memory the engine may use (default: the engine's own: vLLM 0.9, SGLang its formula)",
+        help="share of GPU memory the engine may use (default: the engine's own: vLLM 0.9, 0.92 from 0.21; SGLang "
+        "its formula)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _add_gpu_spec(p)

@@ -47,7 +47,7 @@ class EstimateRequest:
     output_length: int
     concurrency: int = 1
     engine: str = "vllm"
-    #: ``None``: the engine's own default (vLLM 0.9; SGLang its mem_fraction_static formula)
+    #: ``None``: the engine's own default (vLLM 0.9, 0.92 from 0.21; SGLang its mem_fraction_static formula)
     gpu_memory_utilization: float | None = None
     max_num_batched_tokens: int | None = None
     max_num_seqs: int | None = None

@@ -602,6 +602,10 @@ class MemoryBudget:
     #: captured afterwards out of the (1 - utilization) headroom (earlier releases)
     cuda_graphs_in_budget: bool
     evidence: str
+    #: ``gpu_memory_utilization`` where none is given: 0.9, and 0.92 from 0.21, the release that subtracts the
+    #: CUDA-graph estimate (vLLM PR #38284 turned the estimate on and raised the default with it: ``CacheConfig.
+    #: gpu_memory_utilization`` defaults to 0.92; a 0.29.0 start-up without the flag prints 0.92)
+    default_utilization: float = 0.9
 
 
 #: vLLM releases by their first version, each with the budget it follows; fitted by
@@ -634,6 +638,7 @@ VLLM_MEMORY_BUDGETS: Final[tuple[tuple[tuple[int, int], MemoryBudget], ...]] = (
             _VLLM_0_17,
             cuda_graphs_in_budget=True,
             evidence="as 0.17, and the CUDA-graph estimate is subtracted (default since v0.21.0, as its log says)",
+            default_utilization=0.92,
         ),
     ),
 )

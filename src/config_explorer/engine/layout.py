@@ -1041,7 +1041,7 @@ def memory_plan(
     )
     budget = profile.memory
     if budget is not None:  # vLLM
-        util = 0.9 if util is None else float(util)
+        util = budget.default_utilization if util is None else float(util)
         requests = min(max_num_seqs, max_num_batched_tokens)
         sampler = budget.sampler_base_gib + requests * arch.vocab_size * budget.sampler_bytes_per_logit / GIB
         activations = max(sampler, forward) + workspace
