@@ -20,9 +20,9 @@ as before, the fixed time is folded into the share and then charged again, which
   H100 SXM, which reads at its own tables' fit (``calibration.H100_DECODE_ATTENTION``).
 * **Held out**: the B300's and GB200's tables; and, in ``benchmarks/long_context_decode.py``, the vLLM team's
   one-request ITL slopes against context length on an H100 and a B200.
-* **Heads of 64 values** (gpt-oss's; the tables' 64-value rows are kept on the H100 and H200 only): fitted, on the
-  H200, each engine's FP8 values a second at 64 over those at 128 (``calibration.HOPPER_FP8_DECODE_HEAD_64_FACTOR``);
-  held out, the H100's 64-value shares against the engine's.
+* **Heads of 64 values** (gpt-oss's): fitted, on the H200 and the B200, each engine's FP8 rate at 64 over that at 128
+  (``calibration.FP8_DECODE_HEAD_64_FACTOR``); held out, the H100's, B300's and GB200's 64-value shares against the
+  engine's.
 
 MLA: ``data/mla_module_times.csv`` (aiconfigurator's ``mla_generation_module`` tables, one DeepSeek-V3 MLA layer's
 decode forward; see ``benchmarks/fit_mla_module.py``). The attention's time is the layer's less its projections and
@@ -53,9 +53,9 @@ from config_explorer.engine.calibration import (
     BLACKWELL_MLA_32_HEAD_FACTOR,
     BLACKWELL_MLA_DECODE_BANDWIDTH,
     DECODE_ATTENTION_BANDWIDTH,
+    FP8_DECODE_HEAD_64_FACTOR,
     H100_DECODE_ATTENTION,
     HOPPER_DECODE_ATTENTION_BANDWIDTH,
-    HOPPER_FP8_DECODE_HEAD_64_FACTOR,
     HOPPER_FP8_DECODE_VALUES_S,
     HOPPER_FP8_MLA_DECODE_VALUES_S,
     HOPPER_MLA_DECODE_BANDWIDTH,
@@ -290,32 +290,32 @@ def _head_size(
     small: dict[tuple[str, str, str, str], float],
     errors: list[float],
 ) -> None:
-    """Heads of 64 values on Hopper: the FP8 factor fitted on the H200 (values a second at 64 over 128) beside the
-    engine's, then every Hopper table's shares at 64 held out against the engine's."""
-    h200 = FIT_GPU["hopper"]
+    """Heads of 64 values: the FP8 factor fitted on the H200 and the B200 (the FP8 rate at 64 over that at 128),
+    beside the engine's, then every other GPU's shares at 64 held out against the engine's."""
     print(
-        "\nheads of 64 values on Hopper (gpt-oss's): fit (H200, each engine's Hopper kernel): FP8 values a second at "
-        "64 over those at 128, the engine's; the 16-bit share's ratio, which the engine keeps at 1"
+        "\nheads of 64 values (gpt-oss's): fit (H200 and B200, each engine's default kernel): the FP8 rate at 64 over "
+        "that at 128, the engine's; the 16-bit share's ratio, which the engine keeps at 1"
     )
-    for engine in ENGINE_NAMES:
-        kernel = DEFAULT_KERNEL[(engine, "hopper")]
-        fp8 = small[(h200, engine, kernel, "fp8")] / share[(h200, engine, kernel, "fp8")]
-        sixteen = small[(h200, engine, kernel, "bfloat16")] / share[(h200, engine, kernel, "bfloat16")]
-        print(
-            f"  {engine:7} {kernel:30} {fp8:.3f}, {HOPPER_FP8_DECODE_HEAD_64_FACTOR[engine]:.3f}; "
-            f"16-bit {sixteen:.3f}"
-        )
-    print("held out (H100 SXM, heads of 64): fitted share / the engine's share")
-    for engine in ENGINE_NAMES:
-        kernel = DEFAULT_KERNEL[(engine, "hopper")]
-        cells = []
-        for kv in KV:
-            ratio = small[("H100-SXM", engine, kernel, kv)] / modelled(
-                engine, "H100-SXM", kv, mla=False, head_dim=64
+    for family, gpu in FIT_GPU.items():
+        for engine in ENGINE_NAMES:
+            kernel = DEFAULT_KERNEL[(engine, family)]
+            fp8 = small[(gpu, engine, kernel, "fp8")] / share[(gpu, engine, kernel, "fp8")]
+            sixteen = small[(gpu, engine, kernel, "bfloat16")] / share[(gpu, engine, kernel, "bfloat16")]
+            print(
+                f"  {gpu:9} {engine:7} {kernel:30} {fp8:.3f}, {FP8_DECODE_HEAD_64_FACTOR[family][engine]:.3f}; "
+                f"16-bit {sixteen:.3f}"
             )
-            errors.append(abs(ratio - 1.0))
-            cells.append(f"{kv} {ratio:.3f}")
-        print(f"  {'H100-SXM':9} {engine:7} {kernel:30} {'  '.join(cells)}")
+    print("held out (heads of 64): fitted share / the engine's share")
+    for gpu in ("H100-SXM", "B300-SXM", "GB200"):
+        family = get_gpu(gpu).family
+        for engine in ENGINE_NAMES:
+            kernel = DEFAULT_KERNEL[(engine, family)]
+            cells = []
+            for kv in KV:
+                ratio = small[(gpu, engine, kernel, kv)] / modelled(engine, gpu, kv, mla=False, head_dim=64)
+                errors.append(abs(ratio - 1.0))
+                cells.append(f"{kv} {ratio:.3f}")
+            print(f"  {gpu:9} {engine:7} {kernel:30} {'  '.join(cells)}")
 
 
 def _mla(share: dict[tuple[str, str, str, str, int], float], errors: list[float]) -> None:

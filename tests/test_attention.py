@@ -268,19 +268,24 @@ def test_each_engines_decode_attention_share_is_its_own_kernels_fit() -> None:
         assert H100_DECODE_ATTENTION[engine][1] == pytest.approx(
             own[1] * fit.bandwidth("H100-SXM"), rel=0.002
         )
-    # heads of 64 values on Hopper: the FP8 factor is the H200's fit; held out, the H100's tables within 8%
-    from config_explorer.engine.calibration import HOPPER_FP8_DECODE_HEAD_64_FACTOR
+    # heads of 64 values: the FP8 factor is the H200's and the B200's fit; held out, the H100's, B300's and GB200's
+    # tables within 8%
+    from config_explorer.engine.calibration import FP8_DECODE_HEAD_64_FACTOR
 
     small = fit.shares(64)
-    for engine in fit.ENGINE_NAMES:
-        hopper = fit.DEFAULT_KERNEL[(engine, "hopper")]
-        factor = small[("H200-SXM", engine, hopper, "fp8")] / share[("H200-SXM", engine, hopper, "fp8")]
-        assert HOPPER_FP8_DECODE_HEAD_64_FACTOR[engine] == pytest.approx(factor, abs=0.002)
-        for kv in fit.KV:
-            held = small[("H100-SXM", engine, hopper, kv)] / fit.modelled(
-                engine, "H100-SXM", kv, mla=False, head_dim=64
-            )
-            assert abs(held - 1.0) < 0.08, (engine, kv)
+    for family, fit_gpu in fit.FIT_GPU.items():
+        for engine in fit.ENGINE_NAMES:
+            kernel = fit.DEFAULT_KERNEL[(engine, family)]
+            factor = small[(fit_gpu, engine, kernel, "fp8")] / share[(fit_gpu, engine, kernel, "fp8")]
+            assert FP8_DECODE_HEAD_64_FACTOR[family][engine] == pytest.approx(factor, abs=0.002)
+    for gpu in ("H100-SXM", "B300-SXM", "GB200"):
+        for engine in fit.ENGINE_NAMES:
+            kernel = fit.DEFAULT_KERNEL[(engine, get_gpu(gpu).family)]
+            for kv in fit.KV:
+                held = small[(gpu, engine, kernel, kv)] / fit.modelled(
+                    engine, gpu, kv, mla=False, head_dim=64
+                )
+                assert abs(held - 1.0) < 0.08, (gpu, engine, kv)
     flashinfer = tuple(share[("B200-SXM", "sglang", "flashinfer", kv)] for kv in fit.KV)
     held_constant = SGLANG_FLASHINFER_DECODE_BANDWIDTH
     assert held_constant == pytest.approx(flashinfer, abs=0.002)
@@ -384,19 +389,26 @@ def test_decode_attention_follows_the_engines_kernel_and_the_kv_format() -> None
     )
 
 
-def test_hopper_reads_an_fp8_cache_of_small_heads_more_slowly() -> None:
-    """On Hopper an FP8 cache of heads of 64 values (gpt-oss-20b's) reads at the engine kernel's values a second
-    times its fitted factor, linear up to heads of 128, where it is 1 (TensorRT-LLM's XQA, whose FP8 rate is above
-    its 16-bit share's, still reads at that share); a 16-bit cache, heads of 128 or more, MLA and Blackwell keep
-    their shares."""
-    from config_explorer.engine.calibration import HOPPER_FP8_DECODE_HEAD_64_FACTOR, hopper_fp8_head_factor
+def test_an_fp8_cache_of_small_heads_reads_more_slowly() -> None:
+    """On Hopper and Blackwell an FP8 cache of heads of 64 values (gpt-oss-20b's) reads at the engine kernel's FP8
+    rate times its fitted factor, linear up to heads of 128, where it is 1 (TensorRT-LLM's XQA on Hopper, whose FP8
+    rate is above its 16-bit share's, still reads at that share); a 16-bit cache, heads of 128 or more, MLA, SGLang's
+    early Blackwell kernel and other families keep their shares."""
+    from config_explorer.engine.calibration import FP8_DECODE_HEAD_64_FACTOR, fp8_decode_head_factor
 
-    for engine, at_64 in HOPPER_FP8_DECODE_HEAD_64_FACTOR.items():
-        assert 0.5 < at_64 < 1.0
-        assert hopper_fp8_head_factor(engine, 32) == hopper_fp8_head_factor(engine, 64) == at_64
-        assert hopper_fp8_head_factor(engine, 96) == pytest.approx((at_64 + 1.0) / 2)
-        assert hopper_fp8_head_factor(engine, 128) == hopper_fp8_head_factor(engine, 256) == 1.0
-    assert hopper_fp8_head_factor("unknown-engine", 64) == 1.0
+    for family, factors in FP8_DECODE_HEAD_64_FACTOR.items():
+        for engine, at_64 in factors.items():
+            assert 0.5 < at_64 < 1.0
+            assert fp8_decode_head_factor(engine, family, 32) == at_64
+            assert fp8_decode_head_factor(engine, family, 64) == at_64
+            assert fp8_decode_head_factor(engine, family, 96) == pytest.approx((at_64 + 1.0) / 2)
+            assert (
+                fp8_decode_head_factor(engine, family, 128)
+                == fp8_decode_head_factor(engine, family, 256)
+                == 1.0
+            )
+    assert fp8_decode_head_factor("unknown-engine", "hopper", 64) == 1.0
+    assert fp8_decode_head_factor("vllm", "ampere", 64) == 1.0
 
     def share(gpu: str, engine: str, kv: str, head_dim: int, mla: bool = False) -> float:
         family = get_gpu(gpu).family
@@ -407,26 +419,32 @@ def test_hopper_reads_an_fp8_cache_of_small_heads_more_slowly() -> None:
         )  # fmt: skip
 
     for engine in ("vllm", "sglang", "trtllm"):
-        for gpu in ("H100", "H200"):
-            if engine == "trtllm":  # XQA's FP8 values a second exceed its 16-bit share's, at either head size
+        for gpu in ("H100", "H200", "B200"):
+            if (
+                engine == "trtllm" and gpu != "B200"
+            ):  # XQA's FP8 rate exceeds its 16-bit share's at either size
                 assert share(gpu, engine, "fp8", 64) == share(gpu, engine, "bf16", 64)
             else:
                 assert share(gpu, engine, "fp8", 64) < share(gpu, engine, "fp8", 128)
             assert share(gpu, engine, "fp8", 256) == share(gpu, engine, "fp8", 128)
             assert share(gpu, engine, "bf16", 64) == share(gpu, engine, "bf16", 128)
             assert share(gpu, engine, "fp8", 64, mla=True) == share(gpu, engine, "fp8", 128, mla=True)
-        assert share("B200", engine, "fp8", 64) == share("B200", engine, "fp8", 128)
+    assert share("B200", "sglang==0.5.6", "fp8", 64) == share(
+        "B200", "sglang==0.5.6", "fp8", 128
+    )  # flashinfer
+    assert share("A100", "vllm", "fp8", 64) == share("A100", "vllm", "fp8", 128)
     # the plan of gpt-oss-20b (heads of 64) reads its FP8 cache at the factor times Llama's (heads of 128)
-    plans = {
-        model: plan_deployment(
-            load_model(model), get_gpu("H200"), num_gpus=1, tp=1, input_length=1000, output_length=100,
-            engine="vllm", kv_precision="fp8",
-        ).rates.attention_bandwidth
-        for model in ("openai/gpt-oss-20b", "meta-llama/Llama-3.1-8B-Instruct")
-    }  # fmt: skip
-    assert plans["openai/gpt-oss-20b"] == pytest.approx(
-        plans["meta-llama/Llama-3.1-8B-Instruct"] * HOPPER_FP8_DECODE_HEAD_64_FACTOR["vllm"], rel=1e-9
-    )
+    for gpu, family in (("H200", "hopper"), ("B200", "blackwell")):
+        plans = {
+            model: plan_deployment(
+                load_model(model), get_gpu(gpu), num_gpus=1, tp=1, input_length=1000, output_length=100,
+                engine="vllm", kv_precision="fp8",
+            ).rates.attention_bandwidth
+            for model in ("openai/gpt-oss-20b", "meta-llama/Llama-3.1-8B-Instruct")
+        }  # fmt: skip
+        assert plans["openai/gpt-oss-20b"] == pytest.approx(
+            plans["meta-llama/Llama-3.1-8B-Instruct"] * FP8_DECODE_HEAD_64_FACTOR[family]["vllm"], rel=1e-9
+        )
 
 
 def test_a_plan_says_when_an_fp8_cache_saves_little_decode_attention_time() -> None:

@@ -5,11 +5,11 @@ The database ships inside the ``aiconfigurator-core`` wheel (PyPI ``aiconfigurat
 table per GPU, framework and release. This script reads the ``generation_attention_perf`` tables (one layer's
 decode attention as each engine runs it: one query token per sequence against ``step + 1`` cached tokens, read
 through the engine's own cache layout) on the H100 SXM, H200 SXM, B200, B300 and GB200, for vLLM, SGLang and
-TensorRT-LLM, and keeps: full attention (no sliding window), head size 128 (and on the H100 and H200 also 64,
-gpt-oss's and Llama 3.2 1B's, for the FP8 cache's head-size factor), the per-GPU head counts of common models'
-tensor-parallel shards, a 16-bit or FP8 KV cache, every kernel the tables time, and the points whose
-cache read is at least 200 MB (the bandwidth-bound part benchmarks/fit_decode_attention.py reads, as
-benchmarks/fit_kernels.py reads ../shared/data/kernels). It also reads the ``generation_mla_perf`` tables (the
+TensorRT-LLM, and keeps: full attention (no sliding window), head size 128 and 64 (gpt-oss's and Llama 3.2 1B's,
+for the FP8 cache's head-size factor), the per-GPU head counts of common models' tensor-parallel shards, a 16-bit
+or FP8 KV cache, every kernel the tables time, and the points whose cache read is at least 200 MB (the
+bandwidth-bound part benchmarks/fit_decode_attention.py reads, as benchmarks/fit_kernels.py reads
+../shared/data/kernels). It also reads the ``generation_mla_perf`` tables (the
 MLA attention kernel alone, one query token per sequence against ``step + 1`` cached latent vectors of 576 values)
 of SGLang 0.5.14 and TensorRT-LLM 1.3.0rc20 on the same GPUs, at 16, 32, 64 and 128 heads a GPU (DeepSeek-V3 at
 TP8, TP4, TP2 and on a data-parallel attention rank), with the same cut.
@@ -54,9 +54,8 @@ GPUS = {
     "gb200": ("GB200", {"vllm": "0.24.0", "sglang": "0.5.14", "trtllm": "1.3.0rc20"}),
 }
 KV_BYTES = {"bfloat16": 2, "fp8": 1}
-#: the head sizes kept, by GPU folder (128 everywhere; 64 too on Hopper, where benchmarks/fit_decode_attention.py
-#: reads the FP8 cache's rate at it)
-HEAD_DIMS = {"h100_sxm": (64, 128), "h200_sxm": (64, 128)}
+#: the head sizes kept: 128, and 64, at which benchmarks/fit_decode_attention.py reads the FP8 cache's rate
+HEAD_DIMS = (64, 128)
 #: the smallest cache read (bytes, keys and values of every sequence) a point keeps
 MIN_READ_BYTES = 200e6
 COLUMNS = (
@@ -85,8 +84,7 @@ def main() -> int:
             table, source = read_table(package, relative)
             if "window_size" in table:
                 table = table[table.window_size == 0]
-            head_dims = list(HEAD_DIMS.get(gpu_dir, (128,)))
-            table = table[table.head_dim.isin(head_dims) & table.kv_cache_dtype.isin(list(KV_BYTES))]
+            table = table[table.head_dim.isin(list(HEAD_DIMS)) & table.kv_cache_dtype.isin(list(KV_BYTES))]
             columns = [
                 "head_dim",
                 "kernel_source",

@@ -52,10 +52,10 @@ __all__ = [
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
+    "FP8_DECODE_HEAD_64_FACTOR",
     "GDN_PREFILL",
     "H100_DECODE_ATTENTION",
     "HOPPER_DECODE_ATTENTION_BANDWIDTH",
-    "HOPPER_FP8_DECODE_HEAD_64_FACTOR",
     "HOPPER_FP8_DECODE_VALUES_S",
     "HOPPER_FP8_MLA_DECODE_VALUES_S",
     "HOPPER_MLA_DECODE_BANDWIDTH",
@@ -127,10 +127,10 @@ __all__ = [
     "default_kv_precision",
     "efficiency_for",
     "expert_format_class",
+    "fp8_decode_head_factor",
     "gdn_prefill_kernel",
     "gemm_share_scale",
     "gemma4_support",
-    "hopper_fp8_head_factor",
     "indexer_decode_logits_bytes",
     "kimi_delta_attention_support",
     "masks_remote_experts",
@@ -2128,24 +2128,29 @@ HOPPER_FP8_DECODE_VALUES_S: Final[dict[str, float]] = {
     "sglang": 2.189e12,
     "trtllm": 4.123e12,
 }
-#: the FP8 cache values a second of :data:`HOPPER_FP8_DECODE_VALUES_S` (and the H100 SXM's own,
-#: :data:`H100_DECODE_ATTENTION`) at heads of 64 values, over those at heads of 128 (gpt-oss's and Llama 3.2 1B's
-#: heads): each kernel converts and reads an FP8 cache more slowly per value at the smaller head, where its 16-bit
-#: read is unchanged (within 3% for vLLM and TensorRT-LLM, 9% for SGLang on the H200). Fitted by
-#: benchmarks/fit_decode_attention.py on aiconfigurator's H200 ``generation_attention`` tables of both head sizes (the
-#: ratio of the FP8 values a second each size's points fit); held out on the H100's (0.88-0.94; the engine's FP8 share
-#: at 64 within 6% of vLLM's and SGLang's, 8-12% without the factor) and on the
-#: vLLM team's gpt-oss-20b FP8 slope (benchmarks/long_context_decode.py). Between 64 and 128 the factor is taken
-#: linearly, below 64 at 64's; above 128 it stays 1: the same tables put vLLM's FP8 cache at heads of 256 no faster
-#: than its 16-bit one, where the vLLM team's blog measured gemma-4-E2B's FP8 slope at 68% of its 16-bit one
-HOPPER_FP8_DECODE_HEAD_64_FACTOR: Final[dict[str, float]] = {"vllm": 0.870, "sglang": 0.833, "trtllm": 0.909}
+#: decode attention on an FP8 KV cache of heads of 64 values (gpt-oss's and Llama 3.2 1B's) over one of heads of 128,
+#: by GPU family and engine: the FP8 cache values a second on Hopper (:data:`HOPPER_FP8_DECODE_VALUES_S`, the H100 SXM's
+#: own in :data:`H100_DECODE_ATTENTION`), the FP8 share on Blackwell (:data:`DECODE_ATTENTION_BANDWIDTH`). Every engine's
+#: kernel converts and reads an FP8 cache more slowly per value at the smaller head, where its 16-bit read is unchanged
+#: (within 3% for vLLM and TensorRT-LLM on the H200 and every Blackwell GPU, 9% for SGLang on the H200). Fitted by
+#: benchmarks/fit_decode_attention.py on aiconfigurator's ``generation_attention`` tables of both head sizes (the ratio
+#: of what each size's points fit) on the H200 and the B200; held out on the H100 (0.88-0.94 there), the B300 and the
+#: GB200, and on the vLLM team's gpt-oss-20b FP8 slopes on an H100 and a B200 (benchmarks/long_context_decode.py).
+#: Between 64 and 128 the factor is taken linearly, below 64 at 64's; above 128 it stays 1: the same tables put vLLM's
+#: FP8 cache at heads of 256 no faster than its 16-bit one on Hopper, where the vLLM team's blog measured gemma-4-E2B's
+#: FP8 slope at 68% of its 16-bit one. SGLang's ``flashinfer`` kernel (its Blackwell default before 0.5.7) was not timed
+#: at heads of 64 and keeps 1
+FP8_DECODE_HEAD_64_FACTOR: Final[dict[str, dict[str, float]]] = {
+    "hopper": {"vllm": 0.870, "sglang": 0.833, "trtllm": 0.909},
+    "blackwell": {"vllm": 0.924, "sglang": 0.914, "trtllm": 0.945},
+}
 
 
-def hopper_fp8_head_factor(engine: str, head_dim: int) -> float:
-    """The factor on ``engine``'s FP8 decode-attention values a second on Hopper at heads of ``head_dim`` values
-    (:data:`HOPPER_FP8_DECODE_HEAD_64_FACTOR`): 1 from 128 up (and for an engine whose kernel was not timed), that
+def fp8_decode_head_factor(engine: str, gpu_family: str, head_dim: int) -> float:
+    """The factor on ``engine``'s FP8 decode-attention rate on ``gpu_family`` at heads of ``head_dim`` values
+    (:data:`FP8_DECODE_HEAD_64_FACTOR`): 1 from 128 up (and for a family or engine whose kernel was not timed), that
     at 64 from 64 down, linear between."""
-    at_64 = HOPPER_FP8_DECODE_HEAD_64_FACTOR.get(engine)
+    at_64 = FP8_DECODE_HEAD_64_FACTOR.get(gpu_family, {}).get(engine)
     if at_64 is None or head_dim >= 128:
         return 1.0
     if head_dim <= 64:
@@ -2232,7 +2237,7 @@ def decode_attention_bandwidth(
     """The share of the GPU's bandwidth (``bandwidth_bytes_s``) at which ``profile``'s engine reads the KV cache in
     decode (``family_share``: the GPU family's figure, kept where no engine kernel was timed; ``heads_per_gpu``:
     the attention heads one GPU holds; ``gpu_name``: the catalog GPU, for one with its own fit; ``head_dim``: the
-    values of one grouped-query head, which sets the Hopper FP8 kernels' rate, :func:`hopper_fp8_head_factor`).
+    values of one grouped-query head, which sets the FP8 kernels' rate, :func:`fp8_decode_head_factor`).
 
     Grouped-query layers: :data:`DECODE_ATTENTION_BANDWIDTH` on Blackwell (SGLang's ``flashinfer`` kernel before
     :data:`SGLANG_TRTLLM_MHA_DEFAULT_SINCE`); on Hopper :data:`HOPPER_DECODE_ATTENTION_BANDWIDTH` (the family's
@@ -2257,7 +2262,7 @@ def decode_attention_bandwidth(
         ceilings = HOPPER_FP8_MLA_DECODE_VALUES_S if mla else HOPPER_FP8_DECODE_VALUES_S
         ceiling = (own[1] if own else ceilings.get(engine)) if fp8 else None
         if ceiling and not mla:
-            ceiling *= hopper_fp8_head_factor(engine, head_dim)
+            ceiling *= fp8_decode_head_factor(engine, gpu_family, head_dim)
         return min(sixteen, ceiling * kv_value_bytes / bandwidth_bytes_s) if ceiling else sixteen
     if gpu_family != "blackwell" or engine not in ("trtllm", "vllm", "sglang"):
         return family_share
@@ -2284,6 +2289,8 @@ def decode_attention_bandwidth(
             and model_class not in _SGLANG_EARLY_TRTLLM_MHA_CLASSES
         ):
             shares = SGLANG_FLASHINFER_DECODE_BANDWIDTH
+        else:
+            shares = (shares[0], shares[1] * fp8_decode_head_factor(engine, gpu_family, head_dim))
     return shares[1] if fp8 else shares[0]
 
 
