@@ -129,13 +129,18 @@ def rows() -> list[dict[str, Any]]:
             ]
             util = _number(row["gpu_memory_utilization"])  # None: the release's own default
             logged_kv = _number(row["available_kv_gib"])
+            budget = vllm_memory_budget(version)
             consistent = True
-            if logged_kv is not None and None not in figures[1:] and parse_version(version) < (0, 21):
+            weights, activations = figures[1], figures[2]
+            if (
+                logged_kv is not None
+                and weights is not None
+                and activations is not None
+                and not budget.cuda_graphs_in_budget
+            ):
                 total = _number(row["total_gpu_memory_gib"]) or get_gpu(GPUS[row["gpu"]]).visible_memory_gib
-                expected = (
-                    total * (util or 0.9) - figures[1] - figures[2] - (_number(row["non_torch_gib"]) or 0.0)
-                )  # type: ignore[operator]
-                consistent = abs(expected - logged_kv) <= 0.5
+                used = weights + activations + (_number(row["non_torch_gib"]) or 0.0)
+                consistent = abs(total * (util or budget.default_utilization) - used - logged_kv) <= 0.5
             try:
                 dep = plan_deployment(
                     arch,

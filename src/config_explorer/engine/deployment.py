@@ -1264,6 +1264,9 @@ def plan_deployment(
         )
         if placement != costs.shared_experts:
             costs = attrs.evolve(costs, shared_experts=placement)
+    # MoE tokens gathered to every rank before the experts, the 16-bit results scattered back after them: the bytes
+    # of one gathered hidden value, None where the layer does not gather
+    gather_bytes: float | None = None
     if arch.is_moe and trtllm_gathers_moe_tokens(
         profile,
         dp_attention=dp_attention,
@@ -1271,21 +1274,18 @@ def plan_deployment(
         scale_up_domain=gpu.scale_up_domain,
         gpus_per_node=gpu.gpus_per_node,
     ):
-        # every rank's tokens gathered at the experts' dispatch precision, the 16-bit results reduce-scattered back
+        # TensorRT-LLM's attention-DP ranks: every rank's tokens at the experts' dispatch precision
         gather_bytes = trtllm_moe_gather_bytes(experts, block_scaled=block_scaled)
+    elif arch.is_moe and profile.name == "sglang" and ep > 1 and dp_attention > 1 and not deepep:
+        # SGLang's standard dispatcher beside data-parallel attention (no DeepEP: the experts split over fewer GPUs
+        # than the stage): every group's 16-bit hidden states (layers/communicator.py;
+        # benchmarks/data/sglang_dp_attention_launch_evidence.md)
+        gather_bytes = 2.0
+    if gather_bytes is not None:
         costs = attrs.evolve(
             costs,
             moe_exchange_gathers=True,
             moe_exchange_token_bytes=costs.expert_hidden * (gather_bytes + 2.0) * costs.moe_layers,
-        )
-    if arch.is_moe and profile.name == "sglang" and ep > 1 and dp_attention > 1 and not deepep:
-        # SGLang's standard dispatcher beside data-parallel attention (no DeepEP: the experts split over fewer GPUs
-        # than the stage): every group's 16-bit hidden states gathered to every GPU before the MoE and the results
-        # scattered back after it (layers/communicator.py; benchmarks/data/sglang_dp_attention_launch_evidence.md)
-        costs = attrs.evolve(
-            costs,
-            moe_exchange_gathers=True,
-            moe_exchange_token_bytes=costs.expert_hidden * (2.0 + 2.0) * costs.moe_layers,
         )
     # SGLang's expert parallelism beside data-parallel attention over every GPU dispatches tokens with DeepEP, whose
     # expert GEMMs are DeepGEMM's, not the Triton kernel's (as the Blackwell Triton term above takes it)
