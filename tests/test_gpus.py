@@ -32,6 +32,10 @@ REQUIRED = [
     "MI325X",
     "RTX 4090",
     "RTX 6000 Ada",
+    "H20",
+    "H800 SXM",
+    "A800 SXM 80GB",
+    "L20",
 ]
 
 
@@ -64,6 +68,10 @@ def test_every_entry_is_sourced_and_sane(spec) -> None:  # type: ignore[no-untyp
         ("mi300x", "MI300X"),
         ("L40S", "L40S"),
         ("4090", "RTX 4090"),
+        ("h20-96gb", "H20"),
+        ("NVIDIA H800", "H800 SXM"),
+        ("a800", "A800 SXM 80GB"),
+        ("L20 48GB", "L20"),
     ],
 )
 def test_lookup_by_alias_is_case_and_punctuation_insensitive(query: str, name: str) -> None:
