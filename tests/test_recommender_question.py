@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config_explorer.engine.slo import SLOConstraint, check_slos
+from config_explorer.errors import InvalidArgumentError
 from config_explorer.recommender import WORKLOADS, recommend_gpus
 from config_explorer.recommender.recommend import OPERATING_POINT_TOLERANCE
 from config_explorer.recommender.workloads import merge_slos
@@ -184,6 +185,30 @@ def test_rows_flag_a_binding_ttft_and_expert_parallelism_on_vllm_or_sglang() -> 
         h100, 8, 8, 1, None, True, engine="trtllm", ep=8
     )
     assert "expert parallel on vLLM/SGLang" not in row_caveats(h100, 8, 8, 1, None, True, engine="vllm", ep=1)
+
+
+def test_rows_on_an_export_capped_gpu_say_so() -> None:
+    """The H20's tensor rates are an export cap, so the Hopper kernel efficiencies measured on uncapped parts
+    are a weaker guide there: its rows carry the caveat, the H100's and the H800's (the H100's silicon) do not."""
+    from config_explorer import get_gpu
+    from config_explorer.catalogs.gpus import gpu_from_mapping
+    from config_explorer.recommender.recommend import CAVEATS, row_caveats
+
+    assert "tensor rates capped" in CAVEATS
+    assert "tensor rates capped" in row_caveats(get_gpu("H20"), 8, 8, 1, None, True)
+    for name in ("H100", "H800"):
+        assert "tensor rates capped" not in row_caveats(get_gpu(name), 8, 8, 1, None, True)
+    spec = get_gpu("H20").to_dict()
+    layout = {
+        "name": "capped test part",
+        "memory_gib": spec["memory_gib"],
+        "memory_bandwidth_tb_s": spec["memory_bandwidth_tb_s"],
+        "tflops": {"bf16": 148.0},
+        "interconnect": {"bandwidth_gb_s": 900},
+    }
+    with pytest.raises(InvalidArgumentError, match="tensor_rates_capped"):
+        gpu_from_mapping({**layout, "tensor_rates_capped": "yes"})
+    assert gpu_from_mapping({**layout, "tensor_rates_capped": True}).tensor_rates_capped
 
 
 def test_max_gpus_caps_the_gpus_a_target_load_takes() -> None:

@@ -85,6 +85,16 @@ def _in_range(key: str, *, optional: bool = False) -> Callable[[object, attrs.At
     return check
 
 
+def _flag(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An attrs validator: ``True`` or ``False``."""
+    if not isinstance(value, bool):
+        gpu = _owner(instance)
+        where = f"GPU {gpu!r}: field" if gpu else "GPU field"
+        raise InvalidArgumentError(
+            f"{where} {attribute.name!r} must be true or false, got {short_repr(value)}"
+        )
+
+
 def _text(*, optional: bool = False) -> Callable[[object, attrs.Attribute[Any], Any], None]:
     """An attrs validator: a string (or ``None`` where ``optional``)."""
 
@@ -193,6 +203,10 @@ class GPUSpec:
         default=None, validator=_in_range("framework_memory_gib", optional=True)
     )
     memory_type: str | None = attrs.field(default=None, validator=_text(optional=True))
+    #: its datasheet tensor rates are an export cap set below what its SMs issue (the H20): the family's kernel
+    #: efficiencies, measured on uncapped parts, are shares of a peak that binds differently here, and a
+    #: recommendation row on it carries that caveat
+    tensor_rates_capped: bool = attrs.field(default=False, validator=_flag)
     vendor: str = attrs.field(default="unknown", validator=_text())
     architecture: str | None = attrs.field(default=None, validator=_text(optional=True))
     family: str = attrs.field(default="other", validator=_text())
@@ -368,6 +382,7 @@ def gpu_from_mapping(data: Mapping[str, Any], *, builtin: bool = False) -> GPUSp
                 name, "framework_memory_gib", data.get("framework_memory_gib")
             ),
             memory_type=_text_value(name, "memory_type", data.get("memory_type"), None),
+            tensor_rates_capped=data.get("tensor_rates_capped", False),
             memory_bandwidth_tb_s=_figure(
                 name, "memory_bandwidth_tb_s", data["memory_bandwidth_tb_s"], "memory_bandwidth_tb_s"
             ),

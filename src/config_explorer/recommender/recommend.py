@@ -451,6 +451,11 @@ CAVEATS: Final[dict[str, tuple[str, str]]] = {
         "the GPU family's efficiencies come from published microbenchmarks, not measured here",
     ),
     "calibration: assumed": ("A", "the GPU family's efficiencies are assumed (older or unknown family)"),
+    "tensor rates capped": (
+        "C",
+        "the GPU's tensor rates are an export cap: the family's kernel efficiencies, measured on uncapped parts, "
+        "read its published runs with larger errors (the H20's held-out TTFT 49%, PERFORMANCE_ESTIMATION.md)",
+    ),
     "not sold in this count": (
         "S",
         "this GPU is not rented or sold in this count (see the catalog's deployment block)",
@@ -493,6 +498,8 @@ def row_caveats(
     calibration = efficiency_for(spec.family).calibration
     if calibration != "measured":
         found.append(f"calibration: {calibration}")
+    if spec.tensor_rates_capped:
+        found.append("tensor rates capped")
     if count not in spec.deployable_counts(count):
         found.append("not sold in this count")
     if tp * pp > max(spec.scale_up_domain, spec.gpus_per_node):
