@@ -113,6 +113,22 @@ def test_without_prices_it_ranks_by_gpus_needed(monkeypatch: pytest.MonkeyPatch)
     assert plain.metric == "throughput_per_gpu"
 
 
+def test_a_gpu_without_a_price_still_shows_its_best_layout_beside_priced_ones() -> None:
+    """Ranked by cost, a GPU without a price has no cost to compare its layouts by: its row is still the layout
+    that needs the fewest GPUs for the load, the one it leads with when no GPU has a price (Qwen3-32B on an
+    H800: two GPUs at TP2, not four copies of one)."""
+    from config_explorer.recommender import costs
+
+    assert costs.GPUCosts().per_gpu_hour("H800 SXM") is None
+    kwargs = {"workload": "chat", "target_requests_per_s": 10, "backend": "native"}
+    alone = recommend_gpus("Qwen/Qwen3-32B", gpus=["H800"], **kwargs)
+    mixed = recommend_gpus("Qwen/Qwen3-32B", gpus=["H100", "H800"], **kwargs)
+    assert mixed.metric == "cost" and alone.metric == "gpus_for_target"
+    row = next(c for c in mixed.ranked if c.gpu == "H800 SXM")
+    assert (row.tp, row.total_gpus_for_target) == (alone.best.tp, alone.best.total_gpus_for_target)
+    assert mixed.ranked[0].gpu == "H100 SXM"  # priced rows first
+
+
 def test_gpu_counts_follow_how_each_gpu_is_sold() -> None:
     from config_explorer import get_gpu
 

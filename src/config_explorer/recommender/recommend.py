@@ -1081,16 +1081,27 @@ def recommend_gpus(
     field_metric = "fit" if not estimate_performance_flag else metric
     _, higher = METRICS[field_metric]
 
+    # what ranks the rows the metric has no value for (a GPU without a price, ranked by cost): the metric chosen
+    # where no GPU has a price, so that such a GPU's rows still lead with its best layout
+    unpriced_metric = "gpus_for_target" if has_target else "throughput_per_gpu"
+    _, unpriced_higher = METRICS[unpriced_metric]
+
     def sort_key(c: Candidate) -> tuple[bool, float, int, float, float]:
         value = c.value(field_metric)
+        missing = value is None
+        if missing and field_metric != "fit":
+            value = c.value(unpriced_metric)
+            higher_here = unpriced_higher
+        else:
+            higher_here = higher
         # nine significant digits: copies of one layout tie exactly, so the tie-breaks below apply
-        number = 0.0 if value is None else float(f"{(-value if higher else value):.9g}")
+        number = 0.0 if value is None else float(f"{(-value if higher_here else value):.9g}")
         if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
             return (False, float(c.num_gpus), 0, -(value or 0.0), 0.0)
         # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper,
         # then (with a target load) the most spare capacity at that cost
         return (
-            value is None,
+            missing,
             number,
             c.num_gpus,
             c.cost_per_hour_usd or math.inf,
