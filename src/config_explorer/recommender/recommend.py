@@ -1088,16 +1088,15 @@ def recommend_gpus(
 
     def sort_key(c: Candidate) -> tuple[bool, float, int, float, float]:
         value = c.value(field_metric)
+        if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
+            return (False, float(c.num_gpus), 0, -(value or 0.0), 0.0)
         missing = value is None
-        if missing and field_metric != "fit":
-            value = c.value(unpriced_metric)
-            higher_here = unpriced_higher
+        if missing:
+            value, higher_here = c.value(unpriced_metric), unpriced_higher
         else:
             higher_here = higher
         # nine significant digits: copies of one layout tie exactly, so the tie-breaks below apply
         number = 0.0 if value is None else float(f"{(-value if higher_here else value):.9g}")
-        if field_metric == "fit":  # cheap planning: fewest GPUs, then the most KV headroom
-            return (False, float(c.num_gpus), 0, -(value or 0.0), 0.0)
         # candidates the metric cannot be computed for (e.g. no price) go last; ties: fewer GPUs, cheaper,
         # then (with a target load) the most spare capacity at that cost
         return (
