@@ -23,8 +23,10 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``published_serving_points_gpustack_trtllm.csv`` (GPUStack's trtllm-serve runs and their pages' vLLM / SGLang
   ShareGPT runs) and ``published_serving_points_vllm_lab.csv`` (one lab's raw ``vllm bench serve`` result files:
   Qwen3-14B, bf16 and AWQ, vLLM 0.29 on an L40S) and ``published_serving_points_h20.csv`` (the first runs on the
-  export-limited H20: gpt-oss-20b on vLLM, DeepSeek-V3 and Qwen3-235B-A22B on SGLang) (vLLM, SGLang, TensorRT-LLM; sources in
-  the README and the notes beside them):
+  export-limited H20: gpt-oss-20b on vLLM, DeepSeek-V3 and Qwen3-235B-A22B on SGLang) and
+  ``published_serving_points_cloudrift.csv`` (one lab's raw ``vllm bench serve`` files on the RTX PRO 6000
+  Blackwell Server and Workstation Editions, with the same harness's H100, H200, B200 and L40S runs) (vLLM, SGLang,
+  TensorRT-LLM; sources in the README and the notes beside them):
   closed loops at a fixed concurrency (``--max-concurrency``, with the run's number of prompts),
   all-at-once runs (offline, the run's number of prompts) and N-at-once runs (offline N). Lengths that
   varied per request are drawn as the benchmark client drew them: SGLang's ``random`` dataset uniform
@@ -127,6 +129,7 @@ PUBLISHED = (
     HERE / "data" / "published_serving_points_gpustack_trtllm.csv",
     HERE / "data" / "published_serving_points_vllm_lab.csv",
     HERE / "data" / "published_serving_points_h20.csv",
+    HERE / "data" / "published_serving_points_cloudrift.csv",
 )
 
 #: published metric -> how to read it off an estimate

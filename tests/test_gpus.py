@@ -36,6 +36,8 @@ REQUIRED = [
     "H800 SXM",
     "A800 SXM 80GB",
     "L20",
+    "RTX PRO 6000 Server",
+    "RTX PRO 6000 Workstation",
 ]
 
 
@@ -72,6 +74,10 @@ def test_every_entry_is_sourced_and_sane(spec) -> None:  # type: ignore[no-untyp
         ("NVIDIA H800", "H800 SXM"),
         ("a800", "A800 SXM 80GB"),
         ("L20 48GB", "L20"),
+        ("RTX PRO 6000", "RTX PRO 6000 Server"),
+        ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "RTX PRO 6000 Server"),
+        ("rtx-pro-6000-ws", "RTX PRO 6000 Workstation"),
+        ("RTX 6000 Ada", "RTX 6000 Ada"),
     ],
 )
 def test_lookup_by_alias_is_case_and_punctuation_insensitive(query: str, name: str) -> None:
