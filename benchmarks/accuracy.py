@@ -12,6 +12,9 @@ Every row is estimated the way it was measured, with the profile of the engine t
   (output >= 8 x prompt) ITL is read as batch / total output rate, for the measurement and the
   estimate alike ("itl (proxy)"). Its throughput rows are read per GPU, as every table of the page it
   transcribes is headed (:data:`STATIC_BATCH_PER_GPU_SOURCE`), whatever their label;
+* ``benchmarks/data/trtllm_max_throughput_rtx_pro_6000.csv``: the release-1.0 Performance Overview's RTX PRO 6000
+  Blackwell Server Edition cells in the first file's columns, pipeline-parallel layouts replayed as such (read with
+  or without ``../shared/data``);
 * ``benchmarks/data/published_serving_points.csv``, ``published_serving_points_more.csv``,
   ``published_serving_points_inferencex.csv``, ``published_serving_points_inferencex_new_gpus.csv``,
   ``published_serving_points_inferencex_dpa.csv``, ``published_serving_points_inferencex_gptoss.csv``,
@@ -209,9 +212,18 @@ def trtllm_bench_graphs(batch: int) -> dict[str, Any]:
     return {"cuda_graph_max_batch_size": batch, "cuda_graph_padding": True}
 
 
-def max_throughput_rows(data_dir: Path, serving_model: str) -> list[dict[str, Any]]:
+#: TensorRT-LLM Performance Overview cells this repository transcribes in ``trtllm_max_throughput.csv``'s columns,
+#: read beside it: the release-1.0 page's RTX PRO 6000 Blackwell Server Edition tables (benchmarks/data/README.md)
+REPO_MAX_THROUGHPUT = (HERE / "data" / "trtllm_max_throughput_rtx_pro_6000.csv",)
+
+
+def max_throughput_rows(data_dir: Path, serving_model: str, path: Path | None = None) -> list[dict[str, Any]]:
+    """TensorRT-LLM's offline maximum-throughput cells (``trtllm-bench throughput``) of ``path`` (``data_dir``'s
+    ``trtllm_max_throughput.csv`` unless given; :data:`REPO_MAX_THROUGHPUT` holds the repository's), each replayed
+    on its own layout (pipeline stages included) with ``trtllm-bench``'s own batch and token budget."""
     rows = []
-    with (data_dir / "trtllm_max_throughput.csv").open() as fh:
+    path = path or data_dir / "trtllm_max_throughput.csv"
+    with path.open() as fh:
         for row in csv.DictReader(fh):
             arch = _model(data_dir, row["model"])
             isl, osl = int(row["input_len"]), int(row["output_len"])
@@ -565,9 +577,12 @@ def _layout(row: dict[str, str], engine: str, kv: str | None) -> dict[str, Any]:
     implied.update(trtllm_balance_options(row.get("engine", ""), row.get("notes", "")))
     if implied:
         knobs["engine_options"] = {**implied, **knobs.get("engine_options", {})}
+    stages = int(row.get("pp") or 1)
     return {
         "num_gpus": int(row["num_gpus"]),
         "tp": int(row["tp"]),
+        # pipeline stages where the row states more than one (the published files' ``pp`` column)
+        **({"pp": stages} if stages > 1 else {}),
         "precision": row["weight_precision"] or None,
         "kv_precision": kv,
         "engine": engine,
@@ -1191,6 +1206,9 @@ def all_rows(data_dir: Path | None, serving_model: str) -> list[dict[str, Any]]:
     rows = []
     if data_dir is not None:
         rows = max_throughput_rows(data_dir, serving_model) + static_batch_rows(data_dir, serving_model)
+    for path in REPO_MAX_THROUGHPUT:
+        scored = max_throughput_rows(data_dir or HERE / "data", serving_model, path)
+        rows += [{**row, "file": path.name} for row in scored]
     for path in PUBLISHED:
         if path.exists():
             rows += [{**row, "file": path.name} for row in published_rows(path, serving_model)]
