@@ -261,6 +261,32 @@ def test_a_decode_kernel_per_query_head_never_makes_a_step_faster(
         assert before.total_s == pytest.approx(after.total_s)
 
 
+@given(
+    models,
+    st.sampled_from([*GPUS, "RTX PRO 6000", "H20", "MI355X"]),
+    st.sampled_from(["vllm", "sglang", "trtllm"]),
+    st.sampled_from([1, 2, 4, 8]),
+    st.integers(1, 512),
+    st.integers(16, 8192),
+)
+def test_no_step_beats_the_gpus_datasheet_bandwidth_or_peak(
+    model: str, gpu: str, engine: str, tp: int, decodes: int, prompt: int
+) -> None:
+    """Whatever a kernel's share of the peak, a step never moves the bytes it charges faster than the GPU's datasheet
+    bandwidth, nor computes its FLOPs faster than the GPU's fastest tensor mode (the floor
+    benchmarks/routing_floor.py holds measured runs to)."""
+    arch, spec = load_model(model), get_gpu(gpu)
+    if check_layout(arch, tp, tp, 1) is not None:
+        return
+    dep = plan_deployment(
+        arch, spec, num_gpus=tp, tp=tp, input_length=prompt, output_length=128, engine=engine
+    )
+    peak = max(v for v in attrs.asdict(spec.tflops).values() if v) * 1e12
+    for step in (dep.step(float(decodes), 0.0, 0.0), dep.step(0.0, float(prompt), 1.0)):
+        assert step.total_s >= step.bytes / spec.memory_bandwidth_bytes_s * (1 - 1e-9)
+        assert step.total_s >= step.flops / peak * (1 - 1e-9)
+
+
 @given(models, gpus, st.floats(1.05, 4.0), st.integers(1, 256), st.integers(16, 8192))
 def test_more_bandwidth_or_flops_never_makes_a_phase_slower(
     model: str, gpu: str, k: float, batch: int, prompt: int
