@@ -42,7 +42,8 @@ Every row is estimated the way it was measured, with the profile of the engine t
   ``--max-num-batched-tokens``, ``--gpu-memory-utilization``, ``--max-model-len`` and SGLang's
   ``--max-running-requests``, ``--chunked-prefill-size``, ``--mem-fraction-static``,
   ``--context-length``, TensorRT-LLM's ``--max_num_tokens``, ``--max_seq_len``, the expert-parallel size
-  (``--ep-size``, ``--ep_size``, SGLang's ``--ep`` and ``--expert-parallel-size``), and the options that
+  (``--ep-size``, ``--ep_size``, SGLang's ``--ep`` and ``--expert-parallel-size``), the pipeline stages
+  (``--pipeline-parallel-size``, ``-pp``, SGLang's ``--pp-size``), and the options that
   hold requests back: SGLang's ``--scheduler-recv-interval``, TensorRT-LLM's ``batch_wait_timeout_iters`` /
   ``batch_wait_max_tokens_ratio``, read from the notes' ``server:``/``launch:`` command) are replayed;
   others keep the engine's defaults.
@@ -302,6 +303,10 @@ SERVE_FLAGS: dict[str, tuple[str, type]] = {
     "--ep_size": ("ep", int),
     "--ep": ("ep", int),  # SGLang's aliases of --ep-size
     "--expert-parallel-size": ("ep", int),
+    # pipeline stages (vLLM's flag and its short form; SGLang's --pp-size)
+    "--pipeline-parallel-size": ("pp", int),
+    "-pp": ("pp", int),
+    "--pp-size": ("pp", int),
 }
 
 #: how a row's notes introduce the server's launch command or its flags

@@ -4,12 +4,12 @@ Run: ``PYTHONPATH=src python benchmarks/routing_floor.py [--all]``.
 
 The engine charges a MoE decode step the experts its tokens touch under independent uniform routing,
 ``E (1 - (1 - k/E)^n)`` a layer for ``n`` tokens, ``k`` of ``E`` experts each. For every held-out closed-loop row of
-``benchmarks/accuracy.py`` that measures the median (else mean) TPOT or ITL of a MoE model, this script replays the
-row's deployment (its engine, layout and launch flags, as accuracy.py does), takes the decode step of the batch the
-simulated run held on average at the run's mean context (prompt plus half the output), and prints the time that
-step's bytes take at the GPU's full datasheet bandwidth, with nothing else charged: a floor no engine can beat if
-routing were uniform. A measured gap below it says the run's tokens touched fewer distinct experts than uniform
-routing does (skewed or correlated routing), whatever else the engine gets right or wrong.
+``benchmarks/accuracy.py`` that measures the median (else mean) TPOT or ITL of a MoE model on one pipeline stage,
+this script replays the row's deployment (its engine, layout and launch flags, as accuracy.py does), takes the decode
+step of the batch the simulated run held on average at the run's mean context (prompt plus half the output), and
+prints the time that step's bytes take at the GPU's full datasheet bandwidth, with nothing else charged: a floor no
+engine can beat if routing were uniform. A measured gap below it says the run's tokens touched fewer distinct experts
+than uniform routing does (skewed or correlated routing), whatever else the engine gets right or wrong.
 
 It prints the rows below the floor and, by model, how many of its rows were checked and fell below. ``--all``
 prints every row checked.
@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             and row["metric"] == preferred.get(run_key(row))
             and traffic.arrival == "closed_loop"
             and e.decode_batch_per_replica
+            and layout.get("pp", 1)
+            == 1  # a pipeline step's bytes are one stage's micro-batch: no whole-step floor
         ):
             floor = step_floor_ms(arch, row, layout, e)
             batch = e.decode_batch_per_replica

@@ -201,3 +201,20 @@ def test_a_judged_point_carries_the_rate_it_keeps_up_with() -> None:
     fell = judged(3 * capacity)
     assert not fell.ok  # type: ignore[attr-defined]
     assert "cannot keep up" in (fell.error or "")  # type: ignore[attr-defined]
+
+
+def test_pcie_gpus_search_pipeline_stages_inside_a_node_and_nvlink_gpus_do_not() -> None:
+    """A GPU with no NVLink-class link all-reduces over PCIe, so the search tries pipeline stages inside one node
+    there, up to IN_NODE_PIPELINE_DEGREE of them; an NVLink GPU keeps them for replicas larger than a node."""
+    from config_explorer.architecture import load_model
+    from config_explorer.catalogs.gpus import get_gpu
+    from config_explorer.recommender.recommend import IN_NODE_PIPELINE_DEGREE, deployment_layouts
+
+    arch = load_model("meta-llama/Llama-3.3-70B-Instruct")
+    pcie = {(x.tp, x.pp) for x in deployment_layouts(arch, get_gpu("RTX PRO 6000"), 8)}
+    assert {(8, 1), (4, 2), (2, 4)} <= pcie
+    assert all(pp <= IN_NODE_PIPELINE_DEGREE for _, pp in pcie)
+    assert all(x.pp == 1 for x in deployment_layouts(arch, get_gpu("H100"), 8))
+    assert all(x.pp == 1 for x in deployment_layouts(arch, get_gpu("L40S"), 8, ("tp",)))
+    past_a_node = {(x.tp, x.pp) for x in deployment_layouts(arch, get_gpu("H100"), 16)}
+    assert (8, 2) in past_a_node

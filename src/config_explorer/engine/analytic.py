@@ -325,12 +325,19 @@ def _random_arrival_spread(
             k += 1
             chance *= lam / k
     mean = sum(w * (low + width / 2.0) for w, low, width in parts)
-    edges = sorted({x for _, low, width in parts for x in (low, low + width)})
-
-    def cdf(x: float) -> float:
-        return sum(w * min(max((x - low) / width, 0.0), 1.0) for w, low, width in parts)
-
-    levels = [cdf(x) for x in edges]
+    # the mixture's distribution function at each edge, swept left to right: piecewise linear, its slope rising by
+    # w / width where a part starts and falling by as much where it ends
+    turns: dict[float, float] = {}
+    for w, low, width in parts:
+        turns[low] = turns.get(low, 0.0) + w / width
+        turns[low + width] = turns.get(low + width, 0.0) - w / width
+    edges = sorted(turns)
+    levels, level, slope = [], 0.0, 0.0
+    for i, x in enumerate(edges):
+        if i:
+            level += slope * (x - edges[i - 1])
+        levels.append(level)
+        slope += turns[x]
     out = []
     for q in QUANTILES:
         i = next((j for j, level in enumerate(levels) if level >= q), len(edges) - 1)

@@ -517,6 +517,11 @@ def row_caveats(
 
 #: pipeline-parallel degrees the search tries (each must divide the GPU count and the stages hold layers)
 PIPELINE_DEGREES: Final = (1, 2, 4, 8)
+#: the most pipeline stages the search tries inside one node of GPUs with no NVLink-class link (past a node, every
+#: degree): TensorRT-LLM's release-1.0 tables for the RTX PRO 6000 gain 1.37x from 4 to 8 stages of Llama-3.3-70B at
+#: 1000/1000 where the engine says 1.86x, so eight stages in one node are left out of the search rather than ranked
+#: on an estimate that reads them 8-75% fast (benchmarks/data/README.md section 20)
+IN_NODE_PIPELINE_DEGREE: Final = 4
 #: the ways of splitting a model the search can combine (``parallelism=``); tensor parallelism is always on
 PARALLELISM: Final = ("tp", "pp", "ep", "dp-attention")
 
@@ -545,9 +550,14 @@ def deployment_layouts(
     crosses the network).
     """
     widest = max(spec.scale_up_domain, spec.gpus_per_node)
+    # A GPU with no NVLink-class link runs its tensor-parallel all-reduces over PCIe too, so pipeline stages inside
+    # one node are worth a try there (NVIDIA's TensorRT-LLM tables for the RTX PRO 6000 are pipeline layouts), up
+    # to IN_NODE_PIPELINE_DEGREE of them
+    in_node = not spec.has_nvlink_class_link and count <= widest
     layouts: list[Layout] = []
     for pp in PIPELINE_DEGREES:
-        if count % pp or pp > arch.num_layers or (pp > 1 and (count <= widest or "pp" not in parallelism)):
+        staged = count > widest or (in_node and pp <= IN_NODE_PIPELINE_DEGREE)
+        if count % pp or pp > arch.num_layers or (pp > 1 and (not staged or "pp" not in parallelism)):
             continue
         for tp in valid_tp_degrees(arch, count, pp):
             if tp > widest:
