@@ -204,8 +204,9 @@ def test_a_judged_point_carries_the_rate_it_keeps_up_with() -> None:
 
 
 def test_pcie_gpus_search_pipeline_stages_inside_a_node_and_nvlink_gpus_do_not() -> None:
-    """A GPU with no NVLink-class link all-reduces over PCIe, so the search tries pipeline stages inside one node
-    there, up to IN_NODE_PIPELINE_DEGREE of them; an NVLink GPU keeps them for replicas larger than a node."""
+    """Past the GPUs' scale-up domain tensor parallelism all-reduces over PCIe, so the search tries pipeline stages
+    inside one node there (a PCIe card at two GPUs, an NVLink-bridge pair's card at four), up to
+    IN_NODE_PIPELINE_DEGREE of them; an NVLink GPU keeps them for replicas larger than a node."""
     from config_explorer.architecture import load_model
     from config_explorer.catalogs.gpus import get_gpu
     from config_explorer.recommender.recommend import IN_NODE_PIPELINE_DEGREE, deployment_layouts
@@ -216,5 +217,8 @@ def test_pcie_gpus_search_pipeline_stages_inside_a_node_and_nvlink_gpus_do_not()
     assert all(pp <= IN_NODE_PIPELINE_DEGREE for _, pp in pcie)
     assert all(x.pp == 1 for x in deployment_layouts(arch, get_gpu("H100"), 8))
     assert all(x.pp == 1 for x in deployment_layouts(arch, get_gpu("L40S"), 8, ("tp",)))
+    bridged = get_gpu("H100 NVL")  # NVLink bridges join pairs
+    assert all(x.pp == 1 for x in deployment_layouts(arch, bridged, 2))
+    assert (2, 2) in {(x.tp, x.pp) for x in deployment_layouts(arch, bridged, 4)}
     past_a_node = {(x.tp, x.pp) for x in deployment_layouts(arch, get_gpu("H100"), 16)}
     assert (8, 2) in past_a_node

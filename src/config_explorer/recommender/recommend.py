@@ -517,7 +517,7 @@ def row_caveats(
 
 #: pipeline-parallel degrees the search tries (each must divide the GPU count and the stages hold layers)
 PIPELINE_DEGREES: Final = (1, 2, 4, 8)
-#: the most pipeline stages the search tries inside one node of GPUs with no NVLink-class link (past a node, every
+#: the most pipeline stages the search tries inside one node past the GPUs' scale-up domain (past a node, every
 #: degree): TensorRT-LLM's release-1.0 tables for the RTX PRO 6000 gain 1.37x from 4 to 8 stages of Llama-3.3-70B at
 #: 1000/1000 where the engine says 1.86x, so eight stages in one node are left out of the search rather than ranked
 #: on an estimate that reads them 8-75% fast (benchmarks/data/README.md section 20)
@@ -550,10 +550,10 @@ def deployment_layouts(
     crosses the network).
     """
     widest = max(spec.scale_up_domain, spec.gpus_per_node)
-    # A GPU with no NVLink-class link runs its tensor-parallel all-reduces over PCIe too, so pipeline stages inside
-    # one node are worth a try there (NVIDIA's TensorRT-LLM tables for the RTX PRO 6000 are pipeline layouts), up
-    # to IN_NODE_PIPELINE_DEGREE of them
-    in_node = not spec.has_nvlink_class_link and count <= widest
+    # Past the GPUs' scale-up domain (every PCIe card's is one GPU, an NVLink bridge's two or four) tensor-parallel
+    # all-reduces cross PCIe even inside a node, so pipeline stages inside one node are worth a try there (NVIDIA's
+    # TensorRT-LLM tables for the RTX PRO 6000 are pipeline layouts), up to IN_NODE_PIPELINE_DEGREE of them
+    in_node = spec.scale_up_domain < count <= widest
     layouts: list[Layout] = []
     for pp in PIPELINE_DEGREES:
         staged = count > widest or (in_node and pp <= IN_NODE_PIPELINE_DEGREE)
