@@ -31,8 +31,6 @@ import accuracy  # noqa: E402
 
 from config_explorer.architecture import ModelArchitecture  # noqa: E402
 from config_explorer.catalogs.gpus import get_gpu  # noqa: E402
-from config_explorer.engine.calibration import profile_for  # noqa: E402
-from config_explorer.engine.options import check_engine_options  # noqa: E402
 from config_explorer.engine.records import PerformanceEstimate  # noqa: E402
 from config_explorer.engine.serving import estimate, plan_deployment  # noqa: E402
 from config_explorer.engine.traffic import Traffic  # noqa: E402
@@ -47,17 +45,12 @@ def step_floor_ms(
     """The row's mean decode step (its simulated batch per replica, at the run's mean context) at the GPU's
     datasheet bandwidth: the step's bytes on one GPU over that GPU's peak, ms."""
     gpu = get_gpu(row["gpu"])
-    knobs = dict(layout)
-    options = knobs.pop("engine_options", None)
-    engine = knobs.get("engine", "vllm")
-    if options is not None:
-        knobs["engine_options"] = check_engine_options(options, profile_for(engine).name)
     dep = plan_deployment(
         arch,
         gpu,
         input_length=int(row["input_len"]),
         output_length=int(row["output_len"]),
-        **knobs,
+        **accuracy._planned(layout),
     )
     batch = e.decode_batch_per_replica or 0.0
     context = int(row["input_len"]) + int(row["output_len"]) / 2
