@@ -102,6 +102,9 @@ __all__ = [
     "VLLM_CUTLASS_BLOCK_FP8_GB_S",
     "VLLM_CUTLASS_BLOCK_FP8_RELEASES",
     "VLLM_CUTLASS_BLOCK_FP8_TFLOPS",
+    "VLLM_CUTLASS_FP8_MOE_HELPERS_US",
+    "VLLM_CUTLASS_FP8_MOE_RELEASES",
+    "VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS",
     "VLLM_FLASHINFER_GDN_PREFILL_SINCE",
     "VLLM_HOPPER_MLA_LAYER_US",
     "VLLM_HYBRID_BLOCK_ALIGNMENT",
@@ -174,6 +177,7 @@ __all__ = [
     "trtllm_tensorrt_engine",
     "vllm_connector_holds_window_kv_whole",
     "vllm_cudagraph_profile",
+    "vllm_cutlass_fp8_moe_helpers",
     "vllm_deepgemm_blackwell_moe_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -1670,6 +1674,70 @@ def vllm_deepgemm_blackwell_moe_us(
         return 0.0
     fixed, per_expert = DEEPGEMM_BLACKWELL_MOE_US
     return max(fixed + per_expert * local_experts, 0.0)
+
+
+#: vLLM's CUTLASS grouped-GEMM path for FP8 experts scaled per tensor or per output channel (compressed-tensors W8A8
+#: FP8 checkpoints, GLM-4.5/4.6/4.7-FP8 among them: ``CompressedTensorsW8A8Fp8MoEMethod.use_cutlass``, which needs a
+#: GPU of compute capability exactly 9.0 or 10.0; on 10.0 a batch of at most
+#: :data:`VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS` tokens falls back to Triton's ``fused_experts``;
+#: quantization/compressed_tensors/compressed_tensors_moe.py, v0.11.0): what its helper kernels take a MoE layer beyond
+#: the generic expert path, microseconds, as (the grouped GEMMs' problem sizes, counted from the top-k ids by
+#: ``get_cutlass_moe_mm_problem_sizes``' kernel into a freshly zeroed counter, every layer; the second GEMM's output
+#: zero-filled where the experts are split over expert-parallel ranks, ``expert_map`` set) (fused_moe/cutlass_moe.py,
+#: v0.11.0 and v0.13.0). Read off the two vLLM pull requests that removed them in 0.14, both timed by their author on
+#: GLM-4.7-FP8 (GLM-4.5's shapes: 89 MoE layers) at TP8 with expert parallelism on H100s (issue #31755's setup), 128
+#: requests of 2 prompt and 128 output tokens sent at once: PR #31754 (no second fill) +2.9% throughput on a 5.05 s
+#: run, 0.146 s over 128 steps, 12.8 us a layer; PR #31830 (problem sizes from the permutation's expert offsets) +5.3%,
+#: 5.05 -> 4.80 s, 0.254 s, 22.3 us a layer (PR #32058's later run of the same took 4.73 s). Not fitted on
+#: benchmarks/accuracy.py's rows
+VLLM_CUTLASS_FP8_MOE_HELPERS_US: Final[tuple[float, float]] = (22.3, 12.8)
+#: the vLLM releases that run those helpers (first and past-the-last): v0.9.0's source already routes such experts to
+#: the CUTLASS path on compute capability 9.0 (earlier releases were not read); v0.14.0 has PRs #31754 and #31830
+VLLM_CUTLASS_FP8_MOE_RELEASES: Final[tuple[tuple[int, int, int], tuple[int, int, int]]] = (
+    (0, 9, 0),
+    (0, 14, 0),
+)
+#: on compute capability 10.0, the largest batch (tokens a step's MoE layer takes) that runs on Triton instead
+#: ("small-batch fallback on SM100", ``topk_ids.shape[0] <= 8``, v0.11.0)
+VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS: Final[int] = 8
+#: the catalog's GPUs of compute capability 10.0 (the B300 and GB300 are 10.3, which that path's exact match leaves
+#: on Triton)
+_SM100_GPUS: Final = frozenset({"B200", "GB200"})
+
+
+def vllm_cutlass_fp8_moe_helpers(
+    profile: EngineProfile,
+    *,
+    gpu_name: str,
+    gpu_family: str,
+    weight_precision: str,
+    block_scaled: bool,
+    compressed_tensors: bool,
+    ep: int,
+) -> tuple[float, int]:
+    """What :data:`VLLM_CUTLASS_FP8_MOE_HELPERS_US` adds to one MoE layer (microseconds), and the largest batch that
+    skips it (tokens; 0: none), where ``profile``'s engine runs the experts of a compressed-tensors FP8 checkpoint
+    (``compressed_tensors``; FP8 weights served as stored, scaled per tensor or channel, not in blocks) on vLLM's
+    CUTLASS MoE path within :data:`VLLM_CUTLASS_FP8_MOE_RELEASES`: on Hopper at every batch, on a compute-capability
+    10.0 Blackwell GPU above :data:`VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS` tokens; (0, 0) elsewhere. A profile
+    without a release follows the newest rules read (none charged). The zero-fill is charged where ``ep`` splits
+    the experts."""
+    if profile.name != "vllm" or not compressed_tensors or block_scaled:
+        return 0.0, 0
+    if normalize_precision(weight_precision) != "fp8":
+        return 0.0, 0
+    if gpu_family == "hopper":
+        skipped = 0
+    elif gpu_name in _SM100_GPUS:
+        skipped = VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS
+    else:
+        return 0.0, 0
+    release = profile_release(profile)
+    first, past = VLLM_CUTLASS_FP8_MOE_RELEASES
+    if release is None or not first <= release < past:
+        return 0.0, 0
+    sizes, fill = VLLM_CUTLASS_FP8_MOE_HELPERS_US
+    return sizes + (fill if ep > 1 else 0.0), skipped
 
 
 def sglang_graph_batch_sizes(max_bs: int) -> tuple[int, ...]:

@@ -109,6 +109,7 @@ from config_explorer.engine.calibration import (
     trtllm_tensorrt_engine,
     vllm_connector_holds_window_kv_whole,
     vllm_cudagraph_profile,
+    vllm_cutlass_fp8_moe_helpers,
     vllm_deepgemm_blackwell_moe_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -1078,6 +1079,30 @@ def plan_deployment(
         )
     if triton_extra or deepgemm_extra:
         rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + (triton_extra + deepgemm_extra) * 1e-6)
+    helpers, skipped = (
+        vllm_cutlass_fp8_moe_helpers(
+            profile,
+            gpu_name=gpu.name,
+            gpu_family=gpu.family,
+            weight_precision=experts,
+            block_scaled=block_scaled,
+            compressed_tensors=arch.quantization_method == "compressed-tensors"
+            and weights == arch.native_precision,
+            ep=ep,
+        )
+        if arch.is_moe and generic_path
+        else (0.0, 0)
+    )
+    if helpers:
+        rates = attrs.evolve(rates, moe_helper_s=helpers * 1e-6, moe_helper_skip_tokens=float(skipped))
+        warnings.append(
+            f"vLLM {profile.version} runs these FP8 experts (scaled per channel, a compressed-tensors checkpoint) on its "
+            f"CUTLASS MoE path on the {gpu.name}"
+            + (f" above {skipped} tokens a step" if skipped else "")
+            + f", whose helper kernels cost about {helpers:.0f} us a MoE layer (the grouped GEMMs' problem sizes"
+            + (", the zero-filled output of the split experts" if ep > 1 else "")
+            + "; timed in vLLM PRs #31830 and #31754, which removed them in 0.14)"
+        )
     if deepgemm_extra:
         warnings.append(
             f"vLLM {profile.version} runs these block-scaled FP8 experts on DeepGEMM's grouped GEMMs at every batch on "

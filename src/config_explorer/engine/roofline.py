@@ -137,6 +137,11 @@ class Rates:
     #: whether the expert path runs on fused MoE kernels whose launches ``moe_layer_s`` holds (FlashInfer's
     #: TensorRT-LLM-gen MoE on Blackwell), so its kernels are not charged one by one
     moe_fused_path: bool = False
+    #: a MoE layer's helper kernels that only a step whose MoE layers take more than ``moe_helper_skip_tokens`` tokens
+    #: runs (vLLM's CUTLASS FP8 MoE path: :func:`~config_explorer.engine.calibration.vllm_cutlass_fp8_moe_helpers`),
+    #: seconds
+    moe_helper_s: float = 0.0
+    moe_helper_skip_tokens: float = 0.0
     #: the expert GEMMs' time over the generic streaming-and-compute term (TensorRT-LLM's CUTLASS MoE on NVFP4
     #: experts on Blackwell, by the experts' width: :func:`~config_explorer.engine.calibration.
     #: trtllm_cutlass_moe_slowdown`); a step's compute and memory parts (:class:`StepTime`) stay the generic ones,
@@ -495,6 +500,8 @@ class StepCost:
         "_moe_floor",
         "_moe_flops",
         "_moe_half_tokens",
+        "_moe_helper",
+        "_moe_helper_skip",
         "_moe_layers",
         "_moe_miss",
         "_moe_slowdown",
@@ -595,6 +602,7 @@ class StepCost:
         self._moe_flops = expert_flops * width / (width + r.moe_half_width) if width else expert_flops
         self._moe_half_tokens = MOE_HALF_TOKENS
         self._moe_fixed = r.moe_layer_s
+        self._moe_helper, self._moe_helper_skip = r.moe_helper_s, r.moe_helper_skip_tokens
         self._moe_slowdown = r.moe_slowdown
         # the shard's traffic is its ranks' share of the assignments, unless its kernels cover them all
         self._moe_traffic_token = c.moe_traffic_bytes_per_token * (c.ep if r.moe_masked_ep else 1)
@@ -895,7 +903,8 @@ class StepCost:
         flops = assignments * self._expert_flops
         mem = max(moved / self._moe_bw, self._moe_floor)
         cmp = flops / (self._moe_flops * per_expert / (per_expert + self._moe_half_tokens))
-        return self._moe_slowdown * soft_max(mem, cmp) + self._moe_fixed, mem, cmp, moved, flops
+        fixed = self._moe_fixed + (self._moe_helper if tokens > self._moe_helper_skip else 0.0)
+        return self._moe_slowdown * soft_max(mem, cmp) + fixed, mem, cmp, moved, flops
 
     def _busiest_rank(self, touched: float, assignments: float) -> tuple[float, float]:
         """The experts the busiest of ``ep`` expert-parallel ranks holds among the ``touched`` ones, and the
