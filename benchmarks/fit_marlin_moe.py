@@ -23,6 +23,11 @@ fraction and half width are both fitted, on vLLM 0.24's gpt-oss MXFP4 Marlin lay
 gpt-oss-20b's shape (32 experts) at >= 4,096 tokens. Held out: their smaller batches, the L40S rows of
 gpt-oss-120b's shape (128 experts) and of the INT4 layer, and SGLang 0.5.10's H100 rows (which read the
 Hopper fraction, fitted on vLLM's rows).
+
+Blackwell's fraction and half width are both fitted, on vLLM 0.24's weight-only INT4 Marlin layer on the B200 (Kimi-K2's
+shape, 384 experts) at >= 4,096 tokens; held out: the B300's and the GB200's rows of the same layer, vLLM 0.19's B200
+layers of eleven shapes (an older kernel, which runs slower), and the smaller batches. The RTX PRO 6000 Server
+Edition's INT4 layer is read with the Ada family's constants its catalog entry takes.
 """
 
 from __future__ import annotations
@@ -78,12 +83,21 @@ def marlin_rows() -> list[dict[str, float | str | bool]]:
 
 OTHER = Path(__file__).resolve().parent / "data" / "marlin_moe_times.csv"
 #: the database's GPU labels in marlin_moe_times.csv -> (catalog name, family)
-OTHER_GPUS = {"A100-SXM": ("A100", "ampere"), "H100-SXM": ("H100", "hopper"), "L40S": ("L40S", "ada")}
+OTHER_GPUS = {
+    "A100-SXM": ("A100", "ampere"),
+    "H100-SXM": ("H100", "hopper"),
+    "L40S": ("L40S", "ada"),
+    "B200-SXM": ("B200", "blackwell"),
+    "B300-SXM": ("B300", "blackwell"),
+    "GB200": ("GB200", "blackwell"),
+    "RTX-PRO-6000-Server": ("RTX PRO 6000 Server", "ada"),
+}
 #: the fit subset per family off Hopper: (GPU label, kernel source, expert count or 0 for any), and whether
 #: the half width is fitted too (else Hopper's is taken)
 FAMILY_FITS = {
     "ampere": ("A100-SXM", "sglang_marlin_moe", 0, False),
     "ada": ("L40S", "vllm_gptossmxfp4moe_marlin_marlinexperts", 32, True),
+    "blackwell": ("B200-SXM", "vllm_compressedtensorswna16marlinmoe_marlin_marlinexperts", 0, True),
 }
 
 
@@ -190,7 +204,11 @@ def main() -> None:
             "L40S gpt-oss-120b shape (128 experts)",
             [r for r in others if r["family"] == "ada" and r["experts"] == 128],
         ),
-        ("L40S INT4 layer", [r for r in others if r["family"] == "ada" and "wna16" in str(r["kernel"])]),
+        (
+            "L40S INT4 layer",
+            [r for r in others if str(r["group"]).startswith("L40S") and "wna16" in str(r["kernel"])],
+        ),
+        ("RTX PRO 6000 Server INT4 layer", [r for r in others if str(r["group"]).startswith("RTX")]),
     ):
         big = [r for r in held if float(r["tokens"]) >= 4096]
         print(

@@ -53,6 +53,10 @@ SHAPES = {
         ("sglang", "mxfp4", "hopper", False),  # SGLang and TensorRT-LLM run gpt-oss on the Triton kernels
         ("trtllm", "mxfp4", "hopper", False),
         ("vllm", "mxfp4", "blackwell", False),  # native FP4 there
+        ("vllm", "int4", "blackwell", True),  # AWQ/GPTQ experts run on Marlin there too
+        ("vllm==0.11.0", "awq", "blackwell", True),
+        ("vllm", "fp8", "blackwell", False),
+        ("sglang", "int4", "blackwell", False),
         ("vllm", "mxfp4", "ampere", True),  # below compute capability 9.0 vLLM has only Marlin for MXFP4
         ("vllm==0.19.0", "mxfp4", "ampere", True),  # in every release
         ("vllm", "int4", "ampere", True),
@@ -252,7 +256,9 @@ def test_ada_constants_read_the_held_out_l40s_layers() -> None:
     """Fitted on gpt-oss-20b's shape; gpt-oss-120b's shape and the INT4 layer on the same GPU are held out."""
     fit = load_benchmark("fit_marlin_moe")
     big = [
-        r for r in fit.other_rows() if r["family"] == "ada" and not r["fit"] and float(r["tokens"]) >= 4096
+        r
+        for r in fit.other_rows()
+        if str(r["group"]).startswith("L40S") and not r["fit"] and float(r["tokens"]) >= 4096
     ]
     wider = [r for r in big if r["experts"] == 128]
     int4 = [r for r in big if "wna16" in str(r["kernel"])]
@@ -261,6 +267,36 @@ def test_ada_constants_read_the_held_out_l40s_layers() -> None:
     assert fit.error(int4, *MARLIN_MOE_BY_FAMILY["ada"]) < 0.2
     # and better than Ampere's constants would
     assert fit.error(wider, *MARLIN_MOE_BY_FAMILY["ada"]) < fit.error(wider, *MARLIN_MOE_BY_FAMILY["ampere"])
+
+
+def test_blackwell_constants_are_fitted_on_the_b200_and_read_the_held_out_b300_and_gb200() -> None:
+    """vLLM 0.24's INT4 Marlin layer: fitted on the B200's rows at prompt-sized batches, held out on the B300's and
+    the GB200's; vLLM 0.19's B200 layers (other shapes, an older kernel) ran slower than the constants charge."""
+    fit = load_benchmark("fit_marlin_moe")
+    rows = [r for r in fit.other_rows() if r["family"] == "blackwell"]
+    fitted = [r for r in rows if r["fit"]]
+    assert fitted and {str(r["group"]) for r in fitted} == {"B200-SXM vLLM 0.24.0 int4_wo"}
+    assert MARLIN_MOE_BY_FAMILY["blackwell"] == fit.free_fit(fitted)
+    big = [r for r in rows if not r["fit"] and float(r["tokens"]) >= 4096]
+    for gpu in ("B300-SXM", "GB200"):
+        held = [r for r in big if str(r["group"]).startswith(gpu)]
+        assert held and fit.error(held, *MARLIN_MOE_BY_FAMILY["blackwell"]) < 0.1
+    older = [r for r in big if "0.19.0" in str(r["group"])]
+    modelled = [fit.rate(*MARLIN_MOE_BY_FAMILY["blackwell"], float(r["width"])) for r in older]
+    assert older and all(float(r["achieved"]) < m for r, m in zip(older, modelled, strict=True))
+
+
+def test_awq_experts_on_a_b200_take_blackwells_marlin_rate() -> None:
+    """Qwen3-Coder-480B's AWQ experts on four B200s with vLLM: Marlin's Blackwell rate, not the generic path's."""
+    plan = plan_deployment(
+        load_model("Qwen/Qwen3-Coder-480B-A35B-Instruct"), get_gpu("B200"), num_gpus=4, tp=4, precision="int4",
+        input_length=1024, output_length=1024, engine="vllm",
+    )  # fmt: skip
+    fraction, half = MARLIN_MOE_BY_FAMILY["blackwell"]
+    assert plan.rates.moe_gemm_flops == pytest.approx(
+        get_gpu("B200").gemm_tflops("bf16")[0] * 1e12 * fraction
+    )
+    assert plan.rates.moe_half_width == half
 
 
 def test_gpt_oss_experts_on_an_a100_run_at_the_marlin_rate() -> None:
@@ -352,8 +388,13 @@ def test_vllm_moe_backend_marlin_runs_mxfp4_experts_on_marlin() -> None:
             output_length=128, precision="bf16", engine="vllm",
             engine_options=check_engine_options({"moe_backend": "marlin"}, "vllm"),
         )  # fmt: skip
-    with pytest.raises(InvalidArgumentError, match=r"B200.*blackwell.*accepted on ada, ampere, hopper"):
-        _gpt_oss_vllm("B200", {"moe_backend": "marlin"})
+    with pytest.raises(
+        InvalidArgumentError, match=r"V100.*volta.*accepted on ada, ampere, blackwell, hopper"
+    ):
+        _gpt_oss_vllm("V100", {"moe_backend": "marlin"})
+    # Blackwell has a measured Marlin rate: gpt-oss's MXFP4 experts leave FlashInfer's kernels for it when named
+    blackwell = _gpt_oss_vllm("B200", {"moe_backend": "marlin"})
+    assert blackwell.moe_backend == "marlin"
     with pytest.raises(InvalidArgumentError, match="moe_backend must be one of marlin"):
         check_engine_options({"moe_backend": "triton"}, "vllm")
     with pytest.raises(InvalidArgumentError, match="moe_backend is vllm's"):

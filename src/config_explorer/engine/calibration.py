@@ -438,11 +438,17 @@ MARLIN_MOE_HALF_WIDTH: Final[float] = 110.0
 #: (benchmarks/data/marlin_moe_times.csv): Ampere's fraction at the Hopper half width on SGLang 0.5.10's
 #: INT4 layer on the A100 SXM (a free fit there takes a half width of 100); Ada's fraction and half width on
 #: vLLM 0.24's gpt-oss MXFP4 layer on the L40S with gpt-oss-20b's shape, held out on gpt-oss-120b's shape
-#: (median |log| 0.04) and on the INT4 layer (0.14); both held out on their smaller batches
+#: (median |log| 0.04) and on the INT4 layer (0.14); both held out on their smaller batches. On Blackwell vLLM runs
+#: weight-only INT4 experts (AWQ/GPTQ/compressed-tensors W4A16) on Marlin too (the tensor cores' ``tcgen05`` path is
+#: not Marlin's), at Blackwell's own fraction and half width, both fitted on vLLM 0.24's INT4 Marlin layer on the B200
+#: with Kimi-K2's shape (384 experts) at >= 4,096 tokens and held out on the B300's and GB200's (median |log| 0.05
+#: and 0.08) and on vLLM 0.19's B200 layers of eleven shapes, which ran 1.6-5x slower than 0.24's (a release whose
+#: Marlin is slower than charged: benchmarks/fit_marlin_moe.py prints it)
 MARLIN_MOE_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
     "hopper": (MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH),
     "ampere": (0.495, MARLIN_MOE_HALF_WIDTH),
     "ada": (0.515, 320.0),
+    "blackwell": (0.145, 180.0),
 }
 #: the first vLLM release whose Hopper default for MXFP4 experts is the Triton kernel (vendored
 #: ``triton_kernels``, vLLM PR #28788; the v0.10.1-v0.11.2 recipes name Marlin)
@@ -3093,7 +3099,8 @@ def runs_marlin_moe(
     ``gpu_family`` (the families :data:`MARLIN_MOE_BY_FAMILY` has a measured rate for); ``gpt_oss``: the model is
     gpt-oss (its MXFP4 experts follow their own kernel priority from :data:`VLLM_MXFP4_MODEL_ORACLE_SINCE`).
 
-    vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel; its MXFP4 method picks
+    vLLM's AWQ/GPTQ/compressed-tensors W4A16 MoE methods call the Marlin MoE kernel (Blackwell included); its MXFP4
+    method picks
     Marlin below compute capability 9.0 (Ampere, Ada) in every release, and on Hopper unless
     ``triton_kernels`` is installed, which vLLM ships from v0.12 on (before that the gpt-oss recipes for
     v0.10.1-v0.11.2 name Marlin as the Hopper default); from :data:`VLLM_MXFP4_MODEL_ORACLE_SINCE` only gpt-oss
@@ -3111,6 +3118,10 @@ def runs_marlin_moe(
         return True
     if gpu_family == "ampere" and p == "fp8":
         return True
+    if (
+        gpu_family == "blackwell"
+    ):  # MXFP4 experts take FlashInfer's or Triton's kernels there, FP8 its tensor cores
+        return False
     if gpu_family != "hopper":
         return p == "mxfp4"
     version = parse_version(profile.version) if profile.version else parse_version(DEFAULT_VLLM_VERSION)
