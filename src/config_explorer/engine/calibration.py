@@ -442,8 +442,9 @@ MARLIN_MOE_HALF_WIDTH: Final[float] = 110.0
 #: weight-only INT4 experts (AWQ/GPTQ/compressed-tensors W4A16) on Marlin too (the tensor cores' ``tcgen05`` path is
 #: not Marlin's), at Blackwell's own fraction and half width, both fitted on vLLM 0.24's INT4 Marlin layer on the B200
 #: with Kimi-K2's shape (384 experts) at >= 4,096 tokens and held out on the B300's and GB200's (median |log| 0.05
-#: and 0.08) and on vLLM 0.19's B200 layers of eleven shapes, which ran 1.6-5x slower than 0.24's (a release whose
-#: Marlin is slower than charged: benchmarks/fit_marlin_moe.py prints it)
+#: and 0.08). vLLM 0.19's B200 layers (eleven shapes) ran 1.3-6x slower than 0.24's on the shape both timed
+#: (benchmarks/fit_marlin_moe.py prints them), but the held-out CloudRift B200 runs, on a release before either
+#: (inferred), read 8-25% fast at 0.24's rate, not 2-4x: 0.19's table is not taken as the rule for older releases
 MARLIN_MOE_BY_FAMILY: Final[dict[str, tuple[float, float]]] = {
     "hopper": (MARLIN_MOE_COMPUTE, MARLIN_MOE_HALF_WIDTH),
     "ampere": (0.495, MARLIN_MOE_HALF_WIDTH),
