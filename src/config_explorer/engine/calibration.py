@@ -1739,9 +1739,7 @@ def vllm_cutlass_fp8_moe_helpers(
         skipped = VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS
     else:
         return 0.0, 0
-    release = profile_release(profile)
-    first, past = VLLM_CUTLASS_FP8_MOE_RELEASES
-    if release is None or not first <= release < past:
+    if not _released_within(profile, VLLM_CUTLASS_FP8_MOE_RELEASES):
         return 0.0, 0
     sizes, fill = VLLM_CUTLASS_FP8_MOE_HELPERS_US
     return sizes + (fill if ep > 1 else 0.0), skipped
@@ -3119,9 +3117,8 @@ def runs_marlin_moe(
         return True
     if gpu_family == "ampere" and p == "fp8":
         return True
-    if (
-        gpu_family == "blackwell"
-    ):  # MXFP4 experts take FlashInfer's or Triton's kernels there, FP8 its tensor cores
+    # on Blackwell MXFP4 experts take FlashInfer's or Triton's kernels, FP8 ones its tensor cores
+    if gpu_family == "blackwell":
         return False
     if gpu_family != "hopper":
         return p == "mxfp4"
