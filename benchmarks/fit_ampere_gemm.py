@@ -25,7 +25,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from fit_kernels import fit_line
+from fit_kernels import decode_fits, print_decode_fits
 
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import efficiency_for
@@ -58,11 +58,7 @@ def tables() -> tuple[
                 xs, ys = points[(gpu, framework)]
                 xs.append(2.0 * (k * n + m * (k + n)))
                 ys.append(seconds)
-    fits = {}
-    for (gpu, framework), (xs, ys) in points.items():
-        launch, slope = fit_line(xs, ys)
-        fits[(gpu, framework)] = (launch, 1.0 / slope / get_gpu(GPUS[gpu]).memory_bandwidth_bytes_s)
-    return shares, fits
+    return shares, decode_fits(points, lambda gpu: get_gpu(GPUS[gpu]).memory_bandwidth_bytes_s)
 
 
 def ratios(framework: str) -> tuple[float, float, float]:
@@ -96,9 +92,7 @@ def main() -> None:
         f"{len(shares)} compute-bound 16-bit GEMMs and {len(fits)} decode fits of data/gemm_times.csv (A100 SXM, "
         f"H100 SXM); fitted on {FIT}, the others held out\n"
     )
-    print(f"  {'GPU':9} {'framework':13} {'launch us':>9} {'bandwidth share':>15}")
-    for (gpu, fw), (launch, share) in sorted(fits.items()):
-        print(f"  {gpu:9} {fw:13} {launch * 1e6:9.2f} {share:15.3f}")
+    print_decode_fits(fits, 9)
     print("\nA100 over H100, the same GEMMs in the same framework:")
     print(f"  {'framework':13} {'compute share':>13} {'bandwidth share':>15} {'launch':>7}")
     for fw in frameworks:

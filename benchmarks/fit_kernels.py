@@ -15,6 +15,7 @@ import csv
 import os
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from config_explorer.catalogs.gpus import get_gpu
@@ -27,6 +28,25 @@ def fit_line(xs: list[float], ys: list[float]) -> tuple[float, float]:
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
     return my - slope * mx, slope
+
+
+def decode_fits(
+    points: dict[tuple[str, str], tuple[list[float], list[float]]], bandwidth: Callable[[str], float]
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Decode GEMMs' ``time = launch + bytes / rate`` per (GPU, framework), from their (bytes, seconds) points: the
+    launch in seconds and the rate as a share of ``bandwidth(gpu)`` (bytes a second, the datasheet's)."""
+    fits = {}
+    for (gpu, framework), (xs, ys) in points.items():
+        launch, slope = fit_line(xs, ys)
+        fits[(gpu, framework)] = (launch, 1.0 / slope / bandwidth(gpu))
+    return fits
+
+
+def print_decode_fits(fits: dict[tuple[str, str], tuple[float, float]], width: int) -> None:
+    """The table of :func:`decode_fits`, the GPU's column ``width`` characters wide."""
+    print(f"  {'GPU':{width}} {'framework':13} {'launch us':>9} {'bandwidth share':>15}")
+    for (gpu, fw), (launch, share) in sorted(fits.items()):
+        print(f"  {gpu:{width}} {fw:13} {launch * 1e6:9.2f} {share:15.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,20 @@
 """The GEMM factors of the families measured against Hopper on the same GEMMs (aiconfigurator's database):
-Blackwell's compute fractions (benchmarks/fit_blackwell_gemm.py) and Ampere's 16-bit factors
-(benchmarks/fit_ampere_gemm.py)."""
+Blackwell's compute fractions (benchmarks/fit_blackwell_gemm.py), Ampere's 16-bit factors
+(benchmarks/fit_ampere_gemm.py) and the RTX PRO 6000's own factors (benchmarks/fit_ada_gemm.py)."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from tests.benchmark_scripts import load_benchmark
 
 from config_explorer.catalogs.gpus import get_gpu
-from config_explorer.engine.calibration import BLACKWELL_ULTRA_GEMM_SHARE, efficiency_for
+from config_explorer.engine.calibration import (
+    BLACKWELL_ULTRA_GEMM_SHARE,
+    GPU_GEMM_EFFICIENCY,
+    efficiency_for,
+    efficiency_for_gpu,
+)
 from config_explorer.engine.roofline import rates_for
 
 
@@ -104,3 +110,101 @@ def test_an_a100_decode_gemm_costs_its_measured_launch_time() -> None:
     rates, _ = rates_for(spec, a100, "bf16", tp=1)
     assert rates.gemm_kernel_s == pytest.approx(a100.gemm_kernel_us * 1e-6)
     assert rates.gemm_bandwidth == pytest.approx(spec.memory_bandwidth_bytes_s * a100.gemm_bandwidth)
+
+
+def test_rtx_pro_6000_gemm_factors_are_what_the_fit_script_prints() -> None:
+    fit = load_benchmark("fit_ada_gemm")
+    own = GPU_GEMM_EFFICIENCY["RTX PRO 6000 Server"]
+    assert fit.fitted("RTX-PRO-6000-Server") == {
+        "gemm_compute_16bit": own.gemm_compute_16bit,
+        "gemm_compute_8bit": own.gemm_compute_8bit,
+        "gemm_compute_4bit": own.gemm_compute_4bit,
+        "gemm_bandwidth": own.gemm_bandwidth,
+        "gemm_compute_8bit_block": own.gemm_compute_8bit_block,
+    }
+    # the untimed Workstation Edition (the same chip) shares them
+    assert GPU_GEMM_EFFICIENCY["RTX PRO 6000 Workstation"] == own
+
+
+@pytest.mark.parametrize("framework", ["TensorRT-LLM", "vLLM"])
+def test_the_held_out_frameworks_read_the_rtx_pro_6000_as_the_fit_does(framework: str) -> None:
+    """Fitted on SGLang; the other two frameworks' ratios over Hopper agree within 10% (each compute mode, decode
+    bandwidth): the card reaches 1.0-1.25x Hopper's shares of its own peaks, more than the Ada family's."""
+    fit = load_benchmark("fit_ada_gemm")
+    fitted, held = fit.ratios("RTX-PRO-6000-Server", "SGLang"), fit.ratios("RTX-PRO-6000-Server", framework)
+    for factor in ("gemm_compute_16bit", "gemm_compute_8bit", "gemm_compute_4bit", "gemm_bandwidth"):
+        assert abs(held[factor] / fitted[factor] - 1) <= 0.10, (
+            framework,
+            factor,
+            fitted[factor],
+            held[factor],
+        )
+        assert held[factor] >= 1.0
+
+
+def test_block_scaled_fp8_runs_slower_on_the_ada_class_than_on_hopper() -> None:
+    """Per-tensor over block-scaled FP8 time of the same compute-bound GEMM: the RTX PRO 6000's and the L40S's read
+    0.55-0.8 (their block-scaled GEMMs are slower), the H200's about 1."""
+    fit = load_benchmark("fit_ada_gemm")
+    rtx = fit.block_ratio("RTX-PRO-6000-Server", "TensorRT-LLM")
+    l40s = [fit.block_ratio("L40S", fw) for fw in ("TensorRT-LLM", "vLLM")]
+    hopper = fit.block_ratio("H200-SXM", "TensorRT-LLM")
+    assert rtx is not None and hopper is not None and None not in l40s
+    assert 0.7 <= rtx <= 0.8
+    assert all(0.55 <= r <= 0.75 for r in l40s)  # type: ignore[operator]
+    assert 0.85 <= hopper <= 1.2
+
+
+@pytest.mark.parametrize("name", ["RTX PRO 6000 Server", "RTX PRO 6000 Workstation"])
+def test_an_rtx_pro_6000_runs_at_its_own_gemm_factors(name: str) -> None:
+    spec = get_gpu(name)
+    own = GPU_GEMM_EFFICIENCY[name]
+    eff = efficiency_for_gpu(spec.name, spec.family)
+    assert spec.family == "ada" and eff.calibration == "partly measured"
+    for precision, fraction in (
+        ("bf16", own.gemm_compute_16bit),
+        ("fp8", own.gemm_compute_8bit),
+        ("nvfp4", own.gemm_compute_4bit),
+    ):
+        rates, _ = rates_for(spec, eff, precision, tp=1)
+        assert rates.gemm_flops == pytest.approx(spec.gemm_tflops(precision)[0] * 1e12 * fraction)
+    block, _ = rates_for(spec, eff, "fp8", tp=1, block_scaled=True)
+    assert block.gemm_flops == pytest.approx(spec.gemm_tflops("fp8")[0] * 1e12 * own.gemm_compute_8bit_block)
+    assert rates.gemm_bandwidth == pytest.approx(spec.memory_bandwidth_bytes_s * own.gemm_bandwidth)
+    # the rest is the Ada family's
+    ada = efficiency_for("ada")
+    assert (eff.attention_bandwidth, eff.small_kernel_us, eff.allreduce_us) == (
+        ada.attention_bandwidth,
+        ada.small_kernel_us,
+        ada.allreduce_us,
+    )
+
+
+@pytest.mark.parametrize("name", ["L40S", "H200", "B200"])
+def test_other_gpus_keep_their_familys_factors_and_block_scaled_fp8_its_rate(name: str) -> None:
+    spec = get_gpu(name)
+    eff = efficiency_for_gpu(spec.name, spec.family)
+    assert eff == efficiency_for(spec.family)
+    plain, _ = rates_for(spec, eff, "fp8", tp=1)
+    block, _ = rates_for(spec, eff, "fp8", tp=1, block_scaled=True)
+    assert block.gemm_flops == plain.gemm_flops
+
+
+def test_a_block_scaled_fp8_prompt_costs_more_on_an_rtx_pro_6000_than_per_tensor() -> None:
+    """The same prompt step of a block-scaled FP8 checkpoint (Qwen3-Next-80B-A3B-Instruct-FP8) and of the model
+    re-quantized per tensor: the RTX PRO 6000 charges the block-scaled GEMMs at its lower rate; an H200 alike."""
+    from config_explorer.architecture import ModelArchitecture, load_model
+    from config_explorer.engine.deployment import plan_deployment
+
+    arch = load_model("Qwen/Qwen3-Next-80B-A3B-Instruct")
+    block = attrs.evolve(arch, native_precision="fp8", weight_block_scaled=True)
+    tensor = attrs.evolve(arch, native_precision="fp8", weight_block_scaled=False)
+
+    def prompt_s(model: ModelArchitecture, gpu: str) -> float:
+        dep = plan_deployment(
+            model, get_gpu(gpu), num_gpus=1, tp=1, precision="fp8", input_length=4000, output_length=10
+        )
+        return dep.step_s(0, 4000, 1)
+
+    assert prompt_s(block, "RTX PRO 6000 Server") > 1.05 * prompt_s(tensor, "RTX PRO 6000 Server")
+    assert prompt_s(block, "H200") == pytest.approx(prompt_s(tensor, "H200"))

@@ -9,7 +9,9 @@ GEMM kernel:
   FP8 and (Blackwell only) NVFP4;
 * the 16-bit GEMMs of the A100 SXM (SGLang 0.5.10, TensorRT-LLM 1.0.0, vLLM 0.14.0, the releases the
   database has for it) and of the H100 SXM (the H200's releases): the compute-bound ones, and the decode
-  ones (M of 1 and 8 rows), which stream their weights.
+  ones (M of 1 and 8 rows), which stream their weights;
+* the L40S's and the RTX PRO 6000 Server's GEMMs at the H200's releases, compute-bound and decode: 16-bit,
+  per-tensor FP8, block-scaled FP8 and (the RTX PRO 6000, an sm_120 part) NVFP4.
 
 Usage (pandas and the wheel installed in some virtualenv, e.g. /tmp/aicv)::
 
@@ -33,6 +35,8 @@ GPUS = {
     "b300_sxm": "B300-SXM",
     "gb200": "GB200",
     "gb300": "GB300",
+    "l40s": "L40S",
+    "rtx_pro_6000_server": "RTX-PRO-6000-Server",
 }
 FRAMEWORKS = {"sglang": "SGLang", "trtllm": "TensorRT-LLM", "vllm": "vLLM"}
 LATEST = (("sglang", "0.5.14"), ("trtllm", "1.3.0rc20"), ("vllm", "0.24.0"))
@@ -47,6 +51,8 @@ TABLES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {
     },
     **{("a100_sxm", f, v): (("bfloat16",), True) for f, v in AMPERE},
     **{("h100_sxm", f, v): (("bfloat16",), True) for f, v in LATEST},
+    **{("l40s", f, v): (("bfloat16", "fp8", "fp8_block"), True) for f, v in LATEST},
+    **{("rtx_pro_6000_server", f, v): (("bfloat16", "fp8", "fp8_block", "nvfp4"), True) for f, v in LATEST},
 }
 #: the smallest M, N and K of a compute-bound GEMM kept, and the rows of a decode GEMM
 MIN_DIM = 4096

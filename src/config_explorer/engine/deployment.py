@@ -57,7 +57,7 @@ from config_explorer.engine.calibration import (
     default_kv_precision,
     dsa_prompt_glue_us,
     eager_profile,
-    efficiency_for,
+    efficiency_for_gpu,
     expert_format_class,
     gemma4_support,
     indexer_decode_logits_bytes,
@@ -904,7 +904,7 @@ def plan_deployment(
             f"{gpu.name}: the MoE layers' token exchange crosses the network at {gpu.scale_out_bandwidth_gb_s:g} GB/s "
             "per GPU"
         )
-    eff = efficiency_for(gpu.family)
+    eff = efficiency_for_gpu(gpu.name, gpu.family)
     # the checkpoint's FP8 weights scaled per block, as served (a requested other precision re-quantizes them)
     block_scaled = arch.block_scaled_at(weights)
     # the routed experts' own precision (DeepSeek-V4's MXFP4 beside FP8 projections) picks the engine's MoE kernels
@@ -1002,6 +1002,7 @@ def plan_deployment(
         marlin_compute_scale=SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE if runner == "flashinfer_mxfp4" else 1.0,
         trtllm_gen_moe=trtllm_gen,
         moe_block_scaled=block_scaled,
+        block_scaled=block_scaled,
         moe_stream_cap=triton_mxfp4_stream_cap(
             profile, experts, gpu.family, marlin=marlin, peak16_tflops=gpu.gemm_tflops("bf16")[0]
         )

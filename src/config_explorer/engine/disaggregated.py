@@ -39,7 +39,7 @@ import attrs
 
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
-from config_explorer.engine.calibration import PIPELINE_P2P_US, efficiency_for
+from config_explorer.engine.calibration import PIPELINE_P2P_US, efficiency_for_gpu
 from config_explorer.engine.deployment import Deployment, plan_deployment
 from config_explorer.engine.layout import GIB, check_layout, shard_costs
 from config_explorer.engine.metrics import Stats
@@ -115,7 +115,7 @@ def kv_transfer_s(
     """Seconds to move one prompt's KV cache from a prefill replica to a decode replica (see the module text)."""
     whole = shard_costs(arch, arch.native_precision, kv_precision, 1, 1)  # the model's KV, one copy
     kv_bytes = whole.kv_bytes(prompt_tokens) + whole.state_bytes_per_sequence
-    eff = efficiency_for(gpu.family)
+    eff = efficiency_for_gpu(gpu.name, gpu.family)
     senders = prefill.tp // prefill.dp_attention  # the GPUs of the group that holds the sequence
     receivers = decode.tp // decode.dp_attention
     link = gpu.link_bandwidth_bytes_s * eff.link_efficiency

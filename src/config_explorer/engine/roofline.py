@@ -232,6 +232,7 @@ def rates_for(
     moe_block_scaled: bool = True,
     moe_stream_cap: float = 0.0,
     allreduce_scale: float = 1.0,
+    block_scaled: bool = False,
 ) -> tuple[Rates, str]:
     """Achievable rates for GEMMs on ``weight_precision`` weights, and the tensor mode they run in.
 
@@ -254,11 +255,15 @@ def rates_for(
     ``prefill_tiles``: the engine's prompt-attention (tile rate, row-block tiles) (see
     :func:`prefill_attention_tiles`; None: the family's rate and :data:`~config_explorer.engine.attention.ROW_TILES`);
     ``allreduce_scale``: the engine's all-reduce fixed time over the family's (see
-    :func:`~config_explorer.engine.calibration.custom_allreduce_scale`).
+    :func:`~config_explorer.engine.calibration.custom_allreduce_scale`);
+    ``block_scaled``: the checkpoint's FP8 weights carry one scale per block (a GEMM on them runs at
+    ``eff.gemm_compute_8bit_block`` where the GPU's kernels have one).
     """
     peak, mode = gpu.gemm_tflops(weight_precision)
     # (Blackwell Ultra's GEMMs reach another share of their datasheet peaks than the family's)
-    fraction = eff.gemm_compute(mode) * gemm_share_scale(gpu.name, gpu.architecture, mode)
+    fraction = eff.gemm_compute(mode, block_scaled=block_scaled) * gemm_share_scale(
+        gpu.name, gpu.architecture, mode
+    )
     marlin = MARLIN_MOE_BY_FAMILY.get(gpu.family, MARLIN_MOE_BY_FAMILY["hopper"])
     sixteen, _ = gpu.gemm_tflops("bf16")
     wide_gemm_flops = (

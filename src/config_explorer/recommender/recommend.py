@@ -30,7 +30,7 @@ from config_explorer._util import short_repr
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.backends import Backend, EstimateRequest, get_backend, plan_request
 from config_explorer.catalogs.gpus import GPUSpec, list_gpus
-from config_explorer.engine.calibration import efficiency_for, profile_for, trtllm_fine_padded_sizes
+from config_explorer.engine.calibration import efficiency_for_gpu, profile_for, trtllm_fine_padded_sizes
 from config_explorer.engine.deployment import MAX_API_SERVERS
 from config_explorer.engine.layout import GIB, check_layout, expert_layouts, valid_tp_degrees
 from config_explorer.engine.options import EngineOptions
@@ -495,7 +495,7 @@ def row_caveats(
     name) and ``ep`` (the expert-parallel size) say whether the row runs expert parallelism on an engine
     whose published expert-parallel runs outside tuned recipes read slower than the estimates."""
     found = []
-    calibration = efficiency_for(spec.family).calibration
+    calibration = efficiency_for_gpu(spec.name, spec.family).calibration
     if calibration != "measured":
         found.append(f"calibration: {calibration}")
     if spec.tensor_rates_capped:
