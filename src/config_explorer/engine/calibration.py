@@ -107,6 +107,9 @@ __all__ = [
     "VLLM_CUTLASS_FP8_MOE_RELEASES",
     "VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS",
     "VLLM_FLASHINFER_GDN_PREFILL_SINCE",
+    "VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE",
+    "VLLM_GROUPED_TOPK_MODEL_TYPES",
+    "VLLM_GROUPED_TOPK_US",
     "VLLM_HOPPER_MLA_LAYER_US",
     "VLLM_HYBRID_BLOCK_ALIGNMENT",
     "VLLM_HYBRID_BLOCK_SINCE",
@@ -182,6 +185,7 @@ __all__ = [
     "vllm_cudagraph_profile",
     "vllm_cutlass_fp8_moe_helpers",
     "vllm_deepgemm_blackwell_moe_us",
+    "vllm_grouped_topk_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
     "vllm_mla_layer_extra_us",
@@ -1777,6 +1781,54 @@ VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS: Final[int] = 8
 #: the catalog's GPUs of compute capability 10.0 (the B300 and GB300 are 10.3, which that path's exact match leaves
 #: on Triton)
 _SM100_GPUS: Final = frozenset({"B200", "GB200"})
+
+
+#: the models whose routers vLLM runs through its grouped top-k kernels: a sigmoid router with a score-correction bias
+#: (DeepSeek-V3/R1/V3.2 and Kimi-K2, ``noaux_tc``, on ``DeepseekV2MoE``; GLM-4.5/4.6/4.7, ``Glm4MoE``; GLM-5, whose
+#: ``GlmMoeDsaForCausalLM`` runs on deepseek_v2.py), ``FusedMoE(use_grouped_topk=True, e_score_correction_bias=...)``,
+#: which on CUDA takes ``fused_grouped_topk`` (vllm/model_executor/layers/fused_moe/fused_moe.py, v0.11.0-v0.17.0),
+#: by the checkpoint's ``model_type``
+VLLM_GROUPED_TOPK_MODEL_TYPES: Final = frozenset(
+    {"deepseek_v3", "deepseek_v32", "kimi_k2", "glm4_moe", "glm_moe_dsa"}
+)
+#: vLLM's grouped top-k routing, microseconds a MoE layer, by the first release of each form (release, time): two CUDA
+#: kernels (``topk_with_k2_kernel``, ``group_idx_and_topk_idx_kernel``) through 0.14, one
+#: (``grouped_topk_fused_kernel``: in 0.16.0's source, not 0.14.0's; 0.15.0 published none, so taken from 0.15) from
+#: 0.15, and from 0.17 (its source, not 0.16.0's) ``grouped_topk_fused_small_expert_count_kernel`` for up to 512
+#: experts in one group or 256 in several. Read off the vLLM pull requests that made them: #34206 profiled DeepSeek-R1
+#: on H200s, the fused kernel "around 7 us" and its own "around 4 us"; #32058, which fused the two into one, timed
+#: GLM-4.7-FP8 (89 MoE layers) at TP8 with expert parallelism, 128 requests of 2 prompt and 128 output tokens at once,
+#: at 4.73 s with the fused kernel and 1.2-2% more throughput than with the two: 1.6% of 4.73 s over 128 steps and 89
+#: layers is 6.6 us a layer, so 13.6 us for the two. Not fitted on benchmarks/accuracy.py's rows. Before 0.12 the
+#: router's sigmoid and bias add ran as two kernels of their own beside the two (charged at the family's small-kernel
+#: time); the kernels' own speed-up in 0.13 (PR #30159, 2.1% TPOT on GLM-4.6-FP8, whose absolute TPOT is not
+#: readable) is not charged, so 0.11 and 0.12 read a floor
+VLLM_GROUPED_TOPK_US: Final[tuple[tuple[tuple[int, int], float], ...]] = (
+    ((0, 0), 13.6),
+    ((0, 15), 7.0),
+    ((0, 17), 4.0),
+)
+#: the first vLLM release whose grouped top-k kernel computes the router's sigmoid and bias itself
+#: (``fused_grouped_topk``'s "fully fused kernel path for sigmoid": in 0.12.0's source, not 0.11.0's)
+VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE: Final[tuple[int, int]] = (0, 12)
+
+
+def vllm_grouped_topk_us(
+    profile: EngineProfile, *, model_type: str, cuda: bool, small_kernel_us: float
+) -> float:
+    """What vLLM's grouped top-k routing (:data:`VLLM_GROUPED_TOPK_US`) adds to one MoE layer beyond the one small
+    top-k kernel every MoE layer is charged (``small_kernel_us``), microseconds: for ``profile``'s vLLM on a CUDA GPU
+    (``cuda``) and a model of :data:`VLLM_GROUPED_TOPK_MODEL_TYPES`, else 0. A profile without a release follows the
+    newest kernel read."""
+    if profile.name != "vllm" or not cuda or model_type not in VLLM_GROUPED_TOPK_MODEL_TYPES:
+        return 0.0
+    release = profile_release(profile)
+    kernel = VLLM_GROUPED_TOPK_US[-1][1]
+    eager = 0
+    if release is not None:
+        kernel = next(us for since, us in reversed(VLLM_GROUPED_TOPK_US) if release[:2] >= since)
+        eager = 2 if release[:2] < VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE else 0
+    return max(kernel + (eager - 1) * small_kernel_us, 0.0)
 
 
 def vllm_cutlass_fp8_moe_helpers(

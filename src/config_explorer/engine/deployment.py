@@ -42,6 +42,7 @@ from config_explorer.engine.calibration import (
     VLLM_CUTLASS_BLOCK_FP8_FIXED_US,
     VLLM_CUTLASS_BLOCK_FP8_GB_S,
     VLLM_CUTLASS_BLOCK_FP8_TFLOPS,
+    VLLM_GROUPED_TOPK_US,
     VLLM_HYBRID_BLOCK_ALIGNMENT,
     VLLM_HYBRID_BLOCK_SINCE,
     VLLM_HYBRID_CACHED_STATE_PAGES,
@@ -111,6 +112,7 @@ from config_explorer.engine.calibration import (
     vllm_cudagraph_profile,
     vllm_cutlass_fp8_moe_helpers,
     vllm_deepgemm_blackwell_moe_us,
+    vllm_grouped_topk_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
     vllm_mla_layer_extra_us,
@@ -1078,8 +1080,38 @@ def plan_deployment(
             moe_tp=tp // ep,
             generic_path=generic_path,
         )
+    # vLLM's grouped top-k routing of score-corrected sigmoid routers (DeepSeek-V3, GLM-4.5 and their kin); the fused
+    # TensorRT-LLM-gen path routes inside its own launches
+    topk_extra = (
+        vllm_grouped_topk_us(
+            profile,
+            model_type=arch.model_type,
+            cuda=gpu.vendor == "NVIDIA",
+            small_kernel_us=eff.small_kernel_us,
+        )
+        if arch.is_moe and not trtllm_gen
+        else 0.0
+    )
+    if topk_extra > VLLM_GROUPED_TOPK_US[1][1]:  # the two-kernel routing of releases before 0.15
+        warnings.append(
+            f"vLLM {profile.version} routes this model's experts with its grouped top-k kernels, about "
+            f"{topk_extra + eff.small_kernel_us:.0f} us a MoE layer in this release (one fused kernel of about "
+            f"{VLLM_GROUPED_TOPK_US[1][1]:.0f} us from 0.15: vLLM PRs #32058 and #34206 timed them)"
+        )
     if triton_extra or deepgemm_extra:
         rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + (triton_extra + deepgemm_extra) * 1e-6)
+    if deepgemm_extra and topk_extra:
+        # the DeepGEMM path's fitted time holds the routing of the layers it was fitted on (vLLM 0.24's: the newest
+        # kernel's); only what an earlier release's routing takes beyond it is added
+        newest = vllm_grouped_topk_us(
+            attrs.evolve(profile, version=""),
+            model_type=arch.model_type,
+            cuda=True,
+            small_kernel_us=eff.small_kernel_us,
+        )
+        topk_extra = max(topk_extra - newest, 0.0)
+    if topk_extra:
+        rates = attrs.evolve(rates, moe_routing_s=topk_extra * 1e-6)
     helpers, skipped = (
         vllm_cutlass_fp8_moe_helpers(
             profile,

@@ -142,6 +142,10 @@ class Rates:
     #: seconds
     moe_helper_s: float = 0.0
     moe_helper_skip_tokens: float = 0.0
+    #: a MoE layer's routing beyond the one top-k kernel its expert path counts (vLLM's grouped top-k kernels:
+    #: :func:`~config_explorer.engine.calibration.vllm_grouped_topk_us`), seconds; charged with the step's fixed
+    #: kernel time, outside the expert path's terms (the generic path those terms are fitted against has none)
+    moe_routing_s: float = 0.0
     #: the expert GEMMs' time over the generic streaming-and-compute term (TensorRT-LLM's CUTLASS MoE on NVFP4
     #: experts on Blackwell, by the experts' width: :func:`~config_explorer.engine.calibration.
     #: trtllm_cutlass_moe_slowdown`); a step's compute and memory parts (:class:`StepTime`) stay the generic ones,
@@ -685,6 +689,7 @@ class StepCost:
             + c.small_kernels * r.small_kernel_s
             + c.attention_kernels * max(r.attention_kernel_s - r.small_kernel_s, 0.0)
             + self._quantized_fixed
+            + c.moe_layers * r.moe_routing_s
         )
         # the shared experts' own kernels: gone when fused into the routed experts' grouped GEMMs; on a side
         # stream, off the critical path in the steps that use it (its own copy of the input stays on it)
