@@ -149,3 +149,21 @@ def test_the_deepgemm_path_keeps_the_routing_its_fitted_time_holds() -> None:
     assert _plan("deepseek-ai/DeepSeek-R1", "vllm==0.13.0").rates.moe_routing_s == pytest.approx(
         (TWO_KERNELS - SMALL) * 1e-6
     )
+
+
+@pytest.mark.parametrize(
+    ("engine", "expected"),
+    [
+        ("vllm==0.11.0", TWO_KERNELS + SMALL - (SMALL_EXPERT_COUNT - SMALL)),
+        ("vllm==0.13.0", TWO_KERNELS - SMALL_EXPERT_COUNT),
+        ("vllm==0.15.1", FUSED - SMALL_EXPERT_COUNT),
+        ("vllm==0.17.0", 0.0),
+    ],
+)
+def test_a_path_whose_fitted_time_holds_the_newest_routing_pays_only_the_excess(
+    engine: str, expected: float
+) -> None:
+    got = vllm_grouped_topk_us(
+        profile_for(engine), model_type="deepseek_v3", cuda=True, small_kernel_us=SMALL, holds_newest=True
+    )
+    assert got == pytest.approx(expected)

@@ -1814,12 +1814,19 @@ VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE: Final[tuple[int, int]] = (0, 12)
 
 
 def vllm_grouped_topk_us(
-    profile: EngineProfile, *, model_type: str, cuda: bool, small_kernel_us: float
+    profile: EngineProfile,
+    *,
+    model_type: str,
+    cuda: bool,
+    small_kernel_us: float,
+    holds_newest: bool = False,
 ) -> float:
     """What vLLM's grouped top-k routing (:data:`VLLM_GROUPED_TOPK_US`) adds to one MoE layer beyond the one small
     top-k kernel every MoE layer is charged (``small_kernel_us``), microseconds: for ``profile``'s vLLM on a CUDA GPU
     (``cuda``) and a model of :data:`VLLM_GROUPED_TOPK_MODEL_TYPES`, else 0. A profile without a release follows the
-    newest kernel read."""
+    newest kernel read. ``holds_newest``: the expert path's own fitted time already holds the newest kernel's routing
+    (vLLM's DeepGEMM path on Blackwell, fitted on vLLM 0.24's layers), so only what this release's takes beyond it is
+    added."""
     if profile.name != "vllm" or not cuda or model_type not in VLLM_GROUPED_TOPK_MODEL_TYPES:
         return 0.0
     release = profile_release(profile)
@@ -1828,7 +1835,10 @@ def vllm_grouped_topk_us(
     if release is not None:
         kernel = next(us for since, us in reversed(VLLM_GROUPED_TOPK_US) if release[:2] >= since)
         eager = 2 if release[:2] < VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE else 0
-    return max(kernel + (eager - 1) * small_kernel_us, 0.0)
+    extra = max(kernel + (eager - 1) * small_kernel_us, 0.0)
+    if holds_newest:
+        extra = max(extra - max(VLLM_GROUPED_TOPK_US[-1][1] - small_kernel_us, 0.0), 0.0)
+    return extra
 
 
 def vllm_cutlass_fp8_moe_helpers(

@@ -1082,16 +1082,18 @@ def plan_deployment(
         )
     # vLLM's grouped top-k routing of score-corrected sigmoid routers (DeepSeek-V3, GLM-4.5 and their kin); the fused
     # TensorRT-LLM-gen path routes inside its own launches
-    topk_extra = (
-        vllm_grouped_topk_us(
+    routed = arch.is_moe and not trtllm_gen
+
+    def routing_us(holds_newest: bool = False) -> float:
+        return vllm_grouped_topk_us(
             profile,
             model_type=arch.model_type,
             cuda=gpu.vendor == "NVIDIA",
             small_kernel_us=eff.small_kernel_us,
+            holds_newest=holds_newest,
         )
-        if arch.is_moe and not trtllm_gen
-        else 0.0
-    )
+
+    topk_extra = routing_us() if routed else 0.0
     if topk_extra > VLLM_GROUPED_TOPK_US[1][1]:  # the two-kernel routing of releases before 0.15
         warnings.append(
             f"vLLM {profile.version} routes this model's experts with its grouped top-k kernels, about "
@@ -1101,15 +1103,7 @@ def plan_deployment(
     if triton_extra or deepgemm_extra:
         rates = attrs.evolve(rates, moe_layer_s=rates.moe_layer_s + (triton_extra + deepgemm_extra) * 1e-6)
     if deepgemm_extra and topk_extra:
-        # the DeepGEMM path's fitted time holds the routing of the layers it was fitted on (vLLM 0.24's: the newest
-        # kernel's); only what an earlier release's routing takes beyond it is added
-        newest = vllm_grouped_topk_us(
-            attrs.evolve(profile, version=""),
-            model_type=arch.model_type,
-            cuda=True,
-            small_kernel_us=eff.small_kernel_us,
-        )
-        topk_extra = max(topk_extra - newest, 0.0)
+        topk_extra = routing_us(holds_newest=True)
     if topk_extra:
         rates = attrs.evolve(rates, moe_routing_s=topk_extra * 1e-6)
     helpers, skipped = (
