@@ -23,6 +23,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from expert_shapes import ROUTING
 from moe_layers import in_format
 
 from config_explorer import load_model
@@ -54,6 +55,7 @@ def ratios() -> dict[tuple[str, str], dict[int, list[float]]]:
                     engine="sglang",
                     input_length=1024,
                     output_length=128,
+                    expert_popularity_cv=ROUTING,
                 )
             seconds, _, _ = plans[(gpu, ep)].step_cost.moe_layer_terms(float(row["num_tokens"]))
             out[(gpu, row["distribution"])][ep].append(float(row["time_us"]) * 1e-6 / seconds)

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from expert_shapes import row_shape, shape_models
+from expert_shapes import ROUTING, row_shape, shape_models
 from moe_layers import SGLANG_TRITON, layer_model
 
 from config_explorer.catalogs.gpus import get_gpu
@@ -95,6 +95,7 @@ def plan(
                 # the tables time the Triton kernels, which vLLM runs block-scaled FP8 experts on where
                 # DeepGEMM is not installed, and SGLang where no other runner is picked or asked for
                 engine_options=TRITON_ONLY if row["framework"].startswith("vLLM") else SGLANG_TRITON,
+                expert_popularity_cv=ROUTING,
             )
         except ConfigExplorerError:
             cache[key] = None

@@ -14,6 +14,11 @@ from config_explorer.architecture import ModelArchitecture
 #: (hidden, expert intermediate, experts, experts per token)
 Shape = tuple[int, int, int, int]
 
+#: the experts' popularity spread (``plan_deployment(expert_popularity_cv=...)``) the kernel-table scripts estimate their
+#: layers at: uniform routing, the routing every fit on the tables was made with (the tables route by their own
+#: balanced or power-law draws, whatever traffic a deployment sees)
+ROUTING = 0.0
+
 #: each expert shape the kernel tables time -> the bundled model with it (DeepSeek-V3's shape is also R1's and V3.2's)
 EXPERT_SHAPE_MODELS: dict[Shape, str] = {
     (2048, 512, 256, 8): "Qwen/Qwen3.5-35B-A3B",

@@ -49,7 +49,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from expert_shapes import row_shape
+from expert_shapes import ROUTING, row_shape
 from moe_layers import MODELS, in_format
 
 from config_explorer import load_model
@@ -151,6 +151,7 @@ def plan(model: str, dtype: str, tp: int, ep: int) -> Deployment:
         input_length=1024,
         output_length=128,
         engine_options=GENERIC,
+        expert_popularity_cv=ROUTING,
     )
 
 

@@ -32,6 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import NamedTuple
 
+from expert_shapes import ROUTING
+
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP, efficiency_for
@@ -80,7 +82,7 @@ class Layer(NamedTuple):
 def plan(model: str, gpu: str, tp: int) -> Deployment:
     return plan_deployment(
         load_model(model), get_gpu(gpu), num_gpus=tp, tp=tp, input_length=1024, output_length=256,
-        engine="vllm==0.24.0",
+        engine="vllm==0.24.0", expert_popularity_cv=ROUTING,
     )  # fmt: skip
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from expert_parallel_masking import MODELS, engine_of, layer_model
-from expert_shapes import row_shape
+from expert_shapes import ROUTING, row_shape
 from fit_vllm_triton_moe import error, estimate, print_fit
 from fit_vllm_triton_moe import fit as fit_rate
 
@@ -78,6 +78,7 @@ def plan(row: dict[str, str]) -> Deployment:
             engine=engine_of(row["framework"]),
             input_length=1024,
             output_length=128,
+            expert_popularity_cv=ROUTING,
         )
     return _PLANS[key]
 

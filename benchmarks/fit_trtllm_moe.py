@@ -57,7 +57,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from expert_shapes import EXPERT_SHAPE_MODELS, Shape, row_shape
+from expert_shapes import EXPERT_SHAPE_MODELS, ROUTING, Shape, row_shape
 from moe_layers import GPUS, MODELS, layer_model
 
 from config_explorer import load_model
@@ -144,6 +144,7 @@ def _layer_deployment(row: dict[str, str], shape: Shape, engine: str) -> Deploym
         engine=engine,
         input_length=1024,
         output_length=128,
+        expert_popularity_cv=ROUTING,
     )
 
 
@@ -385,6 +386,7 @@ def fp4_layers() -> list[FP4Layer]:
                     engine="vllm",
                     input_length=1024,
                     output_length=128,
+                    expert_popularity_cv=ROUTING,
                 )
             d = plans[key]
             _, mem, cmp = d.step_cost.moe_layer_terms(float(tokens))

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import attrs
-from expert_shapes import EXPERT_SHAPE_MODELS, Shape, row_shape, shape_models
+from expert_shapes import EXPERT_SHAPE_MODELS, ROUTING, Shape, row_shape, shape_models
 
 from config_explorer import load_model
 from config_explorer.architecture import ModelArchitecture
@@ -146,6 +146,7 @@ def rows() -> list[Layer]:
                     input_length=1024,
                     output_length=128,
                     engine_options=options,
+                    expert_popularity_cv=ROUTING,
                 )
             except ConfigExplorerError:
                 continue
@@ -181,6 +182,7 @@ def _aiter_layer(gpu: str, model: str, fmt: str, tp: int) -> StepCost:
         engine="sglang",
         input_length=1024,
         output_length=128,
+        expert_popularity_cv=ROUTING,
     ).step_cost
 
 

@@ -2,14 +2,16 @@
 
 Run: ``PYTHONPATH=src python benchmarks/routing_floor.py [--all]``.
 
-The engine charges a MoE decode step the experts its tokens touch under independent uniform routing,
-``E (1 - (1 - k/E)^n)`` a layer for ``n`` tokens, ``k`` of ``E`` experts each. For every held-out closed-loop row of
-``benchmarks/accuracy.py`` that measures the median (else mean) TPOT or ITL of a MoE model on one pipeline stage,
-this script replays the row's deployment (its engine, layout and launch flags, as accuracy.py does), takes the decode
-step of the batch the simulated run held on average at the run's mean context (prompt plus half the output), and
-prints the time that step's bytes take at the GPU's full datasheet bandwidth, with nothing else charged: a floor no
-engine can beat if routing were uniform. A measured gap below it says the run's tokens touched fewer distinct experts
-than uniform routing does (skewed or correlated routing), whatever else the engine gets right or wrong.
+Under independent uniform routing a MoE decode step reads the experts its tokens touch, ``E (1 - (1 - k/E)^n)`` a
+layer for ``n`` tokens, ``k`` of ``E`` experts each (the engine's estimates take skewed routing,
+``calibration.EXPERT_POPULARITY_CV``, which reads fewer; this floor is the uniform one). For every held-out
+closed-loop row of ``benchmarks/accuracy.py`` that measures the median (else mean) TPOT or ITL of a MoE model on one
+pipeline stage, this script replays the row's deployment (its engine, layout and launch flags, as accuracy.py does),
+takes the decode step of the batch the simulated run held on average at the run's mean context (prompt plus half the
+output), and prints the time that step's bytes take at the GPU's full datasheet bandwidth, with nothing else charged:
+a floor no engine can beat if routing were uniform. A measured gap below it says the run's tokens touched fewer
+distinct experts than uniform routing does (skewed or correlated routing), whatever else the engine gets right or
+wrong.
 
 It prints the rows below the floor and, by model, how many of its rows were checked and fell below. ``--all``
 prints every row checked.
@@ -51,6 +53,7 @@ def step_floor_ms(
         input_length=int(row["input_len"]),
         output_length=int(row["output_len"]),
         **accuracy._planned(layout),
+        expert_popularity_cv=0.0,  # the floor of uniform routing, whatever the estimate's own routing
     )
     batch = e.decode_batch_per_replica or 0.0
     context = int(row["input_len"]) + int(row["output_len"]) / 2

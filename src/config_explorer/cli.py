@@ -278,6 +278,13 @@ def _add_moe_layout(p: argparse.ArgumentParser) -> None:
         help="MoE with --ep: the busiest rank's load over the mean (default 1.2, from published deployments)",
     )
     p.add_argument(
+        "--expert-popularity-cv",
+        type=float,
+        help="MoE: how unevenly the traffic's tokens spread over the experts, the coefficient of variation of "
+        "their popularity (default 0.7, published mixed-traffic routing; 0: uniform routing); skewed routing "
+        "reads fewer distinct experts a decode step",
+    )
+    p.add_argument(
         "--two-batch-overlap",
         action="store_true",
         help="with --dp-attention: two micro-batches per step, one's token exchange under the other's kernels "
@@ -294,6 +301,7 @@ def _moe_layout(args: argparse.Namespace) -> dict[str, Any]:
         "dp_attention": args.dp_attention,
         "redundant_experts": args.redundant_experts,
         "expert_imbalance": args.expert_imbalance,
+        "expert_popularity_cv": args.expert_popularity_cv,
         "two_batch_overlap": args.two_batch_overlap,
     }
 

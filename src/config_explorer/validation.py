@@ -403,6 +403,20 @@ def expert_imbalance(value: object) -> float | None:
     )
 
 
+def expert_popularity_cv(value: object) -> float | None:
+    """The coefficient of variation of the experts' popularity (None: the engine's stated default)."""
+    from config_explorer.engine.calibration import MAX_EXPERT_POPULARITY_CV
+
+    return optional_number(
+        "expert_popularity_cv",
+        value,
+        low=0.0,
+        low_open=False,
+        high=MAX_EXPERT_POPULARITY_CV,
+        limit="0 is uniform routing over the experts",
+    )
+
+
 #: the most redundant expert copies taken (SGLang's examples use 32 on top of 256 experts)
 MAX_REDUNDANT_EXPERTS: Final = 4096
 

@@ -140,6 +140,7 @@ def plan_request(request: EstimateRequest) -> Deployment:
         dp_attention=request.dp_attention,
         redundant_experts=request.redundant_experts,
         expert_imbalance=request.expert_imbalance,
+        expert_popularity_cv=request.expert_popularity_cv,
         two_batch_overlap=request.two_batch_overlap,
         precision=request.precision,
         kv_precision=request.kv_precision,

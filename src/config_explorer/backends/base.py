@@ -33,6 +33,9 @@ class EstimateRequest:
     dp_attention: int = 1
     redundant_experts: int = 0
     expert_imbalance: float | None = None
+    #: native engine: the coefficient of variation of the experts' popularity the traffic routes by (None: the
+    #: engine's stated default; 0: uniform routing)
+    expert_popularity_cv: float | None = None
     #: native engine: two micro-batches per step overlapping the MoE token exchange (needs dp_attention > 1)
     two_batch_overlap: bool = False
     #: native engine, vLLM: front-end processes streaming each replica's output (``--api-server-count``;

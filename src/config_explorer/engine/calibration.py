@@ -52,6 +52,7 @@ __all__ = [
     "DECODE_ATTENTION_BANDWIDTH",
     "ENGINE_PROFILES",
     "ENGINE_TITLES",
+    "EXPERT_POPULARITY_CV",
     "FP8_DECODE_HEAD_64_FACTOR",
     "GDN_PREFILL",
     "GPU_GEMM_EFFICIENCY",
@@ -516,6 +517,17 @@ MLA_DECODE_COMPUTE: Final[float] = 660.0 / 990.0
 #: DeepSeek-V4 EP8 prefill, +16.7% from EPLB without redundant experts; vLLM PR #50647, Kimi EP16,
 #: median max/mean rank load 1.069 without EPLB. Evidence: benchmarks/data/ep_evidence.md
 EXPERT_IMBALANCE: Final[float] = 1.2
+#: how unevenly a step's tokens spread over a MoE layer's experts, when none is stated: the coefficient of variation
+#: of the experts' popularity (0: every expert equally likely, the uniform formula E (1 - (1 - k/E)^n)). Real routing
+#: is skewed: SGLang's saved expert distribution of one DeepSeek layer on mixed traffic (PR #5524, 16 experts' counts)
+#: reads CV 0.70; NVIDIA's DeepSeek-R1 single-domain decode statistics (TensorRT-LLM tech blog #4) read 1.28. The
+#: mixed-traffic figure is taken (benchmarks/data/moe_routing_skew_evidence.md, sections 1.A and 1.C; not fitted on
+#: benchmarks/accuracy.py's rows). Measured runs bear it out: benchmarks/routing_floor.py finds CloudRift's vLLM
+#: Qwen3-Next runs at 40 clients on RTX PRO 6000s faster than the experts uniform routing would touch can be read at
+#: the datasheet bandwidth. The kernel-table scripts estimate their layers at 0, the routing their fits were made with
+EXPERT_POPULARITY_CV: Final[float] = 0.7
+#: the largest popularity skew taken (a few experts take nearly every token)
+MAX_EXPERT_POPULARITY_CV: Final[float] = 4.0
 
 
 #: Blackwell Ultra: the share of its own dense peak a GPU's large GEMMs reach over the share its Blackwell twin's reach

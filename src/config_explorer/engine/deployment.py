@@ -29,8 +29,10 @@ from config_explorer.engine.calibration import (
     COMPRESSED_ATTENTION_BLOCK,
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
+    EXPERT_POPULARITY_CV,
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
+    MAX_EXPERT_POPULARITY_CV,
     SGLANG_COMPRESSED_MAX_RUNNING,
     SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
@@ -691,7 +693,7 @@ def vllm_hybrid_block_size(profile: EngineProfile, arch: ModelArchitecture, cost
     return max(profile.block_size, align * math.ceil(state_page / (align * token_page)))
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=2048, typed=True)  # (typed: True is refused where 1 is taken)
 def plan_deployment(
     arch: ModelArchitecture,
     gpu: GPUSpec,
@@ -703,6 +705,7 @@ def plan_deployment(
     dp_attention: int = 1,
     redundant_experts: int = 0,
     expert_imbalance: float | None = None,
+    expert_popularity_cv: float | None = None,
     two_batch_overlap: bool = False,
     precision: str | None = None,
     kv_precision: str | None = None,
@@ -730,7 +733,9 @@ def plan_deployment(
     ``ep`` splits the experts (and ``redundant_experts`` extra copies) over expert-parallel ranks and
     ``dp_attention`` runs attention in data-parallel groups (see :mod:`config_explorer.engine.layout`);
     ``expert_imbalance`` is the busiest expert-parallel rank's load over the mean (default
-    :data:`EXPERT_IMBALANCE`, used when ``ep > 1``);
+    :data:`EXPERT_IMBALANCE`, used when ``ep > 1``); ``expert_popularity_cv`` is how unevenly the traffic's tokens
+    spread over a MoE layer's experts, the coefficient of variation of their popularity (default
+    :data:`EXPERT_POPULARITY_CV`; 0: uniform routing), which sets how many distinct experts a step reads;
     ``two_batch_overlap`` runs each step as two micro-batches whose token exchanges overlap the other's
     kernels (SGLang's ``--enable-two-batch-overlap``, vLLM's ``--enable-dbo``; needs ``dp_attention > 1``).
     ``api_server_count`` is vLLM's ``--api-server-count``: the front-end processes each replica streams
@@ -755,6 +760,7 @@ def plan_deployment(
     if why:
         raise InvalidArgumentError(why)
     imbalance = _expert_imbalance(expert_imbalance, ep)
+    popularity_cv = _expert_popularity_cv(expert_popularity_cv)
     if two_batch_overlap is not False and (two_batch_overlap is not True or dp_attention == 1 or pp > 1):
         raise InvalidArgumentError(
             f"two_batch_overlap={two_batch_overlap!r}: it overlaps the MoE token exchange between attention "
@@ -1106,6 +1112,8 @@ def plan_deployment(
         topk_extra = routing_us(holds_newest=True)
     if topk_extra:
         rates = attrs.evolve(rates, moe_routing_s=topk_extra * 1e-6)
+    if arch.is_moe and popularity_cv:
+        rates = attrs.evolve(rates, expert_popularity_cv=popularity_cv)
     helpers, skipped = (
         vllm_cutlass_fp8_moe_helpers(
             profile,
@@ -1937,6 +1945,22 @@ def _expert_imbalance(value: float | None, ep: int) -> float:
             f"rank's load over the mean; 1 is perfect balance), got {value!r}"
         )
     return float(value) if ep > 1 else 1.0
+
+
+def _expert_popularity_cv(value: float | None) -> float:
+    """The experts' popularity spread: the stated value, else :data:`EXPERT_POPULARITY_CV`."""
+    if value is None:
+        return EXPERT_POPULARITY_CV
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0.0 <= value <= MAX_EXPERT_POPULARITY_CV
+    ):
+        raise InvalidArgumentError(
+            f"expert_popularity_cv must be a number in [0, {MAX_EXPERT_POPULARITY_CV:g}] (the coefficient of "
+            f"variation of the experts' popularity; 0 is uniform routing), got {value!r}"
+        )
+    return float(value)
 
 
 def _with_draft(memory: MemoryPlan, costs: ShardCosts, spec: SpeculativeConfig) -> MemoryPlan:

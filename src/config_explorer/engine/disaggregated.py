@@ -218,6 +218,7 @@ def estimate_disaggregated(
     max_num_seqs: int | None = None,
     max_num_batched_tokens: int | None = None,
     expert_imbalance: float | None = None,
+    expert_popularity_cv: float | None = None,
     num_requests: int | None = None,
     api_server_count: int | None = None,
     speculative: SpeculativeConfig | None = None,
@@ -255,6 +256,7 @@ def estimate_disaggregated(
         "kv_precision": kv_precision,
         "gpu_memory_utilization": gpu_memory_utilization,
         "expert_imbalance": expert_imbalance,
+        "expert_popularity_cv": expert_popularity_cv,
         "speculative": speculative,
         "engine_options": engine_options,
     }

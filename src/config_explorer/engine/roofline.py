@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import statistics
 from collections.abc import Sequence
@@ -62,6 +63,7 @@ __all__ = [
     "exchange_sends",
     "expected_distinct_experts",
     "expected_max_normal",
+    "expert_popularity",
     "gathers_tokens",
     "issued_kernels",
     "rates_for",
@@ -78,15 +80,38 @@ def soft_max(a: float, b: float) -> float:
         return top * math.sqrt(math.sqrt((a / top) ** 4 + (b / top) ** 4))
 
 
-def expected_distinct_experts(tokens: float, experts: int, top_k: int) -> float:
+#: equal-sized groups of experts a skewed popularity is summed over (:func:`expert_popularity`)
+POPULARITY_BINS = 16
+
+
+@functools.cache
+def expert_popularity(experts: int, top_k: int, cv: float) -> tuple[float, ...]:
+    """The chance one token routes to an expert, for each of :data:`POPULARITY_BINS` equal-sized groups of ``experts``
+    ranked by popularity, where the popularity is log-normal with mean 1 and coefficient of variation ``cv``: a group
+    between the normal quantiles a and b holds mean popularity ``bins x (Phi(b - s) - Phi(a - s))``, s the
+    log-normal's sigma, so the chances sum to ``top_k`` over the experts (each capped at 1)."""
+    normal = statistics.NormalDist()
+    sigma = math.sqrt(math.log1p(cv * cv))
+    bins = POPULARITY_BINS
+    shifted = [0.0, *(normal.cdf(normal.inv_cdf(j / bins) - sigma) for j in range(1, bins)), 1.0]
+    share = top_k / experts
+    return tuple(min(share * bins * (high - low), 1.0) for low, high in itertools.pairwise(shifted))
+
+
+def expected_distinct_experts(tokens: float, experts: int, top_k: int, popularity_cv: float = 0.0) -> float:
     """Expected number of distinct experts ``tokens`` tokens route to, each choosing ``top_k`` of ``experts``.
 
-    Each expert is missed by one token with probability (1 - k/E); with uniform routing,
-    E * (1 - (1 - k/E)^N) experts are touched and their weights must be read.
+    Each expert is missed by one token with probability (1 - q), q its chance of being chosen; with uniform
+    routing (``popularity_cv`` 0) q = k/E and E * (1 - (1 - k/E)^N) experts are touched and their weights must be
+    read. With the experts' popularity spread at coefficient of variation ``popularity_cv``
+    (:func:`expert_popularity`) the popular ones are shared by more of the tokens and fewer are touched.
     """
     if experts == 0 or tokens <= 0:
         return 0.0
-    return experts * (1.0 - math.pow(1.0 - top_k / experts, tokens))
+    if popularity_cv <= 0.0:
+        return experts * (1.0 - math.pow(1.0 - top_k / experts, tokens))
+    chances = expert_popularity(experts, top_k, popularity_cv)
+    return experts / len(chances) * sum(1.0 - math.pow(1.0 - q, tokens) for q in chances)
 
 
 @functools.cache
@@ -184,6 +209,9 @@ class Rates:
     gather_link_scale: float = 1.0
     #: the busiest expert-parallel rank's load over the mean (1 when the experts are not split)
     expert_imbalance: float = 1.0
+    #: the coefficient of variation of the experts' popularity a step's tokens route by (0: uniform routing; see
+    #: :func:`expected_distinct_experts`)
+    expert_popularity_cv: float = 0.0
     #: FLOP/s of GEMMs on 16-bit weights (the lm_head, projections a checkpoint leaves unquantized);
     #: 0: that of ``gemm_flops``
     wide_gemm_flops: float = 0.0
@@ -513,6 +541,7 @@ class StepCost:
         "_moe_helper_skip",
         "_moe_layers",
         "_moe_miss",
+        "_moe_popularity",
         "_moe_slowdown",
         "_moe_traffic_token",
         "_norm_allreduce_s",
@@ -602,6 +631,12 @@ class StepCost:
         self._max_spread = expected_max_normal(c.ep) if c.ep > 1 else 0.0
         self._top_k = c.experts_per_token
         self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
+        # each popularity group's chance of a token (empty: uniform routing, ``_moe_miss``)
+        self._moe_popularity = (
+            expert_popularity(c.num_experts, c.experts_per_token, r.expert_popularity_cv)
+            if c.num_experts and r.expert_popularity_cv > 0.0
+            else ()
+        )
         self._expert_bytes = c.expert_bytes
         self._expert_flops = c.expert_flops_per_assignment
         # two grouped GEMMs per MoE layer (gate/up, down), each paying the per-expert cost
@@ -902,7 +937,11 @@ class StepCost:
         # the experts the tokens touch are streamed once each by the grouped GEMMs; a grouped GEMM
         # cannot finish before one tile has walked its expert's K dimension, and its compute runs at
         # an efficiency set by the tokens per expert and the shard's width
-        touched = self._experts * (1.0 - self._moe_miss**tokens)
+        if self._moe_popularity:
+            group = self._experts / POPULARITY_BINS
+            touched = group * sum(1.0 - (1.0 - q) ** tokens for q in self._moe_popularity)
+        else:
+            touched = self._experts * (1.0 - self._moe_miss**tokens)
         assignments = tokens * self._top_k
         per_expert = assignments / touched
         if self._ep > 1:

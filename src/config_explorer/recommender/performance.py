@@ -84,6 +84,7 @@ def estimate_performance(
     dp_attention: int = 1,
     redundant_experts: int = 0,
     expert_imbalance: float | None = None,
+    expert_popularity_cv: float | None = None,
     two_batch_overlap: bool = False,
     engine: str = "vllm",
     gpu_memory_utilization: float | None = None,
@@ -119,7 +120,9 @@ def estimate_performance(
     ranks of each tensor-parallel group and ``dp_attention`` runs attention in that many data-parallel
     groups (native backend; :mod:`config_explorer.engine.layout`), ``redundant_experts`` extra expert
     copies spread over the expert-parallel ranks (EPLB); ``expert_imbalance`` is the busiest
-    expert-parallel rank's load over the mean (default: the engine's stated figure);
+    expert-parallel rank's load over the mean (default: the engine's stated figure); ``expert_popularity_cv`` how
+    unevenly the traffic's tokens spread over the experts (native backend; default
+    :data:`~config_explorer.engine.calibration.EXPERT_POPULARITY_CV`, 0 uniform routing);
     ``two_batch_overlap`` runs each step as two micro-batches overlapping the token exchange
     (``dp_attention > 1``). ``api_server_count`` is vLLM's ``--api-server-count``: the front-end
     processes streaming each replica's output, each delivering at most ~34,000 tokens per second
@@ -142,6 +145,7 @@ def estimate_performance(
         dp_attention=dp_attention,
         redundant_experts=redundant_experts,
         expert_imbalance=expert_imbalance,
+        expert_popularity_cv=expert_popularity_cv,
         two_batch_overlap=two_batch_overlap,
         engine=engine,
         gpu_memory_utilization=gpu_memory_utilization,
@@ -203,6 +207,7 @@ SETTING_NAMES = frozenset(
         "dp_attention",
         "redundant_experts",
         "expert_imbalance",
+        "expert_popularity_cv",
         "two_batch_overlap",
         "engine",
         "gpu_memory_utilization",
@@ -231,6 +236,7 @@ def checked_settings(
     dp_attention: object = 1,
     redundant_experts: object = 0,
     expert_imbalance: object = None,
+    expert_popularity_cv: object = None,
     two_batch_overlap: object = False,
     engine: object = "vllm",
     gpu_memory_utilization: object = None,
@@ -256,6 +262,7 @@ def checked_settings(
         "dp_attention": validation.parallel_degree("dp_attention", dp_attention),
         "redundant_experts": validation.redundant_experts(redundant_experts),
         "expert_imbalance": validation.expert_imbalance(expert_imbalance),
+        "expert_popularity_cv": validation.expert_popularity_cv(expert_popularity_cv),
         "two_batch_overlap": validation.flag("two_batch_overlap", two_batch_overlap),
         "precision": validation.precision(precision),
         "kv_precision": validation.kv_precision(kv_precision, canonical_engine),
