@@ -153,3 +153,25 @@ def test_the_command_line_takes_the_spread(capsys: pytest.CaptureFixture[str]) -
     assert main([*base, "--expert-popularity-cv", "-1"]) != 0
     err = capsys.readouterr().err
     assert "expert_popularity_cv" in err and "-1" in err
+
+
+def test_recommendations_take_the_spread(capsys: pytest.CaptureFixture[str]) -> None:
+    """recommend_gpus judges every MoE layout at the spread it is given (uniform routing reads more experts a step,
+    so a step is slower and a layout carries fewer output tokens a second), and refuses a bad one up front."""
+    from config_explorer.recommender import recommend_gpus
+
+    kw = {"gpus": ["H100"], "max_gpus": 1, "backend": "native", "concurrency": 32}
+    skewed = recommend_gpus("Qwen/Qwen3-30B-A3B", 1000, 500, **kw)
+    uniform = recommend_gpus("Qwen/Qwen3-30B-A3B", 1000, 500, expert_popularity_cv=0.0, **kw)
+    a, b = skewed.ranked[0].estimate, uniform.ranked[0].estimate
+    assert a is not None and b is not None and a.itl_ms and b.itl_ms
+    assert a.itl_ms < b.itl_ms
+    with pytest.raises(InvalidArgumentError, match="expert_popularity_cv"):
+        recommend_gpus("Qwen/Qwen3-30B-A3B", 1000, 500, expert_popularity_cv=-1, **kw)
+    base = ["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--input-len", "1000", "--output-len", "500"]
+    base += ["--gpus", "H100", "--max-gpus", "1", "--backend", "native", "--quiet", "--concurrency", "32"]
+    assert main([*base, "--expert-popularity-cv", "0", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc
+    assert main([*base, "--expert-popularity-cv", "9"]) != 0
+    assert "expert_popularity_cv" in capsys.readouterr().err

@@ -277,18 +277,22 @@ def _add_moe_layout(p: argparse.ArgumentParser) -> None:
         type=float,
         help="MoE with --ep: the busiest rank's load over the mean (default 1.2, from published deployments)",
     )
+    _add_routing(p)
+    p.add_argument(
+        "--two-batch-overlap",
+        action="store_true",
+        help="with --dp-attention: two micro-batches per step, one's token exchange under the other's kernels "
+        "(SGLang --enable-two-batch-overlap, vLLM --enable-dbo)",
+    )
+
+
+def _add_routing(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--expert-popularity-cv",
         type=float,
         help="MoE: how unevenly the traffic's tokens spread over the experts, the coefficient of variation of "
         "their popularity (default 0.7, published mixed-traffic routing; 0: uniform routing); skewed routing "
         "reads fewer distinct experts a decode step",
-    )
-    p.add_argument(
-        "--two-batch-overlap",
-        action="store_true",
-        help="with --dp-attention: two micro-batches per step, one's token exchange under the other's kernels "
-        "(SGLang --enable-two-batch-overlap, vLLM --enable-dbo)",
     )
 
 
@@ -902,6 +906,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 preset_prefix=not args.no_preset_prefix,
                 parallelism=args.parallelism,
                 disaggregated=args.disaggregated,
+                expert_popularity_cv=args.expert_popularity_cv,
                 **_engine_options(args),
             )
         )
@@ -1271,6 +1276,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the best such plan with the best aggregated one (native engine)",
     )
     _add_engine_options(p)
+    _add_routing(p)
     p.add_argument(
         "--parallelism",
         default="tp,pp,ep,dp-attention",

@@ -904,6 +904,7 @@ def recommend_gpus(
     parallelism: Sequence[str] | str | None = None,
     disaggregated: bool = False,
     engine_options: Mapping[str, int | float] | None = None,
+    expert_popularity_cv: float | None = None,
 ) -> RecommendationResult:
     """Rank every GPU type x count x TP layout for ``model`` on a workload.
 
@@ -943,6 +944,9 @@ def recommend_gpus(
     ``enforce_eager``; native engine, aggregated plans; :mod:`config_explorer.engine.options`): every
     layout is estimated, and its launch command written, with them. Left open, TensorRT-LLM's decode graphs are
     planned padded up to the batch (``cuda_graph_padding``), as the launch command then states.
+    ``expert_popularity_cv`` (MoE, native engine) is how unevenly the traffic's tokens spread over the experts
+    (default :data:`~config_explorer.engine.calibration.EXPERT_POPULARITY_CV`; 0 plans for uniform routing, which
+    reads the most experts a step).
 
     Every argument is checked before any layout is tried (:mod:`config_explorer.validation`): an invalid
     one raises :class:`InvalidArgumentError` naming it, never a rejection of every layout.
@@ -980,6 +984,7 @@ def recommend_gpus(
         concurrency = validation.judged_concurrency(concurrency)
     engine = validation.engine(engine)
     options = validation.engine_options(engine_options, engine)
+    popularity_cv = validation.expert_popularity_cv(expert_popularity_cv)
     precision = validation.precision(precision)
     kv_precision = validation.kv_precision(kv_precision, engine)
     gpu_memory_utilization = validation.gpu_memory_utilization(gpu_memory_utilization)
@@ -1020,7 +1025,12 @@ def recommend_gpus(
     )
     if chosen.name == "native":
         options = _padded_trtllm_graphs(options, engine, checked_limits["max_num_seqs"])
-    features = {"speculative": drafting, "prefix": shared, "engine_options": options}
+    features = {
+        "speculative": drafting,
+        "prefix": shared,
+        "engine_options": options,
+        "expert_popularity_cv": popularity_cv,
+    }
     # a calibration rescales every estimate the screen, the sweep and the judge see (GPU type by GPU type)
     chosen = calibrated(chosen, checked_calibration(calibration))
     if metric is None:
@@ -1184,6 +1194,7 @@ def recommend_gpus(
                 "max_num_batched_tokens": checked_limits["max_num_batched_tokens"],
                 "speculative": drafting,
                 "prefix": shared,
+                "expert_popularity_cv": popularity_cv,
                 # TensorRT-LLM's pools with their decode graphs padded, as the aggregated plans run them
                 "engine_options": _padded_trtllm_graphs(None, engine, checked_limits["max_num_seqs"]),
             },
