@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import attrs
 
+from config_explorer import validation
 from config_explorer._util import require_int_in
 from config_explorer.architecture import ModelArchitecture
 from config_explorer.catalogs.gpus import GPUSpec
@@ -32,7 +33,6 @@ from config_explorer.engine.calibration import (
     EXPERT_POPULARITY_CV,
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
-    MAX_EXPERT_POPULARITY_CV,
     SGLANG_COMPRESSED_MAX_RUNNING,
     SGLANG_FLASHINFER_MXFP4_HOPPER_SCALE,
     SGLANG_MAMBA_FULL_MEMORY_RATIO,
@@ -1948,19 +1948,10 @@ def _expert_imbalance(value: float | None, ep: int) -> float:
 
 
 def _expert_popularity_cv(value: float | None) -> float:
-    """The experts' popularity spread: the stated value, else :data:`EXPERT_POPULARITY_CV`."""
-    if value is None:
-        return EXPERT_POPULARITY_CV
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0.0 <= value <= MAX_EXPERT_POPULARITY_CV
-    ):
-        raise InvalidArgumentError(
-            f"expert_popularity_cv must be a number in [0, {MAX_EXPERT_POPULARITY_CV:g}] (the coefficient of "
-            f"variation of the experts' popularity; 0 is uniform routing), got {value!r}"
-        )
-    return float(value)
+    """The experts' popularity spread: the stated value (checked as the public API checks it), else
+    :data:`EXPERT_POPULARITY_CV`."""
+    checked = validation.expert_popularity_cv(value)
+    return EXPERT_POPULARITY_CV if checked is None else checked
 
 
 def _with_draft(memory: MemoryPlan, costs: ShardCosts, spec: SpeculativeConfig) -> MemoryPlan:

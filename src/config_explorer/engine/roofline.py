@@ -89,7 +89,10 @@ def expert_popularity(experts: int, top_k: int, cv: float) -> tuple[float, ...]:
     """The chance one token routes to an expert, for each of :data:`POPULARITY_BINS` equal-sized groups of ``experts``
     ranked by popularity, where the popularity is log-normal with mean 1 and coefficient of variation ``cv``: a group
     between the normal quantiles a and b holds mean popularity ``bins x (Phi(b - s) - Phi(a - s))``, s the
-    log-normal's sigma, so the chances sum to ``top_k`` over the experts (each capped at 1)."""
+    log-normal's sigma, so the chances sum to ``top_k`` over the experts (each capped at 1). Uniform routing
+    (``cv`` 0) is one group of every expert at ``top_k / experts``."""
+    if cv <= 0.0:
+        return (top_k / experts,)
     normal = statistics.NormalDist()
     sigma = math.sqrt(math.log1p(cv * cv))
     bins = POPULARITY_BINS
@@ -108,9 +111,12 @@ def expected_distinct_experts(tokens: float, experts: int, top_k: int, popularit
     """
     if experts == 0 or tokens <= 0:
         return 0.0
-    if popularity_cv <= 0.0:
-        return experts * (1.0 - math.pow(1.0 - top_k / experts, tokens))
-    chances = expert_popularity(experts, top_k, popularity_cv)
+    return touched_experts(tokens, experts, expert_popularity(experts, top_k, popularity_cv))
+
+
+def touched_experts(tokens: float, experts: int, chances: tuple[float, ...]) -> float:
+    """The distinct experts ``tokens`` tokens touch among ``experts`` split into equal groups whose experts each
+    route a token at ``chances`` (:func:`expert_popularity`)."""
     return experts / len(chances) * sum(1.0 - math.pow(1.0 - q, tokens) for q in chances)
 
 
@@ -540,7 +546,6 @@ class StepCost:
         "_moe_helper",
         "_moe_helper_skip",
         "_moe_layers",
-        "_moe_miss",
         "_moe_popularity",
         "_moe_slowdown",
         "_moe_traffic_token",
@@ -630,11 +635,10 @@ class StepCost:
         self._imbalance = r.expert_imbalance
         self._max_spread = expected_max_normal(c.ep) if c.ep > 1 else 0.0
         self._top_k = c.experts_per_token
-        self._moe_miss = 1.0 - c.experts_per_token / c.num_experts if c.num_experts else 1.0
-        # each popularity group's chance of a token (empty: uniform routing, ``_moe_miss``)
+        # each popularity group's chance of a token (one group at uniform routing)
         self._moe_popularity = (
             expert_popularity(c.num_experts, c.experts_per_token, r.expert_popularity_cv)
-            if c.num_experts and r.expert_popularity_cv > 0.0
+            if c.num_experts
             else ()
         )
         self._expert_bytes = c.expert_bytes
@@ -937,11 +941,7 @@ class StepCost:
         # the experts the tokens touch are streamed once each by the grouped GEMMs; a grouped GEMM
         # cannot finish before one tile has walked its expert's K dimension, and its compute runs at
         # an efficiency set by the tokens per expert and the shard's width
-        if self._moe_popularity:
-            group = self._experts / POPULARITY_BINS
-            touched = group * sum(1.0 - (1.0 - q) ** tokens for q in self._moe_popularity)
-        else:
-            touched = self._experts * (1.0 - self._moe_miss**tokens)
+        touched = touched_experts(tokens, self._experts, self._moe_popularity)
         assignments = tokens * self._top_k
         per_expert = assignments / touched
         if self._ep > 1:
