@@ -186,6 +186,7 @@ __all__ = [
     "vllm_cudagraph_profile",
     "vllm_cutlass_fp8_moe_helpers",
     "vllm_deepgemm_blackwell_moe_us",
+    "vllm_fp32_router",
     "vllm_grouped_topk_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -1851,6 +1852,28 @@ def vllm_grouped_topk_us(
     if holds_newest:
         extra = max(extra - max(VLLM_GROUPED_TOPK_US[-1][1] - small_kernel_us, 0.0), 0.0)
     return extra
+
+
+#: the models whose MoE routers vLLM runs in FP32, by ``model_type``, and the releases that do (first, first not): the
+#: router a ``torch.float32`` linear layer fed an FP32 copy of the hidden states (``self.gate(hidden_states.to(
+#: dtype=torch.float32))``), which PyTorch runs as an FP32 GEMM on the CUDA cores (vLLM leaves ``allow_tf32`` at
+#: PyTorch's default, off: no ``allow_tf32`` or ``set_float32_matmul_precision`` in its source). GLM-4.5/4.6/4.7
+#: (``Glm4MoE``: an ``nn.Linear`` in ``glm4_moe.py``, read in 0.11.0 to 0.24.0; 0.34.0 has ``GateLinear``, whose
+#: Hopper and Blackwell kernels emulate FP32 on the tensor cores) and MiniMax-M2/M2.5 (a ``ReplicatedLinear`` of FP32
+#: parameters in ``minimax_m2.py``, read in 0.12.0 to 0.20.0; 0.24.0 has ``GateLinear``, with an FP32 kernel of its
+#: own for up to 32 tokens). Other releases were not read (an earlier one: as the first read; a later one, and a
+#: profile with no release: the newest rules, none charged)
+VLLM_FP32_ROUTER_RELEASES: Final[dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]]] = {
+    "glm4_moe": ((0, 0, 0), (0, 34, 0)),
+    "minimax_m2": ((0, 0, 0), (0, 24, 0)),
+}
+
+
+def vllm_fp32_router(profile: EngineProfile, *, model_type: str, cuda: bool) -> bool:
+    """Whether ``profile``'s engine runs a model of ``model_type``'s MoE routers as FP32 GEMMs on a CUDA GPU's CUDA
+    cores (:data:`VLLM_FP32_ROUTER_RELEASES`): vLLM, a release that does, on a CUDA GPU (``cuda``)."""
+    releases = VLLM_FP32_ROUTER_RELEASES.get(model_type)
+    return profile.name == "vllm" and cuda and releases is not None and _released_within(profile, releases)
 
 
 def vllm_cutlass_fp8_moe_helpers(

@@ -114,6 +114,7 @@ from config_explorer.engine.calibration import (
     vllm_cudagraph_profile,
     vllm_cutlass_fp8_moe_helpers,
     vllm_deepgemm_blackwell_moe_us,
+    vllm_fp32_router,
     vllm_grouped_topk_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -555,6 +556,8 @@ def _costs(
     return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts, mxfp4_pad)
 
 
+#: the prompt step whose FP32 routers' time the plan's warning states (vLLM's FP32 routers: ``vllm_fp32_router``)
+FP32_ROUTER_NOTE_TOKENS: Final[int] = 8192
 #: an FP8 KV cache whose decode attention takes more than this share of a 16-bit cache's time on the same
 #: kernel is noted in the plan's warnings (it saves little time, though it holds twice the tokens)
 FP8_KV_DECODE_NOTE_RATIO: Final[float] = 0.75
@@ -1112,6 +1115,15 @@ def plan_deployment(
         topk_extra = routing_us(holds_newest=True)
     if topk_extra:
         rates = attrs.evolve(rates, moe_routing_s=topk_extra * 1e-6)
+    fp32_peak = gpu.tflops.fp32
+    if (
+        arch.is_moe
+        and fp32_peak
+        and vllm_fp32_router(profile, model_type=arch.model_type, cuda=gpu.vendor == "NVIDIA")
+    ):
+        # the FP32 routers' GEMMs on the CUDA cores, at the share of the FP32 peak the 16-bit GEMMs reach of theirs
+        sixteen, _ = gpu.gemm_tflops("bf16")
+        rates = attrs.evolve(rates, router_flops=rates.wide_gemm_flops * fp32_peak / sixteen)
     if arch.is_moe and popularity_cv:
         rates = attrs.evolve(rates, expert_popularity_cv=popularity_cv)
     helpers, skipped = (
@@ -1290,6 +1302,19 @@ def plan_deployment(
     # SGLang's Hopper runners for such experts keep the checkpoint's widths (sglang_hopper_mxfp4_runner)
     pad = 1 if runner is not None else MXFP4_PAD
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
+    if rates.router_flops:
+        # FP32 routers are stored and read at four bytes a weight, two more than the 16-bit ones counted
+        extra = costs.router_flops_per_token * costs.dp_attention
+        costs = attrs.evolve(
+            costs,
+            dense_weight_bytes=costs.dense_weight_bytes + extra,
+            resident_weight_bytes=costs.resident_weight_bytes + extra,
+        )
+        prompt_ms = costs.router_flops_per_token * FP32_ROUTER_NOTE_TOKENS / rates.router_flops * 1e3
+        warnings.append(
+            f"vLLM {profile.version} runs this model's MoE routers as FP32 GEMMs on the CUDA cores (FP32 linear "
+            f"layers): about {prompt_ms:.0f} ms of a prompt step of {FP32_ROUTER_NOTE_TOKENS:,} tokens on this GPU"
+        )
     costs, kept = _window_kv(
         profile,
         arch,

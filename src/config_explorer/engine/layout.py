@@ -249,6 +249,11 @@ class ShardCosts:
     #: the part of ``dense_gemm_flops_per_token`` on projections a quantized checkpoint keeps 16-bit,
     #: which run at the 16-bit GEMM rate (0 when every projection runs at the step's weight precision)
     wide_gemm_flops_per_token: float = 0.0
+    #: the MoE routers' GEMM FLOPs per token on this GPU (each GPU routes its own attention group's tokens through a
+    #: whole copy of every MoE layer's router); not in ``dense_gemm_flops_per_token``: a 16-bit router's GEMM is
+    #: small beside its layer's, and only an engine that runs it in FP32 on the CUDA cores charges it
+    #: (``Rates.router_flops``)
+    router_flops_per_token: float = 0.0
     #: small kernels a step carrying prompt tokens launches beyond ``small_kernels``: the recurrent layers'
     #: chunked scans (:data:`PREFILL_SCAN_KERNELS`)
     prefill_extra_kernels: int = 0
@@ -840,6 +845,7 @@ def shard_costs(
         gemm_flops_per_token=2.0 * gemm_params,
         dense_gemm_flops_per_token=2.0 * dense_gemm_params,
         wide_gemm_flops_per_token=2.0 * dense_gemm_params * unquantized_share(arch, precision),
+        router_flops_per_token=2.0 * router / groups,
         expert_flops_per_assignment=2.0 * arch.expert_params / moe_tp,
         moe_traffic_bytes_per_token=moe_traffic,
         expert_width=expert_width,

@@ -221,6 +221,9 @@ class Rates:
     #: FLOP/s of GEMMs on 16-bit weights (the lm_head, projections a checkpoint leaves unquantized);
     #: 0: that of ``gemm_flops``
     wide_gemm_flops: float = 0.0
+    #: FLOP/s of the MoE routers' GEMMs where the engine runs them in FP32 on the CUDA cores, apart from the 16-bit
+    #: GEMMs (vLLM's FP32 routers: :func:`~config_explorer.engine.calibration.vllm_fp32_router`); 0: not charged
+    router_flops: float = 0.0
     #: two-batch overlap (SGLang ``--enable-two-batch-overlap``, vLLM ``--enable-dbo``): each step runs
     #: as two micro-batches, one's communication under the other's kernels
     two_batch_overlap: bool = False
@@ -572,6 +575,8 @@ class StepCost:
         "_quantized_floor",
         "_recurrent_token",
         "_ring",
+        "_router_cmp_token",
+        "_router_flops_token",
         "_scan_chain",
         "_scan_fixed",
         "_scan_flops",
@@ -625,6 +630,9 @@ class StepCost:
             self._dense_cmp_token = narrow / r.quantized_linear_flops + c.wide_gemm_flops_per_token / wide
             self._quantized_floor = r.quantized_linear_rows * narrow / r.quantized_linear_flops
         self._lm_head_cmp = c.lm_head_flops_per_token / wide
+        # FP32 routers: their GEMMs' FLOPs at the CUDA cores' rate (a 16-bit router's are not charged)
+        self._router_flops_token = c.router_flops_per_token if r.router_flops else 0.0
+        self._router_cmp_token = self._router_flops_token / r.router_flops if r.router_flops else 0.0
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
         # with experts split over ep ranks, the busiest rank sets the layer's time: it holds
@@ -1102,9 +1110,11 @@ class StepCost:
             moe_tokens += rows - tokens
             tokens = rows
 
-        gemm_flops = tokens * self._dense_flops_token + sampled * self._lm_head_flops
+        gemm_flops = (
+            tokens * (self._dense_flops_token + self._router_flops_token) + sampled * self._lm_head_flops
+        )
         gemm_mem = self._gemm_mem
-        gemm_cmp = tokens * self._dense_cmp_token + sampled * self._lm_head_cmp
+        gemm_cmp = tokens * (self._dense_cmp_token + self._router_cmp_token) + sampled * self._lm_head_cmp
         if tokens > 0:
             gemm_cmp += self._quantized_floor
         gemm = soft_max(gemm_mem, gemm_cmp)
