@@ -30,6 +30,7 @@ import functools
 import json
 import math
 import re
+import statistics
 from importlib import resources
 from typing import Any, Final
 
@@ -54,6 +55,8 @@ __all__ = [
     "ENGINE_TITLES",
     "EXPERT_POPULARITY_CV",
     "FP8_DECODE_HEAD_64_FACTOR",
+    "FP32_ROUTER_DECODE_US",
+    "FP32_ROUTER_MODEL_TYPES",
     "GDN_PREFILL",
     "GPU_GEMM_EFFICIENCY",
     "H100_DECODE_ATTENTION",
@@ -138,6 +141,8 @@ __all__ = [
     "efficiency_for_gpu",
     "expert_format_class",
     "fp8_decode_head_factor",
+    "fp32_router",
+    "fp32_router_parameters",
     "gdn_prefill_kernel",
     "gemm_share_scale",
     "gemma4_support",
@@ -186,7 +191,6 @@ __all__ = [
     "vllm_cudagraph_profile",
     "vllm_cutlass_fp8_moe_helpers",
     "vllm_deepgemm_blackwell_moe_us",
-    "vllm_fp32_router",
     "vllm_grouped_topk_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -1854,26 +1858,77 @@ def vllm_grouped_topk_us(
     return extra
 
 
-#: the models whose MoE routers vLLM runs in FP32, by ``model_type``, and the releases that do (first, first not): the
-#: router a ``torch.float32`` linear layer fed an FP32 copy of the hidden states (``self.gate(hidden_states.to(
-#: dtype=torch.float32))``), which PyTorch runs as an FP32 GEMM on the CUDA cores (vLLM leaves ``allow_tf32`` at
-#: PyTorch's default, off: no ``allow_tf32`` or ``set_float32_matmul_precision`` in its source). GLM-4.5/4.6/4.7
-#: (``Glm4MoE``: an ``nn.Linear`` in ``glm4_moe.py``, read in 0.11.0 to 0.24.0; 0.34.0 has ``GateLinear``, whose
-#: Hopper and Blackwell kernels emulate FP32 on the tensor cores) and MiniMax-M2/M2.5 (a ``ReplicatedLinear`` of FP32
-#: parameters in ``minimax_m2.py``, read in 0.12.0 to 0.20.0; 0.24.0 has ``GateLinear``, with an FP32 kernel of its
-#: own for up to 32 tokens). Other releases were not read (an earlier one: as the first read; a later one, and a
-#: profile with no release: the newest rules, none charged)
-VLLM_FP32_ROUTER_RELEASES: Final[dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]]] = {
-    "glm4_moe": ((0, 0, 0), (0, 34, 0)),
-    "minimax_m2": ((0, 0, 0), (0, 24, 0)),
+#: the models whose MoE routers vLLM and SGLang run in FP32, by ``model_type``: an FP32 linear layer fed an FP32 copy of
+#: the hidden states, which PyTorch runs as an FP32 GEMM on the CUDA cores (neither engine turns TF32 on by default: no
+#: ``allow_tf32`` in vLLM's source; SGLang's ``--enable-tf32-matmul``, off by default and not modelled, would).
+#: GLM-4.5/4.6/4.7: vLLM's ``Glm4MoE`` ``nn.Linear`` (``glm4_moe.py``, read in 0.11.0-0.24.0), SGLang's ``Glm4MoeGate``
+#: from 0.5.10 (PR #21660; 0.5.9 ran it at 16 bits; read through 0.5.16). MiniMax-M2/M2.5: a ``ReplicatedLinear`` of
+#: FP32 parameters in vLLM (``minimax_m2.py``, 0.12.0-0.24.0, where 0.24.0's ``GateLinear`` has an FP32 kernel of its own
+#: for batches of up to 32 tokens, not modelled) and in SGLang from its first release of the model (0.5.5, read through
+#: 0.5.16)
+FP32_ROUTER_MODEL_TYPES: Final = frozenset({"glm4_moe", "minimax_m2"})
+#: the first vLLM release read whose ``GateLinear`` runs FP32 router weights as three 16-bit GEMMs on the tensor cores
+#: (its bf16x3 kernels, tier 4 of ``gate_linear.py`` in 0.34.0) on Hopper and compute-capability-10 Blackwell; on other
+#: GPUs it falls back to an FP32 linear layer. Releases between 0.24.0 and it were not read (taken as 0.24.0)
+VLLM_BF16X3_ROUTER_SINCE: Final[tuple[int, int, int]] = (0, 34, 0)
+#: the first SGLang release that runs each model's router in FP32
+SGLANG_FP32_ROUTER_SINCE: Final[dict[str, tuple[int, int, int]]] = {
+    "glm4_moe": (0, 5, 10),
+    "minimax_m2": (0, 0, 0),
 }
+#: ITL (ms) of SGLang's nightly GLM-4.6-FP8 test at TP8 on eight H200s, the night before and the night after PR #21660
+#: moved its router to FP32 (runs 23723157688 and 23774903575 of its nightly-test-nvidia workflow, job
+#: nightly-test-general-8-gpu-h200, as a published bisection of that regression prints them; no other change in the
+#: window touched the model's path): (decode batch, before, after)
+FP32_ROUTER_NIGHTLY_ITL_MS: Final[tuple[tuple[int, float, float], ...]] = (
+    (1, 11.93, 12.04),
+    (8, 16.42, 17.62),
+    (16, 19.25, 20.21),
+    (64, 29.43, 30.69),
+)
+#: GLM-4.6's MoE layers (92 layers, the first three dense)
+FP32_ROUTER_NIGHTLY_MOE_LAYERS: Final[int] = 89
 
 
-def vllm_fp32_router(profile: EngineProfile, *, model_type: str, cuda: bool) -> bool:
-    """Whether ``profile``'s engine runs a model of ``model_type``'s MoE routers as FP32 GEMMs on a CUDA GPU's CUDA
-    cores (:data:`VLLM_FP32_ROUTER_RELEASES`): vLLM, a release that does, on a CUDA GPU (``cuda``)."""
-    releases = VLLM_FP32_ROUTER_RELEASES.get(model_type)
-    return profile.name == "vllm" and cuda and releases is not None and _released_within(profile, releases)
+def _fp32_router_layer_us(before_ms: float, after_ms: float) -> float:
+    return (after_ms - before_ms) / FP32_ROUTER_NIGHTLY_MOE_LAYERS * 1e3
+
+
+#: what an FP32 router adds to one MoE layer of a decode step over a 16-bit one, microseconds: (one token, several),
+#: the first off the nightly runs at one sequence (the GEMV), the second their median over 8, 16 and 64 (13.5, 10.8 and
+#: 14.2): at such batches the GEMM runs on few of the GPU's multiprocessors, far above its FLOPs at the FP32 rate. Read
+#: off one GPU (the H200) and one router (5120 x 160); taken for every CUDA GPU and router, the FLOPs at the FP32 rate
+#: taking over where they are more (from a few hundred tokens)
+FP32_ROUTER_DECODE_US: Final[tuple[float, float]] = (
+    round(_fp32_router_layer_us(*FP32_ROUTER_NIGHTLY_ITL_MS[0][1:]), 2),
+    round(
+        statistics.median(_fp32_router_layer_us(b, a) for n, b, a in FP32_ROUTER_NIGHTLY_ITL_MS if n > 1), 1
+    ),
+)
+
+
+def fp32_router(profile: EngineProfile, *, model_type: str, gpu_family: str, cuda: bool) -> bool:
+    """Whether ``profile``'s engine runs a model of ``model_type``'s MoE routers as FP32 GEMMs on a CUDA GPU's CUDA cores
+    (:data:`FP32_ROUTER_MODEL_TYPES`): vLLM before :data:`VLLM_BF16X3_ROUTER_SINCE` everywhere and from it off Hopper and
+    Blackwell (``gpu_family``; a profile with no release follows the newest rules), SGLang from
+    :data:`SGLANG_FP32_ROUTER_SINCE` (a profile with no release included); nowhere else."""
+    if not cuda or model_type not in FP32_ROUTER_MODEL_TYPES:
+        return False
+    release = profile_release(profile)
+    if profile.name == "vllm":
+        if release is not None and release < VLLM_BF16X3_ROUTER_SINCE:
+            return True
+        return gpu_family not in ("hopper", "blackwell")
+    if profile.name == "sglang":
+        return release is None or release >= SGLANG_FP32_ROUTER_SINCE[model_type]
+    return False
+
+
+def fp32_router_parameters(profile: EngineProfile, model_type: str) -> bool:
+    """Whether an engine that runs the router in FP32 (:func:`fp32_router`) loads its parameters as FP32 (four bytes a
+    weight in the weights the KV cache is sized after): every case but SGLang's GLM-4.5, which keeps its 16-bit weights
+    and makes an FP32 copy at its first forward, after the memory pool is sized."""
+    return not (profile.name == "sglang" and model_type == "glm4_moe")
 
 
 def vllm_cutlass_fp8_moe_helpers(

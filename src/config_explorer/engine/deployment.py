@@ -31,6 +31,7 @@ from config_explorer.engine.calibration import (
     ENGINE_TITLES,
     EXPERT_IMBALANCE,
     EXPERT_POPULARITY_CV,
+    FP32_ROUTER_DECODE_US,
     MARLIN_MOE_BY_FAMILY,
     MARLIN_MOE_COMPUTE,
     SGLANG_COMPRESSED_MAX_RUNNING,
@@ -62,6 +63,8 @@ from config_explorer.engine.calibration import (
     eager_profile,
     efficiency_for_gpu,
     expert_format_class,
+    fp32_router,
+    fp32_router_parameters,
     gemma4_support,
     indexer_decode_logits_bytes,
     kimi_delta_attention_support,
@@ -114,7 +117,6 @@ from config_explorer.engine.calibration import (
     vllm_cudagraph_profile,
     vllm_cutlass_fp8_moe_helpers,
     vllm_deepgemm_blackwell_moe_us,
-    vllm_fp32_router,
     vllm_grouped_topk_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -556,7 +558,7 @@ def _costs(
     return shard_costs(arch, precision, kv_precision, tp, pp, ep, dp_attention, redundant_experts, mxfp4_pad)
 
 
-#: the prompt step whose FP32 routers' time the plan's warning states (vLLM's FP32 routers: ``vllm_fp32_router``)
+#: the prompt step whose FP32 routers' time the plan's warning states (``calibration.fp32_router``)
 FP32_ROUTER_NOTE_TOKENS: Final[int] = 8192
 #: an FP8 KV cache whose decode attention takes more than this share of a 16-bit cache's time on the same
 #: kernel is noted in the plan's warnings (it saves little time, though it holds twice the tokens)
@@ -1119,11 +1121,20 @@ def plan_deployment(
     if (
         arch.is_moe
         and fp32_peak
-        and vllm_fp32_router(profile, model_type=arch.model_type, cuda=gpu.vendor == "NVIDIA")
+        and fp32_router(
+            profile, model_type=arch.model_type, gpu_family=gpu.family, cuda=gpu.vendor == "NVIDIA"
+        )
     ):
-        # the FP32 routers' GEMMs on the CUDA cores, at the share of the FP32 peak the 16-bit GEMMs reach of theirs
+        # the FP32 routers' GEMMs on the CUDA cores, at the share of the FP32 peak the 16-bit GEMMs reach of theirs,
+        # and at least their measured time a layer at decode batches
         sixteen, _ = gpu.gemm_tflops("bf16")
-        rates = attrs.evolve(rates, router_flops=rates.wide_gemm_flops * fp32_peak / sixteen)
+        one_token_us, batch_us = FP32_ROUTER_DECODE_US
+        rates = attrs.evolve(
+            rates,
+            router_flops=rates.wide_gemm_flops * fp32_peak / sixteen,
+            router_one_token_s=one_token_us * 1e-6,
+            router_batch_s=batch_us * 1e-6,
+        )
     if arch.is_moe and popularity_cv:
         rates = attrs.evolve(rates, expert_popularity_cv=popularity_cv)
     helpers, skipped = (
@@ -1303,17 +1314,22 @@ def plan_deployment(
     pad = 1 if runner is not None else MXFP4_PAD
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
     if rates.router_flops:
-        # FP32 routers are stored and read at four bytes a weight, two more than the 16-bit ones counted
+        # FP32 routers are read at four bytes a weight, two more than the 16-bit ones counted, and held so where the
+        # engine loads them as FP32
         extra = costs.router_flops_per_token * costs.dp_attention
+        held = extra if fp32_router_parameters(profile, arch.model_type) else 0.0
         costs = attrs.evolve(
             costs,
             dense_weight_bytes=costs.dense_weight_bytes + extra,
-            resident_weight_bytes=costs.resident_weight_bytes + extra,
+            resident_weight_bytes=costs.resident_weight_bytes + held,
         )
         prompt_ms = costs.router_flops_per_token * FP32_ROUTER_NOTE_TOKENS / rates.router_flops * 1e3
+        decode_ms = costs.moe_layers * rates.router_batch_s * 1e3
+        release = f" {profile.version}" if profile.version else ""
         warnings.append(
-            f"vLLM {profile.version} runs this model's MoE routers as FP32 GEMMs on the CUDA cores (FP32 linear "
-            f"layers): about {prompt_ms:.0f} ms of a prompt step of {FP32_ROUTER_NOTE_TOKENS:,} tokens on this GPU"
+            f"{engine_title}{release} runs this model's MoE routers as FP32 GEMMs on "
+            f"the CUDA cores: about {prompt_ms:.0f} ms of a prompt step of {FP32_ROUTER_NOTE_TOKENS:,} tokens and "
+            f"{decode_ms:.1f} ms of a decode step of several sequences on this GPU"
         )
     costs, kept = _window_kv(
         profile,

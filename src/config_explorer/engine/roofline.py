@@ -221,9 +221,13 @@ class Rates:
     #: FLOP/s of GEMMs on 16-bit weights (the lm_head, projections a checkpoint leaves unquantized);
     #: 0: that of ``gemm_flops``
     wide_gemm_flops: float = 0.0
-    #: FLOP/s of the MoE routers' GEMMs where the engine runs them in FP32 on the CUDA cores, apart from the 16-bit
-    #: GEMMs (vLLM's FP32 routers: :func:`~config_explorer.engine.calibration.vllm_fp32_router`); 0: not charged
+    #: the MoE routers where the engine runs them in FP32 on the CUDA cores (:func:`~config_explorer.engine.calibration.
+    #: fp32_router`): their GEMMs' FLOP/s, and what each adds to a MoE layer at the least beyond a 16-bit router, at one
+    #: token a GPU and at more (:data:`~config_explorer.engine.calibration.FP32_ROUTER_DECODE_US`), seconds; 0: not
+    #: charged
     router_flops: float = 0.0
+    router_one_token_s: float = 0.0
+    router_batch_s: float = 0.0
     #: two-batch overlap (SGLang ``--enable-two-batch-overlap``, vLLM ``--enable-dbo``): each step runs
     #: as two micro-batches, one's communication under the other's kernels
     two_batch_overlap: bool = False
@@ -575,8 +579,11 @@ class StepCost:
         "_quantized_floor",
         "_recurrent_token",
         "_ring",
+        "_router_batch",
         "_router_cmp_token",
         "_router_flops_token",
+        "_router_groups",
+        "_router_one_token",
         "_scan_chain",
         "_scan_fixed",
         "_scan_flops",
@@ -630,9 +637,13 @@ class StepCost:
             self._dense_cmp_token = narrow / r.quantized_linear_flops + c.wide_gemm_flops_per_token / wide
             self._quantized_floor = r.quantized_linear_rows * narrow / r.quantized_linear_flops
         self._lm_head_cmp = c.lm_head_flops_per_token / wide
-        # FP32 routers: their GEMMs' FLOPs at the CUDA cores' rate (a 16-bit router's are not charged)
+        # FP32 routers: their GEMMs' FLOPs at the CUDA cores' rate, at least their measured time at decode batches (a
+        # 16-bit router's are not charged)
         self._router_flops_token = c.router_flops_per_token if r.router_flops else 0.0
         self._router_cmp_token = self._router_flops_token / r.router_flops if r.router_flops else 0.0
+        self._router_one_token = c.moe_layers * r.router_one_token_s
+        self._router_batch = c.moe_layers * r.router_batch_s
+        self._router_groups = c.dp_attention
         self._moe_layers = c.moe_layers
         self._experts = c.num_experts
         # with experts split over ep ranks, the busiest rank sets the layer's time: it holds
@@ -1114,7 +1125,12 @@ class StepCost:
             tokens * (self._dense_flops_token + self._router_flops_token) + sampled * self._lm_head_flops
         )
         gemm_mem = self._gemm_mem
-        gemm_cmp = tokens * (self._dense_cmp_token + self._router_cmp_token) + sampled * self._lm_head_cmp
+        gemm_cmp = tokens * self._dense_cmp_token + sampled * self._lm_head_cmp
+        router = 0.0
+        if self._router_cmp_token and tokens > 0:
+            # one GEMM a MoE layer on each GPU's own tokens: its FLOPs at the FP32 rate, or its small-batch time
+            least = self._router_one_token if tokens <= self._router_groups else self._router_batch
+            router = max(least, tokens * self._router_cmp_token)
         if tokens > 0:
             gemm_cmp += self._quantized_floor
         gemm = soft_max(gemm_mem, gemm_cmp)
@@ -1176,7 +1192,7 @@ class StepCost:
         if self._side_saving and tokens <= self._side_tokens and beside:
             fixed -= self._side_saving
         overhead = fixed + host + prefill_tokens * self._prompt_glue
-        stage = gemm + moe + attention + elementwise + comm + overhead
+        stage = gemm + router + moe + attention + elementwise + comm + overhead
         if self._async:  # the host prepared this step while the GPU ran the last one
             stage = max(stage - host, host)
         if eager:
@@ -1199,7 +1215,7 @@ class StepCost:
         total = stage * pp + sends if pp > 1 else stage
         return (
             total,
-            gemm_cmp + moe_cmp + attn_cmp,
+            gemm_cmp + router + moe_cmp + attn_cmp,
             gemm_mem + moe_mem + attn_mem + elementwise,
             comm + sends,
             overhead,
