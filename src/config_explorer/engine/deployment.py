@@ -1315,7 +1315,8 @@ def plan_deployment(
     costs = _costs(arch, weights, kv, tp, pp, ep, dp_attention, redundant_experts, pad)
     if rates.router_flops:
         # FP32 routers are read at four bytes a weight, two more than the 16-bit ones counted, and held so where the
-        # engine loads them as FP32
+        # engine loads them as FP32. A router weight is two FLOPs a token, so the GPU's router FLOPs per token of its
+        # own group (per replica token times the groups) are also its router weights' two extra bytes
         extra = costs.router_flops_per_token * costs.dp_attention
         held = extra if fp32_router_parameters(profile, arch.model_type) else 0.0
         costs = attrs.evolve(
