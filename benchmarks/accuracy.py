@@ -175,6 +175,15 @@ FIT_ROWS = (
     ("vllm", "Qwen/Qwen3-8B", "1"),
     ("vllm", "openai/gpt-oss-120b", "4"),
 )
+#: the rows vLLM's eager MoE-layer host time (calibration.VLLM_EAGER_MOE_LAYER_US) is fitted on: closed-loop TTFT
+#: at one request in flight of CloudRift's vLLM runs (GLM-4.6-FP8 at TP8, Qwen3-Coder-480B-AWQ at TP4, on H100,
+#: H200 and RTX PRO 6000 GPUs), whose 1,000-token prompts each run as one step above vLLM's largest captured
+#: graph. Every other row, CloudRift's runs at higher concurrency among them, is held out
+EAGER_FIT_ROWS = (
+    ("vllm", "zai-org/GLM-4.5-FP8", "1"),
+    ("vllm", "Qwen/Qwen3-Coder-480B-A35B-Instruct", "1"),
+)
+EAGER_FIT_SOURCE = "cloudrift-ai/deplodock"
 
 
 def _model(data_dir: Path, name: str) -> ModelArchitecture:
@@ -1046,11 +1055,9 @@ def _row(
     err = None if predicted is None else (predicted - measured) / measured * 100
     engine = source.split("/")[-1]
     batch = row.get("batch_size") or row.get("concurrency") or ""
-    fit = (
-        FAMILY.get(metric) == "ttft"
-        and scenario == "closed_loop"
-        and (engine, row["model"], batch) in FIT_ROWS
-    )
+    key = (engine, row["model"], batch)
+    eager_fit = key in EAGER_FIT_ROWS and EAGER_FIT_SOURCE in row.get("source", "")
+    fit = FAMILY.get(metric) == "ttft" and scenario == "closed_loop" and (key in FIT_ROWS or eager_fit)
     return {
         "source": source,
         "engine": engine,
@@ -1075,6 +1082,7 @@ def _row(
         "measured": measured,
         "predicted": predicted,
         "error_pct": err,
+        "moe_layers": arch.num_moe_layers,
     }
 
 
@@ -1087,10 +1095,30 @@ def fit_request_overhead(rows: Iterable[dict[str, Any]]) -> dict[str, tuple[int,
     """
     residuals: dict[str, list[float]] = {}
     for r in rows:
-        if r["split"] == "fit" and r["predicted"] is not None:
+        if r["split"] == "fit" and r["predicted"] is not None and _fit_key(r) in FIT_ROWS:
             gpu_only = r["predicted"] - profile_for(r["engine"]).request_overhead_ms
             residuals.setdefault(r["engine"], []).append(r["measured"] - gpu_only)
     return {engine: (len(v), statistics.median(v)) for engine, v in sorted(residuals.items())}
+
+
+def _fit_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return row["engine"], row["model"], row["batch"]
+
+
+def fit_eager_moe_host(rows: Iterable[dict[str, Any]]) -> tuple[int, float]:
+    """(points, median per-layer residual in microseconds) over the ``EAGER_FIT_ROWS``.
+
+    At one request in flight a 1,000-token prompt is one eager step, so what the estimate lacks of the measured
+    TTFT, over the model's MoE layers, estimates the host time each adds. The current value is added back, so the
+    fit does not depend on the value it refits.
+    """
+    current = profile_for("vllm").eager_moe_layer_us
+    per_layer = [
+        (r["measured"] - r["predicted"]) * 1e3 / r["moe_layers"] + current
+        for r in rows
+        if r["split"] == "fit" and r["predicted"] is not None and _fit_key(r) in EAGER_FIT_ROWS
+    ]
+    return len(per_layer), statistics.median(per_layer) if per_layer else math.nan
 
 
 def layout_group(row: dict[str, Any]) -> str:
@@ -1277,6 +1305,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the per-engine front-end time that calibration.REQUEST_OVERHEAD_MS holds",
     )
+    parser.add_argument(
+        "--fit-eager-moe-host",
+        action="store_true",
+        help="print the vLLM eager MoE-layer host time that calibration.VLLM_EAGER_MOE_LAYER_US holds",
+    )
     args = parser.parse_args(argv)
     data_dir: Path | None = args.data
     if data_dir is not None and not data_dir.exists():
@@ -1296,6 +1329,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{engine}: median TTFT residual over its {n} fit rows: {median:.1f} ms "
                 f"(calibration has {profile_for(engine).request_overhead_ms:g} ms)"
             )
+        return 0
+    if args.fit_eager_moe_host:
+        n, median = fit_eager_moe_host(rows)
+        print(
+            f"vllm: median eager MoE-layer host time over its {n} fit rows: {median:.0f} us "
+            f"(calibration has {profile_for('vllm').eager_moe_layer_us:g} us)"
+        )
         return 0
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=2))

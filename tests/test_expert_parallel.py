@@ -647,7 +647,9 @@ def test_disaggregated_bad_layout_names_the_pool() -> None:
 
 @functools.cache
 def _split_search(speculative: str | None = None) -> RecommendationResult:
-    """DeepSeek-R1 on up to 16 H200s at 8 requests/s, aggregated and disaggregated (searched once)."""
+    """DeepSeek-R1 on up to 16 H200s at 8 requests/s, aggregated and disaggregated (searched once). The ITL bound
+    leaves an aggregated plan within 16 GPUs (its 2,000-token prompts' eager steps hold its mixed steps near 80 ms),
+    so the note compares the two."""
     return recommend_gpus(
         "deepseek-ai/DeepSeek-R1",
         2000,
@@ -656,7 +658,7 @@ def _split_search(speculative: str | None = None) -> RecommendationResult:
         max_gpus=16,
         target_requests_per_s=8,
         max_ttft_ms=2000,
-        max_itl_ms=60,
+        max_itl_ms=80,
         default_slos=False,
         disaggregated=True,
         speculative=speculative,

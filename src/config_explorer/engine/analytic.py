@@ -190,12 +190,17 @@ def _prefill_service(
 
     ``passes`` (SGLang at random arrivals): its decode pass, prompt pass and the share of decode passes a prompt
     pass follows; a prompt then waits out the pass under way and is prefilled in a pass of its own."""
-    chunk = _chunk(dep, decode_seqs)
+    # a loop that is one lockstep group has nothing else decoding while its prompts run (the mean decode count
+    # is its own requests', averaged over their prefills); a prompt step's composition also decides whether it
+    # replays a graph, so a lone prompt at the captured limit is not pushed over it by a fraction of a decode
+    alone = 0.0 < groups <= 1.0
+    beside = 0.0 if alone else decode_seqs
+    chunk = _chunk(dep, beside)
     prompt = dep.prefill_length
     full_chunks = int(prompt // chunk)
     remainder = prompt - full_chunks * chunk
     group = min(chunk, prompt * cohort)
-    with_chunk = step_s(0.0 if passes else decode_seqs, group, group / prompt)
+    with_chunk = step_s(0.0 if passes else beside, group, group / prompt)
     # on average a new request waits half a step for the next one to start; the front end adds its own time.
     # A loop of several lockstep groups returns them one step apart: each group but the first arrives just
     # after the step holding the group before it was formed, and waits for all of that chunk step
@@ -214,7 +219,7 @@ def _prefill_service(
     if full_chunks:
         service += full_chunks * with_chunk
         if remainder > 0:
-            service += step_s(decode_seqs, remainder, 1.0)
+            service += step_s(beside, remainder, 1.0)
     else:
         service += with_chunk  # the whole prompt is one chunk
     return service, with_chunk, chunk

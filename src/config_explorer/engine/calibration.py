@@ -110,7 +110,9 @@ __all__ = [
     "VLLM_CUTLASS_FP8_MOE_HELPERS_US",
     "VLLM_CUTLASS_FP8_MOE_RELEASES",
     "VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS",
+    "VLLM_EAGER_MOE_LAYER_US",
     "VLLM_FLASHINFER_GDN_PREFILL_SINCE",
+    "VLLM_GPT_OSS_CAPTURE_TOKENS",
     "VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE",
     "VLLM_GROUPED_TOPK_MODEL_TYPES",
     "VLLM_GROUPED_TOPK_US",
@@ -191,6 +193,7 @@ __all__ = [
     "vllm_cudagraph_profile",
     "vllm_cutlass_fp8_moe_helpers",
     "vllm_deepgemm_blackwell_moe_us",
+    "vllm_graph_capture_tokens",
     "vllm_grouped_topk_us",
     "vllm_holds_chunked_kv_whole",
     "vllm_hybrid_prefix_caching_allowed",
@@ -791,6 +794,38 @@ def vllm_cudagraph_profile(profile: EngineProfile, mode: str | None) -> EnginePr
     return attrs.evolve(profile, full_decode_graphs=mode == "FULL_AND_PIECEWISE")
 
 
+#: vLLM V1's largest captured step, tokens: ``min(2 x max_num_seqs, 512)`` unless the launch sets the sizes
+#: (``SchedulerConfig.__post_init__``'s ``cuda_graph_sizes`` in 0.10-0.11, ``VllmConfig._set_cudagraph_sizes``'
+#: ``max_cudagraph_capture_size`` from 0.12), except for gpt-oss, whose ``GptOssForCausalLMConfig`` raises it
+#: (vllm/model_executor/models/config.py): to 1,024 in 0.10.1.1 and 0.10.2, 992 in 0.11.0 (the largest full graph
+#: FlashAttention 3 then took), 1,024 again from 0.12.0 (read in 0.12.0, 0.13.0, 0.14.0, 0.16.0 and 0.20.0), as
+#: (first release, first release not, tokens)
+VLLM_GPT_OSS_CAPTURE_TOKENS: Final[
+    tuple[tuple[tuple[int, int, int], tuple[int, int, int] | None, int], ...]
+] = (
+    ((0, 10, 1), (0, 11, 0), 1024),
+    ((0, 11, 0), (0, 12, 0), 992),
+    ((0, 12, 0), None, 1024),
+)
+VLLM_DEFAULT_CAPTURE_TOKENS: Final[int] = 512
+
+
+def vllm_graph_capture_tokens(profile: EngineProfile, *, model_class: str, max_num_seqs: int) -> int:
+    """The most tokens a step of ``profile``'s vLLM V1 engine may hold and still replay a captured graph
+    (:data:`VLLM_GPT_OSS_CAPTURE_TOKENS`); ``profile.graph_max_tokens`` for any other engine, for vLLM's V0 engine
+    and where it captures none (``--enforce-eager``). A profile without a release follows the newest rules read."""
+    if profile.name != "vllm" or profile.v0_chunk_tokens or not profile.graph_max_tokens:
+        return profile.graph_max_tokens
+    largest = min(2 * max_num_seqs, VLLM_DEFAULT_CAPTURE_TOKENS)
+    if model_class == "GptOssForCausalLM":
+        release = profile_release(profile)
+        largest = VLLM_GPT_OSS_CAPTURE_TOKENS[-1][2]
+        for first, past, tokens in VLLM_GPT_OSS_CAPTURE_TOKENS:
+            if release is not None and first <= release and (past is None or release < past):
+                largest = tokens
+    return largest
+
+
 #: host time per attention layer a V1 step in piecewise graphs pays beyond a full-graph replay (the eager
 #: attention op between two replayed pieces), microseconds: vLLM PR #20059's table (Qwen2.5-1.5B-Instruct, 28
 #: layers, ShareGPT, 100 prompts at 1 request/s) prints a median ITL of 5.39 ms with piecewise graphs and 4.97 ms
@@ -800,6 +835,19 @@ def vllm_cudagraph_profile(profile: EngineProfile, mode: str | None) -> EnginePr
 #: prompt tokens, up to the largest captured size, replays the same piecewise graphs in every V1 release and
 #: pays it too
 VLLM_PIECEWISE_SPLIT_US: Final[float] = 15.0
+#: host time each MoE layer adds to a vLLM step that runs eagerly (above the largest captured graph size, or under
+#: ``--enforce-eager``), microseconds, beyond its counted kernels' issue time. torch.compile traces around the
+#: ``vllm::moe_forward`` custom op, so outside a CUDA graph its Python runs on every layer: routing (grouped top-k's
+#: several PyTorch ops), the modular expert kernel's prepare, quantize, permute and finalize steps, each a dispatch.
+#: No published figure isolates it per layer, so it is fitted: the median over benchmarks/accuracy.py's
+#: ``EAGER_FIT_ROWS`` (CloudRift's vLLM runs at one request in flight, GLM-4.6-FP8 and Qwen3-Coder-480B-AWQ on H100,
+#: H200 and RTX PRO 6000 GPUs, whose 1,000-token prompts each run as one eager step) of (measured TTFT - estimated
+#: TTFT without it) over the model's MoE layers, printed by ``accuracy.py --fit-eager-moe-host``; every other row is
+#: held out. What it implies elsewhere agrees in size: vLLM issue #56975 (GLM-5.3-Flash, four GB200s, nightly
+#: 0.28.1rc1) timed 4,096-token steps at 171 ms eager and 105 ms as piecewise graphs; vLLM issue #41306 timed
+#: Mixtral-8x7B's 4,096-token TTFT (8 H200s) 32.5 ms longer in 0.20.0 than in 0.19.0 over its 32 MoE layers, the
+#: dense models unchanged (0.19.0's path cost less: an earlier release may run nearer 0)
+VLLM_EAGER_MOE_LAYER_US: Final[float] = 1250.0
 VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
 #: what the V0 engine's output processing (detokenising, stop checks, building each sequence's output)
 #: adds to a step per running sequence where it runs between steps instead of beside the next one: before
@@ -1032,6 +1080,9 @@ class EngineProfile:
     #: host time to issue one kernel when a step runs eagerly: the step cannot finish before the host
     #: has issued every kernel (Python dispatch and launch), microseconds
     eager_kernel_us: float = 4.0
+    #: host time each MoE layer adds to an eager step beyond its counted kernels, microseconds (vLLM:
+    #: :data:`VLLM_EAGER_MOE_LAYER_US`, its MoE custom op's Python; 0: none beyond ``eager_kernel_us``)
+    eager_moe_layer_us: float = 0.0
     #: host time to issue one kernel launch of an eager step where the step's launches are counted from the engine's
     #: own model code (``ShardCosts.eager_launches``), microseconds; 0: ``eager_kernel_us`` per counted kernel
     #: (SGLang: :data:`SGLANG_EAGER_LAUNCH_US`)
@@ -1325,6 +1376,7 @@ ENGINE_PROFILES: Final[dict[str, EngineProfile]] = {
         frontend_token_us=FRONTEND_TOKEN_US,
         small_default_gpus=("A100",),
         piecewise_split_us=VLLM_PIECEWISE_SPLIT_US,
+        eager_moe_layer_us=VLLM_EAGER_MOE_LAYER_US,
     ),
     "sglang": EngineProfile(
         name="sglang",

@@ -117,6 +117,7 @@ from config_explorer.engine.calibration import (
     vllm_cudagraph_profile,
     vllm_cutlass_fp8_moe_helpers,
     vllm_deepgemm_blackwell_moe_us,
+    vllm_graph_capture_tokens,
     vllm_grouped_topk_us,
     vllm_holds_chunked_kv_whole,
     vllm_hybrid_prefix_caching_allowed,
@@ -1495,6 +1496,10 @@ def plan_deployment(
     seqs = max_num_seqs or profile.max_num_seqs(gpu.name, gpu.memory_gib)
     require_int_in("max_num_batched_tokens", budget, MAX_SCHEDULER_LIMIT)
     require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
+    profile = attrs.evolve(
+        profile,
+        graph_max_tokens=vllm_graph_capture_tokens(profile, model_class=arch.architecture, max_num_seqs=seqs),
+    )
     if profile.graph_padded_sizes and profile.graph_padded_sizes[-1] > seqs:
         # TensorRT-LLM captures no padded graph above the batch it runs, and captures that batch instead
         # (``_filter_cuda_graph_batch_sizes`` in tensorrt_llm/_torch/pyexecutor/model_engine.py)

@@ -763,7 +763,9 @@ class StepCost:
             self._side_saving = shared_fixed - placement.added_small_kernels * c.moe_layers * r.small_kernel_s
             if placement.max_tokens is not None:
                 self._side_tokens = placement.max_tokens
-        self._eager = issued_kernels(c) * profile.eager_kernel_us * 1e-6
+        self._eager = (
+            issued_kernels(c) * profile.eager_kernel_us + c.moe_layers * profile.eager_moe_layer_us
+        ) * 1e-6
         self._eager_overlaps = profile.eager_overlaps
         # a step with prompt tokens runs the recurrent layers' chunked scans: more kernels to launch and issue
         self._prefill_fixed = c.prefill_extra_kernels * r.small_kernel_s
