@@ -845,8 +845,9 @@ VLLM_PIECEWISE_SPLIT_US: Final[float] = 15.0
 #: TTFT without it) over the model's MoE layers, printed by ``accuracy.py --fit-eager-moe-host``; every other row is
 #: held out. What it implies elsewhere agrees in size: vLLM issue #56975 (GLM-5.3-Flash, four GB200s, nightly
 #: 0.28.1rc1) timed 4,096-token steps at 171 ms eager and 105 ms as piecewise graphs; vLLM issue #41306 timed
-#: Mixtral-8x7B's 4,096-token TTFT (8 H200s) 32.5 ms longer in 0.20.0 than in 0.19.0 over its 32 MoE layers, the
-#: dense models unchanged (0.19.0's path cost less: an earlier release may run nearer 0)
+#: Mixtral-8x7B's 4,096-token TTFT (an eight-H200 machine, its tensor parallelism not read) 32.5 ms longer in 0.20.0
+#: than in 0.19.0 over its 32 MoE layers, the dense models unchanged (0.19.0's path cost less: an earlier release may
+#: run nearer 0)
 VLLM_EAGER_MOE_LAYER_US: Final[float] = 1250.0
 VLLM_V0_PER_SEQUENCE_OVERHEAD_MS: Final[float] = 0.045
 #: what the V0 engine's output processing (detokenising, stop checks, building each sequence's output)
