@@ -5,19 +5,18 @@ steps than other models (``calibration.VLLM_GPT_OSS_CAPTURE_TOKENS``, read in th
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.benchmark_scripts import load_benchmark
 
 from config_explorer import load_model
 from config_explorer.catalogs.gpus import get_gpu
 from config_explorer.engine.calibration import (
     VLLM_EAGER_MOE_LAYER_US,
     VLLM_GPT_OSS_CAPTURE_TOKENS,
+    VLLM_GPT_OSS_FA3_CAPTURE,
     profile_for,
     vllm_graph_capture_tokens,
 )
@@ -95,10 +94,14 @@ def test_the_capture_limit_follows_max_num_seqs() -> None:
     assert _plan(max_num_seqs=64).profile.graph_max_tokens == 128
     # the default profile follows 0.11; one without a release follows the newest rules read
     assert vllm_graph_capture_tokens(profile, model_class="GptOssForCausalLM", max_num_seqs=1024) == 992
-    assert VLLM_GPT_OSS_CAPTURE_TOKENS[-1][1] is None
+    assert VLLM_GPT_OSS_FA3_CAPTURE == (((0, 11, 0), (0, 12, 0)), 992)
     unpinned = attrs.evolve(profile, version="")
-    newest = VLLM_GPT_OSS_CAPTURE_TOKENS[-1][2]
-    assert vllm_graph_capture_tokens(unpinned, model_class="GptOssForCausalLM", max_num_seqs=1024) == newest
+    newest = VLLM_GPT_OSS_CAPTURE_TOKENS
+    assert (
+        vllm_graph_capture_tokens(unpinned, model_class="GptOssForCausalLM", max_num_seqs=1024)
+        == newest
+        == 1024
+    )
 
 
 def test_other_engines_and_enforce_eager_keep_their_limits() -> None:
@@ -122,9 +125,7 @@ def test_longer_prompt_steps_never_take_less_time(tokens: int, extra: int) -> No
 
 
 def test_the_fit_reads_the_per_layer_residual() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import accuracy
-
+    accuracy = load_benchmark("accuracy")
     current = profile_for("vllm").eager_moe_layer_us
     rows = [
         # measured 100 ms above the estimate over 50 MoE layers: 2 ms a layer more than charged

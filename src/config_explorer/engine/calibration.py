@@ -110,9 +110,11 @@ __all__ = [
     "VLLM_CUTLASS_FP8_MOE_HELPERS_US",
     "VLLM_CUTLASS_FP8_MOE_RELEASES",
     "VLLM_CUTLASS_FP8_MOE_SM100_TRITON_TOKENS",
+    "VLLM_DEFAULT_CAPTURE_TOKENS",
     "VLLM_EAGER_MOE_LAYER_US",
     "VLLM_FLASHINFER_GDN_PREFILL_SINCE",
     "VLLM_GPT_OSS_CAPTURE_TOKENS",
+    "VLLM_GPT_OSS_FA3_CAPTURE",
     "VLLM_GROUPED_TOPK_FUSED_SCORES_SINCE",
     "VLLM_GROUPED_TOPK_MODEL_TYPES",
     "VLLM_GROUPED_TOPK_US",
@@ -796,34 +798,29 @@ def vllm_cudagraph_profile(profile: EngineProfile, mode: str | None) -> EnginePr
 
 #: vLLM V1's largest captured step, tokens: ``min(2 x max_num_seqs, 512)`` unless the launch sets the sizes
 #: (``SchedulerConfig.__post_init__``'s ``cuda_graph_sizes`` in 0.10-0.11, ``VllmConfig._set_cudagraph_sizes``'
-#: ``max_cudagraph_capture_size`` from 0.12), except for gpt-oss, whose ``GptOssForCausalLMConfig`` raises it
-#: (vllm/model_executor/models/config.py): to 1,024 in 0.10.1.1 and 0.10.2, 992 in 0.11.0 (the largest full graph
-#: FlashAttention 3 then took), 1,024 again from 0.12.0 (read in 0.12.0, 0.13.0, 0.14.0, 0.16.0 and 0.20.0), as
-#: (first release, first release not, tokens)
-VLLM_GPT_OSS_CAPTURE_TOKENS: Final[
-    tuple[tuple[tuple[int, int, int], tuple[int, int, int] | None, int], ...]
-] = (
-    ((0, 10, 1), (0, 11, 0), 1024),
-    ((0, 11, 0), (0, 12, 0), 992),
-    ((0, 12, 0), None, 1024),
-)
+#: ``max_cudagraph_capture_size`` from 0.12)
 VLLM_DEFAULT_CAPTURE_TOKENS: Final[int] = 512
+#: except for gpt-oss, whose ``GptOssForCausalLMConfig`` raises it (vllm/model_executor/models/config.py): to 1,024 in
+#: 0.10.1.1 and 0.10.2 and again from 0.12.0 (read in 0.12.0, 0.13.0, 0.14.0, 0.16.0 and 0.20.0), and to
+#: :data:`VLLM_GPT_OSS_FA3_CAPTURE`'s 992 in its releases (0.11.0: the largest full graph FlashAttention 3 then took)
+VLLM_GPT_OSS_CAPTURE_TOKENS: Final[int] = 1024
+VLLM_GPT_OSS_FA3_CAPTURE: Final[tuple[tuple[tuple[int, int, int], tuple[int, int, int]], int]] = (
+    ((0, 11, 0), (0, 12, 0)),
+    992,
+)
 
 
 def vllm_graph_capture_tokens(profile: EngineProfile, *, model_class: str, max_num_seqs: int) -> int:
     """The most tokens a step of ``profile``'s vLLM V1 engine may hold and still replay a captured graph
-    (:data:`VLLM_GPT_OSS_CAPTURE_TOKENS`); ``profile.graph_max_tokens`` for any other engine, for vLLM's V0 engine
-    and where it captures none (``--enforce-eager``). A profile without a release follows the newest rules read."""
+    (:data:`VLLM_DEFAULT_CAPTURE_TOKENS`, :data:`VLLM_GPT_OSS_CAPTURE_TOKENS`); ``profile.graph_max_tokens`` for any
+    other engine, for vLLM's V0 engine and where it captures none (``--enforce-eager``). A profile without a release
+    follows the newest rules read."""
     if profile.name != "vllm" or profile.v0_chunk_tokens or not profile.graph_max_tokens:
         return profile.graph_max_tokens
-    largest = min(2 * max_num_seqs, VLLM_DEFAULT_CAPTURE_TOKENS)
-    if model_class == "GptOssForCausalLM":
-        release = profile_release(profile)
-        largest = VLLM_GPT_OSS_CAPTURE_TOKENS[-1][2]
-        for first, past, tokens in VLLM_GPT_OSS_CAPTURE_TOKENS:
-            if release is not None and first <= release and (past is None or release < past):
-                largest = tokens
-    return largest
+    if model_class != "GptOssForCausalLM":
+        return min(2 * max_num_seqs, VLLM_DEFAULT_CAPTURE_TOKENS)
+    releases, tokens = VLLM_GPT_OSS_FA3_CAPTURE
+    return tokens if _released_within(profile, releases) else VLLM_GPT_OSS_CAPTURE_TOKENS
 
 
 #: host time per attention layer a V1 step in piecewise graphs pays beyond a full-graph replay (the eager
