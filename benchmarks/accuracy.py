@@ -326,6 +326,7 @@ OPTION_FLAGS: dict[str, tuple[str, type]] = {
     "--scheduler-recv-interval": ("scheduler_recv_interval", int),
     "--cuda-graph-max-bs": ("cuda_graph_max_bs", int),
     "--cuda-graph-max-bs-decode": ("cuda_graph_max_bs", int),
+    "--max-cudagraph-capture-size": ("max_cudagraph_capture_size", int),  # vLLM from 0.12
     "batch_wait_timeout_iters": ("batch_wait_timeout_iters", int),
     "batch_wait_max_tokens_ratio": ("batch_wait_max_tokens_ratio", float),
     "--prefill-delayer-max-delay-passes": ("prefill_delayer_max_delay_passes", int),

@@ -126,6 +126,7 @@ __all__ = [
     "VLLM_HYBRID_PREFIX_CACHING_SINCE",
     "VLLM_INDEXER_CLEAN_LOGITS_RELEASES",
     "VLLM_INDEXER_LOGITS_ALIGNMENT",
+    "VLLM_MAX_CAPTURE_SIZE_SINCE",
     "VLLM_SPARSE_MLA_FULL_TOPK_RELEASES",
     "VLLM_TRITON_BLOCK_FP8_MOE",
     "VLLM_TRITON_MXFP4_HOPPER_BYTES_PER_FLOP",
@@ -808,19 +809,53 @@ VLLM_GPT_OSS_FA3_CAPTURE: Final[tuple[tuple[tuple[int, int, int], tuple[int, int
     ((0, 11, 0), (0, 12, 0)),
     992,
 )
+#: the first vLLM release whose launch states the largest captured step itself (``--max-cudagraph-capture-size``:
+#: ``CompilationConfig.max_cudagraph_capture_size``, 0.12.0's vllm/config/compilation.py), its sizes stepping by 16
+#: from 256 up (``VllmConfig._set_cudagraph_sizes``, vllm/config/vllm.py). Before it ``--cuda-graph-sizes N`` captured
+#: ``[1, 2, 4] + range(8, N + 1, 8)`` (``VllmConfig._set_cudagraph_sizes`` in 0.10.1.1 and 0.11.0), and gpt-oss's config
+#: replaced a single stated size below its own with its own list (``GptOssForCausalLMConfig``, 0.10.2 and 0.11.0);
+#: from 0.12 it keeps a stated size
+VLLM_MAX_CAPTURE_SIZE_SINCE: Final[tuple[int, int, int]] = (0, 12, 0)
 
 
-def vllm_graph_capture_tokens(profile: EngineProfile, *, model_class: str, max_num_seqs: int) -> int:
-    """The most tokens a step of ``profile``'s vLLM V1 engine may hold and still replay a captured graph
-    (:data:`VLLM_DEFAULT_CAPTURE_TOKENS`, :data:`VLLM_GPT_OSS_CAPTURE_TOKENS`); ``profile.graph_max_tokens`` for any
-    other engine, for vLLM's V0 engine and where it captures none (``--enforce-eager``). A profile without a release
-    follows the newest rules read."""
+def _largest_captured(limit: int, *, sixteens: bool) -> int:
+    """The largest of vLLM's captured sizes up to ``limit`` tokens: 1, 2, 4, then every 8 (every 16 from 256 on, where
+    ``sixteens``)."""
+    if limit < 8:
+        return 4 if limit >= 4 else 2 if limit >= 2 else 1
+    if sixteens and limit >= 256:
+        return 256 + (limit - 256) // 16 * 16
+    return limit // 8 * 8
+
+
+def vllm_graph_capture_tokens(
+    profile: EngineProfile,
+    *,
+    model_class: str,
+    max_num_seqs: int,
+    max_num_batched_tokens: int | None = None,
+    stated: int | None = None,
+) -> int:
+    """The most tokens a step of ``profile``'s vLLM V1 engine may hold and still replay a captured graph: the largest
+    size it captures up to ``stated`` (``--max-cudagraph-capture-size``; None: :data:`VLLM_DEFAULT_CAPTURE_TOKENS`,
+    or gpt-oss's :data:`VLLM_GPT_OSS_CAPTURE_TOKENS`), never above ``max_num_batched_tokens`` (vLLM drops the sizes
+    above the step budget), by the release's list of sizes (:data:`VLLM_MAX_CAPTURE_SIZE_SINCE`).
+    ``profile.graph_max_tokens`` for any other engine, for vLLM's V0 engine and where it captures none
+    (``--enforce-eager``). A profile without a release follows the newest rules read."""
     if profile.name != "vllm" or profile.v0_chunk_tokens or not profile.graph_max_tokens:
         return profile.graph_max_tokens
-    if model_class != "GptOssForCausalLM":
-        return min(2 * max_num_seqs, VLLM_DEFAULT_CAPTURE_TOKENS)
-    releases, tokens = VLLM_GPT_OSS_FA3_CAPTURE
-    return tokens if _released_within(profile, releases) else VLLM_GPT_OSS_CAPTURE_TOKENS
+    release = profile_release(profile)
+    modern = release is None or release >= VLLM_MAX_CAPTURE_SIZE_SINCE
+    size = min(2 * max_num_seqs, VLLM_DEFAULT_CAPTURE_TOKENS) if stated is None else stated
+    sixteens = modern
+    if model_class == "GptOssForCausalLM" and (stated is None or not modern):
+        releases, tokens = VLLM_GPT_OSS_FA3_CAPTURE
+        raised = tokens if _released_within(profile, releases) else VLLM_GPT_OSS_CAPTURE_TOKENS
+        if size < raised:  # its own list in place of a single size below it (before 0.12, a stated one too)
+            size, sixteens = raised, True
+    if max_num_batched_tokens is not None:
+        size = min(size, max_num_batched_tokens)
+    return _largest_captured(size, sixteens=sixteens)
 
 
 #: host time per attention layer a V1 step in piecewise graphs pays beyond a full-graph replay (the eager

@@ -1498,7 +1498,13 @@ def plan_deployment(
     require_int_in("max_num_seqs", seqs, MAX_SCHEDULER_LIMIT)
     profile = attrs.evolve(
         profile,
-        graph_max_tokens=vllm_graph_capture_tokens(profile, model_class=arch.architecture, max_num_seqs=seqs),
+        graph_max_tokens=vllm_graph_capture_tokens(
+            profile,
+            model_class=arch.architecture,
+            max_num_seqs=seqs,
+            max_num_batched_tokens=budget,
+            stated=options.max_cudagraph_capture_size,
+        ),
     )
     if profile.graph_padded_sizes and profile.graph_padded_sizes[-1] > seqs:
         # TensorRT-LLM captures no padded graph above the batch it runs, and captures that batch instead

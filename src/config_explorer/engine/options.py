@@ -92,6 +92,12 @@ Other options change how a step's host work meets its GPU work instead:
   memory goes to graphs. Users trade speed for start-up time and memory with it; dstack's MI300X runs of
   Llama-3.1-405B set it.
 
+* vLLM's ``--max-cudagraph-capture-size N`` (from 0.12; ``--cuda-graph-sizes N`` before it): the largest step, in
+  tokens, that replays a CUDA graph. Left unset it is ``min(2 x max_num_seqs, 512)`` (1,024 for gpt-oss); a step
+  above it, decode or mixed, runs eagerly (:func:`config_explorer.engine.calibration.vllm_graph_capture_tokens`
+  says how each release turns the number into its list of captured sizes). InferenceX's MiniMax-M3 runs set it to
+  their concurrency, its gpt-oss runs to 2,048.
+
 * vLLM's ``--compilation-config '{"cudagraph_mode": MODE}'`` (``cudagraph_mode``; V1 from 0.10.1:
   ``CUDAGraphMode`` in vllm/config/compilation.py, whose members are NONE, PIECEWISE, FULL, FULL_DECODE_ONLY and
   FULL_AND_PIECEWISE): ``PIECEWISE`` replays torch.compile's piecewise graphs in every step, decode steps too, each
@@ -173,6 +179,11 @@ ENGINE_OPTIONS: Final[dict[str, tuple[str, float | bool | str | None, str]]] = {
     "disable_overlap_scheduler": ("trtllm", False, "disable_overlap_scheduler (LLM-API option)"),
     "enforce_eager": ("vllm", False, "--enforce-eager"),
     "cuda_graph_max_bs": ("sglang", None, "--cuda-graph-max-bs (0.5.23: --cuda-graph-max-bs-decode)"),
+    "max_cudagraph_capture_size": (
+        "vllm",
+        None,
+        "--max-cudagraph-capture-size (before 0.12: --cuda-graph-sizes)",
+    ),
     "cuda_graph_max_batch_size": ("trtllm", None, "cuda_graph_config.max_batch_size (LLM-API option)"),
     "cuda_graph_padding": ("trtllm", False, "cuda_graph_config.enable_padding (LLM-API option)"),
     "cuda_graph_batch_sizes": ("trtllm", None, "cuda_graph_config.batch_sizes (LLM-API option)"),
@@ -236,6 +247,7 @@ _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "scheduler_recv_interval": (1, MAX_WAIT_STEPS),
     "batch_wait_timeout_iters": (0, MAX_WAIT_STEPS),
     "cuda_graph_max_bs": (1, MAX_GRAPH_BATCH),
+    "max_cudagraph_capture_size": (1, MAX_GRAPH_BATCH),
     "cuda_graph_max_batch_size": (1, MAX_GRAPH_BATCH),
     "prefill_delayer_max_delay_passes": (1, MAX_WAIT_STEPS),
     "attention_dp_timeout_iters": (0, MAX_WAIT_STEPS),
@@ -274,6 +286,9 @@ class EngineOptions:
     #: SGLang: the largest decode batch (per attention group) that replays a CUDA graph (None: the
     #: engine's default for the GPU's memory, :data:`~config_explorer.engine.calibration.SGLANG_MEMORY_TIERS`)
     cuda_graph_max_bs: int | None = None
+    #: vLLM: the largest step, in tokens, that replays a CUDA graph (``--max-cudagraph-capture-size``; None: the
+    #: release's default, :func:`~config_explorer.engine.calibration.vllm_graph_capture_tokens`)
+    max_cudagraph_capture_size: int | None = None
     #: TensorRT-LLM: the largest decode batch (per attention-DP rank) its PyTorch backend captures a CUDA graph for
     #: (``cuda_graph_config.max_batch_size``; None: the default, 128:
     #: :data:`~config_explorer.engine.calibration.TRTLLM_GRAPH_MAX_BATCH`)
@@ -420,6 +435,12 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
         raise InvalidArgumentError(
             f"engine options enforce_eager and cudagraph_mode={checked['cudagraph_mode']} disagree: --enforce-eager "
             "replays no CUDA graphs; give one of them"
+        )
+    if checked.get("enforce_eager") and "max_cudagraph_capture_size" in checked:
+        # under --enforce-eager vLLM captures nothing (VllmConfig._set_cudagraph_sizes skips the sizes)
+        raise InvalidArgumentError(
+            f"engine options enforce_eager and max_cudagraph_capture_size={checked['max_cudagraph_capture_size']} "
+            "disagree: --enforce-eager captures no CUDA graphs; give one of them"
         )
     # each value is already of its field's type (``_value``); an option not stated keeps its field's default
     return EngineOptions(**checked, cuda_graph_batch_sizes=listed)

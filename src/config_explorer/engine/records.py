@@ -145,6 +145,9 @@ class PerformanceEstimate:
     #: SGLang: the largest decode batch per attention group that replays a CUDA graph (``--cuda-graph-max-bs``:
     #: the stated one, else the engine's default for the GPU's memory); None: another engine
     cuda_graph_max_bs: int | None = None
+    #: vLLM: the largest step, in tokens, that replays a CUDA graph (``--max-cudagraph-capture-size``: the stated one,
+    #: else the release's default); None for other engines, with ``enforce_eager`` and on the V0 engine
+    max_cudagraph_capture_size: int | None = None
     #: TensorRT-LLM: the largest decode batch (per attention-DP rank) its PyTorch backend captures a CUDA graph for
     #: (``cuda_graph_config.max_batch_size``: the stated one, else its default, 128; a TensorRT engine's: the steps it
     #: replays), and whether it pads a batch up to a captured size (``cuda_graph_config.enable_padding``); None:

@@ -523,6 +523,10 @@ def _option_fields(dep: Deployment) -> dict[str, Any]:
         fields["enable_prefix_caching"] = dep.prefix_caching
     if "cuda_graph_max_bs" in fields:  # the limit the deployment runs with, stated or the engine's default
         fields["cuda_graph_max_bs"] = dep.profile.graph_max_tokens
+    # vLLM V1's largest graphed step, stated or the release's default
+    if "max_cudagraph_capture_size" in fields:
+        graphed = not dep.profile.v0_chunk_tokens and dep.profile.graph_max_tokens > 0
+        fields["max_cudagraph_capture_size"] = dep.profile.graph_max_tokens if graphed else None
     if "cuda_graph_max_batch_size" in fields:  # TensorRT-LLM's, likewise
         fields["cuda_graph_max_batch_size"] = dep.profile.graph_max_tokens
     if "moe_runner_backend" in fields:  # the runner the launch names, where the plan needs one

@@ -70,6 +70,7 @@ from config_explorer.engine.calibration import (
     runs_cutlass_block_fp8,
     sglang_dispatches_deepep,
     trtllm_captured_graph_sizes,
+    vllm_graph_capture_tokens,
     vllm_prefix_caching_default,
 )
 from config_explorer.engine.records import PerformanceEstimate
@@ -454,6 +455,21 @@ def _vllm(
         argv.append("--no-enable-prefix-caching")
     if est.enforce_eager:
         argv.append("--enforce-eager")
+    captured = est.max_cudagraph_capture_size
+    release_own = (
+        vllm_graph_capture_tokens(
+            profile,
+            model_class=arch.architecture,
+            max_num_seqs=est.max_num_seqs,
+            max_num_batched_tokens=est.max_num_batched_tokens,
+        )
+        if est.max_num_seqs
+        else captured
+    )
+    if captured is not None and captured != release_own:
+        # a largest graphed step other than the one the release picks for the estimate's limits was stated
+        # (vllm/config/vllm.py, _set_cudagraph_sizes)
+        argv += ["--max-cudagraph-capture-size", str(captured)]
     if (
         est.cudagraph_mode is not None
         and (est.cudagraph_mode == "FULL_AND_PIECEWISE") != profile.full_decode_graphs
