@@ -136,11 +136,20 @@ def test_a_larger_capture_size_never_slows_a_one_request_run(small: int, extra: 
     assert fast.itl_ms <= slow.itl_ms * (1 + 1e-9)
 
 
-def test_the_launch_command_states_a_size_the_release_would_not_pick() -> None:
+def test_the_launch_command_keeps_the_estimates_graphs() -> None:
     assert "--max-cudagraph-capture-size" in engine_flags("vllm").flags
     stated = _moe_prompt(2048)
     assert "--max-cudagraph-capture-size 2048" in serve_command(QWEN_MOE, stated)
-    assert "--max-cudagraph-capture-size" not in serve_command(QWEN_MOE, _moe_prompt(None))
+    # one request: the command's --max-num-seqs 8 would have vLLM capture up to 16 tokens, so it keeps the
+    # estimate's 512; at 256 requests vLLM's own min(2 x 256, 512) is the estimate's, and no flag is needed
+    one = serve_command(QWEN_MOE, _moe_prompt(None))
+    assert "--max-num-seqs 8 " in one and "--max-cudagraph-capture-size 512" in one
+    busy = estimate(
+        QWEN_MOE, get_gpu("H100"), num_gpus=1, input_length=1000, output_length=200, concurrency=256,
+        engine="vllm==0.12.0", serving_model="analytic",
+    )  # fmt: skip
+    command = serve_command(QWEN_MOE, busy)
+    assert "--max-num-seqs 256 " in command and "--max-cudagraph-capture-size" not in command
     eager = estimate(
         QWEN_MOE, get_gpu("H100"), num_gpus=1, input_length=1000, output_length=200,
         engine_options={"enforce_eager": True},

@@ -456,19 +456,14 @@ def _vllm(
     if est.enforce_eager:
         argv.append("--enforce-eager")
     captured = est.max_cudagraph_capture_size
-    release_own = (
-        vllm_graph_capture_tokens(
-            profile,
-            model_class=arch.architecture,
-            max_num_seqs=est.max_num_seqs,
-            max_num_batched_tokens=est.max_num_batched_tokens,
-        )
-        if est.max_num_seqs
-        else captured
-    )
-    if captured is not None and captured != release_own:
-        # a largest graphed step other than the one the release picks for the estimate's limits was stated
-        # (vllm/config/vllm.py, _set_cudagraph_sizes)
+    if captured is not None and captured != vllm_graph_capture_tokens(
+        profile,
+        model_class=arch.architecture,
+        max_num_seqs=limits.max_num_seqs,
+        max_num_batched_tokens=limits.max_num_batched_tokens,
+    ):
+        # the estimate's largest graphed step, where this command's own limits would have vLLM capture another
+        # (min(2 x --max-num-seqs, 512) unless stated: vllm/config/vllm.py, _set_cudagraph_sizes)
         argv += ["--max-cudagraph-capture-size", str(captured)]
     if (
         est.cudagraph_mode is not None
