@@ -397,8 +397,11 @@ class Deployment:
         self, decode_seqs: float, prefill_tokens: float, prefill_seqs: float
     ) -> tuple[float, float, float, float, float, float, float]:
         context, windowed_context, work, prompt = self._mean_request()
-        # the step's prompt tokens are a share of the mean prompt's (several packed, or part of one)
-        full, windowed = self.step_cost.share_pairs(work, prefill_tokens / prompt)
+        # the step's prompt tokens are a share of the mean prompt's (several packed, or part of one); a step
+        # without any (a decode step) has no prompt pairs
+        full, windowed = (
+            self.step_cost.share_pairs(work, prefill_tokens / prompt) if prefill_tokens else (0.0, 0.0)
+        )
         return (
             decode_seqs,
             decode_seqs * context,
