@@ -23,7 +23,7 @@ from config_explorer.errors import ConfigExplorerError
 from config_explorer.recommender import recommend_gpus
 
 
-def median_seconds(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """(median, best) seconds of ``repeat`` runs of ``fn``, after one to warm its caches."""
     fn()  # warm caches
     times = []
@@ -103,17 +103,17 @@ def main() -> None:
         return recommend_gpus(llama33, workload="chat", target_requests_per_s=20, backend="native")
 
     rows = [
-        ("simulated: Llama-3.3-70B chat 512/256, 4 x H100 tp4, c=64", median_seconds(simulated_chat, 30)),
-        ("simulated: 70B 8000/1000, 8 x H100 tp4, c=256", median_seconds(simulated_long, 5)),
-        ("simulated: concurrency sweep (1..1024 + KV limit)", median_seconds(a_simulated_sweep, 3)),
-        ("analytic: one estimate (70B, 4 x H100, tp=4, c=64)", median_seconds(one, 2000)),
-        ("one deployment plan, uncached", median_seconds(cold_plan, 500)),
-        ("analytic: one concurrency sweep (1..1024 + KV limit)", median_seconds(a_sweep, 200)),
-        (f"analytic: whole catalog, one estimate per layout ({len(layouts)})", median_seconds(catalog, 20)),
-        ("recommend_gpus Llama-3.3-70B, whole catalog (screen + simulate)", median_seconds(recommend, 5)),
+        ("simulated: Llama-3.3-70B chat 512/256, 4 x H100 tp4, c=64", timed(simulated_chat, 30)),
+        ("simulated: 70B 8000/1000, 8 x H100 tp4, c=256", timed(simulated_long, 5)),
+        ("simulated: concurrency sweep (1..1024 + KV limit)", timed(a_simulated_sweep, 3)),
+        ("analytic: one estimate (70B, 4 x H100, tp=4, c=64)", timed(one, 2000)),
+        ("one deployment plan, uncached", timed(cold_plan, 500)),
+        ("analytic: one concurrency sweep (1..1024 + KV limit)", timed(a_sweep, 200)),
+        (f"analytic: whole catalog, one estimate per layout ({len(layouts)})", timed(catalog, 20)),
+        ("recommend_gpus Llama-3.3-70B, whole catalog (screen + simulate)", timed(recommend, 5)),
         (
             "recommend_gpus, chat SLOs at 20 req/s (searched operating points)",
-            median_seconds(recommend_chat, 3),
+            timed(recommend_chat, 3),
         ),
     ]
     print(f"{'':62s} {'median':>11s}   {'best':>11s}")

@@ -430,18 +430,14 @@ def check_engine_options(value: object, engine: str) -> EngineOptions:
             f"engine options cuda_graph_max_batch_size={largest} and cuda_graph_batch_sizes (largest "
             f"{listed[-1]}) disagree: TensorRT-LLM needs max_batch_size == max(batch_sizes); give one of them"
         )
-    if checked.get("enforce_eager") and "cudagraph_mode" in checked:
-        # vLLM's own VllmConfig sets CUDAGraphMode.NONE under --enforce-eager, whatever the mode says
-        raise InvalidArgumentError(
-            f"engine options enforce_eager and cudagraph_mode={checked['cudagraph_mode']} disagree: --enforce-eager "
-            "replays no CUDA graphs; give one of them"
-        )
-    if checked.get("enforce_eager") and "max_cudagraph_capture_size" in checked:
-        # under --enforce-eager vLLM captures nothing (VllmConfig._set_cudagraph_sizes skips the sizes)
-        raise InvalidArgumentError(
-            f"engine options enforce_eager and max_cudagraph_capture_size={checked['max_cudagraph_capture_size']} "
-            "disagree: --enforce-eager captures no CUDA graphs; give one of them"
-        )
+    # vLLM's own VllmConfig sets CUDAGraphMode.NONE under --enforce-eager, whatever the mode says, and
+    # _set_cudagraph_sizes then captures no size: an option about its graphs contradicts it
+    for name in ("cudagraph_mode", "max_cudagraph_capture_size"):
+        if checked.get("enforce_eager") and name in checked:
+            raise InvalidArgumentError(
+                f"engine options enforce_eager and {name}={checked[name]} disagree: --enforce-eager replays no CUDA "
+                "graphs; give one of them"
+            )
     # each value is already of its field's type (``_value``); an option not stated keeps its field's default
     return EngineOptions(**checked, cuda_graph_batch_sizes=listed)
 
