@@ -26,6 +26,7 @@ shapes, read held out on 4-, 8- and 40-head shards, DeepSeek's 192/128-wide MLA 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 
@@ -41,6 +42,7 @@ ROW_TILES = 1.04
 TAIL = 0.31
 
 
+@functools.lru_cache(maxsize=4096)  # (a simulated run's steps hold the same few chunk shapes over and over)
 def chunk_tiles(
     new: float, before: float, window: int = 0, *, whole: bool = True
 ) -> tuple[float, float, float]:

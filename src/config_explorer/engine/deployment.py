@@ -758,8 +758,14 @@ def plan_deployment(
     ``length`` tokens; it sets ``cached_prompt_tokens`` to that share of the prefix's whole blocks, in the blocks
     the deployment allocates (:func:`vllm_hybrid_block_size`).
 
+    A deployment of several data-parallel replicas (``num_gpus`` > ``tp x pp``) is its one replica's plan counted
+    that many times, and a stated ``api_server_count`` the default's plan with that count: both are copies of that
+    plan (``memo["replica"]`` names the replica's), so that what is worked out per replica is worked out once.
+
     Raises :class:`InvalidArgumentError` for an invalid layout or argument.
     """
+    arguments: dict[str, Any] = dict(locals())  # (the arguments alone: nothing else is bound yet)
+    del arguments["arch"], arguments["gpu"]
     require_int_in("num_gpus", num_gpus, MAX_NUM_GPUS)
     if api_server_count is not None:
         require_int_in("api_server_count", api_server_count, MAX_API_SERVERS)
@@ -768,6 +774,13 @@ def plan_deployment(
     why = check_layout(arch, num_gpus, tp, pp, ep, dp_attention, redundant_experts)
     if why:
         raise InvalidArgumentError(why)
+    if num_gpus != tp * pp:
+        # data-parallel replicas are alike: the plan is one replica's, counted num_gpus / (tp x pp) times, and
+        # keeps that replica's plan (memo "replica"), whose per-replica figures all copies of it share
+        one = plan_deployment(arch, gpu, **{**arguments, "num_gpus": tp * pp})
+        copies = attrs.evolve(one, num_gpus=num_gpus, replicas=num_gpus // (tp * pp))
+        copies.memo["replica"] = one
+        return copies
     imbalance = _expert_imbalance(expert_imbalance, ep)
     popularity_cv = _expert_popularity_cv(expert_popularity_cv)
     if two_batch_overlap is not False and (two_batch_overlap is not True or dp_attention == 1 or pp > 1):
@@ -796,6 +809,13 @@ def plan_deployment(
         raise InvalidArgumentError(
             f"api_server_count={api_server_count} is vLLM's --api-server-count; {profile.name}'s front end is not "
             "modelled, so it takes none"
+        )
+    if api_server_count is not None:
+        # the front-end processes change nothing the plan works out (only how fast the replica streams): the
+        # plan is the default's with the count stated
+        return attrs.evolve(
+            plan_deployment(arch, gpu, **{**arguments, "api_server_count": None}),
+            api_server_count=api_server_count,
         )
     options = _checked_options(engine_options, profile.name)
     if options.enable_prefill_delayer:

@@ -46,6 +46,8 @@ def weighted_percentile(
     values: Sequence[float], weights: Sequence[float], quantiles: Sequence[float]
 ) -> tuple[float, ...]:
     """Percentiles of a weighted sample (linear between the midpoints of each value's weight)."""
+    if weights and min(weights) == max(weights) > 0:
+        return _even_percentile(sorted(values), quantiles)
     pairs = sorted(zip(values, weights))
     total = sum(w for _, w in pairs)
     mids: list[float] = []
@@ -64,4 +66,21 @@ def weighted_percentile(
             lo, hi = mids[i - 1], mids[i]
             frac = (q - lo) / (hi - lo) if hi > lo else 0.0
             out.append(pairs[i - 1][0] + frac * (pairs[i][0] - pairs[i - 1][0]))
+    return tuple(out)
+
+
+def _even_percentile(ordered: Sequence[float], quantiles: Sequence[float]) -> tuple[float, ...]:
+    """:func:`weighted_percentile` of a sample whose values weigh the same (sorted ``ordered``): the ``k``-th value's
+    midpoint sits at ``(k + 0.5) / n``, so each quantile's neighbours are found by arithmetic, not a search."""
+    n = len(ordered)
+    out = []
+    for q in quantiles:
+        x = q * n - 0.5  # the quantile's place, in values
+        if x <= 0.0:
+            out.append(ordered[0])
+        elif x >= n - 1:
+            out.append(ordered[-1])
+        else:
+            i = int(x)
+            out.append(ordered[i] + (x - i) * (ordered[i + 1] - ordered[i]))
     return tuple(out)

@@ -699,12 +699,34 @@ def _record(
     return PerformanceEstimate(**fields)
 
 
+#: steady states kept per replica plan (the analytic screen's sweeps and searches ask for the same few again)
+STEADY_STATES_KEPT: Final = 64
+
+
+def _steady_state(dep: Deployment, per_replica: float, lockstep: bool) -> analytic.SteadyState:
+    """:func:`analytic.solve` of one of ``dep``'s replicas, kept on that replica's plan: a deployment of several
+    replicas shares it with the one-replica plan and every other copy of it (the recommender screens the same
+    replica at the same per-replica load as one, two, four ... copies). Kept entries are immutable and published
+    one assignment each, as :func:`_deployment_figures` publishes its figures."""
+    one: Deployment = dep.memo.get("replica", dep)
+    kept: dict[tuple[float, bool], analytic.SteadyState] | None = one.memo.get("steady")
+    if kept is None:
+        kept = one.memo.setdefault("steady", {})
+    key = (per_replica, lockstep)
+    steady = kept.get(key)
+    if steady is None:
+        steady = analytic.solve(one, per_replica, lockstep=lockstep)
+        if len(kept) < STEADY_STATES_KEPT:
+            kept[key] = steady
+    return steady
+
+
 def _from_analytic(
     dep: Deployment, concurrency: int, lockstep: bool = True, *, prefixed: bool = False
 ) -> PerformanceEstimate:
     """The analytic screen's record; ``prefixed``: the traffic shares prompt prefixes (the record then reports the
     share of prompt tokens served from cache, 0 where none is)."""
-    steady = analytic.solve(dep, concurrency / dep.replicas, lockstep=lockstep)
+    steady = _steady_state(dep, concurrency / dep.replicas, lockstep)
     ttft = steady.ttft_stats()
     itl = steady.itl_stats()
     decode = (dep.output_length - 1) * (steady.itl_s or 0.0)

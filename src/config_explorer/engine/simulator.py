@@ -367,13 +367,18 @@ class _Replica:
     def _done(self, i: int) -> None:
         """Request ``i`` produced its last token now; a closed-loop client sends the next one."""
         del self.running[i]
-        self._give(self.held[i] + self.fixed[i])
+        freed = self.held[i] + self.fixed[i]
+        if self.keeps_preempted:
+            self._give(freed)
+        else:  # (what _give does without vLLM's free-block queue; this is the simulator's hottest path)
+            self.free_blocks += freed
         self.held[i] = 0
-        self._unpin(i)
-        self.finish[i] = self._delivered()
+        if self.shared[i]:
+            self._unpin(i)
+        finish = self.finish[i] = max(self.t, self.fe_free) if self.fe else self.t  # (_delivered)
         if self.concurrency is not None and self.next_send < self.n:
             # the client is done when it holds the last token, and never before the (later-delivered) first
-            done = max(self.finish[i], self.first[i] + self.cfg.first_token_delay_s)
+            done = max(finish, self.first[i] + self.cfg.first_token_delay_s)
             j = self.next_send
             self.next_send += 1
             self.send[j] = done
@@ -438,9 +443,12 @@ class _Replica:
     def _take(self, blocks: int) -> None:
         """Hand out ``blocks`` free blocks, from the head of vLLM's free-block queue where it is kept."""
         self.free_blocks -= blocks
-        if not self.keeps_preempted:
+        if not self.keeps_preempted or blocks <= 0:
             return
         queue = self.free_queue
+        if queue and queue[0][1] > blocks:  # (the head run covers them: the loop's one pass)
+            queue[0][1] -= blocks
+            return
         while blocks > 0 and queue:
             run = queue[0]
             used = min(blocks, run[1])
@@ -521,24 +529,25 @@ class _Replica:
     # -- the decode set ------------------------------------------------------------------------------
     def _join_decode(self, i: int) -> None:
         self.decoding.add(i)
-        self.join_round[i] = self.round
-        context = self.prompt[i] + self.generated[i]  # KV after this round's token
+        now = self.join_round[i] = self.round
+        generated = self.generated[i]
+        context = self.prompt[i] + generated  # KV after this round's token
         self.kv_tokens += context
         # the round's token starts a new block when the tokens already held are a multiple of the block
-        self.phase[(context - 1 - self.round) % self.block] += 1
-        last = self.round + self.out[i] - self.generated[i] - 1
-        heapq.heappush(self.finish_heap, (last, self.epoch[i], i))
+        self.phase[(context - 1 - now) % self.block] += 1
+        heapq.heappush(self.finish_heap, (now + self.out[i] - generated - 1, self.epoch[i], i))
 
     def _leave_decode(self, i: int) -> None:
         context = self.prompt[i] + self.generated[i]
-        grown = self.round - self.join_round[i]
+        joined = self.join_round[i]
+        grown = self.round - joined
         self.decoding.discard(i)
-        self.phase[(context - 1 - self.join_round[i]) % self.block] -= 1
+        self.phase[(context - 1 - joined) % self.block] -= 1
         self.kv_tokens -= context + grown
         self.generated[i] += grown
         self.epoch[i] += 1
-        if self.grows:
-            self.held[i] = self._blocks_for(self.prompt[i] + self.generated[i] - 1) - self.shared[i]
+        if self.grows:  # (grows implies tokens take blocks: _blocks_for of a whole count, inlined)
+            self.held[i] = -(-(context + grown - 1) // self.block) - self.shared[i]
 
     def _generated_now(self, i: int) -> int:
         return self.generated[i] + (self.round - self.join_round[i] if i in self.decoding else 0)
@@ -614,20 +623,26 @@ class _Replica:
             budget -= n
         return chunks, budget, preempted
 
-    def _admit_one(self, i: int, n: int, reserve_tokens: int, hit: int) -> None:
+    def _admit_one(self, i: int, need: int, hit: int) -> None:
+        """Admit the first waiting request, ``i``, taking the ``need`` blocks its admission reserves (its fixed
+        blocks included) with ``hit`` of its tokens computed already (cached)."""
         self.waiting.popleft()
-        need = self._blocks_for(reserve_tokens) - self.shared[i] + self.fixed[i]
-        self._room(need)
+        fixed = self.fixed[i]
+        if need > self.free_blocks:
+            self._room(need)
         own = 0
-        run = self.kept.pop(i, None)
+        run = self.kept.pop(i, None) if self.kept else None
         if run is not None:
             # its blocks still cached leave the queue where they are; the rest come off its head
             own = min(max(hit // self.block - self.shared[i], 0), run[1])
             run[0] = -1
             run[1] -= own
             self.free_blocks -= own
-        self._take(need - own)
-        self.held[i] = need - self.fixed[i]
+        if self.keeps_preempted:
+            self._take(need - own)
+        else:  # (what _take does without vLLM's free-block queue)
+            self.free_blocks -= need - own
+        self.held[i] = need - fixed
         self.computed[i] = hit
         if self.caching:
             self.hit_tokens += hit
@@ -722,14 +737,15 @@ class _Replica:
                 i = self.waiting[0]
                 target = self.prompt[i] + self.generated[i]
                 hit = self._lookup(i) if self.prefix_blocks else 0
-                if self.keeps_preempted:
+                if self.kept:  # (blocks kept only where keeps_preempted)
                     hit = self._kept_hit(i, hit)
                 n = min(target - hit, budget, self.chunk_cap)
                 reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
-                if not self._fits(self._blocks_for(reserve) - self.shared[i] + self.fixed[i]):
+                need = self._blocks_for(reserve) - self.shared[i] + self.fixed[i]
+                if not self._fits(need):
                     self._unpin(i)
                     break
-                self._admit_one(i, n, reserve, hit)
+                self._admit_one(i, need, hit)
                 chunks.append((i, n))
                 budget -= n
         if chunks:
@@ -757,7 +773,7 @@ class _Replica:
             if not self._fits(wanted):
                 self._unpin(i)
                 break
-            self._admit_one(i, n, hit + n, hit)
+            self._admit_one(i, self._blocks_for(hit + n) - self.shared[i] + self.fixed[i], hit)
             reserved += own
             chunks.append((i, n))
             budget -= n
@@ -896,10 +912,10 @@ class _Replica:
 
     def _retire(self) -> None:
         """Requests whose last decode round has run are complete."""
-        heap = self.finish_heap
-        while heap and heap[0][0] < self.round:
+        heap, now, epoch = self.finish_heap, self.round, self.epoch
+        while heap and heap[0][0] < now:
             _, ep, i = heapq.heappop(heap)
-            if self.epoch[i] == ep:
+            if epoch[i] == ep:
                 self._leave_decode(i)
                 self._done(i)
 
@@ -966,7 +982,7 @@ class _Replica:
                 continue
             del self.prefilling[i]
             if self.generated[i] == 0:
-                self.first[i] = self._delivered()
+                self.first[i] = max(self.t, self.fe_free) if self.fe else self.t  # (_delivered)
             elif not math.isnan(self.stalled_since[i]):
                 # a resumed request's next token: a client sees the whole wait since its last one as one gap
                 self._gap(self.t - self.stalled_since[i], 1.0)
@@ -1119,7 +1135,7 @@ def _measure(
     for rep, count in runs:
         start = min(rep.send)
         late = rep.cfg.first_token_delay_s
-        end = max(max(f, t + late) for f, t in zip(rep.finish, rep.first))
+        end = max(max(rep.finish), max(rep.first) + late)  # (every request's later of the two, at once)
         duration = max(duration, end - start)
         first_measured = min(rep.concurrency or 0, rep.n - 1) if skip_start_up else 0
         last_measured = rep.n
