@@ -367,15 +367,11 @@ class _Replica:
     def _done(self, i: int) -> None:
         """Request ``i`` produced its last token now; a closed-loop client sends the next one."""
         del self.running[i]
-        freed = self.held[i] + self.fixed[i]
-        if self.keeps_preempted:
-            self._give(freed)
-        else:  # (what _give does without vLLM's free-block queue; this is the simulator's hottest path)
-            self.free_blocks += freed
+        self._give(self.held[i] + self.fixed[i])
         self.held[i] = 0
         if self.shared[i]:
             self._unpin(i)
-        finish = self.finish[i] = max(self.t, self.fe_free) if self.fe else self.t  # (_delivered)
+        finish = self.finish[i] = self._delivered()
         if self.concurrency is not None and self.next_send < self.n:
             # the client is done when it holds the last token, and never before the (later-delivered) first
             done = max(finish, self.first[i] + self.cfg.first_token_delay_s)
@@ -638,10 +634,7 @@ class _Replica:
             run[0] = -1
             run[1] -= own
             self.free_blocks -= own
-        if self.keeps_preempted:
-            self._take(need - own)
-        else:  # (what _take does without vLLM's free-block queue)
-            self.free_blocks -= need - own
+        self._take(need - own)
         self.held[i] = need - fixed
         self.computed[i] = hit
         if self.caching:
@@ -982,7 +975,7 @@ class _Replica:
                 continue
             del self.prefilling[i]
             if self.generated[i] == 0:
-                self.first[i] = max(self.t, self.fe_free) if self.fe else self.t  # (_delivered)
+                self.first[i] = self._delivered()
             elif not math.isnan(self.stalled_since[i]):
                 # a resumed request's next token: a client sees the whole wait since its last one as one gap
                 self._gap(self.t - self.stalled_since[i], 1.0)
