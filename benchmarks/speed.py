@@ -63,9 +63,11 @@ def main() -> None:
     def one() -> object:
         return at(64, "analytic")
 
+    cold = plan_deployment.cache_clear
+
     def forget_steady_states() -> None:
         """A fresh plan for ``one``, warmed at another concurrency: ``one`` then works out its steady state anew."""
-        plan_deployment.cache_clear()
+        cold()
         at(63, "analytic")
 
     llama33 = load_model("meta-llama/Llama-3.3-70B-Instruct")
@@ -102,10 +104,8 @@ def main() -> None:
                 )
         return out
 
-    cold = plan_deployment.cache_clear
-
     def cold_plan() -> object:
-        plan_deployment.cache_clear()
+        cold()
         return plan_deployment(arch, h100, num_gpus=4, tp=4, input_length=2048, output_length=512)
 
     def recommend() -> object:

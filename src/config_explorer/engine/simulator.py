@@ -369,8 +369,7 @@ class _Replica:
         del self.running[i]
         self._give(self.held[i] + self.fixed[i])
         self.held[i] = 0
-        if self.shared[i]:
-            self._unpin(i)
+        self._unpin(i)
         finish = self.finish[i] = self._delivered()
         if self.concurrency is not None and self.next_send < self.n:
             # the client is done when it holds the last token, and never before the (later-delivered) first
@@ -493,6 +492,11 @@ class _Replica:
             return 0
         return -(-math.ceil(tokens) // self.block)
 
+    def _admission_blocks(self, i: int, tokens: float) -> int:
+        """Blocks request ``i`` takes to be admitted holding ``tokens`` tokens: their blocks, less those of its cached
+        prefix it shares, plus its fixed blocks (windowed KV, recurrent state)."""
+        return self._blocks_for(tokens) - self.shared[i] + self.fixed[i]
+
     def _decode_need(self, rounds: int) -> int:
         """Blocks the decode set needs over the next ``rounds`` rounds (nobody joining or leaving)."""
         if not self.grows:
@@ -542,8 +546,8 @@ class _Replica:
         self.kv_tokens -= context + grown
         self.generated[i] += grown
         self.epoch[i] += 1
-        if self.grows:  # (grows implies tokens take blocks: _blocks_for of a whole count, inlined)
-            self.held[i] = -(-(context + grown - 1) // self.block) - self.shared[i]
+        if self.grows:
+            self.held[i] = self._blocks_for(context + grown - 1) - self.shared[i]
 
     def _generated_now(self, i: int) -> int:
         return self.generated[i] + (self.round - self.join_round[i] if i in self.decoding else 0)
@@ -624,10 +628,9 @@ class _Replica:
         blocks included) with ``hit`` of its tokens computed already (cached)."""
         self.waiting.popleft()
         fixed = self.fixed[i]
-        if need > self.free_blocks:
-            self._room(need)
+        self._room(need)
         own = 0
-        run = self.kept.pop(i, None) if self.kept else None
+        run = self.kept.pop(i, None)
         if run is not None:
             # its blocks still cached leave the queue where they are; the rest come off its head
             own = min(max(hit // self.block - self.shared[i], 0), run[1])
@@ -730,11 +733,11 @@ class _Replica:
                 i = self.waiting[0]
                 target = self.prompt[i] + self.generated[i]
                 hit = self._lookup(i) if self.prefix_blocks else 0
-                if self.kept:  # (blocks kept only where keeps_preempted)
+                if self.keeps_preempted:
                     hit = self._kept_hit(i, hit)
                 n = min(target - hit, budget, self.chunk_cap)
                 reserve = target + self.out[i] - self.generated[i] - 1 if self.reserve_full else hit + n
-                need = self._blocks_for(reserve) - self.shared[i] + self.fixed[i]
+                need = self._admission_blocks(i, reserve)
                 if not self._fits(need):
                     self._unpin(i)
                     break
@@ -762,11 +765,11 @@ class _Replica:
             hit = self._lookup(i) if self.prefix_blocks else 0
             n = min(target - hit, budget, self.chunk_cap)
             own = self.ratio * min(self.out[i] - self.generated[i], clip)
-            wanted = self._blocks_for(target + own + reserved) - self.shared[i] + self.fixed[i]
+            wanted = self._admission_blocks(i, target + own + reserved)
             if not self._fits(wanted):
                 self._unpin(i)
                 break
-            self._admit_one(i, self._blocks_for(hit + n) - self.shared[i] + self.fixed[i], hit)
+            self._admit_one(i, self._admission_blocks(i, hit + n), hit)
             reserved += own
             chunks.append((i, n))
             budget -= n
